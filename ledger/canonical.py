@@ -1,0 +1,148 @@
+"""RFC 8785 (JCS) canonical JSON: the one place signed and hashed bytes come from.
+
+Two entry points:
+
+* :func:`parse_strict` parses untrusted JSON and refuses anything that could make two parsers
+  disagree about what was signed: invalid UTF-8, a BOM, duplicate object keys, floats (and
+  NaN/Infinity), integers outside ±(2^53-1), lone surrogates, and non-ASCII object keys.
+* :func:`canonical` serialises a value to its JCS bytes. For values that satisfy the same
+  guards, orjson with sorted keys is byte-identical to RFC 8785 (tested against ``rfc8785`` on
+  the RFC vectors and on generated events); anything outside the guards is refused rather than
+  canonicalised differently.
+
+Why the guards are exactly these: JCS sorts keys by UTF-16 code units, orjson by code points —
+they agree on ASCII keys. JCS formats numbers as ES6 doubles; for safe integers that is the
+plain decimal orjson writes. Control characters are escaped identically (checked in tests).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+
+from .errors import MalformedEvent
+
+MAX_SAFE_INT = 2**53 - 1
+_SORT = orjson.OPT_SORT_KEYS
+
+
+def _reject_float(text: str) -> Any:
+    raise MalformedEvent(f"floats are not allowed in signed content (found {text}); "
+                         "use integers (money is integer fen)")
+
+
+def _reject_constant(text: str) -> Any:
+    raise MalformedEvent(f"{text} is not valid JSON")
+
+
+def _checked_int(text: str) -> int:
+    value = int(text)
+    if -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
+        return value
+    raise MalformedEvent(f"integer {text} is outside ±(2^53-1)")
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        dup = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise MalformedEvent(f"duplicate object key {dup!r}")
+    for key in obj:
+        if not key.isascii():
+            raise MalformedEvent(f"object key {key!r} is not ASCII")
+    return obj
+
+
+_decoder = json.JSONDecoder(
+    object_pairs_hook=_object,
+    parse_float=_reject_float,
+    parse_int=_checked_int,
+    parse_constant=_reject_constant,
+)
+
+
+def parse_strict(data: bytes | str) -> Any:
+    """Parse untrusted JSON under the guards above.
+
+    Raises :class:`MalformedEvent` naming the first problem found.
+    """
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        raw = bytes(data)
+        if raw.startswith(b"\xef\xbb\xbf"):
+            raise MalformedEvent("a UTF-8 byte order mark is not allowed")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise MalformedEvent(f"body is not valid UTF-8: {e.reason} at byte {e.start}") from None
+    else:
+        text = data
+    try:
+        value, end = _decoder.raw_decode(text, _skip_ws(text, 0))
+    except json.JSONDecodeError as e:
+        raise MalformedEvent(f"invalid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    except RecursionError:
+        raise MalformedEvent("JSON nested too deeply") from None
+    if _skip_ws(text, end) != len(text):
+        raise MalformedEvent("invalid JSON: extra data after the value")
+    return value
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    n = len(text)
+    while pos < n and text[pos] in " \t\n\r":
+        pos += 1
+    return pos
+
+
+def canonical_trusted(value: Any) -> bytes:
+    """JCS bytes of a value that came out of :func:`parse_strict` (or satisfies its guards).
+
+    Raises :class:`MalformedEvent` if the value cannot be encoded (e.g. a lone surrogate).
+    """
+    try:
+        return orjson.dumps(value, option=_SORT)
+    except (orjson.JSONEncodeError, TypeError) as e:
+        raise MalformedEvent(f"value cannot be canonicalised: {e}") from None
+
+
+def canonical(value: Any) -> bytes:
+    """JCS bytes of any JSON-compatible value built in Python.
+
+    Walks the value first and refuses floats, unsafe integers, non-string keys and non-JSON
+    types; objects with non-ASCII keys go to ``rfc8785`` itself, so the fast path can never
+    differ from RFC 8785.
+    """
+    if _check(value):
+        return canonical_trusted(value)
+    import rfc8785  # non-ASCII keys: orjson's code-point order may differ from JCS's UTF-16 order
+
+    return rfc8785.dumps(value)
+
+
+def _check(value: Any) -> bool:
+    """Raise on what JCS-with-no-floats refuses; return False if a key is non-ASCII."""
+    t = type(value)
+    if t is str or t is bool or value is None:
+        return True
+    if t is int:
+        if not -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
+            raise MalformedEvent(f"integer {value} is outside ±(2^53-1)")
+        return True
+    if t is dict:
+        fast = True
+        for k, v in value.items():
+            if type(k) is not str:
+                raise MalformedEvent(f"object key {k!r} must be a string")
+            fast = _check(v) and fast and k.isascii()
+        return fast
+    if t is list or t is tuple:
+        fast = True
+        for v in value:
+            fast = _check(v) and fast
+        return fast
+    if t is float:
+        raise MalformedEvent(f"floats are not allowed in signed content (found {value!r})")
+    raise MalformedEvent(f"{t.__name__} is not a JSON value")

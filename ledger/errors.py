@@ -1,0 +1,102 @@
+"""One error hierarchy for the ledger. The API maps these to HTTP statuses in one table."""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """Base of every error the ledger raises on purpose."""
+
+    #: short machine-readable name, used as the problem+json ``type`` suffix
+    code = "ledger-error"
+
+    def __init__(self, message: str, *, field: str | None = None, index: int | None = None,
+                 event_id: str | None = None, **evidence: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.index = index
+        self.event_id = event_id
+        self.evidence = evidence
+
+    def with_context(self, *, index: int | None = None, event_id: str | None = None) -> "LedgerError":
+        if index is not None:
+            self.index = index
+        if event_id is not None and self.event_id is None:
+            self.event_id = event_id
+        return self
+
+
+class MalformedEvent(LedgerError):
+    """The envelope or its body is not well-formed (schema, encoding, types)."""
+
+    code = "malformed-event"
+
+    def __init__(self, message: str, *, errors: list[dict[str, str]] | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.errors = errors or []
+
+
+class UnknownEventType(MalformedEvent):
+    code = "unknown-event-type"
+
+
+class BadSignature(LedgerError):
+    code = "bad-signature"
+
+
+class UnknownKey(LedgerError):
+    code = "unknown-key"
+
+
+class KeyRevoked(LedgerError):
+    code = "key-revoked"
+
+
+class KeyNotValidNow(LedgerError):
+    """The key is outside its not_before / not_after window."""
+
+    code = "key-not-valid"
+
+
+class KeyNotAllowed(LedgerError):
+    """The signing key's principal/roles may not sign this event type."""
+
+    code = "key-not-allowed"
+
+
+class InvalidPublicKey(LedgerError):
+    """Small-order, non-canonical or otherwise unusable Ed25519 public key."""
+
+    code = "invalid-public-key"
+
+
+class Conflict(LedgerError):
+    """An event_id already recorded with different bytes, or a stream version already taken."""
+
+    code = "conflict"
+
+
+class BatchTooLarge(LedgerError):
+    code = "batch-too-large"
+
+
+class NotFound(LedgerError):
+    code = "not-found"
+
+
+class Unauthorized(LedgerError):
+    code = "unauthorized"
+
+
+class Forbidden(LedgerError):
+    code = "forbidden"
+
+
+class Unavailable(LedgerError):
+    code = "unavailable"
+
+
+class VerificationError(LedgerError):
+    """Offline verification failed; the message says what mismatched."""
+
+    code = "verification-failed"

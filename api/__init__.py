@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI): parse, call one method, return a schema."""

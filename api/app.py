@@ -1,0 +1,162 @@
+"""The HTTP surface (paths fixed by DESIGN.md). ``create_app(ledger)`` wires one Ledger."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from starlette.responses import PlainTextResponse, Response
+
+from ledger.envelope import Receipt
+from ledger.errors import LedgerError, MalformedEvent, NotFound
+from ledger.logview import LogView
+from ledger.service import MAX_BATCH, Ledger
+from ledger.store import StoredRow
+from ledger.tokens import Principal
+
+from .auth import require
+from .problems import ledger_error_handler, problem, validation_error_handler
+
+MAX_BODY = 64 * 1024 * 1024
+JSON = "application/json"
+
+Poster = Annotated[Principal, Depends(require("poster"))]
+Reader = Annotated[Principal, Depends(require("poster", "inspector", "auditor"))]
+
+
+def _receipts_body(receipts: list[Receipt]) -> bytes:
+    return orjson.dumps({"receipts": [r.to_value() for r in receipts]})
+
+
+def _stored_json(row: StoredRow) -> bytes:
+    """{"envelope": <stored bytes, verbatim>, "receipt": {...}} — the envelope is not re-encoded."""
+    return b'{"envelope":' + row.raw + b',"receipt":' + orjson.dumps(row.receipt.to_value()) + b"}"
+
+
+def create_app(ledger: Ledger, *, log: LogView | None = None,
+               title: str = "Integrity Ledger") -> FastAPI:
+    app = FastAPI(title=title, version="1.0.0",
+                  description="Signed, verifiable event ledger for city-management enforcement.")
+    app.state.ledger = ledger
+    log = log or LogView(ledger.store, origin="integrity-ledger.local/log",
+                         key_name="integrity-ledger.local/log", signing_key=None)
+    app.state.log = log
+    app.state.token_cache = {}
+    app.state.metrics = Counter()
+    app.add_exception_handler(LedgerError, ledger_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+
+    @app.post("/v1/events", status_code=201, tags=["events"],
+              summary="Append one signed envelope or an array of up to 1,000 (atomic)",
+              responses={200: {"description": "every event was already recorded (idempotent "
+                                               "replay): the original receipts"},
+                         201: {"description": "receipts, one per event, in request order"},
+                         409: {"description": "event_id reused with different bytes"},
+                         413: {"description": "more than 1,000 events"},
+                         422: {"description": "malformed, unknown type, bad signature or key"}})
+    async def post_events(request: Request, principal: Poster) -> Response:
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype != JSON:
+            return problem(415, "unsupported-media-type",
+                           f"send the envelope(s) as {JSON}, not {ctype or 'nothing'}")
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return problem(413, "body-too-large", f"request body exceeds {MAX_BODY} bytes")
+        batched = body.lstrip()[:1] == b"["
+
+        def prepare() -> Any:
+            envelopes = ledger.parse(body)
+            ledger.verify_signatures(envelopes, batched=batched)
+            return envelopes
+
+        envelopes = await run_in_threadpool(prepare)
+        result = await asyncio.wrap_future(ledger.submit(envelopes))
+        if isinstance(result, LedgerError):
+            raise result
+        app.state.metrics["events_appended_total"] += result.written
+        app.state.metrics["append_requests_total"] += 1
+        return Response(_receipts_body(result.receipts), media_type=JSON,
+                        status_code=201 if result.written else 200)
+
+    @app.get("/v1/events/{event_id}", tags=["events"],
+             summary="One stored envelope, byte-for-byte as signed, with its receipt")
+    def get_event(event_id: str, principal: Reader) -> Response:
+        row = ledger.get_event(event_id)
+        if row is None:
+            raise NotFound(f"no event {event_id}")
+        return Response(_stored_json(row), media_type=JSON)
+
+    @app.get("/v1/streams/{stream:path}/events", tags=["events"],
+             summary="A stream's events in stream order, paged by version")
+    def get_stream(stream: str, principal: Reader,
+                   after_version: Annotated[int, Query(ge=0)] = 0,
+                   limit: Annotated[int, Query(ge=1, le=MAX_BATCH)] = 100) -> Response:
+        rows = ledger.store.stream_events(stream, after_version=after_version, limit=limit)
+        last = rows[-1].receipt.stream_version if rows else after_version
+        nxt = (f"/v1/streams/{stream}/events?after_version={last}&limit={limit}"
+               if len(rows) == limit else None)
+        body = (b'{"stream":' + orjson.dumps(stream) + b',"events":['
+                + b",".join(_stored_json(r) for r in rows) + b'],"next":' + orjson.dumps(nxt)
+                + b"}")
+        return Response(body, media_type=JSON)
+
+    @app.get("/v1/keys", tags=["keys"], summary="The key registry: every key and its status")
+    def get_keys(principal: Reader) -> Response:
+        registry = ledger.refresh_registry()
+        keys = [k.to_value() for k in registry.keys.values()]
+        return Response(orjson.dumps({"keys": keys, "version": registry.version}),
+                        media_type=JSON)
+
+    @app.get("/v1/log/checkpoint", tags=["log"], response_class=PlainTextResponse,
+             summary="The latest signed checkpoint (C2SP tlog-checkpoint as a signed note)")
+    def get_checkpoint(tree_size: Annotated[int | None, Query(ge=0)] = None) -> Response:
+        cp = log.latest_checkpoint() if tree_size is None else log.checkpoint_at(tree_size)
+        if cp is None:
+            raise NotFound("no checkpoint has been issued yet" if tree_size is None
+                           else f"no checkpoint of size {tree_size}")
+        return PlainTextResponse(cp.note, media_type="text/plain; charset=utf-8")
+
+    @app.get("/v1/log/proofs/inclusion", tags=["log"],
+             summary="RFC 9162 inclusion proof of a leaf in the tree of exactly tree_size leaves")
+    def get_inclusion(principal: Reader, index: Annotated[int | None, Query(ge=0)] = None,
+                      event_id: str | None = None,
+                      tree_size: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+        if index is None:
+            row = ledger.get_event(event_id) if event_id else None
+            if row is None:
+                raise NotFound("give index, or the event_id of a recorded event",
+                               field="event_id")
+            index = row.receipt.index
+        return log.inclusion(index, tree_size)
+
+    @app.get("/v1/log/proofs/consistency", tags=["log"],
+             summary="RFC 9162 consistency proof between trees of sizes first and second")
+    def get_consistency(principal: Reader, first: Annotated[int, Query(ge=0)],
+                        second: Annotated[int | None, Query(ge=0)] = None) -> dict[str, Any]:
+        return log.consistency(first, second)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, Any]:
+        started = time.perf_counter()
+        size = ledger.store.size()
+        return {"status": "ok", "log_size": size,
+                "db_ms": round((time.perf_counter() - started) * 1000, 2)}
+
+    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
+    def metrics() -> str:
+        lines = []
+        for name, value in sorted(app.state.metrics.items()):
+            lines.append(f"# TYPE ledger_{name} counter")
+            lines.append(f"ledger_{name} {value}")
+        lines.append("# TYPE ledger_log_size gauge")
+        lines.append(f"ledger_log_size {ledger.store.size()}")
+        return "\n".join(lines) + "\n"
+
+    _ = MalformedEvent
+    return app

@@ -1,0 +1,41 @@
+"""Bearer-token authentication and role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import Request
+
+from ledger.errors import Forbidden, Unauthorized
+from ledger.tokens import Principal, token_hash
+
+
+def authenticate(request: Request) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
+    cache: dict[bytes, Principal] = request.app.state.token_cache
+    digest = token_hash(token.strip())
+    principal = cache.get(digest)
+    if principal is None:
+        found = request.app.state.ledger.store.find_token(digest)
+        if found is None:
+            raise Unauthorized("unknown bearer token")
+        name, roles, units = found
+        principal = Principal(name=name, roles=frozenset(roles), units=frozenset(units))
+        cache[digest] = principal
+    return principal
+
+
+def require(*roles: str) -> Callable[[Request], Principal]:
+    """Dependency: an authenticated principal holding one of ``roles`` (admin holds all)."""
+
+    def dependency(request: Request) -> Principal:
+        principal = authenticate(request)
+        if not any(principal.has(role) for role in roles):
+            raise Forbidden(f"principal {principal.name!r} lacks the role "
+                            f"{' or '.join(roles)}")
+        return principal
+
+    return dependency

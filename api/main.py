@@ -1,0 +1,29 @@
+"""Application factory for uvicorn (``api.main:create``): settings from the environment."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from ledger.bootstrap import build_checkpointer, build_ledger, build_log
+from ledger.config import Settings
+
+from .app import create_app
+
+
+def create() -> FastAPI:
+    settings = Settings.from_env()
+    ledger = build_ledger(settings)
+    log = build_log(settings, ledger)
+    app = create_app(ledger, log=log)
+    checkpointer = build_checkpointer(settings, log) if log.signing_key else None
+    if checkpointer:
+        checkpointer.start()
+
+    @app.on_event("shutdown")
+    def _close() -> None:
+        if checkpointer:
+            checkpointer.stop()
+        ledger.close()
+        ledger.store.close()
+
+    return app

@@ -1,0 +1,73 @@
+"""RFC 9457 problem+json: one table from domain errors to HTTP statuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from starlette.responses import Response
+
+from ledger import errors as e
+
+PROBLEM_BASE = "urn:integrity-ledger:problem:"
+
+STATUS: dict[type[e.LedgerError], int] = {
+    e.MalformedEvent: 422,
+    e.UnknownEventType: 422,
+    e.InvalidPublicKey: 422,
+    e.BadSignature: 422,
+    e.UnknownKey: 422,
+    e.KeyRevoked: 403,
+    e.KeyNotValidNow: 403,
+    e.KeyNotAllowed: 403,
+    e.Conflict: 409,
+    e.BatchTooLarge: 413,
+    e.NotFound: 404,
+    e.Unauthorized: 401,
+    e.Forbidden: 403,
+    e.Unavailable: 503,
+    e.VerificationError: 422,
+}
+
+TITLES = {
+    422: "Unprocessable content", 403: "Forbidden", 409: "Conflict", 413: "Content too large",
+    404: "Not found", 401: "Unauthorized", 503: "Service unavailable", 500: "Internal error",
+}
+
+
+def status_of(error: e.LedgerError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]  # type: ignore[index]
+    return 500
+
+
+def problem(status: int, code: str, detail: str, **extra: Any) -> Response:
+    body = {"type": PROBLEM_BASE + code, "title": TITLES.get(status, "Error"), "status": status,
+            "detail": detail}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return Response(orjson.dumps(body), status_code=status, media_type="application/problem+json",
+                    headers=headers)
+
+
+def from_error(error: e.LedgerError) -> Response:
+    errors = getattr(error, "errors", None) or (
+        [{"field": error.field, "message": error.message}] if error.field else None)
+    return problem(status_of(error), error.code, error.message, field=error.field,
+                   index=error.index, event_id=error.event_id, errors=errors)
+
+
+async def ledger_error_handler(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, e.LedgerError)
+    return from_error(exc)
+
+
+async def validation_error_handler(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
+              for err in exc.errors()]
+    return problem(422, "invalid-request", "; ".join(f"{x['field']}: {x['message']}"
+                                                      for x in errors), errors=errors)

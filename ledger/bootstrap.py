@@ -1,0 +1,32 @@
+"""One wiring function where the ledger's dependencies meet."""
+
+from __future__ import annotations
+
+from .config import Settings
+from .crypto import SigningKey
+from .logview import Checkpointer, LogView
+from .home import service_url
+from .service import Ledger
+from .store import LedgerStore, datastore_from_url
+
+
+def build_ledger(settings: Settings, *, url: str | None = None, stop_at_exit: bool = True) -> Ledger:
+    if not settings.root_keys:
+        raise SystemExit(f"no root keys pinned: run `ledger init` (LEDGER_HOME={settings.home}) "
+                         "or set LEDGER_ROOT_KEYS")
+    store = LedgerStore(datastore_from_url(url or service_url(settings, stop_at_exit=stop_at_exit)))
+    return Ledger(store, root_keys=dict(settings.root_keys),
+                  verify_threads=settings.verify_threads,
+                  max_group_events=settings.max_group_events)
+
+
+def build_log(settings: Settings, ledger: Ledger) -> LogView:
+    key_path = settings.secrets / "log.key"
+    key = SigningKey(settings.secret("log.key")) if key_path.exists() else None
+    return LogView(ledger.store, origin=settings.log_origin, key_name=settings.log_key_name,
+                   signing_key=key)
+
+
+def build_checkpointer(settings: Settings, log: LogView) -> Checkpointer:
+    return Checkpointer(log, every_events=settings.checkpoint_every_events,
+                        every_seconds=settings.checkpoint_every_seconds)

@@ -1,0 +1,180 @@
+"""``ledger``: the command line (verbs fixed by DESIGN.md).
+
+Only the standard library is imported at module level, so ``ledger verify`` and ``ledger flags``
+run on an auditor's machine with nothing but a crypto package installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+
+def _settings():  # noqa: ANN202
+    from .config import Settings
+    return Settings.from_env()
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from .home import init_home
+    home = init_home(_settings(), stop_at_exit=True)
+    s = home.settings
+    print(f"ledger home: {s.home} ({'created' if home.created else 'already initialised'})")
+    print(f"database:    {'LEDGER_DATABASE_URL' if s.database_url else f'embedded, {s.pgdata}'}")
+    print(f"root key:    {s.secrets / 'root-1.key'} (keep offline in production)")
+    print(f"admin token: {s.secrets / 'admin.token'}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .home import init_home
+    settings = _settings()
+    if not settings.config_path.exists() and not settings.database_url:
+        init_home(settings)
+        settings = _settings()
+    from .home import service_url
+    service_url(settings, stop_at_exit=True)   # start the embedded cluster in this process
+    base = f"http://{args.host}:{args.port}"
+    print(f"Integrity Ledger serving on {base}  (API docs: {base}/docs)", flush=True)
+    print(f"admin token: {settings.secrets / 'admin.token'}", flush=True)
+    print(f"try: curl -s {base}/healthz   |   "
+          f"curl -s -H \"Authorization: Bearer $(cat {settings.secrets / 'admin.token'})\" "
+          f"{base}/v1/keys", flush=True)
+    os.environ["LEDGER_HOME"] = str(settings.home)
+    uvicorn.run("api.main:create", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level=args.log_level, access_log=False)
+    return 0
+
+
+def cmd_tokens_create(args: argparse.Namespace) -> int:
+    from .home import owner_url
+    from .store import LedgerStore, datastore_from_url
+    from .tokens import check_roles, new_token, token_hash
+    settings = _settings()
+    roles = check_roles(args.role)
+    store = LedgerStore(datastore_from_url(owner_url(settings), pool_size=1, max_overflow=0))
+    try:
+        token = new_token()
+        store.insert_token(token_hash(token), args.principal, roles, args.unit or [])
+    finally:
+        store.close()
+    print(token)
+    return 0
+
+
+def cmd_keys_register(args: argparse.Namespace) -> int:
+    """Register a signing key: sign KeyRegistered with the home's root key and append it."""
+    from .bootstrap import build_ledger
+    from .client import sign_envelope
+    from .config import write_secret
+    from .crypto import SigningKey, b64url_decode, b64url_encode
+    from .home import ROOT_KEY_ID, owner_url
+    settings = _settings()
+    if args.public_key:
+        public = b64url_decode(args.public_key, what="--public-key", size=32)
+    else:
+        key = SigningKey.generate()
+        out = Path(args.out or settings.secrets / f"{args.key_id}.key")
+        write_secret(out, b64url_encode(key.seed))
+        public = key.public_key
+        print(f"private key seed written to {out}", file=sys.stderr)
+    root = SigningKey(settings.secret(f"{ROOT_KEY_ID}.key"))
+    body = {"key_id": args.key_id, "public_key": b64url_encode(public),
+            "principal": args.principal, "roles": sorted(set(args.role)),
+            "not_before": args.not_before, "not_after": args.not_after}
+    envelope = sign_envelope(root, ROOT_KEY_ID, stream="keys", type="KeyRegistered", body=body)
+    ledger = build_ledger(settings, url=owner_url(settings))
+    try:
+        result = ledger.append(json.dumps(envelope).encode())
+    finally:
+        ledger.close()
+        ledger.store.close()
+    print(json.dumps(result.receipts[0].to_value(), indent=2))
+    return 0
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    """Print a signed envelope (for curl): body from --body JSON."""
+    from .canonical import parse_strict
+    from .client import sign_envelope
+    from .crypto import SigningKey, b64url_decode
+    seed = b64url_decode(Path(args.key).read_text().strip(), what="--key")
+    body = parse_strict(args.body)
+    envelope = sign_envelope(SigningKey(seed), args.key_id, stream=args.stream, type=args.type,
+                             body=body, event_id=args.event_id, occurred_at=args.occurred_at)
+    from .canonical import canonical
+    sys.stdout.write(canonical(envelope).decode() + "\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ledger", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="create the home: database, root and log keys, admin token")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("serve", help="serve the HTTP API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--log-level", default="warning")
+    p.set_defaults(func=cmd_serve)
+
+    tokens = sub.add_parser("tokens", help="bearer tokens").add_subparsers(dest="sub", required=True)
+    p = tokens.add_parser("create", help="create a token and print it")
+    p.add_argument("--principal", required=True)
+    p.add_argument("--role", action="append", required=True,
+                   help="poster, inspector, auditor or admin (repeatable)")
+    p.add_argument("--unit", action="append", help="restrict an inspector to a unit (repeatable)")
+    p.set_defaults(func=cmd_tokens_create)
+
+    keys = sub.add_parser("keys", help="signing keys").add_subparsers(dest="sub", required=True)
+    p = keys.add_parser("register", help="register a signing key (signed by the root key)")
+    p.add_argument("--key-id", required=True)
+    p.add_argument("--principal", required=True)
+    p.add_argument("--role", action="append", required=True)
+    p.add_argument("--public-key", help="base64url public key; omit to generate a key pair")
+    p.add_argument("--out", help="where to write a generated seed (default: home secrets)")
+    p.add_argument("--not-before")
+    p.add_argument("--not-after")
+    p.set_defaults(func=cmd_keys_register)
+
+    p = sub.add_parser("sign", help="print a signed envelope (to pipe into curl)")
+    p.add_argument("--key", required=True, help="file holding the base64url seed")
+    p.add_argument("--key-id", required=True)
+    p.add_argument("--stream", required=True)
+    p.add_argument("--type", required=True)
+    p.add_argument("--body", required=True, help="the body as JSON")
+    p.add_argument("--event-id")
+    p.add_argument("--occurred-at")
+    p.set_defaults(func=cmd_sign)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def now_rfc3339() -> str:
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+def new_event_id() -> str:
+    return str(uuid.uuid4())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""A small client: sign envelopes, post them in batches, retry safely.
+
+Retries reuse the same ``event_id`` and the same bytes, so a retried request that had in fact
+succeeded returns the original receipts instead of appending twice.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from .canonical import canonical
+from .crypto import SigningKey, b64url_encode
+from .envelope import signing_bytes, unsigned_envelope
+
+RETRY_STATUSES = frozenset({502, 503, 504})
+
+
+def uuid7() -> str:
+    """A time-ordered UUIDv7 (RFC 9562) string."""
+    ms = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | (rand >> 68 & 0xFFF) << 64 \
+        | 0b10 << 62 | rand & ((1 << 62) - 1)
+    return str(uuid.UUID(int=value))
+
+
+def sign_envelope(key: SigningKey, key_id: str, *, stream: str, type: str, body: dict[str, Any],
+                  event_id: str | None = None, occurred_at: str | None = None) -> dict[str, Any]:
+    """Return the signed envelope as a dict (``sig`` over the RFC 8785 bytes without it)."""
+    unsigned = unsigned_envelope(
+        event_id=event_id or uuid7(), stream=stream, type=type,
+        occurred_at=occurred_at or datetime.now(timezone.utc).astimezone().isoformat(
+            timespec="seconds"),
+        signer=f"key:{key_id}", body=body)
+    return {**unsigned, "sig": b64url_encode(key.sign(signing_bytes(unsigned)))}
+
+
+class LedgerHTTPError(Exception):
+    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+        super().__init__(f"{status}: {problem.get('detail', problem)}")
+        self.status = status
+        self.problem = problem
+
+
+class LedgerClient:
+    """Post signed envelopes to ``/v1/events``. ``http`` may be an httpx.Client or a FastAPI
+    TestClient (anything with ``post``/``get`` returning httpx-like responses)."""
+
+    def __init__(self, base_url: str, token: str, *, http: Any = None, retries: int = 5,
+                 backoff: float = 0.2, batch_size: int = 1000) -> None:
+        if http is None:
+            import httpx
+            http = httpx.Client(base_url=base_url, timeout=60.0)
+        self.http = http
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.retries = retries
+        self.backoff = backoff
+        self.batch_size = batch_size
+
+    def post(self, envelopes: dict[str, Any] | Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Append one envelope or one atomic batch; returns the receipts."""
+        body = canonical(envelopes if isinstance(envelopes, dict) else list(envelopes))
+        attempt = 0
+        while True:
+            try:
+                response = self.http.post("/v1/events", content=body, headers=self.headers)
+            except Exception:   # connection reset, timeout: the same bytes are safe to resend
+                if attempt >= self.retries:
+                    raise
+            else:
+                if response.status_code in (200, 201):
+                    return response.json()["receipts"]
+                if response.status_code not in RETRY_STATUSES or attempt >= self.retries:
+                    raise LedgerHTTPError(response.status_code, _json_or_text(response))
+            attempt += 1
+            time.sleep(self.backoff * 2 ** (attempt - 1))
+
+    def post_all(self, envelopes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Append many envelopes in batches of ``batch_size`` (each batch atomic)."""
+        receipts: list[dict[str, Any]] = []
+        batch: list[dict[str, Any]] = []
+        for env in envelopes:
+            batch.append(env)
+            if len(batch) >= self.batch_size:
+                receipts.extend(self.post(batch))
+                batch = []
+        if batch:
+            receipts.extend(self.post(batch))
+        return receipts
+
+    def get(self, path: str, **params: Any) -> Any:
+        response = self.http.get(path, params=params or None, headers=self.headers)
+        if response.status_code != 200:
+            raise LedgerHTTPError(response.status_code, _json_or_text(response))
+        return response.json()
+
+
+def _json_or_text(response: Any) -> dict[str, Any]:
+    try:
+        return response.json()
+    except ValueError:
+        return {"detail": response.text}

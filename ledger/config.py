@@ -1,0 +1,95 @@
+"""Settings and the ledger home (``LEDGER_HOME``, default ``./var``).
+
+Layout of a home::
+
+    ledger.json            pinned public configuration: root public keys, log origin and key
+    secrets/root-1.key     root private key seed (base64url), mode 0600
+    secrets/log.key        log (checkpoint) private key seed, mode 0600
+    secrets/admin.token    the admin bearer token created by ``ledger init``
+    pgdata/                embedded PostgreSQL cluster (only without LEDGER_DATABASE_URL)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .crypto import b64url_decode, b64url_encode
+
+DEFAULT_ORIGIN = "integrity-ledger.local/log"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    home: Path
+    database_url: str | None = None
+    root_keys: dict[str, bytes] = field(default_factory=dict)
+    log_origin: str = DEFAULT_ORIGIN
+    log_key_name: str = DEFAULT_ORIGIN
+    log_public_key: bytes | None = None
+    checkpoint_every_events: int = 1000
+    checkpoint_every_seconds: float = 5.0
+    max_group_events: int = 5000
+    verify_threads: int = 2
+
+    @property
+    def config_path(self) -> Path:
+        return self.home / "ledger.json"
+
+    @property
+    def secrets(self) -> Path:
+        return self.home / "secrets"
+
+    @property
+    def pgdata(self) -> Path:
+        return self.home / "pgdata"
+
+    def secret(self, name: str) -> bytes:
+        return b64url_decode((self.secrets / name).read_text().strip(), what=name)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        home = Path(env.get("LEDGER_HOME", "./var")).resolve()
+        values: dict[str, Any] = {"home": home, "database_url": env.get("LEDGER_DATABASE_URL")}
+        config = home / "ledger.json"
+        if config.exists():
+            data = json.loads(config.read_text())
+            values["root_keys"] = {k: b64url_decode(v, what=f"root key {k}")
+                                   for k, v in data.get("root_keys", {}).items()}
+            log = data.get("log", {})
+            values["log_origin"] = log.get("origin", DEFAULT_ORIGIN)
+            values["log_key_name"] = log.get("key_name", values["log_origin"])
+            if log.get("public_key"):
+                values["log_public_key"] = b64url_decode(log["public_key"], what="log key")
+            cp = data.get("checkpoints", {})
+            values["checkpoint_every_events"] = int(cp.get("every_events", 1000))
+            values["checkpoint_every_seconds"] = float(cp.get("every_seconds", 5.0))
+        if env.get("LEDGER_ROOT_KEYS"):
+            # "id=base64url,id2=base64url" pins root keys without a config file (production)
+            values["root_keys"] = {
+                k: b64url_decode(v, what=f"root key {k}")
+                for k, v in (item.split("=", 1) for item in env["LEDGER_ROOT_KEYS"].split(","))}
+        values.update(overrides)
+        return cls(**values)
+
+
+def write_config(settings: Settings, *, root_keys: dict[str, bytes], log_public_key: bytes) -> None:
+    data = {
+        "root_keys": {k: b64url_encode(v) for k, v in root_keys.items()},
+        "log": {"origin": settings.log_origin, "key_name": settings.log_key_name,
+                "public_key": b64url_encode(log_public_key)},
+        "checkpoints": {"every_events": settings.checkpoint_every_events,
+                        "every_seconds": settings.checkpoint_every_seconds},
+    }
+    settings.config_path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def write_secret(path: Path, value: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(value + "\n")

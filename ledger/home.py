@@ -1,0 +1,73 @@
+"""``ledger init``: create a home — database, root key, log key, admin token. Idempotent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .config import Settings, write_config, write_secret
+from .crypto import SigningKey, b64url_encode
+from .database import APP_ROLE, ensure_app_role, start_embedded, with_user
+from .tokens import new_token, token_hash
+
+ROOT_KEY_ID = "root-1"
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    settings: Settings
+    owner_url: str
+    app_url: str
+    created: bool
+
+
+def owner_url(settings: Settings, *, stop_at_exit: bool = True) -> str:
+    if settings.database_url:
+        return settings.database_url
+    return start_embedded(settings.pgdata, stop_at_exit=stop_at_exit)
+
+
+def service_url(settings: Settings, *, stop_at_exit: bool = True) -> str:
+    """The URL ``ledger serve`` uses: LEDGER_DATABASE_URL as given, or the embedded cluster
+    as the least-privileged ``ledger_app`` role."""
+    if settings.database_url:
+        return settings.database_url
+    return with_user(start_embedded(settings.pgdata, stop_at_exit=stop_at_exit), APP_ROLE)
+
+
+def init_home(settings: Settings, *, stop_at_exit: bool = True) -> Home:
+    from .store import LedgerStore, datastore_from_url
+
+    settings.home.mkdir(parents=True, exist_ok=True)
+    created = False
+    root_path = settings.secrets / f"{ROOT_KEY_ID}.key"
+    if not root_path.exists():
+        write_secret(root_path, b64url_encode(SigningKey.generate().seed))
+        created = True
+    log_path = settings.secrets / "log.key"
+    if not log_path.exists():
+        write_secret(log_path, b64url_encode(SigningKey.generate().seed))
+        created = True
+    root = SigningKey(settings.secret(f"{ROOT_KEY_ID}.key"))
+    log = SigningKey(settings.secret("log.key"))
+    root_keys = dict(settings.root_keys) or {ROOT_KEY_ID: root.public_key}
+    if not settings.config_path.exists():
+        write_config(settings, root_keys=root_keys, log_public_key=log.public_key)
+    settings = replace(settings, root_keys=root_keys, log_public_key=log.public_key)
+
+    url = owner_url(settings, stop_at_exit=stop_at_exit)
+    store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0))
+    try:
+        store.create_schema()
+        token_path = settings.secrets / "admin.token"
+        if not token_path.exists():
+            token = new_token()
+            store.insert_token(token_hash(token), "admin", ["admin"], [])
+            write_secret(token_path, token)
+            created = True
+    finally:
+        store.close()
+    app = url
+    if not settings.database_url:
+        ensure_app_role(url)
+        app = with_user(url, APP_ROLE)
+    return Home(settings=settings, owner_url=url, app_url=app, created=created)

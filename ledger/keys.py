@@ -1,0 +1,180 @@
+"""The key registry: who may sign what, from which log position.
+
+Keys are registered and revoked by ``KeyRegistered`` / ``KeyRevoked`` events on stream ``keys``,
+signed by a root key pinned in configuration. The registry is a pure fold over those events, so
+the service and the offline verifier judge signers identically:
+
+* a key is usable for an event at log index ``i`` recorded at time ``t`` when it was registered
+  at an index < ``i``, was not revoked at an index < ``i`` (revocation takes effect from its own
+  log position), and ``not_before <= t <= not_after``;
+* a key may sign an event type only if one of its roles is among the type's signer roles; root
+  keys sign only key-registry events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from .crypto import b64url_decode, check_public_key, verify
+from .envelope import parse_time
+from .errors import (BadSignature, Conflict, InvalidPublicKey, KeyNotAllowed, KeyNotValidNow,
+                     KeyRevoked, MalformedEvent, UnknownKey)
+
+KEYS_STREAM = "keys"
+ROOT_ROLE = "root"
+KEY_EVENT_TYPES = frozenset({"KeyRegistered", "KeyRevoked"})
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRecord:
+    key_id: str
+    public_key: bytes
+    principal: str
+    roles: frozenset[str]
+    not_before: datetime | None = None
+    not_after: datetime | None = None
+    registered_at: int = -1          # log index of KeyRegistered; -1 for pinned root keys
+    revoked_at: int | None = None    # log index of KeyRevoked
+    revoke_reason: str | None = None
+
+    @property
+    def is_root(self) -> bool:
+        return ROOT_ROLE in self.roles
+
+    def to_value(self) -> dict[str, Any]:
+        from .crypto import b64url_encode
+        return {
+            "key_id": self.key_id, "public_key": b64url_encode(self.public_key),
+            "principal": self.principal, "roles": sorted(self.roles),
+            "not_before": self.not_before.isoformat() if self.not_before else None,
+            "not_after": self.not_after.isoformat() if self.not_after else None,
+            "registered_at": self.registered_at if self.registered_at >= 0 else None,
+            "revoked_at": self.revoked_at, "revoke_reason": self.revoke_reason,
+            "status": "revoked" if self.revoked_at is not None else "active",
+        }
+
+
+@dataclass(slots=True)
+class KeyRegistry:
+    """Current state of the registry; ``version`` = number of key events folded in."""
+
+    roots: Mapping[str, bytes]
+    keys: dict[str, KeyRecord] = field(default_factory=dict)
+    version: int = 0
+
+    def __post_init__(self) -> None:
+        for key_id, public in self.roots.items():
+            check_public_key(public)
+            self.keys[key_id] = KeyRecord(key_id=key_id, public_key=public, principal="root",
+                                          roles=frozenset({ROOT_ROLE}))
+
+    def copy(self) -> "KeyRegistry":
+        clone = KeyRegistry(roots={})
+        clone.roots = self.roots
+        clone.keys = dict(self.keys)
+        clone.version = self.version
+        return clone
+
+    def public_key(self, key_id: str) -> bytes:
+        record = self.keys.get(key_id)
+        if record is None:
+            raise UnknownKey(f"signer key {key_id!r} is not registered", field="signer")
+        return record.public_key
+
+    def authorise(self, *, key_id: str, event_type: str, index: int | None, at: datetime,
+                  signer_roles: Iterable[str]) -> KeyRecord:
+        """Check that ``key_id`` may sign ``event_type`` at log ``index`` and time ``at``.
+
+        ``index`` None means "the next position" (the key must not be revoked at all).
+        Raises UnknownKey, KeyRevoked, KeyNotValidNow or KeyNotAllowed.
+        """
+        record = self.keys.get(key_id)
+        if record is None or (index is not None and record.registered_at >= index):
+            raise UnknownKey(f"signer key {key_id!r} is not registered"
+                             + ("" if record is None else f" before log index {index}"),
+                             field="signer")
+        if record.revoked_at is not None and (index is None or record.revoked_at < index):
+            raise KeyRevoked(f"signer key {key_id!r} was revoked at log index {record.revoked_at}"
+                             f" ({record.revoke_reason})", field="signer")
+        if record.not_before is not None and at < record.not_before:
+            raise KeyNotValidNow(f"signer key {key_id!r} is not valid before "
+                                 f"{record.not_before.isoformat()}", field="signer")
+        if record.not_after is not None and at > record.not_after:
+            raise KeyNotValidNow(f"signer key {key_id!r} expired at "
+                                 f"{record.not_after.isoformat()}", field="signer")
+        if event_type in KEY_EVENT_TYPES:
+            if not record.is_root:
+                raise KeyNotAllowed(f"{event_type} must be signed by a root key, not {key_id!r}",
+                                    field="signer")
+            return record
+        if record.is_root:
+            raise KeyNotAllowed(f"root key {key_id!r} signs only key-registry events",
+                                field="signer")
+        allowed = frozenset(signer_roles)
+        if not record.roles & allowed:
+            raise KeyNotAllowed(
+                f"key {key_id!r} (principal {record.principal!r}, roles {sorted(record.roles)}) "
+                f"may not sign {event_type}; allowed roles: {sorted(allowed)}", field="signer")
+        return record
+
+    def apply(self, event_type: str, body: Mapping[str, Any], index: int) -> None:
+        """Fold one key-registry event recorded at ``index``.
+
+        Raises MalformedEvent / InvalidPublicKey / Conflict / UnknownKey when the event cannot
+        apply (e.g. registering a key id twice, revoking an unknown key).
+        """
+        if event_type == "KeyRegistered":
+            record = key_record_from_body(body, index)
+            if record.key_id in self.keys:
+                raise Conflict(f"key {record.key_id!r} is already registered", field="body.key_id")
+            self.keys[record.key_id] = record
+        elif event_type == "KeyRevoked":
+            key_id = body.get("key_id")
+            record = self.keys.get(key_id) if isinstance(key_id, str) else None
+            if record is None:
+                raise UnknownKey(f"cannot revoke unknown key {key_id!r}", field="body.key_id")
+            if record.is_root:
+                raise KeyNotAllowed("root keys are pinned in configuration and cannot be revoked "
+                                    "by an event", field="body.key_id")
+            if record.revoked_at is not None:
+                raise Conflict(f"key {key_id!r} is already revoked", field="body.key_id")
+            self.keys[key_id] = replace(record, revoked_at=index,
+                                        revoke_reason=str(body.get("reason", "")))
+        else:
+            raise MalformedEvent(f"{event_type} is not a key-registry event")
+        self.version += 1
+
+
+def key_record_from_body(body: Mapping[str, Any], index: int) -> KeyRecord:
+    """Build a record from a KeyRegistered body; refuses unusable public keys."""
+    try:
+        public = b64url_decode(body["public_key"], what="body.public_key", size=32)
+    except KeyError:
+        raise MalformedEvent("body.public_key is required", field="body.public_key") from None
+    try:
+        check_public_key(public)
+    except InvalidPublicKey as e:
+        raise InvalidPublicKey(e.message, field="body.public_key") from None
+    nb, na = body.get("not_before"), body.get("not_after")
+    return KeyRecord(
+        key_id=str(body["key_id"]), public_key=public, principal=str(body["principal"]),
+        roles=frozenset(body["roles"]),
+        not_before=parse_time(nb, "body.not_before") if nb is not None else None,
+        not_after=parse_time(na, "body.not_after") if na is not None else None,
+        registered_at=index,
+    )
+
+
+def check_signature(registry: KeyRegistry, key_id: str, signed_bytes: bytes, sig: bytes) -> None:
+    """Verify ``sig`` over ``signed_bytes`` with the registered key (raises BadSignature)."""
+    public = registry.public_key(key_id)
+    try:
+        verify(public, signed_bytes, sig)
+    except BadSignature:
+        raise BadSignature(f"signature does not verify under key {key_id!r}", field="sig") from None
+
+
+SignerRoles = Callable[[str], Iterable[str]]

@@ -1,0 +1,83 @@
+-- Integrity Ledger tables beside eventsourcing's stored_events (created by the library's recorder).
+-- Everything here that records history is append-only: triggers refuse UPDATE, DELETE and
+-- TRUNCATE for every role (a superuser must disable the triggers to tamper, which the Merkle log
+-- and the offline verifier then expose), and the service role is granted only SELECT and INSERT.
+
+CREATE TABLE IF NOT EXISTS ledger_receipts (
+    log_index       bigint PRIMARY KEY CHECK (log_index >= 0),
+    event_id        uuid   NOT NULL UNIQUE,
+    notification_id bigint NOT NULL UNIQUE,
+    stream          text   NOT NULL,
+    stream_version  bigint NOT NULL CHECK (stream_version >= 1),
+    event_type      text   NOT NULL,
+    recorded_at     text   NOT NULL,
+    leaf_hash       bytea  NOT NULL,
+    chain_hash      bytea  NOT NULL,
+    UNIQUE (stream, stream_version)
+);
+
+CREATE TABLE IF NOT EXISTS ledger_merkle_nodes (
+    level smallint NOT NULL,
+    idx   bigint   NOT NULL,
+    hash  bytea    NOT NULL,
+    PRIMARY KEY (level, idx)
+);
+
+CREATE TABLE IF NOT EXISTS ledger_checkpoints (
+    tree_size  bigint PRIMARY KEY,
+    root_hash  bytea  NOT NULL,
+    note       text   NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS ledger_tokens (
+    token_hash bytea PRIMARY KEY,
+    principal  text   NOT NULL,
+    roles      text[] NOT NULL,
+    units      text[] NOT NULL DEFAULT '{}',
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE OR REPLACE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'integrity ledger: % on % is refused: history is append-only',
+        TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+END $$;
+
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['stored_events', 'ledger_receipts', 'ledger_merkle_nodes',
+                             'ledger_checkpoints'] LOOP
+        EXECUTE format('CREATE OR REPLACE TRIGGER ledger_append_only BEFORE UPDATE OR DELETE ON %I '
+                       'FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()', t);
+        EXECUTE format('CREATE OR REPLACE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON %I '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()', t);
+    END LOOP;
+END $$;
+
+-- The library serialises writers with LOCK TABLE ... IN EXCLUSIVE MODE, which PostgreSQL allows
+-- only to roles holding UPDATE, DELETE or TRUNCATE. The service role holds none of those, so it
+-- takes the same lock through this owner-defined function.
+CREATE OR REPLACE FUNCTION ledger_lock_events() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+BEGIN
+    LOCK TABLE public.stored_events IN EXCLUSIVE MODE;
+END $$;
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ledger_writer') THEN
+        CREATE ROLE ledger_writer NOLOGIN;
+    END IF;
+END $$;
+
+REVOKE ALL ON stored_events, ledger_receipts, ledger_merkle_nodes, ledger_checkpoints,
+    ledger_tokens FROM PUBLIC;
+GRANT SELECT, INSERT ON stored_events, ledger_receipts, ledger_merkle_nodes, ledger_checkpoints
+    TO ledger_writer;
+GRANT SELECT ON ledger_tokens TO ledger_writer;
+GRANT USAGE ON SEQUENCE stored_events_notification_id_seq TO ledger_writer;
+REVOKE ALL ON FUNCTION ledger_lock_events() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ledger_lock_events() TO ledger_writer;
+GRANT USAGE, CREATE ON SCHEMA public TO ledger_writer;

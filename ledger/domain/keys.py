@@ -1,0 +1,47 @@
+"""The key registry, on the single stream ``keys``, signed by the pinned root key.
+
+Both bodies are fixed by the wire contract (DESIGN.md) and carry no ``schema_version``. Shape
+only here: that ``public_key`` is a usable Ed25519 point (not small-order, canonical) is checked
+by the registry with ``ledger.crypto.check_public_key`` — that needs a crypto package, and this
+module needs only the standard library.
+"""
+
+from __future__ import annotations
+
+from ..schemas import B64Url, DateTime, Enum, ListOf, Nullable, Obj, Str
+from .event_type import ROLES, EventType
+
+#: every role but ``root``: a registered key must never be able to register keys itself
+REGISTRABLE_ROLES = tuple(r for r in ROLES if r != "root")
+
+KEY_ID = Str(pattern=r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", max_len=128,
+             hint="a key id (letters, digits and . _ -), as in signer 'key:<key_id>'",
+             label="key id")
+
+TYPES = [
+    EventType(
+        name="KeyRegistered", category="keys", signer_roles=frozenset(("root",)),
+        stream_kinds=("keys",), versioned=False,
+        body=Obj({
+            "key_id": KEY_ID,
+            "public_key": B64Url(size=32, doc="Ed25519 public key, raw 32 bytes"),
+            "principal": Str(pattern=r"[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}", max_len=128,
+                             hint="a principal name", doc="system or person the key belongs to"),
+            "roles": ListOf(Enum(*REGISTRABLE_ROLES), min_items=1, max_items=len(REGISTRABLE_ROLES),
+                            doc="roles of the key; `root` cannot be registered (roots are pinned "
+                                "in configuration)"),
+            "not_before": Nullable(DateTime(), doc="valid from (null = from registration)"),
+            "not_after": Nullable(DateTime(), doc="valid until (null = until revoked)"),
+        }),
+        doc="A signing key was registered with its roles and validity window.",
+        example={"key_id": "hp-case-app-01",
+                 "public_key": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                 "principal": "sys:hp-case-app", "roles": ["case-app"],
+                 "not_before": "2024-01-01T00:00:00+08:00", "not_after": None}),
+    EventType(
+        name="KeyRevoked", category="keys", signer_roles=frozenset(("root",)),
+        stream_kinds=("keys",), versioned=False,
+        body=Obj({"key_id": KEY_ID, "reason": Str(max_len=500)}),
+        doc="A key was revoked, effective from this event's log position.",
+        example={"key_id": "hp-case-app-01", "reason": "device lost"}),
+]

@@ -1,0 +1,787 @@
+"""Case read model (``GET /v1/cases/{case_id}``): a pure reducer over the events of one case.
+
+The state says: procedure and lifecycle state (the state machines of red_flags.yaml
+``case_lifecycle``), parties (pseudonymous references), the officers who acted and their
+certificate status at the time, violation and legal basis, proposed/decided/amended amounts,
+money (payments, on-the-spot cash, reconciliation), property, deadlines computed with
+working-day arithmetic, the steps that arrived out of order, and every event id in order.
+
+Out of order (DESIGN.md principle 1): an event the lifecycle does not expect in the current
+state is recorded in ``out_of_order`` — never refused, never dropped. A milestone event (one
+that moves the case on) still moves it, but only forward: the state never goes back.
+
+Determinism: ``apply`` reads only its arguments — no clock, no I/O. Deadlines are dates
+("due" and "met_on"); whether an open deadline is overdue *now* is for the red-flag rules, which
+take the evaluation time as an argument. ``ctx.officer`` must answer from the officer model as
+of this event's log position, so that incremental application equals a full rebuild in log
+order. ``apply`` updates and returns ``state`` (copy it first if you need the old one).
+
+Complaints have their own small lifecycle: :func:`apply_complaint` folds ``complaint:``
+streams; a complaint naming a case is also linked from the case (see :func:`cases_of`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable, Mapping
+
+from ledger.domain import EVENT_TYPES, upcast
+from ledger.domain.calendar import OFFICIAL, CalendarNotCovered, WorkingCalendar, legal_date
+from ledger.domain.params import FINE_SCHEDULE, PARAMS, FineRule, LegalParameters
+from ledger.envelope import Recorded
+
+from . import officer_model
+
+
+def _no_officer(_: str) -> dict[str, Any] | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a reducer may consult besides the event: the calendar, parameters, fine schedule
+    and the officer read model (``officer(officer_id) -> state | None``)."""
+
+    calendar: WorkingCalendar = OFFICIAL
+    params: LegalParameters = PARAMS
+    fine_schedule: Mapping[str, FineRule] = field(default_factory=lambda: FINE_SCHEDULE)
+    officer: Callable[[str], dict[str, Any] | None] = _no_officer
+
+
+DEFAULT_CONTEXT = Context()
+
+# --- the two state machines -------------------------------------------------------------------
+# event type -> {state the event is expected in: state it leads to (None = stays)}
+
+GENERAL_STATES = ("CLUE", "FILED", "INVESTIGATING", "INVESTIGATION_CONCLUDED", "REVIEWING",
+                  "NOTIFIED", "HEARING", "DECIDING", "DECIDED", "SERVED", "EXECUTING",
+                  "ENFORCEMENT_APPLIED", "EXECUTED", "NOT_PENALISED", "TRANSFERRED", "CLOSED",
+                  "ARCHIVED")
+SUMMARY_STATES = ("ON_SCENE", "DECIDED_ON_SPOT", "DELIVERED", "COLLECTED_ON_SPOT",
+                  "BANK_PAYMENT_PENDING", "REMITTED", "DEPOSITED", "PAID", "FILED_WITH_AGENCY",
+                  "NOT_PENALISED", "CLOSED", "ARCHIVED")
+TERMINAL = ("CLOSED", "ARCHIVED")
+
+_PRE_DECISION = ("FILED", "INVESTIGATING", "INVESTIGATION_CONCLUDED", "REVIEWING", "NOTIFIED",
+                 "HEARING", "DECIDING")
+_DECIDED_ON = ("DECIDED", "SERVED", "EXECUTING", "ENFORCEMENT_APPLIED")
+_AFTER_DECISION = _DECIDED_ON + ("EXECUTED", "NOT_PENALISED", "CLOSED", "ARCHIVED")
+
+
+def _stay(*states: str) -> dict[str, str | None]:
+    return {s: None for s in states}
+
+
+_INVESTIGATE = {"FILED": "INVESTIGATING", **_stay(*_PRE_DECISION[1:])}
+
+GENERAL: dict[str, dict[str, str | None]] = {
+    "ClueRegistered": {"NEW": "CLUE"},
+    "CaseFiled": {"NEW": "FILED", "CLUE": "FILED"},
+    "EvidenceRecorded": _INVESTIGATE,
+    "InspectionPerformed": _INVESTIGATE,
+    "RectificationOrdered": {**_INVESTIGATE, **_stay("DECIDED", "SERVED")},
+    "CredentialShown": _stay(*_PRE_DECISION, "DECIDED"),
+    "WarningIssued": _stay("FILED", "INVESTIGATING"),
+    "PreservationOrdered": {"FILED": "INVESTIGATING", "INVESTIGATING": None},
+    "PropertySeized": {"FILED": "INVESTIGATING", "INVESTIGATING": None},
+    "InvestigationConcluded": {"INVESTIGATING": "INVESTIGATION_CONCLUDED"},
+    "NoPenaltyDecided": dict.fromkeys(("INVESTIGATION_CONCLUDED", "REVIEWING", "NOTIFIED",
+                                       "DECIDING"), "NOT_PENALISED"),
+    "WaiverGranted": dict.fromkeys(("INVESTIGATION_CONCLUDED", "REVIEWING", "NOTIFIED",
+                                    "DECIDING"), "NOT_PENALISED"),
+    "TransferredToJudiciary": dict.fromkeys(("INVESTIGATION_CONCLUDED", "REVIEWING", "DECIDING"),
+                                            "TRANSFERRED"),
+    "BenchmarkApplied": {"INVESTIGATION_CONCLUDED": "REVIEWING", **_stay("REVIEWING", "DECIDING")},
+    "LegalReviewCompleted": {"INVESTIGATION_CONCLUDED": "REVIEWING",
+                             **_stay("REVIEWING", "DECIDING")},
+    "DeviationApproved": _stay("REVIEWING", "NOTIFIED", "DECIDING"),
+    "PenaltyNoticeServed": {"REVIEWING": "NOTIFIED", "NOTIFIED": None, "DECIDING": "NOTIFIED"},
+    "StatementReceived": _stay("NOTIFIED", "HEARING", "DECIDING"),
+    "DefenceReviewed": _stay("NOTIFIED", "HEARING", "DECIDING"),
+    "RightsWaived": {"NOTIFIED": "DECIDING"},
+    "HearingRequested": {"NOTIFIED": "HEARING"},
+    "HearingScheduled": _stay("HEARING"),
+    "HearingHeld": {"HEARING": "DECIDING"},
+    "CollectiveDiscussionHeld": _stay("REVIEWING", "DECIDING"),
+    "ExtensionApproved": _stay(*_PRE_DECISION),
+    "PenaltyDecided": {"DECIDING": "DECIDED"},
+    "DecisionFormVoided": _stay("DECIDING", "DECIDED"),
+    "DecisionServed": {"DECIDED": "SERVED"},
+    "DecisionPublished": _stay(*_AFTER_DECISION),
+    "DecisionPublicationWithdrawn": _stay(*_AFTER_DECISION),
+    "PaymentRecorded": {"SERVED": "EXECUTING", **_stay("EXECUTING", "ENFORCEMENT_APPLIED")},
+    "OnsiteCashCollected": {"SERVED": "EXECUTING", "EXECUTING": None},  # APL 第69条 only
+    "OnsiteCashRemitted": _stay("EXECUTING", "ENFORCEMENT_APPLIED", "EXECUTED"),
+    "AgencyDeposited": _stay("EXECUTING", "ENFORCEMENT_APPLIED", "EXECUTED"),
+    "RectificationVerified": {"SERVED": "EXECUTING",
+                              **_stay(*_PRE_DECISION[1:], "DECIDED", "EXECUTING",
+                                      "ENFORCEMENT_APPLIED", "EXECUTED", "NOT_PENALISED")},
+    "SurchargeAssessed": {"SERVED": "ENFORCEMENT_APPLIED", "EXECUTING": "ENFORCEMENT_APPLIED",
+                          "ENFORCEMENT_APPLIED": None},
+    "InstalmentApproved": _stay("SERVED", "EXECUTING", "ENFORCEMENT_APPLIED"),
+    "TreasuryReconciled": {"EXECUTING": "EXECUTED", "ENFORCEMENT_APPLIED": "EXECUTED",
+                           "EXECUTED": None},
+    "PenaltyAmended": _stay(*_DECIDED_ON),
+    "PenaltyWithdrawn": dict.fromkeys(_DECIDED_ON, "NOT_PENALISED"),
+    "CaseClosed": dict.fromkeys(("EXECUTED", "NOT_PENALISED", "TRANSFERRED",
+                                 "ENFORCEMENT_APPLIED"), "CLOSED"),
+    "CaseArchived": {"CLOSED": "ARCHIVED"},
+}
+
+_SCENE_ON = ("ON_SCENE", "DECIDED_ON_SPOT", "DELIVERED", "COLLECTED_ON_SPOT",
+             "BANK_PAYMENT_PENDING", "REMITTED", "DEPOSITED", "PAID", "FILED_WITH_AGENCY")
+_SUMMARY_DECIDED = _SCENE_ON[1:]
+_SUMMARY_DELIVERED = _SCENE_ON[2:8]
+
+SUMMARY: dict[str, dict[str, str | None]] = {
+    "CaseFiled": {"NEW": "ON_SCENE", "CLUE": "ON_SCENE"},
+    "CredentialShown": _stay("ON_SCENE", "DECIDED_ON_SPOT"),
+    # bodycam footage is uploaded after the scene: timing is judged by RF07/RF08, not here
+    "EvidenceRecorded": _stay(*_SCENE_ON),
+    "RectificationOrdered": _stay("ON_SCENE", "DECIDED_ON_SPOT", "DELIVERED"),
+    "RectificationVerified": _stay(*_SCENE_ON, "NOT_PENALISED"),
+    "WarningIssued": _stay("ON_SCENE"),
+    "InspectionPerformed": _stay("ON_SCENE"),
+    "PropertySeized": _stay("ON_SCENE", "DECIDED_ON_SPOT", "DELIVERED"),
+    "PreservationOrdered": _stay("ON_SCENE"),
+    "DecisionFormVoided": _stay("ON_SCENE", "DECIDED_ON_SPOT"),
+    "NoPenaltyDecided": {"ON_SCENE": "NOT_PENALISED"},
+    "WaiverGranted": {"ON_SCENE": "NOT_PENALISED"},
+    "PenaltyDecided": {"ON_SCENE": "DECIDED_ON_SPOT"},
+    "DecisionServed": {"DECIDED_ON_SPOT": "DELIVERED"},
+    "OnsiteCashCollected": {"DELIVERED": "COLLECTED_ON_SPOT"},
+    "OnsiteCashRemitted": {"COLLECTED_ON_SPOT": "REMITTED"},
+    "AgencyDeposited": {"REMITTED": "DEPOSITED"},
+    "PaymentRecorded": {"DELIVERED": "PAID", "BANK_PAYMENT_PENDING": "PAID"},
+    "SummaryDecisionFiled": dict.fromkeys(_SUMMARY_DELIVERED, "FILED_WITH_AGENCY"),
+    "TreasuryReconciled": _stay("DEPOSITED", "PAID", "FILED_WITH_AGENCY"),
+    "DecisionPublished": _stay(*_SUMMARY_DECIDED, "CLOSED", "ARCHIVED"),
+    "DecisionPublicationWithdrawn": _stay(*_SUMMARY_DECIDED, "NOT_PENALISED", "CLOSED",
+                                          "ARCHIVED"),
+    "PenaltyAmended": _stay(*_SUMMARY_DECIDED),
+    "PenaltyWithdrawn": dict.fromkeys(_SUMMARY_DECIDED, "NOT_PENALISED"),
+    "CaseClosed": {"FILED_WITH_AGENCY": "CLOSED", "NOT_PENALISED": "CLOSED"},
+    "CaseArchived": {"CLOSED": "ARCHIVED"},
+}
+
+#: steps of parallel regions (property handling, recusal): never out of order
+PARALLEL = frozenset({"PropertyInventorySigned", "PropertyReturned", "PropertyDisposed",
+                      "RecusalDecided"})
+
+_RANK = {"NEW": -1, **{s: i for i, s in enumerate(GENERAL_STATES)}}
+_RANK.update({"NOT_PENALISED": _RANK["EXECUTED"], "TRANSFERRED": _RANK["EXECUTED"]})
+_SUMMARY_RANK = {"NEW": -1, "ON_SCENE": 0, "DECIDED_ON_SPOT": 1, "DELIVERED": 2,
+                 "COLLECTED_ON_SPOT": 3, "BANK_PAYMENT_PENDING": 3, "REMITTED": 4, "DEPOSITED": 5,
+                 "PAID": 5, "FILED_WITH_AGENCY": 6, "NOT_PENALISED": 6, "CLOSED": 7,
+                 "ARCHIVED": 8}
+
+
+def new_state(case_id: str) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "procedure": None,                 # general | summary (from CaseFiled or the decision)
+        "state": "NEW",
+        "unit_id": None,
+        "filing_no": None,
+        "filed_on": None,
+        "parties": [],                     # [{party_ref, party_type?, org_name?}]
+        "officers": {},                    # officer_id -> acts and certificate status
+        "violation": {"code": None, "legal_basis": None, "occurred_at": None,
+                      "statutory_range_fen": None},
+        "amounts": {"proposed_fen": None, "decided_fen": None, "current_fen": None,
+                    "surcharge_fen": 0, "amendments": [], "penalty_types": []},
+        "decision": None,
+        "outcome": None,                   # no penalty / waiver / transfer
+        "withdrawal": None,
+        "voided_forms": [],
+        "notice": None,
+        "rights_waived": None,
+        "hearing": None,
+        "legal_review": None,
+        "collective_discussions": 0,
+        "benchmark": None,
+        "deviation_approved": False,
+        "extensions": [],
+        "evidence": [],
+        "rectification": {"ordered": 0, "deadline": None, "verified": None},
+        "money": {"payments": [], "paid_fen": 0,
+                  "cash": {"collected_fen": 0, "remitted_fen": 0, "deposited_fen": 0,
+                           "receipts": [], "justification": None},
+                  "instalments": None, "received_fen": 0, "outstanding_fen": 0,
+                  "reconciliation": {"status": "not_applicable", "reconciled_fen": None,
+                                     "expected_fen": 0}},
+        "property": {},                    # seizure/preservation id -> status
+        "summary_filed_on": None,
+        "published": False,
+        "deadlines": {},
+        "complaints": [],
+        "out_of_order": [],
+        "closed_on": None,
+        "close_outcome": None,
+        "archived_on": None,
+        "events": [],
+    }
+
+
+def cases_of(rec: Recorded) -> list[str]:
+    """The cases an event folds into: its own ``case:`` stream, or the case a complaint names."""
+    kind, _, ident = rec.stream.partition(":")
+    if kind == "case":
+        return [ident]
+    if kind == "complaint" and rec.type == "ComplaintReceived" and rec.body.get("case_id"):
+        return [rec.body["case_id"]]
+    return []
+
+
+def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CONTEXT
+          ) -> dict[str, Any]:
+    """Fold one recorded event into the state of its case (see :func:`cases_of`)."""
+    if state is None:
+        state = new_state(cases_of(rec)[0] if cases_of(rec) else rec.stream.partition(":")[2])
+    if not rec.stream.startswith("case:"):
+        if rec.type == "ComplaintReceived":
+            state["complaints"].append({"complaint_id": rec.stream.partition(":")[2],
+                                        "category": rec.body["category"],
+                                        "event_id": rec.event_id})
+        return state
+    if rec.type not in EVENT_TYPES:
+        state["events"].append(rec.event_id)
+        return state
+    body = upcast(rec.type, rec.body)
+    state["events"].append(rec.event_id)
+    day = legal_date(rec.occurred_at, offset_minutes=ctx.params.legal_utc_offset_minutes)
+    _lifecycle(state, rec, body, day, ctx)
+    _record_officers(state, rec, body, ctx)
+    handler = _FACTS.get(rec.type)
+    if handler is not None:
+        handler(state, rec, body, day, ctx)
+    _refresh_money(state, day, ctx)
+    return state
+
+
+# --- lifecycle --------------------------------------------------------------------------------
+
+def _lifecycle(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date,
+               ctx: Context) -> None:
+    if rec.type in ("CaseFiled", "PenaltyDecided") and case["procedure"] is None:
+        case["procedure"] = body["procedure"]
+    if rec.type in PARALLEL:
+        return
+    summary = case["procedure"] == "summary"
+    table = (SUMMARY if summary else GENERAL).get(rec.type)
+    if table is None:                                  # no such step in this procedure
+        _out_of_order(case, rec, [])
+        return
+    current = case["state"]
+    if current == "NOTIFIED" and "NOTIFIED" not in table and "DECIDING" in table:
+        until = (case["deadlines"].get("hearing_request") or {}).get("due")
+        if until is not None and day.isoformat() > until:
+            current = case["state"] = "DECIDING"      # the request window elapsed (APL 第64条)
+    if current in table:
+        target = table[current]
+    else:
+        _out_of_order(case, rec, sorted(table, key=lambda s: _rank(summary, s)))
+        targets = [t for t in table.values() if t is not None]
+        target = targets[0] if len(set(targets)) == 1 else None
+        if target is not None and _rank(summary, target) <= _rank(summary, current):
+            target = None                              # never move backwards
+    if target is not None:
+        case["state"] = target
+    if summary and case["state"] in _SUMMARY_DELIVERED + ("FILED_WITH_AGENCY",) \
+            and rec.type not in ("DecisionServed", "PenaltyWithdrawn"):
+        case["state_pending_money"] = True  # refreshed after the money is folded
+
+
+def _rank(summary: bool, state: str) -> int:
+    return (_SUMMARY_RANK if summary else _RANK).get(state, -1)
+
+
+def _out_of_order(case: dict[str, Any], rec: Recorded, expected: list[str]) -> None:
+    case["out_of_order"].append({"event_id": rec.event_id, "type": rec.type,
+                                 "state": case["state"], "expected_in": expected})
+
+
+def _summary_money_state(case: dict[str, Any]) -> str:
+    """Where a delivered summary case stands: the money stage, or FILED_WITH_AGENCY once the
+    decision is filed and the money settled (the yaml's DELIVERED → … → FILED_WITH_AGENCY)."""
+    money, cash = case["money"], case["money"]["cash"]
+    due = case["amounts"]["current_fen"] or 0
+    if due == 0:
+        stage, settled = "DELIVERED", True
+    elif cash["deposited_fen"]:
+        stage, settled = "DEPOSITED", True
+    elif cash["remitted_fen"]:
+        stage, settled = "REMITTED", False
+    elif cash["collected_fen"]:
+        stage, settled = "COLLECTED_ON_SPOT", False
+    elif money["paid_fen"] >= due:
+        stage, settled = "PAID", True
+    elif money["payments"] or case["summary_filed_on"] or (case["decision"] or {}).get(
+            "payment_method") in ("designated_bank", "e_payment"):
+        stage, settled = "BANK_PAYMENT_PENDING", False   # the "(no cash)" transition
+    else:
+        stage, settled = "DELIVERED", False              # cash may still be taken
+    return "FILED_WITH_AGENCY" if settled and case["summary_filed_on"] else stage
+
+
+# --- officers at the time ---------------------------------------------------------------------
+
+def _record_officers(case: dict[str, Any], rec: Recorded, body: dict[str, Any],
+                     ctx: Context) -> None:
+    refs: list[tuple[str, str | None]] = []
+    for key in ("officers", "investigators"):
+        refs.extend((r["officer_id"], r.get("cert_no")) for r in body.get(key) or ())
+    refs.extend((oid, None) for oid in body.get("decided_by") or ())
+    for oid, cert_no in dict.fromkeys(refs):
+        officer_state = ctx.officer(oid)
+        status = officer_model.credential_at(officer_state, rec.occurred_at, cert_no)
+        entry = case["officers"].setdefault(oid, {
+            "officer_id": oid, "cert_nos": [], "acts": 0, "first_event_id": rec.event_id,
+            "kind": officer_state["kind"] if officer_state else "unknown",
+            "credential_at_first_act": status, "invalid_acts": []})
+        entry["acts"] += 1
+        if cert_no and cert_no not in entry["cert_nos"]:
+            entry["cert_nos"].append(cert_no)
+        if status["status"] != "valid":
+            entry["invalid_acts"].append({"event_id": rec.event_id, "type": rec.type,
+                                          "status": status["status"], "cert_no": cert_no})
+
+
+def _party(case: dict[str, Any], ref: str, **info: Any) -> None:
+    for party in case["parties"]:
+        if party["party_ref"] == ref:
+            party.update({k: v for k, v in info.items() if v is not None})
+            return
+    case["parties"].append({"party_ref": ref, **{k: v for k, v in info.items() if v is not None}})
+
+
+# --- deadlines --------------------------------------------------------------------------------
+
+def _due(case: dict[str, Any], name: str, compute: Callable[[], date], basis: str,
+         *, replace: bool = False) -> None:
+    """Open deadline ``name``; an unmet one is kept (the earliest obligation stands) unless
+    ``replace`` (e.g. an approved extension moves the decision deadline)."""
+    old = case["deadlines"].get(name)
+    if old is not None and old["met_on"] is None and not replace:
+        return
+    entry: dict[str, Any] = {"due": None, "basis": basis, "met_on": None, "late": None}
+    try:
+        entry["due"] = compute().isoformat()
+    except CalendarNotCovered as e:
+        entry["note"] = e.message
+    case["deadlines"][name] = entry
+    if replace and old and old["met_on"]:
+        _met(case, name, date.fromisoformat(old["met_on"]))
+
+
+def _met(case: dict[str, Any], name: str, day: date) -> None:
+    d = case["deadlines"].get(name)
+    if d is None or (d["met_on"] is not None and d["met_on"] <= day.isoformat()):
+        return
+    d["met_on"] = day.isoformat()
+    d["late"] = None if d["due"] is None else day.isoformat() > d["due"]
+
+
+# --- facts, per event type --------------------------------------------------------------------
+
+Fact = Callable[[dict[str, Any], Recorded, dict[str, Any], date, Context], None]
+
+
+def _filed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
+    c["unit_id"] = b["unit_id"]
+    c["filed_on"] = day.isoformat()
+    c["filing_no"] = b["filing_no"]
+    for p in b["parties"]:
+        _party(c, p["party_ref"], party_type=p["party_type"], org_name=p.get("org_name"))
+    if b.get("violation_code"):
+        _violation(c, b["violation_code"], None, ctx)
+    if b.get("violation_occurred_at"):
+        c["violation"]["occurred_at"] = b["violation_occurred_at"]
+    if b["procedure"] == "general":
+        _decision_deadline(c, ctx)
+
+
+def _decision_deadline(c: dict[str, Any], ctx: Context) -> None:
+    filed = date.fromisoformat(c["filed_on"])
+    days = ctx.params.decision_deadline_days_from_filing + sum(e["days"] for e in c["extensions"])
+    _due(c, "decision", lambda: ctx.calendar.add_calendar_days(filed, days),
+         "APL 第60条 (90 days from filing + approved extensions)", replace=True)
+
+
+def _violation(c: dict[str, Any], code: str, basis: str | None, ctx: Context) -> None:
+    v = c["violation"]
+    v["code"] = code
+    if basis:
+        v["legal_basis"] = basis
+    rule = ctx.fine_schedule.get(code)
+    v["statutory_range_fen"] = [rule.min_fen, rule.max_fen] if rule else None
+
+
+def _clue(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
+    c["unit_id"] = c["unit_id"] or b["unit_id"]
+    if b.get("violation_code") and not c["violation"]["code"]:
+        _violation(c, b["violation_code"], None, ctx)
+
+
+def _evidence(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
+              ctx: Context) -> None:
+    c["evidence"].append({"event_id": rec.event_id, "evidence_id": b["evidence_id"],
+                          "kind": b["kind"], "content_sha256": b["content_sha256"],
+                          "captured_at": b["captured_at"], "recorded_at": rec.recorded_at,
+                          "device_id": b["capture_device"]["device_id"],
+                          "device_signed": b["device_signed"]})
+
+
+def _rectification(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
+                   ctx: Context) -> None:
+    if rec.type == "RectificationOrdered":
+        c["rectification"]["ordered"] += 1
+        c["rectification"]["deadline"] = b["deadline"]
+        _party(c, b["party_ref"])
+    else:
+        c["rectification"]["verified"] = b["result"]
+
+
+def _party_only(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
+                ctx: Context) -> None:
+    _party(c, b["party_ref"])
+
+
+def _benchmark(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
+               ctx: Context) -> None:
+    c["benchmark"] = {"table_id": b["benchmark_table_id"], "tier": b["tier"],
+                      "band_fen": [b["band"]["min_fen"], b["band"]["max_fen"]],
+                      "event_id": rec.event_id}
+
+
+def _deviation(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
+               ctx: Context) -> None:
+    c["deviation_approved"] = True
+
+
+def _notice(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
+    _party(c, b["party_ref"])
+    _violation(c, b["violation_code"], b["legal_basis"], ctx)
+    c["amounts"]["proposed_fen"] = b["proposed_amount_fen"]
+    c["notice"] = {"notice_no": b["notice_no"], "served_on": day.isoformat(),
+                   "hearing_eligible": b["hearing_eligible"], "event_id": rec.event_id}
+    n = ctx.params.hearing_request_window_working_days
+    _due(c, "hearing_request", lambda: ctx.calendar.add_working_days(day, n),
+         "APL 第64条(一) (5 working days after notice)", replace=True)
+
+
+def _hearing(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
+             ctx: Context) -> None:
+    h = c["hearing"] = c["hearing"] or {"requested_on": None, "notified_on": None,
+                                        "scheduled_for": None, "presider_id": None,
+                                        "held_on": None, "outcome": None,
+                                        "presider_is_investigator": None}
+    if rec.type == "HearingRequested":
+        h["requested_on"] = day.isoformat()
+        _met(c, "hearing_request", day)
+    elif rec.type == "HearingScheduled":
+        h["scheduled_for"], h["presider_id"] = b["scheduled_for"], b["presider_id"]
+        h["notified_on"] = day.isoformat()
+    else:
+        h["held_on"], h["presider_id"] = day.isoformat(), b["presider_id"]
+        h["outcome"] = b["outcome"]
+        investigators = {r["officer_id"] for r in b["investigators"]}
+        h["presider_is_investigator"] = b["presider_id"] in investigators
+
+
+def _waived(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
+    _party(c, b["party_ref"])
+    c["rights_waived"] = b["rights"]
+
+
+def _legal_review(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
+                  ctx: Context) -> None:
+    c["legal_review"] = {"result": b["result"], "reviewer_id": b["reviewer_id"],
+                         "reviewer_qualified": b["reviewer_qualified"], "on": day.isoformat(),
+                         "event_id": rec.event_id}
+
+
+def _collective(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
+                ctx: Context) -> None:
+    c["collective_discussions"] += 1
+
+
+def _extension(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
+               ctx: Context) -> None:
+    c["extensions"].append({"days": b["days"], "approved_by": b["approved_by"],
+                            "approval_form": b["approval_form"], "event_id": rec.event_id})
+    if c.get("filed_on"):
+        _decision_deadline(c, ctx)
+
+
+def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
+    p = b["party"]
+    _party(c, p["party_ref"], party_type=p["party_type"], org_name=p.get("org_name"))
+    _violation(c, b["violation_code"], b["legal_basis"], ctx)
+    a = c["amounts"]
+    a["decided_fen"] = a["current_fen"] = b["amount_fen"]
+    a["penalty_types"] = b["penalty_types"]
+    c["decision"] = {"decision_no": b["decision_no"], "procedure": b["procedure"],
+                     "decided_on": day.isoformat(), "decided_by": b["decided_by"],
+                     "form_no": b.get("form_no"), "payment_method": b.get("payment_method"),
+                     "status": "in_force", "served_on": None,
+                     "event_id": rec.event_id}
+    _met(c, "decision", day)
+    wd = ctx.calendar.add_working_days
+    if b["procedure"] == "summary":
+        n = ctx.params.summary_decision_filing_working_days
+        _due(c, "summary_filing", lambda: wd(day, n), "MOHURD55 第14条 (3 working days)")
+        _due(c, "service", lambda: day, "APL 第52条 (handed over on the spot)")
+    else:
+        n7 = ctx.params.service_deadline_working_days_if_absent
+        _due(c, "service", lambda: wd(day, n7), "APL 第61条 (7 working days if absent)")
+        n = ctx.params.publication_deadline_working_days
+        _due(c, "publication", lambda: wd(day, n), "GBF2018_118 (7 working days)")
+
+
+def _not_penalised(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
+                   ctx: Context) -> None:
+    if b.get("party_ref"):
+        _party(c, b["party_ref"])
+    if b.get("violation_code"):
+        _violation(c, b["violation_code"], None, ctx)
+    c["outcome"] = {"type": rec.type, "on": day.isoformat(),
+                    "basis": b.get("basis") or b.get("ground"), "event_id": rec.event_id}
+    _met(c, "decision", day)
+
+
+def _transferred(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
+                 ctx: Context) -> None:
+    c["outcome"] = {"type": rec.type, "on": day.isoformat(), "basis": b["to_authority"],
+                    "event_id": rec.event_id}
+    _met(c, "decision", day)
+
+
+def _served(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
+    _party(c, b["party_ref"])
+    if c["decision"] is not None:
+        c["decision"]["served_on"] = day.isoformat()
+    _met(c, "service", day)
+    if (c["amounts"]["current_fen"] or 0) > 0:
+        n = ctx.params.payment_deadline_days
+        _due(c, "payment", lambda: ctx.calendar.add_calendar_days(day, n),
+             "APL 第67条第3款 (15 days from receipt)")
+
+
+def _summary_filed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
+                   ctx: Context) -> None:
+    c["summary_filed_on"] = day.isoformat()
+    _met(c, "summary_filing", day)
+
+
+def _published(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
+               ctx: Context) -> None:
+    if rec.type == "DecisionPublished":
+        c["published"] = True
+        _met(c, "publication", day)
+    else:
+        c["published"] = False
+        _met(c, "publication_withdrawal", day)
+
+
+def _changed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
+    a = c["amounts"]
+    approved = bool(b.get("approval_id") and b.get("approved_by"))
+    if rec.type == "PenaltyAmended":
+        a["amendments"].append({"event_id": rec.event_id, "previous_fen": b["previous_amount_fen"],
+                                "amount_fen": b["amount_fen"], "approved": approved})
+        a["current_fen"] = b["amount_fen"]
+        a["penalty_types"] = b["penalty_types"]
+        status = "amended"
+    else:
+        a["current_fen"] = 0
+        status = "withdrawn"
+        c["withdrawal"] = {"event_id": rec.event_id, "approved": approved, "reason": b["reason"]}
+        for name in ("service", "publication", "payment"):  # obligations of a decision gone
+            d = c["deadlines"].get(name)
+            if d is not None and d["met_on"] is None:
+                d["cancelled_on"] = day.isoformat()
+    if c["decision"] is not None:
+        c["decision"]["status"] = status
+    if c["published"]:
+        n = ctx.params.publication_withdraw_working_days
+        _due(c, "publication_withdrawal", lambda: ctx.calendar.add_working_days(day, n),
+             "MOHURD55 第10条 (withdraw within 3 working days)")
+
+
+def _voided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
+    c["voided_forms"].append(b["form_no"])
+
+
+def _closed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
+    c["closed_on"] = day.isoformat()
+    c["close_outcome"] = b["outcome"]
+
+
+def _archived(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
+              ctx: Context) -> None:
+    c["archived_on"] = day.isoformat()
+
+
+def _payment(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
+    c["money"]["payments"].append({"event_id": rec.event_id, "payment_id": b["payment_id"],
+                                   "channel": b["channel"], "amount_fen": b["amount_fen"],
+                                   "on": day.isoformat()})
+
+
+def _cash(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
+    cash = c["money"]["cash"]
+    wd, p = ctx.calendar.add_working_days, ctx.params
+    if rec.type == "OnsiteCashCollected":
+        _party(c, b["party_ref"])
+        cash["collected_fen"] += b["amount_fen"]
+        cash["receipts"].append(b.get("receipt_no"))
+        cash["justification"] = b["justification"]
+        _due(c, "cash_to_agency", lambda: wd(day, p.onsite_cash_to_agency_working_days),
+             "APL 第71条 (2 working days)")
+    elif rec.type == "OnsiteCashRemitted":
+        cash["remitted_fen"] += b["amount_fen"]
+        _met(c, "cash_to_agency", day)
+        _due(c, "agency_to_bank", lambda: wd(day, p.agency_to_bank_working_days),
+             "APL 第71条 (2 working days)")
+    else:
+        cash["deposited_fen"] += b["amount_fen"]
+        _met(c, "agency_to_bank", day)
+
+
+def _reconciled(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
+                ctx: Context) -> None:
+    c["money"]["reconciliation"].update({"reconciled_fen": b["amount_fen"], "result": b["result"],
+                                         "on": day.isoformat(), "event_id": rec.event_id})
+
+
+def _surcharge(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
+               ctx: Context) -> None:
+    c["amounts"]["surcharge_fen"] = b["surcharge_fen"]   # each assessment states the total
+
+
+def _instalments(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
+                 ctx: Context) -> None:
+    c["money"]["instalments"] = {"kind": b["kind"], "schedule": b["schedule"],
+                                 "event_id": rec.event_id}
+    last = max(date.fromisoformat(i["due_date"]) for i in b["schedule"])
+    _due(c, "payment", lambda: last, "APL 第66条 (approved deferral/instalments)", replace=True)
+
+
+def _property(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
+              ctx: Context) -> None:
+    t = rec.type
+    if t in ("PropertySeized", "PreservationOrdered"):
+        pid = b.get("seizure_id") or b["preservation_id"]
+        measure = b.get("measure", "registration_preservation")
+        c["property"][pid] = {"measure": measure, "items": len(b["items"]), "on": day.isoformat(),
+                              "inventory_signed": False, "returned": 0, "disposed": 0}
+        if measure == "registration_preservation":
+            n = ctx.params.preservation_decision_working_days
+            _due(c, f"preservation:{pid}", lambda: ctx.calendar.add_working_days(day, n),
+                 "APL 第56条 (decision within 7 working days)")
+        return
+    entry = c["property"].setdefault(b["seizure_id"], {
+        "measure": None, "items": None, "on": None, "inventory_signed": False, "returned": 0,
+        "disposed": 0})
+    if t == "PropertyInventorySigned":
+        entry["inventory_signed"] = True
+    else:
+        entry["returned" if t == "PropertyReturned" else "disposed"] += len(b["item_ids"])
+        _met(c, f"preservation:{b['seizure_id']}", day)
+
+
+_FACTS: dict[str, Fact] = {
+    "ClueRegistered": _clue, "CaseFiled": _filed, "EvidenceRecorded": _evidence,
+    "RectificationOrdered": _rectification, "RectificationVerified": _rectification,
+    "WarningIssued": _party_only, "StatementReceived": _party_only,
+    "HearingRequested": _hearing, "HearingScheduled": _hearing, "HearingHeld": _hearing,
+    "BenchmarkApplied": _benchmark, "DeviationApproved": _deviation,
+    "PenaltyNoticeServed": _notice, "RightsWaived": _waived,
+    "LegalReviewCompleted": _legal_review, "CollectiveDiscussionHeld": _collective,
+    "ExtensionApproved": _extension, "PenaltyDecided": _decided,
+    "NoPenaltyDecided": _not_penalised, "WaiverGranted": _not_penalised,
+    "TransferredToJudiciary": _transferred, "DecisionServed": _served,
+    "SummaryDecisionFiled": _summary_filed, "DecisionPublished": _published,
+    "DecisionPublicationWithdrawn": _published, "PenaltyAmended": _changed,
+    "PenaltyWithdrawn": _changed, "DecisionFormVoided": _voided, "CaseClosed": _closed,
+    "CaseArchived": _archived, "PaymentRecorded": _payment, "OnsiteCashCollected": _cash,
+    "OnsiteCashRemitted": _cash, "AgencyDeposited": _cash, "TreasuryReconciled": _reconciled,
+    "SurchargeAssessed": _surcharge, "InstalmentApproved": _instalments,
+    "PropertySeized": _property, "PreservationOrdered": _property,
+    "PropertyInventorySigned": _property, "PropertyReturned": _property,
+    "PropertyDisposed": _property,
+}
+
+
+def _refresh_money(c: dict[str, Any], day: date, ctx: Context) -> None:
+    """Totals, outstanding amount, reconciliation status and the summary money stage."""
+    m, a = c["money"], c["amounts"]
+    m["paid_fen"] = sum(p["amount_fen"] for p in m["payments"]
+                        if p["channel"] != "onsite_cash_with_receipt")
+    cash_paid = max(m["cash"]["collected_fen"],
+                    sum(p["amount_fen"] for p in m["payments"]
+                        if p["channel"] == "onsite_cash_with_receipt"))
+    m["received_fen"] = m["paid_fen"] + cash_paid
+    expected = (a["current_fen"] or 0) + (a["surcharge_fen"] if a["current_fen"] else 0)
+    m["outstanding_fen"] = max(0, expected - m["received_fen"])
+    if expected and m["received_fen"] >= expected:
+        _met(c, "payment", day)
+    r = m["reconciliation"]
+    r["expected_fen"] = expected
+    if r["reconciled_fen"] is None:
+        r["status"] = "pending" if expected else "not_applicable"
+    else:
+        matched = r.get("result") == "matched" and r["reconciled_fen"] == expected
+        r["status"] = "reconciled" if matched else "mismatch"
+    if c.pop("state_pending_money", False):
+        c["state"] = _summary_money_state(c)
+
+
+# --- complaints -------------------------------------------------------------------------------
+
+def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
+                    ctx: Context = DEFAULT_CONTEXT) -> dict[str, Any]:
+    """Fold one event of a ``complaint:`` stream: RECEIVED → ACKNOWLEDGED → CLOSED, with the
+    15-day acknowledgement and 60-day (+ approved extension ≤ 30) closing deadlines (XFGZ)."""
+    if state is None:
+        state = {"complaint_id": rec.stream.partition(":")[2], "state": "NEW", "category": None,
+                 "channel": None, "unit_id": None, "accused_officers": [], "case_id": None,
+                 "received_on": None, "extension_days": 0, "handler": None,
+                 "handler_is_accused": None, "outcome": None, "deadlines": {},
+                 "out_of_order": [], "events": []}
+    state["events"].append(rec.event_id)
+    b, p = rec.body, ctx.params
+    day = legal_date(rec.occurred_at, offset_minutes=p.legal_utc_offset_minutes)
+    expected = {"ComplaintReceived": ("NEW",), "ComplaintAcknowledged": ("RECEIVED",),
+                "ComplaintExtended": ("RECEIVED", "ACKNOWLEDGED"),
+                "ComplaintClosed": ("ACKNOWLEDGED",)}.get(rec.type, ())
+    if state["state"] not in expected:
+        _out_of_order(state, rec, list(expected))
+    cal = ctx.calendar
+    if rec.type == "ComplaintReceived":
+        state.update(state="RECEIVED", category=b["category"], channel=b["channel"],
+                     unit_id=b["unit_id"], accused_officers=b["accused_officers"],
+                     case_id=b.get("case_id"), received_on=day.isoformat())
+        _due(state, "acknowledge", lambda: cal.add_calendar_days(day, p.complaint_ack_days),
+             "XFGZ 第22/23条 (15 days)")
+        _due(state, "close", lambda: cal.add_calendar_days(day, p.complaint_close_days),
+             "XFGZ 第34条 (60 days + approved extension)")
+    elif rec.type == "ComplaintAcknowledged":
+        if state["state"] in ("NEW", "RECEIVED"):
+            state["state"] = "ACKNOWLEDGED"
+        _met(state, "acknowledge", day)
+    elif rec.type == "ComplaintExtended":
+        state["extension_days"] += b["days"]
+        if state["received_on"]:
+            received = date.fromisoformat(state["received_on"])
+            days = p.complaint_close_days + min(state["extension_days"],
+                                                p.complaint_extension_max_days)
+            _due(state, "close", lambda: cal.add_calendar_days(received, days),
+                 "XFGZ 第34条 (60 days + approved extension)", replace=True)
+    elif rec.type == "ComplaintClosed":
+        state.update(state="CLOSED", handler=b["handler"], outcome=b["outcome"],
+                     handler_is_accused=b["handler"] in state["accused_officers"])
+        _met(state, "close", day)
+    return state

@@ -1,0 +1,351 @@
+"""Officer read model (``GET /v1/officers/{officer_id}``): a pure reducer over events.
+
+State of one person (officer or auxiliary staff): certificates with their validity, suspensions
+and end, posts and grids over time, dispatch orders, integrity pledges, declared relationships,
+recusals, complaints against them and caseload counts.
+
+Routing: :func:`officers_of` says which persons an event concerns (its own ``officer:`` stream,
+the pledgor of a pledge, the actors of a case event, the officers of a dispatch or patrol, the
+accused of a complaint); the caller folds the event into each of their states with
+``apply(state, rec, ctx, officer_id=...)``.
+
+Determinism: ``apply`` reads nothing but its arguments (no clock, no I/O) and updates and
+returns ``state`` (copy it first if you need the old one). Folding the same events in log order
+gives the same state, whether incrementally or in a full rebuild.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ledger.domain import upcast
+from ledger.domain.calendar import legal_date
+from ledger.envelope import Recorded
+from ledger.schemas import parse_datetime
+
+#: body fields of case events that name the persons who acted
+_ACTOR_LISTS = ("officers", "investigators")
+
+
+def new_state(officer_id: str) -> dict[str, Any]:
+    return {
+        "officer_id": officer_id,
+        "kind": "unknown",          # officer | auxiliary | unknown (no HR event yet)
+        "unit_id": None,
+        "credentials": {},          # cert_no -> certificate
+        "auxiliary": None,
+        "posts": [],
+        "dispatches": [],
+        "pledges": {},              # pledge_id -> pledge
+        "pledge_status": "none",    # none | signed | countersigned (latest pledge)
+        "relationships": [],
+        "recusals": [],
+        "complaints": {"total": 0, "by_category": {}, "ids": []},
+        "caseload": {"cases": 0, "acts": 0, "decisions": 0, "summary_decisions": 0,
+                     "general_decisions": 0, "decided_fen": 0, "waivers": 0, "voided_forms": 0,
+                     "cash_collections": 0, "seizures": 0},
+        "case_acts": {},            # case_id -> number of acts
+        "patrols": 0,
+        "events": [],               # ids of events on the person's own stream and pledges
+    }
+
+
+def _actors(body: dict[str, Any]) -> list[str]:
+    ids: list[str] = []
+    for key in _ACTOR_LISTS:
+        for ref in body.get(key) or ():
+            if ref["officer_id"] not in ids:
+                ids.append(ref["officer_id"])
+    for oid in body.get("decided_by") or ():
+        if oid not in ids:
+            ids.append(oid)
+    return ids
+
+
+def officers_of(rec: Recorded) -> list[str]:
+    """The persons an event concerns, in a deterministic order (no duplicates)."""
+    kind, _, ident = rec.stream.partition(":")
+    body = rec.body
+    if kind == "officer":
+        return [ident]
+    if kind == "pledge":
+        return [body["officer_id"]]
+    if kind == "case":
+        ids = _actors(body)
+        if rec.type == "RecusalDecided" and body["officer_id"] not in ids:
+            ids.append(body["officer_id"])
+        return ids
+    if kind == "unit":
+        if rec.type == "DispatchOrderIssued":
+            return list(dict.fromkeys(body["officers"]))
+        return _actors(body)
+    if kind == "complaint" and rec.type == "ComplaintReceived":
+        return list(dict.fromkeys(body["accused_officers"]))
+    return []
+
+
+def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Any = None, *,
+          officer_id: str | None = None) -> dict[str, Any]:
+    """Fold ``rec`` into the state of ``officer_id`` (default: the id of an ``officer:``
+    stream). Requires ``officer_id`` in :func:`officers_of(rec) <officers_of>`."""
+    if state is None:
+        state = new_state(officer_id or rec.stream.partition(":")[2])
+    body = upcast(rec.type, rec.body)
+    kind = rec.stream.partition(":")[0]
+    if kind in ("officer", "pledge"):
+        state["events"].append(rec.event_id)
+    handler = _HANDLERS.get(rec.type)
+    if handler is not None:
+        handler(state, rec, body)
+    elif kind == "case":
+        _case_act(state, rec, body)
+    return state
+
+
+# --- own-stream events ------------------------------------------------------------------------
+
+def _credential_issued(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
+    state["kind"] = "officer"
+    state["unit_id"] = body["unit_id"]
+    state["credentials"][body["cert_no"]] = {
+        "cert_no": body["cert_no"], "credential_type": body["credential_type"],
+        "valid_from": body["valid_from"], "valid_until": body["valid_until"],
+        "issued_event_id": rec.event_id, "suspensions": [], "ended_at": None, "end_reason": None,
+    }
+
+
+def _credential_suspended(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
+    cred = _cert(state, body["cert_no"])
+    cred["suspensions"].append({"from": body["effective_at"], "until": body.get("until"),
+                                "reason": body["reason"], "event_id": rec.event_id})
+
+
+def _credential_expired(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
+    cred = _cert(state, body["cert_no"])
+    cred["ended_at"] = body["effective_at"]
+    cred["end_reason"] = body["reason"]
+
+
+def _cert(state: dict[str, Any], cert_no: str) -> dict[str, Any]:
+    # an event about a certificate never issued on the ledger is still recorded: keep a stub
+    return state["credentials"].setdefault(cert_no, {
+        "cert_no": cert_no, "credential_type": None, "valid_from": None, "valid_until": None,
+        "issued_event_id": None, "suspensions": [], "ended_at": None, "end_reason": None})
+
+
+def _auxiliary(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
+    if state["kind"] != "officer":
+        state["kind"] = "auxiliary"
+    state["unit_id"] = state["unit_id"] or body["unit_id"]
+    state["auxiliary"] = {"unit_id": body["unit_id"], "engaged_from": body["engaged_from"],
+                          "engaged_until": body.get("engaged_until"), "duties": body["duties"],
+                          "event_id": rec.event_id}
+
+
+def _post(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
+    start = body["window_from"]
+    for post in state["posts"]:  # a new assignment ends the open-ended ones before it
+        if post["until"] is None and _before(post["from"], start):
+            post["until"] = start
+    state["posts"].append({
+        "post_id": body["post_id"], "unit_id": body["unit_id"], "grid_ids": body["grid_ids"],
+        "role": body["role"], "from": start, "until": body["window_until"],
+        "superior_officer_id": body.get("superior_officer_id"), "event_id": rec.event_id})
+    state["unit_id"] = body["unit_id"]
+
+
+def _relationship(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
+    state["relationships"].append({"party_ref": body["party_ref"], "relation": body["relation"],
+                                   "event_id": rec.event_id})
+
+
+def _pledge_signed(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
+    pid = rec.stream.partition(":")[2]
+    pledge = _pledge(state, pid)
+    pledge.update({"level": body["level"], "unit_id": body["unit_id"],
+                   "superior_officer_id": body["superior_officer_id"],
+                   "period_from": body["period_from"], "period_until": body["period_until"],
+                   "signed_at": rec.occurred_at, "document_sha256": body["document_sha256"]})
+    pledge["status"] = "countersigned" if pledge["countersigned_by"] else "signed"
+    state["pledge_status"] = _latest_pledge_status(state)
+
+
+def _pledge_countersigned(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
+    pid = rec.stream.partition(":")[2]
+    pledge = _pledge(state, pid)
+    pledge.update({"countersigned_by": body["countersigned_by"],
+                   "countersigner_level": body["countersigner_level"],
+                   "countersigned_at": rec.occurred_at, "top_of_chain": body["top_of_chain"],
+                   "status": "countersigned" if pledge["signed_at"] else "countersigned_unsigned"})
+    state["pledge_status"] = _latest_pledge_status(state)
+
+
+def _pledge(state: dict[str, Any], pid: str) -> dict[str, Any]:
+    return state["pledges"].setdefault(pid, {
+        "pledge_id": pid, "level": None, "unit_id": None, "superior_officer_id": None,
+        "period_from": None, "period_until": None, "signed_at": None, "document_sha256": None,
+        "countersigned_by": None, "countersigner_level": None, "countersigned_at": None,
+        "top_of_chain": False, "status": "none"})
+
+
+def _latest_pledge_status(state: dict[str, Any]) -> str:
+    pledges = [p for p in state["pledges"].values() if p["period_from"]]
+    if not pledges:
+        return "none"
+    latest = max(pledges, key=lambda p: (p["period_from"], p["pledge_id"]))
+    return "countersigned" if latest["status"] == "countersigned" else "signed"
+
+
+# --- events on other streams ------------------------------------------------------------------
+
+def _case_act(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
+    case_id = rec.stream.partition(":")[2]
+    load = state["caseload"]
+    acts = state["case_acts"]
+    if case_id not in acts:
+        acts[case_id] = 0
+        load["cases"] += 1
+    acts[case_id] += 1
+    load["acts"] += 1
+    t = rec.type
+    if t == "PenaltyDecided":
+        load["decisions"] += 1
+        load["summary_decisions" if body["procedure"] == "summary" else "general_decisions"] += 1
+        load["decided_fen"] += body["amount_fen"]
+    elif t == "WaiverGranted":
+        load["waivers"] += 1
+    elif t == "DecisionFormVoided":
+        load["voided_forms"] += 1
+    elif t == "OnsiteCashCollected":
+        load["cash_collections"] += 1
+    elif t == "PropertySeized":
+        load["seizures"] += 1
+
+
+def _recusal(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
+    if body["officer_id"] == state["officer_id"]:
+        state["recusals"].append({"case_id": rec.stream.partition(":")[2],
+                                  "decision": body["decision"], "event_id": rec.event_id})
+    if state["officer_id"] in _actors(body):
+        _case_act(state, rec, body)
+
+
+def _dispatch(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
+    state["dispatches"].append({"order_id": body["order_id"], "from": body["window_from"],
+                                "until": body["window_until"], "grid_ids": body.get("grid_ids"),
+                                "event_id": rec.event_id})
+
+
+def _patrol(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
+    state["patrols"] += 1
+
+
+def _complaint(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
+    c = state["complaints"]
+    c["total"] += 1
+    c["by_category"][body["category"]] = c["by_category"].get(body["category"], 0) + 1
+    c["ids"].append(rec.stream.partition(":")[2])
+
+
+_HANDLERS: dict[str, Callable[[dict[str, Any], Recorded, dict[str, Any]], None]] = {
+    "OfficerCredentialIssued": _credential_issued,
+    "OfficerCredentialSuspended": _credential_suspended,
+    "OfficerCredentialExpired": _credential_expired,
+    "AuxiliaryStaffRegistered": _auxiliary,
+    "PostAssigned": _post,
+    "RelationshipDeclared": _relationship,
+    "IntegrityPledgeSigned": _pledge_signed,
+    "IntegrityPledgeCountersigned": _pledge_countersigned,
+    "RecusalDecided": _recusal,
+    "DispatchOrderIssued": _dispatch,
+    "PatrolStarted": _patrol,
+    "ComplaintReceived": _complaint,
+}
+
+
+# --- queries over a state (used by the case model and the red-flag rules) ----------------------
+
+def credential_at(state: dict[str, Any] | None, at: str, cert_no: str | None = None
+                  ) -> dict[str, Any]:
+    """The status of a person's certificate at instant ``at`` (RFC 3339).
+
+    ``status`` is one of: valid, suspended, expired, revoked, not_yet_valid, unknown_certificate
+    (``cert_no`` never issued to this person), no_credential (no certificate at all),
+    auxiliary (auxiliary staff), unknown_person (no state). Without ``cert_no``, the
+    person's certificate valid at ``at`` is used if there is one.
+    """
+    if state is None:
+        return {"status": "unknown_person", "cert_no": cert_no}
+    creds = state["credentials"]
+    if cert_no is not None:
+        if cert_no not in creds or creds[cert_no]["valid_from"] is None:
+            return {"status": "unknown_certificate", "cert_no": cert_no}
+        return _status(creds[cert_no], at)
+    if not creds:
+        return {"status": "auxiliary" if state["kind"] == "auxiliary" else "no_credential",
+                "cert_no": None}
+    statuses = [_status(c, at) for c in creds.values() if c["valid_from"] is not None]
+    if not statuses:
+        return {"status": "no_credential", "cert_no": None}
+    return next((s for s in statuses if s["status"] == "valid"), statuses[-1])
+
+
+def _status(cred: dict[str, Any], at: str) -> dict[str, Any]:
+    t = parse_datetime(at)
+    day = legal_date(t).isoformat()
+    out = {"cert_no": cred["cert_no"], "valid_from": cred["valid_from"],
+           "valid_until": cred["valid_until"]}
+    if day < cred["valid_from"]:
+        return {"status": "not_yet_valid", **out}
+    if day > cred["valid_until"]:
+        return {"status": "expired", **out}
+    if cred["ended_at"] and t >= parse_datetime(cred["ended_at"]):
+        revoked = cred["end_reason"] in ("revoked", "withdrawn")
+        return {"status": "revoked" if revoked else "expired", **out}
+    for s in cred["suspensions"]:
+        if parse_datetime(s["from"]) <= t and (s["until"] is None or day <= s["until"]):
+            return {"status": "suspended", **out}
+    return {"status": "valid", **out}
+
+
+def post_at(state: dict[str, Any] | None, at: str) -> dict[str, Any] | None:
+    """The post assignment covering instant ``at`` (the latest-starting one), or None."""
+    if state is None:
+        return None
+    t = parse_datetime(at)
+    covering = [p for p in state["posts"] if parse_datetime(p["from"]) <= t
+                and (p["until"] is None or t < parse_datetime(p["until"]))]
+    return max(covering, key=lambda p: parse_datetime(p["from"]), default=None)
+
+
+def pledge_chain(lookup: Callable[[str], dict[str, Any] | None], officer_id: str, at: str
+                 ) -> dict[str, Any]:
+    """Walk the pledge chain (层层签订) from ``officer_id`` at instant ``at``.
+
+    Each link is a countersigned pledge whose period covers the day; the countersigner's own
+    pledge is the next link, until a countersignature marked ``top_of_chain``. Returns
+    ``{"status": complete | broken | none | cycle, "chain": [links], "broken_at": id | None}``.
+    """
+    day = legal_date(at).isoformat()
+    chain: list[dict[str, Any]] = []
+    current, seen = officer_id, set()
+    while True:
+        if current in seen:
+            return {"status": "cycle", "chain": chain, "broken_at": current}
+        seen.add(current)
+        state = lookup(current)
+        pledges = [] if state is None else [
+            p for p in state["pledges"].values() if p["status"] == "countersigned"
+            and p["period_from"] <= day <= p["period_until"]]
+        if not pledges:
+            return {"status": "broken" if chain else "none", "chain": chain, "broken_at": current}
+        link = max(pledges, key=lambda p: (p["period_from"], p["pledge_id"]))
+        chain.append({"officer_id": current, "pledge_id": link["pledge_id"],
+                      "countersigned_by": link["countersigned_by"]})
+        if link["top_of_chain"]:
+            return {"status": "complete", "chain": chain, "broken_at": None}
+        current = link["countersigned_by"]
+
+
+def _before(a: str, b: str) -> bool:
+    return parse_datetime(a) < parse_datetime(b)

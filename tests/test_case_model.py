@@ -1,0 +1,491 @@
+"""Case and officer read models folded over full lifecycles: state at each step, deadlines with
+working-day arithmetic, officers' certificates at the time, out-of-order steps, determinism."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+from ledger.envelope import Recorded
+from projections import case_model, officer_model
+
+from . import domain_factory as f
+from .domain_factory import DROP, History, at, step
+
+
+class Folder:
+    """Folds recorded events, in log order, into case, complaint and officer states — the way a
+    projection runner would (cases see the officer model as of the previous log position)."""
+
+    def __init__(self) -> None:
+        self.cases: dict[str, dict[str, Any]] = {}
+        self.complaints: dict[str, dict[str, Any]] = {}
+        self.officers: dict[str, dict[str, Any]] = {}
+        self.ctx = case_model.Context(officer=self.officers.get)
+
+    def __call__(self, rec: Recorded) -> None:
+        for case_id in case_model.cases_of(rec):
+            self.cases[case_id] = case_model.apply(self.cases.get(case_id), rec, self.ctx)
+        if rec.stream.startswith("complaint:"):
+            cid = rec.stream.partition(":")[2]
+            self.complaints[cid] = case_model.apply_complaint(self.complaints.get(cid), rec,
+                                                              self.ctx)
+        for oid in officer_model.officers_of(rec):
+            self.officers[oid] = officer_model.apply(self.officers.get(oid), rec, self.ctx,
+                                                     officer_id=oid)
+
+    def fold(self, events: list[Recorded]) -> "Folder":
+        for rec in events:
+            self(rec)
+        return self
+
+
+def world(*lifecycles: list[f.Step]) -> tuple[History, Folder]:
+    history, folder = History(), Folder()
+    folder.fold(history.extend(f.staff()))
+    for steps in lifecycles:
+        folder.fold(history.extend(steps))
+    return history, folder
+
+
+def states_along(steps: list[f.Step], case_id: str, history: History, folder: Folder
+                 ) -> list[str]:
+    seen = []
+    for rec in history.extend(steps):
+        folder(rec)
+        seen.append(folder.cases[case_id]["state"])
+    return seen
+
+
+# --- summary procedure --------------------------------------------------------------------------
+
+SUMMARY_ID = "SH-HP-2024-S-004512"
+
+
+def test_summary_case_decided_paid_on_the_spot_remitted_deposited_filed_closed() -> None:
+    history, folder = world()
+    steps = f.summary_case(SUMMARY_ID)
+    seen, snapshots = [], {}
+    for rec in history.extend(steps):
+        folder(rec)
+        case = folder.cases[SUMMARY_ID]
+        seen.append(case["state"])
+        snapshots[rec.type] = (json.loads(json.dumps(case)),
+                               json.loads(json.dumps(folder.officers[f.OFFICER_A])))
+    assert seen == ["ON_SCENE", "ON_SCENE", "ON_SCENE", "ON_SCENE", "DECIDED_ON_SPOT", "DELIVERED",
+                    "COLLECTED_ON_SPOT", "REMITTED", "DEPOSITED", "FILED_WITH_AGENCY",
+                    "FILED_WITH_AGENCY", "CLOSED"]
+
+    case, officer = snapshots["CaseFiled"]
+    assert case["procedure"] == "summary"
+    assert case["parties"] == [{"party_ref": f.VENDOR, "party_type": "individual"}]
+    assert officer["caseload"]["cases"] == 1 and officer["caseload"]["acts"] == 1
+
+    case, officer = snapshots["PenaltyDecided"]
+    assert case["amounts"]["decided_fen"] == case["amounts"]["current_fen"] == 10_000
+    assert case["violation"] == {"code": "STALL_SH", "legal_basis": "SH_SRHW 第25条",
+                                 "occurred_at": at("2024-09-30", "09:50:00"),
+                                 "statutory_range_fen": [5_000, 50_000]}
+    assert case["deadlines"]["summary_filing"]["due"] == "2024-10-10"  # 3 working days, 国庆
+    assert case["officers"][f.OFFICER_A]["credential_at_first_act"]["status"] == "valid"
+    assert case["officers"][f.OFFICER_B]["invalid_acts"] == []
+    assert officer["caseload"]["decisions"] == officer["caseload"]["summary_decisions"] == 1
+    assert officer["caseload"]["decided_fen"] == 10_000
+
+    case, officer = snapshots["OnsiteCashCollected"]
+    assert case["deadlines"]["cash_to_agency"] == {
+        "due": "2024-10-09", "basis": "APL 第71条 (2 working days)", "met_on": None,
+        "late": None}
+    assert case["deadlines"]["payment"]["met_on"] == "2024-09-30"
+    assert case["money"]["outstanding_fen"] == 0
+    assert case["money"]["reconciliation"]["status"] == "pending"
+    assert officer["caseload"]["cash_collections"] == 1
+
+    case, _ = snapshots["OnsiteCashRemitted"]
+    assert case["deadlines"]["cash_to_agency"]["met_on"] == "2024-10-08"
+    assert case["deadlines"]["agency_to_bank"]["due"] == "2024-10-10"
+
+    case = folder.cases[SUMMARY_ID]
+    assert case["deadlines"]["agency_to_bank"]["late"] is False
+    assert case["deadlines"]["summary_filing"] == {
+        "due": "2024-10-10", "basis": "MOHURD55 第14条 (3 working days)", "met_on": "2024-10-10",
+        "late": False}
+    assert case["money"]["cash"]["collected_fen"] == case["money"]["cash"]["deposited_fen"]
+    assert case["money"]["reconciliation"]["status"] == "reconciled"
+    assert case["out_of_order"] == []
+    assert case["events"] == [r.event_id for r in history.events[-len(steps):]]
+    assert case["closed_on"] == "2024-10-16"
+
+
+def test_summary_filing_before_the_money_waits_for_the_deposit() -> None:
+    history, folder = world()
+    steps = f.summary_case(SUMMARY_ID)
+    filed = next(s for s in steps if s.type == "SummaryDecisionFiled")
+    reordered = [s for s in steps if s is not filed]
+    reordered.insert(8, step(filed.stream, filed.type, at("2024-10-09"), **filed.body))
+    seen = states_along(reordered, SUMMARY_ID, history, folder)
+    assert seen[6:10] == ["COLLECTED_ON_SPOT", "REMITTED", "REMITTED", "FILED_WITH_AGENCY"]
+    assert folder.cases[SUMMARY_ID]["out_of_order"] == []
+
+
+def test_summary_bank_payment_goes_through_pending_to_paid() -> None:
+    history, folder = world()
+    s = f"case:{SUMMARY_ID}"
+    steps = f.summary_case(SUMMARY_ID)[:5] + [
+        step(s, "DecisionServed", at("2024-09-30", "10:06:00"), decision_no="HP-S-2024-004512",
+             party_ref=f.VENDOR, method="on_the_spot", party_present=True),
+        step(s, "EvidenceRecorded", at("2024-09-30", "12:00:00"), evidence_id="EV-late-upload"),
+        step(s, "SummaryDecisionFiled", at("2024-10-08"), decision_no="HP-S-2024-004512",
+             form_no="HP-S-2024-004512"),
+        step(s, "PaymentRecorded", at("2024-10-11"), decision_no="HP-S-2024-004512",
+             amount_fen=10_000, channel="e_payment"),
+    ]
+    seen = states_along(steps, SUMMARY_ID, history, folder)
+    # a late bodycam upload does not take the cash route away; filing signals the bank route
+    assert seen[5:] == ["DELIVERED", "DELIVERED", "BANK_PAYMENT_PENDING", "FILED_WITH_AGENCY"]
+    assert folder.cases[SUMMARY_ID]["out_of_order"] == []
+
+
+# --- general procedure --------------------------------------------------------------------------
+
+GENERAL_ID = "SH-HP-2024-000123"
+
+
+def test_general_case_with_hearing_legal_review_extension_and_bank_payment() -> None:
+    history, folder = world()
+    seen, at_step = [], {}
+    for rec in history.extend(f.general_case(GENERAL_ID)):
+        folder(rec)
+        seen.append(folder.cases[GENERAL_ID]["state"])
+        at_step[rec.type] = json.loads(json.dumps(folder.cases[GENERAL_ID]))
+    assert seen == ["CLUE", "FILED", "INVESTIGATING", "INVESTIGATING", "INVESTIGATION_CONCLUDED",
+                    "REVIEWING", "NOTIFIED", "HEARING", "HEARING", "DECIDING", "DECIDING",
+                    "DECIDING", "DECIDING", "DECIDED", "SERVED", "SERVED", "EXECUTING", "EXECUTED",
+                    "CLOSED", "ARCHIVED"]
+
+    assert at_step["CaseFiled"]["deadlines"]["decision"]["due"] == "2024-07-22"  # 90 days
+    assert at_step["PenaltyNoticeServed"]["deadlines"]["hearing_request"]["due"] == "2024-06-03"
+    assert at_step["PenaltyNoticeServed"]["amounts"]["proposed_fen"] == 300_000
+    assert at_step["HearingRequested"]["deadlines"]["hearing_request"]["late"] is False
+    assert at_step["ExtensionApproved"]["deadlines"]["decision"]["due"] == "2024-08-21"  # +30
+
+    decided = at_step["PenaltyDecided"]
+    assert decided["deadlines"]["decision"] == {
+        "due": "2024-08-21", "basis": "APL 第60条 (90 days from filing + approved extensions)",
+        "met_on": "2024-08-08", "late": False}
+    assert decided["deadlines"]["service"]["due"] == "2024-08-19"      # 7 working days
+    assert decided["deadlines"]["publication"]["due"] == "2024-08-19"
+    assert decided["decision"]["decided_by"] == [f.HEAD]
+    assert decided["officers"][f.HEAD]["credential_at_first_act"]["status"] == "valid"
+    assert at_step["DecisionServed"]["deadlines"]["payment"]["due"] == "2024-08-27"  # 15 days
+
+    case = folder.cases[GENERAL_ID]
+    assert case["hearing"]["presider_id"] == f.LEGAL
+    assert case["hearing"]["presider_is_investigator"] is False
+    assert case["legal_review"]["result"] == "pass"
+    assert case["collective_discussions"] == 1
+    assert case["extensions"][0]["days"] == 30
+    assert case["parties"] == [{"party_ref": f.COMPANY, "party_type": "organisation",
+                                "org_name": "上海某某建材有限公司"}]
+    assert case["money"]["payments"][0]["channel"] == "designated_bank"
+    assert case["money"]["reconciliation"] == {
+        "status": "reconciled", "reconciled_fen": 300_000, "expected_fen": 300_000,
+        "result": "matched", "on": "2024-08-26", "event_id": case["events"][17]}
+    assert all(d["late"] is False for d in case["deadlines"].values())
+    assert case["out_of_order"] == []
+    head = folder.officers[f.HEAD]["caseload"]
+    assert head["general_decisions"] == 1 and head["decided_fen"] == 300_000
+
+
+def test_decision_without_the_extension_would_be_late() -> None:
+    history, folder = world()
+    steps = [s for s in f.general_case(GENERAL_ID) if s.type != "ExtensionApproved"]
+    folder.fold(history.extend(steps))
+    assert folder.cases[GENERAL_ID]["deadlines"]["decision"] == {
+        "due": "2024-07-22", "basis": "APL 第60条 (90 days from filing + approved extensions)",
+        "met_on": "2024-08-08", "late": True}
+
+
+def test_case_withdrawn_with_approval() -> None:
+    case_id = "SH-HP-2025-000031"
+    history, folder = world()
+    seen = states_along(f.withdrawn_case(case_id), case_id, history, folder)
+    assert seen == ["FILED", "INVESTIGATING", "INVESTIGATION_CONCLUDED", "REVIEWING", "NOTIFIED",
+                    "DECIDING", "DECIDED", "SERVED", "SERVED", "NOT_PENALISED", "NOT_PENALISED",
+                    "CLOSED"]
+    case = folder.cases[case_id]
+    assert case["amounts"]["decided_fen"] == 200_000 and case["amounts"]["current_fen"] == 0
+    assert case["decision"]["status"] == "withdrawn"
+    assert case["withdrawal"]["approved"] is True
+    assert case["deadlines"]["payment"]["cancelled_on"] == "2025-04-03"
+    # withdraw the publication within 3 working days: Apr 4–6 is the 2025 Qingming holiday
+    assert case["deadlines"]["publication_withdrawal"] == {
+        "due": "2025-04-09", "basis": "MOHURD55 第10条 (withdraw within 3 working days)",
+        "met_on": "2025-04-07", "late": False}
+    assert case["published"] is False
+    assert case["money"]["reconciliation"]["status"] == "not_applicable"
+    assert case["out_of_order"] == []
+
+
+def test_amendment_without_approval_is_recorded_not_refused() -> None:
+    history, folder = world()
+    steps = f.general_case(GENERAL_ID)[:15] + [
+        step(f"case:{GENERAL_ID}", "PenaltyAmended", at("2024-08-13"), amount_fen=100_000,
+             approval_id=DROP, approved_by=DROP, approval_form=DROP)]
+    folder.fold(history.extend(steps))
+    case = folder.cases[GENERAL_ID]
+    assert case["state"] == "SERVED"
+    assert case["amounts"]["amendments"] == [{"event_id": case["events"][-1],
+                                              "previous_fen": 300_000, "amount_fen": 100_000,
+                                              "approved": False}]
+    assert case["amounts"]["current_fen"] == 100_000
+    assert case["out_of_order"] == []
+
+
+def test_unpaid_fine_gets_a_surcharge_then_is_paid_and_reconciled() -> None:
+    history, folder = world()
+    s = f"case:{GENERAL_ID}"
+    no = "沪黄城管罚〔2024〕第123号"
+    steps = f.general_case(GENERAL_ID)[:16] + [
+        step(s, "SurchargeAssessed", at("2024-09-09"), principal_fen=300_000, days=10,
+             surcharge_fen=90_000),
+        step(s, "PaymentRecorded", at("2024-09-10"), decision_no=no, amount_fen=390_000,
+             covers="principal_and_surcharge"),
+        step(s, "TreasuryReconciled", at("2024-09-12"), amount_fen=390_000, surcharge_fen=90_000),
+    ]
+    seen = states_along(steps, GENERAL_ID, history, folder)
+    assert seen[-3:] == ["ENFORCEMENT_APPLIED", "ENFORCEMENT_APPLIED", "EXECUTED"]
+    case = folder.cases[GENERAL_ID]
+    assert case["deadlines"]["payment"]["late"] is True       # due 2024-08-27
+    assert case["money"]["outstanding_fen"] == 0
+    assert case["money"]["reconciliation"]["status"] == "reconciled"
+
+
+def test_deadline_beyond_the_calendar_is_unknown_not_guessed() -> None:
+    history, folder = world()
+    folder.fold(history.extend([step("case:X-2026-9", "CaseFiled", at("2026-11-20"))]))
+    decision = folder.cases["X-2026-9"]["deadlines"]["decision"]
+    assert decision["due"] is None and "2027" in decision["note"]
+
+
+# --- complaints -----------------------------------------------------------------------------------
+
+def test_complaint_cycle_acknowledged_extended_and_closed() -> None:
+    history, folder = world(f.general_case(GENERAL_ID))
+    seen = []
+    for rec in history.extend(f.complaint_cycle("C-2025-0042", GENERAL_ID)):
+        folder(rec)
+        seen.append(folder.complaints["C-2025-0042"]["state"])
+        if rec.type == "ComplaintReceived":
+            c = folder.complaints["C-2025-0042"]
+            # 15 days from Jan 20 is Feb 4, a Spring Festival day: rolls to Feb 5
+            assert c["deadlines"]["acknowledge"]["due"] == "2025-02-05"
+            assert c["deadlines"]["close"]["due"] == "2025-03-21"
+    assert seen == ["RECEIVED", "ACKNOWLEDGED", "ACKNOWLEDGED", "CLOSED"]
+    c = folder.complaints["C-2025-0042"]
+    assert c["deadlines"]["acknowledge"]["late"] is False
+    assert c["deadlines"]["close"] == {"due": "2025-04-21",   # +30 days: Apr 20 is a Sunday
+                                       "basis": "XFGZ 第34条 (60 days + approved extension)",
+                                       "met_on": "2025-04-15", "late": False}
+    assert c["handler_is_accused"] is False and c["out_of_order"] == []
+    assert folder.cases[GENERAL_ID]["complaints"] == [
+        {"complaint_id": "C-2025-0042", "category": "violent", "event_id": c["events"][0]}]
+    assert folder.officers[f.OFFICER_B]["complaints"] == {
+        "total": 1, "by_category": {"violent": 1}, "ids": ["C-2025-0042"]}
+
+
+def test_complaint_closed_before_acknowledgement_is_out_of_order() -> None:
+    history, folder = world()
+    steps = f.complaint_cycle()
+    folder.fold(history.extend([steps[0], steps[3]]))
+    c = folder.complaints["C-2025-0042"]
+    assert c["state"] == "CLOSED"
+    assert c["out_of_order"] == [{"event_id": c["events"][1], "type": "ComplaintClosed",
+                                  "state": "RECEIVED", "expected_in": ["ACKNOWLEDGED"]}]
+
+
+# --- out of order ---------------------------------------------------------------------------------
+
+def test_shuffled_summary_history_records_the_steps_that_came_out_of_order() -> None:
+    history, folder = world()
+    by_type = {s.type: s for s in f.summary_case(SUMMARY_ID)}
+    order = ["CaseFiled", "PenaltyDecided", "CredentialShown", "EvidenceRecorded",
+             "OnsiteCashCollected", "DecisionServed", "SummaryDecisionFiled", "OnsiteCashRemitted",
+             "AgencyDeposited", "CaseClosed", "TreasuryReconciled"]
+    events = history.extend(by_type[t] for t in order)
+    seen = []
+    for rec in events:
+        folder(rec)
+        seen.append(folder.cases[SUMMARY_ID]["state"])
+    ids = {rec.type: rec.event_id for rec in events}
+    assert seen == ["ON_SCENE", "DECIDED_ON_SPOT", "DECIDED_ON_SPOT", "DECIDED_ON_SPOT",
+                    "COLLECTED_ON_SPOT", "COLLECTED_ON_SPOT", "COLLECTED_ON_SPOT", "REMITTED",
+                    "FILED_WITH_AGENCY", "CLOSED", "CLOSED"]
+    assert folder.cases[SUMMARY_ID]["out_of_order"] == [
+        {"event_id": ids["OnsiteCashCollected"], "type": "OnsiteCashCollected",
+         "state": "DECIDED_ON_SPOT", "expected_in": ["DELIVERED"]},
+        {"event_id": ids["DecisionServed"], "type": "DecisionServed",
+         "state": "COLLECTED_ON_SPOT", "expected_in": ["DECIDED_ON_SPOT"]},
+        {"event_id": ids["TreasuryReconciled"], "type": "TreasuryReconciled",
+         "state": "CLOSED", "expected_in": ["DEPOSITED", "PAID", "FILED_WITH_AGENCY"]},
+    ]
+    assert folder.cases[SUMMARY_ID]["events"] == [rec.event_id for rec in events]
+
+
+def test_decision_straight_after_filing_moves_the_case_but_is_recorded_out_of_order() -> None:
+    history, folder = world()
+    g = {s.type: s for s in f.general_case(GENERAL_ID)}
+    events = history.extend([g["CaseFiled"], g["PenaltyDecided"], g["InvestigationConcluded"]])
+    folder.fold(events)
+    case = folder.cases[GENERAL_ID]
+    assert case["state"] == "DECIDED"                 # never moved backwards by the late step
+    assert case["out_of_order"] == [
+        {"event_id": events[1].event_id, "type": "PenaltyDecided", "state": "FILED",
+         "expected_in": ["DECIDING"]},
+        {"event_id": events[2].event_id, "type": "InvestigationConcluded", "state": "DECIDED",
+         "expected_in": ["INVESTIGATING"]}]
+
+
+def test_summary_only_step_in_a_general_case_is_out_of_order() -> None:
+    history, folder = world()
+    g = f.general_case(GENERAL_ID)
+    folder.fold(history.extend(g[:2] + [step(f"case:{GENERAL_ID}", "SummaryDecisionFiled",
+                                             at("2024-04-24"))]))
+    [entry] = folder.cases[GENERAL_ID]["out_of_order"]
+    assert (entry["type"], entry["state"], entry["expected_in"]) == (
+        "SummaryDecisionFiled", "FILED", [])
+
+
+def _notice_then_decision(decided_on: str) -> dict[str, Any]:
+    history, folder = world()
+    g = {s.type: s for s in f.general_case(GENERAL_ID)}
+    steps = [g[t] for t in ("CaseFiled", "EvidenceRecorded", "InvestigationConcluded",
+                            "BenchmarkApplied", "PenaltyNoticeServed")]
+    decision = g["PenaltyDecided"]
+    steps.append(step(decision.stream, decision.type, at(decided_on), **decision.body))
+    folder.fold(history.extend(steps))
+    return folder.cases[GENERAL_ID]
+
+
+def test_decision_inside_the_hearing_request_window_is_out_of_order() -> None:
+    case = _notice_then_decision("2024-05-29")        # window open until 2024-06-03
+    assert case["state"] == "DECIDED"
+    assert [(o["type"], o["state"]) for o in case["out_of_order"]] == [
+        ("PenaltyDecided", "NOTIFIED")]
+
+
+def test_decision_after_the_hearing_request_window_is_in_order() -> None:
+    case = _notice_then_decision("2024-06-04")
+    assert case["state"] == "DECIDED" and case["out_of_order"] == []
+
+
+def test_random_shuffles_fold_deterministically_and_incremental_equals_rebuild() -> None:
+    history, _ = world(f.summary_case(SUMMARY_ID), f.general_case(GENERAL_ID),
+                       f.withdrawn_case(), f.complaint_cycle())
+    for seed in range(5):
+        events = list(history.events)
+        random.Random(seed).shuffle(events)
+        rebuild = Folder().fold(events)
+        again = Folder().fold(events)
+        # incremental: state persisted as JSON between every event, as a read store would
+        incremental = Folder()
+        for rec in events:
+            incremental(rec)
+            for store in (incremental.cases, incremental.complaints, incremental.officers):
+                for key, value in store.items():
+                    store[key] = json.loads(json.dumps(value))
+        for a, b in ((rebuild, again), (rebuild, incremental)):
+            assert json.dumps([a.cases, a.complaints, a.officers], sort_keys=True) == \
+                json.dumps([b.cases, b.complaints, b.officers], sort_keys=True)
+        every_case_event = {r.event_id for r in events if r.stream.startswith("case:")}
+        assert {e for c in rebuild.cases.values() for e in c["events"]} == every_case_event
+
+
+# --- officers and their certificates at the time --------------------------------------------
+
+def test_acts_with_a_suspended_certificate_or_by_auxiliary_staff_are_shown_with_their_status(
+) -> None:
+    history, folder = world()
+    s = f"case:{SUMMARY_ID}"
+    folder.fold(history.extend(f.auxiliary_setup() + [
+        step(f"officer:{f.OFFICER_B}", "OfficerCredentialSuspended", at("2024-09-30", "09:00:00"),
+             cert_no=f.CERT_B, effective_at=at("2024-09-30", "09:00:00"), until="2024-10-31")]))
+    folder.fold(history.extend(f.summary_case(SUMMARY_ID)[:4] + [
+        step(s, "WarningIssued", at("2024-09-30", "10:04:00"), party_ref=f.VENDOR,
+             officers=[{"officer_id": f.AUXILIARY}, {"officer_id": f.OFFICER_A,
+                                                     "cert_no": "99999999"}])]))
+    officers = folder.cases[SUMMARY_ID]["officers"]
+    assert officers[f.OFFICER_B]["credential_at_first_act"]["status"] == "suspended"
+    assert {a["status"] for a in officers[f.OFFICER_B]["invalid_acts"]} == {"suspended"}
+    assert officers[f.AUXILIARY]["kind"] == "auxiliary"
+    assert officers[f.AUXILIARY]["invalid_acts"][0]["status"] == "auxiliary"
+    assert officers[f.OFFICER_A]["invalid_acts"][-1]["status"] == "unknown_certificate"
+    assert officers[f.OFFICER_A]["cert_nos"] == [f.CERT_A, "99999999"]
+
+
+def test_evidence_recorded_in_version_1_is_folded_in_the_current_shape() -> None:
+    history, folder = world()
+    s = f"case:{GENERAL_ID}"
+    v1 = {"evidence_id": "EV-OLD-1", "kind": "photo", "hash": "ab" * 32, "device_id": "BC-9",
+          "captured_at": at("2024-04-23", "10:20:00"), "device_signed": False}
+    folder.fold(history.extend([f.general_case(GENERAL_ID)[1],
+                                f.Step(s, "EvidenceRecorded", at("2024-04-23", "10:30:00"), v1)]))
+    [evidence] = folder.cases[GENERAL_ID]["evidence"]
+    assert (evidence["content_sha256"], evidence["device_id"]) == ("ab" * 32, "BC-9")
+    assert folder.cases[GENERAL_ID]["state"] == "INVESTIGATING"
+
+
+def test_credential_status_over_time() -> None:
+    history, folder = world()
+    o = f"officer:{f.OFFICER_A}"
+    folder.fold(history.extend([
+        step(o, "OfficerCredentialSuspended", at("2024-03-01"), cert_no=f.CERT_A,
+             effective_at=at("2024-03-01", "08:00:00"), until="2024-03-31"),
+        step(o, "OfficerCredentialExpired", at("2025-06-01"), cert_no=f.CERT_A,
+             effective_at=at("2025-06-01"), reason="revoked"),
+    ]))
+    state = folder.officers[f.OFFICER_A]
+
+    def status(when: str) -> str:
+        return officer_model.credential_at(state, when, f.CERT_A)["status"]
+    assert status("2022-12-31T23:00:00+08:00") == "not_yet_valid"
+    assert status("2024-02-29T10:00:00+08:00") == "valid"
+    assert status("2024-03-15T10:00:00+08:00") == "suspended"
+    assert status("2024-04-01T10:00:00+08:00") == "valid"
+    assert status("2025-06-01T10:00:01+08:00") == "revoked"
+    assert officer_model.credential_at(folder.officers[f.LEGAL], "2028-01-01T08:00:00+08:00",
+                                       "31010213001")["status"] == "expired"
+    assert officer_model.credential_at(None, "2024-01-01T00:00:00Z")["status"] == "unknown_person"
+
+
+def test_posts_over_time_and_the_post_at_an_instant() -> None:
+    history, folder = world()
+    folder.fold(history.extend([
+        step(f"officer:{f.OFFICER_A}", "PostAssigned", at("2024-06-30"), post_id="HP-NJ-W-02",
+             unit_id=f.UNIT, grid_ids=["HP-G-0201"], window_from=at("2024-07-01", "00:00:00"),
+             window_until=None)]))
+    state = folder.officers[f.OFFICER_A]
+    assert [(p["post_id"], p["until"]) for p in state["posts"]] == [
+        (f"POST-{f.OFFICER_A}", at("2024-07-01", "00:00:00")), ("HP-NJ-W-02", None)]
+    assert officer_model.post_at(state, at("2024-06-15"))["post_id"] == f"POST-{f.OFFICER_A}"
+    assert officer_model.post_at(state, at("2024-07-15"))["grid_ids"] == ["HP-G-0201"]
+
+
+def test_pledge_chain_reaches_the_unit_head_layer_by_layer() -> None:
+    history, folder = world()
+    folder.fold(history.extend(
+        f.pledge_chain_steps(f.OFFICER_A, f.DEPUTY, pledge_id="PL-2024-A", top=False)
+        + f.pledge_chain_steps(f.DEPUTY, f.HEAD, pledge_id="PL-2024-D", top=True, level="team",
+                               countersigner_level="unit")
+        + f.pledge_chain_steps(f.OFFICER_B, f.LEGAL, pledge_id="PL-2024-B", top=False)))
+    lookup = folder.officers.get
+    chain = officer_model.pledge_chain(lookup, f.OFFICER_A, at("2024-05-01"))
+    assert chain["status"] == "complete"
+    assert [link["officer_id"] for link in chain["chain"]] == [f.OFFICER_A, f.DEPUTY]
+    broken = officer_model.pledge_chain(lookup, f.OFFICER_B, at("2024-05-01"))
+    assert (broken["status"], broken["broken_at"]) == ("broken", f.LEGAL)
+    assert officer_model.pledge_chain(lookup, f.OFFICER_A, at("2025-05-01"))["status"] == "none"
+    assert folder.officers[f.OFFICER_A]["pledge_status"] == "countersigned"
+    assert folder.officers[f.OFFICER_A]["events"][-2:] == [
+        r.event_id for r in history.events if r.stream == "pledge:PL-2024-A"]

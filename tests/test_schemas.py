@@ -1,0 +1,400 @@
+"""Shape validation of event bodies: every refusal path names the field and says what is wrong;
+well-formed but procedurally improper bodies pass (DESIGN.md principle 1)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from ledger.domain import (EVENT_TYPES, ROLES, STREAM_KINDS, json_schemas, lookup, upcast,
+                           validate_event)
+from ledger.domain import docgen
+from ledger.domain.calendar import OFFICIAL_SCHEDULES
+from ledger.domain.params import PARAMS, fine_schedule_body
+from ledger.errors import UnknownEventType
+from ledger.schemas import (B64Url, DateTime, FieldError, Int, ListOf, Money, Obj, Opt, Str)
+
+from .domain_factory import DROP, body
+
+CASE = "case:SH-HP-2024-000123"
+
+
+def errors(type_name: str, b: dict, stream: str = CASE) -> list[tuple[str, str]]:
+    return [(e.path, e.message) for e in validate_event(type_name, stream, b)]
+
+
+def decided(**overrides: object) -> dict:
+    return body("PenaltyDecided", **overrides)
+
+
+# --- the vocabulary itself ------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(EVENT_TYPES))
+def test_every_declared_example_is_valid_on_its_stream(name: str) -> None:
+    t = EVENT_TYPES[name]
+    stream = "keys" if t.stream_kinds[0] == "keys" else f"{t.stream_kinds[0]}:X-1"
+    assert validate_event(name, stream, t.example) == []
+    json.dumps(t.example)  # plain JSON: no floats, no Python-only types
+    assert t.doc
+
+
+def test_vocabulary_covers_red_flags_yaml_event_vocabulary() -> None:
+    yaml_vocabulary = {
+        "OfficerCredentialIssued", "OfficerCredentialSuspended", "OfficerCredentialExpired",
+        "AuxiliaryStaffRegistered", "PostAssigned", "DispatchOrderIssued",
+        "IntegrityPledgeSigned", "RelationshipDeclared", "RecusalDecided", "ClueRegistered",
+        "CaseFiled", "EvidenceRecorded", "CredentialShown", "RectificationOrdered",
+        "RectificationVerified", "WarningIssued", "InvestigationConcluded", "BenchmarkApplied",
+        "DeviationApproved", "PenaltyNoticeServed", "StatementReceived", "DefenceReviewed",
+        "RightsWaived", "HearingRequested", "HearingScheduled", "HearingHeld",
+        "LegalReviewCompleted", "CollectiveDiscussionHeld", "ExtensionApproved", "PenaltyDecided",
+        "NoPenaltyDecided", "WaiverGranted", "DecisionServed", "SummaryDecisionFiled",
+        "DecisionPublished", "DecisionPublicationWithdrawn", "PenaltyAmended", "PenaltyWithdrawn",
+        "DecisionFormVoided", "TransferredToJudiciary", "CaseClosed", "CaseArchived",
+        "PaymentRecorded", "OnsiteCashCollected", "OnsiteCashRemitted", "AgencyDeposited",
+        "TreasuryReconciled", "SurchargeAssessed", "InstalmentApproved", "PropertySeized",
+        "PropertyInventorySigned", "PropertyReturned", "PropertyDisposed", "PreservationOrdered",
+        "ComplaintReceived", "ComplaintAcknowledged", "ComplaintClosed", "InspectionPerformed",
+        "PatrolStarted", "PatrolEnded", "CampaignDeclared"}
+    issue_4_extra = {
+        "IntegrityPledgeCountersigned", "ComplaintExtended", "SupervisionNoticeIssued",
+        "SupervisionFeedbackSubmitted", "SupervisionFeedbackAccepted",
+        "DiscretionBenchmarkPublished", "FineSchedulePublished", "WorkingCalendarPublished",
+        "LegalParametersPublished", "FlagAcknowledged", "FlagDismissed", "FlagConfirmed",
+        "FlagReferred", "KeyRegistered", "KeyRevoked"}
+    assert yaml_vocabulary | issue_4_extra <= EVENT_TYPES.keys()
+
+
+def test_only_root_signs_the_key_registry_and_root_signs_nothing_else() -> None:
+    for name, t in EVENT_TYPES.items():
+        assert ("root" in t.signer_roles) == (name in ("KeyRegistered", "KeyRevoked")), name
+        if "root" in t.signer_roles:
+            assert t.signer_roles == {"root"} and t.stream_kinds == ("keys",)
+
+
+def test_every_role_and_stream_kind_is_used() -> None:
+    assert {r for t in EVENT_TYPES.values() for r in t.signer_roles} == ROLES.keys()
+    assert {k for t in EVENT_TYPES.values() for k in t.stream_kinds} == STREAM_KINDS.keys()
+
+
+def test_key_roles_gate_signing() -> None:
+    assert lookup("PenaltyDecided").may_be_signed_by(["case-app"])
+    assert not lookup("PenaltyDecided").may_be_signed_by(["bodycam", "finance"])
+    assert lookup("EvidenceRecorded").may_be_signed_by(["bodycam"])
+
+
+# --- refusals, one per path -----------------------------------------------------------------
+
+def test_refuses_missing_field_naming_it() -> None:
+    assert errors("PenaltyDecided", decided(amount_fen=DROP)) == [
+        ("body.amount_fen", "required field is missing")]
+
+
+def test_refuses_unknown_field_naming_it() -> None:
+    assert errors("PenaltyDecided", decided(party_name="张三")) == [
+        ("body.party_name", "unknown field")]
+
+
+def test_refuses_unknown_field_in_nested_object() -> None:
+    b = decided(party={"party_ref": "pty:Q3v9LmT2aZ8k", "party_type": "individual",
+                       "id_number": "310101199001011234"})
+    assert errors("PenaltyDecided", b) == [("body.party.id_number", "unknown field")]
+
+
+def test_refuses_wrong_type() -> None:
+    assert errors("PenaltyDecided", decided(decision_no=123)) == [
+        ("body.decision_no", "must be a string, found integer")]
+    assert errors("PenaltyDecided", decided(officers={"officer_id": "SH-HP-0231"})) == [
+        ("body.officers", "must be an array, found object")]
+    assert errors("DecisionServed", body("DecisionServed", party_present="yes")) == [
+        ("body.party_present", "must be a boolean, found string")]
+
+
+def test_refuses_boolean_where_an_integer_is_expected() -> None:
+    assert errors("ExtensionApproved", body("ExtensionApproved", days=True)) == [
+        ("body.days", "must be an integer, found boolean")]
+
+
+def test_refuses_float_amount() -> None:
+    assert errors("PenaltyDecided", decided(amount_fen=200.5)) == [
+        ("body.amount_fen", "must be an integer number of fen (1 CNY = 100 fen), "
+                            "found number (float)")]
+
+
+def test_refuses_integral_float_amount_too() -> None:
+    assert errors("PenaltyDecided", decided(amount_fen=20000.0))[0][0] == "body.amount_fen"
+
+
+def test_refuses_negative_fen() -> None:
+    assert errors("PaymentRecorded", body("PaymentRecorded", amount_fen=-1)) == [
+        ("body.amount_fen", "must be ≥ 0 fen, found -1")]
+
+
+def test_refuses_amount_beyond_safe_integer() -> None:
+    assert errors("PaymentRecorded", body("PaymentRecorded", amount_fen=2**53)) == [
+        ("body.amount_fen", f"must be ≤ {2**53 - 1} fen, found {2**53}")]
+
+
+def test_refuses_date_time_without_offset() -> None:
+    b = body("EvidenceRecorded", captured_at="2024-05-10T20:58:12")
+    assert errors("EvidenceRecorded", b) == [
+        ("body.captured_at", "must be an RFC 3339 date-time with an offset, e.g. "
+                             "2024-05-10T21:06:00+08:00; found '2024-05-10T20:58:12'")]
+
+
+def test_refuses_impossible_date_time() -> None:
+    b = body("EvidenceRecorded", captured_at="2024-02-30T10:00:00+08:00")
+    assert errors("EvidenceRecorded", b) == [
+        ("body.captured_at", "is not a valid date-time: '2024-02-30T10:00:00+08:00'")]
+
+
+def test_accepts_utc_and_nanosecond_date_times() -> None:
+    for value in ("2024-05-10T12:58:12Z", "2024-05-10T20:58:12.123456789+08:00"):
+        assert errors("EvidenceRecorded", body("EvidenceRecorded", captured_at=value)) == []
+
+
+def test_refuses_bad_date() -> None:
+    b = body("OfficerCredentialIssued", valid_until="2027/12/31")
+    assert errors("OfficerCredentialIssued", b, "officer:SH-HP-0231") == [
+        ("body.valid_until", "must be a date YYYY-MM-DD; found '2027/12/31'")]
+    b = body("OfficerCredentialIssued", valid_until="2027-02-29")
+    assert errors("OfficerCredentialIssued", b, "officer:SH-HP-0231") == [
+        ("body.valid_until", "is not a valid calendar date: '2027-02-29'")]
+
+
+def test_refuses_bad_enum() -> None:
+    assert errors("PenaltyDecided", decided(procedure="simplified")) == [
+        ("body.procedure", "must be one of general, summary; found 'simplified'")]
+
+
+def test_refuses_bad_pattern_for_party_reference() -> None:
+    b = decided(party={"party_ref": "张三", "party_type": "individual"})
+    assert errors("PenaltyDecided", b) == [
+        ("body.party.party_ref", "must be a pseudonymous party reference 'pty:<opaque>' "
+                                 "(pattern ^pty:[A-Za-z0-9_-]{8,64}$)")]
+
+
+def test_refuses_bad_pattern_deep_in_a_list_with_its_index() -> None:
+    b = decided(officers=[{"officer_id": "SH-HP-0231", "cert_no": "31010219001"},
+                          {"officer_id": "SH-HP-0232", "cert_no": "31 01"}])
+    assert errors("PenaltyDecided", b) == [
+        ("body.officers[1].cert_no", "must be a certificate number (letters, digits, -) "
+                                     "(pattern ^[A-Za-z0-9][A-Za-z0-9-]{3,31}$)")]
+
+
+def test_refuses_too_many_items() -> None:
+    officers = [{"officer_id": f"SH-HP-{i:04d}"} for i in range(11)]
+    assert errors("PenaltyDecided", decided(officers=officers)) == [
+        ("body.officers", "must have at most 10 items, found 11")]
+
+
+def test_refuses_too_few_items() -> None:
+    assert errors("PenaltyDecided", decided(officers=[])) == [
+        ("body.officers", "must have at least 1 item, found 0")]
+
+
+def test_refuses_empty_and_overlong_strings() -> None:
+    assert errors("PenaltyDecided", decided(legal_basis="")) == [
+        ("body.legal_basis", "must not be empty")]
+    assert errors("PenaltyDecided", decided(legal_basis="条" * 201)) == [
+        ("body.legal_basis", "must be at most 200 characters, found 201")]
+
+
+def test_refuses_uppercase_or_short_sha256() -> None:
+    b = body("EvidenceRecorded", content_sha256="AB" * 32)
+    assert errors("EvidenceRecorded", b) == [
+        ("body.content_sha256", "must be a SHA-256 digest: 64 lowercase hex characters")]
+
+
+def test_refuses_bad_public_key_encodings() -> None:
+    def key_errors(value: object) -> list[tuple[str, str]]:
+        return errors("KeyRegistered", body("KeyRegistered", public_key=value), "keys")
+    good = lookup("KeyRegistered").example["public_key"]
+    assert key_errors(good + "=") == [
+        ("body.public_key", "must be unpadded base64url (A-Z a-z 0-9 - _)")]
+    assert key_errors(good[:-4]) == [("body.public_key", "must encode 32 bytes, found 29")]
+    assert key_errors(good[:-1] + "p") == [("body.public_key", "is not canonical base64url")]
+
+
+def test_reports_every_problem_at_once_in_a_stable_order() -> None:
+    b = decided(amount_fen=1.5, procedure="x", extra=1, decision_no=DROP)
+    assert [p for p, _ in errors("PenaltyDecided", b)] == [
+        "body.decision_no", "body.extra", "body.procedure", "body.amount_fen"]
+
+
+def test_refuses_non_object_body() -> None:
+    assert errors("PenaltyDecided", ["not", "an", "object"]) == [("body", "must be an object")]
+
+
+def test_refuses_wrong_stream_kind() -> None:
+    assert errors("PenaltyDecided", decided(), "officer:SH-HP-0231") == [
+        ("stream", "stream kind 'officer' is not allowed for PenaltyDecided (allowed: case)")]
+
+
+def test_refuses_stream_without_kind_or_id() -> None:
+    assert errors("PenaltyDecided", decided(), "SH-HP-2024-000123") == [
+        ("stream", "must be '<kind>:<id>' or 'keys'")]
+    assert errors("KeyRevoked", body("KeyRevoked"), "keys:extra") == [
+        ("stream", "must be '<kind>:<id>' or 'keys'")]
+
+
+def test_refuses_unknown_type_with_a_field_level_entry() -> None:
+    with pytest.raises(UnknownEventType, match="unknown event type 'PenaltyDecidedX'") as info:
+        validate_event("PenaltyDecidedX", CASE, {})
+    assert info.value.errors == [{"field": "type",
+                                  "message": "unknown event type 'PenaltyDecidedX'"}]
+    with pytest.raises(UnknownEventType):
+        lookup("penaltydecided")
+
+
+def test_field_errors_convert_to_problem_entries() -> None:
+    [e] = validate_event("PenaltyDecided", CASE, decided(amount_fen=-5))
+    assert e == FieldError("body.amount_fen", "must be ≥ 0 fen, found -5")
+    assert e.to_value() == {"field": "body.amount_fen", "message": "must be ≥ 0 fen, found -5"}
+
+
+# --- shape only: improper but well-formed bodies are accepted ---------------------------------
+
+def test_accepts_procedurally_improper_but_well_formed_events() -> None:
+    # cash above the 100 CNY limit, no receipt, no justification: recorded, then flagged (RF04/05)
+    cash = body("OnsiteCashCollected", amount_fen=50_000, receipt_no=DROP, justification="none")
+    assert errors("OnsiteCashCollected", cash) == []
+    # a summary fine of 5,000 CNY decided by one officer with no certificate (RF01/RF02/RF03)
+    lone = decided(procedure="summary", amount_fen=500_000, officers=[{"officer_id": "X-1"}])
+    assert errors("PenaltyDecided", lone) == []
+    # an amendment without any approval (RF20) and a fine above the statutory range (RF15)
+    assert errors("PenaltyAmended", body("PenaltyAmended", approval_id=DROP, approved_by=DROP,
+                                         approval_form=DROP)) == []
+    assert errors("PenaltyDecided", decided(amount_fen=99_999_999)) == []
+    # the same officer listed twice (RF01 counts distinct certificates)
+    twice = decided(officers=[{"officer_id": "A-1", "cert_no": "1234"}] * 2)
+    assert errors("PenaltyDecided", twice) == []
+
+
+# --- versions and upcasting -----------------------------------------------------------------
+
+EVIDENCE_V1 = {"evidence_id": "EV-1", "kind": "photo", "hash": "ab" * 32, "device_id": "BC-1",
+               "captured_at": "2024-05-10T20:58:12+08:00", "device_signed": True}
+
+
+def test_accepts_evidence_v1_without_schema_version_and_upcasts_it() -> None:
+    assert errors("EvidenceRecorded", EVIDENCE_V1) == []
+    before = copy.deepcopy(EVIDENCE_V1)
+    current = upcast("EvidenceRecorded", EVIDENCE_V1)
+    assert EVIDENCE_V1 == before  # never mutated
+    assert current == {"evidence_id": "EV-1", "kind": "photo", "content_sha256": "ab" * 32,
+                       "hash_alg": "sha-256", "capture_device": {"device_id": "BC-1"},
+                       "captured_at": "2024-05-10T20:58:12+08:00", "device_signed": True,
+                       "schema_version": 2}
+    assert errors("EvidenceRecorded", current) == []
+
+
+def test_accepts_explicit_schema_version_1() -> None:
+    assert errors("EvidenceRecorded", {**EVIDENCE_V1, "schema_version": 1}) == []
+
+
+def test_current_body_passes_upcast_unchanged() -> None:
+    b = body("EvidenceRecorded")
+    assert upcast("EvidenceRecorded", b) is b
+
+
+def test_refuses_v2_body_without_its_schema_version_saying_so() -> None:
+    b = body("EvidenceRecorded", schema_version=DROP)
+    assert errors("EvidenceRecorded", b) == [
+        ("body.schema_version", "required field is missing: this body has the shape of "
+                                "version 2 (absent means 1)")]
+
+
+def test_refuses_v1_shape_claiming_version_2() -> None:
+    assert errors("EvidenceRecorded", {**EVIDENCE_V1, "schema_version": 2}) == [
+        ("body.content_sha256", "required field is missing"),
+        ("body.hash_alg", "required field is missing"),
+        ("body.capture_device", "required field is missing"),
+        ("body.device_id", "unknown field"),
+        ("body.hash", "unknown field")]
+
+
+def test_refuses_unknown_schema_version() -> None:
+    assert errors("EvidenceRecorded", body("EvidenceRecorded", schema_version=3)) == [
+        ("body.schema_version", "must be an integer, one of: 1, 2; found 3")]
+    assert errors("CaseFiled", body("CaseFiled", schema_version="1")) == [
+        ("body.schema_version", "must be an integer, one of: 1; found '1'")]
+
+
+def test_key_bodies_are_exactly_the_wire_contract() -> None:
+    assert set(lookup("KeyRegistered").example) == {
+        "key_id", "public_key", "principal", "roles", "not_before", "not_after"}
+    assert errors("KeyRegistered", body("KeyRegistered", schema_version=1), "keys") == [
+        ("body.schema_version", "unknown field")]
+    assert errors("KeyRegistered", body("KeyRegistered", not_after=DROP), "keys") == [
+        ("body.not_after", "required field is missing")]
+    assert errors("KeyRevoked", {"key_id": "k1", "reason": "lost"}, "keys") == []
+
+
+def test_a_registered_key_cannot_claim_the_root_role() -> None:
+    [(path, message)] = errors("KeyRegistered", body("KeyRegistered", roles=["root"]), "keys")
+    assert path == "body.roles[0]" and message.endswith("found 'root'")
+
+
+# --- the schema kinds themselves --------------------------------------------------------------
+
+def test_money_must_be_declared_in_a_fen_field() -> None:
+    with pytest.raises(ValueError, match="amount"):
+        Obj({"amount": Money()})
+    with pytest.raises(ValueError, match="total_fen"):
+        Obj({"total_fen": Int()})
+    Obj({"total_fen": Money(), "note": Opt(Str())})
+
+
+def test_schema_kinds_validate_standalone_with_a_path() -> None:
+    assert ListOf(DateTime(), max_items=1).validate(["2024-01-01T00:00:00Z"] * 2, "x") == [
+        FieldError("x", "must have at most 1 items, found 2")]
+    assert B64Url(size=2).validate("AAA", "k") == []
+
+
+def test_json_schema_is_2020_12_and_closed() -> None:
+    schemas = json_schemas()
+    assert set(schemas) == set(EVENT_TYPES)
+    decided_js = schemas["PenaltyDecided"]
+    assert decided_js["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert decided_js["additionalProperties"] is False
+    assert "amount_fen" in decided_js["required"]
+    assert decided_js["properties"]["amount_fen"] == {
+        "type": "integer", "minimum": 0, "maximum": 2**53 - 1,
+        "description": "fine in fen (0 when no fine)"}
+    assert decided_js["properties"]["party"]["properties"]["party_ref"]["pattern"] == \
+        "^(?:pty:[A-Za-z0-9_-]{8,64})$"
+    assert [v["properties"]["schema_version"] for v in schemas["EvidenceRecorded"]["anyOf"]] == [
+        {"type": "integer", "minimum": 2, "maximum": 2,
+         "description": "body schema version (2; absent means 1)"},
+        {"type": "integer", "minimum": 1, "maximum": 1,
+         "description": "body schema version (1; absent means 1)"}]
+    json.dumps(schemas)
+
+
+def test_json_schema_accepts_every_example_when_a_validator_is_available() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    for name, t in EVENT_TYPES.items():
+        jsonschema.Draft202012Validator(t.json_schema()).validate(t.example)
+
+
+# --- published configuration and generated docs ---------------------------------------------
+
+def test_published_configuration_bodies_are_valid() -> None:
+    assert errors("FineSchedulePublished", fine_schedule_body(), "config:fine-schedule") == []
+    params = PARAMS.published_body(jurisdiction="national", effective_from="2024-01-01")
+    assert errors("LegalParametersPublished", params, "config:legal-parameters") == []
+    for schedule in OFFICIAL_SCHEDULES.values():
+        assert errors("WorkingCalendarPublished", schedule.published_body(),
+                      "config:calendar") == []
+
+
+def test_docs_events_md_is_generated_from_the_vocabulary() -> None:
+    path = Path(__file__).resolve().parents[1] / "docs" / "events.md"
+    assert path.read_text(encoding="utf-8") == docgen.render(), \
+        "docs/events.md is stale: run python -m ledger.domain.docgen docs/events.md"
+    for name in EVENT_TYPES:
+        assert f"### {name}\n" in docgen.render()

@@ -2,41 +2,41 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import Counter
 from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
-from ledger.envelope import Receipt
-from ledger.errors import LedgerError, MalformedEvent, NotFound
+from ledger.bundle import BundleExport, bundle_scope
+from ledger.errors import LedgerError, NotFound
 from ledger.logview import LogView
 from ledger.service import MAX_BATCH, Ledger
 from ledger.store import StoredRow
+from ledger.verify.format import MEDIA_TYPE as BUNDLE_MEDIA_TYPE
 from ledger.tokens import Principal
 
 from .auth import require
-from .problems import ledger_error_handler, problem, validation_error_handler
+from .ingest import Ingest, IngestMiddleware
+from .problems import ledger_error_handler, validation_error_handler
 
-MAX_BODY = 64 * 1024 * 1024
 JSON = "application/json"
 
-Poster = Annotated[Principal, Depends(require("poster"))]
 Reader = Annotated[Principal, Depends(require("poster", "inspector", "auditor"))]
-
-
-def _receipts_body(receipts: list[Receipt]) -> bytes:
-    return orjson.dumps({"receipts": [r.to_value() for r in receipts]})
+Auditor = Annotated[Principal, Depends(require("auditor", "inspector"))]
 
 
 def _stored_json(row: StoredRow) -> bytes:
     """{"envelope": <stored bytes, verbatim>, "receipt": {...}} — the envelope is not re-encoded."""
     return b'{"envelope":' + row.raw + b',"receipt":' + orjson.dumps(row.receipt.to_value()) + b"}"
+
+
+def asgi(app: FastAPI) -> IngestMiddleware:
+    """The application as served: the framework app behind the POST /v1/events fast path."""
+    return IngestMiddleware(app, app.state.ingest)
 
 
 def create_app(ledger: Ledger, *, log: LogView | None = None,
@@ -49,6 +49,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None,
     app.state.log = log
     app.state.token_cache = {}
     app.state.metrics = Counter()
+    ingest = Ingest(ledger, app.state.token_cache, app.state.metrics)
+    app.state.ingest = ingest
     app.add_exception_handler(LedgerError, ledger_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
 
@@ -60,29 +62,10 @@ def create_app(ledger: Ledger, *, log: LogView | None = None,
                          409: {"description": "event_id reused with different bytes"},
                          413: {"description": "more than 1,000 events"},
                          422: {"description": "malformed, unknown type, bad signature or key"}})
-    async def post_events(request: Request, principal: Poster) -> Response:
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if ctype != JSON:
-            return problem(415, "unsupported-media-type",
-                           f"send the envelope(s) as {JSON}, not {ctype or 'nothing'}")
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return problem(413, "body-too-large", f"request body exceeds {MAX_BODY} bytes")
-        batched = body.lstrip()[:1] == b"["
-
-        def prepare() -> Any:
-            envelopes = ledger.parse(body)
-            ledger.verify_signatures(envelopes, batched=batched)
-            return envelopes
-
-        envelopes = await run_in_threadpool(prepare)
-        result = await asyncio.wrap_future(ledger.submit(envelopes))
-        if isinstance(result, LedgerError):
-            raise result
-        app.state.metrics["events_appended_total"] += result.written
-        app.state.metrics["append_requests_total"] += 1
-        return Response(_receipts_body(result.receipts), media_type=JSON,
-                        status_code=201 if result.written else 200)
+    async def post_events(request: Request) -> Response:
+        status, ctype, content = await ingest(request.headers, await request.body())
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return Response(content, status_code=status, media_type=ctype, headers=headers)
 
     @app.get("/v1/events/{event_id}", tags=["events"],
              summary="One stored envelope, byte-for-byte as signed, with its receipt")
@@ -141,6 +124,26 @@ def create_app(ledger: Ledger, *, log: LogView | None = None,
                         second: Annotated[int | None, Query(ge=0)] = None) -> dict[str, Any]:
         return log.consistency(first, second)
 
+    @app.get("/v1/bundles", tags=["log"], response_class=StreamingResponse,
+             summary="An audit bundle (JSON Lines, integrity-ledger/bundle/v1) for one scope",
+             description="Exactly one scope: `case`, `stream`, `from`+`to` (recorded_at, RFC 3339) "
+                         "or `all=true`. Proofs are for the latest checkpoint, or the one of "
+                         "`tree_size`; `since_size` embeds a consistency proof. See docs/bundle.md.",
+             responses={200: {"content": {BUNDLE_MEDIA_TYPE: {}},
+                              "description": "the bundle, streamed line by line"},
+                        404: {"description": "no checkpoint (of that tree size)"}})
+    def get_bundle(principal: Auditor, case: str | None = None, stream: str | None = None,
+                   from_: Annotated[str | None, Query(alias="from")] = None,
+                   to: str | None = None, all_: Annotated[bool, Query(alias="all")] = False,
+                   tree_size: Annotated[int | None, Query(ge=1)] = None,
+                   since_size: Annotated[int | None, Query(ge=1)] = None) -> Response:
+        scope = bundle_scope(case=case, stream=stream, start=from_, stop=to, whole=all_)
+        export = BundleExport.prepare(ledger.store, log, scope, types=ledger.types,
+                                      tree_size=tree_size, since_size=since_size)
+        name = f"bundle-{scope.describe()['kind']}-{export.checkpoint.size}.ndjson"
+        return StreamingResponse(export.lines(), media_type=BUNDLE_MEDIA_TYPE,
+                                 headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, Any]:
         started = time.perf_counter()
@@ -158,5 +161,4 @@ def create_app(ledger: Ledger, *, log: LogView | None = None,
         lines.append(f"ledger_log_size {ledger.store.size()}")
         return "\n".join(lines) + "\n"
 
-    _ = MalformedEvent
     return app

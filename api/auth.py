@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 
 from ledger.errors import Forbidden, Unauthorized
 from ledger.tokens import Principal, token_hash
 
 
-def authenticate(request: Request) -> Principal:
+def authenticate(request: Request, *, cached_only: bool = False) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -19,6 +20,8 @@ def authenticate(request: Request) -> Principal:
     digest = token_hash(token.strip())
     principal = cache.get(digest)
     if principal is None:
+        if cached_only:
+            raise LookupError(digest)
         found = request.app.state.ledger.store.find_token(digest)
         if found is None:
             raise Unauthorized("unknown bearer token")
@@ -28,11 +31,17 @@ def authenticate(request: Request) -> Principal:
     return principal
 
 
-def require(*roles: str) -> Callable[[Request], Principal]:
-    """Dependency: an authenticated principal holding one of ``roles`` (admin holds all)."""
+def require(*roles: str) -> Callable[[Request], Awaitable[Principal]]:
+    """Dependency: an authenticated principal holding one of ``roles`` (admin holds all).
 
-    def dependency(request: Request) -> Principal:
-        principal = authenticate(request)
+    Async so that a cached token costs no thread hop; a cache miss reads the database in the
+    thread pool."""
+
+    async def dependency(request: Request) -> Principal:
+        try:
+            principal = authenticate(request, cached_only=True)
+        except LookupError:
+            principal = await run_in_threadpool(authenticate, request)
         if not any(principal.has(role) for role in roles):
             raise Forbidden(f"principal {principal.name!r} lacks the role "
                             f"{' or '.join(roles)}")

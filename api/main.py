@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from typing import Any
 
 from ledger.bootstrap import build_checkpointer, build_ledger, build_log
 from ledger.config import Settings
 
-from .app import create_app
+from .app import asgi, create_app
 
 
-def create() -> FastAPI:
+def create() -> Any:
     settings = Settings.from_env()
     ledger = build_ledger(settings)
     log = build_log(settings, ledger)
@@ -26,4 +26,4 @@ def create() -> FastAPI:
         ledger.close()
         ledger.store.close()
 
-    return app
+    return asgi(app)

@@ -24,6 +24,7 @@ STATUS: dict[type[e.LedgerError], int] = {
     e.KeyNotAllowed: 403,
     e.Conflict: 409,
     e.BatchTooLarge: 413,
+    e.UnsupportedMediaType: 415,
     e.NotFound: 404,
     e.Unauthorized: 401,
     e.Forbidden: 403,
@@ -33,7 +34,7 @@ STATUS: dict[type[e.LedgerError], int] = {
 
 TITLES = {
     422: "Unprocessable content", 403: "Forbidden", 409: "Conflict", 413: "Content too large",
-    404: "Not found", 401: "Unauthorized", 503: "Service unavailable", 500: "Internal error",
+    404: "Not found", 415: "Unsupported media type", 401: "Unauthorized", 503: "Service unavailable", 500: "Internal error",
 }
 
 
@@ -44,20 +45,32 @@ def status_of(error: e.LedgerError) -> int:
     return 500
 
 
-def problem(status: int, code: str, detail: str, **extra: Any) -> Response:
+def problem_bytes(status: int, code: str, detail: str, **extra: Any) -> bytes:
     body = {"type": PROBLEM_BASE + code, "title": TITLES.get(status, "Error"), "status": status,
             "detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
+    return orjson.dumps(body)
+
+
+def problem(status: int, code: str, detail: str, **extra: Any) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return Response(orjson.dumps(body), status_code=status, media_type="application/problem+json",
-                    headers=headers)
+    return Response(problem_bytes(status, code, detail, **extra), status_code=status,
+                    media_type="application/problem+json", headers=headers)
+
+
+def error_bytes(error: e.LedgerError) -> tuple[int, bytes]:
+    errors = getattr(error, "errors", None) or (
+        [{"field": error.field, "message": error.message}] if error.field else None)
+    status = status_of(error)
+    return status, problem_bytes(status, error.code, error.message, field=error.field,
+                                 index=error.index, event_id=error.event_id, errors=errors)
 
 
 def from_error(error: e.LedgerError) -> Response:
-    errors = getattr(error, "errors", None) or (
-        [{"field": error.field, "message": error.message}] if error.field else None)
-    return problem(status_of(error), error.code, error.message, field=error.field,
-                   index=error.index, event_id=error.event_id, errors=errors)
+    status, content = error_bytes(error)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return Response(content, status_code=status, media_type="application/problem+json",
+                    headers=headers)
 
 
 async def ledger_error_handler(_: Request, exc: Exception) -> Response:

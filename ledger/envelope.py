@@ -156,7 +156,6 @@ class Receipt:
     recorded_at: str      # RFC 3339 UTC, ledger clock; non-decreasing along the log
     leaf_hash: bytes      # RFC 9162 leaf hash of the log entry
     chain_hash: bytes     # stream hash chain after this event
-    notification_id: int  # eventsourcing notification id (ordered, not gap-free)
 
     def to_value(self) -> dict[str, Any]:
         return {

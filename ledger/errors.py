@@ -80,6 +80,10 @@ class BatchTooLarge(LedgerError):
     code = "batch-too-large"
 
 
+class UnsupportedMediaType(LedgerError):
+    code = "unsupported-media-type"
+
+
 class NotFound(LedgerError):
     code = "not-found"
 

@@ -6,7 +6,7 @@
 CREATE TABLE IF NOT EXISTS ledger_receipts (
     log_index       bigint PRIMARY KEY CHECK (log_index >= 0),
     event_id        uuid   NOT NULL UNIQUE,
-    notification_id bigint NOT NULL,        -- stored_events.notification_id (indexed there)
+    originator_id   uuid   NOT NULL,        -- stored_events key: (originator_id, stream_version)
     stream          text   NOT NULL,
     stream_version  bigint NOT NULL CHECK (stream_version >= 1),
     event_type      text   NOT NULL,
@@ -65,6 +65,24 @@ BEGIN
     LOCK TABLE public.stored_events IN EXCLUSIVE MODE;
 END $$;
 
+-- Everything the writer must know about a group, read under the lock in one round trip.
+CREATE OR REPLACE FUNCTION ledger_group_state(ids uuid[], streams text[])
+RETURNS TABLE (size bigint, last_recorded_at text, keys_version bigint, existing_ids uuid[],
+               head_streams text[], head_versions bigint[], head_chains bytea[])
+LANGUAGE sql STABLE AS $$
+    SELECT
+        coalesce((SELECT log_index + 1 FROM ledger_receipts ORDER BY log_index DESC LIMIT 1), 0),
+        (SELECT recorded_at FROM ledger_receipts ORDER BY log_index DESC LIMIT 1),
+        coalesce((SELECT max(stream_version) FROM ledger_receipts WHERE stream = 'keys'), 0),
+        (SELECT array_agg(event_id) FROM ledger_receipts WHERE event_id = ANY(ids)),
+        h.s, h.v, h.c
+    FROM (SELECT array_agg(x.stream) AS s, array_agg(x.stream_version) AS v,
+                 array_agg(x.chain_hash) AS c
+          FROM unnest(streams) AS n(name)
+          CROSS JOIN LATERAL (SELECT stream, stream_version, chain_hash FROM ledger_receipts
+                              WHERE stream = n.name ORDER BY stream_version DESC LIMIT 1) x) h
+$$;
+
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ledger_writer') THEN
@@ -79,5 +97,6 @@ GRANT SELECT, INSERT ON stored_events, ledger_receipts, ledger_merkle_nodes, led
 GRANT SELECT ON ledger_tokens TO ledger_writer;
 GRANT USAGE ON SEQUENCE stored_events_notification_id_seq TO ledger_writer;
 REVOKE ALL ON FUNCTION ledger_lock_events() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ledger_group_state(uuid[], text[]) TO ledger_writer;
 GRANT EXECUTE ON FUNCTION ledger_lock_events() TO ledger_writer;
 GRANT USAGE, CREATE ON SCHEMA public TO ledger_writer;

@@ -17,13 +17,14 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 import psycopg
+from eventsourcing.persistence import PersistenceError
 
 from . import merkle
 from .canonical import parse_strict
 from .crypto import verify
 from .envelope import Envelope, Receipt
 from .errors import (BadSignature, BatchTooLarge, Conflict, LedgerError, MalformedEvent,
-                     UnknownKey)
+                     Unavailable, UnknownKey)
 from .groupcommit import GroupCommitter
 from .keys import KEY_EVENT_TYPES, KeyRegistry, key_record_from_body
 from .logentry import (chain_genesis, chain_next, entry_bytes, format_recorded_at,
@@ -189,7 +190,7 @@ class Ledger:
     def _commit_group(self, batches: list[list[Envelope]]) -> list[AppendResult | LedgerError]:
         try:
             return self._write(batches)
-        except psycopg.Error:
+        except (psycopg.Error, PersistenceError):
             self._frontier = _Frontier()
             if len(batches) == 1:
                 raise
@@ -198,31 +199,36 @@ class Ledger:
         for batch in batches:
             try:
                 outcomes.extend(self._write([batch]))
-            except psycopg.Error as e:
+            except (psycopg.Error, PersistenceError) as e:
                 self._frontier = _Frontier()
-                outcomes.append(LedgerError(f"database error: {e}"))
+                outcomes.append(Unavailable(f"database error, nothing written: {e}"))
         return outcomes
 
     def _write(self, batches: list[list[Envelope]]) -> list[AppendResult | LedgerError]:
         store = self.store
-        with store.transaction() as curs:
-            store.recorder.lock_and_notify(curs)
-            size, last_recorded = store.head(curs)
-            if self._frontier.size != size:
+        all_ids = [env.event_id for batch in batches for env in batch]
+        streams = sorted({e.stream for b in batches for e in b})
+        with store.write_session() as session:
+            state = session.lock_and_read(all_ids, streams)      # round trip 1 (under the lock)
+            size = state.size
+            if self._frontier.size != size:      # another process appended since our last write
                 coords = frontier_coords(size)
-                nodes = store.nodes(curs, coords)
+                with session.cursor() as curs:
+                    nodes = store.nodes(curs, coords)
                 self._frontier = _Frontier(size, [(lv, ix, nodes[(lv, ix)]) for lv, ix in coords])
             registry = self._registry
-            if store.keys_version(curs) != registry.version:
-                registry = self._load_registry(curs, registry)
+            if state.keys_version != registry.version:
+                with session.cursor() as curs:
+                    registry = self._load_registry(curs, registry)
+            existing: dict[str, StoredRow] = {}
+            if state.existing_ids:
+                with session.cursor() as curs:
+                    existing = store.rows_by_id(curs, state.existing_ids)
             now = datetime.now(timezone.utc)
-            if last_recorded is not None:
-                now = max(now, parse_recorded_at(last_recorded))
+            if state.last_recorded_at is not None:
+                now = max(now, parse_recorded_at(state.last_recorded_at))
             recorded_at = format_recorded_at(now)
-
-            all_ids = [env.event_id for batch in batches for env in batch]
-            existing = store.existing(curs, all_ids)
-            heads = store.stream_heads(curs, sorted({e.stream for b in batches for e in b}))
+            heads = state.heads
 
             outcomes: list[AppendResult | LedgerError | None] = []
             new: list[tuple[Envelope, int, int, bytes]] = []   # env, index, version, chain
@@ -287,24 +293,23 @@ class Ledger:
 
             receipts_by_id: dict[str, Receipt] = {}
             if new:
-                notification_ids = store.recorder.insert_rows(
-                    curs, [stream_uuid(e.stream) for e, _, _, _ in new], [v for _, _, v, _ in new],
-                    [e.type for e, _, _, _ in new], [e.raw for e, _, _, _ in new])
-                leaves = []
                 receipt_rows = []
-                for (env, index, version, chain), nid in zip(new, notification_ids, strict=True):
+                leaves = []
+                for env, index, version, chain in new:
                     leaf = leaf_hash_of_entry(entry_bytes(
                         env.raw, index=index, stream_version=version, recorded_at=recorded_at,
                         chain_hash=chain))
                     leaves.append(leaf)
                     receipt = Receipt(event_id=env.event_id, index=index, stream=env.stream,
                                       stream_version=version, recorded_at=recorded_at,
-                                      leaf_hash=leaf, chain_hash=chain, notification_id=nid)
+                                      leaf_hash=leaf, chain_hash=chain)
                     receipts_by_id[env.event_id] = receipt
                     receipt_rows.append((receipt, env.type))
                 new_nodes, new_frontier = merkle.append_leaves(self._frontier.nodes, size, leaves)
-                store.insert_receipts(curs, receipt_rows)
-                store.insert_nodes(curs, new_nodes)
+                session.insert(                                     # round trip 2 + commit
+                    originator_ids=[stream_uuid(e.stream) for e, _, _, _ in new],
+                    versions=[v for _, _, v, _ in new], topics=[e.type for e, _, _, _ in new],
+                    states=[e.raw for e, _, _, _ in new], receipts=receipt_rows, nodes=new_nodes)
         # committed
         if new:
             self._frontier = _Frontier(size + len(new), list(new_frontier))

@@ -21,10 +21,11 @@ from importlib import resources
 from typing import Any
 
 import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow
-from psycopg.sql import SQL
+from psycopg.sql import SQL, Identifier
 
 from .envelope import Receipt
 from .errors import Unavailable
@@ -44,7 +45,10 @@ def datastore_from_url(url: str, *, pool_size: int = 4, max_overflow: int = 12) 
         dbname=params.get("dbname", "postgres"), host=params.get("host", "localhost"),
         port=params.get("port", 5432), user=params.get("user", "postgres"),
         password=params.get("password", ""), pool_size=pool_size, max_overflow=max_overflow,
-        max_waiting=0, connect_timeout=10, pool_open_timeout=10,
+        max_waiting=0, connect_timeout=10,
+        # None: the library then calls pool.open(wait=False) per connection, which is safe
+        # under concurrency (open(wait=True) races in psycopg_pool); LedgerStore waits once.
+        pool_open_timeout=None,
     )
 
 
@@ -54,18 +58,16 @@ class LedgerRecorder(PostgresApplicationRecorder):
 
     def __init__(self, datastore: PostgresDatastore) -> None:
         super().__init__(datastore, events_table_name=EVENTS_TABLE)
-        self.lock_table_statements = [
-            SQL("SET LOCAL lock_timeout = '{0}s'").format(self.datastore.lock_timeout),
-            SQL("SELECT ledger_lock_events()"),
-        ]
+        self.lock_table_statements = [SQL(
+            "SET LOCAL lock_timeout = '{0}s'; SELECT ledger_lock_events(); NOTIFY {1}").format(
+            self.datastore.lock_timeout, Identifier(self.channel_name))]
         self.insert_arrays_statement = SQL(
             "INSERT INTO stored_events (originator_id, originator_version, topic, state) "
             "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[]) "
             "RETURNING notification_id")
 
     def _insert_stored_events(self, curs: Any, stored_events: Sequence[Any], **kwargs: Any) -> None:
-        self._lock_table(curs)
-        self._notify_channel(curs)
+        self.lock_and_notify(curs)
         curs.execute(self.insert_arrays_statement, (
             [e.originator_id for e in stored_events],
             [e.originator_version for e in stored_events],
@@ -74,8 +76,9 @@ class LedgerRecorder(PostgresApplicationRecorder):
         ))
 
     def lock_and_notify(self, curs: Any) -> None:
-        self._lock_table(curs)
-        self._notify_channel(curs)
+        """The library's lock and NOTIFY, sent as one simple query (one round trip)."""
+        for statement in self.lock_table_statements:
+            curs.execute(statement)
 
     def insert_rows(self, curs: Any, originator_ids: list[uuid.UUID | str], versions: list[int],
                     topics: list[str], states: list[bytes]) -> list[int]:
@@ -88,11 +91,13 @@ class StoredRow:
     receipt: Receipt
     raw: bytes
     event_type: str
+    notification_id: int
 
 
-_RECEIPT_COLUMNS = ("r.log_index, r.event_id, r.notification_id, r.stream, r.stream_version, "
+_RECEIPT_COLUMNS = ("r.log_index, r.event_id, e.notification_id, r.stream, r.stream_version, "
                     "r.event_type, r.recorded_at, r.leaf_hash, r.chain_hash, e.state")
-_JOIN = ("FROM ledger_receipts r JOIN stored_events e ON e.notification_id = r.notification_id")
+_JOIN = ("FROM ledger_receipts r JOIN stored_events e ON e.originator_id = r.originator_id "
+         "AND e.originator_version = r.stream_version")
 
 
 def _row(row: DictRow) -> StoredRow:
@@ -100,9 +105,72 @@ def _row(row: DictRow) -> StoredRow:
         receipt=Receipt(
             event_id=str(row["event_id"]), index=row["log_index"], stream=row["stream"],
             stream_version=row["stream_version"], recorded_at=row["recorded_at"],
-            leaf_hash=bytes(row["leaf_hash"]), chain_hash=bytes(row["chain_hash"]),
-            notification_id=row["notification_id"]),
-        raw=bytes(row["state"]), event_type=row["event_type"])
+            leaf_hash=bytes(row["leaf_hash"]), chain_hash=bytes(row["chain_hash"])),
+        raw=bytes(row["state"]), event_type=row["event_type"],
+        notification_id=row["notification_id"])
+
+
+@dataclass(slots=True)
+class GroupState:
+    """What the writer needs to know, read under the lock in one round trip."""
+
+    size: int
+    last_recorded_at: str | None
+    keys_version: int
+    existing_ids: list[str]
+    heads: dict[str, tuple[int, bytes]]
+
+
+class WriteSession:
+    """Statements of one pipelined write transaction (see LedgerStore.write_session)."""
+
+    def __init__(self, conn: psycopg.Connection[DictRow], recorder: LedgerRecorder) -> None:
+        self.conn = conn
+        self.recorder = recorder
+
+    def lock_and_read(self, event_ids: Sequence[str], streams: Sequence[str]) -> GroupState:
+        """Take the library's table lock and NOTIFY (one round trip), then read the log head, the
+        key-registry version, which event ids already exist and the head of each stream (one
+        more) — in a statement after the lock, so it sees everything committed before it."""
+        with self.conn.cursor() as c:
+            self.recorder.lock_and_notify(c)
+            c.execute("SELECT * FROM ledger_group_state(%b::text[]::uuid[], %b::text[])",
+                      (list(event_ids), list(streams)))
+            row = c.fetchone()
+        assert row is not None
+        return GroupState(
+            size=row["size"], last_recorded_at=row["last_recorded_at"],
+            keys_version=row["keys_version"],
+            existing_ids=[str(x) for x in row["existing_ids"] or ()],
+            heads={name: (version, bytes(chain)) for name, version, chain in
+                   zip(row["head_streams"] or (), row["head_versions"] or (),
+                       row["head_chains"] or (), strict=True)})
+
+    def cursor(self) -> psycopg.Cursor[DictRow]:
+        return self.conn.cursor()
+
+    def insert(self, *, originator_ids: list[uuid.UUID], versions: list[int], topics: list[str],
+               states: list[bytes], receipts: Sequence[tuple[Receipt, str]],
+               nodes: Sequence[tuple[int, int, bytes]]) -> None:
+        """Write stored events, receipts and Merkle nodes in one statement (one round trip)."""
+        inner = [n for n in nodes if n[0] > 0]   # level 0 = leaf hashes, kept in the receipts
+        with self.conn.cursor() as c:
+            c.execute(
+                "WITH e AS (INSERT INTO stored_events (originator_id, originator_version, topic, "
+                "state) SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[])), "
+                "r AS (INSERT INTO ledger_receipts (log_index, event_id, originator_id, stream, "
+                "stream_version, event_type, recorded_at, leaf_hash, chain_hash) "
+                "SELECT * FROM unnest(%b::bigint[], %b::text[]::uuid[], %b::uuid[], %b::text[], "
+                "%b::bigint[], %b::text[], %b::text[], %b::bytea[], %b::bytea[])) "
+                "INSERT INTO ledger_merkle_nodes (level, idx, hash) "
+                "SELECT * FROM unnest(%b::smallint[], %b::bigint[], %b::bytea[])",
+                (originator_ids, versions, topics, states,
+                 [r.index for r, _ in receipts], [r.event_id for r, _ in receipts],
+                 originator_ids, [r.stream for r, _ in receipts],
+                 [r.stream_version for r, _ in receipts], [t for _, t in receipts],
+                 [r.recorded_at for r, _ in receipts], [r.leaf_hash for r, _ in receipts],
+                 [r.chain_hash for r, _ in receipts],
+                 [n[0] for n in inner], [n[1] for n in inner], [n[2] for n in inner]))
 
 
 class LedgerStore:
@@ -110,6 +178,12 @@ class LedgerStore:
 
     def __init__(self, datastore: PostgresDatastore) -> None:
         self.datastore = datastore
+        # Open the pool now, in one thread: the library opens it lazily on first use, and
+        # psycopg_pool's open() is not safe when many request threads race to do it.
+        try:
+            datastore.pool.open(wait=True, timeout=30)
+        except (psycopg.OperationalError, OperationalError, InterfaceError) as e:
+            raise Unavailable(f"database unavailable: {e}") from e
         self.recorder = LedgerRecorder(datastore)
 
     # -- schema ------------------------------------------------------------------------------
@@ -126,7 +200,7 @@ class LedgerStore:
         try:
             with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
                 yield curs
-        except psycopg.OperationalError as e:
+        except (psycopg.OperationalError, OperationalError, InterfaceError) as e:
             raise Unavailable(f"database unavailable: {e}") from e
 
     @contextmanager
@@ -134,51 +208,42 @@ class LedgerStore:
         try:
             with self.datastore.get_connection() as conn, conn.cursor() as curs:
                 yield curs
-        except psycopg.OperationalError as e:
+        except (psycopg.OperationalError, OperationalError, InterfaceError) as e:
             raise Unavailable(f"database unavailable: {e}") from e
 
     def close(self) -> None:
         self.datastore.close()
 
-    # -- reads inside the write transaction --------------------------------------------------
-    @staticmethod
-    def head(curs: Any) -> tuple[int, str | None]:
-        """(log size, last recorded_at)."""
-        curs.execute("SELECT log_index, recorded_at FROM ledger_receipts "
-                     "ORDER BY log_index DESC LIMIT 1")
-        row = curs.fetchone()
-        return (0, None) if row is None else (row["log_index"] + 1, row["recorded_at"])
+    # -- the write transaction ---------------------------------------------------------------
+    @contextmanager
+    def write_session(self) -> Iterator["WriteSession"]:
+        """One write transaction: lock, read, insert, commit — four round trips per group."""
+        try:
+            with self.datastore.get_connection() as conn, conn.transaction():
+                yield WriteSession(conn, self.recorder)
+        except (psycopg.OperationalError, OperationalError, InterfaceError) as e:
+            raise Unavailable(f"database unavailable: {e}") from e
 
+    # -- reads used outside the write path ---------------------------------------------------
     @staticmethod
     def nodes(curs: Any, coords: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        """Perfect-subtree hashes; level 0 comes from the receipts' leaf hashes."""
         coords = list(coords)
-        if not coords:
-            return {}
-        curs.execute(
-            "SELECT n.level, n.idx, n.hash FROM ledger_merkle_nodes n "
-            "JOIN unnest(%s::smallint[], %s::bigint[]) AS c(level, idx) "
-            "ON n.level = c.level AND n.idx = c.idx",
-            ([c[0] for c in coords], [c[1] for c in coords]))
-        return {(r["level"], r["idx"]): bytes(r["hash"]) for r in curs.fetchall()}
-
-    @staticmethod
-    def stream_heads(curs: Any, streams: Sequence[str]) -> dict[str, tuple[int, bytes]]:
-        """Latest (version, chain hash) of each stream that has events (one index probe each)."""
-        curs.execute(
-            "SELECT h.stream, h.stream_version, h.chain_hash FROM unnest(%b::text[]) AS s(name) "
-            "CROSS JOIN LATERAL (SELECT stream, stream_version, chain_hash FROM ledger_receipts "
-            "WHERE stream = s.name ORDER BY stream_version DESC LIMIT 1) h", (list(streams),))
-        return {r["stream"]: (r["stream_version"], bytes(r["chain_hash"])) for r in curs.fetchall()}
-
-    @staticmethod
-    def existing(curs: Any, event_ids: Sequence[str]) -> dict[str, StoredRow]:
-        curs.execute("SELECT event_id FROM ledger_receipts WHERE event_id = ANY(%b::text[]::uuid[])",
-                     (list(event_ids),))
-        found = [r["event_id"] for r in curs.fetchall()]
-        if not found:
-            return {}
-        curs.execute(f"SELECT {_RECEIPT_COLUMNS} {_JOIN} WHERE r.event_id = ANY(%s)", (found,))
-        return {str(r["event_id"]): _row(r) for r in curs.fetchall()}
+        out: dict[tuple[int, int], bytes] = {}
+        leaves = [c[1] for c in coords if c[0] == 0]
+        inner = [c for c in coords if c[0] > 0]
+        if leaves:
+            curs.execute("SELECT log_index, leaf_hash FROM ledger_receipts "
+                         "WHERE log_index = ANY(%s)", (leaves,))
+            out.update({(0, r["log_index"]): bytes(r["leaf_hash"]) for r in curs.fetchall()})
+        if inner:
+            curs.execute(
+                "SELECT n.level, n.idx, n.hash FROM ledger_merkle_nodes n "
+                "JOIN unnest(%s::smallint[], %s::bigint[]) AS c(level, idx) "
+                "ON n.level = c.level AND n.idx = c.idx",
+                ([c[0] for c in inner], [c[1] for c in inner]))
+            out.update({(r["level"], r["idx"]): bytes(r["hash"]) for r in curs.fetchall()})
+        return out
 
     @staticmethod
     def key_events_after(curs: Any, version: int) -> list[StoredRow]:
@@ -187,34 +252,22 @@ class LedgerStore:
         return [_row(r) for r in curs.fetchall()]
 
     @staticmethod
-    def keys_version(curs: Any) -> int:
-        curs.execute("SELECT max(stream_version) AS v FROM ledger_receipts WHERE stream = 'keys'")
+    def head(curs: Any) -> tuple[int, str | None]:
+        """(log size, last recorded_at)."""
+        curs.execute("SELECT log_index, recorded_at FROM ledger_receipts "
+                     "ORDER BY log_index DESC LIMIT 1")
         row = curs.fetchone()
-        return (row["v"] or 0) if row else 0
-
-    # -- writes inside the write transaction --------------------------------------------------
-    @staticmethod
-    def insert_receipts(curs: Any, rows: Sequence[tuple[Receipt, str]]) -> None:
-        """Insert receipts as binary arrays through unnest (faster than COPY row by row)."""
-        curs.execute(
-            "INSERT INTO ledger_receipts (log_index, event_id, notification_id, stream, "
-            "stream_version, event_type, recorded_at, leaf_hash, chain_hash) "
-            "SELECT * FROM unnest(%b::bigint[], %b::text[]::uuid[], %b::bigint[], %b::text[], "
-            "%b::bigint[], %b::text[], %b::text[], %b::bytea[], %b::bytea[])",
-            ([r.index for r, _ in rows], [r.event_id for r, _ in rows],
-             [r.notification_id for r, _ in rows], [r.stream for r, _ in rows],
-             [r.stream_version for r, _ in rows], [t for _, t in rows],
-             [r.recorded_at for r, _ in rows], [r.leaf_hash for r, _ in rows],
-             [r.chain_hash for r, _ in rows]))
-
-    @staticmethod
-    def insert_nodes(curs: Any, nodes: Sequence[tuple[int, int, bytes]]) -> None:
-        curs.execute(
-            "INSERT INTO ledger_merkle_nodes (level, idx, hash) "
-            "SELECT * FROM unnest(%b::smallint[], %b::bigint[], %b::bytea[])",
-            ([n[0] for n in nodes], [n[1] for n in nodes], [n[2] for n in nodes]))
+        return (0, None) if row is None else (row["log_index"] + 1, row["recorded_at"])
 
     # -- reads -------------------------------------------------------------------------------
+    @staticmethod
+    def rows_by_id(curs: Any, event_ids: Sequence[str]) -> dict[str, StoredRow]:
+        if not event_ids:
+            return {}
+        curs.execute(f"SELECT {_RECEIPT_COLUMNS} {_JOIN} WHERE r.event_id = ANY(%b::text[]::uuid[])",
+                     (list(event_ids),))
+        return {str(r["event_id"]): _row(r) for r in curs.fetchall()}
+
     def get_event(self, event_id: str) -> StoredRow | None:
         with self.cursor() as curs:
             try:

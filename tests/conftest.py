@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from api.app import asgi, create_app
 from ledger.canonical import canonical
 from ledger.client import LedgerClient, sign_envelope, uuid7
 from ledger.crypto import SigningKey, b64url_encode
@@ -124,7 +124,7 @@ def ledger(database: tuple[str, str], root_key: SigningKey) -> Iterator[Ledger]:
 
 @pytest.fixture
 def world(ledger: Ledger, database: tuple[str, str], root_key: SigningKey) -> Iterator[World]:
-    with TestClient(create_app(ledger)) as http:
+    with TestClient(asgi(create_app(ledger))) as http:
         yield World(ledger=ledger, http=http, root=root_key, owner_url=database[0],
                     app_url=database[1])
 
@@ -135,3 +135,20 @@ def new_id() -> str:
 
 def dumps(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False).encode()
+
+
+LOG_ORIGIN = "integrity-ledger.test/log"
+
+
+@pytest.fixture
+def log_key() -> SigningKey:
+    """The log's checkpoint-signing key."""
+    return SigningKey.generate()
+
+
+@pytest.fixture
+def log_view(world: World, log_key: SigningKey) -> "LogView":
+    """The world's log, able to sign checkpoints (create_app's own view cannot)."""
+    from ledger.logview import LogView
+    return LogView(world.ledger.store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN,
+                   signing_key=log_key)

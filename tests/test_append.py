@@ -281,3 +281,18 @@ def test_even_the_owner_is_stopped_by_the_append_only_triggers(
     with psycopg.connect(world.owner_url) as conn, \
             pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
         conn.execute(statement)
+
+
+def test_framework_route_behaves_like_the_fast_path(ledger, root_key) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    with TestClient(create_app(ledger)) as http:   # the framework route, no fast path
+        slow = World(ledger=ledger, http=http, root=root_key, owner_url="", app_url="")
+        slow.owner_url = ledger.store.datastore.pool.conninfo  # not used for counting here
+        key = slow.key_registered("app2", ["case-app"])
+        response = http.post("/v1/events", content=canonical(key),
+                             headers={"Authorization": "Bearer nope",
+                                      "Content-Type": "application/json"})
+        assert response.status_code == 401
+        assert response.json()["type"].endswith(":unauthorized")

@@ -104,7 +104,8 @@ def test_two_serve_processes_lose_and_duplicate_nothing_and_keep_chains_intact(
         rows = conn.execute(
             "SELECT r.log_index, r.stream, r.stream_version, r.recorded_at, r.chain_hash, "
             "r.leaf_hash, e.state FROM ledger_receipts r JOIN stored_events e "
-            "ON e.notification_id = r.notification_id ORDER BY r.log_index").fetchall()
+            "ON e.originator_id = r.originator_id AND e.originator_version = r.stream_version "
+            "ORDER BY r.log_index").fetchall()
         stored = conn.execute("SELECT count(*) FROM stored_events").fetchone()[0]
     assert stored == len(rows) == 16 * 60 + 1
     heads: dict[str, tuple[int, bytes]] = {}

@@ -1,0 +1,133 @@
+"""POST /v1/events: the hot path.
+
+Appending is what enforcement systems do all day, often with many clients at once, so this path
+skips the framework's per-request machinery (routing, dependency solving, request objects): an
+ASGI wrapper in front of the framework (``api.app.asgi``) answers ``POST /v1/events`` directly.
+The FastAPI route of the same path, kept for the OpenAPI document and reached when the app is
+served without the wrapper, calls the same ``Ingest``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import orjson
+
+from ledger.errors import Forbidden, LedgerError, Unauthorized, UnsupportedMediaType
+from ledger.service import Ledger
+from ledger.tokens import Principal, token_hash
+
+from .problems import error_bytes, problem_bytes
+
+_log = logging.getLogger(__name__)
+MAX_BODY = 64 * 1024 * 1024
+JSON = "application/json"
+Outcome = tuple[int, str, bytes]
+
+
+class Ingest:
+    def __init__(self, ledger: Ledger, token_cache: dict[bytes, Principal], metrics: Any,
+                 *, threads: int = int(os.environ.get("LEDGER_INGEST_THREADS", "4"))) -> None:
+        self.ledger = ledger
+        self.tokens = token_cache
+        self.metrics = metrics
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ingest")
+
+    def principal(self, authorization: str) -> Principal:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
+        digest = token_hash(token.strip())
+        principal = self.tokens.get(digest)
+        if principal is None:
+            found = self.ledger.store.find_token(digest)
+            if found is None:
+                raise Unauthorized("unknown bearer token")
+            name, roles, units = found
+            principal = Principal(name=name, roles=frozenset(roles), units=frozenset(units))
+            self.tokens[digest] = principal
+        if not principal.has("poster"):
+            raise Forbidden(f"principal {principal.name!r} lacks the role poster")
+        return principal
+
+    def _prepare(self, authorization: str, ctype: str, body: bytes) -> Any:
+        """In a pool thread (Ed25519 releases the GIL): authenticate, parse, verify."""
+        self.principal(authorization)
+        if ctype != JSON:
+            raise UnsupportedMediaType(f"send the envelope(s) as {JSON}, not {ctype or 'nothing'}")
+        envelopes = self.ledger.parse(body)
+        self.ledger.verify_signatures(envelopes, batched=body.lstrip()[:1] == b"[")
+        return envelopes
+
+    async def __call__(self, headers: Mapping[str, str], body: bytes) -> Outcome:
+        """Append a request body; returns (status, content type, response bytes)."""
+        ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+        try:
+            loop = asyncio.get_running_loop()
+            envelopes = await loop.run_in_executor(self.pool, self._prepare,
+                                                   headers.get("authorization", ""), ctype, body)
+            result = await asyncio.wrap_future(self.ledger.submit(envelopes))
+        except LedgerError as e:
+            status, content = error_bytes(e)
+            return status, "application/problem+json", content
+        except Exception:   # a bug or an infrastructure failure: nothing was acknowledged
+            _log.exception("append failed")
+            return 500, "application/problem+json", problem_bytes(
+                500, "internal-error", "the append failed and nothing was acknowledged; "
+                "retry with the same event_id(s) — a retry can never append twice")
+        self.metrics["events_appended_total"] += result.written
+        self.metrics["append_requests_total"] += 1
+        return (201 if result.written else 200, JSON,
+                orjson.dumps({"receipts": [r.to_value() for r in result.receipts]}))
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False)
+
+
+ASGIApp = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]],
+                   Awaitable[None]]
+
+
+class IngestMiddleware:
+    """Answers POST /v1/events without the framework; everything else passes through."""
+
+    def __init__(self, app: ASGIApp, ingest: Ingest) -> None:
+        self.app = app
+        self.ingest = ingest
+        self.state = getattr(app, "state", None)
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] != "/v1/events" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY:
+                await _respond(send, 413, "application/problem+json", problem_bytes(
+                    413, "body-too-large", f"request body exceeds {MAX_BODY} bytes"))
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        status, ctype, content = await self.ingest(headers, b"".join(chunks))
+        await _respond(send, status, ctype, content)
+
+
+async def _respond(send: Any, status: int, ctype: str, content: bytes) -> None:
+    headers = [(b"content-type", ctype.encode()), (b"content-length", str(len(content)).encode())]
+    if status == 401:
+        headers.append((b"www-authenticate", b"Bearer"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": content})

@@ -18,6 +18,7 @@ from ledger.service import MAX_BATCH, Ledger
 from ledger.store import StoredRow
 from ledger.verify.format import MEDIA_TYPE as BUNDLE_MEDIA_TYPE
 from ledger.tokens import Principal
+from projections.readmodels import ReadModels
 
 from .auth import require
 from .ingest import Ingest, IngestMiddleware
@@ -26,6 +27,7 @@ from .problems import ledger_error_handler, validation_error_handler
 JSON = "application/json"
 
 Reader = Annotated[Principal, Depends(require("poster", "inspector", "auditor"))]
+Inspector = Annotated[Principal, Depends(require("inspector", "auditor"))]
 Auditor = Annotated[Principal, Depends(require("auditor", "inspector"))]
 
 
@@ -39,7 +41,7 @@ def asgi(app: FastAPI) -> IngestMiddleware:
     return IngestMiddleware(app, app.state.ingest)
 
 
-def create_app(ledger: Ledger, *, log: LogView | None = None,
+def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels | None = None,
                title: str = "Integrity Ledger") -> FastAPI:
     app = FastAPI(title=title, version="1.0.0",
                   description="Signed, verifiable event ledger for city-management enforcement.")
@@ -47,6 +49,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None,
     log = log or LogView(ledger.store, origin="integrity-ledger.local/log",
                          key_name="integrity-ledger.local/log", signing_key=None)
     app.state.log = log
+    views = views or ReadModels(ledger.store)
+    app.state.views = views
     app.state.token_cache = {}
     app.state.metrics = Counter()
     ingest = Ingest(ledger, app.state.token_cache, app.state.metrics)
@@ -88,6 +92,31 @@ def create_app(ledger: Ledger, *, log: LogView | None = None,
                 + b",".join(_stored_json(r) for r in rows) + b'],"next":' + orjson.dumps(nxt)
                 + b"}")
         return Response(body, media_type=JSON)
+
+    @app.get("/v1/cases/{case_id}", tags=["read models"],
+             summary="A case's state: procedure, lifecycle, parties, officers, amounts, money, "
+                     "deadlines, out-of-order steps and every event id")
+    def get_case(case_id: str, principal: Inspector) -> Response:
+        state = views.get("cases", case_id)
+        if state is None:
+            raise NotFound(f"no case {case_id}")
+        return Response(orjson.dumps(state), media_type=JSON)
+
+    @app.get("/v1/officers/{officer_id}", tags=["read models"],
+             summary="An officer's credentials, posts over time, pledge chain and caseload")
+    def get_officer(officer_id: str, principal: Inspector) -> Response:
+        state = views.get("officers", officer_id)
+        if state is None:
+            raise NotFound(f"no officer {officer_id}")
+        return Response(orjson.dumps(state), media_type=JSON)
+
+    @app.get("/v1/complaints/{complaint_id}", tags=["read models"],
+             summary="A complaint's handling and its statutory deadlines")
+    def get_complaint(complaint_id: str, principal: Inspector) -> Response:
+        state = views.get("complaints", complaint_id)
+        if state is None:
+            raise NotFound(f"no complaint {complaint_id}")
+        return Response(orjson.dumps(state), media_type=JSON)
 
     @app.get("/v1/keys", tags=["keys"], summary="The key registry: every key and its status")
     def get_keys(principal: Reader) -> Response:

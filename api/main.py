@@ -7,6 +7,9 @@ from typing import Any
 from ledger.bootstrap import build_checkpointer, build_ledger, build_log
 from ledger.config import Settings
 
+from projections.readmodels import ReadModels
+from projections.runner import ProjectionRunner
+
 from .app import asgi, create_app
 
 
@@ -14,13 +17,17 @@ def create() -> Any:
     settings = Settings.from_env()
     ledger = build_ledger(settings)
     log = build_log(settings, ledger)
-    app = create_app(ledger, log=log)
+    views = ReadModels(ledger.store)
+    app = create_app(ledger, log=log, views=views)
     checkpointer = build_checkpointer(settings, log) if log.signing_key else None
     if checkpointer:
         checkpointer.start()
+    runner = ProjectionRunner(ledger.store.connect, [views])
+    runner.start()
 
     @app.on_event("shutdown")
     def _close() -> None:
+        runner.stop()
         if checkpointer:
             checkpointer.stop()
         ledger.close()

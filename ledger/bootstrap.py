@@ -14,7 +14,8 @@ def build_ledger(settings: Settings, *, url: str | None = None, stop_at_exit: bo
     if not settings.root_keys:
         raise SystemExit(f"no root keys pinned: run `ledger init` (LEDGER_HOME={settings.home}) "
                          "or set LEDGER_ROOT_KEYS")
-    store = LedgerStore(datastore_from_url(url or service_url(settings, stop_at_exit=stop_at_exit)))
+    url = url or service_url(settings, stop_at_exit=stop_at_exit)
+    store = LedgerStore(datastore_from_url(url), url=url)
     return Ledger(store, root_keys=dict(settings.root_keys),
                   verify_threads=settings.verify_threads,
                   max_group_events=settings.max_group_events)

@@ -176,8 +176,9 @@ class WriteSession:
 class LedgerStore:
     """SQL for the ledger's tables. Methods taking ``curs`` run inside a caller's transaction."""
 
-    def __init__(self, datastore: PostgresDatastore) -> None:
+    def __init__(self, datastore: PostgresDatastore, *, url: str | None = None) -> None:
         self.datastore = datastore
+        self.url = url
         # Open the pool now, in one thread: the library opens it lazily on first use, and
         # psycopg_pool's open() is not safe when many request threads race to do it.
         try:
@@ -213,6 +214,12 @@ class LedgerStore:
 
     def close(self) -> None:
         self.datastore.close()
+
+    def connect(self) -> psycopg.Connection[Any]:
+        """A dedicated connection outside the pool (for LISTEN and session advisory locks)."""
+        if self.url is None:
+            raise Unavailable("this store was built without a URL")
+        return psycopg.connect(self.url)
 
     # -- the write transaction ---------------------------------------------------------------
     @contextmanager

@@ -100,6 +100,10 @@ class World:
         return self.http.post("/v1/events", content=body,
                               headers=headers if headers is not None else self.headers(*roles))
 
+    def project(self) -> int:
+        """Bring the read models up to date (the service does this in a background thread)."""
+        return self.http.app.app.state.views.run_until_idle()
+
     def count(self, table: str = "stored_events") -> int:
         import psycopg
         with psycopg.connect(self.owner_url) as conn:

@@ -15,6 +15,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ledger.database import APP_ROLE, ensure_app_role, with_user
 from ledger.store import LedgerStore, datastore_from_url
+from projections.readmodels import ReadModels
 
 TEMPLATE = "ledger_template"
 _counter = itertools.count()
@@ -52,6 +53,7 @@ class Cluster:
             conn.execute(f"CREATE DATABASE {TEMPLATE}")
         store = LedgerStore(datastore_from_url(with_db(url, TEMPLATE), pool_size=1, max_overflow=0))
         store.create_schema()
+        ReadModels(store).create_tables()
         store.close()
         ensure_app_role(with_db(url, TEMPLATE))
 

@@ -1,0 +1,200 @@
+"""Case, officer and complaint read models in PostgreSQL, folded from the log by the pure
+reducers of ``case_model`` and ``officer_model``.
+
+Exactly once: each batch of events is applied and the position (the last eventsourcing
+notification id) recorded in the library's tracking table in the same transaction, so a crash
+replays nothing twice and skips nothing. A full rebuild (empty tables, position 0) folds the same
+events in the same order through the same reducers, so it yields the same states.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from typing import Any
+
+import orjson
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+
+from ledger.envelope import Recorded
+from ledger.store import LedgerStore
+
+from . import case_model, officer_model
+from .case_model import Context
+
+TRACKING_TABLE = "ledger_view_tracking"
+
+_EVENTS_AFTER = (
+    "SELECT e.notification_id, r.log_index, r.event_id, r.stream, r.stream_version, "
+    "r.event_type, r.recorded_at, e.state FROM stored_events e JOIN ledger_receipts r "
+    "ON r.originator_id = e.originator_id AND r.stream_version = e.originator_version "
+    "WHERE e.notification_id > %s ORDER BY e.notification_id LIMIT %s")
+
+
+def recorded(row: dict[str, Any]) -> Recorded:
+    envelope = orjson.loads(row["state"])
+    return Recorded(event_id=str(row["event_id"]), stream=row["stream"], type=row["event_type"],
+                    occurred_at=envelope["occurred_at"], signer=envelope["signer"],
+                    body=envelope["body"], index=row["log_index"],
+                    stream_version=row["stream_version"], recorded_at=row["recorded_at"])
+
+
+def fetch_after(curs: Any, position: int, limit: int) -> list[tuple[int, Recorded]]:
+    curs.execute(_EVENTS_AFTER, (position, limit))
+    return [(row["notification_id"], recorded(row)) for row in curs.fetchall()]
+
+
+class Fold:
+    """Applies a batch of events to in-memory copies of the states it touches."""
+
+    def __init__(self, load: Any) -> None:
+        self._load = load   # (table, ids) -> {id: state}
+        self.cases: dict[str, dict[str, Any]] = {}
+        self.officers: dict[str, dict[str, Any] | None] = {}
+        self.complaints: dict[str, dict[str, Any]] = {}
+        self.changed: dict[str, set[str]] = {"cases": set(), "officers": set(),
+                                             "complaints": set()}
+        self.last_index: dict[tuple[str, str], int] = {}
+        self.ctx = Context(officer=self.officer)
+
+    def officer(self, officer_id: str) -> dict[str, Any] | None:
+        if officer_id not in self.officers:
+            self.officers.update(self._load("officers", [officer_id]))
+            self.officers.setdefault(officer_id, None)
+        return self.officers[officer_id]
+
+    def preload(self, recs: Sequence[Recorded]) -> None:
+        case_ids, officer_ids, complaint_ids = set(), set(), set()
+        for rec in recs:
+            case_ids.update(case_model.cases_of(rec))
+            officer_ids.update(officer_model.officers_of(rec))
+            if rec.stream.startswith("complaint:"):
+                complaint_ids.add(rec.stream.partition(":")[2])
+        self.cases.update(self._load("cases", sorted(case_ids - self.cases.keys())))
+        missing = sorted(officer_ids - self.officers.keys())
+        loaded = self._load("officers", missing)
+        self.officers.update({oid: loaded.get(oid) for oid in missing})
+        self.complaints.update(self._load("complaints",
+                                          sorted(complaint_ids - self.complaints.keys())))
+
+    def apply(self, rec: Recorded) -> None:
+        for oid in officer_model.officers_of(rec):
+            self.officers[oid] = officer_model.apply(self.officer(oid), rec, self.ctx,
+                                                     officer_id=oid)
+            self._touch("officers", oid, rec)
+        for cid in case_model.cases_of(rec):
+            self.cases[cid] = case_model.apply(self.cases.get(cid), rec, self.ctx)
+            self._touch("cases", cid, rec)
+        if rec.stream.startswith("complaint:"):
+            cid = rec.stream.partition(":")[2]
+            self.complaints[cid] = case_model.apply_complaint(self.complaints.get(cid), rec,
+                                                              self.ctx)
+            self._touch("complaints", cid, rec)
+
+    def _touch(self, table: str, key: str, rec: Recorded) -> None:
+        self.changed[table].add(key)
+        self.last_index[(table, key)] = rec.index
+
+
+_TABLES = {"cases": ("view_cases", "case_id"), "officers": ("view_officers", "officer_id"),
+           "complaints": ("view_complaints", "complaint_id")}
+
+
+class ReadModels:
+    """The read-model projection. One process runs it at a time (see ProjectionRunner)."""
+
+    NAME = "read_models"
+
+    def __init__(self, store: LedgerStore) -> None:
+        self.store = store
+        self.tracking = PostgresTrackingRecorder(store.datastore,
+                                                 tracking_table_name=TRACKING_TABLE)
+
+    # -- schema (owner role) -----------------------------------------------------------------
+    def create_tables(self) -> None:
+        self.tracking.create_table()
+        sql = resources.files("projections").joinpath("schema.sql").read_text()
+        with self.store.datastore.get_connection() as conn:
+            conn.execute(sql)  # type: ignore[arg-type]
+            conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {TRACKING_TABLE} "
+                         "TO ledger_writer")
+
+    # -- processing --------------------------------------------------------------------------
+    def position(self) -> int:
+        return self.tracking.max_tracking_id(self.NAME) or 0
+
+    def process(self, limit: int = 2000) -> int:
+        """Apply up to ``limit`` new events in one transaction; returns how many."""
+        with self.store.transaction() as curs:
+            curs.execute(f"SELECT notification_id FROM {TRACKING_TABLE} "
+                         "WHERE application_name = %s FOR UPDATE", (self.NAME,))
+            row = curs.fetchone()
+            position = row["notification_id"] if row else 0
+            batch = fetch_after(curs, position, limit)
+            if not batch:
+                return 0
+            fold = Fold(lambda table, ids: self._load(curs, table, ids))
+            fold.preload([rec for _, rec in batch])
+            for _, rec in batch:
+                fold.apply(rec)
+            self._save(curs, fold)
+            self.tracking._insert_tracking(curs, Tracking(self.NAME, batch[-1][0]))
+            return len(batch)
+
+    def run_until_idle(self, limit: int = 2000) -> int:
+        total = 0
+        while n := self.process(limit):
+            total += n
+        return total
+
+    def reset(self) -> None:
+        """Empty the read models (for a full rebuild)."""
+        with self.store.transaction() as curs:
+            curs.execute("TRUNCATE view_cases, view_officers, view_complaints")
+            curs.execute(f"DELETE FROM {TRACKING_TABLE} WHERE application_name = %s",
+                         (self.NAME,))
+
+    @staticmethod
+    def _load(curs: Any, table: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        name, key = _TABLES[table]
+        curs.execute(f"SELECT {key} AS id, state::text AS state FROM {name} "
+                     f"WHERE {key} = ANY(%s)", (ids,))
+        return {r["id"]: orjson.loads(r["state"]) for r in curs.fetchall()}
+
+    @staticmethod
+    def _save(curs: Any, fold: Fold) -> None:
+        for table, keys in fold.changed.items():
+            if not keys:
+                continue
+            name, key = _TABLES[table]
+            states = getattr(fold, table)
+            ordered = sorted(keys)
+            curs.execute(
+                f"INSERT INTO {name} ({key}, state, last_index) "
+                "SELECT * FROM unnest(%s::text[], %s::text[]::jsonb[], %s::bigint[]) "
+                f"ON CONFLICT ({key}) DO UPDATE SET state = EXCLUDED.state, "
+                "last_index = EXCLUDED.last_index",
+                (ordered, [orjson.dumps(states[k]).decode() for k in ordered],
+                 [fold.last_index[(table, k)] for k in ordered]))
+
+    # -- queries -----------------------------------------------------------------------------
+    def get(self, table: str, ident: str) -> dict[str, Any] | None:
+        name, key = _TABLES[table]
+        with self.store.cursor() as curs:
+            curs.execute(f"SELECT state::text AS state, last_index FROM {name} WHERE {key} = %s",
+                         (ident,))
+            row = curs.fetchone()
+        if row is None:
+            return None
+        return {**orjson.loads(row["state"]), "as_of_index": row["last_index"]}
+
+    def snapshot(self, table: str) -> dict[str, Any]:
+        """Every state of one view (for comparing a rebuild with incremental application)."""
+        name, key = _TABLES[table]
+        with self.store.cursor() as curs:
+            curs.execute(f"SELECT {key} AS id, state::text AS state FROM {name}")
+            return {r["id"]: orjson.loads(r["state"]) for r in curs.fetchall()}

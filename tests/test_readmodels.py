@@ -1,0 +1,171 @@
+"""Case, officer and complaint read models, fed by signed lifecycles posted over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import asgi, create_app
+from ledger.client import sign_envelope
+from ledger.crypto import SigningKey
+from ledger.domain import vocabulary
+from ledger.service import Ledger
+from ledger.store import LedgerStore, datastore_from_url
+
+from . import domain_factory as f
+from .conftest import ROOT_ID, World
+
+
+@pytest.fixture
+def city(database: tuple[str, str], root_key: SigningKey) -> Iterator[World]:
+    """A ledger with the real enforcement vocabulary and one key per signing role."""
+    owner, app_url = database
+    store = LedgerStore(datastore_from_url(app_url), url=app_url)
+    ledger = Ledger(store, root_keys={ROOT_ID: root_key.public_key}, types=vocabulary)
+    with TestClient(asgi(create_app(ledger))) as http:
+        world = World(ledger=ledger, http=http, root=root_key, owner_url=owner, app_url=app_url)
+        world.post([world.key_registered(f"{role}-01", [role]) for role in sorted(
+            {f.signer_role(t) for t in vocabulary.EVENT_TYPES} - {"root"})])
+        yield world
+    ledger.close()
+    store.close()
+
+
+def post_steps(world: World, steps: list[f.Step]) -> list[dict]:
+    envelopes = [sign_envelope(world.keys[f"{f.signer_role(s.type)}-01"],
+                               f"{f.signer_role(s.type)}-01", stream=s.stream, type=s.type,
+                               body=s.body, occurred_at=s.occurred_at) for s in steps]
+    world.post(envelopes)
+    return envelopes
+
+
+def case(world: World, case_id: str) -> dict:
+    world.project()
+    response = world.http.get(f"/v1/cases/{case_id}", headers=world.headers("inspector"))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def officer(world: World, officer_id: str) -> dict:
+    world.project()
+    response = world.http.get(f"/v1/officers/{officer_id}", headers=world.headers("inspector"))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_summary_case_paid_on_the_spot_remitted_deposited_filed_closed(city: World) -> None:
+    steps = f.staff() + f.summary_case("SH-HP-2024-S-004512")
+    people, case_steps = steps[:-12], steps[-12:]
+    post_steps(city, people)
+    expected_states = ["ON_SCENE", "ON_SCENE", "ON_SCENE", "ON_SCENE", "DECIDED_ON_SPOT",
+                       "DELIVERED", "COLLECTED_ON_SPOT", "REMITTED", "DEPOSITED",
+                       "FILED_WITH_AGENCY", "FILED_WITH_AGENCY", "CLOSED"]
+    for step_, state in zip(case_steps, expected_states, strict=True):
+        (env,) = post_steps(city, [step_])
+        view = case(city, "SH-HP-2024-S-004512")
+        assert view["state"] == state, (step_.type, view["state"])
+        assert view["events"][-1] == env["event_id"]
+    assert view["procedure"] == "summary"
+    assert view["money"]["cash"] == {**view["money"]["cash"], "collected_fen": 10_000,
+                                     "remitted_fen": 10_000, "deposited_fen": 10_000}
+    assert view["money"]["reconciliation"]["status"] == "reconciled"
+    assert view["out_of_order"] == []
+    assert view["parties"][0]["party_ref"] == f.VENDOR
+    # Remittance was due 2 working days after 2024-09-30: Oct 1-7 is a holiday -> Oct 9.
+    assert view["deadlines"]["cash_to_agency"]["due"] == "2024-10-09"
+
+
+def test_general_case_with_hearing_review_extension_and_bank_payment(city: World) -> None:
+    post_steps(city, f.staff())
+    steps = f.general_case("SH-HP-2024-000123")
+    seen = []
+    for step_ in steps:
+        post_steps(city, [step_])
+        seen.append(case(city, "SH-HP-2024-000123")["state"])
+    assert seen[0] == "CLUE" and seen[1] == "FILED"
+    assert "HEARING" in seen and "DECIDED" in seen and "EXECUTING" in seen
+    assert seen[-2:] == ["CLOSED", "ARCHIVED"]
+    view = case(city, "SH-HP-2024-000123")
+    assert view["procedure"] == "general"
+    assert view["amounts"]["decided_fen"] == 300_000
+    assert view["money"]["paid_fen"] == 300_000
+    assert view["extensions"][0]["days"] == 30
+    assert view["hearing"] is not None and view["legal_review"] is not None
+    assert view["out_of_order"] == []
+    assert len(view["events"]) == len(steps)
+
+
+def test_withdrawn_case_and_complaint_cycle(city: World) -> None:
+    post_steps(city, f.staff() + f.withdrawn_case("SH-HP-2025-000031"))
+    view = case(city, "SH-HP-2025-000031")
+    assert view["withdrawal"] is not None
+    assert view["state"] == "CLOSED"
+    post_steps(city, f.general_case("SH-HP-2024-000123") + f.complaint_cycle("C-2025-0042"))
+    city.project()
+    complaint = city.http.get("/v1/complaints/C-2025-0042",
+                              headers=city.headers("inspector")).json()
+    assert complaint["state"] == "CLOSED" and complaint["extension_days"] == 30
+    assert complaint["deadlines"]["acknowledge"]["due"]
+    linked = case(city, "SH-HP-2024-000123")["complaints"]
+    assert linked and linked[0]["complaint_id"] == "C-2025-0042"
+
+
+def test_out_of_order_steps_are_recorded_not_refused(city: World) -> None:
+    post_steps(city, f.staff())
+    steps = f.summary_case("SH-HP-2024-S-000001")
+    decided = next(s for s in steps if s.type == "PenaltyDecided")
+    closed = next(s for s in steps if s.type == "CaseClosed")
+    post_steps(city, [steps[0], closed, decided])        # closed before the decision
+    view = case(city, "SH-HP-2024-S-000001")
+    assert [o["type"] for o in view["out_of_order"]] == ["CaseClosed"] or \
+        "CaseClosed" in [o["type"] for o in view["out_of_order"]]
+
+
+def test_officer_read_model_has_credentials_posts_pledges_and_caseload(city: World) -> None:
+    post_steps(city, f.staff() + f.pledge_chain_steps(f.OFFICER_A, f.HEAD, pledge_id="P-A-2024",
+                                                      top=False)
+               + f.summary_case("SH-HP-2024-S-004512"))
+    view = officer(city, f.OFFICER_A)
+    assert f.CERT_A in view["credentials"]
+    assert view["posts"], "posts over time"
+    assert view["pledge_status"] == "countersigned"
+    assert view["caseload"]["decisions"] == 1 and view["caseload"]["cases"] == 1
+
+
+def test_read_models_need_an_inspector_or_auditor_token(city: World) -> None:
+    post_steps(city, f.staff() + f.summary_case("SH-HP-2024-S-004512"))
+    city.project()
+    url = "/v1/cases/SH-HP-2024-S-004512"
+    assert city.http.get(url).status_code == 401
+    assert city.http.get(url, headers=city.headers("poster")).status_code == 403
+    assert city.http.get(url, headers=city.headers("auditor")).status_code == 200
+    assert city.http.get("/v1/cases/NOPE", headers=city.headers("auditor")).status_code == 404
+
+
+def test_incremental_application_equals_a_full_rebuild(city: World) -> None:
+    steps = f.staff() + f.summary_case("SH-HP-2024-S-004512") + f.general_case() \
+        + f.withdrawn_case() + f.complaint_cycle()
+    views = city.http.app.app.state.views
+    for i in range(0, len(steps), 7):                    # small increments, projected each time
+        post_steps(city, steps[i:i + 7])
+        views.process(limit=3)
+        views.process(limit=3)
+    views.run_until_idle()
+    incremental = {t: views.snapshot(t) for t in ("cases", "officers", "complaints")}
+    views.reset()
+    assert views.snapshot("cases") == {}
+    views.run_until_idle(limit=10_000)
+    rebuilt = {t: views.snapshot(t) for t in ("cases", "officers", "complaints")}
+    assert rebuilt == incremental
+    assert len(incremental["cases"]) == 3
+
+
+def test_projection_is_exactly_once(city: World) -> None:
+    post_steps(city, f.staff() + f.summary_case("SH-HP-2024-S-004512"))
+    views = city.http.app.app.state.views
+    views.run_until_idle()
+    before = views.snapshot("cases")
+    assert views.run_until_idle() == 0                   # nothing new: nothing applied again
+    assert views.snapshot("cases") == before

@@ -22,6 +22,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ledger.database import APP_ROLE, ensure_app_role, with_user
 from ledger.store import LedgerStore, datastore_from_url
+from projections.readmodels import ReadModels
 
 ROOT_ID = "root-1"
 
@@ -74,6 +75,7 @@ class BenchCluster:
         owner = self.database(name)
         store = LedgerStore(datastore_from_url(owner, pool_size=1, max_overflow=0))
         store.create_schema()
+        ReadModels(store).create_tables()
         store.close()
         ensure_app_role(owner)
         return owner, with_user(owner, APP_ROLE)

@@ -90,6 +90,25 @@ def parse_strict(data: bytes | str) -> Any:
     return value
 
 
+def parse_canonical_or_strict(data: bytes) -> Any:
+    """Parse a request body: fast when it is already RFC 8785 (as the client sends it), strict
+    otherwise. The fast path is taken only when re-serialising the orjson parse reproduces the
+    body byte for byte — which rules out duplicate keys (a duplicate would vanish), floats,
+    unsafe integers and non-ASCII keys (the guards refuse them) and any other ambiguity; every
+    other body goes through :func:`parse_strict` and gets its precise error."""
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return parse_strict(data)
+    try:
+        fast = _check(value)
+    except MalformedEvent:
+        fast = False
+    if fast and orjson.dumps(value, option=_SORT) == data:
+        return value
+    return parse_strict(data)
+
+
 def _skip_ws(text: str, pos: int) -> int:
     n = len(text)
     while pos < n and text[pos] in " \t\n\r":

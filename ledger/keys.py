@@ -42,7 +42,8 @@ class KeyRecord:
 
     @property
     def is_root(self) -> bool:
-        return ROOT_ROLE in self.roles
+        """Only keys pinned in configuration are roots; no event can make one."""
+        return self.registered_at < 0 and ROOT_ROLE in self.roles
 
     def to_value(self) -> dict[str, Any]:
         from .crypto import b64url_encode
@@ -158,6 +159,9 @@ def key_record_from_body(body: Mapping[str, Any], index: int) -> KeyRecord:
         check_public_key(public)
     except InvalidPublicKey as e:
         raise InvalidPublicKey(e.message, field="body.public_key") from None
+    if ROOT_ROLE in (body.get("roles") or ()):
+        raise KeyNotAllowed("the root role cannot be registered: root keys are pinned in "
+                            "configuration", field="body.roles")
     nb, na = body.get("not_before"), body.get("not_after")
     return KeyRecord(
         key_id=str(body["key_id"]), public_key=public, principal=str(body["principal"]),

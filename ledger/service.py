@@ -20,7 +20,7 @@ import psycopg
 from eventsourcing.persistence import PersistenceError
 
 from . import merkle
-from .canonical import parse_strict
+from .canonical import parse_canonical_or_strict, parse_strict
 from .crypto import verify
 from .envelope import Envelope, Receipt
 from .errors import (BadSignature, BatchTooLarge, Conflict, LedgerError, MalformedEvent,
@@ -95,7 +95,7 @@ class Ledger:
 
         Raises MalformedEvent (with ``index`` for arrays), UnknownEventType or BatchTooLarge.
         """
-        value = parse_strict(body)
+        value = parse_canonical_or_strict(body)
         items = value if isinstance(value, list) else [value]
         if not items:
             raise MalformedEvent("an empty array appends nothing")

@@ -167,6 +167,12 @@ def test_refuses_key_registration_not_signed_by_root(world: World, app_key) -> N
     refused(world, canonical(forged), 403, "key-not-allowed")
 
 
+def test_refuses_registering_a_key_with_the_root_role(world: World) -> None:
+    problem = refused(world, canonical(world.key_registered("usurper", ["root"])), 403,
+                      "key-not-allowed")
+    assert problem["field"] == "body.roles"
+
+
 def test_refuses_float_in_body(world: World, app_key) -> None:
     env = note(world)
     body = canonical(env).replace(b'"note":"filed"', b'"note":"filed","amount_fen":1.5')

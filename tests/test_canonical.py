@@ -87,3 +87,16 @@ def test_lone_surrogate_cannot_be_canonicalised() -> None:
     value = parse_strict(b'{"a": "\\ud800"}')
     with pytest.raises(MalformedEvent, match="cannot be canonicalised"):
         canonical(value)
+
+
+def test_request_parser_takes_canonical_bodies_fast_and_refuses_the_rest_strictly() -> None:
+    from ledger.canonical import parse_canonical_or_strict
+    value = {"b": [1, "x"], "a": {"c": None}}
+    assert parse_canonical_or_strict(canonical(value)) == value
+    assert parse_canonical_or_strict(b'{"b":[1,"x"],  "a":{"c":null}}') == value
+    with pytest.raises(MalformedEvent, match="duplicate object key 'a'"):
+        parse_canonical_or_strict(b'{"a":1,"a":2}')
+    with pytest.raises(MalformedEvent, match="floats are not allowed"):
+        parse_canonical_or_strict(b'{"a":1.0}')
+    with pytest.raises(MalformedEvent, match="outside"):
+        parse_canonical_or_strict(b'{"a":9007199254740993}')

@@ -93,30 +93,22 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                 + b"}")
         return Response(body, media_type=JSON)
 
-    @app.get("/v1/cases/{case_id}", tags=["read models"],
-             summary="A case's state: procedure, lifecycle, parties, officers, amounts, money, "
+    def read_model_route(path: str, table: str, noun: str, summary: str) -> None:
+        def get(ident: str, principal: Inspector) -> Response:
+            state = views.get(table, ident)
+            if state is None:
+                raise NotFound(f"no {noun} {ident}")
+            return Response(orjson.dumps(state), media_type=JSON)
+
+        app.get(path, tags=["read models"], summary=summary, name=f"get_{noun}")(get)
+
+    read_model_route("/v1/cases/{ident}", "cases", "case",
+                     "A case's state: procedure, lifecycle, parties, officers, amounts, money, "
                      "deadlines, out-of-order steps and every event id")
-    def get_case(case_id: str, principal: Inspector) -> Response:
-        state = views.get("cases", case_id)
-        if state is None:
-            raise NotFound(f"no case {case_id}")
-        return Response(orjson.dumps(state), media_type=JSON)
-
-    @app.get("/v1/officers/{officer_id}", tags=["read models"],
-             summary="An officer's credentials, posts over time, pledge chain and caseload")
-    def get_officer(officer_id: str, principal: Inspector) -> Response:
-        state = views.get("officers", officer_id)
-        if state is None:
-            raise NotFound(f"no officer {officer_id}")
-        return Response(orjson.dumps(state), media_type=JSON)
-
-    @app.get("/v1/complaints/{complaint_id}", tags=["read models"],
-             summary="A complaint's handling and its statutory deadlines")
-    def get_complaint(complaint_id: str, principal: Inspector) -> Response:
-        state = views.get("complaints", complaint_id)
-        if state is None:
-            raise NotFound(f"no complaint {complaint_id}")
-        return Response(orjson.dumps(state), media_type=JSON)
+    read_model_route("/v1/officers/{ident}", "officers", "officer",
+                     "An officer's credentials, posts over time, pledge chain and caseload")
+    read_model_route("/v1/complaints/{ident}", "complaints", "complaint",
+                     "A complaint's handling and its statutory deadlines")
 
     @app.get("/v1/keys", tags=["keys"], summary="The key registry: every key and its status")
     def get_keys(principal: Reader) -> Response:

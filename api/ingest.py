@@ -26,6 +26,7 @@ from .problems import error_bytes, problem_bytes
 
 _log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024 * 1024
+INLINE_BODY = int(os.environ.get("LEDGER_INLINE_BODY", "16384"))
 JSON = "application/json"
 Outcome = tuple[int, str, bytes]
 
@@ -68,9 +69,15 @@ class Ingest:
         """Append a request body; returns (status, content type, response bytes)."""
         ctype = headers.get("content-type", "").split(";")[0].strip().lower()
         try:
-            loop = asyncio.get_running_loop()
-            envelopes = await loop.run_in_executor(self.pool, self._prepare,
-                                                   headers.get("authorization", ""), ctype, body)
+            if len(body) <= INLINE_BODY and headers.get("authorization", "")[7:].strip() \
+                    and token_hash(headers["authorization"][7:].strip()) in self.tokens:
+                # One small event from a known token: cheaper to check right here than to pay
+                # two thread hand-offs (Ed25519 takes ~0.1 ms and releases the GIL).
+                envelopes = self._prepare(headers["authorization"], ctype, body)
+            else:
+                loop = asyncio.get_running_loop()
+                envelopes = await loop.run_in_executor(
+                    self.pool, self._prepare, headers.get("authorization", ""), ctype, body)
             result = await asyncio.wrap_future(self.ledger.submit(envelopes))
         except LedgerError as e:
             status, content = error_bytes(e)

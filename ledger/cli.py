@@ -49,7 +49,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
           f"{base}/v1/keys", flush=True)
     os.environ["LEDGER_HOME"] = str(settings.home)
     uvicorn.run("api.main:create", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level=args.log_level, access_log=False)
+                workers=args.workers, log_level=args.log_level, access_log=False,
+                proxy_headers=False)
     return 0
 
 
@@ -114,6 +115,63 @@ def cmd_sign(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write an audit bundle (docs/bundle.md) for one scope of the log."""
+    from .bundle import BundleExport, bundle_scope
+    from .crypto import SigningKey
+    from .errors import LedgerError
+    from .home import owner_url
+    from .logview import LogView
+    from .store import LedgerStore, datastore_from_url
+
+    def warn(message: str) -> None:
+        print(f"ledger export: warning: {message}", file=sys.stderr)
+
+    settings = _settings()
+    try:
+        scope = bundle_scope(case=args.case, stream=args.stream, start=args.from_time,
+                             stop=args.to_time, whole=args.all)
+    except LedgerError as e:
+        print(f"ledger export: {e.message}", file=sys.stderr)
+        return 2
+    try:
+        from .domain import vocabulary as types
+    except ImportError:
+        types = None
+        warn("no event vocabulary installed: the bundle carries no signer-role policy")
+    key_path = settings.secrets / "log.key"
+    store = LedgerStore(datastore_from_url(owner_url(settings), pool_size=2, max_overflow=0))
+    try:
+        log = LogView(store, origin=settings.log_origin, key_name=settings.log_key_name,
+                      signing_key=SigningKey(settings.secret("log.key")) if key_path.exists()
+                      else None)
+        export = BundleExport.prepare(store, log, scope, types=types, tree_size=args.tree_size,
+                                      since_size=args.since_size, warn=warn)
+        if args.out == "-":
+            export.write(sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            out = Path(args.out)
+            partial = out.with_name(out.name + ".partial")
+            with open(partial, "wb") as f:
+                export.write(f)
+            partial.replace(out)
+    except LedgerError as e:
+        print(f"ledger export: {e.message}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    print(f"ledger export: {export.events} events, {export.anchors} anchors, checkpoint tree "
+          f"size {export.checkpoint.size} -> {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Verify a bundle offline (standard library + PyNaCl only)."""
+    from .verify.command import run
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ledger", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -147,6 +205,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--not-after")
     p.set_defaults(func=cmd_keys_register)
 
+    p = sub.add_parser("export", help="write an audit bundle (JSON Lines, docs/bundle.md)")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--case", help="one case: stream case:<ID>")
+    which.add_argument("--stream", help="any one stream, e.g. officer:SH-HP-0042")
+    which.add_argument("--from", dest="from_time", metavar="T",
+                       help="events recorded at or after T (RFC 3339 with offset; with --to)")
+    which.add_argument("--all", action="store_true", help="the whole log, every leaf")
+    p.add_argument("--to", dest="to_time", metavar="T", help="events recorded before T")
+    p.add_argument("--tree-size", type=int, help="use the existing checkpoint of this size "
+                   "(default: the latest)")
+    p.add_argument("--since-size", type=int, metavar="N",
+                   help="embed a consistency proof from the tree of size N")
+    p.add_argument("--out", required=True, help="the bundle file ('-' for standard output)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("verify", help="verify a bundle offline (exit 0 valid, 1 failed, "
+                       "2 unreadable or usage)")
+    p.add_argument("file", help="the bundle (JSON Lines); '-' reads standard input")
+    p.add_argument("--trust", type=Path,
+                   help="pinned keys: a home's ledger.json (default: $LEDGER_HOME/ledger.json)")
+    p.add_argument("--log-key", action="append", default=[], metavar="VKEY",
+                   help="the log's public key as a C2SP vkey (name+keyid+base64); repeatable")
+    p.add_argument("--root-key", action="append", default=[], metavar="ID=B64URL",
+                   help="a pinned root public key (base64url); repeatable")
+    p.add_argument("--origin", help="the log's origin (default: the first --log-key's name)")
+    p.add_argument("--policy", type=Path,
+                   help='pinned signer roles: JSON {"signer_roles": {type: [role, ...]}}')
+    p.add_argument("--since", type=Path, metavar="NOTE_FILE",
+                   help="an older signed checkpoint note: prove the bundle's log extends it")
+    p.add_argument("--workers", type=int, help="worker processes (default: one per CPU)")
+    p.add_argument("--progress", action="store_true",
+                   help="progress bar on stderr (default: only when stderr is a terminal)")
+    p.set_defaults(func=cmd_verify)
+
     p = sub.add_parser("sign", help="print a signed envelope (to pipe into curl)")
     p.add_argument("--key", required=True, help="file holding the base64url seed")
     p.add_argument("--key-id", required=True)
@@ -162,6 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.func is cmd_export and bool(args.from_time) != bool(args.to_time):
+        parser.error("--from and --to go together")
     try:
         return args.func(args)
     except KeyboardInterrupt:

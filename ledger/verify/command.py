@@ -1,0 +1,75 @@
+"""``ledger verify FILE``: exit 0 valid, 1 verification failed (one line per failing event on
+stdout), 2 unreadable input or usage (a message on stderr). The arguments are declared in
+:mod:`ledger.cli`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .errors import BundleFailed, InvalidBundle, Summary
+from .trust import Trust
+from .verifier import verify_bundle
+
+
+def trust_from(args: argparse.Namespace) -> Trust:
+    """The pinned trust named by the arguments. Raises InvalidBundle (a usage error)."""
+    if args.trust is not None:
+        trust = Trust.from_config(args.trust)
+    elif args.log_key or args.root_key:
+        trust = Trust.from_args(log_keys=args.log_key, root_keys=args.root_key,
+                                origin=args.origin)
+    else:
+        default = Path(os.environ.get("LEDGER_HOME", "./var")) / "ledger.json"
+        if not default.exists():
+            raise InvalidBundle(f"no pinned keys: pass --trust FILE, or --log-key and --root-key "
+                                f"(no {default})")
+        trust = Trust.from_config(default)
+    if args.origin and args.trust is not None:
+        raise InvalidBundle("--origin goes with --log-key; the trust file names the origin")
+    return trust.with_policy_file(args.policy) if args.policy else trust
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        trust = trust_from(args)
+        since = None
+        if args.since is not None:
+            try:
+                since = args.since.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as e:
+                raise InvalidBundle(f"cannot read --since {args.since}: {e}") from None
+        source = sys.stdin.buffer if args.file == "-" else args.file
+        summary = verify_bundle(source, trust, since=since, workers=args.workers,
+                                progress=args.progress or sys.stderr.isatty())
+    except InvalidBundle as e:
+        print(f"ledger verify: {e.message}", file=sys.stderr)
+        return 2
+    except BundleFailed as e:
+        out = sys.stdout
+        for line in e.failures:
+            out.write(line + "\n")
+        if e.more:
+            out.write(f"... and {e.more} more failures\n")
+        _notices(e.summary)
+        out.write(f"FAILED: {_describe(e.summary)}\n")
+        return 1
+    _notices(summary)
+    sys.stdout.write(f"OK: {_describe(summary)}\n")
+    return 0
+
+
+def _notices(summary: Summary) -> None:
+    for notice in summary.notices:
+        print(f"note: {notice}", file=sys.stderr)
+
+
+def _describe(s: Summary) -> str:
+    scope = ", ".join(f"{k}={v}" for k, v in s.scope.items()) or "?"
+    text = (f"{s.events} events ({s.key_events} key events) in {s.streams} streams, "
+            f"{s.anchors} anchors; scope {scope}; checkpoint tree size {s.tree_size}")
+    if s.since_size is not None:
+        text += f"; checked against the older checkpoint of tree size {s.since_size}"
+    return text

@@ -1,0 +1,111 @@
+"""The audit bundle format ``integrity-ledger/bundle/v1``: JSON Lines, one canonical object a line.
+
+Shared by the exporter (which writes the lines) and the verifier (which rebuilds each event line
+from what it parsed and requires byte equality). Standard library only. See docs/bundle.md.
+
+Lines, in order::
+
+    header        {"created_at", "generator", "log": {"origin", "tree_size"},
+                   "policy": {"signer_roles": {type: [role, ...]}}, "scope": {...},
+                   "spec": "integrity-ledger/bundle/v1", "t": "header"}
+    checkpoint    {"note": <the signed checkpoint note, verbatim>, "t": "checkpoint"}
+    consistency   {"first", "proof": [hex, ...], "second", "t": "consistency"}      (optional)
+    anchor/event  {"envelope": <stored RFC 8785 bytes, verbatim>, "proof": [hex, ...],
+                   "receipt": {"chain_hash", "index", "leaf_hash", "recorded_at",
+                               "stream_version"}, "t": "anchor" | "event"}
+                  ("proof" is absent from the events of a whole-log bundle)
+    end           {"anchors", "events", "t": "end"}
+
+Every line is RFC 8785 canonical JSON (keys sorted, no whitespace), so the envelope bytes are
+embedded unchanged by plain concatenation and a verifier can check a line by rebuilding it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from . import jcs
+
+SPEC_BUNDLE = "integrity-ledger/bundle/v1"
+MEDIA_TYPE = "application/x-ndjson"
+
+HEADER, CHECKPOINT, CONSISTENCY, ANCHOR, EVENT, END = (
+    "header", "checkpoint", "consistency", "anchor", "event", "end")
+
+#: Scope kinds a v1 exporter writes. A verifier checks membership for these; it verifies the
+#: events of any other (future) kind but cannot say whether the bundle holds all of them.
+SCOPE_KINDS = ("all", "case", "stream", "time")
+
+RECEIPT_FIELDS = ("chain_hash", "index", "leaf_hash", "recorded_at", "stream_version")
+RECORDED_AT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+HEX32 = re.compile(r"[0-9a-f]{64}")
+
+_ENVELOPE_OPEN = b'{"envelope":'
+_PROOF_OPEN = b',"proof":['
+_RECEIPT_OPEN = b',"receipt":{"chain_hash":"'
+
+
+def header_line(*, created_at: str, scope: dict[str, Any], origin: str, tree_size: int,
+                signer_roles: dict[str, Sequence[str]], generator: str) -> bytes:
+    return jcs.dumps({
+        "t": HEADER, "spec": SPEC_BUNDLE, "created_at": created_at, "generator": generator,
+        "scope": scope, "log": {"origin": origin, "tree_size": tree_size},
+        "policy": {"signer_roles": {t: sorted(r) for t, r in signer_roles.items()}},
+    }) + b"\n"
+
+
+def checkpoint_line(note: str) -> bytes:
+    return jcs.dumps({"t": CHECKPOINT, "note": note}) + b"\n"
+
+
+def consistency_line(first: int, second: int, proof: Sequence[bytes]) -> bytes:
+    return jcs.dumps({"t": CONSISTENCY, "first": first, "second": second,
+                      "proof": [h.hex() for h in proof]}) + b"\n"
+
+
+def end_line(*, events: int, anchors: int) -> bytes:
+    return jcs.dumps({"t": END, "events": events, "anchors": anchors}) + b"\n"
+
+
+def event_line(envelope_raw: bytes, *, index: int, stream_version: int, recorded_at: str,
+               chain_hash: bytes, leaf_hash: bytes, proof: Sequence[bytes] | None,
+               kind: str = EVENT) -> bytes:
+    """One event (or anchor) line, by concatenation: ``envelope_raw`` is embedded unchanged.
+
+    Requires ``envelope_raw`` to be RFC 8785 (what the ledger stores) and ``recorded_at`` to be
+    the ledger's fixed-width UTC form; the line is then canonical JSON.
+    """
+    return b"".join((
+        _ENVELOPE_OPEN, envelope_raw,
+        b"" if proof is None else _proof_bytes(proof),
+        _RECEIPT_OPEN, chain_hash.hex().encode("ascii"),
+        b'","index":', str(index).encode("ascii"),
+        b',"leaf_hash":"', leaf_hash.hex().encode("ascii"),
+        b'","recorded_at":"', recorded_at.encode("ascii"),
+        b'","stream_version":', str(stream_version).encode("ascii"),
+        b'},"t":"', kind.encode("ascii"), b'"}\n',
+    ))
+
+
+def _proof_bytes(proof: Sequence[bytes]) -> bytes:
+    if not proof:
+        return _PROOF_OPEN + b"]"
+    return _PROOF_OPEN + b'"' + b'","'.join(h.hex().encode("ascii") for h in proof) + b'"]'
+
+
+def split_event_line(line: bytes, has_proof: bool) -> tuple[bytes, bytes] | None:
+    """``(envelope bytes, rest of the line)`` as laid out by :func:`event_line`, or None.
+
+    The envelope ends where the top-level ``"proof"`` (or ``"receipt"``) member begins: the last
+    occurrence of that text, because nothing after it (hex strings, integers, the fixed
+    receipt keys) can contain it, and inside a canonical string a quote is always escaped.
+    Requires the caller to check the parsed line against :func:`event_line` afterwards.
+    """
+    if not line.startswith(_ENVELOPE_OPEN):
+        return None
+    cut = line.rfind(_PROOF_OPEN if has_proof else _RECEIPT_OPEN)
+    if cut < len(_ENVELOPE_OPEN):
+        return None
+    return line[len(_ENVELOPE_OPEN):cut], line[cut:]

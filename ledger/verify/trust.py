@@ -1,0 +1,108 @@
+"""What the auditor pins: root public keys, the log's origin and public key, and (optionally) the
+signer-role policy. Nothing here is ever taken from the bundle being verified.
+
+Sources: a home's ``ledger.json`` (``--trust FILE``), or ``--log-key VKEY`` (a C2SP vkey,
+``name+hex8+base64``) with ``--root-key ID=B64URL`` (repeatable) and ``--origin``.
+``ledger.json`` may pin the policy as ``"policy": {"signer_roles": {type: [roles]}}``;
+``--policy FILE`` reads the same object from its own file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..crypto import b64url_decode, check_public_key
+from ..errors import LedgerError
+from ..note import Verifier, parse_vkey, vkey_for
+from .errors import InvalidBundle
+
+
+@dataclass(frozen=True, slots=True)
+class Trust:
+    roots: Mapping[str, bytes]
+    log_keys: tuple[Verifier, ...]
+    origin: str
+    signer_roles: Mapping[str, frozenset[str]] | None = None   # None: not pinned
+
+    @classmethod
+    def from_config(cls, path: Path) -> "Trust":
+        """Read a home's ``ledger.json``. Raises InvalidBundle if it is unusable."""
+        data = _read_json(path, "trust file")
+        try:
+            roots = {k: _public_key(v, f"root key {k}") for k, v in data["root_keys"].items()}
+            log = data["log"]
+            origin = log["origin"]
+            name = log.get("key_name", origin)
+            public = _public_key(log["public_key"], "log public key")
+            verifier = parse_vkey(vkey_for(name, public))
+        except (KeyError, TypeError, AttributeError) as e:
+            raise InvalidBundle(f"trust file {path}: missing or malformed {e}") from None
+        except LedgerError as e:
+            raise InvalidBundle(f"trust file {path}: {e.message}") from None
+        if not roots:
+            raise InvalidBundle(f"trust file {path} pins no root keys")
+        policy = data.get("policy")
+        return cls(roots=roots, log_keys=(verifier,), origin=origin,
+                   signer_roles=None if policy is None else _signer_roles(policy, str(path)))
+
+    @classmethod
+    def from_args(cls, *, log_keys: Sequence[str], root_keys: Sequence[str],
+                  origin: str | None) -> "Trust":
+        """``--log-key VKEY`` (repeatable), ``--root-key ID=B64URL`` (repeatable), ``--origin``
+        (default: the first log key's name). Raises InvalidBundle."""
+        if not log_keys or not root_keys:
+            raise InvalidBundle("pin the log key and at least one root key: --log-key VKEY "
+                                "--root-key ID=B64URL (or --trust FILE)")
+        try:
+            verifiers = tuple(parse_vkey(v) for v in log_keys)
+        except LedgerError as e:
+            raise InvalidBundle(f"--log-key: {e.message}") from None
+        roots: dict[str, bytes] = {}
+        for item in root_keys:
+            key_id, sep, value = item.partition("=")
+            if not sep or not key_id:
+                raise InvalidBundle(f"--root-key {item!r}: expected ID=B64URL")
+            roots[key_id] = _public_key(value, f"--root-key {key_id}")
+        return cls(roots=roots, log_keys=verifiers, origin=origin or verifiers[0].name)
+
+    def with_policy_file(self, path: Path) -> "Trust":
+        data = _read_json(path, "policy file")
+        policy = data.get("policy", data) if isinstance(data, dict) else data
+        return Trust(roots=self.roots, log_keys=self.log_keys, origin=self.origin,
+                     signer_roles=_signer_roles(policy, str(path)))
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as e:
+        raise InvalidBundle(f"cannot read {what} {path}: {e.strerror}") from None
+    except ValueError as e:
+        raise InvalidBundle(f"{what} {path} is not JSON: {e}") from None
+
+
+def _public_key(value: Any, what: str) -> bytes:
+    try:
+        raw = b64url_decode(value, what=what, size=32)
+        check_public_key(raw)
+    except LedgerError as e:
+        raise InvalidBundle(f"{what}: {e.message}") from None
+    return raw
+
+
+def signer_roles_from(value: Any, where: str) -> dict[str, frozenset[str]]:
+    """``{"signer_roles": {type: [role, ...]}}`` as a mapping. Raises InvalidBundle."""
+    return _signer_roles(value, where)
+
+
+def _signer_roles(policy: Any, where: str) -> dict[str, frozenset[str]]:
+    table = policy.get("signer_roles") if isinstance(policy, dict) else None
+    if not isinstance(table, dict) or not all(
+            isinstance(t, str) and isinstance(r, list) and all(isinstance(x, str) for x in r)
+            for t, r in table.items()):
+        raise InvalidBundle(f"{where}: policy must be {{\"signer_roles\": {{type: [role, ...]}}}}")
+    return {t: frozenset(r) for t, r in table.items()}

@@ -1,0 +1,526 @@
+"""Offline verification of an audit bundle (docs/bundle.md §Verification), in one streaming pass.
+
+The numbered steps are those of docs/bundle.md:
+
+1. the checkpoint note is signed by a pinned log key and names the pinned origin;
+2. every envelope signature verifies under libsodium's strict rules over the RFC 8785 bytes of
+   the envelope without ``sig``;
+3. the signer's key was valid at the event's log position (registered before it, not revoked
+   before it, ``recorded_at`` inside its window, a role allowed for the type);
+4. every stream's hash chain links, with gaps, insertions and reorderings named;
+5. every log entry hashes to its receipt's leaf hash;
+6. every event is included in the checkpoint (its proof, or the root recomputed from every leaf
+   of a whole-log bundle);
+7. with an older checkpoint, the bundle's checkpoint is consistent with it.
+
+Memory stays flat in the bundle's size: the file is read in blocks, and what is kept is each
+stream's chain head, the key registry, the Merkle frontier and the failures found (capped).
+Steps 2, 5 and 6 run in a pool of worker processes, a block at a time; the main process folds
+their results in bundle order.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections import deque
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from .. import merkle
+from ..checkpoint import Checkpoint, open_checkpoint
+from ..crypto import b64url_decode
+from ..crypto import verify as ed25519_verify
+from ..errors import BadSignature, LedgerError, VerificationError
+from . import format as fmt
+from . import jcs
+from .chains import StreamChains
+from .errors import BundleFailed, InvalidBundle, Summary
+from .progress import Progress
+from .registry import KEY_EVENT_TYPES, KEYS_STREAM, Registry
+from .trust import Trust, signer_roles_from
+from .worker import (BAD, BODY, CHAIN, EVENT_ID, INDEX, KIND, LINE, REASONS, STREAM, VERSION,
+                     Context, check_chunk, init_worker, pooled_chunk)
+
+BLOCK_SIZE = 1 << 21          # bytes per work unit (~3,000 events)
+INLINE_BELOW = 4 << 20        # smaller bundles are checked in-process
+MAX_REPORTED = 10_000         # failing events reported one per line; the rest are counted
+_KEYS_MARK = b'"stream":"keys"'
+
+
+class _Report:
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.general: list[str] = []
+        self.events: dict[int, tuple[str | None, list[str]]] = {}
+        self.more = 0
+
+    def add(self, index: int, event_id: str | None, reasons: list[str]) -> None:
+        entry = self.events.get(index)
+        if entry is None:
+            if len(self.events) >= self.cap:
+                self.more += 1
+                return
+            self.events[index] = (event_id, list(reasons))
+        else:
+            if entry[0] is None and event_id is not None:
+                self.events[index] = entry = (event_id, entry[1])
+            entry[1].extend(r for r in reasons if r not in entry[1])
+
+    def line(self, text: str) -> None:
+        if len(self.general) < self.cap:
+            self.general.append(text)
+        else:
+            self.more += 1
+
+    def lines(self) -> list[str]:
+        out = list(self.general)
+        for index in sorted(self.events):
+            event_id, reasons = self.events[index]
+            who = f"index {index}" + (f" event {event_id}" if event_id else "")
+            out.append(f"{who}: {'; '.join(reasons)}")
+        return out
+
+
+def verify_bundle(source: str | Path | BinaryIO, trust: Trust, *, since: str | None = None,
+                  workers: int | None = None, progress: bool = False) -> Summary:
+    """Verify a bundle file (or binary stream) against pinned ``trust``.
+
+    ``since`` is an older signed checkpoint note to prove consistency with (step 7).
+    ``workers`` processes check lines (default: one per CPU, but bundles under 4 MiB are
+    checked in-process; 0 or 1: in-process).
+    Returns a Summary if every check passes; raises BundleFailed listing every failure, or
+    InvalidBundle if the input is not a readable bundle.
+    """
+    with ExitStack() as stack:
+        if isinstance(source, (str, Path)):
+            try:
+                f: BinaryIO = stack.enter_context(open(source, "rb"))
+            except OSError as e:
+                raise InvalidBundle(f"cannot read {source}: {e.strerror}") from None
+        else:
+            f = source
+        try:
+            info = os.fstat(f.fileno())
+            total = info.st_size if stat.S_ISREG(info.st_mode) else None
+        except (OSError, AttributeError, ValueError):
+            total = None
+        return _Verification(trust, since=since).run(f, total, workers=workers,
+                                                     progress=progress)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _Verification:
+    def __init__(self, trust: Trust, *, since: str | None) -> None:
+        self.trust = trust
+        self.since_note = since
+        self.report = _Report(MAX_REPORTED)
+        self.notices: list[str] = []
+        self.registry = Registry(trust.roots)
+        self.chains = StreamChains()
+        self.root = merkle.StreamingRoot()
+        # the keys workers verify with: pinned roots, then each id's first registration
+        self.prescan: dict[str, bytes] = dict(trust.roots)
+        self.ambiguous: set[str] = set()
+        self._sent: tuple[dict[str, bytes], frozenset[str]] | None = None
+        self.events = self.anchors = self.key_events = 0
+        self.next_index = 0           # whole log: the index expected next
+        self.last_index = -1
+        self.last_recorded: tuple[str, int] | None = None
+        self.scope_next: int | None = None    # time scope: the in-range index expected next
+        self.end: dict[str, Any] | None = None
+        self.old: Checkpoint | None = None
+        self.old_root_seen: bytes | None = None
+
+    # -- reading ---------------------------------------------------------------------------
+    def run(self, f: BinaryIO, total: int | None, *, workers: int | None,
+            progress: bool) -> Summary:
+        header = self._header(_line(f, 1, "header"))
+        checkpoint = self._checkpoint(_line(f, 2, "checkpoint"))
+        self.tree_size = checkpoint.size
+        self.whole_log = header["scope"]["kind"] == "all"
+        self._old_checkpoint()
+        line_no, pending = 3, f.readline()
+        consistency = None
+        if pending.startswith(b'{"first":'):
+            consistency = self._consistency_line(pending, line_no)
+            line_no, pending = 4, f.readline()
+        ctx = Context(root=checkpoint.root_hash, tree_size=checkpoint.size,
+                      whole_log=self.whole_log)
+        n_workers = (os.cpu_count() or 1) if workers is None else workers
+        inline = n_workers <= 1 or (workers is None and total is not None
+                                    and total < INLINE_BELOW)
+        bar = Progress(total, enabled=progress)
+        done = 0
+        if inline:
+            for blob, first, size in _blocks(f, pending, line_no):
+                self._prescan(blob)
+                self._fold_all(check_chunk(ctx, blob, first, self.prescan,
+                                           frozenset(self.ambiguous)))
+                done += size
+                bar.update(done, self.events)
+        else:
+            done = self._pooled(f, pending, line_no, ctx, n_workers, bar, done)
+        bar.finish(done, self.events)
+        self._finish(checkpoint, consistency)
+        summary = Summary(scope=header["scope"], tree_size=checkpoint.size, events=self.events,
+                          anchors=self.anchors, key_events=self.key_events,
+                          streams=len(self.chains), since_size=self.old.size if self.old else None,
+                          notices=tuple(self.notices))
+        lines = self.report.lines()
+        if lines or self.report.more:
+            raise BundleFailed(lines, summary, more=self.report.more)
+        return summary
+
+    def _pooled(self, f: BinaryIO, pending: bytes, line_no: int, ctx: Context, n_workers: int,
+                bar: Progress, done: int) -> int:
+        import multiprocessing
+
+        try:
+            mp = multiprocessing.get_context("fork")
+        except ValueError:
+            mp = multiprocessing.get_context()
+        window: deque[tuple[Any, int]] = deque()
+        with mp.Pool(n_workers, initializer=init_worker, initargs=(ctx,)) as pool:
+            for blob, first, size in _blocks(f, pending, line_no):
+                keys, ambiguous = self._prescan(blob)
+                window.append((pool.apply_async(pooled_chunk, (blob, first, keys, ambiguous)),
+                               size))
+                if len(window) > 2 * n_workers:
+                    result, size = window.popleft()
+                    self._fold_all(result.get())
+                    done += size
+                    bar.update(done, self.events)
+            while window:
+                result, size = window.popleft()
+                self._fold_all(result.get())
+                done += size
+                bar.update(done, self.events)
+        return done
+
+    def _header(self, line: bytes) -> dict[str, Any]:
+        try:
+            header = jcs.loads(line)
+        except jcs.NotCanonical as e:
+            raise InvalidBundle(f"line 1 is not a bundle header: {e.message}") from None
+        if not isinstance(header, dict) or header.get("t") != fmt.HEADER:
+            raise InvalidBundle("line 1 is not a bundle header")
+        if header.get("spec") != fmt.SPEC_BUNDLE:
+            raise InvalidBundle(f"unsupported bundle format {header.get('spec')!r}: this "
+                                f"verifier reads {fmt.SPEC_BUNDLE}")
+        scope, log, policy = header.get("scope"), header.get("log"), header.get("policy")
+        if not (isinstance(scope, dict) and isinstance(scope.get("kind"), str)
+                and isinstance(log, dict) and isinstance(log.get("tree_size"), int)
+                and isinstance(log.get("origin"), str)):
+            raise InvalidBundle("bundle header lacks scope.kind, log.origin or log.tree_size")
+        if self.trust.signer_roles is not None:
+            self.roles = dict(self.trust.signer_roles)
+        else:
+            self.roles = signer_roles_from(policy, "bundle header")
+            self.notices.append("signer roles were judged against the bundle's own policy "
+                                "table (not pinned: pass --policy or pin it in the trust file)")
+        if scope["kind"] not in fmt.SCOPE_KINDS:
+            self.notices.append(f"scope {scope['kind']!r} is unknown to this verifier: the "
+                                "events present were verified, but not that all are present")
+        if log["origin"] != self.trust.origin:
+            self.report.line(f"bundle: header names log {log['origin']!r}, the pinned origin is "
+                             f"{self.trust.origin!r}")
+        self.scope = scope
+        self.scope_kind = scope["kind"]
+        self.header_size = log["tree_size"]
+        return header
+
+    def _checkpoint(self, line: bytes) -> Checkpoint:
+        try:
+            value = jcs.loads(line)
+        except jcs.NotCanonical as e:
+            raise InvalidBundle(f"line 2 is not a checkpoint line: {e.message}") from None
+        if not isinstance(value, dict) or value.get("t") != fmt.CHECKPOINT \
+                or not isinstance(value.get("note"), str):
+            raise InvalidBundle("line 2 is not a checkpoint line")
+        # Step 1: the checkpoint is signed by a pinned log key and names the pinned origin.
+        try:
+            checkpoint = open_checkpoint(value["note"], self.trust.log_keys, self.trust.origin)
+        except VerificationError as e:
+            self.report.line(f"checkpoint: {e.message}")
+            raise BundleFailed(self.report.lines(), Summary(
+                scope={}, tree_size=0, events=0, anchors=0, key_events=0, streams=0,
+                since_size=None)) from None
+        if checkpoint.size != self.header_size:
+            self.report.line(f"bundle: header says tree size {self.header_size}, the checkpoint "
+                             f"{checkpoint.size}")
+        return checkpoint
+
+    def _old_checkpoint(self) -> None:
+        if self.since_note is None:
+            return
+        try:
+            self.old = open_checkpoint(self.since_note, self.trust.log_keys, self.trust.origin)
+        except VerificationError as e:
+            self.report.line(f"older checkpoint: {e.message}")
+            return
+        if self.old.size == 0:
+            self.old_root_seen = merkle.EMPTY_ROOT
+
+    def _consistency_line(self, line: bytes, line_no: int) -> dict[str, Any] | None:
+        try:
+            value = jcs.loads(line.rstrip(b"\n"))
+            proof = [bytes.fromhex(h) for h in value["proof"]]
+            first, second = value["first"], value["second"]
+            if value.get("t") != fmt.CONSISTENCY or not all(
+                    type(x) is int for x in (first, second)):
+                raise ValueError("not a consistency line")
+        except (jcs.NotCanonical, KeyError, TypeError, ValueError) as e:
+            self.report.line(f"line {line_no}: malformed consistency line ({e})")
+            return None
+        return {"first": first, "second": second, "proof": proof}
+
+    def _prescan(self, blob: bytes) -> tuple[dict[str, bytes], frozenset[str]]:
+        """Learn the public keys registered in ``blob`` before its lines go to the workers."""
+        if _KEYS_MARK in blob:
+            for line in blob.split(b"\n"):
+                if _KEYS_MARK not in line or b'"KeyRegistered"' not in line:
+                    continue
+                try:
+                    env = jcs.loads_fast(line)["envelope"]
+                    if env["stream"] != KEYS_STREAM or env["type"] != "KeyRegistered":
+                        continue
+                    key_id = env["body"]["key_id"]
+                    public = b64url_decode(env["body"]["public_key"], size=32)
+                except (jcs.NotCanonical, LedgerError, KeyError, TypeError):
+                    continue
+                if not isinstance(key_id, str):
+                    continue
+                known = self.prescan.setdefault(key_id, public)
+                if known != public or key_id in self.trust.roots:
+                    self.ambiguous.add(key_id)
+                self._sent = None
+        if self._sent is None:
+            self._sent = (dict(self.prescan), frozenset(self.ambiguous))
+        return self._sent
+
+    # -- folding, in bundle order ------------------------------------------------------------
+    def _fold_all(self, results: list[tuple[Any, ...]]) -> None:
+        for r in results:
+            self._fold(r)
+
+    def _fold(self, r: tuple[Any, ...]) -> None:
+        kind = r[KIND]
+        if self.end is not None:
+            self.report.line(f"line {r[LINE]}: data after the end line")
+            return
+        if kind == BAD:
+            self.report.line(f"line {r[LINE]}: {r[REASONS][0]}")
+            return
+        if kind == fmt.END:
+            self.end = r[BODY]
+            return
+        if kind == fmt.ANCHOR:
+            self._anchor(r)
+            return
+        self._event(r)
+
+    def _anchor(self, r: tuple[Any, ...]) -> None:
+        self.anchors += 1
+        index = r[INDEX]
+        if self.whole_log:
+            self.report.line(f"line {r[LINE]}: anchors have no place in a whole-log bundle")
+        if r[REASONS]:
+            self.report.add(index, r[EVENT_ID], [f"anchor: {x}" for x in r[REASONS]])
+        if r[STREAM] is not None:
+            why = self.chains.anchor(r[STREAM], r[VERSION], index, r[CHAIN])
+            if why:
+                self.report.add(index, r[EVENT_ID], [why])
+
+    def _event(self, r: tuple[Any, ...]) -> None:
+        (_, _, index, stream, version, recorded_at, chain, env_hash, leaf, event_id, key_id,
+         event_type, sig_ok, checked, body, deferred) = r
+        self.events += 1
+        reasons: list[str] = []          # steps 2-4 first, then the workers' (5, 6), then order
+        order: list[str] = []
+        if index >= self.tree_size:
+            order.append(f"log index {index} is beyond the checkpoint (tree size "
+                         f"{self.tree_size})")
+        if self.whole_log:
+            # Step 6 for a whole-log bundle: every leaf, in order, into the root.
+            if index != self.next_index:
+                if index > self.next_index:
+                    missing = (f"index {self.next_index}" if index == self.next_index + 1
+                               else f"indices {self.next_index}..{index - 1}")
+                    self.report.line(f"log: {missing} missing")
+                else:
+                    order.append(f"log index {index} appears after index "
+                                 f"{self.next_index - 1} (out of order or duplicated)")
+            self.next_index = max(self.next_index, index + 1)
+            self.root.add(leaf)
+            if self.old is not None and self.root.size == self.old.size:
+                self.old_root_seen = self.root.root()
+        elif index <= self.last_index:
+            order.append(f"log index {index} appears after index {self.last_index} "
+                         "(out of order or duplicated)")
+        if index > self.last_index:
+            self.last_index = index
+        last = self.last_recorded
+        if last is not None and recorded_at < last[0]:
+            order.append(f"recorded_at {recorded_at} is earlier than {last[0]} at log index "
+                         f"{last[1]} (the ledger clock never goes back)")
+        elif last is None or recorded_at != last[0]:
+            self.last_recorded = (recorded_at, index)
+
+        if stream is not None:
+            self._judge(index, stream, key_id, event_type, recorded_at, sig_ok, deferred, body,
+                        reasons)
+            if self.scope_kind != "all":
+                self._scope(index, stream, recorded_at, reasons)
+            # Step 4: the stream's hash chain.
+            blames = self.chains.check(stream, version, index, event_id, env_hash, chain)
+            for at, eid, why in blames:
+                if at is None:
+                    self.report.line(why)
+                elif at == index:
+                    reasons.append(why)
+                else:
+                    self.report.add(at, eid, [why])
+        reasons += checked
+        reasons += order
+        if reasons:
+            self.report.add(index, event_id, reasons)
+
+    def _judge(self, index: int, stream: str, key_id: str, event_type: str, recorded_at: str,
+               sig_ok: bool | None, deferred: tuple[bytes, bytes] | None, body: Any,
+               reasons: list[str]) -> None:
+        """Steps 2 (signatures deferred by the workers) and 3, then fold key events."""
+        public = self.registry.public_key(key_id)
+        if public is not None:
+            if deferred is not None:
+                try:
+                    ed25519_verify(public, deferred[0], deferred[1])
+                    sig_ok = True
+                except BadSignature:
+                    sig_ok = False
+            elif sig_ok is not None and public != self.prescan.get(key_id):
+                sig_ok = False   # checked with another registration of the id: unproven
+        if sig_ok is False:
+            reasons.append(f"signature does not verify under key {key_id!r}")
+        why = self.registry.judge(key_id=key_id, event_type=event_type, index=index,
+                                  recorded_at=recorded_at,
+                                  signer_roles=self.roles.get(event_type))
+        if why:
+            reasons.append(why)
+        is_key_event = event_type in KEY_EVENT_TYPES
+        if stream == KEYS_STREAM:
+            if not is_key_event:
+                reasons.append(f"stream keys holds only {sorted(KEY_EVENT_TYPES)}")
+                return
+            self.key_events += 1
+            if sig_ok and not why:
+                applied = self.registry.apply(event_type, body, index)
+                if applied:
+                    reasons.append(applied)
+        elif is_key_event:
+            reasons.append(f"{event_type} does not belong on stream {stream}")
+
+    def _scope(self, index: int, stream: str, recorded_at: str, reasons: list[str]) -> None:
+        kind = self.scope_kind
+        if kind in ("case", "stream"):
+            if stream != KEYS_STREAM and stream != self.scope.get("stream"):
+                reasons.append(f"stream {stream} is outside the bundle's scope "
+                               f"({self.scope.get('stream')})")
+        elif kind == "time":
+            start, stop = self.scope.get("from"), self.scope.get("to")
+            inside = isinstance(start, str) and isinstance(stop, str) \
+                and start <= recorded_at < stop
+            if not inside:
+                if stream != KEYS_STREAM:
+                    reasons.append(f"recorded_at {recorded_at} is outside the bundle's time "
+                                   f"range [{start}, {stop})")
+                return
+            if self.scope_next is not None and index > self.scope_next:
+                missing = (f"index {self.scope_next}" if index == self.scope_next + 1
+                           else f"indices {self.scope_next}..{index - 1}")
+                self.report.line(f"log: {missing} missing from the time range")
+            self.scope_next = index + 1
+
+    # -- the end ------------------------------------------------------------------------------
+    def _finish(self, checkpoint: Checkpoint, consistency: dict[str, Any] | None) -> None:
+        if self.end is None:
+            self.report.line("bundle: truncated (no end line)")
+        elif self.end.get("events") != self.events or self.end.get("anchors") != self.anchors:
+            self.report.line(f"bundle: the end line counts {self.end.get('events')} events and "
+                             f"{self.end.get('anchors')} anchors, the bundle holds {self.events} "
+                             f"and {self.anchors}")
+        if self.whole_log:
+            n = checkpoint.size
+            if self.next_index < n:
+                missing = (f"index {self.next_index}" if self.next_index == n - 1
+                           else f"indices {self.next_index}..{n - 1}")
+                self.report.line(f"log: {missing} missing (the checkpoint commits to {n} leaves)")
+            root = self.root.root()
+            if root != checkpoint.root_hash:
+                self.report.line(f"log: the bundle's {self.root.size} leaves hash to root "
+                                 f"{root.hex()}, the checkpoint's root is "
+                                 f"{checkpoint.root_hash.hex()}")
+        self._consistency(checkpoint, consistency)
+
+    def _consistency(self, checkpoint: Checkpoint, consistency: dict[str, Any] | None) -> None:
+        # Step 7: the older checkpoint is a prefix of this one.
+        old = self.old
+        if old is None:
+            if consistency is not None and self.since_note is None:
+                self.notices.append(f"the bundle carries a consistency proof from size "
+                                    f"{consistency['first']}; pass --since to check it")
+            return
+        what = f"not consistent with the older checkpoint (size {old.size})"
+        if old.size > checkpoint.size:
+            self.report.line(f"checkpoint: {what}: it is larger than this one (size "
+                             f"{checkpoint.size}): the log was truncated or forked")
+            return
+        if self.whole_log and self.old_root_seen is not None:
+            if self.old_root_seen != old.root_hash:
+                self.report.line(f"checkpoint: {what}: the bundle's first {old.size} leaves hash "
+                                 f"to {self.old_root_seen.hex()}, the older checkpoint says "
+                                 f"{old.root_hash.hex()} (a fork)")
+            return
+        if old.size == checkpoint.size:
+            if old.root_hash != checkpoint.root_hash:
+                self.report.line(f"checkpoint: {what}: same size, different roots (a fork)")
+            return
+        if consistency is None or consistency["first"] != old.size \
+                or consistency["second"] != checkpoint.size:
+            self.report.line(f"checkpoint: the bundle carries no consistency proof from size "
+                             f"{old.size} to {checkpoint.size} (export with --since-size "
+                             f"{old.size})")
+            return
+        try:
+            merkle.verify_consistency(old.size, checkpoint.size, consistency["proof"],
+                                      old.root_hash, checkpoint.root_hash)
+        except merkle.MerkleProofError as e:
+            self.report.line(f"checkpoint: {what}: {e.message}")
+
+
+def _line(f: BinaryIO, number: int, what: str) -> bytes:
+    line = f.readline()
+    if not line:
+        raise InvalidBundle(f"the bundle ends before its {what} line (line {number})")
+    return line.rstrip(b"\n")
+
+
+def _blocks(f: BinaryIO, pending: bytes, first_line: int) -> Iterator[tuple[bytes, int, int]]:
+    """Blocks of whole lines: (bytes, number of the first line, bytes consumed)."""
+    buf = pending
+    line_no = first_line
+    while True:
+        data = f.read(BLOCK_SIZE)
+        if not data:
+            break
+        buf = buf + data if buf else data
+        cut = buf.rfind(b"\n")
+        if cut < 0:
+            continue
+        blob, buf = buf[:cut + 1], buf[cut + 1:]
+        yield blob, line_no, len(blob)
+        line_no += blob.count(b"\n")
+    if buf:
+        yield buf, line_no, len(buf)

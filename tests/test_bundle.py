@@ -1,0 +1,294 @@
+"""Audit bundles: export from a real PostgreSQL, then `ledger verify` offline."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from ledger.bundle import StreamScope, TimeScope
+from ledger.cli import main as ledger_main
+from ledger.crypto import SigningKey, b64url_encode
+from ledger.logview import LogView
+from ledger.verify import format as fmt
+
+from .bundles import (CASE, CASE_STREAM, export, export_all, note, populate, trust_file, verify)
+from .conftest import LOG_ORIGIN, World
+
+
+@pytest.fixture
+def populated(world: World, log_view: LogView) -> dict:
+    facts = populate(world)
+    log_view.issue_checkpoint()
+    return facts
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_bytes().splitlines()]
+
+
+def _events(path: Path, kind: str = "event") -> list[dict]:
+    return [line for line in _lines(path) if line["t"] == kind]
+
+
+def test_case_bundle_of_a_populated_ledger_verifies(world: World, log_view: LogView, log_key,
+                                                    populated, tmp_path: Path) -> None:
+    bundle = tmp_path / "case.ndjson"
+    export(world, log_view, bundle)
+    verdict = verify(bundle, trust_file(tmp_path, world, log_key))
+    assert verdict.code == 0, verdict
+    assert verdict.lines[-1].startswith("OK: 13 events (4 key events) in 2 streams")
+
+
+def test_whole_log_bundle_verifies_in_process_and_in_worker_processes(
+        world: World, log_view: LogView, log_key, populated, tmp_path: Path) -> None:
+    bundle = tmp_path / "all.ndjson"
+    export_all(world, log_view, bundle)
+    trust = trust_file(tmp_path, world, log_key)
+    for workers in ("1", "2"):
+        verdict = verify(bundle, trust, "--workers", workers)
+        assert verdict.code == 0, verdict
+        assert "OK: 19 events (4 key events) in 4 streams" in verdict.out
+    assert all("proof" not in e for e in _events(bundle))
+    assert [e["receipt"]["index"] for e in _events(bundle)] == list(range(19))
+
+
+def test_bundle_envelopes_are_byte_identical_to_the_stored_ones(
+        world: World, log_view: LogView, populated, tmp_path: Path) -> None:
+    bundle = tmp_path / "all.ndjson"
+    export_all(world, log_view, bundle)
+    with psycopg.connect(world.owner_url) as conn:
+        stored = {bytes(r[0]) for r in conn.execute("SELECT state FROM stored_events")}
+    embedded = []
+    for line in bundle.read_bytes().splitlines()[2:-1]:
+        raw, _ = fmt.split_event_line(line, has_proof=False)
+        embedded.append(raw)
+    assert set(embedded) == stored and len(embedded) == len(stored) == 19
+    posted = populated["case"][0]
+    from ledger.canonical import canonical
+    assert canonical(posted) in embedded
+
+
+def test_case_bundle_holds_the_case_and_every_key_event_with_proofs_and_nothing_else(
+        world: World, log_view: LogView, populated, tmp_path: Path) -> None:
+    bundle = tmp_path / "case.ndjson"
+    export(world, log_view, bundle)
+    lines = _lines(bundle)
+    assert [line["t"] for line in lines[:2]] == ["header", "checkpoint"]
+    assert lines[0]["scope"] == {"kind": "case", "case": CASE, "stream": CASE_STREAM}
+    assert lines[0]["policy"]["signer_roles"] == {"NoteRecorded": ["case-app"],
+                                                  "PaymentNoted": ["finance"]}
+    events = _events(bundle)
+    assert {e["envelope"]["stream"] for e in events} == {"keys", CASE_STREAM}
+    assert [e["receipt"]["stream_version"] for e in events
+            if e["envelope"]["stream"] == CASE_STREAM] == list(range(1, 10))
+    assert [e["receipt"]["index"] for e in events] == sorted(e["receipt"]["index"]
+                                                             for e in events)
+    assert all(len(e["proof"]) > 0 for e in events)
+    assert lines[-1] == {"t": "end", "events": len(events), "anchors": 0}
+
+
+def test_time_range_bundle_anchors_streams_that_began_before_it_and_verifies(
+        world: World, log_view: LogView, log_key, populated, tmp_path: Path) -> None:
+    with psycopg.connect(world.owner_url) as conn:
+        times = [r[0] for r in conn.execute(
+            "SELECT recorded_at FROM ledger_receipts ORDER BY log_index")]
+    start, stop = times[9], times[15]          # events 9..14 (as the ledger recorded them)
+    scope = TimeScope(start, stop)
+    bundle = tmp_path / "time.ndjson"
+    export(world, log_view, bundle, scope)
+    anchors = _events(bundle, "anchor")
+    in_range = [e for e in _events(bundle) if start <= e["receipt"]["recorded_at"] < stop]
+    assert [e["receipt"]["index"] for e in in_range] == [
+        i for i in range(19) if start <= times[i] < stop]
+    assert {a["envelope"]["stream"] for a in anchors} == {
+        e["envelope"]["stream"] for e in in_range if e["receipt"]["stream_version"] > 1
+        and e["envelope"]["stream"] != "keys"}
+    verdict = verify(bundle, trust_file(tmp_path, world, log_key))
+    assert verdict.code == 0, verdict
+
+
+def test_export_uses_the_requested_checkpoint_and_proves_inclusion_at_exactly_that_size(
+        world: World, log_view: LogView, log_key, populated, tmp_path: Path) -> None:
+    first = log_view.latest_checkpoint()
+    world.post(note(world, text="after the first checkpoint"))
+    log_view.issue_checkpoint()
+    bundle = tmp_path / "old.ndjson"
+    export(world, log_view, bundle, tree_size=first.size)
+    lines = _lines(bundle)
+    assert lines[0]["log"]["tree_size"] == first.size and lines[1]["note"] == first.note
+    assert max(e["receipt"]["index"] for e in _events(bundle)) < first.size
+    assert verify(bundle, trust_file(tmp_path, world, log_key)).code == 0
+
+
+def test_bundle_with_a_consistency_proof_verifies_against_the_older_checkpoint(
+        world: World, log_view: LogView, log_key, populated, tmp_path: Path) -> None:
+    older = log_view.latest_checkpoint()
+    world.post(note(world, text="later"))
+    newer = log_view.issue_checkpoint()
+    old_note = tmp_path / "older.note"
+    old_note.write_text(older.note)
+    trust = trust_file(tmp_path, world, log_key)
+    case = tmp_path / "case.ndjson"
+    export(world, log_view, case, since_size=older.size)
+    assert _lines(case)[2] == {"t": "consistency", "first": older.size, "second": newer.size,
+                               "proof": _lines(case)[2]["proof"]}
+    verdict = verify(case, trust, "--since", str(old_note))
+    assert verdict.code == 0, verdict
+    assert f"older checkpoint of tree size {older.size}" in verdict.out
+    whole = tmp_path / "all.ndjson"
+    export_all(world, log_view, whole)       # whole-log: consistency from the leaves themselves
+    assert verify(whole, trust, "--since", str(old_note)).code == 0
+
+
+def test_bundles_endpoint_streams_ndjson_to_auditors_that_verifies(
+        world: World, log_view: LogView, log_key, populated, tmp_path: Path) -> None:
+    response = world.http.get("/v1/bundles", params={"case": CASE},
+                              headers=world.headers("auditor"))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/x-ndjson")
+    bundle = tmp_path / "http.ndjson"
+    bundle.write_bytes(response.content)
+    assert verify(bundle, trust_file(tmp_path, world, log_key)).code == 0
+    whole = world.http.get("/v1/bundles", params={"all": "true"},
+                           headers=world.headers("inspector"))
+    assert whole.status_code == 200 and len(whole.content.splitlines()) == 19 + 3
+
+
+def test_bundles_endpoint_refuses_posters_and_ambiguous_scopes(
+        world: World, log_view: LogView, populated) -> None:
+    forbidden = world.http.get("/v1/bundles", params={"case": CASE},
+                               headers=world.headers("poster"))
+    assert forbidden.status_code == 403
+    both = world.http.get("/v1/bundles", params={"case": CASE, "all": "true"},
+                          headers=world.headers("auditor"))
+    assert both.status_code == 422 and "exactly one scope" in both.json()["detail"]
+    missing = world.http.get("/v1/bundles", params={"case": CASE, "tree_size": 999},
+                             headers=world.headers("auditor"))
+    assert missing.status_code == 404
+
+
+def test_export_and_verify_commands_round_trip_through_a_home(
+        world: World, log_view: LogView, log_key, populated, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    trust = json.loads(trust_file(tmp_path, world, log_key).read_text())
+    trust["policy"] = {"signer_roles": {"NoteRecorded": ["case-app"],
+                                        "PaymentNoted": ["finance"]}}
+    (home / "ledger.json").write_text(json.dumps(trust))
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    out = tmp_path / "cli.ndjson"
+    assert ledger_main(["export", "--case", CASE, "--out", str(out)]) == 0
+    assert ledger_main(["verify", str(out)]) == 0          # trust from $LEDGER_HOME/ledger.json
+    captured = capsys.readouterr()
+    assert "OK: 13 events" in captured.out
+    assert "not pinned" not in captured.err                 # the home pins the policy
+
+
+def test_verify_with_pinned_keys_on_the_command_line(
+        world: World, log_view: LogView, log_key: SigningKey, populated,
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ledger.note import vkey_for
+    bundle = tmp_path / "case.ndjson"
+    export(world, log_view, bundle)
+    code = ledger_main(["verify", str(bundle), "--log-key", vkey_for(LOG_ORIGIN,
+                                                                      log_key.public_key),
+                        "--root-key", f"root-1={b64url_encode(world.root.public_key)}"])
+    assert code == 0, capsys.readouterr()
+
+
+def test_verify_fails_a_checkpoint_not_signed_by_the_pinned_log_key(
+        world: World, log_view: LogView, populated, tmp_path: Path) -> None:
+    bundle = tmp_path / "case.ndjson"
+    export(world, log_view, bundle)
+    verdict = verify(bundle, trust_file(tmp_path, world, SigningKey.generate()))
+    assert verdict.code == 1
+    assert verdict.lines[0].startswith("checkpoint: note has no signature from a known key")
+
+
+def test_verify_fails_a_truncated_bundle(world: World, log_view: LogView, log_key, populated,
+                                         tmp_path: Path) -> None:
+    bundle = tmp_path / "case.ndjson"
+    export(world, log_view, bundle)
+    cut = tmp_path / "cut.ndjson"
+    cut.write_bytes(b"".join(bundle.read_bytes().splitlines(keepends=True)[:-3]))
+    verdict = verify(cut, trust_file(tmp_path, world, log_key))
+    assert verdict.code == 1
+    assert "bundle: truncated (no end line)" in verdict.lines
+
+
+def test_verify_judges_roles_by_the_pinned_policy_not_the_bundles(
+        world: World, log_view: LogView, log_key, populated, tmp_path: Path) -> None:
+    bundle = tmp_path / "case.ndjson"
+    export(world, log_view, bundle)
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"signer_roles": {"NoteRecorded": ["case-app"],
+                                                   "PaymentNoted": ["treasury"]}}))
+    verdict = verify(bundle, trust_file(tmp_path, world, log_key), "--policy", str(policy))
+    assert verdict.code == 1
+    assert "may not sign PaymentNoted; allowed roles: ['treasury']" in verdict.line_for(
+        "PaymentNoted")
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "cannot read"),
+    (b"not json\n", "line 1 is not a bundle header"),
+    (b'{"spec":"integrity-ledger/bundle/v9","t":"header"}\n', "unsupported bundle format"),
+])
+def test_verify_exits_2_for_unreadable_input(tmp_path: Path, world: World, log_key,
+                                             content: bytes | None, message: str) -> None:
+    path = tmp_path / "input.ndjson"
+    if content is not None:
+        path.write_bytes(content)
+    verdict = verify(path, trust_file(tmp_path, world, log_key))
+    assert verdict.code == 2 and message in verdict.err
+
+
+def test_verify_exits_2_without_pinned_keys(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
+    bundle = tmp_path / "b.ndjson"
+    bundle.write_bytes(b"")
+    assert ledger_main(["verify", str(bundle)]) == 2
+
+
+def test_stream_scope_exports_any_stream(world: World, log_view: LogView, log_key, populated,
+                                         tmp_path: Path) -> None:
+    bundle = tmp_path / "other.ndjson"
+    export(world, log_view, bundle, StreamScope("case:OTHER-1"))
+    assert {e["envelope"]["stream"] for e in _events(bundle)} == {"keys", "case:OTHER-1"}
+    assert verify(bundle, trust_file(tmp_path, world, log_key)).code == 0
+    assert os.path.getsize(bundle) > 0
+
+
+def _docs_example() -> tuple[bytes, list[str]]:
+    text = (Path(__file__).parent.parent / "docs" / "bundle.md").read_text(encoding="utf-8")
+    example = text[text.index("## Example"):]
+    block = example[example.index("```jsonl\n") + 9:]
+    bundle = block[:block.index("```")].encode("utf-8")
+    command = example[example.index("$ ledger verify"):]
+    args = command[:command.index("\nOK:")].replace("\\\n", " ").split()
+    pins = ["--log-key", args[args.index("--log-key") + 1].strip("'"),
+            "--root-key", args[args.index("--root-key") + 1]]
+    return bundle, pins
+
+
+def test_the_example_in_the_docs_verifies_and_fails_once_edited(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bundle, pins = _docs_example()
+    path = tmp_path / "example.ndjson"
+    path.write_bytes(bundle)
+    assert ledger_main(["verify", str(path), *pins]) == 0
+    assert "OK: 2 events (1 key events) in 2 streams" in capsys.readouterr().out
+    path.write_bytes(bundle.replace("改正".encode(), "改进".encode()))
+    assert ledger_main(["verify", str(path), *pins]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("index 1 event 0192f3c4-8a1e-7c3b-9d2e-000000000002: signature does "
+                          "not verify under key 'hp-case-app-01'; stream "
+                          "case:SH-HP-2024-000123 version 1: chain hash does not follow from "
+                          "the stream's genesis; log entry does not hash")

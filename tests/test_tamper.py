@@ -1,0 +1,294 @@
+"""A database administrator edits history; `ledger verify` names each edit.
+
+The tampering bypasses the append-only triggers the way a superuser would
+(``SET session_replication_role = replica`` on the owner connection). Bundles are then exported
+from the tampered database, exactly as an honest exporter on a compromised server would.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from ledger import merkle
+from ledger.canonical import canonical
+from ledger.checkpoint import Checkpoint, sign_checkpoint
+from ledger.client import sign_envelope
+from ledger.crypto import SigningKey
+from ledger.keys import KeyRegistry
+from ledger.logview import LogView
+
+from .bundles import CASE_STREAM, Verdict, export, export_all, note, populate, trust_file, verify
+from .conftest import LOG_ORIGIN, World
+
+
+@pytest.fixture
+def populated(world: World, log_view: LogView) -> dict:
+    facts = populate(world)
+    log_view.issue_checkpoint()       # the history the auditor has seen signed
+    return facts
+
+
+@pytest.fixture
+def trust(world: World, log_key: SigningKey, tmp_path: Path) -> Path:
+    return trust_file(tmp_path, world, log_key)
+
+
+@contextmanager
+def superuser(world: World) -> Iterator[psycopg.Connection[Any]]:
+    """The owner's connection with the append-only triggers switched off."""
+    with psycopg.connect(world.owner_url) as conn:
+        conn.execute("SET session_replication_role = replica")
+        yield conn
+
+
+def receipt(world: World, stream: str, version: int) -> tuple[int, str, bytes]:
+    """(log index, event id, stored envelope bytes) of a stream's version."""
+    with psycopg.connect(world.owner_url) as conn:
+        index, event_id = conn.execute(
+            "SELECT log_index, event_id::text FROM ledger_receipts WHERE stream = %s "
+            "AND stream_version = %s", (stream, version)).fetchone()
+    row = world.ledger.store.get_event(event_id)
+    assert row is not None
+    return index, event_id, row.raw
+
+
+def replace_envelope(world: World, old: bytes, new: bytes) -> None:
+    with superuser(world) as conn:
+        assert conn.execute("UPDATE stored_events SET state = %s WHERE state = %s",
+                            (new, old)).rowcount == 1
+
+
+def delete_events(world: World, indices: list[int]) -> None:
+    raws = [receipt_at(world, i) for i in indices]
+    with superuser(world) as conn:
+        conn.execute("DELETE FROM ledger_receipts WHERE log_index = ANY(%s)", (indices,))
+        conn.execute("DELETE FROM stored_events WHERE state = ANY(%s)", (raws,))
+
+
+def receipt_at(world: World, index: int) -> bytes:
+    (row,) = world.ledger.store.log_events(start=index, stop=index + 1)
+    return row.raw
+
+
+def compromised_append(world: World, envelope: dict[str, Any],
+                       monkeypatch: pytest.MonkeyPatch | None = None) -> int:
+    """Record ``envelope`` through the storage path with the door's checks skipped — a server
+    whose administrator holds the database and the log key: chain, receipt and Merkle nodes are
+    all consistent, and the next checkpoint covers it. Returns its log index."""
+    if monkeypatch is not None:   # skip the key-validity check too
+        monkeypatch.setattr(KeyRegistry, "authorise", lambda self, **kw: None)
+    (envelope_parsed,) = world.ledger.parse(canonical(envelope))
+    result = world.ledger.submit([envelope_parsed]).result()
+    assert not isinstance(result, Exception), result
+    if monkeypatch is not None:
+        monkeypatch.undo()
+    return result.receipts[0].index
+
+
+def both_bundles(world: World, log: LogView, tmp_path: Path, trust: Path,
+                 **kw: Any) -> tuple[Verdict, Verdict]:
+    case, whole = tmp_path / "case.ndjson", tmp_path / "all.ndjson"
+    export(world, log, case, **kw)
+    export_all(world, log, whole, **kw)
+    return verify(case, trust), verify(whole, trust)
+
+
+def test_untouched_log_verifies_clean(world: World, log_view: LogView, populated, trust: Path,
+                                      tmp_path: Path) -> None:
+    for verdict in both_bundles(world, log_view, tmp_path, trust):
+        assert verdict.code == 0, verdict
+        assert len(verdict.lines) == 1 and verdict.lines[0].startswith("OK: ")
+
+
+def test_changing_one_byte_of_a_stored_event_is_named(world: World, log_view: LogView, populated,
+                                                      trust: Path, tmp_path: Path) -> None:
+    index, event_id, raw = receipt(world, CASE_STREAM, 3)
+    replace_envelope(world, raw, raw.replace(b"step 2", b"step 9"))
+    for verdict in both_bundles(world, log_view, tmp_path, trust):
+        assert verdict.code == 1
+        line = verdict.line_for(f"index {index} event {event_id}:")
+        assert "signature does not verify under key 'app'" in line
+        assert "log entry does not hash to its receipt's leaf hash" in line
+        assert f"stream {CASE_STREAM} version 3: chain hash does not follow from version 2" \
+            in line
+
+
+def test_deleting_an_event_is_named_as_a_missing_version(world: World, log_view: LogView,
+                                                         populated, trust: Path,
+                                                         tmp_path: Path) -> None:
+    index, _, _ = receipt(world, CASE_STREAM, 3)
+    delete_events(world, [index])
+    case, whole = both_bundles(world, log_view, tmp_path, trust)
+    for verdict in (case, whole):
+        assert verdict.code == 1
+        assert f"stream {CASE_STREAM}: version 3 missing" in verdict.lines
+    assert f"log: index {index} missing" in whole.lines
+    assert any(line.startswith("log: the bundle's 18 leaves hash to root") for line in whole.lines)
+
+
+def test_swapping_two_events_is_named_as_reordering(world: World, log_view: LogView, populated,
+                                                    trust: Path, tmp_path: Path) -> None:
+    i2, e2, raw2 = receipt(world, CASE_STREAM, 2)
+    i3, e3, raw3 = receipt(world, CASE_STREAM, 3)
+    with superuser(world) as conn:
+        conn.execute("UPDATE stored_events SET state = CASE WHEN state = %s THEN %s ELSE %s END "
+                     "WHERE state IN (%s, %s)", (raw2, raw3, raw2, raw2, raw3))
+    for verdict in both_bundles(world, log_view, tmp_path, trust):
+        assert verdict.code == 1
+        # Each position now holds the other's (validly signed) envelope.
+        assert "holds the event recorded at version 3 (reordered)" in verdict.line_for(
+            f"index {i2} event {e3}:")
+        assert "holds the event recorded at version 2 (reordered)" in verdict.line_for(
+            f"index {i3} event {e2}:")
+        assert "signature does not verify" not in verdict.out
+
+
+def test_inserting_a_forged_event_is_named(world: World, log_view: LogView, populated,
+                                           trust: Path, tmp_path: Path) -> None:
+    forged = sign_envelope(SigningKey.generate(), "app", stream=CASE_STREAM, type="NoteRecorded",
+                           body={"note": "fine waived"})
+    index = compromised_append(world, forged)
+    log_view.issue_checkpoint()          # the log key signs whatever the database holds
+    for verdict in both_bundles(world, log_view, tmp_path, trust):
+        assert verdict.code == 1
+        line = verdict.line_for(f"index {index} event {forged['event_id']}:")
+        assert line.endswith(": signature does not verify under key 'app'")
+        assert len(verdict.lines) == 2     # the forged event, and the summary
+
+
+def test_truncating_the_tail_is_named(world: World, log_view: LogView, populated, trust: Path,
+                                      tmp_path: Path) -> None:
+    delete_events(world, [16, 17, 18])
+    whole = tmp_path / "all.ndjson"
+    export_all(world, log_view, whole)          # the checkpoint still commits to 19 leaves
+    verdict = verify(whole, trust)
+    assert verdict.code == 1
+    assert "log: indices 16..18 missing (the checkpoint commits to 19 leaves)" in verdict.lines
+
+
+def test_truncation_hidden_behind_a_new_checkpoint_is_caught_by_the_older_one(
+        world: World, log_view: LogView, populated, trust: Path, tmp_path: Path) -> None:
+    older = tmp_path / "older.note"
+    older.write_text(log_view.latest_checkpoint().note)
+    delete_events(world, [16, 17, 18])
+    with superuser(world) as conn:
+        conn.execute("DELETE FROM ledger_checkpoints")
+    assert log_view.issue_checkpoint().size == 16
+    whole = tmp_path / "all.ndjson"
+    export_all(world, log_view, whole)
+    assert verify(whole, trust).code == 0        # self-consistent on its own...
+    verdict = verify(whole, trust, "--since", str(older))
+    assert verdict.code == 1                     # ...but not an extension of what was seen
+    assert verdict.lines[0] == ("checkpoint: not consistent with the older checkpoint (size 19): "
+                                "it is larger than this one (size 16): the log was truncated or "
+                                "forked")
+
+
+@pytest.mark.parametrize("key_id, reason", [
+    ("app2", "log entry does not hash to its receipt's leaf hash"),
+    ("till", "key 'till' (principal 'principal:till', roles ['finance']) may not sign "
+             "NoteRecorded; allowed roles: ['case-app']"),
+])
+def test_resigning_an_event_with_another_registered_key_is_named(
+        world: World, log_view: LogView, populated, trust: Path, tmp_path: Path,
+        key_id: str, reason: str) -> None:
+    index, event_id, raw = receipt(world, CASE_STREAM, 2)
+    original = json.loads(raw)
+    resigned = sign_envelope(world.keys[key_id], key_id, stream=original["stream"],
+                             type=original["type"], body=original["body"],
+                             event_id=original["event_id"], occurred_at=original["occurred_at"])
+    replace_envelope(world, raw, canonical(resigned))
+    for verdict in both_bundles(world, log_view, tmp_path, trust):
+        assert verdict.code == 1
+        line = verdict.line_for(f"index {index} event {event_id}:")
+        assert reason in line
+        assert f"stream {CASE_STREAM} version 2: chain hash does not follow" in line
+        assert "signature does not verify" not in line     # the new signature is genuine
+
+
+def test_backdating_an_event_past_its_signers_revocation_is_named(
+        world: World, log_view: LogView, populated, trust: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    revoked_at, _, _ = receipt(world, "keys", 4)      # KeyRevoked app2 (device lost)
+    # The thief holds the lost device: it signs a payment note dated before the revocation.
+    late = note(world, "app2", text="cash returned", occurred_at="2020-01-01T00:00:00+08:00")
+    index = compromised_append(world, late, monkeypatch)
+    with superuser(world) as conn:   # and the administrator backdates the ledger's clock too
+        before = conn.execute("SELECT recorded_at FROM ledger_receipts WHERE log_index = %s",
+                              (revoked_at - 1,)).fetchone()[0]
+        conn.execute("UPDATE ledger_receipts SET recorded_at = %s WHERE log_index = %s",
+                     (before, index))
+    log_view.issue_checkpoint()
+    for verdict in both_bundles(world, log_view, tmp_path, trust):
+        assert verdict.code == 1
+        line = verdict.line_for(f"index {index} event {late['event_id']}:")
+        assert f"signer key 'app2' was revoked at log index {revoked_at} (device lost)" in line
+        assert f"recorded_at {before} is earlier than" in line
+
+
+def _forked_checkpoint(world: World, log_key: SigningKey, size: int, *, fork: bool) -> str:
+    with psycopg.connect(world.owner_url) as conn:
+        leaves = [bytes(r[0]) for r in conn.execute(
+            "SELECT leaf_hash FROM ledger_receipts WHERE log_index < %s ORDER BY log_index",
+            (size,))]
+    if fork:   # the same history but for its last event
+        leaves[-1] = merkle.leaf_hash(b"a different last event")
+    root = merkle.root_of(leaves)
+    return sign_checkpoint(Checkpoint(origin=LOG_ORIGIN, size=size, root_hash=root), LOG_ORIGIN,
+                           log_key)
+
+
+def test_two_inconsistent_checkpoints_are_detected_with_since(
+        world: World, log_view: LogView, log_key: SigningKey, populated, trust: Path,
+        tmp_path: Path) -> None:
+    honest, forked = tmp_path / "honest.note", tmp_path / "forked.note"
+    honest.write_text(_forked_checkpoint(world, log_key, 12, fork=False))
+    forked.write_text(_forked_checkpoint(world, log_key, 12, fork=True))
+    case, whole = tmp_path / "case.ndjson", tmp_path / "all.ndjson"
+    export(world, log_view, case, since_size=12)
+    export_all(world, log_view, whole)
+    for bundle in (case, whole):
+        assert verify(bundle, trust, "--since", str(honest)).code == 0
+        verdict = verify(bundle, trust, "--since", str(forked))
+        assert verdict.code == 1
+        assert verdict.lines[0].startswith(
+            "checkpoint: not consistent with the older checkpoint (size 12): ")
+    assert "calculated first root" in verify(case, trust, "--since", str(forked)).lines[0]
+    assert "(a fork)" in verify(whole, trust, "--since", str(forked)).lines[0]
+
+
+def test_an_event_signed_by_an_unregistered_key_is_named(
+        world: World, log_view: LogView, populated, trust: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    ghost = sign_envelope(SigningKey.generate(), "ghost", stream=CASE_STREAM,
+                          type="NoteRecorded", body={"note": "nobody signed this"})
+    index = compromised_append(world, ghost, monkeypatch)
+    log_view.issue_checkpoint()
+    whole = tmp_path / "all.ndjson"
+    export_all(world, log_view, whole)
+    for workers in ("1", "2"):
+        verdict = verify(whole, trust, "--workers", workers)
+        assert verdict.code == 1
+        assert verdict.line_for(f"index {index} event {ghost['event_id']}:").endswith(
+            ": signer key 'ghost' is not registered")
+
+
+def test_re_encoding_a_stored_envelope_with_the_same_content_is_named(
+        world: World, log_view: LogView, populated, trust: Path, tmp_path: Path) -> None:
+    index, event_id, raw = receipt(world, CASE_STREAM, 4)
+    escaped = json.dumps(json.loads(raw), ensure_ascii=True, separators=(",", ":"),
+                         sort_keys=True).encode()          # 占 -> \u5360: same JSON value
+    assert escaped != raw and json.loads(escaped) == json.loads(raw)
+    replace_envelope(world, raw, escaped)
+    for verdict in both_bundles(world, log_view, tmp_path, trust):
+        assert verdict.code == 1
+        line = verdict.line_for(f"index {index} event {event_id}:")
+        assert "stored envelope is not RFC 8785 canonical JSON" in line
+        assert "signature does not verify" not in line     # the content is what was signed

@@ -1,0 +1,97 @@
+"""`ledger verify` on a machine with only the verifier's dependencies: a fresh virtual
+environment holding PyNaCl alone, and a copy of just the `ledger` modules the verifier imports."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ledger.logview import LogView
+
+from .bundles import export, export_all, populate, trust_file
+from .conftest import World
+
+ROOT = Path(__file__).resolve().parent.parent
+UV = Path(sys.executable).parent / "uv"
+SERVER_PACKAGES = ("orjson", "psycopg", "eventsourcing", "fastapi", "rfc8785", "cryptography")
+
+
+def _closure(bundle: Path, trust: Path) -> list[str]:
+    """The files of the `ledger` modules loaded while verifying (in worker processes too)."""
+    script = textwrap.dedent(f"""
+        import json, sys
+        from ledger.cli import main
+        code = main(["verify", {str(bundle)!r}, "--trust", {str(trust)!r}, "--workers", "2"])
+        assert code == 0, code
+        print(json.dumps(sorted({{m.__file__ for name, m in sys.modules.items()
+                                  if name.split(".")[0] == "ledger"}})))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def verifier_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    venv = tmp_path_factory.mktemp("auditor") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    env = {**os.environ, "UV_OFFLINE": "1"}
+    if subprocess.run([str(UV), "pip", "install", "--quiet", "--python", str(python),
+                       "pynacl==1.6.2"], env=env).returncode != 0:
+        subprocess.run([str(UV), "pip", "install", "--quiet", "--python", str(python),
+                        "pynacl==1.6.2"], check=True)
+    return python
+
+
+def test_verifier_runs_with_only_the_standard_library_and_pynacl(
+        world: World, log_view: LogView, log_key, tmp_path: Path, verifier_venv: Path) -> None:
+    populate(world)
+    log_view.issue_checkpoint()
+    case, whole = tmp_path / "case.ndjson", tmp_path / "all.ndjson"
+    export(world, log_view, case)
+    export_all(world, log_view, whole)
+    trust = trust_file(tmp_path, world, log_key)
+
+    files = _closure(whole, trust)
+    names = {str(Path(f).relative_to(ROOT)) for f in files}
+    assert names.isdisjoint({"ledger/canonical.py", "ledger/envelope.py", "ledger/keys.py",
+                             "ledger/store.py", "ledger/service.py"}), names
+    copy = tmp_path / "auditor-src"
+    for name in names:
+        (copy / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, copy / name)
+
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(copy), "PYTHONNOUSERSITE": "1",
+           "LEDGER_HOME": str(tmp_path / "no-home")}
+
+    def ledger_verify(bundle: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(verifier_venv), "-m", "ledger.cli", "verify", str(bundle),
+                               "--trust", str(trust), "--workers", "2"],
+                              cwd=tmp_path, env=env, capture_output=True, text=True)
+
+    for package in SERVER_PACKAGES:      # the auditor's machine really lacks the server's stack
+        probe = subprocess.run([str(verifier_venv), "-c", f"import {package}"], env=env,
+                               capture_output=True)
+        assert probe.returncode != 0, package
+    for bundle in (case, whole):
+        done = ledger_verify(bundle)
+        assert done.returncode == 0, done.stderr + done.stdout
+        assert done.stdout.startswith("OK: ")
+
+    lines = whole.read_bytes().splitlines(keepends=True)
+    edited = lines[5].replace(b'"note":"step 0', b'"note":"STEP 0')    # index 3
+    assert edited != lines[5]
+    lines[5] = edited
+    tampered = tmp_path / "tampered.ndjson"
+    tampered.write_bytes(b"".join(lines))
+    done = ledger_verify(tampered)
+    assert done.returncode == 1, done.stderr
+    assert "index 3 event" in done.stdout and "signature does not verify" in done.stdout

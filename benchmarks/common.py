@@ -102,7 +102,7 @@ class Server:
         self.log = Path(self.home) / "serve.log"
         self._log = open(self.log, "wb")   # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ledger.cli", "serve", "--port", str(self.port),
+            [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port),
              "--workers", str(workers)], env=env, stdout=self._log, stderr=subprocess.STDOUT)
         self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 60

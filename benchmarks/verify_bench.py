@@ -178,7 +178,7 @@ _WRAPPER = ("import resource, subprocess, sys, time\n"
 def run_verify(bundle: Path, trust: Path, workers: int | None) -> tuple[float, int, float, str]:
     """(wall seconds, peak RSS in KiB of the verifier's largest process, CPU seconds of all its
     processes, stdout)."""
-    cmd = [sys.executable, "-c", _WRAPPER, sys.executable, "-m", "ledger.cli", "verify",
+    cmd = [sys.executable, "-c", _WRAPPER, sys.executable, "-m", "ledger.verify",
            str(bundle), "--trust", str(trust)]
     if workers is not None:
         cmd += ["--workers", str(workers)]

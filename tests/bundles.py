@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.bundle import BundleExport, Scope, StreamScope, WholeLog
-from ledger.cli import main as ledger_main
+from api.cli import main as ledger_main
 from ledger.crypto import SigningKey, b64url_encode
 from ledger.logview import LogView
 

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from ledger.bundle import StreamScope, TimeScope
-from ledger.cli import main as ledger_main
+from api.cli import main as ledger_main
 from ledger.crypto import SigningKey, b64url_encode
 from ledger.logview import LogView
 from ledger.verify import format as fmt

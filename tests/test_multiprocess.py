@@ -36,7 +36,7 @@ def start_server(tmp: Path, app_url: str, root: SigningKey) -> tuple[subprocess.
     port = free_port()
     env = {**os.environ, "LEDGER_HOME": str(tmp / f"home-{port}"), "LEDGER_DATABASE_URL": app_url,
            "LEDGER_ROOT_KEYS": f"{ROOT_ID}={b64url_encode(root.public_key)}"}
-    proc = subprocess.Popen([sys.executable, "-m", "ledger.cli", "serve", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

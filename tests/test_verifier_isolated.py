@@ -27,8 +27,8 @@ def _closure(bundle: Path, trust: Path) -> list[str]:
     """The files of the `ledger` modules loaded while verifying (in worker processes too)."""
     script = textwrap.dedent(f"""
         import json, sys
-        from ledger.cli import main
-        code = main(["verify", {str(bundle)!r}, "--trust", {str(trust)!r}, "--workers", "2"])
+        from ledger.verify.command import main
+        code = main([{str(bundle)!r}, "--trust", {str(trust)!r}, "--workers", "2"])
         assert code == 0, code
         print(json.dumps(sorted({{m.__file__ for name, m in sys.modules.items()
                                   if name.split(".")[0] == "ledger"}})))
@@ -64,6 +64,7 @@ def test_verifier_runs_with_only_the_standard_library_and_pynacl(
     names = {str(Path(f).relative_to(ROOT)) for f in files}
     assert names.isdisjoint({"ledger/canonical.py", "ledger/envelope.py", "ledger/keys.py",
                              "ledger/store.py", "ledger/service.py"}), names
+    names.add("ledger/verify/__main__.py")         # the entry point `python -m ledger.verify`
     copy = tmp_path / "auditor-src"
     for name in names:
         (copy / name).parent.mkdir(parents=True, exist_ok=True)
@@ -73,7 +74,7 @@ def test_verifier_runs_with_only_the_standard_library_and_pynacl(
            "LEDGER_HOME": str(tmp_path / "no-home")}
 
     def ledger_verify(bundle: Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(verifier_venv), "-m", "ledger.cli", "verify", str(bundle),
+        return subprocess.run([str(verifier_venv), "-m", "ledger.verify", str(bundle),
                                "--trust", str(trust), "--workers", "2"],
                               cwd=tmp_path, env=env, capture_output=True, text=True)
 

@@ -1,6 +1,6 @@
-"""``ledger verify FILE``: exit 0 valid, 1 verification failed (one line per failing event on
-stdout), 2 unreadable input or usage (a message on stderr). The arguments are declared in
-:mod:`ledger.cli`."""
+"""``ledger verify FILE`` (also ``python -m ledger.verify FILE``): exit 0 valid, 1 verification
+failed (one line per failing event on stdout), 2 unreadable input or usage (a message on
+stderr)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,35 @@ from pathlib import Path
 from .errors import BundleFailed, InvalidBundle, Summary
 from .trust import Trust
 from .verifier import verify_bundle
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="the bundle (JSON Lines); '-' reads standard input")
+    p.add_argument("--trust", type=Path,
+                   help="pinned keys: a home's ledger.json (default: $LEDGER_HOME/ledger.json)")
+    p.add_argument("--log-key", action="append", default=[], metavar="VKEY",
+                   help="the log's public key as a C2SP vkey (name+keyid+base64); repeatable")
+    p.add_argument("--root-key", action="append", default=[], metavar="ID=B64URL",
+                   help="a pinned root public key (base64url); repeatable")
+    p.add_argument("--origin", help="the log's origin (default: the first --log-key's name)")
+    p.add_argument("--policy", type=Path,
+                   help='pinned signer roles: JSON {"signer_roles": {type: [role, ...]}}')
+    p.add_argument("--since", type=Path, metavar="NOTE_FILE",
+                   help="an older signed checkpoint note: prove the bundle's log extends it")
+    p.add_argument("--workers", type=int, help="worker processes (default: one per CPU)")
+    p.add_argument("--progress", action="store_true",
+                   help="progress bar on stderr (default: only when stderr is a terminal)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ledger verify",
+                                     description="Verify an Integrity Ledger audit bundle offline.")
+    add_arguments(parser)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:          # argparse exits 2 on usage errors, as the contract wants
+        return int(e.code or 0)
+    return run(args)
 
 
 def trust_from(args: argparse.Namespace) -> Trust:

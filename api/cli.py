@@ -1,7 +1,9 @@
 """``ledger``: the command line (verbs fixed by DESIGN.md).
 
-Only the standard library is imported at module level, so ``ledger verify`` and ``ledger flags``
-run on an auditor's machine with nothing but a crypto package installed.
+This is the composition root, so it sits above every layer; each command imports what it needs
+when it runs. Only the standard library is imported at module level, so ``ledger verify`` and
+``ledger flags`` run on an auditor's machine with nothing but a crypto package installed (the
+verifier alone also runs as ``python -m ledger.verify``).
 """
 
 from __future__ import annotations
@@ -16,13 +18,20 @@ from pathlib import Path
 
 
 def _settings():  # noqa: ANN202
-    from .config import Settings
+    from ledger.config import Settings
     return Settings.from_env()
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from .home import init_home
+    from ledger.home import init_home
     home = init_home(_settings(), stop_at_exit=True)
+    from ledger.store import LedgerStore, datastore_from_url
+    from projections.readmodels import ReadModels
+    store = LedgerStore(datastore_from_url(home.owner_url, pool_size=1, max_overflow=0))
+    try:
+        ReadModels(store).create_tables()
+    finally:
+        store.close()
     s = home.settings
     print(f"ledger home: {s.home} ({'created' if home.created else 'already initialised'})")
     print(f"database:    {'LEDGER_DATABASE_URL' if s.database_url else f'embedded, {s.pgdata}'}")
@@ -34,12 +43,12 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .home import init_home
+    from ledger.home import init_home
     settings = _settings()
     if not settings.config_path.exists() and not settings.database_url:
         init_home(settings)
         settings = _settings()
-    from .home import service_url
+    from ledger.home import service_url
     service_url(settings, stop_at_exit=True)   # start the embedded cluster in this process
     base = f"http://{args.host}:{args.port}"
     print(f"Integrity Ledger serving on {base}  (API docs: {base}/docs)", flush=True)
@@ -55,9 +64,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_tokens_create(args: argparse.Namespace) -> int:
-    from .home import owner_url
-    from .store import LedgerStore, datastore_from_url
-    from .tokens import check_roles, new_token, token_hash
+    from ledger.home import owner_url
+    from ledger.store import LedgerStore, datastore_from_url
+    from ledger.tokens import check_roles, new_token, token_hash
     settings = _settings()
     roles = check_roles(args.role)
     store = LedgerStore(datastore_from_url(owner_url(settings), pool_size=1, max_overflow=0))
@@ -72,11 +81,11 @@ def cmd_tokens_create(args: argparse.Namespace) -> int:
 
 def cmd_keys_register(args: argparse.Namespace) -> int:
     """Register a signing key: sign KeyRegistered with the home's root key and append it."""
-    from .bootstrap import build_ledger
-    from .client import sign_envelope
-    from .config import write_secret
-    from .crypto import SigningKey, b64url_decode, b64url_encode
-    from .home import ROOT_KEY_ID, owner_url
+    from ledger.bootstrap import build_ledger
+    from ledger.client import sign_envelope
+    from ledger.config import write_secret
+    from ledger.crypto import SigningKey, b64url_decode, b64url_encode
+    from ledger.home import ROOT_KEY_ID, owner_url
     settings = _settings()
     if args.public_key:
         public = b64url_decode(args.public_key, what="--public-key", size=32)
@@ -103,26 +112,26 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
 
 def cmd_sign(args: argparse.Namespace) -> int:
     """Print a signed envelope (for curl): body from --body JSON."""
-    from .canonical import parse_strict
-    from .client import sign_envelope
-    from .crypto import SigningKey, b64url_decode
+    from ledger.canonical import parse_strict
+    from ledger.client import sign_envelope
+    from ledger.crypto import SigningKey, b64url_decode
     seed = b64url_decode(Path(args.key).read_text().strip(), what="--key")
     body = parse_strict(args.body)
     envelope = sign_envelope(SigningKey(seed), args.key_id, stream=args.stream, type=args.type,
                              body=body, event_id=args.event_id, occurred_at=args.occurred_at)
-    from .canonical import canonical
+    from ledger.canonical import canonical
     sys.stdout.write(canonical(envelope).decode() + "\n")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write an audit bundle (docs/bundle.md) for one scope of the log."""
-    from .bundle import BundleExport, bundle_scope
-    from .crypto import SigningKey
-    from .errors import LedgerError
-    from .home import owner_url
-    from .logview import LogView
-    from .store import LedgerStore, datastore_from_url
+    from ledger.bundle import BundleExport, bundle_scope
+    from ledger.crypto import SigningKey
+    from ledger.errors import LedgerError
+    from ledger.home import owner_url
+    from ledger.logview import LogView
+    from ledger.store import LedgerStore, datastore_from_url
 
     def warn(message: str) -> None:
         print(f"ledger export: warning: {message}", file=sys.stderr)
@@ -135,7 +144,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"ledger export: {e.message}", file=sys.stderr)
         return 2
     try:
-        from .domain import vocabulary as types
+        from ledger.domain import vocabulary as types
     except ImportError:
         types = None
         warn("no event vocabulary installed: the bundle carries no signer-role policy")
@@ -166,9 +175,37 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    """Empty the read models and fold the whole log again (the service may keep running: the
+    projection runner holds the same lock, so the two never interleave)."""
+    import time
+
+    from ledger.home import owner_url
+    from ledger.store import LedgerStore, datastore_from_url
+    from projections.readmodels import ReadModels
+    from projections.runner import LOCK_KEY
+    settings = _settings()
+    url = owner_url(settings)
+    store = LedgerStore(datastore_from_url(url, pool_size=2, max_overflow=0), url=url)
+    try:
+        views = ReadModels(store)
+        views.create_tables()
+        with store.connect() as lock:
+            lock.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+            started = time.perf_counter()
+            views.reset()
+            count = views.run_until_idle(limit=args.batch)
+            elapsed = time.perf_counter() - started
+    finally:
+        store.close()
+    print(f"rebuilt the read models from {count} events in {elapsed:.1f} s "
+          f"({count / max(elapsed, 1e-9):,.0f} events/s)")
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """Verify a bundle offline (standard library + PyNaCl only)."""
-    from .verify.command import run
+    from ledger.verify.command import run
     return run(args)
 
 
@@ -222,22 +259,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify", help="verify a bundle offline (exit 0 valid, 1 failed, "
                        "2 unreadable or usage)")
-    p.add_argument("file", help="the bundle (JSON Lines); '-' reads standard input")
-    p.add_argument("--trust", type=Path,
-                   help="pinned keys: a home's ledger.json (default: $LEDGER_HOME/ledger.json)")
-    p.add_argument("--log-key", action="append", default=[], metavar="VKEY",
-                   help="the log's public key as a C2SP vkey (name+keyid+base64); repeatable")
-    p.add_argument("--root-key", action="append", default=[], metavar="ID=B64URL",
-                   help="a pinned root public key (base64url); repeatable")
-    p.add_argument("--origin", help="the log's origin (default: the first --log-key's name)")
-    p.add_argument("--policy", type=Path,
-                   help='pinned signer roles: JSON {"signer_roles": {type: [role, ...]}}')
-    p.add_argument("--since", type=Path, metavar="NOTE_FILE",
-                   help="an older signed checkpoint note: prove the bundle's log extends it")
-    p.add_argument("--workers", type=int, help="worker processes (default: one per CPU)")
-    p.add_argument("--progress", action="store_true",
-                   help="progress bar on stderr (default: only when stderr is a terminal)")
+    from ledger.verify.command import add_arguments
+    add_arguments(p)
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("rebuild", help="rebuild the read models from the whole log")
+    p.add_argument("--batch", type=int, default=5000, help="events per transaction")
+    p.set_defaults(func=cmd_rebuild)
 
     p = sub.add_parser("sign", help="print a signed envelope (to pipe into curl)")
     p.add_argument("--key", required=True, help="file holding the base64url seed")

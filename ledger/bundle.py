@@ -235,8 +235,9 @@ class BundleExport:
                 types: Vocabulary | None, tree_size: int | None = None,
                 since_size: int | None = None, created_at: datetime | None = None,
                 warn: Callable[[str], None] | None = None) -> "BundleExport":
-        """Choose the checkpoint (``tree_size``'s, else the latest; one is issued if none
-        exists and the log can sign) and build the header.
+        """Choose the checkpoint (``tree_size``'s; else a fresh one of the whole log when the log
+        key is at hand, so the bundle covers everything recorded; else the latest) and build
+        the header.
 
         Raises NotFound when there is no such checkpoint, MalformedEvent for a bad since_size.
         """
@@ -245,12 +246,12 @@ class BundleExport:
             checkpoint = log.checkpoint_at(tree_size)
             if checkpoint is None:
                 raise NotFound(f"no checkpoint of tree size {tree_size}", field="tree_size")
+        elif log.signing_key is not None:
+            checkpoint = log.issue_checkpoint()
         else:
             checkpoint = log.latest_checkpoint()
             if checkpoint is None:
-                if log.signing_key is None:
-                    raise NotFound("no checkpoint has been issued yet")
-                checkpoint = log.issue_checkpoint()
+                raise NotFound("no checkpoint has been issued yet")
         size = checkpoint.size
         consistency = None
         if since_size is not None:

@@ -95,7 +95,7 @@ class LogView:
         if latest is not None and latest.size == size:
             return latest
         root = self.root(size)
-        if latest is not None:
+        if latest is not None and latest.size > 0:   # every tree extends the empty one
             nodes = self.store.read_nodes(merkle.consistency_proof_coords(latest.size, size))
             proof = merkle.consistency_proof_from_nodes(latest.size, size, nodes)
             try:

@@ -1,0 +1,123 @@
+"""The verifiable log as served: checkpoints, inclusion and consistency proofs over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from ledger import merkle
+from ledger.checkpoint import open_checkpoint
+from ledger.logview import Checkpointer, LogView
+from ledger.note import parse_vkey, vkey_for
+
+from .conftest import LOG_ORIGIN, World
+
+
+def notes(world: World, n: int, stream: str = "case:LOG-1") -> list[dict]:
+    key = world.keys.get("app") or world.register("app", ["case-app"])
+    envs = [world.sign("app", stream=stream, type="NoteRecorded", body={"note": str(i)})
+            for i in range(n)]
+    _ = key
+    return world.post(envs)
+
+
+def checkpoint(world: World, log_key, **params) -> tuple[str, object]:  # noqa: ANN001
+    response = world.http.get("/v1/log/checkpoint", params=params)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/plain")
+    verifier = parse_vkey(vkey_for(LOG_ORIGIN, log_key.public_key))
+    return response.text, open_checkpoint(response.text, [verifier], LOG_ORIGIN)
+
+
+def test_checkpoint_is_a_signed_note_committing_to_the_tree(world: World, log_view: LogView,
+                                                            log_key) -> None:
+    receipts = notes(world, 5)
+    log_view.issue_checkpoint()
+    _, cp = checkpoint(world, log_key)
+    assert cp.size == 6                       # the KeyRegistered event and five notes
+    leaves = [bytes.fromhex(r["leaf_hash"]) for r in receipts]
+    first = world.http.get("/v1/events/" + receipts[0]["event_id"],
+                           headers=world.headers("auditor")).json()["receipt"]["index"]
+    assert first == 1
+    proof = world.http.get("/v1/log/proofs/inclusion", params={"index": 3, "tree_size": 6},
+                           headers=world.headers("auditor")).json()
+    merkle.verify_inclusion(leaves[2], 3, 6, [bytes.fromhex(h) for h in proof["proof"]],
+                            cp.root_hash)
+
+
+def test_every_event_is_provably_included_by_event_id(world: World, log_view: LogView,
+                                                       log_key) -> None:
+    receipts = notes(world, 9)
+    log_view.issue_checkpoint()
+    _, cp = checkpoint(world, log_key)
+    for r in receipts:
+        proof = world.http.get("/v1/log/proofs/inclusion",
+                               params={"event_id": r["event_id"], "tree_size": cp.size},
+                               headers=world.headers("auditor")).json()
+        assert proof["leaf_hash"] == r["leaf_hash"] and proof["tree_size"] == cp.size
+        merkle.verify_inclusion(bytes.fromhex(r["leaf_hash"]), r["index"], cp.size,
+                                [bytes.fromhex(h) for h in proof["proof"]], cp.root_hash)
+
+
+def test_consistency_between_two_checkpoints_is_proved(world: World, log_view: LogView,
+                                                       log_key) -> None:
+    notes(world, 3)
+    old = log_view.issue_checkpoint()
+    notes(world, 7)
+    new = log_view.issue_checkpoint()
+    proof = world.http.get("/v1/log/proofs/consistency",
+                           params={"first": old.size, "second": new.size},
+                           headers=world.headers("auditor")).json()
+    assert (proof["first"], proof["second"]) == (old.size, new.size)
+    merkle.verify_consistency(old.size, new.size, [bytes.fromhex(h) for h in proof["proof"]],
+                              old.root, new.root)
+    text, cp = checkpoint(world, log_key, tree_size=old.size)
+    assert cp.size == old.size and text == old.note
+
+
+def test_a_proof_is_served_for_exactly_the_tree_size_asked(world: World, log_view: LogView
+                                                           ) -> None:
+    receipts = notes(world, 10)
+    root_at_4 = log_view.root(4)
+    proof = world.http.get("/v1/log/proofs/inclusion", params={"index": 2, "tree_size": 4},
+                           headers=world.headers("auditor")).json()
+    assert proof["tree_size"] == 4
+    merkle.verify_inclusion(bytes.fromhex(receipts[1]["leaf_hash"]), 2, 4,
+                            [bytes.fromhex(h) for h in proof["proof"]], root_at_4)
+
+
+@pytest.mark.parametrize("params, status", [
+    ({"index": 0, "tree_size": 999}, 404),
+    ({"index": 50}, 422),
+    ({"event_id": "01900000-0000-7000-8000-000000000000"}, 404),
+])
+def test_refuses_proofs_outside_the_log(world: World, params: dict, status: int) -> None:
+    notes(world, 2)
+    response = world.http.get("/v1/log/proofs/inclusion", params=params,
+                              headers=world.headers("auditor"))
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_checkpointer_issues_checkpoints_as_the_log_grows_and_never_inconsistent_ones(
+        world: World, log_view: LogView) -> None:
+    log_view.issue_checkpoint()                         # the tree of one key event
+    runner = Checkpointer(log_view, every_events=3, every_seconds=0.05, poll_seconds=0.01)
+    runner.start()
+    try:
+        for _ in range(4):
+            notes(world, 4)
+            import time
+            deadline = time.monotonic() + 5
+            while log_view.latest_checkpoint().size != world.ledger.store.size():
+                assert time.monotonic() < deadline, "checkpoint lagged more than 5 s"
+                time.sleep(0.01)
+    finally:
+        runner.stop()
+    with world.ledger.store.cursor() as curs:
+        curs.execute("SELECT tree_size, root_hash FROM ledger_checkpoints ORDER BY tree_size")
+        stored = [(r["tree_size"], bytes(r["root_hash"])) for r in curs.fetchall()]
+    assert len(stored) >= 4
+    for (s1, r1), (s2, r2) in zip(stored, stored[1:]):
+        proof = log_view.consistency(s1, s2)["proof"] if s1 else []
+        if s1:
+            merkle.verify_consistency(s1, s2, [bytes.fromhex(h) for h in proof], r1, r2)

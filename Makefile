@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test env bench lint clean
+.PHONY: run test env bench bench-quick lint clean
 
 env: $(STAMP)
 
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 run: env
 	@$(BIN)/ledger init
-	@$(BIN)/ledger serve --host $(HOST) --port $(PORT)
+	@$(BIN)/ledger serve --host $(HOST) --port $(PORT) --demo-on-first-start
 
 test: env
 	@$(BIN)/lint-imports --no-cache
@@ -26,6 +26,9 @@ test: env
 
 bench: env
 	@$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+bench-quick: env
+	@$(BIN)/python benchmarks/run.py --quick
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

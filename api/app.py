@@ -12,12 +12,13 @@ from fastapi.exceptions import RequestValidationError
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from ledger.bundle import BundleExport, bundle_scope
-from ledger.errors import LedgerError, NotFound
+from ledger.errors import Forbidden, LedgerError, NotFound
 from ledger.logview import LogView
 from ledger.service import MAX_BATCH, Ledger
 from ledger.store import StoredRow
 from ledger.verify.format import MEDIA_TYPE as BUNDLE_MEDIA_TYPE
 from ledger.tokens import Principal
+from projections.flagsview import FlagsView
 from projections.readmodels import ReadModels
 
 from .auth import require
@@ -42,7 +43,7 @@ def asgi(app: FastAPI) -> IngestMiddleware:
 
 
 def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels | None = None,
-               title: str = "Integrity Ledger") -> FastAPI:
+               flags: FlagsView | None = None, title: str = "Integrity Ledger") -> FastAPI:
     app = FastAPI(title=title, version="1.0.0",
                   description="Signed, verifiable event ledger for city-management enforcement.")
     app.state.ledger = ledger
@@ -51,6 +52,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     app.state.log = log
     views = views or ReadModels(ledger.store)
     app.state.views = views
+    flags = flags or FlagsView(ledger.store)
+    app.state.flags = flags
     app.state.token_cache = {}
     app.state.metrics = Counter()
     ingest = Ingest(ledger, app.state.token_cache, app.state.metrics)
@@ -94,10 +97,16 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
         return Response(body, media_type=JSON)
 
     def read_model_route(path: str, table: str, noun: str, summary: str) -> None:
+        flag_key = {"cases": "case_id", "officers": "officer_id"}.get(table)
+
         def get(ident: str, principal: Inspector) -> Response:
             state = views.get(table, ident)
             if state is None:
                 raise NotFound(f"no {noun} {ident}")
+            if not principal.may_see_unit(state.get("unit_id")):
+                raise NotFound(f"no {noun} {ident}")      # scoped inspectors see nothing else
+            if flag_key:
+                state["flags"] = flags.query(limit=500, **{flag_key: ident})["flags"]
             return Response(orjson.dumps(state), media_type=JSON)
 
         app.get(path, tags=["read models"], summary=summary, name=f"get_{noun}")(get)
@@ -109,6 +118,26 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                      "An officer's credentials, posts over time, pledge chain and caseload")
     read_model_route("/v1/complaints/{ident}", "complaints", "complaint",
                      "A complaint's handling and its statutory deadlines")
+
+    @app.get("/v1/flags", tags=["red flags"],
+             summary="The red-flag queue, newest first, filtered and paged (`next` cursor)")
+    def get_flags(principal: Inspector, rule: str | None = None, rule_id: str | None = None,
+                  severity: Annotated[str | None, Query(pattern="^(critical|high|medium|low)$")]
+                  = None,
+                  status: Annotated[str | None, Query(pattern="^(raised|cleared)$")] = None,
+                  disposition: Annotated[str | None, Query(
+                      pattern="^(open|acknowledged|dismissed|confirmed|referred)$")] = None,
+                  officer: str | None = None, unit: str | None = None, party: str | None = None,
+                  case: str | None = None, since: str | None = None, until: str | None = None,
+                  limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                  after: str | None = None) -> Response:
+        if unit is not None and not principal.may_see_unit(unit):
+            raise Forbidden(f"principal {principal.name!r} may not see unit {unit!r}")
+        page = flags.query(limit=limit, after=after, since=since, until=until,
+                           units=sorted(principal.units), rule=rule, rule_id=rule_id,
+                           severity=severity, status=status, disposition=disposition,
+                           officer_id=officer, unit_id=unit, party_ref=party, case_id=case)
+        return Response(orjson.dumps(page), media_type=JSON)
 
     @app.get("/v1/keys", tags=["keys"], summary="The key registry: every key and its status")
     def get_keys(principal: Reader) -> Response:

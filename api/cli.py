@@ -15,6 +15,7 @@ import sys
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 
 def _settings():  # noqa: ANN202
@@ -57,10 +58,41 @@ def cmd_serve(args: argparse.Namespace) -> int:
           f"curl -s -H \"Authorization: Bearer $(cat {settings.secrets / 'admin.token'})\" "
           f"{base}/v1/keys", flush=True)
     os.environ["LEDGER_HOME"] = str(settings.home)
+    if args.demo_on_first_start:
+        _load_demo_when_up(settings, base)
     uvicorn.run("api.main:create", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_level=args.log_level, access_log=False,
                 proxy_headers=False)
     return 0
+
+
+def _load_demo_when_up(settings: Any, base: str) -> None:
+    """On a home's first start, load the small synthetic city once the API answers, so a
+    newcomer sees cases, officers and flags straight away (a marker file remembers it)."""
+    import threading
+    import time
+    import urllib.request
+
+    marker = settings.home / ".demo-loaded"
+    if marker.exists():
+        return
+
+    def load() -> None:
+        from ledger.synth.cli import run_demo
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        print("first start: loading a small synthetic city (ledger demo) ...", flush=True)
+        if run_demo(["--url", base, "--scale", "small", "--no-progress"]) == 0:
+            marker.write_text("loaded by `ledger serve --demo-on-first-start`\n")
+            print(f"demo city loaded. Try: curl -s -H \"Authorization: Bearer $(cat "
+                  f"{settings.secrets / 'admin.token'})\" '{base}/v1/flags?limit=5'",
+                  flush=True)
+
+    threading.Thread(target=load, name="demo-loader", daemon=True).start()
 
 
 def cmd_tokens_create(args: argparse.Namespace) -> int:
@@ -182,6 +214,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
     from ledger.home import owner_url
     from ledger.store import LedgerStore, datastore_from_url
+    from projections.flagsview import FlagsView
     from projections.readmodels import ReadModels
     from projections.runner import LOCK_KEY
     settings = _settings()
@@ -195,11 +228,60 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
             started = time.perf_counter()
             views.reset()
             count = views.run_until_idle(limit=args.batch)
+            flags = FlagsView(store)
+            flags.reset()
+            flags.run_until_idle(limit=max(args.batch, 20_000))
+            flags.refresh_all()
             elapsed = time.perf_counter() - started
     finally:
         store.close()
-    print(f"rebuilt the read models from {count} events in {elapsed:.1f} s "
+    print(f"rebuilt the read models and red flags from {count} events in {elapsed:.1f} s "
           f"({count / max(elapsed, 1e-9):,.0f} events/s)")
+    return 0
+
+
+def cmd_project(args: argparse.Namespace) -> int:
+    """Run the projections (read models, red flags) in the foreground, in their own process."""
+    import signal
+    import threading
+
+    from ledger.home import service_url
+    from ledger.store import LedgerStore, datastore_from_url
+    from projections.flagsview import FlagsView
+    from projections.readmodels import ReadModels
+    from projections.runner import ProjectionRunner
+    settings = _settings()
+    url = service_url(settings)
+    store = LedgerStore(datastore_from_url(url, pool_size=2, max_overflow=2), url=url)
+    runner = ProjectionRunner(store.connect, [ReadModels(store), FlagsView(store)])
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    runner.start()
+    print("projecting read models and red flags (Ctrl-C to stop)", flush=True)
+    try:
+        done.wait()
+    except KeyboardInterrupt:
+        pass
+    runner.stop()
+    store.close()
+    return 0
+
+
+def cmd_flags(args: argparse.Namespace) -> int:
+    """Recompute the red flags of a bundle offline and print them as JSON Lines."""
+    import json
+
+    from projections.auditor import UnreadableBundle, flags_of_bundle, parse_at
+    try:
+        at = parse_at(args.at)
+        with (sys.stdin.buffer if args.file == "-" else open(args.file, "rb")) as f:
+            flags = flags_of_bundle(f, at)
+    except (OSError, ValueError, UnreadableBundle) as e:
+        print(f"ledger flags: {e}", file=sys.stderr)
+        return 2
+    for flag in flags:
+        sys.stdout.write(json.dumps(flag.to_value(), ensure_ascii=False, sort_keys=True) + "\n")
+    print(f"{len(flags)} flags at {at.isoformat()}", file=sys.stderr)
     return 0
 
 
@@ -221,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--log-level", default="warning")
+    p.add_argument("--demo-on-first-start", action="store_true",
+                   help="load the small synthetic city the first time this home is served")
     p.set_defaults(func=cmd_serve)
 
     tokens = sub.add_parser("tokens", help="bearer tokens").add_subparsers(dest="sub", required=True)
@@ -262,6 +346,19 @@ def build_parser() -> argparse.ArgumentParser:
     from ledger.verify.command import add_arguments
     add_arguments(p)
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("project", help="run the projections in their own process (serve with "
+                       "LEDGER_PROJECTIONS=off)")
+    p.set_defaults(func=cmd_project)
+
+    p = sub.add_parser("flags", help="recompute the red flags of a bundle, offline")
+    p.add_argument("file", help="the bundle (JSON Lines); '-' reads standard input")
+    p.add_argument("--at", help="evaluation instant, RFC 3339 (default: now); use the service's "
+                   "evaluated_at to reproduce its flags")
+    p.set_defaults(func=cmd_flags)
+
+    from ledger.synth.cli import add_parser as add_demo_parser
+    add_demo_parser(sub)
 
     p = sub.add_parser("rebuild", help="rebuild the read models from the whole log")
     p.add_argument("--batch", type=int, default=5000, help="events per transaction")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ledger.bootstrap import build_checkpointer, build_ledger, build_log
 from ledger.config import Settings
 
+from projections.flagsview import FlagsView
 from projections.readmodels import ReadModels
 from projections.runner import ProjectionRunner
 
@@ -18,16 +20,21 @@ def create() -> Any:
     ledger = build_ledger(settings)
     log = build_log(settings, ledger)
     views = ReadModels(ledger.store)
-    app = create_app(ledger, log=log, views=views)
+    flags = FlagsView(ledger.store)
+    app = create_app(ledger, log=log, views=views, flags=flags)
     checkpointer = build_checkpointer(settings, log) if log.signing_key else None
     if checkpointer:
         checkpointer.start()
-    runner = ProjectionRunner(ledger.store.connect, [views])
-    runner.start()
+    # Projections share this process's GIL with ingest; a busy site runs them in their own
+    # process (`ledger project`) and serves with LEDGER_PROJECTIONS=off.
+    runner = ProjectionRunner(ledger.store.connect, [views, flags])
+    if os.environ.get("LEDGER_PROJECTIONS", "on") != "off":
+        runner.start()
 
     @app.on_event("shutdown")
     def _close() -> None:
-        runner.stop()
+        if runner.leader or runner._thread.is_alive():
+            runner.stop()
         if checkpointer:
             checkpointer.stop()
         ledger.close()

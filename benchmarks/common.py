@@ -94,11 +94,14 @@ def free_port() -> int:
 class Server:
     """`ledger serve` in a subprocess against a given database."""
 
-    def __init__(self, app_url: str, root_public_b64: str, *, workers: int = 1) -> None:
+    def __init__(self, app_url: str, root_public_b64: str, *, workers: int = 1,
+                 projections: bool = False) -> None:
         self.home = tempfile.mkdtemp(prefix="ledger-bench-home-")
         self.port = free_port()
         env = {**os.environ, "LEDGER_HOME": self.home, "LEDGER_DATABASE_URL": app_url,
-               "LEDGER_ROOT_KEYS": f"{ROOT_ID}={root_public_b64}"}
+               "LEDGER_ROOT_KEYS": f"{ROOT_ID}={root_public_b64}",
+               # ingest is measured alone: projections run in their own process in production
+               "LEDGER_PROJECTIONS": "on" if projections else "off"}
         self.log = Path(self.home) / "serve.log"
         self._log = open(self.log, "wb")   # noqa: SIM115
         self.proc = subprocess.Popen(

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from . import merkle
 from .envelope import parse_time
-from .errors import MalformedEvent, NotFound
+from .errors import Conflict, MalformedEvent, NotFound
 from .keys import KEY_EVENT_TYPES, KEYS_STREAM
 from .logentry import format_recorded_at
 from .logview import LogView, StoredCheckpoint
@@ -247,7 +247,14 @@ class BundleExport:
             if checkpoint is None:
                 raise NotFound(f"no checkpoint of tree size {tree_size}", field="tree_size")
         elif log.signing_key is not None:
-            checkpoint = log.issue_checkpoint()
+            try:
+                checkpoint = log.issue_checkpoint()
+            except Conflict as e:      # the stored log no longer extends the signed one
+                if warn:
+                    warn(f"{e.message}; exporting against the latest signed checkpoint")
+                checkpoint = log.latest_checkpoint()
+                if checkpoint is None:
+                    raise
         else:
             checkpoint = log.latest_checkpoint()
             if checkpoint is None:

@@ -94,6 +94,9 @@ class LogView:
         latest = self.latest_checkpoint()
         if latest is not None and latest.size == size:
             return latest
+        if latest is not None and latest.size > size:
+            raise Conflict(f"refusing to sign checkpoint {size}: checkpoint {latest.size} was "
+                           f"already issued, so {latest.size - size} logged entries are missing")
         root = self.root(size)
         if latest is not None and latest.size > 0:   # every tree extends the empty one
             nodes = self.store.read_nodes(merkle.consistency_proof_coords(latest.size, size))

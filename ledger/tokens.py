@@ -24,6 +24,10 @@ class Principal:
     def has(self, role: str) -> bool:
         return role in self.roles or "admin" in self.roles
 
+    def may_see_unit(self, unit_id: str | None) -> bool:
+        """Inspectors scoped to units see only those units' cases, officers and flags."""
+        return not self.units or unit_id in self.units
+
 
 def new_token() -> str:
     return PREFIX + b64url_encode(secrets.token_bytes(32))

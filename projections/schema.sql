@@ -16,3 +16,27 @@ CREATE TABLE IF NOT EXISTS view_complaints (
 );
 GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON view_cases, view_officers, view_complaints
     TO ledger_writer;
+
+CREATE TABLE IF NOT EXISTS view_flags (
+    flag_id      text PRIMARY KEY,
+    rule_id      text   NOT NULL,
+    rule         text   NOT NULL,
+    severity     text   NOT NULL,
+    status       text   NOT NULL,
+    disposition  text   NOT NULL,
+    scope        text   NOT NULL,
+    case_id      text,
+    officer_id   text,
+    unit_id      text,
+    party_ref    text,
+    raised_at    text   NOT NULL,
+    flag         jsonb  NOT NULL,
+    evaluated_at text   NOT NULL
+);
+CREATE INDEX IF NOT EXISTS view_flags_queue ON view_flags (status, severity, raised_at);
+CREATE INDEX IF NOT EXISTS view_flags_case ON view_flags (case_id);
+CREATE INDEX IF NOT EXISTS view_flags_officer ON view_flags (officer_id);
+CREATE INDEX IF NOT EXISTS view_flags_unit ON view_flags (unit_id);
+CREATE INDEX IF NOT EXISTS view_flags_party ON view_flags (party_ref);
+CREATE INDEX IF NOT EXISTS view_flags_scope ON view_flags (scope);
+GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON view_flags TO ledger_writer;

@@ -101,8 +101,11 @@ class World:
                               headers=headers if headers is not None else self.headers(*roles))
 
     def project(self) -> int:
-        """Bring the read models up to date (the service does this in a background thread)."""
-        return self.http.app.app.state.views.run_until_idle()
+        """Bring the read models and flags up to date (the service does this in a background
+        thread)."""
+        state = self.http.app.app.state
+        state.flags.run_until_idle()
+        return state.views.run_until_idle()
 
     def count(self, table: str = "stored_events") -> int:
         import psycopg

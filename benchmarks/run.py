@@ -1,0 +1,47 @@
+"""`make bench`: every benchmark in one command, results as JSON under benchmarks/results/.
+
+    python benchmarks/run.py [--quick]
+
+--quick uses small sizes (a smoke run); the figures in BENCHMARKS.md come from the full run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def run(script: str, *args: str, out: Path) -> None:
+    cmd = [sys.executable, str(HERE / script), *args, "--json", str(out)]
+    print("$", " ".join(cmd[1:]), flush=True)
+    subprocess.run(cmd, check=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    results = HERE / "results"
+    results.mkdir(exist_ok=True)
+    if args.quick:
+        run("ingest.py", "--events", "5000", "--repeat", "1", "--single-seconds", "3",
+            out=results / "ingest.json")
+        run("log_bench.py", "--events", "20000", "--proofs", "200", "--lag-seconds", "3",
+            out=results / "log.json")
+        subprocess.run([sys.executable, str(HERE / "verify_bench.py"), "--events", "20000"],
+                       check=True)
+        return
+    run("ingest.py", "--events", "20000", "--repeat", "3", "--single-seconds", "10",
+        out=results / "ingest.json")
+    run("log_bench.py", "--events", "1000000", "--proofs", "2000", "--lag-seconds", "20",
+        out=results / "log.json")
+    subprocess.run([sys.executable, str(HERE / "verify_bench.py"), "--events", "1000000"],
+                   check=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""``ledger flags FILE``: recompute the red flags from an audit bundle, offline.
+
+Standard library only (plus the pure engine): an auditor verifies a bundle with
+``ledger verify`` and then recomputes the flags it implies, at the instant the service
+evaluated them (``--at``), to compare with what the service holds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import IO, Any
+
+from ledger.envelope import Recorded
+
+from .redflags.engine import compute_flags
+from .redflags.flag import Flag
+
+
+class UnreadableBundle(ValueError):
+    pass
+
+
+def bundle_events(stream: IO[bytes]) -> Iterator[Recorded]:
+    """The events of a bundle (event lines, in log order) as projections see them."""
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            value: dict[str, Any] = json.loads(line)
+        except ValueError as e:
+            raise UnreadableBundle(f"line {number}: not JSON ({e})") from None
+        if value.get("t") != "event":
+            continue
+        try:
+            env, receipt = value["envelope"], value["receipt"]
+            yield Recorded(event_id=env["event_id"], stream=env["stream"], type=env["type"],
+                           occurred_at=env["occurred_at"], signer=env["signer"],
+                           body=env["body"], index=receipt["index"],
+                           stream_version=receipt["stream_version"],
+                           recorded_at=receipt["recorded_at"])
+        except (KeyError, TypeError) as e:
+            raise UnreadableBundle(f"line {number}: not an event line ({e})") from None
+
+
+def flags_of_bundle(stream: IO[bytes], at: datetime) -> list[Flag]:
+    return compute_flags(bundle_events(stream), at=at)
+
+
+def parse_at(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(timezone.utc)
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("--at needs a time zone offset, e.g. 2024-10-01T00:00:00+08:00")
+    return moment

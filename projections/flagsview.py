@@ -1,0 +1,187 @@
+"""The red-flag read model: the pure engine (``projections.redflags``) kept in memory by the
+projection leader, its flags stored in ``view_flags`` for the queue and the case and officer
+pages.
+
+Exactly once: events are folded and their flags written with the tracking position in one
+transaction. The engine's indexes live in memory; when a process becomes the leader it first
+folds the log up to the recorded position (writing nothing) and then carries on.
+
+Time: rules with deadlines fire when time passes, not only when events arrive; after each
+batch and when idle, subjects whose deadlines have passed are re-evaluated. ``refresh_all(at)``
+re-evaluates every subject at one instant and records it, so an auditor's
+``ledger flags FILE --at <that instant>`` reproduces the table exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+
+from ledger.logentry import format_recorded_at
+from ledger.store import LedgerStore
+
+from .readmodels import TRACKING_TABLE, fetch_after
+from .redflags.engine import FlagEngine
+from .redflags.flag import Flag, Subject
+from .redflags.params import FlagParams
+
+Clock = Callable[[], datetime]
+FILTERS = ("rule", "rule_id", "severity", "status", "disposition", "case_id", "officer_id",
+           "unit_id", "party_ref")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class FlagsView:
+    NAME = "flags"
+
+    def __init__(self, store: LedgerStore, *, params: FlagParams | None = None,
+                 clock: Clock = _utcnow) -> None:
+        self.store = store
+        self.params = params
+        self.clock = clock
+        self.tracking = PostgresTrackingRecorder(store.datastore,
+                                                 tracking_table_name=TRACKING_TABLE)
+        self._engine: FlagEngine | None = None
+        self._folded = 0          # notification id the in-memory engine has folded up to
+
+    # -- processing --------------------------------------------------------------------------
+    def _engine_at(self, curs: Any, position: int) -> FlagEngine:
+        if self._engine is None or self._folded > position:
+            self._engine, self._folded = FlagEngine(self.params), 0
+        while self._folded < position:          # catch up silently (a new leader)
+            batch = fetch_after(curs, self._folded, 20_000)
+            batch = [(nid, rec) for nid, rec in batch if nid <= position]
+            if not batch:
+                break
+            self._engine.apply_all(rec for _, rec in batch)
+            self._folded = batch[-1][0]
+        return self._engine
+
+    def process(self, limit: int = 5000) -> int:
+        """Fold up to ``limit`` new events, re-evaluate what they touch (and any subject whose
+        deadline has passed), store the flags; returns how many events were folded."""
+        with self.store.transaction() as curs:
+            curs.execute(f"SELECT notification_id FROM {TRACKING_TABLE} "
+                         "WHERE application_name = %s FOR UPDATE", (self.NAME,))
+            row = curs.fetchone()
+            position = row["notification_id"] if row else 0
+            engine = self._engine_at(curs, position)
+            batch = fetch_after(curs, position, limit)
+            now = self.clock()
+            subjects = engine.due_subjects(now)
+            if batch:
+                subjects |= engine.apply_all(rec for _, rec in batch)
+                self._folded = batch[-1][0]
+            if subjects:
+                self._store(curs, subjects, engine.evaluate(subjects, now), now)
+            if batch:
+                self.tracking._insert_tracking(curs, Tracking(self.NAME, batch[-1][0]))
+            return len(batch)
+
+    def run_until_idle(self, limit: int = 20_000) -> int:
+        total = 0
+        while n := self.process(limit):
+            total += n
+        return total
+
+    def refresh_all(self, at: datetime | None = None) -> datetime:
+        """Re-evaluate every subject at one instant (default: now); returns the instant."""
+        at = at or self.clock()
+        with self.store.transaction() as curs:
+            curs.execute(f"SELECT notification_id FROM {TRACKING_TABLE} "
+                         "WHERE application_name = %s FOR UPDATE", (self.NAME,))
+            row = curs.fetchone()
+            engine = self._engine_at(curs, row["notification_id"] if row else 0)
+            curs.execute("DELETE FROM view_flags")
+            self._store(curs, None, engine.evaluate_all(at), at)
+        return at
+
+    def reset(self) -> None:
+        with self.store.transaction() as curs:
+            curs.execute("TRUNCATE view_flags")
+            curs.execute(f"DELETE FROM {TRACKING_TABLE} WHERE application_name = %s",
+                         (self.NAME,))
+        self._engine, self._folded = None, 0
+
+    @staticmethod
+    def _store(curs: Any, subjects: Iterable[Subject] | None, flags: list[Flag],
+               at: datetime) -> None:
+        evaluated = format_recorded_at(at)
+        if subjects is not None:       # flags of re-evaluated scopes that no longer exist go
+            scopes = sorted({str(s) for s in subjects})
+            keep = [f.flag_id for f in flags]
+            curs.execute("DELETE FROM view_flags WHERE scope = ANY(%s) "
+                         "AND NOT flag_id = ANY(%s)", (scopes, keep))
+        if not flags:
+            return
+        curs.execute(
+            "INSERT INTO view_flags (flag_id, rule_id, rule, severity, status, disposition, "
+            "scope, case_id, officer_id, unit_id, party_ref, raised_at, flag, evaluated_at) "
+            "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
+            "%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
+            "%s::text[], %s::text[]::jsonb[], %s::text[]) ON CONFLICT (flag_id) DO UPDATE SET "
+            "rule_id = EXCLUDED.rule_id, rule = EXCLUDED.rule, severity = EXCLUDED.severity, "
+            "status = EXCLUDED.status, disposition = EXCLUDED.disposition, "
+            "scope = EXCLUDED.scope, case_id = EXCLUDED.case_id, "
+            "officer_id = EXCLUDED.officer_id, unit_id = EXCLUDED.unit_id, "
+            "party_ref = EXCLUDED.party_ref, raised_at = EXCLUDED.raised_at, "
+            "flag = EXCLUDED.flag, evaluated_at = EXCLUDED.evaluated_at",
+            ([f.flag_id for f in flags], [f.rule_id for f in flags], [f.family for f in flags],
+             [f.severity for f in flags], [f.status for f in flags],
+             [f.disposition for f in flags], [f.scope for f in flags],
+             [f.case_id for f in flags], [f.officer_id for f in flags],
+             [f.unit_id for f in flags], [f.party_ref for f in flags],
+             [f.raised_at for f in flags],
+             [orjson.dumps(f.to_value()).decode() for f in flags], [evaluated] * len(flags)))
+
+    # -- queries -----------------------------------------------------------------------------
+    def query(self, *, limit: int = 50, after: str | None = None, since: str | None = None,
+              until: str | None = None, units: Iterable[str] = (),
+              **filters: str | None) -> dict[str, Any]:
+        """Flags newest first, filtered; paged by an opaque ``after`` cursor."""
+        where, params = [], []
+        for name in FILTERS:
+            value = filters.get(name)
+            if value is not None:
+                where.append(f"{name} = %s")
+                params.append(value)
+        if since:
+            where.append("raised_at >= %s")
+            params.append(since)
+        if until:
+            where.append("raised_at < %s")
+            params.append(until)
+        units = list(units)
+        if units:
+            where.append("unit_id = ANY(%s)")
+            params.append(units)
+        if after:
+            raised, _, fid = after.partition("|")
+            where.append("(raised_at, flag_id) < (%s, %s)")
+            params += [raised, fid]
+        sql = "SELECT flag::text AS flag, raised_at, flag_id, evaluated_at FROM view_flags"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY raised_at DESC, flag_id DESC LIMIT %s"
+        params.append(limit + 1)
+        with self.store.cursor() as curs:
+            curs.execute(sql, params)
+            rows = curs.fetchall()
+        page = rows[:limit]
+        return {"flags": [orjson.loads(r["flag"]) for r in page],
+                "evaluated_at": max((r["evaluated_at"] for r in page), default=None),
+                "next": f"{page[-1]['raised_at']}|{page[-1]['flag_id']}"
+                if len(rows) > limit else None}
+
+    def snapshot(self) -> dict[str, Any]:
+        with self.store.cursor() as curs:
+            curs.execute("SELECT flag_id, flag::text AS flag FROM view_flags")
+            return {r["flag_id"]: orjson.loads(r["flag"]) for r in curs.fetchall()}

@@ -1,0 +1,119 @@
+"""Small, exact-enough statistics for the cohort rules (standard library only).
+
+Floats are used inside the computation and never leave it: results that go into a flag are
+rendered as fixed-decimal text (:func:`~.flag.fixed`) and thresholds are integers in milli or
+basis-point units. Tail probabilities are summed in log space so that tiny p-values do not
+underflow to a misleading 0.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+
+def median(values: Sequence[float]) -> float:
+    s = sorted(values)
+    n = len(s)
+    if n == 0:
+        raise ValueError("median of nothing")
+    mid = n // 2
+    return s[mid] if n % 2 else (s[mid - 1] + s[mid]) / 2
+
+
+def mad(values: Sequence[float], centre: float | None = None) -> float:
+    """Median absolute deviation (unscaled)."""
+    c = median(values) if centre is None else centre
+    return median([abs(v - c) for v in values])
+
+
+def normal_sf(z: float) -> float:
+    """P(Z ≥ z) for a standard normal."""
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
+
+
+def binomial_sf(k: int, n: int, p: float) -> float:
+    """P(X ≥ k) for X ~ Binomial(n, p)."""
+    if k <= 0:
+        return 1.0
+    if k > n:
+        return 0.0
+    if p <= 0.0:
+        return 0.0
+    if p >= 1.0:
+        return 1.0
+    lp, lq = math.log(p), math.log1p(-p)
+    lg_n = math.lgamma(n + 1)
+    total = 0.0
+    for i in range(k, n + 1):
+        term = math.exp(lg_n - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * lp
+                        + (n - i) * lq)
+        total += term
+        if term < total * 1e-17 and i > n * p:
+            break
+    return min(1.0, total)
+
+
+def poisson_sf(k: int, lam: float) -> float:
+    """P(X ≥ k) for X ~ Poisson(lam)."""
+    if k <= 0:
+        return 1.0
+    if lam <= 0.0:
+        return 0.0
+    if k <= lam:      # the body of the distribution: 1 - lower tail is accurate enough
+        lower, term = 0.0, math.exp(-lam)
+        for i in range(k):
+            lower += term
+            term *= lam / (i + 1)
+        return max(0.0, 1.0 - lower)
+    term = math.exp(-lam + k * math.log(lam) - math.lgamma(k + 1))
+    total, i = 0.0, k
+    while term > total * 1e-17 or i < k + 5:
+        total += term
+        i += 1
+        term *= lam / i
+        if i > k + 10_000:
+            break
+    return min(1.0, total)
+
+
+def two_proportion_z(x1: int, n1: int, x2: int, n2: int) -> float:
+    """z of p1 - p2 with the pooled standard error (0 when undefined)."""
+    if n1 == 0 or n2 == 0:
+        return 0.0
+    pooled = (x1 + x2) / (n1 + n2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    return 0.0 if se == 0 else (x1 / n1 - x2 / n2) / se
+
+
+def benjamini_hochberg(pvalues: dict[str, float], q: float) -> tuple[set[str], float]:
+    """Keys rejected at false-discovery rate ``q`` and the p-value cut-off used.
+
+    Ties are broken by key so the result is deterministic."""
+    m = len(pvalues)
+    if m == 0:
+        return set(), 0.0
+    ordered = sorted(pvalues.items(), key=lambda kv: (kv[1], kv[0]))
+    cut_rank = 0
+    for rank, (_, p) in enumerate(ordered, start=1):
+        if p <= rank / m * q:
+            cut_rank = rank
+    cut = ordered[cut_rank - 1][1] if cut_rank else 0.0
+    return {k for k, _ in ordered[:cut_rank]}, cut
+
+
+def distance_m(lat1_e6: int, lon1_e6: int, lat2_e6: int, lon2_e6: int) -> int:
+    """Great-circle distance in whole metres between two points in micro-degrees."""
+    r = 6_371_000.0
+    p1, p2 = math.radians(lat1_e6 / 1e6), math.radians(lat2_e6 / 1e6)
+    dp = p2 - p1
+    dl = math.radians((lon2_e6 - lon1_e6) / 1e6)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return int(round(2 * r * math.asin(min(1.0, math.sqrt(a)))))
+
+
+def sig(value: float, digits: int = 3) -> str:
+    """A probability as text with ``digits`` significant digits (``1.23e-05``)."""
+    if value == 0:
+        return "0"
+    return f"{value:.{digits - 1}e}"

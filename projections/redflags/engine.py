@@ -1,0 +1,384 @@
+"""The red-flag engine: fold events into compact indexes, evaluate rules at an explicit time.
+
+::
+
+    engine = FlagEngine(params)
+    dirty = engine.apply(rec)                 # O(1) amortised; subjects to re-evaluate
+    flags = engine.evaluate(dirty, at)        # every current flag of those subjects
+    flags = engine.evaluate_all(at)           # everything
+    when = engine.next_due(after)             # next instant a deadline can change an outcome
+    subs = engine.due_subjects(until)         # subjects with a deadline passing by then
+
+    compute_flags(history, params, at)        # the auditor's one-shot equivalent
+
+Determinism: no clock reads and no I/O; ``at`` is always an argument; output is sorted by
+(``raised_at``, ``rule_id``, ``flag_id``). ``compute_flags`` over a history equals folding the
+same history incrementally and evaluating every subject ``apply`` returned, at the same ``at``
+(a test checks this on whole lifecycles).
+
+Which facts a rule reads: the state after every event folded so far (the ledger's present
+knowledge of the past), never "as of the log position": a credential suspension recorded late
+still makes the acts it covered unqualified. ``apply`` returns every subject such a late fact
+touches, so incremental evaluation stays equal to a rebuild.
+"""
+
+from __future__ import annotations
+
+import gc
+import heapq
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+
+from ledger.domain import EVENT_TYPES
+
+from . import cross_case, people, single_case, statistics, time_rules
+from .catalogue import RULES
+from .days import Days, iso, ts_of, ts_of_datetime
+from .facts import Fold
+from .flag import Flag, Subject, make_flag
+from .params import CONFIG_TYPES, FlagParams, ParamsTimeline, national
+
+if TYPE_CHECKING:
+    from ledger.envelope import Recorded
+
+_DISPOSITION = {"FlagAcknowledged": "acknowledged", "FlagDismissed": "dismissed",
+                "FlagConfirmed": "confirmed", "FlagReferred": "referred"}
+
+#: subject kind -> rule functions ``rule(subject_facts, ctx)``
+RuleFn = Callable[[Any, "Ctx"], None]
+RULES_BY_KIND: dict[str, tuple[RuleFn, ...]] = {
+    "case": single_case.CASE_RULES + people.CASE_RULES + time_rules.CASE_RULES
+    + cross_case.CASE_RULES,
+    "party": cross_case.PARTY_RULES,
+    "officer": people.OFFICER_RULES + time_rules.OFFICER_RULES,
+    "complaint": time_rules.COMPLAINT_RULES,
+    "unit": statistics.UNIT_RULES,
+    "cohort": statistics.COHORT_RULES,
+    "grid": cross_case.GRID_RULES,
+}
+SUBJECT_KINDS = tuple(RULES_BY_KIND)
+
+
+class Ctx:
+    """What a rule may consult: the indexes, the parameters in force at an instant, the
+    calendar, and the evaluation time. Rules append flags with :meth:`flag` and ask whether a
+    deadline has passed with :meth:`passed`, which records it for ``next_due`` when it has not."""
+
+    __slots__ = ("fold", "days", "at", "scope", "out", "dues", "memo", "shared", "_timeline",
+                 "_only")
+
+    def __init__(self, fold: Fold, timeline: ParamsTimeline, days: Days, at: int,
+                 scope: Subject, shared: dict[Any, Any]) -> None:
+        self.fold, self._timeline, self.days, self.at, self.scope = fold, timeline, days, at, scope
+        self.out: list[Flag] = []
+        self.dues: set[int] = set()
+        #: per-subject memo (e.g. credential statuses shared by RF01 and RF02)
+        self.memo: dict[Any, Any] = {}
+        #: per-evaluation memo shared by all subjects (e.g. pledge chains)
+        self.shared = shared
+        self._only = timeline.only()
+
+    def params(self, ts: int) -> FlagParams:
+        """The parameters in force on the legal day of instant ``ts``."""
+        if self._only is not None:
+            return self._only
+        return self._timeline.at_day(self.days.day(ts))
+
+    def passed(self, deadline_ts: int | None) -> bool:
+        """True when ``deadline_ts`` (the first instant after a deadline) is at or before the
+        evaluation time; otherwise registers it as a future due and returns False."""
+        if deadline_ts is None:
+            return False
+        if deadline_ts <= self.at:
+            return True
+        self.dues.add(deadline_ts)
+        return False
+
+    def flag(self, rule_id: str, discriminator: str, *, anchor: int, raised: int,
+             event_ids: Iterable[str], numbers: dict[str, Any], summary: str,
+             case_id: str | None = None, officer_id: str | None = None,
+             unit_id: str | None = None, party_ref: str | None = None,
+             cleared: tuple[int, str] | None = None, severity: str | None = None) -> None:
+        """Record a flag. ``anchor`` picks the parameter version (the decisive event's time);
+        ``raised`` is when the rule was broken (an event's time or a deadline passing);
+        ``cleared`` = (time, event id) of a later event that satisfied the rule."""
+        p = self.params(anchor)
+        off = p.legal.legal_utc_offset_minutes
+        self.out.append(make_flag(
+            RULES[rule_id], scope=self.scope, discriminator=discriminator,
+            params_version=p.version, raised_at=iso(raised, off), event_ids=list(event_ids),
+            numbers=numbers, summary=summary, case_id=case_id, officer_id=officer_id,
+            unit_id=unit_id, party_ref=party_ref,
+            cleared_at=iso(cleared[0], off) if cleared else None,
+            cleared_by=cleared[1] if cleared else None, severity=severity))
+
+    def time(self, ts: int | None) -> str | None:
+        return None if ts is None else iso(ts, self.params(ts).legal.legal_utc_offset_minutes)
+
+
+class FlagEngine:
+    """Incremental red-flag evaluation over a history folded in log order."""
+
+    def __init__(self, params: FlagParams | None = None) -> None:
+        self.timeline = ParamsTimeline(params or national())
+        self.days = self.timeline.latest().days()
+        self.fold = Fold(self.days)
+        self._flag_scope: dict[str, Subject] = {}
+        self._dues: dict[Subject, tuple[int, ...]] = {}
+        self._heap: list[tuple[int, Subject]] = []
+        self._shared: dict[Any, Any] = {}
+        self.events = 0
+
+    # --- folding --------------------------------------------------------------------------
+
+    def apply(self, rec: "Recorded") -> set[Subject]:
+        """Fold one recorded event (in log order); returns the subjects whose rules must be
+        re-evaluated. Requires a body that passed the door's validation."""
+        dirty: set[tuple[str, str]] = set()
+        self._apply(rec, dirty)
+        return self._expand(dirty)
+
+    def apply_all(self, history: Iterable["Recorded"]) -> set[Subject]:
+        """Fold many events (a rebuild or a batch); returns the union of their subjects."""
+        dirty: set[tuple[str, str]] = set()
+        with _gc_paused():
+            for rec in history:
+                self._apply(rec, dirty)
+        return self._expand(dirty)
+
+    def _apply(self, rec: "Recorded", dirty: set[tuple[str, str]]) -> None:
+        self.events += 1
+        kind, _, key = rec.stream.partition(":")
+        t = rec.type
+        if t not in EVENT_TYPES:
+            return
+        fold = self.fold
+        if kind == "case":
+            fold.apply_case(key, t, rec.body, ts_of(rec.occurred_at), ts_of(rec.recorded_at),
+                            rec.event_id, rec.index, dirty)
+        elif kind == "officer":
+            fold.apply_officer(key, t, rec.body, ts_of(rec.occurred_at), rec.event_id, dirty)
+        elif kind == "pledge":
+            fold.apply_pledge(key, t, rec.body, rec.event_id, dirty)
+        elif kind == "unit":
+            if t == "DispatchOrderIssued":
+                fold.apply_dispatch(rec.body, rec.event_id, dirty)
+            elif t == "CampaignDeclared":
+                fold.apply_campaign(rec.body, rec.event_id, dirty)
+        elif kind == "complaint":
+            fold.apply_complaint(key, t, rec.body, ts_of(rec.occurred_at), rec.event_id, dirty)
+        elif kind == "flag":
+            fold.apply_disposition(key, t, rec.body, ts_of(rec.occurred_at), rec.event_id)
+            dirty.add(("flag", key))
+        elif kind == "config" and t in CONFIG_TYPES:
+            self.timeline.publish(type=t, body=rec.body, event_id=rec.event_id,
+                                  index=rec.index,
+                                  published_day=self.days.day(ts_of(rec.occurred_at)))
+            days = self.timeline.latest().days()
+            if days is not self.days:
+                self.days = self.fold.days = days
+            dirty.add(("*", "*"))
+
+    def _expand(self, dirty: set[tuple[str, str]]) -> set[Subject]:
+        if ("*", "*") in dirty:
+            return self.subjects()
+        out: set[Subject] = set()
+        for kind, key in dirty:
+            if key == "*":
+                out.update(self._all_of(kind))
+            elif kind == "flag":
+                scope = self._flag_scope.get(key)
+                out.add(scope if scope is not None else Subject("flag", key))
+            else:
+                out.add(Subject(kind, key))
+        return out
+
+    def _all_of(self, kind: str) -> list[Subject]:
+        f = self.fold
+        source: Iterable[str] = {
+            "case": f.cases, "party": f.parties, "officer": f.officers, "unit": f.units,
+            "complaint": f.complaints, "cohort": f.cohorts, "grid": f.grids}.get(kind, ())
+        return [Subject(kind, k) for k in source]
+
+    def subjects(self) -> set[Subject]:
+        """Every subject the history has produced so far."""
+        out: set[Subject] = set()
+        for kind in SUBJECT_KINDS:
+            out.update(self._all_of(kind))
+        return out
+
+    # --- evaluation -----------------------------------------------------------------------
+
+    def evaluate(self, subjects: Iterable[Subject], at: datetime) -> list[Flag]:
+        """Every current flag whose scope is one of ``subjects``, as of ``at`` (aware)."""
+        at_ts = ts_of_datetime(at)
+        out: list[Flag] = []
+        done: set[Subject] = set()
+        self._shared = {}
+        with _gc_paused():
+            self._evaluate_into(out, done, subjects, at_ts)
+        out.sort(key=_order)
+        return out
+
+    def _evaluate_into(self, out: list[Flag], done: set[Subject], subjects: Iterable[Subject],
+                       at_ts: int) -> None:
+        for s in sorted(set(subjects)):
+            if s.kind == "flag":
+                resolved = self._flag_scope.get(s.key)
+                if resolved is None:
+                    continue
+                s = resolved
+            if s in done:
+                continue
+            done.add(s)
+            out.extend(self._evaluate_scope(s, at_ts))
+
+    def evaluate_all(self, at: datetime) -> list[Flag]:
+        return self.evaluate(self.subjects(), at)
+
+    def _evaluate_scope(self, s: Subject, at: int) -> list[Flag]:
+        facts = self._facts(s)
+        ctx = Ctx(self.fold, self.timeline, self.days, at, s, self._shared)
+        if facts is not None:
+            for rule_fn in RULES_BY_KIND.get(s.kind, ()):
+                rule_fn(facts, ctx)
+        flags = self._dispositions(ctx)
+        for f in flags:
+            self._flag_scope[f.flag_id] = s
+        dues = tuple(sorted(ctx.dues))
+        old = self._dues.get(s, ())
+        if dues:
+            self._dues[s] = dues
+            for d in dues:
+                if d not in old:        # entries no longer due are dropped lazily
+                    heapq.heappush(self._heap, (d, s))
+        elif old:
+            del self._dues[s]
+        return flags
+
+    def _facts(self, s: Subject) -> Any:
+        f = self.fold
+        if s.kind == "case":
+            return f.cases.get(s.key)
+        if s.kind == "party":
+            return (s.key, f.parties[s.key]) if s.key in f.parties else None
+        if s.kind == "officer":
+            return f.officers.get(s.key)
+        if s.kind == "unit":
+            return f.units.get(s.key)
+        if s.kind == "complaint":
+            return f.complaints.get(s.key)
+        if s.kind == "cohort":
+            return (s.key, f.cohorts[s.key]) if s.key in f.cohorts else None
+        if s.kind == "grid":
+            return (s.key, f.grids[s.key]) if s.key in f.grids else None
+        return None
+
+    def _dispositions(self, ctx: Ctx) -> list[Flag]:
+        """Overlay inspectors' dispositions, then RF26 for dismissals by an involved person."""
+        disp = self.fold.dispositions
+        if not disp:
+            return ctx.out
+        original = list(ctx.out)
+        flags: list[Flag] = []
+        for f in original:
+            events = disp.get(f.flag_id)
+            if events:
+                _self_dismissal(f, events, ctx)       # appends RF26 flags to ctx.out
+            flags.append(_with_disposition(f, events))
+        for f in ctx.out[len(original):]:
+            flags.append(_with_disposition(f, disp.get(f.flag_id)))
+        return flags
+
+    # --- time -----------------------------------------------------------------------------
+
+    def next_due(self, after: datetime) -> datetime | None:
+        """The earliest instant > ``after`` at which a time-based rule of an evaluated subject
+        can change its outcome (a deadline passing), or None. Subjects whose deadlines passed
+        at or before ``after`` without re-evaluation are returned by :meth:`due_subjects`."""
+        after_ts = ts_of_datetime(after)
+        heap = self._heap
+        while heap and heap[0][0] not in self._dues.get(heap[0][1], ()):
+            heapq.heappop(heap)
+        best = None
+        if heap and heap[0][0] > after_ts:
+            best = heap[0][0]
+        else:
+            for dues in self._dues.values():
+                for d in dues:
+                    if d > after_ts and (best is None or d < best):
+                        best = d
+                        break
+        return None if best is None else datetime.fromtimestamp(best, timezone.utc)
+
+    def due_subjects(self, until: datetime) -> set[Subject]:
+        """Subjects with a pending deadline at or before ``until`` (re-evaluate them then)."""
+        until_ts = ts_of_datetime(until)
+        return {s for s, dues in self._dues.items() if dues and dues[0] <= until_ts}
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector during a bulk fold or evaluation.
+
+    The indexes are acyclic (tuples, lists, dicts and slotted records that never point back),
+    so reference counting frees everything; but millions of small live containers make every
+    generation-2 collection rescan them all, which tripled rebuild time. The previous state is
+    restored on exit."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _with_disposition(f: Flag, events: list[tuple[str, int, str, str | None, str]] | None
+                      ) -> Flag:
+    if not events:
+        return f
+    return replace(f, disposition=_DISPOSITION[events[-1][0]],
+                   disposition_event_ids=tuple(e[4] for e in events))
+
+
+def _order(f: Flag) -> tuple[str, str, str]:
+    return (f.raised_at, f.rule_id, f.flag_id)
+
+
+def _self_dismissal(f: Flag, events: list[tuple[str, int, str, str | None, str]],
+                    ctx: Ctx) -> None:
+    """RF26: a dismissal by the flag's own subject or by someone who acted in its case."""
+    if f.rule_id == "RF26":
+        return      # no flag about a dismissal of a flag about a dismissal
+    case = ctx.fold.cases.get(f.case_id) if f.case_id else None
+    for type_, ts, inspector, reason_code, eid in events:
+        if type_ != "FlagDismissed":
+            continue
+        if inspector == f.officer_id:
+            relation = "subject_of_flag"
+        elif case is not None and inspector in case.persons:
+            relation = "acted_in_case"
+        else:
+            continue
+        ctx.flag("RF26", f"{f.flag_id}|{eid}", anchor=ts, raised=ts,
+                 event_ids=[eid, *f.event_ids[:3]],
+                 numbers={"dismissed_flag_id": f.flag_id, "dismissed_rule_id": f.rule_id,
+                          "inspector_id": inspector, "relation": relation,
+                          "reason_code": reason_code},
+                 summary=f"{inspector} dismissed flag {f.flag_id} ({f.rule_id}) although "
+                         + ("it is about them" if relation == "subject_of_flag"
+                            else "they acted in its case"),
+                 case_id=f.case_id, officer_id=inspector, unit_id=f.unit_id,
+                 party_ref=f.party_ref)
+
+
+def compute_flags(history: Iterable["Recorded"], params: FlagParams | None = None, *,
+                  at: datetime) -> list[Flag]:
+    """Fold ``history`` (log order) and evaluate every subject at ``at`` — what ``ledger flags
+    FILE`` prints and what the service holds for the same history, parameters and ``at``."""
+    engine = FlagEngine(params)
+    engine.apply_all(history)
+    return engine.evaluate_all(at)

@@ -1,0 +1,928 @@
+"""Compact indexes the rules read: per case, officer, party, unit, complaint, cohort and grid.
+
+Folding keeps only the fields rules compare (integers for instants, small tuples), never the
+event bodies, so a million-event rebuild stays in memory and each event costs O(1) amortised:
+one dictionary dispatch and a few appends. Statistics are not accumulated here; a cohort only
+remembers which cases belong to it and is recomputed when evaluated.
+
+Instants are integer seconds (``ts``), legal days are ordinals; see :mod:`.days`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, NamedTuple
+
+from ledger.domain import EVENT_TYPES, upcast
+
+from .days import Days, quarter_of, ts_of
+
+# --- small records ----------------------------------------------------------------------------
+
+
+class Loc(NamedTuple):
+    lat_e6: int | None
+    lon_e6: int | None
+    grid: str | None
+
+
+class Ev(NamedTuple):
+    """Any case event: type, occurred (ts), recorded (rts), id, log index."""
+    type: str
+    ts: int
+    rts: int
+    eid: str
+    idx: int
+
+
+class Act(NamedTuple):
+    """A case event performed by people: ``actors`` = ((officer_id, cert_no|None), ...)."""
+    type: str
+    ts: int
+    eid: str
+    actors: tuple[tuple[str, str | None], ...]
+    deciders: tuple[str, ...]
+    loc: Loc | None
+    extra: str | None        # e.g. the seizure measure or the procedure of a decision
+
+
+class Evidence(NamedTuple):
+    ts: int
+    captured: int
+    rts: int
+    eid: str
+    idx: int
+    kind: str
+    device_signed: bool
+    device_type: str | None
+    assigned: str | None
+    officers: frozenset[str]
+    evidence_id: str
+
+
+class Decision(NamedTuple):
+    ts: int
+    rts: int
+    eid: str
+    idx: int
+    procedure: str
+    party_ref: str
+    party_type: str
+    code: str
+    basis: str
+    types: frozenset[str]
+    amount: int
+    decided_by: tuple[str, ...]
+    officers: tuple[str, ...]
+    form_no: str | None
+    tier: str | None
+    payment_method: str | None
+    loc: Loc | None
+
+
+class Notice(NamedTuple):
+    ts: int
+    eid: str
+    amount: int
+    types: frozenset[str]
+    hearing_eligible: bool
+    code: str
+
+
+class Change(NamedTuple):
+    """PenaltyAmended / PenaltyWithdrawn."""
+    type: str
+    ts: int
+    eid: str
+    previous: int | None
+    amount: int
+    types: frozenset[str]
+    approval_id: str | None
+    approved_by: str | None
+    form: str | None
+    refund_required: bool
+
+
+class Outcome(NamedTuple):
+    """NoPenaltyDecided / WaiverGranted / TransferredToJudiciary."""
+    type: str
+    ts: int
+    eid: str
+    basis: str | None
+    waiver: str | None
+    party_ref: str | None
+    code: str | None
+    decided_by: tuple[str, ...]
+
+
+class Cash(NamedTuple):
+    ts: int
+    rts: int
+    eid: str
+    amount: int
+    receipt_no: str | None
+    receipt_book: str | None
+    justification: str
+    text: str | None
+    officers: tuple[str, ...]
+
+
+class Seizure(NamedTuple):
+    ts: int
+    eid: str
+    measure: str
+    items: frozenset[str]
+    officers: tuple[str, ...]
+    approved_by: str | None
+
+
+class Credential:
+    __slots__ = ("cert_no", "valid_from", "valid_until", "ended_ts", "end_reason",
+                 "suspensions", "eid")
+
+    def __init__(self, cert_no: str) -> None:
+        self.cert_no = cert_no
+        self.valid_from: int | None = None      # legal day
+        self.valid_until: int | None = None
+        self.ended_ts: int | None = None
+        self.end_reason: str | None = None
+        self.suspensions: list[tuple[int, int | None, str]] = []   # (from ts, until day, eid)
+        self.eid: str | None = None
+
+    def status(self, ts: int, day: int) -> str:
+        if self.valid_from is None or self.valid_until is None:
+            return "unknown_certificate"
+        if day < self.valid_from:
+            return "not_yet_valid"
+        if day > self.valid_until:
+            return "expired"
+        if self.ended_ts is not None and ts >= self.ended_ts:
+            return "revoked" if self.end_reason in ("revoked", "withdrawn") else "expired"
+        for start, until, _ in self.suspensions:
+            if start <= ts and (until is None or day <= until):
+                return "suspended"
+        return "valid"
+
+
+class Post(NamedTuple):
+    start: int
+    until: int | None
+    grids: frozenset[str]
+    role: str
+    unit_id: str
+    superior: str | None
+    eid: str
+
+
+class Pledge:
+    __slots__ = ("pledge_id", "period_from", "period_until", "superior", "signed_eid",
+                 "countersigned_by", "top", "countersigned_eid")
+
+    def __init__(self, pledge_id: str) -> None:
+        self.pledge_id = pledge_id
+        self.period_from: int | None = None
+        self.period_until: int | None = None
+        self.superior: str | None = None
+        self.signed_eid: str | None = None
+        self.countersigned_by: str | None = None
+        self.top = False
+        self.countersigned_eid: str | None = None
+
+
+class Officer:
+    __slots__ = ("officer_id", "kind", "unit_id", "creds", "posts", "dispatches", "pledges",
+                 "relations", "cases", "acts", "complaints", "recusals")
+
+    def __init__(self, officer_id: str) -> None:
+        self.officer_id = officer_id
+        self.kind = "unknown"                       # officer | auxiliary | unknown
+        self.unit_id: str | None = None
+        self.creds: dict[str, Credential] = {}
+        self.posts: list[Post] = []
+        self.dispatches: list[tuple[int, int, frozenset[str] | None, str]] = []
+        self.pledges: dict[str, Pledge] = {}
+        self.relations: list[tuple[str, str, str, int]] = []   # (party, relation, eid, ts)
+        self.cases: dict[str, None] = {}            # ordered set of cases acted in
+        self.acts: list[tuple[int, str, str]] = []  # (ts, case_id, eid)
+        self.complaints: list[str] = []
+
+    def credential(self, ts: int, day: int, cert_no: str | None) -> tuple[str, str | None]:
+        """(status, cert_no) of the person's certificate at ``ts`` (see RF02)."""
+        if cert_no is not None:
+            cred = self.creds.get(cert_no)
+            if cred is None:
+                return "unknown_certificate", cert_no
+            return cred.status(ts, day), cert_no
+        if not self.creds:
+            return ("auxiliary" if self.kind == "auxiliary" else "no_credential"), None
+        last = ("no_credential", None)
+        for cred in self.creds.values():
+            s = cred.status(ts, day)
+            if s == "valid":
+                return s, cred.cert_no
+            last = (s, cred.cert_no)
+        return last
+
+    def post_at(self, ts: int) -> Post | None:
+        best = None
+        for p in self.posts:
+            if p.start <= ts and (p.until is None or ts < p.until):
+                if best is None or p.start >= best.start:
+                    best = p
+        return best
+
+
+class Complaint:
+    __slots__ = ("complaint_id", "ts", "eid", "category", "unit_id", "accused", "case_id",
+                 "acks", "extensions", "closed")
+
+    def __init__(self, complaint_id: str) -> None:
+        self.complaint_id = complaint_id
+        self.ts: int | None = None
+        self.eid: str | None = None
+        self.category: str | None = None
+        self.unit_id: str | None = None
+        self.accused: tuple[str, ...] = ()
+        self.case_id: str | None = None
+        self.acks: list[tuple[int, str]] = []
+        self.extensions: list[tuple[int, int, str, str]] = []     # (ts, days, approver, eid)
+        self.closed: tuple[int, str, str] | None = None           # (ts, handler, eid)
+
+
+class Unit:
+    __slots__ = ("unit_id", "cases", "campaigns")
+
+    def __init__(self, unit_id: str) -> None:
+        self.unit_id = unit_id
+        self.cases: dict[str, None] = {}            # cases with a decision in this unit
+        #: (first day, last day, violation codes (empty = all), approved, eid)
+        self.campaigns: list[tuple[int, int, frozenset[str], bool, str]] = []
+
+
+class Case:
+    """Everything the single-case, time and cross-case rules read about one case."""
+
+    __slots__ = (
+        "case_id", "unit_id", "procedure", "filed", "violation_ts", "code", "parties", "loc",
+        "events", "acts", "persons", "evidence", "shown", "shown_on", "rect_orders",
+        "rect_verified",
+        "warnings", "investigation", "benchmarks", "deviations", "notices", "statements",
+        "reviews", "waived", "hearing_requests", "hearings_scheduled", "hearings_held",
+        "legal_reviews", "collective", "extensions", "decisions", "outcomes", "served",
+        "summary_filed", "published", "unpublished", "changes", "voided", "closed", "payments",
+        "cash", "remitted", "deposited", "reconciled", "surcharges", "instalments", "seizures",
+        "inventories", "returned", "disposed", "recusals", "complaints", "stat_keys")
+
+    def __init__(self, case_id: str) -> None:
+        self.case_id = case_id
+        self.unit_id: str | None = None
+        self.procedure: str | None = None
+        self.filed: Ev | None = None
+        self.violation_ts: int | None = None
+        self.code: str | None = None
+        self.parties: dict[str, str | None] = {}      # party_ref -> party_type
+        self.loc: Loc | None = None
+        self.events: list[Ev] = []
+        self.acts: list[Act] = []
+        self.persons: set[str] = set()
+        self.evidence: list[Evidence] = []
+        self.shown: list[tuple[int, str]] = []
+        #: CredentialShown events filmed as a given evidence item (event id -> evidence id)
+        self.shown_on: dict[str, str] = {}
+        #: (ts, deadline ts | None, party, eid)
+        self.rect_orders: list[tuple[int, int | None, str, str]] = []
+        self.rect_verified: list[tuple[int, str, str]] = []    # (ts, result, eid)
+        #: (ts, party, form, code, eid)
+        self.warnings: list[tuple[int, str, str, str | None, str]] = []
+        self.investigation: list[tuple[int, str]] = []
+        #: (ts, table, code, tier, min, max, eid)
+        self.benchmarks: list[tuple[int, str, str, str, int, int, str]] = []
+        #: (ts, form, proposed amount, approved_by, eid)
+        self.deviations: list[tuple[int, str, int, str, str]] = []
+        self.notices: list[Notice] = []
+        self.statements: list[tuple[int, str]] = []
+        self.reviews: list[tuple[int, str]] = []
+        self.waived: list[tuple[int, frozenset[str], str]] = []
+        self.hearing_requests: list[tuple[int, str]] = []
+        self.hearings_scheduled: list[tuple[int, int, str, str]] = []  # ts, for, presider, eid
+        self.hearings_held: list[tuple[int, str, tuple[str, ...], str]] = []
+        #: (ts, reviewer, qualified, result, eid)
+        self.legal_reviews: list[tuple[int, str, bool, str, str]] = []
+        self.collective: list[tuple[int, str, str]] = []      # ts, conclusion, eid
+        #: (ts, days, approved_by, form, eid)
+        self.extensions: list[tuple[int, int, str, str, str]] = []
+        self.decisions: list[Decision] = []
+        self.outcomes: list[Outcome] = []
+        self.served: list[tuple[int, str]] = []
+        self.summary_filed: list[tuple[int, str]] = []
+        self.published: list[tuple[int, str]] = []
+        self.unpublished: list[tuple[int, str]] = []
+        self.changes: list[Change] = []
+        self.voided: list[tuple[int, str, tuple[str, ...], str]] = []   # ts, form, officers, eid
+        self.closed: tuple[int, str, str] | None = None                # ts, outcome, eid
+        self.payments: list[tuple[int, int, str, str]] = []             # ts, amount, channel, eid
+        self.cash: list[Cash] = []
+        self.remitted: list[tuple[int, int, str]] = []
+        self.deposited: list[tuple[int, int, str]] = []
+        self.reconciled: list[tuple[int, int, str, str]] = []           # ts, amount, result, eid
+        #: (ts, principal, rate bp, days, surcharge, eid)
+        self.surcharges: list[tuple[int, int, int, int, int, str]] = []
+        self.instalments: list[tuple[int, str]] = []
+        self.seizures: dict[str, Seizure] = {}
+        self.inventories: dict[str, list[tuple[int, str]]] = {}
+        self.returned: dict[str, list[tuple[int, frozenset[str], str]]] = {}
+        #: seizure id -> [(ts, items, method, record present, recipient, eid)]
+        self.disposed: dict[str, list[tuple[int, frozenset[str], str, bool, str | None, str]]] = {}
+        self.recusals: list[tuple[int, str, str, str]] = []             # ts, officer, decision, eid
+        self.complaints: list[str] = []
+        #: the cohort, grid and unit subjects this case was filed under when it was decided
+        self.stat_keys: dict[tuple[str, str], None] = {}
+
+    # --- derived views used by several rules ----------------------------------------------
+
+    def current_amount(self, decision: Decision, until: int | None = None) -> int:
+        """The amount in force after amendments/withdrawal (up to ``until`` if given)."""
+        amount = decision.amount
+        for ch in self.changes:
+            if ch.ts >= decision.ts and (until is None or ch.ts <= until):
+                amount = 0 if ch.type == "PenaltyWithdrawn" else ch.amount
+        return amount
+
+    def withdrawn(self) -> Change | None:
+        for ch in self.changes:
+            if ch.type == "PenaltyWithdrawn":
+                return ch
+        return None
+
+    def investigators(self) -> set[str]:
+        """Officers who acted in the investigation (not mere deciders/approvers)."""
+        out: set[str] = set()
+        for act in self.acts:
+            if act.type in INVESTIGATIVE:
+                out.update(oid for oid, _ in act.actors)
+        for _, _, investigators, _ in self.hearings_held:
+            out.update(investigators)
+        return out
+
+
+#: case events whose actors investigate (RF09.e, RF11.b/d)
+INVESTIGATIVE = frozenset({"CaseFiled", "EvidenceRecorded", "InspectionPerformed",
+                           "InvestigationConcluded", "PenaltyNoticeServed", "RectificationOrdered",
+                           "CredentialShown", "WarningIssued", "PropertySeized",
+                           "PreservationOrdered"})
+
+#: body fields naming people (RF26: "acted in its case")
+PERSON_FIELDS = ("decided_by", "approved_by", "reviewer_id", "presider_id", "chaired_by",
+                 "participants", "reviewed_by", "closed_by", "archived_by", "filed_by",
+                 "handled_by", "remitted_by", "received_by", "deposited_by", "officer_id")
+
+
+#: per case event type: (has actor lists, has decided_by, person fields other than those)
+_SHAPE: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
+    name: (any(k in t.body.fields for k in ("officers", "investigators")),
+           "decided_by" in t.body.fields,
+           tuple(k for k in PERSON_FIELDS if k in t.body.fields and k != "decided_by"))
+    for name, t in EVENT_TYPES.items() if "case" in t.stream_kinds}
+
+
+def loc_of(value: dict[str, Any] | None) -> Loc | None:
+    if not value:
+        return None
+    return Loc(value.get("lat_e6"), value.get("lon_e6"), value.get("grid_id"))
+
+
+def actors_of(body: dict[str, Any]) -> tuple[tuple[str, str | None], ...]:
+    refs = body.get("officers") or body.get("investigators")
+    if not refs:
+        return ()
+    return tuple([(r["officer_id"], r.get("cert_no")) for r in refs])
+
+
+class Fold:
+    """Applies recorded events to the indexes. ``apply`` returns the subjects to re-evaluate
+    as ``(kind, key)`` tuples; ``"*"`` as a key means every subject of that kind."""
+
+    def __init__(self, days: Days) -> None:
+        self.days = days
+        self.cases: dict[str, Case] = {}
+        self.officers: dict[str, Officer] = {}
+        self.parties: dict[str, dict[str, None]] = {}
+        self.units: dict[str, Unit] = {}
+        self.complaints: dict[str, Complaint] = {}
+        self.cohorts: dict[str, dict[str, None]] = {}
+        self.grids: dict[str, dict[str, None]] = {}
+        self.receipts: dict[str, list[tuple[str, str]]] = {}
+        #: flag_id -> [(type, ts, inspector, reason_code, eid)]
+        self.dispositions: dict[str, list[tuple[str, int, str, str | None, str]]] = {}
+        self._case_handlers = {
+            name[3:]: getattr(self, name) for name in dir(self) if name.startswith("_c_")}
+
+    # --- entry -----------------------------------------------------------------------------
+
+    def officer(self, oid: str) -> Officer:
+        o = self.officers.get(oid)
+        if o is None:
+            o = self.officers[oid] = Officer(oid)
+        return o
+
+    def case(self, cid: str) -> Case:
+        c = self.cases.get(cid)
+        if c is None:
+            c = self.cases[cid] = Case(cid)
+        return c
+
+    def apply_case(self, cid: str, type_: str, body: dict[str, Any], ts: int, rts: int,
+                   eid: str, idx: int, dirty: set[tuple[str, str]]) -> None:
+        c = self.cases.get(cid)
+        if c is None:
+            c = self.cases[cid] = Case(cid)
+        dirty.add(("case", cid))
+        c.events.append(Ev(type_, ts, rts, eid, idx))
+        shape = _SHAPE.get(type_)
+        if shape is None:
+            return
+        has_actors, has_deciders, person_fields = shape
+        persons = c.persons
+        if has_actors or has_deciders:
+            refs = body.get("officers") or body.get("investigators") if has_actors else None
+            actors = tuple([(r["officer_id"], r.get("cert_no")) for r in refs]) if refs else ()
+            deciders = tuple(body["decided_by"]) if has_deciders else ()
+            if actors or deciders:
+                loc = body.get("location")
+                c.acts.append(Act(type_, ts, eid, actors, deciders,
+                                  loc_of(loc) if loc else None,
+                                  body.get("measure") or body.get("procedure")))
+                officers = self.officers
+                act = (ts, cid, eid)
+                for oid in {oid for oid, _ in actors}.union(deciders):
+                    o = officers.get(oid)
+                    if o is None:
+                        o = officers[oid] = Officer(oid)
+                    o.acts.append(act)
+                    if oid not in persons:
+                        persons.add(oid)
+                        o.cases[cid] = None
+                    dirty.add(("officer", oid))
+        for key in person_fields:
+            v = body.get(key)
+            if v:
+                for pid in ((v,) if type(v) is str else v):
+                    if pid not in persons:
+                        persons.add(pid)
+                        self.officer(pid).cases[cid] = None
+        handler = self._case_handlers.get(type_)
+        if handler is not None:
+            loc = c.loc
+            handler(c, body, ts, rts, eid, idx, dirty)
+            if c.loc is not loc:           # the place feeds party and grid rules (RF13/14/19)
+                for ref in c.parties:
+                    dirty.add(("party", ref))
+                dirty.update(c.stat_keys)
+        if c.complaints:                   # RF23.c reads who acted in the complained case
+            for complaint in c.complaints:
+                dirty.add(("complaint", complaint))
+
+    # --- case facts ------------------------------------------------------------------------
+
+    def _party(self, c: Case, ref: str, ptype: str | None, dirty: set[tuple[str, str]]) -> None:
+        if ref not in c.parties or (ptype and not c.parties[ref]):
+            c.parties[ref] = ptype
+        cases = self.parties.get(ref)
+        if cases is None:
+            cases = self.parties[ref] = {}
+        if c.case_id not in cases:
+            cases[c.case_id] = None
+        dirty.add(("party", ref))
+
+    def _c_ClueRegistered(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                          dirty: set) -> None:
+        c.unit_id = c.unit_id or b["unit_id"]
+        c.code = c.code or b.get("violation_code")
+        c.loc = c.loc or loc_of(b.get("location"))
+
+    def _c_CaseFiled(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                     dirty: set) -> None:
+        c.unit_id = b["unit_id"]
+        c.procedure = c.procedure or b["procedure"]
+        if c.filed is None:
+            c.filed = Ev("CaseFiled", ts, rts, eid, idx)
+        if b.get("violation_code"):
+            c.code = b["violation_code"]
+        if b.get("violation_occurred_at"):
+            c.violation_ts = ts_of(b["violation_occurred_at"])
+        c.loc = loc_of(b.get("location")) or c.loc
+        for p in b["parties"]:
+            self._party(c, p["party_ref"], p["party_type"], dirty)
+
+    def _c_EvidenceRecorded(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                            dirty: set) -> None:
+        if b.get("schema_version", 1) < 2:
+            b = upcast("EvidenceRecorded", b)
+        dev = b["capture_device"]
+        officers = frozenset(r["officer_id"] for r in b.get("officers") or ())
+        c.evidence.append(Evidence(ts, ts_of(b["captured_at"]), rts, eid, idx, b["kind"],
+                                   bool(b["device_signed"]), dev.get("device_type"),
+                                   dev.get("assigned_officer_id"), officers,
+                                   b["evidence_id"]))
+        c.loc = c.loc or loc_of(b.get("location"))
+
+    def _c_CredentialShown(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                           dirty: set) -> None:
+        c.shown.append((ts, eid))
+        if b.get("evidence_id"):
+            c.shown_on[eid] = b["evidence_id"]
+
+    def _c_RectificationOrdered(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                                dirty: set) -> None:
+        deadline = ts_of(b["deadline"]) if b.get("deadline") else None
+        c.rect_orders.append((ts, deadline, b["party_ref"], eid))
+        self._party(c, b["party_ref"], None, dirty)
+
+    def _c_RectificationVerified(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                                 dirty: set) -> None:
+        c.rect_verified.append((ts, b["result"], eid))
+        for ref in c.parties:
+            dirty.add(("party", ref))
+
+    def _c_WarningIssued(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                         dirty: set) -> None:
+        c.warnings.append((ts, b["party_ref"], b["form"], b.get("violation_code"), eid))
+        self._party(c, b["party_ref"], None, dirty)
+
+    def _c_InspectionPerformed(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                               dirty: set) -> None:
+        c.loc = c.loc or loc_of(b.get("location"))
+
+    def _c_InvestigationConcluded(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                                  dirty: set) -> None:
+        c.investigation.append((ts, eid))
+
+    def _c_BenchmarkApplied(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                            dirty: set) -> None:
+        c.benchmarks.append((ts, b["benchmark_table_id"], b["violation_code"], b["tier"],
+                             b["band"]["min_fen"], b["band"]["max_fen"], eid))
+        self._cohort_dirty(c, dirty)
+
+    def _c_DeviationApproved(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                             dirty: set) -> None:
+        c.deviations.append((ts, b["approval_form"], b["proposed_amount_fen"], b["approved_by"],
+                             eid))
+        self._cohort_dirty(c, dirty)
+
+    def _c_PenaltyNoticeServed(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                               dirty: set) -> None:
+        c.notices.append(Notice(ts, eid, b["proposed_amount_fen"],
+                                frozenset(b["proposed_penalty_types"]), b["hearing_eligible"],
+                                b["violation_code"]))
+        c.code = c.code or b["violation_code"]
+        self._party(c, b["party_ref"], None, dirty)
+
+    def _c_StatementReceived(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                             dirty: set) -> None:
+        c.statements.append((ts, eid))
+
+    def _c_DefenceReviewed(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                           dirty: set) -> None:
+        c.reviews.append((ts, eid))
+
+    def _c_RightsWaived(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                        dirty: set) -> None:
+        c.waived.append((ts, frozenset(b["rights"]), eid))
+
+    def _c_HearingRequested(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                            dirty: set) -> None:
+        c.hearing_requests.append((ts, eid))
+
+    def _c_HearingScheduled(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                            dirty: set) -> None:
+        c.hearings_scheduled.append((ts, ts_of(b["scheduled_for"]), b["presider_id"], eid))
+
+    def _c_HearingHeld(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                       dirty: set) -> None:
+        c.hearings_held.append((ts, b["presider_id"],
+                                tuple(r["officer_id"] for r in b["investigators"]), eid))
+
+    def _c_LegalReviewCompleted(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                                dirty: set) -> None:
+        c.legal_reviews.append((ts, b["reviewer_id"], bool(b["reviewer_qualified"]), b["result"],
+                                eid))
+
+    def _c_CollectiveDiscussionHeld(self, c: Case, b: dict, ts: int, rts: int, eid: str,
+                                    idx: int, dirty: set) -> None:
+        c.collective.append((ts, b["conclusion"], eid))
+
+    def _c_ExtensionApproved(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                             dirty: set) -> None:
+        c.extensions.append((ts, b["days"], b["approved_by"], b["approval_form"], eid))
+
+    def _c_PenaltyDecided(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                          dirty: set) -> None:
+        p = b["party"]
+        officers = tuple(dict.fromkeys(r["officer_id"] for r in b["officers"]))
+        d = Decision(ts, rts, eid, idx, b["procedure"], p["party_ref"], p["party_type"],
+                     b["violation_code"], b["legal_basis"], frozenset(b["penalty_types"]),
+                     b["amount_fen"], tuple(b["decided_by"]), officers, b.get("form_no"),
+                     b.get("benchmark_tier"), b.get("payment_method"), loc_of(b.get("location")))
+        c.decisions.append(d)
+        c.procedure = c.procedure or b["procedure"]
+        c.code = b["violation_code"]
+        c.loc = c.loc or d.loc
+        self._party(c, p["party_ref"], p["party_type"], dirty)
+        unit = c.unit_id or "-"
+        u = self.units.get(unit)
+        if u is None:
+            u = self.units[unit] = Unit(unit)
+        if c.case_id not in u.cases:
+            u.cases[c.case_id] = None
+        day = self.days.day(ts)
+        q = quarter_of(day)
+        key = f"{d.code}|{d.party_type}|{unit}|{q}"
+        members = self.cohorts.get(key)
+        if members is None:
+            members = self.cohorts[key] = {}
+        members[c.case_id] = None
+        grid = (c.loc.grid if c.loc and c.loc.grid else None) or f"unit:{unit}"
+        gkey = f"{grid}|{q}"
+        gm = self.grids.get(gkey)
+        if gm is None:
+            gm = self.grids[gkey] = {}
+        gm[c.case_id] = None
+        for k in (("cohort", key), ("grid", gkey), ("unit", unit)):
+            c.stat_keys[k] = None
+            dirty.add(k)
+        if f"void|{unit}|{q}" in self.cohorts:
+            dirty.add(("cohort", f"void|{unit}|{q}"))
+
+    def _cohort_dirty(self, c: Case, dirty: set) -> None:
+        """A fact that changes how the case's decisions count (deviation, benchmark, amendment,
+        withdrawal): re-evaluate every statistic and party rule the case feeds."""
+        dirty.update(c.stat_keys)
+        for ref in c.parties:
+            dirty.add(("party", ref))
+
+    def _c_NoPenaltyDecided(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                            dirty: set) -> None:
+        c.outcomes.append(Outcome("NoPenaltyDecided", ts, eid, b["ground"], None, None, None,
+                                  tuple(b["decided_by"])))
+
+    def _c_WaiverGranted(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                         dirty: set) -> None:
+        c.outcomes.append(Outcome("WaiverGranted", ts, eid, b["basis"], b["waiver"],
+                                  b["party_ref"], b["violation_code"], tuple(b["decided_by"])))
+        c.code = c.code or b["violation_code"]
+        self._party(c, b["party_ref"], None, dirty)
+        # waiver shares are a leniency statistic of the cohort of the waiving officers
+        unit = c.unit_id or "-"
+        q = quarter_of(self.days.day(ts))
+        ptype = c.parties.get(b["party_ref"]) or "individual"
+        key = f"{b['violation_code']}|{ptype}|{unit}|{q}"
+        members = self.cohorts.get(key)
+        if members is None:
+            members = self.cohorts[key] = {}
+        members[c.case_id] = None
+        c.stat_keys[("cohort", key)] = None
+        dirty.add(("cohort", key))
+
+    def _c_TransferredToJudiciary(self, c: Case, b: dict, ts: int, rts: int, eid: str,
+                                  idx: int, dirty: set) -> None:
+        c.outcomes.append(Outcome("TransferredToJudiciary", ts, eid, b["to_authority"], None,
+                                  None, None, ()))
+
+    def _c_DecisionServed(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                          dirty: set) -> None:
+        c.served.append((ts, eid))
+
+    def _c_SummaryDecisionFiled(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                                dirty: set) -> None:
+        c.summary_filed.append((ts, eid))
+
+    def _c_DecisionPublished(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                             dirty: set) -> None:
+        c.published.append((ts, eid))
+
+    def _c_DecisionPublicationWithdrawn(self, c: Case, b: dict, ts: int, rts: int, eid: str,
+                                        idx: int, dirty: set) -> None:
+        c.unpublished.append((ts, eid))
+
+    def _c_PenaltyAmended(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                          dirty: set) -> None:
+        c.changes.append(Change("PenaltyAmended", ts, eid, b["previous_amount_fen"],
+                                b["amount_fen"], frozenset(b["penalty_types"]),
+                                b.get("approval_id"), b.get("approved_by"),
+                                b.get("approval_form"), False))
+        self._cohort_dirty(c, dirty)
+
+    def _c_PenaltyWithdrawn(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                            dirty: set) -> None:
+        c.changes.append(Change("PenaltyWithdrawn", ts, eid, None, 0, frozenset(),
+                                b.get("approval_id"), b.get("approved_by"),
+                                b.get("approval_form"), bool(b["refund_required"])))
+        self._cohort_dirty(c, dirty)
+
+    def _c_DecisionFormVoided(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                              dirty: set) -> None:
+        officers = tuple(dict.fromkeys(r["officer_id"] for r in b["officers"]))
+        c.voided.append((ts, b["form_no"], officers, eid))
+        unit = c.unit_id or "-"
+        key = f"void|{unit}|{quarter_of(self.days.day(ts))}"
+        members = self.cohorts.get(key)
+        if members is None:
+            members = self.cohorts[key] = {}
+        members[c.case_id] = None
+        dirty.add(("cohort", key))
+
+    def _c_CaseClosed(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                      dirty: set) -> None:
+        if c.closed is None:
+            c.closed = (ts, b["outcome"], eid)
+
+    def _c_PaymentRecorded(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                           dirty: set) -> None:
+        c.payments.append((ts, b["amount_fen"], b["channel"], eid))
+
+    def _c_OnsiteCashCollected(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                               dirty: set) -> None:
+        officers = tuple(dict.fromkeys(r["officer_id"] for r in b["officers"]))
+        receipt = b.get("receipt_no")
+        c.cash.append(Cash(ts, rts, eid, b["amount_fen"], receipt, b.get("receipt_book_id"),
+                           b["justification"], b.get("justification_text"), officers))
+        self._party(c, b["party_ref"], None, dirty)
+        if receipt:
+            uses = self.receipts.setdefault(receipt, [])
+            uses.append((c.case_id, eid))
+            if len(uses) > 1:
+                for other, _ in uses:
+                    dirty.add(("case", other))
+
+    def _c_OnsiteCashRemitted(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                              dirty: set) -> None:
+        c.remitted.append((ts, b["amount_fen"], eid))
+
+    def _c_AgencyDeposited(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                           dirty: set) -> None:
+        c.deposited.append((ts, b["amount_fen"], eid))
+
+    def _c_TreasuryReconciled(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                              dirty: set) -> None:
+        c.reconciled.append((ts, b["amount_fen"], b["result"], eid))
+
+    def _c_SurchargeAssessed(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                             dirty: set) -> None:
+        c.surcharges.append((ts, b["principal_fen"], b["rate_bp_per_day"], b["days"],
+                             b["surcharge_fen"], eid))
+
+    def _c_InstalmentApproved(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                              dirty: set) -> None:
+        c.instalments.append((ts, eid))
+
+    def _c_PropertySeized(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                          dirty: set) -> None:
+        officers = tuple(dict.fromkeys(r["officer_id"] for r in b["officers"]))
+        c.seizures.setdefault(b["seizure_id"], Seizure(
+            ts, eid, b["measure"], frozenset(i["item_id"] for i in b["items"]), officers,
+            b.get("approved_by")))
+
+    def _c_PreservationOrdered(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                               dirty: set) -> None:
+        officers = tuple(dict.fromkeys(r["officer_id"] for r in b["officers"]))
+        c.seizures.setdefault(b["preservation_id"], Seizure(
+            ts, eid, "registration_preservation", frozenset(i["item_id"] for i in b["items"]),
+            officers, b.get("approved_by")))
+
+    def _c_PropertyInventorySigned(self, c: Case, b: dict, ts: int, rts: int, eid: str,
+                                   idx: int, dirty: set) -> None:
+        c.inventories.setdefault(b["seizure_id"], []).append((ts, eid))
+
+    def _c_PropertyReturned(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                            dirty: set) -> None:
+        c.returned.setdefault(b["seizure_id"], []).append((ts, frozenset(b["item_ids"]), eid))
+
+    def _c_PropertyDisposed(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                            dirty: set) -> None:
+        c.disposed.setdefault(b["seizure_id"], []).append(
+            (ts, frozenset(b["item_ids"]), b["method"], bool(b.get("record_sha256")),
+             b.get("recipient_ref"), eid))
+
+    def _c_RecusalDecided(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
+                          dirty: set) -> None:
+        c.recusals.append((ts, b["officer_id"], b["decision"], eid))
+
+    # --- people ------------------------------------------------------------------------------
+
+    def apply_officer(self, oid: str, type_: str, body: dict[str, Any], ts: int, eid: str,
+                      dirty: set[tuple[str, str]]) -> None:
+        o = self.officer(oid)
+        dirty.add(("officer", oid))
+        if type_ == "OfficerCredentialIssued":
+            o.kind = "officer"
+            o.unit_id = body["unit_id"]
+            cred = o.creds.get(body["cert_no"]) or Credential(body["cert_no"])
+            cred.valid_from = _ord(body["valid_from"])
+            cred.valid_until = _ord(body["valid_until"])
+            cred.eid = eid
+            o.creds[body["cert_no"]] = cred
+        elif type_ in ("OfficerCredentialSuspended", "OfficerCredentialExpired"):
+            cred = o.creds.get(body["cert_no"])
+            if cred is None:
+                cred = o.creds[body["cert_no"]] = Credential(body["cert_no"])
+            if type_ == "OfficerCredentialSuspended":
+                until = _ord(body["until"]) if body.get("until") else None
+                cred.suspensions.append((ts_of(body["effective_at"]), until, eid))
+            else:
+                cred.ended_ts = ts_of(body["effective_at"])
+                cred.end_reason = body["reason"]
+        elif type_ == "AuxiliaryStaffRegistered":
+            if o.kind != "officer":
+                o.kind = "auxiliary"
+            o.unit_id = o.unit_id or body["unit_id"]
+        elif type_ == "PostAssigned":
+            start = ts_of(body["window_from"])
+            until = ts_of(body["window_until"]) if body.get("window_until") else None
+            posts = []
+            for p in o.posts:   # a new assignment ends the open-ended ones that started before
+                if p.until is None and p.start < start:
+                    p = p._replace(until=start)
+                posts.append(p)
+            posts.append(Post(start, until, frozenset(body["grid_ids"]), body["role"],
+                              body["unit_id"], body.get("superior_officer_id"), eid))
+            o.posts = posts
+            o.unit_id = body["unit_id"]
+        elif type_ == "RelationshipDeclared":
+            o.relations.append((body["party_ref"], body["relation"], eid, ts))
+        else:
+            return
+        for cid in o.cases:             # facts about the person change how their acts read
+            dirty.add(("case", cid))
+        for complaint in o.complaints:  # RF23.c: the accused's superior
+            dirty.add(("complaint", complaint))
+        if type_ == "PostAssigned":     # superiors in pledge chains (RF22), posts (RF19.c)
+            dirty.add(("officer", "*"))
+            dirty.add(("grid", "*"))
+
+    def apply_pledge(self, pid: str, type_: str, body: dict[str, Any], eid: str,
+                     dirty: set[tuple[str, str]]) -> None:
+        o = self.officer(body["officer_id"])
+        p = o.pledges.get(pid)
+        if p is None:
+            p = o.pledges[pid] = Pledge(pid)
+        if type_ == "IntegrityPledgeSigned":
+            p.period_from, p.period_until = _ord(body["period_from"]), _ord(body["period_until"])
+            p.superior, p.signed_eid = body["superior_officer_id"], eid
+        else:
+            p.countersigned_by, p.top = body["countersigned_by"], bool(body["top_of_chain"])
+            p.countersigned_eid = eid
+        dirty.add(("officer", "*"))      # a link serves every subordinate's chain
+
+    def apply_dispatch(self, body: dict[str, Any], eid: str, dirty: set[tuple[str, str]]
+                       ) -> None:
+        start, until = ts_of(body["window_from"]), ts_of(body["window_until"])
+        grids = frozenset(body["grid_ids"]) if body.get("grid_ids") else None
+        for oid in dict.fromkeys(body["officers"]):
+            o = self.officer(oid)
+            o.dispatches.append((start, until, grids, eid))
+            for ts, cid, _ in o.acts:
+                if start <= ts <= until:
+                    dirty.add(("case", cid))
+
+    def apply_campaign(self, body: dict[str, Any], eid: str, dirty: set[tuple[str, str]]
+                       ) -> None:
+        approved = bool(body.get("approved_by"))
+        for unit in body["unit_ids"]:
+            u = self.units.get(unit)
+            if u is None:
+                u = self.units[unit] = Unit(unit)
+            u.campaigns.append((_ord(body["window_from"]), _ord(body["window_until"]),
+                                frozenset(body["violation_codes"]), approved, eid))
+            dirty.add(("unit", unit))
+
+    def apply_complaint(self, cid: str, type_: str, body: dict[str, Any], ts: int, eid: str,
+                        dirty: set[tuple[str, str]]) -> None:
+        cp = self.complaints.get(cid)
+        if cp is None:
+            cp = self.complaints[cid] = Complaint(cid)
+        dirty.add(("complaint", cid))
+        if type_ == "ComplaintReceived":
+            cp.ts, cp.eid, cp.category = ts, eid, body["category"]
+            cp.unit_id, cp.accused = body["unit_id"], tuple(body["accused_officers"])
+            cp.case_id = body.get("case_id")
+            for oid in dict.fromkeys(cp.accused):
+                self.officer(oid).complaints.append(cid)
+                dirty.add(("officer", oid))
+            if cp.case_id:
+                self.case(cp.case_id).complaints.append(cid)
+        elif type_ == "ComplaintAcknowledged":
+            cp.acks.append((ts, eid))
+        elif type_ == "ComplaintExtended":
+            cp.extensions.append((ts, body["days"], body["approved_by"], eid))
+        elif type_ == "ComplaintClosed":
+            if cp.closed is None:
+                cp.closed = (ts, body["handler"], eid)
+
+    def apply_disposition(self, flag: str, type_: str, body: dict[str, Any], ts: int, eid: str
+                          ) -> None:
+        self.dispositions.setdefault(flag, []).append(
+            (type_, ts, body["inspector_id"], body.get("reason_code"), eid))
+
+
+def _ord(iso_date: str) -> int:
+    return date.fromisoformat(iso_date).toordinal()

@@ -1,0 +1,230 @@
+"""Rules about the people acting: credentials (RF02), posts, territory and powers (RF21), the
+integrity-pledge chain (RF22). Pure functions of the indexes and the evaluation context.
+
+The people facts are what the ledger knows now about the time of each act: a suspension or an
+expiry recorded late still covers the acts it covers (docs/red-flags.md).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from .days import day_iso
+from .facts import Act, Case, Fold, Officer, Pledge
+
+if TYPE_CHECKING:
+    from .engine import Ctx
+
+#: acts that need a qualified officer (RF02): administrative acts, not evidence capture
+QUALIFIED_ACTS = frozenset({"CaseFiled", "InspectionPerformed", "RectificationOrdered",
+                            "PenaltyNoticeServed", "PenaltyDecided", "OnsiteCashCollected",
+                            "PropertySeized", "PreservationOrdered"})
+#: acts whose location is compared with the actor's post and the unit's territory (RF21)
+PLACED_ACTS = frozenset({"CaseFiled", "InspectionPerformed", "RectificationOrdered",
+                         "WarningIssued", "PenaltyDecided", "PropertySeized",
+                         "PreservationOrdered", "OnsiteCashCollected", "EvidenceRecorded"})
+
+
+def act_statuses(act: Act, ctx: "Ctx") -> list[tuple[str, str | None, str, str | None,
+                                                     Officer | None]]:
+    """(officer_id, cert given, status, cert used, person) for everyone named on ``act``
+    (actors, then deciders not already listed); memoised per subject for RF01 and RF02."""
+    key = ("statuses", act.eid)
+    out = ctx.memo.get(key)
+    if out is None:
+        fold, day = ctx.fold, ctx.days.day(act.ts)
+        out, seen = [], set()
+        for oid, cert in act.actors + tuple((d, None) for d in act.deciders):
+            if oid in seen and cert is None:
+                continue
+            seen.add(oid)
+            status, used, o = person_status(fold, oid, cert, act.ts, day)
+            out.append((oid, cert, status, used, o))
+        ctx.memo[key] = out
+    return out
+
+
+def person_status(fold: Fold, oid: str, cert: str | None, ts: int, day: int
+                  ) -> tuple[str, str | None, Officer | None]:
+    """(status, certificate used, person) of ``oid`` acting at ``ts``: valid | suspended |
+    expired | revoked | not_yet_valid | unknown_certificate | no_credential | auxiliary |
+    unknown_person (no HR event on the ledger)."""
+    o = fold.officers.get(oid)
+    if o is None or (o.kind == "unknown" and not o.creds):
+        return "unknown_person", cert, o
+    if o.kind == "auxiliary" and not o.creds:
+        return "auxiliary", cert, o
+    status, used = o.credential(ts, day, cert)
+    return status, used, o
+
+
+# --- RF02 -------------------------------------------------------------------------------------
+
+def rf02_unqualified_actor(c: Case, ctx: "Ctx") -> None:
+    for act in c.acts:
+        if act.type not in QUALIFIED_ACTS:
+            continue
+        seen: set[str] = set()
+        for oid, _, status, used, o in act_statuses(act, ctx):
+            if oid in seen:
+                continue
+            seen.add(oid)
+            if status == "valid":
+                continue
+            cred = o.creds.get(used) if (o is not None and used) else None
+            ctx.flag("RF02", f"{act.eid}|{oid}", anchor=act.ts, raised=act.ts,
+                     event_ids=[act.eid] + ([cred.eid] if cred and cred.eid else []),
+                     numbers={"event_type": act.type, "officer_id": oid, "cert_no": used,
+                              "status": status,
+                              "kind": o.kind if o is not None else "unknown",
+                              "valid_from": _day(cred.valid_from) if cred else None,
+                              "valid_until": _day(cred.valid_until) if cred else None,
+                              "acted_at": ctx.time(act.ts)},
+                     summary=f"{oid} acted ({act.type}) with credential status '{status}'",
+                     case_id=c.case_id, officer_id=oid, unit_id=c.unit_id)
+
+
+def _day(day: int | None) -> str | None:
+    return None if day is None else day_iso(day)
+
+
+# --- RF21 -------------------------------------------------------------------------------------
+
+def rf21_outside_post_territory_power(c: Case, ctx: "Ctx") -> None:
+    fold = ctx.fold
+    for act in c.acts:
+        if act.type not in PLACED_ACTS or act.loc is None or not act.loc.grid:
+            continue
+        grid = act.loc.grid
+        p = ctx.params(act.ts)
+        territory = p.unit_grids.get(c.unit_id or "")
+        if territory and grid not in territory:
+            ctx.flag("RF21.b", act.eid, anchor=act.ts, raised=act.ts, event_ids=[act.eid],
+                     numbers={"event_type": act.type, "grid_id": grid, "unit_id": c.unit_id,
+                              "territory_grids": sorted(territory)[:20]},
+                     summary=f"{act.type} in grid {grid}, outside unit {c.unit_id}'s territory",
+                     case_id=c.case_id, unit_id=c.unit_id)
+        if act.type == "EvidenceRecorded":
+            continue        # evidence shows where officers were; posts are judged on acts
+        for oid in dict.fromkeys(a for a, _ in act.actors):
+            o = fold.officers.get(oid)
+            if o is None or o.kind != "officer":
+                continue
+            post = o.post_at(act.ts)
+            if post is not None and grid in post.grids:
+                continue
+            order = next((eid for start, until, grids, eid in o.dispatches
+                          if start <= act.ts <= until and (grids is None or grid in grids)),
+                         None)
+            if order is not None:
+                continue
+            ctx.flag("RF21.a", f"{act.eid}|{oid}", anchor=act.ts, raised=act.ts,
+                     event_ids=[act.eid] + ([post.eid] if post else []),
+                     numbers={"event_type": act.type, "officer_id": oid, "grid_id": grid,
+                              "post_id": None if post is None else post.eid,
+                              "post_grids": [] if post is None else sorted(post.grids),
+                              "dispatch_orders_checked": len(o.dispatches),
+                              "acted_at": ctx.time(act.ts)},
+                     summary=f"{oid} acted in grid {grid} outside the assigned post "
+                             f"{sorted(post.grids) if post else '(no post)'} with no dispatch",
+                     case_id=c.case_id, officer_id=oid, unit_id=c.unit_id)
+    _rf21c_power_list(c, ctx)
+
+
+def _rf21c_power_list(c: Case, ctx: "Ctx") -> None:
+    if not c.code:
+        return
+    first = c.filed or (c.events[0] if c.events else None)
+    if first is None:
+        return
+    codes = ctx.params(first.ts).power_codes(c.unit_id)
+    if codes and c.code not in codes:
+        ctx.flag("RF21.c", c.code, anchor=first.ts, raised=first.ts, event_ids=[first.eid],
+                 numbers={"violation_code": c.code, "unit_id": c.unit_id,
+                          "power_list_size": len(codes)},
+                 summary=f"violation {c.code} is not in unit {c.unit_id}'s power list",
+                 case_id=c.case_id, unit_id=c.unit_id)
+
+
+# --- RF22 -------------------------------------------------------------------------------------
+
+def rf22_pledge_chain(o: Officer, ctx: "Ctx") -> None:
+    if o.kind != "officer" or not o.acts:
+        return
+    fold, days = ctx.fold, ctx.days
+    by_year: dict[int, list[tuple[int, str, str, str, str | None]]] = {}
+    checked: dict[int, tuple[str, str | None]] = {}
+    chains = ctx.shared.setdefault("pledge_chains", {})
+    for ts, cid, eid in o.acts:
+        day = days.day(ts)
+        result = checked.get(day)
+        if result is None:
+            result = checked[day] = chain_status(fold, o.officer_id, day, ts, chains)
+        if result[0] != "complete":
+            year = _year(day)
+            by_year.setdefault(year, []).append((ts, cid, eid, result[0], result[1]))
+    for year, misses in sorted(by_year.items()):
+        misses.sort()
+        ts, cid, eid, status, broken_at = misses[0]
+        ctx.flag("RF22", str(year), anchor=ts, raised=ts,
+                 event_ids=[m[2] for m in misses[:5]],
+                 numbers={"year": year, "acts_uncovered": len(misses),
+                          "days_uncovered": len({days.day(m[0]) for m in misses}),
+                          "first_act_at": ctx.time(ts), "chain_status": status,
+                          "broken_at": broken_at, "cases": sorted({m[1] for m in misses})[:10]},
+                 summary=f"{o.officer_id} acted on {len({days.day(m[0]) for m in misses})} "
+                         f"day(s) in {year} without a complete pledge chain ({status})",
+                 officer_id=o.officer_id, unit_id=o.unit_id, case_id=cid)
+
+
+def chain_status(fold: Fold, officer_id: str, day: int, ts: int,
+                 memo: dict[tuple[str, int], Pledge | None] | None = None
+                 ) -> tuple[str, str | None]:
+    """Walk the pledge chain (层层签订) at instant ``ts`` (legal day ``day``): each link is a
+    signed pledge covering the day and countersigned by the pledgor's direct superior (when
+    the post names one); the countersigner's own pledge is the next link, until one marked top
+    of chain. Returns (complete | none | broken | wrong_countersigner | cycle, where it broke).
+    ``memo`` caches each person's pledge for a day across calls."""
+    current, seen, links = officer_id, set(), 0
+    while True:
+        if current in seen:
+            return "cycle", current
+        seen.add(current)
+        o = fold.officers.get(current)
+        key = (current, day)
+        if memo is not None and key in memo:
+            best = memo[key]
+        else:
+            best = _pledge_on(o, day)
+            if memo is not None:
+                memo[key] = best
+        if best is None:
+            return ("broken" if links else "none"), current
+        post = o.post_at(ts) if o is not None else None
+        if post is not None and post.superior and best.countersigned_by != post.superior:
+            return "wrong_countersigner", current
+        links += 1
+        if best.top:
+            return "complete", None
+        current = best.countersigned_by or ""
+
+
+def _pledge_on(o: Officer | None, day: int) -> Pledge | None:
+    best = None
+    if o is not None:
+        for p in o.pledges.values():
+            if (p.period_from is not None and p.period_until is not None
+                    and p.countersigned_by and p.period_from <= day <= p.period_until
+                    and (best is None or (p.period_from, p.pledge_id)
+                         > (best.period_from, best.pledge_id))):  # type: ignore[operator]
+                best = p
+    return best
+
+
+def _year(day: int) -> int:
+    return date.fromordinal(day).year
+
+
+CASE_RULES = (rf02_unqualified_actor, rf21_outside_post_territory_power)
+OFFICER_RULES = (rf22_pledge_chain,)

@@ -1,0 +1,570 @@
+"""Rules that look at one case: RF01, RF03, RF04, RF07, RF08, RF09, RF10, RF11, RF15, RF16,
+RF20.a/b, RF25.c.
+
+Each rule is ``rule(case, ctx)``: it reads the case's compact facts (and, where it must, the
+people index), never a clock, and appends flags through ``ctx.flag``. A rule whose outcome can
+still change as time passes (evidence syncing from a device) reports the instant it becomes
+final through ``ctx.passed`` and raises nothing before it.
+
+RF08.d (signatures, key validity, hash chains, blob hashes) is not here: that is the offline
+verifier's job (``ledger verify``), which rejects a bundle rather than flagging a case.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .days import HOUR, MINUTE, day_iso
+from .facts import Case, Decision, Evidence
+from .people import act_statuses
+
+if TYPE_CHECKING:
+    from .engine import Ctx
+
+#: acts that need two qualified officers (RF01); summary decisions are added by procedure
+TWO_OFFICER_ACTS = frozenset({"CaseFiled", "InspectionPerformed", "PenaltyNoticeServed",
+                              "PropertySeized", "PreservationOrdered", "OnsiteCashCollected"})
+SUMMARY_TYPES = frozenset({"warning", "fine"})
+#: field events (RF08.a: 24 h); everything else recorded in a case is a document (72 h)
+FIELD_TYPES = frozenset({"EvidenceRecorded", "OnsiteCashCollected", "PropertySeized",
+                         "CredentialShown", "PreservationOrdered"})
+#: recorded by the finance office, the bank or the treasury in their own batches, not by the
+#: enforcement process that APL 第47条 requires to be recorded as it happens (RF08.a)
+MONEY_BATCH_TYPES = frozenset({"PaymentRecorded", "AgencyDeposited", "TreasuryReconciled"})
+#: steps that must exist before a decision (RF08.b back-dating)
+PRE_DECISION = frozenset({"CaseFiled", "EvidenceRecorded", "InspectionPerformed",
+                          "InvestigationConcluded", "BenchmarkApplied", "DeviationApproved",
+                          "PenaltyNoticeServed", "StatementReceived", "DefenceReviewed",
+                          "RightsWaived", "HearingRequested", "HearingScheduled", "HearingHeld",
+                          "LegalReviewCompleted", "CollectiveDiscussionHeld", "ExtensionApproved",
+                          "CredentialShown", "RectificationOrdered"})
+_PASSED_REVIEW = ("pass", "pass_with_changes")
+
+
+def _fine(d: Decision) -> bool:
+    return "fine" in d.types
+
+
+# --- RF01 -------------------------------------------------------------------------------------
+
+def rf01_two_officers(c: Case, ctx: "Ctx") -> None:
+    for act in c.acts:
+        if act.type not in TWO_OFFICER_ACTS and not (
+                act.type == "PenaltyDecided" and act.extra == "summary"):
+            continue
+        persons: set[str] = set()
+        certs: set[str] = set()
+        listed: list[str] = []
+        for oid, _, status, used, o in act_statuses(act, ctx):
+            listed.append(f"{oid}:{used or '-'}:{status}")
+            if status == "valid" and o is not None and o.kind == "officer" and used:
+                persons.add(oid)
+                certs.add(used)
+        n = min(len(persons), len(certs))
+        need = ctx.params(act.ts).legal.min_officers
+        if n < need:
+            ctx.flag("RF01", act.eid, anchor=act.ts, raised=act.ts, event_ids=[act.eid],
+                     numbers={"event_type": act.type, "qualified_officers": n, "required": need,
+                              "actors": sorted(dict.fromkeys(listed))},
+                     summary=f"{act.type} by {n} qualified officer(s); {need} required",
+                     case_id=c.case_id, unit_id=c.unit_id,
+                     officer_id=act.actors[0][0] if act.actors else None)
+
+
+# --- RF03 -------------------------------------------------------------------------------------
+
+def rf03_summary_beyond_limits(c: Case, ctx: "Ctx") -> None:
+    for d in c.decisions:
+        if d.procedure != "summary":
+            continue
+        legal = ctx.params(d.ts).legal
+        limit = (legal.summary_procedure_max_fine_organisation_fen
+                 if d.party_type == "organisation"
+                 else legal.summary_procedure_max_fine_individual_fen)
+        reasons = []
+        if _fine(d) and d.amount > limit:
+            reasons.append("amount_over_limit")
+        if d.types - SUMMARY_TYPES:
+            reasons.append("penalty_type_not_allowed")
+        if not any(ts <= d.ts for ts, _ in c.shown):
+            reasons.append("credential_not_shown")
+        if reasons:
+            ctx.flag("RF03", d.eid, anchor=d.ts, raised=d.ts, event_ids=[d.eid],
+                     numbers={"amount_fen": d.amount, "limit_fen": limit,
+                              "party_type": d.party_type, "penalty_types": sorted(d.types),
+                              "reasons": reasons, "decided_at": ctx.time(d.ts)},
+                     summary=f"summary decision {', '.join(reasons)} (amount {d.amount} fen, "
+                             f"limit {limit} fen for {d.party_type})",
+                     case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id,
+                     officer_id=d.officers[0] if d.officers else None)
+
+
+# --- RF04 -------------------------------------------------------------------------------------
+
+def rf04_onsite_collection(c: Case, ctx: "Ctx") -> None:
+    for cash in c.cash:
+        d = _decision_before(c, cash.ts)
+        legal = ctx.params(cash.ts).legal
+        amount = c.current_amount(d, until=cash.ts) if d else None
+        summary = d is not None and d.procedure == "summary"
+        permitted = (
+            (summary and amount is not None and amount <= legal.onsite_collection_max_fine_fen)
+            or (summary and cash.justification == "hard_to_enforce_later" and bool(cash.text))
+            or cash.justification == "remote_area_party_request")
+        base = {"cash_fen": cash.amount, "decided_fen": amount,
+                "procedure": None if d is None else d.procedure,
+                "justification": cash.justification,
+                "onsite_limit_fen": legal.onsite_collection_max_fine_fen}
+        ids = [cash.eid] + ([d.eid] if d else [])
+        officer = cash.officers[0] if cash.officers else None
+        if not permitted:
+            ctx.flag("RF04.a", cash.eid, anchor=cash.ts, raised=cash.ts, event_ids=ids,
+                     numbers=base,
+                     summary=f"{cash.amount} fen collected on the spot with justification "
+                             f"'{cash.justification}' where APL 第68/69条 do not allow it",
+                     case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
+        if amount is not None and cash.amount != amount:
+            ctx.flag("RF04.b", cash.eid, anchor=cash.ts, raised=cash.ts, event_ids=ids,
+                     numbers=base,
+                     summary=f"cash {cash.amount} fen differs from the decided {amount} fen",
+                     case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
+
+
+def _decision_before(c: Case, ts: int) -> Decision | None:
+    best = None
+    for d in c.decisions:
+        if d.ts <= ts:
+            best = d
+    return best or (c.decisions[0] if c.decisions else None)
+
+
+# --- RF07 -------------------------------------------------------------------------------------
+
+def rf07_evidence_before_decision(c: Case, ctx: "Ctx") -> None:
+    for d in c.decisions:
+        th = ctx.params(d.ts).thresholds
+        grace = th.evidence_sync_grace_hours * HOUR
+        qualifying = [e for e in c.evidence if e.captured <= d.ts and (
+            e.idx < d.idx or (e.device_signed and e.rts - e.captured <= grace))]
+        if not qualifying and ctx.passed(d.ts + grace + 1):
+            shown = sorted(c.evidence, key=lambda e: e.captured)[:5]
+            ctx.flag("RF07.a", d.eid, anchor=d.ts, raised=d.ts,
+                     event_ids=[d.eid] + [e.eid for e in shown],
+                     numbers={"decided_at": ctx.time(d.ts), "evidence_count": len(c.evidence),
+                              "evidence": [[e.eid, ctx.time(e.captured), ctx.time(e.rts),
+                                            e.device_signed] for e in shown],
+                              "sync_grace_hours": th.evidence_sync_grace_hours},
+                     summary=f"decision at {ctx.time(d.ts)} with no evidence captured before it "
+                             f"and recorded in time ({len(c.evidence)} evidence item(s) in case)",
+                     case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id,
+                     officer_id=d.officers[0] if d.officers else None)
+        if d.procedure == "general" and not any(ts <= d.ts for ts, _ in c.investigation):
+            ctx.flag("RF07.b", d.eid, anchor=d.ts, raised=d.ts, event_ids=[d.eid],
+                     numbers={"decided_at": ctx.time(d.ts),
+                              "investigation_concluded_at": [ctx.time(ts)
+                                                             for ts, _ in c.investigation]},
+                     summary="general-procedure decision with no investigation concluded before",
+                     case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id)
+
+
+# --- RF08 -------------------------------------------------------------------------------------
+
+def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
+    if not c.events:
+        return
+    th = ctx.params(c.events[0].ts).thresholds
+    evidence = {e.eid: e for e in c.evidence}
+    if c.shown_on:           # a credential shown on camera is captured by that camera
+        by_id: dict[str, Evidence] = {}
+        for e in c.evidence:
+            by_id.setdefault(e.evidence_id, e)
+        for eid, ev_id in c.shown_on.items():
+            shown_on = by_id.get(ev_id)
+            if shown_on is not None and shown_on.device_signed:
+                ts = next(x.ts for x in c.events if x.eid == eid)
+                evidence[eid] = shown_on._replace(eid=eid, captured=ts)
+    summary_decisions = {d.eid for d in c.decisions if d.procedure == "summary"}
+    sync = th.device_sync_max_hours * HOUR
+    # a) late recording
+    for ev in c.events:
+        if ev.type in MONEY_BATCH_TYPES:
+            continue
+        e = evidence.get(ev.eid)
+        occurred = e.captured if e is not None else ev.ts
+        if e is not None and e.device_signed:
+            limit_h = th.device_sync_max_hours
+        elif ev.type in FIELD_TYPES or ev.eid in summary_decisions:
+            limit_h = th.late_field_hours
+        else:
+            limit_h = th.late_document_hours
+        lag = ev.rts - occurred
+        if lag > limit_h * HOUR:
+            ctx.flag("RF08.a", ev.eid, anchor=ev.ts, raised=occurred + limit_h * HOUR,
+                     event_ids=[ev.eid],
+                     numbers={"event_type": ev.type, "occurred_at": ctx.time(occurred),
+                              "recorded_at": ctx.time(ev.rts), "lag_hours": lag // HOUR,
+                              "limit_hours": limit_h},
+                     summary=f"{ev.type} recorded {lag // HOUR} h after it happened "
+                             f"(limit {limit_h} h)",
+                     case_id=c.case_id, unit_id=c.unit_id)
+    # b) back-dating: a pre-decision step recorded after the decision, claiming to precede it
+    if c.decisions:
+        d = c.decisions[0]
+        tol = th.backdate_tolerance_minutes * MINUTE
+        for ev in c.events:
+            if ev.idx <= d.idx or ev.type not in PRE_DECISION or ev.ts > d.ts:
+                continue
+            e = evidence.get(ev.eid)
+            if e is not None and e.device_signed and e.rts - e.captured <= sync:
+                continue        # a device-signed capture synced after the shift
+            if ev.rts - ev.ts <= tol:
+                continue
+            ctx.flag("RF08.b", ev.eid, anchor=ev.ts, raised=ev.rts,
+                     event_ids=[ev.eid, d.eid],
+                     numbers={"event_type": ev.type, "claimed_at": ctx.time(ev.ts),
+                              "recorded_at": ctx.time(ev.rts), "decided_at": ctx.time(d.ts),
+                              "decision_recorded_at": ctx.time(d.rts),
+                              "tolerance_minutes": th.backdate_tolerance_minutes},
+                     summary=f"{ev.type} dated {ctx.time(ev.ts)} was recorded at "
+                             f"{ctx.time(ev.rts)}, after the decision it should precede",
+                     case_id=c.case_id, unit_id=c.unit_id)
+    # c) no body-camera video of an on-the-spot act
+    window = th.bodycam_window_minutes * MINUTE
+    for act in c.acts:
+        if not (act.type == "PropertySeized"
+                or (act.type == "PenaltyDecided" and act.extra == "summary")):
+            continue
+        people = {oid for oid, _ in act.actors} | set(act.deciders)
+        covered = any(
+            e.kind == "video" and abs(e.captured - act.ts) <= window
+            and (e.assigned in people if e.assigned else bool(e.officers & people))
+            for e in c.evidence)
+        if not covered and ctx.passed(act.ts + sync + 1):
+            ctx.flag("RF08.c", act.eid, anchor=act.ts, raised=act.ts, event_ids=[act.eid],
+                     numbers={"event_type": act.type, "acted_at": ctx.time(act.ts),
+                              "window_minutes": th.bodycam_window_minutes,
+                              "officers": sorted(people),
+                              "videos_in_case": sum(e.kind == "video" for e in c.evidence)},
+                     summary=f"{act.type} at {ctx.time(act.ts)} has no video from a "
+                             f"participating officer's device within ±"
+                             f"{th.bodycam_window_minutes} min",
+                     case_id=c.case_id, unit_id=c.unit_id,
+                     officer_id=act.actors[0][0] if act.actors else None)
+
+
+# --- RF09 / RF10 / RF11 (general procedure) ---------------------------------------------------
+
+def rf09_rights(c: Case, ctx: "Ctx") -> None:
+    days = ctx.days
+    for d in c.decisions:
+        if d.procedure != "general":
+            continue
+        legal = ctx.params(d.ts).legal
+        notices = [n for n in c.notices if n.ts <= d.ts]
+        waived: set[str] = set()
+        for ts, rights, _ in c.waived:
+            if ts <= d.ts:
+                waived |= rights
+        common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id}
+        if not notices and not waived:
+            ctx.flag("RF09.a", d.eid, anchor=d.ts, raised=d.ts, event_ids=[d.eid],
+                     numbers={"decided_at": ctx.time(d.ts), "notices": 0},
+                     summary="decision without a prior notice of the proposed penalty", **common)
+        last_statement = max((s for s in c.statements if s[0] <= d.ts), default=None)
+        if last_statement is not None and not any(
+                last_statement[0] <= ts <= d.ts for ts, _ in c.reviews):
+            ctx.flag("RF09.b", d.eid, anchor=d.ts, raised=d.ts,
+                     event_ids=[d.eid, last_statement[1]],
+                     numbers={"statement_at": ctx.time(last_statement[0]),
+                              "decided_at": ctx.time(d.ts)},
+                     summary="statement/defence received but not reviewed before the decision",
+                     **common)
+        held_before = [h for h in c.hearings_held if h[0] <= d.ts]
+        if notices:
+            n = notices[-1]
+            end = days.add_working(days.day(n.ts), legal.hearing_request_window_working_days)
+            if (n.hearing_eligible and end is not None and days.day(d.ts) <= end
+                    and "hearing" not in waived and not held_before):
+                ctx.flag("RF09.c", d.eid, anchor=d.ts, raised=d.ts, event_ids=[d.eid, n.eid],
+                         numbers={"notice_served_at": ctx.time(n.ts),
+                                  "window_ends": _iso_day(end), "decided_at": ctx.time(d.ts),
+                                  "window_working_days": legal.hearing_request_window_working_days},
+                         summary="decided before the hearing-request window ended", **common)
+        for req_ts, req_eid in c.hearing_requests:
+            if req_ts > d.ts:
+                continue
+            notice = max((n for n in c.notices if n.ts <= req_ts), default=None,
+                         key=lambda n: n.ts)
+            if notice is None:
+                continue
+            end = days.add_working(days.day(notice.ts), legal.hearing_request_window_working_days)
+            in_time = end is not None and days.day(req_ts) <= end
+            if in_time and not any(req_ts <= h[0] <= d.ts for h in c.hearings_held):
+                ctx.flag("RF09.d", f"{d.eid}|{req_eid}", anchor=d.ts, raised=d.ts,
+                         event_ids=[d.eid, req_eid, notice.eid],
+                         numbers={"requested_at": ctx.time(req_ts), "window_ends": _iso_day(end),
+                                  "decided_at": ctx.time(d.ts)},
+                         summary="hearing requested in time but none held before the decision",
+                         **common)
+    investigators = None
+    for ts, presider, _, eid in c.hearings_held:
+        if investigators is None:
+            investigators = c.investigators()
+        if presider in investigators:
+            ctx.flag("RF09.e", eid, anchor=ts, raised=ts, event_ids=[eid],
+                     numbers={"presider_id": presider, "held_at": ctx.time(ts)},
+                     summary=f"hearing presided by {presider}, an investigator of the case",
+                     case_id=c.case_id, officer_id=presider, unit_id=c.unit_id)
+    for ts, scheduled_for, _, eid in c.hearings_scheduled:
+        held = next((h for h in c.hearings_held if h[0] >= ts), None)
+        hearing_ts = held[0] if held else scheduled_for
+        lead = ctx.params(ts).legal.hearing_notice_lead_working_days
+        wd = days.working_between(days.day(ts), days.day(hearing_ts))
+        if wd is not None and wd < lead:
+            ctx.flag("RF09.f", eid, anchor=ts, raised=ts,
+                     event_ids=[eid] + ([held[3]] if held else []),
+                     numbers={"notified_at": ctx.time(ts), "hearing_at": ctx.time(hearing_ts),
+                              "working_days": wd, "required_working_days": lead},
+                     summary=f"hearing notified {wd} working day(s) ahead; {lead} required",
+                     case_id=c.case_id, unit_id=c.unit_id)
+
+
+def _iso_day(day: int | None) -> str | None:
+    return None if day is None else day_iso(day)
+
+
+def rf10_heavier_after_defence(c: Case, ctx: "Ctx") -> None:
+    for d in c.decisions:
+        notice = max((n for n in c.notices if n.ts <= d.ts), default=None, key=lambda n: n.ts)
+        if notice is None:
+            continue
+        heard = [eid for ts, eid in c.statements if notice.ts <= ts <= d.ts]
+        heard += [h[3] for h in c.hearings_held if notice.ts <= h[0] <= d.ts]
+        if not heard:
+            continue
+        new_types = sorted(d.types - notice.types - {"warning"})
+        if d.amount > notice.amount or new_types:
+            ctx.flag("RF10", d.eid, anchor=d.ts, raised=d.ts,
+                     event_ids=[d.eid, notice.eid, *heard],
+                     numbers={"proposed_fen": notice.amount, "decided_fen": d.amount,
+                              "proposed_types": sorted(notice.types),
+                              "decided_types": sorted(d.types), "added_types": new_types},
+                     summary=f"decided {d.amount} fen after the party was heard; notice "
+                             f"proposed {notice.amount} fen and no new notice followed",
+                     case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id)
+
+
+def rf11_review_and_head_decision(c: Case, ctx: "Ctx") -> None:
+    investigators: set[str] | None = None
+    for d in c.decisions:
+        if d.procedure != "general":
+            continue
+        if investigators is None:
+            investigators = c.investigators()
+        th = ctx.params(d.ts).thresholds
+        common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id}
+        reviews = [r for r in c.legal_reviews if r[0] <= d.ts]
+        grounds = []
+        if any(h[0] <= d.ts for h in c.hearings_held):
+            grounds.append("hearing_held")
+        if th.legal_review_threshold_fen is not None and d.amount >= th.legal_review_threshold_fen:
+            grounds.append("amount_threshold")
+        if grounds and not any(r[3] in _PASSED_REVIEW for r in reviews):
+            ctx.flag("RF11.a", d.eid, anchor=d.ts, raised=d.ts, event_ids=[d.eid],
+                     numbers={"grounds": grounds, "amount_fen": d.amount,
+                              "threshold_fen": th.legal_review_threshold_fen,
+                              "reviews_before": [[r[4], r[3]] for r in reviews]},
+                     summary=f"legal review required ({', '.join(grounds)}) but none passed "
+                             "before the decision", **common)
+        for ts, reviewer, qualified, _, eid in reviews:
+            if not qualified or reviewer in investigators:
+                ctx.flag("RF11.b", eid, anchor=ts, raised=ts, event_ids=[eid, d.eid],
+                         numbers={"reviewer_id": reviewer, "reviewer_qualified": qualified,
+                                  "reviewer_is_investigator": reviewer in investigators},
+                         summary=f"legal review by {reviewer}: "
+                                 + ("not qualified" if not qualified else "an investigator"),
+                         case_id=c.case_id, officer_id=reviewer, unit_id=c.unit_id)
+        limit = th.collective_discussion_threshold_fen
+        if limit is not None and d.amount >= limit and not any(
+                ts <= d.ts for ts, _, _ in c.collective):
+            ctx.flag("RF11.c", d.eid, anchor=d.ts, raised=d.ts, event_ids=[d.eid],
+                     numbers={"amount_fen": d.amount, "threshold_fen": limit},
+                     summary=f"{d.amount} fen decision (≥ {limit}) without collective discussion",
+                     **common)
+        roles = {}
+        for oid in d.decided_by:
+            o = ctx.fold.officers.get(oid)
+            post = o.post_at(d.ts) if o is not None else None
+            roles[oid] = post.role if post is not None else "unknown"
+        heads = [oid for oid, role in roles.items() if role in th.head_roles]
+        alone = bool(d.decided_by) and set(d.decided_by) <= investigators
+        if not heads or alone:
+            ctx.flag("RF11.d", d.eid, anchor=d.ts, raised=d.ts, event_ids=[d.eid],
+                     numbers={"decided_by": list(d.decided_by),
+                              "roles": [f"{k}:{v}" for k, v in sorted(roles.items())],
+                              "head_roles": list(th.head_roles),
+                              "deciders_are_investigators": alone},
+                     summary="general-procedure decision "
+                             + ("by the investigating officer(s) alone" if alone
+                                else "not made by an agency head"),
+                     officer_id=d.decided_by[0] if d.decided_by else None, **common)
+
+
+# --- RF15 / RF16 ------------------------------------------------------------------------------
+
+def rf15_statutory_range(c: Case, ctx: "Ctx") -> None:
+    for d in c.decisions:
+        if not _fine(d):
+            continue
+        p = ctx.params(d.ts)
+        rule = p.fine_schedule.get(d.code)
+        common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id,
+                  "officer_id": d.officers[0] if d.officers else None}
+        if rule is None:
+            ctx.flag("RF15.c", d.eid, anchor=d.ts, raised=d.ts, event_ids=[d.eid],
+                     numbers={"violation_code": d.code, "legal_basis": d.basis,
+                              "amount_fen": d.amount},
+                     summary=f"fine under violation code {d.code}, which is not in the fine "
+                             "schedule in force", **common)
+            continue
+        amounts = [(d.amount, d.eid, d.ts)] + [
+            (ch.amount, ch.eid, ch.ts) for ch in c.changes
+            if ch.type == "PenaltyAmended" and ch.ts >= d.ts and "fine" in ch.types]
+        for amount, eid, ts in amounts:
+            base = {"amount_fen": amount, "min_fen": rule.min_fen, "max_fen": rule.max_fen,
+                    "violation_code": d.code, "basis": rule.basis}
+            if amount > rule.max_fen:
+                ctx.flag("RF15.a", eid, anchor=ts, raised=ts, event_ids=[eid], numbers=base,
+                         summary=f"fine {amount} fen above the statutory maximum "
+                                 f"{rule.max_fen} fen ({rule.basis})", **common)
+            elif amount < rule.min_fen and not _mitigation(c, ts):
+                ctx.flag("RF15.b", eid, anchor=ts, raised=ts, event_ids=[eid], numbers=base,
+                         summary=f"fine {amount} fen below the statutory minimum "
+                                 f"{rule.min_fen} fen with no mitigation ground recorded",
+                         **common)
+
+
+def _mitigation(c: Case, ts: int) -> bool:
+    return any(o.type == "WaiverGranted" and o.ts <= ts and (
+        o.waiver == "mitigated" or o.basis == "APL32") for o in c.outcomes) or any(
+        dv[0] <= ts for dv in c.deviations)
+
+
+def rf16_benchmark_band(c: Case, ctx: "Ctx") -> None:
+    for d in c.decisions:
+        if not _fine(d):
+            continue
+        p = ctx.params(d.ts)
+        published = p.benchmark(d.code, d.party_type)
+        applied = [b for b in c.benchmarks if b[0] <= d.ts]
+        tier = applied[-1][3] if applied else d.tier
+        common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id,
+                  "officer_id": d.officers[0] if d.officers else None}
+        if published is not None and tier is None:
+            ctx.flag("RF16.a", d.eid, anchor=d.ts, raised=d.ts, event_ids=[d.eid],
+                     numbers={"violation_code": d.code, "benchmark_table": published.table_id,
+                              "amount_fen": d.amount},
+                     summary=f"fine under {d.code} without applying benchmark table "
+                             f"{published.table_id}", **common)
+            continue
+        band, source = None, None
+        if published is not None and tier is not None:
+            band, source = published.band(tier), "published"
+        if band is None and applied:
+            band, source = (applied[-1][4], applied[-1][5]), "applied"
+        if band is None or band[0] <= d.amount <= band[1]:
+            continue
+        forms = p.thresholds.deviation_approval_forms
+        approvals = [dv for dv in c.deviations if dv[0] <= d.ts]
+        if any(dv[1] in forms and dv[2] == d.amount for dv in approvals):
+            continue
+        ctx.flag("RF16.b", d.eid, anchor=d.ts, raised=d.ts,
+                 event_ids=[d.eid] + ([applied[-1][6]] if applied else [])
+                 + [dv[4] for dv in approvals],
+                 numbers={"amount_fen": d.amount, "band_min_fen": band[0],
+                          "band_max_fen": band[1], "tier": tier, "band_source": source,
+                          "deviations": [[dv[4], dv[1], dv[2]] for dv in approvals],
+                          "approval_forms": list(forms)},
+                 summary=f"fine {d.amount} fen outside the '{tier}' band {band[0]}–{band[1]} fen "
+                         "without an approved deviation for that amount", **common)
+
+
+# --- RF20.a/b ---------------------------------------------------------------------------------
+
+def rf20_changes(c: Case, ctx: "Ctx") -> None:
+    for ch in c.changes:
+        d = _decision_before(c, ch.ts)
+        if d is None:
+            continue
+        th = ctx.params(ch.ts).thresholds
+        before = c.current_amount(d, until=ch.ts - 1)
+        problems = []
+        if not (ch.approval_id and ch.approved_by):
+            problems.append("no_approval")
+        elif ch.form not in th.change_approval_forms:
+            problems.append("approval_form_not_allowed")
+        if ch.approved_by and ch.approved_by in d.decided_by and ch.form != "collective_discussion":
+            problems.append("approver_is_decider")
+        common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id}
+        if problems:
+            ctx.flag("RF20.a", ch.eid, anchor=ch.ts, raised=ch.ts, event_ids=[ch.eid, d.eid],
+                     numbers={"change": ch.type, "previous_fen": before, "amount_fen": ch.amount,
+                              "approved_by": ch.approved_by, "approval_form": ch.form,
+                              "decided_by": list(d.decided_by), "problems": problems},
+                     summary=f"{ch.type} ({before} → {ch.amount} fen): {', '.join(problems)}",
+                     officer_id=ch.approved_by or (d.decided_by[0] if d.decided_by else None),
+                     **common)
+        received = received_before(c, ch.ts)
+        owes_refund = received > ch.amount
+        if owes_refund and (ch.type == "PenaltyAmended" or not ch.refund_required):
+            ctx.flag("RF20.b", ch.eid, anchor=ch.ts, raised=ch.ts, event_ids=[ch.eid],
+                     numbers={"change": ch.type, "received_fen": received,
+                              "amount_fen": ch.amount, "refund_required": ch.refund_required},
+                     summary=f"{ch.type} to {ch.amount} fen after {received} fen was paid, with "
+                             "no refund through the treasury recorded", **common)
+
+
+def received_before(c: Case, ts: int) -> int:
+    """Money received for the case up to ``ts``: bank/e-payments plus on-the-spot cash (a
+    ``PaymentRecorded`` for the same cash is not counted twice)."""
+    paid = sum(a for t, a, ch, _ in c.payments if t <= ts and ch != "onsite_cash_with_receipt")
+    cash_payments = sum(a for t, a, ch, _ in c.payments
+                        if t <= ts and ch == "onsite_cash_with_receipt")
+    cash = sum(x.amount for x in c.cash if x.ts <= ts)
+    return paid + max(cash, cash_payments)
+
+
+# --- RF25.c -----------------------------------------------------------------------------------
+
+def rf25c_disposal(c: Case, ctx: "Ctx") -> None:
+    if not c.disposed:
+        return
+    linked: dict[str, str] = {}
+    for oid in c.persons:
+        o = ctx.fold.officers.get(oid)
+        if o is not None:
+            for party, _, _, _ in o.relations:
+                linked[party] = oid
+    for sid, disposals in sorted(c.disposed.items()):
+        for ts, items, method, has_record, recipient, eid in disposals:
+            problems = []
+            if not has_record:
+                problems.append("no_handling_record")
+            if recipient and (recipient in linked or recipient in c.persons):
+                problems.append("recipient_linked_to_officer")
+            if problems:
+                ctx.flag("RF25.c", eid, anchor=ts, raised=ts, event_ids=[eid],
+                         numbers={"seizure_id": sid, "method": method, "items": len(items),
+                                  "recipient_ref": recipient, "problems": problems,
+                                  "linked_officer": linked.get(recipient or "")},
+                         summary=f"seized items disposed ({method}): {', '.join(problems)}",
+                         case_id=c.case_id, unit_id=c.unit_id,
+                         officer_id=linked.get(recipient or ""))
+
+
+CASE_RULES = (rf01_two_officers, rf03_summary_beyond_limits, rf04_onsite_collection,
+              rf07_evidence_before_decision, rf08_recording_integrity, rf09_rights,
+              rf10_heavier_after_defence, rf11_review_and_head_decision, rf15_statutory_range,
+              rf16_benchmark_band, rf20_changes, rf25c_disposal)
+
+__all__ = ["CASE_RULES", "received_before"]

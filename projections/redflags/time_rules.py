@@ -1,0 +1,494 @@
+"""Deadline rules: they fire when time passes, not only when an event arrives.
+
+RF05 (cash to the agency and the bank, 2 + 2 working days), RF06 (payment, reconciliation,
+surcharge, follow-up), RF12 (decision 90 days + approved extensions, service, summary filing,
+publication and its withdrawal, preservation, time bar), RF23 (complaints 15 / 60 (+30) days,
+conflicted handler, repeated complaints), RF25.a/b (inventory in 24 h, handling in 7 working
+days).
+
+The pattern of every deadline (:func:`deadline`): the act in time → nothing; the act late → a
+flag with ``status = cleared`` naming the late event (the lateness stays visible); no act yet
+and the deadline passed at ``at`` → ``raised`` at the instant it passed; no act and the deadline
+still ahead → nothing, and the instant is reported to the engine (``next_due``).
+Working days come from the official calendar (:class:`~.days.Days`); a deadline in a year the
+calendar does not cover is not judged.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Iterable
+
+from .days import DAY, HOUR, day_iso
+from .facts import Case, Complaint, Officer
+from .single_case import received_before
+
+if TYPE_CHECKING:
+    from .engine import Ctx
+
+DESIGNATED_CHANNELS = frozenset({"designated_bank", "e_payment", "onsite_cash_with_receipt"})
+MANDATORY_WAIVERS = frozenset({"APL33-1-S1", "APL30", "APL31"})
+_FOREVER = 2**62
+
+
+def deadline(ctx: "Ctx", late_from: int | None, done: tuple[int, str] | None
+             ) -> tuple[int, str] | None | bool:
+    """Judge one deadline. ``late_from`` is the first late instant (None: not computable);
+    ``done`` the (time, event id) of the act that meets it. Returns False (nothing to flag),
+    True (raised: passed with no act) or the late act (cleared)."""
+    if late_from is None:
+        return False
+    if done is not None:
+        return False if done[0] < late_from else done
+    return ctx.passed(late_from)
+
+
+def _emit(ctx: "Ctx", outcome: tuple[int, str] | bool, rule_id: str, disc: str, *,
+          anchor: int, late_from: int, event_ids: list[str], numbers: dict, summary: str,
+          **subject: str | None) -> None:
+    if outcome is False:
+        return
+    cleared = outcome if isinstance(outcome, tuple) else None
+    if cleared:
+        numbers = {**numbers, "met_at": ctx.time(cleared[0]),
+                   "days_late": (cleared[0] - late_from) // DAY + 1}
+        event_ids = event_ids + [cleared[1]]
+    ctx.flag(rule_id, disc, anchor=anchor, raised=late_from, event_ids=event_ids,
+             numbers=numbers, summary=summary, cleared=cleared, **subject)
+
+
+def _first_cover(events: Iterable[tuple[int, int, str]], target: int) -> tuple[int, str] | None:
+    """The first (time, id) at which cumulative amounts reach ``target``."""
+    total = 0
+    for ts, amount, eid in sorted(events):
+        total += amount
+        if total >= target:
+            return ts, eid
+    return None
+
+
+# --- RF05 -------------------------------------------------------------------------------------
+
+def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
+    if not c.cash:
+        return
+    days, fold = ctx.days, ctx.fold
+    for cash in c.cash:
+        officer = cash.officers[0] if cash.officers else None
+        if not cash.receipt_no:
+            ctx.flag("RF05.a", cash.eid, anchor=cash.ts, raised=cash.ts, event_ids=[cash.eid],
+                     numbers={"amount_fen": cash.amount, "receipt_no": None,
+                              "problem": "no_receipt"},
+                     summary=f"{cash.amount} fen collected on the spot without an official receipt",
+                     case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
+        else:
+            uses = fold.receipts.get(cash.receipt_no, [])
+            first = uses[0] if uses else None
+            if first is not None and first[1] != cash.eid:
+                ctx.flag("RF05.a", cash.eid, anchor=cash.ts, raised=cash.ts,
+                         event_ids=[cash.eid, first[1]],
+                         numbers={"amount_fen": cash.amount, "receipt_no": cash.receipt_no,
+                                  "problem": "receipt_reused", "first_used_in_case": first[0],
+                                  "uses": len(uses)},
+                         summary=f"receipt {cash.receipt_no} already used in case {first[0]}",
+                         case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
+    cum = 0
+    remits = [(ts, a, eid) for ts, a, eid in c.remitted]
+    for cash in sorted(c.cash):
+        cum += cash.amount
+        legal = ctx.params(cash.ts).legal
+        n = legal.onsite_cash_to_agency_working_days
+        due = days.add_working(days.day(cash.ts), n)
+        late_from = None if due is None else days.end(due)
+        done = _first_cover(remits, cum)
+        outcome = deadline(ctx, late_from, done)
+        if outcome is not False and late_from is not None:
+            _emit(ctx, outcome, "RF05.b", cash.eid, anchor=cash.ts, late_from=late_from,
+                  event_ids=[cash.eid],
+                  numbers={"amount_fen": cash.amount, "collected_at": ctx.time(cash.ts),
+                           "due": day_iso(due), "working_days": n,
+                           "remitted_fen": sum(a for _, a, _ in remits)},
+                  summary=f"{cash.amount} fen collected on {day_iso(days.day(cash.ts))} not "
+                          f"handed to the agency by {day_iso(due)} ({n} working days)",
+                  case_id=c.case_id, unit_id=c.unit_id,
+                  officer_id=cash.officers[0] if cash.officers else None)
+    cum = 0
+    deposits = list(c.deposited)
+    for ts, amount, eid in sorted(c.remitted):
+        cum += amount
+        n = ctx.params(ts).legal.agency_to_bank_working_days
+        due = days.add_working(days.day(ts), n)
+        late_from = None if due is None else days.end(due)
+        outcome = deadline(ctx, late_from, _first_cover(deposits, cum))
+        if outcome is not False and late_from is not None:
+            _emit(ctx, outcome, "RF05.c", eid, anchor=ts, late_from=late_from,
+                  event_ids=[eid],
+                  numbers={"amount_fen": amount, "remitted_at": ctx.time(ts),
+                           "due": day_iso(due), "working_days": n},
+                  summary=f"cash handed in on {day_iso(days.day(ts))} not deposited with the "
+                          f"bank by {day_iso(due)} ({n} working days)",
+                  case_id=c.case_id, unit_id=c.unit_id)
+
+
+# --- RF06 -------------------------------------------------------------------------------------
+
+def rf06_payment(c: Case, ctx: "Ctx") -> None:
+    if not c.decisions:
+        return
+    d = c.decisions[-1]
+    if c.withdrawn() is not None:
+        return
+    legal = ctx.params(d.ts).legal
+    th = ctx.params(d.ts).thresholds
+    principal = c.current_amount(d)
+    surcharge = c.surcharges[-1][4] if c.surcharges else 0
+    expected = principal + (surcharge if principal else 0)
+    common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id}
+    for ts, amount, channel, eid in c.payments:
+        if channel not in DESIGNATED_CHANNELS:
+            ctx.flag("RF06.c", eid, anchor=ts, raised=ts, event_ids=[eid],
+                     numbers={"amount_fen": amount, "channel": channel},
+                     summary=f"{amount} fen paid through '{channel}', not a designated channel",
+                     **common)
+    for ts, p, rate, n_days, amount, eid in c.surcharges:
+        problems = []
+        if amount > p:
+            problems.append("above_principal")
+        if rate != legal.late_payment_surcharge_bp_per_day:
+            problems.append("wrong_rate")
+        if problems:
+            ctx.flag("RF06.d", eid, anchor=ts, raised=ts, event_ids=[eid],
+                     numbers={"surcharge_fen": amount, "principal_fen": p, "rate_bp": rate,
+                              "legal_rate_bp": legal.late_payment_surcharge_bp_per_day,
+                              "days": n_days, "problems": problems},
+                     summary=f"surcharge {amount} fen on {p} fen at {rate} bp/day: "
+                             f"{', '.join(problems)}", **common)
+    if expected <= 0:
+        return
+    # b) more received than due, or less than due when the case is closed as paid
+    money = sorted([(ts, eid) for ts, _, _, eid in c.payments] + [(x.ts, x.eid) for x in c.cash])
+    over = next(((ts, eid) for ts, eid in money if received_before(c, ts) > expected), None)
+    if over is not None:
+        ctx.flag("RF06.b", "over", anchor=over[0], raised=over[0], event_ids=[over[1]],
+                 numbers={"received_fen": received_before(c, over[0]), "due_fen": expected,
+                          "principal_fen": principal, "surcharge_fen": surcharge},
+                 summary=f"{received_before(c, over[0])} fen received where {expected} fen "
+                         "was due", **common)
+    if c.closed is not None and c.closed[1] in ("paid", "executed"):
+        close_ts, outcome, close_eid = c.closed
+        got = received_before(c, close_ts)
+        if got < expected:
+            ctx.flag("RF06.b", "short", anchor=close_ts, raised=close_ts, event_ids=[close_eid],
+                     numbers={"received_fen": got, "due_fen": expected,
+                              "principal_fen": principal, "surcharge_fen": surcharge},
+                     summary=f"closed as '{outcome}' with {got} fen received of {expected} fen",
+                     **common)
+        if outcome == "paid":
+            match = next(((ts, eid) for ts, amount, result, eid in c.reconciled
+                          if result == "matched" and amount == expected), None)
+            out = deadline(ctx, close_ts, match)
+            if out is not False:
+                _emit(ctx, out, "RF06.a", close_eid, anchor=close_ts, late_from=close_ts,
+                      event_ids=[close_eid] + [r[3] for r in c.reconciled],
+                      numbers={"due_fen": expected,
+                               "reconciled": [[r[3], r[1], r[2]] for r in c.reconciled]},
+                      summary=f"closed as paid without a treasury reconciliation of "
+                              f"{expected} fen", **common)
+    # e) unpaid after the payment period with no follow-up
+    if not c.served:
+        return
+    served = min(ts for ts, _ in c.served if ts >= d.ts) if any(
+        ts >= d.ts for ts, _ in c.served) else None
+    if served is None:
+        return
+    days = ctx.days
+    due = days.add_calendar(days.day(served), legal.payment_deadline_days)
+    follow = None if due is None else days.add_calendar(due, th.unpaid_followup_days)
+    if follow is None:
+        return
+    late_from = days.end(follow)
+    paid = next(((ts, eid) for ts, eid in money if received_before(c, ts) >= expected), None)
+    actions = sorted([(s[0], s[5]) for s in c.surcharges] + list(c.instalments)
+                     + [(o.ts, o.eid) for o in c.outcomes if o.type == "TransferredToJudiciary"])
+    done = min([x for x in (paid, actions[0] if actions else None) if x is not None],
+               default=None)
+    outcome = deadline(ctx, late_from, done)
+    if outcome is not False:
+        _emit(ctx, outcome, "RF06.e", d.eid, anchor=d.ts, late_from=late_from,
+              event_ids=[d.eid],
+              numbers={"due_fen": expected, "payment_due": day_iso(due),
+                       "follow_up_by": day_iso(follow),
+                       "received_fen": received_before(c, _FOREVER)},
+              summary=f"fine unpaid after {day_iso(due)} and no surcharge, instalments or "
+                      f"enforcement by {day_iso(follow)}", **common)
+
+
+# --- RF12 -------------------------------------------------------------------------------------
+
+def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
+    days = ctx.days
+    investigators = None
+    # a) decision within 90 days of filing + approved extensions; b) extension approvals
+    if c.filed is not None and c.procedure == "general":
+        p = ctx.params(c.filed.ts)
+        th, legal = p.thresholds, p.legal
+        ext_days = 0
+        for ts, n, approver, form, eid in c.extensions:
+            if investigators is None:
+                investigators = c.investigators()
+            if form in th.extension_approval_forms and approver not in investigators:
+                ext_days += n
+            else:
+                ctx.flag("RF12.b", eid, anchor=ts, raised=ts, event_ids=[eid],
+                         numbers={"days": n, "approved_by": approver, "approval_form": form,
+                                  "allowed_forms": list(th.extension_approval_forms)},
+                         summary=f"{n}-day extension approved by {approver} ({form})",
+                         case_id=c.case_id, unit_id=c.unit_id, officer_id=approver)
+        filed_day = days.day(c.filed.ts)
+        due = days.add_calendar(filed_day, legal.decision_deadline_days_from_filing + ext_days)
+        ends = [(x.ts, x.eid) for x in c.decisions] + [(o.ts, o.eid) for o in c.outcomes]
+        if c.closed is not None:
+            ends.append((c.closed[0], c.closed[2]))
+        done = min(ends, default=None)
+        if due is not None:
+            late_from = days.end(due)
+            _emit(ctx, deadline(ctx, late_from, done), "RF12.a", c.filed.eid,
+                  anchor=c.filed.ts, late_from=late_from, event_ids=[c.filed.eid],
+                  numbers={"filed_on": day_iso(filed_day), "due": day_iso(due),
+                           "deadline_days": legal.decision_deadline_days_from_filing,
+                           "approved_extension_days": ext_days},
+                  summary=f"no decision by {day_iso(due)} (filed {day_iso(filed_day)}, "
+                          f"90 + {ext_days} days)", case_id=c.case_id, unit_id=c.unit_id)
+    withdrawn = c.withdrawn()
+    for d in c.decisions:
+        p = ctx.params(d.ts)
+        legal, th = p.legal, p.thresholds
+        day = days.day(d.ts)
+        common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id}
+        if d.procedure == "general":          # c) service within 7 working days
+            n = legal.service_deadline_working_days_if_absent
+            due = days.add_working(day, n)
+            if due is not None:
+                late_from = days.end(due)
+                done = min(((ts, eid) for ts, eid in c.served if ts >= d.ts), default=None)
+                if not (done is None and withdrawn is not None and withdrawn.ts < late_from):
+                    _emit(ctx, deadline(ctx, late_from, done), "RF12.c", d.eid, anchor=d.ts,
+                          late_from=late_from, event_ids=[d.eid],
+                          numbers={"decided_on": day_iso(day), "due": day_iso(due),
+                                   "working_days": n},
+                          summary=f"decision of {day_iso(day)} not served by {day_iso(due)}",
+                          **common)
+        else:                                  # d) summary decision filed in 3 working days
+            n = legal.summary_decision_filing_working_days
+            due = days.add_working(day, n)
+            if due is not None:
+                late_from = days.end(due)
+                done = min(((ts, eid) for ts, eid in c.summary_filed if ts >= d.ts),
+                           default=None)
+                _emit(ctx, deadline(ctx, late_from, done), "RF12.d", d.eid, anchor=d.ts,
+                      late_from=late_from, event_ids=[d.eid],
+                      numbers={"decided_on": day_iso(day), "due": day_iso(due),
+                               "working_days": n},
+                      summary=f"summary decision of {day_iso(day)} not filed by {day_iso(due)}",
+                      **common)
+        if d.procedure in th.publication_procedures:      # e) publication in 7 working days
+            n = legal.publication_deadline_working_days
+            due = days.add_working(day, n)
+            if due is not None:
+                late_from = days.end(due)
+                done = min(((ts, eid) for ts, eid in c.published if ts >= d.ts), default=None)
+                if not (done is None and withdrawn is not None and withdrawn.ts < late_from):
+                    _emit(ctx, deadline(ctx, late_from, done), "RF12.e", d.eid, anchor=d.ts,
+                          late_from=late_from, event_ids=[d.eid],
+                          numbers={"decided_on": day_iso(day), "due": day_iso(due),
+                                   "working_days": n},
+                          summary=f"decision of {day_iso(day)} not published by {day_iso(due)}",
+                          **common)
+    # f) publication withdrawn within 3 working days of a revocation
+    if withdrawn is not None and any(ts <= withdrawn.ts for ts, _ in c.published):
+        n = ctx.params(withdrawn.ts).legal.publication_withdraw_working_days
+        due = days.add_working(days.day(withdrawn.ts), n)
+        if due is not None:
+            late_from = days.end(due)
+            done = min(((ts, eid) for ts, eid in c.unpublished if ts >= withdrawn.ts),
+                       default=None)
+            _emit(ctx, deadline(ctx, late_from, done), "RF12.f", withdrawn.eid,
+                  anchor=withdrawn.ts, late_from=late_from, event_ids=[withdrawn.eid],
+                  numbers={"withdrawn_on": day_iso(days.day(withdrawn.ts)), "due": day_iso(due),
+                           "working_days": n},
+                  summary=f"publication not withdrawn by {day_iso(due)} after the decision "
+                          "was withdrawn", case_id=c.case_id, unit_id=c.unit_id)
+    # h) filed more than 2 years after the violation
+    if c.filed is not None and c.violation_ts is not None:
+        years = ctx.params(c.filed.ts).legal.statute_of_limitations_years
+        discovered = min((ev.ts for ev in c.events if ev.type in ("ClueRegistered", "CaseFiled")),
+                         default=c.filed.ts)
+        v = date.fromordinal(days.day(c.violation_ts))
+        try:
+            bar = v.replace(year=v.year + years)
+        except ValueError:                     # 29 February
+            bar = v.replace(year=v.year + years, day=28)
+        if days.day(discovered) > bar.toordinal():
+            ctx.flag("RF12.h", c.filed.eid, anchor=c.filed.ts, raised=c.filed.ts,
+                     event_ids=[c.filed.eid],
+                     numbers={"violation_at": ctx.time(c.violation_ts),
+                              "discovered_at": ctx.time(discovered),
+                              "time_bar": bar.isoformat(), "years": years},
+                     summary=f"violation of {v.isoformat()} taken up after the {years}-year bar",
+                     case_id=c.case_id, unit_id=c.unit_id)
+    _property_deadlines(c, ctx)
+
+
+# --- RF25.a/b and RF12.g ----------------------------------------------------------------------
+
+def _property_deadlines(c: Case, ctx: "Ctx") -> None:
+    if not c.seizures:
+        return
+    days = ctx.days
+    confiscations = sorted((d.ts, d.eid) for d in c.decisions
+                           if "confiscation_property" in d.types)
+    decisions = sorted([(d.ts, d.eid) for d in c.decisions]
+                       + [(o.ts, o.eid) for o in c.outcomes])
+    for sid, s in sorted(c.seizures.items()):
+        th = ctx.params(s.ts).thresholds
+        legal = ctx.params(s.ts).legal
+        officer = s.officers[0] if s.officers else None
+        # a) inventory signed within 24 h
+        late_from = s.ts + th.inventory_hours * HOUR + 1
+        inv = min(c.inventories.get(sid, ()), default=None)
+        _emit(ctx, deadline(ctx, late_from, inv), "RF25.a", sid, anchor=s.ts,
+              late_from=late_from, event_ids=[s.eid],
+              numbers={"seizure_id": sid, "seized_at": ctx.time(s.ts),
+                       "items": len(s.items), "limit_hours": th.inventory_hours},
+              summary=f"no signed inventory within {th.inventory_hours} h of seizure {sid}",
+              case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
+        # b) every item returned/disposed (or confiscation decided) within 7 working days;
+        #    RF12.g: a registration preservation needs a handling decision in 7 working days
+        preservation = s.measure == "registration_preservation"
+        n = legal.preservation_decision_working_days if preservation \
+            else th.property_decision_working_days
+        due = days.add_working(days.day(s.ts), n)
+        if due is None:
+            continue
+        late_from = days.end(due)
+        handled: list[tuple[int, frozenset[str], str]] = sorted(
+            [(ts, items, eid) for ts, items, eid in c.returned.get(sid, ())]
+            + [(x[0], x[1], x[5]) for x in c.disposed.get(sid, ())])
+        done = None
+        covered: set[str] = set()
+        for ts, items, eid in handled:
+            covered |= items
+            if s.items <= covered:
+                done = (ts, eid)
+                break
+        alt = confiscations if not preservation else [x for x in decisions if x[0] >= s.ts]
+        if alt:
+            first = next((x for x in alt if x[0] >= s.ts), None)
+            if first is not None and (done is None or first < done):
+                done = first
+        rule_id = "RF12.g" if preservation else "RF25.b"
+        _emit(ctx, deadline(ctx, late_from, done), rule_id, sid, anchor=s.ts,
+              late_from=late_from, event_ids=[s.eid],
+              numbers={"seizure_id": sid, "measure": s.measure,
+                       "seized_on": day_iso(days.day(s.ts)), "due": day_iso(due),
+                       "working_days": n, "items": len(s.items),
+                       "items_handled": len(covered & s.items)},
+              summary=f"{s.measure} {sid} of {day_iso(days.day(s.ts))}: no handling decision "
+                      f"by {day_iso(due)} ({n} working days)",
+              case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
+
+
+# --- RF23 -------------------------------------------------------------------------------------
+
+def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
+    if cp.ts is None or cp.eid is None:
+        return
+    p = ctx.params(cp.ts)
+    legal, th = p.legal, p.thresholds
+    days = ctx.days
+    common = {"case_id": cp.case_id, "unit_id": cp.unit_id,
+              "officer_id": cp.accused[0] if cp.accused else None}
+    if cp.category in th.complaint_categories:
+        day = days.day(cp.ts)
+        due = days.add_calendar(day, legal.complaint_ack_days)
+        if due is not None:
+            late_from = days.end(due)
+            _emit(ctx, deadline(ctx, late_from, min(cp.acks, default=None)), "RF23.a",
+                  cp.complaint_id, anchor=cp.ts, late_from=late_from, event_ids=[cp.eid],
+                  numbers={"category": cp.category, "received_on": day_iso(day),
+                           "due": day_iso(due), "days": legal.complaint_ack_days},
+                  summary=f"{cp.category} complaint of {day_iso(day)} not acknowledged by "
+                          f"{day_iso(due)}", **common)
+        first_due = days.add_calendar(day, legal.complaint_close_days)
+        if first_due is not None:
+            ext = sum(n for ts, n, approver, _ in cp.extensions
+                      if approver and ts < days.end(first_due))
+            ext = min(ext, legal.complaint_extension_max_days)
+            due = days.add_calendar(day, legal.complaint_close_days + ext)
+            if due is not None:
+                late_from = days.end(due)
+                done = (cp.closed[0], cp.closed[2]) if cp.closed else None
+                _emit(ctx, deadline(ctx, late_from, done), "RF23.b", cp.complaint_id,
+                      anchor=cp.ts, late_from=late_from,
+                      event_ids=[cp.eid] + [e[3] for e in cp.extensions],
+                      numbers={"category": cp.category, "received_on": day_iso(day),
+                               "due": day_iso(due), "days": legal.complaint_close_days,
+                               "extension_days": ext},
+                      summary=f"{cp.category} complaint of {day_iso(day)} not closed by "
+                              f"{day_iso(due)} (60 + {ext} days)", **common)
+    if cp.closed is not None:
+        ts, handler, eid = cp.closed
+        relation = None
+        if handler in cp.accused:
+            relation = "accused"
+        else:
+            case = ctx.fold.cases.get(cp.case_id) if cp.case_id else None
+            if case is not None and handler in case.persons:
+                relation = "co_officer_on_case"
+            else:
+                for oid in cp.accused:
+                    o = ctx.fold.officers.get(oid)
+                    post = o.post_at(cp.ts) if o is not None else None
+                    if post is not None and post.superior == handler:
+                        relation = "direct_superior_of_accused"
+                        break
+        if relation:
+            ctx.flag("RF23.c", eid, anchor=ts, raised=ts, event_ids=[eid, cp.eid],
+                     numbers={"handler": handler, "relation": relation,
+                              "accused": list(cp.accused)},
+                     summary=f"complaint closed by {handler} ({relation.replace('_', ' ')})",
+                     **{**common, "officer_id": handler})
+
+
+def rf23d_complaint_pattern(o: Officer, ctx: "Ctx") -> None:
+    if len(o.complaints) < 2:
+        return
+    violent = sorted((cp.ts, cp.complaint_id, cp.eid)
+                     for cp in (ctx.fold.complaints[c] for c in dict.fromkeys(o.complaints))
+                     if cp.ts is not None and cp.category == "violent")
+    if not violent:
+        return
+    th = ctx.params(violent[0][0]).thresholds
+    window = th.complaint_pattern_days * DAY
+    i = 0
+    while i < len(violent):
+        cluster = [v for v in violent[i:] if v[0] - violent[i][0] <= window]
+        if len(cluster) >= th.complaint_pattern_min:
+            last = cluster[-1]
+            ctx.flag("RF23.d", violent[i][1], anchor=last[0], raised=cluster[
+                th.complaint_pattern_min - 1][0], event_ids=[v[2] for v in cluster],
+                numbers={"complaints": len(cluster), "window_days": th.complaint_pattern_days,
+                         "complaint_ids": [v[1] for v in cluster]},
+                summary=f"{len(cluster)} violent-enforcement complaints against "
+                        f"{o.officer_id} within {th.complaint_pattern_days} days",
+                officer_id=o.officer_id, unit_id=o.unit_id)
+            i += len(cluster)
+        else:
+            i += 1
+
+
+CASE_RULES = (rf05_cash_handling, rf06_payment, rf12_deadlines)
+COMPLAINT_RULES = (rf23_complaint,)
+OFFICER_RULES = (rf23d_complaint_pattern,)
+
+__all__ = ["CASE_RULES", "COMPLAINT_RULES", "MANDATORY_WAIVERS", "OFFICER_RULES", "deadline"]

@@ -1,0 +1,124 @@
+"""Red flags in the service: the queue, case and officer pages, dispositions, unit scoping, and
+offline recomputation from a bundle equal to what the service holds."""
+
+from __future__ import annotations
+
+import io
+import json
+import contextlib
+from datetime import datetime, timezone
+from pathlib import Path
+
+from api.cli import main as ledger_main
+from ledger.client import sign_envelope
+from ledger.logview import LogView
+
+from . import domain_factory as f
+from .bundles import export_all
+from .conftest import LOG_ORIGIN, World
+from .test_readmodels import city, post_steps  # noqa: F401  (fixture)
+
+AT = datetime(2024, 12, 2, tzinfo=timezone.utc)
+CASE = "SH-HP-2024-S-000777"
+
+
+def cash_above_limit(world: World) -> None:
+    """200 yuan taken in cash on the spot, where only 100 may be (APL 第68条): RF04."""
+    post_steps(world, f.staff() + f.summary_case(CASE, amount_fen=20_000))
+
+
+def flags(world: World, token_roles: tuple[str, ...] = ("inspector",), **params: str) -> dict:
+    world.project()
+    response = world.http.get("/v1/flags", params=params, headers=world.headers(*token_roles))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_cash_above_the_legal_limit_is_flagged_with_its_evidence(city: World) -> None:
+    cash_above_limit(city)
+    page = flags(city, rule="RF04")
+    (flag,) = page["flags"]
+    assert flag["rule_id"] == "RF04.a" and flag["severity"] == "critical"
+    assert flag["name"]["zh"] and flag["name"]["en"] and flag["legal_basis"]
+    assert flag["subject"]["case_id"] == CASE
+    assert flag["numbers"]["collected_fen"] == 20_000 if "collected_fen" in flag["numbers"] \
+        else any(v == 20_000 for v in flag["numbers"].values())
+    case_view = city.http.get(f"/v1/cases/{CASE}", headers=city.headers("inspector")).json()
+    assert flag["flag_id"] in {x["flag_id"] for x in case_view["flags"]}
+    for event_id in flag["event_ids"]:
+        assert event_id in case_view["events"]
+
+
+def test_queue_filters_by_severity_and_pages(city: World) -> None:
+    cash_above_limit(city)
+    everything = flags(city, limit="500")["flags"]
+    assert len(everything) >= 2
+    critical = flags(city, severity="critical")["flags"]
+    assert critical and all(x["severity"] == "critical" for x in critical)
+    first = flags(city, limit="1")
+    assert len(first["flags"]) == 1 and first["next"]
+    second = flags(city, limit="1", after=first["next"])
+    assert second["flags"][0]["flag_id"] != first["flags"][0]["flag_id"]
+    assert city.http.get("/v1/flags", params={"severity": "huge"},
+                         headers=city.headers("inspector")).status_code == 422
+
+
+def test_dismissal_is_a_signed_event_that_changes_the_disposition(city: World) -> None:
+    cash_above_limit(city)
+    (flag,) = flags(city, rule="RF04")["flags"]
+    city.post(sign_envelope(city.keys["inspector-01"], "inspector-01",
+                            stream=f"flag:{flag['flag_id']}", type="FlagDismissed",
+                            body=f.body("FlagDismissed", rule_id=flag["rule_id"])))
+    (after,) = flags(city, rule="RF04")["flags"]
+    assert after["disposition"] == "dismissed" and after["disposition_event_ids"]
+
+
+def test_inspector_scoped_to_another_unit_sees_none_of_this_unit(city: World) -> None:
+    cash_above_limit(city)
+    city.project()
+    scoped = city.token("inspector", principal="jw-other", units=("SH-XH-CG-09",))
+    headers = {"Authorization": f"Bearer {scoped}"}
+    assert city.http.get("/v1/flags", headers=headers).json()["flags"] == []
+    assert city.http.get(f"/v1/cases/{CASE}", headers=headers).status_code == 404
+    assert city.http.get("/v1/flags", params={"unit": f.UNIT}, headers=headers).status_code \
+        == 403
+    mine = city.token("inspector", principal="jw-hp", units=(f.UNIT,))
+    assert city.http.get("/v1/flags", headers={"Authorization": f"Bearer {mine}"}) \
+        .json()["flags"]
+
+
+def test_posters_cannot_read_the_queue(city: World) -> None:
+    cash_above_limit(city)
+    assert city.http.get("/v1/flags", headers=city.headers("poster")).status_code == 403
+    assert city.http.get("/v1/flags").status_code == 401
+
+
+def test_flags_recomputed_offline_from_a_bundle_equal_the_services(
+        city: World, tmp_path: Path, log_key) -> None:  # noqa: ANN001
+    cash_above_limit(city)
+    post_steps(city, f.general_case() + f.withdrawn_case() + f.complaint_cycle())
+    city.project()
+    view = city.http.app.app.state.flags
+    view.refresh_all(AT)
+    held = view.snapshot()
+    log = LogView(city.ledger.store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN, signing_key=log_key)
+    bundle = tmp_path / "all.ndjson"
+    export_all(city, log, bundle)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = ledger_main(["flags", str(bundle), "--at", AT.isoformat()])
+    assert code == 0, err.getvalue()
+    offline = {v["flag_id"]: v for v in map(json.loads, out.getvalue().splitlines())}
+    assert offline == held and len(held) >= 3
+
+
+def test_full_rebuild_yields_identical_flags(city: World) -> None:
+    cash_above_limit(city)
+    post_steps(city, f.general_case() + f.withdrawn_case())
+    view = city.http.app.app.state.flags
+    view.clock = lambda: AT
+    city.project()
+    incremental = view.snapshot()
+    view.reset()
+    view.run_until_idle()
+    assert view.snapshot() == incremental

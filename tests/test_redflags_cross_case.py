@@ -1,0 +1,215 @@
+"""Cross-case rules: fining in place of management (RF13), the same act fined twice (RF14),
+repeated waivers (RF18), officer–party conflict and concentration (RF19)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from . import domain_factory as f
+from .domain_factory import DROP, at, step
+from .test_redflags_world import SUMMARY, World, change, drop, insert_after, numbers, until, when
+
+S = f"case:{SUMMARY}"
+
+
+def summary_case(case_id: str, day: str = "2024-09-30", **decision: object) -> list[f.Step]:
+    steps = f.summary_case(case_id, day=day)
+    steps = change(steps, "OnsiteCashCollected", receipt_no=f"R-{case_id[-6:]}")
+    return change(steps, "PenaltyDecided", **decision) if decision else steps
+
+
+def shifted(steps: list[f.Step], delta: timedelta) -> list[f.Step]:
+    return [f.Step(s.stream, s.type, (when(s.occurred_at[:16]) + delta).isoformat(), s.body)
+            for s in steps]
+
+
+# --- RF13 ---------------------------------------------------------------------------------------
+
+def test_rf13_fine_without_an_order_to_rectify() -> None:
+    flag = World(drop(f.summary_case(SUMMARY), "RectificationOrdered")).one("RF13.a")
+    assert flag.status == "raised"
+
+
+def test_rf13_order_to_rectify_after_the_decision_clears_the_flag() -> None:
+    steps = drop(f.summary_case(SUMMARY), "RectificationOrdered")
+    order = step(S, "RectificationOrdered", at("2024-10-02"), party_ref=f.VENDOR, deadline=None)
+    assert World(steps + [order]).one("RF13.a").status == "cleared"
+
+
+def test_rf13_posting_fined_without_a_refusal_to_clean_up() -> None:
+    steps = summary_case(SUMMARY, violation_code="POSTING_SH")
+    assert numbers(World(steps).one("RF13.b"))["violation_code"] == "POSTING_SH"
+
+
+def test_rf13_refusal_to_rectify_or_a_prior_written_warning_satisfies_the_precondition() -> None:
+    refused = step(S, "RectificationVerified", at("2024-09-30", "10:04:00"), result="refused")
+    steps = insert_after(summary_case(SUMMARY, violation_code="POSTING_SH"),
+                         "RectificationOrdered", refused)
+    assert World(steps).flags(rule="RF13") == []
+    earlier = [step("case:SH-HP-2024-W-1", "WarningIssued", at("2024-08-01"), party_ref=f.VENDOR,
+                    violation_code="SORTING_BJ")]
+    sorting = summary_case(SUMMARY, violation_code="SORTING_BJ", amount_fen=5_000)
+    assert World(earlier, sorting).flags(rule="RF13.b") == []
+    assert World(sorting).one("RF13.b")
+
+
+def test_rf13_toll_pattern_three_fines_in_thirty_days_without_rectification() -> None:
+    cases = [summary_case(f"SH-HP-2024-S-0001{i}", day=d)
+             for i, d in enumerate(("2024-09-02", "2024-09-10", "2024-09-24"))]
+    flag = World(*cases).one("RF13.c")
+    assert numbers(flag)["fines"] == 3 and flag.party_ref == f.VENDOR
+
+
+def test_rf13_verified_rectification_between_fines_breaks_the_toll_pattern() -> None:
+    cases = [summary_case(f"SH-HP-2024-S-0001{i}", day=d)
+             for i, d in enumerate(("2024-09-02", "2024-09-10", "2024-09-24"))]
+    verified = step("case:SH-HP-2024-S-00011", "RectificationVerified", at("2024-09-12"))
+    assert World(*cases, [verified]).flags(rule="RF13.c") == []
+
+
+# --- RF14 ---------------------------------------------------------------------------------------
+
+def test_rf14_same_stall_fined_twice_for_the_same_act() -> None:
+    second = summary_case("SH-HP-2024-S-004513")
+    flag = World(summary_case(SUMMARY), second).one("RF14")
+    assert (numbers(flag)["first_case"], numbers(flag)["second_case"]) == (
+        SUMMARY, "SH-HP-2024-S-004513")
+
+
+def test_rf14_continuing_after_the_rectification_deadline_is_a_new_act() -> None:
+    first = change(summary_case(SUMMARY), "RectificationOrdered",
+                   deadline=at("2024-09-30", "12:00:00"))
+    second = shifted(summary_case("SH-HP-2024-S-004513"), timedelta(hours=4))
+    second = change(second, "CaseFiled", violation_occurred_at=at("2024-09-30", "09:50:00"))
+    assert World(first, second).flags(rule="RF14") == []
+    no_deadline = summary_case(SUMMARY)
+    assert World(no_deadline, second).one("RF14")
+
+
+def test_rf14_acts_more_than_200_metres_apart_are_different_acts() -> None:
+    here = {"lat_e6": 31236512, "lon_e6": 121484023, "grid_id": "HP-G-0113"}
+    there = {"lat_e6": 31239512, "lon_e6": 121484023, "grid_id": "HP-G-0113"}   # ~334 m north
+    first = summary_case(SUMMARY, location=here)
+    second = summary_case("SH-HP-2024-S-004513", location=there)
+    assert World(first, second).flags(rule="RF14") == []
+
+
+# --- RF18 ---------------------------------------------------------------------------------------
+
+def waiver_case(case_id: str, day: str, *, basis: str = "APL33-1",
+                by: str = f.OFFICER_A) -> list[f.Step]:
+    s = f"case:{case_id}"
+    return [
+        step(s, "CaseFiled", at(day), procedure="summary", filing_no=f"W-{case_id}",
+             parties=[{"party_ref": f.VENDOR, "party_type": "individual"}],
+             violation_code="STALL_SH", approved_by=DROP),
+        step(s, "EvidenceRecorded", at(day, "10:02:00"), evidence_id=f"EV-{case_id}",
+             captured_at=at(day, "10:01:00")),
+        step(s, "WaiverGranted", at(day, "10:10:00"), basis=basis, decided_by=[by]),
+    ]
+
+
+def test_rf18_first_violation_waiver_for_a_party_fined_within_the_year() -> None:
+    flag = World(summary_case(SUMMARY), waiver_case("W-1", "2025-03-03")).one("RF18.a")
+    assert numbers(flag)["prior_kinds"] == ["decision"]
+
+
+def test_rf18_first_violation_waiver_after_the_look_back_or_a_mandatory_waiver() -> None:
+    assert World(summary_case(SUMMARY), waiver_case("W-1", "2025-10-06")).flags(
+        rule="RF18") == []
+    assert World(summary_case(SUMMARY), waiver_case("W-1", "2025-03-03",
+                                                    basis="APL33-1-S1")).flags(rule="RF18") == []
+
+
+def test_rf18_repeated_waivers_for_the_same_party_and_by_the_same_officer() -> None:
+    world = World(waiver_case("W-1", "2025-03-03", basis="APL32"),
+                  waiver_case("W-2", "2025-06-02", basis="LOCAL_LIST"))
+    assert world.rules() == ["RF18.b", "RF18.c"]
+    assert world.one("RF18.c").officer_id == f.OFFICER_A
+    other = World(waiver_case("W-1", "2025-03-03", basis="APL32"),
+                  waiver_case("W-2", "2025-06-02", basis="LOCAL_LIST", by=f.OFFICER_B))
+    assert other.rules() == ["RF18.b"]
+
+
+def test_rf18_mandatory_waivers_may_repeat() -> None:
+    world = World(waiver_case("W-1", "2025-03-03", basis="APL33-1-S1"),
+                  waiver_case("W-2", "2025-06-02", basis="APL33-1-S1"))
+    assert world.flags(rule="RF18") == []
+
+
+# --- RF19 ---------------------------------------------------------------------------------------
+
+def test_rf19_officer_related_to_the_party_acts_without_recusal() -> None:
+    relation = step(f"officer:{f.OFFICER_B}", "RelationshipDeclared", at("2024-01-10"),
+                    party_ref=f.VENDOR)
+    flag = World([relation], f.summary_case(SUMMARY)).one("RF19.a")
+    assert flag.officer_id == f.OFFICER_B and numbers(flag)["relation"] == "relative"
+
+
+def test_rf19_relation_declared_after_the_case_still_flags_it() -> None:
+    relation = step(f"officer:{f.OFFICER_B}", "RelationshipDeclared", at("2024-11-10"),
+                    party_ref=f.VENDOR)
+    assert World(f.summary_case(SUMMARY), [relation]).one("RF19.a")
+
+
+def test_rf19_recusal_after_the_first_act_clears_and_other_parties_do_not_matter() -> None:
+    relation = step(f"officer:{f.OFFICER_B}", "RelationshipDeclared", at("2024-01-10"),
+                    party_ref=f.VENDOR)
+    steps = until(f.summary_case(SUMMARY), "CaseFiled") + [step(
+        S, "RecusalDecided", at("2024-09-30", "10:00:30"))]
+    assert World([relation], steps).one("RF19.a").status == "cleared"
+    other = step(f"officer:{f.OFFICER_B}", "RelationshipDeclared", at("2024-01-10"),
+                 party_ref="pty:SomeoneElse01")
+    assert World([other], f.summary_case(SUMMARY)).flags(rule="RF19") == []
+
+
+def _decision(case_id: str, day: str, officer: str, party: str, grid: str) -> list[f.Step]:
+    s = f"case:{case_id}"
+    officers = [{"officer_id": officer, "cert_no": "C" + officer[-4:] + "0000"},
+                {"officer_id": officer + "-P", "cert_no": "C" + officer[-4:] + "9999"}]
+    where = {"lat_e6": 31236512, "lon_e6": 121484023, "grid_id": grid}
+    return [step(s, "CaseFiled", at(day), procedure="summary", officers=officers, parties=[
+        {"party_ref": party, "party_type": "individual"}], violation_code="STALL_SH",
+        approved_by=DROP, location=where),
+        step(s, "PenaltyDecided", at(day, "10:05:00"), procedure="summary", officers=officers,
+             decided_by=[officer], party={"party_ref": party, "party_type": "individual"},
+             violation_code="STALL_SH", amount_fen=10_000, benchmark_tier=DROP, location=where)]
+
+
+def _grid_quarter(target_party_cases_by_a: int, other_party_cases: int, *, grid: str
+                  ) -> list[list[f.Step]]:
+    """100 decisions in one grid in 2024-Q4: officer A fines ``target`` the given number of
+    times among 10 cases; nine other officers fine 90 other parties, ``other_party_cases`` of
+    them the target party too."""
+    out, n = [], 0
+    days = [f"2024-10-{d:02d}" for d in range(8, 31)] + [f"2024-11-{d:02d}" for d in range(1, 29)]
+    for i in range(10):
+        party = f.VENDOR if i < target_party_cases_by_a else f"pty:other{i:08d}"
+        out.append(_decision(f"Q-A-{i}", days[n % len(days)], f.OFFICER_A, party, grid))
+        n += 1
+    for j in range(90):
+        officer = f"SH-HP-09{j % 9:02d}"
+        party = f.VENDOR if j < other_party_cases else f"pty:party{j:08d}"
+        out.append(_decision(f"Q-X-{j}", days[n % len(days)], officer, party, grid))
+        n += 1
+    return out
+
+
+def test_rf19_officer_fines_one_party_far_more_often_than_the_grid_explains() -> None:
+    world = World(*_grid_quarter(5, 0, grid="HP-G-0113"))
+    flags = world.flags(rule="RF19.b")
+    assert sorted(x.officer_id for x in flags) == [f.OFFICER_A, f.OFFICER_A + "-P"]  # and partner
+    flag = next(x for x in flags if x.officer_id == f.OFFICER_A)
+    assert flag.party_ref == f.VENDOR
+    assert numbers(flag)["cases_together"] == 5 and numbers(flag)["expected"] == "0.500"
+    assert [x.officer_id for x in world.flags(rule="RF19.c")] == [f.OFFICER_A + "-P"]  # no post
+
+
+def test_rf19_fixed_post_officer_meeting_a_frequent_violator_is_not_concentration() -> None:
+    assert World(*_grid_quarter(5, 15, grid="HP-G-0113")).flags(rule="RF19") == []
+
+
+def test_rf19_concentration_outside_the_officers_grids() -> None:
+    flags = World(*_grid_quarter(5, 0, grid="HP-G-0999")).flags(rule="RF19.c")
+    flag = next(x for x in flags if x.officer_id == f.OFFICER_A)
+    assert numbers(flag)["outside_post"] == 5

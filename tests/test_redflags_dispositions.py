@@ -1,0 +1,71 @@
+"""Inspectors' dispositions (signed events on ``flag:<flag_id>``) set a flag's disposition; a
+dismissal by the flag's own subject or by someone who acted in its case raises RF26."""
+
+from __future__ import annotations
+
+from . import domain_factory as f
+from .domain_factory import at, step
+from .test_redflags_world import SUMMARY, World, change, numbers
+
+INSPECTOR = "SH-JW-007"
+
+
+def late_cash_world() -> tuple[World, str]:
+    world = World(change(f.summary_case(SUMMARY), "OnsiteCashRemitted",
+                         occurred_at=at("2024-10-15")))
+    return world, world.one("RF05.b").flag_id
+
+
+def dispose(flag_id: str, type_name: str, day: str, inspector: str = INSPECTOR,
+            **body: object) -> f.Step:
+    return step(f"flag:{flag_id}", type_name, at(day), rule_id="RF05.b",
+                inspector_id=inspector, **body)
+
+
+def test_flags_start_open_and_take_the_latest_disposition() -> None:
+    world, flag_id = late_cash_world()
+    assert world.one("RF05.b").disposition == "open"
+    world.add(dispose(flag_id, "FlagAcknowledged", "2024-10-20"))
+    assert world.one("RF05.b").disposition == "acknowledged"
+    world.add(dispose(flag_id, "FlagConfirmed", "2024-10-25"),
+              dispose(flag_id, "FlagReferred", "2024-10-26"))
+    flag = world.one("RF05.b")
+    assert flag.disposition == "referred" and len(flag.disposition_event_ids) == 3
+    assert flag.flag_id == flag_id                       # the identity does not change
+
+
+def test_dismissal_by_an_independent_inspector_is_not_flagged() -> None:
+    world, flag_id = late_cash_world()
+    world.add(dispose(flag_id, "FlagDismissed", "2024-10-20"))
+    assert world.one("RF05.b").disposition == "dismissed"
+    assert world.flags(rule="RF26") == []
+
+
+def test_dismissal_by_an_officer_who_acted_in_the_case_raises_rf26() -> None:
+    world, flag_id = late_cash_world()
+    world.add(dispose(flag_id, "FlagDismissed", "2024-10-20", inspector=f.OFFICER_B))
+    flag = world.one("RF26")
+    assert numbers(flag)["relation"] == "acted_in_case"
+    assert numbers(flag)["dismissed_flag_id"] == flag_id
+    assert flag.officer_id == f.OFFICER_B and flag.case_id == SUMMARY
+    assert flag.raised_at == "2024-10-20T10:00:00+08:00"
+    assert world.events[-1].event_id in flag.event_ids
+
+
+def test_dismissal_of_a_flag_about_oneself_raises_rf26() -> None:
+    world = World(f.staff(), f.summary_case(SUMMARY), with_staff=False)     # no pledges
+    rf22 = next(x for x in world.flags(rule="RF22") if x.officer_id == f.OFFICER_A)
+    world.add(step(f"flag:{rf22.flag_id}", "FlagDismissed", at("2024-11-01"), rule_id="RF22",
+                   inspector_id=f.OFFICER_A))
+    flag = world.one("RF26")
+    assert numbers(flag)["relation"] == "subject_of_flag"
+    assert numbers(flag)["dismissed_rule_id"] == "RF22"
+
+
+def test_rf26_flags_can_be_disposed_of_too() -> None:
+    world, flag_id = late_cash_world()
+    world.add(dispose(flag_id, "FlagDismissed", "2024-10-20", inspector=f.OFFICER_B))
+    rf26 = world.one("RF26")
+    world.add(step(f"flag:{rf26.flag_id}", "FlagConfirmed", at("2024-11-02"), rule_id="RF26",
+                   inspector_id=INSPECTOR))
+    assert world.one("RF26").disposition == "confirmed"

@@ -1,0 +1,137 @@
+"""Parameters as versioned configuration: national defaults, city overrides, and configuration
+published on the ledger taking effect from its date — never retroactively — with every flag
+recording the version it used."""
+
+from __future__ import annotations
+
+import pytest
+
+from projections.redflags import FlagEngine, ParamsError, compute_flags, national, with_overrides
+
+from . import domain_factory as f
+from .domain_factory import at, step
+from .test_redflags_world import SUMMARY, World, change, drop, numbers, when
+
+S = f"case:{SUMMARY}"
+
+
+def bank_summary(case_id: str, day: str, amount_fen: int) -> list[f.Step]:
+    steps = drop(f.summary_case(case_id, day=day, amount_fen=amount_fen), "OnsiteCashCollected",
+                 "OnsiteCashRemitted", "AgencyDeposited", "SummaryDecisionFiled",
+                 "TreasuryReconciled", "CaseClosed")
+    return change(steps, "PenaltyDecided", payment_method="e_payment")
+
+
+def limit_published(limit_fen: int, effective_from: str, published: str) -> f.Step:
+    return step("config:legal-parameters", "LegalParametersPublished", at(published),
+                parameters_version="SH-2024.2", effective_from=effective_from, parameters=[
+                    {"name": "summary_procedure_max_fine_individual", "value": limit_fen,
+                     "unit": "fen", "basis": "local rule"}])
+
+
+# --- versions and overrides -----------------------------------------------------------------------
+
+def test_version_is_a_stable_hash_of_the_content() -> None:
+    assert national().version == national().version
+    assert national().version.startswith("national@") and len(national().version) == 25
+    a = with_overrides(national(), "SH", {"hearing_threshold_individual_fen": 500_000})
+    b = with_overrides(national(), "SH", {"hearing_threshold_individual": 500_000})
+    c = with_overrides(national(), "SH", {"hearing_threshold_individual_fen": 400_000})
+    assert a.version == b.version != c.version
+    assert a.legal.hearing_threshold_individual_fen == 500_000
+
+
+def test_overrides_merge_on_top_of_national_defaults() -> None:
+    city = with_overrides(national(), "BJ", {"summary_decision_filing_days": 2,
+                                             "stats_min_n": 30, "head_roles": ["unit_head"]})
+    assert city.legal.summary_decision_filing_working_days == 2
+    assert city.thresholds.stats_min_n == 30 and city.thresholds.head_roles == ("unit_head",)
+    assert city.legal.min_officers == national().legal.min_officers
+    assert city.thresholds.bh_q_bp == 500
+
+
+def test_unknown_or_mistyped_overrides_are_refused() -> None:
+    with pytest.raises(ParamsError, match="unknown parameter 'summary_limit'"):
+        with_overrides(national(), "X", {"summary_limit": 1})
+    with pytest.raises(ParamsError, match="stats_min_n must be an integer"):
+        with_overrides(national(), "X", {"stats_min_n": 2.5})
+    with pytest.raises(ParamsError, match="head_roles must be a list"):
+        with_overrides(national(), "X", {"head_roles": "unit_head"})
+
+
+def test_every_flag_records_the_parameter_version_it_used() -> None:
+    city = with_overrides(national(), "SH-HP", {"late_document_hours": 48})
+    flags = World(drop(f.summary_case(SUMMARY), "RectificationOrdered"), params=city).flags()
+    assert flags and {x.params_version for x in flags} == {city.version}
+
+
+# --- configuration published on the ledger --------------------------------------------------------
+
+def test_published_limit_applies_from_its_effective_day() -> None:
+    world = World([limit_published(15_000, "2024-10-01", "2024-09-20")],
+                  bank_summary(SUMMARY, "2024-09-30", 18_000),
+                  bank_summary("SH-HP-2024-S-004600", "2024-10-08", 18_000))
+    flag = world.one("RF03")
+    assert flag.case_id == "SH-HP-2024-S-004600" and numbers(flag)["limit_fen"] == 15_000
+    assert flag.params_version != national().version
+    assert flag.params_version.startswith("national@")
+
+
+def test_published_configuration_never_applies_before_it_was_published() -> None:
+    backdated = limit_published(15_000, "2024-01-01", "2024-10-05")
+    world = World([backdated], bank_summary(SUMMARY, "2024-09-30", 18_000),
+                  bank_summary("SH-HP-2024-S-004600", "2024-10-08", 18_000))
+    assert [x.case_id for x in world.flags(rule="RF03")] == ["SH-HP-2024-S-004600"]
+
+
+def test_published_fine_schedule_and_benchmark_table_are_used_in_their_period() -> None:
+    schedule = step("config:fine-schedule", "FineSchedulePublished", at("2024-01-02"),
+                    effective_from="2024-01-02", entries=[
+                        {"code": "STALL_SH", "name": "占道设摊", "basis": "local",
+                         "ranges": [{"band": "any", "min_fen": 5_000, "max_fen": 8_000}]}])
+    assert numbers(World([schedule], f.summary_case(SUMMARY)).one("RF15.a"))["max_fen"] == 8_000
+    table = step("config:benchmarks", "DiscretionBenchmarkPublished", at("2024-01-02"),
+                 effective_until="2024-06-30")
+    steps = change(f.summary_case(SUMMARY), "PenaltyDecided", benchmark_tier="serious")
+    assert World([table], steps).flags(rule="RF16") == []          # table expired in June
+    current = change([table], "DiscretionBenchmarkPublished", effective_until=None)
+    assert numbers(World(current, steps).one("RF16.b"))["band_min_fen"] == 35_000
+
+
+def test_deadlines_in_a_year_without_a_calendar_wait_for_its_publication() -> None:
+    steps = drop(f.summary_case(SUMMARY, day="2027-03-01"), "OnsiteCashRemitted",
+                 "AgencyDeposited", "SummaryDecisionFiled", "TreasuryReconciled", "CaseClosed")
+    world = World(steps)
+    assert world.flags(when("2027-06-01"), rule="RF05") == []      # 2027 not covered
+    world.add(step("config:calendar", "WorkingCalendarPublished", at("2027-03-02"), year=2027,
+                   holidays=["2027-03-02"], makeup_workdays=[], source="test notice"))
+    flag = world.one("RF05.b", when("2027-06-01"))
+    assert numbers(flag)["due"] == "2027-03-04"                    # 2 Mar is a holiday here
+
+
+def test_incremental_evaluation_follows_published_configuration() -> None:
+    world = World(bank_summary(SUMMARY, "2024-10-08", 18_000),
+                  [limit_published(15_000, "2024-10-01", "2024-09-20")])
+    expected = compute_flags(world.events, national(), at=when("2025-01-01"))
+    assert "RF03" in {x.rule_id for x in expected}
+    engine = FlagEngine(national())
+    held: dict[str, list] = {}
+    for rec in world.events:
+        subjects = engine.apply(rec)
+        fresh = engine.evaluate(subjects, when("2025-01-01"))
+        for s in subjects:
+            held[str(s)] = []
+        for x in fresh:
+            held.setdefault(x.scope, []).append(x)
+    got = sorted((x for v in held.values() for x in v),
+                 key=lambda x: (x.raised_at, x.rule_id, x.flag_id))
+    assert [x.to_value() for x in got] == [x.to_value() for x in expected]
+
+
+def test_city_calendar_and_benchmarks_come_from_published_bodies() -> None:
+    city = with_overrides(national(), "SH-HP", {
+        "benchmarks": [f.body("DiscretionBenchmarkPublished")],
+        "calendar": [f.body("WorkingCalendarPublished")]})
+    assert city.benchmark("STALL_SH", "individual").band("general") == (15_000, 35_000)
+    assert city.days().is_working(when("2024-10-12").date().toordinal()) is True
+    assert city.describe()["benchmarks"] == 1

@@ -1,0 +1,145 @@
+"""Rules about the people acting: credentials (RF02), posts, territory and powers (RF21), the
+integrity-pledge chain up to the unit head (RF22)."""
+
+from __future__ import annotations
+
+from projections.redflags import national, with_overrides
+
+from . import domain_factory as f
+from .domain_factory import at, step
+from .test_redflags_world import SUMMARY, World, change, general_case, numbers, pledges
+
+S = f"case:{SUMMARY}"
+A_STREAM = f"officer:{f.OFFICER_A}"
+AUX = {"officer_id": f.AUXILIARY}
+A = {"officer_id": f.OFFICER_A, "cert_no": f.CERT_A}
+
+
+# --- RF02 credentials -----------------------------------------------------------------------------
+
+def test_rf02_auxiliary_staff_deciding_a_penalty() -> None:
+    steps = change(f.summary_case(SUMMARY), "PenaltyDecided", officers=[A, AUX],
+                   decided_by=[f.OFFICER_A, f.AUXILIARY])
+    flag = World(f.auxiliary_setup(), steps).one("RF02")
+    assert flag.officer_id == f.AUXILIARY and numbers(flag)["status"] == "auxiliary"
+
+
+def test_rf02_auxiliary_staff_filming_evidence_is_not_an_enforcement_act() -> None:
+    steps = change(f.summary_case(SUMMARY), "EvidenceRecorded", officers=[A, AUX])
+    assert World(f.auxiliary_setup(), steps).flags(rule="RF02") == []
+
+
+def test_rf02_acting_while_the_credential_is_suspended() -> None:
+    suspension = step(A_STREAM, "OfficerCredentialSuspended", at("2024-09-01"),
+                      cert_no=f.CERT_A, effective_at=at("2024-09-01"), until="2024-10-31")
+    flags = World([suspension], f.summary_case(SUMMARY)).flags(rule="RF02")
+    assert {numbers(x)["event_type"] for x in flags} == {
+        "CaseFiled", "RectificationOrdered", "PenaltyDecided", "OnsiteCashCollected"}
+    assert {numbers(x)["status"] for x in flags} == {"suspended"}
+
+
+def test_rf02_suspension_recorded_after_the_acts_still_covers_them() -> None:
+    suspension = step(A_STREAM, "OfficerCredentialSuspended", at("2024-12-01"),
+                      cert_no=f.CERT_A, effective_at=at("2024-09-01"), until="2024-10-31")
+    assert World(f.summary_case(SUMMARY), [suspension]).flags(rule="RF02")
+
+
+def test_rf02_suspension_that_ended_before_the_act() -> None:
+    suspension = step(A_STREAM, "OfficerCredentialSuspended", at("2024-06-01"),
+                      cert_no=f.CERT_A, effective_at=at("2024-06-01"), until="2024-09-29")
+    assert World([suspension], f.summary_case(SUMMARY)).flags(rule="RF02") == []
+
+
+def test_rf02_credential_valid_through_its_last_day_and_expired_the_day_after() -> None:
+    def world(valid_until: str) -> World:
+        staff = [s for s in f.staff() if not (s.stream == A_STREAM
+                                              and s.type == "OfficerCredentialIssued")]
+        issued = step(A_STREAM, "OfficerCredentialIssued", at("2023-01-02"), cert_no=f.CERT_A,
+                      valid_from="2023-01-01", valid_until=valid_until, unit_id=f.UNIT)
+        return World([issued], staff, pledges(2024), f.summary_case(SUMMARY), with_staff=False)
+    assert world("2024-09-30").flags(rule="RF02") == []
+    assert {numbers(x)["status"] for x in world("2024-09-29").flags(rule="RF02")} == {"expired"}
+
+
+def test_rf02_certificate_not_issued_to_the_person() -> None:
+    steps = change(f.summary_case(SUMMARY), "PenaltyDecided",
+                   officers=[{"officer_id": f.OFFICER_A, "cert_no": "99999999"},
+                             {"officer_id": f.OFFICER_B, "cert_no": f.CERT_B}])
+    flag = World(steps).one("RF02")
+    assert numbers(flag)["status"] == "unknown_certificate"
+
+
+# --- RF21 post, territory, powers -----------------------------------------------------------------
+
+ELSEWHERE = {"lat_e6": 31230000, "lon_e6": 121470000, "grid_id": "HP-G-0200"}
+
+
+def test_rf21_decision_outside_the_assigned_grid_without_dispatch() -> None:
+    steps = change(f.summary_case(SUMMARY), "PenaltyDecided", location=ELSEWHERE)
+    flags = World(steps).flags(rule="RF21.a")
+    assert sorted(x.officer_id for x in flags) == [f.OFFICER_A, f.OFFICER_B]
+    assert numbers(flags[0])["post_grids"] == ["HP-G-0113", "HP-G-0114"]
+
+
+def test_rf21_dispatch_order_covering_the_time_and_grid() -> None:
+    steps = change(f.summary_case(SUMMARY), "PenaltyDecided", location=ELSEWHERE)
+    dispatch = step(f"unit:{f.UNIT}", "DispatchOrderIssued", at("2024-09-30", "09:30:00"),
+                    grid_ids=["HP-G-0200"], window_from=at("2024-09-30", "09:30:00"),
+                    window_until=at("2024-09-30", "12:00:00"))
+    assert World([dispatch], steps).flags(rule="RF21") == []
+    expired = change([dispatch], "DispatchOrderIssued", window_until=at("2024-09-30", "10:00:00"))
+    assert World(expired, steps).flags(rule="RF21.a")
+
+
+def test_rf21_dispatch_recorded_after_the_act_still_covers_it() -> None:
+    steps = change(f.summary_case(SUMMARY), "PenaltyDecided", location=ELSEWHERE)
+    dispatch = step(f"unit:{f.UNIT}", "DispatchOrderIssued", at("2024-09-30", "09:30:00"),
+                    grid_ids=["HP-G-0200"], window_from=at("2024-09-30", "09:30:00"),
+                    window_until=at("2024-09-30", "12:00:00"))
+    assert World(steps, [dispatch]).flags(rule="RF21") == []
+
+
+def test_rf21_act_outside_the_units_territory() -> None:
+    params = with_overrides(national(), "SH-HP", {"unit_grids": {
+        f.UNIT: ["HP-G-0113", "HP-G-0114", "HP-G-0200"]}})
+    outside = {"lat_e6": 31230000, "lon_e6": 121470000, "grid_id": "JA-G-0001"}
+    steps = change(f.summary_case(SUMMARY), "PenaltyDecided", location=outside)
+    assert numbers(World(steps, params=params).one("RF21.b"))["grid_id"] == "JA-G-0001"
+    inside = change(f.summary_case(SUMMARY), "PenaltyDecided", location=ELSEWHERE)
+    assert World(inside, params=params).flags(rule="RF21.b") == []
+
+
+def test_rf21_violation_outside_the_units_power_list() -> None:
+    params = with_overrides(national(), "SH-HP", {"power_list": {"*": ["STALL_SH"]}})
+    assert World(f.summary_case(SUMMARY), params=params).flags(rule="RF21") == []
+    flag = World(general_case(), params=params).one("RF21.c")
+    assert numbers(flag)["violation_code"] == "PILEUP_SH"
+
+
+# --- RF22 integrity pledge chain ------------------------------------------------------------------
+
+def test_rf22_officers_acting_without_any_pledge() -> None:
+    world = World(f.staff(), f.summary_case(SUMMARY), with_staff=False)
+    flags = world.flags(rule="RF22")
+    assert sorted(x.officer_id for x in flags) == [f.OFFICER_A, f.OFFICER_B]
+    assert {numbers(x)["chain_status"] for x in flags} == {"none"}
+    assert flags[0].severity == "low"
+
+
+def test_rf22_chain_broken_where_the_unit_head_has_no_pledge() -> None:
+    chain = [s for s in pledges(2024) if s.body["officer_id"] != f.HEAD]
+    flags = World(f.staff(), chain, f.summary_case(SUMMARY), with_staff=False).flags(rule="RF22")
+    assert {(numbers(x)["chain_status"], numbers(x)["broken_at"]) for x in flags} == {
+        ("broken", f.HEAD)}
+
+
+def test_rf22_pledge_countersigned_by_someone_other_than_the_direct_superior() -> None:
+    chain = [s for s in pledges(2024) if s.body["officer_id"] != f.OFFICER_A]
+    chain += f.pledge_chain_steps(f.OFFICER_A, f.DEPUTY, pledge_id="PL-A-wrong", top=True)
+    flags = World(f.staff(), chain, f.summary_case(SUMMARY), with_staff=False).flags(rule="RF22")
+    assert [(x.officer_id, numbers(x)["chain_status"]) for x in flags] == [
+        (f.OFFICER_A, "wrong_countersigner")]
+
+
+def test_rf22_complete_chain_up_to_the_unit_head() -> None:
+    assert World(f.summary_case(SUMMARY)).flags(rule="RF22") == []

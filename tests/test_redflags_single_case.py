@@ -1,0 +1,463 @@
+"""Single-case rules: each raised on the smallest history that should raise it, and not raised
+on the near miss its false-positive guard describes."""
+
+from __future__ import annotations
+
+from projections.redflags import national, with_overrides
+
+from . import domain_factory as f
+from .domain_factory import DROP, at, step
+from .test_redflags_world import (
+    GENERAL,
+    SUMMARY,
+    World,
+    change,
+    drop,
+    general_case,
+    insert_after,
+    numbers,
+    until,
+    when,
+)
+
+S = f"case:{SUMMARY}"
+G = f"case:{GENERAL}"
+A = {"officer_id": f.OFFICER_A, "cert_no": f.CERT_A}
+AUX = {"officer_id": f.AUXILIARY}
+
+
+def summary(**decision: object) -> list[f.Step]:
+    return change(f.summary_case(SUMMARY), "PenaltyDecided", **decision)
+
+
+def bank_summary(amount_fen: int, **decision: object) -> list[f.Step]:
+    """A summary case paid at the bank (no cash on the spot)."""
+    steps = drop(f.summary_case(SUMMARY, amount_fen=amount_fen), "OnsiteCashCollected",
+                 "OnsiteCashRemitted", "AgencyDeposited")
+    steps = change(steps, "PenaltyDecided", payment_method="e_payment", **decision)
+    return insert_after(steps, "DecisionServed", step(
+        S, "PaymentRecorded", at("2024-10-08"), decision_no="HP-S-2024-004512",
+        amount_fen=amount_fen, channel="e_payment"))
+
+
+# --- RF01 two officers ---------------------------------------------------------------------------
+
+def test_rf01_summary_decision_by_one_officer() -> None:
+    flag = World(summary(officers=[A], decided_by=[f.OFFICER_A])).one("RF01")
+    assert numbers(flag)["qualified_officers"] == 1
+    assert numbers(flag)["event_type"] == "PenaltyDecided"
+
+
+def test_rf01_counts_the_same_officer_entered_twice_once() -> None:
+    flag = World(summary(officers=[A, A], decided_by=[f.OFFICER_A])).one("RF01")
+    assert numbers(flag)["qualified_officers"] == 1
+
+
+def test_rf01_auxiliary_staff_never_count_as_the_second_officer() -> None:
+    world = World(f.auxiliary_setup(), summary(officers=[A, AUX],
+                                               decided_by=[f.OFFICER_A]))
+    assert numbers(world.one("RF01"))["qualified_officers"] == 1
+
+
+def test_rf01_two_qualified_officers_raise_nothing_and_a_head_deciding_alone_is_not_rf01() -> None:
+    assert World(f.summary_case(SUMMARY), general_case()).flags(rule="RF01") == []
+
+
+# --- RF03 summary procedure limits ---------------------------------------------------------------
+
+def test_rf03_summary_fine_above_200_cny_for_an_individual() -> None:
+    flag = World(bank_summary(20_001)).one("RF03")
+    assert numbers(flag)["reasons"] == ["amount_over_limit"]
+    assert numbers(flag)["limit_fen"] == 20_000
+
+
+def test_rf03_summary_fine_of_exactly_200_cny_is_within_the_limit() -> None:
+    assert World(bank_summary(20_000)).flags(rule="RF03") == []
+
+
+def test_rf03_organisation_limit_is_3000_cny() -> None:
+    org = {"party_ref": f.COMPANY, "party_type": "organisation"}
+    assert World(bank_summary(300_000, party=org)).flags(rule="RF03") == []
+    assert World(bank_summary(300_001, party=org)).one("RF03")
+
+
+def test_rf03_summary_decision_without_showing_the_credential_first() -> None:
+    flag = World(drop(f.summary_case(SUMMARY), "CredentialShown")).one("RF03")
+    assert numbers(flag)["reasons"] == ["credential_not_shown"]
+
+
+def test_rf03_summary_procedure_cannot_confiscate() -> None:
+    flag = World(bank_summary(10_000, penalty_types=["fine", "confiscation_property"])).one("RF03")
+    assert "penalty_type_not_allowed" in numbers(flag)["reasons"]
+
+
+# --- RF04 on-the-spot collection -----------------------------------------------------------------
+
+def test_rf04_cash_above_100_cny_on_the_spot_without_an_exception() -> None:
+    flag = World(f.summary_case(SUMMARY, amount_fen=15_000)).one("RF04.a")
+    assert numbers(flag)["decided_fen"] == 15_000 and numbers(flag)["justification"] == "within_100"
+
+
+def test_rf04_cash_above_100_cny_is_allowed_when_hard_to_enforce_later_is_justified() -> None:
+    steps = change(f.summary_case(SUMMARY, amount_fen=15_000), "OnsiteCashCollected",
+                   justification="hard_to_enforce_later",
+                   justification_text="外地流动摊贩，事后难以执行")
+    assert World(steps).flags(rule="RF04") == []
+
+
+def test_rf04_cash_differing_from_the_decided_amount() -> None:
+    steps = change(f.summary_case(SUMMARY), "OnsiteCashCollected", amount_fen=8_000)
+    flag = World(steps).one("RF04.b")
+    assert (numbers(flag)["cash_fen"], numbers(flag)["decided_fen"]) == (8_000, 10_000)
+
+
+# --- RF07 evidence before the decision -----------------------------------------------------------
+
+def test_rf07_summary_decision_with_no_evidence_once_the_sync_grace_has_passed() -> None:
+    world = World(drop(f.summary_case(SUMMARY), "EvidenceRecorded"))
+    assert world.flags(when("2024-10-01T10:04"), rule="RF07") == []      # device may still sync
+    flag = world.one("RF07.a", when("2024-10-01T10:06"))
+    assert flag.raised_at == "2024-09-30T10:05:00+08:00"
+    assert numbers(flag)["evidence_count"] == 0
+
+
+def test_rf07_device_signed_evidence_synced_after_the_shift_counts() -> None:
+    steps = drop(f.summary_case(SUMMARY), "EvidenceRecorded")
+    world = World(steps)
+    world.record(step(S, "EvidenceRecorded", at("2024-09-30", "10:02:00"),
+                      evidence_id="EV-late-1", captured_at=at("2024-09-30", "10:01:30"),
+                      device_signed=True), recorded_at="2024-09-30T13:00:00.000000Z")
+    assert world.flags(rule="RF07") == []
+
+
+def test_rf07_unsigned_evidence_uploaded_after_the_decision_does_not_count() -> None:
+    world = World(drop(f.summary_case(SUMMARY), "EvidenceRecorded"))
+    world.record(step(S, "EvidenceRecorded", at("2024-09-30", "10:02:00"),
+                      evidence_id="EV-late-1", captured_at=at("2024-09-30", "10:01:30"),
+                      device_signed=False, kind="photo"),
+                 recorded_at="2024-09-30T03:00:00.000000Z")
+    assert world.one("RF07.a")
+
+
+def test_rf07_device_signed_evidence_synced_more_than_24_hours_later_does_not_count() -> None:
+    world = World(drop(f.summary_case(SUMMARY), "EvidenceRecorded"))
+    world.record(step(S, "EvidenceRecorded", at("2024-09-30", "10:02:00"),
+                      evidence_id="EV-late-1", captured_at=at("2024-09-30", "10:01:30")),
+                 recorded_at="2024-10-01T03:00:00.000000Z")
+    assert world.one("RF07.a")
+
+
+def test_rf07_general_decision_before_the_investigation_concluded() -> None:
+    assert World(drop(general_case(), "InvestigationConcluded")).one("RF07.b")
+
+
+# --- RF08 recording integrity ---------------------------------------------------------------------
+
+def test_rf08_summary_decision_recorded_more_than_24_hours_late() -> None:
+    world = World(until(f.summary_case(SUMMARY), "RectificationOrdered"))
+    decision = next(s for s in f.summary_case(SUMMARY) if s.type == "PenaltyDecided")
+    world.record(decision, recorded_at="2024-10-01T05:00:00.000000Z")      # 26 h 55 min after
+    flag = world.one("RF08.a")
+    assert numbers(flag)["lag_hours"] == 26 and numbers(flag)["limit_hours"] == 24
+
+
+def test_rf08_device_signed_capture_synced_two_days_later_is_not_late_recording() -> None:
+    world = World(until(f.summary_case(SUMMARY), "CredentialShown"))
+    evidence = next(s for s in f.summary_case(SUMMARY) if s.type == "EvidenceRecorded")
+    world.record(evidence, recorded_at="2024-10-02T03:00:00.000000Z")       # 48 h, signed
+    assert world.flags(rule="RF08.a") == []
+
+
+def test_rf08_legal_review_backdated_after_the_decision() -> None:
+    steps = general_case()
+    review = next(s for s in steps if s.type == "LegalReviewCompleted")
+    world = World(drop(steps, "LegalReviewCompleted"))
+    world.record(review, recorded_at="2024-08-20T02:00:00.000000Z")
+    flag = world.one("RF08.b")
+    assert numbers(flag)["event_type"] == "LegalReviewCompleted"
+    assert numbers(flag)["claimed_at"] == "2024-06-28T10:00:00+08:00"
+
+
+def test_rf08_bodycam_upload_after_the_decision_is_not_backdating() -> None:
+    steps = drop(f.summary_case(SUMMARY), "EvidenceRecorded")
+    world = World(steps)
+    world.record(step(S, "EvidenceRecorded", at("2024-09-30", "10:02:00"),
+                      evidence_id="EV-sync-1", captured_at=at("2024-09-30", "10:01:30")),
+                 recorded_at="2024-09-30T12:00:00.000000Z")
+    assert world.flags(rule="RF08") == []
+
+
+def test_rf08_seizure_without_body_camera_video_once_the_sync_window_passed() -> None:
+    seize = step(S, "PropertySeized", at("2024-09-30", "10:20:00"))
+    steps = insert_after(f.summary_case(SUMMARY), "PenaltyDecided", seize)
+    world = World(steps)
+    assert world.flags(when("2024-10-03T10:19"), rule="RF08.c") == []
+    assert numbers(world.one("RF08.c", when("2024-10-03T10:21")))["event_type"] == \
+        "PropertySeized"
+
+
+def test_rf08_seizure_filmed_by_a_participating_officers_bodycam() -> None:
+    seize = step(S, "PropertySeized", at("2024-09-30", "10:20:00"))
+    video = step(S, "EvidenceRecorded", at("2024-09-30", "10:22:00"), evidence_id="EV-2",
+                 captured_at=at("2024-09-30", "10:18:00"))
+    steps = insert_after(f.summary_case(SUMMARY), "PenaltyDecided", seize, video)
+    assert World(steps).flags(rule="RF08.c") == []
+
+
+# --- RF09 procedural rights -----------------------------------------------------------------------
+
+HEARING = ("HearingRequested", "HearingScheduled", "HearingHeld")
+
+
+def test_rf09_general_decision_without_a_prior_notice() -> None:
+    assert World(drop(general_case(), "PenaltyNoticeServed", *HEARING)).one("RF09.a")
+
+
+def test_rf09_express_waiver_replaces_the_notice() -> None:
+    steps = drop(general_case(), "PenaltyNoticeServed", *HEARING)
+    waiver = step(G, "RightsWaived", at("2024-05-27"))
+    assert World(insert_after(steps, "BenchmarkApplied", waiver)).flags(rule="RF09") == []
+
+
+def test_rf09_statement_received_but_not_reviewed() -> None:
+    statement = step(G, "StatementReceived", at("2024-05-29"))
+    world = World(insert_after(general_case(), "PenaltyNoticeServed", statement))
+    assert world.one("RF09.b")
+    review = step(G, "DefenceReviewed", at("2024-06-03"))
+    reviewed = insert_after(general_case(), "PenaltyNoticeServed", statement, review)
+    assert World(reviewed).flags(rule="RF09.b") == []
+
+
+def test_rf09_decided_inside_the_hearing_request_window() -> None:
+    steps = change(f.withdrawn_case(), "PenaltyNoticeServed", hearing_eligible=True)
+    flag = World(steps).one("RF09.c")
+    assert numbers(flag)["window_ends"] == "2025-03-31"
+
+
+def test_rf09_decided_after_the_window_or_with_the_hearing_waived() -> None:
+    steps = change(f.withdrawn_case(), "PenaltyNoticeServed", hearing_eligible=True)
+    waived = change(steps, "RightsWaived", rights=["statement", "defence", "hearing"])
+    later = change(steps, "PenaltyDecided", occurred_at=at("2025-04-01"))
+    assert World(waived).flags(rule="RF09") == []
+    assert World(later).flags(rule="RF09.c") == []
+
+
+def test_rf09_hearing_requested_in_time_but_not_held() -> None:
+    steps = drop(general_case(), "HearingScheduled", "HearingHeld")
+    assert World(steps).one("RF09.d")
+
+
+def test_rf09_late_hearing_request_need_not_be_granted() -> None:
+    steps = drop(general_case(), "HearingScheduled", "HearingHeld")
+    steps = change(steps, "HearingRequested", occurred_at=at("2024-06-10"))
+    assert World(steps).flags(rule="RF09.d") == []
+
+
+def test_rf09_hearing_presided_by_an_investigator() -> None:
+    steps = change(general_case(), "HearingHeld", presider_id=f.OFFICER_A)
+    assert World(steps).one("RF09.e").officer_id == f.OFFICER_A
+
+
+def test_rf09_hearing_notified_less_than_seven_working_days_ahead() -> None:
+    steps = change(general_case(), "HearingScheduled", occurred_at=at("2024-06-14"))
+    flag = World(steps).one("RF09.f")
+    assert numbers(flag)["working_days"] == 4
+
+
+# --- RF10 heavier after defence -------------------------------------------------------------------
+
+def test_rf10_decision_heavier_than_the_notice_after_the_hearing() -> None:
+    steps = change(general_case(), "PenaltyDecided", amount_fen=400_000)
+    flag = World(steps).one("RF10")
+    assert (numbers(flag)["proposed_fen"], numbers(flag)["decided_fen"]) == (300_000, 400_000)
+
+
+def test_rf10_a_new_notice_on_new_facts_allows_the_heavier_penalty() -> None:
+    steps = change(general_case(), "PenaltyDecided", amount_fen=400_000)
+    renotice = step(G, "PenaltyNoticeServed", at("2024-07-01"),
+                    notice_no="沪黄城管告〔2024〕第99号",
+                    proposed_amount_fen=400_000, hearing_eligible=True)
+    assert World(insert_after(steps, "LegalReviewCompleted", renotice)).flags(rule="RF10") == []
+
+
+# --- RF11 legal review, collective discussion, head decision -------------------------------------
+
+def test_rf11_hearing_held_but_no_legal_review() -> None:
+    assert World(drop(general_case(), "LegalReviewCompleted")).one("RF11.a")
+
+
+def test_rf11_no_review_needed_without_hearing_or_threshold() -> None:
+    steps = drop(general_case(), "LegalReviewCompleted", *HEARING)
+    assert World(steps).flags(rule="RF11") == []
+
+
+def test_rf11_local_review_threshold_requires_review() -> None:
+    params = with_overrides(national(), "SH", {"legal_review_threshold_fen": 200_000})
+    steps = drop(general_case(), "LegalReviewCompleted", *HEARING)
+    assert numbers(World(steps, params=params).one("RF11.a"))["grounds"] == ["amount_threshold"]
+
+
+def test_rf11_unqualified_reviewer_or_investigator_reviewing() -> None:
+    assert World(change(general_case(), "LegalReviewCompleted", reviewer_qualified=False)
+                 ).one("RF11.b")
+    assert World(change(general_case(), "LegalReviewCompleted", reviewer_id=f.OFFICER_B)
+                 ).one("RF11.b").officer_id == f.OFFICER_B
+
+
+def test_rf11_major_case_needs_collective_discussion() -> None:
+    params = with_overrides(national(), "SH", {"collective_discussion_threshold_fen": 100_000})
+    assert World(general_case(), params=params).flags(rule="RF11.c") == []
+    assert World(drop(general_case(), "CollectiveDiscussionHeld"), params=params).one("RF11.c")
+
+
+def test_rf11_fine_decided_by_the_investigating_officer_alone() -> None:
+    flag = World(change(general_case(), "PenaltyDecided", decided_by=[f.OFFICER_A])).one("RF11.d")
+    assert numbers(flag)["deciders_are_investigators"] is True
+
+
+# --- RF15 statutory range -------------------------------------------------------------------------
+
+def test_rf15_fine_above_the_statutory_maximum() -> None:
+    flag = World(change(general_case(), "PenaltyDecided", amount_fen=600_000)).one("RF15.a")
+    assert numbers(flag)["max_fen"] == 500_000
+
+
+def test_rf15_fine_below_the_minimum_without_and_with_a_mitigation_ground() -> None:
+    low = change(general_case(), "PenaltyDecided", amount_fen=40_000)
+    assert World(low).one("RF15.b")
+    mitigated = insert_after(low, "LegalReviewCompleted", step(
+        G, "WaiverGranted", at("2024-07-01"), basis="APL32", waiver="mitigated",
+        party_ref=f.COMPANY, violation_code="PILEUP_SH", decided_by=[f.HEAD]))
+    assert World(mitigated).flags(rule="RF15") == []
+
+
+def test_rf15_fine_under_a_code_outside_the_fine_schedule() -> None:
+    steps = change(general_case(), "PenaltyDecided", violation_code="NOISE_XX")
+    assert numbers(World(steps).one("RF15.c"))["violation_code"] == "NOISE_XX"
+
+
+def test_rf15_amendment_above_the_maximum() -> None:
+    amend = step(G, "PenaltyAmended", at("2024-08-15"), decision_no="沪黄城管罚〔2024〕第123号",
+                 previous_amount_fen=300_000, amount_fen=520_000)
+    flag = World(insert_after(general_case(), "DecisionPublished", amend)).one("RF15.a")
+    assert numbers(flag)["amount_fen"] == 520_000
+
+
+# --- RF16 benchmark band --------------------------------------------------------------------------
+
+BENCH = with_overrides(national(), "SH-HP", {"benchmarks": [
+    f.body("DiscretionBenchmarkPublished")]})
+
+
+def test_rf16_amount_outside_the_applied_tier_without_deviation() -> None:
+    flag = World(summary(amount_fen=20_000), params=BENCH).one("RF16.b")
+    assert (numbers(flag)["band_min_fen"], numbers(flag)["band_max_fen"]) == (5_000, 15_000)
+    assert numbers(flag)["band_source"] == "published"
+
+
+def test_rf16_deviation_approved_by_the_head_for_that_amount() -> None:
+    approval = step(S, "DeviationApproved", at("2024-09-30", "10:04:00"), tier="minor",
+                    proposed_amount_fen=20_000)
+    steps = insert_after(summary(amount_fen=20_000), "RectificationOrdered", approval)
+    assert World(steps, params=BENCH).flags(rule="RF16") == []
+    deputy = change(steps, "DeviationApproved", approval_form="deputy_head")
+    assert World(deputy, params=BENCH).one("RF16.b")
+
+
+def test_rf16_benchmark_not_applied_where_one_is_published() -> None:
+    assert World(summary(benchmark_tier=DROP), params=BENCH).one("RF16.a")
+    assert World(summary(benchmark_tier=DROP)).flags(rule="RF16") == []   # none published
+
+
+def test_rf16_band_from_the_case_when_no_table_is_published() -> None:
+    steps = change(general_case(), "PenaltyDecided", amount_fen=400_000)
+    assert numbers(World(steps).one("RF16.b"))["band_source"] == "applied"
+
+
+# --- RF20 changes ---------------------------------------------------------------------------------
+
+AMEND = step(G, "PenaltyAmended", at("2024-08-15"), decision_no="沪黄城管罚〔2024〕第123号",
+             previous_amount_fen=300_000, amount_fen=200_000)
+
+
+def test_rf20_amendment_without_approval() -> None:
+    unapproved = f.Step(AMEND.stream, AMEND.type, AMEND.occurred_at,
+                        {k: v for k, v in AMEND.body.items()
+                         if k not in ("approval_id", "approved_by", "approval_form")})
+    flag = World(insert_after(general_case(), "DecisionPublished", unapproved)).one("RF20.a")
+    assert numbers(flag)["problems"] == ["no_approval"]
+
+
+def test_rf20_amendment_approved_by_the_head_by_collective_discussion() -> None:
+    assert World(insert_after(general_case(), "DecisionPublished", AMEND)).flags(rule="RF20") == []
+
+
+def test_rf20_approver_is_the_original_decider() -> None:
+    amend = f.Step(AMEND.stream, AMEND.type, AMEND.occurred_at,
+                   {**AMEND.body, "approval_form": "agency_head"})
+    flag = World(insert_after(general_case(), "DecisionPublished", amend)).one("RF20.a")
+    assert numbers(flag)["problems"] == ["approver_is_decider"]
+
+
+def test_rf20_reduced_after_payment_with_no_refund_path() -> None:
+    steps = insert_after(general_case(), "PaymentRecorded", f.Step(
+        AMEND.stream, AMEND.type, at("2024-08-21"), AMEND.body))
+    flag = World(steps).one("RF20.b")
+    assert (numbers(flag)["received_fen"], numbers(flag)["amount_fen"]) == (300_000, 200_000)
+
+
+# --- RF25.c disposal ------------------------------------------------------------------------------
+
+def _seized(*after: f.Step) -> list[f.Step]:
+    seize = step(S, "PropertySeized", at("2024-09-30", "10:04:00"))
+    inventory = step(S, "PropertyInventorySigned", at("2024-09-30", "10:30:00"))
+    return insert_after(f.summary_case(SUMMARY), "EvidenceRecorded", seize, inventory, *after)
+
+
+def test_rf25_disposal_without_a_handling_record_or_to_a_relative_of_an_officer() -> None:
+    returned = step(S, "PropertyReturned", at("2024-10-08"), item_ids=["1"])
+    disposed = step(S, "PropertyDisposed", at("2024-10-08"), item_ids=["2"],
+                    record_sha256=DROP)
+    assert numbers(World(_seized(returned, disposed)).one("RF25.c"))["problems"] == [
+        "no_handling_record"]
+    relation = step(f"officer:{f.OFFICER_B}", "RelationshipDeclared", at("2024-01-10"),
+                    party_ref="pty:RelativeOfB001")
+    to_relative = step(S, "PropertyDisposed", at("2024-10-08"), item_ids=["2"],
+                       method="donated", recipient_ref="pty:RelativeOfB001")
+    flag = World([relation], _seized(returned, to_relative)).one("RF25.c")
+    assert numbers(flag)["problems"] == ["recipient_linked_to_officer"]
+    assert flag.officer_id == f.OFFICER_B
+
+
+def test_rf25_documented_disposal_raises_nothing() -> None:
+    returned = step(S, "PropertyReturned", at("2024-10-08"), item_ids=["1"])
+    disposed = step(S, "PropertyDisposed", at("2024-10-08"), item_ids=["2"])
+    assert World(_seized(returned, disposed)).flags(rule="RF25") == []
+
+
+def test_rf08_credential_shown_on_a_bodycam_clip_syncs_with_the_clip() -> None:
+    steps = until(f.summary_case(SUMMARY), "CaseFiled")
+    rest = f.summary_case(SUMMARY)[len(steps):]
+    shown = next(s for s in rest if s.type == "CredentialShown")
+    shown = f.Step(shown.stream, shown.type, shown.occurred_at,
+                   {**shown.body, "evidence_id": f"EV-{SUMMARY}-1"})
+    world = World(steps + [s for s in rest if s.type not in ("CredentialShown",
+                                                               "EvidenceRecorded")])
+    clip = next(s for s in rest if s.type == "EvidenceRecorded")
+    world.record(clip, recorded_at="2024-09-30T08:00:00.000000Z")        # synced 6 h later
+    world.record(shown, recorded_at="2024-09-30T08:00:00.000000Z")
+    assert world.flags(rule="RF08") == []
+    unfilmed = f.Step(shown.stream, shown.type, shown.occurred_at,
+                      {k: v for k, v in shown.body.items() if k != "evidence_id"})
+    world = World(steps + [s for s in rest if s.type not in ("CredentialShown",
+                                                               "EvidenceRecorded")])
+    world.record(clip, recorded_at="2024-09-30T08:00:00.000000Z")
+    world.record(unfilmed, recorded_at="2024-09-30T08:00:00.000000Z")
+    assert numbers(world.one("RF08.b"))["event_type"] == "CredentialShown"
+
+
+def test_rf08_treasury_batches_are_not_late_recording() -> None:
+    world = World(drop(f.summary_case(SUMMARY), "TreasuryReconciled", "CaseClosed"))
+    reconcile = next(s for s in f.summary_case(SUMMARY) if s.type == "TreasuryReconciled")
+    world.record(reconcile, recorded_at="2024-10-25T02:00:00.000000Z")     # 10 days later
+    assert world.flags(rule="RF08") == []

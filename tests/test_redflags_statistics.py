@@ -1,0 +1,249 @@
+"""Statistical rules on generated cities: an honest city (amounts drawn from one common
+distribution per violation) flags at most 5 % of officers; planted outliers are each found;
+fixed-amount violations, small samples and declared campaigns are left out."""
+
+from __future__ import annotations
+
+import functools
+import random
+from collections import Counter
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+from typing import Iterable
+
+from ledger.envelope import Recorded
+from projections.redflags import Flag, compute_flags, national
+
+from . import domain_factory as f
+from .domain_factory import at, step
+
+AT = datetime(2024, 12, 31, tzinfo=timezone.utc)
+Q3 = [date(2024, 7, 1) + timedelta(days=i) for i in range(90)]          # 1 Jul – 28 Sep
+#: 占道设摊 (STALL_SH, 50–500 CNY) on the spot (≤ 200 CNY, APL 第51条): what honest officers
+#: choose, in fen, with weights
+HONEST = ((5_000, 10), (8_000, 5), (10_000, 30), (12_000, 15), (15_000, 20), (18_000, 10),
+          (20_000, 10))
+
+
+def tier(amount: int) -> str:
+    return "minor" if amount <= 10_000 else "general" if amount <= 35_000 else "serious"
+
+
+@functools.lru_cache(maxsize=None)
+def _template(type_name: str) -> dict:
+    return f.body(type_name)
+
+
+def fast_step(stream: str, type_name: str, occurred_at: str, **fields: object) -> f.Step:
+    """Like ``domain_factory.step`` without the deep copy (fields replace whole values)."""
+    return f.Step(stream, type_name, occurred_at, {**_template(type_name), **fields})
+
+
+class City:
+    """Units of officers deciding summary fines over 90 days, in log order."""
+
+    def __init__(self, *, seed: int, units: int = 5, per_unit: int = 24,
+                 decisions_per_unit: int = 800, code: str = "STALL_SH",
+                 honest: tuple[tuple[int, int], ...] = HONEST) -> None:
+        self.r = random.Random(seed)
+        self.units = [f"SIM-U{u}" for u in range(units)]
+        self.officers = {u: [f"SIM-{u[-2:]}-{i:03d}" for i in range(per_unit)]
+                         for u in self.units}
+        self.decisions_per_unit = decisions_per_unit
+        self.code = code
+        self.amounts, self.weights = zip(*honest, strict=True)
+        #: officer -> how it chooses amounts (planted behaviour)
+        self.chooser: dict[str, object] = {}
+        self.void_rate: dict[str, float] = {}
+        self.spike_units: set[str] = set()
+        self.steps: list[tuple[str, f.Step]] = []
+
+    def amount(self, officer: str) -> int:
+        planted = self.chooser.get(officer)
+        if planted == "top":
+            return self.r.choice((45_000, 48_000, 50_000))
+        if planted == "bottom":
+            return 5_000
+        if planted == "bunch":
+            return self.r.choice((19_000, 19_500, 20_000))
+        return self.r.choices(self.amounts, self.weights)[0]
+
+    def cert(self, officer: str) -> str:
+        return "C" + officer[-6:].replace("-", "")
+
+    def staff(self) -> list[f.Step]:
+        """Credentials, posts and a pledge countersigned by the unit head (top of chain)."""
+        steps: list[f.Step] = []
+        for unit, officers in self.officers.items():
+            for oid in officers:
+                steps += f.officer_setup(oid, self.cert(oid), superior=None)
+                steps[-1].body.update(unit_id=unit, grid_ids=[f"{unit}-G"])
+                steps += f.pledge_chain_steps(oid, f"{unit}-HEAD", pledge_id=f"PL-{oid}",
+                                              top=True)
+        return steps
+
+    def generate(self) -> list[Recorded]:
+        history = f.History()
+        history.extend(self.staff())
+        n = 0
+        cases: list[tuple[datetime, list[f.Step]]] = []
+        for unit in self.units:
+            staff = self.officers[unit]
+            for _ in range(self.decisions_per_unit):
+                day = self.r.choice(Q3)
+                if unit in self.spike_units and self.r.random() < 0.5:
+                    month_end = {7: 31, 8: 31, 9: 30}[day.month]
+                    day = date(2024, day.month, month_end - self.r.randrange(5))
+                lead, mate = self.r.sample(staff, 2)
+                n += 1
+                cases.append(self.case(n, unit, day, lead, mate))
+        cases.sort(key=lambda c: c[0])
+        for _, steps in cases:
+            history.extend(steps)
+        return history.events
+
+    def case(self, n: int, unit: str, day: date, lead: str, mate: str
+             ) -> tuple[datetime, list[f.Step]]:
+        minute = self.r.randrange(8 * 60, 20 * 60)
+        t = datetime(day.year, day.month, day.day, minute // 60, minute % 60,
+                     tzinfo=timezone(timedelta(hours=8)))
+        s = f"case:SIM-{n:06d}"
+        officers = [{"officer_id": lead, "cert_no": self.cert(lead)},
+                    {"officer_id": mate, "cert_no": self.cert(mate)}]
+        party = f"pty:sim{self.r.randrange(10**9):010d}"
+        where = {"lat_e6": 31_230_000, "lon_e6": 121_470_000, "grid_id": f"{unit}-G"}
+        steps = [fast_step(s, "CaseFiled", t.isoformat(), procedure="summary", unit_id=unit,
+                      officers=officers, parties=[{"party_ref": party,
+                                                   "party_type": "individual"}],
+                      violation_code=self.code, location=where),
+                 fast_step(s, "CredentialShown", t.isoformat(), officers=officers, shown_to=party),
+                 fast_step(s, "EvidenceRecorded", t.isoformat(), evidence_id=f"EV-{n}",
+                      captured_at=t.isoformat(), officers=officers, location=where,
+                      capture_device={"device_id": f"BC-{lead}", "device_type": "bodycam",
+                                      "assigned_officer_id": lead}),
+                 fast_step(s, "RectificationOrdered", t.isoformat(), party_ref=party,
+                      officers=officers)]
+        if self.r.random() < self.void_rate.get(lead, 0.02):
+            steps.append(fast_step(s, "DecisionFormVoided", (t + timedelta(minutes=1)).isoformat(),
+                              form_no=f"V{n:08d}", officers=officers))
+        decided = (t + timedelta(minutes=5)).isoformat()
+        waive = 0.4 if self.chooser.get(lead) == "waive" else 0.05
+        if self.chooser.get(lead) in (None, "waive", "minor") and self.r.random() < waive:
+            steps.append(fast_step(s, "WaiverGranted", decided, party_ref=party,
+                              violation_code=self.code, decided_by=[lead]))
+        else:
+            amount = self.amount(lead)
+            steps.append(fast_step(s, "PenaltyDecided", decided, procedure="summary",
+                              decision_no=f"D{n:08d}", form_no=f"F{n:08d}",
+                              party={"party_ref": party, "party_type": "individual"},
+                              violation_code=self.code, amount_fen=amount,
+                              decided_by=[lead, mate], officers=officers,
+                              benchmark_tier="minor" if self.chooser.get(lead) == "minor"
+                              else tier(amount), payment_method="e_payment"))
+            steps.append(fast_step(s, "SummaryDecisionFiled", decided, decision_no=f"D{n:08d}",
+                              form_no=f"F{n:08d}"))
+
+        return t, steps
+
+
+STATISTICAL = ("RF17", "RF19.b", "RF19.c", "RF20.c", "RF24")
+
+
+def statistical(flags: Iterable[Flag]) -> list[Flag]:
+    return [x for x in flags if x.rule_id.startswith(STATISTICAL)]
+
+
+def flagged_officers(flags: Iterable[Flag]) -> set[str]:
+    return {x.officer_id for x in statistical(flags) if x.officer_id}
+
+
+def test_honest_city_flags_at_most_five_percent_of_officers() -> None:
+    for seed in (1, 2):
+        city = City(seed=seed)
+        flags = compute_flags(city.generate(), national(), at=AT)
+        officers = sum(len(v) for v in city.officers.values())
+        assert officers >= 100
+        flagged = flagged_officers(flags)
+        assert len(flagged) <= 0.05 * officers, (seed, Counter(
+            x.rule_id for x in statistical(flags)))
+        assert [x for x in flags if x.rule_id == "RF24"] == []
+
+
+@functools.lru_cache(maxsize=1)
+def planted_city() -> tuple[City, dict[str, str], tuple[Recorded, ...], tuple[Flag, ...]]:
+    """Seed 11 with one planted outlier of each kind (each paired with honest colleagues)."""
+    city = City(seed=11)
+    u = city.units
+    planted = {"top": city.officers[u[0]][0], "bottom": city.officers[u[1]][0],
+               "bunch": city.officers[u[2]][0], "voider": city.officers[u[3]][0],
+               "minor": city.officers[u[0]][1], "waive": city.officers[u[1]][1]}
+    for kind in ("top", "bottom", "bunch", "minor", "waive"):
+        city.chooser[planted[kind]] = kind
+    city.void_rate[planted["voider"]] = 0.6
+    city.spike_units.add(u[4])
+    events = tuple(city.generate())
+    return city, planted, events, tuple(compute_flags(events, national(), at=AT))
+
+
+def test_planted_outliers_are_each_found() -> None:
+    city, p, _, flags = planted_city()
+    found = {(x.officer_id or x.unit_id, x.rule_id) for x in statistical(flags)}
+    assert {(p["top"], "RF17.a"), (p["top"], "RF17.b"), (p["top"], "RF17.c")} <= found
+    assert {(p["bottom"], "RF17.a"), (p["bottom"], "RF17.d")} <= found
+    assert (p["minor"], "RF17.e") in found
+    assert (p["waive"], "RF17.f") in found
+    assert (p["bunch"], "RF17.g") in found
+    assert (p["voider"], "RF20.c") in found
+    assert (city.units[4], "RF24") in found
+    side = {x.officer_id: dict(x.numbers)["side"] for x in flags if x.rule_id == "RF17.a"}
+    assert (side[p["top"]], side[p["bottom"]]) == ("high", "low")
+    others = flagged_officers(flags) - set(p.values())
+    assert len(others) <= 0.05 * 120
+
+
+def test_discretion_flag_explains_the_comparison() -> None:
+    city, p, _, flags = planted_city()
+    top = p["top"]
+    flag = next(x for x in flags if x.rule_id == "RF17.a" and x.officer_id == top)
+    n = dict(flag.to_value()["numbers"])
+    assert n["cohort"] == f"STALL_SH|individual|{city.units[0]}|2024-Q3"
+    assert n["n"] >= 20 and float(n["z"]) >= 2.5 and n["side"] == "high"
+    assert n["range_fen"] == [5_000, 50_000] and len(n["most_extreme_cases"]) == 5
+    assert float(n["p_value"]) <= float(n["bh_cutoff"])
+    assert flag.scope == f"cohort:STALL_SH|individual|{city.units[0]}|2024-Q3"
+    assert flag.kind == "statistical"
+
+
+def test_fixed_amount_violations_are_left_out_of_position_statistics() -> None:
+    # SPIT_BJ is 50 or 200 CNY, never in between: an officer always choosing 200 is not an
+    # outlier of "position in the range"
+    city = City(seed=5, code="SPIT_BJ", honest=((5_000, 90), (20_000, 10)))
+    city.chooser[city.officers[city.units[0]][0]] = "top"
+    city.amount = lambda officer: (20_000 if city.chooser.get(officer) == "top"  # type: ignore
+                                   else city.r.choices((5_000, 20_000), (90, 10))[0])
+    flags = compute_flags(city.generate(), national(), at=AT)
+    assert [x for x in flags if x.rule_id.startswith("RF17")] == []
+
+
+def test_officers_below_the_minimum_sample_are_not_judged() -> None:
+    city = City(seed=11, units=1, per_unit=12, decisions_per_unit=220)  # ~18 as lead each
+    top = city.officers[city.units[0]][0]
+    city.chooser[top] = "top"
+    flags = compute_flags(city.generate(), national(), at=AT)
+    assert [x for x in flags if x.rule_id.startswith("RF17")] == []
+
+
+def test_declared_campaign_excludes_period_end_spikes() -> None:
+    city, _, events, flags = planted_city()
+    spiky = city.units[4]
+    assert any(x.rule_id == "RF24" and x.unit_id == spiky for x in flags)
+    campaigns = [step(f"unit:{spiky}", "CampaignDeclared", at("2024-06-20"),
+                      campaign_id=f"CP-{m}", unit_ids=[spiky], violation_codes=[],
+                      window_from=f"2024-{m:02d}-{last - 4}", window_until=f"2024-{m:02d}-{last}")
+                 for m, last in ((7, 31), (8, 31), (9, 30))]
+    history = f.History()
+    for s in campaigns:
+        history.record(s)
+    moved = [replace(e, index=e.index + len(campaigns)) for e in events]
+    flags = compute_flags(history.events + moved, national(), at=AT)
+    assert [x for x in flags if x.rule_id == "RF24"] == []

@@ -1,0 +1,280 @@
+"""Deadline rules fire when time passes — only once ``at`` passes the deadline — count working
+days from the official calendar (holidays and make-up days), and clear when the late act
+arrives."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from projections.redflags import FlagEngine, Subject, national
+
+from . import domain_factory as f
+from .domain_factory import DROP, at, step
+from .test_redflags_world import (
+    GENERAL,
+    SUMMARY,
+    World,
+    change,
+    drop,
+    general_case,
+    insert_after,
+    numbers,
+    until,
+    when,
+)
+
+S = f"case:{SUMMARY}"
+G = f"case:{GENERAL}"
+NO = "沪黄城管罚〔2024〕第123号"
+
+
+# --- RF05 cash handed in 2 + 2 working days ------------------------------------------------------
+
+def test_rf05_cash_not_handed_in_fires_only_after_the_second_working_day() -> None:
+    world = World(drop(f.summary_case(SUMMARY), "OnsiteCashRemitted", "AgencyDeposited"))
+    assert world.flags(when("2024-10-09T23:59"), rule="RF05") == []   # Oct 1–7 are holidays
+    flag = world.one("RF05.b", when("2024-10-10T00:00"))
+    assert flag.status == "raised" and flag.raised_at == "2024-10-10T00:00:00+08:00"
+    assert numbers(flag)["due"] == "2024-10-09"
+
+
+def test_rf05_cash_handed_in_after_the_national_day_holiday_is_in_time() -> None:
+    assert World(f.summary_case(SUMMARY)).flags(rule="RF05") == []
+
+
+def test_rf05_late_remittance_clears_the_flag_and_names_the_late_event() -> None:
+    world = World(change(f.summary_case(SUMMARY), "OnsiteCashRemitted",
+                         occurred_at=at("2024-10-11")))
+    remitted = next(e for e in world.events if e.type == "OnsiteCashRemitted")
+    flag = world.one("RF05.b")
+    assert flag.status == "cleared" and flag.cleared_by == remitted.event_id
+    assert flag.cleared_at == "2024-10-11T10:00:00+08:00"
+    assert numbers(flag)["days_late"] == 2
+
+
+def test_rf05_make_up_sunday_counts_as_a_working_day() -> None:
+    # Fri 27 Sep + 2 working days = Mon 30 Sep, because Sun 29 Sep 2024 is a 调休 working day
+    steps = f.summary_case(SUMMARY, day="2024-09-27")
+    steps = change(steps, "OnsiteCashRemitted", occurred_at=at("2024-09-30", "17:00:00"))
+    steps = change(steps, "AgencyDeposited", occurred_at=at("2024-10-08"))
+    assert World(steps).flags(rule="RF05") == []
+    late = change(steps, "OnsiteCashRemitted", occurred_at=at("2024-10-01", "09:00:00"))
+    assert numbers(World(late).one("RF05.b"))["due"] == "2024-09-30"
+
+
+def test_rf05_agency_deposits_cash_late() -> None:
+    steps = change(f.summary_case(SUMMARY), "AgencyDeposited", occurred_at=at("2024-10-14"))
+    flag = World(steps).one("RF05.c")
+    assert numbers(flag)["due"] == "2024-10-10" and flag.status == "cleared"
+
+
+def test_rf05_cash_without_a_receipt_or_with_a_receipt_used_before() -> None:
+    no_receipt = change(f.summary_case(SUMMARY), "OnsiteCashCollected", receipt_no=DROP)
+    assert numbers(World(no_receipt).one("RF05.a"))["problem"] == "no_receipt"
+    other = f.summary_case("SH-HP-2024-S-004513", day="2024-10-08")
+    flag = World(f.summary_case(SUMMARY), other).one("RF05.a")
+    assert flag.case_id == "SH-HP-2024-S-004513"
+    assert numbers(flag)["first_used_in_case"] == SUMMARY
+
+
+# --- RF06 payment and reconciliation -------------------------------------------------------------
+
+def test_rf06_payment_through_a_non_designated_channel() -> None:
+    steps = change(general_case(), "PaymentRecorded", channel="cash_to_officer")
+    assert numbers(World(steps).one("RF06.c"))["channel"] == "cash_to_officer"
+
+
+def test_rf06_surcharge_above_the_principal_or_at_the_wrong_rate() -> None:
+    surcharge = step(G, "SurchargeAssessed", at("2024-09-20"), principal_fen=300_000,
+                     rate_bp_per_day=500, days=250, surcharge_fen=350_000)
+    steps = insert_after(drop(general_case(), "PaymentRecorded", "TreasuryReconciled",
+                              "CaseClosed", "CaseArchived"), "DecisionPublished", surcharge)
+    assert numbers(World(steps).one("RF06.d"))["problems"] == ["above_principal", "wrong_rate"]
+
+
+def test_rf06_closed_as_paid_with_less_received_than_due() -> None:
+    steps = change(general_case(), "PaymentRecorded", amount_fen=250_000)
+    steps = change(steps, "TreasuryReconciled", amount_fen=250_000)
+    world = World(steps)
+    assert numbers(world.one("RF06.b"))["received_fen"] == 250_000
+    assert world.one("RF06.a")          # reconciled amount is not the amount due
+
+
+def test_rf06_closed_as_paid_without_reconciliation_clears_when_it_arrives() -> None:
+    steps = drop(general_case(), "TreasuryReconciled", "CaseArchived")
+    world = World(steps)
+    assert world.one("RF06.a").status == "raised"
+    world.add(step(G, "TreasuryReconciled", at("2024-09-02"), amount_fen=300_000))
+    flag = world.one("RF06.a")
+    assert flag.status == "cleared" and flag.cleared_by == world.events[-1].event_id
+
+
+def test_rf06_unpaid_with_no_follow_up_fires_90_days_after_the_payment_period() -> None:
+    steps = until(general_case(), "DecisionPublished")
+    world = World(steps)
+    # served 2024-08-12; 15 days -> 2024-08-27; + 90 days -> 2024-11-25
+    assert world.flags(when("2024-11-25T23:59"), rule="RF06.e") == []
+    assert numbers(world.one("RF06.e", when("2024-11-26")))["follow_up_by"] == "2024-11-25"
+    surcharge = step(G, "SurchargeAssessed", at("2024-09-20"), principal_fen=300_000,
+                     rate_bp_per_day=300, days=20, surcharge_fen=180_000)
+    assert World(steps + [surcharge]).flags(rule="RF06") == []
+
+
+# --- RF12 deadlines -------------------------------------------------------------------------------
+
+def test_rf12_decision_after_90_days_without_an_approved_extension() -> None:
+    flag = World(drop(general_case(), "ExtensionApproved")).one("RF12.a")
+    assert numbers(flag)["due"] == "2024-07-22" and flag.status == "cleared"
+
+
+def test_rf12_approved_extension_moves_the_decision_deadline() -> None:
+    assert World(general_case()).flags(rule="RF12") == []
+
+
+def test_rf12_extension_by_a_deputy_is_not_an_approval() -> None:
+    steps = change(general_case(), "ExtensionApproved", approval_form="deputy_head",
+                   approved_by=f.DEPUTY)
+    assert World(steps).rules() == ["RF12.a", "RF12.b"]
+
+
+def test_rf12_open_case_becomes_overdue_when_time_passes() -> None:
+    world = World(until(general_case(), "InvestigationConcluded"))
+    assert world.flags(when("2024-07-22T23:59"), rule="RF12") == []
+    assert world.one("RF12.a", when("2024-07-23")).status == "raised"
+
+
+def test_rf12_decision_served_after_seven_working_days() -> None:
+    steps = change(general_case(), "DecisionServed", occurred_at=at("2024-08-20"))
+    assert numbers(World(steps).one("RF12.c"))["due"] == "2024-08-19"
+
+
+def test_rf12_summary_decision_filed_after_three_working_days() -> None:
+    assert World(f.summary_case(SUMMARY)).flags(rule="RF12") == []          # filed 10 Oct
+    steps = change(f.summary_case(SUMMARY), "SummaryDecisionFiled", occurred_at=at("2024-10-11"))
+    assert numbers(World(steps).one("RF12.d"))["due"] == "2024-10-10"
+
+
+def test_rf12_decision_not_published_within_seven_working_days() -> None:
+    world = World(drop(general_case(), "DecisionPublished"))
+    assert world.flags(when("2024-08-19T23:59"), rule="RF12.e") == []
+    assert world.one("RF12.e", when("2024-08-20")).status == "raised"
+
+
+def test_rf12_publication_withdrawn_late_after_revocation() -> None:
+    assert World(f.withdrawn_case()).flags(rule="RF12") == []   # 7 Apr is in time (清明)
+    steps = change(f.withdrawn_case(), "DecisionPublicationWithdrawn", occurred_at=at("2025-04-10"))
+    assert numbers(World(steps).one("RF12.f"))["due"] == "2025-04-09"
+
+
+def test_rf12_registration_preservation_without_a_decision_in_seven_working_days() -> None:
+    preserve = step(G, "PreservationOrdered", at("2024-04-25", "11:00:00"))
+    steps = insert_after(until(general_case(), "InspectionPerformed"), "InspectionPerformed",
+                         preserve)
+    world = World(steps)
+    # Thu 25 Apr + 7 working days: 26, Sun 28 (调休), 29, 30 Apr, (劳动节 1–5 May), 6, 7, 8 May
+    assert world.flags(when("2024-05-08T23:59"), rule="RF12.g") == []
+    assert numbers(world.one("RF12.g", when("2024-05-09")))["due"] == "2024-05-08"
+    returned = step(G, "PropertyReturned", at("2024-05-08"), seizure_id="PR-2024-0033",
+                    item_ids=["1"], returned_to=f.COMPANY)
+    assert World(steps + [returned]).flags(rule="RF12.g") == []
+
+
+def test_rf12_case_filed_after_the_two_year_time_bar() -> None:
+    barred = change(general_case(), "CaseFiled", violation_occurred_at=at("2022-04-21"))
+    assert numbers(World(barred).one("RF12.h"))["time_bar"] == "2024-04-21"
+    in_time = change(general_case(), "CaseFiled", violation_occurred_at=at("2022-04-22"))
+    assert World(in_time).flags(rule="RF12.h") == []
+
+
+# --- RF23 complaints ------------------------------------------------------------------------------
+
+C = "complaint:C-2025-0042"
+
+
+def test_rf23_complaint_deadline_rolls_over_the_spring_festival() -> None:
+    assert World(general_case(), f.complaint_cycle()).flags(rule="RF23") == []   # ack 5 Feb
+    late = change(f.complaint_cycle(), "ComplaintAcknowledged", occurred_at=at("2025-02-06"))
+    flag = World(general_case(), late).one("RF23.a")
+    assert numbers(flag)["due"] == "2025-02-05" and flag.status == "cleared"
+
+
+def test_rf23_unacknowledged_violent_complaint_fires_when_the_period_ends() -> None:
+    world = World(general_case(), until(f.complaint_cycle(), "ComplaintReceived"))
+    assert world.flags(when("2025-02-05T23:59"), rule="RF23") == []
+    assert world.one("RF23.a", when("2025-02-06")).status == "raised"
+
+
+def test_rf23_other_complaints_are_not_enforcement_misconduct() -> None:
+    steps = change(until(f.complaint_cycle(), "ComplaintReceived"), "ComplaintReceived",
+                   category="other")
+    assert World(general_case(), steps).flags(rule="RF23") == []
+
+
+def test_rf23_complaint_closed_after_60_days_without_extension() -> None:
+    steps = drop(f.complaint_cycle(), "ComplaintExtended")
+    flag = World(general_case(), steps).one("RF23.b")
+    assert numbers(flag)["due"] == "2025-03-21" and numbers(flag)["extension_days"] == 0
+
+
+def test_rf23_complaint_closed_by_a_conflicted_handler() -> None:
+    for handler, relation in ((f.OFFICER_B, "accused"), (f.OFFICER_A, "co_officer_on_case")):
+        steps = change(f.complaint_cycle(), "ComplaintClosed", handler=handler)
+        flag = World(general_case(), steps).one("RF23.c")
+        assert numbers(flag)["relation"] == relation
+    no_case = change(f.complaint_cycle(), "ComplaintReceived", case_id=DROP)
+    steps = change(no_case, "ComplaintClosed", handler=f.HEAD)        # B's post: superior HEAD
+    assert numbers(World(steps).one("RF23.c"))["relation"] == "direct_superior_of_accused"
+
+
+def test_rf23_repeated_violent_enforcement_complaints_against_an_officer() -> None:
+    second = f.complaint_cycle("C-2025-0077")
+    second = [f.Step(s.stream, s.type, (when(s.occurred_at[:16]) + timedelta(days=100)
+                                        ).isoformat(), s.body) for s in second]
+    flag = World(general_case(), f.complaint_cycle(), second).one("RF23.d")
+    assert flag.officer_id == f.OFFICER_B and numbers(flag)["complaints"] == 2
+    far = [f.Step(s.stream, s.type, (when(s.occurred_at[:16]) + timedelta(days=200)
+                                     ).isoformat(), s.body)
+           for s in f.complaint_cycle("C-2025-0077")]
+    assert World(general_case(), f.complaint_cycle(), far).flags(rule="RF23.d") == []
+
+
+# --- RF25 seized property -------------------------------------------------------------------------
+
+def _seized(*after: f.Step) -> list[f.Step]:
+    seize = step(S, "PropertySeized", at("2024-09-30", "10:04:00"))
+    return insert_after(f.summary_case(SUMMARY), "EvidenceRecorded", seize, *after)
+
+
+def test_rf25_inventory_not_signed_within_24_hours() -> None:
+    world = World(_seized())
+    assert world.flags(when("2024-10-01T10:04"), rule="RF25.a") == []
+    assert world.one("RF25.a", when("2024-10-01T10:05")).status == "raised"
+    late = step(S, "PropertyInventorySigned", at("2024-10-01", "12:00:00"))
+    assert World(_seized(late)).one("RF25.a").status == "cleared"
+
+
+def test_rf25_seized_goods_not_returned_in_seven_working_days() -> None:
+    inventory = step(S, "PropertyInventorySigned", at("2024-09-30", "10:30:00"))
+    world = World(_seized(inventory))
+    # Mon 30 Sep + 7 working days: 8, 9, 10, 11, Sat 12 (调休), 14, 15 Oct
+    assert numbers(world.one("RF25.b"))["due"] == "2024-10-15"
+    back = step(S, "PropertyReturned", at("2024-10-08"), item_ids=["1", "2"])
+    assert World(_seized(inventory, back)).flags(rule="RF25") == []
+    partial = step(S, "PropertyReturned", at("2024-10-08"), item_ids=["1"])
+    assert numbers(World(_seized(inventory, partial)).one("RF25.b"))["items_handled"] == 1
+
+
+# --- scheduling: next_due / due_subjects ----------------------------------------------------------
+
+def test_engine_reports_the_next_deadline_and_the_subjects_due() -> None:
+    world = World(drop(f.summary_case(SUMMARY), "OnsiteCashRemitted", "AgencyDeposited"))
+    engine = FlagEngine(national())
+    engine.apply_all(world.events)
+    assert [fl.rule_id for fl in engine.evaluate_all(when("2024-10-01"))] == []
+    due = engine.next_due(when("2024-10-01"))
+    assert due == when("2024-10-10T00:00")
+    assert Subject("case", SUMMARY) in engine.due_subjects(due)
+    assert Subject("case", SUMMARY) not in engine.due_subjects(due - timedelta(seconds=1))
+    flags = engine.evaluate(engine.due_subjects(due), due)
+    assert "RF05.b" in {fl.rule_id for fl in flags}
+    assert engine.next_due(due) != due

@@ -27,6 +27,8 @@ from .problems import ledger_error_handler, validation_error_handler
 
 JSON = "application/json"
 
+# Posters may read the key registry and log proofs (hashes); event contents are for inspectors
+# and auditors, within their units.
 Reader = Annotated[Principal, Depends(require("poster", "inspector", "auditor"))]
 Inspector = Annotated[Principal, Depends(require("inspector", "auditor"))]
 Auditor = Annotated[Principal, Depends(require("auditor", "inspector"))]
@@ -76,17 +78,19 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
 
     @app.get("/v1/events/{event_id}", tags=["events"],
              summary="One stored envelope, byte-for-byte as signed, with its receipt")
-    def get_event(event_id: str, principal: Reader) -> Response:
+    def get_event(event_id: str, principal: Inspector) -> Response:
         row = ledger.get_event(event_id)
-        if row is None:
+        if row is None or not principal.may_see_unit(views.unit_of_stream(row.receipt.stream)):
             raise NotFound(f"no event {event_id}")
         return Response(_stored_json(row), media_type=JSON)
 
     @app.get("/v1/streams/{stream:path}/events", tags=["events"],
              summary="A stream's events in stream order, paged by version")
-    def get_stream(stream: str, principal: Reader,
+    def get_stream(stream: str, principal: Inspector,
                    after_version: Annotated[int, Query(ge=0)] = 0,
                    limit: Annotated[int, Query(ge=1, le=MAX_BATCH)] = 100) -> Response:
+        if not principal.may_see_unit(views.unit_of_stream(stream)):
+            raise NotFound(f"no stream {stream}")
         rows = ledger.store.stream_events(stream, after_version=after_version, limit=limit)
         last = rows[-1].receipt.stream_version if rows else after_version
         nxt = (f"/v1/streams/{stream}/events?after_version={last}&limit={limit}"
@@ -106,7 +110,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
             if not principal.may_see_unit(state.get("unit_id")):
                 raise NotFound(f"no {noun} {ident}")      # scoped inspectors see nothing else
             if flag_key:
-                state["flags"] = flags.query(limit=500, **{flag_key: ident})["flags"]
+                state["flags"] = flags.query(limit=500, units=sorted(principal.units),
+                                             **{flag_key: ident})["flags"]
             return Response(orjson.dumps(state), media_type=JSON)
 
         app.get(path, tags=["read models"], summary=summary, name=f"get_{noun}")(get)
@@ -162,7 +167,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                       tree_size: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
         if index is None:
             row = ledger.get_event(event_id) if event_id else None
-            if row is None:
+            if row is None or not principal.may_see_unit(views.unit_of_stream(row.receipt.stream)):
                 raise NotFound("give index, or the event_id of a recorded event",
                                field="event_id")
             index = row.receipt.index
@@ -188,6 +193,14 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                    tree_size: Annotated[int | None, Query(ge=1)] = None,
                    since_size: Annotated[int | None, Query(ge=1)] = None) -> Response:
         scope = bundle_scope(case=case, stream=stream, start=from_, stop=to, whole=all_)
+        if principal.units:
+            # a unit-scoped inspector may export a case or stream of its units, not the log
+            target = f"case:{case}" if case else stream
+            if target is None:
+                raise Forbidden(f"principal {principal.name!r} is scoped to units "
+                                f"{sorted(principal.units)}: export a case or stream instead")
+            if not principal.may_see_unit(views.unit_of_stream(target)):
+                raise NotFound(f"no stream {target}")
         export = BundleExport.prepare(ledger.store, log, scope, types=ledger.types,
                                       tree_size=tree_size, since_size=since_size)
         name = f"bundle-{scope.describe()['kind']}-{export.checkpoint.size}.ndjson"

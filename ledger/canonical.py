@@ -25,6 +25,7 @@ import orjson
 from .errors import MalformedEvent
 
 MAX_SAFE_INT = 2**53 - 1
+MAX_DEPTH = 64        # deeper JSON is refused: no event needs it, and encoders differ past ~250
 _SORT = orjson.OPT_SORT_KEYS
 
 
@@ -84,9 +85,10 @@ def parse_strict(data: bytes | str) -> Any:
     except json.JSONDecodeError as e:
         raise MalformedEvent(f"invalid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
     except RecursionError:
-        raise MalformedEvent("JSON nested too deeply") from None
+        raise MalformedEvent(f"JSON nested deeper than {MAX_DEPTH} levels") from None
     if _skip_ws(text, end) != len(text):
         raise MalformedEvent("invalid JSON: extra data after the value")
+    _check(value)            # the depth limit
     return value
 
 
@@ -98,15 +100,12 @@ def parse_canonical_or_strict(data: bytes) -> Any:
     other body goes through :func:`parse_strict` and gets its precise error."""
     try:
         value = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return parse_strict(data)
-    try:
-        fast = _check(value)
+        fast = _check(value) and orjson.dumps(value, option=_SORT) == data
     except MalformedEvent:
+        raise                      # depth, floats, unsafe integers: refused either way
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError, RecursionError):
         fast = False
-    if fast and orjson.dumps(value, option=_SORT) == data:
-        return value
-    return parse_strict(data)
+    return value if fast else parse_strict(data)
 
 
 def _skip_ws(text: str, pos: int) -> int:
@@ -141,8 +140,9 @@ def canonical(value: Any) -> bytes:
     return rfc8785.dumps(value)
 
 
-def _check(value: Any) -> bool:
-    """Raise on what JCS-with-no-floats refuses; return False if a key is non-ASCII."""
+def _check(value: Any, depth: int = 0) -> bool:
+    """Raise on what JCS-with-no-floats refuses (and on nesting deeper than MAX_DEPTH); return
+    False if a key is non-ASCII."""
     t = type(value)
     if t is str or t is bool or value is None:
         return True
@@ -150,17 +150,19 @@ def _check(value: Any) -> bool:
         if not -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
             raise MalformedEvent(f"integer {value} is outside ±(2^53-1)")
         return True
+    if depth >= MAX_DEPTH and (t is dict or t is list or t is tuple):
+        raise MalformedEvent(f"JSON nested deeper than {MAX_DEPTH} levels")
     if t is dict:
         fast = True
         for k, v in value.items():
             if type(k) is not str:
                 raise MalformedEvent(f"object key {k!r} must be a string")
-            fast = _check(v) and fast and k.isascii()
+            fast = _check(v, depth + 1) and fast and k.isascii()
         return fast
     if t is list or t is tuple:
         fast = True
         for v in value:
-            fast = _check(v) and fast
+            fast = _check(v, depth + 1) and fast
         return fast
     if t is float:
         raise MalformedEvent(f"floats are not allowed in signed content (found {value!r})")

@@ -25,7 +25,8 @@ class Principal:
         return role in self.roles or "admin" in self.roles
 
     def may_see_unit(self, unit_id: str | None) -> bool:
-        """Inspectors scoped to units see only those units' cases, officers and flags."""
+        """Inspectors scoped to units see only those units' cases, officers, events and flags
+        (nothing that belongs to no unit)."""
         return not self.units or unit_id in self.units
 
 

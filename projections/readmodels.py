@@ -192,6 +192,21 @@ class ReadModels:
             return None
         return {**orjson.loads(row["state"]), "as_of_index": row["last_index"]}
 
+    def unit_of_stream(self, stream: str) -> str | None:
+        """The enforcement unit a stream belongs to, for unit-scoped access (None: no unit)."""
+        kind, _, ident = stream.partition(":")
+        if kind == "unit":
+            return ident
+        table = {"case": "cases", "officer": "officers", "complaint": "complaints"}.get(kind)
+        if table is None:
+            return None
+        name, key = _TABLES[table]
+        with self.store.cursor() as curs:
+            curs.execute(f"SELECT state->>'unit_id' AS unit FROM {name} WHERE {key} = %s",
+                         (ident,))
+            row = curs.fetchone()
+        return row["unit"] if row else None
+
     def snapshot(self, table: str) -> dict[str, Any]:
         """Every state of one view (for comparing a rebuild with incremental application)."""
         name, key = _TABLES[table]

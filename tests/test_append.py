@@ -302,3 +302,19 @@ def test_framework_route_behaves_like_the_fast_path(ledger, root_key) -> None:
                                       "Content-Type": "application/json"})
         assert response.status_code == 401
         assert response.json()["type"].endswith(":unauthorized")
+
+
+def test_deeply_nested_body_is_refused_not_a_server_error(world: World, app_key) -> None:
+    body = canonical(note(world)).replace(b'"note":"filed"', b'"note":"filed","x":'
+                                          + b"[" * 300 + b"]" * 300)
+    problem = refused(world, body, 422, "malformed-event")
+    assert "nested" in problem["detail"]
+
+
+def test_posters_cannot_read_event_contents(world: World, app_key) -> None:
+    env = note(world)
+    world.post(env)
+    assert world.http.get(f"/v1/events/{env['event_id']}",
+                          headers=world.headers("poster")).status_code == 403
+    assert world.http.get("/v1/streams/case:SH-HP-2024-000123/events",
+                          headers=world.headers("poster")).status_code == 403

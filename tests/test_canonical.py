@@ -100,3 +100,13 @@ def test_request_parser_takes_canonical_bodies_fast_and_refuses_the_rest_strictl
         parse_canonical_or_strict(b'{"a":1.0}')
     with pytest.raises(MalformedEvent, match="outside"):
         parse_canonical_or_strict(b'{"a":9007199254740993}')
+
+
+def test_deep_nesting_is_refused_as_malformed_and_brackets_in_strings_are_not_nesting() -> None:
+    from ledger.canonical import parse_canonical_or_strict
+    for depth in (65, 300, 1000, 1100):
+        with pytest.raises(MalformedEvent, match="nested"):
+            parse_canonical_or_strict(b"[" * depth + b"]" * depth)
+    text = {"note": "[" * 500 + "{" * 500}
+    assert parse_canonical_or_strict(canonical(text)) == text
+    assert parse_strict(json.dumps(text).encode()) == text

@@ -82,7 +82,15 @@ def test_inspector_scoped_to_another_unit_sees_none_of_this_unit(city: World) ->
     assert city.http.get(f"/v1/cases/{CASE}", headers=headers).status_code == 404
     assert city.http.get("/v1/flags", params={"unit": f.UNIT}, headers=headers).status_code \
         == 403
+    events = city.http.get(f"/v1/streams/case:{CASE}/events", headers=headers)
+    assert events.status_code == 404
+    assert city.http.get("/v1/bundles", params={"all": "true"}, headers=headers).status_code \
+        == 403
+    assert city.http.get("/v1/bundles", params={"case": CASE}, headers=headers).status_code \
+        == 404
     mine = city.token("inspector", principal="jw-hp", units=(f.UNIT,))
+    assert city.http.get(f"/v1/streams/case:{CASE}/events",
+                         headers={"Authorization": f"Bearer {mine}"}).status_code == 200
     assert city.http.get("/v1/flags", headers={"Authorization": f"Bearer {mine}"}) \
         .json()["flags"]
 

@@ -51,9 +51,14 @@ class FlagsView:
                                                  tracking_table_name=TRACKING_TABLE)
         self._engine: FlagEngine | None = None
         self._folded = 0          # notification id the in-memory engine has folded up to
+        # what view_flags holds, mirrored so each batch writes only the flags that changed
+        self._held: dict[str, tuple[str, str]] | None = None      # flag_id -> (scope, digest)
+        self._by_scope: dict[str, set[str]] = {}
 
     # -- processing --------------------------------------------------------------------------
     def _engine_at(self, curs: Any, position: int) -> FlagEngine:
+        if self._folded != position:         # another process wrote flags meanwhile
+            self._held = None
         if self._engine is None or self._folded > position:
             self._engine, self._folded = FlagEngine(self.params), 0
         while self._folded < position:          # catch up silently (a new leader)
@@ -101,7 +106,8 @@ class FlagsView:
             row = curs.fetchone()
             engine = self._engine_at(curs, row["notification_id"] if row else 0)
             curs.execute("DELETE FROM view_flags")
-            self._store(curs, None, engine.evaluate_all(at), at)
+            self._held, self._by_scope = {}, {}
+            self._store(curs, None, engine.evaluate_all(at), at, force=True)
         return at
 
     def reset(self) -> None:
@@ -110,24 +116,52 @@ class FlagsView:
             curs.execute(f"DELETE FROM {TRACKING_TABLE} WHERE application_name = %s",
                          (self.NAME,))
         self._engine, self._folded = None, 0
+        self._held, self._by_scope = {}, {}
 
-    @staticmethod
-    def _store(curs: Any, subjects: Iterable[Subject] | None, flags: list[Flag],
-               at: datetime) -> None:
+    def _load_held(self, curs: Any) -> None:
+        curs.execute("SELECT flag_id, scope, digest FROM view_flags")
+        self._held, self._by_scope = {}, {}
+        for r in curs.fetchall():
+            self._held[r["flag_id"]] = (r["scope"], r["digest"])
+            self._by_scope.setdefault(r["scope"], set()).add(r["flag_id"])
+
+    def _store(self, curs: Any, subjects: Iterable[Subject] | None, flags: list[Flag],
+               at: datetime, *, force: bool = False) -> None:
+        """Write the flags of re-evaluated scopes: new or changed ones are upserted, ones that
+        no longer exist are deleted; unchanged ones are not touched."""
+        if self._held is None:
+            self._load_held(curs)
+        held, by_scope = self._held, self._by_scope
+        assert held is not None
         evaluated = format_recorded_at(at)
-        if subjects is not None:       # flags of re-evaluated scopes that no longer exist go
-            scopes = sorted({str(s) for s in subjects})
-            keep = [f.flag_id for f in flags]
-            curs.execute("DELETE FROM view_flags WHERE scope = ANY(%s) "
-                         "AND NOT flag_id = ANY(%s)", (scopes, keep))
+        digests = {f.flag_id: f.digest() for f in flags}
+        if subjects is not None:
+            current = set(digests)
+            stale = sorted(fid for scope in {str(s) for s in subjects}
+                           for fid in by_scope.get(scope, ()) if fid not in current)
+            if stale:
+                curs.execute("DELETE FROM view_flags WHERE flag_id = ANY(%s)", (stale,))
+                for fid in stale:
+                    scope, _ = held.pop(fid)
+                    by_scope[scope].discard(fid)
+        if not force:
+            flags = [f for f in flags if held.get(f.flag_id, ("", ""))[1] != digests[f.flag_id]]
+        for f in flags:
+            old = held.get(f.flag_id)
+            if old is not None and old[0] != f.scope:
+                by_scope[old[0]].discard(f.flag_id)
+            held[f.flag_id] = (f.scope, digests[f.flag_id])
+            by_scope.setdefault(f.scope, set()).add(f.flag_id)
         if not flags:
             return
         curs.execute(
             "INSERT INTO view_flags (flag_id, rule_id, rule, severity, status, disposition, "
-            "scope, case_id, officer_id, unit_id, party_ref, raised_at, flag, evaluated_at) "
+            "scope, case_id, officer_id, unit_id, party_ref, raised_at, flag, evaluated_at, "
+            "digest) "
             "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
             "%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
-            "%s::text[], %s::text[]::jsonb[], %s::text[]) ON CONFLICT (flag_id) DO UPDATE SET "
+            "%s::text[], %s::text[]::jsonb[], %s::text[], %s::text[]) "
+            "ON CONFLICT (flag_id) DO UPDATE SET digest = EXCLUDED.digest, "
             "rule_id = EXCLUDED.rule_id, rule = EXCLUDED.rule, severity = EXCLUDED.severity, "
             "status = EXCLUDED.status, disposition = EXCLUDED.disposition, "
             "scope = EXCLUDED.scope, case_id = EXCLUDED.case_id, "
@@ -140,7 +174,8 @@ class FlagsView:
              [f.case_id for f in flags], [f.officer_id for f in flags],
              [f.unit_id for f in flags], [f.party_ref for f in flags],
              [f.raised_at for f in flags],
-             [orjson.dumps(f.to_value()).decode() for f in flags], [evaluated] * len(flags)))
+             [orjson.dumps(f.to_value()).decode() for f in flags], [evaluated] * len(flags),
+             [digests[f.flag_id] for f in flags]))
 
     # -- queries -----------------------------------------------------------------------------
     def query(self, *, limit: int = 50, after: str | None = None, since: str | None = None,

@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS view_flags (
     party_ref    text,
     raised_at    text   NOT NULL,
     flag         jsonb  NOT NULL,
-    evaluated_at text   NOT NULL
+    evaluated_at text   NOT NULL,    -- when this flag was last (re)written
+    digest       text   NOT NULL     -- SHA-256 of the flag's canonical value
 );
 CREATE INDEX IF NOT EXISTS view_flags_queue ON view_flags (status, severity, raised_at);
 CREATE INDEX IF NOT EXISTS view_flags_case ON view_flags (case_id);

@@ -22,7 +22,7 @@ def _t(name: str, signers: tuple[str, ...], streams: tuple[str, ...], fields: di
                      example=example)
 
 
-GRIDS = ListOf(ID.with_doc("management grid id (网格)"), min_items=1, max_items=50)
+GRIDS = ListOf(ID.with_doc("management grid id (网格)"), min_items=1, max_items=1000)
 
 TYPES = [
     _t("OfficerCredentialIssued", ("hr",), ("officer",), {

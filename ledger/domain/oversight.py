@@ -12,7 +12,7 @@ from .fields import (APPROVAL_ID, DOC_SHA256, GEO, ID, OFFICER_ID, OFFICERS, PAR
 H = "5f1c3f0e2b8e4a8f9d0c1b2a39485766a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0"
 TWO = [{"officer_id": "SH-HP-0231", "cert_no": "31010219001"},
        {"officer_id": "SH-HP-0232", "cert_no": "31010219002"}]
-GRIDS = ListOf(ID, min_items=1, max_items=50)
+GRIDS = ListOf(ID, min_items=1, max_items=1000)
 
 
 def _t(name: str, signers: tuple[str, ...], streams: tuple[str, ...], fields: dict[str, Any],

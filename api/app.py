@@ -39,6 +39,48 @@ def _stored_json(row: StoredRow) -> bytes:
     return b'{"envelope":' + row.raw + b',"receipt":' + orjson.dumps(row.receipt.to_value()) + b"}"
 
 
+def _document_events(app: FastAPI, ledger: Ledger) -> None:
+    """Publish the signed envelope and every event type's body schema (the same schemas the
+    door validates with) in the OpenAPI document, and reference them from POST /v1/events."""
+    schemas_of = getattr(ledger.types, "json_schemas", None)
+    if schemas_of is None:
+        return
+    bodies = {f"{name}Body": {k: v for k, v in schema.items() if k != "$schema"}
+              for name, schema in schemas_of().items()}
+    envelope = {
+        "type": "object", "additionalProperties": False,
+        "required": ["spec", "event_id", "stream", "type", "occurred_at", "signer", "body", "sig"],
+        "properties": {
+            "spec": {"const": "integrity-ledger/event/v1"},
+            "event_id": {"type": "string", "format": "uuid"},
+            "stream": {"type": "string", "examples": ["case:SH-HP-2024-000123"]},
+            "type": {"type": "string", "enum": sorted(schemas_of())},
+            "occurred_at": {"type": "string", "format": "date-time"},
+            "signer": {"type": "string", "pattern": "^key:"},
+            "body": {"oneOf": [{"$ref": f"#/components/schemas/{n}"} for n in sorted(bodies)],
+                     "description": "the body schema of `type` (see docs/events.md)"},
+            "sig": {"type": "string", "description": "base64url Ed25519 signature over the "
+                    "RFC 8785 bytes of the envelope without sig"}}}
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        doc = build()
+        components = doc.setdefault("components", {}).setdefault("schemas", {})
+        components.update(bodies)
+        components["SignedEnvelope"] = envelope
+        post = doc["paths"]["/v1/events"]["post"]
+        post["requestBody"] = {"required": True, "content": {JSON: {"schema": {"oneOf": [
+            {"$ref": "#/components/schemas/SignedEnvelope"},
+            {"type": "array", "maxItems": MAX_BATCH,
+             "items": {"$ref": "#/components/schemas/SignedEnvelope"}}]}}}}
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def asgi(app: FastAPI) -> IngestMiddleware:
     """The application as served: the framework app behind the POST /v1/events fast path."""
     return IngestMiddleware(app, app.state.ingest)
@@ -60,6 +102,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     app.state.metrics = Counter()
     ingest = Ingest(ledger, app.state.token_cache, app.state.metrics)
     app.state.ingest = ingest
+    _document_events(app, ledger)
     app.add_exception_handler(LedgerError, ledger_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
 

@@ -169,3 +169,38 @@ def test_projection_is_exactly_once(city: World) -> None:
     before = views.snapshot("cases")
     assert views.run_until_idle() == 0                   # nothing new: nothing applied again
     assert views.snapshot("cases") == before
+
+
+def test_openapi_publishes_the_envelope_and_every_event_body_schema(city: World) -> None:
+    doc = city.http.get("/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    assert {f"{name}Body" for name in vocabulary.EVENT_TYPES} <= set(schemas)
+    assert schemas["PenaltyDecidedBody"]["properties"]["amount_fen"]["type"] == "integer"
+    body = doc["paths"]["/v1/events"]["post"]["requestBody"]["content"]["application/json"]
+    assert body["schema"]["oneOf"][0] == {"$ref": "#/components/schemas/SignedEnvelope"}
+
+
+@pytest.mark.parametrize("type_name", sorted(set(vocabulary.EVENT_TYPES) - {"KeyRegistered",
+                                                                             "KeyRevoked"}))
+def test_every_event_type_refuses_a_body_missing_a_required_field(city: World,
+                                                                  type_name: str) -> None:
+    """Field-level message, 422, and nothing written — for every type of the vocabulary."""
+    kind = sorted(vocabulary.lookup(type_name).stream_kinds)[0]
+    stream = "keys" if kind == "keys" else f"{kind}:X-1"
+    full = f.body(type_name)
+    missing = next(k for k in sorted(full) if any(
+        e.path == f"body.{k}" and e.message == "required field is missing"
+        for e in vocabulary.validate_event(type_name, stream, {**{x: v for x, v in full.items()
+                                                                  if x != k}})))
+    body = {k: v for k, v in full.items() if k != missing}
+    role = f.signer_role(type_name)
+    env = sign_envelope(city.keys[f"{role}-01"], f"{role}-01", stream=stream, type=type_name,
+                        body=body)
+    before = city.count()
+    from ledger.canonical import canonical
+    response = city.post_raw(canonical(env))
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert {"field": f"body.{missing}", "message": "required field is missing"} \
+        in problem["errors"]
+    assert city.count() == before

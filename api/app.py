@@ -11,8 +11,8 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
-from ledger.bundle import BundleExport, bundle_scope
-from ledger.errors import Forbidden, LedgerError, NotFound
+from ledger.bundle import BundleExport, StreamsScope, bundle_scope
+from ledger.errors import Forbidden, LedgerError, MalformedEvent, NotFound
 from ledger.logview import LogView
 from ledger.service import MAX_BATCH, Ledger
 from ledger.store import StoredRow
@@ -79,6 +79,19 @@ def _document_events(app: FastAPI, ledger: Ledger) -> None:
         return doc
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def trail_scope(views: ReadModels, *, officer: str | None = None,
+                unit: str | None = None) -> StreamsScope:
+    """The audit trail of an officer or a unit, as a bundle scope (streams from the read
+    models). Raises NotFound for an officer the read models do not know."""
+    if officer:
+        try:
+            return StreamsScope("officer", officer, tuple(views.streams_of_officer(officer)))
+        except LookupError:
+            raise NotFound(f"no officer {officer}") from None
+    assert unit is not None
+    return StreamsScope("unit", unit, tuple(views.streams_of_unit(unit)))
 
 
 def asgi(app: FastAPI) -> IngestMiddleware:
@@ -231,12 +244,23 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                               "description": "the bundle, streamed line by line"},
                         404: {"description": "no checkpoint (of that tree size)"}})
     def get_bundle(principal: Auditor, case: str | None = None, stream: str | None = None,
+                   officer: str | None = None, unit: str | None = None,
                    from_: Annotated[str | None, Query(alias="from")] = None,
                    to: str | None = None, all_: Annotated[bool, Query(alias="all")] = False,
                    tree_size: Annotated[int | None, Query(ge=1)] = None,
                    since_size: Annotated[int | None, Query(ge=1)] = None) -> Response:
-        scope = bundle_scope(case=case, stream=stream, start=from_, stop=to, whole=all_)
-        if principal.units:
+        if officer or unit:
+            if case or stream or from_ or to or all_ or (officer and unit):
+                raise MalformedEvent("name exactly one scope: case, stream, officer, unit, "
+                                     "from and to, or all", field="scope")
+            scope = trail_scope(views, officer=officer, unit=unit)
+            target = f"officer:{officer}" if officer else f"unit:{unit}"
+            if principal.units and not principal.may_see_unit(
+                    unit if unit else views.unit_of_stream(target)):
+                raise NotFound(f"no {target}")
+        else:
+            scope = bundle_scope(case=case, stream=stream, start=from_, stop=to, whole=all_)
+        if principal.units and not (officer or unit):
             # a unit-scoped inspector may export a case or stream of its units, not the log
             target = f"case:{case}" if case else stream
             if target is None:

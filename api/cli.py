@@ -169,9 +169,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"ledger export: warning: {message}", file=sys.stderr)
 
     settings = _settings()
+    trail = args.officer or args.unit
     try:
-        scope = bundle_scope(case=args.case, stream=args.stream, start=args.from_time,
-                             stop=args.to_time, whole=args.all)
+        if not trail:
+            scope = bundle_scope(case=args.case, stream=args.stream, start=args.from_time,
+                                 stop=args.to_time, whole=args.all)
+        elif args.case or args.stream or args.from_time or args.to_time or args.all \
+                or (args.officer and args.unit):
+            raise LedgerError("name exactly one scope")
     except LedgerError as e:
         print(f"ledger export: {e.message}", file=sys.stderr)
         return 2
@@ -183,6 +188,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     key_path = settings.secrets / "log.key"
     store = LedgerStore(datastore_from_url(owner_url(settings), pool_size=2, max_overflow=0))
     try:
+        if trail:
+            from api.app import trail_scope
+            from projections.readmodels import ReadModels
+            scope = trail_scope(ReadModels(store), officer=args.officer, unit=args.unit)
         log = LogView(store, origin=settings.log_origin, key_name=settings.log_key_name,
                       signing_key=SigningKey(settings.secret("log.key")) if key_path.exists()
                       else None)
@@ -332,10 +341,13 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--stream", help="any one stream, e.g. officer:SH-HP-0042")
     which.add_argument("--from", dest="from_time", metavar="T",
                        help="events recorded at or after T (RFC 3339 with offset; with --to)")
+    which.add_argument("--officer", help="an officer's audit trail: their stream, pledges, the "
+                       "cases they acted in, complaints naming them")
+    which.add_argument("--unit", help="a unit's audit trail: its cases, officers, complaints")
     which.add_argument("--all", action="store_true", help="the whole log, every leaf")
     p.add_argument("--to", dest="to_time", metavar="T", help="events recorded before T")
     p.add_argument("--tree-size", type=int, help="use the existing checkpoint of this size "
-                   "(default: the latest)")
+                   "(default: a fresh checkpoint of the whole log)")
     p.add_argument("--since-size", type=int, metavar="N",
                    help="embed a consistency proof from the tree of size N")
     p.add_argument("--out", required=True, help="the bundle file ('-' for standard output)")

@@ -147,6 +147,35 @@ class StreamScope:
 
 
 @dataclass(frozen=True)
+class StreamsScope:
+    """Every event of several whole streams — an officer's or a unit's audit trail. The
+    streams are chosen by the caller (from the read models: the officer's own stream, pledges,
+    the cases they acted in, complaints naming them; or a unit's cases, officers and
+    complaints) and listed in the header, so a verifier can check every event belongs."""
+
+    kind: str                  # "officer" | "unit"
+    subject: str
+    streams: tuple[str, ...]
+    whole_log = False
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, self.kind: self.subject, "streams": list(self.streams)}
+
+    def indices(self, reader: Reader, tree_size: int) -> Iterator[list[int]]:
+        after = -1
+        while True:
+            with reader.store.cursor() as curs:
+                curs.execute("SELECT log_index FROM ledger_receipts WHERE stream = ANY(%s) "
+                             "AND log_index > %s AND log_index < %s ORDER BY log_index LIMIT %s",
+                             (list(self.streams), after, tree_size, PAGE))
+                page = [r["log_index"] for r in curs.fetchall()]
+            if not page:
+                return
+            yield page
+            after = page[-1]
+
+
+@dataclass(frozen=True)
 class TimeScope:
     """Every event recorded in ``[start, stop)`` (ledger clock). ``recorded_at`` never goes back
     along the log, so this is one contiguous run of indices."""

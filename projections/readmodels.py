@@ -207,6 +207,30 @@ class ReadModels:
             row = curs.fetchone()
         return row["unit"] if row else None
 
+    def streams_of_officer(self, officer_id: str) -> list[str]:
+        """An officer's audit trail: their stream, pledges, the cases they acted in and the
+        complaints naming them. Raises LookupError for an unknown officer."""
+        state = self.get("officers", officer_id)
+        if state is None:
+            raise LookupError(officer_id)
+        streams = {f"officer:{officer_id}"}
+        streams.update(f"pledge:{p}" for p in state.get("pledges", {}))
+        streams.update(f"case:{c}" for c in state.get("case_acts", {}))
+        streams.update(f"complaint:{c}" for c in state.get("complaints", {}).get("ids", []))
+        return sorted(streams)
+
+    def streams_of_unit(self, unit_id: str) -> list[str]:
+        """A unit's audit trail: its own stream, its cases, officers and complaints."""
+        streams = {f"unit:{unit_id}"}
+        with self.store.cursor() as curs:
+            for table, key, kind in (("view_cases", "case_id", "case"),
+                                     ("view_officers", "officer_id", "officer"),
+                                     ("view_complaints", "complaint_id", "complaint")):
+                curs.execute(f"SELECT {key} AS id FROM {table} WHERE state->>'unit_id' = %s",
+                             (unit_id,))
+                streams.update(f"{kind}:{r['id']}" for r in curs.fetchall())
+        return sorted(streams)
+
     def snapshot(self, table: str) -> dict[str, Any]:
         """Every state of one view (for comparing a rebuild with incremental application)."""
         name, key = _TABLES[table]

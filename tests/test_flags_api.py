@@ -130,3 +130,28 @@ def test_full_rebuild_yields_identical_flags(city: World) -> None:
     view.reset()
     view.run_until_idle()
     assert view.snapshot() == incremental
+
+
+def test_officer_and_unit_audit_trails_export_and_verify(city: World, tmp_path: Path,
+                                                         log_key) -> None:  # noqa: ANN001
+    from .bundles import trust_file, verify
+    cash_above_limit(city)
+    post_steps(city, f.general_case() + f.complaint_cycle())
+    city.project()
+    log = LogView(city.ledger.store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN, signing_key=log_key)
+    trust = trust_file(tmp_path, city, log_key)
+    for params, must_have in (({"officer": f.OFFICER_B}, {f"case:{CASE}", f"officer:{f.OFFICER_B}",
+                                                          "complaint:C-2025-0042"}),
+                              ({"unit": f.UNIT}, {f"case:{CASE}", "case:SH-HP-2024-000123"})):
+        log.issue_checkpoint()
+        response = city.http.get("/v1/bundles", params=params, headers=city.headers("auditor"))
+        assert response.status_code == 200, response.text
+        bundle = tmp_path / f"{next(iter(params))}.ndjson"
+        bundle.write_bytes(response.content)
+        header = json.loads(response.content.splitlines()[0])
+        assert set(header["scope"]["streams"]) >= must_have
+        streams = {json.loads(line)["envelope"]["stream"] for line in response.content.splitlines()
+                   if json.loads(line)["t"] == "event"}
+        assert streams - {"keys"} <= set(header["scope"]["streams"]) and must_have <= streams
+        verdict = verify(bundle, trust)
+        assert verdict.code == 0, verdict

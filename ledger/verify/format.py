@@ -36,7 +36,7 @@ HEADER, CHECKPOINT, CONSISTENCY, ANCHOR, EVENT, END = (
 
 #: Scope kinds a v1 exporter writes. A verifier checks membership for these; it verifies the
 #: events of any other (future) kind but cannot say whether the bundle holds all of them.
-SCOPE_KINDS = ("all", "case", "stream", "time")
+SCOPE_KINDS = ("all", "case", "stream", "time", "officer", "unit")
 
 RECEIPT_FIELDS = ("chain_hash", "index", "leaf_hash", "recorded_at", "stream_version")
 RECORDED_AT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")

@@ -428,6 +428,11 @@ class _Verification:
             if stream != KEYS_STREAM and stream != self.scope.get("stream"):
                 reasons.append(f"stream {stream} is outside the bundle's scope "
                                f"({self.scope.get('stream')})")
+        elif kind in ("officer", "unit"):
+            streams = self.scope.get("streams")
+            if stream != KEYS_STREAM and not (isinstance(streams, list) and stream in streams):
+                reasons.append(f"stream {stream} is outside the bundle's scope "
+                               f"({kind} {self.scope.get(kind)})")
         elif kind == "time":
             start, stop = self.scope.get("from"), self.scope.get("to")
             inside = isinstance(start, str) and isinstance(stop, str) \

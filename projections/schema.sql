@@ -34,10 +34,15 @@ CREATE TABLE IF NOT EXISTS view_flags (
     evaluated_at text   NOT NULL,    -- when this flag was last (re)written
     digest       text   NOT NULL     -- SHA-256 of the flag's canonical value
 );
-CREATE INDEX IF NOT EXISTS view_flags_queue ON view_flags (status, severity, raised_at);
-CREATE INDEX IF NOT EXISTS view_flags_case ON view_flags (case_id);
-CREATE INDEX IF NOT EXISTS view_flags_officer ON view_flags (officer_id);
-CREATE INDEX IF NOT EXISTS view_flags_unit ON view_flags (unit_id);
-CREATE INDEX IF NOT EXISTS view_flags_party ON view_flags (party_ref);
+-- The queue is read newest first, by one filter: each index ends in the sort key, so a page is
+-- an index range scan, not a sort of every matching flag.
+CREATE INDEX IF NOT EXISTS view_flags_newest ON view_flags (raised_at, flag_id);
+CREATE INDEX IF NOT EXISTS view_flags_status ON view_flags (status, raised_at, flag_id);
+CREATE INDEX IF NOT EXISTS view_flags_severity ON view_flags (severity, raised_at, flag_id);
+CREATE INDEX IF NOT EXISTS view_flags_rule ON view_flags (rule, raised_at, flag_id);
+CREATE INDEX IF NOT EXISTS view_flags_case ON view_flags (case_id, raised_at, flag_id);
+CREATE INDEX IF NOT EXISTS view_flags_officer ON view_flags (officer_id, raised_at, flag_id);
+CREATE INDEX IF NOT EXISTS view_flags_unit ON view_flags (unit_id, raised_at, flag_id);
+CREATE INDEX IF NOT EXISTS view_flags_party ON view_flags (party_ref, raised_at, flag_id);
 CREATE INDEX IF NOT EXISTS view_flags_scope ON view_flags (scope);
 GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON view_flags TO ledger_writer;

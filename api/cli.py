@@ -12,8 +12,6 @@ import argparse
 import json
 import os
 import sys
-import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -397,14 +395,6 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
-
-
-def now_rfc3339() -> str:
-    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
-
-
-def new_event_id() -> str:
-    return str(uuid.uuid4())
 
 
 if __name__ == "__main__":

@@ -13,14 +13,14 @@ the service and the offline verifier judge signers identically:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from .crypto import b64url_decode, check_public_key, verify
+from .crypto import b64url_decode, check_public_key
 from .envelope import parse_time
-from .errors import (BadSignature, Conflict, InvalidPublicKey, KeyNotAllowed, KeyNotValidNow,
+from .errors import (Conflict, InvalidPublicKey, KeyNotAllowed, KeyNotValidNow,
                      KeyRevoked, MalformedEvent, UnknownKey)
 
 KEYS_STREAM = "keys"
@@ -171,14 +171,3 @@ def key_record_from_body(body: Mapping[str, Any], index: int) -> KeyRecord:
         registered_at=index,
     )
 
-
-def check_signature(registry: KeyRegistry, key_id: str, signed_bytes: bytes, sig: bytes) -> None:
-    """Verify ``sig`` over ``signed_bytes`` with the registered key (raises BadSignature)."""
-    public = registry.public_key(key_id)
-    try:
-        verify(public, signed_bytes, sig)
-    except BadSignature:
-        raise BadSignature(f"signature does not verify under key {key_id!r}", field="sig") from None
-
-
-SignerRoles = Callable[[str], Iterable[str]]

@@ -80,12 +80,6 @@ class LedgerRecorder(PostgresApplicationRecorder):
         for statement in self.lock_table_statements:
             curs.execute(statement)
 
-    def insert_rows(self, curs: Any, originator_ids: list[uuid.UUID | str], versions: list[int],
-                    topics: list[str], states: list[bytes]) -> list[int]:
-        curs.execute(self.insert_arrays_statement, (originator_ids, versions, topics, states))
-        return [row["notification_id"] for row in curs.fetchall()]
-
-
 @dataclass(frozen=True, slots=True)
 class StoredRow:
     receipt: Receipt

@@ -21,6 +21,7 @@ from ledger.tokens import Principal
 from projections.flagsview import FlagsView
 from projections.readmodels import ReadModels
 
+from . import oversight
 from .auth import require
 from .ingest import Ingest, IngestMiddleware
 from .problems import ledger_error_handler, validation_error_handler
@@ -291,4 +292,5 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
         lines.append(f"ledger_log_size {ledger.store.size()}")
         return "\n".join(lines) + "\n"
 
+    oversight.install(app)
     return app

@@ -10,6 +10,11 @@ Time: rules with deadlines fire when time passes, not only when events arrive; a
 batch and when idle, subjects whose deadlines have passed are re-evaluated. ``refresh_all(at)``
 re-evaluates every subject at one instant and records it, so an auditor's
 ``ledger flags FILE --at <that instant>`` reproduces the table exactly.
+
+Warning levels (``oversight.levels``, docs/oversight.md) are derived from these flags, their
+dispositions and formal warnings: in the same transaction, every officer and unit whose flags
+were written or deleted, who received a formal warning, or whose level changes by time alone
+(a flag ageing out) is recomputed.
 """
 
 from __future__ import annotations
@@ -25,7 +30,10 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from ledger.logentry import format_recorded_at
 from ledger.store import LedgerStore
 
+from .oversight.levels import WarningLevels
+from .oversight.warnings import FormalItem, WarningParams
 from .readmodels import TRACKING_TABLE, fetch_after
+from .redflags.days import ts_of
 from .redflags.engine import FlagEngine
 from .redflags.flag import Flag, Subject
 from .redflags.params import FlagParams
@@ -43,10 +51,12 @@ class FlagsView:
     NAME = "flags"
 
     def __init__(self, store: LedgerStore, *, params: FlagParams | None = None,
-                 clock: Clock = _utcnow) -> None:
+                 clock: Clock = _utcnow, warning_params: WarningParams | None = None) -> None:
         self.store = store
         self.params = params
         self.clock = clock
+        self.levels = WarningLevels(warning_params)
+        self._formal: list[FormalItem] = []     # formal warnings folded so far
         self.tracking = PostgresTrackingRecorder(store.datastore,
                                                  tracking_table_name=TRACKING_TABLE)
         self._engine: FlagEngine | None = None
@@ -61,14 +71,33 @@ class FlagsView:
             self._held = None
         if self._engine is None or self._folded > position:
             self._engine, self._folded = FlagEngine(self.params), 0
+            self._formal = []
         while self._folded < position:          # catch up silently (a new leader)
             batch = fetch_after(curs, self._folded, 20_000)
             batch = [(nid, rec) for nid, rec in batch if nid <= position]
             if not batch:
                 break
-            self._engine.apply_all(rec for _, rec in batch)
+            self._fold(self._engine, [rec for _, rec in batch])
             self._folded = batch[-1][0]
         return self._engine
+
+    def _fold(self, engine: FlagEngine, recs: list[Any]) -> tuple[set[Subject], set[Any]]:
+        """Fold events into the engine and collect formal warnings; returns the subjects to
+        re-evaluate and the (kind, id) of entities given a formal warning."""
+        warned = set()
+        for rec in recs:
+            if rec.type == "OfficerWarningIssued" and rec.stream.startswith("officer:"):
+                oid, b = rec.stream.partition(":")[2], rec.body
+                self._formal.append(FormalItem(b["warning_id"], b["kind"], oid, b["unit_id"],
+                                               ts_of(rec.occurred_at), rec.event_id))
+                warned.update({("officer", oid), ("unit", b["unit_id"])})
+        return engine.apply_all(recs), warned
+
+    def _update_levels(self, curs: Any, engine: FlagEngine, entities: set[Any],
+                       at: datetime) -> None:
+        self.levels.update(curs, entities, at, dispositions=engine.fold.dispositions,
+                           formal=self._formal,
+                           offset_minutes=engine.timeline.latest().legal.legal_utc_offset_minutes)
 
     def process(self, limit: int = 5000) -> int:
         """Fold up to ``limit`` new events, re-evaluate what they touch (and any subject whose
@@ -82,11 +111,16 @@ class FlagsView:
             batch = fetch_after(curs, position, limit)
             now = self.clock()
             subjects = engine.due_subjects(now)
+            entities = self.levels.due(curs, now)
             if batch:
-                subjects |= engine.apply_all(rec for _, rec in batch)
+                dirty, warned = self._fold(engine, [rec for _, rec in batch])
+                subjects |= dirty
+                entities |= warned
                 self._folded = batch[-1][0]
             if subjects:
-                self._store(curs, subjects, engine.evaluate(subjects, now), now)
+                entities |= self._store(curs, subjects, engine.evaluate(subjects, now), now)
+            if entities:
+                self._update_levels(curs, engine, entities, now)
             if batch:
                 self.tracking._insert_tracking(curs, Tracking(self.NAME, batch[-1][0]))
             return len(batch)
@@ -108,14 +142,19 @@ class FlagsView:
             curs.execute("DELETE FROM view_flags")
             self._held, self._by_scope = {}, {}
             self._store(curs, None, engine.evaluate_all(at), at, force=True)
+            everyone = self.levels.everyone(curs, self._formal)
+            self.levels.reset(curs)
+            self._update_levels(curs, engine, everyone, at)
         return at
 
     def reset(self) -> None:
         with self.store.transaction() as curs:
             curs.execute("TRUNCATE view_flags")
+            WarningLevels.reset(curs)
             curs.execute(f"DELETE FROM {TRACKING_TABLE} WHERE application_name = %s",
                          (self.NAME,))
         self._engine, self._folded = None, 0
+        self._formal = []
         self._held, self._by_scope = {}, {}
 
     def _load_held(self, curs: Any) -> None:
@@ -126,9 +165,11 @@ class FlagsView:
             self._by_scope.setdefault(r["scope"], set()).add(r["flag_id"])
 
     def _store(self, curs: Any, subjects: Iterable[Subject] | None, flags: list[Flag],
-               at: datetime, *, force: bool = False) -> None:
+               at: datetime, *, force: bool = False) -> set[tuple[str, str]]:
         """Write the flags of re-evaluated scopes: new or changed ones are upserted, ones that
-        no longer exist are deleted; unchanged ones are not touched."""
+        no longer exist are deleted; unchanged ones are not touched. Returns the officers and
+        units ((kind, id)) whose flags were written or deleted."""
+        touched: set[tuple[str, str]] = set()
         if self._held is None:
             self._load_held(curs)
         held, by_scope = self._held, self._by_scope
@@ -140,7 +181,9 @@ class FlagsView:
             stale = sorted(fid for scope in {str(s) for s in subjects}
                            for fid in by_scope.get(scope, ()) if fid not in current)
             if stale:
-                curs.execute("DELETE FROM view_flags WHERE flag_id = ANY(%s)", (stale,))
+                curs.execute("DELETE FROM view_flags WHERE flag_id = ANY(%s) "
+                             "RETURNING officer_id, unit_id", (stale,))
+                touched |= _entities(curs.fetchall())
                 for fid in stale:
                     scope, _ = held.pop(fid)
                     by_scope[scope].discard(fid)
@@ -153,7 +196,11 @@ class FlagsView:
             held[f.flag_id] = (f.scope, digests[f.flag_id])
             by_scope.setdefault(f.scope, set()).add(f.flag_id)
         if not flags:
-            return
+            return touched
+        curs.execute("SELECT officer_id, unit_id FROM view_flags WHERE flag_id = ANY(%s)",
+                     ([f.flag_id for f in flags],))
+        touched |= _entities(curs.fetchall())
+        touched |= _entities({"officer_id": f.officer_id, "unit_id": f.unit_id} for f in flags)
         curs.execute(
             "INSERT INTO view_flags (flag_id, rule_id, rule, severity, status, disposition, "
             "scope, case_id, officer_id, unit_id, party_ref, raised_at, flag, evaluated_at, "
@@ -176,6 +223,7 @@ class FlagsView:
              [f.raised_at for f in flags],
              [orjson.dumps(f.to_value()).decode() for f in flags], [evaluated] * len(flags),
              [digests[f.flag_id] for f in flags]))
+        return touched
 
     # -- queries -----------------------------------------------------------------------------
     def query(self, *, limit: int = 50, after: str | None = None, since: str | None = None,
@@ -220,3 +268,13 @@ class FlagsView:
         with self.store.cursor() as curs:
             curs.execute("SELECT flag_id, flag::text AS flag FROM view_flags")
             return {r["flag_id"]: orjson.loads(r["flag"]) for r in curs.fetchall()}
+
+
+def _entities(rows: Iterable[Any]) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    for r in rows:
+        if r["officer_id"]:
+            out.add(("officer", r["officer_id"]))
+        if r["unit_id"]:
+            out.add(("unit", r["unit_id"]))
+    return out

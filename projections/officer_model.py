@@ -2,7 +2,8 @@
 
 State of one person (officer or auxiliary staff): certificates with their validity, suspensions
 and end, posts and grids over time, dispatch orders, integrity pledges, declared relationships,
-recusals, complaints against them and caseload counts.
+recusals, complaints against them, formal warnings issued to them (``warnings``) and caseload
+counts.
 
 Routing: :func:`officers_of` says which persons an event concerns (its own ``officer:`` stream,
 the pledgor of a pledge, the actors of a case event, the officers of a dispatch or patrol, the
@@ -41,6 +42,7 @@ def new_state(officer_id: str) -> dict[str, Any]:
         "relationships": [],
         "recusals": [],
         "complaints": {"total": 0, "by_category": {}, "ids": []},
+        "warnings": [],             # formal warnings (OfficerWarningIssued), in log order
         "caseload": {"cases": 0, "acts": 0, "decisions": 0, "summary_decisions": 0,
                      "general_decisions": 0, "decided_fen": 0, "waivers": 0, "voided_forms": 0,
                      "cash_collections": 0, "seizures": 0},
@@ -159,6 +161,14 @@ def _relationship(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) ->
                                    "event_id": rec.event_id})
 
 
+def _warning(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
+    state.setdefault("warnings", []).append({
+        "warning_id": body["warning_id"], "kind": body["kind"], "issued_by": body["issued_by"],
+        "issued_at": rec.occurred_at, "unit_id": body["unit_id"], "reason": body["reason"],
+        "flag_ids": body.get("flag_ids") or [], "notice_id": body.get("notice_id"),
+        "event_id": rec.event_id})
+
+
 def _pledge_signed(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
     pid = rec.stream.partition(":")[2]
     pledge = _pledge(state, pid)
@@ -254,6 +264,7 @@ _HANDLERS: dict[str, Callable[[dict[str, Any], Recorded, dict[str, Any]], None]]
     "AuxiliaryStaffRegistered": _auxiliary,
     "PostAssigned": _post,
     "RelationshipDeclared": _relationship,
+    "OfficerWarningIssued": _warning,
     "IntegrityPledgeSigned": _pledge_signed,
     "IntegrityPledgeCountersigned": _pledge_countersigned,
     "RecusalDecided": _recusal,

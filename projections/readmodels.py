@@ -1,5 +1,6 @@
 """Case, officer and complaint read models in PostgreSQL, folded from the log by the pure
-reducers of ``case_model`` and ``officer_model``.
+reducers of ``case_model`` and ``officer_model``; beside them the public-disclosure records
+(``oversight.public``) and supervision notices (``oversight.supervision``).
 
 Exactly once: each batch of events is applied and the position (the last eventsourcing
 notification id) recorded in the library's tracking table in the same transaction, so a crash
@@ -22,6 +23,7 @@ from ledger.store import LedgerStore
 
 from . import case_model, officer_model
 from .case_model import Context
+from .oversight import public, supervision
 
 TRACKING_TABLE = "ledger_view_tracking"
 
@@ -53,8 +55,11 @@ class Fold:
         self.cases: dict[str, dict[str, Any]] = {}
         self.officers: dict[str, dict[str, Any] | None] = {}
         self.complaints: dict[str, dict[str, Any]] = {}
+        self.publications: dict[str, dict[str, Any]] = {}
+        self.supervision: dict[str, dict[str, Any]] = {}
         self.changed: dict[str, set[str]] = {"cases": set(), "officers": set(),
-                                             "complaints": set()}
+                                             "complaints": set(), "publications": set(),
+                                             "supervision": set()}
         self.last_index: dict[tuple[str, str], int] = {}
         self.ctx = Context(officer=self.officer)
 
@@ -66,17 +71,26 @@ class Fold:
 
     def preload(self, recs: Sequence[Recorded]) -> None:
         case_ids, officer_ids, complaint_ids = set(), set(), set()
+        published, notices = set(), set()
         for rec in recs:
             case_ids.update(case_model.cases_of(rec))
             officer_ids.update(officer_model.officers_of(rec))
             if rec.stream.startswith("complaint:"):
                 complaint_ids.add(rec.stream.partition(":")[2])
+            if (cid := public.concerns(rec)) is not None:
+                published.add(cid)
+            if (nid := supervision.concerns(rec)) is not None:
+                notices.add(nid)
         self.cases.update(self._load("cases", sorted(case_ids - self.cases.keys())))
         missing = sorted(officer_ids - self.officers.keys())
         loaded = self._load("officers", missing)
         self.officers.update({oid: loaded.get(oid) for oid in missing})
         self.complaints.update(self._load("complaints",
                                           sorted(complaint_ids - self.complaints.keys())))
+        self.publications.update(self._load("publications",
+                                            sorted(published - self.publications.keys())))
+        self.supervision.update(self._load("supervision",
+                                           sorted(notices - self.supervision.keys())))
 
     def apply(self, rec: Recorded) -> None:
         for oid in officer_model.officers_of(rec):
@@ -91,6 +105,17 @@ class Fold:
             self.complaints[cid] = case_model.apply_complaint(self.complaints.get(cid), rec,
                                                               self.ctx)
             self._touch("complaints", cid, rec)
+        offset = self.ctx.params.legal_utc_offset_minutes
+        if (cid := public.concerns(rec)) is not None:
+            unit = (self.cases.get(cid) or {}).get("unit_id")
+            self.publications[cid] = public.apply(
+                self.publications.get(cid), rec, unit_id=unit,
+                fine_schedule=self.ctx.fine_schedule, offset_minutes=offset)
+            self._touch("publications", cid, rec)
+        if (nid := supervision.concerns(rec)) is not None:
+            self.supervision[nid] = supervision.apply(self.supervision.get(nid), rec,
+                                                      offset_minutes=offset)
+            self._touch("supervision", nid, rec)
 
     def _touch(self, table: str, key: str, rec: Recorded) -> None:
         self.changed[table].add(key)
@@ -98,7 +123,9 @@ class Fold:
 
 
 _TABLES = {"cases": ("view_cases", "case_id"), "officers": ("view_officers", "officer_id"),
-           "complaints": ("view_complaints", "complaint_id")}
+           "complaints": ("view_complaints", "complaint_id"),
+           "publications": ("view_public_decisions", "case_id"),
+           "supervision": ("view_supervision", "notice_id")}
 
 
 class ReadModels:
@@ -151,7 +178,8 @@ class ReadModels:
     def reset(self) -> None:
         """Empty the read models (for a full rebuild)."""
         with self.store.transaction() as curs:
-            curs.execute("TRUNCATE view_cases, view_officers, view_complaints")
+            curs.execute("TRUNCATE view_cases, view_officers, view_complaints, "
+                         "view_public_decisions, view_supervision")
             curs.execute(f"DELETE FROM {TRACKING_TABLE} WHERE application_name = %s",
                          (self.NAME,))
 
@@ -197,7 +225,8 @@ class ReadModels:
         kind, _, ident = stream.partition(":")
         if kind == "unit":
             return ident
-        table = {"case": "cases", "officer": "officers", "complaint": "complaints"}.get(kind)
+        table = {"case": "cases", "officer": "officers", "complaint": "complaints",
+                 "supervision": "supervision"}.get(kind)
         if table is None:
             return None
         name, key = _TABLES[table]

@@ -14,8 +14,20 @@ CREATE TABLE IF NOT EXISTS view_complaints (
     state        jsonb  NOT NULL,
     last_index   bigint NOT NULL
 );
-GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON view_cases, view_officers, view_complaints
-    TO ledger_writer;
+-- Oversight (docs/oversight.md): public-disclosure records (already redacted) and supervision
+-- notices, folded with the read models above.
+CREATE TABLE IF NOT EXISTS view_public_decisions (
+    case_id    text PRIMARY KEY,
+    state      jsonb  NOT NULL,
+    last_index bigint NOT NULL
+);
+CREATE TABLE IF NOT EXISTS view_supervision (
+    notice_id  text PRIMARY KEY,
+    state      jsonb  NOT NULL,
+    last_index bigint NOT NULL
+);
+GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON view_cases, view_officers, view_complaints,
+    view_public_decisions, view_supervision TO ledger_writer;
 
 CREATE TABLE IF NOT EXISTS view_flags (
     flag_id      text PRIMARY KEY,
@@ -46,3 +58,31 @@ CREATE INDEX IF NOT EXISTS view_flags_unit ON view_flags (unit_id, raised_at, fl
 CREATE INDEX IF NOT EXISTS view_flags_party ON view_flags (party_ref, raised_at, flag_id);
 CREATE INDEX IF NOT EXISTS view_flags_scope ON view_flags (scope);
 GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON view_flags TO ledger_writer;
+
+-- Warning levels (监督警示), kept by the flags projection: the current level of each officer and
+-- unit, and its history of level changes (recomputed from the flags and their dispositions).
+CREATE TABLE IF NOT EXISTS view_warning_levels (
+    entity         text PRIMARY KEY,      -- officer:<id> | unit:<id>
+    kind           text   NOT NULL,
+    entity_id      text   NOT NULL,
+    unit_id        text,
+    level          text   NOT NULL,
+    points         integer NOT NULL,
+    reasons        jsonb  NOT NULL,
+    params_version text   NOT NULL,
+    evaluated_at   text   NOT NULL,
+    next_due       bigint               -- epoch seconds of the next change by time, if any
+);
+CREATE INDEX IF NOT EXISTS view_warning_levels_due ON view_warning_levels (next_due);
+CREATE TABLE IF NOT EXISTS view_warning_history (
+    entity         text    NOT NULL,
+    seq            integer NOT NULL,
+    from_at        text    NOT NULL,
+    level          text    NOT NULL,
+    points         integer NOT NULL,
+    reasons        jsonb   NOT NULL,
+    params_version text    NOT NULL,
+    PRIMARY KEY (entity, seq)
+);
+GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON view_warning_levels, view_warning_history
+    TO ledger_writer;

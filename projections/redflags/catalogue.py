@@ -43,6 +43,8 @@ _B = {
     "RF24": ("SZLX 第8条 下达或者变相下达罚没指标", "APL 第74条第3款 罚没款不得与考核挂钩"),
     "RF25": ("APL 第56条", "APL 第74条", "APL 第80条", "SH_SRHW 第25条"),
     "RF26": ("APL 第43条 (回避, by analogy)", "ZWCF 第39条 (滥用职权)"),
+    "RF27": ("APL 第75条 (行政处罚监督制度)", "ZJ_ZHZF 第34条 (督办和责任追究)",
+             "XFGZ 第40条 (督办, by analogy)"),
 }
 
 _ROWS: list[tuple[str, str, str, str, str]] = [
@@ -189,6 +191,12 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
     ("RF25.c", "high", "rule", "Seized property disposed irregularly", "暂扣物品处置不规范"),
     ("RF26", "high", "rule", "Flag dismissed by its own subject or a participant in its case",
      "被核查人或本案人员驳回红旗 (应回避未回避)"),
+    ("RF27.a", "medium", "rule", "Supervision notice not answered by its deadline",
+     "督办事项逾期未反馈"),
+    ("RF27.b", "medium", "rule", "Feedback sent back and not resubmitted in time",
+     "督办反馈被退回后未按期重新反馈"),
+    ("RF27.c", "low", "rule", "Feedback not reviewed by the supervisor in time",
+     "督办反馈未按期审核"),
 ]
 
 RULES: dict[str, Rule] = {

@@ -54,6 +54,7 @@ RULES_BY_KIND: dict[str, tuple[RuleFn, ...]] = {
     "party": cross_case.PARTY_RULES,
     "officer": people.OFFICER_RULES + time_rules.OFFICER_RULES,
     "complaint": time_rules.COMPLAINT_RULES,
+    "supervision": time_rules.SUPERVISION_RULES,
     "unit": statistics.UNIT_RULES,
     "cohort": statistics.COHORT_RULES,
     "grid": cross_case.GRID_RULES,
@@ -169,6 +170,8 @@ class FlagEngine:
                 fold.apply_campaign(rec.body, rec.event_id, dirty)
         elif kind == "complaint":
             fold.apply_complaint(key, t, rec.body, ts_of(rec.occurred_at), rec.event_id, dirty)
+        elif kind == "supervision":
+            fold.apply_supervision(key, t, rec.body, ts_of(rec.occurred_at), rec.event_id, dirty)
         elif kind == "flag":
             fold.apply_disposition(key, t, rec.body, ts_of(rec.occurred_at), rec.event_id)
             dirty.add(("flag", key))
@@ -199,7 +202,8 @@ class FlagEngine:
         f = self.fold
         source: Iterable[str] = {
             "case": f.cases, "party": f.parties, "officer": f.officers, "unit": f.units,
-            "complaint": f.complaints, "cohort": f.cohorts, "grid": f.grids}.get(kind, ())
+            "complaint": f.complaints, "supervision": f.supervisions, "cohort": f.cohorts,
+            "grid": f.grids}.get(kind, ())
         return [Subject(kind, k) for k in source]
 
     def subjects(self) -> set[Subject]:
@@ -270,6 +274,8 @@ class FlagEngine:
             return f.units.get(s.key)
         if s.kind == "complaint":
             return f.complaints.get(s.key)
+        if s.kind == "supervision":
+            return f.supervisions.get(s.key)
         if s.kind == "cohort":
             return (s.key, f.cohorts[s.key]) if s.key in f.cohorts else None
         if s.kind == "grid":

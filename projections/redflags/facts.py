@@ -249,6 +249,22 @@ class Complaint:
         self.closed: tuple[int, str, str] | None = None           # (ts, handler, eid)
 
 
+class Supervision:
+    """One supervision notice (督办): issued to a unit with a deadline, answered by feedback,
+    reviewed (accepted or sent back) by the supervisor."""
+
+    __slots__ = ("notice_id", "ts", "eid", "unit_id", "respond_by", "feedback", "reviews")
+
+    def __init__(self, notice_id: str) -> None:
+        self.notice_id = notice_id
+        self.ts: int | None = None
+        self.eid: str | None = None
+        self.unit_id: str | None = None
+        self.respond_by: int | None = None                        # legal day (ordinal)
+        self.feedback: list[tuple[int, str]] = []                 # (ts, eid)
+        self.reviews: list[tuple[int, str, str]] = []             # (ts, result, eid)
+
+
 class Unit:
     __slots__ = ("unit_id", "cases", "campaigns")
 
@@ -409,6 +425,7 @@ class Fold:
         self.parties: dict[str, dict[str, None]] = {}
         self.units: dict[str, Unit] = {}
         self.complaints: dict[str, Complaint] = {}
+        self.supervisions: dict[str, Supervision] = {}
         self.cohorts: dict[str, dict[str, None]] = {}
         self.grids: dict[str, dict[str, None]] = {}
         self.receipts: dict[str, list[tuple[str, str]]] = {}
@@ -917,6 +934,21 @@ class Fold:
         elif type_ == "ComplaintClosed":
             if cp.closed is None:
                 cp.closed = (ts, body["handler"], eid)
+
+    def apply_supervision(self, nid: str, type_: str, body: dict[str, Any], ts: int, eid: str,
+                          dirty: set[tuple[str, str]]) -> None:
+        sv = self.supervisions.get(nid)
+        if sv is None:
+            sv = self.supervisions[nid] = Supervision(nid)
+        dirty.add(("supervision", nid))
+        if type_ == "SupervisionNoticeIssued":
+            if sv.eid is None:
+                sv.ts, sv.eid = ts, eid
+                sv.unit_id, sv.respond_by = body["to_unit_id"], _ord(body["respond_by"])
+        elif type_ == "SupervisionFeedbackSubmitted":
+            sv.feedback.append((ts, eid))
+        elif type_ == "SupervisionFeedbackAccepted":
+            sv.reviews.append((ts, body["result"], eid))
 
     def apply_disposition(self, flag: str, type_: str, body: dict[str, Any], ts: int, eid: str
                           ) -> None:

@@ -112,6 +112,11 @@ class Thresholds:
                                                "categories", "RF23")
     complaint_pattern_min: int = _t(2, "count", "RF23.d")
     complaint_pattern_days: int = _t(180, "calendar_days", "RF23.d")
+    # RF27
+    supervision_resubmit_working_days: int = _t(10, "working_days", "RF27.b: feedback sent back "
+                                                "(rejected_resubmit) answered again within")
+    supervision_review_working_days: int = _t(10, "working_days", "RF27.c: feedback accepted or "
+                                              "sent back by the supervisor within")
     # RF24
     period_end_days: int = _t(5, "calendar_days", "RF24: last 5 days of the month")
     spike_ratio_milli: int = _t(2000, "milli", "RF24: > 2 × rest-of-period rate")

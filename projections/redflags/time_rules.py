@@ -4,7 +4,8 @@ RF05 (cash to the agency and the bank, 2 + 2 working days), RF06 (payment, recon
 surcharge, follow-up), RF12 (decision 90 days + approved extensions, service, summary filing,
 publication and its withdrawal, preservation, time bar), RF23 (complaints 15 / 60 (+30) days,
 conflicted handler, repeated complaints), RF25.a/b (inventory in 24 h, handling in 7 working
-days).
+days), RF27 (supervision notices: feedback by the notice's deadline, resubmission after a
+send-back, the supervisor's review).
 
 The pattern of every deadline (:func:`deadline`): the act in time → nothing; the act late → a
 flag with ``status = cleared`` naming the late event (the lateness stays visible); no act yet
@@ -20,7 +21,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Iterable
 
 from .days import DAY, HOUR, day_iso
-from .facts import Case, Complaint, Officer
+from .facts import Case, Complaint, Officer, Supervision
 from .single_case import received_before
 
 if TYPE_CHECKING:
@@ -487,8 +488,58 @@ def rf23d_complaint_pattern(o: Officer, ctx: "Ctx") -> None:
             i += 1
 
 
+# --- RF27 -------------------------------------------------------------------------------------
+
+def rf27_supervision(sv: Supervision, ctx: "Ctx") -> None:
+    """a) feedback by the notice's ``respond_by`` day; b) a send-back answered again within N
+    working days; c) each feedback reviewed (accepted or sent back) within M working days."""
+    if sv.ts is None or sv.eid is None or sv.respond_by is None:
+        return
+    days = ctx.days
+    th = ctx.params(sv.ts).thresholds
+    common = {"unit_id": sv.unit_id}
+    feedback = sorted(sv.feedback)
+    reviews = sorted(sv.reviews)
+    late_from = days.end(sv.respond_by)
+    done = feedback[0] if feedback else None
+    _emit(ctx, deadline(ctx, late_from, done), "RF27.a", sv.notice_id, anchor=sv.ts,
+          late_from=late_from, event_ids=[sv.eid],
+          numbers={"notice_id": sv.notice_id, "issued_on": day_iso(days.day(sv.ts)),
+                   "respond_by": day_iso(sv.respond_by)},
+          summary=f"supervision notice {sv.notice_id} not answered by "
+                  f"{day_iso(sv.respond_by)}", **common)
+    n = th.supervision_resubmit_working_days
+    for ts, result, eid in reviews:
+        if result != "rejected_resubmit":
+            continue
+        due = days.add_working(days.day(ts), n)
+        if due is None:
+            continue
+        again = min(((t, e) for t, e in feedback if t > ts), default=None)
+        _emit(ctx, deadline(ctx, days.end(due), again), "RF27.b", eid, anchor=ts,
+              late_from=days.end(due), event_ids=[sv.eid, eid],
+              numbers={"notice_id": sv.notice_id, "sent_back_on": day_iso(days.day(ts)),
+                       "due": day_iso(due), "working_days": n},
+              summary=f"feedback to {sv.notice_id} sent back on {day_iso(days.day(ts))} and "
+                      f"not resubmitted by {day_iso(due)}", **common)
+    m = th.supervision_review_working_days
+    for ts, eid in feedback:
+        due = days.add_working(days.day(ts), m)
+        if due is None:
+            continue
+        reviewed = min(((t, e) for t, _, e in reviews if t >= ts), default=None)
+        _emit(ctx, deadline(ctx, days.end(due), reviewed), "RF27.c", eid, anchor=ts,
+              late_from=days.end(due), event_ids=[sv.eid, eid],
+              numbers={"notice_id": sv.notice_id, "submitted_on": day_iso(days.day(ts)),
+                       "due": day_iso(due), "working_days": m},
+              summary=f"feedback to {sv.notice_id} of {day_iso(days.day(ts))} not reviewed "
+                      f"by {day_iso(due)}", **common)
+
+
 CASE_RULES = (rf05_cash_handling, rf06_payment, rf12_deadlines)
 COMPLAINT_RULES = (rf23_complaint,)
 OFFICER_RULES = (rf23d_complaint_pattern,)
+SUPERVISION_RULES = (rf27_supervision,)
 
-__all__ = ["CASE_RULES", "COMPLAINT_RULES", "MANDATORY_WAIVERS", "OFFICER_RULES", "deadline"]
+__all__ = ["CASE_RULES", "COMPLAINT_RULES", "MANDATORY_WAIVERS", "OFFICER_RULES",
+           "SUPERVISION_RULES", "deadline"]

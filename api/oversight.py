@@ -1,0 +1,168 @@
+"""Oversight endpoints (docs/oversight.md): the public disclosure feed and page (公示, no
+authentication), supervision notices (督办反馈), warning levels (监督警示) and the
+integrity-based assessment (定考). Everything but the public feed and page needs an inspector
+or auditor; unit-scoped inspectors get 404 for other units, as in api/app.py.
+
+``install(app)`` adds the router and mounts ``/public``; ``create_app`` calls it once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from importlib import resources
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+
+from ledger.errors import NotFound
+from ledger.tokens import Principal
+from projections.oversight import assessment as A
+from projections.oversight import levels, queries, supervision
+
+from .auth import require
+
+JSON = "application/json"
+Inspector = Annotated[Principal, Depends(require("inspector", "auditor"))]
+DAY = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+LEGAL_TZ = timezone(timedelta(hours=8))
+
+router = APIRouter()
+
+
+def _json(value: Any) -> Response:
+    return Response(orjson.dumps(value), media_type=JSON)
+
+
+def _today(request: Request, at: str | None) -> date:
+    """The legal day of the evaluation: ``at`` if given, else today (UTC+8) from the app's
+    clock (``app.state.clock``, a callable returning an aware datetime, if set)."""
+    if at is not None:
+        return date.fromisoformat(at)
+    clock = getattr(request.app.state, "clock", None)
+    now = clock() if clock else datetime.now(timezone.utc)
+    return now.astimezone(LEGAL_TZ).date()
+
+
+def _officer_unit(request: Request, principal: Principal, officer_id: str) -> dict[str, Any]:
+    state = request.app.state.views.get("officers", officer_id)
+    if state is None or not principal.may_see_unit(state.get("unit_id")):
+        raise NotFound(f"no officer {officer_id}")
+    return state
+
+
+def _unit(principal: Principal, unit_id: str) -> None:
+    if not principal.may_see_unit(unit_id):
+        raise NotFound(f"no unit {unit_id}")
+
+
+# --- 公示: public, unauthenticated ---------------------------------------------------------------
+
+@router.get("/v1/public/decisions", tags=["oversight"],
+            summary="Published penalty decisions (公示), redacted: no party identifiers",
+            description="Unauthenticated. Each entry: decision_no, violation {code, name}, "
+                        "legal_basis, penalty {types, amount_fen}, decided_on, published_on, "
+                        "publication_ref, channel, url, unit_id and — organisations only — "
+                        "organisation (registered name). A withdrawn publication appears as "
+                        "{status: withdrawn, decision_no, publication_ref, unit_id, published_on, "
+                        "withdrawn_on, withdrawal_reason}. `from`/`to` filter publication days "
+                        "(inclusive); page with `offset` (`next_offset`).")
+def public_decisions(request: Request, unit: str | None = None,
+                     from_: Annotated[str | None, Query(alias="from",
+                                                        pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+                     to: DAY = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                     offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+    page = queries.public_feed(request.app.state.ledger.store, unit=unit, since=from_,
+                               until=to, limit=limit, offset=offset)
+    return _json(page)
+
+
+# --- 督办反馈 ------------------------------------------------------------------------------------
+
+@router.get("/v1/supervision", tags=["oversight"],
+            summary="Supervision notices (督办) with their feedback and status, newest first",
+            description="Status on `at` (default today): open | overdue | answered | returned | "
+                        "closed. Filters: unit, status; page with `offset` (`next_offset`).")
+def list_supervision(request: Request, principal: Inspector, unit: str | None = None,
+                     status: Annotated[str | None, Query(
+                         pattern="^(open|overdue|answered|returned|closed)$")] = None,
+                     at: DAY = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                     offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+    if unit is not None:
+        _unit(principal, unit)
+    return _json(queries.notices(request.app.state.ledger.store, _today(request, at),
+                                 units=sorted(principal.units), unit=unit, status=status,
+                                 limit=limit, offset=offset))
+
+
+@router.get("/v1/supervision/{notice_id}", tags=["oversight"],
+            summary="One supervision notice: issues, deadline, feedback, reviews, status")
+def get_supervision(request: Request, notice_id: str, principal: Inspector,
+                    at: DAY = None) -> Response:
+    state = request.app.state.views.get("supervision", notice_id)
+    if state is None or not principal.may_see_unit(state.get("unit_id")):
+        raise NotFound(f"no supervision notice {notice_id}")
+    state["flags"] = request.app.state.flags.query(
+        limit=100, units=sorted(principal.units), rule="RF27",
+        unit_id=state.get("unit_id"))["flags"]
+    state["flags"] = [f for f in state["flags"] if f["scope"] == f"supervision:{notice_id}"]
+    return _json(supervision.view(state, _today(request, at)))
+
+
+# --- 监督警示 ------------------------------------------------------------------------------------
+
+@router.get("/v1/officers/{officer_id}/warnings", tags=["oversight"],
+            summary="An officer's warning level, its reasons, level history and formal warnings")
+def officer_warnings(request: Request, officer_id: str, principal: Inspector) -> Response:
+    state = _officer_unit(request, principal, officer_id)
+    result = levels.query(request.app.state.ledger.store, "officer", officer_id)
+    result["formal_warnings"] = state.get("warnings", [])
+    return _json(result)
+
+
+@router.get("/v1/units/{unit_id}/warnings", tags=["oversight"],
+            summary="A unit's warning level, its reasons and level history")
+def unit_warnings(request: Request, unit_id: str, principal: Inspector) -> Response:
+    _unit(principal, unit_id)
+    return _json(levels.query(request.app.state.ledger.store, "unit", unit_id))
+
+
+# --- 定考 ----------------------------------------------------------------------------------------
+
+def _assessment(request: Request, kind: str, ident: str, period: str, at: str | None
+                ) -> Response:
+    p = A.Period.parse(period)          # the query pattern already refused anything else
+    as_of = min(p.end, _today(request, at))
+    return _json(queries.assessment(request.app.state.ledger.store, kind, ident, p, as_of))
+
+
+PERIOD = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$",
+                              description="YYYY-MM or YYYY-Qn", examples=["2024-Q2"])]
+
+
+@router.get("/v1/officers/{officer_id}/assessment", tags=["oversight"],
+            summary="Integrity-based assessment (定考) of an officer for a month or quarter",
+            description="Flags, procedural timeliness, evidence completeness, complaint "
+                        "handling, pledge coverage and a documented score. Fine counts and "
+                        "amounts never count (APL 第74条).")
+def officer_assessment(request: Request, officer_id: str, principal: Inspector,
+                       period: PERIOD, at: DAY = None) -> Response:
+    _officer_unit(request, principal, officer_id)
+    return _assessment(request, "officer", officer_id, period, at)
+
+
+@router.get("/v1/units/{unit_id}/assessment", tags=["oversight"],
+            summary="Integrity-based assessment (定考) of a unit for a month or quarter")
+def unit_assessment(request: Request, unit_id: str, principal: Inspector, period: PERIOD,
+                    at: DAY = None) -> Response:
+    _unit(principal, unit_id)
+    return _assessment(request, "unit", unit_id, period, at)
+
+
+def install(app: FastAPI) -> None:
+    """Add the oversight routes and the public page (``/public``) to ``app``."""
+    app.include_router(router)
+    static = resources.files("api").joinpath("static", "public")
+    app.mount("/public", StaticFiles(directory=str(static), html=True), name="public")

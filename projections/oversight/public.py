@@ -1,0 +1,103 @@
+"""Public disclosure of penalty decisions (公示): a pure reducer per case and the public entry.
+
+Redaction is structural: the reducer copies a whitelist of fields from the decision and
+publication events and never reads a party reference, an officer, a place or a document
+digest, so nothing personal reaches the stored state, let alone the feed. An organisation's
+registered name is public (APL 第48条, GBF2018_118) and is kept; an individual's is never on the
+ledger, and an ``org_name`` sent for an individual is dropped.
+
+A withdrawn publication stays in the feed as a marker without content — decision number,
+publication reference, unit, date and reason — because APL 第48条第2款 requires the agency to
+withdraw the information *and publicly state why*.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from ledger.domain import upcast
+from ledger.domain.calendar import legal_date
+from ledger.domain.params import FineRule
+from ledger.envelope import Recorded
+
+#: case events that change what the public feed shows
+TYPES = frozenset({"PenaltyDecided", "PenaltyAmended", "PenaltyWithdrawn", "DecisionPublished",
+                   "DecisionPublicationWithdrawn"})
+
+
+def concerns(rec: Recorded) -> str | None:
+    """The case id whose public record ``rec`` changes, or None."""
+    if rec.type in TYPES and rec.stream.startswith("case:"):
+        return rec.stream.partition(":")[2]
+    return None
+
+
+def new_state(case_id: str) -> dict[str, Any]:
+    return {"case_id": case_id, "unit_id": None, "decision": None, "publication": None,
+            "withdrawal": None, "revoked": False, "events": []}
+
+
+def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
+          fine_schedule: Mapping[str, FineRule], offset_minutes: int) -> dict[str, Any]:
+    """Fold one event of :data:`TYPES` into the public record of its case. ``unit_id`` is the
+    case's unit (from the case read model)."""
+    if state is None:
+        state = new_state(rec.stream.partition(":")[2])
+    body = upcast(rec.type, rec.body)
+    day = legal_date(rec.occurred_at, offset_minutes=offset_minutes).isoformat()
+    state["unit_id"] = unit_id or state["unit_id"]
+    state["events"].append(rec.event_id)
+    t = rec.type
+    if t == "PenaltyDecided":
+        party = body["party"]
+        rule = fine_schedule.get(body["violation_code"])
+        state["decision"] = {
+            "decision_no": body["decision_no"],
+            "violation": {"code": body["violation_code"], "name": rule.name if rule else None},
+            "legal_basis": body["legal_basis"],
+            "penalty": {"types": list(body["penalty_types"]), "amount_fen": body["amount_fen"]},
+            "decided_on": day,
+            "organisation": (party.get("org_name")
+                             if party["party_type"] == "organisation" else None),
+        }
+        state["revoked"] = False
+    elif t == "PenaltyAmended" and state["decision"] is not None:
+        state["decision"]["penalty"] = {"types": list(body["penalty_types"]),
+                                        "amount_fen": body["amount_fen"]}
+    elif t == "PenaltyWithdrawn":
+        state["revoked"] = True
+    elif t == "DecisionPublished":
+        state["publication"] = {"decision_no": body["decision_no"],
+                                "publication_ref": body["publication_ref"],
+                                "channel": body["channel"], "url": body.get("url"),
+                                "published_on": day}
+        state["withdrawal"] = None
+    elif t == "DecisionPublicationWithdrawn":
+        state["withdrawal"] = {"publication_ref": body["publication_ref"],
+                               "reason": body["reason"], "withdrawn_on": day}
+    return state
+
+
+def entry(state: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What the public feed shows of one case, or None when nothing was ever published.
+
+    Exactly these fields: decision number, violation (code and name), legal basis, penalty
+    (types and amount), decision date, publication (date, reference, channel, URL), unit, and
+    the organisation's registered name for organisations. A withdrawn publication keeps only
+    decision number, publication reference, unit and the withdrawal (date and reason)."""
+    pub = state.get("publication")
+    if pub is None:
+        return None
+    if state.get("withdrawal") is not None:
+        w = state["withdrawal"]
+        return {"status": "withdrawn", "decision_no": pub["decision_no"],
+                "publication_ref": pub["publication_ref"], "unit_id": state["unit_id"],
+                "published_on": pub["published_on"], "withdrawn_on": w["withdrawn_on"],
+                "withdrawal_reason": w["reason"]}
+    d = state.get("decision") or {}
+    return {"status": "published", "decision_no": pub["decision_no"],
+            "violation": d.get("violation"), "legal_basis": d.get("legal_basis"),
+            "penalty": d.get("penalty"), "decided_on": d.get("decided_on"),
+            "organisation": d.get("organisation"), "unit_id": state["unit_id"],
+            "published_on": pub["published_on"], "publication_ref": pub["publication_ref"],
+            "channel": pub["channel"], "url": pub["url"]}

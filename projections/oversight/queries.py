@@ -1,0 +1,100 @@
+"""Reads behind the oversight endpoints (the SQL stays in projections; api/oversight.py only
+parses, calls and returns)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import orjson
+
+from ledger.store import LedgerStore
+
+from . import assessment as A
+from . import public, supervision
+
+
+def public_feed(store: LedgerStore, *, unit: str | None = None, since: str | None = None,
+                until: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    """Published (and withdrawn) decisions, newest publication first; ``since``/``until`` are
+    inclusive publication days."""
+    where = ["state->'publication' <> 'null'::jsonb"]
+    params: list[Any] = []
+    if unit is not None:
+        where.append("state->>'unit_id' = %s")
+        params.append(unit)
+    if since is not None:
+        where.append("state->'publication'->>'published_on' >= %s")
+        params.append(since)
+    if until is not None:
+        where.append("state->'publication'->>'published_on' <= %s")
+        params.append(until)
+    sql = ("SELECT state::text AS state FROM view_public_decisions WHERE " + " AND ".join(where)
+           + " ORDER BY state->'publication'->>'published_on' DESC, "
+             "state->'publication'->>'publication_ref' DESC, case_id DESC LIMIT %s OFFSET %s")
+    with store.cursor() as curs:
+        curs.execute(sql, [*params, limit + 1, offset])
+        rows = curs.fetchall()
+    entries = [public.entry(orjson.loads(r["state"])) for r in rows[:limit]]
+    return {"decisions": [e for e in entries if e is not None],
+            "next_offset": offset + limit if len(rows) > limit else None}
+
+
+def notices(store: LedgerStore, today: date, *, units: list[str], unit: str | None = None,
+            status: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    """Supervision notices, newest first, with their status on ``today``; ``units`` (non-empty)
+    restricts to a scoped principal's units."""
+    where, params = ["TRUE"], []
+    if units:
+        where.append("state->>'unit_id' = ANY(%s)")
+        params.append(units)
+    if unit is not None:
+        where.append("state->>'unit_id' = %s")
+        params.append(unit)
+    with store.cursor() as curs:
+        curs.execute("SELECT state::text AS state FROM view_supervision WHERE "
+                     + " AND ".join(where)
+                     + " ORDER BY state->>'issued_at' DESC NULLS LAST, notice_id DESC", params)
+        states = [supervision.view(orjson.loads(r["state"]), today) for r in curs.fetchall()]
+    if status is not None:
+        states = [s for s in states if s["status"] == status]
+    page = states[offset:offset + limit]
+    return {"notices": page, "as_of": today.isoformat(),
+            "next_offset": offset + limit if len(states) > offset + limit else None}
+
+
+def _states(curs: Any, sql: str, arg: Any) -> list[dict[str, Any]]:
+    curs.execute(sql, (arg,))
+    return [orjson.loads(r["state"]) for r in curs.fetchall()]
+
+
+def assessment(store: LedgerStore, kind: str, ident: str, period: A.Period,
+               as_of: date) -> dict[str, Any]:
+    """The assessment of an officer (``kind="officer"``) or a unit. Inputs are whitelisted
+    facts (``assessment.case_facts`` …): no fine amounts or counts reach :func:`A.assess`."""
+    with store.cursor() as curs:
+        if kind == "officer":
+            cases = _states(curs, "SELECT state::text AS state FROM view_cases "
+                                  "WHERE state->'officers' ? %s", ident)
+            complaints = _states(curs, "SELECT state::text AS state FROM view_complaints "
+                                       "WHERE state->'accused_officers' ? %s", ident)
+            curs.execute("SELECT flag::text AS flag FROM view_flags WHERE officer_id = %s",
+                         (ident,))
+            flags = [orjson.loads(r["flag"]) for r in curs.fetchall()]
+            officers = _states(curs, "SELECT state::text AS state FROM view_officers "
+                                     "WHERE officer_id = %s", ident)
+        else:
+            cases = _states(curs, "SELECT state::text AS state FROM view_cases "
+                                  "WHERE state->>'unit_id' = %s", ident)
+            complaints = _states(curs, "SELECT state::text AS state FROM view_complaints "
+                                       "WHERE state->>'unit_id' = %s", ident)
+            curs.execute("SELECT flag::text AS flag FROM view_flags WHERE unit_id = %s", (ident,))
+            flags = [orjson.loads(r["flag"]) for r in curs.fetchall()]
+            officers = _states(curs, "SELECT state::text AS state FROM view_officers "
+                                     "WHERE state->>'unit_id' = %s AND state->>'kind' = "
+                                     "'officer'", ident)
+    return A.assess({"kind": kind, "id": ident}, period, as_of,
+                    cases=[A.case_facts(c) for c in cases],
+                    complaints=[A.complaint_facts(c) for c in complaints],
+                    flags=[A.flag_facts(f) for f in flags],
+                    pledges=[A.pledge_facts(o) for o in officers])

@@ -1,0 +1,221 @@
+"""Integrity-based assessment (定考): built on quality and integrity, never on fines
+(行政处罚法 第74条). Two signed histories differing only in fine amounts give byte-identical
+assessments; each component is tested on its own."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import date, datetime, timezone
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import asgi, create_app
+from ledger.crypto import SigningKey
+from ledger.domain import vocabulary
+from ledger.service import Ledger
+from ledger.store import LedgerStore, datastore_from_url
+from projections.oversight import assessment as A
+
+from . import domain_factory as f
+from .conftest import ROOT_ID, World
+from .pg import Cluster
+from .test_readmodels import city, post_steps  # noqa: F401  (fixture)
+
+AT = datetime(2025, 1, 15, tzinfo=timezone.utc)
+GENERAL, SUMMARY = "SH-HP-2024-000123", "SH-HP-2024-S-004512"
+
+
+@pytest.fixture
+def twin(cluster: Cluster, root_key: SigningKey) -> Iterator[World]:
+    """A second, independent ledger like ``city`` (its own database)."""
+    owner, app_url = cluster.new_database()
+    store = LedgerStore(datastore_from_url(app_url), url=app_url)
+    ledger = Ledger(store, root_keys={ROOT_ID: root_key.public_key}, types=vocabulary)
+    with TestClient(asgi(create_app(ledger))) as http:
+        world = World(ledger=ledger, http=http, root=root_key, owner_url=owner, app_url=app_url)
+        world.post([world.key_registered(f"{role}-01", [role]) for role in sorted(
+            {f.signer_role(t) for t in vocabulary.EVENT_TYPES} - {"root"})])
+        yield world
+    ledger.close()
+    store.close()
+    cluster.drop(owner)
+
+
+AMOUNT_FIELDS = ("amount_fen", "principal_fen")
+
+
+def fined(general_fen: int, summary_fen: int) -> list[f.Step]:
+    """Staff, pledges, a general case (fine paid at the bank), a summary case (cash on the
+    spot) and a complaint — every amount of the two fines set as given."""
+    out = []
+    for s in f.general_case(GENERAL):
+        if s.type in ("PenaltyDecided", "PaymentRecorded", "TreasuryReconciled"):
+            s = dataclasses.replace(s, body={**s.body, "amount_fen": general_fen})
+        out.append(s)
+    for s in f.summary_case(SUMMARY, amount_fen=summary_fen):
+        if "principal_fen" in s.body:
+            s = dataclasses.replace(s, body={**s.body, "principal_fen": summary_fen})
+        out.append(s)
+    pledges = (f.pledge_chain_steps(f.OFFICER_A, f.HEAD, pledge_id="P-A-2024", top=False)
+               + f.pledge_chain_steps(f.HEAD, f.HEAD, pledge_id="P-H-2024", top=True,
+                                      level="team"))
+    return f.staff() + pledges + out + f.complaint_cycle("C-2024-0042")
+
+
+def assessed(world: World, path: str, period: str) -> bytes:
+    response = world.http.get(path, params={"period": period}, headers=world.headers("auditor"))
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+def flag_summary(world: World) -> list[tuple]:
+    page = world.http.get("/v1/flags", params={"limit": "500"},
+                          headers=world.headers("auditor")).json()
+    return sorted((x["rule_id"], x["subject"]["officer_id"], x["subject"]["case_id"],
+                   x["status"], x["raised_at"]) for x in page["flags"])
+
+
+def test_assessments_are_byte_identical_for_histories_differing_only_in_fines(
+        city: World, twin: World) -> None:
+    post_steps(city, fined(300_000, 10_000))
+    post_steps(twin, fined(200_000, 5_000))
+    for world in (city, twin):
+        world.http.app.app.state.flags.clock = lambda: AT
+        world.project()
+    # the histories really differ in fines ...
+    one = city.http.get(f"/v1/cases/{GENERAL}", headers=city.headers("auditor")).json()
+    two = twin.http.get(f"/v1/cases/{GENERAL}", headers=twin.headers("auditor")).json()
+    assert one["amounts"]["decided_fen"] == 300_000 and two["amounts"]["decided_fen"] == 200_000
+    # ... and not in flags (held equal), so the assessments must not differ at all
+    assert flag_summary(city) == flag_summary(twin) and flag_summary(city)
+    paths = [f"/v1/officers/{o}/assessment" for o in (f.OFFICER_A, f.OFFICER_B, f.HEAD)]
+    paths.append(f"/v1/units/{f.UNIT}/assessment")
+    for path in paths:
+        for period in ("2024-Q2", "2024-Q3", "2024-Q4", "2024-08", "2024-10"):
+            assert assessed(city, path, period) == assessed(twin, path, period), (path, period)
+
+
+def test_assessment_components_over_http(city: World) -> None:
+    post_steps(city, fined(300_000, 10_000))
+    city.http.app.app.state.flags.clock = lambda: AT
+    city.project()
+    import json
+    q3 = json.loads(assessed(city, f"/v1/officers/{f.OFFICER_A}/assessment", "2024-Q3"))
+    assert q3["period"] == {"id": "2024-Q3", "from": "2024-07-01", "until": "2024-09-30"}
+    assert q3["evidence"] == {"decisions": 2, "with_prior_evidence": 2, "share_milli": 1000}
+    assert q3["pledge"] == {"officers": 1, "covered": 1, "share_milli": 1000}
+    assert q3["timeliness"]["cases_judged"] >= 1
+    assert "fine amounts" in q3["excluded"] and "APL 第74条第3款" in q3["basis"]
+    assert 0 <= q3["score"]["value"] <= 100
+    b = json.loads(assessed(city, f"/v1/officers/{f.OFFICER_B}/assessment", "2025-Q1"))
+    assert b["complaints"]["received"] == 1 and b["pledge"]["covered"] == 0
+    unit = json.loads(assessed(city, f"/v1/units/{f.UNIT}/assessment", "2024-Q3"))
+    assert unit["pledge"]["officers"] == 4 and unit["pledge"]["covered"] == 2
+    text = assessed(city, f"/v1/units/{f.UNIT}/assessment", "2024-Q3").decode()
+    assert "300000" not in text and "_fen" not in text
+
+
+def test_assessment_needs_an_inspector_a_valid_period_and_respects_unit_scope(
+        city: World) -> None:
+    post_steps(city, fined(300_000, 10_000))
+    city.project()
+    url = f"/v1/officers/{f.OFFICER_A}/assessment"
+    assert city.http.get(url, params={"period": "2024-Q2"}).status_code == 401
+    assert city.http.get(url, params={"period": "2024-Q2"},
+                         headers=city.headers("poster")).status_code == 403
+    for bad in ("2024-Q5", "2024-13", "Q2-2024", ""):
+        assert city.http.get(url, params={"period": bad},
+                             headers=city.headers("auditor")).status_code == 422, bad
+    other = {"Authorization": "Bearer " + city.token("inspector", principal="jw-xh",
+                                                     units=("SH-XH-CG-09",))}
+    assert city.http.get(url, params={"period": "2024-Q2"}, headers=other).status_code == 404
+    assert city.http.get(f"/v1/units/{f.UNIT}/assessment", params={"period": "2024-Q2"},
+                         headers=other).status_code == 404
+
+
+# --- components -------------------------------------------------------------------------------
+
+Q3 = A.Period.parse("2024-Q3")
+SUBJECT = {"kind": "officer", "id": "O1"}
+
+
+def case(cid: str, *deadlines: A.Deadline, decided: str | None = None,
+         evidence: tuple[str, ...] = ()) -> A.CaseFacts:
+    return A.CaseFacts(cid, tuple(deadlines), decided, evidence)
+
+
+def run(**inputs: object) -> dict:
+    base = {"cases": [], "complaints": [], "flags": [], "pledges": []}
+    return A.assess(SUBJECT, Q3, date(2024, 10, 15), **{**base, **inputs})  # type: ignore
+
+
+def test_periods_are_months_or_quarters() -> None:
+    assert (Q3.start, Q3.end) == (date(2024, 7, 1), date(2024, 9, 30))
+    feb = A.Period.parse("2024-02")
+    assert (feb.start, feb.end) == (date(2024, 2, 1), date(2024, 2, 29))
+    with pytest.raises(A.PeriodError, match="YYYY-MM or YYYY-Qn"):
+        A.Period.parse("2024-Q0")
+
+
+def test_the_case_input_has_no_field_that_could_hold_a_fine() -> None:
+    names = {fl.name for cls in (A.CaseFacts, A.Deadline, A.ComplaintFacts, A.FlagFacts,
+                                 A.PledgeFacts) for fl in dataclasses.fields(cls)}
+    assert not [n for n in names if "fen" in n or "amount" in n or "fine" in n
+                or "pay" in n or "money" in n]
+    state = {"case_id": "C1", "amounts": {"decided_fen": 1}, "money": {"paid_fen": 1},
+             "decision": {"decided_on": "2024-08-01", "payment_method": "onsite_cash"},
+             "deadlines": {"payment": {"due": "2024-08-16", "met_on": None},
+                           "service": {"due": "2024-08-10", "met_on": "2024-08-09"}},
+             "evidence": [{"captured_at": "2024-07-30T10:00:00+08:00"}]}
+    facts = A.case_facts(state)
+    assert facts == A.CaseFacts("C1", (A.Deadline("service", "2024-08-10", "2024-08-09",
+                                                  False),), "2024-08-01", ("2024-07-30",))
+
+
+def test_timeliness_counts_cases_whose_deadlines_were_all_met() -> None:
+    on_time = case("C1", A.Deadline("service", "2024-08-10", "2024-08-09", False))
+    late = case("C2", A.Deadline("service", "2024-08-10", "2024-08-12", False))
+    missed = case("C3", A.Deadline("publication", "2024-09-01", None, False))
+    not_yet = case("C4", A.Deadline("publication", "2024-10-20", None, False))
+    cancelled = case("C5", A.Deadline("service", "2024-08-10", None, True))
+    t = run(cases=[on_time, late, missed, not_yet, cancelled])["timeliness"]
+    assert t == {"cases_judged": 3, "cases_on_time": 1, "share_milli": 333,
+                 "deadlines": {"met_on_time": 1, "late": 1, "missed": 1}}
+
+
+def test_evidence_completeness_needs_evidence_captured_by_the_decision_day() -> None:
+    e = run(cases=[case("C1", decided="2024-08-01", evidence=("2024-07-30",)),
+                   case("C2", decided="2024-08-01", evidence=("2024-08-02",)),
+                   case("C3", decided="2024-06-01", evidence=())])["evidence"]
+    assert e == {"decisions": 2, "with_prior_evidence": 1, "share_milli": 500}
+
+
+def test_complaint_handling_and_substantiated_complaints() -> None:
+    r = run(complaints=[A.ComplaintFacts("K1", "2024-07-02", True, True, False),
+                        A.ComplaintFacts("K2", "2024-07-03", True, False, True),
+                        A.ComplaintFacts("K3", "2024-05-01", False, False, True)])
+    assert r["complaints"] == {"received": 2, "handled_on_time": 1, "substantiated": 1,
+                               "share_milli": 500}
+    assert r["score"]["complaint_penalty"] == 5
+
+
+def test_pledge_coverage_needs_a_countersigned_pledge_over_the_whole_period() -> None:
+    r = run(pledges=[A.PledgeFacts("O1", (("2024-01-01", "2024-12-31"),)),
+                     A.PledgeFacts("O2", (("2024-08-01", "2024-12-31"),)),
+                     A.PledgeFacts("O3", ())])
+    assert r["pledge"] == {"officers": 3, "covered": 1, "share_milli": 333}
+
+
+def test_flags_cost_points_unless_dismissed_and_the_score_is_documented() -> None:
+    flags = [A.FlagFacts("RF04.a", "critical", "2024-08-01", "confirmed"),
+             A.FlagFacts("RF22", "low", "2024-08-01", "open"),
+             A.FlagFacts("RF01", "high", "2024-08-01", "dismissed"),
+             A.FlagFacts("RF01", "high", "2024-01-01", "confirmed")]
+    r = run(flags=flags, pledges=[A.PledgeFacts("O1", (("2024-01-01", "2024-12-31"),))])
+    assert r["flags"]["raised"] == {"critical": 1, "high": 1, "medium": 0, "low": 1}
+    assert r["flags"]["confirmed"]["critical"] == 1 and r["flags"]["dismissed"]["high"] == 1
+    assert r["score"]["flag_penalty"] == 21            # 20 + 2 / 2
+    assert r["score"]["quality_milli"] == 1000 and r["score"]["value"] == 79
+    assert run()["score"]["value"] == 100              # nothing to judge, nothing against

@@ -1,0 +1,200 @@
+"""Public disclosure (公示): the feed and page over signed histories — publication on time and
+late (RF12.e), withdrawal after revocation in time and left up (RF12.f), and redaction: no
+party identifier or other personal value of the underlying events appears in the feed or page."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from . import domain_factory as f
+from .conftest import World
+from .test_readmodels import city, post_steps  # noqa: F401  (fixture)
+
+AT = datetime(2025, 12, 1, tzinfo=timezone.utc)
+STATIC = Path(__file__).resolve().parent.parent / "api" / "static" / "public"
+FEED_FIELDS = {"status", "decision_no", "violation", "legal_basis", "penalty", "decided_on",
+               "organisation", "unit_id", "published_on", "publication_ref", "channel", "url"}
+WITHDRAWN_FIELDS = {"status", "decision_no", "publication_ref", "unit_id", "published_on",
+                    "withdrawn_on", "withdrawal_reason"}
+#: body fields that hold a person or anything else personal
+PERSONAL = {"party_ref", "officer_id", "cert_no", "decided_by", "approved_by", "closed_by",
+            "archived_by", "filed_by", "reviewer_id", "presider_id", "chaired_by",
+            "participants", "reviewed_by", "submitted_by", "handler", "accused_officers",
+            "complainant_ref", "shown_to", "assigned_officer_id", "device_id", "recipient_ref",
+            "place", "grid_id", "content_sha256", "receipt_sha256", "record_sha256"}
+
+
+def variant(steps: list[f.Step], case_id: str, *, drop: tuple[str, ...] = (),
+            moved: dict[str, str] | None = None, **body: Any) -> list[f.Step]:
+    """A lifecycle on ``case:<case_id>`` with its own decision number, some steps dropped or
+    moved to another day, and body fields overridden in every step that has them."""
+    out = []
+    no = f"沪黄城管罚〔2024〕第{case_id[-3:]}号"
+    for s in steps:
+        if s.type in drop:
+            continue
+        b = dict(s.body)
+        if "decision_no" in b:
+            b["decision_no"] = no
+        for k, v in body.items():
+            if k in b:
+                b[k] = v
+        occurred = s.occurred_at
+        if moved and s.type in moved:
+            occurred = f.at(moved[s.type])
+        out.append(dataclasses.replace(s, stream=f"case:{case_id}", occurred_at=occurred,
+                                       body=b))
+    return out
+
+
+ON_TIME, LATE, NEVER = "SH-HP-2024-000201", "SH-HP-2024-000202", "SH-HP-2024-000203"
+WITHDRAWN_OK, LEFT_UP = "SH-HP-2025-000301", "SH-HP-2025-000302"
+INDIVIDUAL = "SH-HP-2024-000204"
+PERSON_NAME = "张三个体户"
+
+
+def histories() -> list[f.Step]:
+    general, withdrawn = f.general_case(), f.withdrawn_case()
+    person = {"party_ref": f.VENDOR, "party_type": "individual", "org_name": PERSON_NAME}
+    return (f.staff() + variant(general, ON_TIME)
+            + variant(general, LATE, moved={"DecisionPublished": "2024-09-02"})
+            + variant(general, NEVER, drop=("DecisionPublished",))
+            + variant(general, INDIVIDUAL, party=person, parties=[person])
+            + variant(withdrawn, WITHDRAWN_OK)
+            + variant(withdrawn, LEFT_UP, drop=("DecisionPublicationWithdrawn",)))
+
+
+def project(world: World) -> None:
+    world.http.app.app.state.flags.clock = lambda: AT
+    world.project()
+
+
+def feed(world: World, **params: str) -> dict:
+    response = world.http.get("/v1/public/decisions", params=params)     # no token
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def flags_of(world: World, case_id: str, rule_id: str) -> list[dict]:
+    page = world.http.get("/v1/flags", params={"case": case_id, "rule_id": rule_id},
+                          headers=world.headers("inspector")).json()
+    return page["flags"]
+
+
+def test_feed_shows_published_decisions_only_without_authentication(city: World) -> None:
+    post_steps(city, histories())
+    project(city)
+    entries = {e["decision_no"]: e for e in feed(city)["decisions"]}
+    no = {cid: f"沪黄城管罚〔2024〕第{cid[-3:]}号" for cid in (ON_TIME, LATE, NEVER, INDIVIDUAL,
+                                                             WITHDRAWN_OK, LEFT_UP)}
+    assert set(entries) == {no[c] for c in (ON_TIME, LATE, INDIVIDUAL, WITHDRAWN_OK, LEFT_UP)}
+    on_time = entries[no[ON_TIME]]
+    assert set(on_time) == FEED_FIELDS and on_time["status"] == "published"
+    assert on_time["violation"] == {"code": "PILEUP_SH", "name": "擅自占用道路等公共场所堆放物品"}
+    assert on_time["penalty"] == {"types": ["fine"], "amount_fen": 300_000}
+    assert on_time["decided_on"] == "2024-08-08" and on_time["published_on"] == "2024-08-14"
+    assert on_time["unit_id"] == f.UNIT and on_time["organisation"] == "上海某某建材有限公司"
+    assert on_time["legal_basis"] == "SH_SRHW 第25条"
+    assert entries[no[INDIVIDUAL]]["organisation"] is None
+    withdrawn = entries[no[WITHDRAWN_OK]]
+    assert set(withdrawn) == WITHDRAWN_FIELDS and withdrawn["status"] == "withdrawn"
+    assert withdrawn["withdrawal_reason"] == "decision_revoked"
+    assert entries[no[LEFT_UP]]["status"] == "published"
+
+
+def test_feed_filters_by_unit_and_publication_day_and_pages(city: World) -> None:
+    post_steps(city, histories())
+    project(city)
+    assert len(feed(city)["decisions"]) == 5
+    assert feed(city, unit="SH-XH-CG-09")["decisions"] == []
+    september = feed(city, **{"from": "2024-09-01", "to": "2024-09-30"})["decisions"]
+    assert [e["published_on"] for e in september] == ["2024-09-02"]
+    first = feed(city, limit="2")
+    assert len(first["decisions"]) == 2 and first["next_offset"] == 2
+    rest = feed(city, limit="10", offset="2")
+    assert len(rest["decisions"]) == 3 and rest["next_offset"] is None
+    seen = [e["decision_no"] for e in first["decisions"] + rest["decisions"]]
+    assert len(set(seen)) == 5
+    assert city.http.get("/v1/public/decisions", params={"from": "May 1"}).status_code == 422
+
+
+def test_publication_on_time_is_not_flagged_and_late_or_missing_is(city: World) -> None:
+    post_steps(city, histories())
+    project(city)
+    assert flags_of(city, ON_TIME, "RF12.e") == []
+    (late,) = flags_of(city, LATE, "RF12.e")
+    assert late["status"] == "cleared" and late["numbers"]["due"] == "2024-08-19"
+    assert late["numbers"]["met_at"].startswith("2024-09-02") and late["numbers"]["days_late"] > 0
+    (never,) = flags_of(city, NEVER, "RF12.e")
+    assert never["status"] == "raised" and never["raised_at"].startswith("2024-08-20")
+
+
+def test_revoked_decision_withdrawn_in_time_is_not_flagged_and_one_left_up_is(city: World
+                                                                             ) -> None:
+    post_steps(city, histories())
+    project(city)
+    assert flags_of(city, WITHDRAWN_OK, "RF12.f") == []
+    (left,) = flags_of(city, LEFT_UP, "RF12.f")
+    assert left["status"] == "raised"
+    # 2025-04-03 + 3 working days across Qingming (Apr 4–6) is Apr 9; raised as Apr 9 ends
+    assert left["numbers"]["due"] == "2025-04-09"
+    assert left["raised_at"].startswith("2025-04-10")
+
+
+def _personal(value: Any, key: str | None, out: set[str]) -> None:
+    if isinstance(value, dict):
+        individual = value.get("party_type") == "individual"
+        for k, v in value.items():
+            if k == "org_name" and individual:
+                out.add(v)
+            _personal(v, k, out)
+    elif isinstance(value, list):
+        for v in value:
+            _personal(v, key, out)
+    elif isinstance(value, str) and (key in PERSONAL or value.startswith("pty:")):
+        out.add(value)
+
+
+def test_no_personal_value_of_any_underlying_event_appears_in_the_feed_or_page(city: World
+                                                                               ) -> None:
+    envelopes = post_steps(city, histories())
+    project(city)
+    secrets: set[str] = set()
+    for env in envelopes:
+        _personal(env["body"], None, secrets)
+    assert f.VENDOR in secrets and f.COMPANY in secrets and f.OFFICER_A in secrets
+    assert PERSON_NAME in secrets
+    text = json.dumps(feed(city, limit="200"), ensure_ascii=False)
+    assert [s for s in secrets if s in text] == []
+    page = city.http.get("/public/")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    sources = page.text + "".join(city.http.get(f"/public/{name}").text
+                                  for name in ("app.js", "style.css"))
+    assert "/v1/public/decisions" in sources
+    assert [s for s in secrets if s in sources] == []
+    stored = city.http.app.app.state.views.snapshot("publications")
+    assert [s for s in secrets if s in json.dumps(stored, ensure_ascii=False)] == []
+
+
+def test_public_page_is_served_without_authentication_in_both_languages(city: World) -> None:
+    page = city.http.get("/public/")
+    assert page.status_code == 200
+    assert "行政处罚决定公示" in page.text and "Published penalty decisions" in page.text
+    assert "https://" not in page.text      # no CDN
+    assert (STATIC / "index.html").is_file()
+
+
+def test_public_records_rebuilt_from_the_log_equal_incremental_ones(city: World) -> None:
+    steps = histories()
+    views = city.http.app.app.state.views
+    for i in range(0, len(steps), 17):
+        post_steps(city, steps[i:i + 17])
+        views.run_until_idle()
+    incremental = views.snapshot("publications")
+    views.reset()
+    views.run_until_idle()
+    assert views.snapshot("publications") == incremental and len(incremental) == 6

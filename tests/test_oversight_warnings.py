@@ -1,0 +1,186 @@
+"""Warning levels (监督警示): levels rise with flags and fall when flags are dismissed or age out
+(re-evaluated as time passes, with no new event), with the reasons and a history of level
+changes; formal warnings are signed events on the officer's record that count in the level."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ledger.canonical import canonical
+from ledger.client import sign_envelope
+from projections.oversight import levels
+from projections.oversight.warnings import FlagItem, FormalItem, WarningParams, evaluate
+
+from . import domain_factory as f
+from .conftest import World
+from .test_readmodels import city, post_steps  # noqa: F401  (fixture)
+
+CASE = "SH-HP-2024-S-000777"
+
+
+def at(day: str, hour: int = 12) -> datetime:
+    return datetime.fromisoformat(f"{day}T{hour:02d}:00:00+08:00")
+
+
+def project(world: World, when: datetime) -> None:
+    world.http.app.app.state.flags.clock = lambda: when
+    world.project()
+
+
+def warnings(world: World, kind: str, ident: str) -> dict:
+    response = world.http.get(f"/v1/{kind}/{ident}/warnings", headers=world.headers("inspector"))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def flagged(world: World) -> None:
+    """Cash above the on-the-spot limit (RF04.a, critical, officer A) and no pledges (RF22, low,
+    officers A and B), on 2024-09-30."""
+    post_steps(world, f.staff() + f.summary_case(CASE, amount_fen=20_000))
+
+
+def dispose(world: World, flag: dict, type_: str, day: str, **body: str) -> None:
+    world.post(sign_envelope(world.keys["inspector-01"], "inspector-01",
+                             stream=f"flag:{flag['flag_id']}", type=type_, occurred_at=f.at(day),
+                             body=f.body(type_, rule_id=flag["rule_id"], **body)))
+
+
+def test_levels_rise_with_flags_and_list_their_reasons(city: World) -> None:
+    flagged(city)
+    project(city, at("2024-10-01"))
+    a = warnings(city, "officers", f.OFFICER_A)
+    assert a["level"] == "serious" and a["points"] == 9
+    threshold, *items = a["reasons"]
+    assert threshold == {"source": "threshold", "level": "serious", "min_points": 8,
+                         "points": 9}
+    assert [(r["rule_id"], r["state"], r["points"]) for r in items] == [
+        ("RF04.a", "open", 8), ("RF22", "open", 1)]
+    assert a["params_version"] == WarningParams().version
+    assert [(h["from"], h["level"]) for h in a["history"]] == [
+        ("2024-09-30T10:00:00+08:00", "attention"), ("2024-09-30T10:07:00+08:00", "serious")]
+    assert warnings(city, "officers", f.OFFICER_B)["level"] == "attention"
+    unit = warnings(city, "units", f.UNIT)
+    assert unit["level"] == "serious" and unit["points"] >= 10
+
+
+def test_levels_fall_when_a_flag_is_dismissed_and_when_flags_age_out(city: World) -> None:
+    flagged(city)
+    project(city, at("2024-10-01"))
+    flags = city.http.get("/v1/flags", params={"officer": f.OFFICER_A, "rule_id": "RF04.a"},
+                          headers=city.headers("inspector")).json()["flags"]
+    dispose(city, flags[0], "FlagDismissed", "2024-10-08")
+    project(city, at("2024-10-10"))
+    a = warnings(city, "officers", f.OFFICER_A)
+    assert a["level"] == "attention" and [r["rule_id"] for r in a["reasons"][1:]] == ["RF22"]
+    assert a["history"][-1] == {**a["history"][-1], "from": "2024-10-08T10:00:00+08:00",
+                                "level": "attention"}
+    # no event arrives; the low flag's 30-day window passes and the runner's periodic
+    # evaluation brings the level down
+    project(city, at("2024-11-15"))
+    a = warnings(city, "officers", f.OFFICER_A)
+    assert a["level"] == "none" and a["reasons"] == [] and a["points"] == 0
+    assert [(h["from"], h["level"]) for h in a["history"]] == [
+        ("2024-09-30T10:00:00+08:00", "attention"), ("2024-09-30T10:07:00+08:00", "serious"),
+        ("2024-10-08T10:00:00+08:00", "attention"), ("2024-10-30T10:00:00+08:00", "none")]
+
+
+def test_a_confirmed_flag_counts_double_and_longer(city: World) -> None:
+    flagged(city)
+    project(city, at("2024-10-01"))
+    (rf22,) = city.http.get("/v1/flags", params={"officer": f.OFFICER_B, "rule": "RF22"},
+                            headers=city.headers("inspector")).json()["flags"]
+    dispose(city, rf22, "FlagConfirmed", "2024-10-02")
+    project(city, at("2024-11-15"))            # past the 30-day open window, within 90
+    b = warnings(city, "officers", f.OFFICER_B)
+    assert b["level"] == "attention" and b["points"] == 2
+    assert b["reasons"][1]["state"] == "confirmed"
+
+
+def test_formal_warning_is_a_signed_event_on_the_record_and_counts(city: World) -> None:
+    flagged(city)
+    body = f.body("OfficerWarningIssued", warning_id="WN-2024-01", unit_id=f.UNIT,
+                  kind="admonishment_talk")
+    city.post(sign_envelope(city.keys["supervisor-01"], "supervisor-01",
+                            stream=f"officer:{f.OFFICER_B}", type="OfficerWarningIssued",
+                            occurred_at=f.at("2024-11-20"), body=body))
+    project(city, at("2024-11-21"))
+    b = warnings(city, "officers", f.OFFICER_B)
+    assert b["level"] == "warning" and b["points"] == 4
+    assert b["reasons"][1]["source"] == "formal_warning"
+    assert b["reasons"][1]["warning_id"] == "WN-2024-01"
+    (formal,) = b["formal_warnings"]
+    assert formal["kind"] == "admonishment_talk" and formal["event_id"]
+    record = city.http.get(f"/v1/officers/{f.OFFICER_B}", headers=city.headers("inspector"))
+    assert record.json()["warnings"] == [formal]
+    # a key without the supervisor or inspector role cannot sign one: refused, nothing written
+    before = city.count()
+    refused = city.post_raw(canonical(
+        sign_envelope(city.keys["case-app-01"], "case-app-01", stream=f"officer:{f.OFFICER_B}",
+                      type="OfficerWarningIssued", occurred_at=f.at("2024-11-22"),
+                      body={**body, "warning_id": "WN-2024-02"})))
+    assert refused.status_code == 403 and city.count() == before
+
+
+def test_warnings_need_an_inspector_and_respect_unit_scope(city: World) -> None:
+    flagged(city)
+    project(city, at("2024-10-01"))
+    url = f"/v1/officers/{f.OFFICER_A}/warnings"
+    assert city.http.get(url).status_code == 401
+    assert city.http.get(url, headers=city.headers("poster")).status_code == 403
+    other = {"Authorization": "Bearer " + city.token("inspector", principal="jw-xh",
+                                                     units=("SH-XH-CG-09",))}
+    assert city.http.get(url, headers=other).status_code == 404
+    assert city.http.get(f"/v1/units/{f.UNIT}/warnings", headers=other).status_code == 404
+    assert city.http.get("/v1/officers/NOBODY/warnings",
+                         headers=city.headers("auditor")).status_code == 404
+    mine = {"Authorization": "Bearer " + city.token("inspector", principal="jw-hp",
+                                                    units=(f.UNIT,))}
+    assert city.http.get(url, headers=mine).json()["level"] == "serious"
+
+
+def test_levels_rebuilt_from_the_log_equal_incremental(city: World) -> None:
+    view = city.http.app.app.state.flags
+    view.clock = lambda: at("2024-10-10")
+    flagged(city)
+    city.project()
+    flags = city.http.get("/v1/flags", params={"officer": f.OFFICER_A, "rule_id": "RF04.a"},
+                          headers=city.headers("inspector")).json()["flags"]
+    dispose(city, flags[0], "FlagDismissed", "2024-10-08")
+    city.project()
+    incremental = levels.snapshot(city.ledger.store)
+    view.reset()
+    view.run_until_idle()
+    assert levels.snapshot(city.ledger.store) == incremental
+    assert len(incremental["history"]) >= 5
+
+
+# --- the pure function ------------------------------------------------------------------------
+
+DAY = 86_400
+T0 = int(at("2024-01-01").timestamp())
+
+
+def test_thresholds_are_versioned_configuration() -> None:
+    strict = WarningParams(name="strict", thresholds={"attention": 1, "warning": 2,
+                                                      "serious": 3})
+    assert strict.version.startswith("strict@") and strict.version != WarningParams().version
+    high = FlagItem("F1", "RF01", "high", T0, None, ())
+    assert evaluate([high], [], WarningParams(), T0 + DAY).level == "warning"
+    result = evaluate([high], [], strict, T0 + DAY)
+    assert result.level == "serious" and result.params_version == strict.version
+
+
+def test_each_item_counts_for_its_window_and_the_next_change_is_reported() -> None:
+    p = WarningParams()
+    medium = FlagItem("F1", "RF12.e", "medium", T0, None, ())
+    cleared = FlagItem("F2", "RF12.c", "medium", T0, T0 + 10 * DAY, ())
+    excluded = FlagItem("F3", "RF27.c", "critical", T0, None, ())
+    formal = FormalItem("W1", "admonishment_talk", "O1", "U1", T0, "e1")
+    r = evaluate([medium, cleared, excluded], [formal], p, T0 + DAY)
+    assert (r.level, r.points) == ("serious", 8)
+    assert r.next_due == T0 + 10 * DAY                         # F2 cleared
+    r = evaluate([medium, cleared, excluded], [formal], p, T0 + 100 * DAY)
+    assert (r.level, r.points) == ("warning", 4)                # F1 aged out after 90 days
+    r = evaluate([medium, cleared, excluded], [formal], p, T0 + 400 * DAY)
+    assert (r.level, r.points, r.next_due) == ("none", 0, None)
+    assert [h["level"] for h in r.history] == ["serious", "warning", "none"]

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from ledger.bundle import BundleExport, StreamsScope, bundle_scope
+from ledger.crypto import SigningKey
 from ledger.errors import Forbidden, LedgerError, MalformedEvent, NotFound
 from ledger.logview import LogView
 from ledger.service import MAX_BATCH, Ledger
@@ -21,7 +22,7 @@ from ledger.tokens import Principal
 from projections.flagsview import FlagsView
 from projections.readmodels import ReadModels
 
-from . import oversight
+from . import dashboard, oversight
 from .auth import require
 from .ingest import Ingest, IngestMiddleware
 from .problems import ledger_error_handler, validation_error_handler
@@ -101,7 +102,10 @@ def asgi(app: FastAPI) -> IngestMiddleware:
 
 
 def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels | None = None,
-               flags: FlagsView | None = None, title: str = "Integrity Ledger") -> FastAPI:
+               flags: FlagsView | None = None, title: str = "Integrity Ledger",
+               dashboard_key: SigningKey | None = None) -> FastAPI:
+    """The service. ``dashboard_key`` signs the dispositions inspectors record in the
+    dashboard (docs/dashboard.md); without it that endpoint answers 503."""
     app = FastAPI(title=title, version="1.0.0",
                   description="Signed, verifiable event ledger for city-management enforcement.")
     app.state.ledger = ledger
@@ -292,5 +296,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
         lines.append(f"ledger_log_size {ledger.store.size()}")
         return "\n".join(lines) + "\n"
 
+    dashboard.install(app, ledger=ledger, log=log, views=views, flags=flags,
+                      signing_key=dashboard_key)
     oversight.install(app)
     return app

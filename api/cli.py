@@ -36,6 +36,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(f"database:    {'LEDGER_DATABASE_URL' if s.database_url else f'embedded, {s.pgdata}'}")
     print(f"root key:    {s.secrets / 'root-1.key'} (keep offline in production)")
     print(f"admin token: {s.secrets / 'admin.token'}")
+    print(f"dashboard:   {s.dashboard_key_file} signs inspectors' dispositions; open "
+          "http://127.0.0.1:8000/ui/ after `ledger serve` (docs/dashboard.md)")
     return 0
 
 
@@ -50,7 +52,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ledger.home import service_url
     service_url(settings, stop_at_exit=True)   # start the embedded cluster in this process
     base = f"http://{args.host}:{args.port}"
-    print(f"Integrity Ledger serving on {base}  (API docs: {base}/docs)", flush=True)
+    print(f"Integrity Ledger serving on {base}  (API docs: {base}/docs, "
+          f"dashboard: {base}/ui/)", flush=True)
     print(f"admin token: {settings.secrets / 'admin.token'}", flush=True)
     print(f"try: curl -s {base}/healthz   |   "
           f"curl -s -H \"Authorization: Bearer $(cat {settings.secrets / 'admin.token'})\" "

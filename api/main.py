@@ -7,6 +7,7 @@ from typing import Any
 
 from ledger.bootstrap import build_checkpointer, build_ledger, build_log
 from ledger.config import Settings
+from ledger.crypto import SigningKey, b64url_decode
 
 from projections.flagsview import FlagsView
 from projections.readmodels import ReadModels
@@ -21,7 +22,10 @@ def create() -> Any:
     log = build_log(settings, ledger)
     views = ReadModels(ledger.store)
     flags = FlagsView(ledger.store)
-    app = create_app(ledger, log=log, views=views, flags=flags)
+    key_file = settings.dashboard_key_file
+    dashboard_key = (SigningKey(b64url_decode(key_file.read_text().strip(), what=str(key_file),
+                                              size=32)) if key_file.exists() else None)
+    app = create_app(ledger, log=log, views=views, flags=flags, dashboard_key=dashboard_key)
     checkpointer = build_checkpointer(settings, log) if log.signing_key else None
     if checkpointer:
         checkpointer.start()

@@ -6,6 +6,7 @@ Layout of a home::
     secrets/root-1.key     root private key seed (base64url), mode 0600
     secrets/log.key        log (checkpoint) private key seed, mode 0600
     secrets/admin.token    the admin bearer token created by ``ledger init``
+    secrets/dashboard.key  the dashboard's signing key seed (dispositions), registered by init
     pgdata/                embedded PostgreSQL cluster (only without LEDGER_DATABASE_URL)
 """
 
@@ -34,6 +35,7 @@ class Settings:
     checkpoint_every_seconds: float = 5.0
     max_group_events: int = 5000
     verify_threads: int = 2
+    dashboard_key_path: Path | None = None     # LEDGER_DASHBOARD_KEY (docs/dashboard.md)
 
     @property
     def config_path(self) -> Path:
@@ -47,6 +49,12 @@ class Settings:
     def pgdata(self) -> Path:
         return self.home / "pgdata"
 
+    @property
+    def dashboard_key_file(self) -> Path:
+        """The seed that signs dashboard dispositions: LEDGER_DASHBOARD_KEY, else the home's
+        ``secrets/dashboard.key`` (created and registered by ``ledger init``)."""
+        return self.dashboard_key_path or self.secrets / "dashboard.key"
+
     def secret(self, name: str) -> bytes:
         return b64url_decode((self.secrets / name).read_text().strip(), what=name)
 
@@ -55,6 +63,8 @@ class Settings:
         env = dict(os.environ if env is None else env)
         home = Path(env.get("LEDGER_HOME", "./var")).resolve()
         values: dict[str, Any] = {"home": home, "database_url": env.get("LEDGER_DATABASE_URL")}
+        if env.get("LEDGER_DASHBOARD_KEY"):
+            values["dashboard_key_path"] = Path(env["LEDGER_DASHBOARD_KEY"]).resolve()
         config = home / "ledger.json"
         if config.exists():
             data = json.loads(config.read_text())

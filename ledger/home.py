@@ -70,4 +70,40 @@ def init_home(settings: Settings, *, stop_at_exit: bool = True) -> Home:
     if not settings.database_url:
         ensure_app_role(url)
         app = with_user(url, APP_ROLE)
+    if settings.dashboard_key_path is None:
+        created = ensure_dashboard_key(settings, url, root) or created
     return Home(settings=settings, owner_url=url, app_url=app, created=created)
+
+
+DASHBOARD_KEY_ID = "dashboard"
+
+
+def ensure_dashboard_key(settings: Settings, url: str, root: SigningKey) -> bool:
+    """Create ``secrets/dashboard.key`` and register it on ``keys`` (KeyRegistered signed by
+    the root key; principal "dashboard", role inspector) unless already done. The dashboard
+    signs inspectors' dispositions with it. Returns whether anything was created."""
+    from .canonical import canonical
+    from .client import sign_envelope
+    from .service import Ledger
+    from .store import LedgerStore, datastore_from_url
+
+    path = settings.secrets / "dashboard.key"
+    created = not path.exists()
+    if created:
+        write_secret(path, b64url_encode(SigningKey.generate().seed))
+    key = SigningKey(settings.secret("dashboard.key"))
+    store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0), url=url)
+    ledger = Ledger(store, root_keys=dict(settings.root_keys), verify_threads=1)
+    try:
+        registered = ledger.refresh_registry().keys.get(DASHBOARD_KEY_ID)
+        if registered is not None:
+            return created
+        envelope = sign_envelope(root, ROOT_KEY_ID, stream="keys", type="KeyRegistered", body={
+            "key_id": DASHBOARD_KEY_ID, "public_key": b64url_encode(key.public_key),
+            "principal": "dashboard", "roles": ["inspector"], "not_before": None,
+            "not_after": None})
+        ledger.append(canonical(envelope))
+        return True
+    finally:
+        ledger.close()
+        store.close()

@@ -1,0 +1,554 @@
+"""The inspectors' dashboard: a static single-page app at ``/ui/`` and the JSON it reads.
+
+The page holds a bearer token and calls the API with it, so what an inspector sees follows the
+API's access rules exactly (unit scoping included). Every route here requires the inspector or
+auditor role; recording a disposition requires inspector (auditors are read-only) and is signed
+with the service's dashboard key on the inspector's behalf, the principal named in the body.
+``install(app, ...)`` wires it once from ``create_app``; see docs/dashboard.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, FastAPI, Request
+from starlette.responses import RedirectResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from ledger.canonical import canonical
+from ledger.client import sign_envelope
+from ledger.crypto import SigningKey, b64url_decode, verify
+from ledger.envelope import signing_bytes
+from ledger.errors import LedgerError, MalformedEvent, NotFound, Unavailable
+from ledger.logentry import chain_genesis, chain_next, entry_bytes, leaf_hash_of_entry
+from ledger.logview import LogView
+from ledger.merkle import verify_inclusion
+from ledger.service import Ledger
+from ledger.store import StoredRow
+from ledger.tokens import Principal
+from projections.flagsview import FlagsView
+from projections.readmodels import ReadModels
+from projections.redflags.catalogue import RULES
+from projections.redflags.days import quarter_of
+from projections.redflags.statistics import lead
+
+from .auth import require
+
+JSON = "application/json"
+STATIC = Path(__file__).parent / "static" / "dashboard"
+CHINA = timezone(timedelta(hours=8))
+MAX_TRAIL = 2000          # events on one case page (a case has tens)
+MAX_OWN_CASES = 1000      # an officer's cases read for the positions chart
+MAX_PEER_CASES = 3000     # peer decisions read per officer page
+MAX_COHORTS = 8           # most recent cohorts shown
+ACTIONS = {"acknowledge": "FlagAcknowledged", "dismiss": "FlagDismissed",
+           "confirm": "FlagConfirmed", "refer": "FlagReferred"}
+FIELDS = {"acknowledge": ("note",), "dismiss": ("reason_code", "reason"),
+          "confirm": ("finding", "severity"), "refer": ("referred_to", "referral_no")}
+
+Viewer = Annotated[Principal, Depends(require("inspector", "auditor"))]
+Disposer = Annotated[Principal, Depends(require("inspector"))]
+
+
+def _json(value: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(value), status_code=status, media_type=JSON)
+
+
+class Dashboard:
+    """The queries behind the dashboard's pages (read models, flags, log) and the disposition
+    command. Each public method checks unit visibility and raises NotFound like the API."""
+
+    def __init__(self, *, ledger: Ledger, log: LogView, views: ReadModels, flags: FlagsView,
+                 signing_key: SigningKey | None) -> None:
+        self.ledger = ledger
+        self.log = log
+        self.views = views
+        self.flags = flags
+        self.signing_key = signing_key
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _state(self, table: str, noun: str, ident: str, principal: Principal) -> dict[str, Any]:
+        state = self.views.get(table, ident)
+        if state is None or not principal.may_see_unit(state.get("unit_id")):
+            raise NotFound(f"no {noun} {ident}")      # scoped inspectors see nothing else
+        return state
+
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        with self.ledger.store.cursor() as curs:
+            curs.execute(sql, list(params))
+            return curs.fetchall()
+
+    def _stream(self, stream: str, cap: int) -> list[StoredRow]:
+        rows: list[StoredRow] = []
+        while len(rows) < cap:
+            page = self.ledger.store.stream_events(
+                stream, after_version=rows[-1].receipt.stream_version if rows else 0,
+                limit=min(1000, cap - len(rows)))
+            rows += page
+            if len(page) < 1000:
+                break
+        return rows
+
+    def flag(self, flag_id: str, principal: Principal) -> dict[str, Any]:
+        rows = self._rows("SELECT flag::text AS flag FROM view_flags WHERE flag_id = %s",
+                          (flag_id,))
+        if not rows:
+            raise NotFound(f"no flag {flag_id}")
+        value = orjson.loads(rows[0]["flag"])
+        if not principal.may_see_unit(value["subject"]["unit_id"]):
+            raise NotFound(f"no flag {flag_id}")
+        return value
+
+    # -- session -----------------------------------------------------------------------------
+    def session(self, principal: Principal) -> dict[str, Any]:
+        return {"principal": principal.name, "roles": sorted(principal.roles),
+                "units": sorted(principal.units), "may_dispose": principal.has("inspector"),
+                "dashboard_key": self.signing_key is not None}
+
+    # -- case trail --------------------------------------------------------------------------
+    def trail(self, case_id: str, principal: Principal) -> dict[str, Any]:
+        """Every event of ``case:<id>`` and the disposition events of the case's flags, in log
+        order, each with the server's verification of its signature (against the registry),
+        chain link and inclusion in the latest checkpoint."""
+        state = self._state("cases", "case", case_id, principal)
+        rows = self._stream(f"case:{case_id}", MAX_TRAIL)
+        case_flags = self.flags.query(limit=500, case_id=case_id,
+                                      units=sorted(principal.units))["flags"]
+        flag_of: dict[str, str] = {}
+        for f in case_flags:
+            if len(rows) >= MAX_TRAIL:
+                break
+            stream = f"flag:{f['flag_id']}"
+            for row in self._stream(stream, MAX_TRAIL - len(rows)):
+                rows.append(row)
+                flag_of[row.receipt.event_id] = f["flag_id"]
+        registry = self.ledger.refresh_registry()
+        checkpoint = self.log.latest_checkpoint()
+        links = _chain_links(rows)
+        events = []
+        for row in sorted(rows, key=lambda r: r.receipt.index):
+            r = row.receipt
+            try:
+                env = orjson.loads(row.raw)
+            except orjson.JSONDecodeError:
+                env = {}
+            key_id = str(env.get("signer", "")).removeprefix("key:")
+            record = registry.keys.get(key_id)
+            events.append({
+                "event_id": r.event_id, "type": row.event_type, "stream": r.stream,
+                "stream_version": r.stream_version, "index": r.index,
+                "signer": key_id, "signer_principal": record.principal if record else None,
+                "occurred_at": env.get("occurred_at"), "recorded_at": r.recorded_at,
+                "body": env.get("body"), "leaf_hash": r.leaf_hash.hex(),
+                "chain_hash": r.chain_hash.hex(), "flag_id": flag_of.get(r.event_id),
+                "verification": {
+                    "signature": _signature_status(env, record.public_key if record else None),
+                    "chain": links[r.event_id],
+                    "inclusion": self._inclusion_status(row, checkpoint)}})
+        return {"case_id": case_id, "unit_id": state.get("unit_id"),
+                "checkpoint": None if checkpoint is None else
+                {"tree_size": checkpoint.size, "root_hash": checkpoint.root.hex()},
+                "events": events, "truncated": len(rows) >= MAX_TRAIL}
+
+    def _inclusion_status(self, row: StoredRow, checkpoint: Any) -> dict[str, Any]:
+        r = row.receipt
+        if checkpoint is None or r.index >= checkpoint.size:
+            return {"ok": None, "status": "pending",
+                    "detail": "not yet covered by a signed checkpoint"}
+        leaf = leaf_hash_of_entry(entry_bytes(row.raw, index=r.index,
+                                              stream_version=r.stream_version,
+                                              recorded_at=r.recorded_at, chain_hash=r.chain_hash))
+        proof = self.log.inclusion(r.index, checkpoint.size)
+        try:
+            verify_inclusion(leaf, r.index, checkpoint.size,
+                             [bytes.fromhex(h) for h in proof["proof"]], checkpoint.root)
+        except LedgerError as e:
+            return {"ok": False, "status": "failed", "tree_size": checkpoint.size,
+                    "detail": e.message}
+        return {"ok": True, "status": "included", "tree_size": checkpoint.size,
+                "detail": f"inclusion proof checks against checkpoint {checkpoint.size}"}
+
+    # -- officer positions -------------------------------------------------------------------
+    def positions(self, officer_id: str, principal: Principal) -> dict[str, Any]:
+        """The officer's fines as positions in the statutory range, per RF17 cohort (violation
+        code × party type × unit × quarter, amount attributed to the decision's lead officer),
+        against the peers of the same cohorts. Capped; ``truncated`` says when."""
+        state = self._state("officers", "officer", officer_id, principal)
+        own_ids = sorted(state.get("case_acts", {}))[-MAX_OWN_CASES:]
+        own = self._decisions("case_id = ANY(%s)", [own_ids], MAX_OWN_CASES)
+        mine = [d for d in own if d["lead"] == officer_id]
+        cohorts = sorted({d["cohort"] for d in mine}, key=lambda k: k.split("|")[3])
+        cohorts = cohorts[-MAX_COHORTS:]
+        units = sorted({k.split("|")[2] for k in cohorts})
+        codes = sorted({k.split("|")[0] for k in cohorts})
+        peers = self._decisions("state->>'unit_id' = ANY(%s) AND "
+                                "state->'violation'->>'code' = ANY(%s)", [units, codes],
+                                MAX_PEER_CASES) if cohorts else []
+        truncated = len(own_ids) >= MAX_OWN_CASES or len(peers) >= MAX_PEER_CASES
+        out = []
+        for key in cohorts:
+            code, ptype, unit, quarter = key.split("|")
+            members = [d for d in peers if d["cohort"] == key] or \
+                [d for d in mine if d["cohort"] == key]
+            by_officer: dict[str, list[dict[str, Any]]] = {}
+            for d in members:
+                by_officer.setdefault(d["lead"], []).append(d)
+            by_officer.setdefault(officer_id, [d for d in mine if d["cohort"] == key])
+            out.append({
+                "cohort": key, "violation_code": code, "party_type": ptype, "unit_id": unit,
+                "quarter": quarter, "range_fen": members[0]["range_fen"] if members else None,
+                "officers": [{"officer_id": oid, "self": oid == officer_id, "n": len(ds),
+                              "mean_position_bp": sum(d["position_bp"] for d in ds) // len(ds)
+                              if ds else None,
+                              "decisions": [{k: d[k] for k in ("case_id", "amount_fen",
+                                                               "position_bp", "decided_on")}
+                                            for d in ds]}
+                             for oid, ds in sorted(by_officer.items())]})
+        return {"officer_id": officer_id, "cohorts": out, "truncated": truncated,
+                "definition": "RF17 cohort: violation code × party type × unit × quarter; "
+                              "position = (amount − min) / (max − min) of the statutory range"}
+
+    def _decisions(self, where: str, params: list[Any], cap: int) -> list[dict[str, Any]]:
+        """Fine decisions of the cases matching ``where`` (withdrawn cases, approved deviations
+        and fixed-amount violations left out, as RF17 does), read from the decision events."""
+        rows = self._rows(
+            "SELECT case_id, state->>'unit_id' AS unit, state->'decision'->>'event_id' AS eid, "
+            "state->'decision'->>'decided_on' AS decided_on, "
+            "state->'violation'->'statutory_range_fen' AS range "
+            f"FROM view_cases WHERE {where} AND state->'decision'->>'event_id' IS NOT NULL "
+            "AND coalesce(state->'withdrawal', 'null'::jsonb) = 'null'::jsonb "
+            "AND coalesce(state->>'deviation_approved', 'false') = 'false' "
+            "ORDER BY case_id LIMIT %s", [*params, cap])
+        with self.ledger.store.cursor() as curs:
+            events = self.ledger.store.rows_by_id(curs, [r["eid"] for r in rows])
+        out = []
+        for r in rows:
+            row = events.get(r["eid"])
+            rng = r["range"]
+            if row is None or not rng or rng[1] <= rng[0] or not r["decided_on"]:
+                continue
+            body = orjson.loads(row.raw)["body"]
+            if "fine" not in body.get("penalty_types", ()):
+                continue
+            officers = tuple(dict.fromkeys(o["officer_id"] for o in body.get("officers", [])))
+            decision = _Decision(officers, tuple(body.get("decided_by", ())))
+            oid = lead(decision)     # type: ignore[arg-type]
+            if oid is None:
+                continue
+            lo, hi = rng
+            amount = body["amount_fen"]
+            quarter = quarter_of(date.fromisoformat(r["decided_on"]).toordinal())
+            out.append({"case_id": r["case_id"], "lead": oid, "amount_fen": amount,
+                        "decided_on": r["decided_on"], "range_fen": rng,
+                        "position_bp": (min(max(amount, lo), hi) - lo) * 10_000 // (hi - lo),
+                        "cohort": f"{body['violation_code']}|{body['party']['party_type']}|"
+                                  f"{r['unit'] or '-'}|{quarter}"})
+        return out
+
+    # -- units -------------------------------------------------------------------------------
+    def units(self, principal: Principal) -> dict[str, Any]:
+        counts: dict[str, dict[str, int]] = {}
+        for table, noun in (("view_cases", "cases"), ("view_officers", "officers")):
+            for r in self._rows(f"SELECT state->>'unit_id' AS unit, count(*) AS n FROM {table} "
+                                "WHERE state->>'unit_id' IS NOT NULL GROUP BY 1"):
+                counts.setdefault(r["unit"], {"cases": 0, "officers": 0})[noun] = r["n"]
+        return {"units": [{"unit_id": u, **c} for u, c in sorted(counts.items())
+                          if principal.may_see_unit(u)]}
+
+    def overview(self, unit_id: str, principal: Principal, on: date) -> dict[str, Any]:
+        """Fines per decision day (period ends marked), flags by rule, pledge coverage."""
+        if not principal.may_see_unit(unit_id):
+            raise NotFound(f"no unit {unit_id}")
+        days = self._rows(
+            "SELECT state->'decision'->>'decided_on' AS day, count(*) AS n, "
+            "sum((state->'amounts'->>'decided_fen')::bigint) AS fen FROM view_cases "
+            "WHERE state->>'unit_id' = %s AND state->'decision'->>'decided_on' IS NOT NULL "
+            "AND state->'amounts'->'penalty_types' ? 'fine' GROUP BY 1 ORDER BY 1", (unit_id,))
+        officers = self._rows("SELECT officer_id, state::text AS state FROM view_officers "
+                              "WHERE state->>'unit_id' = %s ORDER BY officer_id", (unit_id,))
+        if not days and not officers:
+            raise NotFound(f"no unit {unit_id}")
+        by_rule: dict[str, dict[str, Any]] = {}
+        for r in self._rows("SELECT rule_id, status, disposition, count(*) AS n FROM view_flags "
+                            "WHERE unit_id = %s GROUP BY 1, 2, 3", (unit_id,)):
+            rule = RULES.get(r["rule_id"])
+            entry = by_rule.setdefault(r["rule_id"], {
+                "rule_id": r["rule_id"], "name": {"en": rule.name_en if rule else r["rule_id"],
+                                                  "zh": rule.name_zh if rule else r["rule_id"]},
+                "raised": 0, "cleared": 0, "open": 0})
+            entry[r["status"]] = entry.get(r["status"], 0) + r["n"]
+            if r["disposition"] == "open" and r["status"] == "raised":
+                entry["open"] += r["n"]
+        states = {r["officer_id"]: orjson.loads(r["state"]) for r in officers}
+        load = _officer_loader(self.views, states)
+        coverage = []
+        for oid, st in states.items():
+            if st.get("kind") != "officer":
+                continue
+            status, links = pledge_chain(oid, on.isoformat(), load)
+            coverage.append({"officer_id": oid, "status": status, "links": len(links)})
+        covered = sum(c["status"] == "complete" for c in coverage)
+        return {
+            "unit_id": unit_id,
+            "fines_per_day": [{"day": r["day"], "count": r["n"], "amount_fen": int(r["fen"] or 0),
+                               "period_end": _period_end(r["day"])} for r in days],
+            "flags_by_rule": sorted(by_rule.values(), key=lambda e: e["rule_id"]),
+            "pledge_coverage": {"on": on.isoformat(), "covered": covered,
+                                "total": len(coverage), "officers": coverage[:500]},
+        }
+
+    def pledge_chain_of(self, officer_id: str, principal: Principal, on: date
+                        ) -> dict[str, Any]:
+        state = self._state("officers", "officer", officer_id, principal)
+        status, links = pledge_chain(officer_id, on.isoformat(),
+                                     _officer_loader(self.views, {officer_id: state}))
+        return {"officer_id": officer_id, "on": on.isoformat(), "status": status,
+                "links": links}
+
+    # -- dispositions ------------------------------------------------------------------------
+    def dispose(self, flag_id: str, principal: Principal, body: Any) -> dict[str, Any]:
+        """Sign a FlagAcknowledged/Dismissed/Confirmed/Referred on ``flag:<id>`` with the
+        dashboard key, naming the principal, and append it through the normal path.
+        Raises NotFound (unknown or invisible flag), MalformedEvent (bad body, naming the
+        field) or Unavailable (no dashboard key configured or registered); writes nothing then.
+        """
+        flag = self.flag(flag_id, principal)
+        if not isinstance(body, dict):
+            raise MalformedEvent("the body must be a JSON object", field="body")
+        action = body.get("action")
+        if action not in ACTIONS:
+            raise MalformedEvent(f"action must be one of {', '.join(ACTIONS)}", field="action")
+        extra = sorted(set(body) - {"action", *FIELDS[action]})
+        if extra:
+            raise MalformedEvent(f"{extra[0]} is not a field of {action}", field=extra[0])
+        type_ = ACTIONS[action]
+        event_body = {"rule_id": flag["rule_id"], "inspector_id": principal.name,
+                      **{k: v for k, v in body.items() if k != "action" and v is not None}}
+        stream = f"flag:{flag_id}"
+        errors = self.ledger.types.validate_event(type_, stream, event_body)
+        if errors:
+            field = errors[0].path.removeprefix("body.").removeprefix("$.")
+            raise MalformedEvent("; ".join(f"{e.path}: {e.message}" for e in errors),
+                                 field=field)
+        key, key_id = self._signer()
+        envelope = sign_envelope(key, key_id, stream=stream, type=type_, body=event_body,
+                                 occurred_at=datetime.now(CHINA).isoformat(timespec="seconds"))
+        result = self.ledger.append(canonical(envelope))
+        return {"receipt": result.receipts[0].to_value(), "event_id": envelope["event_id"],
+                "type": type_, "stream": stream, "signer": key_id,
+                "inspector_id": principal.name}
+
+    def _signer(self) -> tuple[SigningKey, str]:
+        how = ("set LEDGER_DASHBOARD_KEY to a key file and register its public key with "
+               "`ledger keys register --key-id dashboard --principal dashboard --role inspector "
+               "--public-key <base64url>` (`ledger init` does both for a local home); see "
+               "docs/dashboard.md")
+        if self.signing_key is None:
+            raise Unavailable(f"no dashboard signing key is configured: {how}")
+        registry = self.ledger.refresh_registry()
+        for record in registry.keys.values():
+            if (record.public_key == self.signing_key.public_key and record.revoked_at is None
+                    and "inspector" in record.roles):
+                return self.signing_key, record.key_id
+        raise Unavailable(f"the dashboard signing key is not registered (or revoked): {how}")
+
+
+class _Decision:
+    """The two fields of a decision that ``statistics.lead`` reads."""
+
+    __slots__ = ("officers", "decided_by")
+
+    def __init__(self, officers: tuple[str, ...], decided_by: tuple[str, ...]) -> None:
+        self.officers = officers
+        self.decided_by = decided_by
+
+
+def _signature_status(env: dict[str, Any], public_key: bytes | None) -> dict[str, Any]:
+    if public_key is None:
+        return {"ok": False, "detail": f"signer {env.get('signer')!r} is not in the registry"}
+    try:
+        unsigned = {k: v for k, v in env.items() if k != "sig"}
+        verify(public_key, signing_bytes(unsigned), b64url_decode(str(env.get("sig", "")),
+                                                                  what="sig"))
+    except (LedgerError, ValueError, TypeError) as e:
+        return {"ok": False, "detail": getattr(e, "message", str(e))}
+    return {"ok": True, "detail": "Ed25519 signature verifies against the registered key"}
+
+
+def _chain_links(rows: list[StoredRow]) -> dict[str, dict[str, Any]]:
+    """Per event: does SHA-256(prev chain ‖ SHA-256(envelope)) give its stored chain hash,
+    prev being the stored chain hash of the previous version of its stream (or the genesis)?"""
+    out: dict[str, dict[str, Any]] = {}
+    streams: dict[str, list[StoredRow]] = {}
+    for row in rows:
+        streams.setdefault(row.receipt.stream, []).append(row)
+    for stream, items in streams.items():
+        prev, version = chain_genesis(stream), 0
+        for row in sorted(items, key=lambda x: x.receipt.stream_version):
+            r = row.receipt
+            if r.stream_version != version + 1:
+                out[r.event_id] = {"ok": False, "detail": f"stream version {r.stream_version} "
+                                   f"follows {version}: a version is missing"}
+            elif chain_next(prev, row.raw) != r.chain_hash:
+                out[r.event_id] = {"ok": False, "detail": "chain hash does not follow from the "
+                                   "previous entry and this envelope"}
+            else:
+                out[r.event_id] = {"ok": True, "detail": "links to the previous entry"}
+            prev, version = r.chain_hash, r.stream_version
+    return out
+
+
+def _period_end(day: str) -> str | None:
+    """'quarter' or 'month' for the last five days of a quarter or month (as RF24 counts)."""
+    d = date.fromisoformat(day)
+    last = (d.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    if (last - d).days >= 5:
+        return None
+    return "quarter" if d.month % 3 == 0 else "month"
+
+
+def _officer_loader(views: ReadModels, known: dict[str, dict[str, Any]]
+                    ) -> Callable[[str], dict[str, Any] | None]:
+    cache: dict[str, dict[str, Any] | None] = dict(known)
+
+    def load(officer_id: str) -> dict[str, Any] | None:
+        if officer_id not in cache:
+            cache[officer_id] = views.get("officers", officer_id)
+        return cache[officer_id]
+
+    return load
+
+
+def pledge_chain(officer_id: str, day: str, load: Callable[[str], dict[str, Any] | None]
+                 ) -> tuple[str, list[dict[str, Any]]]:
+    """Walk the integrity-pledge chain (层层签订) on ``day`` as RF22 does: each link a pledge
+    covering the day and countersigned, the countersigner's own pledge the next link, until one
+    marked top of chain. Returns (complete | none | broken | wrong_countersigner | cycle, links).
+    """
+    links: list[dict[str, Any]] = []
+    current, seen = officer_id, set()
+    while True:
+        if current in seen:
+            return "cycle", links
+        seen.add(current)
+        state = load(current)
+        best = None
+        for p in (state or {}).get("pledges", {}).values():
+            if (p.get("period_from") and p.get("period_until") and p.get("countersigned_by")
+                    and p["period_from"] <= day <= p["period_until"]
+                    and (best is None or (p["period_from"], p["pledge_id"])
+                         > (best["period_from"], best["pledge_id"]))):
+                best = p
+        if best is None:
+            return ("broken" if links else "none"), links
+        links.append({"officer_id": current, **{k: best.get(k) for k in (
+            "pledge_id", "level", "status", "period_from", "period_until", "signed_at",
+            "countersigned_by", "countersigned_at", "top_of_chain", "document_sha256")}})
+        superior = _superior_on(state or {}, day)
+        if superior and best["countersigned_by"] != superior:
+            return "wrong_countersigner", links
+        if best.get("top_of_chain"):
+            return "complete", links
+        current = best["countersigned_by"]
+
+
+def _superior_on(state: dict[str, Any], day: str) -> str | None:
+    for post in reversed(state.get("posts", [])):
+        if (post.get("from") or "")[:10] <= day and (post.get("until") is None
+                                                     or post["until"][:10] >= day):
+            return post.get("superior_officer_id")
+    return None
+
+
+def _today() -> date:
+    return datetime.now(CHINA).date()
+
+
+def _day(value: str | None) -> date:
+    if value is None:
+        return _today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise MalformedEvent("on must be a date (YYYY-MM-DD)", field="on") from None
+
+
+def build_router(dash: Dashboard) -> APIRouter:
+    router = APIRouter(tags=["dashboard"])
+
+    @router.get("/v1/session", summary="Who this token is: principal, roles, units "
+                "(inspector or auditor; the dashboard's sign-in)")
+    def get_session(principal: Viewer) -> Response:
+        return _json(dash.session(principal))
+
+    @router.get("/v1/cases/{case_id}/trail",
+                summary="A case's audit trail with its flags' dispositions, each event verified "
+                        "(signature, chain link, inclusion in the latest checkpoint)")
+    def get_trail(case_id: str, principal: Viewer) -> Response:
+        return _json(dash.trail(case_id, principal))
+
+    @router.get("/v1/officers/{officer_id}/positions",
+                summary="The officer's fines as positions in the statutory range against the "
+                        "peers of the same RF17 cohorts")
+    def get_positions(officer_id: str, principal: Viewer) -> Response:
+        return _json(dash.positions(officer_id, principal))
+
+    @router.get("/v1/officers/{officer_id}/pledge-chain",
+                summary="The officer's integrity-pledge chain up to the top, on a day")
+    def get_pledge_chain(officer_id: str, principal: Viewer, on: str | None = None
+                         ) -> Response:
+        return _json(dash.pledge_chain_of(officer_id, principal, _day(on)))
+
+    @router.get("/v1/units", summary="The units this principal may see, with case and officer "
+                "counts")
+    def get_units(principal: Viewer) -> Response:
+        return _json(dash.units(principal))
+
+    @router.get("/v1/units/{unit_id}/overview",
+                summary="Fines per decision day (period ends marked), flags by rule, pledge "
+                        "coverage")
+    def get_overview(unit_id: str, principal: Viewer, on: str | None = None) -> Response:
+        return _json(dash.overview(unit_id, principal, _day(on)))
+
+    @router.post("/v1/flags/{flag_id}/dispositions", status_code=201,
+                 summary="Record a disposition (acknowledge, dismiss, confirm, refer) as a "
+                         "signed event on flag:<id>, naming the inspector",
+                 responses={201: {"description": "the appended event's receipt"},
+                            403: {"description": "not an inspector (auditors are read-only)"},
+                            404: {"description": "unknown flag, or outside the principal's "
+                                                 "units"},
+                            422: {"description": "bad body (the field is named)"},
+                            503: {"description": "no dashboard signing key configured"}})
+    def post_disposition(flag_id: str, principal: Disposer,
+                         payload: Annotated[Any, Depends(_json_body)]) -> Response:
+        return _json(dash.dispose(flag_id, principal, payload), status=201)
+
+    return router
+
+
+async def _json_body(request: Request) -> Any:
+    raw = await request.body()
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise MalformedEvent("the body must be JSON", field="body") from None
+
+
+def install(app: FastAPI, *, ledger: Ledger, log: LogView, views: ReadModels,
+            flags: FlagsView, signing_key: SigningKey | None) -> None:
+    """Add the dashboard's routes and serve its static files at /ui/ (/ redirects there)."""
+    dash = Dashboard(ledger=ledger, log=log, views=views, flags=flags, signing_key=signing_key)
+    app.state.dashboard = dash
+    app.include_router(build_router(dash))
+    app.mount("/ui", StaticFiles(directory=STATIC, html=True), name="ui")
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/ui/")
+
+
+__all__ = ["Dashboard", "install", "pledge_chain"]

@@ -1,0 +1,793 @@
+// Integrity Ledger — inspectors' dashboard. Hand-written, no build step, no downloads.
+// The bearer token lives in sessionStorage and goes with every API call, so the page sees
+// exactly what the API lets the token see. Organised by page: see PAGES at the bottom.
+
+// ---------------------------------------------------------------------------------------------
+// i18n: every UI string, zh and en. Default zh (the users are 纪检监察 inspectors); the choice
+// is kept in localStorage.
+const T = {
+  zh: {
+    "app.title": "纪检监察工作台", "nav.queue": "红旗队列", "nav.units": "执法单位",
+    "nav.log": "日志与核验", "nav.signout": "退出", "lang.switch": "EN",
+    "signin.title": "登录", "signin.help": "粘贴纪检（inspector）或审计（auditor）令牌。令牌只保存在本标签页。",
+    "signin.token": "访问令牌", "signin.submit": "登录",
+    "signin.forbidden": "此令牌无权打开工作台（需要纪检或审计角色）。",
+    "signin.unknown": "令牌无效或已失效。", "signin.expired": "登录已失效，请重新登录。",
+    "queue.title": "红旗队列", "f.rule": "规则", "f.severity": "严重程度", "f.status": "状态",
+    "f.disposition": "处置", "f.unit": "单位", "f.officer": "执法人员", "f.case": "案件",
+    "f.since": "起", "f.until": "止", "f.apply": "筛选", "f.reset": "清除", "f.any": "全部",
+    "col.rule": "规则", "col.name": "名称", "col.severity": "严重程度", "col.subject": "对象",
+    "col.numbers": "关键数据", "col.age": "时长", "col.status": "状态", "col.disposition": "处置",
+    "queue.more": "加载更多", "queue.empty": "没有符合条件的红旗。", "queue.count": "已加载 {n} 条",
+    "queue.sortnote": "服务端按触发时间倒序分页；点击表头在已加载的行内排序。",
+    "days": "{n} 天", "hours": "{n} 小时",
+    "sev.critical": "严重", "sev.high": "高", "sev.medium": "中", "sev.low": "低",
+    "status.raised": "触发", "status.cleared": "已消除",
+    "disp.open": "待处置", "disp.acknowledged": "已受理", "disp.dismissed": "已驳回",
+    "disp.confirmed": "已确认", "disp.referred": "已移送",
+    "case.title": "案件", "case.procedure": "程序", "proc.general": "普通程序",
+    "proc.summary": "简易程序", "case.state": "状态", "case.unit": "单位", "case.timeline": "办案时间线",
+    "case.amounts": "罚款金额", "case.statutory": "法定幅度", "case.benchmark": "裁量基准",
+    "case.decided": "决定金额", "case.money": "缴款与上缴", "case.deadlines": "法定期限",
+    "case.evidence": "证据", "case.flags": "红旗", "case.trail": "审计轨迹", "case.parties": "当事人",
+    "case.officers": "执法人员",
+    "dl.name": "期限", "dl.due": "届满日", "dl.met": "完成日", "dl.result": "结果",
+    "dl.ok": "按期", "dl.late": "逾期", "dl.open": "未到期/未完成",
+    "money.paid": "已缴", "money.outstanding": "未缴", "money.cash": "当场收缴",
+    "money.remitted": "已上缴", "money.deposited": "已存入", "money.reconciliation": "对账",
+    "money.payments": "缴款记录",
+    "ev.kind": "类型", "ev.sha": "内容哈希", "ev.captured": "采集时间", "ev.device": "设备",
+    "tr.index": "日志序号", "tr.occurred": "发生时间", "tr.recorded": "记录时间", "tr.type": "事件",
+    "tr.signer": "签名人", "tr.verify": "核验", "tr.body": "内容", "tr.sig": "签名",
+    "tr.chain": "链", "tr.incl": "检查点", "tr.pending": "待纳入",
+    "flag.legal": "法律依据", "flag.events": "触发事件", "flag.summary": "说明",
+    "flag.focus": "当前红旗",
+    "dispose.title": "处置", "dispose.action": "处置方式", "act.acknowledge": "受理",
+    "act.dismiss": "驳回（须说明理由）", "act.confirm": "确认", "act.refer": "移送",
+    "dispose.reason_code": "理由类别", "dispose.reason": "理由", "dispose.finding": "核查结论",
+    "dispose.referred_to": "移送至", "dispose.referral_no": "移送编号", "dispose.note": "备注",
+    "dispose.submit": "签名并记录", "dispose.done": "已记录为签名事件 {id}（日志序号 {index}）",
+    "dispose.readonly": "审计角色只读，不能处置红旗。",
+    "officer.title": "执法人员", "officer.credentials": "执法证件", "officer.posts": "岗位与网格",
+    "officer.pledges": "廉政责任书链", "officer.caseload": "办案量", "officer.chart": "罚款在法定幅度中的位置（与同组同事对比）",
+    "officer.waivers": "不予处罚", "officer.complaints": "投诉", "officer.flags": "红旗",
+    "officer.dispatches": "调度指令", "chart.self": "本人", "chart.peers": "同组同事",
+    "chart.median": "同事中位数", "chart.none": "没有可比较的罚款决定（同组样本不足）。",
+    "pledge.complete": "完整", "pledge.none": "未签订", "pledge.broken": "断链",
+    "pledge.wrong_countersigner": "会签人不符", "pledge.cycle": "循环",
+    "unit.title": "执法单位", "unit.fines": "每日罚款（期末突击可见）", "unit.flags": "按规则统计的红旗",
+    "unit.pledges": "廉政责任书覆盖率", "unit.cases": "案件", "unit.officers": "人员",
+    "unit.monthend": "月末", "unit.quarterend": "季末", "unit.covered": "{a} / {b} 名执法人员责任书链完整",
+    "log.title": "日志与核验", "log.checkpoint": "最新签名检查点", "log.size": "树大小",
+    "log.none": "尚未签发检查点。", "log.scope": "当前范围", "log.noscope": "先打开一个案件、人员或单位页面。",
+    "bundle.download": "下载审计包", "bundle.verify": "离线核验：",
+    "bundle.trust": "（信任的公钥取自 $LEDGER_HOME/ledger.json，或用 --trust 指定）",
+    "bundle.saving": "正在下载…", "loading": "加载中…", "error": "出错了",
+    "notfound": "未找到（或不在您的权限范围内）。", "k.yes": "是", "k.no": "否",
+  },
+  en: {
+    "app.title": "Inspectors' dashboard", "nav.queue": "Red-flag queue", "nav.units": "Units",
+    "nav.log": "Log & verify", "nav.signout": "Sign out", "lang.switch": "中文",
+    "signin.title": "Sign in", "signin.help": "Paste an inspector or auditor bearer token. It is kept in this tab only.",
+    "signin.token": "Bearer token", "signin.submit": "Sign in",
+    "signin.forbidden": "This token may not open the dashboard (it needs the inspector or auditor role).",
+    "signin.unknown": "Unknown or revoked token.", "signin.expired": "Your session ended; sign in again.",
+    "queue.title": "Red-flag queue", "f.rule": "Rule", "f.severity": "Severity", "f.status": "Status",
+    "f.disposition": "Disposition", "f.unit": "Unit", "f.officer": "Officer", "f.case": "Case",
+    "f.since": "From", "f.until": "To", "f.apply": "Filter", "f.reset": "Clear", "f.any": "any",
+    "col.rule": "Rule", "col.name": "Name", "col.severity": "Severity", "col.subject": "Subject",
+    "col.numbers": "Key numbers", "col.age": "Age", "col.status": "Status", "col.disposition": "Disposition",
+    "queue.more": "Load more", "queue.empty": "No flags match.", "queue.count": "{n} loaded",
+    "queue.sortnote": "The server pages newest first; click a header to sort the loaded rows.",
+    "days": "{n} d", "hours": "{n} h",
+    "sev.critical": "critical", "sev.high": "high", "sev.medium": "medium", "sev.low": "low",
+    "status.raised": "raised", "status.cleared": "cleared",
+    "disp.open": "open", "disp.acknowledged": "acknowledged", "disp.dismissed": "dismissed",
+    "disp.confirmed": "confirmed", "disp.referred": "referred",
+    "case.title": "Case", "case.procedure": "Procedure", "proc.general": "general procedure",
+    "proc.summary": "summary procedure", "case.state": "State", "case.unit": "Unit", "case.timeline": "Lifecycle",
+    "case.amounts": "Amount", "case.statutory": "statutory range", "case.benchmark": "benchmark band",
+    "case.decided": "decided", "case.money": "Payments and remittance", "case.deadlines": "Deadlines",
+    "case.evidence": "Evidence", "case.flags": "Red flags", "case.trail": "Audit trail", "case.parties": "Parties",
+    "case.officers": "Officers",
+    "dl.name": "Deadline", "dl.due": "Due", "dl.met": "Met on", "dl.result": "Result",
+    "dl.ok": "met", "dl.late": "missed", "dl.open": "open",
+    "money.paid": "paid", "money.outstanding": "outstanding", "money.cash": "cash on the spot",
+    "money.remitted": "remitted", "money.deposited": "deposited", "money.reconciliation": "reconciliation",
+    "money.payments": "Payments",
+    "ev.kind": "Kind", "ev.sha": "Content SHA-256", "ev.captured": "Captured", "ev.device": "Device",
+    "tr.index": "Index", "tr.occurred": "Occurred", "tr.recorded": "Recorded", "tr.type": "Event",
+    "tr.signer": "Signer", "tr.verify": "Verification", "tr.body": "Body", "tr.sig": "sig",
+    "tr.chain": "chain", "tr.incl": "checkpoint", "tr.pending": "pending",
+    "flag.legal": "Legal basis", "flag.events": "Triggering events", "flag.summary": "Explanation",
+    "flag.focus": "flag in focus",
+    "dispose.title": "Disposition", "dispose.action": "Action", "act.acknowledge": "Acknowledge",
+    "act.dismiss": "Dismiss (with a reason)", "act.confirm": "Confirm", "act.refer": "Refer",
+    "dispose.reason_code": "Reason code", "dispose.reason": "Reason", "dispose.finding": "Finding",
+    "dispose.referred_to": "Referred to", "dispose.referral_no": "Referral no.", "dispose.note": "Note",
+    "dispose.submit": "Sign and record", "dispose.done": "Recorded as signed event {id} (log index {index})",
+    "dispose.readonly": "Auditors are read-only and cannot dispose of flags.",
+    "officer.title": "Officer", "officer.credentials": "Credentials", "officer.posts": "Posts and grids",
+    "officer.pledges": "Integrity-pledge chain", "officer.caseload": "Caseload",
+    "officer.chart": "Fine positions in the statutory range, against cohort peers",
+    "officer.waivers": "Waivers", "officer.complaints": "Complaints", "officer.flags": "Red flags",
+    "officer.dispatches": "Dispatch orders", "chart.self": "this officer", "chart.peers": "peers",
+    "chart.median": "peer median", "chart.none": "No comparable fine decisions (cohort too small).",
+    "pledge.complete": "complete", "pledge.none": "none", "pledge.broken": "broken",
+    "pledge.wrong_countersigner": "wrong countersigner", "pledge.cycle": "cycle",
+    "unit.title": "Unit", "unit.fines": "Fines per day (period-end spikes show)", "unit.flags": "Flags by rule",
+    "unit.pledges": "Pledge coverage", "unit.cases": "cases", "unit.officers": "officers",
+    "unit.monthend": "month end", "unit.quarterend": "quarter end",
+    "unit.covered": "{a} of {b} officers with a complete pledge chain",
+    "log.title": "Log & verify", "log.checkpoint": "Latest signed checkpoint", "log.size": "Tree size",
+    "log.none": "No checkpoint has been issued yet.", "log.scope": "On screen",
+    "log.noscope": "Open a case, officer or unit page first.",
+    "bundle.download": "Download audit bundle", "bundle.verify": "Verify offline:",
+    "bundle.trust": "(pinned keys from $LEDGER_HOME/ledger.json, or pass --trust)",
+    "bundle.saving": "Downloading…", "loading": "Loading…", "error": "Error",
+    "notfound": "Not found (or outside your units).", "k.yes": "yes", "k.no": "no",
+  },
+};
+const LANG_KEY = "il.lang";
+const TOKEN_KEY = "il.token";
+const SCOPE_KEY = "il.scope";
+let lang = localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh";
+
+function t(key, vars = {}) {
+  let text = (T[lang] && T[lang][key]) || T.en[key] || key;
+  for (const [k, v] of Object.entries(vars)) text = text.replace(`{${k}}`, String(v));
+  return text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// DOM helpers (no innerHTML with data: every value goes in as text).
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  setAttrs(el, attrs);
+  append(el, children);
+  return el;
+}
+const SVG_NS = "http://www.w3.org/2000/svg";
+function s(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  setAttrs(el, attrs);
+  append(el, children);
+  return el;
+}
+function setAttrs(el, attrs) {
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "dataset") Object.assign(el.dataset, v);
+    else el.setAttribute(k, v === true ? "" : String(v));
+  }
+}
+function append(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+const app = () => document.getElementById("app");
+function show(...nodes) { const m = app(); m.replaceChildren(); append(m, nodes); }
+
+// ---------------------------------------------------------------------------------------------
+// API: bearer token on every call; 401 anywhere sends the user back to sign-in.
+class ApiError extends Error {
+  constructor(status, problem) {
+    super((problem && (problem.detail || problem.title)) || `HTTP ${status}`);
+    this.status = status; this.problem = problem;
+  }
+}
+const token = () => sessionStorage.getItem(TOKEN_KEY);
+
+async function api(path, { method = "GET", body, raw = false } = {}) {
+  const headers = { Authorization: `Bearer ${token() || ""}` };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(path, { method, headers,
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  if (response.status === 401) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    session = null;
+    signinMessage = t("signin.expired");
+    location.hash = "#/signin";
+    throw new ApiError(401, null);
+  }
+  if (!response.ok) {
+    let problem = null;
+    try { problem = await response.json(); } catch (_) { /* not JSON */ }
+    throw new ApiError(response.status, problem);
+  }
+  if (raw) return response;
+  return response.json();
+}
+
+async function downloadBundle(query, button) {
+  const label = button.textContent;
+  button.disabled = true; button.textContent = t("bundle.saving");
+  try {
+    const response = await api(`/v1/bundles?${new URLSearchParams(query)}`, { raw: true });
+    const blob = await response.blob();
+    const disposition = response.headers.get("Content-Disposition") || "";
+    const match = /filename="([^"]+)"/.exec(disposition);
+    const a = h("a", { href: URL.createObjectURL(blob), download: match ? match[1] : "bundle.ndjson" });
+    document.body.append(a); a.click(); a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  } catch (e) {
+    if (e.status !== 401) alert(`${t("error")}: ${e.message}`);
+  } finally {
+    button.disabled = false; button.textContent = label;
+  }
+}
+
+function bundleBox(query, label) {
+  sessionStorage.setItem(SCOPE_KEY, JSON.stringify({ query, label }));
+  const button = h("button", { class: "secondary", id: "bundle-download", type: "button" },
+    t("bundle.download"));
+  button.addEventListener("click", () => downloadBundle(query, button));
+  return h("div", { class: "toolbar" }, button,
+    h("span", { class: "small muted" }, t("bundle.verify"), " ",
+      h("code", { id: "verify-command" }, "ledger verify bundle.ndjson"), " ", t("bundle.trust")));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+const yuan = (fen) => fen === null || fen === undefined ? "—"
+  : `¥${(fen / 100).toLocaleString(lang === "zh" ? "zh-CN" : "en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const when = (text) => text ? String(text).replace("T", " ").replace(/(\.\d+)?(Z|[+-]\d\d:\d\d)$/, (m, f, z) => z === "Z" ? " UTC" : ` ${z}`) : "—";
+function age(since) {
+  if (!since) return "—";
+  const hours = Math.max(0, (Date.now() - Date.parse(since)) / 3600000);
+  return hours < 48 ? t("hours", { n: Math.floor(hours) }) : t("days", { n: Math.floor(hours / 24) });
+}
+function numberText(name, value) {
+  if (value === null || value === undefined) return "—";
+  if (name.endsWith("_fen") && typeof value === "number") return yuan(value);
+  if (Array.isArray(value)) return value.map((v) => Array.isArray(v) ? v.join("/") : v).join(", ");
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+function keyNumbers(numbers, max = 4) {
+  return Object.entries(numbers || {}).slice(0, max).map(([k, v]) =>
+    h("div", { class: "small" }, h("span", { class: "muted" }, `${k}: `), numberText(k, v)));
+}
+const sevBadge = (sev) => h("span", { class: `badge sev-${sev}` }, t(`sev.${sev}`));
+const ruleName = (name) => h("div", {}, h("div", {}, name.zh), h("div", { class: "small muted" }, name.en));
+const officerLink = (id) => h("a", { href: `#/officer/${encodeURIComponent(id)}` }, id);
+const caseLink = (id, flag) => h("a", { href: `#/case/${encodeURIComponent(id)}${flag ? `?flag=${encodeURIComponent(flag)}` : ""}` }, id);
+const unitLink = (id) => id ? h("a", { href: `#/unit/${encodeURIComponent(id)}` }, id) : "—";
+const kv = (pairs) => h("dl", { class: "kv" }, pairs.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v ?? "—")]));
+const loading = () => h("p", { class: "muted" }, t("loading"));
+function failure(e) {
+  if (e.status === 404) return h("p", { class: "error", id: "not-found" }, t("notfound"));
+  return h("p", { class: "error" }, `${t("error")}: ${e.message}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session and sign-in
+let session = null;
+let signinMessage = "";
+
+async function ensureSession() {
+  if (session) return session;
+  if (!token()) return null;
+  try { session = await api("/v1/session"); } catch (e) {
+    if (e.status === 403) { signinMessage = t("signin.forbidden"); sessionStorage.removeItem(TOKEN_KEY); }
+    return null;
+  }
+  return session;
+}
+
+function pageSignin() {
+  const input = h("textarea", { id: "token", name: "token", autocomplete: "off", spellcheck: "false" });
+  const message = h("p", { id: "signin-error", class: signinMessage ? "error" : "" }, signinMessage);
+  const form = h("form", { class: "card signin", id: "signin-form" },
+    h("h1", {}, t("signin.title")), h("p", { class: "muted" }, t("signin.help")),
+    h("label", {}, t("signin.token"), input), h("p", {}),
+    h("button", { class: "primary", type: "submit", id: "signin" }, t("signin.submit")), message);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    sessionStorage.setItem(TOKEN_KEY, input.value.trim());
+    session = null; signinMessage = "";
+    try {
+      session = await api("/v1/session");
+      if (location.hash === "#/queue") route(); else location.hash = "#/queue";
+    } catch (e) {
+      sessionStorage.removeItem(TOKEN_KEY);
+      const text = e.status === 403 ? t("signin.forbidden") : e.status === 401 ? t("signin.unknown") : e.message;
+      signinMessage = "";
+      message.className = "error"; message.dataset.status = String(e.status || "");
+      message.textContent = text;
+    }
+  });
+  show(form);
+  signinMessage = "";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page: red-flag queue (#/queue?rule=RF04&severity=critical...)
+const RULE_FAMILIES = Array.from({ length: 26 }, (_, i) => `RF${String(i + 1).padStart(2, "0")}`);
+const QUEUE_FILTERS = ["rule", "severity", "status", "disposition", "unit", "officer", "case", "since", "until"];
+
+async function pageQueue(params) {
+  const units = await api("/v1/units").catch(() => ({ units: [] }));
+  const select = (name, values, label) => h("label", {}, t(label),
+    h("select", { name, id: `f-${name}` }, h("option", { value: "" }, t("f.any")),
+      values.map(([v, text]) => h("option", { value: v, selected: params.get(name) === v }, text))));
+  const text = (name, label, type = "text") => h("label", {}, t(label),
+    h("input", { name, id: `f-${name}`, type, value: params.get(name) || "", size: 14 }));
+  const form = h("form", { class: "filters", id: "queue-filters" },
+    select("rule", RULE_FAMILIES.map((r) => [r, r]), "f.rule"),
+    select("severity", ["critical", "high", "medium", "low"].map((v) => [v, t(`sev.${v}`)]), "f.severity"),
+    select("status", ["raised", "cleared"].map((v) => [v, t(`status.${v}`)]), "f.status"),
+    select("disposition", ["open", "acknowledged", "dismissed", "confirmed", "referred"].map((v) => [v, t(`disp.${v}`)]), "f.disposition"),
+    select("unit", units.units.map((u) => [u.unit_id, u.unit_id]), "f.unit"),
+    text("officer", "f.officer"), text("case", "f.case"),
+    text("since", "f.since", "date"), text("until", "f.until", "date"),
+    h("button", { class: "primary", type: "submit", id: "f-apply" }, t("f.apply")),
+    h("button", { class: "secondary", type: "button", id: "f-reset",
+      onclick: () => { location.hash = "#/queue"; } }, t("f.reset")));
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const q = new URLSearchParams();
+    for (const [k, v] of new FormData(form)) if (v) q.set(k, v);
+    location.hash = `#/queue${q.toString() ? `?${q}` : ""}`;
+  });
+  form.querySelectorAll("select").forEach((el) => el.addEventListener("change", () => form.requestSubmit()));
+
+  const rows = [];
+  const tbody = h("tbody", {});
+  const status = h("span", { class: "small muted", id: "queue-count" });
+  const more = h("button", { class: "secondary", type: "button", id: "queue-more", hidden: true }, t("queue.more"));
+  let sortKey = null, sortDir = 1;
+  const columns = [["rule", "col.rule", (f) => f.rule_id], ["name", "col.name", (f) => f.name[lang]],
+    ["severity", "col.severity", (f) => ["critical", "high", "medium", "low"].indexOf(f.severity)],
+    ["subject", "col.subject", (f) => subjectKey(f)], ["numbers", "col.numbers", null],
+    ["age", "col.age", (f) => -Date.parse(f.raised_at)], ["status", "col.disposition", (f) => f.disposition]];
+  const head = h("tr", {}, columns.map(([key, label, get]) => h("th", {
+    class: get ? "sortable" : "", dataset: { key },
+    onclick: get ? () => { sortDir = sortKey === key ? -sortDir : 1; sortKey = key; render(); } : null,
+  }, t(label))));
+
+  function render() {
+    const list = rows.slice();
+    if (sortKey) {
+      const get = columns.find((c) => c[0] === sortKey)[2];
+      list.sort((a, b) => { const x = get(a), y = get(b); return (x > y ? 1 : x < y ? -1 : 0) * sortDir; });
+    }
+    tbody.replaceChildren(...list.map(queueRow));
+    if (!list.length) tbody.append(h("tr", {}, h("td", { colspan: columns.length, class: "muted" }, t("queue.empty"))));
+    status.textContent = t("queue.count", { n: rows.length });
+  }
+
+  let next = null;
+  async function load(after) {
+    const q = new URLSearchParams({ limit: "50" });
+    for (const name of QUEUE_FILTERS) {
+      const v = params.get(name);
+      if (!v) continue;
+      q.set(name, name === "since" || name === "until" ? `${v}T00:00:00+08:00` : v);
+    }
+    if (after) q.set("after", after);
+    const page = await api(`/v1/flags?${q}`);
+    rows.push(...page.flags);
+    next = page.next;
+    more.hidden = !next;
+    render();
+  }
+  more.addEventListener("click", () => load(next));
+  show(h("h1", {}, t("queue.title")), form,
+    h("table", { id: "queue-table" }, h("thead", {}, head), tbody),
+    h("div", { class: "toolbar" }, more, status, h("span", { class: "small muted" }, t("queue.sortnote"))));
+  await load(null);
+}
+
+function subjectKey(f) {
+  const s = f.subject;
+  return s.case_id || s.officer_id || s.party_ref || s.unit_id || f.scope;
+}
+
+function queueRow(f) {
+  const s = f.subject;
+  const subject = h("div", {},
+    s.case_id ? h("div", {}, caseLink(s.case_id, f.flag_id)) : null,
+    s.officer_id ? h("div", {}, officerLink(s.officer_id)) : null,
+    !s.case_id && !s.officer_id ? h("div", { class: "mono" }, f.scope) : null,
+    h("div", { class: "small muted" }, s.unit_id || ""));
+  return h("tr", { class: "flag-row", dataset: { flagId: f.flag_id, ruleId: f.rule_id, rule: f.rule } },
+    h("td", { class: "mono" }, f.rule_id),
+    h("td", {}, ruleName(f.name)), h("td", {}, sevBadge(f.severity)), h("td", {}, subject),
+    h("td", {}, keyNumbers(f.numbers)), h("td", { class: "num", title: f.raised_at }, age(f.raised_at)),
+    h("td", {}, h("div", {}, t(`disp.${f.disposition}`)), h("div", { class: "small muted" }, t(`status.${f.status}`))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page: case (#/case/ID?flag=FLAGID highlights the flag's triggering events)
+async function pageCase(id, params) {
+  show(loading());
+  const [state, trail] = await Promise.all([api(`/v1/cases/${encodeURIComponent(id)}`),
+    api(`/v1/cases/${encodeURIComponent(id)}/trail`)]);
+  const focus = params.get("flag");
+  const focused = (state.flags || []).find((f) => f.flag_id === focus);
+  const triggering = new Set(focused ? focused.event_ids : []);
+  const proc = state.procedure ? t(`proc.${state.procedure}`) : "—";
+  show(
+    h("h1", {}, `${t("case.title")} ${id}`),
+    kv([[t("case.procedure"), h("span", { id: "case-procedure" }, proc)], [t("case.state"), state.state],
+      [t("case.unit"), unitLink(state.unit_id)],
+      [t("case.parties"), (state.parties || []).map((p) => p.org_name || p.name || p.party_ref).join("; ")],
+      [t("case.officers"), Object.keys(state.officers || {}).flatMap((o, i) => [i ? ", " : "", officerLink(o)])]]),
+    bundleBox({ case: id }, `case ${id}`),
+    h("h2", {}, t("case.timeline")), h("div", { class: "card" }, timeline(trail.events.filter((e) => e.stream === `case:${id}`), triggering)),
+    h("div", { class: "grid2" },
+      h("div", { class: "card" }, h("h2", {}, t("case.amounts")), amountChart(state)),
+      h("div", { class: "card" }, h("h2", {}, t("case.money")), moneyBlock(state.money || {}))),
+    h("h2", {}, t("case.deadlines")), deadlinesTable(state.deadlines || {}),
+    h("h2", {}, t("case.evidence")), evidenceTable(state.evidence || []),
+    h("h2", {}, t("case.flags")), h("div", { id: "case-flags" },
+      (state.flags || []).map((f) => flagCard(f, f.flag_id === focus, id))),
+    h("h2", {}, t("case.trail")), trailTable(trail, triggering, focus));
+  const first = document.querySelector("tr.triggering");
+  if (first) first.scrollIntoView({ block: "center" });
+}
+
+function timeline(events, triggering) {
+  const dated = events.filter((e) => e.occurred_at).map((e) => ({ ...e, t: Date.parse(e.occurred_at) }));
+  if (!dated.length) return h("p", { class: "muted" }, "—");
+  const width = 1200, left = 20, right = 20, rowH = 16;
+  const t0 = Math.min(...dated.map((e) => e.t)), t1 = Math.max(...dated.map((e) => e.t));
+  const x = (v) => left + (t1 === t0 ? 0.5 : (v - t0) / (t1 - t0)) * (width - left - right);
+  const height = 40 + dated.length * rowH;
+  const svg = s("svg", { id: "timeline", viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img" },
+    s("line", { class: "axis", x1: left, x2: width - right, y1: 20, y2: 20 }),
+    s("text", { x: left, y: 12 }, when(dated[0].occurred_at)),
+    s("text", { x: width - right, y: 12, "text-anchor": "end" }, when(dated[dated.length - 1].occurred_at)));
+  dated.forEach((e, i) => {
+    const cx = x(e.t), y = 36 + i * rowH;
+    const hot = triggering.has(e.event_id);
+    svg.append(s("line", { x1: cx, x2: cx, y1: 20, y2: y - 4, stroke: hot ? "#d9480f" : "#c5ccd8" }),
+      s("circle", { cx, cy: y - 4, r: 4, fill: hot ? "#d9480f" : "#1f5fbf" }),
+      s("text", { x: cx + (cx > width * 0.7 ? -8 : 8), y, "text-anchor": cx > width * 0.7 ? "end" : "start" },
+        `${e.type}  ${when(e.occurred_at).slice(0, 16)}`));
+  });
+  return svg;
+}
+
+function amountChart(state) {
+  const v = state.violation || {}, a = state.amounts || {}, b = state.benchmark;
+  const range = v.statutory_range_fen;
+  const decided = a.current_fen ?? a.decided_fen;
+  const items = [[t("case.statutory"), range ? `${yuan(range[0])} – ${yuan(range[1])}` : "—"],
+    [t("case.benchmark"), b && b.band_fen ? `${yuan(b.band_fen[0])} – ${yuan(b.band_fen[1])} (${b.tier})` : "—"],
+    [t("case.decided"), h("strong", {}, yuan(decided))]];
+  const out = [kv(items), h("div", { class: "small muted" }, `${v.code || ""} ${v.legal_basis || ""}`)];
+  if (range && range[1] > range[0]) {
+    const W = 520, L = 10, R = 10;
+    const x = (fen) => L + Math.min(1, Math.max(0, (fen - range[0]) / (range[1] - range[0]))) * (W - L - R);
+    const svg = s("svg", { id: "amount-chart", viewBox: `0 0 ${W} 60`, width: "100%" },
+      s("rect", { x: L, y: 20, width: W - L - R, height: 14, fill: "#e3e8f0" }));
+    if (b && b.band_fen) svg.append(s("rect", { x: x(b.band_fen[0]), y: 20, width: Math.max(2, x(b.band_fen[1]) - x(b.band_fen[0])), height: 14, fill: "#9ec1f0" }));
+    if (decided !== undefined && decided !== null) svg.append(
+      s("line", { x1: x(decided), x2: x(decided), y1: 12, y2: 42, stroke: "#b3261e", "stroke-width": 3 }),
+      s("text", { x: x(decided), y: 55, "text-anchor": "middle" }, yuan(decided)));
+    svg.append(s("text", { x: L, y: 12 }, yuan(range[0])), s("text", { x: W - R, y: 12, "text-anchor": "end" }, yuan(range[1])));
+    out.push(svg);
+  }
+  return out;
+}
+
+function moneyBlock(m) {
+  const cash = m.cash || {};
+  const rec = m.reconciliation || {};
+  return [kv([[t("money.paid"), yuan(m.paid_fen)], [t("money.outstanding"), yuan(m.outstanding_fen)],
+    [t("money.cash"), yuan(cash.collected_fen)], [t("money.remitted"), yuan(cash.remitted_fen)],
+    [t("money.deposited"), yuan(cash.deposited_fen)],
+    [t("money.reconciliation"), rec.status ? `${rec.status} ${rec.on || ""} ${rec.result || ""}` : "—"]]),
+  (m.payments || []).length ? h("table", { class: "small" }, h("tr", {}, h("th", {}, t("money.payments")), h("th", {}, "channel"), h("th", {}, "¥")),
+    m.payments.map((p) => h("tr", {}, h("td", {}, p.on), h("td", {}, p.channel), h("td", { class: "num" }, yuan(p.amount_fen))))) : null];
+}
+
+function deadlinesTable(deadlines) {
+  return h("table", { id: "deadlines" }, h("tr", {}, ["dl.name", "dl.due", "dl.met", "dl.result"].map((k) => h("th", {}, t(k)))),
+    Object.entries(deadlines).map(([name, d]) => h("tr", { dataset: { deadline: name } },
+      h("td", {}, h("div", {}, name), h("div", { class: "small muted" }, d.basis || "")),
+      h("td", {}, d.due || "—"), h("td", {}, d.met_on || "—"),
+      h("td", {}, d.late === true ? h("span", { class: "st st-bad" }, t("dl.late"))
+        : d.late === false ? h("span", { class: "st st-ok" }, t("dl.ok")) : h("span", { class: "muted" }, t("dl.open"))))));
+}
+
+function evidenceTable(evidence) {
+  if (!evidence.length) return h("p", { class: "muted" }, "—");
+  return h("table", { id: "evidence" }, h("tr", {}, ["ev.kind", "ev.captured", "ev.device", "ev.sha"].map((k) => h("th", {}, t(k)))),
+    evidence.map((e) => h("tr", {}, h("td", {}, e.kind), h("td", {}, when(e.captured_at)), h("td", {}, e.device_id || "—"),
+      h("td", { class: "mono" }, e.content_sha256 || "—"))));
+}
+
+function flagCard(f, focus, caseId) {
+  const events = f.event_ids.map((eid) => h("a", { href: `#/case/${encodeURIComponent(caseId)}?flag=${encodeURIComponent(f.flag_id)}`,
+    class: "mono", dataset: { eventId: eid } }, eid.slice(0, 13) + "… "));
+  return h("div", { class: `card flag-card${focus ? " focus" : ""}`, dataset: { flagId: f.flag_id } },
+    h("div", { class: "toolbar" }, h("strong", { class: "mono" }, f.rule_id), sevBadge(f.severity), ruleName(f.name),
+      h("span", { class: "small muted" }, `${t(`status.${f.status}`)} · ${t(`disp.${f.disposition}`)}`),
+      focus ? h("span", { class: "badge sev-high" }, t("flag.focus")) : null,
+      !focus ? caseLink(caseId, f.flag_id) : null),
+    h("p", {}, h("span", { class: "muted" }, `${t("flag.summary")}: `), f.summary),
+    h("div", { class: "small" }, h("span", { class: "muted" }, `${t("flag.legal")}: `), f.legal_basis.join("；")),
+    h("div", { class: "small" }, keyNumbers(f.numbers, 20)),
+    h("div", { class: "small" }, h("span", { class: "muted" }, `${t("flag.events")}: `), events),
+    disposeForm(f, caseId));
+}
+
+function disposeForm(f, caseId) {
+  if (!session || !session.may_dispose) return h("p", { class: "small muted" }, t("dispose.readonly"));
+  const fields = {
+    acknowledge: [["note", "textarea"]],
+    dismiss: [["reason_code", ["false_positive", "legitimate_exception", "duplicate", "data_error", "other"]], ["reason", "textarea"]],
+    confirm: [["finding", "textarea"], ["severity", ["", "critical", "high", "medium", "low"]]],
+    refer: [["referred_to", ["discipline_inspection", "supervision_commission", "procuratorate", "agency_head", "legal_office"]], ["referral_no", "input"]],
+  };
+  const action = h("select", { name: "action", class: "dispose-action" },
+    Object.keys(fields).map((a) => h("option", { value: a }, t(`act.${a}`))));
+  const holder = h("span", { class: "dispose" });
+  const result = h("div", { class: "small dispose-result" });
+  function renderFields() {
+    holder.replaceChildren(...fields[action.value].map(([name, kind]) => h("label", { class: "small" }, t(`dispose.${name}`), " ",
+      Array.isArray(kind) ? h("select", { name }, kind.map((v) => h("option", { value: v }, v || "—")))
+        : h(kind, { name, class: `dispose-${name}` }))));
+  }
+  action.addEventListener("change", renderFields);
+  renderFields();
+  const form = h("form", { class: "dispose", dataset: { flagId: f.flag_id } }, h("strong", {}, t("dispose.title")), action, holder,
+    h("button", { class: "primary", type: "submit" }, t("dispose.submit")), result);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const body = { action: action.value };
+    holder.querySelectorAll("[name]").forEach((el) => { if (el.value) body[el.name] = el.value; });
+    try {
+      const out = await api(`/v1/flags/${encodeURIComponent(f.flag_id)}/dispositions`, { method: "POST", body });
+      result.className = "small notice dispose-result";
+      result.textContent = t("dispose.done", { id: out.event_id, index: out.receipt.index });
+      const trail = await api(`/v1/cases/${encodeURIComponent(caseId)}/trail`);
+      const params = new URLSearchParams(location.hash.split("?")[1] || "");
+      const focused = document.querySelector(".flag-card.focus");
+      document.getElementById("trail").replaceWith(trailTable(trail,
+        new Set([...document.querySelectorAll("tr.triggering")].map((r) => r.dataset.eventId)), params.get("flag") || (focused && focused.dataset.flagId)));
+    } catch (e) {
+      if (e.status === 401) return;
+      result.className = "small error dispose-result";
+      result.textContent = `${e.status || ""} ${e.message}`;
+    }
+  });
+  return form;
+}
+
+function verifyCell(v) {
+  const mark = (ok, label, detail) => h("span", { class: `st ${ok === true ? "st-ok" : ok === false ? "st-bad" : "st-pending"}`, title: detail },
+    `${ok === true ? "✓" : ok === false ? "✗" : "…"} ${label} `);
+  return h("td", { class: "small verify", dataset: { signature: String(v.signature.ok), chain: String(v.chain.ok), inclusion: v.inclusion.status } },
+    mark(v.signature.ok, t("tr.sig"), v.signature.detail), mark(v.chain.ok, t("tr.chain"), v.chain.detail),
+    mark(v.inclusion.ok, v.inclusion.status === "pending" ? t("tr.pending") : t("tr.incl"), v.inclusion.detail));
+}
+
+function trailTable(trail, triggering, focus) {
+  const head = h("tr", {}, ["tr.index", "tr.occurred", "tr.recorded", "tr.type", "tr.signer", "tr.verify", "tr.body"].map((k) => h("th", {}, t(k))));
+  const cp = trail.checkpoint;
+  return h("div", { id: "trail" },
+    h("p", { class: "small muted" }, cp ? `${t("log.checkpoint")}: ${t("log.size")} ${cp.tree_size}, root ${cp.root_hash.slice(0, 16)}…` : t("log.none")),
+    h("table", { id: "trail-table" }, head, trail.events.map((e) => {
+      const classes = ["trail-row"];
+      if (triggering.has(e.event_id)) classes.push("triggering");
+      if (e.flag_id) classes.push("disposition");
+      return h("tr", { id: `ev-${e.event_id}`, class: classes.join(" "),
+        dataset: { eventId: e.event_id, type: e.type, stream: e.stream, signerPrincipal: e.signer_principal || "",
+          triggering: triggering.has(e.event_id) ? (focus || "") : null, flagId: e.flag_id || null } },
+        h("td", { class: "num" }, e.index), h("td", { class: "small" }, when(e.occurred_at)),
+        h("td", { class: "small" }, when(e.recorded_at)),
+        h("td", {}, h("div", {}, e.type), h("div", { class: "small muted mono" }, `${e.stream} v${e.stream_version}`)),
+        h("td", { class: "small" }, h("div", {}, e.signer_principal || "?"), h("div", { class: "muted mono" }, e.signer)),
+        verifyCell(e.verification),
+        h("td", {}, h("details", {}, h("summary", { class: "small" }, e.event_id.slice(0, 13) + "…"),
+          h("pre", {}, JSON.stringify(e.body, null, 1)), h("div", { class: "mono" }, `leaf ${e.leaf_hash}`))));
+    })));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page: officer (#/officer/ID)
+async function pageOfficer(id) {
+  show(loading());
+  const enc = encodeURIComponent(id);
+  const [o, positions, chain] = await Promise.all([api(`/v1/officers/${enc}`),
+    api(`/v1/officers/${enc}/positions`), api(`/v1/officers/${enc}/pledge-chain`)]);
+  const c = o.caseload || {};
+  show(h("h1", {}, `${t("officer.title")} ${id}`),
+    kv([[t("case.unit"), unitLink(o.unit_id)], ["kind", o.kind]]),
+    bundleBox({ officer: id }, `officer ${id}`),
+    h("div", { class: "grid2" },
+      h("div", { class: "card" }, h("h2", {}, t("officer.credentials")),
+        h("table", { id: "credentials" }, h("tr", {}, ["cert", "type", "from", "until", "status"].map((x) => h("th", {}, x))),
+          Object.values(o.credentials || {}).map((cr) => h("tr", {}, h("td", { class: "mono" }, cr.cert_no), h("td", {}, cr.credential_type),
+            h("td", {}, cr.valid_from), h("td", {}, cr.valid_until), h("td", {}, cr.ended_at ? `${cr.end_reason} ${cr.ended_at}` : (cr.suspensions || []).length ? "suspended" : "valid"))))),
+      h("div", { class: "card" }, h("h2", {}, t("officer.caseload")),
+        kv(Object.entries(c).map(([k, v]) => [k, k.endsWith("_fen") ? yuan(v) : v])))),
+    h("div", { class: "card" }, h("h2", {}, t("officer.chart")), positionsChart(positions, id)),
+    h("div", { class: "grid2" },
+      h("div", { class: "card" }, h("h2", {}, t("officer.posts")),
+        h("table", {}, h("tr", {}, ["post", "role", "unit", "grids", "from", "until"].map((x) => h("th", {}, x))),
+          (o.posts || []).map((p) => h("tr", {}, h("td", { class: "mono" }, p.post_id), h("td", {}, p.role), h("td", {}, unitLink(p.unit_id)),
+            h("td", { class: "small" }, (p.grid_ids || []).join(", ")), h("td", { class: "small" }, when(p.from)), h("td", { class: "small" }, when(p.until))))),
+        h("h2", {}, t("officer.dispatches")),
+        h("p", { class: "small" }, (o.dispatches || []).slice(-10).map((d) => h("div", {}, `${when(d.from)} → ${(d.grid_ids || []).join(", ")} (${d.order_id})`)))),
+      h("div", { class: "card" }, h("h2", {}, t("officer.pledges")), pledgeChain(chain))),
+    h("div", { class: "grid2" },
+      h("div", { class: "card" }, h("h2", {}, t("officer.complaints")),
+        kv(Object.entries((o.complaints || {}).by_category || {}).map(([k, v]) => [k, v])),
+        h("p", { class: "small mono" }, ((o.complaints || {}).ids || []).join(", "))),
+      h("div", { class: "card" }, h("h2", {}, t("officer.waivers")), h("p", {}, String(c.waivers ?? 0)))),
+    h("h2", {}, t("officer.flags")),
+    h("table", { id: "officer-flags" }, (o.flags || []).map((f) => h("tr", { class: "flag-row", dataset: { flagId: f.flag_id } },
+      h("td", { class: "mono" }, f.rule_id), h("td", {}, ruleName(f.name)), h("td", {}, sevBadge(f.severity)),
+      h("td", {}, f.subject.case_id ? caseLink(f.subject.case_id, f.flag_id) : h("span", { class: "mono small" }, f.scope)),
+      h("td", { class: "small" }, f.summary), h("td", {}, t(`disp.${f.disposition}`))))));
+}
+
+function positionsChart(data, self) {
+  const cohorts = data.cohorts.filter((c) => c.officers.some((o) => o.decisions.length));
+  if (!cohorts.length) return h("p", { class: "muted", id: "positions-chart-none" }, t("chart.none"));
+  const W = 1100, L = 260, R = 20, rowH = 46, top = 24;
+  const H = top + cohorts.length * rowH + 24;
+  const x = (bp) => L + (bp / 10000) * (W - L - R);
+  const svg = s("svg", { id: "positions-chart", viewBox: `0 0 ${W} ${H}`, width: "100%", role: "img",
+    "aria-label": t("officer.chart") });
+  for (const f of [0, 0.25, 0.5, 0.75, 1]) svg.append(
+    s("line", { class: "axis", x1: x(f * 10000), x2: x(f * 10000), y1: top - 6, y2: H - 20, "stroke-dasharray": f % 1 ? "2,3" : null }),
+    s("text", { x: x(f * 10000), y: H - 6, "text-anchor": "middle" }, f === 0 ? "min" : f === 1 ? "max" : String(f)));
+  cohorts.forEach((c, i) => {
+    const y = top + i * rowH + rowH / 2;
+    svg.append(s("text", { x: 4, y: y - 4 }, `${c.violation_code} · ${c.party_type}`),
+      s("text", { x: 4, y: y + 10, class: "small" }, `${c.quarter} · ${c.range_fen ? `${yuan(c.range_fen[0])}–${yuan(c.range_fen[1])}` : ""}`),
+      s("line", { class: "axis", x1: L, x2: W - R, y1: y, y2: y, stroke: "#eef1f6" }));
+    const peerMeans = c.officers.filter((o) => !o.self && o.n).map((o) => o.mean_position_bp).sort((a, b) => a - b);
+    let k = 0;
+    for (const o of c.officers) for (const d of o.decisions) {
+      const jitter = ((k++ * 7) % 11 - 5) * 2;
+      svg.append(s("circle", { cx: x(d.position_bp), cy: y + (o.self ? 0 : jitter), r: o.self ? 5 : 3.5,
+        class: o.self ? "pt-self" : "pt-peer", dataset: { caseId: d.case_id, officer: o.officer_id } },
+        s("title", {}, `${o.officer_id} ${d.case_id} ${yuan(d.amount_fen)} (${(d.position_bp / 100).toFixed(0)}%)`)));
+    }
+    if (peerMeans.length) {
+      const med = peerMeans[Math.floor(peerMeans.length / 2)];
+      svg.append(s("line", { class: "median", x1: x(med), x2: x(med), y1: y - 16, y2: y + 16 }));
+    }
+  });
+  const legend = h("div", { class: "small toolbar" },
+    h("span", { style: "color:#b3261e" }, `● ${t("chart.self")} (${self})`), h("span", { class: "muted" }, `● ${t("chart.peers")}`),
+    h("span", { style: "color:#1f5fbf" }, `│ ${t("chart.median")}`), h("span", { class: "muted" }, data.definition));
+  return [svg, legend];
+}
+
+function pledgeChain(chain) {
+  return [h("p", { id: "pledge-status" }, h("span", { class: `st ${chain.status === "complete" ? "st-ok" : "st-bad"}` },
+    t(`pledge.${chain.status}`)), h("span", { class: "small muted" }, ` (${chain.on})`)),
+  h("ol", {}, chain.links.map((l) => h("li", {}, officerLink(l.officer_id), " ", h("span", { class: "mono small" }, l.pledge_id),
+    h("span", { class: "small muted" }, ` ${l.level || ""} ${l.period_from}–${l.period_until} · ${l.status}`,
+      l.countersigned_by ? ` · ✍ ${l.countersigned_by}` : "", l.top_of_chain ? " · ⊤" : ""))))];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages: units list (#/units) and unit overview (#/unit/ID)
+async function pageUnits() {
+  const data = await api("/v1/units");
+  show(h("h1", {}, t("nav.units")), h("table", { id: "units" },
+    h("tr", {}, h("th", {}, t("f.unit")), h("th", {}, t("unit.cases")), h("th", {}, t("unit.officers"))),
+    data.units.map((u) => h("tr", {}, h("td", {}, unitLink(u.unit_id)), h("td", { class: "num" }, u.cases), h("td", { class: "num" }, u.officers)))));
+}
+
+async function pageUnit(id) {
+  show(loading());
+  const o = await api(`/v1/units/${encodeURIComponent(id)}/overview`);
+  const p = o.pledge_coverage;
+  show(h("h1", {}, `${t("unit.title")} ${id}`), bundleBox({ unit: id }, `unit ${id}`),
+    h("div", { class: "card" }, h("h2", {}, t("unit.fines")), finesChart(o.fines_per_day)),
+    h("div", { class: "grid2" },
+      h("div", { class: "card" }, h("h2", {}, t("unit.flags")),
+        h("table", { id: "flags-by-rule" }, h("tr", {}, ["col.rule", "col.name", "status.raised", "disp.open", "status.cleared"].map((k) => h("th", {}, t(k)))),
+          o.flags_by_rule.map((r) => h("tr", {}, h("td", { class: "mono" }, h("a", { href: `#/queue?rule=${r.rule_id.split(".")[0]}&unit=${encodeURIComponent(id)}` }, r.rule_id)),
+            h("td", {}, ruleName(r.name)), h("td", { class: "num" }, r.raised), h("td", { class: "num" }, r.open), h("td", { class: "num" }, r.cleared))))),
+      h("div", { class: "card" }, h("h2", {}, t("unit.pledges")),
+        h("p", { id: "pledge-coverage" }, t("unit.covered", { a: p.covered, b: p.total }), h("span", { class: "small muted" }, ` (${p.on})`)),
+        s("svg", { viewBox: "0 0 400 20", width: "100%" }, s("rect", { x: 0, y: 0, width: 400, height: 16, fill: "#e3e8f0" }),
+          s("rect", { x: 0, y: 0, width: p.total ? 400 * p.covered / p.total : 0, height: 16, fill: "#2f7d32" })),
+        h("table", { class: "small" }, p.officers.filter((x) => x.status !== "complete").map((x) => h("tr", {}, h("td", {}, officerLink(x.officer_id)), h("td", {}, t(`pledge.${x.status}`))))))));
+}
+
+function finesChart(days) {
+  if (!days.length) return h("p", { class: "muted" }, "—");
+  const W = 1200, H = 180, L = 40, B = 30;
+  const first = Date.parse(days[0].day), last = Date.parse(days[days.length - 1].day);
+  const span = Math.max(1, (last - first) / 86400000 + 1);
+  const bw = Math.max(1, (W - L - 10) / span - 1);
+  const max = Math.max(...days.map((d) => d.count));
+  const svg = s("svg", { id: "fines-chart", viewBox: `0 0 ${W} ${H}`, width: "100%" },
+    s("line", { class: "axis", x1: L, x2: W, y1: H - B, y2: H - B }),
+    s("text", { x: L - 4, y: 12, "text-anchor": "end" }, String(max)), s("text", { x: L - 4, y: H - B, "text-anchor": "end" }, "0"));
+  for (const d of days) {
+    const i = (Date.parse(d.day) - first) / 86400000;
+    const hgt = (d.count / max) * (H - B - 10);
+    svg.append(s("rect", { class: `bar${d.period_end ? ` period-${d.period_end}` : ""}`, x: L + i * (bw + 1), y: H - B - hgt, width: bw, height: hgt,
+      dataset: { day: d.day } }, s("title", {}, `${d.day}: ${d.count} · ${yuan(d.amount_fen)}`)));
+    if (d.day.endsWith("-01")) svg.append(s("text", { x: L + i * (bw + 1), y: H - 10 }, d.day.slice(0, 7)));
+  }
+  return [svg, h("div", { class: "small toolbar" }, h("span", { style: "color:#d9480f" }, `■ ${t("unit.monthend")}`),
+    h("span", { style: "color:#b3261e" }, `■ ${t("unit.quarterend")}`))];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page: log (#/log)
+async function pageLog() {
+  const response = await fetch("/v1/log/checkpoint");
+  const note = response.ok ? await response.text() : null;
+  const size = note ? note.split("\n")[1] : null;
+  const scope = JSON.parse(sessionStorage.getItem(SCOPE_KEY) || "null");
+  show(h("h1", {}, t("log.title")),
+    h("div", { class: "card" }, h("h2", {}, t("log.checkpoint")),
+      note ? [kv([[t("log.size"), h("strong", { id: "tree-size" }, size)]]), h("pre", { id: "checkpoint", class: "mono" }, note)]
+        : h("p", { class: "muted" }, t("log.none"))),
+    h("div", { class: "card" }, h("h2", {}, t("log.scope")),
+      scope ? [h("p", {}, scope.label), bundleBox(scope.query, scope.label)] : h("p", { class: "muted" }, t("log.noscope"))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Router and chrome
+const PAGES = [
+  [/^#\/queue$/, (m, q) => pageQueue(q)],
+  [/^#\/case\/(.+)$/, (m, q) => pageCase(decodeURIComponent(m[1]), q)],
+  [/^#\/officer\/(.+)$/, (m) => pageOfficer(decodeURIComponent(m[1]))],
+  [/^#\/units$/, () => pageUnits()],
+  [/^#\/unit\/(.+)$/, (m) => pageUnit(decodeURIComponent(m[1]))],
+  [/^#\/log$/, () => pageLog()],
+];
+
+function chrome() {
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  document.getElementById("lang-toggle").textContent = t("lang.switch");
+  document.title = `Integrity Ledger · ${t("app.title")}`;
+  const nav = document.getElementById("nav");
+  const here = location.hash.split("?")[0];
+  nav.replaceChildren(...(session ? [["#/queue", "nav.queue"], ["#/units", "nav.units"], ["#/log", "nav.log"]] : [])
+    .map(([href, key]) => h("a", { href, id: `nav-${key.split(".")[1]}`, class: here.startsWith(href) ? "active" : "" }, t(key))));
+  document.getElementById("who").textContent = session
+    ? `${session.principal} · ${session.roles.join(",")}${session.units.length ? ` · ${session.units.join(",")}` : ""}` : "";
+  document.getElementById("signout").hidden = !session;
+}
+
+async function route() {
+  const [path, query] = (location.hash || "#/queue").split("?");
+  const params = new URLSearchParams(query || "");
+  if (path === "#/signin" || !(await ensureSession())) {
+    session = null;
+    chrome();
+    pageSignin();
+    return;
+  }
+  chrome();
+  for (const [pattern, page] of PAGES) {
+    const m = pattern.exec(path);
+    if (!m) continue;
+    try { await page(m, params); } catch (e) { if (e.status !== 401) show(failure(e)); }
+    document.body.dataset.page = path.split("/")[1] || "";
+    return;
+  }
+  location.hash = "#/queue";
+}
+
+document.getElementById("lang-toggle").addEventListener("click", () => {
+  lang = lang === "zh" ? "en" : "zh";
+  localStorage.setItem(LANG_KEY, lang);
+  route();
+});
+document.getElementById("signout").addEventListener("click", () => {
+  sessionStorage.removeItem(TOKEN_KEY); session = null; location.hash = "#/signin";
+});
+window.addEventListener("hashchange", route);
+if (!location.hash) location.hash = "#/queue"; else route();

@@ -1,0 +1,309 @@
+"""The dashboard's JSON endpoints over HTTP: session, case trail with server-side verification,
+officer positions, units, and dispositions signed on the inspector's behalf — with the same
+access rules as the rest of the API (roles, unit scoping), and refusals that write nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import asgi, create_app
+from api.dashboard import _period_end, pledge_chain
+from ledger.crypto import SigningKey
+from ledger.domain import vocabulary
+from ledger.logview import LogView
+from ledger.service import Ledger
+from ledger.store import LedgerStore, datastore_from_url
+
+from . import domain_factory as f
+from .conftest import LOG_ORIGIN, ROOT_ID, World
+from .test_readmodels import post_steps
+from .test_tamper import replace_envelope
+
+CASE = "SH-HP-2024-S-000777"
+OTHER_UNIT = "SH-XH-CG-09"
+
+
+def _world(database: tuple[str, str], root_key: SigningKey, log_key: SigningKey,
+           dashboard_key: SigningKey | None) -> Iterator[World]:
+    owner, app_url = database
+    store = LedgerStore(datastore_from_url(app_url), url=app_url)
+    ledger = Ledger(store, root_keys={ROOT_ID: root_key.public_key}, types=vocabulary)
+    log = LogView(store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN, signing_key=log_key)
+    app = create_app(ledger, log=log, dashboard_key=dashboard_key)
+    with TestClient(asgi(app)) as http:
+        world = World(ledger=ledger, http=http, root=root_key, owner_url=owner, app_url=app_url)
+        keys = [world.key_registered(f"{role}-01", [role]) for role in sorted(
+            {f.signer_role(t) for t in vocabulary.EVENT_TYPES} - {"root"})]
+        if dashboard_key is not None:
+            keys.append(world.key_registered("dashboard", ["inspector"], principal="dashboard",
+                                             public_key=dashboard_key.public_key))
+        world.post(keys)
+        # a summary case with 200 yuan taken in cash on the spot (RF04) in unit f.UNIT
+        post_steps(world, f.staff() + f.summary_case(CASE, amount_fen=20_000))
+        world.project()
+        log.issue_checkpoint()
+        yield world
+    ledger.close()
+    store.close()
+
+
+@pytest.fixture
+def dash(database: tuple[str, str], root_key: SigningKey, log_key: SigningKey) -> Iterator[World]:
+    yield from _world(database, root_key, log_key, SigningKey.generate())
+
+
+@pytest.fixture
+def keyless(database: tuple[str, str], root_key: SigningKey, log_key: SigningKey
+            ) -> Iterator[World]:
+    yield from _world(database, root_key, log_key, None)
+
+
+def auth(world: World, *roles: str, principal: str | None = None,
+         units: tuple[str, ...] = ()) -> dict[str, str]:
+    return {"Authorization": f"Bearer {world.token(*roles, principal=principal, units=units)}"}
+
+
+def get(world: World, path: str, headers: dict[str, str] | None = None, **params: Any) -> Any:
+    response = world.http.get(path, params=params, headers=headers or auth(world, "inspector"))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def rf04(world: World) -> dict[str, Any]:
+    (flag,) = get(world, "/v1/flags", rule="RF04")["flags"]
+    return flag
+
+
+def dispose(world: World, flag_id: str, body: Any, headers: dict[str, str] | None = None) -> Any:
+    content = body if isinstance(body, bytes) else orjson.dumps(body)
+    return world.http.post(f"/v1/flags/{flag_id}/dispositions", content=content,
+                           headers={**(headers or auth(world, "inspector", principal="jw-007")),
+                                    "Content-Type": "application/json"})
+
+
+DISMISS = {"action": "dismiss", "reason_code": "legitimate_exception",
+           "reason": "节假日期间经批准延后交款，有审批单"}
+
+
+# --- session and sign-in ----------------------------------------------------------------------
+
+def test_session_names_the_principal_roles_and_units(dash: World) -> None:
+    body = get(dash, "/v1/session", auth(dash, "inspector", principal="jw-hp", units=(f.UNIT,)))
+    assert body == {"principal": "jw-hp", "roles": ["inspector"], "units": [f.UNIT],
+                    "may_dispose": True, "dashboard_key": True}
+    assert get(dash, "/v1/session", auth(dash, "auditor"))["may_dispose"] is False
+
+
+def test_a_poster_token_may_not_open_the_dashboard(dash: World) -> None:
+    response = dash.http.get("/v1/session", headers=auth(dash, "poster"))
+    assert response.status_code == 403
+    assert response.headers["content-type"] == "application/problem+json"
+    assert dash.http.get("/v1/session").status_code == 401
+    assert dash.http.get("/ui/").status_code == 200          # the page itself is static
+    assert "app.js" in dash.http.get("/ui/").text
+    assert dash.http.get("/", follow_redirects=False).headers["location"] == "/ui/"
+
+
+# --- unit scoping -----------------------------------------------------------------------------
+
+def test_an_inspector_scoped_to_another_unit_gets_404_and_sees_no_flags(dash: World) -> None:
+    other = auth(dash, "inspector", principal="jw-xh", units=(OTHER_UNIT,))
+    mine = auth(dash, "inspector", principal="jw-hp", units=(f.UNIT,))
+    paths = [f"/v1/cases/{CASE}/trail", f"/v1/officers/{f.OFFICER_A}/positions",
+             f"/v1/officers/{f.OFFICER_A}/pledge-chain", f"/v1/units/{f.UNIT}/overview",
+             f"/v1/cases/{CASE}", f"/v1/officers/{f.OFFICER_A}"]
+    for path in paths:
+        assert dash.http.get(path, headers=other).status_code == 404, path
+        assert dash.http.get(path, headers=mine).status_code == 200, path
+    assert get(dash, "/v1/flags", other)["flags"] == []
+    assert get(dash, "/v1/flags", mine)["flags"]
+    assert get(dash, "/v1/units", other)["units"] == []
+    assert [u["unit_id"] for u in get(dash, "/v1/units", mine)["units"]] == [f.UNIT]
+
+
+def test_units_lists_the_units_with_their_case_and_officer_counts(dash: World) -> None:
+    (unit,) = get(dash, "/v1/units")["units"]
+    assert unit["unit_id"] == f.UNIT and unit["cases"] == 1 and unit["officers"] >= 2
+
+
+# --- the case trail and its verification ------------------------------------------------------
+
+def test_trail_verifies_signature_chain_and_inclusion_of_every_case_event(dash: World) -> None:
+    trail = get(dash, f"/v1/cases/{CASE}/trail")
+    case_events = get(dash, f"/v1/cases/{CASE}")["events"]
+    assert [e["event_id"] for e in trail["events"]] == case_events
+    assert [e["index"] for e in trail["events"]] == sorted(e["index"] for e in trail["events"])
+    first = trail["events"][0]
+    assert first["type"] == "CaseFiled" and first["stream_version"] == 1
+    assert first["signer"] == "officer-device-01"
+    assert first["signer_principal"] == "principal:officer-device-01"
+    assert first["occurred_at"].startswith("2024-09-30T10:00") and first["recorded_at"]
+    for event in trail["events"]:
+        v = event["verification"]
+        assert v["signature"]["ok"] and v["chain"]["ok"], event
+        assert v["inclusion"]["status"] == "included" and v["inclusion"]["ok"] is True
+    assert trail["checkpoint"]["tree_size"] == dash.ledger.store.size()
+
+
+def test_trail_reports_a_tampered_envelope_as_failing_signature_chain_and_inclusion(
+        dash: World) -> None:
+    trail = get(dash, f"/v1/cases/{CASE}/trail")
+    target = next(e for e in trail["events"] if e["type"] == "PenaltyDecided")
+    raw = dash.ledger.store.get_event(target["event_id"]).raw
+    assert b'"amount_fen":20000' in raw
+    replace_envelope(dash, raw, raw.replace(b'"amount_fen":20000', b'"amount_fen":10000'))
+    events = {e["event_id"]: e for e in get(dash, f"/v1/cases/{CASE}/trail")["events"]}
+    bad = events.pop(target["event_id"])["verification"]
+    assert bad["signature"] == {"ok": False, "detail": "signature does not verify"}
+    assert bad["chain"]["ok"] is False and "chain hash" in bad["chain"]["detail"]
+    assert bad["inclusion"]["status"] == "failed" and bad["inclusion"]["ok"] is False
+    for event in events.values():        # the rest still verify: the failure is pinpointed
+        v = event["verification"]
+        assert v["signature"]["ok"] and v["chain"]["ok"] and v["inclusion"]["ok"], event
+
+
+# --- dispositions -----------------------------------------------------------------------------
+
+def test_dismissal_is_signed_by_the_dashboard_naming_the_inspector_and_joins_the_trail(
+        dash: World) -> None:
+    flag = rf04(dash)
+    response = dispose(dash, flag["flag_id"], DISMISS)
+    assert response.status_code == 201, response.text
+    out = response.json()
+    assert out["type"] == "FlagDismissed" and out["stream"] == f"flag:{flag['flag_id']}"
+    assert out["receipt"]["stream_version"] == 1 and out["inspector_id"] == "jw-007"
+    stored = orjson.loads(dash.ledger.store.get_event(out["event_id"]).raw)
+    assert stored["signer"] == "key:dashboard"
+    assert stored["body"] == {"rule_id": flag["rule_id"], "inspector_id": "jw-007",
+                              "reason_code": "legitimate_exception",
+                              "reason": "节假日期间经批准延后交款，有审批单"}
+    trail = get(dash, f"/v1/cases/{CASE}/trail")
+    last = trail["events"][-1]
+    assert last["event_id"] == out["event_id"] and last["flag_id"] == flag["flag_id"]
+    assert last["signer_principal"] == "dashboard" and last["body"]["inspector_id"] == "jw-007"
+    assert last["verification"]["signature"]["ok"] and last["verification"]["chain"]["ok"]
+    assert last["verification"]["inclusion"]["status"] == "pending"   # after the checkpoint
+    dash.project()
+    assert rf04(dash)["disposition"] == "dismissed"
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"action": "dismiss", "reason_code": "legitimate_exception"}, "reason"),
+    ({"action": "dismiss", "reason_code": "because", "reason": "x"}, "reason_code"),
+    ({"action": "shred"}, "action"),
+    ({"action": "acknowledge", "inspector_id": "someone-else"}, "inspector_id"),
+    ({"action": "refer", "referred_to": "the press"}, "referred_to"),
+    (b"not json", "body"),
+    ([DISMISS], "body"),
+])
+def test_a_bad_disposition_body_is_refused_naming_the_field_and_writes_nothing(
+        dash: World, body: Any, field: str) -> None:
+    flag, before = rf04(dash), dash.count()
+    response = dispose(dash, flag["flag_id"], body)
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == field
+    assert dash.count() == before
+
+
+def test_dispositions_refused_for_auditors_unknown_flags_and_other_units_write_nothing(
+        dash: World) -> None:
+    flag, before = rf04(dash), dash.count()
+    assert dispose(dash, flag["flag_id"], DISMISS, auth(dash, "auditor")).status_code == 403
+    assert dispose(dash, "RF04.a-000000000000000000000000", DISMISS).status_code == 404
+    other = auth(dash, "inspector", principal="jw-xh", units=(OTHER_UNIT,))
+    response = dispose(dash, flag["flag_id"], DISMISS, other)
+    assert response.status_code == 404
+    assert dispose(dash, flag["flag_id"], DISMISS, auth(dash, "poster")).status_code == 403
+    assert dash.http.post(f"/v1/flags/{flag['flag_id']}/dispositions",
+                          json=DISMISS).status_code == 401
+    assert dash.count() == before
+
+
+def test_without_a_dashboard_key_a_disposition_is_503_saying_how_to_configure_it(
+        keyless: World) -> None:
+    flag, before = rf04(keyless), keyless.count()
+    response = dispose(keyless, flag["flag_id"], DISMISS)
+    assert response.status_code == 503
+    problem = response.json()
+    assert "LEDGER_DASHBOARD_KEY" in problem["detail"] and "ledger keys register" in \
+        problem["detail"]
+    assert keyless.count() == before
+    assert get(keyless, "/v1/session")["dashboard_key"] is False
+
+
+def test_an_unregistered_dashboard_key_is_503_and_writes_nothing(
+        database: tuple[str, str], root_key: SigningKey, log_key: SigningKey) -> None:
+    world_iter = _world(database, root_key, log_key, SigningKey.generate())
+    world = next(world_iter)
+    try:
+        world.revoke("dashboard")
+        flag, before = rf04(world), world.count()
+        response = dispose(world, flag["flag_id"], DISMISS)
+        assert response.status_code == 503 and "not registered" in response.json()["detail"]
+        assert world.count() == before
+    finally:
+        world_iter.close()
+
+
+# --- officer positions, unit overview ---------------------------------------------------------
+
+def test_positions_place_the_lead_officers_fine_in_the_statutory_range_by_rf17_cohort(
+        dash: World) -> None:
+    state = get(dash, f"/v1/cases/{CASE}")
+    lo, hi = state["violation"]["statutory_range_fen"]
+    lead = f.OFFICER_A              # first acting officer of the decision (主办人)
+    body = get(dash, f"/v1/officers/{lead}/positions")
+    (cohort,) = body["cohorts"]
+    assert cohort["cohort"] == f"STALL_SH|individual|{f.UNIT}|2024-Q3"
+    (me,) = [o for o in cohort["officers"] if o["self"]]
+    (decision,) = me["decisions"]
+    assert decision == {"case_id": CASE, "amount_fen": 20_000, "decided_on": "2024-09-30",
+                        "position_bp": (20_000 - lo) * 10_000 // (hi - lo)}
+    assert get(dash, f"/v1/officers/{f.OFFICER_B}/positions")["cohorts"] == []   # not lead
+
+
+def test_unit_overview_counts_fines_per_day_flags_by_rule_and_pledge_coverage(
+        dash: World) -> None:
+    body = get(dash, f"/v1/units/{f.UNIT}/overview", on="2024-10-01")
+    assert body["fines_per_day"] == [{"day": "2024-09-30", "count": 1, "amount_fen": 20_000,
+                                      "period_end": "quarter"}]
+    rules = {r["rule_id"]: r for r in body["flags_by_rule"]}
+    assert rules["RF04.a"]["raised"] == 1 and rules["RF04.a"]["open"] == 1
+    assert rules["RF04.a"]["name"]["zh"] == "违规当场收缴罚款"
+    coverage = body["pledge_coverage"]
+    assert coverage["on"] == "2024-10-01" and coverage["total"] >= 2
+    assert coverage["covered"] == sum(o["status"] == "complete" for o in coverage["officers"])
+    assert dash.http.get("/v1/units/SH-NOWHERE/overview",
+                         headers=auth(dash, "inspector")).status_code == 404
+    assert dash.http.get(f"/v1/units/{f.UNIT}/overview", params={"on": "soon"},
+                         headers=auth(dash, "inspector")).json()["field"] == "on"
+
+
+def test_period_ends_are_the_last_five_days_of_a_month_or_quarter() -> None:
+    assert _period_end("2024-09-26") == "quarter" and _period_end("2024-09-25") is None
+    assert _period_end("2024-10-27") == "month" and _period_end("2024-10-26") is None
+    assert _period_end("2024-02-25") == "month" and _period_end("2024-02-24") is None
+
+
+def test_pledge_chain_walks_countersigners_to_the_top() -> None:
+    def pledge(pid: str, by: str | None, top: bool) -> dict[str, Any]:
+        return {"pledge_id": pid, "period_from": "2024-01-01", "period_until": "2024-12-31",
+                "countersigned_by": by, "top_of_chain": top, "status": "countersigned"}
+    people = {"A": {"pledges": {"p1": pledge("p1", "B", False)}},
+              "B": {"pledges": {"p2": pledge("p2", "C", True)}},
+              "D": {"pledges": {"p3": pledge("p3", "E", False)}},
+              "E": {"pledges": {}},
+              "F": {"pledges": {"p4": pledge("p4", "G", False)},
+                    "posts": [{"from": "2024-01-01T00:00:00+08:00", "until": None,
+                               "superior_officer_id": "H"}]}}
+    status, links = pledge_chain("A", "2024-06-01", people.get)
+    assert status == "complete" and [x["officer_id"] for x in links] == ["A", "B"]
+    assert pledge_chain("D", "2024-06-01", people.get)[0] == "broken"
+    assert pledge_chain("E", "2024-06-01", people.get)[0] == "none"
+    assert pledge_chain("A", "2025-06-01", people.get)[0] == "none"
+    assert pledge_chain("F", "2024-06-01", people.get)[0] == "wrong_countersigner"

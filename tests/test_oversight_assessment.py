@@ -9,19 +9,14 @@ from collections.abc import Iterator
 from datetime import date, datetime, timezone
 
 import pytest
-from fastapi.testclient import TestClient
 
-from api.app import asgi, create_app
 from ledger.crypto import SigningKey
-from ledger.domain import vocabulary
-from ledger.service import Ledger
-from ledger.store import LedgerStore, datastore_from_url
 from projections.oversight import assessment as A
 
 from . import domain_factory as f
-from .conftest import ROOT_ID, World
+from .conftest import World
 from .pg import Cluster
-from .test_readmodels import city, post_steps  # noqa: F401  (fixture)
+from .test_readmodels import city, open_city, post_steps  # noqa: F401  (fixture)
 
 AT = datetime(2025, 1, 15, tzinfo=timezone.utc)
 GENERAL, SUMMARY = "SH-HP-2024-000123", "SH-HP-2024-S-004512"
@@ -31,15 +26,8 @@ GENERAL, SUMMARY = "SH-HP-2024-000123", "SH-HP-2024-S-004512"
 def twin(cluster: Cluster, root_key: SigningKey) -> Iterator[World]:
     """A second, independent ledger like ``city`` (its own database)."""
     owner, app_url = cluster.new_database()
-    store = LedgerStore(datastore_from_url(app_url), url=app_url)
-    ledger = Ledger(store, root_keys={ROOT_ID: root_key.public_key}, types=vocabulary)
-    with TestClient(asgi(create_app(ledger))) as http:
-        world = World(ledger=ledger, http=http, root=root_key, owner_url=owner, app_url=app_url)
-        world.post([world.key_registered(f"{role}-01", [role]) for role in sorted(
-            {f.signer_role(t) for t in vocabulary.EVENT_TYPES} - {"root"})])
+    with open_city(owner, app_url, root_key) as world:
         yield world
-    ledger.close()
-    store.close()
     cluster.drop(owner)
 
 

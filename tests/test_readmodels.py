@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,10 +19,10 @@ from . import domain_factory as f
 from .conftest import ROOT_ID, World
 
 
-@pytest.fixture
-def city(database: tuple[str, str], root_key: SigningKey) -> Iterator[World]:
-    """A ledger with the real enforcement vocabulary and one key per signing role."""
-    owner, app_url = database
+@contextmanager
+def open_city(owner: str, app_url: str, root_key: SigningKey) -> Iterator[World]:
+    """A ledger on ``app_url`` with the real enforcement vocabulary and one key per signing
+    role, served over HTTP."""
     store = LedgerStore(datastore_from_url(app_url), url=app_url)
     ledger = Ledger(store, root_keys={ROOT_ID: root_key.public_key}, types=vocabulary)
     with TestClient(asgi(create_app(ledger))) as http:
@@ -31,6 +32,13 @@ def city(database: tuple[str, str], root_key: SigningKey) -> Iterator[World]:
         yield world
     ledger.close()
     store.close()
+
+
+@pytest.fixture
+def city(database: tuple[str, str], root_key: SigningKey) -> Iterator[World]:
+    """A ledger with the real enforcement vocabulary and one key per signing role."""
+    with open_city(*database, root_key) as world:
+        yield world
 
 
 def post_steps(world: World, steps: list[f.Step]) -> list[dict]:

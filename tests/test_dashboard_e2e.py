@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -317,3 +318,195 @@ def test_a_unit_scoped_inspector_sees_only_its_unit_in_the_browser(page: Any,
     other = served.get("/v1/flags", unit=served.units[1], limit=1)["flags"][0]
     page.goto(f"{served.base}/ui/#/case/{other['subject']['case_id']}")
     page.wait_for_selector("#not-found")
+
+
+# --- the oversight views (督办反馈, 监督警示, 定考, 公示) ------------------------------------------
+
+OVERDUE, RETURNED, WARNING = "SN-E2E-OVERDUE", "SN-E2E-RETURNED", "WN-E2E-01"
+CHINA = timezone(timedelta(hours=8))
+
+
+@dataclass
+class Oversight:
+    """What :func:`post_oversight` added to the demo city: two notices and a formal warning."""
+
+    unit: str
+    officer: str
+    flag: dict[str, Any]
+
+
+def post_oversight(city: DemoCity) -> Oversight:
+    """Post, through the real API with a key registered for the inspector and supervisor roles,
+    a notice left unanswered past its deadline (overdue, RF27.a), a notice answered late and
+    sent back (returned), and a formal warning to an officer with fines (level ``warning``);
+    then wait until the projections show them. The generator makes neither kind."""
+    officer = next(_officers_with_fines(city))
+    flag = next(f for f in city.get(f"/v1/officers/{officer}")["flags"] if f["subject"]["case_id"])
+    unit = city.get(f"/v1/officers/{officer}")["unit_id"]
+    key = SigningKey(bytes(range(1, 33)))
+
+    def signed(stream: str, type: str, at: str, body: dict[str, Any]) -> dict[str, Any]:
+        return sign_envelope(key, "e2e-oversight", stream=stream, type=type, occurred_at=at,
+                             body=body)
+
+    issue = {"issue_id": "1", "description": "当场收缴罚款未按期交至机关",
+             "case_id": flag["subject"]["case_id"], "officer_id": officer,
+             "flag_id": flag["flag_id"]}
+    events = [
+        sign_envelope(ROOT, ROOT_ID, stream="keys", type="KeyRegistered", body={
+            "key_id": "e2e-oversight", "public_key": b64url_encode(key.public_key),
+            "principal": "jw-e2e", "roles": ["inspector", "supervisor"], "not_before": None,
+            "not_after": None}),
+        signed(f"supervision:{OVERDUE}", "SupervisionNoticeIssued", "2025-10-20T10:00:00+08:00",
+               {"to_unit_id": unit, "issued_by": "SH-JW-E2E", "issues": [issue],
+                "respond_by": "2025-10-31"}),
+        signed(f"supervision:{RETURNED}", "SupervisionNoticeIssued", "2025-10-21T10:00:00+08:00",
+               {"to_unit_id": unit, "issued_by": "SH-JW-E2E", "respond_by": "2025-10-28",
+                "issues": [{"issue_id": "1", "description": "案卷归档不及时"}]}),
+        signed(f"supervision:{RETURNED}", "SupervisionFeedbackSubmitted",
+               "2025-10-30T15:00:00+08:00",
+               {"submitted_by": officer, "document_sha256": "ab" * 32, "responses": [
+                   {"issue_id": "1", "action": "建立归档周报制度", "status": "in_progress"}]}),
+        signed(f"supervision:{RETURNED}", "SupervisionFeedbackAccepted",
+               "2025-11-03T16:00:00+08:00",
+               {"accepted_by": "SH-JW-E2E", "result": "rejected_resubmit",
+                "comment": "整改措施不具体，请补充"}),
+        signed(f"officer:{officer}", "OfficerWarningIssued",
+               (datetime.now(CHINA) - timedelta(days=1)).isoformat(timespec="seconds"),
+               {"warning_id": WARNING, "kind": "admonishment_talk", "issued_by": "SH-JW-E2E",
+                "unit_id": unit, "reason": "当场收缴罚款未按期交至机关，经核查属实",
+                "flag_ids": [flag["flag_id"]], "notice_id": OVERDUE}),
+    ]
+    response = httpx.post(city.base + "/v1/events", json=events, timeout=30,
+                          headers={"Authorization": f"Bearer {city.tokens['poster']}"})
+    assert response.status_code < 300, response.text
+    for _ in range(300):
+        notice = httpx.get(f"{city.base}/v1/supervision/{OVERDUE}", timeout=30, headers={
+            "Authorization": f"Bearer {city.tokens['inspector']}"})
+        if notice.status_code == 200 and notice.json()["flags"] \
+                and city.get(f"/v1/officers/{officer}/warnings")["level"] != "none":
+            return Oversight(unit=unit, officer=officer, flag=flag)
+        time.sleep(0.1)
+    raise AssertionError("the projections never showed the posted notices and warning")
+
+
+@pytest.fixture(scope="module")
+def oversight(served: DemoCity) -> Oversight:
+    return post_oversight(served)
+
+
+def test_supervision_list_filters_by_status_and_a_notice_shows_its_issues_and_flags(
+        page: Any, served: DemoCity, oversight: Oversight) -> None:
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.click("#nav-supervision")
+    page.wait_for_selector(f"tr.notice-row[data-notice-id='{OVERDUE}']")
+    statuses = dict(page.eval_on_selector_all(
+        "tr.notice-row", "rows => rows.map(r => [r.dataset.noticeId, r.dataset.status])"))
+    assert statuses[OVERDUE] == "overdue" and statuses[RETURNED] == "returned"
+    assert statuses == {n["notice_id"]: n["status"]            # the generator's ones too
+                        for n in served.get("/v1/supervision", limit=50)["notices"]}
+    page.select_option("#sup-status", "overdue")
+    page.wait_for_url(re.compile(r".*#/supervision\?status=overdue$"))
+    page.wait_for_function("() => { const rows = [...document.querySelectorAll('tr.notice-row')];"
+                           " return rows.length > 0 && rows.every("
+                           "r => r.dataset.status === 'overdue'); }")
+    page.click(f"tr.notice-row[data-notice-id='{OVERDUE}'] a")
+    page.wait_for_selector("#notice-issues tr.issue-row")
+    assert page.locator("#notice-status").get_attribute("data-status") == "overdue"
+    issue = page.locator("#notice-issues tr.issue-row").first
+    case_id = oversight.flag["subject"]["case_id"]
+    case_cell, officer_cell, flag_cell = (issue.locator("td").nth(i) for i in (2, 3, 4))
+    assert case_cell.locator(
+        f"a[href='#/case/{case_id}?flag={oversight.flag['flag_id']}']").count() == 1
+    assert officer_cell.locator(f"a[href='#/officer/{oversight.officer}']").count() == 1
+    assert flag_cell.locator(f".flag-ref[data-flag-id='{oversight.flag['flag_id']}'] "
+                             f"a[href^='#/case/{case_id}']").count() == 1
+    rules = page.eval_on_selector_all("#notice-flags tr.flag-row",
+                                      "rows => rows.map(r => r.dataset.ruleId)")
+    assert "RF27.a" in rules
+    page.goto(f"{served.base}/ui/#/supervision/{RETURNED}")
+    card = page.locator(".feedback-card").first
+    card.wait_for()
+    assert card.get_attribute("data-late") == "true"
+    assert card.get_attribute("data-review") == "rejected_resubmit"
+    assert "整改措施不具体" in card.inner_text()
+
+
+def test_officer_page_shows_the_warning_level_its_history_and_formal_warnings(
+        page: Any, served: DemoCity, oversight: Oversight) -> None:
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/officer/{oversight.officer}")
+    badge = page.locator("#warning-level")
+    badge.wait_for()
+    api = served.get(f"/v1/officers/{oversight.officer}/warnings")
+    assert badge.get_attribute("data-level") == api["level"] != "none"
+    assert badge.evaluate("el => getComputedStyle(el).backgroundColor") != "rgba(0, 0, 0, 0)"
+    sources = page.eval_on_selector_all("#warning-reasons li.reason",
+                                        "items => items.map(i => i.dataset.source)")
+    assert sources[0] == "threshold" and "formal_warning" in sources
+    steps = page.eval_on_selector_all("svg#level-history circle.lvl-pt",
+                                      "points => points.map(p => p.dataset.level)")
+    assert steps == [h["level"] for h in api["history"]] and steps[-1] == api["level"]
+    assert page.locator("svg#level-history path.step").get_attribute("d").count("L") \
+        == 2 * len(steps) - 1
+    row = page.locator(f"#formal-warnings tr.formal-warning[data-warning-id='{WARNING}']")
+    assert "诫勉谈话" in row.inner_text()
+    assert row.locator(f"a[href='#/supervision/{OVERDUE}']").count() == 1
+
+
+def test_assessment_period_can_be_switched_and_says_fines_never_count(
+        page: Any, served: DemoCity, oversight: Oversight) -> None:
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/officer/{oversight.officer}")
+    page.wait_for_selector("#assessment[data-period]:not([data-period=''])")
+    first = page.locator("#assessment").get_attribute("data-period")
+    known = [d["decided_on"] for c in served.get(
+        f"/v1/officers/{oversight.officer}/positions")["cohorts"]
+        for o in c["officers"] if o["self"] for d in o["decisions"]]
+    known += [d["from"][:10] for d in served.get(f"/v1/officers/{oversight.officer}")[
+        "dispatches"]]
+    latest = max(known)
+    assert first == f"{latest[:4]}-Q{(int(latest[5:7]) - 1) // 3 + 1}"   # latest with data
+    assert "第七十四条" in page.locator("#assessment-no-fines").inner_text()
+    month = latest[:7]
+    page.select_option("#assessment-period", month)
+    page.wait_for_selector(f"#assessment[data-period='{month}']:not([data-loading])")
+    expected = served.get(f"/v1/officers/{oversight.officer}/assessment", period=month)
+    assert page.locator("#assessment-score").inner_text() == str(expected["score"]["value"])
+    shares = page.eval_on_selector_all("#assessment-components tr[data-component]",
+                                       "rows => rows.map(r => r.dataset.component)")
+    assert shares == ["timeliness", "evidence", "complaints", "pledge"]
+
+
+def test_header_links_to_the_public_page_which_lists_decisions_without_a_token(
+        page: Any, served: DemoCity) -> None:
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    with page.expect_request(lambda r: "/v1/public/decisions" in r.url) as feed:
+        page.click("#public-link")
+    page.wait_for_url(re.compile(r".*/public/$"))
+    assert "authorization" not in feed.value.headers          # the public page sends no token
+    page.wait_for_selector("#rows tr")
+    published = httpx.get(served.base + "/v1/public/decisions", timeout=30).json()["decisions"]
+    assert published and page.locator("#rows tr").count() >= 1
+    assert published[0]["decision_no"] in page.locator("#rows").inner_text()
+
+
+def test_case_page_shows_its_publication_status(page: Any, served: DemoCity) -> None:
+    import psycopg
+    with psycopg.connect(served.owner_url) as conn:
+        case_id = conn.execute("SELECT case_id FROM view_cases WHERE state->>'published' = "
+                               "'true' ORDER BY case_id LIMIT 1").fetchone()[0]
+    trail = served.get(f"/v1/cases/{case_id}/trail")["events"]
+    published = [e for e in trail if e["type"] == "DecisionPublished"][-1]
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/case/{case_id}")
+    line = page.locator("#case-publication")
+    line.wait_for()
+    assert line.get_attribute("data-status") == "published"
+    assert published["body"]["publication_ref"] in line.inner_text()
+    assert line.locator("a#case-publication-link").get_attribute("href") == "/public/"

@@ -1,6 +1,8 @@
 // Integrity Ledger — inspectors' dashboard. Hand-written, no build step, no downloads.
 // The bearer token lives in sessionStorage and goes with every API call, so the page sees
-// exactly what the API lets the token see. Organised by page: see PAGES at the bottom.
+// exactly what the API lets the token see. Organised by page: see PAGES at the bottom; the
+// oversight views (supervision, warning levels, assessment, publication) are in oversight.js.
+import { assessmentCard, pageNotice, pageSupervision, publicationLine, warningsCard } from "./oversight.js";
 
 // ---------------------------------------------------------------------------------------------
 // i18n: every UI string, zh and en. Default zh (the users are 纪检监察 inspectors); the choice
@@ -64,6 +66,45 @@ const T = {
     "bundle.trust": "（信任的公钥取自 $LEDGER_HOME/ledger.json，或用 --trust 指定）",
     "bundle.saving": "正在下载…", "loading": "加载中…", "error": "出错了",
     "notfound": "未找到（或不在您的权限范围内）。", "k.yes": "是", "k.no": "否",
+    "nav.supervision": "督办反馈", "nav.public": "公示", "col.status": "状态",
+    "sup.title": "督办通知", "sup.help": "纪检监察向执法单位发出的督办通知、单位的整改反馈和审核结果；状态按当日计算。",
+    "sup.notice": "督办通知", "sup.issued": "下发日期", "sup.issued_by": "下发人", "sup.respond_by": "反馈期限",
+    "sup.issues": "督办事项", "sup.feedback": "反馈次数", "sup.empty": "没有符合条件的督办通知。",
+    "sup.asof": "状态截至 {day}", "sup.closed_on": "办结日期", "sup.description": "事项", "sup.flag": "红旗",
+    "sup.feedback_history": "反馈与审核", "sup.no_feedback": "尚未反馈。", "sup.submitted": "提交于",
+    "sup.late": "逾期反馈", "sup.on_time": "按期", "sup.action": "整改措施", "sup.review": "审核",
+    "sup.awaiting_review": "待审核", "sup.out_of_order": "顺序异常的记录", "sup.flags": "督办红旗（RF27）",
+    "sup.no_flags": "此通知没有 RF27 红旗。", "sup.events": "个签名事件",
+    "sup.status.open": "办理中", "sup.status.overdue": "逾期未反馈", "sup.status.answered": "已反馈待审核",
+    "sup.status.returned": "已退回待重报", "sup.status.closed": "已办结",
+    "sup.resp.rectified": "已整改", "sup.resp.in_progress": "整改中", "sup.resp.disputed": "有异议",
+    "sup.result.accepted": "审核通过", "sup.result.rejected_resubmit": "退回重报",
+    "lvl.title": "监督警示等级", "lvl.none": "无", "lvl.attention": "关注", "lvl.warning": "警示", "lvl.serious": "严重警示",
+    "lvl.points": "{n} 分", "lvl.points_col": "分值", "lvl.evaluated": "计算时间",
+    "lvl.help": "警示等级是供领导和纪检参考的提示，不是处分：由未处置和已确认的红旗及正式警示按权重和有效期累计（关注 ≥1，警示 ≥4，严重警示 ≥8 分）。",
+    "lvl.threshold": "达到「{level}」门槛（≥ {min} 分），当前 {n} 分", "lvl.counts": "计分期",
+    "lvl.more": "另有 {n} 项，共 {p} 分", "lvl.no_reasons": "当前没有计分事项。", "lvl.history": "等级变化",
+    "lvl.never": "从未有计分事项，等级始终为「无」。", "lvl.now": "当前", "lvl.changes": "等级变化明细（{n} 次）",
+    "lvl.from": "起始时间", "lvl.formal": "正式警示",
+    "fw.none": "没有正式警示。", "fw.kind": "类型", "fw.issued": "作出时间", "fw.by": "作出人", "fw.reason": "事由",
+    "fw.reminder_talk": "谈话提醒", "fw.admonishment_talk": "诫勉谈话", "fw.criticism_education": "批评教育",
+    "fw.circulated_criticism": "通报批评", "fw.written_self_review": "责令检查", "fw.other": "其他",
+    "asmt.title": "定考（以廉洁和办案质量考核）", "asmt.period": "考核期间",
+    "asmt.help": "按月（YYYY-MM）或季度（YYYY-Qn）；尚未到期的期限不计入。",
+    "asmt.nofines": "罚没款数额和罚款件数从不计入考核（《行政处罚法》第七十四条第三款：罚款、没收的违法所得或者没收非法财物拍卖的款项，不得同作出行政处罚决定的行政机关及其工作人员的考核、考评直接或者变相挂钩）。",
+    "asmt.quarters": "季度", "asmt.months": "月份", "asmt.quarter": "{y} 年第 {q} 季度", "asmt.na": "不适用",
+    "asmt.formula": "质量分 {q} − 红旗扣分 {f} − 投诉扣分 {c} = {v}", "asmt.component": "考核项", "asmt.weight": "权重",
+    "asmt.share": "达标率", "asmt.detail": "依据", "asmt.flags": "本期触发的红旗", "asmt.as_of": "评价日",
+    "asmt.c.timeliness": "办案时效", "asmt.c.evidence": "证据完整", "asmt.c.complaints": "投诉办理", "asmt.c.pledge": "廉政责任书",
+    "asmt.d.timeliness": "{a}/{b} 件案件全部期限按期；期限按期 {met}、逾期完成 {late}、超期未完成 {missed}",
+    "asmt.d.evidence": "{a}/{b} 份决定在决定日前已采集证据", "asmt.d.complaints": "{a}/{b} 件投诉按期受理并办结；属实 {s} 件",
+    "asmt.d.pledge": "{a}/{b} 名执法人员的会签责任书覆盖整个期间",
+    "asmt.f.raised": "触发", "asmt.f.open": "未处置", "asmt.f.confirmed": "已确认", "asmt.f.dismissed": "已驳回",
+    "pub.title": "公示", "pub.page": "公示页面", "pub.published": "{day} 已公示（{ref}，{channel}）",
+    "pub.withdrawn": "{day} 撤回公示（{ref}，{reason}）", "pub.pending": "应于 {day} 前公示，尚未公示", "pub.none": "未公示",
+    "pub.ch.agency_website": "机关网站", "pub.ch.government_portal": "政府门户网站", "pub.ch.credit_platform": "信用平台",
+    "pub.ch.other": "其他渠道", "pub.why.decision_revoked": "决定已撤销", "pub.why.decision_changed": "决定已变更",
+    "pub.why.error": "公示有误", "pub.why.other": "其他原因", "unit.supervision": "本单位督办通知",
   },
   en: {
     "app.title": "Inspectors' dashboard", "nav.queue": "Red-flag queue", "nav.units": "Units",
@@ -126,6 +167,45 @@ const T = {
     "bundle.trust": "(pinned keys from $LEDGER_HOME/ledger.json, or pass --trust)",
     "bundle.saving": "Downloading…", "loading": "Loading…", "error": "Error",
     "notfound": "Not found (or outside your units).", "k.yes": "yes", "k.no": "no",
+    "nav.supervision": "Supervision", "nav.public": "Public disclosure", "col.status": "Status",
+    "sup.title": "Supervision notices", "sup.help": "Notices sent by inspectors to enforcement units, the units' feedback and its review; status as of today.",
+    "sup.notice": "Notice", "sup.issued": "Issued", "sup.issued_by": "Issued by", "sup.respond_by": "Respond by",
+    "sup.issues": "Issues", "sup.feedback": "Feedback", "sup.empty": "No notices match.",
+    "sup.asof": "status as of {day}", "sup.closed_on": "Closed on", "sup.description": "Issue", "sup.flag": "Flag",
+    "sup.feedback_history": "Feedback and reviews", "sup.no_feedback": "No feedback yet.", "sup.submitted": "submitted",
+    "sup.late": "late", "sup.on_time": "on time", "sup.action": "Action taken", "sup.review": "Review",
+    "sup.awaiting_review": "awaiting review", "sup.out_of_order": "Recorded out of order", "sup.flags": "Supervision flags (RF27)",
+    "sup.no_flags": "This notice has no RF27 flags.", "sup.events": "signed events",
+    "sup.status.open": "open", "sup.status.overdue": "overdue", "sup.status.answered": "answered, awaiting review",
+    "sup.status.returned": "sent back", "sup.status.closed": "closed",
+    "sup.resp.rectified": "rectified", "sup.resp.in_progress": "in progress", "sup.resp.disputed": "disputed",
+    "sup.result.accepted": "accepted", "sup.result.rejected_resubmit": "sent back for resubmission",
+    "lvl.title": "Warning level", "lvl.none": "none", "lvl.attention": "attention", "lvl.warning": "warning", "lvl.serious": "serious",
+    "lvl.points": "{n} pts", "lvl.points_col": "Points", "lvl.evaluated": "evaluated",
+    "lvl.help": "A triage signal for supervisors and inspectors, not a sanction: open and confirmed flags and formal warnings, weighted and counted for a window (attention ≥ 1, warning ≥ 4, serious ≥ 8 points).",
+    "lvl.threshold": "Threshold \"{level}\" reached (≥ {min} pts): {n} pts", "lvl.counts": "counts",
+    "lvl.more": "{n} more items, {p} pts", "lvl.no_reasons": "Nothing counts now.", "lvl.history": "Level history",
+    "lvl.never": "Nothing ever counted: the level has always been none.", "lvl.now": "now", "lvl.changes": "Level changes ({n})",
+    "lvl.from": "From", "lvl.formal": "Formal warnings",
+    "fw.none": "No formal warnings.", "fw.kind": "Kind", "fw.issued": "Issued", "fw.by": "By", "fw.reason": "Reason",
+    "fw.reminder_talk": "reminder talk", "fw.admonishment_talk": "admonishment talk", "fw.criticism_education": "criticism and education",
+    "fw.circulated_criticism": "circulated criticism", "fw.written_self_review": "written self-review", "fw.other": "other",
+    "asmt.title": "Assessment (integrity and quality, 定考)", "asmt.period": "Period",
+    "asmt.help": "A month (YYYY-MM) or a quarter (YYYY-Qn); deadlines not yet due are not judged.",
+    "asmt.nofines": "Fine counts and amounts never count in the assessment (Administrative Penalty Law, Art. 74(3): fines and confiscations may not be linked, directly or indirectly, to the assessment of the agency or its staff).",
+    "asmt.quarters": "Quarters", "asmt.months": "Months", "asmt.quarter": "{y} Q{q}", "asmt.na": "n/a",
+    "asmt.formula": "quality {q} − flag penalty {f} − complaint penalty {c} = {v}", "asmt.component": "Component", "asmt.weight": "Weight",
+    "asmt.share": "Share", "asmt.detail": "Counted", "asmt.flags": "Flags raised in the period", "asmt.as_of": "judged on",
+    "asmt.c.timeliness": "Timeliness", "asmt.c.evidence": "Evidence", "asmt.c.complaints": "Complaint handling", "asmt.c.pledge": "Integrity pledge",
+    "asmt.d.timeliness": "{a}/{b} cases with every deadline met; deadlines met {met}, late {late}, missed {missed}",
+    "asmt.d.evidence": "{a}/{b} decisions with evidence captured by the decision day", "asmt.d.complaints": "{a}/{b} complaints acknowledged and closed on time; {s} substantiated",
+    "asmt.d.pledge": "{a}/{b} officers with a countersigned pledge over the whole period",
+    "asmt.f.raised": "raised", "asmt.f.open": "open", "asmt.f.confirmed": "confirmed", "asmt.f.dismissed": "dismissed",
+    "pub.title": "Publication", "pub.page": "public page", "pub.published": "published {day} ({ref}, {channel})",
+    "pub.withdrawn": "withdrawn {day} ({ref}, {reason})", "pub.pending": "due by {day}, not published", "pub.none": "not published",
+    "pub.ch.agency_website": "agency website", "pub.ch.government_portal": "government portal", "pub.ch.credit_platform": "credit platform",
+    "pub.ch.other": "other channel", "pub.why.decision_revoked": "decision revoked", "pub.why.decision_changed": "decision changed",
+    "pub.why.error": "error", "pub.why.other": "other", "unit.supervision": "Supervision notices of this unit",
   },
 };
 const LANG_KEY = "il.lang";
@@ -417,6 +497,7 @@ async function pageCase(id, params) {
       [t("case.unit"), unitLink(state.unit_id)],
       [t("case.parties"), (state.parties || []).map((p) => p.org_name || p.name || p.party_ref).join("; ")],
       [t("case.officers"), Object.keys(state.officers || {}).flatMap((o, i) => [i ? ", " : "", officerLink(o)])]]),
+    publicationLine(state, trail.events.filter((e) => e.stream === `case:${id}`)),
     bundleBox({ case: id }, `case ${id}`),
     h("h2", {}, t("case.timeline")), h("div", { class: "card" }, timeline(trail.events.filter((e) => e.stream === `case:${id}`), triggering)),
     h("div", { class: "grid2" },
@@ -610,6 +691,9 @@ async function pageOfficer(id) {
       h("div", { class: "card" }, h("h2", {}, t("officer.caseload")),
         kv(Object.entries(c).map(([k, v]) => [k, k.endsWith("_fen") ? yuan(v) : v])))),
     h("div", { class: "card" }, h("h2", {}, t("officer.chart")), positionsChart(positions, id)),
+    warningsCard("officer", id, o.flags || []),
+    assessmentCard("officer", id, [...positions.cohorts.flatMap((co) => co.officers.filter((x) => x.self)
+      .flatMap((x) => x.decisions.map((d) => d.decided_on))), ...(o.dispatches || []).map((d) => d.from)]),
     h("div", { class: "grid2" },
       h("div", { class: "card" }, h("h2", {}, t("officer.posts")),
         h("table", {}, h("tr", {}, ["post", "role", "unit", "grids", "from", "until"].map((x) => h("th", {}, x))),
@@ -687,7 +771,10 @@ async function pageUnit(id) {
   const o = await api(`/v1/units/${encodeURIComponent(id)}/overview`);
   const p = o.pledge_coverage;
   show(h("h1", {}, `${t("unit.title")} ${id}`), bundleBox({ unit: id }, `unit ${id}`),
+    h("p", {}, h("a", { href: `#/supervision?unit=${encodeURIComponent(id)}`, id: "unit-supervision" }, t("unit.supervision"))),
     h("div", { class: "card" }, h("h2", {}, t("unit.fines")), finesChart(o.fines_per_day)),
+    warningsCard("unit", id, null),
+    assessmentCard("unit", id, o.fines_per_day.map((d) => d.day)),
     h("div", { class: "grid2" },
       h("div", { class: "card" }, h("h2", {}, t("unit.flags")),
         h("table", { id: "flags-by-rule" }, h("tr", {}, ["col.rule", "col.name", "status.raised", "disp.open", "status.cleared"].map((k) => h("th", {}, t(k)))),
@@ -740,6 +827,8 @@ async function pageLog() {
 // Router and chrome
 const PAGES = [
   [/^#\/queue$/, (m, q) => pageQueue(q)],
+  [/^#\/supervision$/, (m, q) => pageSupervision(q)],
+  [/^#\/supervision\/(.+)$/, (m) => pageNotice(decodeURIComponent(m[1]))],
   [/^#\/case\/(.+)$/, (m, q) => pageCase(decodeURIComponent(m[1]), q)],
   [/^#\/officer\/(.+)$/, (m) => pageOfficer(decodeURIComponent(m[1]))],
   [/^#\/units$/, () => pageUnits()],
@@ -754,7 +843,7 @@ function chrome() {
   document.title = `Integrity Ledger · ${t("app.title")}`;
   const nav = document.getElementById("nav");
   const here = location.hash.split("?")[0];
-  nav.replaceChildren(...(session ? [["#/queue", "nav.queue"], ["#/units", "nav.units"], ["#/log", "nav.log"]] : [])
+  nav.replaceChildren(...(session ? [["#/queue", "nav.queue"], ["#/supervision", "nav.supervision"], ["#/units", "nav.units"], ["#/log", "nav.log"]] : [])
     .map(([href, key]) => h("a", { href, id: `nav-${key.split(".")[1]}`, class: here.startsWith(href) ? "active" : "" }, t(key))));
   document.getElementById("who").textContent = session
     ? `${session.principal} · ${session.roles.join(",")}${session.units.length ? ` · ${session.units.join(",")}` : ""}` : "";
@@ -790,4 +879,5 @@ document.getElementById("signout").addEventListener("click", () => {
   sessionStorage.removeItem(TOKEN_KEY); session = null; location.hash = "#/signin";
 });
 window.addEventListener("hashchange", route);
+export { api, caseLink, failure, h, kv, loading, officerLink, ruleName, s, sevBadge, show, t, unitLink, when };
 if (!location.hash) location.hash = "#/queue"; else route();

@@ -206,12 +206,18 @@ def test_discretion_flag_explains_the_comparison() -> None:
     top = p["top"]
     flag = next(x for x in flags if x.rule_id == "RF17.a" and x.officer_id == top)
     n = dict(flag.to_value()["numbers"])
-    assert n["cohort"] == f"STALL_SH|individual|{city.units[0]}|2024-Q3"
+    # one ledger-wide cohort per quarter, over the trailing window of two quarters
+    assert n["cohort"] == "discretion|2024-Q3" and n["window"] == ["2024-Q2", "2024-Q3"]
+    assert n["officers_tested"] >= 100             # peers from every unit, not one squadron
     assert n["n"] >= 20 and float(n["z"]) >= 2.5 and n["side"] == "high"
-    assert n["range_fen"] == [5_000, 50_000] and len(n["most_extreme_cases"]) == 5
+    assert [row[:3] for row in n["by_code"]] == [["STALL_SH", "individual", n["n"]]]
+    assert float(n["mean_residual"]) > 0.5 and len(n["most_extreme_cases"]) == 5
+    assert {amount for _, amount in n["most_extreme_cases"]} <= {45_000, 48_000, 50_000}
     assert float(n["p_value"]) <= float(n["bh_cutoff"])
-    assert flag.scope == f"cohort:STALL_SH|individual|{city.units[0]}|2024-Q3"
+    assert flag.scope == "cohort:discretion|2024-Q3"
     assert flag.kind == "statistical"
+    # about the officer, in the officer's own unit (what unit-scoped inspectors filter on)
+    assert (flag.officer_id, flag.unit_id) == (top, city.units[0])
 
 
 def test_fixed_amount_violations_are_left_out_of_position_statistics() -> None:

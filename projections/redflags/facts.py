@@ -401,6 +401,17 @@ _SHAPE: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
     for name, t in EVENT_TYPES.items() if "case" in t.stream_kinds}
 
 
+#: the longest statistics window (RF17, RF20.c) in calendar quarters; ``stats_window_quarters``
+#: is clamped to it
+MAX_WINDOW_QUARTERS = 4
+
+
+def quarter_shift(quarter: str, k: int) -> str:
+    """The quarter ``k`` quarters after ``quarter`` (``"2024-Q4"``, 1 -> ``"2025-Q1"``)."""
+    n = int(quarter[:4]) * 4 + int(quarter[-1]) - 1 + k
+    return f"{n // 4}-Q{n % 4 + 1}"
+
+
 def loc_of(value: dict[str, Any] | None) -> Loc | None:
     if not value:
         return None
@@ -653,27 +664,49 @@ class Fold:
             u.cases[c.case_id] = None
         day = self.days.day(ts)
         q = quarter_of(day)
-        key = f"{d.code}|{d.party_type}|{unit}|{q}"
-        members = self.cohorts.get(key)
-        if members is None:
-            members = self.cohorts[key] = {}
-        members[c.case_id] = None
         grid = (c.loc.grid if c.loc and c.loc.grid else None) or f"unit:{unit}"
         gkey = f"{grid}|{q}"
         gm = self.grids.get(gkey)
         if gm is None:
             gm = self.grids[gkey] = {}
         gm[c.case_id] = None
-        for k in (("cohort", key), ("grid", gkey), ("unit", unit)):
+        for k in (("grid", gkey), ("unit", unit)):
             c.stat_keys[k] = None
             dirty.add(k)
-        if f"void|{unit}|{q}" in self.cohorts:
-            dirty.add(("cohort", f"void|{unit}|{q}"))
+        self._stat_member(c, f"discretion|{q}", dirty, keep=True)
+        if b["procedure"] == "summary":          # a numbered form: RF20.c's denominator
+            self._stat_member(c, f"void|{q}", dirty, keep=False)
+
+    def _stat_member(self, c: Case, key: str, dirty: set, *, keep: bool) -> None:
+        """File the case under the statistics cohort ``key`` (``<kind>|<quarter>``, ledger-wide:
+        RF17 ``discretion``, RF20.c ``void``) and mark it and the later quarters whose windows
+        include it. ``keep``: remember it for late facts that change how the case counts."""
+        members = self.cohorts.get(key)
+        if members is None:
+            members = self.cohorts[key] = {}
+        members[c.case_id] = None
+        if keep:
+            c.stat_keys[("cohort", key)] = None
+        dirty.add(("cohort", key))
+        self._window_dirty(key, dirty)
+
+    def _window_dirty(self, key: str, dirty: set) -> None:
+        """A quarter's cases also count in the windows of the following quarters' cohorts
+        (``stats_window_quarters`` ≤ :data:`MAX_WINDOW_QUARTERS`): mark those that exist (one
+        created later is evaluated then anyway)."""
+        kind, _, quarter = key.partition("|")
+        for k in range(1, MAX_WINDOW_QUARTERS):
+            later = f"{kind}|{quarter_shift(quarter, k)}"
+            if later in self.cohorts:
+                dirty.add(("cohort", later))
 
     def _cohort_dirty(self, c: Case, dirty: set) -> None:
         """A fact that changes how the case's decisions count (deviation, benchmark, amendment,
         withdrawal): re-evaluate every statistic and party rule the case feeds."""
         dirty.update(c.stat_keys)
+        for kind, key in c.stat_keys:
+            if kind == "cohort":
+                self._window_dirty(key, dirty)
         for ref in c.parties:
             dirty.add(("party", ref))
 
@@ -688,17 +721,8 @@ class Fold:
                                   b["party_ref"], b["violation_code"], tuple(b["decided_by"])))
         c.code = c.code or b["violation_code"]
         self._party(c, b["party_ref"], None, dirty)
-        # waiver shares are a leniency statistic of the cohort of the waiving officers
-        unit = c.unit_id or "-"
-        q = quarter_of(self.days.day(ts))
-        ptype = c.parties.get(b["party_ref"]) or "individual"
-        key = f"{b['violation_code']}|{ptype}|{unit}|{q}"
-        members = self.cohorts.get(key)
-        if members is None:
-            members = self.cohorts[key] = {}
-        members[c.case_id] = None
-        c.stat_keys[("cohort", key)] = None
-        dirty.add(("cohort", key))
+        # waiver shares are a leniency statistic of the waiving officers (RF17.f)
+        self._stat_member(c, f"discretion|{quarter_of(self.days.day(ts))}", dirty, keep=True)
 
     def _c_TransferredToJudiciary(self, c: Case, b: dict, ts: int, rts: int, eid: str,
                                   idx: int, dirty: set) -> None:
@@ -740,13 +764,7 @@ class Fold:
                               dirty: set) -> None:
         officers = tuple(dict.fromkeys(r["officer_id"] for r in b["officers"]))
         c.voided.append((ts, b["form_no"], officers, eid))
-        unit = c.unit_id or "-"
-        key = f"void|{unit}|{quarter_of(self.days.day(ts))}"
-        members = self.cohorts.get(key)
-        if members is None:
-            members = self.cohorts[key] = {}
-        members[c.case_id] = None
-        dirty.add(("cohort", key))
+        self._stat_member(c, f"void|{quarter_of(self.days.day(ts))}", dirty, keep=False)
 
     def _c_CaseClosed(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                       dirty: set) -> None:

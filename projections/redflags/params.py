@@ -19,8 +19,11 @@ canonical content, and every flag records the version it was computed with.
 Decisions (docs/red-flags.md, "Parameters"): a publication takes effect from the later of its
 ``effective_from`` and the legal day it was published — configuration can be corrected, never
 back-dated, so a threshold cannot be raised retroactively to make a past flag disappear. A
-working calendar is a fact about a year, not a policy: the latest publication for a year
-applies to every deadline in that year. One ledger serves one jurisdiction: ``jurisdiction``
+declared historical import (``historical_import_until``, :class:`ImportWindow`) is the one
+parameter about the past: it covers only events recorded after the declaration that occurred
+before an instant no later than the declaration's own recording. A working calendar is a fact
+about a year, not a policy: the latest publication for a year applies to every deadline in
+that year. One ledger serves one jurisdiction: ``jurisdiction``
 in published configuration is recorded, not matched.
 """
 
@@ -87,8 +90,11 @@ class Thresholds:
         ("POSTING_SH", "SORTING_SH", "SORTING_BJ", "ADVERT_SH"), "codes",
         "RF13.b: fine only after refusal / written warning")
     # RF17 / RF20.c (statistics)
-    stats_min_n: int = _t(20, "count", "RF17: cases per officer in the cohort")
-    stats_min_peers: int = _t(5, "count", "RF17: peers in the cohort")
+    stats_window_quarters: int = _t(2, "quarters", "RF17/RF20.c: window of calendar quarters "
+                                    "ending with the cohort's quarter (1-4; 2 = 180 days)")
+    stats_min_n: int = _t(20, "count", "RF17/RF20.c: cases per officer in the window")
+    stats_min_peers: int = _t(5, "count", "RF17/RF20.c: peers tested in the cohort; officers "
+                              "deciding the same code x party type for a case to be compared")
     z_threshold_milli: int = _t(2500, "milli", "RF17: |robust z| ≥ 2.5")
     top_position_bp: int = _t(9000, "bp", "RF17: p ≥ 0.9 is top of band")
     bottom_position_bp: int = _t(1000, "bp", "RF17 leniency: p ≤ 0.1 is bottom of band")
@@ -96,7 +102,7 @@ class Thresholds:
     peer_ratio_milli: int = _t(3000, "milli", "RF17/RF20.c: ≥ 3 × peer median")
     tier_z_milli: int = _t(3000, "milli", "RF17: two-proportion z ≥ 3")
     bunching_low_bp: int = _t(9000, "bp", "RF17: amounts in (0.9 T, T]")
-    bh_q_bp: int = _t(500, "bp", "Benjamini–Hochberg q = 0.05 across officers per cohort")
+    bh_q_bp: int = _t(500, "bp", "Benjamini–Hochberg q = 0.05 across the officers tested")
     serious_tiers: tuple[str, ...] = _t(("serious",), "tiers", "RF17.c: 严重 tier ids")
     minor_tiers: tuple[str, ...] = _t(("minor",), "tiers", "RF17.e: 轻微 tier ids")
     void_min_forms: int = _t(3, "count", "RF20.c: voided forms before a rate is judged")
@@ -157,6 +163,22 @@ class Benchmark:
         return None
 
 
+#: the published parameter that declares a historical import (go-live of the ledger)
+IMPORT_PARAMETER = "historical_import_until"
+
+
+@dataclass(frozen=True)
+class ImportWindow:
+    """A declared historical import: events recorded after the declaration (log index above
+    ``after_index``) that occurred before ``until`` (epoch seconds) are imported records, so the
+    recording-delay clause of RF08 (.a) does not judge them. ``until`` is never later than the
+    declaration's own ``recorded_at`` (:meth:`ParamsTimeline.publish` ignores one that is)."""
+
+    after_index: int
+    until: int
+    event_id: str
+
+
 @dataclass(frozen=True, eq=False)
 class FlagParams:
     """Everything the rules read besides the history. Build with :func:`national`,
@@ -177,6 +199,8 @@ class FlagParams:
     unit_grids: Mapping[str, frozenset[str]] = field(default_factory=dict)
     #: unit_id or "*" -> violation codes the unit may enforce (RF21.c); empty -> not checked
     power_list: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: declared historical imports (published only, never a city override), in log order
+    imports: tuple[ImportWindow, ...] = ()
     #: event ids of published configuration merged in, in order
     sources: tuple[str, ...] = ()
     version: str = field(default="", init=False)
@@ -199,6 +223,9 @@ class FlagParams:
             "unit_grids": {u: sorted(g) for u, g in sorted(self.unit_grids.items())},
             "power_list": {u: sorted(c) for u, c in sorted(self.power_list.items())},
             "sources": list(self.sources),
+            # only when declared, so versions of ledgers without an import stay as they were
+            **({"imports": [[w.after_index, w.until, w.event_id] for w in self.imports]}
+               if self.imports else {}),
         }
 
     def describe(self) -> dict[str, Any]:
@@ -207,6 +234,8 @@ class FlagParams:
                 "legal": self.legal.describe(), "thresholds": self.thresholds.describe(),
                 "fine_schedule_codes": sorted(self.fine_schedule),
                 "benchmarks": len(self.benchmarks), "calendar_years": sorted(self.calendar),
+                "imports": [{"after_index": w.after_index, "until": w.until,
+                             "event_id": w.event_id} for w in self.imports],
                 "sources": list(self.sources)}
 
     def benchmark(self, code: str, party_type: str | None) -> Benchmark | None:
@@ -215,6 +244,11 @@ class FlagParams:
 
     def days(self) -> Days:
         return _days_for(self)
+
+    def imported(self, occurred: int, index: int) -> bool:
+        """Whether an event that occurred at ``occurred`` (epoch seconds) and sits at log
+        ``index`` is a declared historical import."""
+        return any(w.after_index < index and occurred < w.until for w in self.imports)
 
     def power_codes(self, unit_id: str | None) -> frozenset[str] | None:
         if unit_id is not None and unit_id in self.power_list:
@@ -289,7 +323,8 @@ def with_overrides(base: FlagParams, name: str, overrides: Mapping[str, Any], *,
     return FlagParams(name=name, legal=replace(base.legal, **legal),
                       thresholds=replace(base.thresholds, **thresholds),
                       fine_schedule=schedule, benchmarks=benchmarks, calendar=calendar,
-                      unit_grids=unit_grids, power_list=power_list, sources=sources)
+                      unit_grids=unit_grids, power_list=power_list, imports=base.imports,
+                      sources=sources)
 
 
 _OPTIONAL = {"hearing_threshold_individual_fen", "hearing_threshold_organisation_fen"}
@@ -373,6 +408,7 @@ class ParamsTimeline:
         self._changes: list[_Change] = []
         self._calendar: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._calendar_sources: list[str] = []
+        self._imports: list[ImportWindow] = []
         self._reset()
 
     def _reset(self) -> None:
@@ -382,12 +418,18 @@ class ParamsTimeline:
 
     @property
     def has_changes(self) -> bool:
-        return bool(self._changes or self._calendar)
+        return bool(self._changes or self._calendar or self._imports)
 
     def publish(self, *, type: str, body: Mapping[str, Any], event_id: str, index: int,
-                published_day: int) -> None:
+                published_day: int, recorded: int | None = None) -> None:
         """Fold one configuration event. Malformed content is ignored (the door checked the
-        shape; an unknown parameter name is kept out of the resolved parameters)."""
+        shape; an unknown parameter name is kept out of the resolved parameters).
+
+        ``recorded`` is the event's ``recorded_at`` (epoch seconds, the ledger's clock). A
+        ``historical_import_until`` (unit ``minutes``: whole minutes since 1970-01-01T00:00Z)
+        is kept only when that instant is not later than ``recorded``: an import covers the
+        past, and can never excuse the late recording of an event that had not yet happened
+        when the import was declared. Without ``recorded`` it is ignored."""
         if type == "WorkingCalendarPublished":
             self._calendar[int(body["year"])] = _calendar_entry(body)
             self._calendar_sources.append(event_id)
@@ -397,6 +439,9 @@ class ParamsTimeline:
         if type == "LegalParametersPublished":
             values = {}
             for p in body["parameters"]:
+                if p["name"] == IMPORT_PARAMETER:
+                    self._declare_import(p, event_id, index, recorded)
+                    continue
                 try:
                     target, name = _resolve(p["name"])
                 except ParamsError:
@@ -422,15 +467,28 @@ class ParamsTimeline:
                                              entries))
         self._reset()
 
+    def _declare_import(self, p: Mapping[str, Any], event_id: str, index: int,
+                        recorded: int | None) -> None:
+        value = p["value"]
+        if recorded is None or p.get("unit") != "minutes" or isinstance(value, bool) \
+                or not isinstance(value, int):
+            return
+        until = value * 60
+        if until <= recorded:
+            self._imports.append(ImportWindow(index, until, event_id))
+            self._reset()
+
     def _build(self) -> None:
         base = self.base
-        if self._calendar:
+        if self._calendar or self._imports:
+            # like a calendar, an import is a fact about the past: every version carries it
             cal = dict(base.calendar)
             cal.update(self._calendar)
             base = FlagParams(name=base.name, legal=base.legal, thresholds=base.thresholds,
                               fine_schedule=base.fine_schedule, benchmarks=base.benchmarks,
                               calendar=cal, unit_grids=base.unit_grids,
                               power_list=base.power_list,
+                              imports=base.imports + tuple(self._imports),
                               sources=base.sources + tuple(self._calendar_sources))
         changes = sorted(self._changes, key=lambda c: (c.day, c.index, c.kind != "bench_off"))
         days, snaps = [date.min.toordinal()], [base]
@@ -457,7 +515,7 @@ class ParamsTimeline:
                               fine_schedule={**base.fine_schedule, **schedule},
                               benchmarks=benchmarks, calendar=base.calendar,
                               unit_grids=base.unit_grids, power_list=base.power_list,
-                              sources=base.sources + tuple(sources))
+                              imports=base.imports, sources=base.sources + tuple(sources))
             if days[-1] == c.day:
                 snaps[-1] = snap
             else:

@@ -1,20 +1,32 @@
-"""Statistical rules over compact cohorts, computed once per evaluation of a cohort.
+"""Statistical rules over ledger-wide cohorts, computed once per evaluation of a cohort.
 
-RF17 — discretion outliers. A cohort is violation code × party type × unit × calendar quarter
-(the yaml's "90-day window" as fixed quarters, so that flag ids are stable). Per officer (the
-lead officer of each decision): the position of each amount in the statutory range
-``p = (amount - min) / (max - min)``; the officer's mean position against the peers' by robust
-z = (mean_p − median of peer means) / (1.4826 · MAD of peer means) (peers = the other officers
-of the cohort with at least ``stats_min_n`` cases; at least ``stats_min_peers`` of them);
-top-of-range and bottom-of-range shares against the peers' median share (binomial test against
-the pooled peer rate); serious- and minor-tier shares and waiver share (two-proportion z);
-bunching of amounts in (0.9·T, T] below the summary, on-the-spot and hearing thresholds.
-Fixed-amount violations (degenerate ranges) and cases with an approved deviation are left out.
-Each amount is attributed to the decision's lead officer (:func:`lead`).
-Every metric is tested across the officers of the cohort with Benjamini–Hochberg at q = 0.05;
-a flag needs both the effect size of the yaml and BH significance.
+RF17 — discretion outliers. The cohort of quarter Q (subject ``cohort:discretion|<Q>``) is
+every fine and waiver of the ledger (the yaml's "city district": one ledger serves one
+jurisdiction) decided in the window of ``stats_window_quarters`` calendar quarters ending with
+Q (default 2: a trailing 180 days, stepped by quarter, so flag ids are stable). "Same
+circumstances" is the violation code × party type of each case: every case is compared with
+what *other* officers decided for the same code and party type in the window, and the
+officer's evidence is pooled across codes:
 
-RF20.c — voided decision forms per officer per unit-quarter against peers.
+* position ``p = (amount - min) / (max - min)`` in the code's statutory range; residual
+  ``r = p - median p`` of the other officers' cases of the same code × party type; the
+  officer's mean residual against the peers' mean residuals by robust z
+  = (mean_r − median of peer means) / max(1.4826 · MAD of peer means, s/√n) (RF17.a);
+* shares (top and bottom of the range, serious and minor tier, waivers, amounts in (0.9 T, T]
+  under a legal limit T) against the count expected from the other officers' rate code by code
+  (binomial upper tail at the mean expected rate; RF17.b–g).
+
+An officer is judged with n ≥ ``stats_min_n`` comparable cases against ≥ ``stats_min_peers``
+tested peers; a case is comparable when ≥ ``stats_min_peers`` other officers decided its code ×
+party type in the window. Fixed-amount violations (degenerate ranges), cases with an approved
+deviation and withdrawn decisions are left out. Each amount is attributed to the decision's
+lead officer (:func:`lead`). Every metric is tested across the officers with
+Benjamini–Hochberg at q = 0.05; a flag needs both the effect size of the yaml and BH
+significance. A flag names the officer's own unit: that of the officer's latest case in the
+window.
+
+RF20.c — voided numbered decision forms per officer in the same window, ledger-wide, against
+the pooled rate of the other officers.
 RF24 — period-end spikes per unit: fines in the last 5 days of a month against the rest of the
 month (Poisson, p < 0.001, > 2×), in 2 consecutive months; days of an approved campaign are
 left out.
@@ -23,8 +35,9 @@ left out.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 from ._stats import (
     benjamini_hochberg,
@@ -34,103 +47,33 @@ from ._stats import (
     normal_sf,
     poisson_sf,
     sig,
-    two_proportion_z,
 )
 from .days import day_iso, month_bounds, month_of, next_month, quarter_of
-from .facts import Case, Decision, Unit
+from .facts import MAX_WINDOW_QUARTERS, Case, Decision, Unit, quarter_shift
 from .flag import fixed
 
 if TYPE_CHECKING:
     from .engine import Ctx
     from .params import FlagParams
 
+Group = tuple[str, str]          # (violation code, party type): "the same circumstances"
+
+
+@dataclass(frozen=True)
+class _Fine:
+    pos: int                     # position in the statutory range, basis points
+    group: Group
+    amount: int
+    tier: str | None
+    d: Decision
+    c: Case
+
 
 @dataclass
 class _Officer:
-    positions: list[tuple[int, Decision, Case]] = field(default_factory=list)   # bp
-    tiered: int = 0
-    serious: int = 0
-    minor: int = 0
-    fines: int = 0
-    waivers: int = 0
-    waiver_events: list[tuple[int, str]] = field(default_factory=list)    # (ts, event id)
-    amounts: list[int] = field(default_factory=list)
-
-    @property
-    def n(self) -> int:
-        return len(self.positions)
-
-    @property
-    def mean(self) -> float:
-        return sum(p for p, _, _ in self.positions) / len(self.positions) / 10_000
-
-
-def rf_cohort(subject: tuple[str, dict[str, None]], ctx: "Ctx") -> None:
-    key, case_ids = subject
-    if key.startswith("void|"):
-        _rf20c_void_rate(key, ctx)
-        return
-    code, ptype, unit, quarter = key.split("|")
-    fold, days = ctx.fold, ctx.days
-    fines: list[tuple[Decision, Case]] = []
-    waivers: list[tuple[str, int, str]] = []      # (officer, time, event id)
-    last = None
-    for cid in case_ids:
-        c = fold.cases.get(cid)       # membership was decided when the decision was folded
-        if c is None:
-            continue
-        if c.withdrawn() is None:
-            for d in c.decisions:
-                if ("fine" in d.types and d.code == code and d.party_type == ptype
-                        and quarter_of(days.day(d.ts)) == quarter):
-                    fines.append((d, c))
-                    last = d.ts if last is None else max(last, d.ts)
-        for o in c.outcomes:
-            if (o.type == "WaiverGranted" and o.code == code
-                    and quarter_of(days.day(o.ts)) == quarter):
-                if o.decided_by:
-                    waivers.append((o.decided_by[0], o.ts, o.eid))
-                last = o.ts if last is None else max(last, o.ts)
-    if last is None:
-        return
-    p = ctx.params(last)
-    th = p.thresholds
-    rule = p.fine_schedule.get(code)
-    if rule is None or rule.degenerate or rule.max_fen <= rule.min_fen:
-        return                     # fixed amounts: nothing to compare
-    lo, hi = rule.min_fen, rule.max_fen
-    officers: dict[str, _Officer] = {}
-    approved = set(th.deviation_approval_forms)
-    for d, c in fines:
-        if any(dv[1] in approved and dv[0] <= d.ts for dv in c.deviations):
-            continue
-        pos = (min(max(d.amount, lo), hi) - lo) * 10_000 // (hi - lo)
-        tier = c.benchmarks[-1][3] if c.benchmarks else d.tier
-        oid = lead(d)
-        if oid is None:
-            continue
-        s = officers.setdefault(oid, _Officer())
-        s.positions.append((pos, d, c))
-        s.amounts.append(d.amount)
-        s.fines += 1
-        if tier is not None:
-            s.tiered += 1
-            s.serious += tier in th.serious_tiers
-            s.minor += tier in th.minor_tiers
-    for oid, ts, eid in waivers:
-        s = officers.setdefault(oid, _Officer())
-        s.waivers += 1
-        s.waiver_events.append((ts, eid))
-    tested = {oid: s for oid, s in officers.items() if s.n >= th.stats_min_n}
-    if len(tested) < th.stats_min_peers + 1:
-        return
-    q = th.bh_q_bp / 10_000
-    base = {"cohort": key, "violation_code": code, "party_type": ptype, "quarter": quarter,
-            "range_fen": [lo, hi], "officers_tested": len(tested), "bh_q": fixed(q, 2)}
-    _position(ctx, key, unit, tested, th, q, base)
-    _shares(ctx, key, unit, tested, th, q, base, lo, hi)
-    _tiers(ctx, key, unit, tested, th, q, base)
-    _bunching(ctx, key, unit, tested, p, q, base, lo, hi, ptype)
+    fines: list[_Fine] = field(default_factory=list)
+    waivers: list[tuple[int, str, Group]] = field(default_factory=list)   # (ts, event id, group)
+    unit: tuple[int, str] = (0, "-")          # (ts, unit) of the latest case in the window
 
 
 def lead(d: Decision) -> str | None:
@@ -142,39 +85,222 @@ def lead(d: Decision) -> str | None:
     return d.decided_by[0] if d.decided_by else None
 
 
-def _emit(ctx: "Ctx", rule_id: str, disc: str, oid: str, unit: str, s: _Officer,
-          numbers: dict, summary: str, *, high: bool = True) -> None:
-    ordered = sorted(s.positions, key=lambda x: (-x[0] if high else x[0], x[1].eid))
+def window(ctx: "Ctx", kind: str, quarter: str) -> tuple[list[str], list[Case], int] | None:
+    """The quarters of the window ending with ``quarter`` (oldest first), the cases filed under
+    them, and the latest act in ``quarter`` (whose parameters apply); None when it has none."""
+    fold = ctx.fold
+    own = fold.cohorts.get(f"{kind}|{quarter}", {})
+    last = None
+    for cid in own:
+        c = fold.cases.get(cid)
+        if c is None:
+            continue
+        for ts in _acts(c, kind):
+            if quarter_of(ctx.days.day(ts)) == quarter and (last is None or ts > last):
+                last = ts
+    if last is None:
+        return None
+    size = max(1, min(MAX_WINDOW_QUARTERS, ctx.params(last).thresholds.stats_window_quarters))
+    quarters = [quarter_shift(quarter, k) for k in range(1 - size, 1)]
+    ids: dict[str, None] = {}
+    for q in quarters:
+        ids.update(fold.cohorts.get(f"{kind}|{q}", {}))
+    cases = [c for c in (fold.cases.get(cid) for cid in ids) if c is not None]
+    return quarters, cases, last
+
+
+def _acts(c: Case, kind: str) -> Iterable[int]:
+    if kind == "void":
+        yield from (ts for ts, _, _, _ in c.voided)
+        yield from (d.ts for d in c.decisions if d.procedure == "summary")
+        return
+    yield from (d.ts for d in c.decisions)
+    yield from (o.ts for o in c.outcomes if o.type == "WaiverGranted")
+
+
+def rf_cohort(subject: tuple[str, dict[str, None]], ctx: "Ctx") -> None:
+    key, _ = subject
+    kind, _, quarter = key.partition("|")
+    if kind == "void":
+        _rf20c_void_rate(key, quarter, ctx)
+    elif kind == "discretion":
+        _discretion(key, quarter, ctx)
+
+
+def _discretion(key: str, quarter: str, ctx: "Ctx") -> None:
+    found = window(ctx, "discretion", quarter)
+    if found is None:
+        return
+    quarters, cases, last = found
+    days = ctx.days
+    inside = set(quarters)
+    p = ctx.params(last)
+    th = p.thresholds
+    approved = set(th.deviation_approval_forms)
+    officers: dict[str, _Officer] = {}
+    ranges: dict[str, tuple[int, int] | None] = {}
+
+    def range_of(code: str | None) -> tuple[int, int] | None:
+        if code not in ranges:
+            rule = p.fine_schedule.get(code) if code else None
+            ranges[code] = (None if rule is None or rule.degenerate or rule.max_fen <= rule.min_fen
+                            else (rule.min_fen, rule.max_fen))
+        return ranges[code]
+
+    def person(oid: str, ts: int, unit: str) -> _Officer:
+        s = officers.get(oid)
+        if s is None:
+            s = officers[oid] = _Officer()
+        if ts >= s.unit[0]:
+            s.unit = (ts, unit)
+        return s
+
+    for c in cases:
+        unit = c.unit_id or "-"
+        if c.withdrawn() is None:
+            for d in c.decisions:
+                if "fine" not in d.types or quarter_of(days.day(d.ts)) not in inside:
+                    continue
+                rng = range_of(d.code)
+                oid = lead(d)
+                if rng is None or oid is None:
+                    continue         # fixed amounts: nothing to compare
+                if any(dv[1] in approved and dv[0] <= d.ts for dv in c.deviations):
+                    continue
+                lo, hi = rng
+                pos = (min(max(d.amount, lo), hi) - lo) * 10_000 // (hi - lo)
+                tier = c.benchmarks[-1][3] if c.benchmarks else d.tier
+                person(oid, d.ts, unit).fines.append(
+                    _Fine(pos, (d.code, d.party_type), d.amount, tier, d, c))
+        for o in c.outcomes:
+            if (o.type == "WaiverGranted" and o.decided_by and range_of(o.code) is not None
+                    and quarter_of(days.day(o.ts)) in inside):
+                ptype = c.parties.get(o.party_ref or "") or "individual"
+                person(o.decided_by[0], o.ts, unit).waivers.append(
+                    (o.ts, o.eid, (o.code or "", ptype)))
+    if not officers:
+        return
+    q = th.bh_q_bp / 10_000
+    base = {"cohort": key, "window": [quarters[0], quarters[-1]], "bh_q": fixed(q, 2)}
+    cmp = _Comparable(officers, th.stats_min_peers)
+    _position(ctx, officers, cmp, th, q, base)
+    top, bottom = th.top_position_bp, th.bottom_position_bp
+    for rule_id, label, hit, high in (
+            ("RF17.b", "top", lambda f: f.pos >= top, True),
+            ("RF17.d", "bottom", lambda f: f.pos <= bottom, False)):
+        _share(ctx, rule_id, "", officers, cmp, th, q, base, label,
+               [(oid, [(f, hit(f)) for f in s.fines]) for oid, s in officers.items()],
+               high=high, position_share=top if high else bottom)
+    for rule_id, label, tiers, high in (("RF17.c", "serious-tier", th.serious_tiers, True),
+                                         ("RF17.e", "minor-tier", th.minor_tiers, False)):
+        _share(ctx, rule_id, "", officers, cmp, th, q, base, label,
+               [(oid, [(f, f.tier in tiers) for f in s.fines if f.tier is not None])
+                for oid, s in officers.items()], high=high)
+    _waivers(ctx, officers, cmp, th, q, base)
+    _bunching(ctx, officers, cmp, p, q, base)
+
+
+class _Comparable:
+    """Per (code, party type): the officers deciding it and their sorted positions, so that each
+    case is compared with the *other* officers' cases of the same circumstances."""
+
+    def __init__(self, officers: dict[str, _Officer], min_peers: int) -> None:
+        self.min_peers = min_peers
+        who: dict[Group, set[str]] = {}
+        for oid, s in officers.items():
+            for f in s.fines:
+                who.setdefault(f.group, set()).add(oid)
+            for _, _, g in s.waivers:
+                who.setdefault(g, set()).add(oid)
+        self.who = who
+        self.positions: dict[Group, list[int]] = {}
+        for s in officers.values():
+            for f in s.fines:
+                self.positions.setdefault(f.group, []).append(f.pos)
+        for v in self.positions.values():
+            v.sort()
+
+    def ok(self, group: Group, oid: str) -> bool:
+        """Whether ≥ ``stats_min_peers`` other officers decided this code × party type."""
+        w = self.who.get(group, ())
+        return len(w) - (oid in w) >= self.min_peers
+
+    def reference(self, group: Group, own: list[int]) -> int | None:
+        """Median position (bp) of the group's cases without ``own`` (sorted, a sub-multiset)."""
+        a = self.positions.get(group, [])
+        n = len(a) - len(own)
+        if n <= 0:
+            return None
+
+        def kth(k: int) -> int:         # k-th smallest (0-based) of a minus own
+            lo, hi = 0, 10_000
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if bisect_right(a, mid) - bisect_right(own, mid) > k:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            return lo
+        return (kth((n - 1) // 2) + kth(n // 2)) // 2
+
+
+def _emit(ctx: "Ctx", rule_id: str, disc: str, oid: str, s: _Officer, evidence: list[_Fine],
+          numbers: dict, summary: str, *, high: bool = True,
+          waivers: Iterable[tuple[int, str, Group]] = ()) -> None:
+    ordered = sorted(evidence, key=lambda f: (-f.pos if high else f.pos, f.d.eid))
     extreme = ordered[:5]
-    # raised at the officer's latest act in the cohort: the moment the evidence was complete
-    anchor = max([d.ts for _, d, _ in s.positions] + [ts for ts, _ in s.waiver_events])
-    ids = [d.eid for _, d, _ in extreme] or [eid for _, eid in sorted(s.waiver_events)[-5:]]
+    # raised at the officer's latest act in the window: the moment the evidence was complete
+    anchor = max([f.d.ts for f in s.fines] + [ts for ts, _, _ in s.waivers])
+    ids = [f.d.eid for f in extreme] or [eid for _, eid, _ in sorted(waivers)[-5:]]
+    unit = s.unit[1]
     ctx.flag(rule_id, disc, anchor=anchor, raised=anchor, event_ids=ids,
-             numbers={**numbers, "most_extreme_cases": [
-                 [c.case_id, d.amount] for _, d, c in extreme]},
+             numbers={**numbers, "most_extreme_cases": [[f.c.case_id, f.amount] for f in extreme]},
              summary=summary, officer_id=oid, unit_id=None if unit == "-" else unit,
-             case_id=extreme[0][2].case_id if extreme else None)
+             case_id=extreme[0].c.case_id if extreme else None)
 
 
-def _position(ctx: "Ctx", key: str, unit: str, tested: dict[str, _Officer], th, q: float,
+def _by_code(fines: list[_Fine]) -> list[list]:
+    """The officer's comparable cases per code × party type: [code, party type, n, mean p]."""
+    groups: dict[Group, list[int]] = {}
+    for f in fines:
+        groups.setdefault(f.group, []).append(f.pos)
+    return [[code, ptype, len(v), fixed(sum(v) / len(v) / 10_000, 3)]
+            for (code, ptype), v in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+
+
+def _position(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, th, q: float,
               base: dict) -> None:
-    means = {oid: s.mean for oid, s in tested.items()}
-    # within-officer variance of positions, pooled over the cohort (for the standard error)
-    total_n = sum(s.n for s in tested.values())
-    grand = sum(p for s in tested.values() for p, _, _ in s.positions) / total_n / 10_000
-    var = sum((p / 10_000 - grand) ** 2 for s in tested.values()
-              for p, _, _ in s.positions) / max(1, total_n - 1)
+    residuals: dict[str, list[tuple[float, _Fine]]] = {}
+    for oid, s in officers.items():
+        own: dict[Group, list[int]] = {}
+        for f in s.fines:
+            own.setdefault(f.group, []).append(f.pos)
+        refs = {g: cmp.reference(g, sorted(v)) if cmp.ok(g, oid) else None
+                for g, v in own.items()}
+        rs = [((f.pos - ref) / 10_000, f) for f in s.fines
+              if (ref := refs[f.group]) is not None]
+        if len(rs) >= th.stats_min_n:
+            residuals[oid] = rs
+    if len(residuals) < th.stats_min_peers + 1:
+        return
+    means = {oid: sum(r for r, _ in rs) / len(rs) for oid, rs in residuals.items()}
+    # within-officer variance of residuals, pooled (the standard error's s)
+    total = sum(len(rs) for rs in residuals.values())
+    ss = sum((r - means[oid]) ** 2 for oid, rs in residuals.items() for r, _ in rs)
+    var = ss / max(1, total - len(residuals))
+    sampling = {oid: var / len(rs) for oid, rs in residuals.items()}    # se² of each mean
     results: dict[str, tuple[float, float, float, float, float]] = {}
     for oid, m in means.items():
         peers = [v for o, v in means.items() if o != oid]
-        if len(peers) < th.stats_min_peers:
-            continue
         med = median(peers)
         spread = 1.4826 * mad(peers, med)
-        # MAD of ~20 peer means is a noisy scale and too often too small; an officer's mean
-        # can never be judged more precisely than its own standard error allows
-        se = math.sqrt(var / tested[oid].n)
-        scale = max(spread, se)
+        # The peers' spread mixes honest differences between officers (tau²) with their own
+        # sampling noise; an officer with fewer cases than the typical peer is noisier than
+        # that spread says. Scale = max(spread, sqrt(tau² + own se²)), never below the
+        # officer's own standard error.
+        se = math.sqrt(sampling[oid])
+        tau2 = max(0.0, spread ** 2 - median([v for o, v in sampling.items() if o != oid]))
+        scale = max(spread, math.sqrt(tau2 + se ** 2))
         if scale <= 0:
             continue
         z = (m - med) / scale
@@ -185,163 +311,243 @@ def _position(ctx: "Ctx", key: str, unit: str, tested: dict[str, _Officer], th, 
         if abs(z) * 1000 < th.z_threshold_milli:
             continue
         high = z > 0
-        s = tested[oid]
-        _emit(ctx, "RF17.a", oid, oid, unit, s,
-              {**base, "n": s.n, "mean_position": fixed(s.mean, 4),
-               "peer_median": fixed(med, 4), "peer_mad_scaled": fixed(spread, 4),
-               "own_standard_error": fixed(se, 4),
-               "z": fixed(z, 3), "p_value": sig(pval), "bh_cutoff": sig(cut),
-               "side": "high" if high else "low",
-               "mean_amount_fen": sum(s.amounts) // len(s.amounts)},
-              f"{oid}: mean position {fixed(s.mean, 3)} in the statutory range vs peer median "
-              f"{fixed(med, 3)} (robust z = {fixed(z, 2)}, n = {s.n})", high=high)
+        s, rs = officers[oid], residuals[oid]
+        fines = [f for _, f in rs]
+        mean_p = sum(f.pos for f in fines) / len(fines) / 10_000
+        _emit(ctx, "RF17.a", oid, oid, s, fines,
+              {**base, "officers_tested": len(residuals), "n": len(rs),
+               "mean_position": fixed(mean_p, 4), "mean_residual": fixed(means[oid], 4),
+               "peer_median_residual": fixed(med, 4), "peer_mad_scaled": fixed(spread, 4),
+               "own_standard_error": fixed(se, 4), "z": fixed(z, 3), "p_value": sig(pval),
+               "bh_cutoff": sig(cut), "side": "high" if high else "low",
+               "mean_amount_fen": sum(f.amount for f in fines) // len(fines),
+               "by_code": _by_code(fines)},
+              f"{oid}: amounts {fixed(abs(means[oid]) * 100, 1)} % of the statutory range "
+              f"{'above' if high else 'below'} other officers' median for the same violations "
+              f"(robust z = {fixed(z, 2)} against {len(residuals) - 1} peers, n = {len(rs)})",
+              high=high)
 
 
-def _share_test(tested: dict[str, _Officer], count, th, q: float
-                ) -> tuple[dict[str, tuple[float, float, float]], set[str], float]:
-    """Per officer: (share, peer median share, p-value against the pooled peer rate)."""
-    out: dict[str, tuple[float, float, float]] = {}
-    counts = {oid: count(s) for oid, s in tested.items()}
-    all_x = sum(counts.values())
-    all_n = sum(s.n for s in tested.values())
-    for oid, s in tested.items():
-        shares = [counts[k] / o.n for k, o in tested.items() if k != oid]
-        k = counts[oid]
-        pooled = (all_x - k + 0.5) / (all_n - s.n + 1)
-        out[oid] = (k / s.n, median(shares), binomial_sf(k, s.n, pooled))
-    rejected, cut = benjamini_hochberg({o: r[2] for o, r in out.items()}, q)
-    return out, rejected, cut
-
-
-def _shares(ctx: "Ctx", key: str, unit: str, tested: dict[str, _Officer], th, q: float,
-            base: dict, lo: int, hi: int) -> None:
-    top_bp, bottom_bp = th.top_position_bp, th.bottom_position_bp
-    for rule_id, count, label, high in (
-            ("RF17.b", lambda s: sum(p >= top_bp for p, _, _ in s.positions), "top", True),
-            ("RF17.d", lambda s: sum(p <= bottom_bp for p, _, _ in s.positions), "bottom",
-             False)):
-        results, rejected, cut = _share_test(tested, count, th, q)
-        for oid in sorted(rejected):
-            share, peer_med, pval = results[oid]
-            if share * 10_000 < th.share_min_bp or share * 1000 < th.peer_ratio_milli * peer_med:
+def _expected(items: list[tuple[str, list[tuple[Group, bool]]]], cmp: _Comparable,
+              min_n: int) -> dict[str, tuple[int, int, float, float]]:
+    """Per officer with ≥ ``min_n`` comparable cases: (hits, n, expected hits, variance), where
+    each case's expected rate is the other officers' rate for its code × party type (with
+    +0.5 / +1 smoothing, so a zero peer rate never makes one hit infinitely unlikely)."""
+    totals: dict[Group, list[int]] = {}
+    per: dict[str, dict[Group, list[int]]] = {}
+    for oid, cases in items:
+        mine = per.setdefault(oid, {})
+        for g, hit in cases:
+            t = totals.setdefault(g, [0, 0])
+            t[0] += hit
+            t[1] += 1
+            m = mine.setdefault(g, [0, 0])
+            m[0] += hit
+            m[1] += 1
+    out: dict[str, tuple[int, int, float, float]] = {}
+    for oid, mine in per.items():
+        k = n = 0
+        e = v = 0.0
+        for g, (x, m) in mine.items():
+            if not cmp.ok(g, oid):
                 continue
-            s = tested[oid]
-            _emit(ctx, rule_id, oid, oid, unit, s,
-                  {**base, "n": s.n, f"{label}_share": fixed(share, 3),
-                   "peer_median_share": fixed(peer_med, 3), "p_value": sig(pval),
-                   "bh_cutoff": sig(cut),
-                   "position_threshold": fixed((top_bp if high else bottom_bp) / 10_000, 2)},
-                  f"{oid}: {fixed(share * 100, 1)} % of fines at the {label} of the range vs "
-                  f"peer median {fixed(peer_med * 100, 1)} % (n = {s.n})", high=high)
+            tx, tn = totals[g]
+            rate = (tx - x + 0.5) / (tn - m + 1)
+            k += x
+            n += m
+            e += m * rate
+            v += m * rate * (1 - rate)
+        if n >= min_n:
+            out[oid] = (k, n, e, v)
+    return out
 
 
-def _tiers(ctx: "Ctx", key: str, unit: str, tested: dict[str, _Officer], th, q: float,
-           base: dict) -> None:
-    metrics = (
-        ("RF17.c", lambda s: (s.serious, s.tiered), "serious-tier", True),
-        ("RF17.e", lambda s: (s.minor, s.tiered), "minor-tier", False),
-        ("RF17.f", lambda s: (s.waivers, s.waivers + s.fines), "waiver", False),
-    )
-    for rule_id, count, label, high in metrics:
-        results: dict[str, tuple[float, float, int, int]] = {}
-        counts = {oid: count(s) for oid, s in tested.items()}
-        all_x = sum(x for x, _ in counts.values())
-        all_n = sum(n for _, n in counts.values())
-        for oid in tested:
-            x1, n1 = counts[oid]
-            if n1 < th.stats_min_n:
+def _tests(stats: dict[str, tuple[int, int, float, float]]
+           ) -> dict[str, tuple[float, float, float, float]]:
+    """Per officer: (robust z, p-value, peers' median excess, peers' scaled MAD).
+
+    The excess ``(hits - expected) / n`` is judged like RF17.a's mean residual: against the
+    other officers' excesses (median, 1.4826 · MAD), the scale never below
+    sqrt(tau² + own sampling variance). Honest officers differ more than binomial noise (a
+    whole squadron fining trivial cases at month end shifts its tier mix): the count alone
+    would call all of them outliers. The p-value is the larger of the robust z's (one-sided)
+    and the exact binomial tail at the expected rate, so both must agree."""
+    excess = {oid: (k - e) / n for oid, (k, n, e, _) in stats.items()}
+    sampling = {oid: v / n / n for oid, (_, n, _, v) in stats.items()}
+    out: dict[str, tuple[float, float, float, float]] = {}
+    for oid, (k, n, e, _) in stats.items():
+        peers = [x for o, x in excess.items() if o != oid]
+        med = median(peers)
+        spread = 1.4826 * mad(peers, med)
+        tau2 = max(0.0, spread ** 2 - median([x for o, x in sampling.items() if o != oid]))
+        scale = max(spread, math.sqrt(tau2 + sampling[oid]))
+        z = (excess[oid] - med) / scale if scale > 0 else math.inf
+        out[oid] = (z, max(normal_sf(z), binomial_sf(k, n, min(1.0, e / n))), med, spread)
+    return out
+
+
+def _share(ctx: "Ctx", rule_id: str, disc_suffix: str, officers: dict[str, _Officer],
+           cmp: _Comparable, th, q: float, base: dict, label: str,
+           cases: list[tuple[str, list[tuple[_Fine, bool]]]], *, high: bool,
+           position_share: int | None = None) -> None:
+    """A share metric: ``position_share`` set → the yaml's share rule (share ≥ 0.3 and ≥ 3 ×
+    expected, RF17.b/d); otherwise the tier rule (standardised excess z ≥ 3, RF17.c/e)."""
+    stats = _expected([(oid, [(f.group, hit) for f, hit in cs]) for oid, cs in cases], cmp,
+                      th.stats_min_n)
+    if len(stats) < th.stats_min_peers + 1:
+        return
+    tests = _tests(stats)
+    rejected, cut = benjamini_hochberg({o: t[1] for o, t in tests.items()}, q)
+    hits = dict(cases)
+    for oid in sorted(rejected):
+        k, n, e, _ = stats[oid]
+        share, expected = k / n, e / n
+        z, pval, med, spread = tests[oid]
+        if position_share is not None:
+            if share * 10_000 < th.share_min_bp or share * 1000 < th.peer_ratio_milli * expected:
                 continue
-            x2, n2 = all_x - x1, all_n - n1
-            if n2 == 0 or (x1 == 0 and x2 == 0):
-                continue
-            z = two_proportion_z(x1, n1, x2, n2)
-            results[oid] = (z, normal_sf(z), x1, n1)
-        rejected, cut = benjamini_hochberg({o: r[1] for o, r in results.items()}, q)
-        for oid in sorted(rejected):
-            z, pval, x1, n1 = results[oid]
-            if z * 1000 < th.tier_z_milli:
-                continue
-            peers_x = sum(count(o)[0] for k, o in tested.items() if k != oid)
-            peers_n = sum(count(o)[1] for k, o in tested.items() if k != oid)
-            s = tested[oid]
-            _emit(ctx, rule_id, oid, oid, unit, s,
-                  {**base, "n": n1, f"{label}_share": fixed(x1 / n1, 3),
-                   "peer_share": fixed(peers_x / peers_n, 3), "z": fixed(z, 3),
-                   "p_value": sig(pval), "bh_cutoff": sig(cut)},
-                  f"{oid}: {label} share {fixed(x1 / n1 * 100, 1)} % vs peers "
-                  f"{fixed(peers_x / peers_n * 100, 1)} % (two-proportion z = {fixed(z, 2)})",
-                  high=high)
+        elif z * 1000 < th.tier_z_milli:
+            continue
+        evidence = [f for f, hit in hits[oid] if hit and cmp.ok(f.group, oid)]
+        numbers = {**base, "officers_tested": len(stats), "n": n, f"{label}_share": fixed(share, 3),
+                   "expected_share": fixed(expected, 3), "peer_median_excess": fixed(med, 3),
+                   "peer_mad_scaled": fixed(spread, 3), "z": fixed(min(z, 1e9), 3),
+                   "p_value": sig(pval), "bh_cutoff": sig(cut)}
+        if position_share is not None:
+            numbers["position_threshold"] = fixed(position_share / 10_000, 2)
+        where = f"at the {label} of the range" if position_share is not None else label
+        _emit(ctx, rule_id, oid + disc_suffix, oid, officers[oid], evidence, numbers,
+              f"{oid}: {fixed(share * 100, 1)} % of fines {where} vs "
+              f"{fixed(expected * 100, 1)} % expected from other officers' decisions on the same "
+              f"violations (n = {n})", high=high)
 
 
-def _bunching(ctx: "Ctx", key: str, unit: str, tested: dict[str, _Officer],
-              p: "FlagParams", q: float, base: dict, lo: int, hi: int, ptype: str) -> None:
-    legal, th = p.legal, p.thresholds
-    limits = {legal.summary_procedure_max_fine_organisation_fen if ptype == "organisation"
-              else legal.summary_procedure_max_fine_individual_fen,
-              legal.onsite_collection_max_fine_fen,
-              legal.hearing_threshold_organisation_fen if ptype == "organisation"
-              else legal.hearing_threshold_individual_fen}
-    for t in sorted(x for x in limits if x is not None and lo < x <= hi):
+def _waivers(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, th, q: float,
+             base: dict) -> None:
+    """RF17.f: waivers among the officer's fines and waivers, against the other officers' waiver
+    rate code by code (leniency)."""
+    items = [(oid, [(f.group, False) for f in s.fines] + [(g, True) for _, _, g in s.waivers])
+             for oid, s in officers.items() if s.waivers]
+    if not items:
+        return
+    stats = _expected(items + [(oid, [(f.group, False) for f in s.fines])
+                               for oid, s in officers.items() if not s.waivers],
+                      cmp, th.stats_min_n)
+    if len(stats) < th.stats_min_peers + 1:
+        return
+    tests = _tests(stats)
+    rejected, cut = benjamini_hochberg({o: t[1] for o, t in tests.items()}, q)
+    for oid in sorted(rejected):
+        k, n, e, _ = stats[oid]
+        z, pval, med, spread = tests[oid]
+        if z * 1000 < th.tier_z_milli:
+            continue
+        s = officers[oid]
+        _emit(ctx, "RF17.f", oid, oid, s, [], {
+            **base, "officers_tested": len(stats), "n": n, "waiver_share": fixed(k / n, 3),
+            "expected_share": fixed(e / n, 3), "peer_median_excess": fixed(med, 3),
+            "peer_mad_scaled": fixed(spread, 3), "z": fixed(min(z, 1e9), 3),
+            "p_value": sig(pval), "bh_cutoff": sig(cut)},
+            f"{oid}: waivers in {fixed(k / n * 100, 1)} % of fines and waivers vs "
+            f"{fixed(e / n * 100, 1)} % expected from other officers on the same violations",
+            high=False, waivers=[w for w in s.waivers if cmp.ok(w[2], oid)])
+
+
+def _limits(p: "FlagParams", ptype: str) -> set[int]:
+    legal = p.legal
+    org = ptype == "organisation"
+    return {x for x in (legal.summary_procedure_max_fine_organisation_fen if org
+                        else legal.summary_procedure_max_fine_individual_fen,
+                        legal.onsite_collection_max_fine_fen,
+                        legal.hearing_threshold_organisation_fen if org
+                        else legal.hearing_threshold_individual_fen) if x is not None}
+
+
+def _bunching(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, p: "FlagParams",
+              q: float, base: dict) -> None:
+    """RF17.g: per legal limit T, amounts in (0.9 T, T] among the officer's fines whose range
+    contains T, against the other officers' rate for the same code × party type."""
+    th = p.thresholds
+    applies: dict[Group, set[int]] = {}
+    for s in officers.values():
+        for f in s.fines:
+            if f.group not in applies:
+                rule = p.fine_schedule[f.group[0]]
+                applies[f.group] = {t for t in _limits(p, f.group[1])
+                                    if rule.min_fen < t <= rule.max_fen}
+    for t in sorted(set().union(*applies.values()) if applies else ()):
         low = t * th.bunching_low_bp // 10_000
-
-        def count(s: _Officer, t: int = t, low: int = low) -> int:
-            return sum(low < a <= t for a in s.amounts)
-        results, rejected, cut = _share_test(tested, count, th, q)
+        cases = [(oid, [(f, low < f.amount <= t) for f in s.fines if t in applies[f.group]])
+                 for oid, s in officers.items()]
+        stats = _expected([(oid, [(f.group, hit) for f, hit in cs]) for oid, cs in cases],
+                          cmp, th.stats_min_n)
+        if len(stats) < th.stats_min_peers + 1:
+            continue
+        tests = _tests(stats)
+        rejected, cut = benjamini_hochberg({o: t[1] for o, t in tests.items()}, q)
+        hits = dict(cases)
         for oid in sorted(rejected):
-            share, peer_med, pval = results[oid]
-            peers = [(count(o), o.n) for k, o in tested.items() if k != oid]
-            pooled = sum(x for x, _ in peers) / max(1, sum(n for _, n in peers))  # rare path
-            ratio = share / pooled if pooled else math.inf
+            k, n, e, _ = stats[oid]
+            z, pval, med, spread = tests[oid]
+            ratio = k / e if e else math.inf
             if ratio * 1000 < th.peer_ratio_milli:
                 continue
-            s = tested[oid]
-            _emit(ctx, "RF17.g", f"{oid}|{t}", oid, unit, s,
-                  {**base, "n": s.n, "threshold_fen": t, "band_fen": [low + 1, t],
-                   "share": fixed(share, 3), "peer_share": fixed(pooled, 3),
-                   "ratio": fixed(min(ratio, 1e9), 2), "p_value": sig(pval),
-                   "bh_cutoff": sig(cut)},
-                  f"{oid}: {fixed(share * 100, 1)} % of amounts just under {t} fen vs peers "
-                  f"{fixed(pooled * 100, 1)} %")
+            evidence = [f for f, hit in hits[oid] if hit and cmp.ok(f.group, oid)]
+            _emit(ctx, "RF17.g", f"{oid}|{t}", oid, officers[oid], evidence,
+                  {**base, "officers_tested": len(stats), "n": n, "threshold_fen": t,
+                   "band_fen": [low + 1, t], "share": fixed(k / n, 3),
+                   "expected_share": fixed(e / n, 3), "ratio": fixed(min(ratio, 1e9), 2),
+                   "peer_median_excess": fixed(med, 3), "peer_mad_scaled": fixed(spread, 3),
+                   "z": fixed(min(z, 1e9), 3), "p_value": sig(pval), "bh_cutoff": sig(cut)},
+                  f"{oid}: {fixed(k / n * 100, 1)} % of amounts just under {t} fen vs "
+                  f"{fixed(e / n * 100, 1)} % expected from other officers on the same "
+                  f"violations (n = {n})")
 
 
 # --- RF20.c -----------------------------------------------------------------------------------
 
-def _rf20c_void_rate(key: str, ctx: "Ctx") -> None:
-    _, unit, quarter = key.split("|")
-    fold, days = ctx.fold, ctx.days
-    u = fold.units.get(unit)
+def _rf20c_void_rate(key: str, quarter: str, ctx: "Ctx") -> None:
+    found = window(ctx, "void", quarter)
+    if found is None:
+        return
+    quarters, cases, last = found
+    days = ctx.days
+    inside = set(quarters)
     voids: dict[str, list[tuple[int, str]]] = {}
     forms: dict[str, int] = {}
-    for cid in fold.cohorts.get(key, {}):
-        c = fold.cases.get(cid)
-        if c is None:
-            continue
+    units: dict[str, tuple[int, str]] = {}
+
+    def seen(oid: str, ts: int, c: Case) -> None:
+        if ts >= units.get(oid, (0, ""))[0]:
+            units[oid] = (ts, c.unit_id or "-")
+
+    for c in cases:
         for ts, _, officers, eid in c.voided:
-            if quarter_of(days.day(ts)) == quarter:
+            if quarter_of(days.day(ts)) in inside:
                 for oid in officers:
                     voids.setdefault(oid, []).append((ts, eid))
-    if not voids or u is None:
-        return
-    for cid in u.cases:
-        c = fold.cases.get(cid)
-        if c is None:
-            continue
+                    seen(oid, ts, c)
         for d in c.decisions:
-            if d.procedure == "summary" and quarter_of(days.day(d.ts)) == quarter:
+            if d.procedure == "summary" and quarter_of(days.day(d.ts)) in inside:
                 for oid in d.officers:
                     forms[oid] = forms.get(oid, 0) + 1
-    last = max(ts for v in voids.values() for ts, _ in v)
+                    seen(oid, d.ts, c)
+    if not voids:
+        return
     th = ctx.params(last).thresholds
     people = {oid: (len(voids.get(oid, ())), forms.get(oid, 0)) for oid in set(voids) | set(forms)}
     tested = {oid: (v, v + f) for oid, (v, f) in people.items() if v + f >= th.stats_min_n}
     if len(tested) < th.stats_min_peers + 1:
         return
+    all_v = sum(v for v, _ in tested.values())
+    all_n = sum(n for _, n in tested.values())
+    rates = sorted(v / n for v, n in tested.values())
     results: dict[str, tuple[float, float, float, float]] = {}
     for oid, (v, n) in tested.items():
-        peers = [(pv, pn) for o, (pv, pn) in tested.items() if o != oid]
-        pooled = (sum(x for x, _ in peers) + 0.5) / (sum(n for _, n in peers) + 1)
-        results[oid] = (v / n, median([x / n for x, n in peers]), binomial_sf(v, n, pooled),
-                        pooled)
+        pooled = (all_v - v + 0.5) / (all_n - n + 1)
+        rates.remove(v / n)                    # the peers' median: leave the officer out
+        results[oid] = (v / n, median(rates), binomial_sf(v, n, pooled), pooled)
+        rates.insert(bisect_right(rates, v / n), v / n)
     q = th.bh_q_bp / 10_000
     rejected, cut = benjamini_hochberg({o: r[2] for o, r in results.items()}, q)
     for oid in sorted(rejected):
@@ -350,14 +556,18 @@ def _rf20c_void_rate(key: str, ctx: "Ctx") -> None:
         if v < th.void_min_forms or rate * 1000 <= th.peer_ratio_milli * peer_med:
             continue
         events = sorted(voids[oid])
+        unit = units[oid][1]
         ctx.flag("RF20.c", oid, anchor=events[-1][0], raised=events[-1][0],
                  event_ids=[e for _, e in events][:10],
-                 numbers={"cohort": key, "voided": v, "forms": n, "void_rate": fixed(rate, 3),
-                          "peer_median_rate": fixed(peer_med, 3), "p_value": sig(pval),
+                 numbers={"cohort": key, "window": [quarters[0], quarters[-1]], "voided": v,
+                          "forms": n, "void_rate": fixed(rate, 3),
+                          "peer_median_rate": fixed(peer_med, 3),
+                          "peer_pooled_rate": fixed(pooled, 3), "p_value": sig(pval),
                           "bh_cutoff": sig(cut), "officers_tested": len(tested)},
-                 summary=f"{oid} voided {v} of {n} numbered decision forms in {quarter} "
-                         f"({fixed(rate * 100, 1)} % vs peer median {fixed(peer_med * 100, 1)} %)",
-                 officer_id=oid, unit_id=unit)
+                 summary=f"{oid} voided {v} of {n} numbered decision forms in "
+                         f"{quarters[0]}–{quarters[-1]} ({fixed(rate * 100, 1)} % vs peer "
+                         f"median {fixed(peer_med * 100, 1)} %)",
+                 officer_id=oid, unit_id=None if unit == "-" else unit)
 
 
 COHORT_RULES = (rf_cohort,)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import json
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,15 @@ from ledger.crypto import SigningKey, b64url_decode, b64url_encode, verify
 from ledger.domain import vocabulary
 from ledger.domain.calendar import legal_date
 from ledger.envelope import Recorded, signing_bytes
+from ledger.schemas import parse_datetime
 from ledger.service import Ledger
 from ledger.store import LedgerStore, datastore_from_url
 from ledger.synth import KINDS, RF_IDS, CityParams, SyntheticCity, coverage, generate
 from ledger.synth.cli import load, run_demo
 from ledger.tokens import new_token, token_hash
 from projections import case_model
+from projections.readmodels import fetch_after
+from projections.redflags import compute_flags
 
 ROOT_ID = "root-1"
 ROOT = SigningKey(bytes(range(32)))
@@ -110,7 +114,7 @@ def test_keys_registered_match_the_city_key_ring_and_come_first(tiny: SyntheticC
     for info in tiny.keys:
         assert registered[info.key_id]["public_key"] == b64url_encode(info.key.public_key)
         assert registered[info.key_id]["roles"] == list(info.roles)
-    config = [e["type"] for e in evs[n:n + 4]]
+    config = [e["type"] for e in evs[n:n + 5]]
     assert set(config) <= {"FineSchedulePublished", "DiscretionBenchmarkPublished",
                            "LegalParametersPublished", "WorkingCalendarPublished"}
 
@@ -223,6 +227,95 @@ def test_planted_late_steps_miss_their_statutory_deadline(tiny: SyntheticCity, k
     assert cases and all(states[c]["deadlines"][deadline]["late"] for c in cases)
 
 
+def test_planted_revoked_decision_stays_published(tiny: SyntheticCity) -> None:
+    states = _case_states(tiny)
+    cases = [i["subject"]["case"] for i in tiny.ground_truth
+             if i["kind"] == "publication_not_withdrawn"]
+    assert cases
+    for c in cases:
+        withdrawal = states[c]["deadlines"]["publication_withdrawal"]
+        assert withdrawal["due"] and withdrawal["met_on"] is None
+
+
+def test_clean_revoked_decisions_have_their_publication_withdrawn_in_time(
+        tiny: SyntheticCity) -> None:
+    planted_cases = {item["subject"].get("case") for item in tiny.ground_truth}
+    revoked = {case_id: st for case_id, st in _case_states(tiny).items()
+               if st["deadlines"].get("publication_withdrawal") and case_id not in planted_cases}
+    assert revoked
+    assert all(not st["deadlines"]["publication_withdrawal"]["late"] and st["state"] == "CLOSED"
+               for st in revoked.values())
+
+
+# --- oversight: supervision notices, confirmed flags and warnings ------------------------------
+
+def _notices(city: SyntheticCity) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
+    for e in events(city):
+        if e["stream"].startswith("supervision:"):
+            out[e["stream"].removeprefix("supervision:")].append(e)
+    return out
+
+
+def test_supervision_notices_are_answered_on_time_late_never_or_not_resubmitted(
+        tiny: SyntheticCity) -> None:
+    notices = _notices(tiny)
+    planted = {item["kind"]: item for item in tiny.ground_truth if item["scope"] == "notice"}
+    assert sorted(planted) == ["supervision_answered_late", "supervision_not_resubmitted",
+                               "supervision_unanswered"]
+    for kind, item in planted.items():
+        notice = notices[item["subject"]["supervision"]]
+        assert item["subject"]["unit"] == notice[0]["body"]["to_unit_id"]
+        assert item["event_ids"][0] == notice[0]["event_id"]
+        types = [e["type"] for e in notice]
+        respond_by = notice[0]["body"]["respond_by"]
+        answers = [legal_date(e["occurred_at"]).isoformat() for e in notice
+                   if e["type"] == "SupervisionFeedbackSubmitted"]
+        if kind == "supervision_unanswered":
+            assert types == ["SupervisionNoticeIssued"]
+        elif kind == "supervision_answered_late":
+            assert len(answers) == 1 and answers[0] > respond_by
+        else:
+            assert notice[-1]["body"]["result"] == "rejected_resubmit" and len(answers) == 1
+    clean = [n for nid, n in notices.items()
+             if nid not in {i["subject"]["supervision"] for i in planted.values()}]
+    assert len(clean) == 2
+    for notice in clean:       # answered by the deadline, and finally accepted
+        answers = [legal_date(e["occurred_at"]).isoformat() for e in notice
+                   if e["type"] == "SupervisionFeedbackSubmitted"]
+        assert answers and answers[0] <= notice[0]["body"]["respond_by"]
+        assert notice[-1]["body"]["result"] == "accepted"
+    assert any(e["body"].get("result") == "rejected_resubmit" for n in clean for e in n)
+
+
+def test_formal_warnings_follow_a_confirmed_flag_and_are_not_ground_truth(
+        tiny: SyntheticCity) -> None:
+    confirmed = {e["stream"].removeprefix("flag:"): e for e in events(tiny)
+                 if e["type"] == "FlagConfirmed"}
+    warnings = [e for e in events(tiny) if e["type"] == "OfficerWarningIssued"]
+    assert len(warnings) == 3 * len(tiny.scenarios) and len(confirmed) == len(warnings)
+    planted_people = {item["subject"].get("officer") for item in tiny.ground_truth}
+    for w in warnings:
+        [flag_id] = w["body"]["flag_ids"]
+        assert legal_date(confirmed[flag_id]["occurred_at"]) < legal_date(w["occurred_at"])
+        assert w["stream"].removeprefix("officer:") in planted_people
+    truth_ids = {e for item in tiny.ground_truth for e in item["event_ids"]}
+    assert truth_ids.isdisjoint(e["event_id"] for e in warnings)
+    assert truth_ids.isdisjoint(e["event_id"] for e in confirmed.values())
+
+
+def test_city_declares_its_history_a_historical_import_in_its_first_configuration_event(
+        tiny: SyntheticCity) -> None:
+    evs = events(tiny)
+    first = evs[len(tiny.keys)]
+    assert (first["stream"], first["type"]) == ("config:historical-import",
+                                                "LegalParametersPublished")
+    [param] = first["body"]["parameters"]
+    assert (param["name"], param["unit"]) == ("historical_import_until", "minutes")
+    assert param["value"] * 60 == int(tiny.import_until.timestamp())
+    assert all(e["occurred_at"] < tiny.import_until.isoformat() for e in evs if e is not first)
+
+
 def test_clean_acts_are_by_certified_officers_inside_their_grids(tiny: SyntheticCity) -> None:
     planted = {e for item in tiny.ground_truth for e in item["event_ids"]}
     planted_cases = {item["subject"].get("case") for item in tiny.ground_truth}
@@ -257,8 +350,9 @@ def test_clean_acts_are_by_certified_officers_inside_their_grids(tiny: Synthetic
 # --- through the real API ---------------------------------------------------------------------
 
 @pytest.fixture
-def domain_http(database: tuple[str, str]) -> Iterator[tuple[TestClient, str]]:
-    """A ledger with the enforcement vocabulary (the ``world`` fixture uses a minimal one)."""
+def domain_api(database: tuple[str, str]) -> Iterator[tuple[TestClient, str, LedgerStore]]:
+    """A ledger with the enforcement vocabulary (the ``world`` fixture uses a minimal one), a
+    poster token, and the service's store (to read back what was recorded)."""
     owner_url, app_url = database
     store = LedgerStore(datastore_from_url(app_url))
     ledger = Ledger(store, root_keys={ROOT_ID: ROOT.public_key}, types=vocabulary)
@@ -268,10 +362,15 @@ def domain_http(database: tuple[str, str]) -> Iterator[tuple[TestClient, str]]:
     owner.close()
     try:
         with TestClient(asgi(create_app(ledger))) as http:
-            yield http, token
+            yield http, token, store
     finally:
         ledger.close()
         store.close()
+
+
+@pytest.fixture
+def domain_http(domain_api: tuple[TestClient, str, LedgerStore]) -> tuple[TestClient, str]:
+    return domain_api[0], domain_api[1]
 
 
 def test_tiny_city_is_accepted_in_full_through_the_api_and_reloading_appends_nothing(
@@ -287,6 +386,24 @@ def test_tiny_city_is_accepted_in_full_through_the_api_and_reloading_appends_not
     count2, appended2 = load(again, client, progress=False)
     assert (count2, appended2) == (count, 0)
     assert http.get("/healthz").json()["log_size"] == count
+
+
+def test_city_loaded_through_the_api_is_a_declared_import_without_late_recording_flags(
+        domain_api: tuple[TestClient, str, LedgerStore]) -> None:
+    http, token, store = domain_api
+    client = LedgerClient("http://testserver", token, http=http, retries=0, batch_size=500)
+    # a history that ended long before any machine running this test loads it
+    city = SyntheticCity(CityParams.scale("tiny", seed=5, start=date(2024, 3, 4)),
+                         root_key=ROOT, root_key_id=ROOT_ID)
+    load(city, client, progress=False)
+    with store.cursor() as curs:
+        recorded = [rec for _, rec in fetch_after(curs, 0, 10_000)]
+    at = max(parse_datetime(r.recorded_at) for r in recorded) + timedelta(hours=1)
+    flags = compute_flags(recorded, at=at)
+    assert [f.flag_id for f in flags if f.rule_id == "RF08.a"] == []
+    assert {f.rule_id for f in flags} >= {"RF12.f", "RF27.a", "RF27.b"}
+    undeclared = [r for r in recorded if r.stream != "config:historical-import"]
+    assert sum(f.rule_id == "RF08.a" for f in compute_flags(undeclared, at=at)) > 500
 
 
 def test_demo_writes_signed_events_and_ground_truth_as_json_lines(tmp_path: Path) -> None:

@@ -51,6 +51,7 @@ class CaseBuilder:
         step = self.c.tl.add(self.stream, type_name, when, body, key, posted=posted)
         self.ids.setdefault(type_name, []).append(step.event_id)
         self.c.truth.observe(step.event_id, type_name, when.date(), actors(body))
+        self.c.ov.discipline.act(step.event_id, self.stream, type_name, when, body)
         return step.event_id
 
 

@@ -1,12 +1,13 @@
 """The misconduct a synthetic city can plant, and the red flags each kind should raise.
 
-Two scopes:
+Three scopes:
 
 * ``case`` kinds are planted in one case each, at ``rate`` × the number of cases (times
   ``CityParams.misconduct``), at least ``CityParams.min_each`` of each;
 * ``actor`` kinds come from scenarios about a person, a team, a unit or a party (a corrupt
   officer, a shakedown team, a unit with a fine quota, a favoured party, an officer whose
-  credential lapsed, …) and are planted once per scenario.
+  credential lapsed, …) and are planted once per scenario;
+* ``notice`` kinds are planted once per city in one supervision notice each (RF27).
 
 ``rules`` name the sub-rules of shared/domain/red_flags.yaml the item should trigger;
 ``rf`` their flag ids. ``types`` are the event types whose ids the ground truth lists for the
@@ -41,6 +42,10 @@ def _c(name: str, rules: tuple[str, ...], types: tuple[str, ...], description: s
 
 def _a(name: str, rules: tuple[str, ...], types: tuple[str, ...], description: str) -> Kind:
     return Kind(name, rules, "actor", types, description, 0.0)
+
+
+def _n(name: str, rules: tuple[str, ...], types: tuple[str, ...], description: str) -> Kind:
+    return Kind(name, rules, "notice", types, description, 0.0)
 
 
 DECIDED = ("PenaltyDecided",)
@@ -122,6 +127,8 @@ KINDS: tuple[Kind, ...] = (
        "summary decision never filed with the agency (备案)"),
     _c("publication_late", ("RF12.e",), ("PenaltyDecided", "DecisionPublished"),
        "decision published more than 7 working days after it was made"),
+    _c("publication_not_withdrawn", ("RF12.f",), ("DecisionPublished", "PenaltyWithdrawn"),
+       "decision revoked, its publication left up past the 3 working days"),
     _c("preservation_overdue", ("RF12.g", "RF25.b"), ("PreservationOrdered",),
        "evidence registered for preservation, no handling decision within 7 working days"),
     _c("time_barred", ("RF12.h",), ("CaseFiled",),
@@ -170,6 +177,15 @@ KINDS: tuple[Kind, ...] = (
        "complaint closed by the accused officer's own superior"),
     _a("violent_complaints_pattern", ("RF23.d",), ("ComplaintReceived",),
        "two violent-enforcement complaints against the same officer within 180 days"),
+    # RF27 — supervision notices (督办)
+    _n("supervision_answered_late", ("RF27.a",),
+       ("SupervisionNoticeIssued", "SupervisionFeedbackSubmitted"),
+       "supervision notice answered after its respond-by day"),
+    _n("supervision_unanswered", ("RF27.a",), ("SupervisionNoticeIssued",),
+       "supervision notice never answered"),
+    _n("supervision_not_resubmitted", ("RF27.b",),
+       ("SupervisionNoticeIssued", "SupervisionFeedbackAccepted"),
+       "feedback sent back (rejected_resubmit) and never resubmitted"),
     # RF24 / RF25
     _a("quota_spikes", ("RF24",), ("PenaltyDecided",),
        "unit with a fine quota: fines spike in the last 5 days of every month"),
@@ -184,7 +200,11 @@ KINDS: tuple[Kind, ...] = (
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
 CASE_KINDS = tuple(k for k in KINDS if k.scope == "case")
 ACTOR_KINDS = tuple(k for k in KINDS if k.scope == "actor")
-RF_IDS = tuple(f"RF{i:02d}" for i in range(1, 26))
+NOTICE_KINDS = tuple(k for k in KINDS if k.scope == "notice")
+#: the red flags a city plants: red_flags.yaml's RF01–RF25 and RF27 (supervision notices).
+#: RF26 (a flag dismissed by an involved inspector) is about dispositions, which the city
+#: does not make beyond confirmations.
+RF_IDS = tuple(f"RF{i:02d}" for i in range(1, 26)) + ("RF27",)
 
 
 def coverage() -> dict[str, list[str]]:

@@ -223,6 +223,10 @@ class GeneralProcedure:
             b.add("CaseClosed", at(wd_after(w_day, 2), 11), "case-app", {
                 "outcome": "withdrawn", "closed_by": slot.lead.id, "approved_by": head.id})
             return
+        if amendment in ("revoked", "revoked_left_up"):
+            self._revoked(b, slot, decision_no, pub_ref, pub_day, served_day,
+                          left_up=amendment == "revoked_left_up")
+            return
         if amendment == "unapproved":
             a_day = wd_after(served_day, rng.randrange(1, 3))
             reduced = final // 2 // 1000 * 1000
@@ -255,6 +259,25 @@ class GeneralProcedure:
             captured = t - timedelta(days=1, hours=2)
             self.photo(b, slot, 3, captured, captured + 5 * m, officers, device_signed=False,
                        posted=at(archived + timedelta(days=rng.randrange(2, 6)), 16))
+
+    def _revoked(self, b: CaseBuilder, slot: Slot, decision_no: str, pub_ref: str,
+                 pub_day: date, served_day: date, *, left_up: bool) -> None:
+        """The decision revoked on administrative reconsideration (行政复议撤销) before anything
+        was paid, approved by collective discussion (RF20 stays quiet); the publication is taken
+        down within the 3 working days of MOHURD55 第10条 — or, planted, left up (RF12.f)."""
+        rng, brigade = self.rng, slot.squadron.brigade
+        w_day = wd_after(max(pub_day, served_day), rng.randrange(2, 6))
+        b.add("PenaltyWithdrawn", at(w_day, 10), f"sup:{brigade.head.id}", {
+            "decision_no": decision_no, "reason": "reconsideration",
+            "reason_text": "行政复议决定撤销原处罚决定", "approval_id": self.approval(),
+            "approved_by": brigade.head.id, "approval_form": "collective_discussion",
+            "refund_required": False})
+        if not left_up:
+            b.add("DecisionPublicationWithdrawn", at(wd_after(w_day, rng.randrange(1, 3)), 10),
+                  "case-app", {"decision_no": decision_no, "publication_ref": pub_ref,
+                               "reason": "decision_revoked"})
+        b.add("CaseClosed", at(wd_after(w_day, 4), 11), "case-app", {
+            "outcome": "withdrawn", "closed_by": slot.lead.id, "approved_by": brigade.head.id})
 
     def _rights(self, b: CaseBuilder, slot: Slot, notice_day: date, eligible: bool,
                 response: str | None, presider: Person) -> tuple[date, bool]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..canonical import canonical_trusted
@@ -67,6 +67,7 @@ class SyntheticCity:
         planter = Planter(self.world, self.planner, self.truth, self.scenarios)
         planter.allocate()
         planter.dispatches()
+        planter.revocations()
         planter.complaints()
         self.planner.avoid_relatives()
         self.planner.sort()
@@ -78,6 +79,12 @@ class SyntheticCity:
     def keys(self) -> list[KeyInfo]:
         """Every key the city registers (name, key id, principal, roles)."""
         return list(self.keyring)
+
+    @property
+    def import_until(self) -> datetime:
+        """The instant the city's first configuration event declares as the end of its
+        historical import (``historical_import_until``): every event occurs before it."""
+        return self.people.import_until
 
     @property
     def slots(self) -> int:
@@ -116,8 +123,9 @@ class SyntheticCity:
         for campaign in self.planner.campaigns:
             oversight.campaign(campaign)
         if self.params.days >= 45:
-            oversight.supervision(w.squadrons[0], self.params.start + timedelta(
-                days=self.params.days // 3))
+            oversight.supervisions(plant=self.params.misconduct > 0)
+        for sc in self.scenarios:
+            sc.warnings(oversight.discipline)
         by_day = self.planner.by_day()
         day = self.params.start
         while day <= self.params.end:

@@ -1,5 +1,6 @@
 """Oversight around the cases: patrols, special campaigns, dispatch orders, complaints and
-their handling, and a supervision notice with the unit's answer."""
+their handling, supervision notices (督办) with the units' answers, and — through
+:class:`~ledger.synth.discipline.Discipline` — flags confirmed and formal warnings."""
 
 from __future__ import annotations
 
@@ -7,10 +8,24 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from . import seeded
+from .discipline import Discipline
 from .plan import Slot
-from .timeline import Timeline, at
+from .timeline import Step, Timeline, at, next_wd, wd_after
 from .truth import Truth
 from .world import Person, Squadron, World
+
+#: what a supervision notice can be about: (issue, the unit's action)
+NOTICE_ISSUES = (
+    ("执法记录仪未全程开启、部分视频未按时上传", "开展执法记录仪使用专项培训，每日下班前检查上传"),
+    ("案卷归档不及时", "建立归档周报制度"),
+    ("当场收缴罚款未按期交至机关", "现金收缴实行日清日结，财务每日对账"),
+    ("简易程序案件未按时报备", "指定专人每日报备简易程序决定书"),
+    ("12345投诉反馈不及时", "投诉件实行台账管理，逐件销号"),
+)
+#: how each notice goes: on time, sent back and answered again, and three planted (RF27)
+NOTICE_MODES = ("on_time", "resubmitted")
+PLANTED_NOTICES = {"late": "supervision_answered_late", "unanswered": "supervision_unanswered",
+                   "not_resubmitted": "supervision_not_resubmitted"}
 
 
 class Oversight:
@@ -21,6 +36,8 @@ class Oversight:
         self.rng = seeded.rng(world.seed, "oversight")
         self._complaints = 0
         self._orders = 0
+        self._notices = 0
+        self.discipline = Discipline(world, timeline)
 
     # -- patrols -------------------------------------------------------------------------------
     def patrols(self, day: date) -> None:
@@ -142,24 +159,62 @@ class Oversight:
         return self.rng.choice(self.w.handlers)
 
     # -- supervision ---------------------------------------------------------------------------
-    def supervision(self, squadron: Squadron, day: date) -> None:
-        w, rng = self.w, self.rng
-        nid = f"SN-{w.tag}-{day:%Y%m%d}"
-        stream = f"supervision:{nid}"
-        issued = at(day, 10)
-        self.tl.add(stream, "SupervisionNoticeIssued", issued, {
-            "to_unit_id": squadron.id, "issued_by": w.inspector,
-            "issues": [{"issue_id": "1", "description": "执法记录仪未全程开启、部分视频未按时上传"},
-                       {"issue_id": "2", "description": "案卷归档不及时"}],
-            "respond_by": (day + timedelta(days=20)).isoformat()}, "inspector")
-        head = squadron.brigade.head
-        answered = at(day + timedelta(days=rng.randrange(8, 16)), 15)
-        self.tl.add(stream, "SupervisionFeedbackSubmitted", answered, {
-            "submitted_by": head.id,
-            "responses": [{"issue_id": "1", "action": "开展执法记录仪使用专项培训，每日下班前检查上传",
-                           "status": "rectified"},
-                          {"issue_id": "2", "action": "建立归档周报制度", "status": "in_progress"}],
-            "document_sha256": seeded.digest(w.seed, nid + "/feedback")}, f"sup:{head.id}")
-        self.tl.add(stream, "SupervisionFeedbackAccepted", answered + timedelta(days=5), {
-            "accepted_by": w.inspector, "result": "accepted"}, "inspector")
+    def supervisions(self, *, plant: bool) -> None:
+        """Notices to squadrons spread over the period: answered on time and accepted; sent
+        back and answered again in time; and, when ``plant``, one answered late, one never
+        answered, one sent back and never resubmitted (RF27.a/b, in the ground truth)."""
+        p, squadrons = self.w.params, self.w.squadrons
+        modes = list(NOTICE_MODES) + (list(PLANTED_NOTICES) if plant else [])
+        for i, mode in enumerate(modes):
+            day = next_wd(p.start + timedelta(days=p.days * (i + 2) // (len(modes) + 3)))
+            self.supervision(squadrons[i % len(squadrons)], day, mode)
 
+    def supervision(self, squadron: Squadron, day: date, mode: str = "on_time") -> None:
+        w, rng = self.w, self.rng
+        self._notices += 1
+        nid = f"SN-{w.tag}-{day:%Y%m%d}-{self._notices:02d}"
+        stream = f"supervision:{nid}"
+        issues = rng.sample(NOTICE_ISSUES, 2)
+        respond_by = day + timedelta(days=20)
+        notice = self.tl.add(stream, "SupervisionNoticeIssued", at(day, 10), {
+            "to_unit_id": squadron.id, "issued_by": w.inspector,
+            "issues": [{"issue_id": str(n), "description": text}
+                       for n, (text, _) in enumerate(issues, 1)],
+            "respond_by": respond_by.isoformat()}, "inspector")
+        entry = None
+        if mode in PLANTED_NOTICES:
+            entry = self.truth.entry(PLANTED_NOTICES[mode], unit=squadron.id, supervision=nid)
+            entry["event_ids"].append(notice.event_id)
+        if mode == "unanswered":
+            return
+        head = squadron.brigade.head
+        if mode == "late":
+            answered = at(respond_by + timedelta(days=rng.randrange(4, 10)), 15)
+        else:
+            answered = at(day + timedelta(days=rng.randrange(8, 16)), 15)
+        feedback = self._feedback(stream, nid, answered, head, issues)
+        if entry is not None and mode == "late":
+            entry["event_ids"].append(feedback.event_id)
+        if mode in ("resubmitted", "not_resubmitted"):
+            sent_back = self.tl.add(stream, "SupervisionFeedbackAccepted",
+                                    answered + timedelta(days=rng.randrange(3, 6)), {
+                                        "accepted_by": w.inspector, "result": "rejected_resubmit",
+                                        "comment": "整改措施不具体，请补充整改时限和责任人后重新报送"},
+                                    "inspector")
+            if entry is not None:
+                entry["event_ids"].append(sent_back.event_id)
+                return
+            again = at(wd_after(sent_back.posted.date(), rng.randrange(3, 7)), 15)
+            answered = self._feedback(stream, nid + "/2", again, head, issues).posted
+        self.tl.add(stream, "SupervisionFeedbackAccepted",
+                    answered + timedelta(days=rng.randrange(3, 6)),
+                    {"accepted_by": w.inspector, "result": "accepted"}, "inspector")
+
+    def _feedback(self, stream: str, ref: str, when: datetime, head: Person,
+                  issues: list[tuple[str, str]]) -> Step:
+        return self.tl.add(stream, "SupervisionFeedbackSubmitted", when, {
+            "submitted_by": head.id,
+            "responses": [{"issue_id": str(n), "action": action,
+                           "status": "rectified" if n == 1 else "in_progress"}
+                          for n, (_, action) in enumerate(issues, 1)],
+            "document_sha256": seeded.digest(self.w.seed, ref + "/feedback")}, f"sup:{head.id}")

@@ -60,11 +60,36 @@ class People:
         return out
 
     # -- configuration -------------------------------------------------------------------------
+    @property
+    def import_until(self) -> datetime:
+        """The end of the generated history (00:00 CST after the horizon): every event of the
+        city occurs before it."""
+        return at(self.horizon + timedelta(days=1))
+
+    def import_declaration(self) -> Step:
+        """The go-live declaration (docs/red-flags.md, "Parameters"): the whole generated
+        history is imported when it is loaded, so RF08.a does not judge its recording delays.
+        Declared at the end of the history, it is valid once recorded after that instant (a
+        load now), and ignored by the engine when recorded before it."""
+        until = self.import_until
+        body = {"parameters_version": f"{self.w.tag}-historical-import-1",
+                "jurisdiction": JURISDICTION, "effective_from": until.date().isoformat(),
+                "parameters": [{
+                    "name": "historical_import_until", "value": int(until.timestamp()) // 60,
+                    "unit": "minutes",
+                    "basis": f"go-live: records of events before {until.isoformat()} are "
+                             "imported from the former case system (minutes since "
+                             "1970-01-01T00:00Z)"}]}
+        return self.tl.make("config:historical-import", "LegalParametersPublished", until, body,
+                            "config")
+
     def config_steps(self) -> list[Step]:
+        """Configuration, published before the people: the import declaration first."""
         w, tl = self.w, self.tl
         day = w.golive - timedelta(days=10)
         effective = date(day.year, 1, 1).isoformat()
-        steps = [tl.make("config:fine-schedule", "FineSchedulePublished", at(day, 9),
+        steps = [self.import_declaration(),
+                 tl.make("config:fine-schedule", "FineSchedulePublished", at(day, 9),
                          fine_schedule_body(effective_from=effective), "config")]
         steps.append(tl.make("config:benchmarks", "DiscretionBenchmarkPublished", at(day, 9, 30), {
             "benchmark_table_id": fines.BENCHMARK_TABLE_ID, "jurisdiction": JURISDICTION,

@@ -88,6 +88,17 @@ class Planter:
             slot.party, slot.code = self.planner.pick_party(slot.grid, "company")
             slot.procedure, slot.outcome, slot.dispatch = "general", "fine", True
 
+    def revocations(self) -> None:
+        """Clean general-procedure fines revoked on reconsideration, their publication taken
+        down in time (MOHURD55 第10条): the contrast to ``publication_not_withdrawn``."""
+        rng = self.rng
+        pool = [s for s in self.planner.slots if s.scenario is None and s.kind is None
+                and not s.dispatch and s.team not in self.tainted]
+        for slot in rng.sample(pool, min(len(pool), max(1, round(0.006 * len(pool))))):
+            slot.party, slot.code = self.planner.pick_party(slot.grid, "company")
+            slot.procedure, slot.outcome = "general", "fine"
+            slot.x["amendment"] = "revoked"
+
     def complaints(self) -> None:
         """Ordinary complaints about ordinary cases, handled by the book."""
         rng, p = self.rng, self.p
@@ -261,6 +272,7 @@ SHAPES: dict[str, Callable[[Planter, Slot], None]] = {
     "service_late": _general(timing="service_late"),
     "summary_not_filed": _x(timing="not_filed"),
     "publication_late": _general(timing="publication_late"),
+    "publication_not_withdrawn": _general(amendment="revoked_left_up"),
     "preservation_overdue": lambda p, s: (p.general_fine(s, "shop", "ADVERT_SH", "minor"),
                                           setattr(s, "seizure", "preservation_overdue")) and None,
     "time_barred": _time_barred,

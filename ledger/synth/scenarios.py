@@ -20,6 +20,7 @@ from typing import Any
 
 from . import seeded
 from .catalogue import ACTS
+from .discipline import Discipline
 from .people import People
 from .plan import Planner, Slot, poisson
 from .timeline import at
@@ -329,6 +330,19 @@ class Scenarios:
             pid = people.pledge_ids.get((person.id, year))
             if pid:
                 self.entries[name]["event_ids"].insert(0, pid)
+
+    def warnings(self, discipline: Discipline) -> None:
+        """Formal warnings (not misconduct, not ground truth) once an inspector has confirmed
+        a flag of the lapsed, the suspended and the pledge-less officer."""
+        e, u, pl = self.expired, self.suspended, self.lapsed_pledge
+        assert e.unqualified_from is not None and pl.pledge_until is not None
+        discipline.warn_after_flag(e, "RF02", e.unqualified_from, kind="circulated_criticism",
+                                   by_inspector=True)
+        when, until = self.suspension
+        discipline.warn_after_flag(u, "RF02", when.date() + timedelta(days=1), until,
+                                   kind="admonishment_talk", by_inspector=False)
+        discipline.warn_after_flag(pl, "RF22", pl.pledge_until + timedelta(days=1),
+                                   kind="reminder_talk", by_inspector=False)
 
     def reassignments(self, people: People) -> None:
         """Mid-period rotation: two teams without scenario actors swap grids (定岗轮换)."""

@@ -178,7 +178,8 @@ class FlagEngine:
         elif kind == "config" and t in CONFIG_TYPES:
             self.timeline.publish(type=t, body=rec.body, event_id=rec.event_id,
                                   index=rec.index,
-                                  published_day=self.days.day(ts_of(rec.occurred_at)))
+                                  published_day=self.days.day(ts_of(rec.occurred_at)),
+                                  recorded=ts_of(rec.recorded_at))
             days = self.timeline.latest().days()
             if days is not self.days:
                 self.days = self.fold.days = days

@@ -172,7 +172,8 @@ def rf07_evidence_before_decision(c: Case, ctx: "Ctx") -> None:
 def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
     if not c.events:
         return
-    th = ctx.params(c.events[0].ts).thresholds
+    p = ctx.params(c.events[0].ts)
+    th = p.thresholds
     evidence = {e.eid: e for e in c.evidence}
     if c.shown_on:           # a credential shown on camera is captured by that camera
         by_id: dict[str, Evidence] = {}
@@ -185,9 +186,9 @@ def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
                 evidence[eid] = shown_on._replace(eid=eid, captured=ts)
     summary_decisions = {d.eid for d in c.decisions if d.procedure == "summary"}
     sync = th.device_sync_max_hours * HOUR
-    # a) late recording
+    # a) late recording; a declared historical import was recorded at go-live, not late
     for ev in c.events:
-        if ev.type in MONEY_BATCH_TYPES:
+        if ev.type in MONEY_BATCH_TYPES or (p.imports and p.imported(ev.ts, ev.idx)):
             continue
         e = evidence.get(ev.eid)
         occurred = e.captured if e is not None else ev.ts

@@ -1,0 +1,112 @@
+"""A declared historical import (``historical_import_until``, docs/red-flags.md "Parameters"):
+records of the past imported at go-live are not late recordings (RF08.a), but the declaration
+covers only events recorded after it that occurred before its instant, and that instant may not
+be later than the declaration's own recording — so it can neither wash out flags already raised
+nor excuse the late recording of events that had not happened yet."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from projections.redflags import FlagEngine, national
+
+from . import domain_factory as f
+from .domain_factory import at, step
+from .test_redflags_world import SUMMARY, World, _incremental, numbers, until
+
+DECISION = next(s for s in f.summary_case(SUMMARY) if s.type == "PenaltyDecided")
+#: the decision occurred at 2024-09-30T10:05+08:00; the import is posted on 2024-11-01
+GO_LIVE = "2024-11-01T02:00:00.000000Z"
+LATER = "2024-11-01T03:00:00.000000Z"
+
+
+def minutes(instant: str) -> int:
+    """Whole minutes since the epoch, the published form of the import instant."""
+    return int(datetime.fromisoformat(instant).timestamp()) // 60
+
+
+def import_declared(until_instant: str, *, unit: str = "minutes") -> f.Step:
+    return step("config:historical-import", "LegalParametersPublished", at("2024-11-01"),
+                parameters_version="SH-import-1", effective_from="2024-11-01", parameters=[
+                    {"name": "historical_import_until", "value": minutes(until_instant),
+                     "unit": unit, "basis": "records before go-live imported from the old "
+                                            "case system"}])
+
+
+def world_with(declaration: f.Step | None, *, declared_at: str = GO_LIVE) -> World:
+    """Staff and a summary case up to the decision (prompt), then the declaration (if any)
+    and the decision itself, both recorded at the go-live import."""
+    world = World(until(f.summary_case(SUMMARY), "RectificationOrdered"))
+    if declaration is not None:
+        world.record(declaration, recorded_at=declared_at)
+    world.record(DECISION, recorded_at=LATER)
+    return world
+
+
+def test_a_decision_recorded_a_month_late_without_a_declared_import_is_late_recording() -> None:
+    flag = world_with(None).one("RF08.a")
+    assert numbers(flag)["event_type"] == "PenaltyDecided"
+    assert numbers(flag)["limit_hours"] == 24
+
+
+def test_an_event_that_occurred_before_the_import_instant_is_not_late_recording() -> None:
+    world = world_with(import_declared("2024-10-31T00:00:00+08:00"))
+    assert world.flags(rule="RF08.a") == []
+
+
+def test_an_event_that_occurred_after_the_import_instant_is_still_judged() -> None:
+    # the import covers history up to 30 Sep 10:00; the decision (10:05) is not part of it
+    world = world_with(import_declared("2024-09-30T10:00:00+08:00"))
+    assert world.one("RF08.a").event_ids[0] == world.events[-1].event_id
+
+
+def test_an_import_instant_later_than_its_own_recording_is_ignored() -> None:
+    # declared on 1 Nov (recorded 02:00 UTC) for an import "until 1 Dec": it would excuse the
+    # late recording of events that had not happened yet, so it grants nothing at all
+    world = world_with(import_declared("2024-12-01T00:00:00+08:00"))
+    assert world.one("RF08.a")
+    engine = FlagEngine(national())
+    engine.apply_all(world.events)
+    assert engine.timeline.latest().imports == ()
+
+
+def test_an_import_instant_equal_to_its_recording_is_accepted() -> None:
+    world = world_with(import_declared("2024-11-01T10:00:00+08:00"))   # = 02:00 UTC
+    assert world.flags(rule="RF08.a") == []
+
+
+def test_a_declared_import_does_not_clear_late_recordings_already_on_the_ledger() -> None:
+    world = World(until(f.summary_case(SUMMARY), "RectificationOrdered"))
+    world.record(DECISION, recorded_at="2024-10-20T00:00:00.000000Z")    # recorded 20 days late
+    world.record(import_declared("2024-10-31T00:00:00+08:00"), recorded_at=GO_LIVE)
+    assert list(world.one("RF08.a").event_ids) == [world.events[-2].event_id]
+
+
+def test_an_import_instant_in_another_unit_than_minutes_is_ignored() -> None:
+    world = world_with(import_declared("2024-10-31T00:00:00+08:00", unit="count"))
+    assert world.one("RF08.a")
+
+
+def test_a_declared_import_is_part_of_the_parameter_version() -> None:
+    declared = world_with(import_declared("2024-10-31T00:00:00+08:00"))
+    engine = FlagEngine(national())
+    engine.apply_all(declared.events)
+    params = engine.timeline.latest()
+    assert [w.event_id for w in params.imports] == [declared.events[-2].event_id]
+    assert params.content()["imports"] == [[declared.events[-2].index,
+                                            minutes("2024-10-31T00:00:00+08:00") * 60,
+                                            declared.events[-2].event_id]]
+    assert "imports" not in national().content()
+
+
+def test_a_declared_import_gives_the_same_flags_incrementally_and_in_a_rebuild() -> None:
+    world = world_with(import_declared("2024-09-30T10:03:00+08:00"))
+    for s in f.summary_case(SUMMARY):      # the rest of the case, recorded with the import
+        if s.type not in {x.type for x in until(f.summary_case(SUMMARY),
+                                                "RectificationOrdered")} | {"PenaltyDecided"}:
+            world.record(s, recorded_at=LATER)
+    evaluation = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    rebuilt = world.flags(evaluation)
+    assert [fl.rule_id for fl in rebuilt if fl.family == "RF08"]     # some are still judged
+    assert [fl.to_value() for fl in _incremental(world.events, evaluation)] == \
+        [fl.to_value() for fl in rebuilt]

@@ -33,7 +33,10 @@ from ledger.tokens import Principal
 from projections.flagsview import FlagsView
 from projections.readmodels import ReadModels
 from projections.redflags.catalogue import RULES
-from projections.redflags.days import quarter_of
+from projections.redflags._stats import median
+from projections.redflags.days import quarter_of, ts_of
+from projections.redflags.facts import MAX_WINDOW_QUARTERS, quarter_shift
+from projections.redflags.params import CONFIG_TYPES, FlagParams, ParamsTimeline, national
 from projections.redflags.statistics import lead
 
 from .auth import require
@@ -43,8 +46,9 @@ STATIC = Path(__file__).parent / "static" / "dashboard"
 CHINA = timezone(timedelta(hours=8))
 MAX_TRAIL = 2000          # events on one case page (a case has tens)
 MAX_OWN_CASES = 1000      # an officer's cases read for the positions chart
-MAX_PEER_CASES = 3000     # peer decisions read per officer page
-MAX_COHORTS = 8           # most recent cohorts shown
+MAX_PEER_CASES = 6000     # other officers' decisions read per officer page (every unit)
+MAX_WINDOWS = 4           # most recent RF17 windows shown
+MAX_PEER_POINTS = 40      # peer positions drawn per row: an even sample of the sorted positions
 ACTIONS = {"acknowledge": "FlagAcknowledged", "dismiss": "FlagDismissed",
            "confirm": "FlagConfirmed", "refer": "FlagReferred"}
 FIELDS = {"acknowledge": ("note",), "dismiss": ("reason_code", "reason"),
@@ -174,62 +178,138 @@ class Dashboard:
 
     # -- officer positions -------------------------------------------------------------------
     def positions(self, officer_id: str, principal: Principal) -> dict[str, Any]:
-        """The officer's fines as positions in the statutory range, per RF17 cohort (violation
-        code × party type × unit × quarter, amount attributed to the decision's lead officer),
-        against the peers of the same cohorts. Capped; ``truncated`` says when."""
+        """The officer's fines as positions in the statutory range, per RF17 window: the quarter
+        Q plus the ``stats_window_quarters`` − 1 before it (the parameters in force at the end
+        of Q), every unit of the ledger. Per violation code × party type the officer decided in
+        the window: the officer's positions, the other officers' (anonymous: a sample of
+        positions, their counts and median) and whether the row is compared (≥
+        ``stats_min_peers`` other officers); per window the officer's mean residual over the
+        compared cases and the officer's RF17 flags of that cohort the principal may see.
+        Requires an officer the principal may see (else NotFound). Capped; ``truncated`` says
+        when a cap was hit."""
         state = self._state("officers", "officer", officer_id, principal)
         own_ids = sorted(state.get("case_acts", {}))[-MAX_OWN_CASES:]
-        own = self._decisions("case_id = ANY(%s)", [own_ids], MAX_OWN_CASES)
-        mine = [d for d in own if d["lead"] == officer_id]
-        cohorts = sorted({d["cohort"] for d in mine}, key=lambda k: k.split("|")[3])
-        cohorts = cohorts[-MAX_COHORTS:]
-        units = sorted({k.split("|")[2] for k in cohorts})
-        codes = sorted({k.split("|")[0] for k in cohorts})
-        peers = self._decisions("state->>'unit_id' = ANY(%s) AND "
-                                "state->'violation'->>'code' = ANY(%s)", [units, codes],
-                                MAX_PEER_CASES) if cohorts else []
-        truncated = len(own_ids) >= MAX_OWN_CASES or len(peers) >= MAX_PEER_CASES
-        out = []
-        for key in cohorts:
-            code, ptype, unit, quarter = key.split("|")
-            members = [d for d in peers if d["cohort"] == key] or \
-                [d for d in mine if d["cohort"] == key]
-            by_officer: dict[str, list[dict[str, Any]]] = {}
-            for d in members:
-                by_officer.setdefault(d["lead"], []).append(d)
-            by_officer.setdefault(officer_id, [d for d in mine if d["cohort"] == key])
-            out.append({
-                "cohort": key, "violation_code": code, "party_type": ptype, "unit_id": unit,
-                "quarter": quarter, "range_fen": members[0]["range_fen"] if members else None,
-                "officers": [{"officer_id": oid, "self": oid == officer_id, "n": len(ds),
-                              "mean_position_bp": sum(d["position_bp"] for d in ds) // len(ds)
-                              if ds else None,
-                              "decisions": [{k: d[k] for k in ("case_id", "amount_fen",
-                                                               "position_bp", "decided_on")}
-                                            for d in ds]}
-                             for oid, ds in sorted(by_officer.items())]})
-        return {"officer_id": officer_id, "cohorts": out, "truncated": truncated,
-                "definition": "RF17 cohort: violation code × party type × unit × quarter; "
-                              "position = (amount − min) / (max − min) of the statutory range"}
+        timeline = self._timeline()
+        now = quarter_of(_today().toordinal())
+        own_all = self._decisions("case_id = ANY(%s)", [own_ids], MAX_OWN_CASES)
+        mine = [d for d in own_all if d["lead"] == officer_id]
+        quarters = sorted({d["quarter"] for d in mine})[-MAX_WINDOWS:]
+        # a quarter's cases count in the windows of the quarters after it, too
+        candidates = sorted({quarter_shift(q, k) for q in quarters
+                             for k in range(MAX_WINDOW_QUARTERS)})
+        candidates = [q for q in candidates if q <= now]
+        spans = {q: _window_quarters(q, _params_in(timeline, q)) for q in candidates}
+        spans = {q: w for q, w in spans.items() if any(d["quarter"] in w for d in mine)}
+        codes = sorted({d["code"] for d in mine})
+        peers: list[dict[str, Any]] = []
+        if spans:
+            first = min(w[0] for w in spans.values())
+            peers = self._decisions(
+                "state->'violation'->>'code' = ANY(%s) AND "
+                "state->'decision'->>'decided_on' >= %s AND "
+                "state->'decision'->>'decided_on' <= %s",
+                [codes, _quarter_bounds(first)[0], _quarter_bounds(max(spans))[1]],
+                MAX_PEER_CASES)
+        others = [d for d in peers if d["lead"] != officer_id]
+        present = {d["quarter"] for d in peers} | {d["quarter"] for d in mine}
+        shown = [q for q in sorted(spans) if q in present][-MAX_WINDOWS:]
+        flags = [fl for fl in self.flags.query(limit=500, officer_id=officer_id,
+                                               units=sorted(principal.units))["flags"]
+                 if fl["rule_id"].startswith("RF17")]
+        windows = [self._window(q, spans[q], _params_in(timeline, q), mine, others, flags,
+                                principal) for q in reversed(shown)]
+        return {"officer_id": officer_id, "windows": windows,
+                "truncated": len(own_ids) >= MAX_OWN_CASES or len(peers) >= MAX_PEER_CASES,
+                "definition": "RF17: the whole ledger per window of calendar quarters; each "
+                              "case against the median position of the other officers' cases "
+                              "of the same violation code × party type; position = "
+                              "(amount − min) / (max − min) of the statutory range"}
+
+    def _window(self, quarter: str, span: list[str], params: FlagParams,
+                mine: list[dict[str, Any]], others: list[dict[str, Any]],
+                flags: list[dict[str, Any]], principal: Principal) -> dict[str, Any]:
+        th = params.thresholds
+        inside = set(span)
+        own_rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for d in mine:
+            if d["quarter"] in inside and _range(params, d["code"]) is not None:
+                own_rows.setdefault((d["code"], d["party_type"]), []).append(d)
+        peer_rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for d in others:
+            group = (d["code"], d["party_type"])
+            if d["quarter"] in inside and group in own_rows:
+                peer_rows.setdefault(group, []).append(d)
+        rows, residuals = [], []
+        for (code, ptype), own in sorted(own_rows.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            lo, hi = _range(params, code) or (0, 1)
+            group = peer_rows.get((code, ptype), [])
+            peer_pos = sorted(_position(d["amount_fen"], lo, hi) for d in group)
+            peer_officers = len({d["lead"] for d in group})
+            # RF17's reference: the median position (bp, floored) of the other officers' cases
+            ref = int(median(peer_pos)) if peer_pos else None
+            compared = ref is not None and peer_officers >= th.stats_min_peers
+            points = []
+            for d in sorted(own, key=lambda x: (x["decided_on"], x["case_id"])):
+                pos = _position(d["amount_fen"], lo, hi)
+                residual = pos - ref if compared and ref is not None else None
+                if residual is not None:
+                    residuals.append(residual)
+                # the officer's case in a unit the principal may not see stays anonymous
+                points.append({"case_id": d["case_id"] if principal.may_see_unit(d["unit"])
+                               else None, "amount_fen": d["amount_fen"], "position_bp": pos,
+                               "decided_on": d["decided_on"], "residual_bp": residual})
+            rows.append({"violation_code": code, "party_type": ptype, "range_fen": [lo, hi],
+                         "compared": compared, "own": points, "peer_officers": peer_officers,
+                         "peer_cases": len(peer_pos), "peer_median_bp": ref,
+                         "peer_positions_bp": _sample(peer_pos, MAX_PEER_POINTS)})
+        cohort = f"discretion|{quarter}"
+        mean = sum(residuals) / len(residuals) / 10_000 if residuals else None
+        return {"quarter": quarter, "window": [span[0], span[-1]], "cohort": cohort,
+                "rows": rows, "n_compared": len(residuals),
+                "mean_residual": None if mean is None else round(mean, 4),
+                "min_n": th.stats_min_n, "min_peers": th.stats_min_peers,
+                "flags": [{k: fl[k] for k in ("flag_id", "rule_id", "status", "disposition",
+                                              "summary")}
+                          | {"case_id": fl["subject"]["case_id"]}
+                          for fl in flags if fl["numbers"].get("cohort") == cohort]}
+
+    def _timeline(self) -> ParamsTimeline:
+        """The parameters timeline as the red-flag engine folds it: the service's base
+        parameters plus every published configuration event (``config:*``, rare)."""
+        timeline = ParamsTimeline(self.flags.params or national())
+        rows = self._rows(
+            "SELECT r.log_index, r.event_id, r.event_type, r.recorded_at, e.state "
+            "FROM ledger_receipts r JOIN stored_events e ON e.originator_id = r.originator_id "
+            "AND e.originator_version = r.stream_version "
+            "WHERE r.stream LIKE 'config:%%' AND r.event_type = ANY(%s) ORDER BY r.log_index",
+            [sorted(CONFIG_TYPES)])
+        days = timeline.latest().days()
+        for r in rows:
+            env = orjson.loads(bytes(r["state"]))
+            timeline.publish(type=r["event_type"], body=env["body"], event_id=str(r["event_id"]),
+                             index=r["log_index"],
+                             published_day=days.day(ts_of(env["occurred_at"])),
+                             recorded=ts_of(r["recorded_at"]))
+            days = timeline.latest().days()
+        return timeline
 
     def _decisions(self, where: str, params: list[Any], cap: int) -> list[dict[str, Any]]:
-        """Fine decisions of the cases matching ``where`` (withdrawn cases, approved deviations
-        and fixed-amount violations left out, as RF17 does), read from the decision events."""
+        """Fine decisions of the cases matching ``where``, newest first (withdrawn cases and
+        approved deviations left out, as RF17 does), read from the decision events: case id,
+        unit, lead officer (``statistics.lead``), code, party type, amount, day and quarter."""
         rows = self._rows(
             "SELECT case_id, state->>'unit_id' AS unit, state->'decision'->>'event_id' AS eid, "
-            "state->'decision'->>'decided_on' AS decided_on, "
-            "state->'violation'->'statutory_range_fen' AS range "
+            "state->'decision'->>'decided_on' AS decided_on "
             f"FROM view_cases WHERE {where} AND state->'decision'->>'event_id' IS NOT NULL "
             "AND coalesce(state->'withdrawal', 'null'::jsonb) = 'null'::jsonb "
             "AND coalesce(state->>'deviation_approved', 'false') = 'false' "
-            "ORDER BY case_id LIMIT %s", [*params, cap])
+            "ORDER BY state->'decision'->>'decided_on' DESC, case_id LIMIT %s", [*params, cap])
         with self.ledger.store.cursor() as curs:
             events = self.ledger.store.rows_by_id(curs, [r["eid"] for r in rows])
         out = []
         for r in rows:
             row = events.get(r["eid"])
-            rng = r["range"]
-            if row is None or not rng or rng[1] <= rng[0] or not r["decided_on"]:
+            if row is None or not r["decided_on"]:
                 continue
             body = orjson.loads(row.raw)["body"]
             if "fine" not in body.get("penalty_types", ()):
@@ -239,14 +319,11 @@ class Dashboard:
             oid = lead(decision)     # type: ignore[arg-type]
             if oid is None:
                 continue
-            lo, hi = rng
-            amount = body["amount_fen"]
-            quarter = quarter_of(date.fromisoformat(r["decided_on"]).toordinal())
-            out.append({"case_id": r["case_id"], "lead": oid, "amount_fen": amount,
-                        "decided_on": r["decided_on"], "range_fen": rng,
-                        "position_bp": (min(max(amount, lo), hi) - lo) * 10_000 // (hi - lo),
-                        "cohort": f"{body['violation_code']}|{body['party']['party_type']}|"
-                                  f"{r['unit'] or '-'}|{quarter}"})
+            out.append({"case_id": r["case_id"], "unit": r["unit"], "lead": oid,
+                        "code": body["violation_code"],
+                        "party_type": body["party"]["party_type"],
+                        "amount_fen": body["amount_fen"], "decided_on": r["decided_on"],
+                        "quarter": quarter_of(date.fromisoformat(r["decided_on"]).toordinal())})
         return out
 
     # -- units -------------------------------------------------------------------------------
@@ -402,6 +479,47 @@ def _chain_links(rows: list[StoredRow]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _quarter_bounds(quarter: str) -> tuple[str, str]:
+    """The first and last day (ISO) of ``quarter`` (``"2024-Q3"``)."""
+    year, q = int(quarter[:4]), int(quarter[-1])
+    first = date(year, 3 * q - 2, 1)
+    after = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
+    return first.isoformat(), (after - timedelta(days=1)).isoformat()
+
+
+def _params_in(timeline: ParamsTimeline, quarter: str) -> FlagParams:
+    """The parameters in force at the end of ``quarter`` (or today, if it has not ended)."""
+    last = min(date.fromisoformat(_quarter_bounds(quarter)[1]), _today())
+    return timeline.at_day(last.toordinal())
+
+
+def _window_quarters(quarter: str, params: FlagParams) -> list[str]:
+    """RF17's window ending with ``quarter``, oldest first (``statistics.window``)."""
+    size = max(1, min(MAX_WINDOW_QUARTERS, params.thresholds.stats_window_quarters))
+    return [quarter_shift(quarter, k) for k in range(1 - size, 1)]
+
+
+def _range(params: FlagParams, code: str) -> tuple[int, int] | None:
+    """The code's statutory range in the fine schedule in force; None for fixed amounts (RF17
+    compares nothing there)."""
+    rule = params.fine_schedule.get(code)
+    if rule is None or rule.degenerate or rule.max_fen <= rule.min_fen:
+        return None
+    return rule.min_fen, rule.max_fen
+
+
+def _position(amount: int, lo: int, hi: int) -> int:
+    """RF17's position of an amount in [lo, hi], in basis points (clamped)."""
+    return (min(max(amount, lo), hi) - lo) * 10_000 // (hi - lo)
+
+
+def _sample(values: list[int], k: int) -> list[int]:
+    """At most ``k`` of the sorted ``values``, evenly spaced (both ends kept)."""
+    if len(values) <= k:
+        return values
+    return [values[i * (len(values) - 1) // (k - 1)] for i in range(k)]
+
+
 def _period_end(day: str) -> str | None:
     """'quarter' or 'month' for the last five days of a quarter or month (as RF24 counts)."""
     d = date.fromisoformat(day)
@@ -492,8 +610,9 @@ def build_router(dash: Dashboard) -> APIRouter:
         return _json(dash.trail(case_id, principal))
 
     @router.get("/v1/officers/{officer_id}/positions",
-                summary="The officer's fines as positions in the statutory range against the "
-                        "peers of the same RF17 cohorts")
+                summary="The officer's fines as positions in the statutory range per RF17 "
+                        "window, against the other officers of every unit (anonymous) for the "
+                        "same violation code × party type")
     def get_positions(officer_id: str, principal: Viewer) -> Response:
         return _json(dash.positions(officer_id, principal))
 

@@ -252,19 +252,92 @@ def test_an_unregistered_dashboard_key_is_503_and_writes_nothing(
 
 # --- officer positions, unit overview ---------------------------------------------------------
 
-def test_positions_place_the_lead_officers_fine_in_the_statutory_range_by_rf17_cohort(
+def peer_fine(case_id: str, officer_id: str, amount_fen: int, *, unit: str = OTHER_UNIT,
+              day: str = "2024-08-20") -> list[f.Step]:
+    """A summary STALL_SH fine of a vendor, ``officer_id`` acting alone, in ``unit``."""
+    s, crew = f"case:{case_id}", [{"officer_id": officer_id, "cert_no": "31010699001"}]
+    party = {"party_ref": f.VENDOR, "party_type": "individual"}
+    return [f.step(s, "CaseFiled", f.at(day, "10:00:00"), procedure="summary", unit_id=unit,
+                   officers=crew, parties=[party], violation_code="STALL_SH",
+                   filing_no=f"XH-S-{case_id[-6:]}", approved_by=f.DROP,
+                   violation_occurred_at=f.at(day, "09:50:00")),
+            f.step(s, "PenaltyDecided", f.at(day, "10:05:00"), decision_no=f"XH-{case_id[-6:]}",
+                   procedure="summary", party=party, violation_code="STALL_SH",
+                   legal_basis="SH_SRHW 第25条", penalty_types=["fine"], amount_fen=amount_fen,
+                   decided_by=[officer_id], officers=crew, benchmark_tier="minor",
+                   payment_method="designated_bank")]
+
+
+XH_OFFICERS = [f"SH-XH-05{i:02d}" for i in range(5)]      # five officers of another unit
+
+
+def post_peers(world: World, officers: list[str] = XH_OFFICERS) -> None:
+    steps = []
+    for i, oid in enumerate(officers):
+        for k in range(2):         # 2024-Q3 (the same quarter) and 2024-Q2 (the window's first)
+            steps += peer_fine(f"SH-XH-2024-S-0{i}{k}{k}{k}{k}", oid, 10_000 + 5_000 * i,
+                               day="2024-08-20" if k == 0 else "2024-05-20")
+    post_steps(world, steps)
+    world.project()
+
+
+def test_positions_place_the_lead_officers_fine_in_the_statutory_range_per_rf17_window(
         dash: World) -> None:
-    state = get(dash, f"/v1/cases/{CASE}")
-    lo, hi = state["violation"]["statutory_range_fen"]
+    lo, hi = 5_000, 50_000            # STALL_SH in the national fine schedule
     lead = f.OFFICER_A              # first acting officer of the decision (主办人)
     body = get(dash, f"/v1/officers/{lead}/positions")
-    (cohort,) = body["cohorts"]
-    assert cohort["cohort"] == f"STALL_SH|individual|{f.UNIT}|2024-Q3"
-    (me,) = [o for o in cohort["officers"] if o["self"]]
-    (decision,) = me["decisions"]
-    assert decision == {"case_id": CASE, "amount_fen": 20_000, "decided_on": "2024-09-30",
-                        "position_bp": (20_000 - lo) * 10_000 // (hi - lo)}
-    assert get(dash, f"/v1/officers/{f.OFFICER_B}/positions")["cohorts"] == []   # not lead
+    # the decision of 2024-09-30 would count in 2024-Q4's window too, but the ledger has no
+    # decision in 2024-Q4, so RF17 has no such cohort
+    (window,) = body["windows"]
+    assert window["window"] == ["2024-Q2", "2024-Q3"]
+    assert window["cohort"] == "discretion|2024-Q3"
+    (row,) = window["rows"]
+    assert (row["violation_code"], row["party_type"], row["range_fen"]) == (
+        "STALL_SH", "individual", [lo, hi])
+    assert row["own"] == [{"case_id": CASE, "amount_fen": 20_000, "decided_on": "2024-09-30",
+                           "position_bp": (20_000 - lo) * 10_000 // (hi - lo),
+                           "residual_bp": None}]
+    # nobody else decided STALL_SH × individual: not compared, no residual
+    assert (row["compared"], row["peer_officers"], row["peer_cases"]) == (False, 0, 0)
+    assert (window["n_compared"], window["mean_residual"], window["flags"]) == (0, None, [])
+    assert get(dash, f"/v1/officers/{f.OFFICER_B}/positions")["windows"] == []   # not lead
+
+
+def test_positions_compare_with_other_units_peers_anonymously_for_a_scoped_inspector(
+        dash: World) -> None:
+    post_peers(dash)
+    mine = auth(dash, "inspector", principal="jw-hp", units=(f.UNIT,))
+    response = dash.http.get(f"/v1/officers/{f.OFFICER_A}/positions", headers=mine)
+    assert response.status_code == 200, response.text
+    (window,) = [w for w in response.json()["windows"] if w["quarter"] == "2024-Q3"]
+    (row,) = window["rows"]
+    # every unit's officers are peers: 5 officers of SH-XH with 2 cases each in the window
+    assert (row["compared"], row["peer_officers"], row["peer_cases"]) == (True, 5, 10)
+    peer = sorted([(5_000 + 5_000 * i) * 10_000 // 45_000 for i in range(5)] * 2)
+    assert row["peer_positions_bp"] == peer
+    assert row["peer_median_bp"] == (peer[4] + peer[5]) // 2
+    own = (20_000 - 5_000) * 10_000 // 45_000
+    assert row["own"][0]["residual_bp"] == own - row["peer_median_bp"]
+    assert window["n_compared"] == 1
+    assert window["mean_residual"] == round((own - row["peer_median_bp"]) / 10_000, 4)
+    # nothing names the other unit's officers or cases
+    text = response.text
+    assert "SH-XH-05" not in text and "SH-XH-2024" not in text and OTHER_UNIT not in text
+    # the other unit's inspector still gets 404 for this officer
+    other = auth(dash, "inspector", principal="jw-xh", units=(OTHER_UNIT,))
+    assert dash.http.get(f"/v1/officers/{f.OFFICER_A}/positions",
+                         headers=other).status_code == 404
+
+
+def test_a_row_with_fewer_than_five_other_officers_is_not_compared(dash: World) -> None:
+    post_peers(dash, XH_OFFICERS[:4])
+    body = get(dash, f"/v1/officers/{f.OFFICER_A}/positions")
+    (window,) = [w for w in body["windows"] if w["quarter"] == "2024-Q3"]
+    (row,) = window["rows"]
+    assert (row["compared"], row["peer_officers"], row["peer_cases"]) == (False, 4, 8)
+    assert row["peer_median_bp"] is not None            # drawn, but not a reference
+    assert row["own"][0]["residual_bp"] is None
+    assert (window["n_compared"], window["min_peers"]) == (0, 5)
 
 
 def test_unit_overview_counts_fines_per_day_flags_by_rule_and_pledge_coverage(

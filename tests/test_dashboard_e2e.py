@@ -266,8 +266,21 @@ def test_officer_page_renders_the_positions_chart(page: Any, served: DemoCity) -
     page.wait_for_selector("tr.flag-row")
     page.goto(f"{served.base}/ui/#/officer/{officer}")
     page.wait_for_selector("svg#positions-chart circle.pt-self")
-    assert page.locator("svg#positions-chart circle.pt-self").count() >= 1
-    assert page.locator("svg#positions-chart circle.pt-peer").count() >= 1
+    data = served.get(f"/v1/officers/{officer}/positions")
+    rows = [r for w in data["windows"] for r in w["rows"]]
+    assert page.locator("svg#positions-chart circle.pt-self").count() == sum(
+        len(r["own"]) for r in rows)
+    assert page.locator("svg#positions-chart circle.pt-peer").count() == sum(
+        len(r["peer_positions_bp"]) for r in rows)
+    assert page.locator("svg#positions-chart g.pos-row[data-compared='true'] line.median").count()
+    assert page.locator("svg#positions-chart g.pos-row[data-compared='false']").count() == sum(
+        not r["compared"] for r in rows)
+    # one summary line per window: the mean residual, n, and the RF17 flag (or none)
+    summaries = page.locator("#positions-windows li.window-summary")
+    assert summaries.count() == len([w for w in data["windows"] if w["rows"]])
+    first = data["windows"][0]
+    assert f"{first['window'][0]}–{first['window'][1]}" in summaries.first.inner_text()
+    assert str(first["n_compared"]) in summaries.first.inner_text()
     assert page.locator("#pledge-status").inner_text()
 
 
@@ -278,9 +291,8 @@ def _officers_with_fines(city: DemoCity) -> Iterator[str]:
             "SELECT officer_id FROM view_officers WHERE (state->'caseload'->>'decisions')::int "
             "> 5 ORDER BY officer_id").fetchall()]
     for oid in ids:
-        cohorts = city.get(f"/v1/officers/{oid}/positions")["cohorts"]
-        if any(len(o["decisions"]) for c in cohorts for o in c["officers"] if not o["self"]) \
-                and any(o["self"] and o["decisions"] for c in cohorts for o in c["officers"]):
+        windows = city.get(f"/v1/officers/{oid}/positions")["windows"]
+        if any(r["compared"] and r["own"] for w in windows for r in w["rows"]):
             yield oid
 
 
@@ -463,9 +475,9 @@ def test_assessment_period_can_be_switched_and_says_fines_never_count(
     page.goto(f"{served.base}/ui/#/officer/{oversight.officer}")
     page.wait_for_selector("#assessment[data-period]:not([data-period=''])")
     first = page.locator("#assessment").get_attribute("data-period")
-    known = [d["decided_on"] for c in served.get(
-        f"/v1/officers/{oversight.officer}/positions")["cohorts"]
-        for o in c["officers"] if o["self"] for d in o["decisions"]]
+    known = [d["decided_on"] for w in served.get(
+        f"/v1/officers/{oversight.officer}/positions")["windows"]
+        for r in w["rows"] for d in r["own"]]
     known += [d["from"][:10] for d in served.get(f"/v1/officers/{oversight.officer}")[
         "dispatches"]]
     latest = max(known)

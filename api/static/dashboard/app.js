@@ -51,10 +51,12 @@ const T = {
     "dispose.submit": "签名并记录", "dispose.done": "已记录为签名事件 {id}（日志序号 {index}）",
     "dispose.readonly": "审计角色只读，不能处置红旗。",
     "officer.title": "执法人员", "officer.credentials": "执法证件", "officer.posts": "岗位与网格",
-    "officer.pledges": "廉政责任书链", "officer.caseload": "办案量", "officer.chart": "罚款在法定幅度中的位置（与同组同事对比）",
+    "officer.pledges": "廉政责任书链", "officer.caseload": "办案量", "officer.chart": "罚款在法定幅度中的位置（RF17：与全区其他执法人员同违法行为、同当事人类型对比）",
     "officer.waivers": "不予处罚", "officer.complaints": "投诉", "officer.flags": "红旗",
-    "officer.dispatches": "调度指令", "chart.self": "本人", "chart.peers": "同组同事",
-    "chart.median": "同事中位数", "chart.none": "没有可比较的罚款决定（同组样本不足）。",
+    "officer.dispatches": "调度指令", "chart.self": "本人", "chart.peers": "其他执法人员（全区，匿名）",
+    "chart.median": "其他人员中位数", "chart.none": "没有可比较的罚款决定。",
+    "chart.window": "{from}–{to}：平均残差 {mean}，可比案件 {n}（判断需 ≥ {min}）", "chart.behind": "其他人员 {p} 名，案件 {c} 件",
+    "chart.not_compared": "不比较（其他人员不足 {k} 名）", "chart.no_flag": "RF17 未预警",
     "pledge.complete": "完整", "pledge.none": "未签订", "pledge.broken": "断链",
     "pledge.wrong_countersigner": "会签人不符", "pledge.cycle": "循环",
     "unit.title": "执法单位", "unit.fines": "每日罚款（期末突击可见）", "unit.flags": "按规则统计的红旗",
@@ -150,10 +152,12 @@ const T = {
     "dispose.readonly": "Auditors are read-only and cannot dispose of flags.",
     "officer.title": "Officer", "officer.credentials": "Credentials", "officer.posts": "Posts and grids",
     "officer.pledges": "Integrity-pledge chain", "officer.caseload": "Caseload",
-    "officer.chart": "Fine positions in the statutory range, against cohort peers",
+    "officer.chart": "Fine positions in the statutory range (RF17: against the other officers of the district, same violation and party type)",
     "officer.waivers": "Waivers", "officer.complaints": "Complaints", "officer.flags": "Red flags",
-    "officer.dispatches": "Dispatch orders", "chart.self": "this officer", "chart.peers": "peers",
-    "chart.median": "peer median", "chart.none": "No comparable fine decisions (cohort too small).",
+    "officer.dispatches": "Dispatch orders", "chart.self": "this officer", "chart.peers": "other officers (all units, anonymous)",
+    "chart.median": "other officers' median", "chart.none": "No fine decisions to place.",
+    "chart.window": "{from}–{to}: mean residual {mean}, {n} comparable cases (judged from {min})", "chart.behind": "{p} other officers, {c} cases",
+    "chart.not_compared": "not compared (fewer than {k} other officers)", "chart.no_flag": "no RF17 flag",
     "pledge.complete": "complete", "pledge.none": "none", "pledge.broken": "broken",
     "pledge.wrong_countersigner": "wrong countersigner", "pledge.cycle": "cycle",
     "unit.title": "Unit", "unit.fines": "Fines per day (period-end spikes show)", "unit.flags": "Flags by rule",
@@ -692,8 +696,8 @@ async function pageOfficer(id) {
         kv(Object.entries(c).map(([k, v]) => [k, k.endsWith("_fen") ? yuan(v) : v])))),
     h("div", { class: "card" }, h("h2", {}, t("officer.chart")), positionsChart(positions, id)),
     warningsCard("officer", id, o.flags || []),
-    assessmentCard("officer", id, [...positions.cohorts.flatMap((co) => co.officers.filter((x) => x.self)
-      .flatMap((x) => x.decisions.map((d) => d.decided_on))), ...(o.dispatches || []).map((d) => d.from)]),
+    assessmentCard("officer", id, [...positions.windows.flatMap((w) => w.rows.flatMap((r) => r.own.map((d) => d.decided_on))),
+      ...(o.dispatches || []).map((d) => d.from)]),
     h("div", { class: "grid2" },
       h("div", { class: "card" }, h("h2", {}, t("officer.posts")),
         h("table", {}, h("tr", {}, ["post", "role", "unit", "grids", "from", "until"].map((x) => h("th", {}, x))),
@@ -715,38 +719,48 @@ async function pageOfficer(id) {
 }
 
 function positionsChart(data, self) {
-  const cohorts = data.cohorts.filter((c) => c.officers.some((o) => o.decisions.length));
-  if (!cohorts.length) return h("p", { class: "muted", id: "positions-chart-none" }, t("chart.none"));
-  const W = 1100, L = 260, R = 20, rowH = 46, top = 24;
-  const H = top + cohorts.length * rowH + 24;
+  const windows = data.windows.filter((w) => w.rows.length);
+  if (!windows.length) return h("p", { class: "muted", id: "positions-chart-none" }, t("chart.none"));
+  const W = 1100, L = 260, R = 20, rowH = 46, headH = 30, top = 24;
+  const H = top + windows.reduce((n, w) => n + headH + w.rows.length * rowH, 0) + 24;
   const x = (bp) => L + (bp / 10000) * (W - L - R);
   const svg = s("svg", { id: "positions-chart", viewBox: `0 0 ${W} ${H}`, width: "100%", role: "img",
     "aria-label": t("officer.chart") });
   for (const f of [0, 0.25, 0.5, 0.75, 1]) svg.append(
     s("line", { class: "axis", x1: x(f * 10000), x2: x(f * 10000), y1: top - 6, y2: H - 20, "stroke-dasharray": f % 1 ? "2,3" : null }),
     s("text", { x: x(f * 10000), y: H - 6, "text-anchor": "middle" }, f === 0 ? "min" : f === 1 ? "max" : String(f)));
-  cohorts.forEach((c, i) => {
-    const y = top + i * rowH + rowH / 2;
-    svg.append(s("text", { x: 4, y: y - 4 }, `${c.violation_code} · ${c.party_type}`),
-      s("text", { x: 4, y: y + 10, class: "small" }, `${c.quarter} · ${c.range_fen ? `${yuan(c.range_fen[0])}–${yuan(c.range_fen[1])}` : ""}`),
-      s("line", { class: "axis", x1: L, x2: W - R, y1: y, y2: y, stroke: "#eef1f6" }));
-    const peerMeans = c.officers.filter((o) => !o.self && o.n).map((o) => o.mean_position_bp).sort((a, b) => a - b);
-    let k = 0;
-    for (const o of c.officers) for (const d of o.decisions) {
-      const jitter = ((k++ * 7) % 11 - 5) * 2;
-      svg.append(s("circle", { cx: x(d.position_bp), cy: y + (o.self ? 0 : jitter), r: o.self ? 5 : 3.5,
-        class: o.self ? "pt-self" : "pt-peer", dataset: { caseId: d.case_id, officer: o.officer_id } },
-        s("title", {}, `${o.officer_id} ${d.case_id} ${yuan(d.amount_fen)} (${(d.position_bp / 100).toFixed(0)}%)`)));
-    }
-    if (peerMeans.length) {
-      const med = peerMeans[Math.floor(peerMeans.length / 2)];
-      svg.append(s("line", { class: "median", x1: x(med), x2: x(med), y1: y - 16, y2: y + 16 }));
-    }
-  });
+  let y0 = top;
+  const summaries = [];
+  for (const w of windows) {
+    const mean = w.mean_residual === null ? "—" : `${w.mean_residual > 0 ? "+" : ""}${(w.mean_residual * 100).toFixed(1)}%`;
+    const line = t("chart.window", { from: w.window[0], to: w.window[1], mean, n: w.n_compared, min: w.min_n });
+    svg.append(s("text", { x: 4, y: y0 + 18, class: "window-head", dataset: { cohort: w.cohort } }, line));
+    y0 += headH;
+    w.rows.forEach((r) => {
+      const y = y0 + rowH / 2;
+      svg.append(s("text", { x: 4, y: y - 4 }, `${r.violation_code} · ${r.party_type}`),
+        s("text", { x: 4, y: y + 10, class: "small" }, `${yuan(r.range_fen[0])}–${yuan(r.range_fen[1])} · ${
+          t("chart.behind", { p: r.peer_officers, c: r.peer_cases })}${r.compared ? "" : ` · ${t("chart.not_compared", { k: w.min_peers })}`}`),
+        s("line", { class: "axis", x1: L, x2: W - R, y1: y, y2: y, stroke: "#eef1f6" }));
+      const row = s("g", { class: r.compared ? "pos-row" : "pos-row not-compared", opacity: r.compared ? null : 0.45,
+        dataset: { code: r.violation_code, party: r.party_type, compared: String(r.compared) } });
+      r.peer_positions_bp.forEach((bp, k) => row.append(s("circle", { cx: x(bp), cy: y + ((k * 7) % 11 - 5) * 2, r: 3.5, class: "pt-peer" },
+        s("title", {}, `${t("chart.peers")} (${(bp / 100).toFixed(0)}%)`))));
+      for (const d of r.own) row.append(s("circle", { cx: x(d.position_bp), cy: y, r: 5, class: "pt-self", dataset: { caseId: d.case_id || "" } },
+        s("title", {}, `${self} ${d.case_id || ""} ${yuan(d.amount_fen)} (${(d.position_bp / 100).toFixed(0)}%)${
+          d.residual_bp === null ? "" : ` Δ ${(d.residual_bp / 100).toFixed(0)}%`}`)));
+      if (r.peer_median_bp !== null) row.append(s("line", { class: "median", x1: x(r.peer_median_bp), x2: x(r.peer_median_bp), y1: y - 16, y2: y + 16 }));
+      svg.append(row);
+      y0 += rowH;
+    });
+    summaries.push(h("li", { class: "small window-summary", dataset: { cohort: w.cohort } }, line, " — ",
+      w.flags.length ? w.flags.map((f) => h("span", { class: "st st-bad" }, f.case_id ? caseLink(f.case_id, f.flag_id) : h("span", { class: "mono" }, f.flag_id),
+        ` ${f.rule_id} · ${t(`disp.${f.disposition}`)}`)) : h("span", { class: "muted" }, t("chart.no_flag"))));
+  }
   const legend = h("div", { class: "small toolbar" },
     h("span", { style: "color:#b3261e" }, `● ${t("chart.self")} (${self})`), h("span", { class: "muted" }, `● ${t("chart.peers")}`),
     h("span", { style: "color:#1f5fbf" }, `│ ${t("chart.median")}`), h("span", { class: "muted" }, data.definition));
-  return [svg, legend];
+  return [svg, h("ul", { id: "positions-windows" }, summaries), legend];
 }
 
 function pledgeChain(chain) {

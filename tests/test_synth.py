@@ -425,3 +425,13 @@ def test_demo_refuses_a_bad_size_with_usage_status(tmp_path: Path) -> None:
     root_file.write_text(b64url_encode(ROOT.seed))
     assert run_demo(["--officers", "5", "--root-key", str(root_file), "--out",
                      str(tmp_path / "x")]) == 2
+
+
+def test_a_city_with_more_grids_than_a_post_can_list_is_refused_up_front() -> None:
+    """The bureau's staff hold posts over every grid and PostAssigned lists at most 1,000: a
+    city of 28 brigades (1,120 grids) must fail when built, not as a refused event mid-load."""
+    with pytest.raises(ValueError, match="1,120 grids"):
+        SyntheticCity(CityParams.scale("large", brigades=28), root_key=SigningKey(bytes(32)),
+                      root_key_id="root-1")
+    SyntheticCity(CityParams.scale("large", brigades=24), root_key=SigningKey(bytes(32)),
+                  root_key_id="root-1")

@@ -20,6 +20,9 @@ LAT0, LON0 = 31_180_000, 121_420_000     # micro-degrees, a Shanghai-like distri
 GRID_LAT, GRID_LON = 4_500, 5_200          # ≈ 500 m cells
 
 
+MAX_POST_GRIDS = 1000      # PostAssigned.grid_ids holds at most 1,000 grids
+
+
 @dataclass
 class Cert:
     cert_no: str
@@ -252,6 +255,10 @@ class World:
                     person.squadron = squadron
                 brigade.squadrons.append(squadron)
             self.brigades.append(brigade)
+        if len(self.grids) > MAX_POST_GRIDS:
+            # the bureau's own staff hold posts over every grid, and a post lists at most 1,000
+            raise ValueError(f"a city of {len(self.grids):,} grids is larger than a post can "
+                             f"cover ({MAX_POST_GRIDS:,}): use fewer brigades or squadrons")
         for person in self.people.values():
             grids = self._grids_of(person)
             person.posts.append(Post(f"POST-{person.id}", self.golive, grids))

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import multiprocessing
 import os
 import random
@@ -80,8 +81,17 @@ def ms(samples: list[float]) -> dict[str, float]:
 
 # -- 1. the city -------------------------------------------------------------------------------
 def generate(n: int, seed: int, root: SigningKey) -> tuple[list[bytes], CityParams]:
-    k = max(1, -(-n // LARGE_EVENTS))
-    params = CityParams.scale("large", seed=seed, brigades=4 * k)
+    """The first ``n`` events of a city big enough: up to 160k the "large" city; beyond, more
+    brigades (at most 24 — a bureau's posts list at most 1,000 grids) and a busier caseload
+    (up to ≈ 0.6 cases per officer per working day)."""
+    k = n / LARGE_EVENTS
+    if k <= 1:
+        params = CityParams.scale("large", seed=seed)
+    else:
+        brigades = 4 * min(math.ceil(k / 2), 6)
+        rate = 0.22 * 1.2 * k / (brigades / 4)
+        params = CityParams.scale("large", seed=seed, brigades=brigades,
+                                  cases_per_officer_day=round(rate, 3))
     city = SyntheticCity(params, root_key=root, root_key_id=ROOT_ID)
     raws = [canonical(env) for env in islice(city.envelopes(), n)]
     return raws, params
@@ -177,8 +187,10 @@ def run_size(cluster: BenchCluster, n: int, args: argparse.Namespace) -> dict[st
     raws, params = generate(n, args.seed, root)
     n = len(raws)
     out["events"], out["generate_s"] = n, round(time.perf_counter() - t, 1)
-    out["city"] = {"brigades": params.brigades, "days": params.days}
-    say(f"\n## {n:,} events (city: {params.brigades} brigades, {params.days} days; generated "
+    out["city"] = {"brigades": params.brigades, "days": params.days,
+                   "cases_per_officer_day": params.cases_per_officer_day}
+    say(f"\n## {n:,} events (city: {params.brigades} brigades, {params.days} days, "
+        f"{params.cases_per_officer_day} cases/officer/day; generated "
         f"in {out['generate_s']} s)")
 
     owner, app_url = cluster.ledger_database(f"city_{n}")

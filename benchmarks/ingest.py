@@ -22,6 +22,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -39,25 +40,34 @@ HERE = Path(__file__).resolve().parent
 
 
 # -- eventsourcing baseline ----------------------------------------------------------------------
+_LIBRARY: tuple[Any, Any] | None = None     # (Baseline, Clue): a topic may be registered once
+
+
 def library_app(url: str):  # noqa: ANN201
+    """eventsourcing's own Application on the database at ``url`` (read from the environment
+    when the application is constructed) and its aggregate class."""
+    global _LIBRARY
     params = conninfo_to_dict(url)
     os.environ.update(
         PERSISTENCE_MODULE="eventsourcing.postgres", POSTGRES_DBNAME=params["dbname"],
         POSTGRES_HOST=params["host"], POSTGRES_PORT=str(params.get("port", 5432)),
         POSTGRES_USER=params["user"], POSTGRES_PASSWORD="", CREATE_TABLE="y",
         POSTGRES_POOL_SIZE="8", POSTGRES_MAX_OVERFLOW="80")
-    from eventsourcing.application import Application
-    from eventsourcing.domain import Aggregate, event
+    if _LIBRARY is None:
+        from eventsourcing.application import Application
+        from eventsourcing.domain import Aggregate, event
 
-    class Clue(Aggregate):
-        @event("ClueRegistered")
-        def __init__(self, clue_id: str, source: str, unit_id: str) -> None:
-            self.clue_id = clue_id
+        class Clue(Aggregate):
+            @event("ClueRegistered")
+            def __init__(self, clue_id: str, source: str, unit_id: str) -> None:
+                self.clue_id = clue_id
 
-    class Baseline(Application):
-        pass
+        class Baseline(Application):
+            pass
 
-    return Baseline(), Clue
+        _LIBRARY = (Baseline, Clue)
+    baseline, clue = _LIBRARY
+    return baseline(), clue
 
 
 def bench_library_batches(app, clue, n: int, batch: int) -> float:  # noqa: ANN001

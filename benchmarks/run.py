@@ -21,6 +21,13 @@ def run(script: str, *args: str, out: Path) -> None:
     subprocess.run(cmd, check=True)
 
 
+def plain(script: str, *args: str) -> None:
+    """A script that writes its own results under benchmarks/results/."""
+    cmd = [sys.executable, str(HERE / script), *args]
+    print("$", " ".join(cmd[1:]), flush=True)
+    subprocess.run(cmd, check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -34,6 +41,9 @@ def main() -> None:
             out=results / "log.json")
         subprocess.run([sys.executable, str(HERE / "verify_bench.py"), "--events", "20000"],
                        check=True)
+        plain("city_bench.py", "--events", "20000", "--idiom-events", "1000",
+              "--single-seconds", "3")
+        plain("ground_truth.py", "--scale", "small")
         return
     run("ingest.py", "--events", "20000", "--repeat", "3", "--single-seconds", "10",
         out=results / "ingest.json")
@@ -41,6 +51,11 @@ def main() -> None:
         out=results / "log.json")
     subprocess.run([sys.executable, str(HERE / "verify_bench.py"), "--events", "1000000"],
                    check=True)
+    plain("flags_bench.py", "--events", "1000000", "--repeat", "1")
+    # the whole product on the synthetic city at 100k and 1M events, with its baselines
+    plain("city_bench.py", "--events", "100000", "1000000")
+    plain("ground_truth.py", "--scale", "medium", "--seeds", "0", "1")
+    plain("ground_truth.py", "--scale", "large")
 
 
 if __name__ == "__main__":

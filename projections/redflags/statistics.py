@@ -328,6 +328,19 @@ def _position(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, th, q
               high=high)
 
 
+def _judged(items: list[tuple[str, list[tuple[Group, bool]]]], cmp: _Comparable, th,
+            q: float) -> tuple[dict, dict, set, float] | None:
+    """Expected counts (:func:`_expected`), the robust tests of every tested officer and the
+    Benjamini–Hochberg rejections at ``q``; None when fewer than ``stats_min_peers + 1``
+    officers reach ``stats_min_n`` comparable cases."""
+    stats = _expected(items, cmp, th.stats_min_n)
+    if len(stats) < th.stats_min_peers + 1:
+        return None
+    tests = _tests(stats)
+    rejected, cut = benjamini_hochberg({o: t[1] for o, t in tests.items()}, q)
+    return stats, tests, rejected, cut
+
+
 def _expected(items: list[tuple[str, list[tuple[Group, bool]]]], cmp: _Comparable,
               min_n: int) -> dict[str, tuple[int, int, float, float]]:
     """Per officer with ≥ ``min_n`` comparable cases: (hits, n, expected hits, variance), where
@@ -392,12 +405,11 @@ def _share(ctx: "Ctx", rule_id: str, disc_suffix: str, officers: dict[str, _Offi
            position_share: int | None = None) -> None:
     """A share metric: ``position_share`` set → the yaml's share rule (share ≥ 0.3 and ≥ 3 ×
     expected, RF17.b/d); otherwise the tier rule (standardised excess z ≥ 3, RF17.c/e)."""
-    stats = _expected([(oid, [(f.group, hit) for f, hit in cs]) for oid, cs in cases], cmp,
-                      th.stats_min_n)
-    if len(stats) < th.stats_min_peers + 1:
+    judged = _judged([(oid, [(f.group, hit) for f, hit in cs]) for oid, cs in cases], cmp,
+                     th, q)
+    if judged is None:
         return
-    tests = _tests(stats)
-    rejected, cut = benjamini_hochberg({o: t[1] for o, t in tests.items()}, q)
+    stats, tests, rejected, cut = judged
     hits = dict(cases)
     for oid in sorted(rejected):
         k, n, e, _ = stats[oid]
@@ -430,13 +442,11 @@ def _waivers(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, th, q:
              for oid, s in officers.items() if s.waivers]
     if not items:
         return
-    stats = _expected(items + [(oid, [(f.group, False) for f in s.fines])
-                               for oid, s in officers.items() if not s.waivers],
-                      cmp, th.stats_min_n)
-    if len(stats) < th.stats_min_peers + 1:
+    judged = _judged(items + [(oid, [(f.group, False) for f in s.fines])
+                              for oid, s in officers.items() if not s.waivers], cmp, th, q)
+    if judged is None:
         return
-    tests = _tests(stats)
-    rejected, cut = benjamini_hochberg({o: t[1] for o, t in tests.items()}, q)
+    stats, tests, rejected, cut = judged
     for oid in sorted(rejected):
         k, n, e, _ = stats[oid]
         z, pval, med, spread = tests[oid]
@@ -479,12 +489,11 @@ def _bunching(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, p: "F
         low = t * th.bunching_low_bp // 10_000
         cases = [(oid, [(f, low < f.amount <= t) for f in s.fines if t in applies[f.group]])
                  for oid, s in officers.items()]
-        stats = _expected([(oid, [(f.group, hit) for f, hit in cs]) for oid, cs in cases],
-                          cmp, th.stats_min_n)
-        if len(stats) < th.stats_min_peers + 1:
+        judged = _judged([(oid, [(f.group, hit) for f, hit in cs]) for oid, cs in cases],
+                         cmp, th, q)
+        if judged is None:
             continue
-        tests = _tests(stats)
-        rejected, cut = benjamini_hochberg({o: t[1] for o, t in tests.items()}, q)
+        stats, tests, rejected, cut = judged
         hits = dict(cases)
         for oid in sorted(rejected):
             k, n, e, _ = stats[oid]

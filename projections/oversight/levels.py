@@ -81,14 +81,14 @@ class WarningLevels:
             curs.execute(
                 "INSERT INTO view_warning_levels (entity, kind, entity_id, unit_id, level, "
                 "points, reasons, params_version, evaluated_at, next_due) SELECT * FROM unnest("
-                "%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::int[], "
-                "%s::text[]::jsonb[], %s::text[], %s::text[], %s::bigint[])",
+                "%b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::int[], "
+                "%b::text[]::jsonb[], %b::text[], %b::text[], %b::bigint[])",
                 tuple(list(col) for col in zip(*rows, strict=True)))
         if history:
             curs.execute(
                 "INSERT INTO view_warning_history (entity, seq, from_at, level, points, "
-                "reasons, params_version) SELECT * FROM unnest(%s::text[], %s::int[], "
-                "%s::text[], %s::text[], %s::int[], %s::text[]::jsonb[], %s::text[])",
+                "reasons, params_version) SELECT * FROM unnest(%b::text[], %b::int[], "
+                "%b::text[], %b::text[], %b::int[], %b::text[]::jsonb[], %b::text[])",
                 tuple(list(col) for col in zip(*history, strict=True)))
 
     @staticmethod

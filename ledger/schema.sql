@@ -15,6 +15,10 @@ CREATE TABLE IF NOT EXISTS ledger_receipts (
     chain_hash      bytea  NOT NULL,
     UNIQUE (stream, stream_version)
 );
+-- The projections read the log in notification order and join each stored event to its
+-- receipt by this key: without the index every batch would scan (and sort) every receipt.
+CREATE INDEX IF NOT EXISTS ledger_receipts_originator
+    ON ledger_receipts (originator_id, stream_version);
 
 CREATE TABLE IF NOT EXISTS ledger_merkle_nodes (
     level smallint NOT NULL,

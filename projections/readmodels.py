@@ -28,11 +28,19 @@ from .oversight import public, supervision
 
 TRACKING_TABLE = "ledger_view_tracking"
 
+# The batch is cut from stored_events first (its notification-id index, LIMIT), then each event
+# looks up its receipt by the (originator_id, stream_version) index (LATERAL ... LIMIT 1 keeps
+# it a per-row lookup): a batch costs its own size whatever the planner's statistics say and
+# however long the log. (A plain join let the planner scan, join and sort every event after the
+# position, or walk every receipt, for each batch.)
 _EVENTS_AFTER = (
     "SELECT e.notification_id, r.log_index, r.event_id::text, r.stream, r.stream_version, "
-    "r.event_type, r.recorded_at, e.state FROM stored_events e JOIN ledger_receipts r "
-    "ON r.originator_id = e.originator_id AND r.stream_version = e.originator_version "
-    "WHERE e.notification_id > %s ORDER BY e.notification_id LIMIT %s")
+    "r.event_type, r.recorded_at, e.state FROM (SELECT notification_id, originator_id, "
+    "originator_version, state FROM stored_events WHERE notification_id > %s "
+    "ORDER BY notification_id LIMIT %s) e CROSS JOIN LATERAL (SELECT log_index, event_id, "
+    "stream, stream_version, event_type, recorded_at FROM ledger_receipts "
+    "WHERE originator_id = e.originator_id AND stream_version = e.originator_version "
+    "LIMIT 1) r ORDER BY e.notification_id")
 
 
 def recorded(row: dict[str, Any]) -> Recorded:

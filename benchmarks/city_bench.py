@@ -12,7 +12,8 @@ For each size N, on one durable PostgreSQL (fsync on), a fresh database:
 3. **eventsourcing save** (baseline): N unsigned library aggregates saved in batches of 1,000;
 4. **ingest**: the N envelopes through the ledger's append pipeline in-process (parse, verify
    every signature, keys, chains, Merkle nodes, group commit), batches of 1,000;
-5. **rebuild**: read models, then red flags with all rules, from PostgreSQL; beside it
+5. **rebuild**: read models (``--rebuild-batch`` events per transaction), then red flags with all
+   rules (one batch), from PostgreSQL; beside it
    (baseline) **eventsourcing's ProjectionRunner idiom** driving the same read-model reducers
    one event per transaction, on the first ``--idiom-events`` events;
 6. over HTTP (`ledger serve`, projections off): **case, officer and flag-queue queries** and
@@ -220,7 +221,7 @@ def run_size(cluster: BenchCluster, n: int, args: argparse.Namespace) -> dict[st
     views, flags = ReadModels(store), FlagsView(store, clock=lambda: at)
     views.reset()
     t = time.perf_counter()
-    views.run_until_idle(limit=20_000)
+    views.run_until_idle(limit=args.rebuild_batch)
     out["read_models_ev_s"] = round(n / (time.perf_counter() - t))
     flags.reset()
     t = time.perf_counter()
@@ -237,7 +238,7 @@ def run_size(cluster: BenchCluster, n: int, args: argparse.Namespace) -> dict[st
     out["idiom_events"] = idiom_n
     out["idiom_read_models_ev_s"] = round(projection_runner_idiom(owner, idiom_n))
     views.reset()                                 # the idiom truncated the tables: rebuild
-    views.run_until_idle(limit=20_000)
+    views.run_until_idle(limit=args.rebuild_batch)
     say(f"ProjectionRunner idiom (baseline)      {out['idiom_read_models_ev_s']:>9,} ev/s "
         f"(same reducers, one event per transaction, first {idiom_n:,} events)")
 
@@ -386,6 +387,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rebuild-batch", type=int, default=100_000,
+                        help="events per read-model rebuild transaction (`ledger rebuild`'s "
+                             "default)")
     parser.add_argument("--idiom-events", type=int, default=20_000,
                         help="events the ProjectionRunner baseline processes (it is slow)")
     parser.add_argument("--single-seconds", type=float, default=10.0)

@@ -57,7 +57,7 @@ def fetch_after(curs: Any, position: int, limit: int) -> list[tuple[int, Recorde
     Rows come as plain tuples (the cursor's dict rows cost more than the fold of some events).
     """
     with curs.connection.cursor(row_factory=tuple_row) as plain:
-        plain.execute(_EVENTS_AFTER, (position, limit))
+        plain.execute(_EVENTS_AFTER, (position, limit), binary=True)
         rows = plain.fetchall()
     loads = orjson.loads
     out = []

@@ -11,6 +11,16 @@ batch and when idle, subjects whose deadlines have passed are re-evaluated. ``re
 re-evaluates every subject at one instant and records it, so an auditor's
 ``ledger flags FILE --at <that instant>`` reproduces the table exactly.
 
+Statistics: a quarter's cohort (RF17, RF20.c, RF24 …) is ledger-wide, so evaluating it costs
+in proportion to the whole quarter, not to the batch (≈ 0.3 s at 100k events, seconds at 1M).
+Cohorts a batch touches are therefore *deferred*: evaluated by the first call of ``process``
+at least ``stats_every`` seconds (default 60) after their last evaluation while events keep
+coming, or ``idle_stats_every`` seconds (default 5) when a call finds no new event (the runner
+calls ``process`` every half second even when idle), and by ``run_until_idle`` once it has
+caught up — never skipped. A new leader, which folds silently up
+to the recorded position, defers every cohort once, so what a previous leader deferred is not
+lost.
+
 Warning levels (``oversight.levels``, docs/oversight.md) are derived from these flags, their
 dispositions and formal warnings: in the same transaction, every officer and unit whose flags
 were written or deleted, who received a formal warning, or whose level changes by time alone
@@ -19,6 +29,7 @@ were written or deleted, who received a formal warning, or whose level changes b
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any
@@ -51,10 +62,15 @@ class FlagsView:
     NAME = "flags"
 
     def __init__(self, store: LedgerStore, *, params: FlagParams | None = None,
-                 clock: Clock = _utcnow, warning_params: WarningParams | None = None) -> None:
+                 clock: Clock = _utcnow, warning_params: WarningParams | None = None,
+                 stats_every: float = 60.0, idle_stats_every: float = 5.0) -> None:
         self.store = store
         self.params = params
         self.clock = clock
+        self.stats_every = stats_every       # seconds a deferred cohort may wait, at most
+        self.idle_stats_every = idle_stats_every     # … when no new event arrives
+        self._deferred: set[Subject] = set()
+        self._stats_at = float("-inf")          # monotonic time of the last cohort evaluation
         self.levels = WarningLevels(warning_params)
         self._formal: list[FormalItem] = []     # formal warnings folded so far
         self.tracking = PostgresTrackingRecorder(store.datastore,
@@ -72,6 +88,7 @@ class FlagsView:
         if self._engine is None or self._folded > position:
             self._engine, self._folded = FlagEngine(self.params), 0
             self._formal = []
+        caught_up = False
         while self._folded < position:          # catch up silently (a new leader)
             batch = fetch_after(curs, self._folded, 20_000)
             batch = [(nid, rec) for nid, rec in batch if nid <= position]
@@ -79,6 +96,9 @@ class FlagsView:
                 break
             self._fold(self._engine, [rec for _, rec in batch])
             self._folded = batch[-1][0]
+            caught_up = True
+        if caught_up:       # whatever a previous leader deferred is evaluated again
+            self._deferred = {s for s in self._engine.subjects() if s.kind == "cohort"}
         return self._engine
 
     def _fold(self, engine: FlagEngine, recs: list[Any]) -> tuple[set[Subject], set[Any]]:
@@ -99,9 +119,10 @@ class FlagsView:
                            formal=self._formal,
                            offset_minutes=engine.timeline.latest().legal.legal_utc_offset_minutes)
 
-    def process(self, limit: int = 5000) -> int:
+    def process(self, limit: int = 5000, *, flush: bool = False) -> int:
         """Fold up to ``limit`` new events, re-evaluate what they touch (and any subject whose
-        deadline has passed), store the flags; returns how many events were folded."""
+        deadline has passed; deferred cohorts when due, or with ``flush``), store the flags;
+        returns how many events were folded."""
         with self.store.transaction() as curs:
             curs.execute(f"SELECT notification_id FROM {TRACKING_TABLE} "
                          "WHERE application_name = %s FOR UPDATE", (self.NAME,))
@@ -117,6 +138,7 @@ class FlagsView:
                 subjects |= dirty
                 entities |= warned
                 self._folded = batch[-1][0]
+            subjects = self._with_cohorts_due(subjects, flush=flush, idle=not batch)
             if subjects:
                 entities |= self._store(curs, subjects, engine.evaluate(subjects, now), now)
             if entities:
@@ -125,10 +147,30 @@ class FlagsView:
                 self.tracking._insert_tracking(curs, Tracking(self.NAME, batch[-1][0]))
             return len(batch)
 
+    def _with_cohorts_due(self, subjects: set[Subject], *, flush: bool,
+                          idle: bool) -> set[Subject]:
+        """Defer the cohorts among ``subjects``; add every deferred one with ``flush`` or when
+        the last cohort evaluation is ``stats_every`` (``idle_stats_every`` when ``idle``)
+        seconds old."""
+        cohorts = {s for s in subjects if s.kind == "cohort"}
+        if cohorts:
+            self._deferred |= cohorts
+            subjects = subjects - cohorts
+        wait = self.idle_stats_every if idle else self.stats_every
+        if self._deferred and (flush or time.monotonic() - self._stats_at >= wait):
+            subjects = subjects | self._deferred
+            self._deferred = set()
+            self._stats_at = time.monotonic()
+        return subjects
+
     def run_until_idle(self, limit: int = 20_000) -> int:
+        """Process every pending event, then evaluate the deferred cohorts; returns how many
+        events were folded."""
         total = 0
         while n := self.process(limit):
             total += n
+        if self._deferred:
+            total += self.process(limit, flush=True)    # events that arrived meanwhile, too
         return total
 
     def refresh_all(self, at: datetime | None = None) -> datetime:
@@ -141,6 +183,7 @@ class FlagsView:
             engine = self._engine_at(curs, row["notification_id"] if row else 0)
             curs.execute("DELETE FROM view_flags")
             self._held, self._by_scope = {}, {}
+            self._deferred = set()
             self._store(curs, None, engine.evaluate_all(at), at, force=True)
             everyone = self.levels.everyone(curs, self._formal)
             self.levels.reset(curs)
@@ -156,6 +199,7 @@ class FlagsView:
         self._engine, self._folded = None, 0
         self._formal = []
         self._held, self._by_scope = {}, {}
+        self._deferred = set()
 
     def _load_held(self, curs: Any) -> None:
         curs.execute("SELECT flag_id, scope, digest FROM view_flags")

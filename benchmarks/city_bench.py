@@ -82,18 +82,22 @@ def ms(samples: list[float]) -> dict[str, float]:
 
 
 # -- 1. the city -------------------------------------------------------------------------------
-def generate(n: int, seed: int, root: SigningKey) -> tuple[list[bytes], CityParams]:
-    """The first ``n`` events of a city big enough: up to 160k the "large" city; beyond, more
-    brigades (at most 24 — a bureau's posts list at most 1,000 grids) and a busier caseload
-    (up to ≈ 0.6 cases per officer per working day)."""
+def city_params(n: int, seed: int) -> CityParams:
+    """A city big enough for ``n`` events: up to 160k the "large" city; beyond, more brigades
+    (at most 24 — a bureau's posts list at most 1,000 grids) and a busier caseload (up to
+    ≈ 0.6 cases per officer per working day)."""
     k = n / LARGE_EVENTS
     if k <= 1:
-        params = CityParams.scale("large", seed=seed)
-    else:
-        brigades = 4 * min(math.ceil(k / 2), 6)
-        rate = 0.22 * 1.2 * k / (brigades / 4)
-        params = CityParams.scale("large", seed=seed, brigades=brigades,
-                                  cases_per_officer_day=round(rate, 3))
+        return CityParams.scale("large", seed=seed)
+    brigades = 4 * min(math.ceil(k / 2), 6)
+    rate = 0.22 * 1.2 * k / (brigades / 4)
+    return CityParams.scale("large", seed=seed, brigades=brigades,
+                            cases_per_officer_day=round(rate, 3))
+
+
+def generate(n: int, seed: int, root: SigningKey) -> tuple[list[bytes], CityParams]:
+    """The first ``n`` events of :func:`city_params`' city, signed, as canonical bytes."""
+    params = city_params(n, seed)
     city = SyntheticCity(params, root_key=root, root_key_id=ROOT_ID)
     raws = [canonical(env) for env in islice(city.envelopes(), n)]
     return raws, params

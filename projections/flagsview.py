@@ -12,7 +12,8 @@ re-evaluates every subject at one instant and records it, so an auditor's
 ``ledger flags FILE --at <that instant>`` reproduces the table exactly.
 
 Statistics: a quarter's cohort (RF17, RF20.c, RF24 …) is ledger-wide, so evaluating it costs
-in proportion to the whole quarter, not to the batch (≈ 0.3 s at 100k events, seconds at 1M).
+in proportion to the whole quarter, not to the batch (2 cohorts: ≈ 0.3 s at 100k events, 2.2 s
+at 1M, against ≈ 0.1 s for a batch's 400 cases; benchmarks/flags_live.py).
 Cohorts a batch touches are therefore *deferred*: evaluated by the first call of ``process``
 at least ``stats_every`` seconds (default 60) after their last evaluation while events keep
 coming, or ``idle_stats_every`` seconds (default 5) when a call finds no new event (the runner

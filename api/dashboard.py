@@ -37,7 +37,7 @@ from projections.redflags._stats import median
 from projections.redflags.days import quarter_of, ts_of
 from projections.redflags.facts import MAX_WINDOW_QUARTERS, quarter_shift
 from projections.redflags.params import CONFIG_TYPES, FlagParams, ParamsTimeline, national
-from projections.redflags.statistics import lead
+from projections.redflags.statistics import fine_range, lead, position_bp, window_quarters
 
 from .auth import require
 
@@ -198,7 +198,7 @@ class Dashboard:
         candidates = sorted({quarter_shift(q, k) for q in quarters
                              for k in range(MAX_WINDOW_QUARTERS)})
         candidates = [q for q in candidates if q <= now]
-        spans = {q: _window_quarters(q, _params_in(timeline, q)) for q in candidates}
+        spans = {q: window_quarters(q, _params_in(timeline, q)) for q in candidates}
         spans = {q: w for q, w in spans.items() if any(d["quarter"] in w for d in mine)}
         codes = sorted({d["code"] for d in mine})
         peers: list[dict[str, Any]] = []
@@ -232,7 +232,7 @@ class Dashboard:
         inside = set(span)
         own_rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for d in mine:
-            if d["quarter"] in inside and _range(params, d["code"]) is not None:
+            if d["quarter"] in inside and fine_range(params, d["code"]) is not None:
                 own_rows.setdefault((d["code"], d["party_type"]), []).append(d)
         peer_rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for d in others:
@@ -241,16 +241,16 @@ class Dashboard:
                 peer_rows.setdefault(group, []).append(d)
         rows, residuals = [], []
         for (code, ptype), own in sorted(own_rows.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-            lo, hi = _range(params, code) or (0, 1)
+            lo, hi = fine_range(params, code) or (0, 1)
             group = peer_rows.get((code, ptype), [])
-            peer_pos = sorted(_position(d["amount_fen"], lo, hi) for d in group)
+            peer_pos = sorted(position_bp(d["amount_fen"], lo, hi) for d in group)
             peer_officers = len({d["lead"] for d in group})
             # RF17's reference: the median position (bp, floored) of the other officers' cases
             ref = int(median(peer_pos)) if peer_pos else None
             compared = ref is not None and peer_officers >= th.stats_min_peers
             points = []
             for d in sorted(own, key=lambda x: (x["decided_on"], x["case_id"])):
-                pos = _position(d["amount_fen"], lo, hi)
+                pos = position_bp(d["amount_fen"], lo, hi)
                 residual = pos - ref if compared and ref is not None else None
                 if residual is not None:
                     residuals.append(residual)
@@ -491,26 +491,6 @@ def _params_in(timeline: ParamsTimeline, quarter: str) -> FlagParams:
     """The parameters in force at the end of ``quarter`` (or today, if it has not ended)."""
     last = min(date.fromisoformat(_quarter_bounds(quarter)[1]), _today())
     return timeline.at_day(last.toordinal())
-
-
-def _window_quarters(quarter: str, params: FlagParams) -> list[str]:
-    """RF17's window ending with ``quarter``, oldest first (``statistics.window``)."""
-    size = max(1, min(MAX_WINDOW_QUARTERS, params.thresholds.stats_window_quarters))
-    return [quarter_shift(quarter, k) for k in range(1 - size, 1)]
-
-
-def _range(params: FlagParams, code: str) -> tuple[int, int] | None:
-    """The code's statutory range in the fine schedule in force; None for fixed amounts (RF17
-    compares nothing there)."""
-    rule = params.fine_schedule.get(code)
-    if rule is None or rule.degenerate or rule.max_fen <= rule.min_fen:
-        return None
-    return rule.min_fen, rule.max_fen
-
-
-def _position(amount: int, lo: int, hi: int) -> int:
-    """RF17's position of an amount in [lo, hi], in basis points (clamped)."""
-    return (min(max(amount, lo), hi) - lo) * 10_000 // (hi - lo)
 
 
 def _sample(values: list[int], k: int) -> list[int]:

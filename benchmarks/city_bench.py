@@ -153,7 +153,7 @@ def projection_runner_idiom(owner_url: str, events: int, timeout: float = 3600) 
                 curs.execute(
                     "SELECT log_index, event_id, stream, stream_version, event_type, "
                     "recorded_at FROM ledger_receipts WHERE event_id = %s", (event_id,))
-                rec = recorded({**curs.fetchone(), "state": stored.state})
+                rec = recorded(**curs.fetchone(), state=stored.state)
                 fold = Fold(lambda table, ids: ReadModels._load(curs, table, ids))
                 fold.preload([rec])
                 fold.apply(rec)

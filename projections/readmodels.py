@@ -43,12 +43,13 @@ _EVENTS_AFTER = (
     "LIMIT 1) r ORDER BY e.notification_id")
 
 
-def recorded(row: dict[str, Any]) -> Recorded:
-    envelope = orjson.loads(row["state"])
-    return Recorded(event_id=str(row["event_id"]), stream=row["stream"], type=row["event_type"],
-                    occurred_at=envelope["occurred_at"], signer=envelope["signer"],
-                    body=envelope["body"], index=row["log_index"],
-                    stream_version=row["stream_version"], recorded_at=row["recorded_at"])
+def recorded(log_index: int, event_id: Any, stream: str, stream_version: int, event_type: str,
+             recorded_at: str, state: bytes) -> Recorded:
+    """A stored event as projections see it: its receipt's columns (in ``_EVENTS_AFTER``'s
+    order) and the stored envelope bytes."""
+    envelope = orjson.loads(state)
+    return Recorded(str(event_id), stream, event_type, envelope["occurred_at"],
+                    envelope["signer"], envelope["body"], log_index, stream_version, recorded_at)
 
 
 def fetch_after(curs: Any, position: int, limit: int) -> list[tuple[int, Recorded]]:
@@ -59,15 +60,7 @@ def fetch_after(curs: Any, position: int, limit: int) -> list[tuple[int, Recorde
     with curs.connection.cursor(row_factory=tuple_row) as plain:
         plain.execute(_EVENTS_AFTER, (position, limit), binary=True)
         rows = plain.fetchall()
-    loads = orjson.loads
-    out = []
-    for notification_id, index, event_id, stream, version, event_type, recorded_at, state \
-            in rows:
-        envelope = loads(state)
-        out.append((notification_id, Recorded(event_id, stream, event_type,
-                                              envelope["occurred_at"], envelope["signer"],
-                                              envelope["body"], index, version, recorded_at)))
-    return out
+    return [(row[0], recorded(*row[1:])) for row in rows]
 
 
 class Fold:

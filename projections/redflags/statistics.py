@@ -53,6 +53,7 @@ from .facts import MAX_WINDOW_QUARTERS, Case, Decision, Unit, quarter_shift
 from .flag import fixed
 
 if TYPE_CHECKING:
+    from .days import Days
     from .engine import Ctx
     from .params import FlagParams
 
@@ -85,9 +86,50 @@ def lead(d: Decision) -> str | None:
     return d.decided_by[0] if d.decided_by else None
 
 
-def window(ctx: "Ctx", kind: str, quarter: str) -> tuple[list[str], list[Case], int] | None:
-    """The quarters of the window ending with ``quarter`` (oldest first), the cases filed under
-    them, and the latest act in ``quarter`` (whose parameters apply); None when it has none."""
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A cohort's window: its quarters (oldest first), the cases filed under them and the latest
+    act in its own quarter (whose parameters apply)."""
+
+    quarters: list[str]
+    cases: list[Case]
+    last: int
+    inside: frozenset[str]
+    days: "Days"
+
+    def covers(self, ts: int) -> bool:
+        """True if the instant ``ts`` falls in one of the window's quarters."""
+        return quarter_of(self.days.day(ts)) in self.inside
+
+    def span(self) -> list[str]:
+        """[first quarter, last quarter], as flags report it."""
+        return [self.quarters[0], self.quarters[-1]]
+
+
+def window_quarters(quarter: str, p: "FlagParams") -> list[str]:
+    """The quarters of the window ending with ``quarter`` under parameters ``p``, oldest
+    first."""
+    size = max(1, min(MAX_WINDOW_QUARTERS, p.thresholds.stats_window_quarters))
+    return [quarter_shift(quarter, k) for k in range(1 - size, 1)]
+
+
+def fine_range(p: "FlagParams", code: str | None) -> tuple[int, int] | None:
+    """The code's statutory range in the fine schedule ``p``; None for fixed amounts and
+    unknown codes (RF17 compares nothing there)."""
+    rule = p.fine_schedule.get(code) if code else None
+    if rule is None or rule.degenerate or rule.max_fen <= rule.min_fen:
+        return None
+    return rule.min_fen, rule.max_fen
+
+
+def position_bp(amount: int, lo: int, hi: int) -> int:
+    """RF17's position of an amount in [lo, hi], in basis points (clamped)."""
+    return (min(max(amount, lo), hi) - lo) * 10_000 // (hi - lo)
+
+
+def window(ctx: "Ctx", kind: str, quarter: str) -> Window | None:
+    """The window of ``kind``'s cohort ending with ``quarter``; None when that quarter has no
+    act."""
     fold = ctx.fold
     own = fold.cohorts.get(f"{kind}|{quarter}", {})
     last = None
@@ -100,13 +142,12 @@ def window(ctx: "Ctx", kind: str, quarter: str) -> tuple[list[str], list[Case], 
                 last = ts
     if last is None:
         return None
-    size = max(1, min(MAX_WINDOW_QUARTERS, ctx.params(last).thresholds.stats_window_quarters))
-    quarters = [quarter_shift(quarter, k) for k in range(1 - size, 1)]
+    quarters = window_quarters(quarter, ctx.params(last))
     ids: dict[str, None] = {}
     for q in quarters:
         ids.update(fold.cohorts.get(f"{kind}|{q}", {}))
     cases = [c for c in (fold.cases.get(cid) for cid in ids) if c is not None]
-    return quarters, cases, last
+    return Window(quarters, cases, last, frozenset(quarters), ctx.days)
 
 
 def _acts(c: Case, kind: str) -> Iterable[int]:
@@ -128,13 +169,10 @@ def rf_cohort(subject: tuple[str, dict[str, None]], ctx: "Ctx") -> None:
 
 
 def _discretion(key: str, quarter: str, ctx: "Ctx") -> None:
-    found = window(ctx, "discretion", quarter)
-    if found is None:
+    w = window(ctx, "discretion", quarter)
+    if w is None:
         return
-    quarters, cases, last = found
-    days = ctx.days
-    inside = set(quarters)
-    p = ctx.params(last)
+    p = ctx.params(w.last)
     th = p.thresholds
     approved = set(th.deviation_approval_forms)
     officers: dict[str, _Officer] = {}
@@ -142,9 +180,7 @@ def _discretion(key: str, quarter: str, ctx: "Ctx") -> None:
 
     def range_of(code: str | None) -> tuple[int, int] | None:
         if code not in ranges:
-            rule = p.fine_schedule.get(code) if code else None
-            ranges[code] = (None if rule is None or rule.degenerate or rule.max_fen <= rule.min_fen
-                            else (rule.min_fen, rule.max_fen))
+            ranges[code] = fine_range(p, code)
         return ranges[code]
 
     def person(oid: str, ts: int, unit: str) -> _Officer:
@@ -155,11 +191,11 @@ def _discretion(key: str, quarter: str, ctx: "Ctx") -> None:
             s.unit = (ts, unit)
         return s
 
-    for c in cases:
+    for c in w.cases:
         unit = c.unit_id or "-"
         if c.withdrawn() is None:
             for d in c.decisions:
-                if "fine" not in d.types or quarter_of(days.day(d.ts)) not in inside:
+                if "fine" not in d.types or not w.covers(d.ts):
                     continue
                 rng = range_of(d.code)
                 oid = lead(d)
@@ -167,21 +203,20 @@ def _discretion(key: str, quarter: str, ctx: "Ctx") -> None:
                     continue         # fixed amounts: nothing to compare
                 if any(dv[1] in approved and dv[0] <= d.ts for dv in c.deviations):
                     continue
-                lo, hi = rng
-                pos = (min(max(d.amount, lo), hi) - lo) * 10_000 // (hi - lo)
+                pos = position_bp(d.amount, *rng)
                 tier = c.benchmarks[-1][3] if c.benchmarks else d.tier
                 person(oid, d.ts, unit).fines.append(
                     _Fine(pos, (d.code, d.party_type), d.amount, tier, d, c))
         for o in c.outcomes:
             if (o.type == "WaiverGranted" and o.decided_by and range_of(o.code) is not None
-                    and quarter_of(days.day(o.ts)) in inside):
+                    and w.covers(o.ts)):
                 ptype = c.parties.get(o.party_ref or "") or "individual"
                 person(o.decided_by[0], o.ts, unit).waivers.append(
                     (o.ts, o.eid, (o.code or "", ptype)))
     if not officers:
         return
     q = th.bh_q_bp / 10_000
-    base = {"cohort": key, "window": [quarters[0], quarters[-1]], "bh_q": fixed(q, 2)}
+    base = {"cohort": key, "window": w.span(), "bh_q": fixed(q, 2)}
     cmp = _Comparable(officers, th.stats_min_peers)
     _position(ctx, officers, cmp, th, q, base)
     top, bottom = th.top_position_bp, th.bottom_position_bp
@@ -516,12 +551,9 @@ def _bunching(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, p: "F
 # --- RF20.c -----------------------------------------------------------------------------------
 
 def _rf20c_void_rate(key: str, quarter: str, ctx: "Ctx") -> None:
-    found = window(ctx, "void", quarter)
-    if found is None:
+    w = window(ctx, "void", quarter)
+    if w is None:
         return
-    quarters, cases, last = found
-    days = ctx.days
-    inside = set(quarters)
     voids: dict[str, list[tuple[int, str]]] = {}
     forms: dict[str, int] = {}
     units: dict[str, tuple[int, str]] = {}
@@ -530,20 +562,20 @@ def _rf20c_void_rate(key: str, quarter: str, ctx: "Ctx") -> None:
         if ts >= units.get(oid, (0, ""))[0]:
             units[oid] = (ts, c.unit_id or "-")
 
-    for c in cases:
+    for c in w.cases:
         for ts, _, officers, eid in c.voided:
-            if quarter_of(days.day(ts)) in inside:
+            if w.covers(ts):
                 for oid in officers:
                     voids.setdefault(oid, []).append((ts, eid))
                     seen(oid, ts, c)
         for d in c.decisions:
-            if d.procedure == "summary" and quarter_of(days.day(d.ts)) in inside:
+            if d.procedure == "summary" and w.covers(d.ts):
                 for oid in d.officers:
                     forms[oid] = forms.get(oid, 0) + 1
                     seen(oid, d.ts, c)
     if not voids:
         return
-    th = ctx.params(last).thresholds
+    th = ctx.params(w.last).thresholds
     people = {oid: (len(voids.get(oid, ())), forms.get(oid, 0)) for oid in set(voids) | set(forms)}
     tested = {oid: (v, v + f) for oid, (v, f) in people.items() if v + f >= th.stats_min_n}
     if len(tested) < th.stats_min_peers + 1:
@@ -568,13 +600,13 @@ def _rf20c_void_rate(key: str, quarter: str, ctx: "Ctx") -> None:
         unit = units[oid][1]
         ctx.flag("RF20.c", oid, anchor=events[-1][0], raised=events[-1][0],
                  event_ids=[e for _, e in events][:10],
-                 numbers={"cohort": key, "window": [quarters[0], quarters[-1]], "voided": v,
+                 numbers={"cohort": key, "window": w.span(), "voided": v,
                           "forms": n, "void_rate": fixed(rate, 3),
                           "peer_median_rate": fixed(peer_med, 3),
                           "peer_pooled_rate": fixed(pooled, 3), "p_value": sig(pval),
                           "bh_cutoff": sig(cut), "officers_tested": len(tested)},
                  summary=f"{oid} voided {v} of {n} numbered decision forms in "
-                         f"{quarters[0]}–{quarters[-1]} ({fixed(rate * 100, 1)} % vs peer "
+                         f"{w.quarters[0]}–{w.quarters[-1]} ({fixed(rate * 100, 1)} % vs peer "
                          f"median {fixed(peer_med * 100, 1)} %)",
                  officer_id=oid, unit_id=None if unit == "-" else unit)
 

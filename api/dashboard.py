@@ -31,6 +31,7 @@ from ledger.service import Ledger
 from ledger.store import StoredRow
 from ledger.tokens import Principal
 from projections.flagsview import FlagsView
+from projections.oversight.assessment import Period
 from projections.readmodels import ReadModels
 from projections.redflags.catalogue import RULES
 from projections.redflags._stats import median
@@ -208,7 +209,8 @@ class Dashboard:
                 "state->'violation'->>'code' = ANY(%s) AND "
                 "state->'decision'->>'decided_on' >= %s AND "
                 "state->'decision'->>'decided_on' <= %s",
-                [codes, _quarter_bounds(first)[0], _quarter_bounds(max(spans))[1]],
+                [codes, Period.parse(first).start.isoformat(),
+                 Period.parse(max(spans)).end.isoformat()],
                 MAX_PEER_CASES)
         others = [d for d in peers if d["lead"] != officer_id]
         present = {d["quarter"] for d in peers} | {d["quarter"] for d in mine}
@@ -479,17 +481,9 @@ def _chain_links(rows: list[StoredRow]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _quarter_bounds(quarter: str) -> tuple[str, str]:
-    """The first and last day (ISO) of ``quarter`` (``"2024-Q3"``)."""
-    year, q = int(quarter[:4]), int(quarter[-1])
-    first = date(year, 3 * q - 2, 1)
-    after = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
-    return first.isoformat(), (after - timedelta(days=1)).isoformat()
-
-
 def _params_in(timeline: ParamsTimeline, quarter: str) -> FlagParams:
     """The parameters in force at the end of ``quarter`` (or today, if it has not ended)."""
-    last = min(date.fromisoformat(_quarter_bounds(quarter)[1]), _today())
+    last = min(Period.parse(quarter).end, _today())
     return timeline.at_day(last.toordinal())
 
 

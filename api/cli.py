@@ -16,6 +16,17 @@ from pathlib import Path
 from typing import Any
 
 
+def _positive_int(text: str) -> int:
+    """An argparse type: a whole number ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def _settings():  # noqa: ANN202
     from ledger.config import Settings
     return Settings.from_env()
@@ -377,7 +388,8 @@ def build_parser() -> argparse.ArgumentParser:
     # A batch reloads and re-saves the state of every case it touches; city cases live for
     # weeks, so small batches reload the same states over and over (BENCHMARKS.md: 4,054 ev/s
     # with 20,000 against 6,769 with 100,000 on a 1M-event city, for ≈ 0.3 GiB more memory).
-    p.add_argument("--batch", type=int, default=100_000, help="events per transaction")
+    p.add_argument("--batch", type=_positive_int, default=100_000,
+                   help="events per transaction (≥ 1)")
     p.set_defaults(func=cmd_rebuild)
 
     p = sub.add_parser("sign", help="print a signed envelope (to pipe into curl)")

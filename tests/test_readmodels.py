@@ -203,6 +203,23 @@ def test_the_rebuild_command_folds_the_whole_log_again_in_batches(
         assert curs.fetchone()["n"] > 0
 
 
+@pytest.mark.parametrize("batch", ["0", "-5", "many"])
+def test_the_rebuild_command_refuses_a_bad_batch_before_emptying_anything(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: str) -> None:
+    post_steps(city, f.staff() + f.summary_case("SH-HP-2024-S-004512"))
+    city.project()
+    views = city.http.app.app.state.views
+    before = views.snapshot("cases")
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", city.owner_url)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), pytest.raises(SystemExit) as exit_:
+        ledger_main(["rebuild", "--batch", batch])
+    assert exit_.value.code == 2
+    assert "--batch" in err.getvalue()
+    assert views.snapshot("cases") == before and before
+
+
 def test_projection_is_exactly_once(city: World) -> None:
     post_steps(city, f.staff() + f.summary_case("SH-HP-2024-S-004512"))
     views = city.http.app.app.state.views

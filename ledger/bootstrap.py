@@ -17,7 +17,7 @@ def build_ledger(settings: Settings, *, url: str | None = None, stop_at_exit: bo
     url = url or service_url(settings, stop_at_exit=stop_at_exit)
     store = LedgerStore(datastore_from_url(url), url=url)
     return Ledger(store, root_keys=dict(settings.root_keys),
-                  verify_threads=settings.verify_threads,
+                  verify_processes=settings.verify_processes,
                   max_group_events=settings.max_group_events)
 
 

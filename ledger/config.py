@@ -34,7 +34,7 @@ class Settings:
     checkpoint_every_events: int = 1000
     checkpoint_every_seconds: float = 5.0
     max_group_events: int = 5000
-    verify_threads: int = 2
+    verify_processes: int = 2
     dashboard_key_path: Path | None = None     # LEDGER_DASHBOARD_KEY (docs/dashboard.md)
 
     @property

@@ -3,7 +3,8 @@
 The library serialises writers on a table lock, so one transaction per request collapses under
 concurrency. One writer thread per process drains whatever requests are waiting (up to
 ``max_events``) and commits them together; each request still succeeds or fails on its own
-(the commit function returns one outcome per request). Under no load a request is written alone
+(the commit function returns one outcome per request: a result, an error, or the future of a
+later stage the request was handed on to). Under no load a request is written alone
 with no added delay; under load batches grow and throughput rises instead of collapsing.
 """
 
@@ -76,5 +77,15 @@ class GroupCommitter(Generic[T]):
         for (_, future), outcome in zip(group, outcomes, strict=True):
             if isinstance(outcome, BaseException):
                 future.set_exception(outcome)
+            elif isinstance(outcome, Future):   # handed on to a later stage: resolve with it
+                outcome.add_done_callback(lambda done, future=future: _settle(future, done))
             else:
                 future.set_result(outcome)
+
+
+def _settle(future: Future[Any], done: Future[Any]) -> None:
+    error = done.exception()
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(done.result())

@@ -93,7 +93,7 @@ def ensure_dashboard_key(settings: Settings, url: str, root: SigningKey) -> bool
         write_secret(path, b64url_encode(SigningKey.generate().seed))
     key = SigningKey(settings.secret("dashboard.key"))
     store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0), url=url)
-    ledger = Ledger(store, root_keys=dict(settings.root_keys), verify_threads=1)
+    ledger = Ledger(store, root_keys=dict(settings.root_keys), verify_processes=1)
     try:
         registered = ledger.refresh_registry().keys.get(DASHBOARD_KEY_ID)
         if registered is not None:

@@ -1,17 +1,19 @@
 """The append pipeline: schema → signature → key validity and roles → idempotency → chain and
 version → durable commit → receipts.
 
-Cheap, parallel work (parsing, schema, Ed25519 verification) happens in the caller's thread;
-the decisions that depend on what is already recorded (idempotency, key validity and revocation,
-stream versions, log indices) happen in the writer's transaction under the library's table lock,
-so several ``ledger serve`` processes sharing one database cannot disagree.
+Parsing and schema checks happen in the caller's thread. Signatures are verified by a verifier
+stage that gathers every waiting request and verifies them together — on worker processes when
+there are many (``ledger.sigpool``), so verification never waits on the GIL. The decisions that
+depend on what is already recorded (idempotency, key validity and revocation, stream versions,
+log indices) happen in the writer's transaction under the library's table lock, so several
+``ledger serve`` processes sharing one database cannot disagree.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -21,7 +23,6 @@ from eventsourcing.persistence import PersistenceError
 
 from . import merkle
 from .canonical import parse_canonical_or_strict, parse_strict
-from .crypto import verify
 from .envelope import Envelope, Receipt
 from .errors import (BadSignature, BatchTooLarge, Conflict, LedgerError, MalformedEvent,
                      Unavailable, UnknownKey)
@@ -29,9 +30,13 @@ from .groupcommit import GroupCommitter
 from .keys import KEY_EVENT_TYPES, KeyRegistry, key_record_from_body
 from .logentry import (chain_genesis, chain_next, entry_bytes, format_recorded_at,
                        leaf_hash_of_entry, parse_recorded_at)
+from .sigpool import SignaturePool, failures
 from .store import LedgerStore, StoredRow, stream_uuid
 
 MAX_BATCH = 1000
+#: fewer signatures than this are verified in the verifier's own thread: at light load the GIL is
+#: free and a round trip to the workers would cost more than the signatures themselves
+POOL_MIN = 16
 
 
 class Vocabulary(Protocol):
@@ -54,6 +59,21 @@ class _Frontier:
     nodes: list[tuple[int, int, bytes]] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class Signed:
+    """An envelope of a request with the public key its signature must verify under."""
+
+    index: int
+    env: Envelope
+    key: bytes
+    batched: bool
+
+    def refusal(self) -> BadSignature:
+        return BadSignature(f"signature does not verify under key {self.env.key_id!r}",
+                            field="sig", index=self.index if self.batched else None,
+                            event_id=self.env.event_id)
+
+
 def frontier_coords(size: int) -> list[tuple[int, int]]:
     """Perfect subtrees on the right edge of a tree of ``size`` leaves, largest first."""
     coords = []
@@ -67,7 +87,7 @@ class Ledger:
     """The ledger application: one per process, shared by every request."""
 
     def __init__(self, store: LedgerStore, *, root_keys: dict[str, bytes],
-                 types: Vocabulary | None = None, verify_threads: int = 2,
+                 types: Vocabulary | None = None, verify_processes: int = 2,
                  max_group_events: int = 5000) -> None:
         if types is None:
             from .domain import vocabulary as types  # the enforcement vocabulary by default
@@ -76,14 +96,16 @@ class Ledger:
         self._registry = KeyRegistry(roots=root_keys)
         self._registry_lock = threading.Lock()
         self._frontier = _Frontier()
-        self._pool = ThreadPoolExecutor(max_workers=verify_threads, thread_name_prefix="verify")
-        self._verify_threads = verify_threads
+        self._signatures = SignaturePool(verify_processes)
         self.committer: GroupCommitter[list[Envelope]] = GroupCommitter(
             self._commit_group, size_of=len, max_events=max_group_events)
+        self._verifier: GroupCommitter[list[Signed]] = GroupCommitter(
+            self._verify_group, size_of=len, max_events=max_group_events, name="ledger-verifier")
 
     def close(self) -> None:
+        self._verifier.close()
         self.committer.close()
-        self._pool.shutdown(wait=False)
+        self._signatures.close()
 
     @property
     def registry(self) -> KeyRegistry:
@@ -121,14 +143,12 @@ class Ledger:
         return envelopes
 
     # -- 2. verify signatures ----------------------------------------------------------------
-    def verify_signatures(self, envelopes: Sequence[Envelope], *, batched: bool) -> None:
-        """Verify every signature against registered (or same-batch registered) keys.
-
-        Raises BadSignature or UnknownKey naming the event.
-        """
+    def signature_work(self, envelopes: Sequence[Envelope], *, batched: bool) -> list[Signed]:
+        """Each envelope with its signer's public key — registered, or registered by an earlier
+        event of the same batch. Raises UnknownKey naming the event."""
         registry = self._registry
         pending: dict[str, bytes] = {}
-        work: list[tuple[int, Envelope, bytes]] = []
+        work: list[Signed] = []
         for i, env in enumerate(envelopes):
             public = registry.keys.get(env.key_id)
             if public is None and env.key_id not in pending:
@@ -138,39 +158,54 @@ class Ledger:
             if key is None:
                 raise UnknownKey(f"signer key {env.key_id!r} is not registered", field="signer",
                                  index=i if batched else None, event_id=env.event_id)
-            work.append((i, env, key))
+            work.append(Signed(i, env, key, batched))
             if env.type == "KeyRegistered":
                 pending[env.body["key_id"]] = key_record_from_body(env.body, -1).public_key
+        return work
 
-        def check(chunk: list[tuple[int, Envelope, bytes]]) -> tuple[int, Envelope] | None:
-            for i, env, key in chunk:
-                try:
-                    verify(key, env.signed_bytes, env.sig)
-                except BadSignature:
-                    return i, env
-            return None
-
-        if len(work) >= 64 and self._verify_threads > 1:
-            step = -(-len(work) // self._verify_threads)
-            futures = [self._pool.submit(check, work[k:k + step]) for k in range(0, len(work), step)]
-            failures = [f.result() for f in futures]
-        else:
-            failures = [check(work)]
-        failed = sorted(f for f in failures if f is not None)
-        if failed:
-            i, env = failed[0]
-            raise BadSignature(f"signature does not verify under key {env.key_id!r}", field="sig",
-                               index=i if batched else None, event_id=env.event_id)
+    def verify_signatures(self, envelopes: Sequence[Envelope], *, batched: bool) -> None:
+        """Verify every signature in the calling thread (on the signature workers for a large
+        batch). Raises UnknownKey or BadSignature naming the event."""
+        work = self.signature_work(envelopes, batched=batched)
+        triples = [(w.key, w.env.signed_bytes, w.env.sig) for w in work]
+        bad = (self._signatures.failures(triples) if len(work) >= POOL_MIN else failures(triples))
+        if bad:
+            raise work[bad[0]].refusal()
 
     # -- 3..6. commit ------------------------------------------------------------------------
     def submit(self, envelopes: list[Envelope]) -> Future[AppendResult]:
+        """Commit envelopes whose signatures are already verified."""
         return self.committer.submit(envelopes)
+
+    def submit_unverified(self, envelopes: list[Envelope], *, batched: bool) -> Future[AppendResult]:
+        """Verify on the signature workers, then commit: the caller's thread does neither.
+
+        Raises UnknownKey at once; the future raises BadSignature or resolves to the receipts.
+        """
+        return self._verifier.submit(self.signature_work(envelopes, batched=batched))
 
     def append(self, body: bytes) -> AppendResult:
         """The whole pipeline for one request body, blocking until durable."""
         envelopes = self.parse(body)
-        self.verify_signatures(envelopes, batched=body.lstrip()[:1] == b"[")
-        return self.submit(envelopes).result()
+        return self.submit_unverified(envelopes, batched=body.lstrip()[:1] == b"[").result()
+
+    def _verify_group(self, requests: list[list[Signed]]) -> list[Any]:
+        """The verifier stage: every signature of every waiting request in one pass over the
+        workers; each request then fails alone or goes on to the committer."""
+        flat = [(w.key, w.env.signed_bytes, w.env.sig) for work in requests for w in work]
+        bad = iter(self._signatures.failures(flat) if len(flat) >= POOL_MIN else failures(flat))
+        first_bad = next(bad, None)
+        outcomes: list[Any] = []
+        end = 0
+        for work in requests:
+            start, end = end, end + len(work)
+            if first_bad is not None and first_bad < end:
+                outcomes.append(work[first_bad - start].refusal())
+                while first_bad is not None and first_bad < end:
+                    first_bad = next(bad, None)
+            else:
+                outcomes.append(self.committer.submit([w.env for w in work]))
+        return outcomes
 
     def refresh_registry(self) -> KeyRegistry:
         with self._registry_lock, self.store.cursor() as curs:

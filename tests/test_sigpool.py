@@ -56,6 +56,21 @@ def test_a_killed_worker_is_replaced_and_its_share_verified_in_thread() -> None:
         pool.close()
 
 
+def test_workers_ignore_an_interrupt_meant_for_the_service() -> None:
+    pool = SignaturePool(2)
+    try:
+        assert pool.failures(_work(40, bad=set())) == []
+        pids = {w.proc.pid for w in pool._all}
+        for pid in pids:
+            os.kill(pid, signal.SIGINT)
+        assert pool.failures(_work(40, bad={39})) == [39]
+        workers = list(pool._all)
+        assert {w.proc.pid for w in workers} == pids        # the same workers answered
+    finally:
+        pool.close()
+    assert [w.proc.returncode for w in workers] == [0, 0]   # and ended cleanly when closed
+
+
 def test_workers_that_cannot_start_leave_verification_in_thread(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sigpool, "WORKER_ARGS", ["-c", "import sys; sys.exit(3)"])

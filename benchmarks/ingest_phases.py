@@ -5,8 +5,9 @@ synthetic city's events (µs per event), in-process, batches of 1,000.
 
 parse = `Ledger.parse` (canonical-JSON check, envelope shape, the event type's schema), split
 further into its three parts on a separate pass over the same bodies; verify =
-`Ledger.verify_signatures` (libsodium on the ledger's verify threads); commit = `submit(...)
-.result()` (group commit: receipts, chain and leaf hashes, Merkle nodes, inserts, fsync).
+`Ledger.verify_signatures` (libsodium on the ledger's signature worker processes); commit =
+`submit(...).result()` (group commit: receipts, chain and leaf hashes, Merkle nodes, inserts,
+fsync).
 """
 
 from __future__ import annotations

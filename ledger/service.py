@@ -177,7 +177,8 @@ class Ledger:
         """Commit envelopes whose signatures are already verified."""
         return self.committer.submit(envelopes)
 
-    def submit_unverified(self, envelopes: list[Envelope], *, batched: bool) -> Future[AppendResult]:
+    def submit_unverified(self, envelopes: list[Envelope], *,
+                          batched: bool) -> Future[AppendResult]:
         """Verify on the signature workers, then commit: the caller's thread does neither.
 
         Raises UnknownKey at once; the future raises BadSignature or resolves to the receipts.

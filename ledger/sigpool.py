@@ -146,14 +146,19 @@ class SignaturePool:
             worker.stop()
 
     def _acquire(self) -> list[_Worker]:
-        with self._lock:
-            if self._closed:
-                return []
-            while len(self._all) < self.processes:
-                worker = _Worker()
-                self._all.append(worker)
-                self._idle.put(worker)
-        workers = [self._idle.get()]
+        while True:
+            with self._lock:
+                if self._closed:
+                    return []
+                while len(self._all) < self.processes:   # first use, or replacing a dead one
+                    worker = _Worker()
+                    self._all.append(worker)
+                    self._idle.put(worker)
+            try:
+                workers = [self._idle.get(timeout=0.2)]
+                break
+            except queue.Empty:   # all busy: look again (one may have died meanwhile)
+                continue
         while len(workers) < self.processes:
             try:
                 workers.append(self._idle.get_nowait())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 
 import pytest
 
@@ -36,6 +37,30 @@ def test_the_pool_finds_exactly_the_bad_signatures_across_its_workers() -> None:
         assert pool.failures(work) == [3, 99, 100, 199] == failures(work)
         assert pool.failures(_work(50, bad=set())) == []
         assert len(pool._all) == 2            # both shares went to worker processes
+    finally:
+        pool.close()
+
+
+def test_concurrent_callers_share_the_workers_even_while_they_die() -> None:
+    pool = SignaturePool(2)
+    works = [_work(40, bad={i}) for i in range(8)]
+    results: dict[int, list[int]] = {}
+
+    def call(i: int) -> None:
+        for _ in range(5):
+            results[i] = pool.failures(works[i])
+            if i == 0:
+                for worker in list(pool._all):
+                    os.kill(worker.proc.pid, signal.SIGKILL)
+
+    try:
+        threads = [threading.Thread(target=call, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert not any(t.is_alive() for t in threads)
+        assert results == {i: [i] for i in range(8)}
     finally:
         pool.close()
 

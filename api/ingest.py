@@ -58,7 +58,7 @@ class Ingest:
 
     def _prepare(self, authorization: str, ctype: str, body: bytes) -> Future[AppendResult]:
         """Authenticate, parse and find the signers' keys, then hand the request to the ledger's
-        signature workers (and from there to the committer)."""
+        verifier stage (and from there to the committer)."""
         self.principal(authorization)
         if ctype != JSON:
             raise UnsupportedMediaType(f"send the envelope(s) as {JSON}, not {ctype or 'nothing'}")
@@ -72,7 +72,7 @@ class Ingest:
             if len(body) <= INLINE_BODY and headers.get("authorization", "")[7:].strip() \
                     and token_hash(headers["authorization"][7:].strip()) in self.tokens:
                 # A small body from a known token: cheaper to parse right here than to pay a
-                # thread hand-off (the signature is verified on the ledger's workers either way).
+                # thread hand-off (the signature is verified by the ledger's verifier stage either way).
                 pending = self._prepare(headers["authorization"], ctype, body)
             else:
                 loop = asyncio.get_running_loop()

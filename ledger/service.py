@@ -12,6 +12,7 @@ log indices) happen in the writer's transaction under the library's table lock, 
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -30,13 +31,10 @@ from .groupcommit import GroupCommitter
 from .keys import KEY_EVENT_TYPES, KeyRegistry, key_record_from_body
 from .logentry import (chain_genesis, chain_next, entry_bytes, format_recorded_at,
                        leaf_hash_of_entry, parse_recorded_at)
-from .sigpool import SignaturePool, failures
+from .sigpool import SignaturePool
 from .store import LedgerStore, StoredRow, stream_uuid
 
 MAX_BATCH = 1000
-#: fewer signatures than this are verified in the verifier's own thread: at light load the GIL is
-#: free and a round trip to the workers would cost more than the signatures themselves
-POOL_MIN = 16
 
 
 class Vocabulary(Protocol):
@@ -167,10 +165,13 @@ class Ledger:
         """Verify every signature in the calling thread (on the signature workers for a large
         batch). Raises UnknownKey or BadSignature naming the event."""
         work = self.signature_work(envelopes, batched=batched)
-        triples = [(w.key, w.env.signed_bytes, w.env.sig) for w in work]
-        bad = (self._signatures.failures(triples) if len(work) >= POOL_MIN else failures(triples))
+        bad = self._bad_signatures(work)
         if bad:
             raise work[bad[0]].refusal()
+
+    def _bad_signatures(self, work: list[Signed]) -> list[int]:
+        """Positions in ``work`` whose signatures do not verify (on the workers if many)."""
+        return self._signatures.failures([(w.key, w.env.signed_bytes, w.env.sig) for w in work])
 
     # -- 3..6. commit ------------------------------------------------------------------------
     def submit(self, envelopes: list[Envelope]) -> Future[AppendResult]:
@@ -193,19 +194,16 @@ class Ledger:
     def _verify_group(self, requests: list[list[Signed]]) -> list[Any]:
         """The verifier stage: every signature of every waiting request in one pass over the
         workers; each request then fails alone or goes on to the committer."""
-        flat = [(w.key, w.env.signed_bytes, w.env.sig) for work in requests for w in work]
-        bad = iter(self._signatures.failures(flat) if len(flat) >= POOL_MIN else failures(flat))
-        first_bad = next(bad, None)
+        bad = self._bad_signatures([w for work in requests for w in work])   # sorted
         outcomes: list[Any] = []
-        end = 0
+        start = 0
         for work in requests:
-            start, end = end, end + len(work)
-            if first_bad is not None and first_bad < end:
-                outcomes.append(work[first_bad - start].refusal())
-                while first_bad is not None and first_bad < end:
-                    first_bad = next(bad, None)
+            first = bisect_left(bad, start)      # the request's first bad signature, if any
+            if first < len(bad) and bad[first] < start + len(work):
+                outcomes.append(work[bad[first] - start].refusal())
             else:
                 outcomes.append(self.committer.submit([w.env for w in work]))
+            start += len(work)
         return outcomes
 
     def refresh_registry(self) -> KeyRegistry:

@@ -4,10 +4,11 @@ libsodium releases the GIL for each signature but needs it back after every one.
 that is fine while nothing else runs Python; but the service's request threads parse and its
 writer builds receipts in Python, and a thread that must re-acquire the GIL from a running
 Python thread waits up to the interpreter's switch interval (5 ms). Measured on this project's
-machine (`benchmarks/convoy.py`): two threads verify a signature every 50 µs alone, every
-2,190 µs beside one busy Python thread. Worker processes have their own interpreters, so a
+machine (`benchmarks/convoy.py`): two threads verify a signature every 61 µs alone, every
+2,390 µs beside one busy Python thread. Worker processes have their own interpreters, so a
 batch verifies at libsodium's speed whatever the request threads are doing, at the cost of
-copying the signed bytes to the workers.
+copying the signed bytes to the workers — which is why fewer than ``min_batch`` signatures are
+verified in the calling thread: a round trip to the workers would cost more than they do.
 
 The workers are plain subprocesses (``python -m ledger.sigpool``) speaking length-prefixed
 pickles over their stdin/stdout: never a fork of the threaded service, no re-import of the
@@ -93,14 +94,16 @@ class _Worker:
 
 
 class SignaturePool:
-    """Verifies batches of signatures on up to ``processes`` worker processes.
+    """Verifies batches of ``min_batch`` or more signatures on up to ``processes`` worker
+    processes (smaller ones in the calling thread).
 
     A batch is split across the workers idle when it arrives (waiting only for the first), so
     concurrent batches share the workers without ever waiting on each other in a cycle.
     """
 
-    def __init__(self, processes: int) -> None:
+    def __init__(self, processes: int, *, min_batch: int = 16) -> None:
         self.processes = processes
+        self.min_batch = min_batch
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
@@ -108,7 +111,9 @@ class SignaturePool:
 
     def failures(self, work: Sequence[Work]) -> list[int]:
         """Indices of the signatures in ``work`` that do not verify, in order."""
-        workers = self._acquire() if self.processes > 0 else []
+        if len(work) < self.min_batch or self.processes < 1:
+            return failures(work)
+        workers = self._acquire()
         if not workers:
             return failures(work)
         step = -(-len(work) // len(workers))

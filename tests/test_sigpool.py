@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -30,19 +31,22 @@ def _work(n: int, bad: set[int]) -> list[tuple[bytes, bytes, bytes]]:
     return out
 
 
-def test_the_pool_finds_exactly_the_bad_signatures_across_its_workers() -> None:
+@pytest.fixture
+def pool() -> Iterator[SignaturePool]:
+    pool = SignaturePool(2)
+    yield pool
+    pool.close()
+
+
+def test_the_pool_finds_exactly_the_bad_signatures_across_its_workers(
+        pool: SignaturePool) -> None:
     work = _work(200, bad={3, 99, 100, 199})
-    pool = SignaturePool(2)
-    try:
-        assert pool.failures(work) == [3, 99, 100, 199] == failures(work)
-        assert pool.failures(_work(50, bad=set())) == []
-        assert len(pool._all) == 2            # both shares went to worker processes
-    finally:
-        pool.close()
+    assert pool.failures(work) == [3, 99, 100, 199] == failures(work)
+    assert pool.failures(_work(50, bad=set())) == []
+    assert len(pool._all) == 2            # both shares went to worker processes
 
 
-def test_concurrent_callers_share_the_workers_even_while_they_die() -> None:
-    pool = SignaturePool(2)
+def test_concurrent_callers_share_the_workers_even_while_they_die(pool: SignaturePool) -> None:
     works = [_work(40, bad={i}) for i in range(8)]
     results: dict[int, list[int]] = {}
 
@@ -53,71 +57,60 @@ def test_concurrent_callers_share_the_workers_even_while_they_die() -> None:
                 for worker in list(pool._all):
                     os.kill(worker.proc.pid, signal.SIGKILL)
 
-    try:
-        threads = [threading.Thread(target=call, args=(i,)) for i in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
-        assert not any(t.is_alive() for t in threads)
-        assert results == {i: [i] for i in range(8)}
-    finally:
-        pool.close()
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
+    assert results == {i: [i] for i in range(8)}
 
 
-def test_a_killed_worker_is_replaced_and_its_share_verified_in_thread() -> None:
-    pool = SignaturePool(2)
-    try:
-        assert pool.failures(_work(40, bad=set())) == []
-        killed = [w.proc.pid for w in pool._all]
-        for pid in killed:
-            os.kill(pid, signal.SIGKILL)
-        work = _work(40, bad={7, 31})
-        assert pool.failures(work) == [7, 31]             # same answer, verified in-thread
-        assert pool.failures(work) == [7, 31]             # and again, on fresh workers
-        assert len(pool._all) == 2
-        assert not {w.proc.pid for w in pool._all} & set(killed)
-    finally:
-        pool.close()
+def _signal_workers(pool: SignaturePool, signum: int) -> set[int]:
+    """Start the pool's workers, send each ``signum``; returns their pids."""
+    assert pool.failures(_work(40, bad=set())) == []
+    pids = {w.proc.pid for w in pool._all}
+    for pid in pids:
+        os.kill(pid, signum)
+    return pids
 
 
-def test_workers_ignore_an_interrupt_meant_for_the_service() -> None:
-    pool = SignaturePool(2)
-    try:
-        assert pool.failures(_work(40, bad=set())) == []
-        pids = {w.proc.pid for w in pool._all}
-        for pid in pids:
-            os.kill(pid, signal.SIGINT)
-        assert pool.failures(_work(40, bad={39})) == [39]
-        workers = list(pool._all)
-        assert {w.proc.pid for w in workers} == pids        # the same workers answered
-    finally:
-        pool.close()
+def test_a_killed_worker_is_replaced_and_its_share_verified_in_thread(
+        pool: SignaturePool) -> None:
+    killed = _signal_workers(pool, signal.SIGKILL)
+    work = _work(40, bad={7, 31})
+    assert pool.failures(work) == [7, 31]             # same answer, verified in-thread
+    assert pool.failures(work) == [7, 31]             # and again, on fresh workers
+    assert len(pool._all) == 2
+    assert not {w.proc.pid for w in pool._all} & killed
+
+
+def test_workers_ignore_an_interrupt_meant_for_the_service(pool: SignaturePool) -> None:
+    pids = _signal_workers(pool, signal.SIGINT)
+    assert pool.failures(_work(40, bad={39})) == [39]
+    workers = list(pool._all)
+    assert {w.proc.pid for w in workers} == pids        # the same workers answered
+    pool.close()
     assert [w.proc.returncode for w in workers] == [0, 0]   # and ended cleanly when closed
 
 
 def test_workers_that_cannot_start_leave_verification_in_thread(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, pool: SignaturePool) -> None:
     monkeypatch.setattr(sigpool, "WORKER_ARGS", ["-c", "import sys; sys.exit(3)"])
-    pool = SignaturePool(2)
-    try:
-        work = _work(30, bad={0, 29})
-        assert pool.failures(work) == [0, 29]
-        assert pool.failures(work) == [0, 29]
-        assert pool._all == [] or all(w.proc.poll() is not None for w in pool._all)
-    finally:
-        pool.close()
+    work = _work(30, bad={0, 29})
+    assert pool.failures(work) == [0, 29]
+    assert pool.failures(work) == [0, 29]
+    assert pool._all == [] or all(w.proc.poll() is not None for w in pool._all)
 
 
-def test_a_closed_pool_still_verifies() -> None:
-    pool = SignaturePool(2)
+def test_a_closed_pool_still_verifies(pool: SignaturePool) -> None:
     pool.close()
     assert pool.failures(_work(20, bad={5})) == [5]
 
 
 def test_concurrent_requests_verified_together_fail_alone(world: World) -> None:
-    """Single-event requests queued at once reach the verifier stage together (more than
-    POOL_MIN of them: on the workers); each bad signature fails its own request, named, and
+    """Single-event requests queued at once reach the verifier stage together (16 or more,
+    so on the workers); each bad signature fails its own request, named, and
     nothing of it is written; every other request is committed."""
     world.register("app", ["case-app"])
     envelopes = [world.sign("app", stream=f"case:C-{i % 7}", type="NoteRecorded",

@@ -72,7 +72,7 @@ class Ingest:
             if len(body) <= INLINE_BODY and headers.get("authorization", "")[7:].strip() \
                     and token_hash(headers["authorization"][7:].strip()) in self.tokens:
                 # A small body from a known token: cheaper to parse right here than to pay a
-                # thread hand-off (the signature is verified by the ledger's verifier stage either way).
+                # thread hand-off (the ledger's verifier stage checks the signature either way).
                 pending = self._prepare(headers["authorization"], ctype, body)
             else:
                 loop = asyncio.get_running_loop()

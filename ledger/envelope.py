@@ -24,18 +24,17 @@ from .crypto import SIGNATURE_SIZE, b64url_decode, b64url_encode
 from .errors import MalformedEvent
 
 ENVELOPE_FIELDS = ("spec", "event_id", "stream", "type", "occurred_at", "signer", "body", "sig")
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_STREAM = re.compile(r"^(keys|[a-z][a-z0-9_-]{0,31}:[A-Za-z0-9][A-Za-z0-9._:/-]{0,127})$")
-_TYPE = re.compile(r"^[A-Z][A-Za-z0-9]{1,63}$")
-_SIGNER = re.compile(r"^key:[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_STREAM = re.compile(r"(keys|[a-z][a-z0-9_-]{0,31}:[A-Za-z0-9][A-Za-z0-9._:/-]{0,127})")
+_TYPE = re.compile(r"[A-Z][A-Za-z0-9]{1,63}")
+_SIGNER = re.compile(r"key:[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
-)
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})")
 
 
 def parse_time(value: Any, field: str) -> datetime:
     """Parse an RFC 3339 timestamp that carries an explicit offset."""
-    if not isinstance(value, str) or not _RFC3339.match(value):
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
         raise MalformedEvent(f"{field} must be an RFC 3339 timestamp with an offset, "
                              f"e.g. 2024-05-10T21:06:00+08:00", field=field)
     try:
@@ -94,13 +93,13 @@ class Envelope:
             raise MalformedEvent(_summary(errors), errors=errors, field=errors[0]["field"])
         if value["spec"] != SPEC_EVENT:
             bad("spec", f"must be {SPEC_EVENT!r}")
-        if not _UUID.match(value["event_id"]):
+        if not _UUID.fullmatch(value["event_id"]):
             bad("event_id", "must be a lowercase hyphenated UUID")
-        if not _STREAM.match(value["stream"]):
+        if not _STREAM.fullmatch(value["stream"]):
             bad("stream", "must be '<kind>:<id>' (kind lowercase, id of [A-Za-z0-9._:/-]) or 'keys'")
-        if not _TYPE.match(value["type"]):
+        if not _TYPE.fullmatch(value["type"]):
             bad("type", "must be a PascalCase event type name")
-        if not _SIGNER.match(value["signer"]):
+        if not _SIGNER.fullmatch(value["signer"]):
             bad("signer", "must be 'key:<key_id>'")
         if not isinstance(value["body"], dict):
             bad("body", "must be a JSON object")

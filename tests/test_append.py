@@ -193,6 +193,24 @@ def test_refuses_wrong_spec(world: World, app_key) -> None:
     assert problem["field"] == "spec"
 
 
+@pytest.mark.parametrize("field", ["event_id", "stream", "occurred_at", "signer", "type"])
+def test_refuses_a_trailing_newline_in_an_envelope_field(world: World, app_key,
+                                                         field: str) -> None:
+    """A regex anchored with ``$`` also matches before a final newline; the shape rules must
+    not (the offline verifier would refuse such an event, and "case:X\\n" is not a stream)."""
+    fields = {"event_id": uuid7(), "stream": "case:X-1", "occurred_at": "2024-05-10T21:06:00+08:00",
+              "type": "NoteRecorded"}
+    signer = "app"
+    if field == "signer":
+        world.keys["app\n"] = world.keys["app"]
+        signer = "app\n"
+    else:
+        fields[field] += "\n"
+    env = world.sign(signer, body={"note": "filed"}, **fields)
+    problem = refused(world, canonical(env), 422, "malformed-event")
+    assert problem["field"] == field
+
+
 def test_refuses_body_schema_violation_with_field_path(world: World, app_key) -> None:
     env = world.sign("app", stream="case:X-1", type="NoteRecorded", body={"note": 5})
     problem = refused(world, canonical(env), 422, "malformed-event")

@@ -25,12 +25,13 @@ KEYS_STREAM = "keys"
 ROOT_ROLE = "root"
 KEY_EVENT_TYPES = frozenset({"KeyRegistered", "KeyRevoked"})
 
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})")
 
 
 def parse_time(value: Any, field: str) -> datetime:
     """An RFC 3339 timestamp with an explicit offset (ValueError otherwise)."""
-    if not isinstance(value, str) or not _RFC3339.match(value):
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
         raise ValueError(f"{field} must be an RFC 3339 timestamp with an offset")
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))

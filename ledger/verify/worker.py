@@ -41,7 +41,8 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 _STREAM = re.compile(r"keys|[a-z][a-z0-9_-]{0,31}:[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
 _TYPE = re.compile(r"[A-Z][A-Za-z0-9]{1,63}")
 _SIGNER = re.compile(r"key:[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})")
+_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
+                      r"(Z|[+-][0-9]{2}:[0-9]{2})")
 _B64URL_SIG = re.compile(r"[A-Za-z0-9_-]{85}[AQgw]")   # 64 bytes, canonical final character
 
 

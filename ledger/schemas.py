@@ -103,12 +103,21 @@ class Schema:
 
     def validate(self, value: Any, path: str = "body") -> list[FieldError]:
         """Every shape problem of ``value`` (empty if it is well-formed). Never raises."""
+        if self.ok(value):
+            return []
         errors: list[FieldError] = []
         self.check(value, path, errors)
         return errors
 
     def check(self, value: Any, path: str, errors: list[FieldError]) -> None:
         raise NotImplementedError
+
+    def ok(self, value: Any) -> bool:
+        """True exactly when :meth:`check` finds nothing (kinds on the ingest path override it
+        with a predicate that builds no paths or messages; tests hold the two equal)."""
+        errors: list[FieldError] = []
+        self.check(value, "", errors)
+        return not errors
 
     def json_schema(self) -> dict[str, Any]:
         """This schema as a JSON Schema 2020-12 fragment."""
@@ -160,6 +169,10 @@ class Str(Schema):
             errors.append(FieldError(path, f"must be {self.hint or 'a string'} "
                                            f"(pattern ^{self.pattern}$)"))
 
+    def ok(self, value: Any) -> bool:
+        return (isinstance(value, str) and self.min_len <= len(value) <= self.max_len
+                and (self._re is None or self._re.fullmatch(value) is not None))
+
     def _json(self) -> dict[str, Any]:
         js: dict[str, Any] = {"type": "string", "minLength": self.min_len,
                               "maxLength": self.max_len}
@@ -186,13 +199,17 @@ def Ident(*, doc: str = "", max_len: int = 128) -> Str:
 class Enum(Schema):
     """One of a fixed set of strings."""
 
-    __slots__ = ("values",)
+    __slots__ = ("values", "_set")
 
     def __init__(self, *values: str, doc: str = "") -> None:
         super().__init__(doc=doc)
         if not values or len(set(values)) != len(values):
             raise ValueError("Enum needs distinct values")
         self.values = tuple(values)
+        self._set = frozenset(values)
+
+    def ok(self, value: Any) -> bool:
+        return isinstance(value, str) and value in self._set
 
     def check(self, value: Any, path: str, errors: list[FieldError]) -> None:
         if not isinstance(value, str):
@@ -226,6 +243,9 @@ class Int(Schema):
             errors.append(FieldError(path, f"must be ≥ {self.minimum}, found {value}"))
         elif value > self.maximum:
             errors.append(FieldError(path, f"must be ≤ {self.maximum}, found {value}"))
+
+    def ok(self, value: Any) -> bool:
+        return type(value) is int and self.minimum <= value <= self.maximum
 
     def _json(self) -> dict[str, Any]:
         return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
@@ -268,6 +288,9 @@ class Bool(Schema):
         if not isinstance(value, bool):
             errors.append(FieldError(path, f"must be a boolean, found {json_type(value)}"))
 
+    def ok(self, value: Any) -> bool:
+        return isinstance(value, bool)
+
     def _json(self) -> dict[str, Any]:
         return {"type": "boolean"}
 
@@ -295,6 +318,15 @@ class DateTime(Schema):
         except ValueError:
             errors.append(FieldError(path, f"is not a valid date-time: {value!r}"))
 
+    def ok(self, value: Any) -> bool:
+        if not isinstance(value, str) or _RFC3339.fullmatch(value) is None:
+            return False
+        try:
+            parse_datetime(value)
+        except ValueError:
+            return False
+        return True
+
     def _json(self) -> dict[str, Any]:
         return {"type": "string", "format": "date-time", "pattern": f"^{_RFC3339.pattern}$"}
 
@@ -320,6 +352,15 @@ class Date(Schema):
         except ValueError:
             errors.append(FieldError(path, f"is not a valid calendar date: {value!r}"))
 
+    def ok(self, value: Any) -> bool:
+        if not isinstance(value, str) or _DATE.fullmatch(value) is None:
+            return False
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return False
+        return True
+
     def _json(self) -> dict[str, Any]:
         return {"type": "string", "format": "date", "pattern": f"^{_DATE.pattern}$"}
 
@@ -337,6 +378,9 @@ class Sha256(Schema):
             errors.append(FieldError(path, f"must be a hex string, found {json_type(value)}"))
         elif not _SHA256.fullmatch(value):
             errors.append(FieldError(path, "must be a SHA-256 digest: 64 lowercase hex characters"))
+
+    def ok(self, value: Any) -> bool:
+        return isinstance(value, str) and _SHA256.fullmatch(value) is not None
 
     def _json(self) -> dict[str, Any]:
         return {"type": "string", "pattern": f"^{_SHA256.pattern}$"}
@@ -393,6 +437,9 @@ class Nullable(Schema):
         if value is not None:
             self.inner.check(value, path, errors)
 
+    def ok(self, value: Any) -> bool:
+        return value is None or self.inner.ok(value)
+
     def _json(self) -> dict[str, Any]:
         inner = self.inner.json_schema()
         inner.pop("description", None)
@@ -429,6 +476,15 @@ class ListOf(Schema):
         for i, item in enumerate(value):
             self.item.check(item, f"{path}[{i}]", errors)
 
+    def ok(self, value: Any) -> bool:
+        if not isinstance(value, list) or not self.min_items <= len(value) <= self.max_items:
+            return False
+        item_ok = self.item.ok
+        for item in value:
+            if not item_ok(item):
+                return False
+        return True
+
     def _json(self) -> dict[str, Any]:
         return {"type": "array", "items": self.item.json_schema(),
                 "minItems": self.min_items, "maxItems": self.max_items}
@@ -451,7 +507,7 @@ class Obj(Schema):
     """A JSON object with exactly the declared fields: required ones must be present, ``Opt``
     ones may be, anything else is refused."""
 
-    __slots__ = ("fields", "required")
+    __slots__ = ("fields", "required", "_required")
 
     def __init__(self, fields: Mapping[str, Schema | Opt], *, doc: str = "") -> None:
         super().__init__(doc=doc)
@@ -462,6 +518,7 @@ class Obj(Schema):
             schema = spec.inner if isinstance(spec, Opt) else spec
             _check_money_name(name, schema)
             self.fields[name] = schema
+        self._required = frozenset(self.required)
 
     def extended(self, fields: Mapping[str, Schema | Opt], *, doc: str | None = None) -> "Obj":
         """A new ``Obj`` with these fields added (or replaced) after the existing ones."""
@@ -485,6 +542,17 @@ class Obj(Schema):
         for name, schema in self.fields.items():
             if name in value:
                 schema.check(value[name], f"{path}.{name}", errors)
+
+    def ok(self, value: Any) -> bool:
+        if not isinstance(value, dict):
+            return False
+        fields = self.fields
+        if not value.keys() <= fields.keys() or not self._required <= value.keys():
+            return False
+        for name, item in value.items():
+            if not fields[name].ok(item):
+                return False
+        return True
 
     def _json(self) -> dict[str, Any]:
         return {"type": "object",

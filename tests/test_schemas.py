@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -398,3 +399,56 @@ def test_docs_events_md_is_generated_from_the_vocabulary() -> None:
         "docs/events.md is stale: run python -m ledger.domain.docgen docs/events.md"
     for name in EVENT_TYPES:
         assert f"### {name}\n" in docgen.render()
+
+
+# --- the fast predicate agrees with the full check ------------------------------------------
+
+_ODD_VALUES = (None, True, False, 0, -1, 1, 2**53, "", "x", "X" * 300, "2024-02-30",
+               "2024-05-10T21:06:00+08:00", "2024-05-10", "a" * 64, [], [1], {}, {"x": 1}, 1.5)
+
+
+def _mutations(value: object, rng: random.Random, depth: int = 0):
+    """``value`` with one change somewhere inside: a field dropped, added, or replaced by an
+    odd value, or an array item dropped or replaced."""
+    if isinstance(value, dict) and value:
+        name = rng.choice(sorted(value))
+        yield {k: v for k, v in value.items() if k != name}
+        yield {**value, "unexpected_field": 1}
+        yield {**value, name: rng.choice(_ODD_VALUES)}
+        for inner in _mutations(value[name], rng, depth + 1):
+            yield {**value, name: inner}
+    elif isinstance(value, list) and value:
+        i = rng.randrange(len(value))
+        yield value[:i] + value[i + 1:]
+        yield value + value * 100
+        yield [*value[:i], rng.choice(_ODD_VALUES), *value[i + 1:]]
+        for inner in _mutations(value[i], rng, depth + 1):
+            yield [*value[:i], inner, *value[i + 1:]]
+
+
+def _city_bodies() -> list[tuple[str, dict]]:
+    from ledger.crypto import SigningKey
+    from ledger.synth import SCALES, SyntheticCity
+
+    city = SyntheticCity(SCALES["tiny"], root_key=SigningKey(bytes(32)), root_key_id="root-1")
+    return [(env["type"], env["body"]) for env in city.envelopes()]
+
+
+def test_the_fast_predicate_agrees_with_the_full_check_on_valid_and_mutated_bodies() -> None:
+    """``Schema.ok`` (what the ingest path asks) is true exactly when ``check`` reports no
+    problem: on every example, the tiny synthetic city's bodies and thousands of mutations."""
+    rng = random.Random(1)
+    samples = [(name, t.example) for name, t in EVENT_TYPES.items()] + _city_bodies()
+    agreed = valid = invalid = 0
+    for name, good in samples:
+        schema = lookup(name).schema(good.get("schema_version", 1)
+                                     if lookup(name).versioned else 1)
+        for value in (good, *_mutations(good, rng)):
+            found: list[FieldError] = []
+            schema.check(value, "body", found)
+            assert schema.ok(value) == (not found), (name, value, found)
+            assert schema.validate(value) == found
+            agreed += 1
+            valid += not found
+            invalid += bool(found)
+    assert valid > 500 and invalid > 2000, (valid, invalid)

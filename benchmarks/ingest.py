@@ -21,8 +21,10 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import psycopg
@@ -128,16 +130,25 @@ def bench_ledger_batches(base: str, token: str, events: list[dict], batch: int,
     pending = list(reversed(bodies))
     lock = threading.Lock()
 
+    url = urlsplit(base)
+
     def worker() -> None:
-        with httpx.Client(base_url=base, timeout=120) as http:
+        # The standard library's client: httpx spent ≈ 23 µs of this machine's two cores per
+        # posted event at batches of 100, CPU the library's in-process baseline never pays.
+        http = HTTPConnection(url.hostname, url.port, timeout=120)
+        try:
             while True:
                 with lock:
                     if not pending:
                         return
                     body = pending.pop()
-                r = http.post("/v1/events", content=body, headers=headers)
-                if r.status_code != 201:
-                    raise RuntimeError(f"{r.status_code}: {r.text[:300]}")
+                http.request("POST", "/v1/events", body=body, headers=headers)
+                r = http.getresponse()
+                text = r.read()
+                if r.status != 201:
+                    raise RuntimeError(f"{r.status}: {text[:300]!r}")
+        finally:
+            http.close()
 
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:

@@ -56,4 +56,6 @@ def format_recorded_at(moment: datetime) -> str:
 
 
 def parse_recorded_at(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    """The inverse of :func:`format_recorded_at` (fromisoformat: strptime costs ≈ 20× more, once
+    per write group)."""
+    return datetime.fromisoformat(text)

@@ -336,3 +336,24 @@ def test_posters_cannot_read_event_contents(world: World, app_key) -> None:
                           headers=world.headers("poster")).status_code == 403
     assert world.http.get("/v1/streams/case:SH-HP-2024-000123/events",
                           headers=world.headers("poster")).status_code == 403
+
+
+def test_recorded_at_never_goes_back_when_the_clock_does(world: World, app_key,
+                                                          monkeypatch) -> None:
+    """recorded_at is non-decreasing along the log (docs/bundle.md): a writer whose clock is
+    behind the last receipt records that receipt's time again, not its own."""
+    from datetime import datetime, timezone
+
+    import ledger.service
+
+    (first,) = world.post(note(world))
+
+    class Behind(datetime):
+        @classmethod
+        def now(cls, tz=None):  # noqa: ANN001, ANN206
+            return datetime(2020, 1, 1, tzinfo=timezone.utc)
+
+    monkeypatch.setattr(ledger.service, "datetime", Behind)
+    (second,) = world.post(note(world))
+    assert second["recorded_at"] == first["recorded_at"]
+    assert second["index"] == first["index"] + 1

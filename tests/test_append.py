@@ -350,7 +350,7 @@ def test_recorded_at_never_goes_back_when_the_clock_does(world: World, app_key,
 
     class Behind(datetime):
         @classmethod
-        def now(cls, tz=None):  # noqa: ANN001, ANN206
+        def now(cls, tz=None):
             return datetime(2020, 1, 1, tzinfo=timezone.utc)
 
     monkeypatch.setattr(ledger.service, "datetime", Behind)

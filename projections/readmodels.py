@@ -24,6 +24,7 @@ from ledger.store import LedgerStore
 
 from . import case_model, officer_model
 from .case_model import Context
+from .gcpause import gc_paused
 from .oversight import public, supervision
 
 TRACKING_TABLE = "ledger_view_tracking"
@@ -57,10 +58,10 @@ def fetch_after(curs: Any, position: int, limit: int) -> list[tuple[int, Recorde
 
     Rows come as plain tuples (the cursor's dict rows cost more than the fold of some events).
     """
-    with curs.connection.cursor(row_factory=tuple_row) as plain:
+    with gc_paused(), curs.connection.cursor(row_factory=tuple_row) as plain:
         plain.execute(_EVENTS_AFTER, (position, limit), binary=True)
         rows = plain.fetchall()
-    return [(row[0], recorded(*row[1:])) for row in rows]
+        return [(row[0], recorded(*row[1:])) for row in rows]
 
 
 class Fold:

@@ -24,15 +24,14 @@ touches, so incremental evaluation stays equal to a rebuild.
 
 from __future__ import annotations
 
-import gc
 import heapq
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ledger.domain import EVENT_TYPES
 
+from ..gcpause import gc_paused
 from . import cross_case, people, single_case, statistics, time_rules
 from .catalogue import RULES
 from .days import Days, iso, ts_of, ts_of_datetime
@@ -144,7 +143,7 @@ class FlagEngine:
     def apply_all(self, history: Iterable["Recorded"]) -> set[Subject]:
         """Fold many events (a rebuild or a batch); returns the union of their subjects."""
         dirty: set[tuple[str, str]] = set()
-        with _gc_paused():
+        with gc_paused():
             for rec in history:
                 self._apply(rec, dirty)
         return self._expand(dirty)
@@ -222,7 +221,7 @@ class FlagEngine:
         out: list[Flag] = []
         done: set[Subject] = set()
         self._shared = {}
-        with _gc_paused():
+        with gc_paused():
             self._evaluate_into(out, done, subjects, at_ts)
         out.sort(key=_order)
         return out
@@ -324,23 +323,6 @@ class FlagEngine:
         """Subjects with a pending deadline at or before ``until`` (re-evaluate them then)."""
         until_ts = ts_of_datetime(until)
         return {s for s, dues in self._dues.items() if dues and dues[0] <= until_ts}
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector during a bulk fold or evaluation.
-
-    The indexes are acyclic (tuples, lists, dicts and slotted records that never point back),
-    so reference counting frees everything; but millions of small live containers make every
-    generation-2 collection rescan them all, which tripled rebuild time. The previous state is
-    restored on exit."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _with_disposition(f: Flag, events: list[tuple[str, int, str, str | None, str]] | None

@@ -58,9 +58,11 @@ def fetch_after(curs: Any, position: int, limit: int) -> list[tuple[int, Recorde
 
     Rows come as plain tuples (the cursor's dict rows cost more than the fold of some events).
     """
-    with gc_paused(), curs.connection.cursor(row_factory=tuple_row) as plain:
-        plain.execute(_EVENTS_AFTER, (position, limit), binary=True)
-        rows = plain.fetchall()
+    with gc_paused():
+        with curs.connection.cursor(row_factory=tuple_row) as plain:
+            plain.execute(_EVENTS_AFTER, (position, limit), binary=True)
+            rows = plain.fetchall()
+        # decoded after the cursor is closed, so its result buffer is freed first
         return [(row[0], recorded(*row[1:])) for row in rows]
 
 

@@ -121,6 +121,7 @@ class _Verification:
         self.registry = Registry(trust.roots)
         self.chains = StreamChains()
         self.root = merkle.StreamingRoot()
+        self.leaves: list[bytes] = []    # whole log: leaves folded in order, not yet in the root
         # the keys workers verify with: pinned roots, then each id's first registration
         self.prescan: dict[str, bytes] = dict(trust.roots)
         self.ambiguous: set[str] = set()
@@ -305,6 +306,20 @@ class _Verification:
     def _fold_all(self, results: list[tuple[Any, ...]]) -> None:
         for r in results:
             self._fold(r)
+        if self.leaves:
+            self._grow_root()
+
+    def _grow_root(self) -> None:
+        """Step 6 for a whole-log bundle: the leaves folded so far, in order, into the root (a
+        block at a time: hashing runs of leaves costs less than one leaf at a time)."""
+        leaves, self.leaves = self.leaves, []
+        old = self.old
+        if old is not None and self.root.size < old.size <= self.root.size + len(leaves):
+            cut = old.size - self.root.size
+            self.root.extend(leaves[:cut])
+            self.old_root_seen = self.root.root()
+            leaves = leaves[cut:]
+        self.root.extend(leaves)
 
     def _fold(self, r: tuple[Any, ...]) -> None:
         kind = r[KIND]
@@ -354,9 +369,7 @@ class _Verification:
                     order.append(f"log index {index} appears after index "
                                  f"{self.next_index - 1} (out of order or duplicated)")
             self.next_index = max(self.next_index, index + 1)
-            self.root.add(leaf)
-            if self.old is not None and self.root.size == self.old.size:
-                self.old_root_seen = self.root.root()
+            self.leaves.append(leaf)
         elif index <= self.last_index:
             order.append(f"log index {index} appears after index {self.last_index} "
                          "(out of order or duplicated)")

@@ -140,7 +140,8 @@ def _fast(line: bytes) -> tuple[Any, ...] | None:
         return None
     proof = None
     end = cut
-    p = line.rfind(_PROOF, 0, cut)
+    # A proof list ends in ']' where the envelope would end in '}': only then look for its start.
+    p = line.rfind(_PROOF, 0, cut) if line[cut - 1] == 0x5D else -1
     if p > 0:
         listed = _PROOF_LIST.fullmatch(line, p, cut)
         if listed is not None:

@@ -160,9 +160,10 @@ def _fast(line: bytes) -> tuple[Any, ...] | None:
         return None
     chain, index, leaf, recorded_at, version, kind = tail.groups()
     sig_start, sig_end = fields.start(3) - _SIG_MEMBER, fields.end(3) + 1
-    return (kind.decode("ascii"), int(index), int(version), recorded_at.decode("ascii"),
-            binascii.unhexlify(chain), binascii.unhexlify(leaf), proof, env,
-            env[:sig_start] + env[sig_end:], binascii.a2b_base64(sig.translate(_URLSAFE) + b"=="),
+    return (fmt.EVENT if kind == b"event" else fmt.ANCHOR, int(index), int(version),
+            recorded_at.decode("ascii"), binascii.unhexlify(chain), binascii.unhexlify(leaf),
+            proof, env, env[:sig_start] + env[sig_end:],
+            binascii.a2b_base64(sig.translate(_URLSAFE) + b"=="),
             event_id.decode("ascii"), key_id.decode("ascii"), stream.decode("ascii"),
             event_type.decode("ascii"), env[8:flat])
 
@@ -206,8 +207,10 @@ def _finish(ctx: Context, line_no: int, kind: str, index: int, version: int, rec
                                f"{e.message}")
     elif has_proof:
         reasons.append("a whole-log bundle carries no per-event proofs")
+    # Shared constants and an empty tuple for no reasons: fewer objects to pickle, unpickle and
+    # track for the garbage collector.
     return (line_no, kind, index, stream, version, recorded_at, chain, env_hash, leaf, event_id,
-            key_id, event_type, sig_ok, reasons, body, deferred)
+            key_id, event_type, sig_ok, reasons or (), body, deferred)
 
 
 def _slow(ctx: Context, line: bytes, line_no: int, keys: dict[str, bytes],

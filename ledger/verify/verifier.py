@@ -305,7 +305,10 @@ class _Verification:
     # -- folding, in bundle order ------------------------------------------------------------
     def _fold_all(self, results: list[tuple[Any, ...]]) -> None:
         for r in results:
-            self._fold(r)
+            if r[KIND] == fmt.EVENT and self.end is None:    # _fold's answer, asked sooner
+                self._event(r)
+            else:
+                self._fold(r)
         if self.leaves:
             self._grow_root()
 
@@ -368,7 +371,8 @@ class _Verification:
                 else:
                     order.append(f"log index {index} appears after index "
                                  f"{self.next_index - 1} (out of order or duplicated)")
-            self.next_index = max(self.next_index, index + 1)
+            if index >= self.next_index:
+                self.next_index = index + 1
             self.leaves.append(leaf)
         elif index <= self.last_index:
             order.append(f"log index {index} appears after index {self.last_index} "

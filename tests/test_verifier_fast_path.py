@@ -18,7 +18,7 @@ from ledger.logentry import chain_genesis, chain_next, entry_bytes, leaf_hash_of
 from ledger.note import vkey_for
 from ledger.verify import BundleFailed, verify_bundle
 from ledger.verify import format as fmt
-from ledger.verify import jcs
+from ledger.verify import jcs, verifier
 from ledger.verify.trust import Trust
 
 ORIGIN = "test.integrity-ledger.local/log"
@@ -168,3 +168,17 @@ def test_canonical_objects_checks_each_text_as_if_alone() -> None:
         for at in (0, 13, 30):
             mixed = texts[:at] + [b] + texts[at:]
             assert jcs.canonical_objects(mixed) == values[:at] + [None] + values[at:], (b, at)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_lines_are_numbered_across_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          workers: int) -> None:
+    monkeypatch.setattr(verifier, "BLOCK_SIZE", 2048)      # a few lines a block
+    envelopes = [_registration()] + [_envelope(i, b'{"a":1.5}' if i in (5, 31) else
+                                               _good_body(i)) for i in range(1, EVENTS)]
+    path = _bundle(tmp_path / "b.ndjson", envelopes)
+    with pytest.raises(BundleFailed) as failed:
+        verify_bundle(path, TRUST, workers=workers)
+    assert [f for f in failed.value.failures if f.startswith("line ")] == [
+        "line 8: not a JSON line: floats are not allowed (found 1.5)",
+        "line 34: not a JSON line: floats are not allowed (found 1.5)"]

@@ -59,9 +59,10 @@ class Context:
     whole_log: bool
 
 
-def check_chunk(ctx: Context, blob: bytes, first_line: int, keys: dict[str, bytes],
+def check_chunk(ctx: Context, blob: bytes, keys: dict[str, bytes],
                 ambiguous: frozenset[str]) -> list[tuple[Any, ...]]:
-    """Check every line of ``blob`` (newline-separated); line numbers start at ``first_line``.
+    """Check every line of ``blob`` (newline-separated): one result per line, in order, its line
+    number counted from 0 at the block's first line.
 
     The lines in the exporter's layout have their bodies checked :data:`BATCH` at a time
     (:func:`jcs.canonical_objects`); a line that fails any part of that goes to the slow path.
@@ -73,7 +74,7 @@ def check_chunk(ctx: Context, blob: bytes, first_line: int, keys: dict[str, byte
     results: list[Any] = []
     for start in range(0, len(lines), BATCH):
         laid_out: list[tuple[int, int, bytes, tuple[Any, ...]]] = []
-        for line_no, line in enumerate(lines[start:start + BATCH], first_line + start):
+        for line_no, line in enumerate(lines[start:start + BATCH], start):
             fields = _fast(line) if line.startswith(_OPEN) else None
             if fields is None:
                 results.append(_slow(ctx, line, line_no, keys, ambiguous))
@@ -363,7 +364,7 @@ def init_worker(ctx: Context) -> None:
     _context = ctx
 
 
-def pooled_chunk(blob: bytes, first_line: int, keys: dict[str, bytes],
+def pooled_chunk(blob: bytes, keys: dict[str, bytes],
                  ambiguous: frozenset[str]) -> list[tuple[Any, ...]]:
     assert _context is not None, "init_worker was not called"
-    return check_chunk(_context, blob, first_line, keys, ambiguous)
+    return check_chunk(_context, blob, keys, ambiguous)

@@ -171,9 +171,10 @@ def test_canonical_objects_checks_each_text_as_if_alone() -> None:
 
 
 @pytest.mark.parametrize("workers", [0, 2])
+@pytest.mark.parametrize("block_size", [2048, 300])     # a few lines a block; part of one
 def test_lines_are_numbered_across_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                          workers: int) -> None:
-    monkeypatch.setattr(verifier, "BLOCK_SIZE", 2048)      # a few lines a block
+                                          workers: int, block_size: int) -> None:
+    monkeypatch.setattr(verifier, "BLOCK_SIZE", block_size)
     envelopes = [_registration()] + [_envelope(i, b'{"a":1.5}' if i in (5, 31) else
                                                _good_body(i)) for i in range(1, EVENTS)]
     path = _bundle(tmp_path / "b.ndjson", envelopes)

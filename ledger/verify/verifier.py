@@ -541,11 +541,13 @@ def _blocks(f: BinaryIO, pending: bytes) -> Iterator[tuple[bytes, int]]:
         data = f.read(BLOCK_SIZE)
         if not data:
             break
-        buf = buf + data if buf else data
-        cut = buf.rfind(b"\n")
+        cut = data.rfind(b"\n")
         if cut < 0:
+            buf += data
             continue
-        blob, buf = buf[:cut + 1], buf[cut + 1:]
+        # one copy of the block, not one to append it and another to cut it
+        blob = b"".join((buf, memoryview(data)[:cut + 1]))
+        buf = data[cut + 1:]
         yield blob, len(blob)
     if buf:
         yield buf, len(buf)

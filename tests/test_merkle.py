@@ -462,3 +462,23 @@ def test_errors_are_verification_errors():
     for cls in (RootMismatch, ProofSizeMismatch, ProofOutOfRange, MalformedProof):
         assert issubclass(cls, merkle.MerkleProofError)
         assert issubclass(cls, VerificationError)
+
+
+@pytest.mark.parametrize("start", [0, 1, 5, 8, 13, 64, 100])
+def test_streaming_root_extended_in_runs_equals_root_of_at_every_size(start):
+    leaves = leaves_for(start + 300)
+    streaming = StreamingRoot()
+    streaming.extend(leaves[:start])
+    size = start
+    for run in (1, 2, 3, 7, 16, 0, 31, 64, 100, 76):
+        streaming.extend(leaves[size:size + run])
+        size += run
+        assert streaming.size == size
+        assert streaming.root() == root_of(leaves[:size])
+    assert size == start + 300
+
+
+def test_streaming_root_extend_rejects_leaf_hash_of_wrong_length():
+    streaming = StreamingRoot()
+    with pytest.raises(ValueError, match="leaf hash 3 must be 32 bytes, found 3"):
+        streaming.extend([leaf_hash(b"a")] * 3 + [b"abc"])

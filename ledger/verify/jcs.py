@@ -22,6 +22,8 @@ runs the verifier with nothing but the standard library and PyNaCl.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 from ..errors import VerificationError
@@ -63,6 +65,12 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+def _ascii_object(obj: dict[str, Any]) -> dict[str, Any]:
+    if "".join(obj).isascii():
+        return obj
+    raise NotCanonical("an object key is not ASCII")
+
+
 #: Strict parser: also refuses duplicate and non-ASCII keys (a Python hook per object).
 _strict = json.JSONDecoder(object_pairs_hook=_object, parse_float=_reject_float,
                            parse_int=_safe_int, parse_constant=_reject_constant)
@@ -71,6 +79,10 @@ _strict = json.JSONDecoder(object_pairs_hook=_object, parse_float=_reject_float,
 #: members), so only what a comparison cannot see is hooked.
 _fast = json.JSONDecoder(parse_float=_reject_float, parse_int=_safe_int,
                          parse_constant=_reject_constant)
+#: For :func:`canonical_objects` of text with non-ASCII characters (in ASCII text, :data:`_fast`
+#: suffices: no key can be anything but ASCII): each object's keys are looked at as it is built.
+_fast_ascii_keys = json.JSONDecoder(object_hook=_ascii_object, parse_float=_reject_float,
+                                    parse_int=_safe_int, parse_constant=_reject_constant)
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True,
                             check_circular=False, allow_nan=False)
 # The C encoder behind json.dumps, built once (JSONEncoder.encode builds one per call).
@@ -139,6 +151,46 @@ def dumps(value: Any) -> bytes:
     """
     _check(value)
     return dumps_trusted(value)
+
+
+def canonical_objects(texts: Sequence[bytes]) -> list[Any]:
+    """The parsed value of each text that is canonical JSON for an object with ASCII keys (the
+    rules of :func:`loads_fast` + :func:`dumps_trusted` + :func:`ascii_keys`), else None.
+
+    Requires every text to start with ``{``. Checks all of them with one parse and one
+    comparison when they all pass, which is what a well-formed bundle holds; only when one does
+    not is each text checked on its own.
+    """
+    values = _all_canonical(texts)
+    if values is not None:
+        return values
+    return [_canonical_object(text) for text in texts]
+
+
+def _all_canonical(texts: Sequence[bytes]) -> list[Any] | None:
+    joined = b"\n,".join(texts)
+    decoder = _fast if joined.isascii() else _fast_ascii_keys
+    try:
+        text = joined.decode("utf-8")
+        values = decoder.decode("[" + text + "]")
+        # The newlines are where the texts meet, in both strings (canonical JSON has none): so
+        # equal strings mean every text is exactly the serialisation of one value on its own.
+        if _c_encode is None or "\n,".join(map("".join, map(_c_encode, values, repeat(0)))) \
+                != text:
+            return None
+    except (UnicodeDecodeError, json.JSONDecodeError, NotCanonical, RecursionError):
+        return None
+    return values
+
+
+def _canonical_object(text: bytes) -> Any:
+    try:
+        value = loads_fast(text)
+        if type(value) is not dict or dumps_trusted(value) != text:
+            return None
+    except NotCanonical:
+        return None
+    return value if text.isascii() or ascii_keys(value) else None
 
 
 def ascii_keys(value: Any) -> bool:

@@ -121,6 +121,7 @@ class _Verification:
         self.registry = Registry(trust.roots)
         self.chains = StreamChains()
         self.root = merkle.StreamingRoot()
+        self.leaves: list[bytes] = []    # whole log: leaves folded in order, not yet in the root
         # the keys workers verify with: pinned roots, then each id's first registration
         self.prescan: dict[str, bytes] = dict(trust.roots)
         self.ambiguous: set[str] = set()
@@ -149,20 +150,21 @@ class _Verification:
             line_no, pending = 4, f.readline()
         ctx = Context(root=checkpoint.root_hash, tree_size=checkpoint.size,
                       whole_log=self.whole_log)
+        self.line_no = line_no        # of the first line of the next block to fold
         n_workers = (os.cpu_count() or 1) if workers is None else workers
         inline = n_workers <= 1 or (workers is None and total is not None
                                     and total < INLINE_BELOW)
         bar = Progress(total, enabled=progress)
         done = 0
         if inline:
-            for blob, first, size in _blocks(f, pending, line_no):
+            for blob, size in _blocks(f, pending):
                 self._prescan(blob)
-                self._fold_all(check_chunk(ctx, blob, first, self.prescan,
+                self._fold_all(check_chunk(ctx, blob, self.prescan,
                                            frozenset(self.ambiguous)))
                 done += size
                 bar.update(done, self.events)
         else:
-            done = self._pooled(f, pending, line_no, ctx, n_workers, bar, done)
+            done = self._pooled(f, pending, ctx, n_workers, bar, done)
         bar.finish(done, self.events)
         self._finish(checkpoint, consistency)
         summary = Summary(scope=header["scope"], tree_size=checkpoint.size, events=self.events,
@@ -174,8 +176,8 @@ class _Verification:
             raise BundleFailed(lines, summary, more=self.report.more)
         return summary
 
-    def _pooled(self, f: BinaryIO, pending: bytes, line_no: int, ctx: Context, n_workers: int,
-                bar: Progress, done: int) -> int:
+    def _pooled(self, f: BinaryIO, pending: bytes, ctx: Context, n_workers: int, bar: Progress,
+                done: int) -> int:
         import multiprocessing
 
         try:
@@ -184,9 +186,9 @@ class _Verification:
             mp = multiprocessing.get_context()
         window: deque[tuple[Any, int]] = deque()
         with mp.Pool(n_workers, initializer=init_worker, initargs=(ctx,)) as pool:
-            for blob, first, size in _blocks(f, pending, line_no):
+            for blob, size in _blocks(f, pending):
                 keys, ambiguous = self._prescan(blob)
-                window.append((pool.apply_async(pooled_chunk, (blob, first, keys, ambiguous)),
+                window.append((pool.apply_async(pooled_chunk, (blob, keys, ambiguous)),
                                size))
                 if len(window) > 2 * n_workers:
                     result, size = window.popleft()
@@ -303,16 +305,35 @@ class _Verification:
 
     # -- folding, in bundle order ------------------------------------------------------------
     def _fold_all(self, results: list[tuple[Any, ...]]) -> None:
+        """Fold one block's results (one per line, numbered from 0 in the block)."""
         for r in results:
-            self._fold(r)
+            if r[KIND] == fmt.EVENT and self.end is None:    # _fold's answer, asked sooner
+                self._event(r)
+            else:
+                self._fold(r)
+        self.line_no += len(results)
+        if self.leaves:
+            self._grow_root()
+
+    def _grow_root(self) -> None:
+        """Step 6 for a whole-log bundle: the leaves folded so far, in order, into the root (a
+        block at a time: hashing runs of leaves costs less than one leaf at a time)."""
+        leaves, self.leaves = self.leaves, []
+        old = self.old
+        if old is not None and self.root.size < old.size <= self.root.size + len(leaves):
+            cut = old.size - self.root.size
+            self.root.extend(leaves[:cut])
+            self.old_root_seen = self.root.root()
+            leaves = leaves[cut:]
+        self.root.extend(leaves)
 
     def _fold(self, r: tuple[Any, ...]) -> None:
         kind = r[KIND]
         if self.end is not None:
-            self.report.line(f"line {r[LINE]}: data after the end line")
+            self.report.line(f"line {self.line_no + r[LINE]}: data after the end line")
             return
         if kind == BAD:
-            self.report.line(f"line {r[LINE]}: {r[REASONS][0]}")
+            self.report.line(f"line {self.line_no + r[LINE]}: {r[REASONS][0]}")
             return
         if kind == fmt.END:
             self.end = r[BODY]
@@ -326,7 +347,8 @@ class _Verification:
         self.anchors += 1
         index = r[INDEX]
         if self.whole_log:
-            self.report.line(f"line {r[LINE]}: anchors have no place in a whole-log bundle")
+            self.report.line(f"line {self.line_no + r[LINE]}: anchors have no place in a "
+                             "whole-log bundle")
         if r[REASONS]:
             self.report.add(index, r[EVENT_ID], [f"anchor: {x}" for x in r[REASONS]])
         if r[STREAM] is not None:
@@ -353,10 +375,9 @@ class _Verification:
                 else:
                     order.append(f"log index {index} appears after index "
                                  f"{self.next_index - 1} (out of order or duplicated)")
-            self.next_index = max(self.next_index, index + 1)
-            self.root.add(leaf)
-            if self.old is not None and self.root.size == self.old.size:
-                self.old_root_seen = self.root.root()
+            if index >= self.next_index:
+                self.next_index = index + 1
+            self.leaves.append(leaf)
         elif index <= self.last_index:
             order.append(f"log index {index} appears after index {self.last_index} "
                          "(out of order or duplicated)")
@@ -512,20 +533,21 @@ def _line(f: BinaryIO, number: int, what: str) -> bytes:
     return line.rstrip(b"\n")
 
 
-def _blocks(f: BinaryIO, pending: bytes, first_line: int) -> Iterator[tuple[bytes, int, int]]:
-    """Blocks of whole lines: (bytes, number of the first line, bytes consumed)."""
+def _blocks(f: BinaryIO, pending: bytes) -> Iterator[tuple[bytes, int]]:
+    """Blocks of whole lines: (bytes, bytes consumed). They are not counted here (a pass over
+    every byte): each comes back as one result per line."""
     buf = pending
-    line_no = first_line
     while True:
         data = f.read(BLOCK_SIZE)
         if not data:
             break
-        buf = buf + data if buf else data
-        cut = buf.rfind(b"\n")
+        cut = data.rfind(b"\n")
         if cut < 0:
+            buf += data
             continue
-        blob, buf = buf[:cut + 1], buf[cut + 1:]
-        yield blob, line_no, len(blob)
-        line_no += blob.count(b"\n")
+        # one copy of the block, not one to append it and another to cut it
+        blob = b"".join((buf, memoryview(data)[:cut + 1]))
+        buf = data[cut + 1:]
+        yield blob, len(blob)
     if buf:
-        yield buf, line_no, len(buf)
+        yield buf, len(buf)

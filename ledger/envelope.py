@@ -14,7 +14,6 @@ from what is stored.
 from __future__ import annotations
 
 import binascii
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,14 +22,10 @@ from . import SPEC_EVENT
 from .canonical import canonical, canonical_trusted
 from .crypto import SIGNATURE_SIZE, b64url_decode, b64url_encode
 from .errors import MalformedEvent
+from .grammar import (EVENT_TYPE as _TYPE, RFC3339 as _RFC3339, SIGNATURE as _SIG,
+                     SIGNER as _SIGNER, STREAM as _STREAM, UUID as _UUID)
 
 ENVELOPE_FIELDS = ("spec", "event_id", "stream", "type", "occurred_at", "signer", "body", "sig")
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_STREAM = re.compile(r"(keys|[a-z][a-z0-9_-]{0,31}:[A-Za-z0-9][A-Za-z0-9._:/-]{0,127})")
-_TYPE = re.compile(r"[A-Z][A-Za-z0-9]{1,63}")
-_SIGNER = re.compile(r"key:[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-_RFC3339 = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})")
 
 
 def parse_time(value: Any, field: str) -> datetime:
@@ -136,7 +131,6 @@ class Envelope:
 
 
 _FIELD_SET = frozenset(ENVELOPE_FIELDS)
-_SIG = re.compile(r"[A-Za-z0-9_-]{85}[AQgw]")   # 64 bytes, canonical final character
 _FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 
 

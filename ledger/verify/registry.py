@@ -12,7 +12,6 @@ would have given; ``tests/test_verifier_registry.py`` runs both folds on the sam
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -20,13 +19,11 @@ from typing import Any
 
 from ..crypto import b64url_decode, check_public_key
 from ..errors import LedgerError
+from ..grammar import RFC3339 as _RFC3339
 
 KEYS_STREAM = "keys"
 ROOT_ROLE = "root"
 KEY_EVENT_TYPES = frozenset({"KeyRegistered", "KeyRevoked"})
-
-_RFC3339 = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})")
 
 
 def parse_time(value: Any, field: str) -> datetime:

@@ -26,6 +26,8 @@ from typing import Any
 from .. import SPEC_EVENT, merkle
 from ..crypto import verify as ed25519_verify
 from ..errors import BadSignature
+from ..grammar import (EVENT_TYPE as _TYPE, RFC3339 as _RFC3339, SIGNATURE as _B64URL_SIG,
+                      SIGNER as _SIGNER, STREAM as _STREAM, UUID as _UUID)
 from ..logentry import entry_bytes, leaf_hash_of_entry
 from . import format as fmt
 from . import jcs
@@ -41,13 +43,6 @@ BATCH = 64
 
 ENVELOPE_FIELDS = frozenset({"spec", "event_id", "stream", "type", "occurred_at", "signer",
                              "body", "sig"})
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_STREAM = re.compile(r"keys|[a-z][a-z0-9_-]{0,31}:[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
-_TYPE = re.compile(r"[A-Z][A-Za-z0-9]{1,63}")
-_SIGNER = re.compile(r"key:[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
-                      r"(Z|[+-][0-9]{2}:[0-9]{2})")
-_B64URL_SIG = re.compile(r"[A-Za-z0-9_-]{85}[AQgw]")   # 64 bytes, canonical final character
 
 
 @dataclass(frozen=True, slots=True)

@@ -222,6 +222,35 @@ def test_verify_fails_a_truncated_bundle(world: World, log_view: LogView, log_ke
     assert "bundle: truncated (no end line)" in verdict.lines
 
 
+def test_verify_fails_a_case_bundle_that_hides_its_first_events_behind_an_anchor(
+        world: World, log_view: LogView, log_key, populated, tmp_path: Path) -> None:
+    # A case bundle holds its stream from version 1: drop version 1 and turn version 2 into an
+    # anchor (its leaf, proof and chain hash stay valid: "t" is not part of the log entry).
+    bundle = tmp_path / "case.ndjson"
+    export(world, log_view, bundle)
+    lines = bundle.read_bytes().splitlines(keepends=True)
+    kept, dropped = [], 0
+    for line in lines:
+        value = json.loads(line)
+        version = value.get("receipt", {}).get("stream_version")
+        if value["t"] == "event" and value["envelope"]["stream"] == CASE_STREAM and version == 1:
+            dropped += 1
+            continue
+        if value["t"] == "event" and value["envelope"]["stream"] == CASE_STREAM and version == 2:
+            anchor_index = value["receipt"]["index"]
+            line = line.replace(b'"t":"event"}', b'"t":"anchor"}')
+        if value["t"] == "end":
+            line = fmt.end_line(events=value["events"] - 2, anchors=1)
+        kept.append(line)
+    assert dropped == 1
+    edited = tmp_path / "edited.ndjson"
+    edited.write_bytes(b"".join(kept))
+    verdict = verify(edited, trust_file(tmp_path, world, log_key))
+    assert verdict.code == 1, verdict
+    assert f"index {anchor_index}" in verdict.line_for(
+        "anchors have no place in a case bundle")
+
+
 def test_verify_judges_roles_by_the_pinned_policy_not_the_bundles(
         world: World, log_view: LogView, log_key, populated, tmp_path: Path) -> None:
     bundle = tmp_path / "case.ndjson"

@@ -48,6 +48,9 @@ BLOCK_SIZE = 1 << 21          # bytes per work unit (~3,000 events)
 INLINE_BELOW = 4 << 20        # smaller bundles are checked in-process
 MAX_REPORTED = 10_000         # failing events reported one per line; the rest are counted
 _KEYS_MARK = b'"stream":"keys"'
+#: Scopes that hold their streams whole, from version 1: an anchor there would let a bundle
+#: leave out a stream's first events.
+_WHOLE_STREAMS = ("case", "stream", "officer", "unit")
 
 
 class _Report:
@@ -349,6 +352,9 @@ class _Verification:
         if self.whole_log:
             self.report.line(f"line {self.line_no + r[LINE]}: anchors have no place in a "
                              "whole-log bundle")
+        elif self.scope_kind in _WHOLE_STREAMS:
+            self.report.add(index, r[EVENT_ID], [f"anchors have no place in a {self.scope_kind} "
+                                                 "bundle (its streams start at version 1)"])
         if r[REASONS]:
             self.report.add(index, r[EVENT_ID], [f"anchor: {x}" for x in r[REASONS]])
         if r[STREAM] is not None:

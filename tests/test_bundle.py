@@ -321,3 +321,23 @@ def test_the_example_in_the_docs_verifies_and_fails_once_edited(
                           "not verify under key 'hp-case-app-01'; stream "
                           "case:SH-HP-2024-000123 version 1: chain hash does not follow from "
                           "the stream's genesis; log entry does not hash")
+
+
+@pytest.mark.parametrize("old, new, line_no", [
+    (b'"t":"header"}\n', b'"t": "header"}\n', 1),
+    (b'"t":"header"}\n', b'"t":"header"}\r\n', 1),
+    (b'{"note":"', b'{"note" :"', 2),
+    (b'"t":"checkpoint"}\n', b'"t":"checkpoint"}\n{"first":1, "proof":[],"second":2,'
+                             b'"t":"consistency"}\n', 3),
+    (b'{"anchors":0,"events":2,"t":"end"}', b'{"t":"end","events":2,"anchors":0}', 5),
+    (b'{"anchors":0,"events":2,"t":"end"}', b'{"anchors":0,"events":9,"events":2,"t":"end"}', 5),
+])
+def test_a_header_checkpoint_consistency_or_end_line_that_is_not_canonical_fails(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], old: bytes, new: bytes,
+        line_no: int) -> None:
+    bundle, pins = _docs_example()
+    path = tmp_path / "example.ndjson"
+    path.write_bytes(bundle.replace(old, new, 1))
+    assert ledger_main(["verify", str(path), *pins]) == 1
+    out = capsys.readouterr().out
+    assert f"line {line_no}: bundle line is not canonical JSON" in out.splitlines()

@@ -215,6 +215,8 @@ class _Verification:
         if header.get("spec") != fmt.SPEC_BUNDLE:
             raise InvalidBundle(f"unsupported bundle format {header.get('spec')!r}: this "
                                 f"verifier reads {fmt.SPEC_BUNDLE}")
+        if not _canonical(header, line):
+            self.report.line("line 1: bundle line is not canonical JSON")
         scope, log, policy = header.get("scope"), header.get("log"), header.get("policy")
         if not (isinstance(scope, dict) and isinstance(scope.get("kind"), str)
                 and isinstance(log, dict) and isinstance(log.get("tree_size"), int)
@@ -245,6 +247,8 @@ class _Verification:
         if not isinstance(value, dict) or value.get("t") != fmt.CHECKPOINT \
                 or not isinstance(value.get("note"), str):
             raise InvalidBundle("line 2 is not a checkpoint line")
+        if not _canonical(value, line):
+            self.report.line("line 2: bundle line is not canonical JSON")
         # Step 1: the checkpoint is signed by a pinned log key and names the pinned origin.
         try:
             checkpoint = open_checkpoint(value["note"], self.trust.log_keys, self.trust.origin)
@@ -280,6 +284,8 @@ class _Verification:
         except (jcs.NotCanonical, KeyError, TypeError, ValueError) as e:
             self.report.line(f"line {line_no}: malformed consistency line ({e})")
             return None
+        if not _canonical(value, line.rstrip(b"\n")):
+            self.report.line(f"line {line_no}: bundle line is not canonical JSON")
         return {"first": first, "second": second, "proof": proof}
 
     def _prescan(self, blob: bytes) -> tuple[dict[str, bytes], frozenset[str]]:
@@ -340,6 +346,8 @@ class _Verification:
             return
         if kind == fmt.END:
             self.end = r[BODY]
+            if r[REASONS]:
+                self.report.line(f"line {self.line_no + r[LINE]}: {r[REASONS][0]}")
             return
         if kind == fmt.ANCHOR:
             self._anchor(r)
@@ -530,6 +538,14 @@ class _Verification:
                                       old.root_hash, checkpoint.root_hash)
         except merkle.MerkleProofError as e:
             self.report.line(f"checkpoint: {what}: {e.message}")
+
+
+def _canonical(value: Any, line: bytes) -> bool:
+    """Whether ``line`` is exactly the RFC 8785 form of ``value``, its parse."""
+    try:
+        return jcs.dumps_trusted(value) == line
+    except jcs.NotCanonical:
+        return False
 
 
 def _line(f: BinaryIO, number: int, what: str) -> bytes:

@@ -222,8 +222,12 @@ def _slow(ctx: Context, line: bytes, line_no: int, keys: dict[str, bytes],
         return _bad(line_no, "not a JSON object")
     kind = value.get("t")
     if kind == fmt.END:
+        try:
+            canonical = jcs.dumps_trusted(value) == line
+        except jcs.NotCanonical:          # a lone surrogate
+            canonical = False
         return (line_no, fmt.END, None, None, None, None, None, None, None, None, None, None,
-                None, [], value, None)
+                None, [] if canonical else ["bundle line is not canonical JSON"], value, None)
     if kind not in (fmt.EVENT, fmt.ANCHOR):
         return _bad(line_no, f"unexpected line type {kind!r} among the events")
     has_proof = "proof" in value

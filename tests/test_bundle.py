@@ -144,6 +144,21 @@ def test_bundle_with_a_consistency_proof_verifies_against_the_older_checkpoint(
     assert verify(whole, trust, "--since", str(old_note)).code == 0
 
 
+def test_a_case_bundle_verifies_against_an_older_checkpoint_of_the_empty_log(
+        world: World, log_view: LogView, log_key, tmp_path: Path) -> None:
+    empty = log_view.issue_checkpoint()      # RFC 9162 has no consistency proof from size 0:
+    assert empty.size == 0                   # the empty tree is a prefix of every tree
+    populate(world)
+    log_view.issue_checkpoint()
+    old_note = tmp_path / "older.note"
+    old_note.write_text(empty.note)
+    case = tmp_path / "case.ndjson"
+    export(world, log_view, case)
+    verdict = verify(case, trust_file(tmp_path, world, log_key), "--since", str(old_note))
+    assert verdict.code == 0, verdict
+    assert "older checkpoint of tree size 0" in verdict.out
+
+
 def test_bundles_endpoint_streams_ndjson_to_auditors_that_verifies(
         world: World, log_view: LogView, log_key, populated, tmp_path: Path) -> None:
     response = world.http.get("/v1/bundles", params={"case": CASE},

@@ -144,6 +144,21 @@ def test_bundle_with_a_consistency_proof_verifies_against_the_older_checkpoint(
     assert verify(whole, trust, "--since", str(old_note)).code == 0
 
 
+def test_a_case_bundle_verifies_against_an_older_checkpoint_of_the_empty_log(
+        world: World, log_view: LogView, log_key, tmp_path: Path) -> None:
+    empty = log_view.issue_checkpoint()      # RFC 9162 has no consistency proof from size 0:
+    assert empty.size == 0                   # the empty tree is a prefix of every tree
+    populate(world)
+    log_view.issue_checkpoint()
+    old_note = tmp_path / "older.note"
+    old_note.write_text(empty.note)
+    case = tmp_path / "case.ndjson"
+    export(world, log_view, case)
+    verdict = verify(case, trust_file(tmp_path, world, log_key), "--since", str(old_note))
+    assert verdict.code == 0, verdict
+    assert "older checkpoint of tree size 0" in verdict.out
+
+
 def test_bundles_endpoint_streams_ndjson_to_auditors_that_verifies(
         world: World, log_view: LogView, log_key, populated, tmp_path: Path) -> None:
     response = world.http.get("/v1/bundles", params={"case": CASE},
@@ -222,6 +237,35 @@ def test_verify_fails_a_truncated_bundle(world: World, log_view: LogView, log_ke
     assert "bundle: truncated (no end line)" in verdict.lines
 
 
+def test_verify_fails_a_case_bundle_that_hides_its_first_events_behind_an_anchor(
+        world: World, log_view: LogView, log_key, populated, tmp_path: Path) -> None:
+    # A case bundle holds its stream from version 1: drop version 1 and turn version 2 into an
+    # anchor (its leaf, proof and chain hash stay valid: "t" is not part of the log entry).
+    bundle = tmp_path / "case.ndjson"
+    export(world, log_view, bundle)
+    lines = bundle.read_bytes().splitlines(keepends=True)
+    kept, dropped = [], 0
+    for line in lines:
+        value = json.loads(line)
+        version = value.get("receipt", {}).get("stream_version")
+        if value["t"] == "event" and value["envelope"]["stream"] == CASE_STREAM and version == 1:
+            dropped += 1
+            continue
+        if value["t"] == "event" and value["envelope"]["stream"] == CASE_STREAM and version == 2:
+            anchor_index = value["receipt"]["index"]
+            line = line.replace(b'"t":"event"}', b'"t":"anchor"}')
+        if value["t"] == "end":
+            line = fmt.end_line(events=value["events"] - 2, anchors=1)
+        kept.append(line)
+    assert dropped == 1
+    edited = tmp_path / "edited.ndjson"
+    edited.write_bytes(b"".join(kept))
+    verdict = verify(edited, trust_file(tmp_path, world, log_key))
+    assert verdict.code == 1, verdict
+    assert f"index {anchor_index}" in verdict.line_for(
+        "anchors have no place in a case bundle")
+
+
 def test_verify_judges_roles_by_the_pinned_policy_not_the_bundles(
         world: World, log_view: LogView, log_key, populated, tmp_path: Path) -> None:
     bundle = tmp_path / "case.ndjson"
@@ -292,3 +336,23 @@ def test_the_example_in_the_docs_verifies_and_fails_once_edited(
                           "not verify under key 'hp-case-app-01'; stream "
                           "case:SH-HP-2024-000123 version 1: chain hash does not follow from "
                           "the stream's genesis; log entry does not hash")
+
+
+@pytest.mark.parametrize("old, new, line_no", [
+    (b'"t":"header"}\n', b'"t": "header"}\n', 1),
+    (b'"t":"header"}\n', b'"t":"header"}\r\n', 1),
+    (b'{"note":"', b'{"note" :"', 2),
+    (b'"t":"checkpoint"}\n', b'"t":"checkpoint"}\n{"first":1, "proof":[],"second":2,'
+                             b'"t":"consistency"}\n', 3),
+    (b'{"anchors":0,"events":2,"t":"end"}', b'{"t":"end","events":2,"anchors":0}', 5),
+    (b'{"anchors":0,"events":2,"t":"end"}', b'{"anchors":0,"events":9,"events":2,"t":"end"}', 5),
+])
+def test_a_header_checkpoint_consistency_or_end_line_that_is_not_canonical_fails(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], old: bytes, new: bytes,
+        line_no: int) -> None:
+    bundle, pins = _docs_example()
+    path = tmp_path / "example.ndjson"
+    path.write_bytes(bundle.replace(old, new, 1))
+    assert ledger_main(["verify", str(path), *pins]) == 1
+    out = capsys.readouterr().out
+    assert f"line {line_no}: bundle line is not canonical JSON" in out.splitlines()

@@ -96,9 +96,16 @@ def _notices(summary: Summary) -> None:
 
 
 def _describe(s: Summary) -> str:
-    scope = ", ".join(f"{k}={v}" for k, v in s.scope.items()) or "?"
+    scope = ", ".join(f"{_printable(k)}={_printable(v)}" for k, v in s.scope.items()) or "?"
     text = (f"{s.events} events ({s.key_events} key events) in {s.streams} streams, "
             f"{s.anchors} anchors; scope {scope}; checkpoint tree size {s.tree_size}")
     if s.since_size is not None:
         text += f"; checked against the older checkpoint of tree size {s.since_size}"
     return text
+
+
+def _printable(value: object) -> str:
+    """The bundle's own text as it may be printed: a string holding a line break or a lone
+    surrogate (which stdout cannot encode) is shown quoted and escaped."""
+    text = str(value)
+    return text if text.isprintable() else repr(text)

@@ -48,6 +48,9 @@ BLOCK_SIZE = 1 << 21          # bytes per work unit (~3,000 events)
 INLINE_BELOW = 4 << 20        # smaller bundles are checked in-process
 MAX_REPORTED = 10_000         # failing events reported one per line; the rest are counted
 _KEYS_MARK = b'"stream":"keys"'
+#: Scopes that hold their streams whole, from version 1: an anchor there would let a bundle
+#: leave out a stream's first events.
+_WHOLE_STREAMS = ("case", "stream", "officer", "unit")
 
 
 class _Report:
@@ -212,6 +215,8 @@ class _Verification:
         if header.get("spec") != fmt.SPEC_BUNDLE:
             raise InvalidBundle(f"unsupported bundle format {header.get('spec')!r}: this "
                                 f"verifier reads {fmt.SPEC_BUNDLE}")
+        if not _canonical(header, line):
+            self.report.line("line 1: bundle line is not canonical JSON")
         scope, log, policy = header.get("scope"), header.get("log"), header.get("policy")
         if not (isinstance(scope, dict) and isinstance(scope.get("kind"), str)
                 and isinstance(log, dict) and isinstance(log.get("tree_size"), int)
@@ -242,6 +247,8 @@ class _Verification:
         if not isinstance(value, dict) or value.get("t") != fmt.CHECKPOINT \
                 or not isinstance(value.get("note"), str):
             raise InvalidBundle("line 2 is not a checkpoint line")
+        if not _canonical(value, line):
+            self.report.line("line 2: bundle line is not canonical JSON")
         # Step 1: the checkpoint is signed by a pinned log key and names the pinned origin.
         try:
             checkpoint = open_checkpoint(value["note"], self.trust.log_keys, self.trust.origin)
@@ -277,6 +284,8 @@ class _Verification:
         except (jcs.NotCanonical, KeyError, TypeError, ValueError) as e:
             self.report.line(f"line {line_no}: malformed consistency line ({e})")
             return None
+        if not _canonical(value, line.rstrip(b"\n")):
+            self.report.line(f"line {line_no}: bundle line is not canonical JSON")
         return {"first": first, "second": second, "proof": proof}
 
     def _prescan(self, blob: bytes) -> tuple[dict[str, bytes], frozenset[str]]:
@@ -337,6 +346,8 @@ class _Verification:
             return
         if kind == fmt.END:
             self.end = r[BODY]
+            if r[REASONS]:
+                self.report.line(f"line {self.line_no + r[LINE]}: {r[REASONS][0]}")
             return
         if kind == fmt.ANCHOR:
             self._anchor(r)
@@ -349,6 +360,9 @@ class _Verification:
         if self.whole_log:
             self.report.line(f"line {self.line_no + r[LINE]}: anchors have no place in a "
                              "whole-log bundle")
+        elif self.scope_kind in _WHOLE_STREAMS:
+            self.report.add(index, r[EVENT_ID], [f"anchors have no place in a {self.scope_kind} "
+                                                 "bundle (its streams start at version 1)"])
         if r[REASONS]:
             self.report.add(index, r[EVENT_ID], [f"anchor: {x}" for x in r[REASONS]])
         if r[STREAM] is not None:
@@ -513,6 +527,13 @@ class _Verification:
             if old.root_hash != checkpoint.root_hash:
                 self.report.line(f"checkpoint: {what}: same size, different roots (a fork)")
             return
+        if old.size == 0:
+            # The empty tree is a prefix of every tree: RFC 9162 has no proof from it (and the
+            # exporter writes none), so only its root is checked.
+            if old.root_hash != merkle.EMPTY_ROOT:
+                self.report.line(f"checkpoint: {what}: its root {old.root_hash.hex()} is not the "
+                                 f"empty tree's {merkle.EMPTY_ROOT.hex()}")
+            return
         if consistency is None or consistency["first"] != old.size \
                 or consistency["second"] != checkpoint.size:
             self.report.line(f"checkpoint: the bundle carries no consistency proof from size "
@@ -524,6 +545,14 @@ class _Verification:
                                       old.root_hash, checkpoint.root_hash)
         except merkle.MerkleProofError as e:
             self.report.line(f"checkpoint: {what}: {e.message}")
+
+
+def _canonical(value: Any, line: bytes) -> bool:
+    """Whether ``line`` is exactly the RFC 8785 form of ``value``, its parse."""
+    try:
+        return jcs.dumps_trusted(value) == line
+    except jcs.NotCanonical:
+        return False
 
 
 def _line(f: BinaryIO, number: int, what: str) -> bytes:

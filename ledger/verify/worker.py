@@ -222,8 +222,12 @@ def _slow(ctx: Context, line: bytes, line_no: int, keys: dict[str, bytes],
         return _bad(line_no, "not a JSON object")
     kind = value.get("t")
     if kind == fmt.END:
+        try:
+            canonical = jcs.dumps_trusted(value) == line
+        except jcs.NotCanonical:          # a lone surrogate
+            canonical = False
         return (line_no, fmt.END, None, None, None, None, None, None, None, None, None, None,
-                None, [], value, None)
+                None, [] if canonical else ["bundle line is not canonical JSON"], value, None)
     if kind not in (fmt.EVENT, fmt.ANCHOR):
         return _bad(line_no, f"unexpected line type {kind!r} among the events")
     has_proof = "proof" in value
@@ -272,9 +276,13 @@ def _slow(ctx: Context, line: bytes, line_no: int, keys: dict[str, bytes],
         signed = canon[:cut] + canon[cut + len(member):]
         sig = base64.urlsafe_b64decode(env["sig"] + "==")
     stream = env.get("stream") if ok_env else None
+    # The report names an event by its id only when the id is one: any other string could hold
+    # a line break (a forged report line) or a lone surrogate (unprintable).
+    event_id = env.get("event_id") if type(env) is dict else None
+    if type(event_id) is not str or not _UUID.fullmatch(event_id):
+        event_id = None
     return _finish(ctx, line_no, kind, index, version, recorded_at, chain, leaf_claimed, proof,
-                   has_proof, raw, signed, sig,
-                   env.get("event_id") if type(env) is dict else None, key_id, stream,
+                   has_proof, raw, signed, sig, event_id, key_id, stream,
                    env.get("type") if ok_env else None,
                    env["body"] if ok_env and stream == "keys" else None, reasons, keys,
                    ambiguous)

@@ -27,6 +27,7 @@ from .canonical import parse_canonical_or_strict, parse_strict
 from .envelope import Envelope, Receipt
 from .errors import (BadSignature, BatchTooLarge, Conflict, LedgerError, MalformedEvent,
                      Unavailable, UnknownKey)
+from .grammar import UUID
 from .groupcommit import GroupCommitter
 from .keys import KEY_EVENT_TYPES, KeyRegistry, key_record_from_body
 from .logentry import (chain_genesis, chain_next, entry_bytes, format_recorded_at,
@@ -134,9 +135,12 @@ class Ledger:
                 if env.type == "KeyRegistered":
                     key_record_from_body(env.body, -1)
             except LedgerError as e:
+                # echo the event_id only if well-formed: any other value may be one the problem
+                # document cannot carry (a lone surrogate), and the error names the field anyway
+                event_id = item.get("event_id") if isinstance(item, dict) else None
                 raise e.with_context(index=i if isinstance(value, list) else None,
-                                     event_id=item.get("event_id") if isinstance(item, dict)
-                                     else None) from None
+                                     event_id=event_id if isinstance(event_id, str)
+                                     and UUID.fullmatch(event_id) else None) from None
             envelopes.append(env)
         return envelopes
 

@@ -211,6 +211,18 @@ def test_refuses_a_trailing_newline_in_an_envelope_field(world: World, app_key,
     assert problem["field"] == field
 
 
+def test_refuses_an_event_id_with_a_lone_surrogate_naming_the_field(world: World,
+                                                                   app_key) -> None:
+    """The problem must not echo an event_id that JSON cannot carry (it failed with 500)."""
+    env = note(world)
+    body = canonical(env).replace(env["event_id"].encode(), b"\\ud800")
+    problem = refused(world, body, 422, "malformed-event")
+    assert problem["field"] == "event_id" and "event_id" not in problem
+    problem = refused(world, b"[" + canonical(note(world)) + b"," + body + b"]", 422,
+                      "malformed-event")
+    assert problem["index"] == 1 and problem["field"] == "event_id"
+
+
 def test_refuses_body_schema_violation_with_field_path(world: World, app_key) -> None:
     env = world.sign("app", stream="case:X-1", type="NoteRecorded", body={"note": 5})
     problem = refused(world, canonical(env), 422, "malformed-event")

@@ -180,6 +180,18 @@ def test_refuses_float_in_body(world: World, app_key) -> None:
     assert "floats are not allowed" in problem["detail"]
 
 
+@pytest.mark.parametrize("digits", ["18446744073709551616", "9" * 5000])
+def test_refuses_an_integer_beyond_the_safe_range_as_an_integer(world: World, app_key,
+                                                                 digits: str) -> None:
+    """Not as a float (orjson reads 2^64 as one), and not with 500 past Python's 4,300-digit
+    int() limit."""
+    body = canonical(note(world)).replace(b'"note":"filed"',
+                                          b'"note":"filed","amount_fen":' + digits.encode())
+    problem = refused(world, body, 422, "malformed-event")
+    assert "outside" in problem["detail"] and "float" not in problem["detail"]
+    assert len(problem["detail"]) < 200
+
+
 def test_refuses_missing_field_naming_it(world: World, app_key) -> None:
     env = note(world)
     del env["occurred_at"]

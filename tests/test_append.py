@@ -235,6 +235,18 @@ def test_refuses_an_event_id_with_a_lone_surrogate_naming_the_field(world: World
     assert problem["index"] == 1 and problem["field"] == "event_id"
 
 
+def test_refuses_nul_in_a_body_string_naming_the_field(world: World, app_key) -> None:
+    """PostgreSQL's jsonb cannot hold U+0000: such an event was recorded (201) and then failed
+    every read-model and red-flag projection run after it."""
+    problem = refused(world, canonical(note(world, text="filed\u0000")), 422, "malformed-event")
+    assert problem["field"] == "body.note" and "U+0000" in problem["detail"]
+    nul_key = world.sign("app", stream="case:X-1", type="NoteRecorded",
+                         body={"note": "filed", "extra": [{"\u0000": 1}]})
+    problem = refused(world, canonical([note(world), nul_key]), 422, "malformed-event")
+    assert problem["field"] == "body.extra[0]" and problem["index"] == 1
+    world.post(note(world, text="a backslash and u0000 is text: \\u0000"))
+
+
 def test_refuses_body_schema_violation_with_field_path(world: World, app_key) -> None:
     env = world.sign("app", stream="case:X-1", type="NoteRecorded", body={"note": 5})
     problem = refused(world, canonical(env), 422, "malformed-event")

@@ -83,6 +83,17 @@ def _document_events(app: FastAPI, ledger: Ledger) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+async def refuse_nul(request: Request) -> None:
+    """Every route's first dependency: PostgreSQL text cannot hold U+0000, so a path or query
+    parameter holding it is refused here, naming it, rather than by the driver (a 500)."""
+    for where, params in (("path", request.path_params.items()),
+                          ("query", request.query_params.multi_items())):
+        for name, value in params:
+            if isinstance(value, str) and "\x00" in value:
+                raise RequestValidationError([{"loc": (where, name), "type": "value_error",
+                                               "msg": "must not contain U+0000 (NUL)"}])
+
+
 def trail_scope(views: ReadModels, *, officer: str | None = None,
                 unit: str | None = None) -> StreamsScope:
     """The audit trail of an officer or a unit, as a bundle scope (streams from the read
@@ -107,7 +118,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     """The service. ``dashboard_key`` signs the dispositions inspectors record in the
     dashboard (docs/dashboard.md); without it that endpoint answers 503."""
     app = FastAPI(title=title, version="1.0.0",
-                  description="Signed, verifiable event ledger for city-management enforcement.")
+                  description="Signed, verifiable event ledger for city-management enforcement.",
+                  dependencies=[Depends(refuse_nul)])
     app.state.ledger = ledger
     log = log or LogView(ledger.store, origin="integrity-ledger.local/log",
                          key_name="integrity-ledger.local/log", signing_key=None)

@@ -293,6 +293,23 @@ def test_reading_requires_a_token(world: World, app_key) -> None:
         == 404
 
 
+@pytest.mark.parametrize("url", [
+    "/v1/events/%00", "/v1/streams/case:%00/events", "/v1/cases/%00", "/v1/officers/%00",
+    "/v1/flags?officer=%00", "/v1/flags?after=%00", "/v1/log/proofs/inclusion?event_id=%00",
+    "/v1/bundles?unit=%00", "/v1/cases/%00/trail", "/v1/units/%00/overview",
+    "/v1/supervision/%00", "/v1/units/%00/assessment?period=2024-Q2",
+    "/v1/public/decisions?unit=%00"])
+def test_nul_in_a_path_or_query_parameter_is_refused_naming_it(world: World, app_key,
+                                                                url: str) -> None:
+    """PostgreSQL text cannot hold U+0000; the driver's refusal was a 500."""
+    response = world.http.get(url, headers=world.headers("inspector"))
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["type"].endswith(":invalid-request")
+    assert problem["errors"][0]["field"].split(".")[0] in ("path", "query")
+    assert "U+0000" in problem["detail"]
+
+
 def test_stream_pages_follow_stream_order(world: World, app_key) -> None:
     batch = [note(world, text=str(i)) for i in range(7)]
     world.post(batch)

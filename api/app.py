@@ -248,7 +248,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
 
     @app.get("/v1/log/proofs/consistency", tags=["log"],
              summary="RFC 9162 consistency proof between trees of sizes first and second")
-    def get_consistency(principal: Reader, first: Annotated[int, Query(ge=0)],
+    def get_consistency(principal: Reader, first: Annotated[int, Query(ge=1)],
                         second: Annotated[int | None, Query(ge=0)] = None) -> dict[str, Any]:
         return log.consistency(first, second)
 

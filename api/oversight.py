@@ -76,7 +76,8 @@ def public_decisions(request: Request, unit: str | None = None,
                      from_: Annotated[str | None, Query(alias="from",
                                                         pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
                      to: DAY = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                     offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+                     offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0  # SQL OFFSET: bigint
+                     ) -> Response:
     page = queries.public_feed(request.app.state.ledger.store, unit=unit, since=from_,
                                until=to, limit=limit, offset=offset)
     return _json(page)

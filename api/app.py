@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from ledger.bundle import BundleExport, StreamsScope, bundle_scope
@@ -25,7 +26,7 @@ from projections.readmodels import ReadModels
 from . import dashboard, oversight
 from .auth import require
 from .ingest import Ingest, IngestMiddleware
-from .problems import ledger_error_handler, validation_error_handler
+from .problems import http_error_handler, ledger_error_handler, validation_error_handler
 
 JSON = "application/json"
 
@@ -135,6 +136,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     _document_events(app, ledger)
     app.add_exception_handler(LedgerError, ledger_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(HTTPException, http_error_handler)
 
     @app.post("/v1/events", status_code=201, tags=["events"],
               summary="Append one signed envelope or an array of up to 1,000 (atomic)",

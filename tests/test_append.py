@@ -310,6 +310,17 @@ def test_nul_in_a_path_or_query_parameter_is_refused_naming_it(world: World, app
     assert "U+0000" in problem["detail"]
 
 
+def test_unknown_paths_and_methods_are_answered_with_problems(world: World) -> None:
+    response = world.http.get("/v1/nowhere")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"].endswith(":not-found")
+    response = world.http.delete("/v1/events", headers=world.headers("poster"))
+    assert response.status_code == 405 and "POST" in response.headers["allow"]
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 405
+
+
 def test_stream_pages_follow_stream_order(world: World, app_key) -> None:
     batch = [note(world, text=str(i)) for i in range(7)]
     world.post(batch)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from ledger.bundle import BundleExport, StreamsScope, bundle_scope
@@ -25,7 +26,7 @@ from projections.readmodels import ReadModels
 from . import dashboard, oversight
 from .auth import require
 from .ingest import Ingest, IngestMiddleware
-from .problems import ledger_error_handler, validation_error_handler
+from .problems import http_error_handler, ledger_error_handler, validation_error_handler
 
 JSON = "application/json"
 
@@ -83,6 +84,17 @@ def _document_events(app: FastAPI, ledger: Ledger) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+async def refuse_nul(request: Request) -> None:
+    """Every route's first dependency: PostgreSQL text cannot hold U+0000, so a path or query
+    parameter holding it is refused here, naming it, rather than by the driver (a 500)."""
+    for where, params in (("path", request.path_params.items()),
+                          ("query", request.query_params.multi_items())):
+        for name, value in params:
+            if isinstance(value, str) and "\x00" in value:
+                raise RequestValidationError([{"loc": (where, name), "type": "value_error",
+                                               "msg": "must not contain U+0000 (NUL)"}])
+
+
 def trail_scope(views: ReadModels, *, officer: str | None = None,
                 unit: str | None = None) -> StreamsScope:
     """The audit trail of an officer or a unit, as a bundle scope (streams from the read
@@ -107,7 +119,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     """The service. ``dashboard_key`` signs the dispositions inspectors record in the
     dashboard (docs/dashboard.md); without it that endpoint answers 503."""
     app = FastAPI(title=title, version="1.0.0",
-                  description="Signed, verifiable event ledger for city-management enforcement.")
+                  description="Signed, verifiable event ledger for city-management enforcement.",
+                  dependencies=[Depends(refuse_nul)])
     app.state.ledger = ledger
     log = log or LogView(ledger.store, origin="integrity-ledger.local/log",
                          key_name="integrity-ledger.local/log", signing_key=None)
@@ -123,6 +136,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     _document_events(app, ledger)
     app.add_exception_handler(LedgerError, ledger_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(HTTPException, http_error_handler)
 
     @app.post("/v1/events", status_code=201, tags=["events"],
               summary="Append one signed envelope or an array of up to 1,000 (atomic)",
@@ -236,7 +250,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
 
     @app.get("/v1/log/proofs/consistency", tags=["log"],
              summary="RFC 9162 consistency proof between trees of sizes first and second")
-    def get_consistency(principal: Reader, first: Annotated[int, Query(ge=0)],
+    def get_consistency(principal: Reader, first: Annotated[int, Query(ge=1)],
                         second: Annotated[int | None, Query(ge=0)] = None) -> dict[str, Any]:
         return log.consistency(first, second)
 

@@ -399,7 +399,7 @@ class Dashboard:
         if not isinstance(body, dict):
             raise MalformedEvent("the body must be a JSON object", field="body")
         action = body.get("action")
-        if action not in ACTIONS:
+        if not isinstance(action, str) or action not in ACTIONS:   # a list is unhashable
             raise MalformedEvent(f"action must be one of {', '.join(ACTIONS)}", field="action")
         extra = sorted(set(body) - {"action", *FIELDS[action]})
         if extra:

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
-from ledger.errors import NotFound
+from ledger.errors import MalformedEvent, NotFound
 from ledger.tokens import Principal
 from projections.oversight import assessment as A
 from projections.oversight import levels, queries, supervision
@@ -40,7 +40,10 @@ def _today(request: Request, at: str | None) -> date:
     """The legal day of the evaluation: ``at`` if given, else today (UTC+8) from the app's
     clock (``app.state.clock``, a callable returning an aware datetime, if set)."""
     if at is not None:
-        return date.fromisoformat(at)
+        try:                             # the pattern admits 2024-02-30 and non-ASCII digits
+            return date.fromisoformat(at)
+        except ValueError:
+            raise MalformedEvent("at must be a date (YYYY-MM-DD)", field="at") from None
     clock = getattr(request.app.state, "clock", None)
     now = clock() if clock else datetime.now(timezone.utc)
     return now.astimezone(LEGAL_TZ).date()
@@ -73,7 +76,8 @@ def public_decisions(request: Request, unit: str | None = None,
                      from_: Annotated[str | None, Query(alias="from",
                                                         pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
                      to: DAY = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                     offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+                     offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0  # SQL OFFSET: bigint
+                     ) -> Response:
     page = queries.public_feed(request.app.state.ledger.store, unit=unit, since=from_,
                                until=to, limit=limit, offset=offset)
     return _json(page)

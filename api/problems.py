@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from ledger import errors as e
@@ -34,7 +35,7 @@ STATUS: dict[type[e.LedgerError], int] = {
 
 TITLES = {
     422: "Unprocessable content", 403: "Forbidden", 409: "Conflict", 413: "Content too large",
-    404: "Not found", 415: "Unsupported media type", 401: "Unauthorized", 503: "Service unavailable", 500: "Internal error",
+    404: "Not found", 405: "Method not allowed", 415: "Unsupported media type", 401: "Unauthorized", 503: "Service unavailable", 500: "Internal error",
 }
 
 
@@ -84,3 +85,12 @@ async def validation_error_handler(_: Request, exc: Exception) -> Response:
               for err in exc.errors()]
     return problem(422, "invalid-request", "; ".join(f"{x['field']}: {x['message']}"
                                                       for x in errors), errors=errors)
+
+
+async def http_error_handler(_: Request, exc: Exception) -> Response:
+    """The framework's own refusals (no such route, method not allowed) as problems too."""
+    assert isinstance(exc, HTTPException)
+    code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+    response = problem(exc.status_code, code, str(exc.detail))
+    response.headers.update(exc.headers or {})
+    return response

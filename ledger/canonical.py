@@ -39,10 +39,12 @@ def _reject_constant(text: str) -> Any:
 
 
 def _checked_int(text: str) -> int:
-    value = int(text)
-    if -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
-        return value
-    raise MalformedEvent(f"integer {text} is outside ±(2^53-1)")
+    if len(text) <= 17:          # "-" and 16 digits; int() raises ValueError past 4,300 digits
+        value = int(text)
+        if -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
+            return value
+    shown = text if len(text) <= 40 else f"{text[:20]}… ({len(text)} characters)"
+    raise MalformedEvent(f"integer {shown} is outside ±(2^53-1)")
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -102,7 +104,8 @@ def parse_canonical_or_strict(data: bytes) -> Any:
         value = orjson.loads(data)
         fast = _check(value) and orjson.dumps(value, option=_SORT) == data
     except MalformedEvent:
-        raise                      # depth, floats, unsafe integers: refused either way
+        fast = False               # refused either way; parse_strict says why (orjson reads
+                                   # an integer beyond 64 bits as a float)
     except (orjson.JSONDecodeError, orjson.JSONEncodeError, RecursionError):
         fast = False
     return value if fast else parse_strict(data)

@@ -58,8 +58,8 @@ class LogView:
 
     def consistency(self, first: int, second: int | None) -> dict[str, object]:
         size2 = self._size_or_current(second)
-        if not 0 <= first <= size2:
-            raise MalformedEvent(f"first ({first}) must be between 0 and second ({size2})",
+        if not 0 < first <= size2:      # a proof from the empty tree is meaningless
+            raise MalformedEvent(f"first ({first}) must be between 1 and second ({size2})",
                                  field="first")
         nodes = self.store.read_nodes(merkle.consistency_proof_coords(first, size2))
         proof = merkle.consistency_proof_from_nodes(first, size2, nodes)

@@ -27,6 +27,7 @@ from .canonical import parse_canonical_or_strict, parse_strict
 from .envelope import Envelope, Receipt
 from .errors import (BadSignature, BatchTooLarge, Conflict, LedgerError, MalformedEvent,
                      Unavailable, UnknownKey)
+from .grammar import UUID
 from .groupcommit import GroupCommitter
 from .keys import KEY_EVENT_TYPES, KeyRegistry, key_record_from_body
 from .logentry import (chain_genesis, chain_next, entry_bytes, format_recorded_at,
@@ -70,6 +71,21 @@ class Signed:
         return BadSignature(f"signature does not verify under key {self.env.key_id!r}",
                             field="sig", index=self.index if self.batched else None,
                             event_id=self.env.event_id)
+
+
+def _nul_path(value: Any, path: str) -> str | None:
+    """The path of the first string in ``value`` holding U+0000 (for an object key: the path of
+    its object), or None. The other envelope fields' grammar already excludes it."""
+    if type(value) is str:
+        return path if "\x00" in value else None
+    if type(value) is dict:
+        if any("\x00" in k for k in value):
+            return path
+        return next((p for k, v in value.items() if (p := _nul_path(v, f"{path}.{k}"))), None)
+    if type(value) is list:
+        return next((p for i, v in enumerate(value) if (p := _nul_path(v, f"{path}[{i}]"))),
+                    None)
+    return None
 
 
 def frontier_coords(size: int) -> list[tuple[int, int]]:
@@ -133,10 +149,18 @@ class Ledger:
                         field=errors[0].path)
                 if env.type == "KeyRegistered":
                     key_record_from_body(env.body, -1)
+                if b"\\u0000" in env.raw:      # how RFC 8785 writes U+0000 (or a "\\u0000")
+                    where = _nul_path(env.body, "body")
+                    if where is not None:
+                        raise MalformedEvent(f"{where} holds U+0000 (NUL), which the ledger's "
+                                             "PostgreSQL read models cannot store", field=where)
             except LedgerError as e:
+                # echo the event_id only if well-formed: any other value may be one the problem
+                # document cannot carry (a lone surrogate), and the error names the field anyway
+                event_id = item.get("event_id") if isinstance(item, dict) else None
                 raise e.with_context(index=i if isinstance(value, list) else None,
-                                     event_id=item.get("event_id") if isinstance(item, dict)
-                                     else None) from None
+                                     event_id=event_id if isinstance(event_id, str)
+                                     and UUID.fullmatch(event_id) else None) from None
             envelopes.append(env)
         return envelopes
 

@@ -180,6 +180,18 @@ def test_refuses_float_in_body(world: World, app_key) -> None:
     assert "floats are not allowed" in problem["detail"]
 
 
+@pytest.mark.parametrize("digits", ["18446744073709551616", "9" * 5000])
+def test_refuses_an_integer_beyond_the_safe_range_as_an_integer(world: World, app_key,
+                                                                 digits: str) -> None:
+    """Not as a float (orjson reads 2^64 as one), and not with 500 past Python's 4,300-digit
+    int() limit."""
+    body = canonical(note(world)).replace(b'"note":"filed"',
+                                          b'"note":"filed","amount_fen":' + digits.encode())
+    problem = refused(world, body, 422, "malformed-event")
+    assert "outside" in problem["detail"] and "float" not in problem["detail"]
+    assert len(problem["detail"]) < 200
+
+
 def test_refuses_missing_field_naming_it(world: World, app_key) -> None:
     env = note(world)
     del env["occurred_at"]
@@ -209,6 +221,30 @@ def test_refuses_a_trailing_newline_in_an_envelope_field(world: World, app_key,
     env = world.sign(signer, body={"note": "filed"}, **fields)
     problem = refused(world, canonical(env), 422, "malformed-event")
     assert problem["field"] == field
+
+
+def test_refuses_an_event_id_with_a_lone_surrogate_naming_the_field(world: World,
+                                                                   app_key) -> None:
+    """The problem must not echo an event_id that JSON cannot carry (it failed with 500)."""
+    env = note(world)
+    body = canonical(env).replace(env["event_id"].encode(), b"\\ud800")
+    problem = refused(world, body, 422, "malformed-event")
+    assert problem["field"] == "event_id" and "event_id" not in problem
+    problem = refused(world, b"[" + canonical(note(world)) + b"," + body + b"]", 422,
+                      "malformed-event")
+    assert problem["index"] == 1 and problem["field"] == "event_id"
+
+
+def test_refuses_nul_in_a_body_string_naming_the_field(world: World, app_key) -> None:
+    """PostgreSQL's jsonb cannot hold U+0000: such an event was recorded (201) and then failed
+    every read-model and red-flag projection run after it."""
+    problem = refused(world, canonical(note(world, text="filed\u0000")), 422, "malformed-event")
+    assert problem["field"] == "body.note" and "U+0000" in problem["detail"]
+    nul_key = world.sign("app", stream="case:X-1", type="NoteRecorded",
+                         body={"note": "filed", "extra": [{"\u0000": 1}]})
+    problem = refused(world, canonical([note(world), nul_key]), 422, "malformed-event")
+    assert problem["field"] == "body.extra[0]" and problem["index"] == 1
+    world.post(note(world, text="a backslash and u0000 is text: \\u0000"))
 
 
 def test_refuses_body_schema_violation_with_field_path(world: World, app_key) -> None:
@@ -255,6 +291,34 @@ def test_reading_requires_a_token(world: World, app_key) -> None:
     assert world.http.get(f"/v1/events/{env['event_id']}").status_code == 401
     assert world.http.get(f"/v1/events/{uuid7()}", headers=world.headers("auditor")).status_code \
         == 404
+
+
+@pytest.mark.parametrize("url", [
+    "/v1/events/%00", "/v1/streams/case:%00/events", "/v1/cases/%00", "/v1/officers/%00",
+    "/v1/flags?officer=%00", "/v1/flags?after=%00", "/v1/log/proofs/inclusion?event_id=%00",
+    "/v1/bundles?unit=%00", "/v1/cases/%00/trail", "/v1/units/%00/overview",
+    "/v1/supervision/%00", "/v1/units/%00/assessment?period=2024-Q2",
+    "/v1/public/decisions?unit=%00"])
+def test_nul_in_a_path_or_query_parameter_is_refused_naming_it(world: World, app_key,
+                                                                url: str) -> None:
+    """PostgreSQL text cannot hold U+0000; the driver's refusal was a 500."""
+    response = world.http.get(url, headers=world.headers("inspector"))
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["type"].endswith(":invalid-request")
+    assert problem["errors"][0]["field"].split(".")[0] in ("path", "query")
+    assert "U+0000" in problem["detail"]
+
+
+def test_unknown_paths_and_methods_are_answered_with_problems(world: World) -> None:
+    response = world.http.get("/v1/nowhere")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"].endswith(":not-found")
+    response = world.http.delete("/v1/events", headers=world.headers("poster"))
+    assert response.status_code == 405 and "POST" in response.headers["allow"]
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 405
 
 
 def test_stream_pages_follow_stream_order(world: World, app_key) -> None:

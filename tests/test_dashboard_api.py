@@ -196,6 +196,7 @@ def test_dismissal_is_signed_by_the_dashboard_naming_the_inspector_and_joins_the
     ({"action": "dismiss", "reason_code": "legitimate_exception"}, "reason"),
     ({"action": "dismiss", "reason_code": "because", "reason": "x"}, "reason_code"),
     ({"action": "shred"}, "action"),
+    ({"action": ["dismiss"]}, "action"),            # unhashable: was a 500
     ({"action": "acknowledge", "inspector_id": "someone-else"}, "inspector_id"),
     ({"action": "refer", "referred_to": "the press"}, "referred_to"),
     (b"not json", "body"),

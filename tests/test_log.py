@@ -98,6 +98,18 @@ def test_refuses_proofs_outside_the_log(world: World, params: dict, status: int)
     assert response.headers["content-type"] == "application/problem+json"
 
 
+@pytest.mark.parametrize("params", [{"first": 0}, {"first": 0, "second": 2}, {"first": 5}])
+def test_refuses_consistency_proofs_from_the_empty_tree_or_past_second(world: World,
+                                                                       params: dict) -> None:
+    """A proof from the empty tree is meaningless (merkle refuses it); first=0 was a 500."""
+    notes(world, 2)
+    response = world.http.get("/v1/log/proofs/consistency", params=params,
+                              headers=world.headers("auditor"))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["field"].endswith("first")
+
+
 def test_checkpointer_issues_checkpoints_as_the_log_grows_and_never_inconsistent_ones(
         world: World, log_view: LogView) -> None:
     log_view.issue_checkpoint()                         # the tree of one key event

@@ -122,6 +122,15 @@ def test_feed_filters_by_unit_and_publication_day_and_pages(city: World) -> None
     assert city.http.get("/v1/public/decisions", params={"from": "May 1"}).status_code == 422
 
 
+def test_feed_refuses_an_offset_beyond_a_bigint_and_serves_one_at_it(world: World) -> None:
+    """OFFSET is a PostgreSQL bigint: 2^63 was passed on and answered 500."""
+    response = world.http.get("/v1/public/decisions", params={"offset": str(2**63)})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "query.offset"
+    response = world.http.get("/v1/public/decisions", params={"offset": str(2**63 - 1)})
+    assert response.status_code == 200 and response.json()["decisions"] == []
+
+
 def test_publication_on_time_is_not_flagged_and_late_or_missing_is(city: World) -> None:
     post_steps(city, histories())
     project(city)

@@ -72,9 +72,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ["LEDGER_HOME"] = str(settings.home)
     if args.demo_on_first_start:
         _load_demo_when_up(settings, base)
+    from .hotpath import HotProtocol
     uvicorn.run("api.main:create", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_level=args.log_level, access_log=False,
-                proxy_headers=False)
+                proxy_headers=False, http=HotProtocol)
     return 0
 
 

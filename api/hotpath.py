@@ -1,0 +1,129 @@
+"""POST /v1/events answered inside uvicorn's HTTP protocol, without an ASGI request cycle.
+
+Under many concurrent single-event clients the service's event loop is what the writer waits
+for: every round trip the writer makes to PostgreSQL ends with it taking the GIL back from the
+loop. Per request uvicorn builds an ASGI scope (copying the app state), a request-response
+cycle with its asyncio.Event, a task, and the two `send` messages, each written to the socket
+on its own; the middleware (``api.ingest.IngestMiddleware``) then rebuilds the headers. Measured
+on this project's machine with 64 `wrk` connections (BENCHMARKS.md, "Ingest"), the loop spent
+≈ 300 µs per request that way and ≈ 245 µs through this protocol.
+
+`HotProtocol` is uvicorn's httptools protocol with one route taken out of the ASGI path: a
+``POST`` to exactly ``/v1/events`` (no query string) is read into memory, handed to the same
+``Ingest`` the middleware calls, and answered with one write of the status line, headers and
+body. Everything else — other routes, an upgrade, a request pipelined behind one still in
+flight — goes through uvicorn and the framework unchanged. It relies on the internals of the
+pinned uvicorn (``pyproject.toml``); tests/test_hotpath.py exercises it through a real
+`ledger serve`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+from .ingest import MAX_BODY, Ingest
+from .problems import problem_bytes
+
+_log = logging.getLogger(__name__)
+PATH = b"/v1/events"
+
+
+class _Set:
+    """What uvicorn calls on a cycle's message event when the connection is lost."""
+
+    def set(self) -> None:
+        pass
+
+
+class _Append:
+    """One POST /v1/events in flight: the attributes uvicorn's protocol reads of its cycle."""
+
+    __slots__ = (
+        "chunks",
+        "disconnected",
+        "keep_alive",
+        "message_event",
+        "response_complete",
+        "size",
+    )
+
+    def __init__(self, keep_alive: bool) -> None:
+        self.keep_alive = keep_alive
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.response_complete = False
+        self.disconnected = False
+        self.message_event = _Set()
+
+
+class HotProtocol(HttpToolsProtocol):
+    def on_headers_complete(self) -> None:
+        ingest: Ingest | None = getattr(self.app, "ingest", None)
+        if (ingest is None or self.url != PATH or self.parser.get_method() != b"POST"
+                or self.parser.should_upgrade()
+                or (self.cycle is not None and not self.cycle.response_complete)):
+            super().on_headers_complete()
+            return
+        self.cycle = _Append(  # type: ignore[assignment]
+            self.parser.get_http_version() != "1.0" and self.parser.should_keep_alive())
+        if self.expect_100_continue:
+            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def on_body(self, body: bytes) -> None:
+        append = self.cycle
+        if type(append) is not _Append:
+            super().on_body(body)
+            return
+        if append.response_complete:
+            return
+        append.size += len(body)
+        if append.size > MAX_BODY:
+            append.keep_alive = False       # the rest of the body is not read: close after this
+            self._answer(append, 413, "application/problem+json", problem_bytes(
+                413, "body-too-large", f"request body exceeds {MAX_BODY} bytes"))
+            return
+        append.chunks.append(body)
+
+    def on_message_complete(self) -> None:
+        append = self.cycle
+        if type(append) is not _Append:
+            super().on_message_complete()
+            return
+        if append.response_complete:
+            return
+        # names arrive lower-cased (uvicorn's on_header); as the middleware, the last one wins
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in self.headers}
+        body, append.chunks = b"".join(append.chunks), []
+        task = self.loop.create_task(self._append(append, headers, body))
+        task.add_done_callback(self.tasks.discard)
+        self.tasks.add(task)
+
+    async def _append(self, append: _Append, headers: dict[str, str], body: bytes) -> None:
+        try:
+            status, ctype, content = await self.app.ingest(headers, body)
+        except Exception:   # Ingest answers every failure itself; this is a bug in the answer
+            _log.exception("append failed")
+            append.keep_alive = False
+            status, ctype, content = 500, "application/problem+json", problem_bytes(
+                500, "internal-error", "the append failed; retry with the same event_id(s)")
+        if not append.disconnected and not self.transport.is_closing():
+            self._answer(append, status, ctype, content)
+
+    def _answer(self, append: _Append, status: int, ctype: str, content: bytes) -> None:
+        out = [STATUS_LINE[status]]
+        for name, value in self.server_state.default_headers:
+            out += [name, b": ", value, b"\r\n"]
+        out += [b"content-type: ", ctype.encode("latin-1"), b"\r\ncontent-length: ",
+                str(len(content)).encode("ascii"), b"\r\n"]
+        if status == 401:
+            out.append(b"www-authenticate: Bearer\r\n")
+        if not append.keep_alive:
+            out.append(b"connection: close\r\n")
+        out += [b"\r\n", content]
+        self.transport.write(b"".join(out))
+        append.response_complete = True
+        if not append.keep_alive:
+            self.transport.close()
+        self.on_response_complete()      # starts a pipelined request or arms keep-alive

@@ -1,0 +1,206 @@
+"""The HTTP protocol `ledger serve` runs (api/hotpath.py): POST /v1/events answered without an
+ASGI cycle, everything else through uvicorn and the framework — driven here byte by byte over a
+recording transport, against the test's real ledger and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+import pytest
+from uvicorn.config import Config
+from uvicorn.server import ServerState
+
+import api.hotpath
+from api.hotpath import HotProtocol
+from ledger.canonical import canonical
+
+from .conftest import World
+
+
+class Transport(asyncio.Transport):
+    """Records every write; closing is a flag."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: Any) -> None:
+        self.writes.append(bytes(data))
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"peername": ("127.0.0.1", 40000),
+                "sockname": ("127.0.0.1", 8000)}.get(name, default)
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+    def output(self) -> bytes:
+        return b"".join(self.writes)
+
+
+def serve(world: World, *chunks: bytes, lost: bool = False) -> Transport:
+    """Feed ``chunks`` to one connection of the protocol, wait for every request it started."""
+
+    async def run() -> Transport:
+        config = Config(app=world.http.app, http=HotProtocol, proxy_headers=False,
+                        log_level="warning")
+        config.load()
+        state = ServerState()
+        protocol = HotProtocol(config=config, server_state=state, app_state={},
+                               _loop=asyncio.get_running_loop())
+        transport = Transport()
+        protocol.connection_made(transport)
+        for chunk in chunks:
+            protocol.data_received(chunk)
+            await asyncio.sleep(0)
+        if lost:
+            protocol.connection_lost(None)
+        while state.tasks:   # a pipelined request starts when the one before it is answered
+            await asyncio.gather(*list(state.tasks))
+            await asyncio.sleep(0)
+        protocol._unset_keepalive_if_required()
+        return transport
+
+    return asyncio.run(run())
+
+
+def post(body: bytes, token: str, *, extra: bytes = b"", version: bytes = b"1.1") -> bytes:
+    return (b"POST /v1/events HTTP/" + version + b"\r\nHost: ledger\r\nAuthorization: Bearer "
+            + token.encode() + b"\r\nContent-Type: application/json\r\nContent-Length: "
+            + str(len(body)).encode() + b"\r\n" + extra + b"\r\n" + body)
+
+
+def responses(raw: bytes) -> list[tuple[int, dict[bytes, bytes], bytes]]:
+    """Split a connection's output into (status, headers, body), by content-length."""
+    out = []
+    while raw:
+        head, _, rest = raw.partition(b"\r\n\r\n")
+        status_line, *lines = head.split(b"\r\n")
+        headers = {k.lower(): v for k, _, v in (line.partition(b": ") for line in lines)}
+        size = int(headers.get(b"content-length", b"0"))
+        out.append((int(status_line.split()[1]), headers, rest[:size]))
+        raw = rest[size:]
+    return out
+
+
+@pytest.fixture
+def app_event(world: World) -> dict:
+    world.register("app", ["case-app"])
+    return note(world, 1)
+
+
+def note(world: World, n: int) -> dict:
+    return world.sign("app", stream="case:X-1", type="NoteRecorded", body={"note": f"n-{n}"})
+
+
+def test_an_append_is_answered_in_one_write_with_its_receipt(world: World,
+                                                             app_event: dict) -> None:
+    before = world.count()
+    transport = serve(world, post(canonical(app_event), world.token("poster")))
+    [(status, headers, body)] = responses(transport.output())
+    assert status == 201
+    assert headers[b"content-type"] == b"application/json"
+    [receipt] = orjson.loads(body)["receipts"]
+    assert receipt["event_id"] == app_event["event_id"] and receipt["stream_version"] == 1
+    assert len(transport.writes) == 1 and not transport.closed
+    assert world.count() == before + 1
+
+
+def test_keep_alive_mixes_appends_and_framework_routes_on_one_connection(
+        world: World, app_event: dict) -> None:
+    token = world.token("poster")
+    reader = world.token("auditor")
+    body = canonical(app_event)
+    forged = canonical({**app_event, "sig": app_event["sig"][:-2] + "AA"} | {
+        "event_id": "00000000-0000-4000-8000-000000000001"})
+    get = (b"GET /v1/events/" + app_event["event_id"].encode() + b" HTTP/1.1\r\nHost: ledger\r\n"
+           b"Authorization: Bearer " + reader.encode() + b"\r\n\r\n")
+    transport = serve(world, post(body, token), post(body, token), get, post(forged, token),
+                      post(body, "not-a-token"))
+    got = responses(transport.output())
+    assert [status for status, _, _ in got] == [201, 200, 200, 422, 401]
+    first, again = (orjson.loads(b)["receipts"] for _, _, b in got[:2])
+    assert first == again                                    # the retry gets the same receipt
+    assert orjson.loads(got[2][2])["receipt"] == first[0]
+    assert got[3][1][b"content-type"] == b"application/problem+json"
+    assert orjson.loads(got[3][2])["field"] == "sig"
+    assert got[4][1][b"www-authenticate"] == b"Bearer"
+    assert not transport.closed
+
+
+def test_pipelined_requests_are_answered_in_order(world: World, app_event: dict) -> None:
+    token = world.token("poster")
+    events = [note(world, n) for n in range(2, 5)]
+    transport = serve(world, b"".join(post(canonical(e), token) for e in events))
+    got = responses(transport.output())
+    assert [status for status, _, _ in got] == [201, 201, 201]
+    assert [orjson.loads(b)["receipts"][0]["event_id"] for _, _, b in got] == \
+        [e["event_id"] for e in events]
+
+
+def test_a_chunked_body_split_across_reads_is_appended_byte_for_byte(
+        world: World, app_event: dict) -> None:
+    body = canonical(app_event)
+    head = (b"POST /v1/events HTTP/1.1\r\nHost: ledger\r\nAuthorization: Bearer "
+            + world.token("poster").encode() + b"\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n")
+    parts = [body[:7], body[7:100], body[100:]]
+    chunked = [b"%x\r\n%s\r\n" % (len(p), p) for p in parts] + [b"0\r\n\r\n"]
+    transport = serve(world, head, *chunked)
+    [(status, _, _)] = responses(transport.output())
+    assert status == 201
+    assert bytes(world.ledger.get_event(app_event["event_id"]).raw) == body
+
+
+def test_expect_100_continue_is_answered_before_the_body(world: World, app_event: dict) -> None:
+    body = canonical(app_event)
+    request = post(body, world.token("poster"), extra=b"Expect: 100-continue\r\n")
+    head, _, _ = request.partition(b"\r\n\r\n")
+    transport = serve(world, head + b"\r\n\r\n", body)
+    assert transport.writes[0] == b"HTTP/1.1 100 Continue\r\n\r\n"
+    [(status, _, _)] = responses(b"".join(transport.writes[1:]))
+    assert status == 201
+
+
+def test_http_1_0_gets_its_answer_and_the_connection_closed(world: World,
+                                                            app_event: dict) -> None:
+    transport = serve(world, post(canonical(app_event), world.token("poster"), version=b"1.0"))
+    [(status, headers, _)] = responses(transport.output())
+    assert status == 201 and headers[b"connection"] == b"close"
+    assert transport.closed
+
+
+def test_a_body_over_the_limit_is_refused_unread_and_nothing_written(
+        world: World, app_event: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api.hotpath, "MAX_BODY", 1000)
+    before = world.count()
+    body = canonical([note(world, n) for n in range(10, 20)])
+    assert len(body) > 1000
+    request = post(body, world.token("poster"))
+    transport = serve(world, request[:len(request) - len(body) + 600], request[-len(body) + 600:])
+    [(status, headers, problem)] = responses(transport.output())
+    assert status == 413 and headers[b"connection"] == b"close"
+    assert orjson.loads(problem)["type"].endswith("body-too-large")
+    assert transport.closed
+    assert world.count() == before
+
+
+def test_a_client_gone_before_the_answer_is_not_written_to_but_its_append_lands(
+        world: World, app_event: dict) -> None:
+    before = world.count()
+    transport = serve(world, post(canonical(app_event), world.token("poster")), lost=True)
+    assert transport.writes == []
+    assert world.count() == before + 1          # durable: a retry gets the original receipt
+

@@ -5,6 +5,8 @@ recording transport, against the test's real ledger and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -50,8 +52,9 @@ class Transport(asyncio.Transport):
         return b"".join(self.writes)
 
 
-def serve(world: World, *chunks: bytes, lost: bool = False) -> Transport:
-    """Feed ``chunks`` to one connection of the protocol, wait for every request it started."""
+def serve(world: World, *chunks: bytes, lost: Callable[[], bool] | None = None) -> Transport:
+    """Feed ``chunks`` to one connection of the protocol, wait for every request it started.
+    With ``lost``, drop the connection after the last chunk and run until ``lost()`` holds."""
 
     async def run() -> Transport:
         config = Config(app=world.http.app, http=HotProtocol, proxy_headers=False,
@@ -67,9 +70,18 @@ def serve(world: World, *chunks: bytes, lost: bool = False) -> Transport:
             await asyncio.sleep(0)
         if lost:
             protocol.connection_lost(None)
-        while state.tasks:   # a pipelined request starts when the one before it is answered
-            await asyncio.gather(*list(state.tasks))
-            await asyncio.sleep(0)
+            deadline = time.monotonic() + 30
+            while not lost():
+                assert time.monotonic() < deadline, "the append did not land within 30 s"
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.1)        # the answer, had it been written, is past
+        # every request answered (a pipelined one starts when the one before it is), or gone
+        deadline = time.monotonic() + 30
+        while state.tasks or protocol.pipeline or not (
+                protocol.cycle is None or protocol.cycle.response_complete
+                or protocol.cycle.disconnected):
+            assert time.monotonic() < deadline, "no answer within 30 s"
+            await asyncio.sleep(0.005)
         protocol._unset_keepalive_if_required()
         return transport
 
@@ -200,7 +212,8 @@ def test_a_body_over_the_limit_is_refused_unread_and_nothing_written(
 def test_a_client_gone_before_the_answer_is_not_written_to_but_its_append_lands(
         world: World, app_event: dict) -> None:
     before = world.count()
-    transport = serve(world, post(canonical(app_event), world.token("poster")), lost=True)
+    transport = serve(world, post(canonical(app_event), world.token("poster")),
+                      lost=lambda: world.count() > before)
     assert transport.writes == []
     assert world.count() == before + 1          # durable: a retry gets the original receipt
 

@@ -19,7 +19,7 @@ from ledger.logview import LogView
 from ledger.service import MAX_BATCH, Ledger
 from ledger.store import StoredRow
 from ledger.verify.format import MEDIA_TYPE as BUNDLE_MEDIA_TYPE
-from ledger.tokens import Principal
+from ledger.tokens import Principal, TokenCache
 from projections.flagsview import FlagsView
 from projections.readmodels import ReadModels
 
@@ -129,7 +129,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     app.state.views = views
     flags = flags or FlagsView(ledger.store)
     app.state.flags = flags
-    app.state.token_cache = {}
+    app.state.token_cache = TokenCache(ledger.store.find_token)
     app.state.metrics = Counter()
     ingest = Ingest(ledger, app.state.token_cache, app.state.metrics)
     app.state.ingest = ingest

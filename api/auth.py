@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 
 from ledger.errors import Forbidden, Unauthorized
-from ledger.tokens import Principal, token_hash
+from ledger.tokens import Principal, TokenCache, token_hash
 
 
 def authenticate(request: Request, *, cached_only: bool = False) -> Principal:
@@ -16,18 +16,15 @@ def authenticate(request: Request, *, cached_only: bool = False) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
-    cache: dict[bytes, Principal] = request.app.state.token_cache
+    cache: TokenCache = request.app.state.token_cache
     digest = token_hash(token.strip())
-    principal = cache.get(digest)
+    principal = cache.cached(digest)
     if principal is None:
         if cached_only:
             raise LookupError(digest)
-        found = request.app.state.ledger.store.find_token(digest)
-        if found is None:
+        principal = cache.lookup(digest)
+        if principal is None:
             raise Unauthorized("unknown bearer token")
-        name, roles, units = found
-        principal = Principal(name=name, roles=frozenset(roles), units=frozenset(units))
-        cache[digest] = principal
     return principal
 
 

@@ -108,19 +108,58 @@ def _load_demo_when_up(settings: Any, base: str) -> None:
     threading.Thread(target=load, name="demo-loader", daemon=True).start()
 
 
-def cmd_tokens_create(args: argparse.Namespace) -> int:
+def _owner_store():  # noqa: ANN202
     from ledger.home import owner_url
     from ledger.store import LedgerStore, datastore_from_url
+    return LedgerStore(datastore_from_url(owner_url(_settings()), pool_size=1, max_overflow=0))
+
+
+def cmd_tokens_create(args: argparse.Namespace) -> int:
     from ledger.tokens import check_roles, new_token, token_hash
-    settings = _settings()
     roles = check_roles(args.role)
-    store = LedgerStore(datastore_from_url(owner_url(settings), pool_size=1, max_overflow=0))
+    store = _owner_store()
     try:
         token = new_token()
         store.insert_token(token_hash(token), args.principal, roles, args.unit or [])
     finally:
         store.close()
     print(token)
+    return 0
+
+
+def cmd_tokens_list(args: argparse.Namespace) -> int:
+    store = _owner_store()
+    try:
+        rows = store.tokens()
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for r in rows:
+        units = f"  units {','.join(r['units'])}" if r["units"] else ""
+        print(f"{r['id']}  {r['principal']}  {','.join(r['roles'])}{units}  {r['created_at']}")
+    return 0
+
+
+def cmd_tokens_revoke(args: argparse.Namespace) -> int:
+    from ledger.errors import MalformedEvent
+    from ledger.tokens import TOKEN_TTL, token_hash
+    store = _owner_store()
+    try:
+        revoked = store.revoke_tokens(
+            token_hash=token_hash(args.token) if args.token else None,
+            principal=args.principal, id_prefix=args.id)
+    except MalformedEvent as e:
+        print(f"ledger tokens revoke: {e.message}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    if not revoked:
+        print("ledger tokens revoke: no token matched", file=sys.stderr)
+        return 1
+    print(f"revoked {revoked} token(s); running services refuse them within "
+          f"{TOKEN_TTL:.0f} s (they re-read a token at least that often)")
     return 0
 
 
@@ -336,6 +375,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="poster, inspector, auditor or admin (repeatable)")
     p.add_argument("--unit", action="append", help="restrict an inspector to a unit (repeatable)")
     p.set_defaults(func=cmd_tokens_create)
+    p = tokens.add_parser("list", help="list tokens (id, principal, roles, units; never the token)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_tokens_list)
+    p = tokens.add_parser("revoke", help="revoke tokens: one, by id, or all of a principal's")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--token", help="the token itself")
+    which.add_argument("--id", help="its id as `ledger tokens list` shows it (8+ hex digits)")
+    which.add_argument("--principal", help="every token of this principal")
+    p.set_defaults(func=cmd_tokens_revoke)
 
     keys = sub.add_parser("keys", help="signing keys").add_subparsers(dest="sub", required=True)
     p = keys.add_parser("register", help="register a signing key (signed by the root key)")

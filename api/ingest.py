@@ -20,7 +20,7 @@ import orjson
 
 from ledger.errors import Forbidden, LedgerError, Unauthorized, UnsupportedMediaType
 from ledger.service import AppendResult, Ledger
-from ledger.tokens import Principal, token_hash
+from ledger.tokens import Principal, TokenCache, token_hash
 
 from .problems import error_bytes, problem_bytes
 
@@ -32,7 +32,7 @@ Outcome = tuple[int, str, bytes]
 
 
 class Ingest:
-    def __init__(self, ledger: Ledger, token_cache: dict[bytes, Principal], metrics: Any,
+    def __init__(self, ledger: Ledger, token_cache: TokenCache, metrics: Any,
                  *, threads: int = int(os.environ.get("LEDGER_INGEST_THREADS", "4"))) -> None:
         self.ledger = ledger
         self.tokens = token_cache
@@ -43,15 +43,9 @@ class Ingest:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
-        digest = token_hash(token.strip())
-        principal = self.tokens.get(digest)
+        principal = self.tokens.lookup(token_hash(token.strip()))
         if principal is None:
-            found = self.ledger.store.find_token(digest)
-            if found is None:
-                raise Unauthorized("unknown bearer token")
-            name, roles, units = found
-            principal = Principal(name=name, roles=frozenset(roles), units=frozenset(units))
-            self.tokens[digest] = principal
+            raise Unauthorized("unknown bearer token")
         if not principal.has("poster"):
             raise Forbidden(f"principal {principal.name!r} lacks the role poster")
         return principal
@@ -70,7 +64,7 @@ class Ingest:
         ctype = headers.get("content-type", "").split(";")[0].strip().lower()
         try:
             if len(body) <= INLINE_BODY and headers.get("authorization", "")[7:].strip() \
-                    and token_hash(headers["authorization"][7:].strip()) in self.tokens:
+                    and self.tokens.cached(token_hash(headers["authorization"][7:].strip())):
                 # A small body from a known token: cheaper to parse right here than to pay a
                 # thread hand-off (the ledger's verifier stage checks the signature either way).
                 pending = self._prepare(headers["authorization"], ctype, body)

@@ -13,6 +13,7 @@ log index, stream chain hash, leaf hash) and the Merkle nodes it completes.
 from __future__ import annotations
 
 import functools
+import re
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,7 +29,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from .envelope import Receipt
-from .errors import Unavailable
+from .errors import MalformedEvent, Unavailable
 
 STREAM_NAMESPACE = uuid.UUID("6f1b2a52-3c1d-5e7a-9b0c-1d2e3f405162")
 EVENTS_TABLE = "stored_events"
@@ -307,6 +308,41 @@ class LedgerStore:
         with self.transaction() as curs:
             curs.execute("INSERT INTO ledger_tokens (token_hash, principal, roles, units) "
                          "VALUES (%s, %s, %s, %s)", (token_hash, principal, list(roles), list(units)))
+
+    def tokens(self) -> list[dict[str, Any]]:
+        """Every token: its id (the first 12 hex digits of its hash), principal, roles, units
+        and when it was created — never the token."""
+        with self.cursor() as curs:
+            curs.execute("SELECT token_hash, principal, roles, units, created_at FROM ledger_tokens "
+                         "ORDER BY created_at, token_hash")
+            return [{"id": bytes(r["token_hash"]).hex()[:12], "principal": r["principal"],
+                     "roles": list(r["roles"]), "units": list(r["units"]),
+                     "created_at": r["created_at"].isoformat()} for r in curs.fetchall()]
+
+    def revoke_tokens(self, *, token_hash: bytes | None = None, principal: str | None = None,
+                      id_prefix: str | None = None) -> int:
+        """Delete the tokens matching exactly one criterion; returns how many. An id prefix
+        must name one token (MalformedEvent if it names several)."""
+        if sum(x is not None for x in (token_hash, principal, id_prefix)) != 1:
+            raise MalformedEvent("name exactly one of a token, a principal or a token id")
+        with self.transaction() as curs:
+            if token_hash is not None:
+                curs.execute("DELETE FROM ledger_tokens WHERE token_hash = %s", (token_hash,))
+            elif principal is not None:
+                curs.execute("DELETE FROM ledger_tokens WHERE principal = %s", (principal,))
+            else:
+                assert id_prefix is not None
+                if not re.fullmatch(r"[0-9a-f]{8,64}", id_prefix):
+                    raise MalformedEvent("a token id is 8 to 64 lower-case hex digits",
+                                         field="id")
+                curs.execute("SELECT token_hash FROM ledger_tokens WHERE "
+                             "encode(token_hash, 'hex') LIKE %s", (id_prefix + "%",))
+                found = [bytes(r["token_hash"]) for r in curs.fetchall()]
+                if len(found) > 1:
+                    raise MalformedEvent(f"token id {id_prefix} names {len(found)} tokens; give "
+                                         "more of it", field="id")
+                curs.execute("DELETE FROM ledger_tokens WHERE token_hash = ANY(%s)", (found,))
+            return curs.rowcount
 
     def find_token(self, token_hash: bytes) -> tuple[str, list[str], list[str]] | None:
         with self.cursor() as curs:

@@ -1,0 +1,123 @@
+"""Bearer tokens: listing and revoking them, and services refusing a revoked token once their
+cached look-up of it is older than the cache's time to live."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from api.cli import main as ledger_main
+from ledger.canonical import canonical
+from ledger.errors import MalformedEvent
+from ledger.store import LedgerStore, datastore_from_url
+from ledger.tokens import TokenCache, token_hash
+
+from .conftest import World
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def owner(world: World):  # noqa: ANN201
+    store = LedgerStore(datastore_from_url(world.owner_url, pool_size=1, max_overflow=0))
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def clock(world: World) -> Clock:
+    """The app's token cache on a clock the test moves (the same cache serves every route)."""
+    clock = Clock()
+    state = world.http.app.app.state
+    state.token_cache = TokenCache(world.ledger.store.find_token, ttl=30, clock=clock)
+    world.http.app.ingest.tokens = state.token_cache
+    return clock
+
+
+def note(world: World, n: int) -> dict:
+    return world.sign("app", stream="case:X-1", type="NoteRecorded", body={"note": f"n-{n}"})
+
+
+def test_a_revoked_token_is_refused_within_the_cache_ttl_and_nothing_is_written(
+        world: World, owner: LedgerStore, clock: Clock) -> None:
+    world.register("app", ["case-app"])
+    token = world.token("poster")
+    headers = world.headers("poster")
+    assert world.http.post("/v1/events", content=canonical(note(world, 1)),
+                           headers=headers).status_code == 201
+    assert owner.revoke_tokens(token_hash=token_hash(token)) == 1
+    clock.now += 29                       # still inside the look-up's time to live
+    assert world.http.post("/v1/events", content=canonical(note(world, 2)),
+                           headers=headers).status_code == 201
+    before = world.count()
+    clock.now += 2                        # past it: the service reads the token again
+    refused = world.http.post("/v1/events", content=canonical(note(world, 3)), headers=headers)
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["detail"] == "unknown bearer token"
+    assert world.count() == before
+
+
+def test_a_revoked_inspector_token_is_refused_on_the_framework_routes(
+        world: World, owner: LedgerStore, clock: Clock) -> None:
+    headers = world.headers("inspector")
+    assert world.http.get("/v1/flags", headers=headers).status_code == 200
+    assert owner.revoke_tokens(principal="inspector") == 1
+    assert world.http.get("/v1/flags", headers=headers).status_code == 200   # cached
+    clock.now += 31
+    assert world.http.get("/v1/flags", headers=headers).status_code == 401
+
+
+def test_revoking_by_principal_or_id_removes_only_those_tokens(world: World,
+                                                              owner: LedgerStore) -> None:
+    for roles, principal in ((("poster",), "app-a"), (("auditor",), "app-a"),
+                             (("poster",), "app-b"), (("inspector",), "jw-007")):
+        world.token(*roles, principal=principal)
+    assert sorted(t["principal"] for t in owner.tokens()) == ["app-a", "app-a", "app-b",
+                                                                "jw-007"]
+    assert owner.revoke_tokens(principal="app-a") == 2
+    [b] = [t for t in owner.tokens() if t["principal"] == "app-b"]
+    assert owner.revoke_tokens(id_prefix=b["id"][:8]) == 1
+    assert [t["principal"] for t in owner.tokens()] == ["jw-007"]
+    assert owner.revoke_tokens(principal="nobody") == 0
+    with pytest.raises(MalformedEvent, match="8 to 64"):
+        owner.revoke_tokens(id_prefix="abc")
+    with pytest.raises(MalformedEvent, match="exactly one"):
+        owner.revoke_tokens(principal="jw-007", id_prefix=b["id"])
+
+
+def test_the_cli_lists_and_revokes_tokens(world: World, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+
+    def cli(*argv: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = ledger_main(list(argv))
+        return code, out.getvalue(), err.getvalue()
+
+    code, token, _ = cli("tokens", "create", "--principal", "hp-case-app", "--role", "poster")
+    assert code == 0
+    code, listed, _ = cli("tokens", "list", "--json")
+    [row] = json.loads(listed)
+    assert row["principal"] == "hp-case-app" and row["roles"] == ["poster"]
+    assert row["id"] == token_hash(token.strip()).hex()[:12]
+    assert token.strip() not in listed
+    code, out, _ = cli("tokens", "revoke", "--token", token.strip())
+    assert code == 0 and out.startswith("revoked 1 token(s)")
+    assert cli("tokens", "list", "--json")[1].strip() == "[]"
+    code, _, err = cli("tokens", "revoke", "--token", token.strip())
+    assert code == 1 and "no token matched" in err
+    code, _, err = cli("tokens", "revoke", "--id", "xyz")
+    assert code == 2 and "hex digits" in err

@@ -26,7 +26,7 @@ from .auth import require
 
 JSON = "application/json"
 Inspector = Annotated[Principal, Depends(require("inspector", "auditor"))]
-DAY = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+DAY = Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
 LEGAL_TZ = timezone(timedelta(hours=8))
 
 router = APIRouter()
@@ -36,14 +36,19 @@ def _json(value: Any) -> Response:
     return Response(orjson.dumps(value), media_type=JSON)
 
 
+def _day(value: str, name: str) -> date:
+    """A query's day: its pattern admits 2024-02-30, which no calendar has."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise MalformedEvent(f"{name} must be a date (YYYY-MM-DD)", field=name) from None
+
+
 def _today(request: Request, at: str | None) -> date:
     """The legal day of the evaluation: ``at`` if given, else today (UTC+8) from the app's
     clock (``app.state.clock``, a callable returning an aware datetime, if set)."""
     if at is not None:
-        try:                             # the pattern admits 2024-02-30 and non-ASCII digits
-            return date.fromisoformat(at)
-        except ValueError:
-            raise MalformedEvent("at must be a date (YYYY-MM-DD)", field="at") from None
+        return _day(at, "at")
     clock = getattr(request.app.state, "clock", None)
     now = clock() if clock else datetime.now(timezone.utc)
     return now.astimezone(LEGAL_TZ).date()
@@ -74,10 +79,13 @@ def _unit(principal: Principal, unit_id: str) -> None:
                         "(inclusive); page with `offset` (`next_offset`).")
 def public_decisions(request: Request, unit: str | None = None,
                      from_: Annotated[str | None, Query(alias="from",
-                                                        pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+                                                        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")] = None,
                      to: DAY = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
                      offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0  # SQL OFFSET: bigint
                      ) -> Response:
+    for name, day in (("from", from_), ("to", to)):
+        if day is not None:
+            _day(day, name)
     page = queries.public_feed(request.app.state.ledger.store, unit=unit, since=from_,
                                until=to, limit=limit, offset=offset)
     return _json(page)
@@ -142,7 +150,7 @@ def _assessment(request: Request, kind: str, ident: str, period: str, at: str | 
     return _json(queries.assessment(request.app.state.ledger.store, kind, ident, p, as_of))
 
 
-PERIOD = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$",
+PERIOD = Annotated[str, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])$",
                               description="YYYY-MM or YYYY-Qn", examples=["2024-Q2"])]
 
 

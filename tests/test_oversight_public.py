@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from . import domain_factory as f
 from .conftest import World
 from .test_readmodels import city, post_steps  # noqa: F401  (fixture)
@@ -129,6 +131,17 @@ def test_feed_refuses_an_offset_beyond_a_bigint_and_serves_one_at_it(world: Worl
     assert response.json()["errors"][0]["field"] == "query.offset"
     response = world.http.get("/v1/public/decisions", params={"offset": str(2**63 - 1)})
     assert response.status_code == 200 and response.json()["decisions"] == []
+
+
+@pytest.mark.parametrize("params,field", [
+    ({"from": "2024-13-45"}, "from"), ({"to": "2024-02-30"}, "to"),
+    ({"from": "\u0662\u0660\u0662\u0664-01-01"}, "query.from")])
+def test_feed_refuses_a_day_that_is_no_date(world: World, params: dict, field: str) -> None:
+    """An impossible day used to filter nothing (200, an empty page) instead of being refused."""
+    response = world.http.get("/v1/public/decisions", params=params)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert field in (problem.get("field"), problem.get("errors", [{}])[0].get("field"))
 
 
 def test_publication_on_time_is_not_flagged_and_late_or_missing_is(city: World) -> None:

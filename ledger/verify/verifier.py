@@ -219,7 +219,7 @@ class _Verification:
             self.report.line("line 1: bundle line is not canonical JSON")
         scope, log, policy = header.get("scope"), header.get("log"), header.get("policy")
         if not (isinstance(scope, dict) and isinstance(scope.get("kind"), str)
-                and isinstance(log, dict) and isinstance(log.get("tree_size"), int)
+                and isinstance(log, dict) and type(log.get("tree_size")) is int   # not a bool
                 and isinstance(log.get("origin"), str)):
             raise InvalidBundle("bundle header lacks scope.kind, log.origin or log.tree_size")
         if self.trust.signer_roles is not None:
@@ -487,7 +487,8 @@ class _Verification:
     def _finish(self, checkpoint: Checkpoint, consistency: dict[str, Any] | None) -> None:
         if self.end is None:
             self.report.line("bundle: truncated (no end line)")
-        elif self.end.get("events") != self.events or self.end.get("anchors") != self.anchors:
+        elif not _count_is(self.end.get("events"), self.events) \
+                or not _count_is(self.end.get("anchors"), self.anchors):
             self.report.line(f"bundle: the end line counts {self.end.get('events')} events and "
                              f"{self.end.get('anchors')} anchors, the bundle holds {self.events} "
                              f"and {self.anchors}")
@@ -545,6 +546,11 @@ class _Verification:
                                       old.root_hash, checkpoint.root_hash)
         except merkle.MerkleProofError as e:
             self.report.line(f"checkpoint: {what}: {e.message}")
+
+
+def _count_is(claimed: Any, counted: int) -> bool:
+    """A count in the bundle equals ours and is an integer (JSON true is no 1)."""
+    return type(claimed) is int and claimed == counted
 
 
 def _canonical(value: Any, line: bytes) -> bool:

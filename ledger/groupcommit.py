@@ -3,8 +3,8 @@
 The library serialises writers on a table lock, so one transaction per request collapses under
 concurrency. One writer thread per process drains whatever requests are waiting (up to
 ``max_events``) and commits them together; each request still succeeds or fails on its own
-(the commit function returns one outcome per request: a result, an error, or the future of a
-later stage the request was handed on to). Under no load a request is written alone
+(the commit function returns one outcome per request: a result, an error, or a `HandOff` to a
+later stage, which then settles the same future). Under no load a request is written alone
 with no added delay; under load batches grow and throughput rises instead of collapsing.
 """
 
@@ -14,12 +14,22 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 CommitFn = Callable[[list[T]], Sequence[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class HandOff:
+    """An outcome that passes the request on to another committer: it settles the request's
+    own future (one future per request from end to end, none chained to another)."""
+
+    to: "GroupCommitter[Any]"
+    request: Any
 
 
 class GroupCommitter(Generic[T]):
@@ -33,11 +43,13 @@ class GroupCommitter(Generic[T]):
         self._closed = False
         self._thread.start()
 
-    def submit(self, request: T) -> Future[Any]:
-        """Queue a request; the future resolves to its outcome or raises its error."""
+    def submit(self, request: T, future: Future[Any] | None = None) -> Future[Any]:
+        """Queue a request; the future (``future``, or a new one) resolves to its outcome or
+        raises its error."""
         if self._closed:
             raise RuntimeError("group committer is closed")
-        future: Future[Any] = Future()
+        if future is None:
+            future = Future()
         self._queue.put((request, future))
         return future
 
@@ -77,15 +89,10 @@ class GroupCommitter(Generic[T]):
         for (_, future), outcome in zip(group, outcomes, strict=True):
             if isinstance(outcome, BaseException):
                 future.set_exception(outcome)
-            elif isinstance(outcome, Future):   # handed on to a later stage: resolve with it
-                outcome.add_done_callback(lambda done, future=future: _settle(future, done))
+            elif isinstance(outcome, HandOff):
+                try:
+                    outcome.to.submit(outcome.request, future)
+                except RuntimeError as e:         # that committer is closed
+                    future.set_exception(e)
             else:
                 future.set_result(outcome)
-
-
-def _settle(future: Future[Any], done: Future[Any]) -> None:
-    error = done.exception()
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(done.result())

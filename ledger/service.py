@@ -28,7 +28,7 @@ from .envelope import Envelope, Receipt
 from .errors import (BadSignature, BatchTooLarge, Conflict, LedgerError, MalformedEvent,
                      Unavailable, UnknownKey)
 from .grammar import UUID
-from .groupcommit import GroupCommitter
+from .groupcommit import GroupCommitter, HandOff
 from .keys import KEY_EVENT_TYPES, KeyRegistry, key_record_from_body
 from .logentry import (chain_genesis, chain_next, entry_bytes, format_recorded_at,
                        leaf_hash_of_entry, parse_recorded_at)
@@ -226,7 +226,7 @@ class Ledger:
             if first < len(bad) and bad[first] < start + len(work):
                 outcomes.append(work[bad[first] - start].refusal())
             else:
-                outcomes.append(self.committer.submit([w.env for w in work]))
+                outcomes.append(HandOff(self.committer, [w.env for w in work]))
             start += len(work)
         return outcomes
 

@@ -1,0 +1,65 @@
+"""Group commit: each request of a group succeeds, fails or is handed on alone, and a request
+handed on to a later committer is settled through its own future."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from ledger.groupcommit import GroupCommitter, HandOff
+
+
+def test_each_request_gets_its_own_outcome_and_a_handed_on_one_its_later_result() -> None:
+    seen: list[list[str]] = []
+    gate = threading.Event()
+
+    def write(requests: list[str]) -> list[object]:
+        gate.wait(5)
+        seen.append(list(requests))
+        return [f"written {r}" for r in requests]
+
+    later = GroupCommitter(write, name="test-later")
+
+    def check(requests: list[str]) -> list[object]:
+        return [ValueError(r) if r.startswith("bad") else HandOff(later, r.upper())
+                for r in requests]
+
+    first = GroupCommitter(check, name="test-first")
+    try:
+        futures = {r: first.submit(r) for r in ("a", "bad-b", "c")}
+        with pytest.raises(ValueError, match="bad-b"):
+            futures["bad-b"].result(5)
+        gate.set()
+        assert futures["a"].result(5) == "written A"
+        assert futures["c"].result(5) == "written C"
+        assert sorted(r for group in seen for r in group) == ["A", "C"]
+    finally:
+        first.close()
+        later.close()
+
+
+def test_a_request_handed_to_a_closed_committer_fails_rather_than_hangs() -> None:
+    later = GroupCommitter(lambda requests: list(requests), name="test-closed")
+    later.close()
+    first = GroupCommitter(lambda requests: [HandOff(later, r) for r in requests],
+                           name="test-first")
+    try:
+        with pytest.raises(RuntimeError, match="closed"):
+            first.submit("x").result(5)
+    finally:
+        first.close()
+
+
+def test_a_whole_group_failing_fails_each_of_its_requests() -> None:
+    def fail(requests: list[str]) -> list[object]:
+        raise ConnectionError("database gone")
+
+    committer = GroupCommitter(fail, name="test-fail")
+    try:
+        futures = [committer.submit(r) for r in ("a", "b")]
+        for future in futures:
+            with pytest.raises(ConnectionError):
+                future.result(5)
+    finally:
+        committer.close()

@@ -107,6 +107,25 @@ def visible_streams(views: ReadModels, principal: Principal, streams: list[str])
             or principal.may_see_unit(units.get(s))]
 
 
+def visible_officer(views: ReadModels, principal: Principal, state: dict[str, Any]
+                    ) -> dict[str, Any]:
+    """An officer's state naming only the cases and complaints ``principal`` may see (the
+    counts of the caseload stay: they describe the officer, not the cases)."""
+    if not principal.units:
+        return state
+    cases = views.units_of("cases", state.get("case_acts", {}))
+    state["case_acts"] = {c: n for c, n in state.get("case_acts", {}).items()
+                          if principal.may_see_unit(cases.get(c))}
+    recused = views.units_of("cases", [r["case_id"] for r in state.get("recusals", [])])
+    state["recusals"] = [r for r in state.get("recusals", [])
+                         if principal.may_see_unit(recused.get(r["case_id"]))]
+    complaints = state.get("complaints")
+    if complaints and complaints.get("ids"):
+        known = views.units_of("complaints", complaints["ids"])
+        complaints["ids"] = [c for c in complaints["ids"] if principal.may_see_unit(known.get(c))]
+    return state
+
+
 def trail_scope(views: ReadModels, *, officer: str | None = None, unit: str | None = None,
                 principal: Principal | None = None) -> StreamsScope:
     """The audit trail of an officer or a unit, as a bundle scope (streams from the read
@@ -200,6 +219,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                 raise NotFound(f"no {noun} {ident}")
             if not principal.may_see_unit(state.get("unit_id")):
                 raise NotFound(f"no {noun} {ident}")      # scoped inspectors see nothing else
+            if table == "officers":
+                state = visible_officer(views, principal, state)
             if flag_key:
                 state["flags"] = flags.query(limit=500, units=sorted(principal.units),
                                              **{flag_key: ident})["flags"]

@@ -146,6 +146,18 @@ def test_a_scoped_officer_bundle_leaves_out_the_officers_cases_in_other_units(
     assert f"case:{XH_CASE}" in everyone.text
 
 
+def test_a_scoped_officer_record_names_none_of_the_officers_cases_in_other_units(
+        dash: World) -> None:
+    post_steps(dash, peer_fine(XH_CASE, f.OFFICER_A, 20_000))
+    dash.project()
+    mine = auth(dash, "inspector", principal="jw-hp", units=(f.UNIT,))
+    officer = get(dash, f"/v1/officers/{f.OFFICER_A}", mine)
+    assert list(officer["case_acts"]) == [CASE]
+    # (the officer's own flags — this unit's — may explain themselves with any case)
+    assert XH_CASE not in orjson.dumps({k: v for k, v in officer.items() if k != "flags"}).decode()
+    assert XH_CASE in get(dash, f"/v1/officers/{f.OFFICER_A}")["case_acts"]
+
+
 def test_units_lists_the_units_with_their_case_and_officer_counts(dash: World) -> None:
     (unit,) = get(dash, "/v1/units")["units"]
     assert unit["unit_id"] == f.UNIT and unit["cases"] == 1 and unit["officers"] >= 2

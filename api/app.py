@@ -95,15 +95,50 @@ async def refuse_nul(request: Request) -> None:
                                                "msg": "must not contain U+0000 (NUL)"}])
 
 
-def trail_scope(views: ReadModels, *, officer: str | None = None,
-                unit: str | None = None) -> StreamsScope:
+def visible_streams(views: ReadModels, principal: Principal, streams: list[str]) -> list[str]:
+    """``streams`` without the cases and complaints outside ``principal``'s units: an officer
+    of one unit may act in another unit's case, which that unit's scoped inspectors may not
+    see."""
+    units: dict[str, str | None] = {}
+    for kind, table in (("case", "cases"), ("complaint", "complaints")):
+        ids = [s.partition(":")[2] for s in streams if s.startswith(f"{kind}:")]
+        units.update({f"{kind}:{i}": u for i, u in views.units_of(table, ids).items()})
+    return [s for s in streams if s.partition(":")[0] not in ("case", "complaint")
+            or principal.may_see_unit(units.get(s))]
+
+
+def visible_officer(views: ReadModels, principal: Principal, state: dict[str, Any]
+                    ) -> dict[str, Any]:
+    """An officer's state naming only the cases and complaints ``principal`` may see (the
+    counts of the caseload stay: they describe the officer, not the cases)."""
+    if not principal.units:
+        return state
+    cases = views.units_of("cases", state.get("case_acts", {}))
+    state["case_acts"] = {c: n for c, n in state.get("case_acts", {}).items()
+                          if principal.may_see_unit(cases.get(c))}
+    recused = views.units_of("cases", [r["case_id"] for r in state.get("recusals", [])])
+    state["recusals"] = [r for r in state.get("recusals", [])
+                         if principal.may_see_unit(recused.get(r["case_id"]))]
+    complaints = state.get("complaints")
+    if complaints and complaints.get("ids"):
+        known = views.units_of("complaints", complaints["ids"])
+        complaints["ids"] = [c for c in complaints["ids"] if principal.may_see_unit(known.get(c))]
+    return state
+
+
+def trail_scope(views: ReadModels, *, officer: str | None = None, unit: str | None = None,
+                principal: Principal | None = None) -> StreamsScope:
     """The audit trail of an officer or a unit, as a bundle scope (streams from the read
-    models). Raises NotFound for an officer the read models do not know."""
+    models); for a unit-scoped ``principal`` an officer's trail leaves out the cases and
+    complaints of other units. Raises NotFound for an officer the read models do not know."""
     if officer:
         try:
-            return StreamsScope("officer", officer, tuple(views.streams_of_officer(officer)))
+            streams = views.streams_of_officer(officer)
         except LookupError:
             raise NotFound(f"no officer {officer}") from None
+        if principal is not None and principal.units:
+            streams = visible_streams(views, principal, streams)
+        return StreamsScope("officer", officer, tuple(streams))
     assert unit is not None
     return StreamsScope("unit", unit, tuple(views.streams_of_unit(unit)))
 
@@ -184,6 +219,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                 raise NotFound(f"no {noun} {ident}")
             if not principal.may_see_unit(state.get("unit_id")):
                 raise NotFound(f"no {noun} {ident}")      # scoped inspectors see nothing else
+            if table == "officers":
+                state = visible_officer(views, principal, state)
             if flag_key:
                 state["flags"] = flags.query(limit=500, units=sorted(principal.units),
                                              **{flag_key: ident})["flags"]
@@ -272,7 +309,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
             if case or stream or from_ or to or all_ or (officer and unit):
                 raise MalformedEvent("name exactly one scope: case, stream, officer, unit, "
                                      "from and to, or all", field="scope")
-            scope = trail_scope(views, officer=officer, unit=unit)
+            scope = trail_scope(views, officer=officer, unit=unit, principal=principal)
             target = f"officer:{officer}" if officer else f"unit:{unit}"
             if principal.units and not principal.may_see_unit(
                     unit if unit else views.unit_of_stream(target)):

@@ -255,6 +255,14 @@ class ReadModels:
             row = curs.fetchone()
         return row["unit"] if row else None
 
+    def units_of(self, table: str, ids: Iterable[str]) -> dict[str, str | None]:
+        """The unit of each of ``ids`` that ``table`` holds (the others are left out)."""
+        name, key = _TABLES[table]
+        with self.store.cursor() as curs:
+            curs.execute(f"SELECT {key} AS id, state->>'unit_id' AS unit FROM {name} "
+                         f"WHERE {key} = ANY(%s)", (list(ids),))
+            return {r["id"]: r["unit"] for r in curs.fetchall()}
+
     def streams_of_officer(self, officer_id: str) -> list[str]:
         """An officer's audit trail: their stream, pledges, the cases they acted in and the
         complaints naming them. Raises LookupError for an unknown officer."""

@@ -126,6 +126,38 @@ def test_an_inspector_scoped_to_another_unit_gets_404_and_sees_no_flags(dash: Wo
     assert [u["unit_id"] for u in get(dash, "/v1/units", mine)["units"]] == [f.UNIT]
 
 
+XH_CASE = "SH-XH-2024-S-000901"       # officer A acting in another unit's case
+
+
+def test_a_scoped_officer_bundle_leaves_out_the_officers_cases_in_other_units(
+        dash: World) -> None:
+    post_steps(dash, peer_fine(XH_CASE, f.OFFICER_A, 20_000))
+    dash.project()
+    mine = auth(dash, "inspector", principal="jw-hp", units=(f.UNIT,))
+    response = dash.http.get("/v1/bundles", params={"officer": f.OFFICER_A}, headers=mine)
+    assert response.status_code == 200, response.text
+    streams = {orjson.loads(line)["envelope"]["stream"]
+               for line in response.text.splitlines() if orjson.loads(line)["t"] == "event"}
+    assert f"case:{CASE}" in streams and f"officer:{f.OFFICER_A}" in streams
+    assert f"case:{XH_CASE}" not in streams and XH_CASE not in response.text
+    # an inspector of every unit still gets the officer's whole trail
+    everyone = dash.http.get("/v1/bundles", params={"officer": f.OFFICER_A},
+                             headers=auth(dash, "inspector"))
+    assert f"case:{XH_CASE}" in everyone.text
+
+
+def test_a_scoped_officer_record_names_none_of_the_officers_cases_in_other_units(
+        dash: World) -> None:
+    post_steps(dash, peer_fine(XH_CASE, f.OFFICER_A, 20_000))
+    dash.project()
+    mine = auth(dash, "inspector", principal="jw-hp", units=(f.UNIT,))
+    officer = get(dash, f"/v1/officers/{f.OFFICER_A}", mine)
+    assert list(officer["case_acts"]) == [CASE]
+    # (the officer's own flags — this unit's — may explain themselves with any case)
+    assert XH_CASE not in orjson.dumps({k: v for k, v in officer.items() if k != "flags"}).decode()
+    assert XH_CASE in get(dash, f"/v1/officers/{f.OFFICER_A}")["case_acts"]
+
+
 def test_units_lists_the_units_with_their_case_and_officer_counts(dash: World) -> None:
     (unit,) = get(dash, "/v1/units")["units"]
     assert unit["unit_id"] == f.UNIT and unit["cases"] == 1 and unit["officers"] >= 2

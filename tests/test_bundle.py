@@ -111,6 +111,30 @@ def test_time_range_bundle_anchors_streams_that_began_before_it_and_verifies(
     assert verdict.code == 0, verdict
 
 
+def test_time_range_from_a_year_before_1000_holds_every_event_since(
+        world: World, log_view: LogView, log_key, populated, tmp_path: Path) -> None:
+    """recorded_at is compared as text, so it must be fixed width: strftime wrote the year 999
+    as '999', which sorts after '2024', and the bundle held no event of its range."""
+    scope = TimeScope.parse("0999-01-01T00:00:00Z", "9000-01-01T00:00:00+08:00")
+    assert scope.describe()["from"] == "0999-01-01T00:00:00.000000Z"
+    bundle = tmp_path / "time.ndjson"
+    export(world, log_view, bundle, scope)
+    assert [e["receipt"]["index"] for e in _events(bundle)] == list(range(19))
+    verdict = verify(bundle, trust_file(tmp_path, world, log_key))
+    assert verdict.code == 0, verdict
+
+
+@pytest.mark.parametrize("start, stop, field", [
+    ("0001-01-01T00:00:00+08:00", "2024-01-01T00:00:00Z", "from"),
+    ("2024-01-01T00:00:00Z", "9999-12-31T23:00:00-08:00", "to"),
+])
+def test_a_time_range_outside_the_utc_calendar_is_refused_not_a_500(
+        world: World, log_view: LogView, populated, start: str, stop: str, field: str) -> None:
+    response = world.http.get("/v1/bundles", params={"from": start, "to": stop},
+                              headers=world.headers("auditor"))
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"].endswith(field)
+
 def test_export_uses_the_requested_checkpoint_and_proves_inclusion_at_exactly_that_size(
         world: World, log_view: LogView, log_key, populated, tmp_path: Path) -> None:
     first = log_view.latest_checkpoint()

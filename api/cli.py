@@ -255,9 +255,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         else:
             out = Path(args.out)
             partial = out.with_name(out.name + ".partial")
-            with open(partial, "wb") as f:
-                export.write(f)
-            partial.replace(out)
+            try:
+                with open(partial, "wb") as f:
+                    export.write(f)
+                partial.replace(out)
+            except OSError as e:
+                partial.unlink(missing_ok=True)
+                print(f"ledger export: cannot write {out}: {e.strerror}", file=sys.stderr)
+                return 2
     except LedgerError as e:
         print(f"ledger export: {e.message}", file=sys.stderr)
         return 2

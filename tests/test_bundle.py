@@ -229,6 +229,20 @@ def test_export_and_verify_commands_round_trip_through_a_home(
     assert "not pinned" not in captured.err                 # the home pins the policy
 
 
+@pytest.mark.parametrize("where", ["missing-dir/case.ndjson", "a-directory"])
+def test_export_to_an_unwritable_path_says_so_and_exits_2(
+        world: World, log_view: LogView, log_key, populated, tmp_path: Path, where: str,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A directory that does not exist, or a directory as --out, was a traceback."""
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    (tmp_path / "a-directory").mkdir()
+    out = tmp_path / where
+    assert ledger_main(["export", "--case", CASE, "--out", str(out)]) == 2
+    assert f"ledger export: cannot write {out}: " in capsys.readouterr().err
+    assert not list(tmp_path.rglob("*.partial"))
+
+
 def test_verify_with_pinned_keys_on_the_command_line(
         world: World, log_view: LogView, log_key: SigningKey, populated,
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -463,8 +463,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.func is cmd_export and bool(args.from_time) != bool(args.to_time):
         parser.error("--from and --to go together")
+    from ledger.errors import LedgerError
     try:
         return args.func(args)
+    except LedgerError as e:       # refused input (a role, a key, an event): a message, not a trace
+        print(f"ledger {args.command}: {e.message}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -243,6 +243,45 @@ def test_export_to_an_unwritable_path_says_so_and_exits_2(
     assert not list(tmp_path.rglob("*.partial"))
 
 
+@pytest.mark.parametrize("argv", [
+    ["export", "--all", "--out", "bundle.ndjson"], ["tokens", "list"],
+    ["tokens", "create", "--principal", "p", "--role", "auditor"], ["rebuild"],
+    ["keys", "register", "--key-id", "k", "--principal", "p", "--role", "case-app"],
+])
+def test_commands_on_a_database_without_a_ledger_say_run_init_and_exit_2(
+        cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    """A database `ledger init` never ran on was a psycopg ProgrammingError traceback."""
+    from .pg import with_db
+    name = f"bare_{os.getpid()}"
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", with_db(cluster.url, name))
+    (tmp_path / "home" / "secrets").mkdir(parents=True)
+    (tmp_path / "home" / "secrets" / "root-1.key").write_text(
+        b64url_encode(SigningKey.generate().seed))
+    try:
+        assert ledger_main(argv) == 2
+    finally:
+        with psycopg.connect(cluster.url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    assert "the database holds no ledger: run `ledger init`" in capsys.readouterr().err
+    assert not (tmp_path / "home" / "secrets" / "k.key").exists()   # no key pair made first
+
+
+def test_commands_in_an_uninitialised_embedded_home_say_run_init_and_start_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
+    for argv in (["export", "--all", "--out", str(tmp_path / "b.ndjson")], ["tokens", "list"]):
+        assert ledger_main(argv) == 2
+        assert "is not an initialised ledger home: run `ledger init`" in capsys.readouterr().err
+    assert not (tmp_path / "home" / "pgdata").exists()
+
 def test_verify_with_pinned_keys_on_the_command_line(
         world: World, log_view: LogView, log_key: SigningKey, populated,
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

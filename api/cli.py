@@ -34,7 +34,13 @@ def _settings():  # noqa: ANN202
 
 def cmd_init(args: argparse.Namespace) -> int:
     from ledger.home import init_home
-    home = init_home(_settings(), stop_at_exit=True)
+    settings = _settings()
+    try:
+        home = init_home(settings, stop_at_exit=True)
+    except OSError as e:          # LEDGER_HOME is a file, or cannot be created or written
+        print(f"ledger init: cannot create the home {settings.home}: {e.strerror} "
+              f"({e.filename})", file=sys.stderr)
+        return 2
     from ledger.store import LedgerStore, datastore_from_url
     from projections.readmodels import ReadModels
     store = LedgerStore(datastore_from_url(home.owner_url, pool_size=1, max_overflow=0))

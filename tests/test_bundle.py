@@ -282,6 +282,26 @@ def test_commands_in_an_uninitialised_embedded_home_say_run_init_and_start_nothi
         assert "is not an initialised ledger home: run `ledger init`" in capsys.readouterr().err
     assert not (tmp_path / "home" / "pgdata").exists()
 
+def test_a_home_with_an_unreadable_ledger_json_or_that_cannot_be_created_exits_2(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A ledger.json that is not JSON was a JSONDecodeError traceback in every command, and a
+    LEDGER_HOME that is a file a FileExistsError traceback in ledger init."""
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "ledger.json").write_text("{not json")
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    for argv in (["export", "--all", "--out", str(tmp_path / "b.ndjson")], ["tokens", "list"],
+                 ["init"]):
+        assert ledger_main(argv) == 2
+        assert f"cannot read {home / 'ledger.json'}: " in capsys.readouterr().err
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a directory")
+    monkeypatch.setenv("LEDGER_HOME", str(a_file))
+    assert ledger_main(["init"]) == 2
+    assert f"ledger init: cannot create the home {a_file}: " in capsys.readouterr().err
+
 def test_verify_with_pinned_keys_on_the_command_line(
         world: World, log_view: LogView, log_key: SigningKey, populated,
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

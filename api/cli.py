@@ -236,7 +236,12 @@ def cmd_sign(args: argparse.Namespace) -> int:
     from ledger.canonical import parse_strict
     from ledger.client import sign_envelope
     from ledger.crypto import SigningKey, b64url_decode
-    seed = b64url_decode(Path(args.key).read_text().strip(), what="--key")
+    try:
+        text = Path(args.key).read_text()
+    except (OSError, UnicodeDecodeError) as e:
+        print(f"ledger sign: cannot read --key {args.key}: {e}", file=sys.stderr)
+        return 2
+    seed = b64url_decode(text.strip(), what="--key")
     body = parse_strict(args.body)
     envelope = sign_envelope(SigningKey(seed), args.key_id, stream=args.stream, type=args.type,
                              body=body, event_id=args.event_id, occurred_at=args.occurred_at)

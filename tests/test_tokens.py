@@ -128,12 +128,15 @@ def test_the_cli_lists_and_revokes_tokens(world: World, tmp_path: Path,
      "ledger tokens: roles must be among"),
     (["keys", "register", "--key-id", "k", "--principal", "p", "--role", "case-app",
       "--public-key", "!!"], "ledger keys: --public-key is not canonical base64url"),
+    (["sign", "--key", "no-such.key", "--key-id", "k", "--stream", "case:X", "--type", "T",
+      "--body", "{}"], "ledger sign: cannot read --key no-such.key: "),
 ])
 def test_the_cli_refuses_bad_input_with_a_message_and_exit_2_not_a_traceback(
         world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str],
         message: str) -> None:
     monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
     monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    monkeypatch.chdir(tmp_path)
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         assert ledger_main(argv) == 2

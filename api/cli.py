@@ -294,8 +294,15 @@ def cmd_export(args: argparse.Namespace) -> int:
         export = BundleExport.prepare(store, log, scope, types=types, tree_size=args.tree_size,
                                       since_size=args.since_size, warn=warn)
         if args.out == "-":
-            export.write(sys.stdout.buffer)
-            sys.stdout.buffer.flush()
+            try:
+                export.write(sys.stdout.buffer)
+                sys.stdout.buffer.flush()
+            except OSError as e:       # the reader stopped early (| head): EPIPE
+                # no second broken pipe when the interpreter flushes stdout at exit
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                print(f"ledger export: cannot write standard output: {e.strerror}",
+                      file=sys.stderr)
+                return 2
         else:
             out = Path(args.out)
             partial = out.with_name(out.name + ".partial")

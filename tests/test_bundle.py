@@ -302,6 +302,22 @@ def test_a_home_with_an_unreadable_ledger_json_or_that_cannot_be_created_exits_2
     assert ledger_main(["init"]) == 2
     assert f"ledger init: cannot create the home {a_file}: " in capsys.readouterr().err
 
+def test_export_to_standard_output_closed_early_says_so_without_a_traceback(
+        world: World, log_view: LogView, populated, tmp_path: Path) -> None:
+    """`ledger export --all --out - | head -c 100` was a BrokenPipeError traceback."""
+    import subprocess
+    import sys
+    for _ in range(3):         # a bundle larger than a pipe's buffer
+        world.post([note(world, stream=f"case:PIPE-{i}", text="x" * 300) for i in range(300)])
+    log_view.issue_checkpoint()
+    env = dict(os.environ, LEDGER_HOME=str(tmp_path / "home"),
+               LEDGER_DATABASE_URL=world.owner_url)
+    done = subprocess.run(f"{sys.executable} -m api.cli export --all --out - | head -c 100 "
+                          ">/dev/null; exit ${PIPESTATUS[0]}", shell=True,
+                          executable="/bin/bash", env=env, capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == "ledger export: cannot write standard output: Broken pipe\n"
+
 def test_verify_with_pinned_keys_on_the_command_line(
         world: World, log_view: LogView, log_key: SigningKey, populated,
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

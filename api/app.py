@@ -283,6 +283,9 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                 raise NotFound("give index, or the event_id of a recorded event",
                                field="event_id")
             index = row.receipt.index
+            if tree_size is not None and index >= tree_size:
+                raise MalformedEvent(f"event {event_id} is at log index {index}, recorded after "
+                                     f"the tree of size {tree_size}", field="event_id")
         return log.inclusion(index, tree_size)
 
     @app.get("/v1/log/proofs/consistency", tags=["log"],

@@ -34,7 +34,13 @@ def _settings():  # noqa: ANN202
 
 def cmd_init(args: argparse.Namespace) -> int:
     from ledger.home import init_home
-    home = init_home(_settings(), stop_at_exit=True)
+    settings = _settings()
+    try:
+        home = init_home(settings, stop_at_exit=True)
+    except OSError as e:          # LEDGER_HOME is a file, or cannot be created or written
+        print(f"ledger init: cannot create the home {settings.home}: {e.strerror} "
+              f"({e.filename})", file=sys.stderr)
+        return 2
     from ledger.store import LedgerStore, datastore_from_url
     from projections.readmodels import ReadModels
     store = LedgerStore(datastore_from_url(home.owner_url, pool_size=1, max_overflow=0))
@@ -108,10 +114,33 @@ def _load_demo_when_up(settings: Any, base: str) -> None:
     threading.Thread(target=load, name="demo-loader", daemon=True).start()
 
 
-def _owner_store():  # noqa: ANN202
+def _home_url(settings: Any) -> str:
+    """The owner URL of an initialised home. Raises NotFound — before an embedded cluster is
+    started in an empty directory — when ``ledger init`` has not been run."""
+    from ledger.errors import NotFound
     from ledger.home import owner_url
+    if not settings.database_url and not settings.config_path.exists():
+        raise NotFound(f"{settings.home} is not an initialised ledger home: run `ledger init` "
+                       "(or set LEDGER_HOME)")
+    return owner_url(settings)
+
+
+def _home_store(settings: Any, *, pool_size: int = 1):  # noqa: ANN202
+    """A store on the home's database as its owner. Raises NotFound if the database holds no
+    ledger (``ledger init`` has not been run on it)."""
+    from ledger.errors import NotFound
     from ledger.store import LedgerStore, datastore_from_url
-    return LedgerStore(datastore_from_url(owner_url(_settings()), pool_size=1, max_overflow=0))
+    url = _home_url(settings)
+    store = LedgerStore(datastore_from_url(url, pool_size=pool_size, max_overflow=0), url=url)
+    if not store.has_schema():
+        store.close()
+        raise NotFound("the database holds no ledger: run `ledger init`"
+                       + (" with this LEDGER_DATABASE_URL" if settings.database_url else ""))
+    return store
+
+
+def _owner_store():  # noqa: ANN202
+    return _home_store(_settings())
 
 
 def cmd_tokens_create(args: argparse.Namespace) -> int:
@@ -169,22 +198,30 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
     from ledger.client import sign_envelope
     from ledger.config import write_secret
     from ledger.crypto import SigningKey, b64url_decode, b64url_encode
-    from ledger.home import ROOT_KEY_ID, owner_url
+    from ledger.errors import NotFound
+    from ledger.home import ROOT_KEY_ID
     settings = _settings()
     if args.public_key:
         public = b64url_decode(args.public_key, what="--public-key", size=32)
-    else:
+    home = _home_store(settings)        # an initialised home, before a key pair is made
+    url = home.url
+    home.close()
+    try:
+        root = SigningKey(settings.secret(f"{ROOT_KEY_ID}.key"))
+    except OSError as e:
+        raise NotFound(f"cannot read the root key {settings.secrets / f'{ROOT_KEY_ID}.key'}: "
+                       f"{e.strerror}") from None
+    if not args.public_key:
         key = SigningKey.generate()
         out = Path(args.out or settings.secrets / f"{args.key_id}.key")
         write_secret(out, b64url_encode(key.seed))
         public = key.public_key
         print(f"private key seed written to {out}", file=sys.stderr)
-    root = SigningKey(settings.secret(f"{ROOT_KEY_ID}.key"))
     body = {"key_id": args.key_id, "public_key": b64url_encode(public),
             "principal": args.principal, "roles": sorted(set(args.role)),
             "not_before": args.not_before, "not_after": args.not_after}
     envelope = sign_envelope(root, ROOT_KEY_ID, stream="keys", type="KeyRegistered", body=body)
-    ledger = build_ledger(settings, url=owner_url(settings))
+    ledger = build_ledger(settings, url=url)
     try:
         result = ledger.append(json.dumps(envelope).encode())
     finally:
@@ -199,7 +236,12 @@ def cmd_sign(args: argparse.Namespace) -> int:
     from ledger.canonical import parse_strict
     from ledger.client import sign_envelope
     from ledger.crypto import SigningKey, b64url_decode
-    seed = b64url_decode(Path(args.key).read_text().strip(), what="--key")
+    try:
+        text = Path(args.key).read_text()
+    except (OSError, UnicodeDecodeError) as e:
+        print(f"ledger sign: cannot read --key {args.key}: {e}", file=sys.stderr)
+        return 2
+    seed = b64url_decode(text.strip(), what="--key")
     body = parse_strict(args.body)
     envelope = sign_envelope(SigningKey(seed), args.key_id, stream=args.stream, type=args.type,
                              body=body, event_id=args.event_id, occurred_at=args.occurred_at)
@@ -213,9 +255,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ledger.bundle import BundleExport, bundle_scope
     from ledger.crypto import SigningKey
     from ledger.errors import LedgerError
-    from ledger.home import owner_url
     from ledger.logview import LogView
-    from ledger.store import LedgerStore, datastore_from_url
 
     def warn(message: str) -> None:
         print(f"ledger export: warning: {message}", file=sys.stderr)
@@ -238,7 +278,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         types = None
         warn("no event vocabulary installed: the bundle carries no signer-role policy")
     key_path = settings.secrets / "log.key"
-    store = LedgerStore(datastore_from_url(owner_url(settings), pool_size=2, max_overflow=0))
+    try:
+        store = _home_store(settings, pool_size=2)
+    except LedgerError as e:
+        print(f"ledger export: {e.message}", file=sys.stderr)
+        return 2
     try:
         if trail:
             from api.app import trail_scope
@@ -250,14 +294,26 @@ def cmd_export(args: argparse.Namespace) -> int:
         export = BundleExport.prepare(store, log, scope, types=types, tree_size=args.tree_size,
                                       since_size=args.since_size, warn=warn)
         if args.out == "-":
-            export.write(sys.stdout.buffer)
-            sys.stdout.buffer.flush()
+            try:
+                export.write(sys.stdout.buffer)
+                sys.stdout.buffer.flush()
+            except OSError as e:       # the reader stopped early (| head): EPIPE
+                # no second broken pipe when the interpreter flushes stdout at exit
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                print(f"ledger export: cannot write standard output: {e.strerror}",
+                      file=sys.stderr)
+                return 2
         else:
             out = Path(args.out)
             partial = out.with_name(out.name + ".partial")
-            with open(partial, "wb") as f:
-                export.write(f)
-            partial.replace(out)
+            try:
+                with open(partial, "wb") as f:
+                    export.write(f)
+                partial.replace(out)
+            except OSError as e:
+                partial.unlink(missing_ok=True)
+                print(f"ledger export: cannot write {out}: {e.strerror}", file=sys.stderr)
+                return 2
     except LedgerError as e:
         print(f"ledger export: {e.message}", file=sys.stderr)
         return 2
@@ -273,14 +329,10 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     projection runner holds the same lock, so the two never interleave)."""
     import time
 
-    from ledger.home import owner_url
-    from ledger.store import LedgerStore, datastore_from_url
     from projections.flagsview import FlagsView
     from projections.readmodels import ReadModels
     from projections.runner import LOCK_KEY
-    settings = _settings()
-    url = owner_url(settings)
-    store = LedgerStore(datastore_from_url(url, pool_size=2, max_overflow=0), url=url)
+    store = _home_store(_settings(), pool_size=2)
     try:
         views = ReadModels(store)
         views.create_tables()
@@ -458,8 +510,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.func is cmd_export and bool(args.from_time) != bool(args.to_time):
         parser.error("--from and --to go together")
+    from ledger.errors import LedgerError
     try:
         return args.func(args)
+    except LedgerError as e:       # refused input (a role, a key, an event): a message, not a trace
+        print(f"ledger {args.command}: {e.message}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -190,7 +190,14 @@ class TimeScope:
         begin, end = parse_time(start, "from"), parse_time(stop, "to")
         if end <= begin:
             raise MalformedEvent("'to' must be later than 'from'", field="to")
-        return cls(format_recorded_at(begin), format_recorded_at(end))
+        bounds = []
+        for moment, field in ((begin, "from"), (end, "to")):
+            try:
+                bounds.append(format_recorded_at(moment))
+            except OverflowError:      # 0001-01-01T00:00:00+08:00 is in year 0 in UTC
+                raise MalformedEvent(f"{field} is outside years 1 to 9999 in UTC",
+                                     field=field) from None
+        return cls(*bounds)
 
     def describe(self) -> dict[str, Any]:
         return {"kind": "time", "from": self.start, "to": self.stop}

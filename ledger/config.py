@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .crypto import b64url_decode, b64url_encode
+from .errors import LedgerError
 
 DEFAULT_ORIGIN = "integrity-ledger.local/log"
 
@@ -67,7 +68,12 @@ class Settings:
             values["dashboard_key_path"] = Path(env["LEDGER_DASHBOARD_KEY"]).resolve()
         config = home / "ledger.json"
         if config.exists():
-            data = json.loads(config.read_text())
+            try:
+                data = json.loads(config.read_text())
+            except (OSError, UnicodeDecodeError, ValueError) as e:
+                raise LedgerError(f"cannot read {config}: {e}") from None
+            if not isinstance(data, dict):
+                raise LedgerError(f"{config} is not a JSON object")
             values["root_keys"] = {k: b64url_decode(v, what=f"root key {k}")
                                    for k, v in data.get("root_keys", {}).items()}
             log = data.get("log", {})

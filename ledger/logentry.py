@@ -51,8 +51,10 @@ def leaf_hash_of_entry(entry: bytes) -> bytes:
 
 
 def format_recorded_at(moment: datetime) -> str:
-    """RFC 3339 UTC with microseconds, fixed width so string order is time order."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """RFC 3339 UTC with microseconds, fixed width so string order is time order. Raises
+    OverflowError for a moment whose UTC date is outside years 1..9999."""
+    # isoformat, not strftime: glibc's %Y does not pad years below 1000 to four digits.
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def parse_recorded_at(text: str) -> datetime:

@@ -190,6 +190,13 @@ class LedgerStore:
         with self.datastore.get_connection() as conn:
             conn.execute(sql)  # type: ignore[arg-type]
 
+    def has_schema(self) -> bool:
+        """Whether :meth:`create_schema` (``ledger init``) has run on this database."""
+        with self.cursor() as curs:
+            curs.execute("SELECT to_regclass('ledger_receipts') IS NOT NULL AS present")
+            row = curs.fetchone()
+        return bool(row and row["present"])
+
     # -- connections -------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[psycopg.Cursor[DictRow]]:

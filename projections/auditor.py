@@ -23,7 +23,12 @@ class UnreadableBundle(ValueError):
 
 
 def bundle_events(stream: IO[bytes]) -> Iterator[Recorded]:
-    """The events of a bundle (event lines, in log order) as projections see them."""
+    """The events of a bundle (event lines, in log order) as projections see them.
+
+    Raises UnreadableBundle for input that is not a whole bundle — no header first, a line that
+    is not a JSON object, no end line (cut short) — so that it is never read as "no flags".
+    """
+    header = ended = False
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
@@ -31,6 +36,14 @@ def bundle_events(stream: IO[bytes]) -> Iterator[Recorded]:
             value: dict[str, Any] = json.loads(line)
         except ValueError as e:
             raise UnreadableBundle(f"line {number}: not JSON ({e})") from None
+        if not isinstance(value, dict):
+            raise UnreadableBundle(f"line {number}: not a bundle line (a JSON object)")
+        if not header:
+            if value.get("t") != "header":
+                raise UnreadableBundle(f"line {number}: not a bundle header")
+            header = True
+        if value.get("t") == "end":
+            ended = True
         if value.get("t") != "event":
             continue
         try:
@@ -42,6 +55,10 @@ def bundle_events(stream: IO[bytes]) -> Iterator[Recorded]:
                            recorded_at=receipt["recorded_at"])
         except (KeyError, TypeError) as e:
             raise UnreadableBundle(f"line {number}: not an event line ({e})") from None
+    if not header:
+        raise UnreadableBundle("not a bundle: it is empty")
+    if not ended:
+        raise UnreadableBundle("the bundle is truncated (no end line)")
 
 
 def flags_of_bundle(stream: IO[bytes], at: datetime) -> list[Flag]:

@@ -111,6 +111,30 @@ def test_time_range_bundle_anchors_streams_that_began_before_it_and_verifies(
     assert verdict.code == 0, verdict
 
 
+def test_time_range_from_a_year_before_1000_holds_every_event_since(
+        world: World, log_view: LogView, log_key, populated, tmp_path: Path) -> None:
+    """recorded_at is compared as text, so it must be fixed width: strftime wrote the year 999
+    as '999', which sorts after '2024', and the bundle held no event of its range."""
+    scope = TimeScope.parse("0999-01-01T00:00:00Z", "9000-01-01T00:00:00+08:00")
+    assert scope.describe()["from"] == "0999-01-01T00:00:00.000000Z"
+    bundle = tmp_path / "time.ndjson"
+    export(world, log_view, bundle, scope)
+    assert [e["receipt"]["index"] for e in _events(bundle)] == list(range(19))
+    verdict = verify(bundle, trust_file(tmp_path, world, log_key))
+    assert verdict.code == 0, verdict
+
+
+@pytest.mark.parametrize("start, stop, field", [
+    ("0001-01-01T00:00:00+08:00", "2024-01-01T00:00:00Z", "from"),
+    ("2024-01-01T00:00:00Z", "9999-12-31T23:00:00-08:00", "to"),
+])
+def test_a_time_range_outside_the_utc_calendar_is_refused_not_a_500(
+        world: World, log_view: LogView, populated, start: str, stop: str, field: str) -> None:
+    response = world.http.get("/v1/bundles", params={"from": start, "to": stop},
+                              headers=world.headers("auditor"))
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"].endswith(field)
+
 def test_export_uses_the_requested_checkpoint_and_proves_inclusion_at_exactly_that_size(
         world: World, log_view: LogView, log_key, populated, tmp_path: Path) -> None:
     first = log_view.latest_checkpoint()
@@ -204,6 +228,95 @@ def test_export_and_verify_commands_round_trip_through_a_home(
     assert "OK: 13 events" in captured.out
     assert "not pinned" not in captured.err                 # the home pins the policy
 
+
+@pytest.mark.parametrize("where", ["missing-dir/case.ndjson", "a-directory"])
+def test_export_to_an_unwritable_path_says_so_and_exits_2(
+        world: World, log_view: LogView, log_key, populated, tmp_path: Path, where: str,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A directory that does not exist, or a directory as --out, was a traceback."""
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    (tmp_path / "a-directory").mkdir()
+    out = tmp_path / where
+    assert ledger_main(["export", "--case", CASE, "--out", str(out)]) == 2
+    assert f"ledger export: cannot write {out}: " in capsys.readouterr().err
+    assert not list(tmp_path.rglob("*.partial"))
+
+
+@pytest.mark.parametrize("argv", [
+    ["export", "--all", "--out", "bundle.ndjson"], ["tokens", "list"],
+    ["tokens", "create", "--principal", "p", "--role", "auditor"], ["rebuild"],
+    ["keys", "register", "--key-id", "k", "--principal", "p", "--role", "case-app"],
+])
+def test_commands_on_a_database_without_a_ledger_say_run_init_and_exit_2(
+        cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    """A database `ledger init` never ran on was a psycopg ProgrammingError traceback."""
+    from .pg import with_db
+    name = f"bare_{os.getpid()}"
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", with_db(cluster.url, name))
+    (tmp_path / "home" / "secrets").mkdir(parents=True)
+    (tmp_path / "home" / "secrets" / "root-1.key").write_text(
+        b64url_encode(SigningKey.generate().seed))
+    try:
+        assert ledger_main(argv) == 2
+    finally:
+        with psycopg.connect(cluster.url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    assert "the database holds no ledger: run `ledger init`" in capsys.readouterr().err
+    assert not (tmp_path / "home" / "secrets" / "k.key").exists()   # no key pair made first
+
+
+def test_commands_in_an_uninitialised_embedded_home_say_run_init_and_start_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
+    for argv in (["export", "--all", "--out", str(tmp_path / "b.ndjson")], ["tokens", "list"]):
+        assert ledger_main(argv) == 2
+        assert "is not an initialised ledger home: run `ledger init`" in capsys.readouterr().err
+    assert not (tmp_path / "home" / "pgdata").exists()
+
+def test_a_home_with_an_unreadable_ledger_json_or_that_cannot_be_created_exits_2(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A ledger.json that is not JSON was a JSONDecodeError traceback in every command, and a
+    LEDGER_HOME that is a file a FileExistsError traceback in ledger init."""
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "ledger.json").write_text("{not json")
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    for argv in (["export", "--all", "--out", str(tmp_path / "b.ndjson")], ["tokens", "list"],
+                 ["init"]):
+        assert ledger_main(argv) == 2
+        assert f"cannot read {home / 'ledger.json'}: " in capsys.readouterr().err
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a directory")
+    monkeypatch.setenv("LEDGER_HOME", str(a_file))
+    assert ledger_main(["init"]) == 2
+    assert f"ledger init: cannot create the home {a_file}: " in capsys.readouterr().err
+
+def test_export_to_standard_output_closed_early_says_so_without_a_traceback(
+        world: World, log_view: LogView, populated, tmp_path: Path) -> None:
+    """`ledger export --all --out - | head -c 100` was a BrokenPipeError traceback."""
+    import subprocess
+    import sys
+    for _ in range(3):         # a bundle larger than a pipe's buffer
+        world.post([note(world, stream=f"case:PIPE-{i}", text="x" * 300) for i in range(300)])
+    log_view.issue_checkpoint()
+    env = dict(os.environ, LEDGER_HOME=str(tmp_path / "home"),
+               LEDGER_DATABASE_URL=world.owner_url)
+    done = subprocess.run(f"{sys.executable} -m api.cli export --all --out - | head -c 100 "
+                          ">/dev/null; exit ${PIPESTATUS[0]}", shell=True,
+                          executable="/bin/bash", env=env, capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == "ledger export: cannot write standard output: Broken pipe\n"
 
 def test_verify_with_pinned_keys_on_the_command_line(
         world: World, log_view: LogView, log_key: SigningKey, populated,

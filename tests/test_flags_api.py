@@ -9,6 +9,8 @@ import contextlib
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
+
 from api.cli import main as ledger_main
 from ledger.client import sign_envelope
 from ledger.logview import LogView
@@ -119,6 +121,26 @@ def test_flags_recomputed_offline_from_a_bundle_equal_the_services(
     offline = {v["flag_id"]: v for v in map(json.loads, out.getvalue().splitlines())}
     assert offline == held and len(held) >= 3
 
+
+@pytest.mark.parametrize("cut, message", [
+    (lambda b: b"", "not a bundle: it is empty"),
+    (lambda b: b.rsplit(b"\n", 2)[0] + b"\n", "the bundle is truncated (no end line)"),
+    (lambda b: b"[1, 2]\n" + b, "line 1: not a bundle line (a JSON object)"),
+    (lambda b: b.split(b"\n", 1)[1], "line 1: not a bundle header"),
+])
+def test_flags_refuse_input_that_is_not_a_whole_bundle(city: World, tmp_path: Path, log_key,
+                                                       cut, message: str) -> None:  # noqa: ANN001
+    """An empty or cut-short file printed "0 flags" (exit 0); a line that was JSON but not an
+    object was an AttributeError traceback."""
+    cash_above_limit(city)
+    log = LogView(city.ledger.store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN, signing_key=log_key)
+    bundle = tmp_path / "all.ndjson"
+    export_all(city, log, bundle)
+    bundle.write_bytes(cut(bundle.read_bytes()))
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        assert ledger_main(["flags", str(bundle), "--at", AT.isoformat()]) == 2
+    assert err.getvalue() == f"ledger flags: {message}\n"
 
 def test_full_rebuild_yields_identical_flags(city: World) -> None:
     cash_above_limit(city)

@@ -98,6 +98,17 @@ def test_refuses_proofs_outside_the_log(world: World, params: dict, status: int)
     assert response.headers["content-type"] == "application/problem+json"
 
 
+def test_an_event_recorded_after_the_tree_size_asked_is_refused_naming_event_id(
+        world: World) -> None:
+    """The refusal named `index`, a parameter the request did not have."""
+    receipts = notes(world, 4)
+    response = world.http.get("/v1/log/proofs/inclusion",
+                              params={"event_id": receipts[-1]["event_id"], "tree_size": 2},
+                              headers=world.headers("auditor"))
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"].endswith("event_id")
+    assert "is at log index 4" in response.json()["detail"]
+
 @pytest.mark.parametrize("params", [{"first": 0}, {"first": 0, "second": 2}, {"first": 5}])
 def test_refuses_consistency_proofs_from_the_empty_tree_or_past_second(world: World,
                                                                        params: dict) -> None:

@@ -121,3 +121,23 @@ def test_the_cli_lists_and_revokes_tokens(world: World, tmp_path: Path,
     assert code == 1 and "no token matched" in err
     code, _, err = cli("tokens", "revoke", "--id", "xyz")
     assert code == 2 and "hex digits" in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["tokens", "create", "--principal", "p", "--role", "bogus"],
+     "ledger tokens: roles must be among"),
+    (["keys", "register", "--key-id", "k", "--principal", "p", "--role", "case-app",
+      "--public-key", "!!"], "ledger keys: --public-key is not canonical base64url"),
+    (["sign", "--key", "no-such.key", "--key-id", "k", "--stream", "case:X", "--type", "T",
+      "--body", "{}"], "ledger sign: cannot read --key no-such.key: "),
+])
+def test_the_cli_refuses_bad_input_with_a_message_and_exit_2_not_a_traceback(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str],
+        message: str) -> None:
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    monkeypatch.chdir(tmp_path)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert ledger_main(argv) == 2
+    assert err.getvalue().startswith(message)

@@ -277,6 +277,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     def get_inclusion(principal: Reader, index: Annotated[int | None, Query(ge=0)] = None,
                       event_id: str | None = None,
                       tree_size: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+        if index is not None and event_id is not None:   # a proof of one would pass for the other
+            raise MalformedEvent("give index or event_id, not both", field="event_id")
         if index is None:
             row = ledger.get_event(event_id) if event_id else None
             if row is None or not principal.may_see_unit(views.unit_of_stream(row.receipt.stream)):

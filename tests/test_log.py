@@ -109,6 +109,16 @@ def test_an_event_recorded_after_the_tree_size_asked_is_refused_naming_event_id(
     assert response.json()["errors"][0]["field"].endswith("event_id")
     assert "is at log index 4" in response.json()["detail"]
 
+
+def test_an_inclusion_proof_is_asked_by_index_or_by_event_id_not_both(world: World) -> None:
+    """With both, the proof of ``index`` was served whatever event_id named."""
+    receipts = notes(world, 3)
+    response = world.http.get("/v1/log/proofs/inclusion",
+                              params={"event_id": receipts[0]["event_id"], "index": 2},
+                              headers=world.headers("auditor"))
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"].endswith("event_id")
+
 @pytest.mark.parametrize("params", [{"first": 0}, {"first": 0, "second": 2}, {"first": 5}])
 def test_refuses_consistency_proofs_from_the_empty_tree_or_past_second(world: World,
                                                                        params: dict) -> None:

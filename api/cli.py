@@ -512,9 +512,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--from and --to go together")
     from ledger.errors import LedgerError
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()         # a closed pipe shows here, not at the interpreter's exit
+        return code
     except LedgerError as e:       # refused input (a role, a key, an event): a message, not a trace
         print(f"ledger {args.command}: {e.message}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:        # the reader of standard output stopped early (| head)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # none again at exit
+        print(f"ledger {args.command}: standard output was closed early", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

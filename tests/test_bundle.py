@@ -318,6 +318,25 @@ def test_export_to_standard_output_closed_early_says_so_without_a_traceback(
     assert done.returncode == 2, done.stderr
     assert done.stderr == "ledger export: cannot write standard output: Broken pipe\n"
 
+def test_verify_to_standard_output_closed_early_says_so_without_a_traceback(
+        tmp_path: Path) -> None:
+    """`ledger verify FILE | head -c 0` (any command whose reader stops early) was a
+    BrokenPipeError traceback, from print or from the interpreter's last flush."""
+    import subprocess
+    import sys
+    bundle, pins = _docs_example()
+    path = tmp_path / "example.ndjson"
+    path.write_bytes(bundle)
+    with subprocess.Popen([sys.executable, "-m", "api.cli", "verify", str(path), *pins],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        proc.stdout.close()                     # the reader is gone before anything is written
+        err = proc.stderr.read()
+        code = proc.wait()
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert err.splitlines()[-1] == "ledger verify: standard output was closed early"
+
+
 def test_verify_with_pinned_keys_on_the_command_line(
         world: World, log_view: LogView, log_key: SigningKey, populated,
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

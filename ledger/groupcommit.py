@@ -45,7 +45,8 @@ class GroupCommitter(Generic[T]):
 
     def submit(self, request: T, future: Future[Any] | None = None) -> Future[Any]:
         """Queue a request; the future (``future``, or a new one) resolves to its outcome or
-        raises its error."""
+        raises its error. Cancelling it succeeds only until a group takes the request, which
+        is then never committed."""
         if self._closed:
             raise RuntimeError("group committer is closed")
         if future is None:
@@ -80,6 +81,12 @@ class GroupCommitter(Generic[T]):
             self._write(group)
 
     def _write(self, group: list[tuple[T, Future[Any]]]) -> None:
+        # A request whose caller cancelled its future before it was taken is dropped, never
+        # committed; the others can no longer be cancelled (a handed-on one already runs), so
+        # settling them below cannot raise InvalidStateError and end this thread.
+        group = [(r, f) for r, f in group if f.running() or f.set_running_or_notify_cancel()]
+        if not group:
+            return
         try:
             outcomes = self._commit([request for request, _ in group])
         except BaseException as e:  # the whole group failed: every request gets the error

@@ -421,3 +421,20 @@ def test_recorded_at_never_goes_back_when_the_clock_does(world: World, app_key,
     (second,) = world.post(note(world))
     assert second["recorded_at"] == first["recorded_at"]
     assert second["index"] == first["index"] + 1
+
+
+def test_a_cancelled_append_is_never_written_and_later_appends_go_on(world: World,
+                                                                     app_key) -> None:
+    """A caller may cancel the future of Ledger.submit_unverified: until a stage takes the
+    request it is dropped, afterwards cancel() refuses — it never ends the writer thread."""
+    envs = [world.ledger.parse(canonical(note(world, text=str(i)))) for i in range(20)]
+    futures = [world.ledger.submit_unverified(e, batched=False) for e in envs]
+    cancelled = {e[0].event_id for e, f in zip(envs, futures) if f.cancel()}
+    assert cancelled                              # the stages are far slower than 20 cancels
+    (after,) = world.ledger.parse(canonical(note(world, text="after")))
+    assert world.ledger.submit_unverified([after], batched=False).result(10).written == 1
+    for e, f in zip(envs, futures):
+        if e[0].event_id in cancelled:
+            assert world.ledger.get_event(e[0].event_id) is None
+        else:
+            assert f.result(10).receipts[0].event_id == e[0].event_id

@@ -63,3 +63,29 @@ def test_a_whole_group_failing_fails_each_of_its_requests() -> None:
                 future.result(5)
     finally:
         committer.close()
+
+
+def test_a_request_cancelled_while_waiting_is_dropped_and_the_writer_goes_on() -> None:
+    seen: list[str] = []
+    taken = threading.Event()
+    gate = threading.Event()
+
+    def write(requests: list[str]) -> list[object]:
+        taken.set()
+        gate.wait(5)
+        seen.extend(requests)
+        return [f"written {r}" for r in requests]
+
+    committer = GroupCommitter(write, name="test-cancel")
+    try:
+        first = committer.submit("a")
+        assert taken.wait(5)
+        waiting = committer.submit("b")
+        assert not first.cancel()          # already being written: too late to cancel
+        assert waiting.cancel()
+        gate.set()
+        assert first.result(5) == "written a"
+        assert committer.submit("c").result(5) == "written c"
+        assert seen == ["a", "c"]
+    finally:
+        committer.close()

@@ -14,11 +14,13 @@ import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import orjson
 
 from ledger.errors import Forbidden, LedgerError, Unauthorized, UnsupportedMediaType
+from ledger.envelope import Envelope
 from ledger.service import AppendResult, Ledger
 from ledger.tokens import Principal, TokenCache, token_hash
 
@@ -50,26 +52,35 @@ class Ingest:
             raise Forbidden(f"principal {principal.name!r} lacks the role poster")
         return principal
 
-    def _prepare(self, authorization: str, ctype: str, body: bytes) -> Future[AppendResult]:
-        """Authenticate, parse and find the signers' keys, then hand the request to the ledger's
-        verifier stage (and from there to the committer)."""
+    def _parse(self, authorization: str, ctype: str, body: bytes) -> list[Envelope]:
+        """Authenticate and parse (no I/O for a token looked up lately)."""
         self.principal(authorization)
         if ctype != JSON:
             raise UnsupportedMediaType(f"send the envelope(s) as {JSON}, not {ctype or 'nothing'}")
-        envelopes = self.ledger.parse(body)
-        return self.ledger.submit_unverified(envelopes, batched=body.lstrip()[:1] == b"[")
+        return self.ledger.parse(body)
+
+    def _prepare(self, authorization: str, ctype: str, body: bytes) -> Future[AppendResult]:
+        """Authenticate, parse and find the signers' keys, then hand the request to the ledger's
+        verifier stage (and from there to the committer)."""
+        envelopes = self._parse(authorization, ctype, body)
+        return self.ledger.submit_unverified(envelopes, batched=_batched(body))
 
     async def __call__(self, headers: Mapping[str, str], body: bytes) -> Outcome:
         """Append a request body; returns (status, content type, response bytes)."""
         ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+        loop = asyncio.get_running_loop()
         try:
             if len(body) <= INLINE_BODY and headers.get("authorization", "")[7:].strip() \
                     and self.tokens.cached(token_hash(headers["authorization"][7:].strip())):
                 # A small body from a known token: cheaper to parse right here than to pay a
                 # thread hand-off (the ledger's verifier stage checks the signature either way).
-                pending = self._prepare(headers["authorization"], ctype, body)
+                envelopes = self._parse(headers["authorization"], ctype, body)
+                if self.ledger.signers_known(envelopes):
+                    pending = self.ledger.submit_unverified(envelopes, batched=_batched(body))
+                else:   # finding a signer's key reads the database: not on the event loop
+                    pending = await loop.run_in_executor(self.pool, partial(
+                        self.ledger.submit_unverified, envelopes, batched=_batched(body)))
             else:
-                loop = asyncio.get_running_loop()
                 pending = await loop.run_in_executor(
                     self.pool, self._prepare, headers.get("authorization", ""), ctype, body)
             result = await asyncio.wrap_future(pending)
@@ -88,6 +99,10 @@ class Ingest:
 
     def close(self) -> None:
         self.pool.shutdown(wait=False)
+
+
+def _batched(body: bytes) -> bool:
+    return body.lstrip()[:1] == b"["
 
 
 ASGIApp = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]],

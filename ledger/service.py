@@ -165,6 +165,12 @@ class Ledger:
         return envelopes
 
     # -- 2. verify signatures ----------------------------------------------------------------
+    def signers_known(self, envelopes: Sequence[Envelope]) -> bool:
+        """Whether every signer's key is in the registry this process holds, so that
+        :meth:`signature_work` needs no database read."""
+        keys = self._registry.keys
+        return all(env.key_id in keys for env in envelopes)
+
     def signature_work(self, envelopes: Sequence[Envelope], *, batched: bool) -> list[Signed]:
         """Each envelope with its signer's public key — registered, or registered by an earlier
         event of the same batch. Raises UnknownKey naming the event."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 
 import psycopg
 import pytest
@@ -124,6 +125,24 @@ def test_refuses_unknown_key(world: World, app_key) -> None:
     env["signer"] = "key:nobody"
     problem = refused(world, canonical(env), 422, "unknown-key")
     assert "nobody" in problem["detail"]
+
+
+def test_a_signer_unknown_to_the_process_is_looked_up_off_the_event_loop(
+        world: World, app_key, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small body from a cached token is parsed on the event loop; finding a key the process
+    does not hold reads the database, which must not stall every connection meanwhile."""
+    world.post(note(world))                                # the token is cached now
+    ledger = world.ledger
+    threads: list[str] = []
+    refresh = ledger.refresh_registry
+    monkeypatch.setattr(ledger, "refresh_registry",
+                        lambda: threads.append(threading.current_thread().name) or refresh())
+    env = note(world)
+    env["signer"] = "key:nobody"
+    refused(world, canonical(env), 422, "unknown-key")
+    assert threads and all(name.startswith("ingest") for name in threads), threads
+    world.post(note(world))                                # a known signer: no look-up at all
+    assert len(threads) == 1
 
 
 def test_refuses_event_signed_with_revoked_key(world: World, app_key) -> None:

@@ -19,8 +19,8 @@ from typing import Any
 
 import orjson
 
-from ledger.errors import Forbidden, LedgerError, Unauthorized, UnsupportedMediaType
 from ledger.envelope import Envelope
+from ledger.errors import Forbidden, LedgerError, Unauthorized, UnsupportedMediaType
 from ledger.service import AppendResult, Ledger
 from ledger.tokens import Principal, TokenCache, token_hash
 

@@ -22,11 +22,11 @@ def bank_summary(case_id: str, day: str, amount_fen: int) -> list[f.Step]:
     return change(steps, "PenaltyDecided", payment_method="e_payment")
 
 
-def limit_published(limit_fen: int, effective_from: str, published: str) -> f.Step:
+def limit_published(limit_fen: int, effective_from: str, published: str, *,
+                    name: str = "summary_procedure_max_fine_individual") -> f.Step:
     return step("config:legal-parameters", "LegalParametersPublished", at(published),
                 parameters_version="SH-2024.2", effective_from=effective_from, parameters=[
-                    {"name": "summary_procedure_max_fine_individual", "value": limit_fen,
-                     "unit": "fen", "basis": "local rule"}])
+                    {"name": name, "value": limit_fen, "unit": "fen", "basis": "local rule"}])
 
 
 # --- versions and overrides -----------------------------------------------------------------------
@@ -75,6 +75,17 @@ def test_published_limit_applies_from_its_effective_day() -> None:
     assert flag.case_id == "SH-HP-2024-S-004600" and numbers(flag)["limit_fen"] == 15_000
     assert flag.params_version != national().version
     assert flag.params_version.startswith("national@")
+
+
+def test_the_latest_publication_wins_whichever_accepted_name_each_one_used() -> None:
+    world = World([limit_published(15_000, "2024-09-01", "2024-09-01"),
+                   limit_published(12_000, "2024-09-15", "2024-09-15",
+                                   name="summary_procedure_max_fine_individual_fen"),
+                   limit_published(25_000, "2024-10-01", "2024-10-01")],
+                  bank_summary(SUMMARY, "2024-09-20", 14_000),
+                  bank_summary("SH-HP-2024-S-004600", "2024-10-08", 18_000))
+    flag = world.one("RF03")                          # 14 000 > 12 000; 18 000 ≤ 25 000
+    assert flag.case_id == SUMMARY and numbers(flag)["limit_fen"] == 12_000
 
 
 def test_published_configuration_never_applies_before_it_was_published() -> None:

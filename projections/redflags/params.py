@@ -453,7 +453,9 @@ class ParamsTimeline:
                 if isinstance(value, int) or value is None:
                     if target == "thresholds" and isinstance(_THRESHOLDS[name].default, tuple):
                         continue
-                    values[p["name"]] = value
+                    # by the resolved name: publications spelling one parameter differently
+                    # (with or without _fen, the yaml's name) must still supersede each other
+                    values[name] = value
             self._changes.append(_Change(start, index, "legal", event_id, values))
         elif type == "FineSchedulePublished":
             self._changes.append(_Change(start, index, "schedule", event_id,

@@ -95,6 +95,20 @@ def test_published_configuration_never_applies_before_it_was_published() -> None
     assert [x.case_id for x in world.flags(rule="RF03")] == ["SH-HP-2024-S-004600"]
 
 
+def test_a_later_threshold_does_not_erase_an_earlier_months_period_end_spike() -> None:
+    days = (["2024-10-08", "2024-10-15"] + [f"2024-10-{d}" for d in (27, 28, 29, 30, 31, 31)]
+            + ["2024-11-05", "2024-11-12"] + [f"2024-11-{d}" for d in (26, 27, 28, 29, 30, 30)])
+    world = World(*[f.summary_case(f"SH-HP-2024-S-{i:06d}", day=d) for i, d in enumerate(days)])
+    before = world.one("RF24")
+    world.add(step("config:legal-parameters", "LegalParametersPublished", at("2025-01-02"),
+                   effective_from="2025-01-01", parameters=[
+                       {"name": "spike_min_count", "value": 100, "unit": "count",
+                        "basis": "local rule"}]),
+              *f.summary_case("SH-HP-2025-S-000001", day="2025-02-10"))
+    after = world.one("RF24")                 # Oct–Nov 2024 judged under 2024's thresholds
+    assert after.flag_id == before.flag_id and after.params_version == before.params_version
+
+
 def test_published_fine_schedule_and_benchmark_table_are_used_in_their_period() -> None:
     schedule = step("config:fine-schedule", "FineSchedulePublished", at("2024-01-02"),
                     effective_from="2024-01-02", entries=[

@@ -123,6 +123,13 @@ def test_published_fine_schedule_and_benchmark_table_are_used_in_their_period() 
     assert numbers(World(current, steps).one("RF16.b"))["band_min_fen"] == 35_000
 
 
+def test_a_benchmark_table_published_after_its_period_ended_never_applies() -> None:
+    late = step("config:benchmarks", "DiscretionBenchmarkPublished", at("2024-08-01"),
+                effective_until="2024-06-30")
+    steps = change(f.summary_case(SUMMARY), "PenaltyDecided", benchmark_tier="serious")
+    assert World([late], steps).flags(rule="RF16") == []
+
+
 def test_deadlines_in_a_year_without_a_calendar_wait_for_its_publication() -> None:
     steps = drop(f.summary_case(SUMMARY, day="2027-03-01"), "OnsiteCashRemitted",
                  "AgencyDeposited", "SummaryDecisionFiled", "TreasuryReconciled", "CaseClosed")

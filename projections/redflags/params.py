@@ -462,11 +462,11 @@ class ParamsTimeline:
                                          _schedule_entries(body["entries"])))
         elif type == "DiscretionBenchmarkPublished":
             entries = _benchmark_entries(body)
-            self._changes.append(_Change(start, index, "bench_on", event_id, entries))
-            if body.get("effective_until"):
-                end = day_of_iso(body["effective_until"]) + 1
-                self._changes.append(_Change(max(end, start), index, "bench_off", event_id,
-                                             entries))
+            end = day_of_iso(body["effective_until"]) + 1 if body.get("effective_until") else None
+            if end is None or end > start:      # a period over when published never applies
+                self._changes.append(_Change(start, index, "bench_on", event_id, entries))
+                if end is not None:
+                    self._changes.append(_Change(end, index, "bench_off", event_id, entries))
         self._reset()
 
     def _declare_import(self, p: Mapping[str, Any], event_id: str, index: int,

@@ -252,6 +252,20 @@ def test_rf23_repeated_violent_enforcement_complaints_against_an_officer() -> No
     assert World(general_case(), f.complaint_cycle(), far).flags(rule="RF23.d") == []
 
 
+def test_rf23_repeated_complaints_are_judged_under_the_window_in_force_when_they_began() -> None:
+    def shifted(complaint_id: str, days: int) -> list[f.Step]:
+        return [f.Step(s.stream, s.type, (when(s.occurred_at[:16]) + timedelta(days=days)
+                                          ).isoformat(), s.body)
+                for s in f.complaint_cycle(complaint_id)]
+    shorter = step("config:legal-parameters", "LegalParametersPublished", at("2025-06-01"),
+                   effective_from="2025-06-01", parameters=[
+                       {"name": "complaint_pattern_days", "value": 30,
+                        "unit": "calendar_days", "basis": "local rule"}])
+    world = World(general_case(), f.complaint_cycle(), [shorter],
+                  shifted("C-2025-0077", 200), shifted("C-2025-0078", 260))   # 60 days apart
+    assert world.flags(rule="RF23.d") == []
+
+
 # --- RF25 seized property -------------------------------------------------------------------------
 
 def _seized(*after: f.Step) -> list[f.Step]:

@@ -20,7 +20,8 @@ coming, or ``idle_stats_every`` seconds (default 5) when a call finds no new eve
 calls ``process`` every half second even when idle), and by ``run_until_idle`` once it has
 caught up — never skipped. A new leader, which folds silently up
 to the recorded position, defers every cohort once, so what a previous leader deferred is not
-lost.
+lost, and evaluates every other subject in its first call: the deadlines its predecessor was
+waiting for pass on its watch.
 
 Warning levels (``oversight.levels``, docs/oversight.md) are derived from these flags, their
 dispositions and formal warnings: in the same transaction, every officer and unit whose flags
@@ -71,6 +72,9 @@ class FlagsView:
         self.stats_every = stats_every       # seconds a deferred cohort may wait, at most
         self.idle_stats_every = idle_stats_every     # … when no new event arrives
         self._deferred: set[Subject] = set()
+        #: subjects a new leader evaluates once: it cannot know which deadlines its predecessor
+        #: was waiting for, nor the scopes of the flags later dispositions name
+        self._unseen: set[Subject] = set()
         self._stats_at = float("-inf")          # monotonic time of the last cohort evaluation
         self.levels = WarningLevels(warning_params)
         self._formal: list[FormalItem] = []     # formal warnings folded so far
@@ -98,8 +102,10 @@ class FlagsView:
             self._fold(self._engine, [rec for _, rec in batch])
             self._folded = batch[-1][0]
             caught_up = True
-        if caught_up:       # whatever a previous leader deferred is evaluated again
-            self._deferred = {s for s in self._engine.subjects() if s.kind == "cohort"}
+        if caught_up:       # whatever a previous leader deferred or awaited is evaluated again
+            everything = self._engine.subjects()
+            self._deferred = {s for s in everything if s.kind == "cohort"}
+            self._unseen = everything - self._deferred
         return self._engine
 
     def _fold(self, engine: FlagEngine, recs: list[Any]) -> tuple[set[Subject], set[Any]]:
@@ -132,7 +138,8 @@ class FlagsView:
             engine = self._engine_at(curs, position)
             batch = fetch_after(curs, position, limit)
             now = self.clock()
-            subjects = engine.due_subjects(now)
+            subjects = engine.due_subjects(now) | self._unseen
+            self._unseen = set()
             entities = self.levels.due(curs, now)
             if batch:
                 dirty, warned = self._fold(engine, [rec for _, rec in batch])
@@ -184,7 +191,7 @@ class FlagsView:
             engine = self._engine_at(curs, row["notification_id"] if row else 0)
             curs.execute("DELETE FROM view_flags")
             self._held, self._by_scope = {}, {}
-            self._deferred = set()
+            self._deferred, self._unseen = set(), set()
             self._store(curs, None, engine.evaluate_all(at), at, force=True)
             everyone = self.levels.everyone(curs, self._formal)
             self.levels.reset(curs)
@@ -200,7 +207,7 @@ class FlagsView:
         self._engine, self._folded = None, 0
         self._formal = []
         self._held, self._by_scope = {}, {}
-        self._deferred = set()
+        self._deferred, self._unseen = set(), set()
 
     def _load_held(self, curs: Any) -> None:
         curs.execute("SELECT flag_id, scope, digest FROM view_flags")

@@ -14,6 +14,7 @@ import pytest
 from api.cli import main as ledger_main
 from ledger.client import sign_envelope
 from ledger.logview import LogView
+from projections.flagsview import FlagsView
 
 from . import domain_factory as f
 from .bundles import export_all
@@ -177,3 +178,21 @@ def test_officer_and_unit_audit_trails_export_and_verify(city: World, tmp_path: 
         assert streams - {"keys"} <= set(header["scope"]["streams"]) and must_have <= streams
         verdict = verify(bundle, trust)
         assert verdict.code == 0, verdict
+
+
+def test_a_new_leader_raises_deadlines_that_pass_after_it_took_over(city: World) -> None:
+    unremitted = [s for s in f.summary_case(CASE) if s.type not in (
+        "OnsiteCashRemitted", "AgencyDeposited", "SummaryDecisionFiled", "TreasuryReconciled",
+        "CaseClosed")]
+    post_steps(city, f.staff() + unremitted)
+    first = city.http.app.app.state.flags
+    first.clock = lambda: datetime(2024, 9, 30, 12, tzinfo=timezone.utc)   # cash due 8 Oct
+    city.project()
+    assert not [x for x in first.snapshot().values() if x["rule_id"] == "RF05.b"]
+    second = FlagsView(first.store, clock=lambda: AT)     # the leader after a restart
+    second.process()
+    took_over = second.snapshot()
+    assert [x["rule_id"] for x in took_over.values()].count("RF05.b") == 1
+    second.reset()
+    second.run_until_idle()
+    assert took_over == second.snapshot()

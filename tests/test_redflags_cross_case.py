@@ -163,6 +163,14 @@ def test_rf19_recusal_after_the_first_act_clears_and_other_parties_do_not_matter
     assert World([other], f.summary_case(SUMMARY)).flags(rule="RF19") == []
 
 
+def test_rf19_a_refused_recusal_does_not_clear_the_conflict() -> None:
+    relation = step(f"officer:{f.OFFICER_B}", "RelationshipDeclared", at("2024-01-10"),
+                    party_ref=f.VENDOR)
+    steps = until(f.summary_case(SUMMARY), "CaseFiled") + [step(
+        S, "RecusalDecided", at("2024-09-30", "10:00:30"), decision="refused")]
+    assert World([relation], steps).one("RF19.a").status == "raised"
+
+
 def _decision(case_id: str, day: str, officer: str, party: str, grid: str) -> list[f.Step]:
     s = f"case:{case_id}"
     officers = [{"officer_id": officer, "cert_no": "C" + officer[-4:] + "0000"},

@@ -3,9 +3,12 @@ dismissal by the flag's own subject or by someone who acted in its case raises R
 
 from __future__ import annotations
 
+from projections.redflags import compute_flags, national
+
 from . import domain_factory as f
 from .domain_factory import at, step
-from .test_redflags_world import SUMMARY, World, change, numbers
+from .test_redflags_cross_case import summary_case, waiver_case
+from .test_redflags_world import SUMMARY, World, _incremental, change, numbers, when
 
 INSPECTOR = "SH-JW-007"
 
@@ -69,3 +72,16 @@ def test_rf26_flags_can_be_disposed_of_too() -> None:
     world.add(step(f"flag:{rf26.flag_id}", "FlagConfirmed", at("2024-11-02"), rule_id="RF26",
                    inspector_id=INSPECTOR))
     assert world.one("RF26").disposition == "confirmed"
+
+
+def test_dismisser_who_acts_in_the_case_later_is_flagged_incrementally_as_in_a_rebuild() -> None:
+    world = World(summary_case(SUMMARY), waiver_case("W-1", "2025-03-03"))
+    rf18 = world.one("RF18.a")                   # party scope, about case W-1
+    world.add(step(f"flag:{rf18.flag_id}", "FlagDismissed", at("2025-04-01"), rule_id="RF18",
+                   inspector_id=f.LEGAL),
+              step("case:W-1", "CaseArchived", at("2025-04-02"), archived_by=f.LEGAL))
+    evaluation = when("2025-06-01")
+    expected = compute_flags(world.events, national(), at=evaluation)
+    assert "RF26" in [x.rule_id for x in expected]
+    got = _incremental(world.events, evaluation)
+    assert [x.to_value() for x in got] == [x.to_value() for x in expected]

@@ -22,11 +22,11 @@ def bank_summary(case_id: str, day: str, amount_fen: int) -> list[f.Step]:
     return change(steps, "PenaltyDecided", payment_method="e_payment")
 
 
-def limit_published(limit_fen: int, effective_from: str, published: str) -> f.Step:
+def limit_published(limit_fen: int, effective_from: str, published: str, *,
+                    name: str = "summary_procedure_max_fine_individual") -> f.Step:
     return step("config:legal-parameters", "LegalParametersPublished", at(published),
                 parameters_version="SH-2024.2", effective_from=effective_from, parameters=[
-                    {"name": "summary_procedure_max_fine_individual", "value": limit_fen,
-                     "unit": "fen", "basis": "local rule"}])
+                    {"name": name, "value": limit_fen, "unit": "fen", "basis": "local rule"}])
 
 
 # --- versions and overrides -----------------------------------------------------------------------
@@ -77,11 +77,36 @@ def test_published_limit_applies_from_its_effective_day() -> None:
     assert flag.params_version.startswith("national@")
 
 
+def test_the_latest_publication_wins_whichever_accepted_name_each_one_used() -> None:
+    world = World([limit_published(15_000, "2024-09-01", "2024-09-01"),
+                   limit_published(12_000, "2024-09-15", "2024-09-15",
+                                   name="summary_procedure_max_fine_individual_fen"),
+                   limit_published(25_000, "2024-10-01", "2024-10-01")],
+                  bank_summary(SUMMARY, "2024-09-20", 14_000),
+                  bank_summary("SH-HP-2024-S-004600", "2024-10-08", 18_000))
+    flag = world.one("RF03")                          # 14 000 > 12 000; 18 000 ≤ 25 000
+    assert flag.case_id == SUMMARY and numbers(flag)["limit_fen"] == 12_000
+
+
 def test_published_configuration_never_applies_before_it_was_published() -> None:
     backdated = limit_published(15_000, "2024-01-01", "2024-10-05")
     world = World([backdated], bank_summary(SUMMARY, "2024-09-30", 18_000),
                   bank_summary("SH-HP-2024-S-004600", "2024-10-08", 18_000))
     assert [x.case_id for x in world.flags(rule="RF03")] == ["SH-HP-2024-S-004600"]
+
+
+def test_a_later_threshold_does_not_erase_an_earlier_months_period_end_spike() -> None:
+    days = (["2024-10-08", "2024-10-15"] + [f"2024-10-{d}" for d in (27, 28, 29, 30, 31, 31)]
+            + ["2024-11-05", "2024-11-12"] + [f"2024-11-{d}" for d in (26, 27, 28, 29, 30, 30)])
+    world = World(*[f.summary_case(f"SH-HP-2024-S-{i:06d}", day=d) for i, d in enumerate(days)])
+    before = world.one("RF24")
+    world.add(step("config:legal-parameters", "LegalParametersPublished", at("2025-01-02"),
+                   effective_from="2025-01-01", parameters=[
+                       {"name": "spike_min_count", "value": 100, "unit": "count",
+                        "basis": "local rule"}]),
+              *f.summary_case("SH-HP-2025-S-000001", day="2025-02-10"))
+    after = world.one("RF24")                 # Oct–Nov 2024 judged under 2024's thresholds
+    assert after.flag_id == before.flag_id and after.params_version == before.params_version
 
 
 def test_published_fine_schedule_and_benchmark_table_are_used_in_their_period() -> None:
@@ -96,6 +121,13 @@ def test_published_fine_schedule_and_benchmark_table_are_used_in_their_period() 
     assert World([table], steps).flags(rule="RF16") == []          # table expired in June
     current = change([table], "DiscretionBenchmarkPublished", effective_until=None)
     assert numbers(World(current, steps).one("RF16.b"))["band_min_fen"] == 35_000
+
+
+def test_a_benchmark_table_published_after_its_period_ended_never_applies() -> None:
+    late = step("config:benchmarks", "DiscretionBenchmarkPublished", at("2024-08-01"),
+                effective_until="2024-06-30")
+    steps = change(f.summary_case(SUMMARY), "PenaltyDecided", benchmark_tier="serious")
+    assert World([late], steps).flags(rule="RF16") == []
 
 
 def test_deadlines_in_a_year_without_a_calendar_wait_for_its_publication() -> None:

@@ -161,6 +161,18 @@ def test_rf08_summary_decision_recorded_more_than_24_hours_late() -> None:
     assert numbers(flag)["lag_hours"] == 26 and numbers(flag)["limit_hours"] == 24
 
 
+def test_rf08_limits_are_those_in_force_when_the_event_happened_not_when_the_case_began() -> None:
+    longer = step("config:legal-parameters", "LegalParametersPublished", at("2024-08-01"),
+                  effective_from="2024-08-01", parameters=[
+                      {"name": "late_document_hours", "value": 240, "unit": "count",
+                       "basis": "local rule"}])
+    steps = general_case()
+    published = next(s for s in steps if s.type == "DecisionPublished")      # 14 Aug
+    world = World([longer], drop(steps, "DecisionPublished"))
+    world.record(published, recorded_at="2024-08-19T02:00:00.000000Z")      # 112 h later
+    assert world.flags(rule="RF08.a") == []
+
+
 def test_rf08_device_signed_capture_synced_two_days_later_is_not_late_recording() -> None:
     world = World(until(f.summary_case(SUMMARY), "CredentialShown"))
     evidence = next(s for s in f.summary_case(SUMMARY) if s.type == "EvidenceRecorded")

@@ -100,6 +100,20 @@ def test_rf06_closed_as_paid_with_less_received_than_due() -> None:
     assert world.one("RF06.a")          # reconciled amount is not the amount due
 
 
+def test_rf06_amount_due_follows_the_latest_amendment_in_world_time_not_in_log_order() -> None:
+    paid = change(change(general_case(), "PaymentRecorded", amount_fen=250_000),
+                  "TreasuryReconciled", amount_fen=250_000)
+    decided = until(paid, "DecisionPublished")
+    world = World(decided)
+    world.add(step(G, "PenaltyAmended", at("2024-08-15"), decision_no=NO,
+                   previous_amount_fen=300_000, amount_fen=250_000))
+    world.record(step(G, "PenaltyAmended", at("2024-08-10"), decision_no=NO,   # uploaded late
+                      previous_amount_fen=300_000, amount_fen=280_000),
+                 recorded_at="2024-08-16T02:00:00.000000Z")
+    world.add(*paid[len(decided):])
+    assert world.flags(rule="RF06") == []     # 250 000 fen in force since 15 Aug, and paid
+
+
 def test_rf06_closed_as_paid_without_reconciliation_clears_when_it_arrives() -> None:
     steps = drop(general_case(), "TreasuryReconciled", "CaseArchived")
     world = World(steps)
@@ -236,6 +250,20 @@ def test_rf23_repeated_violent_enforcement_complaints_against_an_officer() -> No
                                      ).isoformat(), s.body)
            for s in f.complaint_cycle("C-2025-0077")]
     assert World(general_case(), f.complaint_cycle(), far).flags(rule="RF23.d") == []
+
+
+def test_rf23_repeated_complaints_are_judged_under_the_window_in_force_when_they_began() -> None:
+    def shifted(complaint_id: str, days: int) -> list[f.Step]:
+        return [f.Step(s.stream, s.type, (when(s.occurred_at[:16]) + timedelta(days=days)
+                                          ).isoformat(), s.body)
+                for s in f.complaint_cycle(complaint_id)]
+    shorter = step("config:legal-parameters", "LegalParametersPublished", at("2025-06-01"),
+                   effective_from="2025-06-01", parameters=[
+                       {"name": "complaint_pattern_days", "value": 30,
+                        "unit": "calendar_days", "basis": "local rule"}])
+    world = World(general_case(), f.complaint_cycle(), [shorter],
+                  shifted("C-2025-0077", 200), shifted("C-2025-0078", 260))   # 60 days apart
+    assert world.flags(rule="RF23.d") == []
 
 
 # --- RF25 seized property -------------------------------------------------------------------------

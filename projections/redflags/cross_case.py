@@ -70,7 +70,8 @@ def rf19a_undeclared_conflict(c: Case, ctx: "Ctx") -> None:
         for party, relation, rel_eid, _ in o.relations:
             if party not in c.parties:
                 continue
-            recusal = min(((ts, eid) for ts, who, _, eid in c.recusals if who == oid),
+            recusal = min(((ts, eid) for ts, who, decision, eid in c.recusals
+                           if who == oid and decision == "recused"),    # not "refused"
                           default=None)
             cleared = recusal if recusal and last_act[oid] <= recusal[0] else None
             ts, eid = first_act[oid]

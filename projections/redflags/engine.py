@@ -126,6 +126,9 @@ class FlagEngine:
         self.days = self.timeline.latest().days()
         self.fold = Fold(self.days)
         self._flag_scope: dict[str, Subject] = {}
+        #: case id -> scopes holding a dismissed flag about that case: RF26 ("acted in its
+        #: case") reads the case's persons, which a later case event can extend
+        self._dismissed_about: dict[str, set[Subject]] = {}
         self._dues: dict[Subject, tuple[int, ...]] = {}
         self._heap: list[tuple[int, Subject]] = []
         self._shared: dict[Any, Any] = {}
@@ -156,8 +159,12 @@ class FlagEngine:
             return
         fold = self.fold
         if kind == "case":
+            c = fold.cases.get(key)
+            persons = len(c.persons) if c is not None else 0
             fold.apply_case(key, t, rec.body, ts_of(rec.occurred_at), ts_of(rec.recorded_at),
                             rec.event_id, rec.index, dirty)
+            if len(fold.cases[key].persons) != persons:
+                dirty.update((s.kind, s.key) for s in self._dismissed_about.get(key, ()))
         elif kind == "officer":
             fold.apply_officer(key, t, rec.body, ts_of(rec.occurred_at), rec.event_id, dirty)
         elif kind == "pledge":
@@ -249,8 +256,12 @@ class FlagEngine:
             for rule_fn in RULES_BY_KIND.get(s.kind, ()):
                 rule_fn(facts, ctx)
         flags = self._dispositions(ctx)
+        disp = self.fold.dispositions
         for f in flags:
             self._flag_scope[f.flag_id] = s
+            if f.case_id and f.disposition_event_ids and any(
+                    e[0] == "FlagDismissed" for e in disp.get(f.flag_id, ())):
+                self._dismissed_about.setdefault(f.case_id, set()).add(s)
         dues = tuple(sorted(ctx.dues))
         old = self._dues.get(s, ())
         if dues:

@@ -357,9 +357,10 @@ class Case:
     # --- derived views used by several rules ----------------------------------------------
 
     def current_amount(self, decision: Decision, until: int | None = None) -> int:
-        """The amount in force after amendments/withdrawal (up to ``until`` if given)."""
+        """The amount in force after amendments/withdrawal (up to ``until`` if given): the
+        latest change in world time, not in log order (a change may be recorded late)."""
         amount = decision.amount
-        for ch in self.changes:
+        for ch in sorted(self.changes, key=lambda ch: ch.ts):
             if ch.ts >= decision.ts and (until is None or ch.ts <= until):
                 amount = 0 if ch.type == "PenaltyWithdrawn" else ch.amount
         return amount

@@ -453,18 +453,20 @@ class ParamsTimeline:
                 if isinstance(value, int) or value is None:
                     if target == "thresholds" and isinstance(_THRESHOLDS[name].default, tuple):
                         continue
-                    values[p["name"]] = value
+                    # by the resolved name: publications spelling one parameter differently
+                    # (with or without _fen, the yaml's name) must still supersede each other
+                    values[name] = value
             self._changes.append(_Change(start, index, "legal", event_id, values))
         elif type == "FineSchedulePublished":
             self._changes.append(_Change(start, index, "schedule", event_id,
                                          _schedule_entries(body["entries"])))
         elif type == "DiscretionBenchmarkPublished":
             entries = _benchmark_entries(body)
-            self._changes.append(_Change(start, index, "bench_on", event_id, entries))
-            if body.get("effective_until"):
-                end = day_of_iso(body["effective_until"]) + 1
-                self._changes.append(_Change(max(end, start), index, "bench_off", event_id,
-                                             entries))
+            end = day_of_iso(body["effective_until"]) + 1 if body.get("effective_until") else None
+            if end is None or end > start:      # a period over when published never applies
+                self._changes.append(_Change(start, index, "bench_on", event_id, entries))
+                if end is not None:
+                    self._changes.append(_Change(end, index, "bench_off", event_id, entries))
         self._reset()
 
     def _declare_import(self, p: Mapping[str, Any], event_id: str, index: int,

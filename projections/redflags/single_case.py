@@ -172,8 +172,7 @@ def rf07_evidence_before_decision(c: Case, ctx: "Ctx") -> None:
 def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
     if not c.events:
         return
-    p = ctx.params(c.events[0].ts)
-    th = p.thresholds
+    p = ctx.params(c.events[0].ts)      # declared imports: the same in every version
     evidence = {e.eid: e for e in c.evidence}
     if c.shown_on:           # a credential shown on camera is captured by that camera
         by_id: dict[str, Evidence] = {}
@@ -185,11 +184,12 @@ def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
                 ts = next(x.ts for x in c.events if x.eid == eid)
                 evidence[eid] = shown_on._replace(eid=eid, captured=ts)
     summary_decisions = {d.eid for d in c.decisions if d.procedure == "summary"}
-    sync = th.device_sync_max_hours * HOUR
+    # each act is judged under the limits in force when it happened (ctx.flag's anchor)
     # a) late recording; a declared historical import was recorded at go-live, not late
     for ev in c.events:
         if ev.type in MONEY_BATCH_TYPES or (p.imports and p.imported(ev.ts, ev.idx)):
             continue
+        th = ctx.params(ev.ts).thresholds
         e = evidence.get(ev.eid)
         occurred = e.captured if e is not None else ev.ts
         if e is not None and e.device_signed:
@@ -211,14 +211,15 @@ def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
     # b) back-dating: a pre-decision step recorded after the decision, claiming to precede it
     if c.decisions:
         d = c.decisions[0]
-        tol = th.backdate_tolerance_minutes * MINUTE
         for ev in c.events:
             if ev.idx <= d.idx or ev.type not in PRE_DECISION or ev.ts > d.ts:
                 continue
+            th = ctx.params(ev.ts).thresholds
             e = evidence.get(ev.eid)
-            if e is not None and e.device_signed and e.rts - e.captured <= sync:
+            if (e is not None and e.device_signed
+                    and e.rts - e.captured <= th.device_sync_max_hours * HOUR):
                 continue        # a device-signed capture synced after the shift
-            if ev.rts - ev.ts <= tol:
+            if ev.rts - ev.ts <= th.backdate_tolerance_minutes * MINUTE:
                 continue
             ctx.flag("RF08.b", ev.eid, anchor=ev.ts, raised=ev.rts,
                      event_ids=[ev.eid, d.eid],
@@ -230,11 +231,13 @@ def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
                              f"{ctx.time(ev.rts)}, after the decision it should precede",
                      case_id=c.case_id, unit_id=c.unit_id)
     # c) no body-camera video of an on-the-spot act
-    window = th.bodycam_window_minutes * MINUTE
     for act in c.acts:
         if not (act.type == "PropertySeized"
                 or (act.type == "PenaltyDecided" and act.extra == "summary")):
             continue
+        th = ctx.params(act.ts).thresholds
+        window = th.bodycam_window_minutes * MINUTE
+        sync = th.device_sync_max_hours * HOUR
         people = {oid for oid, _ in act.actors} | set(act.deciders)
         covered = any(
             e.kind == "video" and abs(e.captured - act.ts) <= window

@@ -625,7 +625,9 @@ def rf24_period_end(u: Unit, ctx: "Ctx") -> None:
     eids: dict[int, list[str]] = {}
     latest: dict[int, int] = {}
     excluded_days: set[int] = set()
-    last = 0
+    #: each month is judged under the parameters in force at its latest fine: a threshold
+    #: published later must not make an earlier month's flag disappear
+    month_last: dict[str, int] = {}
     for cid in u.cases:
         c = fold.cases.get(cid)
         if c is None or c.withdrawn() is not None:
@@ -639,17 +641,17 @@ def rf24_period_end(u: Unit, ctx: "Ctx") -> None:
             counts[day] = counts.get(day, 0) + 1
             eids.setdefault(day, []).append(d.eid)
             latest[day] = max(latest.get(day, 0), d.ts)
-            last = max(last, d.ts)
+            m = month_of(day)
+            month_last[m] = max(month_last.get(m, 0), d.ts)
     if not counts:
         return
     for a, b, codes in campaigns:
         if not codes:
             excluded_days.update(range(a, b + 1))
-    th = ctx.params(last).thresholds
-    alpha = th.poisson_p_micro / 1e6
-    months = sorted({month_of(d) for d in counts})
     spikes: dict[str, dict] = {}
-    for m in months:
+    for m in sorted(month_last):
+        th = ctx.params(month_last[m]).thresholds
+        alpha = th.poisson_p_micro / 1e6
         first, final = month_bounds(m)
         end_start = final - th.period_end_days + 1
         end_days = [d for d in range(end_start, final + 1) if d not in excluded_days]
@@ -672,16 +674,19 @@ def rf24_period_end(u: Unit, ctx: "Ctx") -> None:
     for m in sorted(spikes):
         run = run + 1 if prev is not None and next_month(prev) == m else 1
         prev = m
+        anchor = month_last[m]
+        th = ctx.params(anchor).thresholds
         if run >= th.spike_consecutive:
             window = [spikes[x] for x in _back(m, th.spike_consecutive)]
             ids = [e for s in window for e in s["eids"]][:20]
-            ctx.flag("RF24", m, anchor=last, raised=spikes[m]["ts"],
+            ctx.flag("RF24", m, anchor=anchor, raised=spikes[m]["ts"],
                      event_ids=ids,
                      numbers={"unit_id": u.unit_id,
                               "month_fields": list(_MONTH_FIELDS),
                               "months": [[s[k] for k in _MONTH_FIELDS] for s in window],
                          "ratio_threshold": fixed(th.spike_ratio_milli / 1000, 1),
-                         "p_threshold": sig(alpha), "campaigns_excluded": len(campaigns)},
+                         "p_threshold": sig(th.poisson_p_micro / 1e6),
+                         "campaigns_excluded": len(campaigns)},
                      summary=f"unit {u.unit_id}: fines spike in the last {th.period_end_days} "
                              f"days of {', '.join(s['month'] for s in window)}",
                      unit_id=u.unit_id)

@@ -469,10 +469,10 @@ def rf23d_complaint_pattern(o: Officer, ctx: "Ctx") -> None:
                      if cp.ts is not None and cp.category == "violent")
     if not violent:
         return
-    th = ctx.params(violent[0][0]).thresholds
-    window = th.complaint_pattern_days * DAY
     i = 0
     while i < len(violent):
+        th = ctx.params(violent[i][0]).thresholds      # in force when this run began
+        window = th.complaint_pattern_days * DAY
         cluster = [v for v in violent[i:] if v[0] - violent[i][0] <= window]
         if len(cluster) >= th.complaint_pattern_min:
             last = cluster[-1]

@@ -303,7 +303,9 @@ def test_language_switches_between_chinese_and_english(page: Any, served: DemoCi
     page.click("#lang-toggle")
     page.wait_for_function("() => document.querySelector('#nav-queue').textContent === "
                            "'Red-flag queue'")
-    assert page.locator("#queue-table th").first.inner_text().startswith("Rule")
+    # the navigation is redrawn at once, the queue when its page has been fetched again
+    page.wait_for_function("() => document.querySelector('#queue-table th')?.textContent"
+                           ".startsWith('Rule')")
     page.reload()
     page.wait_for_selector("tr.flag-row")
     assert page.locator("#nav-queue").inner_text() == "Red-flag queue"     # remembered

@@ -17,7 +17,6 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, FastAPI, Request
 from starlette.responses import RedirectResponse, Response
-from starlette.staticfiles import StaticFiles
 
 from ledger.canonical import canonical
 from ledger.client import sign_envelope
@@ -41,6 +40,7 @@ from projections.redflags.params import CONFIG_TYPES, FlagParams, ParamsTimeline
 from projections.redflags.statistics import fine_range, lead, position_bp, window_quarters
 
 from .auth import require
+from .pages import StaticPages
 
 JSON = "application/json"
 STATIC = Path(__file__).parent / "static" / "dashboard"
@@ -637,7 +637,7 @@ def install(app: FastAPI, *, ledger: Ledger, log: LogView, views: ReadModels,
     dash = Dashboard(ledger=ledger, log=log, views=views, flags=flags, signing_key=signing_key)
     app.state.dashboard = dash
     app.include_router(build_router(dash))
-    app.mount("/ui", StaticFiles(directory=STATIC, html=True), name="ui")
+    app.mount("/ui", StaticPages(directory=STATIC, html=True), name="ui")
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

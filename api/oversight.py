@@ -15,7 +15,6 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from starlette.responses import Response
-from starlette.staticfiles import StaticFiles
 
 from ledger.errors import MalformedEvent, NotFound
 from ledger.tokens import Principal
@@ -23,6 +22,7 @@ from projections.oversight import assessment as A
 from projections.oversight import levels, queries, supervision
 
 from .auth import require
+from .pages import StaticPages
 
 JSON = "application/json"
 Inspector = Annotated[Principal, Depends(require("inspector", "auditor"))]
@@ -177,4 +177,4 @@ def install(app: FastAPI) -> None:
     """Add the oversight routes and the public page (``/public``) to ``app``."""
     app.include_router(router)
     static = resources.files("api").joinpath("static", "public")
-    app.mount("/public", StaticFiles(directory=str(static), html=True), name="public")
+    app.mount("/public", StaticPages(directory=str(static), html=True), name="public")

@@ -413,3 +413,16 @@ def test_pledge_chain_walks_countersigners_to_the_top() -> None:
     assert pledge_chain("E", "2024-06-01", people.get)[0] == "none"
     assert pledge_chain("A", "2025-06-01", people.get)[0] == "none"
     assert pledge_chain("F", "2024-06-01", people.get)[0] == "wrong_countersigner"
+
+
+@pytest.mark.parametrize("path", ["/ui/", "/ui/app.js", "/public/", "/public/app.js"])
+def test_served_pages_forbid_inline_script_and_mime_sniffing(dash: World, path: str) -> None:
+    response = dash.http.get(path)
+    assert response.status_code == 200
+    assert response.headers["x-content-type-options"] == "nosniff"
+    policy = {d.split()[0]: d.split()[1:]
+              for d in response.headers["content-security-policy"].split(";") if d.strip()}
+    assert policy["script-src"] == ["'self'"]          # no inline script, no eval, no CDN
+    assert policy["object-src"] == ["'none'"]
+    assert policy["base-uri"] == ["'none'"]
+    assert policy["frame-ancestors"] == ["'none'"]

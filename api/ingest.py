@@ -41,20 +41,23 @@ class Ingest:
         self.metrics = metrics
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ingest")
 
-    def principal(self, authorization: str) -> Principal:
+    def principal(self, authorization: str, *, cached_only: bool = False) -> Principal | None:
+        """The poster behind ``authorization``. With ``cached_only``: None when the token was not
+        looked up lately (reading it is I/O)."""
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
-        principal = self.tokens.lookup(token_hash(token.strip()))
+        digest = token_hash(token.strip())
+        principal = self.tokens.cached(digest) if cached_only else self.tokens.lookup(digest)
         if principal is None:
+            if cached_only:
+                return None
             raise Unauthorized("unknown bearer token")
         if not principal.has("poster"):
             raise Forbidden(f"principal {principal.name!r} lacks the role poster")
         return principal
 
-    def _parse(self, authorization: str, ctype: str, body: bytes) -> list[Envelope]:
-        """Authenticate and parse (no I/O for a token looked up lately)."""
-        self.principal(authorization)
+    def _parse(self, ctype: str, body: bytes) -> list[Envelope]:
         if ctype != JSON:
             raise UnsupportedMediaType(f"send the envelope(s) as {JSON}, not {ctype or 'nothing'}")
         return self.ledger.parse(body)
@@ -62,7 +65,8 @@ class Ingest:
     def _prepare(self, authorization: str, ctype: str, body: bytes) -> Future[AppendResult]:
         """Authenticate, parse and find the signers' keys, then hand the request to the ledger's
         verifier stage (and from there to the committer)."""
-        envelopes = self._parse(authorization, ctype, body)
+        self.principal(authorization)
+        envelopes = self._parse(ctype, body)
         return self.ledger.submit_unverified(envelopes, batched=_batched(body))
 
     async def __call__(self, headers: Mapping[str, str], body: bytes) -> Outcome:
@@ -70,11 +74,11 @@ class Ingest:
         ctype = headers.get("content-type", "").split(";")[0].strip().lower()
         loop = asyncio.get_running_loop()
         try:
-            if len(body) <= INLINE_BODY and headers.get("authorization", "")[7:].strip() \
-                    and self.tokens.cached(token_hash(headers["authorization"][7:].strip())):
+            authorization = headers.get("authorization", "")
+            if len(body) <= INLINE_BODY and self.principal(authorization, cached_only=True):
                 # A small body from a known token: cheaper to parse right here than to pay a
                 # thread hand-off (the ledger's verifier stage checks the signature either way).
-                envelopes = self._parse(headers["authorization"], ctype, body)
+                envelopes = self._parse(ctype, body)
                 if self.ledger.signers_known(envelopes):
                     pending = self.ledger.submit_unverified(envelopes, batched=_batched(body))
                 else:   # finding a signer's key reads the database: not on the event loop
@@ -82,7 +86,7 @@ class Ingest:
                         self.ledger.submit_unverified, envelopes, batched=_batched(body)))
             else:
                 pending = await loop.run_in_executor(
-                    self.pool, self._prepare, headers.get("authorization", ""), ctype, body)
+                    self.pool, self._prepare, authorization, ctype, body)
             result = await asyncio.wrap_future(pending)
         except LedgerError as e:
             status, content = error_bytes(e)

@@ -26,7 +26,8 @@ from .pages import StaticPages
 
 JSON = "application/json"
 Inspector = Annotated[Principal, Depends(require("inspector", "auditor"))]
-DAY = Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"      # ASCII digits: \d admits other scripts
+DAY = Annotated[str | None, Query(pattern=DAY_PATTERN)]
 LEGAL_TZ = timezone(timedelta(hours=8))
 
 router = APIRouter()
@@ -78,8 +79,7 @@ def _unit(principal: Principal, unit_id: str) -> None:
                         "withdrawn_on, withdrawal_reason}. `from`/`to` filter publication days "
                         "(inclusive); page with `offset` (`next_offset`).")
 def public_decisions(request: Request, unit: str | None = None,
-                     from_: Annotated[str | None, Query(alias="from",
-                                                        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")] = None,
+                     from_: Annotated[str | None, Query(alias="from", pattern=DAY_PATTERN)] = None,
                      to: DAY = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
                      offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0  # SQL OFFSET: bigint
                      ) -> Response:

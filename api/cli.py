@@ -329,10 +329,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
             started = time.perf_counter()
             views.reset()
             count = views.run_until_idle(limit=args.batch)
-            flags = FlagsView(store)
-            flags.reset()
-            flags.run_until_idle(limit=max(args.batch, 20_000))
-            flags.refresh_all()
+            FlagsView(store).rebuild()
             elapsed = time.perf_counter() - started
     finally:
         store.close()

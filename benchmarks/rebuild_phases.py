@@ -59,6 +59,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--view-batches", type=int, nargs="*", default=[20_000, 100_000])
     parser.add_argument("--flag-batches", type=int, nargs="*", default=[100_000, 0])
+    parser.add_argument("--ledger-rebuild", type=int, default=0, metavar="PAIRS",
+                        help="also time `ledger rebuild`'s flag step, one pass "
+                        "(FlagsView.rebuild) against the batches of 100,000 followed by "
+                        "refresh_all it replaced, alternately, PAIRS times")
     args = parser.parse_args()
     flagsview.fetch_after = _timed("fetch", flagsview.fetch_after)
     FlagEngine.apply_all = _timed("fold", FlagEngine.apply_all)           # type: ignore
@@ -103,6 +107,24 @@ def main() -> None:
                   f"{phases}; peak RSS so far {_rss_mib():,} MiB)", flush=True)
             del flags
             gc.collect()
+        for _ in range(args.ledger_rebuild):
+            for name in ("batches of 100,000 + refresh_all", "one pass (rebuild)"):
+                PHASES.clear()
+                flags = flagsview.FlagsView(store, clock=lambda: at)
+                flags.reset()
+                started, cpu = time.perf_counter(), time.process_time()
+                if name.startswith("one"):
+                    flags.rebuild(at)
+                else:
+                    flags.run_until_idle(limit=100_000)
+                    flags.refresh_all(at)
+                wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+                phases = ", ".join(f"{k} {v:.1f} s" for k, v in PHASES.items())
+                print(f"ledger rebuild's flags, {name}: {n / wall:>7,.0f} ev/s ({wall:.1f} s, "
+                      f"CPU {cpu:.1f} s: {phases}; peak RSS so far {_rss_mib():,} MiB)",
+                      flush=True)
+                del flags
+                gc.collect()
         ledger.close()
         store.close()
     finally:

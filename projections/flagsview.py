@@ -198,12 +198,38 @@ class FlagsView:
             self._update_levels(curs, engine, everyone, at)
         return at
 
+    def rebuild(self, at: datetime | None = None) -> tuple[int, datetime]:
+        """Fold the whole log and evaluate every subject once, at ``at`` (default: now), in one
+        transaction; returns (events folded, the instant).
+
+        What ``reset`` then ``run_until_idle`` then ``refresh_all`` leave, without evaluating
+        and storing each batch's subjects on the way (``refresh_all`` evaluates them all again):
+        half a rebuild's time at 1M events (BENCHMARKS.md, "Red flags")."""
+        at = at or self.clock()
+        try:
+            with self.store.transaction() as curs:
+                self._reset(curs)
+                curs.execute("SELECT coalesce(max(notification_id), 0) AS head "
+                             "FROM stored_events")
+                engine = self._engine_at(curs, curs.fetchone()["head"])
+                self._deferred, self._unseen = set(), set()
+                self._store(curs, None, engine.evaluate_all(at), at, force=True)
+                self._update_levels(curs, engine, self.levels.everyone(curs, self._formal), at)
+                if self._folded:
+                    self.tracking._insert_tracking(curs, Tracking(self.NAME, self._folded))
+        except BaseException:
+            self._engine, self._folded, self._held = None, 0, None   # the table was kept
+            raise
+        return engine.events, at
+
     def reset(self) -> None:
         with self.store.transaction() as curs:
-            curs.execute("TRUNCATE view_flags")
-            WarningLevels.reset(curs)
-            curs.execute(f"DELETE FROM {TRACKING_TABLE} WHERE application_name = %s",
-                         (self.NAME,))
+            self._reset(curs)
+
+    def _reset(self, curs: Any) -> None:
+        curs.execute("TRUNCATE view_flags")
+        WarningLevels.reset(curs)
+        curs.execute(f"DELETE FROM {TRACKING_TABLE} WHERE application_name = %s", (self.NAME,))
         self._engine, self._folded = None, 0
         self._formal = []
         self._held, self._by_scope = {}, {}

@@ -184,3 +184,42 @@ def test_each_item_counts_for_its_window_and_the_next_change_is_reported() -> No
     r = evaluate([medium, cleared, excluded], [formal], p, T0 + 400 * DAY)
     assert (r.level, r.points, r.next_due) == ("none", 0, None)
     assert [h["level"] for h in r.history] == ["serious", "warning", "none"]
+
+
+def test_a_one_pass_rebuild_leaves_what_batches_and_a_refresh_leave(city: World) -> None:
+    """``FlagsView.rebuild`` (``ledger rebuild``) folds the log without evaluating each batch:
+    the flags, levels, level history and position equal those of the batch-by-batch path."""
+    view = city.http.app.app.state.flags
+    when = at("2024-10-10")
+    view.clock = lambda: when
+    flagged(city)
+    city.project()
+    flags = city.http.get("/v1/flags", params={"officer": f.OFFICER_A, "rule_id": "RF04.a"},
+                          headers=city.headers("inspector")).json()["flags"]
+    dispose(city, flags[0], "FlagDismissed", "2024-10-08")
+    city.post(sign_envelope(city.keys["supervisor-01"], "supervisor-01",
+                            stream=f"officer:{f.OFFICER_B}", type="OfficerWarningIssued",
+                            occurred_at=f.at("2024-10-09"),
+                            body=f.body("OfficerWarningIssued", warning_id="WN-2024-01",
+                                        unit_id=f.UNIT, kind="admonishment_talk")))
+    city.project()
+    view.reset()
+    view.run_until_idle(limit=7)
+    view.refresh_all(when)
+    batched = view.snapshot(), levels.snapshot(city.ledger.store), flags_position(city)
+
+    view.reset()
+    assert view.rebuild(when) == (city.count(), when)
+    assert (view.snapshot(), levels.snapshot(city.ledger.store), flags_position(city)) == batched
+    assert batched[0] and batched[1]["history"] and batched[2] > 0
+    # and it carries on from there: a later event is folded once, on top of the rebuilt engine
+    post_steps(city, f.summary_case("SH-HP-2024-S-000778", amount_fen=20_000))
+    assert view.process() > 0
+    assert "SH-HP-2024-S-000778" in {x["subject"]["case_id"] for x in view.snapshot().values()}
+
+
+def flags_position(world: World) -> int:
+    with world.ledger.store.cursor() as curs:
+        curs.execute("SELECT notification_id FROM ledger_view_tracking "
+                     "WHERE application_name = 'flags'")
+        return curs.fetchone()["notification_id"]

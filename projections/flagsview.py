@@ -192,7 +192,7 @@ class FlagsView:
             curs.execute("DELETE FROM view_flags")
             self._held, self._by_scope = {}, {}
             self._deferred, self._unseen = set(), set()
-            self._store(curs, None, engine.evaluate_all(at), at, force=True)
+            self._store(curs, None, engine.evaluate_all(at, processes=2), at, force=True)
             everyone = self.levels.everyone(curs, self._formal)
             self.levels.reset(curs)
             self._update_levels(curs, engine, everyone, at)
@@ -213,7 +213,7 @@ class FlagsView:
                              "FROM stored_events")
                 engine = self._engine_at(curs, curs.fetchone()["head"])
                 self._deferred, self._unseen = set(), set()
-                self._store(curs, None, engine.evaluate_all(at), at, force=True)
+                self._store(curs, None, engine.evaluate_all(at, processes=2), at, force=True)
                 self._update_levels(curs, engine, self.levels.everyone(curs, self._formal), at)
                 if self._folded:
                     self.tracking._insert_tracking(curs, Tracking(self.NAME, self._folded))

@@ -25,9 +25,12 @@ touches, so incremental evaluation stays equal to a rebuild.
 from __future__ import annotations
 
 import heapq
+import logging
+import os
+import pickle
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ledger.domain import EVENT_TYPES
 
@@ -41,6 +44,11 @@ from .params import CONFIG_TYPES, FlagParams, ParamsTimeline, national
 
 if TYPE_CHECKING:
     from ledger.envelope import Recorded
+
+_log = logging.getLogger(__name__)
+
+#: below this many subjects a forked evaluator costs more than it saves
+FORK_MIN_SUBJECTS = 2_000
 
 _DISPOSITION = {"FlagAcknowledged": "acknowledged", "FlagDismissed": "dismissed",
                 "FlagConfirmed": "confirmed", "FlagReferred": "referred"}
@@ -222,47 +230,99 @@ class FlagEngine:
 
     # --- evaluation -----------------------------------------------------------------------
 
-    def evaluate(self, subjects: Iterable[Subject], at: datetime) -> list[Flag]:
-        """Every current flag whose scope is one of ``subjects``, as of ``at`` (aware)."""
+    def evaluate(self, subjects: Iterable[Subject], at: datetime, *,
+                 processes: int = 1) -> list[Flag]:
+        """Every current flag whose scope is one of ``subjects``, as of ``at`` (aware).
+
+        With ``processes`` 2 and many subjects (a rebuild), a forked copy of the engine
+        evaluates every other subject beside this process (POSIX only); the outcome is the same
+        flags, deadlines and indexes as one process gives."""
         at_ts = ts_of_datetime(at)
         out: list[Flag] = []
-        done: set[Subject] = set()
         self._shared = {}
         with gc_paused():
-            self._evaluate_into(out, done, subjects, at_ts)
+            scopes = self._scopes(subjects)
+            if processes > 1 and len(scopes) >= FORK_MIN_SUBJECTS and hasattr(os, "fork"):
+                results = self._compute_forked(scopes, at_ts)
+            else:
+                results = [(s, *self._compute(s, at_ts)) for s in scopes]
+            for s, flags, dues in results:
+                self._record(s, flags, dues)
+                out.extend(flags)
         out.sort(key=_order)
         return out
 
-    def _evaluate_into(self, out: list[Flag], done: set[Subject], subjects: Iterable[Subject],
-                       at_ts: int) -> None:
+    def _scopes(self, subjects: Iterable[Subject]) -> list[Subject]:
+        """``subjects`` in order, flag subjects replaced by their scopes, each once."""
+        out: list[Subject] = []
+        done: set[Subject] = set()
         for s in sorted(set(subjects)):
             if s.kind == "flag":
                 resolved = self._flag_scope.get(s.key)
                 if resolved is None:
                     continue
                 s = resolved
-            if s in done:
-                continue
-            done.add(s)
-            out.extend(self._evaluate_scope(s, at_ts))
+            if s not in done:
+                done.add(s)
+                out.append(s)
+        return out
 
-    def evaluate_all(self, at: datetime) -> list[Flag]:
-        return self.evaluate(self.subjects(), at)
+    def evaluate_all(self, at: datetime, *, processes: int = 1) -> list[Flag]:
+        return self.evaluate(self.subjects(), at, processes=processes)
 
-    def _evaluate_scope(self, s: Subject, at: int) -> list[Flag]:
+    def _compute_forked(self, scopes: list[Subject], at: int
+                        ) -> list[tuple[Subject, list[Flag], tuple[int, ...]]]:
+        """Evaluate the odd-numbered scopes in a forked child (it shares the fold copy-on-write
+        and sends its results back pickled), the even-numbered ones here; results in the order
+        of ``scopes``. If the child fails, its scopes are evaluated here."""
+        theirs = scopes[1::2]
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:                    # the child: compute, send, and leave without cleanup
+            status = 1
+            try:
+                os.close(read)
+                data = pickle.dumps([self._compute(s, at) for s in theirs],
+                                    protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write, "wb") as pipe:
+                    pipe.write(data)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write)
+        try:
+            mine = [self._compute(s, at) for s in scopes[0::2]]
+        finally:
+            with os.fdopen(read, "rb") as pipe:
+                data = pipe.read()
+            _, status = os.waitpid(pid, 0)
+        if status == 0:
+            computed = pickle.loads(data)
+        else:
+            _log.warning("the forked evaluator failed (status %s); evaluating its %d subjects "
+                         "here", status, len(theirs))
+            computed = [self._compute(s, at) for s in theirs]
+        merged = [None] * len(scopes)
+        merged[0::2], merged[1::2] = mine, computed
+        return [(s, *r) for s, r in zip(scopes, merged)]
+
+    def _compute(self, s: Subject, at: int) -> tuple[list[Flag], tuple[int, ...]]:
+        """The flags of one scope at ``at`` and the future instants its outcome can change."""
         facts = self._facts(s)
         ctx = Ctx(self.fold, self.timeline, self.days, at, s, self._shared)
         if facts is not None:
             for rule_fn in RULES_BY_KIND.get(s.kind, ()):
                 rule_fn(facts, ctx)
-        flags = self._dispositions(ctx)
+        return self._dispositions(ctx), tuple(sorted(ctx.dues))
+
+    def _record(self, s: Subject, flags: list[Flag], dues: tuple[int, ...]) -> None:
+        """Index one scope's evaluation: its flags' scope, dismissals, pending deadlines."""
         disp = self.fold.dispositions
         for f in flags:
             self._flag_scope[f.flag_id] = s
             if f.case_id and f.disposition_event_ids and any(
                     e[0] == "FlagDismissed" for e in disp.get(f.flag_id, ())):
                 self._dismissed_about.setdefault(f.case_id, set()).add(s)
-        dues = tuple(sorted(ctx.dues))
         old = self._dues.get(s, ())
         if dues:
             self._dues[s] = dues
@@ -271,7 +331,6 @@ class FlagEngine:
                     heapq.heappush(self._heap, (d, s))
         elif old:
             del self._dues[s]
-        return flags
 
     def _facts(self, s: Subject) -> Any:
         f = self.fold
@@ -376,9 +435,9 @@ def _self_dismissal(f: Flag, events: list[tuple[str, int, str, str | None, str]]
 
 
 def compute_flags(history: Iterable["Recorded"], params: FlagParams | None = None, *,
-                  at: datetime) -> list[Flag]:
+                  at: datetime, processes: int = 2) -> list[Flag]:
     """Fold ``history`` (log order) and evaluate every subject at ``at`` — what ``ledger flags
     FILE`` prints and what the service holds for the same history, parameters and ``at``."""
     engine = FlagEngine(params)
     engine.apply_all(history)
-    return engine.evaluate_all(at)
+    return engine.evaluate_all(at, processes=processes)

@@ -196,3 +196,20 @@ def test_a_new_leader_raises_deadlines_that_pass_after_it_took_over(city: World)
     second.reset()
     second.run_until_idle()
     assert took_over == second.snapshot()
+
+
+def test_catching_up_reads_every_event_up_to_the_position_once_in_order(city: World) -> None:
+    """A new leader and a rebuild fold the log in batches fetched ahead on a thread: every event
+    up to the position, once, in log order, and none after it."""
+    from projections.flagsview import _batches
+    from projections.readmodels import fetch_after
+    post_steps(city, f.staff() + f.summary_case(CASE))
+    with city.ledger.store.transaction() as curs:
+        everything = [nid for nid, _ in fetch_after(curs, 0, 10 ** 6)]
+        upto = everything[len(everything) // 2]
+        for after in (0, everything[3]):
+            got = [nid for batch in _batches(curs, after, upto, size=3) for nid, _ in batch]
+            assert got == [n for n in everything if after < n <= upto]
+        assert list(_batches(curs, upto, upto)) == []
+        assert [n for b in _batches(curs, 0, 10 ** 9, size=4) for n, _ in b] == everything
+    assert len(everything) > 10

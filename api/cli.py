@@ -327,8 +327,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         with store.connect() as lock:
             lock.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
             started = time.perf_counter()
-            views.reset()
-            count = views.run_until_idle(limit=args.batch)
+            count = views.rebuild(fetch=args.batch)
             FlagsView(store).rebuild()
             elapsed = time.perf_counter() - started
     finally:
@@ -471,11 +470,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_demo_parser(sub)
 
     p = sub.add_parser("rebuild", help="rebuild the read models from the whole log")
-    # A batch reloads and re-saves the state of every case it touches; city cases live for
-    # weeks, so small batches reload the same states over and over (BENCHMARKS.md: 4,054 ev/s
-    # with 20,000 against 6,769 with 100,000 on a 1M-event city, for ≈ 0.3 GiB more memory).
+    # One transaction; every state is held in memory and written once (BENCHMARKS.md).
     p.add_argument("--batch", type=_positive_int, default=100_000,
-                   help="events per transaction (≥ 1)")
+                   help="events read from the database at a time (≥ 1)")
     p.set_defaults(func=cmd_rebuild)
 
     p = sub.add_parser("sign", help="print a signed envelope (to pipe into curl)")

@@ -32,8 +32,7 @@ were written or deleted, who received a formal warning, or whose level changes b
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -44,10 +43,9 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from ledger.logentry import format_recorded_at
 from ledger.store import LedgerStore
 
-from .gcpause import gc_paused
 from .oversight.levels import WarningLevels
 from .oversight.warnings import FormalItem, WarningParams
-from .readmodels import TRACKING_TABLE, fetch_after
+from .readmodels import TRACKING_TABLE, batches_upto, fetch_after
 from .redflags.days import ts_of
 from .redflags.engine import FlagEngine
 from .redflags.flag import Flag, Subject
@@ -96,7 +94,7 @@ class FlagsView:
             self._engine, self._folded = FlagEngine(self.params), 0
             self._formal = []
         caught_up = False
-        for batch in _batches(curs, self._folded, position):   # catch up silently
+        for batch in batches_upto(curs, self._folded, position):   # catch up silently
             self._fold(self._engine, [rec for _, rec in batch])
             self._folded = batch[-1][0]
             caught_up = True
@@ -344,26 +342,6 @@ class FlagsView:
         with self.store.cursor() as curs:
             curs.execute("SELECT flag_id, flag::text AS flag FROM view_flags")
             return {r["flag_id"]: orjson.loads(r["flag"]) for r in curs.fetchall()}
-
-
-def _batches(curs: Any, after: int, upto: int, size: int = 20_000
-             ) -> Iterator[list[tuple[int, Any]]]:
-    """The events after notification id ``after`` up to ``upto``, in batches of ``size``; the
-    next batch is fetched on a thread while the caller folds this one (PostgreSQL reads and
-    sends it meanwhile; the connection is otherwise idle while the caller folds)."""
-    if after >= upto:
-        return
-    with gc_paused(), ThreadPoolExecutor(1, thread_name_prefix="flags-fetch") as pool:
-        pending: Future[list[tuple[int, Any]]] | None = pool.submit(fetch_after, curs, after,
-                                                                    size)
-        while pending is not None:
-            batch = [(nid, rec) for nid, rec in pending.result() if nid <= upto]
-            pending = None
-            if not batch:
-                return
-            if batch[-1][0] < upto:
-                pending = pool.submit(fetch_after, curs, batch[-1][0], size)
-            yield batch
 
 
 def _entities(rows: Iterable[Any]) -> set[tuple[str, str]]:

@@ -10,7 +10,8 @@ events in the same order through the same reducers, so it yields the same states
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import resources
 from typing import Any
 
@@ -64,6 +65,26 @@ def fetch_after(curs: Any, position: int, limit: int) -> list[tuple[int, Recorde
             rows = plain.fetchall()
         # decoded after the cursor is closed, so its result buffer is freed first
         return [(row[0], recorded(*row[1:])) for row in rows]
+
+
+def batches_upto(curs: Any, after: int, upto: int, size: int = 20_000
+             ) -> Iterator[list[tuple[int, Any]]]:
+    """The events after notification id ``after`` up to ``upto``, in batches of ``size``; the
+    next batch is fetched on a thread while the caller folds this one (PostgreSQL reads and
+    sends it meanwhile; the connection is otherwise idle while the caller folds)."""
+    if after >= upto:
+        return
+    with gc_paused(), ThreadPoolExecutor(1, thread_name_prefix="fetch-ahead") as pool:
+        pending: Future[list[tuple[int, Any]]] | None = pool.submit(fetch_after, curs, after,
+                                                                    size)
+        while pending is not None:
+            batch = [(nid, rec) for nid, rec in pending.result() if nid <= upto]
+            pending = None
+            if not batch:
+                return
+            if batch[-1][0] < upto:
+                pending = pool.submit(fetch_after, curs, batch[-1][0], size)
+            yield batch
 
 
 class Fold:
@@ -194,13 +215,38 @@ class ReadModels:
             total += n
         return total
 
+    def rebuild(self, fetch: int = 100_000) -> int:
+        """Empty the read models and fold the whole log again, in one transaction (until it
+        commits, readers see the old states; if it fails, they stay); returns how many events.
+
+        Every state stays in memory from its first event to the end and is written once, where
+        ``process`` in batches reloads and rewrites a case each batch it spans (a city's cases
+        live for weeks). ``fetch``: events read at a time."""
+        with self.store.transaction() as curs:
+            self._reset(curs)
+            curs.execute("SELECT coalesce(max(notification_id), 0) AS head FROM stored_events")
+            head = curs.fetchone()["head"]
+            fold = Fold(lambda table, ids: {})          # the tables are empty: nothing to load
+            count = position = 0
+            for batch in batches_upto(curs, 0, head, fetch):
+                with gc_paused():
+                    for _, rec in batch:
+                        fold.apply(rec)
+                count, position = count + len(batch), batch[-1][0]
+            self._save(curs, fold)
+            if position:
+                self.tracking._insert_tracking(curs, Tracking(self.NAME, position))
+        return count
+
     def reset(self) -> None:
         """Empty the read models (for a full rebuild)."""
         with self.store.transaction() as curs:
-            curs.execute("TRUNCATE view_cases, view_officers, view_complaints, "
-                         "view_public_decisions, view_supervision")
-            curs.execute(f"DELETE FROM {TRACKING_TABLE} WHERE application_name = %s",
-                         (self.NAME,))
+            self._reset(curs)
+
+    def _reset(self, curs: Any) -> None:
+        curs.execute("TRUNCATE view_cases, view_officers, view_complaints, "
+                     "view_public_decisions, view_supervision")
+        curs.execute(f"DELETE FROM {TRACKING_TABLE} WHERE application_name = %s", (self.NAME,))
 
     @staticmethod
     def _load(curs: Any, table: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:

@@ -201,7 +201,7 @@ def test_a_new_leader_raises_deadlines_that_pass_after_it_took_over(city: World)
 def test_catching_up_reads_every_event_up_to_the_position_once_in_order(city: World) -> None:
     """A new leader and a rebuild fold the log in batches fetched ahead on a thread: every event
     up to the position, once, in log order, and none after it."""
-    from projections.flagsview import _batches
+    from projections.readmodels import batches_upto as _batches
     from projections.readmodels import fetch_after
     post_steps(city, f.staff() + f.summary_case(CASE))
     with city.ledger.store.transaction() as curs:

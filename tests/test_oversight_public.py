@@ -220,3 +220,5 @@ def test_public_records_rebuilt_from_the_log_equal_incremental_ones(city: World)
     views.reset()
     views.run_until_idle()
     assert views.snapshot("publications") == incremental and len(incremental) == 6
+    views.rebuild(fetch=5)                  # one pass, every state kept in memory to the end
+    assert views.snapshot("publications") == incremental

@@ -188,3 +188,4 @@ def test_supervision_rebuilt_from_the_log_equals_incremental(city: World) -> Non
     views.reset()
     views.run_until_idle()
     assert views.snapshot("supervision") == incremental and len(incremental) == 5
+    assert views.rebuild(fetch=4) == city.count() and views.snapshot("supervision") == incremental

@@ -172,6 +172,10 @@ def test_incremental_application_equals_a_full_rebuild(city: World) -> None:
     rebuilt = {t: views.snapshot(t) for t in ("cases", "officers", "complaints")}
     assert rebuilt == incremental
     assert len(incremental["cases"]) == 3
+    position = views.position()
+    assert views.rebuild(fetch=4) == city.count()   # one pass: states held to the end
+    assert {t: views.snapshot(t) for t in ("cases", "officers", "complaints")} == incremental
+    assert views.position() == position
 
 
 def test_the_rebuild_command_folds_the_whole_log_again_in_batches(

@@ -90,8 +90,10 @@ class LogView:
         """
         if self.signing_key is None:
             raise NotFound("this ledger has no log signing key")
-        size = self.store.size()
+        # The latest checkpoint first: the log only grows, so a size read after it is never
+        # below it, even if another process appends and checkpoints in between.
         latest = self.latest_checkpoint()
+        size = self.store.size()
         if latest is not None and latest.size == size:
             return latest
         if latest is not None and latest.size > size:

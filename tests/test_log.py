@@ -8,6 +8,7 @@ from ledger import merkle
 from ledger.checkpoint import open_checkpoint
 from ledger.logview import Checkpointer, LogView
 from ledger.note import parse_vkey, vkey_for
+from ledger.store import LedgerStore, datastore_from_url
 
 from .conftest import LOG_ORIGIN, World
 
@@ -154,3 +155,30 @@ def test_checkpointer_issues_checkpoints_as_the_log_grows_and_never_inconsistent
         proof = log_view.consistency(s1, s2)["proof"] if s1 else []
         if s1:
             merkle.verify_consistency(s1, s2, [bytes.fromhex(h) for h in proof], r1, r2)
+
+
+def test_a_checkpoint_issued_meanwhile_by_another_process_is_no_conflict(
+        world: World, log_view: LogView, log_key) -> None:
+    """issue_checkpoint read the log's size, then the latest checkpoint: when another process
+    appended and checkpointed in between, it refused with 'entries are missing' (a false
+    tamper alarm, and an export then fell back to an older checkpoint)."""
+    notes(world, 2)
+    other_store = LedgerStore(datastore_from_url(world.app_url, pool_size=1, max_overflow=0))
+    other = LogView(other_store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN, signing_key=log_key)
+    store = world.ledger.store
+    real_size = store.size
+
+    def size_then_another_process_appends_and_checkpoints() -> int:
+        del store.size
+        size = real_size()
+        notes(world, 3)
+        other.issue_checkpoint()
+        return size
+
+    store.size = size_then_another_process_appends_and_checkpoints  # type: ignore[method-assign]
+    try:
+        issued = log_view.issue_checkpoint()
+    finally:
+        other_store.close()
+    assert issued.root == log_view.root(issued.size)
+    assert log_view.latest_checkpoint().size == 6

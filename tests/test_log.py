@@ -182,3 +182,15 @@ def test_a_checkpoint_issued_meanwhile_by_another_process_is_no_conflict(
         other_store.close()
     assert issued.root == log_view.root(issued.size)
     assert log_view.latest_checkpoint().size == 6
+
+
+def test_a_consistency_proof_to_a_size_beyond_the_log_is_refused_naming_second(
+        world: World) -> None:
+    """The refusal named `tree_size`, a parameter the request did not have."""
+    notes(world, 2)
+    response = world.http.get("/v1/log/proofs/consistency", params={"first": 1, "second": 99},
+                              headers=world.headers("auditor"))
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["field"].endswith("second")
+    assert response.json()["detail"] == "second 99 is beyond the log (size 3)"

@@ -409,6 +409,8 @@ def verify_consistency(size1: int, size2: int, proof: Sequence[bytes], root1: by
     says which root), ProofSizeMismatch, ProofOutOfRange or MalformedProof. Roots are compared,
     not parsed: a root of the wrong length never matches a computed one.
     """
+    if size1 < 0:
+        raise ProofOutOfRange(f"size1 {size1} is not a tree size")
     if size2 < size1:
         raise ProofOutOfRange(f"size1 {size1} is greater than size2 {size2}")
     if size1 == 0:

@@ -34,13 +34,12 @@ class LogView:
         self.signing_key = signing_key
 
     # -- roots and proofs --------------------------------------------------------------------
-    def _size_or_current(self, tree_size: int | None) -> int:
+    def _size_or_current(self, tree_size: int | None, field: str = "tree_size") -> int:
         size = self.store.size()
         if tree_size is None:
             return size
         if tree_size < 0 or tree_size > size:
-            raise NotFound(f"tree_size {tree_size} is beyond the log (size {size})",
-                           field="tree_size")
+            raise NotFound(f"{field} {tree_size} is beyond the log (size {size})", field=field)
         return tree_size
 
     def root(self, size: int) -> bytes:
@@ -57,7 +56,7 @@ class LogView:
                 "proof": [h.hex() for h in proof]}
 
     def consistency(self, first: int, second: int | None) -> dict[str, object]:
-        size2 = self._size_or_current(second)
+        size2 = self._size_or_current(second, "second")
         if not 0 < first <= size2:      # a proof from the empty tree is meaningless
             raise MalformedEvent(f"first ({first}) must be between 1 and second ({size2})",
                                  field="first")
@@ -90,8 +89,10 @@ class LogView:
         """
         if self.signing_key is None:
             raise NotFound("this ledger has no log signing key")
-        size = self.store.size()
+        # The latest checkpoint first: the log only grows, so a size read after it is never
+        # below it, even if another process appends and checkpoints in between.
         latest = self.latest_checkpoint()
+        size = self.store.size()
         if latest is not None and latest.size == size:
             return latest
         if latest is not None and latest.size > size:

@@ -6,7 +6,7 @@ Storage model: the server keeps the hash of every *perfect* subtree. Node ``(lev
 covers leaves ``[index * 2**level, (index + 1) * 2**level)``; level 0 holds the leaf hashes.
 Every hash a proof needs is either such a node or the root of a subtree on the tree's right
 edge, which folds from the perfect nodes that decompose it. Proof generation therefore comes in
-two steps: ``*_coords`` names the perfect nodes (one database query fetches them), and
+two steps: ``*_coords`` names the perfect nodes (the server reads them all at once), and
 ``*_from_nodes`` assembles the RFC 9162 proof from them. See docs/merkle.md.
 
 Verification follows RFC 9162 §2.1.3.2 and §2.1.4.2 in the form used by transparency-dev/merkle
@@ -409,6 +409,8 @@ def verify_consistency(size1: int, size2: int, proof: Sequence[bytes], root1: by
     says which root), ProofSizeMismatch, ProofOutOfRange or MalformedProof. Roots are compared,
     not parsed: a root of the wrong length never matches a computed one.
     """
+    if size1 < 0:
+        raise ProofOutOfRange(f"size1 {size1} is not a tree size")
     if size2 < size1:
         raise ProofOutOfRange(f"size1 {size1} is greater than size2 {size2}")
     if size1 == 0:

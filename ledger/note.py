@@ -78,7 +78,12 @@ class Verifier:
 
 
 def _is_valid_name(name: str) -> bool:
-    # Non-empty, no Unicode spaces, no '+' (it separates the parts of a vkey).
+    # Non-empty, no Unicode spaces, no '+' (it separates the parts of a vkey), and UTF-8: the
+    # key ID hashes the name's bytes, and a lone surrogate has none.
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
     return bool(name) and "+" not in name and not any(ch.isspace() for ch in name)
 
 
@@ -102,7 +107,7 @@ def key_id(name: str, public_key: bytes) -> int:
 def vkey_for(name: str, public_key: bytes) -> str:
     """The vkey string for an Ed25519 key. Raises InvalidVerifierKey for a bad name or key."""
     if not _is_valid_name(name):
-        raise InvalidVerifierKey(f"invalid key name {name!r}: must be non-empty, "
+        raise InvalidVerifierKey(f"invalid key name {name!r}: must be non-empty UTF-8, "
                                  "without spaces or '+'")
     try:
         check_public_key(public_key)

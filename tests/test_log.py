@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import random
+
+import psycopg
 import pytest
+import rfc8785
 
 from ledger import merkle
 from ledger.checkpoint import open_checkpoint
 from ledger.logview import Checkpointer, LogView
 from ledger.note import parse_vkey, vkey_for
+from ledger.store import LedgerStore, datastore_from_url
 
 from .conftest import LOG_ORIGIN, World
 
@@ -154,3 +161,107 @@ def test_checkpointer_issues_checkpoints_as_the_log_grows_and_never_inconsistent
         proof = log_view.consistency(s1, s2)["proof"] if s1 else []
         if s1:
             merkle.verify_consistency(s1, s2, [bytes.fromhex(h) for h in proof], r1, r2)
+
+
+def test_a_checkpoint_issued_meanwhile_by_another_process_is_no_conflict(
+        world: World, log_view: LogView, log_key) -> None:
+    """issue_checkpoint read the log's size, then the latest checkpoint: when another process
+    appended and checkpointed in between, it refused with 'entries are missing' (a false
+    tamper alarm, and an export then fell back to an older checkpoint)."""
+    notes(world, 2)
+    other_store = LedgerStore(datastore_from_url(world.app_url, pool_size=1, max_overflow=0))
+    other = LogView(other_store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN, signing_key=log_key)
+    store = world.ledger.store
+    real_size = store.size
+
+    def size_then_another_process_appends_and_checkpoints() -> int:
+        del store.size
+        size = real_size()
+        notes(world, 3)
+        other.issue_checkpoint()
+        return size
+
+    store.size = size_then_another_process_appends_and_checkpoints  # type: ignore[method-assign]
+    try:
+        issued = log_view.issue_checkpoint()
+    finally:
+        other_store.close()
+    assert issued.root == log_view.root(issued.size)
+    assert log_view.latest_checkpoint().size == 6
+
+
+def test_a_consistency_proof_to_a_size_beyond_the_log_is_refused_naming_second(
+        world: World) -> None:
+    """The refusal named `tree_size`, a parameter the request did not have."""
+    notes(world, 2)
+    response = world.http.get("/v1/log/proofs/consistency", params={"first": 1, "second": 99},
+                              headers=world.headers("auditor"))
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["field"].endswith("second")
+    assert response.json()["detail"] == "second 99 is beyond the log (size 3)"
+
+
+def _mth(leaves: list[bytes]) -> bytes:
+    """RFC 9162 §2.1.1, recursively, from scratch."""
+    if len(leaves) <= 1:
+        return leaves[0] if leaves else hashlib.sha256(b"").digest()
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    return hashlib.sha256(b"\x01" + _mth(leaves[:k]) + _mth(leaves[k:])).digest()
+
+
+def _path(m: int, leaves: list[bytes]) -> list[bytes]:
+    """RFC 9162 §2.1.3.1 PATH(m, D[n])."""
+    if len(leaves) <= 1:
+        return []
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    if m < k:
+        return _path(m, leaves[:k]) + [_mth(leaves[k:])]
+    return _path(m - k, leaves[k:]) + [_mth(leaves[:k])]
+
+
+def _subproof(m: int, leaves: list[bytes], b: bool) -> list[bytes]:
+    """RFC 9162 §2.1.4.1 SUBPROOF(m, D[n], b)."""
+    if m == len(leaves):
+        return [] if b else [_mth(leaves)]
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    if m <= k:
+        return _subproof(m, leaves[:k], b) + [_mth(leaves[k:])]
+    return _subproof(m - k, leaves[k:], False) + [_mth(leaves[:k])]
+
+
+def test_roots_and_proofs_equal_rfc_9162_computed_from_the_stored_events(
+        world: World, log_view: LogView, log_key) -> None:
+    """Leaves rebuilt from the stored envelopes as docs/bundle.md defines the log entry (with
+    rfc8785, not the ledger's code); every root, inclusion and consistency proof the server
+    assembles from its stored nodes equals RFC 9162's, computed from scratch."""
+    rng = random.Random(9162)
+    while world.ledger.store.size() < 30:
+        notes(world, rng.randint(1, 6), stream=f"case:LOG-{rng.randint(1, 3)}")
+    log_view.issue_checkpoint()
+    _, cp = checkpoint(world, log_key)
+    with psycopg.connect(world.owner_url) as conn:
+        rows = conn.execute(
+            "SELECT r.log_index, r.stream, r.stream_version, r.recorded_at, s.state "
+            "FROM ledger_receipts r JOIN stored_events s ON s.originator_id = r.originator_id "
+            "AND s.originator_version = r.stream_version ORDER BY r.log_index").fetchall()
+    leaves, chains = [], {}
+    for index, stream, version, recorded_at, state in rows:
+        prev = chains.get(stream) or hashlib.sha256(b"integrity-ledger/chain/v1:"
+                                                    + stream.encode()).digest()
+        chains[stream] = hashlib.sha256(prev + hashlib.sha256(bytes(state)).digest()).digest()
+        entry = rfc8785.dumps({"chain_hash": chains[stream].hex(),
+                               "envelope": json.loads(bytes(state)), "index": index,
+                               "recorded_at": recorded_at, "spec": "integrity-ledger/entry/v1",
+                               "stream_version": version})
+        leaves.append(hashlib.sha256(b"\x00" + entry).digest())
+    assert [r[0] for r in rows] == list(range(cp.size)) and cp.root_hash == _mth(leaves)
+    for n in range(1, cp.size + 1):
+        assert log_view.root(n) == _mth(leaves[:n])
+        for m in range(n):
+            proof = log_view.inclusion(m, n)
+            assert bytes.fromhex(proof["leaf_hash"]) == leaves[m]
+            assert [bytes.fromhex(h) for h in proof["proof"]] == _path(m, leaves[:n])
+        for m in range(1, n + 1):
+            proof = log_view.consistency(m, n)["proof"]
+            assert [bytes.fromhex(h) for h in proof] == _subproof(m, leaves[:n], True), (m, n)

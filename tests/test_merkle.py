@@ -452,6 +452,8 @@ def test_rejects_consistency_between_equal_sizes_with_nonempty_proof_or_differen
     (0, 0, "from the empty tree is meaningless"),
     (0, 4, "from the empty tree is meaningless"),
     (5, 4, "size1 5 is greater than size2 4"),
+    (-2, -2, "size1 -2 is not a tree size"),   # equal negative sizes were accepted
+    (-1, 5, "size1 -1 is not a tree size"),
 ])
 def test_rejects_consistency_proof_with_impossible_sizes(size1, size2, match):
     with pytest.raises(ProofOutOfRange, match=match):

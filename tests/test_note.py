@@ -269,7 +269,7 @@ def test_sign_note_refuses_invalid_text(text, match):
         sign_note(text, "log.example/a", key(2))
 
 
-@pytest.mark.parametrize("name", ["", "has space", "has+plus", "tab\there"])
+@pytest.mark.parametrize("name", ["", "has space", "has+plus", "tab\there", "lone\udcffsurrogate"])
 def test_sign_note_refuses_invalid_key_name(name):
     with pytest.raises(InvalidVerifierKey, match="invalid key name"):
         sign_note("hello\n", name, key(2))
@@ -297,6 +297,9 @@ def test_vkey_round_trips_keys_whose_base64_contains_plus():
 @pytest.mark.parametrize("vkey, match", [
     ("example.com/foo+530d903a", "name\\+keyid\\+key"),
     ("+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k", "invalid key name"),
+    # not UTF-8 (a command-line argument with a stray byte): was a UnicodeEncodeError traceback
+    ("example.com/f\udcffoo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",
+     "invalid key name"),
     ("example.com/foo+530D903A+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k", "lowercase hex"),
     ("example.com/foo+530d903+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k", "lowercase hex"),
     ("example.com/foo+530d903b+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k", "does not match"),

@@ -166,3 +166,13 @@ def test_keys_register_never_overwrites_a_private_key_in_the_home(
                         "--key-id", "till"]) == 2
     assert not (tmp_path / "secrets" / "till.key").exists()
     assert ledger_main([*register, "till"]) == 0
+
+
+def test_sign_with_a_key_file_that_is_not_a_32_byte_seed_says_so(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A --key file holding base64url of another length was a nacl ValueError traceback."""
+    key = tmp_path / "short.key"
+    key.write_text("AAAAAAAAAAAAAAAAAAAAAA\n")               # 16 bytes
+    assert ledger_main(["sign", "--key", str(key), "--key-id", "k", "--stream", "case:X",
+                        "--type", "NoteRecorded", "--body", "{}"]) == 2
+    assert "ledger sign: --key must encode 32 bytes, found 16" in capsys.readouterr().err

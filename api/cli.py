@@ -190,7 +190,7 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
     from ledger.client import sign_envelope
     from ledger.config import write_secret
     from ledger.crypto import SigningKey, b64url_decode, b64url_encode
-    from ledger.errors import NotFound
+    from ledger.errors import Conflict, LedgerError, NotFound
     from ledger.home import ROOT_KEY_ID
     settings = _settings()
     if args.public_key:
@@ -206,6 +206,8 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
     if not args.public_key:
         key = SigningKey.generate()
         out = Path(args.out or settings.secrets / f"{args.key_id}.key")
+        if out.exists():     # another key's seed, maybe the root's or the log's: never lose it
+            raise Conflict(f"{out} already exists: choose another --key-id, or --out")
         write_secret(out, b64url_encode(key.seed))
         public = key.public_key
         print(f"private key seed written to {out}", file=sys.stderr)
@@ -216,6 +218,10 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
     ledger = build_ledger(settings, url=url)
     try:
         result = ledger.append(json.dumps(envelope).encode())
+    except LedgerError:      # refused, nothing registered: the seed belongs to no key
+        if not args.public_key:
+            out.unlink(missing_ok=True)
+        raise
     finally:
         ledger.close()
         ledger.store.close()
@@ -233,7 +239,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as e:
         print(f"ledger sign: cannot read --key {args.key}: {e}", file=sys.stderr)
         return 2
-    seed = b64url_decode(text.strip(), what="--key")
+    seed = b64url_decode(text.strip(), what="--key", size=32)
     body = parse_strict(args.body)
     envelope = sign_envelope(SigningKey(seed), args.key_id, stream=args.stream, type=args.type,
                              body=body, event_id=args.event_id, occurred_at=args.occurred_at)

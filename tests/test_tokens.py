@@ -141,3 +141,38 @@ def test_the_cli_refuses_bad_input_with_a_message_and_exit_2_not_a_traceback(
     with contextlib.redirect_stderr(err):
         assert ledger_main(argv) == 2
     assert err.getvalue().startswith(message)
+
+
+def test_keys_register_never_overwrites_a_private_key_in_the_home(
+        database: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`keys register` wrote the new seed to secrets/<key_id>.key before appending: a key id
+    already registered lost its private key (the append is then refused), and `--key-id
+    root-1` or `--key-id log` destroyed the home's root or log key; a refused registration
+    left a seed of no key behind."""
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", database[0])
+    assert ledger_main(["init"]) == 0
+    register = ["keys", "register", "--principal", "p", "--role", "case-app", "--key-id"]
+    assert ledger_main([*register, "app"]) == 0
+    secrets = {p.name: p.read_bytes() for p in (tmp_path / "secrets").iterdir()}
+    capsys.readouterr()
+    for key_id in ("app", "root-1", "log", "dashboard"):
+        assert ledger_main([*register, key_id]) == 2
+        assert "already exists" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in (tmp_path / "secrets").iterdir()} == secrets
+    # a refused registration leaves no seed behind, so the corrected command can run
+    assert ledger_main(["keys", "register", "--principal", "p", "--role", "bogus",
+                        "--key-id", "till"]) == 2
+    assert not (tmp_path / "secrets" / "till.key").exists()
+    assert ledger_main([*register, "till"]) == 0
+
+
+def test_sign_with_a_key_file_that_is_not_a_32_byte_seed_says_so(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A --key file holding base64url of another length was a nacl ValueError traceback."""
+    key = tmp_path / "short.key"
+    key.write_text("AAAAAAAAAAAAAAAAAAAAAA\n")               # 16 bytes
+    assert ledger_main(["sign", "--key", str(key), "--key-id", "k", "--stream", "case:X",
+                        "--type", "NoteRecorded", "--body", "{}"]) == 2
+    assert "ledger sign: --key must encode 32 bytes, found 16" in capsys.readouterr().err

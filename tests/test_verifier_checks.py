@@ -147,6 +147,7 @@ def test_registry_fold_gives_the_services_verdicts_word_for_word() -> None:
     ({"key_id": "x", "public_key": "not base64!", "principal": "p", "roles": []},
      "base64url"),
     ({"key_id": "x", "principal": "p", "roles": []}, "public_key"),
+    (_body("usurper", ["root", "case-app"]), "the root role cannot be registered"),
 ])
 def test_registry_refuses_unusable_registrations(body: dict, message: str) -> None:
     why = Registry({}).apply("KeyRegistered", body, 1)

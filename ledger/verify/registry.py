@@ -145,6 +145,9 @@ def _record_from_body(body: dict[str, Any], index: int) -> Key:
         raise ValueError("key_id and principal must be strings")
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
         raise ValueError("roles must be a list of strings")
+    if ROOT_ROLE in roles:   # else the key would judge as a root (Key.is_root) and register keys
+        raise ValueError("the root role cannot be registered: root keys are pinned in "
+                         "configuration")
     nb, na = body.get("not_before"), body.get("not_after")
     return Key(key_id=key_id, public_key=public, principal=principal, roles=frozenset(roles),
                not_before=parse_time(nb, "body.not_before") if nb is not None else None,

@@ -30,6 +30,7 @@ STATUS: dict[type[e.LedgerError], int] = {
     e.Unauthorized: 401,
     e.Forbidden: 403,
     e.Unavailable: 503,
+    e.Damaged: 500,
     e.VerificationError: 422,
 }
 

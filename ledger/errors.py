@@ -100,6 +100,13 @@ class Unavailable(LedgerError):
     code = "unavailable"
 
 
+class Damaged(LedgerError):
+    """The stored log is not whole (a Merkle node or leaf hash the log's size implies is
+    missing): altered or damaged outside the service. Nothing is served or signed from it."""
+
+    code = "log-damaged"
+
+
 class VerificationError(LedgerError):
     """Offline verification failed; the message says what mismatched."""
 

@@ -17,6 +17,9 @@ from .store import LedgerStore
 
 _log = logging.getLogger(__name__)
 
+#: advisory lock: "issuing a checkpoint"
+ISSUE_LOCK = 0x1E_C4E5
+
 
 @dataclass(frozen=True, slots=True)
 class StoredCheckpoint:
@@ -86,34 +89,39 @@ class LogView:
 
         Before storing, the new root is proved consistent with the latest stored checkpoint, so
         two inconsistent checkpoints can never both be issued (raises Conflict if they would).
-        """
+        Issuers (the checkpointer of every ``ledger serve``, exports) take turns under one
+        advisory lock, in one transaction, so each checks against every checkpoint before it
+        and none is stored below one issued meanwhile."""
         if self.signing_key is None:
             raise NotFound("this ledger has no log signing key")
-        # The latest checkpoint first: the log only grows, so a size read after it is never
-        # below it, even if another process appends and checkpoints in between.
-        latest = self.latest_checkpoint()
-        size = self.store.size()
-        if latest is not None and latest.size == size:
-            return latest
-        if latest is not None and latest.size > size:
-            raise Conflict(f"refusing to sign checkpoint {size}: checkpoint {latest.size} was "
-                           f"already issued, so {latest.size - size} logged entries are missing")
-        root = self.root(size)
-        if latest is not None and latest.size > 0:   # every tree extends the empty one
-            nodes = self.store.read_nodes(merkle.consistency_proof_coords(latest.size, size))
-            proof = merkle.consistency_proof_from_nodes(latest.size, size, nodes)
-            try:
-                merkle.verify_consistency(latest.size, size, proof, latest.root, root)
-            except Exception as e:
-                raise Conflict(f"refusing to sign checkpoint {size}: not consistent with "
-                               f"checkpoint {latest.size}: {e}") from e
-        text = Checkpoint(origin=self.origin, size=size, root_hash=root).to_text()
-        note = sign_note(text, self.key_name, self.signing_key)
         with self.store.transaction() as curs:
+            curs.execute("SELECT pg_advisory_xact_lock(%s)", (ISSUE_LOCK,))
+            curs.execute("SELECT tree_size, root_hash, note FROM ledger_checkpoints "
+                         "ORDER BY tree_size DESC LIMIT 1")
+            row = curs.fetchone()
+            latest = None if row is None else StoredCheckpoint(
+                row["tree_size"], bytes(row["root_hash"]), row["note"])
+            size = self.store.head(curs)[0]
+            if latest is not None and latest.size == size:
+                return latest
+            if latest is not None and latest.size > size:
+                raise Conflict(f"refusing to sign checkpoint {size}: checkpoint {latest.size} "
+                               f"was already issued, so {latest.size - size} logged entries "
+                               "are missing")
+            root = merkle.root_from_nodes(size, self.store.nodes(curs, merkle.root_coords(size)))
+            if latest is not None and latest.size > 0:   # every tree extends the empty one
+                nodes = self.store.nodes(curs, merkle.consistency_proof_coords(latest.size, size))
+                proof = merkle.consistency_proof_from_nodes(latest.size, size, nodes)
+                try:
+                    merkle.verify_consistency(latest.size, size, proof, latest.root, root)
+                except Exception as e:
+                    raise Conflict(f"refusing to sign checkpoint {size}: not consistent with "
+                                   f"checkpoint {latest.size}: {e}") from e
+            text = Checkpoint(origin=self.origin, size=size, root_hash=root).to_text()
+            note = sign_note(text, self.key_name, self.signing_key)
             curs.execute("INSERT INTO ledger_checkpoints (tree_size, root_hash, note) "
-                         "VALUES (%s, %s, %s) ON CONFLICT (tree_size) DO NOTHING",
-                         (size, root, note))
-        return self.checkpoint_at(size) or StoredCheckpoint(size, root, note)
+                         "VALUES (%s, %s, %s)", (size, root, note))
+        return StoredCheckpoint(size, root, note)
 
 
 class Checkpointer:

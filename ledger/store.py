@@ -29,7 +29,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from .envelope import Receipt
-from .errors import MalformedEvent, Unavailable
+from .errors import Damaged, MalformedEvent, Unavailable
 
 STREAM_NAMESPACE = uuid.UUID("6f1b2a52-3c1d-5e7a-9b0c-1d2e3f405162")
 EVENTS_TABLE = "stored_events"
@@ -252,6 +252,11 @@ class LedgerStore:
                 "ON n.level = c.level AND n.idx = c.idx",
                 ([c[0] for c in inner], [c[1] for c in inner]))
             out.update({(r["level"], r["idx"]): bytes(r["hash"]) for r in curs.fetchall()})
+        if len(out) < len(set(coords)):
+            missing = sorted(set(coords) - out.keys())
+            raise Damaged(f"the stored Merkle tree lacks {len(missing)} node(s) its size implies "
+                          f"(first: level {missing[0][0]}, index {missing[0][1]}): the log was "
+                          "altered or damaged outside the service", missing=len(missing))
         return out
 
     @staticmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import threading
 
 import psycopg
 import pytest
@@ -12,7 +13,8 @@ import rfc8785
 
 from ledger import merkle
 from ledger.checkpoint import open_checkpoint
-from ledger.logview import Checkpointer, LogView
+from ledger.errors import Damaged
+from ledger.logview import ISSUE_LOCK, Checkpointer, LogView
 from ledger.note import parse_vkey, vkey_for
 from ledger.store import LedgerStore, datastore_from_url
 
@@ -163,31 +165,49 @@ def test_checkpointer_issues_checkpoints_as_the_log_grows_and_never_inconsistent
             merkle.verify_consistency(s1, s2, [bytes.fromhex(h) for h in proof], r1, r2)
 
 
-def test_a_checkpoint_issued_meanwhile_by_another_process_is_no_conflict(
-        world: World, log_view: LogView, log_key) -> None:
-    """issue_checkpoint read the log's size, then the latest checkpoint: when another process
-    appended and checkpointed in between, it refused with 'entries are missing' (a false
-    tamper alarm, and an export then fell back to an older checkpoint)."""
+def test_checkpoint_issuers_take_turns_and_the_later_one_extends_the_earlier(
+        world: World, log_view: LogView, log_key) -> None:  # noqa: ANN001
+    """Issuers read the latest checkpoint and the log's size under one lock, in one
+    transaction: one that waits for another issuer signs the log as it finds it then, after
+    and consistent with what the other issued (reading the two apart had let a concurrent
+    issuer raise a false 'entries are missing' alarm, or store a smaller checkpoint after a
+    larger one without checking the two against each other)."""
     notes(world, 2)
-    other_store = LedgerStore(datastore_from_url(world.app_url, pool_size=1, max_overflow=0))
-    other = LogView(other_store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN, signing_key=log_key)
-    store = world.ledger.store
-    real_size = store.size
-
-    def size_then_another_process_appends_and_checkpoints() -> int:
-        del store.size
-        size = real_size()
-        notes(world, 3)
-        other.issue_checkpoint()
-        return size
-
-    store.size = size_then_another_process_appends_and_checkpoints  # type: ignore[method-assign]
+    holder = psycopg.connect(world.app_url, autocommit=True)
+    holder.execute("SELECT pg_advisory_lock(%s)", (ISSUE_LOCK,))   # another issuer, mid-way
+    done: list[object] = []
+    waiting = threading.Thread(target=lambda: done.append(log_view.issue_checkpoint()))
+    waiting.start()
     try:
-        issued = log_view.issue_checkpoint()
+        waiting.join(0.5)
+        assert waiting.is_alive() and not done          # it waits for its turn
+        notes(world, 3)                                 # the log grows meanwhile
+        size = world.ledger.store.size()
     finally:
-        other_store.close()
-    assert issued.root == log_view.root(issued.size)
-    assert log_view.latest_checkpoint().size == 6
+        holder.execute("SELECT pg_advisory_unlock(%s)", (ISSUE_LOCK,))
+        holder.close()
+        waiting.join(10)
+    (issued,) = done
+    assert issued.size == size and issued.root == log_view.root(size)
+    assert log_view.latest_checkpoint() == issued
+
+
+def test_a_damaged_tree_is_named_not_a_key_error(world: World, log_view: LogView) -> None:
+    """A Merkle node missing from the database (removed by a superuser) made proofs and
+    checkpoint issuance fail with a bare KeyError (a 500 with no explanation)."""
+    notes(world, 4)
+    size = world.ledger.store.size()
+    assert size == 5
+    with psycopg.connect(world.owner_url, autocommit=True) as conn:
+        conn.execute("SET session_replication_role = replica")
+        conn.execute("DELETE FROM ledger_merkle_nodes WHERE (level, idx) IN ((2, 0), (1, 1))")
+    with pytest.raises(Damaged, match="lacks 1 node.*level 2, index 0"):   # the root's
+        log_view.issue_checkpoint()
+    response = world.http.get("/v1/log/proofs/inclusion", params={"index": 0, "tree_size": 5},
+                              headers=world.headers("auditor"))
+    assert response.status_code == 500
+    problem = response.json()
+    assert problem["type"].endswith("log-damaged") and "level 1, index 1" in problem["detail"]
 
 
 def test_a_consistency_proof_to_a_size_beyond_the_log_is_refused_naming_second(

@@ -16,7 +16,6 @@ from ledger.checkpoint import open_checkpoint
 from ledger.errors import Damaged
 from ledger.logview import ISSUE_LOCK, Checkpointer, LogView
 from ledger.note import parse_vkey, vkey_for
-from ledger.store import LedgerStore, datastore_from_url
 
 from .conftest import LOG_ORIGIN, World
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from datetime import datetime, timezone
 from typing import Annotated, Any
 
 import orjson
@@ -259,7 +260,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     @app.get("/v1/keys", tags=["keys"], summary="The key registry: every key and its status")
     def get_keys(principal: Reader) -> Response:
         registry = ledger.refresh_registry()
-        keys = [k.to_value() for k in registry.keys.values()]
+        now = datetime.now(timezone.utc)
+        keys = [k.to_value(now) for k in registry.keys.values()]
         return Response(orjson.dumps({"keys": keys, "version": registry.version}),
                         media_type=JSON)
 

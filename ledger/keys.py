@@ -45,7 +45,8 @@ class KeyRecord:
         """Only keys pinned in configuration are roots; no event can make one."""
         return self.registered_at < 0 and ROOT_ROLE in self.roles
 
-    def to_value(self) -> dict[str, Any]:
+    def to_value(self, at: datetime | None = None) -> dict[str, Any]:
+        """The key as JSON; its status is judged at ``at`` (revoked whatever ``at``)."""
         from .crypto import b64url_encode
         return {
             "key_id": self.key_id, "public_key": b64url_encode(self.public_key),
@@ -54,8 +55,18 @@ class KeyRecord:
             "not_after": self.not_after.isoformat() if self.not_after else None,
             "registered_at": self.registered_at if self.registered_at >= 0 else None,
             "revoked_at": self.revoked_at, "revoke_reason": self.revoke_reason,
-            "status": "revoked" if self.revoked_at is not None else "active",
+            "status": self.status(at),
         }
+
+    def status(self, at: datetime | None = None) -> str:
+        """revoked, not_yet_valid or expired (its window against ``at``), else active."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if at is not None and self.not_before is not None and at < self.not_before:
+            return "not_yet_valid"
+        if at is not None and self.not_after is not None and at > self.not_after:
+            return "expired"
+        return "active"
 
 
 @dataclass(slots=True)
@@ -163,11 +174,16 @@ def key_record_from_body(body: Mapping[str, Any], index: int) -> KeyRecord:
         raise KeyNotAllowed("the root role cannot be registered: root keys are pinned in "
                             "configuration", field="body.roles")
     nb, na = body.get("not_before"), body.get("not_after")
-    return KeyRecord(
+    record = KeyRecord(
         key_id=str(body["key_id"]), public_key=public, principal=str(body["principal"]),
         roles=frozenset(body["roles"]),
         not_before=parse_time(nb, "body.not_before") if nb is not None else None,
         not_after=parse_time(na, "body.not_after") if na is not None else None,
         registered_at=index,
     )
+    if record.not_before and record.not_after and record.not_after < record.not_before:
+        # a key id is never registered twice: an empty window would burn it for good
+        raise MalformedEvent(f"body.not_after ({na}) is before body.not_before ({nb}): the key "
+                             "could never sign", field="body.not_after")
+    return record
 

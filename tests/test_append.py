@@ -354,10 +354,14 @@ def test_stream_pages_follow_stream_order(world: World, app_key) -> None:
 def test_key_registry_lists_keys_with_status(world: World, app_key) -> None:
     world.register("gone", ["case-app"])
     world.revoke("gone")
+    world.register("old", ["case-app"], not_after="2024-01-01T00:00:00Z")
+    world.register("later", ["case-app"], not_before="2999-01-01T00:00:00Z")
     keys = {k["key_id"]: k for k in world.http.get("/v1/keys", headers=world.headers("auditor"))
             .json()["keys"]}
     assert keys["app"]["status"] == "active" and keys["app"]["roles"] == ["case-app"]
     assert keys["gone"]["status"] == "revoked"
+    assert keys["old"]["status"] == "expired"              # was listed as active
+    assert keys["later"]["status"] == "not_yet_valid"
     assert keys["root-1"]["roles"] == ["root"]
 
 
@@ -457,3 +461,16 @@ def test_a_cancelled_append_is_never_written_and_later_appends_go_on(world: Worl
             assert world.ledger.get_event(e[0].event_id) is None
         else:
             assert f.result(10).receipts[0].event_id == e[0].event_id
+
+
+def test_a_key_whose_window_is_empty_is_refused_and_its_id_stays_free(world: World) -> None:
+    """A registration with not_after before not_before was accepted: the key could never sign,
+    and as a key id is never registered twice, the id was burned for good."""
+    before = world.count()
+    bad = world.key_registered("kiosk-7", ["case-app"], not_before="2025-06-01T00:00:00Z",
+                               not_after="2025-05-01T00:00:00Z")
+    response = world.post_raw(canonical(bad))
+    assert response.status_code == 422 and world.count() == before
+    problem = response.json()
+    assert problem["field"] == "body.not_after" and "could never sign" in problem["detail"]
+    world.register("kiosk-7", ["case-app"])                  # the id is still free

@@ -148,6 +148,8 @@ def test_registry_fold_gives_the_services_verdicts_word_for_word() -> None:
      "base64url"),
     ({"key_id": "x", "principal": "p", "roles": []}, "public_key"),
     (_body("usurper", ["root", "case-app"]), "the root role cannot be registered"),
+    (_body("never", ["case-app"], nb="2024-06-01T00:00:00Z", na="2024-05-01T00:00:00Z"),
+     "body.not_after (2024-05-01T00:00:00Z) is before body.not_before"),
 ])
 def test_registry_refuses_unusable_registrations(body: dict, message: str) -> None:
     why = Registry({}).apply("KeyRegistered", body, 1)

@@ -31,7 +31,8 @@ TYPES = [
                             doc="roles of the key; `root` cannot be registered (roots are pinned "
                                 "in configuration)"),
             "not_before": Nullable(DateTime(), doc="valid from (null = from registration)"),
-            "not_after": Nullable(DateTime(), doc="valid until (null = until revoked)"),
+            "not_after": Nullable(DateTime(), doc="valid until (null = until revoked); not "
+                                  "before not_before"),
         }),
         doc="A signing key was registered with its roles and validity window.",
         example={"key_id": "hp-case-app-01",

@@ -149,7 +149,11 @@ def _record_from_body(body: dict[str, Any], index: int) -> Key:
         raise ValueError("the root role cannot be registered: root keys are pinned in "
                          "configuration")
     nb, na = body.get("not_before"), body.get("not_after")
-    return Key(key_id=key_id, public_key=public, principal=principal, roles=frozenset(roles),
-               not_before=parse_time(nb, "body.not_before") if nb is not None else None,
-               not_after=parse_time(na, "body.not_after") if na is not None else None,
-               registered_at=index)
+    key = Key(key_id=key_id, public_key=public, principal=principal, roles=frozenset(roles),
+              not_before=parse_time(nb, "body.not_before") if nb is not None else None,
+              not_after=parse_time(na, "body.not_after") if na is not None else None,
+              registered_at=index)
+    if key.not_before and key.not_after and key.not_after < key.not_before:
+        raise ValueError(f"body.not_after ({na}) is before body.not_before ({nb}): the key "
+                         "could never sign")
+    return key

@@ -57,7 +57,10 @@ class Settings:
         return self.dashboard_key_path or self.secrets / "dashboard.key"
 
     def secret(self, name: str) -> bytes:
-        return b64url_decode((self.secrets / name).read_text().strip(), what=name)
+        """A 32-byte Ed25519 seed kept in the home's ``secrets/`` (MalformedEvent names the file
+        when it holds anything else)."""
+        path = self.secrets / name
+        return b64url_decode(path.read_text().strip(), what=str(path), size=32)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> "Settings":

@@ -176,3 +176,18 @@ def test_sign_with_a_key_file_that_is_not_a_32_byte_seed_says_so(
     assert ledger_main(["sign", "--key", str(key), "--key-id", "k", "--stream", "case:X",
                         "--type", "NoteRecorded", "--body", "{}"]) == 2
     assert "ledger sign: --key must encode 32 bytes, found 16" in capsys.readouterr().err
+
+
+def test_a_damaged_key_in_the_home_is_named_not_a_traceback(
+        database: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A truncated secrets/log.key (or root or dashboard key) reached the signing library and
+    ended in a ValueError traceback."""
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", database[0])
+    assert ledger_main(["init"]) == 0
+    log_key = tmp_path / "secrets" / "log.key"
+    log_key.write_text(log_key.read_text().strip()[:20] + "\n")
+    capsys.readouterr()
+    assert ledger_main(["export", "--all", "--out", str(tmp_path / "all.ndjson")]) == 2
+    assert f"{log_key} must encode 32 bytes, found 15" in capsys.readouterr().err

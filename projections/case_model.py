@@ -332,7 +332,9 @@ def _record_officers(case: dict[str, Any], rec: Recorded, body: dict[str, Any],
     refs: list[tuple[str, str | None]] = []
     for key in ("officers", "investigators"):
         refs.extend((r["officer_id"], r.get("cert_no")) for r in body.get(key) or ())
-    refs.extend((oid, None) for oid in body.get("decided_by") or ())
+    named = {oid for oid, _ in refs}     # a decider also listed with a certificate acts once
+    refs.extend((oid, None) for oid in body.get("decided_by") or () if oid not in named)
+    counted: set[str] = set()
     for oid, cert_no in dict.fromkeys(refs):
         officer_state = ctx.officer(oid)
         status = officer_model.credential_at(officer_state, rec.occurred_at, cert_no)
@@ -340,7 +342,9 @@ def _record_officers(case: dict[str, Any], rec: Recorded, body: dict[str, Any],
             "officer_id": oid, "cert_nos": [], "acts": 0, "first_event_id": rec.event_id,
             "kind": officer_state["kind"] if officer_state else "unknown",
             "credential_at_first_act": status, "invalid_acts": []})
-        entry["acts"] += 1
+        if oid not in counted:                # one act per event, as the officer model counts
+            entry["acts"] += 1
+            counted.add(oid)
         if cert_no and cert_no not in entry["cert_nos"]:
             entry["cert_nos"].append(cert_no)
         if status["status"] != "valid":

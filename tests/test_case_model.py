@@ -424,6 +424,22 @@ def test_acts_with_a_suspended_certificate_or_by_auxiliary_staff_are_shown_with_
     assert officers[f.OFFICER_A]["cert_nos"] == [f.CERT_A, "99999999"]
 
 
+def test_a_decider_also_named_among_the_officers_acts_once_per_event() -> None:
+    """PenaltyDecided names the deciders twice (``decided_by`` and ``officers`` with their
+    certificates): one act each, as the officer model counts it."""
+    history, folder = world()
+    folder.fold(history.extend([step(
+        f"officer:{f.OFFICER_B}", "OfficerCredentialSuspended", at("2024-09-30", "09:00:00"),
+        cert_no=f.CERT_B, effective_at=at("2024-09-30", "09:00:00"), until="2024-10-31")]))
+    folder.fold(history.extend(f.summary_case(SUMMARY_ID)[:5]))   # up to PenaltyDecided
+    officers = folder.cases[SUMMARY_ID]["officers"]
+    assert officers[f.OFFICER_A]["acts"] == 5
+    assert officers[f.OFFICER_A]["acts"] == folder.officers[f.OFFICER_A]["caseload"]["acts"]
+    decided = [a for a in officers[f.OFFICER_B]["invalid_acts"] if a["type"] == "PenaltyDecided"]
+    assert decided == [{"event_id": decided[0]["event_id"], "type": "PenaltyDecided",
+                        "status": "suspended", "cert_no": f.CERT_B}]
+
+
 def test_evidence_recorded_in_version_1_is_folded_in_the_current_shape() -> None:
     history, folder = world()
     s = f"case:{GENERAL_ID}"

@@ -162,6 +162,18 @@ def test_the_case_input_has_no_field_that_could_hold_a_fine() -> None:
                                                   False),), "2024-08-01", ("2024-07-30",))
 
 
+def test_evidence_days_are_legal_days_whatever_the_offset_of_the_capture_time() -> None:
+    """Captured at 01:30 Beijing time on 2 August, written in UTC (1 August 17:30Z): after a
+    decision of 1 August, so not prior evidence."""
+    state = {"case_id": "C1", "decision": {"decided_on": "2024-08-01"},
+             "evidence": [{"captured_at": "2024-08-01T17:30:00Z"},
+                          {"captured_at": "2024-07-31T23:00:00-05:00"}]}
+    facts = A.case_facts(state)
+    assert facts.evidence_days == ("2024-08-01", "2024-08-02")
+    facts = A.case_facts({**state, "evidence": state["evidence"][:1]})
+    assert run(cases=[facts])["evidence"]["with_prior_evidence"] == 0
+
+
 def test_timeliness_counts_cases_whose_deadlines_were_all_met() -> None:
     on_time = case("C1", A.Deadline("service", "2024-08-10", "2024-08-09", False))
     late = case("C2", A.Deadline("service", "2024-08-10", "2024-08-12", False))

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Mapping
 
+from ledger.domain.calendar import legal_date
+
 from ..redflags.flag import SEVERITIES
 
 METHOD = "dingkao-v1"
@@ -120,7 +122,7 @@ def case_facts(state: Mapping[str, Any]) -> CaseFacts:
     decision = state.get("decision") or {}
     return CaseFacts(case_id=state["case_id"], deadlines=deadlines,
                      decided_on=decision.get("decided_on"),
-                     evidence_days=tuple(sorted(e["captured_at"][:10]
+                     evidence_days=tuple(sorted(legal_date(e["captured_at"]).isoformat()
                                                 for e in state.get("evidence") or ())))
 
 

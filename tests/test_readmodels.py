@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -18,6 +20,7 @@ from ledger.crypto import SigningKey
 from ledger.domain import vocabulary
 from ledger.service import Ledger
 from ledger.store import LedgerStore, datastore_from_url
+from projections.runner import LOCK_KEY
 
 from . import domain_factory as f
 from .conftest import ROOT_ID, World
@@ -217,6 +220,34 @@ def test_the_rebuild_command_refuses_a_bad_batch_before_emptying_anything(
         ledger_main(["rebuild", "--batch", batch])
     assert exit_.value.code == 2
     assert "--batch" in err.getvalue()
+    assert views.snapshot("cases") == before and before
+
+
+def test_the_rebuild_command_refuses_while_a_projection_runner_holds_the_lock(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With `ledger serve` (or `ledger project`) running, its projection runner holds the lock
+    for as long as it lives: `ledger rebuild` says so at once instead of waiting forever, and
+    empties nothing."""
+    post_steps(city, f.staff() + f.summary_case("SH-HP-2024-S-004512"))
+    city.project()
+    views = city.http.app.app.state.views
+    before = views.snapshot("cases")
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", city.owner_url)
+    with psycopg.connect(city.owner_url, autocommit=True) as runner:
+        runner.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        err, result = io.StringIO(), []
+
+        def rebuild() -> None:
+            with contextlib.redirect_stderr(err):
+                result.append(ledger_main(["rebuild"]))
+
+        thread = threading.Thread(target=rebuild, daemon=True)
+        thread.start()
+        thread.join(timeout=20)
+        assert not thread.is_alive(), "ledger rebuild waits for the running service forever"
+    assert result == [2]
+    assert "projections are running" in err.getvalue()
     assert views.snapshot("cases") == before and before
 
 

@@ -145,7 +145,10 @@ def unit_warnings(request: Request, unit_id: str, principal: Inspector) -> Respo
 
 def _assessment(request: Request, kind: str, ident: str, period: str, at: str | None
                 ) -> Response:
-    p = A.Period.parse(period)          # the query pattern already refused anything else
+    try:
+        p = A.Period.parse(period)      # the query pattern admits year 0000, which it refuses
+    except A.PeriodError as e:
+        raise MalformedEvent(str(e), field="period") from None
     as_of = min(p.end, _today(request, at))
     return _json(queries.assessment(request.app.state.ledger.store, kind, ident, p, as_of))
 

@@ -113,7 +113,7 @@ def test_assessment_needs_an_inspector_a_valid_period_and_respects_unit_scope(
     assert city.http.get(url, params={"period": "2024-Q2"}).status_code == 401
     assert city.http.get(url, params={"period": "2024-Q2"},
                          headers=city.headers("poster")).status_code == 403
-    for bad in ("2024-Q5", "2024-13", "Q2-2024", ""):
+    for bad in ("2024-Q5", "2024-13", "Q2-2024", "", "0000-01", "0000-Q1"):
         assert city.http.get(url, params={"period": bad},
                              headers=city.headers("auditor")).status_code == 422, bad
     other = {"Authorization": "Bearer " + city.token("inspector", principal="jw-xh",

@@ -60,7 +60,7 @@ class Period:
     @classmethod
     def parse(cls, text: str) -> "Period":
         m = _PERIOD.fullmatch(text or "")
-        if not m:
+        if not m or int(m.group(1)) < 1:          # no calendar has a year 0
             raise PeriodError(f"period must be YYYY-MM or YYYY-Qn, not {text!r}")
         year = int(m.group(1))
         first, last = ((int(m.group(2)),) * 2 if m.group(2)

@@ -109,11 +109,10 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Any = None, *,
 def _credential_issued(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
     state["kind"] = "officer"
     state["unit_id"] = body["unit_id"]
-    state["credentials"][body["cert_no"]] = {
-        "cert_no": body["cert_no"], "credential_type": body["credential_type"],
-        "valid_from": body["valid_from"], "valid_until": body["valid_until"],
-        "issued_event_id": rec.event_id, "suspensions": [], "ended_at": None, "end_reason": None,
-    }
+    # a suspension or end recorded before the issuance still applies (as in the flag rules)
+    _cert(state, body["cert_no"]).update({
+        "credential_type": body["credential_type"], "valid_from": body["valid_from"],
+        "valid_until": body["valid_until"], "issued_event_id": rec.event_id})
 
 
 def _credential_suspended(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:

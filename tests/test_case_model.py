@@ -475,6 +475,22 @@ def test_credential_status_over_time() -> None:
     assert officer_model.credential_at(None, "2024-01-01T00:00:00Z")["status"] == "unknown_person"
 
 
+def test_a_suspension_recorded_before_the_certificate_is_kept_when_it_is_issued() -> None:
+    """HR records the suspension first and the issuance late: the certificate, once issued,
+    is still suspended (out of order is recorded, never dropped)."""
+    history, folder = History(), Folder()
+    o, cert = f"officer:{f.OFFICER_A}", "31010219009"
+    folder.fold(history.extend([
+        step(o, "OfficerCredentialSuspended", at("2024-03-01"), cert_no=cert,
+             effective_at=at("2024-03-01", "08:00:00"), until="2024-03-31"),
+        step(o, "OfficerCredentialExpired", at("2024-05-01"), cert_no=cert,
+             effective_at=at("2024-05-01"), reason="revoked")]
+        + f.officer_setup(f.OFFICER_A, cert, day="2024-03-05")[:1]))
+    state = folder.officers[f.OFFICER_A]
+    assert officer_model.credential_at(state, at("2024-03-15"), cert)["status"] == "suspended"
+    assert officer_model.credential_at(state, at("2024-06-01"), cert)["status"] == "revoked"
+
+
 def test_posts_over_time_and_the_post_at_an_instant() -> None:
     history, folder = world()
     folder.fold(history.extend([

@@ -215,6 +215,7 @@ def new_state(case_id: str) -> dict[str, Any]:
         "summary_filed_on": None,
         "published": False,
         "deadlines": {},
+        "met_before_due": {},              # deadline -> day met before a step opened it
         "complaints": [],
         "out_of_order": [],
         "closed_on": None,
@@ -377,11 +378,19 @@ def _due(case: dict[str, Any], name: str, compute: Callable[[], date], basis: st
     case["deadlines"][name] = entry
     if replace and old and old["met_on"]:
         _met(case, name, date.fromisoformat(old["met_on"]))
+    early = case.get("met_before_due", {}).get(name)
+    if early is not None:
+        _met(case, name, date.fromisoformat(early))
 
 
 def _met(case: dict[str, Any], name: str, day: date) -> None:
     d = case["deadlines"].get(name)
-    if d is None or (d["met_on"] is not None and d["met_on"] <= day.isoformat()):
+    if d is None:      # the step that opens it is recorded later (out of order): keep the day
+        early = case.setdefault("met_before_due", {})
+        if name not in early or day.isoformat() < early[name]:
+            early[name] = day.isoformat()
+        return
+    if d["met_on"] is not None and d["met_on"] <= day.isoformat():
         return
     d["met_on"] = day.isoformat()
     d["late"] = None if d["due"] is None else day.isoformat() > d["due"]

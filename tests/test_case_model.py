@@ -347,6 +347,20 @@ def test_decision_straight_after_filing_moves_the_case_but_is_recorded_out_of_or
          "expected_in": ["INVESTIGATING"]}]
 
 
+def test_a_deadline_opened_by_a_step_recorded_late_is_met_by_what_came_before_it() -> None:
+    """The service is recorded before the decision, and both before the filing: each deadline
+    opens late (service with the decision, decision with the filing) and is met on the day of
+    the step that came first, not missed."""
+    history, folder = world()
+    g = {s.type: s for s in f.general_case(GENERAL_ID)}
+    folder.fold(history.extend([g["DecisionServed"], g["PenaltyDecided"], g["CaseFiled"]]))
+    deadlines = folder.cases[GENERAL_ID]["deadlines"]
+    assert (deadlines["decision"]["met_on"], deadlines["decision"]["late"]) == (
+        "2024-08-08", True)                           # 90 days from 23 April: 22 July
+    assert (deadlines["service"]["met_on"], deadlines["service"]["late"]) == (
+        "2024-08-12", False)
+
+
 def test_summary_only_step_in_a_general_case_is_out_of_order() -> None:
     history, folder = world()
     g = f.general_case(GENERAL_ID)

@@ -774,12 +774,18 @@ def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
         _out_of_order(state, rec, list(expected))
     cal = ctx.calendar
     if rec.type == "ComplaintReceived":
-        state.update(state="RECEIVED", category=b["category"], channel=b["channel"],
+        state.update(category=b["category"], channel=b["channel"],
                      unit_id=b["unit_id"], accused_officers=b["accused_officers"],
                      case_id=b.get("case_id"), received_on=day.isoformat())
+        if state["state"] == "NEW":          # never back: handling may be recorded first
+            state["state"] = "RECEIVED"
+        if state["handler"] is not None:
+            state["handler_is_accused"] = state["handler"] in state["accused_officers"]
+        close_days = p.complaint_close_days + min(state["extension_days"],
+                                                  p.complaint_extension_max_days)
         _due(state, "acknowledge", lambda: cal.add_calendar_days(day, p.complaint_ack_days),
              "XFGZ 第22/23条 (15 days)")
-        _due(state, "close", lambda: cal.add_calendar_days(day, p.complaint_close_days),
+        _due(state, "close", lambda: cal.add_calendar_days(day, close_days),
              "XFGZ 第34条 (60 days + approved extension)")
     elif rec.type == "ComplaintAcknowledged":
         if state["state"] in ("NEW", "RECEIVED"):

@@ -305,6 +305,28 @@ def test_complaint_closed_before_acknowledgement_is_out_of_order() -> None:
                                   "state": "RECEIVED", "expected_in": ["ACKNOWLEDGED"]}]
 
 
+def test_complaint_received_last_keeps_it_closed_with_its_extension_and_deadlines_met(
+) -> None:
+    """The intake is recorded after the handling: the complaint stays CLOSED, its closing
+    deadline counts the approved extension, both deadlines are met (not open), and a handler
+    among the accused is still seen as such."""
+    history, folder = world()
+    received, acknowledged, extended, closed = f.complaint_cycle()
+    folder.fold(history.extend([acknowledged, extended, closed, received]))
+    c = folder.complaints["C-2025-0042"]
+    assert c["state"] == "CLOSED"
+    assert c["deadlines"]["close"] == {"due": "2025-04-21",
+                                       "basis": "XFGZ 第34条 (60 days + approved extension)",
+                                       "met_on": "2025-04-15", "late": False}
+    assert c["deadlines"]["acknowledge"]["met_on"] == "2025-02-05"
+    assert c["handler_is_accused"] is False
+    received, _, _, closed = f.complaint_cycle("C-2025-0043")
+    closed_by_accused = step(closed.stream, "ComplaintClosed", closed.occurred_at,
+                             handler=f.OFFICER_B)
+    folder.fold(history.extend([closed_by_accused, received]))
+    assert folder.complaints["C-2025-0043"]["handler_is_accused"] is True
+
+
 # --- out of order ---------------------------------------------------------------------------------
 
 def test_shuffled_summary_history_records_the_steps_that_came_out_of_order() -> None:

@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 
 import pytest
 
+from projections.oversight import supervision
+
 from . import domain_factory as f
 from .conftest import World
 from .test_readmodels import city, post_steps  # noqa: F401  (fixture)
@@ -188,3 +190,14 @@ def test_supervision_rebuilt_from_the_log_equals_incremental(city: World) -> Non
     views.reset()
     views.run_until_idle()
     assert views.snapshot("supervision") == incremental and len(incremental) == 5
+
+
+def test_a_feedback_recorded_before_its_notice_is_judged_late_once_the_notice_arrives() -> None:
+    """Out of order: the unit's answer is on the ledger before the notice it answers. Once the
+    notice (respond_by 20 June) arrives, an answer of 25 June is late."""
+    issue, answer = notice(LATE, feedback=("2024-06-25",))
+    history = f.History()
+    state = None
+    for rec in history.extend([answer, issue]):
+        state = supervision.apply(state, rec, offset_minutes=480)
+    assert state is not None and [x["late"] for x in state["feedback"]] == [True]

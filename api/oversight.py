@@ -118,8 +118,7 @@ def get_supervision(request: Request, notice_id: str, principal: Inspector,
         raise NotFound(f"no supervision notice {notice_id}")
     state["flags"] = request.app.state.flags.query(
         limit=100, units=sorted(principal.units), rule="RF27",
-        unit_id=state.get("unit_id"))["flags"]
-    state["flags"] = [f for f in state["flags"] if f["scope"] == f"supervision:{notice_id}"]
+        scope=f"supervision:{notice_id}")["flags"]
     return _json(supervision.view(state, _today(request, at)))
 
 

@@ -201,3 +201,14 @@ def test_a_feedback_recorded_before_its_notice_is_judged_late_once_the_notice_ar
     for rec in history.extend([answer, issue]):
         state = supervision.apply(state, rec, offset_minutes=480)
     assert state is not None and [x["late"] for x in state["feedback"]] == [True]
+
+
+def test_a_notice_shows_its_flags_however_many_newer_ones_its_unit_has(city: World) -> None:
+    """A notice's flags are its own, not the first of its unit's newest RF27 flags: with more
+    than a page of newer overdue notices, the oldest one still shows its flag."""
+    steps = notice(NEVER, respond_by="2024-06-10")
+    for i in range(101):
+        steps += notice(f"SN-X{i:03d}", respond_by="2024-06-20")
+    post_steps(city, steps)
+    project(city)
+    assert "RF27.a" in rf27(city, NEVER)

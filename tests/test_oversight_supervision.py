@@ -212,3 +212,14 @@ def test_a_notice_shows_its_flags_however_many_newer_ones_its_unit_has(city: Wor
     post_steps(city, steps)
     project(city)
     assert "RF27.a" in rf27(city, NEVER)
+
+
+def test_the_list_is_newest_first_by_instant_whatever_the_offset(city: World) -> None:
+    """09:00 Beijing time written in UTC (01:00Z) is newer than 08:30 written at +08:00."""
+    issue = notice(ON_TIME)[0]
+    post_steps(city, [
+        f.Step("supervision:SN-A", issue.type, "2024-06-03T08:30:00+08:00", issue.body),
+        f.Step("supervision:SN-B", issue.type, "2024-06-03T01:00:00Z", issue.body)])
+    project(city)
+    listed = city.http.get("/v1/supervision", headers=city.headers("auditor")).json()
+    assert [n["notice_id"] for n in listed["notices"]] == ["SN-B", "SN-A"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
 import orjson
@@ -16,7 +17,9 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from ledger.bundle import BundleExport, StreamsScope, bundle_scope
 from ledger.crypto import SigningKey
 from ledger.errors import Forbidden, LedgerError, MalformedEvent, NotFound
+from ledger.grammar import RFC3339
 from ledger.logview import LogView
+from ledger.schemas import parse_datetime
 from ledger.service import MAX_BATCH, Ledger
 from ledger.store import StoredRow
 from ledger.verify.format import MEDIA_TYPE as BUNDLE_MEDIA_TYPE
@@ -94,6 +97,29 @@ async def refuse_nul(request: Request) -> None:
             if isinstance(value, str) and "\x00" in value:
                 raise RequestValidationError([{"loc": (where, name), "type": "value_error",
                                                "msg": "must not contain U+0000 (NUL)"}])
+
+
+LEGAL_TZ = timezone(timedelta(hours=8))
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def flag_bound(value: str | None, name: str) -> str | None:
+    """A ``since``/``until`` of the flag queue written as ``raised_at`` is (RFC 3339 at UTC+8),
+    since the two are compared as text: an instant with any offset, or a day (its start in
+    UTC+8). Raises MalformedEvent for anything else."""
+    if value is None:
+        return None
+    try:
+        if _DAY.fullmatch(value):
+            moment = datetime.fromisoformat(value).replace(tzinfo=LEGAL_TZ)
+        elif RFC3339.fullmatch(value):
+            moment = parse_datetime(value)
+        else:
+            raise ValueError(value)
+        return moment.astimezone(LEGAL_TZ).isoformat()
+    except (ValueError, OverflowError):       # 2024-02-30; 9999-12-31T23:00:00-10:00
+        raise MalformedEvent(f"{name} must be an RFC 3339 date-time or a day (YYYY-MM-DD)",
+                             field=name) from None
 
 
 def visible_streams(views: ReadModels, principal: Principal, streams: list[str]) -> list[str]:
@@ -251,7 +277,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                   after: str | None = None) -> Response:
         if unit is not None and not principal.may_see_unit(unit):
             raise Forbidden(f"principal {principal.name!r} may not see unit {unit!r}")
-        page = flags.query(limit=limit, after=after, since=since, until=until,
+        page = flags.query(limit=limit, after=after, since=flag_bound(since, "since"),
+                           until=flag_bound(until, "until"),
                            units=sorted(principal.units), rule=rule, rule_id=rule_id,
                            severity=severity, status=status, disposition=disposition,
                            officer_id=officer, unit_id=unit, party_ref=party, case_id=case)

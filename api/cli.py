@@ -319,8 +319,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    """Empty the read models and fold the whole log again (the service may keep running: the
-    projection runner holds the same lock, so the two never interleave)."""
+    """Empty the read models and fold the whole log again. Refused while a projection runner
+    (``ledger serve`` or ``ledger project``) runs: it holds the lock for as long as it lives."""
     import time
 
     from projections.flagsview import FlagsView
@@ -331,7 +331,11 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         views = ReadModels(store)
         views.create_tables()
         with store.connect() as lock:
-            lock.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+            got = lock.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()
+            if not (got and got[0]):
+                print("ledger rebuild: the projections are running in another process "
+                      "(ledger serve or ledger project); stop it, then rebuild", file=sys.stderr)
+                return 2
             started = time.perf_counter()
             count = views.rebuild(fetch=args.batch)
             FlagsView(store).rebuild()

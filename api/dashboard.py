@@ -21,6 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from ledger.canonical import canonical
 from ledger.client import sign_envelope
 from ledger.crypto import SigningKey, b64url_decode, verify
+from ledger.domain.calendar import legal_date
 from ledger.envelope import signing_bytes
 from ledger.errors import LedgerError, MalformedEvent, NotFound, Unavailable
 from ledger.logentry import chain_genesis, chain_next, entry_bytes, leaf_hash_of_entry
@@ -549,9 +550,10 @@ def pledge_chain(officer_id: str, day: str, load: Callable[[str], dict[str, Any]
 
 
 def _superior_on(state: dict[str, Any], day: str) -> str | None:
+    # a post's instants may carry any offset: compare their legal (UTC+8) days, not their text
     for post in reversed(state.get("posts", [])):
-        if (post.get("from") or "")[:10] <= day and (post.get("until") is None
-                                                     or post["until"][:10] >= day):
+        if legal_date(post["from"]).isoformat() <= day and (
+                post.get("until") is None or legal_date(post["until"]).isoformat() >= day):
             return post.get("superior_officer_id")
     return None
 

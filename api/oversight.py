@@ -118,8 +118,7 @@ def get_supervision(request: Request, notice_id: str, principal: Inspector,
         raise NotFound(f"no supervision notice {notice_id}")
     state["flags"] = request.app.state.flags.query(
         limit=100, units=sorted(principal.units), rule="RF27",
-        unit_id=state.get("unit_id"))["flags"]
-    state["flags"] = [f for f in state["flags"] if f["scope"] == f"supervision:{notice_id}"]
+        scope=f"supervision:{notice_id}")["flags"]
     return _json(supervision.view(state, _today(request, at)))
 
 
@@ -145,7 +144,10 @@ def unit_warnings(request: Request, unit_id: str, principal: Inspector) -> Respo
 
 def _assessment(request: Request, kind: str, ident: str, period: str, at: str | None
                 ) -> Response:
-    p = A.Period.parse(period)          # the query pattern already refused anything else
+    try:
+        p = A.Period.parse(period)      # the query pattern admits year 0000, which it refuses
+    except A.PeriodError as e:
+        raise MalformedEvent(str(e), field="period") from None
     as_of = min(p.end, _today(request, at))
     return _json(queries.assessment(request.app.state.ledger.store, kind, ident, p, as_of))
 

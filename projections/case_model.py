@@ -215,6 +215,7 @@ def new_state(case_id: str) -> dict[str, Any]:
         "summary_filed_on": None,
         "published": False,
         "deadlines": {},
+        "met_before_due": {},              # deadline -> day met before a step opened it
         "complaints": [],
         "out_of_order": [],
         "closed_on": None,
@@ -332,7 +333,9 @@ def _record_officers(case: dict[str, Any], rec: Recorded, body: dict[str, Any],
     refs: list[tuple[str, str | None]] = []
     for key in ("officers", "investigators"):
         refs.extend((r["officer_id"], r.get("cert_no")) for r in body.get(key) or ())
-    refs.extend((oid, None) for oid in body.get("decided_by") or ())
+    named = {oid for oid, _ in refs}     # a decider also listed with a certificate acts once
+    refs.extend((oid, None) for oid in body.get("decided_by") or () if oid not in named)
+    counted: set[str] = set()
     for oid, cert_no in dict.fromkeys(refs):
         officer_state = ctx.officer(oid)
         status = officer_model.credential_at(officer_state, rec.occurred_at, cert_no)
@@ -340,7 +343,9 @@ def _record_officers(case: dict[str, Any], rec: Recorded, body: dict[str, Any],
             "officer_id": oid, "cert_nos": [], "acts": 0, "first_event_id": rec.event_id,
             "kind": officer_state["kind"] if officer_state else "unknown",
             "credential_at_first_act": status, "invalid_acts": []})
-        entry["acts"] += 1
+        if oid not in counted:                # one act per event, as the officer model counts
+            entry["acts"] += 1
+            counted.add(oid)
         if cert_no and cert_no not in entry["cert_nos"]:
             entry["cert_nos"].append(cert_no)
         if status["status"] != "valid":
@@ -373,11 +378,19 @@ def _due(case: dict[str, Any], name: str, compute: Callable[[], date], basis: st
     case["deadlines"][name] = entry
     if replace and old and old["met_on"]:
         _met(case, name, date.fromisoformat(old["met_on"]))
+    early = case.get("met_before_due", {}).get(name)
+    if early is not None:
+        _met(case, name, date.fromisoformat(early))
 
 
 def _met(case: dict[str, Any], name: str, day: date) -> None:
     d = case["deadlines"].get(name)
-    if d is None or (d["met_on"] is not None and d["met_on"] <= day.isoformat()):
+    if d is None:      # the step that opens it is recorded later (out of order): keep the day
+        early = case.setdefault("met_before_due", {})
+        if name not in early or day.isoformat() < early[name]:
+            early[name] = day.isoformat()
+        return
+    if d["met_on"] is not None and d["met_on"] <= day.isoformat():
         return
     d["met_on"] = day.isoformat()
     d["late"] = None if d["due"] is None else day.isoformat() > d["due"]
@@ -761,12 +774,18 @@ def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
         _out_of_order(state, rec, list(expected))
     cal = ctx.calendar
     if rec.type == "ComplaintReceived":
-        state.update(state="RECEIVED", category=b["category"], channel=b["channel"],
+        state.update(category=b["category"], channel=b["channel"],
                      unit_id=b["unit_id"], accused_officers=b["accused_officers"],
                      case_id=b.get("case_id"), received_on=day.isoformat())
+        if state["state"] == "NEW":          # never back: handling may be recorded first
+            state["state"] = "RECEIVED"
+        if state["handler"] is not None:
+            state["handler_is_accused"] = state["handler"] in state["accused_officers"]
+        close_days = p.complaint_close_days + min(state["extension_days"],
+                                                  p.complaint_extension_max_days)
         _due(state, "acknowledge", lambda: cal.add_calendar_days(day, p.complaint_ack_days),
              "XFGZ 第22/23条 (15 days)")
-        _due(state, "close", lambda: cal.add_calendar_days(day, p.complaint_close_days),
+        _due(state, "close", lambda: cal.add_calendar_days(day, close_days),
              "XFGZ 第34条 (60 days + approved extension)")
     elif rec.type == "ComplaintAcknowledged":
         if state["state"] in ("NEW", "RECEIVED"):

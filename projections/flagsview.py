@@ -53,7 +53,7 @@ from .redflags.params import FlagParams
 
 Clock = Callable[[], datetime]
 FILTERS = ("rule", "rule_id", "severity", "status", "disposition", "case_id", "officer_id",
-           "unit_id", "party_ref")
+           "unit_id", "party_ref", "scope")
 
 
 def _utcnow() -> datetime:

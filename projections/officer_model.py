@@ -109,11 +109,10 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Any = None, *,
 def _credential_issued(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
     state["kind"] = "officer"
     state["unit_id"] = body["unit_id"]
-    state["credentials"][body["cert_no"]] = {
-        "cert_no": body["cert_no"], "credential_type": body["credential_type"],
-        "valid_from": body["valid_from"], "valid_until": body["valid_until"],
-        "issued_event_id": rec.event_id, "suspensions": [], "ended_at": None, "end_reason": None,
-    }
+    # a suspension or end recorded before the issuance still applies (as in the flag rules)
+    _cert(state, body["cert_no"]).update({
+        "credential_type": body["credential_type"], "valid_from": body["valid_from"],
+        "valid_until": body["valid_until"], "issued_event_id": rec.event_id})
 
 
 def _credential_suspended(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
@@ -283,7 +282,8 @@ def credential_at(state: dict[str, Any] | None, at: str, cert_no: str | None = N
     ``status`` is one of: valid, suspended, expired, revoked, not_yet_valid, unknown_certificate
     (``cert_no`` never issued to this person), no_credential (no certificate at all),
     auxiliary (auxiliary staff), unknown_person (no state). Without ``cert_no``, the
-    person's certificate valid at ``at`` is used if there is one.
+    person's earliest-starting certificate valid at ``at`` is used if there is one, else the
+    latest-starting one.
     """
     if state is None:
         return {"status": "unknown_person", "cert_no": cert_no}
@@ -295,7 +295,10 @@ def credential_at(state: dict[str, Any] | None, at: str, cert_no: str | None = N
     if not creds:
         return {"status": "auxiliary" if state["kind"] == "auxiliary" else "no_credential",
                 "cert_no": None}
-    statuses = [_status(c, at) for c in creds.values() if c["valid_from"] is not None]
+    # in a fixed order: a state read back from jsonb has its certificates in another order
+    issued = sorted((c for c in creds.values() if c["valid_from"] is not None),
+                    key=lambda c: (c["valid_from"], c["cert_no"]))
+    statuses = [_status(c, at) for c in issued]
     if not statuses:
         return {"status": "no_credential", "cert_no": None}
     return next((s for s in statuses if s["status"] == "valid"), statuses[-1])

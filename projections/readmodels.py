@@ -87,6 +87,10 @@ def batches_upto(curs: Any, after: int, upto: int, size: int = 20_000
             yield batch
 
 
+#: case steps that name the case's unit (a public record published before them takes it then)
+_UNIT_STEPS = frozenset({"CaseFiled", "ClueRegistered"})
+
+
 class Fold:
     """Applies a batch of events to in-memory copies of the states it touches."""
 
@@ -119,6 +123,8 @@ class Fold:
                 complaint_ids.add(rec.stream.partition(":")[2])
             if (cid := public.concerns(rec)) is not None:
                 published.add(cid)
+            if rec.type in _UNIT_STEPS and rec.stream.startswith("case:"):
+                published.update(case_model.cases_of(rec))
             if (nid := supervision.concerns(rec)) is not None:
                 notices.add(nid)
         self.cases.update(self._load("cases", sorted(case_ids - self.cases.keys())))
@@ -140,6 +146,10 @@ class Fold:
         for cid in case_model.cases_of(rec):
             self.cases[cid] = case_model.apply(self.cases.get(cid), rec, self.ctx)
             self._touch("cases", cid, rec)
+            pub, unit = self.publications.get(cid), self.cases[cid]["unit_id"]
+            if pub is not None and unit and pub["unit_id"] != unit:   # filed after publishing
+                pub["unit_id"] = unit
+                self._touch("publications", cid, rec)
         if rec.stream.startswith("complaint:"):
             cid = rec.stream.partition(":")[2]
             self.complaints[cid] = case_model.apply_complaint(self.complaints.get(cid), rec,

@@ -305,6 +305,28 @@ def test_complaint_closed_before_acknowledgement_is_out_of_order() -> None:
                                   "state": "RECEIVED", "expected_in": ["ACKNOWLEDGED"]}]
 
 
+def test_complaint_received_last_keeps_it_closed_with_its_extension_and_deadlines_met(
+) -> None:
+    """The intake is recorded after the handling: the complaint stays CLOSED, its closing
+    deadline counts the approved extension, both deadlines are met (not open), and a handler
+    among the accused is still seen as such."""
+    history, folder = world()
+    received, acknowledged, extended, closed = f.complaint_cycle()
+    folder.fold(history.extend([acknowledged, extended, closed, received]))
+    c = folder.complaints["C-2025-0042"]
+    assert c["state"] == "CLOSED"
+    assert c["deadlines"]["close"] == {"due": "2025-04-21",
+                                       "basis": "XFGZ 第34条 (60 days + approved extension)",
+                                       "met_on": "2025-04-15", "late": False}
+    assert c["deadlines"]["acknowledge"]["met_on"] == "2025-02-05"
+    assert c["handler_is_accused"] is False
+    received, _, _, closed = f.complaint_cycle("C-2025-0043")
+    closed_by_accused = step(closed.stream, "ComplaintClosed", closed.occurred_at,
+                             handler=f.OFFICER_B)
+    folder.fold(history.extend([closed_by_accused, received]))
+    assert folder.complaints["C-2025-0043"]["handler_is_accused"] is True
+
+
 # --- out of order ---------------------------------------------------------------------------------
 
 def test_shuffled_summary_history_records_the_steps_that_came_out_of_order() -> None:
@@ -345,6 +367,20 @@ def test_decision_straight_after_filing_moves_the_case_but_is_recorded_out_of_or
          "expected_in": ["DECIDING"]},
         {"event_id": events[2].event_id, "type": "InvestigationConcluded", "state": "DECIDED",
          "expected_in": ["INVESTIGATING"]}]
+
+
+def test_a_deadline_opened_by_a_step_recorded_late_is_met_by_what_came_before_it() -> None:
+    """The service is recorded before the decision, and both before the filing: each deadline
+    opens late (service with the decision, decision with the filing) and is met on the day of
+    the step that came first, not missed."""
+    history, folder = world()
+    g = {s.type: s for s in f.general_case(GENERAL_ID)}
+    folder.fold(history.extend([g["DecisionServed"], g["PenaltyDecided"], g["CaseFiled"]]))
+    deadlines = folder.cases[GENERAL_ID]["deadlines"]
+    assert (deadlines["decision"]["met_on"], deadlines["decision"]["late"]) == (
+        "2024-08-08", True)                           # 90 days from 23 April: 22 July
+    assert (deadlines["service"]["met_on"], deadlines["service"]["late"]) == (
+        "2024-08-12", False)
 
 
 def test_summary_only_step_in_a_general_case_is_out_of_order() -> None:
@@ -424,6 +460,22 @@ def test_acts_with_a_suspended_certificate_or_by_auxiliary_staff_are_shown_with_
     assert officers[f.OFFICER_A]["cert_nos"] == [f.CERT_A, "99999999"]
 
 
+def test_a_decider_also_named_among_the_officers_acts_once_per_event() -> None:
+    """PenaltyDecided names the deciders twice (``decided_by`` and ``officers`` with their
+    certificates): one act each, as the officer model counts it."""
+    history, folder = world()
+    folder.fold(history.extend([step(
+        f"officer:{f.OFFICER_B}", "OfficerCredentialSuspended", at("2024-09-30", "09:00:00"),
+        cert_no=f.CERT_B, effective_at=at("2024-09-30", "09:00:00"), until="2024-10-31")]))
+    folder.fold(history.extend(f.summary_case(SUMMARY_ID)[:5]))   # up to PenaltyDecided
+    officers = folder.cases[SUMMARY_ID]["officers"]
+    assert officers[f.OFFICER_A]["acts"] == 5
+    assert officers[f.OFFICER_A]["acts"] == folder.officers[f.OFFICER_A]["caseload"]["acts"]
+    decided = [a for a in officers[f.OFFICER_B]["invalid_acts"] if a["type"] == "PenaltyDecided"]
+    assert decided == [{"event_id": decided[0]["event_id"], "type": "PenaltyDecided",
+                        "status": "suspended", "cert_no": f.CERT_B}]
+
+
 def test_evidence_recorded_in_version_1_is_folded_in_the_current_shape() -> None:
     history, folder = world()
     s = f"case:{GENERAL_ID}"
@@ -457,6 +509,22 @@ def test_credential_status_over_time() -> None:
     assert officer_model.credential_at(folder.officers[f.LEGAL], "2028-01-01T08:00:00+08:00",
                                        "31010213001")["status"] == "expired"
     assert officer_model.credential_at(None, "2024-01-01T00:00:00Z")["status"] == "unknown_person"
+
+
+def test_a_suspension_recorded_before_the_certificate_is_kept_when_it_is_issued() -> None:
+    """HR records the suspension first and the issuance late: the certificate, once issued,
+    is still suspended (out of order is recorded, never dropped)."""
+    history, folder = History(), Folder()
+    o, cert = f"officer:{f.OFFICER_A}", "31010219009"
+    folder.fold(history.extend([
+        step(o, "OfficerCredentialSuspended", at("2024-03-01"), cert_no=cert,
+             effective_at=at("2024-03-01", "08:00:00"), until="2024-03-31"),
+        step(o, "OfficerCredentialExpired", at("2024-05-01"), cert_no=cert,
+             effective_at=at("2024-05-01"), reason="revoked")]
+        + f.officer_setup(f.OFFICER_A, cert, day="2024-03-05")[:1]))
+    state = folder.officers[f.OFFICER_A]
+    assert officer_model.credential_at(state, at("2024-03-15"), cert)["status"] == "suspended"
+    assert officer_model.credential_at(state, at("2024-06-01"), cert)["status"] == "revoked"
 
 
 def test_posts_over_time_and_the_post_at_an_instant() -> None:

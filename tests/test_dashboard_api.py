@@ -415,6 +415,19 @@ def test_pledge_chain_walks_countersigners_to_the_top() -> None:
     assert pledge_chain("F", "2024-06-01", people.get)[0] == "wrong_countersigner"
 
 
+def test_pledge_chain_takes_the_post_of_the_legal_day_not_of_the_utc_date() -> None:
+    """A post handed over at midnight Beijing time, written in UTC (16:00Z the day before):
+    on that day before, the old post (and its superior) still stands."""
+    pledge = {"pledge_id": "p1", "period_from": "2024-01-01", "period_until": "2024-12-31",
+              "countersigned_by": "G", "top_of_chain": True, "status": "countersigned"}
+    people = {"F": {"pledges": {"p1": pledge}, "posts": [
+        {"from": "2024-01-01T00:00:00+08:00", "until": "2024-06-30T16:00:00Z",
+         "superior_officer_id": "G"},
+        {"from": "2024-06-30T16:00:00Z", "until": None, "superior_officer_id": "H"}]}}
+    assert pledge_chain("F", "2024-06-30", people.get)[0] == "complete"
+    assert pledge_chain("F", "2024-07-01", people.get)[0] == "wrong_countersigner"
+
+
 @pytest.mark.parametrize("path", ["/ui/", "/ui/app.js", "/public/", "/public/app.js"])
 def test_served_pages_forbid_inline_script_and_mime_sniffing(dash: World, path: str) -> None:
     response = dash.http.get(path)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 import contextlib
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -64,6 +64,30 @@ def test_queue_filters_by_severity_and_pages(city: World) -> None:
     assert second["flags"][0]["flag_id"] != first["flags"][0]["flag_id"]
     assert city.http.get("/v1/flags", params={"severity": "huge"},
                          headers=city.headers("inspector")).status_code == 422
+
+
+def test_queue_since_and_until_are_instants_whatever_their_offset(city: World) -> None:
+    """The queue's since/until are instants: one second after a flag was raised, written in
+    UTC, comes after it (not before, as its text would sort); a value that is no instant is
+    refused."""
+    cash_above_limit(city)
+    (flag,) = flags(city, rule="RF04")["flags"]
+    raised = datetime.fromisoformat(flag["raised_at"])
+    after = (raised + timedelta(seconds=1)).astimezone(timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+    assert flags(city, rule="RF04", since=after)["flags"] == []
+    assert [x["flag_id"] for x in flags(city, rule="RF04", until=after)["flags"]] \
+        == [flag["flag_id"]]
+    day = flag["raised_at"][:10]                 # a day: from its start in Beijing time
+    assert flags(city, rule="RF04", since=day)["flags"] and not \
+        flags(city, rule="RF04", until=day)["flags"]
+    for bad in ("x", "2024-02-30T00:00:00+08:00", "2024-06-01T25:00:00Z",
+                "9999-12-31T23:00:00-10:00"):
+        for name in ("since", "until"):
+            response = city.http.get("/v1/flags", params={name: bad},
+                                     headers=city.headers("inspector"))
+            assert response.status_code == 422, (name, bad)
+            assert name in response.text
 
 
 def test_dismissal_is_a_signed_event_that_changes_the_disposition(city: World) -> None:

@@ -113,7 +113,7 @@ def test_assessment_needs_an_inspector_a_valid_period_and_respects_unit_scope(
     assert city.http.get(url, params={"period": "2024-Q2"}).status_code == 401
     assert city.http.get(url, params={"period": "2024-Q2"},
                          headers=city.headers("poster")).status_code == 403
-    for bad in ("2024-Q5", "2024-13", "Q2-2024", ""):
+    for bad in ("2024-Q5", "2024-13", "Q2-2024", "", "0000-01", "0000-Q1"):
         assert city.http.get(url, params={"period": bad},
                              headers=city.headers("auditor")).status_code == 422, bad
     other = {"Authorization": "Bearer " + city.token("inspector", principal="jw-xh",
@@ -160,6 +160,18 @@ def test_the_case_input_has_no_field_that_could_hold_a_fine() -> None:
     facts = A.case_facts(state)
     assert facts == A.CaseFacts("C1", (A.Deadline("service", "2024-08-10", "2024-08-09",
                                                   False),), "2024-08-01", ("2024-07-30",))
+
+
+def test_evidence_days_are_legal_days_whatever_the_offset_of_the_capture_time() -> None:
+    """Captured at 01:30 Beijing time on 2 August, written in UTC (1 August 17:30Z): after a
+    decision of 1 August, so not prior evidence."""
+    state = {"case_id": "C1", "decision": {"decided_on": "2024-08-01"},
+             "evidence": [{"captured_at": "2024-08-01T17:30:00Z"},
+                          {"captured_at": "2024-07-31T23:00:00-05:00"}]}
+    facts = A.case_facts(state)
+    assert facts.evidence_days == ("2024-08-01", "2024-08-02")
+    facts = A.case_facts({**state, "evidence": state["evidence"][:1]})
+    assert run(cases=[facts])["evidence"]["with_prior_evidence"] == 0
 
 
 def test_timeliness_counts_cases_whose_deadlines_were_all_met() -> None:

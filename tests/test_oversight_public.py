@@ -222,3 +222,22 @@ def test_public_records_rebuilt_from_the_log_equal_incremental_ones(city: World)
     assert views.snapshot("publications") == incremental and len(incremental) == 6
     views.rebuild(fetch=5)                  # one pass, every state kept in memory to the end
     assert views.snapshot("publications") == incremental
+
+
+def test_a_decision_published_before_its_filing_is_recorded_is_listed_under_its_unit(
+        city: World) -> None:
+    """Out of order: decision and publication are on the ledger before the filing that names
+    the unit. Once the filing arrives the entry carries the unit and the unit filter finds it —
+    folded one event per batch or all at once alike."""
+    g = {s.type: s for s in f.general_case("SH-HP-2024-000901")}
+    post_steps(city, f.staff() + [g["PenaltyDecided"], g["DecisionPublished"], g["CaseFiled"]])
+    views = city.http.app.app.state.views
+    while views.process(limit=1):
+        pass
+    project(city)
+    [entry] = feed(city, unit=f.UNIT)["decisions"]
+    assert entry["unit_id"] == f.UNIT
+    incremental = views.snapshot("publications")
+    views.reset()
+    views.run_until_idle()
+    assert views.snapshot("publications") == incremental

@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 
 import pytest
 
+from projections.oversight import supervision
+
 from . import domain_factory as f
 from .conftest import World
 from .test_readmodels import city, post_steps  # noqa: F401  (fixture)
@@ -189,3 +191,36 @@ def test_supervision_rebuilt_from_the_log_equals_incremental(city: World) -> Non
     views.run_until_idle()
     assert views.snapshot("supervision") == incremental and len(incremental) == 5
     assert views.rebuild(fetch=4) == city.count() and views.snapshot("supervision") == incremental
+
+
+def test_a_feedback_recorded_before_its_notice_is_judged_late_once_the_notice_arrives() -> None:
+    """Out of order: the unit's answer is on the ledger before the notice it answers. Once the
+    notice (respond_by 20 June) arrives, an answer of 25 June is late."""
+    issue, answer = notice(LATE, feedback=("2024-06-25",))
+    history = f.History()
+    state = None
+    for rec in history.extend([answer, issue]):
+        state = supervision.apply(state, rec, offset_minutes=480)
+    assert state is not None and [x["late"] for x in state["feedback"]] == [True]
+
+
+def test_a_notice_shows_its_flags_however_many_newer_ones_its_unit_has(city: World) -> None:
+    """A notice's flags are its own, not the first of its unit's newest RF27 flags: with more
+    than a page of newer overdue notices, the oldest one still shows its flag."""
+    steps = notice(NEVER, respond_by="2024-06-10")
+    for i in range(101):
+        steps += notice(f"SN-X{i:03d}", respond_by="2024-06-20")
+    post_steps(city, steps)
+    project(city)
+    assert "RF27.a" in rf27(city, NEVER)
+
+
+def test_the_list_is_newest_first_by_instant_whatever_the_offset(city: World) -> None:
+    """09:00 Beijing time written in UTC (01:00Z) is newer than 08:30 written at +08:00."""
+    issue = notice(ON_TIME)[0]
+    post_steps(city, [
+        f.Step("supervision:SN-A", issue.type, "2024-06-03T08:30:00+08:00", issue.body),
+        f.Step("supervision:SN-B", issue.type, "2024-06-03T01:00:00Z", issue.body)])
+    project(city)
+    listed = city.http.get("/v1/supervision", headers=city.headers("auditor")).json()
+    assert [n["notice_id"] for n in listed["notices"]] == ["SN-B", "SN-A"]

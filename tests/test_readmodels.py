@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -18,6 +20,7 @@ from ledger.crypto import SigningKey
 from ledger.domain import vocabulary
 from ledger.service import Ledger
 from ledger.store import LedgerStore, datastore_from_url
+from projections.runner import LOCK_KEY
 
 from . import domain_factory as f
 from .conftest import ROOT_ID, World
@@ -224,6 +227,34 @@ def test_the_rebuild_command_refuses_a_bad_batch_before_emptying_anything(
     assert views.snapshot("cases") == before and before
 
 
+def test_the_rebuild_command_refuses_while_a_projection_runner_holds_the_lock(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With `ledger serve` (or `ledger project`) running, its projection runner holds the lock
+    for as long as it lives: `ledger rebuild` says so at once instead of waiting forever, and
+    empties nothing."""
+    post_steps(city, f.staff() + f.summary_case("SH-HP-2024-S-004512"))
+    city.project()
+    views = city.http.app.app.state.views
+    before = views.snapshot("cases")
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", city.owner_url)
+    with psycopg.connect(city.owner_url, autocommit=True) as runner:
+        runner.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        err, result = io.StringIO(), []
+
+        def rebuild() -> None:
+            with contextlib.redirect_stderr(err):
+                result.append(ledger_main(["rebuild"]))
+
+        thread = threading.Thread(target=rebuild, daemon=True)
+        thread.start()
+        thread.join(timeout=20)
+        assert not thread.is_alive(), "ledger rebuild waits for the running service forever"
+    assert result == [2]
+    assert "projections are running" in err.getvalue()
+    assert views.snapshot("cases") == before and before
+
+
 def test_projection_is_exactly_once(city: World) -> None:
     post_steps(city, f.staff() + f.summary_case("SH-HP-2024-S-004512"))
     views = city.http.app.app.state.views
@@ -266,3 +297,36 @@ def test_every_event_type_refuses_a_body_missing_a_required_field(city: World,
     assert {"field": f"body.{missing}", "message": "required field is missing"} \
         in problem["errors"]
     assert city.count() == before
+
+
+ALL_VIEWS = ("cases", "officers", "complaints", "publications", "supervision")
+
+
+def test_one_event_per_batch_equals_one_batch_for_every_view(city: World) -> None:
+    """Every view, folded one event per batch (each state read back from its jsonb row), equals
+    the same history folded in one batch — also for an officer holding two valid certificates
+    (a renewal overlapping the old one), whom a decision names without a certificate."""
+    renewal = f.step(f"officer:{f.OFFICER_A}", "OfficerCredentialIssued",
+                     f.at("2024-01-02", "09:00:00"), cert_no="A2024", unit_id=f.UNIT,
+                     valid_from="2024-01-01", valid_until="2028-12-31")
+    case_id = "SH-HP-2024-000777"
+    no_penalty = [
+        f.step(f"case:{case_id}", "CaseFiled", f.at("2024-05-20"),
+               officers=[{"officer_id": f.OFFICER_B, "cert_no": f.CERT_B}]),
+        f.step(f"case:{case_id}", "NoPenaltyDecided", f.at("2024-05-22"),
+               decided_by=[f.OFFICER_A])]
+    notice = "SV-2025-001"
+    supervision = [
+        f.step(f"supervision:{notice}", "SupervisionNoticeIssued", f.at("2025-06-02")),
+        f.step(f"supervision:{notice}", "SupervisionFeedbackSubmitted", f.at("2025-06-20")),
+        f.step(f"supervision:{notice}", "SupervisionFeedbackAccepted", f.at("2025-06-25"))]
+    post_steps(city, f.staff() + [renewal] + no_penalty + f.summary_case("SH-HP-2024-S-004512")
+               + f.general_case() + f.withdrawn_case() + f.complaint_cycle() + supervision)
+    views = city.http.app.app.state.views
+    while views.process(limit=1):
+        pass
+    incremental = {t: views.snapshot(t) for t in ALL_VIEWS}
+    views.reset()
+    views.run_until_idle(limit=10_000)
+    assert {t: views.snapshot(t) for t in ALL_VIEWS} == incremental
+    assert all(incremental.values())

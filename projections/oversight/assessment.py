@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Mapping
 
+from ledger.domain.calendar import legal_date
+
 from ..redflags.flag import SEVERITIES
 
 METHOD = "dingkao-v1"
@@ -58,7 +60,7 @@ class Period:
     @classmethod
     def parse(cls, text: str) -> "Period":
         m = _PERIOD.fullmatch(text or "")
-        if not m:
+        if not m or int(m.group(1)) < 1:          # no calendar has a year 0
             raise PeriodError(f"period must be YYYY-MM or YYYY-Qn, not {text!r}")
         year = int(m.group(1))
         first, last = ((int(m.group(2)),) * 2 if m.group(2)
@@ -120,7 +122,7 @@ def case_facts(state: Mapping[str, Any]) -> CaseFacts:
     decision = state.get("decision") or {}
     return CaseFacts(case_id=state["case_id"], deadlines=deadlines,
                      decided_on=decision.get("decided_on"),
-                     evidence_days=tuple(sorted(e["captured_at"][:10]
+                     evidence_days=tuple(sorted(legal_date(e["captured_at"]).isoformat()
                                                 for e in state.get("evidence") or ())))
 
 

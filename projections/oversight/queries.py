@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from ledger.schemas import parse_datetime
 from ledger.store import LedgerStore
 
 from . import assessment as A
@@ -53,9 +54,13 @@ def notices(store: LedgerStore, today: date, *, units: list[str], unit: str | No
         params.append(unit)
     with store.cursor() as curs:
         curs.execute("SELECT state::text AS state FROM view_supervision WHERE "
-                     + " AND ".join(where)
-                     + " ORDER BY state->>'issued_at' DESC NULLS LAST, notice_id DESC", params)
+                     + " AND ".join(where), params)
         states = [supervision.view(orjson.loads(r["state"]), today) for r in curs.fetchall()]
+    # newest first by instant (issued_at keeps the offset it was written with, so its text
+    # does not sort in time), notices not yet issued last
+    states.sort(key=lambda s: (s["issued_at"] is not None,
+                               parse_datetime(s["issued_at"]) if s["issued_at"] else 0,
+                               s["notice_id"]), reverse=True)
     if status is not None:
         states = [s for s in states if s["status"] == status]
     page = states[offset:offset + limit]

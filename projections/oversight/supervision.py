@@ -50,6 +50,8 @@ def apply(state: dict[str, Any] | None, rec: Recorded, *, offset_minutes: int
         state.update(unit_id=b["to_unit_id"], issued_by=b["issued_by"],
                      issued_at=rec.occurred_at, issued_on=day, respond_by=b["respond_by"],
                      issues=[dict(i) for i in b["issues"]], issue_event_id=rec.event_id)
+        for f in state["feedback"]:          # answers recorded before the notice
+            f["late"] = f["submitted_on"] > state["respond_by"]
     elif rec.type == "SupervisionFeedbackSubmitted":
         late = state["respond_by"] is not None and day > state["respond_by"]
         state["feedback"].append({

@@ -216,9 +216,8 @@ class Dashboard:
         others = [d for d in peers if d["lead"] != officer_id]
         present = {d["quarter"] for d in peers} | {d["quarter"] for d in mine}
         shown = [q for q in sorted(spans) if q in present][-MAX_WINDOWS:]
-        flags = [fl for fl in self.flags.query(limit=500, officer_id=officer_id,
-                                               units=sorted(principal.units))["flags"]
-                 if fl["rule_id"].startswith("RF17")]
+        flags = self.flags.query(limit=500, rule="RF17", officer_id=officer_id,
+                                 units=sorted(principal.units))["flags"]
         windows = [self._window(q, spans[q], _params_in(timeline, q), mine, others, flags,
                                 principal) for q in reversed(shown)]
         return {"officer_id": officer_id, "windows": windows,

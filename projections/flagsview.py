@@ -40,6 +40,7 @@ import orjson
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 
+from ledger.errors import MalformedEvent
 from ledger.logentry import format_recorded_at
 from ledger.store import LedgerStore
 
@@ -321,7 +322,10 @@ class FlagsView:
             where.append("unit_id = ANY(%s)")
             params.append(units)
         if after:
-            raised, _, fid = after.partition("|")
+            raised, sep, fid = after.partition("|")
+            if not (sep and fid and _is_instant(raised)):
+                raise MalformedEvent("after must be a page cursor this queue gave (its next)",
+                                     field="after")
             where.append("(raised_at, flag_id) < (%s, %s)")
             params += [raised, fid]
         sql = "SELECT flag::text AS flag, raised_at, flag_id, evaluated_at FROM view_flags"
@@ -342,6 +346,13 @@ class FlagsView:
         with self.store.cursor() as curs:
             curs.execute("SELECT flag_id, flag::text AS flag FROM view_flags")
             return {r["flag_id"]: orjson.loads(r["flag"]) for r in curs.fetchall()}
+
+
+def _is_instant(text: str) -> bool:
+    try:
+        return datetime.fromisoformat(text).tzinfo is not None
+    except ValueError:
+        return False
 
 
 def _entities(rows: Iterable[Any]) -> set[tuple[str, str]]:

@@ -66,6 +66,17 @@ def test_queue_filters_by_severity_and_pages(city: World) -> None:
                          headers=city.headers("inspector")).status_code == 422
 
 
+@pytest.mark.parametrize("after", ["zzz", "2024-09-30T10:00:00+08:00", "2024-09-30|RF04-x",
+                                   "yesterday|RF04-x", "2024-09-30T10:00:00+08:00|"])
+def test_a_cursor_the_queue_did_not_give_is_refused(city: World, after: str) -> None:
+    """`after=zzz` silently answered the first page (or an arbitrary one)."""
+    cash_above_limit(city)
+    city.project()
+    response = city.http.get("/v1/flags", params={"after": after},
+                             headers=city.headers("inspector"))
+    assert response.status_code == 422 and response.json()["field"] == "after"
+
+
 def test_queue_since_and_until_are_instants_whatever_their_offset(city: World) -> None:
     """The queue's since/until are instants: one second after a flag was raised, written in
     UTC, comes after it (not before, as its text would sort); a value that is no instant is

@@ -84,7 +84,7 @@ def flagged(world: World, case_id: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("instant", ["0999-05-01T10:00:00+08:00", "0024-05-01T10:00:00+08:00",
-                                     "0001-01-02T10:00:00+08:00"])
+                                     "0001-01-02T10:00:00+08:00", "9999-12-30T10:00:00+08:00"])
 def test_a_case_at_the_edge_of_the_calendar_is_projected_and_later_events_still_are(
         city: World, instant: str) -> None:
     post_steps(city, f.staff() + at_the_edge("SH-HP-2024-S-000001", instant))

@@ -9,6 +9,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from ledger.canonical import canonical
+from ledger.client import sign_envelope
 from projections.redflags.days import (day_iso, iso, month_bounds, month_of, next_month,
                                        quarter_of, ts_of)
 from projections.redflags.facts import quarter_shift
@@ -92,4 +94,33 @@ def test_a_case_at_the_edge_of_the_calendar_is_projected_and_later_events_still_
     post_steps(city, f.summary_case("SH-HP-2024-S-000002", amount_fen=20_000))
     city.project()
     flagged(city, "SH-HP-2024-S-000001")
+    assert "RF04.a" in {x["rule_id"] for x in flagged(city, "SH-HP-2024-S-000002")}
+
+
+# --- the door ---------------------------------------------------------------------------------
+
+def refused(world: World, steps: list[f.Step]) -> dict:
+    envelopes = [sign_envelope(world.keys[f"{f.signer_role(s.type)}-01"],
+                               f"{f.signer_role(s.type)}-01", stream=s.stream, type=s.type,
+                               body=s.body, occurred_at=s.occurred_at) for s in steps]
+    before = world.count()
+    response = world.post_raw(canonical(envelopes))
+    assert response.status_code == 422, response.text
+    assert world.count() == before
+    return response.json()
+
+
+@pytest.mark.parametrize("instant", [LATEST, EARLIEST, "9999-12-31T00:00:00Z"])
+def test_an_instant_whose_date_cannot_be_represented_is_refused_naming_the_field(
+        city: World, instant: str) -> None:
+    post_steps(city, f.staff())
+    filed, evidence = f.summary_case("SH-HP-2024-S-000001")[0:3:2]
+    problem = refused(city, [f.Step(filed.stream, filed.type, instant, filed.body)])
+    assert problem["field"] == "occurred_at" and "cannot be dated" in problem["detail"]
+    body = {**evidence.body, "captured_at": instant}
+    problem = refused(city, [filed, f.Step(evidence.stream, evidence.type, evidence.occurred_at,
+                                           body)])
+    assert "body.captured_at" in problem["detail"] and "cannot be dated" in problem["detail"]
+    post_steps(city, f.summary_case("SH-HP-2024-S-000002", amount_fen=20_000))
+    city.project()
     assert "RF04.a" in {x["rule_id"] for x in flagged(city, "SH-HP-2024-S-000002")}

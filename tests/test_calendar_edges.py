@@ -5,23 +5,32 @@ of the calendar")."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
+from api.cli import main as ledger_main
+
 from ledger.canonical import canonical
 from ledger.client import sign_envelope
+from ledger.logview import LogView
 from projections.redflags.days import (day_iso, iso, month_bounds, month_of, next_month,
                                        quarter_of, ts_of)
 from projections.redflags.facts import quarter_shift
 
 from . import domain_factory as f
-from .conftest import World
+from .bundles import export_all
+from .conftest import LOG_ORIGIN, World
 from .test_readmodels import city, post_steps  # noqa: F401  (fixture)
 
 EARLIEST = "0001-01-01T00:00:00+14:00"      # 0000-12-31T10:00:00Z
 LATEST = "9999-12-31T23:59:59-14:00"        # 10000-01-01T13:59:59Z
 TOP = date.max.toordinal()
+AT = datetime(2024, 12, 2, tzinfo=timezone.utc)
 
 
 # --- the helpers, at the edges ----------------------------------------------------------------
@@ -96,6 +105,31 @@ def test_a_case_at_the_edge_of_the_calendar_is_projected_and_later_events_still_
     flagged(city, "SH-HP-2024-S-000001")
     assert "RF04.a" in {x["rule_id"] for x in flagged(city, "SH-HP-2024-S-000002")}
 
+
+
+def test_rebuild_and_offline_flags_fold_cases_at_the_edges_like_the_service(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, log_key) -> None:  # noqa: ANN001
+    """`ledger rebuild` and `ledger flags FILE` crashed on the same helpers as the service."""
+    post_steps(city, f.staff() + at_the_edge("SH-HP-2024-S-000001", "0999-05-01T10:00:00+08:00")
+               + at_the_edge("SH-HP-2024-S-000003", "9999-12-30T10:00:00+08:00")
+               + f.summary_case("SH-HP-2024-S-000002", amount_fen=20_000))
+    city.project()
+    views, flags = city.http.app.app.state.views, city.http.app.app.state.flags
+    flags.refresh_all(AT)
+    held, cases = flags.snapshot(), views.snapshot("cases")
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", city.owner_url)
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert ledger_main(["rebuild", "--batch", "7"]) == 0
+    assert views.snapshot("cases") == cases
+    bundle = tmp_path / "all.ndjson"
+    export_all(city, LogView(city.ledger.store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN,
+                             signing_key=log_key), bundle)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        assert ledger_main(["flags", str(bundle), "--at", AT.isoformat()]) == 0, err.getvalue()
+    assert {v["flag_id"]: v for v in map(json.loads, out.getvalue().splitlines())} == held
+    assert any(v["raised_at"].startswith("0999-") for v in held.values())
 
 # --- the door ---------------------------------------------------------------------------------
 

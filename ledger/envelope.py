@@ -24,6 +24,7 @@ from .crypto import SIGNATURE_SIZE, b64url_decode, b64url_encode
 from .errors import MalformedEvent
 from .grammar import (EVENT_TYPE as _TYPE, RFC3339 as _RFC3339, SIGNATURE as _SIG,
                      SIGNER as _SIGNER, STREAM as _STREAM, UUID as _UUID)
+from .schemas import UNDATABLE, datable
 
 ENVELOPE_FIELDS = ("spec", "event_id", "stream", "type", "occurred_at", "signer", "body", "sig")
 
@@ -105,9 +106,12 @@ class Envelope:
         if not isinstance(value["body"], dict):
             bad("body", "must be a JSON object")
         try:
-            parse_time(value["occurred_at"], "occurred_at")
+            moment = parse_time(value["occurred_at"], "occurred_at")
         except MalformedEvent as e:
             bad("occurred_at", e.message)
+        else:
+            if not datable(moment):
+                bad("occurred_at", f"{value['occurred_at']!r} {UNDATABLE}")
         sig = b""
         try:
             sig = b64url_decode(value["sig"], what="sig", size=SIGNATURE_SIZE)
@@ -152,7 +156,8 @@ def _well_formed(value: Any) -> Envelope | None:
             or type(sig) is not str or not _SIG.fullmatch(sig)):
         return None
     try:
-        datetime.fromisoformat(occurred_at.replace("Z", "+00:00"))
+        if not datable(datetime.fromisoformat(occurred_at.replace("Z", "+00:00"))):
+            return None
     except ValueError:
         return None
     raw = canonical_trusted(value)

@@ -31,7 +31,7 @@ import base64
 import binascii
 import copy
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any, Mapping, TypeVar
 
 from .grammar import RFC3339 as _RFC3339
@@ -313,18 +313,20 @@ class DateTime(Schema):
                                            f"e.g. 2024-05-10T21:06:00+08:00; found {value!r}"))
             return
         try:
-            parse_datetime(value)
+            moment = parse_datetime(value)
         except ValueError:
             errors.append(FieldError(path, f"is not a valid date-time: {value!r}"))
+            return
+        if not datable(moment):
+            errors.append(FieldError(path, f"{value!r} {UNDATABLE}"))
 
     def ok(self, value: Any) -> bool:
         if not isinstance(value, str) or _RFC3339.fullmatch(value) is None:
             return False
         try:
-            parse_datetime(value)
+            return datable(parse_datetime(value))
         except ValueError:
             return False
-        return True
 
     def _json(self) -> dict[str, Any]:
         return {"type": "string", "format": "date-time", "pattern": f"^{_RFC3339.pattern}$"}
@@ -567,6 +569,22 @@ def _check_money_name(name: str, schema: Schema) -> None:
     inner = schema.inner if isinstance(schema, Nullable) else schema
     if isinstance(inner, Money) != name.endswith("_fen"):
         raise ValueError(f"field {name!r}: money is Money() in a field named *_fen, and only there")
+
+
+#: the instants the ledger stores: from 0001-01-02T00:00:00Z up to (not including)
+#: 9999-12-31T00:00:00Z, so that the date of each, at every offset RFC 3339 allows (±23:59: the
+#: signer's, UTC, the legal time zone), is a date of years 0001–9999 that every projection can
+#: name; an instant outside (9999-12-31T23:59:59-14:00 is 10000-01-01 in UTC) is refused
+_FIRST_DATABLE = datetime(1, 1, 2, tzinfo=timezone.utc)
+_END_DATABLE = datetime(9999, 12, 31, tzinfo=timezone.utc)
+UNDATABLE = ("cannot be dated: its date in UTC or in the legal time zone would fall outside "
+             "years 0001–9999 (the ledger takes instants from 0001-01-02T00:00:00Z to "
+             "9999-12-30T23:59:59Z)")
+
+
+def datable(moment: datetime) -> bool:
+    """Whether an aware datetime lies in the range the ledger stores (see ``UNDATABLE``)."""
+    return _FIRST_DATABLE <= moment < _END_DATABLE     # aware comparison: no overflow at the edges
 
 
 def parse_datetime(value: str) -> datetime:

@@ -4,12 +4,17 @@ Exactly one process runs the projections at a time: the runner holds a PostgreSQ
 on a dedicated connection (other ``ledger serve`` processes keep trying, and take over if that
 process dies). It wakes on the library's NOTIFY channel and also polls, so a lost notification
 or a dropped LISTEN connection (the library's subscription does not reconnect) only delays it.
+
+A projection whose next batch fails (a bug, an event it cannot fold) stays at its position and
+retries that batch every ``retry_seconds``, logging the error with its name each time: events are
+never skipped (each is folded exactly once), and the other projections carry on meanwhile.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -29,13 +34,16 @@ class ProjectionRunner:
     def __init__(self, connect: Callable[[], psycopg.Connection[Any]],
                  projections: Sequence[Projection], *, poll_seconds: float = 0.5,
                  batch: int = 2000, channel: str = "stored_events",
-                 on_idle: Callable[[], None] | None = None) -> None:
+                 on_idle: Callable[[], None] | None = None, retry_seconds: float = 2.0) -> None:
         self._connect = connect
         self.projections = list(projections)
         self.poll = poll_seconds
         self.batch = batch
         self.channel = channel
         self.on_idle = on_idle
+        self.retry_seconds = retry_seconds
+        #: name of a failing projection -> monotonic time of its next attempt
+        self._failing: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="projections", daemon=True)
         self.leader = False
@@ -53,7 +61,7 @@ class ProjectionRunner:
                 with self._connect() as conn:
                     conn.autocommit = True
                     self._lead(conn)
-            except Exception:   # connection lost or a projection failed: back off, retry
+            except Exception:   # connection lost (a projection failing is _step's): back off, retry
                 _log.exception("projection runner failed; retrying")
                 self.leader = False
                 self._stop.wait(2.0)
@@ -73,9 +81,26 @@ class ProjectionRunner:
             while worked and not self._stop.is_set():
                 worked = False
                 for projection in self.projections:
-                    if projection.process(self.batch):
+                    if self._step(projection):
                         worked = True
             if self.on_idle:
                 self.on_idle()
             for _ in conn.notifies(timeout=self.poll, stop_after=1):
                 pass
+
+    def _step(self, projection: Projection) -> bool:
+        """One batch of ``projection``; whether it folded any events. A failure is logged and
+        the same batch retried after ``retry_seconds`` (its transaction rolled back)."""
+        retry = self._failing.get(projection.NAME)
+        if retry is not None and time.monotonic() < retry:
+            return False
+        try:
+            n = projection.process(self.batch)
+        except Exception:
+            _log.exception("projection %s failed on its next batch and stays at its position; "
+                           "retrying in %.0f s (its later events wait, the other projections "
+                           "go on)", projection.NAME, self.retry_seconds)
+            self._failing[projection.NAME] = time.monotonic() + self.retry_seconds
+            return False
+        self._failing.pop(projection.NAME, None)
+        return bool(n)

@@ -133,6 +133,18 @@ def test_refuses_to_guess_outside_the_covered_years() -> None:
         OFFICIAL.is_working_day(D(2023, 12, 29))
 
 
+
+def test_a_period_running_past_9999_is_not_covered_rather_than_an_overflow() -> None:
+    """A case dated 9999-12-30 is accepted; its 90-day decision deadline has no date."""
+    with pytest.raises(CalendarNotCovered, match="past 9999-12-31"):
+        OFFICIAL.add_calendar_days(D(9999, 12, 30), 90)
+    last_year = WorkingCalendar(set(), set(), years=[9999])
+    assert last_year.add_working_days(D(9999, 12, 29), 2) == D(9999, 12, 31)   # Wed, Fri
+    with pytest.raises(CalendarNotCovered, match="past 9999-12-31"):
+        last_year.add_working_days(D(9999, 12, 30), 3)
+    with pytest.raises(CalendarNotCovered, match="past 9999-12-31"):
+        last_year.add_calendar_days(D(9999, 12, 31), 1)
+
 def test_calendar_from_published_events_equals_the_official_one() -> None:
     bodies = [s.published_body() for s in OFFICIAL_SCHEDULES.values()]
     published = WorkingCalendar.from_published(bodies)

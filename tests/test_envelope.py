@@ -15,7 +15,8 @@ from ledger.synth import SCALES, SyntheticCity
 _ODD = (None, 1, True, "", "x", "\n", "case:X-1\n", "Z", "2024-02-30T10:00:00+08:00",
         "2024-05-10T21:06:00", "2024-05-10T21:06:00Z", "2024-05-10T21:06:00.123456789+08:00",
         "key:", "key:a b", "keys", "NoteRecorded", "noteRecorded", "A" * 86, "A" * 85 + "B",
-        "A" * 85 + "Q", "-" * 86, "A" * 88, {}, [], {"x": 1})
+        "A" * 85 + "Q", "-" * 86, "A" * 88, {}, [], {"x": 1}, "9999-12-31T23:59:59-14:00",
+        "0001-01-01T00:00:00+14:00", "9999-12-30T23:59:59Z", "0001-01-02T00:00:00Z")
 
 
 def _variants(env: dict, rng: random.Random):
@@ -53,6 +54,26 @@ def test_fast_path_builds_the_same_envelope_as_the_checks_or_defers_to_them() ->
             assert fast == slow, value
             fast_taken += 1
     assert fast_taken >= 400 and refused > 5000, (fast_taken, refused)
+
+
+@pytest.mark.parametrize("occurred_at", ["9999-12-31T23:59:59-14:00", "9999-12-31T00:00:00Z",
+                                         "0001-01-01T00:00:00+14:00", "0001-01-01T23:59:59Z",
+                                         "0001-01-02T07:59:59+08:00"])
+def test_refuses_an_occurred_at_whose_date_cannot_be_represented(occurred_at: str) -> None:
+    """Its date in UTC or in legal time (UTC+08:00) would be in year 0 or 10000."""
+    value = {**_city()[0], "occurred_at": occurred_at}
+    assert _well_formed(value) is None
+    with pytest.raises(MalformedEvent, match="cannot be dated") as refused:
+        Envelope.from_value(value)
+    assert refused.value.field == "occurred_at"
+
+
+@pytest.mark.parametrize("occurred_at", ["0001-01-02T00:00:00Z", "0001-01-02T08:00:00+08:00",
+                                         "9999-12-30T23:59:59Z", "9999-12-31T07:59:59+08:00",
+                                         "9999-12-30T09:59:59-14:00", "0999-05-01T10:00:00+08:00"])
+def test_accepts_every_instant_dated_within_years_1_to_9999_everywhere(occurred_at: str) -> None:
+    value = {**_city()[0], "occurred_at": occurred_at}
+    assert _well_formed(value) == Envelope.checked(value) is not None
 
 
 def test_signed_bytes_from_the_fast_path_verify() -> None:

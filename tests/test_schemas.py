@@ -356,6 +356,21 @@ def test_schema_kinds_validate_standalone_with_a_path() -> None:
     assert B64Url(size=2).validate("AAA", "k") == []
 
 
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00",
+                                   "9999-12-31T00:00:00Z", "0001-01-01T12:00:00Z"])
+def test_a_date_time_whose_date_cannot_be_represented_is_refused_naming_the_field(
+        value: str) -> None:
+    (error,) = DateTime().validate(value, "body.captured_at")
+    assert error.path == "body.captured_at" and "cannot be dated" in error.message
+    assert not DateTime().ok(value)
+
+
+@pytest.mark.parametrize("value", ["0001-01-02T00:00:00Z", "9999-12-30T23:59:59.999999999Z",
+                                   "9999-12-31T07:59:59+08:00", "0999-05-01T10:00:00+08:00"])
+def test_a_date_time_dated_within_years_1_to_9999_everywhere_is_accepted(value: str) -> None:
+    assert DateTime().validate(value, "x") == [] and DateTime().ok(value)
+
+
 def test_json_schema_is_2020_12_and_closed() -> None:
     schemas = json_schemas()
     assert set(schemas) == set(EVENT_TYPES)

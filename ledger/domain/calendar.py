@@ -166,7 +166,7 @@ class WorkingCalendar:
             raise ValueError("n must be ≥ 0")
         day = start
         while n:
-            day += timedelta(days=1)
+            day = _plus(day, 1)
             if self.is_working_day(day):
                 n -= 1
         return day
@@ -181,14 +181,24 @@ class WorkingCalendar:
     def next_working_day(self, day: date) -> date:
         """``day`` if it is a working day, else the first working day after it."""
         while not self.is_working_day(day):
-            day += timedelta(days=1)
+            day = _plus(day, 1)
         return day
 
     def add_calendar_days(self, start: date, n: int, *, roll_forward: bool = True) -> date:
         """``start + n`` days; if that is not a working day and ``roll_forward``, the next
-        working day (a period never ends on a holiday)."""
-        end = start + timedelta(days=n)
+        working day (a period never ends on a holiday). Raises :class:`CalendarNotCovered` if
+        the end falls after 9999-12-31."""
+        end = _plus(start, n)
         return self.next_working_day(end) if roll_forward else end
+
+
+def _plus(day: date, n: int) -> date:
+    """``day + n`` days; past 9999-12-31 (a case dated late 9999) no calendar covers it."""
+    try:
+        return day + timedelta(days=n)
+    except OverflowError:
+        raise CalendarNotCovered(f"{n} days after {day.isoformat()} is past 9999-12-31",
+                                 day=day.isoformat()) from None
 
 
 OFFICIAL = WorkingCalendar.official()

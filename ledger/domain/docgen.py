@@ -38,7 +38,12 @@ flag.
   `_fen` — enforced when a schema is declared. Rates are integers too (basis points: 3 %/day =
   `300`); coordinates are integer micro-degrees (`lat_e6`, `lon_e6`). No floats anywhere.
 * **Times** are RFC 3339 with an offset (`2024-05-10T21:06:00+08:00`); dates are `YYYY-MM-DD`.
-  The legal day of an instant is its date in China Standard Time (UTC+08:00).
+  The legal day of an instant is its date in China Standard Time (UTC+08:00). An instant —
+  `occurred_at` or a date-time field of a body — must lie from `0001-01-02T00:00:00Z` up to
+  `9999-12-30T23:59:59Z`, so that its date in every time zone (UTC, the legal one, the
+  signer's) is a date of years 0001–9999; `9999-12-31T23:59:59-14:00` (10000-01-01 in UTC) or
+  `0001-01-01T00:00:00+14:00` (year 0 in UTC) is refused (422 `malformed-event` naming the
+  field): such an instant cannot be dated.
 * **Identifiers** use the grammar of stream ids (letters, digits, `. _ : / -`), so
   `<kind>:<id>` is always a valid stream. The id of the stream (case, officer, pledge,
   complaint, supervision notice, flag) is **not repeated** in the body.

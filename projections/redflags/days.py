@@ -8,10 +8,17 @@ so that a deadline costs two list look-ups instead of a day-by-day walk.
 
 A day outside the years the calendar covers has no answer: the functions return ``None`` and the
 rule that asked reports nothing rather than fall back to Monday–Friday arithmetic.
+
+Every function here is total over integers: an instant or day outside Python's years 1–9999 (a
+deadline counted on from 9999-12-30, an event stored before the door refused such instants)
+is written with an ISO 8601 expanded year (``+10000-01-01``, ``-0001-12-31``) instead of
+raising, so one such event cannot stop the projections (docs/red-flags.md, "Dates at the edges
+of the calendar").
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, Mapping
 
@@ -23,14 +30,28 @@ HOUR = 3_600
 MINUTE = 60
 
 _fromiso = datetime.fromisoformat
+#: what :func:`iso` writes outside years 0001–9999 (and year 0000, which Python does not read)
+_EXPANDED = re.compile(r"([+-]?[0-9]{4,})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
+                       r"(?:\.[0-9]+)?(?:Z|([+-])([0-9]{2}):([0-9]{2}))")
 
 
 def ts_of(instant: str) -> int:
-    """Seconds since the epoch of an RFC 3339 instant with an offset (sub-seconds dropped)."""
+    """Seconds since the epoch of an RFC 3339 instant with an offset (sub-seconds dropped), or
+    of :func:`iso`'s text with an expanded year. Raises ``ValueError`` for anything else."""
     try:
         return int(_fromiso(instant).timestamp())
     except ValueError:       # nanoseconds or other RFC 3339 forms Python does not read
+        pass
+    try:
         return int(parse_datetime(instant).timestamp())
+    except ValueError:
+        m = _EXPANDED.fullmatch(instant)
+        if m is None:
+            raise
+    y, mo, d, h, mi, s, sign, oh, om = m.groups()
+    offset = 0 if sign is None else (1 if sign == "+" else -1) * (int(oh) * HOUR + int(om) * MINUTE)
+    return ((ordinal(int(y), int(mo), int(d)) - EPOCH_ORD) * DAY + int(h) * HOUR
+            + int(mi) * MINUTE + int(s) - offset)
 
 
 def ts_of_datetime(dt: datetime) -> int:
@@ -40,14 +61,65 @@ def ts_of_datetime(dt: datetime) -> int:
     return int(dt.timestamp())
 
 
+#: days in 400 Gregorian years: the calendar repeats with this period
+_CYCLE = 146_097
+_MAX_DAY = date.max.toordinal()
+
+
+def ymd(day: int) -> tuple[int, int, int]:
+    """Year, month and day of the proleptic Gregorian ordinal ``day``, for any integer (year 0
+    and below, 10000 and above included)."""
+    if 1 <= day <= _MAX_DAY:
+        d = date.fromordinal(day)
+        return d.year, d.month, d.day
+    cycles, rest = divmod(day - 1, _CYCLE)
+    d = date.fromordinal(rest + 1)
+    return d.year + 400 * cycles, d.month, d.day
+
+
+def ordinal(year: int, month: int, day: int) -> int:
+    """The ordinal of a date of any year (the inverse of :func:`ymd`). Raises ``ValueError``
+    for an impossible month or day."""
+    cycles, y = divmod(year - 1, 400)
+    return date(y + 1, month, day).toordinal() + cycles * _CYCLE
+
+
+def add_years(day: int, years: int) -> int:
+    """The same month and day ``years`` later (29 February to 28 February in a common year)."""
+    y, m, d = ymd(day)
+    try:
+        return ordinal(y + years, m, d)
+    except ValueError:
+        return ordinal(y + years, m, 28)
+
+
+def year_text(year: int) -> str:
+    """Four digits for years 0–9999 (``0999``), else ISO 8601's signed expanded form."""
+    return f"{year:04d}" if 0 <= year <= 9999 else f"{year:+05d}"
+
+
 def iso(ts: int, offset_minutes: int = 480) -> str:
-    """RFC 3339 text of ``ts`` in the legal time zone (``2024-10-09T00:00:00+08:00``)."""
-    tz = timezone(timedelta(minutes=offset_minutes))
-    return datetime.fromtimestamp(ts, tz).isoformat()
+    """RFC 3339 text of ``ts`` in the legal time zone (``2024-10-09T00:00:00+08:00``); an
+    expanded year outside 0001–9999."""
+    local = ts + offset_minutes * 60
+    if 1 <= local // DAY + EPOCH_ORD <= _MAX_DAY:
+        tz = timezone(timedelta(minutes=offset_minutes))
+        try:
+            return datetime.fromtimestamp(ts, tz).isoformat()
+        except (OverflowError, OSError, ValueError):     # the UTC instant is out of range
+            pass
+    secs = local % DAY
+    sign, off = ("+", offset_minutes) if offset_minutes >= 0 else ("-", -offset_minutes)
+    return (f"{day_iso(local // DAY + EPOCH_ORD)}T{secs // HOUR:02d}:{secs % HOUR // MINUTE:02d}:"
+            f"{secs % MINUTE:02d}{sign}{off // 60:02d}:{off % 60:02d}")
 
 
 def day_iso(day: int) -> str:
-    return date.fromordinal(day).isoformat()
+    """``YYYY-MM-DD`` of an ordinal; an expanded year outside 0001–9999."""
+    if 1 <= day <= _MAX_DAY:
+        return date.fromordinal(day).isoformat()
+    y, m, d = ymd(day)
+    return f"{year_text(y)}-{m:02d}-{d:02d}"
 
 
 def day_of_iso(text: str) -> int:
@@ -121,7 +193,7 @@ class Days:
             return self._span[0] <= a and b <= self._span[1]
         if not self.years:
             return False
-        ya, yb = date.fromordinal(a).year, date.fromordinal(b).year
+        ya, yb = ymd(a)[0], ymd(b)[0]
         return all(y in self.years for y in range(ya, yb + 1))
 
     def _count(self, day: int) -> int:
@@ -174,28 +246,33 @@ class Days:
 
 
 def quarter_of(day: int) -> str:
-    d = date.fromordinal(day)
-    return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
+    """``YYYY-Qn`` of an ordinal (the year as in :func:`year_text`, so quarters sort by text
+    within years 0–9999)."""
+    y, m, _ = ymd(day)
+    return f"{year_text(y)}-Q{(m - 1) // 3 + 1}"
 
 
 def month_of(day: int) -> str:
-    d = date.fromordinal(day)
-    return f"{d.year}-{d.month:02d}"
+    y, m, _ = ymd(day)
+    return f"{year_text(y)}-{m:02d}"
+
+
+def _year_month(month: str) -> tuple[int, int]:
+    y, _, m = month.rpartition("-")
+    return int(y), int(m)
 
 
 def month_bounds(month: str) -> tuple[int, int]:
-    """First and last day (ordinals) of ``YYYY-MM``."""
-    y, m = int(month[:4]), int(month[5:7])
-    first = date(y, m, 1).toordinal()
-    nxt = date(y + (m == 12), m % 12 + 1, 1).toordinal()
-    return first, nxt - 1
+    """First and last day (ordinals) of a :func:`month_of` month (``YYYY-MM``)."""
+    y, m = _year_month(month)
+    return ordinal(y, m, 1), ordinal(y + (m == 12), m % 12 + 1, 1) - 1
 
 
 def next_month(month: str) -> str:
-    y, m = int(month[:4]), int(month[5:7])
-    return f"{y + (m == 12)}-{m % 12 + 1:02d}"
+    y, m = _year_month(month)
+    return f"{year_text(y + (m == 12))}-{m % 12 + 1:02d}"
 
 
-__all__ = ["DAY", "Days", "EPOCH_ORD", "HOUR", "MINUTE", "day_iso",
-           "day_of_iso", "iso", "month_bounds", "month_of", "next_month", "quarter_of", "ts_of",
-           "ts_of_datetime"]
+__all__ = ["DAY", "Days", "EPOCH_ORD", "HOUR", "MINUTE", "add_years", "day_iso",
+           "day_of_iso", "iso", "month_bounds", "month_of", "next_month", "ordinal", "quarter_of",
+           "ts_of", "ts_of_datetime", "year_text", "ymd"]

@@ -49,6 +49,8 @@ _log = logging.getLogger(__name__)
 
 #: below this many subjects a forked evaluator costs more than it saves
 FORK_MIN_SUBJECTS = 2_000
+#: the first instant a ``datetime`` cannot hold (10000-01-01T00:00:00Z)
+_NEVER = int(datetime.max.replace(tzinfo=timezone.utc).timestamp()) + 1
 
 _DISPOSITION = {"FlagAcknowledged": "acknowledged", "FlagDismissed": "dismissed",
                 "FlagConfirmed": "confirmed", "FlagReferred": "referred"}
@@ -387,7 +389,9 @@ class FlagEngine:
                     if d > after_ts and (best is None or d < best):
                         best = d
                         break
-        return None if best is None else datetime.fromtimestamp(best, timezone.utc)
+        if best is None or best >= _NEVER:      # a deadline after 9999 never comes
+            return None
+        return datetime.fromtimestamp(best, timezone.utc)
 
     def due_subjects(self, until: datetime) -> set[Subject]:
         """Subjects with a pending deadline at or before ``until`` (re-evaluate them then)."""

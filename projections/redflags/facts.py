@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from ledger.domain import EVENT_TYPES, upcast
 
-from .days import Days, quarter_of, ts_of
+from .days import Days, quarter_of, ts_of, year_text
 
 # --- small records ----------------------------------------------------------------------------
 
@@ -408,9 +408,11 @@ MAX_WINDOW_QUARTERS = 4
 
 
 def quarter_shift(quarter: str, k: int) -> str:
-    """The quarter ``k`` quarters after ``quarter`` (``"2024-Q4"``, 1 -> ``"2025-Q1"``)."""
-    n = int(quarter[:4]) * 4 + int(quarter[-1]) - 1 + k
-    return f"{n // 4}-Q{n % 4 + 1}"
+    """The quarter ``k`` quarters after ``quarter`` (``"2024-Q4"``, 1 -> ``"2025-Q1"``), in
+    :func:`~.days.quarter_of`'s form for any year."""
+    year, _, q = quarter.rpartition("-Q")
+    n = int(year) * 4 + int(q) - 1 + k
+    return f"{year_text(n // 4)}-Q{n % 4 + 1}"
 
 
 def loc_of(value: dict[str, Any] | None) -> Loc | None:

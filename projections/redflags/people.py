@@ -7,10 +7,9 @@ expiry recorded late still covers the acts it covers (docs/red-flags.md).
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING
 
-from .days import day_iso
+from .days import day_iso, ymd
 from .facts import Act, Case, Fold, Officer, Pledge
 
 if TYPE_CHECKING:
@@ -223,7 +222,7 @@ def _pledge_on(o: Officer | None, day: int) -> Pledge | None:
 
 
 def _year(day: int) -> int:
-    return date.fromordinal(day).year
+    return ymd(day)[0]
 
 
 CASE_RULES = (rf02_unqualified_actor, rf21_outside_post_territory_power)

@@ -17,10 +17,9 @@ calendar does not cover is not judged.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Iterable
 
-from .days import DAY, HOUR, day_iso
+from .days import DAY, HOUR, add_years, day_iso
 from .facts import Case, Complaint, Officer, Supervision
 from .single_case import received_before
 
@@ -324,18 +323,15 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
         years = ctx.params(c.filed.ts).legal.statute_of_limitations_years
         discovered = min((ev.ts for ev in c.events if ev.type in ("ClueRegistered", "CaseFiled")),
                          default=c.filed.ts)
-        v = date.fromordinal(days.day(c.violation_ts))
-        try:
-            bar = v.replace(year=v.year + years)
-        except ValueError:                     # 29 February
-            bar = v.replace(year=v.year + years, day=28)
-        if days.day(discovered) > bar.toordinal():
+        v = days.day(c.violation_ts)
+        bar = add_years(v, years)
+        if days.day(discovered) > bar:
             ctx.flag("RF12.h", c.filed.eid, anchor=c.filed.ts, raised=c.filed.ts,
                      event_ids=[c.filed.eid],
                      numbers={"violation_at": ctx.time(c.violation_ts),
                               "discovered_at": ctx.time(discovered),
-                              "time_bar": bar.isoformat(), "years": years},
-                     summary=f"violation of {v.isoformat()} taken up after the {years}-year bar",
+                              "time_bar": day_iso(bar), "years": years},
+                     summary=f"violation of {day_iso(v)} taken up after the {years}-year bar",
                      case_id=c.case_id, unit_id=c.unit_id)
     _property_deadlines(c, ctx)
 

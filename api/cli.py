@@ -15,6 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+#: the directory holding ledger/, api/ and projections/ (for the processes the CLI starts)
+_ROOT = Path(__file__).resolve().parent.parent
+
 
 def _positive_int(text: str) -> int:
     """An argparse type: a whole number ≥ 1."""
@@ -320,16 +323,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
     """Empty the read models and fold the whole log again. Refused while a projection runner
-    (``ledger serve`` or ``ledger project``) runs: it holds the lock for as long as it lives."""
+    (``ledger serve`` or ``ledger project``) runs: it holds the lock for as long as it lives.
+
+    The read models rebuild in a child process (``projections.rebuild``) while this one
+    rebuilds the red flags: each in one transaction, so a failure leaves its old tables."""
+    import subprocess
     import time
 
     from projections.flagsview import FlagsView
     from projections.readmodels import ReadModels
+    from projections.rebuild import URL_VARIABLE
     from projections.runner import LOCK_KEY
     store = _home_store(_settings(), pool_size=2)
     try:
-        views = ReadModels(store)
-        views.create_tables()
+        ReadModels(store).create_tables()
         with store.connect() as lock:
             got = lock.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()
             if not (got and got[0]):
@@ -337,13 +344,25 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
                       "(ledger serve or ledger project); stop it, then rebuild", file=sys.stderr)
                 return 2
             started = time.perf_counter()
-            count = views.rebuild(fetch=args.batch)
-            FlagsView(store).rebuild()
+            views = subprocess.Popen(
+                [sys.executable, "-m", "projections.rebuild", str(args.batch)],
+                env={**os.environ, URL_VARIABLE: store.url or "",
+                     "PYTHONPATH": os.pathsep.join(p for p in (str(_ROOT), os.environ.get(
+                         "PYTHONPATH")) if p)},
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            try:
+                count, _ = FlagsView(store).rebuild()
+            finally:
+                out, err = views.communicate()
             elapsed = time.perf_counter() - started
     finally:
         store.close()
+    if views.returncode != 0:
+        print(f"ledger rebuild: the red flags were rebuilt from {count} events, but the read "
+              f"models were not (they keep their old states): {err.strip()}", file=sys.stderr)
+        return 2
     print(f"rebuilt the read models and red flags from {count} events in {elapsed:.1f} s "
-          f"({count / max(elapsed, 1e-9):,.0f} events/s)")
+          f"({count / max(elapsed, 1e-9):,.0f} events/s; read models: {out.strip()} events)")
     return 0
 
 

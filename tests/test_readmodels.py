@@ -210,6 +210,27 @@ def test_the_rebuild_command_folds_the_whole_log_again_in_batches(
         assert curs.fetchone()["n"] > 0
 
 
+def test_a_read_model_rebuild_that_fails_keeps_the_old_states_and_says_so(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The read models rebuild in a child process beside the flags: when it fails (here it
+    cannot take its tables' lock within a second), the command says so and exits 2, and the
+    read models keep their states (one transaction)."""
+    post_steps(city, f.staff() + f.summary_case("SH-HP-2024-S-004512"))
+    city.project()
+    views = city.http.app.app.state.views
+    before = {t: views.snapshot(t) for t in ("cases", "officers", "complaints")}
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", city.owner_url)
+    monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=1000")
+    with psycopg.connect(city.owner_url) as holder:
+        holder.execute("LOCK TABLE view_supervision IN ACCESS SHARE MODE")   # a reader
+        assert ledger_main(["rebuild"]) == 2
+    err = capsys.readouterr().err
+    assert "the read models were not" in err and "lock" in err
+    assert {t: views.snapshot(t) for t in ("cases", "officers", "complaints")} == before
+
+
 @pytest.mark.parametrize("batch", ["0", "-5", "many"])
 def test_the_rebuild_command_refuses_a_bad_batch_before_emptying_anything(
         city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: str) -> None:

@@ -15,7 +15,7 @@ For each size N, on one durable PostgreSQL (fsync on), a fresh database:
 5. **rebuild**, as ``ledger rebuild`` runs it: the read models in one pass (``--rebuild-batch``
    events fetched at a time, every state written once), then the red flags with all rules (one
    pass: fold everything, evaluate every subject once on two processes), from PostgreSQL;
-   beside it
+   then ``ledger rebuild`` itself as a command (the two side by side); beside them
    (baseline) **eventsourcing's ProjectionRunner idiom** driving the same read-model reducers
    one event per transaction, on the first ``--idiom-events`` events;
 6. over HTTP (`ledger serve`, projections off): **case, officer and flag-queue queries** and
@@ -37,6 +37,7 @@ import math
 import multiprocessing
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -186,6 +187,16 @@ def projection_runner_idiom(owner_url: str, events: int, timeout: float = 3600) 
     return events / (time.perf_counter() - started)
 
 
+def ledger_rebuild(owner: str, n: int) -> float:
+    """The operator's verb end to end: ``ledger rebuild`` as a command on the same database."""
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "LEDGER_HOME": home, "LEDGER_DATABASE_URL": owner}
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "api.cli", "rebuild"], env=env, check=True,
+                       cwd=ROOT, stdout=subprocess.DEVNULL)
+        return n / (time.perf_counter() - started)
+
+
 # -- the run for one size ------------------------------------------------------------------------
 def run_size(cluster: BenchCluster, n: int, args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {"events_requested": n}
@@ -237,6 +248,8 @@ def run_size(cluster: BenchCluster, n: int, args: argparse.Namespace) -> dict[st
     say(f"read models rebuild                    {out['read_models_ev_s']:>9,} ev/s")
     say(f"red flags rebuild, all rules           {out['flags_ev_s']:>9,} ev/s "
         f"({out['flags']:,} flags)")
+    out["ledger_rebuild_ev_s"] = round(ledger_rebuild(owner, n))
+    say(f"`ledger rebuild` (both, side by side)  {out['ledger_rebuild_ev_s']:>9,} ev/s")
     out["rss_after_rebuild_mib"] = round(peak_rss_mib())
     idiom_n = min(n, args.idiom_events)
     out["idiom_events"] = idiom_n

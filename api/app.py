@@ -308,8 +308,10 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                       tree_size: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
         if index is not None and event_id is not None:   # a proof of one would pass for the other
             raise MalformedEvent("give index or event_id, not both", field="event_id")
+        if index is None and not event_id:
+            raise MalformedEvent("give index or event_id", field="index")
         if index is None:
-            row = ledger.get_event(event_id) if event_id else None
+            row = ledger.get_event(event_id)
             if row is None or not principal.may_see_unit(views.unit_of_stream(row.receipt.stream)):
                 raise NotFound("give index, or the event_id of a recorded event",
                                field="event_id")

@@ -97,6 +97,7 @@ def test_a_proof_is_served_for_exactly_the_tree_size_asked(world: World, log_vie
     ({"index": 0, "tree_size": 999}, 404),
     ({"index": 50}, 422),
     ({"event_id": "01900000-0000-7000-8000-000000000000"}, 404),
+    ({}, 422), ({"event_id": ""}, 422),                  # neither: was a 404
 ])
 def test_refuses_proofs_outside_the_log(world: World, params: dict, status: int) -> None:
     notes(world, 2)

@@ -60,9 +60,10 @@ def main() -> None:
     parser.add_argument("--view-batches", type=int, nargs="*", default=[20_000, 100_000])
     parser.add_argument("--flag-batches", type=int, nargs="*", default=[100_000, 0])
     parser.add_argument("--ledger-rebuild", type=int, default=0, metavar="PAIRS",
-                        help="also time `ledger rebuild`'s flag step, one pass "
-                        "(FlagsView.rebuild) against the batches of 100,000 followed by "
-                        "refresh_all it replaced, alternately, PAIRS times")
+                        help="also time `ledger rebuild`'s two steps, one pass "
+                        "(ReadModels.rebuild, FlagsView.rebuild) against what they replaced "
+                        "(batches of 100,000; for the flags followed by refresh_all), "
+                        "alternately, PAIRS times")
     args = parser.parse_args()
     flagsview.fetch_after = _timed("fetch", flagsview.fetch_after)
     FlagEngine.apply_all = _timed("fold", FlagEngine.apply_all)           # type: ignore
@@ -108,6 +109,18 @@ def main() -> None:
             del flags
             gc.collect()
         for _ in range(args.ledger_rebuild):
+            for name in ("batches of 100,000", "one pass (rebuild)"):
+                views = ReadModels(store)
+                started, cpu = time.perf_counter(), time.process_time()
+                if name.startswith("one"):
+                    views.rebuild(fetch=100_000)
+                else:
+                    views.reset()
+                    views.run_until_idle(limit=100_000)
+                wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+                print(f"ledger rebuild's read models, {name}: {n / wall:>7,.0f} ev/s ({wall:.1f}"
+                      f" s, CPU {cpu:.1f} s; peak RSS so far {_rss_mib():,} MiB)", flush=True)
+                gc.collect()
             for name in ("batches of 100,000 + refresh_all", "one pass (rebuild)"):
                 PHASES.clear()
                 flags = flagsview.FlagsView(store, clock=lambda: at)

@@ -27,6 +27,17 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    """An argparse type: a TCP port, 1–65535 (the resolver would silently wrap 99999 to 34463)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a TCP port, 1 to 65535, not {value}")
+    return value
+
+
 def _settings():  # noqa: ANN202
     from ledger.config import Settings
     return Settings.from_env()
@@ -401,7 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="serve the HTTP API")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=_port, default=8000)
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--log-level", default="warning")
     p.add_argument("--demo-on-first-start", action="store_true",

@@ -42,7 +42,7 @@ def stream_uuid(stream: str) -> uuid.UUID:
 
 def datastore_from_url(url: str, *, pool_size: int = 4, max_overflow: int = 12) -> PostgresDatastore:
     params = conninfo_to_dict(url)
-    return PostgresDatastore(
+    datastore = PostgresDatastore(
         dbname=params.get("dbname", "postgres"), host=params.get("host", "localhost"),
         port=params.get("port", 5432), user=params.get("user", "postgres"),
         password=params.get("password", ""), pool_size=pool_size, max_overflow=max_overflow,
@@ -51,6 +51,10 @@ def datastore_from_url(url: str, *, pool_size: int = 4, max_overflow: int = 12) 
         # under concurrency (open(wait=True) races in psycopg_pool); LedgerStore waits once.
         pool_open_timeout=None,
     )
+    # The library passes on only those five; the rest of the URL (sslmode, sslrootcert,
+    # options, application_name, ...) must reach every connection too.
+    datastore.pool.kwargs.update(params)
+    return datastore
 
 
 class LedgerRecorder(PostgresApplicationRecorder):

@@ -4,8 +4,12 @@ database URL, ``ledger init``, the Python client."""
 from __future__ import annotations
 
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from api.cli import build_parser
+from ledger.store import LedgerStore, datastore_from_url
+
+from .conftest import World
 
 
 @pytest.mark.parametrize("port", ["0", "-1", "65536", "99999"])
@@ -17,3 +21,17 @@ def test_serve_refuses_a_port_outside_1_to_65535(port: str,
     assert exit_.value.code == 2
     assert "must be a TCP port, 1 to 65535" in capsys.readouterr().err
     assert build_parser().parse_args(["serve", "--port", "65535"]).port == 65535
+
+
+def test_every_parameter_of_the_database_url_reaches_the_connections(world: World) -> None:
+    """Only dbname, host, port, user and password were used: `?sslmode=verify-full` (or
+    `require`) in LEDGER_DATABASE_URL was silently dropped, so the service connected without
+    TLS or certificate checks."""
+    url = make_conninfo(world.owner_url, application_name="ledger-probe")
+    store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0))
+    try:
+        with store.cursor() as curs:
+            curs.execute("SELECT current_setting('application_name') AS name")
+            assert curs.fetchone()["name"] == "ledger-probe"
+    finally:
+        store.close()

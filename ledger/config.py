@@ -64,6 +64,13 @@ class Settings:
         env = dict(os.environ if env is None else env)
         home = Path(env.get("LEDGER_HOME", "./var")).resolve()
         values: dict[str, Any] = {"home": home, "database_url": env.get("LEDGER_DATABASE_URL")}
+        if values["database_url"]:
+            from psycopg import ProgrammingError
+            from psycopg.conninfo import conninfo_to_dict
+            try:
+                conninfo_to_dict(values["database_url"])
+            except ProgrammingError as e:    # its text, not the URL (which may hold a password)
+                raise LedgerError(f"LEDGER_DATABASE_URL is not a PostgreSQL URL: {e}") from None
         if env.get("LEDGER_DASHBOARD_KEY"):
             values["dashboard_key_path"] = Path(env["LEDGER_DASHBOARD_KEY"]).resolve()
         config = home / "ledger.json"

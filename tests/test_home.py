@@ -3,10 +3,13 @@ database URL, ``ledger init``, the Python client."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from psycopg.conninfo import make_conninfo
 
 from api.cli import build_parser
+from api.cli import main as ledger_main
 from ledger.store import LedgerStore, datastore_from_url
 
 from .conftest import World
@@ -35,3 +38,17 @@ def test_every_parameter_of_the_database_url_reaches_the_connections(world: Worl
             assert curs.fetchone()["name"] == "ledger-probe"
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("argv", [["init"], ["serve", "--port", "8765"], ["tokens", "list"]])
+def test_a_malformed_database_url_is_a_message_and_exit_2_not_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        argv: list[str]) -> None:
+    """LEDGER_DATABASE_URL=notaurl was a psycopg ProgrammingError traceback (in `ledger serve`,
+    after it had announced it was serving)."""
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", "notaurl")
+    assert ledger_main(argv) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith(f"ledger {argv[0]}: LEDGER_DATABASE_URL is not a PostgreSQL URL: ")
+    assert "serving" not in out

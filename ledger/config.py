@@ -93,9 +93,11 @@ class Settings:
             values["checkpoint_every_seconds"] = float(cp.get("every_seconds", 5.0))
         if env.get("LEDGER_ROOT_KEYS"):
             # "id=base64url,id2=base64url" pins root keys without a config file (production)
-            values["root_keys"] = {
-                k: b64url_decode(v, what=f"root key {k}")
-                for k, v in (item.split("=", 1) for item in env["LEDGER_ROOT_KEYS"].split(","))}
+            items = [item.partition("=") for item in env["LEDGER_ROOT_KEYS"].split(",")]
+            if any(not k or not eq for k, eq, _ in items):
+                raise LedgerError("LEDGER_ROOT_KEYS must be id=base64url[,id=base64url...]")
+            values["root_keys"] = {k: b64url_decode(v, what=f"root key {k}")
+                                   for k, _, v in items}
         values.update(overrides)
         return cls(**values)
 

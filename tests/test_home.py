@@ -52,3 +52,15 @@ def test_a_malformed_database_url_is_a_message_and_exit_2_not_a_traceback(
     out, err = capsys.readouterr()
     assert err.startswith(f"ledger {argv[0]}: LEDGER_DATABASE_URL is not a PostgreSQL URL: ")
     assert "serving" not in out
+
+
+@pytest.mark.parametrize("value", ["garbage", "root-1=", "=AAAA", "root-1=AAAA,"])
+def test_malformed_pinned_root_keys_are_a_message_and_exit_2_not_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        value: str) -> None:
+    """LEDGER_ROOT_KEYS without `=` (or with a trailing comma) was a ValueError traceback."""
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_ROOT_KEYS", value)
+    assert ledger_main(["tokens", "list"]) == 2
+    assert capsys.readouterr().err.startswith("ledger tokens: ")
+    assert not (tmp_path / "home").exists()

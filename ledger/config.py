@@ -81,16 +81,19 @@ class Settings:
                 raise LedgerError(f"cannot read {config}: {e}") from None
             if not isinstance(data, dict):
                 raise LedgerError(f"{config} is not a JSON object")
-            values["root_keys"] = {k: b64url_decode(v, what=f"root key {k}")
-                                   for k, v in data.get("root_keys", {}).items()}
-            log = data.get("log", {})
-            values["log_origin"] = log.get("origin", DEFAULT_ORIGIN)
-            values["log_key_name"] = log.get("key_name", values["log_origin"])
-            if log.get("public_key"):
-                values["log_public_key"] = b64url_decode(log["public_key"], what="log key")
-            cp = data.get("checkpoints", {})
-            values["checkpoint_every_events"] = int(cp.get("every_events", 1000))
-            values["checkpoint_every_seconds"] = float(cp.get("every_seconds", 5.0))
+            try:        # a field of the wrong shape (a list of keys, "every_events": "abc")
+                values["root_keys"] = {k: b64url_decode(v, what=f"root key {k}")
+                                       for k, v in data.get("root_keys", {}).items()}
+                log = data.get("log", {})
+                values["log_origin"] = log.get("origin", DEFAULT_ORIGIN)
+                values["log_key_name"] = log.get("key_name", values["log_origin"])
+                if log.get("public_key"):
+                    values["log_public_key"] = b64url_decode(log["public_key"], what="log key")
+                cp = data.get("checkpoints", {})
+                values["checkpoint_every_events"] = int(cp.get("every_events", 1000))
+                values["checkpoint_every_seconds"] = float(cp.get("every_seconds", 5.0))
+            except (AttributeError, TypeError, ValueError) as e:
+                raise LedgerError(f"{config} is malformed: {e}") from None
         if env.get("LEDGER_ROOT_KEYS"):
             # "id=base64url,id2=base64url" pins root keys without a config file (production)
             items = [item.partition("=") for item in env["LEDGER_ROOT_KEYS"].split(",")]

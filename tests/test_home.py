@@ -3,6 +3,7 @@ database URL, ``ledger init``, the Python client."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,20 @@ def test_malformed_pinned_root_keys_are_a_message_and_exit_2_not_a_traceback(
     assert ledger_main(["tokens", "list"]) == 2
     assert capsys.readouterr().err.startswith("ledger tokens: ")
     assert not (tmp_path / "home").exists()
+
+
+@pytest.mark.parametrize("config", [
+    {"root_keys": ["AAAA"]}, {"log": "integrity-ledger.local/log"},
+    {"checkpoints": {"every_events": "abc"}}, {"checkpoints": []},
+])
+def test_a_ledger_json_with_a_field_of_the_wrong_shape_is_a_message_and_exit_2(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        config: dict) -> None:
+    """Valid JSON of the wrong shape was an AttributeError or ValueError traceback."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "ledger.json").write_text(json.dumps(config))
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    assert ledger_main(["tokens", "list"]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"ledger tokens: {home / 'ledger.json'} is malformed: ")

@@ -82,3 +82,26 @@ def test_a_ledger_json_with_a_field_of_the_wrong_shape_is_a_message_and_exit_2(
     assert ledger_main(["tokens", "list"]) == 2
     assert capsys.readouterr().err.startswith(
         f"ledger tokens: {home / 'ledger.json'} is malformed: ")
+
+
+def test_init_again_never_replaces_a_pinned_root_or_log_key(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """With the root key moved offline (as the README advises) or the log key lost, `ledger
+    init` made new ones that ledger.json does not pin and said "created": the service then
+    signed checkpoints no auditor's `ledger verify --trust ledger.json` accepts."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    assert ledger_main(["init"]) == 0
+    capsys.readouterr()
+    pinned = (home / "ledger.json").read_text()
+    (home / "secrets" / "root-1.key").unlink()            # kept offline from now on
+    assert ledger_main(["init"]) == 0
+    assert "(already initialised)" in capsys.readouterr().out
+    assert not (home / "secrets" / "root-1.key").exists()
+    (home / "secrets" / "log.key").unlink()
+    assert ledger_main(["init"]) == 2
+    assert "pins a log key but" in capsys.readouterr().err
+    assert not (home / "secrets" / "log.key").exists()
+    assert (home / "ledger.json").read_text() == pinned

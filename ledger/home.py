@@ -95,16 +95,18 @@ def ensure_dashboard_key(settings: Settings, url: str, root: SigningKey | None) 
     from .store import LedgerStore, datastore_from_url
 
     path = settings.secrets / "dashboard.key"
-    created = not path.exists()
-    if created:
-        write_secret(path, b64url_encode(SigningKey.generate().seed))
-    key = SigningKey(settings.secret("dashboard.key"))
     store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0), url=url)
     ledger = Ledger(store, root_keys=dict(settings.root_keys), verify_processes=1)
     try:
         registered = ledger.refresh_registry().keys.get(DASHBOARD_KEY_ID)
         if registered is not None:
-            return created
+            if not path.exists():   # a new key could not be registered under the same id
+                raise NotFound(f"{path} is missing but a dashboard key is registered: restore "
+                               "it, or set LEDGER_DASHBOARD_KEY (docs/dashboard.md)")
+            return False
+        if not path.exists():
+            write_secret(path, b64url_encode(SigningKey.generate().seed))
+        key = SigningKey(settings.secret("dashboard.key"))
         if root is None:
             raise NotFound(f"the root key {settings.secrets / f'{ROOT_KEY_ID}.key'} is not "
                            "here to register the dashboard key: put it there for this `ledger "

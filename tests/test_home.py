@@ -105,3 +105,19 @@ def test_init_again_never_replaces_a_pinned_root_or_log_key(
     assert "pins a log key but" in capsys.readouterr().err
     assert not (home / "secrets" / "log.key").exists()
     assert (home / "ledger.json").read_text() == pinned
+
+
+def test_init_again_never_replaces_the_registered_dashboard_key(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """With dashboard.key lost, `ledger init` wrote a new one and said "created", but the key
+    id `dashboard` was already registered with the old key: every disposition was a 503 "not
+    registered" whose advice was to run `ledger init`."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    assert ledger_main(["init"]) == 0
+    (home / "secrets" / "dashboard.key").unlink()
+    assert ledger_main(["init"]) == 2
+    assert "dashboard.key is missing but a dashboard key is registered" in capsys.readouterr().err
+    assert not (home / "secrets" / "dashboard.key").exists()

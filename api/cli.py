@@ -201,9 +201,10 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
     from ledger.client import sign_envelope
     from ledger.config import write_secret
     from ledger.crypto import SigningKey, b64url_decode, b64url_encode
-    from ledger.errors import NotFound
+    from ledger.errors import Conflict, LedgerError, NotFound, Unavailable
     from ledger.home import ROOT_KEY_ID
     settings = _settings()
+    out = None
     if args.public_key:
         public = b64url_decode(args.public_key, what="--public-key", size=32)
     home = _home_store(settings)        # an initialised home, before a key pair is made
@@ -217,9 +218,11 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
     if not args.public_key:
         key = SigningKey.generate()
         out = Path(args.out or settings.secrets / f"{args.key_id}.key")
+        if out.exists():        # it may hold the seed of a key already registered
+            raise Conflict(f"{out} already exists: it is not overwritten (remove it, or pass "
+                           "--out)")
         write_secret(out, b64url_encode(key.seed))
         public = key.public_key
-        print(f"private key seed written to {out}", file=sys.stderr)
     body = {"key_id": args.key_id, "public_key": b64url_encode(public),
             "principal": args.principal, "roles": sorted(set(args.role)),
             "not_before": args.not_before, "not_after": args.not_after}
@@ -227,9 +230,15 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
     ledger = build_ledger(settings, url=url)
     try:
         result = ledger.append(json.dumps(envelope).encode())
+    except LedgerError as e:
+        if out is not None and not isinstance(e, Unavailable):
+            out.unlink()        # refused, nothing written: the seed belongs to no key
+        raise
     finally:
         ledger.close()
         ledger.store.close()
+    if out is not None:
+        print(f"private key seed written to {out}", file=sys.stderr)
     print(json.dumps(result.receipts[0].to_value(), indent=2))
     return 0
 

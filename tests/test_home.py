@@ -121,3 +121,27 @@ def test_init_again_never_replaces_the_registered_dashboard_key(
     assert ledger_main(["init"]) == 2
     assert "dashboard.key is missing but a dashboard key is registered" in capsys.readouterr().err
     assert not (home / "secrets" / "dashboard.key").exists()
+
+
+def test_registering_a_key_id_again_keeps_the_registered_keys_seed(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Running README step 1 twice overwrote secrets/<key-id>.key with a new seed, then was
+    refused ("already registered"): the registered key's private seed was gone for good. A
+    refused registration also left a seed that belongs to no key."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    assert ledger_main(["init"]) == 0
+    register = ["keys", "register", "--key-id", "hp-case-app-01", "--principal",
+                "unit:SH-HP-01/case-app", "--role", "case-app"]
+    assert ledger_main(register) == 0
+    seed = home / "secrets" / "hp-case-app-01.key"
+    kept = seed.read_text()
+    capsys.readouterr()
+    assert ledger_main(register) == 2
+    assert f"{seed} already exists" in capsys.readouterr().err
+    assert seed.read_text() == kept
+    assert ledger_main([*register, "--out", str(tmp_path / "again.key")]) == 2
+    assert "already registered" in capsys.readouterr().err
+    assert not (tmp_path / "again.key").exists()

@@ -72,10 +72,11 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from ledger.home import init_home
     settings = _settings()
     if not settings.config_path.exists() and not settings.database_url:
-        init_home(settings)
+        code = cmd_init(args)   # all of it: the read models' tables too
+        if code:
+            return code
         settings = _settings()
     from ledger.home import service_url
     service_url(settings, stop_at_exit=True)   # start the embedded cluster in this process

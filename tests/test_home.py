@@ -185,3 +185,15 @@ def test_an_empty_ledger_home_means_the_default_not_the_current_directory(
     monkeypatch.chdir(tmp_path)
     assert Settings.from_env({"LEDGER_HOME": ""}).home == tmp_path.resolve() / "var"
     assert Settings.from_env({}).home == tmp_path.resolve() / "var"
+
+
+def test_init_with_the_services_role_says_it_needs_the_owner_not_a_traceback(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`ledger init` with LEDGER_DATABASE_URL naming the service's role (granted
+    ledger_writer, as the README's production note says) was a ProgrammingError traceback."""
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.app_url)
+    assert ledger_main(["init"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "ledger init: creating the ledger's tables needs the database's owner role")

@@ -197,3 +197,18 @@ def test_init_with_the_services_role_says_it_needs_the_owner_not_a_traceback(
     assert ledger_main(["init"]) == 2
     assert capsys.readouterr().err.startswith(
         "ledger init: creating the ledger's tables needs the database's owner role")
+
+
+def test_every_data_file_of_the_packages_is_installed_with_them() -> None:
+    """pyproject's package-data named only api's static files: a wheel (`pip install .`, not
+    editable) lacked ledger/schema.sql and projections/schema.sql, so `ledger init` on an
+    installed copy failed with FileNotFoundError."""
+    import tomllib
+    root = Path(__file__).resolve().parent.parent
+    package_data = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]
+    for package in ("ledger", "api", "projections"):
+        base = root / package
+        data = {p for p in base.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")}
+        shipped = {p for pattern in package_data.get(package, []) for p in base.glob(pattern)}
+        assert data <= shipped, f"{package}: {sorted(str(p) for p in data - shipped)}"

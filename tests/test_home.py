@@ -212,3 +212,18 @@ def test_every_data_file_of_the_packages_is_installed_with_them() -> None:
         data = {p for p in base.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")}
         shipped = {p for pattern in package_data.get(package, []) for p in base.glob(pattern)}
         assert data <= shipped, f"{package}: {sorted(str(p) for p in data - shipped)}"
+
+
+def test_an_unreadable_dashboard_key_stops_serve_with_a_message_not_a_traceback(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """LEDGER_DASHBOARD_KEY naming a directory (or a file the service may not read) was an
+    IsADirectoryError traceback from the app factory."""
+    from api.main import create
+    from ledger.crypto import b64url_encode
+    from ledger.errors import LedgerError
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.app_url)
+    monkeypatch.setenv("LEDGER_ROOT_KEYS", f"root-1={b64url_encode(world.root.public_key)}")
+    monkeypatch.setenv("LEDGER_DASHBOARD_KEY", str(tmp_path))
+    with pytest.raises(LedgerError, match="cannot read the dashboard key"):
+        create()

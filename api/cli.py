@@ -254,7 +254,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as e:
         print(f"ledger sign: cannot read --key {args.key}: {e}", file=sys.stderr)
         return 2
-    seed = b64url_decode(text.strip(), what="--key")
+    seed = b64url_decode(text.strip(), what="--key", size=32)
     body = parse_strict(args.body)
     envelope = sign_envelope(SigningKey(seed), args.key_id, stream=args.stream, type=args.type,
                              body=body, event_id=args.event_id, occurred_at=args.occurred_at)

@@ -57,7 +57,8 @@ class Settings:
         return self.dashboard_key_path or self.secrets / "dashboard.key"
 
     def secret(self, name: str) -> bytes:
-        return b64url_decode((self.secrets / name).read_text().strip(), what=name)
+        """A signing key's 32-byte seed from the home's secrets."""
+        return b64url_decode((self.secrets / name).read_text().strip(), what=name, size=32)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> "Settings":

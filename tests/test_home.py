@@ -227,3 +227,22 @@ def test_an_unreadable_dashboard_key_stops_serve_with_a_message_not_a_traceback(
     monkeypatch.setenv("LEDGER_DASHBOARD_KEY", str(tmp_path))
     with pytest.raises(LedgerError, match="cannot read the dashboard key"):
         create()
+
+
+def test_a_seed_of_the_wrong_length_is_a_message_and_exit_2_not_a_traceback(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A key file holding 16 bytes (a truncated copy) was a nacl ValueError traceback in
+    `ledger sign --key` and in every command reading the home's root or log key."""
+    short = tmp_path / "short.key"
+    short.write_text("AAAAAAAAAAAAAAAAAAAAAA\n")
+    assert ledger_main(["sign", "--key", str(short), "--key-id", "k", "--stream", "case:X",
+                        "--type", "T", "--body", "{}"]) == 2
+    assert capsys.readouterr().err == "ledger sign: --key must encode 32 bytes, found 16\n"
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    (home / "secrets").mkdir(parents=True)
+    (home / "secrets" / "log.key").write_text("AAAAAAAAAAAAAAAAAAAAAA\n")
+    assert ledger_main(["init"]) == 2
+    assert capsys.readouterr().err == "ledger init: log.key must encode 32 bytes, found 16\n"

@@ -373,6 +373,7 @@ def cmd_project(args: argparse.Namespace) -> int:
     from projections.readmodels import ReadModels
     from projections.runner import ProjectionRunner
     settings = _settings()
+    _home_store(settings).close()     # an initialised home, before a cluster is started in it
     url = service_url(settings)
     store = LedgerStore(datastore_from_url(url, pool_size=2, max_overflow=2), url=url)
     runner = ProjectionRunner(store.connect, [ReadModels(store), FlagsView(store)])

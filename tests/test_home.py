@@ -246,3 +246,15 @@ def test_a_seed_of_the_wrong_length_is_a_message_and_exit_2_not_a_traceback(
     (home / "secrets" / "log.key").write_text("AAAAAAAAAAAAAAAAAAAAAA\n")
     assert ledger_main(["init"]) == 2
     assert capsys.readouterr().err == "ledger init: log.key must encode 32 bytes, found 16\n"
+
+
+def test_project_in_an_uninitialised_home_says_run_init_and_starts_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`ledger project` started an embedded cluster in the empty home, waited 30 s for the
+    service role init never made, and said "database unavailable"."""
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
+    assert ledger_main(["project"]) == 2
+    assert "is not an initialised ledger home: run `ledger init`" in capsys.readouterr().err
+    assert not (tmp_path / "home" / "pgdata").exists()

@@ -78,8 +78,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if code:
             return code
         settings = _settings()
+    from ledger.errors import NotFound
     from ledger.home import service_url
-    service_url(settings, stop_at_exit=True)   # start the embedded cluster in this process
+    from ledger.store import LedgerStore, datastore_from_url
+    url = service_url(settings, stop_at_exit=True)   # start the embedded cluster in this process
+    store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0))
+    try:                        # before announcing anything: a database init never ran on
+        present = store.has_schema()
+    finally:
+        store.close()
+    if not present:
+        raise NotFound("the database holds no ledger: run `ledger init` (with its owner role)")
     base = f"http://{args.host}:{args.port}"
     print(f"Integrity Ledger serving on {base}  (API docs: {base}/docs, "
           f"dashboard: {base}/ui/)", flush=True)

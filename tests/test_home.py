@@ -258,3 +258,31 @@ def test_project_in_an_uninitialised_home_says_run_init_and_starts_nothing(
     assert ledger_main(["project"]) == 2
     assert "is not an initialised ledger home: run `ledger init`" in capsys.readouterr().err
     assert not (tmp_path / "home" / "pgdata").exists()
+
+
+def test_serve_on_a_database_without_a_ledger_says_run_init_and_serves_nothing(
+        cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`ledger serve` with LEDGER_DATABASE_URL naming a database `ledger init` never ran on
+    announced it was serving, logged a projection traceback every few seconds and answered
+    500s."""
+    import uvicorn
+
+    from .pg import with_db
+    name = f"bare_serve_{os.getpid()}"
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", with_db(cluster.url, name))
+    served = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: served.append(args))
+    try:
+        assert ledger_main(["serve", "--port", "8765"]) == 2
+    finally:
+        with psycopg.connect(cluster.url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    out, err = capsys.readouterr()
+    assert err == ("ledger serve: the database holds no ledger: run `ledger init` (with its "
+                   "owner role)\n")
+    assert not served and "serving" not in out

@@ -172,6 +172,16 @@ class WriteSession:
                  [n[0] for n in inner], [n[1] for n in inner], [n[2] for n in inner]))
 
 
+def _connect_error(datastore: PostgresDatastore) -> str | None:
+    """Why a connection fails (no such database, authentication, refused): the pool says only
+    that it timed out."""
+    try:
+        psycopg.connect(**datastore.pool.kwargs, connect_timeout=10).close()
+    except psycopg.Error as e:
+        return str(e).strip()
+    return None
+
+
 class LedgerStore:
     """SQL for the ledger's tables. Methods taking ``curs`` run inside a caller's transaction."""
 
@@ -183,7 +193,7 @@ class LedgerStore:
         try:
             datastore.pool.open(wait=True, timeout=30)
         except (psycopg.OperationalError, OperationalError, InterfaceError) as e:
-            raise Unavailable(f"database unavailable: {e}") from e
+            raise Unavailable(f"database unavailable: {_connect_error(datastore) or e}") from e
         self.recorder = LedgerRecorder(datastore)
 
     # -- schema ------------------------------------------------------------------------------

@@ -286,3 +286,17 @@ def test_serve_on_a_database_without_a_ledger_says_run_init_and_serves_nothing(
     assert err == ("ledger serve: the database holds no ledger: run `ledger init` (with its "
                    "owner role)\n")
     assert not served and "serving" not in out
+
+
+def test_a_database_that_cannot_be_reached_is_reported_with_the_reason(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A LEDGER_DATABASE_URL naming a database that does not exist (a typo, a wrong password,
+    a refused port) said only "pool initialization incomplete after 30 sec"."""
+    from .pg import with_db
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", with_db(world.owner_url, "no_such_ledger_db"))
+    assert ledger_main(["tokens", "list"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ledger tokens: database unavailable: ")
+    assert 'database "no_such_ledger_db" does not exist' in err

@@ -434,7 +434,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=_port, default=8000)
     p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--log-level", default="warning")
+    p.add_argument("--log-level", default="warning", type=str.lower,
+                   choices=["critical", "error", "warning", "info", "debug", "trace"])
     p.add_argument("--demo-on-first-start", action="store_true",
                    help="load the small synthetic city the first time this home is served")
     p.set_defaults(func=cmd_serve)

@@ -300,3 +300,12 @@ def test_a_database_that_cannot_be_reached_is_reported_with_the_reason(
     err = capsys.readouterr().err
     assert err.startswith("ledger tokens: database unavailable: ")
     assert 'database "no_such_ledger_db" does not exist' in err
+
+
+def test_serve_refuses_an_unknown_log_level(capsys: pytest.CaptureFixture[str]) -> None:
+    """`ledger serve --log-level bogus` was uvicorn's KeyError traceback."""
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["serve", "--log-level", "bogus"])
+    assert exit_.value.code == 2
+    assert "invalid choice: 'bogus'" in capsys.readouterr().err
+    assert build_parser().parse_args(["serve", "--log-level", "INFO"]).log_level == "info"

@@ -433,7 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve the HTTP API")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=_port, default=8000)
-    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--workers", type=_positive_int, default=1)
     p.add_argument("--log-level", default="warning", type=str.lower,
                    choices=["critical", "error", "warning", "info", "debug", "trace"])
     p.add_argument("--demo-on-first-start", action="store_true",

@@ -309,3 +309,13 @@ def test_serve_refuses_an_unknown_log_level(capsys: pytest.CaptureFixture[str]) 
     assert exit_.value.code == 2
     assert "invalid choice: 'bogus'" in capsys.readouterr().err
     assert build_parser().parse_args(["serve", "--log-level", "INFO"]).log_level == "info"
+
+
+@pytest.mark.parametrize("workers", ["0", "-3"])
+def test_serve_refuses_fewer_than_one_worker(workers: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """`ledger serve --workers 0` (or -3) was accepted and silently ran one process."""
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["serve", "--workers", workers])
+    assert exit_.value.code == 2
+    assert "must be at least 1" in capsys.readouterr().err

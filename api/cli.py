@@ -30,6 +30,17 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    """An argparse type: a TCP port, 1–65535 (the resolver would silently wrap 99999 to 34463)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a TCP port, 1 to 65535, not {value}")
+    return value
+
+
 def _settings():  # noqa: ANN202
     from ledger.config import Settings
     return Settings.from_env()
@@ -64,13 +75,23 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from ledger.home import init_home
     settings = _settings()
     if not settings.config_path.exists() and not settings.database_url:
-        init_home(settings)
+        code = cmd_init(args)   # all of it: the read models' tables too
+        if code:
+            return code
         settings = _settings()
+    from ledger.errors import NotFound
     from ledger.home import service_url
-    service_url(settings, stop_at_exit=True)   # start the embedded cluster in this process
+    from ledger.store import LedgerStore, datastore_from_url
+    url = service_url(settings, stop_at_exit=True)   # start the embedded cluster in this process
+    store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0))
+    try:                        # before announcing anything: a database init never ran on
+        present = store.has_schema()
+    finally:
+        store.close()
+    if not present:
+        raise NotFound("the database holds no ledger: run `ledger init` (with its owner role)")
     base = f"http://{args.host}:{args.port}"
     print(f"Integrity Ledger serving on {base}  (API docs: {base}/docs, "
           f"dashboard: {base}/ui/)", flush=True)
@@ -193,9 +214,10 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
     from ledger.client import sign_envelope
     from ledger.config import write_secret
     from ledger.crypto import SigningKey, b64url_decode, b64url_encode
-    from ledger.errors import Conflict, LedgerError, NotFound
+    from ledger.errors import Conflict, LedgerError, NotFound, Unavailable
     from ledger.home import ROOT_KEY_ID
     settings = _settings()
+    out = None
     if args.public_key:
         public = b64url_decode(args.public_key, what="--public-key", size=32)
     home = _home_store(settings)        # an initialised home, before a key pair is made
@@ -209,11 +231,11 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
     if not args.public_key:
         key = SigningKey.generate()
         out = Path(args.out or settings.secrets / f"{args.key_id}.key")
-        if out.exists():     # another key's seed, maybe the root's or the log's: never lose it
-            raise Conflict(f"{out} already exists: choose another --key-id, or --out")
+        if out.exists():        # it may hold the seed of a key already registered
+            raise Conflict(f"{out} already exists: it is not overwritten (remove it, or pass "
+                           "--out)")
         write_secret(out, b64url_encode(key.seed))
         public = key.public_key
-        print(f"private key seed written to {out}", file=sys.stderr)
     body = {"key_id": args.key_id, "public_key": b64url_encode(public),
             "principal": args.principal, "roles": sorted(set(args.role)),
             "not_before": args.not_before, "not_after": args.not_after}
@@ -221,13 +243,15 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
     ledger = build_ledger(settings, url=url)
     try:
         result = ledger.append(json.dumps(envelope).encode())
-    except LedgerError:      # refused, nothing registered: the seed belongs to no key
-        if not args.public_key:
-            out.unlink(missing_ok=True)
+    except LedgerError as e:
+        if out is not None and not isinstance(e, Unavailable):
+            out.unlink()        # refused, nothing written: the seed belongs to no key
         raise
     finally:
         ledger.close()
         ledger.store.close()
+    if out is not None:
+        print(f"private key seed written to {out}", file=sys.stderr)
     print(json.dumps(result.receipts[0].to_value(), indent=2))
     return 0
 
@@ -377,6 +401,7 @@ def cmd_project(args: argparse.Namespace) -> int:
     from projections.readmodels import ReadModels
     from projections.runner import ProjectionRunner
     settings = _settings()
+    _home_store(settings).close()     # an initialised home, before a cluster is started in it
     url = service_url(settings)
     store = LedgerStore(datastore_from_url(url, pool_size=2, max_overflow=2), url=url)
     runner = ProjectionRunner(store.connect, [ReadModels(store), FlagsView(store)])
@@ -426,9 +451,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="serve the HTTP API")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--log-level", default="warning")
+    p.add_argument("--port", type=_port, default=8000)
+    p.add_argument("--workers", type=_positive_int, default=1)
+    p.add_argument("--log-level", default="warning", type=str.lower,
+                   choices=["critical", "error", "warning", "info", "debug", "trace"])
     p.add_argument("--demo-on-first-start", action="store_true",
                    help="load the small synthetic city the first time this home is served")
     p.set_defaults(func=cmd_serve)

@@ -9,6 +9,7 @@ from typing import Any
 from ledger.bootstrap import build_checkpointer, build_ledger, build_log
 from ledger.config import Settings
 from ledger.crypto import SigningKey, b64url_decode
+from ledger.errors import LedgerError
 
 from projections.flagsview import FlagsView
 from projections.readmodels import ReadModels
@@ -19,13 +20,17 @@ from .app import asgi, create_app
 
 def create() -> Any:
     settings = Settings.from_env()
+    key_file = settings.dashboard_key_file
+    try:                    # before anything is opened: a directory, a file we may not read
+        text = key_file.read_text() if key_file.exists() else None
+    except (OSError, UnicodeDecodeError) as e:
+        raise LedgerError(f"cannot read the dashboard key {key_file}: {e}") from None
+    dashboard_key = (SigningKey(b64url_decode(text.strip(), what=str(key_file), size=32))
+                     if text is not None else None)
     ledger = build_ledger(settings)
     log = build_log(settings, ledger)
     views = ReadModels(ledger.store)
     flags = FlagsView(ledger.store)
-    key_file = settings.dashboard_key_file
-    dashboard_key = (SigningKey(b64url_decode(key_file.read_text().strip(), what=str(key_file),
-                                              size=32)) if key_file.exists() else None)
     app = create_app(ledger, log=log, views=views, flags=flags, dashboard_key=dashboard_key)
     checkpointer = build_checkpointer(settings, log) if log.signing_key else None
     if checkpointer:

@@ -65,8 +65,15 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> "Settings":
         env = dict(os.environ if env is None else env)
-        home = Path(env.get("LEDGER_HOME", "./var")).resolve()
+        home = Path(env.get("LEDGER_HOME") or "./var").resolve()   # set but empty: unset
         values: dict[str, Any] = {"home": home, "database_url": env.get("LEDGER_DATABASE_URL")}
+        if values["database_url"]:
+            from psycopg import ProgrammingError
+            from psycopg.conninfo import conninfo_to_dict
+            try:
+                conninfo_to_dict(values["database_url"])
+            except ProgrammingError as e:    # its text, not the URL (which may hold a password)
+                raise LedgerError(f"LEDGER_DATABASE_URL is not a PostgreSQL URL: {e}") from None
         if env.get("LEDGER_DASHBOARD_KEY"):
             values["dashboard_key_path"] = Path(env["LEDGER_DASHBOARD_KEY"]).resolve()
         config = home / "ledger.json"
@@ -77,21 +84,26 @@ class Settings:
                 raise LedgerError(f"cannot read {config}: {e}") from None
             if not isinstance(data, dict):
                 raise LedgerError(f"{config} is not a JSON object")
-            values["root_keys"] = {k: b64url_decode(v, what=f"root key {k}")
-                                   for k, v in data.get("root_keys", {}).items()}
-            log = data.get("log", {})
-            values["log_origin"] = log.get("origin", DEFAULT_ORIGIN)
-            values["log_key_name"] = log.get("key_name", values["log_origin"])
-            if log.get("public_key"):
-                values["log_public_key"] = b64url_decode(log["public_key"], what="log key")
-            cp = data.get("checkpoints", {})
-            values["checkpoint_every_events"] = int(cp.get("every_events", 1000))
-            values["checkpoint_every_seconds"] = float(cp.get("every_seconds", 5.0))
+            try:        # a field of the wrong shape (a list of keys, "every_events": "abc")
+                values["root_keys"] = {k: b64url_decode(v, what=f"root key {k}")
+                                       for k, v in data.get("root_keys", {}).items()}
+                log = data.get("log", {})
+                values["log_origin"] = log.get("origin", DEFAULT_ORIGIN)
+                values["log_key_name"] = log.get("key_name", values["log_origin"])
+                if log.get("public_key"):
+                    values["log_public_key"] = b64url_decode(log["public_key"], what="log key")
+                cp = data.get("checkpoints", {})
+                values["checkpoint_every_events"] = int(cp.get("every_events", 1000))
+                values["checkpoint_every_seconds"] = float(cp.get("every_seconds", 5.0))
+            except (AttributeError, TypeError, ValueError) as e:
+                raise LedgerError(f"{config} is malformed: {e}") from None
         if env.get("LEDGER_ROOT_KEYS"):
             # "id=base64url,id2=base64url" pins root keys without a config file (production)
-            values["root_keys"] = {
-                k: b64url_decode(v, what=f"root key {k}")
-                for k, v in (item.split("=", 1) for item in env["LEDGER_ROOT_KEYS"].split(","))}
+            items = [item.partition("=") for item in env["LEDGER_ROOT_KEYS"].split(",")]
+            if any(not k or not eq for k, eq, _ in items):
+                raise LedgerError("LEDGER_ROOT_KEYS must be id=base64url[,id=base64url...]")
+            values["root_keys"] = {k: b64url_decode(v, what=f"root key {k}")
+                                   for k, _, v in items}
         values.update(overrides)
         return cls(**values)
 

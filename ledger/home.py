@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from .config import Settings, write_config, write_secret
 from .crypto import SigningKey, b64url_encode
 from .database import APP_ROLE, ensure_app_role, start_embedded, with_user
+from .errors import NotFound
 from .tokens import new_token, token_hash
 
 ROOT_KEY_ID = "root-1"
@@ -39,15 +40,21 @@ def init_home(settings: Settings, *, stop_at_exit: bool = True) -> Home:
 
     settings.home.mkdir(parents=True, exist_ok=True)
     created = False
+    # A key is made only while none is pinned: a root key moved offline (as it should be in
+    # production) or a lost log key must not come back as a new key that ledger.json does not
+    # pin — checkpoints signed by it would fail every auditor's `ledger verify --trust`.
     root_path = settings.secrets / f"{ROOT_KEY_ID}.key"
-    if not root_path.exists():
+    if not root_path.exists() and not settings.root_keys:
         write_secret(root_path, b64url_encode(SigningKey.generate().seed))
         created = True
     log_path = settings.secrets / "log.key"
     if not log_path.exists():
+        if settings.log_public_key is not None:
+            raise NotFound(f"{settings.config_path} pins a log key but {log_path} is missing: "
+                           "restore it (ledger init never replaces a pinned key)")
         write_secret(log_path, b64url_encode(SigningKey.generate().seed))
         created = True
-    root = SigningKey(settings.secret(f"{ROOT_KEY_ID}.key"))
+    root = SigningKey(settings.secret(f"{ROOT_KEY_ID}.key")) if root_path.exists() else None
     log = SigningKey(settings.secret("log.key"))
     root_keys = dict(settings.root_keys) or {ROOT_KEY_ID: root.public_key}
     if not settings.config_path.exists():
@@ -78,7 +85,7 @@ def init_home(settings: Settings, *, stop_at_exit: bool = True) -> Home:
 DASHBOARD_KEY_ID = "dashboard"
 
 
-def ensure_dashboard_key(settings: Settings, url: str, root: SigningKey) -> bool:
+def ensure_dashboard_key(settings: Settings, url: str, root: SigningKey | None) -> bool:
     """Create ``secrets/dashboard.key`` and register it on ``keys`` (KeyRegistered signed by
     the root key; principal "dashboard", role inspector) unless already done. The dashboard
     signs inspectors' dispositions with it. Returns whether anything was created."""
@@ -88,16 +95,22 @@ def ensure_dashboard_key(settings: Settings, url: str, root: SigningKey) -> bool
     from .store import LedgerStore, datastore_from_url
 
     path = settings.secrets / "dashboard.key"
-    created = not path.exists()
-    if created:
-        write_secret(path, b64url_encode(SigningKey.generate().seed))
-    key = SigningKey(settings.secret("dashboard.key"))
     store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0), url=url)
     ledger = Ledger(store, root_keys=dict(settings.root_keys), verify_processes=1)
     try:
         registered = ledger.refresh_registry().keys.get(DASHBOARD_KEY_ID)
         if registered is not None:
-            return created
+            if not path.exists():   # a new key could not be registered under the same id
+                raise NotFound(f"{path} is missing but a dashboard key is registered: restore "
+                               "it, or set LEDGER_DASHBOARD_KEY (docs/dashboard.md)")
+            return False
+        if not path.exists():
+            write_secret(path, b64url_encode(SigningKey.generate().seed))
+        key = SigningKey(settings.secret("dashboard.key"))
+        if root is None:
+            raise NotFound(f"the root key {settings.secrets / f'{ROOT_KEY_ID}.key'} is not "
+                           "here to register the dashboard key: put it there for this `ledger "
+                           "init`, or set LEDGER_DASHBOARD_KEY (docs/dashboard.md)")
         envelope = sign_envelope(root, ROOT_KEY_ID, stream="keys", type="KeyRegistered", body={
             "key_id": DASHBOARD_KEY_ID, "public_key": b64url_encode(key.public_key),
             "principal": "dashboard", "roles": ["inspector"], "not_before": None,

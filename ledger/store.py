@@ -22,14 +22,14 @@ from importlib import resources
 from typing import Any
 
 import psycopg
-from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.persistence import InterfaceError, OperationalError, ProgrammingError
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from .envelope import Receipt
-from .errors import Damaged, MalformedEvent, Unavailable
+from .errors import Damaged, Forbidden, MalformedEvent, Unavailable
 
 STREAM_NAMESPACE = uuid.UUID("6f1b2a52-3c1d-5e7a-9b0c-1d2e3f405162")
 EVENTS_TABLE = "stored_events"
@@ -42,7 +42,7 @@ def stream_uuid(stream: str) -> uuid.UUID:
 
 def datastore_from_url(url: str, *, pool_size: int = 4, max_overflow: int = 12) -> PostgresDatastore:
     params = conninfo_to_dict(url)
-    return PostgresDatastore(
+    datastore = PostgresDatastore(
         dbname=params.get("dbname", "postgres"), host=params.get("host", "localhost"),
         port=params.get("port", 5432), user=params.get("user", "postgres"),
         password=params.get("password", ""), pool_size=pool_size, max_overflow=max_overflow,
@@ -51,6 +51,10 @@ def datastore_from_url(url: str, *, pool_size: int = 4, max_overflow: int = 12) 
         # under concurrency (open(wait=True) races in psycopg_pool); LedgerStore waits once.
         pool_open_timeout=None,
     )
+    # The library passes on only those five; the rest of the URL (sslmode, sslrootcert,
+    # options, application_name, ...) must reach every connection too.
+    datastore.pool.kwargs.update(params)
+    return datastore
 
 
 class LedgerRecorder(PostgresApplicationRecorder):
@@ -168,6 +172,16 @@ class WriteSession:
                  [n[0] for n in inner], [n[1] for n in inner], [n[2] for n in inner]))
 
 
+def _connect_error(datastore: PostgresDatastore) -> str | None:
+    """Why a connection fails (no such database, authentication, refused): the pool says only
+    that it timed out."""
+    try:
+        psycopg.connect(**datastore.pool.kwargs, connect_timeout=10).close()
+    except psycopg.Error as e:
+        return str(e).strip()
+    return None
+
+
 class LedgerStore:
     """SQL for the ledger's tables. Methods taking ``curs`` run inside a caller's transaction."""
 
@@ -179,16 +193,23 @@ class LedgerStore:
         try:
             datastore.pool.open(wait=True, timeout=30)
         except (psycopg.OperationalError, OperationalError, InterfaceError) as e:
-            raise Unavailable(f"database unavailable: {e}") from e
+            raise Unavailable(f"database unavailable: {_connect_error(datastore) or e}") from e
         self.recorder = LedgerRecorder(datastore)
 
     # -- schema ------------------------------------------------------------------------------
     def create_schema(self) -> None:
-        """Create the library's and the ledger's tables (owner role; idempotent)."""
-        self.recorder.create_table()
+        """Create the library's and the ledger's tables (owner role; idempotent). Raises
+        Forbidden for a role that may not (the service's ``ledger_writer`` role, say)."""
         sql = resources.files("ledger").joinpath("schema.sql").read_text()
-        with self.datastore.get_connection() as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
+        try:
+            self.recorder.create_table()
+            with self.datastore.get_connection() as conn:
+                conn.execute(sql)  # type: ignore[arg-type]
+        except ProgrammingError as e:
+            if not isinstance(e.__cause__, psycopg.errors.InsufficientPrivilege):
+                raise
+            raise Forbidden(f"creating the ledger's tables needs the database's owner role, "
+                            f"not this one: {e}") from e
 
     def has_schema(self) -> bool:
         """Whether :meth:`create_schema` (``ledger init``) has run on this database."""

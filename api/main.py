@@ -18,8 +18,20 @@ from projections.runner import ProjectionRunner
 from .app import asgi, create_app
 
 
+def projections_on(value: str | None) -> bool:
+    """LEDGER_PROJECTIONS: on (the default) or off, in any case; 1/0, true/false, yes/no too.
+    Anything else is refused: a typo must not leave projections running beside ingest."""
+    text = (value or "on").strip().lower()
+    if text in ("on", "1", "true", "yes"):
+        return True
+    if text in ("off", "0", "false", "no"):
+        return False
+    raise LedgerError(f"LEDGER_PROJECTIONS must be on or off, not {value!r}")
+
+
 def create() -> Any:
     settings = Settings.from_env()
+    run_projections = projections_on(os.environ.get("LEDGER_PROJECTIONS"))
     key_file = settings.dashboard_key_file
     try:                    # before anything is opened: a directory, a file we may not read
         text = key_file.read_text() if key_file.exists() else None
@@ -38,7 +50,7 @@ def create() -> Any:
     # Projections share this process's GIL with ingest; a busy site runs them in their own
     # process (`ledger project`) and serves with LEDGER_PROJECTIONS=off.
     runner = ProjectionRunner(ledger.store.connect, [views, flags])
-    if os.environ.get("LEDGER_PROJECTIONS", "on") != "off":
+    if run_projections:
         runner.start()
 
     @app.on_event("shutdown")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from .config import Settings
 from .crypto import SigningKey
 from .logview import Checkpointer, LogView
 from .home import service_url
 from .service import Ledger
 from .store import LedgerStore, datastore_from_url
+
+_log = logging.getLogger(__name__)
 
 
 def build_ledger(settings: Settings, *, url: str | None = None, stop_at_exit: bool = True) -> Ledger:
@@ -24,6 +28,10 @@ def build_ledger(settings: Settings, *, url: str | None = None, stop_at_exit: bo
 def build_log(settings: Settings, ledger: Ledger) -> LogView:
     key_path = settings.secrets / "log.key"
     key = SigningKey(settings.secret("log.key")) if key_path.exists() else None
+    if key is None:
+        _log.warning("no log signing key (%s): this process issues no checkpoints; another "
+                     "one sharing the database must, or the log's checkpoint stays where it "
+                     "is", key_path)
     return LogView(ledger.store, origin=settings.log_origin, key_name=settings.log_key_name,
                    signing_key=key)
 

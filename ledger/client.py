@@ -69,8 +69,8 @@ class LedgerClient:
         while True:
             try:
                 response = self.http.post("/v1/events", content=body, headers=self.headers)
-            except Exception:   # connection reset, timeout: the same bytes are safe to resend
-                if attempt >= self.retries:
+            except Exception as e:   # connection reset, timeout: the same bytes are safe to resend
+                if attempt >= self.retries or not _transient(e):
                     raise
             else:
                 if response.status_code in (200, 201):
@@ -98,6 +98,16 @@ class LedgerClient:
         if response.status_code != 200:
             raise LedgerHTTPError(response.status_code, _json_or_text(response))
         return response.json()
+
+
+def _transient(error: Exception) -> bool:
+    """A network failure worth retrying — not a request that can never be sent (a bad URL, a
+    header value with a newline), which would fail the same way every time."""
+    import httpx
+    if isinstance(error, (httpx.UnsupportedProtocol, httpx.LocalProtocolError,
+                          httpx.InvalidURL)):
+        return False
+    return isinstance(error, (httpx.TransportError, OSError))
 
 
 def _json_or_text(response: Any) -> dict[str, Any]:

@@ -122,5 +122,6 @@ def write_config(settings: Settings, *, root_keys: dict[str, bytes], log_public_
 def write_secret(path: Path, value: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)        # O_CREAT's mode applies only to a new file: tighten an old one
     with os.fdopen(fd, "w") as f:
         f.write(value + "\n")

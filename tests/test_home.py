@@ -16,6 +16,7 @@ from psycopg.conninfo import make_conninfo
 from api.cli import build_parser
 from api.cli import main as ledger_main
 from ledger.config import Settings
+from ledger.errors import LedgerError
 from ledger.store import LedgerStore, datastore_from_url
 
 from .conftest import World
@@ -320,3 +321,29 @@ def test_serve_refuses_fewer_than_one_worker(workers: str,
         build_parser().parse_args(["serve", "--workers", workers])
     assert exit_.value.code == 2
     assert "must be at least 1" in capsys.readouterr().err
+
+
+def test_a_secret_written_over_a_loose_file_is_made_private(tmp_path: Path) -> None:
+    """write_secret kept the permissions of a file that already existed (O_CREAT's mode only
+    applies to new files), so a refreshed token stayed world-readable."""
+    from ledger.config import write_secret
+    path = tmp_path / "demo.token"
+    path.write_text("old\n")
+    path.chmod(0o644)
+    write_secret(path, "new")
+    assert path.read_text() == "new\n" and path.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("value, on", [(None, True), ("on", True), ("OFF", False),
+                                       ("0", False), ("false", False), ("Yes", True)])
+def test_ledger_projections_reads_on_and_off_in_any_spelling(value: str | None, on: bool) -> None:
+    """Only the exact value `off` turned projections off: OFF, 0 or false left them running
+    beside ingest."""
+    from api.main import projections_on
+    assert projections_on(value) is on
+
+
+def test_ledger_projections_refuses_a_value_it_cannot_read() -> None:
+    from api.main import projections_on
+    with pytest.raises(LedgerError, match="LEDGER_PROJECTIONS must be on or off, not 'of'"):
+        projections_on("of")

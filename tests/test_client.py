@@ -1,0 +1,93 @@
+"""The Python client's retries: network failures are retried with the same bytes (a retry can
+never append twice), a request that can never be sent is not."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+
+from ledger import client as client_module
+from ledger.client import LedgerClient, LedgerHTTPError
+
+RECEIPT = {"receipts": [{"event_id": "e", "log_index": 0}]}
+
+
+def make(handler) -> LedgerClient:  # noqa: ANN001
+    """A client whose transport is ``handler`` (the network's behaviour, scripted)."""
+    http = httpx.Client(base_url="http://ledger.test", transport=httpx.MockTransport(handler))
+    return LedgerClient("http://ledger.test", "t0ken", http=http, retries=3, backoff=0.0)
+
+
+def test_a_lost_connection_is_retried_with_the_same_bytes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    bodies: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.content)
+        if len(bodies) < 3:
+            raise httpx.ConnectError("connection refused", request=request)
+        return httpx.Response(201, json=RECEIPT)
+
+    sleeps: list[float] = []
+    monkeypatch.setattr(client_module.time, "sleep", sleeps.append)
+    client = make(handler)
+    assert client.post({"event_id": "e"}) == RECEIPT["receipts"]
+    assert len(bodies) == 3 and len(set(bodies)) == 1 and len(sleeps) == 2
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    """A real HTTP server on localhost answering every POST with a receipt."""
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = json.dumps(RECEIPT).encode()
+            self.send_response(201)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_a_request_that_can_never_be_sent_is_not_retried(
+        monkeypatch: pytest.MonkeyPatch, server: str) -> None:
+    """A token with a newline or a URL without a scheme was retried for ≈ 6 s before failing."""
+    sleeps: list[float] = []
+    monkeypatch.setattr(client_module.time, "sleep", sleeps.append)
+    assert LedgerClient(server, "t0ken", backoff=0.0).post({"event_id": "e"}) \
+        == RECEIPT["receipts"]                               # the server answers
+    for url, token in ((server, "bad\ntoken"), (server.removeprefix("http://"), "t0ken")):
+        with pytest.raises(httpx.HTTPError):
+            LedgerClient(url, token, backoff=0.0).post({"event_id": "e"})
+    assert sleeps == []
+
+
+def test_a_refusal_is_not_retried_and_carries_the_problem(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(409, json={"type": "urn:x:conflict", "detail": "event_id reused"})
+
+    monkeypatch.setattr(client_module.time, "sleep", lambda s: None)
+    client = make(handler)
+    with pytest.raises(LedgerHTTPError) as refused:
+        client.post({"event_id": "e"})
+    assert refused.value.status == 409 and refused.value.problem["detail"] == "event_id reused"
+    assert calls == [1]

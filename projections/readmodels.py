@@ -87,6 +87,10 @@ def batches_upto(curs: Any, after: int, upto: int, size: int = 20_000
             yield batch
 
 
+#: states written per statement: a rebuild writes every state of the log at once, and
+#: PostgreSQL refuses a parameter (here a text array of JSON states) of 1 GB or more
+SAVE_CHUNK = 10_000
+
 #: case steps that name the case's unit (a public record published before them takes it then)
 _UNIT_STEPS = frozenset({"CaseFiled", "ClueRegistered"})
 
@@ -276,13 +280,15 @@ class ReadModels:
             name, key = _TABLES[table]
             states = getattr(fold, table)
             ordered = sorted(keys)
-            curs.execute(
-                f"INSERT INTO {name} ({key}, state, last_index) "
-                "SELECT * FROM unnest(%b::text[], %b::text[]::jsonb[], %b::bigint[]) "
-                f"ON CONFLICT ({key}) DO UPDATE SET state = EXCLUDED.state, "
-                "last_index = EXCLUDED.last_index",
-                (ordered, [orjson.dumps(states[k]).decode() for k in ordered],
-                 [fold.last_index[(table, k)] for k in ordered]))
+            for i in range(0, len(ordered), SAVE_CHUNK):  # an array parameter must stay < 1 GB
+                chunk = ordered[i:i + SAVE_CHUNK]
+                curs.execute(
+                    f"INSERT INTO {name} ({key}, state, last_index) "
+                    "SELECT * FROM unnest(%b::text[], %b::text[]::jsonb[], %b::bigint[]) "
+                    f"ON CONFLICT ({key}) DO UPDATE SET state = EXCLUDED.state, "
+                    "last_index = EXCLUDED.last_index",
+                    (chunk, [orjson.dumps(states[k]).decode() for k in chunk],
+                     [fold.last_index[(table, k)] for k in chunk]))
 
     # -- queries -----------------------------------------------------------------------------
     def get(self, table: str, ident: str) -> dict[str, Any] | None:

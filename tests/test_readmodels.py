@@ -20,6 +20,7 @@ from ledger.crypto import SigningKey
 from ledger.domain import vocabulary
 from ledger.service import Ledger
 from ledger.store import LedgerStore, datastore_from_url
+from projections import readmodels
 from projections.runner import LOCK_KEY
 
 from . import domain_factory as f
@@ -159,7 +160,8 @@ def test_read_models_need_an_inspector_or_auditor_token(city: World) -> None:
     assert city.http.get("/v1/cases/NOPE", headers=city.headers("auditor")).status_code == 404
 
 
-def test_incremental_application_equals_a_full_rebuild(city: World) -> None:
+def test_incremental_application_equals_a_full_rebuild(city: World,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     steps = f.staff() + f.summary_case("SH-HP-2024-S-004512") + f.general_case() \
         + f.withdrawn_case() + f.complaint_cycle()
     views = city.http.app.app.state.views
@@ -176,6 +178,7 @@ def test_incremental_application_equals_a_full_rebuild(city: World) -> None:
     assert rebuilt == incremental
     assert len(incremental["cases"]) == 3
     position = views.position()
+    monkeypatch.setattr(readmodels, "SAVE_CHUNK", 2)  # the states written two per statement
     assert views.rebuild(fetch=4) == city.count()   # one pass: states held to the end
     assert {t: views.snapshot(t) for t in ("cases", "officers", "complaints")} == incremental
     assert views.position() == position

@@ -46,7 +46,7 @@ from ledger.store import LedgerStore
 
 from .oversight.levels import WarningLevels
 from .oversight.warnings import FormalItem, WarningParams
-from .readmodels import TRACKING_TABLE, batches_upto, fetch_after
+from .readmodels import SAVE_CHUNK, TRACKING_TABLE, batches_upto, fetch_after
 from .redflags.days import ts_of
 from .redflags.engine import FlagEngine
 from .redflags.flag import Flag, Subject
@@ -276,28 +276,30 @@ class FlagsView:
                      ([f.flag_id for f in flags],))
         touched |= _entities(curs.fetchall())
         touched |= _entities({"officer_id": f.officer_id, "unit_id": f.unit_id} for f in flags)
-        curs.execute(
-            "INSERT INTO view_flags (flag_id, rule_id, rule, severity, status, disposition, "
-            "scope, case_id, officer_id, unit_id, party_ref, raised_at, flag, evaluated_at, "
-            "digest) "
-            "SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::text[], "
-            "%b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], "
-            "%b::text[], %b::text[]::jsonb[], %b::text[], %b::text[]) "
-            "ON CONFLICT (flag_id) DO UPDATE SET digest = EXCLUDED.digest, "
-            "rule_id = EXCLUDED.rule_id, rule = EXCLUDED.rule, severity = EXCLUDED.severity, "
-            "status = EXCLUDED.status, disposition = EXCLUDED.disposition, "
-            "scope = EXCLUDED.scope, case_id = EXCLUDED.case_id, "
-            "officer_id = EXCLUDED.officer_id, unit_id = EXCLUDED.unit_id, "
-            "party_ref = EXCLUDED.party_ref, raised_at = EXCLUDED.raised_at, "
-            "flag = EXCLUDED.flag, evaluated_at = EXCLUDED.evaluated_at",
-            ([f.flag_id for f in flags], [f.rule_id for f in flags], [f.family for f in flags],
-             [f.severity for f in flags], [f.status for f in flags],
-             [f.disposition for f in flags], [f.scope for f in flags],
-             [f.case_id for f in flags], [f.officer_id for f in flags],
-             [f.unit_id for f in flags], [f.party_ref for f in flags],
-             [f.raised_at for f in flags],
-             [orjson.dumps(f.to_value()).decode() for f in flags], [evaluated] * len(flags),
-             [digests[f.flag_id] for f in flags]))
+        for i in range(0, len(flags), SAVE_CHUNK):     # a parameter must stay < 1 GB
+            part = flags[i:i + SAVE_CHUNK]
+            curs.execute(
+                "INSERT INTO view_flags (flag_id, rule_id, rule, severity, status, disposition, "
+                "scope, case_id, officer_id, unit_id, party_ref, raised_at, flag, evaluated_at, "
+                "digest) "
+                "SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::text[], "
+                "%b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], "
+                "%b::text[], %b::text[]::jsonb[], %b::text[], %b::text[]) "
+                "ON CONFLICT (flag_id) DO UPDATE SET digest = EXCLUDED.digest, "
+                "rule_id = EXCLUDED.rule_id, rule = EXCLUDED.rule, severity = EXCLUDED.severity, "
+                "status = EXCLUDED.status, disposition = EXCLUDED.disposition, "
+                "scope = EXCLUDED.scope, case_id = EXCLUDED.case_id, "
+                "officer_id = EXCLUDED.officer_id, unit_id = EXCLUDED.unit_id, "
+                "party_ref = EXCLUDED.party_ref, raised_at = EXCLUDED.raised_at, "
+                "flag = EXCLUDED.flag, evaluated_at = EXCLUDED.evaluated_at",
+                ([f.flag_id for f in part], [f.rule_id for f in part], [f.family for f in part],
+                 [f.severity for f in part], [f.status for f in part],
+                 [f.disposition for f in part], [f.scope for f in part],
+                 [f.case_id for f in part], [f.officer_id for f in part],
+                 [f.unit_id for f in part], [f.party_ref for f in part],
+                 [f.raised_at for f in part],
+                 [orjson.dumps(f.to_value()).decode() for f in part], [evaluated] * len(part),
+                 [digests[f.flag_id] for f in part]))
         return touched
 
     # -- queries -----------------------------------------------------------------------------

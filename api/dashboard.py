@@ -346,7 +346,9 @@ class Dashboard:
             "SELECT state->'decision'->>'decided_on' AS day, count(*) AS n, "
             "sum((state->'amounts'->>'decided_fen')::bigint) AS fen FROM view_cases "
             "WHERE state->>'unit_id' = %s AND state->'decision'->>'decided_on' IS NOT NULL "
-            "AND state->'amounts'->'penalty_types' ? 'fine' GROUP BY 1 ORDER BY 1", (unit_id,))
+            "AND state->'amounts'->'penalty_types' ? 'fine' "
+            "AND coalesce(state->'withdrawal', 'null'::jsonb) = 'null'::jsonb "  # as RF24 does
+            "GROUP BY 1 ORDER BY 1", (unit_id,))
         officers = self._rows("SELECT officer_id, state::text AS state FROM view_officers "
                               "WHERE state->>'unit_id' = %s ORDER BY officer_id", (unit_id,))
         if not days and not officers:

@@ -439,3 +439,18 @@ def test_served_pages_forbid_inline_script_and_mime_sniffing(dash: World, path: 
     assert policy["object-src"] == ["'none'"]
     assert policy["base-uri"] == ["'none'"]
     assert policy["frame-ancestors"] == ["'none'"]
+
+
+def test_unit_overview_leaves_a_withdrawn_fine_out_as_rf24_does(dash: World) -> None:
+    """A decision withdrawn (PenaltyWithdrawn) is no fine any more: RF24 leaves it out of the
+    days it compares, and so does the chart of fines per day (it counted it, at full amount)."""
+    gone = "SH-HP-2024-S-000778"
+    steps = peer_fine(gone, f.OFFICER_A, 30_000, unit=f.UNIT, day="2024-09-30")
+    steps.append(f.step(f"case:{gone}", "PenaltyWithdrawn", f.at("2024-10-08"),
+                        decision_no=f"XH-{gone[-6:]}"))
+    post_steps(dash, steps)
+    dash.project()
+    assert get(dash, f"/v1/cases/{gone}")["withdrawal"] is not None
+    body = get(dash, f"/v1/units/{f.UNIT}/overview", on="2024-10-08")
+    assert body["fines_per_day"] == [{"day": "2024-09-30", "count": 1, "amount_fen": 20_000,
+                                      "period_end": "quarter"}]

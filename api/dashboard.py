@@ -22,8 +22,9 @@ from ledger.canonical import canonical
 from ledger.client import sign_envelope
 from ledger.crypto import SigningKey, b64url_decode, verify
 from ledger.domain.calendar import legal_date
+from ledger.domain.fields import ID
 from ledger.envelope import signing_bytes
-from ledger.errors import LedgerError, MalformedEvent, NotFound, Unavailable
+from ledger.errors import Forbidden, LedgerError, MalformedEvent, NotFound, Unavailable
 from ledger.logentry import chain_genesis, chain_next, entry_bytes, leaf_hash_of_entry
 from ledger.logview import LogView
 from ledger.merkle import verify_inclusion
@@ -112,7 +113,7 @@ class Dashboard:
     # -- session -----------------------------------------------------------------------------
     def session(self, principal: Principal) -> dict[str, Any]:
         return {"principal": principal.name, "roles": sorted(principal.roles),
-                "units": sorted(principal.units), "may_dispose": principal.has("inspector"),
+                "units": sorted(principal.units), "may_dispose": _may_dispose(principal),
                 "dashboard_key": self.signing_key is not None}
 
     # -- case trail --------------------------------------------------------------------------
@@ -398,6 +399,10 @@ class Dashboard:
         field) or Unavailable (no dashboard key configured or registered); writes nothing then.
         """
         flag = self.flag(flag_id, principal)
+        if not _may_dispose(principal):
+            raise Forbidden(f"the token's principal {principal.name!r} cannot be named as the "
+                            "inspector_id of a disposition (an identifier: letters, digits and "
+                            ". _ : / -): create the inspector's token with such a --principal")
         if not isinstance(body, dict):
             raise MalformedEvent("the body must be a JSON object", field="body")
         action = body.get("action")
@@ -446,6 +451,11 @@ class _Decision:
     def __init__(self, officers: tuple[str, ...], decided_by: tuple[str, ...]) -> None:
         self.officers = officers
         self.decided_by = decided_by
+
+
+def _may_dispose(principal: Principal) -> bool:
+    """An inspector whose name can be the disposition's ``inspector_id`` (an identifier)."""
+    return principal.has("inspector") and ID.ok(principal.name)
 
 
 def _signature_status(env: dict[str, Any], public_key: bytes | None) -> dict[str, Any]:
@@ -614,7 +624,8 @@ def build_router(dash: Dashboard) -> APIRouter:
                  summary="Record a disposition (acknowledge, dismiss, confirm, refer) as a "
                          "signed event on flag:<id>, naming the inspector",
                  responses={201: {"description": "the appended event's receipt"},
-                            403: {"description": "not an inspector (auditors are read-only)"},
+                            403: {"description": "not an inspector (auditors are read-only), "
+                                                 "or a principal that is no identifier"},
                             404: {"description": "unknown flag, or outside the principal's "
                                                  "units"},
                             422: {"description": "bad body (the field is named)"},

@@ -454,3 +454,16 @@ def test_unit_overview_leaves_a_withdrawn_fine_out_as_rf24_does(dash: World) -> 
     body = get(dash, f"/v1/units/{f.UNIT}/overview", on="2024-10-08")
     assert body["fines_per_day"] == [{"day": "2024-09-30", "count": 1, "amount_fen": 20_000,
                                       "period_end": "quarter"}]
+
+
+def test_an_inspector_whose_principal_is_no_identifier_is_told_so_and_may_not_dispose(
+        dash: World) -> None:
+    """inspector_id must be an identifier; a token made for principal "张 三" got a 422 about a
+    field it never sent, and the session said it may dispose."""
+    zhang = auth(dash, "inspector", principal="张 三")
+    assert get(dash, "/v1/session", zhang)["may_dispose"] is False
+    flag, before = rf04(dash), dash.count()
+    response = dispose(dash, flag["flag_id"], DISMISS, zhang)
+    assert response.status_code == 403, response.text
+    assert "--principal" in response.json()["detail"]
+    assert dash.count() == before

@@ -9,6 +9,7 @@ with the service's dashboard key on the inspector's behalf, the principal named 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -47,6 +48,7 @@ from .pages import StaticPages
 JSON = "application/json"
 STATIC = Path(__file__).parent / "static" / "dashboard"
 CHINA = timezone(timedelta(hours=8))
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_TRAIL = 2000          # events on one case page (a case has tens)
 MAX_OWN_CASES = 1000      # an officer's cases read for the positions chart
 MAX_PEER_CASES = 6000     # other officers' decisions read per officer page (every unit)
@@ -577,6 +579,8 @@ def _day(value: str | None) -> date:
     if value is None:
         return _today()
     try:
+        if not DAY.fullmatch(value):        # fromisoformat also reads 20241001, 2024-W40-2
+            raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
         raise MalformedEvent("on must be a date (YYYY-MM-DD)", field="on") from None

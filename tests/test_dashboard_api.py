@@ -467,3 +467,14 @@ def test_an_inspector_whose_principal_is_no_identifier_is_told_so_and_may_not_di
     assert response.status_code == 403, response.text
     assert "--principal" in response.json()["detail"]
     assert dash.count() == before
+
+
+@pytest.mark.parametrize("on", ["20241001", "2024-W40-2", "2024-275",
+                                "\u0662\u0660\u0662\u0664-10-01"])
+def test_on_must_be_written_yyyy_mm_dd(dash: World, on: str) -> None:
+    """date.fromisoformat also reads 20241001, 2024-W40-2 (and other ISO forms): they were
+    taken, while the error and the docs say YYYY-MM-DD."""
+    for path in (f"/v1/units/{f.UNIT}/overview", f"/v1/officers/{f.OFFICER_A}/pledge-chain"):
+        response = dash.http.get(path, params={"on": on}, headers=auth(dash, "inspector"))
+        assert response.status_code == 422, (path, on)
+        assert response.json()["field"] == "on"

@@ -34,6 +34,7 @@ from ledger.store import StoredRow
 from ledger.tokens import Principal
 from projections.flagsview import FlagsView
 from projections.oversight.assessment import Period
+from projections.oversight.queries import unit_known
 from projections.readmodels import ReadModels
 from projections.redflags.catalogue import RULES
 from projections.redflags._stats import median
@@ -354,8 +355,8 @@ class Dashboard:
             "GROUP BY 1 ORDER BY 1", (unit_id,))
         officers = self._rows("SELECT officer_id, state::text AS state FROM view_officers "
                               "WHERE state->>'unit_id' = %s ORDER BY officer_id", (unit_id,))
-        if not days and not officers:
-            raise NotFound(f"no unit {unit_id}")
+        if not days and not officers and not unit_known(self.ledger.store, unit_id):
+            raise NotFound(f"no unit {unit_id}")      # known: as /v1/units lists it
         by_rule: dict[str, dict[str, Any]] = {}
         for r in self._rows("SELECT rule_id, status, disposition, count(*) AS n FROM view_flags "
                             "WHERE unit_id = %s GROUP BY 1, 2, 3", (unit_id,)):

@@ -478,3 +478,18 @@ def test_on_must_be_written_yyyy_mm_dd(dash: World, on: str) -> None:
         response = dash.http.get(path, params={"on": on}, headers=auth(dash, "inspector"))
         assert response.status_code == 422, (path, on)
         assert response.json()["field"] == "on"
+
+
+def test_every_listed_unit_has_an_overview(dash: World) -> None:
+    """A unit whose only case has no fine in force (withdrawn) and with no officer records was
+    listed by /v1/units, and its overview was 404."""
+    gone = "SH-XH-2024-S-000779"
+    steps = peer_fine(gone, XH_OFFICERS[0], 30_000)
+    steps.append(f.step(f"case:{gone}", "PenaltyWithdrawn", f.at("2024-08-28"),
+                        decision_no=f"XH-{gone[-6:]}"))
+    post_steps(dash, steps)
+    dash.project()
+    listed = {u["unit_id"]: u for u in get(dash, "/v1/units")["units"]}
+    assert listed[OTHER_UNIT] == {"unit_id": OTHER_UNIT, "cases": 1, "officers": 0}
+    body = get(dash, f"/v1/units/{OTHER_UNIT}/overview", on="2024-09-01")
+    assert body["fines_per_day"] == [] and body["pledge_coverage"]["total"] == 0

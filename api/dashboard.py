@@ -9,6 +9,7 @@ with the service's dashboard key on the inspector's behalf, the principal named 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -22,8 +23,9 @@ from ledger.canonical import canonical
 from ledger.client import sign_envelope
 from ledger.crypto import SigningKey, b64url_decode, verify
 from ledger.domain.calendar import legal_date
+from ledger.domain.fields import ID
 from ledger.envelope import signing_bytes
-from ledger.errors import LedgerError, MalformedEvent, NotFound, Unavailable
+from ledger.errors import Forbidden, LedgerError, MalformedEvent, NotFound, Unavailable
 from ledger.logentry import chain_genesis, chain_next, entry_bytes, leaf_hash_of_entry
 from ledger.logview import LogView
 from ledger.merkle import verify_inclusion
@@ -32,6 +34,7 @@ from ledger.store import StoredRow
 from ledger.tokens import Principal
 from projections.flagsview import FlagsView
 from projections.oversight.assessment import Period
+from projections.oversight.queries import unit_known
 from projections.readmodels import ReadModels
 from projections.redflags.catalogue import RULES
 from projections.redflags._stats import median
@@ -46,6 +49,7 @@ from .pages import StaticPages
 JSON = "application/json"
 STATIC = Path(__file__).parent / "static" / "dashboard"
 CHINA = timezone(timedelta(hours=8))
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_TRAIL = 2000          # events on one case page (a case has tens)
 MAX_OWN_CASES = 1000      # an officer's cases read for the positions chart
 MAX_PEER_CASES = 6000     # other officers' decisions read per officer page (every unit)
@@ -112,7 +116,7 @@ class Dashboard:
     # -- session -----------------------------------------------------------------------------
     def session(self, principal: Principal) -> dict[str, Any]:
         return {"principal": principal.name, "roles": sorted(principal.roles),
-                "units": sorted(principal.units), "may_dispose": principal.has("inspector"),
+                "units": sorted(principal.units), "may_dispose": _may_dispose(principal),
                 "dashboard_key": self.signing_key is not None}
 
     # -- case trail --------------------------------------------------------------------------
@@ -346,11 +350,13 @@ class Dashboard:
             "SELECT state->'decision'->>'decided_on' AS day, count(*) AS n, "
             "sum((state->'amounts'->>'decided_fen')::bigint) AS fen FROM view_cases "
             "WHERE state->>'unit_id' = %s AND state->'decision'->>'decided_on' IS NOT NULL "
-            "AND state->'amounts'->'penalty_types' ? 'fine' GROUP BY 1 ORDER BY 1", (unit_id,))
+            "AND state->'amounts'->'penalty_types' ? 'fine' "
+            "AND coalesce(state->'withdrawal', 'null'::jsonb) = 'null'::jsonb "  # as RF24 does
+            "GROUP BY 1 ORDER BY 1", (unit_id,))
         officers = self._rows("SELECT officer_id, state::text AS state FROM view_officers "
                               "WHERE state->>'unit_id' = %s ORDER BY officer_id", (unit_id,))
-        if not days and not officers:
-            raise NotFound(f"no unit {unit_id}")
+        if not days and not officers and not unit_known(self.ledger.store, unit_id):
+            raise NotFound(f"no unit {unit_id}")      # known: as /v1/units lists it
         by_rule: dict[str, dict[str, Any]] = {}
         for r in self._rows("SELECT rule_id, status, disposition, count(*) AS n FROM view_flags "
                             "WHERE unit_id = %s GROUP BY 1, 2, 3", (unit_id,)):
@@ -396,6 +402,10 @@ class Dashboard:
         field) or Unavailable (no dashboard key configured or registered); writes nothing then.
         """
         flag = self.flag(flag_id, principal)
+        if not _may_dispose(principal):
+            raise Forbidden(f"the token's principal {principal.name!r} cannot be named as the "
+                            "inspector_id of a disposition (an identifier: letters, digits and "
+                            ". _ : / -): create the inspector's token with such a --principal")
         if not isinstance(body, dict):
             raise MalformedEvent("the body must be a JSON object", field="body")
         action = body.get("action")
@@ -444,6 +454,11 @@ class _Decision:
     def __init__(self, officers: tuple[str, ...], decided_by: tuple[str, ...]) -> None:
         self.officers = officers
         self.decided_by = decided_by
+
+
+def _may_dispose(principal: Principal) -> bool:
+    """An inspector whose name can be the disposition's ``inspector_id`` (an identifier)."""
+    return principal.has("inspector") and ID.ok(principal.name)
 
 
 def _signature_status(env: dict[str, Any], public_key: bytes | None) -> dict[str, Any]:
@@ -565,6 +580,8 @@ def _day(value: str | None) -> date:
     if value is None:
         return _today()
     try:
+        if not DAY.fullmatch(value):        # fromisoformat also reads 20241001, 2024-W40-2
+            raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
         raise MalformedEvent("on must be a date (YYYY-MM-DD)", field="on") from None
@@ -612,7 +629,8 @@ def build_router(dash: Dashboard) -> APIRouter:
                  summary="Record a disposition (acknowledge, dismiss, confirm, refer) as a "
                          "signed event on flag:<id>, naming the inspector",
                  responses={201: {"description": "the appended event's receipt"},
-                            403: {"description": "not an inspector (auditors are read-only)"},
+                            403: {"description": "not an inspector (auditors are read-only), "
+                                                 "or a principal that is no identifier"},
                             404: {"description": "unknown flag, or outside the principal's "
                                                  "units"},
                             422: {"description": "bad body (the field is named)"},

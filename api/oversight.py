@@ -67,6 +67,13 @@ def _unit(principal: Principal, unit_id: str) -> None:
         raise NotFound(f"no unit {unit_id}")
 
 
+def _known_unit(request: Request, principal: Principal, unit_id: str) -> None:
+    """A unit the principal may see and the read models know (else 404, like an officer)."""
+    _unit(principal, unit_id)
+    if not queries.unit_known(request.app.state.ledger.store, unit_id):
+        raise NotFound(f"no unit {unit_id}")
+
+
 # --- 公示: public, unauthenticated ---------------------------------------------------------------
 
 @router.get("/v1/public/decisions", tags=["oversight"],
@@ -136,19 +143,23 @@ def officer_warnings(request: Request, officer_id: str, principal: Inspector) ->
 @router.get("/v1/units/{unit_id}/warnings", tags=["oversight"],
             summary="A unit's warning level, its reasons and level history")
 def unit_warnings(request: Request, unit_id: str, principal: Inspector) -> Response:
-    _unit(principal, unit_id)
+    _known_unit(request, principal, unit_id)
     return _json(levels.query(request.app.state.ledger.store, "unit", unit_id))
 
 
 # --- 定考 ----------------------------------------------------------------------------------------
 
-def _assessment(request: Request, kind: str, ident: str, period: str, at: str | None
-                ) -> Response:
+def _period(request: Request, period: str, at: str | None) -> tuple[A.Period, date]:
     try:
         p = A.Period.parse(period)      # the query pattern admits year 0000, which it refuses
     except A.PeriodError as e:
         raise MalformedEvent(str(e), field="period") from None
-    as_of = min(p.end, _today(request, at))
+    return p, min(p.end, _today(request, at))
+
+
+def _assessment(request: Request, kind: str, ident: str, period: str, at: str | None
+                ) -> Response:
+    p, as_of = _period(request, period, at)
     return _json(queries.assessment(request.app.state.ledger.store, kind, ident, p, as_of))
 
 
@@ -172,6 +183,8 @@ def officer_assessment(request: Request, officer_id: str, principal: Inspector,
 def unit_assessment(request: Request, unit_id: str, principal: Inspector, period: PERIOD,
                     at: DAY = None) -> Response:
     _unit(principal, unit_id)
+    _period(request, period, at)        # a bad period or day is 422 before an unknown unit
+    _known_unit(request, principal, unit_id)
     return _assessment(request, "unit", unit_id, period, at)
 
 

@@ -439,3 +439,57 @@ def test_served_pages_forbid_inline_script_and_mime_sniffing(dash: World, path: 
     assert policy["object-src"] == ["'none'"]
     assert policy["base-uri"] == ["'none'"]
     assert policy["frame-ancestors"] == ["'none'"]
+
+
+def test_unit_overview_leaves_a_withdrawn_fine_out_as_rf24_does(dash: World) -> None:
+    """A decision withdrawn (PenaltyWithdrawn) is no fine any more: RF24 leaves it out of the
+    days it compares, and so does the chart of fines per day (it counted it, at full amount)."""
+    gone = "SH-HP-2024-S-000778"
+    steps = peer_fine(gone, f.OFFICER_A, 30_000, unit=f.UNIT, day="2024-09-30")
+    steps.append(f.step(f"case:{gone}", "PenaltyWithdrawn", f.at("2024-10-08"),
+                        decision_no=f"XH-{gone[-6:]}"))
+    post_steps(dash, steps)
+    dash.project()
+    assert get(dash, f"/v1/cases/{gone}")["withdrawal"] is not None
+    body = get(dash, f"/v1/units/{f.UNIT}/overview", on="2024-10-08")
+    assert body["fines_per_day"] == [{"day": "2024-09-30", "count": 1, "amount_fen": 20_000,
+                                      "period_end": "quarter"}]
+
+
+def test_an_inspector_whose_principal_is_no_identifier_is_told_so_and_may_not_dispose(
+        dash: World) -> None:
+    """inspector_id must be an identifier; a token made for principal "张 三" got a 422 about a
+    field it never sent, and the session said it may dispose."""
+    zhang = auth(dash, "inspector", principal="张 三")
+    assert get(dash, "/v1/session", zhang)["may_dispose"] is False
+    flag, before = rf04(dash), dash.count()
+    response = dispose(dash, flag["flag_id"], DISMISS, zhang)
+    assert response.status_code == 403, response.text
+    assert "--principal" in response.json()["detail"]
+    assert dash.count() == before
+
+
+@pytest.mark.parametrize("on", ["20241001", "2024-W40-2", "2024-275",
+                                "\u0662\u0660\u0662\u0664-10-01"])
+def test_on_must_be_written_yyyy_mm_dd(dash: World, on: str) -> None:
+    """date.fromisoformat also reads 20241001, 2024-W40-2 (and other ISO forms): they were
+    taken, while the error and the docs say YYYY-MM-DD."""
+    for path in (f"/v1/units/{f.UNIT}/overview", f"/v1/officers/{f.OFFICER_A}/pledge-chain"):
+        response = dash.http.get(path, params={"on": on}, headers=auth(dash, "inspector"))
+        assert response.status_code == 422, (path, on)
+        assert response.json()["field"] == "on"
+
+
+def test_every_listed_unit_has_an_overview(dash: World) -> None:
+    """A unit whose only case has no fine in force (withdrawn) and with no officer records was
+    listed by /v1/units, and its overview was 404."""
+    gone = "SH-XH-2024-S-000779"
+    steps = peer_fine(gone, XH_OFFICERS[0], 30_000)
+    steps.append(f.step(f"case:{gone}", "PenaltyWithdrawn", f.at("2024-08-28"),
+                        decision_no=f"XH-{gone[-6:]}"))
+    post_steps(dash, steps)
+    dash.project()
+    listed = {u["unit_id"]: u for u in get(dash, "/v1/units")["units"]}
+    assert listed[OTHER_UNIT] == {"unit_id": OTHER_UNIT, "cases": 1, "officers": 0}
+    body = get(dash, f"/v1/units/{OTHER_UNIT}/overview", on="2024-09-01")
+    assert body["fines_per_day"] == [] and body["pledge_coverage"]["total"] == 0

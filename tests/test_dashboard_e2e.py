@@ -28,6 +28,7 @@ from ledger.store import LedgerStore, datastore_from_url
 from ledger.synth import CityParams, SyntheticCity
 from ledger.synth.cli import load
 from ledger.tokens import new_token, token_hash
+from projections.redflags.catalogue import RULES
 from projections.runner import ProjectionRunner
 
 from .pg import Cluster
@@ -211,6 +212,14 @@ def test_queue_filters_to_one_rule(page: Any, served: DemoCity) -> None:
     assert rules == [f["rule_id"] for f in expected]
     names = page.locator("tr.flag-row").first.inner_text()
     assert expected[0]["name"]["zh"] in names and expected[0]["name"]["en"] in names
+
+
+def test_the_rule_filter_offers_every_rule_of_the_catalogue(page: Any, served: DemoCity) -> None:
+    """RF27 (supervision) was missing from the select: its flags could not be filtered to."""
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    offered = page.eval_on_selector_all("#f-rule option", "os => os.map(o => o.value)")
+    assert offered == ["", *sorted({r.split(".")[0] for r in RULES})]
 
 
 def test_flagged_case_opens_with_its_triggering_events_highlighted(page: Any,

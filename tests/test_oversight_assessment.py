@@ -196,9 +196,29 @@ def test_complaint_handling_and_substantiated_complaints() -> None:
     r = run(complaints=[A.ComplaintFacts("K1", "2024-07-02", True, True, False),
                         A.ComplaintFacts("K2", "2024-07-03", True, False, True),
                         A.ComplaintFacts("K3", "2024-05-01", False, False, True)])
-    assert r["complaints"] == {"received": 2, "handled_on_time": 1, "substantiated": 1,
-                               "share_milli": 500}
+    assert r["complaints"] == {"received": 2, "pending": 0, "handled_on_time": 1,
+                               "substantiated": 1, "share_milli": 500}
     assert r["score"]["complaint_penalty"] == 5
+
+
+def test_a_complaint_still_within_its_deadlines_is_not_judged_yet() -> None:
+    """Received on 30 September, judged on 15 October: acknowledged on time, its close
+    deadline (29 November) not yet due. It counted as not handled on time (share 500 ‰);
+    like a case deadline not yet due, it is not judged (docs/oversight.md)."""
+    state = {"complaint_id": "K2", "received_on": "2024-09-30", "outcome": None,
+             "deadlines": {"acknowledge": {"due": "2024-10-15", "met_on": "2024-10-02",
+                                           "late": False},
+                           "close": {"due": "2024-11-29", "met_on": None}}}
+    overdue = {**state, "complaint_id": "K3", "deadlines": {
+        "acknowledge": {"due": "2024-10-14", "met_on": None},
+        "close": {"due": "2024-11-29", "met_on": None}}}
+    r = run(complaints=[A.ComplaintFacts("K1", "2024-07-02", True, True, False),
+                        A.complaint_facts(state)])
+    assert r["complaints"] == {"received": 2, "pending": 1, "handled_on_time": 1,
+                               "substantiated": 0, "share_milli": 1000}
+    r = run(complaints=[A.complaint_facts(overdue)])        # acknowledgement missed: judged
+    assert r["complaints"] == {"received": 1, "pending": 0, "handled_on_time": 0,
+                               "substantiated": 0, "share_milli": 0}
 
 
 def test_pledge_coverage_needs_a_countersigned_pledge_over_the_whole_period() -> None:

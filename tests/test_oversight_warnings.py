@@ -228,3 +228,19 @@ def flags_position(world: World) -> int:
         curs.execute("SELECT notification_id FROM ledger_view_tracking "
                      "WHERE application_name = 'flags'")
         return curs.fetchone()["notification_id"]
+
+
+def test_an_unknown_unit_has_no_warnings_nor_assessment_but_a_404(city: World) -> None:
+    """A unit id no case, officer, complaint or notice names is 404, as an unknown officer is
+    (it was 200 with level none and a full score, as if the unit were clean)."""
+    flagged(city)
+    project(city, at("2024-10-01"))
+    auditor = city.headers("auditor")
+    for path, params in (("/v1/units/SH-NOWHERE/warnings", {}),
+                         ("/v1/units/SH-NOWHERE/assessment", {"period": "2024-Q3"})):
+        response = city.http.get(path, params=params, headers=auditor)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"] == "application/problem+json"
+    assert city.http.get(f"/v1/units/{f.UNIT}/warnings", headers=auditor).status_code == 200
+    assert city.http.get(f"/v1/units/{f.UNIT}/assessment", params={"period": "2024-Q3"},
+                         headers=auditor).status_code == 200

@@ -427,6 +427,18 @@ def test_demo_refuses_a_bad_size_with_usage_status(tmp_path: Path) -> None:
                      str(tmp_path / "x")]) == 2
 
 
+@pytest.mark.parametrize("rate", ["-1", "nan"])
+def test_demo_refuses_a_negative_misconduct_scale_with_usage_status(tmp_path: Path,
+                                                                     rate: str) -> None:
+    """--misconduct -1 (or nan) was taken as a clean city and posted; it is a usage error."""
+    root_file = tmp_path / "root.key"
+    root_file.write_text(b64url_encode(ROOT.seed))
+    out = tmp_path / "x"
+    assert run_demo(["--misconduct", rate, "--root-key", str(root_file), "--out",
+                     str(out)]) == 2
+    assert not out.exists()
+
+
 def test_a_city_with_more_grids_than_a_post_can_list_is_refused_up_front() -> None:
     """The bureau's staff hold posts over every grid and PostAssigned lists at most 1,000: a
     city of 28 brigades (1,120 grids) must fail when built, not as a refused event mid-load."""

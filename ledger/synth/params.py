@@ -61,6 +61,8 @@ class CityParams:
                              f"{CALENDAR_LAST_DAY} (the working-day calendar's last year)")
         if not 0 <= self.cases_per_officer_day <= 5:
             raise ValueError("cases_per_officer_day must be within 0..5")
+        if not self.misconduct >= 0:            # NaN too
+            raise ValueError("misconduct must be ≥ 0 (0 = a clean city)")
 
     @property
     def end(self) -> date:

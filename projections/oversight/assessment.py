@@ -16,7 +16,8 @@ could):
   deposit, preservation) were all met on time;
 * **evidence** — decisions in the period with evidence captured on or before the decision day;
 * **complaints** — complaints received in the period (against the officer / in the unit)
-  acknowledged and closed on time; substantiated ones are also counted against the subject;
+  acknowledged and closed on time, of those judged (a complaint with a deadline neither met nor
+  yet due is ``pending``, not judged); substantiated ones are also counted against the subject;
 * **pledge** — officers whose integrity pledge, countersigned, covers the whole period.
 
 Score (0–100): the weighted mean of the applicable components (weights 30 / 25 / 25 / 20),
@@ -97,6 +98,8 @@ class ComplaintFacts:
     acknowledged_on_time: bool | None
     closed_on_time: bool | None
     substantiated: bool
+    acknowledge_due: str | None = None      # due days: an unmet one not yet due is pending
+    close_due: str | None = None
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,9 @@ def complaint_facts(state: Mapping[str, Any]) -> ComplaintFacts:
 
     return ComplaintFacts(state["complaint_id"], state.get("received_on"),
                           on_time("acknowledge"), on_time("close"),
-                          state.get("outcome") in ("substantiated", "partly_substantiated"))
+                          state.get("outcome") in ("substantiated", "partly_substantiated"),
+                          (d.get("acknowledge") or {}).get("due"),
+                          (d.get("close") or {}).get("due"))
 
 
 def flag_facts(flag: Mapping[str, Any]) -> FlagFacts:
@@ -188,13 +193,18 @@ def assess(subject: Mapping[str, str], period: Period, as_of: date, *,
         if period.holds(c.decided_on):
             decisions += 1
             with_evidence += any(e <= c.decided_on for e in c.evidence_days)  # type: ignore
-    received = handled = substantiated = 0
+    received = pending = handled = substantiated = 0
     for cp in complaints:
         if not period.holds(cp.received_on):
             continue
         received += 1
-        handled += bool(cp.acknowledged_on_time and cp.closed_on_time)
         substantiated += cp.substantiated
+        steps = ((cp.acknowledged_on_time, cp.acknowledge_due), (cp.closed_on_time, cp.close_due))
+        waiting = [ok is None and due is not None and due >= today for ok, due in steps]
+        if any(waiting) and all(ok or wait for (ok, _), wait in zip(steps, waiting)):
+            pending += 1            # on time so far, a deadline not yet due: not judged yet
+            continue
+        handled += bool(cp.acknowledged_on_time and cp.closed_on_time)
     covered = officers = 0
     for p in pledges:
         officers += 1
@@ -216,7 +226,8 @@ def assess(subject: Mapping[str, str], period: Period, as_of: date, *,
             penalty2 += CONFIRMED_POINTS[f.severity]
     shares = {"timeliness": _share(on_time_cases, judged),
               "evidence": _share(with_evidence, decisions),
-              "complaints": _share(handled, received), "pledge": _share(covered, officers)}
+              "complaints": _share(handled, received - pending),
+              "pledge": _share(covered, officers)}
     weight = sum(WEIGHTS[k] for k, v in shares.items() if v is not None)
     quality = (sum(WEIGHTS[k] * v for k, v in shares.items() if v is not None) // weight
                if weight else 1000)
@@ -232,7 +243,7 @@ def assess(subject: Mapping[str, str], period: Period, as_of: date, *,
                        "share_milli": shares["timeliness"], "deadlines": counts},
         "evidence": {"decisions": decisions, "with_prior_evidence": with_evidence,
                      "share_milli": shares["evidence"]},
-        "complaints": {"received": received, "handled_on_time": handled,
+        "complaints": {"received": received, "pending": pending, "handled_on_time": handled,
                        "substantiated": substantiated, "share_milli": shares["complaints"]},
         "pledge": {"officers": officers, "covered": covered, "share_milli": shares["pledge"]},
         "score": {"value": max(0, quality // 10 - flag_penalty - complaint_penalty),

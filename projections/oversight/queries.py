@@ -68,6 +68,19 @@ def notices(store: LedgerStore, today: date, *, units: list[str], unit: str | No
             "next_offset": offset + limit if len(states) > offset + limit else None}
 
 
+def unit_known(store: LedgerStore, unit_id: str) -> bool:
+    """Whether a case, officer, complaint or supervision notice of the read models names
+    ``unit_id`` (a unit exists only through them)."""
+    with store.cursor() as curs:
+        curs.execute("SELECT EXISTS (SELECT 1 FROM view_cases WHERE state->>'unit_id' = %(u)s) "
+                     "OR EXISTS (SELECT 1 FROM view_officers WHERE state->>'unit_id' = %(u)s) "
+                     "OR EXISTS (SELECT 1 FROM view_complaints WHERE state->>'unit_id' = %(u)s) "
+                     "OR EXISTS (SELECT 1 FROM view_supervision WHERE state->>'unit_id' = %(u)s) "
+                     "AS known", {"u": unit_id})
+        row = curs.fetchone()
+    return bool(row and row["known"])
+
+
 def _states(curs: Any, sql: str, arg: Any) -> list[dict[str, Any]]:
     curs.execute(sql, (arg,))
     return [orjson.loads(r["state"]) for r in curs.fetchall()]

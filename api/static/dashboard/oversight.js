@@ -306,7 +306,7 @@ function assessment(a) {
     timeliness: t("asmt.d.timeliness", { a: a.timeliness.cases_on_time, b: a.timeliness.cases_judged,
       met: a.timeliness.deadlines.met_on_time, late: a.timeliness.deadlines.late, missed: a.timeliness.deadlines.missed }),
     evidence: t("asmt.d.evidence", { a: a.evidence.with_prior_evidence, b: a.evidence.decisions }),
-    complaints: t("asmt.d.complaints", { a: a.complaints.handled_on_time, b: a.complaints.received, s: a.complaints.substantiated }),
+    complaints: t("asmt.d.complaints", { a: a.complaints.handled_on_time, b: a.complaints.received - a.complaints.pending, s: a.complaints.substantiated }),
     pledge: t("asmt.d.pledge", { a: a.pledge.covered, b: a.pledge.officers }),
   };
   const sevs = ["critical", "high", "medium", "low"];

@@ -94,6 +94,15 @@ def test_refuses_missing_field_naming_it() -> None:
         ("body.amount_fen", "required field is missing")]
 
 
+@pytest.mark.parametrize("reason", ["   ", "\n\t ", ""])
+def test_a_dismissal_reason_must_say_something(reason: str) -> None:
+    """A flag dismissed "with a reason" of only spaces was accepted."""
+    (error,) = errors("FlagDismissed", body("FlagDismissed", reason=reason), stream="flag:RF04-x")
+    assert error[0] == "body.reason"
+    assert errors("FlagDismissed", body("FlagDismissed", reason=" 有审批单 "),
+                  stream="flag:RF04-x") == []
+
+
 def test_refuses_unknown_field_naming_it() -> None:
     assert errors("PenaltyDecided", decided(party_name="张三")) == [
         ("body.party_name", "unknown field")]

@@ -71,7 +71,9 @@ APPROVAL_FORM = Enum("agency_head", "deputy_head", "collective_discussion",
 
 TEXT = Str(max_len=2000)
 SHORT_TEXT = Str(max_len=500)
-REASON = Str(max_len=1000, doc="reason, in words")
+#: a reason must say something: not only spaces (a dismissal "with reason" of "   " was accepted)
+REASON = Str(max_len=1000, pattern=r"[\s\S]*\S[\s\S]*", hint="words, not only spaces",
+             doc="reason, in words")
 DOC_SHA256 = Sha256(doc="SHA-256 of the signed/scanned document")
 DATE = Date()
 DATETIME = DateTime()

@@ -85,3 +85,25 @@ def test_dismisser_who_acts_in_the_case_later_is_flagged_incrementally_as_in_a_r
     assert "RF26" in [x.rule_id for x in expected]
     got = _incremental(world.events, evaluation)
     assert [x.to_value() for x in got] == [x.to_value() for x in expected]
+
+
+def test_dismissing_the_rf26_about_oneself_raises_another() -> None:
+    """RF26 was never judged for RF26 flags: an officer who dismissed a flag in their own case
+    could then dismiss the RF26 about that, and nothing more was raised."""
+    world, flag_id = late_cash_world()
+    world.add(dispose(flag_id, "FlagDismissed", "2024-10-20", inspector=f.OFFICER_B))
+    first = world.one("RF26")
+    world.add(step(f"flag:{first.flag_id}", "FlagDismissed", at("2024-10-21"), rule_id="RF26",
+                   inspector_id=f.OFFICER_B))
+    rf26 = world.flags(rule="RF26")
+    assert len(rf26) == 2
+    second = next(x for x in rf26 if x.flag_id != first.flag_id)
+    assert numbers(second)["dismissed_flag_id"] == first.flag_id
+    assert numbers(second)["relation"] == "subject_of_flag" and second.officer_id == f.OFFICER_B
+    # an independent inspector dismissing that one raises nothing more
+    world.add(step(f"flag:{second.flag_id}", "FlagDismissed", at("2024-10-22"), rule_id="RF26",
+                   inspector_id=INSPECTOR))
+    assert len(world.flags(rule="RF26")) == 2
+    got = _incremental(world.events, when("2024-12-01"))
+    assert [x.to_value() for x in got] == [
+        x.to_value() for x in compute_flags(world.events, national(), at=when("2024-12-01"))]

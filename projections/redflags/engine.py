@@ -359,15 +359,15 @@ class FlagEngine:
         disp = self.fold.dispositions
         if not disp:
             return ctx.out
-        original = list(ctx.out)
         flags: list[Flag] = []
-        for f in original:
+        i = 0
+        while i < len(ctx.out):     # RF26 flags are appended as it goes, and judged in turn
+            f = ctx.out[i]
             events = disp.get(f.flag_id)
             if events:
-                _self_dismissal(f, events, ctx)       # appends RF26 flags to ctx.out
+                _self_dismissal(f, events, ctx)
             flags.append(_with_disposition(f, events))
-        for f in ctx.out[len(original):]:
-            flags.append(_with_disposition(f, disp.get(f.flag_id)))
+            i += 1
         return flags
 
     # --- time -----------------------------------------------------------------------------
@@ -413,9 +413,10 @@ def _order(f: Flag) -> tuple[str, str, str]:
 
 def _self_dismissal(f: Flag, events: list[tuple[str, int, str, str | None, str]],
                     ctx: Ctx) -> None:
-    """RF26: a dismissal by the flag's own subject or by someone who acted in its case."""
-    if f.rule_id == "RF26":
-        return      # no flag about a dismissal of a flag about a dismissal
+    """RF26: a dismissal by the flag's own subject or by someone who acted in its case.
+
+    An RF26 flag is judged like any other: dismissing the RF26 about oneself raises another
+    (each needs a dismissal of its own, so the chain ends with the events)."""
     case = ctx.fold.cases.get(f.case_id) if f.case_id else None
     for type_, ts, inspector, reason_code, eid in events:
         if type_ != "FlagDismissed":

@@ -15,9 +15,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-#: the directory holding ledger/, api/ and projections/ (for the processes the CLI starts)
-_ROOT = Path(__file__).resolve().parent.parent
-
 
 def _positive_int(text: str) -> int:
     """An argparse type: a whole number ≥ 1."""
@@ -354,6 +351,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     import subprocess
     import time
 
+    from ledger.config import child_env
     from projections.flagsview import FlagsView
     from projections.readmodels import ReadModels
     from projections.rebuild import URL_VARIABLE
@@ -370,9 +368,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
             started = time.perf_counter()
             views = subprocess.Popen(
                 [sys.executable, "-m", "projections.rebuild", str(args.batch)],
-                env={**os.environ, URL_VARIABLE: store.url or "",
-                     "PYTHONPATH": os.pathsep.join(p for p in (str(_ROOT), os.environ.get(
-                         "PYTHONPATH")) if p)},
+                env=child_env(**{URL_VARIABLE: store.url or ""}),
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             try:
                 count, _ = FlagsView(store).rebuild()

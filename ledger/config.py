@@ -125,3 +125,15 @@ def write_secret(path: Path, value: str) -> None:
     os.fchmod(fd, 0o600)        # O_CREAT's mode applies only to a new file: tighten an old one
     with os.fdopen(fd, "w") as f:
         f.write(value + "\n")
+
+
+#: the directory holding ledger/ (and api/, projections/ in a source checkout)
+SOURCE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment for a ``python -m`` child of this code (the signature workers, the
+    read-model rebuild): this one, with the source root first on PYTHONPATH so the child
+    imports the same code whether it is installed or not, plus ``extra``."""
+    path = os.pathsep.join(p for p in (str(SOURCE_ROOT), os.environ.get("PYTHONPATH")) if p)
+    return {**os.environ, "PYTHONPATH": path, **extra}

@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from . import merkle
 from .checkpoint import Checkpoint
@@ -70,11 +71,7 @@ class LogView:
     # -- checkpoints -------------------------------------------------------------------------
     def latest_checkpoint(self) -> StoredCheckpoint | None:
         with self.store.cursor() as curs:
-            curs.execute("SELECT tree_size, root_hash, note FROM ledger_checkpoints "
-                         "ORDER BY tree_size DESC LIMIT 1")
-            row = curs.fetchone()
-        return None if row is None else StoredCheckpoint(row["tree_size"], bytes(row["root_hash"]),
-                                                         row["note"])
+            return _latest(curs)
 
     def checkpoint_at(self, size: int) -> StoredCheckpoint | None:
         with self.store.cursor() as curs:
@@ -96,11 +93,7 @@ class LogView:
             raise NotFound("this ledger has no log signing key")
         with self.store.transaction() as curs:
             curs.execute("SELECT pg_advisory_xact_lock(%s)", (ISSUE_LOCK,))
-            curs.execute("SELECT tree_size, root_hash, note FROM ledger_checkpoints "
-                         "ORDER BY tree_size DESC LIMIT 1")
-            row = curs.fetchone()
-            latest = None if row is None else StoredCheckpoint(
-                row["tree_size"], bytes(row["root_hash"]), row["note"])
+            latest = _latest(curs)
             size = self.store.head(curs)[0]
             if latest is not None and latest.size == size:
                 return latest
@@ -122,6 +115,14 @@ class LogView:
             curs.execute("INSERT INTO ledger_checkpoints (tree_size, root_hash, note) "
                          "VALUES (%s, %s, %s)", (size, root, note))
         return StoredCheckpoint(size, root, note)
+
+
+def _latest(curs: Any) -> StoredCheckpoint | None:
+    curs.execute("SELECT tree_size, root_hash, note FROM ledger_checkpoints "
+                 "ORDER BY tree_size DESC LIMIT 1")
+    row = curs.fetchone()
+    return None if row is None else StoredCheckpoint(row["tree_size"], bytes(row["root_hash"]),
+                                                     row["note"])
 
 
 class Checkpointer:

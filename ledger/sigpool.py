@@ -19,7 +19,6 @@ verified in the calling thread, so a crash can slow a request but never change i
 
 from __future__ import annotations
 
-import os
 import pickle
 import queue
 import signal
@@ -30,6 +29,7 @@ import threading
 from collections.abc import Sequence
 from typing import BinaryIO
 
+from .config import child_env
 from .crypto import verify
 from .errors import BadSignature
 
@@ -37,7 +37,6 @@ from .errors import BadSignature
 Work = tuple[bytes, bytes, bytes]
 _LEN = struct.Struct("<I")
 WORKER_ARGS = ["-m", "ledger.sigpool"]
-_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # the directory of ledger/
 
 
 def failures(work: Sequence[Work]) -> list[int]:
@@ -53,10 +52,9 @@ def failures(work: Sequence[Work]) -> list[int]:
 
 class _Worker:
     def __init__(self) -> None:
-        path = os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p)
         self.proc = subprocess.Popen([sys.executable, *WORKER_ARGS],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     env={**os.environ, "PYTHONPATH": path})
+                                     env=child_env())
         self.answered = False
 
     def send(self, work: Sequence[Work]) -> None:

@@ -46,7 +46,7 @@ from ledger.store import LedgerStore
 
 from .oversight.levels import WarningLevels
 from .oversight.warnings import FormalItem, WarningParams
-from .readmodels import SAVE_CHUNK, TRACKING_TABLE, batches_upto, fetch_after
+from .readmodels import SAVE_CHUNK, TRACKING_TABLE, batches_upto, fetch_after, log_head
 from .redflags.days import ts_of
 from .redflags.engine import FlagEngine
 from .redflags.flag import Flag, Subject
@@ -188,11 +188,7 @@ class FlagsView:
             engine = self._engine_at(curs, row["notification_id"] if row else 0)
             curs.execute("DELETE FROM view_flags")
             self._held, self._by_scope = {}, {}
-            self._deferred, self._unseen = set(), set()
-            self._store(curs, None, engine.evaluate_all(at, processes=2), at, force=True)
-            everyone = self.levels.everyone(curs, self._formal)
-            self.levels.reset(curs)
-            self._update_levels(curs, engine, everyone, at)
+            self._store_everything(curs, engine, at)
         return at
 
     def rebuild(self, at: datetime | None = None) -> tuple[int, datetime]:
@@ -201,23 +197,28 @@ class FlagsView:
 
         What ``reset`` then ``run_until_idle`` then ``refresh_all`` leave, without evaluating
         and storing each batch's subjects on the way (``refresh_all`` evaluates them all again):
-        half a rebuild's time at 1M events (BENCHMARKS.md, "Red flags")."""
+        93 s against 254 s at 1M events (BENCHMARKS.md, "Red flags")."""
         at = at or self.clock()
         try:
             with self.store.transaction() as curs:
                 self._reset(curs)
-                curs.execute("SELECT coalesce(max(notification_id), 0) AS head "
-                             "FROM stored_events")
-                engine = self._engine_at(curs, curs.fetchone()["head"])
-                self._deferred, self._unseen = set(), set()
-                self._store(curs, None, engine.evaluate_all(at, processes=2), at, force=True)
-                self._update_levels(curs, engine, self.levels.everyone(curs, self._formal), at)
+                engine = self._engine_at(curs, log_head(curs))
+                self._store_everything(curs, engine, at)
                 if self._folded:
                     self.tracking._insert_tracking(curs, Tracking(self.NAME, self._folded))
         except BaseException:
             self._engine, self._folded, self._held = None, 0, None   # the table was kept
             raise
         return engine.events, at
+
+    def _store_everything(self, curs: Any, engine: FlagEngine, at: datetime) -> None:
+        """Every subject's flags at ``at`` into the emptied view_flags (evaluated on two
+        processes), and every warning level computed afresh."""
+        self._deferred, self._unseen = set(), set()
+        self._store(curs, None, engine.evaluate_all(at, processes=2), at, force=True)
+        everyone = self.levels.everyone(curs, self._formal)
+        self.levels.reset(curs)
+        self._update_levels(curs, engine, everyone, at)
 
     def reset(self) -> None:
         with self.store.transaction() as curs:

@@ -67,6 +67,12 @@ def fetch_after(curs: Any, position: int, limit: int) -> list[tuple[int, Recorde
         return [(row[0], recorded(*row[1:])) for row in rows]
 
 
+def log_head(curs: Any) -> int:
+    """The notification id of the last event committed (0 for an empty log)."""
+    curs.execute("SELECT coalesce(max(notification_id), 0) AS head FROM stored_events")
+    return curs.fetchone()["head"]
+
+
 def batches_upto(curs: Any, after: int, upto: int, size: int = 20_000
              ) -> Iterator[list[tuple[int, Any]]]:
     """The events after notification id ``after`` up to ``upto``, in batches of ``size``; the
@@ -238,14 +244,11 @@ class ReadModels:
         live for weeks). ``fetch``: events read at a time."""
         with self.store.transaction() as curs:
             self._reset(curs)
-            curs.execute("SELECT coalesce(max(notification_id), 0) AS head FROM stored_events")
-            head = curs.fetchone()["head"]
             fold = Fold(lambda table, ids: {})          # the tables are empty: nothing to load
             count = position = 0
-            for batch in batches_upto(curs, 0, head, fetch):
-                with gc_paused():
-                    for _, rec in batch:
-                        fold.apply(rec)
+            for batch in batches_upto(curs, 0, log_head(curs), fetch):   # collector paused
+                for _, rec in batch:
+                    fold.apply(rec)
                 count, position = count + len(batch), batch[-1][0]
             self._save(curs, fold)
             if position:

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -219,12 +220,8 @@ def test_a_read_model_rebuild_that_fails_keeps_the_old_states_and_says_so(
     """The read models rebuild in a child process beside the flags: when it fails (here it
     cannot take its tables' lock within a second), the command says so and exits 2, and the
     read models keep their states (one transaction)."""
-    post_steps(city, f.staff() + f.summary_case("SH-HP-2024-S-004512"))
-    city.project()
-    views = city.http.app.app.state.views
+    views, _ = _projected_home(city, tmp_path, monkeypatch)
     before = {t: views.snapshot(t) for t in ("cases", "officers", "complaints")}
-    monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
-    monkeypatch.setenv("LEDGER_DATABASE_URL", city.owner_url)
     monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=1000")
     with psycopg.connect(city.owner_url) as holder:
         holder.execute("LOCK TABLE view_supervision IN ACCESS SHARE MODE")   # a reader
@@ -234,15 +231,22 @@ def test_a_read_model_rebuild_that_fails_keeps_the_old_states_and_says_so(
     assert {t: views.snapshot(t) for t in ("cases", "officers", "complaints")} == before
 
 
-@pytest.mark.parametrize("batch", ["0", "-5", "many"])
-def test_the_rebuild_command_refuses_a_bad_batch_before_emptying_anything(
-        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: str) -> None:
+def _projected_home(city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                    ) -> tuple[readmodels.ReadModels, dict[str, Any]]:
+    """One projected summary case, and the environment of a `ledger` command on its database;
+    returns the read models and their cases."""
     post_steps(city, f.staff() + f.summary_case("SH-HP-2024-S-004512"))
     city.project()
     views = city.http.app.app.state.views
-    before = views.snapshot("cases")
     monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
     monkeypatch.setenv("LEDGER_DATABASE_URL", city.owner_url)
+    return views, views.snapshot("cases")
+
+
+@pytest.mark.parametrize("batch", ["0", "-5", "many"])
+def test_the_rebuild_command_refuses_a_bad_batch_before_emptying_anything(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: str) -> None:
+    views, before = _projected_home(city, tmp_path, monkeypatch)
     err = io.StringIO()
     with contextlib.redirect_stderr(err), pytest.raises(SystemExit) as exit_:
         ledger_main(["rebuild", "--batch", batch])
@@ -256,12 +260,7 @@ def test_the_rebuild_command_refuses_while_a_projection_runner_holds_the_lock(
     """With `ledger serve` (or `ledger project`) running, its projection runner holds the lock
     for as long as it lives: `ledger rebuild` says so at once instead of waiting forever, and
     empties nothing."""
-    post_steps(city, f.staff() + f.summary_case("SH-HP-2024-S-004512"))
-    city.project()
-    views = city.http.app.app.state.views
-    before = views.snapshot("cases")
-    monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
-    monkeypatch.setenv("LEDGER_DATABASE_URL", city.owner_url)
+    views, before = _projected_home(city, tmp_path, monkeypatch)
     with psycopg.connect(city.owner_url, autocommit=True) as runner:
         runner.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
         err, result = io.StringIO(), []

@@ -38,17 +38,54 @@ def _closure(bundle: Path, trust: Path) -> list[str]:
     return json.loads(out.splitlines()[-1])
 
 
-@pytest.fixture(scope="module")
-def verifier_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    venv = tmp_path_factory.mktemp("auditor") / "venv"
+def _uv_install(python: Path, *args: str) -> None:
+    """``uv pip install`` into ``python``'s environment, from the cache when it can."""
+    command = [str(UV), "pip", "install", "--quiet", "--python", str(python), *args]
+    if subprocess.run(command, env={**os.environ, "UV_OFFLINE": "1"}).returncode != 0:
+        subprocess.run(command, check=True)
+
+
+def _auditor_venv(where: Path) -> Path:
+    """A fresh virtual environment holding PyNaCl (and its own dependencies) alone."""
+    venv = where / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    env = {**os.environ, "UV_OFFLINE": "1"}
-    if subprocess.run([str(UV), "pip", "install", "--quiet", "--python", str(python),
-                       "pynacl==1.6.2"], env=env).returncode != 0:
-        subprocess.run([str(UV), "pip", "install", "--quiet", "--python", str(python),
-                        "pynacl==1.6.2"], check=True)
+    _uv_install(python, "pynacl==1.6.2")
     return python
+
+
+@pytest.fixture(scope="module")
+def verifier_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _auditor_venv(tmp_path_factory.mktemp("auditor"))
+
+
+def _verify_clean_and_tampered(python: Path, env: dict[str, str], cwd: Path, bundles: list[Path],
+                               trust: Path) -> None:
+    """Every bundle verifies (exit 0), and one byte changed in the whole-log bundle (the last
+    of ``bundles``) is named (exit 1)."""
+    def ledger_verify(bundle: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(python), "-m", "ledger.verify", str(bundle),
+                               "--trust", str(trust), "--workers", "2"],
+                              cwd=cwd, env=env, capture_output=True, text=True)
+
+    for package in SERVER_PACKAGES:      # the auditor's machine really lacks the server's stack
+        probe = subprocess.run([str(python), "-c", f"import {package}"], env=env,
+                               capture_output=True)
+        assert probe.returncode != 0, package
+    for bundle in bundles:
+        done = ledger_verify(bundle)
+        assert done.returncode == 0, done.stderr + done.stdout
+        assert done.stdout.startswith("OK: ")
+
+    lines = bundles[-1].read_bytes().splitlines(keepends=True)
+    edited = lines[5].replace(b'"note":"step 0', b'"note":"STEP 0')    # index 3
+    assert edited != lines[5]
+    lines[5] = edited
+    tampered = cwd / "tampered.ndjson"
+    tampered.write_bytes(b"".join(lines))
+    done = ledger_verify(tampered)
+    assert done.returncode == 1, done.stderr
+    assert "index 3 event" in done.stdout and "signature does not verify" in done.stdout
 
 
 def test_verifier_runs_with_only_the_standard_library_and_pynacl(
@@ -72,27 +109,34 @@ def test_verifier_runs_with_only_the_standard_library_and_pynacl(
 
     env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(copy), "PYTHONNOUSERSITE": "1",
            "LEDGER_HOME": str(tmp_path / "no-home")}
+    _verify_clean_and_tampered(verifier_venv, env, tmp_path, [case, whole], trust)
 
-    def ledger_verify(bundle: Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(verifier_venv), "-m", "ledger.verify", str(bundle),
-                               "--trust", str(trust), "--workers", "2"],
-                              cwd=tmp_path, env=env, capture_output=True, text=True)
 
-    for package in SERVER_PACKAGES:      # the auditor's machine really lacks the server's stack
-        probe = subprocess.run([str(verifier_venv), "-c", f"import {package}"], env=env,
-                               capture_output=True)
-        assert probe.returncode != 0, package
-    for bundle in (case, whole):
-        done = ledger_verify(bundle)
-        assert done.returncode == 0, done.stderr + done.stdout
-        assert done.stdout.startswith("OK: ")
+def test_the_readmes_auditor_install_verifies_with_no_server_package(
+        world: World, log_view: LogView, log_key, tmp_path: Path) -> None:
+    """README "Verifying on an auditor's machine": PyNaCl, then the project's wheel without its
+    dependencies; `python -m ledger.verify` then works (the wheel's server modules are there
+    but unusable, and the verifier never imports them)."""
+    populate(world)
+    log_view.issue_checkpoint()
+    whole = tmp_path / "all.ndjson"
+    export_all(world, log_view, whole)
+    trust = trust_file(tmp_path, world, log_key)
 
-    lines = whole.read_bytes().splitlines(keepends=True)
-    edited = lines[5].replace(b'"note":"step 0', b'"note":"STEP 0')    # index 3
-    assert edited != lines[5]
-    lines[5] = edited
-    tampered = tmp_path / "tampered.ndjson"
-    tampered.write_bytes(b"".join(lines))
-    done = ledger_verify(tampered)
-    assert done.returncode == 1, done.stderr
-    assert "index 3 event" in done.stdout and "signature does not verify" in done.stdout
+    source = tmp_path / "source"       # a copy, so the build leaves nothing in the checkout
+    for name in ("pyproject.toml", "README.md"):
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, source / name)
+    for package in ("ledger", "api", "projections"):
+        shutil.copytree(ROOT / package, source / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    wheels = tmp_path / "wheels"
+    build = [str(UV), "build", "--wheel", "--quiet", "--out-dir", str(wheels), str(source)]
+    if subprocess.run(build, env={**os.environ, "UV_OFFLINE": "1"}).returncode != 0:
+        subprocess.run(build, check=True)
+    python = _auditor_venv(tmp_path / "auditor")
+    _uv_install(python, "--no-deps", *map(str, wheels.glob("*.whl")))
+
+    env = {"PATH": os.environ["PATH"], "PYTHONNOUSERSITE": "1",
+           "LEDGER_HOME": str(tmp_path / "no-home")}
+    _verify_clean_and_tampered(python, env, tmp_path, [whole], trust)

@@ -18,6 +18,7 @@ from ledger.domain import vocabulary
 from ledger.logview import LogView
 from ledger.service import Ledger
 from ledger.store import LedgerStore, datastore_from_url
+from projections.redflags import national
 
 from . import domain_factory as f
 from .conftest import LOG_ORIGIN, ROOT_ID, World
@@ -390,10 +391,35 @@ def test_unit_overview_counts_fines_per_day_flags_by_rule_and_pledge_coverage(
                          headers=auth(dash, "inspector")).json()["field"] == "on"
 
 
-def test_period_ends_are_the_last_five_days_of_a_month_or_quarter() -> None:
-    assert _period_end("2024-09-26") == "quarter" and _period_end("2024-09-25") is None
-    assert _period_end("2024-10-27") == "month" and _period_end("2024-10-26") is None
-    assert _period_end("2024-02-25") == "month" and _period_end("2024-02-24") is None
+def test_period_ends_are_the_last_five_days_of_a_month_or_quarter_by_default() -> None:
+    p = national()
+    assert _period_end("2024-09-26", p) == "quarter" and _period_end("2024-09-25", p) is None
+    assert _period_end("2024-10-27", p) == "month" and _period_end("2024-10-26", p) is None
+    assert _period_end("2024-02-25", p) == "month" and _period_end("2024-02-24", p) is None
+
+
+def period_end_days_published(days: int, effective_from: str) -> f.Step:
+    return f.step("config:legal-parameters", "LegalParametersPublished", f.at("2024-08-01"),
+                  effective_from=effective_from, parameters=[
+                      {"name": "period_end_days", "value": days, "unit": "calendar_days",
+                       "basis": "local rule"}])
+
+
+def test_period_end_marks_follow_the_published_period_end_days_as_rf24_does(
+        dash: World) -> None:
+    """A city publishing period_end_days = 2 has RF24 compare the last two days of a month; the
+    chart marked the last five all the same. As RF24 does, a month is marked under the
+    parameters in force on its latest fine (October's, 5 again from the 29th)."""
+    steps = [period_end_days_published(2, "2024-08-01"),
+             period_end_days_published(5, "2024-10-29")]
+    for i, day in enumerate(("2024-09-27", "2024-10-27", "2024-10-30")):
+        steps += peer_fine(f"SH-HP-2024-S-00078{i}", f.OFFICER_A, 10_000, unit=f.UNIT, day=day)
+    post_steps(dash, steps)
+    dash.project()
+    body = get(dash, f"/v1/units/{f.UNIT}/overview", on="2024-11-01")
+    assert {r["day"]: r["period_end"] for r in body["fines_per_day"]} == {
+        "2024-09-27": None, "2024-09-30": "quarter",
+        "2024-10-27": "month", "2024-10-30": "month"}
 
 
 def test_pledge_chain_walks_countersigners_to_the_top() -> None:

@@ -393,8 +393,12 @@ class Dashboard:
     def pledge_chain_of(self, officer_id: str, principal: Principal, on: date
                         ) -> dict[str, Any]:
         state = self._state("officers", "officer", officer_id, principal)
-        status, links = pledge_chain(officer_id, on.isoformat(),
-                                     _officer_loader(self.views, {officer_id: state}))
+        load = _officer_loader(self.views, {officer_id: state})
+        status, links = pledge_chain(officer_id, on.isoformat(), load)
+        # a link of an officer outside the principal's units keeps its place and layer only
+        links = [link if principal.may_see_unit((load(link["officer_id"]) or {}).get("unit_id"))
+                 else dict.fromkeys(link) | {k: link[k] for k in ("level", "top_of_chain")}
+                 for link in links]
         return {"officer_id": officer_id, "on": on.isoformat(), "status": status,
                 "links": links}
 

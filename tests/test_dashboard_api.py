@@ -159,6 +159,39 @@ def test_a_scoped_officer_record_names_none_of_the_officers_cases_in_other_units
     assert XH_CASE in get(dash, f"/v1/officers/{f.OFFICER_A}")["case_acts"]
 
 
+XH_CHIEF = "SH-XH-0101"       # heads another unit; countersigns the chain from f.UNIT
+
+
+def test_a_scoped_pledge_chain_shows_a_link_in_another_unit_without_its_officer_or_pledge(
+        dash: World) -> None:
+    """The chain of an officer of the token's unit climbs to a head of another unit: a scoped
+    inspector was shown that head's id, pledge, dates and document hash."""
+    steps = [f.step(f"officer:{XH_CHIEF}", "OfficerCredentialIssued", f.at("2023-01-02"),
+                    cert_no="31010699101", valid_from="2023-01-01", valid_until="2027-12-31",
+                    unit_id=OTHER_UNIT)]
+    steps += (f.pledge_chain_steps(f.OFFICER_A, f.HEAD, pledge_id="P-A-2024", top=False)
+              + f.pledge_chain_steps(f.HEAD, XH_CHIEF, pledge_id="P-H-2024", top=False,
+                                     level="team", countersigner_level="unit")
+              + f.pledge_chain_steps(XH_CHIEF, "SH-XH-0001", pledge_id="P-XH-2024", top=True,
+                                     level="unit", countersigner_level="higher_authority"))
+    post_steps(dash, steps)
+    dash.project()
+    path = f"/v1/officers/{f.OFFICER_A}/pledge-chain"
+    mine = dash.http.get(path, params={"on": "2024-06-01"},
+                         headers=auth(dash, "inspector", principal="jw-hp", units=(f.UNIT,)))
+    assert mine.status_code == 200, mine.text
+    chain = mine.json()
+    assert chain["status"] == "complete"           # the officer's coverage, as RF22 judges it
+    assert [link["officer_id"] for link in chain["links"]] == [f.OFFICER_A, f.HEAD, None]
+    assert chain["links"][1]["countersigned_by"] == XH_CHIEF    # the head's own pledge says so
+    hidden = chain["links"][2]
+    assert hidden == dict.fromkeys(hidden) | {"level": "unit", "top_of_chain": True}
+    assert "P-XH-2024" not in mine.text and "SH-XH-0001" not in mine.text
+    # an inspector of every unit sees the whole chain
+    everyone = get(dash, path, on="2024-06-01")["links"]
+    assert (everyone[2]["officer_id"], everyone[2]["pledge_id"]) == (XH_CHIEF, "P-XH-2024")
+
+
 def test_units_lists_the_units_with_their_case_and_officer_counts(dash: World) -> None:
     (unit,) = get(dash, "/v1/units")["units"]
     assert unit["unit_id"] == f.UNIT and unit["cases"] == 1 and unit["officers"] >= 2

@@ -58,7 +58,7 @@ const T = {
     "chart.window": "{from}–{to}：平均残差 {mean}，可比案件 {n}（判断需 ≥ {min}）", "chart.behind": "其他人员 {p} 名，案件 {c} 件",
     "chart.not_compared": "不比较（其他人员不足 {k} 名）", "chart.no_flag": "RF17 未预警",
     "pledge.complete": "完整", "pledge.none": "未签订", "pledge.broken": "断链",
-    "pledge.wrong_countersigner": "会签人不符", "pledge.cycle": "循环",
+    "pledge.wrong_countersigner": "会签人不符", "pledge.cycle": "循环", "pledge.outside": "其他单位（无权查看）",
     "unit.title": "执法单位", "unit.fines": "每日罚款（期末突击可见）", "unit.flags": "按规则统计的红旗",
     "unit.pledges": "廉政责任书覆盖率", "unit.cases": "案件", "unit.officers": "人员",
     "unit.monthend": "月末", "unit.quarterend": "季末", "unit.covered": "{a} / {b} 名执法人员责任书链完整",
@@ -159,7 +159,7 @@ const T = {
     "chart.window": "{from}–{to}: mean residual {mean}, {n} comparable cases (judged from {min})", "chart.behind": "{p} other officers, {c} cases",
     "chart.not_compared": "not compared (fewer than {k} other officers)", "chart.no_flag": "no RF17 flag",
     "pledge.complete": "complete", "pledge.none": "none", "pledge.broken": "broken",
-    "pledge.wrong_countersigner": "wrong countersigner", "pledge.cycle": "cycle",
+    "pledge.wrong_countersigner": "wrong countersigner", "pledge.cycle": "cycle", "pledge.outside": "another unit (outside your scope)",
     "unit.title": "Unit", "unit.fines": "Fines per day (period-end spikes show)", "unit.flags": "Flags by rule",
     "unit.pledges": "Pledge coverage", "unit.cases": "cases", "unit.officers": "officers",
     "unit.monthend": "month end", "unit.quarterend": "quarter end",
@@ -766,7 +766,9 @@ function positionsChart(data, self) {
 function pledgeChain(chain) {
   return [h("p", { id: "pledge-status" }, h("span", { class: `st ${chain.status === "complete" ? "st-ok" : "st-bad"}` },
     t(`pledge.${chain.status}`)), h("span", { class: "small muted" }, ` (${chain.on})`)),
-  h("ol", {}, chain.links.map((l) => h("li", {}, officerLink(l.officer_id), " ", h("span", { class: "mono small" }, l.pledge_id),
+  h("ol", {}, chain.links.map((l) => l.officer_id === null
+    ? h("li", { class: "muted" }, t("pledge.outside"), h("span", { class: "small" }, ` ${l.level || ""}`, l.top_of_chain ? " · ⊤" : ""))
+    : h("li", {}, officerLink(l.officer_id), " ", h("span", { class: "mono small" }, l.pledge_id),
     h("span", { class: "small muted" }, ` ${l.level || ""} ${l.period_from}–${l.period_until} · ${l.status}`,
       l.countersigned_by ? ` · ✍ ${l.countersigned_by}` : "", l.top_of_chain ? " · ⊤" : ""))))];
 }

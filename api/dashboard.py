@@ -368,6 +368,9 @@ class Dashboard:
             entry[r["status"]] = entry.get(r["status"], 0) + r["n"]
             if r["disposition"] == "open" and r["status"] == "raised":
                 entry["open"] += r["n"]
+        timeline = self._timeline()
+        # as RF24 does, a month is judged under the parameters in force on its latest fine
+        month_last = {r["day"][:7]: date.fromisoformat(r["day"]).toordinal() for r in days}
         states = {r["officer_id"]: orjson.loads(r["state"]) for r in officers}
         load = _officer_loader(self.views, states)
         coverage = []
@@ -380,7 +383,8 @@ class Dashboard:
         return {
             "unit_id": unit_id,
             "fines_per_day": [{"day": r["day"], "count": r["n"], "amount_fen": int(r["fen"] or 0),
-                               "period_end": _period_end(r["day"])} for r in days],
+                               "period_end": _period_end(r["day"], timeline.at_day(
+                                   month_last[r["day"][:7]]))} for r in days],
             "flags_by_rule": sorted(by_rule.values(), key=lambda e: e["rule_id"]),
             "pledge_coverage": {"on": on.isoformat(), "covered": covered,
                                 "total": len(coverage), "officers": coverage[:500]},
@@ -389,8 +393,12 @@ class Dashboard:
     def pledge_chain_of(self, officer_id: str, principal: Principal, on: date
                         ) -> dict[str, Any]:
         state = self._state("officers", "officer", officer_id, principal)
-        status, links = pledge_chain(officer_id, on.isoformat(),
-                                     _officer_loader(self.views, {officer_id: state}))
+        load = _officer_loader(self.views, {officer_id: state})
+        status, links = pledge_chain(officer_id, on.isoformat(), load)
+        # a link of an officer outside the principal's units keeps its place and layer only
+        links = [link if principal.may_see_unit((load(link["officer_id"]) or {}).get("unit_id"))
+                 else dict.fromkeys(link) | {k: link[k] for k in ("level", "top_of_chain")}
+                 for link in links]
         return {"officer_id": officer_id, "on": on.isoformat(), "status": status,
                 "links": links}
 
@@ -509,11 +517,12 @@ def _sample(values: list[int], k: int) -> list[int]:
     return [values[i * (len(values) - 1) // (k - 1)] for i in range(k)]
 
 
-def _period_end(day: str) -> str | None:
-    """'quarter' or 'month' for the last five days of a quarter or month (as RF24 counts)."""
+def _period_end(day: str, params: FlagParams) -> str | None:
+    """'quarter' or 'month' for the last ``period_end_days`` days of a quarter or month under
+    ``params`` (the end window RF24 compares)."""
     d = date.fromisoformat(day)
     last = (d.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    if (last - d).days >= 5:
+    if (last - d).days >= params.thresholds.period_end_days:
         return None
     return "quarter" if d.month % 3 == 0 else "month"
 

@@ -18,6 +18,7 @@ from ledger.domain import vocabulary
 from ledger.logview import LogView
 from ledger.service import Ledger
 from ledger.store import LedgerStore, datastore_from_url
+from projections.redflags import national
 
 from . import domain_factory as f
 from .conftest import LOG_ORIGIN, ROOT_ID, World
@@ -156,6 +157,39 @@ def test_a_scoped_officer_record_names_none_of_the_officers_cases_in_other_units
     # (the officer's own flags — this unit's — may explain themselves with any case)
     assert XH_CASE not in orjson.dumps({k: v for k, v in officer.items() if k != "flags"}).decode()
     assert XH_CASE in get(dash, f"/v1/officers/{f.OFFICER_A}")["case_acts"]
+
+
+XH_CHIEF = "SH-XH-0101"       # heads another unit; countersigns the chain from f.UNIT
+
+
+def test_a_scoped_pledge_chain_shows_a_link_in_another_unit_without_its_officer_or_pledge(
+        dash: World) -> None:
+    """The chain of an officer of the token's unit climbs to a head of another unit: a scoped
+    inspector was shown that head's id, pledge, dates and document hash."""
+    steps = [f.step(f"officer:{XH_CHIEF}", "OfficerCredentialIssued", f.at("2023-01-02"),
+                    cert_no="31010699101", valid_from="2023-01-01", valid_until="2027-12-31",
+                    unit_id=OTHER_UNIT)]
+    steps += (f.pledge_chain_steps(f.OFFICER_A, f.HEAD, pledge_id="P-A-2024", top=False)
+              + f.pledge_chain_steps(f.HEAD, XH_CHIEF, pledge_id="P-H-2024", top=False,
+                                     level="team", countersigner_level="unit")
+              + f.pledge_chain_steps(XH_CHIEF, "SH-XH-0001", pledge_id="P-XH-2024", top=True,
+                                     level="unit", countersigner_level="higher_authority"))
+    post_steps(dash, steps)
+    dash.project()
+    path = f"/v1/officers/{f.OFFICER_A}/pledge-chain"
+    mine = dash.http.get(path, params={"on": "2024-06-01"},
+                         headers=auth(dash, "inspector", principal="jw-hp", units=(f.UNIT,)))
+    assert mine.status_code == 200, mine.text
+    chain = mine.json()
+    assert chain["status"] == "complete"           # the officer's coverage, as RF22 judges it
+    assert [link["officer_id"] for link in chain["links"]] == [f.OFFICER_A, f.HEAD, None]
+    assert chain["links"][1]["countersigned_by"] == XH_CHIEF    # the head's own pledge says so
+    hidden = chain["links"][2]
+    assert hidden == dict.fromkeys(hidden) | {"level": "unit", "top_of_chain": True}
+    assert "P-XH-2024" not in mine.text and "SH-XH-0001" not in mine.text
+    # an inspector of every unit sees the whole chain
+    everyone = get(dash, path, on="2024-06-01")["links"]
+    assert (everyone[2]["officer_id"], everyone[2]["pledge_id"]) == (XH_CHIEF, "P-XH-2024")
 
 
 def test_units_lists_the_units_with_their_case_and_officer_counts(dash: World) -> None:
@@ -390,10 +424,35 @@ def test_unit_overview_counts_fines_per_day_flags_by_rule_and_pledge_coverage(
                          headers=auth(dash, "inspector")).json()["field"] == "on"
 
 
-def test_period_ends_are_the_last_five_days_of_a_month_or_quarter() -> None:
-    assert _period_end("2024-09-26") == "quarter" and _period_end("2024-09-25") is None
-    assert _period_end("2024-10-27") == "month" and _period_end("2024-10-26") is None
-    assert _period_end("2024-02-25") == "month" and _period_end("2024-02-24") is None
+def test_period_ends_are_the_last_five_days_of_a_month_or_quarter_by_default() -> None:
+    p = national()
+    assert _period_end("2024-09-26", p) == "quarter" and _period_end("2024-09-25", p) is None
+    assert _period_end("2024-10-27", p) == "month" and _period_end("2024-10-26", p) is None
+    assert _period_end("2024-02-25", p) == "month" and _period_end("2024-02-24", p) is None
+
+
+def period_end_days_published(days: int, effective_from: str) -> f.Step:
+    return f.step("config:legal-parameters", "LegalParametersPublished", f.at("2024-08-01"),
+                  effective_from=effective_from, parameters=[
+                      {"name": "period_end_days", "value": days, "unit": "calendar_days",
+                       "basis": "local rule"}])
+
+
+def test_period_end_marks_follow_the_published_period_end_days_as_rf24_does(
+        dash: World) -> None:
+    """A city publishing period_end_days = 2 has RF24 compare the last two days of a month; the
+    chart marked the last five all the same. As RF24 does, a month is marked under the
+    parameters in force on its latest fine (October's, 5 again from the 29th)."""
+    steps = [period_end_days_published(2, "2024-08-01"),
+             period_end_days_published(5, "2024-10-29")]
+    for i, day in enumerate(("2024-09-27", "2024-10-27", "2024-10-30")):
+        steps += peer_fine(f"SH-HP-2024-S-00078{i}", f.OFFICER_A, 10_000, unit=f.UNIT, day=day)
+    post_steps(dash, steps)
+    dash.project()
+    body = get(dash, f"/v1/units/{f.UNIT}/overview", on="2024-11-01")
+    assert {r["day"]: r["period_end"] for r in body["fines_per_day"]} == {
+        "2024-09-27": None, "2024-09-30": "quarter",
+        "2024-10-27": "month", "2024-10-30": "month"}
 
 
 def test_pledge_chain_walks_countersigners_to_the_top() -> None:

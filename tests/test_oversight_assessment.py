@@ -239,3 +239,26 @@ def test_flags_cost_points_unless_dismissed_and_the_score_is_documented() -> Non
     assert r["score"]["flag_penalty"] == 21            # 20 + 2 / 2
     assert r["score"]["quality_milli"] == 1000 and r["score"]["value"] == 79
     assert run()["score"]["value"] == 100              # nothing to judge, nothing against
+
+
+def test_a_cleared_flag_is_not_open_and_costs_nothing_unless_confirmed() -> None:
+    """A flag whose rule was later satisfied (the late remittance arrived) counted as open, at
+    half the confirmed penalty. As for the warning level, it stops counting when cleared — on or
+    before the day judged; a confirmed flag stays confirmed."""
+    flags = [A.FlagFacts("RF05", "high", "2024-08-01", "open", cleared_on="2024-08-05"),
+             A.FlagFacts("RF05", "medium", "2024-08-02", "confirmed", cleared_on="2024-08-06"),
+             A.FlagFacts("RF22", "low", "2024-08-03", "open", cleared_on="2024-10-20")]
+    r = run(flags=flags)                                # judged on 2024-10-15
+    assert r["flags"]["cleared"] == {"critical": 0, "high": 1, "medium": 0, "low": 0}
+    assert r["flags"]["open"] == {"critical": 0, "high": 0, "medium": 0, "low": 1}
+    assert r["flags"]["confirmed"]["medium"] == 1
+    assert r["score"]["flag_penalty"] == 6              # 5 confirmed + 2 / 2 open
+    assert r["method"] == "dingkao-v2"
+
+
+def test_flag_facts_read_the_legal_day_a_flag_was_cleared() -> None:
+    flag = {"rule_id": "RF05", "severity": "high", "disposition": "open",
+            "raised_at": "2024-08-01T10:00:00+08:00", "status": "cleared",
+            "cleared_at": "2024-08-05T09:00:00+08:00"}
+    assert A.flag_facts(flag).cleared_on == "2024-08-05"
+    assert A.flag_facts(flag | {"status": "raised", "cleared_at": None}).cleared_on is None

@@ -21,9 +21,11 @@ could):
 * **pledge** — officers whose integrity pledge, countersigned, covers the whole period.
 
 Score (0–100): the weighted mean of the applicable components (weights 30 / 25 / 25 / 20),
-minus flag points (confirmed: critical 20, high 10, medium 5, low 2; raised and not dismissed:
-half of that) capped at 40, minus 5 per substantiated complaint, floored at 0. Flags dismissed
-by an inspector cost nothing. All arithmetic is integer.
+minus flag points (confirmed: critical 20, high 10, medium 5, low 2; open — raised, not
+dismissed, not confirmed, not cleared by the day judged: half of that) capped at 40, minus 5 per
+substantiated complaint, floored at 0. Flags dismissed by an inspector or cleared (the rule
+later satisfied, e.g. the late remittance arrived: as for the warning level) cost nothing; a
+confirmed flag stays confirmed. All arithmetic is integer.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from ledger.domain.calendar import legal_date
 
 from ..redflags.flag import SEVERITIES
 
-METHOD = "dingkao-v1"
+METHOD = "dingkao-v2"      # v2: a cleared flag is no longer open (v1: half a penalty)
 OFFICER_DEADLINES = ("decision", "service", "summary_filing", "publication",
                      "publication_withdrawal", "cash_to_agency", "agency_to_bank")
 WEIGHTS = {"timeliness": 30, "evidence": 25, "complaints": 25, "pledge": 20}
@@ -108,6 +110,7 @@ class FlagFacts:
     severity: str
     raised_on: str
     disposition: str
+    cleared_on: str | None = None           # legal day the rule was satisfied after all
 
 
 @dataclass(frozen=True)
@@ -146,8 +149,9 @@ def complaint_facts(state: Mapping[str, Any]) -> ComplaintFacts:
 
 
 def flag_facts(flag: Mapping[str, Any]) -> FlagFacts:
+    cleared = flag.get("cleared_at")
     return FlagFacts(flag["rule_id"], flag["severity"], flag["raised_at"][:10],
-                     flag["disposition"])
+                     flag["disposition"], cleared[:10] if cleared else None)
 
 
 def pledge_facts(officer: Mapping[str, Any]) -> PledgeFacts:
@@ -210,7 +214,8 @@ def assess(subject: Mapping[str, str], period: Period, as_of: date, *,
         officers += 1
         covered += any(f <= period.start.isoformat() and u >= period.end.isoformat()
                        for f, u in p.periods)
-    by = {k: {s: 0 for s in SEVERITIES} for k in ("raised", "open", "confirmed", "dismissed")}
+    by = {k: {s: 0 for s in SEVERITIES}
+          for k in ("raised", "open", "confirmed", "dismissed", "cleared")}
     penalty2 = 0          # in half points
     for f in flags:
         if not period.holds(f.raised_on) or f.severity not in SEVERITIES:
@@ -221,6 +226,8 @@ def assess(subject: Mapping[str, str], period: Period, as_of: date, *,
         elif f.disposition == "confirmed":
             by["confirmed"][f.severity] += 1
             penalty2 += 2 * CONFIRMED_POINTS[f.severity]
+        elif f.cleared_on is not None and f.cleared_on <= today:
+            by["cleared"][f.severity] += 1
         else:
             by["open"][f.severity] += 1
             penalty2 += CONFIRMED_POINTS[f.severity]

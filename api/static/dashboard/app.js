@@ -58,7 +58,7 @@ const T = {
     "chart.window": "{from}–{to}：平均残差 {mean}，可比案件 {n}（判断需 ≥ {min}）", "chart.behind": "其他人员 {p} 名，案件 {c} 件",
     "chart.not_compared": "不比较（其他人员不足 {k} 名）", "chart.no_flag": "RF17 未预警",
     "pledge.complete": "完整", "pledge.none": "未签订", "pledge.broken": "断链",
-    "pledge.wrong_countersigner": "会签人不符", "pledge.cycle": "循环",
+    "pledge.wrong_countersigner": "会签人不符", "pledge.cycle": "循环", "pledge.outside": "其他单位（无权查看）",
     "unit.title": "执法单位", "unit.fines": "每日罚款（期末突击可见）", "unit.flags": "按规则统计的红旗",
     "unit.pledges": "廉政责任书覆盖率", "unit.cases": "案件", "unit.officers": "人员",
     "unit.monthend": "月末", "unit.quarterend": "季末", "unit.covered": "{a} / {b} 名执法人员责任书链完整",
@@ -101,7 +101,7 @@ const T = {
     "asmt.d.timeliness": "{a}/{b} 件案件全部期限按期；期限按期 {met}、逾期完成 {late}、超期未完成 {missed}",
     "asmt.d.evidence": "{a}/{b} 份决定在决定日前已采集证据", "asmt.d.complaints": "{a}/{b} 件投诉按期受理并办结；属实 {s} 件",
     "asmt.d.pledge": "{a}/{b} 名执法人员的会签责任书覆盖整个期间",
-    "asmt.f.raised": "触发", "asmt.f.open": "未处置", "asmt.f.confirmed": "已确认", "asmt.f.dismissed": "已驳回",
+    "asmt.f.raised": "触发", "asmt.f.open": "未处置", "asmt.f.confirmed": "已确认", "asmt.f.dismissed": "已驳回", "asmt.f.cleared": "已消除",
     "pub.title": "公示", "pub.page": "公示页面", "pub.published": "{day} 已公示（{ref}，{channel}）",
     "pub.withdrawn": "{day} 撤回公示（{ref}，{reason}）", "pub.pending": "应于 {day} 前公示，尚未公示", "pub.none": "未公示",
     "pub.ch.agency_website": "机关网站", "pub.ch.government_portal": "政府门户网站", "pub.ch.credit_platform": "信用平台",
@@ -159,7 +159,7 @@ const T = {
     "chart.window": "{from}–{to}: mean residual {mean}, {n} comparable cases (judged from {min})", "chart.behind": "{p} other officers, {c} cases",
     "chart.not_compared": "not compared (fewer than {k} other officers)", "chart.no_flag": "no RF17 flag",
     "pledge.complete": "complete", "pledge.none": "none", "pledge.broken": "broken",
-    "pledge.wrong_countersigner": "wrong countersigner", "pledge.cycle": "cycle",
+    "pledge.wrong_countersigner": "wrong countersigner", "pledge.cycle": "cycle", "pledge.outside": "another unit (outside your scope)",
     "unit.title": "Unit", "unit.fines": "Fines per day (period-end spikes show)", "unit.flags": "Flags by rule",
     "unit.pledges": "Pledge coverage", "unit.cases": "cases", "unit.officers": "officers",
     "unit.monthend": "month end", "unit.quarterend": "quarter end",
@@ -204,7 +204,7 @@ const T = {
     "asmt.d.timeliness": "{a}/{b} cases with every deadline met; deadlines met {met}, late {late}, missed {missed}",
     "asmt.d.evidence": "{a}/{b} decisions with evidence captured by the decision day", "asmt.d.complaints": "{a}/{b} complaints acknowledged and closed on time; {s} substantiated",
     "asmt.d.pledge": "{a}/{b} officers with a countersigned pledge over the whole period",
-    "asmt.f.raised": "raised", "asmt.f.open": "open", "asmt.f.confirmed": "confirmed", "asmt.f.dismissed": "dismissed",
+    "asmt.f.raised": "raised", "asmt.f.open": "open", "asmt.f.confirmed": "confirmed", "asmt.f.dismissed": "dismissed", "asmt.f.cleared": "cleared",
     "pub.title": "Publication", "pub.page": "public page", "pub.published": "published {day} ({ref}, {channel})",
     "pub.withdrawn": "withdrawn {day} ({ref}, {reason})", "pub.pending": "due by {day}, not published", "pub.none": "not published",
     "pub.ch.agency_website": "agency website", "pub.ch.government_portal": "government portal", "pub.ch.credit_platform": "credit platform",
@@ -766,7 +766,9 @@ function positionsChart(data, self) {
 function pledgeChain(chain) {
   return [h("p", { id: "pledge-status" }, h("span", { class: `st ${chain.status === "complete" ? "st-ok" : "st-bad"}` },
     t(`pledge.${chain.status}`)), h("span", { class: "small muted" }, ` (${chain.on})`)),
-  h("ol", {}, chain.links.map((l) => h("li", {}, officerLink(l.officer_id), " ", h("span", { class: "mono small" }, l.pledge_id),
+  h("ol", {}, chain.links.map((l) => l.officer_id === null
+    ? h("li", { class: "muted" }, t("pledge.outside"), h("span", { class: "small" }, ` ${l.level || ""}`, l.top_of_chain ? " · ⊤" : ""))
+    : h("li", {}, officerLink(l.officer_id), " ", h("span", { class: "mono small" }, l.pledge_id),
     h("span", { class: "small muted" }, ` ${l.level || ""} ${l.period_from}–${l.period_until} · ${l.status}`,
       l.countersigned_by ? ` · ✍ ${l.countersigned_by}` : "", l.top_of_chain ? " · ⊤" : ""))))];
 }

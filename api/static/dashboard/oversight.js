@@ -319,7 +319,7 @@ function assessment(a) {
         h("td", { class: "num" }, permille(a[c].share_milli)), h("td", { class: "small" }, detail[c])))),
     h("h3", {}, t("asmt.flags")),
     h("table", { id: "assessment-flags", class: "small" }, h("tr", {}, h("th", {}, ""), sevs.map((v) => h("th", {}, sevBadge(v)))),
-      ["raised", "open", "confirmed", "dismissed"].map((k) => h("tr", {}, h("td", {}, t(`asmt.f.${k}`)),
+      ["raised", "open", "confirmed", "dismissed", "cleared"].map((k) => h("tr", {}, h("td", {}, t(`asmt.f.${k}`)),
         sevs.map((v) => h("td", { class: "num" }, a.flags[k][v]))))),
     h("p", { class: "small muted" }, `${a.method} · ${a.period.from} – ${a.period.until} · ${t("asmt.as_of")} ${a.as_of} · ${a.basis.join("；")}`),
   ];

@@ -269,6 +269,26 @@ def test_dismissal_with_a_reason_appears_as_a_signed_event_in_the_case_trail(
     assert event["verification"]["signature"]["ok"] is True
 
 
+def test_a_double_click_on_a_disposition_records_it_once(page: Any, served: DemoCity) -> None:
+    """Each submission of the form signs a new event, so the second click of a double-click
+    (sent before the first answer came back) recorded the disposition twice."""
+    flag = case_flag(served, "RF04")
+    posted: list[str] = []
+    page.on("request", lambda r: posted.append(r.url)
+            if r.method == "POST" and r.url.endswith("/dispositions") else None)
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/case/{flag['subject']['case_id']}?flag={flag['flag_id']}")
+    form = page.locator(f"form.dispose[data-flag-id='{flag['flag_id']}']")
+    form.locator("select[name=action]").select_option("acknowledge")
+    form.locator("button[type=submit]").dblclick()
+    form.locator(".dispose-result.notice").wait_for()
+    page.locator(f"tr.trail-row.disposition[data-type='FlagAcknowledged']"
+                 f"[data-flag-id='{flag['flag_id']}']").first.wait_for()
+    assert len(posted) == 1, posted
+    assert form.locator("button[type=submit]").is_enabled()     # ready for the next one
+
+
 def test_officer_page_renders_the_positions_chart(page: Any, served: DemoCity) -> None:
     officer = next(o for o in _officers_with_fines(served))
     sign_in(page, served)

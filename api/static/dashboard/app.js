@@ -622,10 +622,15 @@ function disposeForm(f, caseId) {
   }
   action.addEventListener("change", renderFields);
   renderFields();
+  const submit = h("button", { class: "primary", type: "submit" }, t("dispose.submit"));
   const form = h("form", { class: "dispose", dataset: { flagId: f.flag_id } }, h("strong", {}, t("dispose.title")), action, holder,
-    h("button", { class: "primary", type: "submit" }, t("dispose.submit")), result);
+    submit, result);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    // Each submission signs a new event: a second click while one is on its way would record
+    // the disposition twice.
+    if (submit.disabled) return;
+    submit.disabled = true;
     const body = { action: action.value };
     holder.querySelectorAll("[name]").forEach((el) => { if (el.value) body[el.name] = el.value; });
     try {
@@ -641,6 +646,8 @@ function disposeForm(f, caseId) {
       if (e.status === 401) return;
       result.className = "small error dispose-result";
       result.textContent = `${e.status || ""} ${e.message}`;
+    } finally {
+      submit.disabled = false;
     }
   });
   return form;

@@ -4,8 +4,8 @@ from the stored perfect-subtree hashes (never by recomputing the tree)."""
 from __future__ import annotations
 
 import logging
+import math
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,7 +128,9 @@ def _latest(curs: Any) -> StoredCheckpoint | None:
 class Checkpointer:
     """Issues a checkpoint every ``every_events`` new leaves or ``every_seconds`` (whichever
     first) in a background thread. Safe with several processes: checkpoints are keyed by size
-    and each is checked consistent with the latest before it is stored."""
+    and each is checked consistent with the latest before it is stored; both intervals count
+    from the latest checkpoint stored, whoever issued it, so processes sharing a database issue
+    one checkpoint per interval between them, not one each."""
 
     def __init__(self, log: LogView, *, every_events: int, every_seconds: float,
                  poll_seconds: float = 0.2) -> None:
@@ -147,17 +149,23 @@ class Checkpointer:
         self._thread.join(timeout=10)
 
     def _run(self) -> None:
-        last_time = 0.0
         while not self._stop.is_set():
             try:
-                latest = self.log.latest_checkpoint()
-                size = self.log.store.size()
-                done = latest.size if latest else -1
-                due = size - done >= self.every_events or (
-                    size > done and time.monotonic() - last_time >= self.every_seconds)
-                if due:
-                    self.log.issue_checkpoint()
-                    last_time = time.monotonic()
+                self.tick()
             except Exception:   # keep issuing after a transient database error
                 _log.exception("checkpoint failed")
             self._stop.wait(self.poll)
+
+    def tick(self) -> StoredCheckpoint | None:
+        """Issue a checkpoint if one is due: ``every_events`` leaves beyond the latest stored
+        checkpoint, or any new leaf once that checkpoint is ``every_seconds`` old by the
+        database's clock. Returns the checkpoint issued, or None."""
+        with self.log.store.cursor() as curs:
+            curs.execute("SELECT tree_size, extract(epoch FROM clock_timestamp() - created_at) "
+                         "AS age FROM ledger_checkpoints ORDER BY tree_size DESC LIMIT 1")
+            row = curs.fetchone()
+        done, age = (row["tree_size"], float(row["age"])) if row else (-1, math.inf)
+        size = self.log.store.size()
+        if size - done >= self.every_events or (size > done and age >= self.every_seconds):
+            return self.log.issue_checkpoint()
+        return None

@@ -165,6 +165,27 @@ def test_checkpointer_issues_checkpoints_as_the_log_grows_and_never_inconsistent
             merkle.verify_consistency(s1, s2, [bytes.fromhex(h) for h in proof], r1, r2)
 
 
+def test_checkpointers_of_several_processes_issue_one_checkpoint_per_interval_between_them(
+        world: World, log_view: LogView) -> None:
+    """Each `ledger serve` counted the interval from its own last checkpoint, so n processes
+    sharing a database issued n checkpoints per interval. Now it counts from the latest stored
+    checkpoint, whoever issued it (by the database's clock)."""
+    first = Checkpointer(log_view, every_events=1000, every_seconds=3600)
+    second = Checkpointer(log_view, every_events=1000, every_seconds=3600)
+    notes(world, 1)
+    issued = first.tick()
+    assert issued is not None and issued.size == world.ledger.store.size()
+    notes(world, 1)
+    assert second.tick() is None            # the latest checkpoint is seconds old, not an hour
+    assert first.tick() is None
+    assert log_view.latest_checkpoint().size == issued.size
+    notes(world, 2)
+    assert Checkpointer(log_view, every_events=3, every_seconds=3600).tick().size == \
+        world.ledger.store.size()           # three leaves beyond it: due whatever its age
+    notes(world, 1)
+    assert Checkpointer(log_view, every_events=1000, every_seconds=0).tick() is not None
+
+
 def test_checkpoint_issuers_take_turns_and_the_later_one_extends_the_earlier(
         world: World, log_view: LogView, log_key) -> None:  # noqa: ANN001
     """Issuers read the latest checkpoint and the log's size under one lock, in one

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from projections.redflags import national
+
 from . import domain_factory as f
 from .domain_factory import DROP, at, step
 from .test_redflags_world import SUMMARY, World, change, drop, insert_after, numbers, until, when
 
 S = f"case:{SUMMARY}"
+
+
+def publish(day: str, name: str, value: int) -> f.Step:
+    """A city parameter in force from ``day``."""
+    return step("config:legal-parameters", "LegalParametersPublished", at(day),
+                effective_from=day, parameters=[{"name": name, "value": value,
+                                                 "unit": "calendar_days", "basis": "local rule"}])
 
 
 def summary_case(case_id: str, day: str = "2024-09-30", **decision: object) -> list[f.Step]:
@@ -65,6 +74,17 @@ def test_rf13_verified_rectification_between_fines_breaks_the_toll_pattern() -> 
              for i, d in enumerate(("2024-09-02", "2024-09-10", "2024-09-24"))]
     verified = step("case:SH-HP-2024-S-00011", "RectificationVerified", at("2024-09-12"))
     assert World(*cases, [verified]).flags(rule="RF13.c") == []
+
+
+def test_rf13_toll_pattern_records_the_parameter_version_that_judged_it() -> None:
+    """The window and count are those in force at the first fine; the flag named the version in
+    force at the last one (published in between), which an auditor would then judge it by."""
+    cases = [summary_case(f"SH-HP-2024-S-0001{i}", day=d)
+             for i, d in enumerate(("2024-09-02", "2024-09-10", "2024-09-24"))]
+    wider = publish("2024-09-15", "toll_window_days", 60)
+    flag = World(cases[0], cases[1], [wider], cases[2]).one("RF13.c")
+    assert numbers(flag)["window_days"] == 30
+    assert flag.params_version == national().version
 
 
 # --- RF14 ---------------------------------------------------------------------------------------
@@ -129,6 +149,16 @@ def test_rf18_repeated_waivers_for_the_same_party_and_by_the_same_officer() -> N
     other = World(waiver_case("W-1", "2025-03-03", basis="APL32"),
                   waiver_case("W-2", "2025-06-02", basis="LOCAL_LIST", by=f.OFFICER_B))
     assert other.rules() == ["RF18.b"]
+
+
+def test_rf18_repeated_waivers_record_the_parameter_version_that_judged_them() -> None:
+    wider = publish("2025-04-01", "waiver_window_days", 400)
+    world = World(waiver_case("W-1", "2025-03-03", basis="APL32"), [wider],
+                  waiver_case("W-2", "2025-06-02", basis="LOCAL_LIST"))
+    for rule in ("RF18.b", "RF18.c"):
+        flag = world.one(rule)
+        assert numbers(flag)["window_days"] == 365
+        assert flag.params_version == national().version
 
 
 def test_rf18_mandatory_waivers_may_repeat() -> None:

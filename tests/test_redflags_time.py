@@ -266,6 +266,21 @@ def test_rf23_repeated_complaints_are_judged_under_the_window_in_force_when_they
     assert world.flags(rule="RF23.d") == []
 
 
+def test_rf23_repeated_complaints_record_the_parameter_version_that_judged_them() -> None:
+    def shifted(complaint_id: str, days: int) -> list[f.Step]:
+        return [f.Step(s.stream, s.type, (when(s.occurred_at[:16]) + timedelta(days=days)
+                                          ).isoformat(), s.body)
+                for s in f.complaint_cycle(complaint_id)]
+    longer = step("config:legal-parameters", "LegalParametersPublished", at("2025-03-01"),
+                  effective_from="2025-03-01", parameters=[
+                      {"name": "complaint_pattern_days", "value": 365,
+                       "unit": "calendar_days", "basis": "local rule"}])
+    world = World(general_case(), f.complaint_cycle(), [longer], shifted("C-2025-0077", 100))
+    flag = world.one("RF23.d")
+    assert numbers(flag)["window_days"] == 180
+    assert flag.params_version == national().version
+
+
 # --- RF25 seized property -------------------------------------------------------------------------
 
 def _seized(*after: f.Step) -> list[f.Step]:

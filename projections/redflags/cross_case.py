@@ -177,7 +177,7 @@ def _rf13c_toll(ref: str, cases: list[Case], fines: list[tuple[Decision, Case]],
         if any(first < ts < last for ts in verified):
             continue
         used.update(d.eid for d, _ in cluster)
-        ctx.flag("RF13.c", d0.eid, anchor=last, raised=cluster[th.toll_min_fines - 1][0].ts,
+        ctx.flag("RF13.c", d0.eid, anchor=first, raised=cluster[th.toll_min_fines - 1][0].ts,
                  event_ids=[d.eid for d, _ in cluster],
                  numbers={"fines": len(cluster), "violation_code": d0.code,
                           "window_days": th.toll_window_days,
@@ -287,7 +287,7 @@ def _chains(relief: list, ctx: "Ctx", rule_id: str, ref: str, oid: str | None) -
         if len(chain) >= th.waiver_repeat_min:
             last_w, last_c = chain[-1]
             who = f" by {oid}" if oid else ""
-            ctx.flag(rule_id, f"{oid or '*'}|{w0.eid}", anchor=last_w.ts,
+            ctx.flag(rule_id, f"{oid or '*'}|{w0.eid}", anchor=w0.ts,
                      raised=chain[th.waiver_repeat_min - 1][0].ts,
                      event_ids=[w.eid for w, _ in chain],
                      numbers={"waivers": len(chain), "window_days": th.waiver_window_days,

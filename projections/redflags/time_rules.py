@@ -471,8 +471,7 @@ def rf23d_complaint_pattern(o: Officer, ctx: "Ctx") -> None:
         window = th.complaint_pattern_days * DAY
         cluster = [v for v in violent[i:] if v[0] - violent[i][0] <= window]
         if len(cluster) >= th.complaint_pattern_min:
-            last = cluster[-1]
-            ctx.flag("RF23.d", violent[i][1], anchor=last[0], raised=cluster[
+            ctx.flag("RF23.d", violent[i][1], anchor=violent[i][0], raised=cluster[
                 th.complaint_pattern_min - 1][0], event_ids=[v[2] for v in cluster],
                 numbers={"complaints": len(cluster), "window_days": th.complaint_pattern_days,
                          "complaint_ids": [v[1] for v in cluster]},

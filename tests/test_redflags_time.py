@@ -240,42 +240,38 @@ def test_rf23_complaint_closed_by_a_conflicted_handler() -> None:
     assert numbers(World(steps).one("RF23.c"))["relation"] == "direct_superior_of_accused"
 
 
+def _complaint_after(days: int, complaint_id: str) -> list[f.Step]:
+    """The default complaint cycle, moved ``days`` later, as another complaint."""
+    return [f.Step(s.stream, s.type, (when(s.occurred_at[:16]) + timedelta(days=days)
+                                      ).isoformat(), s.body)
+            for s in f.complaint_cycle(complaint_id)]
+
+
+def _pattern_days(day: str, value: int) -> f.Step:
+    return step("config:legal-parameters", "LegalParametersPublished", at(day),
+                effective_from=day, parameters=[{"name": "complaint_pattern_days",
+                                                 "value": value, "unit": "calendar_days",
+                                                 "basis": "local rule"}])
+
+
 def test_rf23_repeated_violent_enforcement_complaints_against_an_officer() -> None:
-    second = f.complaint_cycle("C-2025-0077")
-    second = [f.Step(s.stream, s.type, (when(s.occurred_at[:16]) + timedelta(days=100)
-                                        ).isoformat(), s.body) for s in second]
-    flag = World(general_case(), f.complaint_cycle(), second).one("RF23.d")
+    flag = World(general_case(), f.complaint_cycle(),
+                 _complaint_after(100, "C-2025-0077")).one("RF23.d")
     assert flag.officer_id == f.OFFICER_B and numbers(flag)["complaints"] == 2
-    far = [f.Step(s.stream, s.type, (when(s.occurred_at[:16]) + timedelta(days=200)
-                                     ).isoformat(), s.body)
-           for s in f.complaint_cycle("C-2025-0077")]
-    assert World(general_case(), f.complaint_cycle(), far).flags(rule="RF23.d") == []
+    assert World(general_case(), f.complaint_cycle(),
+                 _complaint_after(200, "C-2025-0077")).flags(rule="RF23.d") == []
 
 
 def test_rf23_repeated_complaints_are_judged_under_the_window_in_force_when_they_began() -> None:
-    def shifted(complaint_id: str, days: int) -> list[f.Step]:
-        return [f.Step(s.stream, s.type, (when(s.occurred_at[:16]) + timedelta(days=days)
-                                          ).isoformat(), s.body)
-                for s in f.complaint_cycle(complaint_id)]
-    shorter = step("config:legal-parameters", "LegalParametersPublished", at("2025-06-01"),
-                   effective_from="2025-06-01", parameters=[
-                       {"name": "complaint_pattern_days", "value": 30,
-                        "unit": "calendar_days", "basis": "local rule"}])
-    world = World(general_case(), f.complaint_cycle(), [shorter],
-                  shifted("C-2025-0077", 200), shifted("C-2025-0078", 260))   # 60 days apart
+    world = World(general_case(), f.complaint_cycle(), [_pattern_days("2025-06-01", 30)],
+                  _complaint_after(200, "C-2025-0077"),
+                  _complaint_after(260, "C-2025-0078"))   # 60 days apart
     assert world.flags(rule="RF23.d") == []
 
 
 def test_rf23_repeated_complaints_record_the_parameter_version_that_judged_them() -> None:
-    def shifted(complaint_id: str, days: int) -> list[f.Step]:
-        return [f.Step(s.stream, s.type, (when(s.occurred_at[:16]) + timedelta(days=days)
-                                          ).isoformat(), s.body)
-                for s in f.complaint_cycle(complaint_id)]
-    longer = step("config:legal-parameters", "LegalParametersPublished", at("2025-03-01"),
-                  effective_from="2025-03-01", parameters=[
-                      {"name": "complaint_pattern_days", "value": 365,
-                       "unit": "calendar_days", "basis": "local rule"}])
-    world = World(general_case(), f.complaint_cycle(), [longer], shifted("C-2025-0077", 100))
+    world = World(general_case(), f.complaint_cycle(), [_pattern_days("2025-03-01", 365)],
+                  _complaint_after(100, "C-2025-0077"))
     flag = world.one("RF23.d")
     assert numbers(flag)["window_days"] == 180
     assert flag.params_version == national().version

@@ -151,6 +151,20 @@ def test_rf12_extension_by_a_deputy_is_not_an_approval() -> None:
     assert World(steps).rules() == ["RF12.a", "RF12.b"]
 
 
+def test_rf12_extension_approved_after_the_deadline_passed_extends_nothing() -> None:
+    """A head's approval dated after day 90 had passed counted its 30 days, so a case already
+    late could be made on time afterwards."""
+    steps = [f.Step(s.stream, s.type, at("2024-07-25") if s.type == "ExtensionApproved"
+                    else s.occurred_at, s.body) for s in general_case()]
+    world = World(steps)
+    assert world.rules() == ["RF12.a", "RF12.b"]
+    assert numbers(world.one("RF12.a"))["due"] == "2024-07-22"
+    assert numbers(world.one("RF12.b"))["approved_after_due"] == "2024-07-22"
+    on_the_day = [f.Step(s.stream, s.type, at("2024-07-22") if s.type == "ExtensionApproved"
+                         else s.occurred_at, s.body) for s in general_case()]
+    assert World(on_the_day).flags(rule="RF12") == []
+
+
 def test_rf12_open_case_becomes_overdue_when_time_passes() -> None:
     world = World(until(general_case(), "InvestigationConcluded"))
     assert world.flags(when("2024-07-22T23:59"), rule="RF12") == []

@@ -232,19 +232,28 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
     if c.filed is not None and c.procedure == "general":
         p = ctx.params(c.filed.ts)
         th, legal = p.thresholds, p.legal
+        filed_day = days.day(c.filed.ts)
         ext_days = 0
-        for ts, n, approver, form, eid in c.extensions:
+        # in world time: an extension extends the deadline in force when it is approved, and
+        # one approved after that deadline passed extends nothing (the case was already late)
+        for ts, n, approver, form, eid in sorted(c.extensions):
             if investigators is None:
                 investigators = c.investigators()
-            if form in th.extension_approval_forms and approver not in investigators:
+            due = days.add_calendar(filed_day,
+                                    legal.decision_deadline_days_from_filing + ext_days)
+            late = due is not None and ts >= days.end(due)
+            if form in th.extension_approval_forms and approver not in investigators \
+                    and not late:
                 ext_days += n
             else:
                 ctx.flag("RF12.b", eid, anchor=ts, raised=ts, event_ids=[eid],
                          numbers={"days": n, "approved_by": approver, "approval_form": form,
-                                  "allowed_forms": list(th.extension_approval_forms)},
-                         summary=f"{n}-day extension approved by {approver} ({form})",
+                                  "allowed_forms": list(th.extension_approval_forms),
+                                  "approved_after_due": day_iso(due) if late else None},
+                         summary=f"{n}-day extension approved by {approver} ({form})"
+                                 + (f" after the deadline {day_iso(due)} had passed"
+                                    if late else ""),
                          case_id=c.case_id, unit_id=c.unit_id, officer_id=approver)
-        filed_day = days.day(c.filed.ts)
         due = days.add_calendar(filed_day, legal.decision_deadline_days_from_filing + ext_days)
         ends = [(x.ts, x.eid) for x in c.decisions] + [(o.ts, o.eid) for o in c.outcomes]
         if c.closed is not None:

@@ -110,7 +110,7 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
     ("RF12.a", "medium", "rule", "Decision overdue (90 days from filing + approved extensions)",
      "超期作出处罚决定"),
     ("RF12.b", "medium", "rule", "Decision-deadline extension not properly approved",
-     "延期未经负责人批准"),
+     "延期未经负责人批准或批准逾期"),
     ("RF12.c", "medium", "rule", "Decision served late (7 working days)", "决定书送达超期"),
     ("RF12.d", "medium", "rule", "Summary decision not filed with the agency within 3 working days",
      "简易程序决定未按期备案"),

@@ -3,10 +3,10 @@
 * ``body(type_name, **overrides)`` — a valid body of any type (from its declared example);
   ``DROP`` removes a field.
 * Lifecycle builders (``summary_case``, ``general_case``, ``withdrawn_case``,
-  ``complaint_cycle``, ``officer_setup``) return ``Step``s — (stream, type, occurred_at, body) —
-  in log order. Turn them into ``Recorded`` events with ``History`` (projection tests) or into
-  signed envelopes with ``ledger.client.sign_envelope`` (HTTP tests), choosing a key role with
-  ``signer_role(type)``.
+  ``redecided_case``, ``complaint_cycle``, ``officer_setup``) return ``Step``s — (stream, type,
+  occurred_at, body) — in log order. Turn them into ``Recorded`` events with ``History``
+  (projection tests) or into signed envelopes with ``ledger.client.sign_envelope`` (HTTP tests),
+  choosing a key role with ``signer_role(type)``.
 
 Parties are pseudonymous (``pty:…``); no names or ID numbers appear anywhere.
 """
@@ -237,6 +237,22 @@ def withdrawn_case(case_id: str = "SH-HP-2025-000031") -> list[Step]:
         step(s, "PenaltyWithdrawn", at("2025-04-03"), decision_no=no),
         step(s, "DecisionPublicationWithdrawn", at("2025-04-07"), decision_no=no),
         step(s, "CaseClosed", at("2025-04-10"), outcome="withdrawn"),
+    ]
+
+
+def redecided_case(case_id: str = "SH-HP-2025-000032") -> list[Step]:
+    """The withdrawn decision of ``withdrawn_case`` made anew (重新作出) for a lower amount, then
+    served, paid, reconciled and closed."""
+    s, no = f"case:{case_id}", "沪黄城管罚〔2025〕第58号"
+    party = {"party_ref": COMPANY, "party_type": "organisation"}
+    return withdrawn_case(case_id)[:-1] + [
+        step(s, "PenaltyDecided", at("2025-04-18"), decision_no=no, party=party,
+             amount_fen=150_000),
+        step(s, "DecisionServed", at("2025-04-21"), decision_no=no, method="in_person",
+             party_present=True),
+        step(s, "PaymentRecorded", at("2025-04-25"), decision_no=no, amount_fen=150_000),
+        step(s, "TreasuryReconciled", at("2025-04-28"), amount_fen=150_000),
+        step(s, "CaseClosed", at("2025-04-30"), outcome="paid"),
     ]
 
 

@@ -303,8 +303,8 @@ def test_a_decision_made_anew_after_a_withdrawal_is_in_force_and_keeps_the_withd
     case_id = "SH-HP-2025-000032"
     history, folder = world()
     seen = states_along(f.redecided_case(case_id), case_id, history, folder)
-    assert seen[8:] == ["SERVED", "NOT_PENALISED", "NOT_PENALISED", "DECIDED", "SERVED",
-                        "EXECUTING", "EXECUTED", "CLOSED"]
+    assert seen[9:] == ["SERVED", "NOT_PENALISED", "NOT_PENALISED", "DECIDED", "SERVED",
+                        "SERVED", "EXECUTING", "EXECUTED", "CLOSED"]
     case = folder.cases[case_id]
     assert case["out_of_order"] == []
     assert (case["decision"]["decision_no"], case["decision"]["status"],

@@ -5,10 +5,16 @@ The state says: procedure and lifecycle state (the state machines of red_flags.y
 certificate status at the time, violation and legal basis, proposed/decided/amended amounts,
 money (payments, on-the-spot cash, reconciliation), property, deadlines computed with
 working-day arithmetic, the steps that arrived out of order, and every event id in order.
+A decision made anew (after a withdrawal) is the one in force; the decisions it replaced are
+kept in ``previous_decisions``.
 
 Out of order (DESIGN.md principle 1): an event the lifecycle does not expect in the current
 state is recorded in ``out_of_order`` — never refused, never dropped. A milestone event (one
 that moves the case on) still moves it, but only forward: the state never goes back.
+Amendments and withdrawals change the decision they name (``decision_no``) while it is in
+force; one that names no decision, a withdrawn or a replaced one is out of order with a
+``why`` and changes nothing. One recorded before its decision is held (``held_changes``) and
+applied when the decision comes if it is dated at or after it (docs/events.md, decision 5).
 
 Determinism: ``apply`` reads only its arguments — no clock, no I/O. Deadlines are dates
 ("due" and "met_on"); whether an open deadline is overdue *now* is for the red-flag rules, which
@@ -30,6 +36,7 @@ from ledger.domain import EVENT_TYPES, upcast
 from ledger.domain.calendar import OFFICIAL, CalendarNotCovered, WorkingCalendar, legal_date
 from ledger.domain.params import FINE_SCHEDULE, PARAMS, FineRule, LegalParameters
 from ledger.envelope import Recorded
+from ledger.schemas import parse_datetime
 
 from . import officer_model
 
@@ -191,7 +198,9 @@ def new_state(case_id: str) -> dict[str, Any]:
                       "statutory_range_fen": None},
         "amounts": {"proposed_fen": None, "decided_fen": None, "current_fen": None,
                     "surcharge_fen": 0, "amendments": [], "penalty_types": []},
-        "decision": None,
+        "decision": None,                  # the decision in force (or the last one withdrawn)
+        "previous_decisions": [],          # decisions a later one replaced, with their changes
+        "held_changes": [],                # changes recorded before the decision they name
         "outcome": None,                   # no penalty / waiver / transfer
         "withdrawal": None,
         "voided_forms": [],
@@ -275,6 +284,15 @@ def _lifecycle(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: d
         _out_of_order(case, rec, [])
         return
     current = case["state"]
+    if rec.type in _CHANGES:
+        why = _named(case, body["decision_no"])[1]
+        if why is not None:                            # not a change of the decision in force
+            _out_of_order(case, rec, sorted(table, key=lambda s: _rank(summary, s)), why)
+            return
+    if rec.type == "PenaltyDecided" and current == "NOT_PENALISED" \
+            and (case["decision"] or {}).get("status") == "withdrawn":
+        # a withdrawal (撤销) reopens the decision: the case is decided anew (重新作出)
+        current = case["state"] = "ON_SCENE" if summary else "DECIDING"
     if current == "NOTIFIED" and "NOTIFIED" not in table and "DECIDING" in table:
         until = (case["deadlines"].get("hearing_request") or {}).get("due")
         if until is not None and day.isoformat() > until:
@@ -298,9 +316,30 @@ def _rank(summary: bool, state: str) -> int:
     return (_SUMMARY_RANK if summary else _RANK).get(state, -1)
 
 
-def _out_of_order(case: dict[str, Any], rec: Recorded, expected: list[str]) -> None:
-    case["out_of_order"].append({"event_id": rec.event_id, "type": rec.type,
-                                 "state": case["state"], "expected_in": expected})
+def _out_of_order(case: dict[str, Any], rec: Recorded, expected: list[str],
+                  why: str | None = None) -> None:
+    entry = {"event_id": rec.event_id, "type": rec.type, "state": case["state"],
+             "expected_in": expected}
+    if why is not None:
+        entry["why"] = why
+    case["out_of_order"].append(entry)
+
+
+_CHANGES = ("PenaltyAmended", "PenaltyWithdrawn")
+
+
+def _named(case: dict[str, Any], decision_no: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The decision an amendment or withdrawal names, and why it cannot change the decision in
+    force (``None`` when it can): it names no decision of the case (yet), a withdrawn one, or
+    one a later decision replaced."""
+    for d in [case["decision"]] + case["previous_decisions"][::-1]:
+        if d is not None and d["decision_no"] == decision_no:
+            if d["status"] == "withdrawn":
+                return d, f"decision {decision_no} was withdrawn"
+            if d is not case["decision"]:
+                return d, f"decision {decision_no} was replaced by a later decision"
+            return d, None
+    return None, f"no decision {decision_no} to change"
 
 
 def _summary_money_state(case: dict[str, Any]) -> str:
@@ -529,6 +568,8 @@ def _extension(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
 
 
 def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
+    if c["decision"] is not None:                     # decided anew: the old one is history
+        _keep_previous(c)
     p = b["party"]
     _party(c, p["party_ref"], party_type=p["party_type"], org_name=p.get("org_name"))
     _violation(c, b["violation_code"], b["legal_basis"], ctx)
@@ -551,6 +592,48 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
         _due(c, "service", lambda: wd(day, n7), "APL 第61条 (7 working days if absent)")
         n = ctx.params.publication_deadline_working_days
         _due(c, "publication", lambda: wd(day, n), "GBF2018_118 (7 working days)")
+    _apply_held(c, b["decision_no"], rec.occurred_at, ctx)
+
+
+#: obligations a decision opens, cancelled by its withdrawal; a decision made anew opens its own
+_OBLIGATIONS = ("service", "publication", "payment")
+_OWN_DEADLINES = _OBLIGATIONS + ("summary_filing",)
+
+
+def _keep_previous(c: dict[str, Any]) -> None:
+    """Move the decision a new one replaces into ``previous_decisions`` with its amounts,
+    changes and obligations, so that the new decision opens its own."""
+    a = c["amounts"]
+    names = [n for n in _OWN_DEADLINES if n in c["deadlines"]]
+    c["previous_decisions"].append({
+        **c["decision"], "decided_fen": a["decided_fen"], "current_fen": a["current_fen"],
+        "penalty_types": a["penalty_types"], "surcharge_fen": a["surcharge_fen"],
+        "amendments": a["amendments"], "withdrawal": c["withdrawal"],
+        "deadlines": {n: c["deadlines"].pop(n) for n in names}})
+    for n in _OWN_DEADLINES:
+        c["met_before_due"].pop(n, None)
+    a["amendments"], a["surcharge_fen"], c["withdrawal"] = [], 0, None
+
+
+def _apply_held(c: dict[str, Any], decision_no: str, decided_at: str, ctx: Context) -> None:
+    """The changes of this decision recorded before it: applied in the order they occurred when
+    dated at or after it (only recorded early), never when dated before it."""
+    held = [h for h in c["held_changes"] if h["body"]["decision_no"] == decision_no]
+    for h in sorted(held, key=lambda h: parse_datetime(h["occurred_at"])):
+        c["held_changes"].remove(h)
+        entry = next(o for o in c["out_of_order"] if o["event_id"] == h["event_id"])
+        if parse_datetime(h["occurred_at"]) < parse_datetime(decided_at):
+            entry["why"] = f"dated before decision {decision_no}"
+        elif c["decision"]["status"] == "withdrawn":
+            entry["why"] = f"decision {decision_no} was withdrawn"
+        else:
+            entry["why"] = f"recorded before decision {decision_no}"
+            day = legal_date(h["occurred_at"], offset_minutes=ctx.params.legal_utc_offset_minutes)
+            _change(c, c["decision"], h["event_id"], h["type"], h["body"], day, ctx)
+            summary = c["procedure"] == "summary"
+            if h["type"] == "PenaltyWithdrawn" \
+                    and _rank(summary, "NOT_PENALISED") > _rank(summary, c["state"]):
+                c["state"] = "NOT_PENALISED"
 
 
 def _not_penalised(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
@@ -599,25 +682,37 @@ def _published(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
 
 
 def _changed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
-    a = c["amounts"]
+    d, _ = _named(c, b["decision_no"])
+    if d is None:                 # its decision may be recorded later (see _apply_held)
+        c["held_changes"].append({"event_id": rec.event_id, "type": rec.type,
+                                  "occurred_at": rec.occurred_at, "body": b})
+    elif d["status"] != "withdrawn":
+        _change(c, d, rec.event_id, rec.type, b, day, ctx)
+
+
+def _change(c: dict[str, Any], decision: dict[str, Any], event_id: str, kind: str,
+            b: dict[str, Any], day: date, ctx: Context) -> None:
+    """Amend or withdraw ``decision``: the one in force, or one a later decision replaced (then
+    only its entry in ``previous_decisions`` changes)."""
+    in_force = decision is c["decision"]
+    a = c["amounts"] if in_force else decision
     approved = bool(b.get("approval_id") and b.get("approved_by"))
-    if rec.type == "PenaltyAmended":
-        a["amendments"].append({"event_id": rec.event_id, "previous_fen": b["previous_amount_fen"],
+    if kind == "PenaltyAmended":
+        a["amendments"].append({"event_id": event_id, "previous_fen": b["previous_amount_fen"],
                                 "amount_fen": b["amount_fen"], "approved": approved})
         a["current_fen"] = b["amount_fen"]
         a["penalty_types"] = b["penalty_types"]
-        status = "amended"
+        decision["status"] = "amended"
     else:
         a["current_fen"] = 0
-        status = "withdrawn"
-        c["withdrawal"] = {"event_id": rec.event_id, "approved": approved, "reason": b["reason"]}
-        for name in ("service", "publication", "payment"):  # obligations of a decision gone
+        decision["status"] = "withdrawn"
+        (c if in_force else decision)["withdrawal"] = {"event_id": event_id, "approved": approved,
+                                                       "reason": b["reason"]}
+        for name in _OBLIGATIONS if in_force else ():  # obligations of a decision gone
             d = c["deadlines"].get(name)
             if d is not None and d["met_on"] is None:
                 d["cancelled_on"] = day.isoformat()
-    if c["decision"] is not None:
-        c["decision"]["status"] = status
-    if c["published"]:
+    if in_force and c["published"]:
         n = ctx.params.publication_withdraw_working_days
         _due(c, "publication_withdrawal", lambda: ctx.calendar.add_working_days(day, n),
              "MOHURD55 第10条 (withdraw within 3 working days)")

@@ -3,10 +3,10 @@
 * ``body(type_name, **overrides)`` — a valid body of any type (from its declared example);
   ``DROP`` removes a field.
 * Lifecycle builders (``summary_case``, ``general_case``, ``withdrawn_case``,
-  ``complaint_cycle``, ``officer_setup``) return ``Step``s — (stream, type, occurred_at, body) —
-  in log order. Turn them into ``Recorded`` events with ``History`` (projection tests) or into
-  signed envelopes with ``ledger.client.sign_envelope`` (HTTP tests), choosing a key role with
-  ``signer_role(type)``.
+  ``redecided_case``, ``complaint_cycle``, ``officer_setup``) return ``Step``s — (stream, type,
+  occurred_at, body) — in log order. Turn them into ``Recorded`` events with ``History``
+  (projection tests) or into signed envelopes with ``ledger.client.sign_envelope`` (HTTP tests),
+  choosing a key role with ``signer_role(type)``.
 
 Parties are pseudonymous (``pty:…``); no names or ID numbers appear anywhere.
 """
@@ -237,6 +237,27 @@ def withdrawn_case(case_id: str = "SH-HP-2025-000031") -> list[Step]:
         step(s, "PenaltyWithdrawn", at("2025-04-03"), decision_no=no),
         step(s, "DecisionPublicationWithdrawn", at("2025-04-07"), decision_no=no),
         step(s, "CaseClosed", at("2025-04-10"), outcome="withdrawn"),
+    ]
+
+
+def redecided_case(case_id: str = "SH-HP-2025-000032") -> list[Step]:
+    """The withdrawn decision of ``withdrawn_case`` (here with its order to rectify) made anew
+    (重新作出) for a lower amount, then served, published, paid, reconciled and closed."""
+    s, no = f"case:{case_id}", "沪黄城管罚〔2025〕第58号"
+    party = {"party_ref": COMPANY, "party_type": "organisation"}
+    withdrawn = withdrawn_case(case_id)[:-1]
+    order = step(s, "RectificationOrdered", at("2025-03-03", "10:40:00"), party_ref=COMPANY,
+                 requirement="清除人行道堆放的建材", deadline=None)
+    return withdrawn[:2] + [order] + withdrawn[2:] + [
+        step(s, "PenaltyDecided", at("2025-04-18"), decision_no=no, party=party,
+             amount_fen=150_000),
+        step(s, "DecisionServed", at("2025-04-21"), decision_no=no, method="in_person",
+             party_present=True),
+        step(s, "DecisionPublished", at("2025-04-23"), decision_no=no,
+             publication_ref="PUB-2025-HP-0058"),
+        step(s, "PaymentRecorded", at("2025-04-25"), decision_no=no, amount_fen=150_000),
+        step(s, "TreasuryReconciled", at("2025-04-28"), amount_fen=150_000),
+        step(s, "CaseClosed", at("2025-04-30"), outcome="paid"),
     ]
 
 

@@ -243,6 +243,87 @@ def test_amendment_without_approval_is_recorded_not_refused() -> None:
     assert case["out_of_order"] == []
 
 
+def _amended_before_the_decision(amended_on: str) -> tuple[dict[str, Any], dict[str, Any],
+                                                              str]:
+    """The general case with an amendment of its decision recorded before the decision: the
+    case when the amendment is folded, the case after the decision is served, and the
+    amendment's event id."""
+    history, folder = world()
+    g = f.general_case(GENERAL_ID)
+    amendment = step(f"case:{GENERAL_ID}", "PenaltyAmended", at(amended_on), amount_fen=100_000)
+    folder.fold(history.extend(g[:13]))
+    [rec] = history.extend([amendment])
+    folder(rec)
+    before = json.loads(json.dumps(folder.cases[GENERAL_ID]))
+    folder.fold(history.extend(g[13:15]))             # decided 8 August, served 12 August
+    return before, folder.cases[GENERAL_ID], rec.event_id
+
+
+def test_an_amendment_with_no_decision_to_amend_is_out_of_order_and_changes_nothing() -> None:
+    before, case, amendment = _amended_before_the_decision("2024-08-01")
+    no = "沪黄城管罚〔2024〕第123号"
+    assert before["out_of_order"] == [
+        {"event_id": amendment, "type": "PenaltyAmended", "state": "DECIDING",
+         "expected_in": ["DECIDED", "SERVED", "EXECUTING", "ENFORCEMENT_APPLIED"],
+         "why": f"no decision {no} to change"}]
+    assert before["amounts"]["current_fen"] is None and before["amounts"]["amendments"] == []
+    # the decision it names came a week after it: it amended nothing, and never will
+    assert case["out_of_order"][0]["why"] == f"dated before decision {no}"
+    assert case["amounts"]["current_fen"] == 300_000 and case["amounts"]["amendments"] == []
+    assert case["decision"]["status"] == "in_force" and case["held_changes"] == []
+
+
+def test_an_amendment_recorded_before_its_decision_but_dated_after_it_applies_then() -> None:
+    before, case, amendment = _amended_before_the_decision("2024-08-13")
+    assert before["out_of_order"][0]["why"] == "no decision 沪黄城管罚〔2024〕第123号 to change"
+    assert case["out_of_order"][0]["why"] == "recorded before decision 沪黄城管罚〔2024〕第123号"
+    assert case["amounts"]["current_fen"] == 100_000
+    assert [a["event_id"] for a in case["amounts"]["amendments"]] == [amendment]
+    assert case["decision"]["status"] == "amended"
+
+
+def test_an_amendment_of_a_withdrawn_decision_is_out_of_order_and_changes_nothing() -> None:
+    case_id = "SH-HP-2025-000031"
+    history, folder = world()
+    late = step(f"case:{case_id}", "PenaltyAmended", at("2025-04-08"),
+                decision_no="沪黄城管罚〔2025〕第31号", previous_amount_fen=200_000,
+                amount_fen=100_000)
+    folder.fold(history.extend(f.withdrawn_case(case_id)[:-1] + [late]))
+    case = folder.cases[case_id]
+    assert case["state"] == "NOT_PENALISED"
+    assert [(o["type"], o["state"], o["why"]) for o in case["out_of_order"]] == [
+        ("PenaltyAmended", "NOT_PENALISED", "decision 沪黄城管罚〔2025〕第31号 was withdrawn")]
+    assert case["amounts"]["current_fen"] == 0 and case["amounts"]["amendments"] == []
+    assert case["decision"]["status"] == "withdrawn"
+    assert case["money"]["reconciliation"]["status"] == "not_applicable"
+
+
+def test_a_decision_made_anew_after_a_withdrawal_is_in_force_and_keeps_the_withdrawn_one(
+) -> None:
+    case_id = "SH-HP-2025-000032"
+    history, folder = world()
+    seen = states_along(f.redecided_case(case_id), case_id, history, folder)
+    assert seen[9:] == ["SERVED", "NOT_PENALISED", "NOT_PENALISED", "DECIDED", "SERVED",
+                        "SERVED", "EXECUTING", "EXECUTED", "CLOSED"]
+    case = folder.cases[case_id]
+    assert case["out_of_order"] == []
+    assert (case["decision"]["decision_no"], case["decision"]["status"],
+            case["decision"]["decided_on"]) == ("沪黄城管罚〔2025〕第58号", "in_force", "2025-04-18")
+    assert case["withdrawal"] is None
+    assert (case["amounts"]["decided_fen"], case["amounts"]["current_fen"]) == (150_000, 150_000)
+    [old] = case["previous_decisions"]
+    assert (old["decision_no"], old["status"], old["decided_fen"], old["current_fen"]) == (
+        "沪黄城管罚〔2025〕第31号", "withdrawn", 200_000, 0)
+    assert old["withdrawal"]["approved"] is True
+    assert old["deadlines"]["payment"]["cancelled_on"] == "2025-04-03"
+    # the new decision's own obligations: served in time, paid within 15 days of its service
+    assert case["deadlines"]["service"]["met_on"] == "2025-04-21"
+    assert case["deadlines"]["payment"] == {
+        "due": "2025-05-06", "basis": "APL 第67条第3款 (15 days from receipt)",
+        "met_on": "2025-04-25", "late": False}
+    assert case["money"]["reconciliation"]["status"] == "reconciled"
+
+
 def test_unpaid_fine_gets_a_surcharge_then_is_paid_and_reconciled() -> None:
     history, folder = world()
     s = f"case:{GENERAL_ID}"
@@ -417,8 +498,9 @@ def test_decision_after_the_hearing_request_window_is_in_order() -> None:
 
 
 def test_random_shuffles_fold_deterministically_and_incremental_equals_rebuild() -> None:
-    history, _ = world(f.summary_case(SUMMARY_ID), f.general_case(GENERAL_ID),
-                       f.withdrawn_case(), f.complaint_cycle())
+    early = step(f"case:{GENERAL_ID}", "PenaltyAmended", at("2024-08-13"), amount_fen=100_000)
+    history, _ = world(f.summary_case(SUMMARY_ID), [early] + f.general_case(GENERAL_ID),
+                       f.withdrawn_case(), f.redecided_case(), f.complaint_cycle())
     for seed in range(5):
         events = list(history.events)
         random.Random(seed).shuffle(events)

@@ -163,8 +163,10 @@ def test_read_models_need_an_inspector_or_auditor_token(city: World) -> None:
 
 def test_incremental_application_equals_a_full_rebuild(city: World,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    steps = f.staff() + f.summary_case("SH-HP-2024-S-004512") + f.general_case() \
-        + f.withdrawn_case() + f.complaint_cycle()
+    early = f.step("case:SH-HP-2024-000123", "PenaltyAmended", f.at("2024-08-13"),
+                   amount_fen=100_000)                 # recorded before the decision it amends
+    steps = f.staff() + f.summary_case("SH-HP-2024-S-004512") + [early] + f.general_case() \
+        + f.withdrawn_case() + f.redecided_case() + f.complaint_cycle()
     views = city.http.app.app.state.views
     for i in range(0, len(steps), 7):                    # small increments, projected each time
         post_steps(city, steps[i:i + 7])
@@ -177,7 +179,9 @@ def test_incremental_application_equals_a_full_rebuild(city: World,
     views.run_until_idle(limit=10_000)
     rebuilt = {t: views.snapshot(t) for t in ("cases", "officers", "complaints")}
     assert rebuilt == incremental
-    assert len(incremental["cases"]) == 3
+    assert len(incremental["cases"]) == 4
+    assert incremental["cases"]["SH-HP-2025-000032"]["previous_decisions"]
+    assert incremental["cases"]["SH-HP-2024-000123"]["amounts"]["current_fen"] == 100_000
     position = views.position()
     monkeypatch.setattr(readmodels, "SAVE_CHUNK", 2)  # the states written two per statement
     assert views.rebuild(fetch=4) == city.count()   # one pass: states held to the end

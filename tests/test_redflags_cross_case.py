@@ -39,6 +39,12 @@ def test_rf13_fine_without_an_order_to_rectify() -> None:
     assert flag.status == "raised"
 
 
+def test_rf13_a_fine_made_anew_after_a_withdrawal_needs_its_order_to_rectify_too() -> None:
+    world = World(drop(f.redecided_case(), "RectificationOrdered"))
+    [_, anew] = [e for e in world.events if e.type == "PenaltyDecided"]
+    assert world.one("RF13.a").event_ids == (anew.event_id,)     # the withdrawn fine is not
+
+
 def test_rf13_order_to_rectify_after_the_decision_clears_the_flag() -> None:
     steps = drop(f.summary_case(SUMMARY), "RectificationOrdered")
     order = step(S, "RectificationOrdered", at("2024-10-02"), party_ref=f.VENDOR, deadline=None)

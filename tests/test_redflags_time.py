@@ -134,6 +134,24 @@ def test_rf06_unpaid_with_no_follow_up_fires_90_days_after_the_payment_period() 
     assert World(steps + [surcharge]).flags(rule="RF06") == []
 
 
+REDECIDED, ANEW = "SH-HP-2025-000032", "沪黄城管罚〔2025〕第58号"
+
+
+def _redecided(*without: str) -> list[f.Step]:
+    """``redecided_case`` without the listed steps of the decision made anew."""
+    return [s for s in f.redecided_case(REDECIDED)
+            if not (s.type in without and s.body.get("decision_no") == ANEW)]
+
+
+def test_rf06_a_decision_made_anew_after_a_withdrawal_is_judged_on_its_own_payment() -> None:
+    assert World(f.redecided_case(REDECIDED)).flags() == []
+    steps = change(f.redecided_case(REDECIDED), "PaymentRecorded", channel="cash_to_officer")
+    assert World(steps).one("RF06.c").case_id == REDECIDED
+    steps = change(f.redecided_case(REDECIDED), "PaymentRecorded", amount_fen=100_000)
+    steps = change(steps, "TreasuryReconciled", amount_fen=100_000)
+    assert numbers(World(steps).one("RF06.b"))["due_fen"] == 150_000
+
+
 # --- RF12 deadlines -------------------------------------------------------------------------------
 
 def test_rf12_decision_after_90_days_without_an_approved_extension() -> None:
@@ -192,6 +210,16 @@ def test_rf12_publication_withdrawn_late_after_revocation() -> None:
     assert World(f.withdrawn_case()).flags(rule="RF12") == []   # 7 Apr is in time (清明)
     steps = change(f.withdrawn_case(), "DecisionPublicationWithdrawn", occurred_at=at("2025-04-10"))
     assert numbers(World(steps).one("RF12.f"))["due"] == "2025-04-09"
+
+
+def test_rf12_a_decision_made_anew_is_served_and_published_on_its_own_deadlines() -> None:
+    world = World(_redecided("DecisionServed", "DecisionPublished", "PaymentRecorded",
+                             "TreasuryReconciled", "CaseClosed"))
+    anew = next(e for e in world.events
+                if e.type == "PenaltyDecided" and e.body["decision_no"] == ANEW)
+    served, published = world.one("RF12.c"), world.one("RF12.e")
+    assert served.event_ids == published.event_ids == (anew.event_id,)
+    assert numbers(served)["decided_on"] == "2025-04-18"
 
 
 def test_rf12_registration_preservation_without_a_decision_in_seven_working_days() -> None:

@@ -96,6 +96,22 @@ DECISIONS = """\
    `BANK_PAYMENT_PENDING` is taken when a bank route shows (`payment_method`, a bank payment,
    or filing). Property handling and recusals are parallel regions, never out of order. An
    out-of-order milestone still moves the case, but only forward.
+   **Amendments and withdrawals** change the decision they name (`decision_no`), and only
+   while it is in force: changing (变更) or revoking (撤销) presupposes a decision (APL 第48条
+   第2款). One that names no decision of the case, a withdrawn one, or one a later decision
+   replaced is recorded in `out_of_order` with a `why` and changes nothing: the case does not
+   move, amounts, status and deadlines stay. When the decision it names is recorded later (an
+   upload that came late), the change is applied then if it is dated on or after the decision
+   (`why`: "recorded before decision …"), never if dated before it ("dated before decision
+   …"); the red flags read changes in the same world-time order. **A decision made anew**
+   (重新作出) after a withdrawal — the agency correcting itself (APL 第75条第2款), or after
+   reconsideration or a judgment (`PenaltyWithdrawn.reason`) — is expected in `NOT_PENALISED`
+   and leads to `DECIDED` (`DECIDED_ON_SPOT`) again. It is the decision in force: amounts,
+   status, surcharge and the service, publication, summary-filing and payment deadlines are its
+   own, and the decision it replaced is kept in `previous_decisions` with its amounts,
+   amendments, withdrawal and deadlines. After `CaseClosed` a new decision is out of order (the
+   case never goes back) but is still the decision in force; so is a second decision while the
+   first is in force, which also goes to `previous_decisions`.
 6. **Totals**: `SurchargeAssessed.surcharge_fen` is the total assessed to date (cap: the
    principal) and `TreasuryReconciled.amount_fen` the total credited for the case; the latest
    event wins. On-the-spot cash is the party's payment through `OnsiteCashCollected`; a

@@ -23,10 +23,8 @@ REFUSAL_RESULTS = frozenset({"not_rectified", "refused", "partially_rectified"})
 
 
 def _fines(c: Case) -> Iterator[Decision]:
-    if c.withdrawn() is not None:
-        return
     for d in c.decisions:
-        if "fine" in d.types:
+        if "fine" in d.types and c.withdrawal_of(d) is None:
             yield d
 
 
@@ -245,7 +243,7 @@ def _rf18_waivers(ref: str, cases: list[Case], ctx: "Ctx") -> None:
                 continue
             for d in c.decisions:
                 if (d.party_ref == ref and d.code == w.code and w.ts - lookback <= d.ts < w.ts
-                        and c.withdrawn() is None):
+                        and c.withdrawal_of(d) is None):
                     prior.append((d.ts, "decision", d.eid))
             for ts, party, _, code, eid in c.warnings:
                 if party == ref and code in (None, w.code) and w.ts - lookback <= ts < w.ts:

@@ -360,16 +360,43 @@ class Case:
         """The amount in force after amendments/withdrawal (up to ``until`` if given): the
         latest change in world time, not in log order (a change may be recorded late)."""
         amount = decision.amount
-        for ch in sorted(self.changes, key=lambda ch: ch.ts):
-            if ch.ts >= decision.ts and (until is None or ch.ts <= until):
+        for ch in self._changes_of(decision):
+            if until is None or ch.ts <= until:
                 amount = 0 if ch.type == "PenaltyWithdrawn" else ch.amount
         return amount
 
     def withdrawn(self) -> Change | None:
+        """The case's first withdrawal, of whichever decision (RF12.f)."""
         for ch in self.changes:
             if ch.type == "PenaltyWithdrawn":
                 return ch
         return None
+
+    def withdrawal_of(self, decision: Decision) -> Change | None:
+        """The withdrawal of ``decision``, if any: a decision made anew after a withdrawal is
+        not withdrawn by it."""
+        for ch in self._changes_of(decision):
+            if ch.type == "PenaltyWithdrawn":
+                return ch
+        return None
+
+    def first_for(self, decision: Decision, events: list[tuple[int, str]]
+                  ) -> tuple[int, str] | None:
+        """The first of ``events`` ((ts, eid)) that is ``decision``'s: at or after it and before
+        the next decision (service, filing, publication of a decision made anew are its own)."""
+        end = self._next_decision(decision)
+        return min(((ts, eid) for ts, eid in events
+                    if ts >= decision.ts and (end is None or ts < end)), default=None)
+
+    def _changes_of(self, decision: Decision) -> list[Change]:
+        """The changes of ``decision`` in world time: from it up to the next decision."""
+        end = self._next_decision(decision)
+        return sorted((ch for ch in self.changes
+                       if ch.ts >= decision.ts and (end is None or ch.ts < end)),
+                      key=lambda ch: ch.ts)
+
+    def _next_decision(self, decision: Decision) -> int | None:
+        return min((d.ts for d in self.decisions if d.ts > decision.ts), default=None)
 
     def investigators(self) -> set[str]:
         """Officers who acted in the investigation (not mere deciders/approvers)."""

@@ -193,20 +193,19 @@ def _discretion(key: str, quarter: str, ctx: "Ctx") -> None:
 
     for c in w.cases:
         unit = c.unit_id or "-"
-        if c.withdrawn() is None:
-            for d in c.decisions:
-                if "fine" not in d.types or not w.covers(d.ts):
-                    continue
-                rng = range_of(d.code)
-                oid = lead(d)
-                if rng is None or oid is None:
-                    continue         # fixed amounts: nothing to compare
-                if any(dv[1] in approved and dv[0] <= d.ts for dv in c.deviations):
-                    continue
-                pos = position_bp(d.amount, *rng)
-                tier = c.benchmarks[-1][3] if c.benchmarks else d.tier
-                person(oid, d.ts, unit).fines.append(
-                    _Fine(pos, (d.code, d.party_type), d.amount, tier, d, c))
+        for d in c.decisions:
+            if "fine" not in d.types or not w.covers(d.ts) or c.withdrawal_of(d) is not None:
+                continue
+            rng = range_of(d.code)
+            oid = lead(d)
+            if rng is None or oid is None:
+                continue         # fixed amounts: nothing to compare
+            if any(dv[1] in approved and dv[0] <= d.ts for dv in c.deviations):
+                continue
+            pos = position_bp(d.amount, *rng)
+            tier = c.benchmarks[-1][3] if c.benchmarks else d.tier
+            person(oid, d.ts, unit).fines.append(
+                _Fine(pos, (d.code, d.party_type), d.amount, tier, d, c))
         for o in c.outcomes:
             if (o.type == "WaiverGranted" and o.decided_by and range_of(o.code) is not None
                     and w.covers(o.ts)):
@@ -630,10 +629,10 @@ def rf24_period_end(u: Unit, ctx: "Ctx") -> None:
     month_last: dict[str, int] = {}
     for cid in u.cases:
         c = fold.cases.get(cid)
-        if c is None or c.withdrawn() is not None:
+        if c is None:
             continue
         for d in c.decisions:
-            if "fine" not in d.types:
+            if "fine" not in d.types or c.withdrawal_of(d) is not None:
                 continue
             day = days.day(d.ts)
             if any(a <= day <= b and (not codes or d.code in codes) for a, b, codes in campaigns):

@@ -136,7 +136,7 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
     if not c.decisions:
         return
     d = c.decisions[-1]
-    if c.withdrawn() is not None:
+    if c.withdrawal_of(d) is not None:
         return
     legal = ctx.params(d.ts).legal
     th = ctx.params(d.ts).thresholds
@@ -268,8 +268,8 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                            "approved_extension_days": ext_days},
                   summary=f"no decision by {day_iso(due)} (filed {day_iso(filed_day)}, "
                           f"90 + {ext_days} days)", case_id=c.case_id, unit_id=c.unit_id)
-    withdrawn = c.withdrawn()
     for d in c.decisions:
+        withdrawn = c.withdrawal_of(d)
         p = ctx.params(d.ts)
         legal, th = p.legal, p.thresholds
         day = days.day(d.ts)
@@ -279,7 +279,7 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
             due = days.add_working(day, n)
             if due is not None:
                 late_from = days.end(due)
-                done = min(((ts, eid) for ts, eid in c.served if ts >= d.ts), default=None)
+                done = c.first_for(d, c.served)
                 if not (done is None and withdrawn is not None and withdrawn.ts < late_from):
                     _emit(ctx, deadline(ctx, late_from, done), "RF12.c", d.eid, anchor=d.ts,
                           late_from=late_from, event_ids=[d.eid],
@@ -292,8 +292,7 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
             due = days.add_working(day, n)
             if due is not None:
                 late_from = days.end(due)
-                done = min(((ts, eid) for ts, eid in c.summary_filed if ts >= d.ts),
-                           default=None)
+                done = c.first_for(d, c.summary_filed)
                 _emit(ctx, deadline(ctx, late_from, done), "RF12.d", d.eid, anchor=d.ts,
                       late_from=late_from, event_ids=[d.eid],
                       numbers={"decided_on": day_iso(day), "due": day_iso(due),
@@ -305,7 +304,7 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
             due = days.add_working(day, n)
             if due is not None:
                 late_from = days.end(due)
-                done = min(((ts, eid) for ts, eid in c.published if ts >= d.ts), default=None)
+                done = c.first_for(d, c.published)
                 if not (done is None and withdrawn is not None and withdrawn.ts < late_from):
                     _emit(ctx, deadline(ctx, late_from, done), "RF12.e", d.eid, anchor=d.ts,
                           late_from=late_from, event_ids=[d.eid],
@@ -314,6 +313,7 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                           summary=f"decision of {day_iso(day)} not published by {day_iso(due)}",
                           **common)
     # f) publication withdrawn within 3 working days of a revocation
+    withdrawn = c.withdrawn()
     if withdrawn is not None and any(ts <= withdrawn.ts for ts, _ in c.published):
         n = ctx.params(withdrawn.ts).legal.publication_withdraw_working_days
         due = days.add_working(days.day(withdrawn.ts), n)

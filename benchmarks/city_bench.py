@@ -137,6 +137,7 @@ def projection_runner_idiom(owner_url: str, events: int, timeout: float = 3600) 
     from psycopg.conninfo import conninfo_to_dict
 
     from projections.readmodels import Fold, recorded
+    from projections.redflags.params import ParamsTimeline, national
 
     class Passthrough:
         """Mapper: the stored event as it is (the ledger's state is the signed envelope)."""
@@ -157,7 +158,9 @@ def projection_runner_idiom(owner_url: str, events: int, timeout: float = 3600) 
                     "SELECT log_index, event_id, stream, stream_version, event_type, "
                     "recorded_at FROM ledger_receipts WHERE event_id = %s", (event_id,))
                 rec = recorded(**curs.fetchone(), state=stored.state)
-                fold = Fold(lambda table, ids: ReadModels._load(curs, table, ids))
+                # the per-event transaction is what is measured: national configuration only
+                fold = Fold(lambda table, ids: ReadModels._load(curs, table, ids),
+                            ParamsTimeline(national()))
                 fold.preload([rec])
                 fold.apply(rec)
                 ReadModels._save(curs, fold)

@@ -39,6 +39,7 @@ from ledger.envelope import Recorded
 from ledger.schemas import parse_datetime
 
 from . import officer_model
+from .redflags.params import FlagParams, national
 
 
 def _no_officer(_: str) -> dict[str, Any] | None:
@@ -48,12 +49,26 @@ def _no_officer(_: str) -> dict[str, Any] | None:
 @dataclass(frozen=True)
 class Context:
     """What a reducer may consult besides the event: the calendar, parameters, fine schedule
-    and the officer read model (``officer(officer_id) -> state | None``)."""
+    and the officer read model (``officer(officer_id) -> state | None``). ``version`` names
+    the configuration the first three come from (:attr:`FlagParams.version`, as flags record
+    it); every deadline carries it as ``params_version``."""
 
     calendar: WorkingCalendar = OFFICIAL
     params: LegalParameters = PARAMS
     fine_schedule: Mapping[str, FineRule] = field(default_factory=lambda: FINE_SCHEDULE)
     officer: Callable[[str], dict[str, Any] | None] = _no_officer
+    version: str = national().version
+
+    @classmethod
+    def in_force(cls, p: FlagParams, officer: Callable[[str], dict[str, Any] | None]
+                 ) -> "Context":
+        """The context of one configuration version (a :class:`ParamsTimeline` answer)."""
+        holidays = {date.fromisoformat(d) for h, _ in p.calendar.values() for d in h}
+        makeup = {date.fromisoformat(d) for _, m in p.calendar.values() for d in m}
+        # a day published as both is a working day, as the red-flag rules count it
+        calendar = WorkingCalendar(holidays - makeup, makeup, years=p.calendar.keys())
+        return cls(calendar=calendar, params=p.legal, fine_schedule=p.fine_schedule,
+                   officer=officer, version=p.version)
 
 
 DEFAULT_CONTEXT = Context()
@@ -267,6 +282,7 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
     if handler is not None:
         handler(state, rec, body, day, ctx)
     _refresh_money(state, day, ctx)
+    _versions(state, ctx)
     return state
 
 
@@ -433,6 +449,12 @@ def _met(case: dict[str, Any], name: str, day: date) -> None:
         return
     d["met_on"] = day.isoformat()
     d["late"] = None if d["due"] is None else day.isoformat() > d["due"]
+
+
+def _versions(state: dict[str, Any], ctx: Context) -> None:
+    """Name the configuration each deadline opened by this event was counted with."""
+    for d in state["deadlines"].values():
+        d.setdefault("params_version", ctx.version)
 
 
 # --- facts, per event type --------------------------------------------------------------------
@@ -898,4 +920,5 @@ def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
         state.update(state="CLOSED", handler=b["handler"], outcome=b["outcome"],
                      handler_is_accused=b["handler"] in state["accused_officers"])
         _met(state, "close", day)
+    _versions(state, ctx)
     return state

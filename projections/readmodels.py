@@ -6,6 +6,15 @@ Exactly once: each batch of events is applied and the position (the last eventso
 notification id) recorded in the library's tracking table in the same transaction, so a crash
 replays nothing twice and skips nothing. A full rebuild (empty tables, position 0) folds the same
 events in the same order through the same reducers, so it yields the same states.
+
+Configuration: deadlines and fine ranges come from the calendar, legal parameters and fine
+schedule published on the log (``config:`` streams), in force on the legal day of each event,
+as the red-flag engine picks them (:class:`~projections.redflags.params.ParamsTimeline`). Every
+event is folded with all the configuration published up to the position folded to, so a
+publication can change what earlier events counted (a calendar is a fact about its whole year;
+parameters apply from their day, which events recorded before them may share): a batch that
+carries one folds the whole log again, as a rebuild does (docs/architecture.md, "Read models
+and published configuration").
 """
 
 from __future__ import annotations
@@ -27,6 +36,8 @@ from . import case_model, officer_model
 from .case_model import Context
 from .gcpause import gc_paused
 from .oversight import public, supervision
+from .redflags.days import ts_of
+from .redflags.params import FlagParams, ParamsTimeline, is_configuration, national
 
 TRACKING_TABLE = "ledger_view_tracking"
 
@@ -67,6 +78,29 @@ def fetch_after(curs: Any, position: int, limit: int) -> list[tuple[int, Recorde
         return [(row[0], recorded(*row[1:])) for row in rows]
 
 
+# Configuration events are few: their streams are found by a scan of the receipts, read once per
+# position a process starts from (ReadModels caches the timeline) and by each rebuild.
+_CONFIGURATION_UPTO = (
+    "SELECT r.log_index, r.event_id::text, r.stream, r.stream_version, r.event_type, "
+    "r.recorded_at, e.state FROM ledger_receipts r JOIN stored_events e "
+    "ON e.originator_id = r.originator_id AND e.originator_version = r.stream_version "
+    "WHERE r.stream LIKE 'config:%%' AND e.notification_id <= %s ORDER BY e.notification_id")
+
+
+def configuration_upto(curs: Any, upto: int) -> ParamsTimeline:
+    """The configuration published on the log up to notification id ``upto``, folded as the
+    red-flag engine folds it (on the national defaults)."""
+    timeline = ParamsTimeline(national())
+    with curs.connection.cursor(row_factory=tuple_row) as plain:
+        plain.execute(_CONFIGURATION_UPTO, (upto,), binary=True)
+        rows = plain.fetchall()
+    for row in rows:
+        rec = recorded(*row)
+        if is_configuration(rec):
+            timeline.publish_recorded(rec)
+    return timeline
+
+
 def log_head(curs: Any) -> int:
     """The notification id of the last event committed (0 for an empty log)."""
     curs.execute("SELECT coalesce(max(notification_id), 0) AS head FROM stored_events")
@@ -102,10 +136,12 @@ _UNIT_STEPS = frozenset({"CaseFiled", "ClueRegistered"})
 
 
 class Fold:
-    """Applies a batch of events to in-memory copies of the states it touches."""
+    """Applies a batch of events to in-memory copies of the states it touches, with the
+    configuration of ``timeline`` (configuration events themselves are not folded here)."""
 
-    def __init__(self, load: Any) -> None:
+    def __init__(self, load: Any, timeline: ParamsTimeline) -> None:
         self._load = load   # (table, ids) -> {id: state}
+        self.timeline = timeline
         self.cases: dict[str, dict[str, Any]] = {}
         self.officers: dict[str, dict[str, Any] | None] = {}
         self.complaints: dict[str, dict[str, Any]] = {}
@@ -115,7 +151,18 @@ class Fold:
                                              "complaints": set(), "publications": set(),
                                              "supervision": set()}
         self.last_index: dict[tuple[str, str], int] = {}
-        self.ctx = Context(officer=self.officer)
+        self._days = timeline.latest().days()
+        self._only = timeline.only()
+        self._contexts: dict[str, Context] = {}
+
+    def context(self, rec: Recorded) -> Context:
+        """The context of the configuration in force on the legal day of ``rec``."""
+        p: FlagParams = self._only or self.timeline.at_day(
+            self._days.day(ts_of(rec.occurred_at)))
+        ctx = self._contexts.get(p.version)
+        if ctx is None:
+            ctx = self._contexts[p.version] = Context.in_force(p, self.officer)
+        return ctx
 
     def officer(self, officer_id: str) -> dict[str, Any] | None:
         if officer_id not in self.officers:
@@ -149,12 +196,13 @@ class Fold:
                                            sorted(notices - self.supervision.keys())))
 
     def apply(self, rec: Recorded) -> None:
+        ctx = self.context(rec)
         for oid in officer_model.officers_of(rec):
-            self.officers[oid] = officer_model.apply(self.officer(oid), rec, self.ctx,
+            self.officers[oid] = officer_model.apply(self.officer(oid), rec, ctx,
                                                      officer_id=oid)
             self._touch("officers", oid, rec)
         for cid in case_model.cases_of(rec):
-            self.cases[cid] = case_model.apply(self.cases.get(cid), rec, self.ctx)
+            self.cases[cid] = case_model.apply(self.cases.get(cid), rec, ctx)
             self._touch("cases", cid, rec)
             pub, unit = self.publications.get(cid), self.cases[cid]["unit_id"]
             if pub is not None and unit and pub["unit_id"] != unit:   # filed after publishing
@@ -163,14 +211,14 @@ class Fold:
         if rec.stream.startswith("complaint:"):
             cid = rec.stream.partition(":")[2]
             self.complaints[cid] = case_model.apply_complaint(self.complaints.get(cid), rec,
-                                                              self.ctx)
+                                                              ctx)
             self._touch("complaints", cid, rec)
-        offset = self.ctx.params.legal_utc_offset_minutes
+        offset = ctx.params.legal_utc_offset_minutes
         if (cid := public.concerns(rec)) is not None:
             unit = (self.cases.get(cid) or {}).get("unit_id")
             self.publications[cid] = public.apply(
                 self.publications.get(cid), rec, unit_id=unit,
-                fine_schedule=self.ctx.fine_schedule, offset_minutes=offset)
+                fine_schedule=ctx.fine_schedule, offset_minutes=offset)
             self._touch("publications", cid, rec)
         if (nid := supervision.concerns(rec)) is not None:
             self.supervision[nid] = supervision.apply(self.supervision.get(nid), rec,
@@ -197,6 +245,8 @@ class ReadModels:
         self.store = store
         self.tracking = PostgresTrackingRecorder(store.datastore,
                                                  tracking_table_name=TRACKING_TABLE)
+        #: (position, the configuration published up to it): read once, then carried along
+        self._configuration: tuple[int, ParamsTimeline] | None = None
 
     # -- schema (owner role) -----------------------------------------------------------------
     def create_tables(self) -> None:
@@ -212,7 +262,8 @@ class ReadModels:
         return self.tracking.max_tracking_id(self.NAME) or 0
 
     def process(self, limit: int = 2000) -> int:
-        """Apply up to ``limit`` new events in one transaction; returns how many."""
+        """Apply up to ``limit`` new events in one transaction; returns how many. A batch that
+        carries published configuration folds the whole log again (see the module docstring)."""
         with self.store.transaction() as curs:
             curs.execute(f"SELECT notification_id FROM {TRACKING_TABLE} "
                          "WHERE application_name = %s FOR UPDATE", (self.NAME,))
@@ -221,13 +272,25 @@ class ReadModels:
             batch = fetch_after(curs, position, limit)
             if not batch:
                 return 0
-            fold = Fold(lambda table, ids: self._load(curs, table, ids))
+            if any(is_configuration(rec) for _, rec in batch):
+                # it can change what events already folded counted: fold them all again
+                self._refold(curs, batch[-1][0])
+                return len(batch)
+            fold = Fold(lambda table, ids: self._load(curs, table, ids),
+                        self._configuration_at(curs, position))
             fold.preload([rec for _, rec in batch])
             for _, rec in batch:
                 fold.apply(rec)
             self._save(curs, fold)
             self.tracking._insert_tracking(curs, Tracking(self.NAME, batch[-1][0]))
+            self._configuration = (batch[-1][0], fold.timeline)
             return len(batch)
+
+    def _configuration_at(self, curs: Any, position: int) -> ParamsTimeline:
+        # a pure function of the log up to the position: a cached one is never stale
+        if self._configuration is None or self._configuration[0] != position:
+            self._configuration = (position, configuration_upto(curs, position))
+        return self._configuration[1]
 
     def run_until_idle(self, limit: int = 2000) -> int:
         total = 0
@@ -243,16 +306,23 @@ class ReadModels:
         ``process`` in batches reloads and rewrites a case each batch it spans (a city's cases
         live for weeks). ``fetch``: events read at a time."""
         with self.store.transaction() as curs:
-            self._reset(curs)
-            fold = Fold(lambda table, ids: {})          # the tables are empty: nothing to load
-            count = position = 0
-            for batch in batches_upto(curs, 0, log_head(curs), fetch):   # collector paused
-                for _, rec in batch:
-                    fold.apply(rec)
-                count, position = count + len(batch), batch[-1][0]
-            self._save(curs, fold)
-            if position:
-                self.tracking._insert_tracking(curs, Tracking(self.NAME, position))
+            return self._refold(curs, log_head(curs), fetch)
+
+    def _refold(self, curs: Any, upto: int, fetch: int = 100_000) -> int:
+        """Empty the read models and fold the log up to notification id ``upto`` in one pass,
+        every event with the configuration published up to there; returns how many events."""
+        self._reset(curs)
+        timeline = configuration_upto(curs, upto)
+        fold = Fold(lambda table, ids: {}, timeline)    # the tables are empty: nothing to load
+        count = position = 0
+        for batch in batches_upto(curs, 0, upto, fetch):   # collector paused
+            for _, rec in batch:
+                fold.apply(rec)
+            count, position = count + len(batch), batch[-1][0]
+        self._save(curs, fold)
+        if position:
+            self.tracking._insert_tracking(curs, Tracking(self.NAME, position))
+        self._configuration = (position, timeline)
         return count
 
     def reset(self) -> None:

@@ -9,9 +9,13 @@ from typing import Any
 
 from ledger.envelope import Recorded
 from projections import case_model, officer_model
+from projections.redflags import national
 
 from . import domain_factory as f
 from .domain_factory import DROP, History, at, step
+
+#: the configuration version a reducer counts with by default (every deadline names it)
+NATIONAL = national().version
 
 
 class Folder:
@@ -96,7 +100,7 @@ def test_summary_case_decided_paid_on_the_spot_remitted_deposited_filed_closed()
     case, officer = snapshots["OnsiteCashCollected"]
     assert case["deadlines"]["cash_to_agency"] == {
         "due": "2024-10-09", "basis": "APL 第71条 (2 working days)", "met_on": None,
-        "late": None}
+        "late": None, "params_version": NATIONAL}
     assert case["deadlines"]["payment"]["met_on"] == "2024-09-30"
     assert case["money"]["outstanding_fen"] == 0
     assert case["money"]["reconciliation"]["status"] == "pending"
@@ -110,7 +114,7 @@ def test_summary_case_decided_paid_on_the_spot_remitted_deposited_filed_closed()
     assert case["deadlines"]["agency_to_bank"]["late"] is False
     assert case["deadlines"]["summary_filing"] == {
         "due": "2024-10-10", "basis": "MOHURD55 第14条 (3 working days)", "met_on": "2024-10-10",
-        "late": False}
+        "late": False, "params_version": NATIONAL}
     assert case["money"]["cash"]["collected_fen"] == case["money"]["cash"]["deposited_fen"]
     assert case["money"]["reconciliation"]["status"] == "reconciled"
     assert case["out_of_order"] == []
@@ -173,7 +177,7 @@ def test_general_case_with_hearing_legal_review_extension_and_bank_payment() -> 
     decided = at_step["PenaltyDecided"]
     assert decided["deadlines"]["decision"] == {
         "due": "2024-08-21", "basis": "APL 第60条 (90 days from filing + approved extensions)",
-        "met_on": "2024-08-08", "late": False}
+        "met_on": "2024-08-08", "late": False, "params_version": NATIONAL}
     assert decided["deadlines"]["service"]["due"] == "2024-08-19"      # 7 working days
     assert decided["deadlines"]["publication"]["due"] == "2024-08-19"
     assert decided["decision"]["decided_by"] == [f.HEAD]
@@ -204,7 +208,7 @@ def test_decision_without_the_extension_would_be_late() -> None:
     folder.fold(history.extend(steps))
     assert folder.cases[GENERAL_ID]["deadlines"]["decision"] == {
         "due": "2024-07-22", "basis": "APL 第60条 (90 days from filing + approved extensions)",
-        "met_on": "2024-08-08", "late": True}
+        "met_on": "2024-08-08", "late": True, "params_version": NATIONAL}
 
 
 def test_case_withdrawn_with_approval() -> None:
@@ -222,7 +226,7 @@ def test_case_withdrawn_with_approval() -> None:
     # withdraw the publication within 3 working days: Apr 4–6 is the 2025 Qingming holiday
     assert case["deadlines"]["publication_withdrawal"] == {
         "due": "2025-04-09", "basis": "MOHURD55 第10条 (withdraw within 3 working days)",
-        "met_on": "2025-04-07", "late": False}
+        "met_on": "2025-04-07", "late": False, "params_version": NATIONAL}
     assert case["published"] is False
     assert case["money"]["reconciliation"]["status"] == "not_applicable"
     assert case["out_of_order"] == []
@@ -320,7 +324,7 @@ def test_a_decision_made_anew_after_a_withdrawal_is_in_force_and_keeps_the_withd
     assert case["deadlines"]["service"]["met_on"] == "2025-04-21"
     assert case["deadlines"]["payment"] == {
         "due": "2025-05-06", "basis": "APL 第67条第3款 (15 days from receipt)",
-        "met_on": "2025-04-25", "late": False}
+        "met_on": "2025-04-25", "late": False, "params_version": NATIONAL}
     assert case["money"]["reconciliation"]["status"] == "reconciled"
 
 
@@ -368,7 +372,8 @@ def test_complaint_cycle_acknowledged_extended_and_closed() -> None:
     assert c["deadlines"]["acknowledge"]["late"] is False
     assert c["deadlines"]["close"] == {"due": "2025-04-21",   # +30 days: Apr 20 is a Sunday
                                        "basis": "XFGZ 第34条 (60 days + approved extension)",
-                                       "met_on": "2025-04-15", "late": False}
+                                       "met_on": "2025-04-15", "late": False,
+                                       "params_version": NATIONAL}
     assert c["handler_is_accused"] is False and c["out_of_order"] == []
     assert folder.cases[GENERAL_ID]["complaints"] == [
         {"complaint_id": "C-2025-0042", "category": "violent", "event_id": c["events"][0]}]
@@ -398,7 +403,8 @@ def test_complaint_received_last_keeps_it_closed_with_its_extension_and_deadline
     assert c["state"] == "CLOSED"
     assert c["deadlines"]["close"] == {"due": "2025-04-21",
                                        "basis": "XFGZ 第34条 (60 days + approved extension)",
-                                       "met_on": "2025-04-15", "late": False}
+                                       "met_on": "2025-04-15", "late": False,
+                                       "params_version": NATIONAL}
     assert c["deadlines"]["acknowledge"]["met_on"] == "2025-02-05"
     assert c["handler_is_accused"] is False
     received, _, _, closed = f.complaint_cycle("C-2025-0043")

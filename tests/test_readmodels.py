@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import threading
 from collections.abc import Iterator
@@ -19,9 +20,11 @@ from api.cli import main as ledger_main
 from ledger.client import sign_envelope
 from ledger.crypto import SigningKey
 from ledger.domain import vocabulary
+from ledger.domain.calendar import CN_2024
 from ledger.service import Ledger
 from ledger.store import LedgerStore, datastore_from_url
 from projections import readmodels
+from projections.redflags import national
 from projections.runner import LOCK_KEY
 
 from . import domain_factory as f
@@ -151,6 +154,62 @@ def test_officer_read_model_has_credentials_posts_pledges_and_caseload(city: Wor
     assert view["caseload"]["decisions"] == 1 and view["caseload"]["cases"] == 1
 
 
+def city_calendar(published: str, *, day_off: tuple[str, ...] = (),
+                  working: tuple[str, ...] = ()) -> f.Step:
+    """The city's 2024 working calendar: the State Council's, with ``day_off`` added to its
+    holidays and ``working`` taken out of them."""
+    holidays = sorted(set(CN_2024.published_body()["holidays"]) - set(working) | set(day_off))
+    return f.step("config:calendar", "WorkingCalendarPublished", f.at(published),
+                  **{**CN_2024.published_body(), "holidays": holidays,
+                     "source": "黄浦区 working calendar (test)"})
+
+
+def payment_period(days: int, published: str) -> f.Step:
+    return f.step("config:legal-parameters", "LegalParametersPublished", f.at(published),
+                  effective_from=published, parameters=[
+                      {"name": "payment_deadline_days", "value": days, "unit": "calendar_days",
+                       "basis": "local rule (test)"}])
+
+
+def test_due_dates_follow_the_calendar_and_parameters_the_city_published(city: World) -> None:
+    """The case view counts its deadlines with the city's published calendar (8 October a day
+    off) and payment period (30 days), as the red flags do: not with the national defaults."""
+    post_steps(city, [city_calendar("2024-01-02", day_off=("2024-10-08",)),
+                      payment_period(30, "2024-01-02")]
+               + f.staff() + f.summary_case("SH-HP-2024-S-004512") + f.general_case())
+    cash = case(city, "SH-HP-2024-S-004512")["deadlines"]["cash_to_agency"]
+    assert cash["due"] == "2024-10-10"            # nationally 2024-10-09
+    payment = case(city, "SH-HP-2024-000123")["deadlines"]["payment"]
+    assert payment["due"] == "2024-09-11"         # served 2024-08-12; nationally 2024-08-27
+    assert cash["params_version"] == payment["params_version"] != national().version
+
+
+def test_a_calendar_published_later_recounts_earlier_deadlines_as_the_flags_do(
+        city: World) -> None:
+    """A calendar is a fact about its year: published after the case, it still counts the case's
+    deadlines (Monday 7 October a working day here: the cash was due on the 8th, handed in on
+    the 9th) — the view then agrees with the red flag, names the version both used, and a
+    rebuild gives the same states."""
+    steps = [dataclasses.replace(s, occurred_at=f.at("2024-10-09", "09:00:00"))
+             if s.type == "OnsiteCashRemitted" else s
+             for s in f.summary_case("SH-HP-2024-S-004512")]
+    post_steps(city, f.staff() + steps)
+    before = case(city, "SH-HP-2024-S-004512")["deadlines"]["cash_to_agency"]
+    assert (before["due"], before["late"]) == ("2024-10-09", False)
+    assert before["params_version"] == national().version
+    post_steps(city, [city_calendar("2024-10-20", working=("2024-10-07",))])
+    after = case(city, "SH-HP-2024-S-004512")["deadlines"]["cash_to_agency"]
+    assert (after["due"], after["late"]) == ("2024-10-08", True)
+    (flag,) = city.http.get("/v1/flags", params={"rule_id": "RF05.b"},
+                            headers=city.headers("inspector")).json()["flags"]
+    assert flag["numbers"]["due"] == after["due"]
+    assert flag["params_version"] == after["params_version"] != national().version
+    views = city.http.app.app.state.views
+    incremental = {t: views.snapshot(t) for t in ("cases", "officers", "complaints")}
+    views.rebuild()
+    assert {t: views.snapshot(t) for t in ("cases", "officers", "complaints")} == incremental
+
+
 def test_read_models_need_an_inspector_or_auditor_token(city: World) -> None:
     post_steps(city, f.staff() + f.summary_case("SH-HP-2024-S-004512"))
     city.project()
@@ -163,10 +222,14 @@ def test_read_models_need_an_inspector_or_auditor_token(city: World) -> None:
 
 def test_incremental_application_equals_a_full_rebuild(city: World,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Also with configuration published after the events it counts: a calendar for their
+    year, and a payment period in force from a day before the case recorded ahead of it."""
     early = f.step("case:SH-HP-2024-000123", "PenaltyAmended", f.at("2024-08-13"),
                    amount_fen=100_000)                 # recorded before the decision it amends
-    steps = f.staff() + f.summary_case("SH-HP-2024-S-004512") + [early] + f.general_case() \
-        + f.withdrawn_case() + f.redecided_case() + f.complaint_cycle()
+    steps = f.staff() + f.summary_case("SH-HP-2024-S-004512") + [early] \
+        + [city_calendar("2024-10-20", day_off=("2024-10-08",))] + f.general_case() \
+        + [payment_period(30, "2024-01-02")] + f.withdrawn_case() + f.redecided_case() \
+        + f.complaint_cycle()
     views = city.http.app.app.state.views
     for i in range(0, len(steps), 7):                    # small increments, projected each time
         post_steps(city, steps[i:i + 7])
@@ -180,8 +243,11 @@ def test_incremental_application_equals_a_full_rebuild(city: World,
     rebuilt = {t: views.snapshot(t) for t in ("cases", "officers", "complaints")}
     assert rebuilt == incremental
     assert len(incremental["cases"]) == 4
-    assert incremental["cases"]["SH-HP-2025-000032"]["previous_decisions"]
-    assert incremental["cases"]["SH-HP-2024-000123"]["amounts"]["current_fen"] == 100_000
+    cases = incremental["cases"]
+    assert cases["SH-HP-2025-000032"]["previous_decisions"]
+    assert cases["SH-HP-2024-000123"]["amounts"]["current_fen"] == 100_000
+    assert cases["SH-HP-2024-S-004512"]["deadlines"]["cash_to_agency"]["due"] == "2024-10-10"
+    assert cases["SH-HP-2024-000123"]["deadlines"]["payment"]["due"] == "2024-09-11"
     position = views.position()
     monkeypatch.setattr(readmodels, "SAVE_CHUNK", 2)  # the states written two per statement
     assert views.rebuild(fetch=4) == city.count()   # one pass: states held to the end
@@ -332,7 +398,8 @@ ALL_VIEWS = ("cases", "officers", "complaints", "publications", "supervision")
 def test_one_event_per_batch_equals_one_batch_for_every_view(city: World) -> None:
     """Every view, folded one event per batch (each state read back from its jsonb row), equals
     the same history folded in one batch — also for an officer holding two valid certificates
-    (a renewal overlapping the old one), whom a decision names without a certificate."""
+    (a renewal overlapping the old one), whom a decision names without a certificate, and with
+    configuration published after the events it counts."""
     renewal = f.step(f"officer:{f.OFFICER_A}", "OfficerCredentialIssued",
                      f.at("2024-01-02", "09:00:00"), cert_no="A2024", unit_id=f.UNIT,
                      valid_from="2024-01-01", valid_until="2028-12-31")
@@ -348,7 +415,9 @@ def test_one_event_per_batch_equals_one_batch_for_every_view(city: World) -> Non
         f.step(f"supervision:{notice}", "SupervisionFeedbackSubmitted", f.at("2025-06-20")),
         f.step(f"supervision:{notice}", "SupervisionFeedbackAccepted", f.at("2025-06-25"))]
     post_steps(city, f.staff() + [renewal] + no_penalty + f.summary_case("SH-HP-2024-S-004512")
-               + f.general_case() + f.withdrawn_case() + f.complaint_cycle() + supervision)
+               + [city_calendar("2024-10-20", day_off=("2024-10-08",))] + f.general_case()
+               + [payment_period(30, "2024-01-02")] + f.withdrawn_case() + f.complaint_cycle()
+               + supervision)
     views = city.http.app.app.state.views
     while views.process(limit=1):
         pass

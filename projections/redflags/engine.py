@@ -192,10 +192,7 @@ class FlagEngine:
             fold.apply_disposition(key, t, rec.body, ts_of(rec.occurred_at), rec.event_id)
             dirty.add(("flag", key))
         elif kind == "config" and t in CONFIG_TYPES:
-            self.timeline.publish(type=t, body=rec.body, event_id=rec.event_id,
-                                  index=rec.index,
-                                  published_day=self.days.day(ts_of(rec.occurred_at)),
-                                  recorded=ts_of(rec.recorded_at))
+            self.timeline.publish_recorded(rec)
             days = self.timeline.latest().days()
             if days is not self.days:
                 self.days = self.fold.days = days

@@ -32,13 +32,16 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from ledger.domain.calendar import OFFICIAL_SCHEDULES
 from ledger.domain.params import FINE_SCHEDULE, PARAMS, FineRule, LegalParameters
 
 from ._canon import digest
-from .days import Days, day_of_iso
+from .days import Days, day_of_iso, ts_of
+
+if TYPE_CHECKING:
+    from ledger.envelope import Recorded
 
 
 class ParamsError(ValueError):
@@ -386,6 +389,12 @@ CONFIG_TYPES = frozenset({"LegalParametersPublished", "DiscretionBenchmarkPublis
                           "FineSchedulePublished", "WorkingCalendarPublished"})
 
 
+def is_configuration(rec: "Recorded") -> bool:
+    """Whether ``rec`` is published configuration (what :meth:`ParamsTimeline.publish_recorded`
+    folds)."""
+    return rec.type in CONFIG_TYPES and rec.stream.startswith("config:")
+
+
 @dataclass(frozen=True)
 class _Change:
     day: int             # effective legal day (ordinal)
@@ -468,6 +477,13 @@ class ParamsTimeline:
                 if end is not None:
                     self._changes.append(_Change(end, index, "bench_off", event_id, entries))
         self._reset()
+
+    def publish_recorded(self, rec: "Recorded") -> None:
+        """Fold one recorded configuration event (:func:`is_configuration`), published on the
+        legal day it occurred — the red-flag engine and the read models fold it the same way."""
+        self.publish(type=rec.type, body=rec.body, event_id=rec.event_id, index=rec.index,
+                     published_day=self.latest().days().day(ts_of(rec.occurred_at)),
+                     recorded=ts_of(rec.recorded_at))
 
     def _declare_import(self, p: Mapping[str, Any], event_id: str, index: int,
                         recorded: int | None) -> None:

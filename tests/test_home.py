@@ -18,6 +18,7 @@ from ledger.errors import LedgerError
 from ledger.store import LedgerStore, datastore_from_url
 
 from .conftest import World
+from .test_multiprocess import free_port
 
 
 @pytest.mark.parametrize("port", ["0", "-1", "65536", "99999"])
@@ -160,11 +161,15 @@ def test_serve_on_a_fresh_home_initialises_all_of_it(
     import uvicorn
 
     from ledger.home import owner_url
+    async def stop_at_once(self: uvicorn.Server) -> None:     # started, then shut down
+        pass
+
+    port = free_port()
     monkeypatch.setenv("LEDGER_HOME", str(embedded_home))
     monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
-    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
-    assert ledger_main(["serve", "--port", "8765"]) == 0
-    assert "serving on http://127.0.0.1:8765" in capsys.readouterr().out
+    monkeypatch.setattr(uvicorn.Server, "main_loop", stop_at_once)
+    assert ledger_main(["serve", "--port", str(port)]) == 0
+    assert f"serving on http://127.0.0.1:{port}" in capsys.readouterr().out
     url = owner_url(Settings.from_env())
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT to_regclass('view_cases') IS NOT NULL").fetchone()[0]
@@ -270,7 +275,7 @@ def test_serve_on_a_database_without_a_ledger_says_run_init_and_serves_nothing(
     monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("LEDGER_DATABASE_URL", with_db(cluster.url, name))
     served = []
-    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: served.append(args))
+    monkeypatch.setattr(uvicorn.Server, "run", lambda *args, **kwargs: served.append(args))
     try:
         assert ledger_main(["serve", "--port", "8765"]) == 2
     finally:

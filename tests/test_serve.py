@@ -1,5 +1,5 @@
 """`ledger serve` as a newcomer runs it (`make run`): a process on an embedded PostgreSQL, stopped
-with Ctrl-C or SIGTERM — what it leaves running."""
+with Ctrl-C or SIGTERM — what it leaves running, and what it announces."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ import httpx
 import pytest
 
 from api.cli import main as ledger_main
+from ledger.crypto import SigningKey, b64url_encode
 from ledger.database import postmaster_pid
 
+from .conftest import ROOT_ID
 from .test_multiprocess import free_port
 
 
@@ -114,3 +116,22 @@ def test_serve_leaves_running_an_embedded_cluster_something_else_started(
     running = postmaster_pid(embedded_home / "pgdata")
     serve_until(embedded_home, signal.SIGINT)
     assert running is not None and postmaster_pid(embedded_home / "pgdata") == running
+
+
+def test_serve_that_cannot_listen_announces_nothing_and_says_why(
+        database: tuple[str, str], root_key: SigningKey, tmp_path: Path) -> None:
+    """`ledger serve` on a port already in use printed "Integrity Ledger serving on …", the
+    admin token and what to try, then uvicorn's bind error."""
+    env = {**home_env(tmp_path / "home"), "LEDGER_DATABASE_URL": database[1],
+           "LEDGER_ROOT_KEYS": f"{ROOT_ID}={b64url_encode(root_key.public_key)}"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+                              env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "serving" not in proc.stdout and "admin token" not in proc.stdout
+    assert "address already in use" in proc.stderr
+    assert proc.stderr.endswith(f"ledger serve: not serving on http://127.0.0.1:{port}: it "
+                                "could not start (the error above)\n")

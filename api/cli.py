@@ -63,7 +63,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(f"ledger home: {s.home} ({'created' if home.created else 'already initialised'})")
     print(f"database:    {'LEDGER_DATABASE_URL' if s.database_url else f'embedded, {s.pgdata}'}")
     print(f"root key:    {s.secrets / 'root-1.key'} (keep offline in production)")
-    print(f"admin token: {s.secrets / 'admin.token'}")
+    print(f"admin token: {s.secrets / 'admin.token'}" + ("" if home.admin_token_valid else
+          " is not valid on this database (revoked, or the database was initialised by another "
+          "home): make one with `ledger tokens create --principal admin --role admin`"))
     print(f"dashboard:   {s.dashboard_key_file} signs inspectors' dispositions; open "
           "http://127.0.0.1:8000/ui/ after `ledger serve` (docs/dashboard.md)")
     return 0

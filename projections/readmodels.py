@@ -261,8 +261,10 @@ class ReadModels:
             self._reset(curs)
 
     def _reset(self, curs: Any) -> None:
-        curs.execute("TRUNCATE view_cases, view_officers, view_complaints, "
-                     "view_public_decisions, view_supervision")
+        # DELETE, not TRUNCATE: TRUNCATE's exclusive lock would make every reader wait for
+        # the whole rebuild, where the old states are to be read until it commits
+        for name, _ in _TABLES.values():
+            curs.execute(f"DELETE FROM {name}")
         curs.execute(f"DELETE FROM {TRACKING_TABLE} WHERE application_name = %s", (self.NAME,))
 
     @staticmethod

@@ -22,6 +22,8 @@ from ledger.domain import vocabulary
 from ledger.service import Ledger
 from ledger.store import LedgerStore, datastore_from_url
 from projections import readmodels
+from projections.flagsview import FlagsView
+from projections.oversight import levels
 from projections.runner import LOCK_KEY
 
 from . import domain_factory as f
@@ -224,7 +226,7 @@ def test_a_read_model_rebuild_that_fails_keeps_the_old_states_and_says_so(
     before = {t: views.snapshot(t) for t in ("cases", "officers", "complaints")}
     monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=1000")
     with psycopg.connect(city.owner_url) as holder:
-        holder.execute("LOCK TABLE view_supervision IN ACCESS SHARE MODE")   # a reader
+        holder.execute("LOCK TABLE view_supervision IN SHARE MODE")   # as CREATE INDEX does
         assert ledger_main(["rebuild"]) == 2
     err = capsys.readouterr().err
     assert "the read models were not" in err and "lock" in err
@@ -353,3 +355,45 @@ def test_one_event_per_batch_equals_one_batch_for_every_view(city: World) -> Non
     views.run_until_idle(limit=10_000)
     assert {t: views.snapshot(t) for t in ALL_VIEWS} == incremental
     assert all(incremental.values())
+
+
+
+@pytest.mark.parametrize("which", ["read models", "flags"])
+def test_readers_see_the_old_tables_while_a_rebuild_runs(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: str) -> None:
+    """A rebuild is one transaction, and until it commits a reader (a case page, the flag
+    queue, a warning level, a unit-scoped access check) is answered from the old tables at
+    once: it does not wait for the rebuild, which takes minutes on a large log."""
+    views, _ = _projected_home(city, tmp_path, monkeypatch)
+    store = city.ledger.store
+    flags = city.http.app.app.state.flags
+
+    def tables() -> tuple[Any, ...]:
+        return views.snapshot("cases"), flags.snapshot(), levels.snapshot(store)
+
+    before = tables()
+    assert before[0] and before[1], "the case raises flags (else nothing is read)"
+    folding, release = threading.Event(), threading.Event()
+    owner, name, rebuild = ((readmodels.Fold, "apply", views.rebuild) if which == "read models"
+                            else (FlagsView, "_fold", FlagsView(store).rebuild))
+    fold = getattr(owner, name)
+
+    def paused(*args: Any) -> Any:
+        folding.set()
+        release.wait(30)
+        return fold(*args)
+
+    monkeypatch.setattr(owner, name, paused)
+    thread = threading.Thread(target=rebuild, daemon=True)
+    thread.start()
+    try:
+        assert folding.wait(10), "the rebuild never started folding"
+        read: list[Any] = []
+        reader = threading.Thread(target=lambda: read.append(tables()), daemon=True)
+        reader.start()
+        reader.join(timeout=5)
+        assert read == [before], "a reader waits for the rebuild to commit"
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert tables()[:2] == before[:2]

@@ -11,7 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -342,12 +346,27 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Within it SIGTERM (``kill``, a supervisor stopping the command) raises KeyboardInterrupt
+    as Ctrl-C does, so that cleanups run; in the main thread only, where handlers are set."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def cmd_rebuild(args: argparse.Namespace) -> int:
     """Empty the read models and fold the whole log again. Refused while a projection runner
     (``ledger serve`` or ``ledger project``) runs: it holds the lock for as long as it lives.
 
     The read models rebuild in a child process (``projections.rebuild``) while this one
-    rebuilds the red flags: each in one transaction, so a failure leaves its old tables."""
+    rebuilds the red flags: each in one transaction, so a failure leaves its old tables.
+    Interrupted (Ctrl-C, SIGTERM), it stops the child too."""
     import subprocess
     import time
 
@@ -371,9 +390,13 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
                 env=child_env(**{URL_VARIABLE: store.url or ""}),
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             try:
-                count, _ = FlagsView(store).rebuild()
-            finally:
-                out, err = views.communicate()
+                with _sigterm_interrupts():
+                    count, _ = FlagsView(store).rebuild()
+                    out, err = views.communicate()
+            except KeyboardInterrupt:       # the child stops too: its transaction rolls back
+                views.terminate()
+                views.communicate()
+                raise
             elapsed = time.perf_counter() - started
     finally:
         store.close()

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -397,3 +402,40 @@ def test_readers_see_the_old_tables_while_a_rebuild_runs(
         release.set()
         thread.join(timeout=30)
     assert tables()[:2] == before[:2]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_rebuild_stops_its_read_model_child_too(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signum: int) -> None:
+    """`kill -INT` or `kill` (a supervisor stopping it) of `ledger rebuild` while its read-model
+    child is still at work: the command ends at once and takes the child with it, which does
+    not go on rebuilding behind the operator's back, without the projections' lock."""
+    views, before = _projected_home(city, tmp_path, monkeypatch)
+    with psycopg.connect(city.owner_url) as holder, \
+            psycopg.connect(city.owner_url, autocommit=True) as watch:
+        holder.execute("LOCK TABLE view_supervision IN SHARE MODE")   # the child waits here
+        rebuild = subprocess.Popen([sys.executable, "-m", "api.cli", "rebuild"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        children: list[int] = []
+        try:
+            deadline = time.monotonic() + 30
+            while not watch.execute("SELECT count(*) FROM pg_stat_activity WHERE "
+                                    "wait_event_type = 'Lock'").fetchone()[0]:
+                assert time.monotonic() < deadline and rebuild.poll() is None
+                time.sleep(0.1)
+            proc = Path(f"/proc/{rebuild.pid}/task/{rebuild.pid}/children")
+            children = [int(pid) for pid in proc.read_text().split()]
+            assert children
+            rebuild.send_signal(signum)
+            _, err = rebuild.communicate(timeout=15)
+            assert rebuild.returncode != 0 and "Traceback" not in err, err
+            for pid in children:
+                with pytest.raises(ProcessLookupError):
+                    os.kill(pid, 0)
+        finally:
+            for pid in children:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            rebuild.kill()
+            rebuild.wait()
+    assert views.snapshot("cases") == before

@@ -377,13 +377,15 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     from projections.runner import LOCK_KEY
     store = _home_store(_settings(), pool_size=2)
     try:
-        ReadModels(store).create_tables()
         with store.connect() as lock:
             got = lock.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()
             if not (got and got[0]):
                 print("ledger rebuild: the projections are running in another process "
                       "(ledger serve or ledger project); stop it, then rebuild", file=sys.stderr)
                 return 2
+            # after the lock: CREATE INDEX IF NOT EXISTS waits for any transaction writing the
+            # views, such as another rebuild's
+            ReadModels(store).create_tables()
             started = time.perf_counter()
             views = subprocess.Popen(
                 [sys.executable, "-m", "projections.rebuild", str(args.batch)],

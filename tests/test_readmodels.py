@@ -264,12 +264,14 @@ def test_the_rebuild_command_refuses_a_bad_batch_before_emptying_anything(
 
 def test_the_rebuild_command_refuses_while_a_projection_runner_holds_the_lock(
         city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With `ledger serve` (or `ledger project`) running, its projection runner holds the lock
-    for as long as it lives: `ledger rebuild` says so at once instead of waiting forever, and
-    empties nothing."""
+    """With `ledger serve` (or `ledger project`, or another `ledger rebuild`) running, its
+    projection runner holds the lock for as long as it lives: `ledger rebuild` says so at once
+    instead of waiting forever, also while that process is in the middle of writing the flags,
+    and empties nothing."""
     views, before = _projected_home(city, tmp_path, monkeypatch)
-    with psycopg.connect(city.owner_url, autocommit=True) as runner:
+    with psycopg.connect(city.owner_url) as runner:
         runner.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        runner.execute("DELETE FROM view_flags")       # in the middle of a transaction
         err, result = io.StringIO(), []
 
         def rebuild() -> None:

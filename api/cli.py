@@ -402,9 +402,12 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
             elapsed = time.perf_counter() - started
     finally:
         store.close()
-    if views.returncode != 0:
+    if views.returncode != 0:          # killed (the OOM killer), it has said nothing
+        code = views.returncode
+        reason = err.strip() or (f"its process was killed by {signal.Signals(-code).name}"
+                                 if code < 0 else f"its process exited with status {code}")
         print(f"ledger rebuild: the red flags were rebuilt from {count} events, but the read "
-              f"models were not (they keep their old states): {err.strip()}", file=sys.stderr)
+              f"models were not (they keep their old states): {reason}", file=sys.stderr)
         return 2
     print(f"rebuilt the read models and red flags from {count} events in {elapsed:.1f} s "
           f"({count / max(elapsed, 1e-9):,.0f} events/s; read models: {out.strip()} events)")

@@ -406,13 +406,11 @@ def test_readers_see_the_old_tables_while_a_rebuild_runs(
     assert tables()[:2] == before[:2]
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_an_interrupted_rebuild_stops_its_read_model_child_too(
-        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signum: int) -> None:
-    """`kill -INT` or `kill` (a supervisor stopping it) of `ledger rebuild` while its read-model
-    child is still at work: the command ends at once and takes the child with it, which does
-    not go on rebuilding behind the operator's back, without the projections' lock."""
-    views, before = _projected_home(city, tmp_path, monkeypatch)
+@contextmanager
+def rebuild_waiting_for_its_child(city: World) -> Iterator[tuple[subprocess.Popen, list[int]]]:
+    """`ledger rebuild` in a process of its own (LEDGER_HOME and LEDGER_DATABASE_URL set), its
+    read-model child waiting for a lock this holds until the block ends; yields the command and
+    the ids of its child processes."""
     with psycopg.connect(city.owner_url) as holder, \
             psycopg.connect(city.owner_url, autocommit=True) as watch:
         holder.execute("LOCK TABLE view_supervision IN SHARE MODE")   # the child waits here
@@ -428,16 +426,41 @@ def test_an_interrupted_rebuild_stops_its_read_model_child_too(
             proc = Path(f"/proc/{rebuild.pid}/task/{rebuild.pid}/children")
             children = [int(pid) for pid in proc.read_text().split()]
             assert children
-            rebuild.send_signal(signum)
-            _, err = rebuild.communicate(timeout=15)
-            assert rebuild.returncode != 0 and "Traceback" not in err, err
-            for pid in children:
-                with pytest.raises(ProcessLookupError):
-                    os.kill(pid, 0)
+            yield rebuild, children
         finally:
             for pid in children:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
             rebuild.kill()
             rebuild.wait()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_rebuild_stops_its_read_model_child_too(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signum: int) -> None:
+    """`kill -INT` or `kill` (a supervisor stopping it) of `ledger rebuild` while its read-model
+    child is still at work: the command ends at once and takes the child with it, which does
+    not go on rebuilding behind the operator's back, without the projections' lock."""
+    views, before = _projected_home(city, tmp_path, monkeypatch)
+    with rebuild_waiting_for_its_child(city) as (rebuild, children):
+        rebuild.send_signal(signum)
+        _, err = rebuild.communicate(timeout=15)
+        assert rebuild.returncode != 0 and "Traceback" not in err, err
+        for pid in children:
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+    assert views.snapshot("cases") == before
+
+
+def test_a_read_model_child_killed_is_named_as_the_reason(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The read-model child killed (by the kernel's OOM killer: it holds every state in
+    memory) leaves nothing on its standard error; the command says how it ended."""
+    views, before = _projected_home(city, tmp_path, monkeypatch)
+    with rebuild_waiting_for_its_child(city) as (rebuild, children):
+        os.kill(children[0], signal.SIGKILL)
+        _, err = rebuild.communicate(timeout=60)
+    assert rebuild.returncode == 2
+    assert err.endswith("the read models were not (they keep their old states): its process "
+                        "was killed by SIGKILL\n"), err
     assert views.snapshot("cases") == before

@@ -397,8 +397,10 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
                     out, err = views.communicate()
             except KeyboardInterrupt:       # the child stops too: its transaction rolls back
                 views.terminate()
-                views.communicate()
                 raise
+            finally:
+                if views.returncode is None:    # reaped; when the flags fail, it ends its own
+                    out, err = views.communicate()
             elapsed = time.perf_counter() - started
     finally:
         store.close()

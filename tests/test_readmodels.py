@@ -24,6 +24,7 @@ from api.cli import main as ledger_main
 from ledger.client import sign_envelope
 from ledger.crypto import SigningKey
 from ledger.domain import vocabulary
+from ledger.errors import Unavailable
 from ledger.service import Ledger
 from ledger.store import LedgerStore, datastore_from_url
 from projections import readmodels
@@ -464,3 +465,27 @@ def test_a_read_model_child_killed_is_named_as_the_reason(
     assert err.endswith("the read models were not (they keep their old states): its process "
                         "was killed by SIGKILL\n"), err
     assert views.snapshot("cases") == before
+
+
+def test_a_flag_rebuild_that_fails_still_waits_for_the_read_model_child(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The red flags' rebuild fails (the database went away): the command reports it and ends
+    only once its read-model child has, leaving no process behind."""
+    _projected_home(city, tmp_path, monkeypatch)
+    started: list[subprocess.Popen] = []
+    popen = subprocess.Popen
+
+    def recorded(*args: Any, **kwargs: Any) -> subprocess.Popen:
+        started.append(popen(*args, **kwargs))
+        return started[-1]
+
+    def failing(self: FlagsView, at: Any = None) -> None:
+        raise Unavailable("database unavailable: the connection was lost")
+
+    monkeypatch.setattr(subprocess, "Popen", recorded)
+    monkeypatch.setattr(FlagsView, "rebuild", failing)
+    assert ledger_main(["rebuild"]) == 2
+    assert "the connection was lost" in capsys.readouterr().err
+    (child,) = started
+    assert child.returncode == 0

@@ -370,7 +370,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     import subprocess
     import time
 
-    from ledger.config import child_env
+    from ledger.config import child_command, child_env
     from projections.flagsview import FlagsView
     from projections.readmodels import ReadModels
     from projections.rebuild import URL_VARIABLE
@@ -388,7 +388,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
             ReadModels(store).create_tables()
             started = time.perf_counter()
             views = subprocess.Popen(
-                [sys.executable, "-m", "projections.rebuild", str(args.batch)],
+                child_command("-m", "projections.rebuild", str(args.batch)),
                 env=child_env(**{URL_VARIABLE: store.url or ""}),
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             try:

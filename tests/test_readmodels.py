@@ -489,3 +489,21 @@ def test_a_flag_rebuild_that_fails_still_waits_for_the_read_model_child(
     assert "the connection was lost" in capsys.readouterr().err
     (child,) = started
     assert child.returncode == 0
+
+
+def test_the_read_model_child_imports_this_code_not_the_working_directorys(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ledger rebuild` run from a directory holding a `projections` package (another checkout,
+    or a shared directory where anyone may write) runs the ledger's own child, not that one with
+    the database owner's URL in its environment."""
+    _projected_home(city, tmp_path, monkeypatch)
+    planted = tmp_path / "cwd" / "projections"
+    planted.mkdir(parents=True)
+    (planted / "__init__.py").write_text("")
+    (planted / "rebuild.py").write_text(
+        "import os, pathlib\n"
+        f"pathlib.Path({str(tmp_path / 'stolen')!r}).write_text(os.environ['LEDGER_REBUILD_URL'])\n")
+    monkeypatch.chdir(planted.parent)
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert ledger_main(["rebuild"]) == 0
+    assert not (tmp_path / "stolen").exists()

@@ -21,7 +21,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.rows import tuple_row
 
 from ledger.envelope import Recorded
-from ledger.store import LedgerStore
+from ledger.store import LedgerStore, owner_only
 
 from . import case_model, officer_model
 from .case_model import Context
@@ -200,12 +200,15 @@ class ReadModels:
 
     # -- schema (owner role) -----------------------------------------------------------------
     def create_tables(self) -> None:
-        self.tracking.create_table()
+        """Create the views' tables (idempotent). Raises Forbidden for a role other than the
+        database's owner."""
         sql = resources.files("projections").joinpath("schema.sql").read_text()
-        with self.store.datastore.get_connection() as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
-            conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {TRACKING_TABLE} "
-                         "TO ledger_writer")
+        with owner_only("the views' tables"):
+            self.tracking.create_table()
+            with self.store.datastore.get_connection() as conn:
+                conn.execute(sql)  # type: ignore[arg-type]
+                conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {TRACKING_TABLE} "
+                             "TO ledger_writer")
 
     # -- processing --------------------------------------------------------------------------
     def position(self) -> int:

@@ -507,3 +507,17 @@ def test_the_read_model_child_imports_this_code_not_the_working_directorys(
     with contextlib.redirect_stdout(io.StringIO()):
         assert ledger_main(["rebuild"]) == 0
     assert not (tmp_path / "stolen").exists()
+
+
+def test_the_rebuild_command_as_the_service_role_says_it_needs_the_owner_role(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Run with the URL `ledger serve` uses (a role granted ledger_writer, as README says),
+    `ledger rebuild` was a traceback ("must be owner of table view_flags"); it says which role
+    it needs, and empties nothing."""
+    views, before = _projected_home(city, tmp_path, monkeypatch)
+    monkeypatch.setenv("LEDGER_DATABASE_URL", city.app_url)
+    assert ledger_main(["rebuild"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "ledger rebuild: creating the views' tables needs the database's owner role")
+    assert views.snapshot("cases") == before

@@ -378,6 +378,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     store = _home_store(_settings(), pool_size=2)
     try:
         with store.connect() as lock:
+            lock.autocommit = True    # held by the session: not idle in a transaction meanwhile
             got = lock.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()
             if not (got and got[0]):
                 print("ledger rebuild: the projections are running in another process "

@@ -521,3 +521,17 @@ def test_the_rebuild_command_as_the_service_role_says_it_needs_the_owner_role(
     assert capsys.readouterr().err.startswith(
         "ledger rebuild: creating the views' tables needs the database's owner role")
     assert views.snapshot("cases") == before
+
+
+def test_the_rebuild_holds_the_projections_lock_through_an_idle_transaction_timeout(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A server that ends sessions idle in a transaction (idle_in_transaction_session_timeout,
+    a common setting) must not take the projections' lock from a rebuild that outlasts it."""
+    views, before = _projected_home(city, tmp_path, monkeypatch)
+    with psycopg.connect(city.owner_url) as holder:
+        holder.execute("LOCK TABLE view_supervision IN SHARE MODE")   # the child waits 2 s
+        threading.Timer(2.0, holder.commit).start()
+        monkeypatch.setenv("PGOPTIONS", "-c idle_in_transaction_session_timeout=500")
+        assert ledger_main(["rebuild"]) == 0, capsys.readouterr().err
+    assert views.snapshot("cases") == before

@@ -11,7 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -378,44 +382,71 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Within it SIGTERM (``kill``, a supervisor stopping the command) raises KeyboardInterrupt
+    as Ctrl-C does, so that cleanups run; in the main thread only, where handlers are set."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def cmd_rebuild(args: argparse.Namespace) -> int:
     """Empty the read models and fold the whole log again. Refused while a projection runner
     (``ledger serve`` or ``ledger project``) runs: it holds the lock for as long as it lives.
 
     The read models rebuild in a child process (``projections.rebuild``) while this one
-    rebuilds the red flags: each in one transaction, so a failure leaves its old tables."""
+    rebuilds the red flags: each in one transaction, so a failure leaves its old tables.
+    Interrupted (Ctrl-C, SIGTERM), it stops the child too."""
     import subprocess
     import time
 
-    from ledger.config import child_env
+    from ledger.config import child_command, child_env
     from projections.flagsview import FlagsView
     from projections.readmodels import ReadModels
     from projections.rebuild import URL_VARIABLE
     from projections.runner import LOCK_KEY
     store = _home_store(_settings(), pool_size=2)
     try:
-        ReadModels(store).create_tables()
         with store.connect() as lock:
+            lock.autocommit = True    # held by the session: not idle in a transaction meanwhile
             got = lock.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()
             if not (got and got[0]):
                 print("ledger rebuild: the projections are running in another process "
                       "(ledger serve or ledger project); stop it, then rebuild", file=sys.stderr)
                 return 2
+            # after the lock: CREATE INDEX IF NOT EXISTS waits for any transaction writing the
+            # views, such as another rebuild's
+            ReadModels(store).create_tables()
             started = time.perf_counter()
             views = subprocess.Popen(
-                [sys.executable, "-m", "projections.rebuild", str(args.batch)],
+                child_command("-m", "projections.rebuild", str(args.batch)),
                 env=child_env(**{URL_VARIABLE: store.url or ""}),
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             try:
-                count, _ = FlagsView(store).rebuild()
+                with _sigterm_interrupts():
+                    count, _ = FlagsView(store).rebuild()
+                    out, err = views.communicate()
+            except KeyboardInterrupt:       # the child stops too: its transaction rolls back
+                views.terminate()
+                raise
             finally:
-                out, err = views.communicate()
+                if views.returncode is None:    # reaped; when the flags fail, it ends its own
+                    out, err = views.communicate()
             elapsed = time.perf_counter() - started
     finally:
         store.close()
-    if views.returncode != 0:
+    if views.returncode != 0:          # killed (the OOM killer), it has said nothing
+        code = views.returncode
+        reason = err.strip() or (f"its process was killed by {signal.Signals(-code).name}"
+                                 if code < 0 else f"its process exited with status {code}")
         print(f"ledger rebuild: the red flags were rebuilt from {count} events, but the read "
-              f"models were not (they keep their old states): {err.strip()}", file=sys.stderr)
+              f"models were not (they keep their old states): {reason}", file=sys.stderr)
         return 2
     print(f"rebuilt the read models and red flags from {count} events in {elapsed:.1f} s "
           f"({count / max(elapsed, 1e-9):,.0f} events/s; read models: {out.strip()} events)")

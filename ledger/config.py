@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,14 @@ def write_secret(path: Path, value: str) -> None:
 
 #: the directory holding ledger/ (and api/, projections/ in a source checkout)
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def child_command(*args: str) -> list[str]:
+    """The command line of a Python child of this code (``child_command("-m", module)``) run
+    with :func:`child_env`. ``-P`` keeps the working directory off its path: a ``ledger/`` or
+    ``projections/`` there (another checkout, a directory anyone may write) would otherwise be
+    what it imports, and run with this process's environment (the database URL)."""
+    return [sys.executable, "-P", *args]
 
 
 def child_env(**extra: str) -> dict[str, str]:

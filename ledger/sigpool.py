@@ -29,7 +29,7 @@ import threading
 from collections.abc import Sequence
 from typing import BinaryIO
 
-from .config import child_env
+from .config import child_command, child_env
 from .crypto import verify
 from .errors import BadSignature
 
@@ -52,7 +52,7 @@ def failures(work: Sequence[Work]) -> list[int]:
 
 class _Worker:
     def __init__(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, *WORKER_ARGS],
+        self.proc = subprocess.Popen(child_command(*WORKER_ARGS),
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      env=child_env())
         self.answered = False

@@ -172,6 +172,19 @@ class WriteSession:
                  [n[0] for n in inner], [n[1] for n in inner], [n[2] for n in inner]))
 
 
+@contextmanager
+def owner_only(what: str) -> Iterator[None]:
+    """Around statements that create ``what``: a role that may not (the service's
+    ``ledger_writer`` role, say) is refused with Forbidden naming the role needed."""
+    try:
+        yield
+    except ProgrammingError as e:
+        if not isinstance(e.__cause__, psycopg.errors.InsufficientPrivilege):
+            raise
+        raise Forbidden(f"creating {what} needs the database's owner role, not this one: "
+                        f"{e}") from e
+
+
 def _connect_error(datastore: PostgresDatastore) -> str | None:
     """Why a connection fails (no such database, authentication, refused): the pool says only
     that it timed out."""
@@ -201,15 +214,10 @@ class LedgerStore:
         """Create the library's and the ledger's tables (owner role; idempotent). Raises
         Forbidden for a role that may not (the service's ``ledger_writer`` role, say)."""
         sql = resources.files("ledger").joinpath("schema.sql").read_text()
-        try:
+        with owner_only("the ledger's tables"):
             self.recorder.create_table()
             with self.datastore.get_connection() as conn:
                 conn.execute(sql)  # type: ignore[arg-type]
-        except ProgrammingError as e:
-            if not isinstance(e.__cause__, psycopg.errors.InsufficientPrivilege):
-                raise
-            raise Forbidden(f"creating the ledger's tables needs the database's owner role, "
-                            f"not this one: {e}") from e
 
     def has_schema(self) -> bool:
         """Whether :meth:`create_schema` (``ledger init``) has run on this database."""

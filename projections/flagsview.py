@@ -32,7 +32,8 @@ were written or deleted, who received a formal warning, or whose level changes b
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
@@ -88,6 +89,19 @@ class FlagsView:
         self._by_scope: dict[str, set[str]] = {}
 
     # -- processing --------------------------------------------------------------------------
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        """The store's transaction. If it fails, the tables keep what they held while the engine
+        and the mirror of view_flags may have moved on (flags taken as written, deadlines as
+        judged): both are dropped, and the next call folds up to the position again and
+        evaluates every subject, as a new leader does."""
+        try:
+            with self.store.transaction() as curs:
+                yield curs
+        except BaseException:
+            self._engine, self._folded, self._held = None, 0, None
+            raise
+
     def _engine_at(self, curs: Any, position: int) -> FlagEngine:
         if self._folded != position:         # another process wrote flags meanwhile
             self._held = None
@@ -127,7 +141,7 @@ class FlagsView:
         """Fold up to ``limit`` new events, re-evaluate what they touch (and any subject whose
         deadline has passed; deferred cohorts when due, or with ``flush``), store the flags;
         returns how many events were folded."""
-        with self.store.transaction() as curs:
+        with self._transaction() as curs:
             curs.execute(f"SELECT notification_id FROM {TRACKING_TABLE} "
                          "WHERE application_name = %s FOR UPDATE", (self.NAME,))
             row = curs.fetchone()
@@ -181,7 +195,7 @@ class FlagsView:
     def refresh_all(self, at: datetime | None = None) -> datetime:
         """Re-evaluate every subject at one instant (default: now); returns the instant."""
         at = at or self.clock()
-        with self.store.transaction() as curs:
+        with self._transaction() as curs:
             curs.execute(f"SELECT notification_id FROM {TRACKING_TABLE} "
                          "WHERE application_name = %s FOR UPDATE", (self.NAME,))
             row = curs.fetchone()
@@ -199,16 +213,12 @@ class FlagsView:
         and storing each batch's subjects on the way (``refresh_all`` evaluates them all again):
         93 s against 254 s at 1M events (BENCHMARKS.md, "Red flags")."""
         at = at or self.clock()
-        try:
-            with self.store.transaction() as curs:
-                self._reset(curs)
-                engine = self._engine_at(curs, log_head(curs))
-                self._store_everything(curs, engine, at)
-                if self._folded:
-                    self.tracking._insert_tracking(curs, Tracking(self.NAME, self._folded))
-        except BaseException:
-            self._engine, self._folded, self._held = None, 0, None   # the table was kept
-            raise
+        with self._transaction() as curs:
+            self._reset(curs)
+            engine = self._engine_at(curs, log_head(curs))
+            self._store_everything(curs, engine, at)
+            if self._folded:
+                self.tracking._insert_tracking(curs, Tracking(self.NAME, self._folded))
         return engine.events, at
 
     def _store_everything(self, curs: Any, engine: FlagEngine, at: datetime) -> None:
@@ -225,7 +235,7 @@ class FlagsView:
             self._reset(curs)
 
     def _reset(self, curs: Any) -> None:
-        curs.execute("TRUNCATE view_flags")
+        curs.execute("DELETE FROM view_flags")     # not TRUNCATE: readers see the old flags
         WarningLevels.reset(curs)
         curs.execute(f"DELETE FROM {TRACKING_TABLE} WHERE application_name = %s", (self.NAME,))
         self._engine, self._folded = None, 0

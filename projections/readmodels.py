@@ -30,7 +30,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.rows import tuple_row
 
 from ledger.envelope import Recorded
-from ledger.store import LedgerStore
+from ledger.store import LedgerStore, owner_only
 
 from . import case_model, officer_model
 from .case_model import Context
@@ -250,12 +250,15 @@ class ReadModels:
 
     # -- schema (owner role) -----------------------------------------------------------------
     def create_tables(self) -> None:
-        self.tracking.create_table()
+        """Create the views' tables (idempotent). Raises Forbidden for a role other than the
+        database's owner."""
         sql = resources.files("projections").joinpath("schema.sql").read_text()
-        with self.store.datastore.get_connection() as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
-            conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {TRACKING_TABLE} "
-                         "TO ledger_writer")
+        with owner_only("the views' tables"):
+            self.tracking.create_table()
+            with self.store.datastore.get_connection() as conn:
+                conn.execute(sql)  # type: ignore[arg-type]
+                conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {TRACKING_TABLE} "
+                             "TO ledger_writer")
 
     # -- processing --------------------------------------------------------------------------
     def position(self) -> int:
@@ -331,8 +334,10 @@ class ReadModels:
             self._reset(curs)
 
     def _reset(self, curs: Any) -> None:
-        curs.execute("TRUNCATE view_cases, view_officers, view_complaints, "
-                     "view_public_decisions, view_supervision")
+        # DELETE, not TRUNCATE: TRUNCATE's exclusive lock would make every reader wait for
+        # the whole rebuild, where the old states are to be read until it commits
+        for name, _ in _TABLES.values():
+            curs.execute(f"DELETE FROM {name}")
         curs.execute(f"DELETE FROM {TRACKING_TABLE} WHERE application_name = %s", (self.NAME,))
 
     @staticmethod

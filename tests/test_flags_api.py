@@ -9,10 +9,12 @@ import contextlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from api.cli import main as ledger_main
 from ledger.client import sign_envelope
+from ledger.errors import Unavailable
 from ledger.logview import LogView
 from projections.flagsview import FlagsView
 
@@ -215,15 +217,22 @@ def test_officer_and_unit_audit_trails_export_and_verify(city: World, tmp_path: 
         assert verdict.code == 0, verdict
 
 
-def test_a_new_leader_raises_deadlines_that_pass_after_it_took_over(city: World) -> None:
+def cash_not_yet_due(world: World) -> FlagsView:
+    """Cash taken on the spot and never remitted, projected on 30 September, before it is due
+    (8 October): no RF05.b yet. Returns the service's flag view."""
     unremitted = [s for s in f.summary_case(CASE) if s.type not in (
         "OnsiteCashRemitted", "AgencyDeposited", "SummaryDecisionFiled", "TreasuryReconciled",
         "CaseClosed")]
-    post_steps(city, f.staff() + unremitted)
-    first = city.http.app.app.state.flags
-    first.clock = lambda: datetime(2024, 9, 30, 12, tzinfo=timezone.utc)   # cash due 8 Oct
-    city.project()
-    assert not [x for x in first.snapshot().values() if x["rule_id"] == "RF05.b"]
+    post_steps(world, f.staff() + unremitted)
+    view = world.http.app.app.state.flags
+    view.clock = lambda: datetime(2024, 9, 30, 12, tzinfo=timezone.utc)
+    world.project()
+    assert not [x for x in view.snapshot().values() if x["rule_id"] == "RF05.b"]
+    return view
+
+
+def test_a_new_leader_raises_deadlines_that_pass_after_it_took_over(city: World) -> None:
+    first = cash_not_yet_due(city)
     second = FlagsView(first.store, clock=lambda: AT)     # the leader after a restart
     second.process()
     took_over = second.snapshot()
@@ -231,6 +240,30 @@ def test_a_new_leader_raises_deadlines_that_pass_after_it_took_over(city: World)
     second.reset()
     second.run_until_idle()
     assert took_over == second.snapshot()
+
+
+def test_a_deadline_whose_flags_failed_to_commit_raises_them_on_the_next_attempt(
+        city: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cash deadline passes while no event arrives; the transaction writing its flag fails
+    (here the warning levels' update, as a dropped connection would) and is rolled back. The
+    runner's next attempt writes the flag: it is not taken as stored, nor the deadline as
+    judged."""
+    view = cash_not_yet_due(city)
+    view.clock = lambda: AT
+    update = FlagsView._update_levels
+    failures = [psycopg.OperationalError("the connection was lost")]
+
+    def failing_once(self: FlagsView, *args: object) -> None:
+        if failures:
+            raise failures.pop()
+        update(self, *args)
+
+    monkeypatch.setattr(FlagsView, "_update_levels", failing_once)
+    with pytest.raises(Unavailable, match="connection was lost"):
+        view.process()
+    assert not [x for x in view.snapshot().values() if x["rule_id"] == "RF05.b"]
+    view.process()
+    assert [x["rule_id"] for x in view.snapshot().values()].count("RF05.b") == 1
 
 
 def test_catching_up_reads_every_event_up_to_the_position_once_in_order(city: World) -> None:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,9 +26,12 @@ from ledger.client import sign_envelope
 from ledger.crypto import SigningKey
 from ledger.domain import vocabulary
 from ledger.domain.calendar import CN_2024
+from ledger.errors import Unavailable
 from ledger.service import Ledger
 from ledger.store import LedgerStore, datastore_from_url
 from projections import readmodels
+from projections.flagsview import FlagsView
+from projections.oversight import levels
 from projections.redflags import national
 from projections.runner import LOCK_KEY
 
@@ -294,7 +302,7 @@ def test_a_read_model_rebuild_that_fails_keeps_the_old_states_and_says_so(
     before = {t: views.snapshot(t) for t in ("cases", "officers", "complaints")}
     monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=1000")
     with psycopg.connect(city.owner_url) as holder:
-        holder.execute("LOCK TABLE view_supervision IN ACCESS SHARE MODE")   # a reader
+        holder.execute("LOCK TABLE view_supervision IN SHARE MODE")   # as CREATE INDEX does
         assert ledger_main(["rebuild"]) == 2
     err = capsys.readouterr().err
     assert "the read models were not" in err and "lock" in err
@@ -327,12 +335,14 @@ def test_the_rebuild_command_refuses_a_bad_batch_before_emptying_anything(
 
 def test_the_rebuild_command_refuses_while_a_projection_runner_holds_the_lock(
         city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With `ledger serve` (or `ledger project`) running, its projection runner holds the lock
-    for as long as it lives: `ledger rebuild` says so at once instead of waiting forever, and
-    empties nothing."""
+    """With `ledger serve` (or `ledger project`, or another `ledger rebuild`) running, its
+    projection runner holds the lock for as long as it lives: `ledger rebuild` says so at once
+    instead of waiting forever, also while that process is in the middle of writing the flags,
+    and empties nothing."""
     views, before = _projected_home(city, tmp_path, monkeypatch)
-    with psycopg.connect(city.owner_url, autocommit=True) as runner:
+    with psycopg.connect(city.owner_url) as runner:
         runner.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        runner.execute("DELETE FROM view_flags")       # in the middle of a transaction
         err, result = io.StringIO(), []
 
         def rebuild() -> None:
@@ -426,3 +436,175 @@ def test_one_event_per_batch_equals_one_batch_for_every_view(city: World) -> Non
     views.run_until_idle(limit=10_000)
     assert {t: views.snapshot(t) for t in ALL_VIEWS} == incremental
     assert all(incremental.values())
+
+
+
+@pytest.mark.parametrize("which", ["read models", "flags"])
+def test_readers_see_the_old_tables_while_a_rebuild_runs(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: str) -> None:
+    """A rebuild is one transaction, and until it commits a reader (a case page, the flag
+    queue, a warning level, a unit-scoped access check) is answered from the old tables at
+    once: it does not wait for the rebuild, which takes minutes on a large log."""
+    views, _ = _projected_home(city, tmp_path, monkeypatch)
+    store = city.ledger.store
+    flags = city.http.app.app.state.flags
+
+    def tables() -> tuple[Any, ...]:
+        return views.snapshot("cases"), flags.snapshot(), levels.snapshot(store)
+
+    before = tables()
+    assert before[0] and before[1], "the case raises flags (else nothing is read)"
+    folding, release = threading.Event(), threading.Event()
+    owner, name, rebuild = ((readmodels.Fold, "apply", views.rebuild) if which == "read models"
+                            else (FlagsView, "_fold", FlagsView(store).rebuild))
+    fold = getattr(owner, name)
+
+    def paused(*args: Any) -> Any:
+        folding.set()
+        release.wait(30)
+        return fold(*args)
+
+    monkeypatch.setattr(owner, name, paused)
+    thread = threading.Thread(target=rebuild, daemon=True)
+    thread.start()
+    try:
+        assert folding.wait(10), "the rebuild never started folding"
+        read: list[Any] = []
+        reader = threading.Thread(target=lambda: read.append(tables()), daemon=True)
+        reader.start()
+        reader.join(timeout=5)
+        assert read == [before], "a reader waits for the rebuild to commit"
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert tables()[:2] == before[:2]
+
+
+@contextmanager
+def rebuild_waiting_for_its_child(city: World) -> Iterator[tuple[subprocess.Popen, list[int]]]:
+    """`ledger rebuild` in a process of its own (LEDGER_HOME and LEDGER_DATABASE_URL set), its
+    read-model child waiting for a lock this holds until the block ends; yields the command and
+    the ids of its child processes."""
+    with psycopg.connect(city.owner_url) as holder, \
+            psycopg.connect(city.owner_url, autocommit=True) as watch:
+        holder.execute("LOCK TABLE view_supervision IN SHARE MODE")   # the child waits here
+        rebuild = subprocess.Popen([sys.executable, "-m", "api.cli", "rebuild"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        children: list[int] = []
+        try:
+            deadline = time.monotonic() + 30
+            while not watch.execute("SELECT count(*) FROM pg_stat_activity WHERE "
+                                    "wait_event_type = 'Lock'").fetchone()[0]:
+                assert time.monotonic() < deadline and rebuild.poll() is None
+                time.sleep(0.1)
+            proc = Path(f"/proc/{rebuild.pid}/task/{rebuild.pid}/children")
+            children = [int(pid) for pid in proc.read_text().split()]
+            assert children
+            yield rebuild, children
+        finally:
+            for pid in children:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            rebuild.kill()
+            rebuild.wait()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_rebuild_stops_its_read_model_child_too(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signum: int) -> None:
+    """`kill -INT` or `kill` (a supervisor stopping it) of `ledger rebuild` while its read-model
+    child is still at work: the command ends at once and takes the child with it, which does
+    not go on rebuilding behind the operator's back, without the projections' lock."""
+    views, before = _projected_home(city, tmp_path, monkeypatch)
+    with rebuild_waiting_for_its_child(city) as (rebuild, children):
+        rebuild.send_signal(signum)
+        _, err = rebuild.communicate(timeout=15)
+        assert rebuild.returncode != 0 and "Traceback" not in err, err
+        for pid in children:
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+    assert views.snapshot("cases") == before
+
+
+def test_a_read_model_child_killed_is_named_as_the_reason(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The read-model child killed (by the kernel's OOM killer: it holds every state in
+    memory) leaves nothing on its standard error; the command says how it ended."""
+    views, before = _projected_home(city, tmp_path, monkeypatch)
+    with rebuild_waiting_for_its_child(city) as (rebuild, children):
+        os.kill(children[0], signal.SIGKILL)
+        _, err = rebuild.communicate(timeout=60)
+    assert rebuild.returncode == 2
+    assert err.endswith("the read models were not (they keep their old states): its process "
+                        "was killed by SIGKILL\n"), err
+    assert views.snapshot("cases") == before
+
+
+def test_a_flag_rebuild_that_fails_still_waits_for_the_read_model_child(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The red flags' rebuild fails (the database went away): the command reports it and ends
+    only once its read-model child has, leaving no process behind."""
+    _projected_home(city, tmp_path, monkeypatch)
+    started: list[subprocess.Popen] = []
+    popen = subprocess.Popen
+
+    def recorded(*args: Any, **kwargs: Any) -> subprocess.Popen:
+        started.append(popen(*args, **kwargs))
+        return started[-1]
+
+    def failing(self: FlagsView, at: Any = None) -> None:
+        raise Unavailable("database unavailable: the connection was lost")
+
+    monkeypatch.setattr(subprocess, "Popen", recorded)
+    monkeypatch.setattr(FlagsView, "rebuild", failing)
+    assert ledger_main(["rebuild"]) == 2
+    assert "the connection was lost" in capsys.readouterr().err
+    (child,) = started
+    assert child.returncode == 0
+
+
+def test_the_read_model_child_imports_this_code_not_the_working_directorys(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ledger rebuild` run from a directory holding a `projections` package (another checkout,
+    or a shared directory where anyone may write) runs the ledger's own child, not that one with
+    the database owner's URL in its environment."""
+    _projected_home(city, tmp_path, monkeypatch)
+    planted = tmp_path / "cwd" / "projections"
+    planted.mkdir(parents=True)
+    (planted / "__init__.py").write_text("")
+    (planted / "rebuild.py").write_text(
+        "import os, pathlib\n"
+        f"pathlib.Path({str(tmp_path / 'stolen')!r}).write_text(os.environ['LEDGER_REBUILD_URL'])\n")
+    monkeypatch.chdir(planted.parent)
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert ledger_main(["rebuild"]) == 0
+    assert not (tmp_path / "stolen").exists()
+
+
+def test_the_rebuild_command_as_the_service_role_says_it_needs_the_owner_role(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Run with the URL `ledger serve` uses (a role granted ledger_writer, as README says),
+    `ledger rebuild` was a traceback ("must be owner of table view_flags"); it says which role
+    it needs, and empties nothing."""
+    views, before = _projected_home(city, tmp_path, monkeypatch)
+    monkeypatch.setenv("LEDGER_DATABASE_URL", city.app_url)
+    assert ledger_main(["rebuild"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "ledger rebuild: creating the views' tables needs the database's owner role")
+    assert views.snapshot("cases") == before
+
+
+def test_the_rebuild_holds_the_projections_lock_through_an_idle_transaction_timeout(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A server that ends sessions idle in a transaction (idle_in_transaction_session_timeout,
+    a common setting) must not take the projections' lock from a rebuild that outlasts it."""
+    views, before = _projected_home(city, tmp_path, monkeypatch)
+    with psycopg.connect(city.owner_url) as holder:
+        holder.execute("LOCK TABLE view_supervision IN SHARE MODE")   # the child waits 2 s
+        threading.Timer(2.0, holder.commit).start()
+        monkeypatch.setenv("PGOPTIONS", "-c idle_in_transaction_session_timeout=500")
+        assert ledger_main(["rebuild"]) == 0, capsys.readouterr().err
+    assert views.snapshot("cases") == before

@@ -3,6 +3,7 @@ the same flags, pending deadlines and indexes as one process, and the same if th
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 from collections import Counter
@@ -91,3 +92,23 @@ def test_a_failed_child_is_evaluated_here(monkeypatch: pytest.MonkeyPatch,
         two, got = evaluated(events, 2)
     assert got == expected and indexes(two) == indexes(one)
     assert "the forked evaluator failed" in caplog.text
+
+
+def test_no_process_to_fork_is_evaluated_here(monkeypatch: pytest.MonkeyPatch,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    """A host with strict overcommit (vm.overcommit_memory = 2, as PostgreSQL hosts often are)
+    refuses to fork a large rebuild (ENOMEM), as does a full process table (EAGAIN): everything
+    is evaluated here, with no pipe left open."""
+    events = history()
+    one, expected = evaluated(events, 1)
+
+    def refused() -> int:
+        raise OSError(errno.ENOMEM, "Cannot allocate memory")
+
+    monkeypatch.setattr(engine_module.os, "fork", refused)
+    before = len(os.listdir("/proc/self/fd"))
+    with caplog.at_level(logging.WARNING, logger=engine_module.__name__):
+        two, got = evaluated(events, 2)
+    assert got == expected and indexes(two) == indexes(one)
+    assert "Cannot allocate memory" in caplog.text
+    assert len(os.listdir("/proc/self/fd")) == before

@@ -115,7 +115,8 @@ class WarningLevels:
 
     @staticmethod
     def reset(curs: Any) -> None:
-        curs.execute("TRUNCATE view_warning_levels, view_warning_history")
+        curs.execute("DELETE FROM view_warning_levels")    # not TRUNCATE: readers see the
+        curs.execute("DELETE FROM view_warning_history")   # old levels until it commits
 
 
 def _unit_of(formal: list[FormalItem]) -> str | None:

@@ -273,10 +273,17 @@ class FlagEngine:
                         ) -> list[tuple[Subject, list[Flag], tuple[int, ...]]]:
         """Evaluate the odd-numbered scopes in a forked child (it shares the fold copy-on-write
         and sends its results back pickled), the even-numbered ones here; results in the order
-        of ``scopes``. If the child fails, its scopes are evaluated here."""
+        of ``scopes``. If the child fails, or cannot be forked, its scopes are evaluated here."""
         theirs = scopes[1::2]
         read, write = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError as e:    # ENOMEM under strict overcommit, EAGAIN: no second process
+            os.close(read)
+            os.close(write)
+            _log.warning("cannot fork an evaluator (%s); evaluating its %d subjects here", e,
+                         len(theirs))
+            return [(s, *self._compute(s, at)) for s in scopes]
         if pid == 0:                    # the child: compute, send, and leave without cleanup
             status = 1
             try:

@@ -409,7 +409,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     from ledger.config import child_command, child_env
     from projections.flagsview import FlagsView
     from projections.readmodels import ReadModels
-    from projections.rebuild import URL_VARIABLE
+    from projections.rebuild import PARENT_VARIABLE, URL_VARIABLE
     from projections.runner import LOCK_KEY
     store = _home_store(_settings(), pool_size=2)
     try:
@@ -426,7 +426,8 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
             started = time.perf_counter()
             views = subprocess.Popen(
                 child_command("-m", "projections.rebuild", str(args.batch)),
-                env=child_env(**{URL_VARIABLE: store.url or ""}),
+                env=child_env(**{URL_VARIABLE: store.url or "",
+                                  PARENT_VARIABLE: str(os.getpid())}),
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             try:
                 with _sigterm_interrupts():

@@ -526,6 +526,39 @@ def test_an_interrupted_rebuild_stops_its_read_model_child_too(
     assert views.snapshot("cases") == before
 
 
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] not in "ZX"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def test_a_rebuild_killed_outright_takes_its_read_model_child_with_it(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kill -9` of `ledger rebuild` (the OOM killer) ends the lock it holds on the projections
+    with its connection; the child went on waiting, then rebuilt and committed without the lock.
+    The kernel now stops it with its parent."""
+    views, before = _projected_home(city, tmp_path, monkeypatch)
+    with rebuild_waiting_for_its_child(city) as (rebuild, children):
+        rebuild.kill()
+        rebuild.wait(timeout=15)
+        deadline = time.monotonic() + 15
+        while any(_alive(pid) for pid in children):
+            assert time.monotonic() < deadline, "the read-model child outlived its parent"
+            time.sleep(0.05)
+    assert views.snapshot("cases") == before
+
+
+def test_the_read_model_child_run_by_hand_says_how_to_run_it(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without its environment it was a KeyError traceback."""
+    from projections import rebuild
+    monkeypatch.delenv(rebuild.URL_VARIABLE, raising=False)
+    assert rebuild.main(["100000"]) == 2
+    assert capsys.readouterr().err.startswith("usage: LEDGER_REBUILD_URL=")
+
+
 def test_a_read_model_child_killed_is_named_as_the_reason(
         city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The read-model child killed (by the kernel's OOM killer: it holds every state in

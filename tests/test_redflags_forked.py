@@ -112,3 +112,18 @@ def test_no_process_to_fork_is_evaluated_here(monkeypatch: pytest.MonkeyPatch,
     assert got == expected and indexes(two) == indexes(one)
     assert "Cannot allocate memory" in caplog.text
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_one_cpu_forks_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On one CPU (a container limited to one, `taskset`) a second evaluator only doubles the
+    memory a large rebuild touches; the rebuild always asked for two."""
+    events = history()
+    _, expected = evaluated(events, 1)
+
+    def fork() -> int:
+        raise AssertionError("forked on one CPU")
+
+    monkeypatch.setattr(engine_module.os, "fork", fork)
+    monkeypatch.setattr(engine_module.os, "sched_getaffinity", lambda pid: {0})
+    _, got = evaluated(events, 2)
+    assert got == expected

@@ -128,6 +128,15 @@ class Ctx:
         return None if ts is None else iso(ts, self.params(ts).legal.legal_utc_offset_minutes)
 
 
+def _cpus() -> int:
+    """The CPUs this process may run on: on one, a forked evaluator gains nothing and doubles
+    the memory the evaluation touches."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:      # not Linux
+        return os.cpu_count() or 1
+
+
 class FlagEngine:
     """Incremental red-flag evaluation over a history folded in log order."""
 
@@ -241,7 +250,8 @@ class FlagEngine:
         self._shared = {}
         with gc_paused():
             scopes = self._scopes(subjects)
-            if processes > 1 and len(scopes) >= FORK_MIN_SUBJECTS and hasattr(os, "fork"):
+            if processes > 1 and len(scopes) >= FORK_MIN_SUBJECTS and hasattr(os, "fork") \
+                    and _cpus() > 1:
                 results = self._compute_forked(scopes, at_ts)
             else:
                 results = [(s, *self._compute(s, at_ts)) for s in scopes]

@@ -6,8 +6,10 @@ process dies). It wakes on the library's NOTIFY channel and also polls, so a los
 or a dropped LISTEN connection (the library's subscription does not reconnect) only delays it.
 
 A projection whose next batch fails (a bug, an event it cannot fold) stays at its position and
-retries that batch every ``retry_seconds``, logging the error with its name each time: events are
-never skipped (each is folded exactly once), and the other projections carry on meanwhile.
+retries that batch after ``retry_seconds``, then twice as long after each failure in a row up to
+``MAX_RETRY_SECONDS``, logging the error with its name each time: events are never skipped (each
+is folded exactly once), and the other projections carry on meanwhile. (An attempt can be
+costly: the red flags' re-reads the whole log after a failure.)
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import psycopg
 
 _log = logging.getLogger(__name__)
 LOCK_KEY = 0x1E_D6E5   # advisory lock: "the projection runner"
+MAX_RETRY_SECONDS = 60.0
 
 
 class Projection(Protocol):
@@ -42,8 +45,8 @@ class ProjectionRunner:
         self.channel = channel
         self.on_idle = on_idle
         self.retry_seconds = retry_seconds
-        #: name of a failing projection -> monotonic time of its next attempt
-        self._failing: dict[str, float] = {}
+        #: name of a failing projection -> (monotonic time of its next attempt, failures in a row)
+        self._failing: dict[str, tuple[float, int]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="projections", daemon=True)
         self.leader = False
@@ -90,17 +93,20 @@ class ProjectionRunner:
 
     def _step(self, projection: Projection) -> bool:
         """One batch of ``projection``; whether it folded any events. A failure is logged and
-        the same batch retried after ``retry_seconds`` (its transaction rolled back)."""
-        retry = self._failing.get(projection.NAME)
+        the same batch retried (its transaction rolled back) after ``retry_seconds``, doubled
+        for each failure in a row up to MAX_RETRY_SECONDS."""
+        retry, failures = self._failing.get(projection.NAME, (None, 0))
         if retry is not None and time.monotonic() < retry:
             return False
         try:
             n = projection.process(self.batch)
         except Exception:
+            wait = min(self.retry_seconds * 2 ** failures, max(MAX_RETRY_SECONDS,
+                                                                self.retry_seconds))
             _log.exception("projection %s failed on its next batch and stays at its position; "
                            "retrying in %.0f s (its later events wait, the other projections "
-                           "go on)", projection.NAME, self.retry_seconds)
-            self._failing[projection.NAME] = time.monotonic() + self.retry_seconds
+                           "go on)", projection.NAME, wait)
+            self._failing[projection.NAME] = (time.monotonic() + wait, failures + 1)
             return False
         self._failing.pop(projection.NAME, None)
         return bool(n)

@@ -10,6 +10,7 @@ from functools import partial
 import psycopg
 import pytest
 
+from projections import runner as runner_module
 from projections.runner import ProjectionRunner
 
 
@@ -50,3 +51,37 @@ def test_a_failing_projection_is_logged_and_retried_while_the_others_go_on(
     assert len(failures) >= 3 and all(r.exc_info for r in failures)
     assert "year 10000" in caplog.text
     assert not any("read_models failed" in r.getMessage() for r in caplog.records)
+
+
+def test_a_projection_failing_again_waits_twice_as_long_each_time_up_to_a_minute(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failing red-flag batch re-reads the whole log on each attempt (minutes at a million
+    events): retried every 2 s, it kept a core busy for as long as it failed."""
+    class Clock:
+        now = 1000.0
+
+        @classmethod
+        def monotonic(cls) -> float:
+            return cls.now
+
+    monkeypatch.setattr(runner_module, "time", Clock)
+    poisoned = Backlog("flags", 3, poison=True)
+    runner = ProjectionRunner(lambda: None, [poisoned], retry_seconds=2.0)   # type: ignore
+    attempts = []
+    for tick in range(0, 4000):                 # 400 s in tenths
+        Clock.now = 1000.0 + tick / 10
+        before = poisoned.attempts
+        runner._step(poisoned)
+        if poisoned.attempts > before:
+            attempts.append(round(Clock.now - 1000.0, 1))
+    gaps = [b - a for a, b in zip(attempts, attempts[1:])]
+    assert gaps[:7] == [2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0]
+    poisoned.poison = False                     # mended: the next attempt folds, and resets
+    Clock.now += 60
+    assert runner._step(poisoned) is True
+    poisoned.poison = True
+    runner._step(poisoned)
+    Clock.now += 2
+    before = poisoned.attempts
+    runner._step(poisoned)
+    assert poisoned.attempts == before + 1      # 2 s again after a success

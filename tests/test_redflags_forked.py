@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import time
 from collections import Counter
 from typing import Any
 
@@ -127,3 +128,38 @@ def test_one_cpu_forks_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine_module.os, "sched_getaffinity", lambda pid: {0})
     _, got = evaluated(events, 2)
     assert got == expected
+
+
+def test_an_interrupted_evaluation_takes_its_forked_child_with_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while the parent evaluated its half: it waited for the child to finish its own
+    half before the interrupt took effect, and an interrupt while reading the child's answer
+    left the child unreaped."""
+    events = history()
+    engine = FlagEngine(national())
+    engine.apply_all(events)
+    parent, children, slept = os.getpid(), [], []
+    real_fork, compute = os.fork, FlagEngine._compute
+
+    def fork() -> int:
+        pid = real_fork()
+        if pid:
+            children.append(pid)
+        return pid
+
+    def interrupted(self: FlagEngine, s: Any, at: int) -> Any:
+        if os.getpid() == parent:
+            raise KeyboardInterrupt
+        if not slept:                            # the child is still at work
+            slept.append(time.sleep(90))
+        return compute(self, s, at)
+
+    monkeypatch.setattr(engine_module.os, "fork", fork)
+    monkeypatch.setattr(FlagEngine, "_compute", interrupted)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        engine.evaluate_all(EVALUATED, processes=2)
+    assert time.monotonic() - started < 60, "the interrupt waited for the child's half"
+    (child,) = children
+    with pytest.raises(ChildProcessError):       # reaped: not left running, nor a zombie
+        os.waitpid(child, os.WNOHANG)

@@ -28,6 +28,7 @@ import heapq
 import logging
 import os
 import pickle
+import signal
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -306,17 +307,21 @@ class FlagEngine:
             finally:
                 os._exit(status)
         os.close(write)
-        try:
-            mine = [self._compute(s, at) for s in scopes[0::2]]
-        finally:
-            with os.fdopen(read, "rb") as pipe:
+        with os.fdopen(read, "rb") as pipe:
+            try:
+                mine = [self._compute(s, at) for s in scopes[0::2]]
                 data = pipe.read()
-            _, status = os.waitpid(pid, 0)
-        if status == 0:
+            except BaseException:   # interrupted, or a rule failed here: the child goes too
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                raise
+        code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        if code == 0:
             computed = pickle.loads(data)
         else:
-            _log.warning("the forked evaluator failed (status %s); evaluating its %d subjects "
-                         "here", status, len(theirs))
+            _log.warning("the forked evaluator failed (%s); evaluating its %d subjects here",
+                         f"killed by {signal.Signals(-code).name}" if code < 0
+                         else f"exit status {code}", len(theirs))
             computed = [self._compute(s, at) for s in theirs]
         merged = [None] * len(scopes)
         merged[0::2], merged[1::2] = mine, computed

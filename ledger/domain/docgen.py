@@ -67,8 +67,9 @@ DECISIONS = """\
    (RF01 counts distinct certificates).
 2. **Working days** (APL 第85条): a period starts the day after the act; the deadline is the
    n-th working day after it (the last day still in time) from the official holiday/调休
-   table. Calendar-day periods (15-day payment, 90-day decision, complaint 15/60 days) end on
-   start + n and roll forward to the next working day when that day is not one. A deadline that
+   table, or the city's `WorkingCalendarPublished` for that year. Calendar-day periods
+   (15-day payment, 90-day decision, complaint 15/60 days) end on start + n and roll forward
+   to the next working day when that day is not one. A deadline that
    falls outside the years the calendar covers is reported as `null` with a note — never
    computed with Monday–Friday arithmetic.
 3. **"三日" outside the APL** — summary-decision filing (MOHURD55 第14条) and withdrawal of a

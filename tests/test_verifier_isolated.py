@@ -140,3 +140,20 @@ def test_the_readmes_auditor_install_verifies_with_no_server_package(
     env = {"PATH": os.environ["PATH"], "PYTHONNOUSERSITE": "1",
            "LEDGER_HOME": str(tmp_path / "no-home")}
     _verify_clean_and_tampered(python, env, tmp_path, [whole], trust)
+
+
+
+def test_a_pool_worker_ends_on_sigterm_whatever_handler_it_inherited() -> None:
+    """A SIGTERM handler that only sets a flag (a server's graceful exit), inherited from the
+    process that forked the verifier's workers: the pool's terminate() sends them SIGTERM, and
+    one still waiting for its queue's lock (which terminate() holds) waited for ever, and the
+    verification with it (seen once in CI)."""
+    import signal
+
+    from ledger.verify.worker import Context, init_worker
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        init_worker(Context(root=bytes(32), tree_size=0, whole_log=True))
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, previous)

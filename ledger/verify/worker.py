@@ -19,6 +19,7 @@ import base64
 import binascii
 import hashlib
 import re
+import signal
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -365,6 +366,10 @@ _context: Context | None = None
 def init_worker(ctx: Context) -> None:
     global _context
     _context = ctx
+    # The pool ends its workers with SIGTERM; a handler inherited from the process that forked
+    # them (a server's graceful exit, which only sets a flag) would leave them waiting for work
+    # and the pool's terminate() waiting for them, for ever.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def pooled_chunk(blob: bytes, keys: dict[str, bytes],

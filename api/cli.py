@@ -76,14 +76,18 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import signal
-
-    import uvicorn
-
     # SIGTERM is Ctrl-C: Python's default for it ends the process without its exit handlers,
     # which stop the embedded cluster this process started (uvicorn, once serving, shuts down
-    # gracefully first and then raises the signal again).
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # gracefully first and then raises the signal again). Restored on return: a caller in the
+    # same process (a test) keeps its own, and processes it forks later are not left with one
+    # that a Pool's terminate() cannot end.
+    with _sigterm_interrupts():
+        return _serve(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
     settings = _settings()
     if not settings.config_path.exists() and not settings.database_url:
         code = cmd_init(args)   # all of it: the read models' tables too

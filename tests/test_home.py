@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from pathlib import Path
 
 import psycopg
@@ -220,7 +221,9 @@ def test_serve_on_a_fresh_home_initialises_all_of_it(
     monkeypatch.setenv("LEDGER_HOME", str(embedded_home))
     monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
     monkeypatch.setattr(uvicorn.Server, "main_loop", stop_at_once)
+    handler = signal.getsignal(signal.SIGTERM)
     assert ledger_main(["serve", "--port", str(port)]) == 0
+    assert signal.getsignal(signal.SIGTERM) is handler     # the caller's, not serve's
     assert f"serving on http://127.0.0.1:{port}" in capsys.readouterr().out
     url = owner_url(Settings.from_env())
     with psycopg.connect(url) as conn:

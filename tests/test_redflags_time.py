@@ -152,6 +152,15 @@ def test_rf06_a_decision_made_anew_after_a_withdrawal_is_judged_on_its_own_payme
     assert numbers(World(steps).one("RF06.b"))["due_fen"] == 150_000
 
 
+def test_rf06_judges_the_latest_decision_in_world_time_not_the_last_recorded() -> None:
+    """The withdrawn decision recorded after the one made anew (a late record) was taken for
+    the case's decision: the new decision's payment to an officer raised nothing."""
+    steps = change(f.redecided_case(REDECIDED), "PaymentRecorded", channel="cash_to_officer")
+    first = next(s for s in steps if s.type == "PenaltyDecided")
+    assert World([s for s in steps if s is not first] + [first]).one("RF06.c").case_id \
+        == REDECIDED
+
+
 # --- RF12 deadlines -------------------------------------------------------------------------------
 
 def test_rf12_decision_after_90_days_without_an_approved_extension() -> None:

@@ -135,7 +135,7 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
 def rf06_payment(c: Case, ctx: "Ctx") -> None:
     if not c.decisions:
         return
-    d = c.decisions[-1]
+    d = max(c.decisions, key=lambda x: (x.ts, x.idx))   # in world time: one may be recorded late
     if c.withdrawal_of(d) is not None:
         return
     legal = ctx.params(d.ts).legal

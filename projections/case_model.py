@@ -276,9 +276,16 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
     body = upcast(rec.type, rec.body)
     state["events"].append(rec.event_id)
     day = legal_date(rec.occurred_at, offset_minutes=ctx.params.legal_utc_offset_minutes)
-    _lifecycle(state, rec, body, day, ctx)
+    replaced = _replaced(state, rec.type, body)
+    if replaced is None:
+        _lifecycle(state, rec, body, day, ctx)
+    else:                  # a step of a decision made anew's predecessor, recorded late
+        if _STEPS_OF_A_DECISION[rec.type] in replaced["deadlines"]:
+            _met(replaced, _STEPS_OF_A_DECISION[rec.type], day)
+        if rec.type == "DecisionServed":
+            replaced["served_on"] = day.isoformat()
     _record_officers(state, rec, body, ctx)
-    handler = _FACTS.get(rec.type)
+    handler = _FACTS.get(rec.type) if replaced is None else None
     if handler is not None:
         handler(state, rec, body, day, ctx)
     _refresh_money(state, day, ctx)
@@ -356,6 +363,20 @@ def _named(case: dict[str, Any], decision_no: str) -> tuple[dict[str, Any] | Non
                 return d, f"decision {decision_no} was replaced by a later decision"
             return d, None
     return None, f"no decision {decision_no} to change"
+
+
+#: the steps that carry out the decision they name, and the deadline each meets
+_STEPS_OF_A_DECISION = {"DecisionServed": "service", "SummaryDecisionFiled": "summary_filing",
+                        "DecisionPublished": "publication"}
+
+
+def _replaced(case: dict[str, Any], kind: str, body: dict[str, Any]) -> dict[str, Any] | None:
+    """The decision a later one replaced, when this step carries it out: it is that decision's
+    (kept in ``previous_decisions``), not the one in force."""
+    if kind not in _STEPS_OF_A_DECISION:
+        return None
+    d, _ = _named(case, body["decision_no"])
+    return d if d is not None and d is not case["decision"] else None
 
 
 def _summary_money_state(case: dict[str, Any]) -> str:

@@ -328,6 +328,26 @@ def test_a_decision_made_anew_after_a_withdrawal_is_in_force_and_keeps_the_withd
     assert case["money"]["reconciliation"]["status"] == "reconciled"
 
 
+def test_the_service_of_a_replaced_decision_recorded_late_is_not_the_new_decisions() -> None:
+    """The withdrawn decision's service, recorded after the decision made anew, moved the new
+    one to SERVED, met its service deadline three weeks before it was made and opened its
+    payment deadline from that day."""
+    case_id = "SH-HP-2025-000032"
+    history, folder = world()
+    steps = f.redecided_case(case_id)
+    old = next(s for s in steps if s.type == "DecisionServed")
+    steps = [s for s in steps if s is not old]
+    decided = [i for i, s in enumerate(steps) if s.type == "PenaltyDecided"][-1]
+    seen = states_along(steps[:decided + 1] + [old] + steps[decided + 1:], case_id, history,
+                        folder)
+    assert seen[decided:decided + 3] == ["DECIDED", "DECIDED", "SERVED"]
+    case = folder.cases[case_id]
+    assert case["previous_decisions"][0]["served_on"] == "2025-03-28"
+    assert case["decision"]["served_on"] == "2025-04-21"
+    assert case["deadlines"]["service"]["met_on"] == "2025-04-21"
+    assert case["deadlines"]["payment"]["due"] == "2025-05-06"
+
+
 def test_unpaid_fine_gets_a_surcharge_then_is_paid_and_reconciled() -> None:
     history, folder = world()
     s = f"case:{GENERAL_ID}"

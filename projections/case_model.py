@@ -499,9 +499,17 @@ def _filed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: 
 
 def _decision_deadline(c: dict[str, Any], ctx: Context) -> None:
     filed = date.fromisoformat(c["filed_on"])
-    days = ctx.params.decision_deadline_days_from_filing + sum(e["days"] for e in c["extensions"])
-    _due(c, "decision", lambda: ctx.calendar.add_calendar_days(filed, days),
-         "APL 第60条 (90 days from filing + approved extensions)", replace=True)
+
+    def due() -> date:
+        # in world time, as RF12 counts them: an extension approved after the deadline in
+        # force had passed extends nothing (the case was already late)
+        days = ctx.params.decision_deadline_days_from_filing
+        for e in sorted(c["extensions"], key=lambda e: e["approved_on"]):
+            if e["approved_on"] <= ctx.calendar.add_calendar_days(filed, days).isoformat():
+                days += e["days"]
+        return ctx.calendar.add_calendar_days(filed, days)
+    _due(c, "decision", due, "APL 第60条 (90 days from filing + approved extensions)",
+         replace=True)
 
 
 def _violation(c: dict[str, Any], code: str, basis: str | None, ctx: Context) -> None:
@@ -605,7 +613,8 @@ def _collective(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
 def _extension(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                ctx: Context) -> None:
     c["extensions"].append({"days": b["days"], "approved_by": b["approved_by"],
-                            "approval_form": b["approval_form"], "event_id": rec.event_id})
+                            "approval_form": b["approval_form"], "approved_on": day.isoformat(),
+                            "event_id": rec.event_id})
     if c.get("filed_on"):
         _decision_deadline(c, ctx)
 

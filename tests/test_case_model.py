@@ -211,6 +211,19 @@ def test_decision_without_the_extension_would_be_late() -> None:
         "met_on": "2024-08-08", "late": True, "params_version": NATIONAL}
 
 
+def test_an_extension_approved_after_the_decision_deadline_passed_extends_nothing() -> None:
+    """As RF12 counts it: an approval three days after day 90 still moved the case view's
+    deadline 30 days on, so the view called on time a decision RF12.a flags as late."""
+    for approved_on, due, late in (("2024-07-25", "2024-07-22", True),
+                                   ("2024-07-22", "2024-08-21", False)):     # on the day
+        history, folder = world()
+        folder.fold(history.extend(
+            [f.Step(s.stream, s.type, at(approved_on) if s.type == "ExtensionApproved"
+                    else s.occurred_at, s.body) for s in f.general_case(GENERAL_ID)]))
+        decision = folder.cases[GENERAL_ID]["deadlines"]["decision"]
+        assert (decision["due"], decision["late"]) == (due, late)
+
+
 def test_case_withdrawn_with_approval() -> None:
     case_id = "SH-HP-2025-000031"
     history, folder = world()

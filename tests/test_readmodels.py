@@ -229,6 +229,37 @@ def test_the_decision_deadline_is_counted_with_the_parameters_in_force_at_filing
                          headers=city.headers("inspector")).json()["flags"] == []
 
 
+def test_readers_see_the_old_states_while_a_publication_folds_the_log_again(
+        city: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch carrying configuration folds the whole log again in its transaction: it emptied
+    the tables first, so every reader of a case waited (here: gave up after its lock timeout)
+    for as long as the fold took — minutes on a city's log — instead of reading the old states
+    until the commit (docs/architecture.md)."""
+    post_steps(city, f.staff() + f.summary_case("SH-HP-2024-S-004512"))
+    views = city.http.app.app.state.views
+    views.run_until_idle()
+    before = views.snapshot("cases")
+    post_steps(city, [payment_period(30, "2024-01-02")])
+    folding, go_on = threading.Event(), threading.Event()
+    apply = readmodels.Fold.apply
+
+    def slow_apply(fold: readmodels.Fold, rec: Any) -> None:
+        folding.set()
+        go_on.wait(timeout=30)
+        apply(fold, rec)
+    monkeypatch.setattr(readmodels.Fold, "apply", slow_apply)
+    refold = threading.Thread(target=views.process, daemon=True)
+    refold.start()
+    try:
+        assert folding.wait(timeout=30)
+        with psycopg.connect(city.owner_url, options="-c lock_timeout=1000") as reader:
+            rows = reader.execute("SELECT count(*) FROM view_cases").fetchone()
+        assert rows == (len(before),)
+    finally:
+        go_on.set()
+        refold.join(timeout=60)
+
+
 def test_read_models_need_an_inspector_or_auditor_token(city: World) -> None:
     post_steps(city, f.staff() + f.summary_case("SH-HP-2024-S-004512"))
     city.project()

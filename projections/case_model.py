@@ -279,7 +279,11 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
     state["events"].append(rec.event_id)
     day = legal_date(rec.occurred_at, offset_minutes=ctx.params.legal_utc_offset_minutes)
     replaced = _replaced(state, rec.type, body)
-    if replaced is None:
+    earlier = rec.type == "PenaltyDecided" and state["decision"] is not None \
+        and day.isoformat() < state["decision"]["decided_on"]
+    if earlier:            # a decision the one in force replaced, recorded after it
+        _keep_earlier(state, rec, body, day, ctx)
+    elif replaced is None:
         _lifecycle(state, rec, body, day, ctx)
     else:                  # a step of a decision made anew's predecessor, recorded late
         if _STEPS_OF_A_DECISION[rec.type] in replaced["deadlines"]:
@@ -287,7 +291,7 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
         if rec.type == "DecisionServed":
             replaced["served_on"] = day.isoformat()
     _record_officers(state, rec, body, ctx)
-    handler = _FACTS.get(rec.type) if replaced is None else None
+    handler = _FACTS.get(rec.type) if replaced is None and not earlier else None
     if handler is not None:
         handler(state, rec, body, day, ctx)
     _refresh_money(state, day, ctx)
@@ -636,11 +640,7 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
     a = c["amounts"]
     a["decided_fen"] = a["current_fen"] = b["amount_fen"]
     a["penalty_types"] = b["penalty_types"]
-    c["decision"] = {"decision_no": b["decision_no"], "procedure": b["procedure"],
-                     "decided_on": day.isoformat(), "decided_by": b["decided_by"],
-                     "form_no": b.get("form_no"), "payment_method": b.get("payment_method"),
-                     "status": "in_force", "served_on": None,
-                     "event_id": rec.event_id}
+    c["decision"] = _decision(rec, b, day)
     _met(c, "decision", day)
     wd = ctx.calendar.add_working_days
     if b["procedure"] == "summary":
@@ -652,7 +652,28 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
         _due(c, "service", lambda: wd(day, n7), "APL 第61条 (7 working days if absent)")
         n = ctx.params.publication_deadline_working_days
         _due(c, "publication", lambda: wd(day, n), "GBF2018_118 (7 working days)")
-    _apply_held(c, b["decision_no"], rec.occurred_at, ctx)
+    _apply_held(c, c["decision"], rec.occurred_at, ctx)
+
+
+def _decision(rec: Recorded, b: dict[str, Any], day: date) -> dict[str, Any]:
+    return {"decision_no": b["decision_no"], "procedure": b["procedure"],
+            "decided_on": day.isoformat(), "decided_by": b["decided_by"],
+            "form_no": b.get("form_no"), "payment_method": b.get("payment_method"),
+            "status": "in_force", "served_on": None, "event_id": rec.event_id}
+
+
+def _keep_earlier(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
+                  ctx: Context) -> None:
+    """A decision dated before the one in force and recorded after it: one that a later
+    decision replaced, kept in ``previous_decisions`` in the order decided with the changes
+    recorded for it; the decision in force, its amounts and deadlines stay."""
+    earlier = {**_decision(rec, b, day), "decided_fen": b["amount_fen"],
+               "current_fen": b["amount_fen"], "penalty_types": b["penalty_types"],
+               "surcharge_fen": 0, "amendments": [], "withdrawal": None, "deadlines": {}}
+    c["previous_decisions"].append(earlier)
+    c["previous_decisions"].sort(key=lambda d: d["decided_on"])
+    _met(c, "decision", day)          # the case was decided then (RF12.a)
+    _apply_held(c, earlier, rec.occurred_at, ctx)
 
 
 #: obligations a decision opens, cancelled by its withdrawal; a decision made anew opens its own
@@ -675,23 +696,25 @@ def _keep_previous(c: dict[str, Any]) -> None:
     a["amendments"], a["surcharge_fen"], c["withdrawal"] = [], 0, None
 
 
-def _apply_held(c: dict[str, Any], decision_no: str, decided_at: str, ctx: Context) -> None:
-    """The changes of this decision recorded before it: applied in the order they occurred when
+def _apply_held(c: dict[str, Any], decision: dict[str, Any], decided_at: str,
+                ctx: Context) -> None:
+    """The changes of ``decision`` recorded before it: applied in the order they occurred when
     dated at or after it (only recorded early), never when dated before it."""
+    decision_no = decision["decision_no"]
     held = [h for h in c["held_changes"] if h["body"]["decision_no"] == decision_no]
     for h in sorted(held, key=lambda h: parse_datetime(h["occurred_at"])):
         c["held_changes"].remove(h)
         entry = next(o for o in c["out_of_order"] if o["event_id"] == h["event_id"])
         if parse_datetime(h["occurred_at"]) < parse_datetime(decided_at):
             entry["why"] = f"dated before decision {decision_no}"
-        elif c["decision"]["status"] == "withdrawn":
+        elif decision["status"] == "withdrawn":
             entry["why"] = f"decision {decision_no} was withdrawn"
         else:
             entry["why"] = f"recorded before decision {decision_no}"
             day = legal_date(h["occurred_at"], offset_minutes=ctx.params.legal_utc_offset_minutes)
-            _change(c, c["decision"], h["event_id"], h["type"], h["body"], day, ctx)
+            _change(c, decision, h["event_id"], h["type"], h["body"], day, ctx)
             summary = c["procedure"] == "summary"
-            if h["type"] == "PenaltyWithdrawn" \
+            if h["type"] == "PenaltyWithdrawn" and decision is c["decision"] \
                     and _rank(summary, "NOT_PENALISED") > _rank(summary, c["state"]):
                 c["state"] = "NOT_PENALISED"
 

@@ -341,6 +341,25 @@ def test_a_decision_made_anew_after_a_withdrawal_is_in_force_and_keeps_the_withd
     assert case["money"]["reconciliation"]["status"] == "reconciled"
 
 
+def test_a_withdrawn_decision_recorded_after_the_one_made_anew_does_not_replace_it() -> None:
+    """The withdrawn decision of 27 March, recorded after the decision made anew on 18 April,
+    was taken for the latest: it became the decision in force (withdrawn, nothing due) and the
+    decision the party paid went to previous_decisions, where the red flags judge it in force."""
+    case_id = "SH-HP-2025-000032"
+    history, folder = world()
+    steps = f.redecided_case(case_id)
+    first = next(s for s in steps if s.type == "PenaltyDecided")
+    folder.fold(history.extend([s for s in steps if s is not first] + [first]))
+    case = folder.cases[case_id]
+    assert (case["decision"]["decision_no"], case["decision"]["status"]) == (
+        "沪黄城管罚〔2025〕第58号", "in_force")
+    assert (case["amounts"]["current_fen"], case["state"]) == (150_000, "CLOSED")
+    [old] = case["previous_decisions"]
+    assert (old["decision_no"], old["status"], old["current_fen"]) == (
+        "沪黄城管罚〔2025〕第31号", "withdrawn", 0)
+    assert case["deadlines"]["decision"]["met_on"] == "2025-03-27"
+
+
 def test_the_service_of_a_replaced_decision_recorded_late_is_not_the_new_decisions() -> None:
     """The withdrawn decision's service, recorded after the decision made anew, moved the new
     one to SERVED, met its service deadline three weeks before it was made and opened its

@@ -141,7 +141,8 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
     legal = ctx.params(d.ts).legal
     th = ctx.params(d.ts).thresholds
     principal = c.current_amount(d)
-    surcharge = c.surcharges[-1][4] if c.surcharges else 0
+    own = [s for s in c.surcharges if s[0] >= d.ts]      # not those of a decision withdrawn
+    surcharge = own[-1][4] if own else 0
     expected = principal + (surcharge if principal else 0)
     common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id}
     for ts, amount, channel, eid in c.payments:

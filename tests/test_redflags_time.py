@@ -161,6 +161,10 @@ def test_rf06_a_surcharge_on_a_withdrawn_decision_is_not_due_on_the_one_made_ane
                      from_date="2025-03-23", to_date="2025-04-01")
     steps = insert_after(f.redecided_case(REDECIDED), "DecisionPublished", surcharge)
     assert World(steps).flags(rule="RF06") == []
+    # nor is it a follow-up of the new fine left unpaid (served 21 April: due 6 May + 90 days)
+    unpaid = insert_after(_redecided("PaymentRecorded", "TreasuryReconciled", "CaseClosed"),
+                          "DecisionPublished", surcharge)
+    assert numbers(World(unpaid).one("RF06.e"))["follow_up_by"] == "2025-08-04"
 
 
 def test_rf06_judges_the_latest_decision_in_world_time_not_the_last_recorded() -> None:

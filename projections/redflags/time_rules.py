@@ -209,8 +209,9 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
         return
     late_from = days.end(follow)
     paid = next(((ts, eid) for ts, eid in money if received_before(c, ts) >= expected), None)
-    actions = sorted([(s[0], s[5]) for s in c.surcharges] + list(c.instalments)
-                     + [(o.ts, o.eid) for o in c.outcomes if o.type == "TransferredToJudiciary"])
+    actions = sorted(x for x in [(s[0], s[5]) for s in c.surcharges] + list(c.instalments)
+                     + [(o.ts, o.eid) for o in c.outcomes if o.type == "TransferredToJudiciary"]
+                     if x[0] >= d.ts)          # a follow-up of this decision, not a withdrawn one
     done = min([x for x in (paid, actions[0] if actions else None) if x is not None],
                default=None)
     outcome = deadline(ctx, late_from, done)

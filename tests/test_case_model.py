@@ -211,6 +211,19 @@ def test_decision_without_the_extension_would_be_late() -> None:
         "met_on": "2024-08-08", "late": True, "params_version": NATIONAL}
 
 
+def test_an_extension_approved_after_the_decision_deadline_passed_extends_nothing() -> None:
+    """As RF12 counts it: an approval three days after day 90 still moved the case view's
+    deadline 30 days on, so the view called on time a decision RF12.a flags as late."""
+    for approved_on, due, late in (("2024-07-25", "2024-07-22", True),
+                                   ("2024-07-22", "2024-08-21", False)):     # on the day
+        history, folder = world()
+        folder.fold(history.extend(
+            [f.Step(s.stream, s.type, at(approved_on) if s.type == "ExtensionApproved"
+                    else s.occurred_at, s.body) for s in f.general_case(GENERAL_ID)]))
+        decision = folder.cases[GENERAL_ID]["deadlines"]["decision"]
+        assert (decision["due"], decision["late"]) == (due, late)
+
+
 def test_case_withdrawn_with_approval() -> None:
     case_id = "SH-HP-2025-000031"
     history, folder = world()
@@ -326,6 +339,45 @@ def test_a_decision_made_anew_after_a_withdrawal_is_in_force_and_keeps_the_withd
         "due": "2025-05-06", "basis": "APL 第67条第3款 (15 days from receipt)",
         "met_on": "2025-04-25", "late": False, "params_version": NATIONAL}
     assert case["money"]["reconciliation"]["status"] == "reconciled"
+
+
+def test_a_withdrawn_decision_recorded_after_the_one_made_anew_does_not_replace_it() -> None:
+    """The withdrawn decision of 27 March, recorded after the decision made anew on 18 April,
+    was taken for the latest: it became the decision in force (withdrawn, nothing due) and the
+    decision the party paid went to previous_decisions, where the red flags judge it in force."""
+    case_id = "SH-HP-2025-000032"
+    history, folder = world()
+    steps = f.redecided_case(case_id)
+    first = next(s for s in steps if s.type == "PenaltyDecided")
+    folder.fold(history.extend([s for s in steps if s is not first] + [first]))
+    case = folder.cases[case_id]
+    assert (case["decision"]["decision_no"], case["decision"]["status"]) == (
+        "沪黄城管罚〔2025〕第58号", "in_force")
+    assert (case["amounts"]["current_fen"], case["state"]) == (150_000, "CLOSED")
+    [old] = case["previous_decisions"]
+    assert (old["decision_no"], old["status"], old["current_fen"]) == (
+        "沪黄城管罚〔2025〕第31号", "withdrawn", 0)
+    assert case["deadlines"]["decision"]["met_on"] == "2025-03-27"
+
+
+def test_the_service_of_a_replaced_decision_recorded_late_is_not_the_new_decisions() -> None:
+    """The withdrawn decision's service, recorded after the decision made anew, moved the new
+    one to SERVED, met its service deadline three weeks before it was made and opened its
+    payment deadline from that day."""
+    case_id = "SH-HP-2025-000032"
+    history, folder = world()
+    steps = f.redecided_case(case_id)
+    old = next(s for s in steps if s.type == "DecisionServed")
+    steps = [s for s in steps if s is not old]
+    decided = [i for i, s in enumerate(steps) if s.type == "PenaltyDecided"][-1]
+    seen = states_along(steps[:decided + 1] + [old] + steps[decided + 1:], case_id, history,
+                        folder)
+    assert seen[decided:decided + 3] == ["DECIDED", "DECIDED", "SERVED"]
+    case = folder.cases[case_id]
+    assert case["previous_decisions"][0]["served_on"] == "2025-03-28"
+    assert case["decision"]["served_on"] == "2025-04-21"
+    assert case["deadlines"]["service"]["met_on"] == "2025-04-21"
+    assert case["deadlines"]["payment"]["due"] == "2025-05-06"
 
 
 def test_unpaid_fine_gets_a_surcharge_then_is_paid_and_reconciled() -> None:

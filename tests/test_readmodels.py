@@ -218,6 +218,56 @@ def test_a_calendar_published_later_recounts_earlier_deadlines_as_the_flags_do(
     assert {t: views.snapshot(t) for t in ("cases", "officers", "complaints")} == incremental
 
 
+def test_the_decision_deadline_is_counted_with_the_parameters_in_force_at_filing(
+        city: World) -> None:
+    """As RF12.a counts it: an extension approved after a shorter decision period was published
+    (60 days from 1 June) recounted the case view's deadline under it, so the view called late
+    (filed 23 April, 60 + 30 days: 22 July) a decision of 8 August that RF12 judges on time
+    (90 + 30 days: 21 August), under another version than RF12's."""
+    shorter = f.step("config:legal-parameters", "LegalParametersPublished", f.at("2024-06-01"),
+                     effective_from="2024-06-01", parameters=[
+                         {"name": "decision_deadline_days_from_filing", "value": 60,
+                          "unit": "calendar_days", "basis": "local rule (test)"}])
+    general = f.general_case()
+    post_steps(city, f.staff() + general[:1] + [shorter] + general[1:])
+    decision = case(city, "SH-HP-2024-000123")["deadlines"]["decision"]
+    assert (decision["due"], decision["late"]) == ("2024-08-21", False)
+    assert decision["params_version"] == national().version
+    assert city.http.get("/v1/flags", params={"rule_id": "RF12.a"},
+                         headers=city.headers("inspector")).json()["flags"] == []
+
+
+def test_readers_see_the_old_states_while_a_publication_folds_the_log_again(
+        city: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch carrying configuration folds the whole log again in its transaction: it emptied
+    the tables first, so every reader of a case waited (here: gave up after its lock timeout)
+    for as long as the fold took — minutes on a city's log — instead of reading the old states
+    until the commit (docs/architecture.md)."""
+    post_steps(city, f.staff() + f.summary_case("SH-HP-2024-S-004512"))
+    views = city.http.app.app.state.views
+    views.run_until_idle()
+    before = views.snapshot("cases")
+    post_steps(city, [payment_period(30, "2024-01-02")])
+    folding, go_on = threading.Event(), threading.Event()
+    apply = readmodels.Fold.apply
+
+    def slow_apply(fold: readmodels.Fold, rec: Any) -> None:
+        folding.set()
+        go_on.wait(timeout=30)
+        apply(fold, rec)
+    monkeypatch.setattr(readmodels.Fold, "apply", slow_apply)
+    refold = threading.Thread(target=views.process, daemon=True)
+    refold.start()
+    try:
+        assert folding.wait(timeout=30)
+        with psycopg.connect(city.owner_url, options="-c lock_timeout=1000") as reader:
+            rows = reader.execute("SELECT count(*) FROM view_cases").fetchone()
+        assert rows == (len(before),)
+    finally:
+        go_on.set()
+        refold.join(timeout=60)
+
+
 def test_read_models_need_an_inspector_or_auditor_token(city: World) -> None:
     post_steps(city, f.staff() + f.summary_case("SH-HP-2024-S-004512"))
     city.project()

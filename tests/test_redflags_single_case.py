@@ -111,6 +111,30 @@ def test_rf04_cash_differing_from_the_decided_amount() -> None:
     assert (numbers(flag)["cash_fen"], numbers(flag)["decided_fen"]) == (8_000, 10_000)
 
 
+def test_rf04_an_amendment_after_a_withdrawal_does_not_revive_the_amount_in_force() -> None:
+    """An amendment of a decision already withdrawn set its amount in force again (the case
+    view leaves it out: the decision is gone), so cash taken for a withdrawn decision matched."""
+    no = "HP-S-2024-004512"
+    steps = insert_after(
+        f.summary_case(SUMMARY), "DecisionServed",
+        step(S, "PenaltyWithdrawn", at("2024-09-30", "10:06:20"), decision_no=no),
+        step(S, "PenaltyAmended", at("2024-09-30", "10:06:40"), decision_no=no,
+             previous_amount_fen=10_000, amount_fen=10_000))
+    assert numbers(World(steps).one("RF04.b"))["decided_fen"] == 0
+
+
+def test_rf04_cash_is_checked_against_the_latest_decision_in_world_time() -> None:
+    """Cash taken for a decision made anew, with the withdrawn decision recorded after it (a
+    late record), was checked against the withdrawn one: 'differs from the decided 0 fen'."""
+    case_id, no = "SH-HP-2025-000032", "沪黄城管罚〔2025〕第58号"
+    cash = step(f"case:{case_id}", "OnsiteCashCollected", at("2025-04-21", "10:30:00"),
+                decision_no=no, party_ref=f.COMPANY, amount_fen=150_000,
+                justification="remote_area_party_request")
+    steps = f.redecided_case(case_id)
+    first = next(s for s in steps if s.type == "PenaltyDecided")
+    assert World([s for s in steps if s is not first] + [first, cash]).flags(rule="RF04") == []
+
+
 # --- RF07 evidence before the decision -----------------------------------------------------------
 
 def test_rf07_summary_decision_with_no_evidence_once_the_sync_grace_has_passed() -> None:

@@ -152,6 +152,30 @@ def test_rf06_a_decision_made_anew_after_a_withdrawal_is_judged_on_its_own_payme
     assert numbers(World(steps).one("RF06.b"))["due_fen"] == 150_000
 
 
+def test_rf06_a_surcharge_on_a_withdrawn_decision_is_not_due_on_the_one_made_anew() -> None:
+    """A surcharge assessed on the first decision before its withdrawal was added to what the
+    decision made anew was due (the case view counts it 0): the new fine paid in full was
+    'short' and its reconciliation did not match."""
+    surcharge = step(f"case:{REDECIDED}", "SurchargeAssessed", at("2025-04-02"),
+                     principal_fen=200_000, days=10, surcharge_fen=60_000,
+                     from_date="2025-03-23", to_date="2025-04-01")
+    steps = insert_after(f.redecided_case(REDECIDED), "DecisionPublished", surcharge)
+    assert World(steps).flags(rule="RF06") == []
+    # nor is it a follow-up of the new fine left unpaid (served 21 April: due 6 May + 90 days)
+    unpaid = insert_after(_redecided("PaymentRecorded", "TreasuryReconciled", "CaseClosed"),
+                          "DecisionPublished", surcharge)
+    assert numbers(World(unpaid).one("RF06.e"))["follow_up_by"] == "2025-08-04"
+
+
+def test_rf06_judges_the_latest_decision_in_world_time_not_the_last_recorded() -> None:
+    """The withdrawn decision recorded after the one made anew (a late record) was taken for
+    the case's decision: the new decision's payment to an officer raised nothing."""
+    steps = change(f.redecided_case(REDECIDED), "PaymentRecorded", channel="cash_to_officer")
+    first = next(s for s in steps if s.type == "PenaltyDecided")
+    assert World([s for s in steps if s is not first] + [first]).one("RF06.c").case_id \
+        == REDECIDED
+
+
 # --- RF12 deadlines -------------------------------------------------------------------------------
 
 def test_rf12_decision_after_90_days_without_an_approved_extension() -> None:

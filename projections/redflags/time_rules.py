@@ -135,13 +135,14 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
 def rf06_payment(c: Case, ctx: "Ctx") -> None:
     if not c.decisions:
         return
-    d = c.decisions[-1]
+    d = max(c.decisions, key=lambda x: (x.ts, x.idx))   # in world time: one may be recorded late
     if c.withdrawal_of(d) is not None:
         return
     legal = ctx.params(d.ts).legal
     th = ctx.params(d.ts).thresholds
     principal = c.current_amount(d)
-    surcharge = c.surcharges[-1][4] if c.surcharges else 0
+    own = [s for s in c.surcharges if s[0] >= d.ts]      # not those of a decision withdrawn
+    surcharge = own[-1][4] if own else 0
     expected = principal + (surcharge if principal else 0)
     common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id}
     for ts, amount, channel, eid in c.payments:
@@ -208,8 +209,9 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
         return
     late_from = days.end(follow)
     paid = next(((ts, eid) for ts, eid in money if received_before(c, ts) >= expected), None)
-    actions = sorted([(s[0], s[5]) for s in c.surcharges] + list(c.instalments)
-                     + [(o.ts, o.eid) for o in c.outcomes if o.type == "TransferredToJudiciary"])
+    actions = sorted(x for x in [(s[0], s[5]) for s in c.surcharges] + list(c.instalments)
+                     + [(o.ts, o.eid) for o in c.outcomes if o.type == "TransferredToJudiciary"]
+                     if x[0] >= d.ts)          # a follow-up of this decision, not a withdrawn one
     done = min([x for x in (paid, actions[0] if actions else None) if x is not None],
                default=None)
     outcome = deadline(ctx, late_from, done)

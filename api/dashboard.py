@@ -35,12 +35,12 @@ from ledger.tokens import Principal
 from projections.flagsview import FlagsView
 from projections.oversight.assessment import Period
 from projections.oversight.queries import unit_known
-from projections.readmodels import ReadModels
+from projections.readmodels import ReadModels, configuration_upto, log_head
 from projections.redflags.catalogue import RULES
 from projections.redflags._stats import median
-from projections.redflags.days import quarter_of, ts_of
+from projections.redflags.days import quarter_of
 from projections.redflags.facts import MAX_WINDOW_QUARTERS, quarter_shift
-from projections.redflags.params import CONFIG_TYPES, FlagParams, ParamsTimeline, national
+from projections.redflags.params import FlagParams, ParamsTimeline
 from projections.redflags.statistics import fine_range, lead, position_bp, window_quarters
 
 from .auth import require
@@ -282,22 +282,8 @@ class Dashboard:
     def _timeline(self) -> ParamsTimeline:
         """The parameters timeline as the red-flag engine folds it: the service's base
         parameters plus every published configuration event (``config:*``, rare)."""
-        timeline = ParamsTimeline(self.flags.params or national())
-        rows = self._rows(
-            "SELECT r.log_index, r.event_id, r.event_type, r.recorded_at, e.state "
-            "FROM ledger_receipts r JOIN stored_events e ON e.originator_id = r.originator_id "
-            "AND e.originator_version = r.stream_version "
-            "WHERE r.stream LIKE 'config:%%' AND r.event_type = ANY(%s) ORDER BY r.log_index",
-            [sorted(CONFIG_TYPES)])
-        days = timeline.latest().days()
-        for r in rows:
-            env = orjson.loads(bytes(r["state"]))
-            timeline.publish(type=r["event_type"], body=env["body"], event_id=str(r["event_id"]),
-                             index=r["log_index"],
-                             published_day=days.day(ts_of(env["occurred_at"])),
-                             recorded=ts_of(r["recorded_at"]))
-            days = timeline.latest().days()
-        return timeline
+        with self.ledger.store.cursor() as curs:
+            return configuration_upto(curs, log_head(curs), self.flags.params)
 
     def _decisions(self, where: str, params: list[Any], cap: int) -> list[dict[str, Any]]:
         """Fine decisions of the cases matching ``where``, newest first (withdrawn cases and

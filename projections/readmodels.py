@@ -87,10 +87,11 @@ _CONFIGURATION_UPTO = (
     "WHERE r.stream LIKE 'config:%%' AND e.notification_id <= %s ORDER BY e.notification_id")
 
 
-def configuration_upto(curs: Any, upto: int) -> ParamsTimeline:
+def configuration_upto(curs: Any, upto: int, base: FlagParams | None = None
+                       ) -> ParamsTimeline:
     """The configuration published on the log up to notification id ``upto``, folded as the
-    red-flag engine folds it (on the national defaults)."""
-    timeline = ParamsTimeline(national())
+    red-flag engine folds it on ``base`` (the national defaults if None)."""
+    timeline = ParamsTimeline(base or national())
     with curs.connection.cursor(row_factory=tuple_row) as plain:
         plain.execute(_CONFIGURATION_UPTO, (upto,), binary=True)
         rows = plain.fetchall()

@@ -39,6 +39,7 @@ from ledger.envelope import Recorded
 from ledger.schemas import parse_datetime
 
 from . import officer_model
+from .redflags.facts import INVESTIGATIVE, actors_of
 from .redflags.params import FlagParams, national
 
 
@@ -58,6 +59,8 @@ class Context:
     fine_schedule: Mapping[str, FineRule] = field(default_factory=lambda: FINE_SCHEDULE)
     officer: Callable[[str], dict[str, Any] | None] = _no_officer
     version: str = national().version
+    #: who may approve a decision-deadline extension (RF12.b's allowed forms)
+    extension_forms: tuple[str, ...] = national().thresholds.extension_approval_forms
 
     @classmethod
     def in_force(cls, p: FlagParams, officer: Callable[[str], dict[str, Any] | None]
@@ -68,7 +71,8 @@ class Context:
         # a day published as both is a working day, as the red-flag rules count it
         calendar = WorkingCalendar(holidays - makeup, makeup, years=p.calendar.keys())
         return cls(calendar=calendar, params=p.legal, fine_schedule=p.fine_schedule,
-                   officer=officer, version=p.version)
+                   officer=officer, version=p.version,
+                   extension_forms=p.thresholds.extension_approval_forms)
 
 
 DEFAULT_CONTEXT = Context()
@@ -207,10 +211,12 @@ def new_state(case_id: str) -> dict[str, Any]:
         "unit_id": None,
         "filing_no": None,
         "filed_on": None,
-        # the decision period in force on the day of filing: {days, params_version}
+        # the decision period in force on the day of filing:
+        # {days, params_version, approval_forms}
         "decision_period": None,
         "parties": [],                     # [{party_ref, party_type?, org_name?}]
         "officers": {},                    # officer_id -> acts and certificate status
+        "investigators": [],               # who acted in the investigation (RF12.b, RF09.e)
         "violation": {"code": None, "legal_basis": None, "occurred_at": None,
                       "statutory_range_fen": None},
         "amounts": {"proposed_fen": None, "decided_fen": None, "current_fen": None,
@@ -291,6 +297,7 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
         if rec.type == "DecisionServed":
             replaced["served_on"] = day.isoformat()
     _record_officers(state, rec, body, ctx)
+    _record_investigators(state, rec, body, ctx)
     handler = _FACTS.get(rec.type) if replaced is None and not earlier else None
     if handler is not None:
         handler(state, rec, body, day, ctx)
@@ -435,6 +442,23 @@ def _record_officers(case: dict[str, Any], rec: Recorded, body: dict[str, Any],
                                           "status": status["status"], "cert_no": cert_no})
 
 
+def _record_investigators(case: dict[str, Any], rec: Recorded, body: dict[str, Any],
+                          ctx: Context) -> None:
+    """Who acted in the investigation, as RF12.b reads it; an extension one of them approved
+    does not count, whenever the act is recorded."""
+    if rec.type in INVESTIGATIVE:
+        ids = [oid for oid, _ in actors_of(body)]
+    elif rec.type == "HearingHeld":
+        ids = [r["officer_id"] for r in body.get("investigators") or ()]
+    else:
+        return
+    new = sorted(set(ids) - set(case["investigators"]))
+    if new:
+        case["investigators"] = sorted({*case["investigators"], *new})
+        if case["extensions"] and case["decision_period"] is not None:
+            _decision_deadline(case, ctx)
+
+
 def _party(case: dict[str, Any], ref: str, **info: Any) -> None:
     for party in case["parties"]:
         if party["party_ref"] == ref:
@@ -501,7 +525,8 @@ def _filed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: 
         c["violation"]["occurred_at"] = b["violation_occurred_at"]
     if b["procedure"] == "general":
         c["decision_period"] = {"days": ctx.params.decision_deadline_days_from_filing,
-                                "params_version": ctx.version}
+                                "params_version": ctx.version,
+                                "approval_forms": list(ctx.extension_forms)}
         _decision_deadline(c, ctx)
 
 
@@ -513,10 +538,22 @@ def _decision_deadline(c: dict[str, Any], ctx: Context) -> None:
 
     def due() -> date:
         # in world time, as RF12 counts them: an extension approved after the deadline in
-        # force had passed extends nothing (the case was already late)
+        # force had passed extends nothing (the case was already late), nor does one in a
+        # form not allowed or approved by an investigator of the case (RF12.b)
         days = period["days"]
         for e in sorted(c["extensions"], key=lambda e: e["approved_on"]):
-            if e["approved_on"] <= ctx.calendar.add_calendar_days(filed, days).isoformat():
+            in_force = ctx.calendar.add_calendar_days(filed, days).isoformat()
+            if e["approval_form"] not in period["approval_forms"]:
+                e["counted"], e["why"] = False, f"approval form {e['approval_form']} is not " \
+                    f"one of {', '.join(period['approval_forms'])}"
+            elif e["approved_by"] in c["investigators"]:
+                e["counted"], e["why"] = False, f"approved by {e['approved_by']}, an " \
+                    "investigator of the case"
+            elif e["approved_on"] > in_force:
+                e["counted"], e["why"] = False, f"approved after the deadline {in_force} " \
+                    "had passed"
+            else:
+                e["counted"], e["why"] = True, None
                 days += e["days"]
         return ctx.calendar.add_calendar_days(filed, days)
     _due(c, "decision", due, "APL 第60条 (90 days from filing + approved extensions)",

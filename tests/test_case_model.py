@@ -9,10 +9,11 @@ from typing import Any
 
 from ledger.envelope import Recorded
 from projections import case_model, officer_model
-from projections.redflags import national
+from projections.redflags import compute_flags, national
 
 from . import domain_factory as f
 from .domain_factory import DROP, History, at, step
+from .test_redflags_world import numbers, when
 
 #: the configuration version a reducer counts with by default (every deadline names it)
 NATIONAL = national().version
@@ -222,6 +223,39 @@ def test_an_extension_approved_after_the_decision_deadline_passed_extends_nothin
                     else s.occurred_at, s.body) for s in f.general_case(GENERAL_ID)]))
         decision = folder.cases[GENERAL_ID]["deadlines"]["decision"]
         assert (decision["due"], decision["late"]) == (due, late)
+
+
+def test_an_extension_rf12_does_not_count_does_not_move_the_views_deadline() -> None:
+    """A deputy's approval, or one by an officer who acted in the investigation (known only
+    from an act recorded after the extension), moved the view's decision deadline 30 days on
+    while RF12.b refuses it and RF12.a counts 90 days: the view called on time a decision the
+    flags call late."""
+    def case_with(**approval: str) -> list[f.Step]:
+        return [f.Step(s.stream, s.type, s.occurred_at, {**s.body, **approval})
+                if s.type == "ExtensionApproved" else s for s in f.general_case(GENERAL_ID)]
+
+    acted = step(f"case:{GENERAL_ID}", "InspectionPerformed", at("2024-08-09"),
+                 inspection_id="IN-2024-000123-9",
+                 officers=[{"officer_id": f.HEAD, "cert_no": "31010219101"}])
+    for steps, why in ((case_with(approval_form="deputy_head", approved_by=f.DEPUTY),
+                        "approval form deputy_head is not one of agency_head, "
+                        "collective_discussion"),
+                       (case_with() + [acted], f"approved by {f.HEAD}, an investigator of the "
+                                               "case")):
+        history, folder = world()
+        folder.fold(history.extend(steps))
+        case = folder.cases[GENERAL_ID]
+        assert (case["deadlines"]["decision"]["due"], case["deadlines"]["decision"]["late"]) \
+            == ("2024-07-22", True)
+        assert (case["extensions"][0]["counted"], case["extensions"][0]["why"]) == (False, why)
+        flags = compute_flags(history.events, national(), at=when("2025-01-01"), processes=1)
+        rf12a = next(x for x in flags if x.rule_id == "RF12.a" and x.case_id == GENERAL_ID)
+        assert numbers(rf12a)["due"] == case["deadlines"]["decision"]["due"]
+        assert any(x.rule_id == "RF12.b" and x.case_id == GENERAL_ID for x in flags)
+    history, folder = world()
+    folder.fold(history.extend(case_with()))
+    extension = folder.cases[GENERAL_ID]["extensions"][0]
+    assert (extension["counted"], extension["why"]) == (True, None)
 
 
 def test_case_withdrawn_with_approval() -> None:

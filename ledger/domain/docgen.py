@@ -78,7 +78,10 @@ DECISIONS = """\
 4. **LOCAL parameters**: hearing thresholds are `None` (unset) in `ledger.domain.params`;
    `PenaltyNoticeServed.hearing_eligible` records what the agency told the party. The decision
    extension is whatever `ExtensionApproved.days` says (1–365) with its approver; 30 days is
-   recorded as an unverified default only.
+   recorded as an unverified default only. The case view counts an extension as RF12 does:
+   only in an allowed approval form (`agency_head`, `collective_discussion`), approved by no
+   officer who acted in the investigation (whenever that act is recorded), and before the
+   deadline it extends had passed; each extension says whether it `counted` and `why` not.
 5. **Lifecycle** (projections/case_model.py) follows `case_lifecycle` with these readings:
    `CaseFiled` is expected with or without a prior `ClueRegistered`; supplementary evidence,
    inspection and credential showing are expected in any pre-decision state (APL 第45条 review

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Annotated, Any
 
 import orjson
@@ -16,14 +15,15 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from ledger.bundle import BundleExport, StreamsScope, bundle_scope
 from ledger.crypto import SigningKey
+from ledger.domain.calendar import CST
 from ledger.errors import Forbidden, LedgerError, MalformedEvent, NotFound
-from ledger.grammar import RFC3339
+from ledger.grammar import DATE, RFC3339
 from ledger.logview import LogView
 from ledger.schemas import parse_datetime
 from ledger.service import MAX_BATCH, Ledger
 from ledger.store import StoredRow
-from ledger.verify.format import MEDIA_TYPE as BUNDLE_MEDIA_TYPE
 from ledger.tokens import Principal, TokenCache
+from ledger.verify.format import MEDIA_TYPE as BUNDLE_MEDIA_TYPE
 from projections.flagsview import FlagsView
 from projections.readmodels import ReadModels
 
@@ -99,10 +99,6 @@ async def refuse_nul(request: Request) -> None:
                                                "msg": "must not contain U+0000 (NUL)"}])
 
 
-LEGAL_TZ = timezone(timedelta(hours=8))
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
 def flag_bound(value: str | None, name: str) -> str | None:
     """A ``since``/``until`` of the flag queue written as ``raised_at`` is (RFC 3339 at UTC+8),
     since the two are compared as text: an instant with any offset, or a day (its start in
@@ -110,13 +106,13 @@ def flag_bound(value: str | None, name: str) -> str | None:
     if value is None:
         return None
     try:
-        if _DAY.fullmatch(value):
-            moment = datetime.fromisoformat(value).replace(tzinfo=LEGAL_TZ)
+        if DATE.fullmatch(value):
+            moment = datetime.fromisoformat(value).replace(tzinfo=CST)
         elif RFC3339.fullmatch(value):
             moment = parse_datetime(value)
         else:
             raise ValueError(value)
-        return moment.astimezone(LEGAL_TZ).isoformat()
+        return moment.astimezone(CST).isoformat()
     except (ValueError, OverflowError):       # 2024-02-30; 9999-12-31T23:00:00-10:00
         raise MalformedEvent(f"{name} must be an RFC 3339 date-time or a day (YYYY-MM-DD)",
                              field=name) from None

@@ -20,26 +20,24 @@ from pathlib import Path
 from typing import Any
 
 
-def _positive_int(text: str) -> int:
-    """An argparse type: a whole number ≥ 1."""
+def _whole_number(text: str, low: int, high: int | None, expected: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    if value < low or (high is not None and value > high):
+        raise argparse.ArgumentTypeError(f"must be {expected}, not {value}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    """An argparse type: a whole number ≥ 1."""
+    return _whole_number(text, 1, None, "at least 1")
 
 
 def _port(text: str) -> int:
     """An argparse type: a TCP port, 1–65535 (the resolver would silently wrap 99999 to 34463)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be a TCP port, 1 to 65535, not {value}")
-    return value
+    return _whole_number(text, 1, 65535, "a TCP port, 1 to 65535")
 
 
 def _settings():  # noqa: ANN202
@@ -460,9 +458,6 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 def cmd_project(args: argparse.Namespace) -> int:
     """Run the projections (read models, red flags) in the foreground, in their own process."""
-    import signal
-    import threading
-
     from ledger.home import service_url
     from ledger.store import LedgerStore, datastore_from_url
     from projections.flagsview import FlagsView
@@ -473,12 +468,11 @@ def cmd_project(args: argparse.Namespace) -> int:
     url = service_url(settings)
     store = LedgerStore(datastore_from_url(url, pool_size=2, max_overflow=2), url=url)
     runner = ProjectionRunner(store.connect, [ReadModels(store), FlagsView(store)])
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
     runner.start()
     print("projecting read models and red flags (Ctrl-C to stop)", flush=True)
     try:
-        done.wait()
+        with _sigterm_interrupts():     # SIGTERM stops it as Ctrl-C does
+            threading.Event().wait()
     except KeyboardInterrupt:
         pass
     runner.stop()

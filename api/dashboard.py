@@ -9,9 +9,8 @@ with the service's dashboard key on the inspector's behalf, the principal named 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,10 +21,11 @@ from starlette.responses import RedirectResponse, Response
 from ledger.canonical import canonical
 from ledger.client import sign_envelope
 from ledger.crypto import SigningKey, b64url_decode, verify
-from ledger.domain.calendar import legal_date
+from ledger.domain.calendar import CST, legal_date
 from ledger.domain.fields import ID
 from ledger.envelope import signing_bytes
 from ledger.errors import Forbidden, LedgerError, MalformedEvent, NotFound, Unavailable
+from ledger.grammar import DATE
 from ledger.logentry import chain_genesis, chain_next, entry_bytes, leaf_hash_of_entry
 from ledger.logview import LogView
 from ledger.merkle import verify_inclusion
@@ -36,8 +36,8 @@ from projections.flagsview import FlagsView
 from projections.oversight.assessment import Period
 from projections.oversight.queries import unit_known
 from projections.readmodels import ReadModels, configuration_upto, log_head
-from projections.redflags.catalogue import RULES
 from projections.redflags._stats import median
+from projections.redflags.catalogue import RULES
 from projections.redflags.days import quarter_of
 from projections.redflags.facts import MAX_WINDOW_QUARTERS, quarter_shift
 from projections.redflags.params import FlagParams, ParamsTimeline
@@ -48,8 +48,6 @@ from .pages import StaticPages
 
 JSON = "application/json"
 STATIC = Path(__file__).parent / "static" / "dashboard"
-CHINA = timezone(timedelta(hours=8))
-DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_TRAIL = 2000          # events on one case page (a case has tens)
 MAX_OWN_CASES = 1000      # an officer's cases read for the positions chart
 MAX_PEER_CASES = 6000     # other officers' decisions read per officer page (every unit)
@@ -419,7 +417,7 @@ class Dashboard:
                                  field=field)
         key, key_id = self._signer()
         envelope = sign_envelope(key, key_id, stream=stream, type=type_, body=event_body,
-                                 occurred_at=datetime.now(CHINA).isoformat(timespec="seconds"))
+                                 occurred_at=datetime.now(CST).isoformat(timespec="seconds"))
         result = self.ledger.append(canonical(envelope))
         return {"receipt": result.receipts[0].to_value(), "event_id": envelope["event_id"],
                 "type": type_, "stream": stream, "signer": key_id,
@@ -568,14 +566,14 @@ def _superior_on(state: dict[str, Any], day: str) -> str | None:
 
 
 def _today() -> date:
-    return datetime.now(CHINA).date()
+    return datetime.now(CST).date()
 
 
 def _day(value: str | None) -> date:
     if value is None:
         return _today()
     try:
-        if not DAY.fullmatch(value):        # fromisoformat also reads 20241001, 2024-W40-2
+        if not DATE.fullmatch(value):       # fromisoformat also reads 20241001, 2024-W40-2
             raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:

@@ -8,7 +8,7 @@ or auditor; unit-scoped inspectors get 404 for other units, as in api/app.py.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from importlib import resources
 from typing import Annotated, Any
 
@@ -16,7 +16,9 @@ import orjson
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from starlette.responses import Response
 
+from ledger.domain.calendar import CST
 from ledger.errors import MalformedEvent, NotFound
+from ledger.grammar import DATE
 from ledger.tokens import Principal
 from projections.oversight import assessment as A
 from projections.oversight import levels, queries, supervision
@@ -26,9 +28,8 @@ from .pages import StaticPages
 
 JSON = "application/json"
 Inspector = Annotated[Principal, Depends(require("inspector", "auditor"))]
-DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"      # ASCII digits: \d admits other scripts
+DAY_PATTERN = f"^{DATE.pattern}$"
 DAY = Annotated[str | None, Query(pattern=DAY_PATTERN)]
-LEGAL_TZ = timezone(timedelta(hours=8))
 
 router = APIRouter()
 
@@ -52,7 +53,7 @@ def _today(request: Request, at: str | None) -> date:
         return _day(at, "at")
     clock = getattr(request.app.state, "clock", None)
     now = clock() if clock else datetime.now(timezone.utc)
-    return now.astimezone(LEGAL_TZ).date()
+    return now.astimezone(CST).date()
 
 
 def _officer_unit(request: Request, principal: Principal, officer_id: str) -> dict[str, Any]:

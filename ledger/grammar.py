@@ -12,6 +12,9 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 STREAM = re.compile(r"keys|[a-z][a-z0-9_-]{0,31}:[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
 EVENT_TYPE = re.compile(r"[A-Z][A-Za-z0-9]{1,63}")
 SIGNER = re.compile(r"key:[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+#: a calendar day, YYYY-MM-DD in ASCII digits (``\d`` admits other scripts; ``date.fromisoformat``
+#: also reads 20241001 and 2024-W40-2)
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
                      r"(Z|[+-][0-9]{2}:[0-9]{2})")
 #: 64 bytes as unpadded base64url whose final character carries no stray bits (canonical)

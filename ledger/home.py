@@ -77,10 +77,10 @@ def init_home(settings: Settings, *, stop_at_exit: bool = True) -> Home:
         # the home's token. Only then: on one it already knows, a token missing from the table
         # was revoked, and init (run by every `make run`) must not bring it back.
         digest = token_hash(token_path.read_text().strip())
-        if fresh and store.find_token(digest) is None:
-            store.insert_token(digest, "admin", ["admin"], [])
-            created = True
         admin_token_valid = store.find_token(digest) is not None
+        if fresh and not admin_token_valid:
+            store.insert_token(digest, "admin", ["admin"], [])
+            created = admin_token_valid = True
     finally:
         store.close()
     app = url

@@ -34,12 +34,12 @@ import re
 from datetime import date, datetime, timezone
 from typing import Any, Mapping, TypeVar
 
+from .grammar import DATE as _DATE
 from .grammar import RFC3339 as _RFC3339
 
 MAX_SAFE_INT = 2**53 - 1
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 

@@ -322,8 +322,8 @@ class ReadModels:
             for _, rec in batch:
                 fold.apply(rec)
             count, position = count + len(batch), batch[-1][0]
-        # emptied only now: TRUNCATE locks the tables until the commit, and readers are to see
-        # the old states while the log is folded
+        # emptied once the log is folded: the deletion then holds its row locks only while the
+        # new states are written
         self._reset(curs)
         self._save(curs, fold)
         if position:

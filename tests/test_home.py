@@ -22,14 +22,19 @@ from .conftest import World
 from .test_multiprocess import free_port
 
 
+def usage_error(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    """The command line is refused as argparse refuses (exit 2); returns what it said."""
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(list(argv))
+    assert exit_.value.code == 2
+    return capsys.readouterr().err
+
+
 @pytest.mark.parametrize("port", ["0", "-1", "65536", "99999"])
 def test_serve_refuses_a_port_outside_1_to_65535(port: str,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     """`ledger serve --port 99999` printed "serving on :99999" and listened on 34463."""
-    with pytest.raises(SystemExit) as exit_:
-        build_parser().parse_args(["serve", "--port", port])
-    assert exit_.value.code == 2
-    assert "must be a TCP port, 1 to 65535" in capsys.readouterr().err
+    assert "must be a TCP port, 1 to 65535" in usage_error(capsys, "serve", "--port", port)
     assert build_parser().parse_args(["serve", "--port", "65535"]).port == 65535
 
 
@@ -358,10 +363,7 @@ def test_a_database_that_cannot_be_reached_is_reported_with_the_reason(
 
 def test_serve_refuses_an_unknown_log_level(capsys: pytest.CaptureFixture[str]) -> None:
     """`ledger serve --log-level bogus` was uvicorn's KeyError traceback."""
-    with pytest.raises(SystemExit) as exit_:
-        build_parser().parse_args(["serve", "--log-level", "bogus"])
-    assert exit_.value.code == 2
-    assert "invalid choice: 'bogus'" in capsys.readouterr().err
+    assert "invalid choice: 'bogus'" in usage_error(capsys, "serve", "--log-level", "bogus")
     assert build_parser().parse_args(["serve", "--log-level", "INFO"]).log_level == "info"
 
 
@@ -369,10 +371,7 @@ def test_serve_refuses_an_unknown_log_level(capsys: pytest.CaptureFixture[str]) 
 def test_serve_refuses_fewer_than_one_worker(workers: str,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     """`ledger serve --workers 0` (or -3) was accepted and silently ran one process."""
-    with pytest.raises(SystemExit) as exit_:
-        build_parser().parse_args(["serve", "--workers", workers])
-    assert exit_.value.code == 2
-    assert "must be at least 1" in capsys.readouterr().err
+    assert "must be at least 1" in usage_error(capsys, "serve", "--workers", workers)
 
 
 def test_a_secret_written_over_a_loose_file_is_made_private(tmp_path: Path) -> None:

@@ -26,8 +26,8 @@ Counting rules (documented here once, used by every deadline in the projections)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Iterable
 
 from ..errors import LedgerError

@@ -145,19 +145,38 @@ def test_flags_recomputed_offline_from_a_bundle_equal_the_services(
         city: World, tmp_path: Path, log_key) -> None:  # noqa: ANN001
     cash_above_limit(city)
     post_steps(city, f.general_case() + f.withdrawn_case() + f.complaint_cycle())
-    city.project()
-    view = city.http.app.app.state.flags
+    held, offline = held_and_offline(city, tmp_path, log_key)
+    assert offline == held and len(held) >= 3
+
+
+def held_and_offline(world: World, tmp_path: Path, log_key) -> tuple[dict, dict]:  # noqa: ANN001
+    """The flags the service holds at ``AT``, and those ``ledger flags FILE`` computes at
+    ``AT`` from a bundle of the whole ledger (flag id -> flag)."""
+    world.project()
+    view = world.http.app.app.state.flags
     view.refresh_all(AT)
     held = view.snapshot()
-    log = LogView(city.ledger.store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN, signing_key=log_key)
+    log = LogView(world.ledger.store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN,
+                  signing_key=log_key)
     bundle = tmp_path / "all.ndjson"
-    export_all(city, log, bundle)
+    export_all(world, log, bundle)
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = ledger_main(["flags", str(bundle), "--at", AT.isoformat()])
     assert code == 0, err.getvalue()
-    offline = {v["flag_id"]: v for v in map(json.loads, out.getvalue().splitlines())}
-    assert offline == held and len(held) >= 3
+    return held, {v["flag_id"]: v for v in map(json.loads, out.getvalue().splitlines())}
+
+
+def test_a_change_of_a_case_with_no_decision_is_raised_live_and_offline(
+        city: World, tmp_path: Path, log_key) -> None:  # noqa: ANN001
+    """RF20.d: the service's projection and ``ledger flags FILE`` both raise it."""
+    amendment = f.step("case:SH-HP-2024-000999", "PenaltyAmended", f.at("2024-08-15"))
+    [posted] = post_steps(city, f.staff() + [amendment])[-1:]
+    held, offline = held_and_offline(city, tmp_path, log_key)
+    assert offline == held
+    [raised] = [v for v in held.values() if v["rule_id"] == "RF20.d"]
+    assert raised["event_ids"] == [posted["event_id"]]
+    assert raised["numbers"]["why"] == "no_decision"
 
 
 @pytest.mark.parametrize("cut, message", [

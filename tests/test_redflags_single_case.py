@@ -442,6 +442,37 @@ def test_rf20_reduced_after_payment_with_no_refund_path() -> None:
     assert (numbers(flag)["received_fen"], numbers(flag)["amount_fen"]) == (300_000, 200_000)
 
 
+def test_rf20d_amendment_or_withdrawal_of_a_case_with_no_decision() -> None:
+    """A change recorded for a case that has no decision at all went to the case view's
+    ``out_of_order`` and RF20 never looked at it."""
+    withdrawal = step(G, "PenaltyWithdrawn", at("2024-08-16"),
+                      decision_no="沪黄城管罚〔2024〕第9号")
+    world = World([AMEND, withdrawal])
+    amended, withdrawn = world.flags(rule="RF20")
+    assert (amended.rule_id, amended.event_ids) == ("RF20.d", (world.events[-2].event_id,))
+    assert numbers(amended) == {"change": "PenaltyAmended",
+                                "decision_no": "沪黄城管罚〔2024〕第123号", "case_decisions": [],
+                                "approved_by": f.HEAD, "why": "no_decision"}
+    assert amended.case_id == GENERAL and amended.officer_id == f.HEAD
+    assert (withdrawn.rule_id, numbers(withdrawn)["change"], numbers(withdrawn)["why"]) == (
+        "RF20.d", "PenaltyWithdrawn", "no_decision")
+
+
+def test_rf20d_change_naming_a_decision_the_case_does_not_have() -> None:
+    other = f.Step(AMEND.stream, AMEND.type, AMEND.occurred_at,
+                   {**AMEND.body, "decision_no": "沪黄城管罚〔2024〕第124号"})
+    flag = World(insert_after(general_case(), "DecisionPublished", other)).one("RF20.d")
+    assert (numbers(flag)["why"], numbers(flag)["case_decisions"]) == (
+        "no_such_decision", ["沪黄城管罚〔2024〕第123号"])
+
+
+def test_rf20d_not_raised_for_an_amendment_of_the_decision_in_force_even_recorded_first() -> None:
+    assert World(insert_after(general_case(), "DecisionPublished", AMEND)).flags(rule="RF20") == []
+    # uploaded before the decision it names, dated after it: a change of that decision
+    steps = general_case()
+    assert World(steps[:13], [AMEND], steps[13:]).flags(rule="RF20.d") == []
+
+
 # --- RF25.c disposal ------------------------------------------------------------------------------
 
 def _seized(*after: f.Step) -> list[f.Step]:

@@ -104,10 +104,11 @@ DECISIONS = """\
    while it is in force: changing (变更) or revoking (撤销) presupposes a decision (APL 第48条
    第2款). One that names no decision of the case, a withdrawn one, or one a later decision
    replaced is recorded in `out_of_order` with a `why` and changes nothing: the case does not
-   move, amounts, status and deadlines stay. When the decision it names is recorded later (an
-   upload that came late), the change is applied then if it is dated on or after the decision
-   (`why`: "recorded before decision …"), never if dated before it ("dated before decision
-   …"); the red flags read changes in the same world-time order. **A decision made anew**
+   move, amounts, status and deadlines stay (one naming no decision of the case raises RF20.d).
+   When the decision it names is recorded later (an upload that came late), the change is
+   applied then if it is dated on or after the decision (`why`: "recorded before decision …"),
+   never if dated before it ("dated before decision …"); the red flags read changes in the
+   same world-time order. **A decision made anew**
    (重新作出) after a withdrawal — the agency correcting itself (APL 第75条第2款), or after
    reconsideration or a judgment (`PenaltyWithdrawn.reason`) — is expected in `NOT_PENALISED`
    and leads to `DECIDED` (`DECIDED_ON_SPOT`) again. It is the decision in force: amounts,

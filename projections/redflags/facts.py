@@ -78,6 +78,7 @@ class Decision(NamedTuple):
     tier: str | None
     payment_method: str | None
     loc: Loc | None
+    decision_no: str
 
 
 class Notice(NamedTuple):
@@ -101,6 +102,7 @@ class Change(NamedTuple):
     approved_by: str | None
     form: str | None
     refund_required: bool
+    decision_no: str        # the decision it names (RF20.d: one the case does not have)
 
 
 class Outcome(NamedTuple):
@@ -683,7 +685,8 @@ class Fold:
         d = Decision(ts, rts, eid, idx, b["procedure"], p["party_ref"], p["party_type"],
                      b["violation_code"], b["legal_basis"], frozenset(b["penalty_types"]),
                      b["amount_fen"], tuple(b["decided_by"]), officers, b.get("form_no"),
-                     b.get("benchmark_tier"), b.get("payment_method"), loc_of(b.get("location")))
+                     b.get("benchmark_tier"), b.get("payment_method"), loc_of(b.get("location")),
+                     b["decision_no"])
         c.decisions.append(d)
         c.procedure = c.procedure or b["procedure"]
         c.code = b["violation_code"]
@@ -783,14 +786,15 @@ class Fold:
         c.changes.append(Change("PenaltyAmended", ts, eid, b["previous_amount_fen"],
                                 b["amount_fen"], frozenset(b["penalty_types"]),
                                 b.get("approval_id"), b.get("approved_by"),
-                                b.get("approval_form"), False))
+                                b.get("approval_form"), False, b["decision_no"]))
         self._cohort_dirty(c, dirty)
 
     def _c_PenaltyWithdrawn(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                             dirty: set) -> None:
         c.changes.append(Change("PenaltyWithdrawn", ts, eid, None, 0, frozenset(),
                                 b.get("approval_id"), b.get("approved_by"),
-                                b.get("approval_form"), bool(b["refund_required"])))
+                                b.get("approval_form"), bool(b["refund_required"]),
+                                b["decision_no"]))
         self._cohort_dirty(c, dirty)
 
     def _c_DecisionFormVoided(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,

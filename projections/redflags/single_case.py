@@ -1,5 +1,5 @@
 """Rules that look at one case: RF01, RF03, RF04, RF07, RF08, RF09, RF10, RF11, RF15, RF16,
-RF20.a/b, RF25.c.
+RF20.a/b/d, RF25.c.
 
 Each rule is ``rule(case, ctx)``: it reads the case's compact facts (and, where it must, the
 people index), never a clock, and appends flags through ``ctx.flag``. A rule whose outcome can
@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .days import HOUR, MINUTE, day_iso
-from .facts import Case, Decision, Evidence
+from .facts import Case, Change, Decision, Evidence
 from .people import act_statuses
 
 if TYPE_CHECKING:
@@ -491,10 +491,13 @@ def rf16_benchmark_band(c: Case, ctx: "Ctx") -> None:
                          "without an approved deviation for that amount", **common)
 
 
-# --- RF20.a/b ---------------------------------------------------------------------------------
+# --- RF20.a/b/d -------------------------------------------------------------------------------
 
 def rf20_changes(c: Case, ctx: "Ctx") -> None:
+    decided = list(dict.fromkeys(d.decision_no for d in c.decisions))
     for ch in c.changes:
+        if ch.decision_no not in decided:
+            _rf20d_no_such_decision(c, ch, decided, ctx)
         d = _decision_before(c, ch.ts)
         if d is None:
             continue
@@ -524,6 +527,19 @@ def rf20_changes(c: Case, ctx: "Ctx") -> None:
                               "amount_fen": ch.amount, "refund_required": ch.refund_required},
                      summary=f"{ch.type} to {ch.amount} fen after {received} fen was paid, with "
                              "no refund through the treasury recorded", **common)
+
+
+def _rf20d_no_such_decision(c: Case, ch: Change, decided: list[str], ctx: "Ctx") -> None:
+    """RF20.d: a change naming a decision the case does not have changes nothing (the case view
+    records it out of order), yet it is a record of an act that should not exist."""
+    why = "no_such_decision" if decided else "no_decision"
+    ctx.flag("RF20.d", ch.eid, anchor=ch.ts, raised=ch.ts, event_ids=[ch.eid],
+             numbers={"change": ch.type, "decision_no": ch.decision_no, "case_decisions": decided,
+                      "approved_by": ch.approved_by, "why": why},
+             summary=f"{ch.type} of decision {ch.decision_no}, which "
+                     + ("is not among the case's decisions" if decided
+                        else "does not exist: the case has no decision"),
+             case_id=c.case_id, unit_id=c.unit_id, officer_id=ch.approved_by)
 
 
 def received_before(c: Case, ts: int) -> int:

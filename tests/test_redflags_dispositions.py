@@ -1,7 +1,9 @@
 """Inspectors' dispositions (signed events on ``flag:<flag_id>``) set a flag's disposition; a
-dismissal by the flag's own subject or by someone who acted in its case raises RF26."""
+disposition by the flag's own subject or by someone who acted in its case raises RF26."""
 
 from __future__ import annotations
+
+import pytest
 
 from projections.redflags import compute_flags, national
 
@@ -63,6 +65,50 @@ def test_dismissal_of_a_flag_about_oneself_raises_rf26() -> None:
     flag = world.one("RF26")
     assert numbers(flag)["relation"] == "subject_of_flag"
     assert numbers(flag)["dismissed_rule_id"] == "RF22"
+
+
+OTHER_DISPOSITIONS = [("FlagAcknowledged", {}, "acknowledged"),
+                      ("FlagConfirmed", {"severity": "low"}, "confirmed"),
+                      ("FlagReferred", {"referred_to": "agency_head"}, "referred")]
+
+
+@pytest.mark.parametrize("type_name, extra, disposition", OTHER_DISPOSITIONS)
+def test_any_disposition_by_an_officer_who_acted_in_the_case_raises_rf26(
+        type_name: str, extra: dict, disposition: str) -> None:
+    """Only dismissals were judged: the officer who acted in the case could acknowledge the
+    flag (it left the open queue), confirm it as low or refer it to their own head, unflagged."""
+    world, flag_id = late_cash_world()
+    world.add(dispose(flag_id, type_name, "2024-10-20", inspector=f.OFFICER_B, **extra))
+    assert world.one("RF05.b").disposition == disposition
+    flag = world.one("RF26")
+    assert (numbers(flag)["disposition"], numbers(flag)["relation"]) == (
+        disposition, "acted_in_case")
+    assert flag.officer_id == f.OFFICER_B and world.events[-1].event_id in flag.event_ids
+    assert flag.summary.startswith(f"{f.OFFICER_B} {disposition} flag {flag_id}")
+
+
+@pytest.mark.parametrize("type_name, extra, disposition", OTHER_DISPOSITIONS)
+def test_any_disposition_by_an_independent_inspector_is_not_flagged(
+        type_name: str, extra: dict, disposition: str) -> None:
+    world, flag_id = late_cash_world()
+    world.add(dispose(flag_id, type_name, "2024-10-20", **extra))
+    assert world.one("RF05.b").disposition == disposition
+    assert world.flags(rule="RF26") == []
+
+
+def test_acknowledger_who_acts_in_the_case_later_is_flagged_incrementally_as_in_a_rebuild(
+) -> None:
+    world = World(summary_case(SUMMARY), waiver_case("W-1", "2025-03-03"))
+    rf18 = world.one("RF18.a")                   # party scope, about case W-1
+    world.add(step(f"flag:{rf18.flag_id}", "FlagAcknowledged", at("2025-04-01"),
+                   rule_id="RF18", inspector_id=f.LEGAL),
+              step("case:W-1", "CaseArchived", at("2025-04-02"), archived_by=f.LEGAL))
+    evaluation = when("2025-06-01")
+    expected = compute_flags(world.events, national(), at=evaluation)
+    assert [numbers(x)["disposition"] for x in expected if x.rule_id == "RF26"] == [
+        "acknowledged"]
+    got = _incremental(world.events, evaluation)
+    assert [x.to_value() for x in got] == [x.to_value() for x in expected]
 
 
 def test_rf26_flags_can_be_disposed_of_too() -> None:

@@ -28,7 +28,8 @@ EVALUATED = when("2024-10-02")
 
 def history() -> list[Any]:
     """The planted statistical city, then a late remittance, cash not handed in (a pending
-    deadline) and a waiver dismissed by someone who later acts in its case (RF26, the dismissal index)."""
+    deadline) and a waiver dismissed by someone who later acts in its case (RF26, the
+    disposition index)."""
     _, _, events, _ = planted_city()
     world = f.History()
     world.events = list(events)                          # carry on the same log
@@ -55,7 +56,7 @@ def evaluated(events: list[Any], processes: int) -> tuple[FlagEngine, list[dict[
 
 
 def indexes(engine: FlagEngine) -> tuple[Any, ...]:
-    return (engine._flag_scope, engine._dues, engine._dismissed_about, sorted(engine._heap),
+    return (engine._flag_scope, engine._dues, engine._disposed_about, sorted(engine._heap),
             engine.next_due(when("2024-10-01")))
 
 
@@ -73,7 +74,7 @@ def test_a_forked_evaluation_equals_one_process(monkeypatch: pytest.MonkeyPatch)
     two, got = evaluated(events, 2)
     assert forks == [1] and len(two.subjects()) >= engine_module.FORK_MIN_SUBJECTS
     assert got == expected and len(expected) > 50
-    assert indexes(two) == indexes(one) and one._dues and one._dismissed_about
+    assert indexes(two) == indexes(one) and one._dues and one._disposed_about
     # below the threshold (a live batch) nothing is forked
     forks.clear()
     two.evaluate(sorted(two.subjects())[:10], EVALUATED, processes=2)

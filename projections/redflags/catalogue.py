@@ -1,7 +1,7 @@
 """The rule catalogue: every sub-rule with its names (English, Chinese), severity and legal basis.
 
 Rule families and bases follow red_flags.yaml (research draft v0.1); sub-rule letters follow the
-yaml's trigger keys where it has them. RF26 (self-dismissal) is new. Decisions where the yaml was
+yaml's trigger keys where it has them. RF26 (self-disposition) is new. Decisions where the yaml was
 ambiguous are in docs/red-flags.md.
 """
 
@@ -191,8 +191,8 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
     ("RF25.b", "high", "rule", "Seized property without a handling decision in 7 working days",
      "暂扣物品七日内未作处理"),
     ("RF25.c", "high", "rule", "Seized property disposed irregularly", "暂扣物品处置不规范"),
-    ("RF26", "high", "rule", "Flag dismissed by its own subject or a participant in its case",
-     "被核查人或本案人员驳回红旗 (应回避未回避)"),
+    ("RF26", "high", "rule", "Flag disposed of by its own subject or a participant in its case",
+     "被核查人或本案人员处置红旗 (应回避未回避)"),
     ("RF27.a", "medium", "rule", "Supervision notice not answered by its deadline",
      "督办事项逾期未反馈"),
     ("RF27.b", "medium", "rule", "Feedback sent back and not resubmitted in time",

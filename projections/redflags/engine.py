@@ -146,9 +146,9 @@ class FlagEngine:
         self.days = self.timeline.latest().days()
         self.fold = Fold(self.days)
         self._flag_scope: dict[str, Subject] = {}
-        #: case id -> scopes holding a dismissed flag about that case: RF26 ("acted in its
+        #: case id -> scopes holding a disposed-of flag about that case: RF26 ("acted in its
         #: case") reads the case's persons, which a later case event can extend
-        self._dismissed_about: dict[str, set[Subject]] = {}
+        self._disposed_about: dict[str, set[Subject]] = {}
         self._dues: dict[Subject, tuple[int, ...]] = {}
         self._heap: list[tuple[int, Subject]] = []
         self._shared: dict[Any, Any] = {}
@@ -184,7 +184,7 @@ class FlagEngine:
             fold.apply_case(key, t, rec.body, ts_of(rec.occurred_at), ts_of(rec.recorded_at),
                             rec.event_id, rec.index, dirty)
             if len(fold.cases[key].persons) != persons:
-                dirty.update((s.kind, s.key) for s in self._dismissed_about.get(key, ()))
+                dirty.update((s.kind, s.key) for s in self._disposed_about.get(key, ()))
         elif kind == "officer":
             fold.apply_officer(key, t, rec.body, ts_of(rec.occurred_at), rec.event_id, dirty)
         elif kind == "pledge":
@@ -337,13 +337,11 @@ class FlagEngine:
         return self._dispositions(ctx), tuple(sorted(ctx.dues))
 
     def _record(self, s: Subject, flags: list[Flag], dues: tuple[int, ...]) -> None:
-        """Index one scope's evaluation: its flags' scope, dismissals, pending deadlines."""
-        disp = self.fold.dispositions
+        """Index one scope's evaluation: its flags' scope, dispositions, pending deadlines."""
         for f in flags:
             self._flag_scope[f.flag_id] = s
-            if f.case_id and f.disposition_event_ids and any(
-                    e[0] == "FlagDismissed" for e in disp.get(f.flag_id, ())):
-                self._dismissed_about.setdefault(f.case_id, set()).add(s)
+            if f.case_id and f.disposition_event_ids:
+                self._disposed_about.setdefault(f.case_id, set()).add(s)
         old = self._dues.get(s, ())
         if dues:
             self._dues[s] = dues
@@ -374,7 +372,7 @@ class FlagEngine:
         return None
 
     def _dispositions(self, ctx: Ctx) -> list[Flag]:
-        """Overlay inspectors' dispositions, then RF26 for dismissals by an involved person."""
+        """Overlay inspectors' dispositions, then RF26 for dispositions by an involved person."""
         disp = self.fold.dispositions
         if not disp:
             return ctx.out
@@ -384,7 +382,7 @@ class FlagEngine:
             f = ctx.out[i]
             events = disp.get(f.flag_id)
             if events:
-                _self_dismissal(f, events, ctx)
+                _self_disposition(f, events, ctx)
             flags.append(_with_disposition(f, events))
             i += 1
         return flags
@@ -430,16 +428,15 @@ def _order(f: Flag) -> tuple[str, str, str]:
     return (f.raised_at, f.rule_id, f.flag_id)
 
 
-def _self_dismissal(f: Flag, events: list[tuple[str, int, str, str | None, str]],
+def _self_disposition(f: Flag, events: list[tuple[str, int, str, str | None, str]],
                     ctx: Ctx) -> None:
-    """RF26: a dismissal by the flag's own subject or by someone who acted in its case.
+    """RF26: a disposition (any of the four) by the flag's own subject or by someone who acted
+    in its case: whoever must recuse may not handle the flag at all (docs/red-flags.md).
 
-    An RF26 flag is judged like any other: dismissing the RF26 about oneself raises another
-    (each needs a dismissal of its own, so the chain ends with the events)."""
+    An RF26 flag is judged like any other: disposing of the RF26 about oneself raises another
+    (each needs a disposition of its own, so the chain ends with the events)."""
     case = ctx.fold.cases.get(f.case_id) if f.case_id else None
     for type_, ts, inspector, reason_code, eid in events:
-        if type_ != "FlagDismissed":
-            continue
         if inspector == f.officer_id:
             relation = "subject_of_flag"
         elif case is not None and inspector in case.persons:
@@ -450,8 +447,9 @@ def _self_dismissal(f: Flag, events: list[tuple[str, int, str, str | None, str]]
                  event_ids=[eid, *f.event_ids[:3]],
                  numbers={"dismissed_flag_id": f.flag_id, "dismissed_rule_id": f.rule_id,
                           "inspector_id": inspector, "relation": relation,
-                          "reason_code": reason_code},
-                 summary=f"{inspector} dismissed flag {f.flag_id} ({f.rule_id}) although "
+                          "disposition": _DISPOSITION[type_], "reason_code": reason_code},
+                 summary=f"{inspector} {_DISPOSITION[type_]} flag {f.flag_id} ({f.rule_id}) "
+                         "although "
                          + ("it is about them" if relation == "subject_of_flag"
                             else "they acted in its case"),
                  case_id=f.case_id, officer_id=inspector, unit_id=f.unit_id,

@@ -203,15 +203,26 @@ def _home_store(settings: Any, *, pool_size: int = 1):  # noqa: ANN202
 
 
 def cmd_tokens_create(args: argparse.Namespace) -> int:
-    from ledger.tokens import check_roles, new_token, token_hash
+    from ledger.tokens import Principal, check_roles, new_token, token_hash
     roles = check_roles(args.role)
+    disposes = Principal(args.principal, frozenset(roles)).has("inspector")
     store = _home_store(_settings())
     try:
         token = new_token()
         store.insert_token(token_hash(token), args.principal, roles, args.unit or [])
+        officer = disposes and bool(store.stream_events(f"officer:{args.principal}",
+                                                        after_version=0, limit=1))
     finally:
         store.close()
     print(token)
+    if disposes:    # RF26 knows who disposed of a flag only by this name (docs/red-flags.md)
+        print(f"ledger tokens create: {args.principal} is an officer on this ledger: their "
+              "dispositions of flags about them or their cases raise RF26" if officer else
+              f"ledger tokens create: note: {args.principal} is not an officer id on this "
+              "ledger. RF26 knows who disposed of a flag only by this name (the disposition's "
+              "inspector_id): if this inspector is also an officer, create the token with "
+              "--principal <their officer id> (the id of their officer: stream)",
+              file=sys.stderr)
     return 0
 
 

@@ -16,7 +16,9 @@ from ledger.errors import MalformedEvent
 from ledger.store import LedgerStore, datastore_from_url
 from ledger.tokens import TokenCache, token_hash
 
+from . import domain_factory as f
 from .conftest import World
+from .test_readmodels import city, post_steps  # noqa: F401  (fixture)
 
 
 class Clock:
@@ -121,6 +123,29 @@ def test_the_cli_lists_and_revokes_tokens(world: World, tmp_path: Path,
     assert code == 1 and "no token matched" in err
     code, _, err = cli("tokens", "revoke", "--id", "xyz")
     assert code == 2 and "hex digits" in err
+
+
+def test_an_inspector_token_not_named_by_an_officer_id_says_rf26_cannot_see_its_holder(
+        city: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """RF26 matches a disposition's inspector_id (the token's principal) against officer ids;
+    a token named otherwise for an inspector who is an officer was silently never judged."""
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", city.owner_url)
+    post_steps(city, f.staff())
+
+    def create(principal: str, role: str) -> tuple[int, str]:
+        err = io.StringIO()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            code = ledger_main(["tokens", "create", "--principal", principal, "--role", role])
+        return code, err.getvalue()
+
+    code, err = create("jw-007", "inspector")
+    assert code == 0 and "note: jw-007 is not an officer id on this ledger" in err
+    assert "--principal <their officer id>" in err
+    assert create(f.LEGAL, "inspector") == (
+        0, f"ledger tokens create: {f.LEGAL} is an officer on this ledger: their dispositions "
+           "of flags about them or their cases raise RF26\n")
+    assert create("hp-case-app", "poster") == (0, "")          # cannot dispose of flags
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -678,6 +678,10 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
     a["decided_fen"] = a["current_fen"] = b["amount_fen"]
     a["penalty_types"] = b["penalty_types"]
     c["decision"] = _decision(rec, b, day)
+    # the payment period the decision states (APL 第59条(四)), counted from its service as
+    # RF06.e counts it, whatever a city publishes in between
+    c["decision"]["payment_period"] = {"days": ctx.params.payment_deadline_days,
+                                       "params_version": ctx.version}
     _met(c, "decision", day)
     wd = ctx.calendar.add_working_days
     if b["procedure"] == "summary":
@@ -780,9 +784,10 @@ def _served(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx:
         c["decision"]["served_on"] = day.isoformat()
     _met(c, "service", day)
     if (c["amounts"]["current_fen"] or 0) > 0:
-        n = ctx.params.payment_deadline_days
-        _due(c, "payment", lambda: ctx.calendar.add_calendar_days(day, n),
+        period = c["decision"]["payment_period"]
+        _due(c, "payment", lambda: ctx.calendar.add_calendar_days(day, period["days"]),
              "APL 第67条第3款 (15 days from receipt)")
+        c["deadlines"]["payment"]["params_version"] = period["params_version"]
 
 
 def _summary_filed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,

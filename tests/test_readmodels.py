@@ -237,6 +237,23 @@ def test_the_decision_deadline_is_counted_with_the_parameters_in_force_at_filing
                          headers=city.headers("inspector")).json()["flags"] == []
 
 
+def test_the_payment_deadline_is_the_period_the_decision_states_counted_from_service(
+        city: World) -> None:
+    """As RF06.e counts it: a 30-day payment period published between the decision (8 August)
+    and its service (12 August) counted the case view's payment deadline (12 August + 30 days:
+    11 September, under the new version) where RF06.e counts the 15 days the decision states
+    (27 August, under the decision's version)."""
+    general = f.general_case()
+    served = next(i for i, s in enumerate(general) if s.type == "DecisionServed")
+    unpaid = general[:served + 1]                 # never paid: RF06.e is raised
+    post_steps(city, f.staff() + unpaid[:-1] + [payment_period(30, "2024-08-10")] + unpaid[-1:])
+    payment = case(city, "SH-HP-2024-000123")["deadlines"]["payment"]
+    (flag,) = city.http.get("/v1/flags", params={"rule_id": "RF06.e"},
+                            headers=city.headers("inspector")).json()["flags"]
+    assert payment["due"] == flag["numbers"]["payment_due"] == "2024-08-27"
+    assert payment["params_version"] == flag["params_version"] == national().version
+
+
 def test_readers_see_the_old_states_while_a_publication_folds_the_log_again(
         city: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """A batch carrying configuration folds the whole log again in its transaction: it emptied

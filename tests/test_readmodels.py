@@ -254,6 +254,35 @@ def test_the_payment_deadline_is_the_period_the_decision_states_counted_from_ser
     assert payment["params_version"] == flag["params_version"] == national().version
 
 
+def test_a_payment_stays_with_the_withdrawn_decision_it_paid_and_the_new_one_starts_unpaid(
+        city: World) -> None:
+    """2,000 CNY paid on 1 April on a decision withdrawn on 3 April (refund required), then made
+    anew for 1,500 CNY on 18 April and never paid: the payment counted toward the new decision,
+    so the case view showed it paid (nothing outstanding, payment deadline met) and RF06.b
+    called it overpaid, where it is unpaid (RF06.e: served 21 April, due 6 May + 90 days)."""
+    case_id = "SH-HP-2025-000032"
+    paid = f.step(f"case:{case_id}", "PaymentRecorded", f.at("2025-04-01"),
+                  decision_no="沪黄城管罚〔2025〕第31号", amount_fen=200_000)
+    steps: list[f.Step] = []
+    for s in f.redecided_case(case_id):
+        if s.type == "PenaltyWithdrawn":
+            steps += [paid, dataclasses.replace(s, body={**s.body, "refund_required": True})]
+        elif s.type not in ("PaymentRecorded", "TreasuryReconciled", "CaseClosed"):
+            steps.append(s)
+    post_steps(city, f.staff() + steps)
+    view = case(city, case_id)
+    [old] = view["previous_decisions"]
+    assert (old["decision_no"], old["received_fen"]) == ("沪黄城管罚〔2025〕第31号", 200_000)
+    assert (view["money"]["received_fen"], view["money"]["outstanding_fen"]) == (0, 150_000)
+    assert view["deadlines"]["payment"]["met_on"] is None
+    flags = city.http.get("/v1/flags", params={"case_id": case_id},
+                          headers=city.headers("inspector")).json()["flags"]
+    [unpaid] = [fl for fl in flags if fl["rule_id"].startswith("RF06")]
+    assert unpaid["rule_id"] == "RF06.e"
+    assert (unpaid["numbers"]["received_fen"], unpaid["numbers"]["payment_due"]) == (
+        view["money"]["received_fen"], view["deadlines"]["payment"]["due"])
+
+
 def test_readers_see_the_old_states_while_a_publication_folds_the_log_again(
         city: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """A batch carrying configuration folds the whole log again in its transaction: it emptied

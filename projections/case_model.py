@@ -428,7 +428,9 @@ def _record_officers(case: dict[str, Any], rec: Recorded, body: dict[str, Any],
     counted: set[str] = set()
     for oid, cert_no in dict.fromkeys(refs):
         officer_state = ctx.officer(oid)
-        status = officer_model.credential_at(officer_state, rec.occurred_at, cert_no)
+        status = officer_model.credential_at(
+            officer_state, rec.occurred_at, cert_no,
+            offset_minutes=ctx.params.legal_utc_offset_minutes)
         entry = case["officers"].setdefault(oid, {
             "officer_id": oid, "cert_nos": [], "acts": 0, "first_event_id": rec.event_id,
             "kind": officer_state["kind"] if officer_state else "unknown",

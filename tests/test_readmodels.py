@@ -283,6 +283,32 @@ def test_a_payment_stays_with_the_withdrawn_decision_it_paid_and_the_new_one_sta
         view["money"]["received_fen"], view["deadlines"]["payment"]["due"])
 
 
+def test_certificates_are_judged_on_the_legal_day_of_the_published_time_zone_as_rf02_does(
+        city: World) -> None:
+    """A city may publish the legal time zone (``legal_utc_offset_minutes``, here UTC): RF02
+    judges a certificate's day in it, the case view judged it at UTC+08:00 whatever was
+    published, so a filing at 07:00+08:00 on 30 September (29 September in UTC, the
+    certificate's last day) was an expired certificate's act in the view and not for RF02."""
+    utc = f.step("config:legal-parameters", "LegalParametersPublished", f.at("2024-01-02"),
+                 effective_from="2024-01-02", parameters=[
+                     {"name": "legal_utc_offset_minutes", "value": 0, "unit": "minutes",
+                      "basis": "local rule (test)"}])
+    staff = [dataclasses.replace(s, body={**s.body, "valid_until": "2024-09-29"})
+             if s.stream == f"officer:{f.OFFICER_A}" and s.type == "OfficerCredentialIssued"
+             else s for s in f.staff()]
+    filed, *steps = f.summary_case()
+    filed = dataclasses.replace(filed, occurred_at=f.at("2024-09-30", "07:00:00"), body={
+        **filed.body, "violation_occurred_at": f.at("2024-09-30", "06:50:00")})
+    decided = next(s for s in steps if s.type == "PenaltyDecided")     # 10:05, 30 Sep in UTC
+    post_steps(city, [utc] + staff + [filed, decided])
+    invalid = case(city, "SH-HP-2024-S-004512")["officers"][f.OFFICER_A]["invalid_acts"]
+    flags = city.http.get("/v1/flags", params={"rule_id": "RF02", "officer_id": f.OFFICER_A},
+                          headers=city.headers("inspector")).json()["flags"]
+    assert [(a["type"], a["status"]) for a in invalid] == [
+        (fl["numbers"]["event_type"], fl["numbers"]["status"]) for fl in flags] == [
+        ("PenaltyDecided", "expired")]
+
+
 def test_readers_see_the_old_states_while_a_publication_folds_the_log_again(
         city: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """A batch carrying configuration folds the whole log again in its transaction: it emptied

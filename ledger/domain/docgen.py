@@ -131,7 +131,8 @@ DECISIONS = """\
    warning *penalty* is `PenaltyDecided` with penalty type `warning`. `WaiverGranted.basis`
    separates `APL33-1` (first violation, 第33条第1款第2句, discretionary — RF18.a) from
    `APL33-1-S1` (minor and corrected, first sentence, mandatory).
-8. **Credentials** are valid on the dates `valid_from`..`valid_until` inclusive (CST);
+8. **Credentials** are valid on the dates `valid_from`..`valid_until` inclusive (legal days:
+   CST, or the zone published as `legal_utc_offset_minutes`);
    suspension and expiry take effect at their instants. A pledge chain (层层签订) ends at a
    countersignature marked `top_of_chain` (the unit head or above).
 9. **Keys**: `KeyRegistered.roles` cannot include `root` — roots are pinned in configuration

@@ -239,7 +239,8 @@ def new_state(case_id: str) -> dict[str, Any]:
         "rectification": {"ordered": 0, "deadline": None, "verified": None},
         "money": {"payments": [], "paid_fen": 0,
                   "cash": {"collected_fen": 0, "remitted_fen": 0, "deposited_fen": 0,
-                           "receipts": [], "justification": None},
+                           "receipts": [], "justification": None,
+                           "collections": []},       # [{event_id, amount_fen, occurred_at}]
                   "instalments": None, "received_fen": 0, "outstanding_fen": 0,
                   "reconciliation": {"status": "not_applicable", "reconciled_fen": None,
                                      "expected_fen": 0}},
@@ -427,7 +428,9 @@ def _record_officers(case: dict[str, Any], rec: Recorded, body: dict[str, Any],
     counted: set[str] = set()
     for oid, cert_no in dict.fromkeys(refs):
         officer_state = ctx.officer(oid)
-        status = officer_model.credential_at(officer_state, rec.occurred_at, cert_no)
+        status = officer_model.credential_at(
+            officer_state, rec.occurred_at, cert_no,
+            offset_minutes=ctx.params.legal_utc_offset_minutes)
         entry = case["officers"].setdefault(oid, {
             "officer_id": oid, "cert_nos": [], "acts": 0, "first_event_id": rec.event_id,
             "kind": officer_state["kind"] if officer_state else "unknown",
@@ -678,6 +681,10 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
     a["decided_fen"] = a["current_fen"] = b["amount_fen"]
     a["penalty_types"] = b["penalty_types"]
     c["decision"] = _decision(rec, b, day)
+    # the payment period the decision states (APL 第59条(四)), counted from its service as
+    # RF06.e counts it, whatever a city publishes in between
+    c["decision"]["payment_period"] = {"days": ctx.params.payment_deadline_days,
+                                       "params_version": ctx.version}
     _met(c, "decision", day)
     wd = ctx.calendar.add_working_days
     if b["procedure"] == "summary":
@@ -694,7 +701,8 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
 
 def _decision(rec: Recorded, b: dict[str, Any], day: date) -> dict[str, Any]:
     return {"decision_no": b["decision_no"], "procedure": b["procedure"],
-            "decided_on": day.isoformat(), "decided_by": b["decided_by"],
+            "decided_on": day.isoformat(), "decided_at": rec.occurred_at,
+            "decided_by": b["decided_by"],
             "form_no": b.get("form_no"), "payment_method": b.get("payment_method"),
             "status": "in_force", "served_on": None, "event_id": rec.event_id}
 
@@ -780,9 +788,10 @@ def _served(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx:
         c["decision"]["served_on"] = day.isoformat()
     _met(c, "service", day)
     if (c["amounts"]["current_fen"] or 0) > 0:
-        n = ctx.params.payment_deadline_days
-        _due(c, "payment", lambda: ctx.calendar.add_calendar_days(day, n),
+        period = c["decision"]["payment_period"]
+        _due(c, "payment", lambda: ctx.calendar.add_calendar_days(day, period["days"]),
              "APL 第67条第3款 (15 days from receipt)")
+        c["deadlines"]["payment"]["params_version"] = period["params_version"]
 
 
 def _summary_filed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
@@ -855,7 +864,7 @@ def _archived(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
 def _payment(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
     c["money"]["payments"].append({"event_id": rec.event_id, "payment_id": b["payment_id"],
                                    "channel": b["channel"], "amount_fen": b["amount_fen"],
-                                   "on": day.isoformat()})
+                                   "on": day.isoformat(), "occurred_at": rec.occurred_at})
 
 
 def _cash(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
@@ -865,6 +874,8 @@ def _cash(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: C
         _party(c, b["party_ref"])
         cash["collected_fen"] += b["amount_fen"]
         cash["receipts"].append(b.get("receipt_no"))
+        cash["collections"].append({"event_id": rec.event_id, "amount_fen": b["amount_fen"],
+                                    "occurred_at": rec.occurred_at})
         cash["justification"] = b["justification"]
         _due(c, "cash_to_agency", lambda: wd(day, p.onsite_cash_to_agency_working_days),
              "APL 第71条 (2 working days)")
@@ -946,12 +957,9 @@ _FACTS: dict[str, Fact] = {
 def _refresh_money(c: dict[str, Any], day: date, ctx: Context) -> None:
     """Totals, outstanding amount, reconciliation status and the summary money stage."""
     m, a = c["money"], c["amounts"]
-    m["paid_fen"] = sum(p["amount_fen"] for p in m["payments"]
-                        if p["channel"] != "onsite_cash_with_receipt")
-    cash_paid = max(m["cash"]["collected_fen"],
-                    sum(p["amount_fen"] for p in m["payments"]
-                        if p["channel"] == "onsite_cash_with_receipt"))
-    m["received_fen"] = m["paid_fen"] + cash_paid
+    m["paid_fen"], m["received_fen"] = _received(c, c["decision"])
+    for d in c["previous_decisions"]:     # a payment on a decision withdrawn stays with it
+        d["received_fen"] = _received(c, d)[1]
     expected = (a["current_fen"] or 0) + (a["surcharge_fen"] if a["current_fen"] else 0)
     m["outstanding_fen"] = max(0, expected - m["received_fen"])
     if expected and m["received_fen"] >= expected:
@@ -965,6 +973,32 @@ def _refresh_money(c: dict[str, Any], day: date, ctx: Context) -> None:
         r["status"] = "reconciled" if matched else "mismatch"
     if c.pop("state_pending_money", False):
         c["state"] = _summary_money_state(c)
+
+
+def _received(c: dict[str, Any], decision: dict[str, Any] | None) -> tuple[int, int]:
+    """(paid through the bank, received in all) for ``decision`` (all the case's money before
+    any decision): bank/e-payments plus on-the-spot cash, a ``PaymentRecorded`` for the same
+    cash not counted twice."""
+    m = c["money"]
+    payments = [p for p in m["payments"] if _owns_money(c, decision, p["occurred_at"])]
+    paid = sum(p["amount_fen"] for p in payments if p["channel"] != "onsite_cash_with_receipt")
+    cash_paid = max(sum(x["amount_fen"] for x in m["cash"]["collections"]
+                        if _owns_money(c, decision, x["occurred_at"])),
+                    sum(p["amount_fen"] for p in payments
+                        if p["channel"] == "onsite_cash_with_receipt"))
+    return paid, paid + cash_paid
+
+
+def _owns_money(c: dict[str, Any], decision: dict[str, Any] | None, at: str) -> bool:
+    """Whether money received at ``at`` is ``decision``'s, as RF06 reads it: received from it
+    up to the next decision, in world time (before the case's first decision: the first's)."""
+    if decision is None:
+        return True
+    start, t = parse_datetime(decision["decided_at"]), parse_datetime(at)
+    others = [parse_datetime(d["decided_at"]) for d in c["previous_decisions"] + [c["decision"]]
+              if d is not decision]
+    return all(o <= start or t < o for o in others) \
+        and (t >= start or all(o > start for o in others))
 
 
 # --- complaints -------------------------------------------------------------------------------

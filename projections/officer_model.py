@@ -275,9 +275,11 @@ _HANDLERS: dict[str, Callable[[dict[str, Any], Recorded, dict[str, Any]], None]]
 
 # --- queries over a state (used by the case model and the red-flag rules) ----------------------
 
-def credential_at(state: dict[str, Any] | None, at: str, cert_no: str | None = None
-                  ) -> dict[str, Any]:
-    """The status of a person's certificate at instant ``at`` (RFC 3339).
+def credential_at(state: dict[str, Any] | None, at: str, cert_no: str | None = None, *,
+                  offset_minutes: int = 480) -> dict[str, Any]:
+    """The status of a person's certificate at instant ``at`` (RFC 3339), its day judged in
+    the legal time zone ``offset_minutes`` (the published ``legal_utc_offset_minutes``, as
+    RF02 judges it).
 
     ``status`` is one of: valid, suspended, expired, revoked, not_yet_valid, unknown_certificate
     (``cert_no`` never issued to this person), no_credential (no certificate at all),
@@ -291,22 +293,22 @@ def credential_at(state: dict[str, Any] | None, at: str, cert_no: str | None = N
     if cert_no is not None:
         if cert_no not in creds or creds[cert_no]["valid_from"] is None:
             return {"status": "unknown_certificate", "cert_no": cert_no}
-        return _status(creds[cert_no], at)
+        return _status(creds[cert_no], at, offset_minutes)
     if not creds:
         return {"status": "auxiliary" if state["kind"] == "auxiliary" else "no_credential",
                 "cert_no": None}
     # in a fixed order: a state read back from jsonb has its certificates in another order
     issued = sorted((c for c in creds.values() if c["valid_from"] is not None),
                     key=lambda c: (c["valid_from"], c["cert_no"]))
-    statuses = [_status(c, at) for c in issued]
+    statuses = [_status(c, at, offset_minutes) for c in issued]
     if not statuses:
         return {"status": "no_credential", "cert_no": None}
     return next((s for s in statuses if s["status"] == "valid"), statuses[-1])
 
 
-def _status(cred: dict[str, Any], at: str) -> dict[str, Any]:
+def _status(cred: dict[str, Any], at: str, offset_minutes: int) -> dict[str, Any]:
     t = parse_datetime(at)
-    day = legal_date(t).isoformat()
+    day = legal_date(t, offset_minutes=offset_minutes).isoformat()
     out = {"cert_no": cred["cert_no"], "valid_from": cred["valid_from"],
            "valid_until": cred["valid_until"]}
     if day < cred["valid_from"]:

@@ -237,6 +237,78 @@ def test_the_decision_deadline_is_counted_with_the_parameters_in_force_at_filing
                          headers=city.headers("inspector")).json()["flags"] == []
 
 
+def test_the_payment_deadline_is_the_period_the_decision_states_counted_from_service(
+        city: World) -> None:
+    """As RF06.e counts it: a 30-day payment period published between the decision (8 August)
+    and its service (12 August) counted the case view's payment deadline (12 August + 30 days:
+    11 September, under the new version) where RF06.e counts the 15 days the decision states
+    (27 August, under the decision's version)."""
+    general = f.general_case()
+    served = next(i for i, s in enumerate(general) if s.type == "DecisionServed")
+    unpaid = general[:served + 1]                 # never paid: RF06.e is raised
+    post_steps(city, f.staff() + unpaid[:-1] + [payment_period(30, "2024-08-10")] + unpaid[-1:])
+    payment = case(city, "SH-HP-2024-000123")["deadlines"]["payment"]
+    (flag,) = city.http.get("/v1/flags", params={"rule_id": "RF06.e"},
+                            headers=city.headers("inspector")).json()["flags"]
+    assert payment["due"] == flag["numbers"]["payment_due"] == "2024-08-27"
+    assert payment["params_version"] == flag["params_version"] == national().version
+
+
+def test_a_payment_stays_with_the_withdrawn_decision_it_paid_and_the_new_one_starts_unpaid(
+        city: World) -> None:
+    """2,000 CNY paid on 1 April on a decision withdrawn on 3 April (refund required), then made
+    anew for 1,500 CNY on 18 April and never paid: the payment counted toward the new decision,
+    so the case view showed it paid (nothing outstanding, payment deadline met) and RF06.b
+    called it overpaid, where it is unpaid (RF06.e: served 21 April, due 6 May + 90 days)."""
+    case_id = "SH-HP-2025-000032"
+    paid = f.step(f"case:{case_id}", "PaymentRecorded", f.at("2025-04-01"),
+                  decision_no="沪黄城管罚〔2025〕第31号", amount_fen=200_000)
+    steps: list[f.Step] = []
+    for s in f.redecided_case(case_id):
+        if s.type == "PenaltyWithdrawn":
+            steps += [paid, dataclasses.replace(s, body={**s.body, "refund_required": True})]
+        elif s.type not in ("PaymentRecorded", "TreasuryReconciled", "CaseClosed"):
+            steps.append(s)
+    post_steps(city, f.staff() + steps)
+    view = case(city, case_id)
+    [old] = view["previous_decisions"]
+    assert (old["decision_no"], old["received_fen"]) == ("沪黄城管罚〔2025〕第31号", 200_000)
+    assert (view["money"]["received_fen"], view["money"]["outstanding_fen"]) == (0, 150_000)
+    assert view["deadlines"]["payment"]["met_on"] is None
+    flags = city.http.get("/v1/flags", params={"case_id": case_id},
+                          headers=city.headers("inspector")).json()["flags"]
+    [unpaid] = [fl for fl in flags if fl["rule_id"].startswith("RF06")]
+    assert unpaid["rule_id"] == "RF06.e"
+    assert (unpaid["numbers"]["received_fen"], unpaid["numbers"]["payment_due"]) == (
+        view["money"]["received_fen"], view["deadlines"]["payment"]["due"])
+
+
+def test_certificates_are_judged_on_the_legal_day_of_the_published_time_zone_as_rf02_does(
+        city: World) -> None:
+    """A city may publish the legal time zone (``legal_utc_offset_minutes``, here UTC): RF02
+    judges a certificate's day in it, the case view judged it at UTC+08:00 whatever was
+    published, so a filing at 07:00+08:00 on 30 September (29 September in UTC, the
+    certificate's last day) was an expired certificate's act in the view and not for RF02."""
+    utc = f.step("config:legal-parameters", "LegalParametersPublished", f.at("2024-01-02"),
+                 effective_from="2024-01-02", parameters=[
+                     {"name": "legal_utc_offset_minutes", "value": 0, "unit": "minutes",
+                      "basis": "local rule (test)"}])
+    staff = [dataclasses.replace(s, body={**s.body, "valid_until": "2024-09-29"})
+             if s.stream == f"officer:{f.OFFICER_A}" and s.type == "OfficerCredentialIssued"
+             else s for s in f.staff()]
+    filed, *steps = f.summary_case()
+    filed = dataclasses.replace(filed, occurred_at=f.at("2024-09-30", "07:00:00"), body={
+        **filed.body, "violation_occurred_at": f.at("2024-09-30", "06:50:00")})
+    decided = next(s for s in steps if s.type == "PenaltyDecided")     # 10:05, 30 Sep in UTC
+    post_steps(city, [utc] + staff + [filed, decided])
+    invalid = case(city, "SH-HP-2024-S-004512")["officers"][f.OFFICER_A]["invalid_acts"]
+    flags = city.http.get("/v1/flags", params={"rule_id": "RF02", "officer_id": f.OFFICER_A},
+                          headers=city.headers("inspector")).json()["flags"]
+    assert [(a["type"], a["status"]) for a in invalid] == [
+        (fl["numbers"]["event_type"], fl["numbers"]["status"]) for fl in flags] == [
+        ("PenaltyDecided", "expired")]
+
+
 def test_readers_see_the_old_states_while_a_publication_folds_the_log_again(
         city: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """A batch carrying configuration folds the whole log again in its transaction: it emptied

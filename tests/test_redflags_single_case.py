@@ -473,6 +473,23 @@ def test_rf20d_not_raised_for_an_amendment_of_the_decision_in_force_even_recorde
     assert World(steps[:13], [AMEND], steps[13:]).flags(rule="RF20.d") == []
 
 
+def test_rf20_a_payment_on_a_withdrawn_decision_is_not_received_for_the_one_made_anew() -> None:
+    """2,000 CNY paid on a decision withdrawn with a refund, made anew for 1,500 CNY and reduced
+    to 1,000 CNY before anything was paid on it: the old payment counted as received for the
+    new decision, so RF20.b called the reduction one after payment with no refund path."""
+    case_id, first, anew = "SH-HP-2025-000032", "沪黄城管罚〔2025〕第31号", "沪黄城管罚〔2025〕第58号"
+    paid = step(f"case:{case_id}", "PaymentRecorded", at("2025-04-01"), decision_no=first,
+                amount_fen=200_000)
+    reduced = step(f"case:{case_id}", "PenaltyAmended", at("2025-04-22"), decision_no=anew,
+                   previous_amount_fen=150_000, amount_fen=100_000)
+    steps = [s for s in f.redecided_case(case_id) if s.type not in ("PaymentRecorded",
+                                                                     "TreasuryReconciled",
+                                                                     "CaseClosed")]
+    steps = change(insert_after(steps, "DecisionServed", paid), "PenaltyWithdrawn",
+                   refund_required=True)
+    assert World(steps + [reduced]).flags(rule="RF20") == []
+
+
 # --- RF25.c disposal ------------------------------------------------------------------------------
 
 def _seized(*after: f.Step) -> list[f.Step]:

@@ -112,9 +112,11 @@ DECISIONS = """\
    (重新作出) after a withdrawal — the agency correcting itself (APL 第75条第2款), or after
    reconsideration or a judgment (`PenaltyWithdrawn.reason`) — is expected in `NOT_PENALISED`
    and leads to `DECIDED` (`DECIDED_ON_SPOT`) again. It is the decision in force: amounts,
-   status, surcharge and the service, publication, summary-filing and payment deadlines are its
-   own, and the decision it replaced is kept in `previous_decisions` with its amounts,
-   amendments, withdrawal and deadlines; a service, filing or publication of the replaced
+   status, surcharge, the money received since it (a payment on the withdrawn decision stays
+   with that one: docs/red-flags.md, RF06) and the service, publication, summary-filing and
+   payment deadlines are its own, and the decision it replaced is kept in `previous_decisions`
+   with its amounts, amendments, withdrawal, deadlines and the money received for it
+   (`received_fen`); a service, filing or publication of the replaced
    decision recorded after the new one is that decision's (it meets its deadline, not the new
    decision's, and the case does not move), and so is a decision dated before the one in force
    but recorded after it: it goes to `previous_decisions`, in the order decided, with the changes
@@ -130,7 +132,8 @@ DECISIONS = """\
    warning *penalty* is `PenaltyDecided` with penalty type `warning`. `WaiverGranted.basis`
    separates `APL33-1` (first violation, 第33条第1款第2句, discretionary — RF18.a) from
    `APL33-1-S1` (minor and corrected, first sentence, mandatory).
-8. **Credentials** are valid on the dates `valid_from`..`valid_until` inclusive (CST);
+8. **Credentials** are valid on the dates `valid_from`..`valid_until` inclusive (legal days:
+   CST, or the zone published as `legal_utc_offset_minutes`);
    suspension and expiry take effect at their instants. A pledge chain (层层签订) ends at a
    countersignature marked `top_of_chain` (the unit head or above).
 9. **Keys**: `KeyRegistered.roles` cannot include `root` — roots are pinned in configuration

@@ -393,6 +393,15 @@ class Case:
         return min(((ts, eid) for ts, eid in events
                     if ts >= decision.ts and (end is None or ts < end)), default=None)
 
+    def owns_money(self, decision: Decision, ts: int) -> bool:
+        """Whether money received at ``ts`` is ``decision``'s: received from it up to the next
+        decision, in world time (money received before the case's first decision is the
+        first's). A payment on a decision later withdrawn stays with it: the vocabulary has no
+        refund event, and it never pays the decision made anew."""
+        end = self._next_decision(decision)
+        first = min(d.ts for d in self.decisions)
+        return (end is None or ts < end) and (ts >= decision.ts or decision.ts == first)
+
     def _changes_of(self, decision: Decision) -> list[Change]:
         """The changes of ``decision`` in world time: from it up to the next decision."""
         end = self._next_decision(decision)

@@ -519,7 +519,7 @@ def rf20_changes(c: Case, ctx: "Ctx") -> None:
                      summary=f"{ch.type} ({before} → {ch.amount} fen): {', '.join(problems)}",
                      officer_id=ch.approved_by or (d.decided_by[0] if d.decided_by else None),
                      **common)
-        received = received_before(c, ch.ts)
+        received = received_before(c, ch.ts, d)
         owes_refund = received > ch.amount
         if owes_refund and (ch.type == "PenaltyAmended" or not ch.refund_required):
             ctx.flag("RF20.b", ch.eid, anchor=ch.ts, raised=ch.ts, event_ids=[ch.eid],
@@ -542,13 +542,13 @@ def _rf20d_no_such_decision(c: Case, ch: Change, decided: list[str], ctx: "Ctx")
              case_id=c.case_id, unit_id=c.unit_id, officer_id=ch.approved_by)
 
 
-def received_before(c: Case, ts: int) -> int:
-    """Money received for the case up to ``ts``: bank/e-payments plus on-the-spot cash (a
-    ``PaymentRecorded`` for the same cash is not counted twice)."""
-    paid = sum(a for t, a, ch, _ in c.payments if t <= ts and ch != "onsite_cash_with_receipt")
-    cash_payments = sum(a for t, a, ch, _ in c.payments
-                        if t <= ts and ch == "onsite_cash_with_receipt")
-    cash = sum(x.amount for x in c.cash if x.ts <= ts)
+def received_before(c: Case, ts: int, decision: Decision) -> int:
+    """Money received for ``decision`` up to ``ts`` (:meth:`Case.owns_money`): bank/e-payments
+    plus on-the-spot cash (a ``PaymentRecorded`` for the same cash is not counted twice)."""
+    payments = [(a, ch) for t, a, ch, _ in c.payments if t <= ts and c.owns_money(decision, t)]
+    paid = sum(a for a, ch in payments if ch != "onsite_cash_with_receipt")
+    cash_payments = sum(a for a, ch in payments if ch == "onsite_cash_with_receipt")
+    cash = sum(x.amount for x in c.cash if x.ts <= ts and c.owns_money(decision, x.ts))
     return paid + max(cash, cash_payments)
 
 

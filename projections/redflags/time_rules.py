@@ -167,17 +167,19 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
     if expected <= 0:
         return
     # b) more received than due, or less than due when the case is closed as paid
-    money = sorted([(ts, eid) for ts, _, _, eid in c.payments] + [(x.ts, x.eid) for x in c.cash])
-    over = next(((ts, eid) for ts, eid in money if received_before(c, ts) > expected), None)
+    # the money of this decision: not a payment on a decision withdrawn before it
+    money = sorted([(ts, eid) for ts, _, _, eid in c.payments if c.owns_money(d, ts)]
+                   + [(x.ts, x.eid) for x in c.cash if c.owns_money(d, x.ts)])
+    over = next(((ts, eid) for ts, eid in money if received_before(c, ts, d) > expected), None)
     if over is not None:
         ctx.flag("RF06.b", "over", anchor=over[0], raised=over[0], event_ids=[over[1]],
-                 numbers={"received_fen": received_before(c, over[0]), "due_fen": expected,
+                 numbers={"received_fen": received_before(c, over[0], d), "due_fen": expected,
                           "principal_fen": principal, "surcharge_fen": surcharge},
-                 summary=f"{received_before(c, over[0])} fen received where {expected} fen "
+                 summary=f"{received_before(c, over[0], d)} fen received where {expected} fen "
                          "was due", **common)
     if c.closed is not None and c.closed[1] in ("paid", "executed"):
         close_ts, outcome, close_eid = c.closed
-        got = received_before(c, close_ts)
+        got = received_before(c, close_ts, d)
         if got < expected:
             ctx.flag("RF06.b", "short", anchor=close_ts, raised=close_ts, event_ids=[close_eid],
                      numbers={"received_fen": got, "due_fen": expected,
@@ -208,7 +210,7 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
     if follow is None:
         return
     late_from = days.end(follow)
-    paid = next(((ts, eid) for ts, eid in money if received_before(c, ts) >= expected), None)
+    paid = next(((ts, eid) for ts, eid in money if received_before(c, ts, d) >= expected), None)
     actions = sorted(x for x in [(s[0], s[5]) for s in c.surcharges] + list(c.instalments)
                      + [(o.ts, o.eid) for o in c.outcomes if o.type == "TransferredToJudiciary"]
                      if x[0] >= d.ts)          # a follow-up of this decision, not a withdrawn one
@@ -220,7 +222,7 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
               event_ids=[d.eid],
               numbers={"due_fen": expected, "payment_due": day_iso(due),
                        "follow_up_by": day_iso(follow),
-                       "received_fen": received_before(c, _FOREVER)},
+                       "received_fen": received_before(c, _FOREVER, d)},
               summary=f"fine unpaid after {day_iso(due)} and no surcharge, instalments or "
                       f"enforcement by {day_iso(follow)}", **common)
 

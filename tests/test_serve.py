@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -20,7 +21,7 @@ from api.cli import main as ledger_main
 from ledger.crypto import SigningKey, b64url_encode
 from ledger.database import postmaster_pid
 
-from .conftest import ROOT_ID
+from .conftest import ROOT_ID, World
 from .test_multiprocess import free_port
 
 
@@ -210,3 +211,50 @@ def test_exit_leaves_running_a_cluster_started_by_hand_with_the_pid_of_one_it_st
                     "d.start_embedded(pathlib.Path(sys.argv[1]))", str(pgdata)],
                    check=True, capture_output=True, timeout=60)
     assert running is not None and postmaster_pid(pgdata) == running
+
+
+def test_the_service_stopping_releases_the_projections_and_closes_its_connections(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the app does when uvicorn stops it: its projection runner lets go of the
+    projections' lock (so `ledger rebuild` may run) and every connection it opened is closed
+    — through a lifespan handler, not FastAPI's deprecated ``on_event`` hook."""
+    import gc
+    import warnings
+
+    import psycopg
+    from fastapi.testclient import TestClient
+    from psycopg.conninfo import make_conninfo
+
+    from api.main import create
+    from projections.runner import LOCK_KEY
+    name = "ledger-shutdown-probe"
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", make_conninfo(world.app_url, application_name=name))
+    monkeypatch.setenv("LEDGER_ROOT_KEYS", f"{ROOT_ID}={b64url_encode(world.root.public_key)}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        app = create()
+    gc.unfreeze()               # create() froze this test process's objects, as a server's
+    assert not [w for w in caught if "on_event" in str(w.message)]
+
+    def service(what: str) -> int:
+        with psycopg.connect(world.owner_url) as probe:
+            return probe.execute(f"SELECT count(*) FROM pg_stat_activity a {what}",
+                                 (name,)).fetchone()[0]
+
+    holding_lock = ("JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory' AND l.granted "
+                    f"AND l.objid = {LOCK_KEY} WHERE a.application_name = %s")
+    with TestClient(app):
+        assert wait_for(lambda: service(holding_lock) == 1)
+    assert wait_for(lambda: service("WHERE application_name = %s") == 0)   # backends exiting
+    assert service(holding_lock) == 0
+
+
+def wait_for(condition: Callable[[], bool]) -> bool:
+    """Whether ``condition`` holds within 30 s, polled."""
+    deadline = time.monotonic() + 30
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True

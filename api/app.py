@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.types import Lifespan
 
 from ledger.bundle import BundleExport, StreamsScope, bundle_scope
 from ledger.crypto import SigningKey
@@ -173,12 +174,14 @@ def asgi(app: FastAPI) -> IngestMiddleware:
 
 def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels | None = None,
                flags: FlagsView | None = None, title: str = "Integrity Ledger",
-               dashboard_key: SigningKey | None = None) -> FastAPI:
+               dashboard_key: SigningKey | None = None,
+               lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:
     """The service. ``dashboard_key`` signs the dispositions inspectors record in the
-    dashboard (docs/dashboard.md); without it that endpoint answers 503."""
+    dashboard (docs/dashboard.md); without it that endpoint answers 503. ``lifespan`` is
+    FastAPI's: what runs when the server starts and stops the app."""
     app = FastAPI(title=title, version="1.0.0",
                   description="Signed, verifiable event ledger for city-management enforcement.",
-                  dependencies=[Depends(refuse_nul)])
+                  dependencies=[Depends(refuse_nul)], lifespan=lifespan)
     app.state.ledger = ledger
     log = log or LogView(ledger.store, origin="integrity-ledger.local/log",
                          key_name="integrity-ledger.local/log", signing_key=None)

@@ -188,13 +188,15 @@ def _home_url(settings: Any) -> str:
     return owner_url(settings)
 
 
-def _home_store(settings: Any, *, pool_size: int = 1):  # noqa: ANN202
-    """A store on the home's database as its owner. Raises NotFound if the database holds no
-    ledger (``ledger init`` has not been run on it)."""
+def _home_store(settings: Any, *, pool_size: int = 1, wait: float | None = None):  # noqa: ANN202
+    """A store on the home's database as its owner, waiting ``wait`` seconds (default: a
+    one-shot command's few) for it to accept connections. Raises Unavailable when it does
+    not, NotFound if it holds no ledger (``ledger init`` has not been run on it)."""
     from ledger.errors import NotFound
-    from ledger.store import LedgerStore, datastore_from_url
+    from ledger.store import COMMAND_WAIT, LedgerStore, datastore_from_url
     url = _home_url(settings)
-    store = LedgerStore(datastore_from_url(url, pool_size=pool_size, max_overflow=0), url=url)
+    store = LedgerStore(datastore_from_url(url, pool_size=pool_size, max_overflow=0), url=url,
+                        wait=COMMAND_WAIT if wait is None else wait)
     if not store.has_schema():
         store.close()
         raise NotFound("the database holds no ledger: run `ledger init`"
@@ -470,12 +472,13 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 def cmd_project(args: argparse.Namespace) -> int:
     """Run the projections (read models, red flags) in the foreground, in their own process."""
     from ledger.home import service_url
-    from ledger.store import LedgerStore, datastore_from_url
+    from ledger.store import SERVICE_WAIT, LedgerStore, datastore_from_url
     from projections.flagsview import FlagsView
     from projections.readmodels import ReadModels
     from projections.runner import ProjectionRunner
     settings = _settings()
-    _home_store(settings).close()     # an initialised home, before a cluster is started in it
+    # an initialised home, before a cluster is started in it; waited for as a service waits
+    _home_store(settings, wait=SERVICE_WAIT).close()
     url = service_url(settings)
     store = LedgerStore(datastore_from_url(url, pool_size=2, max_overflow=2), url=url)
     runner = ProjectionRunner(store.connect, [ReadModels(store), FlagsView(store)])

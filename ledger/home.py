@@ -37,7 +37,7 @@ def service_url(settings: Settings, *, stop_at_exit: bool = True) -> str:
 
 
 def init_home(settings: Settings, *, stop_at_exit: bool = True) -> Home:
-    from .store import LedgerStore, datastore_from_url
+    from .store import COMMAND_WAIT, LedgerStore, datastore_from_url
 
     settings.home.mkdir(parents=True, exist_ok=True)
     created = False
@@ -63,7 +63,7 @@ def init_home(settings: Settings, *, stop_at_exit: bool = True) -> Home:
     settings = replace(settings, root_keys=root_keys, log_public_key=log.public_key)
 
     url = owner_url(settings, stop_at_exit=stop_at_exit)
-    store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0))
+    store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0), wait=COMMAND_WAIT)
     try:
         fresh = not store.has_schema()
         store.create_schema()

@@ -33,6 +33,12 @@ from .errors import Damaged, Forbidden, MalformedEvent, Unavailable
 
 STREAM_NAMESPACE = uuid.UUID("6f1b2a52-3c1d-5e7a-9b0c-1d2e3f405162")
 EVENTS_TABLE = "stored_events"
+#: seconds a store waits for the database to accept connections (its pool retrying, 1 s then
+#: twice as long each time). A service (serve, project) waits out a server still starting; a
+#: one-shot command (init, rebuild, tokens, ...) makes three attempts and says why it failed —
+#: a refused port or an unknown host is a wrong URL, not worth half a minute.
+SERVICE_WAIT = 30.0
+COMMAND_WAIT = 5.0
 
 
 @functools.lru_cache(maxsize=65536)
@@ -198,13 +204,16 @@ def _connect_error(datastore: PostgresDatastore) -> str | None:
 class LedgerStore:
     """SQL for the ledger's tables. Methods taking ``curs`` run inside a caller's transaction."""
 
-    def __init__(self, datastore: PostgresDatastore, *, url: str | None = None) -> None:
+    def __init__(self, datastore: PostgresDatastore, *, url: str | None = None,
+                 wait: float = SERVICE_WAIT) -> None:
+        """Raises Unavailable, saying why, when the database accepts no connection within
+        ``wait`` seconds."""
         self.datastore = datastore
         self.url = url
         # Open the pool now, in one thread: the library opens it lazily on first use, and
         # psycopg_pool's open() is not safe when many request threads race to do it.
         try:
-            datastore.pool.open(wait=True, timeout=30)
+            datastore.pool.open(wait=True, timeout=wait)
         except (psycopg.OperationalError, OperationalError, InterfaceError) as e:
             raise Unavailable(f"database unavailable: {_connect_error(datastore) or e}") from e
         self.recorder = LedgerRecorder(datastore)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import psycopg
@@ -359,6 +361,21 @@ def test_a_database_that_cannot_be_reached_is_reported_with_the_reason(
     err = capsys.readouterr().err
     assert err.startswith("ledger tokens: database unavailable: ")
     assert 'database "no_such_ledger_db" does not exist' in err
+
+
+@pytest.mark.parametrize("argv", [["rebuild"], ["init"]])
+def test_a_one_shot_command_on_a_refused_port_says_so_in_seconds_not_after_half_a_minute(
+        tmp_path: Path, argv: list[str]) -> None:
+    """`ledger rebuild` against a LEDGER_DATABASE_URL whose port nothing listens on retried
+    for 30 s before it said "database unavailable": the time a service gives a database that
+    is starting, spent on a URL that is simply wrong."""
+    env = {**os.environ, "LEDGER_HOME": str(tmp_path / "home"),
+           "LEDGER_DATABASE_URL": f"postgresql://ledger@127.0.0.1:{free_port()}/ledger"}
+    done = subprocess.run([sys.executable, "-m", "api.cli", *argv], env=env,
+                          capture_output=True, text=True, timeout=20)   # 30 s of retries fail
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"ledger {argv[0]}: database unavailable: ")
+    assert "Connection refused" in done.stderr
 
 
 def test_serve_refuses_an_unknown_log_level(capsys: pytest.CaptureFixture[str]) -> None:

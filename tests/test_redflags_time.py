@@ -92,6 +92,24 @@ def test_rf06_surcharge_above_the_principal_or_at_the_wrong_rate() -> None:
     assert numbers(World(steps).one("RF06.d"))["problems"] == ["above_principal", "wrong_rate"]
 
 
+def test_rf06_surcharge_capped_by_the_fine_in_force_not_by_the_principal_it_states() -> None:
+    """APL 第72条(一) caps the surcharge at the fine (罚款的数额). The cap was the
+    ``principal_fen`` the assessment itself states, so 4 000 CNY assessed on a 3 000 CNY fine
+    stating a 6 000 CNY principal passed, and a lawful surcharge stating only the unpaid part
+    as its principal was called above it."""
+    base = drop(general_case(), "PaymentRecorded", "TreasuryReconciled", "CaseClosed",
+                "CaseArchived")
+    inflated = step(G, "SurchargeAssessed", at("2024-09-20"), principal_fen=600_000,
+                    rate_bp_per_day=300, days=30, surcharge_fen=400_000)
+    flag = World(insert_after(base, "DecisionPublished", inflated)).one("RF06.d")
+    assert numbers(flag)["problems"] == ["above_principal"]
+    assert numbers(flag)["fine_fen"] == 300_000
+    unpaid_part = step(G, "SurchargeAssessed", at("2024-09-20"), principal_fen=100_000,
+                       rate_bp_per_day=300, days=50, surcharge_fen=150_000)
+    assert World(insert_after(base, "DecisionPublished", unpaid_part)).flags(
+        rule="RF06.d") == []
+
+
 def test_rf06_closed_as_paid_with_less_received_than_due() -> None:
     steps = change(general_case(), "PaymentRecorded", amount_fen=250_000)
     steps = change(steps, "TreasuryReconciled", amount_fen=250_000)

@@ -152,17 +152,21 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
                      summary=f"{amount} fen paid through '{channel}', not a designated channel",
                      **common)
     for ts, p, rate, n_days, amount, eid in c.surcharges:
+        # APL 第72条(一): capped by the fine in force, not by the principal the assessment states
+        of = max((x for x in c.decisions if x.ts <= ts), key=lambda x: (x.ts, x.idx), default=d)
+        fine = c.current_amount(of, until=ts)
         problems = []
-        if amount > p:
+        if amount > fine:
             problems.append("above_principal")
         if rate != legal.late_payment_surcharge_bp_per_day:
             problems.append("wrong_rate")
         if problems:
             ctx.flag("RF06.d", eid, anchor=ts, raised=ts, event_ids=[eid],
-                     numbers={"surcharge_fen": amount, "principal_fen": p, "rate_bp": rate,
+                     numbers={"surcharge_fen": amount, "principal_fen": p, "fine_fen": fine,
+                              "rate_bp": rate,
                               "legal_rate_bp": legal.late_payment_surcharge_bp_per_day,
                               "days": n_days, "problems": problems},
-                     summary=f"surcharge {amount} fen on {p} fen at {rate} bp/day: "
+                     summary=f"surcharge {amount} fen on a {fine} fen fine at {rate} bp/day: "
                              f"{', '.join(problems)}", **common)
     if expected <= 0:
         return

@@ -309,9 +309,26 @@ def test_rf23_other_complaints_are_not_enforcement_misconduct() -> None:
 
 
 def test_rf23_complaint_closed_after_60_days_without_extension() -> None:
-    steps = drop(f.complaint_cycle(), "ComplaintExtended")
-    flag = World(general_case(), steps).one("RF23.b")
-    assert numbers(flag)["due"] == "2025-03-21" and numbers(flag)["extension_days"] == 0
+    steps = drop(f.complaint_cycle(), "ComplaintExtended")      # accepted Wed 5 Feb 2025
+    flag = World(general_case(), steps).one("RF23.b")            # + 60 = Sun 6 Apr: rolls
+    assert numbers(flag)["due"] == "2025-04-07" and numbers(flag)["extension_days"] == 0
+    assert numbers(flag)["accepted_on"] == "2025-02-05"
+
+
+def test_rf23_sixty_days_run_from_acceptance_not_from_receipt() -> None:
+    """XFGZ 第34条: 自受理之日起60日内办结. Counted from receipt, a complaint received on 20 Jan,
+    accepted on 5 Feb (in time) and closed on 3 Apr, day 57 of its 60, was flagged late."""
+    steps = change(drop(f.complaint_cycle(), "ComplaintExtended"), "ComplaintClosed",
+                   occurred_at=at("2025-04-03"))
+    assert World(general_case(), steps).flags(rule="RF23") == []
+    open_ = until(steps, "ComplaintAcknowledged")
+    world = World(general_case(), open_)
+    assert world.flags(when("2025-04-07T23:59"), rule="RF23") == []
+    assert numbers(world.one("RF23.b", when("2025-04-08")))["due"] == "2025-04-07"
+    # until it is accepted, the period runs from receipt (an acknowledgement that declines it
+    # starts nothing)
+    declined = change(open_, "ComplaintAcknowledged", accepted=False)
+    assert numbers(World(general_case(), declined).one("RF23.b"))["due"] == "2025-03-21"
 
 
 def test_rf23_complaint_closed_by_a_conflicted_handler() -> None:

@@ -431,12 +431,14 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                            "due": day_iso(due), "days": legal.complaint_ack_days},
                   summary=f"{cp.category} complaint of {day_iso(day)} not acknowledged by "
                           f"{day_iso(due)}", **common)
-        first_due = days.add_calendar(day, legal.complaint_close_days)
+        # XFGZ 第34条: 60 days from acceptance (受理); until it is accepted, from receipt
+        start = days.day(min(cp.accepted)) if cp.accepted else day
+        first_due = days.add_calendar(start, legal.complaint_close_days)
         if first_due is not None:
             ext = sum(n for ts, n, approver, _ in cp.extensions
                       if approver and ts < days.end(first_due))
             ext = min(ext, legal.complaint_extension_max_days)
-            due = days.add_calendar(day, legal.complaint_close_days + ext)
+            due = days.add_calendar(start, legal.complaint_close_days + ext)
             if due is not None:
                 late_from = days.end(due)
                 done = (cp.closed[0], cp.closed[2]) if cp.closed else None
@@ -444,6 +446,7 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                       anchor=cp.ts, late_from=late_from,
                       event_ids=[cp.eid] + [e[3] for e in cp.extensions],
                       numbers={"category": cp.category, "received_on": day_iso(day),
+                               "accepted_on": day_iso(start) if cp.accepted else None,
                                "due": day_iso(due), "days": legal.complaint_close_days,
                                "extension_days": ext},
                       summary=f"{cp.category} complaint of {day_iso(day)} not closed by "

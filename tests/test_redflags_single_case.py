@@ -105,6 +105,18 @@ def test_rf04_cash_above_100_cny_is_allowed_when_hard_to_enforce_later_is_justif
     assert World(steps).flags(rule="RF04") == []
 
 
+def test_rf04_remote_area_collection_needs_a_fine_decided() -> None:
+    """APL 第69条 allows collecting on the spot in a remote area 作出罚款决定后, on the party's
+    request. The request alone was enough: cash taken with no decision in the case raised
+    nothing at all (nor RF04.b, which has no amount to compare)."""
+    remote = change(f.summary_case(SUMMARY), "OnsiteCashCollected",
+                    justification="remote_area_party_request")
+    assert World(remote).flags(rule="RF04") == []
+    undecided = drop(remote, "PenaltyDecided", "DecisionServed")
+    flag = World(undecided).one("RF04.a")
+    assert numbers(flag)["procedure"] is None and numbers(flag)["decided_fen"] is None
+
+
 def test_rf04_cash_differing_from_the_decided_amount() -> None:
     steps = change(f.summary_case(SUMMARY), "OnsiteCashCollected", amount_fen=8_000)
     flag = World(steps).one("RF04.b")

@@ -110,7 +110,8 @@ def rf04_onsite_collection(c: Case, ctx: "Ctx") -> None:
         permitted = (
             (summary and amount is not None and amount <= legal.onsite_collection_max_fine_fen)
             or (summary and cash.justification == "hard_to_enforce_later" and bool(cash.text))
-            or cash.justification == "remote_area_party_request")
+            # APL 第69条: on request, after a fine is decided (第51条 or 第57条)
+            or (d is not None and _fine(d) and cash.justification == "remote_area_party_request"))
         base = {"cash_fen": cash.amount, "decided_fen": amount,
                 "procedure": None if d is None else d.procedure,
                 "justification": cash.justification,

@@ -267,6 +267,16 @@ def test_rf09_express_waiver_replaces_the_notice() -> None:
     assert World(insert_after(steps, "BenchmarkApplied", waiver)).flags(rule="RF09") == []
 
 
+def test_rf09_waiving_only_the_hearing_does_not_replace_the_notice() -> None:
+    """APL 第62条 excuses the notice only when the party 明确放弃陈述或者申辩权利: a waiver of the
+    hearing alone stood in for the notice of the proposed penalty."""
+    steps = drop(general_case(), "PenaltyNoticeServed", *HEARING)
+    waiver = step(G, "RightsWaived", at("2024-05-27"), rights=["hearing"])
+    assert World(insert_after(steps, "BenchmarkApplied", waiver)).one("RF09.a")
+    waiver = step(G, "RightsWaived", at("2024-05-27"), rights=["defence"])
+    assert World(insert_after(steps, "BenchmarkApplied", waiver)).flags(rule="RF09") == []
+
+
 def test_rf09_statement_received_but_not_reviewed() -> None:
     statement = step(G, "StatementReceived", at("2024-05-29"))
     world = World(insert_after(general_case(), "PenaltyNoticeServed", statement))

@@ -269,7 +269,8 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
             if ts <= d.ts:
                 waived |= rights
         common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id}
-        if not notices and not waived:
+        # APL 第62条: only waiving the statement or defence (not the hearing) excuses the notice
+        if not notices and not waived & {"statement", "defence"}:
             ctx.flag("RF09.a", d.eid, anchor=d.ts, raised=d.ts, event_ids=[d.eid],
                      numbers={"decided_at": ctx.time(d.ts), "notices": 0},
                      summary="decision without a prior notice of the proposed penalty", **common)

@@ -305,6 +305,16 @@ def test_rf09_hearing_requested_in_time_but_not_held() -> None:
     assert World(steps).one("RF09.d")
 
 
+def test_rf09_hearing_requested_then_expressly_waived_need_not_be_held() -> None:
+    """A party who asked for a hearing and then waived it in writing gave up the right (APL 第64条
+    (六) treats even a no-show so); the decision without a hearing was flagged as one denied."""
+    steps = drop(general_case(), "HearingScheduled", "HearingHeld")
+    waiver = step(G, "RightsWaived", at("2024-06-03"), rights=["hearing"])
+    assert World(insert_after(steps, "HearingRequested", waiver)).flags(rule="RF09.d") == []
+    before = step(G, "RightsWaived", at("2024-05-28"), rights=["hearing"])    # then asked
+    assert World(insert_after(steps, "PenaltyNoticeServed", before)).one("RF09.d")
+
+
 def test_rf09_late_hearing_request_need_not_be_granted() -> None:
     steps = drop(general_case(), "HearingScheduled", "HearingHeld")
     steps = change(steps, "HearingRequested", occurred_at=at("2024-06-10"))

@@ -303,7 +303,10 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                 continue
             end = days.add_working(days.day(notice.ts), legal.hearing_request_window_working_days)
             in_time = end is not None and days.day(req_ts) <= end
-            if in_time and not any(req_ts <= h[0] <= d.ts for h in c.hearings_held):
+            withdrawn = any(req_ts <= ts <= d.ts and "hearing" in rights
+                            for ts, rights, _ in c.waived)      # the request given up
+            if in_time and not withdrawn and not any(
+                    req_ts <= h[0] <= d.ts for h in c.hearings_held):
                 ctx.flag("RF09.d", f"{d.eid}|{req_eid}", anchor=d.ts, raised=d.ts,
                          event_ids=[d.eid, req_eid, notice.eid],
                          numbers={"requested_at": ctx.time(req_ts), "window_ends": _iso_day(end),

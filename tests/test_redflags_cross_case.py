@@ -157,6 +157,13 @@ def test_rf18_repeated_waivers_for_the_same_party_and_by_the_same_officer() -> N
     assert other.rules() == ["RF18.b"]
 
 
+def test_rf18_no_fault_waivers_are_mandatory_not_discretionary_relief() -> None:
+    """APL 第33条第2款: 当事人有证据足以证明没有主观过错的，不予行政处罚 — mandatory like
+    APL33-1-S1, APL30 and APL31, yet two no-fault waivers in a year were 'repeated relief'."""
+    assert World(waiver_case("W-1", "2025-03-03", basis="APL33-2"),
+                 waiver_case("W-2", "2025-06-02", basis="APL33-2")).flags(rule="RF18") == []
+
+
 def test_rf18_repeated_waivers_record_the_parameter_version_that_judged_them() -> None:
     wider = publish("2025-04-01", "waiver_window_days", 400)
     world = World(waiver_case("W-1", "2025-03-03", basis="APL32"), [wider],

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from .engine import Ctx
 
 DESIGNATED_CHANNELS = frozenset({"designated_bank", "e_payment", "onsite_cash_with_receipt"})
-MANDATORY_WAIVERS = frozenset({"APL33-1-S1", "APL30", "APL31"})
+#: no penalty the law requires (不予行政处罚): APL 第30条, 第31条, 第33条第1款 first sentence, 第2款
+MANDATORY_WAIVERS = frozenset({"APL33-1-S1", "APL33-2", "APL30", "APL31"})
 _FOREVER = 2**62
 
 

@@ -292,6 +292,18 @@ def test_rf09_decided_inside_the_hearing_request_window() -> None:
     assert numbers(flag)["window_ends"] == "2025-03-31"
 
 
+def test_rf09_hearing_window_runs_from_the_latest_notice_in_world_time() -> None:
+    """The window was taken from the last notice in log order: a new notice (a heavier proposal,
+    hearing-eligible) followed by the upload of the earlier one let a decision inside the new
+    notice's window pass."""
+    case = f.withdrawn_case()
+    first = next(s for s in case if s.type == "PenaltyNoticeServed")
+    new = f.Step(first.stream, first.type, at("2025-03-25", "09:00:00"),
+                 {**first.body, "hearing_eligible": True, "proposed_amount_fen": 600_000})
+    steps = [new if s is first else s for s in case] + [first]      # the first uploaded late
+    assert numbers(World(steps).one("RF09.c"))["window_ends"] == "2025-04-01"
+
+
 def test_rf09_decided_after_the_window_or_with_the_hearing_waived() -> None:
     steps = change(f.withdrawn_case(), "PenaltyNoticeServed", hearing_eligible=True)
     waived = change(steps, "RightsWaived", rights=["statement", "defence", "hearing"])

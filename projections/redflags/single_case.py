@@ -285,7 +285,7 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                      **common)
         held_before = [h for h in c.hearings_held if h[0] <= d.ts]
         if notices:
-            n = notices[-1]
+            n = max(notices, key=lambda n: n.ts)     # in world time: one may be uploaded late
             end = days.add_working(days.day(n.ts), legal.hearing_request_window_working_days)
             if (n.hearing_eligible and end is not None and days.day(d.ts) <= end
                     and "hearing" not in waived and not held_before):

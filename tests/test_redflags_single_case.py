@@ -366,6 +366,17 @@ def test_rf11_hearing_held_but_no_legal_review() -> None:
     assert World(drop(general_case(), "LegalReviewCompleted")).one("RF11.a")
 
 
+def test_rf11_decided_after_the_latest_review_failed() -> None:
+    """APL 第58条: 审核未通过的，不得作出决定. Any passed review before the decision was enough,
+    so a later review that failed (the proposal reviewed again) and a decision made anyway
+    raised nothing."""
+    again = step(G, "LegalReviewCompleted", at("2024-08-06"), result="fail")
+    assert World(insert_after(general_case(), "CollectiveDiscussionHeld", again)).one("RF11.a")
+    passed = step(G, "LegalReviewCompleted", at("2024-08-07"))
+    assert World(insert_after(general_case(), "CollectiveDiscussionHeld", again, passed)
+                 ).flags(rule="RF11") == []
+
+
 def test_rf11_no_review_needed_without_hearing_or_threshold() -> None:
     steps = drop(general_case(), "LegalReviewCompleted", *HEARING)
     assert World(steps).flags(rule="RF11") == []

@@ -376,7 +376,8 @@ def rf11_review_and_head_decision(c: Case, ctx: "Ctx") -> None:
             grounds.append("hearing_held")
         if th.legal_review_threshold_fen is not None and d.amount >= th.legal_review_threshold_fen:
             grounds.append("amount_threshold")
-        if grounds and not any(r[3] in _PASSED_REVIEW for r in reviews):
+        latest = max(reviews, default=None)      # 审核未通过的，不得作出决定 (APL 第58条)
+        if grounds and (latest is None or latest[3] not in _PASSED_REVIEW):
             ctx.flag("RF11.a", d.eid, anchor=d.ts, raised=d.ts, event_ids=[d.eid],
                      numbers={"grounds": grounds, "amount_fen": d.amount,
                               "threshold_fen": th.legal_review_threshold_fen,

@@ -1010,7 +1010,8 @@ def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
     if state is None:
         state = {"complaint_id": rec.stream.partition(":")[2], "state": "NEW", "category": None,
                  "channel": None, "unit_id": None, "accused_officers": [], "case_id": None,
-                 "received_on": None, "extension_days": 0, "handler": None,
+                 "received_on": None, "accepted_on": None, "extension_days": 0,
+                 "handler": None,
                  "handler_is_accused": None, "outcome": None, "deadlines": {},
                  "out_of_order": [], "events": []}
     state["events"].append(rec.event_id)
@@ -1030,27 +1031,34 @@ def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
             state["state"] = "RECEIVED"
         if state["handler"] is not None:
             state["handler_is_accused"] = state["handler"] in state["accused_officers"]
-        close_days = p.complaint_close_days + min(state["extension_days"],
-                                                  p.complaint_extension_max_days)
         _due(state, "acknowledge", lambda: cal.add_calendar_days(day, p.complaint_ack_days),
              "XFGZ 第22/23条 (15 days)")
-        _due(state, "close", lambda: cal.add_calendar_days(day, close_days),
-             "XFGZ 第34条 (60 days + approved extension)")
+        _complaint_close_due(state, ctx, replace=False)
     elif rec.type == "ComplaintAcknowledged":
         if state["state"] in ("NEW", "RECEIVED"):
             state["state"] = "ACKNOWLEDGED"
         _met(state, "acknowledge", day)
+        if b["accepted"] and (state["accepted_on"] is None
+                              or day.isoformat() < state["accepted_on"]):
+            state["accepted_on"] = day.isoformat()
+            _complaint_close_due(state, ctx, replace=True)
     elif rec.type == "ComplaintExtended":
         state["extension_days"] += b["days"]
-        if state["received_on"]:
-            received = date.fromisoformat(state["received_on"])
-            days = p.complaint_close_days + min(state["extension_days"],
-                                                p.complaint_extension_max_days)
-            _due(state, "close", lambda: cal.add_calendar_days(received, days),
-                 "XFGZ 第34条 (60 days + approved extension)", replace=True)
+        _complaint_close_due(state, ctx, replace=True)
     elif rec.type == "ComplaintClosed":
         state.update(state="CLOSED", handler=b["handler"], outcome=b["outcome"],
                      handler_is_accused=b["handler"] in state["accused_officers"])
         _met(state, "close", day)
     _versions(state, ctx)
     return state
+
+
+def _complaint_close_due(state: dict[str, Any], ctx: Context, *, replace: bool) -> None:
+    """The closing deadline: 60 days (+ approved extension ≤ 30) from acceptance (受理, XFGZ
+    第34条); until the complaint is accepted, from receipt. Nothing before it is received."""
+    if state["received_on"] is None:
+        return
+    p, first = ctx.params, date.fromisoformat(state["accepted_on"] or state["received_on"])
+    days = p.complaint_close_days + min(state["extension_days"], p.complaint_extension_max_days)
+    _due(state, "close", lambda: ctx.calendar.add_calendar_days(first, days),
+         "XFGZ 第34条 (60 days + approved extension)", replace=replace)

@@ -453,10 +453,13 @@ def test_complaint_cycle_acknowledged_extended_and_closed() -> None:
             # 15 days from Jan 20 is Feb 4, a Spring Festival day: rolls to Feb 5
             assert c["deadlines"]["acknowledge"]["due"] == "2025-02-05"
             assert c["deadlines"]["close"]["due"] == "2025-03-21"
+        if rec.type == "ComplaintAcknowledged":
+            # XFGZ 第34条: 60 days from acceptance (Feb 5): Sun Apr 6 rolls to Apr 7
+            assert folder.complaints["C-2025-0042"]["deadlines"]["close"]["due"] == "2025-04-07"
     assert seen == ["RECEIVED", "ACKNOWLEDGED", "ACKNOWLEDGED", "CLOSED"]
     c = folder.complaints["C-2025-0042"]
     assert c["deadlines"]["acknowledge"]["late"] is False
-    assert c["deadlines"]["close"] == {"due": "2025-04-21",   # +30 days: Apr 20 is a Sunday
+    assert c["deadlines"]["close"] == {"due": "2025-05-06",   # accepted Feb 5 + 60 + 30 days
                                        "basis": "XFGZ 第34条 (60 days + approved extension)",
                                        "met_on": "2025-04-15", "late": False,
                                        "params_version": NATIONAL}
@@ -487,7 +490,7 @@ def test_complaint_received_last_keeps_it_closed_with_its_extension_and_deadline
     folder.fold(history.extend([acknowledged, extended, closed, received]))
     c = folder.complaints["C-2025-0042"]
     assert c["state"] == "CLOSED"
-    assert c["deadlines"]["close"] == {"due": "2025-04-21",
+    assert c["deadlines"]["close"] == {"due": "2025-05-06",
                                        "basis": "XFGZ 第34条 (60 days + approved extension)",
                                        "met_on": "2025-04-15", "late": False,
                                        "params_version": NATIONAL}

@@ -68,6 +68,17 @@ def test_rf13_refusal_to_rectify_or_a_prior_written_warning_satisfies_the_precon
     assert World(sorting).one("RF13.b")
 
 
+def test_rf13_sorting_bj_precondition_binds_individuals_only() -> None:
+    """BJ_LJ 第67条: an individual is fined only after a written warning and a repeat (劝阻 ->
+    书面警告 -> 再次违反); a unit is fined 1 000 CNY at once (the schedule's organisation_first
+    band, the precondition 'individual: ...'). A unit's first fine was flagged as lacking it."""
+    unit = summary_case(SUMMARY, violation_code="SORTING_BJ", amount_fen=100_000,
+                        party={"party_ref": f.VENDOR, "party_type": "organisation"})
+    assert World(unit).flags(rule="RF13.b") == []
+    assert World(summary_case(SUMMARY, violation_code="SORTING_BJ", amount_fen=5_000)).one(
+        "RF13.b")
+
+
 def test_rf13_toll_pattern_three_fines_in_thirty_days_without_rectification() -> None:
     cases = [summary_case(f"SH-HP-2024-S-0001{i}", day=d)
              for i, d in enumerate(("2024-09-02", "2024-09-10", "2024-09-24"))]
@@ -155,6 +166,13 @@ def test_rf18_repeated_waivers_for_the_same_party_and_by_the_same_officer() -> N
     other = World(waiver_case("W-1", "2025-03-03", basis="APL32"),
                   waiver_case("W-2", "2025-06-02", basis="LOCAL_LIST", by=f.OFFICER_B))
     assert other.rules() == ["RF18.b"]
+
+
+def test_rf18_no_fault_waivers_are_mandatory_not_discretionary_relief() -> None:
+    """APL 第33条第2款: 当事人有证据足以证明没有主观过错的，不予行政处罚 — mandatory like
+    APL33-1-S1, APL30 and APL31, yet two no-fault waivers in a year were 'repeated relief'."""
+    assert World(waiver_case("W-1", "2025-03-03", basis="APL33-2"),
+                 waiver_case("W-2", "2025-06-02", basis="APL33-2")).flags(rule="RF18") == []
 
 
 def test_rf18_repeated_waivers_record_the_parameter_version_that_judged_them() -> None:

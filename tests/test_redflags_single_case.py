@@ -105,6 +105,18 @@ def test_rf04_cash_above_100_cny_is_allowed_when_hard_to_enforce_later_is_justif
     assert World(steps).flags(rule="RF04") == []
 
 
+def test_rf04_remote_area_collection_needs_a_fine_decided() -> None:
+    """APL 第69条 allows collecting on the spot in a remote area 作出罚款决定后, on the party's
+    request. The request alone was enough: cash taken with no decision in the case raised
+    nothing at all (nor RF04.b, which has no amount to compare)."""
+    remote = change(f.summary_case(SUMMARY), "OnsiteCashCollected",
+                    justification="remote_area_party_request")
+    assert World(remote).flags(rule="RF04") == []
+    undecided = drop(remote, "PenaltyDecided", "DecisionServed")
+    flag = World(undecided).one("RF04.a")
+    assert numbers(flag)["procedure"] is None and numbers(flag)["decided_fen"] is None
+
+
 def test_rf04_cash_differing_from_the_decided_amount() -> None:
     steps = change(f.summary_case(SUMMARY), "OnsiteCashCollected", amount_fen=8_000)
     flag = World(steps).one("RF04.b")
@@ -255,6 +267,16 @@ def test_rf09_express_waiver_replaces_the_notice() -> None:
     assert World(insert_after(steps, "BenchmarkApplied", waiver)).flags(rule="RF09") == []
 
 
+def test_rf09_waiving_only_the_hearing_does_not_replace_the_notice() -> None:
+    """APL 第62条 excuses the notice only when the party 明确放弃陈述或者申辩权利: a waiver of the
+    hearing alone stood in for the notice of the proposed penalty."""
+    steps = drop(general_case(), "PenaltyNoticeServed", *HEARING)
+    waiver = step(G, "RightsWaived", at("2024-05-27"), rights=["hearing"])
+    assert World(insert_after(steps, "BenchmarkApplied", waiver)).one("RF09.a")
+    waiver = step(G, "RightsWaived", at("2024-05-27"), rights=["defence"])
+    assert World(insert_after(steps, "BenchmarkApplied", waiver)).flags(rule="RF09") == []
+
+
 def test_rf09_statement_received_but_not_reviewed() -> None:
     statement = step(G, "StatementReceived", at("2024-05-29"))
     world = World(insert_after(general_case(), "PenaltyNoticeServed", statement))
@@ -270,6 +292,18 @@ def test_rf09_decided_inside_the_hearing_request_window() -> None:
     assert numbers(flag)["window_ends"] == "2025-03-31"
 
 
+def test_rf09_hearing_window_runs_from_the_latest_notice_in_world_time() -> None:
+    """The window was taken from the last notice in log order: a new notice (a heavier proposal,
+    hearing-eligible) followed by the upload of the earlier one let a decision inside the new
+    notice's window pass."""
+    case = f.withdrawn_case()
+    first = next(s for s in case if s.type == "PenaltyNoticeServed")
+    new = f.Step(first.stream, first.type, at("2025-03-25", "09:00:00"),
+                 {**first.body, "hearing_eligible": True, "proposed_amount_fen": 600_000})
+    steps = [new if s is first else s for s in case] + [first]      # the first uploaded late
+    assert numbers(World(steps).one("RF09.c"))["window_ends"] == "2025-04-01"
+
+
 def test_rf09_decided_after_the_window_or_with_the_hearing_waived() -> None:
     steps = change(f.withdrawn_case(), "PenaltyNoticeServed", hearing_eligible=True)
     waived = change(steps, "RightsWaived", rights=["statement", "defence", "hearing"])
@@ -281,6 +315,16 @@ def test_rf09_decided_after_the_window_or_with_the_hearing_waived() -> None:
 def test_rf09_hearing_requested_in_time_but_not_held() -> None:
     steps = drop(general_case(), "HearingScheduled", "HearingHeld")
     assert World(steps).one("RF09.d")
+
+
+def test_rf09_hearing_requested_then_expressly_waived_need_not_be_held() -> None:
+    """A party who asked for a hearing and then waived it in writing gave up the right (APL 第64条
+    (六) treats even a no-show so); the decision without a hearing was flagged as one denied."""
+    steps = drop(general_case(), "HearingScheduled", "HearingHeld")
+    waiver = step(G, "RightsWaived", at("2024-06-03"), rights=["hearing"])
+    assert World(insert_after(steps, "HearingRequested", waiver)).flags(rule="RF09.d") == []
+    before = step(G, "RightsWaived", at("2024-05-28"), rights=["hearing"])    # then asked
+    assert World(insert_after(steps, "PenaltyNoticeServed", before)).one("RF09.d")
 
 
 def test_rf09_late_hearing_request_need_not_be_granted() -> None:
@@ -320,6 +364,17 @@ def test_rf10_a_new_notice_on_new_facts_allows_the_heavier_penalty() -> None:
 
 def test_rf11_hearing_held_but_no_legal_review() -> None:
     assert World(drop(general_case(), "LegalReviewCompleted")).one("RF11.a")
+
+
+def test_rf11_decided_after_the_latest_review_failed() -> None:
+    """APL 第58条: 审核未通过的，不得作出决定. Any passed review before the decision was enough,
+    so a later review that failed (the proposal reviewed again) and a decision made anyway
+    raised nothing."""
+    again = step(G, "LegalReviewCompleted", at("2024-08-06"), result="fail")
+    assert World(insert_after(general_case(), "CollectiveDiscussionHeld", again)).one("RF11.a")
+    passed = step(G, "LegalReviewCompleted", at("2024-08-07"))
+    assert World(insert_after(general_case(), "CollectiveDiscussionHeld", again, passed)
+                 ).flags(rule="RF11") == []
 
 
 def test_rf11_no_review_needed_without_hearing_or_threshold() -> None:

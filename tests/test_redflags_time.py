@@ -92,6 +92,24 @@ def test_rf06_surcharge_above_the_principal_or_at_the_wrong_rate() -> None:
     assert numbers(World(steps).one("RF06.d"))["problems"] == ["above_principal", "wrong_rate"]
 
 
+def test_rf06_surcharge_capped_by_the_fine_in_force_not_by_the_principal_it_states() -> None:
+    """APL 第72条(一) caps the surcharge at the fine (罚款的数额). The cap was the
+    ``principal_fen`` the assessment itself states, so 4 000 CNY assessed on a 3 000 CNY fine
+    stating a 6 000 CNY principal passed, and a lawful surcharge stating only the unpaid part
+    as its principal was called above it."""
+    base = drop(general_case(), "PaymentRecorded", "TreasuryReconciled", "CaseClosed",
+                "CaseArchived")
+    inflated = step(G, "SurchargeAssessed", at("2024-09-20"), principal_fen=600_000,
+                    rate_bp_per_day=300, days=30, surcharge_fen=400_000)
+    flag = World(insert_after(base, "DecisionPublished", inflated)).one("RF06.d")
+    assert numbers(flag)["problems"] == ["above_principal"]
+    assert numbers(flag)["fine_fen"] == 300_000
+    unpaid_part = step(G, "SurchargeAssessed", at("2024-09-20"), principal_fen=100_000,
+                       rate_bp_per_day=300, days=50, surcharge_fen=150_000)
+    assert World(insert_after(base, "DecisionPublished", unpaid_part)).flags(
+        rule="RF06.d") == []
+
+
 def test_rf06_closed_as_paid_with_less_received_than_due() -> None:
     steps = change(general_case(), "PaymentRecorded", amount_fen=250_000)
     steps = change(steps, "TreasuryReconciled", amount_fen=250_000)
@@ -291,9 +309,26 @@ def test_rf23_other_complaints_are_not_enforcement_misconduct() -> None:
 
 
 def test_rf23_complaint_closed_after_60_days_without_extension() -> None:
-    steps = drop(f.complaint_cycle(), "ComplaintExtended")
-    flag = World(general_case(), steps).one("RF23.b")
-    assert numbers(flag)["due"] == "2025-03-21" and numbers(flag)["extension_days"] == 0
+    steps = drop(f.complaint_cycle(), "ComplaintExtended")      # accepted Wed 5 Feb 2025
+    flag = World(general_case(), steps).one("RF23.b")            # + 60 = Sun 6 Apr: rolls
+    assert numbers(flag)["due"] == "2025-04-07" and numbers(flag)["extension_days"] == 0
+    assert numbers(flag)["accepted_on"] == "2025-02-05"
+
+
+def test_rf23_sixty_days_run_from_acceptance_not_from_receipt() -> None:
+    """XFGZ 第34条: 自受理之日起60日内办结. Counted from receipt, a complaint received on 20 Jan,
+    accepted on 5 Feb (in time) and closed on 3 Apr, day 57 of its 60, was flagged late."""
+    steps = change(drop(f.complaint_cycle(), "ComplaintExtended"), "ComplaintClosed",
+                   occurred_at=at("2025-04-03"))
+    assert World(general_case(), steps).flags(rule="RF23") == []
+    open_ = until(steps, "ComplaintAcknowledged")
+    world = World(general_case(), open_)
+    assert world.flags(when("2025-04-07T23:59"), rule="RF23") == []
+    assert numbers(world.one("RF23.b", when("2025-04-08")))["due"] == "2025-04-07"
+    # until it is accepted, the period runs from receipt (an acknowledgement that declines it
+    # starts nothing)
+    declined = change(open_, "ComplaintAcknowledged", accepted=False)
+    assert numbers(World(general_case(), declined).one("RF23.b"))["due"] == "2025-03-21"
 
 
 def test_rf23_complaint_closed_by_a_conflicted_handler() -> None:

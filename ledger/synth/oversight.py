@@ -144,7 +144,9 @@ class Oversight:
                 "reason": "需调取执法记录仪视频并约谈相关人员核实"}, f"sup:{head.id}")
         if mode == "conflicted":
             handler = slot.squadron.leader
-        closed = received + timedelta(days=close_days, hours=rng.randrange(0, 6))
+        # overdue: counted from acceptance (XFGZ 第34条), past any holiday the 60th day rolls over
+        closed = ((ack if mode == "overdue" else received)
+                  + timedelta(days=close_days, hours=rng.randrange(0, 6)))
         step = self.tl.add(stream, "ComplaintClosed", closed, {
             "handler": handler.id,
             "outcome": spec.get("outcome") or rng.choice(

@@ -127,8 +127,9 @@ def _rf13b_precondition(ref: str, cases: list[Case], fines: list[tuple[Decision,
     warnings = sorted((ts, code, eid) for c in cases for ts, party, form, code, eid in c.warnings
                       if party == ref and form == "written")
     for d, c in fines:
-        codes = ctx.params(d.ts).thresholds.precondition_refusal_codes
-        if d.code not in codes:
+        th = ctx.params(d.ts).thresholds
+        if d.code not in th.precondition_refusal_codes or (
+                d.party_type == "organisation" and d.code in th.precondition_individual_codes):
             continue
         refused = any(
             o_ts <= v_ts <= d.ts and result in REFUSAL_RESULTS

@@ -236,7 +236,7 @@ class Officer:
 
 class Complaint:
     __slots__ = ("complaint_id", "ts", "eid", "category", "unit_id", "accused", "case_id",
-                 "acks", "extensions", "closed")
+                 "acks", "accepted", "extensions", "closed")
 
     def __init__(self, complaint_id: str) -> None:
         self.complaint_id = complaint_id
@@ -247,6 +247,7 @@ class Complaint:
         self.accused: tuple[str, ...] = ()
         self.case_id: str | None = None
         self.acks: list[tuple[int, str]] = []
+        self.accepted: list[int] = []         # acknowledgements that accepted it (受理)
         self.extensions: list[tuple[int, int, str, str]] = []     # (ts, days, approver, eid)
         self.closed: tuple[int, str, str] | None = None           # (ts, handler, eid)
 
@@ -993,6 +994,8 @@ class Fold:
                 self.case(cp.case_id).complaints.append(cid)
         elif type_ == "ComplaintAcknowledged":
             cp.acks.append((ts, eid))
+            if body["accepted"]:
+                cp.accepted.append(ts)
         elif type_ == "ComplaintExtended":
             cp.extensions.append((ts, body["days"], body["approved_by"], eid))
         elif type_ == "ComplaintClosed":

@@ -92,6 +92,9 @@ class Thresholds:
     precondition_refusal_codes: tuple[str, ...] = _t(
         ("POSTING_SH", "SORTING_SH", "SORTING_BJ", "ADVERT_SH"), "codes",
         "RF13.b: fine only after refusal / written warning")
+    precondition_individual_codes: tuple[str, ...] = _t(
+        ("SORTING_BJ",), "codes", "RF13.b: the precondition binds individuals only (BJ_LJ "
+        "第67条: a unit is fined at once)")
     # RF17 / RF20.c (statistics)
     stats_window_quarters: int = _t(2, "quarters", "RF17/RF20.c: window of calendar quarters "
                                     "ending with the cohort's quarter (1-4; 2 = 180 days)")

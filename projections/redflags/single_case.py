@@ -110,7 +110,8 @@ def rf04_onsite_collection(c: Case, ctx: "Ctx") -> None:
         permitted = (
             (summary and amount is not None and amount <= legal.onsite_collection_max_fine_fen)
             or (summary and cash.justification == "hard_to_enforce_later" and bool(cash.text))
-            or cash.justification == "remote_area_party_request")
+            # APL 第69条: on request, after a fine is decided (第51条 or 第57条)
+            or (d is not None and _fine(d) and cash.justification == "remote_area_party_request"))
         base = {"cash_fen": cash.amount, "decided_fen": amount,
                 "procedure": None if d is None else d.procedure,
                 "justification": cash.justification,
@@ -268,7 +269,8 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
             if ts <= d.ts:
                 waived |= rights
         common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id}
-        if not notices and not waived:
+        # APL 第62条: only waiving the statement or defence (not the hearing) excuses the notice
+        if not notices and not waived & {"statement", "defence"}:
             ctx.flag("RF09.a", d.eid, anchor=d.ts, raised=d.ts, event_ids=[d.eid],
                      numbers={"decided_at": ctx.time(d.ts), "notices": 0},
                      summary="decision without a prior notice of the proposed penalty", **common)
@@ -283,7 +285,7 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                      **common)
         held_before = [h for h in c.hearings_held if h[0] <= d.ts]
         if notices:
-            n = notices[-1]
+            n = max(notices, key=lambda n: n.ts)     # in world time: one may be uploaded late
             end = days.add_working(days.day(n.ts), legal.hearing_request_window_working_days)
             if (n.hearing_eligible and end is not None and days.day(d.ts) <= end
                     and "hearing" not in waived and not held_before):
@@ -301,7 +303,10 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                 continue
             end = days.add_working(days.day(notice.ts), legal.hearing_request_window_working_days)
             in_time = end is not None and days.day(req_ts) <= end
-            if in_time and not any(req_ts <= h[0] <= d.ts for h in c.hearings_held):
+            withdrawn = any(req_ts <= ts <= d.ts and "hearing" in rights
+                            for ts, rights, _ in c.waived)      # the request given up
+            if in_time and not withdrawn and not any(
+                    req_ts <= h[0] <= d.ts for h in c.hearings_held):
                 ctx.flag("RF09.d", f"{d.eid}|{req_eid}", anchor=d.ts, raised=d.ts,
                          event_ids=[d.eid, req_eid, notice.eid],
                          numbers={"requested_at": ctx.time(req_ts), "window_ends": _iso_day(end),
@@ -371,7 +376,8 @@ def rf11_review_and_head_decision(c: Case, ctx: "Ctx") -> None:
             grounds.append("hearing_held")
         if th.legal_review_threshold_fen is not None and d.amount >= th.legal_review_threshold_fen:
             grounds.append("amount_threshold")
-        if grounds and not any(r[3] in _PASSED_REVIEW for r in reviews):
+        latest = max(reviews, default=None)      # 审核未通过的，不得作出决定 (APL 第58条)
+        if grounds and (latest is None or latest[3] not in _PASSED_REVIEW):
             ctx.flag("RF11.a", d.eid, anchor=d.ts, raised=d.ts, event_ids=[d.eid],
                      numbers={"grounds": grounds, "amount_fen": d.amount,
                               "threshold_fen": th.legal_review_threshold_fen,

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from .engine import Ctx
 
 DESIGNATED_CHANNELS = frozenset({"designated_bank", "e_payment", "onsite_cash_with_receipt"})
-MANDATORY_WAIVERS = frozenset({"APL33-1-S1", "APL30", "APL31"})
+#: no penalty the law requires (不予行政处罚): APL 第30条, 第31条, 第33条第1款 first sentence, 第2款
+MANDATORY_WAIVERS = frozenset({"APL33-1-S1", "APL33-2", "APL30", "APL31"})
 _FOREVER = 2**62
 
 
@@ -152,17 +153,21 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
                      summary=f"{amount} fen paid through '{channel}', not a designated channel",
                      **common)
     for ts, p, rate, n_days, amount, eid in c.surcharges:
+        # APL 第72条(一): capped by the fine in force, not by the principal the assessment states
+        of = max((x for x in c.decisions if x.ts <= ts), key=lambda x: (x.ts, x.idx), default=d)
+        fine = c.current_amount(of, until=ts)
         problems = []
-        if amount > p:
+        if amount > fine:
             problems.append("above_principal")
         if rate != legal.late_payment_surcharge_bp_per_day:
             problems.append("wrong_rate")
         if problems:
             ctx.flag("RF06.d", eid, anchor=ts, raised=ts, event_ids=[eid],
-                     numbers={"surcharge_fen": amount, "principal_fen": p, "rate_bp": rate,
+                     numbers={"surcharge_fen": amount, "principal_fen": p, "fine_fen": fine,
+                              "rate_bp": rate,
                               "legal_rate_bp": legal.late_payment_surcharge_bp_per_day,
                               "days": n_days, "problems": problems},
-                     summary=f"surcharge {amount} fen on {p} fen at {rate} bp/day: "
+                     summary=f"surcharge {amount} fen on a {fine} fen fine at {rate} bp/day: "
                              f"{', '.join(problems)}", **common)
     if expected <= 0:
         return
@@ -429,12 +434,14 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                            "due": day_iso(due), "days": legal.complaint_ack_days},
                   summary=f"{cp.category} complaint of {day_iso(day)} not acknowledged by "
                           f"{day_iso(due)}", **common)
-        first_due = days.add_calendar(day, legal.complaint_close_days)
+        # XFGZ 第34条: 60 days from acceptance (受理); until it is accepted, from receipt
+        start = days.day(min(cp.accepted)) if cp.accepted else day
+        first_due = days.add_calendar(start, legal.complaint_close_days)
         if first_due is not None:
             ext = sum(n for ts, n, approver, _ in cp.extensions
                       if approver and ts < days.end(first_due))
             ext = min(ext, legal.complaint_extension_max_days)
-            due = days.add_calendar(day, legal.complaint_close_days + ext)
+            due = days.add_calendar(start, legal.complaint_close_days + ext)
             if due is not None:
                 late_from = days.end(due)
                 done = (cp.closed[0], cp.closed[2]) if cp.closed else None
@@ -442,6 +449,7 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                       anchor=cp.ts, late_from=late_from,
                       event_ids=[cp.eid] + [e[3] for e in cp.extensions],
                       numbers={"category": cp.category, "received_on": day_iso(day),
+                               "accepted_on": day_iso(start) if cp.accepted else None,
                                "due": day_iso(due), "days": legal.complaint_close_days,
                                "extension_days": ext},
                       summary=f"{cp.category} complaint of {day_iso(day)} not closed by "

@@ -334,34 +334,5 @@ def post_at(state: dict[str, Any] | None, at: str) -> dict[str, Any] | None:
     return max(covering, key=lambda p: parse_datetime(p["from"]), default=None)
 
 
-def pledge_chain(lookup: Callable[[str], dict[str, Any] | None], officer_id: str, at: str
-                 ) -> dict[str, Any]:
-    """Walk the pledge chain (层层签订) from ``officer_id`` at instant ``at``.
-
-    Each link is a countersigned pledge whose period covers the day; the countersigner's own
-    pledge is the next link, until a countersignature marked ``top_of_chain``. Returns
-    ``{"status": complete | broken | none | cycle, "chain": [links], "broken_at": id | None}``.
-    """
-    day = legal_date(at).isoformat()
-    chain: list[dict[str, Any]] = []
-    current, seen = officer_id, set()
-    while True:
-        if current in seen:
-            return {"status": "cycle", "chain": chain, "broken_at": current}
-        seen.add(current)
-        state = lookup(current)
-        pledges = [] if state is None else [
-            p for p in state["pledges"].values() if p["status"] == "countersigned"
-            and p["period_from"] <= day <= p["period_until"]]
-        if not pledges:
-            return {"status": "broken" if chain else "none", "chain": chain, "broken_at": current}
-        link = max(pledges, key=lambda p: (p["period_from"], p["pledge_id"]))
-        chain.append({"officer_id": current, "pledge_id": link["pledge_id"],
-                      "countersigned_by": link["countersigned_by"]})
-        if link["top_of_chain"]:
-            return {"status": "complete", "chain": chain, "broken_at": None}
-        current = link["countersigned_by"]
-
-
 def _before(a: str, b: str) -> bool:
     return parse_datetime(a) < parse_datetime(b)

@@ -7,6 +7,7 @@ import json
 import random
 from typing import Any
 
+from api.dashboard import pledge_chain
 from ledger.envelope import Recorded
 from projections import case_model, officer_model
 from projections.redflags import compute_flags, national
@@ -720,17 +721,18 @@ def test_posts_over_time_and_the_post_at_an_instant() -> None:
 def test_pledge_chain_reaches_the_unit_head_layer_by_layer() -> None:
     history, folder = world()
     folder.fold(history.extend(
-        f.pledge_chain_steps(f.OFFICER_A, f.DEPUTY, pledge_id="PL-2024-A", top=False)
-        + f.pledge_chain_steps(f.DEPUTY, f.HEAD, pledge_id="PL-2024-D", top=True, level="team",
-                               countersigner_level="unit")
-        + f.pledge_chain_steps(f.OFFICER_B, f.LEGAL, pledge_id="PL-2024-B", top=False)))
-    lookup = folder.officers.get
-    chain = officer_model.pledge_chain(lookup, f.OFFICER_A, at("2024-05-01"))
-    assert chain["status"] == "complete"
-    assert [link["officer_id"] for link in chain["chain"]] == [f.OFFICER_A, f.DEPUTY]
-    broken = officer_model.pledge_chain(lookup, f.OFFICER_B, at("2024-05-01"))
-    assert (broken["status"], broken["broken_at"]) == ("broken", f.LEGAL)
-    assert officer_model.pledge_chain(lookup, f.OFFICER_A, at("2025-05-01"))["status"] == "none"
+        f.pledge_chain_steps(f.OFFICER_A, f.HEAD, pledge_id="PL-2024-A", top=False)
+        + f.pledge_chain_steps(f.HEAD, f.HEAD, pledge_id="PL-2024-H", top=True,
+                               level="team")))
+    lookup = folder.officers.get            # walked as the dashboard walks it
+    status, links = pledge_chain(f.OFFICER_A, "2024-05-01", lookup)
+    assert status == "complete"
+    assert [link["officer_id"] for link in links] == [f.OFFICER_A, f.HEAD]
+    folder.fold(history.extend(f.pledge_chain_steps(f.OFFICER_B, f.HEAD, pledge_id="PL-2025-B",
+                                                    top=False, year=2025)))
+    status, links = pledge_chain(f.OFFICER_B, "2025-05-01", lookup)     # the head's has ended
+    assert (status, links[-1]["countersigned_by"]) == ("broken", f.HEAD)
+    assert pledge_chain(f.OFFICER_A, "2025-05-01", lookup)[0] == "none"
     assert folder.officers[f.OFFICER_A]["pledge_status"] == "countersigned"
     assert folder.officers[f.OFFICER_A]["events"][-2:] == [
         r.event_id for r in history.events if r.stream == "pledge:PL-2024-A"]

@@ -108,6 +108,10 @@ class HotProtocol(HttpToolsProtocol):
             append.keep_alive = False
             status, ctype, content = 500, "application/problem+json", problem_bytes(
                 500, "internal-error", "the append failed; retry with the same event_id(s)")
+        if self.flow.write_paused and not append.disconnected:
+            # as uvicorn's cycle: a peer that reads no answers holds this one, and the requests
+            # behind it queue with reading paused, rather than answers piling up unbounded
+            await self.flow.drain()
         if not append.disconnected and not self.transport.is_closing():
             self._answer(append, status, ctype, content)
 

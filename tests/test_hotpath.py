@@ -28,6 +28,7 @@ class Transport(asyncio.Transport):
         super().__init__()
         self.writes: list[bytes] = []
         self.closed = False
+        self.reading = True
 
     def write(self, data: Any) -> None:
         self.writes.append(bytes(data))
@@ -43,10 +44,10 @@ class Transport(asyncio.Transport):
                 "sockname": ("127.0.0.1", 8000)}.get(name, default)
 
     def pause_reading(self) -> None:
-        pass
+        self.reading = False
 
     def resume_reading(self) -> None:
-        pass
+        self.reading = True
 
     def output(self) -> bytes:
         return b"".join(self.writes)
@@ -217,3 +218,39 @@ def test_a_client_gone_before_the_answer_is_not_written_to_but_its_append_lands(
     assert transport.writes == []
     assert world.count() == before + 1          # durable: a retry gets the original receipt
 
+
+
+def test_a_peer_that_reads_no_answers_holds_them_and_stops_being_read(world: World) -> None:
+    # a client that sends and never reads: once the transport asks to stop writing, answers
+    # wait and the connection is no longer read (as uvicorn's own cycle), instead of the
+    # answers piling up in the server's memory without bound
+    unauthenticated = (b"POST /v1/events HTTP/1.1\r\nHost: ledger\r\n"
+                       b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+
+    async def run() -> tuple[Transport, list[bytes]]:
+        config = Config(app=world.http.app, http=HotProtocol, proxy_headers=False,
+                        log_level="warning")
+        config.load()
+        state = ServerState()
+        protocol = HotProtocol(config=config, server_state=state, app_state={},
+                               _loop=asyncio.get_running_loop())
+        transport = Transport()
+        protocol.connection_made(transport)
+        protocol.pause_writing()
+        for _ in range(3):
+            protocol.data_received(unauthenticated)
+            await asyncio.sleep(0.2)
+        held = list(transport.writes)
+        assert not transport.reading
+        protocol.resume_writing()
+        deadline = time.monotonic() + 30
+        while state.tasks or protocol.pipeline:
+            assert time.monotonic() < deadline, "no answer within 30 s"
+            await asyncio.sleep(0.005)
+        protocol._unset_keepalive_if_required()
+        return transport, held
+
+    transport, held = asyncio.run(run())
+    assert held == []
+    assert [status for status, _, _ in responses(transport.output())] == [401, 401, 401]
+    assert transport.reading

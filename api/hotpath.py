@@ -66,8 +66,14 @@ class HotProtocol(HttpToolsProtocol):
                 or (self.cycle is not None and not self.cycle.response_complete)):
             super().on_headers_complete()
             return
-        self.cycle = _Append(  # type: ignore[assignment]
+        append = _Append(
             self.parser.get_http_version() != "1.0" and self.parser.should_keep_alive())
+        self.cycle = append  # type: ignore[assignment]
+        # the parser has checked Content-Length (digits, not repeated, not with chunked)
+        if any(name == b"content-length" and int(value) > MAX_BODY
+               for name, value in self.headers):
+            self._too_large(append)     # before any of it is read or asked for (100 Continue)
+            return
         if self.expect_100_continue:
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
@@ -80,9 +86,7 @@ class HotProtocol(HttpToolsProtocol):
             return
         append.size += len(body)
         if append.size > MAX_BODY:
-            append.keep_alive = False       # the rest of the body is not read: close after this
-            self._answer(append, 413, "application/problem+json", problem_bytes(
-                413, "body-too-large", f"request body exceeds {MAX_BODY} bytes"))
+            self._too_large(append)
             return
         append.chunks.append(body)
 
@@ -114,6 +118,11 @@ class HotProtocol(HttpToolsProtocol):
             await self.flow.drain()
         if not append.disconnected and not self.transport.is_closing():
             self._answer(append, status, ctype, content)
+
+    def _too_large(self, append: _Append) -> None:
+        append.keep_alive = False       # the rest of the body is not read: close after this
+        self._answer(append, 413, "application/problem+json", problem_bytes(
+            413, "body-too-large", f"request body exceeds {MAX_BODY} bytes"))
 
     def _answer(self, append: _Append, status: int, ctype: str, content: bytes) -> None:
         out = [STATUS_LINE[status]]

@@ -201,9 +201,26 @@ def test_a_body_over_the_limit_is_refused_unread_and_nothing_written(
     before = world.count()
     body = canonical([note(world, n) for n in range(10, 20)])
     assert len(body) > 1000
-    request = post(body, world.token("poster"))
-    transport = serve(world, request[:len(request) - len(body) + 600], request[-len(body) + 600:])
+    head = (b"POST /v1/events HTTP/1.1\r\nHost: ledger\r\nAuthorization: Bearer "
+            + world.token("poster").encode() + b"\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n")   # no length declared: counted as it comes
+    chunked = [b"%x\r\n%s\r\n" % (len(p), p) for p in (body[:600], body[600:])]
+    transport = serve(world, head, *chunked, b"0\r\n\r\n")
     [(status, headers, problem)] = responses(transport.output())
+    assert status == 413 and headers[b"connection"] == b"close"
+    assert orjson.loads(problem)["type"].endswith("body-too-large")
+    assert transport.closed
+    assert world.count() == before
+
+
+def test_a_body_declared_over_the_limit_is_refused_before_it_is_asked_for(
+        world: World, app_event: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api.hotpath, "MAX_BODY", 1000)
+    before = world.count()
+    request = post(b"x" * 1001, world.token("poster"), extra=b"Expect: 100-continue\r\n")
+    head, _, _ = request.partition(b"\r\n\r\n")
+    transport = serve(world, head + b"\r\n\r\n")
+    [(status, headers, problem)] = responses(transport.output())     # no 100 Continue
     assert status == 413 and headers[b"connection"] == b"close"
     assert orjson.loads(problem)["type"].endswith("body-too-large")
     assert transport.closed

@@ -60,6 +60,9 @@ class _Append:
 
 class HotProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
+        if (type(self.cycle) is _Append and self.cycle.response_complete
+                and self.transport.is_closing() and not self.parser.should_upgrade()):
+            return      # a 413 closed the connection: what follows it in the read is not served
         ingest: Ingest | None = getattr(self.app, "ingest", None)
         if (ingest is None or self.url != PATH or self.parser.get_method() != b"POST"
                 or self.parser.should_upgrade()

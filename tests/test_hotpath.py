@@ -49,6 +49,9 @@ class Transport(asyncio.Transport):
     def resume_reading(self) -> None:
         self.reading = True
 
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        pass
+
     def output(self) -> bytes:
         return b"".join(self.writes)
 
@@ -225,6 +228,28 @@ def test_a_body_declared_over_the_limit_is_refused_before_it_is_asked_for(
     assert orjson.loads(problem)["type"].endswith("body-too-large")
     assert transport.closed
     assert world.count() == before
+
+
+def test_a_request_behind_a_refused_body_on_the_closed_connection_is_not_appended(
+        world: World, app_event: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api.hotpath, "MAX_BODY", 1000)
+    before = world.count()
+    token = world.token("poster")
+    body = canonical([note(world, n) for n in range(10, 20)])
+    head = (b"POST /v1/events HTTP/1.1\r\nHost: ledger\r\nAuthorization: Bearer "
+            + token.encode() + b"\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n")
+    behind = post(canonical(note(world, 30)), token)
+    upgrade = (b"GET /ws HTTP/1.1\r\nHost: ledger\r\nConnection: Upgrade\r\n"
+               b"Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               b"Sec-WebSocket-Version: 13\r\n\r\n")     # handed to uvicorn, as before
+    refused = head + b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    transport = serve(world, refused + behind)
+    [(status, headers, _)] = responses(transport.output())
+    assert status == 413 and headers[b"connection"] == b"close" and transport.closed
+    assert world.count() == before             # the client was told nothing of the second
+    status, _, _ = responses(serve(world, refused + upgrade).output())[0]
+    assert status == 413
 
 
 def test_a_client_gone_before_the_answer_is_not_written_to_but_its_append_lands(

@@ -15,6 +15,7 @@ from uvicorn.config import Config
 from uvicorn.server import ServerState
 
 import api.hotpath
+import api.ingest
 from api.hotpath import HotProtocol
 from ledger.canonical import canonical
 
@@ -227,6 +228,20 @@ def test_a_body_declared_over_the_limit_is_refused_before_it_is_asked_for(
     assert status == 413 and headers[b"connection"] == b"close"
     assert orjson.loads(problem)["type"].endswith("body-too-large")
     assert transport.closed
+    assert world.count() == before
+
+
+def test_a_body_declared_over_the_limit_off_the_hot_path_is_refused_before_it_is_asked_for(
+        world: World, app_event: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a query string takes the append through uvicorn's cycle and the ASGI middleware
+    monkeypatch.setattr(api.ingest, "MAX_BODY", 1000)
+    before = world.count()
+    request = post(b"x" * 1001, world.token("poster"), extra=b"Expect: 100-continue\r\n")
+    head, _, _ = request.replace(b"/v1/events", b"/v1/events?via=asgi").partition(b"\r\n\r\n")
+    transport = serve(world, head + b"\r\n\r\n")
+    [(status, _, problem)] = responses(transport.output())           # no 100 Continue
+    assert status == 413
+    assert orjson.loads(problem)["type"].endswith("body-too-large")
     assert world.count() == before
 
 

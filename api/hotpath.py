@@ -59,7 +59,21 @@ class _Append:
 
 
 class HotProtocol(HttpToolsProtocol):
+    _trailers = False    # past the header section: what the parser reports now is a trailer
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._trailers = False
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        # RFC 9110 §6.5.1: trailer fields are not merged into the header section (uvicorn
+        # appends them to the request's headers, where a trailing Authorization or Content-Type
+        # would win over the one sent before the body; h11 leaves them out)
+        if not self._trailers:
+            super().on_header(name, value)
+
     def on_headers_complete(self) -> None:
+        self._trailers = True
         if (type(self.cycle) is _Append and self.cycle.response_complete
                 and self.transport.is_closing() and not self.parser.should_upgrade()):
             return      # a 413 closed the connection: what follows it in the read is not served

@@ -181,6 +181,21 @@ def test_a_chunked_body_split_across_reads_is_appended_byte_for_byte(
     assert bytes(world.ledger.get_event(app_event["event_id"]).raw) == body
 
 
+def test_trailer_fields_do_not_stand_in_for_the_headers(world: World, app_event: dict) -> None:
+    # RFC 9110 6.5.1: a trailer is not merged into the header section (h11 drops them too);
+    # a gateway that checked the Authorization before the body must see the one that counts
+    before = world.count()
+    body = canonical(app_event)
+    for path in (b"/v1/events", b"/v1/events?via=asgi"):
+        request = (b"POST " + path + b" HTTP/1.1\r\nHost: ledger\r\n"
+                   b"Authorization: Bearer not-a-token\r\nContent-Type: application/json\r\n"
+                   b"Transfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n" % (len(body), body)
+                   + b"Authorization: Bearer " + world.token("poster").encode() + b"\r\n\r\n")
+        [(status, _, _)] = responses(serve(world, request).output())
+        assert status == 401
+    assert world.count() == before
+
+
 def test_expect_100_continue_is_answered_before_the_body(world: World, app_event: dict) -> None:
     body = canonical(app_event)
     request = post(body, world.token("poster"), extra=b"Expect: 100-continue\r\n")

@@ -114,8 +114,9 @@ class HotProtocol(HttpToolsProtocol):
             return
         if append.response_complete:
             return
-        # names arrive lower-cased (uvicorn's on_header); as the middleware, the last one wins
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in self.headers}
+        # names arrive lower-cased (uvicorn's on_header); of a repeated one the first counts,
+        # as on every framework route (Starlette's Headers.get) and in the middleware
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in reversed(self.headers)}
         body, append.chunks = b"".join(append.chunks), []
         task = self.loop.create_task(self._append(append, headers, body))
         task.add_done_callback(self.tasks.discard)

@@ -125,7 +125,9 @@ class IngestMiddleware:
         if scope["type"] != "http" or scope["path"] != "/v1/events" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        # of a repeated header the first counts, as on every framework route (Headers.get)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
+                   for k, v in reversed(scope["headers"])}
         # the server has checked Content-Length; over the limit, none of the body is read (nor
         # asked for: the server sends 100 Continue on the first receive)
         if int(headers.get("content-length", "0")) > MAX_BODY:

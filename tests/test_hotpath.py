@@ -196,6 +196,20 @@ def test_trailer_fields_do_not_stand_in_for_the_headers(world: World, app_event:
     assert world.count() == before
 
 
+def test_of_two_authorization_headers_the_first_counts_as_on_every_other_route(
+        world: World, app_event: dict) -> None:
+    before = world.count()
+    body = canonical(app_event)
+    twice = b"Authorization: Bearer " + world.token("poster", "auditor").encode() + b"\r\n"
+    get = (b"GET /v1/events/" + app_event["event_id"].encode() + b" HTTP/1.1\r\nHost: ledger\r\n"
+           b"Authorization: Bearer not-a-token\r\n" + twice + b"\r\n")
+    appends = [post(body, "not-a-token", extra=twice),
+               post(body, "not-a-token", extra=twice).replace(b"/v1/events", b"/v1/events?x")]
+    got = responses(serve(world, *appends, get).output())
+    assert [status for status, _, _ in got] == [401, 401, 401]
+    assert world.count() == before
+
+
 def test_expect_100_continue_is_answered_before_the_body(world: World, app_event: dict) -> None:
     body = canonical(app_event)
     request = post(body, world.token("poster"), extra=b"Expect: 100-continue\r\n")

@@ -74,6 +74,8 @@ class HotProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._trailers = True
+        if self.parser.get_http_version() == "1.0":
+            self.expect_100_continue = False    # RFC 9110 §10.1.1: a 1.0 client knows no 1xx
         if (type(self.cycle) is _Append and self.cycle.response_complete
                 and self.transport.is_closing() and not self.parser.should_upgrade()):
             return      # a 413 closed the connection: what follows it in the read is not served

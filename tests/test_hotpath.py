@@ -220,6 +220,19 @@ def test_expect_100_continue_is_answered_before_the_body(world: World, app_event
     assert status == 201
 
 
+def test_expect_100_continue_from_http_1_0_is_ignored(world: World, app_event: dict) -> None:
+    # RFC 9110 10.1.1 (and h11): a 1.0 client knows no interim answers, it would take the 100
+    # for the answer to its append
+    body = canonical(app_event)
+    request = post(body, world.token("poster"), extra=b"Expect: 100-continue\r\n",
+                   version=b"1.0")
+    head, _, _ = request.partition(b"\r\n\r\n")
+    for path in (b"/v1/events", b"/v1/events?via=asgi"):
+        transport = serve(world, head.replace(b"/v1/events", path) + b"\r\n\r\n", body)
+        [(status, _, _)] = responses(transport.output())
+        assert status in (200, 201)
+
+
 def test_http_1_0_gets_its_answer_and_the_connection_closed(world: World,
                                                             app_event: dict) -> None:
     transport = serve(world, post(canonical(app_event), world.token("poster"), version=b"1.0"))

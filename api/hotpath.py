@@ -12,9 +12,11 @@ on this project's machine with 64 `wrk` connections (BENCHMARKS.md, "Ingest"), t
 ``POST`` to exactly ``/v1/events`` (no query string) is read into memory, handed to the same
 ``Ingest`` the middleware calls, and answered with one write of the status line, headers and
 body. Everything else — other routes, an upgrade, a request pipelined behind one still in
-flight — goes through uvicorn and the framework unchanged. It relies on the internals of the
-pinned uvicorn (``pyproject.toml``); tests/test_hotpath.py exercises it through a real
-`ledger serve`.
+flight — goes through uvicorn and the framework, with two repairs to uvicorn's parsing for
+every request: trailer fields are not merged into the headers, and an HTTP/1.0 client's
+``Expect: 100-continue`` is ignored. It relies on the internals of the pinned uvicorn
+(``pyproject.toml``); tests/test_hotpath.py drives it byte by byte, over a recording transport,
+with the app `ledger serve` runs.
 """
 
 from __future__ import annotations

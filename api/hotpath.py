@@ -12,9 +12,11 @@ on this project's machine with 64 `wrk` connections (BENCHMARKS.md, "Ingest"), t
 ``POST`` to exactly ``/v1/events`` (no query string) is read into memory, handed to the same
 ``Ingest`` the middleware calls, and answered with one write of the status line, headers and
 body. Everything else — other routes, an upgrade, a request pipelined behind one still in
-flight — goes through uvicorn and the framework unchanged. It relies on the internals of the
-pinned uvicorn (``pyproject.toml``); tests/test_hotpath.py exercises it through a real
-`ledger serve`.
+flight — goes through uvicorn and the framework, with two repairs to uvicorn's parsing for
+every request: trailer fields are not merged into the headers, and an HTTP/1.0 client's
+``Expect: 100-continue`` is ignored. It relies on the internals of the pinned uvicorn
+(``pyproject.toml``); tests/test_hotpath.py drives it byte by byte, over a recording transport,
+with the app `ledger serve` runs.
 """
 
 from __future__ import annotations
@@ -59,15 +61,40 @@ class _Append:
 
 
 class HotProtocol(HttpToolsProtocol):
+    _trailers = False    # past the header section: what the parser reports now is a trailer
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._trailers = False
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        # RFC 9110 §6.5.1: trailer fields are not merged into the header section (uvicorn
+        # appends them to the request's headers, where a trailing Authorization or Content-Type
+        # would win over the one sent before the body; h11 leaves them out)
+        if not self._trailers:
+            super().on_header(name, value)
+
     def on_headers_complete(self) -> None:
+        self._trailers = True
+        if self.parser.get_http_version() == "1.0":
+            self.expect_100_continue = False    # RFC 9110 §10.1.1: a 1.0 client knows no 1xx
+        if (type(self.cycle) is _Append and self.cycle.response_complete
+                and self.transport.is_closing() and not self.parser.should_upgrade()):
+            return      # a 413 closed the connection: what follows it in the read is not served
         ingest: Ingest | None = getattr(self.app, "ingest", None)
         if (ingest is None or self.url != PATH or self.parser.get_method() != b"POST"
                 or self.parser.should_upgrade()
                 or (self.cycle is not None and not self.cycle.response_complete)):
             super().on_headers_complete()
             return
-        self.cycle = _Append(  # type: ignore[assignment]
+        append = _Append(
             self.parser.get_http_version() != "1.0" and self.parser.should_keep_alive())
+        self.cycle = append  # type: ignore[assignment]
+        # the parser has checked Content-Length (digits, not repeated, not with chunked)
+        if any(name == b"content-length" and int(value) > MAX_BODY
+               for name, value in self.headers):
+            self._too_large(append)     # before any of it is read or asked for (100 Continue)
+            return
         if self.expect_100_continue:
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
@@ -80,9 +107,7 @@ class HotProtocol(HttpToolsProtocol):
             return
         append.size += len(body)
         if append.size > MAX_BODY:
-            append.keep_alive = False       # the rest of the body is not read: close after this
-            self._answer(append, 413, "application/problem+json", problem_bytes(
-                413, "body-too-large", f"request body exceeds {MAX_BODY} bytes"))
+            self._too_large(append)
             return
         append.chunks.append(body)
 
@@ -93,8 +118,9 @@ class HotProtocol(HttpToolsProtocol):
             return
         if append.response_complete:
             return
-        # names arrive lower-cased (uvicorn's on_header); as the middleware, the last one wins
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in self.headers}
+        # names arrive lower-cased (uvicorn's on_header); of a repeated one the first counts,
+        # as on every framework route (Starlette's Headers.get) and in the middleware
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in reversed(self.headers)}
         body, append.chunks = b"".join(append.chunks), []
         task = self.loop.create_task(self._append(append, headers, body))
         task.add_done_callback(self.tasks.discard)
@@ -108,8 +134,17 @@ class HotProtocol(HttpToolsProtocol):
             append.keep_alive = False
             status, ctype, content = 500, "application/problem+json", problem_bytes(
                 500, "internal-error", "the append failed; retry with the same event_id(s)")
+        if self.flow.write_paused and not append.disconnected:
+            # as uvicorn's cycle: a peer that reads no answers holds this one, and the requests
+            # behind it queue with reading paused, rather than answers piling up unbounded
+            await self.flow.drain()
         if not append.disconnected and not self.transport.is_closing():
             self._answer(append, status, ctype, content)
+
+    def _too_large(self, append: _Append) -> None:
+        append.keep_alive = False       # the rest of the body is not read: close after this
+        self._answer(append, 413, "application/problem+json", problem_bytes(
+            413, "body-too-large", f"request body exceeds {MAX_BODY} bytes"))
 
     def _answer(self, append: _Append, status: int, ctype: str, content: bytes) -> None:
         out = [STATUS_LINE[status]]

@@ -125,7 +125,14 @@ class IngestMiddleware:
         if scope["type"] != "http" or scope["path"] != "/v1/events" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        # of a repeated header the first counts, as on every framework route (Headers.get)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
+                   for k, v in reversed(scope["headers"])}
+        # the server has checked Content-Length; over the limit, none of the body is read (nor
+        # asked for: the server sends 100 Continue on the first receive)
+        if int(headers.get("content-length", "0")) > MAX_BODY:
+            await _too_large(send)
+            return
         chunks: list[bytes] = []
         size = 0
         more = True
@@ -136,13 +143,17 @@ class IngestMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > MAX_BODY:
-                await _respond(send, 413, "application/problem+json", problem_bytes(
-                    413, "body-too-large", f"request body exceeds {MAX_BODY} bytes"))
+                await _too_large(send)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
         status, ctype, content = await self.ingest(headers, b"".join(chunks))
         await _respond(send, status, ctype, content)
+
+
+async def _too_large(send: Any) -> None:
+    await _respond(send, 413, "application/problem+json", problem_bytes(
+        413, "body-too-large", f"request body exceeds {MAX_BODY} bytes"))
 
 
 async def _respond(send: Any, status: int, ctype: str, content: bytes) -> None:

@@ -15,6 +15,7 @@ from uvicorn.config import Config
 from uvicorn.server import ServerState
 
 import api.hotpath
+import api.ingest
 from api.hotpath import HotProtocol
 from ledger.canonical import canonical
 
@@ -28,6 +29,7 @@ class Transport(asyncio.Transport):
         super().__init__()
         self.writes: list[bytes] = []
         self.closed = False
+        self.reading = True
 
     def write(self, data: Any) -> None:
         self.writes.append(bytes(data))
@@ -43,9 +45,12 @@ class Transport(asyncio.Transport):
                 "sockname": ("127.0.0.1", 8000)}.get(name, default)
 
     def pause_reading(self) -> None:
-        pass
+        self.reading = False
 
     def resume_reading(self) -> None:
+        self.reading = True
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
         pass
 
     def output(self) -> bytes:
@@ -176,6 +181,35 @@ def test_a_chunked_body_split_across_reads_is_appended_byte_for_byte(
     assert bytes(world.ledger.get_event(app_event["event_id"]).raw) == body
 
 
+def test_trailer_fields_do_not_stand_in_for_the_headers(world: World, app_event: dict) -> None:
+    # RFC 9110 6.5.1: a trailer is not merged into the header section (h11 drops them too);
+    # a gateway that checked the Authorization before the body must see the one that counts
+    before = world.count()
+    body = canonical(app_event)
+    for path in (b"/v1/events", b"/v1/events?via=asgi"):
+        request = (b"POST " + path + b" HTTP/1.1\r\nHost: ledger\r\n"
+                   b"Authorization: Bearer not-a-token\r\nContent-Type: application/json\r\n"
+                   b"Transfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n" % (len(body), body)
+                   + b"Authorization: Bearer " + world.token("poster").encode() + b"\r\n\r\n")
+        [(status, _, _)] = responses(serve(world, request).output())
+        assert status == 401
+    assert world.count() == before
+
+
+def test_of_two_authorization_headers_the_first_counts_as_on_every_other_route(
+        world: World, app_event: dict) -> None:
+    before = world.count()
+    body = canonical(app_event)
+    twice = b"Authorization: Bearer " + world.token("poster", "auditor").encode() + b"\r\n"
+    get = (b"GET /v1/events/" + app_event["event_id"].encode() + b" HTTP/1.1\r\nHost: ledger\r\n"
+           b"Authorization: Bearer not-a-token\r\n" + twice + b"\r\n")
+    appends = [post(body, "not-a-token", extra=twice),
+               post(body, "not-a-token", extra=twice).replace(b"/v1/events", b"/v1/events?x")]
+    got = responses(serve(world, *appends, get).output())
+    assert [status for status, _, _ in got] == [401, 401, 401]
+    assert world.count() == before
+
+
 def test_expect_100_continue_is_answered_before_the_body(world: World, app_event: dict) -> None:
     body = canonical(app_event)
     request = post(body, world.token("poster"), extra=b"Expect: 100-continue\r\n")
@@ -184,6 +218,19 @@ def test_expect_100_continue_is_answered_before_the_body(world: World, app_event
     assert transport.writes[0] == b"HTTP/1.1 100 Continue\r\n\r\n"
     [(status, _, _)] = responses(b"".join(transport.writes[1:]))
     assert status == 201
+
+
+def test_expect_100_continue_from_http_1_0_is_ignored(world: World, app_event: dict) -> None:
+    # RFC 9110 10.1.1 (and h11): a 1.0 client knows no interim answers, it would take the 100
+    # for the answer to its append
+    body = canonical(app_event)
+    request = post(body, world.token("poster"), extra=b"Expect: 100-continue\r\n",
+                   version=b"1.0")
+    head, _, _ = request.partition(b"\r\n\r\n")
+    for path in (b"/v1/events", b"/v1/events?via=asgi"):
+        transport = serve(world, head.replace(b"/v1/events", path) + b"\r\n\r\n", body)
+        [(status, _, _)] = responses(transport.output())
+        assert status in (200, 201)
 
 
 def test_http_1_0_gets_its_answer_and_the_connection_closed(world: World,
@@ -200,13 +247,66 @@ def test_a_body_over_the_limit_is_refused_unread_and_nothing_written(
     before = world.count()
     body = canonical([note(world, n) for n in range(10, 20)])
     assert len(body) > 1000
-    request = post(body, world.token("poster"))
-    transport = serve(world, request[:len(request) - len(body) + 600], request[-len(body) + 600:])
+    head = (b"POST /v1/events HTTP/1.1\r\nHost: ledger\r\nAuthorization: Bearer "
+            + world.token("poster").encode() + b"\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n")   # no length declared: counted as it comes
+    chunked = [b"%x\r\n%s\r\n" % (len(p), p) for p in (body[:600], body[600:])]
+    transport = serve(world, head, *chunked, b"0\r\n\r\n")
     [(status, headers, problem)] = responses(transport.output())
     assert status == 413 and headers[b"connection"] == b"close"
     assert orjson.loads(problem)["type"].endswith("body-too-large")
     assert transport.closed
     assert world.count() == before
+
+
+def test_a_body_declared_over_the_limit_is_refused_before_it_is_asked_for(
+        world: World, app_event: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api.hotpath, "MAX_BODY", 1000)
+    before = world.count()
+    request = post(b"x" * 1001, world.token("poster"), extra=b"Expect: 100-continue\r\n")
+    head, _, _ = request.partition(b"\r\n\r\n")
+    transport = serve(world, head + b"\r\n\r\n")
+    [(status, headers, problem)] = responses(transport.output())     # no 100 Continue
+    assert status == 413 and headers[b"connection"] == b"close"
+    assert orjson.loads(problem)["type"].endswith("body-too-large")
+    assert transport.closed
+    assert world.count() == before
+
+
+def test_a_body_declared_over_the_limit_off_the_hot_path_is_refused_before_it_is_asked_for(
+        world: World, app_event: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a query string takes the append through uvicorn's cycle and the ASGI middleware
+    monkeypatch.setattr(api.ingest, "MAX_BODY", 1000)
+    before = world.count()
+    request = post(b"x" * 1001, world.token("poster"), extra=b"Expect: 100-continue\r\n")
+    head, _, _ = request.replace(b"/v1/events", b"/v1/events?via=asgi").partition(b"\r\n\r\n")
+    transport = serve(world, head + b"\r\n\r\n")
+    [(status, _, problem)] = responses(transport.output())           # no 100 Continue
+    assert status == 413
+    assert orjson.loads(problem)["type"].endswith("body-too-large")
+    assert world.count() == before
+
+
+def test_a_request_behind_a_refused_body_on_the_closed_connection_is_not_appended(
+        world: World, app_event: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api.hotpath, "MAX_BODY", 1000)
+    before = world.count()
+    token = world.token("poster")
+    body = canonical([note(world, n) for n in range(10, 20)])
+    head = (b"POST /v1/events HTTP/1.1\r\nHost: ledger\r\nAuthorization: Bearer "
+            + token.encode() + b"\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n")
+    behind = post(canonical(note(world, 30)), token)
+    upgrade = (b"GET /ws HTTP/1.1\r\nHost: ledger\r\nConnection: Upgrade\r\n"
+               b"Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               b"Sec-WebSocket-Version: 13\r\n\r\n")     # handed to uvicorn, as before
+    refused = head + b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    transport = serve(world, refused + behind)
+    [(status, headers, _)] = responses(transport.output())
+    assert status == 413 and headers[b"connection"] == b"close" and transport.closed
+    assert world.count() == before             # the client was told nothing of the second
+    status, _, _ = responses(serve(world, refused + upgrade).output())[0]
+    assert status == 413
 
 
 def test_a_client_gone_before_the_answer_is_not_written_to_but_its_append_lands(
@@ -217,3 +317,39 @@ def test_a_client_gone_before_the_answer_is_not_written_to_but_its_append_lands(
     assert transport.writes == []
     assert world.count() == before + 1          # durable: a retry gets the original receipt
 
+
+
+def test_a_peer_that_reads_no_answers_holds_them_and_stops_being_read(world: World) -> None:
+    # a client that sends and never reads: once the transport asks to stop writing, answers
+    # wait and the connection is no longer read (as uvicorn's own cycle), instead of the
+    # answers piling up in the server's memory without bound
+    unauthenticated = (b"POST /v1/events HTTP/1.1\r\nHost: ledger\r\n"
+                       b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+
+    async def run() -> tuple[Transport, list[bytes]]:
+        config = Config(app=world.http.app, http=HotProtocol, proxy_headers=False,
+                        log_level="warning")
+        config.load()
+        state = ServerState()
+        protocol = HotProtocol(config=config, server_state=state, app_state={},
+                               _loop=asyncio.get_running_loop())
+        transport = Transport()
+        protocol.connection_made(transport)
+        protocol.pause_writing()
+        for _ in range(3):
+            protocol.data_received(unauthenticated)
+            await asyncio.sleep(0.2)
+        held = list(transport.writes)
+        assert not transport.reading
+        protocol.resume_writing()
+        deadline = time.monotonic() + 30
+        while state.tasks or protocol.pipeline:
+            assert time.monotonic() < deadline, "no answer within 30 s"
+            await asyncio.sleep(0.005)
+        protocol._unset_keepalive_if_required()
+        return transport, held
+
+    transport, held = asyncio.run(run())
+    assert held == []
+    assert [status for status, _, _ in responses(transport.output())] == [401, 401, 401]
+    assert transport.reading

@@ -344,6 +344,36 @@ def test_rf09_hearing_notified_less_than_seven_working_days_ahead() -> None:
     assert numbers(flag)["working_days"] == 4
 
 
+def hearing_threshold(fen: int, day: str) -> f.Step:
+    return step("config:legal-parameters", "LegalParametersPublished", at(day),
+                effective_from=day, parameters=[
+                    {"name": "hearing_threshold_organisation", "value": fen, "unit": "fen",
+                     "basis": "APL 第63条(一) 较大数额 (local)"}])
+
+
+def test_rf09_fine_at_the_hearing_threshold_proposed_without_the_hearing_right() -> None:
+    """Whether a hearing was owed came only from the agency's own ``hearing_eligible``: a notice
+    proposing 2,000 CNY to a company where 2,000 CNY or more (以上, inclusive) is a 较大数额罚款
+    (APL 第63条) but marked not hearing-eligible raised nothing."""
+    world = World([hearing_threshold(200_000, "2025-01-02")], f.withdrawn_case())
+    flag = world.one("RF09.g")
+    assert numbers(flag)["proposed_fen"] == 200_000 and numbers(flag)["threshold_fen"] == 200_000
+    assert numbers(flag)["party_type"] == "organisation"
+    assert flag.params_version != national().version        # the publication in force
+
+
+def test_rf09_hearing_threshold_near_misses() -> None:
+    below = World([hearing_threshold(200_001, "2025-01-02")], f.withdrawn_case())
+    assert below.flags(rule="RF09.g") == []
+    told = change(f.withdrawn_case(), "PenaltyNoticeServed", hearing_eligible=True)
+    assert World([hearing_threshold(200_000, "2025-01-02")], told).flags(rule="RF09.g") == []
+    # the individual threshold is not the company's; and one in force only after the notice
+    individual = with_overrides(national(), "SH-HP", {"hearing_threshold_individual_fen": 1})
+    assert World(f.withdrawn_case(), params=individual).flags(rule="RF09.g") == []
+    later = World([hearing_threshold(200_000, "2025-03-25")], f.withdrawn_case())
+    assert later.flags(rule="RF09.g") == []
+
+
 # --- RF10 heavier after defence -------------------------------------------------------------------
 
 def test_rf10_decision_heavier_than_the_notice_after_the_hearing() -> None:

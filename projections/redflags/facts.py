@@ -88,6 +88,7 @@ class Notice(NamedTuple):
     types: frozenset[str]
     hearing_eligible: bool
     code: str
+    party_ref: str
 
 
 class Change(NamedTuple):
@@ -646,7 +647,7 @@ class Fold:
                                dirty: set) -> None:
         c.notices.append(Notice(ts, eid, b["proposed_amount_fen"],
                                 frozenset(b["proposed_penalty_types"]), b["hearing_eligible"],
-                                b["violation_code"]))
+                                b["violation_code"], b["party_ref"]))
         c.code = c.code or b["violation_code"]
         self._party(c, b["party_ref"], None, dirty)
 

@@ -334,6 +334,22 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                               "working_days": wd, "required_working_days": lead},
                      summary=f"hearing notified {wd} working day(s) ahead; {lead} required",
                      case_id=c.case_id, unit_id=c.unit_id)
+    for n in c.notices:
+        # APL 第63条(一): a 较大数额罚款 carries the hearing right whatever the agency marked;
+        # the LOCAL threshold reads 以上, so the threshold itself is 较大
+        ptype = c.parties.get(n.party_ref)
+        legal = ctx.params(n.ts).legal
+        limit = (legal.hearing_threshold_organisation_fen if ptype == "organisation"
+                 else legal.hearing_threshold_individual_fen if ptype == "individual" else None)
+        if (not n.hearing_eligible and "fine" in n.types and limit is not None
+                and n.amount >= limit):
+            ctx.flag("RF09.g", n.eid, anchor=n.ts, raised=n.ts, event_ids=[n.eid],
+                     numbers={"notice_served_at": ctx.time(n.ts), "proposed_fen": n.amount,
+                              "threshold_fen": limit, "party_type": ptype},
+                     summary=f"notice proposes a fine of {n.amount} fen, at or above the "
+                             f"{ptype} hearing threshold of {limit} fen, without the hearing "
+                             f"right", case_id=c.case_id, party_ref=n.party_ref,
+                     unit_id=c.unit_id)
 
 
 def _iso_day(day: int | None) -> str | None:

@@ -331,6 +331,19 @@ def test_rf23_sixty_days_run_from_acceptance_not_from_receipt() -> None:
     assert numbers(World(general_case(), declined).one("RF23.b"))["due"] == "2025-03-21"
 
 
+def test_rf23_extension_approved_by_the_accused_officer_does_not_extend_the_deadline() -> None:
+    """XFGZ 第34条 lets 本机关负责人 extend the 60 days; any approver counted, so the officer the
+    complaint is about could approve 30 more days for it and a complaint closed on day 69 of 60
+    raised nothing."""
+    steps = change(f.complaint_cycle(), "ComplaintExtended", approved_by=f.OFFICER_B)
+    flag = World(general_case(), steps).one("RF23.b")
+    assert numbers(flag)["due"] == "2025-04-07" and numbers(flag)["extension_days"] == 0
+    [[_, days, approver, counted, why]] = numbers(flag)["extensions"]
+    assert (days, approver, counted) == (30, f.OFFICER_B, False)
+    assert why == f"approved by {f.OFFICER_B}, an officer the complaint is about"
+    assert World(general_case(), f.complaint_cycle()).flags(rule="RF23") == []   # the head's
+
+
 def test_rf23_complaint_closed_by_a_conflicted_handler() -> None:
     for handler, relation in ((f.OFFICER_B, "accused"), (f.OFFICER_A, "co_officer_on_case")):
         steps = change(f.complaint_cycle(), "ComplaintClosed", handler=handler)

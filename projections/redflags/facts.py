@@ -253,6 +253,21 @@ class Complaint:
         self.closed: tuple[int, str, str] | None = None           # (ts, handler, eid)
 
 
+def complaint_extension_refused(approver: str | None, accused: tuple[str, ...] | list[str],
+                                passed: str | None) -> str | None:
+    """Why an extension of a complaint's closing deadline does not count (RF23.b and the
+    complaint view), or None when it does. XFGZ 第34条 lets 本机关负责人 approve it, so never an
+    officer the complaint is about; ``passed`` is the deadline (ISO day) that had passed when it
+    was approved, if one had."""
+    if not approver:
+        return "approved by nobody"
+    if approver in accused:
+        return f"approved by {approver}, an officer the complaint is about"
+    if passed is not None:
+        return f"approved after the deadline {passed} had passed"
+    return None
+
+
 class Supervision:
     """One supervision notice (督办): issued to a unit with a deadline, answered by feedback,
     reviewed (accepted or sent back) by the supervisor."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from .days import DAY, HOUR, add_years, day_iso
-from .facts import Case, Complaint, Officer, Supervision
+from .facts import Case, Complaint, Officer, Supervision, complaint_extension_refused
 from .single_case import received_before
 
 if TYPE_CHECKING:
@@ -438,8 +438,12 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
         start = days.day(min(cp.accepted)) if cp.accepted else day
         first_due = days.add_calendar(start, legal.complaint_close_days)
         if first_due is not None:
-            ext = sum(n for ts, n, approver, _ in cp.extensions
-                      if approver and ts < days.end(first_due))
+            ext, extensions = 0, []
+            for ts, n, approver, eid in sorted(cp.extensions):
+                passed = day_iso(first_due) if ts >= days.end(first_due) else None
+                why = complaint_extension_refused(approver, cp.accused, passed)
+                ext += n if why is None else 0
+                extensions.append([eid, n, approver, why is None, why])
             ext = min(ext, legal.complaint_extension_max_days)
             due = days.add_calendar(start, legal.complaint_close_days + ext)
             if due is not None:
@@ -451,7 +455,7 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                       numbers={"category": cp.category, "received_on": day_iso(day),
                                "accepted_on": day_iso(start) if cp.accepted else None,
                                "due": day_iso(due), "days": legal.complaint_close_days,
-                               "extension_days": ext},
+                               "extension_days": ext, "extensions": extensions},
                       summary=f"{cp.category} complaint of {day_iso(day)} not closed by "
                               f"{day_iso(due)} (60 + {ext} days)", **common)
     if cp.closed is not None:

@@ -91,6 +91,25 @@ def test_rf03_summary_procedure_cannot_confiscate() -> None:
     assert "penalty_type_not_allowed" in numbers(flag)["reasons"]
 
 
+def summary_amended(amount_fen: int, **amendment: object) -> list[f.Step]:
+    """A 200 CNY summary fine paid at the bank, then amended with approval."""
+    return insert_after(bank_summary(20_000), "DecisionServed", step(
+        S, "PenaltyAmended", at("2024-09-30", "11:00:00"), decision_no="HP-S-2024-004512",
+        previous_amount_fen=20_000, amount_fen=amount_fen, **amendment))
+
+
+def test_rf03_amendment_taking_a_summary_fine_above_the_limit() -> None:
+    """APL 第51条 bounds the summary decision as amended: only the decided amount was judged, so
+    an approved amendment from 200 to 250 CNY for an individual escaped."""
+    flag = World(summary_amended(25_000)).one("RF03")
+    assert numbers(flag)["reasons"] == ["amount_over_limit"]
+    assert (numbers(flag)["amount_fen"], numbers(flag)["decided_fen"]) == (25_000, 20_000)
+    assert numbers(flag)["amended_at"] == "2024-09-30T11:00:00+08:00"
+    assert World(summary_amended(20_000)).flags(rule="RF03") == []
+    confiscating = summary_amended(15_000, penalty_types=["fine", "confiscation_property"])
+    assert numbers(World(confiscating).one("RF03"))["reasons"] == ["penalty_type_not_allowed"]
+
+
 # --- RF04 on-the-spot collection -----------------------------------------------------------------
 
 def test_rf04_cash_above_100_cny_on_the_spot_without_an_exception() -> None:

@@ -19,6 +19,8 @@ from .facts import Case, Change, Decision, Evidence
 from .people import act_statuses
 
 if TYPE_CHECKING:
+    from ledger.domain.params import LegalParameters
+
     from .engine import Ctx
 
 #: acts that need two qualified officers (RF01); summary decisions are added by procedure
@@ -77,15 +79,7 @@ def rf03_summary_beyond_limits(c: Case, ctx: "Ctx") -> None:
     for d in c.decisions:
         if d.procedure != "summary":
             continue
-        legal = ctx.params(d.ts).legal
-        limit = (legal.summary_procedure_max_fine_organisation_fen
-                 if d.party_type == "organisation"
-                 else legal.summary_procedure_max_fine_individual_fen)
-        reasons = []
-        if _fine(d) and d.amount > limit:
-            reasons.append("amount_over_limit")
-        if d.types - SUMMARY_TYPES:
-            reasons.append("penalty_type_not_allowed")
+        reasons, limit = _summary_excess(d, d.amount, d.types, ctx.params(d.ts).legal)
         if not any(ts <= d.ts for ts, _ in c.shown):
             reasons.append("credential_not_shown")
         if reasons:
@@ -97,6 +91,40 @@ def rf03_summary_beyond_limits(c: Case, ctx: "Ctx") -> None:
                              f"limit {limit} fen for {d.party_type})",
                      case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id,
                      officer_id=d.officers[0] if d.officers else None)
+        # APL 第51条 bounds the decision as amended too (until it is withdrawn)
+        withdrawn = c.withdrawal_of(d)
+        for ch in c.changes:
+            if (ch.type != "PenaltyAmended" or _decision_before(c, ch.ts) is not d
+                    or (withdrawn is not None and withdrawn.ts <= ch.ts)):
+                continue
+            amount = c.current_amount(d, until=ch.ts)
+            reasons, limit = _summary_excess(d, amount, ch.types, ctx.params(ch.ts).legal)
+            if reasons:
+                ctx.flag("RF03", f"{d.eid}|{ch.eid}", anchor=ch.ts, raised=ch.ts,
+                         event_ids=[d.eid, ch.eid],
+                         numbers={"amount_fen": amount, "decided_fen": d.amount,
+                                  "limit_fen": limit, "party_type": d.party_type,
+                                  "penalty_types": sorted(ch.types), "reasons": reasons,
+                                  "decided_at": ctx.time(d.ts), "amended_at": ctx.time(ch.ts)},
+                         summary=f"summary decision amended {', '.join(reasons)} (amount "
+                                 f"{amount} fen, limit {limit} fen for {d.party_type})",
+                         case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id,
+                         officer_id=ch.approved_by or (d.officers[0] if d.officers else None))
+
+
+def _summary_excess(d: Decision, amount: int, types: frozenset[str], legal: "LegalParameters"
+                    ) -> tuple[list[str], int]:
+    """What puts ``amount`` and ``types`` beyond the summary procedure for ``d``'s party
+    (APL 第51条), and the limit that applied."""
+    limit = (legal.summary_procedure_max_fine_organisation_fen
+             if d.party_type == "organisation"
+             else legal.summary_procedure_max_fine_individual_fen)
+    reasons: list[str] = []
+    if "fine" in types and amount > limit:
+        reasons.append("amount_over_limit")
+    if types - SUMMARY_TYPES:
+        reasons.append("penalty_type_not_allowed")
+    return reasons, limit
 
 
 # --- RF04 -------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from ledger.envelope import Recorded
 from ledger.schemas import parse_datetime
 
 from . import officer_model
-from .redflags.facts import INVESTIGATIVE, actors_of
+from .redflags.facts import INVESTIGATIVE, actors_of, complaint_extension_refused
 from .redflags.params import FlagParams, national
 
 
@@ -1011,7 +1011,7 @@ def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
         state = {"complaint_id": rec.stream.partition(":")[2], "state": "NEW", "category": None,
                  "channel": None, "unit_id": None, "accused_officers": [], "case_id": None,
                  "received_on": None, "accepted_on": None, "extension_days": 0,
-                 "handler": None,
+                 "extensions": [], "handler": None,
                  "handler_is_accused": None, "outcome": None, "deadlines": {},
                  "out_of_order": [], "events": []}
     state["events"].append(rec.event_id)
@@ -1043,7 +1043,9 @@ def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
             state["accepted_on"] = day.isoformat()
             _complaint_close_due(state, ctx, replace=True)
     elif rec.type == "ComplaintExtended":
-        state["extension_days"] += b["days"]
+        state["extensions"].append({"days": b["days"], "approved_by": b["approved_by"],
+                                    "approved_on": day.isoformat(), "event_id": rec.event_id,
+                                    "counted": None, "why": None})
         _complaint_close_due(state, ctx, replace=True)
     elif rec.type == "ComplaintClosed":
         state.update(state="CLOSED", handler=b["handler"], outcome=b["outcome"],
@@ -1055,10 +1057,22 @@ def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
 
 def _complaint_close_due(state: dict[str, Any], ctx: Context, *, replace: bool) -> None:
     """The closing deadline: 60 days (+ approved extension ≤ 30) from acceptance (受理, XFGZ
-    第34条); until the complaint is accepted, from receipt. Nothing before it is received."""
+    第34条); until the complaint is accepted, from receipt. Nothing before it is received.
+    An extension counts as RF23.b counts it: approved before the 60 days ran out, by someone
+    the complaint is not about."""
     if state["received_on"] is None:
         return
     p, first = ctx.params, date.fromisoformat(state["accepted_on"] or state["received_on"])
-    days = p.complaint_close_days + min(state["extension_days"], p.complaint_extension_max_days)
-    _due(state, "close", lambda: ctx.calendar.add_calendar_days(first, days),
-         "XFGZ 第34条 (60 days + approved extension)", replace=replace)
+
+    def due() -> date:
+        in_force = ctx.calendar.add_calendar_days(first, p.complaint_close_days).isoformat()
+        state["extension_days"] = 0
+        for e in sorted(state["extensions"], key=lambda e: e["approved_on"]):
+            e["why"] = complaint_extension_refused(
+                e["approved_by"], state["accused_officers"],
+                in_force if e["approved_on"] > in_force else None)
+            e["counted"] = e["why"] is None
+            state["extension_days"] += e["days"] if e["counted"] else 0
+        return ctx.calendar.add_calendar_days(first, p.complaint_close_days + min(
+            state["extension_days"], p.complaint_extension_max_days))
+    _due(state, "close", due, "XFGZ 第34条 (60 days + approved extension)", replace=replace)

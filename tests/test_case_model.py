@@ -471,6 +471,24 @@ def test_complaint_cycle_acknowledged_extended_and_closed() -> None:
         "total": 1, "by_category": {"violent": 1}, "ids": ["C-2025-0042"]}
 
 
+def test_a_complaint_extension_rf23_does_not_count_does_not_move_the_views_deadline() -> None:
+    """An extension approved by the accused officer moved the view's closing deadline 30 days on
+    while RF23.b counts 60: the view called on time a complaint the flags call late."""
+    steps = [f.Step(s.stream, s.type, s.occurred_at, {**s.body, "approved_by": f.OFFICER_B})
+             if s.type == "ComplaintExtended" else s for s in f.complaint_cycle()]
+    history, folder = world(f.general_case(GENERAL_ID))
+    folder.fold(history.extend(steps))
+    c = folder.complaints["C-2025-0042"]
+    assert (c["deadlines"]["close"]["due"], c["deadlines"]["close"]["late"]) \
+        == ("2025-04-07", True)
+    assert c["extension_days"] == 0
+    flags = compute_flags(history.events, national(), at=when("2025-06-01"), processes=1)
+    rf23b = next(x for x in flags if x.rule_id == "RF23.b")
+    assert numbers(rf23b)["due"] == c["deadlines"]["close"]["due"]
+    assert [[e[k] for k in ("event_id", "days", "approved_by", "counted", "why")]
+            for e in c["extensions"]] == numbers(rf23b)["extensions"]
+
+
 def test_complaint_closed_before_acknowledgement_is_out_of_order() -> None:
     history, folder = world()
     steps = f.complaint_cycle()

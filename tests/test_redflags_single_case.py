@@ -91,6 +91,25 @@ def test_rf03_summary_procedure_cannot_confiscate() -> None:
     assert "penalty_type_not_allowed" in numbers(flag)["reasons"]
 
 
+def summary_amended(amount_fen: int, **amendment: object) -> list[f.Step]:
+    """A 200 CNY summary fine paid at the bank, then amended with approval."""
+    return insert_after(bank_summary(20_000), "DecisionServed", step(
+        S, "PenaltyAmended", at("2024-09-30", "11:00:00"), decision_no="HP-S-2024-004512",
+        previous_amount_fen=20_000, amount_fen=amount_fen, **amendment))
+
+
+def test_rf03_amendment_taking_a_summary_fine_above_the_limit() -> None:
+    """APL 第51条 bounds the summary decision as amended: only the decided amount was judged, so
+    an approved amendment from 200 to 250 CNY for an individual escaped."""
+    flag = World(summary_amended(25_000)).one("RF03")
+    assert numbers(flag)["reasons"] == ["amount_over_limit"]
+    assert (numbers(flag)["amount_fen"], numbers(flag)["decided_fen"]) == (25_000, 20_000)
+    assert numbers(flag)["amended_at"] == "2024-09-30T11:00:00+08:00"
+    assert World(summary_amended(20_000)).flags(rule="RF03") == []
+    confiscating = summary_amended(15_000, penalty_types=["fine", "confiscation_property"])
+    assert numbers(World(confiscating).one("RF03"))["reasons"] == ["penalty_type_not_allowed"]
+
+
 # --- RF04 on-the-spot collection -----------------------------------------------------------------
 
 def test_rf04_cash_above_100_cny_on_the_spot_without_an_exception() -> None:
@@ -342,6 +361,36 @@ def test_rf09_hearing_notified_less_than_seven_working_days_ahead() -> None:
     steps = change(general_case(), "HearingScheduled", occurred_at=at("2024-06-14"))
     flag = World(steps).one("RF09.f")
     assert numbers(flag)["working_days"] == 4
+
+
+def hearing_threshold(fen: int, day: str) -> f.Step:
+    return step("config:legal-parameters", "LegalParametersPublished", at(day),
+                effective_from=day, parameters=[
+                    {"name": "hearing_threshold_organisation", "value": fen, "unit": "fen",
+                     "basis": "APL 第63条(一) 较大数额 (local)"}])
+
+
+def test_rf09_fine_at_the_hearing_threshold_proposed_without_the_hearing_right() -> None:
+    """Whether a hearing was owed came only from the agency's own ``hearing_eligible``: a notice
+    proposing 2,000 CNY to a company where 2,000 CNY or more (以上, inclusive) is a 较大数额罚款
+    (APL 第63条) but marked not hearing-eligible raised nothing."""
+    world = World([hearing_threshold(200_000, "2025-01-02")], f.withdrawn_case())
+    flag = world.one("RF09.g")
+    assert numbers(flag)["proposed_fen"] == 200_000 and numbers(flag)["threshold_fen"] == 200_000
+    assert numbers(flag)["party_type"] == "organisation"
+    assert flag.params_version != national().version        # the publication in force
+
+
+def test_rf09_hearing_threshold_near_misses() -> None:
+    below = World([hearing_threshold(200_001, "2025-01-02")], f.withdrawn_case())
+    assert below.flags(rule="RF09.g") == []
+    told = change(f.withdrawn_case(), "PenaltyNoticeServed", hearing_eligible=True)
+    assert World([hearing_threshold(200_000, "2025-01-02")], told).flags(rule="RF09.g") == []
+    # the individual threshold is not the company's; and one in force only after the notice
+    individual = with_overrides(national(), "SH-HP", {"hearing_threshold_individual_fen": 1})
+    assert World(f.withdrawn_case(), params=individual).flags(rule="RF09.g") == []
+    later = World([hearing_threshold(200_000, "2025-03-25")], f.withdrawn_case())
+    assert later.flags(rule="RF09.g") == []
 
 
 # --- RF10 heavier after defence -------------------------------------------------------------------

@@ -110,6 +110,33 @@ def test_rf06_surcharge_capped_by_the_fine_in_force_not_by_the_principal_it_stat
         rule="RF06.d") == []
 
 
+def _surcharged(day: str, surcharge_fen: int, days: int) -> World:
+    """The general case left unpaid, with a surcharge at 3 %/day on its 3 000 CNY fine."""
+    base = drop(general_case(), "PaymentRecorded", "TreasuryReconciled", "CaseClosed",
+                "CaseArchived")
+    return World(insert_after(base, "DecisionPublished", step(
+        G, "SurchargeAssessed", at(day), principal_fen=300_000, rate_bp_per_day=300, days=days,
+        surcharge_fen=surcharge_fen)))
+
+
+def test_rf06_surcharge_assessed_before_the_payment_deadline_passed() -> None:
+    """APL 第72条(一): 到期不缴纳的 — a surcharge only accrues after the payment period. One
+    assessed on its last day (served 12 Aug, 15 days: 27 Aug) raised nothing."""
+    flag = _surcharged("2024-08-27", 9_000, 1).one("RF06.d")
+    assert numbers(flag)["problems"] == ["before_payment_due"]
+    assert numbers(flag)["payment_due"] == "2024-08-27"
+    assert _surcharged("2024-08-28", 9_000, 1).flags(rule="RF06.d") == []
+
+
+def test_rf06_surcharge_above_3_percent_a_day_since_the_payment_deadline() -> None:
+    """24 days after the deadline (27 Aug to 20 Sep) 3 % a day of a 3 000 CNY fine is 2 160 CNY;
+    more, still under the fine, raised nothing."""
+    flag = _surcharged("2024-09-20", 216_001, 24).one("RF06.d")
+    assert numbers(flag)["problems"] == ["above_accrued"]
+    assert (numbers(flag)["days_overdue"], numbers(flag)["accrued_max_fen"]) == (24, 216_000)
+    assert _surcharged("2024-09-20", 216_000, 24).flags(rule="RF06.d") == []
+
+
 def test_rf06_closed_as_paid_with_less_received_than_due() -> None:
     steps = change(general_case(), "PaymentRecorded", amount_fen=250_000)
     steps = change(steps, "TreasuryReconciled", amount_fen=250_000)
@@ -178,7 +205,8 @@ def test_rf06_a_surcharge_on_a_withdrawn_decision_is_not_due_on_the_one_made_ane
                      principal_fen=200_000, days=10, surcharge_fen=60_000,
                      from_date="2025-03-23", to_date="2025-04-01")
     steps = insert_after(f.redecided_case(REDECIDED), "DecisionPublished", surcharge)
-    assert World(steps).flags(rule="RF06") == []
+    # (assessed inside the first decision's payment period, served 28 March: RF06.d, alone)
+    assert [x.rule_id for x in World(steps).flags(rule="RF06")] == ["RF06.d"]
     # nor is it a follow-up of the new fine left unpaid (served 21 April: due 6 May + 90 days)
     unpaid = insert_after(_redecided("PaymentRecorded", "TreasuryReconciled", "CaseClosed"),
                           "DecisionPublished", surcharge)
@@ -329,6 +357,19 @@ def test_rf23_sixty_days_run_from_acceptance_not_from_receipt() -> None:
     # starts nothing)
     declined = change(open_, "ComplaintAcknowledged", accepted=False)
     assert numbers(World(general_case(), declined).one("RF23.b"))["due"] == "2025-03-21"
+
+
+def test_rf23_extension_approved_by_the_accused_officer_does_not_extend_the_deadline() -> None:
+    """XFGZ 第34条 lets 本机关负责人 extend the 60 days; any approver counted, so the officer the
+    complaint is about could approve 30 more days for it and a complaint closed on day 69 of 60
+    raised nothing."""
+    steps = change(f.complaint_cycle(), "ComplaintExtended", approved_by=f.OFFICER_B)
+    flag = World(general_case(), steps).one("RF23.b")
+    assert numbers(flag)["due"] == "2025-04-07" and numbers(flag)["extension_days"] == 0
+    [[_, days, approver, counted, why]] = numbers(flag)["extensions"]
+    assert (days, approver, counted) == (30, f.OFFICER_B, False)
+    assert why == f"approved by {f.OFFICER_B}, an officer the complaint is about"
+    assert World(general_case(), f.complaint_cycle()).flags(rule="RF23") == []   # the head's
 
 
 def test_rf23_complaint_closed_by_a_conflicted_handler() -> None:

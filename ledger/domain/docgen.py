@@ -76,7 +76,8 @@ DECISIONS = """\
    publication (MOHURD55 第10条) — are counted as working days, like the APL's; the
    complaint periods of 信访工作条例 are calendar days.
 4. **LOCAL parameters**: hearing thresholds are `None` (unset) in `ledger.domain.params`;
-   `PenaltyNoticeServed.hearing_eligible` records what the agency told the party. The decision
+   `PenaltyNoticeServed.hearing_eligible` records what the agency told the party (RF09.g checks
+   it against a city's thresholds where they are set). The decision
    extension is whatever `ExtensionApproved.days` says (1–365) with its approver; 30 days is
    recorded as an unverified default only. The case view counts an extension as RF12 does:
    only in an allowed approval form (`agency_head`, `collective_discussion`), approved by no

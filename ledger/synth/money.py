@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .timeline import at, is_wd, wd_after
+from .timeline import CAL, at, is_wd, wd_after
 
 if TYPE_CHECKING:
     from .cases import CaseBuilder
@@ -62,7 +62,10 @@ class Money:
             paid = paid_at.date()
         surcharge = 0
         if late:
-            start = served + timedelta(days=16)
+            # 到期不缴纳: from the day after the 15 days, rolled as APL 第85条 (and RF06.d) rolls them
+            start = CAL.add_calendar_days(served, 15) + timedelta(days=1)
+            if paid < start:
+                paid, paid_at = start, at(start, paid_at.hour, paid_at.minute)
             days = (paid - start).days + 1
             surcharge = min(amount, amount * 300 * days // 10_000)
             b.add("SurchargeAssessed", paid_at - timedelta(minutes=rng.randrange(30, 90)),

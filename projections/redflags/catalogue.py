@@ -97,6 +97,8 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
      "听证主持人为本案调查人员"),
     ("RF09.f", "high", "rule", "Hearing notified less than 7 working days ahead",
      "听证通知不足七日"),
+    ("RF09.g", "high", "rule", "Fine at or above the hearing threshold proposed without the "
+     "hearing right", "较大数额罚款未告知听证权利"),
     ("RF10", "high", "rule", "Heavier penalty after the party's statement or defence",
      "因陈述申辩加重处罚"),
     ("RF11.a", "high", "rule", "Legal review required but missing before the decision",

@@ -88,6 +88,7 @@ class Notice(NamedTuple):
     types: frozenset[str]
     hearing_eligible: bool
     code: str
+    party_ref: str
 
 
 class Change(NamedTuple):
@@ -250,6 +251,21 @@ class Complaint:
         self.accepted: list[int] = []         # acknowledgements that accepted it (受理)
         self.extensions: list[tuple[int, int, str, str]] = []     # (ts, days, approver, eid)
         self.closed: tuple[int, str, str] | None = None           # (ts, handler, eid)
+
+
+def complaint_extension_refused(approver: str | None, accused: tuple[str, ...] | list[str],
+                                passed: str | None) -> str | None:
+    """Why an extension of a complaint's closing deadline does not count (RF23.b and the
+    complaint view), or None when it does. XFGZ 第34条 lets 本机关负责人 approve it, so never an
+    officer the complaint is about; ``passed`` is the deadline (ISO day) that had passed when it
+    was approved, if one had."""
+    if not approver:
+        return "approved by nobody"
+    if approver in accused:
+        return f"approved by {approver}, an officer the complaint is about"
+    if passed is not None:
+        return f"approved after the deadline {passed} had passed"
+    return None
 
 
 class Supervision:
@@ -646,7 +662,7 @@ class Fold:
                                dirty: set) -> None:
         c.notices.append(Notice(ts, eid, b["proposed_amount_fen"],
                                 frozenset(b["proposed_penalty_types"]), b["hearing_eligible"],
-                                b["violation_code"]))
+                                b["violation_code"], b["party_ref"]))
         c.code = c.code or b["violation_code"]
         self._party(c, b["party_ref"], None, dirty)
 

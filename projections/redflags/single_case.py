@@ -19,6 +19,8 @@ from .facts import Case, Change, Decision, Evidence
 from .people import act_statuses
 
 if TYPE_CHECKING:
+    from ledger.domain.params import LegalParameters
+
     from .engine import Ctx
 
 #: acts that need two qualified officers (RF01); summary decisions are added by procedure
@@ -77,15 +79,7 @@ def rf03_summary_beyond_limits(c: Case, ctx: "Ctx") -> None:
     for d in c.decisions:
         if d.procedure != "summary":
             continue
-        legal = ctx.params(d.ts).legal
-        limit = (legal.summary_procedure_max_fine_organisation_fen
-                 if d.party_type == "organisation"
-                 else legal.summary_procedure_max_fine_individual_fen)
-        reasons = []
-        if _fine(d) and d.amount > limit:
-            reasons.append("amount_over_limit")
-        if d.types - SUMMARY_TYPES:
-            reasons.append("penalty_type_not_allowed")
+        reasons, limit = _summary_excess(d, d.amount, d.types, ctx.params(d.ts).legal)
         if not any(ts <= d.ts for ts, _ in c.shown):
             reasons.append("credential_not_shown")
         if reasons:
@@ -97,6 +91,40 @@ def rf03_summary_beyond_limits(c: Case, ctx: "Ctx") -> None:
                              f"limit {limit} fen for {d.party_type})",
                      case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id,
                      officer_id=d.officers[0] if d.officers else None)
+        # APL 第51条 bounds the decision as amended too (until it is withdrawn)
+        withdrawn = c.withdrawal_of(d)
+        for ch in c.changes:
+            if (ch.type != "PenaltyAmended" or _decision_before(c, ch.ts) is not d
+                    or (withdrawn is not None and withdrawn.ts <= ch.ts)):
+                continue
+            amount = c.current_amount(d, until=ch.ts)
+            reasons, limit = _summary_excess(d, amount, ch.types, ctx.params(ch.ts).legal)
+            if reasons:
+                ctx.flag("RF03", f"{d.eid}|{ch.eid}", anchor=ch.ts, raised=ch.ts,
+                         event_ids=[d.eid, ch.eid],
+                         numbers={"amount_fen": amount, "decided_fen": d.amount,
+                                  "limit_fen": limit, "party_type": d.party_type,
+                                  "penalty_types": sorted(ch.types), "reasons": reasons,
+                                  "decided_at": ctx.time(d.ts), "amended_at": ctx.time(ch.ts)},
+                         summary=f"summary decision amended {', '.join(reasons)} (amount "
+                                 f"{amount} fen, limit {limit} fen for {d.party_type})",
+                         case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id,
+                         officer_id=ch.approved_by or (d.officers[0] if d.officers else None))
+
+
+def _summary_excess(d: Decision, amount: int, types: frozenset[str], legal: "LegalParameters"
+                    ) -> tuple[list[str], int]:
+    """What puts ``amount`` and ``types`` beyond the summary procedure for ``d``'s party
+    (APL 第51条), and the limit that applied."""
+    limit = (legal.summary_procedure_max_fine_organisation_fen
+             if d.party_type == "organisation"
+             else legal.summary_procedure_max_fine_individual_fen)
+    reasons: list[str] = []
+    if "fine" in types and amount > limit:
+        reasons.append("amount_over_limit")
+    if types - SUMMARY_TYPES:
+        reasons.append("penalty_type_not_allowed")
+    return reasons, limit
 
 
 # --- RF04 -------------------------------------------------------------------------------------
@@ -334,6 +362,22 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                               "working_days": wd, "required_working_days": lead},
                      summary=f"hearing notified {wd} working day(s) ahead; {lead} required",
                      case_id=c.case_id, unit_id=c.unit_id)
+    for n in c.notices:
+        # APL 第63条(一): a 较大数额罚款 carries the hearing right whatever the agency marked;
+        # the LOCAL threshold reads 以上, so the threshold itself is 较大
+        ptype = c.parties.get(n.party_ref)
+        legal = ctx.params(n.ts).legal
+        limit = (legal.hearing_threshold_organisation_fen if ptype == "organisation"
+                 else legal.hearing_threshold_individual_fen if ptype == "individual" else None)
+        if (not n.hearing_eligible and "fine" in n.types and limit is not None
+                and n.amount >= limit):
+            ctx.flag("RF09.g", n.eid, anchor=n.ts, raised=n.ts, event_ids=[n.eid],
+                     numbers={"notice_served_at": ctx.time(n.ts), "proposed_fen": n.amount,
+                              "threshold_fen": limit, "party_type": ptype},
+                     summary=f"notice proposes a fine of {n.amount} fen, at or above the "
+                             f"{ptype} hearing threshold of {limit} fen, without the hearing "
+                             f"right", case_id=c.case_id, party_ref=n.party_ref,
+                     unit_id=c.unit_id)
 
 
 def _iso_day(day: int | None) -> str | None:

@@ -20,8 +20,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from .days import DAY, HOUR, add_years, day_iso
-from .facts import Case, Complaint, Officer, Supervision
-from .single_case import received_before
+from .facts import Case, Complaint, Decision, Officer, Supervision, complaint_extension_refused
+from .single_case import _iso_day, received_before
 
 if TYPE_CHECKING:
     from .engine import Ctx
@@ -161,12 +161,24 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
             problems.append("above_principal")
         if rate != legal.late_payment_surcharge_bp_per_day:
             problems.append("wrong_rate")
+        # 到期不缴纳的，每日按罚款数额的百分之三: from the day after the period, on the fine
+        served, due = _payment_due(c, of, ctx)
+        overdue = accrued = None
+        if served is None or served > ts or (due is not None and ctx.days.day(ts) <= due):
+            problems.append("before_payment_due")
+        elif due is not None:
+            overdue = ctx.days.day(ts) - due
+            accrued = -(-fine * legal.late_payment_surcharge_bp_per_day * overdue // 10_000)
+            if amount > accrued and "above_principal" not in problems:
+                problems.append("above_accrued")
         if problems:
             ctx.flag("RF06.d", eid, anchor=ts, raised=ts, event_ids=[eid],
                      numbers={"surcharge_fen": amount, "principal_fen": p, "fine_fen": fine,
                               "rate_bp": rate,
                               "legal_rate_bp": legal.late_payment_surcharge_bp_per_day,
-                              "days": n_days, "problems": problems},
+                              "days": n_days, "payment_due": _iso_day(due),
+                              "days_overdue": overdue, "accrued_max_fen": accrued,
+                              "problems": problems},
                      summary=f"surcharge {amount} fen on a {fine} fen fine at {rate} bp/day: "
                              f"{', '.join(problems)}", **common)
     if expected <= 0:
@@ -203,14 +215,10 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
                       summary=f"closed as paid without a treasury reconciliation of "
                               f"{expected} fen", **common)
     # e) unpaid after the payment period with no follow-up
-    if not c.served:
-        return
-    served = min(ts for ts, _ in c.served if ts >= d.ts) if any(
-        ts >= d.ts for ts, _ in c.served) else None
+    served, due = _payment_due(c, d, ctx)
     if served is None:
         return
     days = ctx.days
-    due = days.add_calendar(days.day(served), legal.payment_deadline_days)
     follow = None if due is None else days.add_calendar(due, th.unpaid_followup_days)
     if follow is None:
         return
@@ -230,6 +238,18 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
                        "received_fen": received_before(c, _FOREVER, d)},
               summary=f"fine unpaid after {day_iso(due)} and no surcharge, instalments or "
                       f"enforcement by {day_iso(follow)}", **common)
+
+
+def _payment_due(c: Case, d: Decision, ctx: "Ctx") -> tuple[int | None, int | None]:
+    """(first service of ``d``, the last day to pay it): the period in force on the decision's
+    day from that service, rolled (docs/red-flags.md, RF06). (None, None) before it is served;
+    the day is None where the calendar does not cover it."""
+    served = min((ts for ts, _ in c.served if ts >= d.ts), default=None)
+    if served is None:
+        return None, None
+    days = ctx.days
+    return served, days.add_calendar(days.day(served),
+                                     ctx.params(d.ts).legal.payment_deadline_days)
 
 
 # --- RF12 -------------------------------------------------------------------------------------
@@ -438,8 +458,12 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
         start = days.day(min(cp.accepted)) if cp.accepted else day
         first_due = days.add_calendar(start, legal.complaint_close_days)
         if first_due is not None:
-            ext = sum(n for ts, n, approver, _ in cp.extensions
-                      if approver and ts < days.end(first_due))
+            ext, extensions = 0, []
+            for ts, n, approver, eid in sorted(cp.extensions):
+                passed = day_iso(first_due) if ts >= days.end(first_due) else None
+                why = complaint_extension_refused(approver, cp.accused, passed)
+                ext += n if why is None else 0
+                extensions.append([eid, n, approver, why is None, why])
             ext = min(ext, legal.complaint_extension_max_days)
             due = days.add_calendar(start, legal.complaint_close_days + ext)
             if due is not None:
@@ -451,7 +475,7 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                       numbers={"category": cp.category, "received_on": day_iso(day),
                                "accepted_on": day_iso(start) if cp.accepted else None,
                                "due": day_iso(due), "days": legal.complaint_close_days,
-                               "extension_days": ext},
+                               "extension_days": ext, "extensions": extensions},
                       summary=f"{cp.category} complaint of {day_iso(day)} not closed by "
                               f"{day_iso(due)} (60 + {ext} days)", **common)
     if cp.closed is not None:

@@ -52,7 +52,10 @@ class Context:
     """What a reducer may consult besides the event: the calendar, parameters, fine schedule
     and the officer read model (``officer(officer_id) -> state | None``). ``version`` names
     the configuration the first three come from (:attr:`FlagParams.version`, as flags record
-    it); every deadline carries it as ``params_version``."""
+    it); every deadline carries it as ``params_version``. ``offset_minutes`` is the legal time
+    zone every legal day is counted in: the latest published, whatever the version in force on
+    the event's day, as the red-flag engine counts it (docs/architecture.md, "Read models and
+    published configuration")."""
 
     calendar: WorkingCalendar = OFFICIAL
     params: LegalParameters = PARAMS
@@ -61,18 +64,21 @@ class Context:
     version: str = national().version
     #: who may approve a decision-deadline extension (RF12.b's allowed forms)
     extension_forms: tuple[str, ...] = national().thresholds.extension_approval_forms
+    offset_minutes: int = PARAMS.legal_utc_offset_minutes
 
     @classmethod
-    def in_force(cls, p: FlagParams, officer: Callable[[str], dict[str, Any] | None]
-                 ) -> "Context":
-        """The context of one configuration version (a :class:`ParamsTimeline` answer)."""
+    def in_force(cls, p: FlagParams, officer: Callable[[str], dict[str, Any] | None], *,
+                 offset_minutes: int) -> "Context":
+        """The context of one configuration version (a :class:`ParamsTimeline` answer), its legal
+        days counted at ``offset_minutes`` (the latest published time zone)."""
         holidays = {date.fromisoformat(d) for h, _ in p.calendar.values() for d in h}
         makeup = {date.fromisoformat(d) for _, m in p.calendar.values() for d in m}
         # a day published as both is a working day, as the red-flag rules count it
         calendar = WorkingCalendar(holidays - makeup, makeup, years=p.calendar.keys())
         return cls(calendar=calendar, params=p.legal, fine_schedule=p.fine_schedule,
                    officer=officer, version=p.version,
-                   extension_forms=p.thresholds.extension_approval_forms)
+                   extension_forms=p.thresholds.extension_approval_forms,
+                   offset_minutes=offset_minutes)
 
 
 DEFAULT_CONTEXT = Context()
@@ -284,7 +290,7 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
         return state
     body = upcast(rec.type, rec.body)
     state["events"].append(rec.event_id)
-    day = legal_date(rec.occurred_at, offset_minutes=ctx.params.legal_utc_offset_minutes)
+    day = legal_date(rec.occurred_at, offset_minutes=ctx.offset_minutes)
     replaced = _replaced(state, rec.type, body)
     earlier = rec.type == "PenaltyDecided" and state["decision"] is not None \
         and day.isoformat() < state["decision"]["decided_on"]
@@ -430,7 +436,7 @@ def _record_officers(case: dict[str, Any], rec: Recorded, body: dict[str, Any],
         officer_state = ctx.officer(oid)
         status = officer_model.credential_at(
             officer_state, rec.occurred_at, cert_no,
-            offset_minutes=ctx.params.legal_utc_offset_minutes)
+            offset_minutes=ctx.offset_minutes)
         entry = case["officers"].setdefault(oid, {
             "officer_id": oid, "cert_nos": [], "acts": 0, "first_event_id": rec.event_id,
             "kind": officer_state["kind"] if officer_state else "unknown",
@@ -756,7 +762,7 @@ def _apply_held(c: dict[str, Any], decision: dict[str, Any], decided_at: str,
             entry["why"] = f"decision {decision_no} was withdrawn"
         else:
             entry["why"] = f"recorded before decision {decision_no}"
-            day = legal_date(h["occurred_at"], offset_minutes=ctx.params.legal_utc_offset_minutes)
+            day = legal_date(h["occurred_at"], offset_minutes=ctx.offset_minutes)
             _change(c, decision, h["event_id"], h["type"], h["body"], day, ctx)
             summary = c["procedure"] == "summary"
             if h["type"] == "PenaltyWithdrawn" and decision is c["decision"] \
@@ -1016,7 +1022,7 @@ def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
                  "out_of_order": [], "events": []}
     state["events"].append(rec.event_id)
     b, p = rec.body, ctx.params
-    day = legal_date(rec.occurred_at, offset_minutes=p.legal_utc_offset_minutes)
+    day = legal_date(rec.occurred_at, offset_minutes=ctx.offset_minutes)
     expected = {"ComplaintReceived": ("NEW",), "ComplaintAcknowledged": ("RECEIVED",),
                 "ComplaintExtended": ("RECEIVED", "ACKNOWLEDGED"),
                 "ComplaintClosed": ("ACKNOWLEDGED",)}.get(rec.type, ())

@@ -156,16 +156,20 @@ class Fold:
                                              "supervision": set()}
         self.last_index: dict[tuple[str, str], int] = {}
         self._days = timeline.latest().days()
+        # the legal time zone is a fact about the whole history, as the red flags count it
+        self._offset = timeline.latest().legal.legal_utc_offset_minutes
         self._only = timeline.only()
         self._contexts: dict[str, Context] = {}
 
     def context(self, rec: Recorded) -> Context:
-        """The context of the configuration in force on the legal day of ``rec``."""
+        """The context of the configuration in force on the legal day of ``rec``, every legal
+        day counted in the latest published time zone."""
         p: FlagParams = self._only or self.timeline.at_day(
             self._days.day(ts_of(rec.occurred_at)))
         ctx = self._contexts.get(p.version)
         if ctx is None:
-            ctx = self._contexts[p.version] = Context.in_force(p, self.officer)
+            ctx = self._contexts[p.version] = Context.in_force(p, self.officer,
+                                                                  offset_minutes=self._offset)
         return ctx
 
     def officer(self, officer_id: str) -> dict[str, Any] | None:
@@ -217,7 +221,7 @@ class Fold:
             self.complaints[cid] = case_model.apply_complaint(self.complaints.get(cid), rec,
                                                               ctx)
             self._touch("complaints", cid, rec)
-        offset = ctx.params.legal_utc_offset_minutes
+        offset = ctx.offset_minutes
         if (cid := public.concerns(rec)) is not None:
             unit = (self.cases.get(cid) or {}).get("unit_id")
             self.publications[cid] = public.apply(
@@ -249,8 +253,9 @@ class ReadModels:
     #: the leader that finds the views tracked under another version folds the log again, once,
     #: instead of applying new events to states it did not write (docs/architecture.md,
     #: "Upgrading"). 1 was the untagged name; 2: payments kept with the decision they paid;
-    #: 3: a complaint's extensions kept, counted as RF23.b counts them.
-    VERSION = 3
+    #: 3: a complaint's extensions kept, counted as RF23.b counts them; 4: every legal day in
+    #: the latest published time zone, as the red flags count it.
+    VERSION = 4
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

@@ -309,6 +309,35 @@ def test_certificates_are_judged_on_the_legal_day_of_the_published_time_zone_as_
         ("PenaltyDecided", "expired")]
 
 
+def test_a_time_zone_published_later_counts_earlier_legal_days_as_the_flags_do(
+        city: World) -> None:
+    """The legal time zone is a fact about the whole history, as the red flags count it: UTC
+    published on 20 October moves a case handled at 07:00+08:00 on 30 September to 29
+    September (a working day), so the cash was due on 8 October and handed in late on the 9th
+    for RF05.b, while the view counted from 30 September under the +08:00 in force then (due
+    9 October, on time)."""
+    early = [dataclasses.replace(s, occurred_at=s.occurred_at.replace("T10:", "T07:"))
+             for s in f.summary_case("SH-HP-2024-S-004512")[:7]]
+    early[0] = dataclasses.replace(early[0], body={
+        **early[0].body, "violation_occurred_at": f.at("2024-09-30", "06:50:00")})
+    remitted = dataclasses.replace(next(s for s in f.summary_case("SH-HP-2024-S-004512")
+                                        if s.type == "OnsiteCashRemitted"),
+                                   occurred_at=f.at("2024-10-09", "09:00:00"))
+    utc = f.step("config:legal-parameters", "LegalParametersPublished", f.at("2024-10-20"),
+                 effective_from="2024-10-20", parameters=[
+                     {"name": "legal_utc_offset_minutes", "value": 0, "unit": "minutes",
+                      "basis": "local rule (test)"}])
+    post_steps(city, f.staff() + early + [remitted, utc])
+    cash = case(city, "SH-HP-2024-S-004512")["deadlines"]["cash_to_agency"]
+    (flag,) = city.http.get("/v1/flags", params={"rule_id": "RF05.b"},
+                            headers=city.headers("inspector")).json()["flags"]
+    assert (cash["due"], cash["late"]) == (flag["numbers"]["due"], True) == ("2024-10-08", True)
+    views = city.http.app.app.state.views
+    incremental = views.snapshot("cases")
+    views.rebuild()
+    assert views.snapshot("cases") == incremental
+
+
 def test_readers_see_the_old_states_while_a_publication_folds_the_log_again(
         city: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """A batch carrying configuration folds the whole log again in its transaction: it emptied

@@ -393,6 +393,15 @@ def test_rf09_hearing_threshold_near_misses() -> None:
     assert later.flags(rule="RF09.g") == []
 
 
+
+def test_rf09_a_notice_that_told_of_the_hearing_right_is_not_one_without_it() -> None:
+    """RF09.g looked only at ``hearing_eligible``: a notice of 2,000 CNY to a company marked not
+    eligible but listing ``hearing`` among the rights it notified told the party of the right
+    (APL 第64条), and was flagged as one that did not."""
+    told = change(f.withdrawn_case(), "PenaltyNoticeServed",
+                  rights_notified=["statement", "defence", "hearing"])
+    assert World([hearing_threshold(200_000, "2025-01-02")], told).flags(rule="RF09.g") == []
+
 # --- RF10 heavier after defence -------------------------------------------------------------------
 
 def test_rf10_decision_heavier_than_the_notice_after_the_hearing() -> None:

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
 
 from ledger.envelope import Recorded
-from projections.redflags import Flag, compute_flags, national
+from projections.redflags import Flag, compute_flags, national, with_overrides
 
 from . import domain_factory as f
 from .domain_factory import at, step
@@ -218,6 +218,28 @@ def test_discretion_flag_explains_the_comparison() -> None:
     assert flag.kind == "statistical"
     # about the officer, in the officer's own unit (what unit-scoped inspectors filter on)
     assert (flag.officer_id, flag.unit_id) == (top, city.units[0])
+
+
+def test_bunching_band_includes_a_limit_and_excludes_a_hearing_threshold() -> None:
+    """RF17.g counted (0.9 T, T] under every T. A fine of exactly 200 CNY is still summary (APL
+    第51条 二百元以下) and one of exactly 100 CNY still collectable on the spot (第68条 一百元以下),
+    but one of exactly the hearing threshold (较大数额, X元以上, RF09.g) already owes a hearing:
+    just under it is [0.9 T, T)."""
+    hearing = with_overrides(national(), "SH-HP", {"hearing_threshold_individual_fen": 30_000})
+    spread = ((5_000, 30), (9_000, 5), (10_000, 5), (15_000, 30), (18_000, 5), (20_000, 5),
+              (27_000, 5), (30_000, 5), (40_000, 10))
+    city = City(seed=11, honest=spread)
+    staff = [o for u in city.units for o in city.officers[u][:2]]
+    always = dict(zip(staff, (10_000, 9_000, 20_000, 18_000, 30_000, 27_000), strict=False))
+    city.amount = lambda officer: (always[officer] if officer in always  # type: ignore
+                                   else city.r.choices(city.amounts, city.weights)[0])
+    flags = [x for x in compute_flags(city.generate(), hearing, at=AT)
+             if x.rule_id == "RF17.g" and x.officer_id in always]
+    found = {(always[x.officer_id], n["threshold_fen"], tuple(n["band_fen"]))
+             for x in flags for n in [dict(x.numbers)]}
+    # exactly T under a 以下 limit, exactly 0.9 T under the hearing threshold; never the others
+    assert found == {(10_000, 10_000, (9_001, 10_000)), (20_000, 20_000, (18_001, 20_000)),
+                     (27_000, 30_000, (27_000, 29_999))}
 
 
 def test_fixed_amount_violations_are_left_out_of_position_statistics() -> None:

@@ -77,7 +77,8 @@ DECISIONS = """\
    complaint periods of 信访工作条例 are calendar days.
 4. **LOCAL parameters**: hearing thresholds are `None` (unset) in `ledger.domain.params`;
    `PenaltyNoticeServed.hearing_eligible` records what the agency told the party (RF09.g checks
-   it against a city's thresholds where they are set). The decision
+   it against a city's thresholds where they are set; a notice that lists `hearing` in
+   `rights_notified` told the party of the right whatever it marked). The decision
    extension is whatever `ExtensionApproved.days` says (1–365) with its approver; 30 days is
    recorded as an unverified default only. The case view counts an extension as RF12 does:
    only in an allowed approval form (`agency_head`, `collective_discussion`), approved by no

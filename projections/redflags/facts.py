@@ -89,6 +89,8 @@ class Notice(NamedTuple):
     hearing_eligible: bool
     code: str
     party_ref: str
+    #: the rights the notice told the party of (statement, defence, hearing)
+    rights: frozenset[str]
 
 
 class Change(NamedTuple):
@@ -662,7 +664,8 @@ class Fold:
                                dirty: set) -> None:
         c.notices.append(Notice(ts, eid, b["proposed_amount_fen"],
                                 frozenset(b["proposed_penalty_types"]), b["hearing_eligible"],
-                                b["violation_code"], b["party_ref"]))
+                                b["violation_code"], b["party_ref"],
+                                frozenset(b["rights_notified"])))
         c.code = c.code or b["violation_code"]
         self._party(c, b["party_ref"], None, dirty)
 

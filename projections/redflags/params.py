@@ -107,7 +107,8 @@ class Thresholds:
     share_min_bp: int = _t(3000, "bp", "RF17: share ≥ 0.3")
     peer_ratio_milli: int = _t(3000, "milli", "RF17/RF20.c: ≥ 3 × peer median")
     tier_z_milli: int = _t(3000, "milli", "RF17: two-proportion z ≥ 3")
-    bunching_low_bp: int = _t(9000, "bp", "RF17: amounts in (0.9 T, T]")
+    bunching_low_bp: int = _t(9000, "bp", "RF17.g: amounts in (0.9 T, T] under a 以下 "
+                              "limit, [0.9 T, T) under a hearing threshold")
     bh_q_bp: int = _t(500, "bp", "Benjamini–Hochberg q = 0.05 across the officers tested")
     serious_tiers: tuple[str, ...] = _t(("serious",), "tiers", "RF17.c: 严重 tier ids")
     minor_tiers: tuple[str, ...] = _t(("minor",), "tiers", "RF17.e: 轻微 tier ids")

@@ -364,13 +364,14 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                      case_id=c.case_id, unit_id=c.unit_id)
     for n in c.notices:
         # APL 第63条(一): a 较大数额罚款 carries the hearing right whatever the agency marked;
-        # the LOCAL threshold reads 以上, so the threshold itself is 较大
+        # the LOCAL threshold reads 以上, so the threshold itself is 较大. A notice that told of
+        # the right (第64条) did not withhold it, whatever it marked as eligible
         ptype = c.parties.get(n.party_ref)
         legal = ctx.params(n.ts).legal
         limit = (legal.hearing_threshold_organisation_fen if ptype == "organisation"
                  else legal.hearing_threshold_individual_fen if ptype == "individual" else None)
-        if (not n.hearing_eligible and "fine" in n.types and limit is not None
-                and n.amount >= limit):
+        if (not n.hearing_eligible and "hearing" not in n.rights and "fine" in n.types
+                and limit is not None and n.amount >= limit):
             ctx.flag("RF09.g", n.eid, anchor=n.ts, raised=n.ts, event_ids=[n.eid],
                      numbers={"notice_served_at": ctx.time(n.ts), "proposed_fen": n.amount,
                               "threshold_fen": limit, "party_type": ptype},

@@ -12,9 +12,10 @@ officer's evidence is pooled across codes:
   ``r = p - median p`` of the other officers' cases of the same code × party type; the
   officer's mean residual against the peers' mean residuals by robust z
   = (mean_r − median of peer means) / max(1.4826 · MAD of peer means, s/√n) (RF17.a);
-* shares (top and bottom of the range, serious and minor tier, waivers, amounts in (0.9 T, T]
-  under a legal limit T) against the count expected from the other officers' rate code by code
-  (binomial upper tail at the mean expected rate; RF17.b–g).
+* shares (top and bottom of the range, serious and minor tier, waivers, amounts just under
+  a legal limit T: (0.9 T, T] under a 以下 limit, [0.9 T, T) under a hearing threshold)
+  against the count expected from the other officers' rate code by code (binomial upper tail
+  at the mean expected rate; RF17.b–g).
 
 An officer is judged with n ≥ ``stats_min_n`` comparable cases against ≥ ``stats_min_peers``
 tested peers; a case is comparable when ≥ ``stats_min_peers`` other officers decided its code ×
@@ -497,31 +498,44 @@ def _waivers(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, th, q:
             high=False, waivers=[w for w in s.waivers if cmp.ok(w[2], oid)])
 
 
-def _limits(p: "FlagParams", ptype: str) -> set[int]:
+def _limits(p: "FlagParams", ptype: str) -> set[tuple[int, bool]]:
+    """RF17.g's legal limits for the party type: (T, whether T itself owes a hearing)."""
     legal = p.legal
     org = ptype == "organisation"
-    return {x for x in (legal.summary_procedure_max_fine_organisation_fen if org
-                        else legal.summary_procedure_max_fine_individual_fen,
-                        legal.onsite_collection_max_fine_fen,
-                        legal.hearing_threshold_organisation_fen if org
-                        else legal.hearing_threshold_individual_fen) if x is not None}
+    # APL 第51条 二百元以下 / 三千元以下 and 第68条 一百元以下 include T; a hearing threshold
+    # (较大数额, local rules "X元以上", RF09.g) starts at T
+    return {(t, hearing) for t, hearing in (
+        (legal.summary_procedure_max_fine_organisation_fen if org
+         else legal.summary_procedure_max_fine_individual_fen, False),
+        (legal.onsite_collection_max_fine_fen, False),
+        (legal.hearing_threshold_organisation_fen if org
+         else legal.hearing_threshold_individual_fen, True)) if t is not None}
+
+
+def _band(t: int, hearing: bool, low_bp: int) -> tuple[int, int]:
+    """RF17.g's amounts just under the limit T, inclusive: [0.9 T, T) under a hearing threshold
+    (an amount of T already owes a hearing), (0.9 T, T] under a 以下 limit (T is still within
+    it)."""
+    low = t * low_bp // 10_000
+    return (low, t - 1) if hearing else (low + 1, t)
 
 
 def _bunching(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, p: "FlagParams",
               q: float, base: dict) -> None:
-    """RF17.g: per legal limit T, amounts in (0.9 T, T] among the officer's fines whose range
-    contains T, against the other officers' rate for the same code × party type."""
+    """RF17.g: per legal limit T, amounts just under T (``_band``) among the officer's fines
+    whose range contains T, against the other officers' rate for the same code × party type."""
     th = p.thresholds
-    applies: dict[Group, set[int]] = {}
+    applies: dict[Group, set[tuple[int, bool]]] = {}
     for s in officers.values():
         for f in s.fines:
             if f.group not in applies:
                 rule = p.fine_schedule[f.group[0]]
-                applies[f.group] = {t for t in _limits(p, f.group[1])
+                applies[f.group] = {(t, hearing) for t, hearing in _limits(p, f.group[1])
                                     if rule.min_fen < t <= rule.max_fen}
-    for t in sorted(set().union(*applies.values()) if applies else ()):
-        low = t * th.bunching_low_bp // 10_000
-        cases = [(oid, [(f, low < f.amount <= t) for f in s.fines if t in applies[f.group]])
+    for t, hearing in sorted(set().union(*applies.values()) if applies else ()):
+        lo, hi = _band(t, hearing, th.bunching_low_bp)
+        cases = [(oid, [(f, lo <= f.amount <= hi) for f in s.fines
+                        if (t, hearing) in applies[f.group]])
                  for oid, s in officers.items()]
         judged = _judged([(oid, [(f.group, hit) for f, hit in cs]) for oid, cs in cases],
                          cmp, th, q)
@@ -536,13 +550,16 @@ def _bunching(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, p: "F
             if ratio * 1000 < th.peer_ratio_milli:
                 continue
             evidence = [f for f, hit in hits[oid] if hit and cmp.ok(f.group, oid)]
-            _emit(ctx, "RF17.g", f"{oid}|{t}", oid, officers[oid], evidence,
+            # a hearing threshold may equal another party type's limit: its own subject
+            disc = f"{oid}|{t}|hearing" if hearing else f"{oid}|{t}"
+            _emit(ctx, "RF17.g", disc, oid, officers[oid], evidence,
                   {**base, "officers_tested": len(stats), "n": n, "threshold_fen": t,
-                   "band_fen": [low + 1, t], "share": fixed(k / n, 3),
+                   "band_fen": [lo, hi], "share": fixed(k / n, 3),
                    "expected_share": fixed(e / n, 3), "ratio": fixed(min(ratio, 1e9), 2),
                    "peer_median_excess": fixed(med, 3), "peer_mad_scaled": fixed(spread, 3),
                    "z": fixed(min(z, 1e9), 3), "p_value": sig(pval), "bh_cutoff": sig(cut)},
-                  f"{oid}: {fixed(k / n * 100, 1)} % of amounts just under {t} fen vs "
+                  f"{oid}: {fixed(k / n * 100, 1)} % of amounts in [{lo}, {hi}] fen "
+                  f"({'hearing threshold' if hearing else 'limit'} {t} fen) vs "
                   f"{fixed(e / n * 100, 1)} % expected from other officers on the same "
                   f"violations (n = {n})")
 

@@ -241,3 +241,29 @@ def test_a_decision_published_before_its_filing_is_recorded_is_listed_under_its_
     views.reset()
     views.run_until_idle()
     assert views.snapshot("publications") == incremental
+
+
+def test_published_entry_shows_the_decision_its_publication_names(city: World) -> None:
+    """The feed showed whatever decision or amendment the case recorded last: an amendment
+    naming no decision of the case (the case model refuses it) changed the published amount,
+    and a decision made anew under another number was shown under the published number."""
+    case_id = "SH-HP-2024-000902"
+    s, no = f"case:{case_id}", "沪黄城管罚〔2024〕第123号"
+    stray = f.step(s, "PenaltyAmended", f.at("2024-08-15"), decision_no="沪黄城管罚〔2024〕第999号",
+                   previous_amount_fen=300_000, amount_fen=100, penalty_types=["warning"])
+    post_steps(city, f.staff() + f.general_case(case_id) + [stray])
+    project(city)
+    [entry] = feed(city)["decisions"]
+    assert entry["decision_no"] == no
+    assert entry["penalty"] == {"types": ["fine"], "amount_fen": 300_000}
+    anew = f.step(s, "PenaltyDecided", f.at("2024-09-20"), decision_no="沪黄城管罚〔2024〕第456号",
+                  amount_fen=50_000, party={"party_ref": f.COMPANY,
+                                            "party_type": "organisation"})
+    amended = f.step(s, "PenaltyAmended", f.at("2024-09-21"), decision_no=no,
+                     previous_amount_fen=300_000, amount_fen=200_000, penalty_types=["fine"])
+    post_steps(city, [anew, amended])
+    project(city)
+    [entry] = feed(city)["decisions"]
+    assert (entry["decision_no"], entry["decided_on"]) == (no, "2024-08-08")
+    assert entry["penalty"] == {"types": ["fine"], "amount_fen": 200_000}
+    assert entry["organisation"] == "上海某某建材有限公司"

@@ -33,14 +33,15 @@ def concerns(rec: Recorded) -> str | None:
 
 
 def new_state(case_id: str) -> dict[str, Any]:
-    return {"case_id": case_id, "unit_id": None, "decision": None, "publication": None,
+    return {"case_id": case_id, "unit_id": None, "decisions": {}, "publication": None,
             "withdrawal": None, "revoked": False, "events": []}
 
 
 def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
           fine_schedule: Mapping[str, FineRule], offset_minutes: int) -> dict[str, Any]:
     """Fold one event of :data:`TYPES` into the public record of its case. ``unit_id`` is the
-    case's unit (from the case read model)."""
+    case's unit (from the case read model). Decisions are kept by number: a publication shows
+    the decision it names, and an amendment changes only the decision it names."""
     if state is None:
         state = new_state(rec.stream.partition(":")[2])
     body = upcast(rec.type, rec.body)
@@ -51,8 +52,7 @@ def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
     if t == "PenaltyDecided":
         party = body["party"]
         rule = fine_schedule.get(body["violation_code"])
-        state["decision"] = {
-            "decision_no": body["decision_no"],
+        state["decisions"][body["decision_no"]] = {
             "violation": {"code": body["violation_code"], "name": rule.name if rule else None},
             "legal_basis": body["legal_basis"],
             "penalty": {"types": list(body["penalty_types"]), "amount_fen": body["amount_fen"]},
@@ -61,9 +61,9 @@ def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
                              if party["party_type"] == "organisation" else None),
         }
         state["revoked"] = False
-    elif t == "PenaltyAmended" and state["decision"] is not None:
-        state["decision"]["penalty"] = {"types": list(body["penalty_types"]),
-                                        "amount_fen": body["amount_fen"]}
+    elif t == "PenaltyAmended" and body["decision_no"] in state["decisions"]:
+        state["decisions"][body["decision_no"]]["penalty"] = {
+            "types": list(body["penalty_types"]), "amount_fen": body["amount_fen"]}
     elif t == "PenaltyWithdrawn":
         state["revoked"] = True
     elif t == "DecisionPublished":
@@ -94,7 +94,7 @@ def entry(state: Mapping[str, Any]) -> dict[str, Any] | None:
                 "publication_ref": pub["publication_ref"], "unit_id": state["unit_id"],
                 "published_on": pub["published_on"], "withdrawn_on": w["withdrawn_on"],
                 "withdrawal_reason": w["reason"]}
-    d = state.get("decision") or {}
+    d = state["decisions"].get(pub["decision_no"]) or {}
     return {"status": "published", "decision_no": pub["decision_no"],
             "violation": d.get("violation"), "legal_basis": d.get("legal_basis"),
             "penalty": d.get("penalty"), "decided_on": d.get("decided_on"),

@@ -267,3 +267,24 @@ def test_published_entry_shows_the_decision_its_publication_names(city: World) -
     assert (entry["decision_no"], entry["decided_on"]) == (no, "2024-08-08")
     assert entry["penalty"] == {"types": ["fine"], "amount_fen": 200_000}
     assert entry["organisation"] == "上海某某建材有限公司"
+
+
+def test_an_amendment_recorded_before_its_decision_changes_the_published_penalty(
+        city: World) -> None:
+    """Out of order: the approved amendment reaches the ledger before the decision it changes.
+    The case model applies it once the decision arrives; the public feed dropped it and kept
+    showing the penalty as first decided."""
+    case_id = "SH-HP-2024-000903"
+    steps = f.general_case(case_id)
+    no = "沪黄城管罚〔2024〕第123号"
+    amended = f.step(f"case:{case_id}", "PenaltyAmended", f.at("2024-08-13"), decision_no=no,
+                     previous_amount_fen=300_000, amount_fen=200_000, penalty_types=["fine"])
+    early = f.step(f"case:{case_id}", "PenaltyAmended", f.at("2024-08-01"), decision_no=no,
+                   previous_amount_fen=300_000, amount_fen=1, penalty_types=["warning"])
+    decided = next(i for i, s in enumerate(steps) if s.type == "PenaltyDecided")
+    post_steps(city, f.staff() + steps[:decided] + [amended, early] + steps[decided:])
+    project(city)
+    [entry] = feed(city)["decisions"]
+    assert entry["penalty"] == {"types": ["fine"], "amount_fen": 200_000}
+    response = city.http.get(f"/v1/cases/{case_id}", headers=city.headers("inspector"))
+    assert response.json()["amounts"]["current_fen"] == 200_000

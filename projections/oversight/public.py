@@ -19,6 +19,7 @@ from ledger.domain import upcast
 from ledger.domain.calendar import legal_date
 from ledger.domain.params import FineRule
 from ledger.envelope import Recorded
+from ledger.schemas import parse_datetime
 
 #: case events that change what the public feed shows
 TYPES = frozenset({"PenaltyDecided", "PenaltyAmended", "PenaltyWithdrawn", "DecisionPublished",
@@ -33,15 +34,17 @@ def concerns(rec: Recorded) -> str | None:
 
 
 def new_state(case_id: str) -> dict[str, Any]:
-    return {"case_id": case_id, "unit_id": None, "decisions": {}, "publication": None,
-            "withdrawal": None, "revoked": False, "events": []}
+    return {"case_id": case_id, "unit_id": None, "decisions": {}, "held": {},
+            "publication": None, "withdrawal": None, "revoked": False, "events": []}
 
 
 def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
           fine_schedule: Mapping[str, FineRule], offset_minutes: int) -> dict[str, Any]:
     """Fold one event of :data:`TYPES` into the public record of its case. ``unit_id`` is the
     case's unit (from the case read model). Decisions are kept by number: a publication shows
-    the decision it names, and an amendment changes only the decision it names."""
+    the decision it names, and an amendment changes only the decision it names — one recorded
+    before its decision is held and applied when the decision arrives, as the case model
+    does, if dated at or after it."""
     if state is None:
         state = new_state(rec.stream.partition(":")[2])
     body = upcast(rec.type, rec.body)
@@ -52,7 +55,7 @@ def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
     if t == "PenaltyDecided":
         party = body["party"]
         rule = fine_schedule.get(body["violation_code"])
-        state["decisions"][body["decision_no"]] = {
+        decision = state["decisions"][body["decision_no"]] = {
             "violation": {"code": body["violation_code"], "name": rule.name if rule else None},
             "legal_basis": body["legal_basis"],
             "penalty": {"types": list(body["penalty_types"]), "amount_fen": body["amount_fen"]},
@@ -60,10 +63,18 @@ def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
             "organisation": (party.get("org_name")
                              if party["party_type"] == "organisation" else None),
         }
+        held = state["held"].pop(body["decision_no"], [])
+        for change in sorted(held, key=lambda h: parse_datetime(h["occurred_at"])):
+            if parse_datetime(change["occurred_at"]) >= parse_datetime(rec.occurred_at):
+                decision["penalty"] = change["penalty"]
         state["revoked"] = False
-    elif t == "PenaltyAmended" and body["decision_no"] in state["decisions"]:
-        state["decisions"][body["decision_no"]]["penalty"] = {
-            "types": list(body["penalty_types"]), "amount_fen": body["amount_fen"]}
+    elif t == "PenaltyAmended":
+        penalty = {"types": list(body["penalty_types"]), "amount_fen": body["amount_fen"]}
+        if body["decision_no"] in state["decisions"]:
+            state["decisions"][body["decision_no"]]["penalty"] = penalty
+        else:                   # its decision may be recorded later
+            state["held"].setdefault(body["decision_no"], []).append(
+                {"occurred_at": rec.occurred_at, "penalty": penalty})
     elif t == "PenaltyWithdrawn":
         state["revoked"] = True
     elif t == "DecisionPublished":

@@ -288,3 +288,19 @@ def test_an_amendment_recorded_before_its_decision_changes_the_published_penalty
     assert entry["penalty"] == {"types": ["fine"], "amount_fen": 200_000}
     response = city.http.get(f"/v1/cases/{case_id}", headers=city.headers("inspector"))
     assert response.json()["amounts"]["current_fen"] == 200_000
+
+
+def test_a_publication_naming_no_decision_of_the_case_shows_the_decision_in_force(
+        city: World) -> None:
+    """As the case model counts such a publication as the decision in force's, the feed shows
+    that decision's content under the published number (not an entry without content)."""
+    case_id = "SH-HP-2024-000904"
+    steps = [s if s.type != "DecisionPublished" else
+             dataclasses.replace(s, body={**s.body, "decision_no": "沪黄城管罚〔2024〕123号"})
+             for s in f.general_case(case_id)]
+    post_steps(city, f.staff() + steps)
+    project(city)
+    [entry] = feed(city)["decisions"]
+    assert entry["decision_no"] == "沪黄城管罚〔2024〕123号"
+    assert entry["penalty"] == {"types": ["fine"], "amount_fen": 300_000}
+    assert entry["decided_on"] == "2024-08-08"

@@ -34,17 +34,17 @@ def concerns(rec: Recorded) -> str | None:
 
 
 def new_state(case_id: str) -> dict[str, Any]:
-    return {"case_id": case_id, "unit_id": None, "decisions": {}, "held": {},
-            "publication": None, "withdrawal": None, "revoked": False, "events": []}
+    return {"case_id": case_id, "unit_id": None, "decisions": {}, "in_force": None,
+            "held": {}, "publication": None, "withdrawal": None, "revoked": False, "events": []}
 
 
 def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
           fine_schedule: Mapping[str, FineRule], offset_minutes: int) -> dict[str, Any]:
     """Fold one event of :data:`TYPES` into the public record of its case. ``unit_id`` is the
-    case's unit (from the case read model). Decisions are kept by number: a publication shows
-    the decision it names, and an amendment changes only the decision it names — one recorded
-    before its decision is held and applied when the decision arrives, as the case model
-    does, if dated at or after it."""
+    case's unit (from the case read model). Decisions are kept by number, as the case model
+    keeps them: a publication shows the decision it names (else the one in force: the latest
+    decided), and an amendment changes only the decision it names — one recorded before its
+    decision is held and applied when the decision arrives, if dated at or after it."""
     if state is None:
         state = new_state(rec.stream.partition(":")[2])
     body = upcast(rec.type, rec.body)
@@ -55,6 +55,9 @@ def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
     if t == "PenaltyDecided":
         party = body["party"]
         rule = fine_schedule.get(body["violation_code"])
+        current = state["decisions"].get(state["in_force"])
+        if current is None or day >= current["decided_on"]:     # not an earlier one, late
+            state["in_force"] = body["decision_no"]
         decision = state["decisions"][body["decision_no"]] = {
             "violation": {"code": body["violation_code"], "name": rule.name if rule else None},
             "legal_basis": body["legal_basis"],
@@ -105,7 +108,8 @@ def entry(state: Mapping[str, Any]) -> dict[str, Any] | None:
                 "publication_ref": pub["publication_ref"], "unit_id": state["unit_id"],
                 "published_on": pub["published_on"], "withdrawn_on": w["withdrawn_on"],
                 "withdrawal_reason": w["reason"]}
-    d = state["decisions"].get(pub["decision_no"]) or {}
+    d = (state["decisions"].get(pub["decision_no"])
+         or state["decisions"].get(state["in_force"]) or {})
     return {"status": "published", "decision_no": pub["decision_no"],
             "violation": d.get("violation"), "legal_basis": d.get("legal_basis"),
             "penalty": d.get("penalty"), "decided_on": d.get("decided_on"),

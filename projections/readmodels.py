@@ -251,7 +251,7 @@ class ReadModels:
     #: "Upgrading"). 1 was the untagged name; 2: payments kept with the decision they paid;
     #: 3: a complaint's extensions kept, counted as RF23.b counts them; 4: a public record's
     #: decisions kept by number (the publication shows the one it names), amendments recorded
-    #: before their decision held for it.
+    #: before their decision held for it, every publication kept with its own withdrawal.
     VERSION = 4
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"

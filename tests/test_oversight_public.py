@@ -304,3 +304,39 @@ def test_a_publication_naming_no_decision_of_the_case_shows_the_decision_in_forc
     assert entry["decision_no"] == "沪黄城管罚〔2024〕123号"
     assert entry["penalty"] == {"types": ["fine"], "amount_fen": 300_000}
     assert entry["decided_on"] == "2024-08-08"
+
+
+def test_each_publication_keeps_its_own_entry_and_withdrawal(city: World) -> None:
+    """The feed held one publication per case: a decision made anew and published after the
+    first publication was withdrawn replaced the withdrawn marker (APL 第48条第2款: the
+    reason stays public), and withdrawing one of two channels' publications marked the other,
+    still valid one, as withdrawn."""
+    case_id = "SH-HP-2025-000905"
+    s, new_no = f"case:{case_id}", "沪黄城管罚〔2025〕第77号"
+    anew = [f.step(s, "PenaltyDecided", f.at("2025-04-15"), decision_no=new_no,
+                   amount_fen=150_000, party={"party_ref": f.COMPANY,
+                                              "party_type": "organisation"}),
+            f.step(s, "DecisionPublished", f.at("2025-04-18"), decision_no=new_no,
+                   publication_ref="PUB-2025-HP-0500")]
+    post_steps(city, f.staff() + [x for x in f.withdrawn_case(case_id)
+                                  if x.type != "CaseClosed"] + anew)
+    project(city)
+    entries = feed(city)["decisions"]
+    assert [(e["status"], e["decision_no"], e["publication_ref"]) for e in entries] == [
+        ("published", new_no, "PUB-2025-HP-0500"),
+        ("withdrawn", "沪黄城管罚〔2025〕第31号", "PUB-2024-HP-0412")]
+    assert entries[0]["penalty"] == {"types": ["fine"], "amount_fen": 150_000}
+    assert entries[1]["withdrawal_reason"] == "decision_revoked"
+    credit = f.step(s, "DecisionPublished", f.at("2025-04-19"), decision_no=new_no,
+                    channel="credit_platform", publication_ref="PUB-2025-CR-0009")
+    wrong = f.step(s, "DecisionPublicationWithdrawn", f.at("2025-04-21"), decision_no=new_no,
+                   publication_ref="PUB-2025-CR-0009", reason="error")
+    post_steps(city, [credit, wrong])
+    project(city)
+    entries = feed(city)["decisions"]
+    assert [(e["status"], e["publication_ref"]) for e in entries] == [
+        ("withdrawn", "PUB-2025-CR-0009"), ("published", "PUB-2025-HP-0500"),
+        ("withdrawn", "PUB-2024-HP-0412")]
+    assert len(feed(city, limit="1", offset="2")["decisions"]) == 1
+    assert feed(city, **{"from": "2025-04-18", "to": "2025-04-18"})["decisions"][0][
+        "publication_ref"] == "PUB-2025-HP-0500"

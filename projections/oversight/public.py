@@ -8,7 +8,8 @@ ledger, and an ``org_name`` sent for an individual is dropped.
 
 A withdrawn publication stays in the feed as a marker without content — decision number,
 publication reference, unit, date and reason — because APL 第48条第2款 requires the agency to
-withdraw the information *and publicly state why*.
+withdraw the information *and publicly state why*. Each publication of a case (another channel,
+a decision made anew) is an entry of its own, withdrawn by its ``publication_ref``.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def concerns(rec: Recorded) -> str | None:
 
 def new_state(case_id: str) -> dict[str, Any]:
     return {"case_id": case_id, "unit_id": None, "decisions": {}, "in_force": None,
-            "held": {}, "publication": None, "withdrawal": None, "revoked": False, "events": []}
+            "held": {}, "publications": [], "revoked": False, "events": []}
 
 
 def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
@@ -81,29 +82,30 @@ def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
     elif t == "PenaltyWithdrawn":
         state["revoked"] = True
     elif t == "DecisionPublished":
-        state["publication"] = {"decision_no": body["decision_no"],
-                                "publication_ref": body["publication_ref"],
-                                "channel": body["channel"], "url": body.get("url"),
-                                "published_on": day}
-        state["withdrawal"] = None
+        pubs = state["publications"]
+        pubs[:] = [p for p in pubs if p["publication_ref"] != body["publication_ref"]]
+        pubs.append({"decision_no": body["decision_no"],
+                     "publication_ref": body["publication_ref"], "channel": body["channel"],
+                     "url": body.get("url"), "published_on": day, "withdrawal": None})
     elif t == "DecisionPublicationWithdrawn":
-        state["withdrawal"] = {"publication_ref": body["publication_ref"],
-                               "reason": body["reason"], "withdrawn_on": day}
+        pubs = state["publications"]
+        named = [p for p in pubs if p["publication_ref"] == body["publication_ref"]]
+        # a reference no publication has withdraws the latest one still up (as RF12 counts it)
+        pub = (named or [p for p in pubs if p["withdrawal"] is None] or [None])[-1]
+        if pub is not None:
+            pub["withdrawal"] = {"reason": body["reason"], "withdrawn_on": day}
     return state
 
 
-def entry(state: Mapping[str, Any]) -> dict[str, Any] | None:
-    """What the public feed shows of one case, or None when nothing was ever published.
+def entry(state: Mapping[str, Any], pub: Mapping[str, Any]) -> dict[str, Any]:
+    """What the public feed shows of ``pub``, one of the case's ``publications``.
 
     Exactly these fields: decision number, violation (code and name), legal basis, penalty
     (types and amount), decision date, publication (date, reference, channel, URL), unit, and
     the organisation's registered name for organisations. A withdrawn publication keeps only
     decision number, publication reference, unit and the withdrawal (date and reason)."""
-    pub = state.get("publication")
-    if pub is None:
-        return None
-    if state.get("withdrawal") is not None:
-        w = state["withdrawal"]
+    if pub["withdrawal"] is not None:
+        w = pub["withdrawal"]
         return {"status": "withdrawn", "decision_no": pub["decision_no"],
                 "publication_ref": pub["publication_ref"], "unit_id": state["unit_id"],
                 "published_on": pub["published_on"], "withdrawn_on": w["withdrawn_on"],

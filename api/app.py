@@ -345,10 +345,10 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                 raise MalformedEvent("name exactly one scope: case, stream, officer, unit, "
                                      "from and to, or all", field="scope")
             scope = trail_scope(views, officer=officer, unit=unit, principal=principal)
-            target = f"officer:{officer}" if officer else f"unit:{unit}"
             if principal.units and not principal.may_see_unit(
-                    unit if unit else views.unit_of_stream(target)):
-                raise NotFound(f"no {target}")
+                    unit if unit else views.unit_of_stream(f"officer:{officer}")):
+                # worded as trail_scope's unknown officer: the detail must not tell them apart
+                raise NotFound(f"no officer {officer}" if officer else f"no unit {unit}")
         else:
             scope = bundle_scope(case=case, stream=stream, start=from_, stop=to, whole=all_)
         if principal.units and not (officer or unit):

@@ -552,3 +552,16 @@ def test_every_listed_unit_has_an_overview(dash: World) -> None:
     assert listed[OTHER_UNIT] == {"unit_id": OTHER_UNIT, "cases": 1, "officers": 0}
     body = get(dash, f"/v1/units/{OTHER_UNIT}/overview", on="2024-09-01")
     assert body["fines_per_day"] == [] and body["pledge_coverage"]["total"] == 0
+
+
+def test_a_scoped_officer_bundle_of_another_unit_reads_as_an_unknown_officer(
+        dash: World) -> None:
+    """An officer of another unit answered 404 "no officer:<id>" and an unknown one "no
+    officer <id>": the detail told a scoped inspector which officers exist elsewhere."""
+    other = auth(dash, "inspector", principal="jw-xh", units=(OTHER_UNIT,))
+    problems = {}
+    for officer in (f.OFFICER_A, "SH-HP-9999"):
+        response = dash.http.get("/v1/bundles", params={"officer": officer}, headers=other)
+        assert response.status_code == 404, response.text
+        problems[officer] = response.text.replace(officer, "<id>")
+    assert problems[f.OFFICER_A] == problems["SH-HP-9999"]

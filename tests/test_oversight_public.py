@@ -241,3 +241,102 @@ def test_a_decision_published_before_its_filing_is_recorded_is_listed_under_its_
     views.reset()
     views.run_until_idle()
     assert views.snapshot("publications") == incremental
+
+
+def test_published_entry_shows_the_decision_its_publication_names(city: World) -> None:
+    """The feed showed whatever decision or amendment the case recorded last: an amendment
+    naming no decision of the case (the case model refuses it) changed the published amount,
+    and a decision made anew under another number was shown under the published number."""
+    case_id = "SH-HP-2024-000902"
+    s, no = f"case:{case_id}", "沪黄城管罚〔2024〕第123号"
+    stray = f.step(s, "PenaltyAmended", f.at("2024-08-15"), decision_no="沪黄城管罚〔2024〕第999号",
+                   previous_amount_fen=300_000, amount_fen=100, penalty_types=["warning"])
+    post_steps(city, f.staff() + f.general_case(case_id) + [stray])
+    project(city)
+    [entry] = feed(city)["decisions"]
+    assert entry["decision_no"] == no
+    assert entry["penalty"] == {"types": ["fine"], "amount_fen": 300_000}
+    anew = f.step(s, "PenaltyDecided", f.at("2024-09-20"), decision_no="沪黄城管罚〔2024〕第456号",
+                  amount_fen=50_000, party={"party_ref": f.COMPANY,
+                                            "party_type": "organisation"})
+    amended = f.step(s, "PenaltyAmended", f.at("2024-09-21"), decision_no=no,
+                     previous_amount_fen=300_000, amount_fen=200_000, penalty_types=["fine"])
+    post_steps(city, [anew, amended])
+    project(city)
+    [entry] = feed(city)["decisions"]
+    assert (entry["decision_no"], entry["decided_on"]) == (no, "2024-08-08")
+    assert entry["penalty"] == {"types": ["fine"], "amount_fen": 200_000}
+    assert entry["organisation"] == "上海某某建材有限公司"
+
+
+def test_an_amendment_recorded_before_its_decision_changes_the_published_penalty(
+        city: World) -> None:
+    """Out of order: the approved amendment reaches the ledger before the decision it changes.
+    The case model applies it once the decision arrives; the public feed dropped it and kept
+    showing the penalty as first decided."""
+    case_id = "SH-HP-2024-000903"
+    steps = f.general_case(case_id)
+    no = "沪黄城管罚〔2024〕第123号"
+    amended = f.step(f"case:{case_id}", "PenaltyAmended", f.at("2024-08-13"), decision_no=no,
+                     previous_amount_fen=300_000, amount_fen=200_000, penalty_types=["fine"])
+    early = f.step(f"case:{case_id}", "PenaltyAmended", f.at("2024-08-01"), decision_no=no,
+                   previous_amount_fen=300_000, amount_fen=1, penalty_types=["warning"])
+    decided = next(i for i, s in enumerate(steps) if s.type == "PenaltyDecided")
+    post_steps(city, f.staff() + steps[:decided] + [amended, early] + steps[decided:])
+    project(city)
+    [entry] = feed(city)["decisions"]
+    assert entry["penalty"] == {"types": ["fine"], "amount_fen": 200_000}
+    response = city.http.get(f"/v1/cases/{case_id}", headers=city.headers("inspector"))
+    assert response.json()["amounts"]["current_fen"] == 200_000
+
+
+def test_a_publication_naming_no_decision_of_the_case_shows_the_decision_in_force(
+        city: World) -> None:
+    """As the case model counts such a publication as the decision in force's, the feed shows
+    that decision's content under the published number (not an entry without content)."""
+    case_id = "SH-HP-2024-000904"
+    steps = [s if s.type != "DecisionPublished" else
+             dataclasses.replace(s, body={**s.body, "decision_no": "沪黄城管罚〔2024〕123号"})
+             for s in f.general_case(case_id)]
+    post_steps(city, f.staff() + steps)
+    project(city)
+    [entry] = feed(city)["decisions"]
+    assert entry["decision_no"] == "沪黄城管罚〔2024〕123号"
+    assert entry["penalty"] == {"types": ["fine"], "amount_fen": 300_000}
+    assert entry["decided_on"] == "2024-08-08"
+
+
+def test_each_publication_keeps_its_own_entry_and_withdrawal(city: World) -> None:
+    """The feed held one publication per case: a decision made anew and published after the
+    first publication was withdrawn replaced the withdrawn marker (APL 第48条第2款: the
+    reason stays public), and withdrawing one of two channels' publications marked the other,
+    still valid one, as withdrawn."""
+    case_id = "SH-HP-2025-000905"
+    s, new_no = f"case:{case_id}", "沪黄城管罚〔2025〕第77号"
+    anew = [f.step(s, "PenaltyDecided", f.at("2025-04-15"), decision_no=new_no,
+                   amount_fen=150_000, party={"party_ref": f.COMPANY,
+                                              "party_type": "organisation"}),
+            f.step(s, "DecisionPublished", f.at("2025-04-18"), decision_no=new_no,
+                   publication_ref="PUB-2025-HP-0500")]
+    post_steps(city, f.staff() + [x for x in f.withdrawn_case(case_id)
+                                  if x.type != "CaseClosed"] + anew)
+    project(city)
+    entries = feed(city)["decisions"]
+    assert [(e["status"], e["decision_no"], e["publication_ref"]) for e in entries] == [
+        ("published", new_no, "PUB-2025-HP-0500"),
+        ("withdrawn", "沪黄城管罚〔2025〕第31号", "PUB-2024-HP-0412")]
+    assert entries[0]["penalty"] == {"types": ["fine"], "amount_fen": 150_000}
+    assert entries[1]["withdrawal_reason"] == "decision_revoked"
+    credit = f.step(s, "DecisionPublished", f.at("2025-04-19"), decision_no=new_no,
+                    channel="credit_platform", publication_ref="PUB-2025-CR-0009")
+    wrong = f.step(s, "DecisionPublicationWithdrawn", f.at("2025-04-21"), decision_no=new_no,
+                   publication_ref="PUB-2025-CR-0009", reason="error")
+    post_steps(city, [credit, wrong])
+    project(city)
+    entries = feed(city)["decisions"]
+    assert [(e["status"], e["publication_ref"]) for e in entries] == [
+        ("withdrawn", "PUB-2025-CR-0009"), ("published", "PUB-2025-HP-0500"),
+        ("withdrawn", "PUB-2024-HP-0412")]
+    assert len(feed(city, limit="1", offset="2")["decisions"]) == 1
+    assert feed(city, **{"from": "2025-04-18", "to": "2025-04-18"})["decisions"][0][
+        "publication_ref"] == "PUB-2025-HP-0500"

@@ -8,7 +8,8 @@ ledger, and an ``org_name`` sent for an individual is dropped.
 
 A withdrawn publication stays in the feed as a marker without content — decision number,
 publication reference, unit, date and reason — because APL 第48条第2款 requires the agency to
-withdraw the information *and publicly state why*.
+withdraw the information *and publicly state why*. Each publication of a case (another channel,
+a decision made anew) is an entry of its own, withdrawn by its ``publication_ref``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ledger.domain import upcast
 from ledger.domain.calendar import legal_date
 from ledger.domain.params import FineRule
 from ledger.envelope import Recorded
+from ledger.schemas import parse_datetime
 
 #: case events that change what the public feed shows
 TYPES = frozenset({"PenaltyDecided", "PenaltyAmended", "PenaltyWithdrawn", "DecisionPublished",
@@ -33,14 +35,17 @@ def concerns(rec: Recorded) -> str | None:
 
 
 def new_state(case_id: str) -> dict[str, Any]:
-    return {"case_id": case_id, "unit_id": None, "decision": None, "publication": None,
-            "withdrawal": None, "revoked": False, "events": []}
+    return {"case_id": case_id, "unit_id": None, "decisions": {}, "in_force": None,
+            "held": {}, "publications": [], "revoked": False, "events": []}
 
 
 def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
           fine_schedule: Mapping[str, FineRule], offset_minutes: int) -> dict[str, Any]:
     """Fold one event of :data:`TYPES` into the public record of its case. ``unit_id`` is the
-    case's unit (from the case read model)."""
+    case's unit (from the case read model). Decisions are kept by number, as the case model
+    keeps them: a publication shows the decision it names (else the one in force: the latest
+    decided), and an amendment changes only the decision it names — one recorded before its
+    decision is held and applied when the decision arrives, if dated at or after it."""
     if state is None:
         state = new_state(rec.stream.partition(":")[2])
     body = upcast(rec.type, rec.body)
@@ -51,8 +56,10 @@ def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
     if t == "PenaltyDecided":
         party = body["party"]
         rule = fine_schedule.get(body["violation_code"])
-        state["decision"] = {
-            "decision_no": body["decision_no"],
+        current = state["decisions"].get(state["in_force"])
+        if current is None or day >= current["decided_on"]:     # not an earlier one, late
+            state["in_force"] = body["decision_no"]
+        decision = state["decisions"][body["decision_no"]] = {
             "violation": {"code": body["violation_code"], "name": rule.name if rule else None},
             "legal_basis": body["legal_basis"],
             "penalty": {"types": list(body["penalty_types"]), "amount_fen": body["amount_fen"]},
@@ -60,41 +67,51 @@ def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
             "organisation": (party.get("org_name")
                              if party["party_type"] == "organisation" else None),
         }
+        held = state["held"].pop(body["decision_no"], [])
+        for change in sorted(held, key=lambda h: parse_datetime(h["occurred_at"])):
+            if parse_datetime(change["occurred_at"]) >= parse_datetime(rec.occurred_at):
+                decision["penalty"] = change["penalty"]
         state["revoked"] = False
-    elif t == "PenaltyAmended" and state["decision"] is not None:
-        state["decision"]["penalty"] = {"types": list(body["penalty_types"]),
-                                        "amount_fen": body["amount_fen"]}
+    elif t == "PenaltyAmended":
+        penalty = {"types": list(body["penalty_types"]), "amount_fen": body["amount_fen"]}
+        if body["decision_no"] in state["decisions"]:
+            state["decisions"][body["decision_no"]]["penalty"] = penalty
+        else:                   # its decision may be recorded later
+            state["held"].setdefault(body["decision_no"], []).append(
+                {"occurred_at": rec.occurred_at, "penalty": penalty})
     elif t == "PenaltyWithdrawn":
         state["revoked"] = True
     elif t == "DecisionPublished":
-        state["publication"] = {"decision_no": body["decision_no"],
-                                "publication_ref": body["publication_ref"],
-                                "channel": body["channel"], "url": body.get("url"),
-                                "published_on": day}
-        state["withdrawal"] = None
+        pubs = state["publications"]
+        pubs[:] = [p for p in pubs if p["publication_ref"] != body["publication_ref"]]
+        pubs.append({"decision_no": body["decision_no"],
+                     "publication_ref": body["publication_ref"], "channel": body["channel"],
+                     "url": body.get("url"), "published_on": day, "withdrawal": None})
     elif t == "DecisionPublicationWithdrawn":
-        state["withdrawal"] = {"publication_ref": body["publication_ref"],
-                               "reason": body["reason"], "withdrawn_on": day}
+        pubs = state["publications"]
+        named = [p for p in pubs if p["publication_ref"] == body["publication_ref"]]
+        # a reference no publication has withdraws the latest one still up (as RF12 counts it)
+        pub = (named or [p for p in pubs if p["withdrawal"] is None] or [None])[-1]
+        if pub is not None:
+            pub["withdrawal"] = {"reason": body["reason"], "withdrawn_on": day}
     return state
 
 
-def entry(state: Mapping[str, Any]) -> dict[str, Any] | None:
-    """What the public feed shows of one case, or None when nothing was ever published.
+def entry(state: Mapping[str, Any], pub: Mapping[str, Any]) -> dict[str, Any]:
+    """What the public feed shows of ``pub``, one of the case's ``publications``.
 
     Exactly these fields: decision number, violation (code and name), legal basis, penalty
     (types and amount), decision date, publication (date, reference, channel, URL), unit, and
     the organisation's registered name for organisations. A withdrawn publication keeps only
     decision number, publication reference, unit and the withdrawal (date and reason)."""
-    pub = state.get("publication")
-    if pub is None:
-        return None
-    if state.get("withdrawal") is not None:
-        w = state["withdrawal"]
+    if pub["withdrawal"] is not None:
+        w = pub["withdrawal"]
         return {"status": "withdrawn", "decision_no": pub["decision_no"],
                 "publication_ref": pub["publication_ref"], "unit_id": state["unit_id"],
                 "published_on": pub["published_on"], "withdrawn_on": w["withdrawn_on"],
                 "withdrawal_reason": w["reason"]}
-    d = state.get("decision") or {}
+    d = (state["decisions"].get(pub["decision_no"])
+         or state["decisions"].get(state["in_force"]) or {})
     return {"status": "published", "decision_no": pub["decision_no"],
             "violation": d.get("violation"), "legal_basis": d.get("legal_basis"),
             "penalty": d.get("penalty"), "decided_on": d.get("decided_on"),

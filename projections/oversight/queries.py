@@ -17,28 +17,31 @@ from . import public, supervision
 
 def public_feed(store: LedgerStore, *, unit: str | None = None, since: str | None = None,
                 until: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
-    """Published (and withdrawn) decisions, newest publication first; ``since``/``until`` are
-    inclusive publication days."""
-    where = ["state->'publication' <> 'null'::jsonb"]
+    """Published (and withdrawn) decisions, one entry per publication, newest publication
+    first; ``since``/``until`` are inclusive publication days."""
+    where = ["TRUE"]
     params: list[Any] = []
     if unit is not None:
         where.append("state->>'unit_id' = %s")
         params.append(unit)
     if since is not None:
-        where.append("state->'publication'->>'published_on' >= %s")
+        where.append("pub->>'published_on' >= %s")
         params.append(since)
     if until is not None:
-        where.append("state->'publication'->>'published_on' <= %s")
+        where.append("pub->>'published_on' <= %s")
         params.append(until)
-    sql = ("SELECT state::text AS state FROM view_public_decisions WHERE " + " AND ".join(where)
-           + " ORDER BY state->'publication'->>'published_on' DESC, "
-             "state->'publication'->>'publication_ref' DESC, case_id DESC LIMIT %s OFFSET %s")
+    sql = ("SELECT state::text AS state, n FROM view_public_decisions, "
+           "jsonb_array_elements(state->'publications') WITH ORDINALITY AS p(pub, n) WHERE "
+           + " AND ".join(where) + " ORDER BY pub->>'published_on' DESC, "
+           "pub->>'publication_ref' DESC, case_id DESC, n DESC LIMIT %s OFFSET %s")
     with store.cursor() as curs:
         curs.execute(sql, [*params, limit + 1, offset])
         rows = curs.fetchall()
-    entries = [public.entry(orjson.loads(r["state"])) for r in rows[:limit]]
-    return {"decisions": [e for e in entries if e is not None],
-            "next_offset": offset + limit if len(rows) > limit else None}
+    entries = []
+    for r in rows[:limit]:
+        state = orjson.loads(r["state"])
+        entries.append(public.entry(state, state["publications"][r["n"] - 1]))
+    return {"decisions": entries, "next_offset": offset + limit if len(rows) > limit else None}
 
 
 def notices(store: LedgerStore, today: date, *, units: list[str], unit: str | None = None,

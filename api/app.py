@@ -30,7 +30,7 @@ from projections.readmodels import ReadModels
 
 from . import dashboard, oversight
 from .auth import require
-from .ingest import Ingest, IngestMiddleware
+from .ingest import Ingest, IngestMiddleware, read_body, too_large
 from .problems import http_error_handler, ledger_error_handler, validation_error_handler
 
 JSON = "application/json"
@@ -208,7 +208,9 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                          413: {"description": "more than 1,000 events"},
                          422: {"description": "malformed, unknown type, bad signature or key"}})
     async def post_events(request: Request) -> Response:
-        status, ctype, content = await ingest(request.headers, await request.body())
+        body = await read_body(request.headers, request.receive)
+        status, ctype, content = too_large() if body is None else await ingest(request.headers,
+                                                                               body)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return Response(content, status_code=status, media_type=ctype, headers=headers)
 

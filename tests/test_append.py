@@ -522,3 +522,21 @@ def test_the_framework_route_refuses_a_body_over_the_limit_reading_no_more_of_it
     assert problem["type"].endswith("body-too-large") and "1000 bytes" in problem["detail"]
     assert len(taken) == (0 if declared else 2)
     assert world.count() == before
+
+
+def test_openapi_lists_every_answer_post_events_gives(world: World) -> None:
+    """The document listed 200, 201, 409, 413 (batch) and 422 only: a client generated from it
+    knew nothing of a missing token, a revoked key, a wrong media type or a body too large."""
+    responses = world.http.get("/openapi.json").json()["paths"]["/v1/events"]["post"][
+        "responses"]
+    assert set(responses) == {"200", "201", "401", "403", "409", "413", "415", "422", "500",
+                              "503"}
+    for status in ("401", "403", "409", "413", "415", "422", "500", "503"):
+        assert set(responses[status]["content"]) == {"application/problem+json"}, status
+    assert "WWW-Authenticate" in responses["401"]["headers"]
+    assert "poster" in responses["403"]["description"]
+    assert "key-revoked" in responses["403"]["description"]
+    assert "batch-too-large" in responses["413"]["description"]
+    assert "body-too-large" in responses["413"]["description"]
+    assert "64 MiB" in responses["413"]["description"]
+    assert "application/json" in responses["415"]["description"]

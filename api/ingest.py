@@ -104,7 +104,9 @@ class Ingest:
                 orjson.dumps({"receipts": [r.to_value() for r in result.receipts]}))
 
     def close(self) -> None:
-        self.pool.shutdown(wait=False)
+        """End the pool's threads, once the work handed to them is done (each piece ends by
+        handing its request to the ledger or refusing it): close this before the ledger."""
+        self.pool.shutdown(wait=True)
 
 
 def _batched(body: bytes) -> bool:

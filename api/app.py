@@ -30,16 +30,46 @@ from projections.readmodels import ReadModels
 
 from . import dashboard, oversight
 from .auth import require
-from .ingest import Ingest, IngestMiddleware
+from .ingest import MAX_BODY, Ingest, IngestMiddleware, read_body, too_large
 from .problems import http_error_handler, ledger_error_handler, validation_error_handler
 
 JSON = "application/json"
+PROBLEM = "application/problem+json"
 
 # Posters may read the key registry and log proofs (hashes); event contents are for inspectors
 # and auditors, within their units.
 Reader = Annotated[Principal, Depends(require("poster", "inspector", "auditor"))]
 Inspector = Annotated[Principal, Depends(require("inspector", "auditor"))]
 Auditor = Annotated[Principal, Depends(require("auditor", "inspector"))]
+
+
+def _refusal(description: str, **extra: Any) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM: {}}, **extra}
+
+
+# What POST /v1/events refuses with (api/problems.py's table and api/ingest.py), each an
+# RFC 9457 problem whose type ends in the code named here.
+POST_EVENTS_REFUSALS: dict[int | str, dict[str, Any]] = {
+    401: _refusal("no bearer token, or an unknown one (`unauthorized`)",
+                  headers={"WWW-Authenticate": {"schema": {"type": "string"},
+                                                "description": "Bearer"}}),
+    403: _refusal("the token's principal lacks the role poster (`forbidden`), or a signer key "
+                  "is revoked, outside its validity window or not allowed to sign the event "
+                  "type (`key-revoked`, `key-not-valid`, `key-not-allowed`)"),
+    409: _refusal("an event_id already recorded, or sent twice, with different bytes; a key "
+                  "registered or revoked again (`conflict`)"),
+    413: _refusal(f"more than {MAX_BATCH:,} events (`batch-too-large`), or a body over "
+                  f"{MAX_BODY // 2**20} MiB (`body-too-large`, answered before the rest of "
+                  "it is read)"),
+    415: _refusal(f"the body is not sent as {JSON} (`unsupported-media-type`)"),
+    422: _refusal("malformed JSON, envelope or body, an unknown event type, a bad signature, an "
+                  "unknown signer key or an unusable public key (`malformed-event`, "
+                  "`unknown-event-type`, `bad-signature`, `unknown-key`, `invalid-public-key`)"),
+    500: _refusal("the append failed and nothing was acknowledged (`internal-error`): retry "
+                  "with the same event_id(s), a retry never appends twice"),
+    503: _refusal("the database is unavailable and nothing was written (`unavailable`): retry "
+                  "with the same event_id(s)"),
+}
 
 
 def _stored_json(row: StoredRow) -> bytes:
@@ -204,11 +234,11 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
               responses={200: {"description": "every event was already recorded (idempotent "
                                                "replay): the original receipts"},
                          201: {"description": "receipts, one per event, in request order"},
-                         409: {"description": "event_id reused with different bytes"},
-                         413: {"description": "more than 1,000 events"},
-                         422: {"description": "malformed, unknown type, bad signature or key"}})
+                         **POST_EVENTS_REFUSALS})
     async def post_events(request: Request) -> Response:
-        status, ctype, content = await ingest(request.headers, await request.body())
+        body = await read_body(request.headers, request.receive)
+        status, ctype, content = too_large() if body is None else await ingest(request.headers,
+                                                                               body)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return Response(content, status_code=status, media_type=ctype, headers=headers)
 

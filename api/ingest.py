@@ -4,7 +4,8 @@ Appending is what enforcement systems do all day, often with many clients at onc
 skips the framework's per-request machinery (routing, dependency solving, request objects): an
 ASGI wrapper in front of the framework (``api.app.asgi``) answers ``POST /v1/events`` directly.
 The FastAPI route of the same path, kept for the OpenAPI document and reached when the app is
-served without the wrapper, calls the same ``Ingest``.
+served without the wrapper, reads the body as the wrapper does (``read_body``: no more than
+``MAX_BODY``) and calls the same ``Ingest``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from functools import partial
 from typing import Any
 
 import orjson
+from starlette.requests import ClientDisconnect
 
 from ledger.envelope import Envelope
 from ledger.errors import Forbidden, LedgerError, Unauthorized, UnsupportedMediaType
@@ -102,7 +104,9 @@ class Ingest:
                 orjson.dumps({"receipts": [r.to_value() for r in result.receipts]}))
 
     def close(self) -> None:
-        self.pool.shutdown(wait=False)
+        """End the pool's threads, once the work handed to them is done (each piece ends by
+        handing its request to the ledger or refusing it): close this before the ledger."""
+        self.pool.shutdown(wait=True)
 
 
 def _batched(body: bytes) -> bool:
@@ -128,32 +132,43 @@ class IngestMiddleware:
         # of a repeated header the first counts, as on every framework route (Headers.get)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in reversed(scope["headers"])}
-        # the server has checked Content-Length; over the limit, none of the body is read (nor
-        # asked for: the server sends 100 Continue on the first receive)
-        if int(headers.get("content-length", "0")) > MAX_BODY:
-            await _too_large(send)
+        try:
+            body = await read_body(headers, receive)
+        except ClientDisconnect:
             return
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > MAX_BODY:
-                await _too_large(send)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        status, ctype, content = await self.ingest(headers, b"".join(chunks))
+        status, ctype, content = too_large() if body is None else await self.ingest(headers,
+                                                                                    body)
         await _respond(send, status, ctype, content)
 
 
-async def _too_large(send: Any) -> None:
-    await _respond(send, 413, "application/problem+json", problem_bytes(
-        413, "body-too-large", f"request body exceeds {MAX_BODY} bytes"))
+async def read_body(headers: Mapping[str, str], receive: Any) -> bytes | None:
+    """The body of a request with ``headers`` (looked up by lower-case name), from ASGI
+    ``receive``; None when it is over MAX_BODY, and then no more of it is read. Raises
+    ClientDisconnect when the client goes first."""
+    # the server has checked Content-Length; over the limit, none of the body is read (nor
+    # asked for: the server sends 100 Continue on the first receive)
+    if int(headers.get("content-length", "0")) > MAX_BODY:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def too_large() -> Outcome:
+    """The answer to a body over MAX_BODY: the problem the hot path answers it with."""
+    return 413, "application/problem+json", problem_bytes(
+        413, "body-too-large", f"request body exceeds {MAX_BODY} bytes")
 
 
 async def _respond(send: Any, status: int, ctype: str, content: bytes) -> None:

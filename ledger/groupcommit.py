@@ -41,24 +41,32 @@ class GroupCommitter(Generic[T]):
         self._queue: queue.Queue[tuple[T, Future[Any]] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._closed = False
+        # held from the check of _closed to the queueing: every request is queued before the
+        # stop marker (which the writer takes last) or refused, never left behind it unsettled
+        self._lock = threading.Lock()
         self._thread.start()
 
     def submit(self, request: T, future: Future[Any] | None = None) -> Future[Any]:
         """Queue a request; the future (``future``, or a new one) resolves to its outcome or
         raises its error. Cancelling it succeeds only until a group takes the request, which
-        is then never committed."""
-        if self._closed:
-            raise RuntimeError("group committer is closed")
+        is then never committed. Raises RuntimeError once the committer is closed."""
         if future is None:
             future = Future()
-        self._queue.put((request, future))
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("group committer is closed")
+            self._queue.put((request, future))
         return future
 
     def close(self) -> None:
-        if not self._closed:
+        """Refuse new requests, commit those already queued, and stop the writer (waiting up
+        to 30 s for it)."""
+        with self._lock:
+            if self._closed:
+                return
             self._closed = True
             self._queue.put(None)
-            self._thread.join(timeout=30)
+        self._thread.join(timeout=30)
 
     def _run(self) -> None:
         stop = False

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
 
+import orjson
 import psycopg
 import pytest
 
+import api.ingest
+from api.app import create_app
 from ledger.canonical import canonical
 from ledger.client import sign_envelope, uuid7
 
@@ -474,3 +478,65 @@ def test_a_key_whose_window_is_empty_is_refused_and_its_id_stays_free(world: Wor
     problem = response.json()
     assert problem["field"] == "body.not_after" and "could never sign" in problem["detail"]
     world.register("kiosk-7", ["case-app"])                  # the id is still free
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_the_framework_route_refuses_a_body_over_the_limit_reading_no_more_of_it(
+        world: World, app_key, monkeypatch: pytest.MonkeyPatch, declared: bool) -> None:
+    """The app served without asgi() (create_app's app run as is, a test client) reached the
+    FastAPI route, which read any body whole: it now refuses one over MAX_BODY as the hot path
+    does — declared so, before any of it is asked for; as it comes, at the chunk past it."""
+    monkeypatch.setattr(api.ingest, "MAX_BODY", 1000)
+    before = world.count()
+    app = create_app(world.ledger)
+    taken: list[bytes] = []
+
+    async def receive() -> dict:               # 3 000 bytes in chunks of 600
+        taken.append(b"x" * 600)
+        return {"type": "http.request", "body": taken[-1], "more_body": len(taken) < 5}
+
+    async def run() -> list[dict]:
+        sent: list[dict] = []
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        headers = [(b"authorization", f"Bearer {world.token('poster')}".encode()),
+                   (b"content-type", b"application/json")]
+        if declared:
+            headers.append((b"content-length", b"1001"))
+        await app({"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                   "method": "POST", "scheme": "http", "path": "/v1/events",
+                   "raw_path": b"/v1/events", "query_string": b"", "root_path": "",
+                   "headers": headers, "client": ("127.0.0.1", 40000),
+                   "server": ("testserver", 80)}, receive, send)
+        return sent
+
+    try:
+        start, body = asyncio.run(run())
+    finally:
+        app.state.ingest.close()
+    assert start["status"] == 413
+    assert (b"content-type", b"application/problem+json") in start["headers"]
+    problem = orjson.loads(body["body"])
+    assert problem["type"].endswith("body-too-large") and "1000 bytes" in problem["detail"]
+    assert len(taken) == (0 if declared else 2)
+    assert world.count() == before
+
+
+def test_openapi_lists_every_answer_post_events_gives(world: World) -> None:
+    """The document listed 200, 201, 409, 413 (batch) and 422 only: a client generated from it
+    knew nothing of a missing token, a revoked key, a wrong media type or a body too large."""
+    responses = world.http.get("/openapi.json").json()["paths"]["/v1/events"]["post"][
+        "responses"]
+    assert set(responses) == {"200", "201", "401", "403", "409", "413", "415", "422", "500",
+                              "503"}
+    for status in ("401", "403", "409", "413", "415", "422", "500", "503"):
+        assert set(responses[status]["content"]) == {"application/problem+json"}, status
+    assert "WWW-Authenticate" in responses["401"]["headers"]
+    assert "poster" in responses["403"]["description"]
+    assert "key-revoked" in responses["403"]["description"]
+    assert "batch-too-large" in responses["413"]["description"]
+    assert "body-too-large" in responses["413"]["description"]
+    assert "64 MiB" in responses["413"]["description"]
+    assert "application/json" in responses["415"]["description"]

@@ -89,3 +89,54 @@ def test_a_request_cancelled_while_waiting_is_dropped_and_the_writer_goes_on() -
         assert seen == ["a", "c"]
     finally:
         committer.close()
+
+
+class Contended:
+    """A lock that tells, through ``waiting``, when a thread has to wait for it."""
+
+    def __init__(self, waiting: threading.Event) -> None:
+        self._lock = threading.Lock()
+        self._waiting = waiting
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(blocking=False):
+            self._waiting.set()
+            self._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+def test_a_submit_racing_close_is_committed_not_left_behind_the_stop_marker() -> None:
+    """submit checked that the committer was open, then queued: one that checked before close()
+    and queued after close() had queued its stop marker was never taken, and its future never
+    resolved (a request hung at shutdown). Here the submit is held between its check and its
+    queueing until close() has either queued the marker or waits for the submit."""
+    committer = GroupCommitter(lambda requests: [f"written {r}" for r in requests],
+                               name="test-race")
+    checked, close_went_on, go = threading.Event(), threading.Event(), threading.Event()
+    put = committer._queue.put
+
+    def held_put(item: object, *args: object, **kw: object) -> None:
+        if item is not None and item[0] == "late":     # type: ignore[index]
+            checked.set()
+            go.wait(5)
+        put(item, *args, **kw)                         # type: ignore[arg-type]
+        if item is None:
+            close_went_on.set()                        # the marker is queued
+
+    committer._queue.put = held_put                    # type: ignore[method-assign]
+    committer._lock = Contended(close_went_on)         # type: ignore[attr-defined]
+    futures = []
+    submitting = threading.Thread(target=lambda: futures.append(committer.submit("late")))
+    submitting.start()
+    assert checked.wait(5)
+    closing = threading.Thread(target=committer.close)
+    closing.start()
+    assert close_went_on.wait(5)
+    go.set()
+    submitting.join(5)
+    closing.join(35)
+    assert futures[0].result(5) == "written late"
+    with pytest.raises(RuntimeError, match="closed"):
+        committer.submit("after")

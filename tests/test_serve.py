@@ -305,3 +305,31 @@ def wait_for(condition: Callable[[], bool]) -> bool:
             return False
         time.sleep(0.1)
     return True
+
+
+def test_the_service_stopping_ends_the_threads_its_appends_ran_on(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ingest thread pool (token lookups, parsing, finding signer keys off the event loop)
+    was never shut down: its threads outlived the app, each waiting for work for good."""
+    import gc
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    from api.main import create
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.app_url)
+    monkeypatch.setenv("LEDGER_ROOT_KEYS", f"{ROOT_ID}={b64url_encode(world.root.public_key)}")
+    monkeypatch.setenv("LEDGER_PROJECTIONS", "off")
+    app = create()
+    gc.unfreeze()               # create() froze this test process's objects, as a server's
+    before = set(threading.enumerate())
+    with TestClient(app) as http:
+        # a token never seen is looked up in the database: on an ingest thread
+        response = http.post("/v1/events", content=b"{}", headers={
+            "Authorization": "Bearer il_unknown", "Content-Type": "application/json"})
+        assert response.status_code == 401
+        ingest = [t for t in threading.enumerate()
+                  if t not in before and t.name.startswith("ingest")]
+        assert ingest
+    assert [t.name for t in ingest if t.is_alive()] == []

@@ -464,11 +464,7 @@ def rf11_review_and_head_decision(c: Case, ctx: "Ctx") -> None:
                      numbers={"amount_fen": d.amount, "threshold_fen": limit},
                      summary=f"{d.amount} fen decision (≥ {limit}) without collective discussion",
                      **common)
-        roles = {}
-        for oid in d.decided_by:
-            o = ctx.fold.officers.get(oid)
-            post = o.post_at(d.ts) if o is not None else None
-            roles[oid] = post.role if post is not None else "unknown"
+        roles = {oid: ctx.fold.role_at(oid, d.ts) for oid in d.decided_by}
         heads = [oid for oid, role in roles.items() if role in th.head_roles]
         alone = bool(d.decided_by) and set(d.decided_by) <= investigators
         if not heads or alone:

@@ -64,6 +64,8 @@ class Context:
     version: str = national().version
     #: who may approve a decision-deadline extension (RF12.b's allowed forms)
     extension_forms: tuple[str, ...] = national().thresholds.extension_approval_forms
+    #: the roles of an agency's heads (RF11.d; RF23.b's complaint extensions)
+    head_roles: tuple[str, ...] = national().thresholds.head_roles
     offset_minutes: int = PARAMS.legal_utc_offset_minutes
 
     @classmethod
@@ -78,7 +80,7 @@ class Context:
         return cls(calendar=calendar, params=p.legal, fine_schedule=p.fine_schedule,
                    officer=officer, version=p.version,
                    extension_forms=p.thresholds.extension_approval_forms,
-                   offset_minutes=offset_minutes)
+                   head_roles=p.thresholds.head_roles, offset_minutes=offset_minutes)
 
 
 DEFAULT_CONTEXT = Context()
@@ -1049,7 +1051,9 @@ def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
             state["accepted_on"] = day.isoformat()
             _complaint_close_due(state, ctx, replace=True)
     elif rec.type == "ComplaintExtended":
+        post = officer_model.post_at(ctx.officer(b["approved_by"]), rec.occurred_at)
         state["extensions"].append({"days": b["days"], "approved_by": b["approved_by"],
+                                    "approver_role": post["role"] if post else "unknown",
                                     "approved_on": day.isoformat(), "event_id": rec.event_id,
                                     "counted": None, "why": None})
         _complaint_close_due(state, ctx, replace=True)
@@ -1064,8 +1068,9 @@ def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
 def _complaint_close_due(state: dict[str, Any], ctx: Context, *, replace: bool) -> None:
     """The closing deadline: 60 days (+ approved extension ≤ 30) from acceptance (受理, XFGZ
     第34条); until the complaint is accepted, from receipt. Nothing before it is received.
-    An extension counts as RF23.b counts it: approved before the 60 days ran out, by someone
-    the complaint is not about."""
+    An extension counts as RF23.b counts it: approved before the 60 days ran out, by a head of
+    the agency (``approver_role``, the approver's post when it was approved) the complaint is not
+    about."""
     if state["received_on"] is None:
         return
     p, first = ctx.params, date.fromisoformat(state["accepted_on"] or state["received_on"])
@@ -1075,8 +1080,8 @@ def _complaint_close_due(state: dict[str, Any], ctx: Context, *, replace: bool) 
         state["extension_days"] = 0
         for e in sorted(state["extensions"], key=lambda e: e["approved_on"]):
             e["why"] = complaint_extension_refused(
-                e["approved_by"], state["accused_officers"],
-                in_force if e["approved_on"] > in_force else None)
+                e["approved_by"], e["approver_role"], state["accused_officers"],
+                in_force if e["approved_on"] > in_force else None, ctx.head_roles)
             e["counted"] = e["why"] is None
             state["extension_days"] += e["days"] if e["counted"] else 0
         return ctx.calendar.add_calendar_days(first, p.complaint_close_days + min(

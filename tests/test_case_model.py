@@ -489,6 +489,22 @@ def test_a_complaint_extension_rf23_does_not_count_does_not_move_the_views_deadl
             for e in c["extensions"]] == numbers(rf23b)["extensions"]
 
 
+def test_a_complaint_extension_not_approved_by_a_head_counts_in_neither_view_nor_flag() -> None:
+    """XFGZ 第34条 wants 本机关负责人: an extension approved by a team member moved the view's
+    closing deadline and RF23.b's 30 days on."""
+    steps = [f.Step(s.stream, s.type, s.occurred_at, {**s.body, "approved_by": f.OFFICER_A})
+             if s.type == "ComplaintExtended" else s for s in f.complaint_cycle()]
+    history, folder = world(f.general_case(GENERAL_ID))
+    folder.fold(history.extend(steps))
+    c = folder.complaints["C-2025-0042"]
+    assert (c["deadlines"]["close"]["due"], c["extension_days"]) == ("2025-04-07", 0)
+    flags = compute_flags(history.events, national(), at=when("2025-06-01"), processes=1)
+    rf23b = next(x for x in flags if x.rule_id == "RF23.b")
+    assert [[e[k] for k in ("event_id", "days", "approved_by", "counted", "why")]
+            for e in c["extensions"]] == numbers(rf23b)["extensions"]
+    assert c["extensions"][0]["why"].endswith("not a head of the agency (本机关负责人)")
+
+
 def test_complaint_closed_before_acknowledgement_is_out_of_order() -> None:
     history, folder = world()
     steps = f.complaint_cycle()

@@ -160,6 +160,23 @@ def test_incremental_evaluation_follows_published_configuration() -> None:
     assert [x.to_value() for x in got] == [x.to_value() for x in expected]
 
 
+def test_flag_times_are_shown_in_the_latest_published_zone_the_rules_count_days_in() -> None:
+    """Every legal day is counted in the latest published zone, but a flag's times were written
+    in the zone in force on its anchor's day: UTC published after a decision at 07:00+08:00 on
+    27 March (26 March in UTC, the day RF09.c judged) still showed 27 March."""
+    utc = step("config:legal-parameters", "LegalParametersPublished", at("2025-04-10"),
+               effective_from="2025-04-10", parameters=[
+                   {"name": "legal_utc_offset_minutes", "value": 0, "unit": "minutes",
+                    "basis": "local rule (test)"}])
+    steps = change(f.withdrawn_case(), "PenaltyNoticeServed", hearing_eligible=True)
+    steps = change(steps, "PenaltyDecided", occurred_at=at("2025-03-27", "07:00:00"))
+    before = World(steps).one("RF09.c")
+    flag = World(steps + [utc]).one("RF09.c")
+    assert flag.raised_at == numbers(flag)["decided_at"] == "2025-03-26T23:00:00+00:00"
+    assert numbers(flag)["notice_served_at"] == "2025-03-24T02:00:00+00:00"
+    assert flag.flag_id == before.flag_id       # the id never depended on the shown zone
+
+
 def test_city_calendar_and_benchmarks_come_from_published_bodies() -> None:
     city = with_overrides(national(), "SH-HP", {
         "benchmarks": [f.body("DiscretionBenchmarkPublished")],

@@ -402,6 +402,23 @@ def test_rf09_a_notice_that_told_of_the_hearing_right_is_not_one_without_it() ->
                   rights_notified=["statement", "defence", "hearing"])
     assert World([hearing_threshold(200_000, "2025-01-02")], told).flags(rule="RF09.g") == []
 
+
+def test_rf09_window_is_owed_when_the_notice_told_of_the_hearing_or_the_fine_carries_it() -> None:
+    """RF09.c read only ``hearing_eligible``: a notice marked not eligible that told the party of
+    the hearing right, or proposed a fine at the hearing threshold (APL 第63条/第64条), still owed
+    the 5-day window, and a decision inside it raised nothing."""
+    told = change(f.withdrawn_case(), "PenaltyNoticeServed",
+                  rights_notified=["statement", "defence", "hearing"])
+    assert numbers(World(told).one("RF09.c"))["window_ends"] == "2025-03-31"
+    large = World([hearing_threshold(200_000, "2025-01-02")], f.withdrawn_case())
+    assert numbers(large.one("RF09.c"))["window_ends"] == "2025-03-31"
+
+
+def test_rf09_window_is_not_owed_without_eligibility_notice_or_a_large_fine() -> None:
+    assert World(f.withdrawn_case()).flags(rule="RF09.c") == []
+    below = World([hearing_threshold(200_001, "2025-01-02")], f.withdrawn_case())
+    assert below.flags(rule="RF09.c") == []
+
 # --- RF10 heavier after defence -------------------------------------------------------------------
 
 def test_rf10_decision_heavier_than_the_notice_after_the_hearing() -> None:

@@ -372,6 +372,18 @@ def test_rf23_extension_approved_by_the_accused_officer_does_not_extend_the_dead
     assert World(general_case(), f.complaint_cycle()).flags(rule="RF23") == []   # the head's
 
 
+def test_rf23_extension_approved_by_someone_not_the_agencys_head_does_not_count() -> None:
+    """XFGZ 第34条 wants 本机关负责人: an extension approved by a team member who is not
+    accused counted, so a complaint closed on day 69 of 60 raised nothing."""
+    steps = change(f.complaint_cycle(), "ComplaintExtended", approved_by=f.OFFICER_A)
+    flag = World(general_case(), steps).one("RF23.b")
+    assert numbers(flag)["due"] == "2025-04-07" and numbers(flag)["extension_days"] == 0
+    [[_, _, approver, counted, why]] = numbers(flag)["extensions"]
+    assert (approver, counted) == (f.OFFICER_A, False)
+    assert why == (f"approved by {f.OFFICER_A} (team_member), not a head of the agency "
+                   f"(本机关负责人)")
+
+
 def test_rf23_complaint_closed_by_a_conflicted_handler() -> None:
     for handler, relation in ((f.OFFICER_B, "accused"), (f.OFFICER_A, "co_officer_on_case")):
         steps = change(f.complaint_cycle(), "ComplaintClosed", handler=handler)

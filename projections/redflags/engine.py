@@ -114,9 +114,10 @@ class Ctx:
              cleared: tuple[int, str] | None = None, severity: str | None = None) -> None:
         """Record a flag. ``anchor`` picks the parameter version (the decisive event's time);
         ``raised`` is when the rule was broken (an event's time or a deadline passing);
-        ``cleared`` = (time, event id) of a later event that satisfied the rule."""
+        ``cleared`` = (time, event id) of a later event that satisfied the rule. Times are
+        written in the latest published zone, the one every legal day is counted in."""
         p = self.params(anchor)
-        off = p.legal.legal_utc_offset_minutes
+        off = self.days.offset // 60
         self.out.append(make_flag(
             RULES[rule_id], scope=self.scope, discriminator=discriminator,
             params_version=p.version, raised_at=iso(raised, off), event_ids=list(event_ids),
@@ -126,7 +127,8 @@ class Ctx:
             cleared_by=cleared[1] if cleared else None, severity=severity))
 
     def time(self, ts: int | None) -> str | None:
-        return None if ts is None else iso(ts, self.params(ts).legal.legal_utc_offset_minutes)
+        """``ts`` as RFC 3339 text in the zone its legal day is counted in (the latest one)."""
+        return None if ts is None else iso(ts, self.days.offset // 60)
 
 
 def _cpus() -> int:

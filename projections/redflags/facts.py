@@ -255,16 +255,20 @@ class Complaint:
         self.closed: tuple[int, str, str] | None = None           # (ts, handler, eid)
 
 
-def complaint_extension_refused(approver: str | None, accused: tuple[str, ...] | list[str],
-                                passed: str | None) -> str | None:
+def complaint_extension_refused(approver: str | None, role: str,
+                                accused: tuple[str, ...] | list[str], passed: str | None,
+                                head_roles: tuple[str, ...]) -> str | None:
     """Why an extension of a complaint's closing deadline does not count (RF23.b and the
-    complaint view), or None when it does. XFGZ 第34条 lets 本机关负责人 approve it, so never an
+    complaint view), or None when it does. XFGZ 第34条 lets 本机关负责人 approve it: an approver
+    whose post at the approval (``role``) is one of ``head_roles`` (RF11.d's heads), never an
     officer the complaint is about; ``passed`` is the deadline (ISO day) that had passed when it
     was approved, if one had."""
     if not approver:
         return "approved by nobody"
     if approver in accused:
         return f"approved by {approver}, an officer the complaint is about"
+    if role not in head_roles:
+        return f"approved by {approver} ({role}), not a head of the agency (本机关负责人)"
     if passed is not None:
         return f"approved after the deadline {passed} had passed"
     return None
@@ -515,6 +519,12 @@ class Fold:
         if o is None:
             o = self.officers[oid] = Officer(oid)
         return o
+
+    def role_at(self, oid: str, ts: int) -> str:
+        """The role of the post ``oid`` held at ``ts`` (``unknown`` without one)."""
+        o = self.officers.get(oid)
+        post = o.post_at(ts) if o is not None else None
+        return post.role if post is not None else "unknown"
 
     def case(self, cid: str) -> Case:
         c = self.cases.get(cid)
@@ -959,6 +969,7 @@ class Fold:
         if type_ == "PostAssigned":     # superiors in pledge chains (RF22), posts (RF19.c)
             dirty.add(("officer", "*"))
             dirty.add(("grid", "*"))
+            dirty.add(("complaint", "*"))   # RF23.b: whether an approver was a head
 
     def apply_pledge(self, pid: str, type_: str, body: dict[str, Any], eid: str,
                      dirty: set[tuple[str, str]]) -> None:

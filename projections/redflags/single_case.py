@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .days import HOUR, MINUTE, day_iso
-from .facts import Case, Change, Decision, Evidence
+from .facts import Case, Change, Decision, Evidence, Notice
 from .people import act_statuses
 
 if TYPE_CHECKING:
@@ -315,7 +315,7 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
         if notices:
             n = max(notices, key=lambda n: n.ts)     # in world time: one may be uploaded late
             end = days.add_working(days.day(n.ts), legal.hearing_request_window_working_days)
-            if (n.hearing_eligible and end is not None and days.day(d.ts) <= end
+            if (_hearing_owed(c, n, ctx) and end is not None and days.day(d.ts) <= end
                     and "hearing" not in waived and not held_before):
                 ctx.flag("RF09.c", d.eid, anchor=d.ts, raised=d.ts, event_ids=[d.eid, n.eid],
                          numbers={"notice_served_at": ctx.time(n.ts),
@@ -363,15 +363,9 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                      summary=f"hearing notified {wd} working day(s) ahead; {lead} required",
                      case_id=c.case_id, unit_id=c.unit_id)
     for n in c.notices:
-        # APL 第63条(一): a 较大数额罚款 carries the hearing right whatever the agency marked;
-        # the LOCAL threshold reads 以上, so the threshold itself is 较大. A notice that told of
-        # the right (第64条) did not withhold it, whatever it marked as eligible
-        ptype = c.parties.get(n.party_ref)
-        legal = ctx.params(n.ts).legal
-        limit = (legal.hearing_threshold_organisation_fen if ptype == "organisation"
-                 else legal.hearing_threshold_individual_fen if ptype == "individual" else None)
-        if (not n.hearing_eligible and "hearing" not in n.rights and "fine" in n.types
-                and limit is not None and n.amount >= limit):
+        # a notice that told of the right (第64条) did not withhold it, whatever it marked
+        ptype, limit = _hearing_threshold(c, n, ctx)
+        if not _hearing_marked(n) and _fine_carries_hearing(n, limit):
             ctx.flag("RF09.g", n.eid, anchor=n.ts, raised=n.ts, event_ids=[n.eid],
                      numbers={"notice_served_at": ctx.time(n.ts), "proposed_fen": n.amount,
                               "threshold_fen": limit, "party_type": ptype},
@@ -379,6 +373,32 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                              f"{ptype} hearing threshold of {limit} fen, without the hearing "
                              f"right", case_id=c.case_id, party_ref=n.party_ref,
                      unit_id=c.unit_id)
+
+
+def _hearing_threshold(c: Case, n: Notice, ctx: "Ctx") -> tuple[str | None, int | None]:
+    """The party's type and the LOCAL hearing threshold for it in force on the notice's day;
+    ``None`` for the threshold when the type is unknown or no threshold is set for it."""
+    ptype = c.parties.get(n.party_ref)
+    legal = ctx.params(n.ts).legal
+    limit = (legal.hearing_threshold_organisation_fen if ptype == "organisation"
+             else legal.hearing_threshold_individual_fen if ptype == "individual" else None)
+    return ptype, limit
+
+
+def _hearing_marked(n: Notice) -> bool:
+    return n.hearing_eligible or "hearing" in n.rights
+
+
+def _fine_carries_hearing(n: Notice, limit: int | None) -> bool:
+    # APL 第63条(一): a 较大数额罚款 carries the hearing right whatever the agency marked;
+    # the LOCAL threshold reads 以上, so the threshold itself is 较大
+    return "fine" in n.types and limit is not None and n.amount >= limit
+
+
+def _hearing_owed(c: Case, n: Notice, ctx: "Ctx") -> bool:
+    """Whether the notice owed the party a hearing on request (APL 第63条/第64条): marked
+    eligible, told of the right, or a fine at or above the threshold (as RF09.g decides)."""
+    return _hearing_marked(n) or _fine_carries_hearing(n, _hearing_threshold(c, n, ctx)[1])
 
 
 def _iso_day(day: int | None) -> str | None:
@@ -444,11 +464,7 @@ def rf11_review_and_head_decision(c: Case, ctx: "Ctx") -> None:
                      numbers={"amount_fen": d.amount, "threshold_fen": limit},
                      summary=f"{d.amount} fen decision (≥ {limit}) without collective discussion",
                      **common)
-        roles = {}
-        for oid in d.decided_by:
-            o = ctx.fold.officers.get(oid)
-            post = o.post_at(d.ts) if o is not None else None
-            roles[oid] = post.role if post is not None else "unknown"
+        roles = {oid: ctx.fold.role_at(oid, d.ts) for oid in d.decided_by}
         heads = [oid for oid, role in roles.items() if role in th.head_roles]
         alone = bool(d.decided_by) and set(d.decided_by) <= investigators
         if not heads or alone:

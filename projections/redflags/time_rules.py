@@ -461,7 +461,8 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
             ext, extensions = 0, []
             for ts, n, approver, eid in sorted(cp.extensions):
                 passed = day_iso(first_due) if ts >= days.end(first_due) else None
-                why = complaint_extension_refused(approver, cp.accused, passed)
+                why = complaint_extension_refused(approver, ctx.fold.role_at(approver, ts),
+                                                  cp.accused, passed, th.head_roles)
                 ext += n if why is None else 0
                 extensions.append([eid, n, approver, why is None, why])
             ext = min(ext, legal.complaint_extension_max_days)

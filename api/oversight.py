@@ -132,11 +132,26 @@ def get_supervision(request: Request, notice_id: str, principal: Inspector,
 
 # --- 监督警示 ------------------------------------------------------------------------------------
 
+def _visible_flags(request: Request, principal: Principal, officer_id: str) -> set[str]:
+    """The ids of the officer's flags ``principal`` may see (the officer record's filter)."""
+    ids: set[str] = set()
+    after = None
+    while True:
+        page = request.app.state.flags.query(limit=500, after=after,
+                                             units=sorted(principal.units), officer_id=officer_id)
+        ids.update(g["flag_id"] for g in page["flags"])
+        after = page["next"]
+        if after is None:
+            return ids
+
+
 @router.get("/v1/officers/{officer_id}/warnings", tags=["oversight"],
             summary="An officer's warning level, its reasons, level history and formal warnings")
 def officer_warnings(request: Request, officer_id: str, principal: Inspector) -> Response:
     state = _officer_unit(request, principal, officer_id)
     result = levels.query(request.app.state.ledger.store, "officer", officer_id)
+    if principal.units:     # the officer's flags in other units' cases, as GET /v1/officers/{id}
+        result = levels.hide_flags(result, _visible_flags(request, principal, officer_id))
     result["formal_warnings"] = state.get("warnings", [])
     return _json(result)
 

@@ -84,7 +84,9 @@ def _known_unit(request: Request, principal: Principal, unit_id: str) -> None:
                         "publication_ref, channel, url, unit_id and — organisations only — "
                         "organisation (registered name). A withdrawn publication appears as "
                         "{status: withdrawn, decision_no, publication_ref, unit_id, published_on, "
-                        "withdrawn_on, withdrawal_reason}. `from`/`to` filter publication days "
+                        "withdrawn_on, withdrawal_reason}; one of a revoked decision not yet "
+                        "withdrawn as {status: revoked, decision_no, publication_ref, unit_id, "
+                        "published_on, revoked_on}. `from`/`to` filter publication days "
                         "(inclusive); page with `offset` (`next_offset`).")
 def public_decisions(request: Request, unit: str | None = None,
                      from_: Annotated[str | None, Query(alias="from", pattern=DAY_PATTERN)] = None,

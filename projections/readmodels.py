@@ -256,8 +256,9 @@ class ReadModels:
     #: 3: a complaint's extensions kept, counted as RF23.b counts them; 4: every legal day in
     #: the latest published time zone, as the red flags count it; 5: a public record's
     #: decisions kept by number (the publication shows the one it names), amendments recorded
-    #: before their decision held for it, every publication kept with its own withdrawal.
-    VERSION = 5
+    #: before their decision held for it, every publication kept with its own withdrawal; 6: a
+    #: public record's decisions keep their revocation (a revoked decision is not shown).
+    VERSION = 6
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

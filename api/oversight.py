@@ -84,7 +84,9 @@ def _known_unit(request: Request, principal: Principal, unit_id: str) -> None:
                         "publication_ref, channel, url, unit_id and — organisations only — "
                         "organisation (registered name). A withdrawn publication appears as "
                         "{status: withdrawn, decision_no, publication_ref, unit_id, published_on, "
-                        "withdrawn_on, withdrawal_reason}. `from`/`to` filter publication days "
+                        "withdrawn_on, withdrawal_reason}; one of a revoked decision not yet "
+                        "withdrawn as {status: revoked, decision_no, publication_ref, unit_id, "
+                        "published_on, revoked_on}. `from`/`to` filter publication days "
                         "(inclusive); page with `offset` (`next_offset`).")
 def public_decisions(request: Request, unit: str | None = None,
                      from_: Annotated[str | None, Query(alias="from", pattern=DAY_PATTERN)] = None,
@@ -132,11 +134,26 @@ def get_supervision(request: Request, notice_id: str, principal: Inspector,
 
 # --- 监督警示 ------------------------------------------------------------------------------------
 
+def _visible_flags(request: Request, principal: Principal, officer_id: str) -> set[str]:
+    """The ids of the officer's flags ``principal`` may see (the officer record's filter)."""
+    ids: set[str] = set()
+    after = None
+    while True:
+        page = request.app.state.flags.query(limit=500, after=after,
+                                             units=sorted(principal.units), officer_id=officer_id)
+        ids.update(g["flag_id"] for g in page["flags"])
+        after = page["next"]
+        if after is None:
+            return ids
+
+
 @router.get("/v1/officers/{officer_id}/warnings", tags=["oversight"],
             summary="An officer's warning level, its reasons, level history and formal warnings")
 def officer_warnings(request: Request, officer_id: str, principal: Inspector) -> Response:
     state = _officer_unit(request, principal, officer_id)
     result = levels.query(request.app.state.ledger.store, "officer", officer_id)
+    if principal.units:     # the officer's flags in other units' cases, as GET /v1/officers/{id}
+        result = levels.hide_flags(result, _visible_flags(request, principal, officer_id))
     result["formal_warnings"] = state.get("warnings", [])
     return _json(result)
 

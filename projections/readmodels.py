@@ -257,8 +257,9 @@ class ReadModels:
     #: the latest published time zone, as the red flags count it; 5: a public record's
     #: decisions kept by number (the publication shows the one it names), amendments recorded
     #: before their decision held for it, every publication kept with its own withdrawal; 6: a
-    #: complaint extension kept with its approver's role, counted only when a head approved it.
-    VERSION = 6
+    #: complaint extension kept with its approver's role, counted only when a head approved it;
+    #: 7: a public record's decisions keep their revocation (a revoked decision is not shown).
+    VERSION = 7
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

@@ -280,6 +280,29 @@ def test_case_withdrawn_with_approval() -> None:
     assert case["out_of_order"] == []
 
 
+def test_an_amended_published_decision_owes_its_withdrawal_as_rf12f_counts_it() -> None:
+    """APL 第48条第2款: a published decision changed (变更) is withdrawn within 3 working days,
+    as a revoked one is. The view opened that deadline on an amendment; RF12.f flagged only a
+    withdrawal, so the case page called late a publication the flags never named."""
+    case_id = "SH-HP-2025-000031"
+    no = "沪黄城管罚〔2025〕第31号"
+    amended = step(f"case:{case_id}", "PenaltyAmended", at("2025-04-03"), decision_no=no,
+                   previous_amount_fen=200_000, amount_fen=150_000)
+    for unpublished_on, late in (("2025-04-07", False), ("2025-04-10", True)):
+        steps = [amended if s.type == "PenaltyWithdrawn" else
+                 f.Step(s.stream, s.type, at(unpublished_on), s.body)
+                 if s.type == "DecisionPublicationWithdrawn" else s
+                 for s in f.withdrawn_case(case_id)[:-1]]
+        history, folder = world()
+        folder.fold(history.extend(steps))
+        deadline = folder.cases[case_id]["deadlines"]["publication_withdrawal"]
+        assert (deadline["due"], deadline["late"]) == ("2025-04-09", late)
+        flags = [x for x in compute_flags(history.events, national(), at=when("2025-05-01"),
+                                          processes=1)
+                 if x.rule_id == "RF12.f" and x.case_id == case_id]
+        assert [numbers(x)["due"] for x in flags] == (["2025-04-09"] if late else [])
+
+
 def test_amendment_without_approval_is_recorded_not_refused() -> None:
     history, folder = world()
     steps = f.general_case(GENERAL_ID)[:15] + [

@@ -306,3 +306,26 @@ def test_roots_and_proofs_equal_rfc_9162_computed_from_the_stored_events(
         for m in range(1, n + 1):
             proof = log_view.consistency(m, n)["proof"]
             assert [bytes.fromhex(h) for h in proof] == _subproof(m, leaves[:n], True), (m, n)
+
+
+def test_metrics_are_public_and_only_count_appends_and_the_log_size(world: World) -> None:
+    """The access table in docs/architecture.md names /metrics as public, for what it shows: two
+    counters and the log size (which a checkpoint and /healthz publish already)."""
+    def metrics() -> dict[str, int]:
+        response = world.http.get("/metrics")
+        assert response.status_code == 200 and response.headers["content-type"].startswith(
+            "text/plain")
+        return {name: int(value) for name, value in (
+            line.split(" ") for line in response.text.splitlines() if not line.startswith("#"))}
+
+    notes(world, 1)
+    before = metrics()
+    notes(world, 3)
+    after = metrics()
+    assert set(after) == {"ledger_append_requests_total", "ledger_events_appended_total",
+                          "ledger_log_size"}
+    assert after["ledger_append_requests_total"] - before["ledger_append_requests_total"] == 1
+    assert after["ledger_events_appended_total"] - before["ledger_events_appended_total"] == 3
+    assert after["ledger_log_size"] == world.http.get("/healthz").json()["log_size"]
+    access = open("docs/architecture.md", encoding="utf-8").read().split("## Access")[1]
+    assert "`/metrics`" in access.split("\n## ")[0]

@@ -22,6 +22,8 @@ FEED_FIELDS = {"status", "decision_no", "violation", "legal_basis", "penalty", "
                "organisation", "unit_id", "published_on", "publication_ref", "channel", "url"}
 WITHDRAWN_FIELDS = {"status", "decision_no", "publication_ref", "unit_id", "published_on",
                     "withdrawn_on", "withdrawal_reason"}
+REVOKED_FIELDS = {"status", "decision_no", "publication_ref", "unit_id", "published_on",
+                  "revoked_on"}
 #: body fields that hold a person or anything else personal
 PERSONAL = {"party_ref", "officer_id", "cert_no", "decided_by", "approved_by", "closed_by",
             "archived_by", "filed_by", "reviewer_id", "presider_id", "chaired_by",
@@ -105,7 +107,30 @@ def test_feed_shows_published_decisions_only_without_authentication(city: World)
     withdrawn = entries[no[WITHDRAWN_OK]]
     assert set(withdrawn) == WITHDRAWN_FIELDS and withdrawn["status"] == "withdrawn"
     assert withdrawn["withdrawal_reason"] == "decision_revoked"
-    assert entries[no[LEFT_UP]]["status"] == "published"
+    assert entries[no[LEFT_UP]]["status"] == "revoked"
+
+
+def test_a_revoked_decision_left_published_shows_as_revoked_without_its_content(
+        city: World) -> None:
+    """APL 第48条第2款: a revoked decision's information is withdrawn and the reason stated. Until
+    the agency withdraws the publication the feed showed the revoked decision's content as
+    published; it now shows only that the decision was revoked and since when (the
+    withdrawal with its reason is still owed, and RF12.f flags it when late)."""
+    post_steps(city, histories())
+    project(city)
+    no = f"沪黄城管罚〔2024〕第{LEFT_UP[-3:]}号"
+    (left,) = [e for e in feed(city)["decisions"] if e["decision_no"] == no]
+    assert left == {"status": "revoked", "decision_no": no,
+                    "publication_ref": left["publication_ref"], "unit_id": f.UNIT,
+                    "published_on": "2025-04-02", "revoked_on": "2025-04-03"}
+    assert set(left) == REVOKED_FIELDS
+    # the decision made anew after a revocation is published in full, by its own entry
+    anew = f.redecided_case()
+    post_steps(city, anew)
+    project(city)
+    shown = {e["decision_no"]: e["status"] for e in feed(city, limit="50")["decisions"]}
+    decided = [s.body["decision_no"] for s in anew if s.type == "PenaltyDecided"]
+    assert [shown[d] for d in decided] == ["withdrawn", "published"]
 
 
 def test_feed_filters_by_unit_and_publication_day_and_pages(city: World) -> None:

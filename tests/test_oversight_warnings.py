@@ -16,6 +16,7 @@ from projections.oversight.warnings import FlagItem, FormalItem, WarningParams, 
 
 from . import domain_factory as f
 from .conftest import World
+from .test_dashboard_api import XH_CASE, peer_fine
 from .test_readmodels import city, post_steps  # noqa: F401  (fixture)
 
 CASE = "SH-HP-2024-S-000777"
@@ -244,3 +245,31 @@ def test_an_unknown_unit_has_no_warnings_nor_assessment_but_a_404(city: World) -
     assert city.http.get(f"/v1/units/{f.UNIT}/warnings", headers=auditor).status_code == 200
     assert city.http.get(f"/v1/units/{f.UNIT}/assessment", params={"period": "2024-Q3"},
                          headers=auditor).status_code == 200
+
+
+def test_a_scoped_inspector_sees_no_reason_from_the_officers_flags_in_other_units(
+        city: World) -> None:
+    """Officer A also acts in another unit's case, flagged there: an inspector of A's unit sees
+    the level and points (they describe the officer) but not that unit's flags — the officer
+    record leaves them out too."""
+    flagged(city)
+    post_steps(city, peer_fine(XH_CASE, f.OFFICER_A, 20_000))
+    project(city, at("2024-10-01"))
+    everyone = warnings(city, "officers", f.OFFICER_A)
+    mine = {"Authorization": "Bearer " + city.token("inspector", principal="jw-hp",
+                                                    units=(f.UNIT,))}
+    visible = {g["flag_id"] for g in city.http.get(f"/v1/officers/{f.OFFICER_A}",
+                                                   headers=mine).json()["flags"]}
+    listed = {r["flag_id"] for r in everyone["reasons"] if r["source"] == "flag"}
+    assert listed - visible, "the officer has no flag in another unit to hide"
+    scoped = city.http.get(f"/v1/officers/{f.OFFICER_A}/warnings", headers=mine).json()
+    assert (scoped["level"], scoped["points"]) == (everyone["level"], everyone["points"])
+    shown = [r for r in scoped["reasons"] if r["source"] == "flag"]
+    assert {r["flag_id"] for r in shown} == listed & visible
+    (other,) = [r for r in scoped["reasons"] if r["source"] == "other_units"]
+    assert other["points"] == sum(r["points"] for r in everyone["reasons"]
+                                  if r["source"] == "flag" and r["flag_id"] not in visible)
+    assert len(scoped["history"]) == len(everyone["history"])
+    for level in scoped["history"]:
+        assert not {r.get("flag_id") for r in level["reasons"]} - visible - {None}
+    assert XH_CASE not in str(scoped)

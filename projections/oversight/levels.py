@@ -144,6 +144,21 @@ def query(store: Any, kind: str, ident: str) -> dict[str, Any]:
     return {"kind": kind, "id": ident, **current, "history": history}
 
 
+def hide_flags(result: dict[str, Any], visible: set[str]) -> dict[str, Any]:
+    """``result`` (from :func:`query`) with the flag reasons not in ``visible`` (another unit's
+    cases, for a unit-scoped reader) folded into one ``{"source": "other_units", "items",
+    "points"}`` entry per level: the level and points stay, they describe the officer."""
+    for level in [result, *result["history"]]:
+        shown, hidden = [], []
+        for r in level["reasons"]:
+            (hidden if r["source"] == "flag" and r["flag_id"] not in visible else shown).append(r)
+        if hidden:
+            shown.append({"source": "other_units", "items": len(hidden),
+                          "points": sum(r["points"] for r in hidden)})
+        level["reasons"] = shown
+    return result
+
+
 def snapshot(store: Any) -> dict[str, Any]:
     """Every stored level and history (for comparing a rebuild with incremental updates)."""
     with store.cursor() as curs:

@@ -36,7 +36,7 @@ def concerns(rec: Recorded) -> str | None:
 
 def new_state(case_id: str) -> dict[str, Any]:
     return {"case_id": case_id, "unit_id": None, "decisions": {}, "in_force": None,
-            "held": {}, "publications": [], "revoked": False, "events": []}
+            "held": {}, "publications": [], "events": []}
 
 
 def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
@@ -44,8 +44,8 @@ def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
     """Fold one event of :data:`TYPES` into the public record of its case. ``unit_id`` is the
     case's unit (from the case read model). Decisions are kept by number, as the case model
     keeps them: a publication shows the decision it names (else the one in force: the latest
-    decided), and an amendment changes only the decision it names — one recorded before its
-    decision is held and applied when the decision arrives, if dated at or after it."""
+    decided), and an amendment or revocation changes only the decision it names — one recorded
+    before its decision is held and applied when the decision arrives, if dated at or after it."""
     if state is None:
         state = new_state(rec.stream.partition(":")[2])
     body = upcast(rec.type, rec.body)
@@ -70,17 +70,12 @@ def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
         held = state["held"].pop(body["decision_no"], [])
         for change in sorted(held, key=lambda h: parse_datetime(h["occurred_at"])):
             if parse_datetime(change["occurred_at"]) >= parse_datetime(rec.occurred_at):
-                decision["penalty"] = change["penalty"]
-        state["revoked"] = False
+                decision.update(change["set"])
     elif t == "PenaltyAmended":
         penalty = {"types": list(body["penalty_types"]), "amount_fen": body["amount_fen"]}
-        if body["decision_no"] in state["decisions"]:
-            state["decisions"][body["decision_no"]]["penalty"] = penalty
-        else:                   # its decision may be recorded later
-            state["held"].setdefault(body["decision_no"], []).append(
-                {"occurred_at": rec.occurred_at, "penalty": penalty})
+        _change(state, body["decision_no"], rec, {"penalty": penalty})
     elif t == "PenaltyWithdrawn":
-        state["revoked"] = True
+        _change(state, body["decision_no"], rec, {"revoked_on": day})
     elif t == "DecisionPublished":
         pubs = state["publications"]
         pubs[:] = [p for p in pubs if p["publication_ref"] != body["publication_ref"]]
@@ -97,13 +92,25 @@ def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
     return state
 
 
+def _change(state: dict[str, Any], decision_no: str, rec: Recorded,
+            fields: dict[str, Any]) -> None:
+    """Set ``fields`` on the decision ``decision_no``, or hold them for it: its decision may be
+    recorded later."""
+    if decision_no in state["decisions"]:
+        state["decisions"][decision_no].update(fields)
+    else:
+        state["held"].setdefault(decision_no, []).append(
+            {"occurred_at": rec.occurred_at, "set": fields})
+
+
 def entry(state: Mapping[str, Any], pub: Mapping[str, Any]) -> dict[str, Any]:
     """What the public feed shows of ``pub``, one of the case's ``publications``.
 
     Exactly these fields: decision number, violation (code and name), legal basis, penalty
     (types and amount), decision date, publication (date, reference, channel, URL), unit, and
     the organisation's registered name for organisations. A withdrawn publication keeps only
-    decision number, publication reference, unit and the withdrawal (date and reason)."""
+    decision number, publication reference, unit and the withdrawal (date and reason); one of
+    a revoked decision not yet withdrawn keeps the same but the revocation's date instead."""
     if pub["withdrawal"] is not None:
         w = pub["withdrawal"]
         return {"status": "withdrawn", "decision_no": pub["decision_no"],
@@ -112,6 +119,10 @@ def entry(state: Mapping[str, Any], pub: Mapping[str, Any]) -> dict[str, Any]:
                 "withdrawal_reason": w["reason"]}
     d = (state["decisions"].get(pub["decision_no"])
          or state["decisions"].get(state["in_force"]) or {})
+    if d.get("revoked_on") is not None:     # APL 第48条第2款: withdrawal and reason still owed
+        return {"status": "revoked", "decision_no": pub["decision_no"],
+                "publication_ref": pub["publication_ref"], "unit_id": state["unit_id"],
+                "published_on": pub["published_on"], "revoked_on": d["revoked_on"]}
     return {"status": "published", "decision_no": pub["decision_no"],
             "violation": d.get("violation"), "legal_basis": d.get("legal_basis"),
             "penalty": d.get("penalty"), "decided_on": d.get("decided_on"),

@@ -393,10 +393,16 @@ class Case:
                 amount = ch.amount
         return amount
 
-    def withdrawn(self) -> Change | None:
-        """The case's first withdrawal, of whichever decision (RF12.f)."""
+    def changed_while_published(self) -> Change | None:
+        """The case's first amendment or withdrawal, of whichever decision, made while a
+        decision was published (its last publication event at or before the change is a
+        publication): APL 第48条第2款 owes the publication's withdrawal then (RF12.f), as the
+        case view opens its ``publication_withdrawal`` deadline."""
         for ch in self.changes:
-            if ch.type == "PenaltyWithdrawn":
+            shown = max([(ts, True) for ts, _ in self.published if ts <= ch.ts]
+                        + [(ts, False) for ts, _ in self.unpublished if ts <= ch.ts],
+                        default=(0, False))
+            if shown[1]:
                 return ch
         return None
 

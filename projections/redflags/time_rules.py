@@ -341,21 +341,22 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                                    "working_days": n},
                           summary=f"decision of {day_iso(day)} not published by {day_iso(due)}",
                           **common)
-    # f) publication withdrawn within 3 working days of a revocation
-    withdrawn = c.withdrawn()
-    if withdrawn is not None and any(ts <= withdrawn.ts for ts, _ in c.published):
-        n = ctx.params(withdrawn.ts).legal.publication_withdraw_working_days
-        due = days.add_working(days.day(withdrawn.ts), n)
+    # f) publication withdrawn within 3 working days of a change (变更) or revocation
+    changed = c.changed_while_published()
+    if changed is not None:
+        n = ctx.params(changed.ts).legal.publication_withdraw_working_days
+        due = days.add_working(days.day(changed.ts), n)
         if due is not None:
             late_from = days.end(due)
-            done = min(((ts, eid) for ts, eid in c.unpublished if ts >= withdrawn.ts),
+            done = min(((ts, eid) for ts, eid in c.unpublished if ts >= changed.ts),
                        default=None)
-            _emit(ctx, deadline(ctx, late_from, done), "RF12.f", withdrawn.eid,
-                  anchor=withdrawn.ts, late_from=late_from, event_ids=[withdrawn.eid],
-                  numbers={"withdrawn_on": day_iso(days.day(withdrawn.ts)), "due": day_iso(due),
+            how = "amended" if changed.type == "PenaltyAmended" else "withdrawn"
+            _emit(ctx, deadline(ctx, late_from, done), "RF12.f", changed.eid,
+                  anchor=changed.ts, late_from=late_from, event_ids=[changed.eid],
+                  numbers={f"{how}_on": day_iso(days.day(changed.ts)), "due": day_iso(due),
                            "working_days": n},
                   summary=f"publication not withdrawn by {day_iso(due)} after the decision "
-                          "was withdrawn", case_id=c.case_id, unit_id=c.unit_id)
+                          f"was {how}", case_id=c.case_id, unit_id=c.unit_id)
     # h) filed more than 2 years after the violation
     if c.filed is not None and c.violation_ts is not None:
         years = ctx.params(c.filed.ts).legal.statute_of_limitations_years

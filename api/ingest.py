@@ -147,7 +147,7 @@ async def read_body(headers: Mapping[str, str], receive: Any) -> bytes | None:
     ClientDisconnect when the client goes first."""
     # the server has checked Content-Length; over the limit, none of the body is read (nor
     # asked for: the server sends 100 Continue on the first receive)
-    if int(headers.get("content-length", "0")) > MAX_BODY:
+    if over_limit(int(headers.get("content-length", "0"))):
         return None
     chunks: list[bytes] = []
     size = 0
@@ -158,15 +158,21 @@ async def read_body(headers: Mapping[str, str], receive: Any) -> bytes | None:
             raise ClientDisconnect
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY:
+        if over_limit(size):
             return None
         chunks.append(chunk)
         more = message.get("more_body", False)
     return b"".join(chunks)
 
 
+def over_limit(size: int) -> bool:
+    """Whether a body of ``size`` bytes is over MAX_BODY: the one limit of every append path
+    (this middleware, the framework route and api/hotpath.py), read when asked."""
+    return size > MAX_BODY
+
+
 def too_large() -> Outcome:
-    """The answer to a body over MAX_BODY: the problem the hot path answers it with."""
+    """The answer to a body over MAX_BODY, on every append path."""
     return 413, "application/problem+json", problem_bytes(
         413, "body-too-large", f"request body exceeds {MAX_BODY} bytes")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, nullcontext
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
@@ -202,16 +204,31 @@ def asgi(app: FastAPI) -> IngestMiddleware:
     return IngestMiddleware(app, app.state.ingest)
 
 
+def _closing_ingest(lifespan: Lifespan[FastAPI] | None) -> Lifespan[FastAPI]:
+    """``lifespan`` (or none) with the app's Ingest closed when the server stops the app —
+    first, before what ``lifespan`` runs then: its threads hand requests to the ledger, which
+    that may close."""
+
+    @asynccontextmanager
+    async def composed(app: FastAPI) -> AsyncIterator[Any]:
+        async with lifespan(app) if lifespan else nullcontext() as state:
+            yield state
+            app.state.ingest.close()
+
+    return composed
+
+
 def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels | None = None,
                flags: FlagsView | None = None, title: str = "Integrity Ledger",
                dashboard_key: SigningKey | None = None,
                lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:
     """The service. ``dashboard_key`` signs the dispositions inspectors record in the
     dashboard (docs/dashboard.md); without it that endpoint answers 503. ``lifespan`` is
-    FastAPI's: what runs when the server starts and stops the app."""
+    FastAPI's: what runs when the server starts and stops the app. The app owns its ingest
+    thread pool: stopping the app ends those threads, before ``lifespan``'s shutdown runs."""
     app = FastAPI(title=title, version="1.0.0",
                   description="Signed, verifiable event ledger for city-management enforcement.",
-                  dependencies=[Depends(refuse_nul)], lifespan=lifespan)
+                  dependencies=[Depends(refuse_nul)], lifespan=_closing_ingest(lifespan))
     app.state.ledger = ledger
     log = log or LogView(ledger.store, origin="integrity-ledger.local/log",
                          key_name="integrity-ledger.local/log", signing_key=None)

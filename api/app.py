@@ -32,7 +32,8 @@ from projections.readmodels import ReadModels
 
 from . import dashboard, oversight
 from .auth import require
-from .ingest import MAX_BODY, Ingest, IngestMiddleware, read_body, too_large
+from .ingest import (MAX_BODY, RETRY_AFTER, Ingest, IngestMiddleware, answer_headers, read_body,
+                     too_large)
 from .problems import http_error_handler, ledger_error_handler, validation_error_handler
 
 JSON = "application/json"
@@ -69,8 +70,11 @@ POST_EVENTS_REFUSALS: dict[int | str, dict[str, Any]] = {
                   "`unknown-event-type`, `bad-signature`, `unknown-key`, `invalid-public-key`)"),
     500: _refusal("the append failed and nothing was acknowledged (`internal-error`): retry "
                   "with the same event_id(s), a retry never appends twice"),
-    503: _refusal("the database is unavailable and nothing was written (`unavailable`): retry "
-                  "with the same event_id(s)"),
+    503: _refusal("the database is unavailable (`unavailable`) or the service is shutting "
+                  "down (`shutting-down`), and nothing was written: retry with the same "
+                  "event_id(s), after `Retry-After` seconds",
+                  headers={"Retry-After": {"schema": {"type": "integer"},
+                                           "description": f"{RETRY_AFTER}"}}),
 }
 
 
@@ -256,8 +260,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
         body = await read_body(request.headers, request.receive)
         status, ctype, content = too_large() if body is None else await ingest(request.headers,
                                                                                body)
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return Response(content, status_code=status, media_type=ctype, headers=headers)
+        return Response(content, status_code=status, media_type=ctype,
+                        headers=answer_headers(status))
 
     @app.get("/v1/events/{event_id}", tags=["events"],
              summary="One stored envelope, byte-for-byte as signed, with its receipt")

@@ -25,7 +25,7 @@ import logging
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from .ingest import Ingest, over_limit, too_large
+from .ingest import Ingest, answer_headers, over_limit, too_large
 from .problems import problem_bytes
 
 _log = logging.getLogger(__name__)
@@ -151,8 +151,8 @@ class HotProtocol(HttpToolsProtocol):
             out += [name, b": ", value, b"\r\n"]
         out += [b"content-type: ", ctype.encode("latin-1"), b"\r\ncontent-length: ",
                 str(len(content)).encode("ascii"), b"\r\n"]
-        if status == 401:
-            out.append(b"www-authenticate: Bearer\r\n")
+        for name, value in answer_headers(status).items():
+            out += [name.lower().encode(), b": ", value.encode(), b"\r\n"]
         if not append.keep_alive:
             out.append(b"connection: close\r\n")
         out += [b"\r\n", content]

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 import pytest
+from fastapi.testclient import TestClient
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
@@ -283,6 +284,34 @@ def test_a_body_declared_over_the_limit_off_the_hot_path_is_refused_before_it_is
     [(status, _, problem)] = responses(transport.output())           # no 100 Continue
     assert status == 413
     assert orjson.loads(problem)["type"].endswith("body-too-large")
+    assert world.count() == before
+
+
+@pytest.mark.parametrize("closed", ["ledger", "writer", "ingest"])
+def test_an_append_refused_at_shutdown_is_a_503_to_retry_on_every_path(
+        world: World, app_event: dict, closed: str) -> None:
+    """A request refused because the service was stopping (a closed stage of the ledger, at
+    once or at the hand-off from verifier to writer; a closed ingest pool) was answered 500
+    `internal-error`, as a bug would be. Every path now answers 503 `shutting-down` with
+    Retry-After, saying nothing was written."""
+    before = world.count()
+    {"ledger": world.ledger.close, "writer": world.ledger.committer.close,
+     "ingest": world.http.app.ingest.close}[closed]()
+    answers = []
+    for n, path in enumerate((b"/v1/events", b"/v1/events?via=asgi")):
+        # a token never seen is looked up off the event loop: on the ingest pool
+        request = post(canonical(app_event), world.token("poster", principal=f"p{n}"))
+        answers += responses(serve(world, request.replace(b"/v1/events", path)).output())
+    # the framework route the wrapper stands in front of, with the same ingest
+    routed = TestClient(world.http.app.app).post("/v1/events", content=canonical(
+        app_event), headers={"Authorization": f"Bearer {world.token('poster', principal='p2')}",
+                             "Content-Type": "application/json"})
+    answers.append((routed.status_code, {k.encode(): v.encode()
+                                         for k, v in routed.headers.items()}, routed.content))
+    for status, headers, problem in answers:
+        assert status == 503 and headers[b"retry-after"] == str(api.ingest.RETRY_AFTER).encode()
+        assert orjson.loads(problem)["type"].endswith(":shutting-down")
+        assert "nothing was written" in orjson.loads(problem)["detail"]
     assert world.count() == before
 
 

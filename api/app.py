@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, nullcontext
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
@@ -30,7 +32,8 @@ from projections.readmodels import ReadModels
 
 from . import dashboard, oversight
 from .auth import require
-from .ingest import MAX_BODY, Ingest, IngestMiddleware, read_body, too_large
+from .ingest import (MAX_BODY, RETRY_AFTER, Ingest, IngestMiddleware, answer_headers, read_body,
+                     too_large)
 from .problems import http_error_handler, ledger_error_handler, validation_error_handler
 
 JSON = "application/json"
@@ -67,8 +70,11 @@ POST_EVENTS_REFUSALS: dict[int | str, dict[str, Any]] = {
                   "`unknown-event-type`, `bad-signature`, `unknown-key`, `invalid-public-key`)"),
     500: _refusal("the append failed and nothing was acknowledged (`internal-error`): retry "
                   "with the same event_id(s), a retry never appends twice"),
-    503: _refusal("the database is unavailable and nothing was written (`unavailable`): retry "
-                  "with the same event_id(s)"),
+    503: _refusal("the database is unavailable (`unavailable`) or the service is shutting "
+                  "down (`shutting-down`), and nothing was written: retry with the same "
+                  "event_id(s), after `Retry-After` seconds",
+                  headers={"Retry-After": {"schema": {"type": "integer"},
+                                           "description": f"{RETRY_AFTER}"}}),
 }
 
 
@@ -202,16 +208,31 @@ def asgi(app: FastAPI) -> IngestMiddleware:
     return IngestMiddleware(app, app.state.ingest)
 
 
+def _closing_ingest(lifespan: Lifespan[FastAPI] | None) -> Lifespan[FastAPI]:
+    """``lifespan`` (or none) with the app's Ingest closed when the server stops the app —
+    first, before what ``lifespan`` runs then: its threads hand requests to the ledger, which
+    that may close."""
+
+    @asynccontextmanager
+    async def composed(app: FastAPI) -> AsyncIterator[Any]:
+        async with lifespan(app) if lifespan else nullcontext() as state:
+            yield state
+            app.state.ingest.close()
+
+    return composed
+
+
 def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels | None = None,
                flags: FlagsView | None = None, title: str = "Integrity Ledger",
                dashboard_key: SigningKey | None = None,
                lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:
     """The service. ``dashboard_key`` signs the dispositions inspectors record in the
     dashboard (docs/dashboard.md); without it that endpoint answers 503. ``lifespan`` is
-    FastAPI's: what runs when the server starts and stops the app."""
+    FastAPI's: what runs when the server starts and stops the app. The app owns its ingest
+    thread pool: stopping the app ends those threads, before ``lifespan``'s shutdown runs."""
     app = FastAPI(title=title, version="1.0.0",
                   description="Signed, verifiable event ledger for city-management enforcement.",
-                  dependencies=[Depends(refuse_nul)], lifespan=lifespan)
+                  dependencies=[Depends(refuse_nul)], lifespan=_closing_ingest(lifespan))
     app.state.ledger = ledger
     log = log or LogView(ledger.store, origin="integrity-ledger.local/log",
                          key_name="integrity-ledger.local/log", signing_key=None)
@@ -239,8 +260,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
         body = await read_body(request.headers, request.receive)
         status, ctype, content = too_large() if body is None else await ingest(request.headers,
                                                                                body)
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return Response(content, status_code=status, media_type=ctype, headers=headers)
+        return Response(content, status_code=status, media_type=ctype,
+                        headers=answer_headers(status))
 
     @app.get("/v1/events/{event_id}", tags=["events"],
              summary="One stored envelope, byte-for-byte as signed, with its receipt")

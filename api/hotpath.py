@@ -25,7 +25,7 @@ import logging
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from .ingest import MAX_BODY, Ingest
+from .ingest import Ingest, answer_headers, over_limit, too_large
 from .problems import problem_bytes
 
 _log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ class HotProtocol(HttpToolsProtocol):
             self.parser.get_http_version() != "1.0" and self.parser.should_keep_alive())
         self.cycle = append  # type: ignore[assignment]
         # the parser has checked Content-Length (digits, not repeated, not with chunked)
-        if any(name == b"content-length" and int(value) > MAX_BODY
+        if any(name == b"content-length" and over_limit(int(value))
                for name, value in self.headers):
             self._too_large(append)     # before any of it is read or asked for (100 Continue)
             return
@@ -106,7 +106,7 @@ class HotProtocol(HttpToolsProtocol):
         if append.response_complete:
             return
         append.size += len(body)
-        if append.size > MAX_BODY:
+        if over_limit(append.size):
             self._too_large(append)
             return
         append.chunks.append(body)
@@ -143,8 +143,7 @@ class HotProtocol(HttpToolsProtocol):
 
     def _too_large(self, append: _Append) -> None:
         append.keep_alive = False       # the rest of the body is not read: close after this
-        self._answer(append, 413, "application/problem+json", problem_bytes(
-            413, "body-too-large", f"request body exceeds {MAX_BODY} bytes"))
+        self._answer(append, *too_large())
 
     def _answer(self, append: _Append, status: int, ctype: str, content: bytes) -> None:
         out = [STATUS_LINE[status]]
@@ -152,8 +151,8 @@ class HotProtocol(HttpToolsProtocol):
             out += [name, b": ", value, b"\r\n"]
         out += [b"content-type: ", ctype.encode("latin-1"), b"\r\ncontent-length: ",
                 str(len(content)).encode("ascii"), b"\r\n"]
-        if status == 401:
-            out.append(b"www-authenticate: Bearer\r\n")
+        for name, value in answer_headers(status).items():
+            out += [name.lower().encode(), b": ", value.encode(), b"\r\n"]
         if not append.keep_alive:
             out.append(b"connection: close\r\n")
         out += [b"\r\n", content]

@@ -22,7 +22,8 @@ import orjson
 from starlette.requests import ClientDisconnect
 
 from ledger.envelope import Envelope
-from ledger.errors import Forbidden, LedgerError, Unauthorized, UnsupportedMediaType
+from ledger.errors import (Forbidden, LedgerError, ShuttingDown, Unauthorized,
+                           UnsupportedMediaType)
 from ledger.service import AppendResult, Ledger
 from ledger.tokens import Principal, TokenCache, token_hash
 
@@ -31,6 +32,7 @@ from .problems import error_bytes, problem_bytes
 _log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024 * 1024
 INLINE_BODY = int(os.environ.get("LEDGER_INLINE_BODY", "16384"))
+RETRY_AFTER = 1     # seconds: a restarting service, or its database, is back within a few
 JSON = "application/json"
 Outcome = tuple[int, str, bytes]
 
@@ -74,7 +76,6 @@ class Ingest:
     async def __call__(self, headers: Mapping[str, str], body: bytes) -> Outcome:
         """Append a request body; returns (status, content type, response bytes)."""
         ctype = headers.get("content-type", "").split(";")[0].strip().lower()
-        loop = asyncio.get_running_loop()
         try:
             authorization = headers.get("authorization", "")
             if len(body) <= INLINE_BODY and self.principal(authorization, cached_only=True):
@@ -84,11 +85,11 @@ class Ingest:
                 if self.ledger.signers_known(envelopes):
                     pending = self.ledger.submit_unverified(envelopes, batched=_batched(body))
                 else:   # finding a signer's key reads the database: not on the event loop
-                    pending = await loop.run_in_executor(self.pool, partial(
+                    pending = await self._off_loop(partial(
                         self.ledger.submit_unverified, envelopes, batched=_batched(body)))
             else:
-                pending = await loop.run_in_executor(
-                    self.pool, self._prepare, authorization, ctype, body)
+                pending = await self._off_loop(
+                    partial(self._prepare, authorization, ctype, body))
             result = await asyncio.wrap_future(pending)
         except LedgerError as e:
             status, content = error_bytes(e)
@@ -102,6 +103,14 @@ class Ingest:
         self.metrics["append_requests_total"] += 1
         return (201 if result.written else 200, JSON,
                 orjson.dumps({"receipts": [r.to_value() for r in result.receipts]}))
+
+    def _off_loop(self, work: Callable[[], Future[AppendResult]]
+                  ) -> asyncio.Future[Future[AppendResult]]:
+        """``work`` run on the pool. Raises ShuttingDown once the pool is closed."""
+        try:
+            return asyncio.get_running_loop().run_in_executor(self.pool, work)
+        except RuntimeError:    # what a closed pool raises: the service is stopping
+            raise ShuttingDown() from None
 
     def close(self) -> None:
         """End the pool's threads, once the work handed to them is done (each piece ends by
@@ -147,7 +156,7 @@ async def read_body(headers: Mapping[str, str], receive: Any) -> bytes | None:
     ClientDisconnect when the client goes first."""
     # the server has checked Content-Length; over the limit, none of the body is read (nor
     # asked for: the server sends 100 Continue on the first receive)
-    if int(headers.get("content-length", "0")) > MAX_BODY:
+    if over_limit(int(headers.get("content-length", "0"))):
         return None
     chunks: list[bytes] = []
     size = 0
@@ -158,22 +167,39 @@ async def read_body(headers: Mapping[str, str], receive: Any) -> bytes | None:
             raise ClientDisconnect
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY:
+        if over_limit(size):
             return None
         chunks.append(chunk)
         more = message.get("more_body", False)
     return b"".join(chunks)
 
 
+def over_limit(size: int) -> bool:
+    """Whether a body of ``size`` bytes is over MAX_BODY: the one limit of every append path
+    (this middleware, the framework route and api/hotpath.py), read when asked."""
+    return size > MAX_BODY
+
+
 def too_large() -> Outcome:
-    """The answer to a body over MAX_BODY: the problem the hot path answers it with."""
+    """The answer to a body over MAX_BODY, on every append path."""
     return 413, "application/problem+json", problem_bytes(
         413, "body-too-large", f"request body exceeds {MAX_BODY} bytes")
 
 
+def answer_headers(status: int) -> dict[str, str]:
+    """What an answer of ``status`` says beside its problem, on every append path: the scheme a
+    401 asks for, and when to retry a 503 (nothing was written: the same bytes are safe to
+    resend)."""
+    if status == 401:
+        return {"WWW-Authenticate": "Bearer"}
+    if status == 503:
+        return {"Retry-After": str(RETRY_AFTER)}
+    return {}
+
+
 async def _respond(send: Any, status: int, ctype: str, content: bytes) -> None:
     headers = [(b"content-type", ctype.encode()), (b"content-length", str(len(content)).encode())]
-    if status == 401:
-        headers.append((b"www-authenticate", b"Bearer"))
+    headers += [(name.lower().encode(), value.encode())
+                for name, value in answer_headers(status).items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": content})

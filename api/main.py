@@ -55,7 +55,7 @@ def create() -> Any:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield                   # serving; what follows runs when the server stops the app
-        app.state.ingest.close()    # its threads hand requests to the ledger: first
+        # (after create_app has closed the app's ingest: its threads hand requests to the ledger)
         if runner.leader or runner._thread.is_alive():
             runner.stop()
         if checkpointer:

@@ -18,6 +18,7 @@ from .crypto import SigningKey, b64url_encode
 from .envelope import signing_bytes, unsigned_envelope
 
 RETRY_STATUSES = frozenset({502, 503, 504})
+MAX_RETRY_AFTER = 60.0      # seconds: a server's Retry-After is honoured up to this
 
 
 def uuid7() -> str:
@@ -67,6 +68,7 @@ class LedgerClient:
         body = canonical(envelopes if isinstance(envelopes, dict) else list(envelopes))
         attempt = 0
         while True:
+            asked = 0.0     # the pause the server asked for (Retry-After), if it did
             try:
                 response = self.http.post("/v1/events", content=body, headers=self.headers)
             except Exception as e:   # connection reset, timeout: the same bytes are safe to resend
@@ -77,8 +79,9 @@ class LedgerClient:
                     return response.json()["receipts"]
                 if response.status_code not in RETRY_STATUSES or attempt >= self.retries:
                     raise LedgerHTTPError(response.status_code, _json_or_text(response))
+                asked = _retry_after(response.headers.get("retry-after", ""))
             attempt += 1
-            time.sleep(self.backoff * 2 ** (attempt - 1))
+            time.sleep(max(self.backoff * 2 ** (attempt - 1), asked))
 
     def post_all(self, envelopes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Append many envelopes in batches of ``batch_size`` (each batch atomic)."""
@@ -108,6 +111,12 @@ def _transient(error: Exception) -> bool:
                           httpx.InvalidURL)):
         return False
     return isinstance(error, (httpx.TransportError, OSError))
+
+
+def _retry_after(value: str) -> float:
+    """A Retry-After in seconds (RFC 9110 §10.2.3), at most MAX_RETRY_AFTER; 0 for none, or
+    for an HTTP date (the backoff then decides)."""
+    return min(float(value), MAX_RETRY_AFTER) if value.strip().isdigit() else 0.0
 
 
 def _json_or_text(response: Any) -> dict[str, Any]:

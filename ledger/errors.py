@@ -100,6 +100,16 @@ class Unavailable(LedgerError):
     code = "unavailable"
 
 
+class ShuttingDown(Unavailable):
+    """The service is stopping: a stage refused the request before anything was written."""
+
+    code = "shutting-down"
+
+    def __init__(self, message: str = "the service is shutting down and nothing was written: "
+                 "retry with the same event_id(s)", **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+
+
 class Damaged(LedgerError):
     """The stored log is not whole (a Merkle node or leaf hash the log's size implies is
     missing): altered or damaged outside the service. Nothing is served or signed from it."""

@@ -17,6 +17,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from .errors import ShuttingDown
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -49,12 +51,12 @@ class GroupCommitter(Generic[T]):
     def submit(self, request: T, future: Future[Any] | None = None) -> Future[Any]:
         """Queue a request; the future (``future``, or a new one) resolves to its outcome or
         raises its error. Cancelling it succeeds only until a group takes the request, which
-        is then never committed. Raises RuntimeError once the committer is closed."""
+        is then never committed. Raises ShuttingDown once the committer is closed."""
         if future is None:
             future = Future()
         with self._lock:
             if self._closed:
-                raise RuntimeError("group committer is closed")
+                raise ShuttingDown()
             self._queue.put((request, future))
         return future
 
@@ -107,7 +109,7 @@ class GroupCommitter(Generic[T]):
             elif isinstance(outcome, HandOff):
                 try:
                     outcome.to.submit(outcome.request, future)
-                except RuntimeError as e:         # that committer is closed
+                except ShuttingDown as e:         # that committer is closed
                     future.set_exception(e)
             else:
                 future.set_result(outcome)

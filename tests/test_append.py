@@ -534,6 +534,8 @@ def test_openapi_lists_every_answer_post_events_gives(world: World) -> None:
     for status in ("401", "403", "409", "413", "415", "422", "500", "503"):
         assert set(responses[status]["content"]) == {"application/problem+json"}, status
     assert "WWW-Authenticate" in responses["401"]["headers"]
+    assert "Retry-After" in responses["503"]["headers"]
+    assert "shutting-down" in responses["503"]["description"]
     assert "poster" in responses["403"]["description"]
     assert "key-revoked" in responses["403"]["description"]
     assert "batch-too-large" in responses["413"]["description"]

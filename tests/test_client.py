@@ -40,6 +40,26 @@ def test_a_lost_connection_is_retried_with_the_same_bytes(
     assert len(bodies) == 3 and len(set(bodies)) == 1 and len(sleeps) == 2
 
 
+def test_a_service_shutting_down_is_retried_after_the_pause_it_asks_for(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 503 `shutting-down` (nothing written) is retried like any 503, with the same bytes —
+    no sooner than its Retry-After: the backoff alone resent it after 0 s here."""
+    bodies: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.content)
+        if len(bodies) == 1:
+            return httpx.Response(503, headers={"Retry-After": "1"}, json={
+                "type": "urn:integrity-ledger:problem:shutting-down",
+                "detail": "the service is shutting down and nothing was written"})
+        return httpx.Response(201, json=RECEIPT)
+
+    sleeps: list[float] = []
+    monkeypatch.setattr(client_module.time, "sleep", sleeps.append)
+    assert make(handler).post({"event_id": "e"}) == RECEIPT["receipts"]
+    assert len(bodies) == 2 and len(set(bodies)) == 1 and sleeps == [1.0]
+
+
 @pytest.fixture
 def server() -> Iterator[str]:
     """A real HTTP server on localhost answering every POST with a receipt."""

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from ledger.errors import ShuttingDown
 from ledger.groupcommit import GroupCommitter, HandOff
 
 
@@ -45,7 +46,7 @@ def test_a_request_handed_to_a_closed_committer_fails_rather_than_hangs() -> Non
     first = GroupCommitter(lambda requests: [HandOff(later, r) for r in requests],
                            name="test-first")
     try:
-        with pytest.raises(RuntimeError, match="closed"):
+        with pytest.raises(ShuttingDown, match="shutting down"):
             first.submit("x").result(5)
     finally:
         first.close()
@@ -138,5 +139,5 @@ def test_a_submit_racing_close_is_committed_not_left_behind_the_stop_marker() ->
     submitting.join(5)
     closing.join(35)
     assert futures[0].result(5) == "written late"
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(ShuttingDown, match="shutting down"):
         committer.submit("after")

@@ -11,10 +11,10 @@ from typing import Any
 
 import orjson
 import pytest
+from fastapi.testclient import TestClient
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
-import api.hotpath
 import api.ingest
 from api.hotpath import HotProtocol
 from ledger.canonical import canonical
@@ -243,7 +243,7 @@ def test_http_1_0_gets_its_answer_and_the_connection_closed(world: World,
 
 def test_a_body_over_the_limit_is_refused_unread_and_nothing_written(
         world: World, app_event: dict, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(api.hotpath, "MAX_BODY", 1000)
+    monkeypatch.setattr(api.ingest, "MAX_BODY", 1000)
     before = world.count()
     body = canonical([note(world, n) for n in range(10, 20)])
     assert len(body) > 1000
@@ -261,7 +261,7 @@ def test_a_body_over_the_limit_is_refused_unread_and_nothing_written(
 
 def test_a_body_declared_over_the_limit_is_refused_before_it_is_asked_for(
         world: World, app_event: dict, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(api.hotpath, "MAX_BODY", 1000)
+    monkeypatch.setattr(api.ingest, "MAX_BODY", 1000)
     before = world.count()
     request = post(b"x" * 1001, world.token("poster"), extra=b"Expect: 100-continue\r\n")
     head, _, _ = request.partition(b"\r\n\r\n")
@@ -287,9 +287,53 @@ def test_a_body_declared_over_the_limit_off_the_hot_path_is_refused_before_it_is
     assert world.count() == before
 
 
+@pytest.mark.parametrize("closed", ["ledger", "writer", "ingest"])
+def test_an_append_refused_at_shutdown_is_a_503_to_retry_on_every_path(
+        world: World, app_event: dict, closed: str) -> None:
+    """A request refused because the service was stopping (a closed stage of the ledger, at
+    once or at the hand-off from verifier to writer; a closed ingest pool) was answered 500
+    `internal-error`, as a bug would be. Every path now answers 503 `shutting-down` with
+    Retry-After, saying nothing was written."""
+    before = world.count()
+    {"ledger": world.ledger.close, "writer": world.ledger.committer.close,
+     "ingest": world.http.app.ingest.close}[closed]()
+    answers = []
+    for n, path in enumerate((b"/v1/events", b"/v1/events?via=asgi")):
+        # a token never seen is looked up off the event loop: on the ingest pool
+        request = post(canonical(app_event), world.token("poster", principal=f"p{n}"))
+        answers += responses(serve(world, request.replace(b"/v1/events", path)).output())
+    # the framework route the wrapper stands in front of, with the same ingest
+    routed = TestClient(world.http.app.app).post("/v1/events", content=canonical(
+        app_event), headers={"Authorization": f"Bearer {world.token('poster', principal='p2')}",
+                             "Content-Type": "application/json"})
+    answers.append((routed.status_code, {k.encode(): v.encode()
+                                         for k, v in routed.headers.items()}, routed.content))
+    for status, headers, problem in answers:
+        assert status == 503 and headers[b"retry-after"] == str(api.ingest.RETRY_AFTER).encode()
+        assert orjson.loads(problem)["type"].endswith(":shutting-down")
+        assert "nothing was written" in orjson.loads(problem)["detail"]
+    assert world.count() == before
+
+
+def test_one_limit_governs_the_hot_path_and_the_asgi_route_alike(
+        world: World, app_event: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hot path kept its own copy of MAX_BODY and built its own 413: a limit changed in
+    api/ingest.py left it at 64 MiB. Both now ask ingest, and answer with its problem."""
+    monkeypatch.setattr(api.ingest, "MAX_BODY", 1000)
+    before = world.count()
+    request = post(b"x" * 1001, world.token("poster"))
+    answers = [responses(serve(world, request.replace(b"/v1/events", path)).output())
+               for path in (b"/v1/events", b"/v1/events?via=asgi")]
+    [[(hot, _, hot_problem)], [(routed, _, routed_problem)]] = answers
+    assert hot == routed == 413
+    assert hot_problem == routed_problem == api.ingest.too_large()[2]
+    assert b"exceeds 1000 bytes" in hot_problem
+    assert world.count() == before
+
+
 def test_a_request_behind_a_refused_body_on_the_closed_connection_is_not_appended(
         world: World, app_event: dict, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(api.hotpath, "MAX_BODY", 1000)
+    monkeypatch.setattr(api.ingest, "MAX_BODY", 1000)
     before = world.count()
     token = world.token("poster")
     body = canonical([note(world, n) for n in range(10, 20)])

@@ -9,14 +9,18 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
 import pytest
+from fastapi import FastAPI
 
+from api.app import asgi, create_app
 from api.cli import main as ledger_main
 from ledger.crypto import SigningKey, b64url_encode
 from ledger.database import postmaster_pid
@@ -312,9 +316,6 @@ def test_the_service_stopping_ends_the_threads_its_appends_ran_on(
     """The ingest thread pool (token lookups, parsing, finding signer keys off the event loop)
     was never shut down: its threads outlived the app, each waiting for work for good."""
     import gc
-    import threading
-
-    from fastapi.testclient import TestClient
 
     from api.main import create
     monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
@@ -323,6 +324,12 @@ def test_the_service_stopping_ends_the_threads_its_appends_ran_on(
     monkeypatch.setenv("LEDGER_PROJECTIONS", "off")
     app = create()
     gc.unfreeze()               # create() froze this test process's objects, as a server's
+    assert [t.name for t in ingest_threads_of_one_run(app) if t.is_alive()] == []
+
+
+def ingest_threads_of_one_run(app: Any) -> list[threading.Thread]:
+    """The ingest threads ``app`` started, served until one append ran on them, then stopped."""
+    from fastapi.testclient import TestClient
     before = set(threading.enumerate())
     with TestClient(app) as http:
         # a token never seen is looked up in the database: on an ingest thread
@@ -332,4 +339,27 @@ def test_the_service_stopping_ends_the_threads_its_appends_ran_on(
         ingest = [t for t in threading.enumerate()
                   if t not in before and t.name.startswith("ingest")]
         assert ingest
-    assert [t.name for t in ingest if t.is_alive()] == []
+    return ingest
+
+
+def test_stopping_an_app_built_by_create_app_alone_ends_its_ingest_threads(
+        world: World) -> None:
+    """Only api/main.py's lifespan closed the ingest pool: an app built with create_app alone
+    (a test client, an embedder's own server) left its threads waiting for work for good."""
+    app = create_app(world.ledger)
+    assert [t.name for t in ingest_threads_of_one_run(asgi(app)) if t.is_alive()] == []
+
+
+def test_the_app_closes_its_ingest_before_the_shutdown_of_the_lifespan_it_was_given(
+        world: World) -> None:
+    """As api/main.py needs: what the caller's lifespan closes (the ledger) comes after."""
+    alive: list[set[threading.Thread]] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        alive.append(set(threading.enumerate()))    # as the caller's shutdown begins
+
+    app = create_app(world.ledger, lifespan=lifespan)
+    threads = ingest_threads_of_one_run(asgi(app))
+    assert [t.name for t in threads if t in alive[0]] == []

@@ -12,6 +12,9 @@ from typing import Any
 
 import pytest
 
+from ledger.canonical import canonical
+from ledger.client import sign_envelope
+
 from . import domain_factory as f
 from .conftest import World
 from .test_readmodels import city, post_steps  # noqa: F401  (fixture)
@@ -365,3 +368,36 @@ def test_each_publication_keeps_its_own_entry_and_withdrawal(city: World) -> Non
     assert len(feed(city, limit="1", offset="2")["decisions"]) == 1
     assert feed(city, **{"from": "2025-04-18", "to": "2025-04-18"})["decisions"][0][
         "publication_ref"] == "PUB-2025-HP-0500"
+
+
+def test_an_id_number_typed_into_a_published_field_is_refused_and_never_shown(
+        city: World) -> None:
+    """Redaction chose fields, not their content: an ID number typed into the legal basis of a
+    decision was signed into the log and published as posted. Now it is refused at the door
+    (422 naming the field, nothing written); an honest decision passes, and an identifier typed
+    into an organisation's name is masked in the record and the feed."""
+    case_id = "SH-HP-2024-000906"
+    steps = f.general_case(case_id)
+    post_steps(city, f.staff() + [s for s in steps if s.type not in ("PenaltyDecided",
+                                                                     "DecisionPublished")])
+    decided = next(s for s in steps if s.type == "PenaltyDecided")
+    key = f"{f.signer_role(decided.type)}-01"
+    leaky = {**decided.body, "legal_basis": "SH_SRHW 第25条 310101199001011234"}
+    leaky = sign_envelope(city.keys[key], key, stream=decided.stream, type=decided.type,
+                          body=leaky, occurred_at=decided.occurred_at)
+    before = city.count()
+    response = city.post_raw(canonical(leaky))
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["body.legal_basis"]
+    assert city.count() == before
+    company = {"party_ref": f.COMPANY, "party_type": "organisation",
+               "org_name": "上海某某建材有限公司（联系人13812345678）"}
+    post_steps(city, [dataclasses.replace(decided, body={**decided.body, "party": company})]
+               + [s for s in steps if s.type == "DecisionPublished"])
+    project(city)
+    [entry] = feed(city)["decisions"]
+    assert entry["legal_basis"] == "SH_SRHW 第25条"
+    assert entry["organisation"] == "上海某某建材有限公司（联系人138****5678）"
+    stored = json.dumps(city.http.app.app.state.views.snapshot("publications"),
+                        ensure_ascii=False)
+    assert "310101199001011234" not in stored and "13812345678" not in stored

@@ -476,3 +476,48 @@ def test_the_fast_predicate_agrees_with_the_full_check_on_valid_and_mutated_bodi
             valid += not found
             invalid += bool(found)
     assert valid > 500 and invalid > 2000, (valid, invalid)
+
+
+# --- personal data typed into a published field -----------------------------------------------
+
+PERSONAL_VALUES = [("310101199001011234", "resident ID number"),
+                   ("31010119900101123X", "resident ID number"),
+                   ("13812345678", "mobile number"), ("+86 138-1234-5678", "mobile number"),
+                   ("沪A12345", "vehicle plate"), ("沪AD12345", "vehicle plate")]
+
+
+@pytest.mark.parametrize("value, kind", PERSONAL_VALUES)
+@pytest.mark.parametrize("type_name, field, template", [
+    ("PenaltyDecided", "legal_basis", "SH_SRHW 第25条（当事人{}）"),
+    ("PenaltyDecided", "decision_no", "沪黄城管罚〔2024〕第123号{}"),
+    ("DecisionPublished", "url", "https://www.shhuangpu.gov.cn/gs/{}.html"),
+    ("DecisionPublished", "publication_ref", "PUB-{}")])
+def test_refuses_personal_data_in_a_field_the_public_feed_copies(
+        type_name: str, field: str, template: str, value: str, kind: str) -> None:
+    """A decision number, legal basis, publication reference or URL was accepted with an ID
+    number, mobile number or plate typed into it, and the feed published it as posted."""
+    if field in ("url", "publication_ref"):     # their grammar refuses spaces, + and Han
+        if not value.isascii():
+            pytest.skip("a plate is not ASCII, which these fields refuse anyway")
+        value = value.replace(" ", "").replace("+", "")
+    posted = template.format(value)
+    (error,) = errors(type_name, body(type_name, **{field: posted}))
+    assert error == (f"body.{field}", f"must not hold personal data: it holds what looks like "
+                                      f"a {kind} (this field is published)")
+
+
+@pytest.mark.parametrize("type_name, field, value", [
+    ("PenaltyDecided", "decision_no", "沪黄城管罚〔2024〕第123号"),
+    ("PenaltyDecided", "decision_no", "沪黄城管简罚〔2024〕第1381234号"),
+    ("PenaltyDecided", "decision_no", "HP-S-2024-004512"),
+    ("PenaltyDecided", "legal_basis", "《上海市市容环境卫生管理条例》第25条第1款、第44条第1款第(二)项"),
+    ("PenaltyDecided", "legal_basis", "APL 第57条(三)"),
+    ("PenaltyDecided", "legal_basis", "沪府规〔2023〕13号 第12条"),
+    ("NoPenaltyDecided", "legal_basis", "APL 第33条第1款"),
+    ("DecisionPublished", "url", "https://www.shhuangpu.gov.cn/zw/009001/009001005/20240814/"
+                                 "art_1234567.html?id=2024081412345678901"),
+    ("DecisionPublished", "url", "https://credit.sh.gov.cn/xzcf/13812345678901.html"),
+    ("DecisionPublished", "publication_ref", "PUB-2024-HP-0412")])
+def test_a_published_field_near_a_personal_pattern_passes(type_name: str, field: str,
+                                                          value: str) -> None:
+    assert errors(type_name, body(type_name, **{field: value})) == []

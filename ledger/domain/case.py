@@ -13,8 +13,9 @@ from ..schemas import Bool, Enum, Int, ListOf, Money, Nullable, Obj, Opt, Sha256
 from .event_type import EventType, Upcaster
 from .fields import (APPROVAL_FORM, APPROVAL_ID, DATETIME, DECISION_NO, DEVICE_ID, DOC_SHA256,
                      FORM_NO, GEO, ID, LEGAL_BASIS, OFFICER_ID, OFFICERS, PARTY, PARTY_REF,
-                     PENALTY_TYPES, REASON, SHORT_TEXT, TEXT, TIER, UNIT_ID,
+                     PENALTY_TYPES, PUBLIC_ID, REASON, SHORT_TEXT, TEXT, TIER, UNIT_ID,
                      VIOLATION_CODE)
+from .personal import Impersonal
 
 CASE_APP = ("case-app",)
 FIELD = ("officer-device", "case-app")
@@ -397,8 +398,9 @@ TYPES = [
     _t("DecisionPublished", CASE_APP, {
         "decision_no": DECISION_NO,
         "channel": Enum("agency_website", "government_portal", "credit_platform", "other"),
-        "publication_ref": ID,
-        "url": Opt(Str(pattern=r"https://[!-~]{1,490}", max_len=500, hint="an https URL")),
+        "publication_ref": PUBLIC_ID,
+        "url": Opt(Impersonal(pattern=r"https://[!-~]{1,490}", max_len=500,
+                              hint="an https URL")),
     }, {"decision_no": "沪黄城管罚〔2024〕第123号", "channel": "government_portal",
         "publication_ref": "PUB-2024-HP-0412"},
         "The decision was published (执法公示, GBF2018_118)."),

@@ -2,19 +2,25 @@
 
 Privacy rule: bodies never carry a party's name or ID number. A party is a pseudonymous
 reference ``pty:<opaque>`` issued by the case system; an organisation may also carry its public
-registered name (``org_name``), which is published with decisions anyway.
+registered name (``org_name``), which is published with decisions anyway. Fields the public
+record copies as posted (decision number, legal basis, publication reference and URL) refuse
+an ID number, mobile number or vehicle plate typed into them (``personal.py``).
 """
 
 from __future__ import annotations
 
 from ..schemas import Date, DateTime, Enum, Ident, Int, ListOf, Money, Obj, Opt, Sha256, Str
+from .personal import Impersonal
 
 ID = Ident()
+#: an identifier the public feed shows (a publication reference)
+PUBLIC_ID = Impersonal(pattern=ID.pattern, max_len=ID.max_len, hint=ID.hint, label=ID.label)
 OFFICER_ID = Ident(doc="officer or auxiliary-staff id (the id of their `officer:` stream)")
 UNIT_ID = Ident(doc="enforcement unit id (中队/大队/执法局)")
 DEVICE_ID = Ident(doc="device id (bodycam, handheld terminal, camera)")
 APPROVAL_ID = Ident(doc="id of the approval record (审批单) in the agency's system")
-DECISION_NO = Str(max_len=64, doc="decision document number (决定书文号 / 预定格式决定书编号)")
+#: published as posted, so refused if it holds an ID number, mobile number or plate (personal.py)
+DECISION_NO = Impersonal(max_len=64, doc="decision document number (决定书文号 / 预定格式决定书编号)")
 FORM_NO = Str(pattern=r"[A-Za-z0-9][A-Za-z0-9-]{3,31}", max_len=32,
               hint="a pre-printed form number (letters, digits, -)",
               doc="number of the pre-printed, numbered decision form (APL 第52条)")
@@ -48,7 +54,7 @@ OFFICERS = ListOf(OFFICER_REF, min_items=1, max_items=10,
 VIOLATION_CODE = Str(pattern=r"[A-Z][A-Z0-9_]{1,39}", max_len=40,
                      hint="a violation code from the fine schedule (e.g. STALL_SH)",
                      label="violation code", doc="violation code from the published fine schedule")
-LEGAL_BASIS = Str(max_len=200, doc="legal basis as cited, e.g. 'SH_SRHW 第25条'")
+LEGAL_BASIS = Impersonal(max_len=200, doc="legal basis as cited, e.g. 'SH_SRHW 第25条'")
 PENALTY_TYPE = Enum("warning", "fine", "confiscation_illegal_gains", "confiscation_property",
                     "suspend_business", "revoke_licence", "restrict_practice", "other",
                     doc="penalty type (APL 第9条)")

@@ -3,8 +3,11 @@
 Redaction is structural: the reducer copies a whitelist of fields from the decision and
 publication events and never reads a party reference, an officer, a place or a document
 digest, so nothing personal reaches the stored state, let alone the feed. An organisation's
-registered name is public (APL 第48条, GBF2018_118) and is kept; an individual's is never on the
-ledger, and an ``org_name`` sent for an individual is dropped.
+registered name is public (APL 第48条, GBF2018_118) and is kept, with any ID number, mobile
+number or plate typed into it masked (free text, so not refused at the door); an individual's
+is never on the ledger, and an ``org_name`` sent for an individual is dropped. The other
+strings copied — decision number, legal basis, publication reference, URL — are refused at the
+door if they hold one (ledger/domain/personal.py).
 
 A withdrawn publication stays in the feed as a marker without content — decision number,
 publication reference, unit, date and reason — because APL 第48条第2款 requires the agency to
@@ -19,6 +22,7 @@ from typing import Any, Mapping
 from ledger.domain import upcast
 from ledger.domain.calendar import legal_date
 from ledger.domain.params import FineRule
+from ledger.domain.personal import mask
 from ledger.envelope import Recorded
 from ledger.schemas import parse_datetime
 
@@ -64,8 +68,8 @@ def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
             "legal_basis": body["legal_basis"],
             "penalty": {"types": list(body["penalty_types"]), "amount_fen": body["amount_fen"]},
             "decided_on": day,
-            "organisation": (party.get("org_name")
-                             if party["party_type"] == "organisation" else None),
+            "organisation": (mask(party["org_name"]) if party["party_type"] == "organisation"
+                             and party.get("org_name") is not None else None),
         }
         held = state["held"].pop(body["decision_no"], [])
         for change in sorted(held, key=lambda h: parse_datetime(h["occurred_at"])):

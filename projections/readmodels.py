@@ -259,8 +259,10 @@ class ReadModels:
     #: before their decision held for it, every publication kept with its own withdrawal; 6: a
     #: complaint extension kept with its approver's role, counted only when a head approved it;
     #: 7: a public record's decisions keep their revocation (a revoked decision is not shown);
-    #: 8: a public record's organisation name kept with ID, mobile numbers and plates masked.
-    VERSION = 8
+    #: 8: a public record's organisation name kept with ID, mobile numbers and plates masked;
+    #: 9: a public record's amendments and publications keep their instant (a publication of
+    #: a decision amended after it is not shown as published).
+    VERSION = 9
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

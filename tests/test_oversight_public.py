@@ -291,10 +291,9 @@ def test_published_entry_shows_the_decision_its_publication_names(city: World) -
                      previous_amount_fen=300_000, amount_fen=200_000, penalty_types=["fine"])
     post_steps(city, [anew, amended])
     project(city)
-    [entry] = feed(city)["decisions"]
-    assert (entry["decision_no"], entry["decided_on"]) == (no, "2024-08-08")
-    assert entry["penalty"] == {"types": ["fine"], "amount_fen": 200_000}
-    assert entry["organisation"] == "上海某某建材有限公司"
+    [entry] = feed(city)["decisions"]      # amended after publication: no content shown
+    assert (entry["status"], entry["decision_no"]) == ("amended", no)
+    assert entry["amended_on"] == "2024-09-21"
 
 
 def test_an_amendment_recorded_before_its_decision_changes_the_published_penalty(
@@ -401,3 +400,31 @@ def test_an_id_number_typed_into_a_published_field_is_refused_and_never_shown(
     stored = json.dumps(city.http.app.app.state.views.snapshot("publications"),
                         ensure_ascii=False)
     assert "310101199001011234" not in stored and "13812345678" not in stored
+
+
+def test_a_decision_amended_after_publication_shows_as_amended_until_withdrawn_and_republished(
+        city: World) -> None:
+    """APL 第48条第2款: a published decision that is changed (变更) is owed a withdrawal within
+    three days, as a revoked one is. The feed kept showing it as published, with the amended
+    penalty under the original publication; it now shows only that the decision was amended
+    and since when, and the amended decision appears in full when it is published again."""
+    case_id = "SH-HP-2024-000907"
+    s, no = f"case:{case_id}", "沪黄城管罚〔2024〕第123号"
+    amended = f.step(s, "PenaltyAmended", f.at("2024-09-02"), decision_no=no,
+                     previous_amount_fen=300_000, amount_fen=200_000, penalty_types=["fine"])
+    post_steps(city, f.staff() + f.general_case(case_id) + [amended])
+    project(city)
+    [entry] = feed(city)["decisions"]
+    assert entry == {"status": "amended", "decision_no": no, "publication_ref": "PUB-2024-HP-0412",
+                     "unit_id": f.UNIT, "published_on": "2024-08-14", "amended_on": "2024-09-02"}
+    withdrawn = f.step(s, "DecisionPublicationWithdrawn", f.at("2024-09-03"), decision_no=no,
+                       publication_ref="PUB-2024-HP-0412", reason="decision_changed")
+    again = f.step(s, "DecisionPublished", f.at("2024-09-04"), decision_no=no,
+                   publication_ref="PUB-2024-HP-0600")
+    post_steps(city, [withdrawn, again])
+    project(city)
+    entries = feed(city)["decisions"]
+    assert [(e["status"], e["publication_ref"]) for e in entries] == [
+        ("published", "PUB-2024-HP-0600"), ("withdrawn", "PUB-2024-HP-0412")]
+    assert entries[0]["penalty"] == {"types": ["fine"], "amount_fen": 200_000}
+    assert entries[1]["withdrawal_reason"] == "decision_changed"

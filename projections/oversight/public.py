@@ -77,7 +77,8 @@ def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
                 decision.update(change["set"])
     elif t == "PenaltyAmended":
         penalty = {"types": list(body["penalty_types"]), "amount_fen": body["amount_fen"]}
-        _change(state, body["decision_no"], rec, {"penalty": penalty})
+        _change(state, body["decision_no"], rec,
+                {"penalty": penalty, "amended_on": day, "amended_at": rec.occurred_at})
     elif t == "PenaltyWithdrawn":
         _change(state, body["decision_no"], rec, {"revoked_on": day})
     elif t == "DecisionPublished":
@@ -85,7 +86,8 @@ def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
         pubs[:] = [p for p in pubs if p["publication_ref"] != body["publication_ref"]]
         pubs.append({"decision_no": body["decision_no"],
                      "publication_ref": body["publication_ref"], "channel": body["channel"],
-                     "url": body.get("url"), "published_on": day, "withdrawal": None})
+                     "url": body.get("url"), "published_on": day,
+                     "published_at": rec.occurred_at, "withdrawal": None})
     elif t == "DecisionPublicationWithdrawn":
         pubs = state["publications"]
         named = [p for p in pubs if p["publication_ref"] == body["publication_ref"]]
@@ -114,7 +116,9 @@ def entry(state: Mapping[str, Any], pub: Mapping[str, Any]) -> dict[str, Any]:
     (types and amount), decision date, publication (date, reference, channel, URL), unit, and
     the organisation's registered name for organisations. A withdrawn publication keeps only
     decision number, publication reference, unit and the withdrawal (date and reason); one of
-    a revoked decision not yet withdrawn keeps the same but the revocation's date instead."""
+    a revoked decision not yet withdrawn keeps the same but the revocation's date instead, and
+    one of a decision amended after it was published the amendment's date (a publication made
+    after the amendment shows the amended decision in full)."""
     if pub["withdrawal"] is not None:
         w = pub["withdrawal"]
         return {"status": "withdrawn", "decision_no": pub["decision_no"],
@@ -127,6 +131,11 @@ def entry(state: Mapping[str, Any], pub: Mapping[str, Any]) -> dict[str, Any]:
         return {"status": "revoked", "decision_no": pub["decision_no"],
                 "publication_ref": pub["publication_ref"], "unit_id": state["unit_id"],
                 "published_on": pub["published_on"], "revoked_on": d["revoked_on"]}
+    if (d.get("amended_at") is not None     # changed (变更) since: the same duty, same marker
+            and parse_datetime(d["amended_at"]) > parse_datetime(pub["published_at"])):
+        return {"status": "amended", "decision_no": pub["decision_no"],
+                "publication_ref": pub["publication_ref"], "unit_id": state["unit_id"],
+                "published_on": pub["published_on"], "amended_on": d["amended_on"]}
     return {"status": "published", "decision_no": pub["decision_no"],
             "violation": d.get("violation"), "legal_basis": d.get("legal_basis"),
             "penalty": d.get("penalty"), "decided_on": d.get("decided_on"),

@@ -2,14 +2,16 @@
 "use strict";
 (function () {
   const T = {
-    zh: { withdrawn: "已撤回", revoked: "决定已撤销", owed: "待撤回公示并说明理由",
+    zh: { withdrawn: "已撤回", revoked: "决定已撤销", amended: "决定已变更",
+          owed: "待撤回公示并说明理由",
           reason: "原因", yuan: "元", none: "暂无公示", error: "加载失败",
           types: { warning: "警告", fine: "罚款", confiscation_illegal_gains: "没收违法所得",
                    confiscation_property: "没收非法财物", suspend_business: "责令停产停业",
                    revoke_licence: "吊销许可证", restrict_practice: "限制从业", other: "其他" },
           reasons: { decision_revoked: "决定被撤销", decision_changed: "决定被变更", error: "公示有误",
                      other: "其他" } },
-    en: { withdrawn: "Withdrawn", revoked: "Decision revoked", owed: "withdrawal and reason owed",
+    en: { withdrawn: "Withdrawn", revoked: "Decision revoked", amended: "Decision amended",
+          owed: "withdrawal and reason owed",
           reason: "reason", yuan: "CNY", none: "Nothing published",
           error: "Could not load", types: {}, reasons: {} },
   };
@@ -28,11 +30,11 @@
   }
   function row(d) {
     const tr = document.createElement("tr");
-    if (d.status === "withdrawn" || d.status === "revoked") {   // no content: APL 第48条第2款
+    if (d.status !== "published") {    // withdrawn, revoked, amended — no content: APL 第48条第2款
       tr.className = "withdrawn";
       tr.append(text("td", d.decision_no));
-      const td = text("td", d.status === "revoked"
-        ? T[lang].revoked + " " + d.revoked_on + " (" + T[lang].owed + ")"
+      const td = text("td", d.status !== "withdrawn"
+        ? T[lang][d.status] + " " + (d.revoked_on || d.amended_on) + " (" + T[lang].owed + ")"
         : T[lang].withdrawn + " " + d.withdrawn_on + " (" + T[lang].reason + ": "
           + (T[lang].reasons[d.withdrawal_reason] || d.withdrawal_reason) + ")");
       td.colSpan = 4;

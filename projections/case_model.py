@@ -910,10 +910,22 @@ def _surcharge(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
 
 def _instalments(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                  ctx: Context) -> None:
+    # counted as RF06 counts it (time_rules._plan): the party applied, no investigator of the
+    # case approved it, approved by the payment deadline in force; a plan not counted leaves it
+    in_force = (c["deadlines"].get("payment") or {}).get("due")
+    why = None
+    if not b["party_applied"]:
+        why = "the party did not apply (APL 第66条第2款)"
+    elif b["approved_by"] in c["investigators"]:
+        why = f"approved by {b['approved_by']}, an investigator of the case"
+    elif in_force is not None and day.isoformat() > in_force:
+        why = f"approved after the payment deadline {in_force} had passed"
     c["money"]["instalments"] = {"kind": b["kind"], "schedule": b["schedule"],
-                                 "event_id": rec.event_id}
-    last = max(date.fromisoformat(i["due_date"]) for i in b["schedule"])
-    _due(c, "payment", lambda: last, "APL 第66条 (approved deferral/instalments)", replace=True)
+                                 "event_id": rec.event_id, "counted": why is None, "why": why}
+    if why is None:
+        last = max(date.fromisoformat(i["due_date"]) for i in b["schedule"])
+        _due(c, "payment", lambda: last, "APL 第66条 (approved deferral/instalments)",
+             replace=True)
 
 
 def _property(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,

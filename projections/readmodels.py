@@ -258,8 +258,10 @@ class ReadModels:
     #: decisions kept by number (the publication shows the one it names), amendments recorded
     #: before their decision held for it, every publication kept with its own withdrawal; 6: a
     #: complaint extension kept with its approver's role, counted only when a head approved it;
-    #: 7: a public record's decisions keep their revocation (a revoked decision is not shown).
-    VERSION = 7
+    #: 7: a public record's decisions keep their revocation (a revoked decision is not shown);
+    #: 8: a deferral/instalment plan moves the payment deadline only when counted as RF06 counts
+    #: it, and says whether it was counted and why not.
+    VERSION = 8
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

@@ -132,6 +132,16 @@ class Cash(NamedTuple):
     officers: tuple[str, ...]
 
 
+class Plan(NamedTuple):
+    """InstalmentApproved: a deferral or instalments (APL 第66条第2款)."""
+    ts: int
+    eid: str
+    kind: str
+    schedule: tuple[tuple[int, int], ...]     # (due day, amount fen), by due day
+    approved_by: str
+    party_applied: bool
+
+
 class Seizure(NamedTuple):
     ts: int
     eid: str
@@ -368,7 +378,7 @@ class Case:
         self.reconciled: list[tuple[int, int, str, str]] = []           # ts, amount, result, eid
         #: (ts, principal, rate bp, days, surcharge, eid)
         self.surcharges: list[tuple[int, int, int, int, int, str]] = []
-        self.instalments: list[tuple[int, str]] = []
+        self.instalments: list[Plan] = []
         self.seizures: dict[str, Seizure] = {}
         self.inventories: dict[str, list[tuple[int, str]]] = {}
         self.returned: dict[str, list[tuple[int, frozenset[str], str]]] = {}
@@ -890,7 +900,9 @@ class Fold:
 
     def _c_InstalmentApproved(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                               dirty: set) -> None:
-        c.instalments.append((ts, eid))
+        c.instalments.append(Plan(ts, eid, b["kind"], tuple(sorted(
+            (_ord(i["due_date"]), i["amount_fen"]) for i in b["schedule"])), b["approved_by"],
+            b["party_applied"]))
 
     def _c_PropertySeized(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                           dirty: set) -> None:

@@ -39,7 +39,8 @@ from ledger.envelope import Recorded
 from ledger.schemas import parse_datetime
 
 from . import officer_model
-from .redflags.facts import INVESTIGATIVE, actors_of, complaint_extension_refused
+from .redflags.facts import (INVESTIGATIVE, WRITTEN_ACKS, actors_of,
+                             complaint_extension_refused)
 from .redflags.params import FlagParams, national
 
 
@@ -1030,7 +1031,8 @@ def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
     if state is None:
         state = {"complaint_id": rec.stream.partition(":")[2], "state": "NEW", "category": None,
                  "channel": None, "unit_id": None, "accused_officers": [], "case_id": None,
-                 "received_on": None, "accepted_on": None, "extension_days": 0,
+                 "received_on": None, "accepted_on": None, "acknowledgements": [],
+                 "extension_days": 0,
                  "extensions": [], "handler": None,
                  "handler_is_accused": None, "outcome": None, "deadlines": {},
                  "out_of_order": [], "events": []}
@@ -1057,7 +1059,10 @@ def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
     elif rec.type == "ComplaintAcknowledged":
         if state["state"] in ("NEW", "RECEIVED"):
             state["state"] = "ACKNOWLEDGED"
-        _met(state, "acknowledge", day)
+        state["acknowledgements"].append({"method": b["method"], "on": day.isoformat(),
+                                          "written": b["method"] in WRITTEN_ACKS})
+        if b["method"] in WRITTEN_ACKS:        # as RF23.a: 书面告知, a phone call meets nothing
+            _met(state, "acknowledge", day)
         if b["accepted"] and (state["accepted_on"] is None
                               or day.isoformat() < state["accepted_on"]):
             state["accepted_on"] = day.isoformat()

@@ -260,8 +260,9 @@ class ReadModels:
     #: complaint extension kept with its approver's role, counted only when a head approved it;
     #: 7: a public record's decisions keep their revocation (a revoked decision is not shown);
     #: 8: a deferral/instalment plan moves the payment deadline only when counted as RF06 counts
-    #: it, and says whether it was counted and why not.
-    VERSION = 8
+    #: it, and says whether it was counted and why not; 9: a complaint's acknowledgements kept
+    #: with their method, only a written one meeting the acknowledgement deadline (as RF23.a).
+    VERSION = 9
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

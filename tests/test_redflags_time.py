@@ -395,6 +395,26 @@ def test_rf23_complaint_deadline_rolls_over_the_spring_festival() -> None:
     assert numbers(flag)["due"] == "2025-02-05" and flag.status == "cleared"
 
 
+def test_rf23_a_phone_acknowledgement_is_not_the_written_notice_the_deadline_requires() -> None:
+    """XFGZ 第23条第2款: 15日内书面告知信访人. A phone call on 5 Feb met the deadline; it now
+    meets nothing (raised from 6 Feb, with the why), and a letter after it clears the flag."""
+    phoned = change(f.complaint_cycle(), "ComplaintAcknowledged", method="phone")
+    flag = World(general_case(), phoned).one("RF23.a")
+    assert flag.status == "raised" and flag.raised_at == "2025-02-06T00:00:00+08:00"
+    assert numbers(flag)["why"] == "phone is not written notice (XFGZ 第23条第2款: 书面告知)"
+    assert [m for _, m, _ in numbers(flag)["not_in_writing"]] == ["phone"]
+    letter = step(C, "ComplaintAcknowledged", at("2025-02-10"), method="written")
+    flag = World(general_case(), insert_after(phoned, "ComplaintAcknowledged", letter)).one(
+        "RF23.a")
+    assert flag.status == "cleared" and numbers(flag)["days_late"] == 5
+
+
+def test_rf23_a_written_sms_or_online_acknowledgement_meets_the_deadline() -> None:
+    for method in ("written", "sms", "online"):
+        steps = change(f.complaint_cycle(), "ComplaintAcknowledged", method=method)
+        assert World(general_case(), steps).flags(rule="RF23") == []
+
+
 def test_rf23_unacknowledged_violent_complaint_fires_when_the_period_ends() -> None:
     world = World(general_case(), until(f.complaint_cycle(), "ComplaintReceived"))
     assert world.flags(when("2025-02-05T23:59"), rule="RF23") == []

@@ -259,10 +259,15 @@ class Complaint:
         self.unit_id: str | None = None
         self.accused: tuple[str, ...] = ()
         self.case_id: str | None = None
-        self.acks: list[tuple[int, str]] = []
+        self.acks: list[tuple[int, str, str]] = []   # (ts, eid, method)
         self.accepted: list[int] = []         # acknowledgements that accepted it (受理)
         self.extensions: list[tuple[int, int, str, str]] = []     # (ts, days, approver, eid)
         self.closed: tuple[int, str, str] | None = None           # (ts, handler, eid)
+
+
+#: acknowledgements in writing (XFGZ 第23条第2款: 书面告知): a letter, or a text the complainant
+#: receives and keeps (an SMS, the online 信访 system); a phone call is not (RF23.a, the view)
+WRITTEN_ACKS = frozenset({"written", "sms", "online"})
 
 
 def complaint_extension_refused(approver: str | None, role: str,
@@ -1041,7 +1046,7 @@ class Fold:
             if cp.case_id:
                 self.case(cp.case_id).complaints.append(cid)
         elif type_ == "ComplaintAcknowledged":
-            cp.acks.append((ts, eid))
+            cp.acks.append((ts, eid, body["method"]))
             if body["accepted"]:
                 cp.accepted.append(ts)
         elif type_ == "ComplaintExtended":

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from .days import DAY, HOUR, add_years, day_iso
-from .facts import (Case, Complaint, Decision, Officer, Plan, Supervision,
+from .facts import (WRITTEN_ACKS, Case, Complaint, Decision, Officer, Plan, Supervision,
                     complaint_extension_refused)
 from .single_case import _iso_day, received_before
 
@@ -493,10 +493,18 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
         due = days.add_calendar(day, legal.complaint_ack_days)
         if due is not None:
             late_from = days.end(due)
-            _emit(ctx, deadline(ctx, late_from, min(cp.acks, default=None)), "RF23.a",
+            # XFGZ 第23条第2款: 书面告知 — a phone call acknowledges nothing in time
+            oral = [[eid, method, day_iso(days.day(ts))] for ts, eid, method in sorted(cp.acks)
+                    if method not in WRITTEN_ACKS]
+            done = min(((ts, eid) for ts, eid, method in cp.acks if method in WRITTEN_ACKS),
+                       default=None)
+            _emit(ctx, deadline(ctx, late_from, done), "RF23.a",
                   cp.complaint_id, anchor=cp.ts, late_from=late_from, event_ids=[cp.eid],
                   numbers={"category": cp.category, "received_on": day_iso(day),
-                           "due": day_iso(due), "days": legal.complaint_ack_days},
+                           "due": day_iso(due), "days": legal.complaint_ack_days,
+                           "not_in_writing": oral,
+                           "why": f"{', '.join(sorted({o[1] for o in oral}))} is not written "
+                                  "notice (XFGZ 第23条第2款: 书面告知)" if oral else None},
                   summary=f"{cp.category} complaint of {day_iso(day)} not acknowledged by "
                           f"{day_iso(due)}", **common)
         # XFGZ 第34条: 60 days from acceptance (受理); until it is accepted, from receipt

@@ -39,7 +39,8 @@ from ledger.envelope import Recorded
 from ledger.schemas import parse_datetime
 
 from . import officer_model
-from .redflags.facts import INVESTIGATIVE, actors_of, complaint_extension_refused
+from .redflags.facts import (INVESTIGATIVE, WRITTEN_ACKS, actors_of,
+                             complaint_extension_refused)
 from .redflags.params import FlagParams, national
 
 
@@ -910,10 +911,22 @@ def _surcharge(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
 
 def _instalments(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                  ctx: Context) -> None:
+    # counted as RF06 counts it (time_rules._plan): the party applied, no investigator of the
+    # case approved it, approved by the payment deadline in force; a plan not counted leaves it
+    in_force = (c["deadlines"].get("payment") or {}).get("due")
+    why = None
+    if not b["party_applied"]:
+        why = "the party did not apply (APL 第66条第2款)"
+    elif b["approved_by"] in c["investigators"]:
+        why = f"approved by {b['approved_by']}, an investigator of the case"
+    elif in_force is not None and day.isoformat() > in_force:
+        why = f"approved after the payment deadline {in_force} had passed"
     c["money"]["instalments"] = {"kind": b["kind"], "schedule": b["schedule"],
-                                 "event_id": rec.event_id}
-    last = max(date.fromisoformat(i["due_date"]) for i in b["schedule"])
-    _due(c, "payment", lambda: last, "APL 第66条 (approved deferral/instalments)", replace=True)
+                                 "event_id": rec.event_id, "counted": why is None, "why": why}
+    if why is None:
+        last = max(date.fromisoformat(i["due_date"]) for i in b["schedule"])
+        _due(c, "payment", lambda: last, "APL 第66条 (approved deferral/instalments)",
+             replace=True)
 
 
 def _property(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
@@ -1018,7 +1031,8 @@ def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
     if state is None:
         state = {"complaint_id": rec.stream.partition(":")[2], "state": "NEW", "category": None,
                  "channel": None, "unit_id": None, "accused_officers": [], "case_id": None,
-                 "received_on": None, "accepted_on": None, "extension_days": 0,
+                 "received_on": None, "accepted_on": None, "acknowledgements": [],
+                 "extension_days": 0,
                  "extensions": [], "handler": None,
                  "handler_is_accused": None, "outcome": None, "deadlines": {},
                  "out_of_order": [], "events": []}
@@ -1045,7 +1059,10 @@ def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
     elif rec.type == "ComplaintAcknowledged":
         if state["state"] in ("NEW", "RECEIVED"):
             state["state"] = "ACKNOWLEDGED"
-        _met(state, "acknowledge", day)
+        state["acknowledgements"].append({"method": b["method"], "on": day.isoformat(),
+                                          "written": b["method"] in WRITTEN_ACKS})
+        if b["method"] in WRITTEN_ACKS:        # as RF23.a: 书面告知, a phone call meets nothing
+            _met(state, "acknowledge", day)
         if b["accepted"] and (state["accepted_on"] is None
                               or day.isoformat() < state["accepted_on"]):
             state["accepted_on"] = day.isoformat()

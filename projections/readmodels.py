@@ -261,8 +261,11 @@ class ReadModels:
     #: 7: a public record's decisions keep their revocation (a revoked decision is not shown);
     #: 8: a public record's organisation name kept with ID, mobile numbers and plates masked;
     #: 9: a public record's amendments and publications keep their instant (a publication of
-    #: a decision amended after it is not shown as published).
-    VERSION = 9
+    #: a decision amended after it is not shown as published); 10: a deferral/instalment plan
+    #: moves the payment deadline only when counted as RF06 counts it, and says whether it was
+    #: counted and why not; 11: a complaint's acknowledgements kept with their method, only a
+    #: written one meeting the acknowledgement deadline (as RF23.a).
+    VERSION = 11
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

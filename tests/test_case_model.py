@@ -528,6 +528,24 @@ def test_a_complaint_extension_not_approved_by_a_head_counts_in_neither_view_nor
     assert c["extensions"][0]["why"].endswith("not a head of the agency (本机关负责人)")
 
 
+def test_a_phone_acknowledgement_does_not_meet_the_complaint_acknowledgement_deadline() -> None:
+    """As RF23.a (XFGZ 第23条第2款: 书面告知): the view met the deadline with a phone call."""
+    history, folder = world(f.general_case(GENERAL_ID))
+    received = f.complaint_cycle("C-2025-0042", GENERAL_ID)[0]
+    phoned = step("complaint:C-2025-0042", "ComplaintAcknowledged", at("2025-02-05"),
+                  method="phone")
+    folder.fold(history.extend([received, phoned]))
+    c = folder.complaints["C-2025-0042"]
+    assert c["state"] == "ACKNOWLEDGED" and c["accepted_on"] == "2025-02-05"
+    assert c["deadlines"]["acknowledge"]["met_on"] is None
+    assert c["acknowledgements"] == [{"method": "phone", "on": "2025-02-05", "written": False}]
+    folder.fold(history.extend([step("complaint:C-2025-0042", "ComplaintAcknowledged",
+                                     at("2025-02-07"), method="written")]))
+    c = folder.complaints["C-2025-0042"]
+    assert (c["deadlines"]["acknowledge"]["met_on"], c["deadlines"]["acknowledge"]["late"]) == (
+        "2025-02-07", True)
+
+
 def test_complaint_closed_before_acknowledgement_is_out_of_order() -> None:
     history, folder = world()
     steps = f.complaint_cycle()

@@ -254,6 +254,33 @@ def test_the_payment_deadline_is_the_period_the_decision_states_counted_from_ser
     assert payment["params_version"] == flag["params_version"] == national().version
 
 
+def test_the_payment_deadline_moves_only_for_a_plan_rf06_counts_and_agrees_with_rf06e(
+        city: World) -> None:
+    """APL 第66条第2款: a deferral to 3 March 2025 approved by the head on the party's
+    application is the payment deadline of the view and of RF06.e (which judged the statutory
+    27 August and took the plan for its follow-up); one the party did not apply for moved the
+    view's deadline and not RF06's, and now moves neither."""
+    general = f.general_case()
+    served = next(i for i, s in enumerate(general) if s.type == "DecisionServed")
+    unpaid = general[:served + 1]                 # never paid
+
+    def plan(case_id: str, **body: object) -> f.Step:
+        return f.step(f"case:{case_id}", "InstalmentApproved", f.at("2024-08-20"),
+                      kind="deferral", schedule=[{"due_date": "2025-03-03",
+                                                  "amount_fen": 300_000}], **body)
+    other = "SH-HP-2024-000124"
+    post_steps(city, f.staff() + unpaid + [plan("SH-HP-2024-000123")]
+               + f.general_case(other)[:served + 1] + [plan(other, party_applied=False)])
+    payment = case(city, "SH-HP-2024-000123")["deadlines"]["payment"]
+    (flag,) = city.http.get("/v1/flags", params={"rule_id": "RF06.e"},
+                            headers=city.headers("inspector")).json()["flags"]
+    assert payment["due"] == flag["numbers"]["payment_due"] == "2025-03-03"
+    view = case(city, other)
+    assert view["deadlines"]["payment"]["due"] == "2024-08-27"
+    assert (view["money"]["instalments"]["counted"], view["money"]["instalments"]["why"]) == (
+        False, "the party did not apply (APL 第66条第2款)")
+
+
 def test_a_payment_stays_with_the_withdrawn_decision_it_paid_and_the_new_one_starts_unpaid(
         city: World) -> None:
     """2,000 CNY paid on 1 April on a decision withdrawn on 3 April (refund required), then made

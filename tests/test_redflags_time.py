@@ -137,6 +137,77 @@ def test_rf06_surcharge_above_3_percent_a_day_since_the_payment_deadline() -> No
     assert _surcharged("2024-09-20", 216_000, 24).flags(rule="RF06.d") == []
 
 
+def _planned(*schedule: tuple[str, int], kind: str = "instalments", **plan: object
+             ) -> list[f.Step]:
+    """The general case left unpaid, with a plan approved by the head on 20 Aug (before the
+    statutory deadline of 27 Aug) on the party's application."""
+    base = drop(general_case(), "PaymentRecorded", "TreasuryReconciled", "CaseClosed",
+                "CaseArchived")
+    return insert_after(base, "DecisionPublished", step(
+        G, "InstalmentApproved", at("2024-08-20"), kind=kind,
+        schedule=[{"due_date": d, "amount_fen": a} for d, a in schedule], **plan))
+
+
+def _paid(steps: list[f.Step], *payments: tuple[str, int]) -> list[f.Step]:
+    return steps + [step(G, "PaymentRecorded", at(d), payment_id=f"PAY-{i}", decision_no=NO,
+                         amount_fen=a, covers="instalment") for i, (d, a) in enumerate(payments)]
+
+
+def _surcharge(steps: list[f.Step], day: str, surcharge_fen: int, days: int) -> list[f.Step]:
+    return steps + [step(G, "SurchargeAssessed", at(day), principal_fen=300_000,
+                         rate_bp_per_day=300, days=days, surcharge_fen=surcharge_fen)]
+
+
+def test_rf06_party_paying_on_an_approved_instalment_schedule_is_not_unpaid() -> None:
+    """APL 第66条第2款: two instalments approved on the party's application, paid on their days
+    (the last on 15 Nov 2024, after the statutory deadline of 27 Aug)."""
+    plan = _planned(("2024-10-15", 150_000), ("2024-11-15", 150_000))
+    world = World(_paid(plan, ("2024-10-15", 150_000), ("2024-11-15", 150_000)))
+    assert world.flags(rule="RF06") == []
+
+
+def test_rf06_an_approved_plan_moves_the_payment_deadline_rather_than_ending_the_follow_up() -> None:  # noqa: E501
+    """The plan counted as RF06.e's follow-up, so a fine never paid on an approved deferral
+    (to 3 Mar 2025) was never flagged; it is now due on the deferred date, and unpaid 90 days
+    after it with no surcharge or enforcement."""
+    world = World(_planned(("2025-03-03", 300_000), kind="deferral"))
+    flag = world.one("RF06.e")
+    assert (numbers(flag)["payment_due"], numbers(flag)["follow_up_by"]) == (
+        "2025-03-03", "2025-06-03")       # + 90 days: Sun 1 Jun, then the 端午 holiday
+    assert numbers(flag)["plan"] == "deferral"
+    assert world.flags(when("2025-06-03T23:59"), rule="RF06") == []
+
+
+def test_rf06_surcharge_assessed_during_an_approved_deferral_is_before_the_payment_due() -> None:
+    """Assessed on 20 Sep, after the statutory deadline (27 Aug) but during a deferral to
+    3 Mar 2025: 到期不缴纳的 only — the approved deferral is the deadline."""
+    steps = _surcharge(_planned(("2025-03-03", 300_000), kind="deferral"), "2024-09-20",
+                       72_000, 24)
+    flag = World(steps).one("RF06.d")
+    assert numbers(flag)["problems"] == ["before_payment_due"]
+    assert numbers(flag)["payment_due"] == "2025-03-03"
+
+
+def test_rf06_surcharge_counts_from_the_first_instalment_not_paid_on_its_day() -> None:
+    plan = _planned(("2024-09-13", 150_000), ("2024-10-15", 150_000))
+    missed = World(_surcharge(plan, "2024-09-20", 63_000, 7))     # 13 Sep + 7 days
+    assert missed.flags(rule="RF06.d") == []
+    paid_first = World(_surcharge(_paid(plan, ("2024-09-12", 150_000)), "2024-09-20",
+                                  63_000, 7))
+    flag = paid_first.one("RF06.d")
+    assert numbers(flag)["problems"] == ["before_payment_due"]
+    assert numbers(flag)["payment_due"] == "2024-10-15"
+
+
+def test_rf06_a_plan_the_party_did_not_apply_for_or_an_investigator_approved_moves_nothing() -> None:  # noqa: E501
+    """经当事人申请和行政机关批准: without the party's application, or approved by an
+    investigator of the case (as RF12.b an extension), the statutory deadline stands."""
+    for plan in ({"party_applied": False}, {"approved_by": f.OFFICER_A}):
+        steps = _planned(("2025-03-03", 300_000), kind="deferral", **plan)
+        # the surcharge runs from the statutory deadline; the plan is still a follow-up act
+        assert World(_surcharge(steps, "2024-09-20", 72_000, 24)).flags(rule="RF06") == []
+
+
 def test_rf06_closed_as_paid_with_less_received_than_due() -> None:
     steps = change(general_case(), "PaymentRecorded", amount_fen=250_000)
     steps = change(steps, "TreasuryReconciled", amount_fen=250_000)
@@ -322,6 +393,26 @@ def test_rf23_complaint_deadline_rolls_over_the_spring_festival() -> None:
     late = change(f.complaint_cycle(), "ComplaintAcknowledged", occurred_at=at("2025-02-06"))
     flag = World(general_case(), late).one("RF23.a")
     assert numbers(flag)["due"] == "2025-02-05" and flag.status == "cleared"
+
+
+def test_rf23_a_phone_acknowledgement_is_not_the_written_notice_the_deadline_requires() -> None:
+    """XFGZ 第23条第2款: 15日内书面告知信访人. A phone call on 5 Feb met the deadline; it now
+    meets nothing (raised from 6 Feb, with the why), and a letter after it clears the flag."""
+    phoned = change(f.complaint_cycle(), "ComplaintAcknowledged", method="phone")
+    flag = World(general_case(), phoned).one("RF23.a")
+    assert flag.status == "raised" and flag.raised_at == "2025-02-06T00:00:00+08:00"
+    assert numbers(flag)["why"] == "phone is not written notice (XFGZ 第23条第2款: 书面告知)"
+    assert [m for _, m, _ in numbers(flag)["not_in_writing"]] == ["phone"]
+    letter = step(C, "ComplaintAcknowledged", at("2025-02-10"), method="written")
+    flag = World(general_case(), insert_after(phoned, "ComplaintAcknowledged", letter)).one(
+        "RF23.a")
+    assert flag.status == "cleared" and numbers(flag)["days_late"] == 5
+
+
+def test_rf23_a_written_sms_or_online_acknowledgement_meets_the_deadline() -> None:
+    for method in ("written", "sms", "online"):
+        steps = change(f.complaint_cycle(), "ComplaintAcknowledged", method=method)
+        assert World(general_case(), steps).flags(rule="RF23") == []
 
 
 def test_rf23_unacknowledged_violent_complaint_fires_when_the_period_ends() -> None:

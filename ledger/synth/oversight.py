@@ -130,7 +130,9 @@ class Oversight:
         handler = self._handler(slot.lead)
         ack = received + timedelta(days=rng.randrange(1, 8), hours=rng.randrange(0, 5))
         self.tl.add(stream, "ComplaintAcknowledged", ack, {
-            "method": rng.choice(["sms", "phone", "written", "online"]),
+            # in writing (XFGZ 第23条第2款, RF23.a): a phone call was one of the four, the same
+            # draw keeps the rest of the city as it was
+            "method": rng.choice(["sms", "written", "written", "online"]),
             "acknowledged_by": handler.id, "accepted": True}, "complaints")
         close_days = rng.randrange(15, 50)
         if mode == "overdue":

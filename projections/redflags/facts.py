@@ -132,6 +132,16 @@ class Cash(NamedTuple):
     officers: tuple[str, ...]
 
 
+class Plan(NamedTuple):
+    """InstalmentApproved: a deferral or instalments (APL 第66条第2款)."""
+    ts: int
+    eid: str
+    kind: str
+    schedule: tuple[tuple[int, int], ...]     # (due day, amount fen), by due day
+    approved_by: str
+    party_applied: bool
+
+
 class Seizure(NamedTuple):
     ts: int
     eid: str
@@ -249,10 +259,15 @@ class Complaint:
         self.unit_id: str | None = None
         self.accused: tuple[str, ...] = ()
         self.case_id: str | None = None
-        self.acks: list[tuple[int, str]] = []
+        self.acks: list[tuple[int, str, str]] = []   # (ts, eid, method)
         self.accepted: list[int] = []         # acknowledgements that accepted it (受理)
         self.extensions: list[tuple[int, int, str, str]] = []     # (ts, days, approver, eid)
         self.closed: tuple[int, str, str] | None = None           # (ts, handler, eid)
+
+
+#: acknowledgements in writing (XFGZ 第23条第2款: 书面告知): a letter, or a text the complainant
+#: receives and keeps (an SMS, the online 信访 system); a phone call is not (RF23.a, the view)
+WRITTEN_ACKS = frozenset({"written", "sms", "online"})
 
 
 def complaint_extension_refused(approver: str | None, role: str,
@@ -368,7 +383,7 @@ class Case:
         self.reconciled: list[tuple[int, int, str, str]] = []           # ts, amount, result, eid
         #: (ts, principal, rate bp, days, surcharge, eid)
         self.surcharges: list[tuple[int, int, int, int, int, str]] = []
-        self.instalments: list[tuple[int, str]] = []
+        self.instalments: list[Plan] = []
         self.seizures: dict[str, Seizure] = {}
         self.inventories: dict[str, list[tuple[int, str]]] = {}
         self.returned: dict[str, list[tuple[int, frozenset[str], str]]] = {}
@@ -890,7 +905,9 @@ class Fold:
 
     def _c_InstalmentApproved(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                               dirty: set) -> None:
-        c.instalments.append((ts, eid))
+        c.instalments.append(Plan(ts, eid, b["kind"], tuple(sorted(
+            (_ord(i["due_date"]), i["amount_fen"]) for i in b["schedule"])), b["approved_by"],
+            b["party_applied"]))
 
     def _c_PropertySeized(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                           dirty: set) -> None:
@@ -1029,7 +1046,7 @@ class Fold:
             if cp.case_id:
                 self.case(cp.case_id).complaints.append(cid)
         elif type_ == "ComplaintAcknowledged":
-            cp.acks.append((ts, eid))
+            cp.acks.append((ts, eid, body["method"]))
             if body["accepted"]:
                 cp.accepted.append(ts)
         elif type_ == "ComplaintExtended":

@@ -20,7 +20,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from .days import DAY, HOUR, add_years, day_iso
-from .facts import Case, Complaint, Decision, Officer, Supervision, complaint_extension_refused
+from .facts import (WRITTEN_ACKS, Case, Complaint, Decision, Officer, Plan, Supervision,
+                    complaint_extension_refused)
 from .single_case import _iso_day, received_before
 
 if TYPE_CHECKING:
@@ -163,6 +164,15 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
             problems.append("wrong_rate")
         # 到期不缴纳的，每日按罚款数额的百分之三: from the day after the period, on the fine
         served, due = _payment_due(c, of, ctx)
+        plan, _ = _plan(c, of, due, ctx, until=ts)
+        if plan is not None:       # the first instalment not paid when it was assessed
+            got, owed = received_before(c, ts, of), 0
+            due = plan.schedule[-1][0]
+            for day, part in plan.schedule:
+                owed += part
+                if got < owed:
+                    due = day
+                    break
         overdue = accrued = None
         if served is None or served > ts or (due is not None and ctx.days.day(ts) <= due):
             problems.append("before_payment_due")
@@ -218,13 +228,19 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
     served, due = _payment_due(c, d, ctx)
     if served is None:
         return
+    plan, not_counted = _plan(c, d, due, ctx)
+    if plan is not None:
+        due = plan.schedule[-1][0]
     days = ctx.days
     follow = None if due is None else days.add_calendar(due, th.unpaid_followup_days)
     if follow is None:
         return
     late_from = days.end(follow)
     paid = next(((ts, eid) for ts, eid in money if received_before(c, ts, d) >= expected), None)
-    actions = sorted(x for x in [(s[0], s[5]) for s in c.surcharges] + list(c.instalments)
+    # a plan that moved the deadline is not also its follow-up; one not counted still is
+    other = {eid for eid, _ in not_counted}
+    actions = sorted(x for x in [(s[0], s[5]) for s in c.surcharges]
+                     + [(p.ts, p.eid) for p in c.instalments if p.eid in other]
                      + [(o.ts, o.eid) for o in c.outcomes if o.type == "TransferredToJudiciary"]
                      if x[0] >= d.ts)          # a follow-up of this decision, not a withdrawn one
     done = min([x for x in (paid, actions[0] if actions else None) if x is not None],
@@ -232,10 +248,11 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
     outcome = deadline(ctx, late_from, done)
     if outcome is not False:
         _emit(ctx, outcome, "RF06.e", d.eid, anchor=d.ts, late_from=late_from,
-              event_ids=[d.eid],
+              event_ids=[d.eid] + ([plan.eid] if plan else []),
               numbers={"due_fen": expected, "payment_due": day_iso(due),
                        "follow_up_by": day_iso(follow),
-                       "received_fen": received_before(c, _FOREVER, d)},
+                       "received_fen": received_before(c, _FOREVER, d),
+                       "plan": plan.kind if plan else None, "plans_not_counted": not_counted},
               summary=f"fine unpaid after {day_iso(due)} and no surcharge, instalments or "
                       f"enforcement by {day_iso(follow)}", **common)
 
@@ -250,6 +267,33 @@ def _payment_due(c: Case, d: Decision, ctx: "Ctx") -> tuple[int | None, int | No
     days = ctx.days
     return served, days.add_calendar(days.day(served),
                                      ctx.params(d.ts).legal.payment_deadline_days)
+
+
+def _plan(c: Case, d: Decision, due: int | None, ctx: "Ctx", *, until: int = _FOREVER
+          ) -> tuple[Plan | None, list[list[str]]]:
+    """The deferral or instalments of ``d`` in force at ``until`` (or None), and [event id,
+    why] of each plan of ``d`` not counted. ``due`` is the statutory last day to pay (None
+    before service). APL 第66条第2款: 经当事人申请和行政机关批准 — a plan counts when the
+    party applied, no investigator of the case approved it (as RF12.b an extension), and it
+    was approved by the deadline then in force; it replaces that deadline (docs/red-flags.md,
+    RF06). A plan not counted leaves the deadline as it was."""
+    investigators = c.investigators()
+    plan, not_counted = None, []
+    for p in sorted(x for x in c.instalments if c.owns_money(d, x.ts) and x.ts >= d.ts):
+        if p.ts > until:
+            break
+        in_force = plan.schedule[-1][0] if plan else due
+        if not p.party_applied:
+            not_counted.append([p.eid, "the party did not apply (APL 第66条第2款)"])
+        elif p.approved_by in investigators:
+            not_counted.append([p.eid, f"approved by {p.approved_by}, an investigator of the "
+                                       "case"])
+        elif in_force is not None and ctx.days.day(p.ts) > in_force:
+            not_counted.append([p.eid, f"approved after the payment deadline "
+                                       f"{day_iso(in_force)} had passed"])
+        else:
+            plan = p
+    return plan, not_counted
 
 
 # --- RF12 -------------------------------------------------------------------------------------
@@ -449,10 +493,18 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
         due = days.add_calendar(day, legal.complaint_ack_days)
         if due is not None:
             late_from = days.end(due)
-            _emit(ctx, deadline(ctx, late_from, min(cp.acks, default=None)), "RF23.a",
+            # XFGZ 第23条第2款: 书面告知 — a phone call acknowledges nothing in time
+            oral = [[eid, method, day_iso(days.day(ts))] for ts, eid, method in sorted(cp.acks)
+                    if method not in WRITTEN_ACKS]
+            done = min(((ts, eid) for ts, eid, method in cp.acks if method in WRITTEN_ACKS),
+                       default=None)
+            _emit(ctx, deadline(ctx, late_from, done), "RF23.a",
                   cp.complaint_id, anchor=cp.ts, late_from=late_from, event_ids=[cp.eid],
                   numbers={"category": cp.category, "received_on": day_iso(day),
-                           "due": day_iso(due), "days": legal.complaint_ack_days},
+                           "due": day_iso(due), "days": legal.complaint_ack_days,
+                           "not_in_writing": oral,
+                           "why": f"{', '.join(sorted({o[1] for o in oral}))} is not written "
+                                  "notice (XFGZ 第23条第2款: 书面告知)" if oral else None},
                   summary=f"{cp.category} complaint of {day_iso(day)} not acknowledged by "
                           f"{day_iso(due)}", **common)
         # XFGZ 第34条: 60 days from acceptance (受理); until it is accepted, from receipt

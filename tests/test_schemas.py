@@ -486,20 +486,23 @@ PERSONAL_VALUES = [("310101199001011234", "resident ID number"),
                    ("沪A12345", "vehicle plate"), ("沪AD12345", "vehicle plate")]
 
 
-@pytest.mark.parametrize("value, kind", PERSONAL_VALUES)
-@pytest.mark.parametrize("type_name, field, template", [
-    ("PenaltyDecided", "legal_basis", "SH_SRHW 第25条（当事人{}）"),
-    ("PenaltyDecided", "decision_no", "沪黄城管罚〔2024〕第123号{}"),
-    ("DecisionPublished", "url", "https://www.shhuangpu.gov.cn/gs/{}.html"),
-    ("DecisionPublished", "publication_ref", "PUB-{}")])
+# url and publication_ref: their grammar refuses Han, spaces and "+", so a plate never reaches
+# the check there, and a mobile number is typed bare
+_ASCII_VALUES = [(v.replace(" ", "").replace("+", ""), k) for v, k in PERSONAL_VALUES
+                 if v.isascii()]
+
+
+@pytest.mark.parametrize("type_name, field, template, value, kind", [
+    (t, f, template, v, k) for t, f, template, values in [
+        ("PenaltyDecided", "legal_basis", "SH_SRHW 第25条（当事人{}）", PERSONAL_VALUES),
+        ("PenaltyDecided", "decision_no", "沪黄城管罚〔2024〕第123号{}", PERSONAL_VALUES),
+        ("DecisionPublished", "url", "https://www.shhuangpu.gov.cn/gs/{}.html", _ASCII_VALUES),
+        ("DecisionPublished", "publication_ref", "PUB-{}", _ASCII_VALUES)]
+    for v, k in values])
 def test_refuses_personal_data_in_a_field_the_public_feed_copies(
         type_name: str, field: str, template: str, value: str, kind: str) -> None:
     """A decision number, legal basis, publication reference or URL was accepted with an ID
     number, mobile number or plate typed into it, and the feed published it as posted."""
-    if field in ("url", "publication_ref"):     # their grammar refuses spaces, + and Han
-        if not value.isascii():
-            pytest.skip("a plate is not ASCII, which these fields refuse anyway")
-        value = value.replace(" ", "").replace("+", "")
     posted = template.format(value)
     (error,) = errors(type_name, body(type_name, **{field: posted}))
     assert error == (f"body.{field}", f"must not hold personal data: it holds what looks like "

@@ -40,7 +40,7 @@ from ledger.schemas import parse_datetime
 
 from . import officer_model
 from .redflags.facts import (INVESTIGATIVE, WRITTEN_ACKS, actors_of,
-                             complaint_extension_refused)
+                             complaint_extension_refused, plan_refused)
 from .redflags.params import FlagParams, national
 
 
@@ -911,16 +911,10 @@ def _surcharge(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
 
 def _instalments(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                  ctx: Context) -> None:
-    # counted as RF06 counts it (time_rules._plan): the party applied, no investigator of the
-    # case approved it, approved by the payment deadline in force; a plan not counted leaves it
+    # counted as RF06 counts it (time_rules._plan); a plan not counted leaves the deadline
     in_force = (c["deadlines"].get("payment") or {}).get("due")
-    why = None
-    if not b["party_applied"]:
-        why = "the party did not apply (APL 第66条第2款)"
-    elif b["approved_by"] in c["investigators"]:
-        why = f"approved by {b['approved_by']}, an investigator of the case"
-    elif in_force is not None and day.isoformat() > in_force:
-        why = f"approved after the payment deadline {in_force} had passed"
+    why = plan_refused(b["party_applied"], b["approved_by"], c["investigators"],
+                       in_force if in_force is not None and day.isoformat() > in_force else None)
     c["money"]["instalments"] = {"kind": b["kind"], "schedule": b["schedule"],
                                  "event_id": rec.event_id, "counted": why is None, "why": why}
     if why is None:

@@ -10,6 +10,7 @@ Instants are integer seconds (``ts``), legal days are ordinals; see :mod:`.days`
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -268,6 +269,21 @@ class Complaint:
 #: acknowledgements in writing (XFGZ 第23条第2款: 书面告知): a letter, or a text the complainant
 #: receives and keeps (an SMS, the online 信访 system); a phone call is not (RF23.a, the view)
 WRITTEN_ACKS = frozenset({"written", "sms", "online"})
+
+
+def plan_refused(party_applied: bool, approver: str, investigators: Collection[str],
+                 passed: str | None) -> str | None:
+    """Why a deferral or instalment plan does not move the payment deadline (RF06 and the case
+    view), or None when it does. APL 第66条第2款 (经当事人申请和行政机关批准): the party applied,
+    no investigator of the case approved it (as RF12.b an extension); ``passed`` is the payment
+    deadline (ISO day) that had passed when it was approved, if one had."""
+    if not party_applied:
+        return "the party did not apply (APL 第66条第2款)"
+    if approver in investigators:
+        return f"approved by {approver}, an investigator of the case"
+    if passed is not None:
+        return f"approved after the payment deadline {passed} had passed"
+    return None
 
 
 def complaint_extension_refused(approver: str | None, role: str,

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from .days import DAY, HOUR, add_years, day_iso
 from .facts import (WRITTEN_ACKS, Case, Complaint, Decision, Officer, Plan, Supervision,
-                    complaint_extension_refused)
+                    complaint_extension_refused, plan_refused)
 from .single_case import _iso_day, received_before
 
 if TYPE_CHECKING:
@@ -283,16 +283,13 @@ def _plan(c: Case, d: Decision, due: int | None, ctx: "Ctx", *, until: int = _FO
         if p.ts > until:
             break
         in_force = plan.schedule[-1][0] if plan else due
-        if not p.party_applied:
-            not_counted.append([p.eid, "the party did not apply (APL 第66条第2款)"])
-        elif p.approved_by in investigators:
-            not_counted.append([p.eid, f"approved by {p.approved_by}, an investigator of the "
-                                       "case"])
-        elif in_force is not None and ctx.days.day(p.ts) > in_force:
-            not_counted.append([p.eid, f"approved after the payment deadline "
-                                       f"{day_iso(in_force)} had passed"])
-        else:
+        passed = in_force is not None and ctx.days.day(p.ts) > in_force
+        why = plan_refused(p.party_applied, p.approved_by, investigators,
+                           day_iso(in_force) if passed else None)
+        if why is None:
             plan = p
+        else:
+            not_counted.append([p.eid, why])
     return plan, not_counted
 
 

@@ -40,7 +40,7 @@ from ledger.schemas import parse_datetime
 
 from . import officer_model
 from .redflags.facts import (INVESTIGATIVE, WRITTEN_ACKS, actors_of,
-                             complaint_extension_refused, plan_refused)
+                             complaint_extension_refused, money_of, plan_refused)
 from .redflags.params import FlagParams, national
 
 
@@ -1009,11 +1009,10 @@ def _owns_money(c: dict[str, Any], decision: dict[str, Any] | None, at: str) -> 
     up to the next decision, in world time (before the case's first decision: the first's)."""
     if decision is None:
         return True
-    start, t = parse_datetime(decision["decided_at"]), parse_datetime(at)
-    others = [parse_datetime(d["decided_at"]) for d in c["previous_decisions"] + [c["decision"]]
-              if d is not decision]
-    return all(o <= start or t < o for o in others) \
-        and (t >= start or all(o > start for o in others))
+    return money_of(parse_datetime(decision["decided_at"]),
+                    [parse_datetime(d["decided_at"])
+                     for d in c["previous_decisions"] + [c["decision"]]],
+                    parse_datetime(at))
 
 
 # --- complaints -------------------------------------------------------------------------------

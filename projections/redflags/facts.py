@@ -271,6 +271,15 @@ class Complaint:
 WRITTEN_ACKS = frozenset({"written", "sms", "online"})
 
 
+def money_of(decided: Any, decisions: list[Any], at: Any) -> bool:
+    """Whether money received at ``at`` belongs to the decision made at ``decided``, one of the
+    case's ``decisions`` (their instants, comparable): received from it up to the next
+    decision, in world time; money before the case's first decision is the first's
+    (:meth:`Case.owns_money`, and the case view's totals)."""
+    later = [d for d in decisions if d > decided]
+    return (not later or at < min(later)) and (at >= decided or decided == min(decisions))
+
+
 def plan_refused(party_applied: bool, approver: str, investigators: Collection[str],
                  passed: str | None) -> str | None:
     """Why a deferral or instalment plan does not move the payment deadline (RF06 and the case
@@ -458,9 +467,7 @@ class Case:
         decision, in world time (money received before the case's first decision is the
         first's). A payment on a decision later withdrawn stays with it: the vocabulary has no
         refund event, and it never pays the decision made anew."""
-        end = self._next_decision(decision)
-        first = min(d.ts for d in self.decisions)
-        return (end is None or ts < end) and (ts >= decision.ts or decision.ts == first)
+        return money_of(decision.ts, [d.ts for d in self.decisions], ts)
 
     def _changes_of(self, decision: Decision) -> list[Change]:
         """The changes of ``decision`` in world time: from it up to the next decision."""

@@ -226,7 +226,8 @@ def new_state(case_id: str) -> dict[str, Any]:
         "parties": [],                     # [{party_ref, party_type?, org_name?}]
         "officers": {},                    # officer_id -> acts and certificate status
         "investigators": [],               # who acted in the investigation (RF12.b, RF09.e)
-        "violation": {"code": None, "legal_basis": None, "occurred_at": None,
+        # ended_at: when a continuing violation ended, the start of RF12.h's time bar
+        "violation": {"code": None, "legal_basis": None, "occurred_at": None, "ended_at": None,
                       "statutory_range_fen": None},
         "amounts": {"proposed_fen": None, "decided_fen": None, "current_fen": None,
                     "surcharge_fen": 0, "amendments": [], "penalty_types": []},
@@ -535,6 +536,8 @@ def _filed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: 
         _violation(c, b["violation_code"], None, ctx)
     if b.get("violation_occurred_at"):
         c["violation"]["occurred_at"] = b["violation_occurred_at"]
+    if b.get("violation_ended_at"):
+        c["violation"]["ended_at"] = b["violation_ended_at"]
     if b["procedure"] == "general":
         c["decision_period"] = {"days": ctx.params.decision_deadline_days_from_filing,
                                 "params_version": ctx.version,

@@ -92,7 +92,7 @@ def test_summary_case_decided_paid_on_the_spot_remitted_deposited_filed_closed()
     assert case["amounts"]["decided_fen"] == case["amounts"]["current_fen"] == 10_000
     assert case["violation"] == {"code": "STALL_SH", "legal_basis": "SH_SRHW 第25条",
                                  "occurred_at": at("2024-09-30", "09:50:00"),
-                                 "statutory_range_fen": [5_000, 50_000]}
+                                 "ended_at": None, "statutory_range_fen": [5_000, 50_000]}
     assert case["deadlines"]["summary_filing"]["due"] == "2024-10-10"  # 3 working days, 国庆
     assert case["officers"][f.OFFICER_A]["credential_at_first_act"]["status"] == "valid"
     assert case["officers"][f.OFFICER_B]["invalid_acts"] == []
@@ -257,6 +257,22 @@ def test_an_extension_rf12_does_not_count_does_not_move_the_views_deadline() -> 
     folder.fold(history.extend(case_with()))
     extension = folder.cases[GENERAL_ID]["extensions"][0]
     assert (extension["counted"], extension["why"]) == (True, None)
+
+
+def test_a_continuing_violation_is_shown_with_the_end_rf12h_counts_the_time_bar_from() -> None:
+    """The case page showed only when the violation began, so a continuing one begun three
+    years before filing looked time-barred while RF12.h (APL 第36条第2款) counts from its end."""
+    steps = [f.Step(s.stream, s.type, s.occurred_at,
+                    {**s.body, "violation_occurred_at": at("2021-03-01"),
+                     "violation_ended_at": at("2022-05-01")})
+             if s.type == "CaseFiled" else s for s in f.general_case(GENERAL_ID)]
+    history, folder = world(steps)
+    assert folder.cases[GENERAL_ID]["violation"]["occurred_at"] == at("2021-03-01")
+    assert folder.cases[GENERAL_ID]["violation"]["ended_at"] == at("2022-05-01")
+    flags = compute_flags(history.events, national(), at=when("2025-01-01"), processes=1)
+    assert [x for x in flags if x.rule_id == "RF12.h"] == []
+    _, single = world(f.general_case(GENERAL_ID))
+    assert single.cases[GENERAL_ID]["violation"]["ended_at"] is None
 
 
 def test_case_withdrawn_with_approval() -> None:

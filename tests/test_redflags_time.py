@@ -383,6 +383,40 @@ def test_rf12_case_filed_after_the_two_year_time_bar() -> None:
     assert World(in_time).flags(rule="RF12.h") == []
 
 
+def test_rf12_time_bar_raised_on_a_case_filed_alone_more_than_two_years_after_the_act() -> None:
+    filed = step(G, "CaseFiled", at("2024-04-23"), violation_occurred_at=at("2022-04-22"))
+    flag = World([filed], with_staff=False).one("RF12.h")
+    assert numbers(flag)["time_bar"] == "2024-04-22"
+    assert numbers(flag)["violation_ended_at"] is None
+    assert flag.event_ids == (World([filed], with_staff=False).events[0].event_id,)
+
+
+def test_rf12_continuing_violation_counts_its_two_years_from_the_day_it_ended() -> None:
+    """APL 第36条第2款: a continuing or repeated violation (连续或者继续状态) is counted from the
+    day it ended. Counted from its beginning, a pile-up that began in 2021 and went on until
+    May 2022 was flagged as time-barred when the case was filed in April 2024."""
+    continuing = change(general_case(), "CaseFiled", violation_occurred_at=at("2021-03-01"),
+                        violation_ended_at=at("2022-05-01"))
+    assert World(continuing).flags(rule="RF12.h") == []
+    ended_on_the_bar = change(general_case(), "CaseFiled", violation_occurred_at=at("2021-03-01"),
+                              violation_ended_at=at("2022-04-22"))
+    assert World(ended_on_the_bar).flags(rule="RF12.h") == []        # the clue is on 22 Apr 2024
+    ended_long_ago = change(general_case(), "CaseFiled", violation_occurred_at=at("2021-03-01"),
+                            violation_ended_at=at("2022-04-21"))
+    flag = World(ended_long_ago).one("RF12.h")
+    assert numbers(flag)["time_bar"] == "2024-04-21"
+    assert numbers(flag)["violation_ended_at"] == "2022-04-21T10:00:00+08:00"
+    assert "ended 2022-04-21" in flag.summary
+
+
+def test_rf12_an_end_recorded_before_the_beginning_counts_from_the_beginning() -> None:
+    """The door judges shape, not order: an end before the start is a slip, and the bar is
+    counted from the later of the two, never earlier than the act began."""
+    steps = change(general_case(), "CaseFiled", violation_occurred_at=at("2022-04-22"),
+                   violation_ended_at=at("2020-01-01"))
+    assert World(steps).flags(rule="RF12.h") == []
+
+
 # --- RF23 complaints ------------------------------------------------------------------------------
 
 C = "complaint:C-2025-0042"

@@ -108,6 +108,18 @@ def test_refuses_unknown_field_naming_it() -> None:
         ("body.party_name", "unknown field")]
 
 
+def test_case_filed_records_when_a_continuing_violation_ended_and_stays_valid_without() -> None:
+    """APL 第36条第2款 counts a continuing violation's two years from its end; CaseFiled had no
+    field for it (refused as unknown). The field is optional, so cases filed before stay
+    valid."""
+    assert "violation_ended_at" not in body("CaseFiled")
+    assert errors("CaseFiled", body("CaseFiled")) == []
+    assert errors("CaseFiled", body("CaseFiled",
+                                    violation_ended_at="2024-05-01T18:00:00+08:00")) == []
+    (error,) = errors("CaseFiled", body("CaseFiled", violation_ended_at="2024-05-01"))
+    assert error[0] == "body.violation_ended_at"
+
+
 def test_refuses_unknown_field_in_nested_object() -> None:
     b = decided(party={"party_ref": "pty:Q3v9LmT2aZ8k", "party_type": "individual",
                        "id_number": "310101199001011234"})

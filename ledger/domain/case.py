@@ -120,6 +120,10 @@ TYPES = [
         "violation_code": Opt(VIOLATION_CODE),
         "violation_occurred_at": Opt(DATETIME.with_doc("when the violation happened or began "
                                                        "(APL 第36条 two-year limit)")),
+        "violation_ended_at": Opt(DATETIME.with_doc(
+            "when a continuing or repeated violation (连续或者继续状态) ended — the two-year limit "
+            "counts from here (APL 第36条第2款); one still going on when filed records when it "
+            "was last found going on; absent: a single act, counted from violation_occurred_at")),
         "approved_by": Opt(OFFICER_ID.with_doc("head who approved filing (立案审批), general")),
         "location": Opt(GEO),
     }, {"filing_no": "沪黄城管立〔2024〕第123号", "procedure": "general", "unit_id": "SH-HP-CG-02",

@@ -344,7 +344,8 @@ class Case:
     """Everything the single-case, time and cross-case rules read about one case."""
 
     __slots__ = (
-        "case_id", "unit_id", "procedure", "filed", "violation_ts", "code", "parties", "loc",
+        "case_id", "unit_id", "procedure", "filed", "violation_ts", "violation_end_ts", "code",
+        "parties", "loc",
         "events", "acts", "persons", "evidence", "shown", "shown_on", "rect_orders",
         "rect_verified",
         "warnings", "investigation", "benchmarks", "deviations", "notices", "statements",
@@ -360,6 +361,8 @@ class Case:
         self.procedure: str | None = None
         self.filed: Ev | None = None
         self.violation_ts: int | None = None
+        #: when a continuing or repeated violation ended (APL 第36条第2款), if recorded
+        self.violation_end_ts: int | None = None
         self.code: str | None = None
         self.parties: dict[str, str | None] = {}      # party_ref -> party_type
         self.loc: Loc | None = None
@@ -655,6 +658,8 @@ class Fold:
             c.code = b["violation_code"]
         if b.get("violation_occurred_at"):
             c.violation_ts = ts_of(b["violation_occurred_at"])
+        if b.get("violation_ended_at"):
+            c.violation_end_ts = ts_of(b["violation_ended_at"])
         c.loc = loc_of(b.get("location")) or c.loc
         for p in b["parties"]:
             self._party(c, p["party_ref"], p["party_type"], dirty)

@@ -398,20 +398,26 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                            "working_days": n},
                   summary=f"publication not withdrawn by {day_iso(due)} after the decision "
                           f"was {how}", case_id=c.case_id, unit_id=c.unit_id)
-    # h) filed more than 2 years after the violation
+    # h) filed more than 2 years after the violation, or after a continuing or repeated one
+    # ended (APL 第36条第2款: 从行为终了之日起计算); an end recorded before the beginning is a
+    # slip, so the bar never counts from before the act began
     if c.filed is not None and c.violation_ts is not None:
         years = ctx.params(c.filed.ts).legal.statute_of_limitations_years
         discovered = min((ev.ts for ev in c.events if ev.type in ("ClueRegistered", "CaseFiled")),
                          default=c.filed.ts)
-        v = days.day(c.violation_ts)
+        ended = c.violation_end_ts
+        v = days.day(c.violation_ts if ended is None else max(c.violation_ts, ended))
         bar = add_years(v, years)
         if days.day(discovered) > bar:
+            what = f"violation of {day_iso(days.day(c.violation_ts))}" + (
+                "" if ended is None else f" (ended {day_iso(days.day(ended))})")
             ctx.flag("RF12.h", c.filed.eid, anchor=c.filed.ts, raised=c.filed.ts,
                      event_ids=[c.filed.eid],
                      numbers={"violation_at": ctx.time(c.violation_ts),
+                              "violation_ended_at": None if ended is None else ctx.time(ended),
                               "discovered_at": ctx.time(discovered),
                               "time_bar": day_iso(bar), "years": years},
-                     summary=f"violation of {day_iso(v)} taken up after the {years}-year bar",
+                     summary=f"{what} taken up after the {years}-year bar",
                      case_id=c.case_id, unit_id=c.unit_id)
     _property_deadlines(c, ctx)
 

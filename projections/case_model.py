@@ -39,8 +39,9 @@ from ledger.envelope import Recorded
 from ledger.schemas import parse_datetime
 
 from . import officer_model
-from .redflags.facts import (INVESTIGATIVE, WRITTEN_ACKS, actors_of,
-                             complaint_extension_refused, money_of, plan_refused)
+from .redflags.facts import (COLLECTIVE, INVESTIGATIVE, WRITTEN_ACKS, actors_of,
+                             complaint_extension_refused, decision_extension_counted, money_of,
+                             plan_refused)
 from .redflags.params import FlagParams, national
 
 
@@ -541,7 +542,8 @@ def _filed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: 
     if b["procedure"] == "general":
         c["decision_period"] = {"days": ctx.params.decision_deadline_days_from_filing,
                                 "params_version": ctx.version,
-                                "approval_forms": list(ctx.extension_forms)}
+                                "approval_forms": list(ctx.extension_forms),
+                                "head_max_days": ctx.params.decision_extension_head_max_days}
         _decision_deadline(c, ctx)
 
 
@@ -552,24 +554,21 @@ def _decision_deadline(c: dict[str, Any], ctx: Context) -> None:
     period = c["decision_period"]
 
     def due() -> date:
-        # in world time, as RF12 counts them: an extension approved after the deadline in
-        # force had passed extends nothing (the case was already late), nor does one in a
-        # form not allowed or approved by an investigator of the case (RF12.b)
-        days = period["days"]
+        # in world time, as RF12 counts them (facts.decision_extension_counted): an extension
+        # approved after the deadline in force had passed extends nothing (the case was
+        # already late), nor does one in a form not allowed or approved by an investigator of
+        # the case; a head's extends by 30 days in all, further only collective discussion's
+        days, head_days = period["days"], 0
         for e in sorted(c["extensions"], key=lambda e: e["approved_on"]):
             in_force = ctx.calendar.add_calendar_days(filed, days).isoformat()
-            if e["approval_form"] not in period["approval_forms"]:
-                e["counted"], e["why"] = False, f"approval form {e['approval_form']} is not " \
-                    f"one of {', '.join(period['approval_forms'])}"
-            elif e["approved_by"] in c["investigators"]:
-                e["counted"], e["why"] = False, f"approved by {e['approved_by']}, an " \
-                    "investigator of the case"
-            elif e["approved_on"] > in_force:
-                e["counted"], e["why"] = False, f"approved after the deadline {in_force} " \
-                    "had passed"
-            else:
-                e["counted"], e["why"] = True, None
-                days += e["days"]
+            counted, e["why"] = decision_extension_counted(
+                e["days"], e["approval_form"], e["approved_by"], c["investigators"],
+                in_force if e["approved_on"] > in_force else None,
+                forms=period["approval_forms"], head_max=period["head_max_days"],
+                head_used=head_days)
+            e["counted"], e["counted_days"] = counted == e["days"], counted
+            days += counted
+            head_days += counted if e["approval_form"] != COLLECTIVE else 0
         return ctx.calendar.add_calendar_days(filed, days)
     _due(c, "decision", due, "APL 第60条 (90 days from filing + approved extensions)",
          replace=True)

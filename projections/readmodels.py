@@ -265,8 +265,10 @@ class ReadModels:
     #: moves the payment deadline only when counted as RF06 counts it, and says whether it was
     #: counted and why not; 11: a complaint's acknowledgements kept with their method, only a
     #: written one meeting the acknowledgement deadline (as RF23.a); 12: a case's violation
-    #: kept with the end of a continuing one (``ended_at``, RF12.h's time bar).
-    VERSION = 12
+    #: kept with the end of a continuing one (``ended_at``, RF12.h's time bar); 13: a
+    #: decision-deadline extension counted as RF12.b counts it — a deputy head's approval
+    #: counts, a head's only up to the 30 days one head may grant (``counted_days``).
+    VERSION = 13
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

@@ -227,36 +227,47 @@ def test_an_extension_approved_after_the_decision_deadline_passed_extends_nothin
 
 
 def test_an_extension_rf12_does_not_count_does_not_move_the_views_deadline() -> None:
-    """A deputy's approval, or one by an officer who acted in the investigation (known only
-    from an act recorded after the extension), moved the view's decision deadline 30 days on
-    while RF12.b refuses it and RF12.a counts 90 days: the view called on time a decision the
-    flags call late."""
-    def case_with(**approval: str) -> list[f.Step]:
+    """An approval by an officer who acted in the investigation (known only from an act
+    recorded after the extension) moved the view's decision deadline 30 days on while RF12.b
+    refuses it and RF12.a counts 90 days: the view called on time a decision the flags call
+    late. A head's 45 days count 30 in both (the rest needs collective discussion), a deputy
+    head's approval counts in both."""
+    def case_with(decided_on: str | None = None, **approval: Any) -> list[f.Step]:
         return [f.Step(s.stream, s.type, s.occurred_at, {**s.body, **approval})
-                if s.type == "ExtensionApproved" else s for s in f.general_case(GENERAL_ID)]
+                if s.type == "ExtensionApproved" else
+                f.Step(s.stream, s.type, at(decided_on), s.body)
+                if s.type == "PenaltyDecided" and decided_on else s
+                for s in f.general_case(GENERAL_ID)]
 
     acted = step(f"case:{GENERAL_ID}", "InspectionPerformed", at("2024-08-09"),
                  inspection_id="IN-2024-000123-9",
                  officers=[{"officer_id": f.HEAD, "cert_no": "31010219101"}])
-    for steps, why in ((case_with(approval_form="deputy_head", approved_by=f.DEPUTY),
-                        "approval form deputy_head is not one of agency_head, "
-                        "collective_discussion"),
-                       (case_with() + [acted], f"approved by {f.HEAD}, an investigator of the "
-                                               "case")):
+    for steps, due, counted, why in (
+            (case_with() + [acted], "2024-07-22", 0,
+             f"approved by {f.HEAD}, an investigator of the case"),
+            (case_with("2024-08-30", days=45), "2024-08-21", 30,
+             "15 of its 45 days exceed the 30 days a head (负责人) may grant; only collective "
+             "discussion (集体讨论) extends further")):
         history, folder = world()
         folder.fold(history.extend(steps))
         case = folder.cases[GENERAL_ID]
         assert (case["deadlines"]["decision"]["due"], case["deadlines"]["decision"]["late"]) \
-            == ("2024-07-22", True)
-        assert (case["extensions"][0]["counted"], case["extensions"][0]["why"]) == (False, why)
+            == (due, True)
+        extension = case["extensions"][0]
+        assert (extension["counted"], extension["counted_days"], extension["why"]) \
+            == (False, counted, why)
         flags = compute_flags(history.events, national(), at=when("2025-01-01"), processes=1)
         rf12a = next(x for x in flags if x.rule_id == "RF12.a" and x.case_id == GENERAL_ID)
         assert numbers(rf12a)["due"] == case["deadlines"]["decision"]["due"]
-        assert any(x.rule_id == "RF12.b" and x.case_id == GENERAL_ID for x in flags)
-    history, folder = world()
-    folder.fold(history.extend(case_with()))
-    extension = folder.cases[GENERAL_ID]["extensions"][0]
-    assert (extension["counted"], extension["why"]) == (True, None)
+        rf12b = next(x for x in flags if x.rule_id == "RF12.b" and x.case_id == GENERAL_ID)
+        assert numbers(rf12b)["counted_days"] == extension["counted_days"]
+    for steps in (case_with(), case_with(approval_form="deputy_head", approved_by=f.DEPUTY)):
+        history, folder = world()
+        folder.fold(history.extend(steps))
+        case = folder.cases[GENERAL_ID]
+        assert case["deadlines"]["decision"]["due"] == "2024-08-21"
+        assert (case["extensions"][0]["counted"], case["extensions"][0]["counted_days"],
+                case["extensions"][0]["why"]) == (True, 30, None)
 
 
 def test_a_continuing_violation_is_shown_with_the_end_rf12h_counts_the_time_bar_from() -> None:

@@ -50,6 +50,18 @@ def test_overrides_merge_on_top_of_national_defaults() -> None:
     assert city.thresholds.bh_q_bp == 500
 
 
+def test_the_head_extension_limit_keeps_its_old_and_yaml_names() -> None:
+    """The 30 days one head may extend the decision deadline by were an unused parameter named
+    ``default_decision_extension_days``; RF12 now reads it as
+    ``decision_extension_head_max_days``, and a city (or a publication) spelling the old or the
+    yaml's name still sets it."""
+    assert national().legal.decision_extension_head_max_days == 30
+    for name in ("decision_extension_head_max_days", "default_decision_extension_days",
+                 "decision_extension"):
+        city = with_overrides(national(), "X", {name: 60})
+        assert city.legal.decision_extension_head_max_days == 60
+
+
 def test_unknown_or_mistyped_overrides_are_refused() -> None:
     with pytest.raises(ParamsError, match="unknown parameter 'summary_limit'"):
         with_overrides(national(), "X", {"summary_limit": 1})

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from projections.redflags import FlagEngine, Subject, national
+from projections.redflags import FlagEngine, Subject, national, with_overrides
 
 from . import domain_factory as f
 from .domain_factory import DROP, at, step
@@ -304,10 +304,69 @@ def test_rf12_approved_extension_moves_the_decision_deadline() -> None:
     assert World(general_case()).flags(rule="RF12") == []
 
 
-def test_rf12_extension_by_a_deputy_is_not_an_approval() -> None:
+def test_rf12_extension_approved_by_a_deputy_head_counts() -> None:
+    """The extension rules let 负责人 approve it, and 行政机关负责人 includes the deputies (as
+    RF20.a reads it); a deputy's approval was refused, so a case decided on day 107 of 90 + 30
+    was flagged late twice."""
     steps = change(general_case(), "ExtensionApproved", approval_form="deputy_head",
                    approved_by=f.DEPUTY)
-    assert World(steps).rules() == ["RF12.a", "RF12.b"]
+    assert World(steps).flags(rule="RF12") == []
+
+
+def test_rf12_a_city_that_requires_the_principal_head_refuses_a_deputys_extension() -> None:
+    steps = change(general_case(), "ExtensionApproved", approval_form="deputy_head",
+                   approved_by=f.DEPUTY)
+    city = with_overrides(national(), "principal-only", {
+        "extension_approval_forms": ["agency_head", "collective_discussion"]})
+    world = World(steps, params=city)
+    assert world.rules() == ["RF12.a", "RF12.b"]
+    assert numbers(world.one("RF12.b"))["counted_days"] == 0
+
+
+def _decided_on(day: str, *extensions: f.Step) -> list[f.Step]:
+    """The general case up to its decision, decided on ``day`` after ``extensions`` (filed
+    23 Apr 2024: day 90 is 22 Jul, 90 + 30 is 21 Aug, 90 + 45 is 5 Sep)."""
+    steps = drop(until(general_case(), "PenaltyDecided"), "ExtensionApproved")
+    decided = steps.pop()
+    steps += [*extensions, f.Step(decided.stream, decided.type, at(day), decided.body)]
+    return steps
+
+
+def _extension(day: str, days: int, form: str = "agency_head",
+               approved_by: str = f.HEAD) -> f.Step:
+    return step(G, "ExtensionApproved", at(day), days=days, approval_form=form,
+                approved_by=approved_by)
+
+
+def test_rf12_one_head_extends_by_at_most_30_days() -> None:
+    """The local 30-day extension (负责人批准, further only by 集体讨论) was an unused parameter:
+    a head's 45 days counted in full, so a decision on day 130 was on time."""
+    world = World(_decided_on("2024-08-30", _extension("2024-07-15", 45)))
+    overdue, extension = world.one("RF12.a"), world.one("RF12.b")
+    assert numbers(overdue)["due"] == "2024-08-21"
+    assert numbers(overdue)["approved_extension_days"] == 30
+    assert (numbers(extension)["days"], numbers(extension)["counted_days"],
+            numbers(extension)["head_max_days"]) == (45, 30, 30)
+    assert "集体讨论" in extension.summary
+
+
+def test_rf12_a_second_head_extension_counts_nothing_only_collective_discussion_extends() -> None:
+    second = World(_decided_on("2024-08-30", _extension("2024-07-15", 30),
+                               _extension("2024-08-15", 15, "deputy_head", f.DEPUTY)))
+    assert numbers(second.one("RF12.a"))["due"] == "2024-08-21"
+    assert numbers(second.one("RF12.b"))["counted_days"] == 0
+    collective = World(_decided_on("2024-08-30", _extension("2024-07-15", 30),
+                                   _extension("2024-08-15", 15, "collective_discussion")))
+    assert collective.flags(rule="RF12.a") == collective.flags(rule="RF12.b") == []
+    assert World(_decided_on("2024-08-30", _extension("2024-07-15", 45,
+                                                      "collective_discussion"))
+                 ).flags(rule="RF12.a") == []
+
+
+def test_rf12_a_city_may_let_one_head_extend_further() -> None:
+    city = with_overrides(national(), "sixty", {"decision_extension_head_max_days": 60})
+    world = World(_decided_on("2024-08-30", _extension("2024-07-15", 45)), params=city)
+    assert world.flags(rule="RF12.a") == world.flags(rule="RF12.b") == []
 
 
 def test_rf12_extension_approved_after_the_deadline_passed_extends_nothing() -> None:

@@ -79,11 +79,14 @@ DECISIONS = """\
    `PenaltyNoticeServed.hearing_eligible` records what the agency told the party (RF09.g checks
    it against a city's thresholds where they are set; a notice that lists `hearing` in
    `rights_notified` told the party of the right whatever it marked). The decision
-   extension is whatever `ExtensionApproved.days` says (1–365) with its approver; 30 days is
-   recorded as an unverified default only. The case view counts an extension as RF12 does:
-   only in an allowed approval form (`agency_head`, `collective_discussion`), approved by no
-   officer who acted in the investigation (whenever that act is recorded), and before the
-   deadline it extends had passed; each extension says whether it `counted` and `why` not.
+   extension is whatever `ExtensionApproved.days` says (1–365) with its approver. The case
+   view counts an extension as RF12 does: only in an allowed approval form (`agency_head`,
+   `deputy_head`, `collective_discussion`), approved by no officer who acted in the
+   investigation (whenever that act is recorded), and before the deadline it extends had
+   passed; a head (any form but `collective_discussion`) extends by 30 days in all
+   (`decision_extension_head_max_days`), further only collective discussion does. Each
+   extension says whether it `counted` in full, its `counted_days` and `why` not
+   (docs/red-flags.md, RF12).
 5. **Lifecycle** (projections/case_model.py) follows `case_lifecycle` with these readings:
    `CaseFiled` is expected with or without a prior `ClueRegistered`; supplementary evidence,
    inspection and credential showing are expected in any pre-decision state (APL 第45条 review

@@ -35,8 +35,11 @@ class LegalParameters:
                                                 "APL 第72条(一) (3 %/day, total ≤ principal)")
     min_officers: int = _p(2, "count", "APL 第42条; MOHURD55 第11条")
     decision_deadline_days_from_filing: int = _p(90, "calendar_days", "APL 第60条")
-    default_decision_extension_days: int = _p(
-        30, "calendar_days", "LOCAL/sectoral: commonly +30 days with agency-head approval", "false")
+    #: APL 第60条 gives no extension and defers to 法律、法规、规章; the sectoral procedure rules
+    #: (MOHURD55 for 住建/城管) let 负责人 approve up to 30 more days, further only by 集体讨论
+    decision_extension_head_max_days: int = _p(
+        30, "calendar_days", "APL 第60条 (规章另有规定的从其规定); sectoral 程序规定: 负责人批准 "
+        "+30 days, further only by 负责人集体讨论 (LOCAL/sectoral)", "false")
     service_deadline_working_days_if_absent: int = _p(7, "working_days", "APL 第61条 + 第85条")
     summary_decision_filing_working_days: int = _p(3, "working_days", "MOHURD55 第14条; APL 第52条",
                                                    "partial")

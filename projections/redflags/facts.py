@@ -295,6 +295,34 @@ def plan_refused(party_applied: bool, approver: str, investigators: Collection[s
     return None
 
 
+#: the heads deciding together (集体讨论): the one form that extends the decision deadline beyond
+#: what a single head may grant
+COLLECTIVE = "collective_discussion"
+
+
+def decision_extension_counted(days: int, form: str, approver: str,
+                               investigators: Collection[str], passed: str | None, *,
+                               forms: Collection[str], head_max: int, head_used: int
+                               ) -> tuple[int, str | None]:
+    """How many of an extension's ``days`` move the decision deadline (RF12.a/b and the case
+    view), and why not all of them (None when all count). APL 第60条 defers to the sectoral
+    rules: one approved in a form of ``forms``, by no investigator of the case, before the
+    deadline in force had passed (``passed``: that deadline, ISO day, if it had); a single head
+    (负责人, any form but 集体讨论) extends by ``head_max`` days in all, of which ``head_used``
+    are already counted — beyond that only collective discussion extends."""
+    if form not in forms:
+        return 0, f"approval form {form} is not one of {', '.join(forms)}"
+    if approver in investigators:
+        return 0, f"approved by {approver}, an investigator of the case"
+    if passed is not None:
+        return 0, f"approved after the deadline {passed} had passed"
+    left = max(0, head_max - head_used)
+    if form != COLLECTIVE and days > left:
+        return left, f"{days - left} of its {days} days exceed the {head_max} days a head " \
+                     "(负责人) may grant; only collective discussion (集体讨论) extends further"
+    return days, None
+
+
 def complaint_extension_refused(approver: str | None, role: str,
                                 accused: tuple[str, ...] | list[str], passed: str | None,
                                 head_roles: tuple[str, ...]) -> str | None:

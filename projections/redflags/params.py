@@ -76,8 +76,10 @@ class Thresholds:
     head_roles: tuple[str, ...] = _t(("squadron_leader", "unit_head"), "roles",
                                      "RF11.d: 行政机关负责人 roles (PostAssigned.role)")
     # approvals (RF12.b, RF16, RF20.a)
-    extension_approval_forms: tuple[str, ...] = _t(("agency_head", "collective_discussion"),
-                                                   "forms", "RF12.b: LOCAL")
+    extension_approval_forms: tuple[str, ...] = _t(
+        ("agency_head", "deputy_head", "collective_discussion"), "forms",
+        "RF12.b: 负责人批准 (正职 or 副职, as RF20.a) or 集体讨论; a city requiring the principal "
+        "head drops deputy_head")
     deviation_approval_forms: tuple[str, ...] = _t(("agency_head", "collective_discussion"),
                                                    "forms", "RF16: GBF2022_27 主要负责人/集体讨论")
     change_approval_forms: tuple[str, ...] = _t(("agency_head", "deputy_head",
@@ -149,7 +151,8 @@ _LEGAL_ALIASES = {
     "summary_decision_filing_days": "summary_decision_filing_working_days",
     "publication_withdraw_after_revocation_days": "publication_withdraw_working_days",
     "first_violation_lookback": "first_violation_lookback_days",
-    "decision_extension": "default_decision_extension_days",
+    "decision_extension": "decision_extension_head_max_days",
+    "default_decision_extension_days": "decision_extension_head_max_days",   # its old name
     "late_payment_surcharge_rate_per_day": "late_payment_surcharge_bp_per_day",
 }
 _LEGAL = {f.name for f in fields(LegalParameters) if f.name != "version"}

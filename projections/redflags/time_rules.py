@@ -20,8 +20,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from .days import DAY, HOUR, add_years, day_iso
-from .facts import (WRITTEN_ACKS, Case, Complaint, Decision, Officer, Plan, Supervision,
-                    complaint_extension_refused, plan_refused)
+from .facts import (COLLECTIVE, WRITTEN_ACKS, Case, Complaint, Decision, Officer, Plan,
+                    Supervision, complaint_extension_refused, decision_extension_counted,
+                    plan_refused)
 from .single_case import _iso_day, received_before
 
 if TYPE_CHECKING:
@@ -303,7 +304,7 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
         p = ctx.params(c.filed.ts)
         th, legal = p.thresholds, p.legal
         filed_day = days.day(c.filed.ts)
-        ext_days = 0
+        ext_days = head_days = 0
         # in world time: an extension extends the deadline in force when it is approved, and
         # one approved after that deadline passed extends nothing (the case was already late)
         for ts, n, approver, form, eid in sorted(c.extensions):
@@ -312,17 +313,20 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
             due = days.add_calendar(filed_day,
                                     legal.decision_deadline_days_from_filing + ext_days)
             late = due is not None and ts >= days.end(due)
-            if form in th.extension_approval_forms and approver not in investigators \
-                    and not late:
-                ext_days += n
-            else:
+            counted, why = decision_extension_counted(
+                n, form, approver, investigators, day_iso(due) if late else None,
+                forms=th.extension_approval_forms,
+                head_max=legal.decision_extension_head_max_days, head_used=head_days)
+            ext_days += counted
+            head_days += counted if form != COLLECTIVE else 0
+            if why is not None:
                 ctx.flag("RF12.b", eid, anchor=ts, raised=ts, event_ids=[eid],
-                         numbers={"days": n, "approved_by": approver, "approval_form": form,
+                         numbers={"days": n, "counted_days": counted, "approved_by": approver,
+                                  "approval_form": form,
                                   "allowed_forms": list(th.extension_approval_forms),
+                                  "head_max_days": legal.decision_extension_head_max_days,
                                   "approved_after_due": day_iso(due) if late else None},
-                         summary=f"{n}-day extension approved by {approver} ({form})"
-                                 + (f" after the deadline {day_iso(due)} had passed"
-                                    if late else ""),
+                         summary=f"{n}-day extension approved by {approver} ({form}): {why}",
                          case_id=c.case_id, unit_id=c.unit_id, officer_id=approver)
         due = days.add_calendar(filed_day, legal.decision_deadline_days_from_filing + ext_days)
         ends = [(x.ts, x.eid) for x in c.decisions] + [(o.ts, o.eid) for o in c.outcomes]

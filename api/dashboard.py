@@ -45,6 +45,7 @@ from projections.redflags.statistics import fine_range, lead, position_bp, windo
 
 from .auth import require
 from .pages import StaticPages
+from .scoping import scoped_flags
 
 JSON = "application/json"
 STATIC = Path(__file__).parent / "static" / "dashboard"
@@ -218,8 +219,8 @@ class Dashboard:
         others = [d for d in peers if d["lead"] != officer_id]
         present = {d["quarter"] for d in peers} | {d["quarter"] for d in mine}
         shown = [q for q in sorted(spans) if q in present][-MAX_WINDOWS:]
-        flags = self.flags.query(limit=500, rule="RF17", officer_id=officer_id,
-                                 units=sorted(principal.units))["flags"]
+        flags = scoped_flags(self.views, principal, self.flags.query(
+            limit=500, rule="RF17", officer_id=officer_id, units=sorted(principal.units))["flags"])
         windows = [self._window(q, spans[q], _params_in(timeline, q), mine, others, flags,
                                 principal) for q in reversed(shown)]
         return {"officer_id": officer_id, "windows": windows,

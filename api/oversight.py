@@ -25,6 +25,7 @@ from projections.oversight import levels, queries, supervision
 
 from .auth import require
 from .pages import StaticPages
+from .scoping import scoped_flags
 
 JSON = "application/json"
 Inspector = Annotated[Principal, Depends(require("inspector", "auditor"))]
@@ -128,9 +129,10 @@ def get_supervision(request: Request, notice_id: str, principal: Inspector,
     state = request.app.state.views.get("supervision", notice_id)
     if state is None or not principal.may_see_unit(state.get("unit_id")):
         raise NotFound(f"no supervision notice {notice_id}")
-    state["flags"] = request.app.state.flags.query(
-        limit=100, units=sorted(principal.units), rule="RF27",
-        scope=f"supervision:{notice_id}")["flags"]
+    state["flags"] = scoped_flags(request.app.state.views, principal,
+                                  request.app.state.flags.query(
+                                      limit=100, units=sorted(principal.units), rule="RF27",
+                                      scope=f"supervision:{notice_id}")["flags"])
     return _json(supervision.view(state, _today(request, at)))
 
 

@@ -31,6 +31,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.rows import tuple_row
 
 from ledger.envelope import Recorded
+from ledger.grammar import UUID
 from ledger.store import LedgerStore, owner_only
 
 from . import case_model, officer_model
@@ -445,6 +446,36 @@ class ReadModels:
             curs.execute(f"SELECT {key} AS id, state->>'unit_id' AS unit FROM {name} "
                          f"WHERE {key} = ANY(%s)", (list(ids),))
             return {r["id"]: r["unit"] for r in curs.fetchall()}
+
+    def units_of_references(self, refs: Iterable[str]) -> dict[str, str | None]:
+        """The unit each of ``refs`` belongs to, for those that name a case, complaint,
+        officer or supervision notice the read models hold, or an event of such a stream or of
+        a ``unit:`` stream (the event's stream's unit). Strings that name none of these (a
+        party, a grid, an event of a stream of no unit such as ``pledge:`` or ``flag:``) are
+        left out."""
+        refs = list(dict.fromkeys(refs))
+        out: dict[str, str | None] = {}
+        for table in ("cases", "complaints", "officers", "supervision"):
+            out.update(self.units_of(table, refs))
+        ids = [r for r in refs if r not in out and UUID.fullmatch(r)]
+        if not ids:
+            return out
+        with self.store.cursor() as curs:
+            curs.execute("SELECT event_id::text AS id, stream FROM ledger_receipts "
+                         "WHERE event_id = ANY(%s::text[]::uuid[])", (ids,))
+            streams = {r["id"]: r["stream"] for r in curs.fetchall()}
+        owners: dict[str, str | None] = {}
+        for kind, table in (("case", "cases"), ("complaint", "complaints"),
+                            ("officer", "officers"), ("supervision", "supervision")):
+            keys = [s.partition(":")[2] for s in streams.values() if s.startswith(f"{kind}:")]
+            if keys:
+                owners.update({f"{kind}:{k}": u for k, u in self.units_of(table, keys).items()})
+        for eid, stream in streams.items():
+            if stream.startswith("unit:"):
+                out[eid] = stream.partition(":")[2]
+            elif stream in owners:
+                out[eid] = owners[stream]
+        return out
 
     def streams_of_officer(self, officer_id: str) -> list[str]:
         """An officer's audit trail: their stream, pledges, the cases they acted in and the

@@ -154,9 +154,91 @@ def test_a_scoped_officer_record_names_none_of_the_officers_cases_in_other_units
     mine = auth(dash, "inspector", principal="jw-hp", units=(f.UNIT,))
     officer = get(dash, f"/v1/officers/{f.OFFICER_A}", mine)
     assert list(officer["case_acts"]) == [CASE]
-    # (the officer's own flags — this unit's — may explain themselves with any case)
-    assert XH_CASE not in orjson.dumps({k: v for k, v in officer.items() if k != "flags"}).decode()
-    assert XH_CASE in get(dash, f"/v1/officers/{f.OFFICER_A}")["case_acts"]
+    # nor do the officer's own flags (this unit's) explain themselves with the other case:
+    # RF22 counts the act there, and says one case of another unit was withheld
+    assert XH_CASE not in orjson.dumps(officer).decode()
+    (rf22,) = [x for x in officer["flags"] if x["rule_id"] == "RF22"]
+    assert rf22["numbers"]["cases"] == [CASE, {"source": "other_units", "count": 1}]
+    assert rf22["subject"]["case_id"] is None and rf22["other_units"]["count"] >= 2
+    everyone = get(dash, f"/v1/officers/{f.OFFICER_A}")
+    assert XH_CASE in everyone["case_acts"]
+    (whole,) = [x for x in everyone["flags"] if x["rule_id"] == "RF22"]
+    assert whole["flag_id"] == rf22["flag_id"] and XH_CASE in whole["numbers"]["cases"]
+    assert (whole["numbers"]["acts_uncovered"], whole["numbers"]["days_uncovered"]) == (
+        rf22["numbers"]["acts_uncovered"], rf22["numbers"]["days_uncovered"])
+    assert "other_units" not in whole
+
+
+XH_TWICE = "SH-XH-2024-S-000902"      # the vendor fined by another unit for CASE's act
+
+
+def fined_twice(world: World) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Another unit fines the vendor of CASE for the same act minutes before CASE's decision:
+    RF14 is this unit's (CASE decided second). Returns (that flag as an inspector of every
+    unit sees it, the other unit's decision envelope)."""
+    steps = peer_fine(XH_TWICE, "SH-XH-0501", 10_000, day="2024-09-30")
+    steps[0].body["violation_occurred_at"] = f.at("2024-09-30", "09:45:00")
+    decided = post_steps(world, steps[:1] + [f.step(
+        steps[1].stream, steps[1].type, f.at("2024-09-30", "09:58:00"), **steps[1].body)])[1]
+    world.project()
+    (flag,) = get(world, "/v1/flags", rule="RF14")["flags"]
+    assert flag["subject"]["unit_id"] == f.UNIT and flag["subject"]["case_id"] == CASE
+    assert flag["numbers"]["first_case"] == XH_TWICE and decided["event_id"] in flag["event_ids"]
+    return flag, decided
+
+
+def test_a_scoped_flag_queue_replaces_other_units_cases_and_events_by_a_count(
+        dash: World) -> None:
+    """RF14 is about this unit's case, but its explanation named the other unit's case, its
+    decision event (in event_ids, the discriminator and the summary) to a scoped inspector."""
+    whole, decided = fined_twice(dash)
+    mine = auth(dash, "inspector", principal="jw-hp", units=(f.UNIT,))
+    response = dash.http.get("/v1/flags", params={"rule": "RF14"}, headers=mine)
+    assert response.status_code == 200, response.text
+    (flag,) = response.json()["flags"]
+    assert XH_TWICE not in response.text and decided["event_id"] not in response.text
+    other = {"source": "other_units", "count": 1}
+    assert flag["flag_id"] == whole["flag_id"]                  # ids stay stable
+    assert flag["numbers"]["first_case"] == other and flag["numbers"]["second_case"] == CASE
+    assert flag["event_ids"] == [e for e in whole["event_ids"] if e != decided["event_id"]]
+    assert flag["other_units"] == {"source": "other_units", "count": 2}    # case and event
+    # the numbers compared stay: they describe the subject
+    for name in ("amounts_fen", "first_act", "second_act", "distance_m", "violation_code"):
+        assert flag["numbers"][name] == whole["numbers"][name], name
+    assert CASE in flag["summary"] and flag["subject"] == whole["subject"]
+    # an inspector of every unit, and the other unit's own, see it whole or not at all
+    assert "other_units" not in whole
+    other_inspector = auth(dash, "inspector", principal="jw-xh", units=(OTHER_UNIT,))
+    assert get(dash, "/v1/flags", other_inspector, rule="RF14")["flags"] == []
+
+
+@pytest.mark.parametrize("path", [f"/v1/cases/{CASE}", f"/v1/officers/{f.OFFICER_A}"])
+def test_scoped_case_and_officer_pages_show_their_flags_without_other_units_references(
+        dash: World, path: str) -> None:
+    whole, decided = fined_twice(dash)
+    mine = auth(dash, "inspector", principal="jw-hp", units=(f.UNIT,))
+    response = dash.http.get(path, headers=mine)
+    assert response.status_code == 200, response.text
+    (flag,) = [x for x in response.json()["flags"] if x["rule_id"] == "RF14"]
+    assert flag["flag_id"] == whole["flag_id"] and flag["other_units"]["count"] == 2
+    assert flag["numbers"]["second_case"] == CASE
+    assert XH_TWICE not in response.text and decided["event_id"] not in response.text
+    (everyone,) = [x for x in get(dash, path)["flags"] if x["rule_id"] == "RF14"]
+    assert everyone == whole
+
+
+def test_a_scoped_queue_filtered_by_another_units_case_is_empty(dash: World) -> None:
+    """RF22 of this unit's officer is about the first act it counts, in another unit's case:
+    filtering the queue by that case told a scoped inspector that the case exists and that
+    the officer acted in it."""
+    post_steps(dash, peer_fine(XH_CASE, f.OFFICER_A, 20_000))
+    dash.project()
+    (rf22,) = get(dash, "/v1/flags", rule="RF22", case=XH_CASE)["flags"]
+    assert rf22["subject"]["unit_id"] == f.UNIT
+    mine = auth(dash, "inspector", principal="jw-hp", units=(f.UNIT,))
+    assert get(dash, "/v1/flags", mine, case=XH_CASE) == {"flags": [], "evaluated_at": None,
+                                                          "next": None}
+    assert get(dash, "/v1/flags", mine, case=CASE)["flags"]
 
 
 XH_CHIEF = "SH-XH-0101"       # heads another unit; countersigns the chain from f.UNIT

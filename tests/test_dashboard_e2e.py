@@ -31,6 +31,7 @@ from ledger.tokens import new_token, token_hash
 from projections.redflags.catalogue import RULES
 from projections.runner import ProjectionRunner
 
+from . import domain_factory as f
 from .pg import Cluster
 
 pytestmark = pytest.mark.browser
@@ -361,6 +362,62 @@ def test_a_unit_scoped_inspector_sees_only_its_unit_in_the_browser(page: Any,
     other = served.get("/v1/flags", unit=served.units[1], limit=1)["flags"][0]
     page.goto(f"{served.base}/ui/#/case/{other['subject']['case_id']}")
     page.wait_for_selector("#not-found")
+
+
+def post_fined_twice(city: DemoCity) -> dict[str, Any]:
+    """Post, through the real API, a vendor fined by the second unit and then, for the same
+    act, by the scoped unit (RF14 of the scoped unit's case, naming the other case); returns
+    that flag as an inspector of every unit sees it, once the projections show it."""
+    key = SigningKey(bytes(range(2, 34)))
+    roles = sorted({f.signer_role(t) for t in ("CaseFiled", "PenaltyDecided")})
+    events = [sign_envelope(ROOT, ROOT_ID, stream="keys", type="KeyRegistered", body={
+        "key_id": "e2e-cases", "public_key": b64url_encode(key.public_key),
+        "principal": "e2e-cases", "roles": roles, "not_before": None, "not_after": None})]
+    party = {"party_ref": "pty:e2eFinedTwice", "party_type": "individual"}
+    for case_id, unit, decided in ((CROSS_THEIRS, city.units[1], "09:58:00"),
+                                   (CROSS_MINE, city.units[0], "10:05:00")):
+        crew = [{"officer_id": f"E2E-{case_id[-2:]}", "cert_no": "31019999001"}]
+        steps = [f.step(f"case:{case_id}", "CaseFiled", f.at("2025-09-30", "09:55:00"),
+                        procedure="summary", unit_id=unit, officers=crew, parties=[party],
+                        violation_code="STALL_SH", filing_no=f"E2E-{case_id[-2:]}",
+                        approved_by=f.DROP,
+                        violation_occurred_at=f.at("2025-09-30", "09:45:00")),
+                 f.step(f"case:{case_id}", "PenaltyDecided", f.at("2025-09-30", decided),
+                        decision_no=f"E2E-D-{case_id[-2:]}", procedure="summary", party=party,
+                        violation_code="STALL_SH", legal_basis="SH_SRHW 第25条",
+                        penalty_types=["fine"], amount_fen=10_000, decided_by=[
+                            crew[0]["officer_id"]], officers=crew, benchmark_tier="minor",
+                        payment_method="designated_bank")]
+        events += [sign_envelope(key, "e2e-cases", stream=s.stream, type=s.type,
+                                 occurred_at=s.occurred_at, body=s.body) for s in steps]
+    response = httpx.post(city.base + "/v1/events", json=events, timeout=30,
+                          headers={"Authorization": f"Bearer {city.tokens['poster']}"})
+    assert response.status_code < 300, response.text
+    for _ in range(300):
+        flags = city.get("/v1/flags", rule="RF14", case=CROSS_MINE)["flags"]
+        if flags:
+            return flags[0]
+        time.sleep(0.1)
+    raise AssertionError("the projections never showed the posted same-act fines")
+
+
+CROSS_THEIRS, CROSS_MINE = "E2E-2025-S-000091", "E2E-2025-S-000092"
+
+
+def test_a_scoped_inspector_reads_other_units_references_as_withheld_on_the_case_page(
+        page: Any, served: DemoCity) -> None:
+    """RF14 of the scoped unit's case names the other unit's case in its numbers: the card
+    shows a count in its place, and nowhere the other case."""
+    whole = post_fined_twice(served)
+    assert whole["numbers"]["first_case"] == CROSS_THEIRS
+    sign_in(page, served, "scoped")
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/case/{CROSS_MINE}?flag={whole['flag_id']}")
+    card = page.locator(f".flag-card[data-flag-id='{whole['flag_id']}']")
+    card.wait_for()
+    text = card.inner_text()
+    assert "其他单位 1 项（不予显示）" in text and CROSS_MINE in text
+    assert CROSS_THEIRS not in page.content()
 
 
 # --- the oversight views (督办反馈, 监督警示, 定考, 公示) ------------------------------------------

@@ -43,6 +43,7 @@ const T = {
     "tr.signer": "签名人", "tr.verify": "核验", "tr.body": "内容", "tr.sig": "签名",
     "tr.chain": "链", "tr.incl": "检查点", "tr.pending": "待纳入",
     "flag.legal": "法律依据", "flag.events": "触发事件", "flag.summary": "说明",
+    "other_units": "其他单位 {n} 项（不予显示）",
     "flag.focus": "当前红旗",
     "dispose.title": "处置", "dispose.action": "处置方式", "act.acknowledge": "受理",
     "act.dismiss": "驳回（须说明理由）", "act.confirm": "确认", "act.refer": "移送",
@@ -143,6 +144,7 @@ const T = {
     "tr.signer": "Signer", "tr.verify": "Verification", "tr.body": "Body", "tr.sig": "sig",
     "tr.chain": "chain", "tr.incl": "checkpoint", "tr.pending": "pending",
     "flag.legal": "Legal basis", "flag.events": "Triggering events", "flag.summary": "Explanation",
+    "other_units": "{n} of other units (withheld)",
     "flag.focus": "flag in focus",
     "dispose.title": "Disposition", "dispose.action": "Action", "act.acknowledge": "Acknowledge",
     "act.dismiss": "Dismiss (with a reason)", "act.confirm": "Confirm", "act.refer": "Refer",
@@ -324,10 +326,15 @@ function age(since) {
   const hours = Math.max(0, (Date.now() - Date.parse(since)) / 3600000);
   return hours < 48 ? t("hours", { n: Math.floor(hours) }) : t("days", { n: Math.floor(hours / 24) });
 }
+// a reference a unit-scoped token may not see: {"source": "other_units", "count": n}
+const withheld = (v) => v !== null && typeof v === "object" && v.source === "other_units";
 function numberText(name, value) {
   if (value === null || value === undefined) return "—";
+  if (withheld(value)) return t("other_units", { n: value.count });
   if (name.endsWith("_fen") && typeof value === "number") return yuan(value);
-  if (Array.isArray(value)) return value.map((v) => Array.isArray(v) ? v.join("/") : v).join(", ");
+  if (Array.isArray(value)) {
+    return value.map((v) => withheld(v) ? t("other_units", { n: v.count }) : Array.isArray(v) ? v.join("/") : v).join(", ");
+  }
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
 }

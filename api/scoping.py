@@ -1,0 +1,108 @@
+"""What a unit-scoped principal sees of a red flag (docs/red-flags.md, "Unit scoping").
+
+A scoped inspector sees the flags whose subject is in its units (the queries filter on the
+subject's ``unit_id``). A flag that looks across cases — the same act fined twice (RF14), a
+party's toll pattern (RF13.c) or waivers (RF18), an officer's pledge chain (RF22), a cohort's
+extreme cases (RF17) — may name, in its explanation, cases, events and officers of other
+units. Those references are withheld here, as warning levels fold other units' flags
+(``{"source": "other_units", ...}``): the numbers compared stay, they describe the subject.
+
+This happens in the API, not in the engine: the flags stored, their ids and what an auditor's
+``ledger flags FILE`` computes are the whole ones; unscoped principals see them unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from ledger.tokens import Principal
+from projections.readmodels import ReadModels
+
+#: what replaces a withheld reference in a flag's summary and discriminator
+WITHHELD = "other_units"
+#: identifier-like words of a summary (case, event and officer ids among them)
+_WORD = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.:/-]*[0-9A-Za-z]")
+
+
+def other_units(count: int) -> dict[str, Any]:
+    """The marker standing for ``count`` withheld references."""
+    return {"source": WITHHELD, "count": count}
+
+
+def scoped_flags(views: ReadModels, principal: Principal, flags: list[dict[str, Any]]
+                 ) -> list[dict[str, Any]]:
+    """``flags`` (``Flag.to_value()`` dicts of subjects ``principal`` may see) as ``principal``
+    may read them: for a unit-scoped one, every case, complaint, officer, supervision notice
+    or event of another unit (or of none) the explanation names is withheld
+    (:func:`withhold`). Unscoped principals get ``flags`` itself, and cost no query."""
+    if not principal.units or not flags:
+        return flags
+    units = views.units_of_references({r for f in flags for r in _references(f)})
+    foreign = {r for r, unit in units.items() if not principal.may_see_unit(unit)}
+    return [withhold(f, foreign) for f in flags]
+
+
+def withhold(flag: dict[str, Any], foreign: set[str]) -> dict[str, Any]:
+    """``flag`` without the references in ``foreign``. The flag's own officer and party (its
+    subject: whom it is about) stay. A withheld ``subject.case_id`` becomes null; a withheld
+    event id leaves ``event_ids``; in ``numbers`` a withheld value becomes
+    ``{"source": "other_units", "count": 1}`` and the withheld items of a list (those naming
+    a withheld reference) one such marker with their count at its end; in ``summary`` and
+    ``discriminator`` a withheld reference reads ``other_units``. ``other_units`` then counts
+    the distinct references withheld. The rest — ``flag_id`` first — is unchanged."""
+    subject = flag["subject"]
+    hidden = (set(_references(flag)) & foreign) - {subject["officer_id"], subject["party_ref"]}
+    if not hidden:
+        return flag
+    out = dict(flag)
+    out["subject"] = {**subject, "case_id": None if subject["case_id"] in hidden
+                      else subject["case_id"]}
+    out["event_ids"] = [e for e in flag["event_ids"] if e not in hidden]
+    out["disposition_event_ids"] = [e for e in flag["disposition_event_ids"]
+                                    if e not in hidden]
+    if flag.get("cleared_by") in hidden:
+        out["cleared_by"] = other_units(1)
+    out["numbers"] = {k: _fold(v, hidden) for k, v in flag["numbers"].items()}
+    out["discriminator"] = "|".join(WITHHELD if part in hidden else part
+                                    for part in flag["discriminator"].split("|"))
+    out["summary"] = _WORD.sub(lambda m: WITHHELD if m.group() in hidden else m.group(),
+                               flag["summary"])
+    out["other_units"] = other_units(len(hidden))
+    return out
+
+
+def _references(flag: dict[str, Any]) -> Iterator[str]:
+    """Every string of ``flag`` that may name a case, officer, event…: subject, events,
+    numbers, discriminator parts and the identifier-like words of the summary."""
+    yield from (v for v in flag["subject"].values() if v)
+    yield from flag["event_ids"]
+    yield from flag["disposition_event_ids"]
+    if isinstance(flag.get("cleared_by"), str):
+        yield flag["cleared_by"]
+    yield from _strings(flag["numbers"].values())
+    yield from flag["discriminator"].split("|")
+    yield from _WORD.findall(flag["summary"])
+
+
+def _strings(values: Iterable[Any]) -> Iterator[str]:
+    for v in values:
+        if isinstance(v, str):
+            yield v
+        elif isinstance(v, list):
+            yield from _strings(v)
+
+
+def _fold(value: Any, hidden: set[str]) -> Any:
+    if isinstance(value, str):
+        return other_units(1) if value in hidden else value
+    if isinstance(value, list):
+        kept = [v for v in value if not any(s in hidden for s in _strings([v]))]
+        if len(kept) == len(value):
+            return value
+        return kept + [other_units(len(value) - len(kept))]
+    return value
+
+
+__all__ = ["WITHHELD", "other_units", "scoped_flags", "withhold"]

@@ -264,8 +264,9 @@ class ReadModels:
     #: a decision amended after it is not shown as published); 10: a deferral/instalment plan
     #: moves the payment deadline only when counted as RF06 counts it, and says whether it was
     #: counted and why not; 11: a complaint's acknowledgements kept with their method, only a
-    #: written one meeting the acknowledgement deadline (as RF23.a).
-    VERSION = 11
+    #: written one meeting the acknowledgement deadline (as RF23.a); 12: a public record's
+    #: organisation name has first-generation (15-digit) ID numbers masked too.
+    VERSION = 12
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

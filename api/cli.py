@@ -65,12 +65,38 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(f"ledger home: {s.home} ({'created' if home.created else 'already initialised'})")
     print(f"database:    {'LEDGER_DATABASE_URL' if s.database_url else f'embedded, {s.pgdata}'}")
     print(f"root key:    {s.secrets / 'root-1.key'} (keep offline in production)")
-    print(f"admin token: {s.secrets / 'admin.token'}" + ("" if home.admin_token_valid else
-          " is not valid on this database (revoked, or the database was initialised by another "
-          "home): make one with `ledger tokens create --principal admin --role admin`"))
+    print(_admin_token_line(s, home.admin_token))
     print(f"dashboard:   {s.dashboard_key_file} signs inspectors' dispositions; open "
           "http://127.0.0.1:8000/ui/ after `ledger serve` (docs/dashboard.md)")
     return 0
+
+
+def _admin_token_status(settings: Any, store: Any) -> str | None:
+    """The home's admin.token on ``store``'s database (LedgerStore.admin_token_status), or None
+    when the home has none."""
+    from ledger.tokens import token_hash
+    path = settings.secrets / "admin.token"
+    if not path.exists():
+        return None
+    return store.admin_token_status(token_hash(path.read_text().strip()))
+
+
+def _admin_token_line(settings: Any, status: str | None) -> str:
+    """Where the home's admin token is, as init and serve say it, and what to run when the
+    database does not take it (``status``: :func:`_admin_token_status`)."""
+    path = settings.secrets / "admin.token"
+    owner = (" with LEDGER_DATABASE_URL set to the database owner's URL"
+             if settings.database_url else "")
+    make = f"make one with `ledger tokens create --principal admin --role admin`{owner}"
+    if status is None:
+        return f"admin token: none in this home ({path}): {make}"
+    if status == "revoked":
+        return (f"admin token: {path} is not valid on this database (revoked there; `ledger "
+                f"init` never registers it again): {make}")
+    if status == "unregistered":
+        return (f"admin token: {path} is not valid on this database (never registered there): "
+                f"run `ledger init`{owner}")
+    return f"admin token: {path}"
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -99,6 +125,7 @@ def _serve(args: argparse.Namespace) -> int:
     store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0))
     try:                        # before announcing anything: a database init never ran on
         present = store.has_schema()
+        admin = _admin_token_status(settings, store) if present else None
     finally:
         store.close()
     if not present:
@@ -110,10 +137,11 @@ def _serve(args: argparse.Namespace) -> int:
     def announce() -> None:     # once listening: not before a startup that may yet fail
         print(f"Integrity Ledger serving on {base}  (API docs: {base}/docs, "
               f"dashboard: {base}/ui/)", flush=True)
-        print(f"admin token: {settings.secrets / 'admin.token'}", flush=True)
-        print(f"try: curl -s {base}/healthz   |   "
-              f"curl -s -H \"Authorization: Bearer $(cat {settings.secrets / 'admin.token'})\" "
-              f"{base}/v1/keys", flush=True)
+        print(_admin_token_line(settings, admin), flush=True)
+        print(f"try: curl -s {base}/healthz" + (   # with the token only where it is taken
+            f"   |   curl -s -H \"Authorization: Bearer $(cat "
+            f"{settings.secrets / 'admin.token'})\" {base}/v1/keys" if admin == "valid" else ""),
+            flush=True)
         announced.append(base)
         if args.demo_on_first_start:
             _load_demo_when_up(settings, base)

@@ -19,7 +19,8 @@ class Home:
     owner_url: str
     app_url: str
     created: bool
-    admin_token_valid: bool     # whether the home's admin.token is a token of this database
+    #: the home's admin.token on this database: "valid", or "revoked" (LedgerStore.admin_token_status)
+    admin_token: str
 
 
 def owner_url(settings: Settings, *, stop_at_exit: bool = True) -> str:
@@ -65,22 +66,19 @@ def init_home(settings: Settings, *, stop_at_exit: bool = True) -> Home:
     url = owner_url(settings, stop_at_exit=stop_at_exit)
     store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0), wait=COMMAND_WAIT)
     try:
-        fresh = not store.has_schema()
         store.create_schema()
         token_path = settings.secrets / "admin.token"
         if not token_path.exists():
-            token = new_token()
-            store.insert_token(token_hash(token), "admin", ["admin"], [])
-            write_secret(token_path, token)
+            write_secret(token_path, new_token())
             created = True
-        # A database new to this home (a second LEDGER_DATABASE_URL, a pgdata made afresh) gets
-        # the home's token. Only then: on one it already knows, a token missing from the table
-        # was revoked, and init (run by every `make run`) must not bring it back.
+        # Any database the home's token was never registered on gets it: one new to the home (a
+        # second LEDGER_DATABASE_URL, a pgdata made afresh), one another home initialised, one an
+        # init interrupted after the tables left without it. Never again: a token missing from
+        # one it was registered on was revoked, and init (run by every `make run`) must not
+        # bring it back.
         digest = token_hash(token_path.read_text().strip())
-        admin_token_valid = store.find_token(digest) is not None
-        if fresh and not admin_token_valid:
-            store.insert_token(digest, "admin", ["admin"], [])
-            created = admin_token_valid = True
+        created = store.register_admin_token(digest) or created
+        admin_token = store.admin_token_status(digest)
     finally:
         store.close()
     app = url
@@ -90,7 +88,7 @@ def init_home(settings: Settings, *, stop_at_exit: bool = True) -> Home:
     if settings.dashboard_key_path is None:
         created = ensure_dashboard_key(settings, url, root) or created
     return Home(settings=settings, owner_url=url, app_url=app, created=created,
-                admin_token_valid=admin_token_valid)
+                admin_token=admin_token)
 
 
 DASHBOARD_KEY_ID = "dashboard"

@@ -34,6 +34,24 @@ CREATE TABLE IF NOT EXISTS ledger_checkpoints (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 
+-- The admin tokens `ledger init` registered on this database (ledger/home.py): init registers
+-- the home's token on any database that never had it, and never again, so one revoked here stays
+-- revoked. A database that held a ledger before this record was kept (ledger_tokens exists when
+-- the table is made) gets the row 00 (no SHA-256 is one byte long): which admin tokens init
+-- registered there, and which were revoked since, is unknown, so init adds none missing there.
+DO $$
+BEGIN
+    IF to_regclass('ledger_admin_grants') IS NULL THEN
+        CREATE TABLE ledger_admin_grants (
+            token_hash bytea PRIMARY KEY,
+            granted_at timestamptz NOT NULL DEFAULT now()
+        );
+        IF to_regclass('ledger_tokens') IS NOT NULL THEN
+            INSERT INTO ledger_admin_grants (token_hash) VALUES (decode('00', 'hex'));
+        END IF;
+    END IF;
+END $$;
+
 CREATE TABLE IF NOT EXISTS ledger_tokens (
     token_hash bytea PRIMARY KEY,
     principal  text   NOT NULL,
@@ -95,10 +113,10 @@ BEGIN
 END $$;
 
 REVOKE ALL ON stored_events, ledger_receipts, ledger_merkle_nodes, ledger_checkpoints,
-    ledger_tokens FROM PUBLIC;
+    ledger_tokens, ledger_admin_grants FROM PUBLIC;
 GRANT SELECT, INSERT ON stored_events, ledger_receipts, ledger_merkle_nodes, ledger_checkpoints
     TO ledger_writer;
-GRANT SELECT ON ledger_tokens TO ledger_writer;
+GRANT SELECT ON ledger_tokens, ledger_admin_grants TO ledger_writer;
 GRANT USAGE ON SEQUENCE stored_events_notification_id_seq TO ledger_writer;
 REVOKE ALL ON FUNCTION ledger_lock_events() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ledger_group_state(uuid[], text[]) TO ledger_writer;

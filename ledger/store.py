@@ -40,6 +40,10 @@ EVENTS_TABLE = "stored_events"
 SERVICE_WAIT = 30.0
 COMMAND_WAIT = 5.0
 
+#: the row of ``ledger_admin_grants`` on a database that held a ledger before it was kept
+#: (schema.sql): which admin tokens init registered there is unknown
+UNRECORDED_ADMIN_TOKENS = b"\x00"
+
 
 @functools.lru_cache(maxsize=65536)
 def stream_uuid(stream: str) -> uuid.UUID:
@@ -358,6 +362,42 @@ class LedgerStore:
         with self.transaction() as curs:
             curs.execute("INSERT INTO ledger_tokens (token_hash, principal, roles, units) "
                          "VALUES (%s, %s, %s, %s)", (token_hash, principal, list(roles), list(units)))
+
+    def register_admin_token(self, token_hash: bytes) -> bool:
+        """Make ``token_hash`` an admin token of this database unless ``ledger init`` registered
+        it here before (owner role): once registered, a token missing from the tokens was
+        revoked, and stays so. Returns whether it was added now."""
+        with self.transaction() as curs:
+            status = self._admin_token_status(curs, token_hash)
+            if status == "unregistered":
+                curs.execute("INSERT INTO ledger_tokens (token_hash, principal, roles, units) "
+                             "VALUES (%s, 'admin', '{admin}', '{}') ON CONFLICT DO NOTHING",
+                             (token_hash,))
+            if status != "revoked":     # held but not recorded: a database older than the record
+                curs.execute("INSERT INTO ledger_admin_grants (token_hash) VALUES (%s) "
+                             "ON CONFLICT DO NOTHING", (token_hash,))
+            return status == "unregistered"
+
+    def admin_token_status(self, token_hash: bytes) -> str:
+        """Whether the home's admin token ``token_hash`` is "valid" here (a token of this
+        database), "revoked" (``ledger init`` registered it here and it is gone — or the
+        database held a ledger before init recorded the tokens it registered, so it may have
+        been) or "unregistered" (never registered here: ``ledger init`` registers it)."""
+        with self.cursor() as curs:
+            return self._admin_token_status(curs, token_hash)
+
+    @staticmethod
+    def _admin_token_status(curs: Any, token_hash: bytes) -> str:
+        curs.execute("SELECT EXISTS (SELECT 1 FROM ledger_tokens WHERE token_hash = %s) AS held, "
+                     "to_regclass('ledger_admin_grants') IS NOT NULL AS recorded", (token_hash,))
+        row = curs.fetchone()
+        if row["held"]:
+            return "valid"
+        if not row["recorded"]:          # a ledger older than the record: init has not run yet
+            return "revoked"
+        curs.execute("SELECT 1 FROM ledger_admin_grants WHERE token_hash = ANY(%s)",
+                     ([token_hash, UNRECORDED_ADMIN_TOKENS],))
+        return "revoked" if curs.fetchone() is not None else "unregistered"
 
     def tokens(self) -> list[dict[str, Any]]:
         """Every token: its id (the first 12 hex digits of its hash), principal, roles, units

@@ -1066,7 +1066,8 @@ def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
         post = officer_model.post_at(ctx.officer(b["approved_by"]), rec.occurred_at)
         state["extensions"].append({"days": b["days"], "approved_by": b["approved_by"],
                                     "approver_role": post["role"] if post else "unknown",
-                                    "approved_on": day.isoformat(), "event_id": rec.event_id,
+                                    "approved_on": day.isoformat(),
+                                    "approved_at": rec.occurred_at, "event_id": rec.event_id,
                                     "counted": None, "why": None})
         _complaint_close_due(state, ctx, replace=True)
     elif rec.type == "ComplaintClosed":
@@ -1075,6 +1076,26 @@ def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
         _met(state, "close", day)
     _versions(state, ctx)
     return state
+
+
+def recount_extensions(state: dict[str, Any], approver: str, ctx: Context) -> bool:
+    """Read again the post ``approver`` held at each extension of the complaint ``state`` they
+    approved, from ``ctx.officer`` (the officer view as far as the log is folded), and count the
+    closing deadline again if a role changed; returns whether one did. XFGZ 第34条 asks for the
+    post held on the approval, whenever its ``PostAssigned`` was recorded: the fold calls this
+    when one is recorded after extensions its officer approved, as RF23.b reads every post
+    recorded. The deadline is counted with the configuration it names (``params_version``)."""
+    changed = False
+    for e in state["extensions"]:
+        if e["approved_by"] == approver:
+            post = officer_model.post_at(ctx.officer(approver), e["approved_at"])
+            role = post["role"] if post else "unknown"
+            changed |= role != e["approver_role"]
+            e["approver_role"] = role
+    if changed:
+        _complaint_close_due(state, ctx, replace=True)
+        _versions(state, ctx)
+    return changed
 
 
 def _complaint_close_due(state: dict[str, Any], ctx: Context, *, replace: bool) -> None:

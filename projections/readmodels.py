@@ -142,10 +142,19 @@ _UNIT_STEPS = frozenset({"CaseFiled", "ClueRegistered"})
 
 class Fold:
     """Applies a batch of events to in-memory copies of the states it touches, with the
-    configuration of ``timeline`` (configuration events themselves are not folded here)."""
+    configuration of ``timeline`` (configuration events themselves are not folded here).
 
-    def __init__(self, load: Any, timeline: ParamsTimeline) -> None:
+    ``load(table, ids)`` gives the stored states of ``ids``; ``approved_by(officer_ids)`` the
+    stored complaints with an extension each officer approved (a rebuild, which starts from
+    nothing, gives neither)."""
+
+    def __init__(self, load: Any, timeline: ParamsTimeline,
+                 approved_by: Any = lambda officer_ids: {}) -> None:
         self._load = load   # (table, ids) -> {id: state}
+        self._approved_by = approved_by     # officer ids -> {officer id: [complaint id]}
+        #: officer -> complaints with an extension they approved (RF23.b: a post recorded
+        #: later says whether they were a head then)
+        self.approvals: dict[str, set[str]] = {}
         self.timeline = timeline
         self.cases: dict[str, dict[str, Any]] = {}
         self.officers: dict[str, dict[str, Any] | None] = {}
@@ -167,11 +176,19 @@ class Fold:
         day counted in the latest published time zone."""
         p: FlagParams = self._only or self.timeline.at_day(
             self._days.day(ts_of(rec.occurred_at)))
+        return self._context_of(p)
+
+    def _context_of(self, p: FlagParams) -> Context:
         ctx = self._contexts.get(p.version)
         if ctx is None:
             ctx = self._contexts[p.version] = Context.in_force(p, self.officer,
                                                                   offset_minutes=self._offset)
         return ctx
+
+    def _context_named(self, version: str | None, rec: Recorded) -> Context:
+        """The context of configuration ``version`` if published, else that of ``rec``."""
+        p = next((p for p in self.timeline.versions() if p.version == version), None)
+        return self.context(rec) if p is None else self._context_of(p)
 
     def officer(self, officer_id: str) -> dict[str, Any] | None:
         if officer_id not in self.officers:
@@ -203,6 +220,13 @@ class Fold:
                                             sorted(published - self.publications.keys())))
         self.supervision.update(self._load("supervision",
                                            sorted(notices - self.supervision.keys())))
+        posted = sorted({rec.stream.partition(":")[2] for rec in recs
+                         if rec.type == "PostAssigned"})
+        if posted:
+            for oid, cids in self._approved_by(posted).items():
+                self.approvals.setdefault(oid, set()).update(cids)
+                self.complaints.update(self._load("complaints",
+                                                  sorted(set(cids) - self.complaints.keys())))
 
     def apply(self, rec: Recorded) -> None:
         ctx = self.context(rec)
@@ -222,6 +246,10 @@ class Fold:
             self.complaints[cid] = case_model.apply_complaint(self.complaints.get(cid), rec,
                                                               ctx)
             self._touch("complaints", cid, rec)
+            if rec.type == "ComplaintExtended":
+                self.approvals.setdefault(rec.body["approved_by"], set()).add(cid)
+        if rec.type == "PostAssigned":
+            self._recount_approvals(rec)
         offset = ctx.offset_minutes
         if (cid := public.concerns(rec)) is not None:
             unit = (self.cases.get(cid) or {}).get("unit_id")
@@ -233,6 +261,16 @@ class Fold:
             self.supervision[nid] = supervision.apply(self.supervision.get(nid), rec,
                                                       offset_minutes=offset)
             self._touch("supervision", nid, rec)
+
+    def _recount_approvals(self, rec: Recorded) -> None:
+        """A post recorded after extensions its officer approved can make them a head's: count
+        those complaints' closing deadlines again, as RF23.b reads every post recorded."""
+        oid = rec.stream.partition(":")[2]
+        for cid in sorted(self.approvals.get(oid, ())):
+            state = self.complaints[cid]
+            version = state["deadlines"].get("close", {}).get("params_version")
+            if case_model.recount_extensions(state, oid, self._context_named(version, rec)):
+                self._touch("complaints", cid, rec)
 
     def _touch(self, table: str, key: str, rec: Recorded) -> None:
         self.changed[table].add(key)
@@ -268,8 +306,11 @@ class ReadModels:
     #: written one meeting the acknowledgement deadline (as RF23.a); 12: a case's violation
     #: kept with the end of a continuing one (``ended_at``, RF12.h's time bar); 13: a
     #: decision-deadline extension counted as RF12.b counts it — a deputy head's approval
-    #: counts, a head's only up to the 30 days one head may grant (``counted_days``).
-    VERSION = 13
+    #: counts, a head's only up to the 30 days one head may grant (``counted_days``); 14: a
+    #: public record's organisation name has first-generation (15-digit) ID numbers masked too,
+    #: and a complaint extension keeps its instant, its approver's role read again (the
+    #: deadline counted again) when a post recorded later covers it (as RF23.b).
+    VERSION = 14
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)
@@ -321,7 +362,8 @@ class ReadModels:
                 self._refold(curs, batch[-1][0])
                 return len(batch)
             fold = Fold(lambda table, ids: self._load(curs, table, ids),
-                        self._configuration_at(curs, position))
+                        self._configuration_at(curs, position),
+                        lambda officer_ids: self._approved_by(curs, officer_ids))
             fold.preload([rec for _, rec in batch])
             for _, rec in batch:
                 fold.apply(rec)
@@ -393,6 +435,17 @@ class ReadModels:
         curs.execute(f"SELECT {key} AS id, state::text AS state FROM {name} "
                      f"WHERE {key} = ANY(%s)", (ids,))
         return {r["id"]: orjson.loads(r["state"]) for r in curs.fetchall()}
+
+    @staticmethod
+    def _approved_by(curs: Any, officer_ids: list[str]) -> dict[str, list[str]]:
+        # a scan of the complaints, made only for a batch that assigns a post
+        curs.execute("SELECT DISTINCT e->>'approved_by' AS officer, complaint_id AS id "
+                     "FROM view_complaints, jsonb_array_elements(state->'extensions') e "
+                     "WHERE e->>'approved_by' = ANY(%s) ORDER BY 1, 2", (officer_ids,))
+        found: dict[str, list[str]] = {}
+        for r in curs.fetchall():
+            found.setdefault(r["officer"], []).append(r["id"])
+        return found
 
     @staticmethod
     def _save(curs: Any, fold: Fold) -> None:

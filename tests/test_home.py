@@ -136,6 +136,17 @@ def test_init_again_never_replaces_the_registered_dashboard_key(
     assert not (home / "secrets" / "dashboard.key").exists()
 
 
+def empty_database(cluster, name: str) -> str:  # noqa: ANN001
+    """The owner URL of a new database on the test cluster, without tables (one a run left
+    under that name is dropped first)."""
+    from .pg import with_db
+    url = with_db(cluster.url, f"{name}_{os.getpid()}")
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {conninfo_to_dict(url)['dbname']}")
+        conn.execute(f"CREATE DATABASE {conninfo_to_dict(url)['dbname']}")
+    return url
+
+
 def test_init_on_a_second_database_registers_the_homes_admin_token_there(
         cluster, database: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
@@ -144,15 +155,11 @@ def test_init_on_a_second_database_registers_the_homes_admin_token_there(
     refused the token the README says to use."""
     from ledger.tokens import token_hash
 
-    from .pg import with_db
     home = tmp_path / "home"
     monkeypatch.setenv("LEDGER_HOME", str(home))
     monkeypatch.setenv("LEDGER_DATABASE_URL", database[0])
     assert ledger_main(["init"]) == 0
-    second = with_db(cluster.url, f"second_{os.getpid()}")
-    with psycopg.connect(cluster.url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {conninfo_to_dict(second)['dbname']}")
-        conn.execute(f"CREATE DATABASE {conninfo_to_dict(second)['dbname']}")
+    second = empty_database(cluster, "second")
     try:
         monkeypatch.setenv("LEDGER_DATABASE_URL", second)
         assert ledger_main(["init"]) == 0
@@ -183,9 +190,132 @@ def test_init_again_never_brings_back_a_revoked_admin_token(
     assert ledger_main(["init"]) == 0
     assert ledger_main(["tokens", "list", "--json"]) == 0
     out = capsys.readouterr().out
-    assert "is not valid on this database (revoked, or the database was initialised by another " \
-           "home): make one with `ledger tokens create --principal admin --role admin`" in out
+    assert "is not valid on this database (revoked there; `ledger init` never registers it " \
+           "again): make one with `ledger tokens create --principal admin --role admin`" in out
     assert '"principal": "admin"' not in out
+
+
+def _admin_rows(url: str) -> list[dict]:
+    store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0))
+    try:
+        return [t for t in store.tokens() if t["principal"] == "admin"]
+    finally:
+        store.close()
+
+
+def test_init_makes_the_homes_admin_token_valid_on_a_database_it_did_not_create(
+        cluster, database: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The admin token reached a second database only when init met it empty: one that held a
+    ledger already (made by another home's init, or by an init of this home interrupted after
+    the tables) never got it, however often init ran, and `ledger serve` printed a token the
+    database refused. Now init registers it once on any database that never had it; run again,
+    it adds nothing, and a token revoked there stays revoked."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", database[0])
+    assert ledger_main(["init"]) == 0
+    second, _ = cluster.new_database()              # a ledger already: tables, no admin token
+    try:
+        monkeypatch.setenv("LEDGER_DATABASE_URL", second)
+        assert ledger_main(["init"]) == 0
+        assert ledger_main(["init"]) == 0
+        assert "not valid" not in capsys.readouterr().out
+        (row,) = _admin_rows(second)
+        assert row["id"] == _admin_rows(database[0])[0]["id"]   # the home's token, once
+        assert ledger_main(["tokens", "revoke", "--principal", "admin"]) == 0
+        capsys.readouterr()
+        assert ledger_main(["init"]) == 0
+        assert "is not valid on this database (revoked there" in capsys.readouterr().out
+        assert _admin_rows(second) == []
+    finally:
+        cluster.drop(second)
+
+
+def test_init_interrupted_after_the_tables_registers_the_admin_token_when_run_again(
+        cluster, database: tuple[str, str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An init stopped between the tables and the token left a database init no longer met
+    empty: the token was never registered there, whatever was run again."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", database[0])
+    assert ledger_main(["init"]) == 0
+    second = empty_database(cluster, "interrupted")
+    create_schema = LedgerStore.create_schema
+
+    def crash_after_the_tables(store: LedgerStore) -> None:
+        create_schema(store)
+        raise KeyboardInterrupt                     # Ctrl-C, or the connection lost, just then
+    try:
+        monkeypatch.setenv("LEDGER_DATABASE_URL", second)
+        with monkeypatch.context() as m:
+            m.setattr(LedgerStore, "create_schema", crash_after_the_tables)
+            assert ledger_main(["init"]) == 130
+        assert _admin_rows(second) == []
+        assert ledger_main(["init"]) == 0
+        assert len(_admin_rows(second)) == 1
+    finally:
+        cluster.drop(second)
+
+
+def test_init_on_a_ledger_older_than_the_record_of_admin_tokens_never_adds_a_missing_one(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A database an earlier release initialised has no record of the admin tokens init
+    registered: a home's token missing from it may have been revoked, so init does not add it
+    (as before); a token it holds is recorded, so revoking it later holds too."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    assert ledger_main(["init"]) == 0
+    with psycopg.connect(world.owner_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE ledger_admin_grants")        # as an earlier release left it
+    assert ledger_main(["init"]) == 0                         # the token held: recorded
+    assert ledger_main(["tokens", "revoke", "--principal", "admin"]) == 0
+    with psycopg.connect(world.owner_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE ledger_admin_grants")
+    capsys.readouterr()
+    for _ in range(2):
+        assert ledger_main(["init"]) == 0
+        assert "is not valid on this database" in capsys.readouterr().out
+        assert _admin_rows(world.owner_url) == []
+
+
+def test_serve_says_the_homes_admin_token_is_not_valid_and_what_to_run(
+        cluster, database: tuple[str, str], root_key, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pointed at a database its home's token is unknown to, `ledger serve` announced the token
+    and a curl with it, which the service then refused with 401."""
+    import httpx
+
+    from ledger.crypto import b64url_encode
+
+    from .conftest import ROOT_ID
+    from .test_serve import wait_until_serving
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", database[0])
+    assert ledger_main(["init"]) == 0
+    second, second_app = cluster.new_database()
+    port = free_port()
+    env = {**os.environ, "LEDGER_HOME": str(home), "LEDGER_DATABASE_URL": second_app,
+           "LEDGER_ROOT_KEYS": f"{ROOT_ID}={b64url_encode(root_key.public_key)}"}
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until_serving(proc, port)
+        token = (home / "secrets" / "admin.token").read_text().strip()
+        assert httpx.get(f"http://127.0.0.1:{port}/v1/keys", timeout=5,
+                         headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+        cluster.drop(second)
+    assert (f"admin token: {home / 'secrets' / 'admin.token'} is not valid on this database "
+            "(never registered there): run `ledger init` with LEDGER_DATABASE_URL set to the "
+            "database owner's URL") in out
+    assert "Bearer $(cat" not in out
 
 
 def test_registering_a_key_id_again_keeps_the_registered_keys_seed(

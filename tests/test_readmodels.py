@@ -281,6 +281,38 @@ def test_the_payment_deadline_moves_only_for_a_plan_rf06_counts_and_agrees_with_
         False, "the party did not apply (APL 第66条第2款)")
 
 
+def test_a_head_post_recorded_after_the_complaint_extension_counts_it_as_rf23b_does(
+        city: World) -> None:
+    """XFGZ 第34条 asks whether the approver was a head of the agency on the day of approval. A
+    head's PostAssigned recorded after the extension it covers: RF23.b (everything recorded)
+    counted the 30 days, while the complaint view had read the approver's post as of the
+    extension's log position, found none, and kept the 60-day deadline."""
+    deputy = "SH-HP-0102"
+    cycle = f.complaint_cycle()
+    steps = [dataclasses.replace(s, body={**s.body, "approved_by": deputy})
+             if s.type == "ComplaintExtended" else s for s in cycle[:3]]
+    closed = dataclasses.replace(cycle[3], occurred_at=f.at("2025-05-12"))   # late either way
+    post_steps(city, f.staff() + f.officer_setup(deputy, "31010210002")[:1] + steps + [closed])
+    views = city.http.app.app.state.views
+    city.project()
+    assert views.get("complaints", "C-2025-0042")["extensions"][0]["counted"] is False
+    head_post = f.officer_setup(deputy, "31010210002", role="unit_head")[1]
+    post_steps(city, [dataclasses.replace(head_post, occurred_at=f.at("2025-05-20"))])
+    city.project()
+    view = city.http.get("/v1/complaints/C-2025-0042", headers=city.headers("inspector")).json()
+    (flag,) = city.http.get("/v1/flags", params={"rule_id": "RF23.b"},
+                            headers=city.headers("inspector")).json()["flags"]
+    assert view["extensions"][0]["approver_role"] == "unit_head"
+    assert [[e[k] for k in ("event_id", "days", "approved_by", "counted", "why")]
+            for e in view["extensions"]] == flag["numbers"]["extensions"]
+    assert view["extension_days"] == flag["numbers"]["extension_days"] == 30
+    assert (view["deadlines"]["close"]["due"], view["deadlines"]["close"]["late"]) == (
+        flag["numbers"]["due"], True) == ("2025-05-06", True)
+    incremental = views.snapshot("complaints")
+    views.rebuild()                                     # the post and extension in one fold
+    assert views.snapshot("complaints") == incremental
+
+
 def test_a_payment_stays_with_the_withdrawn_decision_it_paid_and_the_new_one_starts_unpaid(
         city: World) -> None:
     """2,000 CNY paid on 1 April on a decision withdrawn on 3 April (refund required), then made

@@ -15,6 +15,7 @@ from ledger.domain import (EVENT_TYPES, ROLES, STREAM_KINDS, json_schemas, looku
 from ledger.domain import docgen
 from ledger.domain.calendar import OFFICIAL_SCHEDULES
 from ledger.domain.params import PARAMS, fine_schedule_body
+from ledger.domain.personal import mask, personal_data
 from ledger.errors import UnknownEventType
 from ledger.schemas import (B64Url, DateTime, FieldError, Int, ListOf, Money, Obj, Opt, Str)
 
@@ -494,6 +495,7 @@ def test_the_fast_predicate_agrees_with_the_full_check_on_valid_and_mutated_bodi
 
 PERSONAL_VALUES = [("310101199001011234", "resident ID number"),
                    ("31010119900101123X", "resident ID number"),
+                   ("310101900101123", "resident ID number"),    # first generation: 15 digits
                    ("13812345678", "mobile number"), ("+86 138-1234-5678", "mobile number"),
                    ("沪A12345", "vehicle plate"), ("沪AD12345", "vehicle plate")]
 
@@ -532,7 +534,26 @@ def test_refuses_personal_data_in_a_field_the_public_feed_copies(
     ("DecisionPublished", "url", "https://www.shhuangpu.gov.cn/zw/009001/009001005/20240814/"
                                  "art_1234567.html?id=2024081412345678901"),
     ("DecisionPublished", "url", "https://credit.sh.gov.cn/xzcf/13812345678901.html"),
-    ("DecisionPublished", "publication_ref", "PUB-2024-HP-0412")])
+    ("DecisionPublished", "publication_ref", "PUB-2024-HP-0412"),
+    # 15 digits that are no first-generation ID number: day 34, month 13, area code 9
+    ("PenaltyDecided", "decision_no", "HP-202408141234567"),
+    ("PenaltyDecided", "decision_no", "沪黄城管罚〔2024〕第310101901301123号"),
+    ("DecisionPublished", "publication_ref", "PUB-910101900101123")])
 def test_a_published_field_near_a_personal_pattern_passes(type_name: str, field: str,
                                                           value: str) -> None:
     assert errors(type_name, body(type_name, **{field: value})) == []
+
+
+@pytest.mark.parametrize("number, is_id", [
+    ("310101900101123", True), ("110105960229001", True),     # 1996 was a leap year
+    ("810000751231999", True),
+    ("910101900101123", False), ("010101900101123", False),   # no area code starts 9 or 0
+    ("310101901301123", False), ("310101900230123", False),   # month 13, 30 February
+    ("310101000229123", False),                               # 1900 was not a leap year
+    ("3101019001011234", False), ("31010190010112", False)])  # 16 and 14 digits
+def test_a_15_digit_number_is_an_id_number_only_with_an_area_code_and_a_real_birth_date(
+        number: str, is_id: bool) -> None:
+    """A first-generation resident ID number (15 digits: area code, YYMMDD of a 19xx birth,
+    sequence) passed every published field: only the 18-digit form was looked for."""
+    assert personal_data(f"PUB-{number}") == ("resident ID number" if is_id else None)
+    assert (mask(number) == number[:3] + "*" * 8 + number[-4:]) is is_id

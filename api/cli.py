@@ -1,9 +1,10 @@
 """``ledger``: the command line (verbs fixed by DESIGN.md).
 
 This is the composition root, so it sits above every layer; each command imports what it needs
-when it runs. Only the standard library is imported at module level, so ``ledger verify`` and
-``ledger flags`` run on an auditor's machine with nothing but a crypto package installed (the
-verifier alone also runs as ``python -m ledger.verify``).
+when it runs. Only the standard library is imported at module level (and while the parser is
+built), so ``ledger verify`` runs on an auditor's machine with nothing but PyNaCl installed, as
+``python -m ledger.verify`` does; the other verbs, ``ledger flags`` included, need the full
+install and say so there.
 """
 
 from __future__ import annotations
@@ -630,6 +631,11 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except LedgerError as e:       # refused input (a role, a key, an event): a message, not a trace
         print(f"ledger {args.command}: {e.message}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as e:   # the auditor's verifier-only install (README)
+        print(f"ledger {args.command}: this installation lacks the package '{e.name}' this "
+              "command needs: an auditor's verifier-only install runs `ledger verify` alone; "
+              "install the project with its dependencies for the rest", file=sys.stderr)
         return 2
     except BrokenPipeError:        # the reader of standard output stopped early (| head)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # none again at exit

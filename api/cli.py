@@ -502,7 +502,11 @@ def cmd_flags(args: argparse.Namespace) -> int:
     from projections.auditor import UnreadableBundle, flags_of_bundle, parse_at
     try:
         at = parse_at(args.at)
-        with (sys.stdin.buffer if args.file == "-" else open(args.file, "rb")) as f:
+        try:
+            f = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")
+        except OSError as e:
+            raise UnreadableBundle(f"cannot read {args.file}: {e.strerror}") from None
+        with f:
             flags = flags_of_bundle(f, at)
     except (OSError, ValueError, UnreadableBundle) as e:
         print(f"ledger flags: {e}", file=sys.stderr)

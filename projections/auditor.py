@@ -68,7 +68,12 @@ def flags_of_bundle(stream: IO[bytes], at: datetime) -> list[Flag]:
 def parse_at(text: str | None) -> datetime:
     if text is None:
         return datetime.now(timezone.utc)
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    refusal = ("--at must be an RFC 3339 time with an offset, e.g. 2024-10-01T00:00:00+08:00; "
+               f"got {text!r}")
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(refusal) from None
     if moment.tzinfo is None:
-        raise ValueError("--at needs a time zone offset, e.g. 2024-10-01T00:00:00+08:00")
+        raise ValueError(refusal)
     return moment

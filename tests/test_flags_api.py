@@ -199,6 +199,24 @@ def test_flags_refuse_input_that_is_not_a_whole_bundle(city: World, tmp_path: Pa
         assert ledger_main(["flags", str(bundle), "--at", AT.isoformat()]) == 2
     assert err.getvalue() == f"ledger flags: {message}\n"
 
+@pytest.mark.parametrize("argv, message", [
+    (["{tmp}/missing.ndjson"], "cannot read {tmp}/missing.ndjson: No such file or directory"),
+    (["{tmp}"], "cannot read {tmp}: Is a directory"),
+    (["-", "--at", "yesterday"], "--at must be an RFC 3339 time with an offset, e.g. "
+                                  "2024-10-01T00:00:00+08:00; got 'yesterday'"),
+    (["-", "--at", "2024-10-01T00:00:00"], "--at must be an RFC 3339 time with an offset, e.g. "
+                                           "2024-10-01T00:00:00+08:00; got '2024-10-01T00:00:00'"),
+])
+def test_flags_name_the_file_or_the_time_they_cannot_read(tmp_path: Path, argv: list[str],
+                                                          message: str) -> None:
+    """A missing bundle said "[Errno 2] No such file or directory: 'x'" and `--at yesterday`
+    "Invalid isoformat string: 'yesterday'", where `ledger verify` says "cannot read x: …"."""
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        assert ledger_main(["flags", *(a.format(tmp=tmp_path) for a in argv)]) == 2
+    assert err.getvalue() == f"ledger flags: {message.format(tmp=tmp_path)}\n"
+
+
 def test_full_rebuild_yields_identical_flags(city: World) -> None:
     cash_above_limit(city)
     post_steps(city, f.general_case() + f.withdrawn_case())

@@ -69,8 +69,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(f"admin token: {s.secrets / 'admin.token'}" + ("" if home.admin_token_valid else
           " is not valid on this database (revoked, or the database was initialised by another "
           "home): make one with `ledger tokens create --principal admin --role admin`"))
-    print(f"dashboard:   {s.dashboard_key_file} signs inspectors' dispositions; open "
-          "http://127.0.0.1:8000/ui/ after `ledger serve` (docs/dashboard.md)")
+    print(f"dashboard:   {s.dashboard_key_file} signs inspectors' dispositions; the dashboard "
+          "is /ui/ on the address `ledger serve` prints (docs/dashboard.md)")
     return 0
 
 

@@ -445,3 +445,17 @@ def test_every_verb_and_option_of_ledger_help_says_what_it_is() -> None:
                 if action.option_strings and action.help is None
                 and not isinstance(action, argparse._HelpAction)]
     assert missing == []
+
+
+def test_init_names_no_dashboard_address_it_cannot_know(
+        database: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`PORT=8765 make run` had init say "open http://127.0.0.1:8000/ui/ after `ledger serve`"
+    just before serve announced :8765: init does not know where the service will listen."""
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", database[0])
+    assert ledger_main(["init"]) == 0
+    [line] = [x for x in capsys.readouterr().out.splitlines() if x.startswith("dashboard:")]
+    assert "http://" not in line
+    assert line.endswith("signs inspectors' dispositions; the dashboard is /ui/ on the address "
+                         "`ledger serve` prints (docs/dashboard.md)")

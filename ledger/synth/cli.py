@@ -198,8 +198,9 @@ def _post(city: Any, args: argparse.Namespace, settings: Any,
         if e.status in (401, 403):
             _err("the token was refused: pass --token with a poster token of that ledger")
         if e.status == 409:
-            _err("a different city with the same event ids is already recorded (another "
-                 "generator version?): use another --seed or a fresh LEDGER_HOME")
+            _err("a different city with the same event ids is already recorded: one of "
+                 "another --scale or size with this --seed (or another generator version); "
+                 "load the same one again, use another --seed, or a fresh LEDGER_HOME")
         return 1
 
 

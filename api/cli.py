@@ -497,15 +497,30 @@ def cmd_project(args: argparse.Namespace) -> int:
     store = LedgerStore(datastore_from_url(url, pool_size=2, max_overflow=2), url=url)
     runner = ProjectionRunner(store.connect, [ReadModels(store), FlagsView(store)])
     runner.start()
-    print("projecting read models and red flags (Ctrl-C to stop)", flush=True)
     try:
         with _sigterm_interrupts():     # SIGTERM stops it as Ctrl-C does
+            _say_who_leads(runner)
             threading.Event().wait()
     except KeyboardInterrupt:
         pass
     runner.stop()
     store.close()
     return 0
+
+
+def _say_who_leads(runner: Any, grace: float = 2.0) -> None:
+    """Print that the projections run here once this runner leads them; if another process
+    holds them after ``grace`` seconds, say first that this one stands by."""
+    import time
+    stands_by = time.monotonic() + grace
+    while not runner.leader:
+        if stands_by and time.monotonic() > stands_by:
+            print("standing by: another process runs the projections (a `ledger serve` without "
+                  "LEDGER_PROJECTIONS=off, or another `ledger project`); this one takes over "
+                  "when it stops (Ctrl-C to stop)", flush=True)
+            stands_by = 0.0
+        time.sleep(0.2)
+    print("projecting read models and red flags (Ctrl-C to stop)", flush=True)
 
 
 def cmd_flags(args: argparse.Namespace) -> int:

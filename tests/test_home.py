@@ -459,3 +459,36 @@ def test_init_names_no_dashboard_address_it_cannot_know(
     assert "http://" not in line
     assert line.endswith("signs inspectors' dispositions; the dashboard is /ui/ on the address "
                          "`ledger serve` prints (docs/dashboard.md)")
+
+
+def _line(proc: subprocess.Popen[str], seconds: float = 30.0) -> str:
+    """The next line ``proc`` writes on its standard output, or "" when none comes in time."""
+    import selectors
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)   # type: ignore[arg-type]
+        if not sel.select(timeout=seconds):
+            return ""
+    return proc.stdout.readline()                          # type: ignore[union-attr]
+
+
+def test_project_beside_a_process_that_runs_the_projections_says_it_stands_by(
+        world: World, tmp_path: Path) -> None:
+    """`ledger project` beside a `ledger serve` that still ran the projections (served without
+    LEDGER_PROJECTIONS=off) said "projecting read models and red flags" and then only waited for
+    the lock, folding nothing. Now it says it stands by, and says it projects once it leads."""
+    from projections.runner import LOCK_KEY
+    env = {**os.environ, "LEDGER_HOME": str(tmp_path / "home"),
+           "LEDGER_DATABASE_URL": world.owner_url}
+    root = Path(__file__).resolve().parent.parent
+    with psycopg.connect(world.owner_url, autocommit=True) as serve:   # the leader
+        serve.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        proc = subprocess.Popen([sys.executable, "-m", "api.cli", "project"], cwd=root, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert _line(proc).startswith("standing by: another process runs the projections")
+            serve.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+            assert _line(proc) == "projecting read models and red flags (Ctrl-C to stop)\n"
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+    assert proc.returncode == 0, proc.stderr.read()                    # type: ignore[union-attr]

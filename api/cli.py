@@ -527,7 +527,8 @@ def cmd_flags(args: argparse.Namespace) -> int:
     """Recompute the red flags of a bundle offline and print them as JSON Lines."""
     import json
 
-    from projections.auditor import UnreadableBundle, flags_of_bundle, parse_at
+    from projections.auditor import UnreadableBundle, flags_of_bundle, parse_at, partial_note
+    headers: list[dict[str, Any]] = []
     try:
         at = parse_at(args.at)
         try:
@@ -535,13 +536,16 @@ def cmd_flags(args: argparse.Namespace) -> int:
         except OSError as e:
             raise UnreadableBundle(f"cannot read {args.file}: {e.strerror}") from None
         with f:
-            flags = flags_of_bundle(f, at)
+            flags = flags_of_bundle(f, at, on_header=headers.append)
     except (OSError, ValueError, UnreadableBundle) as e:
         print(f"ledger flags: {e}", file=sys.stderr)
         return 2
     for flag in flags:
         sys.stdout.write(json.dumps(flag.to_value(), ensure_ascii=False, sort_keys=True) + "\n")
     print(f"{len(flags)} flags at {at.isoformat()}", file=sys.stderr)
+    note = partial_note(headers[0])
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     return 0
 
 

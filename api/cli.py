@@ -1,9 +1,10 @@
 """``ledger``: the command line (verbs fixed by DESIGN.md).
 
 This is the composition root, so it sits above every layer; each command imports what it needs
-when it runs. Only the standard library is imported at module level, so ``ledger verify`` and
-``ledger flags`` run on an auditor's machine with nothing but a crypto package installed (the
-verifier alone also runs as ``python -m ledger.verify``).
+when it runs. Only the standard library is imported at module level (and while the parser is
+built), so ``ledger verify`` runs on an auditor's machine with nothing but PyNaCl installed, as
+``python -m ledger.verify`` does; the other verbs, ``ledger flags`` included, need the full
+install and say so there.
 """
 
 from __future__ import annotations
@@ -66,8 +67,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(f"database:    {'LEDGER_DATABASE_URL' if s.database_url else f'embedded, {s.pgdata}'}")
     print(f"root key:    {s.secrets / 'root-1.key'} (keep offline in production)")
     print(_admin_token_line(s, home.admin_token))
-    print(f"dashboard:   {s.dashboard_key_file} signs inspectors' dispositions; open "
-          "http://127.0.0.1:8000/ui/ after `ledger serve` (docs/dashboard.md)")
+    print(f"dashboard:   {s.dashboard_key_file} signs inspectors' dispositions; the dashboard "
+          "is /ui/ on the address `ledger serve` prints (docs/dashboard.md)")
     return 0
 
 
@@ -357,9 +358,9 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write an audit bundle (docs/bundle.md) for one scope of the log."""
-    from ledger.bundle import BundleExport, bundle_scope
+    from ledger.bundle import BundleExport, StreamScope, bundle_scope
     from ledger.crypto import SigningKey
-    from ledger.errors import LedgerError
+    from ledger.errors import LedgerError, NotFound
     from ledger.logview import LogView
 
     def warn(message: str) -> None:
@@ -389,6 +390,9 @@ def cmd_export(args: argparse.Namespace) -> int:
             from api.app import trail_scope
             from projections.readmodels import ReadModels
             scope = trail_scope(ReadModels(store), officer=args.officer, unit=args.unit)
+        elif isinstance(scope, StreamScope) and not store.stream_events(
+                scope.stream, after_version=0, limit=1):
+            raise NotFound(_no_such_stream(scope))
         log = LogView(store, origin=settings.log_origin, key_name=settings.log_key_name,
                       signing_key=SigningKey(settings.secret("log.key")) if key_path.exists()
                       else None)
@@ -423,6 +427,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     print(f"ledger export: {export.events} events, {export.anchors} anchors, checkpoint tree "
           f"size {export.checkpoint.size} -> {args.out}", file=sys.stderr)
     return 0
+
+
+def _no_such_stream(scope: Any) -> str:
+    """Why a case or stream scope with no event is refused, as ``--officer`` of no officer is:
+    its bundle would hold the key registry alone, and verify."""
+    if scope.case_id is None:
+        return f"no stream {scope.stream}: it holds no event"
+    hint = (f" (give the case id without `case:`: --case {scope.case_id[5:]})"
+            if scope.case_id.startswith("case:") else "")
+    return f"no case {scope.case_id}: stream {scope.stream} holds no event{hint}"
 
 
 @contextmanager
@@ -511,9 +525,9 @@ def cmd_project(args: argparse.Namespace) -> int:
     store = LedgerStore(datastore_from_url(url, pool_size=2, max_overflow=2), url=url)
     runner = ProjectionRunner(store.connect, [ReadModels(store), FlagsView(store)])
     runner.start()
-    print("projecting read models and red flags (Ctrl-C to stop)", flush=True)
     try:
         with _sigterm_interrupts():     # SIGTERM stops it as Ctrl-C does
+            _say_who_leads(runner)
             threading.Event().wait()
     except KeyboardInterrupt:
         pass
@@ -522,21 +536,44 @@ def cmd_project(args: argparse.Namespace) -> int:
     return 0
 
 
+def _say_who_leads(runner: Any, grace: float = 2.0) -> None:
+    """Print that the projections run here once this runner leads them; if another process
+    holds them after ``grace`` seconds, say first that this one stands by."""
+    import time
+    stands_by = time.monotonic() + grace
+    while not runner.leader:
+        if stands_by and time.monotonic() > stands_by:
+            print("standing by: another process runs the projections (a `ledger serve` without "
+                  "LEDGER_PROJECTIONS=off, or another `ledger project`); this one takes over "
+                  "when it stops (Ctrl-C to stop)", flush=True)
+            stands_by = 0.0
+        time.sleep(0.2)
+    print("projecting read models and red flags (Ctrl-C to stop)", flush=True)
+
+
 def cmd_flags(args: argparse.Namespace) -> int:
     """Recompute the red flags of a bundle offline and print them as JSON Lines."""
     import json
 
-    from projections.auditor import UnreadableBundle, flags_of_bundle, parse_at
+    from projections.auditor import UnreadableBundle, flags_of_bundle, parse_at, partial_note
+    headers: list[dict[str, Any]] = []
     try:
         at = parse_at(args.at)
-        with (sys.stdin.buffer if args.file == "-" else open(args.file, "rb")) as f:
-            flags = flags_of_bundle(f, at)
+        try:
+            f = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")
+        except OSError as e:
+            raise UnreadableBundle(f"cannot read {args.file}: {e.strerror}") from None
+        with f:
+            flags = flags_of_bundle(f, at, on_header=headers.append)
     except (OSError, ValueError, UnreadableBundle) as e:
         print(f"ledger flags: {e}", file=sys.stderr)
         return 2
     for flag in flags:
         sys.stdout.write(json.dumps(flag.to_value(), ensure_ascii=False, sort_keys=True) + "\n")
     print(f"{len(flags)} flags at {at.isoformat()}", file=sys.stderr)
+    note = partial_note(headers[0])
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     return 0
 
 
@@ -546,52 +583,86 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return run(args)
 
 
+DESCRIPTION = """\
+Integrity Ledger: an append-only ledger of signed events for city-management law enforcement
+(城管执法). `ledger VERB --help` says more of each verb."""
+
+ENVIRONMENT = """\
+environment:
+  LEDGER_HOME           the home: keys, tokens, ledger.json, pgdata/ (default ./var)
+  LEDGER_DATABASE_URL   postgresql://… of an existing server (default: the home's embedded one)
+  LEDGER_ROOT_KEYS      pinned root keys, id=base64url[,…] (default: the home's ledger.json)
+  LEDGER_PROJECTIONS    off: `ledger serve` leaves the projections to `ledger project`
+  LEDGER_DASHBOARD_KEY  file of the seed the dashboard signs dispositions with
+                        (default: the home's secrets/dashboard.key)"""
+
+
+def _verb(sub: Any, name: str, text: str) -> argparse.ArgumentParser:
+    """A verb whose own --help opens with the line the verb list shows."""
+    return sub.add_parser(name, help=text, description=text)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ledger", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="ledger", description=DESCRIPTION, epilog=ENVIRONMENT,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("init", help="create the home: database, root and log keys, admin token")
+    p = _verb(sub, "init", "create the home, or check it again: database, root and log keys, "
+              "admin token, dashboard key (idempotent)")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("serve", help="serve the HTTP API")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=_port, default=8000)
-    p.add_argument("--workers", type=_positive_int, default=1)
+    p = _verb(sub, "serve", "serve the HTTP API, the dashboard (/ui/) and the public pages "
+              "(/public/); Ctrl-C stops it")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default "
+                   "127.0.0.1)")
+    p.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000)")
+    p.add_argument("--workers", type=_positive_int, default=1,
+                   help="HTTP worker processes sharing the port (default 1)")
     p.add_argument("--log-level", default="warning", type=str.lower,
-                   choices=["critical", "error", "warning", "info", "debug", "trace"])
+                   choices=["critical", "error", "warning", "info", "debug", "trace"],
+                   help="uvicorn's log level (default warning)")
     p.add_argument("--demo-on-first-start", action="store_true",
                    help="load the small synthetic city the first time this home is served")
     p.set_defaults(func=cmd_serve)
 
-    tokens = sub.add_parser("tokens", help="bearer tokens").add_subparsers(dest="sub", required=True)
-    p = tokens.add_parser("create", help="create a token and print it")
-    p.add_argument("--principal", required=True)
+    tokens = _verb(sub, "tokens", "bearer tokens: create, list, revoke").add_subparsers(
+        dest="sub", required=True)
+    p = _verb(tokens, "create", "create a token and print it (only its SHA-256 is stored)")
+    p.add_argument("--principal", required=True,
+                   help="who holds it; an inspector who is also an officer: their officer id")
     p.add_argument("--role", action="append", required=True,
                    help="poster, inspector, auditor or admin (repeatable)")
     p.add_argument("--unit", action="append", help="restrict an inspector to a unit (repeatable)")
     p.set_defaults(func=cmd_tokens_create)
-    p = tokens.add_parser("list", help="list tokens (id, principal, roles, units; never the token)")
-    p.add_argument("--json", action="store_true")
+    p = _verb(tokens, "list", "list tokens (id, principal, roles, units, created; never the "
+              "token)")
+    p.add_argument("--json", action="store_true", help="as JSON")
     p.set_defaults(func=cmd_tokens_list)
-    p = tokens.add_parser("revoke", help="revoke tokens: one, by id, or all of a principal's")
+    p = _verb(tokens, "revoke", "revoke tokens: one, by id, or all of a principal's")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--token", help="the token itself")
     which.add_argument("--id", help="its id as `ledger tokens list` shows it (8+ hex digits)")
     which.add_argument("--principal", help="every token of this principal")
     p.set_defaults(func=cmd_tokens_revoke)
 
-    keys = sub.add_parser("keys", help="signing keys").add_subparsers(dest="sub", required=True)
-    p = keys.add_parser("register", help="register a signing key (signed by the root key)")
-    p.add_argument("--key-id", required=True)
-    p.add_argument("--principal", required=True)
-    p.add_argument("--role", action="append", required=True)
+    keys = _verb(sub, "keys", "signing keys").add_subparsers(dest="sub", required=True)
+    p = _verb(keys, "register", "register a signing key: a KeyRegistered event on stream "
+              "`keys`, signed by the home's root key")
+    p.add_argument("--key-id", required=True, help="the key's id; events name it as "
+                   "signer key:<id>")
+    p.add_argument("--principal", required=True,
+                   help="the system or person holding it, e.g. unit:SH-HP-01/case-app")
+    p.add_argument("--role", action="append", required=True,
+                   help="what it may sign, e.g. case-app, officer-device, finance, inspector "
+                   "(repeatable; the roles and their event types: docs/events.md)")
     p.add_argument("--public-key", help="base64url public key; omit to generate a key pair")
-    p.add_argument("--out", help="where to write a generated seed (default: home secrets)")
-    p.add_argument("--not-before")
-    p.add_argument("--not-after")
+    p.add_argument("--out", help="where to write a generated seed (default: "
+                   "$LEDGER_HOME/secrets/<key-id>.key)")
+    p.add_argument("--not-before", metavar="T", help="valid from T (RFC 3339 with offset)")
+    p.add_argument("--not-after", metavar="T", help="valid until T (RFC 3339 with offset)")
     p.set_defaults(func=cmd_keys_register)
 
-    p = sub.add_parser("export", help="write an audit bundle (JSON Lines, docs/bundle.md)")
+    p = _verb(sub, "export", "write an audit bundle (JSON Lines, docs/bundle.md)")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--case", help="one case: stream case:<ID>")
     which.add_argument("--stream", help="any one stream, e.g. officer:SH-HP-0042")
@@ -609,17 +680,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="the bundle file ('-' for standard output)")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("verify", help="verify a bundle offline (exit 0 valid, 1 failed, "
-                       "2 unreadable or usage)")
+    p = _verb(sub, "verify", "verify a bundle offline (exit 0 valid, 1 failed, 2 unreadable "
+              "or usage)")
     from ledger.verify.command import add_arguments
     add_arguments(p)
     p.set_defaults(func=cmd_verify)
 
-    p = sub.add_parser("project", help="run the projections in their own process (serve with "
-                       "LEDGER_PROJECTIONS=off)")
+    p = _verb(sub, "project", "run the projections in their own process (serve with "
+              "LEDGER_PROJECTIONS=off); Ctrl-C stops it")
     p.set_defaults(func=cmd_project)
 
-    p = sub.add_parser("flags", help="recompute the red flags of a bundle, offline")
+    p = _verb(sub, "flags", "recompute the red flags of a bundle, offline (JSON Lines on "
+              "standard output)")
     p.add_argument("file", help="the bundle (JSON Lines); '-' reads standard input")
     p.add_argument("--at", help="evaluation instant, RFC 3339 (default: now); use the service's "
                    "evaluated_at to reproduce its flags")
@@ -628,20 +700,24 @@ def build_parser() -> argparse.ArgumentParser:
     from ledger.synth.cli import add_parser as add_demo_parser
     add_demo_parser(sub)
 
-    p = sub.add_parser("rebuild", help="rebuild the read models from the whole log")
+    p = _verb(sub, "rebuild", "empty the read models and red flags and fold the whole log "
+              "again (stop `ledger serve` or `ledger project` first)")
     # One transaction; every state is held in memory and written once (BENCHMARKS.md).
     p.add_argument("--batch", type=_positive_int, default=100_000,
                    help="events read from the database at a time (≥ 1)")
     p.set_defaults(func=cmd_rebuild)
 
-    p = sub.add_parser("sign", help="print a signed envelope (to pipe into curl)")
+    p = _verb(sub, "sign", "print a signed envelope (to pipe into curl); it checks no "
+              "schema: the service does")
     p.add_argument("--key", required=True, help="file holding the base64url seed")
-    p.add_argument("--key-id", required=True)
-    p.add_argument("--stream", required=True)
-    p.add_argument("--type", required=True)
+    p.add_argument("--key-id", required=True, help="the registered key's id")
+    p.add_argument("--stream", required=True, help="<kind>:<id>, e.g. case:SH-HP-2024-000123")
+    p.add_argument("--type", required=True, help="the event type, e.g. ClueRegistered "
+                   "(docs/events.md)")
     p.add_argument("--body", required=True, help="the body as JSON")
-    p.add_argument("--event-id")
-    p.add_argument("--occurred-at")
+    p.add_argument("--event-id", help="the idempotency key (default: a new UUIDv7)")
+    p.add_argument("--occurred-at", metavar="T",
+                   help="when it happened, RFC 3339 with offset (default: now)")
     p.set_defaults(func=cmd_sign)
     return parser
 
@@ -658,6 +734,11 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except LedgerError as e:       # refused input (a role, a key, an event): a message, not a trace
         print(f"ledger {args.command}: {e.message}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as e:   # the auditor's verifier-only install (README)
+        print(f"ledger {args.command}: this installation lacks the package '{e.name}' this "
+              "command needs: an auditor's verifier-only install runs `ledger verify` alone; "
+              "install the project with its dependencies for the rest", file=sys.stderr)
         return 2
     except BrokenPipeError:        # the reader of standard output stopped early (| head)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # none again at exit

@@ -8,7 +8,7 @@ evaluated them (``--at``), to compare with what the service holds.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import IO, Any
 
@@ -22,8 +22,10 @@ class UnreadableBundle(ValueError):
     pass
 
 
-def bundle_events(stream: IO[bytes]) -> Iterator[Recorded]:
-    """The events of a bundle (event lines, in log order) as projections see them.
+def bundle_events(stream: IO[bytes],
+                  on_header: Callable[[dict[str, Any]], None] | None = None) -> Iterator[Recorded]:
+    """The events of a bundle (event lines, in log order) as projections see them; the header
+    line goes to ``on_header``.
 
     Raises UnreadableBundle for input that is not a whole bundle — no header first, a line that
     is not a JSON object, no end line (cut short) — so that it is never read as "no flags".
@@ -42,6 +44,8 @@ def bundle_events(stream: IO[bytes]) -> Iterator[Recorded]:
             if value.get("t") != "header":
                 raise UnreadableBundle(f"line {number}: not a bundle header")
             header = True
+            if on_header:
+                on_header(value)
         if value.get("t") == "end":
             ended = True
         if value.get("t") != "event":
@@ -61,14 +65,34 @@ def bundle_events(stream: IO[bytes]) -> Iterator[Recorded]:
         raise UnreadableBundle("the bundle is truncated (no end line)")
 
 
-def flags_of_bundle(stream: IO[bytes], at: datetime) -> list[Flag]:
-    return compute_flags(bundle_events(stream), at=at)
+def flags_of_bundle(stream: IO[bytes], at: datetime,
+                    on_header: Callable[[dict[str, Any]], None] | None = None) -> list[Flag]:
+    return compute_flags(bundle_events(stream, on_header), at=at)
+
+
+def partial_note(header: dict[str, Any]) -> str | None:
+    """What an auditor must know of flags computed from a bundle of part of the log (a case,
+    a stream, a time range, an officer's or unit's trail), or None for the whole log: rules
+    read credentials, configuration and other cases such a bundle leaves out."""
+    scope = header.get("scope")
+    kind = scope.get("kind") if isinstance(scope, dict) else None
+    if kind == "all":
+        return None
+    return (f"a {kind or 'partial'} bundle holds part of the log: these flags read only what it "
+            "holds (no officer's credentials, published configuration or other case it leaves "
+            "out), so they can differ from the service's; a whole-log bundle (ledger export "
+            "--all) gives the service's flags")
 
 
 def parse_at(text: str | None) -> datetime:
     if text is None:
         return datetime.now(timezone.utc)
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    refusal = ("--at must be an RFC 3339 time with an offset, e.g. 2024-10-01T00:00:00+08:00; "
+               f"got {text!r}")
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(refusal) from None
     if moment.tzinfo is None:
-        raise ValueError("--at needs a time zone offset, e.g. 2024-10-01T00:00:00+08:00")
+        raise ValueError(refusal)
     return moment

@@ -229,6 +229,28 @@ def test_export_and_verify_commands_round_trip_through_a_home(
     assert "not pinned" not in captured.err                 # the home pins the policy
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["--case", "SH-NO-SUCH-CASE"], "no case SH-NO-SUCH-CASE: stream case:SH-NO-SUCH-CASE holds "
+                                    "no event"),
+    (["--case", f"case:{CASE}"], f"no case case:{CASE}: stream case:case:{CASE} holds no event "
+                                 f"(give the case id without `case:`: --case {CASE})"),
+    (["--stream", "officer:NOBODY"], "no stream officer:NOBODY: it holds no event"),
+])
+def test_export_of_a_case_or_stream_the_log_does_not_hold_is_refused(
+        world: World, log_view: LogView, log_key, populated, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        argv: list[str], message: str) -> None:
+    """`--case case:<id>` (the stream's name, not the case id) or a mistyped id wrote a bundle
+    of the key registry alone that verified "OK" (exit 0), where `--officer` of no officer
+    says so and exits 2."""
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    out = tmp_path / "case.ndjson"
+    assert ledger_main(["export", *argv, "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"ledger export: {message}\n"
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("where", ["missing-dir/case.ndjson", "a-directory"])
 def test_export_to_an_unwritable_path_says_so_and_exits_2(
         world: World, log_view: LogView, log_key, populated, tmp_path: Path, where: str,

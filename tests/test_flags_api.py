@@ -167,6 +167,37 @@ def held_and_offline(world: World, tmp_path: Path, log_key) -> tuple[dict, dict]
     return held, {v["flag_id"]: v for v in map(json.loads, out.getvalue().splitlines())}
 
 
+def test_flags_of_a_bundle_of_part_of_the_log_say_they_can_differ_from_the_services(
+        city: World, tmp_path: Path, log_key) -> None:  # noqa: ANN001
+    """`ledger flags case.ndjson`, the README's example, printed RF01/RF02 for officers whose
+    credentials were recorded (on their officer: streams, which a case bundle leaves out) and
+    said nothing: the demo's clean first case got 23 flags the service does not hold. A bundle
+    of part of the log now comes with a note saying so; a whole-log bundle with none."""
+    from ledger.bundle import StreamScope
+
+    from .bundles import export
+    cash_above_limit(city)
+    held, offline = held_and_offline(city, tmp_path, log_key)
+    log = LogView(city.ledger.store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN, signing_key=log_key)
+    for scope, name in ((StreamScope.case(CASE), "case"), (None, "all")):
+        bundle = tmp_path / f"{name}.ndjson"
+        if scope is not None:
+            export(city, log, bundle, scope)
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            assert ledger_main(["flags", str(bundle), "--at", AT.isoformat()]) == 0
+        notes = [line for line in err.getvalue().splitlines() if line.startswith("note: ")]
+        if name == "all":
+            assert notes == []
+            continue
+        assert notes == ["note: a case bundle holds part of the log: these flags read only what "
+                         "it holds (no officer's credentials, published configuration or other "
+                         "case it leaves out), so they can differ from the service's; a "
+                         "whole-log bundle (ledger export --all) gives the service's flags"]
+        case_flags = {v["flag_id"] for v in map(json.loads, out.getvalue().splitlines())}
+        assert case_flags != {i for i, v in held.items() if v["scope"] == f"case:{CASE}"}
+
+
 def test_a_change_of_a_case_with_no_decision_is_raised_live_and_offline(
         city: World, tmp_path: Path, log_key) -> None:  # noqa: ANN001
     """RF20.d: the service's projection and ``ledger flags FILE`` both raise it."""
@@ -198,6 +229,24 @@ def test_flags_refuse_input_that_is_not_a_whole_bundle(city: World, tmp_path: Pa
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
         assert ledger_main(["flags", str(bundle), "--at", AT.isoformat()]) == 2
     assert err.getvalue() == f"ledger flags: {message}\n"
+
+@pytest.mark.parametrize("argv, message", [
+    (["{tmp}/missing.ndjson"], "cannot read {tmp}/missing.ndjson: No such file or directory"),
+    (["{tmp}"], "cannot read {tmp}: Is a directory"),
+    (["-", "--at", "yesterday"], "--at must be an RFC 3339 time with an offset, e.g. "
+                                  "2024-10-01T00:00:00+08:00; got 'yesterday'"),
+    (["-", "--at", "2024-10-01T00:00:00"], "--at must be an RFC 3339 time with an offset, e.g. "
+                                           "2024-10-01T00:00:00+08:00; got '2024-10-01T00:00:00'"),
+])
+def test_flags_name_the_file_or_the_time_they_cannot_read(tmp_path: Path, argv: list[str],
+                                                          message: str) -> None:
+    """A missing bundle said "[Errno 2] No such file or directory: 'x'" and `--at yesterday`
+    "Invalid isoformat string: 'yesterday'", where `ledger verify` says "cannot read x: …"."""
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        assert ledger_main(["flags", *(a.format(tmp=tmp_path) for a in argv)]) == 2
+    assert err.getvalue() == f"ledger flags: {message.format(tmp=tmp_path)}\n"
+
 
 def test_full_rebuild_yields_identical_flags(city: World) -> None:
     cash_above_limit(city)

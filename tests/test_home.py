@@ -3,11 +3,13 @@ database URL, ``ledger init``, the Python client."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -545,3 +547,78 @@ def test_ledger_projections_refuses_a_value_it_cannot_read() -> None:
     from api.main import projections_on
     with pytest.raises(LedgerError, match="LEDGER_PROJECTIONS must be on or off, not 'of'"):
         projections_on("of")
+
+
+def _verbs(parser: argparse.ArgumentParser,
+           name: str = "ledger") -> Iterator[tuple[str, argparse.ArgumentParser]]:
+    """Every parser of the command line, the verbs' and their sub-verbs', by full name."""
+    yield name, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for verb, sub in action.choices.items():
+                yield from _verbs(sub, f"{name} {verb}")
+
+
+def test_every_verb_and_option_of_ledger_help_says_what_it_is() -> None:
+    """`ledger --help` opened with the module's docstring ("``ledger``: the command line (verbs
+    fixed by DESIGN.md)", a file the repository does not have) and named no environment
+    variable; `ledger init --help`, `serve`, `project`, `rebuild` printed only their usage, and
+    options such as `serve --host/--port`, `sign --stream/--type` and `keys register --role`
+    had no word of help."""
+    top = build_parser()
+    text = top.format_help()
+    assert "DESIGN.md" not in text and "``" not in text
+    assert "LEDGER_HOME" in text and "LEDGER_DATABASE_URL" in text
+    missing = [f"{name}: description" for name, p in _verbs(top) if not p.description]
+    missing += [f"{name} {action.option_strings[-1]}" for name, p in _verbs(top)
+                for action in p._actions
+                if action.option_strings and action.help is None
+                and not isinstance(action, argparse._HelpAction)]
+    assert missing == []
+
+
+def test_init_names_no_dashboard_address_it_cannot_know(
+        database: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`PORT=8765 make run` had init say "open http://127.0.0.1:8000/ui/ after `ledger serve`"
+    just before serve announced :8765: init does not know where the service will listen."""
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", database[0])
+    assert ledger_main(["init"]) == 0
+    [line] = [x for x in capsys.readouterr().out.splitlines() if x.startswith("dashboard:")]
+    assert "http://" not in line
+    assert line.endswith("signs inspectors' dispositions; the dashboard is /ui/ on the address "
+                         "`ledger serve` prints (docs/dashboard.md)")
+
+
+def _line(proc: subprocess.Popen[str], seconds: float = 30.0) -> str:
+    """The next line ``proc`` writes on its standard output, or "" when none comes in time."""
+    import selectors
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)   # type: ignore[arg-type]
+        if not sel.select(timeout=seconds):
+            return ""
+    return proc.stdout.readline()                          # type: ignore[union-attr]
+
+
+def test_project_beside_a_process_that_runs_the_projections_says_it_stands_by(
+        world: World, tmp_path: Path) -> None:
+    """`ledger project` beside a `ledger serve` that still ran the projections (served without
+    LEDGER_PROJECTIONS=off) said "projecting read models and red flags" and then only waited for
+    the lock, folding nothing. Now it says it stands by, and says it projects once it leads."""
+    from projections.runner import LOCK_KEY
+    env = {**os.environ, "LEDGER_HOME": str(tmp_path / "home"),
+           "LEDGER_DATABASE_URL": world.owner_url}
+    root = Path(__file__).resolve().parent.parent
+    with psycopg.connect(world.owner_url, autocommit=True) as serve:   # the leader
+        serve.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        proc = subprocess.Popen([sys.executable, "-m", "api.cli", "project"], cwd=root, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert _line(proc).startswith("standing by: another process runs the projections")
+            serve.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+            assert _line(proc) == "projecting read models and red flags (Ctrl-C to stop)\n"
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+    assert proc.returncode == 0, proc.stderr.read()                    # type: ignore[union-attr]

@@ -14,12 +14,30 @@ Public API::
     generate(params, root_key=…, root_key_id=…) -> (envelopes, ground_truth)
     KINDS, coverage()                        # the misconduct catalogue and RF coverage
 
-Imports only the standard library, PyNaCl and ``ledger.*``.
+Imports only the standard library, PyNaCl and ``ledger.*``. The generator and the catalogue
+load on first use: the ``ledger`` command builds its ``demo`` verb from ``synth.cli`` (and so
+imports this package) on an auditor's verifier-only install too, which has no orjson.
 """
 
-from .catalogue import KINDS, RF_IDS, Kind, coverage
-from .generator import SyntheticCity, generate
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from .params import SCALES, CityParams
+
+if TYPE_CHECKING:
+    from .catalogue import KINDS, RF_IDS, Kind, coverage
+    from .generator import SyntheticCity, generate
+
+_LAZY = {"KINDS": "catalogue", "RF_IDS": "catalogue", "Kind": "catalogue",
+         "coverage": "catalogue", "SyntheticCity": "generator", "generate": "generator"}
 
 __all__ = ["KINDS", "RF_IDS", "SCALES", "CityParams", "Kind", "SyntheticCity", "coverage",
            "generate"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -40,7 +40,8 @@ def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     sizes.add_argument("--auxiliaries", type=int, help="协管员 per 中队")
     sizes.add_argument("--days", type=int, help="days on which new cases start")
     sizes.add_argument("--start", type=date.fromisoformat, help="first day (YYYY-MM-DD)")
-    sizes.add_argument("--cases-per-officer-day", type=float)
+    sizes.add_argument("--cases-per-officer-day", type=float,
+                       help="new cases each officer starts a day")
     sizes.add_argument("--misconduct", type=float,
                        help="scale of every planted kind's rate (0 = a clean city)")
     sizes.add_argument("--no-scenarios", action="store_true",
@@ -58,14 +59,16 @@ def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     bar = p.add_mutually_exclusive_group()
     bar.add_argument("--progress", dest="progress", action="store_true", default=None,
                      help="progress bar on stderr (default: when stderr is a terminal)")
-    bar.add_argument("--no-progress", dest="progress", action="store_false")
+    bar.add_argument("--no-progress", dest="progress", action="store_false",
+                     help="no progress bar")
     return p
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``demo`` to the main CLI's subparsers; ``args.func(args)`` runs it."""
     p = subparsers.add_parser("demo", help="load a realistic synthetic city (docs/demo.md)",
-                              description=__doc__.splitlines()[0])
+                              description="load a synthetic city into a running ledger through "
+                              "its HTTP API (docs/demo.md)")
     configure(p)
     p.set_defaults(func=cmd_demo)
     return p
@@ -195,8 +198,9 @@ def _post(city: Any, args: argparse.Namespace, settings: Any,
         if e.status in (401, 403):
             _err("the token was refused: pass --token with a poster token of that ledger")
         if e.status == 409:
-            _err("a different city with the same event ids is already recorded (another "
-                 "generator version?): use another --seed or a fresh LEDGER_HOME")
+            _err("a different city with the same event ids is already recorded: one of "
+                 "another --scale or size with this --seed (or another generator version); "
+                 "load the same one again, use another --seed, or a fresh LEDGER_HOME")
         return 1
 
 

@@ -34,7 +34,8 @@ from . import dashboard, oversight
 from .auth import require
 from .ingest import (MAX_BODY, RETRY_AFTER, Ingest, IngestMiddleware, answer_headers, read_body,
                      too_large)
-from .problems import http_error_handler, ledger_error_handler, validation_error_handler
+from .problems import (http_error_handler, internal_error_handler, ledger_error_handler,
+                       validation_error_handler)
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
@@ -249,6 +250,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     app.add_exception_handler(LedgerError, ledger_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(HTTPException, http_error_handler)
+    app.add_exception_handler(Exception, internal_error_handler)     # the last resort: a 500
 
     @app.post("/v1/events", status_code=201, tags=["events"],
               summary="Append one signed envelope or an array of up to 1,000 (atomic)",

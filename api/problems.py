@@ -88,6 +88,13 @@ async def validation_error_handler(_: Request, exc: Exception) -> Response:
                                                       for x in errors), errors=errors)
 
 
+async def internal_error_handler(_: Request, exc: Exception) -> Response:
+    """Anything else a route raised (a bug, a failure below it): a problem too, saying nothing
+    of the failure itself (the server logs it), instead of the server's plain-text 500."""
+    return problem(500, "internal-error", "the server failed to answer this request; the "
+                   "failure is logged on the server")
+
+
 async def http_error_handler(_: Request, exc: Exception) -> Response:
     """The framework's own refusals (no such route, method not allowed) as problems too."""
     assert isinstance(exc, HTTPException)

@@ -65,7 +65,8 @@ def error_bytes(error: e.LedgerError) -> tuple[int, bytes]:
         [{"field": error.field, "message": error.message}] if error.field else None)
     status = status_of(error)
     return status, problem_bytes(status, error.code, error.message, field=error.field,
-                                 index=error.index, event_id=error.event_id, errors=errors)
+                                 rule=error.rule, index=error.index, event_id=error.event_id,
+                                 errors=errors)
 
 
 def from_error(error: e.LedgerError) -> Response:

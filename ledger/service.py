@@ -134,7 +134,7 @@ class Ledger:
         value = parse_canonical_or_strict(body)
         items = value if isinstance(value, list) else [value]
         if not items:
-            raise MalformedEvent("an empty array appends nothing")
+            raise MalformedEvent("an empty array appends nothing", rule="non-empty-batch")
         if len(items) > MAX_BATCH:
             raise BatchTooLarge(f"a batch holds at most {MAX_BATCH} events, found {len(items)}")
         envelopes = []

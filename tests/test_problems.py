@@ -6,8 +6,13 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+import api.ingest
 from api.app import asgi, create_app
+from ledger.canonical import canonical
+from ledger.crypto import SigningKey
 from ledger.service import Ledger
+
+from .conftest import World
 
 
 def test_a_failure_on_a_read_route_is_a_problem_not_plain_text(
@@ -26,3 +31,110 @@ def test_a_failure_on_a_read_route_is_a_problem_not_plain_text(
     assert problem["type"] == "urn:integrity-ledger:problem:internal-error"
     assert problem["status"] == 500
     assert "secret detail" not in response.text
+
+
+def _note(world: World, key_id: str = "app", **body: object) -> dict:
+    return world.sign(key_id, stream="case:SH-HP-2024-000123", type="NoteRecorded",
+                      body={"note": "filed", **body})
+
+
+def _with(world: World, old: bytes, new: bytes) -> bytes:
+    """A signed note's canonical bytes with ``old`` replaced by ``new`` once."""
+    raw = canonical(_note(world))
+    assert old in raw
+    return raw.replace(old, new, 1)
+
+
+# Each refusal POST /v1/events gives for the body itself, with the rule it must name: these
+# carried only a prose detail (no field, no rule), so a client could not tell them apart.
+BODY_REFUSALS = {
+    "duplicate key": (lambda w: _with(w, b'{"body"', b'{"type":"X","body"'), "no-duplicate-keys"),
+    "float": (lambda w: _with(w, b'"note":"filed"', b'"note":"filed","fen":1.5'), "no-floats"),
+    "NaN": (lambda w: _with(w, b'"note":"filed"', b'"note":"filed","fen":NaN'), "json-syntax"),
+    "unsafe integer": (lambda w: _with(w, b'"note":"filed"', b'"note":"filed","fen":' +
+                                       str(2**53).encode()), "safe-integers"),
+    "non-ASCII key": (lambda w: _with(w, b'"note":"filed"', '"note":"filed","金额":1'.encode()),
+                      "ascii-keys"),
+    "byte order mark": (lambda w: b"\xef\xbb\xbf" + canonical(_note(w)), "no-bom"),
+    "invalid UTF-8": (lambda w: _with(w, b'"filed"', b'"fil\xffed"'), "utf-8"),
+    "not JSON": (lambda w: b"not json", "json-syntax"),
+    "extra data": (lambda w: canonical(_note(w)) + b" {}", "json-syntax"),
+    "nested too deep": (lambda w: _with(w, b'"note":"filed"',
+                                        b'"note":"filed","x":' + b"[" * 70 + b"]" * 70),
+                        "max-depth"),
+    "lone surrogate": (lambda w: _with(w, b'"filed"', b'"fil\\udc00ed"'), "unicode-scalars"),
+    "empty batch": (lambda w: b"[]", "non-empty-batch"),
+    "not an object": (lambda w: b"[5]", "envelope-object"),
+    "too many events": (lambda w: canonical([_note(w)] * 1001), "max-batch-events"),
+}
+
+
+@pytest.fixture
+def app_key(world: World) -> SigningKey:
+    return world.register("app", ["case-app"])
+
+
+@pytest.mark.parametrize("case", sorted(BODY_REFUSALS))
+def test_a_refused_body_names_the_rule_it_broke(world: World, app_key: SigningKey,
+                                                case: str) -> None:
+    make, rule = BODY_REFUSALS[case]
+    before = world.count()
+    response = world.post_raw(make(world))
+    assert response.status_code in (413, 422), response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["rule"] == rule, response.text
+    assert world.count() == before
+
+
+def test_refusals_of_the_request_around_the_body_name_their_rule(
+        world: World, app_key: SigningKey, monkeypatch: pytest.MonkeyPatch) -> None:
+    body = canonical(_note(world))
+    poster = world.headers("poster")
+    before = world.count()
+    cases = [
+        ({**poster, "Content-Type": "text/plain"}, 415, "json-content-type"),
+        ({"Content-Type": "application/json"}, 401, "bearer-token"),
+        ({**poster, "Authorization": "Bearer il_not-a-token"}, 401, "bearer-token"),
+        (world.headers("inspector"), 403, "access-role"),
+    ]
+    for headers, status, rule in cases:
+        response = world.post_raw(body, headers=headers)
+        assert response.status_code == status, response.text
+        assert response.json()["rule"] == rule, response.text
+    monkeypatch.setattr(api.ingest, "MAX_BODY", 100)
+    response = world.post_raw(body)
+    assert response.status_code == 413
+    assert response.json()["rule"] == "max-body-bytes"
+    assert world.count() == before
+
+
+def test_every_other_refusal_of_an_event_names_its_field(world: World, app_key: SigningKey) -> None:
+    """What already named its field, held to it: the contract wants one of the two on every
+    refusal."""
+    world.register("till", ["finance"])
+    world.register("old", ["case-app"], not_after="2020-01-01T00:00:00+08:00")
+    tampered = _note(world)
+    tampered["body"]["note"] = "changed after signing"
+    unknown = {**_note(world), "signer": "key:nobody"}
+    recorded = _note(world)
+    world.post(recorded)
+    cases = {
+        "bad-signature": (tampered, "sig"),
+        "unknown-key": (unknown, "signer"),
+        "key-not-allowed": (_note(world, "till"), "signer"),
+        "key-not-valid": (_note(world, "old"), "signer"),
+        "conflict": (world.sign("app", stream="case:X-1", type="NoteRecorded",
+                                body={"note": "other"}, event_id=recorded["event_id"]),
+                     "event_id"),
+        "unknown-event-type": (world.sign("app", stream="case:X-1", type="Bribe", body={}),
+                               "type"),
+        "malformed-event": (world.sign("app", stream="case:X-1", type="NoteRecorded",
+                                       body={"note": 5}), "body.note"),
+        "invalid-public-key": (world.key_registered("evil", ["case-app"],
+                                                    public_key=bytes([1]) + bytes(31)),
+                               "body.public_key"),
+    }
+    for code, (env, field) in cases.items():
+        response = world.post_raw(canonical(env))
+        problem = response.json()
+        assert problem["type"].endswith(f":{code}") and problem["field"] == field, problem

@@ -196,7 +196,7 @@ def trail_scope(views: ReadModels, *, officer: str | None = None, unit: str | No
         try:
             streams = views.streams_of_officer(officer)
         except LookupError:
-            raise NotFound(f"no officer {officer}") from None
+            raise NotFound(f"no officer {officer}", field="officer") from None
         if principal is not None and principal.units:
             streams = visible_streams(views, principal, streams)
         return StreamsScope("officer", officer, tuple(streams))
@@ -270,7 +270,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     def get_event(event_id: str, principal: Inspector) -> Response:
         row = ledger.get_event(event_id)
         if row is None or not principal.may_see_unit(views.unit_of_stream(row.receipt.stream)):
-            raise NotFound(f"no event {event_id}")
+            raise NotFound(f"no event {event_id}", field="event_id")
         return Response(_stored_json(row), media_type=JSON)
 
     @app.get("/v1/streams/{stream:path}/events", tags=["events"],
@@ -279,7 +279,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                    after_version: Annotated[int, Query(ge=0)] = 0,
                    limit: Annotated[int, Query(ge=1, le=MAX_BATCH)] = 100) -> Response:
         if not principal.may_see_unit(views.unit_of_stream(stream)):
-            raise NotFound(f"no stream {stream}")
+            raise NotFound(f"no stream {stream}", field="stream")
         rows = ledger.store.stream_events(stream, after_version=after_version, limit=limit)
         last = rows[-1].receipt.stream_version if rows else after_version
         nxt = (f"/v1/streams/{stream}/events?after_version={last}&limit={limit}"
@@ -295,9 +295,9 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
         def get(ident: str, principal: Inspector) -> Response:
             state = views.get(table, ident)
             if state is None:
-                raise NotFound(f"no {noun} {ident}")
-            if not principal.may_see_unit(state.get("unit_id")):
-                raise NotFound(f"no {noun} {ident}")      # scoped inspectors see nothing else
+                raise NotFound(f"no {noun} {ident}", field=f"{noun}_id")
+            if not principal.may_see_unit(state.get("unit_id")):      # they see nothing else
+                raise NotFound(f"no {noun} {ident}", field=f"{noun}_id")
             if table == "officers":
                 state = visible_officer(views, principal, state)
             if flag_key:
@@ -328,7 +328,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                   limit: Annotated[int, Query(ge=1, le=500)] = 50,
                   after: str | None = None) -> Response:
         if unit is not None and not principal.may_see_unit(unit):
-            raise Forbidden(f"principal {principal.name!r} may not see unit {unit!r}")
+            raise Forbidden(f"principal {principal.name!r} may not see unit {unit!r}",
+                            field="unit")
         page = flags.query(limit=limit, after=after, since=flag_bound(since, "since"),
                            until=flag_bound(until, "until"),
                            units=sorted(principal.units), rule=rule, rule_id=rule_id,
@@ -349,8 +350,9 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     def get_checkpoint(tree_size: Annotated[int | None, Query(ge=0)] = None) -> Response:
         cp = log.latest_checkpoint() if tree_size is None else log.checkpoint_at(tree_size)
         if cp is None:
-            raise NotFound("no checkpoint has been issued yet" if tree_size is None
-                           else f"no checkpoint of size {tree_size}")
+            if tree_size is None:
+                raise NotFound("no checkpoint has been issued yet", rule="checkpoint-issued")
+            raise NotFound(f"no checkpoint of size {tree_size}", field="tree_size")
         return PlainTextResponse(cp.note, media_type="text/plain; charset=utf-8")
 
     @app.get("/v1/log/proofs/inclusion", tags=["log"],
@@ -401,7 +403,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
             if principal.units and not principal.may_see_unit(
                     unit if unit else views.unit_of_stream(f"officer:{officer}")):
                 # worded as trail_scope's unknown officer: the detail must not tell them apart
-                raise NotFound(f"no officer {officer}" if officer else f"no unit {unit}")
+                raise NotFound(f"no officer {officer}" if officer else f"no unit {unit}",
+                               field="officer" if officer else "unit")
         else:
             scope = bundle_scope(case=case, stream=stream, start=from_, stop=to, whole=all_)
         if principal.units and not (officer or unit):
@@ -409,9 +412,10 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
             target = f"case:{case}" if case else stream
             if target is None:
                 raise Forbidden(f"principal {principal.name!r} is scoped to units "
-                                f"{sorted(principal.units)}: export a case or stream instead")
+                                f"{sorted(principal.units)}: export a case or stream instead",
+                                rule="unit-scope")
             if not principal.may_see_unit(views.unit_of_stream(target)):
-                raise NotFound(f"no stream {target}")
+                raise NotFound(f"no stream {target}", field="case" if case else "stream")
         export = BundleExport.prepare(ledger.store, log, scope, types=ledger.types,
                                       tree_size=tree_size, since_size=since_size)
         name = f"bundle-{scope.describe()['kind']}-{export.checkpoint.size}.ndjson"

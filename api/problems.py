@@ -86,7 +86,8 @@ async def validation_error_handler(_: Request, exc: Exception) -> Response:
     errors = [{"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
               for err in exc.errors()]
     return problem(422, "invalid-request", "; ".join(f"{x['field']}: {x['message']}"
-                                                      for x in errors), errors=errors)
+                                                      for x in errors),
+                   field=errors[0]["field"] if errors else None, errors=errors)
 
 
 async def internal_error_handler(_: Request, exc: Exception) -> Response:
@@ -99,7 +100,9 @@ async def internal_error_handler(_: Request, exc: Exception) -> Response:
 async def http_error_handler(_: Request, exc: Exception) -> Response:
     """The framework's own refusals (no such route, method not allowed) as problems too."""
     assert isinstance(exc, HTTPException)
-    code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-    response = problem(exc.status_code, code, str(exc.detail))
+    code, rule = {404: ("not-found", "known-path"),
+                  405: ("method-not-allowed", "allowed-method")}.get(exc.status_code,
+                                                                    ("http-error", None))
+    response = problem(exc.status_code, code, str(exc.detail), rule=rule)
     response.headers.update(exc.headers or {})
     return response

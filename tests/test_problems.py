@@ -138,3 +138,39 @@ def test_every_other_refusal_of_an_event_names_its_field(world: World, app_key: 
         response = world.post_raw(canonical(env))
         problem = response.json()
         assert problem["type"].endswith(f":{code}") and problem["field"] == field, problem
+
+
+def test_every_refusal_of_a_read_names_the_field_or_rule(world: World) -> None:
+    """The read routes' refusals (404 above all) said what was missing only in prose."""
+    scoped = {"Authorization": f"Bearer {world.token('inspector', units=('SH-HP-01',))}"}
+    auditor = world.headers("auditor")
+    missing = "0192f3c4-8a1e-7c3b-9d2e-4f5a6b7c8d9e"
+    cases = [
+        ("GET", f"/v1/events/{missing}", auditor, 404, "field", "event_id"),
+        ("GET", "/v1/streams/case:NOPE/events", scoped, 404, "field", "stream"),
+        ("GET", "/v1/cases/NOPE", auditor, 404, "field", "case_id"),
+        ("GET", "/v1/officers/NOPE", auditor, 404, "field", "officer_id"),
+        ("GET", "/v1/complaints/NOPE", auditor, 404, "field", "complaint_id"),
+        ("GET", "/v1/log/checkpoint", {}, 404, "rule", "checkpoint-issued"),
+        ("GET", "/v1/log/checkpoint?tree_size=7", {}, 404, "field", "tree_size"),
+        ("GET", "/v1/bundles?all=true", auditor, 404, "rule", "checkpoint-issued"),
+        ("GET", "/v1/bundles?officer=NOPE", auditor, 404, "field", "officer"),
+        ("GET", "/v1/bundles?all=true", scoped, 403, "rule", "unit-scope"),
+        ("GET", "/v1/bundles?case=NOPE", scoped, 404, "field", "case"),
+        ("GET", "/v1/flags?unit=SH-HP-02", scoped, 403, "field", "unit"),
+        ("GET", "/v1/flags?limit=0", auditor, 422, "field", "query.limit"),
+        ("GET", "/v1/supervision/NOPE", auditor, 404, "field", "notice_id"),
+        ("GET", "/v1/units/SH-HP-02/overview", scoped, 404, "field", "unit_id"),
+        ("GET", "/v1/cases/NOPE/trail", auditor, 404, "field", "case_id"),
+        ("POST", "/v1/flags/NOPE/dispositions", world.headers("inspector"), 404, "field",
+         "flag_id"),
+        ("GET", "/v1/nowhere", {}, 404, "rule", "known-path"),
+        ("DELETE", "/v1/events", {}, 405, "rule", "allowed-method"),
+        ("GET", "/v1/cases/NOPE", {}, 401, "rule", "bearer-token"),
+        ("GET", "/v1/cases/NOPE", world.headers("poster"), 403, "rule", "access-role"),
+    ]
+    for method, url, headers, status, member, value in cases:
+        response = world.http.request(method, url, headers=headers, json={})
+        assert response.status_code == status, (url, response.text)
+        assert response.headers["content-type"] == "application/problem+json", url
+        assert response.json().get(member) == value, (url, response.text)

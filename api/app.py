@@ -289,31 +289,37 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                 + b"}")
         return Response(body, media_type=JSON)
 
-    def read_model_route(path: str, table: str, noun: str, summary: str) -> None:
-        flag_key = {"cases": "case_id", "officers": "officer_id"}.get(table)
+    def read_state(table: str, noun: str, ident: str, principal: Principal) -> Response:
+        """One state of a read model, as ``principal`` may see it; NotFound names the path's
+        parameter (``<noun>_id``)."""
+        state = views.get(table, ident)
+        if state is None or not principal.may_see_unit(state.get("unit_id")):
+            # a scoped inspector is told no more about another unit's state than about none
+            raise NotFound(f"no {noun} {ident}", field=f"{noun}_id")
+        if table == "officers":
+            state = visible_officer(views, principal, state)
+        if table in ("cases", "officers"):
+            state["flags"] = flags.query(limit=500, units=sorted(principal.units),
+                                         **{f"{noun}_id": ident})["flags"]
+        return Response(orjson.dumps(state), media_type=JSON)
 
-        def get(ident: str, principal: Inspector) -> Response:
-            state = views.get(table, ident)
-            if state is None:
-                raise NotFound(f"no {noun} {ident}", field=f"{noun}_id")
-            if not principal.may_see_unit(state.get("unit_id")):      # they see nothing else
-                raise NotFound(f"no {noun} {ident}", field=f"{noun}_id")
-            if table == "officers":
-                state = visible_officer(views, principal, state)
-            if flag_key:
-                state["flags"] = flags.query(limit=500, units=sorted(principal.units),
-                                             **{flag_key: ident})["flags"]
-            return Response(orjson.dumps(state), media_type=JSON)
-
-        app.get(path, tags=["read models"], summary=summary, name=f"get_{noun}")(get)
-
-    read_model_route("/v1/cases/{ident}", "cases", "case",
-                     "A case's state: procedure, lifecycle, parties, officers, amounts, money, "
+    # The path parameters are named as DESIGN.md writes the paths (and as the OpenAPI
+    # document then shows them): /v1/cases/{case_id}, /v1/officers/{officer_id}.
+    @app.get("/v1/cases/{case_id}", tags=["read models"], name="get_case",
+             summary="A case's state: procedure, lifecycle, parties, officers, amounts, money, "
                      "deadlines, out-of-order steps and every event id")
-    read_model_route("/v1/officers/{ident}", "officers", "officer",
-                     "An officer's credentials, posts over time, pledge chain and caseload")
-    read_model_route("/v1/complaints/{ident}", "complaints", "complaint",
-                     "A complaint's handling and its statutory deadlines")
+    def get_case(case_id: str, principal: Inspector) -> Response:
+        return read_state("cases", "case", case_id, principal)
+
+    @app.get("/v1/officers/{officer_id}", tags=["read models"], name="get_officer",
+             summary="An officer's credentials, posts over time, pledge chain and caseload")
+    def get_officer(officer_id: str, principal: Inspector) -> Response:
+        return read_state("officers", "officer", officer_id, principal)
+
+    @app.get("/v1/complaints/{complaint_id}", tags=["read models"], name="get_complaint",
+             summary="A complaint's handling and its statutory deadlines")
+    def get_complaint(complaint_id: str, principal: Inspector) -> Response:
+        return read_state("complaints", "complaint", complaint_id, principal)
 
     @app.get("/v1/flags", tags=["red flags"],
              summary="The red-flag queue, newest first, filtered and paged (`next` cursor)")

@@ -174,3 +174,25 @@ def test_every_refusal_of_a_read_names_the_field_or_rule(world: World) -> None:
         assert response.status_code == status, (url, response.text)
         assert response.headers["content-type"] == "application/problem+json", url
         assert response.json().get(member) == value, (url, response.text)
+
+
+# DESIGN.md's HTTP surface, as it writes the paths (templates and all).
+DESIGN_PATHS = {
+    "/v1/events": "post", "/v1/events/{event_id}": "get", "/v1/streams/{stream}/events": "get",
+    "/v1/cases/{case_id}": "get", "/v1/officers/{officer_id}": "get", "/v1/flags": "get",
+    "/v1/log/checkpoint": "get", "/v1/log/proofs/inclusion": "get",
+    "/v1/log/proofs/consistency": "get", "/v1/bundles": "get", "/v1/keys": "get",
+    "/healthz": "get", "/metrics": "get",
+}
+
+
+def test_the_openapi_document_names_every_path_as_design_md_does(world: World) -> None:
+    """The case and officer routes were published as /v1/cases/{ident} and
+    /v1/officers/{ident}: a client generated from the document had an `ident` parameter, unlike
+    DESIGN.md and the routes beside them (/v1/cases/{case_id}/trail)."""
+    paths = world.http.get("/openapi.json").json()["paths"]
+    missing = {p: m for p, m in DESIGN_PATHS.items() if m not in paths.get(p, {})}
+    assert not missing, sorted(paths)
+    assert [p["name"] for p in paths["/v1/cases/{case_id}"]["get"]["parameters"]
+            if p["in"] == "path"] == ["case_id"]
+

@@ -12,10 +12,11 @@ from fastapi.testclient import TestClient
 import api.ingest
 from api.app import asgi, create_app
 from ledger.canonical import canonical
+from ledger.client import sign_envelope
 from ledger.crypto import SigningKey
 from ledger.service import Ledger
 
-from .conftest import World
+from .conftest import ROOT_ID, World
 
 
 def test_a_failure_on_a_read_route_is_a_problem_not_plain_text(
@@ -212,3 +213,23 @@ def test_every_environment_variable_the_code_reads_is_documented() -> None:
         "## Configuration")[2].partition("\n## ")[0]
     assert {"LEDGER_HOME", "LEDGER_DATABASE_URL"} <= read
     assert not {name for name in read if f"`{name}`" not in table}
+
+
+def test_the_key_registry_lives_on_stream_keys_whatever_the_vocabulary(world: World,
+                                                                        app_key: SigningKey) -> None:
+    """DESIGN.md: keys are registered by events on stream `keys`. The core left that to the
+    vocabulary: with one that does not check stream kinds (the tests' minimal one, or an
+    embedder's), a KeyRegistered on `keys:x` was recorded and registered the key in this
+    process only — the registry read back from the database (stream `keys`) and the offline
+    verifier knew nothing of it."""
+    before = world.count()
+    registration = world.key_registered("k2", ["case-app"])
+    off_stream = sign_envelope(world.root, ROOT_ID, stream="keys:x", type="KeyRegistered",
+                               body=registration["body"])
+    on_keys = world.sign("app", stream="keys", type="NoteRecorded", body={"note": "filed"})
+    for env in (off_stream, on_keys):
+        response = world.post_raw(canonical(env))
+        assert response.status_code == 422, response.text
+        assert response.json()["field"] == "stream"
+    assert world.count() == before
+    assert "k2" not in world.ledger.registry.keys

@@ -3,6 +3,7 @@ problem (application/problem+json), and every refusal names the field or the rul
 
 from __future__ import annotations
 
+import json
 import pathlib
 import re
 
@@ -233,3 +234,16 @@ def test_the_key_registry_lives_on_stream_keys_whatever_the_vocabulary(world: Wo
         assert response.json()["field"] == "stream"
     assert world.count() == before
     assert "k2" not in world.ledger.registry.keys
+
+
+def test_a_re_encoded_retry_is_the_same_event(world: World, app_key: SigningKey) -> None:
+    """docs/architecture.md, Deviations 1: "the same bytes" are the same RFC 8785 bytes, so a
+    retry encoded otherwise (indented, members in reverse order) gets the original receipt."""
+    env = _note(world)
+    first = world.post_raw(canonical(env))
+    before = world.count()
+    reordered = dict(reversed(list(env.items())))
+    again = world.post_raw(json.dumps(reordered, indent=2, ensure_ascii=False).encode())
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert world.count() == before

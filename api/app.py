@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, nullcontext
 from datetime import datetime, timezone
 from typing import Annotated, Any
@@ -34,8 +34,8 @@ from . import dashboard, oversight
 from .auth import require
 from .ingest import (MAX_BODY, RETRY_AFTER, Ingest, IngestMiddleware, answer_headers, read_body,
                      too_large)
-from .problems import (http_error_handler, internal_error_handler, ledger_error_handler,
-                       validation_error_handler)
+from .problems import (document_problems, http_error_handler, internal_error_handler,
+                       ledger_error_handler, validation_error_handler)
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
@@ -106,12 +106,8 @@ def _document_events(app: FastAPI, ledger: Ledger) -> None:
                      "description": "the body schema of `type` (see docs/events.md)"},
             "sig": {"type": "string", "description": "base64url Ed25519 signature over the "
                     "RFC 8785 bytes of the envelope without sig"}}}
-    build = app.openapi
 
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        doc = build()
+    def amend(doc: dict[str, Any]) -> None:
         components = doc.setdefault("components", {}).setdefault("schemas", {})
         components.update(bodies)
         components["SignedEnvelope"] = envelope
@@ -120,6 +116,20 @@ def _document_events(app: FastAPI, ledger: Ledger) -> None:
             {"$ref": "#/components/schemas/SignedEnvelope"},
             {"type": "array", "maxItems": MAX_BATCH,
              "items": {"$ref": "#/components/schemas/SignedEnvelope"}}]}}}}
+
+    _amend_openapi(app, amend)
+
+
+def _amend_openapi(app: FastAPI, amend: Callable[[dict[str, Any]], None]) -> None:
+    """Have the app's OpenAPI document, built once, changed by ``amend`` (after any earlier
+    amendment)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        doc = build()
+        amend(doc)
         app.openapi_schema = doc
         return doc
 
@@ -247,6 +257,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     ingest = Ingest(ledger, app.state.token_cache, app.state.metrics)
     app.state.ingest = ingest
     _document_events(app, ledger)
+    _amend_openapi(app, document_problems)    # every error answer is a problem
     app.add_exception_handler(LedgerError, ledger_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(HTTPException, http_error_handler)

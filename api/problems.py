@@ -40,6 +40,44 @@ TITLES = {
 }
 
 
+#: The problem document every error answer carries, for the OpenAPI document.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["type", "title", "status", "detail"],
+    "description": "RFC 9457 problem details; a refusal names its `field` or its `rule` "
+                   "(docs/architecture.md, Errors)",
+    "properties": {
+        "type": {"type": "string", "format": "uri",
+                 "examples": [PROBLEM_BASE + "malformed-event"]},
+        "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "field": {"type": "string", "description": "the field, path or query parameter to "
+                                                   "blame, e.g. sig, body.amount_fen"},
+        "rule": {"type": "string", "description": "the rule broken where no field is to "
+                                                  "blame, e.g. no-duplicate-keys"},
+        "index": {"type": "integer", "description": "the refused event's place in the batch"},
+        "event_id": {"type": "string", "description": "the refused event's id"},
+        "errors": {"type": "array", "description": "every field found wrong",
+                   "items": {"type": "object", "required": ["field", "message"],
+                             "properties": {"field": {"type": "string"},
+                                            "message": {"type": "string"}}}}}}
+_PROBLEM_CONTENT = {"application/problem+json": {"schema": {
+    "$ref": "#/components/schemas/Problem"}}}
+
+
+def document_problems(doc: dict[str, Any]) -> None:
+    """Describe every error answer of the OpenAPI document ``doc`` as the problem it is, in
+    place of the framework's ``HTTPValidationError`` (a JSON body the service never sends)."""
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    schemas["Problem"] = PROBLEM_SCHEMA
+    for methods in doc.get("paths", {}).values():
+        for operation in methods.values():
+            for status, answer in operation.get("responses", {}).items():
+                if status[:1] in ("4", "5"):
+                    answer["content"] = _PROBLEM_CONTENT
+
+
 def status_of(error: e.LedgerError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS:

@@ -247,3 +247,21 @@ def test_a_re_encoded_retry_is_the_same_event(world: World, app_key: SigningKey)
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == first.json()
     assert world.count() == before
+
+
+def test_the_openapi_document_describes_every_error_as_a_problem(world: World) -> None:
+    """Every route's 422 was documented as FastAPI's `HTTPValidationError` in
+    application/json ({"detail": [...]}), a body the service never sends: a client or a
+    schemathesis run generated from the document expected the wrong type and shape."""
+    doc = world.http.get("/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas
+    assert {"type", "title", "status", "detail", "field", "rule", "index", "event_id",
+            "errors"} <= set(schemas["Problem"]["properties"])
+    errors = [(path, method, status, answer)
+              for path, methods in doc["paths"].items() for method, op in methods.items()
+              for status, answer in op["responses"].items() if int(status) >= 400]
+    assert any(status == "422" for _, _, status, _ in errors)
+    for path, method, status, answer in errors:
+        assert answer["content"] == {"application/problem+json": {"schema": {
+            "$ref": "#/components/schemas/Problem"}}}, (path, method, status)

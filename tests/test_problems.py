@@ -1,5 +1,8 @@
-"""DESIGN.md's wire contract: every error the HTTP surface answers with is an RFC 9457
-problem (application/problem+json), and every refusal names the field or the rule it broke."""
+"""Conformance to what DESIGN.md fixes: every error the HTTP surface answers with is an RFC 9457
+problem (application/problem+json) naming the field or the rule it broke, the OpenAPI document
+names DESIGN.md's paths and describes errors as problems, stream `keys` holds the key registry
+whatever the vocabulary, and every environment variable is documented (docs/architecture.md:
+Errors, Configuration, Deviations from DESIGN.md)."""
 
 from __future__ import annotations
 

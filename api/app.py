@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, nullcontext
 from datetime import datetime, timezone
 from typing import Annotated, Any
@@ -34,7 +34,8 @@ from . import dashboard, oversight
 from .auth import require
 from .ingest import (MAX_BODY, RETRY_AFTER, Ingest, IngestMiddleware, answer_headers, read_body,
                      too_large)
-from .problems import http_error_handler, ledger_error_handler, validation_error_handler
+from .problems import (document_problems, http_error_handler, internal_error_handler,
+                       ledger_error_handler, validation_error_handler)
 from .scoping import scoped_flags
 
 JSON = "application/json"
@@ -106,12 +107,8 @@ def _document_events(app: FastAPI, ledger: Ledger) -> None:
                      "description": "the body schema of `type` (see docs/events.md)"},
             "sig": {"type": "string", "description": "base64url Ed25519 signature over the "
                     "RFC 8785 bytes of the envelope without sig"}}}
-    build = app.openapi
 
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        doc = build()
+    def amend(doc: dict[str, Any]) -> None:
         components = doc.setdefault("components", {}).setdefault("schemas", {})
         components.update(bodies)
         components["SignedEnvelope"] = envelope
@@ -120,6 +117,20 @@ def _document_events(app: FastAPI, ledger: Ledger) -> None:
             {"$ref": "#/components/schemas/SignedEnvelope"},
             {"type": "array", "maxItems": MAX_BATCH,
              "items": {"$ref": "#/components/schemas/SignedEnvelope"}}]}}}}
+
+    _amend_openapi(app, amend)
+
+
+def _amend_openapi(app: FastAPI, amend: Callable[[dict[str, Any]], None]) -> None:
+    """Have the app's OpenAPI document, built once, changed by ``amend`` (after any earlier
+    amendment)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        doc = build()
+        amend(doc)
         app.openapi_schema = doc
         return doc
 
@@ -196,7 +207,7 @@ def trail_scope(views: ReadModels, *, officer: str | None = None, unit: str | No
         try:
             streams = views.streams_of_officer(officer)
         except LookupError:
-            raise NotFound(f"no officer {officer}") from None
+            raise NotFound(f"no officer {officer}", field="officer") from None
         if principal is not None and principal.units:
             streams = visible_streams(views, principal, streams)
         return StreamsScope("officer", officer, tuple(streams))
@@ -247,9 +258,11 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     ingest = Ingest(ledger, app.state.token_cache, app.state.metrics)
     app.state.ingest = ingest
     _document_events(app, ledger)
+    _amend_openapi(app, document_problems)    # every error answer is a problem
     app.add_exception_handler(LedgerError, ledger_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(HTTPException, http_error_handler)
+    app.add_exception_handler(Exception, internal_error_handler)     # the last resort: a 500
 
     @app.post("/v1/events", status_code=201, tags=["events"],
               summary="Append one signed envelope or an array of up to 1,000 (atomic)",
@@ -269,7 +282,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     def get_event(event_id: str, principal: Inspector) -> Response:
         row = ledger.get_event(event_id)
         if row is None or not principal.may_see_unit(views.unit_of_stream(row.receipt.stream)):
-            raise NotFound(f"no event {event_id}")
+            raise NotFound(f"no event {event_id}", field="event_id")
         return Response(_stored_json(row), media_type=JSON)
 
     @app.get("/v1/streams/{stream:path}/events", tags=["events"],
@@ -278,7 +291,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                    after_version: Annotated[int, Query(ge=0)] = 0,
                    limit: Annotated[int, Query(ge=1, le=MAX_BATCH)] = 100) -> Response:
         if not principal.may_see_unit(views.unit_of_stream(stream)):
-            raise NotFound(f"no stream {stream}")
+            raise NotFound(f"no stream {stream}", field="stream")
         rows = ledger.store.stream_events(stream, after_version=after_version, limit=limit)
         last = rows[-1].receipt.stream_version if rows else after_version
         nxt = (f"/v1/streams/{stream}/events?after_version={last}&limit={limit}"
@@ -288,31 +301,37 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                 + b"}")
         return Response(body, media_type=JSON)
 
-    def read_model_route(path: str, table: str, noun: str, summary: str) -> None:
-        flag_key = {"cases": "case_id", "officers": "officer_id"}.get(table)
+    def read_state(table: str, noun: str, ident: str, principal: Principal) -> Response:
+        """One state of a read model, as ``principal`` may see it; NotFound names the path's
+        parameter (``<noun>_id``)."""
+        state = views.get(table, ident)
+        if state is None or not principal.may_see_unit(state.get("unit_id")):
+            # a scoped inspector is told no more about another unit's state than about none
+            raise NotFound(f"no {noun} {ident}", field=f"{noun}_id")
+        if table == "officers":
+            state = visible_officer(views, principal, state)
+        if table in ("cases", "officers"):
+            state["flags"] = scoped_flags(views, principal, flags.query(
+                limit=500, units=sorted(principal.units), **{f"{noun}_id": ident})["flags"])
+        return Response(orjson.dumps(state), media_type=JSON)
 
-        def get(ident: str, principal: Inspector) -> Response:
-            state = views.get(table, ident)
-            if state is None:
-                raise NotFound(f"no {noun} {ident}")
-            if not principal.may_see_unit(state.get("unit_id")):
-                raise NotFound(f"no {noun} {ident}")      # scoped inspectors see nothing else
-            if table == "officers":
-                state = visible_officer(views, principal, state)
-            if flag_key:
-                state["flags"] = scoped_flags(views, principal, flags.query(
-                    limit=500, units=sorted(principal.units), **{flag_key: ident})["flags"])
-            return Response(orjson.dumps(state), media_type=JSON)
-
-        app.get(path, tags=["read models"], summary=summary, name=f"get_{noun}")(get)
-
-    read_model_route("/v1/cases/{ident}", "cases", "case",
-                     "A case's state: procedure, lifecycle, parties, officers, amounts, money, "
+    # The path parameters are named as DESIGN.md writes the paths (and as the OpenAPI
+    # document then shows them): /v1/cases/{case_id}, /v1/officers/{officer_id}.
+    @app.get("/v1/cases/{case_id}", tags=["read models"], name="get_case",
+             summary="A case's state: procedure, lifecycle, parties, officers, amounts, money, "
                      "deadlines, out-of-order steps and every event id")
-    read_model_route("/v1/officers/{ident}", "officers", "officer",
-                     "An officer's credentials, posts over time, pledge chain and caseload")
-    read_model_route("/v1/complaints/{ident}", "complaints", "complaint",
-                     "A complaint's handling and its statutory deadlines")
+    def get_case(case_id: str, principal: Inspector) -> Response:
+        return read_state("cases", "case", case_id, principal)
+
+    @app.get("/v1/officers/{officer_id}", tags=["read models"], name="get_officer",
+             summary="An officer's credentials, posts over time, pledge chain and caseload")
+    def get_officer(officer_id: str, principal: Inspector) -> Response:
+        return read_state("officers", "officer", officer_id, principal)
+
+    @app.get("/v1/complaints/{complaint_id}", tags=["read models"], name="get_complaint",
+             summary="A complaint's handling and its statutory deadlines")
+    def get_complaint(complaint_id: str, principal: Inspector) -> Response:
+        return read_state("complaints", "complaint", complaint_id, principal)
 
     @app.get("/v1/flags", tags=["red flags"],
              summary="The red-flag queue, newest first, filtered and paged (`next` cursor)")
@@ -327,7 +346,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                   limit: Annotated[int, Query(ge=1, le=500)] = 50,
                   after: str | None = None) -> Response:
         if unit is not None and not principal.may_see_unit(unit):
-            raise Forbidden(f"principal {principal.name!r} may not see unit {unit!r}")
+            raise Forbidden(f"principal {principal.name!r} may not see unit {unit!r}",
+                            field="unit")
         if case is not None and principal.units and not principal.may_see_unit(
                 views.unit_of_stream(f"case:{case}")):
             # a flag of the principal's units may be about another unit's case (RF22: the
@@ -355,8 +375,9 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     def get_checkpoint(tree_size: Annotated[int | None, Query(ge=0)] = None) -> Response:
         cp = log.latest_checkpoint() if tree_size is None else log.checkpoint_at(tree_size)
         if cp is None:
-            raise NotFound("no checkpoint has been issued yet" if tree_size is None
-                           else f"no checkpoint of size {tree_size}")
+            if tree_size is None:
+                raise NotFound("no checkpoint has been issued yet", rule="checkpoint-issued")
+            raise NotFound(f"no checkpoint of size {tree_size}", field="tree_size")
         return PlainTextResponse(cp.note, media_type="text/plain; charset=utf-8")
 
     @app.get("/v1/log/proofs/inclusion", tags=["log"],
@@ -407,7 +428,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
             if principal.units and not principal.may_see_unit(
                     unit if unit else views.unit_of_stream(f"officer:{officer}")):
                 # worded as trail_scope's unknown officer: the detail must not tell them apart
-                raise NotFound(f"no officer {officer}" if officer else f"no unit {unit}")
+                raise NotFound(f"no officer {officer}" if officer else f"no unit {unit}",
+                               field="officer" if officer else "unit")
         else:
             scope = bundle_scope(case=case, stream=stream, start=from_, stop=to, whole=all_)
         if principal.units and not (officer or unit):
@@ -415,9 +437,10 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
             target = f"case:{case}" if case else stream
             if target is None:
                 raise Forbidden(f"principal {principal.name!r} is scoped to units "
-                                f"{sorted(principal.units)}: export a case or stream instead")
+                                f"{sorted(principal.units)}: export a case or stream instead",
+                                rule="unit-scope")
             if not principal.may_see_unit(views.unit_of_stream(target)):
-                raise NotFound(f"no stream {target}")
+                raise NotFound(f"no stream {target}", field="case" if case else "stream")
         export = BundleExport.prepare(ledger.store, log, scope, types=ledger.types,
                                       tree_size=tree_size, since_size=since_size)
         name = f"bundle-{scope.describe()['kind']}-{export.checkpoint.size}.ndjson"

@@ -83,7 +83,7 @@ class Dashboard:
     def _state(self, table: str, noun: str, ident: str, principal: Principal) -> dict[str, Any]:
         state = self.views.get(table, ident)
         if state is None or not principal.may_see_unit(state.get("unit_id")):
-            raise NotFound(f"no {noun} {ident}")      # scoped inspectors see nothing else
+            raise NotFound(f"no {noun} {ident}", field=f"{noun}_id")  # scoped: nothing else
         return state
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
@@ -106,10 +106,10 @@ class Dashboard:
         rows = self._rows("SELECT flag::text AS flag FROM view_flags WHERE flag_id = %s",
                           (flag_id,))
         if not rows:
-            raise NotFound(f"no flag {flag_id}")
+            raise NotFound(f"no flag {flag_id}", field="flag_id")
         value = orjson.loads(rows[0]["flag"])
         if not principal.may_see_unit(value["subject"]["unit_id"]):
-            raise NotFound(f"no flag {flag_id}")
+            raise NotFound(f"no flag {flag_id}", field="flag_id")
         return value
 
     # -- session -----------------------------------------------------------------------------
@@ -330,7 +330,7 @@ class Dashboard:
     def overview(self, unit_id: str, principal: Principal, on: date) -> dict[str, Any]:
         """Fines per decision day (period ends marked), flags by rule, pledge coverage."""
         if not principal.may_see_unit(unit_id):
-            raise NotFound(f"no unit {unit_id}")
+            raise NotFound(f"no unit {unit_id}", field="unit_id")
         days = self._rows(
             "SELECT state->'decision'->>'decided_on' AS day, count(*) AS n, "
             "sum((state->'amounts'->>'decided_fen')::bigint) AS fen FROM view_cases "
@@ -341,7 +341,7 @@ class Dashboard:
         officers = self._rows("SELECT officer_id, state::text AS state FROM view_officers "
                               "WHERE state->>'unit_id' = %s ORDER BY officer_id", (unit_id,))
         if not days and not officers and not unit_known(self.ledger.store, unit_id):
-            raise NotFound(f"no unit {unit_id}")      # known: as /v1/units lists it
+            raise NotFound(f"no unit {unit_id}", field="unit_id")  # as /v1/units lists it
         by_rule: dict[str, dict[str, Any]] = {}
         for r in self._rows("SELECT rule_id, status, disposition, count(*) AS n FROM view_flags "
                             "WHERE unit_id = %s GROUP BY 1, 2, 3", (unit_id,)):
@@ -398,7 +398,8 @@ class Dashboard:
         if not _may_dispose(principal):
             raise Forbidden(f"the token's principal {principal.name!r} cannot be named as the "
                             "inspector_id of a disposition (an identifier: letters, digits and "
-                            ". _ : / -): create the inspector's token with such a --principal")
+                            ". _ : / -): create the inspector's token with such a --principal",
+                            rule="inspector-id")
         if not isinstance(body, dict):
             raise MalformedEvent("the body must be a JSON object", field="body")
         action = body.get("action")

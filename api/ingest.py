@@ -183,7 +183,7 @@ def over_limit(size: int) -> bool:
 def too_large() -> Outcome:
     """The answer to a body over MAX_BODY, on every append path."""
     return 413, "application/problem+json", problem_bytes(
-        413, "body-too-large", f"request body exceeds {MAX_BODY} bytes")
+        413, "body-too-large", f"request body exceeds {MAX_BODY} bytes", rule="max-body-bytes")
 
 
 def answer_headers(status: int) -> dict[str, str]:

@@ -60,20 +60,20 @@ def _today(request: Request, at: str | None) -> date:
 def _officer_unit(request: Request, principal: Principal, officer_id: str) -> dict[str, Any]:
     state = request.app.state.views.get("officers", officer_id)
     if state is None or not principal.may_see_unit(state.get("unit_id")):
-        raise NotFound(f"no officer {officer_id}")
+        raise NotFound(f"no officer {officer_id}", field="officer_id")
     return state
 
 
 def _unit(principal: Principal, unit_id: str) -> None:
     if not principal.may_see_unit(unit_id):
-        raise NotFound(f"no unit {unit_id}")
+        raise NotFound(f"no unit {unit_id}", field="unit_id")
 
 
 def _known_unit(request: Request, principal: Principal, unit_id: str) -> None:
     """A unit the principal may see and the read models know (else 404, like an officer)."""
     _unit(principal, unit_id)
     if not queries.unit_known(request.app.state.ledger.store, unit_id):
-        raise NotFound(f"no unit {unit_id}")
+        raise NotFound(f"no unit {unit_id}", field="unit_id")
 
 
 # --- 公示: public, unauthenticated ---------------------------------------------------------------
@@ -128,7 +128,7 @@ def get_supervision(request: Request, notice_id: str, principal: Inspector,
                     at: DAY = None) -> Response:
     state = request.app.state.views.get("supervision", notice_id)
     if state is None or not principal.may_see_unit(state.get("unit_id")):
-        raise NotFound(f"no supervision notice {notice_id}")
+        raise NotFound(f"no supervision notice {notice_id}", field="notice_id")
     state["flags"] = scoped_flags(request.app.state.views, principal,
                                   request.app.state.flags.query(
                                       limit=100, units=sorted(principal.units), rule="RF27",

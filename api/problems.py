@@ -40,6 +40,44 @@ TITLES = {
 }
 
 
+#: The problem document every error answer carries, for the OpenAPI document.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["type", "title", "status", "detail"],
+    "description": "RFC 9457 problem details; a refusal names its `field` or its `rule` "
+                   "(docs/architecture.md, Errors)",
+    "properties": {
+        "type": {"type": "string", "format": "uri",
+                 "examples": [PROBLEM_BASE + "malformed-event"]},
+        "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "field": {"type": "string", "description": "the field, path or query parameter to "
+                                                   "blame, e.g. sig, body.amount_fen"},
+        "rule": {"type": "string", "description": "the rule broken where no field is to "
+                                                  "blame, e.g. no-duplicate-keys"},
+        "index": {"type": "integer", "description": "the refused event's place in the batch"},
+        "event_id": {"type": "string", "description": "the refused event's id"},
+        "errors": {"type": "array", "description": "every field found wrong",
+                   "items": {"type": "object", "required": ["field", "message"],
+                             "properties": {"field": {"type": "string"},
+                                            "message": {"type": "string"}}}}}}
+_PROBLEM_CONTENT = {"application/problem+json": {"schema": {
+    "$ref": "#/components/schemas/Problem"}}}
+
+
+def document_problems(doc: dict[str, Any]) -> None:
+    """Describe every error answer of the OpenAPI document ``doc`` as the problem it is, in
+    place of the framework's ``HTTPValidationError`` (a JSON body the service never sends)."""
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    schemas["Problem"] = PROBLEM_SCHEMA
+    for methods in doc.get("paths", {}).values():
+        for operation in methods.values():
+            for status, answer in operation.get("responses", {}).items():
+                if status[:1] in ("4", "5"):
+                    answer["content"] = _PROBLEM_CONTENT
+
+
 def status_of(error: e.LedgerError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS:
@@ -65,7 +103,8 @@ def error_bytes(error: e.LedgerError) -> tuple[int, bytes]:
         [{"field": error.field, "message": error.message}] if error.field else None)
     status = status_of(error)
     return status, problem_bytes(status, error.code, error.message, field=error.field,
-                                 index=error.index, event_id=error.event_id, errors=errors)
+                                 rule=error.rule, index=error.index, event_id=error.event_id,
+                                 errors=errors)
 
 
 def from_error(error: e.LedgerError) -> Response:
@@ -85,13 +124,23 @@ async def validation_error_handler(_: Request, exc: Exception) -> Response:
     errors = [{"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
               for err in exc.errors()]
     return problem(422, "invalid-request", "; ".join(f"{x['field']}: {x['message']}"
-                                                      for x in errors), errors=errors)
+                                                      for x in errors),
+                   field=errors[0]["field"] if errors else None, errors=errors)
+
+
+async def internal_error_handler(_: Request, exc: Exception) -> Response:
+    """Anything else a route raised (a bug, a failure below it): a problem too, saying nothing
+    of the failure itself (the server logs it), instead of the server's plain-text 500."""
+    return problem(500, "internal-error", "the server failed to answer this request; the "
+                   "failure is logged on the server")
 
 
 async def http_error_handler(_: Request, exc: Exception) -> Response:
     """The framework's own refusals (no such route, method not allowed) as problems too."""
     assert isinstance(exc, HTTPException)
-    code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-    response = problem(exc.status_code, code, str(exc.detail))
+    code, rule = {404: ("not-found", "known-path"),
+                  405: ("method-not-allowed", "allowed-method")}.get(exc.status_code,
+                                                                    ("http-error", None))
+    response = problem(exc.status_code, code, str(exc.detail), rule=rule)
     response.headers.update(exc.headers or {})
     return response

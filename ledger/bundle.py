@@ -294,7 +294,7 @@ class BundleExport:
         else:
             checkpoint = log.latest_checkpoint()
             if checkpoint is None:
-                raise NotFound("no checkpoint has been issued yet")
+                raise NotFound("no checkpoint has been issued yet", rule="checkpoint-issued")
         size = checkpoint.size
         consistency = None
         if since_size is not None:

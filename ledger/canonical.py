@@ -31,11 +31,11 @@ _SORT = orjson.OPT_SORT_KEYS
 
 def _reject_float(text: str) -> Any:
     raise MalformedEvent(f"floats are not allowed in signed content (found {text}); "
-                         "use integers (money is integer fen)")
+                         "use integers (money is integer fen)", rule="no-floats")
 
 
 def _reject_constant(text: str) -> Any:
-    raise MalformedEvent(f"{text} is not valid JSON")
+    raise MalformedEvent(f"{text} is not valid JSON", rule="json-syntax")
 
 
 def _checked_int(text: str) -> int:
@@ -44,7 +44,7 @@ def _checked_int(text: str) -> int:
         if -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
             return value
     shown = text if len(text) <= 40 else f"{text[:20]}… ({len(text)} characters)"
-    raise MalformedEvent(f"integer {shown} is outside ±(2^53-1)")
+    raise MalformedEvent(f"integer {shown} is outside ±(2^53-1)", rule="safe-integers")
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -52,10 +52,10 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(obj) != len(pairs):
         seen: set[str] = set()
         dup = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-        raise MalformedEvent(f"duplicate object key {dup!r}")
+        raise MalformedEvent(f"duplicate object key {dup!r}", rule="no-duplicate-keys")
     for key in obj:
         if not key.isascii():
-            raise MalformedEvent(f"object key {key!r} is not ASCII")
+            raise MalformedEvent(f"object key {key!r} is not ASCII", rule="ascii-keys")
     return obj
 
 
@@ -75,21 +75,24 @@ def parse_strict(data: bytes | str) -> Any:
     if isinstance(data, (bytes, bytearray, memoryview)):
         raw = bytes(data)
         if raw.startswith(b"\xef\xbb\xbf"):
-            raise MalformedEvent("a UTF-8 byte order mark is not allowed")
+            raise MalformedEvent("a UTF-8 byte order mark is not allowed", rule="no-bom")
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as e:
-            raise MalformedEvent(f"body is not valid UTF-8: {e.reason} at byte {e.start}") from None
+            raise MalformedEvent(f"body is not valid UTF-8: {e.reason} at byte {e.start}",
+                                 rule="utf-8") from None
     else:
         text = data
     try:
         value, end = _decoder.raw_decode(text, _skip_ws(text, 0))
     except json.JSONDecodeError as e:
-        raise MalformedEvent(f"invalid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+        raise MalformedEvent(f"invalid JSON: {e.msg} at line {e.lineno} column {e.colno}",
+                             rule="json-syntax") from None
     except RecursionError:
-        raise MalformedEvent(f"JSON nested deeper than {MAX_DEPTH} levels") from None
+        raise MalformedEvent(f"JSON nested deeper than {MAX_DEPTH} levels",
+                             rule="max-depth") from None
     if _skip_ws(text, end) != len(text):
-        raise MalformedEvent("invalid JSON: extra data after the value")
+        raise MalformedEvent("invalid JSON: extra data after the value", rule="json-syntax")
     _check(value)            # the depth limit
     return value
 
@@ -126,7 +129,8 @@ def canonical_trusted(value: Any) -> bytes:
     try:
         return orjson.dumps(value, option=_SORT)
     except (orjson.JSONEncodeError, TypeError) as e:
-        raise MalformedEvent(f"value cannot be canonicalised: {e}") from None
+        raise MalformedEvent(f"value cannot be canonicalised: {e}",
+                             rule="unicode-scalars") from None
 
 
 def canonical(value: Any) -> bytes:
@@ -151,15 +155,15 @@ def _check(value: Any, depth: int = 0) -> bool:
         return True
     if t is int:
         if not -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
-            raise MalformedEvent(f"integer {value} is outside ±(2^53-1)")
+            raise MalformedEvent(f"integer {value} is outside ±(2^53-1)", rule="safe-integers")
         return True
     if depth >= MAX_DEPTH and (t is dict or t is list or t is tuple):
-        raise MalformedEvent(f"JSON nested deeper than {MAX_DEPTH} levels")
+        raise MalformedEvent(f"JSON nested deeper than {MAX_DEPTH} levels", rule="max-depth")
     if t is dict:
         fast = True
         for k, v in value.items():
             if type(k) is not str:
-                raise MalformedEvent(f"object key {k!r} must be a string")
+                raise MalformedEvent(f"object key {k!r} must be a string", rule="json-values")
             fast = _check(v, depth + 1) and fast and k.isascii()
         return fast
     if t is list or t is tuple:
@@ -168,5 +172,6 @@ def _check(value: Any, depth: int = 0) -> bool:
             fast = _check(v, depth + 1) and fast
         return fast
     if t is float:
-        raise MalformedEvent(f"floats are not allowed in signed content (found {value!r})")
-    raise MalformedEvent(f"{t.__name__} is not a JSON value")
+        raise MalformedEvent(f"floats are not allowed in signed content (found {value!r})",
+                             rule="no-floats")
+    raise MalformedEvent(f"{t.__name__} is not a JSON value", rule="json-values")

@@ -76,7 +76,7 @@ class Envelope:
     def checked(cls, value: Any) -> "Envelope":
         """:meth:`from_value` rule by rule, collecting every error (what it falls back to)."""
         if not isinstance(value, dict):
-            raise MalformedEvent("an event must be a JSON object")
+            raise MalformedEvent("an event must be a JSON object", rule="envelope-object")
         errors: list[dict[str, str]] = []
 
         def bad(field: str, message: str) -> None:

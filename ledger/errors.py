@@ -8,12 +8,18 @@ class LedgerError(Exception):
 
     #: short machine-readable name, used as the problem+json ``type`` suffix
     code = "ledger-error"
+    #: the rule broken, where no field of an event is to blame (a duplicate JSON key, a batch
+    #: too large): the problem's ``rule`` member (docs/architecture.md, Errors)
+    rule: str | None = None
 
     def __init__(self, message: str, *, field: str | None = None, index: int | None = None,
-                 event_id: str | None = None, **evidence: object) -> None:
+                 event_id: str | None = None, rule: str | None = None,
+                 **evidence: object) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        if rule is not None:
+            self.rule = rule
         self.index = index
         self.event_id = event_id
         self.evidence = evidence
@@ -78,10 +84,12 @@ class Conflict(LedgerError):
 
 class BatchTooLarge(LedgerError):
     code = "batch-too-large"
+    rule = "max-batch-events"
 
 
 class UnsupportedMediaType(LedgerError):
     code = "unsupported-media-type"
+    rule = "json-content-type"
 
 
 class NotFound(LedgerError):
@@ -90,10 +98,12 @@ class NotFound(LedgerError):
 
 class Unauthorized(LedgerError):
     code = "unauthorized"
+    rule = "bearer-token"
 
 
 class Forbidden(LedgerError):
     code = "forbidden"
+    rule = "access-role"
 
 
 class Unavailable(LedgerError):

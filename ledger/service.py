@@ -29,7 +29,7 @@ from .errors import (BadSignature, BatchTooLarge, Conflict, LedgerError, Malform
                      Unavailable, UnknownKey)
 from .grammar import UUID
 from .groupcommit import GroupCommitter, HandOff
-from .keys import KEY_EVENT_TYPES, KeyRegistry, key_record_from_body
+from .keys import KEY_EVENT_TYPES, KEYS_STREAM, KeyRegistry, key_record_from_body
 from .logentry import (chain_genesis, chain_next, entry_bytes, format_recorded_at,
                        leaf_hash_of_entry, parse_recorded_at)
 from .sigpool import SignaturePool
@@ -134,13 +134,19 @@ class Ledger:
         value = parse_canonical_or_strict(body)
         items = value if isinstance(value, list) else [value]
         if not items:
-            raise MalformedEvent("an empty array appends nothing")
+            raise MalformedEvent("an empty array appends nothing", rule="non-empty-batch")
         if len(items) > MAX_BATCH:
             raise BatchTooLarge(f"a batch holds at most {MAX_BATCH} events, found {len(items)}")
         envelopes = []
         for i, item in enumerate(items):
             try:
                 env = Envelope.from_value(item)
+                if (env.type in KEY_EVENT_TYPES) != (env.stream == KEYS_STREAM):
+                    # the wire contract's, whatever the vocabulary: the registry is read back
+                    # from stream keys alone, and the offline verifier holds every event to it
+                    raise MalformedEvent(
+                        f"stream {KEYS_STREAM} holds {' and '.join(sorted(KEY_EVENT_TYPES))} "
+                        f"and nothing else; {env.type} cannot be on {env.stream}", field="stream")
                 errors = self.types.validate_event(env.type, env.stream, env.body)
                 if errors:
                     raise MalformedEvent(

@@ -527,3 +527,17 @@ def test_a_count_written_as_a_boolean_is_no_count(tmp_path: Path,
     path.write_bytes(bundle.replace(b'"tree_size":2', b'"tree_size":true', 1))
     assert ledger_main(["verify", str(path), *pins]) == 2
     assert "tree_size" in capsys.readouterr().err
+
+
+def test_verify_reads_the_default_home_when_ledger_home_is_set_but_empty(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """LEDGER_HOME set but empty means the default ./var, as for every other command; verify
+    looked for ./ledger.json instead."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LEDGER_HOME", "")
+    (tmp_path / "ledger.json").write_text("{}")      # what verify took for the trust file
+    bundle = tmp_path / "b.ndjson"
+    bundle.write_bytes(b"")
+    assert ledger_main(["verify", str(bundle)]) == 2
+    assert f"(no {Path('var') / 'ledger.json'})" in capsys.readouterr().err

@@ -51,7 +51,8 @@ def trust_from(args: argparse.Namespace) -> Trust:
         trust = Trust.from_args(log_keys=args.log_key, root_keys=args.root_key,
                                 origin=args.origin)
     else:
-        default = Path(os.environ.get("LEDGER_HOME", "./var")) / "ledger.json"
+        # LEDGER_HOME set but empty is the default, as ledger.config reads it
+        default = Path(os.environ.get("LEDGER_HOME") or "./var") / "ledger.json"
         if not default.exists():
             raise InvalidBundle(f"no pinned keys: pass --trust FILE, or --log-key and --root-key "
                                 f"(no {default})")

@@ -29,7 +29,7 @@ from .errors import (BadSignature, BatchTooLarge, Conflict, LedgerError, Malform
                      Unavailable, UnknownKey)
 from .grammar import UUID
 from .groupcommit import GroupCommitter, HandOff
-from .keys import KEY_EVENT_TYPES, KeyRegistry, key_record_from_body
+from .keys import KEY_EVENT_TYPES, KeyRegistry, check_registry_stream, key_record_from_body
 from .logentry import (chain_genesis, chain_next, entry_bytes, format_recorded_at,
                        leaf_hash_of_entry, parse_recorded_at)
 from .sigpool import SignaturePool
@@ -147,6 +147,7 @@ class Ledger:
                         "; ".join(f"{e.path}: {e.message}" for e in errors),
                         errors=[{"field": e.path, "message": e.message} for e in errors],
                         field=errors[0].path)
+                check_registry_stream(env.type, env.stream)
                 if env.type == "KeyRegistered":
                     key_record_from_body(env.body, -1)
                 if b"\\u0000" in env.raw:      # how RFC 8785 writes U+0000 (or a "\\u0000")

@@ -4,6 +4,9 @@ event, receipt or Merkle node)."""
 
 from __future__ import annotations
 
+import threading
+
+import psycopg
 import pytest
 
 from ledger.canonical import canonical
@@ -17,6 +20,11 @@ HISTORY = ("stored_events", "ledger_receipts", "ledger_merkle_nodes")
 def note(world: World, key_id: str = "app", *, stream: str = "case:SH-HP-2024-000123",
          text: str = "filed") -> dict:
     return world.sign(key_id, stream=stream, type="NoteRecorded", body={"note": text})
+
+
+def revocation(world: World, key_id: str) -> dict:
+    return sign_envelope(world.root, ROOT_ID, stream="keys", type="KeyRevoked",
+                         body={"key_id": key_id, "reason": "device lost"})
 
 
 def refused(world: World, envelopes: object, status: int, code: str) -> dict:
@@ -58,3 +66,69 @@ def test_a_key_registration_off_stream_keys_is_refused_and_registers_nothing(
     problem = refused(world, [stray, note(world, "side")], 422, "malformed-event")
     assert problem["field"] == "stream" and problem["index"] == 0
     refused(world, note(world, "side"), 422, "unknown-key")
+
+
+def test_a_key_cannot_revoke_itself_nor_another_key(world: World, app_key) -> None:
+    world.register("other", ["case-app"])
+    for target in ("app", "other"):
+        forged = world.sign("app", stream="keys", type="KeyRevoked",
+                            body={"key_id": target, "reason": "mine now"})
+        problem = refused(world, forged, 403, "key-not-allowed")
+        assert "must be signed by a root key" in problem["detail"]
+    world.post(note(world, "other"))                        # neither was revoked
+
+
+def test_a_key_cannot_register_itself(world: World) -> None:
+    own = world.key_registered("self-made", ["case-app"])
+    forged = world.sign("self-made", stream="keys", type="KeyRegistered", body=own["body"])
+    refused(world, forged, 422, "unknown-key")
+
+
+def test_an_event_before_its_keys_registration_in_one_batch_is_refused(world: World) -> None:
+    """Inside a batch the order is the log order: a key registered at index i signs from i+1."""
+    registration = world.key_registered("late", ["case-app"])
+    problem = refused(world, [note(world, "late"), registration], 422, "unknown-key")
+    assert problem["index"] == 0
+    receipts = world.post([registration, note(world, "late")])
+    assert [r["index"] for r in receipts] == [0, 1]
+
+
+def test_an_event_after_its_keys_revocation_in_one_batch_is_refused(world: World,
+                                                                     app_key) -> None:
+    problem = refused(world, [revocation(world, "app"), note(world)], 403, "key-revoked")
+    assert problem["index"] == 1
+
+
+def test_a_registered_key_id_is_never_registered_again(world: World, app_key) -> None:
+    """Not a root's id, nor a revoked key's: an old root signature cannot revive either."""
+    refused(world, world.key_registered(ROOT_ID, ["case-app"]), 409, "conflict")
+    world.revoke("app")
+    refused(world, world.key_registered("app", ["case-app"]), 409, "conflict")
+    world.keys["app"] = app_key                    # key_registered made a new key of that id
+    refused(world, note(world), 403, "key-revoked")
+
+
+def test_revocation_takes_effect_exactly_at_its_log_position_under_concurrency(
+        world: World, app_key) -> None:
+    """Requests racing a KeyRevoked: each event signed by the key lands before it in the log or
+    is refused as revoked; none is recorded after it."""
+    statuses: list[int] = []
+
+    def post(envelope: dict) -> None:
+        statuses.append(world.post_raw(canonical(envelope)).status_code)
+
+    events = [note(world, text=str(i)) for i in range(40)]
+    threads = [threading.Thread(target=post, args=(e,)) for e in events[:20]]
+    threads.append(threading.Thread(target=post, args=(revocation(world, "app"),)))
+    threads += [threading.Thread(target=post, args=(e,)) for e in events[20:]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with psycopg.connect(world.owner_url) as conn:
+        rows = conn.execute("SELECT log_index, event_type FROM ledger_receipts "
+                            "ORDER BY log_index").fetchall()
+    (revoked_at,) = [i for i, t in rows if t == "KeyRevoked"]
+    notes = [i for i, t in rows if t == "NoteRecorded"]
+    assert all(i < revoked_at for i in notes)
+    assert sorted(statuses) == sorted([201] * (len(notes) + 1) + [403] * (40 - len(notes)))

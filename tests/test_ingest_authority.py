@@ -28,9 +28,9 @@ def revocation(world: World, key_id: str) -> dict:
 
 
 def refused(world: World, envelopes: object, status: int, code: str) -> dict:
-    """Post ``envelopes``; assert the problem and that no history table grew."""
+    """Post ``envelopes`` (or a body); assert the problem and that no history table grew."""
     before = [world.count(t) for t in HISTORY]
-    response = world.post_raw(canonical(envelopes))
+    response = world.post_raw(envelopes if isinstance(envelopes, bytes) else canonical(envelopes))
     assert response.status_code == status, response.text
     problem = response.json()
     assert problem["type"] == f"urn:integrity-ledger:problem:{code}", problem
@@ -132,3 +132,40 @@ def test_revocation_takes_effect_exactly_at_its_log_position_under_concurrency(
     notes = [i for i, t in rows if t == "NoteRecorded"]
     assert all(i < revoked_at for i in notes)
     assert sorted(statuses) == sorted([201] * (len(notes) + 1) + [403] * (40 - len(notes)))
+
+
+@pytest.fixture
+def parses(world: World, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the request bodies the ledger parsed."""
+    import ledger.service
+    sizes: list[int] = []
+    parse = ledger.service.parse_canonical_or_strict
+
+    def counting(body: bytes):  # noqa: ANN202
+        sizes.append(len(body))
+        return parse(body)
+
+    monkeypatch.setattr(ledger.service, "parse_canonical_or_strict", counting)
+    return sizes
+
+
+def test_a_body_of_too_many_json_values_is_refused_before_it_is_parsed(
+        world: World, app_key, parses: list[int]) -> None:
+    """A poster token alone (no key) could send 64 MiB of `[{},{},…]`: parsed whole before the
+    1,000-event limit was looked at, about 10 s of CPU and 1.9 GB of memory per request, four
+    at a time on the ingest pool. And a signed event with a million-element list in its body
+    (a vocabulary that does not close its bodies) was stored. Both are now refused unparsed."""
+    flood = b"[" + b"{}," * 1_000_000 + b"{}]"
+    problem = refused(world, flood, 413, "batch-too-large")
+    assert "1,000,000" in problem["detail"] and parses == []
+    signed = world.sign("app", stream="case:SH-HP-2024-000123", type="NoteRecorded",
+                        body={"note": "filed", "marks": [0] * 1_000_001})
+    refused(world, signed, 413, "batch-too-large")
+    assert parses == []
+
+
+def test_a_large_body_of_few_values_is_still_parsed_and_appended(
+        world: World, app_key, parses: list[int]) -> None:
+    long = note(world, text="占道" * 600_000)                # 3.6 MB, a handful of values
+    world.post(long)
+    assert parses == [len(canonical(long))]

@@ -11,6 +11,7 @@ import pytest
 
 from ledger.canonical import canonical
 from ledger.client import sign_envelope
+from ledger.errors import KeyRevoked
 
 from .conftest import ROOT_ID, World
 
@@ -27,14 +28,20 @@ def revocation(world: World, key_id: str) -> dict:
                          body={"key_id": key_id, "reason": "device lost"})
 
 
+def history(world: World) -> list[int]:
+    """How many rows each history table holds."""
+    with psycopg.connect(world.owner_url) as conn:
+        return [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in HISTORY]
+
+
 def refused(world: World, envelopes: object, status: int, code: str) -> dict:
     """Post ``envelopes`` (or a body); assert the problem and that no history table grew."""
-    before = [world.count(t) for t in HISTORY]
+    before = history(world)
     response = world.post_raw(envelopes if isinstance(envelopes, bytes) else canonical(envelopes))
     assert response.status_code == status, response.text
     problem = response.json()
     assert problem["type"] == f"urn:integrity-ledger:problem:{code}", problem
-    assert [world.count(t) for t in HISTORY] == before
+    assert history(world) == before
     return problem
 
 
@@ -169,3 +176,66 @@ def test_a_large_body_of_few_values_is_still_parsed_and_appended(
     long = note(world, text="占道" * 600_000)                # 3.6 MB, a handful of values
     world.post(long)
     assert parses == [len(canonical(long))]
+
+
+def test_a_revocation_through_one_process_binds_another_that_still_holds_the_key(
+        world: World, app_key) -> None:
+    """Each process caches the registry; the writer reloads it under the lock when stream keys
+    has grown, so a process that last saw the key valid still refuses it after the revocation."""
+    from ledger.service import Ledger
+    from ledger.store import LedgerStore, datastore_from_url
+
+    from . import minimal_vocabulary
+    store = LedgerStore(datastore_from_url(world.app_url))
+    other = Ledger(store, root_keys={ROOT_ID: world.root.public_key}, types=minimal_vocabulary)
+    try:
+        other.append(canonical(note(world)))                # caches the key as valid
+        world.revoke("app")                                 # through the first process
+        before = history(world)
+        with pytest.raises(KeyRevoked, match="revoked at log index 2"):
+            other.append(canonical(note(world)))
+        assert history(world) == before
+    finally:
+        other.close()
+        store.close()
+
+
+@pytest.fixture
+def domain(database: tuple[str, str], root_key):  # noqa: ANN001, ANN201
+    """A world with the enforcement vocabulary (the service's), not the minimal one."""
+    from fastapi.testclient import TestClient
+
+    from api.app import asgi, create_app
+    from ledger.domain import vocabulary
+    from ledger.service import Ledger
+    from ledger.store import LedgerStore, datastore_from_url
+    owner, app_url = database
+    store = LedgerStore(datastore_from_url(app_url), url=app_url)
+    ledger = Ledger(store, root_keys={ROOT_ID: root_key.public_key}, types=vocabulary)
+    with TestClient(asgi(create_app(ledger))) as http:
+        yield World(ledger=ledger, http=http, root=root_key, owner_url=owner, app_url=app_url)
+    ledger.close()
+    store.close()
+
+
+def test_no_key_signs_a_type_outside_its_roles_even_holding_every_other_role(
+        domain: World) -> None:
+    """Role escalation, type by type: a flag disposition by a case app, configuration by an
+    inspector, a payment by an officer's device… — a key holding every registrable role but the
+    type's signer roles is refused, and nothing is written."""
+    from ledger.domain import vocabulary
+    from ledger.domain.keys import REGISTRABLE_ROLES
+
+    from . import domain_factory as f
+    keys: dict[frozenset[str], str] = {}
+    for name, event_type in sorted(vocabulary.EVENT_TYPES.items()):
+        if "root" in event_type.signer_roles:
+            continue
+        roles = frozenset(REGISTRABLE_ROLES) - event_type.signer_roles
+        if roles not in keys:
+            keys[roles] = f"all-but-{len(keys)}"
+            domain.register(keys[roles], sorted(roles))
+        kind = event_type.stream_kinds[0]
+        env = domain.sign(keys[roles], stream=f"{kind}:X-1", type=name, body=f.body(name))
+        problem = refused(domain, env, 403, "key-not-allowed")
+        assert f"may not sign {name}" in problem["detail"], name

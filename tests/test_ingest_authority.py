@@ -239,3 +239,27 @@ def test_no_key_signs_a_type_outside_its_roles_even_holding_every_other_role(
         env = domain.sign(keys[roles], stream=f"{kind}:X-1", type=name, body=f.body(name))
         problem = refused(domain, env, 403, "key-not-allowed")
         assert f"may not sign {name}" in problem["detail"], name
+
+
+CONFUSABLE_STREAMS = {
+    "rtl-override": "case:SH-1\u202e1-HS", "zero-width": "case:SH\u200b-1",
+    "nul": "case:SH-1\x00", "fullwidth": "case:ＳＨ-1", "combining": "case:SH-1\u0301",
+    "newline": "case:SH-1\n", "keys-with-id": "keys:SH-1", "upper-keys": "KEYS",
+    "upper-kind": "Case:SH-1", "empty-id": "case:", "overlong": "case:" + "A" * 129,
+}
+
+
+def test_a_stream_name_outside_the_ascii_grammar_is_refused(world: World, app_key) -> None:
+    """Names that display like another stream, or end where a reader thinks they do not: the
+    stream is the read models' and a bundle's key, so two spellings must never be one case.
+    `keys:<id>` passed the grammar and, with a vocabulary that did not refuse it, was written
+    — a stream that reads as part of the registry and is none of it."""
+    for trick, stream in CONFUSABLE_STREAMS.items():
+        problem = refused(world, note(world, stream=stream), 422, "malformed-event")
+        assert problem["field"] == "stream", trick
+
+
+def test_an_overlong_utf8_spelling_is_refused_as_invalid_utf8(world: World, app_key) -> None:
+    body = canonical(note(world)).replace(b'"case:SH', b'"case\xc0\xbaSH')   # ':' in two bytes
+    problem = refused(world, body, 422, "malformed-event")
+    assert "UTF-8" in problem["detail"]

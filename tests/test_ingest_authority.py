@@ -263,3 +263,18 @@ def test_an_overlong_utf8_spelling_is_refused_as_invalid_utf8(world: World, app_
     body = canonical(note(world)).replace(b'"case:SH', b'"case\xc0\xbaSH')   # ':' in two bytes
     problem = refused(world, body, 422, "malformed-event")
     assert "UTF-8" in problem["detail"]
+
+
+def test_a_poster_token_posts_what_another_principal_signed_but_never_unsigned(
+        world: World, app_key) -> None:
+    """Decision (docs/architecture.md, "Keys and roles"): the signature is the authority, so a
+    relay's token posts its devices' events; the token adds no right a signature lacks."""
+    headers = {"Authorization": f"Bearer {world.token('poster', principal='gateway:SH-HP')}",
+               "Content-Type": "application/json"}
+    env = note(world)
+    assert world.post_raw(canonical(env), headers=headers).status_code == 201
+    forged = {**note(world), "sig": env["sig"]}
+    before = history(world)
+    response = world.post_raw(canonical(forged), headers=headers)
+    assert response.status_code == 422 and response.json()["type"].endswith(":bad-signature")
+    assert history(world) == before

@@ -278,3 +278,15 @@ def test_a_poster_token_posts_what_another_principal_signed_but_never_unsigned(
     response = world.post_raw(canonical(forged), headers=headers)
     assert response.status_code == 422 and response.json()["type"].endswith(":bad-signature")
     assert history(world) == before
+
+
+def test_an_event_id_twice_in_one_batch_is_written_once_or_is_a_conflict(world: World,
+                                                                         app_key) -> None:
+    env = note(world)
+    first, again = world.post([env, env])
+    assert first == again and history(world)[0] == 2        # the key's registration and env
+    other = note(world, text="one")
+    twin = world.sign("app", stream=other["stream"], type="NoteRecorded", body={"note": "two"},
+                      event_id=other["event_id"])
+    problem = refused(world, [other, twin], 409, "conflict")
+    assert problem["index"] == 1

@@ -23,7 +23,7 @@ from ledger.errors import Forbidden, LedgerError, MalformedEvent, NotFound
 from ledger.grammar import DATE, RFC3339
 from ledger.logview import LogView
 from ledger.schemas import parse_datetime
-from ledger.service import MAX_BATCH, Ledger
+from ledger.service import MAX_BATCH, MAX_JSON_VALUES, Ledger
 from ledger.store import StoredRow
 from ledger.tokens import Principal, TokenCache
 from ledger.verify.format import MEDIA_TYPE as BUNDLE_MEDIA_TYPE
@@ -63,7 +63,8 @@ POST_EVENTS_REFUSALS: dict[int | str, dict[str, Any]] = {
                   "type (`key-revoked`, `key-not-valid`, `key-not-allowed`)"),
     409: _refusal("an event_id already recorded, or sent twice, with different bytes; a key "
                   "registered or revoked again (`conflict`)"),
-    413: _refusal(f"more than {MAX_BATCH:,} events (`batch-too-large`), or a body over "
+    413: _refusal(f"more than {MAX_BATCH:,} events or {MAX_JSON_VALUES:,} JSON values "
+                  "(`batch-too-large`, the latter refused unparsed), or a body over "
                   f"{MAX_BODY // 2**20} MiB (`body-too-large`, answered before the rest of "
                   "it is read)"),
     415: _refusal(f"the body is not sent as {JSON} (`unsupported-media-type`)"),

@@ -114,6 +114,13 @@ def parse_canonical_or_strict(data: bytes) -> Any:
     return value if fast else parse_strict(data)
 
 
+def json_values_bound(data: bytes) -> int:
+    """An upper bound on the values and object keys in the JSON text ``data``, read without
+    parsing it: each but the first follows a ``,`` ``:`` ``[`` or ``{``, which are counted
+    (those inside strings too, so the bound is never below the truth). Linear, in C."""
+    return 1 + sum(data.count(mark) for mark in (b",", b":", b"[", b"{"))
+
+
 def _skip_ws(text: str, pos: int) -> int:
     n = len(text)
     while pos < n and text[pos] in " \t\n\r":

@@ -160,6 +160,25 @@ class KeyRegistry:
         self.version += 1
 
 
+def check_registry_stream(event_type: str, stream: str) -> None:
+    """Key-registry events go on stream ``keys`` and nothing else does.
+
+    The registry is the fold of that one stream (``LedgerStore.key_events_after`` reads it, and
+    so does the offline verifier), so this holds whatever vocabulary the ledger is given: a
+    KeyRegistered elsewhere would be applied by the writer that took it and missed by every
+    reload, and another type on ``keys`` would break every reload. ``keys:<id>`` is refused
+    too: the registry is one stream, and a name that reads as part of it is none of it.
+    Raises MalformedEvent.
+    """
+    if stream.startswith(KEYS_STREAM + ":"):
+        raise MalformedEvent(f"stream {stream}: {KEYS_STREAM} is a single stream, with no "
+                             "<id>", field="stream")
+    if (event_type in KEY_EVENT_TYPES) != (stream == KEYS_STREAM):
+        raise MalformedEvent(f"stream {stream} cannot hold {event_type}: stream {KEYS_STREAM} "
+                             "holds the key-registry events (KeyRegistered, KeyRevoked) and "
+                             "only them", field="stream")
+
+
 def key_record_from_body(body: Mapping[str, Any], index: int) -> KeyRecord:
     """Build a record from a KeyRegistered body; refuses unusable public keys."""
     try:

@@ -2,7 +2,7 @@
 
 The state says: procedure and lifecycle state (the state machines of red_flags.yaml
 ``case_lifecycle``), parties (pseudonymous references), the officers who acted and their
-certificate status at the time, violation and legal basis, proposed/decided/amended amounts,
+certificate status at each act, violation and legal basis, proposed/decided/amended amounts,
 money (payments, on-the-spot cash, reconciliation), property, deadlines computed with
 working-day arithmetic, the steps that arrived out of order, and every event id in order.
 A decision made anew (after a withdrawal) is the one in force; the decisions it replaced are
@@ -20,7 +20,9 @@ Determinism: ``apply`` reads only its arguments — no clock, no I/O. Deadlines 
 ("due" and "met_on"); whether an open deadline is overdue *now* is for the red-flag rules, which
 take the evaluation time as an argument. ``ctx.officer`` must answer from the officer model as
 of this event's log position, so that incremental application equals a full rebuild in log
-order. ``apply`` updates and returns ``state`` (copy it first if you need the old one).
+order; a certificate, suspension or end recorded after acts it covers is for the caller to
+bring in with :func:`judge_officer`, as RF02 reads everything recorded. ``apply`` updates and
+returns ``state`` (copy it first if you need the old one).
 
 Complaints have their own small lifecycle: :func:`apply_complaint` folds ``complaint:``
 streams; a complaint naming a case is also linked from the case (see :func:`cases_of`).
@@ -225,7 +227,8 @@ def new_state(case_id: str) -> dict[str, Any]:
         # {days, params_version, approval_forms}
         "decision_period": None,
         "parties": [],                     # [{party_ref, party_type?, org_name?}]
-        "officers": {},                    # officer_id -> acts and certificate status
+        "officers": {},                    # officer_id -> acts (acted: [event id, type,
+        #                                  instant, certificate named]) and certificate status
         "investigators": [],               # who acted in the investigation (RF12.b, RF09.e)
         # ended_at: when a continuing violation ended, the start of RF12.h's time bar
         "violation": {"code": None, "legal_basis": None, "occurred_at": None, "ended_at": None,
@@ -444,16 +447,45 @@ def _record_officers(case: dict[str, Any], rec: Recorded, body: dict[str, Any],
             offset_minutes=ctx.offset_minutes)
         entry = case["officers"].setdefault(oid, {
             "officer_id": oid, "cert_nos": [], "acts": 0, "first_event_id": rec.event_id,
-            "kind": officer_state["kind"] if officer_state else "unknown",
-            "credential_at_first_act": status, "invalid_acts": []})
+            "kind": None, "credential_at_first_act": status, "invalid_acts": [],
+            "acted": []})
+        entry["kind"] = officer_state["kind"] if officer_state else "unknown"
+        entry["acted"].append([rec.event_id, rec.type, rec.occurred_at, cert_no])
         if oid not in counted:                # one act per event, as the officer model counts
             entry["acts"] += 1
             counted.add(oid)
         if cert_no and cert_no not in entry["cert_nos"]:
             entry["cert_nos"].append(cert_no)
         if status["status"] != "valid":
-            entry["invalid_acts"].append({"event_id": rec.event_id, "type": rec.type,
-                                          "status": status["status"], "cert_no": cert_no})
+            entry["invalid_acts"].append(_invalid(rec.event_id, rec.type, status, cert_no))
+
+
+def judge_officer(case: dict[str, Any], officer_id: str, ctx: Context) -> bool:
+    """Judge again every act of ``officer_id`` in ``case`` (``acted``) with the person as
+    ``ctx.officer`` knows them (the officer view as far as the log is folded), and their kind;
+    returns whether anything changed. RF02 judges each act with every certificate, suspension
+    and end recorded, whenever recorded: the fold calls this when one is recorded after acts of
+    the person (:data:`officer_model.CREDENTIAL_EVENTS`)."""
+    entry = case["officers"].get(officer_id)
+    if entry is None:
+        return False
+    state = ctx.officer(officer_id)
+    before = (entry["kind"], entry["credential_at_first_act"], entry["invalid_acts"])
+    entry["kind"] = state["kind"] if state else "unknown"
+    entry["invalid_acts"] = []
+    for i, (event_id, type_, at, cert_no) in enumerate(entry["acted"]):
+        status = officer_model.credential_at(state, at, cert_no,
+                                             offset_minutes=ctx.offset_minutes)
+        if i == 0:
+            entry["credential_at_first_act"] = status
+        if status["status"] != "valid":
+            entry["invalid_acts"].append(_invalid(event_id, type_, status, cert_no))
+    return (entry["kind"], entry["credential_at_first_act"], entry["invalid_acts"]) != before
+
+
+def _invalid(event_id: str, type_: str, status: dict[str, Any], cert_no: str | None
+             ) -> dict[str, Any]:
+    return {"event_id": event_id, "type": type_, "status": status["status"], "cert_no": cert_no}
 
 
 def _record_investigators(case: dict[str, Any], rec: Recorded, body: dict[str, Any],

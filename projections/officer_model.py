@@ -17,6 +17,7 @@ gives the same state, whether incrementally or in a full rebuild.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Callable
 
 from ledger.domain import upcast
@@ -24,8 +25,14 @@ from ledger.domain.calendar import legal_date
 from ledger.envelope import Recorded
 from ledger.schemas import parse_datetime
 
+from .redflags.facts import credential_status, person_credential
+
 #: body fields of case events that name the persons who acted
 _ACTOR_LISTS = ("officers", "investigators")
+#: events on a person's stream that change how their acts are judged (RF02, the case view):
+#: recorded after acts they cover, those acts are judged again
+CREDENTIAL_EVENTS = frozenset({"OfficerCredentialIssued", "OfficerCredentialSuspended",
+                               "OfficerCredentialExpired", "AuxiliaryStaffRegistered"})
 
 
 def new_state(officer_id: str) -> dict[str, Any]:
@@ -277,51 +284,35 @@ _HANDLERS: dict[str, Callable[[dict[str, Any], Recorded, dict[str, Any]], None]]
 
 def credential_at(state: dict[str, Any] | None, at: str, cert_no: str | None = None, *,
                   offset_minutes: int = 480) -> dict[str, Any]:
-    """The status of a person's certificate at instant ``at`` (RFC 3339), its day judged in
-    the legal time zone ``offset_minutes`` (the published ``legal_utc_offset_minutes``, as
-    RF02 judges it).
+    """The status of a person acting with certificate ``cert_no`` (None: none named) at instant
+    ``at`` (RFC 3339), its day judged in the legal time zone ``offset_minutes`` (the published
+    ``legal_utc_offset_minutes``), with RF02's judgement (:func:`~.redflags.facts
+    .person_credential`): the status and the certificate used, with its validity if issued.
 
     ``status`` is one of: valid, suspended, expired, revoked, not_yet_valid, unknown_certificate
     (``cert_no`` never issued to this person), no_credential (no certificate at all),
-    auxiliary (auxiliary staff), unknown_person (no state). Without ``cert_no``, the
-    person's earliest-starting certificate valid at ``at`` is used if there is one, else the
-    latest-starting one.
+    auxiliary (auxiliary staff with no certificate), unknown_person (no state, or no HR event
+    and no certificate). Without ``cert_no``, the person's earliest-starting certificate valid
+    at ``at`` is used if there is one, else the latest-starting one.
     """
-    if state is None:
-        return {"status": "unknown_person", "cert_no": cert_no}
-    creds = state["credentials"]
-    if cert_no is not None:
-        if cert_no not in creds or creds[cert_no]["valid_from"] is None:
-            return {"status": "unknown_certificate", "cert_no": cert_no}
-        return _status(creds[cert_no], at, offset_minutes)
-    if not creds:
-        return {"status": "auxiliary" if state["kind"] == "auxiliary" else "no_credential",
-                "cert_no": None}
-    # in a fixed order: a state read back from jsonb has its certificates in another order
-    issued = sorted((c for c in creds.values() if c["valid_from"] is not None),
-                    key=lambda c: (c["valid_from"], c["cert_no"]))
-    statuses = [_status(c, at, offset_minutes) for c in issued]
-    if not statuses:
-        return {"status": "no_credential", "cert_no": None}
-    return next((s for s in statuses if s["status"] == "valid"), statuses[-1])
-
-
-def _status(cred: dict[str, Any], at: str, offset_minutes: int) -> dict[str, Any]:
     t = parse_datetime(at)
     day = legal_date(t, offset_minutes=offset_minutes).isoformat()
-    out = {"cert_no": cred["cert_no"], "valid_from": cred["valid_from"],
-           "valid_until": cred["valid_until"]}
-    if day < cred["valid_from"]:
-        return {"status": "not_yet_valid", **out}
-    if day > cred["valid_until"]:
-        return {"status": "expired", **out}
-    if cred["ended_at"] and t >= parse_datetime(cred["ended_at"]):
-        revoked = cred["end_reason"] in ("revoked", "withdrawn")
-        return {"status": "revoked" if revoked else "expired", **out}
-    for s in cred["suspensions"]:
-        if parse_datetime(s["from"]) <= t and (s["until"] is None or day <= s["until"]):
-            return {"status": "suspended", **out}
-    return {"status": "valid", **out}
+    creds = state["credentials"] if state is not None else {}
+    status, used = person_credential(state["kind"] if state is not None else None, creds,
+                                     cert_no, lambda c: _status(c, t, day),
+                                     lambda c: c["valid_from"])
+    cred = creds.get(used) if used is not None else None
+    if cred is None or cred["valid_from"] is None:
+        return {"status": status, "cert_no": used}
+    return {"status": status, "cert_no": used, "valid_from": cred["valid_from"],
+            "valid_until": cred["valid_until"]}
+
+
+def _status(cred: dict[str, Any], t: datetime, day: str) -> str:
+    ended = parse_datetime(cred["ended_at"]) if cred["ended_at"] else None
+    return credential_status(cred["valid_from"], cred["valid_until"], ended, cred["end_reason"],
+                             ((parse_datetime(s["from"]), s["until"])
+                              for s in cred["suspensions"]), t, day)
 
 
 def post_at(state: dict[str, Any] | None, at: str) -> dict[str, Any] | None:

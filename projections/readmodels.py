@@ -214,6 +214,10 @@ class Fold:
         missing = sorted(officer_ids - self.officers.keys())
         loaded = self._load("officers", missing)
         self.officers.update({oid: loaded.get(oid) for oid in missing})
+        acted_in = {cid for rec in recs if rec.type in officer_model.CREDENTIAL_EVENTS
+                    for cid in (self.officers.get(rec.stream.partition(":")[2]) or {})
+                    .get("case_acts", ())}
+        self.cases.update(self._load("cases", sorted(acted_in - self.cases.keys())))
         self.complaints.update(self._load("complaints",
                                           sorted(complaint_ids - self.complaints.keys())))
         self.publications.update(self._load("publications",
@@ -250,6 +254,8 @@ class Fold:
                 self.approvals.setdefault(rec.body["approved_by"], set()).add(cid)
         if rec.type == "PostAssigned":
             self._recount_approvals(rec)
+        if rec.type in officer_model.CREDENTIAL_EVENTS and rec.stream.startswith("officer:"):
+            self._judge_acts(rec, ctx)
         offset = ctx.offset_minutes
         if (cid := public.concerns(rec)) is not None:
             unit = (self.cases.get(cid) or {}).get("unit_id")
@@ -271,6 +277,17 @@ class Fold:
             version = state["deadlines"].get("close", {}).get("params_version")
             if case_model.recount_extensions(state, oid, self._context_named(version, rec)):
                 self._touch("complaints", cid, rec)
+
+    def _judge_acts(self, rec: Recorded, ctx: Context) -> None:
+        """A certificate, suspension or end (or a registration as auxiliary staff) recorded
+        after acts it covers changes how they read: judge the person's acts in every case they
+        acted in again, as RF02 reads everything recorded (the officer view's ``case_acts``
+        names those cases)."""
+        oid = rec.stream.partition(":")[2]
+        for cid in sorted((self.officers.get(oid) or {}).get("case_acts", ())):
+            state = self.cases.get(cid)
+            if state is not None and case_model.judge_officer(state, oid, ctx):
+                self._touch("cases", cid, rec)
 
     def _touch(self, table: str, key: str, rec: Recorded) -> None:
         self.changed[table].add(key)
@@ -309,8 +326,10 @@ class ReadModels:
     #: counts, a head's only up to the 30 days one head may grant (``counted_days``); 14: a
     #: public record's organisation name has first-generation (15-digit) ID numbers masked too,
     #: and a complaint extension keeps its instant, its approver's role read again (the
-    #: deadline counted again) when a post recorded later covers it (as RF23.b).
-    VERSION = 14
+    #: deadline counted again) when a post recorded later covers it (as RF23.b); 15: a case's
+    #: officers keep each act (``acted``) and are judged with RF02's judgement, again when a
+    #: certificate, suspension or end recorded later covers their acts (``kind`` as known now).
+    VERSION = 15
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

@@ -740,6 +740,25 @@ def test_acts_with_a_suspended_certificate_or_by_auxiliary_staff_are_shown_with_
     assert officers[f.OFFICER_A]["cert_nos"] == [f.CERT_A, "99999999"]
 
 
+def test_auxiliary_staff_named_with_a_certificate_read_as_auxiliary_as_rf02_reads_them(
+) -> None:
+    """An auxiliary named on an inspection with a certificate number: RF02 says auxiliary (staff
+    with no certificate, whatever number is written), the case view said unknown_certificate,
+    judging the number before the person."""
+    history, folder = world()
+    s = f"case:{SUMMARY_ID}"
+    folder.fold(history.extend(f.auxiliary_setup() + f.summary_case(SUMMARY_ID)[:1] + [
+        step(s, "InspectionPerformed", at("2024-09-30", "10:04:00"),
+             officers=[{"officer_id": f.AUXILIARY, "cert_no": "99999999"}])]))
+    view = folder.cases[SUMMARY_ID]["officers"][f.AUXILIARY]["invalid_acts"]
+    flags = [fl for fl in compute_flags(history.events, national(), at=when("2025-01-01"),
+                                        processes=1)
+             if fl.rule_id == "RF02" and fl.officer_id == f.AUXILIARY]
+    assert [(a["type"], a["status"]) for a in view] == [
+        (numbers(fl)["event_type"], numbers(fl)["status"]) for fl in flags] == [
+        ("InspectionPerformed", "auxiliary")]
+
+
 def test_a_decider_also_named_among_the_officers_acts_once_per_event() -> None:
     """PenaltyDecided names the deciders twice (``decided_by`` and ``officers`` with their
     certificates): one act each, as the officer model counts it."""

@@ -33,6 +33,7 @@ from projections import readmodels
 from projections.flagsview import FlagsView
 from projections.oversight import levels
 from projections.redflags import national
+from projections.redflags.people import QUALIFIED_ACTS
 from projections.runner import LOCK_KEY
 
 from . import domain_factory as f
@@ -311,6 +312,70 @@ def test_a_head_post_recorded_after_the_complaint_extension_counts_it_as_rf23b_d
     incremental = views.snapshot("complaints")
     views.rebuild()                                     # the post and extension in one fold
     assert views.snapshot("complaints") == incremental
+
+
+def _view_and_rf02(city: World, case_id: str, officer_id: str) -> tuple[dict, list]:
+    """The case view's entry for ``officer_id`` (its acts RF02 judges, as (type, status)) and
+    the RF02 flags about them, as (event_type, status)."""
+    entry = case(city, case_id)["officers"][officer_id]
+    flags = city.http.get("/v1/flags", params={"rule_id": "RF02", "officer_id": officer_id},
+                          headers=city.headers("inspector")).json()["flags"]
+    return entry, sorted((fl["numbers"]["event_type"], fl["numbers"]["status"]) for fl in flags)
+
+
+def _judged(entry: dict) -> list[tuple[str, str]]:
+    return sorted((a["type"], a["status"]) for a in entry["invalid_acts"]
+                  if a["type"] in QUALIFIED_ACTS)
+
+
+def test_a_certificate_recorded_after_the_acts_it_covers_clears_them_in_the_view_as_in_rf02(
+        city: World) -> None:
+    """HR records an officer's certificate (valid since 2023) three weeks after the summary case
+    they acted in. RF02 judges every act with every certificate recorded and clears them; the
+    case view had judged each act with the officer model as of its log position, and kept
+    showing a certificate never issued on every act. Before it is recorded, both call the
+    officer (a post, no HR credential event) an unknown person: the view had said
+    unknown_certificate, its own reading of a person with no certificate."""
+    staff = [s for s in f.staff()
+             if not (s.stream == f"officer:{f.OFFICER_B}" and s.type == "OfficerCredentialIssued")]
+    post_steps(city, staff + f.summary_case()[:5])
+    entry, flags = _view_and_rf02(city, "SH-HP-2024-S-004512", f.OFFICER_B)
+    assert _judged(entry) == flags == [("CaseFiled", "unknown_person"),
+                                       ("PenaltyDecided", "unknown_person"),
+                                       ("RectificationOrdered", "unknown_person")]
+    issued = f.officer_setup(f.OFFICER_B, f.CERT_B)[0]
+    post_steps(city, [dataclasses.replace(issued, occurred_at=f.at("2024-10-21"))])
+    entry, flags = _view_and_rf02(city, "SH-HP-2024-S-004512", f.OFFICER_B)
+    assert flags == []
+    assert entry["invalid_acts"] == []
+    assert (entry["kind"], entry["credential_at_first_act"]["status"]) == ("officer", "valid")
+    views = city.http.app.app.state.views
+    incremental = views.snapshot("cases")
+    views.rebuild()                             # the certificate and the acts in one fold
+    assert views.snapshot("cases") == incremental
+
+
+def test_a_suspension_recorded_after_the_acts_it_covers_shows_them_suspended_as_rf02_does(
+        city: World) -> None:
+    """A suspension from 29 September recorded on 21 October: RF02 (present knowledge) flags
+    the officer's acts of 30 September as suspended, while the case view had judged them valid
+    with the officer model as of their log position."""
+    post_steps(city, f.staff() + f.summary_case()[:5])
+    entry, flags = _view_and_rf02(city, "SH-HP-2024-S-004512", f.OFFICER_B)
+    assert _judged(entry) == flags == []
+    suspended = f.step(f"officer:{f.OFFICER_B}", "OfficerCredentialSuspended",
+                       f.at("2024-10-21"), cert_no=f.CERT_B,
+                       effective_at=f.at("2024-09-29", "08:00:00"), until="2024-10-31")
+    post_steps(city, [suspended])
+    entry, flags = _view_and_rf02(city, "SH-HP-2024-S-004512", f.OFFICER_B)
+    assert _judged(entry) == flags == [("CaseFiled", "suspended"),
+                                       ("PenaltyDecided", "suspended"),
+                                       ("RectificationOrdered", "suspended")]
+    assert entry["credential_at_first_act"]["status"] == "suspended"
+    views = city.http.app.app.state.views
+    incremental = views.snapshot("cases")
+    views.rebuild()
+    assert views.snapshot("cases") == incremental
 
 
 def test_a_payment_stays_with_the_withdrawn_decision_it_paid_and_the_new_one_starts_unpaid(

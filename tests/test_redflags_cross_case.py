@@ -123,6 +123,36 @@ def test_rf14_continuing_after_the_rectification_deadline_is_a_new_act() -> None
     assert World(no_deadline, second).one("RF14")
 
 
+def continuing(ended_at: str) -> list[f.Step]:
+    """The same stall, fined again four hours later in a second case that records its act as
+    the continuing state that began at 09:50 and was last found going on at ``ended_at``."""
+    second = shifted(summary_case("SH-HP-2024-S-004513"), timedelta(hours=4))
+    return change(second, "CaseFiled", violation_occurred_at=at("2024-09-30", "09:50:00"),
+                  violation_ended_at=ended_at)
+
+
+def test_rf14_going_on_after_an_order_to_correct_at_once_and_the_fine_is_a_new_act() -> None:
+    """Ordered at 10:03 to remove the stall at once (责令立即改正) and fined at 10:05, the vendor
+    stays: the second case records the state still going on at 13:50, a new act (APL 第28条).
+    RF14 raised it, as an order with no deadline never made one."""
+    assert World(summary_case(SUMMARY), continuing(at("2024-09-30", "13:50:00"))).flags(
+        rule="RF14") == []
+
+
+def test_rf14_a_later_act_recorded_as_ended_before_the_order_and_decision_is_the_same() -> None:
+    """Near misses of the new act: the second case's act, as it records it, ended at 10:04 —
+    before the first decision (at once), or before the first order's 12:00 deadline. Nothing
+    went on after them, so the second fine is for the act the first punished. With a deadline,
+    RF14 took the second decision (14:05, after it) for the act's end and said new act."""
+    ended = continuing(at("2024-09-30", "10:04:00"))
+    assert World(summary_case(SUMMARY), ended).one("RF14")
+    by_noon = change(summary_case(SUMMARY), "RectificationOrdered",
+                     deadline=at("2024-09-30", "12:00:00"))
+    flag = World(by_noon, continuing(at("2024-09-30", "11:00:00"))).one("RF14")
+    assert numbers(flag)["second_act"][1] == when("2024-09-30T11:00").isoformat()
+    assert World(by_noon, continuing(at("2024-09-30", "12:30:00"))).flags(rule="RF14") == []
+
+
 def test_rf14_acts_more_than_200_metres_apart_are_different_acts() -> None:
     here = {"lat_e6": 31236512, "lon_e6": 121484023, "grid_id": "HP-G-0113"}
     there = {"lat_e6": 31239512, "lon_e6": 121484023, "grid_id": "HP-G-0113"}   # ~334 m north

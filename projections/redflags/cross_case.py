@@ -195,6 +195,32 @@ def _act_start(d: Decision, c: Case) -> int:
     return c.filed.ts if c.filed is not None and c.filed.ts <= d.ts else d.ts
 
 
+def _act_end(d: Decision, c: Case) -> int | None:
+    """When the act fined by ``d`` was last found going on, if its case records it (a
+    continuing violation's ``violation_ended_at``; never after the decision)."""
+    if c.violation_end_ts is None:
+        return None
+    return min(c.violation_end_ts, d.ts)
+
+
+def _new_act(ref: str, a: Decision, ca: Case, a_start: int, b: Decision, b_end: int | None
+             ) -> bool:
+    """Whether the later fine ``b`` is for a new act: the earlier case ordered ``ref`` to
+    correct (APL 第28条) and the act went on after it. With ``b_end`` recorded, the act went on
+    after the order's deadline — its instant for an order to correct at once (deadline null) —
+    and the earlier decision; without, a deadline reached by the later decision counts (the
+    act taken to go on until it), an order at once says nothing."""
+    for ts, deadline, party, _ in ca.rect_orders:
+        if party != ref:
+            continue
+        if b_end is None:
+            if deadline is not None and a_start <= deadline <= b.ts:
+                return True
+        elif a_start <= (due := ts if deadline is None else deadline) and max(due, a.ts) < b_end:
+            return True
+    return False
+
+
 def _rf14_same_act(ref: str, fines: list[tuple[Decision, Case]], ctx: "Ctx") -> None:
     for j in range(1, len(fines)):
         b, cb = fines[j]
@@ -210,16 +236,16 @@ def _rf14_same_act(ref: str, fines: list[tuple[Decision, Case]], ctx: "Ctx") -> 
             if not same:
                 continue
             a_start = _act_start(a, ca)
-            new_act = [dl for _, dl, party, _ in ca.rect_orders
-                       if dl is not None and party == ref and a_start <= dl <= b.ts]
-            if new_act:
-                continue                  # continuing after a rectification deadline: new act
+            b_end = _act_end(b, cb)
+            if _new_act(ref, a, ca, a_start, b, b_end):
+                continue
             ctx.flag("RF14", f"{a.eid}|{b.eid}", anchor=b.ts, raised=b.ts,
                      event_ids=[a.eid, b.eid],
                      numbers={"violation_code": b.code, "first_case": ca.case_id,
                               "second_case": cb.case_id, "first_act": [
                                   ctx.time(a_start), ctx.time(a.ts)],
-                              "second_act": [ctx.time(b_start), ctx.time(b.ts)],
+                              "second_act": [ctx.time(b_start),
+                                             ctx.time(b.ts if b_end is None else b_end)],
                               "distance_m": dist, "amounts_fen": [a.amount, b.amount]},
                      summary=f"{ref} fined twice for {b.code} for overlapping acts "
                              f"(cases {ca.case_id}, {cb.case_id})",

@@ -10,9 +10,9 @@ Instants are integer seconds (``ts``), legal days are ordinals; see :mod:`.days`
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from ledger.domain import EVENT_TYPES, upcast
 
@@ -166,18 +166,62 @@ class Credential:
         self.eid: str | None = None
 
     def status(self, ts: int, day: int) -> str:
-        if self.valid_from is None or self.valid_until is None:
-            return "unknown_certificate"
-        if day < self.valid_from:
-            return "not_yet_valid"
-        if day > self.valid_until:
-            return "expired"
-        if self.ended_ts is not None and ts >= self.ended_ts:
-            return "revoked" if self.end_reason in ("revoked", "withdrawn") else "expired"
-        for start, until, _ in self.suspensions:
-            if start <= ts and (until is None or day <= until):
-                return "suspended"
-        return "valid"
+        return credential_status(self.valid_from, self.valid_until, self.ended_ts,
+                                 self.end_reason, ((s, u) for s, u, _ in self.suspensions),
+                                 ts, day)
+
+
+def credential_status(valid_from: Any, valid_until: Any, ended: Any, end_reason: str | None,
+                      suspensions: Iterable[tuple[Any, Any]], at: Any, day: Any) -> str:
+    """The status of one certificate at instant ``at``, legal day ``day`` (RF02 and the case
+    view): valid ``valid_from``..``valid_until`` inclusive, ended from the instant ``ended``
+    (revoked if ``end_reason`` is revoked or withdrawn, else expired), suspended from each
+    suspension's (instant, last day or None). Requires days comparable with days and instants
+    with instants (ordinals and seconds here, ISO days and datetimes in the view); a certificate
+    never issued (``valid_from`` None: only its suspension or end recorded) is
+    unknown_certificate."""
+    if valid_from is None or valid_until is None:
+        return "unknown_certificate"
+    if day < valid_from:
+        return "not_yet_valid"
+    if day > valid_until:
+        return "expired"
+    if ended is not None and at >= ended:
+        return "revoked" if end_reason in ("revoked", "withdrawn") else "expired"
+    for start, until in suspensions:
+        if start <= at and (until is None or day <= until):
+            return "suspended"
+    return "valid"
+
+
+C = TypeVar("C")
+
+
+def person_credential(kind: str | None, creds: Mapping[str, C], cert_no: str | None,
+                      status: Callable[[C], str], valid_from: Callable[[C], Any]
+                      ) -> tuple[str, str | None]:
+    """(status, certificate used) of a person acting with ``cert_no`` (None: none named), as
+    RF02 and the case view judge it. ``kind`` is the person's (officer | auxiliary | unknown;
+    None when nothing is recorded about them), ``creds`` their certificates by number,
+    ``status(cred)`` a certificate's status at the act and ``valid_from(cred)`` its first day
+    (None if never issued). Whatever certificate is named, a person with no HR event and no
+    certificate is an unknown_person, auxiliary staff with none auxiliary; without ``cert_no``
+    the earliest-starting issued certificate valid at the act is used, else the latest-starting
+    one (no_credential if none was issued)."""
+    if kind is None or (kind == "unknown" and not creds):
+        return "unknown_person", cert_no
+    if kind == "auxiliary" and not creds:
+        return "auxiliary", cert_no
+    if cert_no is not None:
+        cred = creds.get(cert_no)
+        return ("unknown_certificate" if cred is None else status(cred)), cert_no
+    issued = sorted((valid_from(c), no) for no, c in creds.items() if valid_from(c) is not None)
+    last: tuple[str, str | None] = ("no_credential", None)
+    for _, no in issued:
+        last = (status(creds[no]), no)
+        if last[0] == "valid":
+            break
+    return last
 
 
 class Post(NamedTuple):
@@ -223,21 +267,10 @@ class Officer:
         self.complaints: list[str] = []
 
     def credential(self, ts: int, day: int, cert_no: str | None) -> tuple[str, str | None]:
-        """(status, cert_no) of the person's certificate at ``ts`` (see RF02)."""
-        if cert_no is not None:
-            cred = self.creds.get(cert_no)
-            if cred is None:
-                return "unknown_certificate", cert_no
-            return cred.status(ts, day), cert_no
-        if not self.creds:
-            return ("auxiliary" if self.kind == "auxiliary" else "no_credential"), None
-        last = ("no_credential", None)
-        for cred in self.creds.values():
-            s = cred.status(ts, day)
-            if s == "valid":
-                return s, cred.cert_no
-            last = (s, cred.cert_no)
-        return last
+        """(status, cert_no) of the person acting with ``cert_no`` at ``ts`` (RF02, see
+        :func:`person_credential`)."""
+        return person_credential(self.kind, self.creds, cert_no,
+                                 lambda c: c.status(ts, day), lambda c: c.valid_from)
 
     def post_at(self, ts: int) -> Post | None:
         best = None

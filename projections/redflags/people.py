@@ -50,10 +50,8 @@ def person_status(fold: Fold, oid: str, cert: str | None, ts: int, day: int
     expired | revoked | not_yet_valid | unknown_certificate | no_credential | auxiliary |
     unknown_person (no HR event on the ledger)."""
     o = fold.officers.get(oid)
-    if o is None or (o.kind == "unknown" and not o.creds):
+    if o is None:
         return "unknown_person", cert, o
-    if o.kind == "auxiliary" and not o.creds:
-        return "auxiliary", cert, o
     status, used = o.credential(ts, day, cert)
     return status, used, o
 

@@ -14,22 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from ledger import merkle
-from ledger.checkpoint import Checkpoint, sign_checkpoint
 from ledger.crypto import SigningKey, b64url_encode
-from ledger.logentry import chain_genesis, chain_next, entry_bytes, leaf_hash_of_entry
 from ledger.note import vkey_for
 from ledger.verify import BundleFailed, verify_bundle
-from ledger.verify import format as fmt
 from ledger.verify import command, jcs, verifier
-from ledger.verify.trust import Trust
 
-ORIGIN = "test.integrity-ledger.local/log"
-ROOT, LOG, DEVICE = (SigningKey(bytes([i]) * 32) for i in (1, 2, 3))
+from .forged import DEVICE, LOG, ORIGIN, ROOT, TRUST, Log, failures_of
+
 EVENTS = 40
 BAD_AT = 17                      # log index of the defective event (index 0 registers the key)
-TRUST = Trust.from_args(log_keys=[vkey_for(ORIGIN, LOG.public_key)],
-                        root_keys=[f"root-1={b64url_encode(ROOT.public_key)}"], origin=None)
 
 
 def _envelope(i: int, body: bytes, *, key: SigningKey = DEVICE, signer: str = "device-1",
@@ -60,35 +53,7 @@ def _good_body(i: int) -> bytes:
 
 def _bundle(path: Path, envelopes: list[bytes]) -> Path:
     """A whole-log bundle of ``envelopes`` (index = position), correct in every other way."""
-    heads: dict[str, bytes] = {}
-    versions: dict[str, int] = {}
-    root = merkle.StreamingRoot()
-    lines = []
-    for index, raw in enumerate(envelopes):
-        stream = raw[raw.rindex(b'"stream":"') + 10:raw.rindex(b'","type"')].decode()
-        chain = chain_next(heads.get(stream) or chain_genesis(stream), raw)
-        heads[stream], versions[stream] = chain, versions.get(stream, 0) + 1
-        recorded_at = f"2024-05-10T13:00:{index:02d}.000000Z"
-        leaf = leaf_hash_of_entry(entry_bytes(raw, index=index, stream_version=versions[stream],
-                                              recorded_at=recorded_at, chain_hash=chain))
-        root.add(leaf)
-        lines.append(fmt.event_line(raw, index=index, stream_version=versions[stream],
-                                    recorded_at=recorded_at, chain_hash=chain, leaf_hash=leaf,
-                                    proof=None))
-    note = sign_checkpoint(Checkpoint(origin=ORIGIN, size=len(envelopes), root_hash=root.root()),
-                           ORIGIN, LOG)
-    path.write_bytes(b"".join([
-        fmt.header_line(created_at="2024-05-11T09:00:00Z", scope={"kind": "all"}, origin=ORIGIN,
-                        tree_size=len(envelopes), signer_roles={"NoteRecorded": ["case-app"]},
-                        generator="tests"),
-        fmt.checkpoint_line(note), *lines, fmt.end_line(events=len(envelopes), anchors=0)]))
-    return path
-
-
-def _failures(path: Path) -> list[str]:
-    with pytest.raises(BundleFailed) as failed:
-        verify_bundle(path, TRUST, workers=0)
-    return list(failed.value.failures)
+    return Log(*envelopes).bundle(path)
 
 
 def test_a_bundle_of_good_bodies_verifies(tmp_path: Path) -> None:
@@ -115,7 +80,7 @@ def test_a_body_the_parser_refuses_is_reported_for_its_line_alone(tmp_path: Path
     body, reason = BAD_BODIES[name]
     envelopes = [_registration()] + [_envelope(i, body if i == BAD_AT else _good_body(i))
                                      for i in range(1, EVENTS)]
-    failures = _failures(_bundle(tmp_path / "b.ndjson", envelopes))
+    failures = failures_of(_bundle(tmp_path / "b.ndjson", envelopes))
     assert failures[0].startswith(f"line {BAD_AT + 3}: {reason}")
     assert [f for f in failures if f.startswith(("line", "index"))] == [failures[0]]
 
@@ -142,7 +107,7 @@ def test_a_non_canonical_body_is_reported_for_its_event_alone(tmp_path: Path,
     body, reason = NON_CANONICAL_BODIES[name]
     envelopes = [_registration()] + [_envelope(i, body if i == BAD_AT else _good_body(i))
                                      for i in range(1, EVENTS)]
-    failures = _failures(_bundle(tmp_path / "b.ndjson", envelopes))
+    failures = failures_of(_bundle(tmp_path / "b.ndjson", envelopes))
     events = [f for f in failures if f.startswith("index ")]
     assert len(events) == 1
     assert events[0].startswith(f"index {BAD_AT} event 01900000-0000-7000-8000-{BAD_AT:012x}: ")
@@ -154,7 +119,7 @@ def test_bodies_that_pair_up_only_across_lines_are_each_reported(tmp_path: Path)
     pieces = {BAD_AT: b'{"a":1},{"b":2}', BAD_AT + 1: b'{"c":[{"d":1}', BAD_AT + 2: b'{"e":2}]}'}
     envelopes = [_registration()] + [_envelope(i, pieces.get(i, _good_body(i)))
                                      for i in range(1, EVENTS)]
-    failures = _failures(_bundle(tmp_path / "b.ndjson", envelopes))
+    failures = failures_of(_bundle(tmp_path / "b.ndjson", envelopes))
     assert [f.split(":")[0] for f in failures if f.startswith(("line ", "index "))] == [
         f"line {BAD_AT + 3}", f"line {BAD_AT + 4}", f"line {BAD_AT + 5}"]
 

@@ -7,14 +7,15 @@ The numbered steps are those of docs/bundle.md:
    the envelope without ``sig``;
 3. the signer's key was valid at the event's log position (registered before it, not revoked
    before it, ``recorded_at`` inside its window, a role allowed for the type);
-4. every stream's hash chain links, with gaps, insertions and reorderings named;
+4. every stream's hash chain links, with gaps, insertions and reorderings named, and no event
+   id occurs twice;
 5. every log entry hashes to its receipt's leaf hash;
 6. every event is included in the checkpoint (its proof, or the root recomputed from every leaf
    of a whole-log bundle);
 7. with an older checkpoint, the bundle's checkpoint is consistent with it.
 
-Memory stays flat in the bundle's size: the file is read in blocks, and what is kept is each
-stream's chain head, the key registry, the Merkle frontier and the failures found (capped).
+The file is read in blocks, and what is kept is each stream's chain head, the key registry,
+the Merkle frontier, the failures found (capped) and the event ids seen (~78 bytes each).
 Steps 2, 5 and 6 run in a pool of worker processes, a block at a time; the main process folds
 their results in bundle order.
 """
@@ -51,6 +52,8 @@ _KEYS_MARK = b'"stream":"keys"'
 #: Scopes that hold their streams whole, from version 1: an anchor there would let a bundle
 #: leave out a stream's first events.
 _WHOLE_STREAMS = ("case", "stream", "officer", "unit")
+_REPLAYED = ("event id already appears earlier in the bundle (the ledger records an event once: "
+             "a replayed or duplicated event)")
 
 
 class _Report:
@@ -137,6 +140,9 @@ class _Verification:
         self.end: dict[str, Any] | None = None
         self.old: Checkpoint | None = None
         self.old_root_seen: bytes | None = None
+        # Every event id seen (as a 128-bit int: ~70 bytes each, the one state that grows with
+        # the bundle): the ledger records an id once, so a second sighting is a replay.
+        self.event_ids: set[int] = set()
 
     # -- reading ---------------------------------------------------------------------------
     def run(self, f: BinaryIO, total: int | None, *, workers: int | None,
@@ -365,6 +371,8 @@ class _Verification:
                                                  "bundle (its streams start at version 1)"])
         if r[REASONS]:
             self.report.add(index, r[EVENT_ID], [f"anchor: {x}" for x in r[REASONS]])
+        if self._seen_before(r[EVENT_ID]):
+            self.report.add(index, r[EVENT_ID], [_REPLAYED])
         if r[STREAM] is not None:
             why = self.chains.anchor(r[STREAM], r[VERSION], index, r[CHAIN])
             if why:
@@ -397,6 +405,8 @@ class _Verification:
                          "(out of order or duplicated)")
         if index > self.last_index:
             self.last_index = index
+        if self._seen_before(event_id):
+            order.append(_REPLAYED)
         last = self.last_recorded
         if last is not None and recorded_at < last[0]:
             order.append(f"recorded_at {recorded_at} is earlier than {last[0]} at log index "
@@ -422,6 +432,17 @@ class _Verification:
         reasons += order
         if reasons:
             self.report.add(index, event_id, reasons)
+
+    def _seen_before(self, event_id: str | None) -> bool:
+        """Whether ``event_id`` (a UUID, or None for a line too malformed to have one) was
+        already met in this bundle; remembers it."""
+        if event_id is None:
+            return False
+        key = int(event_id.replace("-", ""), 16)
+        if key in self.event_ids:
+            return True
+        self.event_ids.add(key)
+        return False
 
     def _judge(self, index: int, stream: str, key_id: str, event_type: str, recorded_at: str,
                sig_ok: bool | None, deferred: tuple[bytes, bytes] | None, body: Any,

@@ -1,0 +1,76 @@
+"""Bundles an adversary crafts: a server that holds the database and the log key (it signs any
+checkpoint it likes) but none of the devices' or the root's private keys. Every event below is
+correctly signed, chained, hashed into its leaf and proved in the checkpoint, so a defect the
+verifier does not look for verifies as OK.
+
+Built in memory (no database): ``tests/forged.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger.crypto import SigningKey, b64url_encode
+from ledger.verify import verify_bundle
+from ledger.verify import jcs
+
+from .forged import DEVICE, ROOT, TRUST, WHOLE, Log, failures_of
+
+CASE = {"kind": "case", "case": "C-1", "stream": "case:C-1"}
+
+
+def _event_id(i: int) -> str:
+    return f"01900000-0000-7000-8000-{i:012x}"
+
+
+def _signed(key: SigningKey, **fields: Any) -> bytes:
+    env = {"spec": "integrity-ledger/event/v1", "occurred_at": "2024-05-10T21:06:00+08:00",
+           **fields}
+    return jcs.dumps({**env, "sig": b64url_encode(key.sign(jcs.dumps(env)))})
+
+
+def note(i: int, text: str = "占道设摊经营", *, stream: str = "case:C-1") -> bytes:
+    return _signed(DEVICE, event_id=_event_id(i), stream=stream, type="NoteRecorded",
+                   signer="key:device-1", body={"note": text})
+
+
+def registration(i: int = 0) -> bytes:
+    return _signed(ROOT, event_id=_event_id(i), stream="keys", type="KeyRegistered",
+                   signer="key:root-1",
+                   body={"key_id": "device-1", "not_after": None, "not_before": None,
+                         "principal": "device:1", "public_key": b64url_encode(DEVICE.public_key),
+                         "roles": ["case-app"]})
+
+
+def test_the_adversarys_honest_log_verifies(tmp_path: Path) -> None:
+    log = Log(registration(), note(1), note(2), note(3))
+    for scope in (CASE, WHOLE):
+        assert verify_bundle(log.bundle(tmp_path / "b.ndjson", scope), TRUST,
+                             workers=0).events == 4
+
+
+@pytest.mark.parametrize("scope", [CASE, WHOLE], ids=["case", "whole-log"])
+@pytest.mark.parametrize("between", [0, 2], ids=["next-version", "later"])
+def test_a_signed_event_replayed_at_a_second_log_index_is_named(tmp_path: Path,
+                                                                scope: dict[str, Any],
+                                                                between: int) -> None:
+    """The ledger records an event id once (ledger_receipts.event_id is UNIQUE): a signed
+    payment recorded twice is a forged second payment, however well it chains."""
+    paid = note(1, "罚款已缴 200 元")
+    log = Log(registration(), paid, *(note(10 + i) for i in range(between)), paid)
+    replay = 2 + between
+    failures = failures_of(log.bundle(tmp_path / "b.ndjson", scope))
+    assert failures == [f"index {replay} event {_event_id(1)}: event id already appears earlier "
+                        "in the bundle (the ledger records an event once: a replayed or "
+                        "duplicated event)"]
+
+
+def test_two_envelopes_with_one_event_id_on_two_streams_are_named(tmp_path: Path) -> None:
+    log = Log(registration(), note(1, "a"), note(1, "b", stream="case:C-2"))
+    failures = failures_of(log.bundle(tmp_path / "b.ndjson", WHOLE))
+    assert failures == [f"index 2 event {_event_id(1)}: event id already appears earlier in the "
+                        "bundle (the ledger records an event once: a replayed or duplicated "
+                        "event)"]

@@ -74,3 +74,13 @@ def test_two_envelopes_with_one_event_id_on_two_streams_are_named(tmp_path: Path
     assert failures == [f"index 2 event {_event_id(1)}: event id already appears earlier in the "
                         "bundle (the ledger records an event once: a replayed or duplicated "
                         "event)"]
+
+
+def test_a_case_bundle_whose_scope_names_another_stream_than_the_case_is_named(
+        tmp_path: Path) -> None:
+    """The OK line says ``case=C-1``; the events were those of another case."""
+    log = Log(registration(), note(1, stream="case:C-2"), note(2, stream="case:C-2"))
+    failures = failures_of(log.bundle(tmp_path / "b.ndjson", {
+        "kind": "case", "case": "C-1", "stream": "case:C-2"}))
+    assert failures == ["bundle: the scope names case 'C-1' and stream 'case:C-2'; a case bundle "
+                        "holds stream 'case:C-1'"]

@@ -237,6 +237,11 @@ class _Verification:
         if scope["kind"] not in fmt.SCOPE_KINDS:
             self.notices.append(f"scope {scope['kind']!r} is unknown to this verifier: the "
                                 "events present were verified, but not that all are present")
+        if scope["kind"] == "case" and scope.get("stream") != f"case:{scope.get('case')}":
+            # The summary names the case; the events are judged against the stream.
+            self.report.line(f"bundle: the scope names case {scope.get('case')!r} and stream "
+                             f"{scope.get('stream')!r}; a case bundle holds stream "
+                             f"{'case:' + str(scope.get('case'))!r}")
         if log["origin"] != self.trust.origin:
             self.report.line(f"bundle: header names log {log['origin']!r}, the pinned origin is "
                              f"{self.trust.origin!r}")

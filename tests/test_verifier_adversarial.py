@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from ledger.crypto import SigningKey, b64url_encode
-from ledger.verify import verify_bundle
+from ledger.verify import BundleFailed, verify_bundle
 from ledger.verify import jcs
 
 from .forged import DEVICE, ROOT, TRUST, WHOLE, Log, failures_of
@@ -84,3 +84,18 @@ def test_a_case_bundle_whose_scope_names_another_stream_than_the_case_is_named(
         "kind": "case", "case": "C-1", "stream": "case:C-2"}))
     assert failures == ["bundle: the scope names case 'C-1' and stream 'case:C-2'; a case bundle "
                         "holds stream 'case:C-1'"]
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_receipt_time_in_other_scripts_digits_is_reported_for_its_line_not_a_crash(
+        tmp_path: Path, workers: int) -> None:
+    """``\\d`` matches Arabic-Indic digits too: the receipt's check let them through, and
+    rebuilding the line (ASCII) raised UnicodeEncodeError out of the verifier."""
+    path = Log(registration(), note(1)).bundle(tmp_path / "b.ndjson")
+    lines = path.read_bytes().split(b"\n")
+    lines[3] = lines[3].replace(b'"recorded_at":"2024', '"recorded_at":"٢٠٢٤'.encode(), 1)
+    path.write_bytes(b"\n".join(lines))
+    with pytest.raises(BundleFailed) as failed:
+        verify_bundle(path, TRUST, workers=workers)
+    assert "line 4: index 1: receipt.recorded_at must be YYYY-MM-DDTHH:MM:SS.ffffffZ" \
+        in failed.value.failures

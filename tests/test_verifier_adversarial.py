@@ -99,3 +99,17 @@ def test_a_receipt_time_in_other_scripts_digits_is_reported_for_its_line_not_a_c
         verify_bundle(path, TRUST, workers=workers)
     assert "line 4: index 1: receipt.recorded_at must be YYYY-MM-DDTHH:MM:SS.ffffffZ" \
         in failed.value.failures
+
+
+@pytest.mark.parametrize("field", ["index", "stream_version"])
+def test_a_receipt_integer_beyond_2_53_is_reported_as_not_canonical(tmp_path: Path,
+                                                                    field: str) -> None:
+    """Every line is canonical JSON, integers within ±(2^53-1): the fast path read up to 16
+    digits, so such a line was judged on its other merits instead."""
+    path = Log(registration(), note(1)).bundle(tmp_path / "b.ndjson")
+    lines = path.read_bytes().split(b"\n")
+    lines[3] = lines[3].replace(b'"%s":1' % field.encode(),        # both are 1 at index 1
+                                b'"%s":9007199254740993' % field.encode(), 1)
+    path.write_bytes(b"\n".join(lines))
+    assert "line 4: not a JSON line: integer 9007199254740993 is outside ±(2^53-1)" \
+        in failures_of(path)

@@ -156,8 +156,11 @@ def _fast(line: bytes) -> tuple[Any, ...] | None:
     except ValueError:
         return None
     chain, index, leaf, recorded_at, version, kind = tail.groups()
+    index, version = int(index), int(version)
+    if index > jcs.MAX_SAFE_INT or version > jcs.MAX_SAFE_INT:     # 16 digits reach past 2^53
+        return None
     sig_start, sig_end = fields.start(3) - _SIG_MEMBER, fields.end(3) + 1
-    return (fmt.EVENT if kind == b"event" else fmt.ANCHOR, int(index), int(version),
+    return (fmt.EVENT if kind == b"event" else fmt.ANCHOR, index, version,
             recorded_at.decode("ascii"), binascii.unhexlify(chain), binascii.unhexlify(leaf),
             proof, env, env[:sig_start] + env[sig_end:],
             binascii.a2b_base64(sig.translate(_URLSAFE) + b"=="),

@@ -113,3 +113,13 @@ def test_a_receipt_integer_beyond_2_53_is_reported_as_not_canonical(tmp_path: Pa
     path.write_bytes(b"\n".join(lines))
     assert "line 4: not a JSON line: integer 9007199254740993 is outside ±(2^53-1)" \
         in failures_of(path)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_bundle_whose_last_line_lacks_its_newline_fails(tmp_path: Path, workers: int) -> None:
+    """Each line ends in a newline: a bundle without its last byte is cut short."""
+    path = Log(registration(), note(1)).bundle(tmp_path / "b.ndjson")
+    path.write_bytes(path.read_bytes()[:-1])
+    with pytest.raises(BundleFailed) as failed:
+        verify_bundle(path, TRUST, workers=workers)
+    assert failed.value.failures == ["bundle: the last line does not end in a newline (cut short)"]

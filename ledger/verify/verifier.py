@@ -140,6 +140,7 @@ class _Verification:
         self.end: dict[str, Any] | None = None
         self.old: Checkpoint | None = None
         self.old_root_seen: bytes | None = None
+        self.last_byte = b"\n"          # of the last block read
         # Every event id seen (as a 128-bit int: ~70 bytes each, the one state that grows with
         # the bundle): the ledger records an id once, so a second sighting is a replay.
         self.event_ids: set[int] = set()
@@ -167,6 +168,7 @@ class _Verification:
         done = 0
         if inline:
             for blob, size in _blocks(f, pending):
+                self.last_byte = blob[-1:]
                 self._prescan(blob)
                 self._fold_all(check_chunk(ctx, blob, self.prescan,
                                            frozenset(self.ambiguous)))
@@ -196,6 +198,7 @@ class _Verification:
         window: deque[tuple[Any, int]] = deque()
         with mp.Pool(n_workers, initializer=init_worker, initargs=(ctx,)) as pool:
             for blob, size in _blocks(f, pending):
+                self.last_byte = blob[-1:]
                 keys, ambiguous = self._prescan(blob)
                 window.append((pool.apply_async(pooled_chunk, (blob, keys, ambiguous)),
                                size))
@@ -511,6 +514,8 @@ class _Verification:
 
     # -- the end ------------------------------------------------------------------------------
     def _finish(self, checkpoint: Checkpoint, consistency: dict[str, Any] | None) -> None:
+        if self.last_byte != b"\n":
+            self.report.line("bundle: the last line does not end in a newline (cut short)")
         if self.end is None:
             self.report.line("bundle: truncated (no end line)")
         elif not _count_is(self.end.get("events"), self.events) \

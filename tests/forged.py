@@ -4,6 +4,8 @@ the bundle of it, with a checkpoint signed by the log key it holds."""
 
 from __future__ import annotations
 
+import io
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ from ledger.checkpoint import Checkpoint, sign_checkpoint
 from ledger.crypto import SigningKey, b64url_encode
 from ledger.logentry import chain_genesis, chain_next, entry_bytes, leaf_hash_of_entry
 from ledger.note import vkey_for
-from ledger.verify import BundleFailed, verify_bundle
+from ledger.verify import BundleFailed, command, verify_bundle
 from ledger.verify import format as fmt
 from ledger.verify.trust import Trust
 
@@ -77,3 +79,15 @@ def failures_of(path: Path) -> list[str]:
     with pytest.raises(BundleFailed) as failed:
         verify_bundle(path, TRUST, workers=0)
     return list(failed.value.failures)
+
+
+def cli(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    """``ledger verify`` writing to a strict UTF-8 stdout, as a terminal or a pipe does."""
+    out = io.BytesIO()
+    stdout = io.TextIOWrapper(out, encoding="utf-8", errors="strict")
+    monkeypatch.setattr(sys, "stdout", stdout)
+    code = command.main([str(path), "--log-key", vkey_for(ORIGIN, LOG.public_key),
+                         "--root-key", f"root-1={b64url_encode(ROOT.public_key)}",
+                         "--workers", "0"])
+    stdout.flush()
+    return code, out.getvalue().decode("utf-8")

@@ -17,7 +17,7 @@ from ledger.crypto import SigningKey, b64url_encode
 from ledger.verify import BundleFailed, verify_bundle
 from ledger.verify import jcs
 
-from .forged import DEVICE, ROOT, TRUST, WHOLE, Log, failures_of
+from .forged import DEVICE, ROOT, TRUST, WHOLE, Log, cli, failures_of
 
 CASE = {"kind": "case", "case": "C-1", "stream": "case:C-1"}
 
@@ -123,3 +123,27 @@ def test_a_bundle_whose_last_line_lacks_its_newline_fails(tmp_path: Path, worker
     with pytest.raises(BundleFailed) as failed:
         verify_bundle(path, TRUST, workers=workers)
     assert failed.value.failures == ["bundle: the last line does not end in a newline (cut short)"]
+
+
+@pytest.mark.parametrize("scope, named", [
+    (b'{"kind":"officer","officer":"x\\nOK: forged","streams":["case:C-9"]}',
+     "(officer x\\nOK: forged)"),
+    (b'{"kind":"stream","stream":"case:C-9\\nOK: forged"}', "(case:C-9\\nOK: forged)"),
+    (b'{"from":"2025\\nOK: forged","kind":"time","to":"2026"}',
+     "range [2025\\nOK: forged, 2026)"),
+    (b'{"kind":"stream","stream":"case:C-9\\ud800"}', "(case:C-9\\ud800)"),
+])
+def test_scope_text_in_a_failure_line_is_escaped_not_a_forged_line_or_a_crash(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scope: bytes, named: str) -> None:
+    """The header is not signed: its scope, quoted in the line of an event outside it, printed a
+    line of the adversary's choosing, or (a lone surrogate) crashed the output."""
+    path = Log(registration(), note(1)).bundle(tmp_path / "b.ndjson", CASE)
+    path.write_bytes(path.read_bytes().replace(
+        b'"scope":{"case":"C-1","kind":"case","stream":"case:C-1"}', b'"scope":' + scope, 1))
+    code, out = cli(path, monkeypatch)
+    assert code == 1
+    lines = out.splitlines()
+    assert [line for line in lines if line.startswith(f"index 1 event {_event_id(1)}: ")
+            and named in line]
+    assert lines[-1].startswith("FAILED: ")
+    assert not [line for line in lines if line.startswith("OK")]

@@ -7,19 +7,16 @@ chained and included, so a defect that a fast path let through would verify as O
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
 from ledger.crypto import SigningKey, b64url_encode
-from ledger.note import vkey_for
 from ledger.verify import BundleFailed, verify_bundle
-from ledger.verify import command, jcs, verifier
+from ledger.verify import jcs, verifier
 
-from .forged import DEVICE, LOG, ORIGIN, ROOT, TRUST, Log, failures_of
+from .forged import DEVICE, ROOT, TRUST, Log, cli, failures_of
 
 EVENTS = 40
 BAD_AT = 17                      # log index of the defective event (index 0 registers the key)
@@ -153,25 +150,13 @@ def test_lines_are_numbered_across_blocks(tmp_path: Path, monkeypatch: pytest.Mo
         "line 34: not a JSON line: floats are not allowed (found 1.5)"]
 
 
-def _cli(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
-    """``ledger verify`` writing to a strict UTF-8 stdout, as a terminal or a pipe does."""
-    out = io.BytesIO()
-    stdout = io.TextIOWrapper(out, encoding="utf-8", errors="strict")
-    monkeypatch.setattr(sys, "stdout", stdout)
-    code = command.main([str(path), "--log-key", vkey_for(ORIGIN, LOG.public_key),
-                         "--root-key", f"root-1={b64url_encode(ROOT.public_key)}",
-                         "--workers", "0"])
-    stdout.flush()
-    return code, out.getvalue().decode("utf-8")
-
-
 @pytest.mark.parametrize("event_id", [b'"\\ud800"', b'"x\\nOK: forged"'])
 def test_an_event_id_that_is_no_uuid_is_not_echoed_into_the_report(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, event_id: bytes) -> None:
     envelopes = [_registration()] + [_envelope(i, _good_body(i)) for i in range(1, EVENTS)]
     real = f'"01900000-0000-7000-8000-{BAD_AT:012x}"'.encode()
     envelopes[BAD_AT] = envelopes[BAD_AT].replace(real, event_id)
-    code, out = _cli(_bundle(tmp_path / "b.ndjson", envelopes), monkeypatch)
+    code, out = cli(_bundle(tmp_path / "b.ndjson", envelopes), monkeypatch)
     assert code == 1
     assert f"index {BAD_AT}: envelope.event_id must be a lowercase hyphenated UUID" in out
     assert out.splitlines()[-1].startswith("FAILED: ")
@@ -187,7 +172,7 @@ def test_a_scope_that_cannot_be_printed_is_escaped_in_the_summary(
     escaped = json.dumps(case).encode()                 # "\ud800", "x\nOK: forged"
     path.write_bytes(path.read_bytes().replace(
         b'"scope":{"kind":"all"}', b'"scope":{"case":' + escaped + b',"kind":"all"}', 1))
-    code, out = _cli(path, monkeypatch)
+    code, out = cli(path, monkeypatch)
     assert code == (0 if verdict == "OK" else 1)
     assert out.splitlines()[-1] == (f"{verdict}: {EVENTS} events (1 key events) in 8 streams, "
                                     f"0 anchors; scope case={case!r}, kind=all; checkpoint tree "

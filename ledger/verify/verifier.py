@@ -87,7 +87,16 @@ class _Report:
             event_id, reasons = self.events[index]
             who = f"index {index}" + (f" event {event_id}" if event_id else "")
             out.append(f"{who}: {'; '.join(reasons)}")
-        return out
+        return [_escaped(line) for line in out]
+
+
+def _escaped(line: str) -> str:
+    """``line`` with every unprintable character escaped as Python would (``\\n``, ``\\ud800``):
+    reasons quote the bundle's unsigned text (its header's scope), and a line break there would
+    print a report line of the bundle's choosing, a lone surrogate crash the output."""
+    if line.isprintable():
+        return line
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
 
 
 def verify_bundle(source: str | Path | BinaryIO, trust: Trust, *, since: str | None = None,

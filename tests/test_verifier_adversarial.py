@@ -147,3 +147,15 @@ def test_scope_text_in_a_failure_line_is_escaped_not_a_forged_line_or_a_crash(
             and named in line]
     assert lines[-1].startswith("FAILED: ")
     assert not [line for line in lines if line.startswith("OK")]
+
+
+def test_a_time_range_not_in_the_ledgers_utc_form_is_named(tmp_path: Path) -> None:
+    """The range is compared as text, which orders only the fixed-width UTC form: a 'to' of
+    Beijing midnight, written with its offset, let events of the next 8 hours through while the
+    OK line showed the range the auditor asked for."""
+    log = Log(registration(), note(1))          # recorded 2024-05-10T13:00:01Z = 21:00 +08:00
+    failures = failures_of(log.bundle(tmp_path / "b.ndjson", {
+        "kind": "time", "from": "2024-05-10T00:00:00+08:00", "to": "2024-05-10T20:00:00+08:00"}))
+    assert "bundle: the time scope's from and to must be UTC in the ledger's form " \
+        "YYYY-MM-DDTHH:MM:SS.ffffffZ, found '2024-05-10T00:00:00+08:00' and " \
+        "'2024-05-10T20:00:00+08:00'" in failures

@@ -249,11 +249,7 @@ class _Verification:
         if scope["kind"] not in fmt.SCOPE_KINDS:
             self.notices.append(f"scope {scope['kind']!r} is unknown to this verifier: the "
                                 "events present were verified, but not that all are present")
-        if scope["kind"] == "case" and scope.get("stream") != f"case:{scope.get('case')}":
-            # The summary names the case; the events are judged against the stream.
-            self.report.line(f"bundle: the scope names case {scope.get('case')!r} and stream "
-                             f"{scope.get('stream')!r}; a case bundle holds stream "
-                             f"{'case:' + str(scope.get('case'))!r}")
+        self._scope_fields(scope)
         if log["origin"] != self.trust.origin:
             self.report.line(f"bundle: header names log {log['origin']!r}, the pinned origin is "
                              f"{self.trust.origin!r}")
@@ -261,6 +257,22 @@ class _Verification:
         self.scope_kind = scope["kind"]
         self.header_size = log["tree_size"]
         return header
+
+    def _scope_fields(self, scope: dict[str, Any]) -> None:
+        """The header's scope says what the OK line will name: it must say it the exporter's
+        way, or the events are judged against something other than what is printed."""
+        if scope["kind"] == "case" and scope.get("stream") != f"case:{scope.get('case')}":
+            # The summary names the case; the events are judged against the stream.
+            self.report.line(f"bundle: the scope names case {scope.get('case')!r} and stream "
+                             f"{scope.get('stream')!r}; a case bundle holds stream "
+                             f"{'case:' + str(scope.get('case'))!r}")
+        if scope["kind"] == "time" and not all(
+                isinstance(scope.get(end), str) and fmt.RECORDED_AT.fullmatch(scope[end])
+                for end in ("from", "to")):
+            # The range is compared as text: only the fixed-width UTC form orders as time does.
+            self.report.line(f"bundle: the time scope's from and to must be UTC in the ledger's "
+                             f"form YYYY-MM-DDTHH:MM:SS.ffffffZ, found {scope.get('from')!r} and "
+                             f"{scope.get('to')!r}")
 
     def _checkpoint(self, line: bytes) -> Checkpoint:
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +49,10 @@ class Log:
         self.entries.append({"raw": raw, "index": index, "stream_version": version + 1,
                              "recorded_at": recorded_at, "chain_hash": chain, "leaf_hash": leaf})
 
-    def bundle(self, path: Path, scope: dict[str, Any] = WHOLE) -> Path:
-        """A bundle of the whole log, in ``scope``'s layout (proofs unless it is whole-log)."""
+    def bundle(self, path: Path, scope: dict[str, Any] = WHOLE, *,
+               lines: Sequence[tuple[int, str]] | None = None) -> Path:
+        """A bundle in ``scope``'s layout (proofs unless it is whole-log) of the log's entries
+        named by ``lines`` (index, "event" or "anchor"), by default all of them as events."""
         size = len(self.entries)
         leaves = [e["leaf_hash"] for e in self.entries]
         nodes: dict[tuple[int, int], bytes] = {}
@@ -60,17 +63,19 @@ class Log:
             level += 1
         checkpoint = sign_checkpoint(
             Checkpoint(origin=ORIGIN, size=size, root_hash=merkle.root_of(leaves)), ORIGIN, LOG)
+        picked = [(i, fmt.EVENT) for i in range(size)] if lines is None else lines
         events = [fmt.event_line(
             e["raw"], index=e["index"], stream_version=e["stream_version"],
             recorded_at=e["recorded_at"], chain_hash=e["chain_hash"], leaf_hash=e["leaf_hash"],
             proof=None if scope["kind"] == "all"
-            else merkle.inclusion_proof_from_nodes(e["index"], size, nodes))
-            for e in self.entries]
+            else merkle.inclusion_proof_from_nodes(e["index"], size, nodes), kind=kind)
+            for e, kind in ((self.entries[i], kind) for i, kind in picked)]
+        anchors = sum(kind == fmt.ANCHOR for _, kind in picked)
         path.write_bytes(b"".join([
             fmt.header_line(created_at="2024-05-11T09:00:00Z", scope=scope, origin=ORIGIN,
                             tree_size=size, signer_roles={"NoteRecorded": ["case-app"]},
                             generator="tests"),
-            fmt.checkpoint_line(checkpoint), *events, fmt.end_line(events=size, anchors=0)]))
+            fmt.checkpoint_line(checkpoint), *events, fmt.end_line(events=len(picked) - anchors, anchors=anchors)]))
         return path
 
 

@@ -159,3 +159,18 @@ def test_a_time_range_not_in_the_ledgers_utc_form_is_named(tmp_path: Path) -> No
     assert "bundle: the time scope's from and to must be UTC in the ledger's form " \
         "YYYY-MM-DDTHH:MM:SS.ffffffZ, found '2024-05-10T00:00:00+08:00' and " \
         "'2024-05-10T20:00:00+08:00'" in failures
+
+
+def test_an_event_inside_a_time_range_passed_off_as_an_anchor_is_named(tmp_path: Path) -> None:
+    """An anchor's signature is not judged; the first event of a range, sent as the anchor of
+    the next, escaped every check of step 2 and 3, and the range looked whole."""
+    log = Log(registration(), note(1), note(2), note(3))
+    scope = {"kind": "time", "from": "2024-05-10T13:00:02.000000Z",
+             "to": "2024-05-10T13:00:09.000000Z"}
+    honest = log.bundle(tmp_path / "honest.ndjson", scope,
+                        lines=[(0, "event"), (1, "anchor"), (2, "event"), (3, "event")])
+    assert verify_bundle(honest, TRUST, workers=0).anchors == 1
+    failures = failures_of(log.bundle(tmp_path / "b.ndjson", scope,
+                                      lines=[(0, "event"), (2, "anchor"), (3, "event")]))
+    assert failures == [f"index 2 event {_event_id(2)}: anchor recorded inside the time range "
+                        "(2024-05-10T13:00:02.000000Z): an event in range is an event line"]

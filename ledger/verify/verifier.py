@@ -42,8 +42,8 @@ from .errors import BundleFailed, InvalidBundle, Summary
 from .progress import Progress
 from .registry import KEY_EVENT_TYPES, KEYS_STREAM, Registry
 from .trust import Trust, signer_roles_from
-from .worker import (BAD, BODY, CHAIN, EVENT_ID, INDEX, KIND, LINE, REASONS, STREAM, VERSION,
-                     Context, check_chunk, init_worker, pooled_chunk)
+from .worker import (BAD, BODY, CHAIN, EVENT_ID, INDEX, KIND, LINE, REASONS, RECORDED_AT, STREAM,
+                     VERSION, Context, check_chunk, init_worker, pooled_chunk)
 
 BLOCK_SIZE = 1 << 21          # bytes per work unit (~3,000 events)
 INLINE_BELOW = 4 << 20        # smaller bundles are checked in-process
@@ -398,6 +398,12 @@ class _Verification:
         elif self.scope_kind in _WHOLE_STREAMS:
             self.report.add(index, r[EVENT_ID], [f"anchors have no place in a {self.scope_kind} "
                                                  "bundle (its streams start at version 1)"])
+        elif self.scope_kind == "time" and isinstance(self.scope.get("from"), str) \
+                and r[RECORDED_AT] is not None and r[RECORDED_AT] >= self.scope["from"]:
+            # An anchor's signature is not judged: one inside the range would hide an event.
+            self.report.add(index, r[EVENT_ID], [f"anchor recorded inside the time range "
+                                                 f"({r[RECORDED_AT]}): an event in range is an "
+                                                 "event line"])
         if r[REASONS]:
             self.report.add(index, r[EVENT_ID], [f"anchor: {x}" for x in r[REASONS]])
         if self._seen_before(r[EVENT_ID]):

@@ -174,3 +174,11 @@ def test_an_event_inside_a_time_range_passed_off_as_an_anchor_is_named(tmp_path:
                                       lines=[(0, "event"), (2, "anchor"), (3, "event")]))
     assert failures == [f"index 2 event {_event_id(2)}: anchor recorded inside the time range "
                         "(2024-05-10T13:00:02.000000Z): an event in range is an event line"]
+
+
+def test_the_progress_bar_ends_at_100_percent(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    path = Log(registration(), *(note(i) for i in range(1, 30))).bundle(tmp_path / "b.ndjson")
+    verify_bundle(path, TRUST, workers=0, progress=True)
+    bar = capsys.readouterr().err.split("\r")[-1]
+    assert "100.0%" in bar and bar.endswith("\n"), bar

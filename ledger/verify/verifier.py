@@ -157,8 +157,11 @@ class _Verification:
     # -- reading ---------------------------------------------------------------------------
     def run(self, f: BinaryIO, total: int | None, *, workers: int | None,
             progress: bool) -> Summary:
-        header = self._header(_line(f, 1, "header"))
-        checkpoint = self._checkpoint(_line(f, 2, "checkpoint"))
+        first = _line(f, 1, "header")
+        header = self._header(first)
+        second = _line(f, 2, "checkpoint")
+        checkpoint = self._checkpoint(second)
+        done = len(first) + len(second) + 2      # bytes read, for the progress bar
         self.tree_size = checkpoint.size
         self.whole_log = header["scope"]["kind"] == "all"
         self._old_checkpoint()
@@ -166,6 +169,7 @@ class _Verification:
         consistency = None
         if pending.startswith(b'{"first":'):
             consistency = self._consistency_line(pending, line_no)
+            done += len(pending)
             line_no, pending = 4, f.readline()
         ctx = Context(root=checkpoint.root_hash, tree_size=checkpoint.size,
                       whole_log=self.whole_log)
@@ -174,7 +178,6 @@ class _Verification:
         inline = n_workers <= 1 or (workers is None and total is not None
                                     and total < INLINE_BELOW)
         bar = Progress(total, enabled=progress)
-        done = 0
         if inline:
             for blob, size in _blocks(f, pending):
                 self.last_byte = blob[-1:]

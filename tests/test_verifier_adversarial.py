@@ -182,3 +182,23 @@ def test_the_progress_bar_ends_at_100_percent(tmp_path: Path,
     verify_bundle(path, TRUST, workers=0, progress=True)
     bar = capsys.readouterr().err.split("\r")[-1]
     assert "100.0%" in bar and bar.endswith("\n"), bar
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_receipt_time_that_is_no_date_is_reported_for_its_line_not_a_crash(
+        tmp_path: Path, workers: int) -> None:
+    """Month 13 has the receipt's digits: judging it against a key's validity window raised
+    ValueError out of the verifier."""
+    windowed = _signed(ROOT, event_id=_event_id(0), stream="keys", type="KeyRegistered",
+                       signer="key:root-1",
+                       body={"key_id": "device-1", "not_after": "2030-01-01T00:00:00Z",
+                             "not_before": None, "principal": "device:1",
+                             "public_key": b64url_encode(DEVICE.public_key),
+                             "roles": ["case-app"]})
+    path = Log(windowed, note(1)).bundle(tmp_path / "b.ndjson")
+    path.write_bytes(path.read_bytes().replace(b'"recorded_at":"2024-05-10T13:00:01.000000Z"',
+                                               b'"recorded_at":"2024-13-45T13:00:01.000000Z"'))
+    with pytest.raises(BundleFailed) as failed:
+        verify_bundle(path, TRUST, workers=workers)
+    assert "line 4: index 1: receipt.recorded_at is not a valid date-time" \
+        in failed.value.failures

@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
+from ledger.canonical import parse_strict
 from ledger.crypto import SigningKey, b64url_encode
+from ledger.errors import MalformedEvent
 from ledger.verify import BundleFailed, verify_bundle
 from ledger.verify import jcs
 
@@ -224,3 +226,31 @@ def test_a_key_registered_by_a_device_key_signs_nothing(tmp_path: Path) -> None:
     assert failures_of(log.bundle(tmp_path / "b.ndjson", CASE)) == [
         f"index 1 event {_event_id(8)}: KeyRegistered must be signed by a root key, not "
         "'device-1'"]
+
+
+def _nested_note(i: int, levels: int) -> bytes:
+    """A note whose body holds ``levels`` objects nested one in another."""
+    body: dict[str, Any] = {"note": "深"}
+    for _ in range(levels):
+        body = {"n": body}
+    return _signed(DEVICE, event_id=_event_id(i), stream="case:C-1", type="NoteRecorded",
+                   signer="key:device-1", body=body)
+
+
+def test_an_envelope_nested_deeper_than_the_ledger_accepts_is_named(tmp_path: Path) -> None:
+    """The ledger refuses JSON nested deeper than 64 levels. The verifier had no limit of its
+    own but the interpreter's stack, so a body some 970 levels deep verified in-process and
+    failed in a worker process: the verdict hung on --workers. Now the ledger's limit holds."""
+    with pytest.raises(MalformedEvent):
+        parse_strict(_nested_note(2, 63))
+    parse_strict(_nested_note(1, 62))                    # the deepest the ledger accepts
+    log = Log(registration(), _nested_note(1, 62), _nested_note(2, 63))
+    for workers in (0, 2):
+        with pytest.raises(BundleFailed) as failed:
+            verify_bundle(log.bundle(tmp_path / "b.ndjson"), TRUST, workers=workers)
+        failures = failed.value.failures
+        assert "line 5: JSON nested deeper than the ledger accepts (64 levels, the envelope's " \
+            "own included)" in failures
+        assert not [f for f in failures if f.startswith(("line 4", "index 1"))]   # 62 levels
+    brackets = Log(registration(), note(1, '\\"[' * 70 + '{"' * 70))      # inside a string
+    assert verify_bundle(brackets.bundle(tmp_path / "b.ndjson"), TRUST, workers=0).events == 2

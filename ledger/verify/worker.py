@@ -72,6 +72,10 @@ def check_chunk(ctx: Context, blob: bytes, keys: dict[str, bytes],
     for start in range(0, len(lines), BATCH):
         laid_out: list[tuple[int, int, bytes, tuple[Any, ...]]] = []
         for line_no, line in enumerate(lines[start:start + BATCH], start):
+            if line.count(b"{") + line.count(b"[") > _LINE_LEVELS and _too_deep(line):
+                results.append(_bad(line_no, "JSON nested deeper than the ledger accepts "
+                                             f"({MAX_DEPTH} levels, the envelope's own included)"))
+                continue
             fields = _fast(line) if line.startswith(_OPEN) else None
             if fields is None:
                 results.append(_slow(ctx, line, line_no, keys, ambiguous))
@@ -83,6 +87,29 @@ def check_chunk(ctx: Context, blob: bytes, keys: dict[str, bytes],
             results[at] = (_slow(ctx, line, line_no, keys, ambiguous) if body is None
                            else _checked(ctx, line_no, fields, body, keys, ambiguous, names))
     return results
+
+
+#: The ledger's limit (ledger.canonical.MAX_DEPTH, which the verifier may not import): an
+#: envelope nests at most 64 levels, itself included. Without it the verifier's only limit was
+#: the interpreter's stack, which is deeper in a worker process than in-process.
+MAX_DEPTH = 64
+_LINE_LEVELS = MAX_DEPTH + 1            # the line's own object around the envelope
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(rb"[\[{]|[\]}]")
+
+
+def _too_deep(line: bytes) -> bool:
+    """Whether ``line`` nests more than :data:`_LINE_LEVELS` objects and arrays (strings, which
+    may hold brackets, left out). Called only for lines with that many opening brackets."""
+    depth = 0
+    for bracket in _BRACKETS.findall(_STRING.sub(b"", line)):
+        if bracket in b"[{":
+            depth += 1
+            if depth > _LINE_LEVELS:
+                return True
+        else:
+            depth -= 1
+    return False
 
 
 def _bad(line_no: int, reason: str) -> tuple[Any, ...]:

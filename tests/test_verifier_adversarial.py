@@ -8,6 +8,7 @@ Built in memory (no database): ``tests/forged.py``.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -254,3 +255,18 @@ def test_an_envelope_nested_deeper_than_the_ledger_accepts_is_named(tmp_path: Pa
         assert not [f for f in failures if f.startswith(("line 4", "index 1"))]   # 62 levels
     brackets = Log(registration(), note(1, '\\"[' * 70 + '{"' * 70))      # inside a string
     assert verify_bundle(brackets.bundle(tmp_path / "b.ndjson"), TRUST, workers=0).events == 2
+
+
+def test_a_line_of_unclosed_escaped_quotes_is_scanned_in_linear_time(tmp_path: Path) -> None:
+    """The depth scan strips strings first: with a string pattern that must close, each escaped
+    quote of an unclosed string began a new scan to the end of the line (20,000 took 20 s)."""
+    path = Log(registration(), note(1)).bundle(tmp_path / "b.ndjson")
+    lines = path.read_bytes().split(b"\n")
+    lines.insert(4, b'{"envelope":{"body":{"note":"' + b'\\"' * 20_000 + b"[" * 70)
+    path.write_bytes(b"\n".join(lines))
+    started = time.monotonic()
+    failures = failures_of(path)
+    assert time.monotonic() - started < 5
+    assert "line 5: JSON nested deeper than the ledger accepts (64 levels, the envelope's own " \
+        "included)" not in failures                                # its brackets are in a string
+    assert [f for f in failures if f.startswith("line 5: not a JSON line")]

@@ -94,7 +94,9 @@ def check_chunk(ctx: Context, blob: bytes, keys: dict[str, bytes],
 #: the interpreter's stack, which is deeper in a worker process than in-process.
 MAX_DEPTH = 64
 _LINE_LEVELS = MAX_DEPTH + 1            # the line's own object around the envelope
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+#: A string, or an unclosed one to the end of the line: were it made to close, each escaped
+#: quote of an unclosed string would start a scan of its own to the end (quadratic).
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*+(?:"|\Z)', re.S)
 _BRACKETS = re.compile(rb"[\[{]|[\]}]")
 
 

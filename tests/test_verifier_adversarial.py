@@ -17,7 +17,7 @@ import pytest
 from ledger.canonical import parse_strict
 from ledger.crypto import SigningKey, b64url_encode
 from ledger.errors import MalformedEvent
-from ledger.verify import BundleFailed, verify_bundle
+from ledger.verify import BundleFailed, verifier, verify_bundle
 from ledger.verify import jcs
 
 from .forged import DEVICE, ROOT, TRUST, WHOLE, Log, cli, failures_of
@@ -270,3 +270,18 @@ def test_a_line_of_unclosed_escaped_quotes_is_scanned_in_linear_time(tmp_path: P
     assert "line 5: JSON nested deeper than the ledger accepts (64 levels, the envelope's own " \
         "included)" not in failures                                # its brackets are in a string
     assert [f for f in failures if f.startswith("line 5: not a JSON line")]
+
+
+def test_a_line_longer_than_many_blocks_is_read_in_linear_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line spanning blocks was grown by appending each block to all read before it: a line
+    of n blocks copied n²/2 blocks (a 1 GiB line in 2 MiB blocks, 256 GiB)."""
+    monkeypatch.setattr(verifier, "BLOCK_SIZE", 4096)
+    path = Log(registration(), note(1)).bundle(tmp_path / "b.ndjson")
+    lines = path.read_bytes().split(b"\n")
+    lines.insert(4, b'{"envelope":"' + b"x" * (48 << 20) + b'"}')        # 12,288 blocks
+    path.write_bytes(b"\n".join(lines))
+    started = time.monotonic()
+    failures = failures_of(path)
+    assert time.monotonic() - started < 10
+    assert [f for f in failures if f.startswith("line 5: ")]

@@ -632,18 +632,22 @@ def _line(f: BinaryIO, number: int, what: str) -> bytes:
 def _blocks(f: BinaryIO, pending: bytes) -> Iterator[tuple[bytes, int]]:
     """Blocks of whole lines: (bytes, bytes consumed). They are not counted here (a pass over
     every byte): each comes back as one result per line."""
-    buf = pending
+    # The pieces of a line that spans blocks, joined once its end comes (appending each block
+    # to all before it would copy a line of n blocks n²/2 times).
+    pieces = [pending]
     while True:
         data = f.read(BLOCK_SIZE)
         if not data:
             break
         cut = data.rfind(b"\n")
         if cut < 0:
-            buf += data
+            pieces.append(data)
             continue
         # one copy of the block, not one to append it and another to cut it
-        blob = b"".join((buf, memoryview(data)[:cut + 1]))
-        buf = data[cut + 1:]
+        pieces.append(memoryview(data)[:cut + 1])
+        blob = b"".join(pieces)
+        pieces = [data[cut + 1:]]
         yield blob, len(blob)
-    if buf:
-        yield buf, len(buf)
+    rest = b"".join(pieces)
+    if rest:
+        yield rest, len(rest)

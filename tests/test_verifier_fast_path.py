@@ -7,29 +7,19 @@ chained and included, so a defect that a fast path let through would verify as O
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from ledger import merkle
-from ledger.checkpoint import Checkpoint, sign_checkpoint
 from ledger.crypto import SigningKey, b64url_encode
-from ledger.logentry import chain_genesis, chain_next, entry_bytes, leaf_hash_of_entry
-from ledger.note import vkey_for
 from ledger.verify import BundleFailed, verify_bundle
-from ledger.verify import format as fmt
-from ledger.verify import command, jcs, verifier
-from ledger.verify.trust import Trust
+from ledger.verify import jcs, verifier
 
-ORIGIN = "test.integrity-ledger.local/log"
-ROOT, LOG, DEVICE = (SigningKey(bytes([i]) * 32) for i in (1, 2, 3))
+from .forged import DEVICE, ROOT, TRUST, Log, cli, failures_of
+
 EVENTS = 40
 BAD_AT = 17                      # log index of the defective event (index 0 registers the key)
-TRUST = Trust.from_args(log_keys=[vkey_for(ORIGIN, LOG.public_key)],
-                        root_keys=[f"root-1={b64url_encode(ROOT.public_key)}"], origin=None)
 
 
 def _envelope(i: int, body: bytes, *, key: SigningKey = DEVICE, signer: str = "device-1",
@@ -60,35 +50,7 @@ def _good_body(i: int) -> bytes:
 
 def _bundle(path: Path, envelopes: list[bytes]) -> Path:
     """A whole-log bundle of ``envelopes`` (index = position), correct in every other way."""
-    heads: dict[str, bytes] = {}
-    versions: dict[str, int] = {}
-    root = merkle.StreamingRoot()
-    lines = []
-    for index, raw in enumerate(envelopes):
-        stream = raw[raw.rindex(b'"stream":"') + 10:raw.rindex(b'","type"')].decode()
-        chain = chain_next(heads.get(stream) or chain_genesis(stream), raw)
-        heads[stream], versions[stream] = chain, versions.get(stream, 0) + 1
-        recorded_at = f"2024-05-10T13:00:{index:02d}.000000Z"
-        leaf = leaf_hash_of_entry(entry_bytes(raw, index=index, stream_version=versions[stream],
-                                              recorded_at=recorded_at, chain_hash=chain))
-        root.add(leaf)
-        lines.append(fmt.event_line(raw, index=index, stream_version=versions[stream],
-                                    recorded_at=recorded_at, chain_hash=chain, leaf_hash=leaf,
-                                    proof=None))
-    note = sign_checkpoint(Checkpoint(origin=ORIGIN, size=len(envelopes), root_hash=root.root()),
-                           ORIGIN, LOG)
-    path.write_bytes(b"".join([
-        fmt.header_line(created_at="2024-05-11T09:00:00Z", scope={"kind": "all"}, origin=ORIGIN,
-                        tree_size=len(envelopes), signer_roles={"NoteRecorded": ["case-app"]},
-                        generator="tests"),
-        fmt.checkpoint_line(note), *lines, fmt.end_line(events=len(envelopes), anchors=0)]))
-    return path
-
-
-def _failures(path: Path) -> list[str]:
-    with pytest.raises(BundleFailed) as failed:
-        verify_bundle(path, TRUST, workers=0)
-    return list(failed.value.failures)
+    return Log(*envelopes).bundle(path)
 
 
 def test_a_bundle_of_good_bodies_verifies(tmp_path: Path) -> None:
@@ -115,7 +77,7 @@ def test_a_body_the_parser_refuses_is_reported_for_its_line_alone(tmp_path: Path
     body, reason = BAD_BODIES[name]
     envelopes = [_registration()] + [_envelope(i, body if i == BAD_AT else _good_body(i))
                                      for i in range(1, EVENTS)]
-    failures = _failures(_bundle(tmp_path / "b.ndjson", envelopes))
+    failures = failures_of(_bundle(tmp_path / "b.ndjson", envelopes))
     assert failures[0].startswith(f"line {BAD_AT + 3}: {reason}")
     assert [f for f in failures if f.startswith(("line", "index"))] == [failures[0]]
 
@@ -142,7 +104,7 @@ def test_a_non_canonical_body_is_reported_for_its_event_alone(tmp_path: Path,
     body, reason = NON_CANONICAL_BODIES[name]
     envelopes = [_registration()] + [_envelope(i, body if i == BAD_AT else _good_body(i))
                                      for i in range(1, EVENTS)]
-    failures = _failures(_bundle(tmp_path / "b.ndjson", envelopes))
+    failures = failures_of(_bundle(tmp_path / "b.ndjson", envelopes))
     events = [f for f in failures if f.startswith("index ")]
     assert len(events) == 1
     assert events[0].startswith(f"index {BAD_AT} event 01900000-0000-7000-8000-{BAD_AT:012x}: ")
@@ -154,7 +116,7 @@ def test_bodies_that_pair_up_only_across_lines_are_each_reported(tmp_path: Path)
     pieces = {BAD_AT: b'{"a":1},{"b":2}', BAD_AT + 1: b'{"c":[{"d":1}', BAD_AT + 2: b'{"e":2}]}'}
     envelopes = [_registration()] + [_envelope(i, pieces.get(i, _good_body(i)))
                                      for i in range(1, EVENTS)]
-    failures = _failures(_bundle(tmp_path / "b.ndjson", envelopes))
+    failures = failures_of(_bundle(tmp_path / "b.ndjson", envelopes))
     assert [f.split(":")[0] for f in failures if f.startswith(("line ", "index "))] == [
         f"line {BAD_AT + 3}", f"line {BAD_AT + 4}", f"line {BAD_AT + 5}"]
 
@@ -188,25 +150,13 @@ def test_lines_are_numbered_across_blocks(tmp_path: Path, monkeypatch: pytest.Mo
         "line 34: not a JSON line: floats are not allowed (found 1.5)"]
 
 
-def _cli(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
-    """``ledger verify`` writing to a strict UTF-8 stdout, as a terminal or a pipe does."""
-    out = io.BytesIO()
-    stdout = io.TextIOWrapper(out, encoding="utf-8", errors="strict")
-    monkeypatch.setattr(sys, "stdout", stdout)
-    code = command.main([str(path), "--log-key", vkey_for(ORIGIN, LOG.public_key),
-                         "--root-key", f"root-1={b64url_encode(ROOT.public_key)}",
-                         "--workers", "0"])
-    stdout.flush()
-    return code, out.getvalue().decode("utf-8")
-
-
 @pytest.mark.parametrize("event_id", [b'"\\ud800"', b'"x\\nOK: forged"'])
 def test_an_event_id_that_is_no_uuid_is_not_echoed_into_the_report(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, event_id: bytes) -> None:
     envelopes = [_registration()] + [_envelope(i, _good_body(i)) for i in range(1, EVENTS)]
     real = f'"01900000-0000-7000-8000-{BAD_AT:012x}"'.encode()
     envelopes[BAD_AT] = envelopes[BAD_AT].replace(real, event_id)
-    code, out = _cli(_bundle(tmp_path / "b.ndjson", envelopes), monkeypatch)
+    code, out = cli(_bundle(tmp_path / "b.ndjson", envelopes), monkeypatch)
     assert code == 1
     assert f"index {BAD_AT}: envelope.event_id must be a lowercase hyphenated UUID" in out
     assert out.splitlines()[-1].startswith("FAILED: ")
@@ -222,7 +172,7 @@ def test_a_scope_that_cannot_be_printed_is_escaped_in_the_summary(
     escaped = json.dumps(case).encode()                 # "\ud800", "x\nOK: forged"
     path.write_bytes(path.read_bytes().replace(
         b'"scope":{"kind":"all"}', b'"scope":{"case":' + escaped + b',"kind":"all"}', 1))
-    code, out = _cli(path, monkeypatch)
+    code, out = cli(path, monkeypatch)
     assert code == (0 if verdict == "OK" else 1)
     assert out.splitlines()[-1] == (f"{verdict}: {EVENTS} events (1 key events) in 8 streams, "
                                     f"0 anchors; scope case={case!r}, kind=all; checkpoint tree "

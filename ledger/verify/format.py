@@ -39,7 +39,8 @@ HEADER, CHECKPOINT, CONSISTENCY, ANCHOR, EVENT, END = (
 SCOPE_KINDS = ("all", "case", "stream", "time", "officer", "unit")
 
 RECEIPT_FIELDS = ("chain_hash", "index", "leaf_hash", "recorded_at", "stream_version")
-RECORDED_AT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+#: ASCII digits only: ``\d`` admits other scripts' digits, and the line is rebuilt in ASCII
+RECORDED_AT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 HEX32 = re.compile(r"[0-9a-f]{64}")
 
 _ENVELOPE_OPEN = b'{"envelope":'

@@ -7,14 +7,15 @@ The numbered steps are those of docs/bundle.md:
    the envelope without ``sig``;
 3. the signer's key was valid at the event's log position (registered before it, not revoked
    before it, ``recorded_at`` inside its window, a role allowed for the type);
-4. every stream's hash chain links, with gaps, insertions and reorderings named;
+4. every stream's hash chain links, with gaps, insertions and reorderings named, and no event
+   id occurs twice;
 5. every log entry hashes to its receipt's leaf hash;
 6. every event is included in the checkpoint (its proof, or the root recomputed from every leaf
    of a whole-log bundle);
 7. with an older checkpoint, the bundle's checkpoint is consistent with it.
 
-Memory stays flat in the bundle's size: the file is read in blocks, and what is kept is each
-stream's chain head, the key registry, the Merkle frontier and the failures found (capped).
+The file is read in blocks, and what is kept is each stream's chain head, the key registry,
+the Merkle frontier, the failures found (capped) and the event ids seen (~78 bytes each).
 Steps 2, 5 and 6 run in a pool of worker processes, a block at a time; the main process folds
 their results in bundle order.
 """
@@ -41,8 +42,8 @@ from .errors import BundleFailed, InvalidBundle, Summary
 from .progress import Progress
 from .registry import KEY_EVENT_TYPES, KEYS_STREAM, Registry
 from .trust import Trust, signer_roles_from
-from .worker import (BAD, BODY, CHAIN, EVENT_ID, INDEX, KIND, LINE, REASONS, STREAM, VERSION,
-                     Context, check_chunk, init_worker, pooled_chunk)
+from .worker import (BAD, BODY, CHAIN, EVENT_ID, INDEX, KIND, LINE, REASONS, RECORDED_AT, STREAM,
+                     VERSION, Context, check_chunk, init_worker, pooled_chunk)
 
 BLOCK_SIZE = 1 << 21          # bytes per work unit (~3,000 events)
 INLINE_BELOW = 4 << 20        # smaller bundles are checked in-process
@@ -51,6 +52,8 @@ _KEYS_MARK = b'"stream":"keys"'
 #: Scopes that hold their streams whole, from version 1: an anchor there would let a bundle
 #: leave out a stream's first events.
 _WHOLE_STREAMS = ("case", "stream", "officer", "unit")
+_REPLAYED = ("event id already appears earlier in the bundle (the ledger records an event once: "
+             "a replayed or duplicated event)")
 
 
 class _Report:
@@ -84,7 +87,16 @@ class _Report:
             event_id, reasons = self.events[index]
             who = f"index {index}" + (f" event {event_id}" if event_id else "")
             out.append(f"{who}: {'; '.join(reasons)}")
-        return out
+        return [_escaped(line) for line in out]
+
+
+def _escaped(line: str) -> str:
+    """``line`` with every unprintable character escaped as Python would (``\\n``, ``\\ud800``):
+    reasons quote the bundle's unsigned text (its header's scope), and a line break there would
+    print a report line of the bundle's choosing, a lone surrogate crash the output."""
+    if line.isprintable():
+        return line
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
 
 
 def verify_bundle(source: str | Path | BinaryIO, trust: Trust, *, since: str | None = None,
@@ -137,12 +149,19 @@ class _Verification:
         self.end: dict[str, Any] | None = None
         self.old: Checkpoint | None = None
         self.old_root_seen: bytes | None = None
+        self.last_byte = b"\n"          # of the last block read
+        # Every event id seen (as a 128-bit int: ~70 bytes each, the one state that grows with
+        # the bundle): the ledger records an id once, so a second sighting is a replay.
+        self.event_ids: set[int] = set()
 
     # -- reading ---------------------------------------------------------------------------
     def run(self, f: BinaryIO, total: int | None, *, workers: int | None,
             progress: bool) -> Summary:
-        header = self._header(_line(f, 1, "header"))
-        checkpoint = self._checkpoint(_line(f, 2, "checkpoint"))
+        first = _line(f, 1, "header")
+        header = self._header(first)
+        second = _line(f, 2, "checkpoint")
+        checkpoint = self._checkpoint(second)
+        done = len(first) + len(second) + 2      # bytes read, for the progress bar
         self.tree_size = checkpoint.size
         self.whole_log = header["scope"]["kind"] == "all"
         self._old_checkpoint()
@@ -150,6 +169,7 @@ class _Verification:
         consistency = None
         if pending.startswith(b'{"first":'):
             consistency = self._consistency_line(pending, line_no)
+            done += len(pending)
             line_no, pending = 4, f.readline()
         ctx = Context(root=checkpoint.root_hash, tree_size=checkpoint.size,
                       whole_log=self.whole_log)
@@ -158,9 +178,9 @@ class _Verification:
         inline = n_workers <= 1 or (workers is None and total is not None
                                     and total < INLINE_BELOW)
         bar = Progress(total, enabled=progress)
-        done = 0
         if inline:
             for blob, size in _blocks(f, pending):
+                self.last_byte = blob[-1:]
                 self._prescan(blob)
                 self._fold_all(check_chunk(ctx, blob, self.prescan,
                                            frozenset(self.ambiguous)))
@@ -190,6 +210,7 @@ class _Verification:
         window: deque[tuple[Any, int]] = deque()
         with mp.Pool(n_workers, initializer=init_worker, initargs=(ctx,)) as pool:
             for blob, size in _blocks(f, pending):
+                self.last_byte = blob[-1:]
                 keys, ambiguous = self._prescan(blob)
                 window.append((pool.apply_async(pooled_chunk, (blob, keys, ambiguous)),
                                size))
@@ -231,6 +252,7 @@ class _Verification:
         if scope["kind"] not in fmt.SCOPE_KINDS:
             self.notices.append(f"scope {scope['kind']!r} is unknown to this verifier: the "
                                 "events present were verified, but not that all are present")
+        self._scope_fields(scope)
         if log["origin"] != self.trust.origin:
             self.report.line(f"bundle: header names log {log['origin']!r}, the pinned origin is "
                              f"{self.trust.origin!r}")
@@ -238,6 +260,22 @@ class _Verification:
         self.scope_kind = scope["kind"]
         self.header_size = log["tree_size"]
         return header
+
+    def _scope_fields(self, scope: dict[str, Any]) -> None:
+        """The header's scope says what the OK line will name: it must say it the exporter's
+        way, or the events are judged against something other than what is printed."""
+        if scope["kind"] == "case" and scope.get("stream") != f"case:{scope.get('case')}":
+            # The summary names the case; the events are judged against the stream.
+            self.report.line(f"bundle: the scope names case {scope.get('case')!r} and stream "
+                             f"{scope.get('stream')!r}; a case bundle holds stream "
+                             f"{'case:' + str(scope.get('case'))!r}")
+        if scope["kind"] == "time" and not all(
+                isinstance(scope.get(end), str) and fmt.RECORDED_AT.fullmatch(scope[end])
+                for end in ("from", "to")):
+            # The range is compared as text: only the fixed-width UTC form orders as time does.
+            self.report.line(f"bundle: the time scope's from and to must be UTC in the ledger's "
+                             f"form YYYY-MM-DDTHH:MM:SS.ffffffZ, found {scope.get('from')!r} and "
+                             f"{scope.get('to')!r}")
 
     def _checkpoint(self, line: bytes) -> Checkpoint:
         try:
@@ -363,8 +401,16 @@ class _Verification:
         elif self.scope_kind in _WHOLE_STREAMS:
             self.report.add(index, r[EVENT_ID], [f"anchors have no place in a {self.scope_kind} "
                                                  "bundle (its streams start at version 1)"])
+        elif self.scope_kind == "time" and isinstance(self.scope.get("from"), str) \
+                and r[RECORDED_AT] is not None and r[RECORDED_AT] >= self.scope["from"]:
+            # An anchor's signature is not judged: one inside the range would hide an event.
+            self.report.add(index, r[EVENT_ID], [f"anchor recorded inside the time range "
+                                                 f"({r[RECORDED_AT]}): an event in range is an "
+                                                 "event line"])
         if r[REASONS]:
             self.report.add(index, r[EVENT_ID], [f"anchor: {x}" for x in r[REASONS]])
+        if self._seen_before(r[EVENT_ID]):
+            self.report.add(index, r[EVENT_ID], [_REPLAYED])
         if r[STREAM] is not None:
             why = self.chains.anchor(r[STREAM], r[VERSION], index, r[CHAIN])
             if why:
@@ -397,6 +443,8 @@ class _Verification:
                          "(out of order or duplicated)")
         if index > self.last_index:
             self.last_index = index
+        if self._seen_before(event_id):
+            order.append(_REPLAYED)
         last = self.last_recorded
         if last is not None and recorded_at < last[0]:
             order.append(f"recorded_at {recorded_at} is earlier than {last[0]} at log index "
@@ -422,6 +470,17 @@ class _Verification:
         reasons += order
         if reasons:
             self.report.add(index, event_id, reasons)
+
+    def _seen_before(self, event_id: str | None) -> bool:
+        """Whether ``event_id`` (a UUID, or None for a line too malformed to have one) was
+        already met in this bundle; remembers it."""
+        if event_id is None:
+            return False
+        key = int(event_id.replace("-", ""), 16)
+        if key in self.event_ids:
+            return True
+        self.event_ids.add(key)
+        return False
 
     def _judge(self, index: int, stream: str, key_id: str, event_type: str, recorded_at: str,
                sig_ok: bool | None, deferred: tuple[bytes, bytes] | None, body: Any,
@@ -485,6 +544,8 @@ class _Verification:
 
     # -- the end ------------------------------------------------------------------------------
     def _finish(self, checkpoint: Checkpoint, consistency: dict[str, Any] | None) -> None:
+        if self.last_byte != b"\n":
+            self.report.line("bundle: the last line does not end in a newline (cut short)")
         if self.end is None:
             self.report.line("bundle: truncated (no end line)")
         elif not _count_is(self.end.get("events"), self.events) \
@@ -571,18 +632,22 @@ def _line(f: BinaryIO, number: int, what: str) -> bytes:
 def _blocks(f: BinaryIO, pending: bytes) -> Iterator[tuple[bytes, int]]:
     """Blocks of whole lines: (bytes, bytes consumed). They are not counted here (a pass over
     every byte): each comes back as one result per line."""
-    buf = pending
+    # The pieces of a line that spans blocks, joined once its end comes (appending each block
+    # to all before it would copy a line of n blocks n²/2 times).
+    pieces = [pending]
     while True:
         data = f.read(BLOCK_SIZE)
         if not data:
             break
         cut = data.rfind(b"\n")
         if cut < 0:
-            buf += data
+            pieces.append(data)
             continue
         # one copy of the block, not one to append it and another to cut it
-        blob = b"".join((buf, memoryview(data)[:cut + 1]))
-        buf = data[cut + 1:]
+        pieces.append(memoryview(data)[:cut + 1])
+        blob = b"".join(pieces)
+        pieces = [data[cut + 1:]]
         yield blob, len(blob)
-    if buf:
-        yield buf, len(buf)
+    rest = b"".join(pieces)
+    if rest:
+        yield rest, len(rest)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import re
 import signal
@@ -71,6 +72,10 @@ def check_chunk(ctx: Context, blob: bytes, keys: dict[str, bytes],
     for start in range(0, len(lines), BATCH):
         laid_out: list[tuple[int, int, bytes, tuple[Any, ...]]] = []
         for line_no, line in enumerate(lines[start:start + BATCH], start):
+            if line.count(b"{") + line.count(b"[") > _LINE_LEVELS and _too_deep(line):
+                results.append(_bad(line_no, "JSON nested deeper than the ledger accepts "
+                                             f"({MAX_DEPTH} levels, the envelope's own included)"))
+                continue
             fields = _fast(line) if line.startswith(_OPEN) else None
             if fields is None:
                 results.append(_slow(ctx, line, line_no, keys, ambiguous))
@@ -82,6 +87,31 @@ def check_chunk(ctx: Context, blob: bytes, keys: dict[str, bytes],
             results[at] = (_slow(ctx, line, line_no, keys, ambiguous) if body is None
                            else _checked(ctx, line_no, fields, body, keys, ambiguous, names))
     return results
+
+
+#: The ledger's limit (ledger.canonical.MAX_DEPTH, which the verifier may not import): an
+#: envelope nests at most 64 levels, itself included. Without it the verifier's only limit was
+#: the interpreter's stack, which is deeper in a worker process than in-process.
+MAX_DEPTH = 64
+_LINE_LEVELS = MAX_DEPTH + 1            # the line's own object around the envelope
+#: A string, or an unclosed one to the end of the line: were it made to close, each escaped
+#: quote of an unclosed string would start a scan of its own to the end (quadratic).
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*+(?:"|\Z)', re.S)
+_BRACKETS = re.compile(rb"[\[{]|[\]}]")
+
+
+def _too_deep(line: bytes) -> bool:
+    """Whether ``line`` nests more than :data:`_LINE_LEVELS` objects and arrays (strings, which
+    may hold brackets, left out). Called only for lines with that many opening brackets."""
+    depth = 0
+    for bracket in _BRACKETS.findall(_STRING.sub(b"", line)):
+        if bracket in b"[{":
+            depth += 1
+            if depth > _LINE_LEVELS:
+                return True
+        else:
+            depth -= 1
+    return False
 
 
 def _bad(line_no: int, reason: str) -> tuple[Any, ...]:
@@ -156,8 +186,13 @@ def _fast(line: bytes) -> tuple[Any, ...] | None:
     except ValueError:
         return None
     chain, index, leaf, recorded_at, version, kind = tail.groups()
+    index, version = int(index), int(version)
+    if index > jcs.MAX_SAFE_INT or version > jcs.MAX_SAFE_INT:     # 16 digits reach past 2^53
+        return None
+    if not _is_date_time(recorded_at):
+        return None
     sig_start, sig_end = fields.start(3) - _SIG_MEMBER, fields.end(3) + 1
-    return (fmt.EVENT if kind == b"event" else fmt.ANCHOR, int(index), int(version),
+    return (fmt.EVENT if kind == b"event" else fmt.ANCHOR, index, version,
             recorded_at.decode("ascii"), binascii.unhexlify(chain), binascii.unhexlify(leaf),
             proof, env, env[:sig_start] + env[sig_end:],
             binascii.a2b_base64(sig.translate(_URLSAFE) + b"=="),
@@ -301,10 +336,23 @@ def _receipt(receipt: Any) -> tuple[int, int, str, bytes, bytes] | str:
         return f"index {index}: receipt.stream_version must be an integer >= 1"
     if type(recorded_at) is not str or not fmt.RECORDED_AT.fullmatch(recorded_at):
         return f"index {index}: receipt.recorded_at must be YYYY-MM-DDTHH:MM:SS.ffffffZ"
+    if not _is_date_time(recorded_at.encode("ascii")):
+        return f"index {index}: receipt.recorded_at is not a valid date-time"
     if type(chain) is not str or not fmt.HEX32.fullmatch(chain) \
             or type(leaf) is not str or not fmt.HEX32.fullmatch(leaf):
         return f"index {index}: receipt hashes must be 64 lowercase hex digits"
     return index, version, recorded_at, bytes.fromhex(chain), bytes.fromhex(leaf)
+
+
+@functools.lru_cache(maxsize=64)      # a group commit's events share one time
+def _is_date_time(recorded_at: bytes) -> bool:
+    """Whether a receipt time in the fixed-width form is a real instant (not month 13): keys'
+    validity windows are judged on it."""
+    try:
+        datetime.fromisoformat(recorded_at[:-1].decode("ascii"))
+    except ValueError:
+        return False
+    return True
 
 
 def _proof(proof: Any) -> list[bytes] | str:

@@ -1,0 +1,287 @@
+"""Bundles an adversary crafts: a server that holds the database and the log key (it signs any
+checkpoint it likes) but none of the devices' or the root's private keys. Every event below is
+correctly signed, chained, hashed into its leaf and proved in the checkpoint, so a defect the
+verifier does not look for verifies as OK.
+
+Built in memory (no database): ``tests/forged.py``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger.canonical import parse_strict
+from ledger.crypto import SigningKey, b64url_encode
+from ledger.errors import MalformedEvent
+from ledger.verify import BundleFailed, verifier, verify_bundle
+from ledger.verify import jcs
+
+from .forged import DEVICE, ROOT, TRUST, WHOLE, Log, cli, failures_of
+
+CASE = {"kind": "case", "case": "C-1", "stream": "case:C-1"}
+OTHER = SigningKey(bytes([7]) * 32)          # a second device's key
+
+
+def _event_id(i: int) -> str:
+    return f"01900000-0000-7000-8000-{i:012x}"
+
+
+def _signed(key: SigningKey, **fields: Any) -> bytes:
+    env = {"spec": "integrity-ledger/event/v1", "occurred_at": "2024-05-10T21:06:00+08:00",
+           **fields}
+    return jcs.dumps({**env, "sig": b64url_encode(key.sign(jcs.dumps(env)))})
+
+
+def note(i: int, text: str = "占道设摊经营", *, stream: str = "case:C-1") -> bytes:
+    return _signed(DEVICE, event_id=_event_id(i), stream=stream, type="NoteRecorded",
+                   signer="key:device-1", body={"note": text})
+
+
+def registration(i: int = 0, *, key_id: str = "device-1", key: SigningKey = DEVICE,
+                 not_after: str | None = None, by: SigningKey = ROOT,
+                 signer: str = "root-1") -> bytes:
+    """``key`` registered as ``key_id`` (by the root, unless ``by`` says who signs)."""
+    return _signed(by, event_id=_event_id(i), stream="keys", type="KeyRegistered",
+                   signer=f"key:{signer}",
+                   body={"key_id": key_id, "not_after": not_after, "not_before": None,
+                         "principal": key_id, "public_key": b64url_encode(key.public_key),
+                         "roles": ["case-app"]})
+
+
+def test_the_adversarys_honest_log_verifies(tmp_path: Path) -> None:
+    log = Log(registration(), note(1), note(2), note(3))
+    for scope in (CASE, WHOLE):
+        assert verify_bundle(log.bundle(tmp_path / "b.ndjson", scope), TRUST,
+                             workers=0).events == 4
+
+
+@pytest.mark.parametrize("scope", [CASE, WHOLE], ids=["case", "whole-log"])
+@pytest.mark.parametrize("between", [0, 2], ids=["next-version", "later"])
+def test_a_signed_event_replayed_at_a_second_log_index_is_named(tmp_path: Path,
+                                                                scope: dict[str, Any],
+                                                                between: int) -> None:
+    """The ledger records an event id once (ledger_receipts.event_id is UNIQUE): a signed
+    payment recorded twice is a forged second payment, however well it chains."""
+    paid = note(1, "罚款已缴 200 元")
+    log = Log(registration(), paid, *(note(10 + i) for i in range(between)), paid)
+    replay = 2 + between
+    failures = failures_of(log.bundle(tmp_path / "b.ndjson", scope))
+    assert failures == [f"index {replay} event {_event_id(1)}: event id already appears earlier "
+                        "in the bundle (the ledger records an event once: a replayed or "
+                        "duplicated event)"]
+
+
+def test_two_envelopes_with_one_event_id_on_two_streams_are_named(tmp_path: Path) -> None:
+    log = Log(registration(), note(1, "a"), note(1, "b", stream="case:C-2"))
+    failures = failures_of(log.bundle(tmp_path / "b.ndjson", WHOLE))
+    assert failures == [f"index 2 event {_event_id(1)}: event id already appears earlier in the "
+                        "bundle (the ledger records an event once: a replayed or duplicated "
+                        "event)"]
+
+
+def test_a_case_bundle_whose_scope_names_another_stream_than_the_case_is_named(
+        tmp_path: Path) -> None:
+    """The OK line says ``case=C-1``; the events were those of another case."""
+    log = Log(registration(), note(1, stream="case:C-2"), note(2, stream="case:C-2"))
+    failures = failures_of(log.bundle(tmp_path / "b.ndjson", {
+        "kind": "case", "case": "C-1", "stream": "case:C-2"}))
+    assert failures == ["bundle: the scope names case 'C-1' and stream 'case:C-2'; a case bundle "
+                        "holds stream 'case:C-1'"]
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_receipt_time_in_other_scripts_digits_is_reported_for_its_line_not_a_crash(
+        tmp_path: Path, workers: int) -> None:
+    """``\\d`` matches Arabic-Indic digits too: the receipt's check let them through, and
+    rebuilding the line (ASCII) raised UnicodeEncodeError out of the verifier."""
+    path = Log(registration(), note(1)).bundle(tmp_path / "b.ndjson")
+    lines = path.read_bytes().split(b"\n")
+    lines[3] = lines[3].replace(b'"recorded_at":"2024', '"recorded_at":"٢٠٢٤'.encode(), 1)
+    path.write_bytes(b"\n".join(lines))
+    with pytest.raises(BundleFailed) as failed:
+        verify_bundle(path, TRUST, workers=workers)
+    assert "line 4: index 1: receipt.recorded_at must be YYYY-MM-DDTHH:MM:SS.ffffffZ" \
+        in failed.value.failures
+
+
+@pytest.mark.parametrize("field", ["index", "stream_version"])
+def test_a_receipt_integer_beyond_2_53_is_reported_as_not_canonical(tmp_path: Path,
+                                                                    field: str) -> None:
+    """Every line is canonical JSON, integers within ±(2^53-1): the fast path read up to 16
+    digits, so such a line was judged on its other merits instead."""
+    path = Log(registration(), note(1)).bundle(tmp_path / "b.ndjson")
+    lines = path.read_bytes().split(b"\n")
+    lines[3] = lines[3].replace(b'"%s":1' % field.encode(),        # both are 1 at index 1
+                                b'"%s":9007199254740993' % field.encode(), 1)
+    path.write_bytes(b"\n".join(lines))
+    assert "line 4: not a JSON line: integer 9007199254740993 is outside ±(2^53-1)" \
+        in failures_of(path)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_bundle_whose_last_line_lacks_its_newline_fails(tmp_path: Path, workers: int) -> None:
+    """Each line ends in a newline: a bundle without its last byte is cut short."""
+    path = Log(registration(), note(1)).bundle(tmp_path / "b.ndjson")
+    path.write_bytes(path.read_bytes()[:-1])
+    with pytest.raises(BundleFailed) as failed:
+        verify_bundle(path, TRUST, workers=workers)
+    assert failed.value.failures == ["bundle: the last line does not end in a newline (cut short)"]
+
+
+@pytest.mark.parametrize("scope, named", [
+    (b'{"kind":"officer","officer":"x\\nOK: forged","streams":["case:C-9"]}',
+     "(officer x\\nOK: forged)"),
+    (b'{"kind":"stream","stream":"case:C-9\\nOK: forged"}', "(case:C-9\\nOK: forged)"),
+    (b'{"from":"2025\\nOK: forged","kind":"time","to":"2026"}',
+     "range [2025\\nOK: forged, 2026)"),
+    (b'{"kind":"stream","stream":"case:C-9\\ud800"}', "(case:C-9\\ud800)"),
+])
+def test_scope_text_in_a_failure_line_is_escaped_not_a_forged_line_or_a_crash(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scope: bytes, named: str) -> None:
+    """The header is not signed: its scope, quoted in the line of an event outside it, printed a
+    line of the adversary's choosing, or (a lone surrogate) crashed the output."""
+    path = Log(registration(), note(1)).bundle(tmp_path / "b.ndjson", CASE)
+    path.write_bytes(path.read_bytes().replace(
+        b'"scope":{"case":"C-1","kind":"case","stream":"case:C-1"}', b'"scope":' + scope, 1))
+    code, out = cli(path, monkeypatch)
+    assert code == 1
+    lines = out.splitlines()
+    assert [line for line in lines if line.startswith(f"index 1 event {_event_id(1)}: ")
+            and named in line]
+    assert lines[-1].startswith("FAILED: ")
+    assert not [line for line in lines if line.startswith("OK")]
+
+
+def test_a_time_range_not_in_the_ledgers_utc_form_is_named(tmp_path: Path) -> None:
+    """The range is compared as text, which orders only the fixed-width UTC form: a 'to' of
+    Beijing midnight, written with its offset, let events of the next 8 hours through while the
+    OK line showed the range the auditor asked for."""
+    log = Log(registration(), note(1))          # recorded 2024-05-10T13:00:01Z = 21:00 +08:00
+    failures = failures_of(log.bundle(tmp_path / "b.ndjson", {
+        "kind": "time", "from": "2024-05-10T00:00:00+08:00", "to": "2024-05-10T20:00:00+08:00"}))
+    assert "bundle: the time scope's from and to must be UTC in the ledger's form " \
+        "YYYY-MM-DDTHH:MM:SS.ffffffZ, found '2024-05-10T00:00:00+08:00' and " \
+        "'2024-05-10T20:00:00+08:00'" in failures
+
+
+def test_an_event_inside_a_time_range_passed_off_as_an_anchor_is_named(tmp_path: Path) -> None:
+    """An anchor's signature is not judged; the first event of a range, sent as the anchor of
+    the next, escaped every check of step 2 and 3, and the range looked whole."""
+    log = Log(registration(), note(1), note(2), note(3))
+    scope = {"kind": "time", "from": "2024-05-10T13:00:02.000000Z",
+             "to": "2024-05-10T13:00:09.000000Z"}
+    honest = log.bundle(tmp_path / "honest.ndjson", scope,
+                        lines=[(0, "event"), (1, "anchor"), (2, "event"), (3, "event")])
+    assert verify_bundle(honest, TRUST, workers=0).anchors == 1
+    failures = failures_of(log.bundle(tmp_path / "b.ndjson", scope,
+                                      lines=[(0, "event"), (2, "anchor"), (3, "event")]))
+    assert failures == [f"index 2 event {_event_id(2)}: anchor recorded inside the time range "
+                        "(2024-05-10T13:00:02.000000Z): an event in range is an event line"]
+
+
+def test_the_progress_bar_ends_at_100_percent(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    path = Log(registration(), *(note(i) for i in range(1, 30))).bundle(tmp_path / "b.ndjson")
+    verify_bundle(path, TRUST, workers=0, progress=True)
+    bar = capsys.readouterr().err.split("\r")[-1]
+    assert "100.0%" in bar and bar.endswith("\n"), bar
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_receipt_time_that_is_no_date_is_reported_for_its_line_not_a_crash(
+        tmp_path: Path, workers: int) -> None:
+    """Month 13 has the receipt's digits: judging it against a key's validity window raised
+    ValueError out of the verifier."""
+    windowed = registration(not_after="2030-01-01T00:00:00Z")
+    path = Log(windowed, note(1)).bundle(tmp_path / "b.ndjson")
+    path.write_bytes(path.read_bytes().replace(b'"recorded_at":"2024-05-10T13:00:01.000000Z"',
+                                               b'"recorded_at":"2024-13-45T13:00:01.000000Z"'))
+    with pytest.raises(BundleFailed) as failed:
+        verify_bundle(path, TRUST, workers=workers)
+    assert "line 4: index 1: receipt.recorded_at is not a valid date-time" \
+        in failed.value.failures
+
+
+def test_a_revocation_left_out_of_the_registrys_middle_is_named(tmp_path: Path) -> None:
+    """Held already: the case bundle carries every key event, and the keys stream must chain
+    whole, so leaving out a KeyRevoked that a later key event follows breaks it. (One that no
+    key event follows can be withheld from a scoped bundle: docs/bundle.md.)"""
+    revoked = _signed(ROOT, event_id=_event_id(9), stream="keys", type="KeyRevoked",
+                      signer="key:root-1", body={"key_id": "device-1", "reason": "lost"})
+    later = registration(8, key_id="device-2", key=OTHER)
+    log = Log(registration(), note(1), revoked, later, note(2))
+    assert failures_of(log.bundle(tmp_path / "b.ndjson", CASE, lines=[
+        (0, "event"), (1, "event"), (3, "event"), (4, "event")])) == [
+        "stream keys: version 2 missing"]
+
+
+def test_a_key_registered_by_a_device_key_signs_nothing(tmp_path: Path) -> None:
+    """Held already: only pinned root keys register keys."""
+    by_device = registration(8, key_id="device-2", key=OTHER, by=DEVICE,
+                             signer="device-1")
+    log = Log(registration(), by_device)
+    assert failures_of(log.bundle(tmp_path / "b.ndjson", CASE)) == [
+        f"index 1 event {_event_id(8)}: KeyRegistered must be signed by a root key, not "
+        "'device-1'"]
+
+
+def _nested_note(i: int, levels: int) -> bytes:
+    """A note whose body holds ``levels`` objects nested one in another."""
+    body: dict[str, Any] = {"note": "深"}
+    for _ in range(levels):
+        body = {"n": body}
+    return _signed(DEVICE, event_id=_event_id(i), stream="case:C-1", type="NoteRecorded",
+                   signer="key:device-1", body=body)
+
+
+def test_an_envelope_nested_deeper_than_the_ledger_accepts_is_named(tmp_path: Path) -> None:
+    """The ledger refuses JSON nested deeper than 64 levels. The verifier had no limit of its
+    own but the interpreter's stack, so a body some 970 levels deep verified in-process and
+    failed in a worker process: the verdict hung on --workers. Now the ledger's limit holds."""
+    with pytest.raises(MalformedEvent):
+        parse_strict(_nested_note(2, 63))
+    parse_strict(_nested_note(1, 62))                    # the deepest the ledger accepts
+    log = Log(registration(), _nested_note(1, 62), _nested_note(2, 63))
+    for workers in (0, 2):
+        with pytest.raises(BundleFailed) as failed:
+            verify_bundle(log.bundle(tmp_path / "b.ndjson"), TRUST, workers=workers)
+        failures = failed.value.failures
+        assert "line 5: JSON nested deeper than the ledger accepts (64 levels, the envelope's " \
+            "own included)" in failures
+        assert not [f for f in failures if f.startswith(("line 4", "index 1"))]   # 62 levels
+    brackets = Log(registration(), note(1, '\\"[' * 70 + '{"' * 70))      # inside a string
+    assert verify_bundle(brackets.bundle(tmp_path / "b.ndjson"), TRUST, workers=0).events == 2
+
+
+def test_a_line_of_unclosed_escaped_quotes_is_scanned_in_linear_time(tmp_path: Path) -> None:
+    """The depth scan strips strings first: with a string pattern that must close, each escaped
+    quote of an unclosed string began a new scan to the end of the line (20,000 took 20 s)."""
+    path = Log(registration(), note(1)).bundle(tmp_path / "b.ndjson")
+    lines = path.read_bytes().split(b"\n")
+    lines.insert(4, b'{"envelope":{"body":{"note":"' + b'\\"' * 20_000 + b"[" * 70)
+    path.write_bytes(b"\n".join(lines))
+    started = time.monotonic()
+    failures = failures_of(path)
+    assert time.monotonic() - started < 5
+    assert "line 5: JSON nested deeper than the ledger accepts (64 levels, the envelope's own " \
+        "included)" not in failures                                # its brackets are in a string
+    assert [f for f in failures if f.startswith("line 5: not a JSON line")]
+
+
+def test_a_line_longer_than_many_blocks_is_read_in_linear_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line spanning blocks was grown by appending each block to all read before it: a line
+    of n blocks copied n²/2 blocks (a 1 GiB line in 2 MiB blocks, 256 GiB)."""
+    monkeypatch.setattr(verifier, "BLOCK_SIZE", 4096)
+    path = Log(registration(), note(1)).bundle(tmp_path / "b.ndjson")
+    lines = path.read_bytes().split(b"\n")
+    lines.insert(4, b'{"envelope":"' + b"x" * (48 << 20) + b'"}')        # 12,288 blocks
+    path.write_bytes(b"\n".join(lines))
+    started = time.monotonic()
+    failures = failures_of(path)
+    assert time.monotonic() - started < 10
+    assert [f for f in failures if f.startswith("line 5: ")]

@@ -41,6 +41,7 @@ from .chains import StreamChains
 from .errors import BundleFailed, InvalidBundle, Summary
 from .progress import Progress
 from .registry import KEY_EVENT_TYPES, KEYS_STREAM, Registry
+from .seen import SeenIds
 from .trust import Trust, signer_roles_from
 from .worker import (BAD, BODY, CHAIN, EVENT_ID, INDEX, KIND, LINE, REASONS, RECORDED_AT, STREAM,
                      VERSION, Context, check_chunk, init_worker, pooled_chunk)
@@ -122,8 +123,9 @@ def verify_bundle(source: str | Path | BinaryIO, trust: Trust, *, since: str | N
             total = info.st_size if stat.S_ISREG(info.st_mode) else None
         except (OSError, AttributeError, ValueError):
             total = None
-        return _Verification(trust, since=since).run(f, total, workers=workers,
-                                                     progress=progress)
+        verification = _Verification(trust, since=since)
+        with verification.seen:                 # its spilled runs are temporary files
+            return verification.run(f, total, workers=workers, progress=progress)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -150,9 +152,9 @@ class _Verification:
         self.old: Checkpoint | None = None
         self.old_root_seen: bytes | None = None
         self.last_byte = b"\n"          # of the last block read
-        # Every event id seen (as a 128-bit int: ~70 bytes each, the one state that grows with
-        # the bundle): the ledger records an id once, so a second sighting is a replay.
-        self.event_ids: set[int] = set()
+        # Every event id with its log index, sorted externally (memory bounded, seen.py): the
+        # ledger records an id once, so an id at a second index is a replay (named at the end).
+        self.seen = SeenIds()
 
     # -- reading ---------------------------------------------------------------------------
     def run(self, f: BinaryIO, total: int | None, *, workers: int | None,
@@ -409,8 +411,7 @@ class _Verification:
                                                  "event line"])
         if r[REASONS]:
             self.report.add(index, r[EVENT_ID], [f"anchor: {x}" for x in r[REASONS]])
-        if self._seen_before(r[EVENT_ID]):
-            self.report.add(index, r[EVENT_ID], [_REPLAYED])
+        self.seen.add(r[EVENT_ID], index)
         if r[STREAM] is not None:
             why = self.chains.anchor(r[STREAM], r[VERSION], index, r[CHAIN])
             if why:
@@ -443,8 +444,7 @@ class _Verification:
                          "(out of order or duplicated)")
         if index > self.last_index:
             self.last_index = index
-        if self._seen_before(event_id):
-            order.append(_REPLAYED)
+        self.seen.add(event_id, index)
         last = self.last_recorded
         if last is not None and recorded_at < last[0]:
             order.append(f"recorded_at {recorded_at} is earlier than {last[0]} at log index "
@@ -470,17 +470,6 @@ class _Verification:
         reasons += order
         if reasons:
             self.report.add(index, event_id, reasons)
-
-    def _seen_before(self, event_id: str | None) -> bool:
-        """Whether ``event_id`` (a UUID, or None for a line too malformed to have one) was
-        already met in this bundle; remembers it."""
-        if event_id is None:
-            return False
-        key = int(event_id.replace("-", ""), 16)
-        if key in self.event_ids:
-            return True
-        self.event_ids.add(key)
-        return False
 
     def _judge(self, index: int, stream: str, key_id: str, event_type: str, recorded_at: str,
                sig_ok: bool | None, deferred: tuple[bytes, bytes] | None, body: Any,
@@ -564,6 +553,8 @@ class _Verification:
                 self.report.line(f"log: the bundle's {self.root.size} leaves hash to root "
                                  f"{root.hex()}, the checkpoint's root is "
                                  f"{checkpoint.root_hash.hex()}")
+        for index, event_id, _ in self.seen.duplicates():
+            self.report.add(index, event_id, [_REPLAYED])
         self._consistency(checkpoint, consistency)
 
     def _consistency(self, checkpoint: Checkpoint, consistency: dict[str, Any] | None) -> None:

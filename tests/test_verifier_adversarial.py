@@ -285,3 +285,19 @@ def test_a_line_longer_than_many_blocks_is_read_in_linear_time(
     failures = failures_of(path)
     assert time.monotonic() - started < 10
     assert [f for f in failures if f.startswith("line 5: ")]
+
+
+def test_a_bundle_relabelled_with_a_scope_kind_the_verifier_does_not_know_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a scope must hold is checked per kind (a case's stream only, an officer's listed
+    streams each whole, a time range without a gap); for a kind it does not know the verifier
+    can check none of it, so it must not answer OK (exit 0), which a script reads as "the
+    scope, complete". Until 2026-11-27 it did, with a note on stderr."""
+    log = Log(registration(), note(1), note(2))
+    path = log.bundle(tmp_path / "b.ndjson", {"kind": "casefile", "case": "C-1"})
+    failures = failures_of(path)
+    assert failures == ["bundle: scope kind 'casefile' is unknown to this verifier (it knows "
+                        "all, case, officer, stream, time, unit): it cannot check that every "
+                        "event of the scope is present"]
+    code, _ = cli(path, monkeypatch)
+    assert code == 1

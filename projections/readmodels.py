@@ -309,8 +309,10 @@ class ReadModels:
     #: counts, a head's only up to the 30 days one head may grant (``counted_days``); 14: a
     #: public record's organisation name has first-generation (15-digit) ID numbers masked too,
     #: and a complaint extension keeps its instant, its approver's role read again (the
-    #: deadline counted again) when a post recorded later covers it (as RF23.b).
-    VERSION = 14
+    #: deadline counted again) when a post recorded later covers it (as RF23.b); 15: the
+    #: parameter version every deadline names (``params_version``) hashes RF08.e's
+    #: ``future_tolerance_minutes`` too.
+    VERSION = 15
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

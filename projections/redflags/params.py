@@ -69,6 +69,8 @@ class Thresholds:
     backdate_tolerance_minutes: int = _t(60, "minutes", "RF08.b: pre-decision step recorded "
                                                         "after the decision")
     bodycam_window_minutes: int = _t(5, "minutes", "RF08.c: video within ± 5 min")
+    future_tolerance_minutes: int = _t(10, "minutes", "RF08.e: an act may claim a time at most "
+                                                      "10 min after it was recorded (clock skew)")
     # RF11
     legal_review_threshold_fen: int | None = _t(None, "fen", "RF11.a: LOCAL 重大执法决定 amount")
     collective_discussion_threshold_fen: int | None = _t(None, "fen", "RF11.c: LOCAL major case "

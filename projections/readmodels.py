@@ -311,8 +311,9 @@ class ReadModels:
     #: and a complaint extension keeps its instant, its approver's role read again (the
     #: deadline counted again) when a post recorded later covers it (as RF23.b); 15: the
     #: parameter version every deadline names (``params_version``) hashes RF08.e's
-    #: ``future_tolerance_minutes`` too.
-    VERSION = 15
+    #: ``future_tolerance_minutes`` too; 16: and ``import_recording_days``, and a declared
+    #: import's closing instant.
+    VERSION = 16
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

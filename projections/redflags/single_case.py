@@ -214,7 +214,7 @@ def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
     # each act is judged under the limits in force when it happened (ctx.flag's anchor)
     # a) late recording; a declared historical import was recorded at go-live, not late
     for ev in c.events:
-        if ev.type in MONEY_BATCH_TYPES or (p.imports and p.imported(ev.ts, ev.idx)):
+        if ev.type in MONEY_BATCH_TYPES or (p.imports and p.imported(ev.ts, ev.idx, ev.rts)):
             continue
         th = ctx.params(ev.ts).thresholds
         e = evidence.get(ev.eid)

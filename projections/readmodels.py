@@ -328,8 +328,11 @@ class ReadModels:
     #: and a complaint extension keeps its instant, its approver's role read again (the
     #: deadline counted again) when a post recorded later covers it (as RF23.b); 15: a case's
     #: officers keep each act (``acted``) and are judged with RF02's judgement, again when a
-    #: certificate, suspension or end recorded later covers their acts (``kind`` as known now).
-    VERSION = 15
+    #: certificate, suspension or end recorded later covers their acts (``kind`` as known now);
+    #: 16: the parameter version every deadline names (``params_version``) hashes RF08.e's
+    #: ``future_tolerance_minutes``, ``import_recording_days`` and a declared import's closing
+    #: instant too.
+    VERSION = 16
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

@@ -1,14 +1,15 @@
 """A declared historical import (``historical_import_until``, docs/red-flags.md "Parameters"):
 records of the past imported at go-live are not late recordings (RF08.a), but the declaration
-covers only events recorded after it that occurred before its instant, and that instant may not
-be later than the declaration's own recording — so it can neither wash out flags already raised
-nor excuse the late recording of events that had not happened yet."""
+covers only events recorded after it, while the import runs (``import_recording_days``), that
+occurred before its instant, and that instant may not be later than the declaration's own
+recording — so it can neither wash out flags already raised, nor excuse the late recording of
+events that had not happened yet, nor of old events first posted long after go-live."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from projections.redflags import FlagEngine, national
+from projections.redflags import FlagEngine, national, with_overrides
 
 from . import domain_factory as f
 from .domain_factory import at, step
@@ -33,13 +34,14 @@ def import_declared(until_instant: str, *, unit: str = "minutes") -> f.Step:
                                             "case system"}])
 
 
-def world_with(declaration: f.Step | None, *, declared_at: str = GO_LIVE) -> World:
+def world_with(declaration: f.Step | None, *, declared_at: str = GO_LIVE,
+               decision_at: str = LATER) -> World:
     """Staff and a summary case up to the decision (prompt), then the declaration (if any)
-    and the decision itself, both recorded at the go-live import."""
+    and the decision itself, both recorded at the go-live import (or the decision later)."""
     world = World(until(f.summary_case(SUMMARY), "RectificationOrdered"))
     if declaration is not None:
         world.record(declaration, recorded_at=declared_at)
-    world.record(DECISION, recorded_at=LATER)
+    world.record(DECISION, recorded_at=decision_at)
     return world
 
 
@@ -95,7 +97,9 @@ def test_a_declared_import_is_part_of_the_parameter_version() -> None:
     assert [w.event_id for w in params.imports] == [declared.events[-2].event_id]
     assert params.content()["imports"] == [[declared.events[-2].index,
                                             minutes("2024-10-31T00:00:00+08:00") * 60,
-                                            declared.events[-2].event_id]]
+                                            declared.events[-2].event_id,
+                                            minutes(GO_LIVE.replace("Z", "+00:00")) * 60
+                                            + 7 * 86_400]]
     assert "imports" not in national().content()
 
 
@@ -110,3 +114,29 @@ def test_a_declared_import_gives_the_same_flags_incrementally_and_in_a_rebuild()
     assert [fl.rule_id for fl in rebuilt if fl.family == "RF08"]     # some are still judged
     assert [fl.to_value() for fl in _incremental(world.events, evaluation)] == \
         [fl.to_value() for fl in rebuilt]
+
+
+def test_an_import_covers_only_events_recorded_while_it_runs() -> None:
+    """The declaration excused every later event that claimed a time before its instant, for
+    ever: a year after go-live, a decision of September 2024 recorded for the first time was
+    no late recording. An import runs ``import_recording_days`` (7) from its declaration."""
+    declared = import_declared("2024-10-31T00:00:00+08:00")
+    assert world_with(declared).flags(rule="RF08.a") == []                    # 1 h after it
+    six_days = world_with(declared, decision_at="2024-11-07T01:59:00.000000Z")
+    assert six_days.flags(rule="RF08.a") == []
+    eight_days = world_with(declared, decision_at="2024-11-09T02:00:00.000000Z")
+    assert eight_days.one("RF08.a").event_ids[0] == eight_days.events[-1].event_id
+    a_year = world_with(declared, decision_at="2025-11-01T03:00:00.000000Z")
+    assert numbers(a_year.one("RF08.a"))["event_type"] == "PenaltyDecided"
+
+
+def test_the_import_window_is_a_versioned_city_parameter() -> None:
+    city = with_overrides(national(), "city", {"import_recording_days": 400})
+    world = world_with(import_declared("2024-10-31T00:00:00+08:00"),
+                       decision_at="2025-11-01T03:00:00.000000Z")
+    world.params = city
+    assert world.flags(rule="RF08.a") == []
+    engine = FlagEngine(city)
+    engine.apply_all(world.events)
+    closes = minutes(GO_LIVE.replace("Z", "+00:00")) * 60 + 400 * 86_400
+    assert engine.timeline.latest().content()["imports"][0][3] == closes

@@ -85,6 +85,8 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
      "决定作出后倒签补录前置环节"),
     ("RF08.c", "high", "rule", "No body-camera video of an on-the-spot act",
      "现场执法无执法记录仪音像记录"),
+    ("RF08.e", "high", "rule", "Act dated after it was recorded (claimed time in the future)",
+     "执法记录时间晚于入账时间 (预填未来时间)"),
     ("RF09.a", "high", "rule", "Decision without prior notice of the proposed penalty",
      "未告知拟处罚内容即作出决定"),
     ("RF09.b", "high", "rule", "Statement or defence received but not reviewed before decision",

@@ -20,8 +20,9 @@ Decisions (docs/red-flags.md, "Parameters"): a publication takes effect from the
 ``effective_from`` and the legal day it was published — configuration can be corrected, never
 back-dated, so a threshold cannot be raised retroactively to make a past flag disappear. A
 declared historical import (``historical_import_until``, :class:`ImportWindow`) is the one
-parameter about the past: it covers only events recorded after the declaration that occurred
-before an instant no later than the declaration's own recording. A working calendar is a fact
+parameter about the past: it covers only events recorded after the declaration, within the
+city's ``import_recording_days`` of it, that occurred before an instant no later than the
+declaration's own recording. A working calendar is a fact
 about a year, not a policy: the latest publication for a year applies to every deadline in
 that year. One ledger serves one jurisdiction: ``jurisdiction``
 in published configuration is recorded, not matched.
@@ -38,7 +39,7 @@ from ledger.domain.calendar import OFFICIAL_SCHEDULES
 from ledger.domain.params import FINE_SCHEDULE, PARAMS, FineRule, LegalParameters
 
 from ._canon import digest
-from .days import Days, day_of_iso, ts_of
+from .days import DAY, Days, day_of_iso, ts_of
 
 if TYPE_CHECKING:
     from ledger.envelope import Recorded
@@ -69,6 +70,10 @@ class Thresholds:
     backdate_tolerance_minutes: int = _t(60, "minutes", "RF08.b: pre-decision step recorded "
                                                         "after the decision")
     bodycam_window_minutes: int = _t(5, "minutes", "RF08.c: video within ± 5 min")
+    import_recording_days: int = _t(7, "calendar_days", "RF08.a: a declared historical import "
+                                    "covers events recorded within 7 days of the declaration")
+    future_tolerance_minutes: int = _t(10, "minutes", "RF08.e: an act may claim a time at most "
+                                                      "10 min after it was recorded (clock skew)")
     # RF11
     legal_review_threshold_fen: int | None = _t(None, "fen", "RF11.a: LOCAL 重大执法决定 amount")
     collective_discussion_threshold_fen: int | None = _t(None, "fen", "RF11.c: LOCAL major case "
@@ -180,13 +185,16 @@ IMPORT_PARAMETER = "historical_import_until"
 @dataclass(frozen=True)
 class ImportWindow:
     """A declared historical import: events recorded after the declaration (log index above
-    ``after_index``) that occurred before ``until`` (epoch seconds) are imported records, so the
-    recording-delay clause of RF08 (.a) does not judge them. ``until`` is never later than the
-    declaration's own ``recorded_at`` (:meth:`ParamsTimeline.publish` ignores one that is)."""
+    ``after_index``) and before ``closes`` (epoch seconds: the declaration's ``recorded_at`` +
+    ``import_recording_days``) that occurred before ``until`` (epoch seconds) are imported
+    records, so the recording-delay clause of RF08 (.a) does not judge them. ``until`` is never
+    later than the declaration's own ``recorded_at`` (:meth:`ParamsTimeline.publish` ignores
+    one that is)."""
 
     after_index: int
     until: int
     event_id: str
+    closes: int
 
 
 @dataclass(frozen=True, eq=False)
@@ -234,7 +242,8 @@ class FlagParams:
             "power_list": {u: sorted(c) for u, c in sorted(self.power_list.items())},
             "sources": list(self.sources),
             # only when declared, so versions of ledgers without an import stay as they were
-            **({"imports": [[w.after_index, w.until, w.event_id] for w in self.imports]}
+            **({"imports": [[w.after_index, w.until, w.event_id, w.closes]
+                            for w in self.imports]}
                if self.imports else {}),
         }
 
@@ -245,7 +254,8 @@ class FlagParams:
                 "fine_schedule_codes": sorted(self.fine_schedule),
                 "benchmarks": len(self.benchmarks), "calendar_years": sorted(self.calendar),
                 "imports": [{"after_index": w.after_index, "until": w.until,
-                             "event_id": w.event_id} for w in self.imports],
+                             "closes": w.closes, "event_id": w.event_id}
+                            for w in self.imports],
                 "sources": list(self.sources)}
 
     def benchmark(self, code: str, party_type: str | None) -> Benchmark | None:
@@ -255,10 +265,12 @@ class FlagParams:
     def days(self) -> Days:
         return _days_for(self)
 
-    def imported(self, occurred: int, index: int) -> bool:
-        """Whether an event that occurred at ``occurred`` (epoch seconds) and sits at log
-        ``index`` is a declared historical import."""
-        return any(w.after_index < index and occurred < w.until for w in self.imports)
+    def imported(self, occurred: int, index: int, recorded: int) -> bool:
+        """Whether an event that occurred at ``occurred`` (epoch seconds), sits at log
+        ``index`` and was recorded at ``recorded`` (epoch seconds) is a declared historical
+        import: recorded after a declaration, while its import ran, about the time before it."""
+        return any(w.after_index < index and recorded < w.closes and occurred < w.until
+                   for w in self.imports)
 
     def power_codes(self, unit_id: str | None) -> frozenset[str] | None:
         if unit_id is not None and unit_id in self.power_list:
@@ -500,7 +512,9 @@ class ParamsTimeline:
             return
         until = value * 60
         if until <= recorded:
-            self._imports.append(ImportWindow(index, until, event_id))
+            # the city's window, fixed when declared: a later publication cannot reopen it
+            days = self.base.thresholds.import_recording_days
+            self._imports.append(ImportWindow(index, until, event_id, recorded + days * DAY))
             self._reset()
 
     def _build(self) -> None:

@@ -214,7 +214,7 @@ def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
     # each act is judged under the limits in force when it happened (ctx.flag's anchor)
     # a) late recording; a declared historical import was recorded at go-live, not late
     for ev in c.events:
-        if ev.type in MONEY_BATCH_TYPES or (p.imports and p.imported(ev.ts, ev.idx)):
+        if ev.type in MONEY_BATCH_TYPES or (p.imports and p.imported(ev.ts, ev.idx, ev.rts)):
             continue
         th = ctx.params(ev.ts).thresholds
         e = evidence.get(ev.eid)
@@ -281,6 +281,20 @@ def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
                              f"{th.bodycam_window_minutes} min",
                      case_id=c.case_id, unit_id=c.unit_id,
                      officer_id=act.actors[0][0] if act.actors else None)
+    # e) an act dated after it was recorded: every deadline counted from a claimed time in the
+    # future is moved, so it is flagged when recorded, under the parameters of that day
+    for ev in c.events:
+        e = evidence.get(ev.eid)
+        claimed = max(ev.ts, e.captured) if e is not None else ev.ts
+        tol = ctx.params(ev.rts).thresholds.future_tolerance_minutes
+        ahead = (claimed - ev.rts) // MINUTE
+        if claimed - ev.rts <= tol * MINUTE:
+            continue
+        said = {"event_type": ev.type, "claimed_at": ctx.time(claimed),
+                "recorded_at": ctx.time(ev.rts), "ahead_minutes": ahead, "tolerance_minutes": tol}
+        ctx.flag("RF08.e", ev.eid, anchor=ev.rts, raised=ev.rts, event_ids=[ev.eid], numbers=said,
+                 summary=f"{ev.type} claims {said['claimed_at']}, {ahead} min after it was "
+                         f"recorded (tolerance {tol} min)", case_id=c.case_id, unit_id=c.unit_id)
 
 
 # --- RF09 / RF10 / RF11 (general procedure) ---------------------------------------------------

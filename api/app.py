@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.types import Lifespan
 
-from ledger.bundle import BundleExport, StreamsScope, bundle_scope
+from ledger.bundle import BundleExport, StreamsScope, bundle_scope, require_events
 from ledger.crypto import SigningKey
 from ledger.domain.calendar import CST
 from ledger.errors import Forbidden, LedgerError, MalformedEvent, NotFound
@@ -414,7 +414,9 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                          "`tree_size`; `since_size` embeds a consistency proof. See docs/bundle.md.",
              responses={200: {"content": {BUNDLE_MEDIA_TYPE: {}},
                               "description": "the bundle, streamed line by line"},
-                        404: {"description": "no checkpoint (of that tree size)"}})
+                        404: {"description": "no checkpoint (of that tree size), or no "
+                                              "event in the case or stream, or no such "
+                                              "officer or unit"}})
     def get_bundle(principal: Auditor, case: str | None = None, stream: str | None = None,
                    officer: str | None = None, unit: str | None = None,
                    from_: Annotated[str | None, Query(alias="from")] = None,
@@ -442,6 +444,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                                 rule="unit-scope")
             if not principal.may_see_unit(views.unit_of_stream(target)):
                 raise NotFound(f"no stream {target}", field="case" if case else "stream")
+        require_events(ledger.store, scope)
         export = BundleExport.prepare(ledger.store, log, scope, types=ledger.types,
                                       tree_size=tree_size, since_size=since_size)
         name = f"bundle-{scope.describe()['kind']}-{export.checkpoint.size}.ndjson"

@@ -358,9 +358,9 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write an audit bundle (docs/bundle.md) for one scope of the log."""
-    from ledger.bundle import BundleExport, StreamScope, bundle_scope
+    from ledger.bundle import BundleExport, bundle_scope, require_events
     from ledger.crypto import SigningKey
-    from ledger.errors import LedgerError, NotFound
+    from ledger.errors import LedgerError
     from ledger.logview import LogView
 
     def warn(message: str) -> None:
@@ -390,9 +390,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             from api.app import trail_scope
             from projections.readmodels import ReadModels
             scope = trail_scope(ReadModels(store), officer=args.officer, unit=args.unit)
-        elif isinstance(scope, StreamScope) and not store.stream_events(
-                scope.stream, after_version=0, limit=1):
-            raise NotFound(_no_such_stream(scope))
+        else:
+            require_events(store, scope, case_param="--case ")
         log = LogView(store, origin=settings.log_origin, key_name=settings.log_key_name,
                       signing_key=SigningKey(settings.secret("log.key")) if key_path.exists()
                       else None)
@@ -427,16 +426,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     print(f"ledger export: {export.events} events, {export.anchors} anchors, checkpoint tree "
           f"size {export.checkpoint.size} -> {args.out}", file=sys.stderr)
     return 0
-
-
-def _no_such_stream(scope: Any) -> str:
-    """Why a case or stream scope with no event is refused, as ``--officer`` of no officer is:
-    its bundle would hold the key registry alone, and verify."""
-    if scope.case_id is None:
-        return f"no stream {scope.stream}: it holds no event"
-    hint = (f" (give the case id without `case:`: --case {scope.case_id[5:]})"
-            if scope.case_id.startswith("case:") else "")
-    return f"no case {scope.case_id}: stream {scope.stream} holds no event{hint}"
 
 
 @contextmanager

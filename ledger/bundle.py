@@ -241,6 +241,23 @@ def bundle_scope(*, case: str | None = None, stream: str | None = None, start: s
     return TimeScope.parse(start, stop)
 
 
+def require_events(store: LedgerStore, scope: Scope, *, case_param: str = "case=") -> None:
+    """Refuse a case or stream scope whose stream holds no event, as an officer the read models
+    do not know is refused: its bundle would hold the key registry alone, and verify. The usual
+    slip, ``case:<id>`` for a case id, gets the id to give, after ``case_param`` (how the
+    caller spells the parameter: ``case=``, ``--case ``). Raises NotFound naming ``case`` or
+    ``stream``; any other scope passes."""
+    if not isinstance(scope, StreamScope) or store.stream_events(scope.stream, after_version=0,
+                                                                 limit=1):
+        return
+    if scope.case_id is None:
+        raise NotFound(f"no stream {scope.stream}: it holds no event", field="stream")
+    hint = (f" (give the case id without `case:`: {case_param}{scope.case_id[5:]})"
+            if scope.case_id.startswith("case:") else "")
+    raise NotFound(f"no case {scope.case_id}: stream {scope.stream} holds no event{hint}",
+                   field="case")
+
+
 # -- the export -------------------------------------------------------------------------------
 
 

@@ -210,6 +210,26 @@ def test_bundles_endpoint_refuses_posters_and_ambiguous_scopes(
     assert missing.status_code == 404
 
 
+@pytest.mark.parametrize("params, field, detail", [
+    ({"case": "SH-NO-SUCH-CASE"}, "case",
+     "no case SH-NO-SUCH-CASE: stream case:SH-NO-SUCH-CASE holds no event"),
+    ({"case": f"case:{CASE}"}, "case", f"no case case:{CASE}: stream case:case:{CASE} holds no "
+                                       f"event (give the case id without `case:`: case={CASE})"),
+    ({"stream": "officer:NOBODY"}, "stream", "no stream officer:NOBODY: it holds no event"),
+])
+def test_bundles_endpoint_refuses_a_case_or_stream_the_log_does_not_hold(
+        world: World, log_view: LogView, populated, params: dict, field: str,
+        detail: str) -> None:
+    """GET /v1/bundles?case=<unknown> answered 200 with a bundle of the key registry alone
+    (which verifies), where ?officer=<unknown> and `ledger export --case` answer not found."""
+    response = world.http.get("/v1/bundles", params=params, headers=world.headers("auditor"))
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"].endswith(":not-found")
+    assert (problem["field"], problem["detail"]) == (field, detail)
+
+
 def test_export_and_verify_commands_round_trip_through_a_home(
         world: World, log_view: LogView, log_key, populated, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

@@ -29,6 +29,7 @@ from ledger.tokens import Principal, TokenCache
 from ledger.verify.format import MEDIA_TYPE as BUNDLE_MEDIA_TYPE
 from projections.flagsview import FlagsView
 from projections.readmodels import ReadModels
+from projections.redflags.catalogue import check_filter
 
 from . import dashboard, oversight
 from .auth import require
@@ -346,6 +347,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                   case: str | None = None, since: str | None = None, until: str | None = None,
                   limit: Annotated[int, Query(ge=1, le=500)] = 50,
                   after: str | None = None) -> Response:
+        check_filter(rule, rule_id)
         if unit is not None and not principal.may_see_unit(unit):
             raise Forbidden(f"principal {principal.name!r} may not see unit {unit!r}",
                             field="unit")

@@ -19,7 +19,7 @@ from starlette.types import Lifespan
 from ledger.bundle import BundleExport, StreamsScope, bundle_scope, require_events
 from ledger.crypto import SigningKey
 from ledger.domain.calendar import CST
-from ledger.errors import Forbidden, LedgerError, MalformedEvent, NotFound
+from ledger.errors import Forbidden, InvalidRequest, LedgerError, MalformedEvent, NotFound
 from ledger.grammar import DATE, RFC3339
 from ledger.logview import LogView
 from ledger.schemas import parse_datetime
@@ -389,9 +389,9 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                       event_id: str | None = None,
                       tree_size: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
         if index is not None and event_id is not None:   # a proof of one would pass for the other
-            raise MalformedEvent("give index or event_id, not both", field="event_id")
+            raise InvalidRequest("give index or event_id, not both", field="query.event_id")
         if index is None and not event_id:
-            raise MalformedEvent("give index or event_id", field="index")
+            raise InvalidRequest("give index or event_id", field="query.index")
         if index is None:
             row = ledger.get_event(event_id)
             if row is None or not principal.may_see_unit(views.unit_of_stream(row.receipt.stream)):
@@ -399,8 +399,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                                field="event_id")
             index = row.receipt.index
             if tree_size is not None and index >= tree_size:
-                raise MalformedEvent(f"event {event_id} is at log index {index}, recorded after "
-                                     f"the tree of size {tree_size}", field="event_id")
+                raise InvalidRequest(f"event {event_id} is at log index {index}, recorded after "
+                                     f"the tree of size {tree_size}", field="query.event_id")
         return log.inclusion(index, tree_size)
 
     @app.get("/v1/log/proofs/consistency", tags=["log"],

@@ -371,7 +371,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         if not trail:
             scope = bundle_scope(case=args.case, stream=args.stream, start=args.from_time,
-                                 stop=args.to_time, whole=args.all)
+                                 stop=args.to_time, whole=args.all, names=("--from", "--to"))
         elif args.case or args.stream or args.from_time or args.to_time or args.all \
                 or (args.officer and args.unit):
             raise LedgerError("name exactly one scope")

@@ -271,6 +271,24 @@ def test_export_of_a_case_or_stream_the_log_does_not_hold_is_refused(
     assert not out.exists()
 
 
+@pytest.mark.parametrize("start, stop, message", [
+    ("2025-01-01", "2025-02-01T00:00:00Z", "--from must be an RFC 3339 timestamp with an offset"),
+    ("2025-01-01T00:00:00Z", "2025-02-01", "--to must be an RFC 3339 timestamp with an offset"),
+    ("2025-02-01T00:00:00Z", "2025-01-01T00:00:00Z", "'--to' must be later than '--from'"),
+    ("0001-01-01T00:00:00+08:00", "2025-01-01T00:00:00Z",
+     "--from is outside years 1 to 9999 in UTC"),
+])
+def test_export_names_the_option_of_a_time_range_it_refuses(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        start: str, stop: str, message: str) -> None:
+    """`ledger export --from 2025-01-01` said "from must be …", naming no option it has."""
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    out = tmp_path / "time.ndjson"
+    assert ledger_main(["export", "--from", start, "--to", stop, "--out", str(out)]) == 2
+    assert capsys.readouterr().err.startswith(f"ledger export: {message}")
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("where", ["missing-dir/case.ndjson", "a-directory"])
 def test_export_to_an_unwritable_path_says_so_and_exits_2(
         world: World, log_view: LogView, log_key, populated, tmp_path: Path, where: str,

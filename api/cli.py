@@ -21,6 +21,13 @@ from pathlib import Path
 from typing import Any
 
 
+def _curl(url: str, token_file: Path | None = None) -> str:
+    """A curl command to try ``url`` with, sending the token ``token_file`` holds: -sS, quiet
+    but for an error, where -s alone prints nothing at all when the request fails."""
+    auth = f'-H "Authorization: Bearer $(cat {token_file})" ' if token_file else ""
+    return f"curl -sS {auth}'{url}'"
+
+
 def _whole_number(text: str, low: int, high: int | None, expected: str) -> int:
     try:
         value = int(text)
@@ -139,10 +146,9 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"Integrity Ledger serving on {base}  (API docs: {base}/docs, "
               f"dashboard: {base}/ui/)", flush=True)
         print(_admin_token_line(settings, admin), flush=True)
-        print(f"try: curl -s {base}/healthz" + (   # with the token only where it is taken
-            f"   |   curl -s -H \"Authorization: Bearer $(cat "
-            f"{settings.secrets / 'admin.token'})\" {base}/v1/keys" if admin == "valid" else ""),
-            flush=True)
+        print(f"try: {_curl(f'{base}/healthz')}" + (   # with the token only where it is taken
+            f"   |   {_curl(f'{base}/v1/keys', settings.secrets / 'admin.token')}"
+            if admin == "valid" else ""), flush=True)
         announced.append(base)
         if args.demo_on_first_start:
             _load_demo_when_up(settings, base)
@@ -199,8 +205,8 @@ def _load_demo_when_up(settings: Any, base: str) -> None:
         print("first start: loading a small synthetic city (ledger demo) ...", flush=True)
         if run_demo(["--url", base, "--scale", "small", "--no-progress"]) == 0:
             marker.write_text("loaded by `ledger serve --demo-on-first-start`\n")
-            print(f"demo city loaded. Try: curl -s -H \"Authorization: Bearer $(cat "
-                  f"{settings.secrets / 'admin.token'})\" '{base}/v1/flags?limit=5'",
+            print("demo city loaded. Try: "
+                  + _curl(f"{base}/v1/flags?limit=5", settings.secrets / "admin.token"),
                   flush=True)
 
     threading.Thread(target=load, name="demo-loader", daemon=True).start()

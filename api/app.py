@@ -16,10 +16,10 @@ from starlette.exceptions import HTTPException
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.types import Lifespan
 
-from ledger.bundle import BundleExport, StreamsScope, bundle_scope
+from ledger.bundle import BundleExport, StreamsScope, bundle_scope, require_events
 from ledger.crypto import SigningKey
 from ledger.domain.calendar import CST
-from ledger.errors import Forbidden, LedgerError, MalformedEvent, NotFound
+from ledger.errors import Forbidden, InvalidRequest, LedgerError, MalformedEvent, NotFound
 from ledger.grammar import DATE, RFC3339
 from ledger.logview import LogView
 from ledger.schemas import parse_datetime
@@ -29,6 +29,7 @@ from ledger.tokens import Principal, TokenCache
 from ledger.verify.format import MEDIA_TYPE as BUNDLE_MEDIA_TYPE
 from projections.flagsview import FlagsView
 from projections.readmodels import ReadModels
+from projections.redflags.catalogue import check_filter
 
 from . import dashboard, oversight
 from .auth import require
@@ -346,6 +347,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                   case: str | None = None, since: str | None = None, until: str | None = None,
                   limit: Annotated[int, Query(ge=1, le=500)] = 50,
                   after: str | None = None) -> Response:
+        check_filter(rule, rule_id)
         if unit is not None and not principal.may_see_unit(unit):
             raise Forbidden(f"principal {principal.name!r} may not see unit {unit!r}",
                             field="unit")
@@ -387,9 +389,9 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                       event_id: str | None = None,
                       tree_size: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
         if index is not None and event_id is not None:   # a proof of one would pass for the other
-            raise MalformedEvent("give index or event_id, not both", field="event_id")
+            raise InvalidRequest("give index or event_id, not both", field="query.event_id")
         if index is None and not event_id:
-            raise MalformedEvent("give index or event_id", field="index")
+            raise InvalidRequest("give index or event_id", field="query.index")
         if index is None:
             row = ledger.get_event(event_id)
             if row is None or not principal.may_see_unit(views.unit_of_stream(row.receipt.stream)):
@@ -397,8 +399,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                                field="event_id")
             index = row.receipt.index
             if tree_size is not None and index >= tree_size:
-                raise MalformedEvent(f"event {event_id} is at log index {index}, recorded after "
-                                     f"the tree of size {tree_size}", field="event_id")
+                raise InvalidRequest(f"event {event_id} is at log index {index}, recorded after "
+                                     f"the tree of size {tree_size}", field="query.event_id")
         return log.inclusion(index, tree_size)
 
     @app.get("/v1/log/proofs/consistency", tags=["log"],
@@ -414,7 +416,9 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                          "`tree_size`; `since_size` embeds a consistency proof. See docs/bundle.md.",
              responses={200: {"content": {BUNDLE_MEDIA_TYPE: {}},
                               "description": "the bundle, streamed line by line"},
-                        404: {"description": "no checkpoint (of that tree size)"}})
+                        404: {"description": "no checkpoint (of that tree size), or no "
+                                              "event in the case or stream, or no such "
+                                              "officer or unit"}})
     def get_bundle(principal: Auditor, case: str | None = None, stream: str | None = None,
                    officer: str | None = None, unit: str | None = None,
                    from_: Annotated[str | None, Query(alias="from")] = None,
@@ -442,6 +446,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                                 rule="unit-scope")
             if not principal.may_see_unit(views.unit_of_stream(target)):
                 raise NotFound(f"no stream {target}", field="case" if case else "stream")
+        require_events(ledger.store, scope)
         export = BundleExport.prepare(ledger.store, log, scope, types=ledger.types,
                                       tree_size=tree_size, since_size=since_size)
         name = f"bundle-{scope.describe()['kind']}-{export.checkpoint.size}.ndjson"

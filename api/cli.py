@@ -21,6 +21,13 @@ from pathlib import Path
 from typing import Any
 
 
+def _curl(url: str, token_file: Path | None = None) -> str:
+    """A curl command to try ``url`` with, sending the token ``token_file`` holds: -sS, quiet
+    but for an error, where -s alone prints nothing at all when the request fails."""
+    auth = f'-H "Authorization: Bearer $(cat {token_file})" ' if token_file else ""
+    return f"curl -sS {auth}'{url}'"
+
+
 def _whole_number(text: str, low: int, high: int | None, expected: str) -> int:
     try:
         value = int(text)
@@ -139,10 +146,9 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"Integrity Ledger serving on {base}  (API docs: {base}/docs, "
               f"dashboard: {base}/ui/)", flush=True)
         print(_admin_token_line(settings, admin), flush=True)
-        print(f"try: curl -s {base}/healthz" + (   # with the token only where it is taken
-            f"   |   curl -s -H \"Authorization: Bearer $(cat "
-            f"{settings.secrets / 'admin.token'})\" {base}/v1/keys" if admin == "valid" else ""),
-            flush=True)
+        print(f"try: {_curl(f'{base}/healthz')}" + (   # with the token only where it is taken
+            f"   |   {_curl(f'{base}/v1/keys', settings.secrets / 'admin.token')}"
+            if admin == "valid" else ""), flush=True)
         announced.append(base)
         if args.demo_on_first_start:
             _load_demo_when_up(settings, base)
@@ -199,8 +205,8 @@ def _load_demo_when_up(settings: Any, base: str) -> None:
         print("first start: loading a small synthetic city (ledger demo) ...", flush=True)
         if run_demo(["--url", base, "--scale", "small", "--no-progress"]) == 0:
             marker.write_text("loaded by `ledger serve --demo-on-first-start`\n")
-            print(f"demo city loaded. Try: curl -s -H \"Authorization: Bearer $(cat "
-                  f"{settings.secrets / 'admin.token'})\" '{base}/v1/flags?limit=5'",
+            print("demo city loaded. Try: "
+                  + _curl(f"{base}/v1/flags?limit=5", settings.secrets / "admin.token"),
                   flush=True)
 
     threading.Thread(target=load, name="demo-loader", daemon=True).start()
@@ -358,9 +364,9 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write an audit bundle (docs/bundle.md) for one scope of the log."""
-    from ledger.bundle import BundleExport, StreamScope, bundle_scope
+    from ledger.bundle import BundleExport, bundle_scope, require_events
     from ledger.crypto import SigningKey
-    from ledger.errors import LedgerError, NotFound
+    from ledger.errors import LedgerError
     from ledger.logview import LogView
 
     def warn(message: str) -> None:
@@ -371,7 +377,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         if not trail:
             scope = bundle_scope(case=args.case, stream=args.stream, start=args.from_time,
-                                 stop=args.to_time, whole=args.all)
+                                 stop=args.to_time, whole=args.all, names=("--from", "--to"))
         elif args.case or args.stream or args.from_time or args.to_time or args.all \
                 or (args.officer and args.unit):
             raise LedgerError("name exactly one scope")
@@ -390,9 +396,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             from api.app import trail_scope
             from projections.readmodels import ReadModels
             scope = trail_scope(ReadModels(store), officer=args.officer, unit=args.unit)
-        elif isinstance(scope, StreamScope) and not store.stream_events(
-                scope.stream, after_version=0, limit=1):
-            raise NotFound(_no_such_stream(scope))
+        else:
+            require_events(store, scope, case_param="--case ")
         log = LogView(store, origin=settings.log_origin, key_name=settings.log_key_name,
                       signing_key=SigningKey(settings.secret("log.key")) if key_path.exists()
                       else None)
@@ -427,16 +432,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     print(f"ledger export: {export.events} events, {export.anchors} anchors, checkpoint tree "
           f"size {export.checkpoint.size} -> {args.out}", file=sys.stderr)
     return 0
-
-
-def _no_such_stream(scope: Any) -> str:
-    """Why a case or stream scope with no event is refused, as ``--officer`` of no officer is:
-    its bundle would hold the key registry alone, and verify."""
-    if scope.case_id is None:
-        return f"no stream {scope.stream}: it holds no event"
-    hint = (f" (give the case id without `case:`: --case {scope.case_id[5:]})"
-            if scope.case_id.startswith("case:") else "")
-    return f"no case {scope.case_id}: stream {scope.stream} holds no event{hint}"
 
 
 @contextmanager

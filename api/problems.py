@@ -32,6 +32,7 @@ STATUS: dict[type[e.LedgerError], int] = {
     e.Unavailable: 503,
     e.Damaged: 500,
     e.VerificationError: 422,
+    e.InvalidRequest: 422,
 }
 
 TITLES = {
@@ -123,7 +124,7 @@ async def validation_error_handler(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [{"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
               for err in exc.errors()]
-    return problem(422, "invalid-request", "; ".join(f"{x['field']}: {x['message']}"
+    return problem(422, e.InvalidRequest.code, "; ".join(f"{x['field']}: {x['message']}"
                                                       for x in errors),
                    field=errors[0]["field"] if errors else None, errors=errors)
 

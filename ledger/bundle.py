@@ -185,13 +185,17 @@ class TimeScope:
     whole_log = False
 
     @classmethod
-    def parse(cls, start: str, stop: str) -> "TimeScope":
-        """From RFC 3339 times with offsets. Raises MalformedEvent."""
-        begin, end = parse_time(start, "from"), parse_time(stop, "to")
+    def parse(cls, start: str, stop: str, *, names: tuple[str, str] = ("from", "to")
+              ) -> "TimeScope":
+        """From RFC 3339 times with offsets. Raises MalformedEvent naming the one at fault as
+        ``names`` spell the two (``from``, ``to``: the query's; ``--from``, ``--to``: the
+        CLI's)."""
+        first, second = names
+        begin, end = parse_time(start, first), parse_time(stop, second)
         if end <= begin:
-            raise MalformedEvent("'to' must be later than 'from'", field="to")
+            raise MalformedEvent(f"'{second}' must be later than '{first}'", field=second)
         bounds = []
-        for moment, field in ((begin, "from"), (end, "to")):
+        for moment, field in ((begin, first), (end, second)):
             try:
                 bounds.append(format_recorded_at(moment))
             except OverflowError:      # 0001-01-01T00:00:00+08:00 is in year 0 in UTC
@@ -222,9 +226,11 @@ class WholeLog:
 
 
 def bundle_scope(*, case: str | None = None, stream: str | None = None, start: str | None = None,
-                 stop: str | None = None, whole: bool = False) -> Scope:
+                 stop: str | None = None, whole: bool = False,
+                 names: tuple[str, str] = ("from", "to")) -> Scope:
     """The one scope named by request parameters. Raises MalformedEvent unless exactly one of
-    ``case``, ``stream``, ``start`` with ``stop``, or ``whole`` is given."""
+    ``case``, ``stream``, ``start`` with ``stop``, or ``whole`` is given, and for a time range
+    it cannot read (spelling ``start`` and ``stop`` as ``names``: TimeScope.parse)."""
     given = [name for name, on in (("case", case), ("stream", stream),
                                    ("from/to", start or stop), ("all", whole)) if on]
     if len(given) != 1:
@@ -238,7 +244,24 @@ def bundle_scope(*, case: str | None = None, stream: str | None = None, start: s
         return WholeLog()
     if not (start and stop):
         raise MalformedEvent("a time range needs both from and to", field="to")
-    return TimeScope.parse(start, stop)
+    return TimeScope.parse(start, stop, names=names)
+
+
+def require_events(store: LedgerStore, scope: Scope, *, case_param: str = "case=") -> None:
+    """Refuse a case or stream scope whose stream holds no event, as an officer the read models
+    do not know is refused: its bundle would hold the key registry alone, and verify. The usual
+    slip, ``case:<id>`` for a case id, gets the id to give, after ``case_param`` (how the
+    caller spells the parameter: ``case=``, ``--case ``). Raises NotFound naming ``case`` or
+    ``stream``; any other scope passes."""
+    if not isinstance(scope, StreamScope) or store.stream_events(scope.stream, after_version=0,
+                                                                 limit=1):
+        return
+    if scope.case_id is None:
+        raise NotFound(f"no stream {scope.stream}: it holds no event", field="stream")
+    hint = (f" (give the case id without `case:`: {case_param}{scope.case_id[5:]})"
+            if scope.case_id.startswith("case:") else "")
+    raise NotFound(f"no case {scope.case_id}: stream {scope.stream} holds no event{hint}",
+                   field="case")
 
 
 # -- the export -------------------------------------------------------------------------------

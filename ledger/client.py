@@ -16,6 +16,7 @@ from typing import Any
 from .canonical import canonical
 from .crypto import SigningKey, b64url_encode
 from .envelope import signing_bytes, unsigned_envelope
+from .errors import Unavailable
 
 RETRY_STATUSES = frozenset({502, 503, 504})
 MAX_RETRY_AFTER = 60.0      # seconds: a server's Retry-After is honoured up to this
@@ -48,6 +49,23 @@ class LedgerHTTPError(Exception):
         self.problem = problem
 
 
+class LedgerUnreachable(Unavailable):
+    """No answer from the service: every attempt to send a request failed on the network
+    (connection refused, reset, timed out). ``url`` is where it was sent, ``attempts`` how many
+    times; the last network error is the cause."""
+
+    code = "unreachable"
+
+    def __init__(self, url: str, attempts: int, error: Exception) -> None:
+        tried = (f"POST failed {attempts} times, retried with the same bytes" if attempts > 1
+                 else "POST failed")
+        super().__init__(f"no answer from the ledger at {url}: {tried} (last: "
+                         f"{type(error).__name__}: {error}); is the service running there "
+                         "(`ledger serve`)?")
+        self.url = url
+        self.attempts = attempts
+
+
 class LedgerClient:
     """Post signed envelopes to ``/v1/events``. ``http`` may be an httpx.Client or a FastAPI
     TestClient (anything with ``post``/``get`` returning httpx-like responses)."""
@@ -58,13 +76,18 @@ class LedgerClient:
             import httpx
             http = httpx.Client(base_url=base_url, timeout=60.0)
         self.http = http
+        self.events_url = base_url.rstrip("/") + "/v1/events"
         self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         self.retries = retries
         self.backoff = backoff
         self.batch_size = batch_size
 
     def post(self, envelopes: dict[str, Any] | Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Append one envelope or one atomic batch; returns the receipts."""
+        """Append one envelope or one atomic batch; returns the receipts. A network failure,
+        a 502, 503 or 504 is retried ``retries`` times with the same bytes. Raises
+        LedgerHTTPError for a refusal (or the last retried status), LedgerUnreachable when no
+        attempt got an answer, and httpx's error at once for a request that can never be sent
+        (a bad URL or header)."""
         body = canonical(envelopes if isinstance(envelopes, dict) else list(envelopes))
         attempt = 0
         while True:
@@ -72,8 +95,10 @@ class LedgerClient:
             try:
                 response = self.http.post("/v1/events", content=body, headers=self.headers)
             except Exception as e:   # connection reset, timeout: the same bytes are safe to resend
-                if attempt >= self.retries or not _transient(e):
+                if not _transient(e):
                     raise
+                if attempt >= self.retries:
+                    raise LedgerUnreachable(self.events_url, attempt + 1, e) from e
             else:
                 if response.status_code in (200, 201):
                     return response.json()["receipts"]

@@ -92,6 +92,14 @@ class UnsupportedMediaType(LedgerError):
     rule = "json-content-type"
 
 
+class InvalidRequest(LedgerError):
+    """A query parameter of a read the service cannot answer as given (an unknown rule, no
+    parameter where one is needed): the problem the framework's own checks of a query's
+    parameters answer with, naming it as they do (``query.<name>``)."""
+
+    code = "invalid-request"
+
+
 class NotFound(LedgerError):
     code = "not-found"
 

@@ -210,6 +210,26 @@ def test_bundles_endpoint_refuses_posters_and_ambiguous_scopes(
     assert missing.status_code == 404
 
 
+@pytest.mark.parametrize("params, field, detail", [
+    ({"case": "SH-NO-SUCH-CASE"}, "case",
+     "no case SH-NO-SUCH-CASE: stream case:SH-NO-SUCH-CASE holds no event"),
+    ({"case": f"case:{CASE}"}, "case", f"no case case:{CASE}: stream case:case:{CASE} holds no "
+                                       f"event (give the case id without `case:`: case={CASE})"),
+    ({"stream": "officer:NOBODY"}, "stream", "no stream officer:NOBODY: it holds no event"),
+])
+def test_bundles_endpoint_refuses_a_case_or_stream_the_log_does_not_hold(
+        world: World, log_view: LogView, populated, params: dict, field: str,
+        detail: str) -> None:
+    """GET /v1/bundles?case=<unknown> answered 200 with a bundle of the key registry alone
+    (which verifies), where ?officer=<unknown> and `ledger export --case` answer not found."""
+    response = world.http.get("/v1/bundles", params=params, headers=world.headers("auditor"))
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"].endswith(":not-found")
+    assert (problem["field"], problem["detail"]) == (field, detail)
+
+
 def test_export_and_verify_commands_round_trip_through_a_home(
         world: World, log_view: LogView, log_key, populated, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
@@ -248,6 +268,24 @@ def test_export_of_a_case_or_stream_the_log_does_not_hold_is_refused(
     out = tmp_path / "case.ndjson"
     assert ledger_main(["export", *argv, "--out", str(out)]) == 2
     assert capsys.readouterr().err == f"ledger export: {message}\n"
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("start, stop, message", [
+    ("2025-01-01", "2025-02-01T00:00:00Z", "--from must be an RFC 3339 timestamp with an offset"),
+    ("2025-01-01T00:00:00Z", "2025-02-01", "--to must be an RFC 3339 timestamp with an offset"),
+    ("2025-02-01T00:00:00Z", "2025-01-01T00:00:00Z", "'--to' must be later than '--from'"),
+    ("0001-01-01T00:00:00+08:00", "2025-01-01T00:00:00Z",
+     "--from is outside years 1 to 9999 in UTC"),
+])
+def test_export_names_the_option_of_a_time_range_it_refuses(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        start: str, stop: str, message: str) -> None:
+    """`ledger export --from 2025-01-01` said "from must be …", naming no option it has."""
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    out = tmp_path / "time.ndjson"
+    assert ledger_main(["export", "--from", start, "--to", stop, "--out", str(out)]) == 2
+    assert capsys.readouterr().err.startswith(f"ledger export: {message}")
     assert not out.exists()
 
 

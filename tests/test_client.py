@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from ledger import client as client_module
-from ledger.client import LedgerClient, LedgerHTTPError
+from ledger.client import LedgerClient, LedgerHTTPError, LedgerUnreachable
 
 RECEIPT = {"receipts": [{"event_id": "e", "log_index": 0}]}
 
@@ -111,3 +111,35 @@ def test_a_refusal_is_not_retried_and_carries_the_problem(
         client.post({"event_id": "e"})
     assert refused.value.status == 409 and refused.value.problem["detail"] == "event_id reused"
     assert calls == [1]
+
+
+def test_a_service_that_never_answers_is_named_after_the_retries(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the server down the client raised httpx's bare ConnectError after its retries,
+    naming neither the URL it tried nor how often."""
+    bodies: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.content)
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    sleeps: list[float] = []
+    monkeypatch.setattr(client_module.time, "sleep", sleeps.append)
+    with pytest.raises(LedgerUnreachable) as unreachable:
+        make(handler).post({"event_id": "e"})
+    assert str(unreachable.value) == (
+        "no answer from the ledger at http://ledger.test/v1/events: POST failed 4 times, "
+        "retried with the same bytes (last: ConnectError: [Errno 111] Connection refused); is "
+        "the service running there (`ledger serve`)?")
+    assert unreachable.value.url == "http://ledger.test/v1/events"
+    assert unreachable.value.attempts == 4
+    assert isinstance(unreachable.value.__cause__, httpx.ConnectError)
+    assert len(bodies) == 4 and len(set(bodies)) == 1 and len(sleeps) == 3
+
+
+def test_a_closed_port_is_named_after_the_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    from .test_multiprocess import free_port
+    monkeypatch.setattr(client_module.time, "sleep", lambda s: None)
+    url = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(LedgerUnreachable, match=f"at {url}/v1/events: POST failed 2 times"):
+        LedgerClient(url, "t0ken", retries=1).post({"event_id": "e"})

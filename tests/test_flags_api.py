@@ -349,3 +349,31 @@ def test_catching_up_reads_every_event_up_to_the_position_once_in_order(city: Wo
         assert list(_batches(curs, upto, upto)) == []
         assert [n for b in _batches(curs, 0, 10 ** 9, size=4) for n, _ in b] == everything
     assert len(everything) > 10
+
+
+@pytest.mark.parametrize("params, field, hint", [
+    ({"rule": "RF99"}, "query.rule", "a rule family of the catalogue (RF01"),
+    ({"rule": "rf04"}, "query.rule", "a rule family of the catalogue (RF01"),
+    ({"rule": "RF06.e"}, "query.rule", "give rule_id=RF06.e"),
+    ({"rule_id": "RF99.a"}, "query.rule_id", "a rule id of the catalogue (RF01"),
+    ({"rule_id": "RF06"}, "query.rule_id", "give rule=RF06"),
+])
+def test_queue_refuses_a_rule_the_catalogue_does_not_hold(world: World, params: dict,
+                                                          field: str, hint: str) -> None:
+    """?rule=RF99 (or a sub-rule id where the family is asked, as rule=RF06.e) answered an
+    empty page, as if no such flag had been raised."""
+    response = world.http.get("/v1/flags", params=params, headers=world.headers("inspector"))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"].endswith(":invalid-request")
+    assert problem["field"] == field and problem["errors"][0]["field"] == field
+    assert hint in problem["detail"], problem["detail"]
+
+
+@pytest.mark.parametrize("params", [{"rule": "RF06"}, {"rule": "RF01"}, {"rule_id": "RF06.e"},
+                                    {"rule_id": "RF01"}, {"rule": "RF06", "rule_id": "RF06.e"}])
+def test_queue_takes_every_family_and_rule_id_of_the_catalogue(world: World,
+                                                               params: dict) -> None:
+    response = world.http.get("/v1/flags", params=params, headers=world.headers("inspector"))
+    assert response.status_code == 200, response.text

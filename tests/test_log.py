@@ -107,6 +107,23 @@ def test_refuses_proofs_outside_the_log(world: World, params: dict, status: int)
     assert response.headers["content-type"] == "application/problem+json"
 
 
+@pytest.mark.parametrize("params, field", [
+    ({}, "query.index"), ({"event_id": ""}, "query.index"),
+    ({"index": 0, "event_id": "01900000-0000-7000-8000-000000000000"}, "query.event_id"),
+])
+def test_an_inclusion_query_without_one_leaf_is_an_invalid_request(world: World, params: dict,
+                                                                    field: str) -> None:
+    """No parameter at all (or both) was answered as a `malformed-event`, though no event was
+    sent: a bad query is an `invalid-request`, as the framework's own checks answer one."""
+    notes(world, 2)
+    response = world.http.get("/v1/log/proofs/inclusion", params=params,
+                              headers=world.headers("auditor"))
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["type"] == "urn:integrity-ledger:problem:invalid-request", problem
+    assert problem["field"] == field and problem["errors"][0]["field"] == field
+
+
 def test_an_event_recorded_after_the_tree_size_asked_is_refused_naming_event_id(
         world: World) -> None:
     """The refusal named `index`, a parameter the request did not have."""
@@ -115,6 +132,7 @@ def test_an_event_recorded_after_the_tree_size_asked_is_refused_naming_event_id(
                               params={"event_id": receipts[-1]["event_id"], "tree_size": 2},
                               headers=world.headers("auditor"))
     assert response.status_code == 422, response.text
+    assert response.json()["type"].endswith(":invalid-request")
     assert response.json()["errors"][0]["field"].endswith("event_id")
     assert "is at log index 4" in response.json()["detail"]
 

@@ -144,6 +144,26 @@ def test_serve_that_cannot_listen_announces_nothing_and_says_why(
                                 "could not start (the error above)\n")
 
 
+def test_the_curl_serve_offers_to_try_says_why_it_failed(
+        database: tuple[str, str], root_key: SigningKey, tmp_path: Path) -> None:
+    """`ledger serve` offered `curl -s …` to try first, which prints nothing at all when the
+    request fails (the service stopped, another port): -sS says why."""
+    env = {**home_env(tmp_path / "home"), "LEDGER_DATABASE_URL": database[1],
+           "LEDGER_ROOT_KEYS": f"{ROOT_ID}={b64url_encode(root_key.public_key)}"}
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_until_serving(proc, port)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    [offer] = [line for line in out.splitlines() if line.startswith("try: ")]
+    command = offer.removeprefix("try: ").partition("   |   ")[0]
+    assert command.startswith("curl -sS "), offer
+    tried = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=30)
+    assert tried.returncode != 0 and "Failed to connect" in tried.stderr, tried
+
+
 def postmaster_pid_of_a_stopped_cluster(home: Path) -> list[str]:
     """Initialise the home, and return the lines of its postmaster.pid as they were while its
     cluster ran (stopped now, the file gone, as after a reboot left it there)."""

@@ -7,6 +7,8 @@ ambiguous are in docs/red-flags.md.
 
 from __future__ import annotations
 
+from ledger.errors import InvalidRequest
+
 from .flag import Rule
 
 APL = "APL (行政处罚法 2021)"
@@ -218,3 +220,23 @@ for _rid in RULES:
 
 def rule(rule_id: str) -> Rule:
     return RULES[rule_id]
+
+
+def check_filter(rule: str | None, rule_id: str | None) -> None:
+    """Refuse a flag filter no flag can match: ``rule`` must be a family of the catalogue
+    (``RF06``), ``rule_id`` one of its rule ids (``RF06.e``, or ``RF01`` for a family of one).
+    Raises InvalidRequest naming the parameter (``query.rule``, ``query.rule_id``), with the
+    form to give."""
+    first, last = min(FAMILIES), max(FAMILIES)
+    if rule is not None and rule not in FAMILIES:
+        slip = (f": {rule} is a rule id of {rule.split('.')[0]}; give rule_id={rule}, or "
+                f"rule={rule.split('.')[0]} for the family" if rule in RULES else
+                f", not {rule!r}")
+        raise InvalidRequest(f"rule must be a rule family of the catalogue ({first} … {last}, "
+                             f"docs/red-flags.md){slip}", field="query.rule")
+    if rule_id is not None and rule_id not in RULES:
+        slip = (f": {rule_id} is a family of rule ids ({', '.join(FAMILIES[rule_id])}); give "
+                f"rule={rule_id} for them all" if rule_id in FAMILIES else f", not {rule_id!r}")
+        lettered = next(r for r in RULES if "." in r)
+        raise InvalidRequest(f"rule_id must be a rule id of the catalogue ({first}, {lettered} "
+                             f"… {max(RULES)}, docs/red-flags.md){slip}", field="query.rule_id")

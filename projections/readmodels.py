@@ -140,6 +140,11 @@ SAVE_CHUNK = 10_000
 _UNIT_STEPS = frozenset({"CaseFiled", "ClueRegistered"})
 
 
+#: the kinds of stream that belong to a unit through a read model's state (``unit_id``)
+_OWNED_STREAMS = {"case": "cases", "complaint": "complaints", "officer": "officers",
+                  "supervision": "supervision"}
+
+
 class Fold:
     """Applies a batch of events to in-memory copies of the states it touches, with the
     configuration of ``timeline`` (configuration events themselves are not folded here).
@@ -503,8 +508,7 @@ class ReadModels:
         kind, _, ident = stream.partition(":")
         if kind == "unit":
             return ident
-        table = {"case": "cases", "officer": "officers", "complaint": "complaints",
-                 "supervision": "supervision"}.get(kind)
+        table = _OWNED_STREAMS.get(kind)
         if table is None:
             return None
         name, key = _TABLES[table]
@@ -524,32 +528,40 @@ class ReadModels:
 
     def units_of_references(self, refs: Iterable[str]) -> dict[str, str | None]:
         """The unit each of ``refs`` belongs to, for those that name a case, complaint,
-        officer or supervision notice the read models hold, or an event of such a stream or of
-        a ``unit:`` stream (the event's stream's unit). Strings that name none of these (a
+        officer or supervision notice, or an event of such a stream or of a ``unit:`` stream
+        (the event's stream's unit). One the log holds but the read models have not folded yet
+        (they are folded apart from the flags, and a failing batch waits while the flags go
+        on) is of no unit known: None, as one of no unit. Strings that name none of these (a
         party, a grid, an event of a stream of no unit such as ``pledge:`` or ``flag:``) are
         left out."""
         refs = list(dict.fromkeys(refs))
         out: dict[str, str | None] = {}
-        for table in ("cases", "complaints", "officers", "supervision"):
+        for table in _OWNED_STREAMS.values():
             out.update(self.units_of(table, refs))
         ids = [r for r in refs if r not in out and UUID.fullmatch(r)]
-        if not ids:
-            return out
+        names = [f"{kind}:{r}" for r in refs if r not in out and not UUID.fullmatch(r)
+                 for kind in _OWNED_STREAMS]
+        streams: dict[str, str] = {}
         with self.store.cursor() as curs:
-            curs.execute("SELECT event_id::text AS id, stream FROM ledger_receipts "
-                         "WHERE event_id = ANY(%s::text[]::uuid[])", (ids,))
-            streams = {r["id"]: r["stream"] for r in curs.fetchall()}
+            if names:    # one index probe each: streams of the log the views do not hold yet
+                curs.execute("SELECT s AS stream FROM unnest(%s::text[]) s WHERE EXISTS "
+                             "(SELECT 1 FROM ledger_receipts WHERE stream = s)", (names,))
+                out.update({r["stream"].partition(":")[2]: None for r in curs.fetchall()})
+            if ids:
+                curs.execute("SELECT event_id::text AS id, stream FROM ledger_receipts "
+                             "WHERE event_id = ANY(%s::text[]::uuid[])", (ids,))
+                streams = {r["id"]: r["stream"] for r in curs.fetchall()}
         owners: dict[str, str | None] = {}
-        for kind, table in (("case", "cases"), ("complaint", "complaints"),
-                            ("officer", "officers"), ("supervision", "supervision")):
+        for kind, table in _OWNED_STREAMS.items():
             keys = [s.partition(":")[2] for s in streams.values() if s.startswith(f"{kind}:")]
             if keys:
                 owners.update({f"{kind}:{k}": u for k, u in self.units_of(table, keys).items()})
         for eid, stream in streams.items():
-            if stream.startswith("unit:"):
-                out[eid] = stream.partition(":")[2]
-            elif stream in owners:
-                out[eid] = owners[stream]
+            kind, _, key = stream.partition(":")
+            if kind == "unit":
+                out[eid] = key
+            elif kind in _OWNED_STREAMS:
+                out[eid] = owners.get(stream)       # None: not folded yet
         return out
 
     def streams_of_officer(self, officer_id: str) -> list[str]:

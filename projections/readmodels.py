@@ -464,11 +464,22 @@ class ReadModels:
         return {r["id"]: orjson.loads(r["state"]) for r in curs.fetchall()}
 
     @staticmethod
-    def _approved_by(curs: Any, officer_ids: list[str]) -> dict[str, list[str]]:
-        # a scan of the complaints, made only for a batch that assigns a post
-        curs.execute("SELECT DISTINCT e->>'approved_by' AS officer, complaint_id AS id "
-                     "FROM view_complaints, jsonb_array_elements(state->'extensions') e "
-                     "WHERE e->>'approved_by' = ANY(%s) ORDER BY 1, 2", (officer_ids,))
+    def approved_by_query(officer_ids: list[str]) -> tuple[str, tuple[Any, ...]]:
+        """The query (SQL, parameters) of the complaints with an extension one of
+        ``officer_ids`` approved: (officer, complaint id) rows, made for a batch that assigns a
+        post."""
+        # the containment finds the complaints through view_complaints_approvers (an index of
+        # the extensions), not by reading every complaint's state
+        return ("SELECT DISTINCT e->>'approved_by' AS officer, complaint_id AS id "
+                "FROM view_complaints, jsonb_array_elements(state->'extensions') e "
+                "WHERE state->'extensions' @> ANY(%s::jsonb[]) "
+                "AND e->>'approved_by' = ANY(%s) ORDER BY 1, 2",
+                ([orjson.dumps([{"approved_by": o}]).decode() for o in officer_ids],
+                 officer_ids))
+
+    @classmethod
+    def _approved_by(cls, curs: Any, officer_ids: list[str]) -> dict[str, list[str]]:
+        curs.execute(*cls.approved_by_query(officer_ids))
         found: dict[str, list[str]] = {}
         for r in curs.fetchall():
             found.setdefault(r["officer"], []).append(r["id"])

@@ -14,6 +14,9 @@ CREATE TABLE IF NOT EXISTS view_complaints (
     state        jsonb  NOT NULL,
     last_index   bigint NOT NULL
 );
+-- who approved each extension: a post recorded later recounts those complaints (RF23.b)
+CREATE INDEX IF NOT EXISTS view_complaints_approvers
+    ON view_complaints USING gin ((state->'extensions') jsonb_path_ops);
 -- Oversight (docs/oversight.md): public-disclosure records (already redacted) and supervision
 -- notices, folded with the read models above.
 CREATE TABLE IF NOT EXISTS view_public_decisions (

@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -312,6 +313,28 @@ def test_a_head_post_recorded_after_the_complaint_extension_counts_it_as_rf23b_d
     incremental = views.snapshot("complaints")
     views.rebuild()                                     # the post and extension in one fold
     assert views.snapshot("complaints") == incremental
+
+
+def test_a_post_assigned_finds_the_complaints_its_officer_approved_through_an_index(
+        city: World) -> None:
+    """Every batch that assigns a post asks which complaints the officers approved an
+    extension of (RF23.b's recount). That question read every complaint's state, its
+    extensions unnested — the whole table, detoasted, for each PostAssigned a live service
+    takes — where an index on the extensions' approvers answers it."""
+    post_steps(city, f.staff() + f.complaint_cycle()[:3])
+    city.project()
+    views = city.http.app.app.state.views
+    approver = views.get("complaints", "C-2025-0042")["extensions"][0]["approved_by"]
+    with views.store.transaction() as curs:
+        assert readmodels.ReadModels._approved_by(curs, [approver, "SH-HP-0999"]) == {
+            approver: ["C-2025-0042"]}
+        curs.execute("SET LOCAL enable_seqscan = off")      # any scan but a full one
+        sql, params = readmodels.ReadModels.approved_by_query([approver])
+        curs.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(str(next(iter(r.values()))) for r in curs.fetchall())
+    # every scan of the table is bounded by a condition (not a walk of the whole primary key)
+    scans = [n for n in re.split(r"\n\s*->\s*", plan) if " on view_complaints" in n.split("\n")[0]]
+    assert scans and all("Cond:" in n for n in scans), plan
 
 
 def _view_and_rf02(city: World, case_id: str, officer_id: str) -> tuple[dict, list]:

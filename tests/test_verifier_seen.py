@@ -34,9 +34,35 @@ def test_every_repeated_id_is_named_at_its_later_indices_and_nothing_else(
         for index, event_id in enumerate(log):
             seen.add(event_id, index)
             assert len(seen._records) < run          # never more than one run in memory
-            assert len(seen._runs) < fan_in          # runs are merged before they pile up
+            assert all(len(level) < fan_in for level in seen._levels)  # merged before they pile up
         found = sorted(seen.duplicates())
     assert found == sorted([(40, ids[3], 3), (len(log) - 1, ids[3], 3), (252, ids[250], 200)])
+
+
+def test_each_id_is_rewritten_a_logarithmic_number_of_times(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs were merged into the one run merged before whenever FAN_IN were waiting, so every
+    merge copied all the ids spilled so far again: the bytes written grew with the square of
+    the bundle (at RUN and FAN_IN's 2^18 and 32, ~1.5 TB written for 10^9 events). Runs are
+    now merged by level, FAN_IN of one level into one of the next, so each id is written once
+    a level: log_FAN_IN(runs) + 1 times."""
+    written = []
+    spill = seen_module._spill
+
+    def counting(records: object) -> object:
+        records = list(records)             # type: ignore[call-overload]
+        written.append(len(records))
+        return spill(records)
+
+    monkeypatch.setattr(seen_module, "_spill", counting)
+    n = 4096
+    with SeenIds(run=4, fan_in=4) as seen:
+        for index, event_id in enumerate(_ids(n, seed=3)):
+            seen.add(event_id, index)
+        # 1024 runs of 4: written at levels 0..5 (4^5 = 1024), 6 times each
+        assert sum(written) <= n * 6, sum(written)
+        assert all(len(level) < 4 for level in seen._levels)    # merged before they pile up
+        assert list(seen.duplicates()) == []
 
 
 def test_ids_that_are_no_uuid_are_left_to_the_line_checks() -> None:

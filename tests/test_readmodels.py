@@ -333,7 +333,8 @@ def test_a_post_assigned_finds_the_complaints_its_officer_approved_through_an_in
         curs.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(str(next(iter(r.values()))) for r in curs.fetchall())
     # every scan of the table is bounded by a condition (not a walk of the whole primary key)
-    scans = [n for n in re.split(r"\n\s*->\s*", plan) if " on view_complaints" in n.split("\n")[0]]
+    scans = [n for n in re.split(r"\n\s*->\s*", plan)
+             if " on view_complaints" in n.split("\n")[0]]
     assert scans and all("Cond:" in n for n in scans), plan
 
 

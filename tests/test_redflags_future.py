@@ -1,6 +1,7 @@
 """RF08.e: an act dated after the ledger recorded it. A claimed time in the future moves every
 deadline counted from it (a decision "served" in 2099 is never overdue), so it is flagged the
-moment it is recorded, explaining itself; a device clock a few seconds ahead is not."""
+moment it is recorded, explaining itself; a device clock a few seconds ahead is not. RF08.f does
+the same for complaint and supervision records, whose claimed times RF23 and RF27 count from."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import replace
 
 from projections.redflags import national, with_overrides
 
-from .domain_factory import at
+from .domain_factory import UNIT, at, complaint_cycle, step
 from .test_redflags_world import World, general_case, numbers, until, when
 
 SERVED_RECORDED = "2024-08-12T02:02:00.000000Z"       # 10:02 CST, the day it was served
@@ -62,3 +63,85 @@ def test_rf08_e_tolerance_is_a_versioned_city_parameter() -> None:
     world.params = city
     flag = world.one("RF08.e")
     assert numbers(flag)["tolerance_minutes"] == 1 and flag.params_version == city.version
+
+
+# --- RF08.f: complaint and supervision records --------------------------------------------------
+
+COMPLAINT = "C-2025-0042"
+NOTICE = "SN-2025-07"
+RECEIVED_RECORDED = "2025-01-20T02:02:00.000000Z"     # 10:02 CST, the day it was received
+
+
+def _complaint_received_at(claimed: str) -> World:
+    """The smallest complaint history: its receipt, claiming ``claimed`` but recorded on the
+    day it was received."""
+    received = until(complaint_cycle(COMPLAINT), "ComplaintReceived")[0]
+    world = World()
+    world.record(replace(received, occurred_at=claimed), recorded_at=RECEIVED_RECORDED)
+    return world
+
+
+def _notice_issued_at(claimed: str) -> World:
+    """The smallest supervision history: a notice, claiming ``claimed`` but recorded on the day
+    it was issued."""
+    world = World()
+    world.record(step(f"supervision:{NOTICE}", "SupervisionNoticeIssued", claimed,
+                      respond_by="2025-02-14"), recorded_at=RECEIVED_RECORDED)
+    return world
+
+
+def test_rf08_f_fires_for_a_complaint_received_in_the_future() -> None:
+    """Received 'in 2099', the complaint's 15 days to acknowledge have not begun: RF23.a is
+    silent, so RF08.f must speak — about the complaint, its unit and its case, as RF23 does."""
+    world = _complaint_received_at(at("2099-01-01"))
+    assert world.flags(rule="RF23") == [] and world.flags(rule="RF08.e") == []
+    flag = world.one("RF08.f")
+    received = world.events[-1]
+    assert flag.status == "raised" and list(flag.event_ids) == [received.event_id]
+    assert flag.scope == f"complaint:{COMPLAINT}"
+    assert flag.unit_id == received.body["unit_id"] and flag.case_id == received.body["case_id"]
+    assert flag.raised_at == "2025-01-20T10:02:00+08:00"
+    assert numbers(flag) == {
+        "event_type": "ComplaintReceived", "claimed_at": "2099-01-01T10:00:00+08:00",
+        "recorded_at": "2025-01-20T10:02:00+08:00", "tolerance_minutes": 10,
+        "ahead_minutes": (when("2099-01-01T10:00") - when("2025-01-20T10:02")
+                          ).total_seconds() // 60}
+    assert "ComplaintReceived claims 2099-01-01T10:00:00+08:00" in flag.summary
+
+
+def test_rf08_f_fires_for_a_supervision_notice_issued_in_the_future() -> None:
+    world = _notice_issued_at(at("2099-01-01"))
+    flag = world.one("RF08.f")
+    assert flag.scope == f"supervision:{NOTICE}" and flag.unit_id == UNIT
+    assert list(flag.event_ids) == [world.events[-1].event_id]
+    assert numbers(flag)["event_type"] == "SupervisionNoticeIssued"
+    assert numbers(flag)["claimed_at"] == "2099-01-01T10:00:00+08:00"
+    assert numbers(flag)["recorded_at"] == "2025-01-20T10:02:00+08:00"
+
+
+def test_rf08_f_judges_every_record_of_a_complaint_or_a_notice() -> None:
+    """A future-dated acceptance, extension, closing, feedback or review moves a deadline too
+    (RF23.b counts from acceptance; RF27.b from a send-back, RF27.c from a feedback)."""
+    s = f"supervision:{NOTICE}"
+    notice = [step(s, "SupervisionNoticeIssued", at("2025-01-20"), respond_by="2025-02-14"),
+              step(s, "SupervisionFeedbackSubmitted", at("2025-02-10")),
+              step(s, "SupervisionFeedbackAccepted", at("2025-02-12"),
+                   result="rejected_resubmit")]
+    for steps in (complaint_cycle(COMPLAINT), notice):
+        for i in range(1, len(steps)):
+            world = World(steps[:i])
+            real = world.history.record(steps[i])            # recorded on its own day
+            world.history.events[-1] = replace(real, occurred_at=at("2099-01-01"))
+            world.add(*steps[i + 1:])
+            flag = world.one("RF08.f")
+            assert numbers(flag)["event_type"] == steps[i].type
+            assert list(flag.event_ids) == [real.event_id]
+            assert numbers(flag)["recorded_at"] == at(steps[i].occurred_at[:10], "10:02:00")
+
+
+def test_rf08_f_does_not_fire_within_the_tolerance() -> None:
+    for world in (_complaint_received_at(at("2025-01-20", "10:12:00")),      # exactly 10 min
+                  _notice_issued_at(at("2025-01-20", "10:12:00")),
+                  _complaint_received_at(at("2025-01-20", "10:02:40"))):     # 40 s ahead
+        assert world.flags(rule="RF08") == []
+    assert World(complaint_cycle(COMPLAINT)).flags(rule="RF08") == []

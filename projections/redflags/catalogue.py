@@ -89,6 +89,8 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
      "现场执法无执法记录仪音像记录"),
     ("RF08.e", "high", "rule", "Act dated after it was recorded (claimed time in the future)",
      "执法记录时间晚于入账时间 (预填未来时间)"),
+    ("RF08.f", "high", "rule", "Complaint or supervision record dated after it was recorded",
+     "投诉/督办记录时间晚于入账时间 (预填未来时间)"),
     ("RF09.a", "high", "rule", "Decision without prior notice of the proposed penalty",
      "未告知拟处罚内容即作出决定"),
     ("RF09.b", "high", "rule", "Statement or defence received but not reviewed before decision",

@@ -63,8 +63,8 @@ RULES_BY_KIND: dict[str, tuple[RuleFn, ...]] = {
     + cross_case.CASE_RULES,
     "party": cross_case.PARTY_RULES,
     "officer": people.OFFICER_RULES + time_rules.OFFICER_RULES,
-    "complaint": time_rules.COMPLAINT_RULES,
-    "supervision": time_rules.SUPERVISION_RULES,
+    "complaint": single_case.COMPLAINT_RULES + time_rules.COMPLAINT_RULES,
+    "supervision": single_case.SUPERVISION_RULES + time_rules.SUPERVISION_RULES,
     "unit": statistics.UNIT_RULES,
     "cohort": statistics.COHORT_RULES,
     "grid": cross_case.GRID_RULES,
@@ -197,9 +197,11 @@ class FlagEngine:
             elif t == "CampaignDeclared":
                 fold.apply_campaign(rec.body, rec.event_id, dirty)
         elif kind == "complaint":
-            fold.apply_complaint(key, t, rec.body, ts_of(rec.occurred_at), rec.event_id, dirty)
+            fold.apply_complaint(key, t, rec.body, ts_of(rec.occurred_at),
+                                 ts_of(rec.recorded_at), rec.event_id, rec.index, dirty)
         elif kind == "supervision":
-            fold.apply_supervision(key, t, rec.body, ts_of(rec.occurred_at), rec.event_id, dirty)
+            fold.apply_supervision(key, t, rec.body, ts_of(rec.occurred_at),
+                                   ts_of(rec.recorded_at), rec.event_id, rec.index, dirty)
         elif kind == "flag":
             fold.apply_disposition(key, t, rec.body, ts_of(rec.occurred_at), rec.event_id)
             dirty.add(("flag", key))

@@ -28,7 +28,8 @@ class Loc(NamedTuple):
 
 
 class Ev(NamedTuple):
-    """Any case event: type, occurred (ts), recorded (rts), id, log index."""
+    """Any case, complaint or supervision event: type, occurred (ts), recorded (rts), id, log
+    index."""
     type: str
     ts: int
     rts: int
@@ -283,7 +284,7 @@ class Officer:
 
 class Complaint:
     __slots__ = ("complaint_id", "ts", "eid", "category", "unit_id", "accused", "case_id",
-                 "acks", "accepted", "extensions", "closed")
+                 "acks", "accepted", "extensions", "closed", "records")
 
     def __init__(self, complaint_id: str) -> None:
         self.complaint_id = complaint_id
@@ -297,6 +298,7 @@ class Complaint:
         self.accepted: list[int] = []         # acknowledgements that accepted it (受理)
         self.extensions: list[tuple[int, int, str, str]] = []     # (ts, days, approver, eid)
         self.closed: tuple[int, str, str] | None = None           # (ts, handler, eid)
+        self.records: list[Ev] = []       # every event of the stream, with its recorded time
 
 
 #: acknowledgements in writing (XFGZ 第23条第2款: 书面告知): a letter, or a text the complainant
@@ -379,7 +381,8 @@ class Supervision:
     """One supervision notice (督办): issued to a unit with a deadline, answered by feedback,
     reviewed (accepted or sent back) by the supervisor."""
 
-    __slots__ = ("notice_id", "ts", "eid", "unit_id", "respond_by", "feedback", "reviews")
+    __slots__ = ("notice_id", "ts", "eid", "unit_id", "respond_by", "feedback", "reviews",
+                 "records")
 
     def __init__(self, notice_id: str) -> None:
         self.notice_id = notice_id
@@ -389,6 +392,7 @@ class Supervision:
         self.respond_by: int | None = None                        # legal day (ordinal)
         self.feedback: list[tuple[int, str]] = []                 # (ts, eid)
         self.reviews: list[tuple[int, str, str]] = []             # (ts, result, eid)
+        self.records: list[Ev] = []       # every event of the stream, with its recorded time
 
 
 class Unit:
@@ -1119,12 +1123,13 @@ class Fold:
                                 frozenset(body["violation_codes"]), approved, eid))
             dirty.add(("unit", unit))
 
-    def apply_complaint(self, cid: str, type_: str, body: dict[str, Any], ts: int, eid: str,
-                        dirty: set[tuple[str, str]]) -> None:
+    def apply_complaint(self, cid: str, type_: str, body: dict[str, Any], ts: int, rts: int,
+                        eid: str, idx: int, dirty: set[tuple[str, str]]) -> None:
         cp = self.complaints.get(cid)
         if cp is None:
             cp = self.complaints[cid] = Complaint(cid)
         dirty.add(("complaint", cid))
+        cp.records.append(Ev(type_, ts, rts, eid, idx))
         if type_ == "ComplaintReceived":
             cp.ts, cp.eid, cp.category = ts, eid, body["category"]
             cp.unit_id, cp.accused = body["unit_id"], tuple(body["accused_officers"])
@@ -1144,12 +1149,13 @@ class Fold:
             if cp.closed is None:
                 cp.closed = (ts, body["handler"], eid)
 
-    def apply_supervision(self, nid: str, type_: str, body: dict[str, Any], ts: int, eid: str,
-                          dirty: set[tuple[str, str]]) -> None:
+    def apply_supervision(self, nid: str, type_: str, body: dict[str, Any], ts: int, rts: int,
+                          eid: str, idx: int, dirty: set[tuple[str, str]]) -> None:
         sv = self.supervisions.get(nid)
         if sv is None:
             sv = self.supervisions[nid] = Supervision(nid)
         dirty.add(("supervision", nid))
+        sv.records.append(Ev(type_, ts, rts, eid, idx))
         if type_ == "SupervisionNoticeIssued":
             if sv.eid is None:
                 sv.ts, sv.eid = ts, eid

@@ -72,7 +72,7 @@ class Thresholds:
     bodycam_window_minutes: int = _t(5, "minutes", "RF08.c: video within ± 5 min")
     import_recording_days: int = _t(7, "calendar_days", "RF08.a: a declared historical import "
                                     "covers events recorded within 7 days of the declaration")
-    future_tolerance_minutes: int = _t(10, "minutes", "RF08.e: an act may claim a time at most "
+    future_tolerance_minutes: int = _t(10, "minutes", "RF08.e/f: an act may claim a time at most "
                                                       "10 min after it was recorded (clock skew)")
     # RF11
     legal_review_threshold_fen: int | None = _t(None, "fen", "RF11.a: LOCAL 重大执法决定 amount")

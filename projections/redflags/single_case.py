@@ -1,5 +1,5 @@
 """Rules that look at one case: RF01, RF03, RF04, RF07, RF08, RF09, RF10, RF11, RF15, RF16,
-RF20.a/b/d, RF25.c.
+RF20.a/b/d, RF25.c; and RF08.f, RF08.e's test on one complaint's or supervision notice's records.
 
 Each rule is ``rule(case, ctx)``: it reads the case's compact facts (and, where it must, the
 people index), never a clock, and appends flags through ``ctx.flag``. A rule whose outcome can
@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .days import HOUR, MINUTE, day_iso
-from .facts import Case, Change, Decision, Evidence, Notice
+from .facts import Case, Change, Complaint, Decision, Ev, Evidence, Notice, Supervision
 from .people import act_statuses
 
 if TYPE_CHECKING:
@@ -286,15 +286,37 @@ def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
     for ev in c.events:
         e = evidence.get(ev.eid)
         claimed = max(ev.ts, e.captured) if e is not None else ev.ts
-        tol = ctx.params(ev.rts).thresholds.future_tolerance_minutes
-        ahead = (claimed - ev.rts) // MINUTE
-        if claimed - ev.rts <= tol * MINUTE:
-            continue
-        said = {"event_type": ev.type, "claimed_at": ctx.time(claimed),
-                "recorded_at": ctx.time(ev.rts), "ahead_minutes": ahead, "tolerance_minutes": tol}
-        ctx.flag("RF08.e", ev.eid, anchor=ev.rts, raised=ev.rts, event_ids=[ev.eid], numbers=said,
-                 summary=f"{ev.type} claims {said['claimed_at']}, {ahead} min after it was "
-                         f"recorded (tolerance {tol} min)", case_id=c.case_id, unit_id=c.unit_id)
+        future_dated(ctx, "RF08.e", ev, claimed, case_id=c.case_id, unit_id=c.unit_id)
+
+
+def future_dated(ctx: "Ctx", rule_id: str, ev: Ev, claimed: int, **subject: str | None) -> None:
+    """RF08.e/f: flag ``ev`` when its ``claimed`` time is more than ``future_tolerance_minutes``
+    after its recording, raised when recorded, under the parameters of that day (the claimed
+    day is the one not to trust)."""
+    tol = ctx.params(ev.rts).thresholds.future_tolerance_minutes
+    if claimed - ev.rts <= tol * MINUTE:
+        return
+    ahead = (claimed - ev.rts) // MINUTE
+    said = {"event_type": ev.type, "claimed_at": ctx.time(claimed),
+            "recorded_at": ctx.time(ev.rts), "ahead_minutes": ahead, "tolerance_minutes": tol}
+    ctx.flag(rule_id, ev.eid, anchor=ev.rts, raised=ev.rts, event_ids=[ev.eid], numbers=said,
+             summary=f"{ev.type} claims {said['claimed_at']}, {ahead} min after it was "
+                     f"recorded (tolerance {tol} min)", **subject)
+
+
+def rf08f_complaint(cp: Complaint, ctx: "Ctx") -> None:
+    """RF08.f: a complaint record (receipt, acknowledgement, extension, closing) dated after it
+    was recorded moves RF23's deadlines; the subject is the complaint's, as RF23 names it (its
+    case and unit; no officer: the accused did not write the record)."""
+    for ev in cp.records:
+        future_dated(ctx, "RF08.f", ev, ev.ts, case_id=cp.case_id, unit_id=cp.unit_id)
+
+
+def rf08f_supervision(sv: Supervision, ctx: "Ctx") -> None:
+    """RF08.f: a supervision record (notice, feedback, review) dated after it was recorded
+    moves RF27's deadlines; the subject is the notice's unit, as RF27 names it."""
+    for ev in sv.records:
+        future_dated(ctx, "RF08.f", ev, ev.ts, unit_id=sv.unit_id)
 
 
 # --- RF09 / RF10 / RF11 (general procedure) ---------------------------------------------------
@@ -666,4 +688,7 @@ CASE_RULES = (rf01_two_officers, rf03_summary_beyond_limits, rf04_onsite_collect
               rf10_heavier_after_defence, rf11_review_and_head_decision, rf15_statutory_range,
               rf16_benchmark_band, rf20_changes, rf25c_disposal)
 
-__all__ = ["CASE_RULES", "received_before"]
+COMPLAINT_RULES = (rf08f_complaint,)
+SUPERVISION_RULES = (rf08f_supervision,)
+
+__all__ = ["CASE_RULES", "COMPLAINT_RULES", "SUPERVISION_RULES", "received_before"]

@@ -357,11 +357,12 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
             # officer's first uncovered act); its id is withheld, so the filter must not match
             return Response(orjson.dumps({"flags": [], "evaluated_at": None, "next": None}),
                             media_type=JSON)
-        page = flags.query(limit=limit, after=after, since=flag_bound(since, "since"),
-                           until=flag_bound(until, "until"),
-                           units=sorted(principal.units), rule=rule, rule_id=rule_id,
-                           severity=severity, status=status, disposition=disposition,
-                           officer_id=officer, unit_id=unit, party_ref=party, case_id=case)
+        with query_parameters("after"):         # a cursor the queue did not give
+            page = flags.query(limit=limit, after=after, since=flag_bound(since, "since"),
+                               until=flag_bound(until, "until"),
+                               units=sorted(principal.units), rule=rule, rule_id=rule_id,
+                               severity=severity, status=status, disposition=disposition,
+                               officer_id=officer, unit_id=unit, party_ref=party, case_id=case)
         page["flags"] = scoped_flags(views, principal, page["flags"])
         return Response(orjson.dumps(page), media_type=JSON)
 

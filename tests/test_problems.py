@@ -190,6 +190,7 @@ def test_every_refusal_of_a_read_names_the_field_or_rule(world: World) -> None:
 BAD_QUERIES = [
     ("/v1/flags", {"since": "soon"}, "since"),
     ("/v1/flags", {"until": "2024-02-30"}, "until"),
+    ("/v1/flags", {"after": "no cursor"}, "after"),
     ("/v1/bundles", {}, "case"),
     ("/v1/bundles", {"case": "C-1", "all": "true"}, "all"),
     ("/v1/bundles", {"stream": "case:C-1", "to": "2024-01-01T00:00:00Z"}, "to"),

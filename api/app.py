@@ -19,7 +19,7 @@ from starlette.types import Lifespan
 from ledger.bundle import BundleExport, StreamsScope, bundle_scope, require_events
 from ledger.crypto import SigningKey
 from ledger.domain.calendar import CST
-from ledger.errors import Forbidden, InvalidRequest, LedgerError, MalformedEvent, NotFound
+from ledger.errors import Forbidden, InvalidRequest, LedgerError, NotFound
 from ledger.grammar import DATE, RFC3339
 from ledger.logview import LogView
 from ledger.schemas import parse_datetime
@@ -36,7 +36,7 @@ from .auth import require
 from .ingest import (MAX_BODY, RETRY_AFTER, Ingest, IngestMiddleware, answer_headers, read_body,
                      too_large)
 from .problems import (document_problems, http_error_handler, internal_error_handler,
-                       ledger_error_handler, validation_error_handler)
+                       ledger_error_handler, query_parameters, validation_error_handler)
 from .scoping import scoped_flags
 
 JSON = "application/json"
@@ -153,7 +153,7 @@ async def refuse_nul(request: Request) -> None:
 def flag_bound(value: str | None, name: str) -> str | None:
     """A ``since``/``until`` of the flag queue written as ``raised_at`` is (RFC 3339 at UTC+8),
     since the two are compared as text: an instant with any offset, or a day (its start in
-    UTC+8). Raises MalformedEvent for anything else."""
+    UTC+8). Raises InvalidRequest naming ``query.<name>`` for anything else."""
     if value is None:
         return None
     try:
@@ -165,8 +165,8 @@ def flag_bound(value: str | None, name: str) -> str | None:
             raise ValueError(value)
         return moment.astimezone(CST).isoformat()
     except (ValueError, OverflowError):       # 2024-02-30; 9999-12-31T23:00:00-10:00
-        raise MalformedEvent(f"{name} must be an RFC 3339 date-time or a day (YYYY-MM-DD)",
-                             field=name) from None
+        raise InvalidRequest(f"{name} must be an RFC 3339 date-time or a day (YYYY-MM-DD)",
+                             field=f"query.{name}") from None
 
 
 def visible_streams(views: ReadModels, principal: Principal, streams: list[str]) -> list[str]:
@@ -357,11 +357,12 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
             # officer's first uncovered act); its id is withheld, so the filter must not match
             return Response(orjson.dumps({"flags": [], "evaluated_at": None, "next": None}),
                             media_type=JSON)
-        page = flags.query(limit=limit, after=after, since=flag_bound(since, "since"),
-                           until=flag_bound(until, "until"),
-                           units=sorted(principal.units), rule=rule, rule_id=rule_id,
-                           severity=severity, status=status, disposition=disposition,
-                           officer_id=officer, unit_id=unit, party_ref=party, case_id=case)
+        with query_parameters("after"):         # a cursor the queue did not give
+            page = flags.query(limit=limit, after=after, since=flag_bound(since, "since"),
+                               until=flag_bound(until, "until"),
+                               units=sorted(principal.units), rule=rule, rule_id=rule_id,
+                               severity=severity, status=status, disposition=disposition,
+                               officer_id=officer, unit_id=unit, party_ref=party, case_id=case)
         page["flags"] = scoped_flags(views, principal, page["flags"])
         return Response(orjson.dumps(page), media_type=JSON)
 
@@ -401,13 +402,15 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
             if tree_size is not None and index >= tree_size:
                 raise InvalidRequest(f"event {event_id} is at log index {index}, recorded after "
                                      f"the tree of size {tree_size}", field="query.event_id")
-        return log.inclusion(index, tree_size)
+        with query_parameters("index"):
+            return log.inclusion(index, tree_size)
 
     @app.get("/v1/log/proofs/consistency", tags=["log"],
              summary="RFC 9162 consistency proof between trees of sizes first and second")
     def get_consistency(principal: Reader, first: Annotated[int, Query(ge=1)],
                         second: Annotated[int | None, Query(ge=0)] = None) -> dict[str, Any]:
-        return log.consistency(first, second)
+        with query_parameters("first"):
+            return log.consistency(first, second)
 
     @app.get("/v1/bundles", tags=["log"], response_class=StreamingResponse,
              summary="An audit bundle (JSON Lines, integrity-ledger/bundle/v1) for one scope",
@@ -425,10 +428,15 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                    to: str | None = None, all_: Annotated[bool, Query(alias="all")] = False,
                    tree_size: Annotated[int | None, Query(ge=1)] = None,
                    since_size: Annotated[int | None, Query(ge=1)] = None) -> Response:
+        given = [name for name, on in (
+            ("case", case), ("stream", stream), ("officer", officer), ("unit", unit),
+            ("to" if to and not from_ else "from", from_ or to), ("all", all_)) if on]
+        if len(given) != 1:      # named as the inclusion proof names index or event_id
+            raise InvalidRequest("name exactly one scope: case, stream, officer, unit, from "
+                                 "and to, or all" + (f" (found {', '.join(given)})" if given
+                                                     else ""),
+                                 field=f"query.{given[1] if given else 'case'}")
         if officer or unit:
-            if case or stream or from_ or to or all_ or (officer and unit):
-                raise MalformedEvent("name exactly one scope: case, stream, officer, unit, "
-                                     "from and to, or all", field="scope")
             scope = trail_scope(views, officer=officer, unit=unit, principal=principal)
             if principal.units and not principal.may_see_unit(
                     unit if unit else views.unit_of_stream(f"officer:{officer}")):
@@ -436,7 +444,9 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                 raise NotFound(f"no officer {officer}" if officer else f"no unit {unit}",
                                field="officer" if officer else "unit")
         else:
-            scope = bundle_scope(case=case, stream=stream, start=from_, stop=to, whole=all_)
+            with query_parameters("from", "to"):
+                scope = bundle_scope(case=case, stream=stream, start=from_, stop=to,
+                                     whole=all_)
         if principal.units and not (officer or unit):
             # a unit-scoped inspector may export a case or stream of its units, not the log
             target = f"case:{case}" if case else stream
@@ -447,8 +457,9 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
             if not principal.may_see_unit(views.unit_of_stream(target)):
                 raise NotFound(f"no stream {target}", field="case" if case else "stream")
         require_events(ledger.store, scope)
-        export = BundleExport.prepare(ledger.store, log, scope, types=ledger.types,
-                                      tree_size=tree_size, since_size=since_size)
+        with query_parameters("since_size"):
+            export = BundleExport.prepare(ledger.store, log, scope, types=ledger.types,
+                                          tree_size=tree_size, since_size=since_size)
         name = f"bundle-{scope.describe()['kind']}-{export.checkpoint.size}.ndjson"
         return StreamingResponse(export.lines(), media_type=BUNDLE_MEDIA_TYPE,
                                  headers={"Content-Disposition": f'attachment; filename="{name}"'})

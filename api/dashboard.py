@@ -24,7 +24,8 @@ from ledger.crypto import SigningKey, b64url_decode, verify
 from ledger.domain.calendar import CST, legal_date
 from ledger.domain.fields import ID
 from ledger.envelope import signing_bytes
-from ledger.errors import Forbidden, LedgerError, MalformedEvent, NotFound, Unavailable
+from ledger.errors import (Forbidden, InvalidRequest, LedgerError, MalformedEvent, NotFound,
+                           Unavailable)
 from ledger.grammar import DATE
 from ledger.logentry import chain_genesis, chain_next, entry_bytes, leaf_hash_of_entry
 from ledger.logview import LogView
@@ -579,7 +580,7 @@ def _day(value: str | None) -> date:
             raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
-        raise MalformedEvent("on must be a date (YYYY-MM-DD)", field="on") from None
+        raise InvalidRequest("on must be a date (YYYY-MM-DD)", field="query.on") from None
 
 
 def build_router(dash: Dashboard) -> APIRouter:

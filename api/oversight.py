@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from starlette.responses import Response
 
 from ledger.domain.calendar import CST
-from ledger.errors import MalformedEvent, NotFound
+from ledger.errors import InvalidRequest, NotFound
 from ledger.grammar import DATE
 from ledger.tokens import Principal
 from projections.oversight import assessment as A
@@ -44,7 +44,8 @@ def _day(value: str, name: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise MalformedEvent(f"{name} must be a date (YYYY-MM-DD)", field=name) from None
+        raise InvalidRequest(f"{name} must be a date (YYYY-MM-DD)", field=f"query.{name}") \
+            from None
 
 
 def _today(request: Request, at: str | None) -> date:
@@ -175,7 +176,7 @@ def _period(request: Request, period: str, at: str | None) -> tuple[A.Period, da
     try:
         p = A.Period.parse(period)      # the query pattern admits year 0000, which it refuses
     except A.PeriodError as e:
-        raise MalformedEvent(str(e), field="period") from None
+        raise InvalidRequest(str(e), field="query.period") from None
     return p, min(p.end, _today(request, at))
 
 

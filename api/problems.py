@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -77,6 +79,21 @@ def document_problems(doc: dict[str, Any]) -> None:
             for status, answer in operation.get("responses", {}).items():
                 if status[:1] in ("4", "5"):
                     answer["content"] = _PROBLEM_CONTENT
+
+
+@contextmanager
+def query_parameters(*names: str) -> Iterator[None]:
+    """Around what a read route asks of the layers below about its query parameters ``names``:
+    their refusal of one, a MalformedEvent naming it plainly (``from``, ``since_size``: the
+    same code names the CLI's ``--from``), is a bad query, not a bad event. It is raised again
+    as the InvalidRequest the framework's own checks of a query answer with, naming
+    ``query.<name>``; a refusal naming anything else passes unchanged."""
+    try:
+        yield
+    except e.MalformedEvent as error:
+        if error.field not in names:
+            raise
+        raise e.InvalidRequest(error.message, field=f"query.{error.field}") from None
 
 
 def status_of(error: e.LedgerError) -> int:

@@ -243,7 +243,9 @@ def bundle_scope(*, case: str | None = None, stream: str | None = None, start: s
     if whole:
         return WholeLog()
     if not (start and stop):
-        raise MalformedEvent("a time range needs both from and to", field="to")
+        first, second = names
+        raise MalformedEvent(f"a time range needs both {first} and {second}",
+                             field=second if start else first)
     return TimeScope.parse(start, stop, names=names)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -52,13 +52,14 @@ class LedgerHTTPError(Exception):
 class LedgerUnreachable(Unavailable):
     """No answer from the service: every attempt to send a request failed on the network
     (connection refused, reset, timed out). ``url`` is where it was sent, ``attempts`` how many
-    times; the last network error is the cause."""
+    times (by ``method``); the last network error is the cause."""
 
     code = "unreachable"
 
-    def __init__(self, url: str, attempts: int, error: Exception) -> None:
-        tried = (f"POST failed {attempts} times, retried with the same bytes" if attempts > 1
-                 else "POST failed")
+    def __init__(self, url: str, attempts: int, error: Exception, *, method: str = "POST"
+                 ) -> None:
+        tried = f"{method} failed" + (f" {attempts} times" if attempts > 1 else "") + (
+            ", retried with the same bytes" if attempts > 1 and method == "POST" else "")
         super().__init__(f"no answer from the ledger at {url}: {tried} (last: "
                          f"{type(error).__name__}: {error}); is the service running there "
                          "(`ledger serve`)?")
@@ -76,7 +77,7 @@ class LedgerClient:
             import httpx
             http = httpx.Client(base_url=base_url, timeout=60.0)
         self.http = http
-        self.events_url = base_url.rstrip("/") + "/v1/events"
+        self.base_url = base_url.rstrip("/")
         self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         self.retries = retries
         self.backoff = backoff
@@ -89,24 +90,9 @@ class LedgerClient:
         attempt got an answer, and httpx's error at once for a request that can never be sent
         (a bad URL or header)."""
         body = canonical(envelopes if isinstance(envelopes, dict) else list(envelopes))
-        attempt = 0
-        while True:
-            asked = 0.0     # the pause the server asked for (Retry-After), if it did
-            try:
-                response = self.http.post("/v1/events", content=body, headers=self.headers)
-            except Exception as e:   # connection reset, timeout: the same bytes are safe to resend
-                if not _transient(e):
-                    raise
-                if attempt >= self.retries:
-                    raise LedgerUnreachable(self.events_url, attempt + 1, e) from e
-            else:
-                if response.status_code in (200, 201):
-                    return response.json()["receipts"]
-                if response.status_code not in RETRY_STATUSES or attempt >= self.retries:
-                    raise LedgerHTTPError(response.status_code, _json_or_text(response))
-                asked = _retry_after(response.headers.get("retry-after", ""))
-            attempt += 1
-            time.sleep(max(self.backoff * 2 ** (attempt - 1), asked))
+        response = self._retried("POST", "/v1/events", lambda: self.http.post(
+            "/v1/events", content=body, headers=self.headers), ok=(200, 201))
+        return response.json()["receipts"]
 
     def post_all(self, envelopes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Append many envelopes in batches of ``batch_size`` (each batch atomic)."""
@@ -122,10 +108,38 @@ class LedgerClient:
         return receipts
 
     def get(self, path: str, **params: Any) -> Any:
-        response = self.http.get(path, params=params or None, headers=self.headers)
-        if response.status_code != 200:
-            raise LedgerHTTPError(response.status_code, _json_or_text(response))
+        """GET ``path`` with query ``params``; returns the JSON answer. Retried as post is (a
+        read is safe to send again), and raises as it does."""
+        response = self._retried("GET", path, lambda: self.http.get(
+            path, params=params or None, headers=self.headers), ok=(200,))
         return response.json()
+
+    def _retried(self, method: str, path: str, send: Callable[[], Any], *,
+                 ok: tuple[int, ...]) -> Any:
+        """The response of ``send()`` whose status is in ``ok``: a network failure, a 502,
+        503 or 504 is sent again ``retries`` times (after a growing pause, or the Retry-After
+        asked). Raises LedgerHTTPError for any other status (or the last retried one),
+        LedgerUnreachable (naming ``method`` and the URL of ``path``) when no attempt got an
+        answer, and httpx's error at once for a request that can never be sent."""
+        attempt = 0
+        while True:
+            asked = 0.0     # the pause the server asked for (Retry-After), if it did
+            try:
+                response = send()
+            except Exception as e:   # connection reset, timeout: the same bytes are safe to resend
+                if not _transient(e):
+                    raise
+                if attempt >= self.retries:
+                    raise LedgerUnreachable(self.base_url + path, attempt + 1, e,
+                                            method=method) from e
+            else:
+                if response.status_code in ok:
+                    return response
+                if response.status_code not in RETRY_STATUSES or attempt >= self.retries:
+                    raise LedgerHTTPError(response.status_code, _json_or_text(response))
+                asked = _retry_after(response.headers.get("retry-after", ""))
+            attempt += 1
+            time.sleep(max(self.backoff * 2 ** (attempt - 1), asked))
 
 
 def _transient(error: Exception) -> bool:

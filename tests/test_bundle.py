@@ -210,6 +210,21 @@ def test_bundles_endpoint_refuses_posters_and_ambiguous_scopes(
     assert missing.status_code == 404
 
 
+def test_a_since_size_past_the_checkpoint_is_an_invalid_request_naming_it(
+        world: World, log_view: LogView, populated) -> None:
+    """It was answered `malformed-event` naming `since_size`, though no event was sent."""
+    size = log_view.latest_checkpoint().size
+    response = world.http.get("/v1/bundles", params={"all": "true", "tree_size": size,
+                                                     "since_size": size + 1},
+                              headers=world.headers("auditor"))
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["type"] == "urn:integrity-ledger:problem:invalid-request", problem
+    assert problem["field"] == "query.since_size"
+    assert problem["detail"] == ("since_size must be between 1 and the checkpoint's tree size "
+                                 f"{size}")
+
+
 @pytest.mark.parametrize("params, field, detail", [
     ({"case": "SH-NO-SUCH-CASE"}, "case",
      "no case SH-NO-SUCH-CASE: stream case:SH-NO-SUCH-CASE holds no event"),

@@ -113,6 +113,15 @@ def test_a_refusal_is_not_retried_and_carries_the_problem(
     assert calls == [1]
 
 
+def named_after_four_attempts(error: LedgerUnreachable, url: str, tried: str) -> None:
+    """``error`` names ``url``, what was ``tried`` and the connection refused each time."""
+    assert str(error) == (
+        f"no answer from the ledger at {url}: {tried} (last: ConnectError: [Errno 111] "
+        "Connection refused); is the service running there (`ledger serve`)?")
+    assert error.url == url and error.attempts == 4
+    assert isinstance(error.__cause__, httpx.ConnectError)
+
+
 def test_a_service_that_never_answers_is_named_after_the_retries(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """With the server down the client raised httpx's bare ConnectError after its retries,
@@ -127,14 +136,46 @@ def test_a_service_that_never_answers_is_named_after_the_retries(
     monkeypatch.setattr(client_module.time, "sleep", sleeps.append)
     with pytest.raises(LedgerUnreachable) as unreachable:
         make(handler).post({"event_id": "e"})
-    assert str(unreachable.value) == (
-        "no answer from the ledger at http://ledger.test/v1/events: POST failed 4 times, "
-        "retried with the same bytes (last: ConnectError: [Errno 111] Connection refused); is "
-        "the service running there (`ledger serve`)?")
-    assert unreachable.value.url == "http://ledger.test/v1/events"
-    assert unreachable.value.attempts == 4
-    assert isinstance(unreachable.value.__cause__, httpx.ConnectError)
+    named_after_four_attempts(unreachable.value, "http://ledger.test/v1/events",
+                              "POST failed 4 times, retried with the same bytes")
     assert len(bodies) == 4 and len(set(bodies)) == 1 and len(sleeps) == 3
+
+
+def test_a_read_from_a_service_that_never_answers_is_retried_then_named(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """LedgerClient.get with the server down raised httpx's bare ConnectError at the first
+    failure, where post retries and names the URL: a read is as safe to send again."""
+    paths: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        paths.append(str(request.url))
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    sleeps: list[float] = []
+    monkeypatch.setattr(client_module.time, "sleep", sleeps.append)
+    with pytest.raises(LedgerUnreachable) as unreachable:
+        make(handler).get("/v1/flags", rule="RF04")
+    named_after_four_attempts(unreachable.value, "http://ledger.test/v1/flags",
+                              "GET failed 4 times")
+    assert paths == ["http://ledger.test/v1/flags?rule=RF04"] * 4 and len(sleeps) == 3
+
+
+def test_a_read_answered_after_a_lost_connection_or_a_503_is_returned(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if len(calls) == 1:
+            raise httpx.ReadTimeout("timed out", request=request)
+        if len(calls) == 2:
+            return httpx.Response(503, headers={"Retry-After": "2"}, json={"detail": "busy"})
+        return httpx.Response(200, json={"flags": []})
+
+    sleeps: list[float] = []
+    monkeypatch.setattr(client_module.time, "sleep", sleeps.append)
+    assert make(handler).get("/v1/flags") == {"flags": []}
+    assert len(calls) == 3 and sleeps == [0.0, 2.0]
 
 
 def test_a_closed_port_is_named_after_the_retries(monkeypatch: pytest.MonkeyPatch) -> None:

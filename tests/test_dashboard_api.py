@@ -529,7 +529,7 @@ def test_unit_overview_counts_fines_per_day_flags_by_rule_and_pledge_coverage(
     assert dash.http.get("/v1/units/SH-NOWHERE/overview",
                          headers=auth(dash, "inspector")).status_code == 404
     assert dash.http.get(f"/v1/units/{f.UNIT}/overview", params={"on": "soon"},
-                         headers=auth(dash, "inspector")).json()["field"] == "on"
+                         headers=auth(dash, "inspector")).json()["field"] == "query.on"
 
 
 def test_period_ends_are_the_last_five_days_of_a_month_or_quarter_by_default() -> None:
@@ -644,7 +644,7 @@ def test_on_must_be_written_yyyy_mm_dd(dash: World, on: str) -> None:
     for path in (f"/v1/units/{f.UNIT}/overview", f"/v1/officers/{f.OFFICER_A}/pledge-chain"):
         response = dash.http.get(path, params={"on": on}, headers=auth(dash, "inspector"))
         assert response.status_code == 422, (path, on)
-        assert response.json()["field"] == "on"
+        assert response.json()["field"] == "query.on"
 
 
 def test_every_listed_unit_has_an_overview(dash: World) -> None:

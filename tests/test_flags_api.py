@@ -76,7 +76,7 @@ def test_a_cursor_the_queue_did_not_give_is_refused(city: World, after: str) -> 
     city.project()
     response = city.http.get("/v1/flags", params={"after": after},
                              headers=city.headers("inspector"))
-    assert response.status_code == 422 and response.json()["field"] == "after"
+    assert response.status_code == 422 and response.json()["field"] == "query.after"
 
 
 def test_queue_since_and_until_are_instants_whatever_their_offset(city: World) -> None:

@@ -184,6 +184,49 @@ def test_every_refusal_of_a_read_names_the_field_or_rule(world: World) -> None:
         assert response.json().get(member) == value, (url, response.text)
 
 
+# A query parameter each read route checks itself (past the framework's checks of its shape),
+# with the parameter its refusal must name. These answered `malformed-event` — the problem of a
+# bad posted event — naming the bare parameter (`since`, `from`, `on`), or `scope`.
+BAD_QUERIES = [
+    ("/v1/flags", {"since": "soon"}, "since"),
+    ("/v1/flags", {"until": "2024-02-30"}, "until"),
+    ("/v1/flags", {"after": "no cursor"}, "after"),
+    ("/v1/bundles", {}, "case"),
+    ("/v1/bundles", {"case": "C-1", "all": "true"}, "all"),
+    ("/v1/bundles", {"stream": "case:C-1", "to": "2024-01-01T00:00:00Z"}, "to"),
+    ("/v1/bundles", {"officer": "O-1", "unit": "U-1"}, "unit"),
+    ("/v1/bundles", {"unit": "U-1", "case": "C-1"}, "unit"),
+    ("/v1/bundles", {"from": "2024-01-01", "to": "2024-02-01T00:00:00Z"}, "from"),
+    ("/v1/bundles", {"from": "2024-01-01T00:00:00Z"}, "to"),
+    ("/v1/bundles", {"to": "2024-01-01T00:00:00Z"}, "from"),
+    ("/v1/bundles", {"from": "2024-02-01T00:00:00Z", "to": "2024-01-01T00:00:00Z"}, "to"),
+    ("/v1/bundles", {"from": "0001-01-01T00:00:00+08:00", "to": "2024-01-01T00:00:00Z"},
+     "from"),
+    ("/v1/log/proofs/inclusion", {"index": 50}, "index"),
+    ("/v1/log/proofs/consistency", {"first": 5}, "first"),
+    ("/v1/supervision", {"at": "2024-02-30"}, "at"),
+    ("/v1/public/decisions", {"to": "2024-02-30"}, "to"),
+    ("/v1/units/SH-HP-01/assessment", {"period": "0000-Q1"}, "period"),
+    ("/v1/units/SH-HP-01/assessment", {"period": "2024-Q1", "at": "2024-02-30"}, "at"),
+    ("/v1/units/SH-HP-01/overview", {"on": "20241001"}, "on"),
+    ("/v1/officers/O-1/pledge-chain", {"on": "2024-02-30"}, "on"),
+]
+
+
+@pytest.mark.parametrize("path, params, name", BAD_QUERIES,
+                         ids=[f"{p}?{'&'.join(q)}" for p, q, _ in BAD_QUERIES])
+def test_a_bad_query_parameter_is_an_invalid_request_naming_it(world: World, path: str,
+                                                                params: dict, name: str) -> None:
+    """Every bad query parameter of a read is the problem the framework's own checks answer
+    one with (`invalid-request`, `query.<name>`), whichever check found it."""
+    response = world.http.get(path, params=params, headers=world.headers("auditor"))
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["type"] == "urn:integrity-ledger:problem:invalid-request", problem
+    assert problem["field"] == f"query.{name}", problem
+    assert problem["errors"] == [{"field": f"query.{name}", "message": problem["detail"]}]
+
+
 # DESIGN.md's HTTP surface, as it writes the paths (templates and all).
 DESIGN_PATHS = {
     "/v1/events": "post", "/v1/events/{event_id}": "get", "/v1/streams/{stream}/events": "get",

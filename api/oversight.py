@@ -132,7 +132,7 @@ def get_supervision(request: Request, notice_id: str, principal: Inspector,
         raise NotFound(f"no supervision notice {notice_id}", field="notice_id")
     state["flags"] = scoped_flags(request.app.state.views, principal,
                                   request.app.state.flags.query(
-                                      limit=100, units=sorted(principal.units), rule="RF27",
+                                      limit=100, units=sorted(principal.units),
                                       scope=f"supervision:{notice_id}")["flags"])
     return _json(supervision.view(state, _today(request, at)))
 

@@ -224,3 +224,15 @@ def test_the_list_is_newest_first_by_instant_whatever_the_offset(city: World) ->
     project(city)
     listed = city.http.get("/v1/supervision", headers=city.headers("auditor")).json()
     assert [n["notice_id"] for n in listed["notices"]] == ["SN-B", "SN-A"]
+
+
+def test_a_notice_dated_ahead_of_its_recording_shows_that_flag_on_its_page(city: World) -> None:
+    """RF08.f (a record dated after the ledger recorded it) is about the notice: its page lists
+    it beside the RF27 flags, as the queue does (GET /v1/flags?rule_id=RF08.f)."""
+    post_steps(city, [f.step("supervision:SN-2099", "SupervisionNoticeIssued", f.at("2099-06-03"),
+                             respond_by="2099-06-20",
+                             issues=[{"issue_id": "1", "description": "当场收缴罚款未按期交至机关",
+                                      "officer_id": f.OFFICER_A}])])
+    project(city, datetime.now(timezone.utc))
+    flag = rf27(city, "SN-2099")["RF08.f"]
+    assert flag["status"] == "raised" and flag["scope"] == "supervision:SN-2099"

@@ -190,6 +190,18 @@ def test_each_item_counts_for_its_window_and_the_next_change_is_reported() -> No
     assert [h["level"] for h in r.history] == ["serious", "warning", "none"]
 
 
+def test_a_record_dated_ahead_by_the_complaints_office_or_supervisor_counts_against_no_unit(
+        ) -> None:
+    """RF08.f names the complaint's or notice's unit, but the record dated ahead was written by
+    the complaints office or the supervisor: like RF27.c it gives the unit no points; RF08.e, an
+    act its own officer dated ahead, does."""
+    p = WarningParams()
+    office = FlagItem("F1", "RF08.f", "high", T0, None, ())
+    officer = FlagItem("F2", "RF08.e", "high", T0, None, ())
+    assert evaluate([office], [], p, T0 + DAY).points == 0
+    assert evaluate([office, officer], [], p, T0 + DAY).points == 4
+
+
 def test_a_one_pass_rebuild_leaves_what_batches_and_a_refresh_leave(
         city: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """``FlagsView.rebuild`` (``ledger rebuild``) folds the log without evaluating each batch:

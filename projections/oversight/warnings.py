@@ -53,8 +53,11 @@ class WarningParams:
     formal_window_days: int = _f(365, "calendar_days", "a formal warning counts this long")
     thresholds: Mapping[str, int] = _f({"attention": 1, "warning": 4, "serious": 8}, "points",
                                        "minimum points for each level")
-    excluded_rules: tuple[str, ...] = _f(("RF27.c",), "rule ids",
-                                         "flags about the supervisor, not the unit supervised")
+    excluded_rules: tuple[str, ...] = _f(
+        ("RF08.f", "RF27.c"), "rule ids",
+        "flags about who kept a record, not the unit it names: RF27.c the supervisor's delay, "
+        "RF08.f a complaint or supervision record dated ahead (written by the complaints office "
+        "or the supervisor)")
     version: str = field(default="", init=False)
 
     def __post_init__(self) -> None:

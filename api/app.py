@@ -37,7 +37,7 @@ from .ingest import (MAX_BODY, RETRY_AFTER, Ingest, IngestMiddleware, answer_hea
                      too_large)
 from .problems import (document_problems, http_error_handler, internal_error_handler,
                        ledger_error_handler, query_parameters, validation_error_handler)
-from .scoping import scoped_flags
+from .scoping import scoped_flags, visible_state
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
@@ -306,10 +306,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     def read_state(table: str, noun: str, ident: str, principal: Principal) -> Response:
         """One state of a read model, as ``principal`` may see it; NotFound names the path's
         parameter (``<noun>_id``)."""
-        state = views.get(table, ident)
-        if state is None or not principal.may_see_unit(state.get("unit_id")):
-            # a scoped inspector is told no more about another unit's state than about none
-            raise NotFound(f"no {noun} {ident}", field=f"{noun}_id")
+        state = visible_state(views, table, noun, ident, principal)
         if table == "officers":
             state = visible_officer(views, principal, state)
         if table in ("cases", "officers"):

@@ -24,9 +24,7 @@ from ledger.crypto import SigningKey, b64url_decode, verify
 from ledger.domain.calendar import CST, legal_date
 from ledger.domain.fields import ID
 from ledger.envelope import signing_bytes
-from ledger.errors import (Forbidden, InvalidRequest, LedgerError, MalformedEvent, NotFound,
-                           Unavailable)
-from ledger.grammar import DATE
+from ledger.errors import Forbidden, LedgerError, MalformedEvent, NotFound, Unavailable
 from ledger.logentry import chain_genesis, chain_next, entry_bytes, leaf_hash_of_entry
 from ledger.logview import LogView
 from ledger.merkle import verify_inclusion
@@ -46,7 +44,8 @@ from projections.redflags.statistics import fine_range, lead, position_bp, windo
 
 from .auth import require
 from .pages import StaticPages
-from .scoping import scoped_flags
+from .problems import query_day
+from .scoping import scoped_flags, visible_state
 
 JSON = "application/json"
 STATIC = Path(__file__).parent / "static" / "dashboard"
@@ -81,12 +80,6 @@ class Dashboard:
         self.signing_key = signing_key
 
     # -- helpers -----------------------------------------------------------------------------
-    def _state(self, table: str, noun: str, ident: str, principal: Principal) -> dict[str, Any]:
-        state = self.views.get(table, ident)
-        if state is None or not principal.may_see_unit(state.get("unit_id")):
-            raise NotFound(f"no {noun} {ident}", field=f"{noun}_id")  # scoped: nothing else
-        return state
-
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         with self.ledger.store.cursor() as curs:
             curs.execute(sql, list(params))
@@ -124,7 +117,7 @@ class Dashboard:
         """Every event of ``case:<id>`` and the disposition events of the case's flags, in log
         order, each with the server's verification of its signature (against the registry),
         chain link and inclusion in the latest checkpoint."""
-        state = self._state("cases", "case", case_id, principal)
+        state = visible_state(self.views, "cases", "case", case_id, principal)
         rows = self._stream(f"case:{case_id}", MAX_TRAIL)
         case_flags = self.flags.query(limit=500, case_id=case_id,
                                       units=sorted(principal.units))["flags"]
@@ -193,7 +186,7 @@ class Dashboard:
         compared cases and the officer's RF17 flags of that cohort the principal may see.
         Requires an officer the principal may see (else NotFound). Capped; ``truncated`` says
         when a cap was hit."""
-        state = self._state("officers", "officer", officer_id, principal)
+        state = visible_state(self.views, "officers", "officer", officer_id, principal)
         own_ids = sorted(state.get("case_acts", {}))[-MAX_OWN_CASES:]
         timeline = self._timeline()
         now = quarter_of(_today().toordinal())
@@ -378,7 +371,7 @@ class Dashboard:
 
     def pledge_chain_of(self, officer_id: str, principal: Principal, on: date
                         ) -> dict[str, Any]:
-        state = self._state("officers", "officer", officer_id, principal)
+        state = visible_state(self.views, "officers", "officer", officer_id, principal)
         load = _officer_loader(self.views, {officer_id: state})
         status, links = pledge_chain(officer_id, on.isoformat(), load)
         # a link of an officer outside the principal's units keeps its place and layer only
@@ -573,14 +566,7 @@ def _today() -> date:
 
 
 def _day(value: str | None) -> date:
-    if value is None:
-        return _today()
-    try:
-        if not DATE.fullmatch(value):       # fromisoformat also reads 20241001, 2024-W40-2
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidRequest("on must be a date (YYYY-MM-DD)", field="query.on") from None
+    return _today() if value is None else query_day(value, "on")
 
 
 def build_router(dash: Dashboard) -> APIRouter:

@@ -25,6 +25,7 @@ from projections.oversight import levels, queries, supervision
 
 from .auth import require
 from .pages import StaticPages
+from .problems import query_day
 from .scoping import scoped_flags
 
 JSON = "application/json"
@@ -39,20 +40,11 @@ def _json(value: Any) -> Response:
     return Response(orjson.dumps(value), media_type=JSON)
 
 
-def _day(value: str, name: str) -> date:
-    """A query's day: its pattern admits 2024-02-30, which no calendar has."""
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidRequest(f"{name} must be a date (YYYY-MM-DD)", field=f"query.{name}") \
-            from None
-
-
 def _today(request: Request, at: str | None) -> date:
     """The legal day of the evaluation: ``at`` if given, else today (UTC+8) from the app's
     clock (``app.state.clock``, a callable returning an aware datetime, if set)."""
     if at is not None:
-        return _day(at, "at")
+        return query_day(at, "at")
     clock = getattr(request.app.state, "clock", None)
     now = clock() if clock else datetime.now(timezone.utc)
     return now.astimezone(CST).date()
@@ -99,7 +91,7 @@ def public_decisions(request: Request, unit: str | None = None,
                      ) -> Response:
     for name, day in (("from", from_), ("to", to)):
         if day is not None:
-            _day(day, name)
+            query_day(day, name)
     page = queries.public_feed(request.app.state.ledger.store, unit=unit, since=from_,
                                until=to, limit=limit, offset=offset)
     return _json(page)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import orjson
@@ -13,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from ledger import errors as e
+from ledger.grammar import DATE
 
 PROBLEM_BASE = "urn:integrity-ledger:problem:"
 
@@ -79,6 +81,19 @@ def document_problems(doc: dict[str, Any]) -> None:
             for status, answer in operation.get("responses", {}).items():
                 if status[:1] in ("4", "5"):
                     answer["content"] = _PROBLEM_CONTENT
+
+
+def query_day(value: str, name: str) -> date:
+    """Query parameter ``name``, a day (YYYY-MM-DD). Raises InvalidRequest naming
+    ``query.<name>`` for anything else — 2024-02-30, which a pattern admits and no calendar
+    has, or 20241001 and 2024-W40-2, which ``date.fromisoformat`` also reads."""
+    try:
+        if not DATE.fullmatch(value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise e.InvalidRequest(f"{name} must be a date (YYYY-MM-DD)",
+                               field=f"query.{name}") from None
 
 
 @contextmanager

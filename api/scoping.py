@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from ledger.errors import NotFound
 from ledger.tokens import Principal
 from projections.readmodels import ReadModels
 
@@ -29,6 +30,17 @@ _WORD = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.:/-]*[0-9A-Za-z]")
 def other_units(count: int) -> dict[str, Any]:
     """The marker standing for ``count`` withheld references."""
     return {"source": WITHHELD, "count": count}
+
+
+def visible_state(views: ReadModels, table: str, noun: str, ident: str, principal: Principal
+                  ) -> dict[str, Any]:
+    """The state ``ident`` of read model ``table`` if ``principal`` may see its unit. Raises
+    NotFound naming the path's parameter (``<noun>_id``) otherwise: a scoped inspector is told
+    no more about another unit's state than about none."""
+    state = views.get(table, ident)
+    if state is None or not principal.may_see_unit(state.get("unit_id")):
+        raise NotFound(f"no {noun} {ident}", field=f"{noun}_id")
+    return state
 
 
 def scoped_flags(views: ReadModels, principal: Principal, flags: list[dict[str, Any]]
@@ -105,4 +117,4 @@ def _fold(value: Any, hidden: set[str]) -> Any:
     return value
 
 
-__all__ = ["WITHHELD", "other_units", "scoped_flags", "withhold"]
+__all__ = ["WITHHELD", "other_units", "scoped_flags", "visible_state", "withhold"]

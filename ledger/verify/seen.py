@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import heapq
 import tempfile
+import uuid
 from collections.abc import Iterable, Iterator
 from typing import IO
 
@@ -93,8 +94,7 @@ class SeenIds:
         for rec in records:
             rid = rec[:_ID]
             if rid == first_id:
-                key = int.from_bytes(rid, "big")
-                yield (int.from_bytes(rec[_ID:], "big"), _uuid_text(key), first_index)
+                yield (int.from_bytes(rec[_ID:], "big"), str(uuid.UUID(bytes=rid)), first_index)
             else:
                 first_id, first_index = rid, int.from_bytes(rec[_ID:], "big")
 
@@ -117,11 +117,6 @@ def _read(f: IO[bytes]) -> Iterator[bytes]:
     while block := f.read(_RECORD * _BLOCK):
         for i in range(0, len(block), _RECORD):
             yield block[i:i + _RECORD]
-
-
-def _uuid_text(key: int) -> str:
-    h = f"{key:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 __all__ = ["SeenIds"]

@@ -35,6 +35,7 @@ from . import dashboard, oversight
 from .auth import require
 from .ingest import (MAX_BODY, RETRY_AFTER, Ingest, IngestMiddleware, answer_headers, read_body,
                      too_large)
+from .key_units import KeyUnits
 from .problems import (document_problems, http_error_handler, internal_error_handler,
                        ledger_error_handler, query_parameters, validation_error_handler)
 from .scoping import scoped_flags, visible_state
@@ -257,7 +258,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     app.state.flags = flags
     app.state.token_cache = TokenCache(ledger.store.find_token)
     app.state.metrics = Counter()
-    ingest = Ingest(ledger, app.state.token_cache, app.state.metrics)
+    ingest = Ingest(ledger, app.state.token_cache, app.state.metrics,
+                    key_units=KeyUnits(ledger, flags.units_of))
     app.state.ingest = ingest
     _document_events(app, ledger)
     _amend_openapi(app, document_problems)    # every error answer is a problem

@@ -326,6 +326,8 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
     body = {"key_id": args.key_id, "public_key": b64url_encode(public),
             "principal": args.principal, "roles": sorted(set(args.role)),
             "not_before": args.not_before, "not_after": args.not_after}
+    if args.unit:
+        body["units"] = sorted(set(args.unit))
     envelope = sign_envelope(root, ROOT_KEY_ID, stream="keys", type="KeyRegistered", body=body)
     ledger = build_ledger(settings, url=url)
     try:
@@ -655,6 +657,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "$LEDGER_HOME/secrets/<key-id>.key)")
     p.add_argument("--not-before", metavar="T", help="valid from T (RFC 3339 with offset)")
     p.add_argument("--not-after", metavar="T", help="valid until T (RFC 3339 with offset)")
+    p.add_argument("--unit", action="append", metavar="U",
+                   help="an inspector key of unit U: it may dispose only of U's red flags "
+                   "(repeatable; omit for every unit; docs/red-flags.md, RF28)")
     p.set_defaults(func=cmd_keys_register)
 
     p = _verb(sub, "export", "write an audit bundle (JSON Lines, docs/bundle.md)")

@@ -27,6 +27,7 @@ from ledger.errors import (Forbidden, LedgerError, ShuttingDown, Unauthorized,
 from ledger.service import AppendResult, Ledger
 from ledger.tokens import Principal, TokenCache, token_hash
 
+from .key_units import KeyUnits
 from .problems import error_bytes, problem_bytes
 
 _log = logging.getLogger(__name__)
@@ -39,10 +40,12 @@ Outcome = tuple[int, str, bytes]
 
 class Ingest:
     def __init__(self, ledger: Ledger, token_cache: TokenCache, metrics: Any,
-                 *, threads: int = int(os.environ.get("LEDGER_INGEST_THREADS", "4"))) -> None:
+                 *, threads: int = int(os.environ.get("LEDGER_INGEST_THREADS", "4")),
+                 key_units: KeyUnits | None = None) -> None:
         self.ledger = ledger
         self.tokens = token_cache
         self.metrics = metrics
+        self.key_units = key_units
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ingest")
 
     def principal(self, authorization: str, *, cached_only: bool = False) -> Principal | None:
@@ -70,8 +73,14 @@ class Ingest:
         """Authenticate, parse and find the signers' keys, then hand the request to the ledger's
         verifier stage (and from there to the committer)."""
         self.principal(authorization)
-        envelopes = self._parse(ctype, body)
-        return self.ledger.submit_unverified(envelopes, batched=_batched(body))
+        return self._submit(self._parse(ctype, body), _batched(body))
+
+    def _submit(self, envelopes: list[Envelope], batched: bool) -> Future[AppendResult]:
+        """Refuse a disposition beyond its key's units (rule key-units; reads the database),
+        then hand the request to the ledger's verifier stage."""
+        if self.key_units is not None:
+            self.key_units.check(envelopes, batched=batched)
+        return self.ledger.submit_unverified(envelopes, batched=batched)
 
     async def __call__(self, headers: Mapping[str, str], body: bytes) -> Outcome:
         """Append a request body; returns (status, content type, response bytes)."""
@@ -82,11 +91,12 @@ class Ingest:
                 # A small body from a known token: cheaper to parse right here than to pay a
                 # thread hand-off (the ledger's verifier stage checks the signature either way).
                 envelopes = self._parse(ctype, body)
-                if self.ledger.signers_known(envelopes):
+                if self.ledger.signers_known(envelopes) and not (
+                        self.key_units is not None and self.key_units.concerns(envelopes)):
                     pending = self.ledger.submit_unverified(envelopes, batched=_batched(body))
-                else:   # finding a signer's key reads the database: not on the event loop
+                else:   # finding a signer's key or a flag's unit reads the database
                     pending = await self._off_loop(partial(
-                        self.ledger.submit_unverified, envelopes, batched=_batched(body)))
+                        self._submit, envelopes, _batched(body)))
             else:
                 pending = await self._off_loop(
                     partial(self._prepare, authorization, ctype, body))

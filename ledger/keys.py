@@ -9,6 +9,10 @@ the service and the offline verifier judge signers identically:
   log position), and ``not_before <= t <= not_after``;
 * a key may sign an event type only if one of its roles is among the type's signer roles; root
   keys sign only key-registry events.
+
+A key's ``units`` (absent: every unit) bound which units' red flags it may dispose of. That is
+judged by the red-flag engine (RF28), which knows each flag's unit, not here: a signature by
+such a key is valid whatever flag it names (docs/red-flags.md, RF28).
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ class KeyRecord:
     registered_at: int = -1          # log index of KeyRegistered; -1 for pinned root keys
     revoked_at: int | None = None    # log index of KeyRevoked
     revoke_reason: str | None = None
+    #: the units whose red flags it may dispose of; None = every unit (``units`` absent)
+    units: frozenset[str] | None = None
 
     @property
     def is_root(self) -> bool:
@@ -55,6 +61,7 @@ class KeyRecord:
             "not_after": self.not_after.isoformat() if self.not_after else None,
             "registered_at": self.registered_at if self.registered_at >= 0 else None,
             "revoked_at": self.revoked_at, "revoke_reason": self.revoke_reason,
+            "units": sorted(self.units) if self.units is not None else None,
             "status": self.status(at),
         }
 
@@ -193,12 +200,13 @@ def key_record_from_body(body: Mapping[str, Any], index: int) -> KeyRecord:
         raise KeyNotAllowed("the root role cannot be registered: root keys are pinned in "
                             "configuration", field="body.roles")
     nb, na = body.get("not_before"), body.get("not_after")
+    units = body.get("units")
     record = KeyRecord(
         key_id=str(body["key_id"]), public_key=public, principal=str(body["principal"]),
         roles=frozenset(body["roles"]),
         not_before=parse_time(nb, "body.not_before") if nb is not None else None,
         not_after=parse_time(na, "body.not_after") if na is not None else None,
-        registered_at=index,
+        registered_at=index, units=frozenset(units) if units is not None else None,
     )
     if record.not_before and record.not_after and record.not_after < record.not_before:
         # a key id is never registered twice: an empty window would burn it for good

@@ -355,6 +355,14 @@ class FlagsView:
                 "next": f"{page[-1]['raised_at']}|{page[-1]['flag_id']}"
                 if len(rows) > limit else None}
 
+    def units_of(self, flag_ids: Iterable[str]) -> dict[str, str | None]:
+        """The subject ``unit_id`` of each of ``flag_ids`` that view_flags holds (the others
+        are left out: not projected yet, or no such flag)."""
+        with self.store.cursor() as curs:
+            curs.execute("SELECT flag_id, unit_id FROM view_flags WHERE flag_id = ANY(%s)",
+                         (list(flag_ids),))
+            return {r["flag_id"]: r["unit_id"] for r in curs.fetchall()}
+
     def snapshot(self) -> dict[str, Any]:
         with self.store.cursor() as curs:
             curs.execute("SELECT flag_id, flag::text AS flag FROM view_flags")

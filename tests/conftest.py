@@ -89,13 +89,15 @@ class World:
 
     def key_registered(self, key_id: str, roles: list[str], *, principal: str | None = None,
                        not_before: str | None = None, not_after: str | None = None,
-                       public_key: bytes | None = None) -> dict[str, Any]:
+                       public_key: bytes | None = None,
+                       units: list[str] | None = None) -> dict[str, Any]:
         key = SigningKey.generate()
         self.keys[key_id] = key
         return sign_envelope(self.root, ROOT_ID, stream="keys", type="KeyRegistered", body={
             "key_id": key_id, "public_key": b64url_encode(public_key or key.public_key),
             "principal": principal or f"principal:{key_id}", "roles": roles,
-            "not_before": not_before, "not_after": not_after})
+            "not_before": not_before, "not_after": not_after,
+            **({} if units is None else {"units": units})})
 
     def register(self, key_id: str, roles: list[str], **kw: Any) -> SigningKey:
         self.post(self.key_registered(key_id, roles, **kw))

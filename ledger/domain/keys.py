@@ -8,8 +8,11 @@ module needs only the standard library.
 
 from __future__ import annotations
 
-from ..schemas import B64Url, DateTime, Enum, ListOf, Nullable, Obj, Str
+from collections.abc import Collection
+
+from ..schemas import B64Url, DateTime, Enum, ListOf, Nullable, Obj, Opt, Str
 from .event_type import ROLES, EventType
+from .fields import UNIT_ID
 
 #: every role but ``root``: a registered key must never be able to register keys itself
 REGISTRABLE_ROLES = tuple(r for r in ROLES if r != "root")
@@ -17,6 +20,18 @@ REGISTRABLE_ROLES = tuple(r for r in ROLES if r != "root")
 KEY_ID = Str(pattern=r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", max_len=128,
              hint="a key id (letters, digits and . _ -), as in signer 'key:<key_id>'",
              label="key id")
+
+#: a key acts for a few units (a district's squads), never a city's hundreds one by one: leave
+#: ``units`` out for a key that acts for every unit
+MAX_KEY_UNITS = 64
+
+
+def key_covers_unit(units: Collection[str] | None, unit_id: str | None) -> bool:
+    """Whether a key registered with ``units`` (None: ``units`` absent, every unit) may dispose
+    of a flag whose subject ``unit_id`` is this. A flag of no unit is every unit's and no one
+    unit's: only a key of every unit covers it, as only an unscoped token sees it."""
+    return units is None or unit_id in units
+
 
 TYPES = [
     EventType(
@@ -33,8 +48,12 @@ TYPES = [
             "not_before": Nullable(DateTime(), doc="valid from (null = from registration)"),
             "not_after": Nullable(DateTime(), doc="valid until (null = until revoked); not "
                                   "before not_before"),
+            "units": Opt(ListOf(UNIT_ID, min_items=1, max_items=MAX_KEY_UNITS,
+                                doc="the units whose red flags the key may dispose of (absent = "
+                                    "every unit); docs/red-flags.md, RF28")),
         }),
-        doc="A signing key was registered with its roles and validity window.",
+        doc="A signing key was registered with its roles, validity window and (optionally) "
+            "the units it acts for.",
         example={"key_id": "hp-case-app-01",
                  "public_key": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
                  "principal": "sys:hp-case-app", "roles": ["case-app"],

@@ -202,8 +202,8 @@ CASE_KINDS = tuple(k for k in KINDS if k.scope == "case")
 ACTOR_KINDS = tuple(k for k in KINDS if k.scope == "actor")
 NOTICE_KINDS = tuple(k for k in KINDS if k.scope == "notice")
 #: the red flags a city plants: red_flags.yaml's RF01–RF25 and RF27 (supervision notices).
-#: RF26 (a flag disposed of by an involved inspector) is about dispositions, which the city
-#: makes only as an independent inspector's confirmations.
+#: RF26 (a flag disposed of by an involved inspector) and RF28 (by a key of other units) are
+#: about dispositions, which the city makes only as an independent inspector's confirmations.
 RF_IDS = tuple(f"RF{i:02d}" for i in range(1, 26)) + ("RF27",)
 
 

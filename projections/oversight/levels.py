@@ -39,15 +39,19 @@ class WarningLevels:
         units = [i for k, i in entities if k == "unit"]
         curs.execute(
             "SELECT flag_id, rule_id, severity, raised_at, flag->>'cleared_at' AS cleared_at, "
-            "officer_id, unit_id FROM view_flags WHERE officer_id = ANY(%s) OR unit_id = ANY(%s)",
+            "flag->'disposition_event_ids' AS applied, officer_id, unit_id FROM view_flags "
+            "WHERE officer_id = ANY(%s) OR unit_id = ANY(%s)",
             (officers, units))
         items: dict[Entity, list[FlagItem]] = {e: [] for e in entities}
         unit_of: dict[str, str] = {}
         for r in curs.fetchall():
             if r["officer_id"] and r["unit_id"]:
                 unit_of[r["officer_id"]] = r["unit_id"]
+            # the dispositions the engine applied (one signed by a key of other units is not:
+            # RF28), which the flag lists
+            applied = frozenset(r["applied"] or ())
             disp = tuple((ev[1], DISPOSITION_KIND[ev[0]])
-                         for ev in dispositions.get(r["flag_id"], ()))
+                         for ev in dispositions.get(r["flag_id"], ()) if ev[4] in applied)
             item = FlagItem(r["flag_id"], r["rule_id"], r["severity"], ts_of(r["raised_at"]),
                             ts_of(r["cleared_at"]) if r["cleared_at"] else None, disp)
             for key in (("officer", r["officer_id"]), ("unit", r["unit_id"])):

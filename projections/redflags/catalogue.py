@@ -1,8 +1,9 @@
 """The rule catalogue: every sub-rule with its names (English, Chinese), severity and legal basis.
 
 Rule families and bases follow red_flags.yaml (research draft v0.1); sub-rule letters follow the
-yaml's trigger keys where it has them. RF26 (self-disposition) is new. Decisions where the yaml was
-ambiguous are in docs/red-flags.md.
+yaml's trigger keys where it has them. RF26 (self-disposition), RF27 (supervision notices) and
+RF28 (a disposition beyond its key's units) are new. Decisions where the yaml was ambiguous are
+in docs/red-flags.md.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ _B = {
     "RF26": ("APL 第43条 (回避, by analogy)", "ZWCF 第39条 (滥用职权)"),
     "RF27": ("APL 第75条 (行政处罚监督制度)", "ZJ_ZHZF 第34条 (督办和责任追究)",
              "XFGZ 第40条 (督办, by analogy)"),
+    "RF28": ("APL 第17条 (在法定职权范围内实施, by analogy)", "ZWCF 第39条 (滥用职权)",
+             "ZJ_ZHZF 第34条 (内部监督制度)"),
 }
 
 _ROWS: list[tuple[str, str, str, str, str]] = [
@@ -208,6 +211,8 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
      "督办反馈被退回后未按期重新反馈"),
     ("RF27.c", "low", "rule", "Feedback not reviewed by the supervisor in time",
      "督办反馈未按期审核"),
+    ("RF28", "high", "rule", "Flag disposed of with a key of other units (not applied)",
+     "越权处置红旗 (签名密钥不属该单位)"),
 ]
 
 RULES: dict[str, Rule] = {

@@ -34,12 +34,13 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ledger.domain import EVENT_TYPES
+from ledger.domain.keys import key_covers_unit
 
 from ..gcpause import gc_paused
 from . import cross_case, people, single_case, statistics, time_rules
 from .catalogue import RULES
 from .days import Days, iso, ts_of, ts_of_datetime
-from .facts import Fold
+from .facts import Disposition, Fold
 from .flag import Flag, Subject, make_flag
 from .params import CONFIG_TYPES, FlagParams, ParamsTimeline, national
 
@@ -203,8 +204,11 @@ class FlagEngine:
             fold.apply_supervision(key, t, rec.body, ts_of(rec.occurred_at),
                                    ts_of(rec.recorded_at), rec.event_id, rec.index, dirty)
         elif kind == "flag":
-            fold.apply_disposition(key, t, rec.body, ts_of(rec.occurred_at), rec.event_id)
+            fold.apply_disposition(key, t, rec.body, ts_of(rec.occurred_at), rec.event_id,
+                                   rec.signer[4:])
             dirty.add(("flag", key))
+        elif kind == "keys":
+            fold.apply_key(t, rec.body)
         elif kind == "config" and t in CONFIG_TYPES:
             self.timeline.publish_recorded(rec)
             days = self.timeline.latest().days()
@@ -376,16 +380,18 @@ class FlagEngine:
         return None
 
     def _dispositions(self, ctx: Ctx) -> list[Flag]:
-        """Overlay inspectors' dispositions, then RF26 for dispositions by an involved person."""
+        """Overlay inspectors' dispositions: RF28 for one signed by a key of other units (not
+        applied), RF26 for one by an involved person (applied)."""
         disp = self.fold.dispositions
         if not disp:
             return ctx.out
         flags: list[Flag] = []
         i = 0
-        while i < len(ctx.out):     # RF26 flags are appended as it goes, and judged in turn
+        while i < len(ctx.out):     # RF26/RF28 flags are appended as it goes, judged in turn
             f = ctx.out[i]
             events = disp.get(f.flag_id)
             if events:
+                events = _in_key_units(f, events, ctx)
                 _self_disposition(f, events, ctx)
             flags.append(_with_disposition(f, events))
             i += 1
@@ -420,27 +426,49 @@ class FlagEngine:
         return {s for s, dues in self._dues.items() if dues and dues[0] <= until_ts}
 
 
-def _with_disposition(f: Flag, events: list[tuple[str, int, str, str | None, str]] | None
-                      ) -> Flag:
+def _with_disposition(f: Flag, events: list[Disposition] | None) -> Flag:
     if not events:
         return f
-    return replace(f, disposition=_DISPOSITION[events[-1][0]],
-                   disposition_event_ids=tuple(e[4] for e in events))
+    return replace(f, disposition=_DISPOSITION[events[-1].type],
+                   disposition_event_ids=tuple(e.eid for e in events))
 
 
 def _order(f: Flag) -> tuple[str, str, str]:
     return (f.raised_at, f.rule_id, f.flag_id)
 
 
-def _self_disposition(f: Flag, events: list[tuple[str, int, str, str | None, str]],
-                    ctx: Ctx) -> None:
+def _in_key_units(f: Flag, events: list[Disposition], ctx: Ctx) -> list[Disposition]:
+    """RF28: a disposition signed by a key registered for units that do not include the
+    flag's subject ``unit_id`` is not applied; each raises an RF28 in the flag's scope, about
+    the inspector it names. Returns the dispositions that apply (docs/red-flags.md, RF28)."""
+    applied: list[Disposition] = []
+    for d in events:
+        if key_covers_unit(d.key_units, f.unit_id):
+            applied.append(d)
+            continue
+        units = sorted(d.key_units or ())
+        ctx.flag("RF28", f"{f.flag_id}|{d.eid}", anchor=d.ts, raised=d.ts,
+                 event_ids=[d.eid, *f.event_ids[:3]],
+                 numbers={"disposed_flag_id": f.flag_id, "disposed_rule_id": f.rule_id,
+                          "inspector_id": d.inspector, "key_id": d.key_id, "key_units": units,
+                          "flag_unit_id": f.unit_id, "disposition": _DISPOSITION[d.type],
+                          "reason_code": d.reason_code},
+                 summary=f"{d.inspector} {_DISPOSITION[d.type]} flag {f.flag_id} ({f.rule_id}) "
+                         f"of unit {f.unit_id or '(none)'} with key {d.key_id}, which acts for "
+                         f"{', '.join(units)} only: not applied",
+                 case_id=f.case_id, officer_id=d.inspector, unit_id=f.unit_id,
+                 party_ref=f.party_ref)
+    return applied
+
+
+def _self_disposition(f: Flag, events: list[Disposition], ctx: Ctx) -> None:
     """RF26: a disposition (any of the four) by the flag's own subject or by someone who acted
     in its case: whoever must recuse may not handle the flag at all (docs/red-flags.md).
 
     An RF26 flag is judged like any other: disposing of the RF26 about oneself raises another
     (each needs a disposition of its own, so the chain ends with the events)."""
     case = ctx.fold.cases.get(f.case_id) if f.case_id else None
-    for type_, ts, inspector, reason_code, eid in events:
+    for type_, ts, inspector, reason_code, eid, _, _ in events:
         if inspector == f.officer_id:
             relation = "subject_of_flag"
         elif case is not None and inspector in case.persons:

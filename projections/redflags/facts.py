@@ -604,6 +604,17 @@ def actors_of(body: dict[str, Any]) -> tuple[tuple[str, str | None], ...]:
     return tuple([(r["officer_id"], r.get("cert_no")) for r in refs])
 
 
+class Disposition(NamedTuple):
+    """An inspector's disposition of a flag, as folded (RF26, RF28)."""
+    type: str
+    ts: int
+    inspector: str
+    reason_code: str | None
+    eid: str
+    key_id: str
+    key_units: frozenset[str] | None    # the signer's units; None = every unit
+
+
 class Fold:
     """Applies recorded events to the indexes. ``apply`` returns the subjects to re-evaluate
     as ``(kind, key)`` tuples; ``"*"`` as a key means every subject of that kind."""
@@ -619,8 +630,10 @@ class Fold:
         self.cohorts: dict[str, dict[str, None]] = {}
         self.grids: dict[str, dict[str, None]] = {}
         self.receipts: dict[str, list[tuple[str, str]]] = {}
-        #: flag_id -> [(type, ts, inspector, reason_code, eid)]
-        self.dispositions: dict[str, list[tuple[str, int, str, str | None, str]]] = {}
+        #: flag_id -> its dispositions in log order
+        self.dispositions: dict[str, list[Disposition]] = {}
+        #: key id -> the units of its KeyRegistered (None: every unit)
+        self.key_units: dict[str, frozenset[str] | None] = {}
         self._case_handlers = {
             name[3:]: getattr(self, name) for name in dir(self) if name.startswith("_c_")}
 
@@ -1165,10 +1178,19 @@ class Fold:
         elif type_ == "SupervisionFeedbackAccepted":
             sv.reviews.append((ts, body["result"], eid))
 
-    def apply_disposition(self, flag: str, type_: str, body: dict[str, Any], ts: int, eid: str
-                          ) -> None:
-        self.dispositions.setdefault(flag, []).append(
-            (type_, ts, body["inspector_id"], body.get("reason_code"), eid))
+    def apply_disposition(self, flag: str, type_: str, body: dict[str, Any], ts: int, eid: str,
+                          key_id: str) -> None:
+        """Record a disposition with its signer's units as registered before it (a key is
+        registered before it can sign; one the fold never saw registered — a bundle of part
+        of the log — counts as a key of every unit)."""
+        self.dispositions.setdefault(flag, []).append(Disposition(
+            type_, ts, body["inspector_id"], body.get("reason_code"), eid, key_id,
+            self.key_units.get(key_id)))
+
+    def apply_key(self, type_: str, body: dict[str, Any]) -> None:
+        if type_ == "KeyRegistered":
+            units = body.get("units")
+            self.key_units[body["key_id"]] = frozenset(units) if units is not None else None
 
 
 def _ord(iso_date: str) -> int:

@@ -397,7 +397,7 @@ function pageSignin() {
 
 // ---------------------------------------------------------------------------------------------
 // Page: red-flag queue (#/queue?rule=RF04&severity=critical...)
-const RULE_FAMILIES = Array.from({ length: 27 }, (_, i) => `RF${String(i + 1).padStart(2, "0")}`);  // RF01–RF27
+const RULE_FAMILIES = Array.from({ length: 28 }, (_, i) => `RF${String(i + 1).padStart(2, "0")}`);  // RF01–RF28
 const QUEUE_FILTERS = ["rule", "severity", "status", "disposition", "unit", "officer", "case", "since", "until"];
 
 async function pageQueue(params) {

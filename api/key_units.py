@@ -1,0 +1,68 @@
+"""The door's share of a key's units (rule ``key-units``): a disposition of a red flag signed
+by a key registered for units (``KeyRegistered.units``) is refused, and nothing written, when
+the flags read model already holds that flag with a subject ``unit_id`` outside them.
+
+The red-flag engine is the authority (RF28, docs/red-flags.md): it judges every disposition
+from the history alone, so an auditor reproduces it offline. This check only spares the log an
+act the engine would not apply, where the service can already tell: a flag the read model does
+not hold yet (not projected, or raised later) is let through for the engine to judge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from ledger.domain.flags import TYPES as DISPOSITION_TYPES
+from ledger.domain.keys import key_covers_unit
+from ledger.envelope import Envelope
+from ledger.errors import Forbidden
+from ledger.service import Ledger
+
+DISPOSITIONS = frozenset(t.name for t in DISPOSITION_TYPES)
+FLAG_PREFIX = "flag:"
+
+#: the subject ``unit_id`` of each flag the read model holds, among those asked for
+FlagUnits = Callable[[Iterable[str]], dict[str, str | None]]
+
+
+class KeyUnits:
+    def __init__(self, ledger: Ledger, flag_units: FlagUnits) -> None:
+        self.ledger = ledger
+        self.flag_units = flag_units
+
+    @staticmethod
+    def concerns(envelopes: Sequence[Envelope]) -> bool:
+        """Whether :meth:`check` has anything to judge (no I/O: cheap on the event loop)."""
+        return any(env.type in DISPOSITIONS for env in envelopes)
+
+    def check(self, envelopes: Sequence[Envelope], *, batched: bool) -> None:
+        """Refuse a disposition whose signer key is registered for units and whose flag the
+        read model holds with a ``unit_id`` outside them. Reads the registry (refreshed for a
+        key this process has not seen) and ``view_flags``. A retry of an event already
+        recorded is let through: the writer answers it with its receipt.
+        Raises Forbidden (rule ``key-units``) naming the event."""
+        registry = self.ledger.registry
+        scoped: list[tuple[int, Envelope, frozenset[str]]] = []
+        for i, env in enumerate(envelopes):
+            if env.type not in DISPOSITIONS or not env.stream.startswith(FLAG_PREFIX):
+                continue
+            if env.key_id not in registry.keys:
+                registry = self.ledger.refresh_registry()
+            record = registry.keys.get(env.key_id)
+            if record is not None and record.units is not None:
+                scoped.append((i, env, record.units))
+        if not scoped:
+            return
+        held = self.flag_units({env.stream[len(FLAG_PREFIX):] for _, env, _ in scoped})
+        for i, env, units in scoped:
+            flag_id = env.stream[len(FLAG_PREFIX):]
+            if flag_id not in held or key_covers_unit(units, held[flag_id]):
+                continue
+            if self.ledger.get_event(env.event_id) is not None:
+                continue
+            raise Forbidden(
+                f"key {env.key_id!r} is registered for units {', '.join(sorted(units))} and "
+                f"flag {flag_id} is of unit {held[flag_id] or '(none)'}: a disposition of "
+                "another unit's flag is not applied (docs/red-flags.md, RF28); it is signed "
+                "with a key of that unit, or of every unit", rule="key-units",
+                index=i if batched else None, event_id=env.event_id)

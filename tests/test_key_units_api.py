@@ -1,0 +1,165 @@
+"""A key registered for units (`KeyRegistered.units`, `ledger keys register --unit`) disposes of
+those units' red flags only. POST /v1/events refuses, writing nothing, a disposition the flags
+read model shows to be of another unit (403, rule `key-units`); one it cannot judge yet is
+recorded, and the engine does not apply it and raises RF28 — live, offline from a bundle, and
+the bundle still verifies."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from api.cli import main as ledger_main
+from ledger.canonical import canonical
+from ledger.client import sign_envelope
+from projections.readmodels import fetch_after
+from projections.redflags import compute_flags
+
+from . import domain_factory as f
+from .bundles import trust_file, verify
+from .conftest import World
+from .test_flags_api import AT, cash_above_limit, flags, held_and_offline
+from .test_readmodels import city  # noqa: F401  (fixture)
+
+OTHER_UNIT = "SH-XH-CG-09"
+HISTORY = ("stored_events", "ledger_receipts", "ledger_merkle_nodes")
+
+
+def scoped_key(world: World, key_id: str, units: list[str] | None) -> None:
+    world.register(key_id, ["inspector"], units=units)
+
+
+def dismissal(world: World, key_id: str, flag: dict) -> dict:
+    return sign_envelope(world.keys[key_id], key_id, stream=f"flag:{flag['flag_id']}",
+                         type="FlagDismissed",
+                         body=f.body("FlagDismissed", rule_id=flag["rule_id"]))
+
+
+def rf04(world: World) -> dict:
+    (flag,) = flags(world, rule="RF04")["flags"]
+    return flag
+
+
+def history(world: World) -> list[int]:
+    return [world.count(t) for t in HISTORY]
+
+
+def test_a_disposition_by_a_key_of_another_unit_is_refused_and_nothing_is_written(
+        city: World) -> None:
+    scoped_key(city, "jw-xh", [OTHER_UNIT])
+    cash_above_limit(city)
+    flag = rf04(city)
+    assert flag["subject"]["unit_id"] == f.UNIT
+    envelope = dismissal(city, "jw-xh", flag)
+    before = history(city)
+    for body in (canonical(envelope), canonical([city.key_registered("spare", ["case-app"]),
+                                                 envelope])):
+        response = city.post_raw(body)
+        assert response.status_code == 403, response.text
+        problem = response.json()
+        assert problem["type"] == "urn:integrity-ledger:problem:forbidden"
+        assert problem["rule"] == "key-units" and problem["event_id"] == envelope["event_id"]
+        assert "jw-xh" in problem["detail"] and OTHER_UNIT in problem["detail"] \
+            and f.UNIT in problem["detail"]
+        assert history(city) == before
+    assert problem["index"] == 1                     # the batch's second event
+    assert rf04(city)["disposition"] == "open"
+
+
+def test_a_key_of_the_flags_unit_and_a_key_of_every_unit_dispose_of_it(city: World) -> None:
+    scoped_key(city, "jw-hp", [OTHER_UNIT, f.UNIT])
+    scoped_key(city, "jw-city", None)
+    cash_above_limit(city)
+    flag = rf04(city)
+    (mine,) = city.post(dismissal(city, "jw-hp", flag))
+    assert rf04(city)["disposition_event_ids"] == [mine["event_id"]]
+    city.post(sign_envelope(city.keys["jw-city"], "jw-city", stream=f"flag:{flag['flag_id']}",
+                            type="FlagConfirmed",
+                            body=f.body("FlagConfirmed", rule_id=flag["rule_id"])))
+    assert rf04(city)["disposition"] == "confirmed"
+    assert flags(city, rule="RF28")["flags"] == []
+
+
+def unprojected_rf04(world: World) -> dict:
+    """RF04 as an auditor computes it from the log before the service has projected it."""
+    with world.ledger.store.cursor() as curs:
+        events = [rec for _, rec in fetch_after(curs, 0, 10_000)]
+    (flag,) = [x.to_value() for x in compute_flags(events, at=AT) if x.family == "RF04"]
+    return flag
+
+
+def test_a_disposition_the_service_could_not_judge_is_recorded_not_applied_and_flagged(
+        city: World, tmp_path: Path, log_key) -> None:  # noqa: ANN001
+    scoped_key(city, "jw-xh", [OTHER_UNIT])
+    cash_above_limit(city)
+    flag = unprojected_rf04(city)
+    assert city.http.app.app.state.flags.snapshot() == {}       # not yet in the read model
+    envelope = dismissal(city, "jw-xh", flag)
+    (receipt,) = city.post(envelope)
+    target = rf04(city)
+    assert target["flag_id"] == flag["flag_id"] and target["disposition"] == "open"
+    (raised,) = flags(city, rule="RF28")["flags"]
+    assert raised["event_ids"][0] == envelope["event_id"]
+    assert raised["numbers"]["key_units"] == [OTHER_UNIT]
+    assert raised["numbers"]["flag_unit_id"] == f.UNIT
+    # a retry of the recorded event gets its receipt, not a refusal
+    again = city.post_raw(canonical(envelope))
+    assert again.status_code == 200 and again.json()["receipts"] == [receipt]
+    held, offline = held_and_offline(city, tmp_path, log_key)
+    assert offline == held
+    assert [v["rule_id"] for v in held.values() if v["rule_id"] == "RF28"] == ["RF28"]
+    bundle = tmp_path / "all.ndjson"                    # written by held_and_offline
+    verdict = verify(bundle, trust_file(tmp_path, city, log_key))
+    assert verdict.code == 0, verdict.err
+
+
+@pytest.mark.parametrize("units", [[], [""], ["ok", "ok"] * 40])
+def test_a_key_registration_with_units_of_the_wrong_shape_is_refused(
+        city: World, units: list[str]) -> None:
+    response = city.post_raw(canonical(city.key_registered("bad", ["inspector"], units=units)))
+    assert response.status_code == 422, response.text
+    assert response.json()["field"].startswith("body.units")
+
+
+def test_a_disposition_not_applied_leaves_the_warning_levels_as_they_were(city: World) -> None:
+    """The levels read the dispositions the engine applied: a dismissal by a key of another
+    unit takes no flag out of an officer's level, and its RF28 gives the unit no points (its
+    inspectors were not the ones who acted)."""
+    scoped_key(city, "jw-xh", [OTHER_UNIT])
+    cash_above_limit(city)
+    flag = unprojected_rf04(city)
+    city.post(sign_envelope(city.keys["jw-xh"], "jw-xh", stream=f"flag:{flag['flag_id']}",
+                            type="FlagDismissed", occurred_at=f.at("2024-10-08"),
+                            body=f.body("FlagDismissed", rule_id=flag["rule_id"])))
+    view = city.http.app.app.state.flags
+    view.clock = lambda: datetime.fromisoformat("2024-10-10T12:00:00+08:00")
+    city.project()
+    officer, unit = (city.http.get(path, headers=city.headers("inspector")).json()
+                     for path in (f"/v1/officers/{flag['subject']['officer_id']}/warnings",
+                                  f"/v1/units/{f.UNIT}/warnings"))
+    assert "RF04.a" in [r.get("rule_id") for r in officer["reasons"]]
+    assert officer["level"] == "serious"
+    assert "RF28" not in [r.get("rule_id") for r in unit["reasons"]]
+
+
+def test_keys_register_with_units_registers_a_key_of_those_units_only(
+        database: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", database[0])
+    assert ledger_main(["init"]) == 0
+    register = ["keys", "register", "--principal", "jw:xh", "--role", "inspector", "--key-id"]
+    assert ledger_main([*register, "jw-xh", "--unit", OTHER_UNIT, "--unit", "SH-XH-CG-01",
+                        "--unit", OTHER_UNIT]) == 0
+    assert ledger_main([*register, "jw-city"]) == 0
+    assert ledger_main([*register, "jw-bad", "--unit", "no units here"]) == 2
+    assert "body.units[0]" in capsys.readouterr().err
+    with psycopg.connect(database[0]) as conn:
+        rows = conn.execute("SELECT state FROM stored_events WHERE topic = 'KeyRegistered'")
+        bodies = {b["key_id"]: b for b in (json.loads(bytes(r[0]))["body"] for r in rows)}
+    assert bodies["jw-xh"]["units"] == ["SH-XH-CG-01", OTHER_UNIT]
+    assert "units" not in bodies["jw-city"] and "jw-bad" not in bodies

@@ -1,0 +1,113 @@
+"""A key registered with `units` may dispose of the flags of those units only: a disposition
+signed by it of another unit's flag is not applied (the flag keeps its disposition) and raises
+RF28 — reproducibly, from the history alone (docs/red-flags.md, RF28)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ledger.domain.keys import key_covers_unit
+from ledger.envelope import Recorded
+from projections.redflags import compute_flags, national
+
+from . import domain_factory as f
+from .domain_factory import at, step
+from .test_redflags_dispositions import INSPECTOR, dispose, late_cash_world
+from .test_redflags_world import World, _incremental, numbers, when
+
+OTHER_UNIT = "SH-XH-CG-09"
+
+
+def key(world: World, key_id: str, units: list[str] | None) -> None:
+    """Register inspector key ``key_id`` (scoped to ``units`` when given) on stream keys."""
+    world.add(step("keys", "KeyRegistered", at("2024-10-01"), key_id=key_id,
+                   principal=f"jw:{key_id}", roles=["inspector"], not_before=None,
+                   **({} if units is None else {"units": units})))
+
+
+def signed(world: World, key_id: str, s: f.Step) -> Recorded:
+    """Record ``s`` as signed by ``key_id``."""
+    (rec,) = world.add(s)
+    rec = replace(rec, signer=f"key:{key_id}")
+    world.history.events[-1] = rec
+    return rec
+
+
+def test_a_dismissal_signed_by_a_key_of_another_unit_is_not_applied_and_raises_rf28() -> None:
+    world, flag_id = late_cash_world()
+    key(world, "jw-xh", [OTHER_UNIT])
+    rec = signed(world, "jw-xh", dispose(flag_id, "FlagDismissed", "2024-10-20"))
+    target = world.one("RF05.b")
+    assert target.disposition == "open" and target.disposition_event_ids == ()
+    flag = world.one("RF28")
+    assert numbers(flag) == {
+        "disposed_flag_id": flag_id, "disposed_rule_id": "RF05.b", "inspector_id": INSPECTOR,
+        "key_id": "jw-xh", "key_units": [OTHER_UNIT], "flag_unit_id": f.UNIT,
+        "disposition": "dismissed", "reason_code": "legitimate_exception"}
+    assert flag.event_ids[0] == rec.event_id and flag.unit_id == f.UNIT
+    assert flag.scope == target.scope and flag.case_id == target.case_id
+    assert "jw-xh" in flag.summary and OTHER_UNIT in flag.summary and f.UNIT in flag.summary
+    assert world.flags(rule="RF26") == []
+
+
+def test_an_out_of_unit_disposition_leaves_the_earlier_one_in_force() -> None:
+    world, flag_id = late_cash_world()
+    key(world, "jw-xh", [OTHER_UNIT])
+    world.add(dispose(flag_id, "FlagConfirmed", "2024-10-18"))
+    signed(world, "jw-xh", dispose(flag_id, "FlagDismissed", "2024-10-20"))
+    target = world.one("RF05.b")
+    assert target.disposition == "confirmed" and len(target.disposition_event_ids) == 1
+    assert numbers(world.one("RF28"))["disposition"] == "dismissed"
+
+
+def test_a_key_scoped_to_the_flags_unit_disposes_of_it() -> None:
+    world, flag_id = late_cash_world()
+    key(world, "jw-hp", [OTHER_UNIT, f.UNIT])
+    rec = signed(world, "jw-hp", dispose(flag_id, "FlagDismissed", "2024-10-20"))
+    assert world.one("RF05.b").disposition_event_ids == (rec.event_id,)
+    assert world.flags(rule="RF28") == []
+
+
+def test_a_key_registered_without_units_disposes_of_any_units_flag() -> None:
+    world, flag_id = late_cash_world()
+    key(world, "jw-city", None)
+    signed(world, "jw-city", dispose(flag_id, "FlagDismissed", "2024-10-20"))
+    assert world.one("RF05.b").disposition == "dismissed"
+    assert world.flags(rule="RF28") == []
+
+
+def test_rf28_is_judged_like_any_flag_and_incrementally_as_in_a_rebuild() -> None:
+    """Disposing of the RF28 with the same out-of-unit key raises another; the unit's own
+    inspector (unscoped key here) disposes of it."""
+    world, flag_id = late_cash_world()
+    key(world, "jw-xh", [OTHER_UNIT])
+    signed(world, "jw-xh", dispose(flag_id, "FlagDismissed", "2024-10-20"))
+    rf28 = world.one("RF28")
+    signed(world, "jw-xh", step(f"flag:{rf28.flag_id}", "FlagDismissed", at("2024-10-21"),
+                                rule_id="RF28", inspector_id=INSPECTOR))
+    chain = world.flags(rule="RF28")
+    assert len(chain) == 2 and {x.disposition for x in chain} == {"open"}
+    world.add(step(f"flag:{rf28.flag_id}", "FlagConfirmed", at("2024-10-22"), rule_id="RF28",
+                   inspector_id=INSPECTOR))
+    evaluation = when("2025-01-01")
+    expected = compute_flags(world.events, national(), at=evaluation)
+    assert {x.flag_id: x.disposition for x in expected if x.rule_id == "RF28"}[
+        rf28.flag_id] == "confirmed"
+    got = _incremental(world.events, evaluation)
+    assert [x.to_value() for x in got] == [x.to_value() for x in expected]
+
+
+def test_a_key_the_history_does_not_show_registered_counts_as_a_key_of_every_unit() -> None:
+    """A bundle of part of the log leaves stream keys out: its dispositions are applied as the
+    service's would be for an unscoped key (the partial-bundle note says flags may differ)."""
+    world, flag_id = late_cash_world()
+    signed(world, "jw-unseen", dispose(flag_id, "FlagDismissed", "2024-10-20"))
+    assert world.one("RF05.b").disposition == "dismissed"
+    assert world.flags(rule="RF28") == []
+
+
+def test_a_flag_of_no_unit_is_disposed_of_only_by_a_key_of_every_unit() -> None:
+    assert key_covers_unit(None, None) and key_covers_unit(None, f.UNIT)
+    assert key_covers_unit(frozenset({f.UNIT}), f.UNIT)
+    assert not key_covers_unit(frozenset({f.UNIT}), None)
+    assert not key_covers_unit(frozenset({OTHER_UNIT}), f.UNIT)

@@ -281,8 +281,9 @@ def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
                              f"{th.bodycam_window_minutes} min",
                      case_id=c.case_id, unit_id=c.unit_id,
                      officer_id=act.actors[0][0] if act.actors else None)
-    # e) an act dated after it was recorded: every deadline counted from a claimed time in the
-    # future is moved, so it is flagged when recorded, under the parameters of that day
+    # e) an act dated after it was recorded: nothing happens after the ledger receives its
+    # signed record, so it is flagged when recorded, under the parameters of that day (the
+    # deadlines it opens count from the recording: time_rules.opened)
     for ev in c.events:
         e = evidence.get(ev.eid)
         claimed = max(ev.ts, e.captured) if e is not None else ev.ts
@@ -306,15 +307,15 @@ def future_dated(ctx: "Ctx", rule_id: str, ev: Ev, claimed: int, **subject: str 
 
 def rf08f_complaint(cp: Complaint, ctx: "Ctx") -> None:
     """RF08.f: a complaint record (receipt, acknowledgement, extension, closing) dated after it
-    was recorded moves RF23's deadlines; the subject is the complaint's, as RF23 names it (its
-    case and unit; no officer: the accused did not write the record)."""
+    was recorded (RF23 counts from the recording); the subject is the complaint's, as RF23 names
+    it (its case and unit; no officer: the accused did not write the record)."""
     for ev in cp.records:
         future_dated(ctx, "RF08.f", ev, ev.ts, case_id=cp.case_id, unit_id=cp.unit_id)
 
 
 def rf08f_supervision(sv: Supervision, ctx: "Ctx") -> None:
     """RF08.f: a supervision record (notice, feedback, review) dated after it was recorded
-    moves RF27's deadlines; the subject is the notice's unit, as RF27 names it."""
+    (RF27 counts from the recording); the subject is the notice's unit, as RF27 names it."""
     for ev in sv.records:
         future_dated(ctx, "RF08.f", ev, ev.ts, unit_id=sv.unit_id)
 

@@ -216,3 +216,29 @@ def test_the_service_engine_counts_them_as_the_offline_verb_does() -> None:
     assert {"RF06.e", "RF23.a", "RF23.b", "RF05.b"} <= {fl.rule_id for fl in expected}
     assert [fl.to_value() for fl in _incremental(world.events, evaluation)] \
         == [fl.to_value() for fl in expected]
+
+
+def test_a_decision_dated_in_the_future_is_judged_for_prior_evidence_a_day_after_its_recording(
+        ) -> None:
+    """RF07.a waits 24 h after a decision for device footage to sync before judging it; a
+    decision "of 2099" with no evidence, recorded on 8 August 2024, was judged only in 2099.
+    The wait now runs from the recording, and the flag is raised then."""
+    steps = [s for s in until(general_case(), "PenaltyDecided") if s.type != "EvidenceRecorded"]
+    world = _dated(steps, "PenaltyDecided", FAR)
+    decided = next(e for e in world.events if e.type == "PenaltyDecided")
+    flag = world.one("RF07.a")
+    assert flag.raised_at == "2024-08-08T10:02:00+08:00"          # its recording
+    assert list(flag.event_ids) == [decided.event_id]
+    assert world.flags(at=when("2024-08-09T10:02"), rule="RF07.a") == []     # still waiting
+
+
+def test_a_summary_decision_dated_in_the_future_is_judged_for_video_after_the_sync_window(
+        ) -> None:
+    """RF08.c waits 72 h after an on-the-spot act for body-camera footage to sync; a summary
+    decision "of 2099" with no video, recorded on 30 September 2024, was judged only in 2099."""
+    steps = [s for s in until(f.summary_case(), "PenaltyDecided")
+             if s.type != "EvidenceRecorded"]
+    world = _dated(steps, "PenaltyDecided", FAR)
+    flag = world.one("RF08.c")
+    assert flag.raised_at == "2024-09-30T10:07:00+08:00"
+    assert world.flags(at=when("2024-10-03T10:07"), rule="RF08.c") == []

@@ -25,7 +25,7 @@ from .days import DAY, HOUR, add_years, day_iso
 from .facts import (COLLECTIVE, WRITTEN_ACKS, Case, Complaint, Decision, Officer, Plan,
                     Supervision, complaint_extension_refused, decision_extension_counted,
                     plan_refused)
-from .single_case import _iso_day, received_before
+from .single_case import _iso_day, explained, opened, received_before
 
 if TYPE_CHECKING:
     from .engine import Ctx
@@ -48,17 +48,6 @@ def deadline(ctx: "Ctx", late_from: int | None, done: tuple[int, str] | None
     return ctx.passed(late_from)
 
 
-def opened(ctx: "Ctx", claimed: int, recorded: int | None, eid: str) -> tuple[int, dict]:
-    """(the instant a deadline opened by act ``eid`` counts from, the numbers that explain it):
-    :meth:`Ctx.since`; when that is not the claimed time, ``dated_after_recording`` is [the
-    act's event id, the time it claims, the time it was recorded] (docs/red-flags.md, RF08:
-    "Decision — acts dated after they were recorded")."""
-    start = ctx.since(claimed, recorded)
-    if start == claimed:
-        return start, {}
-    return start, {"dated_after_recording": [eid, ctx.time(claimed), ctx.time(start)]}
-
-
 def _emit(ctx: "Ctx", outcome: tuple[int, str] | bool, rule_id: str, disc: str, *,
           anchor: int, late_from: int, event_ids: list[str], numbers: dict, summary: str,
           ahead: dict | None = None, **subject: str | None) -> None:
@@ -66,10 +55,7 @@ def _emit(ctx: "Ctx", outcome: tuple[int, str] | bool, rule_id: str, disc: str, 
     of an act dated after its recording, added to the numbers and the summary."""
     if outcome is False:
         return
-    if ahead:
-        _, claimed, recorded = ahead["dated_after_recording"]
-        numbers = {**numbers, **ahead}
-        summary += f"; counted from its recording at {recorded}, not the {claimed} it claims"
+    numbers, summary = explained(numbers, summary, ahead)
     cleared = outcome if isinstance(outcome, tuple) else None
     if cleared:
         numbers = {**numbers, "met_at": ctx.time(cleared[0]),

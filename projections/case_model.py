@@ -41,9 +41,10 @@ from ledger.envelope import Recorded
 from ledger.schemas import parse_datetime
 
 from . import officer_model
+from .redflags.days import ts_of
 from .redflags.facts import (COLLECTIVE, INVESTIGATIVE, WRITTEN_ACKS, actors_of,
-                             complaint_extension_refused, decision_extension_counted, money_of,
-                             plan_refused)
+                             complaint_extension_refused, counted_from,
+                             decision_extension_counted, money_of, plan_refused)
 from .redflags.params import FlagParams, national
 
 
@@ -71,6 +72,10 @@ class Context:
     #: the roles of an agency's heads (RF11.d; RF23.b's complaint extensions)
     head_roles: tuple[str, ...] = national().thresholds.head_roles
     offset_minutes: int = PARAMS.legal_utc_offset_minutes
+    #: RF08.e's tolerance in force when the event was recorded (the fold sets it): an act
+    #: claiming a time further after its recording opens its deadlines on the day it was
+    #: recorded, as the flags count them
+    future_tolerance_minutes: int = national().thresholds.future_tolerance_minutes
 
     @classmethod
     def in_force(cls, p: FlagParams, officer: Callable[[str], dict[str, Any] | None], *,
@@ -84,7 +89,8 @@ class Context:
         return cls(calendar=calendar, params=p.legal, fine_schedule=p.fine_schedule,
                    officer=officer, version=p.version,
                    extension_forms=p.thresholds.extension_approval_forms,
-                   head_roles=p.thresholds.head_roles, offset_minutes=offset_minutes)
+                   head_roles=p.thresholds.head_roles, offset_minutes=offset_minutes,
+                   future_tolerance_minutes=p.thresholds.future_tolerance_minutes)
 
 
 DEFAULT_CONTEXT = Context()
@@ -515,14 +521,33 @@ def _party(case: dict[str, Any], ref: str, **info: Any) -> None:
 
 # --- deadlines --------------------------------------------------------------------------------
 
+def _opened(event_id: str, occurred_at: str, recorded_at: str, day: date, ctx: Context
+            ) -> tuple[date, dict[str, Any]]:
+    """(the day a deadline opened by an act counts from, what explains it): the act's own
+    ``day``, or the day the ledger recorded it when it claims a time more than the tolerance
+    after that (:func:`~.redflags.facts.counted_from`, as the flags count it); then the
+    explanation is ``dated_after_recording``: [event id, claimed time, recorded time]."""
+    claimed = ts_of(occurred_at)
+    if counted_from(claimed, ts_of(recorded_at), ctx.future_tolerance_minutes) == claimed:
+        return day, {}
+    return (legal_date(recorded_at, offset_minutes=ctx.offset_minutes),
+            {"dated_after_recording": [event_id, occurred_at, recorded_at]})
+
+
+def _opened_by(rec: Recorded, day: date, ctx: Context) -> tuple[date, dict[str, Any]]:
+    return _opened(rec.event_id, rec.occurred_at, rec.recorded_at, day, ctx)
+
+
 def _due(case: dict[str, Any], name: str, compute: Callable[[], date], basis: str,
-         *, replace: bool = False) -> None:
+         *, replace: bool = False, ahead: dict[str, Any] | None = None) -> None:
     """Open deadline ``name``; an unmet one is kept (the earliest obligation stands) unless
-    ``replace`` (e.g. an approved extension moves the decision deadline)."""
+    ``replace`` (e.g. an approved extension moves the decision deadline). ``ahead``
+    (:func:`_opened`) says the act opening it was dated after its recording."""
     old = case["deadlines"].get(name)
     if old is not None and old["met_on"] is None and not replace:
         return
-    entry: dict[str, Any] = {"due": None, "basis": basis, "met_on": None, "late": None}
+    entry: dict[str, Any] = {"due": None, "basis": basis, "met_on": None, "late": None,
+                             **(ahead or {})}
     try:
         entry["due"] = compute().isoformat()
     except CalendarNotCovered as e:
@@ -572,18 +597,20 @@ def _filed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: 
     if b.get("violation_ended_at"):
         c["violation"]["ended_at"] = b["violation_ended_at"]
     if b["procedure"] == "general":
+        since, ahead = _opened_by(rec, day, ctx)
         c["decision_period"] = {"days": ctx.params.decision_deadline_days_from_filing,
                                 "params_version": ctx.version,
                                 "approval_forms": list(ctx.extension_forms),
-                                "head_max_days": ctx.params.decision_extension_head_max_days}
+                                "head_max_days": ctx.params.decision_extension_head_max_days,
+                                "counted_from": since.isoformat(), **ahead}
         _decision_deadline(c, ctx)
 
 
 def _decision_deadline(c: dict[str, Any], ctx: Context) -> None:
     """Open or move the decision deadline: the period in force on the day of filing (as RF12.a
     counts it, whenever an extension moves it), plus the extensions approved in time."""
-    filed = date.fromisoformat(c["filed_on"])
     period = c["decision_period"]
+    filed = date.fromisoformat(period["counted_from"])
 
     def due() -> date:
         # in world time, as RF12 counts them (facts.decision_extension_counted): an extension
@@ -603,7 +630,7 @@ def _decision_deadline(c: dict[str, Any], ctx: Context) -> None:
             head_days += counted if e["approval_form"] != COLLECTIVE else 0
         return ctx.calendar.add_calendar_days(filed, days)
     _due(c, "decision", due, "APL 第60条 (90 days from filing + approved extensions)",
-         replace=True)
+         replace=True, ahead={k: v for k, v in period.items() if k == "dated_after_recording"})
     c["deadlines"]["decision"]["params_version"] = period["params_version"]
 
 
@@ -730,15 +757,19 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
                                        "params_version": ctx.version}
     _met(c, "decision", day)
     wd = ctx.calendar.add_working_days
+    since, ahead = _opened_by(rec, day, ctx)
     if b["procedure"] == "summary":
         n = ctx.params.summary_decision_filing_working_days
-        _due(c, "summary_filing", lambda: wd(day, n), "MOHURD55 第14条 (3 working days)")
-        _due(c, "service", lambda: day, "APL 第52条 (handed over on the spot)")
+        _due(c, "summary_filing", lambda: wd(since, n), "MOHURD55 第14条 (3 working days)",
+             ahead=ahead)
+        _due(c, "service", lambda: since, "APL 第52条 (handed over on the spot)", ahead=ahead)
     else:
         n7 = ctx.params.service_deadline_working_days_if_absent
-        _due(c, "service", lambda: wd(day, n7), "APL 第61条 (7 working days if absent)")
+        _due(c, "service", lambda: wd(since, n7), "APL 第61条 (7 working days if absent)",
+             ahead=ahead)
         n = ctx.params.publication_deadline_working_days
-        _due(c, "publication", lambda: wd(day, n), "GBF2018_118 (7 working days)")
+        _due(c, "publication", lambda: wd(since, n), "GBF2018_118 (7 working days)",
+             ahead=ahead)
     _apply_held(c, c["decision"], rec.occurred_at, ctx)
 
 
@@ -800,7 +831,8 @@ def _apply_held(c: dict[str, Any], decision: dict[str, Any], decided_at: str,
         else:
             entry["why"] = f"recorded before decision {decision_no}"
             day = legal_date(h["occurred_at"], offset_minutes=ctx.offset_minutes)
-            _change(c, decision, h["event_id"], h["type"], h["body"], day, ctx)
+            _change(c, decision, h["event_id"], h["type"], h["body"], day, ctx,
+                    opened=_opened(h["event_id"], h["occurred_at"], h["recorded_at"], day, ctx))
             summary = c["procedure"] == "summary"
             if h["type"] == "PenaltyWithdrawn" and decision is c["decision"] \
                     and _rank(summary, "NOT_PENALISED") > _rank(summary, c["state"]):
@@ -832,8 +864,9 @@ def _served(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx:
     _met(c, "service", day)
     if (c["amounts"]["current_fen"] or 0) > 0:
         period = c["decision"]["payment_period"]
-        _due(c, "payment", lambda: ctx.calendar.add_calendar_days(day, period["days"]),
-             "APL 第67条第3款 (15 days from receipt)")
+        since, ahead = _opened_by(rec, day, ctx)
+        _due(c, "payment", lambda: ctx.calendar.add_calendar_days(since, period["days"]),
+             "APL 第67条第3款 (15 days from receipt)", ahead=ahead)
         c["deadlines"]["payment"]["params_version"] = period["params_version"]
 
 
@@ -857,15 +890,19 @@ def _changed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
     d, _ = _named(c, b["decision_no"])
     if d is None:                 # its decision may be recorded later (see _apply_held)
         c["held_changes"].append({"event_id": rec.event_id, "type": rec.type,
-                                  "occurred_at": rec.occurred_at, "body": b})
+                                  "occurred_at": rec.occurred_at,
+                                  "recorded_at": rec.recorded_at, "body": b})
     elif d["status"] != "withdrawn":
-        _change(c, d, rec.event_id, rec.type, b, day, ctx)
+        _change(c, d, rec.event_id, rec.type, b, day, ctx,
+                opened=_opened_by(rec, day, ctx))
 
 
 def _change(c: dict[str, Any], decision: dict[str, Any], event_id: str, kind: str,
-            b: dict[str, Any], day: date, ctx: Context) -> None:
+            b: dict[str, Any], day: date, ctx: Context, *,
+            opened: tuple[date, dict[str, Any]]) -> None:
     """Amend or withdraw ``decision``: the one in force, or one a later decision replaced (then
-    only its entry in ``previous_decisions`` changes)."""
+    only its entry in ``previous_decisions`` changes). ``opened``: :func:`_opened` of the
+    change, the day the publication's withdrawal is counted from."""
     in_force = decision is c["decision"]
     a = c["amounts"] if in_force else decision
     approved = bool(b.get("approval_id") and b.get("approved_by"))
@@ -886,8 +923,9 @@ def _change(c: dict[str, Any], decision: dict[str, Any], event_id: str, kind: st
                 d["cancelled_on"] = day.isoformat()
     if in_force and c["published"]:
         n = ctx.params.publication_withdraw_working_days
-        _due(c, "publication_withdrawal", lambda: ctx.calendar.add_working_days(day, n),
-             "MOHURD55 第10条 (withdraw within 3 working days)")
+        since, ahead = opened
+        _due(c, "publication_withdrawal", lambda: ctx.calendar.add_working_days(since, n),
+             "MOHURD55 第10条 (withdraw within 3 working days)", ahead=ahead)
 
 
 def _voided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
@@ -920,13 +958,15 @@ def _cash(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: C
         cash["collections"].append({"event_id": rec.event_id, "amount_fen": b["amount_fen"],
                                     "occurred_at": rec.occurred_at})
         cash["justification"] = b["justification"]
-        _due(c, "cash_to_agency", lambda: wd(day, p.onsite_cash_to_agency_working_days),
-             "APL 第71条 (2 working days)")
+        since, ahead = _opened_by(rec, day, ctx)
+        _due(c, "cash_to_agency", lambda: wd(since, p.onsite_cash_to_agency_working_days),
+             "APL 第71条 (2 working days)", ahead=ahead)
     elif rec.type == "OnsiteCashRemitted":
         cash["remitted_fen"] += b["amount_fen"]
         _met(c, "cash_to_agency", day)
-        _due(c, "agency_to_bank", lambda: wd(day, p.agency_to_bank_working_days),
-             "APL 第71条 (2 working days)")
+        since, ahead = _opened_by(rec, day, ctx)
+        _due(c, "agency_to_bank", lambda: wd(since, p.agency_to_bank_working_days),
+             "APL 第71条 (2 working days)", ahead=ahead)
     else:
         cash["deposited_fen"] += b["amount_fen"]
         _met(c, "agency_to_bank", day)
@@ -967,8 +1007,9 @@ def _property(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                               "inventory_signed": False, "returned": 0, "disposed": 0}
         if measure == "registration_preservation":
             n = ctx.params.preservation_decision_working_days
-            _due(c, f"preservation:{pid}", lambda: ctx.calendar.add_working_days(day, n),
-                 "APL 第56条 (decision within 7 working days)")
+            since, ahead = _opened_by(rec, day, ctx)
+            _due(c, f"preservation:{pid}", lambda: ctx.calendar.add_working_days(since, n),
+                 "APL 第56条 (decision within 7 working days)", ahead=ahead)
         return
     entry = c["property"].setdefault(b["seizure_id"], {
         "measure": None, "items": None, "on": None, "inventory_signed": False, "returned": 0,
@@ -1059,6 +1100,9 @@ def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
         state = {"complaint_id": rec.stream.partition(":")[2], "state": "NEW", "category": None,
                  "channel": None, "unit_id": None, "accused_officers": [], "case_id": None,
                  "received_on": None, "accepted_on": None, "acknowledgements": [],
+                 # the days its deadlines count from (received_on / accepted_on unless the
+                 # act was dated after its recording), with the flags' explanation
+                 "counted_from": {"received": None, "accepted": None},
                  "extension_days": 0,
                  "extensions": [], "handler": None,
                  "handler_is_accused": None, "outcome": None, "deadlines": {},
@@ -1080,8 +1124,10 @@ def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
             state["state"] = "RECEIVED"
         if state["handler"] is not None:
             state["handler_is_accused"] = state["handler"] in state["accused_officers"]
-        _due(state, "acknowledge", lambda: cal.add_calendar_days(day, p.complaint_ack_days),
-             "XFGZ 第22/23条 (15 days)")
+        since, ahead = _opened_by(rec, day, ctx)
+        state["counted_from"]["received"] = {"on": since.isoformat(), **ahead}
+        _due(state, "acknowledge", lambda: cal.add_calendar_days(since, p.complaint_ack_days),
+             "XFGZ 第22/23条 (15 days)", ahead=ahead)
         _complaint_close_due(state, ctx, replace=False)
     elif rec.type == "ComplaintAcknowledged":
         if state["state"] in ("NEW", "RECEIVED"):
@@ -1093,7 +1139,12 @@ def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
         if b["accepted"] and (state["accepted_on"] is None
                               or day.isoformat() < state["accepted_on"]):
             state["accepted_on"] = day.isoformat()
-            _complaint_close_due(state, ctx, replace=True)
+        if b["accepted"]:                      # as RF23.b: the earliest day counted from
+            since, ahead = _opened_by(rec, day, ctx)
+            first = state["counted_from"]["accepted"]
+            if first is None or since.isoformat() < first["on"]:
+                state["counted_from"]["accepted"] = {"on": since.isoformat(), **ahead}
+                _complaint_close_due(state, ctx, replace=True)
     elif rec.type == "ComplaintExtended":
         post = officer_model.post_at(ctx.officer(b["approved_by"]), rec.occurred_at)
         state["extensions"].append({"days": b["days"], "approved_by": b["approved_by"],
@@ -1132,13 +1183,16 @@ def recount_extensions(state: dict[str, Any], approver: str, ctx: Context) -> bo
 
 def _complaint_close_due(state: dict[str, Any], ctx: Context, *, replace: bool) -> None:
     """The closing deadline: 60 days (+ approved extension ≤ 30) from acceptance (受理, XFGZ
-    第34条); until the complaint is accepted, from receipt. Nothing before it is received.
+    第34条); until the complaint is accepted, from receipt (each the day it counts from,
+    ``counted_from``: its recording's for an act dated after it). Nothing before it is
+    received.
     An extension counts as RF23.b counts it: approved before the 60 days ran out, by a head of
     the agency (``approver_role``, the approver's post when it was approved) the complaint is not
     about."""
     if state["received_on"] is None:
         return
-    p, first = ctx.params, date.fromisoformat(state["accepted_on"] or state["received_on"])
+    start = state["counted_from"]["accepted"] or state["counted_from"]["received"]
+    p, first = ctx.params, date.fromisoformat(start["on"])
 
     def due() -> date:
         in_force = ctx.calendar.add_calendar_days(first, p.complaint_close_days).isoformat()
@@ -1151,4 +1205,5 @@ def _complaint_close_due(state: dict[str, Any], ctx: Context, *, replace: bool) 
             state["extension_days"] += e["days"] if e["counted"] else 0
         return ctx.calendar.add_calendar_days(first, p.complaint_close_days + min(
             state["extension_days"], p.complaint_extension_max_days))
-    _due(state, "close", due, "XFGZ 第34条 (60 days + approved extension)", replace=replace)
+    _due(state, "close", due, "XFGZ 第34条 (60 days + approved extension)", replace=replace,
+         ahead={k: v for k, v in start.items() if k == "dated_after_recording"})

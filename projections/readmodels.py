@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from importlib import resources
 from typing import Any
 
@@ -178,10 +179,19 @@ class Fold:
 
     def context(self, rec: Recorded) -> Context:
         """The context of the configuration in force on the legal day of ``rec``, every legal
-        day counted in the latest published time zone."""
-        p: FlagParams = self._only or self.timeline.at_day(
-            self._days.day(ts_of(rec.occurred_at)))
-        return self._context_of(p)
+        day counted in the latest published time zone; for an event claiming a time after its
+        recording, with the ``future_tolerance_minutes`` in force when it was recorded, as
+        RF08.e and the deadlines it opens read it (``Ctx.since``)."""
+        ts = ts_of(rec.occurred_at)
+        p: FlagParams = self._only or self.timeline.at_day(self._days.day(ts))
+        ctx = self._context_of(p)
+        recorded = ts_of(rec.recorded_at)
+        if ts > recorded and self._only is None:
+            tolerance = self.timeline.at_day(
+                self._days.day(recorded)).thresholds.future_tolerance_minutes
+            if tolerance != ctx.future_tolerance_minutes:
+                ctx = replace(ctx, future_tolerance_minutes=tolerance)
+        return ctx
 
     def _context_of(self, p: FlagParams) -> Context:
         ctx = self._contexts.get(p.version)
@@ -336,8 +346,10 @@ class ReadModels:
     #: certificate, suspension or end recorded later covers their acts (``kind`` as known now);
     #: 16: the parameter version every deadline names (``params_version``) hashes RF08.e's
     #: ``future_tolerance_minutes``, ``import_recording_days`` and a declared import's closing
-    #: instant too.
-    VERSION = 16
+    #: instant too; 17: a deadline opened by an act dated beyond that tolerance after its
+    #: recording counts from the recording's day (``dated_after_recording``; a general case's
+    #: ``decision_period.counted_from``, a complaint's ``counted_from``), as the flags count it.
+    VERSION = 17
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

@@ -1,7 +1,8 @@
-"""RF08.e: an act dated after the ledger recorded it. A claimed time in the future moves every
-deadline counted from it (a decision "served" in 2099 is never overdue), so it is flagged the
-moment it is recorded, explaining itself; a device clock a few seconds ahead is not. RF08.f does
-the same for complaint and supervision records, whose claimed times RF23 and RF27 count from."""
+"""RF08.e: an act dated after the ledger recorded it. Nothing can have happened after the ledger
+received its signed record, so it is flagged the moment it is recorded, explaining itself; a
+device clock a few seconds ahead is not. RF08.f does the same for complaint and supervision
+records. The deadlines such an act opens count from its recording
+(tests/test_future_dated_deadlines.py)."""
 
 from __future__ import annotations
 
@@ -40,11 +41,13 @@ def test_rf08_e_fires_for_an_act_claiming_a_time_after_its_recording() -> None:
     assert flag.params_version == national().version
 
 
-def test_rf08_e_hides_nothing_the_future_dated_service_would_hide() -> None:
-    """The fine was never paid and nothing followed; counted from a service claimed in 2099
-    the payment period has not even begun, so RF06.e cannot fire — RF08.e must."""
+def test_rf08_e_and_the_deadline_the_future_dated_service_opened_both_speak() -> None:
+    """The fine was never paid and nothing followed. Until 2026-11-27 the payment period
+    counted from the service's claim (2099) had not even begun, so RF08.e alone spoke; the
+    period now counts from the service's recording (tests/test_future_dated_deadlines.py), so
+    RF06.e is raised beside it."""
     world = _served_at(at("2099-01-01"))
-    assert world.flags(rule="RF06.e") == []
+    assert numbers(world.one("RF06.e"))["payment_due"] == "2024-08-27"
     assert world.one("RF08.e").status == "raised"
 
 
@@ -91,10 +94,12 @@ def _notice_issued_at(claimed: str) -> World:
 
 
 def test_rf08_f_fires_for_a_complaint_received_in_the_future() -> None:
-    """Received 'in 2099', the complaint's 15 days to acknowledge have not begun: RF23.a is
-    silent, so RF08.f must speak — about the complaint, its unit and its case, as RF23 does."""
+    """Received 'in 2099': RF08.f speaks about the complaint, its unit and its case, as RF23
+    does (whose deadlines, never met here, count from the recording: RF23.a and .b are raised
+    beside it; until 2026-11-27 they were silent)."""
     world = _complaint_received_at(at("2099-01-01"))
-    assert world.flags(rule="RF23") == [] and world.flags(rule="RF08.e") == []
+    assert {fl.rule_id for fl in world.flags(rule="RF23")} == {"RF23.a", "RF23.b"}
+    assert world.flags(rule="RF08.e") == []
     flag = world.one("RF08.f")
     received = world.events[-1]
     assert flag.status == "raised" and list(flag.event_ids) == [received.event_id]

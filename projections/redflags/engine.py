@@ -40,7 +40,7 @@ from ..gcpause import gc_paused
 from . import cross_case, people, single_case, statistics, time_rules
 from .catalogue import RULES
 from .days import Days, iso, ts_of, ts_of_datetime
-from .facts import Disposition, Fold
+from .facts import Disposition, Fold, counted_from
 from .flag import Flag, Subject, make_flag
 from .params import CONFIG_TYPES, FlagParams, ParamsTimeline, national
 
@@ -107,6 +107,16 @@ class Ctx:
             return True
         self.dues.add(deadline_ts)
         return False
+
+    def since(self, claimed: int, recorded: int | None) -> int:
+        """The instant a deadline opened by an act claiming ``claimed`` counts from: the claim,
+        unless it is beyond ``future_tolerance_minutes`` (in force when the act was
+        ``recorded``, as RF08.e judges it) after its recording — then the recording
+        (:func:`~.facts.counted_from`). ``recorded`` None: not recorded before its claim."""
+        if recorded is None:
+            return claimed
+        return counted_from(claimed, recorded,
+                            self.params(recorded).thresholds.future_tolerance_minutes)
 
     def flag(self, rule_id: str, discriminator: str, *, anchor: int, raised: int,
              event_ids: Iterable[str], numbers: dict[str, Any], summary: str,

@@ -195,6 +195,21 @@ def credential_status(valid_from: Any, valid_until: Any, ended: Any, end_reason:
     return "valid"
 
 
+def counted_from(claimed: int, recorded: int, tolerance_minutes: int) -> int:
+    """The instant a deadline opened by an act counts from (docs/red-flags.md, RF08: "Decision
+    — acts dated after they were recorded"): its ``claimed`` time, unless that is more than
+    ``tolerance_minutes`` after the ledger ``recorded`` it (RF08.e/f's test) — then the
+    recording, so that dating an act ahead cannot postpone what it owes. Instants in seconds,
+    comparable (epoch seconds in the engine); a back-dated act counts from its claim."""
+    return recorded if claimed - recorded > tolerance_minutes * 60 else claimed
+
+
+def recorded_ahead(records: Iterable[Ev], eid: str) -> int | None:
+    """The recorded time of record ``eid`` of a complaint or a notice if it claims a later
+    time, else None (a handful of records each: scanned, not indexed)."""
+    return next((r.rts for r in records if r.eid == eid and r.ts > r.rts), None)
+
+
 C = TypeVar("C")
 
 
@@ -295,10 +310,14 @@ class Complaint:
         self.accused: tuple[str, ...] = ()
         self.case_id: str | None = None
         self.acks: list[tuple[int, str, str]] = []   # (ts, eid, method)
-        self.accepted: list[int] = []         # acknowledgements that accepted it (受理)
+        self.accepted: list[tuple[int, str]] = []   # (ts, eid): acknowledgements accepting it (受理)
         self.extensions: list[tuple[int, int, str, str]] = []     # (ts, days, approver, eid)
         self.closed: tuple[int, str, str] | None = None           # (ts, handler, eid)
         self.records: list[Ev] = []       # every event of the stream, with its recorded time
+
+    def recorded_ahead(self, eid: str) -> int | None:
+        """As :meth:`Case.recorded_ahead`, for a record of this complaint."""
+        return recorded_ahead(self.records, eid)
 
 
 #: acknowledgements in writing (XFGZ 第23条第2款: 书面告知): a letter, or a text the complainant
@@ -394,6 +413,10 @@ class Supervision:
         self.reviews: list[tuple[int, str, str]] = []             # (ts, result, eid)
         self.records: list[Ev] = []       # every event of the stream, with its recorded time
 
+    def recorded_ahead(self, eid: str) -> int | None:
+        """As :meth:`Case.recorded_ahead`, for a record of this notice."""
+        return recorded_ahead(self.records, eid)
+
 
 class Unit:
     __slots__ = ("unit_id", "cases", "campaigns")
@@ -418,7 +441,7 @@ class Case:
         "legal_reviews", "collective", "extensions", "decisions", "outcomes", "served",
         "summary_filed", "published", "unpublished", "changes", "voided", "closed", "payments",
         "cash", "remitted", "deposited", "reconciled", "surcharges", "instalments", "seizures",
-        "inventories", "returned", "disposed", "recusals", "complaints", "stat_keys")
+        "inventories", "returned", "disposed", "recusals", "complaints", "stat_keys", "ahead")
 
     def __init__(self, case_id: str) -> None:
         self.case_id = case_id
@@ -486,6 +509,9 @@ class Case:
         self.complaints: list[str] = []
         #: the cohort, grid and unit subjects this case was filed under when it was decided
         self.stat_keys: dict[tuple[str, str], None] = {}
+        #: event id -> recorded time of each event claiming a time after its recording (rare:
+        #: the deadlines it opens count from the recording, :meth:`recorded_ahead`)
+        self.ahead: dict[str, int] = {}
 
     # --- derived views used by several rules ----------------------------------------------
 
@@ -546,6 +572,11 @@ class Case:
 
     def _next_decision(self, decision: Decision) -> int | None:
         return min((d.ts for d in self.decisions if d.ts > decision.ts), default=None)
+
+    def recorded_ahead(self, eid: str) -> int | None:
+        """The recorded time of event ``eid`` if it claims a later time, else None (its claim
+        is the time to count from; the engine's ``Ctx.since``)."""
+        return self.ahead.get(eid)
 
     def investigators(self) -> set[str]:
         """Officers who acted in the investigation (not mere deciders/approvers)."""
@@ -664,6 +695,8 @@ class Fold:
             c = self.cases[cid] = Case(cid)
         dirty.add(("case", cid))
         c.events.append(Ev(type_, ts, rts, eid, idx))
+        if ts > rts:
+            c.ahead[eid] = rts
         shape = _SHAPE.get(type_)
         if shape is None:
             return
@@ -1155,7 +1188,7 @@ class Fold:
         elif type_ == "ComplaintAcknowledged":
             cp.acks.append((ts, eid, body["method"]))
             if body["accepted"]:
-                cp.accepted.append(ts)
+                cp.accepted.append((ts, eid))
         elif type_ == "ComplaintExtended":
             cp.extensions.append((ts, body["days"], body["approved_by"], eid))
         elif type_ == "ComplaintClosed":

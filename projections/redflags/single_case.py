@@ -165,6 +165,29 @@ def _decision_before(c: Case, ts: int) -> Decision | None:
     return best or (c.decisions[0] if c.decisions else None)
 
 
+# --- acts dated after they were recorded ---------------------------------------------------
+
+def opened(ctx: "Ctx", claimed: int, recorded: int | None, eid: str) -> tuple[int, dict]:
+    """(the instant a deadline or a wait opened by act ``eid`` counts from, the numbers that
+    explain it): :meth:`Ctx.since`; when that is not the claimed time, ``dated_after_recording``
+    is [the act's event id, the time it claims, the time it was recorded] (docs/red-flags.md,
+    "Decision — acts dated after they were recorded")."""
+    start = ctx.since(claimed, recorded)
+    if start == claimed:
+        return start, {}
+    return start, {"dated_after_recording": [eid, ctx.time(claimed), ctx.time(start)]}
+
+
+def explained(numbers: dict, summary: str, ahead: dict | None) -> tuple[dict, str]:
+    """``numbers`` and ``summary`` of a flag counted from an act's recording (``ahead``, from
+    :func:`opened`) saying so; unchanged when ``ahead`` is empty."""
+    if not ahead:
+        return numbers, summary
+    _, claimed, recorded = ahead["dated_after_recording"]
+    return ({**numbers, **ahead},
+            f"{summary}; counted from its recording at {recorded}, not the {claimed} it claims")
+
+
 # --- RF07 -------------------------------------------------------------------------------------
 
 def rf07_evidence_before_decision(c: Case, ctx: "Ctx") -> None:
@@ -173,16 +196,20 @@ def rf07_evidence_before_decision(c: Case, ctx: "Ctx") -> None:
         grace = th.evidence_sync_grace_hours * HOUR
         qualifying = [e for e in c.evidence if e.captured <= d.ts and (
             e.idx < d.idx or (e.device_signed and e.rts - e.captured <= grace))]
-        if not qualifying and ctx.passed(d.ts + grace + 1):
+        # the wait for footage to sync runs from the recording of a decision dated ahead
+        since, ahead = opened(ctx, d.ts, d.rts, d.eid)
+        if not qualifying and ctx.passed(since + grace + 1):
             shown = sorted(c.evidence, key=lambda e: e.captured)[:5]
-            ctx.flag("RF07.a", d.eid, anchor=d.ts, raised=d.ts,
-                     event_ids=[d.eid] + [e.eid for e in shown],
-                     numbers={"decided_at": ctx.time(d.ts), "evidence_count": len(c.evidence),
-                              "evidence": [[e.eid, ctx.time(e.captured), ctx.time(e.rts),
-                                            e.device_signed] for e in shown],
-                              "sync_grace_hours": th.evidence_sync_grace_hours},
-                     summary=f"decision at {ctx.time(d.ts)} with no evidence captured before it "
-                             f"and recorded in time ({len(c.evidence)} evidence item(s) in case)",
+            numbers, summary = explained(
+                {"decided_at": ctx.time(d.ts), "evidence_count": len(c.evidence),
+                 "evidence": [[e.eid, ctx.time(e.captured), ctx.time(e.rts), e.device_signed]
+                              for e in shown],
+                 "sync_grace_hours": th.evidence_sync_grace_hours},
+                f"decision at {ctx.time(d.ts)} with no evidence captured before it and "
+                f"recorded in time ({len(c.evidence)} evidence item(s) in case)", ahead)
+            ctx.flag("RF07.a", d.eid, anchor=d.ts, raised=since,
+                     event_ids=[d.eid] + [e.eid for e in shown], numbers=numbers,
+                     summary=summary,
                      case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id,
                      officer_id=d.officers[0] if d.officers else None)
         if d.procedure == "general" and not any(ts <= d.ts for ts, _ in c.investigation):
@@ -270,19 +297,20 @@ def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
             e.kind == "video" and abs(e.captured - act.ts) <= window
             and (e.assigned in people if e.assigned else bool(e.officers & people))
             for e in c.evidence)
-        if not covered and ctx.passed(act.ts + sync + 1):
-            ctx.flag("RF08.c", act.eid, anchor=act.ts, raised=act.ts, event_ids=[act.eid],
-                     numbers={"event_type": act.type, "acted_at": ctx.time(act.ts),
-                              "window_minutes": th.bodycam_window_minutes,
-                              "officers": sorted(people),
-                              "videos_in_case": sum(e.kind == "video" for e in c.evidence)},
-                     summary=f"{act.type} at {ctx.time(act.ts)} has no video from a "
-                             f"participating officer's device within ±"
-                             f"{th.bodycam_window_minutes} min",
-                     case_id=c.case_id, unit_id=c.unit_id,
+        since, ahead = opened(ctx, act.ts, c.recorded_ahead(act.eid), act.eid)
+        if not covered and ctx.passed(since + sync + 1):
+            numbers, summary = explained(
+                {"event_type": act.type, "acted_at": ctx.time(act.ts),
+                 "window_minutes": th.bodycam_window_minutes, "officers": sorted(people),
+                 "videos_in_case": sum(e.kind == "video" for e in c.evidence)},
+                f"{act.type} at {ctx.time(act.ts)} has no video from a participating "
+                f"officer's device within ±{th.bodycam_window_minutes} min", ahead)
+            ctx.flag("RF08.c", act.eid, anchor=act.ts, raised=since, event_ids=[act.eid],
+                     numbers=numbers, summary=summary, case_id=c.case_id, unit_id=c.unit_id,
                      officer_id=act.actors[0][0] if act.actors else None)
-    # e) an act dated after it was recorded: every deadline counted from a claimed time in the
-    # future is moved, so it is flagged when recorded, under the parameters of that day
+    # e) an act dated after it was recorded: nothing happens after the ledger receives its
+    # signed record, so it is flagged when recorded, under the parameters of that day (the
+    # deadlines it opens count from the recording: time_rules.opened)
     for ev in c.events:
         e = evidence.get(ev.eid)
         claimed = max(ev.ts, e.captured) if e is not None else ev.ts
@@ -306,15 +334,15 @@ def future_dated(ctx: "Ctx", rule_id: str, ev: Ev, claimed: int, **subject: str 
 
 def rf08f_complaint(cp: Complaint, ctx: "Ctx") -> None:
     """RF08.f: a complaint record (receipt, acknowledgement, extension, closing) dated after it
-    was recorded moves RF23's deadlines; the subject is the complaint's, as RF23 names it (its
-    case and unit; no officer: the accused did not write the record)."""
+    was recorded (RF23 counts from the recording); the subject is the complaint's, as RF23 names
+    it (its case and unit; no officer: the accused did not write the record)."""
     for ev in cp.records:
         future_dated(ctx, "RF08.f", ev, ev.ts, case_id=cp.case_id, unit_id=cp.unit_id)
 
 
 def rf08f_supervision(sv: Supervision, ctx: "Ctx") -> None:
     """RF08.f: a supervision record (notice, feedback, review) dated after it was recorded
-    moves RF27's deadlines; the subject is the notice's unit, as RF27 names it."""
+    (RF27 counts from the recording); the subject is the notice's unit, as RF27 names it."""
     for ev in sv.records:
         future_dated(ctx, "RF08.f", ev, ev.ts, unit_id=sv.unit_id)
 

@@ -12,7 +12,9 @@ flag with ``status = cleared`` naming the late event (the lateness stays visible
 and the deadline passed at ``at`` → ``raised`` at the instant it passed; no act and the deadline
 still ahead → nothing, and the instant is reported to the engine (``next_due``).
 Working days come from the official calendar (:class:`~.days.Days`); a deadline in a year the
-calendar does not cover is not judged.
+calendar does not cover is not judged. A deadline an act opens counts from :func:`opened`: the
+act's claimed time, or its recording when it claims a time beyond RF08.e's tolerance after it
+(forward-dating postpones nothing; docs/red-flags.md, "Time").
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .days import DAY, HOUR, add_years, day_iso
 from .facts import (COLLECTIVE, WRITTEN_ACKS, Case, Complaint, Decision, Officer, Plan,
                     Supervision, complaint_extension_refused, decision_extension_counted,
                     plan_refused)
-from .single_case import _iso_day, received_before
+from .single_case import _iso_day, explained, opened, received_before
 
 if TYPE_CHECKING:
     from .engine import Ctx
@@ -48,9 +50,12 @@ def deadline(ctx: "Ctx", late_from: int | None, done: tuple[int, str] | None
 
 def _emit(ctx: "Ctx", outcome: tuple[int, str] | bool, rule_id: str, disc: str, *,
           anchor: int, late_from: int, event_ids: list[str], numbers: dict, summary: str,
-          **subject: str | None) -> None:
+          ahead: dict | None = None, **subject: str | None) -> None:
+    """Flag a deadline's outcome (:func:`deadline`); ``ahead`` is :func:`opened`'s explanation
+    of an act dated after its recording, added to the numbers and the summary."""
     if outcome is False:
         return
+    numbers, summary = explained(numbers, summary, ahead)
     cleared = outcome if isinstance(outcome, tuple) else None
     if cleared:
         numbers = {**numbers, "met_at": ctx.time(cleared[0]),
@@ -101,7 +106,8 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
         cum += cash.amount
         legal = ctx.params(cash.ts).legal
         n = legal.onsite_cash_to_agency_working_days
-        due = days.add_working(days.day(cash.ts), n)
+        start, ahead = opened(ctx, cash.ts, cash.rts, cash.eid)
+        due = days.add_working(days.day(start), n)
         late_from = None if due is None else days.end(due)
         done = _first_cover(remits, cum)
         outcome = deadline(ctx, late_from, done)
@@ -111,16 +117,17 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
                   numbers={"amount_fen": cash.amount, "collected_at": ctx.time(cash.ts),
                            "due": day_iso(due), "working_days": n,
                            "remitted_fen": sum(a for _, a, _ in remits)},
-                  summary=f"{cash.amount} fen collected on {day_iso(days.day(cash.ts))} not "
+                  summary=f"{cash.amount} fen collected on {day_iso(days.day(start))} not "
                           f"handed to the agency by {day_iso(due)} ({n} working days)",
-                  case_id=c.case_id, unit_id=c.unit_id,
+                  ahead=ahead, case_id=c.case_id, unit_id=c.unit_id,
                   officer_id=cash.officers[0] if cash.officers else None)
     cum = 0
     deposits = list(c.deposited)
     for ts, amount, eid in sorted(c.remitted):
         cum += amount
         n = ctx.params(ts).legal.agency_to_bank_working_days
-        due = days.add_working(days.day(ts), n)
+        start, ahead = opened(ctx, ts, c.recorded_ahead(eid), eid)
+        due = days.add_working(days.day(start), n)
         late_from = None if due is None else days.end(due)
         outcome = deadline(ctx, late_from, _first_cover(deposits, cum))
         if outcome is not False and late_from is not None:
@@ -128,9 +135,9 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
                   event_ids=[eid],
                   numbers={"amount_fen": amount, "remitted_at": ctx.time(ts),
                            "due": day_iso(due), "working_days": n},
-                  summary=f"cash handed in on {day_iso(days.day(ts))} not deposited with the "
-                          f"bank by {day_iso(due)} ({n} working days)",
-                  case_id=c.case_id, unit_id=c.unit_id)
+                  summary=f"cash handed in on {day_iso(days.day(start))} not deposited with "
+                          f"the bank by {day_iso(due)} ({n} working days)",
+                  ahead=ahead, case_id=c.case_id, unit_id=c.unit_id)
 
 
 # --- RF06 -------------------------------------------------------------------------------------
@@ -217,21 +224,25 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
         if outcome == "paid":
             match = next(((ts, eid) for ts, amount, result, eid in c.reconciled
                           if result == "matched" and amount == expected), None)
-            out = deadline(ctx, close_ts, match)
+            owed, ahead = opened(ctx, close_ts, c.recorded_ahead(close_eid), close_eid)
+            out = deadline(ctx, owed, match)
             if out is not False:
-                _emit(ctx, out, "RF06.a", close_eid, anchor=close_ts, late_from=close_ts,
+                _emit(ctx, out, "RF06.a", close_eid, anchor=close_ts, late_from=owed,
                       event_ids=[close_eid] + [r[3] for r in c.reconciled],
                       numbers={"due_fen": expected,
                                "reconciled": [[r[3], r[1], r[2]] for r in c.reconciled]},
                       summary=f"closed as paid without a treasury reconciliation of "
-                              f"{expected} fen", **common)
+                              f"{expected} fen", ahead=ahead, **common)
     # e) unpaid after the payment period with no follow-up
     served, due = _payment_due(c, d, ctx)
     if served is None:
         return
     plan, not_counted = _plan(c, d, due, ctx)
+    ahead: dict = {}
     if plan is not None:
         due = plan.schedule[-1][0]
+    elif (service := _first_service(c, d)) is not None:      # the period counts from it
+        ahead = opened(ctx, service[0], c.recorded_ahead(service[1]), service[1])[1]
     days = ctx.days
     follow = None if due is None else days.add_calendar(due, th.unpaid_followup_days)
     if follow is None:
@@ -255,16 +266,23 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
                        "received_fen": received_before(c, _FOREVER, d),
                        "plan": plan.kind if plan else None, "plans_not_counted": not_counted},
               summary=f"fine unpaid after {day_iso(due)} and no surcharge, instalments or "
-                      f"enforcement by {day_iso(follow)}", **common)
+                      f"enforcement by {day_iso(follow)}", ahead=ahead, **common)
+
+
+def _first_service(c: Case, d: Decision) -> tuple[int, str] | None:
+    """(claimed time, event id) of the first service of ``d``, or None."""
+    return min(((ts, eid) for ts, eid in c.served if ts >= d.ts), default=None)
 
 
 def _payment_due(c: Case, d: Decision, ctx: "Ctx") -> tuple[int | None, int | None]:
     """(first service of ``d``, the last day to pay it): the period in force on the decision's
-    day from that service, rolled (docs/red-flags.md, RF06). (None, None) before it is served;
-    the day is None where the calendar does not cover it."""
-    served = min((ts for ts, _ in c.served if ts >= d.ts), default=None)
-    if served is None:
+    day from that service, rolled (docs/red-flags.md, RF06); a service dated after its
+    recording counts from the recording (:meth:`Ctx.since`). (None, None) before it is
+    served; the day is None where the calendar does not cover it."""
+    service = _first_service(c, d)
+    if service is None:
         return None, None
+    served = ctx.since(service[0], c.recorded_ahead(service[1]))
     days = ctx.days
     return served, days.add_calendar(days.day(served),
                                      ctx.params(d.ts).legal.payment_deadline_days)
@@ -303,7 +321,8 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
     if c.filed is not None and c.procedure == "general":
         p = ctx.params(c.filed.ts)
         th, legal = p.thresholds, p.legal
-        filed_day = days.day(c.filed.ts)
+        start, filed_ahead = opened(ctx, c.filed.ts, c.filed.rts, c.filed.eid)
+        filed_day = days.day(start)
         ext_days = head_days = 0
         # in world time: an extension extends the deadline in force when it is approved, and
         # one approved after that deadline passed extends nothing (the case was already late)
@@ -341,13 +360,16 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                            "deadline_days": legal.decision_deadline_days_from_filing,
                            "approved_extension_days": ext_days},
                   summary=f"no decision by {day_iso(due)} (filed {day_iso(filed_day)}, "
-                          f"90 + {ext_days} days)", case_id=c.case_id, unit_id=c.unit_id)
+                          f"90 + {ext_days} days)", ahead=filed_ahead, case_id=c.case_id,
+                  unit_id=c.unit_id)
     for d in c.decisions:
         withdrawn = c.withdrawal_of(d)
         p = ctx.params(d.ts)
         legal, th = p.legal, p.thresholds
-        day = days.day(d.ts)
-        common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id}
+        start, ahead = opened(ctx, d.ts, d.rts, d.eid)
+        day = days.day(start)
+        common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id,
+                  "ahead": ahead}
         if d.procedure == "general":          # c) service within 7 working days
             n = legal.service_deadline_working_days_if_absent
             due = days.add_working(day, n)
@@ -390,7 +412,8 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
     changed = c.changed_while_published()
     if changed is not None:
         n = ctx.params(changed.ts).legal.publication_withdraw_working_days
-        due = days.add_working(days.day(changed.ts), n)
+        start, ahead = opened(ctx, changed.ts, c.recorded_ahead(changed.eid), changed.eid)
+        due = days.add_working(days.day(start), n)
         if due is not None:
             late_from = days.end(due)
             done = min(((ts, eid) for ts, eid in c.unpublished if ts >= changed.ts),
@@ -398,10 +421,10 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
             how = "amended" if changed.type == "PenaltyAmended" else "withdrawn"
             _emit(ctx, deadline(ctx, late_from, done), "RF12.f", changed.eid,
                   anchor=changed.ts, late_from=late_from, event_ids=[changed.eid],
-                  numbers={f"{how}_on": day_iso(days.day(changed.ts)), "due": day_iso(due),
+                  numbers={f"{how}_on": day_iso(days.day(start)), "due": day_iso(due),
                            "working_days": n},
                   summary=f"publication not withdrawn by {day_iso(due)} after the decision "
-                          f"was {how}", case_id=c.case_id, unit_id=c.unit_id)
+                          f"was {how}", ahead=ahead, case_id=c.case_id, unit_id=c.unit_id)
     # h) filed more than 2 years after the violation, or after a continuing or repeated one
     # ended (APL 第36条第2款: 从行为终了之日起计算); an end recorded before the beginning is a
     # slip, so the bar never counts from before the act began
@@ -440,21 +463,22 @@ def _property_deadlines(c: Case, ctx: "Ctx") -> None:
         th = ctx.params(s.ts).thresholds
         legal = ctx.params(s.ts).legal
         officer = s.officers[0] if s.officers else None
+        start, ahead = opened(ctx, s.ts, c.recorded_ahead(s.eid), s.eid)
         # a) inventory signed within 24 h
-        late_from = s.ts + th.inventory_hours * HOUR + 1
+        late_from = start + th.inventory_hours * HOUR + 1
         inv = min(c.inventories.get(sid, ()), default=None)
         _emit(ctx, deadline(ctx, late_from, inv), "RF25.a", sid, anchor=s.ts,
               late_from=late_from, event_ids=[s.eid],
               numbers={"seizure_id": sid, "seized_at": ctx.time(s.ts),
                        "items": len(s.items), "limit_hours": th.inventory_hours},
               summary=f"no signed inventory within {th.inventory_hours} h of seizure {sid}",
-              case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
+              ahead=ahead, case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
         # b) every item returned/disposed (or confiscation decided) within 7 working days;
         #    RF12.g: a registration preservation needs a handling decision in 7 working days
         preservation = s.measure == "registration_preservation"
         n = legal.preservation_decision_working_days if preservation \
             else th.property_decision_working_days
-        due = days.add_working(days.day(s.ts), n)
+        due = days.add_working(days.day(start), n)
         if due is None:
             continue
         late_from = days.end(due)
@@ -477,12 +501,12 @@ def _property_deadlines(c: Case, ctx: "Ctx") -> None:
         _emit(ctx, deadline(ctx, late_from, done), rule_id, sid, anchor=s.ts,
               late_from=late_from, event_ids=[s.eid],
               numbers={"seizure_id": sid, "measure": s.measure,
-                       "seized_on": day_iso(days.day(s.ts)), "due": day_iso(due),
+                       "seized_on": day_iso(days.day(start)), "due": day_iso(due),
                        "working_days": n, "items": len(s.items),
                        "items_handled": len(covered & s.items)},
-              summary=f"{s.measure} {sid} of {day_iso(days.day(s.ts))}: no handling decision "
-                      f"by {day_iso(due)} ({n} working days)",
-              case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
+              summary=f"{s.measure} {sid} of {day_iso(days.day(start))}: no handling "
+                      f"decision by {day_iso(due)} ({n} working days)",
+              ahead=ahead, case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
 
 
 # --- RF23 -------------------------------------------------------------------------------------
@@ -496,7 +520,8 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
     common = {"case_id": cp.case_id, "unit_id": cp.unit_id,
               "officer_id": cp.accused[0] if cp.accused else None}
     if cp.category in th.complaint_categories:
-        day = days.day(cp.ts)
+        received, ahead = opened(ctx, cp.ts, cp.recorded_ahead(cp.eid), cp.eid)
+        day = days.day(received)
         due = days.add_calendar(day, legal.complaint_ack_days)
         if due is not None:
             late_from = days.end(due)
@@ -513,9 +538,14 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                            "why": f"{', '.join(sorted({o[1] for o in oral}))} is not written "
                                   "notice (XFGZ 第23条第2款: 书面告知)" if oral else None},
                   summary=f"{cp.category} complaint of {day_iso(day)} not acknowledged by "
-                          f"{day_iso(due)}", **common)
+                          f"{day_iso(due)}", ahead=ahead, **common)
         # XFGZ 第34条: 60 days from acceptance (受理); until it is accepted, from receipt
-        start = days.day(min(cp.accepted)) if cp.accepted else day
+        if cp.accepted:
+            accepted, ahead = min((opened(ctx, ts, cp.recorded_ahead(eid), eid)
+                                   for ts, eid in cp.accepted), key=lambda x: x[0])
+            start = days.day(accepted)
+        else:
+            start = day
         first_due = days.add_calendar(start, legal.complaint_close_days)
         if first_due is not None:
             ext, extensions = 0, []
@@ -538,7 +568,7 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                                "due": day_iso(due), "days": legal.complaint_close_days,
                                "extension_days": ext, "extensions": extensions},
                       summary=f"{cp.category} complaint of {day_iso(day)} not closed by "
-                              f"{day_iso(due)} (60 + {ext} days)", **common)
+                              f"{day_iso(due)} (60 + {ext} days)", ahead=ahead, **common)
     if cp.closed is not None:
         ts, handler, eid = cp.closed
         relation = None
@@ -613,28 +643,30 @@ def rf27_supervision(sv: Supervision, ctx: "Ctx") -> None:
     for ts, result, eid in reviews:
         if result != "rejected_resubmit":
             continue
-        due = days.add_working(days.day(ts), n)
+        start, ahead = opened(ctx, ts, sv.recorded_ahead(eid), eid)
+        due = days.add_working(days.day(start), n)
         if due is None:
             continue
         again = min(((t, e) for t, e in feedback if t > ts), default=None)
         _emit(ctx, deadline(ctx, days.end(due), again), "RF27.b", eid, anchor=ts,
               late_from=days.end(due), event_ids=[sv.eid, eid],
-              numbers={"notice_id": sv.notice_id, "sent_back_on": day_iso(days.day(ts)),
+              numbers={"notice_id": sv.notice_id, "sent_back_on": day_iso(days.day(start)),
                        "due": day_iso(due), "working_days": n},
-              summary=f"feedback to {sv.notice_id} sent back on {day_iso(days.day(ts))} and "
-                      f"not resubmitted by {day_iso(due)}", **common)
+              summary=f"feedback to {sv.notice_id} sent back on {day_iso(days.day(start))} "
+                      f"and not resubmitted by {day_iso(due)}", ahead=ahead, **common)
     m = th.supervision_review_working_days
     for ts, eid in feedback:
-        due = days.add_working(days.day(ts), m)
+        start, ahead = opened(ctx, ts, sv.recorded_ahead(eid), eid)
+        due = days.add_working(days.day(start), m)
         if due is None:
             continue
         reviewed = min(((t, e) for t, _, e in reviews if t >= ts), default=None)
         _emit(ctx, deadline(ctx, days.end(due), reviewed), "RF27.c", eid, anchor=ts,
               late_from=days.end(due), event_ids=[sv.eid, eid],
-              numbers={"notice_id": sv.notice_id, "submitted_on": day_iso(days.day(ts)),
+              numbers={"notice_id": sv.notice_id, "submitted_on": day_iso(days.day(start)),
                        "due": day_iso(due), "working_days": m},
-              summary=f"feedback to {sv.notice_id} of {day_iso(days.day(ts))} not reviewed "
-                      f"by {day_iso(due)}", **common)
+              summary=f"feedback to {sv.notice_id} of {day_iso(days.day(start))} not "
+                      f"reviewed by {day_iso(due)}", ahead=ahead, **common)
 
 
 CASE_RULES = (rf05_cash_handling, rf06_payment, rf12_deadlines)

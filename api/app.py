@@ -74,8 +74,9 @@ POST_EVENTS_REFUSALS: dict[int | str, dict[str, Any]] = {
                   "`unknown-event-type`, `bad-signature`, `unknown-key`, `invalid-public-key`)"),
     500: _refusal("the append failed and nothing was acknowledged (`internal-error`): retry "
                   "with the same event_id(s), a retry never appends twice"),
-    503: _refusal("the database is unavailable (`unavailable`) or the service is shutting "
-                  "down (`shutting-down`), and nothing was written: retry with the same "
+    503: _refusal("the database is unavailable (`unavailable`, rule `database-available`) or "
+                  "the service is shutting down (`shutting-down`, rule `service-running`), "
+                  "and nothing was written: retry with the same "
                   "event_id(s), after `Retry-After` seconds",
                   headers={"Retry-After": {"schema": {"type": "integer"},
                                            "description": f"{RETRY_AFTER}"}}),

@@ -184,6 +184,27 @@ def test_every_refusal_of_a_read_names_the_field_or_rule(world: World) -> None:
         assert response.json().get(member) == value, (url, response.text)
 
 
+
+def test_a_database_that_does_not_answer_is_a_503_naming_its_rule(world: World,
+                                                                   app_key: SigningKey) -> None:
+    """Every other refusal named its `field` or `rule`; a 503 named neither, so a client could
+    tell "the database is down" from "no dashboard key" or "shutting down" only by the prose."""
+    auditor = world.headers("auditor")
+    poster = world.headers("poster")
+    note = canonical(_note(world))
+    before = world.count()
+    world.ledger.store.datastore.pool.close()       # nothing below the service answers now
+    for method, url, headers, body in [("GET", "/v1/cases/NOPE", auditor, None),
+                                       ("GET", "/healthz", {}, None),
+                                       ("POST", "/v1/events", poster, note)]:
+        response = world.http.request(method, url, headers=headers, content=body)
+        assert response.status_code == 503, (url, response.text)
+        problem = response.json()
+        assert problem["type"].endswith(":unavailable"), problem
+        assert problem["rule"] == "database-available", (url, problem)
+    assert response.headers["retry-after"] == str(api.ingest.RETRY_AFTER)
+    assert world.count() == before
+
 # A query parameter each read route checks itself (past the framework's checks of its shape),
 # with the parameter its refusal must name. These answered `malformed-event` — the problem of a
 # bad posted event — naming the bare parameter (`since`, `from`, `on`), or `scope`.

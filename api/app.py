@@ -17,6 +17,7 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.types import Lifespan
 
 from ledger.bundle import BundleExport, StreamsScope, bundle_scope, require_events
+from ledger.config import INGEST_THREADS, INLINE_BODY
 from ledger.crypto import SigningKey
 from ledger.domain.calendar import CST
 from ledger.errors import Forbidden, InvalidRequest, LedgerError, NotFound
@@ -240,11 +241,13 @@ def _closing_ingest(lifespan: Lifespan[FastAPI] | None) -> Lifespan[FastAPI]:
 def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels | None = None,
                flags: FlagsView | None = None, title: str = "Integrity Ledger",
                dashboard_key: SigningKey | None = None,
-               lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:
+               lifespan: Lifespan[FastAPI] | None = None,
+               ingest_threads: int = INGEST_THREADS, inline_body: int = INLINE_BODY) -> FastAPI:
     """The service. ``dashboard_key`` signs the dispositions inspectors record in the
     dashboard (docs/dashboard.md); without it that endpoint answers 503. ``lifespan`` is
     FastAPI's: what runs when the server starts and stops the app. The app owns its ingest
-    thread pool: stopping the app ends those threads, before ``lifespan``'s shutdown runs."""
+    thread pool (``ingest_threads``, ``inline_body``: api/ingest.py's ``Ingest``): stopping
+    the app ends those threads, before ``lifespan``'s shutdown runs."""
     app = FastAPI(title=title, version="1.0.0",
                   description="Signed, verifiable event ledger for city-management enforcement.",
                   dependencies=[Depends(refuse_nul)], lifespan=_closing_ingest(lifespan))
@@ -258,7 +261,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     app.state.flags = flags
     app.state.token_cache = TokenCache(ledger.store.find_token)
     app.state.metrics = Counter()
-    ingest = Ingest(ledger, app.state.token_cache, app.state.metrics)
+    ingest = Ingest(ledger, app.state.token_cache, app.state.metrics,
+                    threads=ingest_threads, inline_body=inline_body)
     app.state.ingest = ingest
     _document_events(app, ledger)
     _amend_openapi(app, document_problems)    # every error answer is a problem

@@ -589,7 +589,9 @@ environment:
   LEDGER_ROOT_KEYS      pinned root keys, id=base64url[,…] (default: the home's ledger.json)
   LEDGER_PROJECTIONS    off: `ledger serve` leaves the projections to `ledger project`
   LEDGER_DASHBOARD_KEY  file of the seed the dashboard signs dispositions with
-                        (default: the home's secrets/dashboard.key)"""
+                        (default: the home's secrets/dashboard.key)
+  LEDGER_INGEST_THREADS `ledger serve`'s threads per process parsing appends (default 4)
+  LEDGER_INLINE_BODY    bytes: smaller appends are parsed on the event loop (default 16384)"""
 
 
 def _verb(sub: Any, name: str, text: str) -> argparse.ArgumentParser:

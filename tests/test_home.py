@@ -379,6 +379,24 @@ def test_an_empty_ledger_home_means_the_default_not_the_current_directory(
     assert Settings.from_env({}).home == tmp_path.resolve() / "var"
 
 
+
+def test_the_ingest_settings_are_read_with_the_others(tmp_path: Path) -> None:
+    """LEDGER_INGEST_THREADS and LEDGER_INLINE_BODY were read when api/ingest.py was imported,
+    so a value set after that (by a test, an embedder) was ignored, and a value that is no
+    number was a ValueError traceback at import. They are settings now, read by from_env."""
+    home = {"LEDGER_HOME": str(tmp_path)}
+    assert (Settings.from_env(home).ingest_threads, Settings.from_env(home).inline_body) == (
+        4, 16384)
+    tuned = Settings.from_env({**home, "LEDGER_INGEST_THREADS": "2", "LEDGER_INLINE_BODY": "0"})
+    assert (tuned.ingest_threads, tuned.inline_body) == (2, 0)
+    for name, value, expected in [("LEDGER_INGEST_THREADS", "0", "at least 1"),
+                                  ("LEDGER_INGEST_THREADS", "four", "at least 1"),
+                                  ("LEDGER_INLINE_BODY", "-1", "at least 0"),
+                                  ("LEDGER_INLINE_BODY", "16k", "at least 0")]:
+        with pytest.raises(LedgerError, match=f"^{name} must be a whole number {expected}, "
+                                              f"not '{value}'$"):
+            Settings.from_env({**home, name: value})
+
 def test_init_with_the_services_role_says_it_needs_the_owner_not_a_traceback(
         world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

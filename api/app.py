@@ -28,7 +28,7 @@ from ledger.service import MAX_BATCH, MAX_JSON_VALUES, Ledger
 from ledger.store import StoredRow
 from ledger.tokens import Principal, TokenCache
 from ledger.verify.format import MEDIA_TYPE as BUNDLE_MEDIA_TYPE
-from projections.flagsview import FlagsView
+from projections.flagsview import FlagsView, page_cursor
 from projections.readmodels import ReadModels
 from projections.redflags.catalogue import check_filter
 
@@ -350,6 +350,12 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                   limit: Annotated[int, Query(ge=1, le=500)] = 50,
                   after: str | None = None) -> Response:
         check_filter(rule, rule_id)
+        # every query parameter judged before the unit or case it filters on (403, or the
+        # empty page of a case the principal may not see)
+        since, until = flag_bound(since, "since"), flag_bound(until, "until")
+        if after:
+            with query_parameters("after"):     # a cursor the queue did not give
+                page_cursor(after)
         if unit is not None and not principal.may_see_unit(unit):
             raise Forbidden(f"principal {principal.name!r} may not see unit {unit!r}",
                             field="unit")
@@ -359,12 +365,10 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
             # officer's first uncovered act); its id is withheld, so the filter must not match
             return Response(orjson.dumps({"flags": [], "evaluated_at": None, "next": None}),
                             media_type=JSON)
-        with query_parameters("after"):         # a cursor the queue did not give
-            page = flags.query(limit=limit, after=after, since=flag_bound(since, "since"),
-                               until=flag_bound(until, "until"),
-                               units=sorted(principal.units), rule=rule, rule_id=rule_id,
-                               severity=severity, status=status, disposition=disposition,
-                               officer_id=officer, unit_id=unit, party_ref=party, case_id=case)
+        page = flags.query(limit=limit, after=after, since=since, until=until,
+                           units=sorted(principal.units), rule=rule, rule_id=rule_id,
+                           severity=severity, status=status, disposition=disposition,
+                           officer_id=officer, unit_id=unit, party_ref=party, case_id=case)
         page["flags"] = scoped_flags(views, principal, page["flags"])
         return Response(orjson.dumps(page), media_type=JSON)
 

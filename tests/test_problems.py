@@ -248,6 +248,39 @@ def test_a_bad_query_parameter_is_an_invalid_request_naming_it(world: World, pat
     assert problem["errors"] == [{"field": f"query.{name}", "message": problem["detail"]}]
 
 
+
+# A bad query parameter beside a path id (or a filter) naming nothing the principal may see:
+# these answered 404 (or an empty page) before the query parameter was judged, while every
+# other read route answered 422 naming it first.
+BAD_QUERIES_BESIDE_UNKNOWN_IDS = [
+    ("/v1/supervision/NOPE", {"at": "2024-02-30"}, "at"),
+    ("/v1/supervision", {"unit": "SH-HP-02", "at": "2024-02-30"}, "at"),
+    ("/v1/officers/NOPE/assessment", {"period": "0000-Q1"}, "period"),
+    ("/v1/officers/NOPE/assessment", {"period": "2024-Q1", "at": "2024-02-30"}, "at"),
+    ("/v1/units/SH-HP-02/assessment", {"period": "0000-Q1"}, "period"),
+    ("/v1/units/NOPE/assessment", {"period": "2024-Q1", "at": "2024-02-30"}, "at"),
+    ("/v1/units/SH-HP-02/overview", {"on": "20241001"}, "on"),
+    ("/v1/officers/NOPE/pledge-chain", {"on": "2024-02-30"}, "on"),
+    ("/v1/streams/case:NOPE/events", {"limit": "0"}, "limit"),
+    ("/v1/flags", {"case": "NOPE", "since": "soon"}, "since"),
+    ("/v1/flags", {"case": "NOPE", "after": "no cursor"}, "after"),
+    ("/v1/flags", {"unit": "SH-HP-02", "until": "2024-02-30"}, "until"),
+]
+
+
+@pytest.mark.parametrize("path, params, name", BAD_QUERIES_BESIDE_UNKNOWN_IDS,
+                         ids=[f"{p}?{'&'.join(q)}" for p, q, _ in BAD_QUERIES_BESIDE_UNKNOWN_IDS])
+def test_a_bad_query_parameter_is_judged_before_the_id_it_comes_with(
+        world: World, path: str, params: dict, name: str) -> None:
+    """Whether the id exists, or the principal (scoped to one unit here) may see it, the bad
+    query parameter is the answer: 422 `invalid-request` naming it, as on every read route."""
+    scoped = {"Authorization": f"Bearer {world.token('inspector', units=('SH-HP-01',))}"}
+    response = world.http.get(path, params=params, headers=scoped)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["type"] == "urn:integrity-ledger:problem:invalid-request", problem
+    assert problem["field"] == f"query.{name}", problem
+
 # DESIGN.md's HTTP surface, as it writes the paths (templates and all).
 DESIGN_PATHS = {
     "/v1/events": "post", "/v1/events/{event_id}": "get", "/v1/streams/{stream}/events": "get",

@@ -48,6 +48,26 @@ def _port(text: str) -> int:
     return _whole_number(text, 1, 65535, "a TCP port, 1 to 65535")
 
 
+def _refusal(args: argparse.Namespace, error: Any) -> str:
+    """The one-line message of ``error`` (a LedgerError) refusing what ``args`` gave, naming the
+    option to blame: the layers below name a field (``role``, ``since_size``, ``body.not_before``
+    of the event a verb signs), which the verb's user knows as ``--role``, ``--since-size``,
+    ``--not-before``."""
+    parser = getattr(args, "verb_parser", None)
+    name = (error.field or "").removeprefix("body.").split("[")[0].split(".")[0]
+    options = {action.dest: action.option_strings[-1] for action in
+               (parser._actions if parser else []) if action.option_strings}
+    option = options.get({"roles": "role"}.get(name, name))
+    message = error.message
+    if option is None or option in message:
+        return message
+    for item in getattr(error, "errors", None) or []:   # a field's own message, unprefixed
+        if item["field"] == error.field:
+            message = item["message"]
+            break
+    return f"{option}: {message.removeprefix(f'{error.field}: ')}"
+
+
 def _settings():  # noqa: ANN202
     from ledger.config import Settings
     return Settings.from_env()
@@ -240,7 +260,12 @@ def _home_store(settings: Any, *, pool_size: int = 1, wait: float | None = None)
 
 
 def cmd_tokens_create(args: argparse.Namespace) -> int:
+    from ledger.errors import MalformedEvent
     from ledger.tokens import Principal, check_roles, new_token, token_hash
+    for name in ("principal", "unit"):      # an empty name would be stored as one
+        if any(not value.strip() for value in ([args.principal] if name == "principal"
+                                               else args.unit or [])):
+            raise MalformedEvent("must not be empty", field=name)
     roles = check_roles(args.role)
     disposes = Principal(args.principal, frozenset(roles)).has("inspector")
     store = _home_store(_settings())
@@ -382,7 +407,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 or (args.officer and args.unit):
             raise LedgerError("name exactly one scope")
     except LedgerError as e:
-        print(f"ledger export: {e.message}", file=sys.stderr)
+        print(f"ledger export: {_refusal(args, e)}", file=sys.stderr)
         return 2
     try:
         from ledger.domain import vocabulary as types
@@ -425,7 +450,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 print(f"ledger export: cannot write {out}: {e.strerror}", file=sys.stderr)
                 return 2
     except LedgerError as e:
-        print(f"ledger export: {e.message}", file=sys.stderr)
+        print(f"ledger export: {_refusal(args, e)}", file=sys.stderr)
         return 2
     finally:
         store.close()
@@ -595,8 +620,11 @@ environment:
 
 
 def _verb(sub: Any, name: str, text: str) -> argparse.ArgumentParser:
-    """A verb whose own --help opens with the line the verb list shows."""
-    return sub.add_parser(name, help=text, description=text)
+    """A verb whose own --help opens with the line the verb list shows; its parser is the
+    namespace's ``verb_parser`` (to name its options in a refusal, and its usage errors)."""
+    parser = sub.add_parser(name, help=text, description=text)
+    parser.set_defaults(verb_parser=parser)
+    return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -670,9 +698,9 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--unit", help="a unit's audit trail: its cases, officers, complaints")
     which.add_argument("--all", action="store_true", help="the whole log, every leaf")
     p.add_argument("--to", dest="to_time", metavar="T", help="events recorded before T")
-    p.add_argument("--tree-size", type=int, help="use the existing checkpoint of this size "
+    p.add_argument("--tree-size", type=_positive_int, help="use the existing checkpoint of this size "
                    "(default: a fresh checkpoint of the whole log)")
-    p.add_argument("--since-size", type=int, metavar="N",
+    p.add_argument("--since-size", type=_positive_int, metavar="N",
                    help="embed a consistency proof from the tree of size N")
     p.add_argument("--out", required=True, help="the bundle file ('-' for standard output)")
     p.set_defaults(func=cmd_export)
@@ -723,14 +751,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.func is cmd_export and bool(args.from_time) != bool(args.to_time):
-        parser.error("--from and --to go together")
+        args.verb_parser.error("--from and --to go together")
     from ledger.errors import LedgerError
     try:
         code = args.func(args)
         sys.stdout.flush()         # a closed pipe shows here, not at the interpreter's exit
         return code
     except LedgerError as e:       # refused input (a role, a key, an event): a message, not a trace
-        print(f"ledger {args.command}: {e.message}", file=sys.stderr)
+        print(f"ledger {args.command}: {_refusal(args, e)}", file=sys.stderr)
         return 2
     except ModuleNotFoundError as e:   # the auditor's verifier-only install (README)
         print(f"ledger {args.command}: this installation lacks the package '{e.name}' this "

@@ -595,6 +595,50 @@ def test_every_verb_and_option_of_ledger_help_says_what_it_is() -> None:
     assert missing == []
 
 
+@pytest.mark.parametrize("argv, message", [
+    # a tree size of 0 or less was looked up ("no checkpoint of tree size -1"), a since size
+    # refused as "since_size must be …": both are usage, like the API's ge=1
+    (["export", "--all", "--out", "x", "--tree-size", "0"],
+     "ledger export: error: argument --tree-size: must be at least 1, not 0"),
+    (["export", "--all", "--out", "x", "--since-size", "-3"],
+     "ledger export: error: argument --since-size: must be at least 1, not -3"),
+    # said by the top-level parser ("ledger: error:"), with its usage, not export's
+    (["export", "--from", "2024-01-01T00:00:00Z", "--out", "x"],
+     "ledger export: error: --from and --to go together"),
+    # 0 or -2 workers verified in one process, silently
+    (["verify", "x", "--workers", "0"], "ledger verify: error: argument --workers: must be at "
+                                        "least 1, not 0"),
+    (["verify", "x", "--workers", "-2"], "ledger verify: error: argument --workers: must be at "
+                                         "least 1, not -2"),
+])
+def test_a_bad_option_value_is_a_usage_error_naming_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        argv: list[str], message: str) -> None:
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "no-home"))
+    with pytest.raises(SystemExit) as exit_:
+        ledger_main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: ledger {argv[0]} ") and err.endswith(message + "\n"), err
+
+
+@pytest.mark.parametrize("option", ["--out", "--ground-truth"])
+def test_demo_to_a_file_it_cannot_write_says_so_and_exits_2_not_a_traceback(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str) -> None:
+    """`ledger demo --out DIR/missing/city.ndjson` (or a directory, or --ground-truth so) was a
+    FileNotFoundError traceback, exit 1."""
+    from ledger.crypto import SigningKey, b64url_encode
+    root = tmp_path / "root.key"
+    root.write_text(b64url_encode(SigningKey.generate().seed) + "\n")
+    target = tmp_path / "missing" / "file.ndjson"
+    others = ["--out", str(tmp_path / "city.ndjson")] if option == "--ground-truth" else []
+    assert ledger_main(["demo", "--root-key", str(root), "--days", "1", "--no-progress",
+                        *others, option, str(target)]) == 2
+    assert capsys.readouterr().err == (f"ledger demo: cannot write {option} {target}: No such "
+                                       "file or directory\n")
+    assert not (tmp_path / "missing").exists()
+
+
 def test_init_names_no_dashboard_address_it_cannot_know(
         database: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

@@ -102,11 +102,17 @@ def cmd_init(args: argparse.Namespace) -> int:
 def _admin_token_status(settings: Any, store: Any) -> str | None:
     """The home's admin.token on ``store``'s database (LedgerStore.admin_token_status), or None
     when the home has none."""
+    from ledger.errors import NotFound
     from ledger.tokens import token_hash
     path = settings.secrets / "admin.token"
     if not path.exists():
         return None
-    return store.admin_token_status(token_hash(path.read_text().strip()))
+    try:
+        token = path.read_text().strip()
+    except (OSError, UnicodeDecodeError) as e:
+        raise NotFound(f"cannot read the admin token {path}: "
+                       f"{getattr(e, 'strerror', None) or e}") from None
+    return store.admin_token_status(token_hash(token))
 
 
 def _admin_token_line(settings: Any, status: str | None) -> str:
@@ -346,7 +352,11 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
         if out.exists():        # it may hold the seed of a key already registered
             raise Conflict(f"{out} already exists: it is not overwritten (remove it, or pass "
                            "--out)")
-        write_secret(out, b64url_encode(key.seed))
+        try:
+            write_secret(out, b64url_encode(key.seed))
+        except OSError as e:    # a directory on the way that is a file, a read-only one
+            raise LedgerError(f"cannot write --out {out}: {e.strerror} ({e.filename})"
+                              ) from None
         public = key.public_key
     body = {"key_id": args.key_id, "public_key": b64url_encode(public),
             "principal": args.principal, "roles": sorted(set(args.role)),
@@ -423,9 +433,14 @@ def cmd_export(args: argparse.Namespace) -> int:
             scope = trail_scope(ReadModels(store), officer=args.officer, unit=args.unit)
         else:
             require_events(store, scope, case_param="--case ")
+        try:
+            log_key = SigningKey(settings.secret("log.key")) if key_path.exists() else None
+        except (OSError, UnicodeDecodeError) as e:
+            print(f"ledger export: cannot read the log key {key_path}: "
+                  f"{getattr(e, 'strerror', None) or e}", file=sys.stderr)
+            return 2
         log = LogView(store, origin=settings.log_origin, key_name=settings.log_key_name,
-                      signing_key=SigningKey(settings.secret("log.key")) if key_path.exists()
-                      else None)
+                      signing_key=log_key)
         export = BundleExport.prepare(store, log, scope, types=types, tree_size=args.tree_size,
                                       since_size=args.since_size, warn=warn)
         if args.out == "-":

@@ -639,6 +639,36 @@ def test_demo_to_a_file_it_cannot_write_says_so_and_exits_2_not_a_traceback(
     assert not (tmp_path / "missing").exists()
 
 
+def test_a_home_file_a_verb_cannot_read_or_write_is_a_message_and_exit_2_not_a_traceback(
+        database: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A home's secrets/log.key that `ledger export` could not read, or secrets/admin.token that
+    `ledger serve` could not, and a `keys register --out` under a file were IsADirectoryError
+    and FileExistsError tracebacks (exit 1)."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", database[0])
+    assert ledger_main(["init"]) == 0
+    capsys.readouterr()
+    for name in ("log.key", "admin.token"):
+        (home / "secrets" / name).rename(home / name)
+        (home / "secrets" / name).mkdir()
+    out = tmp_path / "all.ndjson"
+    assert ledger_main(["export", "--all", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (f"ledger export: cannot read the log key "
+                                       f"{home / 'secrets' / 'log.key'}: Is a directory\n")
+    assert not out.exists()
+    assert ledger_main(["serve", "--port", str(free_port())]) == 2
+    assert capsys.readouterr().err == (f"ledger serve: cannot read the admin token "
+                                       f"{home / 'secrets' / 'admin.token'}: Is a directory\n")
+    (tmp_path / "a-file").write_text("")
+    seed = tmp_path / "a-file" / "k.key"
+    assert ledger_main(["keys", "register", "--key-id", "k", "--principal", "p", "--role",
+                        "case-app", "--out", str(seed)]) == 2
+    assert capsys.readouterr().err == (f"ledger keys: cannot write --out {seed}: File exists "
+                                       f"({tmp_path / 'a-file'})\n")
+
+
 def test_init_names_no_dashboard_address_it_cannot_know(
         database: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,6 +17,7 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.types import Lifespan
 
 from ledger.bundle import BundleExport, StreamsScope, bundle_scope, require_events
+from ledger.config import INGEST_THREADS, INLINE_BODY
 from ledger.crypto import SigningKey
 from ledger.domain.calendar import CST
 from ledger.errors import Forbidden, InvalidRequest, LedgerError, NotFound
@@ -27,7 +28,7 @@ from ledger.service import MAX_BATCH, MAX_JSON_VALUES, Ledger
 from ledger.store import StoredRow
 from ledger.tokens import Principal, TokenCache
 from ledger.verify.format import MEDIA_TYPE as BUNDLE_MEDIA_TYPE
-from projections.flagsview import FlagsView
+from projections.flagsview import FlagsView, page_cursor
 from projections.readmodels import ReadModels
 from projections.redflags.catalogue import check_filter
 
@@ -75,8 +76,9 @@ POST_EVENTS_REFUSALS: dict[int | str, dict[str, Any]] = {
                   "`unknown-event-type`, `bad-signature`, `unknown-key`, `invalid-public-key`)"),
     500: _refusal("the append failed and nothing was acknowledged (`internal-error`): retry "
                   "with the same event_id(s), a retry never appends twice"),
-    503: _refusal("the database is unavailable (`unavailable`) or the service is shutting "
-                  "down (`shutting-down`), and nothing was written: retry with the same "
+    503: _refusal("the database is unavailable (`unavailable`, rule `database-available`) or "
+                  "the service is shutting down (`shutting-down`, rule `service-running`), "
+                  "and nothing was written: retry with the same "
                   "event_id(s), after `Retry-After` seconds",
                   headers={"Retry-After": {"schema": {"type": "integer"},
                                            "description": f"{RETRY_AFTER}"}}),
@@ -240,11 +242,13 @@ def _closing_ingest(lifespan: Lifespan[FastAPI] | None) -> Lifespan[FastAPI]:
 def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels | None = None,
                flags: FlagsView | None = None, title: str = "Integrity Ledger",
                dashboard_key: SigningKey | None = None,
-               lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:
+               lifespan: Lifespan[FastAPI] | None = None,
+               ingest_threads: int = INGEST_THREADS, inline_body: int = INLINE_BODY) -> FastAPI:
     """The service. ``dashboard_key`` signs the dispositions inspectors record in the
     dashboard (docs/dashboard.md); without it that endpoint answers 503. ``lifespan`` is
     FastAPI's: what runs when the server starts and stops the app. The app owns its ingest
-    thread pool: stopping the app ends those threads, before ``lifespan``'s shutdown runs."""
+    thread pool (``ingest_threads``, ``inline_body``: api/ingest.py's ``Ingest``): stopping
+    the app ends those threads, before ``lifespan``'s shutdown runs."""
     app = FastAPI(title=title, version="1.0.0",
                   description="Signed, verifiable event ledger for city-management enforcement.",
                   dependencies=[Depends(refuse_nul)], lifespan=_closing_ingest(lifespan))
@@ -259,6 +263,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     app.state.token_cache = TokenCache(ledger.store.find_token)
     app.state.metrics = Counter()
     ingest = Ingest(ledger, app.state.token_cache, app.state.metrics,
+                    threads=ingest_threads, inline_body=inline_body,
                     key_units=KeyUnits(ledger, flags.units_of))
     app.state.ingest = ingest
     _document_events(app, ledger)
@@ -347,6 +352,12 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                   limit: Annotated[int, Query(ge=1, le=500)] = 50,
                   after: str | None = None) -> Response:
         check_filter(rule, rule_id)
+        # every query parameter judged before the unit or case it filters on (403, or the
+        # empty page of a case the principal may not see)
+        since, until = flag_bound(since, "since"), flag_bound(until, "until")
+        if after:
+            with query_parameters("after"):     # a cursor the queue did not give
+                page_cursor(after)
         if unit is not None and not principal.may_see_unit(unit):
             raise Forbidden(f"principal {principal.name!r} may not see unit {unit!r}",
                             field="unit")
@@ -356,12 +367,10 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
             # officer's first uncovered act); its id is withheld, so the filter must not match
             return Response(orjson.dumps({"flags": [], "evaluated_at": None, "next": None}),
                             media_type=JSON)
-        with query_parameters("after"):         # a cursor the queue did not give
-            page = flags.query(limit=limit, after=after, since=flag_bound(since, "since"),
-                               until=flag_bound(until, "until"),
-                               units=sorted(principal.units), rule=rule, rule_id=rule_id,
-                               severity=severity, status=status, disposition=disposition,
-                               officer_id=officer, unit_id=unit, party_ref=party, case_id=case)
+        page = flags.query(limit=limit, after=after, since=since, until=until,
+                           units=sorted(principal.units), rule=rule, rule_id=rule_id,
+                           severity=severity, status=status, disposition=disposition,
+                           officer_id=officer, unit_id=unit, party_ref=party, case_id=case)
         page["flags"] = scoped_flags(views, principal, page["flags"])
         return Response(orjson.dumps(page), media_type=JSON)
 

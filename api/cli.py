@@ -48,6 +48,26 @@ def _port(text: str) -> int:
     return _whole_number(text, 1, 65535, "a TCP port, 1 to 65535")
 
 
+def _refusal(args: argparse.Namespace, error: Any) -> str:
+    """The one-line message of ``error`` (a LedgerError) refusing what ``args`` gave, naming the
+    option to blame: the layers below name a field (``role``, ``since_size``, ``body.not_before``
+    of the event a verb signs), which the verb's user knows as ``--role``, ``--since-size``,
+    ``--not-before``."""
+    parser = getattr(args, "verb_parser", None)
+    name = (error.field or "").removeprefix("body.").split("[")[0].split(".")[0]
+    options = {action.dest: action.option_strings[-1] for action in
+               (parser._actions if parser else []) if action.option_strings}
+    option = options.get({"roles": "role"}.get(name, name))
+    message = error.message
+    if option is None or option in message:
+        return message
+    for item in getattr(error, "errors", None) or []:   # a field's own message, unprefixed
+        if item["field"] == error.field:
+            message = item["message"]
+            break
+    return f"{option}: {message.removeprefix(f'{error.field}: ')}"
+
+
 def _settings():  # noqa: ANN202
     from ledger.config import Settings
     return Settings.from_env()
@@ -82,11 +102,17 @@ def cmd_init(args: argparse.Namespace) -> int:
 def _admin_token_status(settings: Any, store: Any) -> str | None:
     """The home's admin.token on ``store``'s database (LedgerStore.admin_token_status), or None
     when the home has none."""
+    from ledger.errors import NotFound
     from ledger.tokens import token_hash
     path = settings.secrets / "admin.token"
     if not path.exists():
         return None
-    return store.admin_token_status(token_hash(path.read_text().strip()))
+    try:
+        token = path.read_text().strip()
+    except (OSError, UnicodeDecodeError) as e:
+        raise NotFound(f"cannot read the admin token {path}: "
+                       f"{getattr(e, 'strerror', None) or e}") from None
+    return store.admin_token_status(token_hash(token))
 
 
 def _admin_token_line(settings: Any, status: str | None) -> str:
@@ -240,7 +266,12 @@ def _home_store(settings: Any, *, pool_size: int = 1, wait: float | None = None)
 
 
 def cmd_tokens_create(args: argparse.Namespace) -> int:
+    from ledger.errors import MalformedEvent
     from ledger.tokens import Principal, check_roles, new_token, token_hash
+    for name in ("principal", "unit"):      # an empty name would be stored as one
+        if any(not value.strip() for value in ([args.principal] if name == "principal"
+                                               else args.unit or [])):
+            raise MalformedEvent("must not be empty", field=name)
     roles = check_roles(args.role)
     disposes = Principal(args.principal, frozenset(roles)).has("inspector")
     store = _home_store(_settings())
@@ -321,7 +352,11 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
         if out.exists():        # it may hold the seed of a key already registered
             raise Conflict(f"{out} already exists: it is not overwritten (remove it, or pass "
                            "--out)")
-        write_secret(out, b64url_encode(key.seed))
+        try:
+            write_secret(out, b64url_encode(key.seed))
+        except OSError as e:    # a directory on the way that is a file, a read-only one
+            raise LedgerError(f"cannot write --out {out}: {e.strerror} ({e.filename})"
+                              ) from None
         public = key.public_key
     body = {"key_id": args.key_id, "public_key": b64url_encode(public),
             "principal": args.principal, "roles": sorted(set(args.role)),
@@ -384,7 +419,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 or (args.officer and args.unit):
             raise LedgerError("name exactly one scope")
     except LedgerError as e:
-        print(f"ledger export: {e.message}", file=sys.stderr)
+        print(f"ledger export: {_refusal(args, e)}", file=sys.stderr)
         return 2
     try:
         from ledger.domain import vocabulary as types
@@ -400,9 +435,14 @@ def cmd_export(args: argparse.Namespace) -> int:
             scope = trail_scope(ReadModels(store), officer=args.officer, unit=args.unit)
         else:
             require_events(store, scope, case_param="--case ")
+        try:
+            log_key = SigningKey(settings.secret("log.key")) if key_path.exists() else None
+        except (OSError, UnicodeDecodeError) as e:
+            print(f"ledger export: cannot read the log key {key_path}: "
+                  f"{getattr(e, 'strerror', None) or e}", file=sys.stderr)
+            return 2
         log = LogView(store, origin=settings.log_origin, key_name=settings.log_key_name,
-                      signing_key=SigningKey(settings.secret("log.key")) if key_path.exists()
-                      else None)
+                      signing_key=log_key)
         export = BundleExport.prepare(store, log, scope, types=types, tree_size=args.tree_size,
                                       since_size=args.since_size, warn=warn)
         if args.out == "-":
@@ -427,7 +467,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 print(f"ledger export: cannot write {out}: {e.strerror}", file=sys.stderr)
                 return 2
     except LedgerError as e:
-        print(f"ledger export: {e.message}", file=sys.stderr)
+        print(f"ledger export: {_refusal(args, e)}", file=sys.stderr)
         return 2
     finally:
         store.close()
@@ -591,12 +631,17 @@ environment:
   LEDGER_ROOT_KEYS      pinned root keys, id=base64url[,…] (default: the home's ledger.json)
   LEDGER_PROJECTIONS    off: `ledger serve` leaves the projections to `ledger project`
   LEDGER_DASHBOARD_KEY  file of the seed the dashboard signs dispositions with
-                        (default: the home's secrets/dashboard.key)"""
+                        (default: the home's secrets/dashboard.key)
+  LEDGER_INGEST_THREADS `ledger serve`'s threads per process parsing appends (default 4)
+  LEDGER_INLINE_BODY    bytes: smaller appends are parsed on the event loop (default 16384)"""
 
 
 def _verb(sub: Any, name: str, text: str) -> argparse.ArgumentParser:
-    """A verb whose own --help opens with the line the verb list shows."""
-    return sub.add_parser(name, help=text, description=text)
+    """A verb whose own --help opens with the line the verb list shows; its parser is the
+    namespace's ``verb_parser`` (to name its options in a refusal, and its usage errors)."""
+    parser = sub.add_parser(name, help=text, description=text)
+    parser.set_defaults(verb_parser=parser)
+    return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -673,9 +718,9 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--unit", help="a unit's audit trail: its cases, officers, complaints")
     which.add_argument("--all", action="store_true", help="the whole log, every leaf")
     p.add_argument("--to", dest="to_time", metavar="T", help="events recorded before T")
-    p.add_argument("--tree-size", type=int, help="use the existing checkpoint of this size "
+    p.add_argument("--tree-size", type=_positive_int, help="use the existing checkpoint of this size "
                    "(default: a fresh checkpoint of the whole log)")
-    p.add_argument("--since-size", type=int, metavar="N",
+    p.add_argument("--since-size", type=_positive_int, metavar="N",
                    help="embed a consistency proof from the tree of size N")
     p.add_argument("--out", required=True, help="the bundle file ('-' for standard output)")
     p.set_defaults(func=cmd_export)
@@ -726,14 +771,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.func is cmd_export and bool(args.from_time) != bool(args.to_time):
-        parser.error("--from and --to go together")
+        args.verb_parser.error("--from and --to go together")
     from ledger.errors import LedgerError
     try:
         code = args.func(args)
         sys.stdout.flush()         # a closed pipe shows here, not at the interpreter's exit
         return code
     except LedgerError as e:       # refused input (a role, a key, an event): a message, not a trace
-        print(f"ledger {args.command}: {e.message}", file=sys.stderr)
+        print(f"ledger {args.command}: {_refusal(args, e)}", file=sys.stderr)
         return 2
     except ModuleNotFoundError as e:   # the auditor's verifier-only install (README)
         print(f"ledger {args.command}: this installation lacks the package '{e.name}' this "

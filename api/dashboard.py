@@ -425,13 +425,15 @@ class Dashboard:
                "--public-key <base64url>` (`ledger init` does both for a local home); see "
                "docs/dashboard.md")
         if self.signing_key is None:
-            raise Unavailable(f"no dashboard signing key is configured: {how}")
+            raise Unavailable(f"no dashboard signing key is configured: {how}",
+                              rule="dashboard-key")
         registry = self.ledger.refresh_registry()
         for record in registry.keys.values():
             if (record.public_key == self.signing_key.public_key and record.revoked_at is None
                     and "inspector" in record.roles):
                 return self.signing_key, record.key_id
-        raise Unavailable(f"the dashboard signing key is not registered (or revoked): {how}")
+        raise Unavailable(f"the dashboard signing key is not registered (or revoked): {how}",
+                          rule="dashboard-key-registered")
 
 
 class _Decision:

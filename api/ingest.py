@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
@@ -21,6 +20,7 @@ from typing import Any
 import orjson
 from starlette.requests import ClientDisconnect
 
+from ledger.config import INGEST_THREADS, INLINE_BODY
 from ledger.envelope import Envelope
 from ledger.errors import (Forbidden, LedgerError, ShuttingDown, Unauthorized,
                            UnsupportedMediaType)
@@ -32,19 +32,23 @@ from .problems import error_bytes, problem_bytes
 
 _log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024 * 1024
-INLINE_BODY = int(os.environ.get("LEDGER_INLINE_BODY", "16384"))
 RETRY_AFTER = 1     # seconds: a restarting service, or its database, is back within a few
 JSON = "application/json"
 Outcome = tuple[int, str, bytes]
 
 
 class Ingest:
-    def __init__(self, ledger: Ledger, token_cache: TokenCache, metrics: Any,
-                 *, threads: int = int(os.environ.get("LEDGER_INGEST_THREADS", "4")),
+    def __init__(self, ledger: Ledger, token_cache: TokenCache, metrics: Any, *,
+                 threads: int = INGEST_THREADS, inline_body: int = INLINE_BODY,
                  key_units: KeyUnits | None = None) -> None:
+        """``threads`` authenticate and parse requests off the event loop; a body of at most
+        ``inline_body`` bytes from a token seen lately is parsed on the loop instead
+        (``Settings.ingest_threads``, ``Settings.inline_body``: LEDGER_INGEST_THREADS,
+        LEDGER_INLINE_BODY)."""
         self.ledger = ledger
         self.tokens = token_cache
         self.metrics = metrics
+        self.inline_body = inline_body
         self.key_units = key_units
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ingest")
 
@@ -87,7 +91,8 @@ class Ingest:
         ctype = headers.get("content-type", "").split(";")[0].strip().lower()
         try:
             authorization = headers.get("authorization", "")
-            if len(body) <= INLINE_BODY and self.principal(authorization, cached_only=True):
+            if (len(body) <= self.inline_body
+                    and self.principal(authorization, cached_only=True)):
                 # A small body from a known token: cheaper to parse right here than to pay a
                 # thread hand-off (the ledger's verifier stage checks the signature either way).
                 envelopes = self._parse(ctype, body)

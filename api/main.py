@@ -64,7 +64,8 @@ def create() -> Any:
         ledger.store.close()
 
     app = create_app(ledger, log=log, views=views, flags=flags, dashboard_key=dashboard_key,
-                     lifespan=lifespan)
+                     lifespan=lifespan, ingest_threads=settings.ingest_threads,
+                     inline_body=settings.inline_body)
     if checkpointer:
         checkpointer.start()
     if run_projections:

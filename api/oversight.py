@@ -8,6 +8,7 @@ or auditor; unit-scoped inspectors get 404 for other units, as in api/app.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timezone
 from importlib import resources
 from typing import Annotated, Any
@@ -108,9 +109,10 @@ def list_supervision(request: Request, principal: Inspector, unit: str | None = 
                          pattern="^(open|overdue|answered|returned|closed)$")] = None,
                      at: DAY = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
                      offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+    today = _today(request, at)         # a bad query is 422 before an unknown unit's 404
     if unit is not None:
         _unit(principal, unit)
-    return _json(queries.notices(request.app.state.ledger.store, _today(request, at),
+    return _json(queries.notices(request.app.state.ledger.store, today,
                                  units=sorted(principal.units), unit=unit, status=status,
                                  limit=limit, offset=offset))
 
@@ -119,6 +121,7 @@ def list_supervision(request: Request, principal: Inspector, unit: str | None = 
             summary="One supervision notice: issues, deadline, feedback, reviews, status")
 def get_supervision(request: Request, notice_id: str, principal: Inspector,
                     at: DAY = None) -> Response:
+    today = _today(request, at)         # a bad query is 422 before an unknown notice's 404
     state = request.app.state.views.get("supervision", notice_id)
     if state is None or not principal.may_see_unit(state.get("unit_id")):
         raise NotFound(f"no supervision notice {notice_id}", field="notice_id")
@@ -126,7 +129,7 @@ def get_supervision(request: Request, notice_id: str, principal: Inspector,
                                   request.app.state.flags.query(
                                       limit=100, units=sorted(principal.units),
                                       scope=f"supervision:{notice_id}")["flags"])
-    return _json(supervision.view(state, _today(request, at)))
+    return _json(supervision.view(state, today))
 
 
 # --- 监督警示 ------------------------------------------------------------------------------------
@@ -172,9 +175,12 @@ def _period(request: Request, period: str, at: str | None) -> tuple[A.Period, da
     return p, min(p.end, _today(request, at))
 
 
-def _assessment(request: Request, kind: str, ident: str, period: str, at: str | None
-                ) -> Response:
+def _assessment(request: Request, kind: str, ident: str, period: str, at: str | None,
+                known: Callable[[], object]) -> Response:
+    """The assessment of ``ident``: ``period`` and ``at`` judged first (422), then ``known()``
+    (raising 404 for an id the principal may not see or the read models do not know)."""
     p, as_of = _period(request, period, at)
+    known()
     return _json(queries.assessment(request.app.state.ledger.store, kind, ident, p, as_of))
 
 
@@ -189,18 +195,16 @@ PERIOD = Annotated[str, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])$",
                         "amounts never count (APL 第74条).")
 def officer_assessment(request: Request, officer_id: str, principal: Inspector,
                        period: PERIOD, at: DAY = None) -> Response:
-    _officer_unit(request, principal, officer_id)
-    return _assessment(request, "officer", officer_id, period, at)
+    return _assessment(request, "officer", officer_id, period, at,
+                       lambda: _officer_unit(request, principal, officer_id))
 
 
 @router.get("/v1/units/{unit_id}/assessment", tags=["oversight"],
             summary="Integrity-based assessment (定考) of a unit for a month or quarter")
 def unit_assessment(request: Request, unit_id: str, principal: Inspector, period: PERIOD,
                     at: DAY = None) -> Response:
-    _unit(principal, unit_id)
-    _period(request, period, at)        # a bad period or day is 422 before an unknown unit
-    _known_unit(request, principal, unit_id)
-    return _assessment(request, "unit", unit_id, period, at)
+    return _assessment(request, "unit", unit_id, period, at,
+                       lambda: _known_unit(request, principal, unit_id))
 
 
 def install(app: FastAPI) -> None:

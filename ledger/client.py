@@ -55,6 +55,7 @@ class LedgerUnreachable(Unavailable):
     times (by ``method``); the last network error is the cause."""
 
     code = "unreachable"
+    rule = "service-reachable"      # the client's own error: no 503 the service answered
 
     def __init__(self, url: str, attempts: int, error: Exception, *, method: str = "POST"
                  ) -> None:

@@ -23,6 +23,9 @@ from .crypto import b64url_decode, b64url_encode
 from .errors import LedgerError
 
 DEFAULT_ORIGIN = "integrity-ledger.local/log"
+#: the defaults of LEDGER_INGEST_THREADS and LEDGER_INLINE_BODY (api/ingest.py's ``Ingest``)
+INGEST_THREADS = 4
+INLINE_BODY = 16384
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,8 @@ class Settings:
     max_group_events: int = 5000
     verify_processes: int = 2
     dashboard_key_path: Path | None = None     # LEDGER_DASHBOARD_KEY (docs/dashboard.md)
+    ingest_threads: int = INGEST_THREADS       # LEDGER_INGEST_THREADS
+    inline_body: int = INLINE_BODY             # LEDGER_INLINE_BODY
 
     @property
     def config_path(self) -> Path:
@@ -77,6 +82,10 @@ class Settings:
                 raise LedgerError(f"LEDGER_DATABASE_URL is not a PostgreSQL URL: {e}") from None
         if env.get("LEDGER_DASHBOARD_KEY"):
             values["dashboard_key_path"] = Path(env["LEDGER_DASHBOARD_KEY"]).resolve()
+        if env.get("LEDGER_INGEST_THREADS"):
+            values["ingest_threads"] = _whole_number(env, "LEDGER_INGEST_THREADS", low=1)
+        if env.get("LEDGER_INLINE_BODY"):
+            values["inline_body"] = _whole_number(env, "LEDGER_INLINE_BODY", low=0)
         config = home / "ledger.json"
         if config.exists():
             try:
@@ -107,6 +116,18 @@ class Settings:
                                    for k, _, v in items}
         values.update(overrides)
         return cls(**values)
+
+
+def _whole_number(env: dict[str, str], name: str, *, low: int) -> int:
+    """Variable ``name`` of ``env``, a whole number ≥ ``low``. Raises LedgerError naming it."""
+    text = env[name]
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = low - 1
+    if value < low:
+        raise LedgerError(f"{name} must be a whole number at least {low}, not {text!r}")
+    return value
 
 
 def write_config(settings: Settings, *, root_keys: dict[str, bytes], log_public_key: bytes) -> None:

@@ -115,13 +115,18 @@ class Forbidden(LedgerError):
 
 
 class Unavailable(LedgerError):
+    """Something the service needs is not there now (the database, unless ``rule`` names
+    another: the dashboard's key); nothing was written."""
+
     code = "unavailable"
+    rule = "database-available"
 
 
 class ShuttingDown(Unavailable):
     """The service is stopping: a stage refused the request before anything was written."""
 
     code = "shutting-down"
+    rule = "service-running"
 
     def __init__(self, message: str = "the service is shutting down and nothing was written: "
                  "retry with the same event_id(s)", **kw: object) -> None:

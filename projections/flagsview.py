@@ -335,12 +335,8 @@ class FlagsView:
             where.append("unit_id = ANY(%s)")
             params.append(units)
         if after:
-            raised, sep, fid = after.partition("|")
-            if not (sep and fid and _is_instant(raised)):
-                raise MalformedEvent("after must be a page cursor this queue gave (its next)",
-                                     field="after")
             where.append("(raised_at, flag_id) < (%s, %s)")
-            params += [raised, fid]
+            params += list(page_cursor(after))
         sql = "SELECT flag::text AS flag, raised_at, flag_id, evaluated_at FROM view_flags"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -367,6 +363,16 @@ class FlagsView:
         with self.store.cursor() as curs:
             curs.execute("SELECT flag_id, flag::text AS flag FROM view_flags")
             return {r["flag_id"]: orjson.loads(r["flag"]) for r in curs.fetchall()}
+
+
+def page_cursor(after: str) -> tuple[str, str]:
+    """The (raised_at, flag_id) of a page cursor ``after`` the queue gave as ``next``. Raises
+    MalformedEvent naming ``after`` for anything else."""
+    raised, sep, fid = after.partition("|")
+    if not (sep and fid and _is_instant(raised)):
+        raise MalformedEvent("after must be a page cursor this queue gave (its next)",
+                             field="after")
+    return raised, fid
 
 
 def _is_instant(text: str) -> bool:

@@ -348,8 +348,10 @@ class ReadModels:
     #: ``future_tolerance_minutes``, ``import_recording_days`` and a declared import's closing
     #: instant too; 17: a deadline opened by an act dated beyond that tolerance after its
     #: recording counts from the recording's day (``dated_after_recording``; a general case's
-    #: ``decision_period.counted_from``, a complaint's ``counted_from``), as the flags count it.
-    VERSION = 17
+    #: ``decision_period.counted_from``, a complaint's ``counted_from``), as the flags count it;
+    #: 18: a public record's organisation name shows no birth-date digit of a 15-digit ID
+    #: number in it (masked up to the birth date's end, as an 18-digit one).
+    VERSION = 18
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

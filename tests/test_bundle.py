@@ -265,11 +265,11 @@ def test_export_and_verify_commands_round_trip_through_a_home(
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--case", "SH-NO-SUCH-CASE"], "no case SH-NO-SUCH-CASE: stream case:SH-NO-SUCH-CASE holds "
-                                    "no event"),
+    (["--case", "SH-NO-SUCH-CASE"], "--case: no case SH-NO-SUCH-CASE: stream "
+                                    "case:SH-NO-SUCH-CASE holds no event"),
     (["--case", f"case:{CASE}"], f"no case case:{CASE}: stream case:case:{CASE} holds no event "
                                  f"(give the case id without `case:`: --case {CASE})"),
-    (["--stream", "officer:NOBODY"], "no stream officer:NOBODY: it holds no event"),
+    (["--stream", "officer:NOBODY"], "--stream: no stream officer:NOBODY: it holds no event"),
 ])
 def test_export_of_a_case_or_stream_the_log_does_not_hold_is_refused(
         world: World, log_view: LogView, log_key, populated, tmp_path: Path,

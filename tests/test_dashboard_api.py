@@ -405,6 +405,7 @@ def test_without_a_dashboard_key_a_disposition_is_503_saying_how_to_configure_it
     response = dispose(keyless, flag["flag_id"], DISMISS)
     assert response.status_code == 503
     problem = response.json()
+    assert problem["rule"] == "dashboard-key", problem
     assert "LEDGER_DASHBOARD_KEY" in problem["detail"] and "ledger keys register" in \
         problem["detail"]
     assert keyless.count() == before
@@ -420,6 +421,7 @@ def test_an_unregistered_dashboard_key_is_503_and_writes_nothing(
         flag, before = rf04(world), world.count()
         response = dispose(world, flag["flag_id"], DISMISS)
         assert response.status_code == 503 and "not registered" in response.json()["detail"]
+        assert response.json()["rule"] == "dashboard-key-registered", response.text
         assert world.count() == before
     finally:
         world_iter.close()

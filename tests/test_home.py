@@ -379,6 +379,24 @@ def test_an_empty_ledger_home_means_the_default_not_the_current_directory(
     assert Settings.from_env({}).home == tmp_path.resolve() / "var"
 
 
+
+def test_the_ingest_settings_are_read_with_the_others(tmp_path: Path) -> None:
+    """LEDGER_INGEST_THREADS and LEDGER_INLINE_BODY were read when api/ingest.py was imported,
+    so a value set after that (by a test, an embedder) was ignored, and a value that is no
+    number was a ValueError traceback at import. They are settings now, read by from_env."""
+    home = {"LEDGER_HOME": str(tmp_path)}
+    assert (Settings.from_env(home).ingest_threads, Settings.from_env(home).inline_body) == (
+        4, 16384)
+    tuned = Settings.from_env({**home, "LEDGER_INGEST_THREADS": "2", "LEDGER_INLINE_BODY": "0"})
+    assert (tuned.ingest_threads, tuned.inline_body) == (2, 0)
+    for name, value, expected in [("LEDGER_INGEST_THREADS", "0", "at least 1"),
+                                  ("LEDGER_INGEST_THREADS", "four", "at least 1"),
+                                  ("LEDGER_INLINE_BODY", "-1", "at least 0"),
+                                  ("LEDGER_INLINE_BODY", "16k", "at least 0")]:
+        with pytest.raises(LedgerError, match=f"^{name} must be a whole number {expected}, "
+                                              f"not '{value}'$"):
+            Settings.from_env({**home, name: value})
+
 def test_init_with_the_services_role_says_it_needs_the_owner_not_a_traceback(
         world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
@@ -575,6 +593,80 @@ def test_every_verb_and_option_of_ledger_help_says_what_it_is() -> None:
                 if action.option_strings and action.help is None
                 and not isinstance(action, argparse._HelpAction)]
     assert missing == []
+
+
+@pytest.mark.parametrize("argv, message", [
+    # a tree size of 0 or less was looked up ("no checkpoint of tree size -1"), a since size
+    # refused as "since_size must be …": both are usage, like the API's ge=1
+    (["export", "--all", "--out", "x", "--tree-size", "0"],
+     "ledger export: error: argument --tree-size: must be at least 1, not 0"),
+    (["export", "--all", "--out", "x", "--since-size", "-3"],
+     "ledger export: error: argument --since-size: must be at least 1, not -3"),
+    # said by the top-level parser ("ledger: error:"), with its usage, not export's
+    (["export", "--from", "2024-01-01T00:00:00Z", "--out", "x"],
+     "ledger export: error: --from and --to go together"),
+    # 0 or -2 workers verified in one process, silently
+    (["verify", "x", "--workers", "0"], "ledger verify: error: argument --workers: must be at "
+                                        "least 1, not 0"),
+    (["verify", "x", "--workers", "-2"], "ledger verify: error: argument --workers: must be at "
+                                         "least 1, not -2"),
+])
+def test_a_bad_option_value_is_a_usage_error_naming_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        argv: list[str], message: str) -> None:
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "no-home"))
+    with pytest.raises(SystemExit) as exit_:
+        ledger_main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: ledger {argv[0]} ") and err.endswith(message + "\n"), err
+
+
+@pytest.mark.parametrize("option", ["--out", "--ground-truth"])
+def test_demo_to_a_file_it_cannot_write_says_so_and_exits_2_not_a_traceback(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str) -> None:
+    """`ledger demo --out DIR/missing/city.ndjson` (or a directory, or --ground-truth so) was a
+    FileNotFoundError traceback, exit 1."""
+    from ledger.crypto import SigningKey, b64url_encode
+    root = tmp_path / "root.key"
+    root.write_text(b64url_encode(SigningKey.generate().seed) + "\n")
+    target = tmp_path / "missing" / "file.ndjson"
+    others = ["--out", str(tmp_path / "city.ndjson")] if option == "--ground-truth" else []
+    assert ledger_main(["demo", "--root-key", str(root), "--days", "1", "--no-progress",
+                        *others, option, str(target)]) == 2
+    assert capsys.readouterr().err == (f"ledger demo: cannot write {option} {target}: No such "
+                                       "file or directory\n")
+    assert not (tmp_path / "missing").exists()
+
+
+def test_a_home_file_a_verb_cannot_read_or_write_is_a_message_and_exit_2_not_a_traceback(
+        database: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A home's secrets/log.key that `ledger export` could not read, or secrets/admin.token that
+    `ledger serve` could not, and a `keys register --out` under a file were IsADirectoryError
+    and FileExistsError tracebacks (exit 1)."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", database[0])
+    assert ledger_main(["init"]) == 0
+    capsys.readouterr()
+    for name in ("log.key", "admin.token"):
+        (home / "secrets" / name).rename(home / name)
+        (home / "secrets" / name).mkdir()
+    out = tmp_path / "all.ndjson"
+    assert ledger_main(["export", "--all", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (f"ledger export: cannot read the log key "
+                                       f"{home / 'secrets' / 'log.key'}: Is a directory\n")
+    assert not out.exists()
+    assert ledger_main(["serve", "--port", str(free_port())]) == 2
+    assert capsys.readouterr().err == (f"ledger serve: cannot read the admin token "
+                                       f"{home / 'secrets' / 'admin.token'}: Is a directory\n")
+    (tmp_path / "a-file").write_text("")
+    seed = tmp_path / "a-file" / "k.key"
+    assert ledger_main(["keys", "register", "--key-id", "k", "--principal", "p", "--role",
+                        "case-app", "--out", str(seed)]) == 2
+    assert capsys.readouterr().err == (f"ledger keys: cannot write --out {seed}: File exists "
+                                       f"({tmp_path / 'a-file'})\n")
 
 
 def test_init_names_no_dashboard_address_it_cannot_know(

@@ -307,6 +307,7 @@ def test_an_append_refused_at_shutdown_is_a_503_to_retry_on_every_path(
     for status, headers, problem in answers:
         assert status == 503 and headers[b"retry-after"] == str(api.ingest.RETRY_AFTER).encode()
         assert orjson.loads(problem)["type"].endswith(":shutting-down")
+        assert orjson.loads(problem)["rule"] == "service-running"
         assert "nothing was written" in orjson.loads(problem)["detail"]
     assert world.count() == before
 

@@ -390,16 +390,18 @@ def test_an_id_number_typed_into_a_published_field_is_refused_and_never_shown(
     assert [e["field"] for e in response.json()["errors"]] == ["body.legal_basis"]
     assert city.count() == before
     company = {"party_ref": f.COMPANY, "party_type": "organisation",
-               "org_name": "上海某某建材有限公司（联系人13812345678）"}
+               "org_name": "上海某某建材有限公司（联系人13812345678，310101900101123）"}
     post_steps(city, [dataclasses.replace(decided, body={**decided.body, "party": company})]
                + [s for s in steps if s.type == "DecisionPublished"])
     project(city)
     [entry] = feed(city)["decisions"]
     assert entry["legal_basis"] == "SH_SRHW 第25条"
-    assert entry["organisation"] == "上海某某建材有限公司（联系人138****5678）"
+    # a 15-digit ID number shows no digit of its birth date (900101) either
+    assert entry["organisation"] == "上海某某建材有限公司（联系人138****5678，310*********123）"
     stored = json.dumps(city.http.app.app.state.views.snapshot("publications"),
                         ensure_ascii=False)
     assert "310101199001011234" not in stored and "13812345678" not in stored
+    assert "1123" not in stored and "900101" not in stored
 
 
 def test_a_decision_amended_after_publication_shows_as_amended_until_withdrawn_and_republished(

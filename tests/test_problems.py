@@ -184,6 +184,27 @@ def test_every_refusal_of_a_read_names_the_field_or_rule(world: World) -> None:
         assert response.json().get(member) == value, (url, response.text)
 
 
+
+def test_a_database_that_does_not_answer_is_a_503_naming_its_rule(world: World,
+                                                                   app_key: SigningKey) -> None:
+    """Every other refusal named its `field` or `rule`; a 503 named neither, so a client could
+    tell "the database is down" from "no dashboard key" or "shutting down" only by the prose."""
+    auditor = world.headers("auditor")
+    poster = world.headers("poster")
+    note = canonical(_note(world))
+    before = world.count()
+    world.ledger.store.datastore.pool.close()       # nothing below the service answers now
+    for method, url, headers, body in [("GET", "/v1/cases/NOPE", auditor, None),
+                                       ("GET", "/healthz", {}, None),
+                                       ("POST", "/v1/events", poster, note)]:
+        response = world.http.request(method, url, headers=headers, content=body)
+        assert response.status_code == 503, (url, response.text)
+        problem = response.json()
+        assert problem["type"].endswith(":unavailable"), problem
+        assert problem["rule"] == "database-available", (url, problem)
+    assert response.headers["retry-after"] == str(api.ingest.RETRY_AFTER)
+    assert world.count() == before
+
 # A query parameter each read route checks itself (past the framework's checks of its shape),
 # with the parameter its refusal must name. These answered `malformed-event` — the problem of a
 # bad posted event — naming the bare parameter (`since`, `from`, `on`), or `scope`.
@@ -226,6 +247,39 @@ def test_a_bad_query_parameter_is_an_invalid_request_naming_it(world: World, pat
     assert problem["field"] == f"query.{name}", problem
     assert problem["errors"] == [{"field": f"query.{name}", "message": problem["detail"]}]
 
+
+
+# A bad query parameter beside a path id (or a filter) naming nothing the principal may see:
+# these answered 404 (or an empty page) before the query parameter was judged, while every
+# other read route answered 422 naming it first.
+BAD_QUERIES_BESIDE_UNKNOWN_IDS = [
+    ("/v1/supervision/NOPE", {"at": "2024-02-30"}, "at"),
+    ("/v1/supervision", {"unit": "SH-HP-02", "at": "2024-02-30"}, "at"),
+    ("/v1/officers/NOPE/assessment", {"period": "0000-Q1"}, "period"),
+    ("/v1/officers/NOPE/assessment", {"period": "2024-Q1", "at": "2024-02-30"}, "at"),
+    ("/v1/units/SH-HP-02/assessment", {"period": "0000-Q1"}, "period"),
+    ("/v1/units/NOPE/assessment", {"period": "2024-Q1", "at": "2024-02-30"}, "at"),
+    ("/v1/units/SH-HP-02/overview", {"on": "20241001"}, "on"),
+    ("/v1/officers/NOPE/pledge-chain", {"on": "2024-02-30"}, "on"),
+    ("/v1/streams/case:NOPE/events", {"limit": "0"}, "limit"),
+    ("/v1/flags", {"case": "NOPE", "since": "soon"}, "since"),
+    ("/v1/flags", {"case": "NOPE", "after": "no cursor"}, "after"),
+    ("/v1/flags", {"unit": "SH-HP-02", "until": "2024-02-30"}, "until"),
+]
+
+
+@pytest.mark.parametrize("path, params, name", BAD_QUERIES_BESIDE_UNKNOWN_IDS,
+                         ids=[f"{p}?{'&'.join(q)}" for p, q, _ in BAD_QUERIES_BESIDE_UNKNOWN_IDS])
+def test_a_bad_query_parameter_is_judged_before_the_id_it_comes_with(
+        world: World, path: str, params: dict, name: str) -> None:
+    """Whether the id exists, or the principal (scoped to one unit here) may see it, the bad
+    query parameter is the answer: 422 `invalid-request` naming it, as on every read route."""
+    scoped = {"Authorization": f"Bearer {world.token('inspector', units=('SH-HP-01',))}"}
+    response = world.http.get(path, params=params, headers=scoped)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["type"] == "urn:integrity-ledger:problem:invalid-request", problem
+    assert problem["field"] == f"query.{name}", problem
 
 # DESIGN.md's HTTP surface, as it writes the paths (templates and all).
 DESIGN_PATHS = {

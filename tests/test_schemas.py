@@ -556,4 +556,18 @@ def test_a_15_digit_number_is_an_id_number_only_with_an_area_code_and_a_real_bir
     """A first-generation resident ID number (15 digits: area code, YYMMDD of a 19xx birth,
     sequence) passed every published field: only the 18-digit form was looked for."""
     assert personal_data(f"PUB-{number}") == ("resident ID number" if is_id else None)
-    assert (mask(number) == number[:3] + "*" * 8 + number[-4:]) is is_id
+    assert (mask(number) == number[:3] + "*" * 9 + number[-3:]) is is_id
+
+
+@pytest.mark.parametrize("number, birth", [
+    ("310101900101123", slice(6, 12)), ("110105960229001", slice(6, 12)),
+    ("310101199001011234", slice(6, 14)), ("31010119900101123X", slice(6, 14))])
+def test_a_masked_id_number_shows_no_digit_of_the_birth_date(number: str, birth: slice) -> None:
+    """The mask kept the last four characters of every ID number: of a 15-digit one (no check
+    digit) that is the last digit of the birth day, shown in the public record. Now only the
+    area code's first three and what follows the birth date (sequence, check digit) show."""
+    masked = mask(f"联系人{number}")
+    assert masked.startswith("联系人") and len(masked) == len(number) + 3
+    masked = masked[3:]
+    assert masked[birth] == "*" * (birth.stop - birth.start)
+    assert masked == number[:3] + "*" * (birth.stop - 3) + number[birth.stop:]

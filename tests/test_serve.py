@@ -347,6 +347,29 @@ def test_the_service_stopping_ends_the_threads_its_appends_ran_on(
     assert [t.name for t in ingest_threads_of_one_run(app) if t.is_alive()] == []
 
 
+
+def test_the_ingest_settings_take_effect_when_the_service_is_built(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """LEDGER_INGEST_THREADS and LEDGER_INLINE_BODY were read once, when api/ingest.py was
+    first imported: set later (by a test, an embedder, a supervisor re-creating the app) they
+    changed nothing, unlike every other setting, read when the service is built."""
+    import gc
+
+    import api.ingest
+    from api.main import create
+    assert api.ingest      # imported already, before the variables below are set
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.app_url)
+    monkeypatch.setenv("LEDGER_ROOT_KEYS", f"{ROOT_ID}={b64url_encode(world.root.public_key)}")
+    monkeypatch.setenv("LEDGER_PROJECTIONS", "off")
+    monkeypatch.setenv("LEDGER_INGEST_THREADS", "3")
+    monkeypatch.setenv("LEDGER_INLINE_BODY", "0")
+    app = create()
+    gc.unfreeze()               # create() froze this test process's objects, as a server's
+    assert app.ingest.pool._max_workers == 3
+    assert app.ingest.inline_body == 0
+    ingest_threads_of_one_run(app)          # served and stopped: its threads end
+
 def ingest_threads_of_one_run(app: Any) -> list[threading.Thread]:
     """The ingest threads ``app`` started, served until one append ran on them, then stopped."""
     from fastapi.testclient import TestClient

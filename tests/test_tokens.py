@@ -150,7 +150,15 @@ def test_an_inspector_token_not_named_by_an_officer_id_says_rf26_cannot_see_its_
 
 @pytest.mark.parametrize("argv, message", [
     (["tokens", "create", "--principal", "p", "--role", "bogus"],
-     "ledger tokens: roles must be among"),
+     "ledger tokens: --role: roles must be among"),
+    # an empty principal or unit was stored as a name, exit 0
+    (["tokens", "create", "--principal", "", "--role", "poster"],
+     "ledger tokens: --principal: must not be empty\n"),
+    (["tokens", "create", "--principal", "p", "--role", "inspector", "--unit", " "],
+     "ledger tokens: --unit: must not be empty\n"),
+    (["tokens", "revoke", "--id", "zz"],
+     "ledger tokens: --id: a token id is 8 to 64 lower-case hex digits\n"),
+
     (["keys", "register", "--key-id", "k", "--principal", "p", "--role", "case-app",
       "--public-key", "!!"], "ledger keys: --public-key is not canonical base64url"),
     (["sign", "--key", "no-such.key", "--key-id", "k", "--stream", "case:X", "--type", "T",
@@ -166,6 +174,38 @@ def test_the_cli_refuses_bad_input_with_a_message_and_exit_2_not_a_traceback(
     with contextlib.redirect_stderr(err):
         assert ledger_main(argv) == 2
     assert err.getvalue().startswith(message)
+    assert err.getvalue().count("\n") == 1, err.getvalue()
+
+
+def test_keys_register_and_export_name_the_option_a_refusal_is_about(
+        database: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`ledger keys register` refused a bad --role, --not-before or --key-id naming the field
+    of the event it signs (`body.roles[0]: …`); `ledger export --since-size 99` said
+    "since_size must be between 1 and …", a query parameter's name, and `--case X` of no case
+    "no case X". Each names the option now, on one line, and writes nothing."""
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", database[0])
+    assert ledger_main(["init"]) == 0
+    capsys.readouterr()
+    register = ["keys", "register", "--key-id", "k", "--principal", "p"]
+    for argv, message in [
+            ([*register, "--role", "bogus"], "ledger keys: --role: must be one of "),
+            ([*register, "--role", "case-app", "--not-before", "yesterday"],
+             "ledger keys: --not-before: must be an RFC 3339 date-time"),
+            (["keys", "register", "--key-id", "bad id", "--principal", "p", "--role",
+              "case-app"], "ledger keys: --key-id: must be a key id")]:
+        assert ledger_main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(message) and err.count("\n") == 1, err
+    assert not [p for p in (tmp_path / "secrets").iterdir() if p.name.startswith(("k.", "bad"))]
+    out = str(tmp_path / "x.ndjson")
+    assert ledger_main(["export", "--all", "--since-size", "99", "--out", out]) == 2
+    assert capsys.readouterr().err.startswith("ledger export: --since-size: ")
+    assert ledger_main(["export", "--case", "NOPE", "--out", out]) == 2
+    assert capsys.readouterr().err == ("ledger export: --case: no case NOPE: stream case:NOPE "
+                                       "holds no event\n")
+    assert not Path(out).exists()
 
 
 def test_keys_register_never_overwrites_a_private_key_in_the_home(

@@ -41,12 +41,13 @@ def _born_in_19xx(match: re.Match[str]) -> bool:
 #: (kind, pattern, check): a match of the pattern that passes the check is an identifier
 PATTERNS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], bool]], ...] = (
     ("resident ID number", re.compile(
-        r"(?<![0-9])[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+        r"(?<![0-9])[1-9][0-9]{5}"
+        r"(?P<birth>(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]))"
         r"[0-9]{3}[0-9Xx](?![0-9A-Za-z])"), _any),
     # first generation (1984-2004): 6-digit area code, YYMMDD, 3-digit sequence, no check digit
     ("resident ID number", re.compile(
-        r"(?<![0-9])[1-8][0-9]{5}(?P<yy>[0-9]{2})(?P<mm>[0-9]{2})(?P<dd>[0-9]{2})[0-9]{3}"
-        r"(?![0-9A-Za-z])"), _born_in_19xx),
+        r"(?<![0-9])[1-8][0-9]{5}(?P<birth>(?P<yy>[0-9]{2})(?P<mm>[0-9]{2})(?P<dd>[0-9]{2}))"
+        r"[0-9]{3}(?![0-9A-Za-z])"), _born_in_19xx),
     ("mobile number", re.compile(r"(?<![0-9])(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}"
                                  r"(?![0-9])"), _any),
     ("vehicle plate", re.compile(r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]"
@@ -66,8 +67,10 @@ def personal_data(text: str) -> str | None:
 
 def mask(text: str) -> str:
     """``text`` with each personal identifier (:data:`PATTERNS`) masked as a receipt masks a
-    card number: the first three and last four characters of an ID or mobile number kept
-    (310***********1234), a plate's province and letter kept (沪A*****)."""
+    card number: of an ID number the first three characters and what follows the birth date
+    (sequence and check digit: 310***********1234, 15 digits 310*********123 — no digit of
+    the birth date shows), of a mobile number the first three and last four (138****5678), of
+    a plate its province and letter (沪A*****)."""
     for _, pattern, check in PATTERNS:
         text = pattern.sub(lambda m, check=check: _masked(m) if check(m) else m.group(), text)
     return text
@@ -75,6 +78,9 @@ def mask(text: str) -> str:
 
 def _masked(match: re.Match[str]) -> str:
     s = match.group()
+    if "birth" in match.re.groupindex:      # an ID number: nothing up to the birth date's end
+        shown = match.end("birth") - match.start()
+        return s[:3] + "*" * (shown - 3) + s[shown:]
     if len(s) >= 11:
         return s[:3] + "*" * (len(s) - 7) + s[-4:]
     return s[:2] + "*" * (len(s) - 2)

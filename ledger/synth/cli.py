@@ -126,7 +126,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     progress_label = f"city {city.world.tag}"
     started = time.monotonic()
     if args.out:
-        count = _write(city, args.out, args, progress_label)
+        try:
+            count = _write(city, args.out, args, progress_label)
+        except OSError as e:            # no such directory, a directory, a full disk
+            _err(f"cannot write --out {args.out}: {e.strerror}")
+            return 2
         summary = f"{count:,} signed events written to {args.out}"
     else:
         result = _post(city, args, settings, progress_label)
@@ -139,7 +143,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     truth = city.ground_truth
     rf = sorted({r for item in truth for r in item["rf"]})
     if args.ground_truth:
-        _write_lines(args.ground_truth, (json.dumps(item, ensure_ascii=False) for item in truth))
+        try:
+            _write_lines(args.ground_truth, (json.dumps(item, ensure_ascii=False)
+                                             for item in truth))
+        except OSError as e:
+            _err(f"cannot write --ground-truth {args.ground_truth}: {e.strerror}")
+            return 2
     _err(f"{summary} in {elapsed:.1f} s (seed {params.seed}, {params.days} days, "
          f"{len(city.world.people)} staff, {city.slots} cases planned); {len(truth)} planted "
          f"items covering {len(rf)} red flags"
@@ -167,11 +176,15 @@ def _write_lines(path: str, lines: Any) -> int:
         sys.stdout.flush()
         return count
     partial = Path(path + ".partial")
-    with open(partial, "w", encoding="utf-8") as handle:
-        for line in lines:
-            handle.write(line + "\n")
-            count += 1
-    partial.replace(path)
+    try:
+        with open(partial, "w", encoding="utf-8") as handle:
+            for line in lines:
+                handle.write(line + "\n")
+                count += 1
+        partial.replace(path)
+    except OSError:             # nothing half-written is left behind
+        partial.unlink(missing_ok=True)
+        raise
     return count
 
 

@@ -14,6 +14,17 @@ from .trust import Trust
 from .verifier import verify_bundle
 
 
+def _positive_int(text: str) -> int:
+    """An argparse type: a whole number ≥ 1 (0 or -2 workers would verify in one, silently)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="the bundle (JSON Lines); '-' reads standard input")
     p.add_argument("--trust", type=Path,
@@ -27,7 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help='pinned signer roles: JSON {"signer_roles": {type: [role, ...]}}')
     p.add_argument("--since", type=Path, metavar="NOTE_FILE",
                    help="an older signed checkpoint note: prove the bundle's log extends it")
-    p.add_argument("--workers", type=int, help="worker processes (default: one per CPU)")
+    p.add_argument("--workers", type=_positive_int,
+                   help="worker processes, at least 1 (default: one per CPU)")
     p.add_argument("--progress", action="store_true",
                    help="progress bar on stderr (default: only when stderr is a terminal)")
 

@@ -4,6 +4,8 @@ and nothing it can do runs later with the owner's rights."""
 
 from __future__ import annotations
 
+import os
+
 import psycopg
 import pytest
 
@@ -51,3 +53,87 @@ def test_init_again_takes_create_back_from_a_database_initialised_before(world: 
         assert not conn.execute("SELECT has_schema_privilege('public', 'CREATE')").fetchone()[0]
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute(TROJAN)
+
+
+HISTORY = ("stored_events", "ledger_receipts", "ledger_merkle_nodes", "ledger_checkpoints")
+
+
+@pytest.fixture
+def production(cluster, tmp_path, monkeypatch):  # noqa: ANN001, ANN201
+    """The README's production setup, followed literally on a fresh database: an owner role that
+    is no superuser (it may create roles) owns the database and runs `ledger init` with
+    LEDGER_DATABASE_URL; a service role is then granted ledger_writer. Yields (owner, service)."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    from api.cli import main as ledger_main
+    suffix = f"{os.getpid()}_{tmp_path.name[-6:].replace('-', '_')}".lower()
+    owner_role, service_role, db = f"owner_{suffix}", f"svc_{suffix}", f"prod_{suffix}"
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {owner_role} LOGIN CREATEROLE")
+        conn.execute(f"CREATE DATABASE {db} OWNER {owner_role}")
+
+    def url(user: str) -> str:
+        params = conninfo_to_dict(cluster.url)
+        params.pop("password", None)
+        return make_conninfo(**{**params, "dbname": db, "user": user})
+
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", url(owner_role))
+    assert ledger_main(["init"]) == 0
+    # ledger_writer is the cluster's, made by the session's first init: granted by its maker
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {service_role} LOGIN")
+        conn.execute(f"GRANT ledger_writer TO {service_role}")
+    yield url(owner_role), url(service_role)
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+        conn.execute(f"DROP ROLE IF EXISTS {service_role}")
+        conn.execute(f"DROP ROLE IF EXISTS {owner_role}")
+
+
+ATTACKS = (
+    *(f"UPDATE {t} SET {c} = {c}" for t, c in zip(HISTORY, (
+        "topic", "recorded_at", "hash", "note"), strict=True)),
+    *(f"DELETE FROM {t}" for t in HISTORY),
+    *(f"TRUNCATE {t}" for t in HISTORY),
+    *(f"ALTER TABLE {t} DISABLE TRIGGER ledger_append_only" for t in HISTORY),
+    *(f"DROP TRIGGER ledger_no_truncate ON {t}" for t in HISTORY),
+    "DROP FUNCTION ledger_refuse_change() CASCADE",
+    "CREATE OR REPLACE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql "
+    "AS $$ BEGIN RETURN OLD; END $$",
+    "INSERT INTO ledger_tokens (token_hash, principal, roles) VALUES ('\\x01', 'x', '{admin}')",
+    "DELETE FROM ledger_tokens",
+    TROJAN,
+)
+
+
+def _guarded(owner: str) -> tuple[int, int, int, int]:
+    """Events, checkpoints, tokens and the enabled append-only triggers, as the owner sees them."""
+    with psycopg.connect(owner) as conn:
+        return conn.execute(
+            "SELECT (SELECT count(*) FROM stored_events), (SELECT count(*) FROM "
+            "ledger_checkpoints), (SELECT count(*) FROM ledger_tokens), (SELECT count(*) FROM "
+            "pg_trigger WHERE tgname LIKE 'ledger_%' AND tgenabled = 'O')").fetchone()
+
+
+def test_a_production_service_role_cannot_change_history_or_its_guards(
+        production: tuple[str, str]) -> None:
+    owner, service = production
+    with psycopg.connect(owner, autocommit=True) as conn:   # a checkpoint to attack
+        conn.execute("INSERT INTO ledger_checkpoints (tree_size, root_hash, note) "
+                     "VALUES (1, '\\x00', 'note')")
+    before = _guarded(owner)
+    assert before[0] >= 1 and before[1:] == (1, 1, 8)   # init: dashboard key, admin token
+    for statement in ATTACKS:
+        with psycopg.connect(service) as conn, \
+                pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(statement)
+        assert _guarded(owner) == before, statement
+
+
+def test_a_production_owner_that_is_no_superuser_can_rebuild(production: tuple[str, str],
+                                                               capsys) -> None:  # noqa: ANN001
+    """README, Operating: `ledger rebuild` with the owner role's URL, as for `ledger init`."""
+    from api.cli import main as ledger_main
+    assert ledger_main(["rebuild"]) == 0, capsys.readouterr().err
+    assert "rebuilt the read models and red flags from" in capsys.readouterr().out

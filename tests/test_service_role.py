@@ -99,8 +99,8 @@ ATTACKS = (
     *(f"ALTER TABLE {t} DISABLE TRIGGER ledger_append_only" for t in HISTORY),
     *(f"DROP TRIGGER ledger_no_truncate ON {t}" for t in HISTORY),
     "DROP FUNCTION ledger_refuse_change() CASCADE",
-    "CREATE OR REPLACE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql "
-    "AS $$ BEGIN RETURN OLD; END $$",
+    ("CREATE OR REPLACE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql "
+     "AS $$ BEGIN RETURN OLD; END $$"),
     "INSERT INTO ledger_tokens (token_hash, principal, roles) VALUES ('\\x01', 'x', '{admin}')",
     "DELETE FROM ledger_tokens",
     TROJAN,

@@ -99,3 +99,36 @@ def test_appends_while_postgresql_restarts_are_503_then_written_once_and_project
     finally:
         proc.terminate()
         proc.communicate(timeout=60)
+
+
+def test_after_postgresql_restarts_one_request_meets_the_pools_dead_connections_not_each(
+        embedded_home: Path) -> None:
+    """A restart leaves every idle connection of the store's pool dead, and each was found so
+    by a request of its own: up to 16 appends answered 503 with the database back, more than
+    LedgerClient's five retries. The first failure now has the pool test its idle connections
+    (replacing the dead), so the next request is served."""
+    from contextlib import ExitStack
+
+    from ledger.database import start_embedded
+    from ledger.errors import Unavailable
+    from ledger.store import LedgerStore, datastore_from_url
+    pgdata = embedded_home / "pgdata"
+    url = start_embedded(pgdata, stop_at_exit=False)
+    store = LedgerStore(datastore_from_url(url, pool_size=4, max_overflow=0))
+    try:
+        store.create_schema()
+        with ExitStack() as held:                   # four connections, all back in the pool
+            for _ in range(4):
+                held.enter_context(store.cursor()).execute("SELECT 1")
+        restart_after(pgdata, lambda: None)
+        failed = 0
+        while True:
+            try:
+                assert store.size() == 0
+                break
+            except Unavailable:
+                failed += 1
+                assert failed < 10
+        assert failed == 1
+    finally:
+        store.close()

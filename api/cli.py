@@ -134,10 +134,16 @@ def _serve(args: argparse.Namespace) -> int:
     try:                        # before announcing anything: a database init never ran on
         present = store.has_schema()
         admin = _admin_token_status(settings, store) if present else None
+        rights = store.history_rights() if present else None
     finally:
         store.close()
     if not present:
         raise NotFound("the database holds no ledger: run `ledger init` (with its owner role)")
+    if rights is not None:
+        print(f"ledger serve: warning: the database role {rights[0]} {rights[1]}: the service "
+              "could disable the append-only triggers and rewrite history if it were "
+              "compromised; serve with a role granted ledger_writer (README, Production) and "
+              "keep this one for `ledger init` and `ledger rebuild`", file=sys.stderr, flush=True)
     base = f"http://{args.host}:{args.port}"
     os.environ["LEDGER_HOME"] = str(settings.home)
     announced = []

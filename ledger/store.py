@@ -240,6 +240,23 @@ class LedgerStore:
             row = curs.fetchone()
         return bool(row and row["present"])
 
+    def history_rights(self) -> tuple[str, str] | None:
+        """(role, why) when this store's role could change history despite the append-only
+        triggers — a superuser, or the tables' owner (or a member of it), may disable them —
+        else None. The service should connect as a role granted only ``ledger_writer``."""
+        with self.cursor() as curs:
+            curs.execute("SELECT current_user AS role, r.rolsuper AS super, "
+                         "pg_has_role(current_user, c.relowner, 'MEMBER') AS owner, "
+                         "pg_get_userbyid(c.relowner) AS owner_name FROM pg_roles r, pg_class c "
+                         "WHERE r.rolname = current_user AND c.oid = 'public.stored_events'::regclass")
+            row = curs.fetchone()
+        if row is None or not (row["super"] or row["owner"]):
+            return None
+        why = ("is a superuser" if row["super"] else
+               "owns the ledger's tables" if row["owner_name"] == row["role"] else
+               f"is a member of {row['owner_name']}, which owns the ledger's tables")
+        return row["role"], why
+
     # -- connections -------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[psycopg.Cursor[DictRow]]:

@@ -137,3 +137,55 @@ def test_a_production_owner_that_is_no_superuser_can_rebuild(production: tuple[s
     from api.cli import main as ledger_main
     assert ledger_main(["rebuild"]) == 0, capsys.readouterr().err
     assert "rebuilt the read models and red flags from" in capsys.readouterr().out
+
+
+def _serve_stderr(tmp_path, url: str, root_key) -> str:  # noqa: ANN001
+    """What `ledger serve` on ``url`` says on stderr by the time it answers, then stopped."""
+    import signal
+    import subprocess
+    import sys
+
+    from ledger.crypto import b64url_encode
+
+    from .conftest import ROOT_ID
+    from .test_multiprocess import free_port
+    from .test_serve import wait_until_serving
+    port = free_port()
+    env = {**os.environ, "LEDGER_HOME": str(tmp_path / f"home-{port}"), "LEDGER_DATABASE_URL": url,
+           "LEDGER_ROOT_KEYS": f"{ROOT_ID}={b64url_encode(root_key.public_key)}",
+           "LEDGER_PROJECTIONS": "off"}
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_until_serving(proc, port)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    return err
+
+
+def test_serve_with_a_role_that_may_change_history_says_so(
+        database: tuple[str, str], root_key, tmp_path) -> None:  # noqa: ANN001
+    """Served with the owner's URL (the same LEDGER_DATABASE_URL as `ledger init`, easily
+    done), the service could disable the append-only triggers and rewrite history if
+    compromised, and nothing said so. `ledger serve` now warns, naming the role and what to
+    serve with instead; with a role granted ledger_writer it says nothing of the kind."""
+    owner, app_url = database
+    said = _serve_stderr(tmp_path, owner, root_key)
+    assert ("ledger serve: warning: the database role postgres is a superuser: the service "
+            "could disable the append-only triggers") in said
+    assert "serve with a role granted ledger_writer" in said
+    assert "append-only triggers" not in _serve_stderr(tmp_path, app_url, root_key)
+
+
+def test_a_production_owner_that_is_no_superuser_is_named_as_the_tables_owner(
+        production: tuple[str, str]) -> None:
+    from ledger.store import LedgerStore, datastore_from_url
+    owner, service = production
+    found = {}
+    for name, url in (("owner", owner), ("service", service)):
+        store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0))
+        try:
+            found[name] = store.history_rights()
+        finally:
+            store.close()
+    assert found["owner"] is not None and found["owner"][1] == "owns the ledger's tables"
+    assert found["service"] is None

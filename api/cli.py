@@ -468,12 +468,12 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     from projections.flagsview import FlagsView
     from projections.readmodels import ReadModels
     from projections.rebuild import PARENT_VARIABLE, URL_VARIABLE
-    from projections.runner import LOCK_KEY
+    from projections.runner import LOCK_KEY, TRY_LOCK
     store = _home_store(_settings(), pool_size=2)
     try:
         with store.connect() as lock:
             lock.autocommit = True    # held by the session: not idle in a transaction meanwhile
-            got = lock.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()
+            got = lock.execute(TRY_LOCK, (LOCK_KEY,)).fetchone()
             if not (got and got[0]):
                 print("ledger rebuild: the projections are running in another process "
                       "(ledger serve or ledger project); stop it, then rebuild", file=sys.stderr)

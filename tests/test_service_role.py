@@ -189,3 +189,24 @@ def test_a_production_owner_that_is_no_superuser_is_named_as_the_tables_owner(
             store.close()
     assert found["owner"] is not None and found["owner"][1] == "owns the ledger's tables"
     assert found["service"] is None
+
+
+def test_the_advisory_locks_are_pg_catalogs_whatever_public_holds(
+        world: World, tmp_path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
+    """On PostgreSQL 14 or older every role may create in schema public unless the operator
+    revoked it; a function planted there, taking the integer our lock keys were sent as, was a
+    better match than pg_catalog's (bigint) and ran instead — in `ledger rebuild`, with the
+    owner's rights. The locks are now called as pg_catalog's, with bigint keys."""
+    from api.cli import main as ledger_main
+    from ledger.crypto import SigningKey
+    from ledger.logview import LogView
+    with psycopg.connect(world.owner_url, autocommit=True) as conn:    # as PUBLIC could there
+        for name in ("pg_try_advisory_lock", "pg_advisory_xact_lock"):
+            conn.execute(f"CREATE FUNCTION public.{name}(integer) RETURNS boolean LANGUAGE "
+                         "plpgsql AS $$ BEGIN RAISE EXCEPTION 'planted'; END $$")
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    assert ledger_main(["rebuild"]) == 0, capsys.readouterr().err
+    log = LogView(world.ledger.store, origin="o", key_name="o", signing_key=SigningKey.generate())
+    assert log.issue_checkpoint().size == world.ledger.store.size()

@@ -160,10 +160,16 @@ def _serve(args: argparse.Namespace) -> int:
     try:                        # before announcing anything: a database init never ran on
         present = store.has_schema()
         admin = _admin_token_status(settings, store) if present else None
+        rights = store.history_rights() if present else None
     finally:
         store.close()
     if not present:
         raise NotFound("the database holds no ledger: run `ledger init` (with its owner role)")
+    if rights is not None:
+        print(f"ledger serve: warning: the database role {rights[0]} {rights[1]}: the service "
+              "could disable the append-only triggers and rewrite history if it were "
+              "compromised; serve with a role granted ledger_writer (README, Production) and "
+              "keep this one for `ledger init` and `ledger rebuild`", file=sys.stderr, flush=True)
     base = f"http://{args.host}:{args.port}"
     os.environ["LEDGER_HOME"] = str(settings.home)
     announced = []
@@ -504,12 +510,12 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     from projections.flagsview import FlagsView
     from projections.readmodels import ReadModels
     from projections.rebuild import PARENT_VARIABLE, URL_VARIABLE
-    from projections.runner import LOCK_KEY
+    from projections.runner import LOCK_KEY, TRY_LOCK
     store = _home_store(_settings(), pool_size=2)
     try:
         with store.connect() as lock:
             lock.autocommit = True    # held by the session: not idle in a transaction meanwhile
-            got = lock.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()
+            got = lock.execute(TRY_LOCK, (LOCK_KEY,)).fetchone()
             if not (got and got[0]):
                 print("ledger rebuild: the projections are running in another process "
                       "(ledger serve or ledger project); stop it, then rebuild", file=sys.stderr)

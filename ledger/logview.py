@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import merkle
-from .checkpoint import Checkpoint
+from .checkpoint import Checkpoint, open_checkpoint
 from .crypto import SigningKey
-from .errors import Conflict, MalformedEvent, NotFound
-from .note import sign_note
+from .errors import Conflict, MalformedEvent, NotFound, VerificationError
+from .note import Verifier, key_id, sign_note, vkey_for
 from .store import LedgerStore
 
 _log = logging.getLogger(__name__)
@@ -27,6 +27,11 @@ class StoredCheckpoint:
     size: int
     root: bytes
     note: str
+
+
+class ForeignLogKey(Conflict):
+    """The log's latest checkpoint is not signed by this process's log key (under the log's
+    origin and key name): another process, whose home holds another log key, issued it."""
 
 
 class LogView:
@@ -88,13 +93,16 @@ class LogView:
         two inconsistent checkpoints can never both be issued (raises Conflict if they would).
         Issuers (the checkpointer of every ``ledger serve``, exports) take turns under one
         advisory lock, in one transaction, so each checks against every checkpoint before it
-        and none is stored below one issued meanwhile."""
+        and none is stored below one issued meanwhile. Raises ForeignLogKey when this process's
+        key did not sign the latest checkpoint (one log is signed by one key)."""
         if self.signing_key is None:
             raise NotFound("this ledger has no log signing key")
         with self.store.transaction() as curs:
-            curs.execute("SELECT pg_advisory_xact_lock(%s)", (ISSUE_LOCK,))
+            curs.execute("SELECT pg_catalog.pg_advisory_xact_lock(%s::bigint)", (ISSUE_LOCK,))
             latest = _latest(curs)
             size = self.store.head(curs)[0]
+            if latest is not None:
+                self._check_signed_by_own_key(latest)
             if latest is not None and latest.size == size:
                 return latest
             if latest is not None and latest.size > size:
@@ -115,6 +123,22 @@ class LogView:
             curs.execute("INSERT INTO ledger_checkpoints (tree_size, root_hash, note) "
                          "VALUES (%s, %s, %s)", (size, root, note))
         return StoredCheckpoint(size, root, note)
+
+    def _check_signed_by_own_key(self, latest: StoredCheckpoint) -> None:
+        """Raises ForeignLogKey unless this process's key signed ``latest``: a log whose
+        checkpoints two keys signed fails every auditor who pins one of them."""
+        assert self.signing_key is not None
+        public = self.signing_key.public_key
+        own = Verifier(self.key_name, key_id(self.key_name, public), public)
+        try:
+            open_checkpoint(latest.note, [own], self.origin)
+        except VerificationError as e:
+            raise ForeignLogKey(
+                f"checkpoint {latest.size} is not signed by this process's log key "
+                f"{vkey_for(self.key_name, public)} ({e.message}): "
+                "another process sharing the database signs with another one. Every process "
+                "on a database must sign with the log key its ledger.json pins (copy the home's "
+                "ledger.json and secrets/log.key to it)") from e
 
 
 def _latest(curs: Any) -> StoredCheckpoint | None:
@@ -152,6 +176,9 @@ class Checkpointer:
         while not self._stop.is_set():
             try:
                 self.tick()
+            except ForeignLogKey as e:      # not transient: this process signs no checkpoint
+                _log.error("this process issues no checkpoints: %s", e.message)
+                return
             except Exception:   # keep issuing after a transient database error
                 _log.exception("checkpoint failed")
             self._stop.wait(self.poll)

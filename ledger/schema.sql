@@ -121,4 +121,9 @@ GRANT USAGE ON SEQUENCE stored_events_notification_id_seq TO ledger_writer;
 REVOKE ALL ON FUNCTION ledger_lock_events() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ledger_group_state(uuid[], text[]) TO ledger_writer;
 GRANT EXECUTE ON FUNCTION ledger_lock_events() TO ledger_writer;
-GRANT USAGE, CREATE ON SCHEMA public TO ledger_writer;
+GRANT USAGE ON SCHEMA public TO ledger_writer;
+-- Never CREATE (granted until 2026-11-27, and revoked from databases initialised before): a role
+-- that may create in a schema on the owner's search_path can define a function there that is a
+-- better match for a call's argument types than pg_catalog's (CVE-2018-1058), which a command run
+-- with the owner's role (`ledger rebuild`, `ledger init`) would then run with the owner's rights.
+REVOKE CREATE ON SCHEMA public FROM ledger_writer;

@@ -26,6 +26,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError, Programm
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow
+from psycopg_pool import PoolTimeout
 from psycopg.sql import SQL, Identifier
 
 from .envelope import Receipt
@@ -239,21 +240,47 @@ class LedgerStore:
             row = curs.fetchone()
         return bool(row and row["present"])
 
+    def history_rights(self) -> tuple[str, str] | None:
+        """(role, why) when this store's role could change history despite the append-only
+        triggers — a superuser, or the tables' owner (or a member of it), may disable them —
+        else None. The service should connect as a role granted only ``ledger_writer``."""
+        with self.cursor() as curs:
+            curs.execute("SELECT current_user AS role, r.rolsuper AS super, "
+                         "pg_has_role(current_user, c.relowner, 'MEMBER') AS owner, "
+                         "pg_get_userbyid(c.relowner) AS owner_name FROM pg_roles r, pg_class c "
+                         "WHERE r.rolname = current_user AND c.oid = 'public.stored_events'::regclass")
+            row = curs.fetchone()
+        if row is None or not (row["super"] or row["owner"]):
+            return None
+        why = ("is a superuser" if row["super"] else
+               "owns the ledger's tables" if row["owner_name"] == row["role"] else
+               f"is a member of {row['owner_name']}, which owns the ledger's tables")
+        return row["role"], why
+
     # -- connections -------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[psycopg.Cursor[DictRow]]:
-        try:
+        with self._unavailable():
             with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
                 yield curs
-        except (psycopg.OperationalError, OperationalError, InterfaceError) as e:
-            raise Unavailable(f"database unavailable: {e}") from e
 
     @contextmanager
     def cursor(self) -> Iterator[psycopg.Cursor[DictRow]]:
-        try:
+        with self._unavailable():
             with self.datastore.get_connection() as conn, conn.cursor() as curs:
                 yield curs
+
+    @contextmanager
+    def _unavailable(self) -> Iterator[None]:
+        """Turns a lost or refused connection into Unavailable — after having the pool test its
+        idle connections and replace the dead: after a database restart every one of them is
+        dead, and each would otherwise fail a request of its own (up to 16 503s in a row, with
+        the database back, more than a client retries)."""
+        try:
+            yield
         except (psycopg.OperationalError, OperationalError, InterfaceError) as e:
+            if not isinstance(e.__cause__ or e, PoolTimeout):   # none to test: none connects
+                self.datastore.pool.check()
             raise Unavailable(f"database unavailable: {e}") from e
 
     def close(self) -> None:
@@ -269,11 +296,9 @@ class LedgerStore:
     @contextmanager
     def write_session(self) -> Iterator["WriteSession"]:
         """One write transaction: lock, read, insert, commit — four round trips per group."""
-        try:
+        with self._unavailable():
             with self.datastore.get_connection() as conn, conn.transaction():
                 yield WriteSession(conn, self.recorder)
-        except (psycopg.OperationalError, OperationalError, InterfaceError) as e:
-            raise Unavailable(f"database unavailable: {e}") from e
 
     # -- reads used outside the write path ---------------------------------------------------
     @staticmethod

@@ -24,6 +24,10 @@ import psycopg
 
 _log = logging.getLogger(__name__)
 LOCK_KEY = 0x1E_D6E5   # advisory lock: "the projection runner"
+#: pg_catalog's, by name and with a bigint: a function of that name in a schema on the search
+#: path taking the integer a Python int is sent as would be a better match, and run instead
+#: (docs/architecture.md, Immutability)
+TRY_LOCK = "SELECT pg_catalog.pg_try_advisory_lock(%s::bigint)"
 MAX_RETRY_SECONDS = 60.0
 
 
@@ -71,7 +75,7 @@ class ProjectionRunner:
 
     def _lead(self, conn: psycopg.Connection[Any]) -> None:
         while not self._stop.is_set():
-            got = conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()
+            got = conn.execute(TRY_LOCK, (LOCK_KEY,)).fetchone()
             if got and got[0]:
                 break
             self._stop.wait(self.poll * 4)

@@ -347,3 +347,37 @@ def test_metrics_are_public_and_only_count_appends_and_the_log_size(world: World
     assert after["ledger_log_size"] == world.http.get("/healthz").json()["log_size"]
     access = open("docs/architecture.md", encoding="utf-8").read().split("## Access")[1]
     assert "`/metrics`" in access.split("\n## ")[0]
+
+
+def test_a_process_with_another_log_key_signs_no_checkpoint_of_this_log(
+        world: World, log_view: LogView, log_key, caplog: pytest.LogCaptureFixture) -> None:  # noqa: ANN001
+    """Two `ledger serve` processes on one database whose homes hold different log keys (each
+    host ran `ledger init`) both signed checkpoints, so the log's checkpoints alternated between
+    two keys and an auditor pinning one failed on the other's. A process now signs only a log
+    whose latest checkpoint its own key signed, and its checkpointer stops, saying why."""
+    import logging
+    import time
+
+    from ledger.crypto import SigningKey
+    from ledger.logview import ForeignLogKey
+    notes(world, 2)
+    first = log_view.issue_checkpoint()
+    intruder = LogView(world.ledger.store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN,
+                       signing_key=SigningKey.generate())
+    notes(world, 2)
+    with pytest.raises(ForeignLogKey, match=f"checkpoint {first.size} is not signed by this "
+                                            "process's log key"):
+        intruder.issue_checkpoint()
+    assert log_view.latest_checkpoint() == first
+    checkpointer = Checkpointer(intruder, every_events=1, every_seconds=0, poll_seconds=0.01)
+    with caplog.at_level(logging.ERROR, logger="ledger.logview"):
+        checkpointer.start()
+        deadline = time.monotonic() + 5
+        while checkpointer._thread.is_alive():
+            assert time.monotonic() < deadline, "the checkpointer kept trying"
+            time.sleep(0.01)
+    assert len(caplog.records) == 1 and "issues no checkpoints" in caplog.records[0].message
+    assert log_view.latest_checkpoint() == first
+    assert checkpoint(world, log_key)[1].size == first.size    # still the pinned key's
+    later = log_view.issue_checkpoint()                         # the log's own key goes on
+    assert later.size == world.ledger.store.size()

@@ -1,0 +1,212 @@
+"""What the service's role (``ledger_app``, a member of ``ledger_writer``) may do to the database
+it serves, attacked as a compromised service would: it writes history through the ledger only,
+and nothing it can do runs later with the owner's rights."""
+
+from __future__ import annotations
+
+import os
+
+import psycopg
+import pytest
+
+from .conftest import World
+
+# The projections' lock as `ledger rebuild` takes it with the owner's role (api/cli.py): a Python
+# int is sent as an integer, which pg_catalog takes only as bigint, so a public function of that
+# name taking an integer is the better match and would run instead, with the owner's rights.
+TROJAN = ("CREATE FUNCTION public.pg_try_advisory_lock(integer) RETURNS boolean "
+          "LANGUAGE sql AS $$ SELECT true $$")
+
+
+def test_the_service_role_cannot_plant_a_function_that_an_owner_command_would_run(
+        world: World) -> None:
+    """ledger_writer held CREATE on schema public, so the service's role could define functions
+    there that shadow pg_catalog's for an argument type (CVE-2018-1058): `ledger rebuild`, run
+    with the owner's role, would then have run the service's code with the owner's rights —
+    enough to disable the append-only triggers. Now the role may create nothing there."""
+    with psycopg.connect(world.app_url, autocommit=True) as conn:
+        assert not conn.execute("SELECT has_schema_privilege('public', 'CREATE')").fetchone()[0]
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(TROJAN)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("CREATE TABLE public.planted (x int)")
+    with psycopg.connect(world.owner_url) as conn:
+        planted = conn.execute(
+            "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = 'public' AND p.proname = 'pg_try_advisory_lock'").fetchone()[0]
+        assert planted == 0
+        assert conn.execute("SELECT to_regclass('public.planted')").fetchone()[0] is None
+
+
+def test_init_again_takes_create_back_from_a_database_initialised_before(world: World) -> None:
+    """A database whose tables an earlier version made still granted ledger_writer CREATE on
+    schema public; `ledger init`, run again there (as `make run` does at every start), revokes it."""
+    from ledger.store import LedgerStore, datastore_from_url
+    with psycopg.connect(world.owner_url, autocommit=True) as conn:
+        conn.execute("GRANT CREATE ON SCHEMA public TO ledger_writer")   # as the old schema did
+    store = LedgerStore(datastore_from_url(world.owner_url, pool_size=1, max_overflow=0))
+    try:
+        store.create_schema()
+    finally:
+        store.close()
+    with psycopg.connect(world.app_url, autocommit=True) as conn:
+        assert not conn.execute("SELECT has_schema_privilege('public', 'CREATE')").fetchone()[0]
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(TROJAN)
+
+
+HISTORY = ("stored_events", "ledger_receipts", "ledger_merkle_nodes", "ledger_checkpoints")
+
+
+@pytest.fixture
+def production(cluster, tmp_path, monkeypatch):  # noqa: ANN001, ANN201
+    """The README's production setup, followed literally on a fresh database: an owner role that
+    is no superuser (it may create roles) owns the database and runs `ledger init` with
+    LEDGER_DATABASE_URL; a service role is then granted ledger_writer. Yields (owner, service)."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    from api.cli import main as ledger_main
+    suffix = f"{os.getpid()}_{tmp_path.name[-6:].replace('-', '_')}".lower()
+    owner_role, service_role, db = f"owner_{suffix}", f"svc_{suffix}", f"prod_{suffix}"
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {owner_role} LOGIN CREATEROLE")
+        conn.execute(f"CREATE DATABASE {db} OWNER {owner_role}")
+
+    def url(user: str) -> str:
+        params = conninfo_to_dict(cluster.url)
+        params.pop("password", None)
+        return make_conninfo(**{**params, "dbname": db, "user": user})
+
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", url(owner_role))
+    assert ledger_main(["init"]) == 0
+    # ledger_writer is the cluster's, made by the session's first init: granted by its maker
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {service_role} LOGIN")
+        conn.execute(f"GRANT ledger_writer TO {service_role}")
+    yield url(owner_role), url(service_role)
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+        conn.execute(f"DROP ROLE IF EXISTS {service_role}")
+        conn.execute(f"DROP ROLE IF EXISTS {owner_role}")
+
+
+ATTACKS = (
+    *(f"UPDATE {t} SET {c} = {c}" for t, c in zip(HISTORY, (
+        "topic", "recorded_at", "hash", "note"), strict=True)),
+    *(f"DELETE FROM {t}" for t in HISTORY),
+    *(f"TRUNCATE {t}" for t in HISTORY),
+    *(f"ALTER TABLE {t} DISABLE TRIGGER ledger_append_only" for t in HISTORY),
+    *(f"DROP TRIGGER ledger_no_truncate ON {t}" for t in HISTORY),
+    "DROP FUNCTION ledger_refuse_change() CASCADE",
+    ("CREATE OR REPLACE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql "
+     "AS $$ BEGIN RETURN OLD; END $$"),
+    "INSERT INTO ledger_tokens (token_hash, principal, roles) VALUES ('\\x01', 'x', '{admin}')",
+    "DELETE FROM ledger_tokens",
+    TROJAN,
+)
+
+
+def _guarded(owner: str) -> tuple[int, int, int, int]:
+    """Events, checkpoints, tokens and the enabled append-only triggers, as the owner sees them."""
+    with psycopg.connect(owner) as conn:
+        return conn.execute(
+            "SELECT (SELECT count(*) FROM stored_events), (SELECT count(*) FROM "
+            "ledger_checkpoints), (SELECT count(*) FROM ledger_tokens), (SELECT count(*) FROM "
+            "pg_trigger WHERE tgname LIKE 'ledger_%' AND tgenabled = 'O')").fetchone()
+
+
+def test_a_production_service_role_cannot_change_history_or_its_guards(
+        production: tuple[str, str]) -> None:
+    owner, service = production
+    with psycopg.connect(owner, autocommit=True) as conn:   # a checkpoint to attack
+        conn.execute("INSERT INTO ledger_checkpoints (tree_size, root_hash, note) "
+                     "VALUES (1, '\\x00', 'note')")
+    before = _guarded(owner)
+    assert before[0] >= 1 and before[1:] == (1, 1, 8)   # init: dashboard key, admin token
+    for statement in ATTACKS:
+        with psycopg.connect(service) as conn, \
+                pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(statement)
+        assert _guarded(owner) == before, statement
+
+
+def test_a_production_owner_that_is_no_superuser_can_rebuild(production: tuple[str, str],
+                                                               capsys) -> None:  # noqa: ANN001
+    """README, Operating: `ledger rebuild` with the owner role's URL, as for `ledger init`."""
+    from api.cli import main as ledger_main
+    assert ledger_main(["rebuild"]) == 0, capsys.readouterr().err
+    assert "rebuilt the read models and red flags from" in capsys.readouterr().out
+
+
+def _serve_stderr(tmp_path, url: str, root_key) -> str:  # noqa: ANN001
+    """What `ledger serve` on ``url`` says on stderr by the time it answers, then stopped."""
+    import signal
+    import subprocess
+    import sys
+
+    from ledger.crypto import b64url_encode
+
+    from .conftest import ROOT_ID
+    from .test_multiprocess import free_port
+    from .test_serve import wait_until_serving
+    port = free_port()
+    env = {**os.environ, "LEDGER_HOME": str(tmp_path / f"home-{port}"), "LEDGER_DATABASE_URL": url,
+           "LEDGER_ROOT_KEYS": f"{ROOT_ID}={b64url_encode(root_key.public_key)}",
+           "LEDGER_PROJECTIONS": "off"}
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_until_serving(proc, port)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    return err
+
+
+def test_serve_with_a_role_that_may_change_history_says_so(
+        database: tuple[str, str], root_key, tmp_path) -> None:  # noqa: ANN001
+    """Served with the owner's URL (the same LEDGER_DATABASE_URL as `ledger init`, easily
+    done), the service could disable the append-only triggers and rewrite history if
+    compromised, and nothing said so. `ledger serve` now warns, naming the role and what to
+    serve with instead; with a role granted ledger_writer it says nothing of the kind."""
+    owner, app_url = database
+    said = _serve_stderr(tmp_path, owner, root_key)
+    assert ("ledger serve: warning: the database role postgres is a superuser: the service "
+            "could disable the append-only triggers") in said
+    assert "serve with a role granted ledger_writer" in said
+    assert "append-only triggers" not in _serve_stderr(tmp_path, app_url, root_key)
+
+
+def test_a_production_owner_that_is_no_superuser_is_named_as_the_tables_owner(
+        production: tuple[str, str]) -> None:
+    from ledger.store import LedgerStore, datastore_from_url
+    owner, service = production
+    found = {}
+    for name, url in (("owner", owner), ("service", service)):
+        store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0))
+        try:
+            found[name] = store.history_rights()
+        finally:
+            store.close()
+    assert found["owner"] is not None and found["owner"][1] == "owns the ledger's tables"
+    assert found["service"] is None
+
+
+def test_the_advisory_locks_are_pg_catalogs_whatever_public_holds(
+        world: World, tmp_path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
+    """On PostgreSQL 14 or older every role may create in schema public unless the operator
+    revoked it; a function planted there, taking the integer our lock keys were sent as, was a
+    better match than pg_catalog's (bigint) and ran instead — in `ledger rebuild`, with the
+    owner's rights. The locks are now called as pg_catalog's, with bigint keys."""
+    from api.cli import main as ledger_main
+    from ledger.crypto import SigningKey
+    from ledger.logview import LogView
+    with psycopg.connect(world.owner_url, autocommit=True) as conn:    # as PUBLIC could there
+        for name in ("pg_try_advisory_lock", "pg_advisory_xact_lock"):
+            conn.execute(f"CREATE FUNCTION public.{name}(integer) RETURNS boolean LANGUAGE "
+                         "plpgsql AS $$ BEGIN RAISE EXCEPTION 'planted'; END $$")
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    assert ledger_main(["rebuild"]) == 0, capsys.readouterr().err
+    log = LogView(world.ledger.store, origin="o", key_name="o", signing_key=SigningKey.generate())
+    assert log.issue_checkpoint().size == world.ledger.store.size()

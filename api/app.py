@@ -207,7 +207,8 @@ def trail_scope(views: ReadModels, *, officer: str | None = None, unit: str | No
                 principal: Principal | None = None) -> StreamsScope:
     """The audit trail of an officer or a unit, as a bundle scope (streams from the read
     models); for a unit-scoped ``principal`` an officer's trail leaves out the cases and
-    complaints of other units. Raises NotFound for an officer the read models do not know."""
+    complaints of other units. Raises NotFound for an officer the read models do not know, or a
+    unit nothing in the log names."""
     if officer:
         try:
             streams = views.streams_of_officer(officer)
@@ -217,7 +218,10 @@ def trail_scope(views: ReadModels, *, officer: str | None = None, unit: str | No
             streams = visible_streams(views, principal, streams)
         return StreamsScope("officer", officer, tuple(streams))
     assert unit is not None
-    return StreamsScope("unit", unit, tuple(views.streams_of_unit(unit)))
+    try:
+        return StreamsScope("unit", unit, tuple(views.streams_of_unit(unit)))
+    except LookupError:
+        raise NotFound(f"no unit {unit}", field="unit") from None
 
 
 def asgi(app: FastAPI) -> IngestMiddleware:

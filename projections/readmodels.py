@@ -602,7 +602,9 @@ class ReadModels:
         return sorted(streams)
 
     def streams_of_unit(self, unit_id: str) -> list[str]:
-        """A unit's audit trail: its own stream, its cases, officers and complaints."""
+        """A unit's audit trail: its own stream, its cases, officers and complaints. Raises
+        LookupError for a unit that nothing names (no case, officer or complaint of it, and
+        no event on its own stream): its trail would be the key registry alone."""
         streams = {f"unit:{unit_id}"}
         with self.store.cursor() as curs:
             for table, key, kind in (("view_cases", "case_id", "case"),
@@ -611,6 +613,9 @@ class ReadModels:
                 curs.execute(f"SELECT {key} AS id FROM {table} WHERE state->>'unit_id' = %s",
                              (unit_id,))
                 streams.update(f"{kind}:{r['id']}" for r in curs.fetchall())
+        if len(streams) == 1 and not self.store.stream_events(f"unit:{unit_id}",
+                                                              after_version=0, limit=1):
+            raise LookupError(unit_id)
         return sorted(streams)
 
     def snapshot(self, table: str) -> dict[str, Any]:

@@ -270,6 +270,7 @@ def test_export_and_verify_commands_round_trip_through_a_home(
     (["--case", f"case:{CASE}"], f"no case case:{CASE}: stream case:case:{CASE} holds no event "
                                  f"(give the case id without `case:`: --case {CASE})"),
     (["--stream", "officer:NOBODY"], "--stream: no stream officer:NOBODY: it holds no event"),
+    (["--unit", "SH-NO-SUCH-UNIT"], "--unit: no unit SH-NO-SUCH-UNIT"),
 ])
 def test_export_of_a_case_or_stream_the_log_does_not_hold_is_refused(
         world: World, log_view: LogView, log_key, populated, tmp_path: Path,
@@ -277,7 +278,7 @@ def test_export_of_a_case_or_stream_the_log_does_not_hold_is_refused(
         argv: list[str], message: str) -> None:
     """`--case case:<id>` (the stream's name, not the case id) or a mistyped id wrote a bundle
     of the key registry alone that verified "OK" (exit 0), where `--officer` of no officer
-    says so and exits 2."""
+    says so and exits 2; so did `--unit` of a unit nothing in the log names."""
     monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
     out = tmp_path / "case.ndjson"

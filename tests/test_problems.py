@@ -163,6 +163,7 @@ def test_every_refusal_of_a_read_names_the_field_or_rule(world: World) -> None:
         ("GET", "/v1/log/checkpoint?tree_size=7", {}, 404, "field", "tree_size"),
         ("GET", "/v1/bundles?all=true", auditor, 404, "rule", "checkpoint-issued"),
         ("GET", "/v1/bundles?officer=NOPE", auditor, 404, "field", "officer"),
+        ("GET", "/v1/bundles?unit=NOPE", auditor, 404, "field", "unit"),
         ("GET", "/v1/bundles?all=true", scoped, 403, "rule", "unit-scope"),
         ("GET", "/v1/bundles?case=NOPE", scoped, 404, "field", "case"),
         ("GET", "/v1/flags?unit=SH-HP-02", scoped, 403, "field", "unit"),

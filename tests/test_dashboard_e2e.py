@@ -420,6 +420,32 @@ def test_a_scoped_inspector_reads_other_units_references_as_withheld_on_the_case
     assert CROSS_THEIRS not in page.content()
 
 
+
+def _shown_in_china_time(instant: str) -> str:
+    return datetime.fromisoformat(instant).astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S +08:00")
+
+
+def test_the_trail_shows_every_time_in_china_time(page: Any, served: DemoCity) -> None:
+    """The API writes when an event occurred in +08:00 and when the ledger recorded it in UTC
+    (…Z); the trail showed the two side by side in their own zones (13:22 +08:00 next to
+    17:15 UTC), and an RF08 flag's recorded_at (+08:00) matched no time on the page."""
+    flag = case_flag(served, "RF04")
+    case_id = flag["subject"]["case_id"]
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/case/{case_id}?flag={flag['flag_id']}")
+    page.wait_for_selector("#trail-table tr.trail-row")
+    shown = page.eval_on_selector_all(
+        "tr.trail-row", "rows => rows.map(r => [r.dataset.eventId, "
+        "r.children[1].textContent, r.children[2].textContent])")
+    trail = {e["event_id"]: e for e in served.get(f"/v1/cases/{case_id}/trail")["events"]}
+    assert any(e["recorded_at"].endswith("Z") for e in trail.values())
+    assert shown and all(
+        [occurred, recorded] == [_shown_in_china_time(trail[eid]["occurred_at"]),
+                                 _shown_in_china_time(trail[eid]["recorded_at"])]
+        for eid, occurred, recorded in shown)
+
+
 # --- the oversight views (督办反馈, 监督警示, 定考, 公示) ------------------------------------------
 
 OVERDUE, RETURNED, WARNING = "SN-E2E-OVERDUE", "SN-E2E-RETURNED", "WN-E2E-01"

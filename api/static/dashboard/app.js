@@ -320,7 +320,19 @@ function bundleBox(query, label) {
 // Formatting
 const yuan = (fen) => fen === null || fen === undefined ? "—"
   : `¥${(fen / 100).toLocaleString(lang === "zh" ? "zh-CN" : "en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-const when = (text) => text ? String(text).replace("T", " ").replace(/(\.\d+)?(Z|[+-]\d\d:\d\d)$/, (m, f, z) => z === "Z" ? " UTC" : ` ${z}`) : "—";
+// Every instant in the legal time zone, China Standard Time (UTC+8, no daylight saving): the
+// API writes acts in +08:00 but the ledger's own clock (recorded_at, evaluated_at) in UTC, and
+// one page must not show both zones. A day, or text that is no instant, is shown as it is.
+const INSTANT = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d)(:\d\d)?(?:\.\d+)?(Z|[+-]\d\d:\d\d)$/;
+function when(text) {
+  if (!text) return "—";
+  const m = INSTANT.exec(String(text));
+  if (!m) return String(text);
+  const ms = Date.parse(`${m[1]}T${m[2]}${m[3] || ":00"}${m[4]}`);
+  if (Number.isNaN(ms)) return String(text);
+  const cst = new Date(ms + 8 * 3600000).toISOString();
+  return `${cst.slice(0, 10)} ${cst.slice(11, 19)} +08:00`;
+}
 function age(since) {
   if (!since) return "—";
   const hours = Math.max(0, (Date.now() - Date.parse(since)) / 3600000);

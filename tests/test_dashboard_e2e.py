@@ -446,6 +446,24 @@ def test_the_trail_shows_every_time_in_china_time(page: Any, served: DemoCity) -
         for eid, occurred, recorded in shown)
 
 
+def test_the_queue_until_day_is_included(page: Any, served: DemoCity) -> None:
+    """The "to" day was sent as its first instant and the API's bound is exclusive, so
+    from 2025-11-20 to 2025-11-20 listed nothing, and every range lost its last day."""
+    raised = served.get("/v1/flags", limit=1)["flags"][0]["raised_at"]
+    day = datetime.fromisoformat(raised).astimezone(CHINA).date()
+    expected = served.get("/v1/flags", since=day.isoformat(),
+                          until=(day + timedelta(days=1)).isoformat(), limit=50)["flags"]
+    assert expected
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/queue?since={day}&until={day}")
+    page.wait_for_function("() => document.querySelector('#queue-count')?.textContent"
+                           f".includes('{len(expected)}')")
+    shown = page.eval_on_selector_all("tr.flag-row", "rows => rows.map(r => r.dataset.flagId)")
+    assert shown == [f["flag_id"] for f in expected]
+    assert page.locator("#f-until").input_value() == day.isoformat()
+
+
 # --- the oversight views (督办反馈, 监督警示, 定考, 公示) ------------------------------------------
 
 OVERDUE, RETURNED, WARNING = "SN-E2E-OVERDUE", "SN-E2E-RETURNED", "WN-E2E-01"

@@ -469,7 +469,9 @@ async function pageQueue(params) {
     for (const name of QUEUE_FILTERS) {
       const v = params.get(name);
       if (!v) continue;
-      q.set(name, name === "since" || name === "until" ? `${v}T00:00:00+08:00` : v);
+      // days in UTC+8 (the API reads a day as its first instant there); the API's until is
+      // exclusive, so the "to" day the user picked is sent as the day after it
+      q.set(name, name === "until" ? dayAfter(v) : v);
     }
     if (after) q.set("after", after);
     const page = await api(`/v1/flags?${q}`);
@@ -483,6 +485,13 @@ async function pageQueue(params) {
     h("table", { id: "queue-table" }, h("thead", {}, head), tbody),
     h("div", { class: "toolbar" }, more, status, h("span", { class: "small muted" }, t("queue.sortnote"))));
   await load(null);
+}
+
+function dayAfter(day) {
+  const d = new Date(`${day}T00:00:00Z`);
+  if (Number.isNaN(d.getTime())) return day;      // the API names the bad query.until
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
 }
 
 function subjectKey(f) {

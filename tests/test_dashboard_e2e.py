@@ -464,6 +464,21 @@ def test_the_queue_until_day_is_included(page: Any, served: DemoCity) -> None:
     assert page.locator("#f-until").input_value() == day.isoformat()
 
 
+def test_amounts_listed_in_fen_are_shown_in_yuan(page: Any, served: DemoCity) -> None:
+    """A flag's numbers may list amounts (RF14's amounts_fen, RF17.g's band_fen): the single
+    amounts were shown in yuan, a list of them as raw fen (10000 for ¥100.00)."""
+    found = served.get("/v1/flags", rule="RF14", case=CROSS_MINE)["flags"]
+    flag = found[0] if found else post_fined_twice(served)
+    assert flag["numbers"]["amounts_fen"] == [10_000, 10_000]
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/case/{CROSS_MINE}?flag={flag['flag_id']}")
+    card = page.locator(f".flag-card[data-flag-id='{flag['flag_id']}']")
+    card.wait_for()
+    line = card.locator("div.small", has_text="amounts_fen").last.inner_text()
+    assert line == "amounts_fen: ¥100.00, ¥100.00"
+
+
 # --- the oversight views (督办反馈, 监督警示, 定考, 公示) ------------------------------------------
 
 OVERDUE, RETURNED, WARNING = "SN-E2E-OVERDUE", "SN-E2E-RETURNED", "WN-E2E-01"

@@ -343,9 +343,11 @@ const withheld = (v) => v !== null && typeof v === "object" && v.source === "oth
 function numberText(name, value) {
   if (value === null || value === undefined) return "—";
   if (withheld(value)) return t("other_units", { n: value.count });
-  if (name.endsWith("_fen") && typeof value === "number") return yuan(value);
+  const fen = name.endsWith("_fen");            // an amount, or a list of amounts (band_fen)
+  if (fen && typeof value === "number") return yuan(value);
   if (Array.isArray(value)) {
-    return value.map((v) => withheld(v) ? t("other_units", { n: v.count }) : Array.isArray(v) ? v.join("/") : v).join(", ");
+    return value.map((v) => withheld(v) ? t("other_units", { n: v.count }) : Array.isArray(v) ? v.join("/")
+      : fen && typeof v === "number" ? yuan(v) : v).join(", ");
   }
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);

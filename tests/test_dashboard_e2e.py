@@ -479,6 +479,32 @@ def test_amounts_listed_in_fen_are_shown_in_yuan(page: Any, served: DemoCity) ->
     assert line == "amounts_fen: ¥100.00, ¥100.00"
 
 
+
+def test_the_timeline_axis_runs_from_the_earliest_to_the_latest_act(page: Any,
+                                                                    served: DemoCity) -> None:
+    """The axis was labelled with the first and last events in log order, so a case with a
+    step back-dated after the decision (RF07, RF08) read from 13:22 on the 19th "to" 11:27 on
+    the 18th, though the points were placed between the true first and last acts."""
+    def out_of_order(case_id: str) -> list[str] | None:
+        trail = served.get(f"/v1/cases/{case_id}/trail")["events"]
+        times = [e["occurred_at"] for e in trail if e["stream"] == f"case:{case_id}"]
+        moments = [datetime.fromisoformat(x) for x in times]
+        return times if moments != sorted(moments) else None
+    cases = [f["subject"]["case_id"] for rule in ("RF08", "RF07")
+             for f in served.get("/v1/flags", rule=rule, limit=100)["flags"]
+             if f["subject"]["case_id"]]
+    case_id, times = next((c, x) for c in cases if (x := out_of_order(c)))
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/case/{case_id}")
+    page.wait_for_selector("svg#timeline")
+    moments = [datetime.fromisoformat(x) for x in times]
+    assert page.locator("#timeline-from").text_content() == _shown_in_china_time(
+        min(moments).isoformat())
+    assert page.locator("#timeline-to").text_content() == _shown_in_china_time(
+        max(moments).isoformat())
+
+
 # --- the oversight views (督办反馈, 监督警示, 定考, 公示) ------------------------------------------
 
 OVERDUE, RETURNED, WARNING = "SN-E2E-OVERDUE", "SN-E2E-RETURNED", "WN-E2E-01"

@@ -550,13 +550,16 @@ function timeline(events, triggering) {
   const dated = events.filter((e) => e.occurred_at).map((e) => ({ ...e, t: Date.parse(e.occurred_at) }));
   if (!dated.length) return h("p", { class: "muted" }, "—");
   const width = 1200, left = 20, right = 20, rowH = 16;
-  const t0 = Math.min(...dated.map((e) => e.t)), t1 = Math.max(...dated.map((e) => e.t));
+  // rows stay in log order (a step back-dated after the decision shows as such); the axis
+  // runs from the earliest act to the latest
+  const first = dated.reduce((a, e) => e.t < a.t ? e : a), last = dated.reduce((a, e) => e.t > a.t ? e : a);
+  const t0 = first.t, t1 = last.t;
   const x = (v) => left + (t1 === t0 ? 0.5 : (v - t0) / (t1 - t0)) * (width - left - right);
   const height = 40 + dated.length * rowH;
   const svg = s("svg", { id: "timeline", viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img" },
     s("line", { class: "axis", x1: left, x2: width - right, y1: 20, y2: 20 }),
-    s("text", { x: left, y: 12 }, when(dated[0].occurred_at)),
-    s("text", { x: width - right, y: 12, "text-anchor": "end" }, when(dated[dated.length - 1].occurred_at)));
+    s("text", { x: left, y: 12, id: "timeline-from" }, when(first.occurred_at)),
+    s("text", { x: width - right, y: 12, "text-anchor": "end", id: "timeline-to" }, when(last.occurred_at)));
   dated.forEach((e, i) => {
     const cx = x(e.t), y = 36 + i * rowH;
     const hot = triggering.has(e.event_id);

@@ -290,6 +290,31 @@ def test_a_double_click_on_a_disposition_records_it_once(page: Any, served: Demo
     assert form.locator("button[type=submit]").is_enabled()     # ready for the next one
 
 
+def test_a_flag_card_shows_the_disposition_just_recorded(page: Any, served: DemoCity) -> None:
+    """After "recorded as signed event …" the card still read 触发 · 待处置 (raised, open): a
+    confirmed flag looked untouched until the page was reloaded."""
+    flag = case_flag(served, "RF02")
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/case/{flag['subject']['case_id']}?flag={flag['flag_id']}")
+    card = page.locator(f".flag-card[data-flag-id='{flag['flag_id']}']")
+    status = card.locator(".toolbar > span.small.muted")
+    assert status.inner_text() == "触发 · 待处置"
+    form = card.locator("form.dispose")
+    form.locator("select[name=action]").select_option("confirm")
+    form.locator("textarea[name=finding]").fill("证件已过期仍执法，经核查属实")
+    form.locator("button[type=submit]").click()
+    form.locator(".dispose-result.notice").wait_for()
+    assert status.inner_text() == "触发 · 已确认"
+    for _ in range(100):                      # what the queue shows once the projections ran
+        (listed,) = [f for f in served.get("/v1/flags", case=flag["subject"]["case_id"],
+                                           limit=500)["flags"] if f["flag_id"] == flag["flag_id"]]
+        if listed["disposition"] != "open":
+            break
+        time.sleep(0.1)
+    assert listed["disposition"] == "confirmed"
+
+
 def test_officer_page_renders_the_positions_chart(page: Any, served: DemoCity) -> None:
     officer = next(o for o in _officers_with_fines(served))
     sign_in(page, served)

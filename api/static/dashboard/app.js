@@ -624,19 +624,24 @@ function evidenceTable(evidence) {
 function flagCard(f, focus, caseId) {
   const events = f.event_ids.map((eid) => h("a", { href: `#/case/${encodeURIComponent(caseId)}?flag=${encodeURIComponent(f.flag_id)}`,
     class: "mono", dataset: { eventId: eid } }, eid.slice(0, 13) + "… "));
+  const status = h("span", { class: "small muted" }, `${t(`status.${f.status}`)} · ${t(`disp.${f.disposition}`)}`);
+  const recorded = (disposition) => { status.textContent = `${t(`status.${f.status}`)} · ${t(`disp.${disposition}`)}`; };
   return h("div", { class: `card flag-card${focus ? " focus" : ""}`, dataset: { flagId: f.flag_id } },
     h("div", { class: "toolbar" }, h("strong", { class: "mono" }, f.rule_id), sevBadge(f.severity), ruleName(f.name),
-      h("span", { class: "small muted" }, `${t(`status.${f.status}`)} · ${t(`disp.${f.disposition}`)}`),
+      status,
       focus ? h("span", { class: "badge sev-high" }, t("flag.focus")) : null,
       !focus ? caseLink(caseId, f.flag_id) : null),
     h("p", {}, h("span", { class: "muted" }, `${t("flag.summary")}: `), f.summary),
     h("div", { class: "small" }, h("span", { class: "muted" }, `${t("flag.legal")}: `), f.legal_basis.join("；")),
     h("div", { class: "small" }, keyNumbers(f.numbers, 20)),
     h("div", { class: "small" }, h("span", { class: "muted" }, `${t("flag.events")}: `), events),
-    disposeForm(f, caseId));
+    disposeForm(f, caseId, recorded));
 }
 
-function disposeForm(f, caseId) {
+// the disposition a flag has once the event an action records is folded (the latest one wins)
+const DISPOSED = { acknowledge: "acknowledged", dismiss: "dismissed", confirm: "confirmed", refer: "referred" };
+
+function disposeForm(f, caseId, recorded) {
   if (!session || !session.may_dispose) return h("p", { class: "small muted" }, t("dispose.readonly"));
   const fields = {
     acknowledge: [["note", "textarea"]],
@@ -670,6 +675,7 @@ function disposeForm(f, caseId) {
       const out = await api(`/v1/flags/${encodeURIComponent(f.flag_id)}/dispositions`, { method: "POST", body });
       result.className = "small notice dispose-result";
       result.textContent = t("dispose.done", { id: out.event_id, index: out.receipt.index });
+      recorded(DISPOSED[body.action]);
       const trail = await api(`/v1/cases/${encodeURIComponent(caseId)}/trail`);
       const params = new URLSearchParams(location.hash.split("?")[1] || "");
       const focused = document.querySelector(".flag-card.focus");

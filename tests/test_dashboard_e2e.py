@@ -315,6 +315,36 @@ def test_a_flag_card_shows_the_disposition_just_recorded(page: Any, served: Demo
     assert listed["disposition"] == "confirmed"
 
 
+def test_a_flag_about_no_case_is_disposed_of_from_the_queue(page: Any, served: DemoCity) -> None:
+    """Only a case page held a disposition form, so a flag about an officer (RF17, RF20.c), a
+    unit (RF24) or a notice (RF27) could be read in the queue but not disposed of."""
+    flag = next(f for f in served.get("/v1/flags", status="raised", disposition="open",
+                                      limit=500)["flags"] if not f["subject"]["case_id"])
+    where = {"rule": flag["rule"], "unit": flag["subject"]["unit_id"],
+             "officer": flag["subject"]["officer_id"]}
+    query = "&".join(f"{k}={v}" for k, v in where.items() if v)
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/queue?{query}")
+    row = page.locator(f"tr.flag-row[data-flag-id='{flag['flag_id']}']")
+    row.locator("button.flag-open").click()
+    card = page.locator(f"tr.flag-detail .flag-card[data-flag-id='{flag['flag_id']}']")
+    card.wait_for()
+    assert flag["summary"] in card.inner_text()
+    form = card.locator("form.dispose")
+    form.locator("select[name=action]").select_option("acknowledge")
+    form.locator("button[type=submit]").click()
+    form.locator(".dispose-result.notice").wait_for()
+    assert card.locator(".toolbar > span.small.muted").inner_text() == "触发 · 已受理"
+    for _ in range(100):
+        (listed,) = [f for f in served.get("/v1/flags", rule=flag["rule"], limit=500)["flags"]
+                     if f["flag_id"] == flag["flag_id"]]
+        if listed["disposition"] != "open":
+            break
+        time.sleep(0.1)
+    assert listed["disposition"] == "acknowledged"
+
+
 def test_officer_page_renders_the_positions_chart(page: Any, served: DemoCity) -> None:
     officer = next(o for o in _officers_with_fines(served))
     sign_in(page, served)

@@ -44,7 +44,7 @@ const T = {
     "tr.chain": "链", "tr.incl": "检查点", "tr.pending": "待纳入",
     "flag.legal": "法律依据", "flag.events": "触发事件", "flag.summary": "说明",
     "other_units": "其他单位 {n} 项（不予显示）",
-    "flag.focus": "当前红旗",
+    "flag.focus": "当前红旗", "flag.open": "查看并处置",
     "dispose.title": "处置", "dispose.action": "处置方式", "act.acknowledge": "受理",
     "act.dismiss": "驳回（须说明理由）", "act.confirm": "确认", "act.refer": "移送",
     "dispose.reason_code": "理由类别", "dispose.reason": "理由", "dispose.finding": "核查结论",
@@ -145,7 +145,7 @@ const T = {
     "tr.chain": "chain", "tr.incl": "checkpoint", "tr.pending": "pending",
     "flag.legal": "Legal basis", "flag.events": "Triggering events", "flag.summary": "Explanation",
     "other_units": "{n} of other units (withheld)",
-    "flag.focus": "flag in focus",
+    "flag.focus": "flag in focus", "flag.open": "open to dispose",
     "dispose.title": "Disposition", "dispose.action": "Action", "act.acknowledge": "Acknowledge",
     "act.dismiss": "Dismiss (with a reason)", "act.confirm": "Confirm", "act.refer": "Refer",
     "dispose.reason_code": "Reason code", "dispose.reason": "Reason", "dispose.finding": "Finding",
@@ -460,7 +460,7 @@ async function pageQueue(params) {
       const get = columns.find((c) => c[0] === sortKey)[2];
       list.sort((a, b) => { const x = get(a), y = get(b); return (x > y ? 1 : x < y ? -1 : 0) * sortDir; });
     }
-    tbody.replaceChildren(...list.map(queueRow));
+    tbody.replaceChildren(...list.flatMap(queueRow));
     if (!list.length) tbody.append(h("tr", {}, h("td", { colspan: columns.length, class: "muted" }, t("queue.empty"))));
     status.textContent = t("queue.count", { n: rows.length });
   }
@@ -503,16 +503,24 @@ function subjectKey(f) {
 
 function queueRow(f) {
   const s = f.subject;
+  // a flag about an officer, a unit or a notice has no case page to be disposed of on: its card
+  // (explanation and disposition form) opens in a row under it
+  const detail = s.case_id ? null : h("tr", { class: "flag-detail", dataset: { flagId: f.flag_id }, hidden: true });
+  const open = detail && h("button", { class: "secondary flag-open", type: "button", onclick: () => {
+    if (!detail.firstChild) detail.append(h("td", { colspan: 7 }, flagCard(f, false, null)));
+    detail.hidden = !detail.hidden;
+  } }, t("flag.open"));
   const subject = h("div", {},
     s.case_id ? h("div", {}, caseLink(s.case_id, f.flag_id)) : null,
     s.officer_id ? h("div", {}, officerLink(s.officer_id)) : null,
     !s.case_id && !s.officer_id ? h("div", { class: "mono" }, f.scope) : null,
-    h("div", { class: "small muted" }, s.unit_id || ""));
-  return h("tr", { class: "flag-row", dataset: { flagId: f.flag_id, ruleId: f.rule_id, rule: f.rule } },
+    h("div", { class: "small muted" }, s.unit_id || ""), open);
+  const row = h("tr", { class: "flag-row", dataset: { flagId: f.flag_id, ruleId: f.rule_id, rule: f.rule } },
     h("td", { class: "mono" }, f.rule_id),
     h("td", {}, ruleName(f.name)), h("td", {}, sevBadge(f.severity)), h("td", {}, subject),
     h("td", {}, keyNumbers(f.numbers)), h("td", { class: "num", title: f.raised_at }, age(f.raised_at)),
     h("td", {}, h("div", {}, t(`disp.${f.disposition}`)), h("div", { class: "small muted" }, t(`status.${f.status}`))));
+  return detail ? [row, detail] : [row];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -621,8 +629,9 @@ function evidenceTable(evidence) {
       h("td", { class: "mono" }, e.content_sha256 || "—"))));
 }
 
+// caseId null: a flag about no case (shown in the queue), whose events no trail on the page holds
 function flagCard(f, focus, caseId) {
-  const events = f.event_ids.map((eid) => h("a", { href: `#/case/${encodeURIComponent(caseId)}?flag=${encodeURIComponent(f.flag_id)}`,
+  const events = f.event_ids.map((eid) => h(caseId ? "a" : "span", { href: caseId ? `#/case/${encodeURIComponent(caseId)}?flag=${encodeURIComponent(f.flag_id)}` : null,
     class: "mono", dataset: { eventId: eid } }, eid.slice(0, 13) + "… "));
   const status = h("span", { class: "small muted" }, `${t(`status.${f.status}`)} · ${t(`disp.${f.disposition}`)}`);
   const recorded = (disposition) => { status.textContent = `${t(`status.${f.status}`)} · ${t(`disp.${disposition}`)}`; };
@@ -630,7 +639,7 @@ function flagCard(f, focus, caseId) {
     h("div", { class: "toolbar" }, h("strong", { class: "mono" }, f.rule_id), sevBadge(f.severity), ruleName(f.name),
       status,
       focus ? h("span", { class: "badge sev-high" }, t("flag.focus")) : null,
-      !focus ? caseLink(caseId, f.flag_id) : null),
+      !focus && caseId ? caseLink(caseId, f.flag_id) : null),
     h("p", {}, h("span", { class: "muted" }, `${t("flag.summary")}: `), f.summary),
     h("div", { class: "small" }, h("span", { class: "muted" }, `${t("flag.legal")}: `), f.legal_basis.join("；")),
     h("div", { class: "small" }, keyNumbers(f.numbers, 20)),
@@ -676,6 +685,7 @@ function disposeForm(f, caseId, recorded) {
       result.className = "small notice dispose-result";
       result.textContent = t("dispose.done", { id: out.event_id, index: out.receipt.index });
       recorded(DISPOSED[body.action]);
+      if (!caseId) return;
       const trail = await api(`/v1/cases/${encodeURIComponent(caseId)}/trail`);
       const params = new URLSearchParams(location.hash.split("?")[1] || "");
       const focused = document.querySelector(".flag-card.focus");

@@ -336,8 +336,9 @@ class ReadModels:
     #: certificate, suspension or end recorded later covers their acts (``kind`` as known now);
     #: 16: the parameter version every deadline names (``params_version``) hashes RF08.e's
     #: ``future_tolerance_minutes``, ``import_recording_days`` and a declared import's closing
-    #: instant too.
-    VERSION = 16
+    #: instant too; 17: the payment deadline is met on the day of the event that paid the fine
+    #: in full, no longer moved back by a step recorded after it but dated before it.
+    VERSION = 17
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

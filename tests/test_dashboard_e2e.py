@@ -345,6 +345,27 @@ def test_a_flag_about_no_case_is_disposed_of_from_the_queue(page: Any, served: D
     assert listed["disposition"] == "acknowledged"
 
 
+def test_the_verify_line_names_the_bundle_file_just_downloaded(page: Any, served: DemoCity,
+                                                               tmp_path: Any) -> None:
+    """The line under the download button always read `ledger verify bundle.ndjson`, but the
+    file is saved as the service names it (bundle-case-<size>.ndjson): pasted as shown, the
+    check failed on a missing file."""
+    flag = case_flag(served, "RF04")
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/case/{flag['subject']['case_id']}")
+    with page.expect_download() as caught:
+        page.click("#bundle-download")
+    download = caught.value
+    name = download.suggested_filename
+    assert name.startswith("bundle-case-") and name.endswith(".ndjson")
+    page.wait_for_function("() => document.querySelector('#verify-command').textContent"
+                           f" === 'ledger verify {name}'")
+    saved = tmp_path / name
+    download.save_as(saved)
+    assert saved.read_bytes().count(b"\n") > 1
+
+
 def test_officer_page_renders_the_positions_chart(page: Any, served: DemoCity) -> None:
     officer = next(o for o in _officers_with_fines(served))
     sign_in(page, served)

@@ -296,8 +296,12 @@ async function downloadBundle(query, button) {
     const blob = await response.blob();
     const disposition = response.headers.get("Content-Disposition") || "";
     const match = /filename="([^"]+)"/.exec(disposition);
-    const a = h("a", { href: URL.createObjectURL(blob), download: match ? match[1] : "bundle.ndjson" });
+    const name = match ? match[1] : "bundle.ndjson";
+    const a = h("a", { href: URL.createObjectURL(blob), download: name });
     document.body.append(a); a.click(); a.remove();
+    // the check to paste names the file just saved, not a placeholder
+    const command = button.parentElement && button.parentElement.querySelector("#verify-command");
+    if (command) command.textContent = `ledger verify ${name}`;
     setTimeout(() => URL.revokeObjectURL(a.href), 10000);
   } catch (e) {
     if (e.status !== 401) alert(`${t("error")}: ${e.message}`);

@@ -402,6 +402,24 @@ def _officers_with_fines(city: DemoCity) -> Iterator[str]:
             yield oid
 
 
+def test_the_officer_page_labels_its_tables_in_the_chosen_language(page: Any,
+                                                                  served: DemoCity) -> None:
+    """The credentials and posts tables, the caseload and the officer's kind were labelled
+    in English code names (cert, valid_until, summary_decisions, decided_fen…) on the
+    Chinese page, where every other label is Chinese."""
+    officer = next(_officers_with_fines(served))
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/officer/{officer}")
+    page.wait_for_selector("#credentials")
+    labels = page.eval_on_selector_all(
+        "#credentials th, #posts th, #caseload dt, #officer-facts dt, "
+        "#credentials td:last-child", "cells => cells.map(c => c.textContent)")
+    assert len(labels) > 20
+    latin = [x for x in labels if re.search(r"[A-Za-z]{2}", re.sub(r"\d{4}-[-\d :+]*", "", x))]
+    assert latin == []
+
+
 def test_language_switches_between_chinese_and_english(page: Any, served: DemoCity) -> None:
     sign_in(page, served)
     page.wait_for_selector("tr.flag-row")

@@ -54,7 +54,14 @@ const T = {
     "officer.title": "执法人员", "officer.credentials": "执法证件", "officer.posts": "岗位与网格",
     "officer.pledges": "廉政责任书链", "officer.caseload": "办案量", "officer.chart": "罚款在法定幅度中的位置（RF17：与全区其他执法人员同违法行为、同当事人类型对比）",
     "officer.waivers": "不予处罚", "officer.complaints": "投诉", "officer.flags": "红旗",
-    "officer.dispatches": "调度指令", "chart.self": "本人", "chart.peers": "其他执法人员（全区，匿名）",
+    "officer.dispatches": "调度指令", "officer.kind": "人员类别", "kind.officer": "执法人员", "kind.auxiliary": "协管员", "kind.unknown": "未知（无人事记录）",
+    "cr.cert": "证件号", "cr.type": "证件类型", "cr.from": "有效期起", "cr.until": "有效期至", "cr.status": "状态",
+    "cr.valid": "有效", "cr.suspended": "曾暂扣", "end.term_ended": "期满终止", "end.revoked": "吊销", "end.withdrawn": "收回",
+    "end.retired": "退休", "end.transferred": "调离",
+    "post.post": "岗位", "post.role": "职务", "post.unit": "单位", "post.grids": "网格", "post.from": "起", "post.until": "止",
+    "load.cases": "案件", "load.acts": "执法行为", "load.decisions": "处罚决定", "load.summary_decisions": "简易程序决定",
+    "load.general_decisions": "普通程序决定", "load.decided_fen": "决定罚款金额", "load.waivers": "不予处罚",
+    "load.voided_forms": "作废文书", "load.cash_collections": "当场收缴", "load.seizures": "扣押", "chart.self": "本人", "chart.peers": "其他执法人员（全区，匿名）",
     "chart.median": "其他人员中位数", "chart.none": "没有可比较的罚款决定。",
     "chart.window": "{from}–{to}：平均残差 {mean}，可比案件 {n}（判断需 ≥ {min}）", "chart.behind": "其他人员 {p} 名，案件 {c} 件",
     "chart.not_compared": "不比较（其他人员不足 {k} 名）", "chart.no_flag": "RF17 未预警",
@@ -156,7 +163,14 @@ const T = {
     "officer.pledges": "Integrity-pledge chain", "officer.caseload": "Caseload",
     "officer.chart": "Fine positions in the statutory range (RF17: against the other officers of the district, same violation and party type)",
     "officer.waivers": "Waivers", "officer.complaints": "Complaints", "officer.flags": "Red flags",
-    "officer.dispatches": "Dispatch orders", "chart.self": "this officer", "chart.peers": "other officers (all units, anonymous)",
+    "officer.dispatches": "Dispatch orders", "officer.kind": "Kind", "kind.officer": "officer", "kind.auxiliary": "auxiliary staff", "kind.unknown": "unknown (no HR record)",
+    "cr.cert": "Certificate", "cr.type": "Type", "cr.from": "Valid from", "cr.until": "Valid until", "cr.status": "Status",
+    "cr.valid": "valid", "cr.suspended": "suspended (at some time)", "end.term_ended": "term ended", "end.revoked": "revoked",
+    "end.withdrawn": "withdrawn", "end.retired": "retired", "end.transferred": "transferred",
+    "post.post": "Post", "post.role": "Role", "post.unit": "Unit", "post.grids": "Grids", "post.from": "From", "post.until": "Until",
+    "load.cases": "cases", "load.acts": "acts", "load.decisions": "decisions", "load.summary_decisions": "summary decisions",
+    "load.general_decisions": "general decisions", "load.decided_fen": "amount decided", "load.waivers": "waivers",
+    "load.voided_forms": "voided forms", "load.cash_collections": "cash collections", "load.seizures": "seizures", "chart.self": "this officer", "chart.peers": "other officers (all units, anonymous)",
     "chart.median": "other officers' median", "chart.none": "No fine decisions to place.",
     "chart.window": "{from}–{to}: mean residual {mean}, {n} comparable cases (judged from {min})", "chart.behind": "{p} other officers, {c} cases",
     "chart.not_compared": "not compared (fewer than {k} other officers)", "chart.no_flag": "no RF17 flag",
@@ -223,6 +237,13 @@ function t(key, vars = {}) {
   let text = (T[lang] && T[lang][key]) || T.en[key] || key;
   for (const [k, v] of Object.entries(vars)) text = text.replace(`{${k}}`, String(v));
   return text;
+}
+
+// a code the API gives (a caseload counter, a credential's end reason): its label when the
+// dictionary has one, else the code itself
+function label(group, code) {
+  const key = `${group}.${code}`;
+  return (T[lang] && T[lang][key]) || T.en[key] || String(code);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -745,22 +766,22 @@ async function pageOfficer(id) {
     api(`/v1/officers/${enc}/positions`), api(`/v1/officers/${enc}/pledge-chain`)]);
   const c = o.caseload || {};
   show(h("h1", {}, `${t("officer.title")} ${id}`),
-    kv([[t("case.unit"), unitLink(o.unit_id)], ["kind", o.kind]]),
+    h("div", { id: "officer-facts" }, kv([[t("case.unit"), unitLink(o.unit_id)], [t("officer.kind"), label("kind", o.kind)]])),
     bundleBox({ officer: id }, `officer ${id}`),
     h("div", { class: "grid2" },
       h("div", { class: "card" }, h("h2", {}, t("officer.credentials")),
-        h("table", { id: "credentials" }, h("tr", {}, ["cert", "type", "from", "until", "status"].map((x) => h("th", {}, x))),
+        h("table", { id: "credentials" }, h("tr", {}, ["cert", "type", "from", "until", "status"].map((x) => h("th", {}, t(`cr.${x}`)))),
           Object.values(o.credentials || {}).map((cr) => h("tr", {}, h("td", { class: "mono" }, cr.cert_no), h("td", {}, cr.credential_type),
-            h("td", {}, cr.valid_from), h("td", {}, cr.valid_until), h("td", {}, cr.ended_at ? `${cr.end_reason} ${cr.ended_at}` : (cr.suspensions || []).length ? "suspended" : "valid"))))),
+            h("td", {}, cr.valid_from), h("td", {}, cr.valid_until), h("td", {}, cr.ended_at ? `${label("end", cr.end_reason)} ${when(cr.ended_at)}` : (cr.suspensions || []).length ? t("cr.suspended") : t("cr.valid")))))),
       h("div", { class: "card" }, h("h2", {}, t("officer.caseload")),
-        kv(Object.entries(c).map(([k, v]) => [k, k.endsWith("_fen") ? yuan(v) : v])))),
+        h("div", { id: "caseload" }, kv(Object.entries(c).map(([k, v]) => [label("load", k), k.endsWith("_fen") ? yuan(v) : v]))))),
     h("div", { class: "card" }, h("h2", {}, t("officer.chart")), positionsChart(positions, id)),
     warningsCard("officer", id, o.flags || []),
     assessmentCard("officer", id, [...positions.windows.flatMap((w) => w.rows.flatMap((r) => r.own.map((d) => d.decided_on))),
       ...(o.dispatches || []).map((d) => d.from)]),
     h("div", { class: "grid2" },
       h("div", { class: "card" }, h("h2", {}, t("officer.posts")),
-        h("table", {}, h("tr", {}, ["post", "role", "unit", "grids", "from", "until"].map((x) => h("th", {}, x))),
+        h("table", { id: "posts" }, h("tr", {}, ["post", "role", "unit", "grids", "from", "until"].map((x) => h("th", {}, t(`post.${x}`)))),
           (o.posts || []).map((p) => h("tr", {}, h("td", { class: "mono" }, p.post_id), h("td", {}, p.role), h("td", {}, unitLink(p.unit_id)),
             h("td", { class: "small" }, (p.grid_ids || []).join(", ")), h("td", { class: "small" }, when(p.from)), h("td", { class: "small" }, when(p.until))))),
         h("h2", {}, t("officer.dispatches")),

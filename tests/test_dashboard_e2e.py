@@ -200,6 +200,21 @@ def test_inspector_signs_in_and_sees_the_queue_of_the_city(page: Any, served: De
     assert page.locator("#queue-more").is_visible()
 
 
+def test_a_double_click_on_load_more_loads_the_next_page_once(page: Any,
+                                                              served: DemoCity) -> None:
+    """Both clicks asked for the page after the same cursor, so the queue listed the same 50
+    flags twice (100 rows, 50 of them repeated)."""
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.dblclick("#queue-more")
+    page.wait_for_function("() => document.querySelectorAll('tr.flag-row').length >= 100")
+    page.wait_for_timeout(1000)                          # a second answer would land by now
+    shown = page.eval_on_selector_all("tr.flag-row", "rows => rows.map(r => r.dataset.flagId)")
+    first = served.get("/v1/flags", limit=50)
+    second = served.get("/v1/flags", limit=50, after=first["next"])
+    assert shown == [f["flag_id"] for f in first["flags"] + second["flags"]]
+
+
 def test_queue_filters_to_one_rule(page: Any, served: DemoCity) -> None:
     sign_in(page, served)
     page.wait_for_selector("tr.flag-row")

@@ -507,7 +507,14 @@ async function pageQueue(params) {
     more.hidden = !next;
     render();
   }
-  more.addEventListener("click", () => load(next));
+  // one page at a time: a second click before the answer would ask for the same cursor again
+  // and list that page twice
+  more.addEventListener("click", async () => {
+    if (more.disabled) return;
+    more.disabled = true;
+    try { await load(next); } catch (e) { if (e.status !== 401) status.textContent = `${t("error")}: ${e.message}`; }
+    finally { more.disabled = false; }
+  });
   show(h("h1", {}, t("queue.title")), form,
     h("table", { id: "queue-table" }, h("thead", {}, head), tbody),
     h("div", { class: "toolbar" }, more, status, h("span", { class: "small muted" }, t("queue.sortnote"))));

@@ -573,6 +573,35 @@ def test_the_queue_until_day_is_included(page: Any, served: DemoCity) -> None:
     assert page.locator("#f-until").input_value() == day.isoformat()
 
 
+def test_a_flags_triggering_event_links_lead_to_the_event_in_its_trail(
+        page: Any, served: DemoCity) -> None:
+    """Every triggering event of a card linked to the card's own case page: on the flag in
+    focus a click did nothing, and an event of another case (RF14's first fine) led back to
+    the page it was clicked on, where no trail row holds it."""
+    found = served.get("/v1/flags", rule="RF14", case=CROSS_MINE)["flags"]
+    flag = found[0] if found else post_fined_twice(served)
+    trails = {c: {e["event_id"] for e in served.get(f"/v1/cases/{c}/trail")["events"]}
+              for c in (CROSS_MINE, CROSS_THEIRS)}
+    mine = next(e for e in flag["event_ids"] if e in trails[CROSS_MINE])
+    theirs = next(e for e in flag["event_ids"] if e in trails[CROSS_THEIRS])
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/case/{CROSS_MINE}?flag={flag['flag_id']}")
+    card = page.locator(f".flag-card[data-flag-id='{flag['flag_id']}']")
+    card.wait_for()
+    page.evaluate("() => window.scrollTo(0, 0)")
+    card.locator(f"a[data-event-id='{mine}']").click()
+    page.wait_for_function(f"() => {{ const r = document.getElementById('ev-{mine}')"
+                           ".getBoundingClientRect(); return r.top >= 0 && "
+                           "r.bottom <= window.innerHeight; }")
+    assert f"#/case/{CROSS_MINE}?flag=" in page.url
+    card.locator(f"a[data-event-id='{theirs}']").click()
+    page.wait_for_url(re.compile(rf".*#/case/{CROSS_THEIRS}\?event={theirs}$"))
+    row = page.locator(f"tr.trail-row.triggering[data-event-id='{theirs}']")
+    row.wait_for()
+    assert page.locator("tr.trail-row.triggering").count() == 1
+
+
 def test_amounts_listed_in_fen_are_shown_in_yuan(page: Any, served: DemoCity) -> None:
     """A flag's numbers may list amounts (RF14's amounts_fen, RF17.g's band_fen): the single
     amounts were shown in yuan, a list of them as raw fen (10000 for ¥100.00)."""

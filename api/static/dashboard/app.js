@@ -564,6 +564,7 @@ async function pageCase(id, params) {
   const focus = params.get("flag");
   const focused = (state.flags || []).find((f) => f.flag_id === focus);
   const triggering = new Set(focused ? focused.event_ids : []);
+  if (params.get("event")) triggering.add(params.get("event"));     // one event, from #/event/ID
   const proc = state.procedure ? t(`proc.${state.procedure}`) : "—";
   show(
     h("h1", {}, `${t("case.title")} ${id}`),
@@ -661,10 +662,9 @@ function evidenceTable(evidence) {
       h("td", { class: "mono" }, e.content_sha256 || "—"))));
 }
 
-// caseId null: a flag about no case (shown in the queue), whose events no trail on the page holds
+// caseId null: a flag about no case (shown in the queue)
 function flagCard(f, focus, caseId) {
-  const events = f.event_ids.map((eid) => h(caseId ? "a" : "span", { href: caseId ? `#/case/${encodeURIComponent(caseId)}?flag=${encodeURIComponent(f.flag_id)}` : null,
-    class: "mono", dataset: { eventId: eid } }, eid.slice(0, 13) + "… "));
+  const events = f.event_ids.map(eventLink);
   const status = h("span", { class: "small muted" }, `${t(`status.${f.status}`)} · ${t(`disp.${f.disposition}`)}`);
   const recorded = (disposition) => { status.textContent = `${t(`status.${f.status}`)} · ${t(`disp.${disposition}`)}`; };
   return h("div", { class: `card flag-card${focus ? " focus" : ""}`, dataset: { flagId: f.flag_id } },
@@ -677,6 +677,32 @@ function flagCard(f, focus, caseId) {
     h("div", { class: "small" }, keyNumbers(f.numbers, 20)),
     h("div", { class: "small" }, h("span", { class: "muted" }, `${t("flag.events")}: `), events),
     disposeForm(f, caseId, recorded));
+}
+
+// A triggering event: a row of the trail on this page is scrolled to; any other event (another
+// case's, an officer's) opens #/event/ID, which finds its stream and goes to the page showing it.
+function eventLink(eid) {
+  return h("a", { href: `#/event/${encodeURIComponent(eid)}`, class: "mono", dataset: { eventId: eid },
+    onclick: (ev) => {
+      const row = document.getElementById(`ev-${eid}`);
+      if (!row) return;
+      ev.preventDefault();
+      row.scrollIntoView({ block: "center" });
+    } }, eid.slice(0, 13) + "… ");
+}
+
+async function pageEvent(id) {
+  show(loading());
+  const { envelope, receipt } = await api(`/v1/events/${encodeURIComponent(id)}`);
+  const [kind, key] = [receipt.stream.split(":")[0], receipt.stream.slice(receipt.stream.indexOf(":") + 1)];
+  const page = { case: `#/case/${encodeURIComponent(key)}?event=${encodeURIComponent(id)}`,
+    officer: `#/officer/${encodeURIComponent(key)}`, unit: `#/unit/${encodeURIComponent(key)}`,
+    supervision: `#/supervision/${encodeURIComponent(key)}` }[kind];
+  if (page) { location.replace(page); return; }
+  show(h("h1", {}, `${envelope.type} · ${receipt.stream} v${receipt.stream_version}`),
+    kv([[t("tr.index"), receipt.index], [t("tr.occurred"), when(envelope.occurred_at)], [t("tr.recorded"), when(receipt.recorded_at)],
+      [t("tr.signer"), envelope.signer]]),
+    h("pre", { id: "event-body" }, JSON.stringify(envelope.body, null, 1)));
 }
 
 // the disposition a flag has once the event an action records is folded (the latest one wins)
@@ -934,6 +960,7 @@ const PAGES = [
   [/^#\/supervision$/, (m, q) => pageSupervision(q)],
   [/^#\/supervision\/(.+)$/, (m) => pageNotice(decodeURIComponent(m[1]))],
   [/^#\/case\/(.+)$/, (m, q) => pageCase(decodeURIComponent(m[1]), q)],
+  [/^#\/event\/(.+)$/, (m) => pageEvent(decodeURIComponent(m[1]))],
   [/^#\/officer\/(.+)$/, (m) => pageOfficer(decodeURIComponent(m[1]))],
   [/^#\/units$/, () => pageUnits()],
   [/^#\/unit\/(.+)$/, (m) => pageUnit(decodeURIComponent(m[1]))],

@@ -230,6 +230,27 @@ def test_queue_filters_to_one_rule(page: Any, served: DemoCity) -> None:
     assert expected[0]["name"]["zh"] in names and expected[0]["name"]["en"] in names
 
 
+def test_a_units_flags_by_rule_link_lists_that_rule_ids_flags(page: Any,
+                                                              served: DemoCity) -> None:
+    """The unit page counts flags per rule id (RF05.b) but linked to the queue of the whole
+    family (RF05: RF05.b and RF05.c), which listed more flags than the row counted."""
+    unit, row = next((u, r) for u in served.units
+                     for rows in [served.get(f"/v1/units/{u}/overview")["flags_by_rule"]]
+                     for r in rows if "." in r["rule_id"] and sum(
+                         x["rule_id"].split(".")[0] == r["rule_id"].split(".")[0]
+                         for x in rows) > 1)
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/unit/{unit}")
+    page.click(f"#flags-by-rule a:text-is('{row['rule_id']}')")
+    page.wait_for_function("() => location.hash.startsWith('#/queue') && "
+                           "document.querySelectorAll('tr.flag-row').length > 0")
+    page.wait_for_timeout(500)
+    shown = page.eval_on_selector_all("tr.flag-row", "rows => rows.map(r => r.dataset.ruleId)")
+    assert shown == [row["rule_id"]] * (row["raised"] + row["cleared"])
+    assert page.locator("#f-rule_id").input_value() == row["rule_id"]
+
+
 def test_the_rule_filter_offers_every_rule_of_the_catalogue(page: Any, served: DemoCity) -> None:
     """RF27 (supervision) was missing from the select: its flags could not be filtered to."""
     sign_in(page, served)

@@ -16,7 +16,7 @@ const T = {
     "signin.forbidden": "此令牌无权打开工作台（需要纪检或审计角色）。",
     "signin.unknown": "令牌无效或已失效。", "signin.expired": "登录已失效，请重新登录。",
     "queue.title": "红旗队列", "f.rule": "规则", "f.severity": "严重程度", "f.status": "状态",
-    "f.disposition": "处置", "f.unit": "单位", "f.officer": "执法人员", "f.case": "案件",
+    "f.disposition": "处置", "f.rule_id": "细项", "f.unit": "单位", "f.officer": "执法人员", "f.case": "案件",
     "f.since": "起", "f.until": "止", "f.apply": "筛选", "f.reset": "清除", "f.any": "全部",
     "col.rule": "规则", "col.name": "名称", "col.severity": "严重程度", "col.subject": "对象",
     "col.numbers": "关键数据", "col.age": "时长", "col.status": "状态", "col.disposition": "处置",
@@ -124,7 +124,7 @@ const T = {
     "signin.forbidden": "This token may not open the dashboard (it needs the inspector or auditor role).",
     "signin.unknown": "Unknown or revoked token.", "signin.expired": "Your session ended; sign in again.",
     "queue.title": "Red-flag queue", "f.rule": "Rule", "f.severity": "Severity", "f.status": "Status",
-    "f.disposition": "Disposition", "f.unit": "Unit", "f.officer": "Officer", "f.case": "Case",
+    "f.disposition": "Disposition", "f.rule_id": "Rule id", "f.unit": "Unit", "f.officer": "Officer", "f.case": "Case",
     "f.since": "From", "f.until": "To", "f.apply": "Filter", "f.reset": "Clear", "f.any": "any",
     "col.rule": "Rule", "col.name": "Name", "col.severity": "Severity", "col.subject": "Subject",
     "col.numbers": "Key numbers", "col.age": "Age", "col.status": "Status", "col.disposition": "Disposition",
@@ -437,7 +437,7 @@ function pageSignin() {
 // ---------------------------------------------------------------------------------------------
 // Page: red-flag queue (#/queue?rule=RF04&severity=critical...)
 const RULE_FAMILIES = Array.from({ length: 27 }, (_, i) => `RF${String(i + 1).padStart(2, "0")}`);  // RF01–RF27
-const QUEUE_FILTERS = ["rule", "severity", "status", "disposition", "unit", "officer", "case", "since", "until"];
+const QUEUE_FILTERS = ["rule", "rule_id", "severity", "status", "disposition", "unit", "officer", "case", "since", "until"];
 
 async function pageQueue(params) {
   const units = await api("/v1/units").catch(() => ({ units: [] }));
@@ -448,6 +448,7 @@ async function pageQueue(params) {
     h("input", { name, id: `f-${name}`, type, value: params.get(name) || "", size: 14 }));
   const form = h("form", { class: "filters", id: "queue-filters" },
     select("rule", RULE_FAMILIES.map((r) => [r, r]), "f.rule"),
+    text("rule_id", "f.rule_id"),
     select("severity", ["critical", "high", "medium", "low"].map((v) => [v, t(`sev.${v}`)]), "f.severity"),
     select("status", ["raised", "cleared"].map((v) => [v, t(`status.${v}`)]), "f.status"),
     select("disposition", ["open", "acknowledged", "dismissed", "confirmed", "referred"].map((v) => [v, t(`disp.${v}`)]), "f.disposition"),
@@ -462,6 +463,11 @@ async function pageQueue(params) {
     const q = new URLSearchParams();
     for (const [k, v] of new FormData(form)) if (v) q.set(k, v);
     location.hash = `#/queue${q.toString() ? `?${q}` : ""}`;
+  });
+  // a rule id of another family (RF05.b under RF04) would match nothing: choosing a family drops it
+  form.querySelector("#f-rule").addEventListener("change", (ev) => {
+    const id = form.querySelector("#f-rule_id");
+    if (ev.target.value && !id.value.startsWith(`${ev.target.value}.`) && id.value !== ev.target.value) id.value = "";
   });
   form.querySelectorAll("select").forEach((el) => el.addEventListener("change", () => form.requestSubmit()));
 
@@ -908,7 +914,7 @@ async function pageUnit(id) {
     h("div", { class: "grid2" },
       h("div", { class: "card" }, h("h2", {}, t("unit.flags")),
         h("table", { id: "flags-by-rule" }, h("tr", {}, ["col.rule", "col.name", "status.raised", "disp.open", "status.cleared"].map((k) => h("th", {}, t(k)))),
-          o.flags_by_rule.map((r) => h("tr", {}, h("td", { class: "mono" }, h("a", { href: `#/queue?rule=${r.rule_id.split(".")[0]}&unit=${encodeURIComponent(id)}` }, r.rule_id)),
+          o.flags_by_rule.map((r) => h("tr", {}, h("td", { class: "mono" }, h("a", { href: `#/queue?rule=${r.rule_id.split(".")[0]}&rule_id=${r.rule_id}&unit=${encodeURIComponent(id)}` }, r.rule_id)),
             h("td", {}, ruleName(r.name)), h("td", { class: "num" }, r.raised), h("td", { class: "num" }, r.open), h("td", { class: "num" }, r.cleared))))),
       h("div", { class: "card" }, h("h2", {}, t("unit.pledges")),
         h("p", { id: "pledge-coverage" }, t("unit.covered", { a: p.covered, b: p.total }), h("span", { class: "small muted" }, ` (${p.on})`)),

@@ -474,6 +474,19 @@ def test_language_switches_between_chinese_and_english(page: Any, served: DemoCi
         "() => document.querySelector('#nav-queue').textContent === '红旗队列'")
 
 
+def test_a_link_opened_before_signing_in_opens_after_it(page: Any, served: DemoCity) -> None:
+    """The token lives in one tab, so a case link pasted into a new tab (or a page whose session
+    ended) shows the sign-in form; signing in then always went to the queue, and the link was
+    lost."""
+    flag = case_flag(served, "RF04")
+    target = f"#/case/{flag['subject']['case_id']}?flag={flag['flag_id']}"
+    page.goto(f"{served.base}/ui/{target}")
+    page.fill("#token", served.tokens["inspector"])
+    page.click("#signin")
+    page.locator(f".flag-card.focus[data-flag-id='{flag['flag_id']}']").wait_for()
+    assert page.url.endswith(target)
+
+
 def test_a_poster_token_cannot_open_the_dashboard(page: Any, served: DemoCity) -> None:
     sign_in(page, served, "poster")
     message = page.locator("#signin-error[data-status='403']")

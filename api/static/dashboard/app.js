@@ -297,7 +297,9 @@ async function api(path, { method = "GET", body, raw = false } = {}) {
     sessionStorage.removeItem(TOKEN_KEY);
     session = null;
     signinMessage = t("signin.expired");
-    location.hash = "#/signin";
+    // back to this page once signed in again
+    const here = location.hash.startsWith("#/signin") ? "" : location.hash;
+    location.hash = here ? `#/signin?next=${encodeURIComponent(here)}` : "#/signin";
     throw new ApiError(401, null);
   }
   if (!response.ok) {
@@ -408,7 +410,9 @@ async function ensureSession() {
   return session;
 }
 
-function pageSignin() {
+// next: the page asked for (a link opened in a tab with no token, a session that ended), opened
+// once signed in instead of the queue
+function pageSignin(next) {
   const input = h("textarea", { id: "token", name: "token", autocomplete: "off", spellcheck: "false" });
   const message = h("p", { id: "signin-error", class: signinMessage ? "error" : "" }, signinMessage);
   const form = h("form", { class: "card signin", id: "signin-form" },
@@ -421,7 +425,8 @@ function pageSignin() {
     session = null; signinMessage = "";
     try {
       session = await api("/v1/session");
-      if (location.hash === "#/queue") route(); else location.hash = "#/queue";
+      const to = next && next.startsWith("#/") && !next.startsWith("#/signin") ? next : "#/queue";
+      if (location.hash === to) route(); else location.hash = to;
     } catch (e) {
       sessionStorage.removeItem(TOKEN_KEY);
       const text = e.status === 403 ? t("signin.forbidden") : e.status === 401 ? t("signin.unknown") : e.message;
@@ -993,7 +998,7 @@ async function route() {
   if (path === "#/signin" || !(await ensureSession())) {
     session = null;
     chrome();
-    pageSignin();
+    pageSignin(path === "#/signin" ? params.get("next") : location.hash);
     return;
   }
   chrome();

@@ -251,6 +251,33 @@ def test_a_units_flags_by_rule_link_lists_that_rule_ids_flags(page: Any,
     assert page.locator("#f-rule_id").input_value() == row["rule_id"]
 
 
+def test_the_queue_sort_is_kept_in_the_url_and_works_from_the_keyboard(
+        page: Any, served: DemoCity) -> None:
+    """A header sorted the loaded rows only until the page was reloaded or the link shared,
+    and the headers could only be clicked: no keyboard focus reached them."""
+    rank = ["critical", "high", "medium", "low"]
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.focus("#queue-table th[data-key='severity'] button")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => location.hash.includes('sort=severity')")
+    page.reload()
+    page.wait_for_selector("tr.flag-row")
+    shown = page.eval_on_selector_all(
+        "tr.flag-row td:nth-child(3) .badge",
+        "badges => badges.map(b => [...b.classList].find(c => c.startsWith('sev-')).slice(4))")
+    assert len(shown) == 50 and len(set(shown)) > 1
+    assert [rank.index(x) for x in shown] == sorted(rank.index(x) for x in shown)
+    page.focus("#queue-table th[data-key='severity'] button")
+    page.keyboard.press("Enter")                      # again: the other way
+    page.wait_for_function("() => location.hash.includes('dir=desc')")
+    shown = page.eval_on_selector_all(
+        "tr.flag-row td:nth-child(3) .badge",
+        "badges => badges.map(b => [...b.classList].find(c => c.startsWith('sev-')).slice(4))")
+    assert [rank.index(x) for x in shown] == sorted((rank.index(x) for x in shown),
+                                                    reverse=True)
+
+
 def test_the_rule_filter_offers_every_rule_of_the_catalogue(page: Any, served: DemoCity) -> None:
     """RF27 (supervision) was missing from the select: its flags could not be filtered to."""
     sign_in(page, served)

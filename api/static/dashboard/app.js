@@ -467,6 +467,7 @@ async function pageQueue(params) {
     ev.preventDefault();
     const q = new URLSearchParams();
     for (const [k, v] of new FormData(form)) if (v) q.set(k, v);
+    sorting(q);
     location.hash = `#/queue${q.toString() ? `?${q}` : ""}`;
   });
   // a rule id of another family (RF05.b under RF04) would match nothing: choosing a family drops it
@@ -480,15 +481,22 @@ async function pageQueue(params) {
   const tbody = h("tbody", {});
   const status = h("span", { class: "small muted", id: "queue-count" });
   const more = h("button", { class: "secondary", type: "button", id: "queue-more", hidden: true }, t("queue.more"));
-  let sortKey = null, sortDir = 1;
   const columns = [["rule", "col.rule", (f) => f.rule_id], ["name", "col.name", (f) => f.name[lang]],
     ["severity", "col.severity", (f) => ["critical", "high", "medium", "low"].indexOf(f.severity)],
     ["subject", "col.subject", (f) => subjectKey(f)], ["numbers", "col.numbers", null],
     ["age", "col.age", (f) => -Date.parse(f.raised_at)], ["status", "col.disposition", (f) => f.disposition]];
-  const head = h("tr", {}, columns.map(([key, label, get]) => h("th", {
-    class: get ? "sortable" : "", dataset: { key },
-    onclick: get ? () => { sortDir = sortKey === key ? -sortDir : 1; sortKey = key; render(); } : null,
-  }, t(label))));
+  // the sort is kept in the URL (replaced, not pushed: no reload of the pages already loaded), so
+  // a reload or a shared link keeps it; each header is a button, reachable from the keyboard
+  let sortKey = columns.some((c) => c[2] && c[0] === params.get("sort")) ? params.get("sort") : null;
+  let sortDir = params.get("dir") === "desc" ? -1 : 1;
+  const sorting = (q) => { if (sortKey) { q.set("sort", sortKey); q.set("dir", sortDir < 0 ? "desc" : "asc"); } return q; };
+  function sortBy(key) {
+    sortDir = sortKey === key ? -sortDir : 1; sortKey = key;
+    history.replaceState(null, "", `#/queue?${sorting(new URLSearchParams(params))}`);
+    render();
+  }
+  const head = h("tr", {}, columns.map(([key, label, get]) => h("th", { class: get ? "sortable" : "", dataset: { key } },
+    get ? h("button", { type: "button", class: "th-sort", onclick: () => sortBy(key) }, t(label)) : t(label))));
 
   function render() {
     const list = rows.slice();

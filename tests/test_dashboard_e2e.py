@@ -483,6 +483,31 @@ def test_the_officer_page_labels_its_tables_in_the_chosen_language(page: Any,
     assert latin == []
 
 
+def test_the_case_page_names_its_state_deadlines_and_payments_in_the_chosen_language(
+        page: Any, served: DemoCity) -> None:
+    """On the Chinese page a case read 状态 ARCHIVED, its deadlines payment, service,
+    summary_filing…, its payments table was headed 'channel' and '¥' with channels such as
+    designated_bank, and its reconciliation 'reconciled 2025-10-27 matched'."""
+    import psycopg
+    with psycopg.connect(served.owner_url) as conn:
+        case_id = conn.execute(
+            "SELECT case_id FROM view_cases WHERE state->>'state' = 'ARCHIVED' AND "
+            "jsonb_array_length(state->'money'->'payments') > 0 AND "
+            "state->'money'->'reconciliation'->>'status' = 'reconciled' "
+            "ORDER BY case_id LIMIT 1").fetchone()[0]
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/case/{case_id}")
+    page.wait_for_selector("#deadlines")
+    assert page.locator("#case-state").inner_text().startswith("已归档")
+    shown = page.eval_on_selector_all(
+        "#deadlines td:first-child > div:first-child, #payments th, #payments td:nth-child(2), "
+        "#reconciliation", "cells => cells.map(c => c.textContent)")
+    assert len(shown) > 6
+    latin = [x for x in shown if re.search(r"[A-Za-z]{2}", x)]
+    assert latin == []
+
+
 def test_language_switches_between_chinese_and_english(page: Any, served: DemoCity) -> None:
     sign_in(page, served)
     page.wait_for_selector("tr.flag-row")

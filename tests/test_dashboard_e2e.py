@@ -369,7 +369,7 @@ def test_a_flag_card_shows_the_disposition_just_recorded(page: Any, served: Demo
     form.locator("button[type=submit]").click()
     form.locator(".dispose-result.notice").wait_for()
     assert status.inner_text() == "触发 · 已确认"
-    for _ in range(100):                      # what the queue shows once the projections ran
+    for _ in range(300):                      # what the queue shows once the projections ran
         (listed,) = [f for f in served.get("/v1/flags", case=flag["subject"]["case_id"],
                                            limit=500)["flags"] if f["flag_id"] == flag["flag_id"]]
         if listed["disposition"] != "open":
@@ -399,7 +399,7 @@ def test_a_flag_about_no_case_is_disposed_of_from_the_queue(page: Any, served: D
     form.locator("button[type=submit]").click()
     form.locator(".dispose-result.notice").wait_for()
     assert card.locator(".toolbar > span.small.muted").inner_text() == "触发 · 已受理"
-    for _ in range(100):
+    for _ in range(300):
         (listed,) = [f for f in served.get("/v1/flags", rule=flag["rule"], limit=500)["flags"]
                      if f["flag_id"] == flag["flag_id"]]
         if listed["disposition"] != "open":

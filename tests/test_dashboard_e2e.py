@@ -378,6 +378,41 @@ def test_a_flag_card_shows_the_disposition_just_recorded(page: Any, served: Demo
     assert listed["disposition"] == "confirmed"
 
 
+def test_a_flag_card_lists_its_disposition_history(page: Any, served: DemoCity) -> None:
+    """A card said only the latest disposition: who acknowledged, dismissed or referred the
+    flag, when and why could be found only by opening trail rows one by one."""
+    flag = case_flag(served, "RF09") if served.get(
+        "/v1/flags", rule="RF09", status="raised", disposition="open")["flags"] \
+        else case_flag(served, "RF12")
+    target = f"{served.base}/ui/#/case/{flag['subject']['case_id']}?flag={flag['flag_id']}"
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(target)
+    card = page.locator(f".flag-card[data-flag-id='{flag['flag_id']}']")
+    history = card.locator(".flag-history li")
+    card.wait_for()
+    assert history.count() == 0
+    form = card.locator("form.dispose")
+    form.locator("select[name=action]").select_option("acknowledge")
+    form.locator("textarea[name=note]").fill("已调取卷宗")
+    form.locator("button[type=submit]").click()
+    form.locator(".dispose-result.notice").wait_for()
+    form.locator("select[name=action]").select_option("refer")
+    form.locator("select[name=referred_to]").select_option("legal_office")
+    form.locator("input[name=referral_no]").fill("JW-2025-017")
+    form.locator("button[type=submit]").click()
+    page.wait_for_function(f"() => document.querySelectorAll(\".flag-card[data-flag-id="
+                           f"'{flag['flag_id']}'] .flag-history li\").length === 2")
+    page.reload()
+    card.wait_for()
+    page.wait_for_function(f"() => document.querySelectorAll(\".flag-card[data-flag-id="
+                           f"'{flag['flag_id']}'] .flag-history li\").length === 2")
+    lines = history.all_inner_texts()
+    assert "已受理" in lines[0] and "jw-inspector-01" in lines[0] and "已调取卷宗" in lines[0]
+    assert "已移送" in lines[1] and "legal_office" in lines[1] and "JW-2025-017" in lines[1]
+    assert "+08:00" in lines[0]
+
+
 def test_a_flag_about_no_case_is_disposed_of_from_the_queue(page: Any, served: DemoCity) -> None:
     """Only a case page held a disposition form, so a flag about an officer (RF17, RF20.c), a
     unit (RF24) or a notice (RF27) could be read in the queue but not disposed of."""

@@ -60,7 +60,7 @@ const T = {
     "tr.chain": "链", "tr.incl": "检查点", "tr.pending": "待纳入",
     "flag.legal": "法律依据", "flag.events": "触发事件", "flag.summary": "说明",
     "other_units": "其他单位 {n} 项（不予显示）",
-    "flag.focus": "当前红旗", "flag.open": "查看并处置",
+    "flag.focus": "当前红旗", "flag.history": "处置记录", "flag.no_history": "尚未处置", "flag.open": "查看并处置",
     "dispose.title": "处置", "dispose.action": "处置方式", "act.acknowledge": "受理",
     "act.dismiss": "驳回（须说明理由）", "act.confirm": "确认", "act.refer": "移送",
     "dispose.reason_code": "理由类别", "dispose.reason": "理由", "dispose.finding": "核查结论",
@@ -184,7 +184,7 @@ const T = {
     "tr.chain": "chain", "tr.incl": "checkpoint", "tr.pending": "pending",
     "flag.legal": "Legal basis", "flag.events": "Triggering events", "flag.summary": "Explanation",
     "other_units": "{n} of other units (withheld)",
-    "flag.focus": "flag in focus", "flag.open": "open to dispose",
+    "flag.focus": "flag in focus", "flag.history": "Disposition history", "flag.no_history": "none yet", "flag.open": "open to dispose",
     "dispose.title": "Disposition", "dispose.action": "Action", "act.acknowledge": "Acknowledge",
     "act.dismiss": "Dismiss (with a reason)", "act.confirm": "Confirm", "act.refer": "Refer",
     "dispose.reason_code": "Reason code", "dispose.reason": "Reason", "dispose.finding": "Finding",
@@ -633,7 +633,7 @@ async function pageCase(id, params) {
     h("h2", {}, t("case.deadlines")), deadlinesTable(state.deadlines || {}),
     h("h2", {}, t("case.evidence")), evidenceTable(state.evidence || []),
     h("h2", {}, t("case.flags")), h("div", { id: "case-flags" },
-      (state.flags || []).map((f) => flagCard(f, f.flag_id === focus, id))),
+      (state.flags || []).map((f) => flagCard(f, f.flag_id === focus, id, trail.events.filter((e) => e.flag_id === f.flag_id)))),
     h("h2", {}, t("case.trail")), trailTable(trail, triggering, focus));
   const first = document.querySelector("tr.triggering");
   if (first) first.scrollIntoView({ block: "center" });
@@ -717,10 +717,22 @@ function evidenceTable(evidence) {
 }
 
 // caseId null: a flag about no case (shown in the queue)
-function flagCard(f, focus, caseId) {
+// history: the flag's disposition events of the case trail on the page (null: read them from the
+// flag's stream)
+function flagCard(f, focus, caseId, history) {
   const events = f.event_ids.map(eventLink);
   const status = h("span", { class: "small muted" }, `${t(`status.${f.status}`)} · ${t(`disp.${f.disposition}`)}`);
-  const recorded = (disposition) => { status.textContent = `${t(`status.${f.status}`)} · ${t(`disp.${disposition}`)}`; };
+  const past = h("div", { class: "small flag-history" });
+  const showHistory = (list) => past.replaceChildren(h("span", { class: "muted" }, `${t("flag.history")}: `),
+    list.length ? h("ol", {}, list.map(dispositionLine)) : h("span", { class: "muted" }, t("flag.no_history")));
+  const loadHistory = () => api(`/v1/streams/${encodeURIComponent(`flag:${f.flag_id}`)}/events?limit=1000`)
+    .then((page) => showHistory(page.events.map((x) => x.envelope)))
+    .catch((e) => { if (e.status !== 401) past.replaceChildren(h("span", { class: "muted" }, `${t("flag.history")}: ${f.disposition_event_ids.length}`)); });
+  if (history) showHistory(history); else if (f.disposition_event_ids.length) loadHistory(); else showHistory([]);
+  const recorded = (disposition, trail) => {
+    status.textContent = `${t(`status.${f.status}`)} · ${t(`disp.${disposition}`)}`;
+    if (trail) showHistory(trail.events.filter((e) => e.flag_id === f.flag_id)); else if (trail === null) loadHistory();
+  };
   return h("div", { class: `card flag-card${focus ? " focus" : ""}`, dataset: { flagId: f.flag_id } },
     h("div", { class: "toolbar" }, h("strong", { class: "mono" }, f.rule_id), sevBadge(f.severity), ruleName(f.name),
       status,
@@ -730,7 +742,16 @@ function flagCard(f, focus, caseId) {
     h("div", { class: "small" }, h("span", { class: "muted" }, `${t("flag.legal")}: `), f.legal_basis.join("；")),
     h("div", { class: "small" }, keyNumbers(f.numbers, 20)),
     h("div", { class: "small" }, h("span", { class: "muted" }, `${t("flag.events")}: `), events),
-    disposeForm(f, caseId, recorded));
+    past, disposeForm(f, caseId, recorded));
+}
+
+// one disposition event (FlagAcknowledged…): when, what, by whom, and the reason, finding or referral
+const DISPOSITION_OF = { FlagAcknowledged: "acknowledged", FlagDismissed: "dismissed", FlagConfirmed: "confirmed", FlagReferred: "referred" };
+function dispositionLine(e) {
+  const b = e.body || {};
+  const detail = [b.reason_code, b.reason, b.finding, b.severity && t(`sev.${b.severity}`), b.referred_to, b.referral_no, b.note].filter(Boolean);
+  return h("li", { dataset: { eventId: e.event_id, type: e.type } },
+    [when(e.occurred_at), t(`disp.${DISPOSITION_OF[e.type]}`), b.inspector_id || "?", ...detail].join(" · "));
 }
 
 // A triggering event: a row of the trail on this page is scrolled to; any other event (another
@@ -797,8 +818,9 @@ function disposeForm(f, caseId, recorded) {
       result.className = "small notice dispose-result";
       result.textContent = t("dispose.done", { id: out.event_id, index: out.receipt.index });
       recorded(DISPOSED[body.action]);
-      if (!caseId) return;
+      if (!caseId) { recorded(DISPOSED[body.action], null); return; }
       const trail = await api(`/v1/cases/${encodeURIComponent(caseId)}/trail`);
+      recorded(DISPOSED[body.action], trail);
       const params = new URLSearchParams(location.hash.split("?")[1] || "");
       const focused = document.querySelector(".flag-card.focus");
       document.getElementById("trail").replaceWith(trailTable(trail,

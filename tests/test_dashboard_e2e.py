@@ -409,8 +409,36 @@ def test_a_flag_card_lists_its_disposition_history(page: Any, served: DemoCity) 
                            f"'{flag['flag_id']}'] .flag-history li\").length === 2")
     lines = history.all_inner_texts()
     assert "已受理" in lines[0] and "jw-inspector-01" in lines[0] and "已调取卷宗" in lines[0]
-    assert "已移送" in lines[1] and "legal_office" in lines[1] and "JW-2025-017" in lines[1]
+    assert "已移送" in lines[1] and "法制机构" in lines[1] and "JW-2025-017" in lines[1]
     assert "+08:00" in lines[0]
+
+
+def test_the_disposition_form_names_its_choices_in_the_chosen_language(
+        page: Any, served: DemoCity) -> None:
+    """The reasons to dismiss and the offices to refer to were offered as code names
+    (false_positive, legitimate_exception, supervision_commission…) on the Chinese page, and
+    the disposition history repeated them."""
+    flag = case_flag(served, "RF04")
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/case/{flag['subject']['case_id']}?flag={flag['flag_id']}")
+    form = page.locator(f"form.dispose[data-flag-id='{flag['flag_id']}']")
+    form.locator("select[name=action]").select_option("dismiss")
+    reasons = form.locator("select[name=reason_code] option").all_inner_texts()
+    form.locator("select[name=action]").select_option("refer")
+    offices = form.locator("select[name=referred_to] option").all_inner_texts()
+    values = form.locator("select[name=referred_to] option").evaluate_all(
+        "os => os.map(o => o.value)")
+    assert len(reasons) == 5 and len(offices) == 5 and "procuratorate" in values
+    assert [x for x in reasons + offices if re.search(r"[A-Za-z]{2}", x)] == []
+    form.locator("select[name=referred_to]").select_option("procuratorate")
+    form.locator("button[type=submit]").click()
+    card = page.locator(f".flag-card[data-flag-id='{flag['flag_id']}']")
+    page.wait_for_function(f"() => [...document.querySelectorAll(\".flag-card[data-flag-id="
+                           f"'{flag['flag_id']}'] .flag-history li\")].some(li => "
+                           "li.dataset.type === 'FlagReferred')")
+    line = card.locator(".flag-history li[data-type='FlagReferred']").last.inner_text()
+    assert "检察院" in line and "procuratorate" not in line
 
 
 def test_a_flag_about_no_case_is_disposed_of_from_the_queue(page: Any, served: DemoCity) -> None:

@@ -60,7 +60,10 @@ const T = {
     "tr.chain": "链", "tr.incl": "检查点", "tr.pending": "待纳入",
     "flag.legal": "法律依据", "flag.events": "触发事件", "flag.summary": "说明",
     "other_units": "其他单位 {n} 项（不予显示）",
-    "flag.focus": "当前红旗", "flag.history": "处置记录", "flag.no_history": "尚未处置", "flag.open": "查看并处置",
+    "flag.focus": "当前红旗", "reason_code.false_positive": "误报", "reason_code.legitimate_exception": "合法例外", "reason_code.duplicate": "重复",
+    "reason_code.data_error": "数据错误", "reason_code.other": "其他", "referred_to.discipline_inspection": "纪检监察机关",
+    "referred_to.supervision_commission": "监察委员会", "referred_to.procuratorate": "人民检察院", "referred_to.agency_head": "机关负责人",
+    "referred_to.legal_office": "法制机构", "flag.history": "处置记录", "flag.no_history": "尚未处置", "flag.open": "查看并处置",
     "dispose.title": "处置", "dispose.action": "处置方式", "act.acknowledge": "受理",
     "act.dismiss": "驳回（须说明理由）", "act.confirm": "确认", "act.refer": "移送",
     "dispose.reason_code": "理由类别", "dispose.reason": "理由", "dispose.finding": "核查结论",
@@ -184,7 +187,10 @@ const T = {
     "tr.chain": "chain", "tr.incl": "checkpoint", "tr.pending": "pending",
     "flag.legal": "Legal basis", "flag.events": "Triggering events", "flag.summary": "Explanation",
     "other_units": "{n} of other units (withheld)",
-    "flag.focus": "flag in focus", "flag.history": "Disposition history", "flag.no_history": "none yet", "flag.open": "open to dispose",
+    "flag.focus": "flag in focus", "reason_code.false_positive": "false positive", "reason_code.legitimate_exception": "legitimate exception",
+    "reason_code.duplicate": "duplicate", "reason_code.data_error": "data error", "reason_code.other": "other",
+    "referred_to.discipline_inspection": "discipline inspection", "referred_to.supervision_commission": "supervision commission",
+    "referred_to.procuratorate": "procuratorate", "referred_to.agency_head": "agency head", "referred_to.legal_office": "legal office", "flag.history": "Disposition history", "flag.no_history": "none yet", "flag.open": "open to dispose",
     "dispose.title": "Disposition", "dispose.action": "Action", "act.acknowledge": "Acknowledge",
     "act.dismiss": "Dismiss (with a reason)", "act.confirm": "Confirm", "act.refer": "Refer",
     "dispose.reason_code": "Reason code", "dispose.reason": "Reason", "dispose.finding": "Finding",
@@ -749,7 +755,8 @@ function flagCard(f, focus, caseId, history) {
 const DISPOSITION_OF = { FlagAcknowledged: "acknowledged", FlagDismissed: "dismissed", FlagConfirmed: "confirmed", FlagReferred: "referred" };
 function dispositionLine(e) {
   const b = e.body || {};
-  const detail = [b.reason_code, b.reason, b.finding, b.severity && t(`sev.${b.severity}`), b.referred_to, b.referral_no, b.note].filter(Boolean);
+  const detail = [b.reason_code && label("reason_code", b.reason_code), b.reason, b.finding, b.severity && t(`sev.${b.severity}`),
+    b.referred_to && label("referred_to", b.referred_to), b.referral_no, b.note].filter(Boolean);
   return h("li", { dataset: { eventId: e.event_id, type: e.type } },
     [when(e.occurred_at), t(`disp.${DISPOSITION_OF[e.type]}`), b.inspector_id || "?", ...detail].join(" · "));
 }
@@ -797,7 +804,7 @@ function disposeForm(f, caseId, recorded) {
   const result = h("div", { class: "small dispose-result" });
   function renderFields() {
     holder.replaceChildren(...fields[action.value].map(([name, kind]) => h("label", { class: "small" }, t(`dispose.${name}`), " ",
-      Array.isArray(kind) ? h("select", { name }, kind.map((v) => h("option", { value: v }, v || "—")))
+      Array.isArray(kind) ? h("select", { name }, kind.map((v) => h("option", { value: v }, !v ? "—" : name === "severity" ? t(`sev.${v}`) : label(name, v))))
         : h(kind, { name, class: `dispose-${name}` }))));
   }
   action.addEventListener("change", renderFields);

@@ -355,6 +355,13 @@ class FlagsView:
                 "next": f"{page[-1]['raised_at']}|{page[-1]['flag_id']}"
                 if len(rows) > limit else None}
 
+    def unit_of(self, flag_id: str) -> str | None:
+        """The unit flag ``flag_id`` is about (None: no such flag, or one of no unit)."""
+        with self.store.cursor() as curs:
+            curs.execute("SELECT unit_id FROM view_flags WHERE flag_id = %s", (flag_id,))
+            row = curs.fetchone()
+        return row["unit_id"] if row else None
+
     def snapshot(self) -> dict[str, Any]:
         with self.store.cursor() as curs:
             curs.execute("SELECT flag_id, flag::text AS flag FROM view_flags")

@@ -277,6 +277,12 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     app.add_exception_handler(HTTPException, http_error_handler)
     app.add_exception_handler(Exception, internal_error_handler)     # the last resort: a 500
 
+    def unit_of_stream(stream: str) -> str | None:
+        """The unit a stream belongs to for unit-scoped reads: a flag's dispositions
+        (``flag:<id>``) are of the flag's unit, as the flag is (the read models know no flags)."""
+        kind, _, ident = stream.partition(":")
+        return flags.unit_of(ident) if kind == "flag" else views.unit_of_stream(stream)
+
     @app.post("/v1/events", status_code=201, tags=["events"],
               summary="Append one signed envelope or an array of up to 1,000 (atomic)",
               responses={200: {"description": "every event was already recorded (idempotent "
@@ -294,7 +300,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
              summary="One stored envelope, byte-for-byte as signed, with its receipt")
     def get_event(event_id: str, principal: Inspector) -> Response:
         row = ledger.get_event(event_id)
-        if row is None or not principal.may_see_unit(views.unit_of_stream(row.receipt.stream)):
+        if row is None or not principal.may_see_unit(unit_of_stream(row.receipt.stream)):
             raise NotFound(f"no event {event_id}", field="event_id")
         return Response(_stored_json(row), media_type=JSON)
 
@@ -303,7 +309,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     def get_stream(stream: str, principal: Inspector,
                    after_version: Annotated[int, Query(ge=0)] = 0,
                    limit: Annotated[int, Query(ge=1, le=MAX_BATCH)] = 100) -> Response:
-        if not principal.may_see_unit(views.unit_of_stream(stream)):
+        if not principal.may_see_unit(unit_of_stream(stream)):
             raise NotFound(f"no stream {stream}", field="stream")
         rows = ledger.store.stream_events(stream, after_version=after_version, limit=limit)
         last = rows[-1].receipt.stream_version if rows else after_version
@@ -407,7 +413,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
             raise InvalidRequest("give index or event_id", field="query.index")
         if index is None:
             row = ledger.get_event(event_id)
-            if row is None or not principal.may_see_unit(views.unit_of_stream(row.receipt.stream)):
+            if row is None or not principal.may_see_unit(unit_of_stream(row.receipt.stream)):
                 raise NotFound("give index, or the event_id of a recorded event",
                                field="event_id")
             index = row.receipt.index
@@ -466,7 +472,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                 raise Forbidden(f"principal {principal.name!r} is scoped to units "
                                 f"{sorted(principal.units)}: export a case or stream instead",
                                 rule="unit-scope")
-            if not principal.may_see_unit(views.unit_of_stream(target)):
+            if not principal.may_see_unit(unit_of_stream(target)):
                 raise NotFound(f"no stream {target}", field="case" if case else "stream")
         require_events(ledger.store, scope)
         with query_parameters("since_size"):

@@ -1047,12 +1047,18 @@ _FACTS: dict[str, Fact] = {
 def _refresh_money(c: dict[str, Any], day: date, ctx: Context) -> None:
     """Totals, outstanding amount, reconciliation status and the summary money stage."""
     m, a = c["money"], c["amounts"]
+    was_paid = bool(m["reconciliation"]["expected_fen"]) and m["outstanding_fen"] == 0
     m["paid_fen"], m["received_fen"] = _received(c, c["decision"])
     for d in c["previous_decisions"]:     # a payment on a decision withdrawn stays with it
         d["received_fen"] = _received(c, d)[1]
     expected = (a["current_fen"] or 0) + (a["surcharge_fen"] if a["current_fen"] else 0)
     m["outstanding_fen"] = max(0, expected - m["received_fen"])
-    if expected and m["received_fen"] >= expected:
+    # met on the day of the event that paid the fine in full (or of the one that opened the
+    # deadline on a fine already paid), not again on every later one: a step recorded after the
+    # payment but dated before it (back-dated evidence, RF08.b) would move the day back
+    payment = c["deadlines"].get("payment")
+    unmet = payment is not None and payment["met_on"] is None
+    if expected and m["received_fen"] >= expected and (not was_paid or unmet):
         _met(c, "payment", day)
     r = m["reconciliation"]
     r["expected_fen"] = expected

@@ -359,6 +359,10 @@ class FlagsView:
                          (list(flag_ids),))
             return {r["flag_id"]: r["unit_id"] for r in curs.fetchall()}
 
+    def unit_of(self, flag_id: str) -> str | None:
+        """The unit flag ``flag_id`` is about (None: no such flag, or one of no unit)."""
+        return self.units_of((flag_id,)).get(flag_id)
+
     def snapshot(self) -> dict[str, Any]:
         with self.store.cursor() as curs:
             curs.execute("SELECT flag_id, flag::text AS flag FROM view_flags")

@@ -350,8 +350,10 @@ class ReadModels:
     #: recording counts from the recording's day (``dated_after_recording``; a general case's
     #: ``decision_period.counted_from``, a complaint's ``counted_from``), as the flags count it;
     #: 18: a public record's organisation name shows no birth-date digit of a 15-digit ID
-    #: number in it (masked up to the birth date's end, as an 18-digit one).
-    VERSION = 18
+    #: number in it (masked up to the birth date's end, as an 18-digit one); 19: the payment
+    #: deadline is met on the day of the event that paid the fine in full, no longer moved back
+    #: by a step recorded after it but dated before it.
+    VERSION = 19
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

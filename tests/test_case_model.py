@@ -124,6 +124,20 @@ def test_summary_case_decided_paid_on_the_spot_remitted_deposited_filed_closed()
     assert case["closed_on"] == "2024-10-16"
 
 
+def test_a_step_back_dated_before_the_payment_does_not_move_the_day_it_was_paid() -> None:
+    """While the fine stood paid, every later event marked the payment deadline met again and
+    the earliest day was kept: evidence dated the day before the case and recorded after the
+    payment (RF08.b's back-dating) showed the fine paid before it was decided."""
+    history, folder = world()
+    steps = f.summary_case(SUMMARY_ID) + [
+        step(f"case:{SUMMARY_ID}", "EvidenceRecorded", at("2024-09-29", "18:00:00"),
+             evidence_id="EV-back-dated")]
+    folder.fold(history.extend(steps))
+    case = folder.cases[SUMMARY_ID]
+    assert case["deadlines"]["payment"]["met_on"] == "2024-09-30"
+    assert case["money"]["outstanding_fen"] == 0
+
+
 def test_summary_filing_before_the_money_waits_for_the_deposit() -> None:
     history, folder = world()
     steps = f.summary_case(SUMMARY_ID)

@@ -366,6 +366,27 @@ def test_dismissal_is_signed_by_the_dashboard_naming_the_inspector_and_joins_the
     assert rf04(dash)["disposition"] == "dismissed"
 
 
+
+def test_a_scoped_inspector_reads_the_disposition_events_of_its_units_flags(
+        dash: World) -> None:
+    """A flag's stream was judged as of no unit, so an inspector scoped to the flag's unit, who
+    sees the flag and may dispose of it, got 404 for its disposition events (the stream and each
+    event), while an inspector of another unit must still get 404."""
+    flag = rf04(dash)
+    out = dispose(dash, flag["flag_id"], DISMISS).json()
+    mine = auth(dash, "inspector", principal="jw-hp", units=(f.UNIT,))
+    other = auth(dash, "inspector", principal="jw-xh", units=(OTHER_UNIT,))
+    stream = f"/v1/streams/flag:{flag['flag_id']}/events"
+    event = f"/v1/events/{out['event_id']}"
+    assert [e["envelope"]["event_id"] for e in get(dash, stream, mine)["events"]] == [
+        out["event_id"]]
+    assert get(dash, event, mine)["receipt"]["stream"] == f"flag:{flag['flag_id']}"
+    for path in (stream, event):
+        assert dash.http.get(path, headers=other).status_code == 404
+    unknown = "/v1/streams/flag:RF04.a-000000000000000000000000/events"
+    assert dash.http.get(unknown, headers=mine).status_code == 404
+
+
 @pytest.mark.parametrize("body,field", [
     ({"action": "dismiss", "reason_code": "legitimate_exception"}, "reason"),
     ({"action": "dismiss", "reason_code": "because", "reason": "x"}, "reason_code"),

@@ -190,6 +190,13 @@ def case_flag(city: DemoCity, rule: str) -> dict[str, Any]:
     return next(f for f in flags if f["subject"]["case_id"] and f["event_ids"])
 
 
+def any_case_flag(city: DemoCity, rule: str) -> dict[str, Any]:
+    """A flag of ``rule`` about a case, whatever its disposition (for tests that record none:
+    the tiny city has few of a rule, and the tests that record one use them up)."""
+    flags = city.get("/v1/flags", rule=rule, limit=100)["flags"]
+    return next(f for f in flags if f["subject"]["case_id"] and f["event_ids"])
+
+
 # --- the inspector's path ---------------------------------------------------------------------
 
 def test_inspector_signs_in_and_sees_the_queue_of_the_city(page: Any, served: DemoCity) -> None:
@@ -198,6 +205,21 @@ def test_inspector_signs_in_and_sees_the_queue_of_the_city(page: Any, served: De
     assert page.locator("#who").inner_text().startswith("jw-inspector-01")
     assert page.locator("tr.flag-row").count() == 50        # one page, never everything
     assert page.locator("#queue-more").is_visible()
+
+
+def test_a_double_click_on_load_more_loads_the_next_page_once(page: Any,
+                                                              served: DemoCity) -> None:
+    """Both clicks asked for the page after the same cursor, so the queue listed the same 50
+    flags twice (100 rows, 50 of them repeated)."""
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.dblclick("#queue-more")
+    page.wait_for_function("() => document.querySelectorAll('tr.flag-row').length >= 100")
+    page.wait_for_timeout(1000)                          # a second answer would land by now
+    shown = page.eval_on_selector_all("tr.flag-row", "rows => rows.map(r => r.dataset.flagId)")
+    first = served.get("/v1/flags", limit=50)
+    second = served.get("/v1/flags", limit=50, after=first["next"])
+    assert shown == [f["flag_id"] for f in first["flags"] + second["flags"]]
 
 
 def test_queue_filters_to_one_rule(page: Any, served: DemoCity) -> None:
@@ -213,6 +235,54 @@ def test_queue_filters_to_one_rule(page: Any, served: DemoCity) -> None:
     assert rules == [f["rule_id"] for f in expected]
     names = page.locator("tr.flag-row").first.inner_text()
     assert expected[0]["name"]["zh"] in names and expected[0]["name"]["en"] in names
+
+
+def test_a_units_flags_by_rule_link_lists_that_rule_ids_flags(page: Any,
+                                                              served: DemoCity) -> None:
+    """The unit page counts flags per rule id (RF05.b) but linked to the queue of the whole
+    family (RF05: RF05.b and RF05.c), which listed more flags than the row counted."""
+    unit, row = next((u, r) for u in served.units
+                     for rows in [served.get(f"/v1/units/{u}/overview")["flags_by_rule"]]
+                     for r in rows if "." in r["rule_id"] and sum(
+                         x["rule_id"].split(".")[0] == r["rule_id"].split(".")[0]
+                         for x in rows) > 1)
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/unit/{unit}")
+    page.click(f"#flags-by-rule a:text-is('{row['rule_id']}')")
+    page.wait_for_function("() => location.hash.startsWith('#/queue') && "
+                           "document.querySelectorAll('tr.flag-row').length > 0")
+    page.wait_for_timeout(500)
+    shown = page.eval_on_selector_all("tr.flag-row", "rows => rows.map(r => r.dataset.ruleId)")
+    assert shown == [row["rule_id"]] * (row["raised"] + row["cleared"])
+    assert page.locator("#f-rule_id").input_value() == row["rule_id"]
+
+
+def test_the_queue_sort_is_kept_in_the_url_and_works_from_the_keyboard(
+        page: Any, served: DemoCity) -> None:
+    """A header sorted the loaded rows only until the page was reloaded or the link shared,
+    and the headers could only be clicked: no keyboard focus reached them."""
+    rank = ["critical", "high", "medium", "low"]
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.focus("#queue-table th[data-key='severity'] button")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => location.hash.includes('sort=severity')")
+    page.reload()
+    page.wait_for_selector("tr.flag-row")
+    shown = page.eval_on_selector_all(
+        "tr.flag-row td:nth-child(3) .badge",
+        "badges => badges.map(b => [...b.classList].find(c => c.startsWith('sev-')).slice(4))")
+    assert len(shown) == 50 and len(set(shown)) > 1
+    assert [rank.index(x) for x in shown] == sorted(rank.index(x) for x in shown)
+    page.focus("#queue-table th[data-key='severity'] button")
+    page.keyboard.press("Enter")                      # again: the other way
+    page.wait_for_function("() => location.hash.includes('dir=desc')")
+    shown = page.eval_on_selector_all(
+        "tr.flag-row td:nth-child(3) .badge",
+        "badges => badges.map(b => [...b.classList].find(c => c.startsWith('sev-')).slice(4))")
+    assert [rank.index(x) for x in shown] == sorted((rank.index(x) for x in shown),
+                                                    reverse=True)
 
 
 def test_the_rule_filter_offers_every_rule_of_the_catalogue(page: Any, served: DemoCity) -> None:
@@ -290,6 +360,145 @@ def test_a_double_click_on_a_disposition_records_it_once(page: Any, served: Demo
     assert form.locator("button[type=submit]").is_enabled()     # ready for the next one
 
 
+def test_a_flag_card_shows_the_disposition_just_recorded(page: Any, served: DemoCity) -> None:
+    """After "recorded as signed event …" the card still read 触发 · 待处置 (raised, open): a
+    confirmed flag looked untouched until the page was reloaded."""
+    flag = case_flag(served, "RF02")
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/case/{flag['subject']['case_id']}?flag={flag['flag_id']}")
+    card = page.locator(f".flag-card[data-flag-id='{flag['flag_id']}']")
+    status = card.locator(".toolbar > span.small.muted")
+    assert status.inner_text() == "触发 · 待处置"
+    form = card.locator("form.dispose")
+    form.locator("select[name=action]").select_option("confirm")
+    form.locator("textarea[name=finding]").fill("证件已过期仍执法，经核查属实")
+    form.locator("button[type=submit]").click()
+    form.locator(".dispose-result.notice").wait_for()
+    assert status.inner_text() == "触发 · 已确认"
+    for _ in range(300):                      # what the queue shows once the projections ran
+        (listed,) = [f for f in served.get("/v1/flags", case=flag["subject"]["case_id"],
+                                           limit=500)["flags"] if f["flag_id"] == flag["flag_id"]]
+        if listed["disposition"] != "open":
+            break
+        time.sleep(0.1)
+    assert listed["disposition"] == "confirmed"
+
+
+def test_a_flag_card_lists_its_disposition_history(page: Any, served: DemoCity) -> None:
+    """A card said only the latest disposition: who acknowledged, dismissed or referred the
+    flag, when and why could be found only by opening trail rows one by one."""
+    flag = case_flag(served, "RF09") if served.get(
+        "/v1/flags", rule="RF09", status="raised", disposition="open")["flags"] \
+        else case_flag(served, "RF12")
+    target = f"{served.base}/ui/#/case/{flag['subject']['case_id']}?flag={flag['flag_id']}"
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(target)
+    card = page.locator(f".flag-card[data-flag-id='{flag['flag_id']}']")
+    history = card.locator(".flag-history li")
+    card.wait_for()
+    assert history.count() == 0
+    form = card.locator("form.dispose")
+    form.locator("select[name=action]").select_option("acknowledge")
+    form.locator("textarea[name=note]").fill("已调取卷宗")
+    form.locator("button[type=submit]").click()
+    form.locator(".dispose-result.notice").wait_for()
+    form.locator("select[name=action]").select_option("refer")
+    form.locator("select[name=referred_to]").select_option("legal_office")
+    form.locator("input[name=referral_no]").fill("JW-2025-017")
+    form.locator("button[type=submit]").click()
+    page.wait_for_function(f"() => document.querySelectorAll(\".flag-card[data-flag-id="
+                           f"'{flag['flag_id']}'] .flag-history li\").length === 2")
+    page.reload()
+    card.wait_for()
+    page.wait_for_function(f"() => document.querySelectorAll(\".flag-card[data-flag-id="
+                           f"'{flag['flag_id']}'] .flag-history li\").length === 2")
+    lines = history.all_inner_texts()
+    assert "已受理" in lines[0] and "jw-inspector-01" in lines[0] and "已调取卷宗" in lines[0]
+    assert "已移送" in lines[1] and "法制机构" in lines[1] and "JW-2025-017" in lines[1]
+    assert "+08:00" in lines[0]
+
+
+def test_the_disposition_form_names_its_choices_in_the_chosen_language(
+        page: Any, served: DemoCity) -> None:
+    """The reasons to dismiss and the offices to refer to were offered as code names
+    (false_positive, legitimate_exception, supervision_commission…) on the Chinese page, and
+    the disposition history repeated them."""
+    flag = case_flag(served, "RF01")
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/case/{flag['subject']['case_id']}?flag={flag['flag_id']}")
+    form = page.locator(f"form.dispose[data-flag-id='{flag['flag_id']}']")
+    form.locator("select[name=action]").select_option("dismiss")
+    reasons = form.locator("select[name=reason_code] option").all_inner_texts()
+    form.locator("select[name=action]").select_option("refer")
+    offices = form.locator("select[name=referred_to] option").all_inner_texts()
+    values = form.locator("select[name=referred_to] option").evaluate_all(
+        "os => os.map(o => o.value)")
+    assert len(reasons) == 5 and len(offices) == 5 and "procuratorate" in values
+    assert [x for x in reasons + offices if re.search(r"[A-Za-z]{2}", x)] == []
+    form.locator("select[name=referred_to]").select_option("procuratorate")
+    form.locator("button[type=submit]").click()
+    card = page.locator(f".flag-card[data-flag-id='{flag['flag_id']}']")
+    page.wait_for_function(f"() => [...document.querySelectorAll(\".flag-card[data-flag-id="
+                           f"'{flag['flag_id']}'] .flag-history li\")].some(li => "
+                           "li.dataset.type === 'FlagReferred')")
+    line = card.locator(".flag-history li[data-type='FlagReferred']").last.inner_text()
+    assert "检察院" in line and "procuratorate" not in line
+
+
+def test_a_flag_about_no_case_is_disposed_of_from_the_queue(page: Any, served: DemoCity) -> None:
+    """Only a case page held a disposition form, so a flag about an officer (RF17, RF20.c), a
+    unit (RF24) or a notice (RF27) could be read in the queue but not disposed of."""
+    flag = next(f for f in served.get("/v1/flags", status="raised", disposition="open",
+                                      limit=500)["flags"] if not f["subject"]["case_id"])
+    where = {"rule": flag["rule"], "unit": flag["subject"]["unit_id"],
+             "officer": flag["subject"]["officer_id"]}
+    query = "&".join(f"{k}={v}" for k, v in where.items() if v)
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/queue?{query}")
+    row = page.locator(f"tr.flag-row[data-flag-id='{flag['flag_id']}']")
+    row.locator("button.flag-open").click()
+    card = page.locator(f"tr.flag-detail .flag-card[data-flag-id='{flag['flag_id']}']")
+    card.wait_for()
+    assert flag["summary"] in card.inner_text()
+    form = card.locator("form.dispose")
+    form.locator("select[name=action]").select_option("acknowledge")
+    form.locator("button[type=submit]").click()
+    form.locator(".dispose-result.notice").wait_for()
+    assert card.locator(".toolbar > span.small.muted").inner_text() == "触发 · 已受理"
+    for _ in range(300):
+        (listed,) = [f for f in served.get("/v1/flags", rule=flag["rule"], limit=500)["flags"]
+                     if f["flag_id"] == flag["flag_id"]]
+        if listed["disposition"] != "open":
+            break
+        time.sleep(0.1)
+    assert listed["disposition"] == "acknowledged"
+
+
+def test_the_verify_line_names_the_bundle_file_just_downloaded(page: Any, served: DemoCity,
+                                                               tmp_path: Any) -> None:
+    """The line under the download button always read `ledger verify bundle.ndjson`, but the
+    file is saved as the service names it (bundle-case-<size>.ndjson): pasted as shown, the
+    check failed on a missing file."""
+    flag = any_case_flag(served, "RF04")
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/case/{flag['subject']['case_id']}")
+    with page.expect_download() as caught:
+        page.click("#bundle-download")
+    download = caught.value
+    name = download.suggested_filename
+    assert name.startswith("bundle-case-") and name.endswith(".ndjson")
+    page.wait_for_function("() => document.querySelector('#verify-command').textContent"
+                           f" === 'ledger verify {name}'")
+    saved = tmp_path / name
+    download.save_as(saved)
+    assert saved.read_bytes().count(b"\n") > 1
+
+
 def test_officer_page_renders_the_positions_chart(page: Any, served: DemoCity) -> None:
     officer = next(o for o in _officers_with_fines(served))
     sign_in(page, served)
@@ -326,6 +535,49 @@ def _officers_with_fines(city: DemoCity) -> Iterator[str]:
             yield oid
 
 
+def test_the_officer_page_labels_its_tables_in_the_chosen_language(page: Any,
+                                                                  served: DemoCity) -> None:
+    """The credentials and posts tables, the caseload and the officer's kind were labelled
+    in English code names (cert, valid_until, summary_decisions, decided_fen…) on the
+    Chinese page, where every other label is Chinese."""
+    officer = next(_officers_with_fines(served))
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/officer/{officer}")
+    page.wait_for_selector("#credentials")
+    labels = page.eval_on_selector_all(
+        "#credentials th, #posts th, #caseload dt, #officer-facts dt, "
+        "#credentials td:last-child", "cells => cells.map(c => c.textContent)")
+    assert len(labels) > 20
+    latin = [x for x in labels if re.search(r"[A-Za-z]{2}", re.sub(r"\d{4}-[-\d :+]*", "", x))]
+    assert latin == []
+
+
+def test_the_case_page_names_its_state_deadlines_and_payments_in_the_chosen_language(
+        page: Any, served: DemoCity) -> None:
+    """On the Chinese page a case read 状态 ARCHIVED, its deadlines payment, service,
+    summary_filing…, its payments table was headed 'channel' and '¥' with channels such as
+    designated_bank, and its reconciliation 'reconciled 2025-10-27 matched'."""
+    import psycopg
+    with psycopg.connect(served.owner_url) as conn:
+        case_id = conn.execute(
+            "SELECT case_id FROM view_cases WHERE state->>'state' = 'ARCHIVED' AND "
+            "jsonb_array_length(state->'money'->'payments') > 0 AND "
+            "state->'money'->'reconciliation'->>'status' = 'reconciled' "
+            "ORDER BY case_id LIMIT 1").fetchone()[0]
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/case/{case_id}")
+    page.wait_for_selector("#deadlines")
+    assert page.locator("#case-state").inner_text().startswith("已归档")
+    shown = page.eval_on_selector_all(
+        "#deadlines td:first-child > div:first-child, #payments th, #payments td:nth-child(2), "
+        "#reconciliation", "cells => cells.map(c => c.textContent)")
+    assert len(shown) > 6
+    latin = [x for x in shown if re.search(r"[A-Za-z]{2}", x)]
+    assert latin == []
+
+
 def test_language_switches_between_chinese_and_english(page: Any, served: DemoCity) -> None:
     sign_in(page, served)
     page.wait_for_selector("tr.flag-row")
@@ -342,6 +594,19 @@ def test_language_switches_between_chinese_and_english(page: Any, served: DemoCi
     page.click("#lang-toggle")
     page.wait_for_function(
         "() => document.querySelector('#nav-queue').textContent === '红旗队列'")
+
+
+def test_a_link_opened_before_signing_in_opens_after_it(page: Any, served: DemoCity) -> None:
+    """The token lives in one tab, so a case link pasted into a new tab (or a page whose session
+    ended) shows the sign-in form; signing in then always went to the queue, and the link was
+    lost."""
+    flag = any_case_flag(served, "RF04")
+    target = f"#/case/{flag['subject']['case_id']}?flag={flag['flag_id']}"
+    page.goto(f"{served.base}/ui/{target}")
+    page.fill("#token", served.tokens["inspector"])
+    page.click("#signin")
+    page.locator(f".flag-card.focus[data-flag-id='{flag['flag_id']}']").wait_for()
+    assert page.url.endswith(target)
 
 
 def test_a_poster_token_cannot_open_the_dashboard(page: Any, served: DemoCity) -> None:
@@ -418,6 +683,120 @@ def test_a_scoped_inspector_reads_other_units_references_as_withheld_on_the_case
     text = card.inner_text()
     assert "其他单位 1 项（不予显示）" in text and CROSS_MINE in text
     assert CROSS_THEIRS not in page.content()
+
+
+
+def _shown_in_china_time(instant: str) -> str:
+    return datetime.fromisoformat(instant).astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S +08:00")
+
+
+def test_the_trail_shows_every_time_in_china_time(page: Any, served: DemoCity) -> None:
+    """The API writes when an event occurred in +08:00 and when the ledger recorded it in UTC
+    (…Z); the trail showed the two side by side in their own zones (13:22 +08:00 next to
+    17:15 UTC), and an RF08 flag's recorded_at (+08:00) matched no time on the page."""
+    flag = any_case_flag(served, "RF04")
+    case_id = flag["subject"]["case_id"]
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/case/{case_id}?flag={flag['flag_id']}")
+    page.wait_for_selector("#trail-table tr.trail-row")
+    shown = page.eval_on_selector_all(
+        "tr.trail-row", "rows => rows.map(r => [r.dataset.eventId, "
+        "r.children[1].textContent, r.children[2].textContent])")
+    trail = {e["event_id"]: e for e in served.get(f"/v1/cases/{case_id}/trail")["events"]}
+    assert any(e["recorded_at"].endswith("Z") for e in trail.values())
+    assert shown and all(
+        [occurred, recorded] == [_shown_in_china_time(trail[eid]["occurred_at"]),
+                                 _shown_in_china_time(trail[eid]["recorded_at"])]
+        for eid, occurred, recorded in shown)
+
+
+def test_the_queue_until_day_is_included(page: Any, served: DemoCity) -> None:
+    """The "to" day was sent as its first instant and the API's bound is exclusive, so
+    from 2025-11-20 to 2025-11-20 listed nothing, and every range lost its last day."""
+    raised = served.get("/v1/flags", limit=1)["flags"][0]["raised_at"]
+    day = datetime.fromisoformat(raised).astimezone(CHINA).date()
+    expected = served.get("/v1/flags", since=day.isoformat(),
+                          until=(day + timedelta(days=1)).isoformat(), limit=50)["flags"]
+    assert expected
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/queue?since={day}&until={day}")
+    page.wait_for_function("() => document.querySelector('#queue-count')?.textContent"
+                           f".includes('{len(expected)}')")
+    shown = page.eval_on_selector_all("tr.flag-row", "rows => rows.map(r => r.dataset.flagId)")
+    assert shown == [f["flag_id"] for f in expected]
+    assert page.locator("#f-until").input_value() == day.isoformat()
+
+
+def test_a_flags_triggering_event_links_lead_to_the_event_in_its_trail(
+        page: Any, served: DemoCity) -> None:
+    """Every triggering event of a card linked to the card's own case page: on the flag in
+    focus a click did nothing, and an event of another case (RF14's first fine) led back to
+    the page it was clicked on, where no trail row holds it."""
+    found = served.get("/v1/flags", rule="RF14", case=CROSS_MINE)["flags"]
+    flag = found[0] if found else post_fined_twice(served)
+    trails = {c: {e["event_id"] for e in served.get(f"/v1/cases/{c}/trail")["events"]}
+              for c in (CROSS_MINE, CROSS_THEIRS)}
+    mine = next(e for e in flag["event_ids"] if e in trails[CROSS_MINE])
+    theirs = next(e for e in flag["event_ids"] if e in trails[CROSS_THEIRS])
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/case/{CROSS_MINE}?flag={flag['flag_id']}")
+    card = page.locator(f".flag-card[data-flag-id='{flag['flag_id']}']")
+    card.wait_for()
+    page.evaluate("() => window.scrollTo(0, 0)")
+    card.locator(f"a[data-event-id='{mine}']").click()
+    page.wait_for_function(f"() => {{ const r = document.getElementById('ev-{mine}')"
+                           ".getBoundingClientRect(); return r.top >= 0 && "
+                           "r.bottom <= window.innerHeight; }")
+    assert f"#/case/{CROSS_MINE}?flag=" in page.url
+    card.locator(f"a[data-event-id='{theirs}']").click()
+    page.wait_for_url(re.compile(rf".*#/case/{CROSS_THEIRS}\?event={theirs}$"))
+    row = page.locator(f"tr.trail-row.triggering[data-event-id='{theirs}']")
+    row.wait_for()
+    assert page.locator("tr.trail-row.triggering").count() == 1
+
+
+def test_amounts_listed_in_fen_are_shown_in_yuan(page: Any, served: DemoCity) -> None:
+    """A flag's numbers may list amounts (RF14's amounts_fen, RF17.g's band_fen): the single
+    amounts were shown in yuan, a list of them as raw fen (10000 for ¥100.00)."""
+    found = served.get("/v1/flags", rule="RF14", case=CROSS_MINE)["flags"]
+    flag = found[0] if found else post_fined_twice(served)
+    assert flag["numbers"]["amounts_fen"] == [10_000, 10_000]
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/case/{CROSS_MINE}?flag={flag['flag_id']}")
+    card = page.locator(f".flag-card[data-flag-id='{flag['flag_id']}']")
+    card.wait_for()
+    line = card.locator("div.small", has_text="amounts_fen").last.inner_text()
+    assert line == "amounts_fen: ¥100.00, ¥100.00"
+
+
+
+def test_the_timeline_axis_runs_from_the_earliest_to_the_latest_act(page: Any,
+                                                                    served: DemoCity) -> None:
+    """The axis was labelled with the first and last events in log order, so a case with a
+    step back-dated after the decision (RF07, RF08) read from 13:22 on the 19th "to" 11:27 on
+    the 18th, though the points were placed between the true first and last acts."""
+    def out_of_order(case_id: str) -> list[str] | None:
+        trail = served.get(f"/v1/cases/{case_id}/trail")["events"]
+        times = [e["occurred_at"] for e in trail if e["stream"] == f"case:{case_id}"]
+        moments = [datetime.fromisoformat(x) for x in times]
+        return times if moments != sorted(moments) else None
+    cases = [f["subject"]["case_id"] for rule in ("RF08", "RF07")
+             for f in served.get("/v1/flags", rule=rule, limit=100)["flags"]
+             if f["subject"]["case_id"]]
+    case_id, times = next((c, x) for c in cases if (x := out_of_order(c)))
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/case/{case_id}")
+    page.wait_for_selector("svg#timeline")
+    moments = [datetime.fromisoformat(x) for x in times]
+    assert page.locator("#timeline-from").text_content() == _shown_in_china_time(
+        min(moments).isoformat())
+    assert page.locator("#timeline-to").text_content() == _shown_in_china_time(
+        max(moments).isoformat())
 
 
 # --- the oversight views (督办反馈, 监督警示, 定考, 公示) ------------------------------------------

@@ -16,7 +16,7 @@ const T = {
     "signin.forbidden": "此令牌无权打开工作台（需要纪检或审计角色）。",
     "signin.unknown": "令牌无效或已失效。", "signin.expired": "登录已失效，请重新登录。",
     "queue.title": "红旗队列", "f.rule": "规则", "f.severity": "严重程度", "f.status": "状态",
-    "f.disposition": "处置", "f.unit": "单位", "f.officer": "执法人员", "f.case": "案件",
+    "f.disposition": "处置", "f.rule_id": "细项", "f.unit": "单位", "f.officer": "执法人员", "f.case": "案件",
     "f.since": "起", "f.until": "止", "f.apply": "筛选", "f.reset": "清除", "f.any": "全部",
     "col.rule": "规则", "col.name": "名称", "col.severity": "严重程度", "col.subject": "对象",
     "col.numbers": "关键数据", "col.age": "时长", "col.status": "状态", "col.disposition": "处置",
@@ -38,13 +38,32 @@ const T = {
     "money.paid": "已缴", "money.outstanding": "未缴", "money.cash": "当场收缴",
     "money.remitted": "已上缴", "money.deposited": "已存入", "money.reconciliation": "对账",
     "money.payments": "缴款记录",
+    "state.CLUE": "线索", "state.FILED": "已立案", "state.INVESTIGATING": "调查取证", "state.INVESTIGATION_CONCLUDED": "调查终结",
+    "state.REVIEWING": "法制审核", "state.NOTIFIED": "已告知", "state.HEARING": "听证", "state.DECIDING": "待决定",
+    "state.DECIDED": "已决定", "state.SERVED": "已送达", "state.EXECUTING": "执行中", "state.ENFORCEMENT_APPLIED": "已申请强制执行",
+    "state.EXECUTED": "执行完毕", "state.NOT_PENALISED": "不予处罚", "state.TRANSFERRED": "已移送", "state.CLOSED": "已结案",
+    "state.ARCHIVED": "已归档", "state.ON_SCENE": "现场处置", "state.DECIDED_ON_SPOT": "当场决定", "state.DELIVERED": "已当场交付",
+    "state.COLLECTED_ON_SPOT": "当场收缴", "state.BANK_PAYMENT_PENDING": "待银行缴款", "state.REMITTED": "已交至机关",
+    "state.DEPOSITED": "已存入银行", "state.PAID": "已缴款", "state.FILED_WITH_AGENCY": "已备案",
+    "deadline.acknowledge": "受理", "deadline.agency_to_bank": "机关存入银行", "deadline.cash_to_agency": "当场收缴罚款交至机关",
+    "deadline.close": "结案", "deadline.decision": "作出处罚决定", "deadline.hearing_request": "申请听证",
+    "deadline.payment": "缴纳罚款", "deadline.publication": "公示", "deadline.publication_withdrawal": "撤回公示",
+    "deadline.service": "送达", "deadline.summary_filing": "简易程序备案",
+    "money.on": "日期", "money.channel": "渠道", "money.amount": "金额",
+    "channel.designated_bank": "指定银行", "channel.e_payment": "电子缴款", "channel.onsite_cash_with_receipt": "当场收缴（出具收据）",
+    "channel.agency_account": "机关账户", "channel.cash_to_officer": "现金交执法人员", "channel.other": "其他",
+    "rec.not_applicable": "不适用", "rec.pending": "待对账", "rec.reconciled": "已对账", "rec.mismatch": "对账不符",
+    "rec.matched": "相符", "rec.partial": "部分相符",
     "ev.kind": "类型", "ev.sha": "内容哈希", "ev.captured": "采集时间", "ev.device": "设备",
     "tr.index": "日志序号", "tr.occurred": "发生时间", "tr.recorded": "记录时间", "tr.type": "事件",
     "tr.signer": "签名人", "tr.verify": "核验", "tr.body": "内容", "tr.sig": "签名",
     "tr.chain": "链", "tr.incl": "检查点", "tr.pending": "待纳入",
     "flag.legal": "法律依据", "flag.events": "触发事件", "flag.summary": "说明",
     "other_units": "其他单位 {n} 项（不予显示）",
-    "flag.focus": "当前红旗",
+    "flag.focus": "当前红旗", "reason_code.false_positive": "误报", "reason_code.legitimate_exception": "合法例外", "reason_code.duplicate": "重复",
+    "reason_code.data_error": "数据错误", "reason_code.other": "其他", "referred_to.discipline_inspection": "纪检监察机关",
+    "referred_to.supervision_commission": "监察委员会", "referred_to.procuratorate": "人民检察院", "referred_to.agency_head": "机关负责人",
+    "referred_to.legal_office": "法制机构", "flag.history": "处置记录", "flag.no_history": "尚未处置", "flag.open": "查看并处置",
     "dispose.title": "处置", "dispose.action": "处置方式", "act.acknowledge": "受理",
     "act.dismiss": "驳回（须说明理由）", "act.confirm": "确认", "act.refer": "移送",
     "dispose.reason_code": "理由类别", "dispose.reason": "理由", "dispose.finding": "核查结论",
@@ -54,7 +73,14 @@ const T = {
     "officer.title": "执法人员", "officer.credentials": "执法证件", "officer.posts": "岗位与网格",
     "officer.pledges": "廉政责任书链", "officer.caseload": "办案量", "officer.chart": "罚款在法定幅度中的位置（RF17：与全区其他执法人员同违法行为、同当事人类型对比）",
     "officer.waivers": "不予处罚", "officer.complaints": "投诉", "officer.flags": "红旗",
-    "officer.dispatches": "调度指令", "chart.self": "本人", "chart.peers": "其他执法人员（全区，匿名）",
+    "officer.dispatches": "调度指令", "officer.kind": "人员类别", "kind.officer": "执法人员", "kind.auxiliary": "协管员", "kind.unknown": "未知（无人事记录）",
+    "cr.cert": "证件号", "cr.type": "证件类型", "cr.from": "有效期起", "cr.until": "有效期至", "cr.status": "状态",
+    "cr.valid": "有效", "cr.suspended": "曾暂扣", "end.term_ended": "期满终止", "end.revoked": "吊销", "end.withdrawn": "收回",
+    "end.retired": "退休", "end.transferred": "调离",
+    "post.post": "岗位", "post.role": "职务", "post.unit": "单位", "post.grids": "网格", "post.from": "起", "post.until": "止",
+    "load.cases": "案件", "load.acts": "执法行为", "load.decisions": "处罚决定", "load.summary_decisions": "简易程序决定",
+    "load.general_decisions": "普通程序决定", "load.decided_fen": "决定罚款金额", "load.waivers": "不予处罚",
+    "load.voided_forms": "作废文书", "load.cash_collections": "当场收缴", "load.seizures": "扣押", "chart.self": "本人", "chart.peers": "其他执法人员（全区，匿名）",
     "chart.median": "其他人员中位数", "chart.none": "没有可比较的罚款决定。",
     "chart.window": "{from}–{to}：平均残差 {mean}，可比案件 {n}（判断需 ≥ {min}）", "chart.behind": "其他人员 {p} 名，案件 {c} 件",
     "chart.not_compared": "不比较（其他人员不足 {k} 名）", "chart.no_flag": "RF17 未预警",
@@ -117,7 +143,7 @@ const T = {
     "signin.forbidden": "This token may not open the dashboard (it needs the inspector or auditor role).",
     "signin.unknown": "Unknown or revoked token.", "signin.expired": "Your session ended; sign in again.",
     "queue.title": "Red-flag queue", "f.rule": "Rule", "f.severity": "Severity", "f.status": "Status",
-    "f.disposition": "Disposition", "f.unit": "Unit", "f.officer": "Officer", "f.case": "Case",
+    "f.disposition": "Disposition", "f.rule_id": "Rule id", "f.unit": "Unit", "f.officer": "Officer", "f.case": "Case",
     "f.since": "From", "f.until": "To", "f.apply": "Filter", "f.reset": "Clear", "f.any": "any",
     "col.rule": "Rule", "col.name": "Name", "col.severity": "Severity", "col.subject": "Subject",
     "col.numbers": "Key numbers", "col.age": "Age", "col.status": "Status", "col.disposition": "Disposition",
@@ -139,13 +165,32 @@ const T = {
     "money.paid": "paid", "money.outstanding": "outstanding", "money.cash": "cash on the spot",
     "money.remitted": "remitted", "money.deposited": "deposited", "money.reconciliation": "reconciliation",
     "money.payments": "Payments",
+    "state.CLUE": "clue", "state.FILED": "filed", "state.INVESTIGATING": "investigating", "state.INVESTIGATION_CONCLUDED": "investigation concluded",
+    "state.REVIEWING": "legal review", "state.NOTIFIED": "notified", "state.HEARING": "hearing", "state.DECIDING": "deciding",
+    "state.DECIDED": "decided", "state.SERVED": "served", "state.EXECUTING": "executing", "state.ENFORCEMENT_APPLIED": "enforcement applied for",
+    "state.EXECUTED": "executed", "state.NOT_PENALISED": "not penalised", "state.TRANSFERRED": "transferred", "state.CLOSED": "closed",
+    "state.ARCHIVED": "archived", "state.ON_SCENE": "on the scene", "state.DECIDED_ON_SPOT": "decided on the spot", "state.DELIVERED": "delivered on the spot",
+    "state.COLLECTED_ON_SPOT": "cash collected on the spot", "state.BANK_PAYMENT_PENDING": "bank payment pending", "state.REMITTED": "cash handed to the agency",
+    "state.DEPOSITED": "deposited in the bank", "state.PAID": "paid", "state.FILED_WITH_AGENCY": "filed with the agency",
+    "deadline.acknowledge": "acknowledgement", "deadline.agency_to_bank": "agency to bank", "deadline.cash_to_agency": "cash to the agency",
+    "deadline.close": "closing", "deadline.decision": "decision", "deadline.hearing_request": "hearing request",
+    "deadline.payment": "payment", "deadline.publication": "publication", "deadline.publication_withdrawal": "publication withdrawal",
+    "deadline.service": "service", "deadline.summary_filing": "summary filing",
+    "money.on": "Day", "money.channel": "Channel", "money.amount": "Amount",
+    "channel.designated_bank": "designated bank", "channel.e_payment": "e-payment", "channel.onsite_cash_with_receipt": "cash on the spot, with receipt",
+    "channel.agency_account": "agency account", "channel.cash_to_officer": "cash to the officer", "channel.other": "other",
+    "rec.not_applicable": "not applicable", "rec.pending": "pending", "rec.reconciled": "reconciled", "rec.mismatch": "mismatch",
+    "rec.matched": "matched", "rec.partial": "partial",
     "ev.kind": "Kind", "ev.sha": "Content SHA-256", "ev.captured": "Captured", "ev.device": "Device",
     "tr.index": "Index", "tr.occurred": "Occurred", "tr.recorded": "Recorded", "tr.type": "Event",
     "tr.signer": "Signer", "tr.verify": "Verification", "tr.body": "Body", "tr.sig": "sig",
     "tr.chain": "chain", "tr.incl": "checkpoint", "tr.pending": "pending",
     "flag.legal": "Legal basis", "flag.events": "Triggering events", "flag.summary": "Explanation",
     "other_units": "{n} of other units (withheld)",
-    "flag.focus": "flag in focus",
+    "flag.focus": "flag in focus", "reason_code.false_positive": "false positive", "reason_code.legitimate_exception": "legitimate exception",
+    "reason_code.duplicate": "duplicate", "reason_code.data_error": "data error", "reason_code.other": "other",
+    "referred_to.discipline_inspection": "discipline inspection", "referred_to.supervision_commission": "supervision commission",
+    "referred_to.procuratorate": "procuratorate", "referred_to.agency_head": "agency head", "referred_to.legal_office": "legal office", "flag.history": "Disposition history", "flag.no_history": "none yet", "flag.open": "open to dispose",
     "dispose.title": "Disposition", "dispose.action": "Action", "act.acknowledge": "Acknowledge",
     "act.dismiss": "Dismiss (with a reason)", "act.confirm": "Confirm", "act.refer": "Refer",
     "dispose.reason_code": "Reason code", "dispose.reason": "Reason", "dispose.finding": "Finding",
@@ -156,7 +201,14 @@ const T = {
     "officer.pledges": "Integrity-pledge chain", "officer.caseload": "Caseload",
     "officer.chart": "Fine positions in the statutory range (RF17: against the other officers of the district, same violation and party type)",
     "officer.waivers": "Waivers", "officer.complaints": "Complaints", "officer.flags": "Red flags",
-    "officer.dispatches": "Dispatch orders", "chart.self": "this officer", "chart.peers": "other officers (all units, anonymous)",
+    "officer.dispatches": "Dispatch orders", "officer.kind": "Kind", "kind.officer": "officer", "kind.auxiliary": "auxiliary staff", "kind.unknown": "unknown (no HR record)",
+    "cr.cert": "Certificate", "cr.type": "Type", "cr.from": "Valid from", "cr.until": "Valid until", "cr.status": "Status",
+    "cr.valid": "valid", "cr.suspended": "suspended (at some time)", "end.term_ended": "term ended", "end.revoked": "revoked",
+    "end.withdrawn": "withdrawn", "end.retired": "retired", "end.transferred": "transferred",
+    "post.post": "Post", "post.role": "Role", "post.unit": "Unit", "post.grids": "Grids", "post.from": "From", "post.until": "Until",
+    "load.cases": "cases", "load.acts": "acts", "load.decisions": "decisions", "load.summary_decisions": "summary decisions",
+    "load.general_decisions": "general decisions", "load.decided_fen": "amount decided", "load.waivers": "waivers",
+    "load.voided_forms": "voided forms", "load.cash_collections": "cash collections", "load.seizures": "seizures", "chart.self": "this officer", "chart.peers": "other officers (all units, anonymous)",
     "chart.median": "other officers' median", "chart.none": "No fine decisions to place.",
     "chart.window": "{from}–{to}: mean residual {mean}, {n} comparable cases (judged from {min})", "chart.behind": "{p} other officers, {c} cases",
     "chart.not_compared": "not compared (fewer than {k} other officers)", "chart.no_flag": "no RF17 flag",
@@ -225,6 +277,13 @@ function t(key, vars = {}) {
   return text;
 }
 
+// a code the API gives (a caseload counter, a credential's end reason): its label when the
+// dictionary has one, else the code itself
+function label(group, code) {
+  const key = `${group}.${code}`;
+  return (T[lang] && T[lang][key]) || T.en[key] || String(code);
+}
+
 // ---------------------------------------------------------------------------------------------
 // DOM helpers (no innerHTML with data: every value goes in as text).
 function h(tag, attrs = {}, ...children) {
@@ -276,7 +335,9 @@ async function api(path, { method = "GET", body, raw = false } = {}) {
     sessionStorage.removeItem(TOKEN_KEY);
     session = null;
     signinMessage = t("signin.expired");
-    location.hash = "#/signin";
+    // back to this page once signed in again
+    const here = location.hash.startsWith("#/signin") ? "" : location.hash;
+    location.hash = here ? `#/signin?next=${encodeURIComponent(here)}` : "#/signin";
     throw new ApiError(401, null);
   }
   if (!response.ok) {
@@ -296,8 +357,12 @@ async function downloadBundle(query, button) {
     const blob = await response.blob();
     const disposition = response.headers.get("Content-Disposition") || "";
     const match = /filename="([^"]+)"/.exec(disposition);
-    const a = h("a", { href: URL.createObjectURL(blob), download: match ? match[1] : "bundle.ndjson" });
+    const name = match ? match[1] : "bundle.ndjson";
+    const a = h("a", { href: URL.createObjectURL(blob), download: name });
     document.body.append(a); a.click(); a.remove();
+    // the check to paste names the file just saved, not a placeholder
+    const command = button.parentElement && button.parentElement.querySelector("#verify-command");
+    if (command) command.textContent = `ledger verify ${name}`;
     setTimeout(() => URL.revokeObjectURL(a.href), 10000);
   } catch (e) {
     if (e.status !== 401) alert(`${t("error")}: ${e.message}`);
@@ -320,7 +385,19 @@ function bundleBox(query, label) {
 // Formatting
 const yuan = (fen) => fen === null || fen === undefined ? "—"
   : `¥${(fen / 100).toLocaleString(lang === "zh" ? "zh-CN" : "en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-const when = (text) => text ? String(text).replace("T", " ").replace(/(\.\d+)?(Z|[+-]\d\d:\d\d)$/, (m, f, z) => z === "Z" ? " UTC" : ` ${z}`) : "—";
+// Every instant in the legal time zone, China Standard Time (UTC+8, no daylight saving): the
+// API writes acts in +08:00 but the ledger's own clock (recorded_at, evaluated_at) in UTC, and
+// one page must not show both zones. A day, or text that is no instant, is shown as it is.
+const INSTANT = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d)(:\d\d)?(?:\.\d+)?(Z|[+-]\d\d:\d\d)$/;
+function when(text) {
+  if (!text) return "—";
+  const m = INSTANT.exec(String(text));
+  if (!m) return String(text);
+  const ms = Date.parse(`${m[1]}T${m[2]}${m[3] || ":00"}${m[4]}`);
+  if (Number.isNaN(ms)) return String(text);
+  const cst = new Date(ms + 8 * 3600000).toISOString();
+  return `${cst.slice(0, 10)} ${cst.slice(11, 19)} +08:00`;
+}
 function age(since) {
   if (!since) return "—";
   const hours = Math.max(0, (Date.now() - Date.parse(since)) / 3600000);
@@ -331,9 +408,11 @@ const withheld = (v) => v !== null && typeof v === "object" && v.source === "oth
 function numberText(name, value) {
   if (value === null || value === undefined) return "—";
   if (withheld(value)) return t("other_units", { n: value.count });
-  if (name.endsWith("_fen") && typeof value === "number") return yuan(value);
+  const fen = name.endsWith("_fen");            // an amount, or a list of amounts (band_fen)
+  if (fen && typeof value === "number") return yuan(value);
   if (Array.isArray(value)) {
-    return value.map((v) => withheld(v) ? t("other_units", { n: v.count }) : Array.isArray(v) ? v.join("/") : v).join(", ");
+    return value.map((v) => withheld(v) ? t("other_units", { n: v.count }) : Array.isArray(v) ? v.join("/")
+      : fen && typeof v === "number" ? yuan(v) : v).join(", ");
   }
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
@@ -369,7 +448,9 @@ async function ensureSession() {
   return session;
 }
 
-function pageSignin() {
+// next: the page asked for (a link opened in a tab with no token, a session that ended), opened
+// once signed in instead of the queue
+function pageSignin(next) {
   const input = h("textarea", { id: "token", name: "token", autocomplete: "off", spellcheck: "false" });
   const message = h("p", { id: "signin-error", class: signinMessage ? "error" : "" }, signinMessage);
   const form = h("form", { class: "card signin", id: "signin-form" },
@@ -382,7 +463,8 @@ function pageSignin() {
     session = null; signinMessage = "";
     try {
       session = await api("/v1/session");
-      if (location.hash === "#/queue") route(); else location.hash = "#/queue";
+      const to = next && next.startsWith("#/") && !next.startsWith("#/signin") ? next : "#/queue";
+      if (location.hash === to) route(); else location.hash = to;
     } catch (e) {
       sessionStorage.removeItem(TOKEN_KEY);
       const text = e.status === 403 ? t("signin.forbidden") : e.status === 401 ? t("signin.unknown") : e.message;
@@ -398,7 +480,7 @@ function pageSignin() {
 // ---------------------------------------------------------------------------------------------
 // Page: red-flag queue (#/queue?rule=RF04&severity=critical...)
 const RULE_FAMILIES = Array.from({ length: 28 }, (_, i) => `RF${String(i + 1).padStart(2, "0")}`);  // RF01–RF28
-const QUEUE_FILTERS = ["rule", "severity", "status", "disposition", "unit", "officer", "case", "since", "until"];
+const QUEUE_FILTERS = ["rule", "rule_id", "severity", "status", "disposition", "unit", "officer", "case", "since", "until"];
 
 async function pageQueue(params) {
   const units = await api("/v1/units").catch(() => ({ units: [] }));
@@ -409,6 +491,7 @@ async function pageQueue(params) {
     h("input", { name, id: `f-${name}`, type, value: params.get(name) || "", size: 14 }));
   const form = h("form", { class: "filters", id: "queue-filters" },
     select("rule", RULE_FAMILIES.map((r) => [r, r]), "f.rule"),
+    text("rule_id", "f.rule_id"),
     select("severity", ["critical", "high", "medium", "low"].map((v) => [v, t(`sev.${v}`)]), "f.severity"),
     select("status", ["raised", "cleared"].map((v) => [v, t(`status.${v}`)]), "f.status"),
     select("disposition", ["open", "acknowledged", "dismissed", "confirmed", "referred"].map((v) => [v, t(`disp.${v}`)]), "f.disposition"),
@@ -422,7 +505,13 @@ async function pageQueue(params) {
     ev.preventDefault();
     const q = new URLSearchParams();
     for (const [k, v] of new FormData(form)) if (v) q.set(k, v);
+    sorting(q);
     location.hash = `#/queue${q.toString() ? `?${q}` : ""}`;
+  });
+  // a rule id of another family (RF05.b under RF04) would match nothing: choosing a family drops it
+  form.querySelector("#f-rule").addEventListener("change", (ev) => {
+    const id = form.querySelector("#f-rule_id");
+    if (ev.target.value && !id.value.startsWith(`${ev.target.value}.`) && id.value !== ev.target.value) id.value = "";
   });
   form.querySelectorAll("select").forEach((el) => el.addEventListener("change", () => form.requestSubmit()));
 
@@ -430,15 +519,22 @@ async function pageQueue(params) {
   const tbody = h("tbody", {});
   const status = h("span", { class: "small muted", id: "queue-count" });
   const more = h("button", { class: "secondary", type: "button", id: "queue-more", hidden: true }, t("queue.more"));
-  let sortKey = null, sortDir = 1;
   const columns = [["rule", "col.rule", (f) => f.rule_id], ["name", "col.name", (f) => f.name[lang]],
     ["severity", "col.severity", (f) => ["critical", "high", "medium", "low"].indexOf(f.severity)],
     ["subject", "col.subject", (f) => subjectKey(f)], ["numbers", "col.numbers", null],
     ["age", "col.age", (f) => -Date.parse(f.raised_at)], ["status", "col.disposition", (f) => f.disposition]];
-  const head = h("tr", {}, columns.map(([key, label, get]) => h("th", {
-    class: get ? "sortable" : "", dataset: { key },
-    onclick: get ? () => { sortDir = sortKey === key ? -sortDir : 1; sortKey = key; render(); } : null,
-  }, t(label))));
+  // the sort is kept in the URL (replaced, not pushed: no reload of the pages already loaded), so
+  // a reload or a shared link keeps it; each header is a button, reachable from the keyboard
+  let sortKey = columns.some((c) => c[2] && c[0] === params.get("sort")) ? params.get("sort") : null;
+  let sortDir = params.get("dir") === "desc" ? -1 : 1;
+  const sorting = (q) => { if (sortKey) { q.set("sort", sortKey); q.set("dir", sortDir < 0 ? "desc" : "asc"); } return q; };
+  function sortBy(key) {
+    sortDir = sortKey === key ? -sortDir : 1; sortKey = key;
+    history.replaceState(null, "", `#/queue?${sorting(new URLSearchParams(params))}`);
+    render();
+  }
+  const head = h("tr", {}, columns.map(([key, label, get]) => h("th", { class: get ? "sortable" : "", dataset: { key } },
+    get ? h("button", { type: "button", class: "th-sort", onclick: () => sortBy(key) }, t(label)) : t(label))));
 
   function render() {
     const list = rows.slice();
@@ -446,7 +542,7 @@ async function pageQueue(params) {
       const get = columns.find((c) => c[0] === sortKey)[2];
       list.sort((a, b) => { const x = get(a), y = get(b); return (x > y ? 1 : x < y ? -1 : 0) * sortDir; });
     }
-    tbody.replaceChildren(...list.map(queueRow));
+    tbody.replaceChildren(...list.flatMap(queueRow));
     if (!list.length) tbody.append(h("tr", {}, h("td", { colspan: columns.length, class: "muted" }, t("queue.empty"))));
     status.textContent = t("queue.count", { n: rows.length });
   }
@@ -457,7 +553,9 @@ async function pageQueue(params) {
     for (const name of QUEUE_FILTERS) {
       const v = params.get(name);
       if (!v) continue;
-      q.set(name, name === "since" || name === "until" ? `${v}T00:00:00+08:00` : v);
+      // days in UTC+8 (the API reads a day as its first instant there); the API's until is
+      // exclusive, so the "to" day the user picked is sent as the day after it
+      q.set(name, name === "until" ? dayAfter(v) : v);
     }
     if (after) q.set("after", after);
     const page = await api(`/v1/flags?${q}`);
@@ -466,11 +564,25 @@ async function pageQueue(params) {
     more.hidden = !next;
     render();
   }
-  more.addEventListener("click", () => load(next));
+  // one page at a time: a second click before the answer would ask for the same cursor again
+  // and list that page twice
+  more.addEventListener("click", async () => {
+    if (more.disabled) return;
+    more.disabled = true;
+    try { await load(next); } catch (e) { if (e.status !== 401) status.textContent = `${t("error")}: ${e.message}`; }
+    finally { more.disabled = false; }
+  });
   show(h("h1", {}, t("queue.title")), form,
     h("table", { id: "queue-table" }, h("thead", {}, head), tbody),
     h("div", { class: "toolbar" }, more, status, h("span", { class: "small muted" }, t("queue.sortnote"))));
   await load(null);
+}
+
+function dayAfter(day) {
+  const d = new Date(`${day}T00:00:00Z`);
+  if (Number.isNaN(d.getTime())) return day;      // the API names the bad query.until
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
 }
 
 function subjectKey(f) {
@@ -480,16 +592,24 @@ function subjectKey(f) {
 
 function queueRow(f) {
   const s = f.subject;
+  // a flag about an officer, a unit or a notice has no case page to be disposed of on: its card
+  // (explanation and disposition form) opens in a row under it
+  const detail = s.case_id ? null : h("tr", { class: "flag-detail", dataset: { flagId: f.flag_id }, hidden: true });
+  const open = detail && h("button", { class: "secondary flag-open", type: "button", onclick: () => {
+    if (!detail.firstChild) detail.append(h("td", { colspan: 7 }, flagCard(f, false, null)));
+    detail.hidden = !detail.hidden;
+  } }, t("flag.open"));
   const subject = h("div", {},
     s.case_id ? h("div", {}, caseLink(s.case_id, f.flag_id)) : null,
     s.officer_id ? h("div", {}, officerLink(s.officer_id)) : null,
     !s.case_id && !s.officer_id ? h("div", { class: "mono" }, f.scope) : null,
-    h("div", { class: "small muted" }, s.unit_id || ""));
-  return h("tr", { class: "flag-row", dataset: { flagId: f.flag_id, ruleId: f.rule_id, rule: f.rule } },
+    h("div", { class: "small muted" }, s.unit_id || ""), open);
+  const row = h("tr", { class: "flag-row", dataset: { flagId: f.flag_id, ruleId: f.rule_id, rule: f.rule } },
     h("td", { class: "mono" }, f.rule_id),
     h("td", {}, ruleName(f.name)), h("td", {}, sevBadge(f.severity)), h("td", {}, subject),
     h("td", {}, keyNumbers(f.numbers)), h("td", { class: "num", title: f.raised_at }, age(f.raised_at)),
     h("td", {}, h("div", {}, t(`disp.${f.disposition}`)), h("div", { class: "small muted" }, t(`status.${f.status}`))));
+  return detail ? [row, detail] : [row];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -501,10 +621,12 @@ async function pageCase(id, params) {
   const focus = params.get("flag");
   const focused = (state.flags || []).find((f) => f.flag_id === focus);
   const triggering = new Set(focused ? focused.event_ids : []);
+  if (params.get("event")) triggering.add(params.get("event"));     // one event, from #/event/ID
   const proc = state.procedure ? t(`proc.${state.procedure}`) : "—";
   show(
     h("h1", {}, `${t("case.title")} ${id}`),
-    kv([[t("case.procedure"), h("span", { id: "case-procedure" }, proc)], [t("case.state"), state.state],
+    kv([[t("case.procedure"), h("span", { id: "case-procedure" }, proc)],
+      [t("case.state"), h("span", { id: "case-state" }, label("state", state.state), " ", h("span", { class: "small muted mono" }, state.state))],
       [t("case.unit"), unitLink(state.unit_id)],
       [t("case.parties"), (state.parties || []).map((p) => p.org_name || p.name || p.party_ref).join("; ")],
       [t("case.officers"), Object.keys(state.officers || {}).flatMap((o, i) => [i ? ", " : "", officerLink(o)])]]),
@@ -517,7 +639,7 @@ async function pageCase(id, params) {
     h("h2", {}, t("case.deadlines")), deadlinesTable(state.deadlines || {}),
     h("h2", {}, t("case.evidence")), evidenceTable(state.evidence || []),
     h("h2", {}, t("case.flags")), h("div", { id: "case-flags" },
-      (state.flags || []).map((f) => flagCard(f, f.flag_id === focus, id))),
+      (state.flags || []).map((f) => flagCard(f, f.flag_id === focus, id, trail.events.filter((e) => e.flag_id === f.flag_id)))),
     h("h2", {}, t("case.trail")), trailTable(trail, triggering, focus));
   const first = document.querySelector("tr.triggering");
   if (first) first.scrollIntoView({ block: "center" });
@@ -527,13 +649,16 @@ function timeline(events, triggering) {
   const dated = events.filter((e) => e.occurred_at).map((e) => ({ ...e, t: Date.parse(e.occurred_at) }));
   if (!dated.length) return h("p", { class: "muted" }, "—");
   const width = 1200, left = 20, right = 20, rowH = 16;
-  const t0 = Math.min(...dated.map((e) => e.t)), t1 = Math.max(...dated.map((e) => e.t));
+  // rows stay in log order (a step back-dated after the decision shows as such); the axis
+  // runs from the earliest act to the latest
+  const first = dated.reduce((a, e) => e.t < a.t ? e : a), last = dated.reduce((a, e) => e.t > a.t ? e : a);
+  const t0 = first.t, t1 = last.t;
   const x = (v) => left + (t1 === t0 ? 0.5 : (v - t0) / (t1 - t0)) * (width - left - right);
   const height = 40 + dated.length * rowH;
   const svg = s("svg", { id: "timeline", viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img" },
     s("line", { class: "axis", x1: left, x2: width - right, y1: 20, y2: 20 }),
-    s("text", { x: left, y: 12 }, when(dated[0].occurred_at)),
-    s("text", { x: width - right, y: 12, "text-anchor": "end" }, when(dated[dated.length - 1].occurred_at)));
+    s("text", { x: left, y: 12, id: "timeline-from" }, when(first.occurred_at)),
+    s("text", { x: width - right, y: 12, "text-anchor": "end", id: "timeline-to" }, when(last.occurred_at)));
   dated.forEach((e, i) => {
     const cx = x(e.t), y = 36 + i * rowH;
     const hot = triggering.has(e.event_id);
@@ -574,15 +699,17 @@ function moneyBlock(m) {
   return [kv([[t("money.paid"), yuan(m.paid_fen)], [t("money.outstanding"), yuan(m.outstanding_fen)],
     [t("money.cash"), yuan(cash.collected_fen)], [t("money.remitted"), yuan(cash.remitted_fen)],
     [t("money.deposited"), yuan(cash.deposited_fen)],
-    [t("money.reconciliation"), rec.status ? `${rec.status} ${rec.on || ""} ${rec.result || ""}` : "—"]]),
-  (m.payments || []).length ? h("table", { class: "small" }, h("tr", {}, h("th", {}, t("money.payments")), h("th", {}, "channel"), h("th", {}, "¥")),
-    m.payments.map((p) => h("tr", {}, h("td", {}, p.on), h("td", {}, p.channel), h("td", { class: "num" }, yuan(p.amount_fen))))) : null];
+    [t("money.reconciliation"), rec.status ? h("span", { id: "reconciliation" },
+      [label("rec", rec.status), rec.on, rec.result && label("rec", rec.result)].filter(Boolean).join(" · ")) : "—"]]),
+  (m.payments || []).length ? [h("h3", {}, t("money.payments")), h("table", { class: "small", id: "payments" },
+    h("tr", {}, ["money.on", "money.channel", "money.amount"].map((k) => h("th", {}, t(k)))),
+    m.payments.map((p) => h("tr", {}, h("td", {}, p.on), h("td", {}, label("channel", p.channel)), h("td", { class: "num" }, yuan(p.amount_fen)))))] : null];
 }
 
 function deadlinesTable(deadlines) {
   return h("table", { id: "deadlines" }, h("tr", {}, ["dl.name", "dl.due", "dl.met", "dl.result"].map((k) => h("th", {}, t(k)))),
     Object.entries(deadlines).map(([name, d]) => h("tr", { dataset: { deadline: name } },
-      h("td", {}, h("div", {}, name), h("div", { class: "small muted" }, d.basis || "")),
+      h("td", {}, h("div", {}, label("deadline", name)), h("div", { class: "small muted" }, d.basis || "")),
       h("td", {}, d.due || "—"), h("td", {}, d.met_on || "—"),
       h("td", {}, d.late === true ? h("span", { class: "st st-bad" }, t("dl.late"))
         : d.late === false ? h("span", { class: "st st-ok" }, t("dl.ok")) : h("span", { class: "muted" }, t("dl.open"))))));
@@ -595,22 +722,75 @@ function evidenceTable(evidence) {
       h("td", { class: "mono" }, e.content_sha256 || "—"))));
 }
 
-function flagCard(f, focus, caseId) {
-  const events = f.event_ids.map((eid) => h("a", { href: `#/case/${encodeURIComponent(caseId)}?flag=${encodeURIComponent(f.flag_id)}`,
-    class: "mono", dataset: { eventId: eid } }, eid.slice(0, 13) + "… "));
+// caseId null: a flag about no case (shown in the queue)
+// history: the flag's disposition events of the case trail on the page (null: read them from the
+// flag's stream)
+function flagCard(f, focus, caseId, history) {
+  const events = f.event_ids.map(eventLink);
+  const status = h("span", { class: "small muted" }, `${t(`status.${f.status}`)} · ${t(`disp.${f.disposition}`)}`);
+  const past = h("div", { class: "small flag-history" });
+  const showHistory = (list) => past.replaceChildren(h("span", { class: "muted" }, `${t("flag.history")}: `),
+    list.length ? h("ol", {}, list.map(dispositionLine)) : h("span", { class: "muted" }, t("flag.no_history")));
+  const loadHistory = () => api(`/v1/streams/${encodeURIComponent(`flag:${f.flag_id}`)}/events?limit=1000`)
+    .then((page) => showHistory(page.events.map((x) => x.envelope)))
+    .catch((e) => { if (e.status !== 401) past.replaceChildren(h("span", { class: "muted" }, `${t("flag.history")}: ${f.disposition_event_ids.length}`)); });
+  if (history) showHistory(history); else if (f.disposition_event_ids.length) loadHistory(); else showHistory([]);
+  const recorded = (disposition, trail) => {
+    status.textContent = `${t(`status.${f.status}`)} · ${t(`disp.${disposition}`)}`;
+    if (trail) showHistory(trail.events.filter((e) => e.flag_id === f.flag_id)); else if (trail === null) loadHistory();
+  };
   return h("div", { class: `card flag-card${focus ? " focus" : ""}`, dataset: { flagId: f.flag_id } },
     h("div", { class: "toolbar" }, h("strong", { class: "mono" }, f.rule_id), sevBadge(f.severity), ruleName(f.name),
-      h("span", { class: "small muted" }, `${t(`status.${f.status}`)} · ${t(`disp.${f.disposition}`)}`),
+      status,
       focus ? h("span", { class: "badge sev-high" }, t("flag.focus")) : null,
-      !focus ? caseLink(caseId, f.flag_id) : null),
+      !focus && caseId ? caseLink(caseId, f.flag_id) : null),
     h("p", {}, h("span", { class: "muted" }, `${t("flag.summary")}: `), f.summary),
     h("div", { class: "small" }, h("span", { class: "muted" }, `${t("flag.legal")}: `), f.legal_basis.join("；")),
     h("div", { class: "small" }, keyNumbers(f.numbers, 20)),
     h("div", { class: "small" }, h("span", { class: "muted" }, `${t("flag.events")}: `), events),
-    disposeForm(f, caseId));
+    past, disposeForm(f, caseId, recorded));
 }
 
-function disposeForm(f, caseId) {
+// one disposition event (FlagAcknowledged…): when, what, by whom, and the reason, finding or referral
+const DISPOSITION_OF = { FlagAcknowledged: "acknowledged", FlagDismissed: "dismissed", FlagConfirmed: "confirmed", FlagReferred: "referred" };
+function dispositionLine(e) {
+  const b = e.body || {};
+  const detail = [b.reason_code && label("reason_code", b.reason_code), b.reason, b.finding, b.severity && t(`sev.${b.severity}`),
+    b.referred_to && label("referred_to", b.referred_to), b.referral_no, b.note].filter(Boolean);
+  return h("li", { dataset: { eventId: e.event_id, type: e.type } },
+    [when(e.occurred_at), t(`disp.${DISPOSITION_OF[e.type]}`), b.inspector_id || "?", ...detail].join(" · "));
+}
+
+// A triggering event: a row of the trail on this page is scrolled to; any other event (another
+// case's, an officer's) opens #/event/ID, which finds its stream and goes to the page showing it.
+function eventLink(eid) {
+  return h("a", { href: `#/event/${encodeURIComponent(eid)}`, class: "mono", dataset: { eventId: eid },
+    onclick: (ev) => {
+      const row = document.getElementById(`ev-${eid}`);
+      if (!row) return;
+      ev.preventDefault();
+      row.scrollIntoView({ block: "center" });
+    } }, eid.slice(0, 13) + "… ");
+}
+
+async function pageEvent(id) {
+  show(loading());
+  const { envelope, receipt } = await api(`/v1/events/${encodeURIComponent(id)}`);
+  const [kind, key] = [receipt.stream.split(":")[0], receipt.stream.slice(receipt.stream.indexOf(":") + 1)];
+  const page = { case: `#/case/${encodeURIComponent(key)}?event=${encodeURIComponent(id)}`,
+    officer: `#/officer/${encodeURIComponent(key)}`, unit: `#/unit/${encodeURIComponent(key)}`,
+    supervision: `#/supervision/${encodeURIComponent(key)}` }[kind];
+  if (page) { location.replace(page); return; }
+  show(h("h1", {}, `${envelope.type} · ${receipt.stream} v${receipt.stream_version}`),
+    kv([[t("tr.index"), receipt.index], [t("tr.occurred"), when(envelope.occurred_at)], [t("tr.recorded"), when(receipt.recorded_at)],
+      [t("tr.signer"), envelope.signer]]),
+    h("pre", { id: "event-body" }, JSON.stringify(envelope.body, null, 1)));
+}
+
+// the disposition a flag has once the event an action records is folded (the latest one wins)
+const DISPOSED = { acknowledge: "acknowledged", dismiss: "dismissed", confirm: "confirmed", refer: "referred" };
+
+function disposeForm(f, caseId, recorded) {
   if (!session || !session.may_dispose) return h("p", { class: "small muted" }, t("dispose.readonly"));
   const fields = {
     acknowledge: [["note", "textarea"]],
@@ -624,7 +804,7 @@ function disposeForm(f, caseId) {
   const result = h("div", { class: "small dispose-result" });
   function renderFields() {
     holder.replaceChildren(...fields[action.value].map(([name, kind]) => h("label", { class: "small" }, t(`dispose.${name}`), " ",
-      Array.isArray(kind) ? h("select", { name }, kind.map((v) => h("option", { value: v }, v || "—")))
+      Array.isArray(kind) ? h("select", { name }, kind.map((v) => h("option", { value: v }, !v ? "—" : name === "severity" ? t(`sev.${v}`) : label(name, v))))
         : h(kind, { name, class: `dispose-${name}` }))));
   }
   action.addEventListener("change", renderFields);
@@ -644,7 +824,10 @@ function disposeForm(f, caseId) {
       const out = await api(`/v1/flags/${encodeURIComponent(f.flag_id)}/dispositions`, { method: "POST", body });
       result.className = "small notice dispose-result";
       result.textContent = t("dispose.done", { id: out.event_id, index: out.receipt.index });
+      recorded(DISPOSED[body.action]);
+      if (!caseId) { recorded(DISPOSED[body.action], null); return; }
       const trail = await api(`/v1/cases/${encodeURIComponent(caseId)}/trail`);
+      recorded(DISPOSED[body.action], trail);
       const params = new URLSearchParams(location.hash.split("?")[1] || "");
       const focused = document.querySelector(".flag-card.focus");
       document.getElementById("trail").replaceWith(trailTable(trail,
@@ -699,22 +882,22 @@ async function pageOfficer(id) {
     api(`/v1/officers/${enc}/positions`), api(`/v1/officers/${enc}/pledge-chain`)]);
   const c = o.caseload || {};
   show(h("h1", {}, `${t("officer.title")} ${id}`),
-    kv([[t("case.unit"), unitLink(o.unit_id)], ["kind", o.kind]]),
+    h("div", { id: "officer-facts" }, kv([[t("case.unit"), unitLink(o.unit_id)], [t("officer.kind"), label("kind", o.kind)]])),
     bundleBox({ officer: id }, `officer ${id}`),
     h("div", { class: "grid2" },
       h("div", { class: "card" }, h("h2", {}, t("officer.credentials")),
-        h("table", { id: "credentials" }, h("tr", {}, ["cert", "type", "from", "until", "status"].map((x) => h("th", {}, x))),
+        h("table", { id: "credentials" }, h("tr", {}, ["cert", "type", "from", "until", "status"].map((x) => h("th", {}, t(`cr.${x}`)))),
           Object.values(o.credentials || {}).map((cr) => h("tr", {}, h("td", { class: "mono" }, cr.cert_no), h("td", {}, cr.credential_type),
-            h("td", {}, cr.valid_from), h("td", {}, cr.valid_until), h("td", {}, cr.ended_at ? `${cr.end_reason} ${cr.ended_at}` : (cr.suspensions || []).length ? "suspended" : "valid"))))),
+            h("td", {}, cr.valid_from), h("td", {}, cr.valid_until), h("td", {}, cr.ended_at ? `${label("end", cr.end_reason)} ${when(cr.ended_at)}` : (cr.suspensions || []).length ? t("cr.suspended") : t("cr.valid")))))),
       h("div", { class: "card" }, h("h2", {}, t("officer.caseload")),
-        kv(Object.entries(c).map(([k, v]) => [k, k.endsWith("_fen") ? yuan(v) : v])))),
+        h("div", { id: "caseload" }, kv(Object.entries(c).map(([k, v]) => [label("load", k), k.endsWith("_fen") ? yuan(v) : v]))))),
     h("div", { class: "card" }, h("h2", {}, t("officer.chart")), positionsChart(positions, id)),
     warningsCard("officer", id, o.flags || []),
     assessmentCard("officer", id, [...positions.windows.flatMap((w) => w.rows.flatMap((r) => r.own.map((d) => d.decided_on))),
       ...(o.dispatches || []).map((d) => d.from)]),
     h("div", { class: "grid2" },
       h("div", { class: "card" }, h("h2", {}, t("officer.posts")),
-        h("table", {}, h("tr", {}, ["post", "role", "unit", "grids", "from", "until"].map((x) => h("th", {}, x))),
+        h("table", { id: "posts" }, h("tr", {}, ["post", "role", "unit", "grids", "from", "until"].map((x) => h("th", {}, t(`post.${x}`)))),
           (o.posts || []).map((p) => h("tr", {}, h("td", { class: "mono" }, p.post_id), h("td", {}, p.role), h("td", {}, unitLink(p.unit_id)),
             h("td", { class: "small" }, (p.grid_ids || []).join(", ")), h("td", { class: "small" }, when(p.from)), h("td", { class: "small" }, when(p.until))))),
         h("h2", {}, t("officer.dispatches")),
@@ -808,7 +991,7 @@ async function pageUnit(id) {
     h("div", { class: "grid2" },
       h("div", { class: "card" }, h("h2", {}, t("unit.flags")),
         h("table", { id: "flags-by-rule" }, h("tr", {}, ["col.rule", "col.name", "status.raised", "disp.open", "status.cleared"].map((k) => h("th", {}, t(k)))),
-          o.flags_by_rule.map((r) => h("tr", {}, h("td", { class: "mono" }, h("a", { href: `#/queue?rule=${r.rule_id.split(".")[0]}&unit=${encodeURIComponent(id)}` }, r.rule_id)),
+          o.flags_by_rule.map((r) => h("tr", {}, h("td", { class: "mono" }, h("a", { href: `#/queue?rule=${r.rule_id.split(".")[0]}&rule_id=${r.rule_id}&unit=${encodeURIComponent(id)}` }, r.rule_id)),
             h("td", {}, ruleName(r.name)), h("td", { class: "num" }, r.raised), h("td", { class: "num" }, r.open), h("td", { class: "num" }, r.cleared))))),
       h("div", { class: "card" }, h("h2", {}, t("unit.pledges")),
         h("p", { id: "pledge-coverage" }, t("unit.covered", { a: p.covered, b: p.total }), h("span", { class: "small muted" }, ` (${p.on})`)),
@@ -860,6 +1043,7 @@ const PAGES = [
   [/^#\/supervision$/, (m, q) => pageSupervision(q)],
   [/^#\/supervision\/(.+)$/, (m) => pageNotice(decodeURIComponent(m[1]))],
   [/^#\/case\/(.+)$/, (m, q) => pageCase(decodeURIComponent(m[1]), q)],
+  [/^#\/event\/(.+)$/, (m) => pageEvent(decodeURIComponent(m[1]))],
   [/^#\/officer\/(.+)$/, (m) => pageOfficer(decodeURIComponent(m[1]))],
   [/^#\/units$/, () => pageUnits()],
   [/^#\/unit\/(.+)$/, (m) => pageUnit(decodeURIComponent(m[1]))],
@@ -886,7 +1070,7 @@ async function route() {
   if (path === "#/signin" || !(await ensureSession())) {
     session = null;
     chrome();
-    pageSignin();
+    pageSignin(path === "#/signin" ? params.get("next") : location.hash);
     return;
   }
   chrome();

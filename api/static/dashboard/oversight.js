@@ -28,7 +28,7 @@ function flagRef(id, index, unit) {
       f.subject.case_id && f.subject.officer_id ? " · " : null,
       f.subject.officer_id ? officerLink(f.subject.officer_id) : null);
   }
-  const q = new URLSearchParams({ rule: rule.split(".")[0] });
+  const q = new URLSearchParams({ rule: rule.split(".")[0], rule_id: rule });
   if (unit) q.set("unit", unit);
   return h("a", { class: "mono flag-ref", href: `#/queue?${q}`, dataset: { flagId: id } }, id);
 }

@@ -9,6 +9,8 @@ import random
 from collections import Counter
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
+from fractions import Fraction
+from math import comb
 from typing import Iterable
 
 from ledger.envelope import Recorded
@@ -16,6 +18,7 @@ from projections.redflags import Flag, compute_flags, national, with_overrides
 
 from . import domain_factory as f
 from .domain_factory import at, step
+from .test_redflags_world import World
 
 AT = datetime(2024, 12, 31, tzinfo=timezone.utc)
 Q3 = [date(2024, 7, 1) + timedelta(days=i) for i in range(90)]          # 1 Jul – 28 Sep
@@ -275,3 +278,43 @@ def test_declared_campaign_excludes_period_end_spikes() -> None:
     moved = [replace(e, index=e.index + len(campaigns)) for e in events]
     flags = compute_flags(history.events + moved, national(), at=AT)
     assert [x for x in flags if x.rule_id == "RF24"] == []
+
+
+def _conditional_p(end: int, rest: int, end_days: int, rest_days: int) -> float:
+    """P(X ≥ end), X ~ Binomial(end + rest, end_days / (end_days + rest_days)), summed with
+    exact fractions: the exact test that two Poisson counts share one daily rate."""
+    n, share = end + rest, Fraction(end_days, end_days + rest_days)
+    return float(sum(comb(n, i) * share ** i * (1 - share) ** (n - i) for i in range(end, n + 1)))
+
+
+def _unit_months(per_month: dict[str, tuple[int, int]]) -> list[Flag]:
+    """Summary fines of one unit: ``rest`` on days 1..``rest`` and ``end`` spread over the last
+    five days of each month (YYYY-MM -> (rest, end))."""
+    days = []
+    for month, (rest, end) in per_month.items():
+        last = {"07": 31, "08": 31}[month[5:]]
+        days += [f"{month}-{d:02d}" for d in range(1, rest + 1)]
+        days += [f"{month}-{last - i % 5:02d}" for i in range(end)]
+    world = World(*[f.summary_case(f"SH-HP-2024-S-{i:06d}", day=d) for i, d in enumerate(days)])
+    return world.flags(rule="RF24")
+
+
+def test_period_end_spike_counts_the_uncertainty_of_the_rest_of_month_rate() -> None:
+    """RF24 took the rest of the month's rate as known (Poisson tail at rest / 26 days × 5): one
+    fine a day for 26 days, then 14 in the last five, gave p = 0.0007 < 0.001 each month. The
+    rate is itself a count of 26; the exact test of two Poisson counts (given 40 fines, how many
+    fall in 5 of 31 days) gives p = 0.0028: no spike."""
+    assert 0.001 < _conditional_p(14, 26, 5, 26) < 0.003
+    assert _unit_months({"2024-07": (26, 14), "2024-08": (26, 14)}) == []
+
+
+def test_period_end_spike_reports_the_exact_two_count_p_value() -> None:
+    flags = _unit_months({"2024-07": (26, 20), "2024-08": (26, 20)})
+    assert len(flags) == 1
+    n = dict(flags[0].numbers)
+    months = [dict(zip(n["month_fields"], row, strict=True)) for row in n["months"]]
+    assert [(m["month"], m["end_count"], m["rest_count"]) for m in months] == [
+        ("2024-07", 20, 26), ("2024-08", 20, 26)]
+    p = _conditional_p(20, 26, 5, 26)
+    assert p < 0.001
+    assert {m["p_value"] for m in months} == {f"{p:.2e}"}

@@ -5,6 +5,7 @@ fixed-amount violations, small samples and declared campaigns are left out."""
 from __future__ import annotations
 
 import functools
+import math
 import random
 from collections import Counter
 from dataclasses import replace
@@ -13,8 +14,11 @@ from fractions import Fraction
 from math import comb
 from typing import Iterable
 
+import pytest
+
 from ledger.envelope import Recorded
 from projections.redflags import Flag, compute_flags, national, with_overrides
+from projections.redflags._stats import benjamini_hochberg, bh_q_values
 
 from . import domain_factory as f
 from .domain_factory import at, step
@@ -318,3 +322,59 @@ def test_period_end_spike_reports_the_exact_two_count_p_value() -> None:
     p = _conditional_p(20, 26, 5, 26)
     assert p < 0.001
     assert {m["p_value"] for m in months} == {f"{p:.2e}"}
+
+
+def test_bh_q_values_match_the_1995_paper_by_hand() -> None:
+    """Benjamini & Hochberg (1995), section 4: 15 p-values, q = 0.05 rejects the four smallest.
+    The adjusted p (q-value) of p(i) is min over j ≥ i of p(j) · m / j, by hand."""
+    ps = (0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459, 0.3240,
+          0.4262, 0.5719, 0.6528, 0.7590, 1.0)
+    pvalues = {f"o{i:02d}": p for i, p in enumerate(ps)}
+    rejected, cut = benjamini_hochberg(pvalues, 0.05)
+    assert rejected == {"o00", "o01", "o02", "o03"} and cut == 0.0095
+    q = bh_q_values(pvalues)
+    assert q["o03"] == pytest.approx(0.0095 * 15 / 4)
+    assert q["o02"] == pytest.approx(0.0019 * 15 / 3)
+    assert q["o04"] == pytest.approx(0.0201 * 15 / 5)
+    assert q["o05"] == pytest.approx(0.0298 * 15 / 7)           # p(7) · 15/7 < p(6) · 15/6
+    assert q["o14"] == 1.0
+    assert {k for k, v in q.items() if v <= 0.05} == rejected
+
+
+def test_discretion_flags_give_the_numbers_their_z_p_and_q_were_computed_from() -> None:
+    """RF17 divided by max(1.4826 · MAD, sqrt(tau² + own se²)) but reported only the MAD and
+    (for shares) no standard error nor tau: an inspector could not recompute z from the flag.
+    Every RF17 flag now gives the scale it used and its parts, the threshold and its own BH
+    q-value, and z, p and q follow from them by hand."""
+    _, _, _, flags = planted_city()
+    rf17 = [x for x in flags if x.rule_id.startswith("RF17")]
+    assert {x.rule_id for x in rf17} >= {"RF17.a", "RF17.b", "RF17.c", "RF17.d", "RF17.e",
+                                          "RF17.f", "RF17.g"}
+    for flag in rf17:
+        n = {k: v for k, v in dict(flag.numbers).items()}
+        scale = float(n["scale"])
+        parts = math.hypot(float(n["between_officer_sd"]), float(n["own_standard_error"]))
+        assert scale == pytest.approx(max(float(n["peer_mad_scaled"]), parts), abs=2e-4)
+        if flag.rule_id == "RF17.a":
+            own, centre = float(n["mean_residual"]), float(n["peer_median_residual"])
+        else:
+            own, centre = float(n["excess"]), float(n["peer_median_excess"])
+            share = next(v for k, v in n.items() if k.endswith("share") and k != "expected_share")
+            assert float(own) == pytest.approx(float(share) - float(n["expected_share"]),
+                                               abs=2e-3)
+        z = (own - centre) / scale
+        assert z == pytest.approx(float(n["z"]), rel=2e-2, abs=2e-3), flag.rule_id
+        if flag.rule_id == "RF17.a":
+            assert float(n["p_value"]) == pytest.approx(math.erfc(abs(z) / math.sqrt(2)),
+                                                        rel=0.1)
+        else:                       # the larger of the z's and the binomial tail
+            assert float(n["p_value"]) >= 0.9 * 0.5 * math.erfc(z / math.sqrt(2))
+        if flag.rule_id in ("RF17.b", "RF17.d", "RF17.g"):     # the yaml's effect sizes
+            share = float(n.get("share") or n[next(k for k in n if k.endswith("_share")
+                                                 and k != "expected_share")])
+            assert share >= 3 * float(n["expected_share"]) - 1e-3
+            assert float(n["ratio_threshold"]) == 3.0
+        else:
+            assert abs(float(n["z"])) >= float(n["z_threshold"])
+        assert float(n["p_value"]) <= float(n["q_value"]) <= float(n["bh_q"])
+        assert float(n["p_value"]) <= float(n["bh_cutoff"])

@@ -378,3 +378,21 @@ def test_discretion_flags_give_the_numbers_their_z_p_and_q_were_computed_from() 
             assert abs(float(n["z"])) >= float(n["z_threshold"])
         assert float(n["p_value"]) <= float(n["q_value"]) <= float(n["bh_q"])
         assert float(n["p_value"]) <= float(n["bh_cutoff"])
+
+
+def test_void_rate_flag_gives_the_counts_its_binomial_test_used() -> None:
+    """RF20.c tested voids against the other officers' pooled rate (peer voids + 0.5) / (peer
+    forms + 1) but gave that rate to three decimals only (at 2 % a rounding of up to 2.5 %,
+    which moves a tail of 18 voids by half) and no q-value: the p-value could not be checked.
+    The flag now gives the peers' counts; the tail summed by hand with exact fractions equals
+    its p_value."""
+    _, p, _, flags = planted_city()
+    flag = next(x for x in flags if x.rule_id == "RF20.c" and x.officer_id == p["voider"])
+    n = dict(flag.numbers)
+    voided, forms = n["voided"], n["forms"]
+    rate = Fraction(2 * n["peer_voided"] + 1, 2 * (n["peer_forms"] + 1))
+    tail = float(sum(comb(forms, i) * rate ** i * (1 - rate) ** (forms - i)
+                     for i in range(voided, forms + 1)))
+    assert float(n["p_value"]) == pytest.approx(tail, rel=5e-3)
+    assert float(n["p_value"]) <= float(n["q_value"]) <= float(n["bh_q"]) == 0.05
+    assert voided >= n["min_voided"] == 3 and float(n["ratio_threshold"]) == 3.0

@@ -642,7 +642,9 @@ def _rf20c_void_rate(key: str, quarter: str, ctx: "Ctx") -> None:
         results[oid] = (v / n, median(rates), binomial_sf(v, n, pooled), pooled)
         rates.insert(bisect_right(rates, v / n), v / n)
     q = th.bh_q_bp / 10_000
-    rejected, cut = benjamini_hochberg({o: r[2] for o, r in results.items()}, q)
+    pvalues = {o: r[2] for o, r in results.items()}
+    rejected, cut = benjamini_hochberg(pvalues, q)
+    qvalues = bh_q_values(pvalues)
     for oid in sorted(rejected):
         rate, peer_med, pval, pooled = results[oid]
         v, n = tested[oid]
@@ -655,8 +657,13 @@ def _rf20c_void_rate(key: str, quarter: str, ctx: "Ctx") -> None:
                  numbers={"cohort": key, "window": w.span(), "voided": v,
                           "forms": n, "void_rate": fixed(rate, 3),
                           "peer_median_rate": fixed(peer_med, 3),
-                          "peer_pooled_rate": fixed(pooled, 3), "p_value": sig(pval),
-                          "bh_cutoff": sig(cut), "officers_tested": len(tested)},
+                          "peer_pooled_rate": fixed(pooled, 4),
+                          # the pooled rate is (peer_voided + 0.5) / (peer_forms + 1)
+                          "peer_voided": all_v - v, "peer_forms": all_n - n,
+                          "p_value": sig(pval), "q_value": sig(qvalues[oid]), "bh_q": fixed(q, 2),
+                          "bh_cutoff": sig(cut), "officers_tested": len(tested),
+                          "min_voided": th.void_min_forms,
+                          "ratio_threshold": fixed(th.peer_ratio_milli / 1000, 1)},
                  summary=f"{oid} voided {v} of {n} numbered decision forms in "
                          f"{w.quarters[0]}–{w.quarters[-1]} ({fixed(rate * 100, 1)} % vs peer "
                          f"median {fixed(peer_med * 100, 1)} %)",

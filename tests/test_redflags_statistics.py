@@ -5,17 +5,24 @@ fixed-amount violations, small samples and declared campaigns are left out."""
 from __future__ import annotations
 
 import functools
+import math
 import random
 from collections import Counter
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
+from fractions import Fraction
+from math import comb
 from typing import Iterable
 
+import pytest
+
 from ledger.envelope import Recorded
-from projections.redflags import Flag, compute_flags, national, with_overrides
+from projections.redflags import Flag, FlagParams, compute_flags, national, with_overrides
+from projections.redflags._stats import benjamini_hochberg, bh_q_values
 
 from . import domain_factory as f
 from .domain_factory import at, step
+from .test_redflags_world import World
 
 AT = datetime(2024, 12, 31, tzinfo=timezone.utc)
 Q3 = [date(2024, 7, 1) + timedelta(days=i) for i in range(90)]          # 1 Jul – 28 Sep
@@ -157,16 +164,38 @@ def flagged_officers(flags: Iterable[Flag]) -> set[str]:
     return {x.officer_id for x in statistical(flags) if x.officer_id}
 
 
-def test_honest_city_flags_at_most_five_percent_of_officers() -> None:
-    for seed in (1, 2):
+#: seeds of the null simulation: enough that a family flagging far more often than BH allows
+#: is seen (two seeds could not tell 0 from 5 false flags per seed)
+NULL_SEEDS = range(1, 11)
+
+
+def null_families(params: FlagParams | None = None) -> tuple[int, list[tuple[int, str]]]:
+    """Over NULL_SEEDS honest cities: officers per city and the (seed, family) pairs with at
+    least one statistical flag, a family being a BH family (a rule; RF17.g one per limit)."""
+    pairs: set[tuple[int, str]] = set()
+    officers = 0
+    for seed in NULL_SEEDS:
         city = City(seed=seed)
-        flags = compute_flags(city.generate(), national(), at=AT)
+        flags = compute_flags(city.generate(), params or national(), at=AT)
         officers = sum(len(v) for v in city.officers.values())
-        assert officers >= 100
         flagged = flagged_officers(flags)
         assert len(flagged) <= 0.05 * officers, (seed, Counter(
             x.rule_id for x in statistical(flags)))
-        assert [x for x in flags if x.rule_id == "RF24"] == []
+        assert [x for x in flags if x.rule_id == "RF24"] == [], seed
+        pairs |= {(seed, x.rule_id + str(dict(x.numbers).get("threshold_fen", "")))
+                  for x in statistical(flags)}
+    return officers, sorted(pairs)
+
+
+def test_honest_city_flags_at_most_what_benjamini_hochberg_allows() -> None:
+    """Every officer honest: each BH family (RF17.a–f, RF17.g per limit, RF20.c; RF24 and RF19
+    test at p < 0.001) rejects anything with probability ≤ q = 0.05, so over 10 seeds × ≤ 10
+    families the pairs with a flag are at most Binomial(100, 0.05): ≥ 12 has probability
+    0.4 %. Each city also flags ≤ 5 % of its officers (the yaml's bound). Seen: 2 pairs in
+    seeds 1–15; with q = 0.5 and |z| ≥ 1 seed 3 flags 8 officers and this fails."""
+    officers, pairs = null_families()
+    assert officers >= 100
+    assert len(pairs) <= 11, pairs
 
 
 @functools.lru_cache(maxsize=1)
@@ -275,3 +304,117 @@ def test_declared_campaign_excludes_period_end_spikes() -> None:
     moved = [replace(e, index=e.index + len(campaigns)) for e in events]
     flags = compute_flags(history.events + moved, national(), at=AT)
     assert [x for x in flags if x.rule_id == "RF24"] == []
+
+
+def _conditional_p(end: int, rest: int, end_days: int, rest_days: int) -> float:
+    """P(X ≥ end), X ~ Binomial(end + rest, end_days / (end_days + rest_days)), summed with
+    exact fractions: the exact test that two Poisson counts share one daily rate."""
+    n, share = end + rest, Fraction(end_days, end_days + rest_days)
+    return float(sum(comb(n, i) * share ** i * (1 - share) ** (n - i) for i in range(end, n + 1)))
+
+
+def _unit_months(per_month: dict[str, tuple[int, int]]) -> list[Flag]:
+    """Summary fines of one unit: ``rest`` on days 1..``rest`` and ``end`` spread over the last
+    five days of each month (YYYY-MM -> (rest, end))."""
+    days = []
+    for month, (rest, end) in per_month.items():
+        last = {"07": 31, "08": 31}[month[5:]]
+        days += [f"{month}-{d:02d}" for d in range(1, rest + 1)]
+        days += [f"{month}-{last - i % 5:02d}" for i in range(end)]
+    world = World(*[f.summary_case(f"SH-HP-2024-S-{i:06d}", day=d) for i, d in enumerate(days)])
+    return world.flags(rule="RF24")
+
+
+def test_period_end_spike_counts_the_uncertainty_of_the_rest_of_month_rate() -> None:
+    """RF24 took the rest of the month's rate as known (Poisson tail at rest / 26 days × 5): one
+    fine a day for 26 days, then 14 in the last five, gave p = 0.0007 < 0.001 each month. The
+    rate is itself a count of 26; the exact test of two Poisson counts (given 40 fines, how many
+    fall in 5 of 31 days) gives p = 0.0028: no spike."""
+    assert 0.001 < _conditional_p(14, 26, 5, 26) < 0.003
+    assert _unit_months({"2024-07": (26, 14), "2024-08": (26, 14)}) == []
+
+
+def test_period_end_spike_reports_the_exact_two_count_p_value() -> None:
+    flags = _unit_months({"2024-07": (26, 20), "2024-08": (26, 20)})
+    assert len(flags) == 1
+    n = dict(flags[0].numbers)
+    months = [dict(zip(n["month_fields"], row, strict=True)) for row in n["months"]]
+    assert [(m["month"], m["end_count"], m["rest_count"]) for m in months] == [
+        ("2024-07", 20, 26), ("2024-08", 20, 26)]
+    p = _conditional_p(20, 26, 5, 26)
+    assert p < 0.001
+    assert {m["p_value"] for m in months} == {f"{p:.2e}"}
+
+
+def test_bh_q_values_match_the_1995_paper_by_hand() -> None:
+    """Benjamini & Hochberg (1995), section 4: 15 p-values, q = 0.05 rejects the four smallest.
+    The adjusted p (q-value) of p(i) is min over j ≥ i of p(j) · m / j, by hand."""
+    ps = (0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459, 0.3240,
+          0.4262, 0.5719, 0.6528, 0.7590, 1.0)
+    pvalues = {f"o{i:02d}": p for i, p in enumerate(ps)}
+    rejected, cut = benjamini_hochberg(pvalues, 0.05)
+    assert rejected == {"o00", "o01", "o02", "o03"} and cut == 0.0095
+    q = bh_q_values(pvalues)
+    assert q["o03"] == pytest.approx(0.0095 * 15 / 4)
+    assert q["o02"] == pytest.approx(0.0019 * 15 / 3)
+    assert q["o04"] == pytest.approx(0.0201 * 15 / 5)
+    assert q["o05"] == pytest.approx(0.0298 * 15 / 7)           # p(7) · 15/7 < p(6) · 15/6
+    assert q["o14"] == 1.0
+    assert {k for k, v in q.items() if v <= 0.05} == rejected
+
+
+def test_discretion_flags_give_the_numbers_their_z_p_and_q_were_computed_from() -> None:
+    """RF17 divided by max(1.4826 · MAD, sqrt(tau² + own se²)) but reported only the MAD and
+    (for shares) no standard error nor tau: an inspector could not recompute z from the flag.
+    Every RF17 flag now gives the scale it used and its parts, the threshold and its own BH
+    q-value, and z, p and q follow from them by hand."""
+    _, _, _, flags = planted_city()
+    rf17 = [x for x in flags if x.rule_id.startswith("RF17")]
+    assert {x.rule_id for x in rf17} >= {"RF17.a", "RF17.b", "RF17.c", "RF17.d", "RF17.e",
+                                          "RF17.f", "RF17.g"}
+    for flag in rf17:
+        n = {k: v for k, v in dict(flag.numbers).items()}
+        scale = float(n["scale"])
+        parts = math.hypot(float(n["between_officer_sd"]), float(n["own_standard_error"]))
+        assert scale == pytest.approx(max(float(n["peer_mad_scaled"]), parts), abs=2e-4)
+        if flag.rule_id == "RF17.a":
+            own, centre = float(n["mean_residual"]), float(n["peer_median_residual"])
+        else:
+            own, centre = float(n["excess"]), float(n["peer_median_excess"])
+            share = next(v for k, v in n.items() if k.endswith("share") and k != "expected_share")
+            assert float(own) == pytest.approx(float(share) - float(n["expected_share"]),
+                                               abs=2e-3)
+        z = (own - centre) / scale
+        assert z == pytest.approx(float(n["z"]), rel=2e-2, abs=2e-3), flag.rule_id
+        if flag.rule_id == "RF17.a":
+            assert float(n["p_value"]) == pytest.approx(math.erfc(abs(z) / math.sqrt(2)),
+                                                        rel=0.1)
+        else:                       # the larger of the z's and the binomial tail
+            assert float(n["p_value"]) >= 0.9 * 0.5 * math.erfc(z / math.sqrt(2))
+        if flag.rule_id in ("RF17.b", "RF17.d", "RF17.g"):     # the yaml's effect sizes
+            share = float(n.get("share") or n[next(k for k in n if k.endswith("_share")
+                                                 and k != "expected_share")])
+            assert share >= 3 * float(n["expected_share"]) - 1e-3
+            assert float(n["ratio_threshold"]) == 3.0
+        else:
+            assert abs(float(n["z"])) >= float(n["z_threshold"])
+        assert float(n["p_value"]) <= float(n["q_value"]) <= float(n["bh_q"])
+        assert float(n["p_value"]) <= float(n["bh_cutoff"])
+
+
+def test_void_rate_flag_gives_the_counts_its_binomial_test_used() -> None:
+    """RF20.c tested voids against the other officers' pooled rate (peer voids + 0.5) / (peer
+    forms + 1) but gave that rate to three decimals only (at 2 % a rounding of up to 2.5 %,
+    which moves a tail of 18 voids by half) and no q-value: the p-value could not be checked.
+    The flag now gives the peers' counts; the tail summed by hand with exact fractions equals
+    its p_value."""
+    _, p, _, flags = planted_city()
+    flag = next(x for x in flags if x.rule_id == "RF20.c" and x.officer_id == p["voider"])
+    n = dict(flag.numbers)
+    voided, forms = n["voided"], n["forms"]
+    rate = Fraction(2 * n["peer_voided"] + 1, 2 * (n["peer_forms"] + 1))
+    tail = float(sum(comb(forms, i) * rate ** i * (1 - rate) ** (forms - i)
+                     for i in range(voided, forms + 1)))
+    assert float(n["p_value"]) == pytest.approx(tail, rel=5e-3)
+    assert float(n["p_value"]) <= float(n["q_value"]) <= float(n["bh_q"]) == 0.05
+    assert voided >= n["min_voided"] == 3 and float(n["ratio_threshold"]) == 3.0

@@ -102,6 +102,21 @@ def benjamini_hochberg(pvalues: dict[str, float], q: float) -> tuple[set[str], f
     return {k for k, _ in ordered[:cut_rank]}, cut
 
 
+def bh_q_values(pvalues: dict[str, float]) -> dict[str, float]:
+    """Benjamini–Hochberg adjusted p-values (q-values): for the i-th smallest of m p-values,
+    min over j ≥ i of p(j) · m / j, capped at 1. A key is rejected at ``q`` exactly when its
+    q-value is ≤ ``q`` (:func:`benjamini_hochberg`)."""
+    ordered = sorted(pvalues.items(), key=lambda kv: (kv[1], kv[0]))
+    m = len(ordered)
+    out: dict[str, float] = {}
+    running = 1.0
+    for rank in range(m, 0, -1):
+        key, p = ordered[rank - 1]
+        running = min(running, p * m / rank)
+        out[key] = running
+    return out
+
+
 def distance_m(lat1_e6: int, lon1_e6: int, lat2_e6: int, lon2_e6: int) -> int:
     """Great-circle distance in whole metres between two points in micro-degrees."""
     r = 6_371_000.0

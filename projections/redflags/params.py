@@ -126,7 +126,7 @@ class Thresholds:
     # RF19
     concentration_min_cases: int = _t(3, "count", "RF19.b")
     concentration_ratio_milli: int = _t(5000, "milli", "RF19.b: ≥ 5 × expectation")
-    poisson_p_micro: int = _t(1000, "micro", "RF19.b, RF24: Poisson p < 0.001")
+    poisson_p_micro: int = _t(1000, "micro", "RF19.b (Poisson), RF24 (two counts): p < 0.001")
     # RF23
     complaint_categories: tuple[str, ...] = _t(("violent", "extortion", "arbitrary_fine"),
                                                "categories", "RF23")

@@ -11,7 +11,8 @@ officer's evidence is pooled across codes:
 * position ``p = (amount - min) / (max - min)`` in the code's statutory range; residual
   ``r = p - median p`` of the other officers' cases of the same code × party type; the
   officer's mean residual against the peers' mean residuals by robust z
-  = (mean_r − median of peer means) / max(1.4826 · MAD of peer means, s/√n) (RF17.a);
+  = (mean_r − median of peer means) / max(1.4826 · MAD of peer means, sqrt(tau² + s²/n))
+  (:func:`_robust`; RF17.a);
 * shares (top and bottom of the range, serious and minor tier, waivers, amounts just under
   a legal limit T: (0.9 T, T] under a 以下 limit, [0.9 T, T) under a hearing threshold)
   against the count expected from the other officers' rate code by code (binomial upper tail
@@ -29,7 +30,7 @@ window.
 RF20.c — voided numbered decision forms per officer in the same window, ledger-wide, against
 the pooled rate of the other officers.
 RF24 — period-end spikes per unit: fines in the last 5 days of a month against the rest of the
-month (Poisson, p < 0.001, > 2×), in 2 consecutive months; days of an approved campaign are
+month (exact test of two Poisson counts: binomial given their sum, p < 0.001, > 2×), in 2 consecutive months; days of an approved campaign are
 left out.
 """
 
@@ -42,11 +43,11 @@ from typing import TYPE_CHECKING, Iterable
 
 from ._stats import (
     benjamini_hochberg,
+    bh_q_values,
     binomial_sf,
     mad,
     median,
     normal_sf,
-    poisson_sf,
     sig,
 )
 from .days import day_iso, month_bounds, month_of, next_month, quarter_of
@@ -303,6 +304,44 @@ def _by_code(fines: list[_Fine]) -> list[list]:
             for (code, ptype), v in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
 
 
+@dataclass(frozen=True, slots=True)
+class _Robust:
+    """An officer's value against the other tested officers': z = (own − centre) / scale."""
+
+    z: float
+    centre: float        # the peers' median
+    spread: float        # 1.4826 · the peers' MAD
+    tau: float           # honest spread between officers: sqrt(spread² − peers' median se²)
+    se: float            # the officer's own standard error
+    scale: float         # max(spread, sqrt(tau² + se²)), the denominator used
+
+    def numbers(self, digits: int) -> dict[str, str]:
+        """What an inspector needs to recompute z from the flag."""
+        return {"peer_mad_scaled": fixed(self.spread, digits),
+                "between_officer_sd": fixed(self.tau, digits),
+                "own_standard_error": fixed(self.se, digits),
+                "scale": fixed(self.scale, digits), "z": fixed(min(self.z, 1e9), 3)}
+
+
+def _robust(oid: str, values: dict[str, float], sampling: dict[str, float]) -> _Robust:
+    """``oid``'s robust z against the other officers' ``values``; ``sampling`` holds each
+    officer's sampling variance (se²).
+
+    The peers' spread mixes honest differences between officers (tau²) with their own
+    sampling noise; an officer with fewer cases than the typical peer is noisier than that
+    spread says, so the scale is never below sqrt(tau² + own se²). A zero scale gives z = inf
+    when the officer differs from the centre, else 0."""
+    peers = [v for o, v in values.items() if o != oid]
+    centre = median(peers)
+    spread = 1.4826 * mad(peers, centre)
+    se2 = sampling[oid]
+    tau2 = max(0.0, spread ** 2 - median([v for o, v in sampling.items() if o != oid]))
+    scale = max(spread, math.sqrt(tau2 + se2))
+    diff = values[oid] - centre
+    z = diff / scale if scale > 0 else (math.copysign(math.inf, diff) if diff else 0.0)
+    return _Robust(z, centre, spread, math.sqrt(tau2), math.sqrt(se2), scale)
+
+
 def _position(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, th, q: float,
               base: dict) -> None:
     residuals: dict[str, list[tuple[float, _Fine]]] = {}
@@ -324,25 +363,17 @@ def _position(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, th, q
     ss = sum((r - means[oid]) ** 2 for oid, rs in residuals.items() for r, _ in rs)
     var = ss / max(1, total - len(residuals))
     sampling = {oid: var / len(rs) for oid, rs in residuals.items()}    # se² of each mean
-    results: dict[str, tuple[float, float, float, float, float]] = {}
-    for oid, m in means.items():
-        peers = [v for o, v in means.items() if o != oid]
-        med = median(peers)
-        spread = 1.4826 * mad(peers, med)
-        # The peers' spread mixes honest differences between officers (tau²) with their own
-        # sampling noise; an officer with fewer cases than the typical peer is noisier than
-        # that spread says. Scale = max(spread, sqrt(tau² + own se²)), never below the
-        # officer's own standard error.
-        se = math.sqrt(sampling[oid])
-        tau2 = max(0.0, spread ** 2 - median([v for o, v in sampling.items() if o != oid]))
-        scale = max(spread, math.sqrt(tau2 + se ** 2))
-        if scale <= 0:
+    results: dict[str, tuple[float, float, _Robust]] = {}
+    for oid in means:
+        rb = _robust(oid, means, sampling)
+        if rb.scale <= 0:
             continue
-        z = (m - med) / scale
-        results[oid] = (z, 2 * normal_sf(abs(z)), med, spread, se)
-    rejected, cut = benjamini_hochberg({o: r[1] for o, r in results.items()}, q)
+        results[oid] = (rb.z, 2 * normal_sf(abs(rb.z)), rb)
+    pvalues = {o: r[1] for o, r in results.items()}
+    rejected, cut = benjamini_hochberg(pvalues, q)
+    qvalues = bh_q_values(pvalues)
     for oid in sorted(rejected):
-        z, pval, med, spread, se = results[oid]
+        z, pval, rb = results[oid]
         if abs(z) * 1000 < th.z_threshold_milli:
             continue
         high = z > 0
@@ -352,9 +383,10 @@ def _position(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, th, q
         _emit(ctx, "RF17.a", oid, oid, s, fines,
               {**base, "officers_tested": len(residuals), "n": len(rs),
                "mean_position": fixed(mean_p, 4), "mean_residual": fixed(means[oid], 4),
-               "peer_median_residual": fixed(med, 4), "peer_mad_scaled": fixed(spread, 4),
-               "own_standard_error": fixed(se, 4), "z": fixed(z, 3), "p_value": sig(pval),
-               "bh_cutoff": sig(cut), "side": "high" if high else "low",
+               "peer_median_residual": fixed(rb.centre, 4), **rb.numbers(4),
+               "z_threshold": fixed(th.z_threshold_milli / 1000, 1), "p_value": sig(pval),
+               "q_value": sig(qvalues[oid]), "bh_cutoff": sig(cut),
+               "side": "high" if high else "low",
                "mean_amount_fen": sum(f.amount for f in fines) // len(fines),
                "by_code": _by_code(fines)},
               f"{oid}: amounts {fixed(abs(means[oid]) * 100, 1)} % of the statutory range "
@@ -372,8 +404,10 @@ def _judged(items: list[tuple[str, list[tuple[Group, bool]]]], cmp: _Comparable,
     if len(stats) < th.stats_min_peers + 1:
         return None
     tests = _tests(stats)
-    rejected, cut = benjamini_hochberg({o: t[1] for o, t in tests.items()}, q)
-    return stats, tests, rejected, cut
+    pvalues = {o: t[1] for o, t in tests.items()}
+    rejected, cut = benjamini_hochberg(pvalues, q)
+    qvalues = bh_q_values(pvalues)
+    return stats, {o: (*t, qvalues[o]) for o, t in tests.items()}, rejected, cut
 
 
 def _expected(items: list[tuple[str, list[tuple[Group, bool]]]], cmp: _Comparable,
@@ -411,8 +445,8 @@ def _expected(items: list[tuple[str, list[tuple[Group, bool]]]], cmp: _Comparabl
 
 
 def _tests(stats: dict[str, tuple[int, int, float, float]]
-           ) -> dict[str, tuple[float, float, float, float]]:
-    """Per officer: (robust z, p-value, peers' median excess, peers' scaled MAD).
+           ) -> dict[str, tuple[float, float, _Robust]]:
+    """Per officer: (robust z, p-value, the robust comparison).
 
     The excess ``(hits - expected) / n`` is judged like RF17.a's mean residual: against the
     other officers' excesses (median, 1.4826 · MAD), the scale never below
@@ -422,16 +456,21 @@ def _tests(stats: dict[str, tuple[int, int, float, float]]
     and the exact binomial tail at the expected rate, so both must agree."""
     excess = {oid: (k - e) / n for oid, (k, n, e, _) in stats.items()}
     sampling = {oid: v / n / n for oid, (_, n, _, v) in stats.items()}
-    out: dict[str, tuple[float, float, float, float]] = {}
+    out: dict[str, tuple[float, float, _Robust]] = {}
     for oid, (k, n, e, _) in stats.items():
-        peers = [x for o, x in excess.items() if o != oid]
-        med = median(peers)
-        spread = 1.4826 * mad(peers, med)
-        tau2 = max(0.0, spread ** 2 - median([x for o, x in sampling.items() if o != oid]))
-        scale = max(spread, math.sqrt(tau2 + sampling[oid]))
-        z = (excess[oid] - med) / scale if scale > 0 else math.inf
-        out[oid] = (z, max(normal_sf(z), binomial_sf(k, n, min(1.0, e / n))), med, spread)
+        rb = _robust(oid, excess, sampling)
+        out[oid] = (rb.z, max(normal_sf(rb.z), binomial_sf(k, n, min(1.0, e / n))), rb)
     return out
+
+
+def _share_numbers(stats: dict, tests: dict, cut: float, oid: str) -> dict:
+    """The numbers every share flag (RF17.b–g) gives: n, expected share, the robust comparison
+    of the excess (hits − expected) / n, p, its BH q-value and cut-off."""
+    k, n, e, _ = stats[oid]
+    _, pval, rb, qvalue = tests[oid]
+    return {"officers_tested": len(stats), "n": n, "expected_share": fixed(e / n, 3),
+            "excess": fixed((k - e) / n, 4), "peer_median_excess": fixed(rb.centre, 4),
+            **rb.numbers(4), "p_value": sig(pval), "q_value": sig(qvalue), "bh_cutoff": sig(cut)}
 
 
 def _share(ctx: "Ctx", rule_id: str, disc_suffix: str, officers: dict[str, _Officer],
@@ -449,19 +488,21 @@ def _share(ctx: "Ctx", rule_id: str, disc_suffix: str, officers: dict[str, _Offi
     for oid in sorted(rejected):
         k, n, e, _ = stats[oid]
         share, expected = k / n, e / n
-        z, pval, med, spread = tests[oid]
+        z = tests[oid][0]
         if position_share is not None:
             if share * 10_000 < th.share_min_bp or share * 1000 < th.peer_ratio_milli * expected:
                 continue
         elif z * 1000 < th.tier_z_milli:
             continue
         evidence = [f for f, hit in hits[oid] if hit and cmp.ok(f.group, oid)]
-        numbers = {**base, "officers_tested": len(stats), "n": n, f"{label}_share": fixed(share, 3),
-                   "expected_share": fixed(expected, 3), "peer_median_excess": fixed(med, 3),
-                   "peer_mad_scaled": fixed(spread, 3), "z": fixed(min(z, 1e9), 3),
-                   "p_value": sig(pval), "bh_cutoff": sig(cut)}
+        numbers = {**base, f"{label}_share": fixed(share, 3),
+                   **_share_numbers(stats, tests, cut, oid)}
         if position_share is not None:
             numbers["position_threshold"] = fixed(position_share / 10_000, 2)
+            numbers["share_threshold"] = fixed(th.share_min_bp / 10_000, 2)
+            numbers["ratio_threshold"] = fixed(th.peer_ratio_milli / 1000, 1)
+        else:
+            numbers["z_threshold"] = fixed(th.tier_z_milli / 1000, 1)
         where = f"at the {label} of the range" if position_share is not None else label
         _emit(ctx, rule_id, oid + disc_suffix, oid, officers[oid], evidence, numbers,
               f"{oid}: {fixed(share * 100, 1)} % of fines {where} vs "
@@ -484,15 +525,12 @@ def _waivers(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, th, q:
     stats, tests, rejected, cut = judged
     for oid in sorted(rejected):
         k, n, e, _ = stats[oid]
-        z, pval, med, spread = tests[oid]
-        if z * 1000 < th.tier_z_milli:
+        if tests[oid][0] * 1000 < th.tier_z_milli:
             continue
         s = officers[oid]
         _emit(ctx, "RF17.f", oid, oid, s, [], {
-            **base, "officers_tested": len(stats), "n": n, "waiver_share": fixed(k / n, 3),
-            "expected_share": fixed(e / n, 3), "peer_median_excess": fixed(med, 3),
-            "peer_mad_scaled": fixed(spread, 3), "z": fixed(min(z, 1e9), 3),
-            "p_value": sig(pval), "bh_cutoff": sig(cut)},
+            **base, "waiver_share": fixed(k / n, 3), **_share_numbers(stats, tests, cut, oid),
+            "z_threshold": fixed(th.tier_z_milli / 1000, 1)},
             f"{oid}: waivers in {fixed(k / n * 100, 1)} % of fines and waivers vs "
             f"{fixed(e / n * 100, 1)} % expected from other officers on the same violations",
             high=False, waivers=[w for w in s.waivers if cmp.ok(w[2], oid)])
@@ -545,7 +583,6 @@ def _bunching(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, p: "F
         hits = dict(cases)
         for oid in sorted(rejected):
             k, n, e, _ = stats[oid]
-            z, pval, med, spread = tests[oid]
             ratio = k / e if e else math.inf
             if ratio * 1000 < th.peer_ratio_milli:
                 continue
@@ -553,11 +590,10 @@ def _bunching(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, p: "F
             # a hearing threshold may equal another party type's limit: its own subject
             disc = f"{oid}|{t}|hearing" if hearing else f"{oid}|{t}"
             _emit(ctx, "RF17.g", disc, oid, officers[oid], evidence,
-                  {**base, "officers_tested": len(stats), "n": n, "threshold_fen": t,
-                   "band_fen": [lo, hi], "share": fixed(k / n, 3),
-                   "expected_share": fixed(e / n, 3), "ratio": fixed(min(ratio, 1e9), 2),
-                   "peer_median_excess": fixed(med, 3), "peer_mad_scaled": fixed(spread, 3),
-                   "z": fixed(min(z, 1e9), 3), "p_value": sig(pval), "bh_cutoff": sig(cut)},
+                  {**base, "threshold_fen": t, "band_fen": [lo, hi], "share": fixed(k / n, 3),
+                   **_share_numbers(stats, tests, cut, oid),
+                   "ratio": fixed(min(ratio, 1e9), 2),
+                   "ratio_threshold": fixed(th.peer_ratio_milli / 1000, 1)},
                   f"{oid}: {fixed(k / n * 100, 1)} % of amounts in [{lo}, {hi}] fen "
                   f"({'hearing threshold' if hearing else 'limit'} {t} fen) vs "
                   f"{fixed(e / n * 100, 1)} % expected from other officers on the same "
@@ -606,7 +642,9 @@ def _rf20c_void_rate(key: str, quarter: str, ctx: "Ctx") -> None:
         results[oid] = (v / n, median(rates), binomial_sf(v, n, pooled), pooled)
         rates.insert(bisect_right(rates, v / n), v / n)
     q = th.bh_q_bp / 10_000
-    rejected, cut = benjamini_hochberg({o: r[2] for o, r in results.items()}, q)
+    pvalues = {o: r[2] for o, r in results.items()}
+    rejected, cut = benjamini_hochberg(pvalues, q)
+    qvalues = bh_q_values(pvalues)
     for oid in sorted(rejected):
         rate, peer_med, pval, pooled = results[oid]
         v, n = tested[oid]
@@ -619,8 +657,13 @@ def _rf20c_void_rate(key: str, quarter: str, ctx: "Ctx") -> None:
                  numbers={"cohort": key, "window": w.span(), "voided": v,
                           "forms": n, "void_rate": fixed(rate, 3),
                           "peer_median_rate": fixed(peer_med, 3),
-                          "peer_pooled_rate": fixed(pooled, 3), "p_value": sig(pval),
-                          "bh_cutoff": sig(cut), "officers_tested": len(tested)},
+                          "peer_pooled_rate": fixed(pooled, 4),
+                          # the pooled rate is (peer_voided + 0.5) / (peer_forms + 1)
+                          "peer_voided": all_v - v, "peer_forms": all_n - n,
+                          "p_value": sig(pval), "q_value": sig(qvalues[oid]), "bh_q": fixed(q, 2),
+                          "bh_cutoff": sig(cut), "officers_tested": len(tested),
+                          "min_voided": th.void_min_forms,
+                          "ratio_threshold": fixed(th.peer_ratio_milli / 1000, 1)},
                  summary=f"{oid} voided {v} of {n} numbered decision forms in "
                          f"{w.quarters[0]}–{w.quarters[-1]} ({fixed(rate * 100, 1)} % vs peer "
                          f"median {fixed(peer_med * 100, 1)} %)",
@@ -677,7 +720,12 @@ def rf24_period_end(u: Unit, ctx: "Ctx") -> None:
         end_n = sum(counts.get(d, 0) for d in end_days)
         rest_n = sum(counts.get(d, 0) for d in rest_days)
         expected = rest_n / len(rest_days) * len(end_days)
-        pval = poisson_sf(end_n, expected)
+        # The rest-of-month rate is itself estimated from a count: the exact test that both
+        # counts share one daily rate conditions on their sum (given N fines, how many fall on
+        # the end days). The Poisson tail at `expected` took that rate as known and gave
+        # p-values 3-8 times too small at one fine a day.
+        pval = binomial_sf(end_n, end_n + rest_n,
+                           len(end_days) / (len(end_days) + len(rest_days)))
         if (end_n >= th.spike_min_count and end_n * 1000 > th.spike_ratio_milli * expected
                 and pval < alpha):
             spikes[m] = {"month": m, "end_window": [day_iso(end_days[0]), day_iso(end_days[-1])],

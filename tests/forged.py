@@ -93,6 +93,6 @@ def cli(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
     monkeypatch.setattr(sys, "stdout", stdout)
     code = command.main([str(path), "--log-key", vkey_for(ORIGIN, LOG.public_key),
                          "--root-key", f"root-1={b64url_encode(ROOT.public_key)}",
-                         "--workers", "0"])
+                         "--workers", "1"])   # in this process
     stdout.flush()
     return code, out.getvalue().decode("utf-8")

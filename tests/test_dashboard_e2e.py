@@ -197,6 +197,21 @@ def any_case_flag(city: DemoCity, rule: str) -> dict[str, Any]:
     return next(f for f in flags if f["subject"]["case_id"] and f["event_ids"])
 
 
+def first_id(city: DemoCity, select: str) -> str:
+    """The least first column of ``select`` (a read-model query), in the city's database."""
+    import psycopg
+    with psycopg.connect(city.owner_url) as conn:
+        return conn.execute(f"{select} ORDER BY 1 LIMIT 1").fetchone()[0]
+
+
+def open_signed_in(page: Any, city: DemoCity, route: str, ready: str) -> None:
+    """Sign in, then open ``route`` (``#/…``) and wait for the ``ready`` selector."""
+    sign_in(page, city)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{city.base}/ui/{route}")
+    page.wait_for_selector(ready)
+
+
 # --- the inspector's path ---------------------------------------------------------------------
 
 def test_inspector_signs_in_and_sees_the_queue_of_the_city(page: Any, served: DemoCity) -> None:
@@ -576,6 +591,39 @@ def test_the_case_page_names_its_state_deadlines_and_payments_in_the_chosen_lang
     assert len(shown) > 6
     latin = [x for x in shown if re.search(r"[A-Za-z]{2}", x)]
     assert latin == []
+
+
+def test_the_case_page_names_its_events_and_evidence_kinds_in_the_chosen_language(
+        page: Any, served: DemoCity) -> None:
+    """The timeline and the audit trail named each event by its type (PenaltyDecided,
+    EvidenceRecorded…) and the evidence table its kind (video, inquiry_record) on the Chinese
+    page; the names now come from the vocabulary (GET /v1/vocabulary), the type kept beside."""
+    case_id = first_id(served, "SELECT case_id FROM view_cases WHERE state->>'state' = "
+                       "'ARCHIVED' AND jsonb_array_length(state->'evidence') > 0")
+    open_signed_in(page, served, f"#/case/{case_id}", "#trail-table tr.trail-row")
+    names = page.eval_on_selector_all(
+        "#trail-table tr.trail-row td:nth-child(4) > div:first-child, #timeline text.event, "
+        "#evidence td:first-child", "cells => cells.map(c => c.textContent)")
+    assert len(names) > 6
+    assert [x for x in names if re.search(r"[A-Za-z]{2}", re.sub(r"\d{4}-[-\d :+]*", "", x))] == []
+    decided = page.locator("#trail-table tr.trail-row[data-type='PenaltyDecided'] td:nth-child(4)")
+    assert decided.first.inner_text().splitlines()[0] == "作出行政处罚决定"
+    assert "PenaltyDecided" in decided.first.inner_text()              # the type kept beside
+    page.click("#lang-toggle")
+    page.wait_for_selector("#trail-table tr.trail-row")
+    page.wait_for_function("() => document.querySelector(\"#trail-table tr.trail-row"
+                           "[data-type='PenaltyDecided'] td:nth-child(4) div\")?.textContent "
+                           "=== 'PenaltyDecided'")
+
+
+def test_the_officer_page_names_complaint_categories_in_the_chosen_language(
+        page: Any, served: DemoCity) -> None:
+    """An officer's complaints were counted by category code (violent, arbitrary_fine)."""
+    officer = first_id(served, "SELECT officer_id FROM view_officers WHERE "
+                       "(state->'complaints'->>'total')::int > 0")
+    open_signed_in(page, served, f"#/officer/{officer}", "#complaints dt")
+    shown = page.eval_on_selector_all("#complaints dt", "cells => cells.map(c => c.textContent)")
+    assert shown and set(shown) <= {"野蛮执法", "吃拿卡要", "乱罚款", "其他"}
 
 
 def test_language_switches_between_chinese_and_english(page: Any, served: DemoCity) -> None:

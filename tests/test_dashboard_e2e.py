@@ -812,14 +812,35 @@ def test_amounts_listed_in_fen_are_shown_in_yuan(page: Any, served: DemoCity) ->
     found = served.get("/v1/flags", rule="RF14", case=CROSS_MINE)["flags"]
     flag = found[0] if found else post_fined_twice(served)
     assert flag["numbers"]["amounts_fen"] == [10_000, 10_000]
-    sign_in(page, served)
-    page.wait_for_selector("tr.flag-row")
-    page.goto(f"{served.base}/ui/#/case/{CROSS_MINE}?flag={flag['flag_id']}")
-    card = page.locator(f".flag-card[data-flag-id='{flag['flag_id']}']")
-    card.wait_for()
-    line = card.locator("div.small", has_text="amounts_fen").last.inner_text()
+    line = flag_number_line(page, served, CROSS_MINE, flag["flag_id"], "amounts_fen")
     assert line == "amounts_fen: ¥100.00, ¥100.00"
 
+
+def flag_number_line(page: Any, city: DemoCity, case_id: str, flag_id: str, name: str) -> str:
+    """The line of the number ``name`` on the card of ``flag_id``, on its case's page."""
+    open_signed_in(page, city, f"#/case/{case_id}?flag={flag_id}",
+                   f".flag-card[data-flag-id='{flag_id}']")
+    card = page.locator(f".flag-card[data-flag-id='{flag_id}']")
+    return str(card.locator("div.small", has_text=name).last.inner_text())
+
+
+def _yuan(fen: int) -> str:
+    return f"¥{fen / 100:,.2f}"
+
+
+def test_amounts_nested_in_a_flags_rows_are_shown_in_yuan(page: Any, served: DemoCity) -> None:
+    """RF17's most_extreme_cases lists [case, amount in fen] rows, shown as 'case/50000' — a
+    fine of ¥500.00 read as 50,000 by anyone taking it for yuan. Each row's amount is now shown
+    in yuan (RF06.a's reconciled and RF16.b's deviations alike); the flag itself is unchanged."""
+    flags = served.get("/v1/flags", rule="RF17", limit=500)["flags"]
+    flag = next(f for f in flags if f["subject"]["case_id"] and f["numbers"].get(
+        "most_extreme_cases"))
+    rows = flag["numbers"]["most_extreme_cases"]
+    assert all(isinstance(amount, int) for _, amount in rows)     # the engine's rows: fen
+    line = flag_number_line(page, served, flag["subject"]["case_id"], flag["flag_id"],
+                            "most_extreme_cases")
+    assert line == "most_extreme_cases: " + ", ".join(
+        f"{case_id} {_yuan(amount)}" for case_id, amount in rows)
 
 
 def test_the_timeline_axis_runs_from_the_earliest_to_the_latest_act(page: Any,

@@ -21,6 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from ledger.canonical import canonical
 from ledger.client import sign_envelope
 from ledger.crypto import SigningKey, b64url_decode, verify
+from ledger.domain import vocabulary
 from ledger.domain.calendar import CST, legal_date
 from ledger.domain.fields import ID
 from ledger.envelope import signing_bytes
@@ -578,6 +579,11 @@ def build_router(dash: Dashboard) -> APIRouter:
                 "(inspector or auditor; the dashboard's sign-in)")
     def get_session(principal: Viewer) -> Response:
         return _json(dash.session(principal))
+
+    @router.get("/v1/vocabulary", summary="The Chinese names of the event types and of the "
+                "codes a reader needs in words (evidence kinds, complaint categories)")
+    def get_vocabulary(principal: Viewer) -> Response:
+        return _json(vocabulary.labels())
 
     @router.get("/v1/cases/{case_id}/trail",
                 summary="A case's audit trail with its flags' dispositions, each event verified "

@@ -696,3 +696,18 @@ def test_a_scoped_officer_bundle_of_another_unit_reads_as_an_unknown_officer(
         assert response.status_code == 404, response.text
         problems[officer] = response.text.replace(officer, "<id>")
     assert problems[f.OFFICER_A] == problems["SH-HP-9999"]
+
+
+def test_vocabulary_names_every_event_type_and_labelled_code_in_chinese(dash: World) -> None:
+    labels = get(dash, "/v1/vocabulary")
+    assert labels["types"].keys() == vocabulary.EVENT_TYPES.keys()
+    assert labels["types"]["PenaltyDecided"] == {"zh": "作出行政处罚决定"}
+    assert labels["types"]["FlagDismissed"] == {"zh": "驳回红旗"}
+    assert all(name["zh"] for name in labels["types"].values())
+    assert labels["codes"]["EvidenceRecorded.kind"]["video"] == "视频"
+    assert labels["codes"]["EvidenceRecorded.kind"].keys() == set(
+        vocabulary.lookup("EvidenceRecorded").body.fields["kind"].values)
+    assert labels["codes"]["ComplaintReceived.category"] == {
+        "violent": "野蛮执法", "extortion": "吃拿卡要", "arbitrary_fine": "乱罚款", "other": "其他"}
+    assert get(dash, "/v1/vocabulary", auth(dash, "auditor")) == labels
+    assert dash.http.get("/v1/vocabulary", headers=auth(dash, "poster")).status_code == 403

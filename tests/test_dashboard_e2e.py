@@ -197,6 +197,21 @@ def any_case_flag(city: DemoCity, rule: str) -> dict[str, Any]:
     return next(f for f in flags if f["subject"]["case_id"] and f["event_ids"])
 
 
+def first_id(city: DemoCity, select: str) -> str:
+    """The least first column of ``select`` (a read-model query), in the city's database."""
+    import psycopg
+    with psycopg.connect(city.owner_url) as conn:
+        return conn.execute(f"{select} ORDER BY 1 LIMIT 1").fetchone()[0]
+
+
+def open_signed_in(page: Any, city: DemoCity, route: str, ready: str) -> None:
+    """Sign in, then open ``route`` (``#/…``) and wait for the ``ready`` selector."""
+    sign_in(page, city)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{city.base}/ui/{route}")
+    page.wait_for_selector(ready)
+
+
 # --- the inspector's path ---------------------------------------------------------------------
 
 def test_inspector_signs_in_and_sees_the_queue_of_the_city(page: Any, served: DemoCity) -> None:
@@ -578,6 +593,39 @@ def test_the_case_page_names_its_state_deadlines_and_payments_in_the_chosen_lang
     assert latin == []
 
 
+def test_the_case_page_names_its_events_and_evidence_kinds_in_the_chosen_language(
+        page: Any, served: DemoCity) -> None:
+    """The timeline and the audit trail named each event by its type (PenaltyDecided,
+    EvidenceRecorded…) and the evidence table its kind (video, inquiry_record) on the Chinese
+    page; the names now come from the vocabulary (GET /v1/vocabulary), the type kept beside."""
+    case_id = first_id(served, "SELECT case_id FROM view_cases WHERE state->>'state' = "
+                       "'ARCHIVED' AND jsonb_array_length(state->'evidence') > 0")
+    open_signed_in(page, served, f"#/case/{case_id}", "#trail-table tr.trail-row")
+    names = page.eval_on_selector_all(
+        "#trail-table tr.trail-row td:nth-child(4) > div:first-child, #timeline text.event, "
+        "#evidence td:first-child", "cells => cells.map(c => c.textContent)")
+    assert len(names) > 6
+    assert [x for x in names if re.search(r"[A-Za-z]{2}", re.sub(r"\d{4}-[-\d :+]*", "", x))] == []
+    decided = page.locator("#trail-table tr.trail-row[data-type='PenaltyDecided'] td:nth-child(4)")
+    assert decided.first.inner_text().splitlines()[0] == "作出行政处罚决定"
+    assert "PenaltyDecided" in decided.first.inner_text()              # the type kept beside
+    page.click("#lang-toggle")
+    page.wait_for_selector("#trail-table tr.trail-row")
+    page.wait_for_function("() => document.querySelector(\"#trail-table tr.trail-row"
+                           "[data-type='PenaltyDecided'] td:nth-child(4) div\")?.textContent "
+                           "=== 'PenaltyDecided'")
+
+
+def test_the_officer_page_names_complaint_categories_in_the_chosen_language(
+        page: Any, served: DemoCity) -> None:
+    """An officer's complaints were counted by category code (violent, arbitrary_fine)."""
+    officer = first_id(served, "SELECT officer_id FROM view_officers WHERE "
+                       "(state->'complaints'->>'total')::int > 0")
+    open_signed_in(page, served, f"#/officer/{officer}", "#complaints dt")
+    shown = page.eval_on_selector_all("#complaints dt", "cells => cells.map(c => c.textContent)")
+    assert shown and set(shown) <= {"野蛮执法", "吃拿卡要", "乱罚款", "其他"}
+
+
 def test_language_switches_between_chinese_and_english(page: Any, served: DemoCity) -> None:
     sign_in(page, served)
     page.wait_for_selector("tr.flag-row")
@@ -764,14 +812,35 @@ def test_amounts_listed_in_fen_are_shown_in_yuan(page: Any, served: DemoCity) ->
     found = served.get("/v1/flags", rule="RF14", case=CROSS_MINE)["flags"]
     flag = found[0] if found else post_fined_twice(served)
     assert flag["numbers"]["amounts_fen"] == [10_000, 10_000]
-    sign_in(page, served)
-    page.wait_for_selector("tr.flag-row")
-    page.goto(f"{served.base}/ui/#/case/{CROSS_MINE}?flag={flag['flag_id']}")
-    card = page.locator(f".flag-card[data-flag-id='{flag['flag_id']}']")
-    card.wait_for()
-    line = card.locator("div.small", has_text="amounts_fen").last.inner_text()
+    line = flag_number_line(page, served, CROSS_MINE, flag["flag_id"], "amounts_fen")
     assert line == "amounts_fen: ¥100.00, ¥100.00"
 
+
+def flag_number_line(page: Any, city: DemoCity, case_id: str, flag_id: str, name: str) -> str:
+    """The line of the number ``name`` on the card of ``flag_id``, on its case's page."""
+    open_signed_in(page, city, f"#/case/{case_id}?flag={flag_id}",
+                   f".flag-card[data-flag-id='{flag_id}']")
+    card = page.locator(f".flag-card[data-flag-id='{flag_id}']")
+    return str(card.locator("div.small", has_text=name).last.inner_text())
+
+
+def _yuan(fen: int) -> str:
+    return f"¥{fen / 100:,.2f}"
+
+
+def test_amounts_nested_in_a_flags_rows_are_shown_in_yuan(page: Any, served: DemoCity) -> None:
+    """RF17's most_extreme_cases lists [case, amount in fen] rows, shown as 'case/50000' — a
+    fine of ¥500.00 read as 50,000 by anyone taking it for yuan. Each row's amount is now shown
+    in yuan (RF06.a's reconciled and RF16.b's deviations alike); the flag itself is unchanged."""
+    flags = served.get("/v1/flags", rule="RF17", limit=500)["flags"]
+    flag = next(f for f in flags if f["subject"]["case_id"] and f["numbers"].get(
+        "most_extreme_cases"))
+    rows = flag["numbers"]["most_extreme_cases"]
+    assert all(isinstance(amount, int) for _, amount in rows)     # the engine's rows: fen
+    line = flag_number_line(page, served, flag["subject"]["case_id"], flag["flag_id"],
+                            "most_extreme_cases")
+    assert line == "most_extreme_cases: " + ", ".join(
+        f"{case_id} {_yuan(amount)}" for case_id, amount in rows)
 
 
 def test_the_timeline_axis_runs_from_the_earliest_to_the_latest_act(page: Any,

@@ -17,7 +17,7 @@ from ledger.domain.calendar import OFFICIAL_SCHEDULES
 from ledger.domain.params import PARAMS, fine_schedule_body
 from ledger.domain.personal import mask, personal_data
 from ledger.errors import UnknownEventType
-from ledger.schemas import (B64Url, DateTime, FieldError, Int, ListOf, Money, Obj, Opt, Str)
+from ledger.schemas import (B64Url, DateTime, Enum, FieldError, Int, ListOf, Money, Obj, Opt, Str)
 
 from .domain_factory import DROP, body
 
@@ -571,3 +571,11 @@ def test_a_masked_id_number_shows_no_digit_of_the_birth_date(number: str, birth:
     masked = masked[3:]
     assert masked[birth] == "*" * (birth.stop - birth.start)
     assert masked == number[:3] + "*" * (birth.stop - 3) + number[birth.stop:]
+
+
+def test_an_enums_chinese_labels_must_name_exactly_its_values() -> None:
+    assert Enum("a", "b", zh={"a": "甲", "b": "乙"}).describe() == "enum: `a` (甲) | `b` (乙)"
+    with pytest.raises(ValueError, match="zh labels must name exactly its values"):
+        Enum("a", "b", zh={"a": "甲"})
+    with pytest.raises(ValueError, match="zh labels must name exactly its values"):
+        Enum("a", zh={"a": "甲", "c": "丙"})

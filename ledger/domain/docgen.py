@@ -12,6 +12,7 @@ from typing import Any, Iterator
 
 from ..schemas import ListOf, Nullable, Obj, Schema
 from .event_type import CATEGORIES, ROLES, STREAM_KINDS, EventType
+from .names import NAMES_ZH
 from .vocabulary import EVENT_TYPES
 
 INTRO = """\
@@ -193,7 +194,7 @@ def _index() -> str:
 
 def _type(t: EventType) -> str:
     streams = ", ".join("`keys`" if k == "keys" else f"`{k}:<id>`" for k in t.stream_kinds)
-    lines = [f"### {t.name}\n", t.doc + "\n",
+    lines = [f"### {t.name}\n", t.doc + "\n", f"* 中文名 (Chinese name): {NAMES_ZH[t.name]}",
              f"* signed by: {', '.join(f'`{r}`' for r in sorted(t.signer_roles))}",
              f"* stream: {streams}",
              f"* version: {t.version}" + ("" if t.versioned else " (no `schema_version`)"), ""]

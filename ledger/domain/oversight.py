@@ -27,7 +27,8 @@ TYPES = [
     _t("ComplaintReceived", ("complaints",), ("complaint",), {
         "channel": Enum("hotline_12345", "letter", "visit", "online", "media", "other"),
         "category": Enum("violent", "extortion", "arbitrary_fine", "other",
-                         doc="野蛮执法 / 吃拿卡要 / 乱罚款 / other"),
+                         zh={"violent": "野蛮执法", "extortion": "吃拿卡要",
+                             "arbitrary_fine": "乱罚款", "other": "其他"}),
         "unit_id": UNIT_ID,
         "accused_officers": ListOf(OFFICER_ID, max_items=10),
         "case_id": Opt(ID.with_doc("the case complained about, if known")),

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UnknownEventType
-from ..schemas import FieldError
+from ..schemas import Enum, FieldError
 from . import case, config, flags, identity, keys, money, oversight, property
 from .event_type import EventType
+from .names import NAMES_ZH
 
 
 def _gather(*modules: Any) -> dict[str, EventType]:
@@ -28,6 +29,9 @@ def _gather(*modules: Any) -> dict[str, EventType]:
 
 EVENT_TYPES: dict[str, EventType] = _gather(identity, case, money, property, oversight, config,
                                             flags, keys)
+if NAMES_ZH.keys() != EVENT_TYPES.keys():
+    raise ValueError("names.NAMES_ZH must name every declared event type and no other: "
+                     f"{sorted(NAMES_ZH.keys() ^ EVENT_TYPES.keys())}")
 
 
 def lookup(type_name: str) -> EventType:
@@ -70,3 +74,16 @@ def json_schemas() -> dict[str, dict[str, Any]]:
 def signer_roles_by_type() -> dict[str, frozenset[str]]:
     """Which key roles may sign each type (the authorisation table the core enforces)."""
     return {name: t.signer_roles for name, t in EVENT_TYPES.items()}
+
+
+def labels() -> dict[str, Any]:
+    """What a reader sees for the vocabulary's codes: each type's Chinese name
+    (``{"types": {name: {"zh": ...}}}``) and, under ``codes``, the Chinese labels of every
+    top-level body field whose values are named (``"EvidenceRecorded.kind": {"video": "视频"}``).
+    """
+    codes: dict[str, dict[str, str]] = {}
+    for name, t in EVENT_TYPES.items():
+        for field, schema in t.body.fields.items():
+            if isinstance(schema, Enum) and schema.zh:
+                codes[f"{name}.{field}"] = dict(schema.zh)
+    return {"types": {name: {"zh": NAMES_ZH[name]} for name in EVENT_TYPES}, "codes": codes}

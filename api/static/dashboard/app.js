@@ -284,6 +284,16 @@ function label(group, code) {
   return (T[lang] && T[lang][key]) || T.en[key] || String(code);
 }
 
+// the vocabulary's own Chinese names of event types and of labelled codes (GET /v1/vocabulary:
+// {types: {PenaltyDecided: {zh}}, codes: {"EvidenceRecorded.kind": {video: "视频"}}}), read once
+// a session is open; on the English page, and for a name it lacks, the code itself
+let vocab = null;
+async function ensureVocabulary() {
+  if (!vocab) vocab = await api("/v1/vocabulary").catch(() => null);
+}
+const typeName = (type) => (lang === "zh" && vocab && vocab.types[type] && vocab.types[type].zh) || type;
+const codeName = (field, code) => (lang === "zh" && vocab && (vocab.codes[field] || {})[code]) || String(code);
+
 // ---------------------------------------------------------------------------------------------
 // DOM helpers (no innerHTML with data: every value goes in as text).
 function h(tag, attrs = {}, ...children) {
@@ -405,13 +415,26 @@ function age(since) {
 }
 // a reference a unit-scoped token may not see: {"source": "other_units", "count": n}
 const withheld = (v) => v !== null && typeof v === "object" && v.source === "other_units";
+// The columns of the rows a flag's numbers nest, as the engine writes them (docs/red-flags.md),
+// so that each cell is shown as a number of its name is: an amount in fen as yuan. A row of a
+// field not named here is shown as written, its cells joined by "/".
+const ROW_COLUMNS = {
+  most_extreme_cases: ["case_id", "amount_fen"],                 // RF17
+  reconciled: ["event_id", "amount_fen", "rec_result"],          // RF06.a
+  deviations: ["event_id", "approval_form", "proposed_amount_fen"], // RF16.b
+};
+function rowText(name, row) {
+  const columns = ROW_COLUMNS[name];
+  if (!columns || columns.length !== row.length) return row.join("/");
+  return row.map((v, i) => columns[i] === "rec_result" ? label("rec", v) : numberText(columns[i], v)).join(" ");
+}
 function numberText(name, value) {
   if (value === null || value === undefined) return "—";
   if (withheld(value)) return t("other_units", { n: value.count });
   const fen = name.endsWith("_fen");            // an amount, or a list of amounts (band_fen)
   if (fen && typeof value === "number") return yuan(value);
   if (Array.isArray(value)) {
-    return value.map((v) => withheld(v) ? t("other_units", { n: v.count }) : Array.isArray(v) ? v.join("/")
+    return value.map((v) => withheld(v) ? t("other_units", { n: v.count }) : Array.isArray(v) ? rowText(name, v)
       : fen && typeof v === "number" ? yuan(v) : v).join(", ");
   }
   if (typeof value === "object") return JSON.stringify(value);
@@ -664,8 +687,8 @@ function timeline(events, triggering) {
     const hot = triggering.has(e.event_id);
     svg.append(s("line", { x1: cx, x2: cx, y1: 20, y2: y - 4, stroke: hot ? "#d9480f" : "#c5ccd8" }),
       s("circle", { cx, cy: y - 4, r: 4, fill: hot ? "#d9480f" : "#1f5fbf" }),
-      s("text", { x: cx + (cx > width * 0.7 ? -8 : 8), y, "text-anchor": cx > width * 0.7 ? "end" : "start" },
-        `${e.type}  ${when(e.occurred_at).slice(0, 16)}`));
+      s("text", { x: cx + (cx > width * 0.7 ? -8 : 8), y, "text-anchor": cx > width * 0.7 ? "end" : "start", class: "event",
+        dataset: { type: e.type } }, `${typeName(e.type)}  ${when(e.occurred_at).slice(0, 16)}`));
   });
   return svg;
 }
@@ -718,7 +741,7 @@ function deadlinesTable(deadlines) {
 function evidenceTable(evidence) {
   if (!evidence.length) return h("p", { class: "muted" }, "—");
   return h("table", { id: "evidence" }, h("tr", {}, ["ev.kind", "ev.captured", "ev.device", "ev.sha"].map((k) => h("th", {}, t(k)))),
-    evidence.map((e) => h("tr", {}, h("td", {}, e.kind), h("td", {}, when(e.captured_at)), h("td", {}, e.device_id || "—"),
+    evidence.map((e) => h("tr", {}, h("td", { dataset: { kind: e.kind } }, codeName("EvidenceRecorded.kind", e.kind)), h("td", {}, when(e.captured_at)), h("td", {}, e.device_id || "—"),
       h("td", { class: "mono" }, e.content_sha256 || "—"))));
 }
 
@@ -781,7 +804,7 @@ async function pageEvent(id) {
     officer: `#/officer/${encodeURIComponent(key)}`, unit: `#/unit/${encodeURIComponent(key)}`,
     supervision: `#/supervision/${encodeURIComponent(key)}` }[kind];
   if (page) { location.replace(page); return; }
-  show(h("h1", {}, `${envelope.type} · ${receipt.stream} v${receipt.stream_version}`),
+  show(h("h1", {}, `${typeName(envelope.type)} · ${receipt.stream} v${receipt.stream_version}`),
     kv([[t("tr.index"), receipt.index], [t("tr.occurred"), when(envelope.occurred_at)], [t("tr.recorded"), when(receipt.recorded_at)],
       [t("tr.signer"), envelope.signer]]),
     h("pre", { id: "event-body" }, JSON.stringify(envelope.body, null, 1)));
@@ -865,7 +888,8 @@ function trailTable(trail, triggering, focus) {
           triggering: triggering.has(e.event_id) ? (focus || "") : null, flagId: e.flag_id || null } },
         h("td", { class: "num" }, e.index), h("td", { class: "small" }, when(e.occurred_at)),
         h("td", { class: "small" }, when(e.recorded_at)),
-        h("td", {}, h("div", {}, e.type), h("div", { class: "small muted mono" }, `${e.stream} v${e.stream_version}`)),
+        h("td", {}, h("div", {}, typeName(e.type)),
+          h("div", { class: "small muted mono" }, `${typeName(e.type) === e.type ? "" : `${e.type} · `}${e.stream} v${e.stream_version}`)),
         h("td", { class: "small" }, h("div", {}, e.signer_principal || "?"), h("div", { class: "muted mono" }, e.signer)),
         verifyCell(e.verification),
         h("td", {}, h("details", {}, h("summary", { class: "small" }, e.event_id.slice(0, 13) + "…"),
@@ -905,7 +929,8 @@ async function pageOfficer(id) {
       h("div", { class: "card" }, h("h2", {}, t("officer.pledges")), pledgeChain(chain))),
     h("div", { class: "grid2" },
       h("div", { class: "card" }, h("h2", {}, t("officer.complaints")),
-        kv(Object.entries((o.complaints || {}).by_category || {}).map(([k, v]) => [k, v])),
+        h("div", { id: "complaints" }, kv(Object.entries((o.complaints || {}).by_category || {})
+          .map(([k, v]) => [codeName("ComplaintReceived.category", k), v]))),
         h("p", { class: "small mono" }, ((o.complaints || {}).ids || []).join(", "))),
       h("div", { class: "card" }, h("h2", {}, t("officer.waivers")), h("p", {}, String(c.waivers ?? 0)))),
     h("h2", {}, t("officer.flags")),
@@ -1074,6 +1099,7 @@ async function route() {
     return;
   }
   chrome();
+  await ensureVocabulary();
   for (const [pattern, page] of PAGES) {
     const m = pattern.exec(path);
     if (!m) continue;
@@ -1093,5 +1119,5 @@ document.getElementById("signout").addEventListener("click", () => {
   sessionStorage.removeItem(TOKEN_KEY); session = null; location.hash = "#/signin";
 });
 window.addEventListener("hashchange", route);
-export { api, caseLink, failure, h, kv, loading, officerLink, ruleName, s, sevBadge, show, t, unitLink, when };
+export { api, caseLink, failure, h, kv, loading, officerLink, ruleName, s, sevBadge, show, t, typeName, unitLink, when };
 if (!location.hash) location.hash = "#/queue"; else route();

@@ -3,7 +3,7 @@
 // through api() with the signed-in token, so the API's access rules (roles, unit scoping) apply
 // unchanged. Strings live in the one zh/en dictionary in app.js.
 import { api, caseLink, failure, h, kv, loading, officerLink, ruleName, s, sevBadge, show, t,
-  unitLink, when } from "./app.js";
+  typeName, unitLink, when } from "./app.js";
 
 const LEVELS = ["none", "attention", "warning", "serious"];
 const SUPERVISION_STATUSES = ["open", "overdue", "answered", "returned", "closed"];
@@ -116,7 +116,7 @@ export async function pageNotice(id) {
       : h("p", { class: "muted" }, t("sup.no_feedback"))),
     (n.out_of_order || []).length ? [h("h2", {}, t("sup.out_of_order")),
       h("ul", { id: "notice-out-of-order", class: "small" }, n.out_of_order.map((o) =>
-        h("li", {}, `${o.type}: ${o.why} `, h("span", { class: "mono muted" }, o.event_id))))] : null,
+        h("li", {}, `${typeName(o.type)}: ${o.why} `, h("span", { class: "mono muted" }, o.event_id))))] : null,
     h("h2", {}, t("sup.flags")),
     (n.flags || []).length ? h("table", { id: "notice-flags" }, n.flags.map((f) => h("tr", { class: "flag-row", dataset: { flagId: f.flag_id, ruleId: f.rule_id } },
       h("td", { class: "mono nowrap" }, f.rule_id), h("td", {}, ruleName(f.name)), h("td", {}, sevBadge(f.severity)),

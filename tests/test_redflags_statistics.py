@@ -418,3 +418,43 @@ def test_void_rate_flag_gives_the_counts_its_binomial_test_used() -> None:
     assert float(n["p_value"]) == pytest.approx(tail, rel=5e-3)
     assert float(n["p_value"]) <= float(n["q_value"]) <= float(n["bh_q"]) == 0.05
     assert voided >= n["min_voided"] == 3 and float(n["ratio_threshold"]) == 3.0
+
+
+def _identical_city(planted: str | None) -> tuple[str, list[Flag]]:
+    """Two units where every officer fines 占道设摊 100 CNY, except the first officer, who
+    chooses like ``planted`` (None: like everyone)."""
+    city = City(seed=5, units=2, honest=((10_000, 1),))
+    first = city.officers[city.units[0]][0]
+    if planted:
+        city.chooser[first] = planted
+    return first, compute_flags(city.generate(), national(), at=AT)
+
+
+def test_identical_amounts_give_a_zero_scale_and_no_discretion_flag() -> None:
+    """docs/red-flags.md RF17 Never: a zero scale — the peers' MAD and the officer's own
+    standard error both zero, as when every amount is identical — is not judged. The share
+    rules (RF17.b–g) smooth every expected rate ((hits + 0.5) / (n + 1)), so their scale is
+    never zero; with identical amounts nobody is above or below anybody and none fires."""
+    _, flags = _identical_city(None)
+    assert [x for x in flags if x.rule_id.startswith("RF17")] == []
+    # the same city with one officer fining at the bottom: the pooled within-officer s is
+    # still 0 (every officer's amounts are constant), so RF17.a cannot judge even this one;
+    # the share rule (positions ≤ 0.1, smoothed expected rate) does
+    first, flags = _identical_city("bottom")
+    rf17 = {(x.officer_id, x.rule_id) for x in flags if x.rule_id.startswith("RF17")}
+    assert rf17 == {(first, "RF17.d")}
+
+
+def test_peers_with_zero_mad_are_judged_against_the_officers_own_standard_error() -> None:
+    """docs/red-flags.md RF17 Never: peers with zero MAD alone are still judged, against the
+    officer's own standard error."""
+    first, flags = _identical_city("top")
+    a = [x for x in flags if x.rule_id == "RF17.a"]
+    assert [x.officer_id for x in a] == [first]
+    n = dict(a[0].numbers)
+    assert float(n["peer_mad_scaled"]) == 0.0 and float(n["peer_median_residual"]) == 0.0
+    assert float(n["between_officer_sd"]) == 0.0
+    assert n["scale"] == n["own_standard_error"] and float(n["scale"]) > 0
+    scale, mean = float(n["scale"]), float(n["mean_residual"])     # both to 4 decimals
+    assert (mean - 5e-5) / (scale + 5e-5) <= float(n["z"]) <= (mean + 5e-5) / (scale - 5e-5)
+    assert n["side"] == "high"

@@ -39,6 +39,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import TYPE_CHECKING, Iterable
 
 from ._stats import (
@@ -358,10 +359,14 @@ def _position(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, th, q
     if len(residuals) < th.stats_min_peers + 1:
         return
     means = {oid: sum(r for r, _ in rs) / len(rs) for oid, rs in residuals.items()}
-    # within-officer variance of residuals, pooled (the standard error's s)
+    # within-officer variance of residuals, pooled (the standard error's s), summed exactly
+    # from the residuals in basis points: in floats an officer whose amounts are all equal
+    # left a rounding residue (s ≈ 1e-19) that made a zero scale a tiny one, z ≈ 1e17
     total = sum(len(rs) for rs in residuals.values())
-    ss = sum((r - means[oid]) ** 2 for oid, rs in residuals.items() for r, _ in rs)
-    var = ss / max(1, total - len(residuals))
+    bps = [[round(r * 10_000) for r, _ in rs] for rs in residuals.values()]
+    ss = sum(Fraction(len(bp) * sum(x * x for x in bp) - sum(bp) ** 2, len(bp))
+             for bp in bps) / 10_000 ** 2
+    var = float(ss) / max(1, total - len(residuals))
     sampling = {oid: var / len(rs) for oid, rs in residuals.items()}    # se² of each mean
     results: dict[str, tuple[float, float, _Robust]] = {}
     for oid in means:

@@ -458,3 +458,54 @@ def test_peers_with_zero_mad_are_judged_against_the_officers_own_standard_error(
     scale, mean = float(n["scale"]), float(n["mean_residual"])     # both to 4 decimals
     assert (mean - 5e-5) / (scale + 5e-5) <= float(n["z"]) <= (mean + 5e-5) / (scale - 5e-5)
     assert n["side"] == "high"
+
+
+def _void_flags(plan: dict[str, tuple[int, int]]) -> dict[str, dict]:
+    """RF20.c flags (numbers by officer) of a unit where each officer alone decides
+    ``plan[officer][0]`` summary fines and voids a numbered form in ``plan[officer][1]`` of
+    those cases: forms = fines + voids."""
+    city = City(seed=3, units=1, per_unit=1)
+    history = f.History()
+    cases: list[tuple[datetime, list[f.Step]]] = []
+    n = 0
+    for oid, (fines, voids) in plan.items():
+        city.chooser[oid] = "bunch"                 # no waivers: every case is a fine
+        city.void_rate[oid] = 0.0
+        for i in range(fines):
+            n += 1
+            t, steps = city.case(n, city.units[0], Q3[(n * 7) % len(Q3)], oid, oid)
+            for s in steps:
+                for name in ("officers", "decided_by"):
+                    if name in s.body:
+                        s.body[name] = s.body[name][:1]
+            if i < voids:
+                steps.insert(-2, fast_step(steps[0].stream, "DecisionFormVoided",
+                                           (t + timedelta(minutes=1)).isoformat(),
+                                           form_no=f"V{n:08d}", officers=steps[0].body["officers"]))
+            cases.append((t, steps))
+    for oid in plan:
+        history.extend(f.officer_setup(oid, city.cert(oid), superior=None))
+    cases.sort(key=lambda c: c[0])
+    for _, steps in cases:
+        history.extend(steps)
+    flags = compute_flags(history.events, national(), at=AT)
+    return {x.officer_id: dict(x.numbers) for x in flags if x.rule_id == "RF20.c"}
+
+
+#: seven officers who voided nothing, five who voided 10 of 110 forms (the peers' median rate
+#: is 0, their pooled rate 4 %)
+VOID_PEERS = {**{f"VO-CLEAN-{i}": (100, 0) for i in range(7)},
+              **{f"VO-HEAVY-{i}": (100, 10) for i in range(5)}}
+
+
+def test_void_rate_against_a_zero_peer_median_is_held_to_three_times_the_pooled_rate() -> None:
+    """RF20.c asked rate > 3 × the peers' median, which is 0 whenever most peers voided nothing
+    (common at a 2 % void rate): any rate passed. An officer voiding 40 of 440 forms (9.1 %, as
+    often as five of the peers; binomial p = 2.2e-6 against the pooled 4.0 %) was flagged.
+    With a zero median the ratio is now taken to the peers' pooled rate: 9.1 % ≤ 3 × 4.0 %,
+    no flag; 70 of 470 (14.9 %) still is."""
+    assert "VO-TARGET" not in _void_flags({**VOID_PEERS, "VO-TARGET": (400, 40)})
+    n = _void_flags({**VOID_PEERS, "VO-TARGET": (400, 70)})["VO-TARGET"]
+    assert (n["voided"], n["forms"], n["peer_voided"], n["peer_forms"]) == (70, 470, 50, 1250)
+    assert n["peer_median_rate"] == "0.000" and n["ratio_reference"] == "peer_pooled_rate"
+    assert float(n["void_rate"]) > 3 * float(n["peer_pooled_rate"])

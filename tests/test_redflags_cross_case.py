@@ -3,7 +3,12 @@ repeated waivers (RF18), officer–party conflict and concentration (RF19)."""
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
+from fractions import Fraction
+from math import comb
+
+import pytest
 
 from projections.redflags import national
 
@@ -295,6 +300,34 @@ def test_rf19_officer_fines_one_party_far_more_often_than_the_grid_explains() ->
     assert flag.party_ref == f.VENDOR
     assert numbers(flag)["cases_together"] == 5 and numbers(flag)["expected"] == "0.500"
     assert [x.officer_id for x in world.flags(rule="RF19.c")] == [f.OFFICER_A + "-P"]  # no post
+
+
+def _hypergeometric_tail(k: int, grid: int, officer: int, party: int) -> Fraction:
+    """P(X ≥ k) for the officer's cases with the party given both margins (Fisher's exact
+    test, one-sided): exact fractions."""
+    return sum((Fraction(comb(party, i) * comb(grid - party, officer - i), comb(grid, officer))
+                for i in range(k, min(officer, party) + 1)), Fraction(0))
+
+
+def test_rf19_poisson_tail_is_not_below_the_exact_conditional_tail() -> None:
+    """RF24's plug-in Poisson tail was too small because its rate came from the other days'
+    count alone. RF19.b's expectation officer_cases × party_cases / grid_cases includes the
+    pair's own cases in both margins, and its Poisson tail is not below the exact test given
+    the margins (hypergeometric): 5 together of A's 10 and the party's 5 among 100 cases,
+    p = 1.7e-4 by hand, exact 3.3e-6. (No table with ≤ 59 cases meeting RF19.b's ≥ 3 and
+    ≥ 5 × guards has a Poisson tail below the exact one: docs/red-flags.md RF19.)"""
+    flag = next(x for x in World(*_grid_quarter(5, 0, grid="HP-G-0113")).flags(rule="RF19.b")
+                if x.officer_id == f.OFFICER_A)
+    n = numbers(flag)
+    k, grid, officer, party = (n["cases_together"], n["grid_cases"], n["officer_cases"],
+                               n["party_cases"])
+    assert (k, grid, officer, party) == (5, 100, 10, 5)
+    lam = officer * party / grid
+    poisson = 1 - math.exp(-lam) * sum(lam ** i / math.factorial(i) for i in range(k))
+    assert float(n["p_value"]) == pytest.approx(poisson, rel=5e-3)
+    exact = _hypergeometric_tail(k, grid, officer, party)
+    assert exact == Fraction(comb(10, 5), comb(100, 5))
+    assert float(n["p_value"]) > 50 * float(exact)
 
 
 def test_rf19_fixed_post_officer_meeting_a_frequent_violator_is_not_concentration() -> None:

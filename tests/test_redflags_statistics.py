@@ -418,3 +418,94 @@ def test_void_rate_flag_gives_the_counts_its_binomial_test_used() -> None:
     assert float(n["p_value"]) == pytest.approx(tail, rel=5e-3)
     assert float(n["p_value"]) <= float(n["q_value"]) <= float(n["bh_q"]) == 0.05
     assert voided >= n["min_voided"] == 3 and float(n["ratio_threshold"]) == 3.0
+
+
+def _identical_city(planted: str | None) -> tuple[str, list[Flag]]:
+    """Two units where every officer fines 占道设摊 100 CNY, except the first officer, who
+    chooses like ``planted`` (None: like everyone)."""
+    city = City(seed=5, units=2, honest=((10_000, 1),))
+    first = city.officers[city.units[0]][0]
+    if planted:
+        city.chooser[first] = planted
+    return first, compute_flags(city.generate(), national(), at=AT)
+
+
+def test_identical_amounts_give_a_zero_scale_and_no_discretion_flag() -> None:
+    """docs/red-flags.md RF17 Never: a zero scale — the peers' MAD and the officer's own
+    standard error both zero, as when every amount is identical — is not judged. The share
+    rules (RF17.b–g) smooth every expected rate ((hits + 0.5) / (n + 1)), so their scale is
+    never zero; with identical amounts nobody is above or below anybody and none fires."""
+    _, flags = _identical_city(None)
+    assert [x for x in flags if x.rule_id.startswith("RF17")] == []
+    # the same city with one officer fining at the bottom: the pooled within-officer s is
+    # still 0 (every officer's amounts are constant), so RF17.a cannot judge even this one;
+    # the share rule (positions ≤ 0.1, smoothed expected rate) does
+    first, flags = _identical_city("bottom")
+    rf17 = {(x.officer_id, x.rule_id) for x in flags if x.rule_id.startswith("RF17")}
+    assert rf17 == {(first, "RF17.d")}
+
+
+def test_peers_with_zero_mad_are_judged_against_the_officers_own_standard_error() -> None:
+    """docs/red-flags.md RF17 Never: peers with zero MAD alone are still judged, against the
+    officer's own standard error."""
+    first, flags = _identical_city("top")
+    a = [x for x in flags if x.rule_id == "RF17.a"]
+    assert [x.officer_id for x in a] == [first]
+    n = dict(a[0].numbers)
+    assert float(n["peer_mad_scaled"]) == 0.0 and float(n["peer_median_residual"]) == 0.0
+    assert float(n["between_officer_sd"]) == 0.0
+    assert n["scale"] == n["own_standard_error"] and float(n["scale"]) > 0
+    scale, mean = float(n["scale"]), float(n["mean_residual"])     # both to 4 decimals
+    assert (mean - 5e-5) / (scale + 5e-5) <= float(n["z"]) <= (mean + 5e-5) / (scale - 5e-5)
+    assert n["side"] == "high"
+
+
+def _void_flags(plan: dict[str, tuple[int, int]]) -> dict[str, dict]:
+    """RF20.c flags (numbers by officer) of a unit where each officer alone decides
+    ``plan[officer][0]`` summary fines and voids a numbered form in ``plan[officer][1]`` of
+    those cases: forms = fines + voids."""
+    city = City(seed=3, units=1, per_unit=1)
+    history = f.History()
+    cases: list[tuple[datetime, list[f.Step]]] = []
+    n = 0
+    for oid, (fines, voids) in plan.items():
+        city.chooser[oid] = "bunch"                 # no waivers: every case is a fine
+        city.void_rate[oid] = 0.0
+        for i in range(fines):
+            n += 1
+            t, steps = city.case(n, city.units[0], Q3[(n * 7) % len(Q3)], oid, oid)
+            for s in steps:
+                for name in ("officers", "decided_by"):
+                    if name in s.body:
+                        s.body[name] = s.body[name][:1]
+            if i < voids:
+                steps.insert(-2, fast_step(steps[0].stream, "DecisionFormVoided",
+                                           (t + timedelta(minutes=1)).isoformat(),
+                                           form_no=f"V{n:08d}", officers=steps[0].body["officers"]))
+            cases.append((t, steps))
+    for oid in plan:
+        history.extend(f.officer_setup(oid, city.cert(oid), superior=None))
+    cases.sort(key=lambda c: c[0])
+    for _, steps in cases:
+        history.extend(steps)
+    flags = compute_flags(history.events, national(), at=AT)
+    return {x.officer_id: dict(x.numbers) for x in flags if x.rule_id == "RF20.c"}
+
+
+#: seven officers who voided nothing, five who voided 10 of 110 forms (the peers' median rate
+#: is 0, their pooled rate 4 %)
+VOID_PEERS = {**{f"VO-CLEAN-{i}": (100, 0) for i in range(7)},
+              **{f"VO-HEAVY-{i}": (100, 10) for i in range(5)}}
+
+
+def test_void_rate_against_a_zero_peer_median_is_held_to_three_times_the_pooled_rate() -> None:
+    """RF20.c asked rate > 3 × the peers' median, which is 0 whenever most peers voided nothing
+    (common at a 2 % void rate): any rate passed. An officer voiding 40 of 440 forms (9.1 %, as
+    often as five of the peers; binomial p = 2.2e-6 against the pooled 4.0 %) was flagged.
+    With a zero median the ratio is now taken to the peers' pooled rate: 9.1 % ≤ 3 × 4.0 %,
+    no flag; 70 of 470 (14.9 %) still is."""
+    assert "VO-TARGET" not in _void_flags({**VOID_PEERS, "VO-TARGET": (400, 40)})
+    n = _void_flags({**VOID_PEERS, "VO-TARGET": (400, 70)})["VO-TARGET"]
+    assert (n["voided"], n["forms"], n["peer_voided"], n["peer_forms"]) == (70, 470, 50, 1250)
+    assert n["peer_median_rate"] == "0.000" and n["ratio_reference"] == "peer_pooled_rate"
+    assert float(n["void_rate"]) > 3 * float(n["peer_pooled_rate"])

@@ -39,6 +39,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import TYPE_CHECKING, Iterable
 
 from ._stats import (
@@ -358,10 +359,14 @@ def _position(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, th, q
     if len(residuals) < th.stats_min_peers + 1:
         return
     means = {oid: sum(r for r, _ in rs) / len(rs) for oid, rs in residuals.items()}
-    # within-officer variance of residuals, pooled (the standard error's s)
+    # within-officer variance of residuals, pooled (the standard error's s), summed exactly
+    # from the residuals in basis points: in floats an officer whose amounts are all equal
+    # left a rounding residue (s ≈ 1e-19) that made a zero scale a tiny one, z ≈ 1e17
     total = sum(len(rs) for rs in residuals.values())
-    ss = sum((r - means[oid]) ** 2 for oid, rs in residuals.items() for r, _ in rs)
-    var = ss / max(1, total - len(residuals))
+    bps = [[round(r * 10_000) for r, _ in rs] for rs in residuals.values()]
+    ss = sum(Fraction(len(bp) * sum(x * x for x in bp) - sum(bp) ** 2, len(bp))
+             for bp in bps) / 10_000 ** 2
+    var = float(ss) / max(1, total - len(residuals))
     sampling = {oid: var / len(rs) for oid, rs in residuals.items()}    # se² of each mean
     results: dict[str, tuple[float, float, _Robust]] = {}
     for oid in means:
@@ -648,7 +653,11 @@ def _rf20c_void_rate(key: str, quarter: str, ctx: "Ctx") -> None:
     for oid in sorted(rejected):
         rate, peer_med, pval, pooled = results[oid]
         v, n = tested[oid]
-        if v < th.void_min_forms or rate * 1000 <= th.peer_ratio_milli * peer_med:
+        # the yaml's effect size, 3 × the peers' median; at a 2 % void rate most peers void
+        # nothing in a window, the median is 0 and would pass any rate: then 3 × the peers'
+        # pooled rate (the rate the binomial test is against)
+        reference = peer_med if peer_med > 0 else pooled
+        if v < th.void_min_forms or rate * 1000 <= th.peer_ratio_milli * reference:
             continue
         events = sorted(voids[oid])
         unit = units[oid][1]
@@ -663,10 +672,13 @@ def _rf20c_void_rate(key: str, quarter: str, ctx: "Ctx") -> None:
                           "p_value": sig(pval), "q_value": sig(qvalues[oid]), "bh_q": fixed(q, 2),
                           "bh_cutoff": sig(cut), "officers_tested": len(tested),
                           "min_voided": th.void_min_forms,
-                          "ratio_threshold": fixed(th.peer_ratio_milli / 1000, 1)},
+                          "ratio_threshold": fixed(th.peer_ratio_milli / 1000, 1),
+                          "ratio_reference": "peer_median_rate" if peer_med > 0
+                          else "peer_pooled_rate"},
                  summary=f"{oid} voided {v} of {n} numbered decision forms in "
                          f"{w.quarters[0]}–{w.quarters[-1]} ({fixed(rate * 100, 1)} % vs peer "
-                         f"median {fixed(peer_med * 100, 1)} %)",
+                         f"median {fixed(peer_med * 100, 1)} %"
+                         f"{'' if peer_med > 0 else f', pooled {fixed(pooled * 100, 1)} %'})",
                  officer_id=oid, unit_id=None if unit == "-" else unit)
 
 

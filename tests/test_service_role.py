@@ -192,6 +192,40 @@ def test_serve_with_a_role_that_may_change_history_says_so(
     assert "append-only triggers" not in _serve_stderr(tmp_path, app_url, root_key)
 
 
+def _project_stderr(tmp_path, url: str) -> str:  # noqa: ANN001
+    """What `ledger project` on ``url`` says on stderr by the time it projects, then stopped."""
+    import selectors
+    import signal
+    import subprocess
+    import sys
+    env = {**os.environ, "LEDGER_HOME": str(tmp_path / "home-project"),
+           "LEDGER_DATABASE_URL": url}
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "project"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        with selectors.DefaultSelector() as sel:
+            sel.register(proc.stdout, selectors.EVENT_READ)   # type: ignore[arg-type]
+            assert sel.select(timeout=60), "ledger project said nothing"
+        assert proc.stdout.readline().startswith("projecting")  # type: ignore[union-attr]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    return err
+
+
+def test_project_with_a_role_that_may_change_history_says_so(world: World, tmp_path) -> None:  # noqa: ANN001
+    """`ledger project` connects with the service's URL and runs for as long as `ledger serve`;
+    with the owner's URL it could disable the append-only triggers if compromised, and unlike
+    serve it said nothing. It now warns alike, naming the role; with a role granted
+    ledger_writer it says nothing of the kind."""
+    said = _project_stderr(tmp_path, world.owner_url)
+    assert ("ledger project: warning: the database role postgres is a superuser: `ledger "
+            "project` could disable the append-only triggers") in said
+    assert "run `ledger project` with a role granted ledger_writer" in said
+    assert "append-only triggers" not in _project_stderr(tmp_path, world.app_url)
+
+
 def test_a_production_owner_that_is_no_superuser_is_named_as_the_tables_owner(
         production: tuple[str, str]) -> None:
     from ledger.store import LedgerStore, datastore_from_url

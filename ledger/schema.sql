@@ -79,10 +79,10 @@ BEGIN
 END $$;
 
 -- A checkpoint is stored only of the tree as it is: its size at most the leaves logged and
--- above every checkpoint before it, its root the stored tree's at that size (folded from the
--- perfect nodes, level 0 the receipts' leaf hashes, as LedgerStore.nodes and
--- merkle.root_from_nodes do). For every role: the service's may INSERT, and
--- one holding the log key could otherwise store a checkpoint of 2**62 leaves, after which no
+-- above every checkpoint before it, its root (and its note's size and root lines) the stored
+-- tree's at that size (folded from the perfect nodes, level 0 the receipts' leaf hashes, as
+-- LedgerStore.nodes and merkle.root_from_nodes do). For every role: the service's may INSERT,
+-- and one holding the log key could otherwise store a checkpoint of 2**62 leaves, after which no
 -- honest one is issued, or of a root the log does not have. It takes the issuers' advisory lock
 -- (logview.ISSUE_LOCK) so two inserts cannot both pass against the same latest checkpoint.
 -- Owned by the owner, as the triggers above: the service's role may neither drop nor disable it.
@@ -139,6 +139,12 @@ BEGIN
     IF NEW.root_hash IS DISTINCT FROM root THEN
         RAISE EXCEPTION 'integrity ledger: checkpoint of % leaves refused: its root is not the '
             'stored tree''s', NEW.tree_size USING ERRCODE = 'check_violation';
+    END IF;
+    -- The note is what readers are served: its size and root lines (checkpoint.py) are the row's.
+    IF split_part(NEW.note, E'\n', 2) IS DISTINCT FROM NEW.tree_size::text
+            OR split_part(NEW.note, E'\n', 3) IS DISTINCT FROM encode(root, 'base64') THEN
+        RAISE EXCEPTION 'integrity ledger: checkpoint of % leaves refused: its note names '
+            'another tree size or root', NEW.tree_size USING ERRCODE = 'check_violation';
     END IF;
     RETURN NEW;
 END $$;

@@ -4,9 +4,11 @@ and nothing it can do runs later with the owner's rights."""
 
 from __future__ import annotations
 
+import base64
 import os
 
 import psycopg
+import psycopg.rows
 import pytest
 
 from .conftest import World
@@ -262,6 +264,14 @@ def test_the_advisory_locks_are_pg_catalogs_whatever_public_holds(
     assert log.issue_checkpoint().size == world.ledger.store.size()
 
 
+def _root(url: str, size: int) -> bytes:
+    """The stored tree's root at ``size``, as the issuers compute it."""
+    from ledger import merkle
+    from ledger.store import LedgerStore
+    with psycopg.connect(url, row_factory=psycopg.rows.dict_row) as conn, conn.cursor() as curs:
+        return merkle.root_from_nodes(size, LedgerStore.nodes(curs, merkle.root_coords(size)))
+
+
 def _checkpoints(owner: str) -> list[tuple[int, bytes]]:
     with psycopg.connect(owner) as conn:
         return [(size, bytes(root)) for size, root in conn.execute(
@@ -290,7 +300,16 @@ def test_the_service_role_stores_no_checkpoint_of_a_tree_the_log_does_not_have(
             conn.execute("INSERT INTO ledger_checkpoints (tree_size, root_hash, note) "
                          "VALUES (%s, %s, 'note')", (size, bytes(32)))
     assert _checkpoints(owner) == []
+    root = _root(service, leaves)
+    for size, line in ((leaves, base64.b64encode(bytes(32)).decode()),    # the note's own lines
+                       (leaves + 1000, base64.b64encode(root).decode())):
+        with psycopg.connect(service) as conn, \
+                pytest.raises(psycopg.errors.CheckViolation, match="its note names another"):
+            conn.execute("INSERT INTO ledger_checkpoints (tree_size, root_hash, note) "
+                         "VALUES (%s, %s, %s)", (leaves, root, f"o\n{size}\n{line}\n\n— o x\n"))
+    assert _checkpoints(owner) == []
     first = _issue(service)
+    assert first.root == root
     assert first.size == leaves and _checkpoints(owner) == [(leaves, first.root)]
     forged = (
         (2**62, "checkpoint of 4611686018427387904 leaves refused: "

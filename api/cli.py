@@ -165,11 +165,7 @@ def _serve(args: argparse.Namespace) -> int:
         store.close()
     if not present:
         raise NotFound("the database holds no ledger: run `ledger init` (with its owner role)")
-    if rights is not None:
-        print(f"ledger serve: warning: the database role {rights[0]} {rights[1]}: the service "
-              "could disable the append-only triggers and rewrite history if it were "
-              "compromised; serve with a role granted ledger_writer (README, Production) and "
-              "keep this one for `ledger init` and `ledger rebuild`", file=sys.stderr, flush=True)
+    _warn_history_rights("serve", rights)
     base = f"http://{args.host}:{args.port}"
     os.environ["LEDGER_HOME"] = str(settings.home)
     announced = []
@@ -213,6 +209,20 @@ def _serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def _warn_history_rights(verb: str, rights: tuple[str, str] | None) -> None:
+    """Warn on stderr when a long-running verb's role could change history
+    (LedgerStore.history_rights): a compromised process could disable the append-only
+    triggers. Says nothing when ``rights`` is None."""
+    if rights is None:
+        return
+    what, run = ("the service", "serve") if verb == "serve" else \
+        (f"`ledger {verb}`", f"run `ledger {verb}`")
+    print(f"ledger {verb}: warning: the database role {rights[0]} {rights[1]}: {what} could "
+          "disable the append-only triggers and rewrite history if it were compromised; "
+          f"{run} with a role granted ledger_writer (README, Production) and keep this one "
+          "for `ledger init` and `ledger rebuild`", file=sys.stderr, flush=True)
 
 
 def _load_demo_when_up(settings: Any, base: str) -> None:
@@ -566,6 +576,7 @@ def cmd_project(args: argparse.Namespace) -> int:
     _home_store(settings, wait=SERVICE_WAIT).close()
     url = service_url(settings)
     store = LedgerStore(datastore_from_url(url, pool_size=2, max_overflow=2), url=url)
+    _warn_history_rights("project", store.history_rights())
     runner = ProjectionRunner(store.connect, [ReadModels(store), FlagsView(store)])
     runner.start()
     try:

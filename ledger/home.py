@@ -37,9 +37,51 @@ def service_url(settings: Settings, *, stop_at_exit: bool = True) -> str:
     return with_user(start_embedded(settings.pgdata, stop_at_exit=stop_at_exit), APP_ROLE)
 
 
+def refuse_a_foreign_log(settings: Settings) -> None:
+    """Raises ForeignLogKey, before anything is written, when the database of
+    LEDGER_DATABASE_URL holds a checkpoint that this home's log key (under its origin and key
+    name) did not sign — a second host's fresh home, whose own key would sign no checkpoint
+    there. Every host of one log signs with the log key of the home that initialised it."""
+    from .checkpoint import open_checkpoint
+    from .errors import VerificationError
+    from .logview import ForeignLogKey, LogView
+    from .note import Verifier, key_id, vkey_for
+    from .store import COMMAND_WAIT, LedgerStore, datastore_from_url
+
+    if not settings.database_url:       # an embedded cluster is this home's alone
+        return
+    store = LedgerStore(datastore_from_url(settings.database_url, pool_size=1, max_overflow=0),
+                        wait=COMMAND_WAIT)
+    try:
+        latest = LogView(store, origin=settings.log_origin, key_name=settings.log_key_name,
+                         signing_key=None).latest_checkpoint() if store.has_schema() else None
+    finally:
+        store.close()
+    if latest is None:
+        return
+    key_path = settings.secrets / "log.key"
+    if key_path.exists():
+        public = SigningKey(settings.secret("log.key")).public_key
+        own = Verifier(settings.log_key_name, key_id(settings.log_key_name, public), public)
+        try:
+            open_checkpoint(latest.note, [own], settings.log_origin)
+            return
+        except VerificationError:
+            held = f"{vkey_for(settings.log_key_name, public)}, in {key_path}"
+    else:
+        held = f"none yet: it would make one in {key_path}"
+    raise ForeignLogKey(
+        f"checkpoint {latest.size} of this database's log is not signed by this home's log key "
+        f"({held}): another home initialised this database, and every process on it must sign "
+        "with that home's log key. On a second host do not run `ledger init`: copy ledger.json "
+        "and secrets/log.key from the home that initialised it (the first host's) to "
+        f"{settings.home}, then run `ledger serve` (README, Production). Nothing was written")
+
+
 def init_home(settings: Settings, *, stop_at_exit: bool = True) -> Home:
     from .store import COMMAND_WAIT, LedgerStore, datastore_from_url
 
+    refuse_a_foreign_log(settings)
     settings.home.mkdir(parents=True, exist_ok=True)
     created = False
     # A key is made only while none is pinned: a root key moved offline (as it should be in

@@ -19,7 +19,7 @@ from .store import LedgerStore
 _log = logging.getLogger(__name__)
 
 #: advisory lock: "issuing a checkpoint"
-ISSUE_LOCK = 0x1E_C4E5
+ISSUE_LOCK = 0x1E_C4E5   # = 2016485, which schema.sql's checkpoint trigger takes too
 
 
 @dataclass(frozen=True, slots=True)

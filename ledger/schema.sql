@@ -78,6 +78,80 @@ BEGIN
     END LOOP;
 END $$;
 
+-- A checkpoint is stored only of the tree as it is: its size at most the leaves logged and
+-- above every checkpoint before it, its root (and its note's size and root lines) the stored
+-- tree's at that size (folded from the perfect nodes, level 0 the receipts' leaf hashes, as
+-- LedgerStore.nodes and merkle.root_from_nodes do). For every role: the service's may INSERT,
+-- and one holding the log key could otherwise store a checkpoint of 2**62 leaves, after which no
+-- honest one is issued, or of a root the log does not have. It takes the issuers' advisory lock
+-- (logview.ISSUE_LOCK) so two inserts cannot both pass against the same latest checkpoint.
+-- Owned by the owner, as the triggers above: the service's role may neither drop nor disable it.
+-- Names are qualified and pg_temp searched last: a temporary table of a table's name, which any
+-- role may make, is not read instead of it.
+CREATE OR REPLACE FUNCTION ledger_check_checkpoint() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    leaves bigint;
+    latest bigint;
+    begin_ bigint := 0;
+    lvl int;
+    parts bytea[] := '{}';
+    part bytea;
+    root bytea;
+BEGIN
+    PERFORM pg_catalog.pg_advisory_xact_lock(2016485::bigint);     -- logview.ISSUE_LOCK
+    leaves := coalesce((SELECT r.log_index + 1 FROM public.ledger_receipts r
+                        ORDER BY r.log_index DESC LIMIT 1), 0);
+    latest := (SELECT max(c.tree_size) FROM public.ledger_checkpoints c);
+    IF NEW.tree_size IS NULL OR NEW.tree_size < 0 OR NEW.tree_size > leaves THEN
+        RAISE EXCEPTION 'integrity ledger: checkpoint of % leaves refused: % are logged',
+            NEW.tree_size, leaves USING ERRCODE = 'check_violation';
+    END IF;
+    IF NEW.tree_size <= latest THEN
+        RAISE EXCEPTION 'integrity ledger: checkpoint of % leaves refused: checkpoint % was '
+            'issued already', NEW.tree_size, latest USING ERRCODE = 'check_violation';
+    END IF;
+    WHILE begin_ < NEW.tree_size LOOP          -- merkle.root_coords: largest perfect part first
+        lvl := 0;
+        WHILE (2::bigint << lvl) <= NEW.tree_size - begin_ LOOP lvl := lvl + 1; END LOOP;
+        IF lvl = 0 THEN                          -- leaf hashes are kept in the receipts
+            part := (SELECT r.leaf_hash FROM public.ledger_receipts r WHERE r.log_index = begin_);
+        ELSE
+            part := (SELECT n.hash FROM public.ledger_merkle_nodes n
+                     WHERE n.level = lvl AND n.idx = begin_ >> lvl);
+        END IF;
+        IF part IS NULL THEN
+            RAISE EXCEPTION 'integrity ledger: checkpoint of % leaves refused: the tree lacks '
+                'node (level %, index %)', NEW.tree_size, lvl, begin_ >> lvl
+                USING ERRCODE = 'check_violation';
+        END IF;
+        parts := parts || part;
+        begin_ := begin_ + (1::bigint << lvl);
+    END LOOP;
+    IF cardinality(parts) = 0 THEN
+        root := sha256(''::bytea);                                   -- merkle.EMPTY_ROOT
+    ELSE
+        root := parts[cardinality(parts)];
+        FOR i IN REVERSE cardinality(parts) - 1 .. 1 LOOP
+            root := sha256('\x01'::bytea || parts[i] || root);      -- merkle.node_hash
+        END LOOP;
+    END IF;
+    IF NEW.root_hash IS DISTINCT FROM root THEN
+        RAISE EXCEPTION 'integrity ledger: checkpoint of % leaves refused: its root is not the '
+            'stored tree''s', NEW.tree_size USING ERRCODE = 'check_violation';
+    END IF;
+    -- The note is what readers are served: its size and root lines (checkpoint.py) are the row's.
+    IF split_part(NEW.note, E'\n', 2) IS DISTINCT FROM NEW.tree_size::text
+            OR split_part(NEW.note, E'\n', 3) IS DISTINCT FROM encode(root, 'base64') THEN
+        RAISE EXCEPTION 'integrity ledger: checkpoint of % leaves refused: its note names '
+            'another tree size or root', NEW.tree_size USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE OR REPLACE TRIGGER ledger_checkpoint_of_the_tree BEFORE INSERT ON ledger_checkpoints
+    FOR EACH ROW EXECUTE FUNCTION ledger_check_checkpoint();
+
 -- The library serialises writers with LOCK TABLE ... IN EXCLUSIVE MODE, which PostgreSQL allows
 -- only to roles holding UPDATE, DELETE or TRUNCATE. The service role holds none of those, so it
 -- takes the same lock through this owner-defined function.

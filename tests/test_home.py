@@ -714,3 +714,45 @@ def test_project_beside_a_process_that_runs_the_projections_says_it_stands_by(
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=30)
     assert proc.returncode == 0, proc.stderr.read()                    # type: ignore[union-attr]
+
+
+def test_init_on_a_second_host_against_a_log_signed_by_another_key_is_refused(
+        database: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`ledger init` on a second host, against a database whose checkpoints the first home's
+    log key signed, made a log key (and root key, ledger.json, admin token) of its own without a
+    word; `ledger serve` there then signed no checkpoint (ForeignLogKey). Init now refuses
+    before writing anything, saying which checkpoint another key signed and what to copy from
+    the first host; the first home's init still passes."""
+    from ledger.bootstrap import build_ledger, build_log
+    from ledger.config import Settings
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    monkeypatch.setenv("LEDGER_DATABASE_URL", database[0])
+    monkeypatch.setenv("LEDGER_HOME", str(first))
+    assert ledger_main(["init"]) == 0
+    settings = Settings.from_env()
+    ledger = build_ledger(settings)
+    try:
+        issued = build_log(settings, ledger).issue_checkpoint()     # as its `ledger serve` does
+    finally:
+        ledger.close()
+    with psycopg.connect(database[0]) as conn:
+        grants = conn.execute("SELECT count(*) FROM ledger_admin_grants").fetchone()[0]
+    capsys.readouterr()
+    monkeypatch.setenv("LEDGER_HOME", str(second))
+    for _ in range(2):     # a home with no log key, then one holding a key of its own
+        assert ledger_main(["init"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"ledger init: checkpoint {issued.size} of this database's log is "
+                              "not signed by this home's log key")
+        assert ("copy ledger.json and secrets/log.key from the home that initialised it "
+                f"(the first host's) to {second}") in err
+        assert not (second / "ledger.json").exists()
+        with psycopg.connect(database[0]) as conn:
+            assert conn.execute("SELECT count(*) FROM ledger_admin_grants").fetchone()[0] == grants
+        (second / "secrets").mkdir(parents=True, exist_ok=True)
+        from ledger.crypto import SigningKey, b64url_encode
+        (second / "secrets" / "log.key").write_text(b64url_encode(SigningKey.generate().seed))
+    monkeypatch.setenv("LEDGER_HOME", str(first))
+    assert ledger_main(["init"]) == 0

@@ -163,3 +163,26 @@ def test_keys_register_with_units_registers_a_key_of_those_units_only(
         bodies = {b["key_id"]: b for b in (json.loads(bytes(r[0]))["body"] for r in rows)}
     assert bodies["jw-xh"]["units"] == ["SH-XH-CG-01", OTHER_UNIT]
     assert "units" not in bodies["jw-city"] and "jw-bad" not in bodies
+
+
+def test_an_inspectors_rf28_does_not_attach_the_inspector_to_the_flags_unit(city: World) -> None:
+    """The levels took an officer's unit from any flag naming them, but an RF28 (or RF26)
+    names the inspector who disposed of a flag with the unit_id of that flag: an inspector of
+    another unit was stored (view_warning_levels.unit_id) as of the unit whose flag they
+    touched. Those flags now give no officer a unit; the flag's own officer keeps theirs."""
+    scoped_key(city, "jw-xh", [OTHER_UNIT])
+    cash_above_limit(city)
+    flag = unprojected_rf04(city)
+    city.post(dismissal(city, "jw-xh", flag))
+    view = city.http.app.app.state.flags
+    view.clock = lambda: datetime.fromisoformat("2024-10-10T12:00:00+08:00")
+    city.project()
+    (raised,) = flags(city, rule="RF28")["flags"]
+    inspector = raised["numbers"]["inspector_id"]
+    assert raised["subject"]["officer_id"] == inspector != flag["subject"]["officer_id"]
+    assert raised["subject"]["unit_id"] == f.UNIT
+    with city.ledger.store.cursor() as curs:
+        curs.execute("SELECT entity_id, unit_id FROM view_warning_levels WHERE kind = 'officer'")
+        unit_of = {r["entity_id"]: r["unit_id"] for r in curs.fetchall()}
+    assert unit_of[flag["subject"]["officer_id"]] == f.UNIT
+    assert unit_of.get(inspector) is None

@@ -4,9 +4,11 @@ and nothing it can do runs later with the owner's rights."""
 
 from __future__ import annotations
 
+import base64
 import os
 
 import psycopg
+import psycopg.rows
 import pytest
 
 from .conftest import World
@@ -104,7 +106,25 @@ ATTACKS = (
     "INSERT INTO ledger_tokens (token_hash, principal, roles) VALUES ('\\x01', 'x', '{admin}')",
     "DELETE FROM ledger_tokens",
     TROJAN,
+    "ALTER TABLE ledger_checkpoints DISABLE TRIGGER ledger_checkpoint_of_the_tree",
+    "DROP TRIGGER ledger_checkpoint_of_the_tree ON ledger_checkpoints",
+    "DROP FUNCTION ledger_check_checkpoint() CASCADE",
+    ("CREATE OR REPLACE FUNCTION ledger_check_checkpoint() RETURNS trigger LANGUAGE plpgsql "
+     "AS $$ BEGIN RETURN NEW; END $$"),
 )
+
+
+def _issue(url: str):  # noqa: ANN202
+    """Issue a checkpoint of the tree as it is, as `ledger serve`'s checkpointer does."""
+    from ledger.crypto import SigningKey
+    from ledger.logview import LogView
+    from ledger.store import LedgerStore, datastore_from_url
+    store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0))
+    try:
+        return LogView(store, origin="o", key_name="o",
+                       signing_key=SigningKey.generate()).issue_checkpoint()
+    finally:
+        store.close()
 
 
 def _guarded(owner: str) -> tuple[int, int, int, int]:
@@ -119,11 +139,9 @@ def _guarded(owner: str) -> tuple[int, int, int, int]:
 def test_a_production_service_role_cannot_change_history_or_its_guards(
         production: tuple[str, str]) -> None:
     owner, service = production
-    with psycopg.connect(owner, autocommit=True) as conn:   # a checkpoint to attack
-        conn.execute("INSERT INTO ledger_checkpoints (tree_size, root_hash, note) "
-                     "VALUES (1, '\\x00', 'note')")
+    _issue(owner)                                           # a checkpoint to attack
     before = _guarded(owner)
-    assert before[0] >= 1 and before[1:] == (1, 1, 8)   # init: dashboard key, admin token
+    assert before[0] >= 1 and before[1:] == (1, 1, 9)   # init: dashboard key, admin token
     for statement in ATTACKS:
         with psycopg.connect(service) as conn, \
                 pytest.raises(psycopg.errors.InsufficientPrivilege):
@@ -176,6 +194,40 @@ def test_serve_with_a_role_that_may_change_history_says_so(
     assert "append-only triggers" not in _serve_stderr(tmp_path, app_url, root_key)
 
 
+def _project_stderr(tmp_path, url: str) -> str:  # noqa: ANN001
+    """What `ledger project` on ``url`` says on stderr by the time it projects, then stopped."""
+    import selectors
+    import signal
+    import subprocess
+    import sys
+    env = {**os.environ, "LEDGER_HOME": str(tmp_path / "home-project"),
+           "LEDGER_DATABASE_URL": url}
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "project"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        with selectors.DefaultSelector() as sel:
+            sel.register(proc.stdout, selectors.EVENT_READ)   # type: ignore[arg-type]
+            assert sel.select(timeout=60), "ledger project said nothing"
+        assert proc.stdout.readline().startswith("projecting")  # type: ignore[union-attr]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    return err
+
+
+def test_project_with_a_role_that_may_change_history_says_so(world: World, tmp_path) -> None:  # noqa: ANN001
+    """`ledger project` connects with the service's URL and runs for as long as `ledger serve`;
+    with the owner's URL it could disable the append-only triggers if compromised, and unlike
+    serve it said nothing. It now warns alike, naming the role; with a role granted
+    ledger_writer it says nothing of the kind."""
+    said = _project_stderr(tmp_path, world.owner_url)
+    assert ("ledger project: warning: the database role postgres is a superuser: `ledger "
+            "project` could disable the append-only triggers") in said
+    assert "run `ledger project` with a role granted ledger_writer" in said
+    assert "append-only triggers" not in _project_stderr(tmp_path, world.app_url)
+
+
 def test_a_production_owner_that_is_no_superuser_is_named_as_the_tables_owner(
         production: tuple[str, str]) -> None:
     from ledger.store import LedgerStore, datastore_from_url
@@ -210,3 +262,72 @@ def test_the_advisory_locks_are_pg_catalogs_whatever_public_holds(
     assert ledger_main(["rebuild"]) == 0, capsys.readouterr().err
     log = LogView(world.ledger.store, origin="o", key_name="o", signing_key=SigningKey.generate())
     assert log.issue_checkpoint().size == world.ledger.store.size()
+
+
+def _root(url: str, size: int) -> bytes:
+    """The stored tree's root at ``size``, as the issuers compute it."""
+    from ledger import merkle
+    from ledger.store import LedgerStore
+    with psycopg.connect(url, row_factory=psycopg.rows.dict_row) as conn, conn.cursor() as curs:
+        return merkle.root_from_nodes(size, LedgerStore.nodes(curs, merkle.root_coords(size)))
+
+
+def _checkpoints(owner: str) -> list[tuple[int, bytes]]:
+    with psycopg.connect(owner) as conn:
+        return [(size, bytes(root)) for size, root in conn.execute(
+            "SELECT tree_size, root_hash FROM ledger_checkpoints ORDER BY tree_size")]
+
+
+def test_the_service_role_stores_no_checkpoint_of_a_tree_the_log_does_not_have(
+        production: tuple[str, str]) -> None:
+    """The service's role may INSERT into ledger_checkpoints, and stored any row: a compromised
+    service holding the log key could store a checkpoint of 2**62 leaves — after which every
+    honest issuance is refused (a checkpoint larger than the log was issued already) — or one
+    whose root is not the stored tree's. A trigger of the owner's now refuses a checkpoint
+    larger than the log, not above the latest, or of another root; nothing is written, and
+    honest issuance (whose checkpoints the trigger folds to the same root) goes on."""
+    from api.cli import main as ledger_main
+    owner, service = production
+    for key_id in ("k1", "k2"):      # 3 leaves: a root folded from two perfect parts
+        assert ledger_main(["keys", "register", "--key-id", key_id, "--principal", "p",
+                            "--role", "case-app"]) == 0
+    with psycopg.connect(service) as conn:
+        leaves = conn.execute("SELECT count(*) FROM ledger_receipts").fetchone()[0]
+    assert leaves == 3
+    for size in (leaves, leaves - 1):
+        with psycopg.connect(service) as conn, \
+                pytest.raises(psycopg.errors.CheckViolation, match="its root is not the stored"):
+            conn.execute("INSERT INTO ledger_checkpoints (tree_size, root_hash, note) "
+                         "VALUES (%s, %s, 'note')", (size, bytes(32)))
+    assert _checkpoints(owner) == []
+    root = _root(service, leaves)
+    for size, line in ((leaves, base64.b64encode(bytes(32)).decode()),    # the note's own lines
+                       (leaves + 1000, base64.b64encode(root).decode())):
+        with psycopg.connect(service) as conn, \
+                pytest.raises(psycopg.errors.CheckViolation, match="its note names another"):
+            conn.execute("INSERT INTO ledger_checkpoints (tree_size, root_hash, note) "
+                         "VALUES (%s, %s, %s)", (leaves, root, f"o\n{size}\n{line}\n\n— o x\n"))
+    assert _checkpoints(owner) == []
+    first = _issue(service)
+    assert first.root == root
+    assert first.size == leaves and _checkpoints(owner) == [(leaves, first.root)]
+    forged = (
+        (2**62, "checkpoint of 4611686018427387904 leaves refused: "
+                f"{leaves} are logged"),
+        (leaves + 1, f"{leaves} are logged"),
+        (leaves, f"checkpoint {leaves} was issued already"),
+    )
+    for size, said in forged:
+        with psycopg.connect(service) as conn, pytest.raises(psycopg.errors.CheckViolation,
+                                                             match=said):
+            conn.execute("INSERT INTO ledger_checkpoints (tree_size, root_hash, note) "
+                         "VALUES (%s, %s, 'note')", (size, first.root))
+    assert _checkpoints(owner) == [(leaves, first.root)]
+    # A temporary table of the receipts' name (any role may make one) is not read instead.
+    with psycopg.connect(service) as conn, pytest.raises(psycopg.errors.CheckViolation,
+                                                         match="are logged"):
+        conn.execute("CREATE TEMPORARY TABLE ledger_receipts (log_index bigint)")
+        conn.execute("INSERT INTO ledger_receipts VALUES (1000000)")
+        conn.execute("INSERT INTO ledger_checkpoints (tree_size, root_hash, note) "
+                     "VALUES (1000, %s, 'note')", (first.root,))
+    assert _checkpoints(owner) == [(leaves, first.root)]

@@ -21,6 +21,10 @@ from ..redflags.days import ts_of, ts_of_datetime
 from .warnings import FlagItem, FormalItem, WarningParams, evaluate
 
 Entity = tuple[str, str]
+#: flags about an inspector's disposition of a flag (RF26 recusal, RF28 a key of other units):
+#: their ``officer_id`` is the inspector, their ``unit_id`` the disposed-of flag's unit — not
+#: the inspector's, so they give no officer a unit
+INSPECTOR_RULES = frozenset({"RF26", "RF28"})
 DISPOSITION_KIND = {"FlagAcknowledged": "acknowledged", "FlagDismissed": "dismissed",
                     "FlagConfirmed": "confirmed", "FlagReferred": "referred"}
 
@@ -40,12 +44,13 @@ class WarningLevels:
         curs.execute(
             "SELECT flag_id, rule_id, severity, raised_at, flag->>'cleared_at' AS cleared_at, "
             "flag->'disposition_event_ids' AS applied, officer_id, unit_id FROM view_flags "
-            "WHERE officer_id = ANY(%s) OR unit_id = ANY(%s)",
+            "WHERE officer_id = ANY(%s) OR unit_id = ANY(%s) ORDER BY raised_at, flag_id",
             (officers, units))
         items: dict[Entity, list[FlagItem]] = {e: [] for e in entities}
         unit_of: dict[str, str] = {}
         for r in curs.fetchall():
-            if r["officer_id"] and r["unit_id"]:
+            # an officer's unit: that of the latest flag about their own work (rows in order)
+            if r["officer_id"] and r["unit_id"] and r["rule_id"] not in INSPECTOR_RULES:
                 unit_of[r["officer_id"]] = r["unit_id"]
             # the dispositions the engine applied (one signed by a key of other units is not:
             # RF28), which the flag lists

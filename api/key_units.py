@@ -37,17 +37,19 @@ class KeyUnits:
 
     def check(self, envelopes: Sequence[Envelope], *, batched: bool) -> None:
         """Refuse a disposition whose signer key is registered for units and whose flag the
-        read model holds with a ``unit_id`` outside them. Reads the registry (refreshed for a
-        key this process has not seen) and ``view_flags``. A retry of an event already
-        recorded is let through: the writer answers it with its receipt.
+        read model holds with a ``unit_id`` outside them. Reads the registry (refreshed once
+        a request, for a key this process has not seen: a key still unknown then is the
+        verifier stage's to refuse, ``unknown-key``) and ``view_flags``. A retry of an event
+        already recorded is let through: the writer answers it with its receipt.
         Raises Forbidden (rule ``key-units``) naming the event."""
         registry = self.ledger.registry
+        refreshed = False
         scoped: list[tuple[int, Envelope, frozenset[str]]] = []
         for i, env in enumerate(envelopes):
             if env.type not in DISPOSITIONS or not env.stream.startswith(FLAG_PREFIX):
                 continue
-            if env.key_id not in registry.keys:
-                registry = self.ledger.refresh_registry()
+            if env.key_id not in registry.keys and not refreshed:
+                registry, refreshed = self.ledger.refresh_registry(), True
             record = registry.keys.get(env.key_id)
             if record is not None and record.units is not None:
                 scoped.append((i, env, record.units))

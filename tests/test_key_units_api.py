@@ -71,6 +71,26 @@ def test_a_disposition_by_a_key_of_another_unit_is_refused_and_nothing_is_writte
     assert rf04(city)["disposition"] == "open"
 
 
+def test_a_disposition_that_does_not_verify_tells_nothing_of_the_flag(city: World) -> None:
+    """The door judges signed acts only: an envelope naming a scoped key it is not signed by
+    (anyone with a poster token can write one) is refused bad-signature by the verifier stage,
+    as any forgery is, and not answered key-units naming whether the flag exists and its
+    unit, which a token of another unit may not read (GET /v1/flags)."""
+    scoped_key(city, "jw-xh", [OTHER_UNIT])
+    cash_above_limit(city)
+    flag = rf04(city)
+    forged = sign_envelope(SigningKey.generate(), "jw-xh", stream=f"flag:{flag['flag_id']}",
+                           type="FlagDismissed",
+                           body=f.body("FlagDismissed", rule_id=flag["rule_id"]))
+    before = history(city)
+    response = city.post_raw(canonical(forged))
+    assert response.status_code == 422, response.text
+    assert response.json()["type"].endswith(":bad-signature")
+    assert f.UNIT not in response.text
+    assert history(city) == before
+    assert rf04(city)["disposition"] == "open"
+
+
 def test_a_key_of_the_flags_unit_and_a_key_of_every_unit_dispose_of_it(city: World) -> None:
     scoped_key(city, "jw-hp", [OTHER_UNIT, f.UNIT])
     scoped_key(city, "jw-city", None)

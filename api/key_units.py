@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
+from ledger.crypto import verify
 from ledger.domain.flags import TYPES as DISPOSITION_TYPES
 from ledger.domain.keys import key_covers_unit
 from ledger.envelope import Envelope
-from ledger.errors import Forbidden
+from ledger.errors import BadSignature, Forbidden
+from ledger.keys import KeyRecord
 from ledger.service import Ledger
 
 DISPOSITIONS = frozenset(t.name for t in DISPOSITION_TYPES)
@@ -37,28 +39,37 @@ class KeyUnits:
 
     def check(self, envelopes: Sequence[Envelope], *, batched: bool) -> None:
         """Refuse a disposition whose signer key is registered for units and whose flag the
-        read model holds with a ``unit_id`` outside them. Reads the registry (refreshed for a
-        key this process has not seen) and ``view_flags``. A retry of an event already
-        recorded is let through: the writer answers it with its receipt.
+        read model holds with a ``unit_id`` outside them. Reads the registry (refreshed once
+        a request, for a key this process has not seen: a key still unknown then is the
+        verifier stage's to refuse, ``unknown-key``) and ``view_flags``. A retry of an event
+        already recorded is let through: the writer answers it with its receipt, and so is one
+        whose signature does not verify: the verifier stage refuses it (``bad-signature``),
+        telling a forger, who needs only a poster token, nothing of the flag it names.
         Raises Forbidden (rule ``key-units``) naming the event."""
         registry = self.ledger.registry
-        scoped: list[tuple[int, Envelope, frozenset[str]]] = []
+        refreshed = False
+        scoped: list[tuple[int, Envelope, KeyRecord]] = []
         for i, env in enumerate(envelopes):
             if env.type not in DISPOSITIONS or not env.stream.startswith(FLAG_PREFIX):
                 continue
-            if env.key_id not in registry.keys:
-                registry = self.ledger.refresh_registry()
+            if env.key_id not in registry.keys and not refreshed:
+                registry, refreshed = self.ledger.refresh_registry(), True
             record = registry.keys.get(env.key_id)
             if record is not None and record.units is not None:
-                scoped.append((i, env, record.units))
+                scoped.append((i, env, record))
         if not scoped:
             return
         held = self.flag_units({env.stream[len(FLAG_PREFIX):] for _, env, _ in scoped})
-        for i, env, units in scoped:
-            flag_id = env.stream[len(FLAG_PREFIX):]
+        for i, env, record in scoped:
+            flag_id, units = env.stream[len(FLAG_PREFIX):], record.units
+            assert units is not None
             if flag_id not in held or key_covers_unit(units, held[flag_id]):
                 continue
             if self.ledger.get_event(env.event_id) is not None:
+                continue
+            try:
+                verify(record.public_key, env.signed_bytes, env.sig)
+            except BadSignature:
                 continue
             raise Forbidden(
                 f"key {env.key_id!r} is registered for units {', '.join(sorted(units))} and "

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from api.app import asgi, create_app
+from ledger.canonical import canonical
 from ledger.client import LedgerClient, sign_envelope
 from ledger.crypto import SigningKey, b64url_encode
 from ledger.domain import vocabulary
@@ -433,6 +434,51 @@ def test_a_flag_card_lists_its_disposition_history(page: Any, served: DemoCity) 
     assert "已受理" in lines[0] and "jw-inspector-01" in lines[0] and "已调取卷宗" in lines[0]
     assert "已移送" in lines[1] and "法制机构" in lines[1] and "JW-2025-017" in lines[1]
     assert "+08:00" in lines[0]
+
+
+def test_a_disposition_the_engine_did_not_apply_is_marked_so_in_the_history(
+        page: Any, served: DemoCity) -> None:
+    """A dismissal signed by a key of another unit is recorded (the door lets through a flag
+    the read model does not hold yet) but not applied (RF28): the card listed it in the
+    flag's history as any dismissal, beside a status still open, so the flag read as
+    dismissed by that inspector. It is marked not applied; one the dashboard records after it
+    is applied and unmarked."""
+    flag = case_flag(served, "RF12")
+    other = next(u for u in served.units if u != flag["subject"]["unit_id"])
+    key = SigningKey(bytes(range(5, 37)))
+    served.ledger.append(canonical(sign_envelope(
+        ROOT, ROOT_ID, stream="keys", type="KeyRegistered", body={
+            "key_id": "e2e-other-unit", "public_key": b64url_encode(key.public_key),
+            "principal": "jw-other", "roles": ["inspector"], "not_before": None,
+            "not_after": None, "units": [other]})))
+    foreign = sign_envelope(key, "e2e-other-unit", stream=f"flag:{flag['flag_id']}",
+                            type="FlagDismissed", body={
+                                "rule_id": flag["rule_id"], "inspector_id": "JW-OTHER-01",
+                                "reason_code": "false_positive", "reason": "不属实"})
+    served.ledger.append(canonical(foreign))      # as the door lets an unprojected flag's through
+    for _ in range(100):
+        raised = served.get("/v1/flags", rule="RF28", case=flag["subject"]["case_id"])["flags"]
+        if raised:
+            break
+        time.sleep(0.1)
+    assert [r["event_ids"][0] for r in raised] == [foreign["event_id"]]
+    target = f"{served.base}/ui/#/case/{flag['subject']['case_id']}?flag={flag['flag_id']}"
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(target)
+    card = page.locator(f".flag-card[data-flag-id='{flag['flag_id']}']")
+    line = card.locator(f".flag-history li[data-event-id='{foreign['event_id']}']")
+    line.wait_for()
+    assert "not-applied" in (line.get_attribute("class") or "")
+    assert "RF28" in line.inner_text() and "未生效" in line.inner_text()
+    form = card.locator("form.dispose")
+    form.locator("select[name=action]").select_option("acknowledge")
+    form.locator("button[type=submit]").click()
+    page.wait_for_function(f"() => document.querySelectorAll(\".flag-card[data-flag-id="
+                           f"'{flag['flag_id']}'] .flag-history li\").length === 2")
+    assert card.locator(".flag-history li.not-applied").count() == 1
+    assert card.locator(".flag-history li[data-type='FlagAcknowledged']").get_attribute(
+        "class") in (None, "")
 
 
 def test_the_disposition_form_names_its_choices_in_the_chosen_language(

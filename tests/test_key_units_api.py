@@ -16,6 +16,7 @@ import pytest
 from api.cli import main as ledger_main
 from ledger.canonical import canonical
 from ledger.client import sign_envelope
+from ledger.crypto import SigningKey
 from projections.readmodels import fetch_after
 from projections.redflags import compute_flags
 
@@ -70,6 +71,26 @@ def test_a_disposition_by_a_key_of_another_unit_is_refused_and_nothing_is_writte
     assert rf04(city)["disposition"] == "open"
 
 
+def test_a_disposition_that_does_not_verify_tells_nothing_of_the_flag(city: World) -> None:
+    """The door judges signed acts only: an envelope naming a scoped key it is not signed by
+    (anyone with a poster token can write one) is refused bad-signature by the verifier stage,
+    as any forgery is, and not answered key-units naming whether the flag exists and its
+    unit, which a token of another unit may not read (GET /v1/flags)."""
+    scoped_key(city, "jw-xh", [OTHER_UNIT])
+    cash_above_limit(city)
+    flag = rf04(city)
+    forged = sign_envelope(SigningKey.generate(), "jw-xh", stream=f"flag:{flag['flag_id']}",
+                           type="FlagDismissed",
+                           body=f.body("FlagDismissed", rule_id=flag["rule_id"]))
+    before = history(city)
+    response = city.post_raw(canonical(forged))
+    assert response.status_code == 422, response.text
+    assert response.json()["type"].endswith(":bad-signature")
+    assert f.UNIT not in response.text
+    assert history(city) == before
+    assert rf04(city)["disposition"] == "open"
+
+
 def test_a_key_of_the_flags_unit_and_a_key_of_every_unit_dispose_of_it(city: World) -> None:
     scoped_key(city, "jw-hp", [OTHER_UNIT, f.UNIT])
     scoped_key(city, "jw-city", None)
@@ -82,6 +103,33 @@ def test_a_key_of_the_flags_unit_and_a_key_of_every_unit_dispose_of_it(city: Wor
                             body=f.body("FlagConfirmed", rule_id=flag["rule_id"])))
     assert rf04(city)["disposition"] == "confirmed"
     assert flags(city, rule="RF28")["flags"] == []
+
+
+def test_a_batch_of_dispositions_by_unregistered_keys_reads_the_registry_once_not_per_event(
+        city: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The door looks a signer up again only once a request: a batch of dispositions each
+    signed by another unregistered key is refused unknown-key (by the verifier stage) after
+    one registry read, not one read per event under the registry lock every ingest thread
+    shares."""
+    scoped_key(city, "jw-xh", [OTHER_UNIT])
+    reads = 0
+    refresh = city.ledger.refresh_registry
+
+    def counted():  # noqa: ANN202
+        nonlocal reads
+        reads += 1
+        return refresh()
+
+    monkeypatch.setattr(city.ledger, "refresh_registry", counted)
+    batch = [sign_envelope(SigningKey.generate(), f"ghost-{i}", stream=f"flag:F{i}",
+                           type="FlagDismissed", body=f.body("FlagDismissed", rule_id="RF04"))
+             for i in range(50)]
+    before = history(city)
+    response = city.post_raw(canonical(batch))
+    assert response.status_code == 422, response.text
+    assert response.json()["type"].endswith(":unknown-key") and response.json()["index"] == 0
+    assert reads <= 2           # the door's one, and the verifier stage's for the first event
+    assert history(city) == before
 
 
 def unprojected_rf04(world: World) -> dict:

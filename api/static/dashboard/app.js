@@ -63,7 +63,7 @@ const T = {
     "flag.focus": "当前红旗", "reason_code.false_positive": "误报", "reason_code.legitimate_exception": "合法例外", "reason_code.duplicate": "重复",
     "reason_code.data_error": "数据错误", "reason_code.other": "其他", "referred_to.discipline_inspection": "纪检监察机关",
     "referred_to.supervision_commission": "监察委员会", "referred_to.procuratorate": "人民检察院", "referred_to.agency_head": "机关负责人",
-    "referred_to.legal_office": "法制机构", "flag.history": "处置记录", "flag.no_history": "尚未处置", "flag.open": "查看并处置",
+    "referred_to.legal_office": "法制机构", "flag.history": "处置记录", "flag.no_history": "尚未处置", "flag.not_applied": "未生效（签名密钥不属该单位，RF28）", "flag.open": "查看并处置",
     "dispose.title": "处置", "dispose.action": "处置方式", "act.acknowledge": "受理",
     "act.dismiss": "驳回（须说明理由）", "act.confirm": "确认", "act.refer": "移送",
     "dispose.reason_code": "理由类别", "dispose.reason": "理由", "dispose.finding": "核查结论",
@@ -190,7 +190,7 @@ const T = {
     "flag.focus": "flag in focus", "reason_code.false_positive": "false positive", "reason_code.legitimate_exception": "legitimate exception",
     "reason_code.duplicate": "duplicate", "reason_code.data_error": "data error", "reason_code.other": "other",
     "referred_to.discipline_inspection": "discipline inspection", "referred_to.supervision_commission": "supervision commission",
-    "referred_to.procuratorate": "procuratorate", "referred_to.agency_head": "agency head", "referred_to.legal_office": "legal office", "flag.history": "Disposition history", "flag.no_history": "none yet", "flag.open": "open to dispose",
+    "referred_to.procuratorate": "procuratorate", "referred_to.agency_head": "agency head", "referred_to.legal_office": "legal office", "flag.history": "Disposition history", "flag.no_history": "none yet", "flag.not_applied": "not applied (signed with a key of other units, RF28)", "flag.open": "open to dispose",
     "dispose.title": "Disposition", "dispose.action": "Action", "act.acknowledge": "Acknowledge",
     "act.dismiss": "Dismiss (with a reason)", "act.confirm": "Confirm", "act.refer": "Refer",
     "dispose.reason_code": "Reason code", "dispose.reason": "Reason", "dispose.finding": "Finding",
@@ -752,13 +752,17 @@ function flagCard(f, focus, caseId, history) {
   const events = f.event_ids.map(eventLink);
   const status = h("span", { class: "small muted" }, `${t(`status.${f.status}`)} · ${t(`disp.${f.disposition}`)}`);
   const past = h("div", { class: "small flag-history" });
+  // the dispositions the engine applied: one signed by a key of other units is recorded on the
+  // flag's stream but not applied (RF28), and is marked so; the dashboard's own are applied
+  const applied = new Set(f.disposition_event_ids);
   const showHistory = (list) => past.replaceChildren(h("span", { class: "muted" }, `${t("flag.history")}: `),
-    list.length ? h("ol", {}, list.map(dispositionLine)) : h("span", { class: "muted" }, t("flag.no_history")));
+    list.length ? h("ol", {}, list.map((e) => dispositionLine(e, applied.has(e.event_id)))) : h("span", { class: "muted" }, t("flag.no_history")));
   const loadHistory = () => api(`/v1/streams/${encodeURIComponent(`flag:${f.flag_id}`)}/events?limit=1000`)
     .then((page) => showHistory(page.events.map((x) => x.envelope)))
     .catch((e) => { if (e.status !== 401) past.replaceChildren(h("span", { class: "muted" }, `${t("flag.history")}: ${f.disposition_event_ids.length}`)); });
   if (history) showHistory(history); else if (f.disposition_event_ids.length) loadHistory(); else showHistory([]);
-  const recorded = (disposition, trail) => {
+  const recorded = (disposition, trail, eventId) => {
+    if (eventId) applied.add(eventId);
     status.textContent = `${t(`status.${f.status}`)} · ${t(`disp.${disposition}`)}`;
     if (trail) showHistory(trail.events.filter((e) => e.flag_id === f.flag_id)); else if (trail === null) loadHistory();
   };
@@ -776,11 +780,11 @@ function flagCard(f, focus, caseId, history) {
 
 // one disposition event (FlagAcknowledged…): when, what, by whom, and the reason, finding or referral
 const DISPOSITION_OF = { FlagAcknowledged: "acknowledged", FlagDismissed: "dismissed", FlagConfirmed: "confirmed", FlagReferred: "referred" };
-function dispositionLine(e) {
+function dispositionLine(e, applied) {
   const b = e.body || {};
   const detail = [b.reason_code && label("reason_code", b.reason_code), b.reason, b.finding, b.severity && t(`sev.${b.severity}`),
-    b.referred_to && label("referred_to", b.referred_to), b.referral_no, b.note].filter(Boolean);
-  return h("li", { dataset: { eventId: e.event_id, type: e.type } },
+    b.referred_to && label("referred_to", b.referred_to), b.referral_no, b.note, !applied && t("flag.not_applied")].filter(Boolean);
+  return h("li", { dataset: { eventId: e.event_id, type: e.type }, class: applied ? null : "not-applied" },
     [when(e.occurred_at), t(`disp.${DISPOSITION_OF[e.type]}`), b.inspector_id || "?", ...detail].join(" · "));
 }
 
@@ -847,7 +851,7 @@ function disposeForm(f, caseId, recorded) {
       const out = await api(`/v1/flags/${encodeURIComponent(f.flag_id)}/dispositions`, { method: "POST", body });
       result.className = "small notice dispose-result";
       result.textContent = t("dispose.done", { id: out.event_id, index: out.receipt.index });
-      recorded(DISPOSED[body.action]);
+      recorded(DISPOSED[body.action], undefined, out.event_id);
       if (!caseId) { recorded(DISPOSED[body.action], null); return; }
       const trail = await api(`/v1/cases/${encodeURIComponent(caseId)}/trail`);
       recorded(DISPOSED[body.action], trail);

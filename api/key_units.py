@@ -11,6 +11,7 @@ not hold yet (not projected, or raised later) is let through for the engine to j
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timezone
 
 from ledger.crypto import verify
 from ledger.domain.flags import TYPES as DISPOSITION_TYPES
@@ -44,10 +45,12 @@ class KeyUnits:
         verifier stage's to refuse, ``unknown-key``) and ``view_flags``. A retry of an event
         already recorded is let through: the writer answers it with its receipt, and so is one
         whose signature does not verify: the verifier stage refuses it (``bad-signature``),
-        telling a forger, who needs only a poster token, nothing of the flag it names.
+        telling a forger, who needs only a poster token, nothing of the flag it names; and so
+        is one signed by a key revoked or outside its window (the verifier stage's to refuse).
         Raises Forbidden (rule ``key-units``) naming the event."""
         registry = self.ledger.registry
         refreshed = False
+        now = datetime.now(timezone.utc)
         scoped: list[tuple[int, Envelope, KeyRecord]] = []
         for i, env in enumerate(envelopes):
             if env.type not in DISPOSITIONS or not env.stream.startswith(FLAG_PREFIX):
@@ -55,7 +58,10 @@ class KeyUnits:
             if env.key_id not in registry.keys and not refreshed:
                 registry, refreshed = self.ledger.refresh_registry(), True
             record = registry.keys.get(env.key_id)
-            if record is not None and record.units is not None:
+            # a revoked key, or one outside its window, is the verifier stage's to refuse
+            # (key-revoked, key-not-valid-now), telling its holder nothing of the flag
+            if record is not None and record.units is not None \
+                    and record.status(now) == "active":
                 scoped.append((i, env, record))
         if not scoped:
             return

@@ -91,6 +91,23 @@ def test_a_disposition_that_does_not_verify_tells_nothing_of_the_flag(city: Worl
     assert rf04(city)["disposition"] == "open"
 
 
+def test_a_revoked_scoped_key_is_refused_as_revoked_not_told_the_flags_unit(
+        city: World) -> None:
+    """A key revoked (or outside its window) is the verifier stage's to refuse, key-revoked,
+    as for any other type: the door answered key-units, naming the unit of a flag its holder
+    may no longer read."""
+    scoped_key(city, "jw-xh", [OTHER_UNIT])
+    city.revoke("jw-xh")
+    cash_above_limit(city)
+    flag = rf04(city)
+    before = history(city)
+    response = city.post_raw(canonical(dismissal(city, "jw-xh", flag)))
+    assert response.status_code == 403, response.text
+    assert response.json()["type"].endswith(":key-revoked")
+    assert f.UNIT not in response.text
+    assert history(city) == before
+
+
 def test_a_key_of_the_flags_unit_and_a_key_of_every_unit_dispose_of_it(city: World) -> None:
     scoped_key(city, "jw-hp", [OTHER_UNIT, f.UNIT])
     scoped_key(city, "jw-city", None)

@@ -816,8 +816,10 @@ def rebuild_waiting_for_its_child(city: World) -> Iterator[tuple[subprocess.Pope
         children: list[int] = []
         try:
             deadline = time.monotonic() + 30
-            while not watch.execute("SELECT count(*) FROM pg_stat_activity WHERE "
-                                    "wait_event_type = 'Lock'").fetchone()[0]:
+            # the child's own wait on that table: any other session of the cluster waiting on a
+            # lock (an earlier test's process) let the rebuild be interrupted before it
+            while not watch.execute("SELECT count(*) FROM pg_locks WHERE NOT granted AND "
+                                    "relation = 'view_supervision'::regclass").fetchone()[0]:
                 assert time.monotonic() < deadline and rebuild.poll() is None
                 time.sleep(0.1)
             proc = Path(f"/proc/{rebuild.pid}/task/{rebuild.pid}/children")

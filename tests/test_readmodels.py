@@ -803,6 +803,10 @@ def test_readers_see_the_old_tables_while_a_rebuild_runs(
     assert tables()[:2] == before[:2]
 
 
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @contextmanager
 def rebuild_waiting_for_its_child(city: World) -> Iterator[tuple[subprocess.Popen, list[int]]]:
     """`ledger rebuild` in a process of its own (LEDGER_HOME and LEDGER_DATABASE_URL set), its
@@ -811,8 +815,12 @@ def rebuild_waiting_for_its_child(city: World) -> Iterator[tuple[subprocess.Pope
     with psycopg.connect(city.owner_url) as holder, \
             psycopg.connect(city.owner_url, autocommit=True) as watch:
         holder.execute("LOCK TABLE view_supervision IN SHARE MODE")   # the child waits here
+        # started as from a terminal: a test session run in the background of a shell without
+        # job control (nohup … &) ignores SIGINT, and a command started with SIGINT ignored
+        # keeps ignoring it, as it should
         rebuild = subprocess.Popen([sys.executable, "-m", "api.cli", "rebuild"],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   preexec_fn=_interruptible)
         children: list[int] = []
         try:
             deadline = time.monotonic() + 30

@@ -272,6 +272,9 @@ def main() -> None:
                                                      args.single_seconds)
                 led_single["load"] = "wrk"
             else:
+                print("# wrk not found (Debian: apt-get install wrk): the 64 clients are Python "
+                      "threads in this process, which take the CPU the server needs; this figure "
+                      "is not comparable with BENCHMARKS.md's", flush=True)
                 led_single = bench_ledger_single_python(server.base, token, supply,
                                                         args.concurrency, args.single_seconds)
                 led_single["load"] = "python threads"
@@ -281,7 +284,8 @@ def main() -> None:
                   f"ev/s (p50 {led_single['p50']:.1f} p95 {led_single['p95']:.1f} p99 "
                   f"{led_single['p99']:.1f} ms)  library save {lib_single['rate']:8.0f} ev/s "
                   f"(p50 {lib_single['p50']:.1f} p95 {lib_single['p95']:.1f} p99 "
-                  f"{lib_single['p99']:.1f} ms)  ratio {results['concurrent_single']['ratio']:.1f}",
+                  f"{lib_single['p99']:.1f} ms)  ratio {results['concurrent_single']['ratio']:.1f}"
+                  f"  (load: {led_single['load']})",
                   flush=True)
         finally:
             server.close()

@@ -16,7 +16,6 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Protocol
 
 import psycopg
@@ -301,7 +300,7 @@ class Ledger:
             if state.existing_ids:
                 with session.cursor() as curs:
                     existing = store.rows_by_id(curs, state.existing_ids)
-            now = datetime.now(timezone.utc)
+            now = state.clock       # the database server's: one clock for every process
             if state.last_recorded_at is not None:
                 now = max(now, parse_recorded_at(state.last_recorded_at))
             recorded_at = format_recorded_at(now)

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from typing import Any
 
@@ -122,13 +123,16 @@ def _row(row: DictRow) -> StoredRow:
 
 @dataclass(slots=True)
 class GroupState:
-    """What the writer needs to know, read under the lock in one round trip."""
+    """What the writer needs to know, read under the lock in one round trip. ``clock`` is the
+    database server's clock at that moment: the ledger's clock, the same for every process
+    sharing the database (a process's own clock may be hours off)."""
 
     size: int
     last_recorded_at: str | None
     keys_version: int
     existing_ids: list[str]
     heads: dict[str, tuple[int, bytes]]
+    clock: datetime
 
 
 class WriteSession:
@@ -140,11 +144,15 @@ class WriteSession:
 
     def lock_and_read(self, event_ids: Sequence[str], streams: Sequence[str]) -> GroupState:
         """Take the library's table lock and NOTIFY (one round trip), then read the log head, the
-        key-registry version, which event ids already exist and the head of each stream (one
-        more) — in a statement after the lock, so it sees everything committed before it."""
+        key-registry version, which event ids already exist, the head of each stream and the
+        database server's clock (one more) — in a statement after the lock, so it sees
+        everything committed before it. The clock is read here rather than in
+        ``ledger_group_state()`` so that a database ``ledger init`` made before needs no new
+        function."""
         with self.conn.cursor() as c:
             self.recorder.lock_and_notify(c)
-            c.execute("SELECT * FROM ledger_group_state(%b::text[]::uuid[], %b::text[])",
+            c.execute("SELECT *, clock_timestamp() AS clock "
+                      "FROM ledger_group_state(%b::text[]::uuid[], %b::text[])",
                       (list(event_ids), list(streams)))
             row = c.fetchone()
         assert row is not None
@@ -154,7 +162,8 @@ class WriteSession:
             existing_ids=[str(x) for x in row["existing_ids"] or ()],
             heads={name: (version, bytes(chain)) for name, version, chain in
                    zip(row["head_streams"] or (), row["head_versions"] or (),
-                       row["head_chains"] or (), strict=True)})
+                       row["head_chains"] or (), strict=True)},
+            clock=row["clock"])
 
     def cursor(self) -> psycopg.Cursor[DictRow]:
         return self.conn.cursor()

@@ -31,7 +31,7 @@ from psycopg_pool import PoolTimeout
 from psycopg.sql import SQL, Identifier
 
 from .envelope import Receipt
-from .errors import Damaged, Forbidden, MalformedEvent, Unavailable
+from .errors import Damaged, Forbidden, MalformedEvent, RolledBack, Unavailable
 
 STREAM_NAMESPACE = uuid.UUID("6f1b2a52-3c1d-5e7a-9b0c-1d2e3f405162")
 EVENTS_TABLE = "stored_events"
@@ -205,6 +205,13 @@ def owner_only(what: str) -> Iterator[None]:
                         f"{e}") from e
 
 
+def _session_ended(sqlstate: str) -> bool:
+    """Whether an error with this SQLSTATE ends the session: a connection exception (class
+    08), or the server shutting down or starting (57P01-57P03). An error raised by libpq
+    itself (a connection lost or refused) has no SQLSTATE at all."""
+    return sqlstate.startswith("08") or sqlstate in ("57P01", "57P02", "57P03")
+
+
 def _connect_error(datastore: PostgresDatastore) -> str | None:
     """Why a connection fails (no such database, authentication, refused): the pool says only
     that it timed out."""
@@ -281,14 +288,29 @@ class LedgerStore:
 
     @contextmanager
     def _unavailable(self) -> Iterator[None]:
-        """Turns a lost or refused connection into Unavailable — after having the pool test its
-        idle connections and replace the dead: after a database restart every one of them is
-        dead, and each would otherwise fail a request of its own (up to 16 503s in a row, with
-        the database back, more than a client retries)."""
+        """Turns an OperationalError into Unavailable. Raises RolledBack for a transaction the
+        server rolled back on its own (a deadlock, a serialization failure: SQLSTATE class 40),
+        Unavailable naming the SQLSTATE for any other error the server answered with (a
+        statement or lock timeout, a full disk), and for a lost or refused connection
+        Unavailable after having the pool test its idle connections and replace the dead:
+        after a database restart every one of them is dead, and each would otherwise fail a
+        request of its own (up to 16 503s in a row, with the database back, more than a client
+        retries). Only then: the test costs a round trip per idle connection, for nothing when
+        the server answered."""
         try:
             yield
         except (psycopg.OperationalError, OperationalError, InterfaceError) as e:
-            if not isinstance(e.__cause__ or e, PoolTimeout):   # none to test: none connects
+            cause = e.__cause__ or e            # the library's errors wrap psycopg's
+            sqlstate = getattr(cause, "sqlstate", None)
+            if sqlstate is not None and not _session_ended(sqlstate):
+                diag = getattr(cause, "diag", None)
+                said = (diag and diag.message_primary) or str(e)
+                if sqlstate.startswith("40"):
+                    raise RolledBack(f"the database rolled the transaction back ({said}, "
+                                     f"SQLSTATE {sqlstate}): nothing was written") from e
+                raise Unavailable(f"the database refused the statement ({said}, SQLSTATE "
+                                  f"{sqlstate}): nothing was written") from e
+            if not isinstance(cause, PoolTimeout):     # none to test: none connects
                 self.datastore.pool.check()
             raise Unavailable(f"database unavailable: {e}") from e
 

@@ -207,9 +207,10 @@ def owner_only(what: str) -> Iterator[None]:
 
 def _session_ended(sqlstate: str) -> bool:
     """Whether an error with this SQLSTATE ends the session: a connection exception (class
-    08), or the server shutting down or starting (57P01-57P03). An error raised by libpq
-    itself (a connection lost or refused) has no SQLSTATE at all."""
-    return sqlstate.startswith("08") or sqlstate in ("57P01", "57P02", "57P03")
+    08), or 57P01-57P05 (the server shutting down, crashed or starting, the database dropped,
+    an ``idle_session_timeout``, which ends every idle pooled session alike). An error raised
+    by libpq itself (a connection lost or refused) has no SQLSTATE at all."""
+    return sqlstate.startswith(("08", "57P"))
 
 
 def _connect_error(datastore: PostgresDatastore) -> str | None:

@@ -116,3 +116,29 @@ def test_a_group_rolled_back_on_every_attempt_is_a_503_that_names_the_deadlock(
     assert answer.headers["retry-after"] == "1"
     assert world.count() == before
     assert checks == []
+
+
+def test_sessions_the_server_ended_as_idle_are_all_replaced_after_one_failure(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An idle_session_timeout ends every idle pooled session alike (SQLSTATE 57P05, or no
+    SQLSTATE when libpq finds the socket closed): like a restart, the first request to meet
+    one has the pool test them all."""
+    from contextlib import ExitStack
+
+    from psycopg.conninfo import make_conninfo
+
+    from ledger.store import datastore_from_url
+    url = make_conninfo(world.app_url, options="-c idle_session_timeout=300")
+    store = LedgerStore(datastore_from_url(url, pool_size=3, max_overflow=0))
+    try:
+        checks = counting_pool_checks(store, monkeypatch)
+        with ExitStack() as held:                   # three connections, all back in the pool
+            for _ in range(3):
+                held.enter_context(store.cursor()).execute("SELECT 1")
+        time.sleep(1.0)                             # each ended by the server
+        with pytest.raises(Unavailable, match="database unavailable"):
+            store.size()
+        assert checks == [None]
+        assert store.size() == 0
+    finally:
+        store.close()

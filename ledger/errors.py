@@ -122,6 +122,12 @@ class Unavailable(LedgerError):
     rule = "database-available"
 
 
+class RolledBack(Unavailable):
+    """The database rolled the transaction back on its own — a deadlock, a serialization
+    failure (SQLSTATE class 40): nothing was written, and the same work run again may
+    succeed (the writer does so, ``Ledger.write_retries`` times)."""
+
+
 class ShuttingDown(Unavailable):
     """The service is stopping: a stage refused the request before anything was written."""
 

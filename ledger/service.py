@@ -11,12 +11,12 @@ log indices) happen in the writer's transaction under the library's table lock, 
 
 from __future__ import annotations
 
+import logging
 import threading
 from bisect import bisect_left
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Protocol
 
 import psycopg
@@ -26,7 +26,7 @@ from . import merkle
 from .canonical import json_values_bound, parse_canonical_or_strict, parse_strict
 from .envelope import Envelope, Receipt
 from .errors import (BadSignature, BatchTooLarge, Conflict, LedgerError, MalformedEvent,
-                     Unavailable, UnknownKey)
+                     RolledBack, Unavailable, UnknownKey)
 from .grammar import UUID
 from .groupcommit import GroupCommitter, HandOff
 from .keys import KEY_EVENT_TYPES, KeyRegistry, check_registry_stream, key_record_from_body
@@ -36,6 +36,11 @@ from .sigpool import SignaturePool
 from .store import LedgerStore, StoredRow, stream_uuid
 
 MAX_BATCH = 1000
+#: times the writer runs a group again that the database rolled back on its own (a deadlock, a
+#: serialization failure): nothing of it was written, and each attempt reads afresh under the
+#: lock; the group's requests are answered 503 (RolledBack, naming it) when the last fails too
+WRITE_RETRIES = 2
+_log = logging.getLogger(__name__)
 #: JSON values and keys a request may hold, checked before it is parsed: a batch of 1,000
 #: ordinary events holds 40,000-70,000, a fine schedule of 1,000 one-band entries 16,000;
 #: parsing is what costs (64 MiB of ``{},`` took ~1.9 GB and ~10 s of CPU).
@@ -106,11 +111,12 @@ class Ledger:
 
     def __init__(self, store: LedgerStore, *, root_keys: dict[str, bytes],
                  types: Vocabulary | None = None, verify_processes: int = 2,
-                 max_group_events: int = 5000) -> None:
+                 max_group_events: int = 5000, write_retries: int = WRITE_RETRIES) -> None:
         if types is None:
             from .domain import vocabulary as types  # the enforcement vocabulary by default
         self.types: Vocabulary = types
         self.store = store
+        self.write_retries = write_retries
         self._registry = KeyRegistry(roots=root_keys)
         self._registry_lock = threading.Lock()
         self._frontier = _Frontier()
@@ -266,7 +272,7 @@ class Ledger:
 
     def _commit_group(self, batches: list[list[Envelope]]) -> list[AppendResult | LedgerError]:
         try:
-            return self._write(batches)
+            return self._write_again_if_rolled_back(batches)
         except (psycopg.Error, PersistenceError):
             self._frontier = _Frontier()
             if len(batches) == 1:
@@ -275,11 +281,23 @@ class Ledger:
         outcomes: list[AppendResult | LedgerError] = []
         for batch in batches:
             try:
-                outcomes.extend(self._write([batch]))
+                outcomes.extend(self._write_again_if_rolled_back([batch]))
             except (psycopg.Error, PersistenceError) as e:
                 self._frontier = _Frontier()
                 outcomes.append(Unavailable(f"database error, nothing written: {e}"))
         return outcomes
+
+    def _write_again_if_rolled_back(
+            self, batches: list[list[Envelope]]) -> list[AppendResult | LedgerError]:
+        """:meth:`_write`, run up to ``write_retries`` times more while the database rolls it
+        back on its own. Raises RolledBack when the last attempt is rolled back too."""
+        for attempt in range(1, self.write_retries + 1):
+            try:
+                return self._write(batches)
+            except RolledBack as e:
+                _log.warning("write attempt %d of %d rolled back, running it again: %s",
+                             attempt, self.write_retries + 1, e.message)
+        return self._write(batches)
 
     def _write(self, batches: list[list[Envelope]]) -> list[AppendResult | LedgerError]:
         store = self.store
@@ -301,7 +319,7 @@ class Ledger:
             if state.existing_ids:
                 with session.cursor() as curs:
                     existing = store.rows_by_id(curs, state.existing_ids)
-            now = datetime.now(timezone.utc)
+            now = state.clock       # the database server's: one clock for every process
             if state.last_recorded_at is not None:
                 now = max(now, parse_recorded_at(state.last_recorded_at))
             recorded_at = format_recorded_at(now)

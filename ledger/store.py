@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from typing import Any
 
@@ -30,7 +31,7 @@ from psycopg_pool import PoolTimeout
 from psycopg.sql import SQL, Identifier
 
 from .envelope import Receipt
-from .errors import Damaged, Forbidden, MalformedEvent, Unavailable
+from .errors import Damaged, Forbidden, MalformedEvent, RolledBack, Unavailable
 
 STREAM_NAMESPACE = uuid.UUID("6f1b2a52-3c1d-5e7a-9b0c-1d2e3f405162")
 EVENTS_TABLE = "stored_events"
@@ -122,13 +123,16 @@ def _row(row: DictRow) -> StoredRow:
 
 @dataclass(slots=True)
 class GroupState:
-    """What the writer needs to know, read under the lock in one round trip."""
+    """What the writer needs to know, read under the lock in one round trip. ``clock`` is the
+    database server's clock at that moment: the ledger's clock, the same for every process
+    sharing the database (a process's own clock may be hours off)."""
 
     size: int
     last_recorded_at: str | None
     keys_version: int
     existing_ids: list[str]
     heads: dict[str, tuple[int, bytes]]
+    clock: datetime
 
 
 class WriteSession:
@@ -140,11 +144,15 @@ class WriteSession:
 
     def lock_and_read(self, event_ids: Sequence[str], streams: Sequence[str]) -> GroupState:
         """Take the library's table lock and NOTIFY (one round trip), then read the log head, the
-        key-registry version, which event ids already exist and the head of each stream (one
-        more) — in a statement after the lock, so it sees everything committed before it."""
+        key-registry version, which event ids already exist, the head of each stream and the
+        database server's clock (one more) — in a statement after the lock, so it sees
+        everything committed before it. The clock is read here rather than in
+        ``ledger_group_state()`` so that a database ``ledger init`` made before needs no new
+        function."""
         with self.conn.cursor() as c:
             self.recorder.lock_and_notify(c)
-            c.execute("SELECT * FROM ledger_group_state(%b::text[]::uuid[], %b::text[])",
+            c.execute("SELECT *, clock_timestamp() AS clock "
+                      "FROM ledger_group_state(%b::text[]::uuid[], %b::text[])",
                       (list(event_ids), list(streams)))
             row = c.fetchone()
         assert row is not None
@@ -154,7 +162,8 @@ class WriteSession:
             existing_ids=[str(x) for x in row["existing_ids"] or ()],
             heads={name: (version, bytes(chain)) for name, version, chain in
                    zip(row["head_streams"] or (), row["head_versions"] or (),
-                       row["head_chains"] or (), strict=True)})
+                       row["head_chains"] or (), strict=True)},
+            clock=row["clock"])
 
     def cursor(self) -> psycopg.Cursor[DictRow]:
         return self.conn.cursor()
@@ -194,6 +203,14 @@ def owner_only(what: str) -> Iterator[None]:
             raise
         raise Forbidden(f"creating {what} needs the database's owner role, not this one: "
                         f"{e}") from e
+
+
+def _session_ended(sqlstate: str) -> bool:
+    """Whether an error with this SQLSTATE ends the session: a connection exception (class
+    08), or 57P01-57P05 (the server shutting down, crashed or starting, the database dropped,
+    an ``idle_session_timeout``, which ends every idle pooled session alike). An error raised
+    by libpq itself (a connection lost or refused) has no SQLSTATE at all."""
+    return sqlstate.startswith(("08", "57P"))
 
 
 def _connect_error(datastore: PostgresDatastore) -> str | None:
@@ -272,14 +289,29 @@ class LedgerStore:
 
     @contextmanager
     def _unavailable(self) -> Iterator[None]:
-        """Turns a lost or refused connection into Unavailable — after having the pool test its
-        idle connections and replace the dead: after a database restart every one of them is
-        dead, and each would otherwise fail a request of its own (up to 16 503s in a row, with
-        the database back, more than a client retries)."""
+        """Turns an OperationalError into Unavailable. Raises RolledBack for a transaction the
+        server rolled back on its own (a deadlock, a serialization failure: SQLSTATE class 40),
+        Unavailable naming the SQLSTATE for any other error the server answered with (a
+        statement or lock timeout, a full disk), and for a lost or refused connection
+        Unavailable after having the pool test its idle connections and replace the dead:
+        after a database restart every one of them is dead, and each would otherwise fail a
+        request of its own (up to 16 503s in a row, with the database back, more than a client
+        retries). Only then: the test costs a round trip per idle connection, for nothing when
+        the server answered."""
         try:
             yield
         except (psycopg.OperationalError, OperationalError, InterfaceError) as e:
-            if not isinstance(e.__cause__ or e, PoolTimeout):   # none to test: none connects
+            cause = e.__cause__ or e            # the library's errors wrap psycopg's
+            sqlstate = getattr(cause, "sqlstate", None)
+            if sqlstate is not None and not _session_ended(sqlstate):
+                diag = getattr(cause, "diag", None)
+                said = (diag and diag.message_primary) or str(e)
+                if sqlstate.startswith("40"):
+                    raise RolledBack(f"the database rolled the transaction back ({said}, "
+                                     f"SQLSTATE {sqlstate}): nothing was written") from e
+                raise Unavailable(f"the database refused the statement ({said}, SQLSTATE "
+                                  f"{sqlstate}): nothing was written") from e
+            if not isinstance(cause, PoolTimeout):     # none to test: none connects
                 self.datastore.pool.check()
             raise Unavailable(f"database unavailable: {e}") from e
 

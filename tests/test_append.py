@@ -431,23 +431,60 @@ def test_posters_cannot_read_event_contents(world: World, app_key) -> None:
 
 def test_recorded_at_never_goes_back_when_the_clock_does(world: World, app_key,
                                                           monkeypatch) -> None:
-    """recorded_at is non-decreasing along the log (docs/bundle.md): a writer whose clock is
-    behind the last receipt records that receipt's time again, not its own."""
+    """recorded_at is non-decreasing along the log (docs/bundle.md): when the ledger's clock
+    (the database server's) is behind the last receipt — stepped back, or a failover to a
+    server whose clock is slow — the writer records that receipt's time again, not its own."""
     from datetime import datetime, timezone
 
-    import ledger.service
+    from ledger.store import WriteSession
 
     (first,) = world.post(note(world))
+    read = WriteSession.lock_and_read
 
-    class Behind(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return datetime(2020, 1, 1, tzinfo=timezone.utc)
+    def behind(self, event_ids, streams):  # noqa: ANN001, ANN202
+        state = read(self, event_ids, streams)
+        state.clock = datetime(2020, 1, 1, tzinfo=timezone.utc)
+        return state
 
-    monkeypatch.setattr(ledger.service, "datetime", Behind)
+    monkeypatch.setattr(WriteSession, "lock_and_read", behind)
     (second,) = world.post(note(world))
     assert second["recorded_at"] == first["recorded_at"]
     assert second["index"] == first["index"] + 1
+
+
+def test_recorded_at_follows_the_database_clock_not_the_writing_process(
+        world: World, app_key, monkeypatch) -> None:
+    """Several processes share one database and recorded_at never goes back, so one process
+    whose clock ran two hours ahead pushed every receipt after its own two hours into the
+    future, whoever wrote it. The writer now reads the time from the database server under
+    the lock, in the round trip that reads the log head: one clock for every process."""
+    import sys
+    from datetime import datetime, timedelta
+
+    from ledger.logentry import format_recorded_at
+
+    class Ahead(datetime):
+        @classmethod
+        def now(cls, tz=None):  # noqa: ANN001, ANN206
+            return datetime.now(tz) + timedelta(hours=2)
+
+    def database_clock() -> str:
+        with psycopg.connect(world.owner_url) as conn:
+            return format_recorded_at(conn.execute("SELECT clock_timestamp()").fetchone()[0])
+
+    # this process's clock, wherever the ledger and the API read it (the writer read
+    # ledger.service's until the database's clock replaced it)
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] in ("ledger", "api") \
+                and getattr(module, "datetime", None) is datetime:
+            monkeypatch.setattr(module, "datetime", Ahead)
+    before = database_clock()
+    (receipt,) = world.post(note(world))
+    after = database_clock()
+    assert before <= receipt["recorded_at"] <= after
+    monkeypatch.undo()
+    (next_receipt,) = world.post(note(world, text="next"))
+    assert next_receipt["recorded_at"] <= database_clock()
 
 
 def test_a_cancelled_append_is_never_written_and_later_appends_go_on(world: World,

@@ -164,6 +164,7 @@ same act. Where the choice is not obvious:
 | Type | 中文名 | Source of the term |
 |---|---|---|
 | `EvidenceRecorded` | 收集证据 | APL 第54条、第56条 (收集有关证据); "采集" is a device word |
+| `EvidenceRecorded.kind` `inspection_record` | 现场笔录 | APL 第46条(八) 勘验笔录、现场笔录; 第55条 (检查应当制作笔录) |
 | `RectificationOrdered` / `RectificationVerified` | 责令改正 / 复查改正情况 | APL 第28条 (责令当事人改正或者限期改正); 整改 is kept for a unit answering a supervision notice |
 | `WarningIssued` | 劝阻或书面警告 | BJ_LJ 第67条 (劝阻、书面警告; as red_flags.yaml cites it), ZJ_ZHZF 第30条 (劝阻违法行为); not 警告 the penalty (APL 第9条(一): `PenaltyDecided` with `warning`) |
 | `InspectionPerformed` | 进行检查或勘验 | APL 第54条 (进行检查), 第46条(八) (勘验) |

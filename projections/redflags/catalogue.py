@@ -160,7 +160,7 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
     ("RF17.e", "medium", "statistical", "Leniency outlier: minor-tier share",
      "裁量畸低: 轻微情节认定比例异常"),
     ("RF17.f", "medium", "statistical", "Leniency outlier: waiver share",
-     "裁量畸低: 不予处罚比例异常"),
+     "裁量畸低: 减免处罚比例异常"),
     ("RF17.g", "medium", "statistical", "Threshold bunching just under a legal limit",
      "罚款金额集中于法定门槛之下"),
     ("RF18.a", "high", "rule", "First-violation waiver for a party with a prior violation",

@@ -187,6 +187,7 @@ same act. Where the choice is not obvious:
 | `PropertyDisposed` | 拍卖或依法处理财物 | APL 第72条(二) (拍卖、依法处理), 第74条 (公开拍卖或者按照国家有关规定处理) |
 | `PreservationOrdered` | 先行登记保存证据 | APL 第56条 |
 | `ComplaintReceived` / `ComplaintAcknowledged` / `ComplaintClosed` | 收到投诉举报 / 告知是否受理投诉 / 办结投诉 | APL 第75条第2款 (申诉或者检举); XFGZ 第22条、第23条 (登记…告知), 第34条 (办结) |
+| `AuxiliaryStaffRegistered` | 登记协管员（执法辅助人员） | ZJ_ZHZF 第30条 (行政执法辅助人员: no 行政执法证件, acts only under an officer's direction); 协管员 is the word of RF02 and the dashboard |
 | `PostAssigned` | 分配岗位与网格 | 定岗 — an assignment, not 任命 (an appointment to office) |
 | `IntegrityPledgeSigned` / `IntegrityPledgeCountersigned` | 签订 / 上级签署廉政建设责任书 | red_flags.yaml RF22 (廉政建设责任书, 层层签订); 会签 is joint signing by peer offices, not a superior's signature |
 | `RecusalDecided` | 作出回避决定 | APL 第43条第3款 (由行政机关负责人决定) |

@@ -11,7 +11,7 @@ from __future__ import annotations
 NAMES_ZH: dict[str, str] = {
     # identity
     "OfficerCredentialIssued": "核发执法证件", "OfficerCredentialSuspended": "暂扣执法证件",
-    "OfficerCredentialExpired": "执法证件失效", "AuxiliaryStaffRegistered": "协管员登记",
+    "OfficerCredentialExpired": "执法证件失效", "AuxiliaryStaffRegistered": "登记协管员（执法辅助人员）",
     "PostAssigned": "分配岗位与网格", "DispatchOrderIssued": "下达调度指令",
     "IntegrityPledgeSigned": "签订廉政建设责任书", "IntegrityPledgeCountersigned": "上级签署廉政建设责任书",
     "RelationshipDeclared": "申报利害关系", "RecusalDecided": "作出回避决定",

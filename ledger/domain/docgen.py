@@ -153,9 +153,49 @@ DECISIONS = """\
     `capture_device` object); v1 bodies (`hash`, `device_id`) are still accepted and upcast.
 """
 
+NAMES = """\
+## Chinese names (中文名)
+
+Each type's 中文名 (`ledger/domain/names.py`, served by `GET /v1/vocabulary` and shown by the
+dashboard, which does not copy them) is the term the statute uses for the act, not a paraphrase;
+the red-flag names (docs/red-flags.md) and the dashboard's own labels use the same term for the
+same act. Where the choice is not obvious:
+
+| Type | 中文名 | Source of the term |
+|---|---|---|
+| `EvidenceRecorded` | 收集证据 | APL 第54条、第56条 (收集有关证据); "采集" is a device word |
+| `EvidenceRecorded.kind` `inspection_record` | 现场笔录 | APL 第46条(八) 勘验笔录、现场笔录; 第55条 (检查应当制作笔录) |
+| `RectificationOrdered` / `RectificationVerified` | 责令改正 / 复查改正情况 | APL 第28条 (责令当事人改正或者限期改正); 整改 is kept for a unit answering a supervision notice |
+| `WarningIssued` | 劝阻或书面警告 | BJ_LJ 第67条 (劝阻、书面警告; as red_flags.yaml cites it), ZJ_ZHZF 第30条 (劝阻违法行为); not 警告 the penalty (APL 第9条(一): `PenaltyDecided` with `warning`) |
+| `InspectionPerformed` | 进行检查或勘验 | APL 第54条 (进行检查), 第46条(八) (勘验) |
+| `DeviationApproved` | 批准调整适用裁量基准 | GBF2022_27 (调整适用行政裁量权基准，经主要负责人批准或者集体讨论) |
+| `StatementReceived` / `DefenceReviewed` | 听取陈述、申辩 / 复核陈述、申辩意见 | APL 第45条 (充分听取当事人的意见…应当进行复核), 第62条 |
+| `RightsWaived` | 放弃陈述、申辩或听证权利 | APL 第62条 (明确放弃陈述或者申辩权利), 第64条(六) (放弃听证权利) |
+| `HearingRequested` | 要求听证 | APL 第44条、第63条、第64条(一): the party 要求听证 (not 申请) |
+| `HearingScheduled` | 通知听证时间、地点 | APL 第64条(二) (举行听证的七日前，通知当事人…听证的时间、地点) |
+| `ExtensionApproved` | 批准延长办案期限 | the 90 days of APL 第60条; extended under the sectoral rule |
+| `NoPenaltyDecided` | 作出不予行政处罚决定 | APL 第57条(二)(三), 第33条 |
+| `WaiverGranted` | 决定不予处罚或从轻、减轻处罚 | APL 第30–33条: `waiver` is `no_penalty` (不予) or `mitigated` (从轻、减轻), so not 免罚 alone |
+| `DecisionServed` | 送达行政处罚决定书 | APL 第61条 |
+| `DecisionPublicationWithdrawn` | 撤回行政处罚决定公示 | APL 第48条第2款 (撤回行政处罚决定信息), MOHURD55 第10条 |
+| `PenaltyAmended` / `PenaltyWithdrawn` | 变更 / 撤销行政处罚决定 | APL 第48条第2款 (被依法变更、撤销) |
+| `DecisionFormVoided` | 作废预定格式行政处罚决定书 | APL 第52条 (预定格式、编有号码的行政处罚决定书) |
+| `OnsiteCashRemitted` | 当场收缴的罚款交至行政机关 | APL 第71条 (自收缴罚款之日起二日内，交至行政机关); not 上缴, which is to the treasury (第67条、第74条) |
+| `AgencyDeposited` | 罚款缴付指定银行 | APL 第71条 (行政机关应当在二日内将罚款缴付指定的银行) |
+| `InstalmentApproved` | 批准暂缓或分期缴纳罚款 | APL 第66条第2款 (暂缓或者分期缴纳), 第72条 |
+| `PropertySeized` | 暂扣、查封、扣押财物 | `measure`: 暂扣 (SH_SRHW 第25条, BJ_SRHW 查封、暂扣), 查封、扣押 (APL 第72条(二)、第80条; 行政强制法 第9条, not among the stored sources) |
+| `PropertyDisposed` | 拍卖或依法处理财物 | APL 第72条(二) (拍卖、依法处理), 第74条 (公开拍卖或者按照国家有关规定处理) |
+| `PreservationOrdered` | 先行登记保存证据 | APL 第56条 |
+| `ComplaintReceived` / `ComplaintAcknowledged` / `ComplaintClosed` | 收到投诉举报 / 告知是否受理投诉 / 办结投诉 | APL 第75条第2款 (申诉或者检举); XFGZ 第22条、第23条 (登记…告知), 第34条 (办结) |
+| `AuxiliaryStaffRegistered` | 登记协管员（执法辅助人员） | ZJ_ZHZF 第30条 (行政执法辅助人员: no 行政执法证件, acts only under an officer's direction); 协管员 is the word of RF02 and the dashboard |
+| `PostAssigned` | 分配岗位与网格 | 定岗 — an assignment, not 任命 (an appointment to office) |
+| `IntegrityPledgeSigned` / `IntegrityPledgeCountersigned` | 签订 / 上级签署廉政建设责任书 | red_flags.yaml RF22 (廉政建设责任书, 层层签订); 会签 is joint signing by peer offices, not a superior's signature |
+| `RecusalDecided` | 作出回避决定 | APL 第43条第3款 (由行政机关负责人决定) |
+"""
+
 
 def render() -> str:
-    out: list[str] = [INTRO, _roles(), _streams(), DECISIONS, _index()]
+    out: list[str] = [INTRO, _roles(), _streams(), DECISIONS, NAMES, _index()]
     for category in CATEGORIES:
         types = [t for t in EVENT_TYPES.values() if t.category == category]
         out.append(f"## {category}\n")

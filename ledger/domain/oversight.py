@@ -1,5 +1,5 @@
 """Oversight: complaints (信访工作条例), patrols, campaigns, supervision notices (督察) and formal
-warnings to officers (监督警示: 诫勉谈话 and the like)."""
+warnings to officers (监督警示: 诫勉 and the like)."""
 
 from __future__ import annotations
 
@@ -137,7 +137,7 @@ TYPES = [
         "warning_id": ID,
         "kind": Enum("reminder_talk", "admonishment_talk", "criticism_education",
                      "circulated_criticism", "written_self_review", "other",
-                     doc="谈话提醒 / 诫勉谈话 / 批评教育 / 通报批评 / 责令检查 / other "
+                     doc="谈话提醒 / 诫勉 / 批评教育 / 通报批评 / 责令检查 / other "
                          "(ZWCF 第12条)"),
         "issued_by": ID.with_doc("who issued it (agency head or discipline inspector)"),
         "unit_id": UNIT_ID.with_doc("the officer's unit when the warning was issued"),
@@ -148,6 +148,6 @@ TYPES = [
     }, {"warning_id": "WN-2024-HP-007", "kind": "admonishment_talk", "issued_by": "SH-JW-007",
         "unit_id": "SH-HP-CG-02", "reason": "当场收缴罚款未按期交至机关，经核查属实",
         "flag_ids": ["RF05.b-3f1c0e2b8e4a8f9d0c1b2a39"], "document_sha256": H},
-        "A formal warning (诫勉谈话, 批评教育, 通报批评 …) was issued to an officer; it appears on "
+        "A formal warning (诫勉, 批评教育, 通报批评 …) was issued to an officer; it appears on "
         "the officer's record and counts in their warning level (docs/oversight.md)."),
 ]

@@ -1,0 +1,76 @@
+"""One term per act across the vocabulary's Chinese names (ledger/domain/names.py), the rule
+catalogue and the dashboard's own labels (api/static/dashboard/app.js, table ``T.zh``).
+
+The dashboard does not copy the event types' names: it reads them from ``GET /v1/vocabulary``
+(test_dashboard_api). What it does hold are labels of its own for the same acts — a case's
+deadlines are named after the step that meets them, the money panel after the cash's steps — and
+those are checked here against the names of the types they stand for.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ledger.domain.names import NAMES_ZH
+from ledger.domain.vocabulary import EVENT_TYPES
+from projections.redflags.catalogue import RULES
+
+APP = Path(__file__).resolve().parents[1] / "api" / "static" / "dashboard" / "app.js"
+
+#: dashboard label → the event type whose act it names, word for word
+SAME_AS_TYPE = {
+    "deadline.acknowledge": "ComplaintAcknowledged",
+    "deadline.agency_to_bank": "AgencyDeposited",
+    "deadline.cash_to_agency": "OnsiteCashRemitted",
+    "deadline.close": "ComplaintClosed",
+    "deadline.decision": "PenaltyDecided",
+    "deadline.hearing_request": "HearingRequested",
+    "deadline.payment": "PaymentRecorded",
+    "deadline.publication": "DecisionPublished",
+    "deadline.publication_withdrawal": "DecisionPublicationWithdrawn",
+    "deadline.service": "DecisionServed",
+    "deadline.summary_filing": "SummaryDecisionFiled",
+    "money.cash": "OnsiteCashCollected",
+}
+
+#: term → words that name the same act differently and must not appear in the dashboard's or
+#: the catalogue's Chinese (each with the article the term comes from)
+NOT_THESE = {
+    "要求听证 (APL 第63/64条)": ("申请听证", "听证申请"),
+    "交至行政机关 / 缴付指定银行 (APL 第71条; 上缴 is to the treasury)": ("已上缴", "存入银行", "已存入"),
+    "专用票据 (APL 第70条)": ("收据",),
+    "暂扣、查封、扣押 (SH_SRHW 第25条; APL 第80条)": ("暂扣物品",),
+    "廉政建设责任书 (red_flags.yaml RF22)": ("廉政责任书",),
+    "上级签署 (层层签订), not 会签": ("会签",),
+    "诫勉 (ZWCF 第12条)": ("诫勉谈话",),
+    "收集证据 (APL 第54条)": ("采集证据",),
+}
+
+
+def _zh_table() -> dict[str, str]:
+    text = APP.read_text(encoding="utf-8")
+    block = text[text.index("  zh: {"):text.index("\n  en: {")]
+    return dict(re.findall(r'"([\w.]+)":\s*"((?:[^"\\]|\\.)*)"', block))
+
+
+def test_the_dashboard_does_not_copy_the_type_names() -> None:
+    """An event type is named by GET /v1/vocabulary, never by a second table in the page (a
+    guard: it held before names.py's terms were checked, and fails if a copy is added)."""
+    zh = _zh_table()
+    assert [k for k in zh if k.split(".")[-1] in EVENT_TYPES] == []
+
+
+def test_dashboard_labels_name_an_act_as_the_vocabulary_does() -> None:
+    zh = _zh_table()
+    assert {key: zh.get(key) for key in SAME_AS_TYPE} == {
+        key: NAMES_ZH[t] for key, t in SAME_AS_TYPE.items()}
+
+
+def test_no_second_term_for_an_act() -> None:
+    texts = {f"app.js {k}": v for k, v in _zh_table().items()}
+    texts |= {f"catalogue {rid}": r.name_zh for rid, r in RULES.items()}
+    texts |= {f"names.py {t}": n for t, n in NAMES_ZH.items()}
+    found = {(term, where) for term, words in NOT_THESE.items() for where, text in texts.items()
+             if any(w in text for w in words)}
+    assert found == set()

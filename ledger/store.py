@@ -196,6 +196,13 @@ def owner_only(what: str) -> Iterator[None]:
                         f"{e}") from e
 
 
+#: what a service's role needs of the history (ledger_writer's grants, schema.sql), each checked
+#: on its own: has_table_privilege is true when any privilege of a list is held
+SERVICE_PRIVILEGES = (("stored_events", "SELECT"), ("stored_events", "INSERT"),
+                      ("ledger_receipts", "INSERT"), ("ledger_checkpoints", "INSERT"),
+                      ("ledger_tokens", "SELECT"))
+
+
 def _connect_error(datastore: PostgresDatastore) -> str | None:
     """Why a connection fails (no such database, authentication, refused): the pool says only
     that it timed out."""
@@ -256,6 +263,16 @@ class LedgerStore:
                "owns the ledger's tables" if row["owner_name"] == row["role"] else
                f"is a member of {row['owner_name']}, which owns the ledger's tables")
         return row["role"], why
+
+    def unprivileged_role(self) -> str | None:
+        """This store's role when it may not read and append to the ledger's tables as a
+        service must (a role never granted ``ledger_writer``), else None."""
+        with self.cursor() as curs:
+            curs.execute("SELECT current_user AS role, "
+                         + " AND ".join(f"has_table_privilege('public.{t}', '{p}')"
+                                        for t, p in SERVICE_PRIVILEGES) + " AS ok")
+            row = curs.fetchone()
+        return None if row is None or row["ok"] else row["role"]
 
     # -- connections -------------------------------------------------------------------------
     @contextmanager

@@ -331,3 +331,32 @@ def test_the_service_role_stores_no_checkpoint_of_a_tree_the_log_does_not_have(
         conn.execute("INSERT INTO ledger_checkpoints (tree_size, root_hash, note) "
                      "VALUES (1000, %s, 'note')", (first.root,))
     assert _checkpoints(owner) == [(leaves, first.root)]
+
+
+@pytest.mark.parametrize("verb", ["serve", "project"])
+def test_a_role_not_granted_ledger_writer_is_told_to_grant_it(
+        production: tuple[str, str], cluster, verb: str, monkeypatch, capsys) -> None:  # noqa: ANN001
+    """README, Production: serve with a role granted ledger_writer. A newcomer following it
+    who created the service role but forgot the GRANT got a traceback from `ledger serve`
+    (`permission denied for table ledger_tokens`), and `ledger project` likewise. Both now
+    refuse at once (exit 2, a message naming the role and the GRANT to run), before serving
+    or projecting anything."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    from api.cli import main as ledger_main
+    owner, _ = production
+    role = f"bare_{conninfo_to_dict(owner)['dbname']}"
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+    try:
+        monkeypatch.setenv("LEDGER_DATABASE_URL",
+                           make_conninfo(**{**conninfo_to_dict(owner), "user": role}))
+        args = ["serve", "--port", "1"] if verb == "serve" else ["project"]
+        assert ledger_main(args) == 2
+        err = capsys.readouterr().err
+        assert f"ledger {verb}: the database role {role} may not read and append to the " \
+               "ledger's tables" in err
+        assert f"GRANT ledger_writer TO {role}" in err
+    finally:
+        with psycopg.connect(cluster.url, autocommit=True) as conn:
+            conn.execute(f"DROP ROLE IF EXISTS {role}")

@@ -59,7 +59,7 @@ class KeyUnits:
                 registry, refreshed = self.ledger.refresh_registry(), True
             record = registry.keys.get(env.key_id)
             # a revoked key, or one outside its window, is the verifier stage's to refuse
-            # (key-revoked, key-not-valid-now), telling its holder nothing of the flag
+            # (key-revoked, key-not-valid), telling its holder nothing of the flag
             if record is not None and record.units is not None \
                     and record.status(now) == "active":
                 scoped.append((i, env, record))

@@ -66,6 +66,12 @@ def test_a_disposition_by_a_key_of_another_unit_is_refused_and_nothing_is_writte
         assert problem["rule"] == "key-units" and problem["event_id"] == envelope["event_id"]
         assert "jw-xh" in problem["detail"] and OTHER_UNIT in problem["detail"] \
             and f.UNIT in problem["detail"]
+        # it said the disposition "is not applied" (RF28's word for one recorded) and "it is
+        # signed with a key of that unit": the refused poster read neither as refused nor
+        # as what to do
+        assert problem["detail"].endswith(
+            f"may not dispose of it (docs/red-flags.md, RF28): nothing was written; sign the "
+            f"disposition with a key of unit {f.UNIT}, or of every unit")
         assert history(city) == before
     assert problem["index"] == 1                     # the batch's second event
     assert rf04(city)["disposition"] == "open"

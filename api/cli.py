@@ -365,6 +365,10 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
     from ledger.crypto import SigningKey, b64url_decode, b64url_encode
     from ledger.errors import Conflict, LedgerError, NotFound, Unavailable
     from ledger.home import ROOT_KEY_ID
+    if args.unit and "inspector" not in args.role:     # units bound dispositions alone
+        raise LedgerError("only a key with --role inspector disposes of red flags, so only its "
+                          "dispositions are bounded by units (docs/red-flags.md, RF28); a key "
+                          "of other roles is registered without units", field="unit")
     settings = _settings()
     out = None
     if args.public_key:

@@ -257,3 +257,29 @@ def test_an_inspectors_rf28_does_not_attach_the_inspector_to_the_flags_unit(city
         unit_of = {r["entity_id"]: r["unit_id"] for r in curs.fetchall()}
     assert unit_of[flag["subject"]["officer_id"]] == f.UNIT
     assert unit_of.get(inspector) is None
+
+
+def test_keys_register_refuses_units_on_a_key_that_disposes_of_no_flag(
+        database: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`--unit` bounds only the flags a key may dispose of, and only an inspector key signs
+    dispositions: `ledger keys register --role case-app --unit U` registered a key whose
+    units meant nothing, read by a newcomer as a case system bound to unit U's cases. It is
+    now a usage error (exit 2, naming --unit), with no key registered and no seed written."""
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", database[0])
+    assert ledger_main(["init"]) == 0
+    capsys.readouterr()
+    assert ledger_main(["keys", "register", "--principal", "unit:X/app", "--role", "case-app",
+                        "--key-id", "app-x", "--unit", OTHER_UNIT]) == 2
+    assert capsys.readouterr().err == (
+        "ledger keys: --unit: only a key with --role inspector disposes of red flags, so "
+        "only its dispositions are bounded by units (docs/red-flags.md, RF28); a key of "
+        "other roles is registered without units\n")
+    assert not (tmp_path / "secrets" / "app-x.key").exists()
+    with psycopg.connect(database[0]) as conn:
+        keys = [json.loads(bytes(r[0]))["body"]["key_id"] for r in conn.execute(
+            "SELECT state FROM stored_events WHERE topic = 'KeyRegistered'")]
+    assert "app-x" not in keys
+    assert ledger_main(["keys", "register", "--principal", "jw:x", "--role", "case-app",
+                        "--role", "inspector", "--key-id", "both-x", "--unit", OTHER_UNIT]) == 0

@@ -235,10 +235,28 @@ class LedgerStore:
         """Create the library's and the ledger's tables (owner role; idempotent). Raises
         Forbidden for a role that may not (the service's ``ledger_writer`` role, say)."""
         sql = resources.files("ledger").joinpath("schema.sql").read_text()
+        self._refuse_an_owner_that_cannot_make_the_writer_role()
         with owner_only("the ledger's tables"):
             self.recorder.create_table()
             with self.datastore.get_connection() as conn:
                 conn.execute(sql)  # type: ignore[arg-type]
+
+    def _refuse_an_owner_that_cannot_make_the_writer_role(self) -> None:
+        """schema.sql creates the cluster's ``ledger_writer`` role when it is missing (a server
+        no ledger was initialised on), which needs CREATEROLE: refused before any table is
+        made, saying so (owner_only would blame the role for not owning the database)."""
+        with self.cursor() as curs:
+            curs.execute("SELECT current_user AS role, r.rolsuper OR r.rolcreaterole AS may, "
+                         "EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ledger_writer') "
+                         "AS present FROM pg_roles r WHERE r.rolname = current_user")
+            row = curs.fetchone()
+        if row is None or row["present"] or row["may"]:
+            return
+        role = row["role"]
+        raise Forbidden(f"the role ledger_writer does not exist on this server, and the role "
+                        f"{role} may not create it (no CREATEROLE): as a superuser, run `ALTER "
+                        f"ROLE {role} CREATEROLE` and `ledger init` again, or create it "
+                        "yourself (`CREATE ROLE ledger_writer NOLOGIN`; README, Production)")
 
     def has_schema(self) -> bool:
         """Whether :meth:`create_schema` (``ledger init``) has run on this database."""

@@ -159,6 +159,8 @@ def _serve(args: argparse.Namespace) -> int:
     store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0))
     try:                        # before announcing anything: a database init never ran on
         present = store.has_schema()
+        if present:
+            _refuse_an_unprivileged_role("serve", store)
         admin = _admin_token_status(settings, store) if present else None
         rights = store.history_rights() if present else None
     finally:
@@ -209,6 +211,19 @@ def _serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def _refuse_an_unprivileged_role(verb: str, store: Any) -> None:
+    """Forbidden (exit 2) when a long-running verb's role may not read and append to the
+    ledger's tables (LedgerStore.unprivileged_role): a role never granted ledger_writer
+    would fail at its first query, with a traceback."""
+    from ledger.errors import Forbidden
+    role = store.unprivileged_role()
+    if role is not None:
+        raise Forbidden(f"the database role {role} may not read and append to the ledger's "
+                        f"tables: grant it ledger_writer, as the owner role `ledger init` ran "
+                        f"with (GRANT ledger_writer TO {role}), or {verb} with a role granted "
+                        "it (README, Production)")
 
 
 def _warn_history_rights(verb: str, rights: tuple[str, str] | None) -> None:
@@ -350,6 +365,10 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
     from ledger.crypto import SigningKey, b64url_decode, b64url_encode
     from ledger.errors import Conflict, LedgerError, NotFound, Unavailable
     from ledger.home import ROOT_KEY_ID
+    if args.unit and "inspector" not in args.role:     # units bound dispositions alone
+        raise LedgerError("only a key with --role inspector disposes of red flags, so only its "
+                          "dispositions are bounded by units (docs/red-flags.md, RF28); a key "
+                          "of other roles is registered without units", field="unit")
     settings = _settings()
     out = None
     if args.public_key:
@@ -576,6 +595,11 @@ def cmd_project(args: argparse.Namespace) -> int:
     _home_store(settings, wait=SERVICE_WAIT).close()
     url = service_url(settings)
     store = LedgerStore(datastore_from_url(url, pool_size=2, max_overflow=2), url=url)
+    try:
+        _refuse_an_unprivileged_role("project", store)
+    except BaseException:
+        store.close()
+        raise
     _warn_history_rights("project", store.history_rights())
     runner = ProjectionRunner(store.connect, [ReadModels(store), FlagsView(store)])
     runner.start()

@@ -59,7 +59,7 @@ class KeyUnits:
                 registry, refreshed = self.ledger.refresh_registry(), True
             record = registry.keys.get(env.key_id)
             # a revoked key, or one outside its window, is the verifier stage's to refuse
-            # (key-revoked, key-not-valid-now), telling its holder nothing of the flag
+            # (key-revoked, key-not-valid), telling its holder nothing of the flag
             if record is not None and record.units is not None \
                     and record.status(now) == "active":
                 scoped.append((i, env, record))
@@ -77,9 +77,11 @@ class KeyUnits:
                 verify(record.public_key, env.signed_bytes, env.sig)
             except BadSignature:
                 continue
+            unit = held[flag_id]
             raise Forbidden(
                 f"key {env.key_id!r} is registered for units {', '.join(sorted(units))} and "
-                f"flag {flag_id} is of unit {held[flag_id] or '(none)'}: a disposition of "
-                "another unit's flag is not applied (docs/red-flags.md, RF28); it is signed "
-                "with a key of that unit, or of every unit", rule="key-units",
+                f"flag {flag_id} is of unit {unit or '(none)'}, so it may not dispose of it "
+                "(docs/red-flags.md, RF28): nothing was written; sign the disposition with a "
+                + (f"key of unit {unit}, or of every unit" if unit else "key of every unit"),
+                rule="key-units",
                 index=i if batched else None, event_id=env.event_id)

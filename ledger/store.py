@@ -213,6 +213,13 @@ def _session_ended(sqlstate: str) -> bool:
     return sqlstate.startswith(("08", "57P"))
 
 
+#: what a service's role needs of the history (ledger_writer's grants, schema.sql), each checked
+#: on its own: has_table_privilege is true when any privilege of a list is held
+SERVICE_PRIVILEGES = (("stored_events", "SELECT"), ("stored_events", "INSERT"),
+                      ("ledger_receipts", "INSERT"), ("ledger_checkpoints", "INSERT"),
+                      ("ledger_tokens", "SELECT"))
+
+
 def _connect_error(datastore: PostgresDatastore) -> str | None:
     """Why a connection fails (no such database, authentication, refused): the pool says only
     that it timed out."""
@@ -245,10 +252,28 @@ class LedgerStore:
         """Create the library's and the ledger's tables (owner role; idempotent). Raises
         Forbidden for a role that may not (the service's ``ledger_writer`` role, say)."""
         sql = resources.files("ledger").joinpath("schema.sql").read_text()
+        self._refuse_an_owner_that_cannot_make_the_writer_role()
         with owner_only("the ledger's tables"):
             self.recorder.create_table()
             with self.datastore.get_connection() as conn:
                 conn.execute(sql)  # type: ignore[arg-type]
+
+    def _refuse_an_owner_that_cannot_make_the_writer_role(self) -> None:
+        """schema.sql creates the cluster's ``ledger_writer`` role when it is missing (a server
+        no ledger was initialised on), which needs CREATEROLE: refused before any table is
+        made, saying so (owner_only would blame the role for not owning the database)."""
+        with self.cursor() as curs:
+            curs.execute("SELECT current_user AS role, r.rolsuper OR r.rolcreaterole AS may, "
+                         "EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ledger_writer') "
+                         "AS present FROM pg_roles r WHERE r.rolname = current_user")
+            row = curs.fetchone()
+        if row is None or row["present"] or row["may"]:
+            return
+        role = row["role"]
+        raise Forbidden(f"the role ledger_writer does not exist on this server, and the role "
+                        f"{role} may not create it (no CREATEROLE): as a superuser, run `ALTER "
+                        f"ROLE {role} CREATEROLE` and `ledger init` again, or create it "
+                        "yourself (`CREATE ROLE ledger_writer NOLOGIN`; README, Production)")
 
     def has_schema(self) -> bool:
         """Whether :meth:`create_schema` (``ledger init``) has run on this database."""
@@ -273,6 +298,16 @@ class LedgerStore:
                "owns the ledger's tables" if row["owner_name"] == row["role"] else
                f"is a member of {row['owner_name']}, which owns the ledger's tables")
         return row["role"], why
+
+    def unprivileged_role(self) -> str | None:
+        """This store's role when it may not read and append to the ledger's tables as a
+        service must (a role never granted ``ledger_writer``), else None."""
+        with self.cursor() as curs:
+            curs.execute("SELECT current_user AS role, "
+                         + " AND ".join(f"has_table_privilege('public.{t}', '{p}')"
+                                        for t, p in SERVICE_PRIVILEGES) + " AS ok")
+            row = curs.fetchone()
+        return None if row is None or row["ok"] else row["role"]
 
     # -- connections -------------------------------------------------------------------------
     @contextmanager

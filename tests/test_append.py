@@ -575,6 +575,8 @@ def test_openapi_lists_every_answer_post_events_gives(world: World) -> None:
     assert "shutting-down" in responses["503"]["description"]
     assert "poster" in responses["403"]["description"]
     assert "key-revoked" in responses["403"]["description"]
+    # RF28: a disposition of another unit's flag signed by a unit-scoped key is a 403 too
+    assert "key-units" in responses["403"]["description"]
     assert "batch-too-large" in responses["413"]["description"]
     assert "body-too-large" in responses["413"]["description"]
     assert "64 MiB" in responses["413"]["description"]

@@ -66,6 +66,12 @@ def test_a_disposition_by_a_key_of_another_unit_is_refused_and_nothing_is_writte
         assert problem["rule"] == "key-units" and problem["event_id"] == envelope["event_id"]
         assert "jw-xh" in problem["detail"] and OTHER_UNIT in problem["detail"] \
             and f.UNIT in problem["detail"]
+        # it said the disposition "is not applied" (RF28's word for one recorded) and "it is
+        # signed with a key of that unit": the refused poster read neither as refused nor
+        # as what to do
+        assert problem["detail"].endswith(
+            f"may not dispose of it (docs/red-flags.md, RF28): nothing was written; sign the "
+            f"disposition with a key of unit {f.UNIT}, or of every unit")
         assert history(city) == before
     assert problem["index"] == 1                     # the batch's second event
     assert rf04(city)["disposition"] == "open"
@@ -251,3 +257,29 @@ def test_an_inspectors_rf28_does_not_attach_the_inspector_to_the_flags_unit(city
         unit_of = {r["entity_id"]: r["unit_id"] for r in curs.fetchall()}
     assert unit_of[flag["subject"]["officer_id"]] == f.UNIT
     assert unit_of.get(inspector) is None
+
+
+def test_keys_register_refuses_units_on_a_key_that_disposes_of_no_flag(
+        database: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`--unit` bounds only the flags a key may dispose of, and only an inspector key signs
+    dispositions: `ledger keys register --role case-app --unit U` registered a key whose
+    units meant nothing, read by a newcomer as a case system bound to unit U's cases. It is
+    now a usage error (exit 2, naming --unit), with no key registered and no seed written."""
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", database[0])
+    assert ledger_main(["init"]) == 0
+    capsys.readouterr()
+    assert ledger_main(["keys", "register", "--principal", "unit:X/app", "--role", "case-app",
+                        "--key-id", "app-x", "--unit", OTHER_UNIT]) == 2
+    assert capsys.readouterr().err == (
+        "ledger keys: --unit: only a key with --role inspector disposes of red flags, so "
+        "only its dispositions are bounded by units (docs/red-flags.md, RF28); a key of "
+        "other roles is registered without units\n")
+    assert not (tmp_path / "secrets" / "app-x.key").exists()
+    with psycopg.connect(database[0]) as conn:
+        keys = [json.loads(bytes(r[0]))["body"]["key_id"] for r in conn.execute(
+            "SELECT state FROM stored_events WHERE topic = 'KeyRegistered'")]
+    assert "app-x" not in keys
+    assert ledger_main(["keys", "register", "--principal", "jw:x", "--role", "case-app",
+                        "--role", "inspector", "--key-id", "both-x", "--unit", OTHER_UNIT]) == 0

@@ -331,3 +331,69 @@ def test_the_service_role_stores_no_checkpoint_of_a_tree_the_log_does_not_have(
         conn.execute("INSERT INTO ledger_checkpoints (tree_size, root_hash, note) "
                      "VALUES (1000, %s, 'note')", (first.root,))
     assert _checkpoints(owner) == [(leaves, first.root)]
+
+
+@pytest.mark.parametrize("verb", ["serve", "project"])
+def test_a_role_not_granted_ledger_writer_is_told_to_grant_it(
+        production: tuple[str, str], cluster, verb: str, monkeypatch, capsys) -> None:  # noqa: ANN001
+    """README, Production: serve with a role granted ledger_writer. A newcomer following it
+    who created the service role but forgot the GRANT got a traceback from `ledger serve`
+    (`permission denied for table ledger_tokens`), and `ledger project` likewise. Both now
+    refuse at once (exit 2, a message naming the role and the GRANT to run), before serving
+    or projecting anything."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    from api.cli import main as ledger_main
+    owner, _ = production
+    role = f"bare_{conninfo_to_dict(owner)['dbname']}"
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+    try:
+        monkeypatch.setenv("LEDGER_DATABASE_URL",
+                           make_conninfo(**{**conninfo_to_dict(owner), "user": role}))
+        args = ["serve", "--port", "1"] if verb == "serve" else ["project"]
+        assert ledger_main(args) == 2
+        err = capsys.readouterr().err
+        assert f"ledger {verb}: the database role {role} may not read and append to the " \
+               "ledger's tables" in err
+        assert f"GRANT ledger_writer TO {role}" in err
+    finally:
+        with psycopg.connect(cluster.url, autocommit=True) as conn:
+            conn.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_init_on_a_fresh_server_by_an_owner_that_may_not_create_roles_says_what_it_lacks(
+        cluster, tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    """README, Production: `ledger init` once with an owner role. On a server where no ledger
+    was ever initialised (no ledger_writer yet), an owner without CREATEROLE was told that
+    'creating the ledger's tables needs the database's owner role, not this one' — it *was*
+    the owner. Init now names what is missing (the role ledger_writer, and CREATEROLE to
+    create it) and how to give it, exit 2, and creates no table."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    from api.cli import main as ledger_main
+    suffix = f"{os.getpid()}_{tmp_path.name[-6:].replace('-', '_')}".lower()
+    owner, db, aside = f"plain_{suffix}", f"fresh_{suffix}", f"ledger_writer_{suffix}"
+    params = conninfo_to_dict(cluster.url)
+    params.pop("password", None)
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {owner} LOGIN")
+        conn.execute(f"CREATE DATABASE {db} OWNER {owner}")
+        conn.execute(f"ALTER ROLE ledger_writer RENAME TO {aside}")   # a server never used
+    try:
+        monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+        monkeypatch.setenv("LEDGER_DATABASE_URL",
+                           make_conninfo(**{**params, "dbname": db, "user": owner}))
+        assert ledger_main(["init"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"ledger init: the role ledger_writer does not exist on this "
+                              f"server, and the role {owner} may not create it (no CREATEROLE)")
+        assert f"ALTER ROLE {owner} CREATEROLE" in err
+        assert "needs the database's owner role" not in err
+        with psycopg.connect(make_conninfo(**{**params, "dbname": db})) as conn:
+            assert conn.execute("SELECT to_regclass('stored_events')").fetchone() == (None,)
+    finally:
+        with psycopg.connect(cluster.url, autocommit=True) as conn:
+            conn.execute(f"ALTER ROLE {aside} RENAME TO ledger_writer")
+            conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+            conn.execute(f"DROP ROLE IF EXISTS {owner}")

@@ -2,7 +2,8 @@
 ``summary`` (built at the same site, from the same numbers).
 
 Amounts are written in 元 from integer fen without floats (``yuan(20000)`` → ``"200.00 元"``);
-event types by their Chinese names (``ledger.domain.names``); the codes a rule lists (reasons,
+event types by their Chinese names (``ledger.domain.names``), evidence kinds and complaint
+categories by the vocabulary's labels; the codes a rule lists (reasons,
 problems, grounds …) by the terms of the statutes. Ids and codes stay as they are.
 """
 
@@ -10,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ledger.domain.case import EVIDENCE_KIND
 from ledger.domain.names import NAMES_ZH
-from ledger.domain.oversight import TYPES as _OVERSIGHT
+from ledger.domain.vocabulary import labels
 
 APL = "《行政处罚法》"
 
@@ -92,12 +92,13 @@ def codes_zh(codes: Iterable[str]) -> str:
     return "、".join(code_zh(c) for c in codes)
 
 
+#: the vocabulary's Chinese labels of enumerated codes, as the dashboard names them
+_LABELS: dict[str, dict[str, str]] = labels()["codes"]
+
+
 def evidence_kind_zh(kind: str) -> str:
-    return (EVIDENCE_KIND.zh or {}).get(kind, kind)
-
-
-_CATEGORY = next(t.body.fields["category"] for t in _OVERSIGHT if t.name == "ComplaintReceived")
+    return _LABELS["EvidenceRecorded.kind"].get(kind, kind)
 
 
 def complaint_category_zh(category: str) -> str:
-    return (getattr(_CATEGORY, "zh", None) or {}).get(category, category)
+    return _LABELS["ComplaintReceived.category"].get(category, category)

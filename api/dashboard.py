@@ -269,7 +269,7 @@ class Dashboard:
                 "mean_residual": None if mean is None else round(mean, 4),
                 "min_n": th.stats_min_n, "min_peers": th.stats_min_peers,
                 "flags": [{k: fl[k] for k in ("flag_id", "rule_id", "status", "disposition",
-                                              "summary")}
+                                              "summary", "summary_zh") if k in fl}
                           | {"case_id": fl["subject"]["case_id"]}
                           for fl in flags if fl["numbers"].get("cohort") == cohort]}
 

@@ -61,8 +61,8 @@ def withhold(flag: dict[str, Any], foreign: set[str]) -> dict[str, Any]:
     subject: whom it is about) stay. A withheld ``subject.case_id`` becomes null; a withheld
     event id leaves ``event_ids``; in ``numbers`` a withheld value becomes
     ``{"source": "other_units", "count": 1}`` and the withheld items of a list (those naming
-    a withheld reference) one such marker with their count at its end; in ``summary`` and
-    ``discriminator`` a withheld reference reads ``other_units``. ``other_units`` then counts
+    a withheld reference) one such marker with their count at its end; in ``summary``,
+    ``summary_zh`` and ``discriminator`` a withheld reference reads ``other_units``. ``other_units`` then counts
     the distinct references withheld. The rest — ``flag_id`` first — is unchanged."""
     subject = flag["subject"]
     hidden = (set(_references(flag)) & foreign) - {subject["officer_id"], subject["party_ref"]}
@@ -79,15 +79,17 @@ def withhold(flag: dict[str, Any], foreign: set[str]) -> dict[str, Any]:
     out["numbers"] = {k: _fold(v, hidden) for k, v in flag["numbers"].items()}
     out["discriminator"] = "|".join(WITHHELD if part in hidden else part
                                     for part in flag["discriminator"].split("|"))
-    out["summary"] = _WORD.sub(lambda m: WITHHELD if m.group() in hidden else m.group(),
-                               flag["summary"])
+    for key in ("summary", "summary_zh"):       # a flag stored before summary_zh has none
+        if key in flag:
+            out[key] = _WORD.sub(lambda m: WITHHELD if m.group() in hidden else m.group(),
+                                 flag[key])
     out["other_units"] = other_units(len(hidden))
     return out
 
 
 def _references(flag: dict[str, Any]) -> Iterator[str]:
     """Every string of ``flag`` that may name a case, officer, event…: subject, events,
-    numbers, discriminator parts and the identifier-like words of the summary."""
+    numbers, discriminator parts and the identifier-like words of both summaries."""
     yield from (v for v in flag["subject"].values() if v)
     yield from flag["event_ids"]
     yield from flag["disposition_event_ids"]
@@ -96,6 +98,7 @@ def _references(flag: dict[str, Any]) -> Iterator[str]:
     yield from _strings(flag["numbers"].values())
     yield from flag["discriminator"].split("|")
     yield from _WORD.findall(flag["summary"])
+    yield from _WORD.findall(flag.get("summary_zh", ""))
 
 
 def _strings(values: Iterable[Any]) -> Iterator[str]:

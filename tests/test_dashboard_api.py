@@ -206,6 +206,8 @@ def test_a_scoped_flag_queue_replaces_other_units_cases_and_events_by_a_count(
     for name in ("amounts_fen", "first_act", "second_act", "distance_m", "violation_code"):
         assert flag["numbers"][name] == whole["numbers"][name], name
     assert CASE in flag["summary"] and flag["subject"] == whole["subject"]
+    assert XH_TWICE in whole["summary_zh"] and CASE in flag["summary_zh"]
+    assert "other_units" in flag["summary_zh"]             # withheld in Chinese too
     # an inspector of every unit, and the other unit's own, see it whole or not at all
     assert "other_units" not in whole
     other_inspector = auth(dash, "inspector", principal="jw-xh", units=(OTHER_UNIT,))

@@ -4,6 +4,7 @@ server holding a small synthetic city loaded through the real API."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import socket
@@ -524,7 +525,7 @@ def test_a_flag_about_no_case_is_disposed_of_from_the_queue(page: Any, served: D
     row.locator("button.flag-open").click()
     card = page.locator(f"tr.flag-detail .flag-card[data-flag-id='{flag['flag_id']}']")
     card.wait_for()
-    assert flag["summary"] in card.inner_text()
+    assert flag["summary_zh"] in card.inner_text()         # the page is in Chinese
     form = card.locator("form.dispose")
     form.locator("select[name=action]").select_option("acknowledge")
     form.locator("button[type=submit]").click()
@@ -660,6 +661,31 @@ def test_the_case_page_names_its_events_and_evidence_kinds_in_the_chosen_languag
     page.wait_for_function("() => document.querySelector(\"#trail-table tr.trail-row"
                            "[data-type='PenaltyDecided'] td:nth-child(4) div\")?.textContent "
                            "=== 'PenaltyDecided'")
+
+
+def test_a_flag_explains_itself_in_the_chosen_language(page: Any, served: DemoCity) -> None:
+    """The Chinese page showed every flag's English summary under 说明; it shows the flag's
+    ``summary_zh`` now (amounts in 元), the English page its ``summary`` — on the flag card of
+    its case and in the officer's flag table."""
+    flag = any_case_flag(served, "RF04")
+    case_id, fid = flag["subject"]["case_id"], flag["flag_id"]
+    assert flag["summary_zh"] != flag["summary"] and "元" in flag["summary_zh"]
+    open_signed_in(page, served, f"#/case/{case_id}?flag={fid}",
+                   f".flag-card[data-flag-id='{fid}'] .flag-summary")
+    summary = page.locator(f".flag-card[data-flag-id='{fid}'] .flag-summary")
+    assert summary.inner_text() == flag["summary_zh"]
+    page.click("#lang-toggle")
+    page.wait_for_function(f"() => document.querySelector(\".flag-card[data-flag-id='{fid}'] "
+                           f".flag-summary\")?.textContent === {json.dumps(flag['summary'])}")
+    page.click("#lang-toggle")                              # back to Chinese for the others
+    page.wait_for_function("() => document.querySelector('#nav-queue').textContent === "
+                           "'红旗队列'")
+    officer = next(x for x in served.get("/v1/flags", rule="RF04", limit=100)["flags"]
+                   if x["subject"]["officer_id"])
+    page.goto(f"{served.base}/ui/#/officer/{officer['subject']['officer_id']}")
+    row = page.locator(f"#officer-flags tr.flag-row[data-flag-id='{officer['flag_id']}']")
+    row.wait_for()
+    assert row.locator(".flag-summary").inner_text() == officer["summary_zh"]
 
 
 def test_the_officer_page_names_complaint_categories_in_the_chosen_language(

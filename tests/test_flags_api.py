@@ -48,8 +48,11 @@ def test_cash_above_the_legal_limit_is_flagged_with_its_evidence(city: World) ->
     assert flag["subject"]["case_id"] == CASE
     assert flag["numbers"]["collected_fen"] == 20_000 if "collected_fen" in flag["numbers"] \
         else any(v == 20_000 for v in flag["numbers"].values())
+    assert "200.00 元" in flag["summary_zh"] and "20000 fen" in flag["summary"]
     case_view = city.http.get(f"/v1/cases/{CASE}", headers=city.headers("inspector")).json()
     assert flag["flag_id"] in {x["flag_id"] for x in case_view["flags"]}
+    (listed,) = [x for x in case_view["flags"] if x["flag_id"] == flag["flag_id"]]
+    assert listed["summary_zh"] == flag["summary_zh"]
     for event_id in flag["event_ids"]:
         assert event_id in case_view["events"]
 
@@ -147,6 +150,7 @@ def test_flags_recomputed_offline_from_a_bundle_equal_the_services(
     post_steps(city, f.general_case() + f.withdrawn_case() + f.complaint_cycle())
     held, offline = held_and_offline(city, tmp_path, log_key)
     assert offline == held and len(held) >= 3
+    assert all(v["summary_zh"] for v in offline.values())     # the Chinese sentence too
 
 
 def held_and_offline(world: World, tmp_path: Path, log_key) -> tuple[dict, dict]:  # noqa: ANN001
@@ -308,6 +312,23 @@ def test_a_new_leader_raises_deadlines_that_pass_after_it_took_over(city: World)
     second.reset()
     second.run_until_idle()
     assert took_over == second.snapshot()
+
+
+def test_flags_stored_without_a_chinese_summary_gain_it_when_a_new_leader_takes_over(
+        city: World) -> None:
+    """Flags stored by a version before ``summary_zh`` (rows without it, digests of the flag
+    without it) are rewritten with it by the next leader, which evaluates every subject once;
+    their ids stay."""
+    cash_above_limit(city)
+    view = city.http.app.app.state.flags
+    city.project()
+    before = view.snapshot()
+    assert before and all(x["summary_zh"] for x in before.values())
+    with psycopg.connect(city.owner_url) as conn:
+        conn.execute("UPDATE view_flags SET flag = flag - 'summary_zh', digest = 'older'")
+    assert not any("summary_zh" in x for x in view.snapshot().values())
+    FlagsView(view.store, clock=view.clock).process()      # the leader after an upgrade
+    assert view.snapshot() == before
 
 
 def test_a_deadline_whose_flags_failed_to_commit_raises_them_on_the_next_attempt(

@@ -47,6 +47,21 @@ def test_withholds_another_units_case_and_events_and_keeps_the_numbers() -> None
     assert flag == rf17()                         # the stored value is not changed
 
 
+def test_withholds_another_units_references_in_the_chinese_summary_too() -> None:
+    """``summary_zh`` names the same cases and officers as ``summary``: a reference withheld
+    from one is withheld from the other, found even when only the Chinese sentence names it."""
+    flag = rf17() | {"summary_zh": f"{OFFICER}：罚款数额高于中位数（如案件 {THEIRS}、{OTHER_OFFICER}）"}
+    out = withhold(flag, {THEIRS, E_THEIRS, OTHER_OFFICER})
+    assert THEIRS not in out["summary_zh"] and OTHER_OFFICER not in out["summary_zh"]
+    assert out["summary_zh"] == f"{OFFICER}：罚款数额高于中位数（如案件 other_units、other_units）"
+    assert out["other_units"] == {"source": "other_units", "count": 3}
+
+
+def test_a_flag_stored_without_a_chinese_summary_is_withheld_as_before() -> None:
+    out = withhold(rf17(), {THEIRS})
+    assert "summary_zh" not in out and THEIRS not in out["summary"]
+
+
 def test_keeps_the_flags_own_officer_even_of_another_unit() -> None:
     """RF02 on this unit's case is about an officer of another unit who acted in it: the
     flag names whom it is about (the case page shows that officer too)."""

@@ -15,6 +15,7 @@ from .days import DAY, quarter_of
 from .facts import Case, Decision, Loc
 from .flag import fixed
 from .time_rules import MANDATORY_WAIVERS
+from .zh import APL, code_zh, yuan
 
 if TYPE_CHECKING:
     from .engine import Ctx
@@ -43,6 +44,7 @@ def rf13a_no_rectification(c: Case, ctx: "Ctx") -> None:
                           "decided_at": ctx.time(d.ts),
                           "rectification_ordered_at": ctx.time(later[0]) if later else None},
                  summary=f"fine of {d.amount} fen with no order to rectify (APL 第28条)",
+                 summary_zh=f"罚款 {yuan(d.amount)}，未责令改正（{APL}第28条）",
                  case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id,
                  officer_id=d.officers[0] if d.officers else None, cleared=later)
 
@@ -79,6 +81,7 @@ def rf19a_undeclared_conflict(c: Case, ctx: "Ctx") -> None:
                               "first_act_at": ctx.time(ts),
                               "recusal_at": ctx.time(recusal[0]) if recusal else None},
                      summary=f"{oid} ({relation} of {party}) acted in the case without recusal",
+                     summary_zh=f"{oid}（与 {party} 存在{code_zh(relation)}关系）参与办案而未回避",
                      case_id=c.case_id, officer_id=oid, party_ref=party, unit_id=c.unit_id,
                      cleared=cleared)
             break
@@ -147,6 +150,7 @@ def _rf13b_precondition(ref: str, cases: list[Case], fines: list[tuple[Decision,
                               [w for w in warnings if w[0] < d.ts])},
                  summary=f"fine under {d.code} without the statutory precondition "
                          "(refusal to rectify or a prior written warning)",
+                 summary_zh=f"依 {d.code} 罚款，但不具备法定前提（拒不改正或此前已书面警告）",
                  case_id=c.case_id, party_ref=ref, unit_id=c.unit_id,
                  officer_id=d.officers[0] if d.officers else None)
 
@@ -185,6 +189,8 @@ def _rf13c_toll(ref: str, cases: list[Case], fines: list[tuple[Decision, Case]],
                           "officers": sorted({o for d, _ in cluster for o in d.officers})},
                  summary=f"{ref} fined {len(cluster)} times for {d0.code} at the same place "
                          f"within {th.toll_window_days} days with no verified rectification",
+                 summary_zh=f"{ref} 在 {th.toll_window_days} 日内于同一地点因 {d0.code} 被罚款 "
+                            f"{len(cluster)} 次，其间无经复查的整改",
                  party_ref=ref, case_id=cluster[-1][1].case_id, unit_id=cluster[-1][1].unit_id,
                  officer_id=d0.officers[0] if d0.officers else None)
 
@@ -249,6 +255,8 @@ def _rf14_same_act(ref: str, fines: list[tuple[Decision, Case]], ctx: "Ctx") -> 
                               "distance_m": dist, "amounts_fen": [a.amount, b.amount]},
                      summary=f"{ref} fined twice for {b.code} for overlapping acts "
                              f"(cases {ca.case_id}, {cb.case_id})",
+                     summary_zh=f"{ref} 因 {b.code} 的重叠违法行为被罚款两次（案件 {ca.case_id}、"
+                                f"{cb.case_id}），违反一事不二罚",
                      party_ref=ref, case_id=cb.case_id, unit_id=cb.unit_id,
                      officer_id=b.officers[0] if b.officers else None)
 
@@ -289,6 +297,8 @@ def _rf18_waivers(ref: str, cases: list[Case], ctx: "Ctx") -> None:
                               "latest_prior_at": ctx.time(prior[-1][0])},
                      summary=f"first-violation waiver for {ref}, who has {len(prior)} prior "
                              f"violation(s) of {w.code} in {lookback // DAY} days",
+                     summary_zh=f"对 {ref} 以初次违法为由不予处罚，但其在 {lookback // DAY} 日内已有 "
+                                f"{len(prior)} 次 {w.code} 违法",
                      party_ref=ref, case_id=cw.case_id, unit_id=cw.unit_id,
                      officer_id=w.decided_by[0] if w.decided_by else None)
     # b) repeated discretionary relief for the party; c) by the same officer
@@ -321,6 +331,8 @@ def _chains(relief: list, ctx: "Ctx", rule_id: str, ref: str, oid: str | None) -
                               "officers": sorted({o for w, _ in chain for o in w.decided_by})},
                      summary=f"{ref} received {len(chain)} waivers/mitigations{who} within "
                              f"{th.waiver_window_days} days of each other",
+                     summary_zh=f"{ref}{f' 经 {oid}' if oid else ''} 先后获得 {len(chain)} 次"
+                                f"不予处罚或减轻处罚，相邻两次间隔均在 {th.waiver_window_days} 日内",
                      party_ref=ref, case_id=last_c.case_id, unit_id=last_c.unit_id,
                      officer_id=oid)
         i += len(chain)
@@ -379,7 +391,9 @@ def rf19_concentration(subject: tuple[str, dict[str, None]], ctx: "Ctx") -> None
         ctx.flag("RF19.b", f"{oid}|{party}", anchor=last.ts, raised=last.ts,
                  event_ids=[d.eid for d, _ in hits][:20], numbers=numbers,
                  summary=f"{oid} fined {party} {k} times in {grid} in {quarter} "
-                         f"(expected {fixed(expected, 2)}, p = {sig(p)})", **common)
+                         f"(expected {fixed(expected, 2)}, p = {sig(p)})", **common,
+                 summary_zh=f"{oid} 于 {quarter} 在 {grid} 对 {party} 罚款 {k} 次"
+                            f"（期望 {fixed(expected, 2)} 次，泊松概率 {sig(p)}）")
         o = fold.officers.get(oid)
         if grid.startswith("unit:"):
             continue                      # no grid recorded: nothing to compare with posts
@@ -391,7 +405,9 @@ def rf19_concentration(subject: tuple[str, dict[str, None]], ctx: "Ctx") -> None
                      event_ids=[d.eid for d in outside][:20],
                      numbers={**numbers, "outside_post": len(outside)},
                      summary=f"{oid}'s concentration on {party} lies outside the officer's "
-                             f"assigned grids ({len(outside)} of {k} cases)", **common)
+                             f"assigned grids ({len(outside)} of {k} cases)", **common,
+                     summary_zh=f"{oid} 对 {party} 的集中处罚发生在其岗位网格之外"
+                                f"（{k} 件中有 {len(outside)} 件）")
 
 
 GRID_RULES = (rf19_concentration,)

@@ -43,6 +43,7 @@ from .days import Days, iso, ts_of, ts_of_datetime
 from .facts import Disposition, Fold, counted_from
 from .flag import Flag, Subject, make_flag
 from .params import CONFIG_TYPES, FlagParams, ParamsTimeline, national
+from .zh import code_zh
 
 if TYPE_CHECKING:
     from ledger.envelope import Recorded
@@ -120,7 +121,7 @@ class Ctx:
 
     def flag(self, rule_id: str, discriminator: str, *, anchor: int, raised: int,
              event_ids: Iterable[str], numbers: dict[str, Any], summary: str,
-             case_id: str | None = None, officer_id: str | None = None,
+             summary_zh: str, case_id: str | None = None, officer_id: str | None = None,
              unit_id: str | None = None, party_ref: str | None = None,
              cleared: tuple[int, str] | None = None, severity: str | None = None) -> None:
         """Record a flag. ``anchor`` picks the parameter version (the decisive event's time);
@@ -132,7 +133,7 @@ class Ctx:
         self.out.append(make_flag(
             RULES[rule_id], scope=self.scope, discriminator=discriminator,
             params_version=p.version, raised_at=iso(raised, off), event_ids=list(event_ids),
-            numbers=numbers, summary=summary, case_id=case_id, officer_id=officer_id,
+            numbers=numbers, summary=summary, summary_zh=summary_zh, case_id=case_id, officer_id=officer_id,
             unit_id=unit_id, party_ref=party_ref,
             cleared_at=iso(cleared[0], off) if cleared else None,
             cleared_by=cleared[1] if cleared else None, severity=severity))
@@ -466,6 +467,9 @@ def _in_key_units(f: Flag, events: list[Disposition], ctx: Ctx) -> list[Disposit
                  summary=f"{d.inspector} {_DISPOSITION[d.type]} flag {f.flag_id} ({f.rule_id}) "
                          f"of unit {f.unit_id or '(none)'} with key {d.key_id}, which acts for "
                          f"{', '.join(units)} only: not applied",
+                 summary_zh=f"{d.inspector} 以密钥 {d.key_id} {code_zh(_DISPOSITION[d.type])}"
+                            f"单位 {f.unit_id or '（无）'} 的红旗 {f.flag_id}（{f.rule_id}），"
+                            f"该密钥仅用于 {'、'.join(units)}：处置无效",
                  case_id=f.case_id, officer_id=d.inspector, unit_id=f.unit_id,
                  party_ref=f.party_ref)
     return applied
@@ -494,6 +498,10 @@ def _self_disposition(f: Flag, events: list[Disposition], ctx: Ctx) -> None:
                          "although "
                          + ("it is about them" if relation == "subject_of_flag"
                             else "they acted in its case"),
+                 summary_zh=f"{inspector} {code_zh(_DISPOSITION[type_])}红旗 {f.flag_id}"
+                            f"（{f.rule_id}），而"
+                            + ("该红旗涉及其本人" if relation == "subject_of_flag"
+                               else "其本人参与办理该案") + "，应当回避",
                  case_id=f.case_id, officer_id=inspector, unit_id=f.unit_id,
                  party_ref=f.party_ref)
 

@@ -11,6 +11,9 @@ officer, unit, complaint, statistical cohort or grid-quarter whose facts the rul
 replaces what it holds for them. The subject *fields* (``case_id``, ``officer_id``,
 ``unit_id``, ``party_ref``) say whom the flag is about and are what queries filter on.
 
+Summaries. ``summary`` (English) and ``summary_zh`` (Chinese, amounts in 元: ``zh.yuan``) are
+the same sentence, built by the rule from its numbers; neither enters the flag id.
+
 Numbers. ``numbers`` holds the values the rule compared (amounts in fen, days, counts, times as
 RFC 3339 text, z-scores as fixed-decimal strings). No floats: a flag is hashed and published.
 """
@@ -89,6 +92,7 @@ class Flag:
     event_ids: tuple[str, ...]
     numbers: tuple[tuple[str, Any], ...]
     summary: str
+    summary_zh: str
     params_version: str
     status: str
     raised_at: str
@@ -118,7 +122,8 @@ class Flag:
                         "unit_id": self.unit_id, "party_ref": self.party_ref},
             "event_ids": list(self.event_ids),
             "numbers": {k: _json(v) for k, v in self.numbers},
-            "summary": self.summary, "params_version": self.params_version,
+            "summary": self.summary, "summary_zh": self.summary_zh,
+            "params_version": self.params_version,
             "status": self.status, "raised_at": self.raised_at,
             "cleared_at": self.cleared_at, "cleared_by": self.cleared_by,
             "disposition": self.disposition,
@@ -138,7 +143,8 @@ def _json(value: Any) -> Any:
 
 def make_flag(rule: Rule, *, scope: Subject, discriminator: str, params_version: str,
               raised_at: str, event_ids: list[str] | tuple[str, ...],
-              numbers: dict[str, Any], summary: str, case_id: str | None = None,
+              numbers: dict[str, Any], summary: str, summary_zh: str,
+              case_id: str | None = None,
               officer_id: str | None = None, unit_id: str | None = None,
               party_ref: str | None = None, cleared_at: str | None = None,
               cleared_by: str | None = None, severity: str | None = None) -> Flag:
@@ -150,7 +156,7 @@ def make_flag(rule: Rule, *, scope: Subject, discriminator: str, params_version:
         kind=rule.kind, legal_basis=rule.legal_basis, scope=str(scope),
         discriminator=discriminator, case_id=case_id, officer_id=officer_id, unit_id=unit_id,
         party_ref=party_ref, event_ids=tuple(dict.fromkeys(event_ids)), numbers=nums,
-        summary=summary, params_version=params_version,
+        summary=summary, summary_zh=summary_zh, params_version=params_version,
         status="cleared" if cleared_by else "raised", raised_at=raised_at,
         cleared_at=cleared_at, cleared_by=cleared_by)
 

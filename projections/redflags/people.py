@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from .days import day_iso, ymd
 from .facts import Act, Case, Fold, Officer, Pledge
+from .zh import code_zh, type_zh
 
 if TYPE_CHECKING:
     from .engine import Ctx
@@ -79,6 +80,8 @@ def rf02_unqualified_actor(c: Case, ctx: "Ctx") -> None:
                               "valid_until": _day(cred.valid_until) if cred else None,
                               "acted_at": ctx.time(act.ts)},
                      summary=f"{oid} acted ({act.type}) with credential status '{status}'",
+                     summary_zh=f"{oid} 在执法证件状态为“{code_zh(status)}”时实施"
+                                f"“{type_zh(act.type)}”",
                      case_id=c.case_id, officer_id=oid, unit_id=c.unit_id)
 
 
@@ -101,6 +104,8 @@ def rf21_outside_post_territory_power(c: Case, ctx: "Ctx") -> None:
                      numbers={"event_type": act.type, "grid_id": grid, "unit_id": c.unit_id,
                               "territory_grids": sorted(territory)[:20]},
                      summary=f"{act.type} in grid {grid}, outside unit {c.unit_id}'s territory",
+                     summary_zh=f"“{type_zh(act.type)}”发生在网格 {grid}，超出单位 {c.unit_id} 的"
+                                "管辖区域",
                      case_id=c.case_id, unit_id=c.unit_id)
         if act.type == "EvidenceRecorded":
             continue        # evidence shows where officers were; posts are judged on acts
@@ -125,6 +130,9 @@ def rf21_outside_post_territory_power(c: Case, ctx: "Ctx") -> None:
                               "acted_at": ctx.time(act.ts)},
                      summary=f"{oid} acted in grid {grid} outside the assigned post "
                              f"{sorted(post.grids) if post else '(no post)'} with no dispatch",
+                     summary_zh=f"{oid} 在网格 {grid} 执法，超出其岗位网格"
+                                f"{'（' + '、'.join(sorted(post.grids)) + '）' if post else '（无岗位）'}"
+                                "，且无调度指令",
                      case_id=c.case_id, officer_id=oid, unit_id=c.unit_id)
     _rf21c_power_list(c, ctx)
 
@@ -141,6 +149,7 @@ def _rf21c_power_list(c: Case, ctx: "Ctx") -> None:
                  numbers={"violation_code": c.code, "unit_id": c.unit_id,
                           "power_list_size": len(codes)},
                  summary=f"violation {c.code} is not in unit {c.unit_id}'s power list",
+                 summary_zh=f"违法行为 {c.code} 不在单位 {c.unit_id} 的权力清单内",
                  case_id=c.case_id, unit_id=c.unit_id)
 
 
@@ -172,6 +181,9 @@ def rf22_pledge_chain(o: Officer, ctx: "Ctx") -> None:
                           "broken_at": broken_at, "cases": sorted({m[1] for m in misses})[:10]},
                  summary=f"{o.officer_id} acted on {len({days.day(m[0]) for m in misses})} "
                          f"day(s) in {year} without a complete pledge chain ({status})",
+                 summary_zh=f"{o.officer_id} 于 {year} 年有 {len({days.day(m[0]) for m in misses})} "
+                            f"日在廉政责任书签订链条不完整（{'未签订' if status == 'none' else code_zh(status)}）"
+                            "时执法",
                  officer_id=o.officer_id, unit_id=o.unit_id, case_id=cid)
 
 

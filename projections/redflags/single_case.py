@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from .days import HOUR, MINUTE, day_iso
 from .facts import Case, Change, Complaint, Decision, Ev, Evidence, Notice, Supervision
 from .people import act_statuses
+from .zh import APL, code_zh, codes_zh, evidence_kind_zh, type_zh, yuan
 
 if TYPE_CHECKING:
     from ledger.domain.params import LegalParameters
@@ -69,6 +70,8 @@ def rf01_two_officers(c: Case, ctx: "Ctx") -> None:
                      numbers={"event_type": act.type, "qualified_officers": n, "required": need,
                               "actors": sorted(dict.fromkeys(listed))},
                      summary=f"{act.type} by {n} qualified officer(s); {need} required",
+                     summary_zh=f"“{type_zh(act.type)}”仅有 {n} 名具有执法资格的执法人员实施，"
+                                f"应当不少于 {need} 人",
                      case_id=c.case_id, unit_id=c.unit_id,
                      officer_id=act.actors[0][0] if act.actors else None)
 
@@ -89,6 +92,8 @@ def rf03_summary_beyond_limits(c: Case, ctx: "Ctx") -> None:
                               "reasons": reasons, "decided_at": ctx.time(d.ts)},
                      summary=f"summary decision {', '.join(reasons)} (amount {d.amount} fen, "
                              f"limit {limit} fen for {d.party_type})",
+                     summary_zh=f"简易程序决定：{codes_zh(reasons)}（罚款 {yuan(d.amount)}，"
+                                f"{code_zh(d.party_type)}限额 {yuan(limit)}）",
                      case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id,
                      officer_id=d.officers[0] if d.officers else None)
         # APL 第51条 bounds the decision as amended too (until it is withdrawn)
@@ -108,6 +113,8 @@ def rf03_summary_beyond_limits(c: Case, ctx: "Ctx") -> None:
                                   "decided_at": ctx.time(d.ts), "amended_at": ctx.time(ch.ts)},
                          summary=f"summary decision amended {', '.join(reasons)} (amount "
                                  f"{amount} fen, limit {limit} fen for {d.party_type})",
+                         summary_zh=f"简易程序决定经变更后{codes_zh(reasons)}（罚款 {yuan(amount)}，"
+                                    f"{code_zh(d.party_type)}限额 {yuan(limit)}）",
                          case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id,
                          officer_id=ch.approved_by or (d.officers[0] if d.officers else None))
 
@@ -151,11 +158,14 @@ def rf04_onsite_collection(c: Case, ctx: "Ctx") -> None:
                      numbers=base,
                      summary=f"{cash.amount} fen collected on the spot with justification "
                              f"'{cash.justification}' where APL 第68/69条 do not allow it",
+                     summary_zh=f"以“{code_zh(cash.justification)}”当场收缴罚款 "
+                                f"{yuan(cash.amount)}，不符合{APL}第68条、第69条规定的情形",
                      case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
         if amount is not None and cash.amount != amount:
             ctx.flag("RF04.b", cash.eid, anchor=cash.ts, raised=cash.ts, event_ids=ids,
                      numbers=base,
                      summary=f"cash {cash.amount} fen differs from the decided {amount} fen",
+                     summary_zh=f"当场收缴 {yuan(cash.amount)}，与决定的罚款 {yuan(amount)} 不符",
                      case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
 
 
@@ -178,14 +188,16 @@ def opened(ctx: "Ctx", claimed: int, recorded: int | None, eid: str) -> tuple[in
     return start, {"dated_after_recording": [eid, ctx.time(claimed), ctx.time(start)]}
 
 
-def explained(numbers: dict, summary: str, ahead: dict | None) -> tuple[dict, str]:
-    """``numbers`` and ``summary`` of a flag counted from an act's recording (``ahead``, from
-    :func:`opened`) saying so; unchanged when ``ahead`` is empty."""
+def explained(numbers: dict, summary: str, summary_zh: str, ahead: dict | None
+              ) -> tuple[dict, str, str]:
+    """``numbers``, ``summary`` and ``summary_zh`` of a flag counted from an act's recording
+    (``ahead``, from :func:`opened`) saying so; unchanged when ``ahead`` is empty."""
     if not ahead:
-        return numbers, summary
+        return numbers, summary, summary_zh
     _, claimed, recorded = ahead["dated_after_recording"]
     return ({**numbers, **ahead},
-            f"{summary}; counted from its recording at {recorded}, not the {claimed} it claims")
+            f"{summary}; counted from its recording at {recorded}, not the {claimed} it claims",
+            f"{summary_zh}；自其记录时间 {recorded} 起算，而非其所称的 {claimed}")
 
 
 # --- RF07 -------------------------------------------------------------------------------------
@@ -200,16 +212,18 @@ def rf07_evidence_before_decision(c: Case, ctx: "Ctx") -> None:
         since, ahead = opened(ctx, d.ts, d.rts, d.eid)
         if not qualifying and ctx.passed(since + grace + 1):
             shown = sorted(c.evidence, key=lambda e: e.captured)[:5]
-            numbers, summary = explained(
+            numbers, summary, summary_zh = explained(
                 {"decided_at": ctx.time(d.ts), "evidence_count": len(c.evidence),
                  "evidence": [[e.eid, ctx.time(e.captured), ctx.time(e.rts), e.device_signed]
                               for e in shown],
                  "sync_grace_hours": th.evidence_sync_grace_hours},
                 f"decision at {ctx.time(d.ts)} with no evidence captured before it and "
-                f"recorded in time ({len(c.evidence)} evidence item(s) in case)", ahead)
+                f"recorded in time ({len(c.evidence)} evidence item(s) in case)",
+                f"{ctx.time(d.ts)} 作出决定，此前无按时采集并记录的证据（本案共 "
+                f"{len(c.evidence)} 项证据）", ahead)
             ctx.flag("RF07.a", d.eid, anchor=d.ts, raised=since,
                      event_ids=[d.eid] + [e.eid for e in shown], numbers=numbers,
-                     summary=summary,
+                     summary=summary, summary_zh=summary_zh,
                      case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id,
                      officer_id=d.officers[0] if d.officers else None)
         if d.procedure == "general" and not any(ts <= d.ts for ts, _ in c.investigation):
@@ -218,6 +232,7 @@ def rf07_evidence_before_decision(c: Case, ctx: "Ctx") -> None:
                               "investigation_concluded_at": [ctx.time(ts)
                                                              for ts, _ in c.investigation]},
                      summary="general-procedure decision with no investigation concluded before",
+                     summary_zh="普通程序决定作出前未调查终结",
                      case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id)
 
 
@@ -261,6 +276,8 @@ def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
                               "limit_hours": limit_h},
                      summary=f"{ev.type} recorded {lag // HOUR} h after it happened "
                              f"(limit {limit_h} h)",
+                     summary_zh=f"“{type_zh(ev.type)}”发生后 {lag // HOUR} 小时才记录"
+                                f"（限 {limit_h} 小时）",
                      case_id=c.case_id, unit_id=c.unit_id)
     # b) back-dating: a pre-decision step recorded after the decision, claiming to precede it
     if c.decisions:
@@ -283,6 +300,8 @@ def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
                               "tolerance_minutes": th.backdate_tolerance_minutes},
                      summary=f"{ev.type} dated {ctx.time(ev.ts)} was recorded at "
                              f"{ctx.time(ev.rts)}, after the decision it should precede",
+                     summary_zh=f"“{type_zh(ev.type)}”所署时间为 {ctx.time(ev.ts)}，却在其应先于的"
+                                f"处罚决定之后于 {ctx.time(ev.rts)} 记录",
                      case_id=c.case_id, unit_id=c.unit_id)
     # c) no body-camera video of an on-the-spot act
     for act in c.acts:
@@ -299,14 +318,17 @@ def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
             for e in c.evidence)
         since, ahead = opened(ctx, act.ts, c.recorded_ahead(act.eid), act.eid)
         if not covered and ctx.passed(since + sync + 1):
-            numbers, summary = explained(
+            numbers, summary, summary_zh = explained(
                 {"event_type": act.type, "acted_at": ctx.time(act.ts),
                  "window_minutes": th.bodycam_window_minutes, "officers": sorted(people),
                  "videos_in_case": sum(e.kind == "video" for e in c.evidence)},
                 f"{act.type} at {ctx.time(act.ts)} has no video from a participating "
-                f"officer's device within ±{th.bodycam_window_minutes} min", ahead)
+                f"officer's device within ±{th.bodycam_window_minutes} min",
+                f"{ctx.time(act.ts)} 的“{type_zh(act.type)}”前后 {th.bodycam_window_minutes} 分钟内"
+                f"无参与执法人员设备拍摄的{evidence_kind_zh('video')}", ahead)
             ctx.flag("RF08.c", act.eid, anchor=act.ts, raised=since, event_ids=[act.eid],
-                     numbers=numbers, summary=summary, case_id=c.case_id, unit_id=c.unit_id,
+                     numbers=numbers, summary=summary, summary_zh=summary_zh,
+                     case_id=c.case_id, unit_id=c.unit_id,
                      officer_id=act.actors[0][0] if act.actors else None)
     # e) an act dated after it was recorded: nothing happens after the ledger receives its
     # signed record, so it is flagged when recorded, under the parameters of that day (the
@@ -329,7 +351,9 @@ def future_dated(ctx: "Ctx", rule_id: str, ev: Ev, claimed: int, **subject: str 
             "recorded_at": ctx.time(ev.rts), "ahead_minutes": ahead, "tolerance_minutes": tol}
     ctx.flag(rule_id, ev.eid, anchor=ev.rts, raised=ev.rts, event_ids=[ev.eid], numbers=said,
              summary=f"{ev.type} claims {said['claimed_at']}, {ahead} min after it was "
-                     f"recorded (tolerance {tol} min)", **subject)
+                     f"recorded (tolerance {tol} min)",
+             summary_zh=f"“{type_zh(ev.type)}”所署时间为 {said['claimed_at']}，晚于其记录时间 "
+                        f"{ahead} 分钟（容差 {tol} 分钟）", **subject)
 
 
 def rf08f_complaint(cp: Complaint, ctx: "Ctx") -> None:
@@ -365,7 +389,8 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
         if not notices and not waived & {"statement", "defence"}:
             ctx.flag("RF09.a", d.eid, anchor=d.ts, raised=d.ts, event_ids=[d.eid],
                      numbers={"decided_at": ctx.time(d.ts), "notices": 0},
-                     summary="decision without a prior notice of the proposed penalty", **common)
+                     summary="decision without a prior notice of the proposed penalty",
+                     summary_zh="作出处罚决定前未告知拟作出的行政处罚", **common)
         last_statement = max((s for s in c.statements if s[0] <= d.ts), default=None)
         if last_statement is not None and not any(
                 last_statement[0] <= ts <= d.ts for ts, _ in c.reviews):
@@ -374,6 +399,7 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                      numbers={"statement_at": ctx.time(last_statement[0]),
                               "decided_at": ctx.time(d.ts)},
                      summary="statement/defence received but not reviewed before the decision",
+                     summary_zh="收到陈述、申辩，但作出决定前未复核",
                      **common)
         held_before = [h for h in c.hearings_held if h[0] <= d.ts]
         if notices:
@@ -385,7 +411,8 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                          numbers={"notice_served_at": ctx.time(n.ts),
                                   "window_ends": _iso_day(end), "decided_at": ctx.time(d.ts),
                                   "window_working_days": legal.hearing_request_window_working_days},
-                         summary="decided before the hearing-request window ended", **common)
+                         summary="decided before the hearing-request window ended",
+                         summary_zh="申请听证期限届满前即作出决定", **common)
         for req_ts, req_eid in c.hearing_requests:
             if req_ts > d.ts:
                 continue
@@ -404,6 +431,7 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                          numbers={"requested_at": ctx.time(req_ts), "window_ends": _iso_day(end),
                                   "decided_at": ctx.time(d.ts)},
                          summary="hearing requested in time but none held before the decision",
+                         summary_zh="当事人在期限内申请听证，但作出决定前未举行听证",
                          **common)
     investigators = None
     for ts, presider, _, eid in c.hearings_held:
@@ -413,6 +441,7 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
             ctx.flag("RF09.e", eid, anchor=ts, raised=ts, event_ids=[eid],
                      numbers={"presider_id": presider, "held_at": ctx.time(ts)},
                      summary=f"hearing presided by {presider}, an investigator of the case",
+                     summary_zh=f"听证由本案调查人员 {presider} 主持",
                      case_id=c.case_id, officer_id=presider, unit_id=c.unit_id)
     for ts, scheduled_for, _, eid in c.hearings_scheduled:
         held = next((h for h in c.hearings_held if h[0] >= ts), None)
@@ -425,6 +454,7 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                      numbers={"notified_at": ctx.time(ts), "hearing_at": ctx.time(hearing_ts),
                               "working_days": wd, "required_working_days": lead},
                      summary=f"hearing notified {wd} working day(s) ahead; {lead} required",
+                     summary_zh=f"听证前 {wd} 个工作日才通知，应当提前 {lead} 个工作日",
                      case_id=c.case_id, unit_id=c.unit_id)
     for n in c.notices:
         # a notice that told of the right (第64条) did not withhold it, whatever it marked
@@ -435,7 +465,10 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                               "threshold_fen": limit, "party_type": ptype},
                      summary=f"notice proposes a fine of {n.amount} fen, at or above the "
                              f"{ptype} hearing threshold of {limit} fen, without the hearing "
-                             f"right", case_id=c.case_id, party_ref=n.party_ref,
+                             f"right",
+                     summary_zh=f"告知书拟罚款 {yuan(n.amount)}，达到{code_zh(ptype)}听证标准 "
+                                f"{yuan(limit)}，却未告知听证权利",
+                     case_id=c.case_id, party_ref=n.party_ref,
                      unit_id=c.unit_id)
 
 
@@ -487,6 +520,8 @@ def rf10_heavier_after_defence(c: Case, ctx: "Ctx") -> None:
                               "decided_types": sorted(d.types), "added_types": new_types},
                      summary=f"decided {d.amount} fen after the party was heard; notice "
                              f"proposed {notice.amount} fen and no new notice followed",
+                     summary_zh=f"当事人陈述申辩或听证后决定罚款 {yuan(d.amount)}，告知书拟罚款 "
+                                f"{yuan(notice.amount)}，且未重新告知",
                      case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id)
 
 
@@ -512,7 +547,9 @@ def rf11_review_and_head_decision(c: Case, ctx: "Ctx") -> None:
                               "threshold_fen": th.legal_review_threshold_fen,
                               "reviews_before": [[r[4], r[3]] for r in reviews]},
                      summary=f"legal review required ({', '.join(grounds)}) but none passed "
-                             "before the decision", **common)
+                             "before the decision",
+                     summary_zh=f"应当法制审核（{codes_zh(grounds)}），但决定前未通过法制审核",
+                     **common)
         for ts, reviewer, qualified, _, eid in reviews:
             if not qualified or reviewer in investigators:
                 ctx.flag("RF11.b", eid, anchor=ts, raised=ts, event_ids=[eid, d.eid],
@@ -520,6 +557,8 @@ def rf11_review_and_head_decision(c: Case, ctx: "Ctx") -> None:
                                   "reviewer_is_investigator": reviewer in investigators},
                          summary=f"legal review by {reviewer}: "
                                  + ("not qualified" if not qualified else "an investigator"),
+                         summary_zh=f"法制审核由 {reviewer} 进行："
+                                    + ("不具备法制审核资格" if not qualified else "其为本案调查人员"),
                          case_id=c.case_id, officer_id=reviewer, unit_id=c.unit_id)
         limit = th.collective_discussion_threshold_fen
         if limit is not None and d.amount >= limit and not any(
@@ -527,6 +566,7 @@ def rf11_review_and_head_decision(c: Case, ctx: "Ctx") -> None:
             ctx.flag("RF11.c", d.eid, anchor=d.ts, raised=d.ts, event_ids=[d.eid],
                      numbers={"amount_fen": d.amount, "threshold_fen": limit},
                      summary=f"{d.amount} fen decision (≥ {limit}) without collective discussion",
+                     summary_zh=f"罚款 {yuan(d.amount)}（≥ {yuan(limit)}）未经集体讨论决定",
                      **common)
         roles = {oid: ctx.fold.role_at(oid, d.ts) for oid in d.decided_by}
         heads = [oid for oid, role in roles.items() if role in th.head_roles]
@@ -540,6 +580,8 @@ def rf11_review_and_head_decision(c: Case, ctx: "Ctx") -> None:
                      summary="general-procedure decision "
                              + ("by the investigating officer(s) alone" if alone
                                 else "not made by an agency head"),
+                     summary_zh="普通程序决定"
+                                + ("仅由调查人员作出" if alone else "未由行政机关负责人作出"),
                      officer_id=d.decided_by[0] if d.decided_by else None, **common)
 
 
@@ -558,7 +600,9 @@ def rf15_statutory_range(c: Case, ctx: "Ctx") -> None:
                      numbers={"violation_code": d.code, "legal_basis": d.basis,
                               "amount_fen": d.amount},
                      summary=f"fine under violation code {d.code}, which is not in the fine "
-                             "schedule in force", **common)
+                             "schedule in force",
+                     summary_zh=f"依违法行为代码 {d.code} 罚款，但该代码不在现行罚款幅度表内",
+                     **common)
             continue
         amounts = [(d.amount, d.eid, d.ts)] + [
             (ch.amount, ch.eid, ch.ts) for ch in c.changes
@@ -569,11 +613,15 @@ def rf15_statutory_range(c: Case, ctx: "Ctx") -> None:
             if amount > rule.max_fen:
                 ctx.flag("RF15.a", eid, anchor=ts, raised=ts, event_ids=[eid], numbers=base,
                          summary=f"fine {amount} fen above the statutory maximum "
-                                 f"{rule.max_fen} fen ({rule.basis})", **common)
+                                 f"{rule.max_fen} fen ({rule.basis})",
+                         summary_zh=f"罚款 {yuan(amount)} 超过法定最高限额 {yuan(rule.max_fen)}"
+                                    f"（{code_zh(rule.basis)}）", **common)
             elif amount < rule.min_fen and not _mitigation(c, ts):
                 ctx.flag("RF15.b", eid, anchor=ts, raised=ts, event_ids=[eid], numbers=base,
                          summary=f"fine {amount} fen below the statutory minimum "
                                  f"{rule.min_fen} fen with no mitigation ground recorded",
+                         summary_zh=f"罚款 {yuan(amount)} 低于法定最低限额 {yuan(rule.min_fen)}，"
+                                    "且未记录减轻处罚的理由",
                          **common)
 
 
@@ -598,7 +646,9 @@ def rf16_benchmark_band(c: Case, ctx: "Ctx") -> None:
                      numbers={"violation_code": d.code, "benchmark_table": published.table_id,
                               "amount_fen": d.amount},
                      summary=f"fine under {d.code} without applying benchmark table "
-                             f"{published.table_id}", **common)
+                             f"{published.table_id}",
+                     summary_zh=f"依 {d.code} 罚款，未适用裁量基准表 {published.table_id}",
+                     **common)
             continue
         band, source = None, None
         if published is not None and tier is not None:
@@ -619,7 +669,9 @@ def rf16_benchmark_band(c: Case, ctx: "Ctx") -> None:
                           "deviations": [[dv[4], dv[1], dv[2]] for dv in approvals],
                           "approval_forms": list(forms)},
                  summary=f"fine {d.amount} fen outside the '{tier}' band {band[0]}–{band[1]} fen "
-                         "without an approved deviation for that amount", **common)
+                         "without an approved deviation for that amount",
+                 summary_zh=f"罚款 {yuan(d.amount)} 超出“{code_zh(tier)}”档 {yuan(band[0])}–"
+                            f"{yuan(band[1])}，且该数额未经批准偏离裁量基准", **common)
 
 
 # --- RF20.a/b/d -------------------------------------------------------------------------------
@@ -648,6 +700,8 @@ def rf20_changes(c: Case, ctx: "Ctx") -> None:
                               "approved_by": ch.approved_by, "approval_form": ch.form,
                               "decided_by": list(d.decided_by), "problems": problems},
                      summary=f"{ch.type} ({before} → {ch.amount} fen): {', '.join(problems)}",
+                     summary_zh=f"“{type_zh(ch.type)}”（{yuan(before)} → {yuan(ch.amount)}）："
+                                f"{codes_zh(problems)}",
                      officer_id=ch.approved_by or (d.decided_by[0] if d.decided_by else None),
                      **common)
         received = received_before(c, ch.ts, d)
@@ -657,7 +711,9 @@ def rf20_changes(c: Case, ctx: "Ctx") -> None:
                      numbers={"change": ch.type, "received_fen": received,
                               "amount_fen": ch.amount, "refund_required": ch.refund_required},
                      summary=f"{ch.type} to {ch.amount} fen after {received} fen was paid, with "
-                             "no refund through the treasury recorded", **common)
+                             "no refund through the treasury recorded",
+                     summary_zh=f"已收缴 {yuan(received)} 后“{type_zh(ch.type)}”为 "
+                                f"{yuan(ch.amount)}，未记录经国库退还", **common)
 
 
 def _rf20d_no_such_decision(c: Case, ch: Change, decided: list[str], ctx: "Ctx") -> None:
@@ -670,6 +726,8 @@ def _rf20d_no_such_decision(c: Case, ch: Change, decided: list[str], ctx: "Ctx")
              summary=f"{ch.type} of decision {ch.decision_no}, which "
                      + ("is not among the case's decisions" if decided
                         else "does not exist: the case has no decision"),
+             summary_zh=f"“{type_zh(ch.type)}”所针对的决定 {ch.decision_no} "
+                        + ("不在本案的处罚决定之中" if decided else "不存在：本案尚无处罚决定"),
              case_id=c.case_id, unit_id=c.unit_id, officer_id=ch.approved_by)
 
 
@@ -707,6 +765,7 @@ def rf25c_disposal(c: Case, ctx: "Ctx") -> None:
                                   "recipient_ref": recipient, "problems": problems,
                                   "linked_officer": linked.get(recipient or "")},
                          summary=f"seized items disposed ({method}): {', '.join(problems)}",
+                         summary_zh=f"查封扣押的财物已处置（{code_zh(method)}）：{codes_zh(problems)}",
                          case_id=c.case_id, unit_id=c.unit_id,
                          officer_id=linked.get(recipient or ""))
 

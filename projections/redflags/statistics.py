@@ -54,6 +54,7 @@ from ._stats import (
 from .days import day_iso, month_bounds, month_of, next_month, quarter_of
 from .facts import MAX_WINDOW_QUARTERS, Case, Decision, Unit, quarter_shift
 from .flag import fixed
+from .zh import yuan
 
 if TYPE_CHECKING:
     from .days import Days
@@ -282,7 +283,7 @@ class _Comparable:
 
 
 def _emit(ctx: "Ctx", rule_id: str, disc: str, oid: str, s: _Officer, evidence: list[_Fine],
-          numbers: dict, summary: str, *, high: bool = True,
+          numbers: dict, summary: str, summary_zh: str, *, high: bool = True,
           waivers: Iterable[tuple[int, str, Group]] = ()) -> None:
     ordered = sorted(evidence, key=lambda f: (-f.pos if high else f.pos, f.d.eid))
     extreme = ordered[:5]
@@ -292,7 +293,7 @@ def _emit(ctx: "Ctx", rule_id: str, disc: str, oid: str, s: _Officer, evidence: 
     unit = s.unit[1]
     ctx.flag(rule_id, disc, anchor=anchor, raised=anchor, event_ids=ids,
              numbers={**numbers, "most_extreme_cases": [[f.c.case_id, f.amount] for f in extreme]},
-             summary=summary, officer_id=oid, unit_id=None if unit == "-" else unit,
+             summary=summary, summary_zh=summary_zh, officer_id=oid, unit_id=None if unit == "-" else unit,
              case_id=extreme[0].c.case_id if extreme else None)
 
 
@@ -397,6 +398,9 @@ def _position(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, th, q
               f"{oid}: amounts {fixed(abs(means[oid]) * 100, 1)} % of the statutory range "
               f"{'above' if high else 'below'} other officers' median for the same violations "
               f"(robust z = {fixed(z, 2)} against {len(residuals) - 1} peers, n = {len(rs)})",
+              f"{oid}：同类违法行为的罚款数额{'高于' if high else '低于'}其他执法人员中位数，"
+              f"相差法定幅度的 {fixed(abs(means[oid]) * 100, 1)}%（稳健标准分 {fixed(z, 2)}，"
+              f"对比 {len(residuals) - 1} 名执法人员，样本 {len(rs)} 件）",
               high=high)
 
 
@@ -478,6 +482,11 @@ def _share_numbers(stats: dict, tests: dict, cut: float, oid: str) -> dict:
             **rb.numbers(4), "p_value": sig(pval), "q_value": sig(qvalue), "bh_cutoff": sig(cut)}
 
 
+#: where a share metric's fines lie, in Chinese (``_share``'s labels)
+_LABEL_ZH = {"top": "处于法定幅度的顶端", "bottom": "处于法定幅度的底端",
+             "serious-tier": "属于严重档", "minor-tier": "属于轻微档"}
+
+
 def _share(ctx: "Ctx", rule_id: str, disc_suffix: str, officers: dict[str, _Officer],
            cmp: _Comparable, th, q: float, base: dict, label: str,
            cases: list[tuple[str, list[tuple[_Fine, bool]]]], *, high: bool,
@@ -512,7 +521,9 @@ def _share(ctx: "Ctx", rule_id: str, disc_suffix: str, officers: dict[str, _Offi
         _emit(ctx, rule_id, oid + disc_suffix, oid, officers[oid], evidence, numbers,
               f"{oid}: {fixed(share * 100, 1)} % of fines {where} vs "
               f"{fixed(expected * 100, 1)} % expected from other officers' decisions on the same "
-              f"violations (n = {n})", high=high)
+              f"violations (n = {n})",
+              f"{oid}：{fixed(share * 100, 1)}% 的罚款{_LABEL_ZH[label]}，按其他执法人员对同类违法"
+              f"行为的决定，预期为 {fixed(expected * 100, 1)}%（样本 {n} 件）", high=high)
 
 
 def _waivers(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, th, q: float,
@@ -538,6 +549,8 @@ def _waivers(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, th, q:
             "z_threshold": fixed(th.tier_z_milli / 1000, 1)},
             f"{oid}: waivers in {fixed(k / n * 100, 1)} % of fines and waivers vs "
             f"{fixed(e / n * 100, 1)} % expected from other officers on the same violations",
+            f"{oid}：在罚款和不予处罚中不予处罚占 {fixed(k / n * 100, 1)}%，按其他执法人员对"
+            f"同类违法行为的决定，预期为 {fixed(e / n * 100, 1)}%",
             high=False, waivers=[w for w in s.waivers if cmp.ok(w[2], oid)])
 
 
@@ -602,7 +615,10 @@ def _bunching(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, p: "F
                   f"{oid}: {fixed(k / n * 100, 1)} % of amounts in [{lo}, {hi}] fen "
                   f"({'hearing threshold' if hearing else 'limit'} {t} fen) vs "
                   f"{fixed(e / n * 100, 1)} % expected from other officers on the same "
-                  f"violations (n = {n})")
+                  f"violations (n = {n})",
+                  f"{oid}：{fixed(k / n * 100, 1)}% 的罚款数额在 [{yuan(lo)}, {yuan(hi)}] 之间"
+                  f"（{'听证标准' if hearing else '限额'} {yuan(t)}），按其他执法人员对同类违法行为"
+                  f"的决定，预期为 {fixed(e / n * 100, 1)}%（样本 {n} 件）")
 
 
 # --- RF20.c -----------------------------------------------------------------------------------
@@ -679,6 +695,10 @@ def _rf20c_void_rate(key: str, quarter: str, ctx: "Ctx") -> None:
                          f"{w.quarters[0]}–{w.quarters[-1]} ({fixed(rate * 100, 1)} % vs peer "
                          f"median {fixed(peer_med * 100, 1)} %"
                          f"{'' if peer_med > 0 else f', pooled {fixed(pooled * 100, 1)} %'})",
+                 summary_zh=f"{oid} 在 {w.quarters[0]}–{w.quarters[-1]} 作废编号处罚决定书 {v} 份"
+                            f"（共 {n} 份，作废率 {fixed(rate * 100, 1)}%，同类人员中位数 "
+                            f"{fixed(peer_med * 100, 1)}%"
+                            f"{'' if peer_med > 0 else f'，合并比率 {fixed(pooled * 100, 1)}%'}）",
                  officer_id=oid, unit_id=None if unit == "-" else unit)
 
 
@@ -765,6 +785,8 @@ def rf24_period_end(u: Unit, ctx: "Ctx") -> None:
                          "campaigns_excluded": len(campaigns)},
                      summary=f"unit {u.unit_id}: fines spike in the last {th.period_end_days} "
                              f"days of {', '.join(s['month'] for s in window)}",
+                     summary_zh=f"单位 {u.unit_id}：{'、'.join(s['month'] for s in window)} 各月最后 "
+                                f"{th.period_end_days} 日罚款激增",
                      unit_id=u.unit_id)
 
 

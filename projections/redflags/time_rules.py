@@ -19,6 +19,7 @@ act's claimed time, or its recording when it claims a time beyond RF08.e's toler
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Iterable
 
 from .days import DAY, HOUR, add_years, day_iso
@@ -26,6 +27,7 @@ from .facts import (COLLECTIVE, WRITTEN_ACKS, Case, Complaint, Decision, Officer
                     Supervision, complaint_extension_refused, decision_extension_counted,
                     plan_refused)
 from .single_case import _iso_day, explained, opened, received_before
+from .zh import code_zh, codes_zh, complaint_category_zh, yuan
 
 if TYPE_CHECKING:
     from .engine import Ctx
@@ -50,19 +52,19 @@ def deadline(ctx: "Ctx", late_from: int | None, done: tuple[int, str] | None
 
 def _emit(ctx: "Ctx", outcome: tuple[int, str] | bool, rule_id: str, disc: str, *,
           anchor: int, late_from: int, event_ids: list[str], numbers: dict, summary: str,
-          ahead: dict | None = None, **subject: str | None) -> None:
+          summary_zh: str, ahead: dict | None = None, **subject: str | None) -> None:
     """Flag a deadline's outcome (:func:`deadline`); ``ahead`` is :func:`opened`'s explanation
-    of an act dated after its recording, added to the numbers and the summary."""
+    of an act dated after its recording, added to the numbers and the summaries."""
     if outcome is False:
         return
-    numbers, summary = explained(numbers, summary, ahead)
+    numbers, summary, summary_zh = explained(numbers, summary, summary_zh, ahead)
     cleared = outcome if isinstance(outcome, tuple) else None
     if cleared:
         numbers = {**numbers, "met_at": ctx.time(cleared[0]),
                    "days_late": (cleared[0] - late_from) // DAY + 1}
         event_ids = event_ids + [cleared[1]]
     ctx.flag(rule_id, disc, anchor=anchor, raised=late_from, event_ids=event_ids,
-             numbers=numbers, summary=summary, cleared=cleared, **subject)
+             numbers=numbers, summary=summary, summary_zh=summary_zh, cleared=cleared, **subject)
 
 
 def _first_cover(events: Iterable[tuple[int, int, str]], target: int) -> tuple[int, str] | None:
@@ -88,6 +90,7 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
                      numbers={"amount_fen": cash.amount, "receipt_no": None,
                               "problem": "no_receipt"},
                      summary=f"{cash.amount} fen collected on the spot without an official receipt",
+                     summary_zh=f"当场收缴罚款 {yuan(cash.amount)}，未出具财政部门统一制发的罚款收据",
                      case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
         else:
             uses = fold.receipts.get(cash.receipt_no, [])
@@ -99,6 +102,7 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
                                   "problem": "receipt_reused", "first_used_in_case": first[0],
                                   "uses": len(uses)},
                          summary=f"receipt {cash.receipt_no} already used in case {first[0]}",
+                         summary_zh=f"罚款收据 {cash.receipt_no} 已在案件 {first[0]} 中使用",
                          case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
     cum = 0
     remits = [(ts, a, eid) for ts, a, eid in c.remitted]
@@ -119,6 +123,8 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
                            "remitted_fen": sum(a for _, a, _ in remits)},
                   summary=f"{cash.amount} fen collected on {day_iso(days.day(start))} not "
                           f"handed to the agency by {day_iso(due)} ({n} working days)",
+                  summary_zh=f"{day_iso(days.day(start))} 当场收缴的罚款 {yuan(cash.amount)} 未在 "
+                             f"{day_iso(due)} 前交至行政机关（{n} 个工作日）",
                   ahead=ahead, case_id=c.case_id, unit_id=c.unit_id,
                   officer_id=cash.officers[0] if cash.officers else None)
     cum = 0
@@ -137,6 +143,8 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
                            "due": day_iso(due), "working_days": n},
                   summary=f"cash handed in on {day_iso(days.day(start))} not deposited with "
                           f"the bank by {day_iso(due)} ({n} working days)",
+                  summary_zh=f"{day_iso(days.day(start))} 交至行政机关的罚款未在 {day_iso(due)} 前"
+                             f"缴付指定银行（{n} 个工作日）",
                   ahead=ahead, case_id=c.case_id, unit_id=c.unit_id)
 
 
@@ -160,6 +168,7 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
             ctx.flag("RF06.c", eid, anchor=ts, raised=ts, event_ids=[eid],
                      numbers={"amount_fen": amount, "channel": channel},
                      summary=f"{amount} fen paid through '{channel}', not a designated channel",
+                     summary_zh=f"罚款 {yuan(amount)} 经“{code_zh(channel)}”缴纳，非指定渠道",
                      **common)
     for ts, p, rate, n_days, amount, eid in c.surcharges:
         # APL 第72条(一): capped by the fine in force, not by the principal the assessment states
@@ -198,7 +207,9 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
                               "days_overdue": overdue, "accrued_max_fen": accrued,
                               "problems": problems},
                      summary=f"surcharge {amount} fen on a {fine} fen fine at {rate} bp/day: "
-                             f"{', '.join(problems)}", **common)
+                             f"{', '.join(problems)}",
+                     summary_zh=f"对罚款 {yuan(fine)} 按每日 {rate} 个基点加处罚款 {yuan(amount)}："
+                                f"{codes_zh(problems)}", **common)
     if expected <= 0:
         return
     # b) more received than due, or less than due when the case is closed as paid
@@ -211,7 +222,9 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
                  numbers={"received_fen": received_before(c, over[0], d), "due_fen": expected,
                           "principal_fen": principal, "surcharge_fen": surcharge},
                  summary=f"{received_before(c, over[0], d)} fen received where {expected} fen "
-                         "was due", **common)
+                         "was due",
+                 summary_zh=f"应收 {yuan(expected)}，实收 {yuan(received_before(c, over[0], d))}",
+                 **common)
     if c.closed is not None and c.closed[1] in ("paid", "executed"):
         close_ts, outcome, close_eid = c.closed
         got = received_before(c, close_ts, d)
@@ -220,6 +233,7 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
                      numbers={"received_fen": got, "due_fen": expected,
                               "principal_fen": principal, "surcharge_fen": surcharge},
                      summary=f"closed as '{outcome}' with {got} fen received of {expected} fen",
+                     summary_zh=f"以“{code_zh(outcome)}”结案，应收 {yuan(expected)}，实收 {yuan(got)}",
                      **common)
         if outcome == "paid":
             match = next(((ts, eid) for ts, amount, result, eid in c.reconciled
@@ -232,7 +246,9 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
                       numbers={"due_fen": expected,
                                "reconciled": [[r[3], r[1], r[2]] for r in c.reconciled]},
                       summary=f"closed as paid without a treasury reconciliation of "
-                              f"{expected} fen", ahead=ahead, **common)
+                              f"{expected} fen",
+                      summary_zh=f"以已缴纳结案，但 {yuan(expected)} 未经国库对账", ahead=ahead,
+                      **common)
     # e) unpaid after the payment period with no follow-up
     served, due = _payment_due(c, d, ctx)
     if served is None:
@@ -266,7 +282,9 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
                        "received_fen": received_before(c, _FOREVER, d),
                        "plan": plan.kind if plan else None, "plans_not_counted": not_counted},
               summary=f"fine unpaid after {day_iso(due)} and no surcharge, instalments or "
-                      f"enforcement by {day_iso(follow)}", ahead=ahead, **common)
+                      f"enforcement by {day_iso(follow)}",
+              summary_zh=f"罚款逾期（{day_iso(due)}）未缴纳，至 {day_iso(follow)} 未加处罚款、"
+                         "批准分期或申请强制执行", ahead=ahead, **common)
 
 
 def _first_service(c: Case, d: Decision) -> tuple[int, str] | None:
@@ -346,6 +364,11 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                                   "head_max_days": legal.decision_extension_head_max_days,
                                   "approved_after_due": day_iso(due) if late else None},
                          summary=f"{n}-day extension approved by {approver} ({form}): {why}",
+                         summary_zh=f"{approver} 批准延长 {n} 日（{code_zh(form)}）："
+                                    + _extension_why_zh(n, counted, form, approver, investigators,
+                                                        day_iso(due) if late else None,
+                                                        forms=th.extension_approval_forms,
+                                                        head_max=legal.decision_extension_head_max_days),
                          case_id=c.case_id, unit_id=c.unit_id, officer_id=approver)
         due = days.add_calendar(filed_day, legal.decision_deadline_days_from_filing + ext_days)
         ends = [(x.ts, x.eid) for x in c.decisions] + [(o.ts, o.eid) for o in c.outcomes]
@@ -360,7 +383,9 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                            "deadline_days": legal.decision_deadline_days_from_filing,
                            "approved_extension_days": ext_days},
                   summary=f"no decision by {day_iso(due)} (filed {day_iso(filed_day)}, "
-                          f"90 + {ext_days} days)", ahead=filed_ahead, case_id=c.case_id,
+                          f"90 + {ext_days} days)",
+                  summary_zh=f"至 {day_iso(due)} 未作出决定（{day_iso(filed_day)} 立案，90 + "
+                             f"{ext_days} 日）", ahead=filed_ahead, case_id=c.case_id,
                   unit_id=c.unit_id)
     for d in c.decisions:
         withdrawn = c.withdrawal_of(d)
@@ -382,6 +407,7 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                           numbers={"decided_on": day_iso(day), "due": day_iso(due),
                                    "working_days": n},
                           summary=f"decision of {day_iso(day)} not served by {day_iso(due)}",
+                          summary_zh=f"{day_iso(day)} 的处罚决定至 {day_iso(due)} 未送达",
                           **common)
         else:                                  # d) summary decision filed in 3 working days
             n = legal.summary_decision_filing_working_days
@@ -394,6 +420,7 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                       numbers={"decided_on": day_iso(day), "due": day_iso(due),
                                "working_days": n},
                       summary=f"summary decision of {day_iso(day)} not filed by {day_iso(due)}",
+                      summary_zh=f"{day_iso(day)} 的简易程序决定至 {day_iso(due)} 未备案",
                       **common)
         if d.procedure in th.publication_procedures:      # e) publication in 7 working days
             n = legal.publication_deadline_working_days
@@ -407,6 +434,7 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                           numbers={"decided_on": day_iso(day), "due": day_iso(due),
                                    "working_days": n},
                           summary=f"decision of {day_iso(day)} not published by {day_iso(due)}",
+                          summary_zh=f"{day_iso(day)} 的处罚决定至 {day_iso(due)} 未公示",
                           **common)
     # f) publication withdrawn within 3 working days of a change (变更) or revocation
     changed = c.changed_while_published()
@@ -424,7 +452,9 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                   numbers={f"{how}_on": day_iso(days.day(start)), "due": day_iso(due),
                            "working_days": n},
                   summary=f"publication not withdrawn by {day_iso(due)} after the decision "
-                          f"was {how}", ahead=ahead, case_id=c.case_id, unit_id=c.unit_id)
+                          f"was {how}",
+                  summary_zh=f"处罚决定{code_zh(how)}后，至 {day_iso(due)} 未撤回公示",
+                  ahead=ahead, case_id=c.case_id, unit_id=c.unit_id)
     # h) filed more than 2 years after the violation, or after a continuing or repeated one
     # ended (APL 第36条第2款: 从行为终了之日起计算); an end recorded before the beginning is a
     # slip, so the bar never counts from before the act began
@@ -445,6 +475,10 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                               "discovered_at": ctx.time(discovered),
                               "time_bar": day_iso(bar), "years": years},
                      summary=f"{what} taken up after the {years}-year bar",
+                     summary_zh=f"{day_iso(days.day(c.violation_ts))} 的违法行为"
+                                + ("" if ended is None else
+                                   f"（{day_iso(days.day(ended))} 终了）")
+                                + f"超过 {years} 年追责时效后才被发现",
                      case_id=c.case_id, unit_id=c.unit_id)
     _property_deadlines(c, ctx)
 
@@ -472,6 +506,7 @@ def _property_deadlines(c: Case, ctx: "Ctx") -> None:
               numbers={"seizure_id": sid, "seized_at": ctx.time(s.ts),
                        "items": len(s.items), "limit_hours": th.inventory_hours},
               summary=f"no signed inventory within {th.inventory_hours} h of seizure {sid}",
+              summary_zh=f"查封扣押 {sid} 后 {th.inventory_hours} 小时内无签署的财物清单",
               ahead=ahead, case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
         # b) every item returned/disposed (or confiscation decided) within 7 working days;
         #    RF12.g: a registration preservation needs a handling decision in 7 working days
@@ -506,6 +541,8 @@ def _property_deadlines(c: Case, ctx: "Ctx") -> None:
                        "items_handled": len(covered & s.items)},
               summary=f"{s.measure} {sid} of {day_iso(days.day(start))}: no handling "
                       f"decision by {day_iso(due)} ({n} working days)",
+              summary_zh=f"{day_iso(days.day(start))} 的{code_zh(s.measure)} {sid}：至 {day_iso(due)}"
+                         f" 未作出处理决定（{n} 个工作日）",
               ahead=ahead, case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
 
 
@@ -538,7 +575,9 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                            "why": f"{', '.join(sorted({o[1] for o in oral}))} is not written "
                                   "notice (XFGZ 第23条第2款: 书面告知)" if oral else None},
                   summary=f"{cp.category} complaint of {day_iso(day)} not acknowledged by "
-                          f"{day_iso(due)}", ahead=ahead, **common)
+                          f"{day_iso(due)}",
+                  summary_zh=f"{day_iso(day)} 的“{complaint_category_zh(cp.category)}”投诉至 "
+                             f"{day_iso(due)} 未书面告知受理", ahead=ahead, **common)
         # XFGZ 第34条: 60 days from acceptance (受理); until it is accepted, from receipt
         if cp.accepted:
             accepted, ahead = min((opened(ctx, ts, cp.recorded_ahead(eid), eid)
@@ -568,7 +607,9 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                                "due": day_iso(due), "days": legal.complaint_close_days,
                                "extension_days": ext, "extensions": extensions},
                       summary=f"{cp.category} complaint of {day_iso(day)} not closed by "
-                              f"{day_iso(due)} (60 + {ext} days)", ahead=ahead, **common)
+                              f"{day_iso(due)} (60 + {ext} days)",
+                      summary_zh=f"{day_iso(day)} 的“{complaint_category_zh(cp.category)}”投诉至 "
+                                 f"{day_iso(due)} 未办结（60 + {ext} 日）", ahead=ahead, **common)
     if cp.closed is not None:
         ts, handler, eid = cp.closed
         relation = None
@@ -590,6 +631,7 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                      numbers={"handler": handler, "relation": relation,
                               "accused": list(cp.accused)},
                      summary=f"complaint closed by {handler} ({relation.replace('_', ' ')})",
+                     summary_zh=f"投诉由 {handler}（{code_zh(relation)}）办结，应当回避",
                      **{**common, "officer_id": handler})
 
 
@@ -613,6 +655,8 @@ def rf23d_complaint_pattern(o: Officer, ctx: "Ctx") -> None:
                          "complaint_ids": [v[1] for v in cluster]},
                 summary=f"{len(cluster)} violent-enforcement complaints against "
                         f"{o.officer_id} within {th.complaint_pattern_days} days",
+                summary_zh=f"{th.complaint_pattern_days} 日内 {o.officer_id} 被投诉"
+                           f"“{complaint_category_zh('violent')}” {len(cluster)} 次",
                 officer_id=o.officer_id, unit_id=o.unit_id)
             i += len(cluster)
         else:
@@ -638,7 +682,8 @@ def rf27_supervision(sv: Supervision, ctx: "Ctx") -> None:
           numbers={"notice_id": sv.notice_id, "issued_on": day_iso(days.day(sv.ts)),
                    "respond_by": day_iso(sv.respond_by)},
           summary=f"supervision notice {sv.notice_id} not answered by "
-                  f"{day_iso(sv.respond_by)}", **common)
+                  f"{day_iso(sv.respond_by)}",
+          summary_zh=f"督办通知 {sv.notice_id} 至 {day_iso(sv.respond_by)} 未反馈", **common)
     n = th.supervision_resubmit_working_days
     for ts, result, eid in reviews:
         if result != "rejected_resubmit":
@@ -653,7 +698,9 @@ def rf27_supervision(sv: Supervision, ctx: "Ctx") -> None:
               numbers={"notice_id": sv.notice_id, "sent_back_on": day_iso(days.day(start)),
                        "due": day_iso(due), "working_days": n},
               summary=f"feedback to {sv.notice_id} sent back on {day_iso(days.day(start))} "
-                      f"and not resubmitted by {day_iso(due)}", ahead=ahead, **common)
+                      f"and not resubmitted by {day_iso(due)}",
+              summary_zh=f"对 {sv.notice_id} 的反馈于 {day_iso(days.day(start))} 被退回，至 "
+                         f"{day_iso(due)} 未重新提交", ahead=ahead, **common)
     m = th.supervision_review_working_days
     for ts, eid in feedback:
         start, ahead = opened(ctx, ts, sv.recorded_ahead(eid), eid)
@@ -666,7 +713,24 @@ def rf27_supervision(sv: Supervision, ctx: "Ctx") -> None:
               numbers={"notice_id": sv.notice_id, "submitted_on": day_iso(days.day(start)),
                        "due": day_iso(due), "working_days": m},
               summary=f"feedback to {sv.notice_id} of {day_iso(days.day(start))} not "
-                      f"reviewed by {day_iso(due)}", ahead=ahead, **common)
+                      f"reviewed by {day_iso(due)}",
+              summary_zh=f"{day_iso(days.day(start))} 对 {sv.notice_id} 的反馈至 {day_iso(due)} "
+                         "未审核", ahead=ahead, **common)
+
+
+def _extension_why_zh(days: int, counted: int, form: str, approver: str,
+                      investigators: Collection[str], passed: str | None, *,
+                      forms: Collection[str], head_max: int) -> str:
+    """In Chinese, why not all of an extension's days count, judged in the order
+    :func:`~.facts.decision_extension_counted` judges it (called only when it gave a reason)."""
+    if form not in forms:
+        return f"批准形式“{code_zh(form)}”不在允许的形式（{codes_zh(forms)}）之内"
+    if approver in investigators:
+        return f"批准人 {approver} 为本案调查人员"
+    if passed is not None:
+        return f"在期限 {passed} 届满后才批准"
+    return (f"{days} 日中有 {days - counted} 日超过负责人可批准的 {head_max} 日；"
+            "超出部分应当经集体讨论决定")
 
 
 CASE_RULES = (rf05_cash_handling, rf06_payment, rf12_deadlines)

@@ -292,6 +292,8 @@ async function ensureVocabulary() {
   if (!vocab) vocab = await api("/v1/vocabulary").catch(() => null);
 }
 const typeName = (type) => (lang === "zh" && vocab && vocab.types[type] && vocab.types[type].zh) || type;
+// a flag's explanation in the page's language: a flag stored before summary_zh existed has none
+const flagSummary = (f) => (lang === "zh" && f.summary_zh) || f.summary;
 const codeName = (field, code) => (lang === "zh" && vocab && (vocab.codes[field] || {})[code]) || String(code);
 
 // ---------------------------------------------------------------------------------------------
@@ -771,7 +773,7 @@ function flagCard(f, focus, caseId, history) {
       status,
       focus ? h("span", { class: "badge sev-high" }, t("flag.focus")) : null,
       !focus && caseId ? caseLink(caseId, f.flag_id) : null),
-    h("p", {}, h("span", { class: "muted" }, `${t("flag.summary")}: `), f.summary),
+    h("p", {}, h("span", { class: "muted" }, `${t("flag.summary")}: `), h("span", { class: "flag-summary" }, flagSummary(f))),
     h("div", { class: "small" }, h("span", { class: "muted" }, `${t("flag.legal")}: `), f.legal_basis.join("；")),
     h("div", { class: "small" }, keyNumbers(f.numbers, 20)),
     h("div", { class: "small" }, h("span", { class: "muted" }, `${t("flag.events")}: `), events),
@@ -941,7 +943,7 @@ async function pageOfficer(id) {
     h("table", { id: "officer-flags" }, (o.flags || []).map((f) => h("tr", { class: "flag-row", dataset: { flagId: f.flag_id } },
       h("td", { class: "mono" }, f.rule_id), h("td", {}, ruleName(f.name)), h("td", {}, sevBadge(f.severity)),
       h("td", {}, f.subject.case_id ? caseLink(f.subject.case_id, f.flag_id) : h("span", { class: "mono small" }, f.scope)),
-      h("td", { class: "small" }, f.summary), h("td", {}, t(`disp.${f.disposition}`))))));
+      h("td", { class: "small flag-summary" }, flagSummary(f)), h("td", {}, t(`disp.${f.disposition}`))))));
 }
 
 function positionsChart(data, self) {
@@ -1123,5 +1125,6 @@ document.getElementById("signout").addEventListener("click", () => {
   sessionStorage.removeItem(TOKEN_KEY); session = null; location.hash = "#/signin";
 });
 window.addEventListener("hashchange", route);
-export { api, caseLink, failure, h, kv, loading, officerLink, ruleName, s, sevBadge, show, t, typeName, unitLink, when };
+export { api, caseLink, failure, flagSummary, h, kv, loading, officerLink, ruleName, s, sevBadge, show, t, typeName,
+  unitLink, when };
 if (!location.hash) location.hash = "#/queue"; else route();

@@ -1,0 +1,104 @@
+"""Words for ``summary_zh``, the Chinese sentence every flag carries beside its English
+``summary`` (built at the same site, from the same numbers).
+
+Amounts are written in 元 from integer fen without floats (``yuan(20000)`` → ``"200.00 元"``);
+event types by their Chinese names (``ledger.domain.names``), evidence kinds and complaint
+categories by the vocabulary's labels; the codes a rule lists (reasons,
+problems, grounds …) by the terms of the statutes. Ids and codes stay as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ledger.domain.names import NAMES_ZH
+from ledger.domain.vocabulary import labels
+
+APL = "《行政处罚法》"
+
+#: the codes rules list in their numbers, in the words of the statutes
+CODES: dict[str, str] = {
+    # RF03
+    "amount_over_limit": "罚款数额超过简易程序限额", "penalty_type_not_allowed": "处罚种类不适用简易程序",
+    "credential_not_shown": "未出示执法证件",
+    # RF11
+    "hearing_held": "经过听证", "amount_threshold": "罚款数额达到法制审核标准",
+    # RF20 / RF25
+    "no_approval": "未经批准", "approval_form_not_allowed": "批准形式不符合规定",
+    "approver_is_decider": "批准人即原决定人", "no_handling_record": "无处理记录",
+    "recipient_linked_to_officer": "接收人与执法人员有关联",
+    # party types
+    "individual": "个人", "organisation": "单位",
+    # relations
+    "subject_of_flag": "红旗所涉人员", "acted_in_case": "参与办理该案",
+    "family": "家庭成员", "relative": "亲属", "business": "经济往来", "former_colleague": "原同事",
+    "neighbour": "邻居", "creditor_debtor": "债权债务", "other": "其他",
+    "subject_of_the_complaint": "被投诉人", "accused": "被投诉人",
+    # approval forms, tiers, measures, disposal, closing outcomes, channels, justifications
+    "agency_head": "行政机关负责人", "deputy_head": "分管负责人", "collective_discussion": "集体讨论",
+    "minor": "轻微", "general": "一般", "serious": "严重",
+    "temporary_seizure": "暂扣", "sealing": "查封", "detention": "扣押",
+    "registration_preservation": "先行登记保存",
+    "public_auction": "公开拍卖", "destroyed": "销毁", "confiscated_to_treasury": "上缴国库",
+    "donated": "捐赠",
+    "paid": "已缴纳", "executed": "已执行", "not_penalised": "不予处罚",
+    "transferred": "移送", "enforcement_applied": "申请强制执行", "withdrawn": "撤销",
+    "terminated": "终止",
+    "designated_bank": "指定银行", "e_payment": "电子支付",
+    "onsite_cash_with_receipt": "当场收缴并出具票据", "agency_account": "机关账户",
+    "cash_to_officer": "现金交执法人员",
+    "within_100": "一百元以下", "hard_to_enforce_later": "事后难以执行",
+    "remote_area_party_request": "边远地区当事人提出", "none": "未说明理由",
+    # credential statuses
+    "valid": "有效", "expired": "已失效", "suspended": "已暂扣", "revoked": "已吊销",
+    "unknown_person": "无人事记录", "unknown_certificate": "证件未登记", "no_credential": "无执法证件",
+    "auxiliary": "协管员", "not_yet_valid": "尚未生效",
+    # RF22 pledge chains
+    "cycle": "循环会签", "broken": "链条中断", "wrong_countersigner": "会签人不符",
+    "complete": "完整",
+    # RF05 / RF06 / RF23
+    "no_receipt": "未出具票据", "receipt_reused": "票据重复使用",
+    "above_principal": "超过罚款本金", "wrong_rate": "加处罚款比例不符",
+    "before_payment_due": "缴纳期限届满前加处", "above_accrued": "超过应加处数额",
+    "co_officer_on_case": "同案执法人员", "direct_superior_of_accused": "被投诉人的直接上级",
+    "amended": "变更", "rejected_resubmit": "退回重报",
+    "local": "地方规定",
+    # dispositions
+    "acknowledged": "受理", "dismissed": "驳回", "confirmed": "确认", "referred": "移送",
+}
+
+
+def yuan(fen: int | None) -> str:
+    """``fen`` as exact 元 text: ``yuan(20000)`` → ``"200.00 元"``, ``yuan(-5)`` → ``"-0.05 元"``
+    (integer arithmetic only); ``None`` → ``"（未知）元"``."""
+    if fen is None:
+        return "（未知）元"
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole}.{cents:02d} 元"
+
+
+def type_zh(name: str) -> str:
+    """An event type's Chinese name (the type itself when it has none)."""
+    return NAMES_ZH.get(name, name)
+
+
+def code_zh(code: str | None) -> str:
+    return "（无）" if code is None else CODES.get(code, code)
+
+
+def codes_zh(codes: Iterable[str]) -> str:
+    """Codes in words, joined by the enumeration comma."""
+    return "、".join(code_zh(c) for c in codes)
+
+
+#: the vocabulary's Chinese labels of enumerated codes, as the dashboard names them
+_LABELS: dict[str, dict[str, str]] = labels()["codes"]
+
+
+def evidence_kind_zh(kind: str) -> str:
+    return _LABELS["EvidenceRecorded.kind"].get(kind, kind)
+
+
+def complaint_category_zh(category: str) -> str:
+    return _LABELS["ComplaintReceived.category"].get(category, category)

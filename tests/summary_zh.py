@@ -1,0 +1,48 @@
+"""What every flag's Chinese explanation must be: a non-empty sentence in Chinese, in which
+ASCII letters appear only inside the ids and codes the flag itself carries (its subject,
+events, numbers, discriminator, rule id). ``conftest.py`` applies it to every flag any test
+raises; test_redflags_summary_zh.py shows it can fail."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from projections.redflags.flag import Flag
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LETTERS = re.compile(r"[A-Za-z]+")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _strings(v)
+
+
+def ids_and_codes(flag: Flag) -> Iterable[str]:
+    """The strings a flag carries besides its sentences and names: what ``summary_zh`` may
+    quote as they are."""
+    value = flag.to_value()
+    for key in ("summary", "summary_zh", "name", "legal_basis"):
+        value.pop(key)
+    yield from _strings(value)
+    yield from flag.discriminator.split("|")
+
+
+def untranslated(flag: Flag) -> list[str]:
+    """The ASCII words of ``flag.summary_zh`` that are not ids or codes of the flag (empty when
+    it is a proper Chinese sentence); ``["<no Chinese>"]`` when it has no Chinese at all."""
+    text = flag.summary_zh
+    if not _CJK.search(text):
+        return ["<no Chinese>"]
+    for s in sorted(set(ids_and_codes(flag)), key=len, reverse=True):
+        if len(s) > 1:
+            text = text.replace(s, " ")
+    return _LETTERS.findall(text)

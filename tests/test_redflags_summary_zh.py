@@ -1,0 +1,78 @@
+"""Every flag explains itself in Chinese too (``summary_zh``, 说明): amounts in exact 元, the
+same numbers as the English ``summary``, no English words beyond the flag's ids and codes.
+(tests/conftest.py checks the last on every flag any test raises; here on a small synthetic
+city, which raises nearly every rule, and the checker's own failure.)"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ledger.crypto import SigningKey
+from ledger.synth.generator import SyntheticCity
+from ledger.synth.params import CityParams
+from projections.redflags.catalogue import RULES
+from projections.redflags.engine import compute_flags
+from projections.redflags.flag import Flag, Subject, make_flag
+from projections.redflags.zh import yuan
+
+from .summary_zh import untranslated
+from .test_ground_truth import history
+
+
+@pytest.mark.parametrize("fen, text", [(20_000, "200.00 元"), (5, "0.05 元"), (0, "0.00 元"),
+                                        (100, "1.00 元"), (123_456_789, "1234567.89 元"),
+                                        (-250, "-2.50 元")])
+def test_yuan_writes_fen_exactly(fen: int, text: str) -> None:
+    assert yuan(fen) == text
+
+
+def _flag(summary_zh: str, **numbers: object) -> Flag:
+    return make_flag(RULES["RF13.a"], scope=Subject("case", "SH-HP-2024-S-000001"),
+                     discriminator="E-1", params_version="v", raised_at="2024-06-01T10:00:00Z",
+                     event_ids=["E-1"], numbers=dict(numbers), summary="fine of 20000 fen",
+                     summary_zh=summary_zh, case_id="SH-HP-2024-S-000001")
+
+
+def test_the_check_finds_english_left_in_a_chinese_summary() -> None:
+    assert untranslated(_flag("罚款 200.00 元，未责令改正")) == []
+    assert untranslated(_flag("罚款 200.00 元 (案件 SH-HP-2024-S-000001，代码 STALL_SH)",
+                              violation_code="STALL_SH")) == []
+    assert untranslated(_flag("罚款 200.00 元 with no order to rectify")) == [
+        "with", "no", "order", "to", "rectify"]
+    assert untranslated(_flag("fine of 20000 fen")) == ["<no Chinese>"]
+    assert untranslated(_flag("")) == ["<no Chinese>"]
+
+
+def test_the_chinese_summary_does_not_change_the_flag_id_and_is_in_its_value() -> None:
+    a, b = _flag("罚款 200.00 元"), _flag("罚款两百元")
+    assert a.flag_id == b.flag_id and a.digest() != b.digest()
+    assert a.to_value()["summary_zh"] == "罚款 200.00 元"
+
+
+@pytest.fixture(scope="module")
+def city_flags() -> list[Flag]:
+    params = CityParams.scale("small", seed=0)
+    city = SyntheticCity(params, root_key=SigningKey(bytes(32)), root_key_id="root-1")
+    at = datetime.combine(params.start + timedelta(days=params.days + 120),
+                          datetime.min.time(), tzinfo=UTC)
+    return compute_flags(history(city), at=at)
+
+
+def test_every_flag_of_a_small_city_explains_itself_in_chinese(city_flags: list[Flag]) -> None:
+    rules = {f.rule_id for f in city_flags}
+    assert len(rules) >= 55                       # nearly every rule of the catalogue
+    bad = {f.rule_id: (f.summary_zh, untranslated(f)) for f in city_flags if untranslated(f)}
+    assert bad == {}
+
+
+def test_a_chinese_summary_gives_the_amounts_of_the_english_one_in_yuan(
+        city_flags: list[Flag]) -> None:
+    checked = 0
+    for f in city_flags:
+        for key, value in f.numbers:
+            if key.endswith("_fen") and isinstance(value, int) and f"{value} fen" in f.summary:
+                assert yuan(value) in f.summary_zh, (f.rule_id, f.summary, f.summary_zh)
+                checked += 1
+    assert checked > 50

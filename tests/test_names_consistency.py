@@ -9,7 +9,9 @@ those are checked here against the names of the types they stand for.
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from pathlib import Path
 
 from ledger.domain.names import NAMES_ZH
@@ -17,6 +19,7 @@ from ledger.domain.vocabulary import EVENT_TYPES
 from projections.redflags.catalogue import RULES
 
 APP = Path(__file__).resolve().parents[1] / "api" / "static" / "dashboard" / "app.js"
+RULES_DIR = Path(__file__).resolve().parents[1] / "projections" / "redflags"
 
 #: dashboard label → the event type whose act it names, word for word
 SAME_AS_TYPE = {
@@ -54,6 +57,18 @@ def _zh_table() -> dict[str, str]:
     return dict(re.findall(r'"([\w.]+)":\s*"((?:[^"\\]|\\.)*)"', block))
 
 
+def _rule_strings() -> dict[str, str]:
+    """Every string literal of the rule modules holding Chinese (the flags' ``summary_zh``
+    sentences and the words they are built from), by file and line; comments left out."""
+    out = {}
+    for path in sorted(RULES_DIR.glob("*.py")):
+        tokens = tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
+        for tok in tokens:
+            if tok.type == tokenize.STRING and re.search("[\u4e00-\u9fff]", tok.string):
+                out[f"{path.name}:{tok.start[0]}"] = tok.string
+    return out
+
+
 def test_the_dashboard_does_not_copy_the_type_names() -> None:
     """An event type is named by GET /v1/vocabulary, never by a second table in the page (a
     guard: it held before names.py's terms were checked, and fails if a copy is added)."""
@@ -71,6 +86,7 @@ def test_no_second_term_for_an_act() -> None:
     texts = {f"app.js {k}": v for k, v in _zh_table().items()}
     texts |= {f"catalogue {rid}": r.name_zh for rid, r in RULES.items()}
     texts |= {f"names.py {t}": n for t, n in NAMES_ZH.items()}
+    texts |= _rule_strings()
     found = {(term, where) for term, words in NOT_THESE.items() for where, text in texts.items()
              if any(w in text for w in words)}
     assert found == set()

@@ -182,7 +182,7 @@ def rf22_pledge_chain(o: Officer, ctx: "Ctx") -> None:
                  summary=f"{o.officer_id} acted on {len({days.day(m[0]) for m in misses})} "
                          f"day(s) in {year} without a complete pledge chain ({status})",
                  summary_zh=f"{o.officer_id} 于 {year} 年有 {len({days.day(m[0]) for m in misses})} "
-                            f"日在廉政责任书签订链条不完整（{'未签订' if status == 'none' else code_zh(status)}）"
+                            f"日在廉政建设责任书签订链条不完整（{'未签订' if status == 'none' else code_zh(status)}）"
                             "时执法",
                  officer_id=o.officer_id, unit_id=o.unit_id, case_id=cid)
 

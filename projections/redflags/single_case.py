@@ -412,7 +412,7 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                                   "window_ends": _iso_day(end), "decided_at": ctx.time(d.ts),
                                   "window_working_days": legal.hearing_request_window_working_days},
                          summary="decided before the hearing-request window ended",
-                         summary_zh="申请听证期限届满前即作出决定", **common)
+                         summary_zh="要求听证期限届满前即作出决定", **common)
         for req_ts, req_eid in c.hearing_requests:
             if req_ts > d.ts:
                 continue
@@ -431,7 +431,7 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                          numbers={"requested_at": ctx.time(req_ts), "window_ends": _iso_day(end),
                                   "decided_at": ctx.time(d.ts)},
                          summary="hearing requested in time but none held before the decision",
-                         summary_zh="当事人在期限内申请听证，但作出决定前未举行听证",
+                         summary_zh="当事人在期限内要求听证，但作出决定前未举行听证",
                          **common)
     investigators = None
     for ts, presider, _, eid in c.hearings_held:

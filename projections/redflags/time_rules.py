@@ -90,7 +90,7 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
                      numbers={"amount_fen": cash.amount, "receipt_no": None,
                               "problem": "no_receipt"},
                      summary=f"{cash.amount} fen collected on the spot without an official receipt",
-                     summary_zh=f"当场收缴罚款 {yuan(cash.amount)}，未出具财政部门统一制发的罚款收据",
+                     summary_zh=f"当场收缴罚款 {yuan(cash.amount)}，未出具财政部门统一制发的专用票据",
                      case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
         else:
             uses = fold.receipts.get(cash.receipt_no, [])
@@ -102,7 +102,7 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
                                   "problem": "receipt_reused", "first_used_in_case": first[0],
                                   "uses": len(uses)},
                          summary=f"receipt {cash.receipt_no} already used in case {first[0]}",
-                         summary_zh=f"罚款收据 {cash.receipt_no} 已在案件 {first[0]} 中使用",
+                         summary_zh=f"专用票据 {cash.receipt_no} 已在案件 {first[0]} 中使用",
                          case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
     cum = 0
     remits = [(ts, a, eid) for ts, a, eid in c.remitted]
@@ -478,7 +478,7 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                      summary_zh=f"{day_iso(days.day(c.violation_ts))} 的违法行为"
                                 + ("" if ended is None else
                                    f"（{day_iso(days.day(ended))} 终了）")
-                                + f"超过 {years} 年追责时效后才被发现",
+                                + f"超过 {years} 年行政处罚时效后才被发现",
                      case_id=c.case_id, unit_id=c.unit_id)
     _property_deadlines(c, ctx)
 

@@ -54,7 +54,7 @@ CODES: dict[str, str] = {
     "unknown_person": "无人事记录", "unknown_certificate": "证件未登记", "no_credential": "无执法证件",
     "auxiliary": "协管员", "not_yet_valid": "尚未生效",
     # RF22 pledge chains
-    "cycle": "循环会签", "broken": "链条中断", "wrong_countersigner": "会签人不符",
+    "cycle": "循环签署", "broken": "链条中断", "wrong_countersigner": "签署上级不符",
     "complete": "完整",
     # RF05 / RF06 / RF23
     "no_receipt": "未出具票据", "receipt_reused": "票据重复使用",

@@ -293,6 +293,14 @@ async function ensureVocabulary() {
 }
 const typeName = (type) => (lang === "zh" && vocab && vocab.types[type] && vocab.types[type].zh) || type;
 const codeName = (field, code) => (lang === "zh" && vocab && (vocab.codes[field] || {})[code]) || String(code);
+// the codes an event's body holds (送达方式, outcome, measure…), each by its name: the body itself
+// is shown as signed, codes and all
+function bodyCodes(e) {
+  const coded = Object.entries(e.body || {}).flatMap(([field, v]) => (Array.isArray(v) ? v : [v])
+    .filter((code) => vocab && typeof code === "string" && (vocab.codes[`${e.type}.${field}`] || {})[code])
+    .map((code) => codeName(`${e.type}.${field}`, code)));
+  return coded.length ? h("div", { class: "small body-codes" }, coded.join(" · ")) : null;
+}
 
 // ---------------------------------------------------------------------------------------------
 // DOM helpers (no innerHTML with data: every value goes in as text).
@@ -893,7 +901,8 @@ function trailTable(trail, triggering, focus) {
         h("td", { class: "num" }, e.index), h("td", { class: "small" }, when(e.occurred_at)),
         h("td", { class: "small" }, when(e.recorded_at)),
         h("td", {}, h("div", {}, typeName(e.type)),
-          h("div", { class: "small muted mono" }, `${typeName(e.type) === e.type ? "" : `${e.type} · `}${e.stream} v${e.stream_version}`)),
+          h("div", { class: "small muted mono" }, `${typeName(e.type) === e.type ? "" : `${e.type} · `}${e.stream} v${e.stream_version}`),
+          bodyCodes(e)),
         h("td", { class: "small" }, h("div", {}, e.signer_principal || "?"), h("div", { class: "muted mono" }, e.signer)),
         verifyCell(e.verification),
         h("td", {}, h("details", {}, h("summary", { class: "small" }, e.event_id.slice(0, 13) + "…"),
@@ -915,7 +924,7 @@ async function pageOfficer(id) {
     h("div", { class: "grid2" },
       h("div", { class: "card" }, h("h2", {}, t("officer.credentials")),
         h("table", { id: "credentials" }, h("tr", {}, ["cert", "type", "from", "until", "status"].map((x) => h("th", {}, t(`cr.${x}`)))),
-          Object.values(o.credentials || {}).map((cr) => h("tr", {}, h("td", { class: "mono" }, cr.cert_no), h("td", {}, cr.credential_type),
+          Object.values(o.credentials || {}).map((cr) => h("tr", {}, h("td", { class: "mono" }, cr.cert_no), h("td", {}, codeName("OfficerCredentialIssued.credential_type", cr.credential_type)),
             h("td", {}, cr.valid_from), h("td", {}, cr.valid_until), h("td", {}, cr.ended_at ? `${label("end", cr.end_reason)} ${when(cr.ended_at)}` : (cr.suspensions || []).length ? t("cr.suspended") : t("cr.valid")))))),
       h("div", { class: "card" }, h("h2", {}, t("officer.caseload")),
         h("div", { id: "caseload" }, kv(Object.entries(c).map(([k, v]) => [label("load", k), k.endsWith("_fen") ? yuan(v) : v]))))),
@@ -926,7 +935,7 @@ async function pageOfficer(id) {
     h("div", { class: "grid2" },
       h("div", { class: "card" }, h("h2", {}, t("officer.posts")),
         h("table", { id: "posts" }, h("tr", {}, ["post", "role", "unit", "grids", "from", "until"].map((x) => h("th", {}, t(`post.${x}`)))),
-          (o.posts || []).map((p) => h("tr", {}, h("td", { class: "mono" }, p.post_id), h("td", {}, p.role), h("td", {}, unitLink(p.unit_id)),
+          (o.posts || []).map((p) => h("tr", {}, h("td", { class: "mono" }, p.post_id), h("td", {}, codeName("PostAssigned.role", p.role)), h("td", {}, unitLink(p.unit_id)),
             h("td", { class: "small" }, (p.grid_ids || []).join(", ")), h("td", { class: "small" }, when(p.from)), h("td", { class: "small" }, when(p.until))))),
         h("h2", {}, t("officer.dispatches")),
         h("p", { class: "small" }, (o.dispatches || []).slice(-10).map((d) => h("div", {}, `${when(d.from)} → ${(d.grid_ids || []).join(", ")} (${d.order_id})`)))),
@@ -993,9 +1002,9 @@ function pledgeChain(chain) {
   return [h("p", { id: "pledge-status" }, h("span", { class: `st ${chain.status === "complete" ? "st-ok" : "st-bad"}` },
     t(`pledge.${chain.status}`)), h("span", { class: "small muted" }, ` (${chain.on})`)),
   h("ol", {}, chain.links.map((l) => l.officer_id === null
-    ? h("li", { class: "muted" }, t("pledge.outside"), h("span", { class: "small" }, ` ${l.level || ""}`, l.top_of_chain ? " · ⊤" : ""))
+    ? h("li", { class: "muted" }, t("pledge.outside"), h("span", { class: "small" }, ` ${l.level ? codeName("IntegrityPledgeSigned.level", l.level) : ""}`, l.top_of_chain ? " · ⊤" : ""))
     : h("li", {}, officerLink(l.officer_id), " ", h("span", { class: "mono small" }, l.pledge_id),
-    h("span", { class: "small muted" }, ` ${l.level || ""} ${l.period_from}–${l.period_until} · ${l.status}`,
+    h("span", { class: "small muted" }, ` ${l.level ? codeName("IntegrityPledgeSigned.level", l.level) : ""} ${l.period_from}–${l.period_until} · ${l.status}`,
       l.countersigned_by ? ` · ✍ ${l.countersigned_by}` : "", l.top_of_chain ? " · ⊤" : ""))))];
 }
 

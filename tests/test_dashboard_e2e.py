@@ -704,6 +704,20 @@ def test_the_officer_page_names_credential_types_and_post_roles(
                                     "协管员"}
 
 
+def test_the_officer_page_names_party_types_and_pledge_statuses(
+        page: Any, served: DemoCity) -> None:
+    """The positions chart printed each row's party type (individual, organisation) and the
+    pledge chain each pledge's status (countersigned) as codes on the Chinese page."""
+    officer = next(_officers_with_fines(served))
+    open_signed_in(page, served, f"#/officer/{officer}", "svg#positions-chart text.pos-label")
+    rows = page.eval_on_selector_all("svg#positions-chart text.pos-label",
+                                     "cells => cells.map(c => c.textContent)")
+    assert rows and {r.split(" · ")[1] for r in rows} <= {"公民", "法人或者其他组织"}
+    links = page.eval_on_selector_all("#pledge-status ~ ol li:not(.muted) span.muted",
+                                      "cells => cells.map(c => c.textContent)")
+    assert links and [x for x in links if re.search(r"[a-z]{3}", x)] == []
+
+
 def test_language_switches_between_chinese_and_english(page: Any, served: DemoCity) -> None:
     sign_in(page, served)
     page.wait_for_selector("tr.flag-row")

@@ -10,28 +10,34 @@ from typing import Any
 import pytest
 
 from ledger.domain import names, vocabulary
-from ledger.schemas import Enum, ListOf, Nullable, Opt
+from ledger.schemas import Enum, ListOf, Nullable, Obj, Opt
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
-def _enum_values(schema: Any) -> tuple[str, ...] | None:
+def _enums(schema: Any, path: str) -> dict[str, tuple[str, ...]]:
     while isinstance(schema, (Opt, Nullable, ListOf)):
         schema = schema.item if isinstance(schema, ListOf) else schema.inner
-    return schema.values if isinstance(schema, Enum) else None
+    if isinstance(schema, Enum):
+        return {path: schema.values}
+    if isinstance(schema, Obj):
+        return {k: v for field, inner in schema.fields.items()
+                for k, v in _enums(inner, f"{path}.{field}").items()}
+    return {}
 
 
 def _enumerated_fields() -> dict[str, tuple[str, ...]]:
-    """Read from the schemas themselves, not from what names.py or labels() list."""
-    return {f"{name}.{field}": values for name, t in vocabulary.EVENT_TYPES.items()
-            for field, schema in t.body.fields.items()
-            if (values := _enum_values(schema)) is not None}
+    """Read from the schemas themselves (fields of nested objects too), not from what names.py or
+    labels() list."""
+    return {k: v for name, t in vocabulary.EVENT_TYPES.items()
+            for k, v in _enums(t.body, name).items()}
 
 
 def test_every_value_of_every_enumerated_body_field_has_a_chinese_name() -> None:
     fields = _enumerated_fields()
     codes = vocabulary.labels()["codes"]
     assert len(fields) > 60
+    assert fields["PenaltyDecided.party.party_type"] == ("individual", "organisation")
     assert {key: set(values) for key, values in fields.items()} == {
         key: set(named) for key, named in codes.items()}
     unnamed = [(key, code, name) for key, named in codes.items() for code, name in named.items()

@@ -45,6 +45,7 @@ SAME_AS_CODES = {
     "pub.ch": "DecisionPublished.channel",
     "fw": "OfficerWarningIssued.kind",
     "sup.result": "SupervisionFeedbackAccepted.result",
+    "sup.resp": "SupervisionFeedbackSubmitted.responses.status",
     "proc": "CaseFiled.procedure",
     "rec": "TreasuryReconciled.result",
 }

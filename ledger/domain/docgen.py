@@ -159,8 +159,9 @@ NAMES = """\
 Each type's 中文名 (`ledger/domain/names.py`, served by `GET /v1/vocabulary` and shown by the
 dashboard, which does not copy them) is the term the statute uses for the act, not a paraphrase;
 the red-flag names (docs/red-flags.md) and the dashboard's own labels use the same term for the
-same act. Every value of an enumerated body field is named too (`CODES_ZH`, shown after each code
-in the tables below and under `codes` in `GET /v1/vocabulary`; the dashboard's trail names a
+same act. Every value of an enumerated body field is named too (`CODES_ZH`, a field inside an
+object by its dotted path, shown after each code in the tables below and under `codes` in
+`GET /v1/vocabulary`; the dashboard's trail names a
 body's codes beside its type): a field or a value left unnamed fails at import, so none ships as
 a bare code. Where the choice is not obvious:
 

@@ -2,7 +2,7 @@
 readers (the dashboard, docs/events.md).
 
 The wire ``type`` and the codes stay English and are never translated; these are labels only. A
-type declared without a name here, or a top-level enumerated field (or a value of one) without
+type declared without a name here, or an enumerated body field (or a value of one) without
 one, fails at import (``vocabulary`` checks both), so the lists cannot fall behind the
 vocabulary.
 """
@@ -68,13 +68,14 @@ _PENALTY_TYPE = {  # APL 第9条
     "revoke_licence": "吊销许可证件", "restrict_practice": "限制从业", "other": "其他"}
 _RIGHTS = {"statement": "陈述", "defence": "申辩", "hearing": "听证"}  # APL 第44条
 _PROCEDURE = {"general": "普通程序", "summary": "简易程序"}
+_PARTY_TYPE = {"individual": "公民", "organisation": "法人或者其他组织"}  # APL 第2条、第4条
 # 送达 (APL 第61条, by the 民事诉讼法's modes): 当场交付 after the decision is announced, else
 # 直接送达, 邮寄送达, 电子送达 (the party agreed in a 确认书), 留置送达, 公告送达
 _SERVICE = {"in_person": "直接送达", "post": "邮寄送达", "electronic": "电子送达",
             "left_at_address": "留置送达", "announcement": "公告送达"}
 
-#: ``"EventType.field"`` → the Chinese name of each value of that top-level enumerated body field
-#: (a list of such values included). ``vocabulary`` refuses at import a field left out or a value
+#: ``"EventType.field"`` → the Chinese name of each value of that enumerated body field (a list of
+#: such values included; a field of an object, or of a list of objects, by its dotted path). ``vocabulary`` refuses at import a field left out or a value
 #: unnamed, so none ships as a bare code; the dashboard's own labels for the same codes (channel,
 #: end reason, disposition reason…) use the same words (tests/test_names_consistency.py).
 CODES_ZH: dict[str, dict[str, str]] = {
@@ -116,12 +117,16 @@ CODES_ZH: dict[str, dict[str, str]] = {
         "patrol": "巡查发现", "hotline_12345": "12345热线", "complaint": "投诉举报",
         "referral": "移送", "inspection": "检查发现", "media": "媒体反映", "other": "其他"},
     "CaseFiled.procedure": _PROCEDURE,
+    "CaseFiled.parties.party_type": _PARTY_TYPE,
     "EvidenceRecorded.kind": {  # APL 第46条
         "photo": "照片", "video": "视频", "audio": "录音", "document": "书证",
         "inspection_record": "现场笔录", "inquiry_record": "询问笔录", "sample": "样品",
         "electronic_data": "电子数据", "witness_statement": "证人证言",
         "expert_opinion": "鉴定意见"},
     "EvidenceRecorded.hash_alg": {"sha-256": "SHA-256"},
+    "EvidenceRecorded.capture_device.device_type": {
+        "bodycam": "执法记录仪", "handheld_terminal": "执法终端", "camera": "照相机、摄像机",
+        "fixed_camera": "固定监控设备", "scanner": "扫描仪", "phone": "手机", "other": "其他"},
     "RectificationVerified.result": {
         "rectified": "已改正", "partially_rectified": "部分改正", "not_rectified": "未改正",
         "refused": "拒不改正"},
@@ -160,6 +165,7 @@ CODES_ZH: dict[str, dict[str, str]] = {
         "other": "其他"},
     "ExtensionApproved.approval_form": _APPROVAL_FORM,
     "PenaltyDecided.procedure": _PROCEDURE,
+    "PenaltyDecided.party.party_type": _PARTY_TYPE,
     "PenaltyDecided.penalty_types": _PENALTY_TYPE,
     "PenaltyDecided.payment_method": {  # APL 第67条、第68条
         "designated_bank": "到指定银行缴纳", "e_payment": "电子支付", "onsite_cash": "当场收缴"},
@@ -231,6 +237,8 @@ CODES_ZH: dict[str, dict[str, str]] = {
     "ComplaintClosed.outcome": {
         "substantiated": "属实", "partly_substantiated": "部分属实", "unsubstantiated": "不属实",
         "withdrawn": "撤回投诉", "referred": "转交办理"},
+    "SupervisionFeedbackSubmitted.responses.status": {
+        "rectified": "已整改", "in_progress": "整改中", "disputed": "有异议"},
     "SupervisionFeedbackAccepted.result": {"accepted": "审核通过", "rejected_resubmit": "退回重报"},
     "OfficerWarningIssued.kind": {  # ZWCF 第12条
         "reminder_talk": "谈话提醒", "admonishment_talk": "诫勉", "criticism_education": "批评教育",
@@ -243,6 +251,11 @@ CODES_ZH: dict[str, dict[str, str]] = {
     "FlagReferred.referred_to": {
         "discipline_inspection": "纪检监察机关", "supervision_commission": "监察委员会",
         "procuratorate": "人民检察院", "agency_head": "机关负责人", "legal_office": "法制机构"},
+    # config
+    "DiscretionBenchmarkPublished.entries.party_type": {**_PARTY_TYPE, "any": "不限"},
+    "LegalParametersPublished.parameters.unit": {
+        "fen": "分", "calendar_days": "日", "working_days": "工作日", "years": "年", "count": "次",
+        "basis_points_per_day": "每日万分比", "minutes": "分钟"},
     # keys
     "KeyRegistered.roles": {
         "config": "法制科（配置）", "hr": "人事系统", "case-app": "办案系统",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UnknownEventType
-from ..schemas import Enum, FieldError, ListOf, Nullable, Opt, Schema
+from ..schemas import Enum, FieldError, ListOf, Nullable, Obj, Opt, Schema
 from . import case, config, flags, identity, keys, money, oversight, property
 from .event_type import EventType
 from .names import CODES_ZH, NAMES_ZH
@@ -34,17 +34,25 @@ if NAMES_ZH.keys() != EVENT_TYPES.keys():
                      f"{sorted(NAMES_ZH.keys() ^ EVENT_TYPES.keys())}")
 
 
-def _enum(schema: Schema | Opt) -> Enum | None:
-    """The enum a field holds, itself or as the items of a list (optional or nullable too)."""
+def _coded(schema: Schema | Opt, path: str, out: dict[str, Enum]) -> None:
+    """Every enum under ``path``: the field itself, the items of a list, the fields of an object
+    (optional or nullable too), keyed by the dotted path of field names."""
     while isinstance(schema, (Opt, Nullable, ListOf)):
         schema = schema.item if isinstance(schema, ListOf) else schema.inner
-    return schema if isinstance(schema, Enum) else None
+    if isinstance(schema, Enum):
+        out[path] = schema
+    elif isinstance(schema, Obj):
+        for field, inner in schema.fields.items():
+            _coded(inner, f"{path}.{field}", out)
 
 
 def _coded_fields() -> dict[str, Enum]:
-    """``"Type.field"`` → the enum of every top-level body field that holds codes."""
-    return {f"{name}.{field}": enum for name, t in EVENT_TYPES.items()
-            for field, schema in t.body.fields.items() if (enum := _enum(schema)) is not None}
+    """``"Type.field"`` (``"Type.field.sub"`` inside an object or a list of objects) → the enum
+    of every body field that holds codes."""
+    out: dict[str, Enum] = {}
+    for name, t in EVENT_TYPES.items():
+        _coded(t.body, name, out)
+    return out
 
 
 def _name_codes() -> None:
@@ -113,8 +121,8 @@ def signer_roles_by_type() -> dict[str, frozenset[str]]:
 def labels() -> dict[str, Any]:
     """What a reader sees for the vocabulary's codes: each type's Chinese name
     (``{"types": {name: {"zh": ...}}}``) and, under ``codes``, the Chinese names of the values of
-    every top-level enumerated body field, a list of codes included
-    (``"EvidenceRecorded.kind": {"video": "视频"}``, ``"DecisionServed.method": {...}``).
+    every enumerated body field, a list of codes included, a field inside an object by its dotted
+    path (``"EvidenceRecorded.kind": {"video": "视频"}``, ``"PenaltyDecided.party.party_type"``).
     """
     return {"types": {name: {"zh": NAMES_ZH[name]} for name in EVENT_TYPES},
             "codes": {key: dict(CODES_ZH[key]) for key in _coded_fields()}}

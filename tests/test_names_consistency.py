@@ -46,6 +46,7 @@ SAME_AS_CODES = {
     "fw": "OfficerWarningIssued.kind",
     "sup.result": "SupervisionFeedbackAccepted.result",
     "sup.resp": "SupervisionFeedbackSubmitted.responses.status",
+    "pub.why": "DecisionPublicationWithdrawn.reason",
     "proc": "CaseFiled.procedure",
     "rec": "TreasuryReconciled.result",
 }

@@ -184,8 +184,8 @@ CODES_ZH: dict[str, dict[str, str]] = {
         "agency_website": "机关网站", "government_portal": "政府门户网站",
         "credit_platform": "信用平台", "other": "其他渠道"},
     "DecisionPublicationWithdrawn.reason": {
-        "decision_revoked": "决定被撤销", "decision_changed": "决定被变更", "error": "公示有误",
-        "other": "其他"},
+        "decision_revoked": "决定已撤销", "decision_changed": "决定已变更", "error": "公示有误",
+        "other": "其他原因"},
     "PenaltyAmended.penalty_types": _PENALTY_TYPE,
     "PenaltyAmended.approval_form": _APPROVAL_FORM,
     "PenaltyWithdrawn.reason": {

@@ -711,5 +711,8 @@ def test_vocabulary_names_every_event_type_and_labelled_code_in_chinese(dash: Wo
         vocabulary.lookup("EvidenceRecorded").body.fields["kind"].values)
     assert labels["codes"]["ComplaintReceived.category"] == {
         "violent": "野蛮执法", "extortion": "吃拿卡要", "arbitrary_fine": "乱罚款", "other": "其他"}
+    assert labels["codes"]["DecisionServed.method"]["left_at_address"] == "留置送达"
+    assert labels["codes"]["PenaltyDecided.penalty_types"]["fine"] == "罚款"
+    assert labels["codes"] == vocabulary.labels()["codes"]     # every field (test_names_codes)
     assert get(dash, "/v1/vocabulary", auth(dash, "auditor")) == labels
     assert dash.http.get("/v1/vocabulary", headers=auth(dash, "poster")).status_code == 403

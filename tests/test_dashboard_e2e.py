@@ -698,6 +698,52 @@ def test_the_officer_page_names_complaint_categories_in_the_chosen_language(
     assert shown and set(shown) <= {"野蛮执法", "吃拿卡要", "乱罚款", "其他"}
 
 
+def test_the_case_trail_names_the_codes_of_each_body(page: Any, served: DemoCity) -> None:
+    """A body's codes (送达方式, outcome, measure…) were shown only as the English codes of its
+    JSON; the trail row now names them beside the type, the body kept as signed."""
+    case_id = first_id(served, "SELECT substr(stream, 6) FROM ledger_receipts WHERE "
+                       "event_type = 'DecisionServed'")
+    open_signed_in(page, served, f"#/case/{case_id}", "#trail-table tr.trail-row")
+    served_row = page.locator("#trail-table tr.trail-row[data-type='DecisionServed']").first
+    shown = served_row.locator(".body-codes").inner_text()
+    assert shown in {"当场交付", "直接送达", "邮寄送达", "电子送达", "留置送达", "公告送达"}
+    assert '"method"' in served_row.locator("pre").text_content()     # the body as signed
+    codes = page.eval_on_selector_all("#trail-table .body-codes",
+                                      "cells => cells.map(c => c.textContent)")
+    assert len(codes) > 3
+    assert [x for x in codes if re.search(r"[a-z]{2}", x)] == []
+
+
+def test_the_officer_page_names_credential_types_and_post_roles(
+        page: Any, served: DemoCity) -> None:
+    """The credentials table printed administrative_enforcement and the posts table team_member
+    on the Chinese page."""
+    officer = first_id(served, "SELECT officer_id FROM view_officers WHERE "
+                       "state->'credentials' != '{}'::jsonb AND jsonb_array_length(state->'posts') > 0")
+    open_signed_in(page, served, f"#/officer/{officer}", "#posts td")
+    types = page.eval_on_selector_all("#credentials td:nth-child(2)",
+                                      "cells => cells.map(c => c.textContent)")
+    roles = page.eval_on_selector_all("#posts td:nth-child(2)",
+                                      "cells => cells.map(c => c.textContent)")
+    assert types and set(types) <= {"行政执法证", "执法监督证"}
+    assert roles and set(roles) <= {"队员", "组长", "中队长", "单位负责人", "法制审核人员", "财务人员",
+                                    "协管员"}
+
+
+def test_the_officer_page_names_party_types_and_pledge_statuses(
+        page: Any, served: DemoCity) -> None:
+    """The positions chart printed each row's party type (individual, organisation) and the
+    pledge chain each pledge's status (countersigned) as codes on the Chinese page."""
+    officer = next(_officers_with_fines(served))
+    open_signed_in(page, served, f"#/officer/{officer}", "svg#positions-chart text.pos-label")
+    rows = page.eval_on_selector_all("svg#positions-chart text.pos-label",
+                                     "cells => cells.map(c => c.textContent)")
+    assert rows and {r.split(" · ")[1] for r in rows} <= {"公民", "法人或者其他组织"}
+    links = page.eval_on_selector_all("#pledge-status ~ ol li:not(.muted) span.muted",
+                                      "cells => cells.map(c => c.textContent)")
+    assert links and [x for x in links if re.search(r"[a-z]{3}", x)] == []
+
+
 def test_language_switches_between_chinese_and_english(page: Any, served: DemoCity) -> None:
     sign_in(page, served)
     page.wait_for_selector("tr.flag-row")

@@ -14,7 +14,7 @@ import re
 import tokenize
 from pathlib import Path
 
-from ledger.domain.names import NAMES_ZH
+from ledger.domain.names import CODES_ZH, NAMES_ZH
 from ledger.domain.vocabulary import EVENT_TYPES
 from projections.redflags.catalogue import RULES
 
@@ -35,6 +35,23 @@ SAME_AS_TYPE = {
     "deadline.service": "DecisionServed",
     "deadline.summary_filing": "SummaryDecisionFiled",
     "money.cash": "OnsiteCashCollected",
+}
+
+#: the page's own label group → the body field whose codes it names (the page labels them in
+#: English too, so it keeps a table; its Chinese must be the vocabulary's, word for word)
+SAME_AS_CODES = {
+    "channel": "PaymentRecorded.channel",
+    "end": "OfficerCredentialExpired.reason",
+    "reason_code": "FlagDismissed.reason_code",
+    "referred_to": "FlagReferred.referred_to",
+    "sev": "FlagConfirmed.severity",
+    "pub.ch": "DecisionPublished.channel",
+    "fw": "OfficerWarningIssued.kind",
+    "sup.result": "SupervisionFeedbackAccepted.result",
+    "sup.resp": "SupervisionFeedbackSubmitted.responses.status",
+    "pub.why": "DecisionPublicationWithdrawn.reason",
+    "proc": "CaseFiled.procedure",
+    "rec": "TreasuryReconciled.result",
 }
 
 #: term → words that name the same act differently and must not appear in the dashboard's or
@@ -82,11 +99,18 @@ def test_dashboard_labels_name_an_act_as_the_vocabulary_does() -> None:
         key: NAMES_ZH[t] for key, t in SAME_AS_TYPE.items()}
 
 
+def test_dashboard_labels_name_a_code_as_the_vocabulary_does() -> None:
+    zh = _zh_table()
+    for group, field in SAME_AS_CODES.items():
+        assert {code: zh.get(f"{group}.{code}") for code in CODES_ZH[field]} == CODES_ZH[field]
+
+
 def test_no_second_term_for_an_act() -> None:
     texts = {f"app.js {k}": v for k, v in _zh_table().items()}
     texts |= {f"catalogue {rid}": r.name_zh for rid, r in RULES.items()}
     texts |= {f"names.py {t}": n for t, n in NAMES_ZH.items()}
     texts |= _rule_strings()
+    texts |= {f"names.py {f}.{c}": n for f, named in CODES_ZH.items() for c, n in named.items()}
     found = {(term, where) for term, words in NOT_THESE.items() for where, text in texts.items()
              if any(w in text for w in words)}
     assert found == set()

@@ -37,11 +37,7 @@ DECIDERS = ListOf(OFFICER_ID, min_items=1, max_items=10,
 
 # --- EvidenceRecorded: the versioned type ---------------------------------------------------
 EVIDENCE_KIND = Enum("photo", "video", "audio", "document", "inspection_record", "inquiry_record",
-                     "sample", "electronic_data", "witness_statement", "expert_opinion",
-                     zh={"photo": "照片", "video": "视频", "audio": "录音", "document": "书证",
-                         "inspection_record": "现场笔录", "inquiry_record": "询问笔录",
-                         "sample": "样品", "electronic_data": "电子数据",
-                         "witness_statement": "证人证言", "expert_opinion": "鉴定意见"})
+                     "sample", "electronic_data", "witness_statement", "expert_opinion")
 _EVIDENCE_COMMON: dict[str, Any] = {
     "evidence_id": ID,
     "kind": EVIDENCE_KIND,

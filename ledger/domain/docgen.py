@@ -159,7 +159,11 @@ NAMES = """\
 Each type's 中文名 (`ledger/domain/names.py`, served by `GET /v1/vocabulary` and shown by the
 dashboard, which does not copy them) is the term the statute uses for the act, not a paraphrase;
 the red-flag names (docs/red-flags.md) and the dashboard's own labels use the same term for the
-same act. Where the choice is not obvious:
+same act. Every value of an enumerated body field is named too (`CODES_ZH`, a field inside an
+object by its dotted path, shown after each code in the tables below and under `codes` in
+`GET /v1/vocabulary`; the dashboard's trail names a
+body's codes beside its type): a field or a value left unnamed fails at import, so none ships as
+a bare code. Where the choice is not obvious:
 
 | Type | 中文名 | Source of the term |
 |---|---|---|
@@ -177,6 +181,13 @@ same act. Where the choice is not obvious:
 | `NoPenaltyDecided` | 作出不予行政处罚决定 | APL 第57条(二)(三), 第33条 |
 | `WaiverGranted` | 决定不予处罚或从轻、减轻处罚 | APL 第30–33条: `waiver` is `no_penalty` (不予) or `mitigated` (从轻、减轻), so not 免罚 alone |
 | `DecisionServed` | 送达行政处罚决定书 | APL 第61条 |
+| `DecisionServed.method` / `PenaltyNoticeServed.service_method` | 当场交付 / 直接送达 / 邮寄送达 / 电子送达 / 留置送达 / 公告送达 | APL 第61条: 宣告后当场交付, else 送达 by the 民事诉讼法's modes (直接、留置、邮寄、公告); 电子送达 (传真、电子邮件) only with the party's 确认书 (第61条第2款) |
+| `PenaltyDecided.penalty_types` | 警告 / 罚款 / 没收违法所得 / 没收非法财物 / 责令停产停业 / 吊销许可证件 / 限制从业 | APL 第9条 |
+| `InvestigationConcluded.finding`, `NoPenaltyDecided.ground` | 确有应受行政处罚的违法行为 / 违法行为轻微 / 违法事实不能成立 / 涉嫌犯罪; 没有主观过错 / 超过追责期限 | APL 第57条, 第33条, 第36条 |
+| `DefenceReviewed.outcome` | 采纳 / 部分采纳 / 不予采纳 | APL 第45条 (事实、理由或者证据成立的，应当采纳) |
+| `LegalReviewCompleted.grounds` | 涉及重大公共利益 / 经过听证程序 / 案件情况疑难复杂、涉及多个法律关系 | APL 第58条(一)–(三); `local_catalogue` 法制审核目录所列情形 |
+| `OnsiteCashCollected.justification` | 依法给予一百元以下罚款 / 不当场收缴事后难以执行 / 边远、水上、交通不便地区当事人提出 | APL 第68条(一)(二), 第69条 |
+| `InstalmentApproved.kind` | 暂缓缴纳 / 分期缴纳 | APL 第66条第2款 |
 | `DecisionPublicationWithdrawn` | 撤回行政处罚决定公示 | APL 第48条第2款 (撤回行政处罚决定信息), MOHURD55 第10条 |
 | `PenaltyAmended` / `PenaltyWithdrawn` | 变更 / 撤销行政处罚决定 | APL 第48条第2款 (被依法变更、撤销) |
 | `DecisionFormVoided` | 作废预定格式行政处罚决定书 | APL 第52条 (预定格式、编有号码的行政处罚决定书) |

@@ -26,9 +26,7 @@ def _t(name: str, signers: tuple[str, ...], streams: tuple[str, ...], fields: di
 TYPES = [
     _t("ComplaintReceived", ("complaints",), ("complaint",), {
         "channel": Enum("hotline_12345", "letter", "visit", "online", "media", "other"),
-        "category": Enum("violent", "extortion", "arbitrary_fine", "other",
-                         zh={"violent": "野蛮执法", "extortion": "吃拿卡要",
-                             "arbitrary_fine": "乱罚款", "other": "其他"}),
+        "category": Enum("violent", "extortion", "arbitrary_fine", "other"),
         "unit_id": UNIT_ID,
         "accused_officers": ListOf(OFFICER_ID, max_items=10),
         "case_id": Opt(ID.with_doc("the case complained about, if known")),

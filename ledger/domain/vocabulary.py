@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UnknownEventType
-from ..schemas import Enum, FieldError
+from ..schemas import Enum, FieldError, ListOf, Nullable, Obj, Opt, Schema
 from . import case, config, flags, identity, keys, money, oversight, property
 from .event_type import EventType
-from .names import NAMES_ZH
+from .names import CODES_ZH, NAMES_ZH
 
 
 def _gather(*modules: Any) -> dict[str, EventType]:
@@ -32,6 +32,48 @@ EVENT_TYPES: dict[str, EventType] = _gather(identity, case, money, property, ove
 if NAMES_ZH.keys() != EVENT_TYPES.keys():
     raise ValueError("names.NAMES_ZH must name every declared event type and no other: "
                      f"{sorted(NAMES_ZH.keys() ^ EVENT_TYPES.keys())}")
+
+
+def _coded(schema: Schema | Opt, path: str, out: dict[str, Enum]) -> None:
+    """Every enum under ``path``: the field itself, the items of a list, the fields of an object
+    (optional or nullable too), keyed by the dotted path of field names."""
+    while isinstance(schema, (Opt, Nullable, ListOf)):
+        schema = schema.item if isinstance(schema, ListOf) else schema.inner
+    if isinstance(schema, Enum):
+        out[path] = schema
+    elif isinstance(schema, Obj):
+        for field, inner in schema.fields.items():
+            _coded(inner, f"{path}.{field}", out)
+
+
+def _coded_fields() -> dict[str, Enum]:
+    """``"Type.field"`` (``"Type.field.sub"`` inside an object or a list of objects) → the enum
+    of every body field that holds codes."""
+    out: dict[str, Enum] = {}
+    for name, t in EVENT_TYPES.items():
+        _coded(t.body, name, out)
+    return out
+
+
+def _name_codes() -> None:
+    """Give each coded field's enum its names from ``names.CODES_ZH`` (the generated docs show
+    them), refusing a field or a value left unnamed: raises ValueError."""
+    fields = _coded_fields()
+    if CODES_ZH.keys() != fields.keys():
+        raise ValueError("names.CODES_ZH must name every enumerated body field and no other: "
+                         f"{sorted(CODES_ZH.keys() ^ fields.keys())}")
+    for key, enum in fields.items():
+        names = CODES_ZH[key]
+        if names.keys() != set(enum.values) or not all(names.values()):
+            raise ValueError(f"names.CODES_ZH[{key!r}] must name every value of the field and "
+                             f"no other: {sorted(names.keys() ^ set(enum.values))}")
+        if enum.zh and enum.zh != names:       # one enum shared by fields named differently
+            raise ValueError(f"names.CODES_ZH[{key!r}] names a shared enum otherwise than "
+                             "another field does")
+        enum.zh = dict(names)
+
+
+_name_codes()
 
 
 def lookup(type_name: str) -> EventType:
@@ -78,12 +120,9 @@ def signer_roles_by_type() -> dict[str, frozenset[str]]:
 
 def labels() -> dict[str, Any]:
     """What a reader sees for the vocabulary's codes: each type's Chinese name
-    (``{"types": {name: {"zh": ...}}}``) and, under ``codes``, the Chinese labels of every
-    top-level body field whose values are named (``"EvidenceRecorded.kind": {"video": "视频"}``).
+    (``{"types": {name: {"zh": ...}}}``) and, under ``codes``, the Chinese names of the values of
+    every enumerated body field, a list of codes included, a field inside an object by its dotted
+    path (``"EvidenceRecorded.kind": {"video": "视频"}``, ``"PenaltyDecided.party.party_type"``).
     """
-    codes: dict[str, dict[str, str]] = {}
-    for name, t in EVENT_TYPES.items():
-        for field, schema in t.body.fields.items():
-            if isinstance(schema, Enum) and schema.zh:
-                codes[f"{name}.{field}"] = dict(schema.zh)
-    return {"types": {name: {"zh": NAMES_ZH[name]} for name in EVENT_TYPES}, "codes": codes}
+    return {"types": {name: {"zh": NAMES_ZH[name]} for name in EVENT_TYPES},
+            "codes": {key: dict(CODES_ZH[key]) for key in _coded_fields()}}

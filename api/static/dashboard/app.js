@@ -86,6 +86,7 @@ const T = {
     "chart.not_compared": "不比较（其他人员不足 {k} 名）", "chart.no_flag": "RF17 未预警",
     "pledge.complete": "完整", "pledge.none": "未签订", "pledge.broken": "断链",
     "pledge.wrong_countersigner": "签署上级不符", "pledge.cycle": "循环", "pledge.outside": "其他单位（无权查看）",
+    "pledge.signed": "已签订", "pledge.countersigned": "上级已签署", "pledge.countersigned_unsigned": "上级已签署，本人未签订",
     "unit.title": "执法单位", "unit.fines": "每日罚款（期末突击可见）", "unit.flags": "按规则统计的红旗",
     "unit.pledges": "廉政建设责任书覆盖率", "unit.cases": "案件", "unit.officers": "人员",
     "unit.monthend": "月末", "unit.quarterend": "季末", "unit.covered": "{a} / {b} 名执法人员责任书链完整",
@@ -214,6 +215,7 @@ const T = {
     "chart.not_compared": "not compared (fewer than {k} other officers)", "chart.no_flag": "no RF17 flag",
     "pledge.complete": "complete", "pledge.none": "none", "pledge.broken": "broken",
     "pledge.wrong_countersigner": "wrong countersigner", "pledge.cycle": "cycle", "pledge.outside": "another unit (outside your scope)",
+    "pledge.signed": "signed", "pledge.countersigned": "countersigned", "pledge.countersigned_unsigned": "countersigned, not signed by the officer",
     "unit.title": "Unit", "unit.fines": "Fines per day (period-end spikes show)", "unit.flags": "Flags by rule",
     "unit.pledges": "Pledge coverage", "unit.cases": "cases", "unit.officers": "officers",
     "unit.monthend": "month end", "unit.quarterend": "quarter end",
@@ -295,6 +297,18 @@ const typeName = (type) => (lang === "zh" && vocab && vocab.types[type] && vocab
 // a flag's explanation in the page's language: a flag stored before summary_zh existed has none
 const flagSummary = (f) => (lang === "zh" && f.summary_zh) || f.summary;
 const codeName = (field, code) => (lang === "zh" && vocab && (vocab.codes[field] || {})[code]) || String(code);
+// the codes an event's body holds (送达方式, outcome, measure…, a party's type inside its object),
+// each by its name: the body itself is shown as signed, codes and all
+function bodyCodes(e) {
+  const coded = [];
+  const walk = (path, v) => {
+    if (Array.isArray(v)) v.forEach((x) => walk(path, x));
+    else if (v && typeof v === "object") Object.entries(v).forEach(([k, x]) => walk(`${path}.${k}`, x));
+    else if (typeof v === "string" && vocab && (vocab.codes[path] || {})[v]) coded.push(codeName(path, v));
+  };
+  walk(e.type, e.body || {});
+  return coded.length ? h("div", { class: "small body-codes" }, coded.join(" · ")) : null;
+}
 
 // ---------------------------------------------------------------------------------------------
 // DOM helpers (no innerHTML with data: every value goes in as text).
@@ -895,7 +909,8 @@ function trailTable(trail, triggering, focus) {
         h("td", { class: "num" }, e.index), h("td", { class: "small" }, when(e.occurred_at)),
         h("td", { class: "small" }, when(e.recorded_at)),
         h("td", {}, h("div", {}, typeName(e.type)),
-          h("div", { class: "small muted mono" }, `${typeName(e.type) === e.type ? "" : `${e.type} · `}${e.stream} v${e.stream_version}`)),
+          h("div", { class: "small muted mono" }, `${typeName(e.type) === e.type ? "" : `${e.type} · `}${e.stream} v${e.stream_version}`),
+          bodyCodes(e)),
         h("td", { class: "small" }, h("div", {}, e.signer_principal || "?"), h("div", { class: "muted mono" }, e.signer)),
         verifyCell(e.verification),
         h("td", {}, h("details", {}, h("summary", { class: "small" }, e.event_id.slice(0, 13) + "…"),
@@ -917,7 +932,7 @@ async function pageOfficer(id) {
     h("div", { class: "grid2" },
       h("div", { class: "card" }, h("h2", {}, t("officer.credentials")),
         h("table", { id: "credentials" }, h("tr", {}, ["cert", "type", "from", "until", "status"].map((x) => h("th", {}, t(`cr.${x}`)))),
-          Object.values(o.credentials || {}).map((cr) => h("tr", {}, h("td", { class: "mono" }, cr.cert_no), h("td", {}, cr.credential_type),
+          Object.values(o.credentials || {}).map((cr) => h("tr", {}, h("td", { class: "mono" }, cr.cert_no), h("td", {}, codeName("OfficerCredentialIssued.credential_type", cr.credential_type)),
             h("td", {}, cr.valid_from), h("td", {}, cr.valid_until), h("td", {}, cr.ended_at ? `${label("end", cr.end_reason)} ${when(cr.ended_at)}` : (cr.suspensions || []).length ? t("cr.suspended") : t("cr.valid")))))),
       h("div", { class: "card" }, h("h2", {}, t("officer.caseload")),
         h("div", { id: "caseload" }, kv(Object.entries(c).map(([k, v]) => [label("load", k), k.endsWith("_fen") ? yuan(v) : v]))))),
@@ -928,7 +943,7 @@ async function pageOfficer(id) {
     h("div", { class: "grid2" },
       h("div", { class: "card" }, h("h2", {}, t("officer.posts")),
         h("table", { id: "posts" }, h("tr", {}, ["post", "role", "unit", "grids", "from", "until"].map((x) => h("th", {}, t(`post.${x}`)))),
-          (o.posts || []).map((p) => h("tr", {}, h("td", { class: "mono" }, p.post_id), h("td", {}, p.role), h("td", {}, unitLink(p.unit_id)),
+          (o.posts || []).map((p) => h("tr", {}, h("td", { class: "mono" }, p.post_id), h("td", {}, codeName("PostAssigned.role", p.role)), h("td", {}, unitLink(p.unit_id)),
             h("td", { class: "small" }, (p.grid_ids || []).join(", ")), h("td", { class: "small" }, when(p.from)), h("td", { class: "small" }, when(p.until))))),
         h("h2", {}, t("officer.dispatches")),
         h("p", { class: "small" }, (o.dispatches || []).slice(-10).map((d) => h("div", {}, `${when(d.from)} → ${(d.grid_ids || []).join(", ")} (${d.order_id})`)))),
@@ -966,7 +981,7 @@ function positionsChart(data, self) {
     y0 += headH;
     w.rows.forEach((r) => {
       const y = y0 + rowH / 2;
-      svg.append(s("text", { x: 4, y: y - 4 }, `${r.violation_code} · ${r.party_type}`),
+      svg.append(s("text", { x: 4, y: y - 4, class: "pos-label" }, `${r.violation_code} · ${codeName("PenaltyDecided.party.party_type", r.party_type)}`),
         s("text", { x: 4, y: y + 10, class: "small" }, `${yuan(r.range_fen[0])}–${yuan(r.range_fen[1])} · ${
           t("chart.behind", { p: r.peer_officers, c: r.peer_cases })}${r.compared ? "" : ` · ${t("chart.not_compared", { k: w.min_peers })}`}`),
         s("line", { class: "axis", x1: L, x2: W - R, y1: y, y2: y, stroke: "#eef1f6" }));
@@ -995,9 +1010,9 @@ function pledgeChain(chain) {
   return [h("p", { id: "pledge-status" }, h("span", { class: `st ${chain.status === "complete" ? "st-ok" : "st-bad"}` },
     t(`pledge.${chain.status}`)), h("span", { class: "small muted" }, ` (${chain.on})`)),
   h("ol", {}, chain.links.map((l) => l.officer_id === null
-    ? h("li", { class: "muted" }, t("pledge.outside"), h("span", { class: "small" }, ` ${l.level || ""}`, l.top_of_chain ? " · ⊤" : ""))
+    ? h("li", { class: "muted" }, t("pledge.outside"), h("span", { class: "small" }, ` ${l.level ? codeName("IntegrityPledgeSigned.level", l.level) : ""}`, l.top_of_chain ? " · ⊤" : ""))
     : h("li", {}, officerLink(l.officer_id), " ", h("span", { class: "mono small" }, l.pledge_id),
-    h("span", { class: "small muted" }, ` ${l.level || ""} ${l.period_from}–${l.period_until} · ${l.status}`,
+    h("span", { class: "small muted" }, ` ${l.level ? codeName("IntegrityPledgeSigned.level", l.level) : ""} ${l.period_from}–${l.period_until} · ${label("pledge", l.status)}`,
       l.countersigned_by ? ` · ✍ ${l.countersigned_by}` : "", l.top_of_chain ? " · ⊤" : ""))))];
 }
 

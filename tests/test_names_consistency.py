@@ -114,3 +114,25 @@ def test_no_second_term_for_an_act() -> None:
     found = {(term, where) for term, words in NOT_THESE.items() for where, text in texts.items()
              if any(w in text for w in words)}
     assert found == set()
+
+
+#: codes the rules name otherwise than the vocabulary does, because a rule uses them in another
+#: sense than the body field the vocabulary names (a tier ``general`` is not the procedure
+#: ``general``; a disposition ``referred`` is 移送, a complaint's ``referred`` 转交办理) or as a
+#: part of a sentence (``agency_head`` as an approver, not an approval)
+RULES_OWN_SENSE = frozenset({"agency_head", "deputy_head", "general", "transferred", "withdrawn",
+                             "none", "revoked", "referred"})
+
+
+def test_flags_name_a_body_code_as_the_vocabulary_does() -> None:
+    """summary_zh names a party type, a relation, a cash justification, an outcome … with the
+    words GET /v1/vocabulary and the dashboard give it (the two tables were written side by
+    side: 个人 beside 公民, 家庭成员 beside 近亲属)."""
+    from projections.redflags.zh import CODES
+    named: dict[str, set[str]] = {}
+    for values in CODES_ZH.values():
+        for code, name in values.items():
+            named.setdefault(code, set()).add(name)
+    differ = {code for code, word in CODES.items()
+              if code in named and word not in named[code]}
+    assert differ == RULES_OWN_SENSE

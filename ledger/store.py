@@ -31,6 +31,7 @@ from psycopg_pool import PoolTimeout
 from psycopg.sql import SQL, Identifier
 
 from .envelope import Receipt
+from .logentry import parse_recorded_at
 from .errors import Damaged, Forbidden, MalformedEvent, RolledBack, Unavailable
 
 STREAM_NAMESPACE = uuid.UUID("6f1b2a52-3c1d-5e7a-9b0c-1d2e3f405162")
@@ -135,6 +136,13 @@ class GroupState:
     clock: datetime
 
 
+#: the database server's clock as RFC 3339 UTC text (recorded_at's form): a timestamptz is
+#: parsed by psycopg only in the ISO DateStyle, and a database, role or server may set another
+#: (`SQL, DMY`), which failed every append
+_CLOCK = ("to_char(clock_timestamp() AT TIME ZONE 'UTC', "
+          "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+
+
 class WriteSession:
     """Statements of one pipelined write transaction (see LedgerStore.write_session)."""
 
@@ -151,7 +159,7 @@ class WriteSession:
         function."""
         with self.conn.cursor() as c:
             self.recorder.lock_and_notify(c)
-            c.execute("SELECT *, clock_timestamp() AS clock "
+            c.execute(f"SELECT *, {_CLOCK} AS clock "
                       "FROM ledger_group_state(%b::text[]::uuid[], %b::text[])",
                       (list(event_ids), list(streams)))
             row = c.fetchone()
@@ -163,7 +171,7 @@ class WriteSession:
             heads={name: (version, bytes(chain)) for name, version, chain in
                    zip(row["head_streams"] or (), row["head_versions"] or (),
                        row["head_chains"] or (), strict=True)},
-            clock=row["clock"])
+            clock=parse_recorded_at(row["clock"]))
 
     def cursor(self) -> psycopg.Cursor[DictRow]:
         return self.conn.cursor()

@@ -714,6 +714,35 @@ def test_the_case_trail_names_the_codes_of_each_body(page: Any, served: DemoCity
     assert [x for x in codes if re.search(r"[a-z]{2}", x)] == []
 
 
+def test_the_trail_names_no_code_for_free_text_that_spells_a_javascript_property(
+        page: Any, served: DemoCity) -> None:
+    """A body's free text (a place, a filing number) that spelt a property every JavaScript
+    object has — constructor, valueOf, __proto__ — was taken for a named code: the Chinese
+    trail printed `function Object() { [native code] }` and `[object Object]` under the type,
+    the English one the text itself as a code. Only the vocabulary's own names are shown."""
+    case_id = first_id(served, "SELECT substr(stream, 6) FROM ledger_receipts WHERE "
+                       "event_type = 'CaseFiled'")
+    odd = {"place": "constructor", "filing_no": "__proto__", "grid_id": "valueOf"}
+
+    def spelt(route: Any) -> None:
+        trail = route.fetch().json()
+        for e in trail["events"]:
+            if e["type"] == "CaseFiled":
+                e["body"]["filing_no"] = odd["filing_no"]
+                e["body"]["location"] = {**e["body"]["location"], "place": odd["place"],
+                                         "grid_id": odd["grid_id"]}
+                assert vocabulary.validate_event("CaseFiled", e["stream"], e["body"]) == []
+        route.fulfill(json=trail)
+
+    page.route(f"**/v1/cases/{case_id}/trail", spelt)
+    open_signed_in(page, served, f"#/case/{case_id}", "#trail-table tr.trail-row")
+    row = page.locator("#trail-table tr.trail-row[data-type='CaseFiled']").first
+    names = {name for key, named in vocabulary.labels()["codes"].items()
+             if key.startswith("CaseFiled.") for name in named.values()}
+    shown = row.locator(".body-codes").inner_text().split(" · ")
+    assert shown and set(shown) <= names, shown      # the procedure's name, parties' types
+
+
 def test_the_officer_page_names_credential_types_and_post_roles(
         page: Any, served: DemoCity) -> None:
     """The credentials table printed administrative_enforcement and the posts table team_member

@@ -142,3 +142,41 @@ def test_sessions_the_server_ended_as_idle_are_all_replaced_after_one_failure(
         assert store.size() == 0
     finally:
         store.close()
+
+
+def test_an_append_is_written_whatever_datestyle_the_database_is_set_to(world: World) -> None:
+    """The writer reads the database server's clock under the lock (e3744bd); read as a
+    timestamptz, psycopg parses it only in the ISO DateStyle, so on a database (or role, or
+    server) an administrator had set to another (`datestyle = 'SQL, DMY'`) every append
+    failed: "can't parse timestamptz with DateStyle 'SQL, DMY'". The clock is read as
+    RFC 3339 UTC text now, whatever DateStyle and TimeZone say."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    from ledger.logentry import parse_recorded_at
+    from ledger.service import Ledger
+    from ledger.store import datastore_from_url
+
+    from . import minimal_vocabulary
+    from .conftest import ROOT_ID
+    world.register("app", ["case-app"])
+    dbname = conninfo_to_dict(world.app_url)["dbname"]
+    with psycopg.connect(world.owner_url, autocommit=True) as conn:
+        conn.execute(f"ALTER DATABASE \"{dbname}\" SET datestyle = 'SQL, DMY'")
+        conn.execute(f"ALTER DATABASE \"{dbname}\" SET timezone = 'Asia/Shanghai'")
+    store = LedgerStore(datastore_from_url(world.app_url, pool_size=1, max_overflow=0))
+    ledger = Ledger(store, root_keys={ROOT_ID: world.root.public_key},
+                    types=minimal_vocabulary)
+    try:
+        with store.cursor() as c:                       # the new session has the setting
+            c.execute("SHOW datestyle")
+            assert c.fetchone()["DateStyle"] == "SQL, DMY"
+        before = time.time()
+        result = ledger.append(canonical(_note(world, "written in any DateStyle")))
+        assert result.written == 1
+        recorded = result.receipts[0].recorded_at
+        assert recorded.endswith("Z") and len(recorded) == len("2026-01-01T00:00:00.000000Z")
+        assert abs(parse_recorded_at(recorded).timestamp() - before) < 60
+    finally:
+        ledger.close()
+        store.close()
+    assert world.count() == 2

@@ -296,7 +296,13 @@ async function ensureVocabulary() {
 const typeName = (type) => (lang === "zh" && vocab && vocab.types[type] && vocab.types[type].zh) || type;
 // a flag's explanation in the page's language: a flag stored before summary_zh existed has none
 const flagSummary = (f) => (lang === "zh" && f.summary_zh) || f.summary;
-const codeName = (field, code) => (lang === "zh" && vocab && (vocab.codes[field] || {})[code]) || String(code);
+// a name the vocabulary gives a code itself, never one every object inherits: a free text that
+// spells constructor or valueOf is no code ({}["constructor"] is Object, truthy)
+const named = (field, code) => {
+  const names = vocab && Object.hasOwn(vocab.codes, field) ? vocab.codes[field] : null;
+  return names && Object.hasOwn(names, code) ? names[code] : null;
+};
+const codeName = (field, code) => (lang === "zh" && named(field, code)) || String(code);
 // the codes an event's body holds (送达方式, outcome, measure…, a party's type inside its object),
 // each by its name: the body itself is shown as signed, codes and all
 function bodyCodes(e) {
@@ -304,7 +310,7 @@ function bodyCodes(e) {
   const walk = (path, v) => {
     if (Array.isArray(v)) v.forEach((x) => walk(path, x));
     else if (v && typeof v === "object") Object.entries(v).forEach(([k, x]) => walk(`${path}.${k}`, x));
-    else if (typeof v === "string" && vocab && (vocab.codes[path] || {})[v]) coded.push(codeName(path, v));
+    else if (typeof v === "string" && named(path, v)) coded.push(codeName(path, v));
   };
   walk(e.type, e.body || {});
   return coded.length ? h("div", { class: "small body-codes" }, coded.join(" · ")) : null;

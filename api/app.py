@@ -270,7 +270,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     app.state.metrics = Counter()
     ingest = Ingest(ledger, app.state.token_cache, app.state.metrics,
                     threads=ingest_threads, inline_body=inline_body,
-                    key_units=KeyUnits(ledger, flags.units_of))
+                    key_units=KeyUnits(ledger, flags.units_and_clock))
     app.state.ingest = ingest
     _document_events(app, ledger)
     _amend_openapi(app, document_problems)    # every error answer is a problem

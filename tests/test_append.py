@@ -369,6 +369,25 @@ def test_key_registry_lists_keys_with_status(world: World, app_key) -> None:
     assert keys["root-1"]["roles"] == ["root"]
 
 
+def test_key_registry_judges_each_keys_window_by_the_database_clock_not_the_process(
+        world: World, app_key, monkeypatch) -> None:
+    """GET /v1/keys said active / expired / not yet valid by this process's clock: a host two
+    hours ahead listed as expired a key the writer, on the database's clock, still accepts,
+    and as active one it still refuses (key-not-valid)."""
+    from datetime import timedelta
+
+    from .clocks import database_clock, skew_process_clock
+
+    now = database_clock(world.owner_url)
+    world.register("ending", ["case-app"], not_after=(now + timedelta(hours=1)).isoformat())
+    world.register("starting", ["case-app"], not_before=(now + timedelta(hours=1)).isoformat())
+    skew_process_clock(monkeypatch, timedelta(hours=2))
+    keys = {k["key_id"]: k["status"] for k in world.http.get(
+        "/v1/keys", headers=world.headers("auditor")).json()["keys"]}
+    assert keys["ending"] == "active"
+    assert keys["starting"] == "not_yet_valid"
+
+
 @pytest.mark.parametrize("statement", [
     "UPDATE stored_events SET state = 'x'",
     "DELETE FROM stored_events",
@@ -458,26 +477,18 @@ def test_recorded_at_follows_the_database_clock_not_the_writing_process(
     whose clock ran two hours ahead pushed every receipt after its own two hours into the
     future, whoever wrote it. The writer now reads the time from the database server under
     the lock, in the round trip that reads the log head: one clock for every process."""
-    import sys
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
     from ledger.logentry import format_recorded_at
 
-    class Ahead(datetime):
-        @classmethod
-        def now(cls, tz=None):  # noqa: ANN001, ANN206
-            return datetime.now(tz) + timedelta(hours=2)
+    from .clocks import database_clock as clock_of, skew_process_clock
 
     def database_clock() -> str:
-        with psycopg.connect(world.owner_url) as conn:
-            return format_recorded_at(conn.execute("SELECT clock_timestamp()").fetchone()[0])
+        return format_recorded_at(clock_of(world.owner_url))
 
     # this process's clock, wherever the ledger and the API read it (the writer read
     # ledger.service's until the database's clock replaced it)
-    for name, module in list(sys.modules.items()):
-        if name.split(".")[0] in ("ledger", "api") \
-                and getattr(module, "datetime", None) is datetime:
-            monkeypatch.setattr(module, "datetime", Ahead)
+    skew_process_clock(monkeypatch, timedelta(hours=2))
     before = database_clock()
     (receipt,) = world.post(note(world))
     after = database_clock()

@@ -172,6 +172,26 @@ def test_refuses_key_not_yet_valid(world: World) -> None:
     refused(world, canonical(note(world, "future")), 403, "key-not-valid")
 
 
+def test_the_writer_judges_a_keys_window_at_recorded_at_not_by_the_process_clock(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Key validity is judged at the event's recorded_at (the database server's clock), as the
+    offline verifier judges it from the bundle, not by the writing process's clock: two hours
+    ahead, this process still records an event signed by a key an hour before its not_after,
+    and refuses one signed by a key an hour before its not_before."""
+    from datetime import timedelta
+
+    from .clocks import database_clock, skew_process_clock
+
+    now = database_clock(world.owner_url)
+    world.register("ending", ["case-app"], not_after=(now + timedelta(hours=1)).isoformat())
+    world.register("starting", ["case-app"], not_before=(now + timedelta(hours=1)).isoformat())
+    skew_process_clock(monkeypatch, timedelta(hours=2))
+    (receipt,) = world.post(note(world, "ending"))
+    assert receipt["recorded_at"] < (now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    problem = refused(world, canonical(note(world, "starting")), 403, "key-not-valid")
+    assert "not valid before" in problem["detail"]
+
+
 def test_refuses_registration_of_small_order_key(world: World) -> None:
     identity = bytes([1]) + bytes(31)      # the all-identity point: "verifies" anything under OpenSSL
     env = world.key_registered("evil", ["case-app"], public_key=identity)

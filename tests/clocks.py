@@ -17,7 +17,7 @@ def skew_process_clock(monkeypatch: pytest.MonkeyPatch, by: timedelta) -> None:
 
     class Skewed(datetime):
         @classmethod
-        def now(cls, tz=None):  # noqa: ANN001, ANN206
+        def now(cls, tz=None):
             return datetime.now(tz) + by
 
     for name, module in list(sys.modules.items()):

@@ -406,7 +406,7 @@ def test_a_dashboard_disposition_is_dated_by_the_ledger_clock_not_the_process(
     out = response.json()
     event = get(dash, f"/v1/events/{out['event_id']}", auth(dash, "auditor"))
     occurred = datetime.fromisoformat(event["envelope"]["occurred_at"])
-    recorded = datetime.fromisoformat(out["receipt"]["recorded_at"].replace("Z", "+00:00"))
+    recorded = datetime.fromisoformat(out["receipt"]["recorded_at"])
     assert recorded - timedelta(minutes=1) <= occurred <= recorded
 
 

@@ -491,6 +491,28 @@ def test_recorded_at_never_goes_back_when_the_clock_does(world: World, app_key,
     assert second["index"] == first["index"] + 1
 
 
+def test_the_ledger_clock_is_never_before_the_last_recorded_at(world: World, app_key,
+                                                               monkeypatch) -> None:
+    """What judges a key's window "now" outside the writer (GET /v1/keys, the key-units door,
+    a bundle's created_at) reads the time the writer would record: the database server's
+    clock, or the last recorded_at when that is later (the server's clock stepped back)."""
+    from datetime import datetime, timedelta
+
+    from ledger.store import WriteSession
+
+    read = WriteSession.lock_and_read
+
+    def ahead(self, event_ids, streams):  # noqa: ANN001, ANN202
+        state = read(self, event_ids, streams)
+        state.clock += timedelta(hours=2)      # as if the server's clock then stepped back
+        return state
+
+    monkeypatch.setattr(WriteSession, "lock_and_read", ahead)
+    (receipt,) = world.post(note(world))
+    monkeypatch.undo()
+    assert world.ledger.store.ledger_clock() == datetime.fromisoformat(receipt["recorded_at"])
+
+
 def test_recorded_at_follows_the_database_clock_not_the_writing_process(
         world: World, app_key, monkeypatch) -> None:
     """Several processes share one database and recorded_at never goes back, so one process

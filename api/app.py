@@ -6,7 +6,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, nullcontext
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
@@ -270,7 +270,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     app.state.metrics = Counter()
     ingest = Ingest(ledger, app.state.token_cache, app.state.metrics,
                     threads=ingest_threads, inline_body=inline_body,
-                    key_units=KeyUnits(ledger, flags.units_of))
+                    key_units=KeyUnits(ledger, flags.units_and_clock))
     app.state.ingest = ingest
     _document_events(app, ledger)
     _amend_openapi(app, document_problems)    # every error answer is a problem
@@ -389,7 +389,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     @app.get("/v1/keys", tags=["keys"], summary="The key registry: every key and its status")
     def get_keys(principal: Reader) -> Response:
         registry = ledger.refresh_registry()
-        now = datetime.now(timezone.utc)
+        now = ledger.store.ledger_clock()       # the writer's clock, not this process's
         keys = [k.to_value(now) for k in registry.keys.values()]
         return Response(orjson.dumps({"keys": keys, "version": registry.version}),
                         media_type=JSON)

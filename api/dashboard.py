@@ -413,8 +413,11 @@ class Dashboard:
             raise MalformedEvent("; ".join(f"{e.path}: {e.message}" for e in errors),
                                  field=field)
         key, key_id = self._signer()
+        # the ledger's clock, not this process's: a host hours ahead dated each disposition
+        # after its recorded_at, an act dated after its recording (RF08.e)
+        occurred = self.ledger.store.ledger_clock().astimezone(CST)
         envelope = sign_envelope(key, key_id, stream=stream, type=type_, body=event_body,
-                                 occurred_at=datetime.now(CST).isoformat(timespec="seconds"))
+                                 occurred_at=occurred.isoformat(timespec="seconds"))
         result = self.ledger.append(canonical(envelope))
         return {"receipt": result.receipts[0].to_value(), "event_id": envelope["event_id"],
                 "type": type_, "stream": stream, "signer": key_id,

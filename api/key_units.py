@@ -11,7 +11,7 @@ not hold yet (not projected, or raised later) is let through for the engine to j
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 
 from ledger.crypto import verify
 from ledger.domain.flags import TYPES as DISPOSITION_TYPES
@@ -24,8 +24,9 @@ from ledger.service import Ledger
 DISPOSITIONS = frozenset(t.name for t in DISPOSITION_TYPES)
 FLAG_PREFIX = "flag:"
 
-#: the subject ``unit_id`` of each flag the read model holds, among those asked for
-FlagUnits = Callable[[Iterable[str]], dict[str, str | None]]
+#: the subject ``unit_id`` of each flag the read model holds, among those asked for, and the
+#: database server's clock, read in the same round trip
+FlagUnits = Callable[[Iterable[str]], tuple[dict[str, str | None], datetime]]
 
 
 class KeyUnits:
@@ -47,10 +48,12 @@ class KeyUnits:
         whose signature does not verify: the verifier stage refuses it (``bad-signature``),
         telling a forger, who needs only a poster token, nothing of the flag it names; and so
         is one signed by a key revoked or outside its window (the verifier stage's to refuse).
-        Raises Forbidden (rule ``key-units``) naming the event."""
+        A key's window is judged by the database server's clock, the writer's (it records the
+        event at that clock, and judges the key there), read with ``view_flags``: this
+        process's clock may be hours off. Raises Forbidden (rule ``key-units``) naming the
+        event."""
         registry = self.ledger.registry
         refreshed = False
-        now = datetime.now(timezone.utc)
         scoped: list[tuple[int, Envelope, KeyRecord]] = []
         for i, env in enumerate(envelopes):
             if env.type not in DISPOSITIONS or not env.stream.startswith(FLAG_PREFIX):
@@ -58,15 +61,16 @@ class KeyUnits:
             if env.key_id not in registry.keys and not refreshed:
                 registry, refreshed = self.ledger.refresh_registry(), True
             record = registry.keys.get(env.key_id)
-            # a revoked key, or one outside its window, is the verifier stage's to refuse
-            # (key-revoked, key-not-valid), telling its holder nothing of the flag
-            if record is not None and record.units is not None \
-                    and record.status(now) == "active":
+            if record is not None and record.units is not None and record.status() == "active":
                 scoped.append((i, env, record))
         if not scoped:
             return
-        held = self.flag_units({env.stream[len(FLAG_PREFIX):] for _, env, _ in scoped})
+        held, now = self.flag_units({env.stream[len(FLAG_PREFIX):] for _, env, _ in scoped})
         for i, env, record in scoped:
+            # a revoked key, or one outside its window, is the verifier stage's to refuse
+            # (key-revoked, key-not-valid), telling its holder nothing of the flag
+            if record.status(now) != "active":
+                continue
             flag_id, units = env.stream[len(FLAG_PREFIX):], record.units
             assert units is not None
             if flag_id not in held or key_covers_unit(units, held[flag_id]):

@@ -298,7 +298,8 @@ class BundleExport:
                 warn: Callable[[str], None] | None = None) -> "BundleExport":
         """Choose the checkpoint (``tree_size``'s; else a fresh one of the whole log when the log
         key is at hand, so the bundle covers everything recorded; else the latest) and build
-        the header.
+        the header, dated ``created_at`` or else by the ledger's clock (the database server's,
+        the clock of every ``recorded_at``), not this process's.
 
         Raises NotFound when there is no such checkpoint, MalformedEvent for a bad since_size.
         """
@@ -330,7 +331,8 @@ class BundleExport:
             hashes = [bytes.fromhex(h) for h in proof]  # type: ignore[union-attr]
             consistency = fmt.consistency_line(since_size, size, hashes)
         header = fmt.header_line(
-            created_at=(created_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+            # the ledger's clock, the one every recorded_at in the bundle was read from
+            created_at=(created_at or store.ledger_clock()).astimezone(timezone.utc)
             .isoformat(timespec="seconds").replace("+00:00", "Z"),
             scope=scope.describe(), origin=checkpoint.note.split("\n", 1)[0], tree_size=size,
             signer_roles=_signer_roles(types, lambda: reader.event_types(size)),

@@ -106,6 +106,11 @@ class StoredRow:
     notification_id: int
 
 
+#: The ledger's clock now, as the writer would record it (Ledger._write): the database server's
+#: clock, or the last recorded_at when that is later (recorded_at never goes back). One
+#: expression, so that what judges a key's window "now" judges it at the writer's time.
+LEDGER_NOW = ("greatest(clock_timestamp(), (SELECT recorded_at::timestamptz "
+              "FROM ledger_receipts ORDER BY log_index DESC LIMIT 1))")
 _RECEIPT_COLUMNS = ("r.log_index, r.event_id, e.notification_id, r.stream, r.stream_version, "
                     "r.event_type, r.recorded_at, r.leaf_hash, r.chain_hash, e.state")
 _JOIN = ("FROM ledger_receipts r JOIN stored_events e ON e.originator_id = r.originator_id "
@@ -451,6 +456,14 @@ class LedgerStore:
     def size(self) -> int:
         with self.cursor() as curs:
             return self.head(curs)[0]
+
+    def ledger_clock(self) -> datetime:
+        """The ledger's clock now (:data:`LEDGER_NOW`), not this process's."""
+        with self.cursor() as curs:
+            curs.execute(f"SELECT {LEDGER_NOW} AS now")
+            row = curs.fetchone()
+        assert row is not None
+        return row["now"]
 
     def read_nodes(self, coords: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         with self.cursor() as curs:

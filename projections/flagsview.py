@@ -43,7 +43,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 
 from ledger.errors import MalformedEvent
 from ledger.logentry import format_recorded_at
-from ledger.store import LedgerStore
+from ledger.store import LEDGER_NOW, LedgerStore
 
 from .oversight.levels import WarningLevels
 from .oversight.warnings import FormalItem, WarningParams
@@ -358,6 +358,18 @@ class FlagsView:
             curs.execute("SELECT flag_id, unit_id FROM view_flags WHERE flag_id = ANY(%s)",
                          (list(flag_ids),))
             return {r["flag_id"]: r["unit_id"] for r in curs.fetchall()}
+
+    def units_and_clock(self, flag_ids: Iterable[str]) -> tuple[dict[str, str | None], datetime]:
+        """:meth:`units_of`, and the ledger's clock (the writer's, the database server's:
+        ``LEDGER_NOW``) in the same round trip: the door of a unit-scoped key judges its
+        window by it."""
+        with self.store.cursor() as curs:
+            curs.execute(f"SELECT {LEDGER_NOW} AS clock, array_agg(flag_id) AS ids, "
+                         "array_agg(unit_id) AS units FROM view_flags WHERE flag_id = ANY(%s)",
+                         (list(flag_ids),))
+            row = curs.fetchone()
+        assert row is not None       # an aggregate answers one row, even of no flag
+        return dict(zip(row["ids"] or (), row["units"] or (), strict=True)), row["clock"]
 
     def unit_of(self, flag_id: str) -> str | None:
         """The unit flag ``flag_id`` is about (None: no such flag, or one of no unit)."""

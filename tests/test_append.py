@@ -172,6 +172,26 @@ def test_refuses_key_not_yet_valid(world: World) -> None:
     refused(world, canonical(note(world, "future")), 403, "key-not-valid")
 
 
+def test_the_writer_judges_a_keys_window_at_recorded_at_not_by_the_process_clock(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Key validity is judged at the event's recorded_at (the database server's clock), as the
+    offline verifier judges it from the bundle, not by the writing process's clock: two hours
+    ahead, this process still records an event signed by a key an hour before its not_after,
+    and refuses one signed by a key an hour before its not_before."""
+    from datetime import timedelta
+
+    from .clocks import database_clock, skew_process_clock
+
+    now = database_clock(world.owner_url)
+    world.register("ending", ["case-app"], not_after=(now + timedelta(hours=1)).isoformat())
+    world.register("starting", ["case-app"], not_before=(now + timedelta(hours=1)).isoformat())
+    skew_process_clock(monkeypatch, timedelta(hours=2))
+    (receipt,) = world.post(note(world, "ending"))
+    assert receipt["recorded_at"] < (now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    problem = refused(world, canonical(note(world, "starting")), 403, "key-not-valid")
+    assert "not valid before" in problem["detail"]
+
+
 def test_refuses_registration_of_small_order_key(world: World) -> None:
     identity = bytes([1]) + bytes(31)      # the all-identity point: "verifies" anything under OpenSSL
     env = world.key_registered("evil", ["case-app"], public_key=identity)
@@ -369,6 +389,25 @@ def test_key_registry_lists_keys_with_status(world: World, app_key) -> None:
     assert keys["root-1"]["roles"] == ["root"]
 
 
+def test_key_registry_judges_each_keys_window_by_the_database_clock_not_the_process(
+        world: World, app_key, monkeypatch) -> None:
+    """GET /v1/keys said active / expired / not yet valid by this process's clock: a host two
+    hours ahead listed as expired a key the writer, on the database's clock, still accepts,
+    and as active one it still refuses (key-not-valid)."""
+    from datetime import timedelta
+
+    from .clocks import database_clock, skew_process_clock
+
+    now = database_clock(world.owner_url)
+    world.register("ending", ["case-app"], not_after=(now + timedelta(hours=1)).isoformat())
+    world.register("starting", ["case-app"], not_before=(now + timedelta(hours=1)).isoformat())
+    skew_process_clock(monkeypatch, timedelta(hours=2))
+    keys = {k["key_id"]: k["status"] for k in world.http.get(
+        "/v1/keys", headers=world.headers("auditor")).json()["keys"]}
+    assert keys["ending"] == "active"
+    assert keys["starting"] == "not_yet_valid"
+
+
 @pytest.mark.parametrize("statement", [
     "UPDATE stored_events SET state = 'x'",
     "DELETE FROM stored_events",
@@ -452,32 +491,46 @@ def test_recorded_at_never_goes_back_when_the_clock_does(world: World, app_key,
     assert second["index"] == first["index"] + 1
 
 
+def test_the_ledger_clock_is_never_before_the_last_recorded_at(world: World, app_key,
+                                                               monkeypatch) -> None:
+    """What judges a key's window "now" outside the writer (GET /v1/keys, the key-units door,
+    a bundle's created_at) reads the time the writer would record: the database server's
+    clock, or the last recorded_at when that is later (the server's clock stepped back)."""
+    from datetime import datetime, timedelta
+
+    from ledger.store import WriteSession
+
+    read = WriteSession.lock_and_read
+
+    def ahead(self, event_ids, streams):  # noqa: ANN001, ANN202
+        state = read(self, event_ids, streams)
+        state.clock += timedelta(hours=2)      # as if the server's clock then stepped back
+        return state
+
+    monkeypatch.setattr(WriteSession, "lock_and_read", ahead)
+    (receipt,) = world.post(note(world))
+    monkeypatch.undo()
+    assert world.ledger.store.ledger_clock() == datetime.fromisoformat(receipt["recorded_at"])
+
+
 def test_recorded_at_follows_the_database_clock_not_the_writing_process(
         world: World, app_key, monkeypatch) -> None:
     """Several processes share one database and recorded_at never goes back, so one process
     whose clock ran two hours ahead pushed every receipt after its own two hours into the
     future, whoever wrote it. The writer now reads the time from the database server under
     the lock, in the round trip that reads the log head: one clock for every process."""
-    import sys
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
     from ledger.logentry import format_recorded_at
 
-    class Ahead(datetime):
-        @classmethod
-        def now(cls, tz=None):  # noqa: ANN001, ANN206
-            return datetime.now(tz) + timedelta(hours=2)
+    from .clocks import database_clock as clock_of, skew_process_clock
 
     def database_clock() -> str:
-        with psycopg.connect(world.owner_url) as conn:
-            return format_recorded_at(conn.execute("SELECT clock_timestamp()").fetchone()[0])
+        return format_recorded_at(clock_of(world.owner_url))
 
     # this process's clock, wherever the ledger and the API read it (the writer read
     # ledger.service's until the database's clock replaced it)
-    for name, module in list(sys.modules.items()):
-        if name.split(".")[0] in ("ledger", "api") \
-                and getattr(module, "datetime", None) is datetime:
-            monkeypatch.setattr(module, "datetime", Ahead)
+    skew_process_clock(monkeypatch, timedelta(hours=2))
     before = database_clock()
     (receipt,) = world.post(note(world))
     after = database_clock()

@@ -197,6 +197,26 @@ def test_bundles_endpoint_streams_ndjson_to_auditors_that_verifies(
     assert whole.status_code == 200 and len(whole.content.splitlines()) == 19 + 3
 
 
+def test_a_bundles_created_at_is_the_database_clock_not_the_exporting_process(
+        world: World, log_view: LogView, populated, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The header's created_at ("when exported", to an auditor) was this process's clock, two
+    hours behind here: the bundle said it was written before the events it carries were
+    recorded. It is now the database server's, the clock of every recorded_at in it."""
+    from datetime import datetime, timedelta
+
+    from .clocks import database_clock, skew_process_clock
+
+    skew_process_clock(monkeypatch, timedelta(hours=-2))
+    before = database_clock(world.owner_url).replace(microsecond=0)
+    response = world.http.get("/v1/bundles", params={"case": CASE},
+                              headers=world.headers("auditor"))
+    after = database_clock(world.owner_url)
+    assert response.status_code == 200, response.text
+    header = json.loads(response.content.splitlines()[0])
+    created = datetime.fromisoformat(header["created_at"])
+    assert before <= created <= after
+
+
 def test_bundles_endpoint_refuses_posters_and_ambiguous_scopes(
         world: World, log_view: LogView, populated) -> None:
     forbidden = world.http.get("/v1/bundles", params={"case": CASE},

@@ -389,6 +389,27 @@ def test_a_scoped_inspector_reads_the_disposition_events_of_its_units_flags(
     assert dash.http.get(unknown, headers=mine).status_code == 404
 
 
+def test_a_dashboard_disposition_is_dated_by_the_ledger_clock_not_the_process(
+        dash: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The service signs a dashboard disposition itself, and dated it (occurred_at) by its
+    process's clock: on a host two hours ahead each was dated two hours after it was recorded,
+    past RF08.e's ten minutes — a flag of an act dated after its recording for every
+    disposition. It is now dated by the ledger's clock, which recorded_at is read from."""
+    from datetime import datetime, timedelta
+
+    from .clocks import skew_process_clock
+
+    flag = rf04(dash)
+    skew_process_clock(monkeypatch, timedelta(hours=2))
+    response = dispose(dash, flag["flag_id"], DISMISS)
+    assert response.status_code == 201, response.text
+    out = response.json()
+    event = get(dash, f"/v1/events/{out['event_id']}", auth(dash, "auditor"))
+    occurred = datetime.fromisoformat(event["envelope"]["occurred_at"])
+    recorded = datetime.fromisoformat(out["receipt"]["recorded_at"])
+    assert recorded - timedelta(minutes=1) <= occurred <= recorded
+
+
 @pytest.mark.parametrize("body,field", [
     ({"action": "dismiss", "reason_code": "legitimate_exception"}, "reason"),
     ({"action": "dismiss", "reason_code": "because", "reason": "x"}, "reason_code"),

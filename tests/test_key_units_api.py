@@ -7,7 +7,7 @@ the bundle still verifies."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -22,6 +22,7 @@ from projections.redflags import compute_flags
 
 from . import domain_factory as f
 from .bundles import trust_file, verify
+from .clocks import database_clock, skew_process_clock
 from .conftest import World
 from .test_flags_api import AT, cash_above_limit, flags, held_and_offline
 from .test_readmodels import city  # noqa: F401  (fixture)
@@ -30,8 +31,8 @@ OTHER_UNIT = "SH-XH-CG-09"
 HISTORY = ("stored_events", "ledger_receipts", "ledger_merkle_nodes")
 
 
-def scoped_key(world: World, key_id: str, units: list[str] | None) -> None:
-    world.register(key_id, ["inspector"], units=units)
+def scoped_key(world: World, key_id: str, units: list[str] | None, **window: str) -> None:
+    world.register(key_id, ["inspector"], units=units, **window)
 
 
 def dismissal(world: World, key_id: str, flag: dict) -> dict:
@@ -110,6 +111,32 @@ def test_a_revoked_scoped_key_is_refused_as_revoked_not_told_the_flags_unit(
     response = city.post_raw(canonical(dismissal(city, "jw-xh", flag)))
     assert response.status_code == 403, response.text
     assert response.json()["type"].endswith(":key-revoked")
+    assert f.UNIT not in response.text
+    assert history(city) == before
+
+
+def test_the_door_judges_a_scoped_keys_window_by_the_database_clock_not_the_process(
+        city: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer judges a key's window at recorded_at, the database server's clock; the door
+    judged it by this process's. Two hours ahead, it took a key of another unit an hour from
+    its not_after for expired and let its dismissal through, which the writer then recorded
+    (RF28: an act the engine does not apply); and it took a key an hour before its not_before
+    for active and answered key-units, naming the flag's unit to a key the writer refuses."""
+    now = database_clock(city.owner_url)
+    scoped_key(city, "jw-ending", [OTHER_UNIT], not_after=(now + timedelta(hours=1)).isoformat())
+    scoped_key(city, "jw-starting", [OTHER_UNIT],
+               not_before=(now + timedelta(hours=1)).isoformat())
+    cash_above_limit(city)
+    flag = rf04(city)
+    skew_process_clock(monkeypatch, timedelta(hours=2))
+    before = history(city)
+    response = city.post_raw(canonical(dismissal(city, "jw-ending", flag)))
+    assert response.status_code == 403, response.text
+    assert response.json()["rule"] == "key-units"
+    assert history(city) == before
+    response = city.post_raw(canonical(dismissal(city, "jw-starting", flag)))
+    assert response.status_code == 403, response.text
+    assert response.json()["type"].endswith(":key-not-valid")
     assert f.UNIT not in response.text
     assert history(city) == before
 

@@ -115,6 +115,8 @@ def test_rf03_amendment_taking_a_summary_fine_above_the_limit() -> None:
 def test_rf04_cash_above_100_cny_on_the_spot_without_an_exception() -> None:
     flag = World(f.summary_case(SUMMARY, amount_fen=15_000)).one("RF04.a")
     assert numbers(flag)["decided_fen"] == 15_000 and numbers(flag)["justification"] == "within_100"
+    assert flag.summary_zh == ("以“依法给予一百元以下罚款”为由当场收缴罚款 150.00 元，不符合"
+                               "《行政处罚法》第68条、第69条规定的情形")
 
 
 def test_rf04_cash_above_100_cny_is_allowed_when_hard_to_enforce_later_is_justified() -> None:

@@ -15,7 +15,7 @@ from ledger.synth.params import CityParams
 from projections.redflags.catalogue import RULES
 from projections.redflags.engine import compute_flags
 from projections.redflags.flag import Flag, Subject, make_flag
-from projections.redflags.zh import yuan
+from projections.redflags.zh import percent_zh, yuan
 
 from .summary_zh import untranslated
 from .test_ground_truth import history
@@ -76,3 +76,20 @@ def test_a_chinese_summary_gives_the_amounts_of_the_english_one_in_yuan(
                 assert yuan(value) in f.summary_zh, (f.rule_id, f.summary, f.summary_zh)
                 checked += 1
     assert checked > 50
+
+
+@pytest.mark.parametrize("bp, words", [(300, "百分之三"), (500, "百分之五"), (250, "百分之二点五"),
+                                       (1000, "百分之十"), (1250, "百分之十二点五"), (5, "百分之零点零五"),
+                                       (10_000, "百分之一百"), (0, "百分之零")])
+def test_a_rate_is_written_as_the_statute_writes_it(bp: int, words: str) -> None:
+    assert percent_zh(bp) == words
+
+
+def test_money_flags_name_an_outcome_and_an_act_as_the_other_rules_do(
+        city_flags: list[Flag]) -> None:
+    """RF06.a named the outcome 已缴纳 where RF06.b says 已缴纳罚款; RF06.e named a deferral
+    or instalments 批准分期 where the vocabulary says 批准暂缓或分期缴纳罚款 (APL 第66条)."""
+    zh = {f.rule_id: f.summary_zh for f in city_flags}
+    assert zh["RF06.a"].startswith("以“已缴纳罚款”结案")
+    assert "批准暂缓或分期缴纳罚款" in zh["RF06.e"]
+    assert "以“未说明理由”" not in zh["RF04.a"]

@@ -158,8 +158,10 @@ def rf04_onsite_collection(c: Case, ctx: "Ctx") -> None:
                      numbers=base,
                      summary=f"{cash.amount} fen collected on the spot with justification "
                              f"'{cash.justification}' where APL 第68/69条 do not allow it",
-                     summary_zh=f"以“{code_zh(cash.justification)}”当场收缴罚款 "
-                                f"{yuan(cash.amount)}，不符合{APL}第68条、第69条规定的情形",
+                     summary_zh=("未说明理由" if cash.justification == "none" else
+                                 f"以“{code_zh(cash.justification)}”为由")
+                                + f"当场收缴罚款 {yuan(cash.amount)}，不符合{APL}第68条、第69条"
+                                  "规定的情形",
                      case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
         if amount is not None and cash.amount != amount:
             ctx.flag("RF04.b", cash.eid, anchor=cash.ts, raised=cash.ts, event_ids=ids,

@@ -42,6 +42,8 @@ def test_the_check_finds_english_left_in_a_chinese_summary() -> None:
     assert untranslated(_flag("罚款 200.00 元 with no order to rectify")) == [
         "with", "no", "order", "to", "rectify"]
     assert untranslated(_flag("fine of 20000 fen")) == ["<no Chinese>"]
+    assert untranslated(_flag("稳健Z分数 2.57")) == []
+    assert untranslated(_flag("稳健 z = 2.57，Z 值")) == ["z", "Z"]
     assert untranslated(_flag("")) == ["<no Chinese>"]
 
 
@@ -93,3 +95,12 @@ def test_money_flags_name_an_outcome_and_an_act_as_the_other_rules_do(
     assert zh["RF06.a"].startswith("以“已缴纳罚款”结案")
     assert "批准暂缓或分期缴纳罚款" in zh["RF06.e"]
     assert "以“未说明理由”" not in zh["RF04.a"]
+
+
+def test_statistical_flags_use_a_statistician_s_words(city_flags: list[Flag]) -> None:
+    """RF17 wrote a robust z-score 稳健标准分, RF20.c its peers 同类人员 and their pooled rate
+    合并比率, RF17.g an interval in brackets; the peers are the other officers, as in RF17."""
+    zh = {f.rule_id: f.summary_zh for f in city_flags}
+    assert "（稳健Z分数 " in zh["RF17.a"]
+    assert "其他执法人员作废率中位数" in zh["RF20.c"] and "同类人员" not in zh["RF20.c"]
+    assert "元至 " in zh["RF17.g"] and "[" not in zh["RF17.g"]

@@ -53,9 +53,6 @@ CODES: dict[str, str] = {
     "valid": "有效", "expired": "已失效", "suspended": "已暂扣", "revoked": "已吊销",
     "unknown_person": "无人事记录", "unknown_certificate": "证件未登记", "no_credential": "无执法证件",
     "auxiliary": "协管员", "not_yet_valid": "尚未生效",
-    # RF22 pledge chains
-    "cycle": "循环签署", "broken": "链条中断", "wrong_countersigner": "签署上级不符",
-    "complete": "完整",
     # RF05 / RF06 / RF23
     "no_receipt": "未出具票据", "receipt_reused": "票据重复使用",
     "above_principal": "加处罚款的数额超出罚款的数额", "wrong_rate": "未按罚款数额的百分之三加处",
@@ -65,6 +62,13 @@ CODES: dict[str, str] = {
     "local": "地方规定",
     # dispositions
     "acknowledged": "受理", "dismissed": "驳回", "confirmed": "确认", "referred": "移送",
+}
+
+#: RF22: a pledge chain's status (``people.chain_status``), which the officer page shows too
+#: (层层签订: each officer's 廉政建设责任书 countersigned by the direct superior, up to the top)
+PLEDGE_CHAIN: dict[str, str] = {
+    "complete": "层层签订完整", "none": "本人未签订", "broken": "上级未签订",
+    "wrong_countersigner": "非由直接上级签署", "cycle": "签署关系循环，未至链条顶端",
 }
 
 

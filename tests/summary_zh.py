@@ -14,8 +14,8 @@ from projections.redflags.flag import Flag
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LETTERS = re.compile(r"[A-Za-z]+")
 #: Chinese statistical terms written with a Latin letter, as a statistician in China writes them
-#: (RF17's robust z-score, 稳健Z分数)
-_TERMS = ("Z分数",)
+#: (RF17's robust z-score, 稳健Z分数; RF19.b's p-value, P值)
+_TERMS = ("Z分数", "P值")
 
 
 def _strings(value: Any) -> Iterator[str]:

@@ -767,7 +767,8 @@ def rf25c_disposal(c: Case, ctx: "Ctx") -> None:
                                   "recipient_ref": recipient, "problems": problems,
                                   "linked_officer": linked.get(recipient or "")},
                          summary=f"seized items disposed ({method}): {', '.join(problems)}",
-                         summary_zh=f"查封扣押的财物已处置（{code_zh(method)}）：{codes_zh(problems)}",
+                         summary_zh=f"暂扣、查封、扣押的财物已处置（{code_zh(method)}）："
+                                    f"{codes_zh(problems)}",
                          case_id=c.case_id, unit_id=c.unit_id,
                          officer_id=linked.get(recipient or ""))
 

@@ -696,9 +696,10 @@ def _rf20c_void_rate(key: str, quarter: str, ctx: "Ctx") -> None:
                          f"median {fixed(peer_med * 100, 1)} %"
                          f"{'' if peer_med > 0 else f', pooled {fixed(pooled * 100, 1)} %'})",
                  summary_zh=f"{oid} 在 {w.quarters[0]}–{w.quarters[-1]} 作废编号处罚决定书 {v} 份"
-                            f"（共 {n} 份，作废率 {fixed(rate * 100, 1)}%，其他执法人员作废率中位数 "
-                            f"{fixed(peer_med * 100, 1)}%"
-                            f"{'' if peer_med > 0 else f'，其他执法人员合计作废率 {fixed(pooled * 100, 1)}%'}）",
+                            f"（共 {n} 份，作废率 {fixed(rate * 100, 1)}%，"
+                            f"其他执法人员作废率中位数 {fixed(peer_med * 100, 1)}%"
+                            + ("" if peer_med > 0
+                               else f"，其他执法人员合计作废率 {fixed(pooled * 100, 1)}%") + "）",
                  officer_id=oid, unit_id=None if unit == "-" else unit)
 
 

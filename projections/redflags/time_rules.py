@@ -248,8 +248,8 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
                                "reconciled": [[r[3], r[1], r[2]] for r in c.reconciled]},
                       summary=f"closed as paid without a treasury reconciliation of "
                               f"{expected} fen",
-                      summary_zh=f"以“{code_zh('paid')}”结案，但 {yuan(expected)} 未经国库对账", ahead=ahead,
-                      **common)
+                      summary_zh=f"以“{code_zh('paid')}”结案，但 {yuan(expected)} 未经国库对账",
+                      ahead=ahead, **common)
     # e) unpaid after the payment period with no follow-up
     served, due = _payment_due(c, d, ctx)
     if served is None:
@@ -508,7 +508,8 @@ def _property_deadlines(c: Case, ctx: "Ctx") -> None:
               numbers={"seizure_id": sid, "seized_at": ctx.time(s.ts),
                        "items": len(s.items), "limit_hours": th.inventory_hours},
               summary=f"no signed inventory within {th.inventory_hours} h of seizure {sid}",
-              summary_zh=f"查封扣押 {sid} 后 {th.inventory_hours} 小时内无签署的财物清单",
+              summary_zh=f"{code_zh(s.measure)} {sid} 后 {th.inventory_hours} 小时内未"
+                         f"{type_zh('PropertyInventorySigned')}",
               ahead=ahead, case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
         # b) every item returned/disposed (or confiscation decided) within 7 working days;
         #    RF12.g: a registration preservation needs a handling decision in 7 working days
@@ -579,7 +580,8 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                   summary=f"{cp.category} complaint of {day_iso(day)} not acknowledged by "
                           f"{day_iso(due)}",
                   summary_zh=f"{day_iso(day)} 的“{complaint_category_zh(cp.category)}”投诉至 "
-                             f"{day_iso(due)} 未书面告知受理", ahead=ahead, **common)
+                             f"{day_iso(due)} 未书面{type_zh('ComplaintAcknowledged')}",
+                  ahead=ahead, **common)
         # XFGZ 第34条: 60 days from acceptance (受理); until it is accepted, from receipt
         if cp.accepted:
             accepted, ahead = min((opened(ctx, ts, cp.recorded_ahead(eid), eid)

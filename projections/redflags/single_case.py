@@ -469,7 +469,7 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                              f"{ptype} hearing threshold of {limit} fen, without the hearing "
                              f"right",
                      summary_zh=f"告知书拟罚款 {yuan(n.amount)}，达到{code_zh(ptype)}听证标准 "
-                                f"{yuan(limit)}，却未告知听证权利",
+                                f"{yuan(limit)}，未告知当事人有要求听证的权利",
                      case_id=c.case_id, party_ref=n.party_ref,
                      unit_id=c.unit_id)
 
@@ -672,8 +672,8 @@ def rf16_benchmark_band(c: Case, ctx: "Ctx") -> None:
                           "approval_forms": list(forms)},
                  summary=f"fine {d.amount} fen outside the '{tier}' band {band[0]}–{band[1]} fen "
                          "without an approved deviation for that amount",
-                 summary_zh=f"罚款 {yuan(d.amount)} 超出“{code_zh(tier)}”档 {yuan(band[0])}–"
-                            f"{yuan(band[1])}，且该数额未经批准偏离裁量基准", **common)
+                 summary_zh=f"罚款 {yuan(d.amount)} 超出“{code_zh(tier)}”档 {yuan(band[0])}至 "
+                            f"{yuan(band[1])}，且未经批准偏离裁量基准", **common)
 
 
 # --- RF20.a/b/d -------------------------------------------------------------------------------
@@ -714,7 +714,7 @@ def rf20_changes(c: Case, ctx: "Ctx") -> None:
                               "amount_fen": ch.amount, "refund_required": ch.refund_required},
                      summary=f"{ch.type} to {ch.amount} fen after {received} fen was paid, with "
                              "no refund through the treasury recorded",
-                     summary_zh=f"已收缴 {yuan(received)} 后“{type_zh(ch.type)}”为 "
+                     summary_zh=f"已收缴罚款 {yuan(received)}后“{type_zh(ch.type)}”，罚款数额变为 "
                                 f"{yuan(ch.amount)}，未记录经国库退还", **common)
 
 

@@ -245,6 +245,8 @@ def test_rf08_legal_review_backdated_after_the_decision() -> None:
     flag = world.one("RF08.b")
     assert numbers(flag)["event_type"] == "LegalReviewCompleted"
     assert numbers(flag)["claimed_at"] == "2024-06-28T10:00:00+08:00"
+    assert flag.summary_zh == ("“完成法制审核”所署时间为 2024-06-28T10:00:00+08:00，应在处罚决定"
+                               f"之前，却于处罚决定作出后的 {numbers(flag)['recorded_at']} 才记录")
 
 
 def test_rf08_bodycam_upload_after_the_decision_is_not_backdating() -> None:

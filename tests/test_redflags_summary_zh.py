@@ -119,3 +119,10 @@ def test_deadline_and_cross_case_flags_use_the_statutes_and_the_vocabulary_s_wor
     assert zh["RF25.a"].endswith("小时内未签署财物清单")
     assert zh["RF25.c"].startswith("暂扣、查封、扣押的财物")
     assert "一事不再罚" in zh["RF14"] and "一事不二罚" not in zh["RF14"]
+
+
+def test_evidence_is_collected_as_apl_article_54_says(city_flags: list[Flag]) -> None:
+    """RF07.a wrote 采集并记录的证据; the statute's act is 收集证据 (APL 第54条), as the
+    vocabulary names it."""
+    zh = {f.rule_id: f.summary_zh for f in city_flags}
+    assert "此前无按时收集并记录的证据" in zh["RF07.a"] and "采集" not in zh["RF07.a"]

@@ -221,7 +221,7 @@ def rf07_evidence_before_decision(c: Case, ctx: "Ctx") -> None:
                  "sync_grace_hours": th.evidence_sync_grace_hours},
                 f"decision at {ctx.time(d.ts)} with no evidence captured before it and "
                 f"recorded in time ({len(c.evidence)} evidence item(s) in case)",
-                f"{ctx.time(d.ts)} 作出决定，此前无按时采集并记录的证据（本案共 "
+                f"{ctx.time(d.ts)} 作出决定，此前无按时收集并记录的证据（本案共 "
                 f"{len(c.evidence)} 项证据）", ahead)
             ctx.flag("RF07.a", d.eid, anchor=d.ts, raised=since,
                      event_ids=[d.eid] + [e.eid for e in shown], numbers=numbers,
@@ -302,8 +302,8 @@ def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
                               "tolerance_minutes": th.backdate_tolerance_minutes},
                      summary=f"{ev.type} dated {ctx.time(ev.ts)} was recorded at "
                              f"{ctx.time(ev.rts)}, after the decision it should precede",
-                     summary_zh=f"“{type_zh(ev.type)}”所署时间为 {ctx.time(ev.ts)}，却在其应先于的"
-                                f"处罚决定之后于 {ctx.time(ev.rts)} 记录",
+                     summary_zh=f"“{type_zh(ev.type)}”所署时间为 {ctx.time(ev.ts)}，"
+                                f"应在处罚决定之前，却于处罚决定作出后的 {ctx.time(ev.rts)} 才记录",
                      case_id=c.case_id, unit_id=c.unit_id)
     # c) no body-camera video of an on-the-spot act
     for act in c.acts:

@@ -126,3 +126,10 @@ def test_evidence_is_collected_as_apl_article_54_says(city_flags: list[Flag]) ->
     vocabulary names it."""
     zh = {f.rule_id: f.summary_zh for f in city_flags}
     assert "此前无按时收集并记录的证据" in zh["RF07.a"] and "采集" not in zh["RF07.a"]
+
+
+def test_a_toll_pattern_says_no_rectification_was_verified(city_flags: list[Flag]) -> None:
+    """RF13.c said 其间无经复查的整改 (an English noun phrase); a reader writes that the
+    rectification was not verified on review (复查确认整改)."""
+    zh = {f.rule_id: f.summary_zh for f in city_flags}
+    assert zh["RF13.c"].endswith("次，期间均未经复查确认整改")

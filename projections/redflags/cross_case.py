@@ -190,7 +190,7 @@ def _rf13c_toll(ref: str, cases: list[Case], fines: list[tuple[Decision, Case]],
                  summary=f"{ref} fined {len(cluster)} times for {d0.code} at the same place "
                          f"within {th.toll_window_days} days with no verified rectification",
                  summary_zh=f"{ref} 在 {th.toll_window_days} 日内于同一地点因 {d0.code} 被罚款 "
-                            f"{len(cluster)} 次，其间无经复查的整改",
+                            f"{len(cluster)} 次，期间均未经复查确认整改",
                  party_ref=ref, case_id=cluster[-1][1].case_id, unit_id=cluster[-1][1].unit_id,
                  officer_id=d0.officers[0] if d0.officers else None)
 

@@ -13,6 +13,9 @@ from projections.redflags.flag import Flag
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LETTERS = re.compile(r"[A-Za-z]+")
+#: Chinese statistical terms written with a Latin letter, as a statistician in China writes them
+#: (RF17's robust z-score, 稳健Z分数; RF19.b's p-value, P值)
+_TERMS = ("Z分数", "P值")
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -42,6 +45,8 @@ def untranslated(flag: Flag) -> list[str]:
     text = flag.summary_zh
     if not _CJK.search(text):
         return ["<no Chinese>"]
+    for term in _TERMS:
+        text = text.replace(term, " ")
     for s in sorted(set(ids_and_codes(flag)), key=len, reverse=True):
         if len(s) > 1:
             text = text.replace(s, " ")

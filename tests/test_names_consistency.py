@@ -65,6 +65,7 @@ NOT_THESE = {
     "上级签署 (层层签订), not 会签": ("会签",),
     "诫勉 (ZWCF 第12条)": ("诫勉谈话",),
     "收集证据 (APL 第54条)": ("采集证据",),
+    "稳健Z分数 (robust z-score, RF17)": ("稳健标准分", "稳健z分数"),
 }
 
 
@@ -136,3 +137,11 @@ def test_flags_name_a_body_code_as_the_vocabulary_does() -> None:
     differ = {code for code, word in CODES.items()
               if code in named and word not in named[code]}
     assert differ == RULES_OWN_SENSE
+
+
+def test_dashboard_names_a_pledge_chain_as_the_flags_do() -> None:
+    """RF22 named a chain that breaks at a superior 链条中断 where the officer page said 断链,
+    a loop 循环签署 beside 循环: one word for each status of the chain."""
+    from projections.redflags.zh import PLEDGE_CHAIN
+    zh = _zh_table()
+    assert {code: zh.get(f"pledge.{code}") for code in PLEDGE_CHAIN} == PLEDGE_CHAIN

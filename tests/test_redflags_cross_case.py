@@ -298,6 +298,7 @@ def test_rf19_officer_fines_one_party_far_more_often_than_the_grid_explains() ->
     assert sorted(x.officer_id for x in flags) == [f.OFFICER_A, f.OFFICER_A + "-P"]  # and partner
     flag = next(x for x in flags if x.officer_id == f.OFFICER_A)
     assert flag.party_ref == f.VENDOR
+    assert "次（期望值 " in flag.summary_zh and "，泊松检验P值 " in flag.summary_zh
     assert numbers(flag)["cases_together"] == 5 and numbers(flag)["expected"] == "0.500"
     assert [x.officer_id for x in world.flags(rule="RF19.c")] == [f.OFFICER_A + "-P"]  # no post
 

@@ -22,6 +22,7 @@ def test_rf02_auxiliary_staff_deciding_a_penalty() -> None:
                    decided_by=[f.OFFICER_A, f.AUXILIARY])
     flag = World(f.auxiliary_setup(), steps).one("RF02")
     assert flag.officer_id == f.AUXILIARY and numbers(flag)["status"] == "auxiliary"
+    assert flag.summary_zh == f"{f.AUXILIARY} 未持有效执法证件（协管员）实施“作出行政处罚决定”"
 
 
 def test_rf02_auxiliary_staff_filming_evidence_is_not_an_enforcement_act() -> None:
@@ -123,6 +124,8 @@ def test_rf22_officers_acting_without_any_pledge() -> None:
     flags = world.flags(rule="RF22")
     assert sorted(x.officer_id for x in flags) == [f.OFFICER_A, f.OFFICER_B]
     assert {numbers(x)["chain_status"] for x in flags} == {"none"}
+    assert flags[0].summary_zh == (f"{flags[0].officer_id} 于 2024 年有 1 日在廉政建设责任书未层层"
+                                   "签订到位时执法（本人未签订）")
     assert flags[0].severity == "low"
 
 
@@ -131,6 +134,7 @@ def test_rf22_chain_broken_where_the_unit_head_has_no_pledge() -> None:
     flags = World(f.staff(), chain, f.summary_case(SUMMARY), with_staff=False).flags(rule="RF22")
     assert {(numbers(x)["chain_status"], numbers(x)["broken_at"]) for x in flags} == {
         ("broken", f.HEAD)}
+    assert all(x.summary_zh.endswith("时执法（上级未签订）") for x in flags)
 
 
 def test_rf22_pledge_countersigned_by_someone_other_than_the_direct_superior() -> None:
@@ -139,6 +143,7 @@ def test_rf22_pledge_countersigned_by_someone_other_than_the_direct_superior() -
     flags = World(f.staff(), chain, f.summary_case(SUMMARY), with_staff=False).flags(rule="RF22")
     assert [(x.officer_id, numbers(x)["chain_status"]) for x in flags] == [
         (f.OFFICER_A, "wrong_countersigner")]
+    assert flags[0].summary_zh.endswith("时执法（非由直接上级签署）")
 
 
 def test_rf22_complete_chain_up_to_the_unit_head() -> None:

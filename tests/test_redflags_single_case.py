@@ -115,6 +115,8 @@ def test_rf03_amendment_taking_a_summary_fine_above_the_limit() -> None:
 def test_rf04_cash_above_100_cny_on_the_spot_without_an_exception() -> None:
     flag = World(f.summary_case(SUMMARY, amount_fen=15_000)).one("RF04.a")
     assert numbers(flag)["decided_fen"] == 15_000 and numbers(flag)["justification"] == "within_100"
+    assert flag.summary_zh == ("以“依法给予一百元以下罚款”为由当场收缴罚款 150.00 元，不符合"
+                               "《行政处罚法》第68条、第69条规定的情形")
 
 
 def test_rf04_cash_above_100_cny_is_allowed_when_hard_to_enforce_later_is_justified() -> None:
@@ -243,6 +245,8 @@ def test_rf08_legal_review_backdated_after_the_decision() -> None:
     flag = world.one("RF08.b")
     assert numbers(flag)["event_type"] == "LegalReviewCompleted"
     assert numbers(flag)["claimed_at"] == "2024-06-28T10:00:00+08:00"
+    assert flag.summary_zh == ("“完成法制审核”所署时间为 2024-06-28T10:00:00+08:00，应在处罚决定"
+                               f"之前，却于处罚决定作出后的 {numbers(flag)['recorded_at']} 才记录")
 
 
 def test_rf08_bodycam_upload_after_the_decision_is_not_backdating() -> None:
@@ -379,6 +383,8 @@ def test_rf09_fine_at_the_hearing_threshold_proposed_without_the_hearing_right()
     assert numbers(flag)["proposed_fen"] == 200_000 and numbers(flag)["threshold_fen"] == 200_000
     assert numbers(flag)["party_type"] == "organisation"
     assert flag.params_version != national().version        # the publication in force
+    assert flag.summary_zh == ("告知书拟罚款 2000.00 元，达到法人或者其他组织听证标准 2000.00 元，"
+                               "未告知当事人有要求听证的权利")
 
 
 def test_rf09_hearing_threshold_near_misses() -> None:
@@ -519,6 +525,7 @@ def test_rf16_amount_outside_the_applied_tier_without_deviation() -> None:
     flag = World(summary(amount_fen=20_000), params=BENCH).one("RF16.b")
     assert (numbers(flag)["band_min_fen"], numbers(flag)["band_max_fen"]) == (5_000, 15_000)
     assert numbers(flag)["band_source"] == "published"
+    assert flag.summary_zh.endswith("档 50.00 元至 150.00 元，且未经批准偏离裁量基准")
 
 
 def test_rf16_deviation_approved_by_the_head_for_that_amount() -> None:
@@ -570,6 +577,8 @@ def test_rf20_reduced_after_payment_with_no_refund_path() -> None:
         AMEND.stream, AMEND.type, at("2024-08-21"), AMEND.body))
     flag = World(steps).one("RF20.b")
     assert (numbers(flag)["received_fen"], numbers(flag)["amount_fen"]) == (300_000, 200_000)
+    assert flag.summary_zh == ("已收缴罚款 3000.00 元后“变更行政处罚决定”，"
+                               "罚款数额变为 2000.00 元，未记录经国库退还")
 
 
 def test_rf20d_amendment_or_withdrawal_of_a_case_with_no_decision() -> None:

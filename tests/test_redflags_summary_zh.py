@@ -15,7 +15,7 @@ from ledger.synth.params import CityParams
 from projections.redflags.catalogue import RULES
 from projections.redflags.engine import compute_flags
 from projections.redflags.flag import Flag, Subject, make_flag
-from projections.redflags.zh import yuan
+from projections.redflags.zh import percent_zh, yuan
 
 from .summary_zh import untranslated
 from .test_ground_truth import history
@@ -42,6 +42,8 @@ def test_the_check_finds_english_left_in_a_chinese_summary() -> None:
     assert untranslated(_flag("罚款 200.00 元 with no order to rectify")) == [
         "with", "no", "order", "to", "rectify"]
     assert untranslated(_flag("fine of 20000 fen")) == ["<no Chinese>"]
+    assert untranslated(_flag("稳健Z分数 2.57，泊松检验P值 0.0001")) == []
+    assert untranslated(_flag("稳健 z = 2.57，Z 值")) == ["z", "Z"]
     assert untranslated(_flag("")) == ["<no Chinese>"]
 
 
@@ -76,3 +78,58 @@ def test_a_chinese_summary_gives_the_amounts_of_the_english_one_in_yuan(
                 assert yuan(value) in f.summary_zh, (f.rule_id, f.summary, f.summary_zh)
                 checked += 1
     assert checked > 50
+
+
+@pytest.mark.parametrize("bp, words", [(300, "百分之三"), (500, "百分之五"), (250, "百分之二点五"),
+                                       (1000, "百分之十"), (1250, "百分之十二点五"),
+                                       (5, "百分之零点零五"),
+                                       (10_000, "百分之一百"), (0, "百分之零")])
+def test_a_rate_is_written_as_the_statute_writes_it(bp: int, words: str) -> None:
+    assert percent_zh(bp) == words
+
+
+def test_money_flags_name_an_outcome_and_an_act_as_the_other_rules_do(
+        city_flags: list[Flag]) -> None:
+    """RF06.a named the outcome 已缴纳 where RF06.b says 已缴纳罚款; RF06.e named a deferral
+    or instalments 批准分期 where the vocabulary says 批准暂缓或分期缴纳罚款 (APL 第66条)."""
+    zh = {f.rule_id: f.summary_zh for f in city_flags}
+    assert zh["RF06.a"].startswith("以“已缴纳罚款”结案")
+    assert "批准暂缓或分期缴纳罚款" in zh["RF06.e"]
+    assert "以“未说明理由”" not in zh["RF04.a"]
+
+
+def test_statistical_flags_use_a_statistician_s_words(city_flags: list[Flag]) -> None:
+    """RF17 wrote a robust z-score 稳健标准分, RF20.c its peers 同类人员 and their pooled rate
+    合并比率, RF17.g an interval in brackets; the peers are the other officers, as in RF17."""
+    zh = {f.rule_id: f.summary_zh for f in city_flags}
+    assert "（稳健Z分数 " in zh["RF17.a"]
+    assert "其他执法人员作废率中位数" in zh["RF20.c"] and "同类人员" not in zh["RF20.c"]
+    assert "元至 " in zh["RF17.g"] and "[" not in zh["RF17.g"]
+
+
+def test_deadline_and_cross_case_flags_use_the_statutes_and_the_vocabulary_s_words(
+        city_flags: list[Flag]) -> None:
+    """RF23.a wrote 未书面告知受理 for XFGZ 第23条's 书面告知 (the act 告知是否受理投诉), RF25
+    called every measure 查封扣押 (the act is 暂扣、查封、扣押财物; RF25.b names the measure),
+    RF14 cited 一事不二罚 for APL 第29条, known as 一事不再罚."""
+    zh = {f.rule_id: f.summary_zh for f in city_flags}
+    assert zh["RF23.a"].endswith("未书面告知是否受理投诉")
+    assert "查封扣押" not in zh["RF25.a"] + zh["RF25.c"]
+    assert zh["RF25.a"].startswith(("暂扣 ", "查封 ", "扣押 ", "先行登记保存 "))
+    assert zh["RF25.a"].endswith("小时内未签署财物清单")
+    assert zh["RF25.c"].startswith("暂扣、查封、扣押的财物")
+    assert "一事不再罚" in zh["RF14"] and "一事不二罚" not in zh["RF14"]
+
+
+def test_evidence_is_collected_as_apl_article_54_says(city_flags: list[Flag]) -> None:
+    """RF07.a wrote 采集并记录的证据; the statute's act is 收集证据 (APL 第54条), as the
+    vocabulary names it."""
+    zh = {f.rule_id: f.summary_zh for f in city_flags}
+    assert "此前无按时收集并记录的证据" in zh["RF07.a"] and "采集" not in zh["RF07.a"]
+
+
+def test_a_toll_pattern_says_no_rectification_was_verified(city_flags: list[Flag]) -> None:
+    """RF13.c said 其间无经复查的整改 (an English noun phrase); a reader writes that the
+    rectification was not verified on review (复查确认整改)."""
+    zh = {f.rule_id: f.summary_zh for f in city_flags}
+    assert zh["RF13.c"].endswith("次，期间均未经复查确认整改")

@@ -89,7 +89,10 @@ def test_rf06_surcharge_above_the_principal_or_at_the_wrong_rate() -> None:
                      rate_bp_per_day=500, days=250, surcharge_fen=350_000)
     steps = insert_after(drop(general_case(), "PaymentRecorded", "TreasuryReconciled",
                               "CaseClosed", "CaseArchived"), "DecisionPublished", surcharge)
-    assert numbers(World(steps).one("RF06.d"))["problems"] == ["above_principal", "wrong_rate"]
+    flag = World(steps).one("RF06.d")
+    assert numbers(flag)["problems"] == ["above_principal", "wrong_rate"]
+    assert flag.summary_zh == ("罚款 3000.00 元，每日按罚款数额的百分之五加处罚款 3500.00 元："
+                               "加处罚款的数额超出罚款的数额、未按罚款数额的百分之三加处")
 
 
 def test_rf06_surcharge_capped_by_the_fine_in_force_not_by_the_principal_it_states() -> None:

@@ -190,7 +190,7 @@ def _rf13c_toll(ref: str, cases: list[Case], fines: list[tuple[Decision, Case]],
                  summary=f"{ref} fined {len(cluster)} times for {d0.code} at the same place "
                          f"within {th.toll_window_days} days with no verified rectification",
                  summary_zh=f"{ref} 在 {th.toll_window_days} 日内于同一地点因 {d0.code} 被罚款 "
-                            f"{len(cluster)} 次，其间无经复查的整改",
+                            f"{len(cluster)} 次，期间均未经复查确认整改",
                  party_ref=ref, case_id=cluster[-1][1].case_id, unit_id=cluster[-1][1].unit_id,
                  officer_id=d0.officers[0] if d0.officers else None)
 
@@ -255,8 +255,8 @@ def _rf14_same_act(ref: str, fines: list[tuple[Decision, Case]], ctx: "Ctx") -> 
                               "distance_m": dist, "amounts_fen": [a.amount, b.amount]},
                      summary=f"{ref} fined twice for {b.code} for overlapping acts "
                              f"(cases {ca.case_id}, {cb.case_id})",
-                     summary_zh=f"{ref} 因 {b.code} 的重叠违法行为被罚款两次（案件 {ca.case_id}、"
-                                f"{cb.case_id}），违反一事不二罚",
+                     summary_zh=f"{ref} 就 {b.code} 时间相互重叠的违法行为被罚款两次"
+                                f"（案件 {ca.case_id}、{cb.case_id}），违反一事不再罚原则",
                      party_ref=ref, case_id=cb.case_id, unit_id=cb.unit_id,
                      officer_id=b.officers[0] if b.officers else None)
 
@@ -393,7 +393,7 @@ def rf19_concentration(subject: tuple[str, dict[str, None]], ctx: "Ctx") -> None
                  summary=f"{oid} fined {party} {k} times in {grid} in {quarter} "
                          f"(expected {fixed(expected, 2)}, p = {sig(p)})", **common,
                  summary_zh=f"{oid} 于 {quarter} 在 {grid} 对 {party} 罚款 {k} 次"
-                            f"（期望 {fixed(expected, 2)} 次，泊松概率 {sig(p)}）")
+                            f"（期望值 {fixed(expected, 2)} 次，泊松检验P值 {sig(p)}）")
         o = fold.officers.get(oid)
         if grid.startswith("unit:"):
             continue                      # no grid recorded: nothing to compare with posts

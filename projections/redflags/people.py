@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from .days import day_iso, ymd
 from .facts import Act, Case, Fold, Officer, Pledge
-from .zh import code_zh, type_zh
+from .zh import PLEDGE_CHAIN, code_zh, type_zh
 
 if TYPE_CHECKING:
     from .engine import Ctx
@@ -80,7 +80,7 @@ def rf02_unqualified_actor(c: Case, ctx: "Ctx") -> None:
                               "valid_until": _day(cred.valid_until) if cred else None,
                               "acted_at": ctx.time(act.ts)},
                      summary=f"{oid} acted ({act.type}) with credential status '{status}'",
-                     summary_zh=f"{oid} 在执法证件状态为“{code_zh(status)}”时实施"
+                     summary_zh=f"{oid} 未持有效执法证件（{code_zh(status)}）实施"
                                 f"“{type_zh(act.type)}”",
                      case_id=c.case_id, officer_id=oid, unit_id=c.unit_id)
 
@@ -182,8 +182,7 @@ def rf22_pledge_chain(o: Officer, ctx: "Ctx") -> None:
                  summary=f"{o.officer_id} acted on {len({days.day(m[0]) for m in misses})} "
                          f"day(s) in {year} without a complete pledge chain ({status})",
                  summary_zh=f"{o.officer_id} 于 {year} 年有 {len({days.day(m[0]) for m in misses})} "
-                            f"日在廉政建设责任书签订链条不完整（{'未签订' if status == 'none' else code_zh(status)}）"
-                            "时执法",
+                            f"日在廉政建设责任书未层层签订到位时执法（{PLEDGE_CHAIN[status]}）",
                  officer_id=o.officer_id, unit_id=o.unit_id, case_id=cid)
 
 

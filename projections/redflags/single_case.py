@@ -158,8 +158,10 @@ def rf04_onsite_collection(c: Case, ctx: "Ctx") -> None:
                      numbers=base,
                      summary=f"{cash.amount} fen collected on the spot with justification "
                              f"'{cash.justification}' where APL 第68/69条 do not allow it",
-                     summary_zh=f"以“{code_zh(cash.justification)}”当场收缴罚款 "
-                                f"{yuan(cash.amount)}，不符合{APL}第68条、第69条规定的情形",
+                     summary_zh=("未说明理由" if cash.justification == "none" else
+                                 f"以“{code_zh(cash.justification)}”为由")
+                                + f"当场收缴罚款 {yuan(cash.amount)}，不符合{APL}第68条、第69条"
+                                  "规定的情形",
                      case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
         if amount is not None and cash.amount != amount:
             ctx.flag("RF04.b", cash.eid, anchor=cash.ts, raised=cash.ts, event_ids=ids,
@@ -219,7 +221,7 @@ def rf07_evidence_before_decision(c: Case, ctx: "Ctx") -> None:
                  "sync_grace_hours": th.evidence_sync_grace_hours},
                 f"decision at {ctx.time(d.ts)} with no evidence captured before it and "
                 f"recorded in time ({len(c.evidence)} evidence item(s) in case)",
-                f"{ctx.time(d.ts)} 作出决定，此前无按时采集并记录的证据（本案共 "
+                f"{ctx.time(d.ts)} 作出决定，此前无按时收集并记录的证据（本案共 "
                 f"{len(c.evidence)} 项证据）", ahead)
             ctx.flag("RF07.a", d.eid, anchor=d.ts, raised=since,
                      event_ids=[d.eid] + [e.eid for e in shown], numbers=numbers,
@@ -300,8 +302,8 @@ def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
                               "tolerance_minutes": th.backdate_tolerance_minutes},
                      summary=f"{ev.type} dated {ctx.time(ev.ts)} was recorded at "
                              f"{ctx.time(ev.rts)}, after the decision it should precede",
-                     summary_zh=f"“{type_zh(ev.type)}”所署时间为 {ctx.time(ev.ts)}，却在其应先于的"
-                                f"处罚决定之后于 {ctx.time(ev.rts)} 记录",
+                     summary_zh=f"“{type_zh(ev.type)}”所署时间为 {ctx.time(ev.ts)}，"
+                                f"应在处罚决定之前，却于处罚决定作出后的 {ctx.time(ev.rts)} 才记录",
                      case_id=c.case_id, unit_id=c.unit_id)
     # c) no body-camera video of an on-the-spot act
     for act in c.acts:
@@ -467,7 +469,7 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                              f"{ptype} hearing threshold of {limit} fen, without the hearing "
                              f"right",
                      summary_zh=f"告知书拟罚款 {yuan(n.amount)}，达到{code_zh(ptype)}听证标准 "
-                                f"{yuan(limit)}，却未告知听证权利",
+                                f"{yuan(limit)}，未告知当事人有要求听证的权利",
                      case_id=c.case_id, party_ref=n.party_ref,
                      unit_id=c.unit_id)
 
@@ -670,8 +672,8 @@ def rf16_benchmark_band(c: Case, ctx: "Ctx") -> None:
                           "approval_forms": list(forms)},
                  summary=f"fine {d.amount} fen outside the '{tier}' band {band[0]}–{band[1]} fen "
                          "without an approved deviation for that amount",
-                 summary_zh=f"罚款 {yuan(d.amount)} 超出“{code_zh(tier)}”档 {yuan(band[0])}–"
-                            f"{yuan(band[1])}，且该数额未经批准偏离裁量基准", **common)
+                 summary_zh=f"罚款 {yuan(d.amount)} 超出“{code_zh(tier)}”档 {yuan(band[0])}至 "
+                            f"{yuan(band[1])}，且未经批准偏离裁量基准", **common)
 
 
 # --- RF20.a/b/d -------------------------------------------------------------------------------
@@ -712,7 +714,7 @@ def rf20_changes(c: Case, ctx: "Ctx") -> None:
                               "amount_fen": ch.amount, "refund_required": ch.refund_required},
                      summary=f"{ch.type} to {ch.amount} fen after {received} fen was paid, with "
                              "no refund through the treasury recorded",
-                     summary_zh=f"已收缴 {yuan(received)} 后“{type_zh(ch.type)}”为 "
+                     summary_zh=f"已收缴罚款 {yuan(received)}后“{type_zh(ch.type)}”，罚款数额变为 "
                                 f"{yuan(ch.amount)}，未记录经国库退还", **common)
 
 
@@ -765,7 +767,8 @@ def rf25c_disposal(c: Case, ctx: "Ctx") -> None:
                                   "recipient_ref": recipient, "problems": problems,
                                   "linked_officer": linked.get(recipient or "")},
                          summary=f"seized items disposed ({method}): {', '.join(problems)}",
-                         summary_zh=f"查封扣押的财物已处置（{code_zh(method)}）：{codes_zh(problems)}",
+                         summary_zh=f"暂扣、查封、扣押的财物已处置（{code_zh(method)}）："
+                                    f"{codes_zh(problems)}",
                          case_id=c.case_id, unit_id=c.unit_id,
                          officer_id=linked.get(recipient or ""))
 

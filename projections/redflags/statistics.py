@@ -399,7 +399,7 @@ def _position(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, th, q
               f"{'above' if high else 'below'} other officers' median for the same violations "
               f"(robust z = {fixed(z, 2)} against {len(residuals) - 1} peers, n = {len(rs)})",
               f"{oid}：同类违法行为的罚款数额{'高于' if high else '低于'}其他执法人员中位数，"
-              f"相差法定幅度的 {fixed(abs(means[oid]) * 100, 1)}%（稳健标准分 {fixed(z, 2)}，"
+              f"相差法定幅度的 {fixed(abs(means[oid]) * 100, 1)}%（稳健Z分数 {fixed(z, 2)}，"
               f"对比 {len(residuals) - 1} 名执法人员，样本 {len(rs)} 件）",
               high=high)
 
@@ -616,7 +616,7 @@ def _bunching(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, p: "F
                   f"({'hearing threshold' if hearing else 'limit'} {t} fen) vs "
                   f"{fixed(e / n * 100, 1)} % expected from other officers on the same "
                   f"violations (n = {n})",
-                  f"{oid}：{fixed(k / n * 100, 1)}% 的罚款数额在 [{yuan(lo)}, {yuan(hi)}] 之间"
+                  f"{oid}：{fixed(k / n * 100, 1)}% 的罚款数额在 {yuan(lo)}至 {yuan(hi)}之间"
                   f"（{'听证标准' if hearing else '限额'} {yuan(t)}），按其他执法人员对同类违法行为"
                   f"的决定，预期为 {fixed(e / n * 100, 1)}%（样本 {n} 件）")
 
@@ -696,9 +696,10 @@ def _rf20c_void_rate(key: str, quarter: str, ctx: "Ctx") -> None:
                          f"median {fixed(peer_med * 100, 1)} %"
                          f"{'' if peer_med > 0 else f', pooled {fixed(pooled * 100, 1)} %'})",
                  summary_zh=f"{oid} 在 {w.quarters[0]}–{w.quarters[-1]} 作废编号处罚决定书 {v} 份"
-                            f"（共 {n} 份，作废率 {fixed(rate * 100, 1)}%，同类人员中位数 "
-                            f"{fixed(peer_med * 100, 1)}%"
-                            f"{'' if peer_med > 0 else f'，合并比率 {fixed(pooled * 100, 1)}%'}）",
+                            f"（共 {n} 份，作废率 {fixed(rate * 100, 1)}%，"
+                            f"其他执法人员作废率中位数 {fixed(peer_med * 100, 1)}%"
+                            + ("" if peer_med > 0
+                               else f"，其他执法人员合计作废率 {fixed(pooled * 100, 1)}%") + "）",
                  officer_id=oid, unit_id=None if unit == "-" else unit)
 
 

@@ -27,7 +27,7 @@ from .facts import (COLLECTIVE, WRITTEN_ACKS, Case, Complaint, Decision, Officer
                     Supervision, complaint_extension_refused, decision_extension_counted,
                     plan_refused)
 from .single_case import _iso_day, explained, opened, received_before
-from .zh import code_zh, codes_zh, complaint_category_zh, yuan
+from .zh import code_zh, codes_zh, complaint_category_zh, percent_zh, type_zh, yuan
 
 if TYPE_CHECKING:
     from .engine import Ctx
@@ -208,7 +208,8 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
                               "problems": problems},
                      summary=f"surcharge {amount} fen on a {fine} fen fine at {rate} bp/day: "
                              f"{', '.join(problems)}",
-                     summary_zh=f"对罚款 {yuan(fine)} 按每日 {rate} 个基点加处罚款 {yuan(amount)}："
+                     summary_zh=f"罚款 {yuan(fine)}，每日按罚款数额的{percent_zh(rate)}加处罚款 "
+                                f"{yuan(amount)}："
                                 f"{codes_zh(problems)}", **common)
     if expected <= 0:
         return
@@ -247,8 +248,8 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
                                "reconciled": [[r[3], r[1], r[2]] for r in c.reconciled]},
                       summary=f"closed as paid without a treasury reconciliation of "
                               f"{expected} fen",
-                      summary_zh=f"以已缴纳结案，但 {yuan(expected)} 未经国库对账", ahead=ahead,
-                      **common)
+                      summary_zh=f"以“{code_zh('paid')}”结案，但 {yuan(expected)} 未经国库对账",
+                      ahead=ahead, **common)
     # e) unpaid after the payment period with no follow-up
     served, due = _payment_due(c, d, ctx)
     if served is None:
@@ -283,8 +284,9 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
                        "plan": plan.kind if plan else None, "plans_not_counted": not_counted},
               summary=f"fine unpaid after {day_iso(due)} and no surcharge, instalments or "
                       f"enforcement by {day_iso(follow)}",
-              summary_zh=f"罚款逾期（{day_iso(due)}）未缴纳，至 {day_iso(follow)} 未加处罚款、"
-                         "批准分期或申请强制执行", ahead=ahead, **common)
+              summary_zh=f"罚款逾期（{day_iso(due)}）未缴纳，至 {day_iso(follow)} 既未"
+                         f"{type_zh('SurchargeAssessed')}，也未{type_zh('InstalmentApproved')}，"
+                         f"亦未{code_zh('enforcement_applied')}", ahead=ahead, **common)
 
 
 def _first_service(c: Case, d: Decision) -> tuple[int, str] | None:
@@ -506,7 +508,8 @@ def _property_deadlines(c: Case, ctx: "Ctx") -> None:
               numbers={"seizure_id": sid, "seized_at": ctx.time(s.ts),
                        "items": len(s.items), "limit_hours": th.inventory_hours},
               summary=f"no signed inventory within {th.inventory_hours} h of seizure {sid}",
-              summary_zh=f"查封扣押 {sid} 后 {th.inventory_hours} 小时内无签署的财物清单",
+              summary_zh=f"{code_zh(s.measure)} {sid} 后 {th.inventory_hours} 小时内未"
+                         f"{type_zh('PropertyInventorySigned')}",
               ahead=ahead, case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
         # b) every item returned/disposed (or confiscation decided) within 7 working days;
         #    RF12.g: a registration preservation needs a handling decision in 7 working days
@@ -577,7 +580,8 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                   summary=f"{cp.category} complaint of {day_iso(day)} not acknowledged by "
                           f"{day_iso(due)}",
                   summary_zh=f"{day_iso(day)} 的“{complaint_category_zh(cp.category)}”投诉至 "
-                             f"{day_iso(due)} 未书面告知受理", ahead=ahead, **common)
+                             f"{day_iso(due)} 未书面{type_zh('ComplaintAcknowledged')}",
+                  ahead=ahead, **common)
         # XFGZ 第34条: 60 days from acceptance (受理); until it is accepted, from receipt
         if cp.accepted:
             accepted, ahead = min((opened(ctx, ts, cp.recorded_ahead(eid), eid)

@@ -53,18 +53,22 @@ CODES: dict[str, str] = {
     "valid": "有效", "expired": "已失效", "suspended": "已暂扣", "revoked": "已吊销",
     "unknown_person": "无人事记录", "unknown_certificate": "证件未登记", "no_credential": "无执法证件",
     "auxiliary": "协管员", "not_yet_valid": "尚未生效",
-    # RF22 pledge chains
-    "cycle": "循环签署", "broken": "链条中断", "wrong_countersigner": "签署上级不符",
-    "complete": "完整",
     # RF05 / RF06 / RF23
     "no_receipt": "未出具票据", "receipt_reused": "票据重复使用",
-    "above_principal": "超过罚款本金", "wrong_rate": "加处罚款比例不符",
+    "above_principal": "加处罚款的数额超出罚款的数额", "wrong_rate": "未按罚款数额的百分之三加处",
     "before_payment_due": "缴纳期限届满前加处", "above_accrued": "超过应加处数额",
     "co_officer_on_case": "同案执法人员", "direct_superior_of_accused": "被投诉人的直接上级",
     "amended": "变更", "rejected_resubmit": "退回重报",
     "local": "地方规定",
     # dispositions
     "acknowledged": "受理", "dismissed": "驳回", "confirmed": "确认", "referred": "移送",
+}
+
+#: RF22: a pledge chain's status (``people.chain_status``), which the officer page shows too
+#: (层层签订: each officer's 廉政建设责任书 countersigned by the direct superior, up to the top)
+PLEDGE_CHAIN: dict[str, str] = {
+    "complete": "层层签订完整", "none": "本人未签订", "broken": "上级未签订",
+    "wrong_countersigner": "非由直接上级签署", "cycle": "签署关系循环，未至链条顶端",
 }
 
 
@@ -76,6 +80,35 @@ def yuan(fen: int | None) -> str:
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(fen), 100)
     return f"{sign}{whole}.{cents:02d} 元"
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def _number_zh(n: int) -> str:
+    """``n`` (0 ≤ n < 10000) in Chinese numerals as a statute writes it: 三, 十, 十二, 一百零五."""
+    if n < 10:
+        return _DIGITS[n]
+    out, zero = "", False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        d, n = divmod(n, value)
+        if d:
+            out += ("零" if zero and out else "") + ("" if d == 1 and unit == "十" and not out
+                                                     else _DIGITS[d]) + unit
+            zero = False
+        elif out:
+            zero = True
+    return out
+
+
+def percent_zh(bp: int) -> str:
+    """A rate in basis points as the statute writes it (APL 第72条 每日按罚款数额的百分之三):
+    ``percent_zh(300)`` → ``"百分之三"``, ``percent_zh(250)`` → ``"百分之二点五"``. Requires
+    0 ≤ bp < 1 000 000 (integer arithmetic only)."""
+    whole, part = divmod(bp, 100)
+    decimals = f"{part:02d}".rstrip("0")
+    return "百分之" + _number_zh(whole) + ("点" + "".join(_DIGITS[int(c)] for c in decimals)
+                                          if decimals else "")
 
 
 def type_zh(name: str) -> str:

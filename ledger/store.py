@@ -106,11 +106,18 @@ class StoredRow:
     notification_id: int
 
 
+#: the database server's clock as RFC 3339 UTC text (recorded_at's form): a timestamptz is
+#: parsed by psycopg only in the ISO DateStyle, and a database, role or server may set another
+#: (`SQL, DMY`), which failed every append
+_CLOCK = ("to_char(clock_timestamp() AT TIME ZONE 'UTC', "
+          "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
 #: The ledger's clock now, as the writer would record it (Ledger._write): the database server's
-#: clock, or the last recorded_at when that is later (recorded_at never goes back). One
-#: expression, so that what judges a key's window "now" judges it at the writer's time.
-LEDGER_NOW = ("greatest(clock_timestamp(), (SELECT recorded_at::timestamptz "
-              "FROM ledger_receipts ORDER BY log_index DESC LIMIT 1))")
+#: clock, or the last recorded_at when that is later (recorded_at never goes back), as text in
+#: recorded_at's fixed-width form (so compared as text, and read whatever the DateStyle; parse it
+#: with logentry.parse_recorded_at). One expression, so that what judges a key's window "now"
+#: judges it at the writer's time.
+LEDGER_NOW = (f"greatest({_CLOCK}, (SELECT recorded_at FROM ledger_receipts "
+              "ORDER BY log_index DESC LIMIT 1))")
 _RECEIPT_COLUMNS = ("r.log_index, r.event_id, e.notification_id, r.stream, r.stream_version, "
                     "r.event_type, r.recorded_at, r.leaf_hash, r.chain_hash, e.state")
 _JOIN = ("FROM ledger_receipts r JOIN stored_events e ON e.originator_id = r.originator_id "
@@ -141,11 +148,6 @@ class GroupState:
     clock: datetime
 
 
-#: the database server's clock as RFC 3339 UTC text (recorded_at's form): a timestamptz is
-#: parsed by psycopg only in the ISO DateStyle, and a database, role or server may set another
-#: (`SQL, DMY`), which failed every append
-_CLOCK = ("to_char(clock_timestamp() AT TIME ZONE 'UTC', "
-          "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
 
 
 class WriteSession:
@@ -463,7 +465,7 @@ class LedgerStore:
             curs.execute(f"SELECT {LEDGER_NOW} AS now")
             row = curs.fetchone()
         assert row is not None
-        return row["now"]
+        return parse_recorded_at(row["now"])
 
     def read_nodes(self, coords: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         with self.cursor() as curs:

@@ -42,7 +42,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 
 from ledger.errors import MalformedEvent
-from ledger.logentry import format_recorded_at
+from ledger.logentry import format_recorded_at, parse_recorded_at
 from ledger.store import LEDGER_NOW, LedgerStore
 
 from .oversight.levels import WarningLevels
@@ -369,7 +369,8 @@ class FlagsView:
                          (list(flag_ids),))
             row = curs.fetchone()
         assert row is not None       # an aggregate answers one row, even of no flag
-        return dict(zip(row["ids"] or (), row["units"] or (), strict=True)), row["clock"]
+        return (dict(zip(row["ids"] or (), row["units"] or (), strict=True)),
+                parse_recorded_at(row["clock"]))
 
     def unit_of(self, flag_id: str) -> str | None:
         """The unit flag ``flag_id`` is about (None: no such flag, or one of no unit)."""

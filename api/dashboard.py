@@ -10,7 +10,7 @@ with the service's dashboard key on the inspector's behalf, the principal named 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,7 +30,7 @@ from ledger.logentry import chain_genesis, chain_next, entry_bytes, leaf_hash_of
 from ledger.logview import LogView
 from ledger.merkle import verify_inclusion
 from ledger.service import Ledger
-from ledger.store import StoredRow
+from ledger.store import LedgerStore, StoredRow
 from ledger.tokens import Principal
 from projections.flagsview import FlagsView
 from projections.oversight.assessment import Period
@@ -190,7 +190,8 @@ class Dashboard:
         state = visible_state(self.views, "officers", "officer", officer_id, principal)
         own_ids = sorted(state.get("case_acts", {}))[-MAX_OWN_CASES:]
         timeline = self._timeline()
-        now = quarter_of(_today().toordinal())
+        today = _today(self.ledger.store)
+        now = quarter_of(today.toordinal())
         own_all = self._decisions("case_id = ANY(%s)", [own_ids], MAX_OWN_CASES)
         mine = [d for d in own_all if d["lead"] == officer_id]
         quarters = sorted({d["quarter"] for d in mine})[-MAX_WINDOWS:]
@@ -198,7 +199,7 @@ class Dashboard:
         candidates = sorted({quarter_shift(q, k) for q in quarters
                              for k in range(MAX_WINDOW_QUARTERS)})
         candidates = [q for q in candidates if q <= now]
-        spans = {q: window_quarters(q, _params_in(timeline, q)) for q in candidates}
+        spans = {q: window_quarters(q, _params_in(timeline, q, today)) for q in candidates}
         spans = {q: w for q, w in spans.items() if any(d["quarter"] in w for d in mine)}
         codes = sorted({d["code"] for d in mine})
         peers: list[dict[str, Any]] = []
@@ -216,7 +217,7 @@ class Dashboard:
         shown = [q for q in sorted(spans) if q in present][-MAX_WINDOWS:]
         flags = scoped_flags(self.views, principal, self.flags.query(
             limit=500, rule="RF17", officer_id=officer_id, units=sorted(principal.units))["flags"])
-        windows = [self._window(q, spans[q], _params_in(timeline, q), mine, others, flags,
+        windows = [self._window(q, spans[q], _params_in(timeline, q, today), mine, others, flags,
                                 principal) for q in reversed(shown)]
         return {"officer_id": officer_id, "windows": windows,
                 "truncated": len(own_ids) >= MAX_OWN_CASES or len(peers) >= MAX_PEER_CASES,
@@ -490,9 +491,9 @@ def _chain_links(rows: list[StoredRow]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _params_in(timeline: ParamsTimeline, quarter: str) -> FlagParams:
-    """The parameters in force at the end of ``quarter`` (or today, if it has not ended)."""
-    last = min(Period.parse(quarter).end, _today())
+def _params_in(timeline: ParamsTimeline, quarter: str, today: date) -> FlagParams:
+    """The parameters in force at the end of ``quarter`` (or ``today``, if it has not ended)."""
+    last = min(Period.parse(quarter).end, today)
     return timeline.at_day(last.toordinal())
 
 
@@ -567,12 +568,14 @@ def _superior_on(state: dict[str, Any], day: str) -> str | None:
     return None
 
 
-def _today() -> date:
-    return datetime.now(CST).date()
+def _today(store: LedgerStore) -> date:
+    """Today's legal day (UTC+8) by the ledger's clock (the database server's: one query), not
+    this process's."""
+    return store.ledger_clock().astimezone(CST).date()
 
 
-def _day(value: str | None) -> date:
-    return _today() if value is None else query_day(value, "on")
+def _day(value: str | None, store: LedgerStore) -> date:
+    return _today(store) if value is None else query_day(value, "on")
 
 
 def build_router(dash: Dashboard) -> APIRouter:
@@ -605,7 +608,7 @@ def build_router(dash: Dashboard) -> APIRouter:
                 summary="The officer's integrity-pledge chain up to the top, on a day")
     def get_pledge_chain(officer_id: str, principal: Viewer, on: str | None = None
                          ) -> Response:
-        return _json(dash.pledge_chain_of(officer_id, principal, _day(on)))
+        return _json(dash.pledge_chain_of(officer_id, principal, _day(on, dash.ledger.store)))
 
     @router.get("/v1/units", summary="The units this principal may see, with case and officer "
                 "counts")
@@ -616,7 +619,7 @@ def build_router(dash: Dashboard) -> APIRouter:
                 summary="Fines per decision day (period ends marked), flags by rule, pledge "
                         "coverage")
     def get_overview(unit_id: str, principal: Viewer, on: str | None = None) -> Response:
-        return _json(dash.overview(unit_id, principal, _day(on)))
+        return _json(dash.overview(unit_id, principal, _day(on, dash.ledger.store)))
 
     @router.post("/v1/flags/{flag_id}/dispositions", status_code=201,
                  summary="Record a disposition (acknowledge, dismiss, confirm, refer) as a "

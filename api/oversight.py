@@ -9,7 +9,7 @@ or auditor; unit-scoped inspectors get 404 for other units, as in api/app.py.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import date
 from importlib import resources
 from typing import Annotated, Any
 
@@ -42,12 +42,13 @@ def _json(value: Any) -> Response:
 
 
 def _today(request: Request, at: str | None) -> date:
-    """The legal day of the evaluation: ``at`` if given, else today (UTC+8) from the app's
-    clock (``app.state.clock``, a callable returning an aware datetime, if set)."""
+    """The legal day of the evaluation: ``at`` if given, else today (UTC+8) by the app's clock
+    (``app.state.clock``, a callable returning an aware datetime, if set) or else the ledger's
+    (the database server's: one query), not this process's."""
     if at is not None:
         return query_day(at, "at")
     clock = getattr(request.app.state, "clock", None)
-    now = clock() if clock else datetime.now(timezone.utc)
+    now = clock() if clock else request.app.state.ledger.store.ledger_clock()
     return now.astimezone(CST).date()
 
 

@@ -7,7 +7,11 @@ transaction. The engine's indexes live in memory; when a process becomes the lea
 folds the log up to the recorded position (writing nothing) and then carries on.
 
 Time: rules with deadlines fire when time passes, not only when events arrive; after each
-batch and when idle, subjects whose deadlines have passed are re-evaluated. ``refresh_all(at)``
+batch and when idle, subjects whose deadlines have passed are re-evaluated. "Now" is the
+ledger's clock (``LEDGER_NOW``: the database server's, never before the last recorded_at), read
+in the batch's own transaction after its events are fetched, so every process that takes the
+projection over judges by the same clock, and no flag is evaluated before an event it folds
+was recorded; an explicit ``clock`` (tests, benchmarks) replaces it. ``refresh_all(at)``
 re-evaluates every subject at one instant and records it, so an auditor's
 ``ledger flags FILE --at <that instant>`` reproduces the table exactly.
 
@@ -34,7 +38,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -58,19 +62,15 @@ FILTERS = ("rule", "rule_id", "severity", "status", "disposition", "case_id", "o
            "unit_id", "party_ref", "scope")
 
 
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class FlagsView:
     NAME = "flags"
 
     def __init__(self, store: LedgerStore, *, params: FlagParams | None = None,
-                 clock: Clock = _utcnow, warning_params: WarningParams | None = None,
+                 clock: Clock | None = None, warning_params: WarningParams | None = None,
                  stats_every: float = 60.0, idle_stats_every: float = 5.0) -> None:
         self.store = store
         self.params = params
-        self.clock = clock
+        self.clock = clock        # None: the ledger's clock, read in each transaction
         self.stats_every = stats_every       # seconds a deferred cohort may wait, at most
         self.idle_stats_every = idle_stats_every     # … when no new event arrives
         self._deferred: set[Subject] = set()
@@ -148,7 +148,7 @@ class FlagsView:
             position = row["notification_id"] if row else 0
             engine = self._engine_at(curs, position)
             batch = fetch_after(curs, position, limit)
-            now = self.clock()
+            now = self._now(curs)
             subjects = engine.due_subjects(now) | self._unseen
             self._unseen = set()
             entities = self.levels.due(curs, now)
@@ -192,14 +192,21 @@ class FlagsView:
             total += self.process(limit, flush=True)    # events that arrived meanwhile, too
         return total
 
+    def _now(self, curs: Any) -> datetime:
+        """The explicit clock's time, or the ledger's clock read on ``curs`` (one query)."""
+        if self.clock is not None:
+            return self.clock()
+        curs.execute(f"SELECT {LEDGER_NOW} AS now")
+        return parse_recorded_at(curs.fetchone()["now"])
+
     def refresh_all(self, at: datetime | None = None) -> datetime:
         """Re-evaluate every subject at one instant (default: now); returns the instant."""
-        at = at or self.clock()
         with self._transaction() as curs:
             curs.execute(f"SELECT notification_id FROM {TRACKING_TABLE} "
                          "WHERE application_name = %s FOR UPDATE", (self.NAME,))
             row = curs.fetchone()
             engine = self._engine_at(curs, row["notification_id"] if row else 0)
+            at = at or self._now(curs)
             curs.execute("DELETE FROM view_flags")
             self._held, self._by_scope = {}, {}
             self._store_everything(curs, engine, at)
@@ -212,10 +219,10 @@ class FlagsView:
         What ``reset`` then ``run_until_idle`` then ``refresh_all`` leave, without evaluating
         and storing each batch's subjects on the way (``refresh_all`` evaluates them all again):
         93 s against 254 s at 1M events (BENCHMARKS.md, "Red flags")."""
-        at = at or self.clock()
         with self._transaction() as curs:
             self._reset(curs)
             engine = self._engine_at(curs, log_head(curs))
+            at = at or self._now(curs)
             self._store_everything(curs, engine, at)
             if self._folded:
                 self.tracking._insert_tracking(curs, Tracking(self.NAME, self._folded))

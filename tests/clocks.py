@@ -12,8 +12,8 @@ import pytest
 
 
 def skew_process_clock(monkeypatch: pytest.MonkeyPatch, by: timedelta) -> None:
-    """Shift this process's clock by ``by`` wherever the ledger and the API read it: each of
-    their modules' ``datetime`` (``monkeypatch.undo()`` puts it back)."""
+    """Shift this process's clock by ``by`` wherever the ledger, the API and the projections
+    read it: each of their modules' ``datetime`` (``monkeypatch.undo()`` puts it back)."""
 
     class Skewed(datetime):
         @classmethod
@@ -21,7 +21,7 @@ def skew_process_clock(monkeypatch: pytest.MonkeyPatch, by: timedelta) -> None:
             return datetime.now(tz) + by
 
     for name, module in list(sys.modules.items()):
-        if name.split(".")[0] in ("ledger", "api") \
+        if name.split(".")[0] in ("ledger", "api", "projections") \
                 and getattr(module, "datetime", None) is datetime:
             monkeypatch.setattr(module, "datetime", Skewed)
 

@@ -5,6 +5,7 @@ access rules as the rest of the API (roles, unit scoping), and refusals that wri
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 from api.app import asgi, create_app
 from api.dashboard import _period_end, pledge_chain
 from ledger.crypto import SigningKey
+from ledger.domain.calendar import CST
 from ledger.domain import vocabulary
 from ledger.logview import LogView
 from ledger.service import Ledger
@@ -737,3 +739,16 @@ def test_vocabulary_names_every_event_type_and_labelled_code_in_chinese(dash: Wo
     assert labels["codes"] == vocabulary.labels()["codes"]     # every field (test_names_codes)
     assert get(dash, "/v1/vocabulary", auth(dash, "auditor")) == labels
     assert dash.http.get("/v1/vocabulary", headers=auth(dash, "poster")).status_code == 403
+
+
+def test_the_default_day_is_the_ledgers_not_the_serving_processs(
+        dash: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without ``on``, the pledge chain is of today: a service whose host
+    clock ran three days ahead took its own today; it takes the ledger's (the database
+    server's clock, UTC+8)."""
+    from .clocks import database_clock, skew_process_clock
+
+    today = database_clock(dash.owner_url).astimezone(CST).date().isoformat()
+    skew_process_clock(monkeypatch, timedelta(days=3))
+    chain = get(dash, f"/v1/officers/{f.OFFICER_A}/pledge-chain")
+    assert chain["on"] == today

@@ -398,3 +398,33 @@ def test_queue_takes_every_family_and_rule_id_of_the_catalogue(world: World,
                                                                params: dict) -> None:
     response = world.http.get("/v1/flags", params=params, headers=world.headers("inspector"))
     assert response.status_code == 200, response.text
+
+
+def test_a_deadline_falls_due_by_the_ledgers_clock_not_the_projectors(
+        city: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Property seized an hour ago owes its inventory within 24 h (RF25.a). A projector whose
+    host clock is two days ahead raised the flag a day early and dated the table two days on:
+    the flags view read its process's clock. It reads the ledger's (the database server's),
+    so the deadline has not passed; an explicit clock (tests, benchmarks) still wins."""
+    from .clocks import database_clock, skew_process_clock
+
+    seized = database_clock(city.owner_url) - timedelta(hours=1)
+    case_id = "SH-HP-2026-S-000778"
+    stream, cst = f"case:{case_id}", timezone(timedelta(hours=8))
+    post_steps(city, f.staff() + [
+        f.step(stream, "CaseFiled", (seized - timedelta(minutes=5)).astimezone(cst).isoformat(),
+               procedure="summary", parties=[{"party_ref": f.VENDOR,
+                                              "party_type": "individual"}],
+               violation_code="STALL_SH", filing_no="HP-S-000778", approved_by=f.DROP,
+               violation_occurred_at=(seized - timedelta(minutes=10)).astimezone(cst)
+               .isoformat()),
+        f.step(stream, "PropertySeized", seized.astimezone(cst).isoformat())])
+    skew_process_clock(monkeypatch, timedelta(days=2))
+    view = city.http.app.app.state.flags
+    city.project()
+    assert not [x for x in view.snapshot().values() if x["rule_id"] == "RF25.a"]
+    evaluated = datetime.fromisoformat(flags(city)["evaluated_at"])
+    assert abs(evaluated - database_clock(city.owner_url)) < timedelta(minutes=5)
+    view.clock = lambda: seized + timedelta(hours=25)      # an explicit clock still wins
+    view.refresh_all()
+    assert [x["rule_id"] for x in view.snapshot().values()].count("RF25.a") == 1

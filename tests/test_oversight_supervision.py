@@ -236,3 +236,28 @@ def test_a_notice_dated_ahead_of_its_recording_shows_that_flag_on_its_page(city:
     project(city, datetime.now(timezone.utc))
     flag = rf27(city, "SN-2099")["RF08.f"]
     assert flag["status"] == "raised" and flag["scope"] == "supervision:SN-2099"
+
+
+def test_today_is_the_ledgers_day_not_the_serving_processs(city: World,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """A notice due tomorrow is open today. A service whose host clock is three days ahead
+    called it overdue: without ``at`` the legal day was its process's; it is the ledger's
+    (the database server's clock, UTC+8)."""
+    from datetime import timedelta
+
+    from ledger.domain.calendar import CST
+
+    from .clocks import database_clock, skew_process_clock
+
+    now = database_clock(city.owner_url).astimezone(CST)
+    tomorrow = (now + timedelta(days=1)).date().isoformat()
+    post_steps(city, [f.step("supervision:SN-77", "SupervisionNoticeIssued",
+                             (now - timedelta(hours=1)).isoformat(), respond_by=tomorrow,
+                             issues=[{"issue_id": "1", "description": "当场收缴罚款未按期交至机关",
+                                      "officer_id": f.OFFICER_A}])])
+    skew_process_clock(monkeypatch, timedelta(days=3))
+    city.project()
+    assert get(city, "SN-77")["status"] == "open"
+    listed = city.http.get("/v1/supervision", headers=city.headers("inspector")).json()
+    assert [n["status"] for n in listed["notices"] if n["notice_id"] == "SN-77"] == ["open"]

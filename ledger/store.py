@@ -116,7 +116,7 @@ _CLOCK = ("to_char(clock_timestamp() AT TIME ZONE 'UTC', "
 #: recorded_at's fixed-width form (so compared as text, and read whatever the DateStyle; parse it
 #: with logentry.parse_recorded_at). One expression, so that what judges a key's window "now"
 #: judges it at the writer's time.
-LEDGER_NOW = (f"greatest({_CLOCK}, (SELECT recorded_at FROM ledger_receipts "
+NOW_SQL = (f"greatest({_CLOCK}, (SELECT recorded_at FROM ledger_receipts "
               "ORDER BY log_index DESC LIMIT 1))")
 _RECEIPT_COLUMNS = ("r.log_index, r.event_id, e.notification_id, r.stream, r.stream_version, "
                     "r.event_type, r.recorded_at, r.leaf_hash, r.chain_hash, e.state")
@@ -460,9 +460,9 @@ class LedgerStore:
             return self.head(curs)[0]
 
     def ledger_clock(self) -> datetime:
-        """The ledger's clock now (:data:`LEDGER_NOW`), not this process's."""
+        """The ledger's clock now (:data:`NOW_SQL`), not this process's."""
         with self.cursor() as curs:
-            curs.execute(f"SELECT {LEDGER_NOW} AS now")
+            curs.execute(f"SELECT {NOW_SQL} AS now")
             row = curs.fetchone()
         assert row is not None
         return parse_recorded_at(row["now"])

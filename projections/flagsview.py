@@ -8,7 +8,7 @@ folds the log up to the recorded position (writing nothing) and then carries on.
 
 Time: rules with deadlines fire when time passes, not only when events arrive; after each
 batch and when idle, subjects whose deadlines have passed are re-evaluated. "Now" is the
-ledger's clock (``LEDGER_NOW``: the database server's, never before the last recorded_at), read
+ledger's clock (``NOW_SQL``: the database server's, never before the last recorded_at), read
 in the batch's own transaction after its events are fetched, so every process that takes the
 projection over judges by the same clock, and no flag is evaluated before an event it folds
 was recorded; an explicit ``clock`` (tests, benchmarks) replaces it. ``refresh_all(at)``
@@ -47,7 +47,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 
 from ledger.errors import MalformedEvent
 from ledger.logentry import format_recorded_at, parse_recorded_at
-from ledger.store import LEDGER_NOW, LedgerStore
+from ledger.store import NOW_SQL, LedgerStore
 
 from .oversight.levels import WarningLevels
 from .oversight.warnings import FormalItem, WarningParams
@@ -196,7 +196,7 @@ class FlagsView:
         """The explicit clock's time, or the ledger's clock read on ``curs`` (one query)."""
         if self.clock is not None:
             return self.clock()
-        curs.execute(f"SELECT {LEDGER_NOW} AS now")
+        curs.execute(f"SELECT {NOW_SQL} AS now")
         return parse_recorded_at(curs.fetchone()["now"])
 
     def refresh_all(self, at: datetime | None = None) -> datetime:
@@ -368,10 +368,10 @@ class FlagsView:
 
     def units_and_clock(self, flag_ids: Iterable[str]) -> tuple[dict[str, str | None], datetime]:
         """:meth:`units_of`, and the ledger's clock (the writer's, the database server's:
-        ``LEDGER_NOW``) in the same round trip: the door of a unit-scoped key judges its
+        ``NOW_SQL``) in the same round trip: the door of a unit-scoped key judges its
         window by it."""
         with self.store.cursor() as curs:
-            curs.execute(f"SELECT {LEDGER_NOW} AS clock, array_agg(flag_id) AS ids, "
+            curs.execute(f"SELECT {NOW_SQL} AS clock, array_agg(flag_id) AS ids, "
                          "array_agg(unit_id) AS units FROM view_flags WHERE flag_id = ANY(%s)",
                          (list(flag_ids),))
             row = curs.fetchone()

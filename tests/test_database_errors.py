@@ -177,7 +177,7 @@ def test_an_append_is_written_whatever_datestyle_the_database_is_set_to(world: W
         assert recorded.endswith("Z") and len(recorded) == len("2026-01-01T00:00:00.000000Z")
         assert abs(parse_recorded_at(recorded).timestamp() - before) < 60
         # the ledger's clock as the key-units door, GET /v1/keys, exports and the dashboard's
-        # dispositions read it (LEDGER_NOW): at least the last recorded_at, in any DateStyle
+        # dispositions read it (NOW_SQL): at least the last recorded_at, in any DateStyle
         now = store.ledger_clock()
         assert now >= parse_recorded_at(recorded) and abs(now.timestamp() - before) < 60
         from projections.flagsview import FlagsView

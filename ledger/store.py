@@ -109,8 +109,8 @@ class StoredRow:
 #: the database server's clock as RFC 3339 UTC text (recorded_at's form): a timestamptz is
 #: parsed by psycopg only in the ISO DateStyle, and a database, role or server may set another
 #: (`SQL, DMY`), which failed every append
-_CLOCK = ("to_char(clock_timestamp() AT TIME ZONE 'UTC', "
-          "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+_UTC_TEXT = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+_CLOCK = _UTC_TEXT.format("clock_timestamp()")
 #: The ledger's clock now, as the writer would record it (Ledger._write): the database server's
 #: clock, or the last recorded_at when that is later (recorded_at never goes back), as text in
 #: recorded_at's fixed-width form (so compared as text, and read whatever the DateStyle; parse it
@@ -518,11 +518,14 @@ class LedgerStore:
         """Every token: its id (the first 12 hex digits of its hash), principal, roles, units
         and when it was created — never the token."""
         with self.cursor() as curs:
-            curs.execute("SELECT token_hash, principal, roles, units, created_at FROM ledger_tokens "
-                         "ORDER BY created_at, token_hash")
+            # created_at as UTC text, as the clock is read: a timestamptz is parsed by psycopg
+            # only in the ISO DateStyle
+            curs.execute(f"SELECT token_hash, principal, roles, units, "
+                         f"{_UTC_TEXT.format('created_at')} AS created_at FROM ledger_tokens "
+                         "ORDER BY ledger_tokens.created_at, token_hash")
             return [{"id": bytes(r["token_hash"]).hex()[:12], "principal": r["principal"],
                      "roles": list(r["roles"]), "units": list(r["units"]),
-                     "created_at": r["created_at"].isoformat()} for r in curs.fetchall()]
+                     "created_at": r["created_at"]} for r in curs.fetchall()]
 
     def revoke_tokens(self, *, token_hash: bytes | None = None, principal: str | None = None,
                       id_prefix: str | None = None) -> int:

@@ -4,6 +4,7 @@ fails), a deadlock or serialization failure (the writer runs the group again).""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -144,6 +145,9 @@ def test_sessions_the_server_ended_as_idle_are_all_replaced_after_one_failure(
         store.close()
 
 
+RECORDED_AT_FORM = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+
+
 def test_an_append_is_written_whatever_datestyle_the_database_is_set_to(world: World) -> None:
     """The writer reads the database server's clock under the lock (e3744bd); read as a
     timestamptz, psycopg parses it only in the ISO DateStyle, so on a database (or role, or
@@ -183,6 +187,9 @@ def test_an_append_is_written_whatever_datestyle_the_database_is_set_to(world: W
         from projections.flagsview import FlagsView
         units, clock = FlagsView(store).units_and_clock(["no-such-flag"])
         assert units == {} and clock >= now
+        # and `ledger tokens list`'s created_at (a timestamptz column)
+        listed = store.tokens()
+        assert listed and all(RECORDED_AT_FORM.fullmatch(t["created_at"]) for t in listed)
     finally:
         ledger.close()
         store.close()

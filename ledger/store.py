@@ -231,8 +231,11 @@ def _session_ended(sqlstate: str) -> bool:
 #: what a service's role needs of the history (ledger_writer's grants, schema.sql), each checked
 #: on its own: has_table_privilege is true when any privilege of a list is held
 SERVICE_PRIVILEGES = (("stored_events", "SELECT"), ("stored_events", "INSERT"),
-                      ("ledger_receipts", "INSERT"), ("ledger_checkpoints", "INSERT"),
-                      ("ledger_tokens", "SELECT"))
+                      ("ledger_receipts", "INSERT"), ("ledger_merkle_nodes", "INSERT"),
+                      ("ledger_checkpoints", "INSERT"), ("ledger_tokens", "SELECT"))
+#: the functions every write runs (EXECUTE is ledger_writer's alone: PostgreSQL's
+#: pg_write_all_data may insert into every table but not run them)
+SERVICE_FUNCTIONS = ("ledger_lock_events()", "ledger_group_state(uuid[], text[])")
 
 
 def _connect_error(datastore: PostgresDatastore) -> str | None:
@@ -316,11 +319,14 @@ class LedgerStore:
 
     def unprivileged_role(self) -> str | None:
         """This store's role when it may not read and append to the ledger's tables as a
-        service must (a role never granted ``ledger_writer``), else None."""
+        service must (a role never granted ``ledger_writer``, or given PostgreSQL's read-all and
+        write-all roles instead: it may not run the lock function every write runs), else None."""
         with self.cursor() as curs:
             curs.execute("SELECT current_user AS role, "
-                         + " AND ".join(f"has_table_privilege('public.{t}', '{p}')"
-                                        for t, p in SERVICE_PRIVILEGES) + " AS ok")
+                         + " AND ".join([f"has_table_privilege('public.{t}', '{p}')"
+                                         for t, p in SERVICE_PRIVILEGES]
+                                        + [f"has_function_privilege('public.{f}', 'EXECUTE')"
+                                           for f in SERVICE_FUNCTIONS]) + " AS ok")
             row = curs.fetchone()
         return None if row is None or row["ok"] else row["role"]
 

@@ -333,14 +333,18 @@ def test_the_service_role_stores_no_checkpoint_of_a_tree_the_log_does_not_have(
     assert _checkpoints(owner) == [(leaves, first.root)]
 
 
+@pytest.mark.parametrize("grants", ["", "pg_read_all_data, pg_write_all_data"])
 @pytest.mark.parametrize("verb", ["serve", "project"])
 def test_a_role_not_granted_ledger_writer_is_told_to_grant_it(
-        production: tuple[str, str], cluster, verb: str, monkeypatch, capsys) -> None:  # noqa: ANN001
+        production: tuple[str, str], cluster, verb: str, grants: str,  # noqa: ANN001
+        monkeypatch, capsys) -> None:  # noqa: ANN001
     """README, Production: serve with a role granted ledger_writer. A newcomer following it
     who created the service role but forgot the GRANT got a traceback from `ledger serve`
     (`permission denied for table ledger_tokens`), and `ledger project` likewise. Both now
     refuse at once (exit 2, a message naming the role and the GRANT to run), before serving
-    or projecting anything."""
+    or projecting anything — also a role given PostgreSQL's read-all and write-all roles
+    instead, which may read and insert into every table but not run the ledger's lock
+    function (EXECUTE is ledger_writer's), so it passed the check and failed its first write."""
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
     from api.cli import main as ledger_main
@@ -348,6 +352,8 @@ def test_a_role_not_granted_ledger_writer_is_told_to_grant_it(
     role = f"bare_{conninfo_to_dict(owner)['dbname']}"
     with psycopg.connect(cluster.url, autocommit=True) as conn:
         conn.execute(f"CREATE ROLE {role} LOGIN")
+        if grants:
+            conn.execute(f"GRANT {grants} TO {role}")
     try:
         monkeypatch.setenv("LEDGER_DATABASE_URL",
                            make_conninfo(**{**conninfo_to_dict(owner), "user": role}))

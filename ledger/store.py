@@ -31,8 +31,8 @@ from psycopg_pool import PoolTimeout
 from psycopg.sql import SQL, Identifier
 
 from .envelope import Receipt
-from .logentry import parse_recorded_at
 from .errors import Damaged, Forbidden, MalformedEvent, RolledBack, Unavailable
+from .logentry import parse_recorded_at
 
 STREAM_NAMESPACE = uuid.UUID("6f1b2a52-3c1d-5e7a-9b0c-1d2e3f405162")
 EVENTS_TABLE = "stored_events"
@@ -117,7 +117,7 @@ _CLOCK = _UTC_TEXT.format("clock_timestamp()")
 #: with logentry.parse_recorded_at). One expression, so that what judges a key's window "now"
 #: judges it at the writer's time.
 NOW_SQL = (f"greatest({_CLOCK}, (SELECT recorded_at FROM ledger_receipts "
-              "ORDER BY log_index DESC LIMIT 1))")
+           "ORDER BY log_index DESC LIMIT 1))")
 _RECEIPT_COLUMNS = ("r.log_index, r.event_id, e.notification_id, r.stream, r.stream_version, "
                     "r.event_type, r.recorded_at, r.leaf_hash, r.chain_hash, e.state")
 _JOIN = ("FROM ledger_receipts r JOIN stored_events e ON e.originator_id = r.originator_id "
@@ -146,8 +146,6 @@ class GroupState:
     existing_ids: list[str]
     heads: dict[str, tuple[int, bytes]]
     clock: datetime
-
-
 
 
 class WriteSession:
@@ -218,6 +216,14 @@ def owner_only(what: str) -> Iterator[None]:
             raise
         raise Forbidden(f"creating {what} needs the database's owner role, not this one: "
                         f"{e}") from e
+
+
+def read_ledger_clock(curs: Any) -> datetime:
+    """The ledger's clock now (:data:`NOW_SQL`), read on ``curs`` (one query)."""
+    curs.execute(f"SELECT {NOW_SQL} AS now")
+    row = curs.fetchone()
+    assert row is not None
+    return parse_recorded_at(row["now"])
 
 
 def _session_ended(sqlstate: str) -> bool:
@@ -468,10 +474,7 @@ class LedgerStore:
     def ledger_clock(self) -> datetime:
         """The ledger's clock now (:data:`NOW_SQL`), not this process's."""
         with self.cursor() as curs:
-            curs.execute(f"SELECT {NOW_SQL} AS now")
-            row = curs.fetchone()
-        assert row is not None
-        return parse_recorded_at(row["now"])
+            return read_ledger_clock(curs)
 
     def read_nodes(self, coords: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         with self.cursor() as curs:

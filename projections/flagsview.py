@@ -47,7 +47,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 
 from ledger.errors import MalformedEvent
 from ledger.logentry import format_recorded_at, parse_recorded_at
-from ledger.store import NOW_SQL, LedgerStore
+from ledger.store import NOW_SQL, LedgerStore, read_ledger_clock
 
 from .oversight.levels import WarningLevels
 from .oversight.warnings import FormalItem, WarningParams
@@ -194,10 +194,7 @@ class FlagsView:
 
     def _now(self, curs: Any) -> datetime:
         """The explicit clock's time, or the ledger's clock read on ``curs`` (one query)."""
-        if self.clock is not None:
-            return self.clock()
-        curs.execute(f"SELECT {NOW_SQL} AS now")
-        return parse_recorded_at(curs.fetchone()["now"])
+        return self.clock() if self.clock is not None else read_ledger_clock(curs)
 
     def refresh_all(self, at: datetime | None = None) -> datetime:
         """Re-evaluate every subject at one instant (default: now); returns the instant."""
@@ -358,18 +355,11 @@ class FlagsView:
                 "next": f"{page[-1]['raised_at']}|{page[-1]['flag_id']}"
                 if len(rows) > limit else None}
 
-    def units_of(self, flag_ids: Iterable[str]) -> dict[str, str | None]:
-        """The subject ``unit_id`` of each of ``flag_ids`` that view_flags holds (the others
-        are left out: not projected yet, or no such flag)."""
-        with self.store.cursor() as curs:
-            curs.execute("SELECT flag_id, unit_id FROM view_flags WHERE flag_id = ANY(%s)",
-                         (list(flag_ids),))
-            return {r["flag_id"]: r["unit_id"] for r in curs.fetchall()}
-
     def units_and_clock(self, flag_ids: Iterable[str]) -> tuple[dict[str, str | None], datetime]:
-        """:meth:`units_of`, and the ledger's clock (the writer's, the database server's:
-        ``NOW_SQL``) in the same round trip: the door of a unit-scoped key judges its
-        window by it."""
+        """The subject ``unit_id`` of each of ``flag_ids`` that view_flags holds (the others
+        are left out: not projected yet, or no such flag), and the ledger's clock (the
+        writer's, the database server's: ``NOW_SQL``) in the same round trip: the door of a
+        unit-scoped key judges its window by it."""
         with self.store.cursor() as curs:
             curs.execute(f"SELECT {NOW_SQL} AS clock, array_agg(flag_id) AS ids, "
                          "array_agg(unit_id) AS units FROM view_flags WHERE flag_id = ANY(%s)",
@@ -381,7 +371,7 @@ class FlagsView:
 
     def unit_of(self, flag_id: str) -> str | None:
         """The unit flag ``flag_id`` is about (None: no such flag, or one of no unit)."""
-        return self.units_of((flag_id,)).get(flag_id)
+        return self.units_and_clock((flag_id,))[0].get(flag_id)
 
     def snapshot(self) -> dict[str, Any]:
         with self.store.cursor() as curs:

@@ -62,8 +62,8 @@ def withhold(flag: dict[str, Any], foreign: set[str]) -> dict[str, Any]:
     event id leaves ``event_ids``; in ``numbers`` a withheld value becomes
     ``{"source": "other_units", "count": 1}`` and the withheld items of a list (those naming
     a withheld reference) one such marker with their count at its end; in ``summary``,
-    ``summary_zh`` and ``discriminator`` a withheld reference reads ``other_units``. ``other_units`` then counts
-    the distinct references withheld. The rest — ``flag_id`` first — is unchanged."""
+    ``summary_zh`` and ``discriminator`` a withheld reference reads ``other_units``.
+    ``other_units`` then counts the distinct references withheld. The rest — ``flag_id`` first — is unchanged."""
     subject = flag["subject"]
     hidden = (set(_references(flag)) & foreign) - {subject["officer_id"], subject["party_ref"]}
     if not hidden:

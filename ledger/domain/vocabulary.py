@@ -56,9 +56,10 @@ def _coded_fields() -> dict[str, Enum]:
 
 
 def _name_codes() -> None:
-    """Give each coded field's enum its names from ``names.CODES_ZH`` (the generated docs show
-    them), refusing a field or a value left unnamed: raises ValueError."""
-    fields = _coded_fields()
+    """Give each coded field's enum (:data:`CODED_FIELDS`) its names from ``names.CODES_ZH``
+    (the generated docs show them), refusing a field or a value left unnamed: raises
+    ValueError."""
+    fields = CODED_FIELDS
     if CODES_ZH.keys() != fields.keys():
         raise ValueError("names.CODES_ZH must name every enumerated body field and no other: "
                          f"{sorted(CODES_ZH.keys() ^ fields.keys())}")
@@ -73,6 +74,8 @@ def _name_codes() -> None:
         enum.zh = dict(names)
 
 
+#: every enumerated body field, by its dotted path (the vocabulary is fixed at import)
+CODED_FIELDS = _coded_fields()
 _name_codes()
 
 
@@ -125,4 +128,4 @@ def labels() -> dict[str, Any]:
     path (``"EvidenceRecorded.kind": {"video": "视频"}``, ``"PenaltyDecided.party.party_type"``).
     """
     return {"types": {name: {"zh": NAMES_ZH[name]} for name in EVENT_TYPES},
-            "codes": {key: dict(CODES_ZH[key]) for key in _coded_fields()}}
+            "codes": {key: dict(CODES_ZH[key]) for key in CODED_FIELDS}}

@@ -133,8 +133,8 @@ class Ctx:
         self.out.append(make_flag(
             RULES[rule_id], scope=self.scope, discriminator=discriminator,
             params_version=p.version, raised_at=iso(raised, off), event_ids=list(event_ids),
-            numbers=numbers, summary=summary, summary_zh=summary_zh, case_id=case_id, officer_id=officer_id,
-            unit_id=unit_id, party_ref=party_ref,
+            numbers=numbers, summary=summary, summary_zh=summary_zh, case_id=case_id,
+            officer_id=officer_id, unit_id=unit_id, party_ref=party_ref,
             cleared_at=iso(cleared[0], off) if cleared else None,
             cleared_by=cleared[1] if cleared else None, severity=severity))
 

@@ -364,16 +364,36 @@ def decision_extension_counted(days: int, form: str, approver: str,
     deadline in force had passed (``passed``: that deadline, ISO day, if it had); a single head
     (负责人, any form but 集体讨论) extends by ``head_max`` days in all, of which ``head_used``
     are already counted — beyond that only collective discussion extends."""
+    counted, reason = decision_extension_judged(days, form, approver, investigators, passed,
+                                                forms=forms, head_max=head_max,
+                                                head_used=head_used)
+    if reason is None:
+        return counted, None
+    return counted, {
+        "form": f"approval form {form} is not one of {', '.join(forms)}",
+        "investigator": f"approved by {approver}, an investigator of the case",
+        "late": f"approved after the deadline {passed} had passed",
+        "head_max": f"{days - counted} of its {days} days exceed the {head_max} days a head "
+                    "(负责人) may grant; only collective discussion (集体讨论) extends further",
+    }[reason]
+
+
+def decision_extension_judged(days: int, form: str, approver: str,
+                              investigators: Collection[str], passed: str | None, *,
+                              forms: Collection[str], head_max: int, head_used: int
+                              ) -> tuple[int, str | None]:
+    """:func:`decision_extension_counted`'s judgement, its reason as a code — ``form``,
+    ``investigator``, ``late`` or ``head_max`` (None when every day counts) — for a caller
+    that words it in another language (RF12.b's ``summary_zh``)."""
     if form not in forms:
-        return 0, f"approval form {form} is not one of {', '.join(forms)}"
+        return 0, "form"
     if approver in investigators:
-        return 0, f"approved by {approver}, an investigator of the case"
+        return 0, "investigator"
     if passed is not None:
-        return 0, f"approved after the deadline {passed} had passed"
+        return 0, "late"
     left = max(0, head_max - head_used)
     if form != COLLECTIVE and days > left:
-        return left, f"{days - left} of its {days} days exceed the {head_max} days a head " \
-                     "(负责人) may grant; only collective discussion (集体讨论) extends further"
+        return left, "head_max"
     return days, None
 
 

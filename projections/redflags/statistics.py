@@ -293,7 +293,8 @@ def _emit(ctx: "Ctx", rule_id: str, disc: str, oid: str, s: _Officer, evidence: 
     unit = s.unit[1]
     ctx.flag(rule_id, disc, anchor=anchor, raised=anchor, event_ids=ids,
              numbers={**numbers, "most_extreme_cases": [[f.c.case_id, f.amount] for f in extreme]},
-             summary=summary, summary_zh=summary_zh, officer_id=oid, unit_id=None if unit == "-" else unit,
+             summary=summary, summary_zh=summary_zh, officer_id=oid,
+             unit_id=None if unit == "-" else unit,
              case_id=extreme[0].c.case_id if extreme else None)
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Iterable
 from .days import DAY, HOUR, add_years, day_iso
 from .facts import (COLLECTIVE, WRITTEN_ACKS, Case, Complaint, Decision, Officer, Plan,
                     Supervision, complaint_extension_refused, decision_extension_counted,
-                    plan_refused)
+                    decision_extension_judged, plan_refused)
 from .single_case import _iso_day, explained, opened, received_before
 from .zh import code_zh, codes_zh, complaint_category_zh, percent_zh, type_zh, yuan
 
@@ -352,10 +352,11 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
             due = days.add_calendar(filed_day,
                                     legal.decision_deadline_days_from_filing + ext_days)
             late = due is not None and ts >= days.end(due)
-            counted, why = decision_extension_counted(
-                n, form, approver, investigators, day_iso(due) if late else None,
-                forms=th.extension_approval_forms,
-                head_max=legal.decision_extension_head_max_days, head_used=head_days)
+            passed = day_iso(due) if late else None
+            judged = dict(forms=th.extension_approval_forms,
+                          head_max=legal.decision_extension_head_max_days, head_used=head_days)
+            counted, why = decision_extension_counted(n, form, approver, investigators, passed,
+                                                      **judged)
             ext_days += counted
             head_days += counted if form != COLLECTIVE else 0
             if why is not None:
@@ -367,10 +368,8 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                                   "approved_after_due": day_iso(due) if late else None},
                          summary=f"{n}-day extension approved by {approver} ({form}): {why}",
                          summary_zh=f"{approver} 批准延长 {n} 日（{code_zh(form)}）："
-                                    + _extension_why_zh(n, counted, form, approver, investigators,
-                                                        day_iso(due) if late else None,
-                                                        forms=th.extension_approval_forms,
-                                                        head_max=legal.decision_extension_head_max_days),
+                                    + _extension_why_zh(n, form, approver, investigators, passed,
+                                                        **judged),
                          case_id=c.case_id, unit_id=c.unit_id, officer_id=approver)
         due = days.add_calendar(filed_day, legal.decision_deadline_days_from_filing + ext_days)
         ends = [(x.ts, x.eid) for x in c.decisions] + [(o.ts, o.eid) for o in c.outcomes]
@@ -722,19 +721,22 @@ def rf27_supervision(sv: Supervision, ctx: "Ctx") -> None:
                          "未审核", ahead=ahead, **common)
 
 
-def _extension_why_zh(days: int, counted: int, form: str, approver: str,
-                      investigators: Collection[str], passed: str | None, *,
-                      forms: Collection[str], head_max: int) -> str:
-    """In Chinese, why not all of an extension's days count, judged in the order
-    :func:`~.facts.decision_extension_counted` judges it (called only when it gave a reason)."""
-    if form not in forms:
-        return f"批准形式“{code_zh(form)}”不在允许的形式（{codes_zh(forms)}）之内"
-    if approver in investigators:
-        return f"批准人 {approver} 为本案调查人员"
-    if passed is not None:
-        return f"在期限 {passed} 届满后才批准"
-    return (f"{days} 日中有 {days - counted} 日超过负责人可批准的 {head_max} 日；"
-            "超出部分应当经集体讨论决定")
+def _extension_why_zh(days: int, form: str, approver: str, investigators: Collection[str],
+                      passed: str | None, *, forms: Collection[str], head_max: int,
+                      head_used: int) -> str:
+    """In Chinese, why not all of an extension's days count: the reason
+    :func:`~.facts.decision_extension_judged` gives (called only when it gave one)."""
+    counted, reason = decision_extension_judged(days, form, approver, investigators, passed,
+                                                forms=forms, head_max=head_max,
+                                                head_used=head_used)
+    assert reason is not None
+    return {
+        "form": f"批准形式“{code_zh(form)}”不在允许的形式（{codes_zh(forms)}）之内",
+        "investigator": f"批准人 {approver} 为本案调查人员",
+        "late": f"在期限 {passed} 届满后才批准",
+        "head_max": f"{days} 日中有 {days - counted} 日超过负责人可批准的 {head_max} 日；"
+                    "超出部分应当经集体讨论决定",
+    }[reason]
 
 
 CASE_RULES = (rf05_cash_handling, rf06_payment, rf12_deadlines)

@@ -2,8 +2,8 @@
 ``summary`` (built at the same site, from the same numbers).
 
 Amounts are written in 元 from integer fen without floats (``yuan(20000)`` → ``"200.00 元"``);
-event types by their Chinese names (``ledger.domain.names``), evidence kinds and complaint
-categories by the vocabulary's labels; the codes a rule lists (reasons,
+event types, evidence kinds and complaint categories by the vocabulary's Chinese names
+(``ledger.domain.names``: ``NAMES_ZH``, ``CODES_ZH``); the codes a rule lists (reasons,
 problems, grounds …) by the terms of the statutes. Ids and codes stay as they are.
 """
 
@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ledger.domain.names import NAMES_ZH
-from ledger.domain.vocabulary import labels
+from ledger.domain.names import CODES_ZH, NAMES_ZH
 
 APL = "《行政处罚法》"
 
@@ -125,13 +124,9 @@ def codes_zh(codes: Iterable[str]) -> str:
     return "、".join(code_zh(c) for c in codes)
 
 
-#: the vocabulary's Chinese labels of enumerated codes, as the dashboard names them
-_LABELS: dict[str, dict[str, str]] = labels()["codes"]
-
-
 def evidence_kind_zh(kind: str) -> str:
-    return _LABELS["EvidenceRecorded.kind"].get(kind, kind)
+    return CODES_ZH["EvidenceRecorded.kind"].get(kind, kind)
 
 
 def complaint_category_zh(category: str) -> str:
-    return _LABELS["ComplaintReceived.category"].get(category, category)
+    return CODES_ZH["ComplaintReceived.category"].get(category, category)

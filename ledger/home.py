@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from .config import Settings, write_config, write_secret
 from .crypto import SigningKey, b64url_encode
@@ -78,10 +80,60 @@ def refuse_a_foreign_log(settings: Settings) -> None:
         f"{settings.home}, then run `ledger serve` (README, Production). Nothing was written")
 
 
+class _Written:
+    """What ``ledger init`` may write in a home that was not there before it ran. Until a
+    database has been given something of the home (:meth:`given`), :meth:`undo` removes it
+    again, so a refused init leaves a fresh home as it found it — and never touches what the
+    home held before (the keys of a home initialised earlier). After that, what was written
+    stays: the database knows it, and init run again completes the home."""
+
+    def __init__(self, settings: Settings) -> None:
+        secrets = settings.secrets
+        files = [settings.config_path, secrets / f"{ROOT_KEY_ID}.key", secrets / "log.key",
+                 secrets / "admin.token", secrets / "dashboard.key"]
+        self._files = [path for path in files if not path.exists()]
+        self._dirs: list[Path] = []      # deepest first: secrets/, the home, its new parents
+        for directory in (secrets, settings.home, *settings.home.parents):
+            if directory.exists():
+                break
+            self._dirs.append(directory)
+        self._undoable = True
+
+    def given(self) -> None:
+        """The database is about to hold something of the home: keep what was written."""
+        self._undoable = False
+
+    def undo(self) -> None:
+        if not self._undoable:
+            return
+        for path in self._files:
+            with suppress(OSError):
+                path.unlink(missing_ok=True)
+        for directory in self._dirs:
+            try:
+                directory.rmdir()
+            except FileNotFoundError:
+                continue
+            except OSError:             # not empty: something else (pgdata/) was put there
+                break
+
+
 def init_home(settings: Settings, *, stop_at_exit: bool = True) -> Home:
+    """Create or check the home of ``settings`` and its database (idempotent). Raises
+    ForeignLogKey, Forbidden, Unavailable, NotFound or OSError; when it does before the
+    database took the home's admin token, what it wrote in the home is removed again."""
+    refuse_a_foreign_log(settings)
+    written = _Written(settings)
+    try:
+        return _init_home(settings, written, stop_at_exit=stop_at_exit)
+    except BaseException:           # Ctrl-C too: a half-made home is not an initialised one
+        written.undo()
+        raise
+
+
+def _init_home(settings: Settings, written: _Written, *, stop_at_exit: bool) -> Home:
     from .store import COMMAND_WAIT, LedgerStore, datastore_from_url
 
-    refuse_a_foreign_log(settings)
     settings.home.mkdir(parents=True, exist_ok=True)
     created = False
     # A key is made only while none is pinned: a root key moved offline (as it should be in
@@ -119,6 +171,7 @@ def init_home(settings: Settings, *, stop_at_exit: bool = True) -> Home:
         # one it was registered on was revoked, and init (run by every `make run`) must not
         # bring it back.
         digest = token_hash(token_path.read_text().strip())
+        written.given()
         created = store.register_admin_token(digest) or created
         admin_token = store.admin_token_status(digest)
     finally:

@@ -409,6 +409,55 @@ def test_init_with_the_services_role_says_it_needs_the_owner_not_a_traceback(
         "ledger init: creating the ledger's tables needs the database's owner role")
 
 
+def _contents(home: Path) -> dict[str, bytes | None]:
+    """Every path under ``home``, with what each file holds (a directory: None)."""
+    return {str(path.relative_to(home)): None if path.is_dir() else path.read_bytes()
+            for path in sorted(home.rglob("*"))}
+
+
+@pytest.mark.parametrize("made", [False, True], ids=["no-home", "empty-home"])
+@pytest.mark.parametrize("refusal", ["service-role", "no-such-database"])
+def test_init_refused_by_the_database_leaves_a_fresh_home_as_it_found_it(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], refusal: str, made: bool) -> None:
+    """`ledger init` refused at the database step (a role that may not create the tables, a
+    database that is not there) left ledger.json and secrets/ with keys no database knew: the
+    next init reused them, unlike a fresh run. Now a fresh home is left as init found it —
+    absent, or an empty directory — and the next init makes it afresh."""
+    from .pg import with_db
+    home = tmp_path / "home"
+    if made:
+        home.mkdir()
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.app_url if refusal == "service-role"
+                       else with_db(world.owner_url, "no_such_ledger_db"))
+    assert ledger_main(["init"]) == 2
+    assert capsys.readouterr().err.startswith("ledger init: ")
+    assert home.exists() == made
+    assert not made or _contents(home) == {}
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    assert ledger_main(["init"]) == 0
+    assert f"ledger home: {home} (created)" in capsys.readouterr().out
+
+
+def test_init_refused_by_the_database_keeps_everything_an_initialised_home_held(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """What init removes when refused is only what that run wrote: the keys, token and
+    ledger.json of a home initialised before stay, byte for byte."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    assert ledger_main(["init"]) == 0
+    before = _contents(home)
+    assert {"ledger.json", "secrets/root-1.key", "secrets/log.key",
+            "secrets/admin.token", "secrets/dashboard.key"} <= set(before)
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.app_url)
+    assert ledger_main(["init"]) == 2
+    assert "needs the database's owner role" in capsys.readouterr().err
+    assert _contents(home) == before
+
+
 def test_every_data_file_of_the_packages_is_installed_with_them() -> None:
     """pyproject's package-data named only api's static files: a wheel (`pip install .`, not
     editable) lacked ledger/schema.sql and projections/schema.sql, so `ledger init` on an

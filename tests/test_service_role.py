@@ -374,7 +374,7 @@ def test_init_on_a_fresh_server_by_an_owner_that_may_not_create_roles_says_what_
     was ever initialised (no ledger_writer yet), an owner without CREATEROLE was told that
     'creating the ledger's tables needs the database's owner role, not this one' — it *was*
     the owner. Init now names what is missing (the role ledger_writer, and CREATEROLE to
-    create it) and how to give it, exit 2, and creates no table."""
+    create it) and how to give it, exit 2, and creates no table — nor a home."""
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
     from api.cli import main as ledger_main
@@ -396,6 +396,7 @@ def test_init_on_a_fresh_server_by_an_owner_that_may_not_create_roles_says_what_
                               f"server, and the role {owner} may not create it (no CREATEROLE)")
         assert f"ALTER ROLE {owner} CREATEROLE" in err
         assert "needs the database's owner role" not in err
+        assert not (tmp_path / "home").exists()         # no keys left for the next init
         with psycopg.connect(make_conninfo(**{**params, "dbname": db})) as conn:
             assert conn.execute("SELECT to_regclass('stored_events')").fetchone() == (None,)
     finally:

@@ -388,6 +388,29 @@ def test_tiny_city_is_accepted_in_full_through_the_api_and_reloading_appends_not
     assert http.get("/healthz").json()["log_size"] == count
 
 
+@pytest.mark.parametrize("skew", [timedelta(hours=-3), timedelta(hours=3)],
+                         ids=["client-behind", "client-ahead"])
+def test_the_appended_count_is_the_servers_whatever_the_loaders_clock(
+        domain_http: tuple[TestClient, str], monkeypatch: pytest.MonkeyPatch,
+        skew: timedelta) -> None:
+    """`ledger demo` counted as appended each receipt recorded after the loader's own clock
+    read, but recorded_at is the database server's: a loader hours behind counted every event
+    already recorded as appended, one ahead counted none of the new. It now counts the
+    receipts the log gave an index past its size when the load began (/healthz)."""
+    from .clocks import skew_process_clock
+    http, token = domain_http
+    client = LedgerClient("http://testserver", token, http=http, retries=0, batch_size=500)
+
+    def city() -> SyntheticCity:        # its envelopes() may be walked once
+        return SyntheticCity(CityParams.scale("tiny", seed=11), root_key=ROOT,
+                             root_key_id=ROOT_ID)
+    envelopes = list(city().envelopes())
+    client.post_all(envelopes[:700])                 # an earlier load, stopped part way
+    skew_process_clock(monkeypatch, skew)
+    assert load(city(), client, progress=False) == (len(envelopes), len(envelopes) - 700)
+    assert load(city(), client, progress=False) == (len(envelopes), 0)
+
+
 def test_city_loaded_through_the_api_is_a_declared_import_without_late_recording_flags(
         domain_api: tuple[TestClient, str, LedgerStore]) -> None:
     http, token, store = domain_api

@@ -17,7 +17,7 @@ import argparse
 import json
 import sys
 import time
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -221,15 +221,17 @@ def load(city: Any, client: Any, *, progress: bool | None = None,
          label: str = "city") -> tuple[int, int]:
     """Post every envelope of ``city`` with ``client.post_all``; returns (events, appended).
 
-    An event counts as appended when its receipt was recorded during this call (an idempotent
-    replay returns the original, older receipt).
+    An event counts as appended when its receipt's log index is past the log's size when the
+    load began (``/healthz``): an idempotent replay returns the original receipt, whose index
+    is below it. Both numbers are the server's — recorded_at is too, but this machine's clock
+    may be hours off the database server's.
     """
     from .progress import Progress
-    since = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    size = client.get("/healthz")["log_size"]
     bar = Progress(city.estimated_events(), label=label, enabled=progress)
     receipts = client.post_all(bar.wrap(city.envelopes()))
     bar.close()
-    return len(receipts), sum(1 for r in receipts if r["recorded_at"] >= since)
+    return len(receipts), sum(1 for r in receipts if r["index"] >= size)
 
 
 def _authorised(client: Any) -> bool:

@@ -91,8 +91,29 @@ def test_rf06_surcharge_above_the_principal_or_at_the_wrong_rate() -> None:
                               "CaseClosed", "CaseArchived"), "DecisionPublished", surcharge)
     flag = World(steps).one("RF06.d")
     assert numbers(flag)["problems"] == ["above_principal", "wrong_rate"]
+    assert flag.summary == ("surcharge 350000 fen on a 300000 fen fine at 500 bp/day: "
+                            "above_principal, wrong_rate (the rate in force is 300 bp/day)")
     assert flag.summary_zh == ("罚款 3000.00 元，每日按罚款数额的百分之五加处罚款 3500.00 元："
                                "加处罚款的数额超出罚款的数额、未按罚款数额的百分之三加处")
+
+
+def test_rf06_wrong_rate_is_worded_from_the_citys_rate_not_the_statutes_3_percent() -> None:
+    """A city may set the surcharge rate (late_payment_surcharge_bp_per_day): at 250 bp/day a
+    surcharge at the statute's 3 % is the wrong one, yet RF06.d said 未按罚款数额的百分之三加处 —
+    the rate it had been assessed at. Both sentences now name the rate the flag judged by."""
+    city = with_overrides(national(), "SH-HP", {"late_payment_surcharge_bp_per_day": 250})
+    base = drop(general_case(), "PaymentRecorded", "TreasuryReconciled", "CaseClosed",
+                "CaseArchived")
+    steps = insert_after(base, "DecisionPublished", step(     # 24 days overdue, ≤ 250 bp/day
+        G, "SurchargeAssessed", at("2024-09-20"), principal_fen=300_000, rate_bp_per_day=300,
+        days=24, surcharge_fen=180_000))
+    flag = World(steps, params=city).one("RF06.d")
+    assert numbers(flag)["problems"] == ["wrong_rate"]
+    assert (numbers(flag)["rate_bp"], numbers(flag)["legal_rate_bp"]) == (300, 250)
+    assert flag.summary == ("surcharge 180000 fen on a 300000 fen fine at 300 bp/day: "
+                            "wrong_rate (the rate in force is 250 bp/day)")
+    assert flag.summary_zh == ("罚款 3000.00 元，每日按罚款数额的百分之三加处罚款 1800.00 元："
+                               "未按罚款数额的百分之二点五加处")
 
 
 def test_rf06_surcharge_capped_by_the_fine_in_force_not_by_the_principal_it_states() -> None:

@@ -27,7 +27,8 @@ from .facts import (COLLECTIVE, WRITTEN_ACKS, Case, Complaint, Decision, Officer
                     Supervision, complaint_extension_refused, decision_extension_counted,
                     decision_extension_judged, plan_refused)
 from .single_case import _iso_day, explained, opened, received_before
-from .zh import code_zh, codes_zh, complaint_category_zh, percent_zh, type_zh, yuan
+from .zh import (code_zh, codes_zh, complaint_category_zh, percent_zh, surcharge_rate_zh,
+                 type_zh, yuan)
 
 if TYPE_CHECKING:
     from .engine import Ctx
@@ -199,18 +200,21 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
             if amount > accrued and "above_principal" not in problems:
                 problems.append("above_accrued")
         if problems:
+            in_force = legal.late_payment_surcharge_bp_per_day     # the statute's 3 %, or a city's
+            worded = [f"wrong_rate (the rate in force is {in_force} bp/day)"
+                      if x == "wrong_rate" else x for x in problems]
+            worded_zh = [surcharge_rate_zh(in_force) if x == "wrong_rate" else code_zh(x)
+                         for x in problems]
             ctx.flag("RF06.d", eid, anchor=ts, raised=ts, event_ids=[eid],
                      numbers={"surcharge_fen": amount, "principal_fen": p, "fine_fen": fine,
-                              "rate_bp": rate,
-                              "legal_rate_bp": legal.late_payment_surcharge_bp_per_day,
+                              "rate_bp": rate, "legal_rate_bp": in_force,
                               "days": n_days, "payment_due": _iso_day(due),
                               "days_overdue": overdue, "accrued_max_fen": accrued,
                               "problems": problems},
                      summary=f"surcharge {amount} fen on a {fine} fen fine at {rate} bp/day: "
-                             f"{', '.join(problems)}",
+                             f"{', '.join(worded)}",
                      summary_zh=f"罚款 {yuan(fine)}，每日按罚款数额的{percent_zh(rate)}加处罚款 "
-                                f"{yuan(amount)}："
-                                f"{codes_zh(problems)}", **common)
+                                f"{yuan(amount)}：{'、'.join(worded_zh)}", **common)
     if expected <= 0:
         return
     # b) more received than due, or less than due when the case is closed as paid

@@ -54,7 +54,7 @@ CODES: dict[str, str] = {
     "auxiliary": "协管员", "not_yet_valid": "尚未生效",
     # RF05 / RF06 / RF23
     "no_receipt": "未出具票据", "receipt_reused": "票据重复使用",
-    "above_principal": "加处罚款的数额超出罚款的数额", "wrong_rate": "未按罚款数额的百分之三加处",
+    "above_principal": "加处罚款的数额超出罚款的数额", "wrong_rate": "未按规定比例加处",
     "before_payment_due": "缴纳期限届满前加处", "above_accrued": "超过应加处数额",
     "co_officer_on_case": "同案执法人员", "direct_superior_of_accused": "被投诉人的直接上级",
     "amended": "变更", "rejected_resubmit": "退回重报",
@@ -108,6 +108,13 @@ def percent_zh(bp: int) -> str:
     decimals = f"{part:02d}".rstrip("0")
     return "百分之" + _number_zh(whole) + ("点" + "".join(_DIGITS[int(c)] for c in decimals)
                                           if decimals else "")
+
+
+def surcharge_rate_zh(bp: int) -> str:
+    """RF06.d's ``wrong_rate`` from the rate in force (basis points a day): in APL 第72条's
+    words at its 3 % (``surcharge_rate_zh(300)`` → ``"未按罚款数额的百分之三加处"``), and
+    the same words with the rate a city set otherwise."""
+    return f"未按罚款数额的{percent_zh(bp)}加处"
 
 
 def type_zh(name: str) -> str:

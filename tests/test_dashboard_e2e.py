@@ -1237,3 +1237,35 @@ def test_case_page_shows_its_publication_status(page: Any, served: DemoCity) -> 
     assert line.get_attribute("data-status") == "published"
     assert published["body"]["publication_ref"] in line.inner_text()
     assert line.locator("a#case-publication-link").get_attribute("href") == "/public/"
+
+
+def test_a_flags_rows_name_their_approval_form_in_the_chosen_language(
+        page: Any, served: DemoCity) -> None:
+    """RF16.b's deviations rows [event, approval form, proposed amount] showed the form as its
+    code (agency_head, collective_discussion) on both pages; it is named as the vocabulary names
+    DeviationApproved.approval_form, in the page's language. (The demo city raises no RF16.b
+    with approvals, so a case's flag is given such rows as the engine writes them.)"""
+    flag = any_case_flag(served, "RF17")
+    case_id, fid = flag["subject"]["case_id"], flag["flag_id"]
+    rows = [["evt-dev-1", "agency_head", 50_000], ["evt-dev-2", "collective_discussion", 80_000]]
+
+    def with_deviations(route: Any) -> None:
+        state = route.fetch().json()
+        for shown in state["flags"]:
+            if shown["flag_id"] == fid:
+                shown["numbers"] = {"deviations": rows}
+        route.fulfill(json=state)
+
+    page.route(f"**/v1/cases/{case_id}", with_deviations)
+    forms = {lang: vocabulary.labels()[codes]["DeviationApproved.approval_form"]
+             for lang, codes in (("zh", "codes"), ("en", "codes_en"))}
+
+    def expected(lang: str) -> str:
+        return "deviations: " + ", ".join(
+            f"{event} {forms[lang][form]} {_yuan(amount)}" for event, form, amount in rows)
+    assert flag_number_line(page, served, case_id, fid, "deviations") == expected("zh")
+    page.click("#lang-toggle")
+    card = f".flag-card[data-flag-id='{fid}']"
+    page.wait_for_function(
+        f"() => [...document.querySelectorAll(\"{card} div.small\")].some(d => d.textContent "
+        f"=== {json.dumps(expected('en'))})")

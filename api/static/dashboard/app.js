@@ -441,17 +441,21 @@ function age(since) {
 // a reference a unit-scoped token may not see: {"source": "other_units", "count": n}
 const withheld = (v) => v !== null && typeof v === "object" && v.source === "other_units";
 // The columns of the rows a flag's numbers nest, as the engine writes them (docs/red-flags.md),
-// so that each cell is shown as a number of its name is: an amount in fen as yuan. A row of a
-// field not named here is shown as written, its cells joined by "/".
+// so that each cell is shown as a number of its name is: an amount in fen as yuan, a code by its
+// name. A row of a field not named here is shown as written, its cells joined by "/".
 const ROW_COLUMNS = {
   most_extreme_cases: ["case_id", "amount_fen"],                 // RF17
   reconciled: ["event_id", "amount_fen", "rec_result"],          // RF06.a
   deviations: ["event_id", "approval_form", "proposed_amount_fen"], // RF16.b
 };
+// a column holding a body field's codes: the field the vocabulary names them under
+const ROW_CODES = { approval_form: "DeviationApproved.approval_form" };
 function rowText(name, row) {
   const columns = ROW_COLUMNS[name];
   if (!columns || columns.length !== row.length) return row.join("/");
-  return row.map((v, i) => columns[i] === "rec_result" ? label("rec", v) : numberText(columns[i], v)).join(" ");
+  return row.map((v, i) => columns[i] === "rec_result" ? label("rec", v)
+    : ROW_CODES[columns[i]] && typeof v === "string" ? codeName(ROW_CODES[columns[i]], v)
+      : numberText(columns[i], v)).join(" ");
 }
 function numberText(name, value) {
   if (value === null || value === undefined) return "—";

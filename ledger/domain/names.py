@@ -424,7 +424,7 @@ CODES_EN: dict[str, dict[str, str]] = {
         "expert_opinion": "expert opinion"},
     "EvidenceRecorded.hash_alg": {"sha-256": "SHA-256"},
     "EvidenceRecorded.capture_device.device_type": {
-        "bodycam": "body-worn camera", "handheld_terminal": "handheld enforcement terminal",
+        "bodycam": "body-worn camera", "handheld_terminal": "enforcement terminal",
         "camera": "camera", "fixed_camera": "fixed surveillance camera", "scanner": "scanner",
         "phone": "mobile phone", "other": "other"},
     "RectificationVerified.result": {
@@ -577,8 +577,8 @@ CODES_EN: dict[str, dict[str, str]] = {
                                "low": "low"},
     "FlagReferred.referred_to": {
         "discipline_inspection": "discipline inspection",
-        "supervision_commission": "supervision commission", "procuratorate": "procuratorate",
-        "agency_head": "agency head", "legal_office": "legal office"},
+        "supervision_commission": "supervision commission",
+        "procuratorate": "people's procuratorate", "agency_head": "agency head", "legal_office": "legal office"},
     # config
     "DiscretionBenchmarkPublished.entries.party_type": {**_PARTY_TYPE_EN, "any": "any"},
     "LegalParametersPublished.parameters.unit": {

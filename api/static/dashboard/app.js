@@ -191,7 +191,7 @@ const T = {
     "flag.focus": "flag in focus", "reason_code.false_positive": "false positive", "reason_code.legitimate_exception": "legitimate exception",
     "reason_code.duplicate": "duplicate", "reason_code.data_error": "data error", "reason_code.other": "other",
     "referred_to.discipline_inspection": "discipline inspection", "referred_to.supervision_commission": "supervision commission",
-    "referred_to.procuratorate": "procuratorate", "referred_to.agency_head": "agency head", "referred_to.legal_office": "legal office", "flag.history": "Disposition history", "flag.no_history": "none yet", "flag.not_applied": "not applied (signed with a key of other units, RF28)", "flag.open": "open to dispose",
+    "referred_to.procuratorate": "people's procuratorate", "referred_to.agency_head": "agency head", "referred_to.legal_office": "legal office", "flag.history": "Disposition history", "flag.no_history": "none yet", "flag.not_applied": "not applied (signed with a key of other units, RF28)", "flag.open": "open to dispose",
     "dispose.title": "Disposition", "dispose.action": "Action", "act.acknowledge": "Acknowledge",
     "act.dismiss": "Dismiss (with a reason)", "act.confirm": "Confirm", "act.refer": "Refer",
     "dispose.reason_code": "Reason code", "dispose.reason": "Reason", "dispose.finding": "Finding",

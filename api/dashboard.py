@@ -586,8 +586,8 @@ def build_router(dash: Dashboard) -> APIRouter:
     def get_session(principal: Viewer) -> Response:
         return _json(dash.session(principal))
 
-    @router.get("/v1/vocabulary", summary="The Chinese names of the event types and of the "
-                "codes a reader needs in words (evidence kinds, complaint categories)")
+    @router.get("/v1/vocabulary", summary="The Chinese and English names of the event types "
+                "and of the codes of every enumerated body field")
     def get_vocabulary(principal: Viewer) -> Response:
         return _json(vocabulary.labels())
 

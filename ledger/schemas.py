@@ -196,21 +196,25 @@ def Ident(*, doc: str = "", max_len: int = 128) -> Str:
 
 
 class Enum(Schema):
-    """One of a fixed set of strings. ``zh``, when given, names every value in Chinese for
-    readers (the dashboard, the generated docs); the values themselves are what is sent."""
+    """One of a fixed set of strings. ``zh`` and ``en``, when given, name every value in Chinese
+    and in English for readers (the dashboard, the generated docs); the values themselves are
+    what is sent."""
 
-    __slots__ = ("values", "_set", "zh")
+    __slots__ = ("values", "_set", "zh", "en")
 
-    def __init__(self, *values: str, doc: str = "", zh: Mapping[str, str] | None = None
-                 ) -> None:
+    def __init__(self, *values: str, doc: str = "", zh: Mapping[str, str] | None = None,
+                 en: Mapping[str, str] | None = None) -> None:
         super().__init__(doc=doc)
         if not values or len(set(values)) != len(values):
             raise ValueError("Enum needs distinct values")
         if zh is not None and set(zh) != set(values):
             raise ValueError("an Enum's zh labels must name exactly its values")
+        if en is not None and set(en) != set(values):
+            raise ValueError("an Enum's en labels must name exactly its values")
         self.values = tuple(values)
         self._set = frozenset(values)
         self.zh: dict[str, str] = dict(zh or {})
+        self.en: dict[str, str] = dict(en or {})
 
     def ok(self, value: Any) -> bool:
         return isinstance(value, str) and value in self._set
@@ -226,8 +230,11 @@ class Enum(Schema):
         return {"type": "string", "enum": list(self.values)}
 
     def describe(self) -> str:
-        return "enum: " + " | ".join(
-            f"`{v}` ({self.zh[v]})" if self.zh else f"`{v}`" for v in self.values)
+        return "enum: " + " | ".join(self._named(v) for v in self.values)
+
+    def _named(self, value: str) -> str:
+        names = [n[value] for n in (self.zh, self.en) if n]
+        return f"`{value}` ({' / '.join(names)})" if names else f"`{value}`"
 
 
 class Int(Schema):

@@ -726,8 +726,8 @@ def test_a_scoped_officer_bundle_of_another_unit_reads_as_an_unknown_officer(
 def test_vocabulary_names_every_event_type_and_labelled_code_in_chinese(dash: World) -> None:
     labels = get(dash, "/v1/vocabulary")
     assert labels["types"].keys() == vocabulary.EVENT_TYPES.keys()
-    assert labels["types"]["PenaltyDecided"] == {"zh": "作出行政处罚决定"}
-    assert labels["types"]["FlagDismissed"] == {"zh": "驳回红旗"}
+    assert labels["types"]["PenaltyDecided"]["zh"] == "作出行政处罚决定"
+    assert labels["types"]["FlagDismissed"]["zh"] == "驳回红旗"
     assert all(name["zh"] for name in labels["types"].values())
     assert labels["codes"]["EvidenceRecorded.kind"]["video"] == "视频"
     assert labels["codes"]["EvidenceRecorded.kind"].keys() == set(
@@ -739,6 +739,25 @@ def test_vocabulary_names_every_event_type_and_labelled_code_in_chinese(dash: Wo
     assert labels["codes"] == vocabulary.labels()["codes"]     # every field (test_names_codes)
     assert get(dash, "/v1/vocabulary", auth(dash, "auditor")) == labels
     assert dash.http.get("/v1/vocabulary", headers=auth(dash, "poster")).status_code == 403
+
+
+def test_vocabulary_names_every_event_type_and_code_in_english_too(dash: World) -> None:
+    """The English page showed wire codes (PropertyInventorySigned, onsite_cash_with_receipt):
+    the vocabulary had Chinese names only. Each type has both now, and ``codes_en`` gives the
+    codes' English names beside ``codes``, whose shape old clients read is unchanged."""
+    labels = get(dash, "/v1/vocabulary")
+    assert labels["types"]["PenaltyDecided"] == {"zh": "作出行政处罚决定",
+                                                 "en": "Administrative penalty decided"}
+    assert labels["types"]["PropertyInventorySigned"]["en"] == "Property inventory signed"
+    assert all(name["en"] for name in labels["types"].values())
+    assert labels["codes_en"]["PaymentRecorded.channel"]["onsite_cash_with_receipt"] == \
+        "on-site cash with an official receipt"
+    assert labels["codes_en"]["ClueRegistered.source"]["hotline_12345"] == "12345 hotline"
+    assert {k: v.keys() for k, v in labels["codes_en"].items()} == {
+        k: v.keys() for k, v in labels["codes"].items()}
+    assert labels["codes"]["PaymentRecorded.channel"]["onsite_cash_with_receipt"] == \
+        "当场收缴（出具专用票据）"                                  # the old shape, kept
+    assert labels == vocabulary.labels()
 
 
 def test_the_default_day_is_the_ledgers_not_the_serving_processs(

@@ -660,7 +660,39 @@ def test_the_case_page_names_its_events_and_evidence_kinds_in_the_chosen_languag
     page.wait_for_selector("#trail-table tr.trail-row")
     page.wait_for_function("() => document.querySelector(\"#trail-table tr.trail-row"
                            "[data-type='PenaltyDecided'] td:nth-child(4) div\")?.textContent "
-                           "=== 'PenaltyDecided'")
+                           "=== 'Administrative penalty decided'")
+
+
+def test_the_english_page_names_events_and_codes_in_english(page: Any, served: DemoCity) -> None:
+    """The English page showed the wire codes where the Chinese one shows names: event types
+    (DecisionServed), a body's codes in the trail (left_at_address, onsite_cash_with_receipt),
+    evidence kinds (inquiry_record). It shows the vocabulary's English names now, the type's
+    code kept beside its name as on the Chinese page, the body below as signed."""
+    english = vocabulary.labels()["codes_en"]
+    case_id = first_id(served, "SELECT substr(stream, 6) FROM ledger_receipts WHERE "
+                       "event_type = 'DecisionServed'")
+    open_signed_in(page, served, f"#/case/{case_id}", "#trail-table tr.trail-row")
+    page.click("#lang-toggle")
+    row = "#trail-table tr.trail-row[data-type='DecisionServed']"
+    page.wait_for_function(f"() => document.querySelector(\"{row} td:nth-child(4) div\")"
+                           "?.textContent === 'Penalty decision served'")
+    served_row = page.locator(row).first
+    assert "DecisionServed · case:" in served_row.locator("td:nth-child(4)").inner_text()
+    assert served_row.locator(".body-codes").inner_text() in set(
+        english["DecisionServed.method"].values())
+    assert '"method"' in served_row.locator("pre").text_content()     # the body as signed
+    codes = page.eval_on_selector_all("#trail-table .body-codes",
+                                      "cells => cells.map(c => c.textContent)")
+    every = {name for named in english.values() for name in named.values()}
+    assert len(codes) > 3
+    assert [x for x in codes if not set(x.split(" · ")) <= every] == []
+    kinds = page.eval_on_selector_all("#evidence td:first-child",
+                                      "cells => cells.map(c => c.textContent)")
+    assert kinds and set(kinds) <= set(english["EvidenceRecorded.kind"].values())
+    events = page.eval_on_selector_all("#timeline text.event",
+                                       "cells => cells.map(c => c.textContent)")
+    named = {name["en"] for name in vocabulary.labels()["types"].values()}
+    assert events and all(x.rsplit("  ", 1)[0] in named for x in events)
 
 
 def test_a_flag_explains_itself_in_the_chosen_language(page: Any, served: DemoCity) -> None:
@@ -1205,3 +1237,35 @@ def test_case_page_shows_its_publication_status(page: Any, served: DemoCity) -> 
     assert line.get_attribute("data-status") == "published"
     assert published["body"]["publication_ref"] in line.inner_text()
     assert line.locator("a#case-publication-link").get_attribute("href") == "/public/"
+
+
+def test_a_flags_rows_name_their_approval_form_in_the_chosen_language(
+        page: Any, served: DemoCity) -> None:
+    """RF16.b's deviations rows [event, approval form, proposed amount] showed the form as its
+    code (agency_head, collective_discussion) on both pages; it is named as the vocabulary names
+    DeviationApproved.approval_form, in the page's language. (The demo city raises no RF16.b
+    with approvals, so a case's flag is given such rows as the engine writes them.)"""
+    flag = any_case_flag(served, "RF17")
+    case_id, fid = flag["subject"]["case_id"], flag["flag_id"]
+    rows = [["evt-dev-1", "agency_head", 50_000], ["evt-dev-2", "collective_discussion", 80_000]]
+
+    def with_deviations(route: Any) -> None:
+        state = route.fetch().json()
+        for shown in state["flags"]:
+            if shown["flag_id"] == fid:
+                shown["numbers"] = {"deviations": rows}
+        route.fulfill(json=state)
+
+    page.route(f"**/v1/cases/{case_id}", with_deviations)
+    forms = {lang: vocabulary.labels()[codes]["DeviationApproved.approval_form"]
+             for lang, codes in (("zh", "codes"), ("en", "codes_en"))}
+
+    def expected(lang: str) -> str:
+        return "deviations: " + ", ".join(
+            f"{event} {forms[lang][form]} {_yuan(amount)}" for event, form, amount in rows)
+    assert flag_number_line(page, served, case_id, fid, "deviations") == expected("zh")
+    page.click("#lang-toggle")
+    card = f".flag-card[data-flag-id='{fid}']"
+    page.wait_for_function(
+        f"() => [...document.querySelectorAll(\"{card} div.small\")].some(d => d.textContent "
+        f"=== {json.dumps(expected('en'))})")

@@ -59,18 +59,30 @@ def test_service_is_named_by_the_modes_of_apl_article_61() -> None:
 
 def test_the_generated_docs_show_the_names_beside_the_codes() -> None:
     method = vocabulary.lookup("DecisionServed").body.fields["method"]
-    assert "`left_at_address` (留置送达)" in method.describe()
+    assert "`left_at_address` (留置送达 / " in method.describe()       # the English after it
 
 
-def test_a_value_left_unnamed_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    named = dict(names.CODES_ZH["DecisionServed.method"])
+@pytest.mark.parametrize("table", ["CODES_ZH", "CODES_EN"])
+def test_a_value_left_unnamed_is_refused(monkeypatch: pytest.MonkeyPatch, table: str) -> None:
+    codes = getattr(names, table)
+    named = dict(codes["DecisionServed.method"])
     del named["announcement"]
-    monkeypatch.setitem(names.CODES_ZH, "DecisionServed.method", named)
-    with pytest.raises(ValueError, match=r"DecisionServed\.method.*announcement"):
+    monkeypatch.setitem(codes, "DecisionServed.method", named)
+    with pytest.raises(ValueError, match=rf"{table}\['DecisionServed\.method'\].*announcement"):
         vocabulary._name_codes()
 
 
-def test_a_field_left_unnamed_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delitem(names.CODES_ZH, "PropertySeized.measure")
-    with pytest.raises(ValueError, match=r"PropertySeized\.measure"):
+@pytest.mark.parametrize("table", ["CODES_ZH", "CODES_EN"])
+def test_a_value_named_empty_is_refused(monkeypatch: pytest.MonkeyPatch, table: str) -> None:
+    codes = getattr(names, table)
+    monkeypatch.setitem(codes, "DecisionServed.method",
+                        {**codes["DecisionServed.method"], "announcement": ""})
+    with pytest.raises(ValueError, match=rf"{table}\['DecisionServed\.method'\].*announcement"):
+        vocabulary._name_codes()
+
+
+@pytest.mark.parametrize("table", ["CODES_ZH", "CODES_EN"])
+def test_a_field_left_unnamed_is_refused(monkeypatch: pytest.MonkeyPatch, table: str) -> None:
+    monkeypatch.delitem(getattr(names, table), "PropertySeized.measure")
+    with pytest.raises(ValueError, match=rf"{table} .*PropertySeized\.measure"):
         vocabulary._name_codes()

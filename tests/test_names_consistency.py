@@ -14,7 +14,7 @@ import re
 import tokenize
 from pathlib import Path
 
-from ledger.domain.names import CODES_ZH, NAMES_ZH
+from ledger.domain.names import CODES_EN, CODES_ZH, NAMES_ZH
 from ledger.domain.vocabulary import EVENT_TYPES
 from projections.redflags.catalogue import RULES
 
@@ -75,6 +75,12 @@ def _zh_table() -> dict[str, str]:
     return dict(re.findall(r'"([\w.]+)":\s*"((?:[^"\\]|\\.)*)"', block))
 
 
+def _en_table() -> dict[str, str]:
+    text = APP.read_text(encoding="utf-8")
+    block = text[text.index("\n  en: {"):text.index("\n};\n")]
+    return dict(re.findall(r'"([\w.]+)":\s*"((?:[^"\\]|\\.)*)"', block))
+
+
 def _rule_strings() -> dict[str, str]:
     """Every string literal of the rule modules holding Chinese (the flags' ``summary_zh``
     sentences and the words they are built from), by file and line; comments left out."""
@@ -104,6 +110,16 @@ def test_dashboard_labels_name_a_code_as_the_vocabulary_does() -> None:
     zh = _zh_table()
     for group, field in SAME_AS_CODES.items():
         assert {code: zh.get(f"{group}.{code}") for code in CODES_ZH[field]} == CODES_ZH[field]
+
+
+def test_dashboard_english_labels_name_a_code_as_the_vocabulary_does() -> None:
+    """The English page names a code in the trail by the vocabulary (``CODES_EN``) and in its
+    own tables by its dictionary: one English term for the code on both (the payments table said
+    "cash on the spot, with receipt" where the vocabulary says "on-site cash with an official
+    receipt")."""
+    en = _en_table()
+    for group, field in SAME_AS_CODES.items():
+        assert {code: en.get(f"{group}.{code}") for code in CODES_EN[field]} == CODES_EN[field]
 
 
 def test_no_second_term_for_an_act() -> None:

@@ -579,3 +579,10 @@ def test_an_enums_chinese_labels_must_name_exactly_its_values() -> None:
         Enum("a", "b", zh={"a": "甲"})
     with pytest.raises(ValueError, match="zh labels must name exactly its values"):
         Enum("a", zh={"a": "甲", "c": "丙"})
+
+
+def test_an_enums_english_labels_must_name_exactly_its_values() -> None:
+    both = Enum("a", "b", zh={"a": "甲", "b": "乙"}, en={"a": "first", "b": "second"})
+    assert both.describe() == "enum: `a` (甲 / first) | `b` (乙 / second)"
+    with pytest.raises(ValueError, match="en labels must name exactly its values"):
+        Enum("a", "b", en={"a": "first"})

@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 from ..schemas import ListOf, Nullable, Obj, Schema
 from .event_type import CATEGORIES, ROLES, STREAM_KINDS, EventType
-from .names import NAMES_ZH
+from .names import NAMES_EN, NAMES_ZH
 from .vocabulary import EVENT_TYPES
 
 INTRO = """\
@@ -163,7 +163,17 @@ same act. Every value of an enumerated body field is named too (`CODES_ZH`, a fi
 object by its dotted path, shown after each code in the tables below and under `codes` in
 `GET /v1/vocabulary`; the dashboard's trail names a
 body's codes beside its type): a field or a value left unnamed fails at import, so none ships as
-a bare code. Where the choice is not obvious:
+a bare code.
+
+Each type and each code has an English name too (`NAMES_EN`, `CODES_EN` beside the Chinese,
+shown after each type's 中文名 and after the Chinese name of each code below, `留置送达 / service
+by leaving at the address`; served by `GET /v1/vocabulary` as `types[T].en` and under
+`codes_en`), which the dashboard's English page shows where the Chinese page shows the Chinese:
+plain English as a lawyer would write it, the statute's term where the Chinese takes one
+(`Penalty notice served`, `on-site cash with an official receipt`, `12345 hotline`). A type or a
+code without both names fails at import. The wire codes themselves are never translated.
+
+Where the choice of a Chinese name is not obvious:
 
 | Type | 中文名 | Source of the term |
 |---|---|---|
@@ -246,6 +256,7 @@ def _index() -> str:
 def _type(t: EventType) -> str:
     streams = ", ".join("`keys`" if k == "keys" else f"`{k}:<id>`" for k in t.stream_kinds)
     lines = [f"### {t.name}\n", t.doc + "\n", f"* 中文名 (Chinese name): {NAMES_ZH[t.name]}",
+             f"* English name: {NAMES_EN[t.name]}",
              f"* signed by: {', '.join(f'`{r}`' for r in sorted(t.signer_roles))}",
              f"* stream: {streams}",
              f"* version: {t.version}" + ("" if t.versioned else " (no `schema_version`)"), ""]

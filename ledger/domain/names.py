@@ -1,9 +1,9 @@
-"""The Chinese name of every event type and of every value of an enumerated body field, for
-readers (the dashboard, docs/events.md).
+"""The Chinese and the English name of every event type and of every value of an enumerated body
+field, for readers (the dashboard's two pages, docs/events.md).
 
-The wire ``type`` and the codes stay English and are never translated; these are labels only. A
-type declared without a name here, or an enumerated body field (or a value of one) without
-one, fails at import (``vocabulary`` checks both), so the lists cannot fall behind the
+The wire ``type`` and the codes are identifiers and are never translated; these are labels only.
+A type declared without both names here, or an enumerated body field (or a value of one)
+without both, fails at import (``vocabulary`` checks them), so the lists cannot fall behind the
 vocabulary.
 """
 
@@ -56,6 +56,86 @@ NAMES_ZH: dict[str, str] = {
     "FlagReferred": "移送红旗",
     # keys
     "KeyRegistered": "登记签名密钥", "KeyRevoked": "吊销签名密钥",
+}
+
+#: Each type's English name, for the dashboard's English page and docs/events.md: the act in plain
+#: English as a lawyer would write it (the statute's term where the Chinese takes one), beside
+#: the 中文名 above. ``vocabulary`` refuses at import a type left without one.
+NAMES_EN: dict[str, str] = {
+    # identity
+    "OfficerCredentialIssued": "Enforcement credential issued",
+    "OfficerCredentialSuspended": "Enforcement credential suspended",
+    "OfficerCredentialExpired": "Enforcement credential ceased to be valid",
+    "AuxiliaryStaffRegistered": "Auxiliary enforcement staff registered",
+    "PostAssigned": "Post and grid assigned", "DispatchOrderIssued": "Dispatch order issued",
+    "IntegrityPledgeSigned": "Integrity responsibility pledge signed",
+    "IntegrityPledgeCountersigned": "Integrity responsibility pledge signed by a superior",
+    "RelationshipDeclared": "Conflict of interest declared",
+    "RecusalDecided": "Decision on recusal made",
+    # case
+    "ClueRegistered": "Case lead registered", "CaseFiled": "Case filed",
+    "EvidenceRecorded": "Evidence collected", "CredentialShown": "Enforcement credential shown",
+    "RectificationOrdered": "Correction ordered",
+    "RectificationVerified": "Correction checked on re-inspection",
+    "WarningIssued": "Dissuasion or written warning given",
+    "InspectionPerformed": "Inspection or site survey carried out",
+    "InvestigationConcluded": "Investigation concluded",
+    "BenchmarkApplied": "Discretion benchmark applied",
+    "DeviationApproved": "Departure from the discretion benchmark approved",
+    "PenaltyNoticeServed": "Penalty notice served",
+    "StatementReceived": "Statement and defence heard",
+    "DefenceReviewed": "Statement and defence reviewed",
+    "RightsWaived": "Right of statement, defence or hearing waived",
+    "HearingRequested": "Hearing requested",
+    "HearingScheduled": "Party notified of the hearing's time and place",
+    "HearingHeld": "Hearing held", "LegalReviewCompleted": "Legal review completed",
+    "CollectiveDiscussionHeld": "Decided by collective discussion",
+    "ExtensionApproved": "Extension of the case-handling period approved",
+    "PenaltyDecided": "Administrative penalty decided",
+    "NoPenaltyDecided": "Decision not to impose a penalty",
+    "WaiverGranted": "No penalty, or a lighter or reduced penalty, decided",
+    "DecisionServed": "Penalty decision served",
+    "SummaryDecisionFiled": "Summary-procedure decision filed with the agency",
+    "DecisionPublished": "Penalty decision published",
+    "DecisionPublicationWithdrawn": "Publication of the penalty decision withdrawn",
+    "PenaltyAmended": "Penalty decision changed", "PenaltyWithdrawn": "Penalty decision revoked",
+    "DecisionFormVoided": "Pre-printed penalty decision form voided",
+    "TransferredToJudiciary": "Transferred to the judicial authorities",
+    "CaseClosed": "Case closed", "CaseArchived": "Case archived",
+    # money
+    "PaymentRecorded": "Fine paid", "OnsiteCashCollected": "Fine collected on the spot",
+    "OnsiteCashRemitted": "Fine collected on the spot handed over to the agency",
+    "AgencyDeposited": "Fines paid into the designated bank",
+    "TreasuryReconciled": "Reconciled with the treasury",
+    "SurchargeAssessed": "Additional fine for late payment imposed",
+    "InstalmentApproved": "Deferred or instalment payment of the fine approved",
+    # property
+    "PropertySeized": "Property temporarily seized, sealed up or detained",
+    "PropertyInventorySigned": "Property inventory signed",
+    "PropertyReturned": "Property returned",
+    "PropertyDisposed": "Property auctioned or otherwise disposed of according to law",
+    "PreservationOrdered": "Evidence registered and preserved in advance",
+    # oversight
+    "ComplaintReceived": "Complaint or report received",
+    "ComplaintAcknowledged": "Complainant told whether the complaint is accepted",
+    "ComplaintExtended": "Complaint-handling period extended",
+    "ComplaintClosed": "Complaint concluded",
+    "PatrolStarted": "Patrol started", "PatrolEnded": "Patrol ended",
+    "CampaignDeclared": "Special enforcement campaign launched",
+    "SupervisionNoticeIssued": "Supervision notice issued",
+    "SupervisionFeedbackSubmitted": "Response to a supervision notice submitted",
+    "SupervisionFeedbackAccepted": "Response to a supervision notice reviewed",
+    "OfficerWarningIssued": "Formal warning given to an officer",
+    # config
+    "DiscretionBenchmarkPublished": "Discretion benchmark published",
+    "FineSchedulePublished": "Fine schedule published",
+    "WorkingCalendarPublished": "Working calendar published",
+    "LegalParametersPublished": "Legal parameters published",
+    # flags
+    "FlagAcknowledged": "Red flag taken up", "FlagDismissed": "Red flag dismissed",
+    "FlagConfirmed": "Red flag confirmed", "FlagReferred": "Red flag referred",
+    # keys
+    "KeyRegistered": "Signing key registered", "KeyRevoked": "Signing key revoked",
 }
 
 # --- the values of enumerated body fields ------------------------------------------------------
@@ -262,4 +342,255 @@ CODES_ZH: dict[str, dict[str, str]] = {
         "officer-device": "执法终端", "bodycam": "执法记录仪", "finance": "财务",
         "treasury": "非税收入与国库", "supervisor": "行政机关负责人", "legal": "法制审核",
         "complaints": "投诉系统", "inspector": "纪检监察"},
+}
+
+# The same values' English names, in lower case as they run in a line (``direct service ·
+# individual``); shared sets as above.
+_APPROVAL_FORM_EN = {"agency_head": "approved by the agency head",
+                     "deputy_head": "approved by the deputy head in charge",
+                     "collective_discussion": "decided by collective discussion"}
+_PENALTY_TYPE_EN = {
+    "warning": "warning", "fine": "fine", "confiscation_illegal_gains": "confiscation of illegal gains",
+    "confiscation_property": "confiscation of illegal property",
+    "suspend_business": "order to suspend production or business",
+    "revoke_licence": "revocation of a licence or permit",
+    "restrict_practice": "restriction on practising a trade", "other": "other"}
+_RIGHTS_EN = {"statement": "statement", "defence": "defence", "hearing": "hearing"}
+_PROCEDURE_EN = {"general": "general procedure", "summary": "summary procedure"}
+_PARTY_TYPE_EN = {"individual": "individual", "organisation": "legal person or other organisation"}
+_SERVICE_EN = {"in_person": "direct service", "post": "service by post",
+               "electronic": "electronic service",
+               "left_at_address": "service by leaving at the address",
+               "announcement": "service by public announcement"}
+
+#: ``"EventType.field"`` → the English name of each value, as :data:`CODES_ZH` gives the Chinese
+#: (``vocabulary`` refuses at import a field or a value left without one). Where the dashboard
+#: labels the same codes itself (channel, end reason, disposition reason…) its English is these
+#: words (tests/test_names_consistency.py).
+CODES_EN: dict[str, dict[str, str]] = {
+    # identity
+    "OfficerCredentialIssued.credential_type": {
+        "administrative_enforcement": "administrative enforcement credential",
+        "supervision_inspection": "enforcement supervision credential"},
+    "OfficerCredentialSuspended.reason": {
+        "disciplinary_investigation": "under disciplinary investigation",
+        "training_lapse": "required training not attended", "assessment_failed": "failed assessment",
+        "misconduct": "breach of law or discipline", "other": "other"},
+    "OfficerCredentialExpired.reason": {
+        "term_ended": "term ended", "revoked": "revoked", "withdrawn": "withdrawn",
+        "retired": "retired", "transferred": "transferred"},
+    "AuxiliaryStaffRegistered.duties": {
+        "patrol_assist": "assisting patrols", "persuasion": "dissuading violations",
+        "traffic_guidance": "traffic guidance", "information_collection": "information gathering",
+        "other": "other"},
+    "PostAssigned.role": {
+        "team_member": "team member", "team_leader": "team leader",
+        "squadron_leader": "squadron leader", "unit_head": "head of unit",
+        "legal_reviewer": "legal reviewer", "finance_officer": "finance officer",
+        "auxiliary": "auxiliary staff"},
+    "PostAssigned.shift": {"day": "day shift", "night": "night shift",
+                           "rotating": "rotating shifts"},
+    "DispatchOrderIssued.reason": {
+        "hotline_12345": "12345 hotline", "complaint": "complaint or report",
+        "campaign": "special campaign", "patrol": "patrol", "emergency": "emergency",
+        "other": "other"},
+    "IntegrityPledgeSigned.level": {
+        "officer": "enforcement officer", "team": "team", "squadron": "squadron", "unit": "unit"},
+    "IntegrityPledgeCountersigned.countersigner_level": {
+        "team": "team", "squadron": "squadron", "unit": "unit",
+        "party_committee": "party leadership group (committee)",
+        "higher_authority": "higher authority"},
+    "RelationshipDeclared.relation": {
+        "family": "close relative", "relative": "other relative", "business": "business dealings",
+        "former_colleague": "former colleague", "neighbour": "neighbour",
+        "creditor_debtor": "creditor or debtor", "other": "other"},
+    "RecusalDecided.decision": {"recused": "recusal ordered",
+                                "refused": "request for recusal refused"},
+    "RecusalDecided.ground": {
+        "party_request": "requested by the party", "self_declared": "requested by the officer",
+        "relationship": "conflict of interest", "other": "other"},
+    # case
+    "ClueRegistered.source": {
+        "patrol": "found on patrol", "hotline_12345": "12345 hotline",
+        "complaint": "complaint or report", "referral": "referral",
+        "inspection": "found on inspection", "media": "media report", "other": "other"},
+    "CaseFiled.procedure": _PROCEDURE_EN,
+    "CaseFiled.parties.party_type": _PARTY_TYPE_EN,
+    "EvidenceRecorded.kind": {
+        "photo": "photograph", "video": "video recording", "audio": "audio recording",
+        "document": "documentary evidence", "inspection_record": "on-site record",
+        "inquiry_record": "record of inquiry", "sample": "sample",
+        "electronic_data": "electronic data", "witness_statement": "witness testimony",
+        "expert_opinion": "expert opinion"},
+    "EvidenceRecorded.hash_alg": {"sha-256": "SHA-256"},
+    "EvidenceRecorded.capture_device.device_type": {
+        "bodycam": "body-worn camera", "handheld_terminal": "enforcement terminal",
+        "camera": "camera", "fixed_camera": "fixed surveillance camera", "scanner": "scanner",
+        "phone": "mobile phone", "other": "other"},
+    "RectificationVerified.result": {
+        "rectified": "corrected", "partially_rectified": "partly corrected",
+        "not_rectified": "not corrected", "refused": "refused to correct"},
+    "WarningIssued.form": {"oral": "oral", "written": "written"},
+    "InspectionPerformed.kind": {
+        "site_inspection": "on-site inspection", "sampling": "sampling for evidence",
+        "survey": "site survey", "routine": "routine inspection"},
+    "InspectionPerformed.findings": {
+        "violation_found": "violation found", "no_violation": "no violation found",
+        "rectified": "corrected"},
+    "InvestigationConcluded.finding": {
+        "violation_established": "violation punishable by an administrative penalty established",
+        "minor_violation": "minor violation", "facts_not_established": "facts not established",
+        "suspected_crime": "suspected crime"},
+    "DeviationApproved.approval_form": _APPROVAL_FORM_EN,
+    "PenaltyNoticeServed.proposed_penalty_types": _PENALTY_TYPE_EN,
+    "PenaltyNoticeServed.rights_notified": _RIGHTS_EN,
+    "PenaltyNoticeServed.service_method": _SERVICE_EN,
+    "StatementReceived.form": {"oral": "oral", "written": "written", "electronic": "electronic"},
+    "DefenceReviewed.outcome": {
+        "accepted": "accepted", "partly_accepted": "partly accepted", "rejected": "not accepted"},
+    "RightsWaived.rights": _RIGHTS_EN,
+    "RightsWaived.form": {"written": "written", "oral_recorded": "oral (put on record)"},
+    "HearingRequested.requested_via": {"written": "written", "oral": "oral",
+                                       "electronic": "electronic"},
+    "HearingHeld.outcome": {
+        "completed": "hearing concluded",
+        "party_absent": "party refused to attend without good reason",
+        "party_withdrew": "party withdrew during the hearing"},
+    "LegalReviewCompleted.result": {
+        "pass": "approved", "pass_with_changes": "approved after changes", "fail": "not approved",
+        "returned": "returned for more material"},
+    "LegalReviewCompleted.grounds": {
+        "hearing_held": "a hearing was held", "major_public_interest": "major public interest",
+        "complex": "complex case or several legal relationships",
+        "local_catalogue": "listed in the legal review catalogue", "other": "other"},
+    "CollectiveDiscussionHeld.conclusion": {
+        "penalise": "impose an administrative penalty",
+        "do_not_penalise": "impose no administrative penalty", "transfer": "transfer",
+        "approve_deviation": "approve a departure from the discretion benchmark",
+        "approve_extension": "approve an extension of the case-handling period",
+        "other": "other"},
+    "ExtensionApproved.approval_form": _APPROVAL_FORM_EN,
+    "PenaltyDecided.procedure": _PROCEDURE_EN,
+    "PenaltyDecided.party.party_type": _PARTY_TYPE_EN,
+    "PenaltyDecided.penalty_types": _PENALTY_TYPE_EN,
+    "PenaltyDecided.payment_method": {
+        "designated_bank": "paid at the designated bank", "e_payment": "electronic payment",
+        "onsite_cash": "collected on the spot"},
+    "NoPenaltyDecided.ground": {
+        "minor_and_corrected": "minor violation promptly corrected",
+        "facts_not_established": "facts not established", "no_fault": "no subjective fault",
+        "statute_barred": "time limit for liability expired", "other": "other"},
+    "WaiverGranted.basis": {
+        "APL33-1": "first violation, slight harm, promptly corrected (Art. 33(1))",
+        "APL33-1-S1": "minor violation promptly corrected (Art. 33(1))",
+        "APL33-2": "no subjective fault (Art. 33(2))", "APL30": "under-age party (Art. 30)",
+        "APL31": "mental illness or intellectual disability (Art. 31)",
+        "APL32": "grounds for a lighter or reduced penalty (Art. 32)",
+        "LOCAL_LIST": "local no-penalty list"},
+    "WaiverGranted.waiver": {"no_penalty": "no penalty",
+                             "mitigated": "lighter or reduced penalty"},
+    "DecisionServed.method": {"on_the_spot": "handed over on the spot", **_SERVICE_EN},
+    "DecisionPublished.channel": {
+        "agency_website": "agency website", "government_portal": "government portal",
+        "credit_platform": "credit platform", "other": "other channel"},
+    "DecisionPublicationWithdrawn.reason": {
+        "decision_revoked": "decision revoked", "decision_changed": "decision changed",
+        "error": "published in error", "other": "other"},
+    "PenaltyAmended.penalty_types": _PENALTY_TYPE_EN,
+    "PenaltyAmended.approval_form": _APPROVAL_FORM_EN,
+    "PenaltyWithdrawn.reason": {
+        "error_in_fact": "facts wrongly found", "error_in_law": "wrong legal basis applied",
+        "procedural_defect": "statutory procedure breached",
+        "reconsideration": "administrative reconsideration decision",
+        "court_judgment": "court judgment", "other": "other"},
+    "PenaltyWithdrawn.approval_form": _APPROVAL_FORM_EN,
+    "DecisionFormVoided.reason": {
+        "misprint": "filled in wrongly", "wrong_party": "wrong party",
+        "wrong_amount": "wrong amount",
+        "damaged": "damaged", "other": "other"},
+    "TransferredToJudiciary.to_authority": {
+        "public_security": "public security organ", "procuratorate": "people's procuratorate",
+        "court": "people's court", "supervision_commission": "supervision commission",
+        "other": "other"},
+    "CaseClosed.outcome": {
+        "paid": "fine paid", "executed": "fully enforced", "not_penalised": "no penalty imposed",
+        "transferred": "transferred to the judicial authorities",
+        "enforcement_applied": "court enforcement applied for",
+        "withdrawn": "penalty decision revoked", "terminated": "investigation terminated",
+        "other": "other"},
+    # money
+    "PaymentRecorded.channel": {
+        "designated_bank": "designated bank", "e_payment": "e-payment",
+        "onsite_cash_with_receipt": "on-site cash with an official receipt",
+        "agency_account": "agency account", "cash_to_officer": "cash to the officer",
+        "other": "other"},
+    "PaymentRecorded.covers": {
+        "principal": "fine", "surcharge": "additional fine",
+        "principal_and_surcharge": "fine and additional fine", "instalment": "instalment"},
+    "OnsiteCashCollected.justification": {
+        "within_100": "fine of 100 yuan or less",
+        "hard_to_enforce_later": "hard to enforce if not collected on the spot",
+        "remote_area_party_request": "party's request in a remote, water or poorly served area",
+        "none": "none"},
+    "TreasuryReconciled.result": {"matched": "matched", "mismatch": "mismatch",
+                                  "partial": "partly matched"},
+    "InstalmentApproved.kind": {"deferral": "deferred payment",
+                                "instalments": "payment in instalments"},
+    # property
+    "PropertySeized.measure": {
+        "temporary_seizure": "temporary seizure", "sealing": "sealing up", "detention": "detention",
+        "registration_preservation": "registration and preservation in advance"},
+    "PropertyInventorySigned.signed_by": {
+        "party": "signed by the party", "witness": "signed by a witness",
+        "party_refused_witness_signed": "party refused to sign, a witness signed"},
+    "PropertyDisposed.method": {
+        "public_auction": "public auction", "destroyed": "destroyed",
+        "confiscated_to_treasury": "turned over to the treasury", "donated": "donated",
+        "other": "other"},
+    # oversight
+    "ComplaintReceived.channel": {
+        "hotline_12345": "12345 hotline", "letter": "letter", "visit": "visit in person",
+        "online": "online complaint", "media": "media report", "other": "other"},
+    "ComplaintReceived.category": {
+        "violent": "violent enforcement", "extortion": "extortion and bribe-seeking",
+        "arbitrary_fine": "arbitrary fines", "other": "other"},
+    "ComplaintAcknowledged.method": {
+        "written": "in writing", "sms": "text message", "phone": "telephone", "online": "online"},
+    "ComplaintClosed.outcome": {
+        "substantiated": "substantiated", "partly_substantiated": "partly substantiated",
+        "unsubstantiated": "unsubstantiated", "withdrawn": "complaint withdrawn",
+        "referred": "passed on for handling"},
+    "SupervisionFeedbackSubmitted.responses.status": {
+        "rectified": "rectified", "in_progress": "in progress", "disputed": "disputed"},
+    "SupervisionFeedbackAccepted.result": {"accepted": "accepted",
+                                           "rejected_resubmit": "sent back for resubmission"},
+    "OfficerWarningIssued.kind": {
+        "reminder_talk": "reminder talk", "admonishment_talk": "admonishment",
+        "criticism_education": "criticism and education",
+        "circulated_criticism": "circulated criticism",
+        "written_self_review": "ordered to make a self-review", "other": "other"},
+    # flags
+    "FlagDismissed.reason_code": {
+        "false_positive": "false positive", "legitimate_exception": "legitimate exception",
+        "duplicate": "duplicate", "data_error": "data error", "other": "other"},
+    "FlagConfirmed.severity": {"critical": "critical", "high": "high", "medium": "medium",
+                               "low": "low"},
+    "FlagReferred.referred_to": {
+        "discipline_inspection": "discipline inspection",
+        "supervision_commission": "supervision commission",
+        "procuratorate": "people's procuratorate", "agency_head": "agency head", "legal_office": "legal office"},
+    # config
+    "DiscretionBenchmarkPublished.entries.party_type": {**_PARTY_TYPE_EN, "any": "any"},
+    "LegalParametersPublished.parameters.unit": {
+        "fen": "fen", "calendar_days": "calendar days", "working_days": "working days",
+        "years": "years", "count": "times", "basis_points_per_day": "basis points a day",
+        "minutes": "minutes"},
+    # keys
+    "KeyRegistered.roles": {
+        "config": "legal office (configuration)", "hr": "personnel system",
+        "case-app": "case-handling system", "officer-device": "enforcement terminal",
+        "bodycam": "body-worn camera", "finance": "finance",
+        "treasury": "non-tax revenue and treasury",
+        "supervisor": "agency head", "legal": "legal review", "complaints": "complaints system",
+        "inspector": "discipline inspection"},
 }

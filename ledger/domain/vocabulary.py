@@ -14,7 +14,7 @@ from ..errors import UnknownEventType
 from ..schemas import Enum, FieldError, ListOf, Nullable, Obj, Opt, Schema
 from . import case, config, flags, identity, keys, money, oversight, property
 from .event_type import EventType
-from .names import CODES_ZH, NAMES_ZH
+from .names import CODES_EN, CODES_ZH, NAMES_EN, NAMES_ZH
 
 
 def _gather(*modules: Any) -> dict[str, EventType]:
@@ -29,9 +29,20 @@ def _gather(*modules: Any) -> dict[str, EventType]:
 
 EVENT_TYPES: dict[str, EventType] = _gather(identity, case, money, property, oversight, config,
                                             flags, keys)
-if NAMES_ZH.keys() != EVENT_TYPES.keys():
-    raise ValueError("names.NAMES_ZH must name every declared event type and no other: "
-                     f"{sorted(NAMES_ZH.keys() ^ EVENT_TYPES.keys())}")
+
+
+def _check_type_names() -> None:
+    """Refuse a declared type left without a Chinese or an English name (``names.NAMES_ZH``,
+    ``names.NAMES_EN``), or a name of no declared type: raises ValueError."""
+    for table, names in (("NAMES_ZH", NAMES_ZH), ("NAMES_EN", NAMES_EN)):
+        unnamed = sorted(names.keys() ^ EVENT_TYPES.keys()) + sorted(
+            t for t, name in names.items() if not name)
+        if unnamed:
+            raise ValueError(f"names.{table} must name every declared event type and no other: "
+                             f"{unnamed}")
+
+
+_check_type_names()
 
 
 def _coded(schema: Schema | Opt, path: str, out: dict[str, Enum]) -> None:
@@ -56,22 +67,28 @@ def _coded_fields() -> dict[str, Enum]:
 
 
 def _name_codes() -> None:
-    """Give each coded field's enum (:data:`CODED_FIELDS`) its names from ``names.CODES_ZH``
-    (the generated docs show them), refusing a field or a value left unnamed: raises
-    ValueError."""
+    """Give each coded field's enum (:data:`CODED_FIELDS`) its names from ``names.CODES_ZH`` and
+    ``names.CODES_EN`` (the generated docs show them), refusing a field or a value left without
+    either name: raises ValueError."""
     fields = CODED_FIELDS
-    if CODES_ZH.keys() != fields.keys():
-        raise ValueError("names.CODES_ZH must name every enumerated body field and no other: "
-                         f"{sorted(CODES_ZH.keys() ^ fields.keys())}")
+    for table, codes in (("CODES_ZH", CODES_ZH), ("CODES_EN", CODES_EN)):
+        if codes.keys() != fields.keys():
+            raise ValueError(f"names.{table} must name every enumerated body field and no "
+                             f"other: {sorted(codes.keys() ^ fields.keys())}")
+        for key, enum in fields.items():
+            names = codes[key]
+            if names.keys() != set(enum.values) or not all(names.values()):
+                unnamed = sorted(names.keys() ^ set(enum.values)) + sorted(
+                    code for code, name in names.items() if not name)
+                raise ValueError(f"names.{table}[{key!r}] must name every value of the field "
+                                 f"and no other: {unnamed}")
     for key, enum in fields.items():
-        names = CODES_ZH[key]
-        if names.keys() != set(enum.values) or not all(names.values()):
-            raise ValueError(f"names.CODES_ZH[{key!r}] must name every value of the field and "
-                             f"no other: {sorted(names.keys() ^ set(enum.values))}")
-        if enum.zh and enum.zh != names:       # one enum shared by fields named differently
-            raise ValueError(f"names.CODES_ZH[{key!r}] names a shared enum otherwise than "
-                             "another field does")
-        enum.zh = dict(names)
+        zh, en = CODES_ZH[key], CODES_EN[key]
+        # one enum shared by fields named differently
+        if (enum.zh and enum.zh != zh) or (enum.en and enum.en != en):
+            raise ValueError(f"names.CODES_ZH/CODES_EN[{key!r}] name a shared enum otherwise "
+                             "than another field does")
+        enum.zh, enum.en = dict(zh), dict(en)
 
 
 #: every enumerated body field, by its dotted path (the vocabulary is fixed at import)
@@ -122,10 +139,15 @@ def signer_roles_by_type() -> dict[str, frozenset[str]]:
 
 
 def labels() -> dict[str, Any]:
-    """What a reader sees for the vocabulary's codes: each type's Chinese name
-    (``{"types": {name: {"zh": ...}}}``) and, under ``codes``, the Chinese names of the values of
-    every enumerated body field, a list of codes included, a field inside an object by its dotted
-    path (``"EvidenceRecorded.kind": {"video": "视频"}``, ``"PenaltyDecided.party.party_type"``).
+    """What a reader sees for the vocabulary's codes: each type's Chinese and English name
+    (``{"types": {name: {"zh": ..., "en": ...}}}``); under ``codes``, the Chinese names of the
+    values of every enumerated body field, a list of codes included, a field inside an object by
+    its dotted path (``"EvidenceRecorded.kind": {"video": "视频"}``,
+    ``"PenaltyDecided.party.party_type"``), and under ``codes_en`` their English names in the
+    same shape (``{"EvidenceRecorded.kind": {"video": "video recording"}}``). ``codes`` kept its
+    shape when the English came, so a client that reads only the Chinese reads it as before.
     """
-    return {"types": {name: {"zh": NAMES_ZH[name]} for name in EVENT_TYPES},
-            "codes": {key: dict(CODES_ZH[key]) for key in CODED_FIELDS}}
+    return {"types": {name: {"zh": NAMES_ZH[name], "en": NAMES_EN[name]}
+                      for name in EVENT_TYPES},
+            "codes": {key: dict(CODES_ZH[key]) for key in CODED_FIELDS},
+            "codes_en": {key: dict(CODES_EN[key]) for key in CODED_FIELDS}}

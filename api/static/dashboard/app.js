@@ -178,10 +178,10 @@ const T = {
     "deadline.payment": "payment", "deadline.publication": "publication", "deadline.publication_withdrawal": "publication withdrawal",
     "deadline.service": "service", "deadline.summary_filing": "summary filing",
     "money.on": "Day", "money.channel": "Channel", "money.amount": "Amount",
-    "channel.designated_bank": "designated bank", "channel.e_payment": "e-payment", "channel.onsite_cash_with_receipt": "cash on the spot, with receipt",
+    "channel.designated_bank": "designated bank", "channel.e_payment": "e-payment", "channel.onsite_cash_with_receipt": "on-site cash with an official receipt",
     "channel.agency_account": "agency account", "channel.cash_to_officer": "cash to the officer", "channel.other": "other",
     "rec.not_applicable": "not applicable", "rec.pending": "pending", "rec.reconciled": "reconciled", "rec.mismatch": "mismatch",
-    "rec.matched": "matched", "rec.partial": "partial",
+    "rec.matched": "matched", "rec.partial": "partly matched",
     "ev.kind": "Kind", "ev.sha": "Content SHA-256", "ev.captured": "Captured", "ev.device": "Device",
     "tr.index": "Index", "tr.occurred": "Occurred", "tr.recorded": "Recorded", "tr.type": "Event",
     "tr.signer": "Signer", "tr.verify": "Verification", "tr.body": "Body", "tr.sig": "sig",
@@ -191,7 +191,7 @@ const T = {
     "flag.focus": "flag in focus", "reason_code.false_positive": "false positive", "reason_code.legitimate_exception": "legitimate exception",
     "reason_code.duplicate": "duplicate", "reason_code.data_error": "data error", "reason_code.other": "other",
     "referred_to.discipline_inspection": "discipline inspection", "referred_to.supervision_commission": "supervision commission",
-    "referred_to.procuratorate": "procuratorate", "referred_to.agency_head": "agency head", "referred_to.legal_office": "legal office", "flag.history": "Disposition history", "flag.no_history": "none yet", "flag.not_applied": "not applied (signed with a key of other units, RF28)", "flag.open": "open to dispose",
+    "referred_to.procuratorate": "people's procuratorate", "referred_to.agency_head": "agency head", "referred_to.legal_office": "legal office", "flag.history": "Disposition history", "flag.no_history": "none yet", "flag.not_applied": "not applied (signed with a key of other units, RF28)", "flag.open": "open to dispose",
     "dispose.title": "Disposition", "dispose.action": "Action", "act.acknowledge": "Acknowledge",
     "act.dismiss": "Dismiss (with a reason)", "act.confirm": "Confirm", "act.refer": "Refer",
     "dispose.reason_code": "Reason code", "dispose.reason": "Reason", "dispose.finding": "Finding",
@@ -248,8 +248,8 @@ const T = {
     "lvl.never": "Nothing ever counted: the level has always been none.", "lvl.now": "now", "lvl.changes": "Level changes ({n})",
     "lvl.from": "From", "lvl.formal": "Formal warnings",
     "fw.none": "No formal warnings.", "fw.kind": "Kind", "fw.issued": "Issued", "fw.by": "By", "fw.reason": "Reason",
-    "fw.reminder_talk": "reminder talk", "fw.admonishment_talk": "admonishment talk", "fw.criticism_education": "criticism and education",
-    "fw.circulated_criticism": "circulated criticism", "fw.written_self_review": "written self-review", "fw.other": "other",
+    "fw.reminder_talk": "reminder talk", "fw.admonishment_talk": "admonishment", "fw.criticism_education": "criticism and education",
+    "fw.circulated_criticism": "circulated criticism", "fw.written_self_review": "ordered to make a self-review", "fw.other": "other",
     "asmt.title": "Assessment (integrity and quality, 定考)", "asmt.period": "Period",
     "asmt.help": "A month (YYYY-MM) or a quarter (YYYY-Qn); deadlines not yet due are not judged.",
     "asmt.nofines": "Fine counts and amounts never count in the assessment (Administrative Penalty Law, Art. 74(3): fines and confiscations may not be linked, directly or indirectly, to the assessment of the agency or its staff).",
@@ -265,7 +265,7 @@ const T = {
     "pub.withdrawn": "withdrawn {day} ({ref}, {reason})", "pub.pending": "due by {day}, not published", "pub.none": "not published",
     "pub.ch.agency_website": "agency website", "pub.ch.government_portal": "government portal", "pub.ch.credit_platform": "credit platform",
     "pub.ch.other": "other channel", "pub.why.decision_revoked": "decision revoked", "pub.why.decision_changed": "decision changed",
-    "pub.why.error": "error", "pub.why.other": "other", "unit.supervision": "Supervision notices of this unit",
+    "pub.why.error": "published in error", "pub.why.other": "other", "unit.supervision": "Supervision notices of this unit",
   },
 };
 const LANG_KEY = "il.lang";
@@ -286,23 +286,26 @@ function label(group, code) {
   return (T[lang] && T[lang][key]) || T.en[key] || String(code);
 }
 
-// the vocabulary's own Chinese names of event types and of labelled codes (GET /v1/vocabulary:
-// {types: {PenaltyDecided: {zh}}, codes: {"EvidenceRecorded.kind": {video: "视频"}}}), read once
-// a session is open; on the English page, and for a name it lacks, the code itself
+// the vocabulary's own names of event types and of labelled codes in the page's language
+// (GET /v1/vocabulary: {types: {PenaltyDecided: {zh, en}}, codes: {"EvidenceRecorded.kind":
+// {video: "视频"}}, codes_en: {"EvidenceRecorded.kind": {video: "video recording"}}}), read once
+// a session is open; for a name it lacks, the code itself
 let vocab = null;
 async function ensureVocabulary() {
   if (!vocab) vocab = await api("/v1/vocabulary").catch(() => null);
 }
-const typeName = (type) => (lang === "zh" && vocab && vocab.types[type] && vocab.types[type].zh) || type;
+const typeName = (type) => (vocab && Object.hasOwn(vocab.types, type) && vocab.types[type][lang]) || type;
 // a flag's explanation in the page's language: a flag stored before summary_zh existed has none
 const flagSummary = (f) => (lang === "zh" && f.summary_zh) || f.summary;
 // a name the vocabulary gives a code itself, never one every object inherits: a free text that
 // spells constructor or valueOf is no code ({}["constructor"] is Object, truthy)
+// (codes: the Chinese names, codes_en: the English, by field)
 const named = (field, code) => {
-  const names = vocab && Object.hasOwn(vocab.codes, field) ? vocab.codes[field] : null;
+  const codes = vocab && (lang === "en" ? vocab.codes_en : vocab.codes);
+  const names = codes && Object.hasOwn(codes, field) ? codes[field] : null;
   return names && Object.hasOwn(names, code) ? names[code] : null;
 };
-const codeName = (field, code) => (lang === "zh" && named(field, code)) || String(code);
+const codeName = (field, code) => named(field, code) || String(code);
 // the codes an event's body holds (送达方式, outcome, measure…, a party's type inside its object),
 // each by its name: the body itself is shown as signed, codes and all
 function bodyCodes(e) {
@@ -438,17 +441,21 @@ function age(since) {
 // a reference a unit-scoped token may not see: {"source": "other_units", "count": n}
 const withheld = (v) => v !== null && typeof v === "object" && v.source === "other_units";
 // The columns of the rows a flag's numbers nest, as the engine writes them (docs/red-flags.md),
-// so that each cell is shown as a number of its name is: an amount in fen as yuan. A row of a
-// field not named here is shown as written, its cells joined by "/".
+// so that each cell is shown as a number of its name is: an amount in fen as yuan, a code by its
+// name. A row of a field not named here is shown as written, its cells joined by "/".
 const ROW_COLUMNS = {
   most_extreme_cases: ["case_id", "amount_fen"],                 // RF17
   reconciled: ["event_id", "amount_fen", "rec_result"],          // RF06.a
   deviations: ["event_id", "approval_form", "proposed_amount_fen"], // RF16.b
 };
+// a column holding a body field's codes: the field the vocabulary names them under
+const ROW_CODES = { approval_form: "DeviationApproved.approval_form" };
 function rowText(name, row) {
   const columns = ROW_COLUMNS[name];
   if (!columns || columns.length !== row.length) return row.join("/");
-  return row.map((v, i) => columns[i] === "rec_result" ? label("rec", v) : numberText(columns[i], v)).join(" ");
+  return row.map((v, i) => columns[i] === "rec_result" ? label("rec", v)
+    : ROW_CODES[columns[i]] && typeof v === "string" ? codeName(ROW_CODES[columns[i]], v)
+      : numberText(columns[i], v)).join(" ");
 }
 function numberText(name, value) {
   if (value === null || value === undefined) return "—";

@@ -192,7 +192,7 @@ class _Verification:
             done = self._pooled(f, pending, ctx, n_workers, bar, done)
         bar.finish(done, self.events)
         self._finish(checkpoint, consistency)
-        summary = Summary(scope=header["scope"], tree_size=checkpoint.size, events=self.events,
+        summary = Summary(scope=self.shown_scope, tree_size=checkpoint.size, events=self.events,
                           anchors=self.anchors, key_events=self.key_events,
                           streams=len(self.chains), since_size=self.old.size if self.old else None,
                           notices=tuple(self.notices))
@@ -258,6 +258,7 @@ class _Verification:
                              f"this verifier (it knows {', '.join(sorted(fmt.SCOPE_KINDS))}): it "
                              "cannot check that every event of the scope is present")
         self._scope_fields(scope)
+        self.shown_scope = self._shown(scope)
         if log["origin"] != self.trust.origin:
             self.report.line(f"bundle: header names log {log['origin']!r}, the pinned origin is "
                              f"{self.trust.origin!r}")
@@ -265,6 +266,19 @@ class _Verification:
         self.scope_kind = scope["kind"]
         self.header_size = log["tree_size"]
         return header
+
+    def _shown(self, scope: dict[str, Any]) -> dict[str, Any]:
+        """The scope as the summary names it: the fields of its kind, which the events are
+        judged against. Another field is the header's word alone (it is not signed): an OK line
+        repeating it would say, unjudged, that a stream bundle is case C-1's."""
+        fields = fmt.SCOPE_FIELDS.get(scope["kind"])
+        if fields is None:              # an unknown kind fails the bundle: shown as it came
+            return scope
+        kind = scope["kind"]
+        for name in sorted(set(scope) - set(fields)):
+            self.notices.append(f"scope field {name!r} is not a field of scope kind {kind!r} "
+                                f"({', '.join(fields)}): it was not checked and is not shown")
+        return {name: value for name, value in scope.items() if name in fields}
 
     def _scope_fields(self, scope: dict[str, Any]) -> None:
         """The header's scope says what the OK line will name: it must say it the exporter's

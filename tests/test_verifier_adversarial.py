@@ -345,3 +345,24 @@ def test_the_verifier_knows_the_fields_of_every_scope_the_exporter_writes() -> N
               WholeLog()]
     described = {s.describe()["kind"]: sorted(s.describe()) for s in scopes}
     assert described == {kind: sorted(fields) for kind, fields in fmt.SCOPE_FIELDS.items()}
+
+
+@pytest.mark.parametrize("kind", ["officer", "unit"])
+def test_a_trail_whose_streams_are_not_its_subjects_is_named(tmp_path: Path, kind: str) -> None:
+    """An officer's trail always holds the officer's own stream, a unit's the unit's
+    (ledger.bundle.StreamsScope from the read models); the header is not signed, so O-2's
+    streams under "officer": "O-1" verified as 'OK: … scope kind=officer, officer=O-1, …'."""
+    scope = {"kind": kind, kind: "X-1", "streams": ["case:C-2", f"{kind}:X-2"]}
+    failures = failures_of(Log(*_TWO_ON_C2).bundle(tmp_path / "b.ndjson", scope))
+    assert failures == [f"bundle: the scope names {kind} 'X-1', but its streams do not include "
+                        f"'{kind}:X-1' (an officer's or a unit's trail holds its own stream)"]
+
+
+@pytest.mark.parametrize("kind", ["case", "officer", "unit"])
+def test_a_scope_subject_that_is_no_string_is_named(tmp_path: Path, kind: str) -> None:
+    """``case:{None}`` is ``case:None``: a case of null, which the OK line printed as case=None."""
+    scope = ({"kind": "case", "case": None, "stream": "case:None"} if kind == "case"
+             else {"kind": kind, kind: None, "streams": [f"{kind}:None"]})
+    log = Log(registration(), note(1, stream=f"{kind}:None"))
+    failures = failures_of(log.bundle(tmp_path / "b.ndjson", scope))
+    assert [f for f in failures if f.startswith(f"bundle: the scope's {kind} must be a string")]

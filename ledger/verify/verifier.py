@@ -283,7 +283,19 @@ class _Verification:
     def _scope_fields(self, scope: dict[str, Any]) -> None:
         """The header's scope says what the OK line will name: it must say it the exporter's
         way, or the events are judged against something other than what is printed."""
-        if scope["kind"] == "case" and scope.get("stream") != f"case:{scope.get('case')}":
+        kind = scope["kind"]
+        subject = scope.get(kind) if kind in ("case", "officer", "unit") else ""
+        if not isinstance(subject, str):
+            # f"case:{None}" is "case:None": a null case would pass as the case "None"
+            self.report.line(f"bundle: the scope's {kind} must be a string, found {subject!r}")
+        elif kind in ("officer", "unit") and not (isinstance(scope.get("streams"), list)
+                                                 and f"{kind}:{subject}" in scope["streams"]):
+            # The summary names the subject; the events are judged against the streams, which
+            # the exporter takes from the read models, the subject's own stream always among them.
+            self.report.line(f"bundle: the scope names {kind} {subject!r}, but its streams do not "
+                             f"include {kind + ':' + subject!r} (an officer's or a unit's trail "
+                             "holds its own stream)")
+        elif kind == "case" and scope.get("stream") != f"case:{scope.get('case')}":
             # The summary names the case; the events are judged against the stream.
             self.report.line(f"bundle: the scope names case {scope.get('case')!r} and stream "
                              f"{scope.get('stream')!r}; a case bundle holds stream "

@@ -366,3 +366,22 @@ def test_a_scope_subject_that_is_no_string_is_named(tmp_path: Path, kind: str) -
     log = Log(registration(), note(1, stream=f"{kind}:None"))
     failures = failures_of(log.bundle(tmp_path / "b.ndjson", scope))
     assert [f for f in failures if f.startswith(f"bundle: the scope's {kind} must be a string")]
+
+
+@pytest.mark.parametrize("start, stop, named", [
+    ("2024-05-10T13:00:00.000000Z", "2024-95-10T14:00:00.000000Z", "is not a real instant"),
+    ("2024-02-30T13:00:00.000000Z", "2024-05-10T14:00:00.000000Z", "is not a real instant"),
+    ("2024-05-10T14:00:00.000000Z", "2024-05-10T14:00:00.000000Z", "is not before"),
+    ("2024-05-11T00:00:00.000000Z", "2024-05-10T00:00:00.000000Z", "is not before"),
+], ids=["month-95", "february-30", "empty", "inverted"])
+def test_a_time_range_that_is_no_range_of_instants_is_named(tmp_path: Path, start: str,
+                                                            stop: str, named: str) -> None:
+    """The exporter writes real instants, ``from`` before ``to``. A 'to' in month 95 has the
+    form's digits and, compared as text, let every later event through while the OK line showed
+    a date that does not exist; an empty or inverted range verified holding the key registry
+    alone, the OK line naming a range it did not judge."""
+    log = Log(registration(), note(1))          # recorded 2024-05-10T13:00:01Z
+    failures = failures_of(log.bundle(tmp_path / "b.ndjson", {"kind": "time", "from": start,
+                                                              "to": stop}, lines=[(0, "event")]
+                                      if named == "is not before" else None))
+    assert [f for f in failures if f.startswith("bundle: the time scope's ") and named in f]

@@ -14,10 +14,12 @@ from typing import Any
 
 import pytest
 
+from ledger.bundle import StreamScope, StreamsScope, TimeScope, WholeLog
 from ledger.canonical import parse_strict
 from ledger.crypto import SigningKey, b64url_encode
 from ledger.errors import MalformedEvent
 from ledger.verify import BundleFailed, verifier, verify_bundle
+from ledger.verify import format as fmt
 from ledger.verify import jcs
 
 from .forged import DEVICE, ROOT, TRUST, WHOLE, Log, cli, failures_of
@@ -301,3 +303,85 @@ def test_a_bundle_relabelled_with_a_scope_kind_the_verifier_does_not_know_fails(
                         "event of the scope is present"]
     code, _ = cli(path, monkeypatch)
     assert code == 1
+
+
+_TWO_ON_C2 = (registration(), note(1, stream="case:C-2"), note(2, stream="case:C-2"))
+
+
+@pytest.mark.parametrize("scope, shown", [
+    ({"kind": "stream", "stream": "case:C-2", "case": "C-1"}, "kind=stream, stream=case:C-2"),
+    ({"kind": "time", "from": "2024-05-10T13:00:00.000000Z", "to": "2024-05-10T14:00:00.000000Z",
+      "case": "C-1"},
+     "from=2024-05-10T13:00:00.000000Z, kind=time, to=2024-05-10T14:00:00.000000Z"),
+    ({"kind": "all", "case": "C-1"}, "kind=all"),
+    ({"kind": "officer", "officer": "O-2", "streams": ["case:C-2", "officer:O-2"], "case": "C-1"},
+     "kind=officer, officer=O-2, streams=['case:C-2', 'officer:O-2']"),
+], ids=["stream", "time", "all", "officer"])
+def test_a_scope_field_of_another_kind_is_not_repeated_in_the_ok_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        scope: dict[str, Any], shown: str) -> None:
+    """The header is not signed, and the OK line repeated every field of its scope: a stream
+    bundle of case C-2 labelled "case": "C-1" said OK ... scope case=C-1 over another case's
+    events (the mislabelling 5c0b075 refused for a case bundle, through another kind). A field
+    the verifier does not judge for the kind is now left out of the summary, with a note."""
+    path = Log(*_TWO_ON_C2).bundle(tmp_path / "b.ndjson", scope)
+    code, out = cli(path, monkeypatch)
+    assert code == 0
+    assert out.splitlines() == [f"OK: 3 events (1 key events) in 2 streams, 0 anchors; scope "
+                                f"{shown}; checkpoint tree size 3"]
+    notes = capsys.readouterr().err.splitlines()
+    assert [n for n in notes if n.startswith(f"note: scope field 'case' is not a field of scope "
+                                             f"kind {scope['kind']!r} (") and n.endswith(
+        "): it was not checked and is not shown")]
+
+
+def test_the_verifier_knows_the_fields_of_every_scope_the_exporter_writes() -> None:
+    """What the OK line shows is what the exporter writes for the kind: a field added to a scope
+    must be judged by the verifier (ledger.verify.format.SCOPE_FIELDS) or it is not shown."""
+    scopes = [StreamScope.case("C-1"), StreamScope("case:C-1"),
+              StreamsScope("officer", "O-1", ("officer:O-1",)),
+              StreamsScope("unit", "U-1", ("unit:U-1",)),
+              TimeScope("2024-05-10T13:00:00.000000Z", "2024-05-10T14:00:00.000000Z"),
+              WholeLog()]
+    described = {s.describe()["kind"]: sorted(s.describe()) for s in scopes}
+    assert described == {kind: sorted(fields) for kind, fields in fmt.SCOPE_FIELDS.items()}
+
+
+@pytest.mark.parametrize("kind", ["officer", "unit"])
+def test_a_trail_whose_streams_are_not_its_subjects_is_named(tmp_path: Path, kind: str) -> None:
+    """An officer's trail always holds the officer's own stream, a unit's the unit's
+    (ledger.bundle.StreamsScope from the read models); the header is not signed, so O-2's
+    streams under "officer": "O-1" verified as 'OK: … scope kind=officer, officer=O-1, …'."""
+    scope = {"kind": kind, kind: "X-1", "streams": ["case:C-2", f"{kind}:X-2"]}
+    failures = failures_of(Log(*_TWO_ON_C2).bundle(tmp_path / "b.ndjson", scope))
+    assert failures == [f"bundle: the scope names {kind} 'X-1', but its streams do not include "
+                        f"'{kind}:X-1' (an officer's or a unit's trail holds its own stream)"]
+
+
+@pytest.mark.parametrize("kind", ["case", "officer", "unit"])
+def test_a_scope_subject_that_is_no_string_is_named(tmp_path: Path, kind: str) -> None:
+    """``case:{None}`` is ``case:None``: a case of null, which the OK line printed as case=None."""
+    scope = ({"kind": "case", "case": None, "stream": "case:None"} if kind == "case"
+             else {"kind": kind, kind: None, "streams": [f"{kind}:None"]})
+    log = Log(registration(), note(1, stream=f"{kind}:None"))
+    failures = failures_of(log.bundle(tmp_path / "b.ndjson", scope))
+    assert [f for f in failures if f.startswith(f"bundle: the scope's {kind} must be a string")]
+
+
+@pytest.mark.parametrize("start, stop, named", [
+    ("2024-05-10T13:00:00.000000Z", "2024-95-10T14:00:00.000000Z", "is not a real instant"),
+    ("2024-02-30T13:00:00.000000Z", "2024-05-10T14:00:00.000000Z", "is not a real instant"),
+    ("2024-05-10T14:00:00.000000Z", "2024-05-10T14:00:00.000000Z", "is not before"),
+    ("2024-05-11T00:00:00.000000Z", "2024-05-10T00:00:00.000000Z", "is not before"),
+], ids=["month-95", "february-30", "empty", "inverted"])
+def test_a_time_range_that_is_no_range_of_instants_is_named(tmp_path: Path, start: str,
+                                                            stop: str, named: str) -> None:
+    """The exporter writes real instants, ``from`` before ``to``. A 'to' in month 95 has the
+    form's digits and, compared as text, let every later event through while the OK line showed
+    a date that does not exist; an empty or inverted range verified holding the key registry
+    alone, the OK line naming a range it did not judge."""
+    log = Log(registration(), note(1))          # recorded 2024-05-10T13:00:01Z
+    failures = failures_of(log.bundle(tmp_path / "b.ndjson", {"kind": "time", "from": start,
+                                                              "to": stop}, lines=[(0, "event")]
+                                      if named == "is not before" else None))
+    assert [f for f in failures if f.startswith("bundle: the time scope's ") and named in f]

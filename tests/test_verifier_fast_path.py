@@ -163,18 +163,21 @@ def test_an_event_id_that_is_no_uuid_is_not_echoed_into_the_report(
     assert "OK: forged" not in out
 
 
-@pytest.mark.parametrize("case, verdict", [("\ud800", "FAILED"),   # its header is not canonical
-                                           ("x\nOK: forged", "OK")])
+@pytest.mark.parametrize("officer, verdict", [("\ud800", "FAILED"),   # its header is not canonical
+                                              ("x\nOK: forged", "OK")])
 def test_a_scope_that_cannot_be_printed_is_escaped_in_the_summary(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, verdict: str) -> None:
-    path = _bundle(tmp_path / "b.ndjson", [_registration()] + [_envelope(i, _good_body(i))
-                                                               for i in range(1, EVENTS)])
-    escaped = json.dumps(case).encode()                 # "\ud800", "x\nOK: forged"
-    path.write_bytes(path.read_bytes().replace(
-        b'"scope":{"kind":"all"}', b'"scope":{"case":' + escaped + b',"kind":"all"}', 1))
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, officer: str, verdict: str) -> None:
+    streams = [f"case:C-{i}" for i in range(7)]
+    envelopes = [_registration()] + [_envelope(i, _good_body(i)) for i in range(1, EVENTS)]
+    path = Log(*envelopes).bundle(tmp_path / "b.ndjson", {
+        "kind": "officer", "officer": "OFFICER", "streams": [*streams, "officer:OFFICER"]})
+    header, rest = path.read_bytes().split(b"\n", 1)
+    escaped = json.dumps(officer)[1:-1].encode()              # \ud800, x\nOK: forged
+    path.write_bytes(header.replace(b"OFFICER", escaped) + b"\n" + rest)
     code, out = cli(path, monkeypatch)
     assert code == (0 if verdict == "OK" else 1)
     assert out.splitlines()[-1] == (f"{verdict}: {EVENTS} events (1 key events) in 8 streams, "
-                                    f"0 anchors; scope case={case!r}, kind=all; checkpoint tree "
+                                    f"0 anchors; scope kind=officer, officer={officer!r}, "
+                                    f"streams={[*streams, 'officer:' + officer]}; checkpoint tree "
                                     f"size {EVENTS}")
     assert "OK: forged" not in out.splitlines()

@@ -34,9 +34,14 @@ MEDIA_TYPE = "application/x-ndjson"
 HEADER, CHECKPOINT, CONSISTENCY, ANCHOR, EVENT, END = (
     "header", "checkpoint", "consistency", "anchor", "event", "end")
 
-#: Scope kinds a v1 exporter writes. A verifier checks membership for these; it verifies the
-#: events of any other (future) kind but cannot say whether the bundle holds all of them.
-SCOPE_KINDS = ("all", "case", "stream", "time", "officer", "unit")
+#: The fields of each scope kind a v1 exporter writes (ledger.bundle's scopes). A verifier
+#: checks membership for these kinds; it verifies the events of any other (future) kind but
+#: cannot say whether the bundle holds all of them. The summary shows these fields alone: the
+#: header is not signed, and another field would be repeated unjudged.
+SCOPE_FIELDS = {"all": ("kind",), "case": ("case", "kind", "stream"), "stream": ("kind", "stream"),
+                "time": ("from", "kind", "to"), "officer": ("kind", "officer", "streams"),
+                "unit": ("kind", "streams", "unit")}
+SCOPE_KINDS = tuple(SCOPE_FIELDS)
 
 RECEIPT_FIELDS = ("chain_hash", "index", "leaf_hash", "recorded_at", "stream_version")
 #: ASCII digits only: ``\d`` admits other scripts' digits, and the line is rebuilt in ASCII

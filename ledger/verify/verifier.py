@@ -44,7 +44,7 @@ from .registry import KEY_EVENT_TYPES, KEYS_STREAM, Registry
 from .seen import SeenIds
 from .trust import Trust, signer_roles_from
 from .worker import (BAD, BODY, CHAIN, EVENT_ID, INDEX, KIND, LINE, REASONS, RECORDED_AT, STREAM,
-                     VERSION, Context, check_chunk, init_worker, pooled_chunk)
+                     VERSION, Context, check_chunk, init_worker, is_date_time, pooled_chunk)
 
 BLOCK_SIZE = 1 << 21          # bytes per work unit (~3,000 events)
 INLINE_BELOW = 4 << 20        # smaller bundles are checked in-process
@@ -192,7 +192,7 @@ class _Verification:
             done = self._pooled(f, pending, ctx, n_workers, bar, done)
         bar.finish(done, self.events)
         self._finish(checkpoint, consistency)
-        summary = Summary(scope=header["scope"], tree_size=checkpoint.size, events=self.events,
+        summary = Summary(scope=self.shown_scope, tree_size=checkpoint.size, events=self.events,
                           anchors=self.anchors, key_events=self.key_events,
                           streams=len(self.chains), since_size=self.old.size if self.old else None,
                           notices=tuple(self.notices))
@@ -258,6 +258,7 @@ class _Verification:
                              f"this verifier (it knows {', '.join(sorted(fmt.SCOPE_KINDS))}): it "
                              "cannot check that every event of the scope is present")
         self._scope_fields(scope)
+        self.shown_scope = self._shown(scope)
         if log["origin"] != self.trust.origin:
             self.report.line(f"bundle: header names log {log['origin']!r}, the pinned origin is "
                              f"{self.trust.origin!r}")
@@ -266,21 +267,56 @@ class _Verification:
         self.header_size = log["tree_size"]
         return header
 
+    def _shown(self, scope: dict[str, Any]) -> dict[str, Any]:
+        """The scope as the summary names it: the fields of its kind, which the events are
+        judged against. Another field is the header's word alone (it is not signed): an OK line
+        repeating it would say, unjudged, that a stream bundle is case C-1's."""
+        fields = fmt.SCOPE_FIELDS.get(scope["kind"])
+        if fields is None:              # an unknown kind fails the bundle: shown as it came
+            return scope
+        kind = scope["kind"]
+        for name in sorted(set(scope) - set(fields)):
+            self.notices.append(f"scope field {name!r} is not a field of scope kind {kind!r} "
+                                f"({', '.join(fields)}): it was not checked and is not shown")
+        return {name: value for name, value in scope.items() if name in fields}
+
     def _scope_fields(self, scope: dict[str, Any]) -> None:
         """The header's scope says what the OK line will name: it must say it the exporter's
         way, or the events are judged against something other than what is printed."""
-        if scope["kind"] == "case" and scope.get("stream") != f"case:{scope.get('case')}":
+        kind = scope["kind"]
+        subject = scope.get(kind) if kind in ("case", "officer", "unit") else ""
+        if not isinstance(subject, str):
+            # f"case:{None}" is "case:None": a null case would pass as the case "None"
+            self.report.line(f"bundle: the scope's {kind} must be a string, found {subject!r}")
+        elif kind in ("officer", "unit") and not (isinstance(scope.get("streams"), list)
+                                                 and f"{kind}:{subject}" in scope["streams"]):
+            # The summary names the subject; the events are judged against the streams, which
+            # the exporter takes from the read models, the subject's own stream always among them.
+            self.report.line(f"bundle: the scope names {kind} {subject!r}, but its streams do not "
+                             f"include {kind + ':' + subject!r} (an officer's or a unit's trail "
+                             "holds its own stream)")
+        elif kind == "case" and scope.get("stream") != f"case:{scope.get('case')}":
             # The summary names the case; the events are judged against the stream.
             self.report.line(f"bundle: the scope names case {scope.get('case')!r} and stream "
                              f"{scope.get('stream')!r}; a case bundle holds stream "
                              f"{'case:' + str(scope.get('case'))!r}")
-        if scope["kind"] == "time" and not all(
-                isinstance(scope.get(end), str) and fmt.RECORDED_AT.fullmatch(scope[end])
-                for end in ("from", "to")):
+        if kind != "time":
+            return
+        start, stop = scope.get("from"), scope.get("to")
+        if not all(isinstance(end, str) and fmt.RECORDED_AT.fullmatch(end)
+                   for end in (start, stop)):
             # The range is compared as text: only the fixed-width UTC form orders as time does.
             self.report.line(f"bundle: the time scope's from and to must be UTC in the ledger's "
-                             f"form YYYY-MM-DDTHH:MM:SS.ffffffZ, found {scope.get('from')!r} and "
-                             f"{scope.get('to')!r}")
+                             f"form YYYY-MM-DDTHH:MM:SS.ffffffZ, found {start!r} and {stop!r}")
+            return
+        # The exporter writes two instants, from before to (ledger.bundle.TimeScope.parse); month
+        # 95 has the form's digits, and an empty range verifies holding the registry alone.
+        for name, end in (("from", start), ("to", stop)):
+            if not is_date_time(end.encode("ascii")):
+                self.report.line(f"bundle: the time scope's {name} {end!r} is not a real instant")
+        if start >= stop:
+            self.report.line(f"bundle: the time scope's from {start!r} is not before its to "
+                             f"{stop!r}: the range holds no instant")
 
     def _checkpoint(self, line: bytes) -> Checkpoint:
         try:

@@ -189,7 +189,7 @@ def _fast(line: bytes) -> tuple[Any, ...] | None:
     index, version = int(index), int(version)
     if index > jcs.MAX_SAFE_INT or version > jcs.MAX_SAFE_INT:     # 16 digits reach past 2^53
         return None
-    if not _is_date_time(recorded_at):
+    if not is_date_time(recorded_at):
         return None
     sig_start, sig_end = fields.start(3) - _SIG_MEMBER, fields.end(3) + 1
     return (fmt.EVENT if kind == b"event" else fmt.ANCHOR, index, version,
@@ -336,7 +336,7 @@ def _receipt(receipt: Any) -> tuple[int, int, str, bytes, bytes] | str:
         return f"index {index}: receipt.stream_version must be an integer >= 1"
     if type(recorded_at) is not str or not fmt.RECORDED_AT.fullmatch(recorded_at):
         return f"index {index}: receipt.recorded_at must be YYYY-MM-DDTHH:MM:SS.ffffffZ"
-    if not _is_date_time(recorded_at.encode("ascii")):
+    if not is_date_time(recorded_at.encode("ascii")):
         return f"index {index}: receipt.recorded_at is not a valid date-time"
     if type(chain) is not str or not fmt.HEX32.fullmatch(chain) \
             or type(leaf) is not str or not fmt.HEX32.fullmatch(leaf):
@@ -345,7 +345,7 @@ def _receipt(receipt: Any) -> tuple[int, int, str, bytes, bytes] | str:
 
 
 @functools.lru_cache(maxsize=64)      # a group commit's events share one time
-def _is_date_time(recorded_at: bytes) -> bool:
+def is_date_time(recorded_at: bytes) -> bool:
     """Whether a receipt time in the fixed-width form is a real instant (not month 13): keys'
     validity windows are judged on it."""
     try:

@@ -317,7 +317,7 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
             _met(replaced, _STEPS_OF_A_DECISION[rec.type], day)
         if rec.type == "DecisionServed":
             replaced["served_on"] = day.isoformat()
-    _record_officers(state, rec, body, ctx)
+    _record_officers(state, rec, body, day.isoformat(), ctx)
     _record_investigators(state, rec, body, ctx)
     handler = _FACTS.get(rec.type) if replaced is None and not earlier else None
     if handler is not None:
@@ -438,23 +438,31 @@ def _summary_money_state(case: dict[str, Any]) -> str:
 
 # --- officers at the time ---------------------------------------------------------------------
 
-def _record_officers(case: dict[str, Any], rec: Recorded, body: dict[str, Any],
+def _record_officers(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: str,
                      ctx: Context) -> None:
-    refs: list[tuple[str, str | None]] = []
-    for key in ("officers", "investigators"):
-        refs.extend((r["officer_id"], r.get("cert_no")) for r in body.get(key) or ())
-    named = {oid for oid, _ in refs}     # a decider also listed with a certificate acts once
-    refs.extend((oid, None) for oid in body.get("decided_by") or () if oid not in named)
+    """Keep each act of the persons ``rec`` names (on legal day ``day``), judged with RF02's
+    judgement of their credential at the act (:func:`officer_model.credential_at`)."""
+    listed, investigators, deciders = (body.get("officers"), body.get("investigators"),
+                                       body.get("decided_by"))
+    if not (listed or investigators or deciders):
+        return                           # most steps of a case name no one
+    refs = [(r["officer_id"], r.get("cert_no")) for named_in in (listed, investigators)
+            if named_in for r in named_in]
+    if deciders:
+        named = {oid for oid, _ in refs}  # a decider also listed with a certificate acts once
+        refs.extend((oid, None) for oid in deciders if oid not in named)
+    t = parse_datetime(rec.occurred_at)  # once for every person acting
+    officers = case["officers"]
     counted: set[str] = set()
     for oid, cert_no in dict.fromkeys(refs):
         officer_state = ctx.officer(oid)
-        status = officer_model.credential_at(
-            officer_state, rec.occurred_at, cert_no,
-            offset_minutes=ctx.offset_minutes)
-        entry = case["officers"].setdefault(oid, {
-            "officer_id": oid, "cert_nos": [], "acts": 0, "first_event_id": rec.event_id,
-            "kind": None, "credential_at_first_act": status, "invalid_acts": [],
-            "acted": []})
+        status = officer_model.credential_on(officer_state, t, day, cert_no)
+        entry = officers.get(oid)
+        if entry is None:
+            entry = officers[oid] = {
+                "officer_id": oid, "cert_nos": [], "acts": 0, "first_event_id": rec.event_id,
+                "kind": None, "credential_at_first_act": status, "invalid_acts": [],
+                "acted": []}
         entry["kind"] = officer_state["kind"] if officer_state else "unknown"
         entry["acted"].append([rec.event_id, rec.type, rec.occurred_at, cert_no])
         if oid not in counted:                # one act per event, as the officer model counts

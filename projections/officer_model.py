@@ -295,8 +295,15 @@ def credential_at(state: dict[str, Any] | None, at: str, cert_no: str | None = N
     and no certificate). Without ``cert_no``, the person's earliest-starting certificate valid
     at ``at`` is used if there is one, else the latest-starting one.
     """
-    t = parse_datetime(at)
-    day = legal_date(t, offset_minutes=offset_minutes).isoformat()
+    return credential_on(state, parse_datetime(at),
+                         legal_date(at, offset_minutes=offset_minutes).isoformat(), cert_no)
+
+
+def credential_on(state: dict[str, Any] | None, t: datetime, day: str,
+                  cert_no: str | None = None) -> dict[str, Any]:
+    """:func:`credential_at` at the parsed instant ``t`` of legal day ``day`` (ISO date), for a
+    caller that judges several persons acting at one instant (the case model: each act's
+    officers) and has both already."""
     creds = state["credentials"] if state is not None else {}
     status, used = person_credential(state["kind"] if state is not None else None, creds,
                                      cert_no, lambda c: _status(c, t, day),

@@ -1084,24 +1084,29 @@ def _received(c: dict[str, Any], decision: dict[str, Any] | None) -> tuple[int, 
     any decision): bank/e-payments plus on-the-spot cash, a ``PaymentRecorded`` for the same
     cash not counted twice."""
     m = c["money"]
-    payments = [p for p in m["payments"] if _owns_money(c, decision, p["occurred_at"])]
+    payments, collections = m["payments"], m["cash"]["collections"]
+    if not payments and not collections:
+        return 0, 0                     # every step of a case before its money: nothing to sum
+    owns = _money_owner(c, decision)
+    payments = [p for p in payments if owns(p["occurred_at"])]
     paid = sum(p["amount_fen"] for p in payments if p["channel"] != "onsite_cash_with_receipt")
-    cash_paid = max(sum(x["amount_fen"] for x in m["cash"]["collections"]
-                        if _owns_money(c, decision, x["occurred_at"])),
+    cash_paid = max(sum(x["amount_fen"] for x in collections if owns(x["occurred_at"])),
                     sum(p["amount_fen"] for p in payments
                         if p["channel"] == "onsite_cash_with_receipt"))
     return paid, paid + cash_paid
 
 
-def _owns_money(c: dict[str, Any], decision: dict[str, Any] | None, at: str) -> bool:
-    """Whether money received at ``at`` is ``decision``'s, as RF06 reads it: received from it
-    up to the next decision, in world time (before the case's first decision: the first's)."""
+def _money_owner(c: dict[str, Any], decision: dict[str, Any] | None) -> Callable[[str], bool]:
+    """Whether money received at an instant is ``decision``'s, as RF06 reads it: received from
+    it up to the next decision, in world time (before the case's first decision: the first's).
+    The decisions' instants are parsed once for all the case's money (it is summed again on
+    every step of the case)."""
     if decision is None:
-        return True
-    return money_of(parse_datetime(decision["decided_at"]),
-                    [parse_datetime(d["decided_at"])
-                     for d in c["previous_decisions"] + [c["decision"]]],
-                    parse_datetime(at))
+        return lambda at: True
+    decided = parse_datetime(decision["decided_at"])
+    decisions = [parse_datetime(d["decided_at"])
+                 for d in c["previous_decisions"] + [c["decision"]]]
+    return lambda at: money_of(decided, decisions, parse_datetime(at))
 
 
 # --- complaints -------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ streams; a complaint naming a case is also linked from the case (see :func:`case
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Callable, Mapping
 
 from ledger.domain import EVENT_TYPES, upcast
@@ -76,10 +76,24 @@ class Context:
     #: claiming a time further after its recording opens its deadlines on the day it was
     #: recorded, as the flags count them
     future_tolerance_minutes: int = national().thresholds.future_tolerance_minutes
+    #: RF02's judgement of a person's credential at an act, (officer id, instant, legal day,
+    #: certificate named) -> :func:`officer_model.credential_on` of ``officer``'s state; the
+    #: fold passes one that remembers it (:class:`officer_model.Judgements`)
+    credential: Callable[[str, datetime, str, str | None], dict[str, Any]] | None = None
+
+    def credential_of(self, officer_id: str, t: datetime, day: str, cert_no: str | None
+                      ) -> dict[str, Any]:
+        """How ``officer_id``'s credential reads for an act at instant ``t``, legal day ``day``
+        (ISO date), naming ``cert_no`` (:func:`officer_model.credential_at`)."""
+        if self.credential is not None:
+            return self.credential(officer_id, t, day, cert_no)
+        return officer_model.credential_on(self.officer(officer_id), t, day, cert_no)
 
     @classmethod
     def in_force(cls, p: FlagParams, officer: Callable[[str], dict[str, Any] | None], *,
-                 offset_minutes: int) -> "Context":
+                 offset_minutes: int, credential: Callable[[str, datetime, str, str | None],
+                                                           dict[str, Any]] | None = None
+                 ) -> "Context":
         """The context of one configuration version (a :class:`ParamsTimeline` answer), its legal
         days counted at ``offset_minutes`` (the latest published time zone)."""
         holidays = {date.fromisoformat(d) for h, _ in p.calendar.values() for d in h}
@@ -90,7 +104,8 @@ class Context:
                    officer=officer, version=p.version,
                    extension_forms=p.thresholds.extension_approval_forms,
                    head_roles=p.thresholds.head_roles, offset_minutes=offset_minutes,
-                   future_tolerance_minutes=p.thresholds.future_tolerance_minutes)
+                   future_tolerance_minutes=p.thresholds.future_tolerance_minutes,
+                   credential=credential)
 
 
 DEFAULT_CONTEXT = Context()
@@ -456,7 +471,7 @@ def _record_officers(case: dict[str, Any], rec: Recorded, body: dict[str, Any], 
     counted: set[str] = set()
     for oid, cert_no in dict.fromkeys(refs):
         officer_state = ctx.officer(oid)
-        status = officer_model.credential_on(officer_state, t, day, cert_no)
+        status = ctx.credential_of(oid, t, day, cert_no)
         entry = officers.get(oid)
         if entry is None:
             entry = officers[oid] = {
@@ -488,8 +503,9 @@ def judge_officer(case: dict[str, Any], officer_id: str, ctx: Context) -> bool:
     entry["kind"] = state["kind"] if state else "unknown"
     entry["invalid_acts"] = []
     for i, (event_id, type_, at, cert_no) in enumerate(entry["acted"]):
-        status = officer_model.credential_at(state, at, cert_no,
-                                             offset_minutes=ctx.offset_minutes)
+        status = ctx.credential_of(officer_id, parse_datetime(at),
+                                   legal_date(at, offset_minutes=ctx.offset_minutes).isoformat(),
+                                   cert_no)
         if i == 0:
             entry["credential_at_first_act"] = status
         if status["status"] != "valid":

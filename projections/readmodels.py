@@ -176,6 +176,8 @@ class Fold:
         self._offset = timeline.latest().legal.legal_utc_offset_minutes
         self._only = timeline.only()
         self._contexts: dict[str, Context] = {}
+        #: how each person's credential reads at their acts, judged once per day they act
+        self._judgements = officer_model.Judgements(self.officer)
 
     def context(self, rec: Recorded) -> Context:
         """The context of the configuration in force on the legal day of ``rec``, every legal
@@ -196,8 +198,8 @@ class Fold:
     def _context_of(self, p: FlagParams) -> Context:
         ctx = self._contexts.get(p.version)
         if ctx is None:
-            ctx = self._contexts[p.version] = Context.in_force(p, self.officer,
-                                                                  offset_minutes=self._offset)
+            ctx = self._contexts[p.version] = Context.in_force(
+                p, self.officer, offset_minutes=self._offset, credential=self._judgements.at)
         return ctx
 
     def _context_named(self, version: str | None, rec: Recorded) -> Context:
@@ -253,6 +255,8 @@ class Fold:
             self.officers[oid] = officer_model.apply(self.officer(oid), rec, ctx,
                                                      officer_id=oid)
             self._touch("officers", oid, rec)
+            if rec.type in officer_model.CREDENTIAL_EVENTS:
+                self._judgements.forget(oid)     # their acts read otherwise from now on
         for cid in case_model.cases_of(rec):
             self.cases[cid] = case_model.apply(self.cases.get(cid), rec, ctx)
             self._touch("cases", cid, rec)

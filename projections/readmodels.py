@@ -175,6 +175,10 @@ class Fold:
         # the legal time zone is a fact about the whole history, as the red flags count it
         self._offset = timeline.latest().legal.legal_utc_offset_minutes
         self._only = timeline.only()
+        # RF08.e's tolerance read at an event's recording can differ from the one in force on
+        # its day only if the versions published differ in it: else no recording is parsed
+        self._tolerances = len({p.thresholds.future_tolerance_minutes
+                                for p in timeline.versions()}) > 1
         self._contexts: dict[str, Context] = {}
         #: how each person's credential reads at their acts, judged once per day they act
         self._judgements = officer_model.Judgements(self.officer)
@@ -187,6 +191,8 @@ class Fold:
         ts = ts_of(rec.occurred_at)
         p: FlagParams = self._only or self.timeline.at_day(self._days.day(ts))
         ctx = self._context_of(p)
+        if not self._tolerances:
+            return ctx
         recorded = ts_of(rec.recorded_at)
         if ts > recorded and self._only is None:
             tolerance = self.timeline.at_day(

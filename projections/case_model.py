@@ -31,7 +31,7 @@ streams; a complaint naming a case is also linked from the case (see :func:`case
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Callable, Mapping
 
 from ledger.domain import EVENT_TYPES, upcast
@@ -76,10 +76,24 @@ class Context:
     #: claiming a time further after its recording opens its deadlines on the day it was
     #: recorded, as the flags count them
     future_tolerance_minutes: int = national().thresholds.future_tolerance_minutes
+    #: RF02's judgement of a person's credential at an act, (officer id, instant, legal day,
+    #: certificate named) -> :func:`officer_model.credential_on` of ``officer``'s state; the
+    #: fold passes one that remembers it (:class:`officer_model.Judgements`)
+    credential: Callable[[str, datetime, str, str | None], dict[str, Any]] | None = None
+
+    def credential_of(self, officer_id: str, t: datetime, day: str, cert_no: str | None
+                      ) -> dict[str, Any]:
+        """How ``officer_id``'s credential reads for an act at instant ``t``, legal day ``day``
+        (ISO date), naming ``cert_no`` (:func:`officer_model.credential_at`)."""
+        if self.credential is not None:
+            return self.credential(officer_id, t, day, cert_no)
+        return officer_model.credential_on(self.officer(officer_id), t, day, cert_no)
 
     @classmethod
     def in_force(cls, p: FlagParams, officer: Callable[[str], dict[str, Any] | None], *,
-                 offset_minutes: int) -> "Context":
+                 offset_minutes: int, credential: Callable[[str, datetime, str, str | None],
+                                                           dict[str, Any]] | None = None
+                 ) -> "Context":
         """The context of one configuration version (a :class:`ParamsTimeline` answer), its legal
         days counted at ``offset_minutes`` (the latest published time zone)."""
         holidays = {date.fromisoformat(d) for h, _ in p.calendar.values() for d in h}
@@ -90,7 +104,8 @@ class Context:
                    officer=officer, version=p.version,
                    extension_forms=p.thresholds.extension_approval_forms,
                    head_roles=p.thresholds.head_roles, offset_minutes=offset_minutes,
-                   future_tolerance_minutes=p.thresholds.future_tolerance_minutes)
+                   future_tolerance_minutes=p.thresholds.future_tolerance_minutes,
+                   credential=credential)
 
 
 DEFAULT_CONTEXT = Context()
@@ -317,7 +332,7 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
             _met(replaced, _STEPS_OF_A_DECISION[rec.type], day)
         if rec.type == "DecisionServed":
             replaced["served_on"] = day.isoformat()
-    _record_officers(state, rec, body, ctx)
+    _record_officers(state, rec, body, day.isoformat(), ctx)
     _record_investigators(state, rec, body, ctx)
     handler = _FACTS.get(rec.type) if replaced is None and not earlier else None
     if handler is not None:
@@ -438,23 +453,31 @@ def _summary_money_state(case: dict[str, Any]) -> str:
 
 # --- officers at the time ---------------------------------------------------------------------
 
-def _record_officers(case: dict[str, Any], rec: Recorded, body: dict[str, Any],
+def _record_officers(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: str,
                      ctx: Context) -> None:
-    refs: list[tuple[str, str | None]] = []
-    for key in ("officers", "investigators"):
-        refs.extend((r["officer_id"], r.get("cert_no")) for r in body.get(key) or ())
-    named = {oid for oid, _ in refs}     # a decider also listed with a certificate acts once
-    refs.extend((oid, None) for oid in body.get("decided_by") or () if oid not in named)
+    """Keep each act of the persons ``rec`` names (on legal day ``day``), judged with RF02's
+    judgement of their credential at the act (:func:`officer_model.credential_at`)."""
+    listed, investigators, deciders = (body.get("officers"), body.get("investigators"),
+                                       body.get("decided_by"))
+    if not (listed or investigators or deciders):
+        return                           # most steps of a case name no one
+    refs = [(r["officer_id"], r.get("cert_no")) for named_in in (listed, investigators)
+            if named_in for r in named_in]
+    if deciders:
+        named = {oid for oid, _ in refs}  # a decider also listed with a certificate acts once
+        refs.extend((oid, None) for oid in deciders if oid not in named)
+    t = parse_datetime(rec.occurred_at)  # once for every person acting
+    officers = case["officers"]
     counted: set[str] = set()
     for oid, cert_no in dict.fromkeys(refs):
         officer_state = ctx.officer(oid)
-        status = officer_model.credential_at(
-            officer_state, rec.occurred_at, cert_no,
-            offset_minutes=ctx.offset_minutes)
-        entry = case["officers"].setdefault(oid, {
-            "officer_id": oid, "cert_nos": [], "acts": 0, "first_event_id": rec.event_id,
-            "kind": None, "credential_at_first_act": status, "invalid_acts": [],
-            "acted": []})
+        status = ctx.credential_of(oid, t, day, cert_no)
+        entry = officers.get(oid)
+        if entry is None:
+            entry = officers[oid] = {
+                "officer_id": oid, "cert_nos": [], "acts": 0, "first_event_id": rec.event_id,
+                "kind": None, "credential_at_first_act": status, "invalid_acts": [],
+                "acted": []}
         entry["kind"] = officer_state["kind"] if officer_state else "unknown"
         entry["acted"].append([rec.event_id, rec.type, rec.occurred_at, cert_no])
         if oid not in counted:                # one act per event, as the officer model counts
@@ -480,8 +503,9 @@ def judge_officer(case: dict[str, Any], officer_id: str, ctx: Context) -> bool:
     entry["kind"] = state["kind"] if state else "unknown"
     entry["invalid_acts"] = []
     for i, (event_id, type_, at, cert_no) in enumerate(entry["acted"]):
-        status = officer_model.credential_at(state, at, cert_no,
-                                             offset_minutes=ctx.offset_minutes)
+        status = ctx.credential_of(officer_id, parse_datetime(at),
+                                   legal_date(at, offset_minutes=ctx.offset_minutes).isoformat(),
+                                   cert_no)
         if i == 0:
             entry["credential_at_first_act"] = status
         if status["status"] != "valid":
@@ -1076,24 +1100,29 @@ def _received(c: dict[str, Any], decision: dict[str, Any] | None) -> tuple[int, 
     any decision): bank/e-payments plus on-the-spot cash, a ``PaymentRecorded`` for the same
     cash not counted twice."""
     m = c["money"]
-    payments = [p for p in m["payments"] if _owns_money(c, decision, p["occurred_at"])]
+    payments, collections = m["payments"], m["cash"]["collections"]
+    if not payments and not collections:
+        return 0, 0                     # every step of a case before its money: nothing to sum
+    owns = _money_owner(c, decision)
+    payments = [p for p in payments if owns(p["occurred_at"])]
     paid = sum(p["amount_fen"] for p in payments if p["channel"] != "onsite_cash_with_receipt")
-    cash_paid = max(sum(x["amount_fen"] for x in m["cash"]["collections"]
-                        if _owns_money(c, decision, x["occurred_at"])),
+    cash_paid = max(sum(x["amount_fen"] for x in collections if owns(x["occurred_at"])),
                     sum(p["amount_fen"] for p in payments
                         if p["channel"] == "onsite_cash_with_receipt"))
     return paid, paid + cash_paid
 
 
-def _owns_money(c: dict[str, Any], decision: dict[str, Any] | None, at: str) -> bool:
-    """Whether money received at ``at`` is ``decision``'s, as RF06 reads it: received from it
-    up to the next decision, in world time (before the case's first decision: the first's)."""
+def _money_owner(c: dict[str, Any], decision: dict[str, Any] | None) -> Callable[[str], bool]:
+    """Whether money received at an instant is ``decision``'s, as RF06 reads it: received from
+    it up to the next decision, in world time (before the case's first decision: the first's).
+    The decisions' instants are parsed once for all the case's money (it is summed again on
+    every step of the case)."""
     if decision is None:
-        return True
-    return money_of(parse_datetime(decision["decided_at"]),
-                    [parse_datetime(d["decided_at"])
-                     for d in c["previous_decisions"] + [c["decision"]]],
-                    parse_datetime(at))
+        return lambda at: True
+    decided = parse_datetime(decision["decided_at"])
+    decisions = [parse_datetime(d["decided_at"])
+                 for d in c["previous_decisions"] + [c["decision"]]]
+    return lambda at: money_of(decided, decisions, parse_datetime(at))
 
 
 # --- complaints -------------------------------------------------------------------------------

@@ -295,8 +295,15 @@ def credential_at(state: dict[str, Any] | None, at: str, cert_no: str | None = N
     and no certificate). Without ``cert_no``, the person's earliest-starting certificate valid
     at ``at`` is used if there is one, else the latest-starting one.
     """
-    t = parse_datetime(at)
-    day = legal_date(t, offset_minutes=offset_minutes).isoformat()
+    return credential_on(state, parse_datetime(at),
+                         legal_date(at, offset_minutes=offset_minutes).isoformat(), cert_no)
+
+
+def credential_on(state: dict[str, Any] | None, t: datetime, day: str,
+                  cert_no: str | None = None) -> dict[str, Any]:
+    """:func:`credential_at` at the parsed instant ``t`` of legal day ``day`` (ISO date), for a
+    caller that judges several persons acting at one instant (the case model: each act's
+    officers) and has both already."""
     creds = state["credentials"] if state is not None else {}
     status, used = person_credential(state["kind"] if state is not None else None, creds,
                                      cert_no, lambda c: _status(c, t, day),
@@ -306,6 +313,48 @@ def credential_at(state: dict[str, Any] | None, at: str, cert_no: str | None = N
         return {"status": status, "cert_no": used}
     return {"status": status, "cert_no": used, "valid_from": cred["valid_from"],
             "valid_until": cred["valid_until"]}
+
+
+class Judgements:
+    """:func:`credential_on` for a fold that judges every act of a city, remembered per person,
+    certificate named and legal day while the person holds nothing that starts or ends at an
+    instant (a suspension or an end does): then the day decides the judgement, and a person
+    acting many times a day is judged once for it.
+
+    ``officer(officer_id)`` gives the person's state as folded so far. Requires
+    :meth:`forget` of a person whenever an event of :data:`CREDENTIAL_EVENTS` is folded into
+    their state (the only events that change their kind or certificates). Every act judged
+    alike shares one answer: it is never changed in place."""
+
+    def __init__(self, officer: Callable[[str], dict[str, Any] | None]) -> None:
+        self._officer = officer
+        #: person -> (the state judged, {(certificate named, day): judgement}, or None when
+        #: their judgement depends on the instant)
+        self._by_person: dict[str, tuple[dict[str, Any] | None,
+                                         dict[tuple[str | None, str], dict[str, Any]] | None]] = {}
+
+    def at(self, officer_id: str, t: datetime, day: str, cert_no: str | None
+           ) -> dict[str, Any]:
+        state = self._officer(officer_id)
+        judged = self._by_person.get(officer_id)
+        if judged is None or judged[0] is not state:
+            judged = self._by_person[officer_id] = (state, {} if _by_day(state) else None)
+        memo = judged[1]
+        if memo is None:
+            return credential_on(state, t, day, cert_no)
+        status = memo.get((cert_no, day))
+        if status is None:
+            status = memo[(cert_no, day)] = credential_on(state, t, day, cert_no)
+        return status
+
+    def forget(self, officer_id: str) -> None:
+        self._by_person.pop(officer_id, None)
+
+
+def _by_day(state: dict[str, Any] | None) -> bool:
+    """Whether the day alone decides how the person's acts are judged (:func:`_status`)."""
+    return state is None or all(not c["ended_at"] and not c["suspensions"]
+                                for c in state["credentials"].values())
 
 
 def _status(cred: dict[str, Any], t: datetime, day: str) -> str:

@@ -175,7 +175,13 @@ class Fold:
         # the legal time zone is a fact about the whole history, as the red flags count it
         self._offset = timeline.latest().legal.legal_utc_offset_minutes
         self._only = timeline.only()
+        # RF08.e's tolerance read at an event's recording can differ from the one in force on
+        # its day only if the versions published differ in it: else no recording is parsed
+        self._tolerances = len({p.thresholds.future_tolerance_minutes
+                                for p in timeline.versions()}) > 1
         self._contexts: dict[str, Context] = {}
+        #: how each person's credential reads at their acts, judged once per day they act
+        self._judgements = officer_model.Judgements(self.officer)
 
     def context(self, rec: Recorded) -> Context:
         """The context of the configuration in force on the legal day of ``rec``, every legal
@@ -185,6 +191,8 @@ class Fold:
         ts = ts_of(rec.occurred_at)
         p: FlagParams = self._only or self.timeline.at_day(self._days.day(ts))
         ctx = self._context_of(p)
+        if not self._tolerances:
+            return ctx
         recorded = ts_of(rec.recorded_at)
         if ts > recorded and self._only is None:
             tolerance = self.timeline.at_day(
@@ -196,8 +204,8 @@ class Fold:
     def _context_of(self, p: FlagParams) -> Context:
         ctx = self._contexts.get(p.version)
         if ctx is None:
-            ctx = self._contexts[p.version] = Context.in_force(p, self.officer,
-                                                                  offset_minutes=self._offset)
+            ctx = self._contexts[p.version] = Context.in_force(
+                p, self.officer, offset_minutes=self._offset, credential=self._judgements.at)
         return ctx
 
     def _context_named(self, version: str | None, rec: Recorded) -> Context:
@@ -253,6 +261,8 @@ class Fold:
             self.officers[oid] = officer_model.apply(self.officer(oid), rec, ctx,
                                                      officer_id=oid)
             self._touch("officers", oid, rec)
+            if rec.type in officer_model.CREDENTIAL_EVENTS:
+                self._judgements.forget(oid)     # their acts read otherwise from now on
         for cid in case_model.cases_of(rec):
             self.cases[cid] = case_model.apply(self.cases.get(cid), rec, ctx)
             self._touch("cases", cid, rec)

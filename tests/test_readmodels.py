@@ -34,6 +34,7 @@ from projections import readmodels
 from projections.flagsview import FlagsView
 from projections.oversight import levels
 from projections.redflags import national
+from projections.redflags.params import ParamsTimeline
 from projections.redflags.people import QUALIFIED_ACTS
 from projections.runner import LOCK_KEY
 
@@ -400,6 +401,26 @@ def test_a_suspension_recorded_after_the_acts_it_covers_shows_them_suspended_as_
     incremental = views.snapshot("cases")
     views.rebuild()
     assert views.snapshot("cases") == incremental
+
+
+def test_a_suspension_recorded_between_two_acts_of_one_day_is_read_for_the_later_act() -> None:
+    """The fold judges a person's certificate once per legal day while none of theirs starts or
+    ends at an instant (a suspension or an end does): a suspension from 10:04 recorded between
+    the officer's acts of 10:03 and 10:05 on one day leaves the first valid and makes the
+    second suspended, as folding it anew judges them. Pure fold, no database."""
+    history, o = f.History(), f"officer:{f.OFFICER_B}"
+    case_steps = f.summary_case()
+    suspended = f.step(o, "OfficerCredentialSuspended", f.at("2024-09-30", "10:04:00"),
+                       cert_no=f.CERT_B, effective_at=f.at("2024-09-30", "10:04:00"),
+                       until="2024-10-31")
+    events = history.extend(f.staff() + case_steps[:4] + [suspended] + case_steps[4:5])
+    fold = readmodels.Fold(lambda table, ids: {}, ParamsTimeline(national()))
+    for rec in events:
+        fold.apply(rec)
+    entry = fold.cases["SH-HP-2024-S-004512"]["officers"][f.OFFICER_B]
+    assert [(a["type"], a["status"]) for a in entry["invalid_acts"]] == [
+        ("PenaltyDecided", "suspended")]
+    assert entry["credential_at_first_act"]["status"] == "valid"
 
 
 def test_a_payment_stays_with_the_withdrawn_decision_it_paid_and_the_new_one_starts_unpaid(

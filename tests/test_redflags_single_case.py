@@ -441,6 +441,31 @@ def test_rf10_a_new_notice_on_new_facts_allows_the_heavier_penalty() -> None:
     assert World(insert_after(steps, "LegalReviewCompleted", renotice)).flags(rule="RF10") == []
 
 
+def test_rf10_an_amendment_heavier_than_the_notice_after_the_hearing() -> None:
+    """APL 第45条第2款 binds the penalty as changed (变更) too: decided at the notice's 3 000
+    CNY after the hearing, then amended to 4 000 with approval, it raised nothing — RF10 read
+    the decided amount only. A new notice (new facts) before the amendment allows it."""
+    amend = step(G, "PenaltyAmended", at("2024-08-15"), decision_no="沪黄城管罚〔2024〕第123号",
+                 previous_amount_fen=300_000, amount_fen=400_000)
+    world = World(insert_after(general_case(), "DecisionPublished", amend))
+    [decided] = [e.event_id for e in world.events if e.type == "PenaltyDecided"]
+    [amended] = [e.event_id for e in world.events if e.type == "PenaltyAmended"]
+    flag = world.one("RF10")
+    assert flag.event_ids[:2] == (amended, decided)
+    assert (numbers(flag)["proposed_fen"], numbers(flag)["decided_fen"],
+            numbers(flag)["amended_fen"]) == (300_000, 300_000, 400_000)
+    assert "400000" in flag.summary and "4000.00 元" in flag.summary_zh
+    renotice = step(G, "PenaltyNoticeServed", at("2024-08-14"),
+                    notice_no="沪黄城管告〔2024〕第99号", proposed_amount_fen=400_000,
+                    hearing_eligible=True)
+    assert World(insert_after(general_case(), "DecisionPublished", renotice, amend)
+                 ).flags(rule="RF10") == []
+    lighter = step(G, "PenaltyAmended", at("2024-08-15"), decision_no="沪黄城管罚〔2024〕第123号",
+                   previous_amount_fen=300_000, amount_fen=200_000)
+    assert World(insert_after(general_case(), "DecisionPublished", lighter)
+                 ).flags(rule="RF10") == []
+
+
 # --- RF11 legal review, collective discussion, head decision -------------------------------------
 
 def test_rf11_hearing_held_but_no_legal_review() -> None:

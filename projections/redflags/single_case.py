@@ -504,14 +504,22 @@ def _iso_day(day: int | None) -> str | None:
     return None if day is None else day_iso(day)
 
 
+def _heard_since_notice(c: Case, ts: int) -> tuple[Notice | None, list[str]]:
+    """The latest notice at or before ``ts`` and the statements and hearings after it, up to
+    ``ts``: what the party said that the penalty may not be made heavier for."""
+    notice = max((n for n in c.notices if n.ts <= ts), default=None, key=lambda n: n.ts)
+    if notice is None:
+        return None, []
+    heard = [eid for t, eid in c.statements if notice.ts <= t <= ts]
+    heard += [h[3] for h in c.hearings_held if notice.ts <= h[0] <= ts]
+    return notice, heard
+
+
 def rf10_heavier_after_defence(c: Case, ctx: "Ctx") -> None:
     for d in c.decisions:
-        notice = max((n for n in c.notices if n.ts <= d.ts), default=None, key=lambda n: n.ts)
-        if notice is None:
-            continue
-        heard = [eid for ts, eid in c.statements if notice.ts <= ts <= d.ts]
-        heard += [h[3] for h in c.hearings_held if notice.ts <= h[0] <= d.ts]
-        if not heard:
+        _rf10_amended(c, d, ctx)
+        notice, heard = _heard_since_notice(c, d.ts)
+        if notice is None or not heard:
             continue
         new_types = sorted(d.types - notice.types - {"warning"})
         if d.amount > notice.amount or new_types:
@@ -525,6 +533,39 @@ def rf10_heavier_after_defence(c: Case, ctx: "Ctx") -> None:
                      summary_zh=f"当事人陈述申辩或听证后决定罚款 {yuan(d.amount)}，告知书拟罚款 "
                                 f"{yuan(notice.amount)}，且未重新告知",
                      case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id)
+
+
+def _rf10_amended(c: Case, d: Decision, ctx: "Ctx") -> None:
+    """APL 第45条第2款 binds the penalty as changed (变更) too: an amendment of ``d`` that makes
+    it heavier than it was and than the latest notice proposed, after the party was heard
+    and with no new notice since."""
+    withdrawn = c.withdrawal_of(d)
+    amount, types = d.amount, d.types
+    for ch in sorted(c.changes, key=lambda ch: ch.ts):
+        if (ch.type != "PenaltyAmended" or _decision_before(c, ch.ts) is not d
+                or (withdrawn is not None and withdrawn.ts <= ch.ts)):
+            continue
+        before, before_types = amount, types
+        amount, types = c.current_amount(d, until=ch.ts), ch.types
+        notice, heard = _heard_since_notice(c, ch.ts)
+        if notice is None or not heard:
+            continue
+        new_types = sorted(types - notice.types - before_types - {"warning"})
+        if not ((amount > notice.amount and amount > before) or new_types):
+            continue
+        ctx.flag("RF10", f"{d.eid}|{ch.eid}", anchor=ch.ts, raised=ch.ts,
+                 event_ids=[ch.eid, d.eid, notice.eid, *heard],
+                 numbers={"proposed_fen": notice.amount, "decided_fen": d.amount,
+                          "amended_fen": amount, "amended_at": ctx.time(ch.ts),
+                          "proposed_types": sorted(notice.types),
+                          "decided_types": sorted(d.types), "amended_types": sorted(types),
+                          "added_types": new_types},
+                 summary=f"amended to {amount} fen after the party was heard; notice proposed "
+                         f"{notice.amount} fen and no new notice followed",
+                 summary_zh=f"当事人陈述申辩或听证后将罚款变更为 {yuan(amount)}，告知书拟罚款 "
+                            f"{yuan(notice.amount)}，且未重新告知",
+                 case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id,
+                 officer_id=ch.approved_by)
 
 
 def rf11_review_and_head_decision(c: Case, ctx: "Ctx") -> None:

@@ -677,6 +677,32 @@ def test_rf25_disposal_without_a_handling_record_or_to_a_relative_of_an_officer(
     assert flag.officer_id == f.OFFICER_B
 
 
+def test_rf25_seized_goods_returned_to_a_relative_of_an_officer_who_is_not_a_party() -> None:
+    """The cheapest way round RF25.c: hand the goods to an officer's relative and record it as
+    a return rather than a disposal. PropertyReturned was only counted as handled (RF25.b), so
+    goods 'returned' to someone who is not a party of the case but is related to an officer of
+    it raised nothing."""
+    relation = step(f"officer:{f.OFFICER_B}", "RelationshipDeclared", at("2024-01-10"),
+                    party_ref="pty:RelativeOfB001")
+    to_relative = step(S, "PropertyReturned", at("2024-10-08"), item_ids=["1", "2"],
+                       returned_to="pty:RelativeOfB001")
+    world = World([relation], _seized(to_relative))
+    [returned] = [e.event_id for e in world.events if e.type == "PropertyReturned"]
+    flag = world.one("RF25.c")
+    assert flag.event_ids == (returned,) and flag.officer_id == f.OFFICER_B
+    assert (numbers(flag)["method"], numbers(flag)["recipient_ref"], numbers(flag)["problems"],
+            numbers(flag)["items"]) == ("returned", "pty:RelativeOfB001",
+                                        ["recipient_linked_to_officer"], 2)
+    assert flag.summary_zh.startswith("暂扣、查封、扣押的财物") and "返还" in flag.summary_zh
+    # returned to the party it was taken from: nothing, whoever else is related to whom
+    to_party = step(S, "PropertyReturned", at("2024-10-08"), item_ids=["1", "2"])
+    assert World([relation], _seized(to_party)).flags(rule="RF25") == []
+    # to a third person no officer is linked to: not this rule's question
+    to_owner = step(S, "PropertyReturned", at("2024-10-08"), item_ids=["1", "2"],
+                    returned_to="pty:OwnerOfCart01")
+    assert World([relation], _seized(to_owner)).flags(rule="RF25") == []
+
+
 def test_rf25_documented_disposal_raises_nothing() -> None:
     returned = step(S, "PropertyReturned", at("2024-10-08"), item_ids=["1"])
     disposed = step(S, "PropertyDisposed", at("2024-10-08"), item_ids=["2"])

@@ -524,7 +524,8 @@ class Case:
         self.instalments: list[Plan] = []
         self.seizures: dict[str, Seizure] = {}
         self.inventories: dict[str, list[tuple[int, str]]] = {}
-        self.returned: dict[str, list[tuple[int, frozenset[str], str]]] = {}
+        #: seizure id -> [(ts, items, eid, returned to)]
+        self.returned: dict[str, list[tuple[int, frozenset[str], str, str]]] = {}
         #: seizure id -> [(ts, items, method, record present, recipient, eid)]
         self.disposed: dict[str, list[tuple[int, frozenset[str], str, bool, str | None, str]]] = {}
         self.recusals: list[tuple[int, str, str, str]] = []             # ts, officer, decision, eid
@@ -1092,7 +1093,8 @@ class Fold:
 
     def _c_PropertyReturned(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                             dirty: set) -> None:
-        c.returned.setdefault(b["seizure_id"], []).append((ts, frozenset(b["item_ids"]), eid))
+        c.returned.setdefault(b["seizure_id"], []).append((ts, frozenset(b["item_ids"]), eid,
+                                                            b["returned_to"]))
 
     def _c_PropertyDisposed(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                             dirty: set) -> None:

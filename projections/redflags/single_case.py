@@ -787,7 +787,7 @@ def received_before(c: Case, ts: int, decision: Decision) -> int:
 # --- RF25.c -----------------------------------------------------------------------------------
 
 def rf25c_disposal(c: Case, ctx: "Ctx") -> None:
-    if not c.disposed:
+    if not c.disposed and not c.returned:
         return
     linked: dict[str, str] = {}
     for oid in c.persons:
@@ -795,6 +795,21 @@ def rf25c_disposal(c: Case, ctx: "Ctx") -> None:
         if o is not None:
             for party, _, _, _ in o.relations:
                 linked[party] = oid
+    # goods "returned" to someone who is not a party of the case but is an officer's relation
+    # (or a person of the case) were handed to them: a disposal to a linked recipient
+    for sid, returns in sorted(c.returned.items()):
+        for ts, items, eid, to in returns:
+            if to in c.parties or not (to in linked or to in c.persons):
+                continue
+            ctx.flag("RF25.c", eid, anchor=ts, raised=ts, event_ids=[eid],
+                     numbers={"seizure_id": sid, "method": "returned", "items": len(items),
+                              "recipient_ref": to, "problems": ["recipient_linked_to_officer"],
+                              "linked_officer": linked.get(to)},
+                     summary=f"seized items 'returned' to {to}, not a party of the case: "
+                             "recipient_linked_to_officer",
+                     summary_zh=f"暂扣、查封、扣押的财物“返还”给非本案当事人 {to}："
+                                f"{code_zh('recipient_linked_to_officer')}",
+                     case_id=c.case_id, unit_id=c.unit_id, officer_id=linked.get(to))
     for sid, disposals in sorted(c.disposed.items()):
         for ts, items, method, has_record, recipient, eid in disposals:
             problems = []

@@ -528,7 +528,7 @@ def _property_deadlines(c: Case, ctx: "Ctx") -> None:
             continue
         late_from = days.end(due)
         handled: list[tuple[int, frozenset[str], str]] = sorted(
-            [(ts, items, eid) for ts, items, eid in c.returned.get(sid, ())]
+            [(ts, items, eid) for ts, items, eid, _ in c.returned.get(sid, ())]
             + [(x[0], x[1], x[5]) for x in c.disposed.get(sid, ())])
         done = None
         covered: set[str] = set()

@@ -39,7 +39,7 @@ CODES: dict[str, str] = {
     "temporary_seizure": "暂扣", "sealing": "查封", "detention": "扣押",
     "registration_preservation": "先行登记保存",
     "public_auction": "公开拍卖", "destroyed": "销毁", "confiscated_to_treasury": "上缴国库",
-    "donated": "捐赠",
+    "donated": "捐赠", "returned": "返还",
     "paid": "已缴纳罚款", "executed": "执行完毕", "not_penalised": "不予处罚",
     "transferred": "移送", "enforcement_applied": "申请人民法院强制执行", "withdrawn": "撤销",
     "terminated": "终止调查",

@@ -590,6 +590,27 @@ def test_rf20_amendment_approved_by_the_head_by_collective_discussion() -> None:
     assert World(insert_after(general_case(), "DecisionPublished", AMEND)).flags(rule="RF20") == []
 
 
+def test_rf20_a_change_approved_as_the_head_by_someone_who_holds_no_head_post() -> None:
+    """An approval is the head's (负责人) only if the approver is one: a legal reviewer, or a
+    person with no post on the ledger, naming the form agency_head or deputy_head passed, so a
+    subordinate could approve a reduction the head never saw. The approver's post at the change
+    is read as RF11.d and RF23.b read it (head_roles)."""
+    def by(approver: str, form: str) -> list[f.Step]:
+        amend = f.Step(AMEND.stream, AMEND.type, AMEND.occurred_at,
+                       {**AMEND.body, "approved_by": approver, "approval_form": form})
+        return insert_after(general_case(), "DecisionPublished", amend)
+    flag = World(by(f.LEGAL, "agency_head")).one("RF20.a")
+    assert numbers(flag)["problems"] == ["approver_not_head"]
+    assert numbers(flag)["approver_role"] == "legal_reviewer" and flag.officer_id == f.LEGAL
+    assert "批准人非行政机关负责人" in flag.summary_zh
+    assert numbers(World(by(f.DEPUTY, "deputy_head")).one("RF20.a"))["approver_role"] \
+        == "unknown"
+    deputy = f.officer_setup(f.DEPUTY, "31010210003", superior=None, role="unit_head")
+    assert World(deputy, by(f.DEPUTY, "deputy_head")).flags(rule="RF20") == []
+    # collective discussion is the body's decision, whoever signs it
+    assert World(by(f.LEGAL, "collective_discussion")).flags(rule="RF20") == []
+
+
 def test_rf20_approver_is_the_original_decider() -> None:
     amend = f.Step(AMEND.stream, AMEND.type, AMEND.occurred_at,
                    {**AMEND.body, "approval_form": "agency_head"})

@@ -736,11 +736,18 @@ def rf20_changes(c: Case, ctx: "Ctx") -> None:
             problems.append("approval_form_not_allowed")
         if ch.approved_by and ch.approved_by in d.decided_by and ch.form != "collective_discussion":
             problems.append("approver_is_decider")
+        # a head's approval (负责人) is one only when the approver holds a head's post then, as
+        # RF11.d and RF23.b read it; collective discussion is the body's, whoever signs it
+        role = ctx.fold.role_at(ch.approved_by, ch.ts) if ch.approved_by else None
+        if (ch.approval_id and role is not None and ch.form != "collective_discussion"
+                and ch.form in th.change_approval_forms and role not in th.head_roles):
+            problems.append("approver_not_head")
         common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id}
         if problems:
             ctx.flag("RF20.a", ch.eid, anchor=ch.ts, raised=ch.ts, event_ids=[ch.eid, d.eid],
                      numbers={"change": ch.type, "previous_fen": before, "amount_fen": ch.amount,
                               "approved_by": ch.approved_by, "approval_form": ch.form,
+                              "approver_role": role,
                               "decided_by": list(d.decided_by), "problems": problems},
                      summary=f"{ch.type} ({before} → {ch.amount} fen): {', '.join(problems)}",
                      summary_zh=f"“{type_zh(ch.type)}”（{yuan(before)} → {yuan(ch.amount)}）："

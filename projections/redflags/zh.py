@@ -24,7 +24,8 @@ CODES: dict[str, str] = {
     "hearing_held": "经过听证程序", "amount_threshold": "罚款数额达到法制审核标准",
     # RF20 / RF25
     "no_approval": "未经批准", "approval_form_not_allowed": "批准形式不符合规定",
-    "approver_is_decider": "批准人即原决定人", "no_handling_record": "无处理记录",
+    "approver_is_decider": "批准人即原决定人", "approver_not_head": "批准人非行政机关负责人",
+    "no_handling_record": "无处理记录",
     "recipient_linked_to_officer": "接收人与执法人员有关联",
     # party types
     "individual": "公民", "organisation": "法人或者其他组织",

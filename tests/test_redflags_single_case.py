@@ -562,6 +562,21 @@ def test_rf16_deviation_approved_by_the_head_for_that_amount() -> None:
     assert World(deputy, params=BENCH).one("RF16.b")
 
 
+def test_rf16_a_deviation_approved_as_the_head_by_someone_who_holds_no_head_post() -> None:
+    """GBF2022_27 wants the 主要负责人's approval (or collective discussion): a legal reviewer
+    naming the form agency_head covered the amount, so a subordinate could approve leaving the
+    band. The approver's post at the approval is read as RF11.d reads it (head_roles)."""
+    approval = step(S, "DeviationApproved", at("2024-09-30", "10:04:00"), tier="minor",
+                    proposed_amount_fen=20_000, approved_by=f.LEGAL)
+    steps = insert_after(summary(amount_fen=20_000), "RectificationOrdered", approval)
+    flag = World(steps, params=BENCH).one("RF16.b")
+    [dv] = [e.event_id for e in World(steps, params=BENCH).events
+            if e.type == "DeviationApproved"]
+    assert numbers(flag)["not_head_approvals"] == [[dv, f.LEGAL, "legal_reviewer"]]
+    collective = change(steps, "DeviationApproved", approval_form="collective_discussion")
+    assert World(collective, params=BENCH).flags(rule="RF16") == []
+
+
 def test_rf16_benchmark_not_applied_where_one_is_published() -> None:
     assert World(summary(benchmark_tier=DROP), params=BENCH).one("RF16.a")
     assert World(summary(benchmark_tier=DROP)).flags(rule="RF16") == []   # none published

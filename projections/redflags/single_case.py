@@ -700,9 +700,15 @@ def rf16_benchmark_band(c: Case, ctx: "Ctx") -> None:
             band, source = (applied[-1][4], applied[-1][5]), "applied"
         if band is None or band[0] <= d.amount <= band[1]:
             continue
-        forms = p.thresholds.deviation_approval_forms
+        forms, heads = p.thresholds.deviation_approval_forms, p.thresholds.head_roles
         approvals = [dv for dv in c.deviations if dv[0] <= d.ts]
-        if any(dv[1] in forms and dv[2] == d.amount for dv in approvals):
+        # a head's approval only from a head's post at it (as RF11.d); collective discussion
+        # is the body's, whoever signs it
+        not_head = [[dv[4], dv[3], ctx.fold.role_at(dv[3], dv[0])] for dv in approvals
+                    if dv[1] != "collective_discussion"
+                    and ctx.fold.role_at(dv[3], dv[0]) not in heads]
+        if any(dv[1] in forms and dv[2] == d.amount
+               and not any(x[0] == dv[4] for x in not_head) for dv in approvals):
             continue
         ctx.flag("RF16.b", d.eid, anchor=d.ts, raised=d.ts,
                  event_ids=[d.eid] + ([applied[-1][6]] if applied else [])
@@ -710,7 +716,7 @@ def rf16_benchmark_band(c: Case, ctx: "Ctx") -> None:
                  numbers={"amount_fen": d.amount, "band_min_fen": band[0],
                           "band_max_fen": band[1], "tier": tier, "band_source": source,
                           "deviations": [[dv[4], dv[1], dv[2]] for dv in approvals],
-                          "approval_forms": list(forms)},
+                          "approval_forms": list(forms), "not_head_approvals": not_head},
                  summary=f"fine {d.amount} fen outside the '{tier}' band {band[0]}–{band[1]} fen "
                          "without an approved deviation for that amount",
                  summary_zh=f"罚款 {yuan(d.amount)} 超出“{code_zh(tier)}”档 {yuan(band[0])}至 "

@@ -247,6 +247,9 @@ def new_state(case_id: str) -> dict[str, Any]:
         # the decision period in force on the day of filing:
         # {days, params_version, approval_forms}
         "decision_period": None,
+        # the same, counted from a summary filing: the decision period if a general decision
+        # follows (RF12.a)
+        "filing_period": None,
         "parties": [],                     # [{party_ref, party_type?, org_name?}]
         "officers": {},                    # officer_id -> acts (acted: [event id, type,
         #                                  instant, certificate named]) and certificate status
@@ -620,14 +623,25 @@ def _filed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: 
         c["violation"]["occurred_at"] = b["violation_occurred_at"]
     if b.get("violation_ended_at"):
         c["violation"]["ended_at"] = b["violation_ended_at"]
+    # as RF12.a: the decision period runs from the first general filing (立案); a case filed
+    # on the spot and decided under the general procedure, from its first filing
+    on_the_spot = c.get("filing_period")
     if b["procedure"] == "general":
-        since, ahead = _opened_by(rec, day, ctx)
-        c["decision_period"] = {"days": ctx.params.decision_deadline_days_from_filing,
-                                "params_version": ctx.version,
-                                "approval_forms": list(ctx.extension_forms),
-                                "head_max_days": ctx.params.decision_extension_head_max_days,
-                                "counted_from": since.isoformat(), **ahead}
+        if c["decision_period"] is not None and c["decision_period"] != on_the_spot:
+            return                                    # a general filing opened it already
+        c["decision_period"] = _decision_period(rec, day, ctx)
         _decision_deadline(c, ctx)
+    elif on_the_spot is None:
+        c["filing_period"] = _decision_period(rec, day, ctx)
+
+
+def _decision_period(rec: Recorded, day: date, ctx: Context) -> dict[str, Any]:
+    since, ahead = _opened_by(rec, day, ctx)
+    return {"days": ctx.params.decision_deadline_days_from_filing,
+            "params_version": ctx.version,
+            "approval_forms": list(ctx.extension_forms),
+            "head_max_days": ctx.params.decision_extension_head_max_days,
+            "counted_from": since.isoformat(), **ahead}
 
 
 def _decision_deadline(c: dict[str, Any], ctx: Context) -> None:
@@ -775,6 +789,10 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
     a["decided_fen"] = a["current_fen"] = b["amount_fen"]
     a["penalty_types"] = b["penalty_types"]
     c["decision"] = _decision(rec, b, day)
+    if b["procedure"] == "general" and c["decision_period"] is None \
+            and c.get("filing_period") is not None:
+        c["decision_period"] = c["filing_period"]
+        _decision_deadline(c, ctx)
     # the payment period the decision states (APL 第59条(四)), counted from its service as
     # RF06.e counts it, whatever a city publishes in between
     c["decision"]["payment_period"] = {"days": ctx.params.payment_deadline_days,

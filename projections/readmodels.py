@@ -362,8 +362,10 @@ class ReadModels:
     #: 18: a public record's organisation name shows no birth-date digit of a 15-digit ID
     #: number in it (masked up to the birth date's end, as an 18-digit one); 19: the payment
     #: deadline is met on the day of the event that paid the fine in full, no longer moved back
-    #: by a step recorded after it but dated before it.
-    VERSION = 19
+    #: by a step recorded after it but dated before it; 20: a case's decision period runs from
+    #: its first general filing (no longer anew from each), or, for a case filed on the spot
+    #: and decided under the general procedure, from its filing (``filing_period``), as RF12.a.
+    VERSION = 20
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

@@ -227,6 +227,31 @@ def test_decision_without_the_extension_would_be_late() -> None:
         "met_on": "2024-08-08", "late": True, "params_version": NATIONAL}
 
 
+def test_a_case_filed_on_the_spot_and_decided_under_the_general_procedure_is_timed() -> None:
+    """As RF12.a counts it: from the first general filing (立案), or — a case filed on the spot
+    and decided under the general procedure — from its filing. The view opened the period on
+    general filings only, and anew on each: a case filed as summary had none, and a second
+    filing started the 90 days again."""
+    base = [s for s in f.general_case(GENERAL_ID) if s.type != "ExtensionApproved"]
+    on_the_spot = [f.Step(s.stream, s.type, s.occurred_at, {**s.body, "procedure": "summary"})
+                   if s.type == "CaseFiled" else s for s in base]
+    refiled = base[:4] + [step(f"case:{GENERAL_ID}", "CaseFiled", at("2024-05-10"),
+                               filing_no="沪黄城管立〔2024〕第124号",
+                               parties=[{"party_ref": f.COMPANY,
+                                         "party_type": "organisation"}])] + base[4:]
+    converted = on_the_spot[:4] + refiled[4:5] + on_the_spot[4:]
+    for steps, due, late in ((on_the_spot, "2024-07-22", True), (refiled, "2024-07-22", True),
+                             (converted, "2024-08-08", False)):
+        history, folder = world()
+        folder.fold(history.extend(steps))
+        decision = folder.cases[GENERAL_ID]["deadlines"]["decision"]
+        assert (decision["due"], decision["met_on"], decision["late"]) == (
+            due, "2024-08-08", late)
+        flags = [x for x in compute_flags(history.events, national(), at=when("2025-01-01"))
+                 if x.rule_id == "RF12.a"]
+        assert [numbers(x)["due"] for x in flags] == ([due] if late else [])
+
+
 def test_an_extension_approved_after_the_decision_deadline_passed_extends_nothing() -> None:
     """As RF12 counts it: an approval three days after day 90 still moved the case view's
     deadline 30 days on, so the view called on time a decision RF12.a flags as late."""

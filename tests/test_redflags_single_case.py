@@ -441,6 +441,31 @@ def test_rf10_a_new_notice_on_new_facts_allows_the_heavier_penalty() -> None:
     assert World(insert_after(steps, "LegalReviewCompleted", renotice)).flags(rule="RF10") == []
 
 
+def test_rf10_an_amendment_heavier_than_the_notice_after_the_hearing() -> None:
+    """APL 第45条第2款 binds the penalty as changed (变更) too: decided at the notice's 3 000
+    CNY after the hearing, then amended to 4 000 with approval, it raised nothing — RF10 read
+    the decided amount only. A new notice (new facts) before the amendment allows it."""
+    amend = step(G, "PenaltyAmended", at("2024-08-15"), decision_no="沪黄城管罚〔2024〕第123号",
+                 previous_amount_fen=300_000, amount_fen=400_000)
+    world = World(insert_after(general_case(), "DecisionPublished", amend))
+    [decided] = [e.event_id for e in world.events if e.type == "PenaltyDecided"]
+    [amended] = [e.event_id for e in world.events if e.type == "PenaltyAmended"]
+    flag = world.one("RF10")
+    assert flag.event_ids[:2] == (amended, decided)
+    assert (numbers(flag)["proposed_fen"], numbers(flag)["decided_fen"],
+            numbers(flag)["amended_fen"]) == (300_000, 300_000, 400_000)
+    assert "400000" in flag.summary and "4000.00 元" in flag.summary_zh
+    renotice = step(G, "PenaltyNoticeServed", at("2024-08-14"),
+                    notice_no="沪黄城管告〔2024〕第99号", proposed_amount_fen=400_000,
+                    hearing_eligible=True)
+    assert World(insert_after(general_case(), "DecisionPublished", renotice, amend)
+                 ).flags(rule="RF10") == []
+    lighter = step(G, "PenaltyAmended", at("2024-08-15"), decision_no="沪黄城管罚〔2024〕第123号",
+                   previous_amount_fen=300_000, amount_fen=200_000)
+    assert World(insert_after(general_case(), "DecisionPublished", lighter)
+                 ).flags(rule="RF10") == []
+
+
 # --- RF11 legal review, collective discussion, head decision -------------------------------------
 
 def test_rf11_hearing_held_but_no_legal_review() -> None:
@@ -537,6 +562,21 @@ def test_rf16_deviation_approved_by_the_head_for_that_amount() -> None:
     assert World(deputy, params=BENCH).one("RF16.b")
 
 
+def test_rf16_a_deviation_approved_as_the_head_by_someone_who_holds_no_head_post() -> None:
+    """GBF2022_27 wants the 主要负责人's approval (or collective discussion): a legal reviewer
+    naming the form agency_head covered the amount, so a subordinate could approve leaving the
+    band. The approver's post at the approval is read as RF11.d reads it (head_roles)."""
+    approval = step(S, "DeviationApproved", at("2024-09-30", "10:04:00"), tier="minor",
+                    proposed_amount_fen=20_000, approved_by=f.LEGAL)
+    steps = insert_after(summary(amount_fen=20_000), "RectificationOrdered", approval)
+    flag = World(steps, params=BENCH).one("RF16.b")
+    [dv] = [e.event_id for e in World(steps, params=BENCH).events
+            if e.type == "DeviationApproved"]
+    assert numbers(flag)["not_head_approvals"] == [[dv, f.LEGAL, "legal_reviewer"]]
+    collective = change(steps, "DeviationApproved", approval_form="collective_discussion")
+    assert World(collective, params=BENCH).flags(rule="RF16") == []
+
+
 def test_rf16_benchmark_not_applied_where_one_is_published() -> None:
     assert World(summary(benchmark_tier=DROP), params=BENCH).one("RF16.a")
     assert World(summary(benchmark_tier=DROP)).flags(rule="RF16") == []   # none published
@@ -563,6 +603,27 @@ def test_rf20_amendment_without_approval() -> None:
 
 def test_rf20_amendment_approved_by_the_head_by_collective_discussion() -> None:
     assert World(insert_after(general_case(), "DecisionPublished", AMEND)).flags(rule="RF20") == []
+
+
+def test_rf20_a_change_approved_as_the_head_by_someone_who_holds_no_head_post() -> None:
+    """An approval is the head's (负责人) only if the approver is one: a legal reviewer, or a
+    person with no post on the ledger, naming the form agency_head or deputy_head passed, so a
+    subordinate could approve a reduction the head never saw. The approver's post at the change
+    is read as RF11.d and RF23.b read it (head_roles)."""
+    def by(approver: str, form: str) -> list[f.Step]:
+        amend = f.Step(AMEND.stream, AMEND.type, AMEND.occurred_at,
+                       {**AMEND.body, "approved_by": approver, "approval_form": form})
+        return insert_after(general_case(), "DecisionPublished", amend)
+    flag = World(by(f.LEGAL, "agency_head")).one("RF20.a")
+    assert numbers(flag)["problems"] == ["approver_not_head"]
+    assert numbers(flag)["approver_role"] == "legal_reviewer" and flag.officer_id == f.LEGAL
+    assert "批准人非行政机关负责人" in flag.summary_zh
+    assert numbers(World(by(f.DEPUTY, "deputy_head")).one("RF20.a"))["approver_role"] \
+        == "unknown"
+    deputy = f.officer_setup(f.DEPUTY, "31010210003", superior=None, role="unit_head")
+    assert World(deputy, by(f.DEPUTY, "deputy_head")).flags(rule="RF20") == []
+    # collective discussion is the body's decision, whoever signs it
+    assert World(by(f.LEGAL, "collective_discussion")).flags(rule="RF20") == []
 
 
 def test_rf20_approver_is_the_original_decider() -> None:
@@ -650,6 +711,32 @@ def test_rf25_disposal_without_a_handling_record_or_to_a_relative_of_an_officer(
     flag = World([relation], _seized(returned, to_relative)).one("RF25.c")
     assert numbers(flag)["problems"] == ["recipient_linked_to_officer"]
     assert flag.officer_id == f.OFFICER_B
+
+
+def test_rf25_seized_goods_returned_to_a_relative_of_an_officer_who_is_not_a_party() -> None:
+    """The cheapest way round RF25.c: hand the goods to an officer's relative and record it as
+    a return rather than a disposal. PropertyReturned was only counted as handled (RF25.b), so
+    goods 'returned' to someone who is not a party of the case but is related to an officer of
+    it raised nothing."""
+    relation = step(f"officer:{f.OFFICER_B}", "RelationshipDeclared", at("2024-01-10"),
+                    party_ref="pty:RelativeOfB001")
+    to_relative = step(S, "PropertyReturned", at("2024-10-08"), item_ids=["1", "2"],
+                       returned_to="pty:RelativeOfB001")
+    world = World([relation], _seized(to_relative))
+    [returned] = [e.event_id for e in world.events if e.type == "PropertyReturned"]
+    flag = world.one("RF25.c")
+    assert flag.event_ids == (returned,) and flag.officer_id == f.OFFICER_B
+    assert (numbers(flag)["method"], numbers(flag)["recipient_ref"], numbers(flag)["problems"],
+            numbers(flag)["items"]) == ("returned", "pty:RelativeOfB001",
+                                        ["recipient_linked_to_officer"], 2)
+    assert flag.summary_zh.startswith("暂扣、查封、扣押的财物") and "返还" in flag.summary_zh
+    # returned to the party it was taken from: nothing, whoever else is related to whom
+    to_party = step(S, "PropertyReturned", at("2024-10-08"), item_ids=["1", "2"])
+    assert World([relation], _seized(to_party)).flags(rule="RF25") == []
+    # to a third person no officer is linked to: not this rule's question
+    to_owner = step(S, "PropertyReturned", at("2024-10-08"), item_ids=["1", "2"],
+                    returned_to="pty:OwnerOfCart01")
+    assert World([relation], _seized(to_owner)).flags(rule="RF25") == []
 
 
 def test_rf25_documented_disposal_raises_nothing() -> None:

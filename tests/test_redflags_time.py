@@ -407,6 +407,26 @@ def test_rf12_extension_approved_after_the_deadline_passed_extends_nothing() -> 
     assert World(on_the_day).flags(rule="RF12") == []
 
 
+def test_rf12_a_case_filed_as_summary_but_decided_under_general_procedure_is_timed() -> None:
+    """A case filed on the spot (summary) and then handled and decided under the general
+    procedure was never timed: RF12.a read the procedure of the first filing only, so a case
+    app that filed every case as summary could decide at leisure. The 90 days run from the
+    general filing (立案) when the conversion is recorded, else from the case's filing."""
+    summary_filed = change(drop(general_case(), "ExtensionApproved"), "CaseFiled",
+                           procedure="summary")
+    flag = World(summary_filed).one("RF12.a")
+    assert (numbers(flag)["filed_on"], numbers(flag)["due"]) == ("2024-04-23", "2024-07-22")
+    assert flag.status == "cleared" and numbers(flag)["days_late"] == 17
+    converted = insert_after(summary_filed, "InspectionPerformed", step(
+        G, "CaseFiled", at("2024-05-10"), filing_no="沪黄城管立〔2024〕第124号",
+        parties=[{"party_ref": f.COMPANY, "party_type": "organisation"}]))
+    assert World(converted).flags(rule="RF12.a") == []           # decided on day 90 of it
+    flag = World(change(converted, "PenaltyDecided", occurred_at=at("2024-08-09"))).one("RF12.a")
+    assert (numbers(flag)["filed_on"], numbers(flag)["due"]) == ("2024-05-10", "2024-08-08")
+    # a summary case decided on the spot is still not a general case to time
+    assert World(f.summary_case(SUMMARY)).flags(rule="RF12.a") == []
+
+
 def test_rf12_open_case_becomes_overdue_when_time_passes() -> None:
     world = World(until(general_case(), "InvestigationConcluded"))
     assert world.flags(when("2024-07-22T23:59"), rule="RF12") == []

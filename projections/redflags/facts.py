@@ -452,7 +452,7 @@ class Case:
     """Everything the single-case, time and cross-case rules read about one case."""
 
     __slots__ = (
-        "case_id", "unit_id", "procedure", "filed", "violation_ts", "violation_end_ts", "code",
+        "case_id", "unit_id", "procedure", "filed", "general_filed", "violation_ts", "violation_end_ts", "code",
         "parties", "loc",
         "events", "acts", "persons", "evidence", "shown", "shown_on", "rect_orders",
         "rect_verified",
@@ -468,6 +468,8 @@ class Case:
         self.unit_id: str | None = None
         self.procedure: str | None = None
         self.filed: Ev | None = None
+        #: the first general-procedure filing (立案), which RF12.a's 90 days count from
+        self.general_filed: Ev | None = None
         self.violation_ts: int | None = None
         #: when a continuing or repeated violation ended (APL 第36条第2款), if recorded
         self.violation_end_ts: int | None = None
@@ -522,7 +524,8 @@ class Case:
         self.instalments: list[Plan] = []
         self.seizures: dict[str, Seizure] = {}
         self.inventories: dict[str, list[tuple[int, str]]] = {}
-        self.returned: dict[str, list[tuple[int, frozenset[str], str]]] = {}
+        #: seizure id -> [(ts, items, eid, returned to)]
+        self.returned: dict[str, list[tuple[int, frozenset[str], str, str]]] = {}
         #: seizure id -> [(ts, items, method, record present, recipient, eid)]
         self.disposed: dict[str, list[tuple[int, frozenset[str], str, bool, str | None, str]]] = {}
         self.recusals: list[tuple[int, str, str, str]] = []             # ts, officer, decision, eid
@@ -785,6 +788,8 @@ class Fold:
         c.procedure = c.procedure or b["procedure"]
         if c.filed is None:
             c.filed = Ev("CaseFiled", ts, rts, eid, idx)
+        if c.general_filed is None and b["procedure"] == "general":
+            c.general_filed = Ev("CaseFiled", ts, rts, eid, idx)
         if b.get("violation_code"):
             c.code = b["violation_code"]
         if b.get("violation_occurred_at"):
@@ -1088,7 +1093,8 @@ class Fold:
 
     def _c_PropertyReturned(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                             dirty: set) -> None:
-        c.returned.setdefault(b["seizure_id"], []).append((ts, frozenset(b["item_ids"]), eid))
+        c.returned.setdefault(b["seizure_id"], []).append((ts, frozenset(b["item_ids"]), eid,
+                                                            b["returned_to"]))
 
     def _c_PropertyDisposed(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                             dirty: set) -> None:

@@ -504,14 +504,22 @@ def _iso_day(day: int | None) -> str | None:
     return None if day is None else day_iso(day)
 
 
+def _heard_since_notice(c: Case, ts: int) -> tuple[Notice | None, list[str]]:
+    """The latest notice at or before ``ts`` and the statements and hearings after it, up to
+    ``ts``: what the party said that the penalty may not be made heavier for."""
+    notice = max((n for n in c.notices if n.ts <= ts), default=None, key=lambda n: n.ts)
+    if notice is None:
+        return None, []
+    heard = [eid for t, eid in c.statements if notice.ts <= t <= ts]
+    heard += [h[3] for h in c.hearings_held if notice.ts <= h[0] <= ts]
+    return notice, heard
+
+
 def rf10_heavier_after_defence(c: Case, ctx: "Ctx") -> None:
     for d in c.decisions:
-        notice = max((n for n in c.notices if n.ts <= d.ts), default=None, key=lambda n: n.ts)
-        if notice is None:
-            continue
-        heard = [eid for ts, eid in c.statements if notice.ts <= ts <= d.ts]
-        heard += [h[3] for h in c.hearings_held if notice.ts <= h[0] <= d.ts]
-        if not heard:
+        _rf10_amended(c, d, ctx)
+        notice, heard = _heard_since_notice(c, d.ts)
+        if notice is None or not heard:
             continue
         new_types = sorted(d.types - notice.types - {"warning"})
         if d.amount > notice.amount or new_types:
@@ -525,6 +533,39 @@ def rf10_heavier_after_defence(c: Case, ctx: "Ctx") -> None:
                      summary_zh=f"当事人陈述申辩或听证后决定罚款 {yuan(d.amount)}，告知书拟罚款 "
                                 f"{yuan(notice.amount)}，且未重新告知",
                      case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id)
+
+
+def _rf10_amended(c: Case, d: Decision, ctx: "Ctx") -> None:
+    """APL 第45条第2款 binds the penalty as changed (变更) too: an amendment of ``d`` that makes
+    it heavier than it was and than the latest notice proposed, after the party was heard
+    and with no new notice since."""
+    withdrawn = c.withdrawal_of(d)
+    amount, types = d.amount, d.types
+    for ch in sorted(c.changes, key=lambda ch: ch.ts):
+        if (ch.type != "PenaltyAmended" or _decision_before(c, ch.ts) is not d
+                or (withdrawn is not None and withdrawn.ts <= ch.ts)):
+            continue
+        before, before_types = amount, types
+        amount, types = c.current_amount(d, until=ch.ts), ch.types
+        notice, heard = _heard_since_notice(c, ch.ts)
+        if notice is None or not heard:
+            continue
+        new_types = sorted(types - notice.types - before_types - {"warning"})
+        if not ((amount > notice.amount and amount > before) or new_types):
+            continue
+        ctx.flag("RF10", f"{d.eid}|{ch.eid}", anchor=ch.ts, raised=ch.ts,
+                 event_ids=[ch.eid, d.eid, notice.eid, *heard],
+                 numbers={"proposed_fen": notice.amount, "decided_fen": d.amount,
+                          "amended_fen": amount, "amended_at": ctx.time(ch.ts),
+                          "proposed_types": sorted(notice.types),
+                          "decided_types": sorted(d.types), "amended_types": sorted(types),
+                          "added_types": new_types},
+                 summary=f"amended to {amount} fen after the party was heard; notice proposed "
+                         f"{notice.amount} fen and no new notice followed",
+                 summary_zh=f"当事人陈述申辩或听证后将罚款变更为 {yuan(amount)}，告知书拟罚款 "
+                            f"{yuan(notice.amount)}，且未重新告知",
+                 case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id,
+                 officer_id=ch.approved_by)
 
 
 def rf11_review_and_head_decision(c: Case, ctx: "Ctx") -> None:
@@ -659,9 +700,15 @@ def rf16_benchmark_band(c: Case, ctx: "Ctx") -> None:
             band, source = (applied[-1][4], applied[-1][5]), "applied"
         if band is None or band[0] <= d.amount <= band[1]:
             continue
-        forms = p.thresholds.deviation_approval_forms
+        forms, heads = p.thresholds.deviation_approval_forms, p.thresholds.head_roles
         approvals = [dv for dv in c.deviations if dv[0] <= d.ts]
-        if any(dv[1] in forms and dv[2] == d.amount for dv in approvals):
+        # a head's approval only from a head's post at it (as RF11.d); collective discussion
+        # is the body's, whoever signs it
+        not_head = [[dv[4], dv[3], ctx.fold.role_at(dv[3], dv[0])] for dv in approvals
+                    if dv[1] != "collective_discussion"
+                    and ctx.fold.role_at(dv[3], dv[0]) not in heads]
+        if any(dv[1] in forms and dv[2] == d.amount
+               and not any(x[0] == dv[4] for x in not_head) for dv in approvals):
             continue
         ctx.flag("RF16.b", d.eid, anchor=d.ts, raised=d.ts,
                  event_ids=[d.eid] + ([applied[-1][6]] if applied else [])
@@ -669,7 +716,7 @@ def rf16_benchmark_band(c: Case, ctx: "Ctx") -> None:
                  numbers={"amount_fen": d.amount, "band_min_fen": band[0],
                           "band_max_fen": band[1], "tier": tier, "band_source": source,
                           "deviations": [[dv[4], dv[1], dv[2]] for dv in approvals],
-                          "approval_forms": list(forms)},
+                          "approval_forms": list(forms), "not_head_approvals": not_head},
                  summary=f"fine {d.amount} fen outside the '{tier}' band {band[0]}–{band[1]} fen "
                          "without an approved deviation for that amount",
                  summary_zh=f"罚款 {yuan(d.amount)} 超出“{code_zh(tier)}”档 {yuan(band[0])}至 "
@@ -695,11 +742,18 @@ def rf20_changes(c: Case, ctx: "Ctx") -> None:
             problems.append("approval_form_not_allowed")
         if ch.approved_by and ch.approved_by in d.decided_by and ch.form != "collective_discussion":
             problems.append("approver_is_decider")
+        # a head's approval (负责人) is one only when the approver holds a head's post then, as
+        # RF11.d and RF23.b read it; collective discussion is the body's, whoever signs it
+        role = ctx.fold.role_at(ch.approved_by, ch.ts) if ch.approved_by else None
+        if (ch.approval_id and role is not None and ch.form != "collective_discussion"
+                and ch.form in th.change_approval_forms and role not in th.head_roles):
+            problems.append("approver_not_head")
         common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id}
         if problems:
             ctx.flag("RF20.a", ch.eid, anchor=ch.ts, raised=ch.ts, event_ids=[ch.eid, d.eid],
                      numbers={"change": ch.type, "previous_fen": before, "amount_fen": ch.amount,
                               "approved_by": ch.approved_by, "approval_form": ch.form,
+                              "approver_role": role,
                               "decided_by": list(d.decided_by), "problems": problems},
                      summary=f"{ch.type} ({before} → {ch.amount} fen): {', '.join(problems)}",
                      summary_zh=f"“{type_zh(ch.type)}”（{yuan(before)} → {yuan(ch.amount)}）："
@@ -746,7 +800,7 @@ def received_before(c: Case, ts: int, decision: Decision) -> int:
 # --- RF25.c -----------------------------------------------------------------------------------
 
 def rf25c_disposal(c: Case, ctx: "Ctx") -> None:
-    if not c.disposed:
+    if not c.disposed and not c.returned:
         return
     linked: dict[str, str] = {}
     for oid in c.persons:
@@ -754,6 +808,21 @@ def rf25c_disposal(c: Case, ctx: "Ctx") -> None:
         if o is not None:
             for party, _, _, _ in o.relations:
                 linked[party] = oid
+    # goods "returned" to someone who is not a party of the case but is an officer's relation
+    # (or a person of the case) were handed to them: a disposal to a linked recipient
+    for sid, returns in sorted(c.returned.items()):
+        for ts, items, eid, to in returns:
+            if to in c.parties or not (to in linked or to in c.persons):
+                continue
+            ctx.flag("RF25.c", eid, anchor=ts, raised=ts, event_ids=[eid],
+                     numbers={"seizure_id": sid, "method": "returned", "items": len(items),
+                              "recipient_ref": to, "problems": ["recipient_linked_to_officer"],
+                              "linked_officer": linked.get(to)},
+                     summary=f"seized items 'returned' to {to}, not a party of the case: "
+                             "recipient_linked_to_officer",
+                     summary_zh=f"暂扣、查封、扣押的财物“返还”给非本案当事人 {to}："
+                                f"{code_zh('recipient_linked_to_officer')}",
+                     case_id=c.case_id, unit_id=c.unit_id, officer_id=linked.get(to))
     for sid, disposals in sorted(c.disposed.items()):
         for ts, items, method, has_record, recipient, eid in disposals:
             problems = []

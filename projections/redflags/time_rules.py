@@ -341,11 +341,15 @@ def _plan(c: Case, d: Decision, due: int | None, ctx: "Ctx", *, until: int = _FO
 def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
     days = ctx.days
     investigators = None
-    # a) decision within 90 days of filing + approved extensions; b) extension approvals
-    if c.filed is not None and c.procedure == "general":
-        p = ctx.params(c.filed.ts)
+    # a) decision within 90 days of filing + approved extensions; b) extension approvals.
+    # A general case: filed under the general procedure (from that filing, 立案), or filed on
+    # the spot and decided under it (from the filing: the case records no other 立案)
+    filed = c.general_filed or (
+        c.filed if any(d.procedure == "general" for d in c.decisions) else None)
+    if filed is not None:
+        p = ctx.params(filed.ts)
         th, legal = p.thresholds, p.legal
-        start, filed_ahead = opened(ctx, c.filed.ts, c.filed.rts, c.filed.eid)
+        start, filed_ahead = opened(ctx, filed.ts, filed.rts, filed.eid)
         filed_day = days.day(start)
         ext_days = head_days = 0
         # in world time: an extension extends the deadline in force when it is approved, and
@@ -382,8 +386,8 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
         done = min(ends, default=None)
         if due is not None:
             late_from = days.end(due)
-            _emit(ctx, deadline(ctx, late_from, done), "RF12.a", c.filed.eid,
-                  anchor=c.filed.ts, late_from=late_from, event_ids=[c.filed.eid],
+            _emit(ctx, deadline(ctx, late_from, done), "RF12.a", filed.eid,
+                  anchor=filed.ts, late_from=late_from, event_ids=[filed.eid],
                   numbers={"filed_on": day_iso(filed_day), "due": day_iso(due),
                            "deadline_days": legal.decision_deadline_days_from_filing,
                            "approved_extension_days": ext_days},
@@ -524,7 +528,7 @@ def _property_deadlines(c: Case, ctx: "Ctx") -> None:
             continue
         late_from = days.end(due)
         handled: list[tuple[int, frozenset[str], str]] = sorted(
-            [(ts, items, eid) for ts, items, eid in c.returned.get(sid, ())]
+            [(ts, items, eid) for ts, items, eid, _ in c.returned.get(sid, ())]
             + [(x[0], x[1], x[5]) for x in c.disposed.get(sid, ())])
         done = None
         covered: set[str] = set()

@@ -24,7 +24,8 @@ CODES: dict[str, str] = {
     "hearing_held": "经过听证程序", "amount_threshold": "罚款数额达到法制审核标准",
     # RF20 / RF25
     "no_approval": "未经批准", "approval_form_not_allowed": "批准形式不符合规定",
-    "approver_is_decider": "批准人即原决定人", "no_handling_record": "无处理记录",
+    "approver_is_decider": "批准人即原决定人", "approver_not_head": "批准人非行政机关负责人",
+    "no_handling_record": "无处理记录",
     "recipient_linked_to_officer": "接收人与执法人员有关联",
     # party types
     "individual": "公民", "organisation": "法人或者其他组织",
@@ -39,7 +40,7 @@ CODES: dict[str, str] = {
     "temporary_seizure": "暂扣", "sealing": "查封", "detention": "扣押",
     "registration_preservation": "先行登记保存",
     "public_auction": "公开拍卖", "destroyed": "销毁", "confiscated_to_treasury": "上缴国库",
-    "donated": "捐赠",
+    "donated": "捐赠", "returned": "返还",
     "paid": "已缴纳罚款", "executed": "执行完毕", "not_penalised": "不予处罚",
     "transferred": "移送", "enforcement_applied": "申请人民法院强制执行", "withdrawn": "撤销",
     "terminated": "终止调查",

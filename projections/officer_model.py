@@ -324,7 +324,15 @@ class Judgements:
     ``officer(officer_id)`` gives the person's state as folded so far. Requires
     :meth:`forget` of a person whenever an event of :data:`CREDENTIAL_EVENTS` is folded into
     their state (the only events that change their kind or certificates). Every act judged
-    alike shares one answer: it is never changed in place."""
+    alike shares one answer: it is never changed in place.
+
+    A person's memory holds at most :attr:`DAYS` (certificate, day) answers and starts again
+    when full: a fold meets a person's acts roughly in time order, so the days just judged are
+    the ones asked again, and a live projector folding years of history keeps a bounded memory
+    (officers × ``DAYS``, not officers × days acted)."""
+
+    #: (certificate named, day) answers remembered per person
+    DAYS = 16
 
     def __init__(self, officer: Callable[[str], dict[str, Any] | None]) -> None:
         self._officer = officer
@@ -344,6 +352,8 @@ class Judgements:
             return credential_on(state, t, day, cert_no)
         status = memo.get((cert_no, day))
         if status is None:
+            if len(memo) >= self.DAYS:
+                memo.clear()
             status = memo[(cert_no, day)] = credential_on(state, t, day, cert_no)
         return status
 

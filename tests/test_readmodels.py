@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from ledger.domain.calendar import CN_2024
 from ledger.errors import Unavailable
 from ledger.service import Ledger
 from ledger.store import LedgerStore, datastore_from_url
-from projections import readmodels
+from projections import officer_model, readmodels
 from projections.flagsview import FlagsView
 from projections.oversight import levels
 from projections.redflags import national
@@ -421,6 +422,26 @@ def test_a_suspension_recorded_between_two_acts_of_one_day_is_read_for_the_later
     assert [(a["type"], a["status"]) for a in entry["invalid_acts"]] == [
         ("PenaltyDecided", "suspended")]
     assert entry["credential_at_first_act"]["status"] == "valid"
+
+
+def test_the_fold_remembers_a_bounded_number_of_days_per_person() -> None:
+    """The per-day memory of credential judgements is bounded per person (Judgements.DAYS), so
+    a projector folding years of acts keeps officers × DAYS answers, not officers × days acted;
+    every answer, remembered or judged anew after the memory starts again, is credential_on's."""
+    history = f.History()
+    fold = readmodels.Fold(lambda table, ids: {}, ParamsTimeline(national()))
+    for rec in history.extend(f.staff()):
+        fold.apply(rec)
+    judgements = officer_model.Judgements(fold.officer)
+    state = fold.officer(f.OFFICER_B)
+    start = datetime(2024, 9, 1, 2, 0, tzinfo=timezone.utc)
+    for n in range(3 * officer_model.Judgements.DAYS + 5):
+        t = start + timedelta(days=n)
+        day = t.date().isoformat()
+        for _ in range(2):
+            assert judgements.at(f.OFFICER_B, t, day, f.CERT_B) == officer_model.credential_on(
+                state, t, day, f.CERT_B)
+        assert len(judgements._by_person[f.OFFICER_B][1]) <= officer_model.Judgements.DAYS
 
 
 def test_a_payment_stays_with_the_withdrawn_decision_it_paid_and_the_new_one_starts_unpaid(

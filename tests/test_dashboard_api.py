@@ -171,6 +171,40 @@ def test_a_scoped_officer_record_names_none_of_the_officers_cases_in_other_units
     assert "other_units" not in whole
 
 
+XH_COMPLAINT = "XH-C-2024-00017"      # another unit's complaint about this unit's case
+
+
+def test_a_scoped_case_and_complaint_name_no_complaint_or_case_of_another_unit(
+        dash: World) -> None:
+    """A complaint is of the unit it names (its `unit_id`), which need not be the unit of the
+    case it names (`case_id`): a complaints office of one unit may receive one about another
+    unit's case. The case listed that complaint (id, category, event id) to the case's
+    unit's scoped inspectors, and the complaint named its case to the complaint's, each a
+    reference of another unit the officer record already withholds."""
+    s = f"complaint:{XH_COMPLAINT}"
+    post_steps(dash, [f.step(s, "ComplaintReceived", f.at("2024-08-21", "09:00:00"),
+                             unit_id=OTHER_UNIT, accused_officers=[f.OFFICER_A],
+                             case_id=CASE)])
+    dash.project()
+    before = dash.count("ledger_receipts")
+    mine = auth(dash, "inspector", principal="jw-hp", units=(f.UNIT,))
+    theirs = auth(dash, "inspector", principal="jw-xh", units=(OTHER_UNIT,))
+    case = get(dash, f"/v1/cases/{CASE}", mine)
+    assert XH_COMPLAINT not in orjson.dumps(case).decode()
+    assert case["complaints"] == [{"source": "other_units", "count": 1}]
+    complaint = get(dash, f"/v1/complaints/{XH_COMPLAINT}", theirs)
+    assert CASE not in orjson.dumps(complaint).decode()
+    assert complaint["case_id"] == {"source": "other_units", "count": 1}
+    assert complaint["accused_officers"] == [f.OFFICER_A]       # whom it is about stays
+    # a principal of both units, or of every unit, reads both whole
+    both = auth(dash, "inspector", principal="jw-both", units=(f.UNIT, OTHER_UNIT))
+    for headers in (both, auth(dash, "inspector")):
+        assert [c["complaint_id"] for c in get(dash, f"/v1/cases/{CASE}",
+                                               headers)["complaints"]] == [XH_COMPLAINT]
+        assert get(dash, f"/v1/complaints/{XH_COMPLAINT}", headers)["case_id"] == CASE
+    assert dash.count("ledger_receipts") == before            # reading wrote nothing
+
+
 XH_TWICE = "SH-XH-2024-S-000902"      # the vendor fined by another unit for CASE's act
 
 

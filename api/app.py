@@ -39,7 +39,7 @@ from .ingest import (MAX_BODY, RETRY_AFTER, Ingest, IngestMiddleware, answer_hea
 from .key_units import KeyUnits
 from .problems import (document_problems, http_error_handler, internal_error_handler,
                        ledger_error_handler, query_parameters, validation_error_handler)
-from .scoping import other_units, scoped_flags, visible_state
+from .scoping import other_units, scoped_flags, visible_state, visible_warnings
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
@@ -186,12 +186,14 @@ def visible_streams(views: ReadModels, principal: Principal, streams: list[str])
             or principal.may_see_unit(units.get(s))]
 
 
-def visible_officer(views: ReadModels, principal: Principal, state: dict[str, Any]
-                    ) -> dict[str, Any]:
-    """An officer's state naming only the cases and complaints ``principal`` may see (the
-    counts of the caseload stay: they describe the officer, not the cases)."""
+def visible_officer(views: ReadModels, flags: FlagsView, principal: Principal,
+                    state: dict[str, Any]) -> dict[str, Any]:
+    """An officer's state naming only the cases, complaints, and flags and notices of formal
+    warnings (:func:`visible_warnings`) ``principal`` may see (the counts of the caseload
+    stay: they describe the officer, not the cases)."""
     if not principal.units:
         return state
+    state["warnings"] = visible_warnings(views, flags, principal, state.get("warnings", []))
     cases = views.units_of("cases", state.get("case_acts", {}))
     state["case_acts"] = {c: n for c, n in state.get("case_acts", {}).items()
                           if principal.may_see_unit(cases.get(c))}
@@ -355,7 +357,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
         parameter (``<noun>_id``)."""
         state = visible_state(views, table, noun, ident, principal)
         if table == "officers":
-            state = visible_officer(views, principal, state)
+            state = visible_officer(views, flags, principal, state)
         elif table == "cases":
             state = visible_case(views, principal, state)
         elif table == "complaints":

@@ -39,7 +39,7 @@ from .ingest import (MAX_BODY, RETRY_AFTER, Ingest, IngestMiddleware, answer_hea
 from .key_units import KeyUnits
 from .problems import (document_problems, http_error_handler, internal_error_handler,
                        ledger_error_handler, query_parameters, validation_error_handler)
-from .scoping import scoped_flags, visible_state
+from .scoping import other_units, scoped_flags, visible_state, visible_warnings
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
@@ -186,12 +186,14 @@ def visible_streams(views: ReadModels, principal: Principal, streams: list[str])
             or principal.may_see_unit(units.get(s))]
 
 
-def visible_officer(views: ReadModels, principal: Principal, state: dict[str, Any]
-                    ) -> dict[str, Any]:
-    """An officer's state naming only the cases and complaints ``principal`` may see (the
-    counts of the caseload stay: they describe the officer, not the cases)."""
+def visible_officer(views: ReadModels, flags: FlagsView, principal: Principal,
+                    state: dict[str, Any]) -> dict[str, Any]:
+    """An officer's state naming only the cases, complaints, and flags and notices of formal
+    warnings (:func:`visible_warnings`) ``principal`` may see (the counts of the caseload
+    stay: they describe the officer, not the cases)."""
     if not principal.units:
         return state
+    state["warnings"] = visible_warnings(views, flags, principal, state.get("warnings", []))
     cases = views.units_of("cases", state.get("case_acts", {}))
     state["case_acts"] = {c: n for c, n in state.get("case_acts", {}).items()
                           if principal.may_see_unit(cases.get(c))}
@@ -202,6 +204,34 @@ def visible_officer(views: ReadModels, principal: Principal, state: dict[str, An
     if complaints and complaints.get("ids"):
         known = views.units_of("complaints", complaints["ids"])
         complaints["ids"] = [c for c in complaints["ids"] if principal.may_see_unit(known.get(c))]
+    return state
+
+
+def visible_case(views: ReadModels, principal: Principal, state: dict[str, Any]
+                 ) -> dict[str, Any]:
+    """A case's state naming only the complaints ``principal`` may see: a complaint about the
+    case may be of another unit (its ``unit_id``, the unit the complaints office gave it), and
+    is then left out of ``complaints``, one ``{"source": "other_units", "count": n}`` appended
+    for those left out (the marker a flag's withheld list items get: api/scoping.py)."""
+    listed = state.get("complaints") or []
+    if not principal.units or not listed:
+        return state
+    units = views.units_of("complaints", [c["complaint_id"] for c in listed])
+    kept = [c for c in listed if principal.may_see_unit(units.get(c["complaint_id"]))]
+    state["complaints"] = kept + ([other_units(len(listed) - len(kept))]
+                                 if len(kept) < len(listed) else [])
+    return state
+
+
+def visible_complaint(views: ReadModels, principal: Principal, state: dict[str, Any]
+                      ) -> dict[str, Any]:
+    """A complaint's state whose ``case_id``, a case of another unit ``principal`` may not see,
+    reads ``{"source": "other_units", "count": 1}`` (the accused officers, whom it is about,
+    stay)."""
+    case_id = state.get("case_id")
+    if principal.units and case_id and not principal.may_see_unit(
+            views.units_of("cases", [case_id]).get(case_id)):
+        state["case_id"] = other_units(1)
     return state
 
 
@@ -327,7 +357,11 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
         parameter (``<noun>_id``)."""
         state = visible_state(views, table, noun, ident, principal)
         if table == "officers":
-            state = visible_officer(views, principal, state)
+            state = visible_officer(views, flags, principal, state)
+        elif table == "cases":
+            state = visible_case(views, principal, state)
+        elif table == "complaints":
+            state = visible_complaint(views, principal, state)
         if table in ("cases", "officers"):
             state["flags"] = scoped_flags(views, principal, flags.query(
                 limit=500, units=sorted(principal.units), **{f"{noun}_id": ident})["flags"])

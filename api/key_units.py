@@ -17,9 +17,10 @@ from ledger.crypto import verify
 from ledger.domain.flags import TYPES as DISPOSITION_TYPES
 from ledger.domain.keys import key_covers_unit
 from ledger.envelope import Envelope
-from ledger.errors import BadSignature, Forbidden
-from ledger.keys import KeyRecord
+from ledger.errors import BadSignature, Forbidden, LedgerError
+from ledger.keys import KEY_EVENT_TYPES, KeyRecord
 from ledger.service import Ledger
+from ledger.store import LedgerStore
 
 DISPOSITIONS = frozenset(t.name for t in DISPOSITION_TYPES)
 FLAG_PREFIX = "flag:"
@@ -81,6 +82,8 @@ class KeyUnits:
                 verify(record.public_key, env.signed_bytes, env.sig)
             except BadSignature:
                 continue
+            if not self._otherwise_recorded(envelopes, now, batched=batched):
+                return
             unit = held[flag_id]
             raise Forbidden(
                 f"key {env.key_id!r} is registered for units {', '.join(sorted(units))} and "
@@ -89,3 +92,32 @@ class KeyUnits:
                 + (f"key of unit {unit}, or of every unit" if unit else "key of every unit"),
                 rule="key-units",
                 index=i if batched else None, event_id=env.event_id)
+
+    def _otherwise_recorded(self, envelopes: Sequence[Envelope], now: datetime, *,
+                            batched: bool) -> bool:
+        """Whether the ledger would record every event of the request, judged as the writer
+        judges them: none recorded before or sent twice, every signature verifying, every
+        signer key registered, not revoked, within its window by the ledger's clock ``now``
+        and allowed to sign its type (a key event of the request applying to the events after
+        it). The door refuses only such a request: had it answered key-units for one the
+        ledger refuses anyway, a key's holder would read, from key-units against the other
+        event's refusal and with nothing written, whether another unit's flag exists and its
+        unit. Any other request the ledger refuses, or records whole (the engine then does not
+        apply the disposition: RF28), whether the flag exists or not."""
+        ids = [env.event_id for env in envelopes]
+        if len(set(ids)) != len(ids):
+            return False
+        with self.ledger.store.cursor() as curs:
+            if LedgerStore.rows_by_id(curs, ids):
+                return False
+        try:
+            self.ledger.verify_signatures(envelopes, batched=batched)
+            registry = self.ledger.registry.copy()     # a key event applies to what follows
+            for i, env in enumerate(envelopes):
+                registry.authorise(key_id=env.key_id, event_type=env.type, index=None, at=now,
+                                   signer_roles=self.ledger.types.lookup(env.type).signer_roles)
+                if env.type in KEY_EVENT_TYPES:     # at no log index: authorise reads none
+                    registry.apply(env.type, env.body, i)
+        except LedgerError:
+            return False
+        return True

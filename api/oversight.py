@@ -27,7 +27,7 @@ from projections.oversight import levels, queries, supervision
 from .auth import require
 from .pages import StaticPages
 from .problems import query_day
-from .scoping import scoped_flags
+from .scoping import scoped_flags, visible_warnings
 
 JSON = "application/json"
 Inspector = Annotated[Principal, Depends(require("inspector", "auditor"))]
@@ -155,7 +155,9 @@ def officer_warnings(request: Request, officer_id: str, principal: Inspector) ->
     result = levels.query(request.app.state.ledger.store, "officer", officer_id)
     if principal.units:     # the officer's flags in other units' cases, as GET /v1/officers/{id}
         result = levels.hide_flags(result, _visible_flags(request, principal, officer_id))
-    result["formal_warnings"] = state.get("warnings", [])
+    result["formal_warnings"] = visible_warnings(request.app.state.views,
+                                                 request.app.state.flags, principal,
+                                                 state.get("warnings", []))
     return _json(result)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from ledger.errors import NotFound
 from ledger.tokens import Principal
+from projections.flagsview import FlagsView
 from projections.readmodels import ReadModels
 
 #: what replaces a withheld reference in a flag's summary and discriminator
@@ -41,6 +42,32 @@ def visible_state(views: ReadModels, table: str, noun: str, ident: str, principa
     if state is None or not principal.may_see_unit(state.get("unit_id")):
         raise NotFound(f"no {noun} {ident}", field=f"{noun}_id")
     return state
+
+
+def visible_warnings(views: ReadModels, flags: FlagsView, principal: Principal,
+                     warnings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An officer's formal warnings as ``principal`` may read them: the ``flag_ids`` a warning
+    answers keep the flags of its units (the others, an officer's flags in another unit's
+    cases among them, leave the list, one ``{"source": "other_units", "count": n}`` at its
+    end), and a ``notice_id`` of another unit's notice (or of none the read models know)
+    becomes ``{"source": "other_units", "count": 1}``. Unscoped principals get ``warnings``
+    itself, and cost no query."""
+    if not principal.units or not warnings:
+        return warnings
+    flag_units = flags.units_and_clock({i for w in warnings for i in w.get("flag_ids") or ()}
+                                       )[0]
+    notices = views.units_of("supervision", [w["notice_id"] for w in warnings
+                                             if w.get("notice_id")])
+    out = []
+    for w in warnings:
+        listed = w.get("flag_ids") or []
+        kept = [i for i in listed if principal.may_see_unit(flag_units.get(i))]
+        w = dict(w, flag_ids=kept + ([other_units(len(listed) - len(kept))]
+                                     if len(kept) < len(listed) else []))
+        if w.get("notice_id") and not principal.may_see_unit(notices.get(w["notice_id"])):
+            w["notice_id"] = other_units(1)
+        out.append(w)
+    return out
 
 
 def scoped_flags(views: ReadModels, principal: Principal, flags: list[dict[str, Any]]
@@ -120,4 +147,5 @@ def _fold(value: Any, hidden: set[str]) -> Any:
     return value
 
 
-__all__ = ["WITHHELD", "other_units", "scoped_flags", "visible_state", "withhold"]
+__all__ = ["WITHHELD", "other_units", "scoped_flags", "visible_state", "visible_warnings",
+           "withhold"]

@@ -171,6 +171,74 @@ def test_a_scoped_officer_record_names_none_of_the_officers_cases_in_other_units
     assert "other_units" not in whole
 
 
+XH_COMPLAINT = "XH-C-2024-00017"      # another unit's complaint about this unit's case
+
+
+def test_a_scoped_case_and_complaint_name_no_complaint_or_case_of_another_unit(
+        dash: World) -> None:
+    """A complaint is of the unit it names (its `unit_id`), which need not be the unit of the
+    case it names (`case_id`): a complaints office of one unit may receive one about another
+    unit's case. The case listed that complaint (id, category, event id) to the case's
+    unit's scoped inspectors, and the complaint named its case to the complaint's, each a
+    reference of another unit the officer record already withholds."""
+    s = f"complaint:{XH_COMPLAINT}"
+    post_steps(dash, [f.step(s, "ComplaintReceived", f.at("2024-08-21", "09:00:00"),
+                             unit_id=OTHER_UNIT, accused_officers=[f.OFFICER_A],
+                             case_id=CASE)])
+    dash.project()
+    before = dash.count("ledger_receipts")
+    mine = auth(dash, "inspector", principal="jw-hp", units=(f.UNIT,))
+    theirs = auth(dash, "inspector", principal="jw-xh", units=(OTHER_UNIT,))
+    case = get(dash, f"/v1/cases/{CASE}", mine)
+    assert XH_COMPLAINT not in orjson.dumps(case).decode()
+    assert case["complaints"] == [{"source": "other_units", "count": 1}]
+    complaint = get(dash, f"/v1/complaints/{XH_COMPLAINT}", theirs)
+    assert CASE not in orjson.dumps(complaint).decode()
+    assert complaint["case_id"] == {"source": "other_units", "count": 1}
+    assert complaint["accused_officers"] == [f.OFFICER_A]       # whom it is about stays
+    # a principal of both units, or of every unit, reads both whole
+    both = auth(dash, "inspector", principal="jw-both", units=(f.UNIT, OTHER_UNIT))
+    for headers in (both, auth(dash, "inspector")):
+        assert [c["complaint_id"] for c in get(dash, f"/v1/cases/{CASE}",
+                                               headers)["complaints"]] == [XH_COMPLAINT]
+        assert get(dash, f"/v1/complaints/{XH_COMPLAINT}", headers)["case_id"] == CASE
+    assert dash.count("ledger_receipts") == before            # reading wrote nothing
+
+
+def test_a_scoped_officer_records_formal_warnings_name_no_flag_or_notice_of_another_unit(
+        dash: World) -> None:
+    """A formal warning lists the red flags it answers and the notice it follows: an officer's
+    flags in another unit's cases are that unit's, and GET /v1/officers/{id}/warnings already
+    folded them out of the level's reasons, yet the officer record and that same answer's
+    `formal_warnings` named their ids (and the other unit's notice) to a scoped inspector."""
+    post_steps(dash, peer_fine(XH_CASE, f.OFFICER_A, 20_000))
+    dash.project()
+    every = auth(dash, "inspector")
+    theirs = [x["flag_id"] for x in get(dash, "/v1/flags", every, unit=OTHER_UNIT)["flags"]]
+    ours = [x["flag_id"] for x in get(dash, "/v1/flags", every, unit=f.UNIT,
+                                      officer=f.OFFICER_A)["flags"]]
+    assert theirs and ours
+    notice = "SN-XH-20240901-01"                        # a notice no unit of HP's holds
+    post_steps(dash, [f.step(f"officer:{f.OFFICER_A}", "OfficerWarningIssued",
+                             f.at("2024-09-02", "10:00:00"), warning_id="W-2024-007",
+                             unit_id=f.UNIT, flag_ids=[ours[0], theirs[0]], notice_id=notice)])
+    dash.project()
+    before = dash.count("ledger_receipts")
+    mine = auth(dash, "inspector", principal="jw-hp", units=(f.UNIT,))
+    hidden = {"source": "other_units", "count": 1}
+    for path in (f"/v1/officers/{f.OFFICER_A}", f"/v1/officers/{f.OFFICER_A}/warnings"):
+        body = get(dash, path, mine)
+        (warning,) = body["warnings" if path.endswith(f.OFFICER_A) else "formal_warnings"]
+        assert warning["flag_ids"] == [ours[0], hidden], path
+        assert warning["notice_id"] == hidden, path
+        assert theirs[0] not in orjson.dumps(body).decode() and notice not in \
+            orjson.dumps(body).decode(), path
+        (whole,) = get(dash, path, every)["warnings" if path.endswith(f.OFFICER_A)
+                                          else "formal_warnings"]
+        assert whole["flag_ids"] == [ours[0], theirs[0]] and whole["notice_id"] == notice
+    assert dash.count("ledger_receipts") == before            # reading wrote nothing
+
+
 XH_TWICE = "SH-XH-2024-S-000902"      # the vendor fined by another unit for CASE's act
 
 

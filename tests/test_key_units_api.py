@@ -310,3 +310,51 @@ def test_keys_register_refuses_units_on_a_key_that_disposes_of_no_flag(
     assert "app-x" not in keys
     assert ledger_main(["keys", "register", "--principal", "jw:x", "--role", "case-app",
                         "--role", "inspector", "--key-id", "both-x", "--unit", OTHER_UNIT]) == 0
+
+
+def test_the_door_tells_a_scoped_key_nothing_of_a_flag_in_a_request_the_ledger_refuses(
+        city: World) -> None:
+    """The door judged a disposition before the rest of its request: a holder of a key of one
+    unit (and any poster token) batched a disposition of a flag id it computed (flag ids are
+    hashes of a rule, a scope and a discriminator: RF22's is an officer and a year, RF24's a
+    unit and a month) with an event the ledger refuses — forged, a conflicting retry, one its
+    signer may not sign — and read from 403 key-units (naming the unit) against the other
+    event's refusal whether another unit's flag exists, with nothing written either way. The
+    door now refuses only a request the ledger would otherwise record whole; any other is the
+    ledger's to refuse, as if the flag did not exist."""
+    scoped_key(city, "jw-xh", [OTHER_UNIT])
+    city.register("app", ["case-app"])
+    cash_above_limit(city)
+    held = rf04(city)
+    absent = {"flag_id": "RF04.a-000000000000000000000000", "rule_id": "RF04.a"}
+    (recorded,) = city.post(dismissal(city, "jw-xh", absent))     # a flag no one raised
+    spoilers = {
+        "bad-signature": lambda: sign_envelope(
+            SigningKey.generate(), "jw-xh", stream=f"flag:{absent['flag_id']}",
+            type="FlagAcknowledged", body=f.body("FlagAcknowledged", rule_id="RF04.a")),
+        "conflict": lambda: sign_envelope(
+            city.keys["jw-xh"], "jw-xh", stream=f"flag:{absent['flag_id']}",
+            type="FlagAcknowledged", body=f.body("FlagAcknowledged", rule_id="RF04.a"),
+            event_id=recorded["event_id"]),
+        "key-not-allowed": lambda: sign_envelope(
+            city.keys["app"], "app", stream=f"flag:{absent['flag_id']}",
+            type="FlagAcknowledged", body=f.body("FlagAcknowledged", rule_id="RF04.a")),
+        "unknown-key": lambda: sign_envelope(
+            SigningKey.generate(), "ghost", stream=f"flag:{absent['flag_id']}",
+            type="FlagAcknowledged", body=f.body("FlagAcknowledged", rule_id="RF04.a")),
+    }
+    before = history(city)
+    for code, spoiler in spoilers.items():
+        answers = []
+        for flag in (held, absent):
+            response = city.post_raw(canonical([dismissal(city, "jw-xh", flag), spoiler()]))
+            assert f.UNIT not in response.text, (code, response.text)
+            answers.append((response.status_code, response.json()["type"]))
+        assert answers[0] == answers[1], code
+        assert answers[0][1].endswith(f":{code}"), (code, answers)
+        assert history(city) == before, code
+    assert rf04(city)["disposition"] == "open"
+    # the request otherwise whole is refused as before, naming what to do
+    response = city.post_raw(canonical([dismissal(city, "jw-xh", held)]))
+    assert response.status_code == 403 and response.json()["rule"] == "key-units"
+    assert history(city) == before

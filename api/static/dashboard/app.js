@@ -1153,6 +1153,6 @@ document.getElementById("signout").addEventListener("click", () => {
   sessionStorage.removeItem(TOKEN_KEY); session = null; location.hash = "#/signin";
 });
 window.addEventListener("hashchange", route);
-export { api, caseLink, failure, flagSummary, h, kv, loading, officerLink, ruleName, s, sevBadge, show, t, typeName,
+export { api, caseLink, failure, flagSummary, h, kv, loading, officerLink, ruleName, s, sevBadge, show, t, typeName, withheld,
   unitLink, when };
 if (!location.hash) location.hash = "#/queue"; else route();

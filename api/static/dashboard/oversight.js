@@ -3,7 +3,7 @@
 // through api() with the signed-in token, so the API's access rules (roles, unit scoping) apply
 // unchanged. Strings live in the one zh/en dictionary in app.js.
 import { api, caseLink, failure, flagSummary, h, kv, loading, officerLink, ruleName, s, sevBadge, show,
-  t, typeName, unitLink, when } from "./app.js";
+  t, typeName, unitLink, when, withheld } from "./app.js";
 
 const LEVELS = ["none", "attention", "warning", "serious"];
 const SUPERVISION_STATUSES = ["open", "overdue", "answered", "returned", "closed"];
@@ -237,8 +237,10 @@ function formalWarnings(list, index) {
     list.map((w) => h("tr", { class: "formal-warning", dataset: { warningId: w.warning_id } },
       h("td", {}, t(`fw.${w.kind}`), h("div", { class: "small muted mono" }, w.warning_id)), h("td", {}, when(w.issued_at)),
       h("td", {}, w.issued_by), h("td", {}, w.reason),
-      h("td", {}, (w.flag_ids || []).map((f) => h("div", {}, flagRef(f, index, w.unit_id)))),
-      h("td", {}, w.notice_id ? h("a", { href: `#/supervision/${encodeURIComponent(w.notice_id)}`, class: "mono" }, w.notice_id) : "—"))));
+      // a flag or notice of another unit, for a unit-scoped token: {"source": "other_units", "count": n}
+      h("td", {}, (w.flag_ids || []).map((f) => h("div", {}, withheld(f) ? t("other_units", { n: f.count }) : flagRef(f, index, w.unit_id)))),
+      h("td", {}, withheld(w.notice_id) ? t("other_units", { n: w.notice_id.count })
+        : w.notice_id ? h("a", { href: `#/supervision/${encodeURIComponent(w.notice_id)}`, class: "mono" }, w.notice_id) : "—"))));
 }
 
 // ---------------------------------------------------------------------------------------------

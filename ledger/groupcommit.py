@@ -129,6 +129,16 @@ class GroupCommitter(Generic[T]):
             self._queue.put((request, future))
         return future
 
+    def submit_all(self, pairs: list[tuple[T, Future[Any]]]) -> None:
+        """Queue requests, each with its future, as one item: what a group hands on (one
+        queueing and one take by the writer, not one per request). A group takes them all
+        together, so it may pass ``max_events`` by as many events as they hold. Raises
+        ShuttingDown once the committer is closed."""
+        with self._lock:
+            if self._closed:
+                raise ShuttingDown()
+            self._queue.put(pairs)
+
     def close(self) -> None:
         """Refuse new requests, commit those already queued, and stop the writer (waiting up
         to 30 s for it)."""
@@ -145,18 +155,24 @@ class GroupCommitter(Generic[T]):
             item = self._queue.get()
             if item is None:
                 return
-            group = [item]
-            total = self._size_of(item[0])
-            while total < self._max_events:
+            group: list[tuple[T, Future[Any]]] = []
+            total = 0
+            while True:
+                if type(item) is list:      # requests handed on together (submit_all)
+                    group += item
+                    total += sum(self._size_of(request) for request, _ in item)
+                else:
+                    group.append(item)
+                    total += self._size_of(item[0])
+                if total >= self._max_events:
+                    break
                 try:
-                    nxt = self._queue.get_nowait()
+                    item = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if nxt is None:
+                if item is None:
                     stop = True
                     break
-                group.append(nxt)
-                total += self._size_of(nxt[0])
             self._write(group)
 
     def _write(self, group: list[tuple[T, Future[Any]]]) -> None:
@@ -174,16 +190,21 @@ class GroupCommitter(Generic[T]):
             deliver([future for _, future in group])
             return
         settled: list[Future[Any]] = []
+        handed: dict[GroupCommitter[Any], list[tuple[Any, Future[Any]]]] = {}
         for (_, future), outcome in zip(group, outcomes, strict=True):
             if isinstance(outcome, BaseException):
                 future.set_exception(outcome)
+                settled.append(future)
             elif isinstance(outcome, HandOff):
-                try:
-                    outcome.to.submit(outcome.request, future)
-                    continue
-                except ShuttingDown as e:         # that committer is closed
-                    future.set_exception(e)
+                handed.setdefault(outcome.to, []).append((outcome.request, future))
             else:
                 future.set_result(outcome)
-            settled.append(future)
+                settled.append(future)
+        for to, pairs in handed.items():
+            try:
+                to.submit_all(pairs)
+            except ShuttingDown as e:         # that committer is closed
+                for _, future in pairs:
+                    future.set_exception(e)
+                    settled.append(future)
         deliver(settled)

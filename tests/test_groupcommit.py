@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import Future
 
 import pytest
 
@@ -240,3 +241,30 @@ def test_an_outcome_for_a_closed_loop_does_not_stop_the_writer() -> None:
         assert committer.submit("b").result(5) == "written b"
     finally:
         committer.close()
+
+
+def test_the_requests_a_group_hands_on_are_queued_once_and_written_as_one_group() -> None:
+    groups: list[list[str]] = []
+    later = GroupCommitter(lambda requests: groups.append(list(requests)) or list(requests),
+                           name="test-handed-later")
+    queued: list[object] = []
+    put = later._queue.put
+
+    def counted_put(item: object, *args: object, **kw: object) -> None:
+        queued.append(item)
+        put(item, *args, **kw)                         # type: ignore[arg-type]
+
+    later._queue.put = counted_put                     # type: ignore[method-assign]
+    first = GroupCommitter(lambda requests: [
+        ValueError(r) if r.startswith("bad") else HandOff(later, r.upper()) for r in requests],
+        name="test-handed-first")
+    try:
+        futures: list[Future[object]] = [Future() for _ in range(4)]
+        first.submit_all(list(zip(("a", "bad-b", "c", "d"), futures, strict=True)))  # one group
+        assert [f.result(5) for f in (futures[0], futures[2], futures[3])] == ["A", "C", "D"]
+        with pytest.raises(ValueError, match="bad-b"):
+            futures[1].result(5)
+        assert len(queued) == 1 and groups == [["A", "C", "D"]]
+    finally:
+        first.close()
+        later.close()

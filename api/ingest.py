@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
@@ -24,7 +24,8 @@ from ledger.config import INGEST_THREADS, INLINE_BODY
 from ledger.envelope import Envelope
 from ledger.errors import (Forbidden, LedgerError, ShuttingDown, Unauthorized,
                            UnsupportedMediaType)
-from ledger.service import AppendResult, Ledger
+from ledger.groupcommit import LoopFuture
+from ledger.service import Ledger
 from ledger.tokens import Principal, TokenCache, token_hash
 
 from .key_units import KeyUnits
@@ -73,22 +74,26 @@ class Ingest:
             raise UnsupportedMediaType(f"send the envelope(s) as {JSON}, not {ctype or 'nothing'}")
         return self.ledger.parse(body)
 
-    def _prepare(self, authorization: str, ctype: str, body: bytes) -> Future[AppendResult]:
+    def _prepare(self, authorization: str, ctype: str, body: bytes,
+                 pending: LoopFuture) -> None:
         """Authenticate, parse and find the signers' keys, then hand the request to the ledger's
-        verifier stage (and from there to the committer)."""
+        verifier stage (and from there to the committer), to settle ``pending``."""
         self.principal(authorization)
-        return self._submit(self._parse(ctype, body), _batched(body))
+        self._submit(self._parse(ctype, body), _batched(body), pending)
 
-    def _submit(self, envelopes: list[Envelope], batched: bool) -> Future[AppendResult]:
+    def _submit(self, envelopes: list[Envelope], batched: bool, pending: LoopFuture) -> None:
         """Refuse a disposition beyond its key's units (rule key-units; reads the database),
-        then hand the request to the ledger's verifier stage."""
+        then hand the request to the ledger's verifier stage, to settle ``pending``."""
         if self.key_units is not None:
             self.key_units.check(envelopes, batched=batched)
-        return self.ledger.submit_unverified(envelopes, batched=batched)
+        self.ledger.submit_unverified(envelopes, batched=batched, future=pending)
 
     async def __call__(self, headers: Mapping[str, str], body: bytes) -> Outcome:
         """Append a request body; returns (status, content type, response bytes)."""
         ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+        # settled by the stage that ends the request, with the rest of its group, in one call
+        # to this loop (ledger.groupcommit.deliver)
+        pending = LoopFuture(asyncio.get_running_loop())
         try:
             authorization = headers.get("authorization", "")
             if (len(body) <= self.inline_body
@@ -98,14 +103,14 @@ class Ingest:
                 envelopes = self._parse(ctype, body)
                 if self.ledger.signers_known(envelopes) and not (
                         self.key_units is not None and self.key_units.concerns(envelopes)):
-                    pending = self.ledger.submit_unverified(envelopes, batched=_batched(body))
+                    self.ledger.submit_unverified(envelopes, batched=_batched(body),
+                                                  future=pending)
                 else:   # finding a signer's key or a flag's unit reads the database
-                    pending = await self._off_loop(partial(
-                        self._submit, envelopes, _batched(body)))
+                    await self._off_loop(partial(self._submit, envelopes, _batched(body),
+                                                 pending))
             else:
-                pending = await self._off_loop(
-                    partial(self._prepare, authorization, ctype, body))
-            result = await asyncio.wrap_future(pending)
+                await self._off_loop(partial(self._prepare, authorization, ctype, body, pending))
+            result = await pending.wait()
         except LedgerError as e:
             status, content = error_bytes(e)
             return status, "application/problem+json", content
@@ -119,8 +124,7 @@ class Ingest:
         return (201 if result.written else 200, JSON,
                 orjson.dumps({"receipts": [r.to_value() for r in result.receipts]}))
 
-    def _off_loop(self, work: Callable[[], Future[AppendResult]]
-                  ) -> asyncio.Future[Future[AppendResult]]:
+    def _off_loop(self, work: Callable[[], None]) -> asyncio.Future[None]:
         """``work`` run on the pool. Raises ShuttingDown once the pool is closed."""
         try:
             return asyncio.get_running_loop().run_in_executor(self.pool, work)

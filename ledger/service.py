@@ -227,13 +227,14 @@ class Ledger:
         """Commit envelopes whose signatures are already verified."""
         return self.committer.submit(envelopes)
 
-    def submit_unverified(self, envelopes: list[Envelope], *,
-                          batched: bool) -> Future[AppendResult]:
+    def submit_unverified(self, envelopes: list[Envelope], *, batched: bool,
+                          future: Future[AppendResult] | None = None) -> Future[AppendResult]:
         """Verify on the signature workers, then commit: the caller's thread does neither.
 
-        Raises UnknownKey at once; the future raises BadSignature or resolves to the receipts.
+        Raises UnknownKey at once; the future (``future``, or a new one: a `LoopFuture` for a
+        caller on an event loop) raises BadSignature or resolves to the receipts.
         """
-        return self._verifier.submit(self.signature_work(envelopes, batched=batched))
+        return self._verifier.submit(self.signature_work(envelopes, batched=batched), future)
 
     def append(self, body: bytes) -> AppendResult:
         """The whole pipeline for one request body, blocking until durable."""

@@ -39,6 +39,20 @@ def test_every_repeated_id_is_named_at_its_later_indices_and_nothing_else(
     assert found == sorted([(40, ids[3], 3), (len(log) - 1, ids[3], 3), (252, ids[250], 200)])
 
 
+@pytest.mark.parametrize(("run", "fan_in"), [(1000, 32), (7, 3)], ids=["in-memory", "spilled"])
+def test_a_repeated_id_is_named_when_it_sorts_first_or_last(run: int, fan_in: int) -> None:
+    """duplicates() first looks for equal neighbours among the sorted ids as a whole, and walks
+    the records only when it finds some: the first and the last pair count too."""
+    ids = sorted(_ids(50, seed=4))
+    log = ids[::-1] + [ids[0], ids[-1]]
+    with SeenIds(run=run, fan_in=fan_in) as seen:
+        for index, event_id in enumerate(log):
+            seen.add(event_id, index)
+        found = sorted(seen.duplicates())
+        assert list(seen.duplicates()) != []         # the runs can be read again
+    assert found == [(50, ids[0], 49), (51, ids[-1], 0)]
+
+
 def test_each_id_is_rewritten_a_logarithmic_number_of_times(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Runs were merged into the one run merged before whenever FAN_IN were waiting, so every

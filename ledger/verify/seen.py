@@ -18,9 +18,12 @@ Standard library only, like the rest of the verifier.
 from __future__ import annotations
 
 import heapq
+import struct
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
+from itertools import islice, tee
+from operator import eq, itemgetter
 from typing import IO
 
 RUN = 1 << 18            # records sorted in memory at once
@@ -28,6 +31,9 @@ FAN_IN = 32              # spilled runs merged into one when this many are waiti
 _ID = 16                 # bytes of an event id (a UUID)
 _RECORD = _ID + 8        # id, then the log index (big-endian, so bytes sort as (id, index))
 _BLOCK = 4096            # records read from a run at a time
+_WHOLE = struct.Struct(f"{_RECORD}s")
+_id_of = itemgetter(slice(0, _ID))
+_first = itemgetter(0)
 
 
 class SeenIds:
@@ -89,25 +95,34 @@ class SeenIds:
         """(index, event id, first index) for every index holding an id already held at a
         smaller index, in id order."""
         self._records.sort()
-        records = heapq.merge(*(_read(f) for f in self._runs), iter(self._records))
+        # A bundle seldom holds an id twice: equal neighbours among the sorted ids are looked
+        # for by the standard library's C loops, and the records walked one by one in Python
+        # only when there are some.
+        ids, following = tee(map(_id_of, self._merged()))
+        next(following, None)
+        if not any(map(eq, ids, following)):
+            return
         first_id, first_index = b"", -1
-        for rec in records:
+        for rec in self._merged():
             rid = rec[:_ID]
             if rid == first_id:
                 yield (int.from_bytes(rec[_ID:], "big"), str(uuid.UUID(bytes=rid)), first_index)
             else:
                 first_id, first_index = rid, int.from_bytes(rec[_ID:], "big")
 
+    def _merged(self) -> Iterable[bytes]:
+        """Every record, in order (requires the records in memory sorted)."""
+        runs = self._runs
+        if not runs:
+            return self._records
+        return heapq.merge(*(_read(f) for f in runs), iter(self._records))
+
 
 def _spill(records: Iterable[bytes]) -> IO[bytes]:
     f = tempfile.TemporaryFile(prefix="ledger-verify-ids-")
-    buf = bytearray()
-    for rec in records:
-        buf += rec
-        if len(buf) >= _RECORD * _BLOCK:
-            f.write(buf)
-            buf.clear()
-    f.write(buf)
+    records = iter(records)
+    while block := b"".join(islice(records, _BLOCK)):
+        f.write(block)
     f.seek(0)
     return f
 
@@ -115,8 +130,7 @@ def _spill(records: Iterable[bytes]) -> IO[bytes]:
 def _read(f: IO[bytes]) -> Iterator[bytes]:
     f.seek(0)
     while block := f.read(_RECORD * _BLOCK):
-        for i in range(0, len(block), _RECORD):
-            yield block[i:i + _RECORD]
+        yield from map(_first, _WHOLE.iter_unpack(block))
 
 
 __all__ = ["SeenIds"]

@@ -72,12 +72,15 @@ def check_chunk(ctx: Context, blob: bytes, keys: dict[str, bytes],
     for start in range(0, len(lines), BATCH):
         laid_out: list[tuple[int, int, bytes, tuple[Any, ...]]] = []
         for line_no, line in enumerate(lines[start:start + BATCH], start):
-            if line.count(b"{") + line.count(b"[") > _LINE_LEVELS and _too_deep(line):
+            fields = _fast(line) if line.startswith(_OPEN) else None
+            # Brackets are counted in the body alone where the layout proves the rest of the
+            # line holds none deeper than the envelope (a third of the bytes to count).
+            counted = line if fields is None else fields[-1]
+            if counted.count(b"{") + counted.count(b"[") > (
+                    _LINE_LEVELS if fields is None else _BODY_LEVELS) and _too_deep(line):
                 results.append(_bad(line_no, "JSON nested deeper than the ledger accepts "
                                              f"({MAX_DEPTH} levels, the envelope's own included)"))
-                continue
-            fields = _fast(line) if line.startswith(_OPEN) else None
-            if fields is None:
+            elif fields is None:
                 results.append(_slow(ctx, line, line_no, keys, ambiguous))
             else:
                 laid_out.append((len(results), line_no, line, fields))
@@ -94,6 +97,10 @@ def check_chunk(ctx: Context, blob: bytes, keys: dict[str, bytes],
 #: the interpreter's stack, which is deeper in a worker process than in-process.
 MAX_DEPTH = 64
 _LINE_LEVELS = MAX_DEPTH + 1            # the line's own object around the envelope
+#: In the exporter's layout (:func:`_fast`) the body nests inside the line's object and the
+#: envelope, and nothing else on the line does deeper (the other members are matched by
+#: patterns without brackets, the receipt and a proof list one level inside the line's object).
+_BODY_LEVELS = _LINE_LEVELS - 2
 #: A string, or an unclosed one to the end of the line: were it made to close, each escaped
 #: quote of an unclosed string would start a scan of its own to the end (quadratic).
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*+(?:"|\Z)', re.S)
@@ -102,7 +109,8 @@ _BRACKETS = re.compile(rb"[\[{]|[\]}]")
 
 def _too_deep(line: bytes) -> bool:
     """Whether ``line`` nests more than :data:`_LINE_LEVELS` objects and arrays (strings, which
-    may hold brackets, left out). Called only for lines with that many opening brackets."""
+    may hold brackets, left out). Called only for lines with that many opening brackets (in
+    the body, for a line in the exporter's layout)."""
     depth = 0
     for bracket in _BRACKETS.findall(_STRING.sub(b"", line)):
         if bracket in b"[{":

@@ -135,10 +135,11 @@ def test_no_second_term_for_an_act() -> None:
 
 #: codes the rules name otherwise than the vocabulary does, because a rule uses them in another
 #: sense than the body field the vocabulary names (a tier ``general`` is not the procedure
-#: ``general``; a disposition ``referred`` is 移送, a complaint's ``referred`` 转交办理) or as a
-#: part of a sentence (``agency_head`` as an approver, not an approval)
+#: ``general``; a disposition ``referred`` is 移送, a complaint's ``referred`` 转交办理; seized
+#: goods ``returned`` are 返还, a legal review ``returned`` 退回补充) or as a part of a sentence
+#: (``agency_head`` as an approver, not an approval)
 RULES_OWN_SENSE = frozenset({"agency_head", "deputy_head", "general", "transferred", "withdrawn",
-                             "none", "revoked", "referred"})
+                             "none", "revoked", "referred", "returned"})
 
 
 def test_flags_name_a_body_code_as_the_vocabulary_does() -> None:

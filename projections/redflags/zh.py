@@ -27,28 +27,21 @@ CODES: dict[str, str] = {
     "approver_is_decider": "批准人即原决定人", "approver_not_head": "批准人非行政机关负责人",
     "no_handling_record": "无处理记录",
     "recipient_linked_to_officer": "接收人与执法人员有关联",
-    # party types
-    "individual": "公民", "organisation": "法人或者其他组织",
-    # relations
+    # party types, relations, seizure measures, disposal, closing outcomes, payment channels,
+    # cash justifications: the vocabulary's names (ledger.domain.names), then the codes the
+    # rules word otherwise (RULES_OWN_SENSE in tests/test_names_consistency.py; e_payment as
+    # a decision's payment method names it)
+    **CODES_ZH["CaseFiled.parties.party_type"], **CODES_ZH["RelationshipDeclared.relation"],
+    **CODES_ZH["PropertySeized.measure"], **CODES_ZH["PropertyDisposed.method"],
+    **CODES_ZH["CaseClosed.outcome"], **CODES_ZH["PaymentRecorded.channel"],
+    **CODES_ZH["OnsiteCashCollected.justification"],
     "subject_of_flag": "红旗所涉人员", "acted_in_case": "参与办理该案",
-    "family": "近亲属", "relative": "其他亲属", "business": "经济往来", "former_colleague": "原同事",
-    "neighbour": "邻里", "creditor_debtor": "债权债务", "other": "其他",
     "subject_of_the_complaint": "被投诉人", "accused": "被投诉人",
-    # approval forms, tiers, measures, disposal, closing outcomes, channels, justifications
+    "returned": "返还", "transferred": "移送", "withdrawn": "撤销", "e_payment": "电子支付",
+    "none": "未说明理由",
+    # approval forms, tiers
     "agency_head": "行政机关负责人", "deputy_head": "分管负责人", "collective_discussion": "集体讨论决定",
     "minor": "轻微", "general": "一般", "serious": "严重",
-    "temporary_seizure": "暂扣", "sealing": "查封", "detention": "扣押",
-    "registration_preservation": "先行登记保存",
-    "public_auction": "公开拍卖", "destroyed": "销毁", "confiscated_to_treasury": "上缴国库",
-    "donated": "捐赠", "returned": "返还",
-    "paid": "已缴纳罚款", "executed": "执行完毕", "not_penalised": "不予处罚",
-    "transferred": "移送", "enforcement_applied": "申请人民法院强制执行", "withdrawn": "撤销",
-    "terminated": "终止调查",
-    "designated_bank": "指定银行", "e_payment": "电子支付",
-    "onsite_cash_with_receipt": "当场收缴（出具专用票据）", "agency_account": "机关账户",
-    "cash_to_officer": "现金交执法人员",
-    "within_100": "依法给予一百元以下罚款", "hard_to_enforce_later": "不当场收缴事后难以执行",
-    "remote_area_party_request": "边远、水上、交通不便地区当事人提出", "none": "未说明理由",
     # credential statuses
     "valid": "有效", "expired": "已失效", "suspended": "已暂扣", "revoked": "已吊销",
     "unknown_person": "无人事记录", "unknown_certificate": "证件未登记", "no_credential": "无执法证件",

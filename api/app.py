@@ -64,8 +64,9 @@ POST_EVENTS_REFUSALS: dict[int | str, dict[str, Any]] = {
     403: _refusal("the token's principal lacks the role poster (`forbidden`), or a signer key "
                   "is revoked, outside its validity window or not allowed to sign the event "
                   "type (`key-revoked`, `key-not-valid`, `key-not-allowed`), or a key registered "
-                  "for units signed a disposition of a flag of another unit (`forbidden`, rule "
-                  "`key-units`; docs/red-flags.md, RF28)"),
+                  "for units signed a disposition of a flag the service does not hold as of those "
+                  "units, another unit's or none (`forbidden`, rule `key-units`; "
+                  "docs/red-flags.md, RF28)"),
     409: _refusal("an event_id already recorded, or sent twice, with different bytes; a key "
                   "registered or revoked again (`conflict`)"),
     413: _refusal(f"more than {MAX_BATCH:,} events or {MAX_JSON_VALUES:,} JSON values "

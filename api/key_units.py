@@ -1,11 +1,13 @@
 """The door's share of a key's units (rule ``key-units``): a disposition of a red flag signed
-by a key registered for units (``KeyRegistered.units``) is refused, and nothing written, when
-the flags read model already holds that flag with a subject ``unit_id`` outside them.
+by a key registered for units (``KeyRegistered.units``) is refused, and nothing written, unless
+the flags read model holds that flag with a subject ``unit_id`` among them.
 
 The red-flag engine is the authority (RF28, docs/red-flags.md): it judges every disposition
-from the history alone, so an auditor reproduces it offline. This check only spares the log an
-act the engine would not apply, where the service can already tell: a flag the read model does
-not hold yet (not projected, or raised later) is let through for the engine to judge.
+recorded from the history alone, so an auditor reproduces it offline. This door keeps a scoped
+key to the flags the service can show to be of its units, and refuses a flag held for another
+unit and a flag not held at all (not raised, or raised and not projected yet) with one answer:
+flag ids are hashes a key's holder can compute (RF22's: an officer and a year), and two answers
+told them whether another unit's flag exists. A key of every unit is not judged here.
 """
 
 from __future__ import annotations
@@ -41,18 +43,20 @@ class KeyUnits:
         return any(env.type in DISPOSITIONS for env in envelopes)
 
     def check(self, envelopes: Sequence[Envelope], *, batched: bool) -> None:
-        """Refuse a disposition whose signer key is registered for units and whose flag the
-        read model holds with a ``unit_id`` outside them. Reads the registry (refreshed once
-        a request, for a key this process has not seen: a key still unknown then is the
-        verifier stage's to refuse, ``unknown-key``) and ``view_flags``. A retry of an event
-        already recorded is let through: the writer answers it with its receipt, and so is one
-        whose signature does not verify: the verifier stage refuses it (``bad-signature``),
-        telling a forger, who needs only a poster token, nothing of the flag it names; and so
-        is one signed by a key revoked or outside its window (the verifier stage's to refuse).
-        A key's window is judged by the database server's clock, the writer's (it records the
-        event at that clock, and judges the key there), read with ``view_flags``: this
-        process's clock may be hours off. Raises Forbidden (rule ``key-units``) naming the
-        event."""
+        """Refuse a disposition whose signer key is registered for units unless ``view_flags``
+        holds its flag with a ``unit_id`` among them: a flag held for another unit and one not
+        held (no such flag, or one not projected yet) get the same answer, after the same
+        steps (one query of ``view_flags`` for the request either way), so it tells the key's
+        holder nothing of other units' flags; it says a flag raised moments ago may be retried.
+        Reads the registry (refreshed once a request, for a key this process has not seen: a
+        key still unknown then is the verifier stage's to refuse, ``unknown-key``). A retry of
+        an event already recorded is let through: the writer answers it with its receipt, and
+        so is one whose signature does not verify: the verifier stage refuses it
+        (``bad-signature``), as any forgery, and so is one signed by a key revoked or outside
+        its window (the verifier stage's to refuse). A key's window is judged by the database
+        server's clock, the writer's (it records the event at that clock, and judges the key
+        there), read with ``view_flags``: this process's clock may be hours off. Raises
+        Forbidden (rule ``key-units``) naming the event."""
         registry = self.ledger.registry
         refreshed = False
         scoped: list[tuple[int, Envelope, KeyRecord]] = []
@@ -74,7 +78,7 @@ class KeyUnits:
                 continue
             flag_id, units = env.stream[len(FLAG_PREFIX):], record.units
             assert units is not None
-            if flag_id not in held or key_covers_unit(units, held[flag_id]):
+            if flag_id in held and key_covers_unit(units, held[flag_id]):
                 continue
             if self.ledger.get_event(env.event_id) is not None:
                 continue
@@ -84,12 +88,15 @@ class KeyUnits:
                 continue
             if not self._otherwise_recorded(envelopes, now, batched=batched):
                 return
-            unit = held[flag_id]
+            # one answer whether the flag is another unit's or not held: neither its unit nor
+            # its existence is this key's holder's to read
             raise Forbidden(
                 f"key {env.key_id!r} is registered for units {', '.join(sorted(units))} and "
-                f"flag {flag_id} is of unit {unit or '(none)'}, so it may not dispose of it "
-                "(docs/red-flags.md, RF28): nothing was written; sign the disposition with a "
-                + (f"key of unit {unit}, or of every unit" if unit else "key of every unit"),
+                f"flag {flag_id} is not a flag of those units that the service holds (it is "
+                "another unit's, or no flag raised, or one raised moments ago and not yet "
+                "projected), so the key may not dispose of it (docs/red-flags.md, RF28): "
+                "nothing was written; retry in a few seconds if the flag was just raised, "
+                "else sign the disposition with a key of the flag's unit, or of every unit",
                 rule="key-units",
                 index=i if batched else None, event_id=env.event_id)
 

@@ -439,10 +439,10 @@ def test_a_flag_card_lists_its_disposition_history(page: Any, served: DemoCity) 
 
 def test_a_disposition_the_engine_did_not_apply_is_marked_so_in_the_history(
         page: Any, served: DemoCity) -> None:
-    """A dismissal signed by a key of another unit is recorded (the door lets through a flag
-    the read model does not hold yet) but not applied (RF28): the card listed it in the
-    flag's history as any dismissal, beside a status still open, so the flag read as
-    dismissed by that inspector. It is marked not applied; one the dashboard records after it
+    """A dismissal signed by a key of another unit is recorded (by the ledger core, which knows
+    no flags, or before the door refused flags it does not hold) but not applied (RF28): the
+    card listed it in the flag's history as any dismissal, beside a status still open, so the
+    flag read as dismissed by that inspector. It is marked not applied; one the dashboard records after it
     is applied and unmarked."""
     flag = case_flag(served, "RF12")
     other = next(u for u in served.units if u != flag["subject"]["unit_id"])
@@ -456,7 +456,7 @@ def test_a_disposition_the_engine_did_not_apply_is_marked_so_in_the_history(
                             type="FlagDismissed", body={
                                 "rule_id": flag["rule_id"], "inspector_id": "JW-OTHER-01",
                                 "reason_code": "false_positive", "reason": "不属实"})
-    served.ledger.append(canonical(foreign))      # as the door lets an unprojected flag's through
+    served.ledger.append(canonical(foreign))      # past the door, which would refuse it
     for _ in range(100):
         raised = served.get("/v1/flags", rule="RF28", case=flag["subject"]["case_id"])["flags"]
         if raised:

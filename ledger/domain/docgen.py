@@ -146,9 +146,10 @@ DECISIONS = """\
    and a registered key must never be able to register keys. That the public key is a usable
    Ed25519 point (not small-order, canonical) is checked by the registry, not the schema.
    `KeyRegistered.units` (optional; absent = every unit) names the units whose red flags an
-   inspector key may dispose of: a disposition of another unit's flag signed by it is refused
-   at `POST /v1/events` when the service already holds the flag (403, rule `key-units`), and
-   otherwise recorded, not applied, and flagged (RF28, docs/red-flags.md).
+   inspector key may dispose of: a disposition signed by it is refused at `POST /v1/events`
+   unless the service holds the flag as of one of those units (403, rule `key-units`, the same
+   answer for another unit's flag and a flag not held), and one recorded all the same is not
+   applied, and flagged (RF28, docs/red-flags.md).
 10. **Versioned type**: `EvidenceRecorded` v2 (`content_sha256` + `hash_alg` + a
     `capture_device` object); v1 bodies (`hash`, `device_id`) are still accepted and upcast.
 """

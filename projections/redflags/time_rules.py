@@ -361,8 +361,10 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                                     legal.decision_deadline_days_from_filing + ext_days)
             late = due is not None and ts >= days.end(due)
             passed = day_iso(due) if late else None
+            role = ctx.fold.role_at(approver, ts)
             judged = dict(forms=th.extension_approval_forms,
-                          head_max=legal.decision_extension_head_max_days, head_used=head_days)
+                          head_max=legal.decision_extension_head_max_days, head_used=head_days,
+                          role=role, head_roles=th.head_roles)
             counted, why = decision_extension_counted(n, form, approver, investigators, passed,
                                                       **judged)
             ext_days += counted
@@ -370,7 +372,7 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
             if why is not None:
                 ctx.flag("RF12.b", eid, anchor=ts, raised=ts, event_ids=[eid],
                          numbers={"days": n, "counted_days": counted, "approved_by": approver,
-                                  "approval_form": form,
+                                  "approval_form": form, "approver_role": role,
                                   "allowed_forms": list(th.extension_approval_forms),
                                   "head_max_days": legal.decision_extension_head_max_days,
                                   "approved_after_due": day_iso(due) if late else None},
@@ -731,16 +733,18 @@ def rf27_supervision(sv: Supervision, ctx: "Ctx") -> None:
 
 def _extension_why_zh(days: int, form: str, approver: str, investigators: Collection[str],
                       passed: str | None, *, forms: Collection[str], head_max: int,
-                      head_used: int) -> str:
+                      head_used: int, role: str, head_roles: Collection[str]) -> str:
     """In Chinese, why not all of an extension's days count: the reason
     :func:`~.facts.decision_extension_judged` gives (called only when it gave one)."""
     counted, reason = decision_extension_judged(days, form, approver, investigators, passed,
                                                 forms=forms, head_max=head_max,
-                                                head_used=head_used)
+                                                head_used=head_used, role=role,
+                                                head_roles=head_roles)
     assert reason is not None
     return {
         "form": f"批准形式“{code_zh(form)}”不在允许的形式（{codes_zh(forms)}）之内",
         "investigator": f"批准人 {approver} 为本案调查人员",
+        "not_head": f"批准人 {approver} 非行政机关负责人",
         "late": f"在期限 {passed} 届满后才批准",
         "head_max": f"{days} 日中有 {days - counted} 日超过负责人可批准的 {head_max} 日；"
                     "超出部分应当经集体讨论决定",

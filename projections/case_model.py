@@ -600,6 +600,13 @@ def _met(case: dict[str, Any], name: str, day: date) -> None:
     d["late"] = None if d["due"] is None else day.isoformat() > d["due"]
 
 
+def _met_by(case: dict[str, Any], name: str, rec: Recorded, day: date, ctx: Context) -> None:
+    """Deadline ``name`` met by ``rec`` (legal day ``day``): on the day it was recorded if it
+    claims a time beyond the tolerance after that (:func:`_opened`), as RF12.a/c/e count the
+    decision, its service and its publication — the act happened by its recording."""
+    _met(case, name, _opened_by(rec, day, ctx)[0])
+
+
 def _versions(state: dict[str, Any], ctx: Context) -> None:
     """Name the configuration each deadline opened by this event was counted with."""
     for d in state["deadlines"].values():
@@ -815,7 +822,7 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
     # RF06.e counts it, whatever a city publishes in between
     c["decision"]["payment_period"] = {"days": ctx.params.payment_deadline_days,
                                        "params_version": ctx.version}
-    _met(c, "decision", day)
+    _met_by(c, "decision", rec, day, ctx)
     wd = ctx.calendar.add_working_days
     since, ahead = _opened_by(rec, day, ctx)
     if b["procedure"] == "summary":
@@ -851,7 +858,7 @@ def _keep_earlier(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date
                "surcharge_fen": 0, "amendments": [], "withdrawal": None, "deadlines": {}}
     c["previous_decisions"].append(earlier)
     c["previous_decisions"].sort(key=lambda d: d["decided_on"])
-    _met(c, "decision", day)          # the case was decided then (RF12.a)
+    _met_by(c, "decision", rec, day, ctx)        # the case was decided then (RF12.a)
     _apply_held(c, earlier, rec.occurred_at, ctx)
 
 
@@ -907,21 +914,21 @@ def _not_penalised(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: dat
         _violation(c, b["violation_code"], None, ctx)
     c["outcome"] = {"type": rec.type, "on": day.isoformat(),
                     "basis": b.get("basis") or b.get("ground"), "event_id": rec.event_id}
-    _met(c, "decision", day)
+    _met_by(c, "decision", rec, day, ctx)
 
 
 def _transferred(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                  ctx: Context) -> None:
     c["outcome"] = {"type": rec.type, "on": day.isoformat(), "basis": b["to_authority"],
                     "event_id": rec.event_id}
-    _met(c, "decision", day)
+    _met_by(c, "decision", rec, day, ctx)
 
 
 def _served(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
     _party(c, b["party_ref"])
     if c["decision"] is not None:
         c["decision"]["served_on"] = day.isoformat()
-    _met(c, "service", day)
+    _met_by(c, "service", rec, day, ctx)
     if (c["amounts"]["current_fen"] or 0) > 0:
         period = c["decision"]["payment_period"]
         since, ahead = _opened_by(rec, day, ctx)
@@ -940,7 +947,7 @@ def _published(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                ctx: Context) -> None:
     if rec.type == "DecisionPublished":
         c["published"] = True
-        _met(c, "publication", day)
+        _met_by(c, "publication", rec, day, ctx)
     else:
         c["published"] = False
         _met(c, "publication_withdrawal", day)

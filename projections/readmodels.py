@@ -378,8 +378,10 @@ class ReadModels:
     #: and decided under the general procedure, from its filing (``filing_period``), as RF12.a;
     #: 21: a decision-deadline extension keeps its approver's post at the approval
     #: (``approver_role``, read again when a post recorded later covers it) and counts in a
-    #: head's form only when that is a head's, as RF12.b.
-    VERSION = 21
+    #: head's form only when that is a head's, as RF12.b; 22: a decision, no-penalty decision,
+    #: waiver, transfer, service or publication dated beyond RF08.e's tolerance after its
+    #: recording meets its deadline on the day it was recorded, as RF12.a/c/e.
+    VERSION = 22
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

@@ -581,13 +581,19 @@ class Case:
                 return ch
         return None
 
-    def first_for(self, decision: Decision, events: list[tuple[int, str]]
+    def first_for(self, decision: Decision, events: list[tuple[int, str]], *,
+                  since: int | None = None, at: Callable[[int, str], int] | None = None
                   ) -> tuple[int, str] | None:
         """The first of ``events`` ((ts, eid)) that is ``decision``'s: at or after it and before
-        the next decision (service, filing, publication of a decision made anew are its own)."""
+        the next decision (service, filing, publication of a decision made anew are its own).
+        ``since``: the instant the decision counts from, if not its claim; ``at(ts, eid)``: the
+        instant an event counts at, if not its claim, and the answer's (a deadline of an act
+        dated after its recording, :meth:`Ctx.since`)."""
         end = self._next_decision(decision)
-        return min(((ts, eid) for ts, eid in events
-                    if ts >= decision.ts and (end is None or ts < end)), default=None)
+        start = decision.ts if since is None else since
+        timed = ((ts if at is None else at(ts, eid), eid) for ts, eid in events
+                 if end is None or ts < end)
+        return min((x for x in timed if x[0] >= start), default=None)
 
     def owns_money(self, decision: Decision, ts: int) -> bool:
         """Whether money received at ``ts`` is ``decision``'s: received from it up to the next

@@ -338,6 +338,12 @@ def _plan(c: Case, d: Decision, due: int | None, ctx: "Ctx", *, until: int = _FO
 
 # --- RF12 -------------------------------------------------------------------------------------
 
+def _at(ctx: "Ctx", c: Case, ts: int, eid: str) -> int:
+    """The instant act ``eid`` of ``c``, claiming ``ts``, counts at: its recording if it claims
+    a time beyond the tolerance after it (:meth:`Ctx.since`), else its claim."""
+    return ctx.since(ts, c.recorded_ahead(eid))
+
+
 def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
     days = ctx.days
     investigators = None
@@ -382,10 +388,11 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                                                         **judged),
                          case_id=c.case_id, unit_id=c.unit_id, officer_id=approver)
         due = days.add_calendar(filed_day, legal.decision_deadline_days_from_filing + ext_days)
+        # an end dated after its recording happened by then (as the deadlines it opens count)
         ends = [(x.ts, x.eid) for x in c.decisions] + [(o.ts, o.eid) for o in c.outcomes]
         if c.closed is not None:
             ends.append((c.closed[0], c.closed[2]))
-        done = min(ends, default=None)
+        done = min(((_at(ctx, c, ts, eid), eid) for ts, eid in ends), default=None)
         if due is not None:
             late_from = days.end(due)
             _emit(ctx, deadline(ctx, late_from, done), "RF12.a", filed.eid,
@@ -398,6 +405,11 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                   summary_zh=f"至 {day_iso(due)} 未作出决定（{day_iso(filed_day)} 立案，90 + "
                              f"{ext_days} 日）", ahead=filed_ahead, case_id=c.case_id,
                   unit_id=c.unit_id)
+    # c, e) a decision dated after its recording counts from the recording, and what follows
+    # it from then is its own; a service or publication dated after its recording meets the
+    # deadline then (the ledger witnessed it): RF08.e names the false date, alone
+    def at(ts: int, eid: str) -> int:
+        return _at(ctx, c, ts, eid)
     for d in c.decisions:
         withdrawn = c.withdrawal_of(d)
         p = ctx.params(d.ts)
@@ -411,7 +423,7 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
             due = days.add_working(day, n)
             if due is not None:
                 late_from = days.end(due)
-                done = c.first_for(d, c.served)
+                done = c.first_for(d, c.served, since=start, at=at)
                 if not (done is None and withdrawn is not None and withdrawn.ts < late_from):
                     _emit(ctx, deadline(ctx, late_from, done), "RF12.c", d.eid, anchor=d.ts,
                           late_from=late_from, event_ids=[d.eid],
@@ -438,7 +450,7 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
             due = days.add_working(day, n)
             if due is not None:
                 late_from = days.end(due)
-                done = c.first_for(d, c.published)
+                done = c.first_for(d, c.published, since=start, at=at)
                 if not (done is None and withdrawn is not None and withdrawn.ts < late_from):
                     _emit(ctx, deadline(ctx, late_from, done), "RF12.e", d.eid, anchor=d.ts,
                           late_from=late_from, event_ids=[d.eid],

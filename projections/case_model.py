@@ -245,7 +245,7 @@ def new_state(case_id: str) -> dict[str, Any]:
         "filing_no": None,
         "filed_on": None,
         # the decision period in force on the day of filing:
-        # {days, params_version, approval_forms}
+        # {days, params_version, approval_forms, head_roles, head_max_days, counted_from}
         "decision_period": None,
         # the same, counted from a summary filing: the decision period if a general decision
         # follows (RF12.a)
@@ -600,6 +600,13 @@ def _met(case: dict[str, Any], name: str, day: date) -> None:
     d["late"] = None if d["due"] is None else day.isoformat() > d["due"]
 
 
+def _met_by(case: dict[str, Any], name: str, rec: Recorded, day: date, ctx: Context) -> None:
+    """Deadline ``name`` met by ``rec`` (legal day ``day``): on the day it was recorded if it
+    claims a time beyond the tolerance after that (:func:`_opened`), as RF12.a/c/e count the
+    decision, its service and its publication — the act happened by its recording."""
+    _met(case, name, _opened_by(rec, day, ctx)[0])
+
+
 def _versions(state: dict[str, Any], ctx: Context) -> None:
     """Name the configuration each deadline opened by this event was counted with."""
     for d in state["deadlines"].values():
@@ -640,6 +647,7 @@ def _decision_period(rec: Recorded, day: date, ctx: Context) -> dict[str, Any]:
     return {"days": ctx.params.decision_deadline_days_from_filing,
             "params_version": ctx.version,
             "approval_forms": list(ctx.extension_forms),
+            "head_roles": list(ctx.head_roles),
             "head_max_days": ctx.params.decision_extension_head_max_days,
             "counted_from": since.isoformat(), **ahead}
 
@@ -653,8 +661,10 @@ def _decision_deadline(c: dict[str, Any], ctx: Context) -> None:
     def due() -> date:
         # in world time, as RF12 counts them (facts.decision_extension_counted): an extension
         # approved after the deadline in force had passed extends nothing (the case was
-        # already late), nor does one in a form not allowed or approved by an investigator of
-        # the case; a head's extends by 30 days in all, further only collective discussion's
+        # already late), nor does one in a form not allowed, approved by an investigator of
+        # the case, or in a head's form by someone holding no head's post then
+        # (``approver_role``); a head's extends by 30 days in all, further only collective
+        # discussion's
         days, head_days = period["days"], 0
         for e in sorted(c["extensions"], key=lambda e: e["approved_on"]):
             in_force = ctx.calendar.add_calendar_days(filed, days).isoformat()
@@ -662,7 +672,8 @@ def _decision_deadline(c: dict[str, Any], ctx: Context) -> None:
                 e["days"], e["approval_form"], e["approved_by"], c["investigators"],
                 in_force if e["approved_on"] > in_force else None,
                 forms=period["approval_forms"], head_max=period["head_max_days"],
-                head_used=head_days)
+                head_used=head_days, role=e["approver_role"],
+                head_roles=period["head_roles"])
             e["counted"], e["counted_days"] = counted == e["days"], counted
             days += counted
             head_days += counted if e["approval_form"] != COLLECTIVE else 0
@@ -773,10 +784,24 @@ def _collective(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
 def _extension(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                ctx: Context) -> None:
     c["extensions"].append({"days": b["days"], "approved_by": b["approved_by"],
+                            "approver_role": _role_at(ctx, b["approved_by"], rec.occurred_at),
                             "approval_form": b["approval_form"], "approved_on": day.isoformat(),
-                            "event_id": rec.event_id})
+                            "approved_at": rec.occurred_at, "event_id": rec.event_id})
     if c["decision_period"] is not None:      # a general case filed
         _decision_deadline(c, ctx)
+
+
+def recount_decision_extensions(state: dict[str, Any], approver: str, ctx: Context) -> bool:
+    """Read again the post ``approver`` held at each decision-deadline extension of the case
+    ``state`` they approved, and count the decision deadline again if a role changed; returns
+    whether one did. RF12.b reads the post held at the approval, whenever its ``PostAssigned``
+    was recorded: the fold calls this when one is recorded after extensions its officer
+    approved (as :func:`recount_extensions` for a complaint's)."""
+    if not _reread_roles(state["extensions"], approver, ctx):
+        return False
+    if state["decision_period"] is not None:
+        _decision_deadline(state, ctx)
+    return True
 
 
 def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
@@ -797,7 +822,7 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
     # RF06.e counts it, whatever a city publishes in between
     c["decision"]["payment_period"] = {"days": ctx.params.payment_deadline_days,
                                        "params_version": ctx.version}
-    _met(c, "decision", day)
+    _met_by(c, "decision", rec, day, ctx)
     wd = ctx.calendar.add_working_days
     since, ahead = _opened_by(rec, day, ctx)
     if b["procedure"] == "summary":
@@ -833,7 +858,7 @@ def _keep_earlier(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date
                "surcharge_fen": 0, "amendments": [], "withdrawal": None, "deadlines": {}}
     c["previous_decisions"].append(earlier)
     c["previous_decisions"].sort(key=lambda d: d["decided_on"])
-    _met(c, "decision", day)          # the case was decided then (RF12.a)
+    _met_by(c, "decision", rec, day, ctx)        # the case was decided then (RF12.a)
     _apply_held(c, earlier, rec.occurred_at, ctx)
 
 
@@ -889,21 +914,21 @@ def _not_penalised(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: dat
         _violation(c, b["violation_code"], None, ctx)
     c["outcome"] = {"type": rec.type, "on": day.isoformat(),
                     "basis": b.get("basis") or b.get("ground"), "event_id": rec.event_id}
-    _met(c, "decision", day)
+    _met_by(c, "decision", rec, day, ctx)
 
 
 def _transferred(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                  ctx: Context) -> None:
     c["outcome"] = {"type": rec.type, "on": day.isoformat(), "basis": b["to_authority"],
                     "event_id": rec.event_id}
-    _met(c, "decision", day)
+    _met_by(c, "decision", rec, day, ctx)
 
 
 def _served(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
     _party(c, b["party_ref"])
     if c["decision"] is not None:
         c["decision"]["served_on"] = day.isoformat()
-    _met(c, "service", day)
+    _met_by(c, "service", rec, day, ctx)
     if (c["amounts"]["current_fen"] or 0) > 0:
         period = c["decision"]["payment_period"]
         since, ahead = _opened_by(rec, day, ctx)
@@ -922,7 +947,7 @@ def _published(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                ctx: Context) -> None:
     if rec.type == "DecisionPublished":
         c["published"] = True
-        _met(c, "publication", day)
+        _met_by(c, "publication", rec, day, ctx)
     else:
         c["published"] = False
         _met(c, "publication_withdrawal", day)
@@ -1199,9 +1224,9 @@ def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
                 state["counted_from"]["accepted"] = {"on": since.isoformat(), **ahead}
                 _complaint_close_due(state, ctx, replace=True)
     elif rec.type == "ComplaintExtended":
-        post = officer_model.post_at(ctx.officer(b["approved_by"]), rec.occurred_at)
         state["extensions"].append({"days": b["days"], "approved_by": b["approved_by"],
-                                    "approver_role": post["role"] if post else "unknown",
+                                    "approver_role": _role_at(ctx, b["approved_by"],
+                                                              rec.occurred_at),
                                     "approved_on": day.isoformat(),
                                     "approved_at": rec.occurred_at, "event_id": rec.event_id,
                                     "counted": None, "why": None})
@@ -1221,16 +1246,29 @@ def recount_extensions(state: dict[str, Any], approver: str, ctx: Context) -> bo
     post held on the approval, whenever its ``PostAssigned`` was recorded: the fold calls this
     when one is recorded after extensions its officer approved, as RF23.b reads every post
     recorded. The deadline is counted with the configuration it names (``params_version``)."""
-    changed = False
-    for e in state["extensions"]:
-        if e["approved_by"] == approver:
-            post = officer_model.post_at(ctx.officer(approver), e["approved_at"])
-            role = post["role"] if post else "unknown"
-            changed |= role != e["approver_role"]
-            e["approver_role"] = role
+    changed = _reread_roles(state["extensions"], approver, ctx)
     if changed:
         _complaint_close_due(state, ctx, replace=True)
         _versions(state, ctx)
+    return changed
+
+
+def _role_at(ctx: Context, officer_id: str, at: str) -> str:
+    """The role of the post ``officer_id`` held at instant ``at`` (``unknown`` without one),
+    as ``ctx.officer`` knows them."""
+    post = officer_model.post_at(ctx.officer(officer_id), at)
+    return post["role"] if post else "unknown"
+
+
+def _reread_roles(extensions: list[dict[str, Any]], approver: str, ctx: Context) -> bool:
+    """Set ``approver_role`` of each of ``extensions`` ``approver`` approved anew; returns
+    whether one changed."""
+    changed = False
+    for e in extensions:
+        if e["approved_by"] == approver:
+            role = _role_at(ctx, approver, e["approved_at"])
+            changed |= role != e["approver_role"]
+            e["approver_role"] = role
     return changed
 
 

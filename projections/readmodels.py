@@ -150,17 +150,17 @@ class Fold:
     """Applies a batch of events to in-memory copies of the states it touches, with the
     configuration of ``timeline`` (configuration events themselves are not folded here).
 
-    ``load(table, ids)`` gives the stored states of ``ids``; ``approved_by(officer_ids)`` the
-    stored complaints with an extension each officer approved (a rebuild, which starts from
-    nothing, gives neither)."""
+    ``load(table, ids)`` gives the stored states of ``ids``; ``approved_by(officer_ids,
+    table)`` the stored complaints (``table`` "complaints") or cases ("cases") with an extension
+    each officer approved (a rebuild, which starts from nothing, gives neither)."""
 
     def __init__(self, load: Any, timeline: ParamsTimeline,
-                 approved_by: Any = lambda officer_ids: {}) -> None:
+                 approved_by: Any = lambda officer_ids, table: {}) -> None:
         self._load = load   # (table, ids) -> {id: state}
-        self._approved_by = approved_by     # officer ids -> {officer id: [complaint id]}
-        #: officer -> complaints with an extension they approved (RF23.b: a post recorded
-        #: later says whether they were a head then)
-        self.approvals: dict[str, set[str]] = {}
+        self._approved_by = approved_by     # officer ids, table -> {officer id: [id]}
+        #: table -> officer -> complaints (cases) with an extension they approved (RF23.b,
+        #: RF12.b: a post recorded later says whether they were a head then)
+        self.approvals: dict[str, dict[str, set[str]]] = {"complaints": {}, "cases": {}}
         self.timeline = timeline
         self.cases: dict[str, dict[str, Any]] = {}
         self.officers: dict[str, dict[str, Any] | None] = {}
@@ -250,10 +250,11 @@ class Fold:
         posted = sorted({rec.stream.partition(":")[2] for rec in recs
                          if rec.type == "PostAssigned"})
         if posted:
-            for oid, cids in self._approved_by(posted).items():
-                self.approvals.setdefault(oid, set()).update(cids)
-                self.complaints.update(self._load("complaints",
-                                                  sorted(set(cids) - self.complaints.keys())))
+            for table in ("complaints", "cases"):
+                states = getattr(self, table)
+                for oid, ids in self._approved_by(posted, table).items():
+                    self.approvals[table].setdefault(oid, set()).update(ids)
+                    states.update(self._load(table, sorted(set(ids) - states.keys())))
 
     def apply(self, rec: Recorded) -> None:
         ctx = self.context(rec)
@@ -266,6 +267,8 @@ class Fold:
         for cid in case_model.cases_of(rec):
             self.cases[cid] = case_model.apply(self.cases.get(cid), rec, ctx)
             self._touch("cases", cid, rec)
+            if rec.type == "ExtensionApproved":
+                self.approvals["cases"].setdefault(rec.body["approved_by"], set()).add(cid)
             pub, unit = self.publications.get(cid), self.cases[cid]["unit_id"]
             if pub is not None and unit and pub["unit_id"] != unit:   # filed after publishing
                 pub["unit_id"] = unit
@@ -276,7 +279,8 @@ class Fold:
                                                               ctx)
             self._touch("complaints", cid, rec)
             if rec.type == "ComplaintExtended":
-                self.approvals.setdefault(rec.body["approved_by"], set()).add(cid)
+                self.approvals["complaints"].setdefault(rec.body["approved_by"],
+                                                        set()).add(cid)
         if rec.type == "PostAssigned":
             self._recount_approvals(rec)
         if rec.type in officer_model.CREDENTIAL_EVENTS and rec.stream.startswith("officer:"):
@@ -294,14 +298,21 @@ class Fold:
             self._touch("supervision", nid, rec)
 
     def _recount_approvals(self, rec: Recorded) -> None:
-        """A post recorded after extensions its officer approved can make them a head's: count
-        those complaints' closing deadlines again, as RF23.b reads every post recorded."""
+        """A post recorded after extensions its officer approved can make them a head's (or
+        not): count those complaints' closing deadlines and those cases' decision deadlines
+        again, as RF23.b and RF12.b read every post recorded."""
         oid = rec.stream.partition(":")[2]
-        for cid in sorted(self.approvals.get(oid, ())):
+        for cid in sorted(self.approvals["complaints"].get(oid, ())):
             state = self.complaints[cid]
             version = state["deadlines"].get("close", {}).get("params_version")
             if case_model.recount_extensions(state, oid, self._context_named(version, rec)):
                 self._touch("complaints", cid, rec)
+        for cid in sorted(self.approvals["cases"].get(oid, ())):
+            state = self.cases[cid]
+            version = (state["decision_period"] or {}).get("params_version")
+            if case_model.recount_decision_extensions(state, oid,
+                                                      self._context_named(version, rec)):
+                self._touch("cases", cid, rec)
 
     def _judge_acts(self, rec: Recorded, ctx: Context) -> None:
         """A certificate, suspension or end (or a registration as auxiliary staff) recorded
@@ -364,8 +375,13 @@ class ReadModels:
     #: deadline is met on the day of the event that paid the fine in full, no longer moved back
     #: by a step recorded after it but dated before it; 20: a case's decision period runs from
     #: its first general filing (no longer anew from each), or, for a case filed on the spot
-    #: and decided under the general procedure, from its filing (``filing_period``), as RF12.a.
-    VERSION = 20
+    #: and decided under the general procedure, from its filing (``filing_period``), as RF12.a;
+    #: 21: a decision-deadline extension keeps its approver's post at the approval
+    #: (``approver_role``, read again when a post recorded later covers it) and counts in a
+    #: head's form only when that is a head's, as RF12.b; 22: a decision, no-penalty decision,
+    #: waiver, transfer, service or publication dated beyond RF08.e's tolerance after its
+    #: recording meets its deadline on the day it was recorded, as RF12.a/c/e.
+    VERSION = 22
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)
@@ -418,7 +434,8 @@ class ReadModels:
                 return len(batch)
             fold = Fold(lambda table, ids: self._load(curs, table, ids),
                         self._configuration_at(curs, position),
-                        lambda officer_ids: self._approved_by(curs, officer_ids))
+                        lambda officer_ids, table: self._approved_by(curs, officer_ids,
+                                                                     table))
             fold.preload([rec for _, rec in batch])
             for _, rec in batch:
                 fold.apply(rec)
@@ -492,22 +509,25 @@ class ReadModels:
         return {r["id"]: orjson.loads(r["state"]) for r in curs.fetchall()}
 
     @staticmethod
-    def approved_by_query(officer_ids: list[str]) -> tuple[str, tuple[Any, ...]]:
-        """The query (SQL, parameters) of the complaints with an extension one of
-        ``officer_ids`` approved: (officer, complaint id) rows, made for a batch that assigns a
-        post."""
-        # the containment finds the complaints through view_complaints_approvers (an index of
-        # the extensions), not by reading every complaint's state
-        return ("SELECT DISTINCT e->>'approved_by' AS officer, complaint_id AS id "
-                "FROM view_complaints, jsonb_array_elements(state->'extensions') e "
+    def approved_by_query(officer_ids: list[str], table: str = "complaints"
+                          ) -> tuple[str, tuple[Any, ...]]:
+        """The query (SQL, parameters) of the complaints (``table`` "complaints") or cases
+        ("cases") with an extension one of ``officer_ids`` approved: (officer, id) rows, made
+        for a batch that assigns a post."""
+        name, key = _TABLES[table]
+        # the containment finds them through view_complaints_approvers / view_cases_approvers
+        # (indexes of the extensions), not by reading every state
+        return (f"SELECT DISTINCT e->>'approved_by' AS officer, {key} AS id "
+                f"FROM {name}, jsonb_array_elements(state->'extensions') e "
                 "WHERE state->'extensions' @> ANY(%s::jsonb[]) "
                 "AND e->>'approved_by' = ANY(%s) ORDER BY 1, 2",
                 ([orjson.dumps([{"approved_by": o}]).decode() for o in officer_ids],
                  officer_ids))
 
     @classmethod
-    def _approved_by(cls, curs: Any, officer_ids: list[str]) -> dict[str, list[str]]:
-        curs.execute(*cls.approved_by_query(officer_ids))
+    def _approved_by(cls, curs: Any, officer_ids: list[str], table: str = "complaints"
+                     ) -> dict[str, list[str]]:
+        curs.execute(*cls.approved_by_query(officer_ids, table))
         found: dict[str, list[str]] = {}
         for r in curs.fetchall():
             found.setdefault(r["officer"], []).append(r["id"])

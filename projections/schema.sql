@@ -17,6 +17,9 @@ CREATE TABLE IF NOT EXISTS view_complaints (
 -- who approved each extension: a post recorded later recounts those complaints (RF23.b)
 CREATE INDEX IF NOT EXISTS view_complaints_approvers
     ON view_complaints USING gin ((state->'extensions') jsonb_path_ops);
+-- the same for the cases' decision-deadline extensions (RF12.b)
+CREATE INDEX IF NOT EXISTS view_cases_approvers
+    ON view_cases USING gin ((state->'extensions') jsonb_path_ops);
 -- Oversight (docs/oversight.md): public-disclosure records (already redacted) and supervision
 -- notices, folded with the read models above.
 CREATE TABLE IF NOT EXISTS view_public_decisions (

@@ -9,8 +9,9 @@ from typing import Any
 
 from api.dashboard import pledge_chain
 from ledger.envelope import Recorded
-from projections import case_model, officer_model
+from projections import case_model, officer_model, readmodels
 from projections.redflags import compute_flags, national
+from projections.redflags.params import ParamsTimeline
 
 from . import domain_factory as f
 from .domain_factory import DROP, History, at, step
@@ -300,13 +301,63 @@ def test_an_extension_rf12_does_not_count_does_not_move_the_views_deadline() -> 
         assert numbers(rf12a)["due"] == case["deadlines"]["decision"]["due"]
         rf12b = next(x for x in flags if x.rule_id == "RF12.b" and x.case_id == GENERAL_ID)
         assert numbers(rf12b)["counted_days"] == extension["counted_days"]
+    deputy = f.officer_setup(f.DEPUTY, "31010210003", superior=None, role="unit_head")
     for steps in (case_with(), case_with(approval_form="deputy_head", approved_by=f.DEPUTY)):
-        history, folder = world()
+        history, folder = world(deputy)
         folder.fold(history.extend(steps))
         case = folder.cases[GENERAL_ID]
         assert case["deadlines"]["decision"]["due"] == "2024-08-21"
         assert (case["extensions"][0]["counted"], case["extensions"][0]["counted_days"],
                 case["extensions"][0]["why"]) == (True, 30, None)
+
+
+def _extension_by(approver: str, form: str) -> list[f.Step]:
+    return [f.Step(s.stream, s.type, s.occurred_at,
+                   {**s.body, "approved_by": approver, "approval_form": form})
+            if s.type == "ExtensionApproved" else s for s in f.general_case(GENERAL_ID)]
+
+
+def test_an_extension_approved_as_the_head_by_no_head_does_not_move_the_views_deadline() -> None:
+    """As RF12.b counts it: the legal reviewer approving 30 days 'as agency_head' moved the
+    case page's decision deadline to 21 August, so the page called on time the decision of 8
+    August that RF12.a flags as late (due 22 July). The view keeps the approver's post at the
+    approval (``approver_role``) and counts the extension only when it is a head's."""
+    history, folder = world()
+    folder.fold(history.extend(_extension_by(f.LEGAL, "agency_head")))
+    case = folder.cases[GENERAL_ID]
+    decision, extension = case["deadlines"]["decision"], case["extensions"][0]
+    assert (decision["due"], decision["late"]) == ("2024-07-22", True)
+    assert (extension["approver_role"], extension["counted"], extension["counted_days"],
+            extension["why"]) == ("legal_reviewer", False, 0,
+                                  f"approved by {f.LEGAL} (legal_reviewer), not a head of the "
+                                  "agency (负责人)")
+    flags = compute_flags(history.events, national(), at=when("2025-01-01"), processes=1)
+    (rf12a,) = [x for x in flags if x.rule_id == "RF12.a"]
+    assert numbers(rf12a)["due"] == decision["due"]
+
+
+def test_a_head_post_recorded_after_the_extension_moves_the_views_deadline_as_rf12() -> None:
+    """Whichever is recorded first, the post at the approval counts (as RF23.b reads a
+    complaint extension's): the deputy's unit_head post from 2023, recorded after the decision,
+    makes the deputy's extension count in the read models' fold — incrementally, and in the
+    rebuild that folds the same log."""
+    deputy = f.officer_setup(f.DEPUTY, "31010210003", superior=None, role="unit_head")
+    history = History()
+    events = history.extend(f.staff() + _extension_by(f.DEPUTY, "deputy_head"))
+    fold = readmodels.Fold(lambda table, ids: {}, ParamsTimeline(national()))
+    for rec in events:
+        fold.apply(rec)
+    case = fold.cases[GENERAL_ID]
+    assert (case["extensions"][0]["counted"], case["deadlines"]["decision"]["due"]) == (
+        False, "2024-07-22")
+    for rec in history.extend(deputy):
+        fold.apply(rec)
+    assert (case["extensions"][0]["approver_role"], case["extensions"][0]["counted"],
+            case["deadlines"]["decision"]["due"], case["deadlines"]["decision"]["late"]) == (
+        "unit_head", True, "2024-08-21", False)
+    assert GENERAL_ID in fold.changed["cases"]
+    flags = compute_flags(history.events, national(), at=when("2025-01-01"), processes=1)
+    assert [x for x in flags if x.family == "RF12"] == []
 
 
 def test_a_continuing_violation_is_shown_with_the_end_rf12h_counts_the_time_bar_from() -> None:

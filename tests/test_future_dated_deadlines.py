@@ -163,6 +163,43 @@ def test_a_decision_dated_in_the_future_still_owes_its_service_and_publication()
         FAR, next(e for e in world.events if e.type == "PenaltyDecided").recorded_at]
 
 
+def _decision_family(world: World) -> list[str]:
+    return sorted(fl.rule_id for fl in world.flags() if fl.family in ("RF08", "RF12"))
+
+
+def test_a_decision_dated_in_the_future_and_served_in_time_raises_rf08e_alone() -> None:
+    """RF12.c/e beside RF08.e: a decision "of 2099" recorded on 8 August 2024, served on the
+    12th and published on the 14th, raised RF12.c and RF12.e ("not served by 19 August")
+    because the service and the publication, dated before the decision's claim, were nobody's,
+    and RF12.a cleared in 2099 (the decision counted at its claim, 27 000 days late). The
+    decision happened by its recording at the latest, as its deadlines already count: what
+    follows it from then is its own, and it met the 90 + 30 days then. One flag names the
+    real problem, the false date (RF08.e); the case view agrees."""
+    world = _dated(until(general_case(), "DecisionPublished"), "PenaltyDecided", FAR)
+    assert _decision_family(world) == ["RF08.e"]
+    deadlines = _case(world, "SH-HP-2024-000123")["deadlines"]
+    assert [(deadlines[k]["met_on"], deadlines[k]["late"])
+            for k in ("decision", "service", "publication")] == [
+        ("2024-08-08", False), ("2024-08-12", False), ("2024-08-14", False)]
+
+
+def test_a_service_dated_in_the_future_meets_the_deadline_at_its_recording() -> None:
+    """The decision and its service both "of 2099" (one device's clock), the service recorded
+    on 12 August 2024: RF12.c was cleared in 2099, 27 000 days late. The service happened by
+    its recording, within 7 working days of the decision's: each act's RF08.e says what is
+    wrong, and nothing else is raised; the view's service is met on the 12th, in time."""
+    steps = until(general_case(), "DecisionPublished")
+    i = next(n for n, s in enumerate(steps) if s.type == "PenaltyDecided")
+    world = World(steps[:i])
+    for s in steps[i:]:
+        real = world.history.record(s)
+        if s.type in ("PenaltyDecided", "DecisionServed"):
+            world.history.events[-1] = replace(real, occurred_at=FAR)
+    assert _decision_family(world) == ["RF08.e", "RF08.e"]
+    service = _case(world, "SH-HP-2024-000123")["deadlines"]["service"]
+    assert (service["met_on"], service["late"]) == ("2024-08-12", False)
+
+
 def test_a_feedback_dated_in_the_future_is_still_owed_its_review() -> None:
     """RF27.c: a feedback "of 2099" recorded on 10 February 2025 and never reviewed: 10 working
     days from the recording (24 February)."""

@@ -317,6 +317,38 @@ def test_a_head_post_recorded_after_the_complaint_extension_counts_it_as_rf23b_d
     assert views.snapshot("complaints") == incremental
 
 
+def test_a_head_post_recorded_after_the_decision_extension_counts_it_as_rf12b_does(
+        city: World) -> None:
+    """RF12.b asks whether the approver held a head's post at the approval, whenever the post
+    is recorded. The deputy's unit_head post, recorded in a later batch than the extension it
+    covers, finds the case through the index of its extensions' approvers, and the page's
+    decision deadline moves as RF12.a's does (no flag left); a rebuild folds the same."""
+    gid = "SH-HP-2024-000123"
+    steps = [dataclasses.replace(s, body={**s.body, "approved_by": f.DEPUTY,
+                                           "approval_form": "deputy_head"})
+             if s.type == "ExtensionApproved" else s for s in f.general_case(gid)]
+    post_steps(city, f.staff() + f.officer_setup(f.DEPUTY, "31010210003")[:1] + steps)
+    views = city.http.app.app.state.views
+    assert case(city, gid)["extensions"][0]["counted"] is False
+    assert case(city, gid)["deadlines"]["decision"]["late"] is True
+    with views.store.transaction() as curs:
+        assert readmodels.ReadModels._approved_by(curs, [f.DEPUTY], "cases") == {
+            f.DEPUTY: [gid]}
+    head_post = f.officer_setup(f.DEPUTY, "31010210003", role="unit_head")[1]
+    post_steps(city, [dataclasses.replace(head_post, occurred_at=f.at("2024-09-20"))])
+    view = case(city, gid)
+    assert (view["extensions"][0]["approver_role"], view["extensions"][0]["counted"]) == (
+        "unit_head", True)
+    assert (view["deadlines"]["decision"]["due"], view["deadlines"]["decision"]["late"]) == (
+        "2024-08-21", False)
+    flags = city.http.get("/v1/flags", params={"rule": "RF12"},
+                          headers=city.headers("inspector")).json()["flags"]
+    assert [fl["rule_id"] for fl in flags if fl["rule_id"] in ("RF12.a", "RF12.b")] == []
+    incremental = views.snapshot("cases")
+    views.rebuild()
+    assert views.snapshot("cases") == incremental
+
+
 def test_a_post_assigned_finds_the_complaints_its_officer_approved_through_an_index(
         city: World) -> None:
     """Every batch that assigns a post asks which complaints the officers approved an

@@ -4,6 +4,7 @@ repeated waivers (RF18), officer–party conflict and concentration (RF19)."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import timedelta
 from fractions import Fraction
 from math import comb
@@ -301,6 +302,22 @@ def test_rf19_officer_fines_one_party_far_more_often_than_the_grid_explains() ->
     assert "次（期望值 " in flag.summary_zh and "，泊松检验P值 " in flag.summary_zh
     assert numbers(flag)["cases_together"] == 5 and numbers(flag)["expected"] == "0.500"
     assert [x.officer_id for x in world.flags(rule="RF19.c")] == [f.OFFICER_A + "-P"]  # no post
+
+
+def test_rf19_concentration_names_the_unit_most_of_its_cases_were_in() -> None:
+    """RF19.b named the unit of the latest case together. Officer A fined the vendor four
+    times in unit SH-HP-CG-02's cases, then was posted to SH-HP-CG-05 and fined the vendor once
+    more in a case of that unit: the flag went to CG-05's inspector, out of sight of CG-02's,
+    who holds four of the five cases. It now names the unit most of them were in, as RF17 and
+    RF20.c do (docs/red-flags.md, Statistics)."""
+    lifecycles = _grid_quarter(5, 0, grid="HP-G-0113")
+    moved = "SH-HP-CG-05"
+    lifecycles[4] = [replace(s, body={**s.body, "unit_id": moved}) if s.type == "CaseFiled"
+                     else s for s in lifecycles[4]]
+    flag = next(x for x in World(*lifecycles).flags(rule="RF19.b")
+                if x.officer_id == f.OFFICER_A)
+    assert numbers(flag)["cases"][-1] == "Q-A-4"          # the latest case together, in CG-05
+    assert flag.unit_id == f.UNIT == "SH-HP-CG-02"
 
 
 def _hypergeometric_tail(k: int, grid: int, officer: int, party: int) -> Fraction:

@@ -509,3 +509,42 @@ def test_void_rate_against_a_zero_peer_median_is_held_to_three_times_the_pooled_
     assert (n["voided"], n["forms"], n["peer_voided"], n["peer_forms"]) == (70, 470, 50, 1250)
     assert n["peer_median_rate"] == "0.000" and n["ratio_reference"] == "peer_pooled_rate"
     assert float(n["void_rate"]) > 3 * float(n["peer_pooled_rate"])
+
+
+def _officer_flags(flags: Iterable[Flag], officers: Iterable[str]) -> dict[tuple, str | None]:
+    """(rule, officer, the cohort's quarter) -> the unit named, of the RF17.a and RF20.c flags
+    about ``officers``."""
+    return {(x.rule_id, x.officer_id, x.scope.rpartition("|")[2]): x.unit_id for x in flags
+            if x.rule_id in ("RF17.a", "RF20.c") and x.officer_id in set(officers)}
+
+
+def test_a_statistical_flag_names_the_unit_of_its_windows_cases_when_the_officer_moves() -> None:
+    """A statistical flag named the unit of the officer's latest case in its window. Two
+    outliers of unit U0 (one fining at the top of the range, one voiding 60 % of their forms)
+    are flagged for the window Q2–Q3 2024 in U0; posted to U1 on 1 October, each decides three
+    cases there. The window Q3–Q4's flags — some 40 cases in U0, three in U1 — went to U1 at
+    the first of them, out of sight of U0's inspector, who holds the cases judged (and would
+    have gone back had a late upload dated a U0 case after them). A flag now names the unit
+    most of the acts it counts were in (a tie: the unit of the latest of them), fixed by its
+    window's history: U0, before and after the move; Q2–Q3's stays in U0."""
+    city = City(seed=11, units=2, per_unit=8, decisions_per_unit=300)
+    u0, u1 = city.units
+    top, voider = city.officers[u0][:2]
+    city.chooser[top], city.void_rate[voider] = "top", 0.6
+    history = f.History()
+    history.events = list(city.generate())
+    history._versions = {rec.stream: rec.stream_version for rec in history.events}
+    before = _officer_flags(compute_flags(history.events, national(), at=AT), (top, voider))
+    assert before == {("RF17.a", top, "2024-Q3"): u0, ("RF20.c", voider, "2024-Q3"): u0}
+    for oid in (top, voider):
+        history.record(step(f"officer:{oid}", "PostAssigned", at("2024-09-30", "18:00:00"),
+                            post_id=f"POST-{oid}-U1", unit_id=u1, role="team_member",
+                            grid_ids=[f"{u1}-G"], window_from=at("2024-10-01", "00:00:00"),
+                            window_until=None, superior_officer_id=f.DROP))
+    for i in range(6):
+        lead = (top, voider)[i % 2]
+        _, steps = city.case(10_000 + i, u1, date(2024, 10, 8 + i), lead, city.officers[u1][2])
+        history.extend(steps)
+    after = _officer_flags(compute_flags(history.events, national(), at=AT), (top, voider))
+    assert after == {**before, ("RF17.a", top, "2024-Q4"): u0,
+                     ("RF20.c", voider, "2024-Q4"): u0}

@@ -328,13 +328,50 @@ def test_rf12_approved_extension_moves_the_decision_deadline() -> None:
     assert World(general_case()).flags(rule="RF12") == []
 
 
+#: the deputy head, holding a head's post (head_roles) from 2023
+DEPUTY_POST = f.officer_setup(f.DEPUTY, "31010210003", superior=None, role="unit_head")
+
+
 def test_rf12_extension_approved_by_a_deputy_head_counts() -> None:
     """The extension rules let 负责人 approve it, and 行政机关负责人 includes the deputies (as
     RF20.a reads it); a deputy's approval was refused, so a case decided on day 107 of 90 + 30
     was flagged late twice."""
     steps = change(general_case(), "ExtensionApproved", approval_form="deputy_head",
                    approved_by=f.DEPUTY)
-    assert World(steps).flags(rule="RF12") == []
+    assert World(DEPUTY_POST, steps).flags(rule="RF12") == []
+
+
+def test_rf12_an_extension_approved_as_the_head_by_someone_holding_no_head_post_counts_nothing(
+        ) -> None:
+    """An approval is the head's (负责人) only if the approver is one: the legal reviewer, or a
+    person with no post on the ledger, naming the form agency_head or deputy_head extended the
+    decision deadline by 30 days, so a subordinate could give a case the time only a head may.
+    The approver's post at the approval is read as RF20.a, RF16.b and RF11.d read it."""
+    def by(approver: str, form: str) -> list[f.Step]:
+        return change(general_case(), "ExtensionApproved", approval_form=form,
+                      approved_by=approver)
+    world = World(by(f.LEGAL, "agency_head"))
+    assert world.rules() == ["RF12.a", "RF12.b"]
+    assert numbers(world.one("RF12.a"))["due"] == "2024-07-22"
+    flag = world.one("RF12.b")
+    assert (numbers(flag)["counted_days"], numbers(flag)["approver_role"]) == (
+        0, "legal_reviewer")
+    assert flag.summary.endswith(f"approved by {f.LEGAL} (legal_reviewer), not a head of the "
+                                 "agency (负责人)")
+    assert "批准人 SH-HP-0301 非行政机关负责人" in flag.summary_zh
+    assert numbers(World(by(f.DEPUTY, "deputy_head")).one("RF12.b"))["approver_role"] \
+        == "unknown"
+    # collective discussion is the body's decision, whoever signs it
+    assert World(by(f.LEGAL, "collective_discussion")).flags(rule="RF12") == []
+
+
+def test_rf12_a_head_post_recorded_after_the_extension_makes_it_count() -> None:
+    """Whenever the approver's post is recorded, it is the post at the approval that counts
+    (as RF23.b): the deputy's post from 2023, recorded after the decision, clears both flags."""
+    steps = change(general_case(), "ExtensionApproved", approval_form="deputy_head",
+                   approved_by=f.DEPUTY)
+    assert World(steps).rules() == ["RF12.a", "RF12.b"]
+    assert World(steps, DEPUTY_POST).flags(rule="RF12") == []
 
 
 def test_rf12_a_city_that_requires_the_principal_head_refuses_a_deputys_extension() -> None:
@@ -376,7 +413,8 @@ def test_rf12_one_head_extends_by_at_most_30_days() -> None:
 
 def test_rf12_a_second_head_extension_counts_nothing_only_collective_discussion_extends() -> None:
     second = World(_decided_on("2024-08-30", _extension("2024-07-15", 30),
-                               _extension("2024-08-15", 15, "deputy_head", f.DEPUTY)))
+                               _extension("2024-08-15", 15, "deputy_head", f.DEPUTY)),
+                   DEPUTY_POST)
     assert numbers(second.one("RF12.a"))["due"] == "2024-08-21"
     assert numbers(second.one("RF12.b"))["counted_days"] == 0
     collective = World(_decided_on("2024-08-30", _extension("2024-07-15", 30),

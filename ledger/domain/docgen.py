@@ -83,8 +83,9 @@ DECISIONS = """\
    extension is whatever `ExtensionApproved.days` says (1–365) with its approver. The case
    view counts an extension as RF12 does: only in an allowed approval form (`agency_head`,
    `deputy_head`, `collective_discussion`), approved by no officer who acted in the
-   investigation (whenever that act is recorded), and before the deadline it extends had
-   passed; a head (any form but `collective_discussion`) extends by 30 days in all
+   investigation (whenever that act is recorded), in a head's form only by someone holding a
+   head's post (`head_roles`) at the approval (`approver_role`, whenever the `PostAssigned`
+   is recorded), and before the deadline it extends had passed; a head (any form but `collective_discussion`) extends by 30 days in all
    (`decision_extension_head_max_days`), further only collective discussion does. Each
    extension says whether it `counted` in full, its `counted_days` and `why` not
    (docs/red-flags.md, RF12).

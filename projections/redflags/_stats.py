@@ -132,3 +132,21 @@ def sig(value: float, digits: int = 3) -> str:
     if value == 0:
         return "0"
     return f"{value:.{digits - 1}e}"
+
+
+def count_unit(units: dict[str, tuple[int, tuple[int, str]]], unit: str, ts: int, eid: str
+               ) -> None:
+    """Count an act (at ``ts``, event ``eid``) of an officer's window in ``unit``."""
+    n, latest = units.get(unit, (0, (0, "")))
+    units[unit] = (n + 1, max(latest, (ts, eid)))
+
+
+def home_unit(units: dict[str, tuple[int, tuple[int, str]]]) -> str | None:
+    """The unit a statistical flag names (``unit_id``, what a unit-scoped inspector reads):
+    the unit most of the acts it counts were in — on a tie, the one of the latest of them —
+    so that it is fixed by its window's cases, not by where the officer went next
+    (docs/red-flags.md, Statistics; RF17, RF19.b, RF20.c). None for acts of cases with no
+    unit."""
+    unit = max(units, key=lambda u: units[u], default="-")
+    return None if unit == "-" else unit
+

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from ._stats import distance_m, poisson_sf, sig
+from ._stats import count_unit, distance_m, home_unit, poisson_sf, sig
 from .days import DAY, quarter_of
 from .facts import Case, Decision, Loc
 from .flag import fixed
@@ -386,7 +386,10 @@ def rf19_concentration(subject: tuple[str, dict[str, None]], ctx: "Ctx") -> None
                    "grid_cases": total, "expected": fixed(expected),
                    "ratio": fixed(min(ratio, 1e9), 2), "p_value": sig(p),
                    "cases": [c.case_id for _, c in hits][:20]}
-        common = {"officer_id": oid, "party_ref": party, "unit_id": hits[-1][1].unit_id,
+        units: dict[str, tuple[int, tuple[int, str]]] = {}
+        for d, c in hits:      # the unit most of the cases were in (as RF17 and RF20.c)
+            count_unit(units, c.unit_id or "-", d.ts, d.eid)
+        common = {"officer_id": oid, "party_ref": party, "unit_id": home_unit(units),
                   "case_id": hits[-1][1].case_id}
         ctx.flag("RF19.b", f"{oid}|{party}", anchor=last.ts, raised=last.ts,
                  event_ids=[d.eid for d, _ in hits][:20], numbers=numbers,

@@ -356,22 +356,27 @@ COLLECTIVE = "collective_discussion"
 
 def decision_extension_counted(days: int, form: str, approver: str,
                                investigators: Collection[str], passed: str | None, *,
-                               forms: Collection[str], head_max: int, head_used: int
+                               forms: Collection[str], head_max: int, head_used: int,
+                               role: str, head_roles: Collection[str]
                                ) -> tuple[int, str | None]:
     """How many of an extension's ``days`` move the decision deadline (RF12.a/b and the case
     view), and why not all of them (None when all count). APL 第60条 defers to the sectoral
-    rules: one approved in a form of ``forms``, by no investigator of the case, before the
-    deadline in force had passed (``passed``: that deadline, ISO day, if it had); a single head
-    (负责人, any form but 集体讨论) extends by ``head_max`` days in all, of which ``head_used``
-    are already counted — beyond that only collective discussion extends."""
+    rules: one approved in a form of ``forms``, by no investigator of the case, in a head's form
+    only by a head — ``role``, the approver's post at the approval (``unknown`` without one),
+    one of ``head_roles`` (RF11.d's heads) — before the deadline in force had passed
+    (``passed``: that deadline, ISO day, if it had); a single head (负责人, any form but 集体讨论)
+    extends by ``head_max`` days in all, of which ``head_used`` are already counted — beyond
+    that only collective discussion extends."""
     counted, reason = decision_extension_judged(days, form, approver, investigators, passed,
                                                 forms=forms, head_max=head_max,
-                                                head_used=head_used)
+                                                head_used=head_used, role=role,
+                                                head_roles=head_roles)
     if reason is None:
         return counted, None
     return counted, {
         "form": f"approval form {form} is not one of {', '.join(forms)}",
         "investigator": f"approved by {approver}, an investigator of the case",
+        "not_head": f"approved by {approver} ({role}), not a head of the agency (负责人)",
         "late": f"approved after the deadline {passed} had passed",
         "head_max": f"{days - counted} of its {days} days exceed the {head_max} days a head "
                     "(负责人) may grant; only collective discussion (集体讨论) extends further",
@@ -380,15 +385,20 @@ def decision_extension_counted(days: int, form: str, approver: str,
 
 def decision_extension_judged(days: int, form: str, approver: str,
                               investigators: Collection[str], passed: str | None, *,
-                              forms: Collection[str], head_max: int, head_used: int
+                              forms: Collection[str], head_max: int, head_used: int,
+                              role: str, head_roles: Collection[str]
                               ) -> tuple[int, str | None]:
     """:func:`decision_extension_counted`'s judgement, its reason as a code — ``form``,
-    ``investigator``, ``late`` or ``head_max`` (None when every day counts) — for a caller
-    that words it in another language (RF12.b's ``summary_zh``)."""
+    ``investigator``, ``not_head``, ``late`` or ``head_max`` (None when every day counts) — for
+    a caller that words it in another language (RF12.b's ``summary_zh``)."""
     if form not in forms:
         return 0, "form"
     if approver in investigators:
         return 0, "investigator"
+    # the form is what the record claims, the post what the ledger knows (as RF20.a, RF16.b);
+    # collective discussion is the body's decision, whoever signs it
+    if form != COLLECTIVE and role not in head_roles:
+        return 0, "not_head"
     if passed is not None:
         return 0, "late"
     left = max(0, head_max - head_used)
@@ -571,13 +581,19 @@ class Case:
                 return ch
         return None
 
-    def first_for(self, decision: Decision, events: list[tuple[int, str]]
+    def first_for(self, decision: Decision, events: list[tuple[int, str]], *,
+                  since: int | None = None, at: Callable[[int, str], int] | None = None
                   ) -> tuple[int, str] | None:
         """The first of ``events`` ((ts, eid)) that is ``decision``'s: at or after it and before
-        the next decision (service, filing, publication of a decision made anew are its own)."""
+        the next decision (service, filing, publication of a decision made anew are its own).
+        ``since``: the instant the decision counts from, if not its claim; ``at(ts, eid)``: the
+        instant an event counts at, if not its claim, and the answer's (a deadline of an act
+        dated after its recording, :meth:`Ctx.since`)."""
         end = self._next_decision(decision)
-        return min(((ts, eid) for ts, eid in events
-                    if ts >= decision.ts and (end is None or ts < end)), default=None)
+        start = decision.ts if since is None else since
+        timed = ((ts if at is None else at(ts, eid), eid) for ts, eid in events
+                 if end is None or ts < end)
+        return min((x for x in timed if x[0] >= start), default=None)
 
     def owns_money(self, decision: Decision, ts: int) -> bool:
         """Whether money received at ``ts`` is ``decision``'s: received from it up to the next

@@ -24,8 +24,8 @@ party type in the window. Fixed-amount violations (degenerate ranges), cases wit
 deviation and withdrawn decisions are left out. Each amount is attributed to the decision's
 lead officer (:func:`lead`). Every metric is tested across the officers with
 Benjamini–Hochberg at q = 0.05; a flag needs both the effect size of the yaml and BH
-significance. A flag names the officer's own unit: that of the officer's latest case in the
-window.
+significance. A flag names the unit of its window's cases: the unit most of the acts it
+counts were in (:func:`home_unit`).
 
 RF20.c — voided numbered decision forms per officer in the same window, ledger-wide, against
 the pooled rate of the other officers.
@@ -46,6 +46,8 @@ from ._stats import (
     benjamini_hochberg,
     bh_q_values,
     binomial_sf,
+    count_unit,
+    home_unit,
     mad,
     median,
     normal_sf,
@@ -78,7 +80,8 @@ class _Fine:
 class _Officer:
     fines: list[_Fine] = field(default_factory=list)
     waivers: list[tuple[int, str, Group]] = field(default_factory=list)   # (ts, event id, group)
-    unit: tuple[int, str] = (0, "-")          # (ts, unit) of the latest case in the window
+    #: unit -> (acts counted in it, the latest of them (ts, event id)): see :func:`home_unit`
+    units: dict[str, tuple[int, tuple[int, str]]] = field(default_factory=dict)
 
 
 def lead(d: Decision) -> str | None:
@@ -187,12 +190,11 @@ def _discretion(key: str, quarter: str, ctx: "Ctx") -> None:
             ranges[code] = fine_range(p, code)
         return ranges[code]
 
-    def person(oid: str, ts: int, unit: str) -> _Officer:
+    def person(oid: str, ts: int, eid: str, unit: str) -> _Officer:
         s = officers.get(oid)
         if s is None:
             s = officers[oid] = _Officer()
-        if ts >= s.unit[0]:
-            s.unit = (ts, unit)
+        count_unit(s.units, unit, ts, eid)
         return s
 
     for c in w.cases:
@@ -208,13 +210,13 @@ def _discretion(key: str, quarter: str, ctx: "Ctx") -> None:
                 continue
             pos = position_bp(d.amount, *rng)
             tier = c.benchmarks[-1][3] if c.benchmarks else d.tier
-            person(oid, d.ts, unit).fines.append(
+            person(oid, d.ts, d.eid, unit).fines.append(
                 _Fine(pos, (d.code, d.party_type), d.amount, tier, d, c))
         for o in c.outcomes:
             if (o.type == "WaiverGranted" and o.decided_by and range_of(o.code) is not None
                     and w.covers(o.ts)):
                 ptype = c.parties.get(o.party_ref or "") or "individual"
-                person(o.decided_by[0], o.ts, unit).waivers.append(
+                person(o.decided_by[0], o.ts, o.eid, unit).waivers.append(
                     (o.ts, o.eid, (o.code or "", ptype)))
     if not officers:
         return
@@ -290,11 +292,9 @@ def _emit(ctx: "Ctx", rule_id: str, disc: str, oid: str, s: _Officer, evidence: 
     # raised at the officer's latest act in the window: the moment the evidence was complete
     anchor = max([f.d.ts for f in s.fines] + [ts for ts, _, _ in s.waivers])
     ids = [f.d.eid for f in extreme] or [eid for _, eid, _ in sorted(waivers)[-5:]]
-    unit = s.unit[1]
     ctx.flag(rule_id, disc, anchor=anchor, raised=anchor, event_ids=ids,
              numbers={**numbers, "most_extreme_cases": [[f.c.case_id, f.amount] for f in extreme]},
-             summary=summary, summary_zh=summary_zh, officer_id=oid,
-             unit_id=None if unit == "-" else unit,
+             summary=summary, summary_zh=summary_zh, officer_id=oid, unit_id=home_unit(s.units),
              case_id=extreme[0].c.case_id if extreme else None)
 
 
@@ -630,23 +630,22 @@ def _rf20c_void_rate(key: str, quarter: str, ctx: "Ctx") -> None:
         return
     voids: dict[str, list[tuple[int, str]]] = {}
     forms: dict[str, int] = {}
-    units: dict[str, tuple[int, str]] = {}
+    units: dict[str, dict[str, tuple[int, tuple[int, str]]]] = {}
 
-    def seen(oid: str, ts: int, c: Case) -> None:
-        if ts >= units.get(oid, (0, ""))[0]:
-            units[oid] = (ts, c.unit_id or "-")
+    def seen(oid: str, ts: int, eid: str, c: Case) -> None:
+        count_unit(units.setdefault(oid, {}), c.unit_id or "-", ts, eid)
 
     for c in w.cases:
         for ts, _, officers, eid in c.voided:
             if w.covers(ts):
                 for oid in officers:
                     voids.setdefault(oid, []).append((ts, eid))
-                    seen(oid, ts, c)
+                    seen(oid, ts, eid, c)
         for d in c.decisions:
             if d.procedure == "summary" and w.covers(d.ts):
                 for oid in d.officers:
                     forms[oid] = forms.get(oid, 0) + 1
-                    seen(oid, d.ts, c)
+                    seen(oid, d.ts, d.eid, c)
     if not voids:
         return
     th = ctx.params(w.last).thresholds
@@ -677,7 +676,6 @@ def _rf20c_void_rate(key: str, quarter: str, ctx: "Ctx") -> None:
         if v < th.void_min_forms or rate * 1000 <= th.peer_ratio_milli * reference:
             continue
         events = sorted(voids[oid])
-        unit = units[oid][1]
         ctx.flag("RF20.c", oid, anchor=events[-1][0], raised=events[-1][0],
                  event_ids=[e for _, e in events][:10],
                  numbers={"cohort": key, "window": w.span(), "voided": v,
@@ -701,7 +699,7 @@ def _rf20c_void_rate(key: str, quarter: str, ctx: "Ctx") -> None:
                             f"其他执法人员作废率中位数 {fixed(peer_med * 100, 1)}%"
                             + ("" if peer_med > 0
                                else f"，其他执法人员合计作废率 {fixed(pooled * 100, 1)}%") + "）",
-                 officer_id=oid, unit_id=None if unit == "-" else unit)
+                 officer_id=oid, unit_id=home_unit(units[oid]))
 
 
 COHORT_RULES = (rf_cohort,)

@@ -338,6 +338,12 @@ def _plan(c: Case, d: Decision, due: int | None, ctx: "Ctx", *, until: int = _FO
 
 # --- RF12 -------------------------------------------------------------------------------------
 
+def _at(ctx: "Ctx", c: Case, ts: int, eid: str) -> int:
+    """The instant act ``eid`` of ``c``, claiming ``ts``, counts at: its recording if it claims
+    a time beyond the tolerance after it (:meth:`Ctx.since`), else its claim."""
+    return ctx.since(ts, c.recorded_ahead(eid))
+
+
 def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
     days = ctx.days
     investigators = None
@@ -361,8 +367,10 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                                     legal.decision_deadline_days_from_filing + ext_days)
             late = due is not None and ts >= days.end(due)
             passed = day_iso(due) if late else None
+            role = ctx.fold.role_at(approver, ts)
             judged = dict(forms=th.extension_approval_forms,
-                          head_max=legal.decision_extension_head_max_days, head_used=head_days)
+                          head_max=legal.decision_extension_head_max_days, head_used=head_days,
+                          role=role, head_roles=th.head_roles)
             counted, why = decision_extension_counted(n, form, approver, investigators, passed,
                                                       **judged)
             ext_days += counted
@@ -370,7 +378,7 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
             if why is not None:
                 ctx.flag("RF12.b", eid, anchor=ts, raised=ts, event_ids=[eid],
                          numbers={"days": n, "counted_days": counted, "approved_by": approver,
-                                  "approval_form": form,
+                                  "approval_form": form, "approver_role": role,
                                   "allowed_forms": list(th.extension_approval_forms),
                                   "head_max_days": legal.decision_extension_head_max_days,
                                   "approved_after_due": day_iso(due) if late else None},
@@ -380,10 +388,11 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                                                         **judged),
                          case_id=c.case_id, unit_id=c.unit_id, officer_id=approver)
         due = days.add_calendar(filed_day, legal.decision_deadline_days_from_filing + ext_days)
+        # an end dated after its recording happened by then (as the deadlines it opens count)
         ends = [(x.ts, x.eid) for x in c.decisions] + [(o.ts, o.eid) for o in c.outcomes]
         if c.closed is not None:
             ends.append((c.closed[0], c.closed[2]))
-        done = min(ends, default=None)
+        done = min(((_at(ctx, c, ts, eid), eid) for ts, eid in ends), default=None)
         if due is not None:
             late_from = days.end(due)
             _emit(ctx, deadline(ctx, late_from, done), "RF12.a", filed.eid,
@@ -396,6 +405,11 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                   summary_zh=f"至 {day_iso(due)} 未作出决定（{day_iso(filed_day)} 立案，90 + "
                              f"{ext_days} 日）", ahead=filed_ahead, case_id=c.case_id,
                   unit_id=c.unit_id)
+    # c, e) a decision dated after its recording counts from the recording, and what follows
+    # it from then is its own; a service or publication dated after its recording meets the
+    # deadline then (the ledger witnessed it): RF08.e names the false date, alone
+    def at(ts: int, eid: str) -> int:
+        return _at(ctx, c, ts, eid)
     for d in c.decisions:
         withdrawn = c.withdrawal_of(d)
         p = ctx.params(d.ts)
@@ -409,7 +423,7 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
             due = days.add_working(day, n)
             if due is not None:
                 late_from = days.end(due)
-                done = c.first_for(d, c.served)
+                done = c.first_for(d, c.served, since=start, at=at)
                 if not (done is None and withdrawn is not None and withdrawn.ts < late_from):
                     _emit(ctx, deadline(ctx, late_from, done), "RF12.c", d.eid, anchor=d.ts,
                           late_from=late_from, event_ids=[d.eid],
@@ -436,7 +450,7 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
             due = days.add_working(day, n)
             if due is not None:
                 late_from = days.end(due)
-                done = c.first_for(d, c.published)
+                done = c.first_for(d, c.published, since=start, at=at)
                 if not (done is None and withdrawn is not None and withdrawn.ts < late_from):
                     _emit(ctx, deadline(ctx, late_from, done), "RF12.e", d.eid, anchor=d.ts,
                           late_from=late_from, event_ids=[d.eid],
@@ -731,16 +745,18 @@ def rf27_supervision(sv: Supervision, ctx: "Ctx") -> None:
 
 def _extension_why_zh(days: int, form: str, approver: str, investigators: Collection[str],
                       passed: str | None, *, forms: Collection[str], head_max: int,
-                      head_used: int) -> str:
+                      head_used: int, role: str, head_roles: Collection[str]) -> str:
     """In Chinese, why not all of an extension's days count: the reason
     :func:`~.facts.decision_extension_judged` gives (called only when it gave one)."""
     counted, reason = decision_extension_judged(days, form, approver, investigators, passed,
                                                 forms=forms, head_max=head_max,
-                                                head_used=head_used)
+                                                head_used=head_used, role=role,
+                                                head_roles=head_roles)
     assert reason is not None
     return {
         "form": f"批准形式“{code_zh(form)}”不在允许的形式（{codes_zh(forms)}）之内",
         "investigator": f"批准人 {approver} 为本案调查人员",
+        "not_head": f"批准人 {approver} 非行政机关负责人",
         "late": f"在期限 {passed} 届满后才批准",
         "head_max": f"{days} 日中有 {days - counted} 日超过负责人可批准的 {head_max} 日；"
                     "超出部分应当经集体讨论决定",

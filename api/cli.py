@@ -357,13 +357,26 @@ def cmd_tokens_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _root_key(settings: Any) -> Any:
+    """The home's root signing key (``secrets/root-1.key``), which signs the key registry's
+    events. Raises NotFound naming the file when it cannot be read."""
+    from ledger.crypto import SigningKey
+    from ledger.errors import NotFound
+    from ledger.home import ROOT_KEY_ID
+    path = settings.secrets / f"{ROOT_KEY_ID}.key"
+    try:
+        return SigningKey(settings.secret(f"{ROOT_KEY_ID}.key"))
+    except OSError as e:
+        raise NotFound(f"cannot read the root key {path}: {e.strerror}") from None
+
+
 def cmd_keys_register(args: argparse.Namespace) -> int:
     """Register a signing key: sign KeyRegistered with the home's root key and append it."""
     from ledger.bootstrap import build_ledger
     from ledger.client import sign_envelope
     from ledger.config import write_secret
     from ledger.crypto import SigningKey, b64url_decode, b64url_encode
-    from ledger.errors import Conflict, LedgerError, NotFound, Unavailable
+    from ledger.errors import Conflict, LedgerError, Unavailable
     from ledger.home import ROOT_KEY_ID
     if args.unit and "inspector" not in args.role:     # units bound dispositions alone
         raise LedgerError("only a key with --role inspector disposes of red flags, so only its "
@@ -376,11 +389,7 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
     home = _home_store(settings)        # an initialised home, before a key pair is made
     url = home.url
     home.close()
-    try:
-        root = SigningKey(settings.secret(f"{ROOT_KEY_ID}.key"))
-    except OSError as e:
-        raise NotFound(f"cannot read the root key {settings.secrets / f'{ROOT_KEY_ID}.key'}: "
-                       f"{e.strerror}") from None
+    root = _root_key(settings)
     if not args.public_key:
         key = SigningKey.generate()
         out = Path(args.out or settings.secrets / f"{args.key_id}.key")
@@ -412,6 +421,55 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
     if out is not None:
         print(f"private key seed written to {out}", file=sys.stderr)
     print(json.dumps(result.receipts[0].to_value(), indent=2))
+    return 0
+
+
+@contextmanager
+def _home_ledger(settings: Any) -> Iterator[Any]:
+    """The ledger on an initialised home's database, as its owner (a one-shot command's)."""
+    from ledger.bootstrap import build_ledger
+    home = _home_store(settings)        # refuses a home `ledger init` never ran on
+    url = home.url
+    home.close()
+    ledger = build_ledger(settings, url=url)
+    try:
+        yield ledger
+    finally:
+        ledger.close()
+        ledger.store.close()
+
+
+def _key_state(record: Any, now: Any) -> str:
+    """A key's state for `ledger keys list`: active, revoked at index N, expired or not yet
+    valid (its window judged at ``now``, the ledger's clock)."""
+    status = record.status(now)
+    if status == "revoked":
+        return f"revoked at index {record.revoked_at}"
+    return status.replace("_", " ")
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    """List the key registry (the fold of stream `keys`, with the pinned root keys), each key's
+    state judged by the ledger's clock, as GET /v1/keys does."""
+    with _home_ledger(_settings()) as ledger:
+        registry = ledger.refresh_registry()
+        now = ledger.store.ledger_clock()       # the writer's clock, not this host's
+    records = list(registry.keys.values())
+    if args.json:
+        print(json.dumps({"keys": [r.to_value(now) for r in records],
+                          "version": registry.version}, ensure_ascii=False, indent=2))
+        return 0
+    rows = [("KEY", "PRINCIPAL", "ROLES", "UNITS", "WINDOW", "STATE")]
+    for r in records:
+        window = "-" if r.not_before is None and r.not_after is None else (
+            f"{r.not_before.isoformat() if r.not_before else '…'} .. "
+            f"{r.not_after.isoformat() if r.not_after else '…'}")
+        rows.append((r.key_id, r.principal, ",".join(sorted(r.roles)),
+                     ",".join(sorted(r.units)) if r.units is not None else "all", window,
+                     "pinned root" if r.is_root else _key_state(r, now)))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
     return 0
 
 
@@ -728,7 +786,8 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--principal", help="every token of this principal")
     p.set_defaults(func=cmd_tokens_revoke)
 
-    keys = _verb(sub, "keys", "signing keys").add_subparsers(dest="sub", required=True)
+    keys = _verb(sub, "keys", "signing keys: register, list").add_subparsers(
+        dest="sub", required=True)
     p = _verb(keys, "register", "register a signing key: a KeyRegistered event on stream "
               "`keys`, signed by the home's root key")
     p.add_argument("--key-id", required=True, help="the key's id; events name it as "
@@ -747,6 +806,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="an inspector key of unit U: it may dispose only of U's red flags "
                    "(repeatable; omit for every unit; docs/red-flags.md, RF28)")
     p.set_defaults(func=cmd_keys_register)
+    p = _verb(keys, "list", "list the key registry: id, principal, roles, units, window, "
+              "state (active, revoked at index N, expired, not yet valid)")
+    p.add_argument("--json", action="store_true", help="as JSON (the document GET /v1/keys "
+                   "answers with)")
+    p.set_defaults(func=cmd_keys_list)
 
     p = _verb(sub, "export", "write an audit bundle (JSON Lines, docs/bundle.md)")
     which = p.add_mutually_exclusive_group(required=True)

@@ -439,6 +439,62 @@ def _home_ledger(settings: Any) -> Iterator[Any]:
         ledger.store.close()
 
 
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    """Revoke a signing key: sign KeyRevoked with the home's root key and append it. The key
+    signs nothing recorded after the revocation's log position; what it signed before stays
+    valid. Refuses (exit 2) a blank reason, an unknown key, a root key, a revoked one."""
+    from ledger.canonical import canonical
+    from ledger.client import sign_envelope
+    from ledger.errors import Conflict, KeyNotAllowed, MalformedEvent, UnknownKey
+    from ledger.home import ROOT_KEY_ID
+    if not args.reason.strip():         # the record of why is the point of the event
+        raise MalformedEvent("must not be empty: say why the key is revoked (device lost, "
+                             "stolen, retired)", field="reason")
+    settings = _settings()
+    with _home_ledger(settings) as ledger:
+        root = _root_key(settings)
+        record = ledger.refresh_registry().keys.get(args.key_id)
+        if record is None:
+            raise UnknownKey(f"no key {args.key_id!r} is registered (`ledger keys list` shows "
+                             "the registry)", field="key_id")
+        if record.is_root:
+            raise KeyNotAllowed(f"{args.key_id} is a root key, pinned in configuration "
+                                "(ledger.json's root_keys or LEDGER_ROOT_KEYS), not registered "
+                                "by an event: no event revokes it", field="key_id")
+        if record.revoked_at is not None:
+            raise Conflict(f"key {args.key_id!r} was already revoked at log index "
+                           f"{record.revoked_at} ({record.revoke_reason})", field="key_id")
+        envelope = sign_envelope(root, ROOT_KEY_ID, stream="keys", type="KeyRevoked",
+                                 body={"key_id": args.key_id, "reason": args.reason})
+        # the writer judges it again under the lock: a revocation racing this one is refused
+        receipt = ledger.append(canonical(envelope)).receipts[0]
+    print(f"revoked key {args.key_id} ({record.principal}) at log index {receipt.index}, "
+          f"recorded {receipt.recorded_at}")
+    print(f"from that position on, every event signed by {args.key_id} and recorded after "
+          f"index {receipt.index} is refused (403 key-revoked) by every service on this "
+          "database — one signed earlier but posted now too; the events recorded before it "
+          "stay valid, and bundles holding them still verify")
+    if _signs_for_the_dashboard(settings, record.public_key):
+        print(f"ledger keys revoke: note: the dashboard signs with this key "
+              f"({settings.dashboard_key_file}): it records no disposition until "
+              "LEDGER_DASHBOARD_KEY names the seed of another registered inspector key "
+              "(docs/dashboard.md)", file=sys.stderr)
+    return 0
+
+
+def _signs_for_the_dashboard(settings: Any, public_key: bytes) -> bool:
+    """Whether the dashboard's seed (LEDGER_DASHBOARD_KEY or secrets/dashboard.key) is the
+    private half of ``public_key``; False when it cannot be read."""
+    from ledger.crypto import SigningKey, b64url_decode
+    from ledger.errors import LedgerError
+    path = settings.dashboard_key_file
+    try:
+        seed = b64url_decode(path.read_text().strip(), what=str(path), size=32)
+    except (OSError, UnicodeDecodeError, LedgerError):
+        return False
+    return SigningKey(seed).public_key == public_key
+
+
 def _key_state(record: Any, now: Any) -> str:
     """A key's state for `ledger keys list`: active, revoked at index N, expired or not yet
     valid (its window judged at ``now``, the ledger's clock)."""
@@ -786,7 +842,7 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--principal", help="every token of this principal")
     p.set_defaults(func=cmd_tokens_revoke)
 
-    keys = _verb(sub, "keys", "signing keys: register, list").add_subparsers(
+    keys = _verb(sub, "keys", "signing keys: register, revoke, list").add_subparsers(
         dest="sub", required=True)
     p = _verb(keys, "register", "register a signing key: a KeyRegistered event on stream "
               "`keys`, signed by the home's root key")
@@ -806,6 +862,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="an inspector key of unit U: it may dispose only of U's red flags "
                    "(repeatable; omit for every unit; docs/red-flags.md, RF28)")
     p.set_defaults(func=cmd_keys_register)
+    p = _verb(keys, "revoke", "revoke a signing key (a lost or stolen device): a KeyRevoked "
+              "event on stream `keys`, signed by the home's root key, in force from its log "
+              "position")
+    p.add_argument("--key-id", required=True, help="the registered key's id")
+    p.add_argument("--reason", required=True, help="why, recorded in the event (e.g. "
+                   "'device lost'); at most 500 characters")
+    p.set_defaults(func=cmd_keys_revoke)
     p = _verb(keys, "list", "list the key registry: id, principal, roles, units, window, "
               "state (active, revoked at index N, expired, not yet valid)")
     p.add_argument("--json", action="store_true", help="as JSON (the document GET /v1/keys "

@@ -529,6 +529,64 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_log_rotate_key(args: argparse.Namespace) -> int:
+    """Replace the home's log key (the key that signs checkpoints): a new secrets/log.key,
+    pinned in ledger.json, the old public key kept there as retired so the new key's issuer
+    extends the log from the old key's last checkpoint; then sign a checkpoint with it."""
+    from ledger.config import write_secret
+    from ledger.crypto import SigningKey, b64url_encode
+    from ledger.errors import Conflict, NotFound
+    from ledger.logview import LogView
+    from ledger.note import key_id, vkey_for
+    settings = _settings()
+    if settings.log_public_key is None:
+        raise NotFound(f"{settings.config_path} pins no log key: run `ledger init` first")
+    store = _home_store(settings)       # the database is there before the home is changed
+    try:
+        old = settings.log_public_key
+        name = settings.log_key_name
+        key_path = settings.secrets / "log.key"
+        retired_path = key_path.with_name(f"log.key.retired-{key_id(name, old):08x}")
+        if retired_path.exists():
+            raise Conflict(f"{retired_path} already exists: this key was rotated out before")
+        LogView(store, origin=settings.log_origin, key_name=name, signing_key=None
+                ).check_extends(old, settings.log_retired_keys)   # before the home changes
+        config = json.loads(settings.config_path.read_text())
+        new = SigningKey.generate()
+        log = config.setdefault("log", {})
+        log["public_key"] = b64url_encode(new.public_key)
+        log["retired_public_keys"] = [*log.get("retired_public_keys", []), b64url_encode(old)]
+        # the new seed and configuration first, each under a name of its own, then renamed:
+        # an interrupted rotation leaves the home pinning one key whose seed it holds
+        staged = key_path.with_name("log.key.new")
+        write_secret(staged, b64url_encode(new.seed))
+        staged_config = settings.config_path.with_name("ledger.json.new")
+        staged_config.write_text(json.dumps(config, indent=2) + "\n")
+        if key_path.exists():
+            key_path.replace(retired_path)
+        staged.replace(key_path)
+        staged_config.replace(settings.config_path)
+        settings = _settings()
+        view = LogView(store, origin=settings.log_origin, key_name=name, signing_key=new,
+                       retired_keys=settings.log_retired_keys)
+        latest = view.latest_checkpoint()
+        signed = view.issue_checkpoint() if latest is None or store.size() > latest.size \
+            else None
+    finally:
+        store.close()
+    print(f"log key rotated: checkpoints are signed by {vkey_for(name, new.public_key)} "
+          f"({key_path}), no longer by {vkey_for(name, old)}"
+          + (f" (its seed moved to {retired_path})" if retired_path.exists() else ""))
+    print(f"checkpoint {signed.size} is the new key's first" if signed else
+          f"the new key signs the next checkpoint, when the log grows past {latest.size}"
+          if latest else "the new key signs the log's first checkpoint")
+    print("now: copy ledger.json and secrets/log.key to every host that serves this database "
+          "and restart each `ledger serve` (one still holding the old key issues no checkpoint "
+          "once the new key has signed one); give auditors the new ledger.json — it trusts the "
+          "new key only (docs/merkle.md, Rotating the log key)")
+    return 0
+
+
 def cmd_sign(args: argparse.Namespace) -> int:
     """Print a signed envelope (for curl): body from --body JSON."""
     from ledger.canonical import parse_strict
@@ -591,7 +649,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                   f"{getattr(e, 'strerror', None) or e}", file=sys.stderr)
             return 2
         log = LogView(store, origin=settings.log_origin, key_name=settings.log_key_name,
-                      signing_key=log_key)
+                      signing_key=log_key, retired_keys=settings.log_retired_keys)
         export = BundleExport.prepare(store, log, scope, types=types, tree_size=args.tree_size,
                                       since_size=args.since_size, warn=warn)
         if args.out == "-":
@@ -874,6 +932,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="as JSON (the document GET /v1/keys "
                    "answers with)")
     p.set_defaults(func=cmd_keys_list)
+
+    log = _verb(sub, "log", "the log's checkpoint-signing key").add_subparsers(
+        dest="sub", required=True)
+    p = _verb(log, "rotate-key", "replace the log key (suspected compromise, or policy): a new "
+              "secrets/log.key pinned in ledger.json, the old one kept there as retired; then "
+              "copy both to every host and restart it (docs/merkle.md)")
+    p.set_defaults(func=cmd_log_rotate_key)
 
     p = _verb(sub, "export", "write an audit bundle (JSON Lines, docs/bundle.md)")
     which = p.add_mutually_exclusive_group(required=True)

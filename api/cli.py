@@ -357,13 +357,26 @@ def cmd_tokens_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _root_key(settings: Any) -> Any:
+    """The home's root signing key (``secrets/root-1.key``), which signs the key registry's
+    events. Raises NotFound naming the file when it cannot be read."""
+    from ledger.crypto import SigningKey
+    from ledger.errors import NotFound
+    from ledger.home import ROOT_KEY_ID
+    path = settings.secrets / f"{ROOT_KEY_ID}.key"
+    try:
+        return SigningKey(settings.secret(f"{ROOT_KEY_ID}.key"))
+    except OSError as e:
+        raise NotFound(f"cannot read the root key {path}: {e.strerror}") from None
+
+
 def cmd_keys_register(args: argparse.Namespace) -> int:
     """Register a signing key: sign KeyRegistered with the home's root key and append it."""
     from ledger.bootstrap import build_ledger
     from ledger.client import sign_envelope
     from ledger.config import write_secret
     from ledger.crypto import SigningKey, b64url_decode, b64url_encode
-    from ledger.errors import Conflict, LedgerError, NotFound, Unavailable
+    from ledger.errors import Conflict, LedgerError, Unavailable
     from ledger.home import ROOT_KEY_ID
     if args.unit and "inspector" not in args.role:     # units bound dispositions alone
         raise LedgerError("only a key with --role inspector disposes of red flags, so only its "
@@ -376,11 +389,7 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
     home = _home_store(settings)        # an initialised home, before a key pair is made
     url = home.url
     home.close()
-    try:
-        root = SigningKey(settings.secret(f"{ROOT_KEY_ID}.key"))
-    except OSError as e:
-        raise NotFound(f"cannot read the root key {settings.secrets / f'{ROOT_KEY_ID}.key'}: "
-                       f"{e.strerror}") from None
+    root = _root_key(settings)
     if not args.public_key:
         key = SigningKey.generate()
         out = Path(args.out or settings.secrets / f"{args.key_id}.key")
@@ -412,6 +421,169 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
     if out is not None:
         print(f"private key seed written to {out}", file=sys.stderr)
     print(json.dumps(result.receipts[0].to_value(), indent=2))
+    return 0
+
+
+@contextmanager
+def _home_ledger(settings: Any) -> Iterator[Any]:
+    """The ledger on an initialised home's database, as its owner (a one-shot command's)."""
+    from ledger.bootstrap import build_ledger
+    home = _home_store(settings)        # refuses a home `ledger init` never ran on
+    url = home.url
+    home.close()
+    ledger = build_ledger(settings, url=url)
+    try:
+        yield ledger
+    finally:
+        ledger.close()
+        ledger.store.close()
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    """Revoke a signing key: sign KeyRevoked with the home's root key and append it. The key
+    signs nothing recorded after the revocation's log position; what it signed before stays
+    valid. Refuses (exit 2) a blank reason, an unknown key, a root key, a revoked one."""
+    from ledger.canonical import canonical
+    from ledger.client import sign_envelope
+    from ledger.errors import Conflict, KeyNotAllowed, MalformedEvent, UnknownKey
+    from ledger.home import ROOT_KEY_ID
+    if not args.reason.strip():         # the record of why is the point of the event
+        raise MalformedEvent("must not be empty: say why the key is revoked (device lost, "
+                             "stolen, retired)", field="reason")
+    settings = _settings()
+    with _home_ledger(settings) as ledger:
+        root = _root_key(settings)
+        record = ledger.refresh_registry().keys.get(args.key_id)
+        if record is None:
+            raise UnknownKey(f"no key {args.key_id!r} is registered (`ledger keys list` shows "
+                             "the registry)", field="key_id")
+        if record.is_root:
+            raise KeyNotAllowed(f"{args.key_id} is a root key, pinned in configuration "
+                                "(ledger.json's root_keys or LEDGER_ROOT_KEYS), not registered "
+                                "by an event: no event revokes it", field="key_id")
+        if record.revoked_at is not None:
+            raise Conflict(f"key {args.key_id!r} was already revoked at log index "
+                           f"{record.revoked_at} ({record.revoke_reason})", field="key_id")
+        envelope = sign_envelope(root, ROOT_KEY_ID, stream="keys", type="KeyRevoked",
+                                 body={"key_id": args.key_id, "reason": args.reason})
+        # the writer judges it again under the lock: a revocation racing this one is refused
+        receipt = ledger.append(canonical(envelope)).receipts[0]
+    print(f"revoked key {args.key_id} ({record.principal}) at log index {receipt.index}, "
+          f"recorded {receipt.recorded_at}")
+    print(f"from that position on, every event signed by {args.key_id} and recorded after "
+          f"index {receipt.index} is refused (403 key-revoked) by every service on this "
+          "database — one signed earlier but posted now too; the events recorded before it "
+          "stay valid, and bundles holding them still verify")
+    if _signs_for_the_dashboard(settings, record.public_key):
+        print(f"ledger keys revoke: note: the dashboard signs with this key "
+              f"({settings.dashboard_key_file}): it records no disposition until "
+              "LEDGER_DASHBOARD_KEY names the seed of another registered inspector key "
+              "(docs/dashboard.md)", file=sys.stderr)
+    return 0
+
+
+def _signs_for_the_dashboard(settings: Any, public_key: bytes) -> bool:
+    """Whether the dashboard's seed (LEDGER_DASHBOARD_KEY or secrets/dashboard.key) is the
+    private half of ``public_key``; False when it cannot be read."""
+    from ledger.crypto import SigningKey, b64url_decode
+    from ledger.errors import LedgerError
+    path = settings.dashboard_key_file
+    try:
+        seed = b64url_decode(path.read_text().strip(), what=str(path), size=32)
+    except (OSError, UnicodeDecodeError, LedgerError):
+        return False
+    return SigningKey(seed).public_key == public_key
+
+
+def _key_state(record: Any, now: Any) -> str:
+    """A key's state for `ledger keys list`: active, revoked at index N, expired or not yet
+    valid (its window judged at ``now``, the ledger's clock)."""
+    status = record.status(now)
+    if status == "revoked":
+        return f"revoked at index {record.revoked_at}"
+    return status.replace("_", " ")
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    """List the key registry (the fold of stream `keys`, with the pinned root keys), each key's
+    state judged by the ledger's clock, as GET /v1/keys does."""
+    with _home_ledger(_settings()) as ledger:
+        registry = ledger.refresh_registry()
+        now = ledger.store.ledger_clock()       # the writer's clock, not this host's
+    records = list(registry.keys.values())
+    if args.json:
+        print(json.dumps({"keys": [r.to_value(now) for r in records],
+                          "version": registry.version}, ensure_ascii=False, indent=2))
+        return 0
+    rows = [("KEY", "PRINCIPAL", "ROLES", "UNITS", "WINDOW", "STATE")]
+    for r in records:
+        window = "-" if r.not_before is None and r.not_after is None else (
+            f"{r.not_before.isoformat() if r.not_before else '…'} .. "
+            f"{r.not_after.isoformat() if r.not_after else '…'}")
+        rows.append((r.key_id, r.principal, ",".join(sorted(r.roles)),
+                     ",".join(sorted(r.units)) if r.units is not None else "all", window,
+                     "pinned root" if r.is_root else _key_state(r, now)))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
+    return 0
+
+
+def cmd_log_rotate_key(args: argparse.Namespace) -> int:
+    """Replace the home's log key (the key that signs checkpoints): a new secrets/log.key,
+    pinned in ledger.json, the old public key kept there as retired so the new key's issuer
+    extends the log from the old key's last checkpoint; then sign a checkpoint with it."""
+    from ledger.config import write_secret
+    from ledger.crypto import SigningKey, b64url_encode
+    from ledger.errors import Conflict, NotFound
+    from ledger.logview import LogView
+    from ledger.note import key_id, vkey_for
+    settings = _settings()
+    if settings.log_public_key is None:
+        raise NotFound(f"{settings.config_path} pins no log key: run `ledger init` first")
+    store = _home_store(settings)       # the database is there before the home is changed
+    try:
+        old = settings.log_public_key
+        name = settings.log_key_name
+        key_path = settings.secrets / "log.key"
+        retired_path = key_path.with_name(f"log.key.retired-{key_id(name, old):08x}")
+        if retired_path.exists():
+            raise Conflict(f"{retired_path} already exists: this key was rotated out before")
+        LogView(store, origin=settings.log_origin, key_name=name, signing_key=None
+                ).check_extends(old, settings.log_retired_keys)   # before the home changes
+        config = json.loads(settings.config_path.read_text())
+        new = SigningKey.generate()
+        log = config.setdefault("log", {})
+        log["public_key"] = b64url_encode(new.public_key)
+        log["retired_public_keys"] = [*log.get("retired_public_keys", []), b64url_encode(old)]
+        # the new seed and configuration first, each under a name of its own, then renamed:
+        # an interrupted rotation leaves the home pinning one key whose seed it holds
+        staged = key_path.with_name("log.key.new")
+        write_secret(staged, b64url_encode(new.seed))
+        staged_config = settings.config_path.with_name("ledger.json.new")
+        staged_config.write_text(json.dumps(config, indent=2) + "\n")
+        if key_path.exists():
+            key_path.replace(retired_path)
+        staged.replace(key_path)
+        staged_config.replace(settings.config_path)
+        settings = _settings()
+        view = LogView(store, origin=settings.log_origin, key_name=name, signing_key=new,
+                       retired_keys=settings.log_retired_keys)
+        latest = view.latest_checkpoint()
+        signed = view.issue_checkpoint() if latest is None or store.size() > latest.size \
+            else None
+    finally:
+        store.close()
+    print(f"log key rotated: checkpoints are signed by {vkey_for(name, new.public_key)} "
+          f"({key_path}), no longer by {vkey_for(name, old)}"
+          + (f" (its seed moved to {retired_path})" if retired_path.exists() else ""))
+    print(f"checkpoint {signed.size} is the new key's first" if signed else
+          f"the new key signs the next checkpoint, when the log grows past {latest.size}"
+          if latest else "the new key signs the log's first checkpoint")
+    print("now: copy ledger.json and secrets/log.key to every host that serves this database "
+          "and restart each `ledger serve` (one still holding the old key issues no checkpoint "
+          "once the new key has signed one); give auditors the new ledger.json — it trusts the "
+          "new key only (docs/merkle.md, Rotating the log key)")
     return 0
 
 
@@ -477,7 +649,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                   f"{getattr(e, 'strerror', None) or e}", file=sys.stderr)
             return 2
         log = LogView(store, origin=settings.log_origin, key_name=settings.log_key_name,
-                      signing_key=log_key)
+                      signing_key=log_key, retired_keys=settings.log_retired_keys)
         export = BundleExport.prepare(store, log, scope, types=types, tree_size=args.tree_size,
                                       since_size=args.since_size, warn=warn)
         if args.out == "-":
@@ -728,7 +900,8 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--principal", help="every token of this principal")
     p.set_defaults(func=cmd_tokens_revoke)
 
-    keys = _verb(sub, "keys", "signing keys").add_subparsers(dest="sub", required=True)
+    keys = _verb(sub, "keys", "signing keys: register, revoke, list").add_subparsers(
+        dest="sub", required=True)
     p = _verb(keys, "register", "register a signing key: a KeyRegistered event on stream "
               "`keys`, signed by the home's root key")
     p.add_argument("--key-id", required=True, help="the key's id; events name it as "
@@ -747,6 +920,25 @@ def build_parser() -> argparse.ArgumentParser:
                    help="an inspector key of unit U: it may dispose only of U's red flags "
                    "(repeatable; omit for every unit; docs/red-flags.md, RF28)")
     p.set_defaults(func=cmd_keys_register)
+    p = _verb(keys, "revoke", "revoke a signing key (a lost or stolen device): a KeyRevoked "
+              "event on stream `keys`, signed by the home's root key, in force from its log "
+              "position")
+    p.add_argument("--key-id", required=True, help="the registered key's id")
+    p.add_argument("--reason", required=True, help="why, recorded in the event (e.g. "
+                   "'device lost'); at most 500 characters")
+    p.set_defaults(func=cmd_keys_revoke)
+    p = _verb(keys, "list", "list the key registry: id, principal, roles, units, window, "
+              "state (active, revoked at index N, expired, not yet valid)")
+    p.add_argument("--json", action="store_true", help="as JSON (the document GET /v1/keys "
+                   "answers with)")
+    p.set_defaults(func=cmd_keys_list)
+
+    log = _verb(sub, "log", "the log's checkpoint-signing key").add_subparsers(
+        dest="sub", required=True)
+    p = _verb(log, "rotate-key", "replace the log key (suspected compromise, or policy): a new "
+              "secrets/log.key pinned in ledger.json, the old one kept there as retired; then "
+              "copy both to every host and restart it (docs/merkle.md)")
+    p.set_defaults(func=cmd_log_rotate_key)
 
     p = _verb(sub, "export", "write an audit bundle (JSON Lines, docs/bundle.md)")
     which = p.add_mutually_exclusive_group(required=True)

@@ -33,7 +33,7 @@ def build_log(settings: Settings, ledger: Ledger) -> LogView:
                      "one sharing the database must, or the log's checkpoint stays where it "
                      "is", key_path)
     return LogView(ledger.store, origin=settings.log_origin, key_name=settings.log_key_name,
-                   signing_key=key)
+                   signing_key=key, retired_keys=settings.log_retired_keys)
 
 
 def build_checkpointer(settings: Settings, log: LogView) -> Checkpointer:

@@ -3,6 +3,7 @@
 Layout of a home::
 
     ledger.json            pinned public configuration: root public keys, log origin and key
+                           (and the log keys it replaced: ``log.retired_public_keys``)
     secrets/root-1.key     root private key seed (base64url), mode 0600
     secrets/log.key        log (checkpoint) private key seed, mode 0600
     secrets/admin.token    the admin bearer token created by ``ledger init``
@@ -36,6 +37,8 @@ class Settings:
     log_origin: str = DEFAULT_ORIGIN
     log_key_name: str = DEFAULT_ORIGIN
     log_public_key: bytes | None = None
+    #: keys that signed the log's checkpoints before a rotation (``ledger log rotate-key``)
+    log_retired_keys: tuple[bytes, ...] = ()
     checkpoint_every_events: int = 1000
     checkpoint_every_seconds: float = 5.0
     max_group_events: int = 5000
@@ -102,6 +105,9 @@ class Settings:
                 values["log_key_name"] = log.get("key_name", values["log_origin"])
                 if log.get("public_key"):
                     values["log_public_key"] = b64url_decode(log["public_key"], what="log key")
+                values["log_retired_keys"] = tuple(
+                    b64url_decode(k, what="retired log key")
+                    for k in log.get("retired_public_keys", []))
                 cp = data.get("checkpoints", {})
                 values["checkpoint_every_events"] = int(cp.get("every_events", 1000))
                 values["checkpoint_every_seconds"] = float(cp.get("every_seconds", 5.0))

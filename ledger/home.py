@@ -46,8 +46,8 @@ def refuse_a_foreign_log(settings: Settings) -> None:
     there. Every host of one log signs with the log key of the home that initialised it."""
     from .checkpoint import open_checkpoint
     from .errors import VerificationError
-    from .logview import ForeignLogKey, LogView
-    from .note import Verifier, key_id, vkey_for
+    from .logview import ForeignLogKey, LogView, issuer_verifiers
+    from .note import vkey_for
     from .store import COMMAND_WAIT, LedgerStore, datastore_from_url
 
     if not settings.database_url:       # an embedded cluster is this home's alone
@@ -64,9 +64,9 @@ def refuse_a_foreign_log(settings: Settings) -> None:
     key_path = settings.secrets / "log.key"
     if key_path.exists():
         public = SigningKey(settings.secret("log.key")).public_key
-        own = Verifier(settings.log_key_name, key_id(settings.log_key_name, public), public)
-        try:
-            open_checkpoint(latest.note, [own], settings.log_origin)
+        try:        # the home's key, or one it replaced (a rotation not yet signed on from)
+            open_checkpoint(latest.note, issuer_verifiers(
+                settings.log_key_name, public, settings.log_retired_keys), settings.log_origin)
             return
         except VerificationError:
             held = f"{vkey_for(settings.log_key_name, public)}, in {key_path}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,17 +31,24 @@ class StoredCheckpoint:
 
 
 class ForeignLogKey(Conflict):
-    """The log's latest checkpoint is not signed by this process's log key (under the log's
-    origin and key name): another process, whose home holds another log key, issued it."""
+    """The log's latest checkpoint is not signed by this process's log key, nor by a key it
+    replaced (under the log's origin and key name): another process, whose home holds another
+    log key, issued it."""
 
 
 class LogView:
+    """``retired_keys``: public keys this log's checkpoints were signed with before its key
+    was rotated (ledger.json's ``log.retired_public_keys``). An issuer extends a log whose
+    latest checkpoint one of them signed, and signs on with its own key; nothing else trusts
+    them (docs/merkle.md, "Rotating the log key")."""
+
     def __init__(self, store: LedgerStore, *, origin: str, key_name: str,
-                 signing_key: SigningKey | None) -> None:
+                 signing_key: SigningKey | None, retired_keys: Sequence[bytes] = ()) -> None:
         self.store = store
         self.origin = origin
         self.key_name = key_name
         self.signing_key = signing_key
+        self.retired_keys = tuple(retired_keys)
 
     # -- roots and proofs --------------------------------------------------------------------
     def _size_or_current(self, tree_size: int | None, field: str = "tree_size") -> int:
@@ -124,14 +132,25 @@ class LogView:
                          "VALUES (%s, %s, %s)", (size, root, note))
         return StoredCheckpoint(size, root, note)
 
+    def check_extends(self, public: bytes, retired: Sequence[bytes] = ()) -> None:
+        """Raises ForeignLogKey unless the log's latest checkpoint (if any) was signed by
+        ``public`` or one of the ``retired`` keys it replaced."""
+        latest = self.latest_checkpoint()
+        if latest is not None:
+            self._check_signed_by(latest, public, retired)
+
     def _check_signed_by_own_key(self, latest: StoredCheckpoint) -> None:
-        """Raises ForeignLogKey unless this process's key signed ``latest``: a log whose
-        checkpoints two keys signed fails every auditor who pins one of them."""
+        """Raises ForeignLogKey unless this process's key, or a key it replaced (a retired
+        key), signed ``latest``: a log whose checkpoints two live keys signed in turn fails
+        every auditor who pins one of them."""
         assert self.signing_key is not None
-        public = self.signing_key.public_key
-        own = Verifier(self.key_name, key_id(self.key_name, public), public)
+        self._check_signed_by(latest, self.signing_key.public_key, self.retired_keys)
+
+    def _check_signed_by(self, latest: StoredCheckpoint, public: bytes,
+                         retired: Sequence[bytes]) -> None:
         try:
-            open_checkpoint(latest.note, [own], self.origin)
+            open_checkpoint(latest.note, issuer_verifiers(self.key_name, public, retired),
+                            self.origin)
         except VerificationError as e:
             raise ForeignLogKey(
                 f"checkpoint {latest.size} is not signed by this process's log key "
@@ -139,6 +158,13 @@ class LogView:
                 "another process sharing the database signs with another one. Every process "
                 "on a database must sign with the log key its ledger.json pins (copy the home's "
                 "ledger.json and secrets/log.key to it)") from e
+
+
+def issuer_verifiers(name: str, public: bytes, retired: Sequence[bytes]) -> list[Verifier]:
+    """The keys an issuer holding ``public`` may extend a log from (its own, then the retired
+    ones it replaced), as note verifiers under key ``name``."""
+    return [Verifier(name, key_id(name, k), k)
+            for k in (public, *(k for k in retired if k != public))]
 
 
 def _latest(curs: Any) -> StoredCheckpoint | None:

@@ -38,10 +38,14 @@ def _stolen() -> Log:
     return Log(registration(), note(1), revocation(9), note(2, "罚款已退还"))
 
 
-def test_a_scoped_bundle_withholding_the_last_revocation_is_refused(tmp_path: Path) -> None:
-    failures = failures_of(_stolen().bundle(tmp_path / "b.ndjson", CASE,
-                                            lines=[(0, "event"), (1, "event"), (3, "event")]))
-    assert failures == [("keys stream: version 2 of 2 named by the checkpoint is absent — "
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_scoped_bundle_withholding_the_last_revocation_is_refused(tmp_path: Path,
+                                                                    workers: int) -> None:
+    path = _stolen().bundle(tmp_path / "b.ndjson", CASE,
+                            lines=[(0, "event"), (1, "event"), (3, "event")])
+    with pytest.raises(BundleFailed) as failed:
+        verify_bundle(path, TRUST, workers=workers)
+    assert failed.value.failures == [("keys stream: version 2 of 2 named by the checkpoint is absent — "
                          f"{WITHHELD}")]
 
 

@@ -37,6 +37,7 @@ import nacl.bindings as sodium  # noqa: E402
 
 from ledger import merkle  # noqa: E402
 from ledger.checkpoint import Checkpoint, sign_checkpoint  # noqa: E402
+from ledger.keyshead import KeysHead  # noqa: E402
 from ledger.crypto import SigningKey, b64url_encode  # noqa: E402
 from ledger.logentry import (chain_genesis, chain_next, entry_bytes,  # noqa: E402
                              format_recorded_at, leaf_hash_of_entry)
@@ -131,8 +132,10 @@ def generate(path: Path, n: int, pool: multiprocessing.pool.Pool,
                 if len(sample) < SAMPLE:
                     sample.append((devices[k].public_key, signed, sig))
                 emit(out, stream, raw)
-    checkpoint = sign_checkpoint(Checkpoint(origin=ORIGIN, size=index, root_hash=tree.root()),
-                                 ORIGIN, log)
+    # the keys line the ledger signs (docs/merkle.md), so the verifier's check of it is timed
+    keys = KeysHead(versions["keys"], heads["keys"]) if "keys" in versions else KeysHead.empty()
+    checkpoint = sign_checkpoint(Checkpoint(origin=ORIGIN, size=index, root_hash=tree.root(),
+                                            extensions=(keys.line(),)), ORIGIN, log)
     with open(path, "wb") as f:
         f.write(fmt.header_line(created_at=base.isoformat().replace("+00:00", "Z"),
                                 scope={"kind": "all"}, origin=ORIGIN, tree_size=index,

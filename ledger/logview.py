@@ -14,6 +14,7 @@ from . import merkle
 from .checkpoint import Checkpoint, open_checkpoint
 from .crypto import SigningKey
 from .errors import Conflict, MalformedEvent, NotFound, VerificationError
+from .keyshead import KeysHead
 from .note import Verifier, key_id, sign_note, vkey_for
 from .store import LedgerStore
 
@@ -101,14 +102,17 @@ class LogView:
         two inconsistent checkpoints can never both be issued (raises Conflict if they would).
         Issuers (the checkpointer of every ``ledger serve``, exports) take turns under one
         advisory lock, in one transaction, so each checks against every checkpoint before it
-        and none is stored below one issued meanwhile. Raises ForeignLogKey when this process's
-        key did not sign the latest checkpoint (one log is signed by one key)."""
+        and none is stored below one issued meanwhile. The note carries the keys line
+        (ledger.keyshead), the head of stream ``keys`` read with the tree's size. Raises
+        ForeignLogKey when this process's key did not sign the latest checkpoint (one log is
+        signed by one key)."""
         if self.signing_key is None:
             raise NotFound("this ledger has no log signing key")
         with self.store.transaction() as curs:
             curs.execute("SELECT pg_catalog.pg_advisory_xact_lock(%s::bigint)", (ISSUE_LOCK,))
             latest = _latest(curs)
-            size = self.store.head(curs)[0]
+            # the keys head in the statement that reads the size: it is the signed tree's
+            size, keys_version, keys_chain = self.store.head_with_keys(curs)
             if latest is not None:
                 self._check_signed_by_own_key(latest)
             if latest is not None and latest.size == size:
@@ -126,7 +130,10 @@ class LogView:
                 except Exception as e:
                     raise Conflict(f"refusing to sign checkpoint {size}: not consistent with "
                                    f"checkpoint {latest.size}: {e}") from e
-            text = Checkpoint(origin=self.origin, size=size, root_hash=root).to_text()
+            keys = KeysHead.empty() if keys_version is None or keys_chain is None \
+                else KeysHead(keys_version, keys_chain)
+            text = Checkpoint(origin=self.origin, size=size, root_hash=root,
+                              extensions=(keys.line(),)).to_text()
             note = sign_note(text, self.key_name, self.signing_key)
             curs.execute("INSERT INTO ledger_checkpoints (tree_size, root_hash, note) "
                          "VALUES (%s, %s, %s)", (size, root, note))

@@ -434,6 +434,19 @@ class LedgerStore:
         row = curs.fetchone()
         return (0, None) if row is None else (row["log_index"] + 1, row["recorded_at"])
 
+    @staticmethod
+    def head_with_keys(curs: Any) -> tuple[int, int | None, bytes | None]:
+        """(log size, version and chain hash of the last ``keys`` event below it, or None
+        twice), read in one statement: one snapshot, so the keys head is the tree's."""
+        curs.execute("SELECT s.size, k.stream_version, k.chain_hash FROM (SELECT coalesce(("
+                     "SELECT log_index + 1 FROM ledger_receipts ORDER BY log_index DESC LIMIT 1"
+                     "), 0) AS size) s LEFT JOIN LATERAL (SELECT stream_version, chain_hash "
+                     "FROM ledger_receipts WHERE stream = 'keys' AND log_index < s.size "
+                     "ORDER BY stream_version DESC LIMIT 1) k ON true")
+        row = curs.fetchone()
+        chain = row["chain_hash"]
+        return row["size"], row["stream_version"], None if chain is None else bytes(chain)
+
     # -- reads -------------------------------------------------------------------------------
     @staticmethod
     def rows_by_id(curs: Any, event_ids: Sequence[str]) -> dict[str, StoredRow]:

@@ -15,6 +15,7 @@ import pytest
 from ledger import merkle
 from ledger.checkpoint import Checkpoint, sign_checkpoint
 from ledger.crypto import SigningKey, b64url_encode
+from ledger.keyshead import KeysHead
 from ledger.logentry import chain_genesis, chain_next, entry_bytes, leaf_hash_of_entry
 from ledger.note import vkey_for
 from ledger.verify import BundleFailed, command, verify_bundle
@@ -49,20 +50,41 @@ class Log:
         self.entries.append({"raw": raw, "index": index, "stream_version": version + 1,
                              "recorded_at": recorded_at, "chain_hash": chain, "leaf_hash": leaf})
 
-    def bundle(self, path: Path, scope: dict[str, Any] = WHOLE, *,
-               lines: Sequence[tuple[int, str]] | None = None) -> Path:
-        """A bundle in ``scope``'s layout (proofs unless it is whole-log) of the log's entries
-        named by ``lines`` (index, "event" or "anchor"), by default all of them as events."""
-        size = len(self.entries)
-        leaves = [e["leaf_hash"] for e in self.entries]
+    def keys_head(self, size: int | None = None) -> KeysHead:
+        """The head of stream ``keys`` below ``size`` (default: the whole log)."""
+        last = [e for e in self.entries[:size] if e["raw"].find(b'"stream":"keys"') > 0]
+        return KeysHead(last[-1]["stream_version"], last[-1]["chain_hash"]) if last \
+            else KeysHead.empty()
+
+    def nodes(self, size: int) -> dict[tuple[int, int], bytes]:
+        """The perfect subtrees of the first ``size`` leaves, as the ledger stores them."""
         nodes: dict[tuple[int, int], bytes] = {}
-        level, row = 0, leaves
+        level, row = 0, [e["leaf_hash"] for e in self.entries[:size]]
         while row:
             nodes.update(((level, i), h) for i, h in enumerate(row))
             row = [merkle.node_hash(a, b) for a, b in zip(row[::2], row[1::2])]
             level += 1
-        checkpoint = sign_checkpoint(
-            Checkpoint(origin=ORIGIN, size=size, root_hash=merkle.root_of(leaves)), ORIGIN, LOG)
+        return nodes
+
+    def checkpoint(self, size: int | None = None,
+                   extensions: Sequence[str] | None = None) -> str:
+        """The log key's checkpoint of the first ``size`` entries (default: all), with
+        ``extensions`` for lines (default: the keys line the ledger writes)."""
+        size = len(self.entries) if size is None else size
+        lines = (self.keys_head(size).line(),) if extensions is None else tuple(extensions)
+        root = merkle.root_of([e["leaf_hash"] for e in self.entries[:size]])
+        return sign_checkpoint(Checkpoint(origin=ORIGIN, size=size, root_hash=root,
+                                          extensions=lines), ORIGIN, LOG)
+
+    def bundle(self, path: Path, scope: dict[str, Any] = WHOLE, *,
+               lines: Sequence[tuple[int, str]] | None = None,
+               extensions: Sequence[str] | None = None) -> Path:
+        """A bundle in ``scope``'s layout (proofs unless it is whole-log) of the log's entries
+        named by ``lines`` (index, "event" or "anchor"), by default all of them as events,
+        under a checkpoint with ``extensions`` (default: the keys line the ledger writes)."""
+        size = len(self.entries)
+        nodes = self.nodes(size)
+        checkpoint = self.checkpoint(size, extensions)
         picked = [(i, fmt.EVENT) for i in range(size)] if lines is None else lines
         events = [fmt.event_line(
             e["raw"], index=e["index"], stream_version=e["stream_version"],

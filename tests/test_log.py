@@ -14,6 +14,7 @@ import rfc8785
 from ledger import merkle
 from ledger.checkpoint import open_checkpoint
 from ledger.errors import Damaged
+from ledger.keyshead import KeysHead
 from ledger.logview import ISSUE_LOCK, Checkpointer, LogView
 from ledger.note import parse_vkey, vkey_for
 
@@ -50,6 +51,26 @@ def test_checkpoint_is_a_signed_note_committing_to_the_tree(world: World, log_vi
                            headers=world.headers("auditor")).json()
     merkle.verify_inclusion(leaves[2], 3, 6, [bytes.fromhex(h) for h in proof["proof"]],
                             cp.root_hash)
+
+
+def test_every_checkpoint_names_the_key_registrys_head_at_its_tree_size(
+        world: World, log_view: LogView, log_key) -> None:
+    """The keys line (docs/merkle.md): version and chain hash of the last keys event below the
+    tree size, version 0 and the stream's genesis before the first."""
+    log_view.issue_checkpoint()
+    assert checkpoint(world, log_key)[1].extensions == (KeysHead.empty().line(),)
+    (first,) = world.post(world.key_registered("app", ["case-app"]))
+    notes(world, 2)
+    (second,) = world.post(world.key_registered("app2", ["case-app"]))
+    notes(world, 1)
+    log_view.issue_checkpoint()
+    _, cp = checkpoint(world, log_key)
+    assert cp.size == 5 and first["index"] == 0 and second["index"] == 3
+    assert cp.extensions == (
+        KeysHead(2, bytes.fromhex(second["chain_hash"])).line(),)
+    assert KeysHead.of_extensions(cp.extensions) == KeysHead(
+        2, bytes.fromhex(second["chain_hash"]))
+    assert first["chain_hash"] != second["chain_hash"]
 
 
 def test_every_event_is_provably_included_by_event_id(world: World, log_view: LogView,

@@ -23,6 +23,7 @@ from ledger.client import sign_envelope
 from ledger.crypto import SigningKey
 from ledger.keys import KeyRegistry
 from ledger.logview import LogView
+from ledger.verify import format as fmt
 
 from .bundles import CASE_STREAM, Verdict, export, export_all, note, populate, trust_file, verify
 from .conftest import LOG_ORIGIN, World
@@ -292,3 +293,84 @@ def test_re_encoding_a_stored_envelope_with_the_same_content_is_named(
         line = verdict.line_for(f"index {index} event {event_id}:")
         assert "stored envelope is not RFC 8785 canonical JSON" in line
         assert "signature does not verify" not in line     # the content is what was signed
+
+
+def withhold(bundle: Path, event_id: str) -> None:
+    """Leave the event ``event_id`` out of ``bundle``, as an exporter who controls the server
+    can (its lines are the exporter's to choose; the end line's counts follow)."""
+    lines = bundle.read_bytes().splitlines(keepends=True)
+    kept = [line for line in lines if f'"event_id":"{event_id}"'.encode() not in line]
+    assert len(kept) == len(lines) - 1
+    end = json.loads(kept[-1])
+    kept[-1] = fmt.end_line(events=end["events"] - 1, anchors=end["anchors"])
+    bundle.write_bytes(b"".join(kept))
+
+
+def _forged_after_the_revocation(world: World, log_view: LogView, monkeypatch: pytest.MonkeyPatch,
+                                 case: Path) -> tuple[int, str, dict]:
+    """The thief holds app2's lost device, revoked at keys version 4; the administrator inserts
+    its note past the service's checks, the next checkpoint covers it, and the case's bundle is
+    exported to ``case``. Returns the revocation's index and id, and the forged envelope."""
+    revoked_at, revocation, _ = receipt(world, "keys", 4)
+    forged = note(world, "app2", text="fine waived")
+    index = compromised_append(world, forged, monkeypatch)
+    assert index > revoked_at
+    log_view.issue_checkpoint()
+    export(world, log_view, case)
+    return revoked_at, revocation, forged
+
+
+def test_a_scoped_bundle_withholding_a_key_revocation_is_refused(
+        world: World, log_view: LogView, populated, trust: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    case = tmp_path / "case.ndjson"
+    _, revocation, _ = _forged_after_the_revocation(world, log_view, monkeypatch, case)
+    withhold(case, revocation)           # without it, app2 looks valid at the forged event
+    verdict = verify(case, trust)
+    assert verdict.code == 1, verdict
+    assert ("keys stream: version 4 of 4 named by the checkpoint is absent — a key revocation "
+            "may be withheld") in verdict.lines
+
+
+def test_a_scoped_bundle_holding_every_key_event_names_the_forged_event_alone(
+        world: World, log_view: LogView, populated, trust: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    case = tmp_path / "case.ndjson"
+    revoked_at, _, forged = _forged_after_the_revocation(world, log_view, monkeypatch, case)
+    verdict = verify(case, trust)
+    assert verdict.code == 1
+    assert verdict.line_for(f"event {forged['event_id']}:").endswith(
+        f": signer key 'app2' was revoked at log index {revoked_at} (device lost)")
+    assert len(verdict.lines) == 2          # the forged event, and the summary
+    assert "key registry" not in verdict.err      # its completeness is proven
+
+
+def test_a_revocation_hidden_from_the_checkpointer_is_named_by_a_whole_log_audit(
+        world: World, log_view: LogView, populated, trust: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The keys line is read from the database: an administrator who relabels the stored
+    revocation's receipt makes the service sign a head without it. The signed line then
+    disagrees with the log's leaves, which a whole-log audit holds, and with any older
+    checkpoint that named the revocation."""
+    older = tmp_path / "older.note"
+    older.write_text(log_view.latest_checkpoint().note)     # names keys version 4
+    revoked_at, _, _ = receipt(world, "keys", 4)
+    with superuser(world) as conn:
+        conn.execute("UPDATE ledger_receipts SET stream = 'hidden' WHERE log_index = %s",
+                     (revoked_at,))
+    forged = note(world, "app2", text="fine waived")
+    compromised_append(world, forged, monkeypatch)
+    assert "\nkeys 3 " in log_view.issue_checkpoint().note    # the false head, signed
+    case, whole = tmp_path / "case.ndjson", tmp_path / "all.ndjson"
+    export(world, log_view, case, since_size=19)
+    export_all(world, log_view, whole)
+    assert verify(case, trust).code == 0          # the scoped bundle alone cannot tell
+    verdict = verify(whole, trust)
+    assert verdict.code == 1
+    assert ("keys stream: the bundle holds version 4 below the tree size of the checkpoint, "
+            "which names version 3 as the stream's head: the checkpoint disagrees with the "
+            "log") in verdict.lines
+    verdict = verify(case, trust, "--since", str(older))
+    assert verdict.code == 1
+    assert ("keys stream: version 4 of 4 named by the older checkpoint is absent — a key "
+            "revocation may be withheld") in verdict.lines

@@ -211,7 +211,7 @@ def test_a_receipt_time_that_is_no_date_is_reported_for_its_line_not_a_crash(
 def test_a_revocation_left_out_of_the_registrys_middle_is_named(tmp_path: Path) -> None:
     """Held already: the case bundle carries every key event, and the keys stream must chain
     whole, so leaving out a KeyRevoked that a later key event follows breaks it. (One that no
-    key event follows can be withheld from a scoped bundle: docs/bundle.md.)"""
+    key event follows: tests/test_verifier_keys_head.py.)"""
     revoked = _signed(ROOT, event_id=_event_id(9), stream="keys", type="KeyRevoked",
                       signer="key:root-1", body={"key_id": "device-1", "reason": "lost"})
     later = registration(8, key_id="device-2", key=OTHER)

@@ -6,7 +6,8 @@ The numbered steps are those of docs/bundle.md:
 2. every envelope signature verifies under libsodium's strict rules over the RFC 8785 bytes of
    the envelope without ``sig``;
 3. the signer's key was valid at the event's log position (registered before it, not revoked
-   before it, ``recorded_at`` inside its window, a role allowed for the type);
+   before it, ``recorded_at`` inside its window, a role allowed for the type), judged against
+   stream ``keys`` whole up to the head the checkpoint's keys line names (keyshead.py);
 4. every stream's hash chain links, with gaps, insertions and reorderings named, and no event
    id occurs twice;
 5. every log entry hashes to its receipt's leaf hash;
@@ -35,10 +36,12 @@ from ..checkpoint import Checkpoint, open_checkpoint
 from ..crypto import b64url_decode
 from ..crypto import verify as ed25519_verify
 from ..errors import BadSignature, LedgerError, VerificationError
+from ..keyshead import KeysHead
 from . import format as fmt
 from . import jcs
 from .chains import StreamChains
 from .errors import BundleFailed, InvalidBundle, Summary
+from .keyshead import KeysStream
 from .progress import Progress
 from .registry import KEY_EVENT_TYPES, KEYS_STREAM, Registry
 from .seen import SeenIds
@@ -150,6 +153,9 @@ class _Verification:
         self.scope_next: int | None = None    # time scope: the in-range index expected next
         self.end: dict[str, Any] | None = None
         self.old: Checkpoint | None = None
+        self.keys_head: KeysHead | None = None       # named by the checkpoint's keys line
+        self.old_keys_head: KeysHead | None = None   # by the older checkpoint's (--since)
+        self.keys_line_bad = False
         self.old_root_seen: bytes | None = None
         self.last_byte = b"\n"          # of the last block read
         # Every event id with its log index, sorted externally (memory bounded, seen.py): the
@@ -167,6 +173,9 @@ class _Verification:
         self.tree_size = checkpoint.size
         self.whole_log = header["scope"]["kind"] == "all"
         self._old_checkpoint()
+        self.keys = KeysStream(checkpoint.size,
+                               self.old.size if self.old is not None and self.old_keys_head
+                               is not None else None)
         line_no, pending = 3, f.readline()
         consistency = None
         if pending.startswith(b'{"first":'):
@@ -339,6 +348,11 @@ class _Verification:
         if checkpoint.size != self.header_size:
             self.report.line(f"bundle: header says tree size {self.header_size}, the checkpoint "
                              f"{checkpoint.size}")
+        try:
+            self.keys_head = KeysHead.of_extensions(checkpoint.extensions)
+        except VerificationError as e:      # signed, and wrong: no head to hold the bundle to
+            self.keys_line_bad = True
+            self.report.line(f"checkpoint: {e.message}")
         return checkpoint
 
     def _old_checkpoint(self) -> None:
@@ -351,6 +365,10 @@ class _Verification:
             return
         if self.old.size == 0:
             self.old_root_seen = merkle.EMPTY_ROOT
+        try:
+            self.old_keys_head = KeysHead.of_extensions(self.old.extensions)
+        except VerificationError as e:
+            self.report.line(f"older checkpoint: {e.message}")
 
     def _consistency_line(self, line: bytes, line_no: int) -> dict[str, Any] | None:
         try:
@@ -492,8 +510,8 @@ class _Verification:
             self.last_recorded = (recorded_at, index)
 
         if stream is not None:
-            self._judge(index, stream, key_id, event_type, recorded_at, sig_ok, deferred, body,
-                        reasons)
+            self._judge(index, stream, version, chain, key_id, event_type, recorded_at, sig_ok,
+                        deferred, body, reasons)
             if self.scope_kind != "all":
                 self._scope(index, stream, recorded_at, reasons)
             # Step 4: the stream's hash chain.
@@ -510,9 +528,9 @@ class _Verification:
         if reasons:
             self.report.add(index, event_id, reasons)
 
-    def _judge(self, index: int, stream: str, key_id: str, event_type: str, recorded_at: str,
-               sig_ok: bool | None, deferred: tuple[bytes, bytes] | None, body: Any,
-               reasons: list[str]) -> None:
+    def _judge(self, index: int, stream: str, version: int, chain: bytes, key_id: str,
+               event_type: str, recorded_at: str, sig_ok: bool | None,
+               deferred: tuple[bytes, bytes] | None, body: Any, reasons: list[str]) -> None:
         """Steps 2 (signatures deferred by the workers) and 3, then fold key events."""
         public = self.registry.public_key(key_id)
         if public is not None:
@@ -533,6 +551,7 @@ class _Verification:
             reasons.append(why)
         is_key_event = event_type in KEY_EVENT_TYPES
         if stream == KEYS_STREAM:
+            self.keys.add(index, version, chain)
             if not is_key_event:
                 reasons.append(f"stream keys holds only {sorted(KEY_EVENT_TYPES)}")
                 return
@@ -594,7 +613,27 @@ class _Verification:
                                  f"{checkpoint.root_hash.hex()}")
         for index, event_id, _ in self.seen.duplicates():
             self.report.add(index, event_id, [_REPLAYED])
+        self._keys_heads(checkpoint)
         self._consistency(checkpoint, consistency)
+
+    def _keys_heads(self, checkpoint: Checkpoint) -> None:
+        """The bundle's ``keys`` events are the stream whole, up to the head the checkpoint
+        names (and the older checkpoint's, below its size): a scoped bundle can withhold a
+        KeyRevoked only where no checkpoint names the registry's head."""
+        if self.keys_head is not None:
+            if why := self.keys.failure(self.keys_head):
+                self.report.line(why)
+        elif not self.keys_line_bad and not self.whole_log:
+            self.notices.append(f"the checkpoint (tree size {checkpoint.size}) has no keys line, "
+                                "so the completeness of the bundle's key registry is not proven "
+                                "by it: a withheld KeyRevoked would go unnoticed (a whole-log "
+                                "bundle, or a checkpoint signed since the ledger writes the "
+                                "line, proves it)")
+        if self.old_keys_head is not None and self.old is not None \
+                and self.old.size <= checkpoint.size:
+            if why := self.keys.failure(self.old_keys_head, "the older checkpoint",
+                                        below_bound=True):
+                self.report.line(why)
 
     def _consistency(self, checkpoint: Checkpoint, consistency: dict[str, Any] | None) -> None:
         # Step 7: the older checkpoint is a prefix of this one.

@@ -1,0 +1,113 @@
+"""Fault injection between the service and PostgreSQL, for the crash tests: a relay on a Unix
+socket that passes the wire protocol through unchanged until told to cut a connection at one
+precise moment — after the server has committed, before the service hears that it has."""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+import threading
+from pathlib import Path
+
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+#: the simple-protocol query psycopg sends to end a transaction (``Connection.transaction``)
+COMMIT = b"Q\x00\x00\x00\x0bCOMMIT\x00"
+
+
+class Relay:
+    """Relays connections made to :attr:`url` to the server of ``url``. After
+    :meth:`cut_after_commit`, the next COMMIT is passed to the server, its answer dropped and
+    that connection closed: the transaction is committed, and its client sees only a lost
+    connection. After :meth:`cut_before_commit`, the next COMMIT is not passed on: the
+    connection closes, the server rolls the transaction back, the client sees the same."""
+
+    def __init__(self, url: str) -> None:
+        params = conninfo_to_dict(url)
+        host, port = params.get("host", ""), str(params.get("port") or 5432)
+        assert host.startswith("/"), "the relay stands in front of a Unix-socket server"
+        self._target = os.path.join(host, f".s.PGSQL.{port}")
+        self._dir = tempfile.mkdtemp(prefix="ledger-relay-")
+        self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._listener.bind(os.path.join(self._dir, f".s.PGSQL.{port}"))
+        self._listener.listen(64)
+        self.url = make_conninfo(**{**params, "host": self._dir})
+        self._armed = threading.Event()
+        self._forward = True
+        self.cut = threading.Event()          # set once a connection was cut after a commit
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def cut_after_commit(self) -> None:
+        self._forward = True
+        self.cut.clear()
+        self._armed.set()
+
+    def cut_before_commit(self) -> None:
+        self._forward = False
+        self.cut.clear()
+        self._armed.set()
+
+    def close(self) -> None:
+        self._closed = True
+        self._listener.close()
+        for name in os.listdir(self._dir):
+            Path(self._dir, name).unlink(missing_ok=True)
+        os.rmdir(self._dir)
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            server.connect(self._target)
+            link = _Link(client, server)
+            threading.Thread(target=self._to_server, args=(link,), daemon=True).start()
+            threading.Thread(target=self._to_client, args=(link,), daemon=True).start()
+
+    def _to_server(self, link: _Link) -> None:
+        try:
+            while data := link.client.recv(65536):
+                if COMMIT in data and self._armed.is_set():
+                    self._armed.clear()
+                    if self._forward:
+                        link.dropping.set()         # the server's answer goes nowhere
+                        link.server.sendall(data)
+                        link.answered.wait(10)
+                    self.cut.set()
+                    break
+                link.server.sendall(data)
+        except OSError:
+            pass
+        finally:
+            link.close()
+
+    @staticmethod
+    def _to_client(link: _Link) -> None:
+        try:
+            while data := link.server.recv(65536):
+                if link.dropping.is_set():
+                    link.answered.set()
+                    break
+                link.client.sendall(data)
+        except OSError:
+            pass
+        finally:
+            link.close()
+
+
+class _Link:
+    def __init__(self, client: socket.socket, server: socket.socket) -> None:
+        self.client, self.server = client, server
+        self.dropping, self.answered = threading.Event(), threading.Event()
+
+    def close(self) -> None:
+        for s in (self.client, self.server):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()

@@ -1,0 +1,167 @@
+"""Fate as an adversary: the writer's connection lost, its backend ended, at the worst moments
+of a group commit. Whatever the service answers, no event the client got a receipt for is
+missing, none is stored twice or under two receipts after the client's retry (same event_id),
+and the stream chains, the Merkle nodes and the checkpoints agree with the events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from ledger import merkle
+from ledger.canonical import canonical
+from ledger.client import sign_envelope
+from ledger.crypto import SigningKey, b64url_encode
+from ledger.errors import Unavailable
+from ledger.logview import LogView
+from ledger.service import Ledger
+from ledger.store import LedgerStore, datastore_from_url
+
+from . import minimal_vocabulary
+from .conftest import LOG_ORIGIN, ROOT_ID
+from .faults import Relay
+from .logcheck import LOG_ROWS, leaves_of
+
+
+class Scene:
+    """A ledger (minimal vocabulary) whose connections go through ``relay`` when given."""
+
+    def __init__(self, owner: str, url: str, root: SigningKey) -> None:
+        self.owner = owner
+        self.store = LedgerStore(datastore_from_url(url))
+        self.ledger = Ledger(self.store, root_keys={ROOT_ID: root.public_key},
+                             types=minimal_vocabulary, verify_processes=0)
+        self.key = SigningKey.generate()
+        self.ledger.append(canonical(sign_envelope(
+            root, ROOT_ID, stream="keys", type="KeyRegistered", body={
+                "key_id": "app", "public_key": b64url_encode(self.key.public_key),
+                "principal": "case-app", "roles": ["case-app"], "not_before": None,
+                "not_after": None})))
+
+    def note(self, text: str, stream: str = "case:SH-HP-2024-000001") -> dict[str, Any]:
+        return sign_envelope(self.key, "app", stream=stream, type="NoteRecorded",
+                             body={"note": text})
+
+    def close(self) -> None:
+        self.ledger.close()
+        self.store.close()
+
+
+@pytest.fixture
+def relayed(database: tuple[str, str], root_key: SigningKey) -> Iterator[tuple[Scene, Relay]]:
+    owner, app_url = database
+    relay = Relay(app_url)
+    scene = Scene(owner, relay.url, root_key)
+    yield scene, relay
+    scene.close()
+    relay.close()
+
+
+def stored_receipts(owner: str) -> dict[str, dict[str, Any]]:
+    with psycopg.connect(owner) as conn:
+        rows = conn.execute("SELECT event_id::text, log_index, stream_version, recorded_at, "
+                            "leaf_hash, chain_hash FROM ledger_receipts").fetchall()
+    return {r[0]: {"index": r[1], "stream_version": r[2], "recorded_at": r[3],
+                   "leaf_hash": bytes(r[4]).hex(), "chain_hash": bytes(r[5]).hex()}
+            for r in rows}
+
+
+def assert_log_whole(owner: str) -> list[bytes]:
+    """Every event once, its receipt, chain and leaf recomputed from the stored bytes, the log
+    gap-free, and the Merkle node table exactly the perfect subtrees of those leaves: none
+    missing, none of a group that was rolled back. Returns the leaf hashes."""
+    with psycopg.connect(owner) as conn:
+        rows = conn.execute(LOG_ROWS).fetchall()
+        events = conn.execute("SELECT count(*) FROM stored_events").fetchone()[0]
+        nodes = {(lv, ix): bytes(h) for lv, ix, h in conn.execute(
+            "SELECT level, idx, hash FROM ledger_merkle_nodes").fetchall()}
+    assert events == len(rows)
+    assert [r[0] for r in rows] == list(range(len(rows)))
+    leaves = leaves_of(rows)
+    expected = {(lv, ix): h for lv, ix, h in merkle.append_leaves([], 0, leaves)[0] if lv > 0}
+    assert nodes == expected
+    return leaves
+
+
+def issue_checkpoint(owner: str, log_key: SigningKey) -> Any:
+    store = LedgerStore(datastore_from_url(owner, pool_size=1, max_overflow=0))
+    try:
+        return LogView(store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN,
+                       signing_key=log_key).issue_checkpoint()
+    finally:
+        store.close()
+
+
+def test_a_group_whose_commit_answer_is_lost_is_answered_with_its_receipts(
+        relayed: tuple[Scene, Relay], log_key: SigningKey) -> None:
+    """The connection is lost after the server committed the group and before the writer
+    heard so. The writer answered 503 "nothing was written" — with the event written: a client
+    that took the answer at its word and signed the act again under a new event_id (as a
+    refusal invites) put it on the log twice. The writer now asks the database, on another
+    connection, whether the group is there, and answers with its receipts."""
+    scene, relay = relayed
+    first = scene.ledger.append(canonical(scene.note("before")))
+    envelope = scene.note("committed, answer lost")
+    relay.cut_after_commit()
+    result = scene.ledger.append(canonical(envelope))
+    assert relay.cut.is_set()
+    stored = stored_receipts(scene.owner)
+    [receipt] = result.receipts
+    assert result.written == 1
+    assert receipt.index == first.receipts[0].index + 1
+    assert stored[envelope["event_id"]] == {
+        "index": receipt.index, "stream_version": receipt.stream_version,
+        "recorded_at": receipt.recorded_at, "leaf_hash": receipt.leaf_hash.hex(),
+        "chain_hash": receipt.chain_hash.hex()}
+    again = scene.ledger.append(canonical(envelope))        # the client's retry, had it one
+    assert again.receipts == [receipt] and again.written == 0
+    after = scene.ledger.append(canonical(scene.note("after")))
+    assert after.receipts[0].index == receipt.index + 1
+    leaves = assert_log_whole(scene.owner)
+    checkpoint = issue_checkpoint(scene.owner, log_key)
+    assert (checkpoint.size, checkpoint.root) == (len(leaves), merkle.root_of(leaves))
+
+
+def test_a_group_whose_connection_is_lost_before_it_commits_is_a_503_and_written_once_on_retry(
+        relayed: tuple[Scene, Relay], log_key: SigningKey) -> None:
+    """The COMMIT never reaches the server (the connection lost with the insert sent): the
+    server rolls the group back, the database asked says so, and the answer stays 503 "nothing
+    was written" — true; the client's retry writes it once."""
+    scene, relay = relayed
+    scene.ledger.append(canonical(scene.note("before")))
+    envelope = scene.note("rolled back with its connection")
+    relay.cut_before_commit()
+    with pytest.raises(Unavailable, match="^database unavailable"):
+        scene.ledger.append(canonical(envelope))
+    assert relay.cut.is_set()
+    assert envelope["event_id"] not in stored_receipts(scene.owner)
+    [receipt] = scene.ledger.append(canonical(envelope)).receipts      # the client's retry
+    assert stored_receipts(scene.owner)[envelope["event_id"]]["index"] == receipt.index == 2
+    scene.ledger.append(canonical(scene.note("after")))
+    leaves = assert_log_whole(scene.owner)
+    checkpoint = issue_checkpoint(scene.owner, log_key)
+    assert (checkpoint.size, checkpoint.root) == (len(leaves), merkle.root_of(leaves))
+
+
+def test_a_lost_commit_the_database_cannot_be_asked_about_is_not_called_unwritten(
+        relayed: tuple[Scene, Relay], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Committed, the answer lost, and the database gone before it can be asked: the 503 says
+    the events may have been written and how to learn it, not that nothing was."""
+    scene, relay = relayed
+    envelope = scene.note("committed, then the database went away")
+
+    def gone() -> Any:
+        raise Unavailable("database unavailable: connection refused")
+    relay.cut_after_commit()
+    monkeypatch.setattr(scene.store, "cursor", gone)     # what the writer asks afterwards on
+    with pytest.raises(Unavailable) as answer:
+        scene.ledger.append(canonical(envelope))
+    assert "nothing was written" not in answer.value.message
+    assert "may have been written" in answer.value.message
+    assert "same event_id" in answer.value.message
+    monkeypatch.undo()
+    assert envelope["event_id"] in stored_receipts(scene.owner)
+    assert scene.ledger.append(canonical(envelope)).written == 0      # the retry: its receipt

@@ -452,12 +452,14 @@ class Ledger:
 
     def committed_after_all(self, receipts: Sequence[Receipt], lost: Unavailable) -> bool:
         """Whether the group of ``receipts`` (one transaction: all of it or none) is recorded,
-        asked on another connection than the one lost (``lost``) as it committed. Raises
-        Unavailable, saying the events may have been written, when the database cannot be
-        asked either."""
+        asked on another connection than the one lost (``lost``) as it committed — under the
+        events' lock, which that transaction holds until the server has ended it (the server
+        may still be at the commit its client gave up on). Raises Unavailable, saying the
+        events may have been written, when the database cannot be asked either."""
         first = receipts[0]
         try:
-            with self.store.cursor() as curs:
+            with self.store.transaction() as curs:
+                self.store.recorder.lock_and_notify(curs)
                 row = self.store.rows_by_id(curs, [first.event_id]).get(first.event_id)
         except Unavailable as again:
             raise Unavailable(

@@ -8,6 +8,7 @@ import os
 import socket
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -21,7 +22,9 @@ class Relay:
     :meth:`cut_after_commit`, the next COMMIT is passed to the server, its answer dropped and
     that connection closed: the transaction is committed, and its client sees only a lost
     connection. After :meth:`cut_before_commit`, the next COMMIT is not passed on: the
-    connection closes, the server rolls the transaction back, the client sees the same."""
+    connection closes, the server rolls the transaction back, the client sees the same. After
+    :meth:`cut_then_commit`, the client's end is closed at once and the COMMIT passed on only
+    ``delay`` seconds later: a server still at work on a commit its client has given up on."""
 
     def __init__(self, url: str) -> None:
         params = conninfo_to_dict(url)
@@ -34,18 +37,22 @@ class Relay:
         self._listener.listen(64)
         self.url = make_conninfo(**{**params, "host": self._dir})
         self._armed = threading.Event()
-        self._forward = True
+        self._mode, self._delay = "after", 0.0
         self.cut = threading.Event()          # set once a connection was cut after a commit
         self._closed = False
         threading.Thread(target=self._accept, daemon=True).start()
 
     def cut_after_commit(self) -> None:
-        self._forward = True
-        self.cut.clear()
-        self._armed.set()
+        self._arm("after")
 
     def cut_before_commit(self) -> None:
-        self._forward = False
+        self._arm("before")
+
+    def cut_then_commit(self, delay: float) -> None:
+        self._arm("late", delay)
+
+    def _arm(self, mode: str, delay: float = 0.0) -> None:
+        self._mode, self._delay = mode, delay
         self.cut.clear()
         self._armed.set()
 
@@ -73,8 +80,11 @@ class Relay:
             while data := link.client.recv(65536):
                 if COMMIT in data and self._armed.is_set():
                     self._armed.clear()
-                    if self._forward:
+                    if self._mode != "before":
                         link.dropping.set()         # the server's answer goes nowhere
+                        if self._mode == "late":
+                            link.close_client()
+                            time.sleep(self._delay)
                         link.server.sendall(data)
                         link.answered.wait(10)
                     self.cut.set()
@@ -103,6 +113,12 @@ class _Link:
     def __init__(self, client: socket.socket, server: socket.socket) -> None:
         self.client, self.server = client, server
         self.dropping, self.answered = threading.Event(), threading.Event()
+
+    def close_client(self) -> None:
+        try:
+            self.client.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def close(self) -> None:
         for s in (self.client, self.server):

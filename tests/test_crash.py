@@ -156,7 +156,7 @@ def test_a_lost_commit_the_database_cannot_be_asked_about_is_not_called_unwritte
     def gone() -> Any:
         raise Unavailable("database unavailable: connection refused")
     relay.cut_after_commit()
-    monkeypatch.setattr(scene.store, "cursor", gone)     # what the writer asks afterwards on
+    monkeypatch.setattr(scene.store, "transaction", gone)    # what the writer then asks in
     with pytest.raises(Unavailable) as answer:
         scene.ledger.append(canonical(envelope))
     assert "nothing was written" not in answer.value.message
@@ -165,3 +165,19 @@ def test_a_lost_commit_the_database_cannot_be_asked_about_is_not_called_unwritte
     monkeypatch.undo()
     assert envelope["event_id"] in stored_receipts(scene.owner)
     assert scene.ledger.append(canonical(envelope)).written == 0      # the retry: its receipt
+
+
+def test_a_commit_the_server_finishes_after_its_connection_was_lost_is_waited_for(
+        relayed: tuple[Scene, Relay]) -> None:
+    """The writer's end of the connection is gone while the server has yet to commit (the
+    COMMIT reaches it a second later): asked at once, the database does not show the group
+    yet, and "nothing was written" would be untrue a moment later. The question waits for the
+    events' lock, which the group's transaction holds until the server has ended it."""
+    scene, relay = relayed
+    envelope = scene.note("committed late")
+    relay.cut_then_commit(1.0)
+    result = scene.ledger.append(canonical(envelope))
+    assert relay.cut.is_set()
+    [receipt] = result.receipts
+    assert stored_receipts(scene.owner)[envelope["event_id"]]["index"] == receipt.index
+    assert_log_whole(scene.owner)

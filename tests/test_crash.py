@@ -5,7 +5,9 @@ and the stream chains, the Merkle nodes and the checkpoints agree with the event
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -16,14 +18,19 @@ from ledger.canonical import canonical
 from ledger.client import sign_envelope
 from ledger.crypto import SigningKey, b64url_encode
 from ledger.errors import Unavailable
-from ledger.logview import LogView
+from ledger.logview import Checkpointer, LogView, StoredCheckpoint
 from ledger.service import Ledger
 from ledger.store import LedgerStore, datastore_from_url
+from projections.flagsview import FlagsView
+from projections.readmodels import ReadModels
 
+from . import domain_factory as f
 from . import minimal_vocabulary
 from .conftest import LOG_ORIGIN, ROOT_ID
 from .faults import Relay
 from .logcheck import LOG_ROWS, leaves_of
+from .test_readmodels import open_city, post_steps
+from .test_takeover import VIEWS
 
 
 class Scene:
@@ -181,3 +188,79 @@ def test_a_commit_the_server_finishes_after_its_connection_was_lost_is_waited_fo
     [receipt] = result.receipts
     assert stored_receipts(scene.owner)[envelope["event_id"]]["index"] == receipt.index
     assert_log_whole(scene.owner)
+
+
+@pytest.mark.parametrize("cut", ["before", "after"])
+def test_a_checkpointer_whose_connection_is_lost_at_its_commit_goes_on_issuing(
+        database: tuple[str, str], root_key: SigningKey, log_key: SigningKey, cut: str) -> None:
+    """The checkpointer's connection lost at the commit that stores a checkpoint it has signed:
+    rolled back (before) it signs again; committed unheard (after) it finds it stored. Either way
+    it goes on issuing, and every checkpoint stored is of the tree the log holds."""
+    owner, app_url = database
+    scene = Scene(owner, app_url, root_key)
+    relay = Relay(app_url)
+    store = LedgerStore(datastore_from_url(relay.url))
+    log = LogView(store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN, signing_key=log_key)
+    checkpointer = Checkpointer(log, every_events=1, every_seconds=3600, poll_seconds=0.05)
+    getattr(relay, f"cut_{cut}_commit")()
+    checkpointer.start()
+    try:
+        def issued() -> int:
+            return (log.latest_checkpoint() or StoredCheckpoint(0, b"", "")).size
+        until(relay.cut.is_set, "the checkpointer never committed")
+        until(lambda: issued() == 1, "the checkpoint of the cut commit was not stored")
+        scene.ledger.append(canonical(scene.note("after the cut")))
+        until(lambda: issued() == 2, "the checkpointer did not go on")
+    finally:
+        checkpointer.stop()
+        store.close()
+        relay.close()
+        scene.close()
+    leaves = assert_log_whole(owner)
+    with psycopg.connect(owner) as conn:
+        stored = conn.execute("SELECT tree_size, root_hash FROM ledger_checkpoints "
+                              "ORDER BY tree_size").fetchall()
+    assert [size for size, _ in stored] == [1, 2]
+    assert all(bytes(root) == merkle.root_of(leaves[:size]) for size, root in stored)
+
+
+def until(condition: Callable[[], bool], what: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("cut", ["before", "after"])
+def test_projections_whose_batch_commit_loses_its_connection_fold_nothing_twice_or_never(
+        database: tuple[str, str], root_key: SigningKey, cut: str) -> None:
+    """The read models' and the red flags' batch, its states and tracking position written, its
+    connection lost at the commit — rolled back (before) or committed unheard (after): the
+    flags' engine, which had folded the batch in memory, is dropped and folded again up to the
+    position stored, and the read models read that position afresh. What they leave equals a
+    rebuild."""
+    owner, app_url = database
+    at = datetime(2025, 6, 1, tzinfo=UTC)
+    with open_city(owner, app_url, root_key) as world:
+        post_steps(world, f.staff() + f.general_case() + f.summary_case() + f.complaint_cycle())
+        relay = Relay(app_url)
+        store = LedgerStore(datastore_from_url(relay.url))
+        try:
+            for view in (ReadModels(store), FlagsView(store, clock=lambda: at)):
+                view.process(10)
+                getattr(relay, f"cut_{cut}_commit")()
+                with pytest.raises(Unavailable):
+                    view.process(10)
+                assert relay.cut.is_set()
+                view.run_until_idle()
+        finally:
+            store.close()
+            relay.close()
+        views, flags = ReadModels(world.ledger.store), FlagsView(world.ledger.store)
+        live = {t: views.snapshot(t) for t in VIEWS}
+        live_flags = flags.snapshot()
+        assert live["cases"] and live_flags
+        views.rebuild()
+        flags.rebuild(at)
+        assert {t: views.snapshot(t) for t in VIEWS} == live
+        assert flags.snapshot() == live_flags

@@ -5,9 +5,12 @@ and the stream chains, the Merkle nodes and the checkpoints agree with the event
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -15,12 +18,14 @@ import pytest
 
 from ledger import merkle
 from ledger.canonical import canonical
-from ledger.client import sign_envelope
+from ledger.client import LedgerClient, LedgerHTTPError, LedgerUnreachable, sign_envelope
 from ledger.crypto import SigningKey, b64url_encode
+from ledger.domain import vocabulary
 from ledger.errors import Unavailable
 from ledger.logview import Checkpointer, LogView, StoredCheckpoint
 from ledger.service import Ledger
 from ledger.store import LedgerStore, datastore_from_url
+from ledger.tokens import new_token, token_hash
 from projections.flagsview import FlagsView
 from projections.readmodels import ReadModels
 
@@ -29,18 +34,21 @@ from . import minimal_vocabulary
 from .conftest import LOG_ORIGIN, ROOT_ID
 from .faults import Relay
 from .logcheck import LOG_ROWS, leaves_of
+from .test_multiprocess import start_server
 from .test_readmodels import open_city, post_steps
 from .test_takeover import VIEWS
 
 
 class Scene:
-    """A ledger (minimal vocabulary) whose connections go through ``relay`` when given."""
+    """A ledger on ``url`` (the minimal vocabulary unless ``types``), with a key "app" of role
+    case-app registered."""
 
-    def __init__(self, owner: str, url: str, root: SigningKey) -> None:
+    def __init__(self, owner: str, url: str, root: SigningKey, *,
+                 types: Any = minimal_vocabulary) -> None:
         self.owner = owner
         self.store = LedgerStore(datastore_from_url(url))
-        self.ledger = Ledger(self.store, root_keys={ROOT_ID: root.public_key},
-                             types=minimal_vocabulary, verify_processes=0)
+        self.ledger = Ledger(self.store, root_keys={ROOT_ID: root.public_key}, types=types,
+                             verify_processes=0)
         self.key = SigningKey.generate()
         self.ledger.append(canonical(sign_envelope(
             root, ROOT_ID, stream="keys", type="KeyRegistered", body={
@@ -264,3 +272,71 @@ def test_projections_whose_batch_commit_loses_its_connection_fold_nothing_twice_
         flags.rebuild(at)
         assert {t: views.snapshot(t) for t in VIEWS} == live
         assert flags.snapshot() == live_flags
+
+
+def test_a_serve_process_killed_under_load_loses_and_doubles_nothing(
+        tmp_path: Path, database: tuple[str, str], root_key: SigningKey,
+        log_key: SigningKey) -> None:
+    """A `ledger serve` and another writer (a ledger in this process) on one database, clients
+    appending through both; the serve process is killed outright (SIGKILL) while a write
+    transaction is open. Clients whose request got no answer send the same bytes through the
+    other. Every receipt a client holds is stored, each event once, under that receipt; the
+    chains, the Merkle nodes and a checkpoint agree with the events."""
+    owner, app_url = database
+    other = Scene(owner, app_url, root_key, types=vocabulary)
+    serve, base = start_server(tmp_path, app_url, root_key)
+    try:
+        token = new_token()
+        with psycopg.connect(owner) as conn:
+            conn.execute("INSERT INTO ledger_tokens (token_hash, principal, roles) "
+                         "VALUES (%s, %s, %s)", (token_hash(token), "app", ["poster"]))
+        killed, failed_over = threading.Event(), []
+
+        def work(worker: int) -> list[dict[str, Any]]:
+            client = LedgerClient(base, token, retries=0)
+            receipts = []
+            for n in range(20):
+                envelope = sign_envelope(other.key, "app", stream=f"case:SH-HP-2024-{n % 7:06d}",
+                                         type="ClueRegistered", body={
+                                             "clue_id": f"C-{worker}-{n}", "source": "patrol",
+                                             "unit_id": "SH-HP-01"})
+                if worker % 2:
+                    try:
+                        receipts += client.post(envelope)
+                        continue
+                    except (LedgerUnreachable, LedgerHTTPError):
+                        assert killed.is_set()
+                        failed_over.append(envelope["event_id"])
+                receipts += [r.to_value() for r in other.ledger.append(canonical(envelope)).receipts]
+            return receipts
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            results = pool.map(work, range(6))
+            until(lambda: len(stored_receipts(owner)) > 40 and writing(owner),
+                  "the writers never got going")
+            killed.set()
+            serve.kill()
+            serve.wait(timeout=10)
+            receipts = [r for rs in results for r in rs]
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+            serve.wait(timeout=10)
+        other.close()
+    assert failed_over
+    assert len(receipts) == len({r["event_id"] for r in receipts}) == 6 * 20
+    stored = stored_receipts(owner)
+    assert len(stored) == 6 * 20 + 1
+    for r in receipts:
+        assert stored[r["event_id"]] == {k: r[k] for k in stored[r["event_id"]]}
+    leaves = assert_log_whole(owner)
+    checkpoint = issue_checkpoint(owner, log_key)
+    assert (checkpoint.size, checkpoint.root) == (len(leaves), merkle.root_of(leaves))
+
+
+def writing(owner: str) -> bool:
+    """Whether a transaction holds the events' lock (a writer's group, under way)."""
+    with psycopg.connect(owner) as conn:
+        return conn.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE granted AND mode = "
+                            "'ExclusiveLock' AND relation = 'stored_events'::regclass)"
+                            ).fetchone()[0]

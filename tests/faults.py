@@ -15,6 +15,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 #: the simple-protocol query psycopg sends to end a transaction (``Connection.transaction``)
 COMMIT = b"Q\x00\x00\x00\x0bCOMMIT\x00"
+#: in the statement with which a writer takes the events' lock (LedgerRecorder)
+LOCK = b"ledger_lock_events()"
 
 
 class Relay:
@@ -24,7 +26,10 @@ class Relay:
     connection. After :meth:`cut_before_commit`, the next COMMIT is not passed on: the
     connection closes, the server rolls the transaction back, the client sees the same. After
     :meth:`cut_then_commit`, the client's end is closed at once and the COMMIT passed on only
-    ``delay`` seconds later: a server still at work on a commit its client has given up on."""
+    ``delay`` seconds later: a server still at work on a commit its client has given up on.
+    After :meth:`freeze_after_lock`, the connection that next takes the events' lock passes
+    nothing more to the server: to the server, its client is a host that died mid-transaction
+    (no data, no closed connection); :meth:`close` ends every connection."""
 
     def __init__(self, url: str) -> None:
         params = conninfo_to_dict(url)
@@ -38,8 +43,9 @@ class Relay:
         self.url = make_conninfo(**{**params, "host": self._dir})
         self._armed = threading.Event()
         self._mode, self._delay = "after", 0.0
-        self.cut = threading.Event()          # set once a connection was cut after a commit
+        self.cut = threading.Event()          # set once a connection was cut (or frozen)
         self._closed = False
+        self._links: list[_Link] = []
         threading.Thread(target=self._accept, daemon=True).start()
 
     def cut_after_commit(self) -> None:
@@ -51,14 +57,21 @@ class Relay:
     def cut_then_commit(self, delay: float) -> None:
         self._arm("late", delay)
 
+    def freeze_after_lock(self) -> None:
+        self._arm("freeze")
+
     def _arm(self, mode: str, delay: float = 0.0) -> None:
         self._mode, self._delay = mode, delay
         self.cut.clear()
         self._armed.set()
 
     def close(self) -> None:
+        if self._closed:
+            return
         self._closed = True
         self._listener.close()
+        for link in self._links:
+            link.close()
         for name in os.listdir(self._dir):
             Path(self._dir, name).unlink(missing_ok=True)
         os.rmdir(self._dir)
@@ -72,13 +85,21 @@ class Relay:
             server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             server.connect(self._target)
             link = _Link(client, server)
+            self._links.append(link)
             threading.Thread(target=self._to_server, args=(link,), daemon=True).start()
             threading.Thread(target=self._to_client, args=(link,), daemon=True).start()
 
     def _to_server(self, link: _Link) -> None:
         try:
             while data := link.client.recv(65536):
-                if COMMIT in data and self._armed.is_set():
+                if LOCK in data and self._armed.is_set() and self._mode == "freeze":
+                    self._armed.clear()
+                    link.server.sendall(data)
+                    self.cut.set()
+                    while link.client.recv(65536):      # held: the server hears no more
+                        pass
+                    break
+                if COMMIT in data and self._armed.is_set() and self._mode != "freeze":
                     self._armed.clear()
                     if self._mode != "before":
                         link.dropping.set()         # the server's answer goes nowhere

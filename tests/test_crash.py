@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from ledger import merkle
+from ledger import merkle, store
 from ledger.canonical import canonical
 from ledger.client import LedgerClient, LedgerHTTPError, LedgerUnreachable, sign_envelope
 from ledger.crypto import SigningKey, b64url_encode
@@ -340,3 +340,43 @@ def writing(owner: str) -> bool:
         return conn.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE granted AND mode = "
                             "'ExclusiveLock' AND relation = 'stored_events'::regclass)"
                             ).fetchone()[0]
+
+
+def test_a_writer_that_dies_holding_the_lock_does_not_stop_every_other_writer(
+        database: tuple[str, str], root_key: SigningKey,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer's host dies (power, a frozen VM, a cut network) while its group holds the
+    events' lock: no data, and no closed connection, reach the server, whose session sits
+    idle in its transaction — with the lock — until TCP keepalive gives up on it (over two hours
+    by default). Every other writer of every process waited for it. The writer's transaction
+    now lets the server end it when idle for WRITER_IDLE_SECONDS, which no group's work comes
+    near; the other writers then go on, and the dead writer's group is not written."""
+    monkeypatch.setattr(store, "WRITER_IDLE_SECONDS", 2)
+    relay = Relay(database[1])
+    scene = Scene(database[0], relay.url, root_key)
+    scene.ledger.append(canonical(scene.note("before")))
+    envelope = scene.note("in the group of a writer whose host died")
+    relay.freeze_after_lock()
+    with ThreadPoolExecutor(2) as threads:
+        dead = threads.submit(scene.ledger.append, canonical(envelope))
+        until(relay.cut.is_set, "the writer never took the lock")
+        other = Ledger(LedgerStore(datastore_from_url(database[1])),
+                       root_keys={ROOT_ID: root_key.public_key}, types=minimal_vocabulary,
+                       verify_processes=0)
+        try:
+            started = time.monotonic()
+            went_on = threads.submit(other.append, canonical(scene.note("another writer's")))
+            try:
+                [receipt] = went_on.result(timeout=store.WRITER_IDLE_SECONDS + 15).receipts
+            finally:
+                relay.close()       # a writer left waiting is let go, so the test ends
+            assert time.monotonic() - started < store.WRITER_IDLE_SECONDS + 15
+            assert receipt.index == 2
+            with pytest.raises(Unavailable):
+                dead.result(timeout=30)
+        finally:
+            other.close()
+            other.store.close()
+            scene.close()
+    assert envelope["event_id"] not in stored_receipts(scene.owner)
+    assert_log_whole(scene.owner)

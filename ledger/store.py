@@ -29,7 +29,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow
 from psycopg_pool import PoolTimeout
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
 
 from .envelope import Receipt
 from .errors import Damaged, Forbidden, MalformedEvent, RolledBack, Unavailable
@@ -44,8 +44,8 @@ EVENTS_TABLE = "stored_events"
 SERVICE_WAIT = 30.0
 COMMAND_WAIT = 5.0
 
-#: seconds a write transaction may sit idle — between its statements, holding the events' lock —
-#: before the server ends its session: a writer's host that died mid-group (power, a frozen VM,
+#: seconds a write transaction may sit idle — between its statements, holding the events' lock
+#: (or the checkpoint issuers', ``LedgerStore.end_when_idle``) — before the server ends its session: a writer's host that died mid-group (power, a frozen VM,
 #: a cut network) closes no connection, and its session held the lock, and stopped every other
 #: writer, until TCP keepalive gave up on it (over two hours by default). A group's own work
 #: between two round trips (planning 5,000 events, their hashes) takes a fraction of a second.
@@ -413,6 +413,14 @@ class LedgerStore:
         with self._unavailable():
             with self.datastore.get_connection() as conn, conn.transaction():
                 yield WriteSession(conn, self.recorder)
+
+    @staticmethod
+    def end_when_idle(curs: Any) -> None:
+        """Have the server end the session of ``curs``'s transaction when it sits idle
+        WRITER_IDLE_SECONDS: for a transaction holding a lock others wait for (the checkpoint
+        issuers'), whose host may die in it without closing its connection."""
+        curs.execute(SQL("SET LOCAL idle_in_transaction_session_timeout = {}").format(
+            Literal(f"{WRITER_IDLE_SECONDS}s")))
 
     # -- reads used outside the write path ---------------------------------------------------
     @staticmethod

@@ -27,8 +27,8 @@ class Relay:
     connection closes, the server rolls the transaction back, the client sees the same. After
     :meth:`cut_then_commit`, the client's end is closed at once and the COMMIT passed on only
     ``delay`` seconds later: a server still at work on a commit its client has given up on.
-    After :meth:`freeze_after_lock`, the connection that next takes the events' lock passes
-    nothing more to the server: to the server, its client is a host that died mid-transaction
+    After :meth:`freeze_after`, the connection that next sends ``marker`` (by default the
+    statement taking the events' lock) passes nothing more to the server: to the server, its client is a host that died mid-transaction
     (no data, no closed connection); :meth:`close` ends every connection."""
 
     def __init__(self, url: str) -> None:
@@ -42,7 +42,7 @@ class Relay:
         self._listener.listen(64)
         self.url = make_conninfo(**{**params, "host": self._dir})
         self._armed = threading.Event()
-        self._mode, self._delay = "after", 0.0
+        self._mode, self._delay, self._marker = "after", 0.0, LOCK
         self.cut = threading.Event()          # set once a connection was cut (or frozen)
         self._closed = False
         self._links: list[_Link] = []
@@ -57,7 +57,8 @@ class Relay:
     def cut_then_commit(self, delay: float) -> None:
         self._arm("late", delay)
 
-    def freeze_after_lock(self) -> None:
+    def freeze_after(self, marker: bytes = LOCK) -> None:
+        self._marker = marker
         self._arm("freeze")
 
     def _arm(self, mode: str, delay: float = 0.0) -> None:
@@ -92,7 +93,7 @@ class Relay:
     def _to_server(self, link: _Link) -> None:
         try:
             while data := link.client.recv(65536):
-                if LOCK in data and self._armed.is_set() and self._mode == "freeze":
+                if self._marker in data and self._armed.is_set() and self._mode == "freeze":
                     self._armed.clear()
                     link.server.sendall(data)
                     self.cut.set()

@@ -356,7 +356,7 @@ def test_a_writer_that_dies_holding_the_lock_does_not_stop_every_other_writer(
     scene = Scene(database[0], relay.url, root_key)
     scene.ledger.append(canonical(scene.note("before")))
     envelope = scene.note("in the group of a writer whose host died")
-    relay.freeze_after_lock()
+    relay.freeze_after()
     with ThreadPoolExecutor(2) as threads:
         dead = threads.submit(scene.ledger.append, canonical(envelope))
         until(relay.cut.is_set, "the writer never took the lock")
@@ -380,3 +380,36 @@ def test_a_writer_that_dies_holding_the_lock_does_not_stop_every_other_writer(
             scene.close()
     assert envelope["event_id"] not in stored_receipts(scene.owner)
     assert_log_whole(scene.owner)
+
+
+def test_an_issuer_that_dies_between_signing_and_storing_does_not_stop_the_checkpoints(
+        database: tuple[str, str], root_key: SigningKey, log_key: SigningKey,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A checkpoint issuer's host dies inside its turn (the issuers' lock taken, the checkpoint
+    being signed and stored): its session sat idle in its transaction with the lock, and every
+    other issuer — each `ledger serve`'s checkpointer, `ledger export` — waited for it until TCP
+    keepalive gave up on it. The issuer's transaction now lets the server end it when idle for
+    WRITER_IDLE_SECONDS; another issuer then stores the checkpoint."""
+    monkeypatch.setattr(store, "WRITER_IDLE_SECONDS", 2)
+    owner, app_url = database
+    scene = Scene(owner, app_url, root_key)
+    relay = Relay(app_url)
+    dying = LedgerStore(datastore_from_url(relay.url))
+    relay.freeze_after(b"pg_advisory_xact_lock")
+    try:
+        with ThreadPoolExecutor(2) as threads:
+            dead = threads.submit(LogView(dying, origin=LOG_ORIGIN, key_name=LOG_ORIGIN,
+                                          signing_key=log_key).issue_checkpoint)
+            until(relay.cut.is_set, "the issuer never took its turn")
+            other = threads.submit(issue_checkpoint, owner, log_key)
+            try:
+                checkpoint = other.result(timeout=store.WRITER_IDLE_SECONDS + 15)
+            finally:
+                relay.close()       # an issuer left waiting is let go, so the test ends
+            with pytest.raises(Unavailable):
+                dead.result(timeout=30)
+    finally:
+        dying.close()
+        scene.close()
+    leaves = assert_log_whole(owner)
+    assert (checkpoint.size, checkpoint.root) == (len(leaves), merkle.root_of(leaves))

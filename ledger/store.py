@@ -45,10 +45,11 @@ SERVICE_WAIT = 30.0
 COMMAND_WAIT = 5.0
 
 #: seconds a write transaction may sit idle — between its statements, holding the events' lock
-#: (or the checkpoint issuers', ``LedgerStore.end_when_idle``) — before the server ends its session: a writer's host that died mid-group (power, a frozen VM,
-#: a cut network) closes no connection, and its session held the lock, and stopped every other
-#: writer, until TCP keepalive gave up on it (over two hours by default). A group's own work
-#: between two round trips (planning 5,000 events, their hashes) takes a fraction of a second.
+#: (or the checkpoint issuers', ``LedgerStore.end_when_idle``) — before the server ends its
+#: session: a writer's host that died mid-group (power, a frozen VM, a cut network) closes no
+#: connection, and its session held the lock, and stopped every other writer, until TCP
+#: keepalive gave up on it (over two hours by default). A group's own work between two round
+#: trips (planning 5,000 events, their hashes) takes a fraction of a second.
 WRITER_IDLE_SECONDS = 10
 
 #: the row of ``ledger_admin_grants`` on a database that held a ledger before it was kept

@@ -28,8 +28,9 @@ class Relay:
     :meth:`cut_then_commit`, the client's end is closed at once and the COMMIT passed on only
     ``delay`` seconds later: a server still at work on a commit its client has given up on.
     After :meth:`freeze_after`, the connection that next sends ``marker`` (by default the
-    statement taking the events' lock) passes nothing more to the server: to the server, its client is a host that died mid-transaction
-    (no data, no closed connection); :meth:`close` ends every connection."""
+    statement taking the events' lock) passes nothing more to the server: to the server, its
+    client is a host that died mid-transaction (no data, no closed connection). :meth:`close`
+    ends every connection."""
 
     def __init__(self, url: str) -> None:
         params = conninfo_to_dict(url)

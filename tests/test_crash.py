@@ -307,7 +307,8 @@ def test_a_serve_process_killed_under_load_loses_and_doubles_nothing(
                     except (LedgerUnreachable, LedgerHTTPError):
                         assert killed.is_set()
                         failed_over.append(envelope["event_id"])
-                receipts += [r.to_value() for r in other.ledger.append(canonical(envelope)).receipts]
+                appended = other.ledger.append(canonical(envelope))
+                receipts += [r.to_value() for r in appended.receipts]
             return receipts
 
         with ThreadPoolExecutor(max_workers=6) as pool:

@@ -81,7 +81,8 @@ POST_EVENTS_REFUSALS: dict[int | str, dict[str, Any]] = {
                   "with the same event_id(s), a retry never appends twice"),
     503: _refusal("the database is unavailable (`unavailable`, rule `database-available`) or "
                   "the service is shutting down (`shutting-down`, rule `service-running`), "
-                  "and nothing was written: retry with the same "
+                  "and nothing was written (unless `detail` says the events may have been: "
+                  "the connection lost as they committed): retry with the same "
                   "event_id(s), after `Retry-After` seconds",
                   headers={"Retry-After": {"schema": {"type": "integer"},
                                            "description": f"{RETRY_AFTER}"}}),

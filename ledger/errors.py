@@ -116,7 +116,8 @@ class Forbidden(LedgerError):
 
 class Unavailable(LedgerError):
     """Something the service needs is not there now (the database, unless ``rule`` names
-    another: the dashboard's key); nothing was written."""
+    another: the dashboard's key); nothing was written — unless the message says the events
+    may have been (a connection lost as they committed, the database not to be asked)."""
 
     code = "unavailable"
     rule = "database-available"

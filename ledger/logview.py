@@ -109,6 +109,7 @@ class LogView:
         if self.signing_key is None:
             raise NotFound("this ledger has no log signing key")
         with self.store.transaction() as curs:
+            self.store.end_when_idle(curs)    # an issuer's host dead in its turn stops no other
             curs.execute("SELECT pg_catalog.pg_advisory_xact_lock(%s::bigint)", (ISSUE_LOCK,))
             latest = _latest(curs)
             # the keys head in the statement that reads the size: it is the signed tree's

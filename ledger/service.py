@@ -17,7 +17,8 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from types import TracebackType
+from typing import Any, Protocol, Self
 
 import psycopg
 from eventsourcing.persistence import PersistenceError
@@ -104,6 +105,35 @@ def frontier_coords(size: int) -> list[tuple[int, int]]:
         if size >> level & 1:
             coords.append((level, (size >> level) - 1))
     return coords
+
+
+class _LostCommit:
+    """Around a write transaction: once its insert is sent (`sent`), an Unavailable from its
+    commit — the connection lost — may come after the server committed it. The database is
+    then asked (`Ledger.committed_after_all`): the group recorded, the error is dropped and the
+    writer goes on as committed; else it stands (nothing was written). A rollback the server
+    answered with (RolledBack) stands as it is."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self._receipts: list[Receipt] = []
+
+    def sent(self, rows: Sequence[tuple[Receipt, str]]) -> None:
+        self._receipts = [receipt for receipt, _ in rows]
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 tb: TracebackType | None) -> bool:
+        if not isinstance(error, Unavailable) or isinstance(error, RolledBack) \
+                or not self._receipts:
+            return False
+        if not self._ledger.committed_after_all(self._receipts, error):
+            return False
+        _log.warning("the connection was lost as %d event(s) committed, and the database holds "
+                     "them: answered with their receipts", len(self._receipts))
+        return True
 
 
 class Ledger:
@@ -304,7 +334,7 @@ class Ledger:
         store = self.store
         all_ids = [env.event_id for batch in batches for env in batch]
         streams = sorted({e.stream for b in batches for e in b})
-        with store.write_session() as session:
+        with _LostCommit(self) as commit, store.write_session() as session:
             state = session.lock_and_read(all_ids, streams)      # round trip 1 (under the lock)
             size = state.size
             if self._frontier.size != size:      # another process appended since our last write
@@ -406,6 +436,7 @@ class Ledger:
                     originator_ids=[stream_uuid(e.stream) for e, _, _, _ in new],
                     versions=[v for _, _, v, _ in new], topics=[e.type for e, _, _, _ in new],
                     states=[e.raw for e, _, _, _ in new], receipts=receipt_rows, nodes=new_nodes)
+                commit.sent(receipt_rows)
         # committed
         if new:
             self._frontier = _Frontier(size + len(new), list(new_frontier))
@@ -418,6 +449,25 @@ class Ledger:
             receipts = [ref if kind == "old" else receipts_by_id[ref] for kind, ref in refs]
             results.append(AppendResult(receipts=receipts, written=written))
         return results
+
+    def committed_after_all(self, receipts: Sequence[Receipt], lost: Unavailable) -> bool:
+        """Whether the group of ``receipts`` (one transaction: all of it or none) is recorded,
+        asked on another connection than the one lost (``lost``) as it committed — under the
+        events' lock, which that transaction holds until the server has ended it (the server
+        may still be at the commit its client gave up on). Raises Unavailable, saying the
+        events may have been written, when the database cannot be asked either."""
+        first = receipts[0]
+        try:
+            with self.store.transaction() as curs:
+                self.store.recorder.lock_and_notify(curs)
+                row = self.store.rows_by_id(curs, [first.event_id]).get(first.event_id)
+        except Unavailable as again:
+            raise Unavailable(
+                f"the connection to the database was lost while {len(receipts)} event(s) were "
+                f"committed ({lost.message}), and the database cannot be asked whether they "
+                f"were ({again.message}): they may have been written; send them again with the "
+                "same event_id(s), which returns their original receipts if they were") from lost
+        return row is not None and row.receipt == first
 
     # -- reads -------------------------------------------------------------------------------
     def get_event(self, event_id: str) -> StoredRow | None:

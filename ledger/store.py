@@ -23,12 +23,13 @@ from importlib import resources
 from typing import Any
 
 import psycopg
-from eventsourcing.persistence import InterfaceError, OperationalError, ProgrammingError
+from eventsourcing.persistence import (InterfaceError, InternalError, OperationalError,
+                                      ProgrammingError)
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow
 from psycopg_pool import PoolTimeout
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
 
 from .envelope import Receipt
 from .errors import Damaged, Forbidden, MalformedEvent, RolledBack, Unavailable
@@ -42,6 +43,14 @@ EVENTS_TABLE = "stored_events"
 #: a refused port or an unknown host is a wrong URL, not worth half a minute.
 SERVICE_WAIT = 30.0
 COMMAND_WAIT = 5.0
+
+#: seconds a write transaction may sit idle — between its statements, holding the events' lock
+#: (or the checkpoint issuers', ``LedgerStore.end_when_idle``) — before the server ends its
+#: session: a writer's host that died mid-group (power, a frozen VM, a cut network) closes no
+#: connection, and its session held the lock, and stopped every other writer, until TCP
+#: keepalive gave up on it (over two hours by default). A group's own work between two round
+#: trips (planning 5,000 events, their hashes) takes a fraction of a second.
+WRITER_IDLE_SECONDS = 10
 
 #: the row of ``ledger_admin_grants`` on a database that held a ledger before it was kept
 #: (schema.sql): which admin tokens init registered there is unknown
@@ -72,13 +81,15 @@ def datastore_from_url(url: str, *, pool_size: int = 4, max_overflow: int = 12) 
 
 class LedgerRecorder(PostgresApplicationRecorder):
     """The library's application recorder, writing the stored-event rows as four binary arrays
-    (instead of a text-encoded composite array) and locking through the definer function."""
+    (instead of a text-encoded composite array) and locking through the definer function, in a
+    transaction the server ends when it sits idle WRITER_IDLE_SECONDS."""
 
     def __init__(self, datastore: PostgresDatastore) -> None:
         super().__init__(datastore, events_table_name=EVENTS_TABLE)
         self.lock_table_statements = [SQL(
-            "SET LOCAL lock_timeout = '{0}s'; SELECT ledger_lock_events(); NOTIFY {1}").format(
-            self.datastore.lock_timeout, Identifier(self.channel_name))]
+            "SET LOCAL lock_timeout = '{0}s'; SET LOCAL idle_in_transaction_session_timeout = "
+            "'{2}s'; SELECT ledger_lock_events(); NOTIFY {1}").format(
+            self.datastore.lock_timeout, Identifier(self.channel_name), WRITER_IDLE_SECONDS)]
         self.insert_arrays_statement = SQL(
             "INSERT INTO stored_events (originator_id, originator_version, topic, state) "
             "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[]) "
@@ -226,12 +237,18 @@ def read_ledger_clock(curs: Any) -> datetime:
     return parse_recorded_at(row["now"])
 
 
+#: the session ended by ``idle_in_transaction_session_timeout`` (WRITER_IDLE_SECONDS, or one
+#: set on the role): an InternalError to psycopg, a lost connection to the service
+IDLE_ENDED = "25P03"
+
+
 def _session_ended(sqlstate: str) -> bool:
     """Whether an error with this SQLSTATE ends the session: a connection exception (class
-    08), or 57P01-57P05 (the server shutting down, crashed or starting, the database dropped,
-    an ``idle_session_timeout``, which ends every idle pooled session alike). An error raised
-    by libpq itself (a connection lost or refused) has no SQLSTATE at all."""
-    return sqlstate.startswith(("08", "57P"))
+    08), 57P01-57P05 (the server shutting down, crashed or starting, the database dropped,
+    an ``idle_session_timeout``, which ends every idle pooled session alike), or 25P03 (a
+    transaction idle too long). An error raised by libpq itself (a connection lost or refused)
+    has no SQLSTATE at all."""
+    return sqlstate.startswith(("08", "57P")) or sqlstate == IDLE_ENDED
 
 
 #: what a service's role needs of the history (ledger_writer's grants, schema.sql), each checked
@@ -351,7 +368,8 @@ class LedgerStore:
 
     @contextmanager
     def _unavailable(self) -> Iterator[None]:
-        """Turns an OperationalError into Unavailable. Raises RolledBack for a transaction the
+        """Turns an OperationalError (or the InternalError of a session ended idle in a
+        transaction, SQLSTATE 25P03) into Unavailable. Raises RolledBack for a transaction the
         server rolled back on its own (a deadlock, a serialization failure: SQLSTATE class 40),
         Unavailable naming the SQLSTATE for any other error the server answered with (a
         statement or lock timeout, a full disk), and for a lost or refused connection
@@ -362,9 +380,12 @@ class LedgerStore:
         the server answered."""
         try:
             yield
-        except (psycopg.OperationalError, OperationalError, InterfaceError) as e:
+        except (psycopg.OperationalError, OperationalError, InterfaceError, psycopg.InternalError,
+                InternalError) as e:
             cause = e.__cause__ or e            # the library's errors wrap psycopg's
             sqlstate = getattr(cause, "sqlstate", None)
+            if isinstance(e, (psycopg.InternalError, InternalError)) and sqlstate != IDLE_ENDED:
+                raise
             if sqlstate is not None and not _session_ended(sqlstate):
                 diag = getattr(cause, "diag", None)
                 said = (diag and diag.message_primary) or str(e)
@@ -393,6 +414,14 @@ class LedgerStore:
         with self._unavailable():
             with self.datastore.get_connection() as conn, conn.transaction():
                 yield WriteSession(conn, self.recorder)
+
+    @staticmethod
+    def end_when_idle(curs: Any) -> None:
+        """Have the server end the session of ``curs``'s transaction when it sits idle
+        WRITER_IDLE_SECONDS: for a transaction holding a lock others wait for (the checkpoint
+        issuers'), whose host may die in it without closing its connection."""
+        curs.execute(SQL("SET LOCAL idle_in_transaction_session_timeout = {}").format(
+            Literal(f"{WRITER_IDLE_SECONDS}s")))
 
     # -- reads used outside the write path ---------------------------------------------------
     @staticmethod

@@ -17,11 +17,11 @@ import pytest
 from ledger.canonical import canonical
 from ledger.client import LedgerClient, sign_envelope
 from ledger.crypto import SigningKey, b64url_encode
-from ledger.logentry import chain_genesis, chain_next, entry_bytes, leaf_hash_of_entry
 from ledger.merkle import root_of
 from ledger.tokens import new_token, token_hash
 
 from .conftest import ROOT_ID
+from .logcheck import LOG_ROWS, leaves_of
 
 STREAMS = [f"case:SH-HP-2024-{n:06d}" for n in range(5)]
 
@@ -101,26 +101,10 @@ def test_two_serve_processes_lose_and_duplicate_nothing_and_keep_chains_intact(
     assert all(by_id[r["event_id"]] == r for r in replays)
 
     with psycopg.connect(owner) as conn:
-        rows = conn.execute(
-            "SELECT r.log_index, r.stream, r.stream_version, r.recorded_at, r.chain_hash, "
-            "r.leaf_hash, e.state FROM ledger_receipts r JOIN stored_events e "
-            "ON e.originator_id = r.originator_id AND e.originator_version = r.stream_version "
-            "ORDER BY r.log_index").fetchall()
+        rows = conn.execute(LOG_ROWS).fetchall()
         stored = conn.execute("SELECT count(*) FROM stored_events").fetchone()[0]
     assert stored == len(rows) == 16 * 60 + 1
-    heads: dict[str, tuple[int, bytes]] = {}
-    leaves = []
-    for index, stream, version, recorded_at, chain, leaf, state in rows:
-        prev_version, prev_chain = heads.get(stream, (0, chain_genesis(stream)))
-        assert version == prev_version + 1, f"{stream}: version {version} after {prev_version}"
-        assert bytes(chain) == chain_next(prev_chain, bytes(state)), f"{stream} chain broken"
-        heads[stream] = (version, bytes(chain))
-        expected_leaf = leaf_hash_of_entry(entry_bytes(bytes(state), index=index,
-                                                       stream_version=version,
-                                                       recorded_at=recorded_at,
-                                                       chain_hash=bytes(chain)))
-        assert bytes(leaf) == expected_leaf
-        leaves.append(expected_leaf)
+    leaves = leaves_of(rows)
     assert [r[3] for r in rows] == sorted(r[3] for r in rows)   # recorded_at never goes back
     proof = httpx.get(bases[1] + "/v1/log/proofs/consistency", params={"first": 1},
                       headers={"Authorization": f"Bearer {token}"}).json()

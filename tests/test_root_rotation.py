@@ -219,3 +219,19 @@ def test_rotate_root_is_refused_while_ledger_root_keys_pins_the_roots(
     assert code == 2 and "LEDGER_ROOT_KEYS pins the root keys" in err
     assert (home / "ledger.json").read_bytes() == pinned                # nothing changed
     assert sorted((home / "secrets").iterdir()) == secrets
+
+
+def test_a_second_rotation_retires_the_second_root_and_keeps_the_first_retirement(
+        home: Path, database: tuple[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "keys", "rotate-root")[0] == 0                 # root-1 retired from 1
+    assert run(capsys, "keys", "register", "--key-id", "app", "--principal", "p", "--role",
+               "case-app")[0] == 0                                    # index 1, by root-2
+    code, out, err = run(capsys, "keys", "rotate-root")
+    assert code == 0, err
+    roots = json.loads((home / "ledger.json").read_text())["root_keys"]
+    assert roots["root-1"]["retired_at"] == 1 and roots["root-2"]["retired_at"] == 2
+    assert isinstance(roots["root-3"], str) and "root-3 registers and revokes keys" in out
+    assert run(capsys, "keys", "register", "--key-id", "app2", "--principal", "p", "--role",
+               "case-app")[0] == 0
+    assert [signer for _, _, signer in key_signers(database[0])] == [
+        "key:root-1", "key:root-2", "key:root-3"]

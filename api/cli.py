@@ -357,15 +357,17 @@ def cmd_tokens_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
-def _root_key(settings: Any) -> Any:
-    """The home's root signing key (``secrets/root-1.key``), which signs the key registry's
+def _root_key(settings: Any) -> tuple[str, Any]:
+    """The id and signing key of the home's root in force (``secrets/root-1.key``, or the
+    root-N.key of the latest ``ledger keys rotate-root``), which signs the key registry's
     events. Raises NotFound naming the file when it cannot be read."""
     from ledger.crypto import SigningKey
     from ledger.errors import NotFound
-    from ledger.home import ROOT_KEY_ID
-    path = settings.secrets / f"{ROOT_KEY_ID}.key"
+    from ledger.home import current_root
+    root_id = current_root(settings)
+    path = settings.secrets / f"{root_id}.key"
     try:
-        return SigningKey(settings.secret(f"{ROOT_KEY_ID}.key"))
+        return root_id, SigningKey(settings.secret(f"{root_id}.key"))
     except OSError as e:
         raise NotFound(f"cannot read the root key {path}: {e.strerror}") from None
 
@@ -377,7 +379,6 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
     from ledger.config import write_secret
     from ledger.crypto import SigningKey, b64url_decode, b64url_encode
     from ledger.errors import Conflict, LedgerError, Unavailable
-    from ledger.home import ROOT_KEY_ID
     if args.unit and "inspector" not in args.role:     # units bound dispositions alone
         raise LedgerError("only a key with --role inspector disposes of red flags, so only its "
                           "dispositions are bounded by units (docs/red-flags.md, RF28); a key "
@@ -389,7 +390,7 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
     home = _home_store(settings)        # an initialised home, before a key pair is made
     url = home.url
     home.close()
-    root = _root_key(settings)
+    root_id, root = _root_key(settings)
     if not args.public_key:
         key = SigningKey.generate()
         out = Path(args.out or settings.secrets / f"{args.key_id}.key")
@@ -407,7 +408,7 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
             "not_before": args.not_before, "not_after": args.not_after}
     if args.unit:
         body["units"] = sorted(set(args.unit))
-    envelope = sign_envelope(root, ROOT_KEY_ID, stream="keys", type="KeyRegistered", body=body)
+    envelope = sign_envelope(root, root_id, stream="keys", type="KeyRegistered", body=body)
     ledger = build_ledger(settings, url=url)
     try:
         result = ledger.append(json.dumps(envelope).encode())
@@ -446,13 +447,12 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
     from ledger.canonical import canonical
     from ledger.client import sign_envelope
     from ledger.errors import Conflict, KeyNotAllowed, MalformedEvent, UnknownKey
-    from ledger.home import ROOT_KEY_ID
     if not args.reason.strip():         # the record of why is the point of the event
         raise MalformedEvent("must not be empty: say why the key is revoked (device lost, "
                              "stolen, retired)", field="reason")
     settings = _settings()
     with _home_ledger(settings) as ledger:
-        root = _root_key(settings)
+        root_id, root = _root_key(settings)
         record = ledger.refresh_registry().keys.get(args.key_id)
         if record is None:
             raise UnknownKey(f"no key {args.key_id!r} is registered (`ledger keys list` shows "
@@ -464,7 +464,7 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
         if record.revoked_at is not None:
             raise Conflict(f"key {args.key_id!r} was already revoked at log index "
                            f"{record.revoked_at} ({record.revoke_reason})", field="key_id")
-        envelope = sign_envelope(root, ROOT_KEY_ID, stream="keys", type="KeyRevoked",
+        envelope = sign_envelope(root, root_id, stream="keys", type="KeyRevoked",
                                  body={"key_id": args.key_id, "reason": args.reason})
         # the writer judges it again under the lock: a revocation racing this one is refused
         receipt = ledger.append(canonical(envelope)).receipts[0]
@@ -497,7 +497,10 @@ def _signs_for_the_dashboard(settings: Any, public_key: bytes) -> bool:
 
 def _key_state(record: Any, now: Any) -> str:
     """A key's state for `ledger keys list`: active, revoked at index N, expired or not yet
-    valid (its window judged at ``now``, the ledger's clock)."""
+    valid (its window judged at ``now``, the ledger's clock); a root pinned, or retired."""
+    if record.is_root:
+        return "pinned root" if record.retired_at is None else \
+            f"retired root from index {record.retired_at}"
     status = record.status(now)
     if status == "revoked":
         return f"revoked at index {record.revoked_at}"
@@ -522,10 +525,76 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
             f"{r.not_after.isoformat() if r.not_after else '…'}")
         rows.append((r.key_id, r.principal, ",".join(sorted(r.roles)),
                      ",".join(sorted(r.units)) if r.units is not None else "all", window,
-                     "pinned root" if r.is_root else _key_state(r, now)))
+                     _key_state(r, now)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
+    return 0
+
+
+def cmd_keys_rotate_root(args: argparse.Namespace) -> int:
+    """Replace the root key: a new root-N (secrets/root-N.key) pinned in ledger.json, and every
+    root in force retired there from the log's size now — it signs nothing recorded at or after
+    that index, and what it signed before stays valid. Refuses (exit 2) a home whose roots
+    LEDGER_ROOT_KEYS pins, and one not initialised."""
+    import re
+
+    from ledger.config import write_secret
+    from ledger.crypto import SigningKey, b64url_encode
+    from ledger.errors import Conflict, LedgerError, NotFound
+    from ledger.roots import root_entry
+    settings = _settings()
+    if os.environ.get("LEDGER_ROOT_KEYS"):
+        raise LedgerError("LEDGER_ROOT_KEYS pins the root keys, not ledger.json: pin the new "
+                          "root there and the old as id=base64url@N, N the log's size "
+                          "(docs/architecture.md, Rotating a root key)")
+    in_force = [k for k in settings.root_keys if k not in settings.root_retired]
+    if not settings.config_path.exists() or not in_force:
+        raise NotFound(f"{settings.config_path} pins no root key in force: run `ledger init`")
+    store = _home_store(settings)       # the database is there before the home is changed
+    try:
+        position = store.size()         # the old root signs below it, never at or after
+    finally:
+        store.close()
+    numbers = [int(m[1]) for k in settings.root_keys if (m := re.fullmatch(r"root-(\d+)", k))]
+    new_id = f"root-{max(numbers, default=len(settings.root_keys)) + 1}"
+    key_path = settings.secrets / f"{new_id}.key"
+    if new_id in settings.root_keys or key_path.exists():
+        raise Conflict(f"{key_path} already exists: it is not overwritten")
+    config = json.loads(settings.config_path.read_text())
+    new = SigningKey.generate()
+    roots = config["root_keys"]
+    for key_id in in_force:
+        roots[key_id] = root_entry(roots[key_id], position)
+    roots[new_id] = b64url_encode(new.public_key)
+    # the new seed first, under its own name, then the configuration (written aside and
+    # renamed), then the old seeds aside: an interrupted rotation leaves a home whose root in
+    # force is one whose seed it holds
+    staged = key_path.with_name(f"{new_id}.key.new")
+    write_secret(staged, b64url_encode(new.seed))
+    staged_config = settings.config_path.with_name("ledger.json.new")
+    staged_config.write_text(json.dumps(config, indent=2) + "\n")
+    staged.replace(key_path)
+    staged_config.replace(settings.config_path)
+    moved = []
+    for key_id in in_force:
+        seed = settings.secrets / f"{key_id}.key"
+        if seed.exists():
+            seed.replace(seed.with_name(f"{key_id}.key.retired"))
+            moved.append(f"{seed.name}.retired")
+    print(f"root key rotated: {new_id} registers and revokes keys from now on ({key_path}, "
+          f"public key {b64url_encode(new.public_key)})")
+    for key_id in in_force:
+        print(f"{key_id} is retired from log index {position}: what it signs recorded there or "
+              "later is refused (403 key-revoked) and named by `ledger verify`; what it signed "
+              "before stays valid, and the keys it registered sign on")
+    if moved:
+        print(f"its seed moved to {', '.join(str(settings.secrets / m) for m in moved)}: "
+              "delete it once nothing needs it")
+    print("now: copy ledger.json to every host that serves this database and restart each "
+          "`ledger serve` (one still running takes the old root's events until then); give "
+          "auditors the new ledger.json, which verifies bundles from before and after the "
+          f"rotation; keep {key_path} offline (docs/architecture.md, Rotating a root key)")
     return 0
 
 
@@ -841,7 +910,7 @@ ENVIRONMENT = """\
 environment:
   LEDGER_HOME           the home: keys, tokens, ledger.json, pgdata/ (default ./var)
   LEDGER_DATABASE_URL   postgresql://… of an existing server (default: the home's embedded one)
-  LEDGER_ROOT_KEYS      pinned root keys, id=base64url[,…] (default: the home's ledger.json)
+  LEDGER_ROOT_KEYS      pinned root keys, id=base64url[@N][,…] (default: the home's ledger.json)
   LEDGER_PROJECTIONS    off: `ledger serve` leaves the projections to `ledger project`
   LEDGER_DASHBOARD_KEY  file of the seed the dashboard signs dispositions with
                         (default: the home's secrets/dashboard.key)
@@ -900,7 +969,7 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--principal", help="every token of this principal")
     p.set_defaults(func=cmd_tokens_revoke)
 
-    keys = _verb(sub, "keys", "signing keys: register, revoke, list").add_subparsers(
+    keys = _verb(sub, "keys", "signing keys: register, revoke, list, rotate-root").add_subparsers(
         dest="sub", required=True)
     p = _verb(keys, "register", "register a signing key: a KeyRegistered event on stream "
               "`keys`, signed by the home's root key")
@@ -932,6 +1001,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="as JSON (the document GET /v1/keys "
                    "answers with)")
     p.set_defaults(func=cmd_keys_list)
+    p = _verb(keys, "rotate-root", "replace the root key (suspected copied, or policy): a new "
+              "root-N pinned in ledger.json, the old one retired from the log's size now — it "
+              "signs nothing recorded from there on (docs/architecture.md)")
+    p.set_defaults(func=cmd_keys_rotate_root)
 
     log = _verb(sub, "log", "the log's checkpoint-signing key").add_subparsers(
         dest="sub", required=True)

@@ -21,6 +21,7 @@ def build_ledger(settings: Settings, *, url: str | None = None, stop_at_exit: bo
     url = url or service_url(settings, stop_at_exit=stop_at_exit)
     store = LedgerStore(datastore_from_url(url), url=url)
     return Ledger(store, root_keys=dict(settings.root_keys),
+                  retired_roots=dict(settings.root_retired),
                   verify_processes=settings.verify_processes,
                   max_group_events=settings.max_group_events)
 

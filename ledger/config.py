@@ -2,9 +2,11 @@
 
 Layout of a home::
 
-    ledger.json            pinned public configuration: root public keys, log origin and key
+    ledger.json            pinned public configuration: root public keys (a retired one with the
+                           log index it is retired from, ledger/roots.py), log origin and key
                            (and the log keys it replaced: ``log.retired_public_keys``)
-    secrets/root-1.key     root private key seed (base64url), mode 0600
+    secrets/root-1.key     root private key seed (base64url), mode 0600; root-N.key after
+                           N−1 rotations (``ledger keys rotate-root``), root-1.key.retired …
     secrets/log.key        log (checkpoint) private key seed, mode 0600
     secrets/admin.token    the admin bearer token created by ``ledger init``
     secrets/dashboard.key  the dashboard's signing key seed (dispositions), registered by init
@@ -22,6 +24,7 @@ from typing import Any
 
 from .crypto import b64url_decode, b64url_encode
 from .errors import LedgerError
+from .roots import pinned_root, pinned_root_text, root_entry
 
 DEFAULT_ORIGIN = "integrity-ledger.local/log"
 #: the defaults of LEDGER_INGEST_THREADS and LEDGER_INLINE_BODY (api/ingest.py's ``Ingest``)
@@ -34,6 +37,8 @@ class Settings:
     home: Path
     database_url: str | None = None
     root_keys: dict[str, bytes] = field(default_factory=dict)
+    #: a pinned root's retirement: the log index from which it signs nothing (rotate-root)
+    root_retired: dict[str, int] = field(default_factory=dict)
     log_origin: str = DEFAULT_ORIGIN
     log_key_name: str = DEFAULT_ORIGIN
     log_public_key: bytes | None = None
@@ -98,8 +103,10 @@ class Settings:
             if not isinstance(data, dict):
                 raise LedgerError(f"{config} is not a JSON object")
             try:        # a field of the wrong shape (a list of keys, "every_events": "abc")
-                values["root_keys"] = {k: b64url_decode(v, what=f"root key {k}")
-                                       for k, v in data.get("root_keys", {}).items()}
+                pinned = {k: pinned_root(k, v) for k, v in data.get("root_keys", {}).items()}
+                values["root_keys"] = {k: public for k, (public, _) in pinned.items()}
+                values["root_retired"] = {k: at for k, (_, at) in pinned.items()
+                                          if at is not None}
                 log = data.get("log", {})
                 values["log_origin"] = log.get("origin", DEFAULT_ORIGIN)
                 values["log_key_name"] = log.get("key_name", values["log_origin"])
@@ -113,13 +120,18 @@ class Settings:
                 values["checkpoint_every_seconds"] = float(cp.get("every_seconds", 5.0))
             except (AttributeError, TypeError, ValueError) as e:
                 raise LedgerError(f"{config} is malformed: {e}") from None
+            except LedgerError as e:
+                raise LedgerError(f"{config}: {e.message}") from None
         if env.get("LEDGER_ROOT_KEYS"):
-            # "id=base64url,id2=base64url" pins root keys without a config file (production)
-            items = [item.partition("=") for item in env["LEDGER_ROOT_KEYS"].split(",")]
-            if any(not k or not eq for k, eq, _ in items):
-                raise LedgerError("LEDGER_ROOT_KEYS must be id=base64url[,id=base64url...]")
-            values["root_keys"] = {k: b64url_decode(v, what=f"root key {k}")
-                                   for k, _, v in items}
+            # "id=base64url,id2=base64url" pins root keys without a config file (production);
+            # "id=base64url@N" one retired from log index N (ledger keys rotate-root)
+            try:
+                items = [pinned_root_text(item) for item in env["LEDGER_ROOT_KEYS"].split(",")]
+            except LedgerError as e:
+                raise LedgerError("LEDGER_ROOT_KEYS must be id=base64url[@N][,id=base64url"
+                                  f"[@N]...]: {e.message}") from None
+            values["root_keys"] = {k: public for k, public, _ in items}
+            values["root_retired"] = {k: at for k, _, at in items if at is not None}
         values.update(overrides)
         return cls(**values)
 
@@ -138,7 +150,8 @@ def _whole_number(env: dict[str, str], name: str, *, low: int) -> int:
 
 def write_config(settings: Settings, *, root_keys: dict[str, bytes], log_public_key: bytes) -> None:
     data = {
-        "root_keys": {k: b64url_encode(v) for k, v in root_keys.items()},
+        "root_keys": {k: root_entry(b64url_encode(v), settings.root_retired.get(k))
+                      for k, v in root_keys.items()},
         "log": {"origin": settings.log_origin, "key_name": settings.log_key_name,
                 "public_key": b64url_encode(log_public_key)},
         "checkpoints": {"every_events": settings.checkpoint_every_events,

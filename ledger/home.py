@@ -15,6 +15,20 @@ from .tokens import new_token, token_hash
 ROOT_KEY_ID = "root-1"
 
 
+def current_root(settings: Settings) -> str:
+    """The id of the root that signs the key registry's events from now on: ``root-1`` while it
+    is pinned and in force (or nothing is pinned yet), else the last root pinned in force — the
+    one ``ledger keys rotate-root`` added. Its seed is ``secrets/<id>.key``. Raises NotFound
+    when every pinned root is retired."""
+    in_force = [k for k in settings.root_keys if k not in settings.root_retired]
+    if not settings.root_keys or ROOT_KEY_ID in in_force:
+        return ROOT_KEY_ID
+    if not in_force:
+        raise NotFound("every pinned root key is retired (ledger.json's root_keys or "
+                       "LEDGER_ROOT_KEYS): pin one in force")
+    return in_force[-1]
+
+
 @dataclass(frozen=True, slots=True)
 class Home:
     settings: Settings
@@ -150,7 +164,9 @@ def _init_home(settings: Settings, written: _Written, *, stop_at_exit: bool) -> 
                            "restore it (ledger init never replaces a pinned key)")
         write_secret(log_path, b64url_encode(SigningKey.generate().seed))
         created = True
-    root = SigningKey(settings.secret(f"{ROOT_KEY_ID}.key")) if root_path.exists() else None
+    root_id = current_root(settings)
+    root_path = settings.secrets / f"{root_id}.key"
+    root = SigningKey(settings.secret(f"{root_id}.key")) if root_path.exists() else None
     log = SigningKey(settings.secret("log.key"))
     root_keys = dict(settings.root_keys) or {ROOT_KEY_ID: root.public_key}
     if not settings.config_path.exists():
@@ -181,7 +197,7 @@ def _init_home(settings: Settings, written: _Written, *, stop_at_exit: bool) -> 
         ensure_app_role(url)
         app = with_user(url, APP_ROLE)
     if settings.dashboard_key_path is None:
-        created = ensure_dashboard_key(settings, url, root) or created
+        created = ensure_dashboard_key(settings, url, root, root_id) or created
     return Home(settings=settings, owner_url=url, app_url=app, created=created,
                 admin_token=admin_token)
 
@@ -189,9 +205,10 @@ def _init_home(settings: Settings, written: _Written, *, stop_at_exit: bool) -> 
 DASHBOARD_KEY_ID = "dashboard"
 
 
-def ensure_dashboard_key(settings: Settings, url: str, root: SigningKey | None) -> bool:
+def ensure_dashboard_key(settings: Settings, url: str, root: SigningKey | None,
+                         root_id: str = ROOT_KEY_ID) -> bool:
     """Create ``secrets/dashboard.key`` and register it on ``keys`` (KeyRegistered signed by
-    the root key; principal "dashboard", role inspector) unless already done. The dashboard
+    root ``root_id``; principal "dashboard", role inspector) unless already done. The dashboard
     signs inspectors' dispositions with it. Returns whether anything was created."""
     from .canonical import canonical
     from .client import sign_envelope
@@ -200,7 +217,8 @@ def ensure_dashboard_key(settings: Settings, url: str, root: SigningKey | None) 
 
     path = settings.secrets / "dashboard.key"
     store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0), url=url)
-    ledger = Ledger(store, root_keys=dict(settings.root_keys), verify_processes=1)
+    ledger = Ledger(store, root_keys=dict(settings.root_keys),
+                    retired_roots=dict(settings.root_retired), verify_processes=1)
     try:
         registered = ledger.refresh_registry().keys.get(DASHBOARD_KEY_ID)
         if registered is not None:
@@ -212,10 +230,10 @@ def ensure_dashboard_key(settings: Settings, url: str, root: SigningKey | None) 
             write_secret(path, b64url_encode(SigningKey.generate().seed))
         key = SigningKey(settings.secret("dashboard.key"))
         if root is None:
-            raise NotFound(f"the root key {settings.secrets / f'{ROOT_KEY_ID}.key'} is not "
+            raise NotFound(f"the root key {settings.secrets / f'{root_id}.key'} is not "
                            "here to register the dashboard key: put it there for this `ledger "
                            "init`, or set LEDGER_DASHBOARD_KEY (docs/dashboard.md)")
-        envelope = sign_envelope(root, ROOT_KEY_ID, stream="keys", type="KeyRegistered", body={
+        envelope = sign_envelope(root, root_id, stream="keys", type="KeyRegistered", body={
             "key_id": DASHBOARD_KEY_ID, "public_key": b64url_encode(key.public_key),
             "principal": "dashboard", "roles": ["inspector"], "not_before": None,
             "not_after": None})

@@ -7,6 +7,8 @@ the service and the offline verifier judge signers identically:
 * a key is usable for an event at log index ``i`` recorded at time ``t`` when it was registered
   at an index < ``i``, was not revoked at an index < ``i`` (revocation takes effect from its own
   log position), and ``not_before <= t <= not_after``;
+* a pinned root retired from log index ``r`` (``ledger keys rotate-root``) signs only at indexes
+  below ``r``: what it signed before stays valid;
 * a key may sign an event type only if one of its roles is among the type's signer roles; root
   keys sign only key-registry events.
 
@@ -25,7 +27,8 @@ from typing import Any
 from .crypto import b64url_decode, check_public_key
 from .envelope import parse_time
 from .errors import (Conflict, InvalidPublicKey, KeyNotAllowed, KeyNotValidNow,
-                     KeyRevoked, MalformedEvent, UnknownKey)
+                     KeyRevoked, LedgerError, MalformedEvent, UnknownKey)
+from .roots import retirement
 
 KEYS_STREAM = "keys"
 ROOT_ROLE = "root"
@@ -45,6 +48,8 @@ class KeyRecord:
     revoke_reason: str | None = None
     #: the units whose red flags it may dispose of; None = every unit (``units`` absent)
     units: frozenset[str] | None = None
+    #: a pinned root's retirement: it signs nothing at this log index or after (rotate-root)
+    retired_at: int | None = None
 
     @property
     def is_root(self) -> bool:
@@ -62,13 +67,16 @@ class KeyRecord:
             "registered_at": self.registered_at if self.registered_at >= 0 else None,
             "revoked_at": self.revoked_at, "revoke_reason": self.revoke_reason,
             "units": sorted(self.units) if self.units is not None else None,
-            "status": self.status(at),
+            "retired_at": self.retired_at, "status": self.status(at),
         }
 
     def status(self, at: datetime | None = None) -> str:
-        """revoked, not_yet_valid or expired (its window against ``at``), else active."""
+        """revoked, retired (a root), not_yet_valid or expired (its window against ``at``), else
+        active."""
         if self.revoked_at is not None:
             return "revoked"
+        if self.retired_at is not None:
+            return "retired"
         if at is not None and self.not_before is not None and at < self.not_before:
             return "not_yet_valid"
         if at is not None and self.not_after is not None and at > self.not_after:
@@ -78,21 +86,30 @@ class KeyRecord:
 
 @dataclass(slots=True)
 class KeyRegistry:
-    """Current state of the registry; ``version`` = number of key events folded in."""
+    """Current state of the registry; ``version`` = number of key events folded in.
+    ``retired_roots`` maps a pinned root to the log index it is retired from (LedgerError when
+    it names no pinned root or no log index)."""
 
     roots: Mapping[str, bytes]
     keys: dict[str, KeyRecord] = field(default_factory=dict)
     version: int = 0
+    retired_roots: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        for key_id in self.retired_roots:
+            if key_id not in self.roots:
+                raise LedgerError(f"the configuration retires {key_id}, which is not pinned")
         for key_id, public in self.roots.items():
             check_public_key(public)
-            self.keys[key_id] = KeyRecord(key_id=key_id, public_key=public, principal="root",
-                                          roles=frozenset({ROOT_ROLE}))
+            retired = self.retired_roots.get(key_id)
+            self.keys[key_id] = KeyRecord(
+                key_id=key_id, public_key=public, principal="root", roles=frozenset({ROOT_ROLE}),
+                retired_at=None if retired is None else retirement(key_id, retired))
 
     def copy(self) -> "KeyRegistry":
         clone = KeyRegistry(roots={})
         clone.roots = self.roots
+        clone.retired_roots = self.retired_roots
         clone.keys = dict(self.keys)
         clone.version = self.version
         return clone
@@ -115,6 +132,9 @@ class KeyRegistry:
             raise UnknownKey(f"signer key {key_id!r} is not registered"
                              + ("" if record is None else f" before log index {index}"),
                              field="signer")
+        if record.retired_at is not None and (index is None or index >= record.retired_at):
+            raise KeyRevoked(f"root key {key_id!r} was retired at log index {record.retired_at}"
+                             " (a root rotation)", field="signer")
         if record.revoked_at is not None and (index is None or record.revoked_at < index):
             raise KeyRevoked(f"signer key {key_id!r} was revoked at log index {record.revoked_at}"
                              f" ({record.revoke_reason})", field="signer")

@@ -140,14 +140,15 @@ class Ledger:
     """The ledger application: one per process, shared by every request."""
 
     def __init__(self, store: LedgerStore, *, root_keys: dict[str, bytes],
-                 types: Vocabulary | None = None, verify_processes: int = 2,
-                 max_group_events: int = 5000, write_retries: int = WRITE_RETRIES) -> None:
+                 retired_roots: dict[str, int] | None = None, types: Vocabulary | None = None,
+                 verify_processes: int = 2, max_group_events: int = 5000,
+                 write_retries: int = WRITE_RETRIES) -> None:
         if types is None:
             from .domain import vocabulary as types  # the enforcement vocabulary by default
         self.types: Vocabulary = types
         self.store = store
         self.write_retries = write_retries
-        self._registry = KeyRegistry(roots=root_keys)
+        self._registry = KeyRegistry(roots=root_keys, retired_roots=retired_roots or {})
         self._registry_lock = threading.Lock()
         self._frontier = _Frontier()
         self._signatures = SignaturePool(verify_processes)

@@ -32,7 +32,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--log-key", action="append", default=[], metavar="VKEY",
                    help="the log's public key as a C2SP vkey (name+keyid+base64); repeatable")
     p.add_argument("--root-key", action="append", default=[], metavar="ID=B64URL",
-                   help="a pinned root public key (base64url); repeatable")
+                   help="a pinned root public key (base64url); ID=B64URL@N a root retired "
+                   "from log index N (ledger keys rotate-root); repeatable")
     p.add_argument("--origin", help="the log's origin (default: the first --log-key's name)")
     p.add_argument("--policy", type=Path,
                    help='pinned signer roles: JSON {"signer_roles": {type: [role, ...]}}')

@@ -7,7 +7,9 @@ would have given; ``tests/test_verifier_registry.py`` runs both folds on the sam
 * A key judges an event at log index ``i`` recorded at ``t`` when it was registered at an index
   < ``i``, was not revoked at an index < ``i``, and ``not_before <= t <= not_after``.
 * Root keys are pinned by the auditor (never taken from the bundle) and sign only
-  ``KeyRegistered`` / ``KeyRevoked``; every other type needs one of its signer roles.
+  ``KeyRegistered`` / ``KeyRevoked``; every other type needs one of its signer roles. A root the
+  auditor pins as retired from log index ``r`` (``ledger keys rotate-root``) signs only below
+  ``r``.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class Key:
     registered_at: int = -1          # -1 for pinned root keys
     revoked_at: int | None = None
     revoke_reason: str | None = None
+    retired_at: int | None = None    # a pinned root's retirement (rotate-root)
 
     @property
     def is_root(self) -> bool:
@@ -56,10 +59,13 @@ class Key:
 class Registry:
     """Keys known at the current point of an in-order fold over the log."""
 
-    def __init__(self, roots: Mapping[str, bytes]) -> None:
+    def __init__(self, roots: Mapping[str, bytes], *,
+                 retired: Mapping[str, int] | None = None) -> None:
+        """``retired``: a pinned root's log index of retirement (the trust file's)."""
+        retired = retired or {}
         self.keys: dict[str, Key] = {
             key_id: Key(key_id=key_id, public_key=public, principal="root",
-                        roles=frozenset({ROOT_ROLE}))
+                        roles=frozenset({ROOT_ROLE}), retired_at=retired.get(key_id))
             for key_id, public in roots.items()}
         self._time_text = ""
         self._time = datetime.min
@@ -78,6 +84,9 @@ class Registry:
         if record is None or record.registered_at >= index:
             return (f"signer key {key_id!r} is not registered"
                     + ("" if record is None else f" before log index {index}"))
+        if record.retired_at is not None and index >= record.retired_at:
+            return (f"root key {key_id!r} was retired at log index {record.retired_at}"
+                    " (a root rotation)")
         if record.revoked_at is not None and record.revoked_at < index:
             return (f"signer key {key_id!r} was revoked at log index {record.revoked_at}"
                     f" ({record.revoke_reason})")

@@ -2,7 +2,8 @@
 signer-role policy. Nothing here is ever taken from the bundle being verified.
 
 Sources: a home's ``ledger.json`` (``--trust FILE``), or ``--log-key VKEY`` (a C2SP vkey,
-``name+hex8+base64``) with ``--root-key ID=B64URL`` (repeatable) and ``--origin``.
+``name+hex8+base64``) with ``--root-key ID=B64URL`` (repeatable; ``ID=B64URL@N`` a root retired
+from log index N, :mod:`ledger.roots`) and ``--origin``.
 ``ledger.json`` may pin the policy as ``"policy": {"signer_roles": {type: [roles]}}``;
 ``--policy FILE`` reads the same object from its own file.
 """
@@ -11,13 +12,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..crypto import b64url_decode, check_public_key
 from ..errors import LedgerError
 from ..note import Verifier, parse_vkey, vkey_for
+from ..roots import pinned_root, pinned_root_text
 from .errors import InvalidBundle
 
 
@@ -27,13 +29,21 @@ class Trust:
     log_keys: tuple[Verifier, ...]
     origin: str
     signer_roles: Mapping[str, frozenset[str]] | None = None   # None: not pinned
+    #: a root's log index of retirement (``ledger keys rotate-root``); absent: in force
+    root_retired: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, path: Path) -> "Trust":
         """Read a home's ``ledger.json``. Raises InvalidBundle if it is unusable."""
         data = _read_json(path, "trust file")
         try:
-            roots = {k: _public_key(v, f"root key {k}") for k, v in data["root_keys"].items()}
+            roots: dict[str, bytes] = {}
+            retired: dict[str, int] = {}
+            for key_id, entry in data["root_keys"].items():
+                roots[key_id], at = pinned_root(key_id, entry)
+                check_public_key(roots[key_id])
+                if at is not None:
+                    retired[key_id] = at
             log = data["log"]
             origin = log["origin"]
             name = log.get("key_name", origin)
@@ -46,7 +56,7 @@ class Trust:
         if not roots:
             raise InvalidBundle(f"trust file {path} pins no root keys")
         policy = data.get("policy")
-        return cls(roots=roots, log_keys=(verifier,), origin=origin,
+        return cls(roots=roots, log_keys=(verifier,), origin=origin, root_retired=retired,
                    signer_roles=None if policy is None else _signer_roles(policy, str(path)))
 
     @classmethod
@@ -62,18 +72,22 @@ class Trust:
         except LedgerError as e:
             raise InvalidBundle(f"--log-key: {e.message}") from None
         roots: dict[str, bytes] = {}
+        retired: dict[str, int] = {}
         for item in root_keys:
-            key_id, sep, value = item.partition("=")
-            if not sep or not key_id:
-                raise InvalidBundle(f"--root-key {item!r}: expected ID=B64URL")
-            roots[key_id] = _public_key(value, f"--root-key {key_id}")
-        return cls(roots=roots, log_keys=verifiers, origin=origin or verifiers[0].name)
+            try:
+                key_id, roots[key_id], at = pinned_root_text(item)
+                check_public_key(roots[key_id])
+            except LedgerError as e:
+                raise InvalidBundle(f"--root-key: {e.message}") from None
+            if at is not None:
+                retired[key_id] = at
+        return cls(roots=roots, log_keys=verifiers, origin=origin or verifiers[0].name,
+                   root_retired=retired)
 
     def with_policy_file(self, path: Path) -> "Trust":
         data = _read_json(path, "policy file")
         policy = data.get("policy", data) if isinstance(data, dict) else data
-        return Trust(roots=self.roots, log_keys=self.log_keys, origin=self.origin,
-                     signer_roles=_signer_roles(policy, str(path)))
+        return replace(self, signer_roles=_signer_roles(policy, str(path)))
 
 
 def _read_json(path: Path, what: str) -> Any:

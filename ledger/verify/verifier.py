@@ -138,7 +138,7 @@ class _Verification:
         self.since_note = since
         self.report = _Report(MAX_REPORTED)
         self.notices: list[str] = []
-        self.registry = Registry(trust.roots)
+        self.registry = Registry(trust.roots, retired=trust.root_retired)
         self.chains = StreamChains()
         self.root = merkle.StreamingRoot()
         self.leaves: list[bytes] = []    # whole log: leaves folded in order, not yet in the root

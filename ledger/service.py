@@ -25,6 +25,7 @@ from eventsourcing.persistence import PersistenceError
 
 from . import merkle
 from .canonical import json_values_bound, parse_canonical_or_strict, parse_strict
+from .crypto import verify
 from .envelope import Envelope, Receipt
 from .errors import (BadSignature, BatchTooLarge, Conflict, LedgerError, MalformedEvent,
                      RolledBack, Unavailable, UnknownKey)
@@ -293,13 +294,30 @@ class Ledger:
             return self._registry
 
     def _load_registry(self, curs: Any, base: KeyRegistry) -> KeyRegistry:
+        """``base`` with the key events stream ``keys`` holds past it. Each is judged again as
+        the writer judged it when it was recorded — signed by a root key in force at its log
+        index, the signature verifying — for the database is not the service: a row its
+        administrator put there past the writer (a KeyRegistered no root signed, or one a
+        retired root signed) is passed over, and logged, instead of trusted; ``ledger verify``
+        names it (docs/architecture.md, "Keys and roles")."""
         rows = self.store.key_events_after(curs, base.version)
         if not rows:
             return base
         registry = base.copy()
         for row in rows:
-            value = parse_strict(row.raw)
-            registry.apply(row.event_type, value["body"], row.receipt.index)
+            index = row.receipt.index
+            try:
+                env = Envelope.from_value(parse_strict(row.raw))
+                record = registry.authorise(
+                    key_id=env.key_id, event_type=env.type, index=index,
+                    at=parse_recorded_at(row.receipt.recorded_at), signer_roles=())
+                verify(record.public_key, env.signed_bytes, env.sig)
+                registry.apply(env.type, env.body, index)
+            except LedgerError as e:
+                registry.version += 1           # read past, not folded in
+                _log.error("key registry: the key event at log index %d (keys version %d) is "
+                           "not trusted, so not applied: %s", index, row.receipt.stream_version,
+                           e)
         return registry
 
     def _commit_group(self, batches: list[list[Envelope]]) -> list[AppendResult | LedgerError]:

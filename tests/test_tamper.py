@@ -374,3 +374,41 @@ def test_a_revocation_hidden_from_the_checkpointer_is_named_by_a_whole_log_audit
     assert verdict.code == 1
     assert ("keys stream: version 4 of 4 named by the older checkpoint is absent — a key "
             "revocation may be withheld") in verdict.lines
+
+
+def test_a_key_registration_no_root_signed_is_not_trusted_by_a_service(
+        world: World, populated, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The administrator records a KeyRegistered for a key of theirs, signed by no pinned root
+    (it claims root-1), past the service's checks; a service that loads the registry from the
+    database afterwards (a restart, another process) must not let that key sign anything."""
+    from ledger.errors import UnknownKey
+    from ledger.service import Ledger
+    from ledger.store import LedgerStore, datastore_from_url
+
+    from . import minimal_vocabulary
+    from ledger.crypto import b64url_encode
+
+    from .conftest import ROOT_ID
+    mallory = SigningKey.generate()
+    forged = sign_envelope(SigningKey.generate(), ROOT_ID, stream="keys", type="KeyRegistered",
+                           body={"key_id": "mallory", "public_key": b64url_encode(
+                               mallory.public_key), "principal": "principal:mallory",
+                               "roles": ["case-app"], "not_before": None, "not_after": None})
+    compromised_append(world, forged)
+    store = LedgerStore(datastore_from_url(world.app_url))
+    other = Ledger(store, root_keys={ROOT_ID: world.root.public_key}, types=minimal_vocabulary)
+    try:
+        waiver = sign_envelope(mallory, "mallory", stream=CASE_STREAM, type="NoteRecorded",
+                               body={"note": "fine waived"})
+        before = world.count()
+        with pytest.raises(UnknownKey, match="'mallory' is not registered"):
+            other.append(canonical(waiver))
+        assert world.count() == before
+        assert "mallory" not in other.refresh_registry().keys
+        # a genuine registration recorded after the forged one still applies
+        world.register("app3", ["case-app"])
+        other.append(canonical(note(world, "app3", text="after the forgery")))
+        assert world.count() == before + 2
+    finally:
+        other.close()
+        store.close()

@@ -216,7 +216,7 @@ class FlagEngine:
                                    ts_of(rec.recorded_at), rec.event_id, rec.index, dirty)
         elif kind == "flag":
             fold.apply_disposition(key, t, rec.body, ts_of(rec.occurred_at), rec.event_id,
-                                   rec.signer[4:])
+                                   rec.signer[4:], ts_of(rec.recorded_at))
             dirty.add(("flag", key))
         elif kind == "keys":
             fold.apply_key(t, rec.body)
@@ -392,7 +392,8 @@ class FlagEngine:
 
     def _dispositions(self, ctx: Ctx) -> list[Flag]:
         """Overlay inspectors' dispositions: RF28 for one signed by a key of other units (not
-        applied), RF26 for one by an involved person (applied)."""
+        applied), RF26 for one by an involved person (applied), RF29 for an acknowledgement
+        left unresolved."""
         disp = self.fold.dispositions
         if not disp:
             return ctx.out
@@ -404,6 +405,7 @@ class FlagEngine:
             if events:
                 events = _in_key_units(f, events, ctx)
                 _self_disposition(f, events, ctx)
+                time_rules.rf29_left_unresolved(f, events, ctx)
             flags.append(_with_disposition(f, events))
             i += 1
         return flags
@@ -482,7 +484,7 @@ def _self_disposition(f: Flag, events: list[Disposition], ctx: Ctx) -> None:
     An RF26 flag is judged like any other: disposing of the RF26 about oneself raises another
     (each needs a disposition of its own, so the chain ends with the events)."""
     case = ctx.fold.cases.get(f.case_id) if f.case_id else None
-    for type_, ts, inspector, reason_code, eid, _, _ in events:
+    for type_, ts, inspector, reason_code, eid, *_ in events:
         if inspector == f.officer_id:
             relation = "subject_of_flag"
         elif case is not None and inspector in case.persons:

@@ -675,7 +675,7 @@ def actors_of(body: dict[str, Any]) -> tuple[tuple[str, str | None], ...]:
 
 
 class Disposition(NamedTuple):
-    """An inspector's disposition of a flag, as folded (RF26, RF28)."""
+    """An inspector's disposition of a flag, as folded (RF26, RF28, RF29)."""
     type: str
     ts: int
     inspector: str
@@ -683,6 +683,7 @@ class Disposition(NamedTuple):
     eid: str
     key_id: str
     key_units: frozenset[str] | None    # the signer's units; None = every unit
+    recorded: int                       # when the ledger recorded it (RF29)
 
 
 class Fold:
@@ -1254,13 +1255,13 @@ class Fold:
             sv.reviews.append((ts, body["result"], eid))
 
     def apply_disposition(self, flag: str, type_: str, body: dict[str, Any], ts: int, eid: str,
-                          key_id: str) -> None:
+                          key_id: str, recorded: int) -> None:
         """Record a disposition with its signer's units as registered before it (a key is
         registered before it can sign; one the fold never saw registered — a bundle of part
         of the log — counts as a key of every unit)."""
         self.dispositions.setdefault(flag, []).append(Disposition(
             type_, ts, body["inspector_id"], body.get("reason_code"), eid, key_id,
-            self.key_units.get(key_id)))
+            self.key_units.get(key_id), recorded))
 
     def apply_key(self, type_: str, body: dict[str, Any]) -> None:
         if type_ == "KeyRegistered":

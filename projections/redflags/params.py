@@ -137,6 +137,9 @@ class Thresholds:
                                                 "(rejected_resubmit) answered again within")
     supervision_review_working_days: int = _t(10, "working_days", "RF27.c: feedback accepted or "
                                               "sent back by the supervisor within")
+    # RF29
+    flag_resolve_days: int = _t(60, "calendar_days", "RF29: an acknowledged flag dismissed, "
+                                "confirmed or referred within (XFGZ 第34条 60日办结, by analogy)")
     # RF24
     period_end_days: int = _t(5, "calendar_days", "RF24: last 5 days of the month")
     spike_ratio_milli: int = _t(2000, "milli", "RF24: > 2 × rest-of-period rate")

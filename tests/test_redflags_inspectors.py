@@ -1,0 +1,136 @@
+"""Who watches the watchers: an inspector who takes a flag up and then sits on it (RF29), and
+what the engine raises today for the other ways a corrupt inspector could make a flag about a
+friend go quiet (docs/red-flags.md, RF29 and "What the dispositions do not judge")."""
+
+from __future__ import annotations
+
+from projections.redflags import FlagEngine, compute_flags, national
+
+from . import domain_factory as f
+from .domain_factory import at, step
+from .test_redflags_dispositions import INSPECTOR, dispose, late_cash_world
+from .test_redflags_key_units import OTHER_UNIT, key, signed
+from .test_redflags_world import _incremental, numbers, when
+
+
+# --- RF29: taken up and left unresolved ---------------------------------------------------------
+
+def test_a_flag_acknowledged_and_never_resolved_raises_rf29_after_sixty_days() -> None:
+    """An acknowledgement took the flag out of the open queue, and nothing ever surfaced it
+    again: the flag stayed "acknowledged" for ever."""
+    world, flag_id = late_cash_world()
+    world.add(dispose(flag_id, "FlagAcknowledged", "2024-10-20"))
+    flag = world.one("RF29")
+    assert flag.officer_id == INSPECTOR and flag.status == "raised"
+    assert flag.case_id == world.one("RF05.b").case_id
+    assert flag.unit_id == world.one("RF05.b").unit_id
+    assert numbers(flag) == {
+        "disposed_flag_id": flag_id, "disposed_rule_id": "RF05.b", "inspector_id": INSPECTOR,
+        "acknowledged_on": "2024-10-20", "due": "2024-12-19", "days": 60}
+    assert flag.raised_at == "2024-12-20T00:00:00+08:00"
+    assert flag.event_ids[0] == world.events[-1].event_id
+    assert flag.summary == (f"{INSPECTOR} acknowledged flag {flag_id} (RF05.b) on 2024-10-20 "
+                            "and had not dismissed, confirmed or referred it by 2024-12-19 "
+                            "(60 days)")
+    assert flag.summary_zh == (f"{INSPECTOR} 于 2024-10-20 受理红旗 {flag_id}（RF05.b），至 "
+                               "2024-12-19 未驳回、确认或移送（60 日）")
+    # not before the deadline has passed
+    assert world.flags(when("2024-12-19T23:59"), rule="RF29") == []
+
+
+def test_a_flag_resolved_within_sixty_days_of_its_acknowledgement_raises_nothing() -> None:
+    world, flag_id = late_cash_world()
+    world.add(dispose(flag_id, "FlagAcknowledged", "2024-10-20"),
+              dispose(flag_id, "FlagDismissed", "2024-12-19", reason_code="false_positive",
+                      reason="核实为误报"))
+    assert world.flags(rule="RF29") == []
+
+
+def test_a_resolution_after_the_deadline_clears_rf29_and_keeps_the_lateness() -> None:
+    world, flag_id = late_cash_world()
+    world.add(dispose(flag_id, "FlagAcknowledged", "2024-10-20"),
+              dispose(flag_id, "FlagConfirmed", "2024-12-23", finding="确有迟交"))
+    flag = world.one("RF29")
+    assert flag.status == "cleared" and flag.cleared_by == world.events[-1].event_id
+    assert numbers(flag)["days_late"] == 4
+
+
+def test_acknowledging_again_does_not_restart_the_clock() -> None:
+    world, flag_id = late_cash_world()
+    world.add(dispose(flag_id, "FlagAcknowledged", "2024-10-20"),
+              dispose(flag_id, "FlagAcknowledged", "2024-12-10", note="仍在核查"))
+    assert numbers(world.one("RF29"))["acknowledged_on"] == "2024-10-20"
+
+
+def test_a_back_dated_resolution_counts_when_the_ledger_recorded_it() -> None:
+    """A dismissal signed with an ``occurred_at`` inside the sixty days but recorded after them
+    would otherwise make a stalled flag look handled in time."""
+    world, flag_id = late_cash_world()
+    world.add(dispose(flag_id, "FlagAcknowledged", "2024-10-20"))
+    world.record(dispose(flag_id, "FlagDismissed", "2024-12-01", reason_code="other",
+                         reason="无"), recorded_at="2025-01-06T02:00:00.000000Z")
+    flag = world.one("RF29")
+    assert flag.status == "cleared" and numbers(flag)["days_late"] == 18
+
+
+def test_a_flag_reopened_after_a_resolution_is_timed_from_its_new_acknowledgement() -> None:
+    world, flag_id = late_cash_world()
+    world.add(dispose(flag_id, "FlagAcknowledged", "2024-10-20"),
+              dispose(flag_id, "FlagConfirmed", "2024-11-01", finding="确有迟交"),
+              dispose(flag_id, "FlagAcknowledged", "2025-03-03", note="复查"))
+    flag = world.one("RF29")
+    assert numbers(flag)["acknowledged_on"] == "2025-03-03" and flag.status == "raised"
+
+
+def test_rf29_is_due_incrementally_and_equals_a_rebuild() -> None:
+    world, flag_id = late_cash_world()
+    world.add(dispose(flag_id, "FlagAcknowledged", "2024-10-20"))
+    engine = FlagEngine(national())
+    engine.apply_all(world.events)
+    engine.evaluate_all(when("2024-11-01"))
+    assert engine.next_due(when("2024-11-01")) == when("2024-12-20")
+    evaluation = when("2025-01-01")
+    expected = compute_flags(world.events, national(), at=evaluation)
+    assert "RF29" in [x.rule_id for x in expected]
+    got = _incremental(world.events, evaluation)
+    assert [x.to_value() for x in got] == [x.to_value() for x in expected]
+
+
+def test_a_disposition_not_applied_starts_no_clock() -> None:
+    """An acknowledgement signed by a key of other units is not applied (RF28): it took
+    nothing out of the queue, so nothing stalls."""
+    world, flag_id = late_cash_world()
+    key(world, "jw-xh", [OTHER_UNIT])
+    signed(world, "jw-xh", dispose(flag_id, "FlagAcknowledged", "2024-10-20"))
+    assert len(world.flags(rule="RF28")) == 1 and world.flags(rule="RF29") == []
+
+
+# --- what the dispositions do not judge (docs/red-flags.md, decision 2026-11-28) ---------------
+
+def test_a_confirmed_flag_never_referred_raises_no_rf29() -> None:
+    """A confirmation is itself a finding: it ends the acknowledgement's clock."""
+    world, flag_id = late_cash_world()
+    world.add(dispose(flag_id, "FlagAcknowledged", "2024-10-20"),
+              dispose(flag_id, "FlagConfirmed", "2024-10-25", finding="确有迟交"))
+    assert world.one("RF05.b").disposition == "confirmed"
+    assert world.flags(rule="RF29") == []
+
+
+def test_a_one_character_reason_dismisses_the_flag_and_raises_nothing() -> None:
+    world, flag_id = late_cash_world()
+    before = world.rules()
+    for day in ("2024-10-20", "2024-10-21", "2024-10-22"):      # over and over
+        world.add(dispose(flag_id, "FlagDismissed", day, reason_code="other", reason="无"))
+    assert world.one("RF05.b").disposition == "dismissed"
+    assert world.rules() == before
+
+
+def test_a_dismissal_by_an_inspector_related_to_the_party_raises_nothing_today() -> None:
+    """RF26 reads the flag's subject and the case's persons, not declared relations."""
+    world, flag_id = late_cash_world()
+    before = world.rules()
+    world.add(step(f"officer:{INSPECTOR}", "RelationshipDeclared", at("2024-01-05"),
+                   party_ref=f.VENDOR, relation="family"))
+    world.add(dispose(flag_id, "FlagDismissed", "2024-10-20"))
+    assert world.one("RF05.b").disposition == "dismissed"
+    assert world.rules() == before

@@ -105,6 +105,55 @@ def test_a_disposition_not_applied_starts_no_clock() -> None:
     assert len(world.flags(rule="RF28")) == 1 and world.flags(rule="RF29") == []
 
 
+# --- RF26: an inspector with a declared relation to the case's party ---------------------------
+
+def related(party: str, relation: str = "family", day: str = "2024-01-05") -> f.Step:
+    """The inspector (an officer id, docs/red-flags.md RF26) declares a relation to ``party``."""
+    return step(f"officer:{INSPECTOR}", "RelationshipDeclared", at(day), party_ref=party,
+                relation=relation)
+
+
+def test_a_dismissal_by_an_inspector_related_to_the_case_s_party_raises_rf26() -> None:
+    """RF26 read the flag's subject and the case's persons only: an inspector whose declared
+    relative was the party dismissed the flag about that case, and nothing was raised."""
+    world, flag_id = late_cash_world()
+    (relation,) = world.add(related(f.VENDOR))
+    (dismissal,) = world.add(dispose(flag_id, "FlagDismissed", "2024-10-20"))
+    flag = world.one("RF26")
+    assert numbers(flag) == {
+        "dismissed_flag_id": flag_id, "dismissed_rule_id": "RF05.b", "inspector_id": INSPECTOR,
+        "relation": "related_to_party", "disposition": "dismissed",
+        "reason_code": "legitimate_exception", "party_ref": f.VENDOR,
+        "declared_relation": "family"}
+    assert flag.officer_id == INSPECTOR and flag.case_id == world.one("RF05.b").case_id
+    assert flag.event_ids[0] == dismissal.event_id and relation.event_id in flag.event_ids
+    assert flag.summary == (f"{INSPECTOR} dismissed flag {flag_id} (RF05.b) although they "
+                            f"declared a family relation with its party {f.VENDOR}")
+    assert flag.summary_zh == (f"{INSPECTOR} 驳回红旗 {flag_id}（RF05.b），而其本人申报与该案当事人 "
+                               f"{f.VENDOR} 存在近亲属关系，应当回避")
+
+
+def test_a_relation_with_another_party_raises_no_rf26() -> None:
+    world, flag_id = late_cash_world()
+    world.add(related("pty:someone-else"))
+    world.add(dispose(flag_id, "FlagDismissed", "2024-10-20"))
+    assert world.one("RF05.b").disposition == "dismissed"
+    assert world.flags(rule="RF26") == []
+
+
+def test_a_relation_declared_after_the_dismissal_is_flagged_incrementally_as_in_a_rebuild(
+) -> None:
+    world, flag_id = late_cash_world()
+    world.add(dispose(flag_id, "FlagAcknowledged", "2024-10-20"),
+              related(f.VENDOR, "business", day="2024-11-01"))
+    evaluation = when("2024-11-02")
+    expected = compute_flags(world.events, national(), at=evaluation)
+    assert [numbers(x)["relation"] for x in expected if x.rule_id == "RF26"] == [
+        "related_to_party"]
+    got = _incremental(world.events, evaluation)
+    assert [x.to_value() for x in got] == [x.to_value() for x in expected]
+
+
 # --- what the dispositions do not judge (docs/red-flags.md, decision 2026-11-28) ---------------
 
 def test_a_confirmed_flag_never_referred_raises_no_rf29() -> None:
@@ -121,16 +170,5 @@ def test_a_one_character_reason_dismisses_the_flag_and_raises_nothing() -> None:
     before = world.rules()
     for day in ("2024-10-20", "2024-10-21", "2024-10-22"):      # over and over
         world.add(dispose(flag_id, "FlagDismissed", day, reason_code="other", reason="无"))
-    assert world.one("RF05.b").disposition == "dismissed"
-    assert world.rules() == before
-
-
-def test_a_dismissal_by_an_inspector_related_to_the_party_raises_nothing_today() -> None:
-    """RF26 reads the flag's subject and the case's persons, not declared relations."""
-    world, flag_id = late_cash_world()
-    before = world.rules()
-    world.add(step(f"officer:{INSPECTOR}", "RelationshipDeclared", at("2024-01-05"),
-                   party_ref=f.VENDOR, relation="family"))
-    world.add(dispose(flag_id, "FlagDismissed", "2024-10-20"))
     assert world.one("RF05.b").disposition == "dismissed"
     assert world.rules() == before

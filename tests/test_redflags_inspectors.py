@@ -1,6 +1,7 @@
-"""Who watches the watchers: an inspector who takes a flag up and then sits on it (RF29), and
-what the engine raises today for the other ways a corrupt inspector could make a flag about a
-friend go quiet (docs/red-flags.md, RF29 and "What the dispositions do not judge")."""
+"""Who watches the watchers: an inspector who takes a flag up and then sits on it (RF29.a) or
+back-dates a disposition (RF29.b), one related to the case's party (RF26), and what the engine
+raises today for the other ways a corrupt inspector could make a flag about a friend go quiet
+(docs/red-flags.md, RF29, RF26 and "What the dispositions do not judge")."""
 
 from __future__ import annotations
 
@@ -9,18 +10,19 @@ from projections.redflags import FlagEngine, compute_flags, national
 from . import domain_factory as f
 from .domain_factory import at, step
 from .test_redflags_dispositions import INSPECTOR, dispose, late_cash_world
+from .test_redflags_import import import_declared
 from .test_redflags_key_units import OTHER_UNIT, key, signed
 from .test_redflags_world import _incremental, numbers, when
 
 
-# --- RF29: taken up and left unresolved ---------------------------------------------------------
+# --- RF29.a: taken up and left unresolved -------------------------------------------------------
 
 def test_a_flag_acknowledged_and_never_resolved_raises_rf29_after_sixty_days() -> None:
     """An acknowledgement took the flag out of the open queue, and nothing ever surfaced it
     again: the flag stayed "acknowledged" for ever."""
     world, flag_id = late_cash_world()
     world.add(dispose(flag_id, "FlagAcknowledged", "2024-10-20"))
-    flag = world.one("RF29")
+    flag = world.one("RF29.a")
     assert flag.officer_id == INSPECTOR and flag.status == "raised"
     assert flag.case_id == world.one("RF05.b").case_id
     assert flag.unit_id == world.one("RF05.b").unit_id
@@ -35,7 +37,7 @@ def test_a_flag_acknowledged_and_never_resolved_raises_rf29_after_sixty_days() -
     assert flag.summary_zh == (f"{INSPECTOR} 于 2024-10-20 受理红旗 {flag_id}（RF05.b），至 "
                                "2024-12-19 未驳回、确认或移送（60 日）")
     # not before the deadline has passed
-    assert world.flags(when("2024-12-19T23:59"), rule="RF29") == []
+    assert world.flags(when("2024-12-19T23:59"), rule="RF29.a") == []
 
 
 def test_a_flag_resolved_within_sixty_days_of_its_acknowledgement_raises_nothing() -> None:
@@ -43,14 +45,14 @@ def test_a_flag_resolved_within_sixty_days_of_its_acknowledgement_raises_nothing
     world.add(dispose(flag_id, "FlagAcknowledged", "2024-10-20"),
               dispose(flag_id, "FlagDismissed", "2024-12-19", reason_code="false_positive",
                       reason="核实为误报"))
-    assert world.flags(rule="RF29") == []
+    assert world.flags(rule="RF29.a") == []
 
 
 def test_a_resolution_after_the_deadline_clears_rf29_and_keeps_the_lateness() -> None:
     world, flag_id = late_cash_world()
     world.add(dispose(flag_id, "FlagAcknowledged", "2024-10-20"),
               dispose(flag_id, "FlagConfirmed", "2024-12-23", finding="确有迟交"))
-    flag = world.one("RF29")
+    flag = world.one("RF29.a")
     assert flag.status == "cleared" and flag.cleared_by == world.events[-1].event_id
     assert numbers(flag)["days_late"] == 4
 
@@ -59,7 +61,7 @@ def test_acknowledging_again_does_not_restart_the_clock() -> None:
     world, flag_id = late_cash_world()
     world.add(dispose(flag_id, "FlagAcknowledged", "2024-10-20"),
               dispose(flag_id, "FlagAcknowledged", "2024-12-10", note="仍在核查"))
-    assert numbers(world.one("RF29"))["acknowledged_on"] == "2024-10-20"
+    assert numbers(world.one("RF29.a"))["acknowledged_on"] == "2024-10-20"
 
 
 def test_a_back_dated_resolution_counts_when_the_ledger_recorded_it() -> None:
@@ -69,7 +71,7 @@ def test_a_back_dated_resolution_counts_when_the_ledger_recorded_it() -> None:
     world.add(dispose(flag_id, "FlagAcknowledged", "2024-10-20"))
     world.record(dispose(flag_id, "FlagDismissed", "2024-12-01", reason_code="other",
                          reason="无"), recorded_at="2025-01-06T02:00:00.000000Z")
-    flag = world.one("RF29")
+    flag = world.one("RF29.a")
     assert flag.status == "cleared" and numbers(flag)["days_late"] == 18
 
 
@@ -78,7 +80,7 @@ def test_a_flag_reopened_after_a_resolution_is_timed_from_its_new_acknowledgemen
     world.add(dispose(flag_id, "FlagAcknowledged", "2024-10-20"),
               dispose(flag_id, "FlagConfirmed", "2024-11-01", finding="确有迟交"),
               dispose(flag_id, "FlagAcknowledged", "2025-03-03", note="复查"))
-    flag = world.one("RF29")
+    flag = world.one("RF29.a")
     assert numbers(flag)["acknowledged_on"] == "2025-03-03" and flag.status == "raised"
 
 
@@ -91,7 +93,7 @@ def test_rf29_is_due_incrementally_and_equals_a_rebuild() -> None:
     assert engine.next_due(when("2024-11-01")) == when("2024-12-20")
     evaluation = when("2025-01-01")
     expected = compute_flags(world.events, national(), at=evaluation)
-    assert "RF29" in [x.rule_id for x in expected]
+    assert "RF29.a" in [x.rule_id for x in expected]
     got = _incremental(world.events, evaluation)
     assert [x.to_value() for x in got] == [x.to_value() for x in expected]
 
@@ -102,7 +104,54 @@ def test_a_disposition_not_applied_starts_no_clock() -> None:
     world, flag_id = late_cash_world()
     key(world, "jw-xh", [OTHER_UNIT])
     signed(world, "jw-xh", dispose(flag_id, "FlagAcknowledged", "2024-10-20"))
-    assert len(world.flags(rule="RF28")) == 1 and world.flags(rule="RF29") == []
+    assert len(world.flags(rule="RF28")) == 1 and world.flags(rule="RF29.a") == []
+
+
+# --- RF29.b: a disposition recorded long after the time it claims ------------------------------
+
+def test_a_disposition_recorded_more_than_72_hours_after_its_claimed_time_raises_rf29b() -> None:
+    """A disposition's ``occurred_at`` is whatever its signer wrote: a dismissal dated weeks
+    before it was recorded showed in the flag's history, and in warning levels, as made then."""
+    world, flag_id = late_cash_world()
+    rec = world.record(dispose(flag_id, "FlagDismissed", "2024-10-20"),
+                       recorded_at="2024-11-20T02:00:00.000000Z")
+    flag = world.one("RF29.b")
+    assert world.one("RF05.b").disposition == "dismissed"      # applied all the same
+    assert numbers(flag) == {
+        "disposed_flag_id": flag_id, "disposed_rule_id": "RF05.b", "inspector_id": INSPECTOR,
+        "disposition": "dismissed", "occurred_at": "2024-10-20T10:00:00+08:00",
+        "recorded_at": "2024-11-20T10:00:00+08:00", "hours_late": 744, "max_hours": 72}
+    assert flag.officer_id == INSPECTOR and flag.event_ids[0] == rec.event_id
+    assert flag.unit_id == world.one("RF05.b").unit_id
+    assert flag.raised_at == "2024-11-20T10:00:00+08:00"
+    assert flag.summary == (f"{INSPECTOR} dismissed flag {flag_id} (RF05.b) dated "
+                            "2024-10-20T10:00:00+08:00 but recorded 2024-11-20T10:00:00+08:00, "
+                            "744 hours later (more than 72)")
+    assert flag.summary_zh == (f"{INSPECTOR} 驳回红旗 {flag_id}（RF05.b）的时间记为 "
+                               "2024-10-20T10:00:00+08:00，而记录于 2024-11-20T10:00:00+08:00，"
+                               "晚 744 小时（超过 72 小时），属补录倒签")
+
+
+def test_a_disposition_recorded_within_72_hours_of_its_claimed_time_raises_nothing() -> None:
+    world, flag_id = late_cash_world()
+    world.record(dispose(flag_id, "FlagAcknowledged", "2024-10-20"),
+                 recorded_at="2024-10-23T02:00:00.000000Z")        # exactly 72 hours
+    assert world.flags(rule="RF29.b") == []
+
+
+def test_a_disposition_in_a_declared_historical_import_is_not_back_dated() -> None:
+    """Dispositions of the old system imported at go-live were recorded then, not late — as
+    RF08.a reads the same declaration (the synth city confirms flags so)."""
+    world, flag_id = late_cash_world()
+    world.record(import_declared("2024-11-01T10:00:00+08:00"),
+                 recorded_at="2024-11-01T02:00:00.000000Z")
+    world.record(dispose(flag_id, "FlagConfirmed", "2024-10-20", finding="确有迟交"),
+                 recorded_at="2024-11-01T03:00:00.000000Z")
+    assert world.one("RF05.b").disposition == "confirmed"
+    assert world.flags(rule="RF29.b") == []
+    world.record(dispose(flag_id, "FlagDismissed", "2024-10-21"),      # after the import ran
+                 recorded_at="2024-11-20T03:00:00.000000Z")
+    assert numbers(world.one("RF29.b"))["disposition"] == "dismissed"
 
 
 # --- RF26: an inspector with a declared relation to the case's party ---------------------------
@@ -162,7 +211,7 @@ def test_a_confirmed_flag_never_referred_raises_no_rf29() -> None:
     world.add(dispose(flag_id, "FlagAcknowledged", "2024-10-20"),
               dispose(flag_id, "FlagConfirmed", "2024-10-25", finding="确有迟交"))
     assert world.one("RF05.b").disposition == "confirmed"
-    assert world.flags(rule="RF29") == []
+    assert world.flags(rule="RF29.a") == []
 
 
 def test_a_one_character_reason_dismisses_the_flag_and_raises_nothing() -> None:

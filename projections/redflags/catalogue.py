@@ -2,8 +2,8 @@
 
 Rule families and bases follow red_flags.yaml (research draft v0.1); sub-rule letters follow the
 yaml's trigger keys where it has them. RF26 (self-disposition), RF27 (supervision notices),
-RF28 (a disposition beyond its key's units) and RF29 (a flag taken up and left unresolved) are
-new. Decisions where the yaml was ambiguous are
+RF28 (a disposition beyond its key's units) and RF29 (dispositions out of time: left unresolved,
+back-dated) are new. Decisions where the yaml was ambiguous are
 in docs/red-flags.md.
 """
 
@@ -53,6 +53,7 @@ _B = {
     "RF28": ("APL 第17条 (在法定职权范围内实施, by analogy)", "ZWCF 第39条 (滥用职权)",
              "ZJ_ZHZF 第34条 (内部监督制度)"),
     "RF29": ("ZWCF 第39条(二) (不履行或者不正确履行职责，贻误工作)",
+             "ZWCF 第39条(四) (弄虚作假，误导、欺骗)",
              "XFGZ 第28条 (不得推诿、敷衍、拖延, by analogy)", "XFGZ 第34条 (60日内办结, by analogy)"),
 }
 
@@ -217,7 +218,9 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
      "督办反馈未按期审核"),
     ("RF28", "high", "rule", "Flag disposed of with a key of other units (not applied)",
      "越权处置红旗 (签名密钥不属该单位)"),
-    ("RF29", "medium", "rule", "Flag taken up and left unresolved", "红旗受理后逾期未处理"),
+    ("RF29.a", "medium", "rule", "Flag taken up and left unresolved", "红旗受理后逾期未处理"),
+    ("RF29.b", "medium", "rule", "Disposition recorded long after the time it claims",
+     "红旗处置补录倒签"),
 ]
 
 RULES: dict[str, Rule] = {

@@ -40,7 +40,7 @@ from ..gcpause import gc_paused
 from . import cross_case, people, single_case, statistics, time_rules
 from .catalogue import RULES
 from .days import Days, iso, ts_of, ts_of_datetime
-from .facts import Disposition, Fold, counted_from
+from .facts import DISPOSED, Disposition, Fold, counted_from
 from .flag import Flag, Subject, make_flag
 from .params import CONFIG_TYPES, FlagParams, ParamsTimeline, national
 from .zh import code_zh
@@ -55,8 +55,7 @@ FORK_MIN_SUBJECTS = 2_000
 #: the first instant a ``datetime`` cannot hold (10000-01-01T00:00:00Z)
 _NEVER = int(datetime.max.replace(tzinfo=timezone.utc).timestamp()) + 1
 
-_DISPOSITION = {"FlagAcknowledged": "acknowledged", "FlagDismissed": "dismissed",
-                "FlagConfirmed": "confirmed", "FlagReferred": "referred"}
+_DISPOSITION = DISPOSED
 
 #: subject kind -> rule functions ``rule(subject_facts, ctx)``
 RuleFn = Callable[[Any, "Ctx"], None]
@@ -222,7 +221,7 @@ class FlagEngine:
                                    ts_of(rec.recorded_at), rec.event_id, rec.index, dirty)
         elif kind == "flag":
             fold.apply_disposition(key, t, rec.body, ts_of(rec.occurred_at), rec.event_id,
-                                   rec.signer[4:], ts_of(rec.recorded_at))
+                                   rec.signer[4:], ts_of(rec.recorded_at), rec.index)
             dirty.add(("flag", key))
         elif kind == "keys":
             fold.apply_key(t, rec.body)
@@ -400,8 +399,8 @@ class FlagEngine:
 
     def _dispositions(self, ctx: Ctx) -> list[Flag]:
         """Overlay inspectors' dispositions: RF28 for one signed by a key of other units (not
-        applied), RF26 for one by an involved person (applied), RF29 for an acknowledgement
-        left unresolved."""
+        applied), RF26 for one by an involved person (applied), RF29.a for an acknowledgement
+        left unresolved, RF29.b for one back-dated (applied or not)."""
         disp = self.fold.dispositions
         if not disp:
             return ctx.out
@@ -411,9 +410,10 @@ class FlagEngine:
             f = ctx.out[i]
             events = disp.get(f.flag_id)
             if events:
+                time_rules.rf29b_back_dated(f, events, ctx)
                 events = _in_key_units(f, events, ctx)
                 _self_disposition(f, events, ctx)
-                time_rules.rf29_left_unresolved(f, events, ctx)
+                time_rules.rf29a_left_unresolved(f, events, ctx)
             flags.append(_with_disposition(f, events))
             i += 1
         return flags

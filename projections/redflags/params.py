@@ -64,7 +64,8 @@ class Thresholds:
     evidence_sync_grace_hours: int = _t(24, "hours", "RF07: device-signed evidence recorded "
                                                      "within 24 h of capture counts")
     late_field_hours: int = _t(24, "hours", "RF08.a: field events recorded > 24 h late")
-    late_document_hours: int = _t(72, "hours", "RF08.a: documents recorded > 72 h late")
+    late_document_hours: int = _t(72, "hours", "RF08.a: documents recorded > 72 h late; RF29.b "
+                                  "the same for a flag's disposition")
     device_sync_max_hours: int = _t(72, "hours", "RF08 guard: device-signed captures synced "
                                                  "after the shift")
     backdate_tolerance_minutes: int = _t(60, "minutes", "RF08.b: pre-decision step recorded "

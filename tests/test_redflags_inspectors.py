@@ -12,7 +12,7 @@ from .domain_factory import at, step
 from .test_redflags_dispositions import INSPECTOR, dispose, late_cash_world
 from .test_redflags_import import import_declared
 from .test_redflags_key_units import OTHER_UNIT, key, signed
-from .test_redflags_world import _incremental, numbers, when
+from .test_redflags_world import SUMMARY, World, _incremental, numbers, when
 
 
 # --- RF29.a: taken up and left unresolved -------------------------------------------------------
@@ -221,3 +221,18 @@ def test_a_one_character_reason_dismisses_the_flag_and_raises_nothing() -> None:
         world.add(dispose(flag_id, "FlagDismissed", day, reason_code="other", reason="无"))
     assert world.one("RF05.b").disposition == "dismissed"
     assert world.rules() == before
+
+
+def test_a_dismissal_stays_on_a_flag_whose_events_grow_after_it() -> None:
+    """RF22's id is the officer and the year: a later uncovered case joins the dismissed flag's
+    numbers and the flag stays dismissed (the dismissal is of the flag, not of what it saw)."""
+    world = World(f.staff(), f.summary_case(SUMMARY), with_staff=False)     # no pledges
+    rf22 = next(x for x in world.flags(rule="RF22") if x.officer_id == f.OFFICER_A)
+    world.add(step(f"flag:{rf22.flag_id}", "FlagDismissed", at("2024-10-20"), rule_id="RF22",
+                   inspector_id=INSPECTOR))
+    world.add(*f.summary_case("SH-HP-2024-S-004999", day="2024-11-15"))
+    again = next(x for x in world.flags(rule="RF22") if x.officer_id == f.OFFICER_A)
+    assert again.flag_id == rf22.flag_id
+    assert numbers(again)["cases"] == [SUMMARY, "SH-HP-2024-S-004999"]
+    assert numbers(again)["acts_uncovered"] > numbers(rf22)["acts_uncovered"]
+    assert again.disposition == "dismissed"

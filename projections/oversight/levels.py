@@ -21,10 +21,11 @@ from ..redflags.days import ts_of, ts_of_datetime
 from .warnings import FlagItem, FormalItem, WarningParams, evaluate
 
 Entity = tuple[str, str]
-#: flags about an inspector's disposition of a flag (RF26 recusal, RF28 a key of other units):
-#: their ``officer_id`` is the inspector, their ``unit_id`` the disposed-of flag's unit — not
-#: the inspector's, so they give no officer a unit
-INSPECTOR_RULES = frozenset({"RF26", "RF28"})
+#: flags about an inspector's disposition of a flag (RF26 recusal, RF28 a key of other units,
+#: RF29 an acknowledgement left unresolved or a disposition back-dated): their ``officer_id``
+#: is the inspector, their ``unit_id`` the disposed-of flag's unit — not the inspector's, so
+#: they give no officer a unit
+INSPECTOR_RULES = frozenset({"RF26", "RF28", "RF29.a", "RF29.b"})
 DISPOSITION_KIND = {"FlagAcknowledged": "acknowledged", "FlagDismissed": "dismissed",
                     "FlagConfirmed": "confirmed", "FlagReferred": "referred"}
 

@@ -1,8 +1,9 @@
 """The rule catalogue: every sub-rule with its names (English, Chinese), severity and legal basis.
 
 Rule families and bases follow red_flags.yaml (research draft v0.1); sub-rule letters follow the
-yaml's trigger keys where it has them. RF26 (self-disposition), RF27 (supervision notices) and
-RF28 (a disposition beyond its key's units) are new. Decisions where the yaml was ambiguous are
+yaml's trigger keys where it has them. RF26 (self-disposition), RF27 (supervision notices),
+RF28 (a disposition beyond its key's units) and RF29 (dispositions out of time: left unresolved,
+back-dated) are new. Decisions where the yaml was ambiguous are
 in docs/red-flags.md.
 """
 
@@ -45,11 +46,15 @@ _B = {
     "RF23": ("XFGZ 第22条", "XFGZ 第34条", "ZWCF 第38条", "APL 第42条第2款", "APL 第75条第2款"),
     "RF24": ("SZLX 第8条 下达或者变相下达罚没指标", "APL 第74条第3款 罚没款不得与考核挂钩"),
     "RF25": ("APL 第56条", "APL 第74条", "APL 第80条", "SH_SRHW 第25条"),
-    "RF26": ("APL 第43条 (回避, by analogy)", "ZWCF 第39条 (滥用职权)"),
+    "RF26": ("APL 第43条 (回避, by analogy)", "ZWCF 第39条 (滥用职权)",
+             "ZWCF 第47条(三)(四) (调查、处理人员的回避)"),
     "RF27": ("APL 第75条 (行政处罚监督制度)", "ZJ_ZHZF 第34条 (督办和责任追究)",
              "XFGZ 第40条 (督办, by analogy)"),
     "RF28": ("APL 第17条 (在法定职权范围内实施, by analogy)", "ZWCF 第39条 (滥用职权)",
              "ZJ_ZHZF 第34条 (内部监督制度)"),
+    "RF29": ("ZWCF 第39条(二) (不履行或者不正确履行职责，贻误工作)",
+             "ZWCF 第39条(四) (弄虚作假，误导、欺骗)",
+             "XFGZ 第28条 (不得推诿、敷衍、拖延, by analogy)", "XFGZ 第34条 (60日内办结, by analogy)"),
 }
 
 _ROWS: list[tuple[str, str, str, str, str]] = [
@@ -203,8 +208,8 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
     ("RF25.b", "high", "rule", "Seized property without a handling decision in 7 working days",
      "暂扣、查封、扣押财物七日内未作处理决定"),
     ("RF25.c", "high", "rule", "Seized property disposed irregularly", "暂扣、查封、扣押财物处理不规范"),
-    ("RF26", "high", "rule", "Flag disposed of by its own subject or a participant in its case",
-     "被核查人或本案人员处置红旗 (应回避未回避)"),
+    ("RF26", "high", "rule", "Flag disposed of by its own subject, a participant in its case or "
+     "one related to its party", "被核查人、本案人员或与当事人有利害关系的人员处置红旗 (应回避未回避)"),
     ("RF27.a", "medium", "rule", "Supervision notice not answered by its deadline",
      "督办事项逾期未反馈"),
     ("RF27.b", "medium", "rule", "Feedback sent back and not resubmitted in time",
@@ -213,6 +218,9 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
      "督办反馈未按期审核"),
     ("RF28", "high", "rule", "Flag disposed of with a key of other units (not applied)",
      "越权处置红旗 (签名密钥不属该单位)"),
+    ("RF29.a", "medium", "rule", "Flag taken up and left unresolved", "红旗受理后逾期未处理"),
+    ("RF29.b", "medium", "rule", "Disposition recorded long after the time it claims",
+     "红旗处置补录倒签"),
 ]
 
 RULES: dict[str, Rule] = {

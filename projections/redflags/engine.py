@@ -40,7 +40,7 @@ from ..gcpause import gc_paused
 from . import cross_case, people, single_case, statistics, time_rules
 from .catalogue import RULES
 from .days import Days, iso, ts_of, ts_of_datetime
-from .facts import Disposition, Fold, counted_from
+from .facts import DISPOSED, Disposition, Fold, counted_from
 from .flag import Flag, Subject, make_flag
 from .params import CONFIG_TYPES, FlagParams, ParamsTimeline, national
 from .zh import code_zh
@@ -55,8 +55,7 @@ FORK_MIN_SUBJECTS = 2_000
 #: the first instant a ``datetime`` cannot hold (10000-01-01T00:00:00Z)
 _NEVER = int(datetime.max.replace(tzinfo=timezone.utc).timestamp()) + 1
 
-_DISPOSITION = {"FlagAcknowledged": "acknowledged", "FlagDismissed": "dismissed",
-                "FlagConfirmed": "confirmed", "FlagReferred": "referred"}
+_DISPOSITION = DISPOSED
 
 #: subject kind -> rule functions ``rule(subject_facts, ctx)``
 RuleFn = Callable[[Any, "Ctx"], None]
@@ -163,6 +162,9 @@ class FlagEngine:
         #: case id -> scopes holding a disposed-of flag about that case: RF26 ("acted in its
         #: case") reads the case's persons, which a later case event can extend
         self._disposed_about: dict[str, set[Subject]] = {}
+        #: inspector id -> scopes holding a flag they disposed of: RF26 ("related to its party")
+        #: reads the inspector's declared relations, which a later RelationshipDeclared extends
+        self._disposed_by: dict[str, set[Subject]] = {}
         self._dues: dict[Subject, tuple[int, ...]] = {}
         self._heap: list[tuple[int, Subject]] = []
         self._shared: dict[Any, Any] = {}
@@ -194,13 +196,16 @@ class FlagEngine:
         fold = self.fold
         if kind == "case":
             c = fold.cases.get(key)
-            persons = len(c.persons) if c is not None else 0
+            people = (len(c.persons), len(c.parties)) if c is not None else (0, 0)
             fold.apply_case(key, t, rec.body, ts_of(rec.occurred_at), ts_of(rec.recorded_at),
                             rec.event_id, rec.index, dirty)
-            if len(fold.cases[key].persons) != persons:
+            c = fold.cases[key]
+            if (len(c.persons), len(c.parties)) != people:
                 dirty.update((s.kind, s.key) for s in self._disposed_about.get(key, ()))
         elif kind == "officer":
             fold.apply_officer(key, t, rec.body, ts_of(rec.occurred_at), rec.event_id, dirty)
+            if t == "RelationshipDeclared":
+                dirty.update((s.kind, s.key) for s in self._disposed_by.get(key, ()))
         elif kind == "pledge":
             fold.apply_pledge(key, t, rec.body, rec.event_id, dirty)
         elif kind == "unit":
@@ -216,7 +221,7 @@ class FlagEngine:
                                    ts_of(rec.recorded_at), rec.event_id, rec.index, dirty)
         elif kind == "flag":
             fold.apply_disposition(key, t, rec.body, ts_of(rec.occurred_at), rec.event_id,
-                                   rec.signer[4:])
+                                   rec.signer[4:], ts_of(rec.recorded_at), rec.index)
             dirty.add(("flag", key))
         elif kind == "keys":
             fold.apply_key(t, rec.body)
@@ -361,6 +366,8 @@ class FlagEngine:
             self._flag_scope[f.flag_id] = s
             if f.case_id and f.disposition_event_ids:
                 self._disposed_about.setdefault(f.case_id, set()).add(s)
+            for d in self.fold.dispositions.get(f.flag_id, ()):
+                self._disposed_by.setdefault(d.inspector, set()).add(s)
         old = self._dues.get(s, ())
         if dues:
             self._dues[s] = dues
@@ -392,7 +399,8 @@ class FlagEngine:
 
     def _dispositions(self, ctx: Ctx) -> list[Flag]:
         """Overlay inspectors' dispositions: RF28 for one signed by a key of other units (not
-        applied), RF26 for one by an involved person (applied)."""
+        applied), RF26 for one by an involved person (applied), RF29.a for an acknowledgement
+        left unresolved, RF29.b for one back-dated (applied or not)."""
         disp = self.fold.dispositions
         if not disp:
             return ctx.out
@@ -402,8 +410,10 @@ class FlagEngine:
             f = ctx.out[i]
             events = disp.get(f.flag_id)
             if events:
+                time_rules.rf29b_back_dated(f, events, ctx)
                 events = _in_key_units(f, events, ctx)
                 _self_disposition(f, events, ctx)
+                time_rules.rf29a_left_unresolved(f, events, ctx)
             flags.append(_with_disposition(f, events))
             i += 1
         return flags
@@ -476,34 +486,56 @@ def _in_key_units(f: Flag, events: list[Disposition], ctx: Ctx) -> list[Disposit
 
 
 def _self_disposition(f: Flag, events: list[Disposition], ctx: Ctx) -> None:
-    """RF26: a disposition (any of the four) by the flag's own subject or by someone who acted
-    in its case: whoever must recuse may not handle the flag at all (docs/red-flags.md).
+    """RF26: a disposition (any of the four) by the flag's own subject, by someone who acted
+    in its case, or by someone who declared a relation with its party (the case's parties and
+    the flag's ``party_ref``): whoever must recuse may not handle the flag at all
+    (docs/red-flags.md).
 
     An RF26 flag is judged like any other: disposing of the RF26 about oneself raises another
     (each needs a disposition of its own, so the chain ends with the events)."""
     case = ctx.fold.cases.get(f.case_id) if f.case_id else None
-    for type_, ts, inspector, reason_code, eid, _, _ in events:
+    parties = set(case.parties) if case is not None else set()
+    if f.party_ref:
+        parties.add(f.party_ref)
+    for type_, ts, inspector, reason_code, eid, *_ in events:
+        declared = None
         if inspector == f.officer_id:
-            relation = "subject_of_flag"
+            relation, why, why_zh = "subject_of_flag", "it is about them", "该红旗涉及其本人"
         elif case is not None and inspector in case.persons:
-            relation = "acted_in_case"
+            relation, why, why_zh = "acted_in_case", "they acted in its case", "其本人参与办理该案"
         else:
-            continue
+            declared = _declared_relation(ctx, inspector, parties)
+            if declared is None:
+                continue
+            party, kind, _ = declared
+            relation = "related_to_party"
+            why = f"they declared a {kind} relation with its party {party}"
+            why_zh = f"其本人申报与该案当事人 {party} 存在{code_zh(kind)}关系"
+        numbers = {"dismissed_flag_id": f.flag_id, "dismissed_rule_id": f.rule_id,
+                   "inspector_id": inspector, "relation": relation,
+                   "disposition": _DISPOSITION[type_], "reason_code": reason_code}
+        if declared is not None:
+            numbers |= {"party_ref": declared[0], "declared_relation": declared[1]}
         ctx.flag("RF26", f"{f.flag_id}|{eid}", anchor=ts, raised=ts,
-                 event_ids=[eid, *f.event_ids[:3]],
-                 numbers={"dismissed_flag_id": f.flag_id, "dismissed_rule_id": f.rule_id,
-                          "inspector_id": inspector, "relation": relation,
-                          "disposition": _DISPOSITION[type_], "reason_code": reason_code},
+                 event_ids=[eid, *f.event_ids[:3], *([declared[2]] if declared else [])],
+                 numbers=numbers,
                  summary=f"{inspector} {_DISPOSITION[type_]} flag {f.flag_id} ({f.rule_id}) "
-                         "although "
-                         + ("it is about them" if relation == "subject_of_flag"
-                            else "they acted in its case"),
+                         f"although {why}",
                  summary_zh=f"{inspector} {code_zh(_DISPOSITION[type_])}红旗 {f.flag_id}"
-                            f"（{f.rule_id}），而"
-                            + ("该红旗涉及其本人" if relation == "subject_of_flag"
-                               else "其本人参与办理该案") + "，应当回避",
+                            f"（{f.rule_id}），而{why_zh}，应当回避",
                  case_id=f.case_id, officer_id=inspector, unit_id=f.unit_id,
                  party_ref=f.party_ref)
+
+
+def _declared_relation(ctx: Ctx, inspector: str, parties: set[str]
+                       ) -> tuple[str, str, str] | None:
+    """The first relation (party, relation, event id) the inspector declared on their
+    ``officer:`` stream with one of ``parties`` — at any time, as RF19.a reads them."""
+    o = ctx.fold.officers.get(inspector)
+    if o is None or not parties:
+        return None
+    return next(((party, kind, eid) for party, kind, eid, _ in o.relations if party in parties),
+                None)
 
 
 def compute_flags(history: Iterable["Recorded"], params: FlagParams | None = None, *,

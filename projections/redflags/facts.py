@@ -674,8 +674,13 @@ def actors_of(body: dict[str, Any]) -> tuple[tuple[str, str | None], ...]:
     return tuple([(r["officer_id"], r.get("cert_no")) for r in refs])
 
 
+#: disposition event type -> the flag's ``disposition``
+DISPOSED = {"FlagAcknowledged": "acknowledged", "FlagDismissed": "dismissed",
+            "FlagConfirmed": "confirmed", "FlagReferred": "referred"}
+
+
 class Disposition(NamedTuple):
-    """An inspector's disposition of a flag, as folded (RF26, RF28)."""
+    """An inspector's disposition of a flag, as folded (RF26, RF28, RF29)."""
     type: str
     ts: int
     inspector: str
@@ -683,6 +688,8 @@ class Disposition(NamedTuple):
     eid: str
     key_id: str
     key_units: frozenset[str] | None    # the signer's units; None = every unit
+    recorded: int                       # when the ledger recorded it (RF29)
+    idx: int                            # its log index (a declared historical import: RF29.b)
 
 
 class Fold:
@@ -1254,13 +1261,13 @@ class Fold:
             sv.reviews.append((ts, body["result"], eid))
 
     def apply_disposition(self, flag: str, type_: str, body: dict[str, Any], ts: int, eid: str,
-                          key_id: str) -> None:
+                          key_id: str, recorded: int, idx: int) -> None:
         """Record a disposition with its signer's units as registered before it (a key is
         registered before it can sign; one the fold never saw registered — a bundle of part
         of the log — counts as a key of every unit)."""
         self.dispositions.setdefault(flag, []).append(Disposition(
             type_, ts, body["inspector_id"], body.get("reason_code"), eid, key_id,
-            self.key_units.get(key_id)))
+            self.key_units.get(key_id), recorded, idx))
 
     def apply_key(self, type_: str, body: dict[str, Any]) -> None:
         if type_ == "KeyRegistered":

@@ -64,7 +64,8 @@ class Thresholds:
     evidence_sync_grace_hours: int = _t(24, "hours", "RF07: device-signed evidence recorded "
                                                      "within 24 h of capture counts")
     late_field_hours: int = _t(24, "hours", "RF08.a: field events recorded > 24 h late")
-    late_document_hours: int = _t(72, "hours", "RF08.a: documents recorded > 72 h late")
+    late_document_hours: int = _t(72, "hours", "RF08.a: documents recorded > 72 h late; RF29.b "
+                                  "the same for a flag's disposition")
     device_sync_max_hours: int = _t(72, "hours", "RF08 guard: device-signed captures synced "
                                                  "after the shift")
     backdate_tolerance_minutes: int = _t(60, "minutes", "RF08.b: pre-decision step recorded "
@@ -137,6 +138,9 @@ class Thresholds:
                                                 "(rejected_resubmit) answered again within")
     supervision_review_working_days: int = _t(10, "working_days", "RF27.c: feedback accepted or "
                                               "sent back by the supervisor within")
+    # RF29
+    flag_resolve_days: int = _t(60, "calendar_days", "RF29: an acknowledged flag dismissed, "
+                                "confirmed or referred within (XFGZ 第34条 60日办结, by analogy)")
     # RF24
     period_end_days: int = _t(5, "calendar_days", "RF24: last 5 days of the month")
     spike_ratio_milli: int = _t(2000, "milli", "RF24: > 2 × rest-of-period rate")

@@ -23,15 +23,16 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING, Iterable
 
 from .days import DAY, HOUR, add_years, day_iso
-from .facts import (COLLECTIVE, WRITTEN_ACKS, Case, Complaint, Decision, Officer, Plan,
-                    Supervision, complaint_extension_refused, decision_extension_counted,
-                    decision_extension_judged, plan_refused)
+from .facts import (COLLECTIVE, DISPOSED, WRITTEN_ACKS, Case, Complaint, Decision, Disposition,
+                    Officer, Plan, Supervision, complaint_extension_refused,
+                    decision_extension_counted, decision_extension_judged, plan_refused)
 from .single_case import _iso_day, explained, opened, received_before
 from .zh import (code_zh, codes_zh, complaint_category_zh, percent_zh, surcharge_rate_zh,
                  type_zh, yuan)
 
 if TYPE_CHECKING:
     from .engine import Ctx
+    from .flag import Flag
 
 DESIGNATED_CHANNELS = frozenset({"designated_bank", "e_payment", "onsite_cash_with_receipt"})
 #: no penalty the law requires (不予行政处罚): APL 第30条, 第31条, 第33条第1款 first sentence, 第2款
@@ -768,5 +769,75 @@ COMPLAINT_RULES = (rf23_complaint,)
 OFFICER_RULES = (rf23d_complaint_pattern,)
 SUPERVISION_RULES = (rf27_supervision,)
 
+
+# --- RF29 -------------------------------------------------------------------------------------
+
+def rf29a_left_unresolved(f: Flag, events: list[Disposition], ctx: "Ctx") -> None:
+    """RF29.a: an acknowledgement takes a flag out of the open queue; a dismissal, confirmation
+    or referral must follow within ``flag_resolve_days`` calendar days of the first
+    acknowledgement since the last of them (acknowledging again does not restart the clock).
+    The clock starts at the earlier of the acknowledgement's claimed and recorded times, and a
+    resolution counts at the later of its own, so back-dating helps neither way. ``events``
+    are the dispositions applied (one not applied is RF28's and starts or stops nothing)."""
+    days = ctx.days
+    runs: list[tuple[Disposition, Disposition | None]] = []
+    first_ack: Disposition | None = None
+    for d in events:
+        if d.type == "FlagAcknowledged":
+            first_ack = first_ack or d
+        elif first_ack is not None:
+            runs.append((first_ack, d))
+            first_ack = None
+    if first_ack is not None:
+        runs.append((first_ack, None))
+    for ack, done in runs:
+        start = min(ack.ts, ack.recorded)
+        n = ctx.params(start).thresholds.flag_resolve_days
+        due = days.add_calendar(days.day(start), n)
+        if due is None:
+            continue
+        late_from = days.end(due)
+        resolved = None if done is None else (max(done.ts, done.recorded), done.eid)
+        on, until = day_iso(days.day(start)), day_iso(due)
+        _emit(ctx, deadline(ctx, late_from, resolved), "RF29.a", f"{f.flag_id}|{ack.eid}",
+              anchor=start, late_from=late_from, event_ids=[ack.eid, *f.event_ids[:3]],
+              numbers={"disposed_flag_id": f.flag_id, "disposed_rule_id": f.rule_id,
+                       "inspector_id": ack.inspector, "acknowledged_on": on, "due": until,
+                       "days": n},
+              summary=f"{ack.inspector} acknowledged flag {f.flag_id} ({f.rule_id}) on {on} "
+                      f"and had not dismissed, confirmed or referred it by {until} ({n} days)",
+              summary_zh=f"{ack.inspector} 于 {on} 受理红旗 "
+                         f"{f.flag_id}（{f.rule_id}），至 {until} 未驳回、确认或移送（{n} 日）",
+              case_id=f.case_id, officer_id=ack.inspector, unit_id=f.unit_id,
+              party_ref=f.party_ref)
+
+
+def rf29b_back_dated(f: Flag, events: list[Disposition], ctx: "Ctx") -> None:
+    """RF29.b: a disposition (applied or not) recorded more than ``late_document_hours`` after
+    the ``occurred_at`` its signer wrote — the time the flag's history, RF26 and the warning
+    levels show it made at. One future-dated is not judged: it only delays its own effect; one
+    of a declared historical import was recorded at go-live, not late (as RF08.a)."""
+    for d in events:
+        p = ctx.params(d.recorded)
+        limit = p.thresholds.late_document_hours
+        if d.recorded - d.ts <= limit * HOUR or p.imported(d.ts, d.idx, d.recorded):
+            continue
+        hours, what = (d.recorded - d.ts) // HOUR, DISPOSED[d.type]
+        claimed, recorded = ctx.time(d.ts), ctx.time(d.recorded)
+        ctx.flag("RF29.b", f"{f.flag_id}|{d.eid}", anchor=d.recorded, raised=d.recorded,
+                 event_ids=[d.eid, *f.event_ids[:3]],
+                 numbers={"disposed_flag_id": f.flag_id, "disposed_rule_id": f.rule_id,
+                          "inspector_id": d.inspector, "disposition": what,
+                          "occurred_at": claimed, "recorded_at": recorded,
+                          "hours_late": hours, "max_hours": limit},
+                 summary=f"{d.inspector} {what} flag {f.flag_id} ({f.rule_id}) dated {claimed} "
+                         f"but recorded {recorded}, {hours} hours later (more than {limit})",
+                 summary_zh=f"{d.inspector} {code_zh(what)}红旗 {f.flag_id}（{f.rule_id}）"
+                            f"的时间记为 {claimed}，而记录于 {recorded}，晚 {hours} 小时（超过 {limit} 小时），"
+                            "属补录倒签",
+                 case_id=f.case_id, officer_id=d.inspector, unit_id=f.unit_id,
+                 party_ref=f.party_ref)
+
+
 __all__ = ["CASE_RULES", "COMPLAINT_RULES", "MANDATORY_WAIVERS", "OFFICER_RULES",
-           "SUPERVISION_RULES", "deadline"]
+           "SUPERVISION_RULES", "deadline", "rf29a_left_unresolved", "rf29b_back_dated"]

@@ -1,0 +1,52 @@
+"""Poison: a signed event the door accepts must never stop the projections. Each test posts an
+event a poster with a valid key could send, then shows that the read models and red flags fold
+it and go on — a case posted after it is still flagged — and that the reads about it answer."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ledger.schemas import MAX_SAFE_INT
+
+from . import domain_factory as f
+from .conftest import World
+from .test_readmodels import city, post_steps  # noqa: F401  (fixture)
+
+LATER = "SH-HP-2025-S-000777"
+
+
+def still_flags_later_misconduct(world: World, *, cases: tuple[str, ...] = (),
+                                 officers: tuple[str, ...] = ()) -> None:
+    """Project (raising if a projection cannot fold what was posted), then post 200 yuan taken
+    in cash on the spot (RF04.a) and see it flagged; the reads of what was poisoned answer."""
+    world.project()
+    post_steps(world, f.summary_case(LATER, day="2025-06-02", amount_fen=20_000))
+    world.project()
+    inspector = world.headers("inspector")
+    response = world.http.get("/v1/flags", params={"rule": "RF04"}, headers=inspector)
+    assert response.status_code == 200, response.text
+    assert LATER in {x["subject"]["case_id"] for x in response.json()["flags"]}
+    for case_id in cases:
+        for path in (f"/v1/cases/{case_id}", f"/v1/cases/{case_id}/trail"):
+            response = world.http.get(path, headers=inspector)
+            assert response.status_code == 200, (path, response.text)
+    for officer_id in officers:
+        response = world.http.get(f"/v1/officers/{officer_id}", headers=inspector)
+        assert response.status_code == 200, response.text
+    response = world.http.get("/v1/flags", headers=inspector)
+    assert response.status_code == 200, response.text
+
+
+def test_cash_collected_summing_past_the_safe_integers_does_not_stop_the_flags(
+        city: World) -> None:
+    """Each amount is within ±(2^53-1), as the door requires, but the case's total is not: a
+    flag's numbers held it as an integer no canonical JSON may carry, and evaluating the case
+    raised on every attempt — no new flag for anyone after it."""
+    case_id = "SH-HP-2024-S-004512"
+    steps = f.staff() + f.summary_case(case_id)
+    post_steps(city, steps)
+    collected = next(s for s in steps if s.type == "OnsiteCashCollected")
+    post_steps(city, [dataclasses.replace(collected, body={**collected.body,
+                                                           "amount_fen": MAX_SAFE_INT - 1})])
+    still_flags_later_misconduct(city, cases=(case_id,), officers=(f.OFFICER_A,))
+

@@ -29,6 +29,7 @@ from ledger.store import StoredRow
 from ledger.tokens import Principal, TokenCache
 from ledger.verify.format import MEDIA_TYPE as BUNDLE_MEDIA_TYPE
 from projections.flagsview import FlagsView, page_cursor
+from projections.jsontext import json_bytes
 from projections.readmodels import ReadModels
 from projections.redflags.catalogue import check_filter
 
@@ -365,7 +366,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
         if table in ("cases", "officers"):
             state["flags"] = scoped_flags(views, principal, flags.query(
                 limit=500, units=sorted(principal.units), **{f"{noun}_id": ident})["flags"])
-        return Response(orjson.dumps(state), media_type=JSON)
+        return Response(json_bytes(state), media_type=JSON)
 
     # The path parameters are named as DESIGN.md writes the paths (and as the OpenAPI
     # document then shows them): /v1/cases/{case_id}, /v1/officers/{officer_id}.

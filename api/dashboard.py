@@ -35,6 +35,7 @@ from ledger.tokens import Principal
 from projections.flagsview import FlagsView
 from projections.oversight.assessment import Period
 from projections.oversight.queries import unit_known
+from projections.jsontext import json_bytes, state_of
 from projections.readmodels import ReadModels, configuration_upto, log_head
 from projections.redflags._stats import median
 from projections.redflags.catalogue import RULES
@@ -65,7 +66,7 @@ Disposer = Annotated[Principal, Depends(require("inspector"))]
 
 
 def _json(value: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(value), status_code=status, media_type=JSON)
+    return Response(json_bytes(value), status_code=status, media_type=JSON)
 
 
 class Dashboard:
@@ -352,7 +353,7 @@ class Dashboard:
         timeline = self._timeline()
         # as RF24 does, a month is judged under the parameters in force on its latest fine
         month_last = {r["day"][:7]: date.fromisoformat(r["day"]).toordinal() for r in days}
-        states = {r["officer_id"]: orjson.loads(r["state"]) for r in officers}
+        states = {r["officer_id"]: state_of(r["state"]) for r in officers}
         load = _officer_loader(self.views, states)
         coverage = []
         for oid, st in states.items():

@@ -50,3 +50,21 @@ def test_cash_collected_summing_past_the_safe_integers_does_not_stop_the_flags(
                                                            "amount_fen": MAX_SAFE_INT - 1})])
     still_flags_later_misconduct(city, cases=(case_id,), officers=(f.OFFICER_A,))
 
+
+def test_cash_collected_summing_past_64_bits_does_not_stop_the_read_models(city: World) -> None:
+    """2,050 collections of 2^53-1 fen in one case: the case's total no longer fits the 64 bits
+    the read models' JSON encoder takes, and saving the case raised on every attempt — no case,
+    officer or complaint view moved on after it."""
+    case_id = "SH-HP-2024-S-004512"
+    steps = f.staff() + f.summary_case(case_id)
+    post_steps(city, steps)
+    collected = next(s for s in steps if s.type == "OnsiteCashCollected")
+    huge = dataclasses.replace(collected, body={**collected.body, "amount_fen": MAX_SAFE_INT})
+    for _ in range(3):
+        post_steps(city, [huge] * 700)
+    still_flags_later_misconduct(city, cases=(case_id, LATER), officers=(f.OFFICER_A,))
+    post_steps(city, [huge])              # folded onto the wide total read back, exactly
+    city.project()
+    response = city.http.get(f"/v1/cases/{case_id}", headers=city.headers("inspector"))
+    assert response.status_code == 200, response.text
+    assert response.json()["money"]["cash"]["collected_fen"] == MAX_SAFE_INT * 2101 + 10_000

@@ -5,8 +5,17 @@ it and go on — a case posted after it is still flagged — and that the reads 
 from __future__ import annotations
 
 import dataclasses
+import time
+from datetime import datetime, timezone
 
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import asgi, create_app
+from ledger.envelope import Recorded
 from ledger.schemas import MAX_SAFE_INT
+from projections import readmodels
+from projections.runner import ProjectionRunner
 
 from . import domain_factory as f
 from .conftest import World
@@ -68,3 +77,59 @@ def test_cash_collected_summing_past_64_bits_does_not_stop_the_read_models(city:
     response = city.http.get(f"/v1/cases/{case_id}", headers=city.headers("inspector"))
     assert response.status_code == 200, response.text
     assert response.json()["money"]["cash"]["collected_fen"] == MAX_SAFE_INT * 2101 + 10_000
+
+
+def test_a_projection_that_cannot_fold_an_event_says_where_and_since_when(
+        city: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug we have not found: the read models raise on a case's closing. They fold every
+    event before it and stop there, and /healthz and /metrics — public — say so: how many
+    events wait, since when, how many attempts failed and the log index of the event; not the
+    error nor the event's id, which name cases (they go to the log). The flags go on."""
+    post_steps(city, f.staff())
+    city.project()
+    fold = readmodels.Fold.apply
+
+    def closing_fails(self: readmodels.Fold, rec: Recorded) -> None:
+        if rec.type == "CaseClosed":
+            raise RuntimeError("a bug we have not found")
+        fold(self, rec)
+
+    monkeypatch.setattr(readmodels.Fold, "apply", closing_fails)
+    closed = post_steps(city, f.summary_case())[-1]
+    event = city.http.get(f"/v1/events/{closed['event_id']}", headers=city.headers("inspector"))
+    index = event.json()["receipt"]["index"]
+    state = city.http.app.app.state
+    runner = ProjectionRunner(city.ledger.store.connect, [state.views, state.flags],
+                              poll_seconds=0.02, retry_seconds=0.05)
+    started = datetime.now(timezone.utc)
+    with TestClient(asgi(create_app(city.ledger, views=state.views, flags=state.flags,
+                                    projections=runner))) as http:
+        assert http.get("/healthz").json()["status"] == "ok"
+        runner.start()
+        try:
+            deadline = time.monotonic() + 30
+            while not ((stuck := runner.stuck().get("read_models")) and stuck.event) \
+                    and time.monotonic() < deadline:
+                time.sleep(0.05)
+            health = http.get("/healthz")
+            metrics = http.get("/metrics").text
+        finally:
+            runner.stop()
+    assert stuck is not None and stuck.event == {"log_index": index, "stream": closed["stream"],
+                                                 "event_id": closed["event_id"],
+                                                 "type": "CaseClosed"}
+    body = health.json()
+    assert health.status_code == 200 and body["status"] == "degraded"
+    read_models = body["projections"]["read_models"]
+    assert read_models["behind"] == 1 and read_models["stuck"]["at_log_index"] == index
+    assert read_models["stuck"]["failures"] >= 1
+    since = datetime.fromisoformat(read_models["stuck"]["since"].replace("Z", "+00:00"))
+    assert started <= since <= datetime.now(timezone.utc)
+    assert body["projections"]["flags"] == {"behind": 0}
+    assert "a bug" not in health.text and closed["event_id"] not in health.text
+    assert 'ledger_projection_behind{projection="read_models"} 1\n' in metrics
+    assert 'ledger_projection_failures{projection="flags"} 0\n' in metrics
+    assert 'ledger_projection_stuck_since_seconds{projection="flags"} 0\n' in metrics
+    assert int(metrics.split('ledger_projection_stuck_since_seconds{projection="read_models"} ')
+               [1].split("\n")[0]) >= int(started.timestamp())
+    assert "a bug" not in metrics and closed["event_id"] not in metrics

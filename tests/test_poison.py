@@ -7,11 +7,13 @@ from __future__ import annotations
 import dataclasses
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import asgi, create_app
+from ledger.crypto import SigningKey
 from ledger.envelope import Recorded
 from ledger.schemas import MAX_SAFE_INT
 from projections import readmodels
@@ -19,6 +21,7 @@ from projections.runner import ProjectionRunner
 
 from . import domain_factory as f
 from .conftest import World
+from .test_flags_api import held_and_offline
 from .test_readmodels import city, post_steps  # noqa: F401  (fixture)
 
 LATER = "SH-HP-2025-S-000777"
@@ -47,10 +50,11 @@ def still_flags_later_misconduct(world: World, *, cases: tuple[str, ...] = (),
 
 
 def test_cash_collected_summing_past_the_safe_integers_does_not_stop_the_flags(
-        city: World) -> None:
+        city: World, tmp_path: Path, log_key: SigningKey) -> None:
     """Each amount is within ±(2^53-1), as the door requires, but the case's total is not: a
     flag's numbers held it as an integer no canonical JSON may carry, and evaluating the case
-    raised on every attempt — no new flag for anyone after it."""
+    raised on every attempt — no new flag for anyone after it. The sum is now decimal text, and
+    ``ledger flags FILE`` computes the same flags offline."""
     case_id = "SH-HP-2024-S-004512"
     steps = f.staff() + f.summary_case(case_id)
     post_steps(city, steps)
@@ -58,6 +62,10 @@ def test_cash_collected_summing_past_the_safe_integers_does_not_stop_the_flags(
     post_steps(city, [dataclasses.replace(collected, body={**collected.body,
                                                            "amount_fen": MAX_SAFE_INT - 1})])
     still_flags_later_misconduct(city, cases=(case_id,), officers=(f.OFFICER_A,))
+    held, offline = held_and_offline(city, tmp_path, log_key)
+    assert offline == held
+    assert str(MAX_SAFE_INT - 1 + 10_000) in {v["numbers"].get("received_fen")
+                                               for v in held.values() if v["rule_id"] == "RF06.b"}
 
 
 def test_cash_collected_summing_past_64_bits_does_not_stop_the_read_models(city: World) -> None:

@@ -199,19 +199,18 @@ class Dashboard:
         # a quarter's cases count in the windows of the quarters after it, too
         candidates = sorted({quarter_shift(q, k) for q in quarters
                              for k in range(MAX_WINDOW_QUARTERS)})
-        candidates = [q for q in candidates if q <= now]
+        candidates = [q for q in candidates if _quarter_number(q) <= _quarter_number(now)]
         spans = {q: window_quarters(q, _params_in(timeline, q, today)) for q in candidates}
         spans = {q: w for q, w in spans.items() if any(d["quarter"] in w for d in mine)}
         codes = sorted({d["code"] for d in mine})
         peers: list[dict[str, Any]] = []
         if spans:
-            first = min(w[0] for w in spans.values())
+            first = min((w[0] for w in spans.values()), key=_quarter_number)
             peers = self._decisions(
                 "state->'violation'->>'code' = ANY(%s) AND "
                 "state->'decision'->>'decided_on' >= %s AND "
                 "state->'decision'->>'decided_on' <= %s",
-                [codes, Period.parse(first).start.isoformat(),
-                 Period.parse(max(spans)).end.isoformat()],
+                [codes, _first_day(first), Period.parse(max(spans)).end.isoformat()],
                 MAX_PEER_CASES)
         others = [d for d in peers if d["lead"] != officer_id]
         present = {d["quarter"] for d in peers} | {d["quarter"] for d in mine}
@@ -490,6 +489,21 @@ def _chain_links(rows: list[StoredRow]) -> dict[str, dict[str, Any]]:
                 out[r.event_id] = {"ok": True, "detail": "links to the previous entry"}
             prev, version = r.chain_hash, r.stream_version
     return out
+
+
+def _quarter_number(quarter: str) -> int:
+    """Quarters counted from 0000-Q1, to compare ``quarter_of``'s text for any year: by text a
+    signed expanded year (+10000-Q1, after a fine decided late in 9999) sorts before 2026-Q4,
+    and such a quarter, taken for a past one, answered 500 (no calendar has it)."""
+    year, _, q = quarter.rpartition("-Q")
+    return int(year) * 4 + int(q) - 1
+
+
+def _first_day(quarter: str) -> str:
+    """The first day of ``quarter``, or 0001-01-01 for a quarter before year 1 (a window
+    reaching back from a fine decided in year 1)."""
+    return date.min.isoformat() if _quarter_number(quarter) < 4 else \
+        Period.parse(quarter).start.isoformat()
 
 
 def _params_in(timeline: ParamsTimeline, quarter: str, today: date) -> FlagParams:

@@ -141,3 +141,19 @@ def test_a_projection_that_cannot_fold_an_event_says_where_and_since_when(
     assert int(metrics.split('ledger_projection_stuck_since_seconds{projection="read_models"} ')
                [1].split("\n")[0]) >= int(started.timestamp())
     assert "a bug" not in metrics and closed["event_id"] not in metrics
+
+
+@pytest.mark.parametrize("decided_at", ["9999-12-30T10:00:00+08:00", "0001-01-02T10:00:00+08:00"])
+def test_an_officers_positions_answer_for_a_fine_decided_at_the_ends_of_the_calendar(
+        city: World, decided_at: str) -> None:
+    """A fine decided in the last quarter of 9999 (or the first of year 1) made RF17's windows
+    reach a quarter no calendar has (+10000-Q1, 0000-Q2), and the dashboard's positions of every
+    officer of that decision answered 500."""
+    steps = [dataclasses.replace(s, occurred_at=decided_at) if s.type == "PenaltyDecided" else s
+             for s in f.staff() + f.summary_case("SH-HP-2024-S-004512")]
+    post_steps(city, steps)
+    still_flags_later_misconduct(city, officers=(f.OFFICER_A,))
+    response = city.http.get(f"/v1/officers/{f.OFFICER_A}/positions",
+                             headers=city.headers("inspector"))
+    assert response.status_code == 200, response.text
+    assert response.json()["officer_id"] == f.OFFICER_A

@@ -9,8 +9,9 @@ with the service's dashboard key on the inspector's behalf, the principal named 
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,9 +34,9 @@ from ledger.service import Ledger
 from ledger.store import LedgerStore, StoredRow
 from ledger.tokens import Principal
 from projections.flagsview import FlagsView
+from projections.jsontext import json_bytes, state_of
 from projections.oversight.assessment import Period
 from projections.oversight.queries import unit_known
-from projections.jsontext import json_bytes, state_of
 from projections.readmodels import ReadModels, configuration_upto, log_head
 from projections.redflags._stats import median
 from projections.redflags.catalogue import RULES
@@ -523,7 +524,8 @@ def _period_end(day: str, params: FlagParams) -> str | None:
     """'quarter' or 'month' for the last ``period_end_days`` days of a quarter or month under
     ``params`` (the end window RF24 compares)."""
     d = date.fromisoformat(day)
-    last = (d.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    # the month's own length: the day before the next month's first is no date in 9999-12
+    last = d.replace(day=monthrange(d.year, d.month)[1])
     if (last - d).days >= params.thresholds.period_end_days:
         return None
     return "quarter" if d.month % 3 == 0 else "month"

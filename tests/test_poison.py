@@ -157,3 +157,18 @@ def test_an_officers_positions_answer_for_a_fine_decided_at_the_ends_of_the_cale
                              headers=city.headers("inspector"))
     assert response.status_code == 200, response.text
     assert response.json()["officer_id"] == f.OFFICER_A
+
+
+def test_a_units_overview_answers_with_a_fine_decided_in_december_9999(city: World) -> None:
+    """Whether a day lies in the last days of its month was asked of the first day of the next
+    month — 10000-01-01 for a fine decided in December 9999, which no date holds: the unit's
+    overview (every day of fines it ever had) answered 500."""
+    steps = [dataclasses.replace(s, occurred_at="9999-12-30T10:00:00+08:00")
+             if s.type == "PenaltyDecided" else s
+             for s in f.staff() + f.summary_case("SH-HP-2024-S-004512")]
+    post_steps(city, steps)
+    still_flags_later_misconduct(city)
+    response = city.http.get(f"/v1/units/{f.UNIT}/overview", headers=city.headers("inspector"))
+    assert response.status_code == 200, response.text
+    assert {"day": "9999-12-30", "count": 1, "amount_fen": 10_000, "period_end": "quarter"} \
+        in response.json()["fines_per_day"]

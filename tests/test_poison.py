@@ -5,6 +5,7 @@ it and go on — a case posted after it is still flagged — and that the reads 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,6 +18,8 @@ from ledger.crypto import SigningKey
 from ledger.envelope import Recorded
 from ledger.schemas import MAX_SAFE_INT
 from projections import readmodels
+from projections.redflags import engine
+from projections.redflags.engine import compute_flags
 from projections.runner import ProjectionRunner
 
 from . import domain_factory as f
@@ -172,3 +175,50 @@ def test_a_units_overview_answers_with_a_fine_decided_in_december_9999(city: Wor
     assert response.status_code == 200, response.text
     assert {"day": "9999-12-30", "count": 1, "amount_fen": 10_000, "period_end": "quarter"} \
         in response.json()["fines_per_day"]
+
+
+
+def test_an_unqualified_legal_review_before_a_decision_made_anew_does_not_stop_the_flags(
+        city: World, tmp_path: Path, log_key: SigningKey) -> None:
+    """A case's decision withdrawn and made anew (重新作出), both after a legal review by someone
+    not qualified: RF11.b raised the review's flag once per decision after it, under one flag id;
+    storing the two in one statement failed (ON CONFLICT cannot affect a row twice) on every
+    attempt, and no flag moved on for anyone. It is raised once, with the first decision after
+    the review, and ``ledger flags FILE`` printed it twice: now once, as the service holds it."""
+    case_id = "SH-HP-2025-000032"
+    review = f.step(f"case:{case_id}", "LegalReviewCompleted", f.at("2025-03-26"),
+                    reviewer_qualified=False)
+    steps = f.redecided_case(case_id)
+    first = next(i for i, s in enumerate(steps) if s.type == "PenaltyDecided")
+    post_steps(city, f.staff() + steps[:first] + [review] + steps[first:])
+    still_flags_later_misconduct(city, cases=(case_id,))
+    held, offline = held_and_offline(city, tmp_path, log_key)
+    assert offline == held
+    (flag,) = [v for v in held.values() if v["rule_id"] == "RF11.b"]
+    decisions = [e for e in case_view_events(city, case_id) if e["type"] == "PenaltyDecided"]
+    assert flag["event_ids"] == [flag["discriminator"], decisions[0]["event_id"]]
+
+
+def case_view_events(world: World, case_id: str) -> list[dict]:
+    response = world.http.get(f"/v1/streams/case:{case_id}/events",
+                              headers=world.headers("inspector"))
+    assert response.status_code == 200, response.text
+    return [e["envelope"] for e in response.json()["events"]]
+
+
+
+def test_a_rule_that_raises_one_flag_twice_gives_it_once(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Whatever rule repeats a flag id (a bug like RF11.b's), the engine gives the first one
+    only — to the service, which would otherwise fail to store them, and offline alike."""
+    def twice(case: object, ctx: engine.Ctx) -> None:
+        for decision in ("first", "second"):
+            ctx.flag("RF11.b", "one review", anchor=0, raised=0, event_ids=[decision],
+                     numbers={}, summary=decision, summary_zh="法制审核")
+
+    monkeypatch.setitem(engine.RULES_BY_KIND, "case", (twice,))
+    history = f.History().extend(f.summary_case())
+    with caplog.at_level(logging.WARNING, logger="projections.redflags.engine"):
+        (flag,) = compute_flags(history, at=datetime(2025, 1, 1, tzinfo=timezone.utc))
+    assert flag.rule_id == "RF11.b" and flag.event_ids == ("first",)
+    assert "RF11.b raised flag" in caplog.text

@@ -29,8 +29,10 @@ from ledger.store import StoredRow
 from ledger.tokens import Principal, TokenCache
 from ledger.verify.format import MEDIA_TYPE as BUNDLE_MEDIA_TYPE
 from projections.flagsview import FlagsView, page_cursor
+from projections.jsontext import json_bytes
 from projections.readmodels import ReadModels
 from projections.redflags.catalogue import check_filter
+from projections.runner import ProjectionRunner, events_after, public_health
 
 from . import dashboard, oversight
 from .auth import require
@@ -277,16 +279,29 @@ def _closing_ingest(lifespan: Lifespan[FastAPI] | None) -> Lifespan[FastAPI]:
     return composed
 
 
+#: /metrics' gauges of each projection: events not yet folded; failed attempts in a row and the
+#: Unix time of the first (0 when it folds), when this process runs the projections
+_PROJECTION_SERIES: tuple[tuple[str, Callable[[dict[str, Any]], int]], ...] = (
+    ("behind", lambda e: e["behind"]),
+    ("failures", lambda e: e.get("stuck", {}).get("failures", 0)),
+    ("stuck_since_seconds", lambda e: int(parse_datetime(e["stuck"]["since"]).timestamp())
+     if "stuck" in e else 0),
+)
+
+
 def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels | None = None,
                flags: FlagsView | None = None, title: str = "Integrity Ledger",
                dashboard_key: SigningKey | None = None,
                lifespan: Lifespan[FastAPI] | None = None,
-               ingest_threads: int = INGEST_THREADS, inline_body: int = INLINE_BODY) -> FastAPI:
+               ingest_threads: int = INGEST_THREADS, inline_body: int = INLINE_BODY,
+               projections: ProjectionRunner | None = None) -> FastAPI:
     """The service. ``dashboard_key`` signs the dispositions inspectors record in the
     dashboard (docs/dashboard.md); without it that endpoint answers 503. ``lifespan`` is
     FastAPI's: what runs when the server starts and stops the app. The app owns its ingest
     thread pool (``ingest_threads``, ``inline_body``: api/ingest.py's ``Ingest``): stopping
-    the app ends those threads, before ``lifespan``'s shutdown runs."""
+    the app ends those threads, before ``lifespan``'s shutdown runs. ``projections``, the
+    runner this process starts (if any), is what ``/healthz`` and ``/metrics`` ask whether a
+    projection is stuck; how far behind each is they read from the database, whoever runs it."""
     app = FastAPI(title=title, version="1.0.0",
                   description="Signed, verifiable event ledger for city-management enforcement.",
                   dependencies=[Depends(refuse_nul)], lifespan=_closing_ingest(lifespan))
@@ -367,7 +382,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
         if table in ("cases", "officers"):
             state["flags"] = scoped_flags(views, principal, flags.query(
                 limit=500, units=sorted(principal.units), **{f"{noun}_id": ident})["flags"])
-        return Response(orjson.dumps(state), media_type=JSON)
+        return Response(json_bytes(state), media_type=JSON)
 
     # The path parameters are named as DESIGN.md writes the paths (and as the OpenAPI
     # document then shows them): /v1/cases/{case_id}, /v1/officers/{officer_id}.
@@ -520,12 +535,22 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
         return StreamingResponse(export.lines(), media_type=BUNDLE_MEDIA_TYPE,
                                  headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
+    def projections_health() -> dict[str, dict[str, Any]]:
+        stuck = projections.stuck() if projections is not None else {}
+        positions = {view.NAME: view.position() for view in (views, flags)}
+        with ledger.store.cursor() as curs:
+            return {name: public_health(events_after(curs, at), stuck.get(name))
+                    for name, at in positions.items()}
+
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, Any]:
         started = time.perf_counter()
         size = ledger.store.size()
-        return {"status": "ok", "log_size": size,
-                "db_ms": round((time.perf_counter() - started) * 1000, 2)}
+        took = round((time.perf_counter() - started) * 1000, 2)
+        health = projections_health()
+        stuck = any("stuck" in entry for entry in health.values())
+        return {"status": "degraded" if stuck else "ok", "log_size": size, "db_ms": took,
+                "projections": health}
 
     @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
     def metrics() -> str:
@@ -535,6 +560,11 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
             lines.append(f"ledger_{name} {value}")
         lines.append("# TYPE ledger_log_size gauge")
         lines.append(f"ledger_log_size {ledger.store.size()}")
+        health = projections_health()
+        for series, value_of in _PROJECTION_SERIES:
+            lines.append(f"# TYPE ledger_projection_{series} gauge")
+            lines.extend(f'ledger_projection_{series}{{projection="{name}"}} {value_of(entry)}'
+                         for name, entry in health.items())
         return "\n".join(lines) + "\n"
 
     dashboard.install(app, ledger=ledger, log=log, views=views, flags=flags,

@@ -9,8 +9,9 @@ with the service's dashboard key on the inspector's behalf, the principal named 
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,6 +34,7 @@ from ledger.service import Ledger
 from ledger.store import LedgerStore, StoredRow
 from ledger.tokens import Principal
 from projections.flagsview import FlagsView
+from projections.jsontext import json_bytes, state_of
 from projections.oversight.assessment import Period
 from projections.oversight.queries import unit_known
 from projections.readmodels import ReadModels, configuration_upto, log_head
@@ -65,7 +67,7 @@ Disposer = Annotated[Principal, Depends(require("inspector"))]
 
 
 def _json(value: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(value), status_code=status, media_type=JSON)
+    return Response(json_bytes(value), status_code=status, media_type=JSON)
 
 
 class Dashboard:
@@ -198,19 +200,18 @@ class Dashboard:
         # a quarter's cases count in the windows of the quarters after it, too
         candidates = sorted({quarter_shift(q, k) for q in quarters
                              for k in range(MAX_WINDOW_QUARTERS)})
-        candidates = [q for q in candidates if q <= now]
+        candidates = [q for q in candidates if _quarter_number(q) <= _quarter_number(now)]
         spans = {q: window_quarters(q, _params_in(timeline, q, today)) for q in candidates}
         spans = {q: w for q, w in spans.items() if any(d["quarter"] in w for d in mine)}
         codes = sorted({d["code"] for d in mine})
         peers: list[dict[str, Any]] = []
         if spans:
-            first = min(w[0] for w in spans.values())
+            first = min((w[0] for w in spans.values()), key=_quarter_number)
             peers = self._decisions(
                 "state->'violation'->>'code' = ANY(%s) AND "
                 "state->'decision'->>'decided_on' >= %s AND "
                 "state->'decision'->>'decided_on' <= %s",
-                [codes, Period.parse(first).start.isoformat(),
-                 Period.parse(max(spans)).end.isoformat()],
+                [codes, _first_day(first), Period.parse(max(spans)).end.isoformat()],
                 MAX_PEER_CASES)
         others = [d for d in peers if d["lead"] != officer_id]
         present = {d["quarter"] for d in peers} | {d["quarter"] for d in mine}
@@ -352,7 +353,7 @@ class Dashboard:
         timeline = self._timeline()
         # as RF24 does, a month is judged under the parameters in force on its latest fine
         month_last = {r["day"][:7]: date.fromisoformat(r["day"]).toordinal() for r in days}
-        states = {r["officer_id"]: orjson.loads(r["state"]) for r in officers}
+        states = {r["officer_id"]: state_of(r["state"]) for r in officers}
         load = _officer_loader(self.views, states)
         coverage = []
         for oid, st in states.items():
@@ -491,6 +492,21 @@ def _chain_links(rows: list[StoredRow]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _quarter_number(quarter: str) -> int:
+    """Quarters counted from 0000-Q1, to compare ``quarter_of``'s text for any year: by text a
+    signed expanded year (+10000-Q1, after a fine decided late in 9999) sorts before 2026-Q4,
+    and such a quarter, taken for a past one, answered 500 (no calendar has it)."""
+    year, _, q = quarter.rpartition("-Q")
+    return int(year) * 4 + int(q) - 1
+
+
+def _first_day(quarter: str) -> str:
+    """The first day of ``quarter``, or 0001-01-01 for a quarter before year 1 (a window
+    reaching back from a fine decided in year 1)."""
+    return date.min.isoformat() if _quarter_number(quarter) < 4 else \
+        Period.parse(quarter).start.isoformat()
+
+
 def _params_in(timeline: ParamsTimeline, quarter: str, today: date) -> FlagParams:
     """The parameters in force at the end of ``quarter`` (or ``today``, if it has not ended)."""
     last = min(Period.parse(quarter).end, today)
@@ -508,7 +524,8 @@ def _period_end(day: str, params: FlagParams) -> str | None:
     """'quarter' or 'month' for the last ``period_end_days`` days of a quarter or month under
     ``params`` (the end window RF24 compares)."""
     d = date.fromisoformat(day)
-    last = (d.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    # the month's own length: the day before the next month's first is no date in 9999-12
+    last = d.replace(day=monthrange(d.year, d.month)[1])
     if (last - d).days >= params.thresholds.period_end_days:
         return None
     return "quarter" if d.month % 3 == 0 else "month"

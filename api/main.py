@@ -65,7 +65,8 @@ def create() -> Any:
 
     app = create_app(ledger, log=log, views=views, flags=flags, dashboard_key=dashboard_key,
                      lifespan=lifespan, ingest_threads=settings.ingest_threads,
-                     inline_body=settings.inline_body)
+                     inline_body=settings.inline_body,
+                     projections=runner if run_projections else None)
     if checkpointer:
         checkpointer.start()
     if run_projections:

@@ -13,7 +13,6 @@ from datetime import date
 from importlib import resources
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from starlette.responses import Response
 
@@ -21,6 +20,7 @@ from ledger.domain.calendar import CST
 from ledger.errors import InvalidRequest, NotFound
 from ledger.grammar import DATE
 from ledger.tokens import Principal
+from projections.jsontext import json_bytes
 from projections.oversight import assessment as A
 from projections.oversight import levels, queries, supervision
 
@@ -38,7 +38,7 @@ router = APIRouter()
 
 
 def _json(value: Any) -> Response:
-    return Response(orjson.dumps(value), media_type=JSON)
+    return Response(json_bytes(value), media_type=JSON)
 
 
 def _today(request: Request, at: str | None) -> date:

@@ -88,6 +88,10 @@ class FlagsView:
         self._held: dict[str, tuple[str, str]] | None = None      # flag_id -> (scope, digest)
         self._by_scope: dict[str, set[str]] = {}
 
+    def position(self) -> int:
+        """The notification id of the last event folded into the stored flags (0: none)."""
+        return self.tracking.max_tracking_id(self.NAME) or 0
+
     # -- processing --------------------------------------------------------------------------
     @contextmanager
     def _transaction(self) -> Iterator[Any]:

@@ -38,6 +38,7 @@ from ledger.store import LedgerStore, owner_only
 from . import case_model, officer_model
 from .case_model import Context
 from .gcpause import gc_paused
+from .jsontext import state_json, state_of
 from .oversight import public, supervision
 from .redflags.days import ts_of
 from .redflags.params import FlagParams, ParamsTimeline, is_configuration, national
@@ -506,7 +507,7 @@ class ReadModels:
         name, key = _TABLES[table]
         curs.execute(f"SELECT {key} AS id, state::text AS state FROM {name} "
                      f"WHERE {key} = ANY(%s)", (ids,))
-        return {r["id"]: orjson.loads(r["state"]) for r in curs.fetchall()}
+        return {r["id"]: state_of(r["state"]) for r in curs.fetchall()}
 
     @staticmethod
     def approved_by_query(officer_ids: list[str], table: str = "complaints"
@@ -548,7 +549,7 @@ class ReadModels:
                     "SELECT * FROM unnest(%b::text[], %b::text[]::jsonb[], %b::bigint[]) "
                     f"ON CONFLICT ({key}) DO UPDATE SET state = EXCLUDED.state, "
                     "last_index = EXCLUDED.last_index",
-                    (chunk, [orjson.dumps(states[k]).decode() for k in chunk],
+                    (chunk, [state_json(states[k]) for k in chunk],
                      [fold.last_index[(table, k)] for k in chunk]))
 
     # -- queries -----------------------------------------------------------------------------
@@ -560,7 +561,7 @@ class ReadModels:
             row = curs.fetchone()
         if row is None:
             return None
-        return {**orjson.loads(row["state"]), "as_of_index": row["last_index"]}
+        return {**state_of(row["state"]), "as_of_index": row["last_index"]}
 
     def unit_of_stream(self, stream: str) -> str | None:
         """The enforcement unit a stream belongs to, for unit-scoped access (None: no unit)."""
@@ -657,4 +658,4 @@ class ReadModels:
         name, key = _TABLES[table]
         with self.store.cursor() as curs:
             curs.execute(f"SELECT {key} AS id, state::text AS state FROM {name}")
-            return {r["id"]: orjson.loads(r["state"]) for r in curs.fetchall()}
+            return {r["id"]: state_of(r["state"]) for r in curs.fetchall()}

@@ -10,6 +10,12 @@ retries that batch after ``retry_seconds``, then twice as long after each failur
 ``MAX_RETRY_SECONDS``, logging the error with its name each time: events are never skipped (each
 is folded exactly once), and the other projections carry on meanwhile. (An attempt can be
 costly: the red flags' re-reads the whole log after a failure.)
+
+After a failure the projection goes on one event at a time (for as many events as a batch
+holds), so it folds every event before the one it cannot fold and stops exactly there: ``stuck``
+then names that event, the error, since when (wall clock) and how many attempts failed in a row
+— what ``/healthz`` and ``/metrics`` publish (docs/architecture.md, "A projection that cannot
+fold an event").
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
 import psycopg
@@ -31,10 +39,33 @@ TRY_LOCK = "SELECT pg_catalog.pg_try_advisory_lock(%s::bigint)"
 MAX_RETRY_SECONDS = 60.0
 
 
+# the event after a projection's position: what a batch of one failed on
+_EVENT_AFTER = ("SELECT r.log_index, r.event_id::text, r.stream, r.event_type "
+                "FROM stored_events e JOIN ledger_receipts r ON r.originator_id = e.originator_id "
+                "AND r.stream_version = e.originator_version WHERE e.notification_id > %s "
+                "ORDER BY e.notification_id LIMIT 1")
+
+
 class Projection(Protocol):
     NAME: str
 
     def process(self, limit: int = ...) -> int: ...
+
+    def position(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Stuck:
+    """A projection whose attempts fail: since when (UTC, the first failure in a row), how many
+    in a row, the error, its position (the notification id of the last event it folded) and —
+    once an attempt on that one event alone has failed — the event after it (``log_index``,
+    ``event_id``, ``stream``, ``type``), else None."""
+
+    since: datetime
+    failures: int
+    error: str
+    position: int | None
+    event: dict[str, Any] | None
 
 
 class ProjectionRunner:
@@ -51,6 +82,11 @@ class ProjectionRunner:
         self.retry_seconds = retry_seconds
         #: name of a failing projection -> (monotonic time of its next attempt, failures in a row)
         self._failing: dict[str, tuple[float, int]] = {}
+        #: name of a projection that failed -> events it still folds one at a time
+        self._narrow: dict[str, int] = {}
+        #: name of a projection whose attempts fail -> what :meth:`stuck` says of it
+        self._stuck: dict[str, Stuck] = {}
+        self._conn: psycopg.Connection[Any] | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="projections", daemon=True)
         self.leader = False
@@ -67,11 +103,14 @@ class ProjectionRunner:
             try:
                 with self._connect() as conn:
                     conn.autocommit = True
+                    self._conn = conn
                     self._lead(conn)
             except Exception:   # connection lost (a projection failing is _step's): back off, retry
                 _log.exception("projection runner failed; retrying")
                 self.leader = False
                 self._stop.wait(2.0)
+            finally:
+                self._conn = None
 
     def _lead(self, conn: psycopg.Connection[Any]) -> None:
         while not self._stop.is_set():
@@ -95,22 +134,83 @@ class ProjectionRunner:
             for _ in conn.notifies(timeout=self.poll, stop_after=1):
                 pass
 
+    def stuck(self) -> dict[str, Stuck]:
+        """The projections this runner leads whose attempts fail, by name (empty when every one
+        folds)."""
+        return dict(self._stuck)
+
     def _step(self, projection: Projection) -> bool:
         """One batch of ``projection``; whether it folded any events. A failure is logged and
         the same batch retried (its transaction rolled back) after ``retry_seconds``, doubled
-        for each failure in a row up to MAX_RETRY_SECONDS."""
-        retry, failures = self._failing.get(projection.NAME, (None, 0))
+        for each failure in a row up to MAX_RETRY_SECONDS — one event at a time, so a failure
+        names the event (see the module docstring)."""
+        name = projection.NAME
+        retry, failures = self._failing.get(name, (None, 0))
         if retry is not None and time.monotonic() < retry:
             return False
+        limit = 1 if name in self._narrow else self.batch
         try:
-            n = projection.process(self.batch)
-        except Exception:
+            n = projection.process(limit)
+        except Exception as e:
             wait = min(self.retry_seconds * 2 ** failures, max(MAX_RETRY_SECONDS,
                                                                 self.retry_seconds))
-            _log.exception("projection %s failed on its next batch and stays at its position; "
+            stuck = self._stuck_on(projection, e, one=limit == 1)
+            _log.exception("projection %s failed on its next %s and stays at its position; "
                            "retrying in %.0f s (its later events wait, the other projections "
-                           "go on)", projection.NAME, wait)
-            self._failing[projection.NAME] = (time.monotonic() + wait, failures + 1)
+                           "go on)", name, _named(stuck.event) if stuck.event else "batch",
+                           wait)
+            self._failing[name] = (time.monotonic() + wait, failures + 1)
+            self._narrow[name] = self.batch
             return False
-        self._failing.pop(projection.NAME, None)
+        self._failing.pop(name, None)
+        left = self._narrow.get(name, 0) - n
+        if n and left > 0:
+            self._narrow[name] = left
+        else:                   # past every event of the batch that failed, or at the head
+            self._narrow.pop(name, None)
+            self._stuck.pop(name, None)
         return bool(n)
+
+    def _stuck_on(self, projection: Projection, error: Exception, *, one: bool) -> Stuck:
+        before = self._stuck.get(projection.NAME)
+        position = event = None
+        try:     # what it is stuck on, read beside it: a failure here must not stop the runner
+            position = projection.position()
+            if one and self._conn is not None:
+                row = self._conn.execute(_EVENT_AFTER, (position,)).fetchone()
+                if row is not None:
+                    event = dict(zip(("log_index", "event_id", "stream", "type"), row))
+        except Exception:
+            _log.warning("projection %s: its position or next event could not be read",
+                         projection.NAME, exc_info=True)
+        stuck = Stuck(since=before.since if before else datetime.now(timezone.utc),
+                      failures=before.failures + 1 if before else 1, error=f"{type(error).__name__}: {error}"[:1000],
+                      position=position, event=event)
+        self._stuck[projection.NAME] = stuck
+        return stuck
+
+
+def _named(event: dict[str, Any]) -> str:
+    return (f"event (log index {event['log_index']}, {event['event_id']}, {event['type']} on "
+            f"{event['stream']})")
+
+
+def events_after(curs: Any, position: int) -> int:
+    """How many events the log holds after notification id ``position``: how far behind a
+    projection at that position is (``curs`` gives rows as dicts)."""
+    curs.execute("SELECT count(*) AS behind FROM stored_events WHERE notification_id > %s",
+                 (position,))
+    return int(curs.fetchone()["behind"])
+
+
+def public_health(behind: int, stuck: Stuck | None) -> dict[str, Any]:
+    """What ``/healthz`` says of a projection, to anyone: how many events it has yet to fold
+    and, if it is stuck here, since when, how many attempts failed in a row and the log index of
+    the event it cannot fold (null until found). Not the error, nor the event's id or stream:
+    those name cases and officers, and go to the process's log."""
+    entry: dict[str, Any] = {"behind": behind}
+    if stuck is not None:
+        entry["stuck"] = {"since": stuck.since.isoformat().replace("+00:00", "Z"),
+                          "failures": stuck.failures,
+                          "at_log_index": stuck.event["log_index"] if stuck.event else None}
+    return entry

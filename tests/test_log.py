@@ -349,7 +349,8 @@ def test_roots_and_proofs_equal_rfc_9162_computed_from_the_stored_events(
 
 def test_metrics_are_public_and_only_count_appends_and_the_log_size(world: World) -> None:
     """The access table in docs/architecture.md names /metrics as public, for what it shows: two
-    counters and the log size (which a checkpoint and /healthz publish already)."""
+    counters, the log size (which a checkpoint and /healthz publish already) and how each
+    projection fares (events behind, failures in a row, since when: no content)."""
     def metrics() -> dict[str, int]:
         response = world.http.get("/metrics")
         assert response.status_code == 200 and response.headers["content-type"].startswith(
@@ -362,7 +363,10 @@ def test_metrics_are_public_and_only_count_appends_and_the_log_size(world: World
     notes(world, 3)
     after = metrics()
     assert set(after) == {"ledger_append_requests_total", "ledger_events_appended_total",
-                          "ledger_log_size"}
+                          "ledger_log_size"} | {
+        f'ledger_projection_{series}{{projection="{name}"}}'
+        for series in ("behind", "failures", "stuck_since_seconds")
+        for name in ("read_models", "flags")}
     assert after["ledger_append_requests_total"] - before["ledger_append_requests_total"] == 1
     assert after["ledger_events_appended_total"] - before["ledger_events_appended_total"] == 3
     assert after["ledger_log_size"] == world.http.get("/healthz").json()["log_size"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime, timezone
 from functools import partial
 
 import psycopg
@@ -22,6 +23,9 @@ class Backlog:
         self.left = events
         self.poison = poison
         self.attempts = 0
+
+    def position(self) -> int:
+        return 0
 
     def process(self, limit: int = 2000) -> int:
         self.attempts += 1
@@ -85,3 +89,54 @@ def test_a_projection_failing_again_waits_twice_as_long_each_time_up_to_a_minute
     before = poisoned.attempts
     runner._step(poisoned)
     assert poisoned.attempts == before + 1      # 2 s again after a success
+
+
+class PoisonAt:
+    """A projection with ``events`` to fold, up to ``limit`` a batch, that cannot fold event
+    number ``poison`` (1-based) until mended."""
+
+    NAME = "flags"
+
+    def __init__(self, events: int, poison: int) -> None:
+        self.events, self.poison, self.folded, self.limits = events, poison, 0, []
+
+    def position(self) -> int:
+        return self.folded
+
+    def process(self, limit: int = 2000) -> int:
+        self.limits.append(limit)
+        n = min(limit, self.events - self.folded)
+        if self.poison and self.folded < self.poison <= self.folded + n:
+            raise ValueError(f"event {self.poison} cannot be folded")
+        self.folded += n
+        return n
+
+
+def test_a_failing_projection_folds_every_event_before_the_one_it_cannot_and_says_so(
+        database: tuple[str, str]) -> None:
+    """A batch that fails is retried one event at a time: the events before the poison are
+    folded, and ``stuck`` says where it stands, since when and why — what /healthz publishes.
+    Mended, it goes on at full batches and is no longer stuck."""
+    poisoned = PoisonAt(5000, poison=2500)
+    runner = ProjectionRunner(partial(psycopg.connect, database[0]), [poisoned],
+                              poll_seconds=0.02, retry_seconds=0.05, batch=2000)
+    started = datetime.now(timezone.utc)
+    runner.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not ((stuck := runner.stuck().get("flags")) and stuck.failures >= 2) \
+                and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert stuck is not None
+        assert poisoned.folded == 2499 and stuck.position == 2499
+        assert stuck.failures >= 2 and stuck.error == "ValueError: event 2500 cannot be folded"
+        assert started <= stuck.since <= datetime.now(timezone.utc)
+        assert stuck.event is None            # this database holds no event after it
+        poisoned.poison = 0
+        while poisoned.folded < 5000 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.1)
+    finally:
+        runner.stop()
+    assert poisoned.folded == 5000 and runner.stuck() == {}
+    assert poisoned.limits[-1] == 2000        # back to whole batches once past it

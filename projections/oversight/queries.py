@@ -11,6 +11,7 @@ import orjson
 from ledger.schemas import parse_datetime
 from ledger.store import LedgerStore
 
+from ..jsontext import state_of
 from . import assessment as A
 from . import public, supervision
 
@@ -39,7 +40,7 @@ def public_feed(store: LedgerStore, *, unit: str | None = None, since: str | Non
         rows = curs.fetchall()
     entries = []
     for r in rows[:limit]:
-        state = orjson.loads(r["state"])
+        state = state_of(r["state"])
         entries.append(public.entry(state, state["publications"][r["n"] - 1]))
     return {"decisions": entries, "next_offset": offset + limit if len(rows) > limit else None}
 
@@ -58,7 +59,7 @@ def notices(store: LedgerStore, today: date, *, units: list[str], unit: str | No
     with store.cursor() as curs:
         curs.execute("SELECT state::text AS state FROM view_supervision WHERE "
                      + " AND ".join(where), params)
-        states = [supervision.view(orjson.loads(r["state"]), today) for r in curs.fetchall()]
+        states = [supervision.view(state_of(r["state"]), today) for r in curs.fetchall()]
     # newest first by instant (issued_at keeps the offset it was written with, so its text
     # does not sort in time), notices not yet issued last
     states.sort(key=lambda s: (s["issued_at"] is not None,
@@ -86,7 +87,7 @@ def unit_known(store: LedgerStore, unit_id: str) -> bool:
 
 def _states(curs: Any, sql: str, arg: Any) -> list[dict[str, Any]]:
     curs.execute(sql, (arg,))
-    return [orjson.loads(r["state"]) for r in curs.fetchall()]
+    return [state_of(r["state"]) for r in curs.fetchall()]
 
 
 def assessment(store: LedgerStore, kind: str, ident: str, period: A.Period,

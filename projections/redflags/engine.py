@@ -358,7 +358,7 @@ class FlagEngine:
         if facts is not None:
             for rule_fn in RULES_BY_KIND.get(s.kind, ()):
                 rule_fn(facts, ctx)
-        return self._dispositions(ctx), tuple(sorted(ctx.dues))
+        return _once(self._dispositions(ctx), s), tuple(sorted(ctx.dues))
 
     def _record(self, s: Subject, flags: list[Flag], dues: tuple[int, ...]) -> None:
         """Index one scope's evaluation: its flags' scope, dispositions, pending deadlines."""
@@ -445,6 +445,24 @@ class FlagEngine:
         """Subjects with a pending deadline at or before ``until`` (re-evaluate them then)."""
         until_ts = ts_of_datetime(until)
         return {s for s, dues in self._dues.items() if dues and dues[0] <= until_ts}
+
+
+def _once(flags: list[Flag], s: Subject) -> list[Flag]:
+    """Each flag id once, the first raised. An id names one flag; a rule that raised one twice
+    (RF11.b did, once per decision after a review, until 2026-11-28) had the service store both
+    in one statement, which PostgreSQL refused on every attempt: no flag moved on for anyone."""
+    if len({f.flag_id for f in flags}) == len(flags):
+        return flags
+    seen: set[str] = set()
+    out = []
+    for f in flags:
+        if f.flag_id in seen:
+            _log.warning("%s raised flag %s twice in %s: the first is kept", f.rule_id,
+                         f.flag_id, s)
+            continue
+        seen.add(f.flag_id)
+        out.append(f)
+    return out
 
 
 def _with_disposition(f: Flag, events: list[Disposition] | None) -> Flag:

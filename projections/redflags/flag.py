@@ -16,6 +16,8 @@ the same sentence, built by the rule from its numbers; neither enters the flag i
 
 Numbers. ``numbers`` holds the values the rule compared (amounts in fen, days, counts, times as
 RFC 3339 text, z-scores as fixed-decimal strings). No floats: a flag is hashed and published.
+An integer beyond ±(2^53-1) — a sum of amounts each within the door's range — is held as its
+decimal text, the one form canonical JSON carries exactly.
 """
 
 from __future__ import annotations
@@ -162,14 +164,15 @@ def make_flag(rule: Rule, *, scope: Subject, discriminator: str, params_version:
 
 
 def _freeze(value: Any, rule_id: str, key: str) -> Any:
-    """Numbers as immutable, float-free values (raises ``NotHashable`` otherwise)."""
+    """Numbers as immutable, float-free values (raises ``NotHashable`` otherwise). An integer
+    beyond ±(2^53-1) becomes its decimal text: each amount posted is within that range, but a
+    case's total need not be, and a flag that could not be built stopped every flag after it."""
     t = type(value)
     if t is str or t is bool or value is None:
         return value
     if t is int:
-        if -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
-            return value
-    elif t is list or t is tuple:
+        return value if -MAX_SAFE_INT <= value <= MAX_SAFE_INT else str(value)
+    if t is list or t is tuple:
         return tuple(_freeze(v, rule_id, key) for v in value)
     raise NotHashable(f"{rule_id}.numbers.{key}: {t.__name__} {value!r} is not allowed (no "
                       "floats in a flag: use integers or fixed-decimal text)")

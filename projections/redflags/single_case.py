@@ -570,6 +570,7 @@ def _rf10_amended(c: Case, d: Decision, ctx: "Ctx") -> None:
 
 def rf11_review_and_head_decision(c: Case, ctx: "Ctx") -> None:
     investigators: set[str] | None = None
+    flagged: set[str] = set()      # RF11.b: a review once, with the first decision after it
     for d in c.decisions:
         if d.procedure != "general":
             continue
@@ -594,7 +595,8 @@ def rf11_review_and_head_decision(c: Case, ctx: "Ctx") -> None:
                      summary_zh=f"应当法制审核（{codes_zh(grounds)}），但决定前未通过法制审核",
                      **common)
         for ts, reviewer, qualified, _, eid in reviews:
-            if not qualified or reviewer in investigators:
+            if eid not in flagged and (not qualified or reviewer in investigators):
+                flagged.add(eid)
                 ctx.flag("RF11.b", eid, anchor=ts, raised=ts, event_ids=[eid, d.eid],
                          numbers={"reviewer_id": reviewer, "reviewer_qualified": qualified,
                                   "reviewer_is_investigator": reviewer in investigators},

@@ -21,6 +21,7 @@ from ledger.crypto import SigningKey, b64url_decode, b64url_encode, verify
 from ledger.domain import vocabulary
 from ledger.domain.calendar import legal_date
 from ledger.envelope import Recorded, signing_bytes
+from ledger.logentry import format_recorded_at
 from ledger.schemas import parse_datetime
 from ledger.service import Ledger
 from ledger.store import LedgerStore, datastore_from_url
@@ -188,6 +189,9 @@ def test_no_misconduct_plants_nothing() -> None:
 
 
 def _case_states(city: SyntheticCity) -> dict[str, dict[str, Any]]:
+    """Each case's read-model state, every event recorded at the moment it claims (as the
+    city's events are posted: a day's acts that day), so none reads as dated ahead of its
+    recording, which the deadlines count from the recording (docs/red-flags.md, RF08.e)."""
     states: dict[str, dict[str, Any]] = {}
     versions: collections.Counter[str] = collections.Counter()
     for i, e in enumerate(events(city)):
@@ -196,7 +200,7 @@ def _case_states(city: SyntheticCity) -> dict[str, dict[str, Any]]:
             rec = Recorded(event_id=e["event_id"], stream=e["stream"], type=e["type"],
                            occurred_at=e["occurred_at"], signer=e["signer"], body=e["body"],
                            index=i, stream_version=versions[e["stream"]],
-                           recorded_at="2026-01-01T00:00:00.000000Z")
+                           recorded_at=format_recorded_at(parse_datetime(e["occurred_at"])))
             states[e["stream"][5:]] = case_model.apply(states.get(e["stream"][5:]), rec)
     return states
 

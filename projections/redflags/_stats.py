@@ -32,6 +32,44 @@ def normal_sf(z: float) -> float:
     return 0.5 * math.erfc(z / math.sqrt(2.0))
 
 
+def student_t_sf(t: float, df: int) -> float:
+    """P(T ≥ t) for Student's t with ``df`` ≥ 1 degrees of freedom:
+    ½ · I_x(df/2, ½) with x = df / (df + t²) for t ≥ 0 (the regularised incomplete beta)."""
+    if df < 1:
+        raise ValueError("t needs df >= 1")
+    if math.isinf(t):
+        return 0.0 if t > 0 else 1.0
+    half = 0.5 * _beta_inc(df / 2, 0.5, df / (df + t * t))
+    return half if t >= 0 else 1.0 - half
+
+
+def _beta_inc(a: float, b: float, x: float) -> float:
+    """The regularised incomplete beta I_x(a, b), by its continued fraction (modified Lentz)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+                     + a * math.log(x) + b * math.log1p(-x))
+    if x > (a + 1) / (a + b + 2):            # the fraction converges fast on this side only
+        return 1.0 - _beta_inc(b, a, 1.0 - x)
+    tiny = 1e-300
+    c, d = 1.0, 1.0 - (a + b) * x / (a + 1)
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    f = d
+    for m in range(1, 500):
+        for num in (m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+                    -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))):
+            d = 1.0 + num * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + num / c
+            c = c if abs(c) > tiny else tiny
+            f *= c * d
+        if abs(c * d - 1.0) < 1e-15:
+            break
+    return front * f / a
+
+
 def binomial_sf(k: int, n: int, p: float) -> float:
     """P(X ≥ k) for X ~ Binomial(n, p)."""
     if k <= 0:

@@ -50,8 +50,8 @@ from ._stats import (
     home_unit,
     mad,
     median,
-    normal_sf,
     sig,
+    student_t_sf,
 )
 from .days import day_iso, month_bounds, month_of, next_month, quarter_of
 from .facts import MAX_WINDOW_QUARTERS, Case, Decision, Unit, quarter_shift
@@ -317,13 +317,28 @@ class _Robust:
     tau: float           # honest spread between officers: sqrt(spread² − peers' median se²)
     se: float            # the officer's own standard error
     scale: float         # max(spread, sqrt(tau² + se²)), the denominator used
+    df: int              # the reference's degrees of freedom: peers − 1
+
+    @property
+    def reference(self) -> str:
+        """The distribution z is referred to, as a flag names it."""
+        return f"t(df={self.df})"
+
+    def upper(self) -> float:
+        """P(T ≥ z) under the reference: the one-sided p-value of z."""
+        return student_t_sf(self.z, self.df)
+
+    def two_sided(self) -> float:
+        """2 · P(T ≥ |z|) under the reference."""
+        return min(1.0, 2 * student_t_sf(abs(self.z), self.df))
 
     def numbers(self, digits: int) -> dict[str, str]:
-        """What an inspector needs to recompute z from the flag."""
+        """What an inspector needs to recompute z and its p-value from the flag."""
         return {"peer_mad_scaled": fixed(self.spread, digits),
                 "between_officer_sd": fixed(self.tau, digits),
                 "own_standard_error": fixed(self.se, digits),
-                "scale": fixed(self.scale, digits), "z": fixed(min(self.z, 1e9), 3)}
+                "scale": fixed(self.scale, digits), "z": fixed(min(self.z, 1e9), 3),
+                "reference": self.reference}
 
 
 def _robust(oid: str, values: dict[str, float], sampling: dict[str, float]) -> _Robust:
@@ -342,7 +357,9 @@ def _robust(oid: str, values: dict[str, float], sampling: dict[str, float]) -> _
     scale = max(spread, math.sqrt(tau2 + se2))
     diff = values[oid] - centre
     z = diff / scale if scale > 0 else (math.copysign(math.inf, diff) if diff else 0.0)
-    return _Robust(z, centre, spread, math.sqrt(tau2), math.sqrt(se2), scale)
+    # df ≥ 1: a parameter set may allow a single peer
+    return _Robust(z, centre, spread, math.sqrt(tau2), math.sqrt(se2), scale,
+                   max(1, len(peers) - 1))
 
 
 def _position(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, th, q: float,
@@ -375,7 +392,7 @@ def _position(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, th, q
         rb = _robust(oid, means, sampling)
         if rb.scale <= 0:
             continue
-        results[oid] = (rb.z, 2 * normal_sf(abs(rb.z)), rb)
+        results[oid] = (rb.z, rb.two_sided(), rb)
     pvalues = {o: r[1] for o, r in results.items()}
     rejected, cut = benjamini_hochberg(pvalues, q)
     qvalues = bh_q_values(pvalues)
@@ -469,7 +486,7 @@ def _tests(stats: dict[str, tuple[int, int, float, float]]
     out: dict[str, tuple[float, float, _Robust]] = {}
     for oid, (k, n, e, _) in stats.items():
         rb = _robust(oid, excess, sampling)
-        out[oid] = (rb.z, max(normal_sf(rb.z), binomial_sf(k, n, min(1.0, e / n))), rb)
+        out[oid] = (rb.z, max(rb.upper(), binomial_sf(k, n, min(1.0, e / n))), rb)
     return out
 
 

@@ -460,7 +460,8 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
         if record.is_root:
             raise KeyNotAllowed(f"{args.key_id} is a root key, pinned in configuration "
                                 "(ledger.json's root_keys or LEDGER_ROOT_KEYS), not registered "
-                                "by an event: no event revokes it", field="key_id")
+                                "by an event: no event revokes it (to retire a root: `ledger keys "
+                                "rotate-root`, docs/architecture.md)", field="key_id")
         if record.revoked_at is not None:
             raise Conflict(f"key {args.key_id!r} was already revoked at log index "
                            f"{record.revoked_at} ({record.revoke_reason})", field="key_id")

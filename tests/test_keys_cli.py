@@ -98,7 +98,8 @@ def test_revoking_the_dashboards_key_says_the_dashboard_records_no_disposition_a
      "registry)\n"),
     (["--key-id", ROOT_ID, "--reason", "compromised"],
      f"ledger keys: --key-id: {ROOT_ID} is a root key, pinned in configuration (ledger.json's "
-     "root_keys or LEDGER_ROOT_KEYS), not registered by an event: no event revokes it\n"),
+     "root_keys or LEDGER_ROOT_KEYS), not registered by an event: no event revokes it (to "
+     "retire a root: `ledger keys rotate-root`, docs/architecture.md)\n"),
     (["--key-id", "gone", "--reason", "again"],
      "ledger keys: --key-id: key 'gone' was already revoked at log index 2 (stolen)\n"),
     (["--key-id", "app", "--reason", ""],

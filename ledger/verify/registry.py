@@ -2,7 +2,7 @@
 its imports (``ledger.keys`` reaches orjson through ``ledger.envelope``).
 
 The messages are the service's, word for word, so an auditor reads the same reason the door
-would have given; ``tests/test_verifier_registry.py`` runs both folds on the same histories.
+would have given; ``tests/test_verifier_checks.py`` runs both folds on the same histories.
 
 * A key judges an event at log index ``i`` recorded at ``t`` when it was registered at an index
   < ``i``, was not revoked at an index < ``i``, and ``not_before <= t <= not_after``.

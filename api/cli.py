@@ -540,7 +540,7 @@ def cmd_keys_rotate_root(args: argparse.Namespace) -> int:
     LEDGER_ROOT_KEYS pins, and one not initialised."""
     import re
 
-    from ledger.config import write_secret
+    from ledger.config import sync_directory, write_file, write_secret
     from ledger.crypto import SigningKey, b64url_encode
     from ledger.errors import Conflict, LedgerError, NotFound
     from ledger.roots import root_entry
@@ -568,21 +568,18 @@ def cmd_keys_rotate_root(args: argparse.Namespace) -> int:
     for key_id in in_force:
         roots[key_id] = root_entry(roots[key_id], position)
     roots[new_id] = b64url_encode(new.public_key)
-    # the new seed first, under its own name, then the configuration (written aside and
-    # renamed), then the old seeds aside: an interrupted rotation leaves a home whose root in
-    # force is one whose seed it holds
-    staged = key_path.with_name(f"{new_id}.key.new")
-    write_secret(staged, b64url_encode(new.seed))
-    staged_config = settings.config_path.with_name("ledger.json.new")
-    staged_config.write_text(json.dumps(config, indent=2) + "\n")
-    staged.replace(key_path)
-    staged_config.replace(settings.config_path)
+    # the new seed first, then the configuration, then the old seeds aside (each write whole
+    # or not at all): an interrupted rotation leaves a home whose root in force is one whose
+    # seed it holds
+    write_secret(key_path, b64url_encode(new.seed))
+    write_file(settings.config_path, json.dumps(config, indent=2) + "\n")
     moved = []
     for key_id in in_force:
         seed = settings.secrets / f"{key_id}.key"
         if seed.exists():
             seed.replace(seed.with_name(f"{key_id}.key.retired"))
             moved.append(f"{seed.name}.retired")
+    sync_directory(settings.secrets)
     print(f"root key rotated: {new_id} registers and revokes keys from now on ({key_path}, "
           f"public key {b64url_encode(new.public_key)})")
     for key_id in in_force:
@@ -603,7 +600,7 @@ def cmd_log_rotate_key(args: argparse.Namespace) -> int:
     """Replace the home's log key (the key that signs checkpoints): a new secrets/log.key,
     pinned in ledger.json, the old public key kept there as retired so the new key's issuer
     extends the log from the old key's last checkpoint; then sign a checkpoint with it."""
-    from ledger.config import write_secret
+    from ledger.config import write_file, write_secret
     from ledger.crypto import SigningKey, b64url_encode
     from ledger.errors import Conflict, NotFound
     from ledger.logview import LogView
@@ -626,16 +623,12 @@ def cmd_log_rotate_key(args: argparse.Namespace) -> int:
         log = config.setdefault("log", {})
         log["public_key"] = b64url_encode(new.public_key)
         log["retired_public_keys"] = [*log.get("retired_public_keys", []), b64url_encode(old)]
-        # the new seed and configuration first, each under a name of its own, then renamed:
-        # an interrupted rotation leaves the home pinning one key whose seed it holds
-        staged = key_path.with_name("log.key.new")
-        write_secret(staged, b64url_encode(new.seed))
-        staged_config = settings.config_path.with_name("ledger.json.new")
-        staged_config.write_text(json.dumps(config, indent=2) + "\n")
+        # the old seed kept under its retired name (a second link: log.key is never missing),
+        # then the new seed, then the configuration, each written whole or not at all
         if key_path.exists():
-            key_path.replace(retired_path)
-        staged.replace(key_path)
-        staged_config.replace(settings.config_path)
+            os.link(key_path, retired_path)
+        write_secret(key_path, b64url_encode(new.seed))
+        write_file(settings.config_path, json.dumps(config, indent=2) + "\n")
         settings = _settings()
         view = LogView(store, origin=settings.log_origin, key_name=name, signing_key=new,
                        retired_keys=settings.log_retired_keys)

@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,15 +159,44 @@ def write_config(settings: Settings, *, root_keys: dict[str, bytes], log_public_
         "checkpoints": {"every_events": settings.checkpoint_every_events,
                         "every_seconds": settings.checkpoint_every_seconds},
     }
-    settings.config_path.write_text(json.dumps(data, indent=2) + "\n")
+    write_file(settings.config_path, json.dumps(data, indent=2) + "\n")
 
 
 def write_secret(path: Path, value: str) -> None:
+    """Write a seed or token to ``path``, mode 0600 (its directory 0700 when made), whole or
+    not at all (:func:`write_file`)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)        # O_CREAT's mode applies only to a new file: tighten an old one
-    with os.fdopen(fd, "w") as f:
-        f.write(value + "\n")
+    write_file(path, value + "\n", mode=0o600)
+
+
+def write_file(path: Path, text: str, *, mode: int = 0o644) -> None:
+    """Write ``text`` to ``path`` whole or not at all, and durably: into a temporary file beside
+    it, flushed to the disk, renamed over ``path``, the directory flushed. A crash, a full disk
+    or an error while writing leaves the old file (or none) — never an empty or half-written
+    seed or ledger.json (truncating in place lost the old one; a file's new name can reach the
+    disk before its data); a home's keys cannot be made again once pinned."""
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temporary)
+        raise
+    sync_directory(path.parent)
+
+
+def sync_directory(directory: Path) -> None:
+    """Flush a directory's entries (a rename, a new file) to the disk."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 #: the directory holding ledger/ (and api/, projections/ in a source checkout)

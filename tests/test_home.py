@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -599,6 +600,37 @@ def test_a_secret_written_over_a_loose_file_is_made_private(tmp_path: Path) -> N
     path.chmod(0o644)
     write_secret(path, "new")
     assert path.read_text() == "new\n" and path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_secret_or_configuration_that_fails_to_be_written_leaves_the_old_one_whole(
+        tmp_path: Path) -> None:
+    """write_secret truncated the file first and then wrote it, and ledger.json was written the
+    same way: a write that failed on the way (a full disk, here a file size limit; a crash) left
+    a pinned key's seed or the pinned configuration empty or cut short — and a home's keys
+    cannot be made again once pinned."""
+    import resource
+    from ledger.config import write_config, write_secret
+    settings = Settings.from_env({"LEDGER_HOME": str(tmp_path)})
+    seed = settings.secrets / "log.key"
+    write_secret(seed, "old-seed")
+    write_config(settings, root_keys={"root-1": bytes(32)}, log_public_key=bytes(32))
+    before = settings.config_path.read_text()
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)    # EFBIG instead of the signal
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64, hard))      # a disk full after 64 bytes
+    try:
+        with pytest.raises(OSError):
+            write_secret(seed, "new-seed-" + "x" * 100)
+        with pytest.raises(OSError):
+            write_config(replace(settings, log_origin="example.org/" + "x" * 100),
+                         root_keys={"root-1": bytes(32)}, log_public_key=bytes(32))
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, handler)
+    assert seed.read_text() == "old-seed\n"
+    assert settings.config_path.read_text() == before
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["ledger.json",
+                                                                          "log.key"]
 
 
 @pytest.mark.parametrize("value, on", [(None, True), ("on", True), ("OFF", False),

@@ -23,7 +23,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -37,6 +38,12 @@ LOCK_KEY = 0x1E_D6E5   # advisory lock: "the projection runner"
 #: (docs/architecture.md, Immutability)
 TRY_LOCK = "SELECT pg_catalog.pg_try_advisory_lock(%s::bigint)"
 MAX_RETRY_SECONDS = 60.0
+#: seconds a leading runner's session may go without a word before the server ends it (and its
+#: advisory lock with it): a leader whose host dies without closing its connection is replaced
+#: within this, not when TCP keepalive gives up on it (hours). A thread says HEARTBEAT on the
+#: lock's connection every sixth of it while the runner leads, however long a batch takes.
+LEASE_SECONDS = 30
+HEARTBEAT = "SELECT 'projection leader alive'"
 
 
 # the event after a projection's position: what a batch of one failed on
@@ -44,6 +51,36 @@ _EVENT_AFTER = ("SELECT r.log_index, r.event_id::text, r.stream, r.event_type "
                 "FROM stored_events e JOIN ledger_receipts r ON r.originator_id = e.originator_id "
                 "AND r.stream_version = e.originator_version WHERE e.notification_id > %s "
                 "ORDER BY e.notification_id LIMIT 1")
+
+
+@contextmanager
+def _heartbeat(conn: psycopg.Connection[Any]) -> Iterator[None]:
+    """While the block runs, the server ends ``conn``'s session once it has been idle
+    LEASE_SECONDS (``idle_session_timeout``, PostgreSQL 14 or later), and a thread keeps it
+    from being idle that long while this process lives."""
+    try:
+        conn.execute("SELECT pg_catalog.set_config('idle_session_timeout', %s, false)",
+                     (f"{LEASE_SECONDS}s",))
+    except psycopg.errors.UndefinedObject:      # PostgreSQL 13 or older
+        _log.warning("this PostgreSQL has no idle_session_timeout (14 and later have): a "
+                     "leader whose host dies holds the projections until TCP keepalive ends "
+                     "its session")
+        yield
+        return
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(LEASE_SECONDS / 6):
+            try:
+                conn.execute(HEARTBEAT)
+            except psycopg.Error:       # the connection is gone: the runner's next use says so
+                return
+
+    threading.Thread(target=beat, name="projections-heartbeat", daemon=True).start()
+    try:
+        yield
+    finally:
+        done.set()
 
 
 class Projection(Protocol):
@@ -122,17 +159,18 @@ class ProjectionRunner:
             return
         self.leader = True
         conn.execute(f'LISTEN "{self.channel}"')
-        while not self._stop.is_set():
-            worked = True
-            while worked and not self._stop.is_set():
-                worked = False
-                for projection in self.projections:
-                    if self._step(projection):
-                        worked = True
-            if self.on_idle:
-                self.on_idle()
-            for _ in conn.notifies(timeout=self.poll, stop_after=1):
-                pass
+        with _heartbeat(conn):
+            while not self._stop.is_set():
+                worked = True
+                while worked and not self._stop.is_set():
+                    worked = False
+                    for projection in self.projections:
+                        if self._step(projection):
+                            worked = True
+                if self.on_idle:
+                    self.on_idle()
+                for _ in conn.notifies(timeout=self.poll, stop_after=1):
+                    pass
 
     def stuck(self) -> dict[str, Stuck]:
         """The projections this runner leads whose attempts fail, by name (empty when every one

@@ -14,6 +14,9 @@ import pytest
 from projections import runner as runner_module
 from projections.runner import ProjectionRunner
 
+from .faults import Relay
+from .test_takeover import until
+
 
 class Backlog:
     """A projection with ``events`` to fold, one per batch; ``poison`` fails every attempt."""
@@ -140,3 +143,29 @@ def test_a_failing_projection_folds_every_event_before_the_one_it_cannot_and_say
         runner.stop()
     assert poisoned.folded == 5000 and runner.stuck() == {}
     assert poisoned.limits[-1] == 2000        # back to whole batches once past it
+
+
+def test_a_leader_whose_host_dies_is_replaced_within_its_lease(
+        database: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The leader's host dies (power lost, a VM frozen, the network cut): its connection is
+    never closed, so its session — and the advisory lock that makes it the leader — stayed on
+    the server until TCP keepalive gave up on it, over two hours by default, and no other
+    process folded an event meanwhile. Its session now ends when it stops answering for
+    LEASE_SECONDS, and a standby leads."""
+    monkeypatch.setattr(runner_module, "LEASE_SECONDS", 2)
+    relay = Relay(database[0])
+    dying = ProjectionRunner(partial(psycopg.connect, relay.url), [Backlog("read_models", 0)],
+                             poll_seconds=0.02)
+    standby = ProjectionRunner(partial(psycopg.connect, database[0]),
+                               [Backlog("read_models", 0)], poll_seconds=0.02)
+    try:
+        dying.start()
+        until(lambda: dying.leader, "the first runner never led")
+        relay.freeze_after(runner_module.HEARTBEAT.encode())   # its host dies after a beat
+        until(relay.cut.is_set, "the leader never sent a heartbeat", seconds=10)
+        standby.start()
+        until(lambda: standby.leader, "the standby never took over", seconds=2 + 15)
+    finally:
+        relay.close()
+        dying.stop()
+        standby.stop()

@@ -156,13 +156,21 @@ def test_dismissals_signed_by_a_key_of_other_units_are_not_counted() -> None:
     assert len(world.flags(rule="RF28")) == 1 and world.flags(rule="RF30") == []
 
 
-def test_flags_about_different_officers_are_not_added_together() -> None:
+def test_flags_of_any_rule_or_scope_about_the_officer_count_together() -> None:
+    """A party's flags (RF14, scope ``party:``) name the officer who decided its cases: three
+    receipts and two double fines dismissed are five flags about OFFICER_A."""
     world, flags = receipts_world()
-    other = [x for x in world.flags(rule="RF13") + world.flags(rule="RF14")
-             if x.officer_id == f.OFFICER_A]
-    assert other        # the party's flags name OFFICER_A too: counted with the same officer
+    double = sorted((x for x in world.flags(rule="RF14") if x.officer_id == f.OFFICER_A),
+                    key=lambda x: x.flag_id)
+    assert len(double) >= 2 and double[0].scope.startswith("party:")
+    world.add(*[dispose(x, "FlagDismissed", day) for x, day in zip(flags[:3] + double[:2], DAYS)])
+    assert numbers(world.one("RF30"))["dismissed_rule_ids"] == ["RF05.a", "RF14"]
+
+
+def test_dismissals_by_two_inspectors_are_not_added_together() -> None:
+    world, flags = receipts_world()
     dismiss_five(world, flags[:4])
-    world.add(dispose(other[0], "FlagDismissed", DAYS[4], inspector=COLLEAGUE))
+    world.add(dispose(flags[4], "FlagDismissed", DAYS[4], inspector=COLLEAGUE))
     assert world.flags(rule="RF30") == []
 
 

@@ -107,6 +107,24 @@ def test_five_dismissals_spread_over_more_than_the_window_raise_nothing() -> Non
     assert world.flags(rule="RF30") == []          # 2024-10-20 is 366 days before 2025-10-21
 
 
+def test_decisions_that_leave_the_window_stop_counting_against_the_share() -> None:
+    """Two confirmations on 2024-10-20 keep every window up to 2025-10-19 below 80 %; the
+    window ending on 2025-10-20 no longer holds them."""
+    world, flags = receipts_world()
+    world.add(dispose(flags[5], "FlagConfirmed", "2024-10-20", finding="属实"),
+              dispose(flags[6], "FlagConfirmed", "2024-10-20", finding="属实"))
+    days = ["2025-06-01", "2025-07-01", "2025-08-01", "2025-09-01", "2025-10-19"]
+    world.add(*[dispose(x, "FlagDismissed", day) for x, day in zip(flags, days)])
+    assert world.flags(rule="RF30") == []                       # 5 of 7
+    world.add(dispose(flags[5], "FlagAcknowledged", "2025-10-20", note="复查"))
+    assert world.flags(rule="RF30") == []       # an acknowledgement decides nothing
+    double = next(x for x in world.flags(rule="RF14") if x.officer_id == f.OFFICER_A)
+    world.add(dispose(double, "FlagDismissed", "2025-10-20"))
+    flag = world.one("RF30")
+    assert numbers(flag)["window_from"] == "2024-10-21"
+    assert (numbers(flag)["dismissed"], numbers(flag)["decided"]) == (6, 6)
+
+
 def test_an_inspector_who_confirms_a_fair_share_of_the_officer_s_flags_is_not_flagged() -> None:
     """Five dismissals and two confirmations of the same officer's flags: 71 % < 80 %."""
     world, flags = receipts_world()

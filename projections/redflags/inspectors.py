@@ -96,23 +96,33 @@ def _handled(flag_id: str, a: About, events: list[Disposition] | tuple[()],
 
 def _judge(inspector: str, officer: str, rows: list[_Handled], about: dict[str, About],
            ctx: "Ctx") -> None:
+    """``rows`` sorted by time: each dismissal ends a window of the rows before it (two
+    pointers: linear in the rows); the first window that meets the thresholds raises."""
     days = ctx.days
     dismissed = [r for r in rows if r.dismissal is not None]
-    for end in dismissed:
+    row_days = [days.day(r.ts) for r in rows]
+    lo, in_window = 0, 0            # rows[lo..j] with a day in the window; dismissals among them
+    for j, end in enumerate(rows):
+        in_window += end.dismissal is not None
         d = end.dismissal
-        assert d is not None
+        if d is None:
+            continue
         th = ctx.params(d.ts).thresholds
         k, window, min_share = (th.protector_min_dismissals, th.protector_window_days,
                                 th.protector_min_share_bp)
-        last = days.day(d.ts)
+        last = row_days[j]
         first = last - window + 1
-        inside = [r for r in rows if first <= days.day(r.ts) <= last
-                  and (r.ts, r.flag_id) <= (end.ts, end.flag_id)]
-        counted = [r for r in inside if r.dismissal is not None]
-        share = len(counted) * 10_000 // len(inside)
-        if len(counted) < k or share < min_share:
+        while row_days[lo] < first:     # windows may differ by parameter version: recount
+            in_window -= rows[lo].dismissal is not None
+            lo += 1
+        while lo > 0 and row_days[lo - 1] >= first:
+            lo -= 1
+            in_window += rows[lo].dismissal is not None
+        share = in_window * 10_000 // (j - lo + 1)
+        if in_window < k or share < min_share:
             continue
-        counted.sort(key=lambda r: (r.ts, r.flag_id))
+        counted = [r for r in rows[lo:j + 1] if r.dismissal is not None]
+        inside = rows[lo:j + 1]
         decisive = about[end.flag_id]
         ids = [end.flag_id] + [r.flag_id for r in counted if r is not end]
         rules = sorted({about[r.flag_id].rule_id for r in counted})

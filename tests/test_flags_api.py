@@ -428,3 +428,28 @@ def test_a_deadline_falls_due_by_the_ledgers_clock_not_the_projectors(
     view.clock = lambda: seized + timedelta(hours=25)      # an explicit clock still wins
     view.refresh_all()
     assert [x["rule_id"] for x in view.snapshot().values()].count("RF25.a") == 1
+
+
+def test_an_inspector_dismissing_one_officers_flags_over_and_over_is_flagged_live_and_offline(
+        city: World, tmp_path: Path, log_key) -> None:  # noqa: ANN001
+    """RF30 reads whom other scopes' flags are about: the service raises it from its
+    incremental evaluations, and ``ledger flags`` and a rebuild give the same flags."""
+    cases = [f"SH-HP-2024-S-00{4700 + i}" for i in range(6)]      # one receipt for six fines
+    post_steps(city, f.staff() + [s for c in cases for s in f.summary_case(c)])
+    reused = flags(city, rule_id="RF05.a")["flags"]
+    assert len(reused) == 5
+    for flag in reused:
+        city.post(sign_envelope(city.keys["inspector-01"], "inspector-01",
+                                stream=f"flag:{flag['flag_id']}", type="FlagDismissed",
+                                body=f.body("FlagDismissed", rule_id=flag["rule_id"],
+                                            inspector_id="SH-JW-007")))
+    (rf30,) = flags(city, rule="RF30")["flags"]
+    assert rf30["scope"] == "inspector:SH-JW-007" and rf30["numbers"]["dismissed"] == 5
+    assert rf30["numbers"]["protected_officer_id"] == f.OFFICER_A
+    held, offline = held_and_offline(city, tmp_path, log_key)
+    assert offline == held and rf30["flag_id"] in held
+    view = city.http.app.app.state.flags
+    view.clock = lambda: AT
+    view.reset()
+    view.run_until_idle()
+    assert view.snapshot() == held

@@ -2,9 +2,9 @@
 
 Rule families and bases follow red_flags.yaml (research draft v0.1); sub-rule letters follow the
 yaml's trigger keys where it has them. RF26 (self-disposition), RF27 (supervision notices),
-RF28 (a disposition beyond its key's units) and RF29 (dispositions out of time: left unresolved,
-back-dated) are new. Decisions where the yaml was ambiguous are
-in docs/red-flags.md.
+RF28 (a disposition beyond its key's units), RF29 (dispositions out of time: left unresolved,
+back-dated) and RF30 (one officer's flags dismissed over and over by one inspector) are new.
+Decisions where the yaml was ambiguous are in docs/red-flags.md.
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ _B = {
     "RF29": ("ZWCF 第39条(二) (不履行或者不正确履行职责，贻误工作)",
              "ZWCF 第39条(四) (弄虚作假，误导、欺骗)",
              "XFGZ 第28条 (不得推诿、敷衍、拖延, by analogy)", "XFGZ 第34条 (60日内办结, by analogy)"),
+    "RF30": ("ZWCF 第63条(一)(十一) (违反规定处置问题线索；徇私舞弊, by analogy)",
+             "ZWCF 第39条(一)(二) (滥用职权；不正确履行职责)"),
 }
 
 _ROWS: list[tuple[str, str, str, str, str]] = [
@@ -221,6 +223,8 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
     ("RF29.a", "medium", "rule", "Flag taken up and left unresolved", "红旗受理后逾期未处理"),
     ("RF29.b", "medium", "rule", "Disposition recorded long after the time it claims",
      "红旗处置补录倒签"),
+    ("RF30", "high", "rule", "One officer's flags dismissed over and over by one inspector",
+     "同一人员的红旗被同一核查人员反复驳回 (疑似保护伞)"),
 ]
 
 RULES: dict[str, Rule] = {

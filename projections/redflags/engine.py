@@ -37,11 +37,12 @@ from ledger.domain import EVENT_TYPES
 from ledger.domain.keys import key_covers_unit
 
 from ..gcpause import gc_paused
-from . import cross_case, people, single_case, statistics, time_rules
+from . import cross_case, inspectors, people, single_case, statistics, time_rules
 from .catalogue import RULES
 from .days import Days, iso, ts_of, ts_of_datetime
 from .facts import DISPOSED, Disposition, Fold, counted_from
 from .flag import Flag, Subject, make_flag
+from .inspectors import About
 from .params import CONFIG_TYPES, FlagParams, ParamsTimeline, national
 from .zh import code_zh
 
@@ -69,8 +70,12 @@ RULES_BY_KIND: dict[str, tuple[RuleFn, ...]] = {
     "unit": statistics.UNIT_RULES,
     "cohort": statistics.COHORT_RULES,
     "grid": cross_case.GRID_RULES,
+    "inspector": inspectors.INSPECTOR_RULES,
 }
 SUBJECT_KINDS = tuple(RULES_BY_KIND)
+#: scopes evaluated after every other scope of the same call: their rules read what the
+#: others raised (RF30: whom each disposed-of flag is about)
+LATE_KINDS = frozenset({"inspector"})
 
 
 class Ctx:
@@ -165,6 +170,15 @@ class FlagEngine:
         #: inspector id -> scopes holding a flag they disposed of: RF26 ("related to its party")
         #: reads the inspector's declared relations, which a later RelationshipDeclared extends
         self._disposed_by: dict[str, set[Subject]] = {}
+        #: flag id -> whom it is about, for the flags with a disposition in scopes other than
+        #: an inspector's, as their scope's last evaluation raised them (RF30)
+        self._about: dict[str, About] = {}
+        #: scope -> its flags in ``_about``
+        self._scope_disposed: dict[Subject, set[str]] = {}
+        #: inspectors whose RF30 inputs changed in an evaluation that did not include them:
+        #: returned by ``due_subjects`` (a disposition of a flag raised only later; a cohort
+        #: the service defers)
+        self._stale_inspectors: set[str] = set()
         self._dues: dict[Subject, tuple[int, ...]] = {}
         self._heap: list[tuple[int, Subject]] = []
         self._shared: dict[Any, Any] = {}
@@ -223,6 +237,9 @@ class FlagEngine:
             fold.apply_disposition(key, t, rec.body, ts_of(rec.occurred_at), rec.event_id,
                                    rec.signer[4:], ts_of(rec.recorded_at), rec.index)
             dirty.add(("flag", key))
+            # RF30 of everyone who disposed of this flag: another inspector's dismissal or
+            # confirmation changes how theirs counts
+            dirty.update(("inspector", d.inspector) for d in fold.dispositions[key])
         elif kind == "keys":
             fold.apply_key(t, rec.body)
         elif kind == "config" and t in CONFIG_TYPES:
@@ -244,6 +261,17 @@ class FlagEngine:
                 out.add(scope if scope is not None else Subject("flag", key))
             else:
                 out.add(Subject(kind, key))
+        return out | self._inspectors_of(out)
+
+    def _inspectors_of(self, scopes: Iterable[Subject]) -> set[Subject]:
+        """The inspector scopes (RF30) that read flags of ``scopes``: whoever disposed of a
+        flag those scopes last raised, whose evaluation may drop it or change whom it is
+        about."""
+        out: set[Subject] = set()
+        disp = self.fold.dispositions
+        for s in scopes:
+            for fid in self._scope_disposed.get(s, ()):
+                out.update(Subject("inspector", d.inspector) for d in disp.get(fid, ()))
         return out
 
     def _all_of(self, kind: str) -> list[Subject]:
@@ -251,7 +279,7 @@ class FlagEngine:
         source: Iterable[str] = {
             "case": f.cases, "party": f.parties, "officer": f.officers, "unit": f.units,
             "complaint": f.complaints, "supervision": f.supervisions, "cohort": f.cohorts,
-            "grid": f.grids}.get(kind, ())
+            "grid": f.grids, "inspector": f.disposed_by}.get(kind, ())
         return [Subject(kind, k) for k in source]
 
     def subjects(self) -> set[Subject]:
@@ -274,13 +302,20 @@ class FlagEngine:
         out: list[Flag] = []
         self._shared = {}
         with gc_paused():
-            scopes = self._scopes(subjects)
+            every = self._scopes(subjects)
+            scopes = [s for s in every if s.kind not in LATE_KINDS]
+            late = [s for s in every if s.kind in LATE_KINDS]
             if processes > 1 and len(scopes) >= FORK_MIN_SUBJECTS and hasattr(os, "fork") \
                     and _cpus() > 1:
                 results = self._compute_forked(scopes, at_ts)
             else:
                 results = [(s, *self._compute(s, at_ts)) for s in scopes]
             for s, flags, dues in results:
+                self._record(s, flags, dues)
+                out.extend(flags)
+            self._stale_inspectors.difference_update(s.key for s in late)
+            for s in late:      # after the others: RF30 reads whom their flags are about
+                flags, dues = self._compute(s, at_ts)
                 self._record(s, flags, dues)
                 out.extend(flags)
         out.sort(key=_order)
@@ -362,6 +397,8 @@ class FlagEngine:
 
     def _record(self, s: Subject, flags: list[Flag], dues: tuple[int, ...]) -> None:
         """Index one scope's evaluation: its flags' scope, dispositions, pending deadlines."""
+        if s.kind not in LATE_KINDS:
+            self._index_about(s, flags)
         for f in flags:
             self._flag_scope[f.flag_id] = s
             if f.case_id and f.disposition_event_ids:
@@ -377,8 +414,36 @@ class FlagEngine:
         elif old:
             del self._dues[s]
 
+    def _index_about(self, s: Subject, flags: list[Flag]) -> None:
+        """Keep whom the disposed-of flags of scope ``s`` are about (RF30); an inspector whose
+        input changed and who is not evaluated after this in the same call is marked stale."""
+        disp = self.fold.dispositions
+        old = self._scope_disposed.get(s, set())
+        new: set[str] = set()
+        changed: set[str] = set()
+        for f in flags:
+            if f.flag_id not in disp:
+                continue
+            new.add(f.flag_id)
+            a = About(f.officer_id, f.unit_id, f.case_id, f.rule_id, f.status)
+            if self._about.get(f.flag_id) != a:
+                self._about[f.flag_id] = a
+                changed.add(f.flag_id)
+        for fid in old - new:
+            self._about.pop(fid, None)
+            changed.add(fid)
+        if new:
+            self._scope_disposed[s] = new
+        elif old:
+            del self._scope_disposed[s]
+        for fid in changed:
+            self._stale_inspectors.update(d.inspector for d in disp.get(fid, ()))
+
     def _facts(self, s: Subject) -> Any:
         f = self.fold
+        if s.kind == "inspector":
+            return ((s.key, f.disposed_by[s.key], self._about) if s.key in f.disposed_by
+                    else None)
         if s.kind == "case":
             return f.cases.get(s.key)
         if s.kind == "party":
@@ -444,7 +509,8 @@ class FlagEngine:
     def due_subjects(self, until: datetime) -> set[Subject]:
         """Subjects with a pending deadline at or before ``until`` (re-evaluate them then)."""
         until_ts = ts_of_datetime(until)
-        return {s for s, dues in self._dues.items() if dues and dues[0] <= until_ts}
+        return ({s for s, dues in self._dues.items() if dues and dues[0] <= until_ts}
+                | {Subject("inspector", i) for i in self._stale_inspectors})
 
 
 def _once(flags: list[Flag], s: Subject) -> list[Flag]:

@@ -709,6 +709,8 @@ class Fold:
         self.receipts: dict[str, list[tuple[str, str]]] = {}
         #: flag_id -> its dispositions in log order
         self.dispositions: dict[str, list[Disposition]] = {}
+        #: inspector id -> the flags they disposed of, in the order first disposed of (RF30)
+        self.disposed_by: dict[str, dict[str, None]] = {}
         #: key id -> the units of its KeyRegistered (None: every unit)
         self.key_units: dict[str, frozenset[str] | None] = {}
         self._case_handlers = {
@@ -1268,6 +1270,7 @@ class Fold:
         self.dispositions.setdefault(flag, []).append(Disposition(
             type_, ts, body["inspector_id"], body.get("reason_code"), eid, key_id,
             self.key_units.get(key_id), recorded, idx))
+        self.disposed_by.setdefault(body["inspector_id"], {})[flag] = None
 
     def apply_key(self, type_: str, body: dict[str, Any]) -> None:
         if type_ == "KeyRegistered":

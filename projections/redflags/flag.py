@@ -31,7 +31,7 @@ from ._canon import MAX_SAFE_INT, NotHashable, digest
 
 class Subject(NamedTuple):
     """What a rule looks at: ``kind`` in case | party | officer | unit | complaint |
-    supervision | cohort | grid | flag, and its key."""
+    supervision | cohort | grid | inspector | flag, and its key."""
 
     kind: str
     key: str

@@ -141,6 +141,13 @@ class Thresholds:
     # RF29
     flag_resolve_days: int = _t(60, "calendar_days", "RF29: an acknowledged flag dismissed, "
                                 "confirmed or referred within (XFGZ 第34条 60日办结, by analogy)")
+    # RF30
+    protector_min_dismissals: int = _t(5, "count", "RF30: flags about one officer dismissed by "
+                                       "one inspector (a policy choice: no statute sets a number)")
+    protector_window_days: int = _t(365, "calendar_days", "RF30: the look-back window of those "
+                                    "dismissals")
+    protector_min_share_bp: int = _t(8000, "bp", "RF30: dismissed among the officer's flags the "
+                                     "inspector dismissed, confirmed or referred in the window")
     # RF24
     period_end_days: int = _t(5, "calendar_days", "RF24: last 5 days of the month")
     spike_ratio_milli: int = _t(2000, "milli", "RF24: > 2 × rest-of-period rate")

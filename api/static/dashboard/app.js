@@ -531,7 +531,7 @@ function pageSignin(next) {
 
 // ---------------------------------------------------------------------------------------------
 // Page: red-flag queue (#/queue?rule=RF04&severity=critical...)
-const RULE_FAMILIES = Array.from({ length: 29 }, (_, i) => `RF${String(i + 1).padStart(2, "0")}`);  // RF01–RF29
+const RULE_FAMILIES = Array.from({ length: 30 }, (_, i) => `RF${String(i + 1).padStart(2, "0")}`);  // RF01–RF30
 const QUEUE_FILTERS = ["rule", "rule_id", "severity", "status", "disposition", "unit", "officer", "case", "since", "until"];
 
 async function pageQueue(params) {

@@ -1,0 +1,150 @@
+"""Rules about an inspector's dispositions taken together (RF30): the flags about one officer
+dismissed by one inspector over and over — the pattern of a protector (保护伞).
+
+Scope ``inspector:<inspector_id>``. Unlike every other rule, RF30 reads what the other scopes
+*raised*: which officer a disposed-of flag is about is a fact of the flag, not of the
+disposition. The engine keeps that (:class:`About`, for flags with a disposition) from each
+scope's last evaluation and evaluates the inspector scopes after all others in one call
+(docs/red-flags.md, RF30).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+from ledger.domain.keys import key_covers_unit
+
+from .days import day_iso
+from .facts import Disposition
+
+if TYPE_CHECKING:
+    from .engine import Ctx
+
+#: the dispositions that decide a flag (an acknowledgement only takes it up)
+DECISIONS = frozenset({"FlagDismissed", "FlagConfirmed", "FlagReferred"})
+#: at most this many dismissed flags and events are listed in an RF30 flag
+LISTED = 20
+
+
+class About(NamedTuple):
+    """Whom a disposed-of flag is about, from its scope's last evaluation."""
+    officer_id: str | None
+    unit_id: str | None
+    case_id: str | None
+    rule_id: str
+    status: str
+
+
+class _Handled(NamedTuple):
+    """One flag about an officer as one inspector decided it (the first decision by them)."""
+    ts: int
+    flag_id: str
+    dismissal: Disposition | None     # counted: theirs alone, and not reversed by them
+    overturned: bool                  # confirmed or referred after it by another inspector
+
+
+def rf30_repeated_dismissals(facts: tuple[str, dict[str, None], dict[str, About]],
+                             ctx: "Ctx") -> None:
+    """RF30: within ``protector_window_days``, one inspector dismissed at least
+    ``protector_min_dismissals`` flags about the same officer, and those are at least
+    ``protector_min_share_bp`` of that officer's flags the inspector decided (dismissed,
+    confirmed or referred) in the window. One flag per (inspector, officer), raised at the
+    dismissal that first completed such a window.
+
+    Counted: each flag once, by the inspector's last word on it among their applied decisions
+    (not RF28's), for raised flags (not cleared) about someone else: a dismissal, unless another
+    inspector dismissed the same flag too (shared); a dismissal the inspector later reversed
+    (confirmed or referred) is a decision, not a dismissal."""
+    inspector, flags, about = facts
+    by_officer: dict[str, list[_Handled]] = {}
+    disp = ctx.fold.dispositions
+    for flag_id in flags:
+        a = about.get(flag_id)
+        if a is None or a.officer_id is None or a.officer_id == inspector \
+                or a.status != "raised":
+            continue
+        handled = _handled(flag_id, a, disp.get(flag_id, ()), inspector)
+        if handled is not None:
+            by_officer.setdefault(a.officer_id, []).append(handled)
+    for officer, rows in sorted(by_officer.items()):
+        rows.sort(key=lambda r: (r.ts, r.flag_id))
+        _judge(inspector, officer, rows, about, ctx)
+
+
+def _handled(flag_id: str, a: About, events: list[Disposition] | tuple[()],
+             inspector: str) -> _Handled | None:
+    """The inspector's last word on the flag: the run of their decisions of one kind
+    (dismissal or not) that ends their decisions, counted from its first."""
+    applied = [d for d in events if key_covers_unit(d.key_units, a.unit_id)]
+    mine = [i for i, d in enumerate(applied) if d.inspector == inspector and d.type in DECISIONS]
+    if not mine:
+        return None
+    dismissed = applied[mine[-1]].type == "FlagDismissed"
+    start = mine[-1]
+    for i in reversed(mine):
+        if (applied[i].type == "FlagDismissed") != dismissed:
+            break
+        start = i
+    first = applied[start]
+    if not dismissed or any(d.type == "FlagDismissed" and d.inspector != inspector
+                            for d in applied):
+        return _Handled(first.ts, flag_id, None, False)
+    overturned = any(d.type in ("FlagConfirmed", "FlagReferred") and d.inspector != inspector
+                     for d in applied[start + 1:])
+    return _Handled(first.ts, flag_id, first, overturned)
+
+
+def _judge(inspector: str, officer: str, rows: list[_Handled], about: dict[str, About],
+           ctx: "Ctx") -> None:
+    """``rows`` sorted by time: each dismissal ends a window of the rows before it (two
+    pointers: linear in the rows); the first window that meets the thresholds raises."""
+    days = ctx.days
+    dismissed = [r for r in rows if r.dismissal is not None]
+    row_days = [days.day(r.ts) for r in rows]
+    lo, in_window = 0, 0            # rows[lo..j] with a day in the window; dismissals among them
+    for j, end in enumerate(rows):
+        in_window += end.dismissal is not None
+        d = end.dismissal
+        if d is None:
+            continue
+        th = ctx.params(d.ts).thresholds
+        k, window, min_share = (th.protector_min_dismissals, th.protector_window_days,
+                                th.protector_min_share_bp)
+        last = row_days[j]
+        first = last - window + 1
+        while row_days[lo] < first:     # windows may differ by parameter version: recount
+            in_window -= rows[lo].dismissal is not None
+            lo += 1
+        while lo > 0 and row_days[lo - 1] >= first:
+            lo -= 1
+            in_window += rows[lo].dismissal is not None
+        share = in_window * 10_000 // (j - lo + 1)
+        if in_window < k or share < min_share:
+            continue
+        counted = [r for r in rows[lo:j + 1] if r.dismissal is not None]
+        inside = rows[lo:j + 1]
+        decisive = about[end.flag_id]
+        ids = [end.flag_id] + [r.flag_id for r in counted if r is not end]
+        rules = sorted({about[r.flag_id].rule_id for r in counted})
+        n, of, since, until = len(counted), len(inside), day_iso(first), day_iso(last)
+        ctx.flag("RF30", officer, anchor=d.ts, raised=d.ts,
+                 event_ids=[d.eid] + [r.dismissal.eid for r in counted  # type: ignore[union-attr]
+                                      if r is not end][:LISTED - 1],
+                 numbers={"inspector_id": inspector, "protected_officer_id": officer,
+                          "window_from": since, "window_until": until, "window_days": window,
+                          "dismissed": n, "decided": of, "share_bp": share,
+                          "min_dismissals": k, "min_share_bp": min_share,
+                          "overturned": sum(r.overturned for r in counted),
+                          "dismissed_total": len(dismissed),
+                          "dismissed_flag_ids": ids[:LISTED], "dismissed_rule_ids": rules},
+                 summary=f"{inspector} dismissed {n} of the {of} flags about {officer} they "
+                         f"decided between {since} and {until} (at least {k} and "
+                         f"{min_share // 100}% within {window} days)",
+                 summary_zh=f"{inspector} 在 {since} 至 {until} 期间处理涉及 {officer} 的红旗 {of} 条，"
+                            f"驳回 {n} 条（{window} 日内不少于 {k} 条且占比不低于 "
+                            f"{min_share // 100}%），疑为反复驳回同一人员的红旗",
+                 case_id=decisive.case_id, officer_id=inspector, unit_id=decisive.unit_id)
+        return
+
+
+INSPECTOR_RULES = (rf30_repeated_dismissals,)

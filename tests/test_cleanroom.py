@@ -1,0 +1,353 @@
+"""Two verifiers, one verdict: `ledger verify` and the clean-room verifier written from the
+documentation alone (tests/cleanroom/verify.py) judge the same bundles — untouched ones of every
+scope kind, the docs/bundle.md example, and the tampered bundles the other tests build — and
+must agree: both accept, or both reject naming the same log indices. A disagreement means the
+docs and the code have drifted apart.
+
+Most bundles are built in memory (tests/forged.py); one test exports from a real ledger.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.cli import main as ledger_main
+from ledger.crypto import SigningKey, b64url_encode
+from ledger.logview import LogView
+from ledger.note import vkey_for
+from ledger.verify import format as fmt
+
+from .cleanroom import verify as cleanroom
+from .conftest import World
+from .forged import LOG, ORIGIN, ROOT, WHOLE, Log
+from .test_verifier_adversarial import CASE, OTHER, _event_id, _nested_note, _signed, note, \
+    registration
+
+PINS = ["--log-key", vkey_for(ORIGIN, LOG.public_key),
+        "--root-key", f"root-1={b64url_encode(ROOT.public_key)}"]
+CLEAN_TRUST = cleanroom.trust_from_vkeys([vkey_for(ORIGIN, LOG.public_key)],
+                                         {"root-1": b64url_encode(ROOT.public_key)})
+INDEX = re.compile(r"^index (\d+) ")
+
+
+def ledger_verdict(path: Path, pins: list[str]) -> tuple[int, set[int], str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = ledger_main(["verify", str(path), *pins, "--workers", "1"])
+        except SystemExit as e:
+            code = int(e.code or 0)
+    named = {int(m.group(1)) for line in out.getvalue().splitlines() if (m := INDEX.match(line))}
+    return code, named, out.getvalue()
+
+
+def clean_verdict(path: Path, trust: cleanroom.Trust) -> tuple[int, set[int], list[str]]:
+    try:
+        v = cleanroom.verify(path.read_bytes(), trust)
+    except cleanroom.Unreadable as e:
+        return 2, set(), [str(e)]
+    named = {int(m.group(1)) for line in v.problems if (m := INDEX.match(line))}
+    return v.code, named, v.problems
+
+
+def agree(path: Path, *, pins: list[str] = PINS, trust: cleanroom.Trust = CLEAN_TRUST) -> int:
+    """Both verifiers' exit codes and the log indices they name; they must be equal."""
+    code, named, out = ledger_verdict(path, pins)
+    ccode, cnamed, problems = clean_verdict(path, trust)
+    assert (code, named) == (ccode, cnamed), f"ledger verify:\n{out}\nclean room:\n{problems}"
+    return code
+
+
+# ---- bundles built in memory ---------------------------------------------------------------
+
+def revocation(i: int, key_id: str = "device-1") -> bytes:
+    return _signed(ROOT, event_id=_event_id(i), stream="keys", type="KeyRevoked",
+                   signer="key:root-1", body={"key_id": key_id, "reason": "lost"})
+
+
+def _mixed() -> Log:
+    """Keys, case C-1, an officer's and a unit's stream, and case C-2, interleaved."""
+    return Log(registration(), note(1), note(2, stream="officer:O-1"), note(3),
+               note(4, stream="unit:U-1"), note(5, stream="case:C-2"), note(6),
+               registration(7, key_id="device-2", key=OTHER), note(8, stream="officer:O-1"),
+               note(9))
+
+
+TIME = {"kind": "time", "from": "2024-05-10T13:00:04.000000Z",
+        "to": "2024-05-10T13:00:08.000000Z"}
+OFFICER = {"kind": "officer", "officer": "O-1", "streams": ["case:C-1", "officer:O-1"]}
+UNIT = {"kind": "unit", "unit": "U-1", "streams": ["unit:U-1"]}
+STREAM = {"kind": "stream", "stream": "case:C-2"}
+KEYS = [0, 7]
+
+
+def _lines(indices: list[int], anchors: list[int] = ()) -> list[tuple[int, str]]:
+    return sorted([(i, "event") for i in indices] + [(i, "anchor") for i in anchors])
+
+
+# scope -> the lines the exporter would write for it from _mixed()
+HONEST: dict[str, tuple[dict[str, Any], list[tuple[int, str]] | None]] = {
+    "case": (CASE, _lines([0, 1, 3, 6, 7, 9])),
+    "stream": (STREAM, _lines([0, 5, 7])),
+    "officer": (OFFICER, _lines([0, 1, 2, 3, 6, 7, 8, 9])),
+    "unit": (UNIT, _lines([0, 4, 7])),
+    "time": (TIME, _lines([0, 4, 5, 6, 7], anchors=[3])),   # case:C-1 enters at version 3
+    "all": (WHOLE, None),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HONEST))
+def test_both_verifiers_accept_an_untouched_bundle_of_every_scope_kind(tmp_path: Path,
+                                                                       kind: str) -> None:
+    scope, lines = HONEST[kind]
+    assert agree(_mixed().bundle(tmp_path / "b.ndjson", scope, lines=lines)) == 0
+
+
+def _docs_example() -> tuple[bytes, list[str], cleanroom.Trust]:
+    text = (Path(__file__).parent.parent / "docs" / "bundle.md").read_text(encoding="utf-8")
+    bundle = text.split("```jsonl\n", 1)[1].split("```", 1)[0].encode()
+    vkey = re.search(r"Pinned: log key `([^`]+)`", text).group(1)
+    root = re.search(r"root key `root-1=([^`]+)`", text).group(1)
+    return (bundle, ["--log-key", vkey, "--root-key", f"root-1={root}"],
+            cleanroom.trust_from_vkeys([vkey], {"root-1": root}))
+
+
+def test_both_verifiers_accept_the_docs_example_and_reject_it_edited(tmp_path: Path) -> None:
+    bundle, pins, trust = _docs_example()
+    path = tmp_path / "example.ndjson"
+    path.write_bytes(bundle)
+    assert agree(path, pins=pins, trust=trust) == 0
+    path.write_bytes(bundle.replace("改正".encode(), "改进".encode()))
+    assert agree(path, pins=pins, trust=trust) == 1
+
+
+# Edits of an honest bundle's bytes, as an exporter (or a DBA before it) makes them.
+
+def _edit_line(n: int, f: Callable[[bytes], bytes]) -> Callable[[bytes], bytes]:
+    def edit(data: bytes) -> bytes:
+        lines = data.split(b"\n")
+        lines[n] = f(lines[n])
+        return b"\n".join(lines)
+    return edit
+
+
+def _drop_line(n: int) -> Callable[[bytes], bytes]:
+    def edit(data: bytes) -> bytes:
+        lines = data.split(b"\n")
+        dropped = json.loads(lines.pop(n))
+        end = json.loads(lines[-2])
+        end[{"event": "events", "anchor": "anchors"}[dropped["t"]]] -= 1
+        lines[-2] = fmt.end_line(**{k: end[k] for k in ("events", "anchors")}).rstrip(b"\n")
+        return b"\n".join(lines)
+    return edit
+
+
+def _swap_envelopes(a: int, b: int) -> Callable[[bytes], bytes]:
+    def edit(data: bytes) -> bytes:
+        lines = data.split(b"\n")
+        ea, eb = (json.loads(lines[n]) for n in (a, b))
+        ea["envelope"], eb["envelope"] = eb["envelope"], ea["envelope"]
+        lines[a], lines[b] = (cleanroom.jcs(x) for x in (ea, eb))
+        return b"\n".join(lines)
+    return edit
+
+
+def _re_encode(n: int) -> Callable[[bytes], bytes]:
+    """Line ``n``'s envelope written with \\u escapes: the same JSON value, other bytes."""
+    def edit(line: bytes) -> bytes:
+        value = json.loads(line)
+        env = json.dumps(value["envelope"], ensure_ascii=True, separators=(",", ":"),
+                         sort_keys=True)
+        return line.replace(cleanroom.jcs(value["envelope"]), env.encode())
+    return _edit_line(n, edit)
+
+
+def _header(f: Callable[[dict], None]) -> Callable[[bytes], bytes]:
+    def edit(line: bytes) -> bytes:
+        value = json.loads(line)
+        f(value)
+        return cleanroom.jcs(value)
+    return _edit_line(0, edit)
+
+
+# name -> (log, scope, lines, edit of the bundle's bytes)
+TAMPERED: dict[str, tuple[Callable[[], Log], dict[str, Any], Any, Callable[[bytes], bytes]]] = {
+    # lines 0 header, 1 checkpoint, 2.. events
+    "one-byte": (_mixed, CASE, HONEST["case"][1], _edit_line(4, lambda x: x.replace(
+        "占道".encode(), "占路".encode()))),
+    "one-byte-whole": (_mixed, WHOLE, None, _edit_line(5, lambda x: x.replace(
+        "占道".encode(), "占路".encode()))),
+    "deleted": (_mixed, CASE, HONEST["case"][1], _drop_line(4)),
+    "deleted-whole": (_mixed, WHOLE, None, _drop_line(5)),
+    "swapped": (_mixed, CASE, HONEST["case"][1], _swap_envelopes(3, 4)),
+    "re-encoded": (_mixed, CASE, HONEST["case"][1], _re_encode(4)),
+    "truncated": (_mixed, CASE, HONEST["case"][1], lambda d: d[:-1]),
+    "no-end": (_mixed, CASE, HONEST["case"][1],
+               lambda d: b"\n".join(d.split(b"\n")[:-2]) + b"\n"),
+    "tree-size": (_mixed, CASE, HONEST["case"][1],
+                  _header(lambda h: h["log"].update(tree_size=9))),
+    "replayed": (lambda: Log(registration(), note(1, "罚款已缴"), note(2), note(1, "罚款已缴")),
+                 CASE, None, lambda d: d),
+    "one-id-two-streams": (lambda: Log(registration(), note(1, "a"),
+                                       note(1, "b", stream="case:C-2")), WHOLE, None,
+                           lambda d: d),
+    "case-of-another-stream": (lambda: Log(registration(), note(1, stream="case:C-2")),
+                               {"kind": "case", "case": "C-1", "stream": "case:C-2"}, None,
+                               lambda d: d),
+    "event-off-scope": (_mixed, CASE, _lines([0, 1, 3, 5, 6, 7, 9]), lambda d: d),
+    "anchor-in-case": (_mixed, CASE, _lines([0, 3, 6, 7, 9], anchors=[1]), lambda d: d),
+    "time-with-offset": (_mixed, {"kind": "time", "from": "2024-05-10T21:00:04+08:00",
+                                  "to": "2024-05-10T21:00:08+08:00"},
+                         HONEST["time"][1], lambda d: d),
+    "time-anchor-in-range": (_mixed, TIME, _lines([0, 5, 6, 7], anchors=[3, 4]), lambda d: d),
+    "time-gap": (_mixed, TIME, _lines([0, 4, 6, 7], anchors=[3]), lambda d: d),
+    "time-inverted": (_mixed, {"kind": "time", "from": TIME["to"], "to": TIME["from"]},
+                      _lines([0, 7]), lambda d: d),
+    "time-month-95": (_mixed, {"kind": "time", "from": TIME["from"],
+                               "to": "2024-95-10T13:00:08.000000Z"}, _lines([0, 4, 5, 6, 7, 8, 9], anchors=[2, 3]),
+                      lambda d: d),
+    "unknown-kind": (_mixed, {"kind": "casefile", "case": "C-1"}, HONEST["case"][1],
+                     lambda d: d),
+    "officer-not-own": (_mixed, {"kind": "officer", "officer": "O-2",
+                                 "streams": ["case:C-1", "officer:O-1"]},
+                        HONEST["officer"][1], lambda d: d),
+    "officer-partial-stream": (_mixed, OFFICER, _lines([0, 3, 6, 7, 8, 9], anchors=[1]),
+                               lambda d: d),
+    "case-null": (lambda: Log(registration(), note(1, stream="case:None")),
+                  {"kind": "case", "case": None, "stream": "case:None"}, None, lambda d: d),
+    "revocation-withheld": (lambda: Log(registration(), note(1), revocation(9), note(2)),
+                            CASE, _lines([0, 1, 3]), lambda d: d),
+    "revoked-signer": (lambda: Log(registration(), note(1), revocation(9), note(2)),
+                       CASE, None, lambda d: d),
+    "revocation-mid-registry": (lambda: Log(registration(), note(1), revocation(9),
+                                            registration(8, key_id="device-2", key=OTHER),
+                                            note(2)), CASE, _lines([0, 1, 3, 4]), lambda d: d),
+    "registered-by-device": (lambda: Log(registration(), registration(
+        8, key_id="device-2", key=OTHER, by=SigningKey(bytes([3]) * 32), signer="device-1")),
+        CASE, None, lambda d: d),
+    "unregistered-signer": (lambda: Log(registration(), _signed(
+        OTHER, event_id=_event_id(5), stream="case:C-1", type="NoteRecorded",
+        signer="key:ghost", body={"note": "nobody"})), WHOLE, None, lambda d: d),
+    "nested-too-deep": (lambda: Log(registration(), _nested_note(1, 63)), WHOLE, None,
+                        lambda d: d),
+    "after-not-after": (lambda: Log(registration(not_after="2024-05-10T13:00:00Z"), note(1)),
+                        CASE, None, lambda d: d),
+    "recorded-at-month-13": (lambda: Log(registration(), note(1)), CASE, None,
+                             lambda d: d.replace(b"2024-05-10T13:00:01.000000Z",
+                                                 b"2024-13-10T13:00:01.000000Z")),
+    "integer-beyond-2-53": (lambda: Log(registration(), note(1)), CASE, None,
+                            _edit_line(3, lambda x: x.replace(b'"index":1',
+                                                              b'"index":9007199254740993'))),
+    "keys-line-hash": (lambda: Log(registration(), note(1)), CASE, None, lambda d: d),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TAMPERED))
+def test_both_verifiers_reject_each_tampered_bundle_naming_the_same_events(
+        tmp_path: Path, name: str) -> None:
+    make, scope, lines, edit = TAMPERED[name]
+    log = make()
+    kw: dict[str, Any] = {}
+    if name == "keys-line-hash":
+        kw["extensions"] = ["keys 1 " + "A" * 43 + "="]
+    path = log.bundle(tmp_path / "b.ndjson", scope, lines=lines, **kw)
+    path.write_bytes(edit(path.read_bytes()))
+    assert agree(path) != 0
+
+
+# ---- bundles a real ledger exports -----------------------------------------------------------
+
+def test_both_verifiers_agree_on_what_a_real_ledger_exports_honest_and_compromised(
+        world: World, log_view: LogView, log_key: SigningKey, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every scope kind exported by the ledger verifies under both; then an administrator who
+    holds the database and the log key records a forged, an unregistered and a revoked
+    signer's event (tests/test_tamper.py's compromised_append), and withholds a revocation
+    from a case bundle: both reject each bundle, naming the same events."""
+    import psycopg
+
+    from ledger.bundle import StreamScope, StreamsScope, TimeScope
+    from ledger.client import sign_envelope
+
+    from .bundles import CASE_STREAM, export, export_all, note as world_note, populate, \
+        trust_file
+    from .test_tamper import compromised_append, receipt, withhold
+
+    populate(world)
+    log_view.issue_checkpoint()
+    trust = trust_file(tmp_path, world, log_key)
+    pins = ["--trust", str(trust)]
+    clean = cleanroom.load_trust(json.loads(trust.read_text()))
+    with psycopg.connect(world.owner_url) as conn:
+        times = [r[0] for r in conn.execute(
+            "SELECT recorded_at FROM ledger_receipts ORDER BY log_index")]
+    scopes = {"case": None, "stream": StreamScope("case:OTHER-0"),
+              "time": TimeScope(times[9], times[15]),
+              "unit": StreamsScope("unit", "U-1", ("case:OTHER-1", "unit:U-1"))}
+    for name, scope in scopes.items():
+        path = tmp_path / f"{name}.ndjson"
+        export(world, log_view, path, scope)
+        assert agree(path, pins=pins, trust=clean) == 0, name
+    export_all(world, log_view, tmp_path / "all.ndjson")
+    assert agree(tmp_path / "all.ndjson", pins=pins, trust=clean) == 0
+    assert b'"t":"anchor"' in (tmp_path / "time.ndjson").read_bytes()
+
+    forged = sign_envelope(SigningKey.generate(), "app", stream=CASE_STREAM,
+                           type="NoteRecorded", body={"note": "fine waived"})
+    ghost = sign_envelope(SigningKey.generate(), "ghost", stream=CASE_STREAM,
+                          type="NoteRecorded", body={"note": "nobody signed this"})
+    stolen = world_note(world, "app2", text="cash returned")
+    indices = {compromised_append(world, forged),
+               compromised_append(world, ghost, monkeypatch),
+               compromised_append(world, stolen, monkeypatch)}
+    log_view.issue_checkpoint()
+    case, whole = tmp_path / "case2.ndjson", tmp_path / "all2.ndjson"
+    export(world, log_view, case)
+    export_all(world, log_view, whole)
+    for path in (case, whole):
+        assert agree(path, pins=pins, trust=clean) == 1
+        assert ledger_verdict(path, pins)[1] == indices
+    _, revocation, _ = receipt(world, "keys", 4)
+    withhold(case, revocation)
+    assert agree(case, pins=pins, trust=clean) == 1
+
+
+# Edits of the docs example (tests/test_bundle.py's), header to end line.
+EXAMPLE_EDITS = {
+    "header-spaced": (b'"t":"header"}\n', b'"t": "header"}\n'),
+    "header-crlf": (b'"t":"header"}\n', b'"t":"header"}\r\n'),
+    "checkpoint-spaced": (b'{"note":"', b'{"note" :"'),
+    "consistency-spaced": (b'"t":"checkpoint"}\n', b'"t":"checkpoint"}\n{"first":1, "proof":[],'
+                           b'"second":2,"t":"consistency"}\n'),
+    "end-unsorted": (b'{"anchors":0,"events":2,"t":"end"}', b'{"t":"end","events":2,"anchors":0}'),
+    "end-duplicate-key": (b'{"anchors":0,"events":2,"t":"end"}',
+                          b'{"anchors":0,"events":9,"events":2,"t":"end"}'),
+    "end-count-false": (b'{"anchors":0,"events":2,"t":"end"}',
+                        b'{"anchors":false,"events":2,"t":"end"}'),
+    "tree-size-true": (b'"tree_size":2', b'"tree_size":true'),
+    "spec-v2": (b'"spec":"integrity-ledger/bundle/v1"', b'"spec":"integrity-ledger/bundle/v2"'),
+    "not-a-bundle": (b'"t":"header"', b'"t":"heady"'),
+    "origin": (b'"origin":"ledger.example.gov.cn/log"', b'"origin":"ledger.example.gov.cn/lag"'),
+    "role-policy": (b'{"NoteRecorded":["case-app"]}', b'{"NoteRecorded":["finance"]}'),
+    "type-not-in-policy": (b'{"NoteRecorded":["case-app"]}', b'{"NoteWritten":["case-app"]}'),
+    "keys-line": (b"keys 1 ", b"keys 01 "),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLE_EDITS))
+def test_both_verifiers_judge_each_edit_of_the_docs_example_alike(tmp_path: Path,
+                                                                  name: str) -> None:
+    bundle, pins, trust = _docs_example()
+    old, new = EXAMPLE_EDITS[name]
+    assert old in bundle
+    path = tmp_path / "example.ndjson"
+    path.write_bytes(bundle.replace(old, new, 1))
+    assert agree(path, pins=pins, trust=trust) != 0

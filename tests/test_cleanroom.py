@@ -73,6 +73,23 @@ def revocation(i: int, key_id: str = "device-1") -> bytes:
                    signer="key:root-1", body={"key_id": key_id, "reason": "lost"})
 
 
+def key_event(i: int, type: str, **body: Any) -> bytes:
+    """A key-registry event the root signs, with any body."""
+    return _signed(ROOT, event_id=_event_id(i), stream="keys", type=type, signer="key:root-1",
+                   body=body)
+
+
+def _registered(i: int, key_id: str = "device-2", **over: Any) -> bytes:
+    body = {"key_id": key_id, "not_after": None, "not_before": None, "principal": key_id,
+            "public_key": b64url_encode(OTHER.public_key), "roles": ["case-app"], **over}
+    return key_event(i, "KeyRegistered", **body)
+
+
+def _by_other(i: int) -> bytes:
+    return _signed(OTHER, event_id=_event_id(i), stream="case:C-1", type="NoteRecorded",
+                   signer="key:device-2", body={"note": "by device-2"})
+
+
 def _mixed() -> Log:
     """Keys, case C-1, an officer's and a unit's stream, and case C-2, interleaved."""
     return Log(registration(), note(1), note(2, stream="officer:O-1"), note(3),
@@ -109,6 +126,20 @@ def test_both_verifiers_accept_an_untouched_bundle_of_every_scope_kind(tmp_path:
                                                                        kind: str) -> None:
     scope, lines = HONEST[kind]
     assert agree(_mixed().bundle(tmp_path / "b.ndjson", scope, lines=lines)) == 0
+
+
+def test_both_verifiers_agree_on_a_retired_root(tmp_path: Path) -> None:
+    """root-1 retired from log index 2: its registration at index 0 stands, the one at 2
+    does not (docs/architecture.md, "Rotating a root key")."""
+    log = Log(registration(), note(1), _registered(2), _by_other(3))
+    root = b64url_encode(ROOT.public_key)
+    pins = ["--log-key", vkey_for(ORIGIN, LOG.public_key), "--root-key", f"root-1={root}@2"]
+    trust = cleanroom.trust_from_vkeys([vkey_for(ORIGIN, LOG.public_key)], {"root-1": f"{root}@2"})
+    assert agree(log.bundle(tmp_path / "b.ndjson", WHOLE), pins=pins, trust=trust) == 1
+    pins[-1] = trust_root = f"root-1={root}@3"
+    trust = cleanroom.trust_from_vkeys([vkey_for(ORIGIN, LOG.public_key)],
+                                       {"root-1": trust_root.split("=", 1)[1]})
+    assert agree(log.bundle(tmp_path / "b.ndjson", WHOLE), pins=pins, trust=trust) == 0
 
 
 def _docs_example() -> tuple[bytes, list[str], cleanroom.Trust]:
@@ -247,6 +278,49 @@ TAMPERED: dict[str, tuple[Callable[[], Log], dict[str, Any], Any, Callable[[byte
                             _edit_line(3, lambda x: x.replace(b'"index":1',
                                                               b'"index":9007199254740993'))),
     "keys-line-hash": (lambda: Log(registration(), note(1)), CASE, None, lambda d: d),
+    "re-registered": (lambda: Log(registration(), _registered(1, "device-1")), WHOLE, None,
+                      lambda d: d),
+    "registered-small-order": (lambda: Log(registration(), _registered(
+        1, public_key=b64url_encode(bytes(32)))), WHOLE, None, lambda d: d),
+    "registered-not-a-point": (lambda: Log(registration(), _registered(
+        1, public_key=b64url_encode(b"\xff" * 32))), WHOLE, None, lambda d: d),
+    "registered-short-key": (lambda: Log(registration(), _registered(
+        1, public_key=b64url_encode(bytes(31)))), WHOLE, None, lambda d: d),
+    "registered-root-role": (lambda: Log(registration(), _registered(
+        1, roles=["root", "case-app"])), WHOLE, None, lambda d: d),
+    "registered-window-inverted": (lambda: Log(registration(), _registered(
+        1, not_before="2024-06-01T00:00:00Z", not_after="2024-05-01T00:00:00Z")), WHOLE, None,
+        lambda d: d),
+    "registered-root-id": (lambda: Log(registration(), _registered(1, "root-1")), WHOLE, None,
+                           lambda d: d),
+    "registered-no-roles-key": (lambda: Log(registration(), key_event(
+        1, "KeyRegistered", key_id="device-2", principal="p", roles=["case-app"])), WHOLE, None,
+        lambda d: d),
+    "registered-principal-null": (lambda: Log(registration(), _registered(1, principal=None)),
+                                  WHOLE, None, lambda d: d),
+    "registered-roles-text": (lambda: Log(registration(), _registered(1, roles="case-app")),
+                              WHOLE, None, lambda d: d),
+    "revoke-root": (lambda: Log(registration(), key_event(1, "KeyRevoked", key_id="root-1",
+                                                          reason="?")), WHOLE, None, lambda d: d),
+    "revoke-unknown": (lambda: Log(registration(), key_event(1, "KeyRevoked", key_id="nobody",
+                                                             reason="?")), WHOLE, None,
+                       lambda d: d),
+    "revoke-twice": (lambda: Log(registration(), revocation(1), revocation(2)), WHOLE, None,
+                     lambda d: d),
+    "not-yet-valid": (lambda: Log(registration(), _registered(
+        1, not_before="2024-05-10T13:00:03Z"), _by_other(2)), WHOLE, None, lambda d: d),
+    "expired": (lambda: Log(registration(), _registered(
+        1, not_after="2024-05-10T21:00:01+08:00"), _by_other(2)), WHOLE, None, lambda d: d),
+    "root-signs-a-note": (lambda: Log(registration(), _signed(
+        ROOT, event_id=_event_id(1), stream="case:C-1", type="NoteRecorded",
+        signer="key:root-1", body={"note": "x"})), WHOLE, None, lambda d: d),
+    "key-event-off-keys": (lambda: Log(registration(), key_event(1, "KeyRevoked",
+                                                                 key_id="device-1",
+                                                                 reason="?")
+                                       .replace(b'"stream":"keys"', b'"stream":"case:C-1"')),
+                           WHOLE, None, lambda d: d),
+    "note-on-keys": (lambda: Log(registration(), note(1, stream="keys")), WHOLE, None,
+                     lambda d: d),
 }
 
 
@@ -339,6 +413,10 @@ EXAMPLE_EDITS = {
     "role-policy": (b'{"NoteRecorded":["case-app"]}', b'{"NoteRecorded":["finance"]}'),
     "type-not-in-policy": (b'{"NoteRecorded":["case-app"]}', b'{"NoteWritten":["case-app"]}'),
     "keys-line": (b"keys 1 ", b"keys 01 "),
+    "header-duplicate-key": (b'"generator":', b'"generator":"x","generator":'),
+    "scope-kind-missing": (b'"kind":"case",', b''),
+    "scope-kind-number": (b'"kind":"case"', b'"kind":1'),
+    "origin-missing": (b'"origin":"ledger.example.gov.cn/log",', b''),
 }
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from nacl.bindings import crypto_core_ed25519_is_valid_point
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
@@ -351,7 +352,8 @@ def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None
             fail(f"line {n + 1}: {e}")
             if n < 2:                          # reported, and still read: nothing else to go on
                 try:
-                    lines.append((json.loads(raw), None))
+                    lines.append((json.loads(raw, object_pairs_hook=_no_duplicates,
+                                             parse_float=_no_float, parse_constant=_no_float), None))
                     continue
                 except ValueError:
                     raise Unreadable(f"line {n + 1}: {e}") from None
@@ -370,8 +372,9 @@ def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None
     except (ValueError, KeyError, TypeError) as e:
         return Verdict(1, problems + [f"checkpoint: {e}"])
     hlog = header.get("log") or {}
-    if not _is_int(hlog.get("tree_size")):
-        raise Unreadable("header: log.tree_size is not an integer")
+    if not (_is_int(hlog.get("tree_size")) and isinstance(hlog.get("origin"), str)
+            and isinstance(header.get("scope"), dict) and isinstance(header["scope"].get("kind"), str)):
+        raise Unreadable("header: scope.kind, log.origin (strings) or log.tree_size (an integer) missing")
     if hlog.get("tree_size") != cp.size:
         return Verdict(1, [f"checkpoint: tree size {cp.size} is not the header's {hlog.get('tree_size')!r}"])
     if hlog.get("origin") != cp.origin:
@@ -476,7 +479,7 @@ def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None
         if not anchor and sig_ok:
             reasons += _judge_key(env, signer_id, index, recorded, trust, registry, roles_table)
             if stream == "keys" and not reasons:
-                _fold(env, index, registry, reasons)
+                _fold(env, index, registry, trust.roots, reasons)
 
         # step 4: chains, order, duplicates
         if not anchor:        # anchors head the export page of the event that needs them
@@ -638,22 +641,31 @@ def _judge_key(env: dict, signer_id: str, index: int, recorded: str, trust: Trus
     return out
 
 
-def _fold(env: dict, index: int, registry: dict[str, Key], reasons: list[str]) -> None:
+def _fold(env: dict, index: int, registry: dict[str, Key], roots: dict[str, Any],
+          reasons: list[str]) -> None:
     b = env["body"]
     try:
         if env["type"] == "KeyRegistered":
             kid = b["key_id"]
-            if kid in registry:
+            if kid in registry or kid in roots:
                 reasons.append(f"key {kid!r} is already registered")
                 return
             pk = b64url_decode(b["public_key"])
-            if len(pk) != 32:
-                raise ValueError("public key is not 32 bytes")
+            # libsodium's test: 32 bytes, canonical (y < p), on the curve, not of small order
+            if len(pk) != 32 or not crypto_core_ed25519_is_valid_point(pk):
+                raise ValueError("public key is not a valid, canonical point of large order")
+            if not (isinstance(kid, str) and isinstance(b["principal"], str)
+                    and isinstance(b["roles"], list) and all(isinstance(r, str) for r in b["roles"])):
+                raise ValueError("key_id and principal must be strings, roles a list of strings")
+            if "root" in b["roles"]:
+                raise ValueError("the root role cannot be registered")
             nb = instant(b["not_before"]) if b.get("not_before") is not None else None
             na = instant(b["not_after"]) if b.get("not_after") is not None else None
+            if nb and na and na < nb:
+                raise ValueError("not_after is before not_before: the key could never sign")
             registry[kid] = Key(pk, list(b["roles"]), index, nb, na)
         else:
-            k = registry.get(b["key_id"])
+            k = registry.get(b["key_id"]) if isinstance(b["key_id"], str) else None
             if k is None or k.revoked_at is not None:
                 reasons.append(f"revokes unknown or revoked key {b['key_id']!r}")
                 return

@@ -27,7 +27,7 @@ from ledger.verify import format as fmt
 
 from .cleanroom import verify as cleanroom
 from .conftest import World
-from .forged import LOG, ORIGIN, ROOT, WHOLE, Log
+from .forged import DEVICE, LOG, ORIGIN, ROOT, WHOLE, Log
 from .test_verifier_adversarial import CASE, OTHER, _event_id, _nested_note, _signed, note, \
     registration
 
@@ -35,7 +35,7 @@ PINS = ["--log-key", vkey_for(ORIGIN, LOG.public_key),
         "--root-key", f"root-1={b64url_encode(ROOT.public_key)}"]
 CLEAN_TRUST = cleanroom.trust_from_vkeys([vkey_for(ORIGIN, LOG.public_key)],
                                          {"root-1": b64url_encode(ROOT.public_key)})
-INDEX = re.compile(r"^index (\d+) ")
+INDEX = re.compile(r"^index (\d+)[ :]")
 
 
 def ledger_verdict(path: Path, pins: list[str]) -> tuple[int, set[int], str]:
@@ -88,6 +88,13 @@ def _registered(i: int, key_id: str = "device-2", **over: Any) -> bytes:
 def _by_other(i: int) -> bytes:
     return _signed(OTHER, event_id=_event_id(i), stream="case:C-1", type="NoteRecorded",
                    signer="key:device-2", body={"note": "by device-2"})
+
+
+def _device(**over: Any) -> bytes:
+    """A note device-1 signs, with fields of the envelope replaced (or added) by ``over``."""
+    fields = {"event_id": _event_id(1), "stream": "case:C-1", "type": "NoteRecorded",
+              "signer": "key:device-1", "body": {"note": "x"}, **over}
+    return _signed(DEVICE, **fields)
 
 
 def _mixed() -> Log:
@@ -300,6 +307,26 @@ TAMPERED: dict[str, tuple[Callable[[], Log], dict[str, Any], Any, Callable[[byte
                                   WHOLE, None, lambda d: d),
     "registered-roles-text": (lambda: Log(registration(), _registered(1, roles="case-app")),
                               WHOLE, None, lambda d: d),
+    "event-id-not-uuid": (lambda: Log(registration(), _device(event_id="abc")), WHOLE, None,
+                          lambda d: d),
+    "signer-without-key-prefix": (lambda: Log(registration(), _device(signer="device-1")),
+                                  WHOLE, None, lambda d: d),
+    "occurred-at-not-rfc3339": (lambda: Log(registration(), _device(occurred_at="yesterday")),
+                                WHOLE, None, lambda d: d),
+    "occurred-at-without-offset": (lambda: Log(registration(), _device(
+        occurred_at="2024-05-10T21:06:00")), WHOLE, None, lambda d: d),
+    "stream-without-kind": (lambda: Log(registration(), _device(stream="C-1")), WHOLE, None,
+                            lambda d: d),
+    "stream-empty-id": (lambda: Log(registration(), _device(stream="case:")), WHOLE, None,
+                        lambda d: d),
+    "body-array": (lambda: Log(registration(), _device(body=["x"])), WHOLE, None, lambda d: d),
+    "extra-envelope-field": (lambda: Log(registration(), _device(extra=1)), WHOLE, None,
+                             lambda d: d),
+    "type-empty": (lambda: Log(registration(), _device(type="")), WHOLE, None, lambda d: d),
+    "type-lowercase": (lambda: Log(registration(), _device(type="noteRecorded")), WHOLE, None,
+                       lambda d: d),
+    "occurred-at-february-30": (lambda: Log(registration(), _device(
+        occurred_at="2024-02-30T21:06:00+08:00")), WHOLE, None, lambda d: d),
     "revoke-root": (lambda: Log(registration(), key_event(1, "KeyRevoked", key_id="root-1",
                                                           reason="?")), WHOLE, None, lambda d: d),
     "revoke-unknown": (lambda: Log(registration(), key_event(1, "KeyRevoked", key_id="nobody",

@@ -327,6 +327,10 @@ TAMPERED: dict[str, tuple[Callable[[], Log], dict[str, Any], Any, Callable[[byte
                        lambda d: d),
     "occurred-at-february-30": (lambda: Log(registration(), _device(
         occurred_at="2024-02-30T21:06:00+08:00")), WHOLE, None, lambda d: d),
+    "sig-not-canonical-base64url": (_mixed, WHOLE, None, _edit_line(3, lambda x: re.sub(
+        rb'("sig":"[A-Za-z0-9_-]{85})([AQgw])"',   # the same 64 bytes, a stray bit set
+        lambda m: m.group(1) + {b"A": b"B", b"Q": b"R", b"g": b"h", b"w": b"x"}[m.group(2)]
+        + b'"', x))),
     "revoke-root": (lambda: Log(registration(), key_event(1, "KeyRevoked", key_id="root-1",
                                                           reason="?")), WHOLE, None, lambda d: d),
     "revoke-unknown": (lambda: Log(registration(), key_event(1, "KeyRevoked", key_id="nobody",

@@ -9,7 +9,9 @@ Most bundles are built in memory (tests/forged.py); one test exports from a real
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import io
 import json
 import re
@@ -460,3 +462,51 @@ def test_both_verifiers_judge_each_edit_of_the_docs_example_alike(tmp_path: Path
     path = tmp_path / "example.ndjson"
     path.write_bytes(bundle.replace(old, new, 1))
     assert agree(path, pins=pins, trust=trust) != 0
+
+
+def _cosigned(data: bytes) -> bytes:
+    """The checkpoint note with a second signature, by a key the auditor does not pin."""
+    from ledger.note import sign_note
+    lines = data.split(b"\n")
+    note = json.loads(lines[1])["note"]
+    text = note[:note.index("\n\n") + 1]
+    witness = sign_note(text, "witness.example/w", SigningKey(bytes([9]) * 32))
+    note += witness[len(text) + 1:]
+    lines[1] = cleanroom.jcs({"note": note, "t": "checkpoint"})
+    return b"\n".join(lines)
+
+
+def _signed_by_stranger(data: bytes) -> bytes:
+    from ledger.note import sign_note
+    lines = data.split(b"\n")
+    note = json.loads(lines[1])["note"]
+    text = note[:note.index("\n\n") + 1]
+    lines[1] = cleanroom.jcs({"note": sign_note(text, ORIGIN, SigningKey(bytes([9]) * 32)),
+                              "t": "checkpoint"})
+    return b"\n".join(lines)
+
+
+_TWO = (registration(), note(1))
+_KEYS_1 = Log(*_TWO).keys_head().line()
+# name -> (extensions of the checkpoint, None for the keys line the ledger writes; edit; verdict)
+CHECKPOINTS = {
+    "cosigned-by-a-witness": (None, _cosigned, 0),
+    "signed-by-a-stranger": (None, _signed_by_stranger, 1),
+    "other-extension-line": ([_KEYS_1, "witness-policy v1"], lambda d: d, 0),
+    "no-keys-line": ([], lambda d: d, 0),
+    "two-keys-lines": ([_KEYS_1, _KEYS_1], lambda d: d, 1),
+    "keys-line-trailing-space": ([_KEYS_1 + " "], lambda d: d, 1),
+    "keys-line-earlier-head": (["keys 0 " + base64.b64encode(
+        hashlib.sha256(b"integrity-ledger/chain/v1:keys").digest()).decode()], lambda d: d, 1),
+    "keys-0-other-hash": (["keys 0 " + "A" * 43 + "="], lambda d: d, 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHECKPOINTS))
+@pytest.mark.parametrize("scope", [CASE, WHOLE], ids=["case", "whole-log"])
+def test_both_verifiers_read_a_checkpoint_alike(tmp_path: Path, name: str,
+                                                scope: dict[str, Any]) -> None:
+    extensions, edit, verdict = CHECKPOINTS[name]
+    path = Log(*_TWO).bundle(tmp_path / "b.ndjson", scope, extensions=extensions)
+    path.write_bytes(edit(path.read_bytes()))
+    assert agree(path) == verdict

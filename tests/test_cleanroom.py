@@ -30,8 +30,15 @@ from ledger.verify import format as fmt
 from .cleanroom import verify as cleanroom
 from .conftest import World
 from .forged import DEVICE, LOG, ORIGIN, ROOT, WHOLE, Log
-from .test_verifier_adversarial import CASE, OTHER, _event_id, _nested_note, _signed, note, \
-    registration
+from .test_verifier_adversarial import (
+    CASE,
+    OTHER,
+    _event_id,
+    _nested_note,
+    _signed,
+    note,
+    registration,
+)
 
 PINS = ["--log-key", vkey_for(ORIGIN, LOG.public_key),
         "--root-key", f"root-1={b64url_encode(ROOT.public_key)}"]
@@ -248,6 +255,16 @@ TAMPERED: dict[str, tuple[Callable[[], Log], dict[str, Any], Any, Callable[[byte
                                   "to": "2024-05-10T21:00:08+08:00"},
                          HONEST["time"][1], lambda d: d),
     "time-anchor-in-range": (_mixed, TIME, _lines([0, 5, 6, 7], anchors=[3, 4]), lambda d: d),
+    "time-event-before-range": (_mixed, TIME, _lines([0, 2, 4, 5, 6, 7], anchors=[3]),
+                                lambda d: d),
+    "time-event-after-range": (_mixed, TIME, _lines([0, 4, 5, 6, 7, 8], anchors=[3]),
+                               lambda d: d),
+    "whole-with-an-anchor": (_mixed, WHOLE, [(0, "anchor"), *_lines(list(range(1, 10)))],
+                             lambda d: d),
+    "event-line-extra-field": (_mixed, CASE, HONEST["case"][1], _edit_line(3, lambda x: x.replace(
+        b'"t":"event"', b'"t":"event","x":1'))),
+    "event-line-no-proof": (_mixed, CASE, HONEST["case"][1], _edit_line(3, lambda x: re.sub(
+        rb'"proof":\[[^\]]*\],', b"", x))),
     "time-gap": (_mixed, TIME, _lines([0, 4, 6, 7], anchors=[3]), lambda d: d),
     "time-inverted": (_mixed, {"kind": "time", "from": TIME["to"], "to": TIME["from"]},
                       _lines([0, 7]), lambda d: d),
@@ -384,8 +401,8 @@ def test_both_verifiers_agree_on_what_a_real_ledger_exports_honest_and_compromis
     from ledger.bundle import StreamScope, StreamsScope, TimeScope
     from ledger.client import sign_envelope
 
-    from .bundles import CASE_STREAM, export, export_all, note as world_note, populate, \
-        trust_file
+    from .bundles import CASE_STREAM, export, export_all, populate, trust_file
+    from .bundles import note as world_note
     from .test_tamper import compromised_append, receipt, withhold
 
     populate(world)

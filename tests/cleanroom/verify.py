@@ -20,7 +20,7 @@ import json
 import re
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from nacl.bindings import crypto_core_ed25519_is_valid_point

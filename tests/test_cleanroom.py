@@ -527,3 +527,63 @@ def test_both_verifiers_read_a_checkpoint_alike(tmp_path: Path, name: str,
     path = Log(*_TWO).bundle(tmp_path / "b.ndjson", scope, extensions=extensions)
     path.write_bytes(edit(path.read_bytes()))
     assert agree(path) == verdict
+
+
+def _with_consistency(path: Path, log: Log, first: int) -> Path:
+    """Add the consistency line an export --since-size ``first`` writes."""
+    from ledger import merkle
+    size = len(log.entries)
+    proof = merkle.consistency_proof_from_nodes(first, size, log.nodes(size))
+    lines = path.read_bytes().split(b"\n")
+    lines.insert(2, fmt.consistency_line(first, size, proof).rstrip(b"\n"))
+    path.write_bytes(b"\n".join(lines))
+    return path
+
+
+_STOLEN = (registration(), note(1), revocation(9), note(2, "罚款已退还"))
+_GROWN = (registration(), note(1), registration(8, key_id="device-2", key=OTHER), note(2))
+_FORK = (registration(), note(1), registration(8, key_id="device-2", key=OTHER), note(3, "另"))
+# name -> (log, older checkpoint (log -> note), scope, lines, consistency from, current
+#          checkpoint's extensions, verdict)
+SINCE = {
+    "grown-case": (_GROWN, lambda log: log.checkpoint(2), CASE, None, 2, None, 0),
+    "grown-whole": (_GROWN, lambda log: log.checkpoint(2), WHOLE, None, None, None, 0),
+    "same-size": (_GROWN, lambda log: log.checkpoint(), CASE, None, None, None, 0),
+    "case-without-its-proof": (_GROWN, lambda log: log.checkpoint(2), CASE, None, None, None,
+                               1),
+    "proof-from-another-size": (_GROWN, lambda log: log.checkpoint(2), CASE, None, 1, None, 1),
+    "forked-case": (_GROWN, lambda log: Log(*_FORK).checkpoint(4), CASE, None, None, None, 1),
+    "forked-prefix-case": (_GROWN, lambda log: Log(*_FORK[:1], note(5)).checkpoint(2), CASE,
+                           None, 2, None, 1),
+    "forked-prefix-whole": (_GROWN, lambda log: Log(*_FORK[:1], note(5)).checkpoint(2), WHOLE,
+                            None, None, None, 1),
+    "older-is-larger": (_GROWN[:3], lambda log: Log(*_GROWN).checkpoint(), CASE, None, None,
+                        None, 1),
+    "older-names-the-withheld-revocation": (
+        _STOLEN, lambda log: log.checkpoint(3), CASE, _lines([0, 1, 3]), 3,
+        [Log(*_STOLEN[:2]).keys_head().line()], 1),
+    "older-signed-by-a-stranger": (_GROWN, lambda log: _note_by_stranger(log.checkpoint(2)),
+                                   CASE, None, 2, None, 1),
+}
+
+
+def _note_by_stranger(note: str) -> str:
+    from ledger.note import sign_note
+    return sign_note(note[:note.index("\n\n") + 1], ORIGIN, SigningKey(bytes([9]) * 32))
+
+
+@pytest.mark.parametrize("name", sorted(SINCE))
+def test_both_verifiers_judge_a_bundle_since_an_older_checkpoint_alike(tmp_path: Path,
+                                                                       name: str) -> None:
+    entries, older, scope, lines, first, extensions, verdict = SINCE[name]
+    log = Log(*entries)
+    path = log.bundle(tmp_path / "b.ndjson", scope, lines=lines, extensions=extensions)
+    if first is not None:
+        _with_consistency(path, log, first)
+    note = older(log)
+    (tmp_path / "older.note").write_text(note, encoding="utf-8")
+    code, named, out = ledger_verdict(path, [*PINS, "--since", str(tmp_path / "older.note")])
+    clean = cleanroom.verify(path.read_bytes(), CLEAN_TRUST, since=note)
+    cnamed = {int(m.group(1)) for p in clean.problems if (m := INDEX.match(p))}
+    assert (code, named) == (clean.code, cnamed), f"ledger verify:\n{out}\nclean: {clean}"
+    assert code == verdict

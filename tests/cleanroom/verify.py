@@ -183,6 +183,39 @@ def verify_inclusion(leaf: bytes, index: int, size: int, proof: list[bytes], roo
     return None
 
 
+def verify_consistency(first: int, second: int, proof: list[bytes], root1: bytes,
+                       root2: bytes) -> str | None:
+    """RFC 9162 §2.1.4.2. None when the proof holds, else a reason."""
+    if first == second:
+        return None if not proof and root1 == root2 else "equal sizes, other roots"
+    if first == 0 or first > second:
+        return f"no consistency proof from size {first} to {second}"
+    if first & (first - 1) == 0:                         # a power of two: the old root is a node
+        proof = [root1, *proof]
+    if not proof:
+        return "consistency proof too short"
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = proof[0]
+    for c in proof[1:]:
+        if sn == 0:
+            return "consistency proof too long"
+        if fn & 1 or fn == sn:
+            fr, sr = node(c, fr), node(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node(sr, c)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        return "consistency proof too short"
+    return None if (fr, sr) == (root1, root2) else "consistency proof leads to other roots"
+
+
 # ---------------------------------------------------------------- C2SP signed note --------
 
 def b64url_decode(s: str) -> bytes:
@@ -334,7 +367,8 @@ def _hexbytes(s: Any) -> bytes:
     return bytes.fromhex(s)
 
 
-def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None) -> Verdict:
+def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None,
+           since: str | None = None) -> Verdict:
     problems: list[str] = []
     fail = problems.append
 
@@ -390,8 +424,30 @@ def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None
 
     # -- walk the lines
     body = lines[2:]
+    consistency = None
     if body and isinstance(body[0][0], dict) and body[0][0].get("t") == "consistency":
-        body = body[1:]                                   # checked only with --since (not here)
+        consistency, body = body[0][0], body[1:]          # checked only with --since
+    older = None
+    if since is not None:        # step 7, the older checkpoint: a failure, and the rest goes on
+        try:
+            older = open_checkpoint(since, trust.log_keys, trust.origin)
+        except (ValueError, KeyError, TypeError) as e:
+            fail(f"older checkpoint: {e}")
+    if older is not None and older.size > cp.size:
+        fail("checkpoint: the older checkpoint is larger")
+        older = None
+    elif older is not None and older.size == cp.size and older.root != cp.root:
+        fail("checkpoint: the older checkpoint has another root")
+    elif older is not None and older.size < cp.size and not whole:
+            try:
+                assert consistency["first"] == older.size and consistency["second"] == cp.size
+                why = verify_consistency(older.size, cp.size,
+                                         [_hexbytes(h) for h in consistency["proof"]],
+                                         older.root, cp.root)
+            except (AssertionError, KeyError, TypeError, ValueError) as e:
+                why = f"no usable consistency line ({e})"
+            if why:
+                fail(f"checkpoint: not consistent with the older: {why}")
     end = None
     if body and isinstance(body[-1][0], dict) and body[-1][0].get("t") == "end":
         end, body = body[-1][0], body[:-1]
@@ -406,6 +462,7 @@ def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None
     leaves: list[bytes] = []
     next_leaf = 0                                         # whole log: the next index expected
     keys_top: tuple[int, bytes] | None = None             # last keys *event* (version, chain)
+    keys_at_older: tuple[int, bytes] | None = None        # the same below the older's size
     in_range: list[int] = []
     time_from = time_to = None
     if kind == "time":
@@ -510,6 +567,8 @@ def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None
                 heads[stream] = (version, chain)
             if stream == "keys" and index < cp.size:
                 keys_top = (version, chain)
+            if stream == "keys" and older is not None and index < older.size:
+                keys_at_older = (version, chain)
 
         # step 5: leaf
         entry = jcs({"chain_hash": rc["chain_hash"], "envelope": None, "index": index,
@@ -559,6 +618,13 @@ def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None
         if got != cp.keys_head:
             fail(f"keys stream: the bundle's head is version {got[0]}, the checkpoint names "
                  f"version {cp.keys_head[0]}")
+    if older is not None and older.keys_head is not None:
+        got = keys_at_older or (0, genesis("keys"))
+        if got != older.keys_head:
+            fail(f"keys stream: the bundle's head below {older.size} is version {got[0]}, the "
+                 f"older checkpoint names version {older.keys_head[0]}")
+    if older is not None and whole and older.size < cp.size and mth(leaves[:older.size]) != older.root:
+        fail("checkpoint: the bundle's first leaves do not hash to the older checkpoint's root")
     if kind not in ("case", "stream", "officer", "unit", "time", "all"):
         fail(f"scope: unknown scope kind {kind!r}: its rules were not checked")
     if kind == "time" and in_range and in_range != list(range(in_range[0], in_range[0] + len(in_range))):
@@ -710,6 +776,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("bundle")
     ap.add_argument("--trust", required=True)
     ap.add_argument("--policy")
+    ap.add_argument("--since", help="an older checkpoint note (file)")
     a = ap.parse_args(argv)
     try:
         with open(a.trust, "rb") as f:
@@ -719,7 +786,8 @@ def main(argv: list[str]) -> int:
             with open(a.policy, "rb") as f:
                 policy = json.load(f)["signer_roles"]
         with open(a.bundle, "rb") as f:
-            verdict = verify(f.read(), trust, policy)
+            since = open(a.since, encoding="utf-8").read() if a.since else None
+            verdict = verify(f.read(), trust, policy, since)
     except (OSError, Unreadable, ValueError, KeyError) as e:
         print(f"unreadable: {e}", file=sys.stderr)
         return 2

@@ -587,3 +587,33 @@ def test_both_verifiers_judge_a_bundle_since_an_older_checkpoint_alike(tmp_path:
     cnamed = {int(m.group(1)) for p in clean.problems if (m := INDEX.match(p))}
     assert (code, named) == (clean.code, cnamed), f"ledger verify:\n{out}\nclean: {clean}"
     assert code == verdict
+
+
+def test_the_clean_room_merkle_and_note_code_passes_the_published_vectors() -> None:
+    """Its own correctness, apart from the ledger's: transparency-dev/merkle's inclusion and
+    consistency vectors (every want_error refused, every other accepted), C2SP's signed note,
+    cyberphone's RFC 8785 files (those without floats: the ledger has none)."""
+    vectors = json.loads((Path(__file__).parent / "vectors" /
+                          "transparency_and_jcs_vectors.json").read_text(encoding="utf-8"))
+    for c in vectors["inclusion"]["cases"]:
+        why = cleanroom.verify_inclusion(bytes.fromhex(c["leaf_hash"]), c["leaf_index"],
+                                         c["tree_size"], [bytes.fromhex(h) for h in c["proof"]],
+                                         bytes.fromhex(c["root"]))
+        assert (why is not None) == c["want_error"], c["file"]
+    for c in vectors["consistency"]["cases"]:
+        why = cleanroom.verify_consistency(c["size1"], c["size2"],
+                                           [bytes.fromhex(h) for h in c["proof"]],
+                                           bytes.fromhex(c["root1"]), bytes.fromhex(c["root2"]))
+        assert (why is not None) == c["want_error"], c["file"]
+    note = vectors["signed_note"]
+    trust = cleanroom.trust_from_vkeys([note["vkey"]], {})
+    assert cleanroom.open_note(note["note"], trust.log_keys) == note["note_text_signed"]
+    checked = 0
+    for c in vectors["jcs"]["files"]["cases"]:
+        try:
+            value = json.loads(c["input"], parse_float=cleanroom._no_float)
+        except ValueError:
+            continue                                     # holds a float
+        assert cleanroom.jcs(value).hex() == c["expected_hex"], c["name"]
+        checked += 1
+    assert checked >= 3

@@ -158,50 +158,14 @@ def mth(leaves: list[bytes]) -> bytes:
     return root
 
 
-def verify_inclusion(leaf: bytes, index: int, size: int, proof: list[bytes], root: bytes) -> str | None:
-    """RFC 9162 §2.1.3.2. None when the proof holds, else a reason."""
-    if index >= size:
-        return f"index {index} is not below the tree size {size}"
-    fn, sn, r = index, size - 1, leaf
-    for p in proof:
+def _walk(fn: int, sn: int, seed: bytes, proof: list[bytes]) -> tuple[bytes, bytes, int] | None:
+    """The walk RFC 9162 §2.1.3.2 and §2.1.4.2 share: ``sr`` folds every hash (the inclusion
+    path's result, or the new root), ``fr`` only those left of the path (the old root).
+    Returns (fr, sr, sn), or None when the proof is too long."""
+    fr = sr = seed
+    for c in proof:
         if sn == 0:
-            return "inclusion proof too long"
-        if fn % 2 == 1 or fn == sn:
-            r = node(p, r)
-            if fn % 2 == 0:
-                while fn % 2 == 0 and fn != 0:
-                    fn >>= 1
-                    sn >>= 1
-        else:
-            r = node(r, p)
-        fn >>= 1
-        sn >>= 1
-    if sn != 0:
-        return "inclusion proof too short"
-    if r != root:
-        return "inclusion proof does not lead to the checkpoint's root"
-    return None
-
-
-def verify_consistency(first: int, second: int, proof: list[bytes], root1: bytes,
-                       root2: bytes) -> str | None:
-    """RFC 9162 §2.1.4.2. None when the proof holds, else a reason."""
-    if first == second:
-        return None if not proof and root1 == root2 else "equal sizes, other roots"
-    if first == 0 or first > second:
-        return f"no consistency proof from size {first} to {second}"
-    if first & (first - 1) == 0:                         # a power of two: the old root is a node
-        proof = [root1, *proof]
-    if not proof:
-        return "consistency proof too short"
-    fn, sn = first - 1, second - 1
-    while fn & 1:
-        fn >>= 1
-        sn >>= 1
-    fr = sr = proof[0]
-    for c in proof[1:]:
-        if sn == 0:
-            return "consistency proof too long"
+            return None
         if fn & 1 or fn == sn:
             fr, sr = node(c, fr), node(c, sr)
             while not fn & 1 and fn != 0:
@@ -211,9 +175,42 @@ def verify_consistency(first: int, second: int, proof: list[bytes], root1: bytes
             sr = node(sr, c)
         fn >>= 1
         sn >>= 1
-    if sn != 0:
+    return fr, sr, sn
+
+
+def verify_inclusion(leaf: bytes, index: int, size: int, proof: list[bytes], root: bytes) -> str | None:
+    """RFC 9162 §2.1.3.2. None when the proof holds, else a reason."""
+    if index >= size:
+        return f"index {index} is not below the tree size {size}"
+    if any(len(h) != 32 for h in (leaf, root, *proof)):
+        return "a hash is not 32 bytes"
+    walked = _walk(index, size - 1, leaf, proof)
+    if walked is None or walked[2] != 0:
+        return "inclusion proof of the wrong length"
+    return None if walked[1] == root else "inclusion proof does not lead to the checkpoint's root"
+
+
+def verify_consistency(first: int, second: int, proof: list[bytes], root1: bytes,
+                       root2: bytes) -> str | None:
+    """RFC 9162 §2.1.4.2. None when the proof holds, else a reason."""
+    if first == 0 or first > second:       # from the empty tree proves nothing (refused)
+        return f"no consistency proof from size {first} to {second}"
+    if first == second:
+        return None if not proof and root1 == root2 else "equal sizes, other roots"
+    if any(len(h) != 32 for h in (root1, root2, *proof)):
+        return "a hash is not 32 bytes"
+    if first & (first - 1) == 0:                         # a power of two: the old root is a node
+        proof = [root1, *proof]
+    if not proof:
         return "consistency proof too short"
-    return None if (fr, sr) == (root1, root2) else "consistency proof leads to other roots"
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    walked = _walk(fn, sn, proof[0], proof[1:])
+    if walked is None or walked[2] != 0:
+        return "consistency proof of the wrong length"
+    return None if walked[:2] == (root1, root2) else "consistency proof leads to other roots"
 
 
 # ---------------------------------------------------------------- C2SP signed note --------

@@ -617,3 +617,34 @@ def test_the_clean_room_merkle_and_note_code_passes_the_published_vectors() -> N
         assert cleanroom.jcs(value).hex() == c["expected_hex"], c["name"]
         checked += 1
     assert checked >= 3
+
+
+# name -> (log, verdict): key windows at their edges (recorded_at 2024-05-10T13:00:02Z)
+WINDOWS = {
+    "not-after-that-instant": (lambda: Log(registration(), _registered(
+        1, not_after="2024-05-10T21:00:02+08:00"), _by_other(2)), 0),
+    "not-before-that-instant": (lambda: Log(registration(), _registered(
+        1, not_before="2024-05-10T13:00:02Z"), _by_other(2)), 0),
+    "not-after-a-microsecond-before": (lambda: Log(registration(), _registered(
+        1, not_after="2024-05-10T13:00:01.999999Z"), _by_other(2)), 1),
+    "used-at-the-next-index": (lambda: Log(registration(), note(1)), 0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WINDOWS))
+def test_both_verifiers_judge_a_keys_window_at_its_edges_alike(tmp_path: Path,
+                                                                name: str) -> None:
+    make, verdict = WINDOWS[name]
+    assert agree(make().bundle(tmp_path / "b.ndjson", WHOLE)) == verdict
+
+
+def test_both_verifiers_judge_roles_by_a_pinned_policy(tmp_path: Path) -> None:
+    """A pinned table wins over the header's; a type missing from it is a failure."""
+    path = Log(registration(), note(1)).bundle(tmp_path / "b.ndjson", CASE)
+    for table, verdict in (({"NoteRecorded": ["case-app"]}, 0),
+                           ({"NoteRecorded": ["finance"]}, 1), ({"Other": ["case-app"]}, 1)):
+        policy = tmp_path / "policy.json"
+        policy.write_text(json.dumps({"signer_roles": table}))
+        code, named, out = ledger_verdict(path, [*PINS, "--policy", str(policy)])
+        clean = cleanroom.verify(path.read_bytes(), CLEAN_TRUST, table)
+        assert (code, clean.code) == (verdict, verdict), (out, clean)

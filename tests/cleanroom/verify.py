@@ -436,15 +436,16 @@ def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None
     elif older is not None and older.size == cp.size and older.root != cp.root:
         fail("checkpoint: the older checkpoint has another root")
     elif older is not None and older.size < cp.size and not whole:
-            try:
-                assert consistency["first"] == older.size and consistency["second"] == cp.size
-                why = verify_consistency(older.size, cp.size,
-                                         [_hexbytes(h) for h in consistency["proof"]],
-                                         older.root, cp.root)
-            except (AssertionError, KeyError, TypeError, ValueError) as e:
-                why = f"no usable consistency line ({e})"
-            if why:
-                fail(f"checkpoint: not consistent with the older: {why}")
+        try:
+            if (consistency["first"], consistency["second"]) != (older.size, cp.size):
+                raise ValueError("it is for other sizes")
+            why = verify_consistency(older.size, cp.size,
+                                     [_hexbytes(h) for h in consistency["proof"]],
+                                     older.root, cp.root)
+        except (KeyError, TypeError, ValueError) as e:
+            why = f"no usable consistency line ({e})"
+        if why:
+            fail(f"checkpoint: not consistent with the older: {why}")
     end = None
     if body and isinstance(body[-1][0], dict) and body[-1][0].get("t") == "end":
         end, body = body[-1][0], body[:-1]

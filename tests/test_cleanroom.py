@@ -350,6 +350,18 @@ TAMPERED: dict[str, tuple[Callable[[], Log], dict[str, Any], Any, Callable[[byte
         rb'("sig":"[A-Za-z0-9_-]{85})([AQgw])"',   # the same 64 bytes, a stray bit set
         lambda m: m.group(1) + {b"A": b"B", b"Q": b"R", b"g": b"h", b"w": b"x"}[m.group(2)]
         + b'"', x))),
+    "body-non-ascii-key": (_mixed, CASE, HONEST["case"][1], _edit_line(3, lambda x: x.replace(
+        b'{"note":', '{"备注":'.encode()))),
+    "event-line-spaced": (_mixed, CASE, HONEST["case"][1], _edit_line(3, lambda x: x.replace(
+        b'"t":"event"', b'"t": "event"'))),
+    "event-line-float": (_mixed, CASE, HONEST["case"][1], _edit_line(3, lambda x: x.replace(
+        b'"index":1', b'"index":1.0'))),
+    "body-lone-surrogate": (_mixed, CASE, HONEST["case"][1], _edit_line(3, lambda x: x.replace(
+        "占道".encode(), b"\\ud800"))),
+    "body-escaped-slash": (_mixed, CASE, HONEST["case"][1], _edit_line(3, lambda x: x.replace(
+        "占道".encode(), b"\\/"))),
+    "body-duplicate-key": (_mixed, CASE, HONEST["case"][1], _edit_line(3, lambda x: x.replace(
+        b'{"note":', b'{"note":"a","note":'))),
     "revoke-root": (lambda: Log(registration(), key_event(1, "KeyRevoked", key_id="root-1",
                                                           reason="?")), WHOLE, None, lambda d: d),
     "revoke-unknown": (lambda: Log(registration(), key_event(1, "KeyRevoked", key_id="nobody",

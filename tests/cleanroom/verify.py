@@ -100,25 +100,50 @@ def _no_float(text: str) -> Any:
     raise ValueError("float")
 
 
-def parse_line(raw: bytes) -> tuple[Any, bytes | None]:
-    """Parse one line; it must be RFC 8785 canonical (rebuilding it gives the same bytes) —
-    except that the envelope of an event or anchor line, embedded as stored, is returned as
-    its bytes for the event to be judged (step 2 names a stored envelope that is not
-    canonical)."""
-    value = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates,
-                       parse_float=_no_float, parse_constant=_no_float)
+def _safe_int(text: str) -> int:
+    if abs(int(text)) > SAFE_INT:
+        raise ValueError(f"integer {text} outside ±(2^53−1)")
+    return int(text)
+
+
+def load(raw: bytes, strict: bool) -> Any:
+    """Parse one line: JSON without floats or unsafe integers, nested no deeper than the ledger
+    accepts, and — ``strict``, for the header and the checkpoint — no duplicate key. Elsewhere
+    a duplicate key is left to the canonical comparison (the last one counts)."""
+    value = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates if strict else None,
+                       parse_float=_no_float, parse_constant=_no_float, parse_int=_safe_int)
     if depth(value) > MAX_DEPTH + 1:              # the envelope's 64 levels, in the line's
         raise ValueError("nested deeper than the ledger accepts")
-    canonical = jcs(value)
-    if canonical == raw:
-        env = value.get("envelope") if isinstance(value, dict) else None
-        return value, (jcs(env) if env is not None else None)
-    if isinstance(value, dict) and value.get("t") in ("event", "anchor") and "envelope" in value:
-        head, env = b'{"envelope":', jcs(value["envelope"])
-        tail = canonical[len(head) + len(env):]
-        if canonical.startswith(head) and raw.startswith(head) and raw.endswith(tail):
-            return value, raw[len(head):len(raw) - len(tail)]
-    raise ValueError("not RFC 8785 canonical JSON")
+    return value
+
+
+def canonical(value: Any, raw: bytes) -> bool:
+    try:
+        return jcs(value) == raw
+    except ValueError:                            # a lone surrogate
+        return False
+
+
+CANNOT = "envelope cannot be canonicalised"
+
+
+def split_envelope(raw: bytes, value: dict) -> tuple[bytes, str | None]:
+    """An event or anchor line's envelope bytes as embedded, and what is not canonical."""
+    head = b'{"envelope":'
+    try:
+        env: bytes | None = jcs(value["envelope"])
+    except ValueError:
+        env = None
+    try:
+        tail: bytes | None = jcs({**value, "envelope": None})[len(head) + 4:]
+    except ValueError:
+        tail = None
+    if tail is not None and raw.startswith(head) and raw.endswith(tail) \
+            and len(raw) > len(head) + len(tail):
+        stored = raw[len(head):len(raw) - len(tail)]
+        return stored, (CANNOT if env is None else None if stored == env
+                        else "stored envelope is not RFC 8785 canonical JSON")
+    return env or b"", CANNOT if env is None else "bundle line is not canonical JSON"
 
 
 def depth(v: Any) -> int:
@@ -375,20 +400,23 @@ def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None
     if not complete:
         fail("bundle: truncated (last line has no newline)")
     raw_lines = raw_lines[:-1] if complete else raw_lines
-    lines: list[tuple[Any, bytes | None]] = []
+    lines: list[tuple[Any, bytes | None, str | None]] = []   # value, envelope bytes, reason
     for n, raw in enumerate(raw_lines):
         try:
-            lines.append(parse_line(raw))
+            value = load(raw, strict=n < 2)
         except (ValueError, UnicodeError) as e:
+            if n < 2:
+                raise Unreadable(f"line {n + 1}: {e}") from None
             fail(f"line {n + 1}: {e}")
-            if n < 2:                          # reported, and still read: nothing else to go on
-                try:
-                    lines.append((json.loads(raw, object_pairs_hook=_no_duplicates,
-                                             parse_float=_no_float, parse_constant=_no_float), None))
-                    continue
-                except ValueError:
-                    raise Unreadable(f"line {n + 1}: {e}") from None
-            lines.append((None, None))
+            lines.append((None, None, None))
+            continue
+        if isinstance(value, dict) and value.get("t") in ("event", "anchor") \
+                and "envelope" in value:          # judged as its event, reasons and all
+            lines.append((value, *split_envelope(raw, value)))
+            continue
+        if not canonical(value, raw):             # reported, and still read
+            fail(f"line {n + 1}: not RFC 8785 canonical JSON")
+        lines.append((value, None, None))
     if len(lines) < 2 or not isinstance(lines[0][0], dict) or lines[0][0].get("t") != "header":
         raise Unreadable("not a bundle (no header)")
     header = lines[0][0]
@@ -478,7 +506,7 @@ def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None
                 or f"{kind}:{subject}" not in listed:
             fail(f"scope: the {kind} must be a string and its own stream must be listed")
 
-    for line, env_bytes in body:
+    for line, env_bytes, not_canonical in body:
         if line is None:
             continue
         t = line.get("t") if isinstance(line, dict) else None
@@ -507,14 +535,14 @@ def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None
             fail(f"line: malformed {t}: {e}")
             continue
         label = f"index {index} event {event_id}"
-        if env_bytes != jcs(env):
-            reasons.append("stored envelope is not RFC 8785 canonical JSON")
+        if not_canonical:
+            reasons.append(not_canonical)
 
         # step 2: signature (events only)
         signer_id = None
         sig_ok = False
         if not anchor:
-            shape = _envelope_shape(env)
+            shape = CANNOT if not_canonical == CANNOT else _envelope_shape(env)
             if shape:
                 reasons.append(shape)
             else:

@@ -422,26 +422,32 @@ def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None
     header = lines[0][0]
     if header.get("spec") != BUNDLE_SPEC:
         raise Unreadable(f"unsupported spec {header.get('spec')!r}")
-    if not isinstance(lines[1][0], dict) or lines[1][0].get("t") != "checkpoint":
+    if not isinstance(lines[1][0], dict) or lines[1][0].get("t") != "checkpoint" \
+            or not isinstance(lines[1][0].get("note"), str):
         raise Unreadable("second line is not the checkpoint")
+    hlog = header.get("log")
+    if not (isinstance(hlog, dict) and _is_int(hlog.get("tree_size"))
+            and isinstance(hlog.get("origin"), str) and isinstance(header.get("scope"), dict)
+            and isinstance(header["scope"].get("kind"), str)):
+        raise Unreadable("header: scope.kind, log.origin (strings) or log.tree_size (an integer) missing")
+    roles_table = policy if policy is not None else trust.policy
+    if roles_table is None:                   # the header's table, which must be one
+        roles_table = (header.get("policy") or {}).get("signer_roles") \
+            if isinstance(header.get("policy"), dict) else None
+        if not (isinstance(roles_table, dict) and all(
+                isinstance(r, list) and all(isinstance(x, str) for x in r)
+                for r in roles_table.values())):
+            raise Unreadable('header: policy must be {"signer_roles": {type: [role, ...]}}')
 
     # -- step 1: checkpoint
     try:
         cp = open_checkpoint(lines[1][0]["note"], trust.log_keys, trust.origin)
     except (ValueError, KeyError, TypeError) as e:
         return Verdict(1, problems + [f"checkpoint: {e}"])
-    hlog = header.get("log") or {}
-    if not (_is_int(hlog.get("tree_size")) and isinstance(hlog.get("origin"), str)
-            and isinstance(header.get("scope"), dict) and isinstance(header["scope"].get("kind"), str)):
-        raise Unreadable("header: scope.kind, log.origin (strings) or log.tree_size (an integer) missing")
     if hlog.get("tree_size") != cp.size:
         return Verdict(1, [f"checkpoint: tree size {cp.size} is not the header's {hlog.get('tree_size')!r}"])
     if hlog.get("origin") != cp.origin:
         fail("header: log origin is not the checkpoint's")
-
-    roles_table = policy if policy is not None else trust.policy
-    if roles_table is None:
-        roles_table = (header.get("policy") or {}).get("signer_roles") or {}
 
     scope = header.get("scope") if isinstance(header.get("scope"), dict) else {}
     kind = scope.get("kind")
@@ -625,7 +631,7 @@ def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None
 
         # scope rules
         reasons += _scope_rules(kind, scope, stream, anchor, recorded, time_from, time_to)
-        if kind == "time" and not anchor and isinstance(time_from, str) and time_from <= recorded < (time_to or ""):
+        if kind == "time" and not anchor and _in_range(recorded, time_from, time_to):
             in_range.append(index)
         if reasons:
             fail(f"{label}: " + "; ".join(reasons))
@@ -786,14 +792,17 @@ def _scope_rules(kind: Any, scope: dict, stream: str, anchor: bool, recorded: st
         listed = scope.get("streams") if isinstance(scope.get("streams"), list) else []
         return [] if stream in listed else ["not on a listed stream"]
     if kind == "time":
-        if not (isinstance(time_from, str) and isinstance(time_to, str)):
-            return []
         if anchor:
-            return [] if recorded < time_from else ["anchor recorded inside the range"]
-        if stream != "keys" and not time_from <= recorded < time_to:
-            return ["recorded_at outside the scope's range"]
-        return []
+            return [] if not isinstance(time_from, str) or recorded < time_from \
+                else ["anchor recorded inside the range"]
+        if stream != "keys" and not _in_range(recorded, time_from, time_to):
+            return ["recorded_at outside the scope's range"]   # or the range is none
     return []
+
+
+def _in_range(recorded: str, time_from: Any, time_to: Any) -> bool:
+    return isinstance(time_from, str) and isinstance(time_to, str) \
+        and time_from <= recorded < time_to
 
 
 def main(argv: list[str]) -> int:

@@ -444,8 +444,8 @@ def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None
         cp = open_checkpoint(lines[1][0]["note"], trust.log_keys, trust.origin)
     except (ValueError, KeyError, TypeError) as e:
         return Verdict(1, problems + [f"checkpoint: {e}"])
-    if hlog.get("tree_size") != cp.size:
-        return Verdict(1, [f"checkpoint: tree size {cp.size} is not the header's {hlog.get('tree_size')!r}"])
+    if hlog.get("tree_size") != cp.size:        # a line; the events are judged by the checkpoint
+        fail(f"bundle: the header's tree size {hlog['tree_size']} is not the checkpoint's {cp.size}")
     if hlog.get("origin") != cp.origin:
         fail("header: log origin is not the checkpoint's")
 
@@ -481,8 +481,13 @@ def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None
         if why:
             fail(f"checkpoint: not consistent with the older: {why}")
     end = None
-    if body and isinstance(body[-1][0], dict) and body[-1][0].get("t") == "end":
-        end, body = body[-1][0], body[:-1]
+    ends = [i for i, (v, *_) in enumerate(body) if isinstance(v, dict) and v.get("t") == "end"]
+    if ends:                     # the first end line ends the bundle; what follows is not read
+        end = body[ends[0]][0]
+        first = len(raw_lines) - len(body) + ends[0] + 1          # its line number
+        for n in range(first + 1, len(raw_lines) + 1):
+            fail(f"line {n}: data after the end line")
+        body = body[:ends[0]]
     else:
         fail("bundle: truncated (no end line)")
 
@@ -534,19 +539,26 @@ def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None
             if set(line) - {"envelope", "proof", "receipt", "t"} or set(rc) != {
                     "chain_hash", "index", "leaf_hash", "recorded_at", "stream_version"}:
                 raise ValueError("event line layout is not the fixed one")
-            stream, event_id = env["stream"], env["event_id"]
-            if not isinstance(stream, str) or not isinstance(event_id, str):
-                raise ValueError("stream/event_id not strings")
         except (KeyError, TypeError, ValueError) as e:
             fail(f"line: malformed {t}: {e}")
             continue
-        label = f"index {index} event {event_id}"
+        # A malformed envelope is still its index's event: named, hashed, proved, and — when
+        # its stream is one — chained (its event id named only when it is one).
+        stream, event_id = (env.get("stream"), env.get("event_id")) if isinstance(env, dict) \
+            else (None, None)
+        if not (isinstance(stream, str) and re.fullmatch(GRAMMAR["stream"], stream)):
+            stream = None
+        if not (isinstance(event_id, str) and re.fullmatch(GRAMMAR["event_id"], event_id)):
+            event_id = None
+        label = f"index {index}" + (f" event {event_id}" if event_id else "")
         if not_canonical:
             reasons.append(not_canonical)
 
         # step 2: signature (events only)
         signer_id = None
         sig_ok = False
+        if anchor and (shape := _envelope_shape(env)):
+            reasons.append(f"anchor: {shape}")
         if not anchor:
             shape = CANNOT if not_canonical == CANNOT else _envelope_shape(env)
             if shape:
@@ -580,7 +592,9 @@ def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None
         if event_id in seen_ids:
             reasons.append("event id already appears earlier in the bundle")
         seen_ids.add(event_id)
-        if anchor:
+        if stream is None:
+            pass
+        elif anchor:
             if stream in heads:
                 reasons.append("anchor for a stream already in the bundle")
             heads[stream] = (version, chain)
@@ -630,7 +644,8 @@ def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None
                 reasons.append(f"not included in the checkpoint: {why}")
 
         # scope rules
-        reasons += _scope_rules(kind, scope, stream, anchor, recorded, time_from, time_to)
+        if stream is not None:
+            reasons += _scope_rules(kind, scope, stream, anchor, recorded, time_from, time_to)
         if kind == "time" and not anchor and _in_range(recorded, time_from, time_to):
             in_range.append(index)
         if reasons:

@@ -385,3 +385,23 @@ def test_a_time_range_that_is_no_range_of_instants_is_named(tmp_path: Path, star
                                                               "to": stop}, lines=[(0, "event")]
                                       if named == "is not before" else None))
     assert [f for f in failures if f.startswith("bundle: the time scope's ") and named in f]
+
+
+def test_a_malformed_envelope_keeps_its_place_in_its_stream_so_the_next_is_not_blamed(
+        tmp_path: Path) -> None:
+    """One edit is reported once: an envelope that fails step 2's grammar (here a signature
+    written with a stray low bit, the same 64 bytes) still holds its stream's version. It was
+    left out of the chain, and the stream's next event was named as starting at version 2
+    with no anchor — version 1 'missing', which was there (found by tests/test_cleanroom.py)."""
+    path = Log(registration(), note(1), note(2)).bundle(tmp_path / "b.ndjson", CASE)
+    lines = path.read_bytes().split(b"\n")
+    sig = lines[3].index(b'"sig":"') + 7 + 85              # the last character of index 1's sig
+    stray = {ord("A"): b"B", ord("Q"): b"R", ord("g"): b"h", ord("w"): b"x"}[lines[3][sig]]
+    lines[3] = lines[3][:sig] + stray + lines[3][sig + 1:]
+    path.write_bytes(b"\n".join(lines))
+    failures = failures_of(path)
+    (line,) = [f for f in failures if f.startswith(f"index 1 event {_event_id(1)}: ")]
+    assert "envelope.sig must be 64 bytes of unpadded canonical base64url" in line
+    assert "stream case:C-1 version 1: chain hash does not follow from the stream's genesis" \
+        in line
+    assert not [f for f in failures if f.startswith("index 2 ")], failures

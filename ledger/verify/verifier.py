@@ -510,8 +510,9 @@ class _Verification:
             self.last_recorded = (recorded_at, index)
 
         if stream is not None:
-            self._judge(index, stream, version, chain, key_id, event_type, recorded_at, sig_ok,
-                        deferred, body, reasons)
+            if event_type is not None:      # None: a malformed envelope, named by step 2 already
+                self._judge(index, stream, version, chain, key_id, event_type, recorded_at,
+                            sig_ok, deferred, body, reasons)
             if self.scope_kind != "all":
                 self._scope(index, stream, recorded_at, reasons)
             # Step 4: the stream's hash chain.

@@ -319,7 +319,11 @@ def _slow(ctx: Context, line: bytes, line_no: int, keys: dict[str, bytes],
         cut = canon.rfind(member)     # the top-level member: nothing after "body" can hold it
         signed = canon[:cut] + canon[cut + len(member):]
         sig = base64.urlsafe_b64decode(env["sig"] + "==")
-    stream = env.get("stream") if ok_env else None
+    # A malformed envelope still holds its place in its stream when its stream is one: left out
+    # of the chain, it had the stream's next event blamed for a version it did not lose.
+    stream = env.get("stream") if ok_env or (
+        type(env) is dict and type(env.get("stream")) is str and _STREAM.fullmatch(env["stream"])) \
+        else None
     # The report names an event by its id only when the id is one: any other string could hold
     # a line break (a forged report line) or a lone surrogate (unprintable).
     event_id = env.get("event_id") if type(env) is dict else None

@@ -52,6 +52,10 @@ def _no_officer(_: str) -> dict[str, Any] | None:
     return None
 
 
+def _no_device(_: str) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Context:
     """What a reducer may consult besides the event: the calendar, parameters, fine schedule
@@ -80,6 +84,10 @@ class Context:
     #: certificate named) -> :func:`officer_model.credential_on` of ``officer``'s state; the
     #: fold passes one that remembers it (:class:`officer_model.Judgements`)
     credential: Callable[[str, datetime, str, str | None], dict[str, Any]] | None = None
+    #: key id -> the capture device its registration binds it to
+    #: (:func:`ledger.domain.keys.bound_device`), as registered before the event folded: what
+    #: proves an evidence's ``device_signed`` claim, as the red flags judge it (RF07)
+    device_of: Callable[[str], str | None] = _no_device
 
     def credential_of(self, officer_id: str, t: datetime, day: str, cert_no: str | None
                       ) -> dict[str, Any]:
@@ -92,8 +100,8 @@ class Context:
     @classmethod
     def in_force(cls, p: FlagParams, officer: Callable[[str], dict[str, Any] | None], *,
                  offset_minutes: int, credential: Callable[[str, datetime, str, str | None],
-                                                           dict[str, Any]] | None = None
-                 ) -> "Context":
+                                                           dict[str, Any]] | None = None,
+                 device_of: Callable[[str], str | None] = _no_device) -> "Context":
         """The context of one configuration version (a :class:`ParamsTimeline` answer), its legal
         days counted at ``offset_minutes`` (the latest published time zone)."""
         holidays = {date.fromisoformat(d) for h, _ in p.calendar.values() for d in h}
@@ -105,7 +113,7 @@ class Context:
                    extension_forms=p.thresholds.extension_approval_forms,
                    head_roles=p.thresholds.head_roles, offset_minutes=offset_minutes,
                    future_tolerance_minutes=p.thresholds.future_tolerance_minutes,
-                   credential=credential)
+                   credential=credential, device_of=device_of)
 
 
 DEFAULT_CONTEXT = Context()
@@ -700,11 +708,15 @@ def _clue(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: C
 
 def _evidence(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
               ctx: Context) -> None:
+    # the body's claim, and whether the signer is that device's own key (RF07, "Device-signed")
+    device, signer = b["capture_device"]["device_id"], rec.signer.removeprefix("key:")
+    claimed = bool(b["device_signed"])
     c["evidence"].append({"event_id": rec.event_id, "evidence_id": b["evidence_id"],
                           "kind": b["kind"], "content_sha256": b["content_sha256"],
                           "captured_at": b["captured_at"], "recorded_at": rec.recorded_at,
-                          "device_id": b["capture_device"]["device_id"],
-                          "device_signed": b["device_signed"]})
+                          "device_id": device, "signer_key_id": signer,
+                          "device_signed_claimed": claimed,
+                          "device_signed_proven": claimed and ctx.device_of(signer) == device})
 
 
 def _rectification(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,

@@ -31,8 +31,10 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.rows import tuple_row
 
+from ledger.domain.keys import bound_device
 from ledger.envelope import Recorded
 from ledger.grammar import UUID
+from ledger.keys import KEYS_STREAM
 from ledger.store import LedgerStore, owner_only
 
 from . import case_model, officer_model
@@ -108,6 +110,34 @@ def configuration_upto(curs: Any, upto: int, base: FlagParams | None = None
     return timeline
 
 
+_KEYS_UPTO = (
+    "SELECT e.state FROM ledger_receipts r JOIN stored_events e "
+    "ON e.originator_id = r.originator_id AND e.originator_version = r.stream_version "
+    "WHERE r.stream = 'keys' AND r.event_type = 'KeyRegistered' AND e.notification_id <= %s "
+    "ORDER BY e.notification_id")
+
+
+def fold_device_key(devices: dict[str, str], body: dict[str, Any]) -> None:
+    """Fold one ``KeyRegistered`` body into ``devices`` (key id -> bound capture device)."""
+    device = bound_device(body["principal"], body["roles"])
+    if device is not None:
+        devices[body["key_id"]] = device
+    else:
+        devices.pop(body["key_id"], None)
+
+
+def key_devices_upto(curs: Any, upto: int) -> dict[str, str]:
+    """The device keys registered on the log up to notification id ``upto`` (key id -> the
+    device their principal ``device:<device_id>`` binds them to)."""
+    devices: dict[str, str] = {}
+    with curs.connection.cursor(row_factory=tuple_row) as plain:
+        plain.execute(_KEYS_UPTO, (upto,), binary=True)
+        rows = plain.fetchall()
+    for (state,) in rows:
+        fold_device_key(devices, orjson.loads(state)["body"])
+    return devices
+
+
 def log_head(curs: Any) -> int:
     """The notification id of the last event committed (0 for an empty log)."""
     curs.execute("SELECT coalesce(max(notification_id), 0) AS head FROM stored_events")
@@ -156,8 +186,12 @@ class Fold:
     each officer approved (a rebuild, which starts from nothing, gives neither)."""
 
     def __init__(self, load: Any, timeline: ParamsTimeline,
-                 approved_by: Any = lambda officer_ids, table: {}) -> None:
+                 approved_by: Any = lambda officer_ids, table: {},
+                 devices: dict[str, str] | None = None) -> None:
         self._load = load   # (table, ids) -> {id: state}
+        #: key id -> the capture device it is bound to, registered before the batch
+        #: (``key_devices_upto``) and in it: what proves an evidence's ``device_signed``
+        self.devices: dict[str, str] = dict(devices or {})
         self._approved_by = approved_by     # officer ids, table -> {officer id: [id]}
         #: table -> officer -> complaints (cases) with an extension they approved (RF23.b,
         #: RF12.b: a post recorded later says whether they were a head then)
@@ -206,7 +240,8 @@ class Fold:
         ctx = self._contexts.get(p.version)
         if ctx is None:
             ctx = self._contexts[p.version] = Context.in_force(
-                p, self.officer, offset_minutes=self._offset, credential=self._judgements.at)
+                p, self.officer, offset_minutes=self._offset, credential=self._judgements.at,
+                device_of=self.devices.get)
         return ctx
 
     def _context_named(self, version: str | None, rec: Recorded) -> Context:
@@ -258,6 +293,8 @@ class Fold:
                     states.update(self._load(table, sorted(set(ids) - states.keys())))
 
     def apply(self, rec: Recorded) -> None:
+        if rec.type == "KeyRegistered" and rec.stream == KEYS_STREAM:
+            fold_device_key(self.devices, rec.body)
         ctx = self.context(rec)
         for oid in officer_model.officers_of(rec):
             self.officers[oid] = officer_model.apply(self.officer(oid), rec, ctx,
@@ -381,8 +418,11 @@ class ReadModels:
     #: (``approver_role``, read again when a post recorded later covers it) and counts in a
     #: head's form only when that is a head's, as RF12.b; 22: a decision, no-penalty decision,
     #: waiver, transfer, service or publication dated beyond RF08.e's tolerance after its
-    #: recording meets its deadline on the day it was recorded, as RF12.a/c/e.
-    VERSION = 22
+    #: recording meets its deadline on the day it was recorded, as RF12.a/c/e; 23: a case's
+    #: evidence shows ``device_signed_claimed`` (the body's claim), ``device_signed_proven``
+    #: (signed by that device's own registered key, as RF07 counts it) and ``signer_key_id``,
+    #: in place of ``device_signed``.
+    VERSION = 23
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)
@@ -394,6 +434,8 @@ class ReadModels:
                                                  tracking_table_name=TRACKING_TABLE)
         #: (position, the configuration published up to it): read once, then carried along
         self._configuration: tuple[int, ParamsTimeline] | None = None
+        #: (position, the device keys registered up to it), likewise
+        self._devices: tuple[int, dict[str, str]] | None = None
 
     # -- schema (owner role) -----------------------------------------------------------------
     def create_tables(self) -> None:
@@ -436,14 +478,22 @@ class ReadModels:
             fold = Fold(lambda table, ids: self._load(curs, table, ids),
                         self._configuration_at(curs, position),
                         lambda officer_ids, table: self._approved_by(curs, officer_ids,
-                                                                     table))
+                                                                     table),
+                        self._devices_at(curs, position))
             fold.preload([rec for _, rec in batch])
             for _, rec in batch:
                 fold.apply(rec)
             self._save(curs, fold)
             self.tracking._insert_tracking(curs, Tracking(self.TRACKED, batch[-1][0]))
             self._configuration = (batch[-1][0], fold.timeline)
+            self._devices = (batch[-1][0], fold.devices)
             return len(batch)
+
+    def _devices_at(self, curs: Any, position: int) -> dict[str, str]:
+        # as the configuration: a pure function of the log up to the position
+        if self._devices is None or self._devices[0] != position:
+            self._devices = (position, key_devices_upto(curs, position))
+        return self._devices[1]
 
     def _configuration_at(self, curs: Any, position: int) -> ParamsTimeline:
         # a pure function of the log up to the position: a cached one is never stale
@@ -484,6 +534,7 @@ class ReadModels:
         if position:
             self.tracking._insert_tracking(curs, Tracking(self.TRACKED, position))
         self._configuration = (position, timeline)
+        self._devices = (position, fold.devices)
         return count
 
     def reset(self) -> None:

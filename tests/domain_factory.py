@@ -95,6 +95,18 @@ class History:
         return [self.record(s) for s in steps]
 
 
+#: the bodycam of the example ``EvidenceRecorded`` body (``capture_device.device_id``)
+BODYCAM = "BC-HP-0457"
+
+
+def device_key(device_id: str = BODYCAM, *, role: str = "bodycam") -> Step:
+    """The ``KeyRegistered`` of the key ``History`` signs ``EvidenceRecorded`` with
+    (``<role>-01``), bound to ``device_id``: its ``device_signed`` claims are then proven
+    (docs/red-flags.md, "Device-signed"). Without it they count as unsigned."""
+    return step("keys", "KeyRegistered", "2023-01-01T00:00:00+08:00", key_id=f"{role}-01",
+                principal=f"device:{device_id}", roles=[role], not_before=None)
+
+
 def event_id(index: int) -> str:
     """A deterministic UUID-shaped event id for test histories."""
     return f"01900000-0000-7000-8000-{index:012x}"

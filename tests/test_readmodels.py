@@ -1048,3 +1048,30 @@ def test_the_rebuild_holds_the_projections_lock_through_an_idle_transaction_time
         monkeypatch.setenv("PGOPTIONS", "-c idle_in_transaction_session_timeout=500")
         assert ledger_main(["rebuild"]) == 0, capsys.readouterr().err
     assert views.snapshot("cases") == before
+
+
+def test_a_cases_evidence_shows_the_device_signed_claim_and_whether_its_devices_key_proves_it(
+        city: World) -> None:
+    """Proven only when signed by a key registered with a device role and the principal
+    `device:<device_id>` naming the evidence's device — read from the log before the batch
+    (the key is folded in an earlier one) as in a rebuild (docs/red-flags.md, RF07)."""
+    case_id = "SH-HP-2024-S-004512"
+    city.register("hp-bc-0457", ["bodycam"], principal=f"device:{f.BODYCAM}")
+    views = city.http.app.app.state.views
+    views.run_until_idle()
+    post_steps(city, f.staff() + f.summary_case(case_id))      # signed by bodycam-01: unbound
+    body = f.body("EvidenceRecorded", captured_at=f.at("2024-09-30", "10:01:40"))
+    city.post([city.sign(key, stream=f"case:{case_id}", type="EvidenceRecorded",
+                         body={**body, "evidence_id": f"EV-{key}"},
+                         occurred_at=f.at("2024-09-30", "10:04:00"))
+               for key in ("hp-bc-0457", "case-app-01")])
+    while views.process(limit=7):
+        pass
+    seen = {e["evidence_id"]: (e["device_signed_claimed"], e["device_signed_proven"],
+                               e["signer_key_id"]) for e in case(city, case_id)["evidence"]}
+    assert seen == {f"EV-{case_id}-1": (True, False, "bodycam-01"),
+                    "EV-hp-bc-0457": (True, True, "hp-bc-0457"),
+                    "EV-case-app-01": (True, False, "case-app-01")}
+    incremental = views.snapshot("cases")
+    assert views.rebuild() == city.count()
+    assert views.snapshot("cases") == incremental

@@ -180,7 +180,7 @@ def test_rf07_summary_decision_with_no_evidence_once_the_sync_grace_has_passed()
 
 def test_rf07_device_signed_evidence_synced_after_the_shift_counts() -> None:
     steps = drop(f.summary_case(SUMMARY), "EvidenceRecorded")
-    world = World(steps)
+    world = World([f.device_key()], steps)
     world.record(step(S, "EvidenceRecorded", at("2024-09-30", "10:02:00"),
                       evidence_id="EV-late-1", captured_at=at("2024-09-30", "10:01:30"),
                       device_signed=True), recorded_at="2024-09-30T13:00:00.000000Z")
@@ -231,7 +231,7 @@ def test_rf08_limits_are_those_in_force_when_the_event_happened_not_when_the_cas
 
 
 def test_rf08_device_signed_capture_synced_two_days_later_is_not_late_recording() -> None:
-    world = World(until(f.summary_case(SUMMARY), "CredentialShown"))
+    world = World([f.device_key()], until(f.summary_case(SUMMARY), "CredentialShown"))
     evidence = next(s for s in f.summary_case(SUMMARY) if s.type == "EvidenceRecorded")
     world.record(evidence, recorded_at="2024-10-02T03:00:00.000000Z")       # 48 h, signed
     assert world.flags(rule="RF08.a") == []
@@ -251,7 +251,7 @@ def test_rf08_legal_review_backdated_after_the_decision() -> None:
 
 def test_rf08_bodycam_upload_after_the_decision_is_not_backdating() -> None:
     steps = drop(f.summary_case(SUMMARY), "EvidenceRecorded")
-    world = World(steps)
+    world = World([f.device_key()], steps)
     world.record(step(S, "EvidenceRecorded", at("2024-09-30", "10:02:00"),
                       evidence_id="EV-sync-1", captured_at=at("2024-09-30", "10:01:30")),
                  recorded_at="2024-09-30T12:00:00.000000Z")
@@ -751,16 +751,16 @@ def test_rf08_credential_shown_on_a_bodycam_clip_syncs_with_the_clip() -> None:
     shown = next(s for s in rest if s.type == "CredentialShown")
     shown = f.Step(shown.stream, shown.type, shown.occurred_at,
                    {**shown.body, "evidence_id": f"EV-{SUMMARY}-1"})
-    world = World(steps + [s for s in rest if s.type not in ("CredentialShown",
-                                                               "EvidenceRecorded")])
+    world = World([f.device_key()], steps + [s for s in rest if s.type not in (
+        "CredentialShown", "EvidenceRecorded")])
     clip = next(s for s in rest if s.type == "EvidenceRecorded")
     world.record(clip, recorded_at="2024-09-30T08:00:00.000000Z")        # synced 6 h later
     world.record(shown, recorded_at="2024-09-30T08:00:00.000000Z")
     assert world.flags(rule="RF08") == []
     unfilmed = f.Step(shown.stream, shown.type, shown.occurred_at,
                       {k: v for k, v in shown.body.items() if k != "evidence_id"})
-    world = World(steps + [s for s in rest if s.type not in ("CredentialShown",
-                                                               "EvidenceRecorded")])
+    world = World([f.device_key()], steps + [s for s in rest if s.type not in (
+        "CredentialShown", "EvidenceRecorded")])
     world.record(clip, recorded_at="2024-09-30T08:00:00.000000Z")
     world.record(unfilmed, recorded_at="2024-09-30T08:00:00.000000Z")
     assert numbers(world.one("RF08.b"))["event_type"] == "CredentialShown"

@@ -20,6 +20,7 @@ from ledger.client import LedgerClient
 from ledger.crypto import SigningKey, b64url_decode, b64url_encode, verify
 from ledger.domain import vocabulary
 from ledger.domain.calendar import legal_date
+from ledger.domain.keys import bound_device
 from ledger.envelope import Recorded, signing_bytes
 from ledger.logentry import format_recorded_at
 from ledger.schemas import parse_datetime
@@ -130,6 +131,17 @@ def test_each_kind_of_signer_signs_what_it_would_in_reality(tiny: SyntheticCity)
     assert "PenaltyDecided" in by_prefix["pda"] and "PenaltyDecided" in by_prefix["sup"]
     assert by_prefix["config"] == {"FineSchedulePublished", "DiscretionBenchmarkPublished",
                                    "LegalParametersPublished", "WorkingCalendarPublished"}
+
+
+def test_evidence_claiming_device_signed_is_signed_by_its_devices_own_key(
+        tiny: SyntheticCity) -> None:
+    """The red flags count the claim only then (docs/red-flags.md, RF07, "Device-signed")."""
+    devices = {info.key_id: bound_device(info.principal, info.roles) for info in tiny.keys}
+    claims = [(env["body"]["capture_device"]["device_id"], env["signer"].removeprefix("key:"))
+              for env in events(tiny) if env["type"] == "EvidenceRecorded"
+              and env["body"]["device_signed"]]
+    assert claims and [c for c in claims if devices.get(c[1]) != c[0]] == []
+    assert {d[:3] for d, _ in claims} == {"BC-", "PDA"}
 
 
 def test_fast_canonical_path_gives_the_rfc8785_bytes(tiny: SyntheticCity) -> None:

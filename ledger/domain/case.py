@@ -42,7 +42,10 @@ _EVIDENCE_COMMON: dict[str, Any] = {
     "evidence_id": ID,
     "kind": EVIDENCE_KIND,
     "captured_at": DATETIME.with_doc("when the device captured it (device clock)"),
-    "device_signed": Bool(doc="the capture device signed the content at capture time"),
+    "device_signed": Bool(doc="the capture device signed the content at capture time — a "
+                               "claim the red flags count only when the event is signed by that "
+                               "device's own key (principal `device:<device_id>`, role bodycam "
+                               "or officer-device; docs/red-flags.md, RF07)"),
     "officers": Opt(ListOf(OFFICERS.item, max_items=10, doc="who captured it")),
     "location": Opt(GEO),
     "description": Opt(SHORT_TEXT),

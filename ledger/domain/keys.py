@@ -33,6 +33,22 @@ def key_covers_unit(units: Collection[str] | None, unit_id: str | None) -> bool:
     return units is None or unit_id in units
 
 
+#: the roles of a key held by a capture device (docs/red-flags.md, "device-signed")
+DEVICE_ROLES = frozenset(("bodycam", "officer-device"))
+#: a device key's principal names its device: ``device:<device_id>`` (docs/demo.md's keys)
+DEVICE_PRINCIPAL = "device:"
+
+
+def bound_device(principal: str, roles: Collection[str]) -> str | None:
+    """The capture device a key registered with ``principal`` and ``roles`` belongs to: the
+    ``<device_id>`` of a principal ``device:<device_id>`` of a key with a device role, else
+    None. Only such a key proves an ``EvidenceRecorded``'s ``device_signed`` claim, and only
+    for the evidence whose ``capture_device.device_id`` it names (docs/red-flags.md, RF07)."""
+    if not principal.startswith(DEVICE_PRINCIPAL) or DEVICE_ROLES.isdisjoint(roles):
+        return None
+    return principal[len(DEVICE_PRINCIPAL):] or None
+
+
 TYPES = [
     EventType(
         name="KeyRegistered", category="keys", signer_roles=frozenset(("root",)),

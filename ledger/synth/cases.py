@@ -8,7 +8,8 @@ working days (``ledger.domain.calendar``), cash handed in and deposited within 2
 days, payments reconciled. A planted kind changes exactly the step it is about (``slot.x``).
 
 Signers: on-scene acts by the officer's handheld terminal (``pda:<id>``), footage by the
-bodycam (``bodycam:<id>``), documents by the case system (``case-app``), decisions of the
+bodycam (``bodycam:<id>``) — evidence claiming ``device_signed`` is signed by its capture
+device's own key (principal ``device:<device_id>``), which is what proves the claim — documents by the case system (``case-app``), decisions of the
 general procedure by the deciding head (``sup:<id>``), reviews and hearings by the legal
 reviewer (``legal:<id>``), money by finance and the treasury.
 """
@@ -115,7 +116,10 @@ class Cases(SummaryProcedure, GeneralProcedure, Money):
               device: Person | None = None, posted: datetime | None = None) -> str:
         who = device or slot.lead
         eid = f"EV-{b.case_id}-{n}"
-        phone = self.rng.random() < 0.3      # the enforcement app on the officer's phone
+        # the enforcement app on the officer's phone: the phone holds no registered device key
+        # (the terminal's key signs the upload), so it claims no device signature — a claim
+        # counts only when the capture device's own key signed it (docs/red-flags.md, RF07)
+        phone = self.rng.random() < 0.3
         b.add("EvidenceRecorded", when, f"pda:{who.id}", {
             "schema_version": 2, "evidence_id": eid, "kind": "photo",
             "content_sha256": seeded.digest(self.seed, eid), "hash_alg": "sha-256",
@@ -123,7 +127,7 @@ class Cases(SummaryProcedure, GeneralProcedure, Money):
                                "device_type": "phone" if phone else "handheld_terminal",
                                "assigned_officer_id": who.id},
             "media_type": "image/jpeg", "size_bytes": self.rng.randrange(900_000, 4_000_000),
-            "captured_at": captured.isoformat(), "device_signed": device_signed,
+            "captured_at": captured.isoformat(), "device_signed": device_signed and not phone,
             "officers": officers, "location": self.geo(slot)}, posted=posted)
         return eid
 

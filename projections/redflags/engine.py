@@ -212,7 +212,7 @@ class FlagEngine:
             c = fold.cases.get(key)
             people = (len(c.persons), len(c.parties)) if c is not None else (0, 0)
             fold.apply_case(key, t, rec.body, ts_of(rec.occurred_at), ts_of(rec.recorded_at),
-                            rec.event_id, rec.index, dirty)
+                            rec.event_id, rec.index, dirty, rec.signer[4:])
             c = fold.cases[key]
             if (len(c.persons), len(c.parties)) != people:
                 dirty.update((s.kind, s.key) for s in self._disposed_about.get(key, ()))

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any, NamedTuple, TypeVar
 
 from ledger.domain import EVENT_TYPES, upcast
+from ledger.domain.keys import bound_device
 
 from .days import Days, quarter_of, ts_of, year_text
 
@@ -55,11 +56,25 @@ class Evidence(NamedTuple):
     eid: str
     idx: int
     kind: str
+    #: proven: the body claims it *and* the event was signed by the capture device's own key
+    #: (:func:`ledger.domain.keys.bound_device`); every rule reads this one
     device_signed: bool
     device_type: str | None
     assigned: str | None
     officers: frozenset[str]
     evidence_id: str
+    #: the body's ``device_signed``, as typed by whoever signed the event
+    device_claimed: bool = False
+    device_id: str = ""
+    signer: str = ""            # the signer's key id
+
+    def unproven(self) -> dict[str, Any]:
+        """The numbers of a device-signed claim its signer's key does not prove (empty when
+        there is no claim or it is proven): shown wherever a rule counted it as unsigned."""
+        if not self.device_claimed or self.device_signed:
+            return {}
+        return {"device_signed_claimed": True, "device_signed_proven": False,
+                "device_id": self.device_id, "signer_key_id": self.signer}
 
 
 class Decision(NamedTuple):
@@ -713,6 +728,10 @@ class Fold:
         self.disposed_by: dict[str, dict[str, None]] = {}
         #: key id -> the units of its KeyRegistered (None: every unit)
         self.key_units: dict[str, frozenset[str] | None] = {}
+        #: key id -> the capture device it is bound to (``bound_device``), device keys only
+        self.key_devices: dict[str, str] = {}
+        #: the key id that signed the case event being folded (``apply_case``)
+        self._signer = ""
         self._case_handlers = {
             name[3:]: getattr(self, name) for name in dir(self) if name.startswith("_c_")}
 
@@ -737,7 +756,9 @@ class Fold:
         return c
 
     def apply_case(self, cid: str, type_: str, body: dict[str, Any], ts: int, rts: int,
-                   eid: str, idx: int, dirty: set[tuple[str, str]]) -> None:
+                   eid: str, idx: int, dirty: set[tuple[str, str]], signer: str = "") -> None:
+        """Fold a case event; ``signer`` is its signer's key id (``key:`` dropped)."""
+        self._signer = signer
         c = self.cases.get(cid)
         if c is None:
             c = self.cases[cid] = Case(cid)
@@ -831,10 +852,14 @@ class Fold:
             b = upcast("EvidenceRecorded", b)
         dev = b["capture_device"]
         officers = frozenset(r["officer_id"] for r in b.get("officers") or ())
+        # a claim anyone can type: it counts only when the device's own key signed the event
+        # (a key registered before it, in log order, as the door requires)
+        claimed = bool(b["device_signed"])
+        proven = claimed and self.key_devices.get(self._signer) == dev["device_id"]
         c.evidence.append(Evidence(ts, ts_of(b["captured_at"]), rts, eid, idx, b["kind"],
-                                   bool(b["device_signed"]), dev.get("device_type"),
+                                   proven, dev.get("device_type"),
                                    dev.get("assigned_officer_id"), officers,
-                                   b["evidence_id"]))
+                                   b["evidence_id"], claimed, dev["device_id"], self._signer))
         c.loc = c.loc or loc_of(b.get("location"))
 
     def _c_CredentialShown(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
@@ -1276,6 +1301,11 @@ class Fold:
         if type_ == "KeyRegistered":
             units = body.get("units")
             self.key_units[body["key_id"]] = frozenset(units) if units is not None else None
+            device = bound_device(body["principal"], body["roles"])
+            if device is not None:
+                self.key_devices[body["key_id"]] = device
+            else:
+                self.key_devices.pop(body["key_id"], None)
 
 
 def _ord(iso_date: str) -> int:

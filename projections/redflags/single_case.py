@@ -214,17 +214,29 @@ def rf07_evidence_before_decision(c: Case, ctx: "Ctx") -> None:
         since, ahead = opened(ctx, d.ts, d.rts, d.eid)
         if not qualifying and ctx.passed(since + grace + 1):
             shown = sorted(c.evidence, key=lambda e: e.captured)[:5]
-            numbers, summary, summary_zh = explained(
-                {"decided_at": ctx.time(d.ts), "evidence_count": len(c.evidence),
-                 "evidence": [[e.eid, ctx.time(e.captured), ctx.time(e.rts), e.device_signed]
-                              for e in shown],
-                 "sync_grace_hours": th.evidence_sync_grace_hours},
-                f"decision at {ctx.time(d.ts)} with no evidence captured before it and "
-                f"recorded in time ({len(c.evidence)} evidence item(s) in case)",
-                f"{ctx.time(d.ts)} 作出决定，此前无按时收集并记录的证据（本案共 "
-                f"{len(c.evidence)} 项证据）", ahead)
+            # a device-signed claim its signer's key does not prove is an attempt to be seen
+            claims = [e for e in c.evidence if e.unproven() and e.captured <= d.ts
+                      and e.rts - e.captured <= grace][:5]
+            said = {"decided_at": ctx.time(d.ts), "evidence_count": len(c.evidence),
+                    "evidence": [[e.eid, ctx.time(e.captured), ctx.time(e.rts), e.device_signed]
+                                 for e in shown],
+                    "sync_grace_hours": th.evidence_sync_grace_hours}
+            text = (f"decision at {ctx.time(d.ts)} with no evidence captured before it and "
+                    f"recorded in time ({len(c.evidence)} evidence item(s) in case)")
+            text_zh = (f"{ctx.time(d.ts)} 作出决定，此前无按时收集并记录的证据（本案共 "
+                       f"{len(c.evidence)} 项证据）")
+            if claims:
+                said.update(device_signed_claimed=True, device_signed_proven=False,
+                            device_signed_unproven=[[e.eid, e.evidence_id, e.device_id,
+                                                     e.signer] for e in claims])
+                text += (f"; {len(claims)} recorded after it claim(s) device_signed without "
+                         f"the capture device's key ({', '.join(e.signer for e in claims)})")
+                text_zh += (f"；其后记录的 {len(claims)} 项证据自称设备签名，却非由采集设备的密钥签署"
+                            f"（{', '.join(e.signer for e in claims)}）")
+            numbers, summary, summary_zh = explained(said, text, text_zh, ahead)
             ctx.flag("RF07.a", d.eid, anchor=d.ts, raised=since,
-                     event_ids=[d.eid] + [e.eid for e in shown], numbers=numbers,
+                     event_ids=[d.eid] + list(dict.fromkeys(
+                         [e.eid for e in shown] + [e.eid for e in claims])), numbers=numbers,
                      summary=summary, summary_zh=summary_zh,
                      case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id,
                      officer_id=d.officers[0] if d.officers else None)
@@ -239,6 +251,16 @@ def rf07_evidence_before_decision(c: Case, ctx: "Ctx") -> None:
 
 
 # --- RF08 -------------------------------------------------------------------------------------
+
+def unproven_said(e: Evidence | None) -> tuple[str, str]:
+    """What RF08.a/b's summaries add for evidence claiming ``device_signed`` without proof."""
+    said = e.unproven() if e is not None else {}
+    if not said:
+        return "", ""
+    key, device = said["signer_key_id"], said["device_id"]
+    return (f"; it claims device_signed, but {key} is not device {device}'s own key",
+            f"；其自称设备签名，但签署密钥 {key} 并非设备 {device} 自身的密钥")
+
 
 def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
     if not c.events:
@@ -275,11 +297,11 @@ def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
                      event_ids=[ev.eid],
                      numbers={"event_type": ev.type, "occurred_at": ctx.time(occurred),
                               "recorded_at": ctx.time(ev.rts), "lag_hours": lag // HOUR,
-                              "limit_hours": limit_h},
+                              "limit_hours": limit_h, **(e.unproven() if e else {})},
                      summary=f"{ev.type} recorded {lag // HOUR} h after it happened "
-                             f"(limit {limit_h} h)",
+                             f"(limit {limit_h} h){unproven_said(e)[0]}",
                      summary_zh=f"“{type_zh(ev.type)}”发生后 {lag // HOUR} 小时才记录"
-                                f"（限 {limit_h} 小时）",
+                                f"（限 {limit_h} 小时）{unproven_said(e)[1]}",
                      case_id=c.case_id, unit_id=c.unit_id)
     # b) back-dating: a pre-decision step recorded after the decision, claiming to precede it
     if c.decisions:
@@ -299,11 +321,14 @@ def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
                      numbers={"event_type": ev.type, "claimed_at": ctx.time(ev.ts),
                               "recorded_at": ctx.time(ev.rts), "decided_at": ctx.time(d.ts),
                               "decision_recorded_at": ctx.time(d.rts),
-                              "tolerance_minutes": th.backdate_tolerance_minutes},
+                              "tolerance_minutes": th.backdate_tolerance_minutes,
+                              **(e.unproven() if e else {})},
                      summary=f"{ev.type} dated {ctx.time(ev.ts)} was recorded at "
-                             f"{ctx.time(ev.rts)}, after the decision it should precede",
+                             f"{ctx.time(ev.rts)}, after the decision it should precede"
+                             f"{unproven_said(e)[0]}",
                      summary_zh=f"“{type_zh(ev.type)}”所署时间为 {ctx.time(ev.ts)}，"
-                                f"应在处罚决定之前，却于处罚决定作出后的 {ctx.time(ev.rts)} 才记录",
+                                f"应在处罚决定之前，却于处罚决定作出后的 {ctx.time(ev.rts)} 才记录"
+                                f"{unproven_said(e)[1]}",
                      case_id=c.case_id, unit_id=c.unit_id)
     # c) no body-camera video of an on-the-spot act
     for act in c.acts:

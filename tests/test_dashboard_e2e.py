@@ -1269,3 +1269,39 @@ def test_a_flags_rows_name_their_approval_form_in_the_chosen_language(
     page.wait_for_function(
         f"() => [...document.querySelectorAll(\"{card} div.small\")].some(d => d.textContent "
         f"=== {json.dumps(expected('en'))})")
+
+
+def test_back_and_a_shared_link_keep_the_queue_pages_loaded(page: Any, served: DemoCity) -> None:
+    """The inspector loaded a second page, opened a flag's case from it and pressed Back: the
+    queue came back with its first 50 flags only, the one just worked on gone from view, and a
+    link to the view (or a reload) lost the pages the same way. The pages loaded are kept in the
+    URL (replaced, not pushed), so Back, a reload and a shared link list the same flags."""
+    first = served.get("/v1/flags", severity="high", limit=50)
+    second = served.get("/v1/flags", severity="high", limit=50, after=first["next"])
+    expected = [f["flag_id"] for f in first["flags"] + second["flags"]]
+    assert second["flags"] and len(expected) > 50
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/queue?severity=high")
+    page.wait_for_function("() => document.querySelectorAll('tr.flag-row').length === 50 && "
+                           "[...document.querySelectorAll('tr.flag-row td:nth-child(3) .badge')]"
+                           ".every(b => b.classList.contains('sev-high'))")
+    page.click("#queue-more")
+    page.wait_for_function(f"() => document.querySelectorAll('tr.flag-row').length === "
+                           f"{len(expected)}")
+    target = next(f for f in second["flags"] if f["subject"]["case_id"])
+    page.click(f"tr.flag-row[data-flag-id='{target['flag_id']}'] a[href*='#/case/']")
+    page.wait_for_selector("#trail-table tr.trail-row")
+    page.go_back()
+    page.wait_for_selector(f"tr.flag-row[data-flag-id='{target['flag_id']}']")
+    shown = page.eval_on_selector_all("tr.flag-row", "rows => rows.map(r => r.dataset.flagId)")
+    assert shown == expected
+    assert page.locator("#f-severity").input_value() == "high"
+    shared = page.url
+    other = page.context.new_page()          # a colleague's tab: signs in, then the link opens
+    other.goto(shared)
+    other.fill("#token", served.tokens["inspector"])
+    other.click("#signin")
+    other.wait_for_selector(f"tr.flag-row[data-flag-id='{target['flag_id']}']")
+    assert other.eval_on_selector_all("tr.flag-row",
+                                      "rows => rows.map(r => r.dataset.flagId)") == expected

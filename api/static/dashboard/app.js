@@ -580,9 +580,18 @@ async function pageQueue(params) {
   let sortKey = columns.some((c) => c[2] && c[0] === params.get("sort")) ? params.get("sort") : null;
   let sortDir = params.get("dir") === "desc" ? -1 : 1;
   const sorting = (q) => { if (sortKey) { q.set("sort", sortKey); q.set("dir", sortDir < 0 ? "desc" : "asc"); } return q; };
+  // the pages loaded are kept in the URL too (pages=3), so Back from a flag opened on page 3, a
+  // reload and a shared link list the same flags, not the first page only
+  let pages = 0;
+  const wanted = Math.min(Math.max(parseInt(params.get("pages") || "1", 10) || 1, 1), 200);
+  function keepView() {
+    const q = sorting(new URLSearchParams(params));
+    if (pages > 1) q.set("pages", String(pages)); else q.delete("pages");
+    history.replaceState(null, "", `#/queue?${q}`);
+  }
   function sortBy(key) {
     sortDir = sortKey === key ? -sortDir : 1; sortKey = key;
-    history.replaceState(null, "", `#/queue?${sorting(new URLSearchParams(params))}`);
+    keepView();
     render();
   }
   const head = h("tr", {}, columns.map(([key, label, get]) => h("th", { class: get ? "sortable" : "", dataset: { key } },
@@ -600,8 +609,9 @@ async function pageQueue(params) {
   }
 
   let next = null;
-  async function load(after) {
-    const q = new URLSearchParams({ limit: "50" });
+  // n pages of 50 in one call (the API gives up to 500 a call)
+  async function load(after, n = 1) {
+    const q = new URLSearchParams({ limit: String(50 * n) });
     for (const name of QUEUE_FILTERS) {
       const v = params.get(name);
       if (!v) continue;
@@ -613,6 +623,7 @@ async function pageQueue(params) {
     const page = await api(`/v1/flags?${q}`);
     rows.push(...page.flags);
     next = page.next;
+    pages += n;
     more.hidden = !next;
     render();
   }
@@ -621,13 +632,14 @@ async function pageQueue(params) {
   more.addEventListener("click", async () => {
     if (more.disabled) return;
     more.disabled = true;
-    try { await load(next); } catch (e) { if (e.status !== 401) status.textContent = `${t("error")}: ${e.message}`; }
+    try { await load(next); keepView(); } catch (e) { if (e.status !== 401) status.textContent = `${t("error")}: ${e.message}`; }
     finally { more.disabled = false; }
   });
   show(h("h1", {}, t("queue.title")), form,
     h("table", { id: "queue-table" }, h("thead", {}, head), tbody),
     h("div", { class: "toolbar" }, more, status, h("span", { class: "small muted" }, t("queue.sortnote"))));
-  await load(null);
+  await load(null, Math.min(wanted, 10));
+  while (pages < wanted && next) await load(next, Math.min(wanted - pages, 10));
 }
 
 function dayAfter(day) {

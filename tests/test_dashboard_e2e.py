@@ -1305,3 +1305,30 @@ def test_back_and_a_shared_link_keep_the_queue_pages_loaded(page: Any, served: D
     other.wait_for_selector(f"tr.flag-row[data-flag-id='{target['flag_id']}']")
     assert other.eval_on_selector_all("tr.flag-row",
                                       "rows => rows.map(r => r.dataset.flagId)") == expected
+
+
+def test_the_queue_filters_to_one_party(page: Any, served: DemoCity) -> None:
+    """The API filters flags by party (party=pty:…, a vendor fined again and again), but the
+    queue had no such filter, showed no party on a row, and dropped party= from a link: a
+    party's flags could not be listed in the browser."""
+    counts: dict[str, int] = {}
+    for f in served.get("/v1/flags", limit=500)["flags"]:
+        if f["subject"].get("party_ref"):
+            counts[f["subject"]["party_ref"]] = counts.get(f["subject"]["party_ref"], 0) + 1
+    party = max(counts, key=lambda p: counts[p])
+    expected = [f["flag_id"] for f in served.get("/v1/flags", party=party, limit=50)["flags"]]
+    assert 1 < len(expected) < 50
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.fill("#f-party", party)
+    page.click("#f-apply")
+    page.wait_for_url(re.compile(r".*#/queue\?party=pty%3A.*"))
+    page.wait_for_function(f"() => document.querySelectorAll('tr.flag-row').length === "
+                           f"{len(expected)}")
+    shown = page.eval_on_selector_all("tr.flag-row", "rows => rows.map(r => r.dataset.flagId)")
+    assert shown == expected
+    assert page.locator("tr.flag-row .party").first.inner_text() == party
+    page.reload()                                   # the link carries it
+    page.wait_for_function(f"() => document.querySelectorAll('tr.flag-row').length === "
+                           f"{len(expected)}")
+    assert page.locator("#f-party").input_value() == party

@@ -16,7 +16,7 @@ const T = {
     "signin.forbidden": "此令牌无权打开工作台（需要纪检或审计角色）。",
     "signin.unknown": "令牌无效或已失效。", "signin.expired": "登录已失效，请重新登录。",
     "queue.title": "红旗队列", "f.rule": "规则", "f.severity": "严重程度", "f.status": "状态",
-    "f.disposition": "处置", "f.rule_id": "细项", "f.unit": "单位", "f.officer": "执法人员", "f.case": "案件",
+    "f.disposition": "处置", "f.rule_id": "细项", "f.unit": "单位", "f.officer": "执法人员", "f.case": "案件", "f.party": "当事人",
     "f.since": "起", "f.until": "止", "f.apply": "筛选", "f.reset": "清除", "f.any": "全部",
     "col.rule": "规则", "col.name": "名称", "col.severity": "严重程度", "col.subject": "对象",
     "col.numbers": "关键数据", "col.age": "时长", "col.status": "状态", "col.disposition": "处置",
@@ -144,7 +144,7 @@ const T = {
     "signin.forbidden": "This token may not open the dashboard (it needs the inspector or auditor role).",
     "signin.unknown": "Unknown or revoked token.", "signin.expired": "Your session ended; sign in again.",
     "queue.title": "Red-flag queue", "f.rule": "Rule", "f.severity": "Severity", "f.status": "Status",
-    "f.disposition": "Disposition", "f.rule_id": "Rule id", "f.unit": "Unit", "f.officer": "Officer", "f.case": "Case",
+    "f.disposition": "Disposition", "f.rule_id": "Rule id", "f.unit": "Unit", "f.officer": "Officer", "f.case": "Case", "f.party": "Party",
     "f.since": "From", "f.until": "To", "f.apply": "Filter", "f.reset": "Clear", "f.any": "any",
     "col.rule": "Rule", "col.name": "Name", "col.severity": "Severity", "col.subject": "Subject",
     "col.numbers": "Key numbers", "col.age": "Age", "col.status": "Status", "col.disposition": "Disposition",
@@ -532,7 +532,7 @@ function pageSignin(next) {
 // ---------------------------------------------------------------------------------------------
 // Page: red-flag queue (#/queue?rule=RF04&severity=critical...)
 const RULE_FAMILIES = Array.from({ length: 29 }, (_, i) => `RF${String(i + 1).padStart(2, "0")}`);  // RF01–RF29
-const QUEUE_FILTERS = ["rule", "rule_id", "severity", "status", "disposition", "unit", "officer", "case", "since", "until"];
+const QUEUE_FILTERS = ["rule", "rule_id", "severity", "status", "disposition", "unit", "officer", "case", "party", "since", "until"];
 
 async function pageQueue(params) {
   const units = await api("/v1/units").catch(() => ({ units: [] }));
@@ -548,7 +548,7 @@ async function pageQueue(params) {
     select("status", ["raised", "cleared"].map((v) => [v, t(`status.${v}`)]), "f.status"),
     select("disposition", ["open", "acknowledged", "dismissed", "confirmed", "referred"].map((v) => [v, t(`disp.${v}`)]), "f.disposition"),
     select("unit", units.units.map((u) => [u.unit_id, u.unit_id]), "f.unit"),
-    text("officer", "f.officer"), text("case", "f.case"),
+    text("officer", "f.officer"), text("case", "f.case"), text("party", "f.party"),
     text("since", "f.since", "date"), text("until", "f.until", "date"),
     h("button", { class: "primary", type: "submit", id: "f-apply" }, t("f.apply")),
     h("button", { class: "secondary", type: "button", id: "f-reset",
@@ -666,7 +666,9 @@ function queueRow(f) {
   const subject = h("div", {},
     s.case_id ? h("div", {}, caseLink(s.case_id, f.flag_id)) : null,
     s.officer_id ? h("div", {}, officerLink(s.officer_id)) : null,
-    !s.case_id && !s.officer_id ? h("div", { class: "mono" }, f.scope) : null,
+    // a party (pseudonymous ref): its link lists the party's flags
+    s.party_ref ? h("div", {}, h("a", { class: "party mono", href: `#/queue?party=${encodeURIComponent(s.party_ref)}` }, s.party_ref)) : null,
+    !s.case_id && !s.officer_id && !s.party_ref ? h("div", { class: "mono" }, f.scope) : null,
     h("div", { class: "small muted" }, s.unit_id || ""), open);
   const row = h("tr", { class: "flag-row", dataset: { flagId: f.flag_id, ruleId: f.rule_id, rule: f.rule } },
     h("td", { class: "mono" }, f.rule_id),

@@ -1332,3 +1332,31 @@ def test_the_queue_filters_to_one_party(page: Any, served: DemoCity) -> None:
     page.wait_for_function(f"() => document.querySelectorAll('tr.flag-row').length === "
                            f"{len(expected)}")
     assert page.locator("#f-party").input_value() == party
+
+
+def test_a_flags_numbers_show_times_in_china_time_and_name_types_and_codes(
+        page: Any, served: DemoCity) -> None:
+    """A flag's numbers were shown as the engine wrote them: instants as ISO text
+    (2025-10-28T11:41:00+08:00) beside the page's own 2025-10-28 11:41:00 +08:00, an event type
+    as its code (EvidenceRecorded) where the trail names it, and a complaint's category as its
+    code (extortion). They now read as the trail does; the flag itself is unchanged."""
+    flags = served.get("/v1/flags", rule="RF08", limit=500)["flags"]
+    flag = next(f for f in flags if f["subject"]["case_id"] and "claimed_at" in f["numbers"]
+                and "event_type" in f["numbers"])
+    case_id = flag["subject"]["case_id"]
+    claimed = flag["numbers"]["claimed_at"]
+    assert "T" in claimed                               # the engine's text is ISO
+    names = vocabulary.labels()
+    line = flag_number_line(page, served, case_id, flag["flag_id"], "claimed_at")
+    assert line == f"claimed_at: {_shown_in_china_time(claimed)}"
+    card = page.locator(f".flag-card[data-flag-id='{flag['flag_id']}']")
+    event_type = flag["numbers"]["event_type"]
+    assert (card.locator("div.small", has_text="event_type").last.inner_text()
+            == f"event_type: {names['types'][event_type]['zh']}")
+    complaint = next(f for f in served.get("/v1/flags", rule="RF23", limit=500)["flags"]
+                     if f["numbers"].get("category"))
+    page.goto(f"{served.base}/ui/#/queue?rule_id={complaint['rule_id']}")
+    row = page.locator(f"tr.flag-row[data-flag-id='{complaint['flag_id']}']")
+    row.wait_for()
+    category = names["codes"]["ComplaintReceived.category"][complaint["numbers"]["category"]]
+    assert f"category: {category}" in row.inner_text()

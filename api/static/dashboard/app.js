@@ -452,10 +452,29 @@ const ROW_COLUMNS = {
 const ROW_CODES = { approval_form: "DeviationApproved.approval_form" };
 function rowText(name, row) {
   const columns = ROW_COLUMNS[name];
-  if (!columns || columns.length !== row.length) return row.join("/");
+  if (!columns || columns.length !== row.length) return row.map((v) => scalarText("", v)).join("/");
   return row.map((v, i) => columns[i] === "rec_result" ? label("rec", v)
     : ROW_CODES[columns[i]] && typeof v === "string" ? codeName(ROW_CODES[columns[i]], v)
       : numberText(columns[i], v)).join(" ");
+}
+// numbers that hold an event type (RF08's event_type, RF15's change) and numbers that hold a
+// body field's codes (RF23's category, RF07's measure…), named as the trail names them
+const NUMBER_TYPES = new Set(["event_type", "change"]);
+const NUMBER_CODES = {
+  category: "ComplaintReceived.category", measure: "PropertySeized.measure",
+  justification: "OnsiteCashCollected.justification", channel: "PaymentRecorded.channel",
+  procedure: "CaseFiled.procedure", party_type: "PenaltyDecided.party.party_type",
+  penalty_types: "PenaltyDecided.penalty_types", decided_types: "PenaltyDecided.penalty_types",
+  proposed_types: "PenaltyDecided.penalty_types", added_types: "PenaltyDecided.penalty_types",
+  approval_form: "DeviationApproved.approval_form", approval_forms: "DeviationApproved.approval_form",
+  grounds: "LegalReviewCompleted.grounds",
+};
+// one value of a flag's numbers: an instant in China time, as every time on the page
+function scalarText(name, v) {
+  if (typeof v !== "string") return v;
+  if (NUMBER_TYPES.has(name)) return typeName(v);
+  if (Object.hasOwn(NUMBER_CODES, name)) return codeName(NUMBER_CODES[name], v);
+  return INSTANT.test(v) ? when(v) : v;
 }
 function numberText(name, value) {
   if (value === null || value === undefined) return "—";
@@ -464,10 +483,10 @@ function numberText(name, value) {
   if (fen && typeof value === "number") return yuan(value);
   if (Array.isArray(value)) {
     return value.map((v) => withheld(v) ? t("other_units", { n: v.count }) : Array.isArray(v) ? rowText(name, v)
-      : fen && typeof v === "number" ? yuan(v) : v).join(", ");
+      : fen && typeof v === "number" ? yuan(v) : scalarText(name, v)).join(", ");
   }
   if (typeof value === "object") return JSON.stringify(value);
-  return String(value);
+  return String(scalarText(name, value));
 }
 function keyNumbers(numbers, max = 4) {
   return Object.entries(numbers || {}).slice(0, max).map(([k, v]) =>

@@ -1360,3 +1360,34 @@ def test_a_flags_numbers_show_times_in_china_time_and_name_types_and_codes(
     row.wait_for()
     category = names["codes"]["ComplaintReceived.category"][complaint["numbers"]["category"]]
     assert f"category: {category}" in row.inner_text()
+
+
+def test_the_disposition_form_holds_a_reason_to_the_length_the_ledger_takes(
+        page: Any, served: DemoCity) -> None:
+    """A dismissal's reason may be 1,000 characters (FlagDismissed.reason), but the form took
+    any length and the inspector learned it only after submitting, from an English error naming
+    a field (422 body.reason: must be at most 1000 characters); an empty reason was sent to be
+    refused the same way. The fields now hold the ledger's limits, say how much is used, and an
+    empty required field is named by the browser before anything is sent."""
+    from ledger.domain.fields import REASON
+    flag = case_flag(served, "RF03")
+    form = page.locator(f"form.dispose[data-flag-id='{flag['flag_id']}']")
+    open_signed_in(page, served, f"#/case/{flag['subject']['case_id']}?flag={flag['flag_id']}",
+                   f"form.dispose[data-flag-id='{flag['flag_id']}']")
+    form.locator("select[name=action]").select_option("dismiss")
+    posted: list[str] = []
+    page.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
+    form.locator("button[type=submit]").click()                      # no reason yet
+    page.wait_for_timeout(500)
+    assert posted == []
+    assert form.locator("textarea[name=reason]").evaluate("el => el.validity.valueMissing")
+    form.locator("textarea[name=reason]").fill("经核实属节假日延后交款。" * 200)   # 2,400 characters
+    reason = form.locator("textarea[name=reason]").input_value()
+    assert len(reason) == REASON.max_len
+    assert form.locator(".dispose-count").inner_text() == f"{REASON.max_len} / {REASON.max_len}"
+    form.locator("button[type=submit]").click()
+    page.wait_for_function(f"() => [...document.querySelectorAll(\".flag-card[data-flag-id="
+                           f"'{flag['flag_id']}'] .flag-history li\")].some(li => "
+                           "li.dataset.type === 'FlagDismissed')")
+    assert "dispose-result error" not in form.locator(".dispose-result").evaluate(
+        "el => el.className")

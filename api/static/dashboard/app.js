@@ -879,6 +879,19 @@ async function pageEvent(id) {
 // the disposition a flag has once the event an action records is folded (the latest one wins)
 const DISPOSED = { acknowledge: "acknowledged", dismiss: "dismissed", confirm: "confirmed", refer: "referred" };
 
+// The ledger's limits on a disposition's words (ledger/domain/flags.py: a note is SHORT_TEXT, a
+// reason or a finding REASON, a referral number 64), held by the field itself, with how much is
+// used, so a text too long is never typed only to be refused; a reason and a finding are required.
+const DISPOSE_TEXT = { note: [500, false], reason: [1000, true], finding: [1000, true], referral_no: [64, false] };
+function textField(name, kind) {
+  const [max, required] = DISPOSE_TEXT[name];
+  const field = h(kind, { name, class: `dispose-${name}`, maxlength: max, required });
+  if (kind !== "textarea") return field;
+  const count = h("span", { class: "small muted dispose-count", "aria-live": "polite" }, `0 / ${max}`);
+  field.addEventListener("input", () => { count.textContent = `${field.value.length} / ${max}`; });
+  return h("span", {}, field, " ", count);
+}
+
 function disposeForm(f, caseId, recorded) {
   if (!session || !session.may_dispose) return h("p", { class: "small muted" }, t("dispose.readonly"));
   const fields = {
@@ -894,7 +907,7 @@ function disposeForm(f, caseId, recorded) {
   function renderFields() {
     holder.replaceChildren(...fields[action.value].map(([name, kind]) => h("label", { class: "small" }, t(`dispose.${name}`), " ",
       Array.isArray(kind) ? h("select", { name }, kind.map((v) => h("option", { value: v }, !v ? "—" : name === "severity" ? t(`sev.${v}`) : label(name, v))))
-        : h(kind, { name, class: `dispose-${name}` }))));
+        : textField(name, kind))));
   }
   action.addEventListener("change", renderFields);
   renderFields();

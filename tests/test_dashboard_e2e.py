@@ -1391,3 +1391,33 @@ def test_the_disposition_form_holds_a_reason_to_the_length_the_ledger_takes(
                            "li.dataset.type === 'FlagDismissed')")
     assert "dispose-result error" not in form.locator(".dispose-result").evaluate(
         "el => el.className")
+
+
+def _contrast(fg: list[float], bg: list[float]) -> float:
+    def lum(rgb: list[float]) -> float:
+        lin = [c / 255 / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4
+               for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    hi, lo = sorted((lum(fg), lum(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_the_badges_are_legible(page: Any, served: DemoCity) -> None:
+    """The badges are 12px white text on a colour: 中 (medium) was white on #b08900, 3.3:1, and
+    高 (high) white on #d9480f, 4.3:1, under the 4.5:1 WCAG AA asks of small text — the queue's
+    most common badges were the hardest to read; the warning level 无 (none) white on grey,
+    3.1:1, and the notices' statuses sharing those colours, likewise."""
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row .badge")
+    classes = ["sev-critical", "sev-high", "sev-medium", "sev-low", "lvl-none", "lvl-attention",
+               "lvl-warning", "lvl-serious", "sup-open", "sup-overdue", "sup-answered",
+               "sup-returned", "sup-closed"]
+    colours = page.evaluate("""(classes) => classes.map(sev => {
+        const b = document.createElement('span'); b.className = `badge ${sev}`;
+        b.textContent = 'x'; document.getElementById('app').append(b);
+        const s = getComputedStyle(b);
+        const rgb = (c) => c.match(/[0-9.]+/g).slice(0, 3).map(Number);
+        const out = [sev, rgb(s.color), rgb(s.backgroundColor)]; b.remove(); return out; })""",
+        classes)
+    ratios = {sev: round(_contrast(fg, bg), 2) for sev, fg, bg in colours}
+    assert all(r >= 4.5 for r in ratios.values()), ratios

@@ -1421,3 +1421,30 @@ def test_the_badges_are_legible(page: Any, served: DemoCity) -> None:
         classes)
     ratios = {sev: round(_contrast(fg, bg), 2) for sev, fg, bg in colours}
     assert all(r >= 4.5 for r in ratios.values()), ratios
+
+
+def test_the_chinese_page_leaves_no_english_in_its_own_labels(page: Any,
+                                                              served: DemoCity) -> None:
+    """On the Chinese page a case's benchmark band read '(general)', the positions chart's
+    axis 'min' and 'max' under an English definition of RF17, the trail's checkpoint line
+    'root …', and the log page named what was on screen 'officer SH-C7-0012'."""
+    import psycopg
+    with psycopg.connect(served.owner_url) as conn:
+        case_id, tier = conn.execute(
+            "SELECT case_id, state->'benchmark'->>'tier' FROM view_cases "
+            "WHERE state->'benchmark'->>'tier' = 'general' ORDER BY 1 LIMIT 1").fetchone()
+    officer = next(_officers_with_fines(served))
+    open_signed_in(page, served, f"#/case/{case_id}", "#trail-table tr.trail-row")
+    body = page.locator("#app").inner_text()
+    assert "(一般)" in body and f"({tier})" not in body
+    assert "根哈希" in body and ", root " not in body
+    page.goto(f"{served.base}/ui/#/officer/{officer}")
+    page.wait_for_selector("#positions-chart text")
+    axis = page.eval_on_selector_all("#positions-chart > text",
+                                     "ts => ts.map(t => t.textContent)")
+    assert "最低" in axis and "最高" in axis and "min" not in axis and "max" not in axis
+    assert "the whole ledger" not in page.locator("#app").inner_text()
+    page.goto(f"{served.base}/ui/#/log")
+    page.wait_for_selector("#bundle-download")
+    assert page.locator("#app").inner_text().count(f"执法人员 {officer}") == 1
+    assert f"officer {officer}" not in page.locator("#app").inner_text()

@@ -30,6 +30,9 @@ const T = {
     "case.title": "案件", "case.procedure": "程序", "proc.general": "普通程序",
     "proc.summary": "简易程序", "case.state": "状态", "case.unit": "单位", "case.timeline": "办案时间线",
     "case.amounts": "罚款金额", "case.statutory": "法定幅度", "case.benchmark": "裁量基准",
+    "tier.minor": "轻微", "tier.general": "一般", "tier.serious": "严重", "chart.min": "最低", "chart.max": "最高",
+    "chart.definition": "RF17：以全部台账按自然季度划分窗口；每件案件与其他执法人员同一违法行为代码 × 当事人类型案件的中位位置比较；位置 = （罚款金额 − 法定最低额）/（法定最高额 − 法定最低额）",
+    "log.root": "根哈希", "scope.case": "案件", "scope.officer": "执法人员", "scope.unit": "单位",
     "case.decided": "决定金额", "case.money": "缴款与上缴", "case.deadlines": "法定期限",
     "case.evidence": "证据", "case.flags": "红旗", "case.trail": "审计轨迹", "case.parties": "当事人",
     "case.officers": "执法人员",
@@ -158,6 +161,8 @@ const T = {
     "case.title": "Case", "case.procedure": "Procedure", "proc.general": "general procedure",
     "proc.summary": "summary procedure", "case.state": "State", "case.unit": "Unit", "case.timeline": "Lifecycle",
     "case.amounts": "Amount", "case.statutory": "statutory range", "case.benchmark": "benchmark band",
+    "tier.minor": "minor", "tier.general": "general", "tier.serious": "serious", "chart.min": "min", "chart.max": "max",
+    "log.root": "root", "scope.case": "case", "scope.officer": "officer", "scope.unit": "unit",
     "case.decided": "decided", "case.money": "Payments and remittance", "case.deadlines": "Deadlines",
     "case.evidence": "Evidence", "case.flags": "Red flags", "case.trail": "Audit trail", "case.parties": "Parties",
     "case.officers": "Officers",
@@ -406,8 +411,10 @@ async function downloadBundle(query, button) {
   }
 }
 
-function bundleBox(query, label) {
-  sessionStorage.setItem(SCOPE_KEY, JSON.stringify({ query, label }));
+// what a bundle covers ({officer: "SH-C7-0012"}), named in the page's language when shown
+const scopeLabel = (query) => Object.entries(query).map(([k, v]) => `${t(`scope.${k}`)} ${v}`).join(" · ");
+function bundleBox(query) {
+  sessionStorage.setItem(SCOPE_KEY, JSON.stringify({ query }));
   const button = h("button", { class: "secondary", id: "bundle-download", type: "button" },
     t("bundle.download"));
   button.addEventListener("click", () => downloadBundle(query, button));
@@ -716,7 +723,7 @@ async function pageCase(id, params) {
       [t("case.parties"), (state.parties || []).map((p) => p.org_name || p.name || p.party_ref).join("; ")],
       [t("case.officers"), Object.keys(state.officers || {}).flatMap((o, i) => [i ? ", " : "", officerLink(o)])]]),
     publicationLine(state, trail.events.filter((e) => e.stream === `case:${id}`)),
-    bundleBox({ case: id }, `case ${id}`),
+    bundleBox({ case: id }),
     h("h2", {}, t("case.timeline")), h("div", { class: "card" }, timeline(trail.events.filter((e) => e.stream === `case:${id}`), triggering)),
     h("div", { class: "grid2" },
       h("div", { class: "card" }, h("h2", {}, t("case.amounts")), amountChart(state)),
@@ -760,7 +767,7 @@ function amountChart(state) {
   const range = v.statutory_range_fen;
   const decided = a.current_fen ?? a.decided_fen;
   const items = [[t("case.statutory"), range ? `${yuan(range[0])} – ${yuan(range[1])}` : "—"],
-    [t("case.benchmark"), b && b.band_fen ? `${yuan(b.band_fen[0])} – ${yuan(b.band_fen[1])} (${b.tier})` : "—"],
+    [t("case.benchmark"), b && b.band_fen ? `${yuan(b.band_fen[0])} – ${yuan(b.band_fen[1])} (${label("tier", b.tier)})` : "—"],
     [t("case.decided"), h("strong", {}, yuan(decided))]];
   const out = [kv(items), h("div", { class: "small muted" }, `${v.code || ""} ${v.legal_basis || ""}`)];
   if (range && range[1] > range[0]) {
@@ -957,7 +964,7 @@ function trailTable(trail, triggering, focus) {
   const head = h("tr", {}, ["tr.index", "tr.occurred", "tr.recorded", "tr.type", "tr.signer", "tr.verify", "tr.body"].map((k) => h("th", {}, t(k))));
   const cp = trail.checkpoint;
   return h("div", { id: "trail" },
-    h("p", { class: "small muted" }, cp ? `${t("log.checkpoint")}: ${t("log.size")} ${cp.tree_size}, root ${cp.root_hash.slice(0, 16)}…` : t("log.none")),
+    h("p", { class: "small muted" }, cp ? `${t("log.checkpoint")}: ${t("log.size")} ${cp.tree_size}, ${t("log.root")} ${cp.root_hash.slice(0, 16)}…` : t("log.none")),
     h("table", { id: "trail-table" }, head, trail.events.map((e) => {
       const classes = ["trail-row"];
       if (triggering.has(e.event_id)) classes.push("triggering");
@@ -987,7 +994,7 @@ async function pageOfficer(id) {
   const c = o.caseload || {};
   show(h("h1", {}, `${t("officer.title")} ${id}`),
     h("div", { id: "officer-facts" }, kv([[t("case.unit"), unitLink(o.unit_id)], [t("officer.kind"), label("kind", o.kind)]])),
-    bundleBox({ officer: id }, `officer ${id}`),
+    bundleBox({ officer: id }),
     h("div", { class: "grid2" },
       h("div", { class: "card" }, h("h2", {}, t("officer.credentials")),
         h("table", { id: "credentials" }, h("tr", {}, ["cert", "type", "from", "until", "status"].map((x) => h("th", {}, t(`cr.${x}`)))),
@@ -1030,7 +1037,7 @@ function positionsChart(data, self) {
     "aria-label": t("officer.chart") });
   for (const f of [0, 0.25, 0.5, 0.75, 1]) svg.append(
     s("line", { class: "axis", x1: x(f * 10000), x2: x(f * 10000), y1: top - 6, y2: H - 20, "stroke-dasharray": f % 1 ? "2,3" : null }),
-    s("text", { x: x(f * 10000), y: H - 6, "text-anchor": "middle" }, f === 0 ? "min" : f === 1 ? "max" : String(f)));
+    s("text", { x: x(f * 10000), y: H - 6, "text-anchor": "middle" }, f === 0 ? t("chart.min") : f === 1 ? t("chart.max") : String(f)));
   let y0 = top;
   const summaries = [];
   for (const w of windows) {
@@ -1061,7 +1068,8 @@ function positionsChart(data, self) {
   }
   const legend = h("div", { class: "small toolbar" },
     h("span", { style: "color:#b3261e" }, `● ${t("chart.self")} (${self})`), h("span", { class: "muted" }, `● ${t("chart.peers")}`),
-    h("span", { style: "color:#1f5fbf" }, `│ ${t("chart.median")}`), h("span", { class: "muted" }, data.definition));
+    h("span", { style: "color:#1f5fbf" }, `│ ${t("chart.median")}`), // the API's definition is English; the Chinese page says it in Chinese
+    h("span", { class: "muted" }, lang === "zh" ? t("chart.definition") : data.definition));
   return [svg, h("ul", { id: "positions-windows" }, summaries), legend];
 }
 
@@ -1088,7 +1096,7 @@ async function pageUnit(id) {
   show(loading());
   const o = await api(`/v1/units/${encodeURIComponent(id)}/overview`);
   const p = o.pledge_coverage;
-  show(h("h1", {}, `${t("unit.title")} ${id}`), bundleBox({ unit: id }, `unit ${id}`),
+  show(h("h1", {}, `${t("unit.title")} ${id}`), bundleBox({ unit: id }),
     h("p", {}, h("a", { href: `#/supervision?unit=${encodeURIComponent(id)}`, id: "unit-supervision" }, t("unit.supervision"))),
     h("div", { class: "card" }, h("h2", {}, t("unit.fines")), finesChart(o.fines_per_day)),
     warningsCard("unit", id, null),
@@ -1138,7 +1146,7 @@ async function pageLog() {
       note ? [kv([[t("log.size"), h("strong", { id: "tree-size" }, size)]]), h("pre", { id: "checkpoint", class: "mono" }, note)]
         : h("p", { class: "muted" }, t("log.none"))),
     h("div", { class: "card" }, h("h2", {}, t("log.scope")),
-      scope ? [h("p", {}, scope.label), bundleBox(scope.query, scope.label)] : h("p", { class: "muted" }, t("log.noscope"))));
+      scope ? [h("p", {}, scopeLabel(scope.query)), bundleBox(scope.query)] : h("p", { class: "muted" }, t("log.noscope"))));
 }
 
 // ---------------------------------------------------------------------------------------------

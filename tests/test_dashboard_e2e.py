@@ -1283,9 +1283,7 @@ def test_back_and_a_shared_link_keep_the_queue_pages_loaded(page: Any, served: D
     sign_in(page, served)
     page.wait_for_selector("tr.flag-row")
     page.goto(f"{served.base}/ui/#/queue?severity=high")
-    page.wait_for_function("() => document.querySelectorAll('tr.flag-row').length === 50 && "
-                           "[...document.querySelectorAll('tr.flag-row td:nth-child(3) .badge')]"
-                           ".every(b => b.classList.contains('sev-high'))")
+    wait_for_severity(page, "high", "=== 50")
     page.click("#queue-more")
     page.wait_for_function(f"() => document.querySelectorAll('tr.flag-row').length === "
                            f"{len(expected)}")
@@ -1448,3 +1446,28 @@ def test_the_chinese_page_leaves_no_english_in_its_own_labels(page: Any,
     page.wait_for_selector("#bundle-download")
     assert page.locator("#app").inner_text().count(f"执法人员 {officer}") == 1
     assert f"officer {officer}" not in page.locator("#app").inner_text()
+
+
+def wait_for_severity(page: Any, severity: str, rows: str = "> 0") -> None:
+    """Wait until the queue lists flags (``rows``: a comparison of their count), all of
+    ``severity``."""
+    page.wait_for_function(f"() => document.querySelectorAll('tr.flag-row').length {rows} && "
+                           "[...document.querySelectorAll('tr.flag-row td:nth-child(3) .badge')]"
+                           f".every(b => b.classList.contains('sev-{severity}'))")
+
+
+def test_a_filter_changed_from_the_keyboard_keeps_the_focus(page: Any, served: DemoCity) -> None:
+    """A filter's select applies itself on change, and Chromium changes a closed select on each
+    arrow key: the queue was drawn again and the focus fell to the page's body, so a keyboard
+    user moving from 全部 to 高 (two presses) got 严重 and had to Tab back from the top."""
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.focus("#f-severity")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_url(re.compile(r".*#/queue\?severity=critical$"))
+    wait_for_severity(page, "critical")
+    assert page.evaluate("() => document.activeElement.id") == "f-severity"
+    page.keyboard.press("ArrowDown")
+    page.wait_for_url(re.compile(r".*#/queue\?severity=high$"))
+    wait_for_severity(page, "high")
+    assert page.evaluate("() => document.activeElement.id") == "f-severity"

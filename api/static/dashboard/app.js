@@ -558,6 +558,7 @@ function pageSignin(next) {
 // ---------------------------------------------------------------------------------------------
 // Page: red-flag queue (#/queue?rule=RF04&severity=critical...)
 const RULE_FAMILIES = Array.from({ length: 29 }, (_, i) => `RF${String(i + 1).padStart(2, "0")}`);  // RF01–RF29
+let refocus = null;
 const QUEUE_FILTERS = ["rule", "rule_id", "severity", "status", "disposition", "unit", "officer", "case", "party", "since", "until"];
 
 async function pageQueue(params) {
@@ -581,6 +582,9 @@ async function pageQueue(params) {
       onclick: () => { location.hash = "#/queue"; } }, t("f.reset")));
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
+    // the queue is drawn again: the control the user was on keeps the focus (a select changed
+    // with the arrow keys applies itself on each press)
+    refocus = form.contains(document.activeElement) ? document.activeElement.id : null;
     const q = new URLSearchParams();
     for (const [k, v] of new FormData(form)) if (v) q.set(k, v);
     sorting(q);
@@ -664,6 +668,7 @@ async function pageQueue(params) {
   show(h("h1", {}, t("queue.title")), form,
     h("table", { id: "queue-table" }, h("thead", {}, head), tbody),
     h("div", { class: "toolbar" }, more, status, h("span", { class: "small muted" }, t("queue.sortnote"))));
+  if (refocus) { const el = document.getElementById(refocus); refocus = null; if (el) el.focus(); }
   await load(null, Math.min(wanted, 10));
   while (pages < wanted && next) await load(next, Math.min(wanted - pages, 10));
 }

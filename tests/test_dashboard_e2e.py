@@ -1471,3 +1471,25 @@ def test_a_filter_changed_from_the_keyboard_keeps_the_focus(page: Any, served: D
     page.wait_for_url(re.compile(r".*#/queue\?severity=high$"))
     wait_for_severity(page, "high")
     assert page.evaluate("() => document.activeElement.id") == "f-severity"
+
+
+def test_a_flag_about_a_notice_or_a_unit_links_to_its_page(page: Any, served: DemoCity,
+                                                           oversight: Any) -> None:
+    """A flag about a supervision notice (RF27) showed its scope as text
+    (supervision:SN-…), and one about a unit (RF24) its unit as grey text: the inspector could
+    not follow either from the queue to the notice or the unit it is about."""
+    notice_flag = served.get("/v1/flags", rule="RF27", limit=1)["flags"][0]
+    unit_flag = served.get("/v1/flags", rule="RF24", limit=1)["flags"][0]
+    notice = notice_flag["scope"].split(":", 1)[1]
+    unit = unit_flag["subject"]["unit_id"]
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/queue?rule=RF24")
+    page.locator(f"tr.flag-row[data-flag-id='{unit_flag['flag_id']}'] "
+                 f"a[href='#/unit/{unit}']").wait_for()
+    page.goto(f"{served.base}/ui/#/queue?rule=RF27")
+    page.click(f"tr.flag-row[data-flag-id='{notice_flag['flag_id']}'] "
+               f"a[href='#/supervision/{notice}']")
+    page.wait_for_url(re.compile(rf".*#/supervision/{re.escape(notice)}$"))
+    page.wait_for_selector("#notice-issues, h1")
+    assert notice in page.locator("h1").first.inner_text()

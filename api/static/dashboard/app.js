@@ -699,8 +699,10 @@ function queueRow(f) {
     s.officer_id ? h("div", {}, officerLink(s.officer_id)) : null,
     // a party (pseudonymous ref): its link lists the party's flags
     s.party_ref ? h("div", {}, h("a", { class: "party mono", href: `#/queue?party=${encodeURIComponent(s.party_ref)}` }, s.party_ref)) : null,
-    !s.case_id && !s.officer_id && !s.party_ref ? h("div", { class: "mono" }, f.scope) : null,
-    h("div", { class: "small muted" }, s.unit_id || ""), open);
+    // a notice's flag (RF27) links to the notice, and every flag to its unit (RF24's is about it)
+    !s.case_id && !s.officer_id && !s.party_ref ? h("div", { class: "mono" }, f.scope.startsWith("supervision:")
+      ? h("a", { href: `#/supervision/${encodeURIComponent(f.scope.slice("supervision:".length))}` }, f.scope) : f.scope) : null,
+    h("div", { class: "small" }, s.unit_id ? unitLink(s.unit_id) : ""), open);
   const row = h("tr", { class: "flag-row", dataset: { flagId: f.flag_id, ruleId: f.rule_id, rule: f.rule } },
     h("td", { class: "mono" }, f.rule_id),
     h("td", {}, ruleName(f.name)), h("td", {}, sevBadge(f.severity)), h("td", {}, subject),

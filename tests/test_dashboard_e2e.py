@@ -1493,3 +1493,21 @@ def test_a_flag_about_a_notice_or_a_unit_links_to_its_page(page: Any, served: De
     page.wait_for_url(re.compile(rf".*#/supervision/{re.escape(notice)}$"))
     page.wait_for_selector("#notice-issues, h1")
     assert notice in page.locator("h1").first.inner_text()
+
+
+def test_the_officer_page_counts_its_flags_and_links_to_all_of_them(
+        page: Any, served: DemoCity) -> None:
+    """GET /v1/officers/{id} carries the officer's 500 newest flags; the page listed them with
+    no count, no word that the list may stop at 500 and no way to the rest, so in a city with
+    thousands of flags an officer's older ones were silently missing. The page now says how many
+    it shows, that they are the newest 500 when the cap is met, and links to the queue filtered
+    to the officer, which pages through all of them."""
+    officer = next(_officers_with_fines(served))
+    shown = len(served.get(f"/v1/officers/{officer}")["flags"])
+    assert 0 < shown < 500
+    open_signed_in(page, served, f"#/officer/{officer}", "#officer-flags")
+    note = page.locator("#officer-flags-note")
+    assert str(shown) in note.inner_text() and "500" not in note.inner_text()
+    note.locator(f"a[href='#/queue?officer={officer}']").click()
+    page.wait_for_function(f"() => document.querySelectorAll('tr.flag-row').length > 0 && "
+                           f"document.getElementById('f-officer')?.value === '{officer}'")

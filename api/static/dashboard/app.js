@@ -76,6 +76,7 @@ const T = {
     "officer.title": "执法人员", "officer.credentials": "执法证件", "officer.posts": "岗位与网格",
     "officer.pledges": "廉政建设责任书链", "officer.caseload": "办案量", "officer.chart": "罚款在法定幅度中的位置（RF17：与全区其他执法人员同违法行为、同当事人类型对比）",
     "officer.waivers": "减免处罚", "officer.complaints": "投诉", "officer.flags": "红旗",
+    "officer.flags_shown": "本页列出 {n} 条", "officer.flags_capped": "（最新的 {n} 条，更早的见队列）", "officer.flags_all": "在红旗队列中查看该人员的全部红旗",
     "officer.dispatches": "调度指令", "officer.kind": "人员类别", "kind.officer": "执法人员", "kind.auxiliary": "协管员", "kind.unknown": "未知（无人事记录）",
     "cr.cert": "证件号", "cr.type": "证件类型", "cr.from": "有效期起", "cr.until": "有效期至", "cr.status": "状态",
     "cr.valid": "有效", "cr.suspended": "曾暂扣", "end.term_ended": "期满终止", "end.revoked": "吊销", "end.withdrawn": "收回",
@@ -207,6 +208,7 @@ const T = {
     "officer.pledges": "Integrity-pledge chain", "officer.caseload": "Caseload",
     "officer.chart": "Fine positions in the statutory range (RF17: against the other officers of the district, same violation and party type)",
     "officer.waivers": "Waivers", "officer.complaints": "Complaints", "officer.flags": "Red flags",
+    "officer.flags_shown": "{n} listed here", "officer.flags_capped": " (the newest {n}; older ones are in the queue)", "officer.flags_all": "all of this officer's flags in the queue",
     "officer.dispatches": "Dispatch orders", "officer.kind": "Kind", "kind.officer": "officer", "kind.auxiliary": "auxiliary staff", "kind.unknown": "unknown (no HR record)",
     "cr.cert": "Certificate", "cr.type": "Type", "cr.from": "Valid from", "cr.until": "Valid until", "cr.status": "Status",
     "cr.valid": "valid", "cr.suspended": "suspended (at some time)", "end.term_ended": "term ended", "end.revoked": "revoked",
@@ -993,6 +995,7 @@ function trailTable(trail, triggering, focus) {
 
 // ---------------------------------------------------------------------------------------------
 // Page: officer (#/officer/ID)
+const OFFICER_FLAGS = 500;     // GET /v1/officers/{id}: the newest 500 of the officer's flags
 async function pageOfficer(id) {
   show(loading());
   const enc = encodeURIComponent(id);
@@ -1028,6 +1031,11 @@ async function pageOfficer(id) {
         h("p", { class: "small mono" }, ((o.complaints || {}).ids || []).join(", "))),
       h("div", { class: "card" }, h("h2", {}, t("officer.waivers")), h("p", {}, String(c.waivers ?? 0)))),
     h("h2", {}, t("officer.flags")),
+    // the API gives the newest OFFICER_FLAGS of the officer's flags: the page says so, and the
+    // queue filtered to the officer pages through all of them
+    h("p", { class: "small muted", id: "officer-flags-note" }, t("officer.flags_shown", { n: (o.flags || []).length }),
+      (o.flags || []).length >= OFFICER_FLAGS ? t("officer.flags_capped", { n: OFFICER_FLAGS }) : "", " · ",
+      h("a", { href: `#/queue?officer=${encodeURIComponent(id)}` }, t("officer.flags_all"))),
     h("table", { id: "officer-flags" }, (o.flags || []).map((f) => h("tr", { class: "flag-row", dataset: { flagId: f.flag_id } },
       h("td", { class: "mono" }, f.rule_id), h("td", {}, ruleName(f.name)), h("td", {}, sevBadge(f.severity)),
       h("td", {}, f.subject.case_id ? caseLink(f.subject.case_id, f.flag_id) : h("span", { class: "mono small" }, f.scope)),

@@ -1511,3 +1511,14 @@ def test_the_officer_page_counts_its_flags_and_links_to_all_of_them(
     note.locator(f"a[href='#/queue?officer={officer}']").click()
     page.wait_for_function(f"() => document.querySelectorAll('tr.flag-row').length > 0 && "
                            f"document.getElementById('f-officer')?.value === '{officer}'")
+
+
+def test_the_queue_age_names_when_the_flag_was_raised_in_china_time(
+        page: Any, served: DemoCity) -> None:
+    """A row's age (3 天) shows, on hover, when the flag was raised: it was the API's ISO text
+    (2026-11-28T13:21:20+08:00), unlike every other time on the page."""
+    flag = served.get("/v1/flags", limit=1)["flags"][0]
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    cell = page.locator(f"tr.flag-row[data-flag-id='{flag['flag_id']}'] td.num")
+    assert cell.get_attribute("title") == _shown_in_china_time(flag["raised_at"])

@@ -708,7 +708,7 @@ function queueRow(f) {
   const row = h("tr", { class: "flag-row", dataset: { flagId: f.flag_id, ruleId: f.rule_id, rule: f.rule } },
     h("td", { class: "mono" }, f.rule_id),
     h("td", {}, ruleName(f.name)), h("td", {}, sevBadge(f.severity)), h("td", {}, subject),
-    h("td", {}, keyNumbers(f.numbers)), h("td", { class: "num", title: f.raised_at }, age(f.raised_at)),
+    h("td", {}, keyNumbers(f.numbers)), h("td", { class: "num", title: when(f.raised_at) }, age(f.raised_at)),
     h("td", {}, h("div", {}, t(`disp.${f.disposition}`)), h("div", { class: "small muted" }, t(`status.${f.status}`))));
   return detail ? [row, detail] : [row];
 }

@@ -642,7 +642,7 @@ async function pageQueue(params) {
 
   let next = null;
   // n pages of 50 in one call (the API gives up to 500 a call)
-  async function load(after, n = 1) {
+  async function load(after, n = 1, draw = true) {
     const q = new URLSearchParams({ limit: String(50 * n) });
     for (const name of QUEUE_FILTERS) {
       const v = params.get(name);
@@ -657,7 +657,7 @@ async function pageQueue(params) {
     next = page.next;
     pages += n;
     more.hidden = !next;
-    render();
+    if (draw) render();
   }
   // one page at a time: a second click before the answer would ask for the same cursor again
   // and list that page twice
@@ -671,8 +671,11 @@ async function pageQueue(params) {
     h("table", { id: "queue-table" }, h("thead", {}, head), tbody),
     h("div", { class: "toolbar" }, more, status, h("span", { class: "small muted" }, t("queue.sortnote"))));
   if (refocus) { const el = document.getElementById(refocus); refocus = null; if (el) el.focus(); }
-  await load(null, Math.min(wanted, 10));
-  while (pages < wanted && next) await load(next, Math.min(wanted - pages, 10));
+  // the pages a URL asks for are drawn once, when all have come
+  try {
+    await load(null, Math.min(wanted, 10), wanted <= 10);
+    while (pages < wanted && next) await load(next, Math.min(wanted - pages, 10), false);
+  } finally { if (wanted > 10) render(); }
 }
 
 function dayAfter(day) {

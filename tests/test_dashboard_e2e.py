@@ -1522,3 +1522,27 @@ def test_the_queue_age_names_when_the_flag_was_raised_in_china_time(
     page.wait_for_selector("tr.flag-row")
     cell = page.locator(f"tr.flag-row[data-flag-id='{flag['flag_id']}'] td.num")
     assert cell.get_attribute("title") == _shown_in_china_time(flag["raised_at"])
+
+
+def test_a_screen_reader_is_told_the_sort_and_whether_a_card_is_open(
+        page: Any, served: DemoCity) -> None:
+    """The sorted column was marked only by the rows' order, and a flag's card button (查看并处置)
+    did not say whether the card under it was open: nothing a screen reader could announce."""
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.focus("#queue-table th[data-key='severity'] button")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => location.hash.includes('sort=severity')")
+    assert page.get_attribute("#queue-table th[data-key='severity']", "aria-sort") == "ascending"
+    assert page.get_attribute("#queue-table th[data-key='rule']", "aria-sort") is None
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => location.hash.includes('dir=desc')")
+    assert page.get_attribute("#queue-table th[data-key='severity']", "aria-sort") == "descending"
+    page.goto(f"{served.base}/ui/#/queue?rule=RF27")
+    button = page.locator("button.flag-open").first
+    button.wait_for()
+    assert button.get_attribute("aria-expanded") == "false"
+    button.focus()
+    page.keyboard.press("Enter")
+    page.locator("tr.flag-detail:not([hidden]) .flag-card").first.wait_for()
+    assert button.get_attribute("aria-expanded") == "true"

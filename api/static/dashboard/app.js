@@ -630,6 +630,11 @@ async function pageQueue(params) {
     get ? h("button", { type: "button", class: "th-sort", onclick: () => sortBy(key) }, t(label)) : t(label))));
 
   function render() {
+    // the sorted column says so (aria-sort), not only the rows' order
+    head.querySelectorAll("th").forEach((th) => {
+      if (sortKey && th.dataset.key === sortKey) th.setAttribute("aria-sort", sortDir < 0 ? "descending" : "ascending");
+      else th.removeAttribute("aria-sort");
+    });
     const list = rows.slice();
     if (sortKey) {
       const get = columns.find((c) => c[0] === sortKey)[2];
@@ -695,9 +700,10 @@ function queueRow(f) {
   // a flag about an officer, a unit or a notice has no case page to be disposed of on: its card
   // (explanation and disposition form) opens in a row under it
   const detail = s.case_id ? null : h("tr", { class: "flag-detail", dataset: { flagId: f.flag_id }, hidden: true });
-  const open = detail && h("button", { class: "secondary flag-open", type: "button", onclick: () => {
+  const open = detail && h("button", { class: "secondary flag-open", type: "button", "aria-expanded": "false", onclick: (ev) => {
     if (!detail.firstChild) detail.append(h("td", { colspan: 7 }, flagCard(f, false, null)));
     detail.hidden = !detail.hidden;
+    ev.currentTarget.setAttribute("aria-expanded", String(!detail.hidden));
   } }, t("flag.open"));
   const subject = h("div", {},
     s.case_id ? h("div", {}, caseLink(s.case_id, f.flag_id)) : null,

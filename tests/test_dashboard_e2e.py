@@ -1546,3 +1546,25 @@ def test_a_screen_reader_is_told_the_sort_and_whether_a_card_is_open(
     page.keyboard.press("Enter")
     page.locator("tr.flag-detail:not([hidden]) .flag-card").first.wait_for()
     assert button.get_attribute("aria-expanded") == "true"
+
+
+def test_a_case_link_naming_a_flag_not_on_the_case_says_so(page: Any, served: DemoCity) -> None:
+    """A colleague's link #/case/X?flag=F whose flag is not on the case (a typo, a flag of
+    another case) opened the case with nothing in focus and no word why; a case with no flags
+    showed its 红旗 heading over nothing."""
+    case_id = first_id(served, "SELECT case_id FROM view_cases c WHERE NOT EXISTS "
+                               "(SELECT 1 FROM view_flags f WHERE f.case_id = c.case_id)")
+    flagged = any_case_flag(served, "RF04")
+    other = any_case_flag(served, "RF01")
+    assert other["subject"]["case_id"] != flagged["subject"]["case_id"]
+    open_signed_in(page, served,
+                   f"#/case/{flagged['subject']['case_id']}?flag={other['flag_id']}",
+                   "#trail-table tr.trail-row")
+    missing = page.locator("#flag-missing")
+    assert other["flag_id"] in missing.inner_text() and "不在本案" in missing.inner_text()
+    assert page.locator(".flag-card.focus").count() == 0
+    page.goto(f"{served.base}/ui/#/case/{flagged['subject']['case_id']}?flag={flagged['flag_id']}")
+    page.wait_for_selector(".flag-card.focus")
+    assert page.locator("#flag-missing").count() == 0
+    page.goto(f"{served.base}/ui/#/case/{case_id}")
+    page.wait_for_selector("#case-no-flags")

@@ -34,7 +34,7 @@ const T = {
     "chart.definition": "RF17：以全部台账按自然季度划分窗口；每件案件与其他执法人员同一违法行为代码 × 当事人类型案件的中位位置比较；位置 = （罚款金额 − 法定最低额）/（法定最高额 − 法定最低额）",
     "log.root": "根哈希", "scope.case": "案件", "scope.officer": "执法人员", "scope.unit": "单位",
     "case.decided": "决定金额", "case.money": "缴款与上缴", "case.deadlines": "法定期限",
-    "case.evidence": "证据", "case.flags": "红旗", "case.trail": "审计轨迹", "case.parties": "当事人",
+    "case.evidence": "证据", "case.flags": "红旗", "case.no_flags": "本案没有红旗。", "case.flag_missing": "链接中的红旗 {id} 不在本案（可能属于其他案件，或编号有误）。", "case.trail": "审计轨迹", "case.parties": "当事人",
     "case.officers": "执法人员",
     "dl.name": "期限", "dl.due": "届满日", "dl.met": "完成日", "dl.result": "结果",
     "dl.ok": "按期", "dl.late": "逾期", "dl.open": "未到期/未完成",
@@ -165,7 +165,7 @@ const T = {
     "tier.minor": "minor", "tier.general": "general", "tier.serious": "serious", "chart.min": "min", "chart.max": "max",
     "log.root": "root", "scope.case": "case", "scope.officer": "officer", "scope.unit": "unit",
     "case.decided": "decided", "case.money": "Payments and remittance", "case.deadlines": "Deadlines",
-    "case.evidence": "Evidence", "case.flags": "Red flags", "case.trail": "Audit trail", "case.parties": "Parties",
+    "case.evidence": "Evidence", "case.flags": "Red flags", "case.no_flags": "No flags on this case.", "case.flag_missing": "The flag in the link, {id}, is not on this case (it may be another case's, or mistyped).", "case.trail": "Audit trail", "case.parties": "Parties",
     "case.officers": "Officers",
     "dl.name": "Deadline", "dl.due": "Due", "dl.met": "Met on", "dl.result": "Result",
     "dl.ok": "met", "dl.late": "missed", "dl.open": "open",
@@ -735,6 +735,8 @@ async function pageCase(id, params) {
   const proc = state.procedure ? t(`proc.${state.procedure}`) : "—";
   show(
     h("h1", {}, `${t("case.title")} ${id}`),
+    // a link naming a flag this case does not hold says so, rather than focusing nothing
+    focus && !focused ? h("p", { class: "error", id: "flag-missing" }, t("case.flag_missing", { id: focus })) : null,
     kv([[t("case.procedure"), h("span", { id: "case-procedure" }, proc)],
       [t("case.state"), h("span", { id: "case-state" }, label("state", state.state), " ", h("span", { class: "small muted mono" }, state.state))],
       [t("case.unit"), unitLink(state.unit_id)],
@@ -749,6 +751,7 @@ async function pageCase(id, params) {
     h("h2", {}, t("case.deadlines")), deadlinesTable(state.deadlines || {}),
     h("h2", {}, t("case.evidence")), evidenceTable(state.evidence || []),
     h("h2", {}, t("case.flags")), h("div", { id: "case-flags" },
+      (state.flags || []).length ? null : h("p", { class: "muted", id: "case-no-flags" }, t("case.no_flags")),
       (state.flags || []).map((f) => flagCard(f, f.flag_id === focus, id, trail.events.filter((e) => e.flag_id === f.flag_id)))),
     h("h2", {}, t("case.trail")), trailTable(trail, triggering, focus));
   const first = document.querySelector("tr.triggering");

@@ -1568,3 +1568,20 @@ def test_a_case_link_naming_a_flag_not_on_the_case_says_so(page: Any, served: De
     assert page.locator("#flag-missing").count() == 0
     page.goto(f"{served.base}/ui/#/case/{case_id}")
     page.wait_for_selector("#case-no-flags")
+
+
+def test_the_assessment_period_is_kept_in_the_url(page: Any, served: DemoCity,
+                                                  oversight: Oversight) -> None:
+    """Switching the assessment to a month changed only the card: a reload, Back from a flag
+    opened below it, or the link sent to a colleague showed the default quarter again. The
+    period is kept in the URL (replaced, not pushed) and read from it."""
+    open_signed_in(page, served, f"#/officer/{oversight.officer}",
+                   "#assessment[data-period]:not([data-period=''])")
+    month = page.eval_on_selector_all("#assessment-period optgroup:last-child option",
+                                      "os => os.map(o => o.value)")[-1]
+    page.select_option("#assessment-period", month)
+    page.wait_for_selector(f"#assessment[data-period='{month}']:not([data-loading])")
+    assert page.url.endswith(f"#/officer/{oversight.officer}?period={month}")
+    page.reload()
+    page.wait_for_selector(f"#assessment[data-period='{month}']:not([data-loading])")
+    assert page.locator("#assessment-period").input_value() == month

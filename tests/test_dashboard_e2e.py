@@ -1585,3 +1585,18 @@ def test_the_assessment_period_is_kept_in_the_url(page: Any, served: DemoCity,
     page.reload()
     page.wait_for_selector(f"#assessment[data-period='{month}']:not([data-loading])")
     assert page.locator("#assessment-period").input_value() == month
+
+
+def test_a_flags_problem_codes_are_named(page: Any, served: DemoCity) -> None:
+    """The problems and reasons a flag's numbers list are the engine's codes (problem:
+    no_receipt, reasons: amount_over_limit, chain_status: none), shown as codes on both
+    pages; they are named now, the flag unchanged."""
+    flag = next(f for f in served.get("/v1/flags", rule_id="RF05.a", limit=100)["flags"]
+                if f["numbers"].get("problem") == "no_receipt")
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/queue?rule_id=RF05.a")
+    row = page.locator(f"tr.flag-row[data-flag-id='{flag['flag_id']}']")
+    row.wait_for()
+    assert "problem: 未开具专用票据" in row.inner_text()
+    assert "no_receipt" not in row.inner_text()

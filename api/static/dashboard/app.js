@@ -88,6 +88,7 @@ const T = {
     "chart.median": "其他人员中位数", "chart.none": "没有可比较的罚款决定。",
     "chart.window": "{from}–{to}：平均残差 {mean}，可比案件 {n}（判断需 ≥ {min}）", "chart.behind": "其他人员 {p} 名，案件 {c} 件",
     "chart.not_compared": "不比较（其他人员不足 {k} 名）", "chart.no_flag": "RF17 未预警",
+    "numcode.credential_not_shown": "未出示执法证件", "numcode.amount_over_limit": "罚款金额超出简易程序限额", "numcode.penalty_type_not_allowed": "处罚种类不适用简易程序", "numcode.no_approval": "未经批准", "numcode.approval_form_not_allowed": "批准形式不符合规定", "numcode.approver_is_decider": "批准人即决定人", "numcode.approver_not_head": "批准人非行政机关负责人", "numcode.recipient_linked_to_officer": "接收人与执法人员有关联", "numcode.no_handling_record": "无处理记录", "numcode.no_receipt": "未开具专用票据", "numcode.receipt_reused": "专用票据编号重复使用", "numcode.above_principal": "加处罚款超过罚款数额", "numcode.wrong_rate": "加处罚款比例不符", "numcode.before_payment_due": "缴款期限届满前加处罚款", "numcode.above_accrued": "加处罚款超过应计数额",
     "pledge.complete": "层层签订完整", "pledge.none": "本人未签订", "pledge.broken": "上级未签订",
     "pledge.wrong_countersigner": "非由直接上级签署", "pledge.cycle": "签署关系循环，未至链条顶端", "pledge.outside": "其他单位（无权查看）",
     "pledge.signed": "已签订", "pledge.countersigned": "上级已签署", "pledge.countersigned_unsigned": "上级已签署，本人未签订",
@@ -220,6 +221,7 @@ const T = {
     "chart.median": "other officers' median", "chart.none": "No fine decisions to place.",
     "chart.window": "{from}–{to}: mean residual {mean}, {n} comparable cases (judged from {min})", "chart.behind": "{p} other officers, {c} cases",
     "chart.not_compared": "not compared (fewer than {k} other officers)", "chart.no_flag": "no RF17 flag",
+    "numcode.credential_not_shown": "credential not shown", "numcode.amount_over_limit": "amount over the summary-procedure limit", "numcode.penalty_type_not_allowed": "penalty type not allowed in the summary procedure", "numcode.no_approval": "no approval", "numcode.approval_form_not_allowed": "approval form not allowed", "numcode.approver_is_decider": "approver is the decider", "numcode.approver_not_head": "approver not an agency head", "numcode.recipient_linked_to_officer": "recipient linked to the officer", "numcode.no_handling_record": "no handling record", "numcode.no_receipt": "no official receipt", "numcode.receipt_reused": "receipt number reused", "numcode.above_principal": "surcharge above the fine", "numcode.wrong_rate": "surcharge at the wrong rate", "numcode.before_payment_due": "surcharge before the payment was due", "numcode.above_accrued": "surcharge above what accrued",
     "pledge.complete": "complete", "pledge.none": "none", "pledge.broken": "broken",
     "pledge.wrong_countersigner": "wrong countersigner", "pledge.cycle": "cycle", "pledge.outside": "another unit (outside your scope)",
     "pledge.signed": "signed", "pledge.countersigned": "countersigned", "pledge.countersigned_unsigned": "countersigned, not signed by the officer",
@@ -479,8 +481,12 @@ const NUMBER_CODES = {
   grounds: "LegalReviewCompleted.grounds",
 };
 // one value of a flag's numbers: an instant in China time, as every time on the page
+// the engine's own codes of what is wrong (RF05.a's problem, RF03's reasons…) by their names
+const NUMBER_PROBLEMS = new Set(["problem", "problems", "reasons"]);
 function scalarText(name, v) {
   if (typeof v !== "string") return v;
+  if (NUMBER_PROBLEMS.has(name)) return label("numcode", v);
+  if (name === "chain_status") return label("pledge", v);
   if (NUMBER_TYPES.has(name)) return typeName(v);
   if (Object.hasOwn(NUMBER_CODES, name)) return codeName(NUMBER_CODES[name], v);
   return INSTANT.test(v) ? when(v) : v;

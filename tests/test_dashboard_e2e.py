@@ -1600,3 +1600,22 @@ def test_a_flags_problem_codes_are_named(page: Any, served: DemoCity) -> None:
     row.wait_for()
     assert "problem: 未开具专用票据" in row.inner_text()
     assert "no_receipt" not in row.inner_text()
+
+
+def test_a_long_unbroken_reason_does_not_widen_the_page(page: Any, served: DemoCity) -> None:
+    """A dismissal's reason may be 1,000 characters with no space (a pasted link, a document
+    number run): the history line did not wrap, and the case page grew 8,500 px wide, every
+    card and the trail scrolling sideways with it."""
+    flag = case_flag(served, "RF02")
+    response = httpx.post(f"{served.base}/v1/flags/{flag['flag_id']}/dispositions",
+                          json={"action": "dismiss", "reason_code": "other",
+                                "reason": "https://example.org/" + "A" * 980},
+                          headers={"Authorization": f"Bearer {served.tokens['inspector']}"},
+                          timeout=30)
+    assert response.status_code == 201
+    open_signed_in(page, served, f"#/case/{flag['subject']['case_id']}?flag={flag['flag_id']}",
+                   f".flag-card[data-flag-id='{flag['flag_id']}'] .flag-history "
+                   "li[data-type='FlagDismissed']")
+    width = page.evaluate("() => [document.documentElement.scrollWidth, "
+                          "document.documentElement.clientWidth]")
+    assert width[0] <= width[1]

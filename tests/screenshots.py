@@ -52,7 +52,8 @@ def main(argv: list[str]) -> int:
         page.click("#signin")
         page.wait_for_selector("tr.flag-row")
         page.goto(city.base + "/ui/#/queue?severity=critical")
-        page.wait_for_function("() => [...document.querySelectorAll('tr.flag-row')]"
+        page.wait_for_function("() => document.querySelectorAll('tr.flag-row').length > 0 && "
+                               "[...document.querySelectorAll('tr.flag-row')]"
                                ".every(r => r.querySelector('.sev-critical'))")
         shot("queue")
 

@@ -1269,3 +1269,353 @@ def test_a_flags_rows_name_their_approval_form_in_the_chosen_language(
     page.wait_for_function(
         f"() => [...document.querySelectorAll(\"{card} div.small\")].some(d => d.textContent "
         f"=== {json.dumps(expected('en'))})")
+
+
+def test_back_and_a_shared_link_keep_the_queue_pages_loaded(page: Any, served: DemoCity) -> None:
+    """The inspector loaded a second page, opened a flag's case from it and pressed Back: the
+    queue came back with its first 50 flags only, the one just worked on gone from view, and a
+    link to the view (or a reload) lost the pages the same way. The pages loaded are kept in the
+    URL (replaced, not pushed), so Back, a reload and a shared link list the same flags."""
+    first = served.get("/v1/flags", severity="high", limit=50)
+    second = served.get("/v1/flags", severity="high", limit=50, after=first["next"])
+    expected = [f["flag_id"] for f in first["flags"] + second["flags"]]
+    assert second["flags"] and len(expected) > 50
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/queue?severity=high")
+    wait_for_severity(page, "high", "=== 50")
+    page.click("#queue-more")
+    page.wait_for_function(f"() => document.querySelectorAll('tr.flag-row').length === "
+                           f"{len(expected)}")
+    target = next(f for f in second["flags"] if f["subject"]["case_id"])
+    page.click(f"tr.flag-row[data-flag-id='{target['flag_id']}'] a[href*='#/case/']")
+    page.wait_for_selector("#trail-table tr.trail-row")
+    page.go_back()
+    page.wait_for_selector(f"tr.flag-row[data-flag-id='{target['flag_id']}']")
+    shown = page.eval_on_selector_all("tr.flag-row", "rows => rows.map(r => r.dataset.flagId)")
+    assert shown == expected
+    assert page.locator("#f-severity").input_value() == "high"
+    shared = page.url
+    other = page.context.new_page()          # a colleague's tab: signs in, then the link opens
+    other.goto(shared)
+    other.fill("#token", served.tokens["inspector"])
+    other.click("#signin")
+    other.wait_for_selector(f"tr.flag-row[data-flag-id='{target['flag_id']}']")
+    assert other.eval_on_selector_all("tr.flag-row",
+                                      "rows => rows.map(r => r.dataset.flagId)") == expected
+
+
+def test_the_queue_filters_to_one_party(page: Any, served: DemoCity) -> None:
+    """The API filters flags by party (party=pty:…, a vendor fined again and again), but the
+    queue had no such filter, showed no party on a row, and dropped party= from a link: a
+    party's flags could not be listed in the browser."""
+    counts: dict[str, int] = {}
+    for f in served.get("/v1/flags", limit=500)["flags"]:
+        if f["subject"].get("party_ref"):
+            counts[f["subject"]["party_ref"]] = counts.get(f["subject"]["party_ref"], 0) + 1
+    party = max(counts, key=lambda p: counts[p])
+    expected = [f["flag_id"] for f in served.get("/v1/flags", party=party, limit=50)["flags"]]
+    assert 1 < len(expected) < 50
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.fill("#f-party", party)
+    page.click("#f-apply")
+    page.wait_for_url(re.compile(r".*#/queue\?party=pty%3A.*"))
+    page.wait_for_function(f"() => document.querySelectorAll('tr.flag-row').length === "
+                           f"{len(expected)}")
+    shown = page.eval_on_selector_all("tr.flag-row", "rows => rows.map(r => r.dataset.flagId)")
+    assert shown == expected
+    assert page.locator("tr.flag-row .party").first.inner_text() == party
+    page.reload()                                   # the link carries it
+    page.wait_for_function(f"() => document.querySelectorAll('tr.flag-row').length === "
+                           f"{len(expected)}")
+    assert page.locator("#f-party").input_value() == party
+
+
+def test_a_flags_numbers_show_times_in_china_time_and_name_types_and_codes(
+        page: Any, served: DemoCity) -> None:
+    """A flag's numbers were shown as the engine wrote them: instants as ISO text
+    (2025-10-28T11:41:00+08:00) beside the page's own 2025-10-28 11:41:00 +08:00, an event type
+    as its code (EvidenceRecorded) where the trail names it, and a complaint's category as its
+    code (extortion). They now read as the trail does; the flag itself is unchanged."""
+    flags = served.get("/v1/flags", rule="RF08", limit=500)["flags"]
+    flag = next(f for f in flags if f["subject"]["case_id"] and "claimed_at" in f["numbers"]
+                and "event_type" in f["numbers"])
+    case_id = flag["subject"]["case_id"]
+    claimed = flag["numbers"]["claimed_at"]
+    assert "T" in claimed                               # the engine's text is ISO
+    names = vocabulary.labels()
+    line = flag_number_line(page, served, case_id, flag["flag_id"], "claimed_at")
+    assert line == f"claimed_at: {_shown_in_china_time(claimed)}"
+    card = page.locator(f".flag-card[data-flag-id='{flag['flag_id']}']")
+    event_type = flag["numbers"]["event_type"]
+    assert (card.locator("div.small", has_text="event_type").last.inner_text()
+            == f"event_type: {names['types'][event_type]['zh']}")
+    complaint = next(f for f in served.get("/v1/flags", rule="RF23", limit=500)["flags"]
+                     if f["numbers"].get("category"))
+    page.goto(f"{served.base}/ui/#/queue?rule_id={complaint['rule_id']}")
+    row = page.locator(f"tr.flag-row[data-flag-id='{complaint['flag_id']}']")
+    row.wait_for()
+    category = names["codes"]["ComplaintReceived.category"][complaint["numbers"]["category"]]
+    assert f"category: {category}" in row.inner_text()
+
+
+def test_the_disposition_form_holds_a_reason_to_the_length_the_ledger_takes(
+        page: Any, served: DemoCity) -> None:
+    """A dismissal's reason may be 1,000 characters (FlagDismissed.reason), but the form took
+    any length and the inspector learned it only after submitting, from an English error naming
+    a field (422 body.reason: must be at most 1000 characters); an empty reason was sent to be
+    refused the same way. The fields now hold the ledger's limits, say how much is used, and an
+    empty required field is named by the browser before anything is sent."""
+    from ledger.domain.fields import REASON
+    flag = case_flag(served, "RF03")
+    form = page.locator(f"form.dispose[data-flag-id='{flag['flag_id']}']")
+    open_signed_in(page, served, f"#/case/{flag['subject']['case_id']}?flag={flag['flag_id']}",
+                   f"form.dispose[data-flag-id='{flag['flag_id']}']")
+    form.locator("select[name=action]").select_option("dismiss")
+    posted: list[str] = []
+    page.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
+    form.locator("button[type=submit]").click()                      # no reason yet
+    page.wait_for_timeout(500)
+    assert posted == []
+    assert form.locator("textarea[name=reason]").evaluate("el => el.validity.valueMissing")
+    form.locator("textarea[name=reason]").fill("经核实属节假日延后交款。" * 200)   # 2,400 characters
+    reason = form.locator("textarea[name=reason]").input_value()
+    assert len(reason) == REASON.max_len
+    assert form.locator(".dispose-count").inner_text() == f"{REASON.max_len} / {REASON.max_len}"
+    form.locator("button[type=submit]").click()
+    page.wait_for_function(f"() => [...document.querySelectorAll(\".flag-card[data-flag-id="
+                           f"'{flag['flag_id']}'] .flag-history li\")].some(li => "
+                           "li.dataset.type === 'FlagDismissed')")
+    assert "dispose-result error" not in form.locator(".dispose-result").evaluate(
+        "el => el.className")
+
+
+def _contrast(fg: list[float], bg: list[float]) -> float:
+    def lum(rgb: list[float]) -> float:
+        lin = [c / 255 / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4
+               for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    hi, lo = sorted((lum(fg), lum(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_the_badges_are_legible(page: Any, served: DemoCity) -> None:
+    """The badges are 12px white text on a colour: 中 (medium) was white on #b08900, 3.3:1, and
+    高 (high) white on #d9480f, 4.3:1, under the 4.5:1 WCAG AA asks of small text — the queue's
+    most common badges were the hardest to read; the warning level 无 (none) white on grey,
+    3.1:1, and the notices' statuses sharing those colours, likewise."""
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row .badge")
+    classes = ["sev-critical", "sev-high", "sev-medium", "sev-low", "lvl-none", "lvl-attention",
+               "lvl-warning", "lvl-serious", "sup-open", "sup-overdue", "sup-answered",
+               "sup-returned", "sup-closed"]
+    colours = page.evaluate("""(classes) => classes.map(sev => {
+        const b = document.createElement('span'); b.className = `badge ${sev}`;
+        b.textContent = 'x'; document.getElementById('app').append(b);
+        const s = getComputedStyle(b);
+        const rgb = (c) => c.match(/[0-9.]+/g).slice(0, 3).map(Number);
+        const out = [sev, rgb(s.color), rgb(s.backgroundColor)]; b.remove(); return out; })""",
+        classes)
+    ratios = {sev: round(_contrast(fg, bg), 2) for sev, fg, bg in colours}
+    assert all(r >= 4.5 for r in ratios.values()), ratios
+
+
+def test_the_chinese_page_leaves_no_english_in_its_own_labels(page: Any,
+                                                              served: DemoCity) -> None:
+    """On the Chinese page a case's benchmark band read '(general)', the positions chart's
+    axis 'min' and 'max' under an English definition of RF17, the trail's checkpoint line
+    'root …', and the log page named what was on screen 'officer SH-C7-0012'."""
+    import psycopg
+    with psycopg.connect(served.owner_url) as conn:
+        case_id, tier = conn.execute(
+            "SELECT case_id, state->'benchmark'->>'tier' FROM view_cases "
+            "WHERE state->'benchmark'->>'tier' = 'general' ORDER BY 1 LIMIT 1").fetchone()
+    officer = next(_officers_with_fines(served))
+    open_signed_in(page, served, f"#/case/{case_id}", "#trail-table tr.trail-row")
+    body = page.locator("#app").inner_text()
+    assert "(一般)" in body and f"({tier})" not in body
+    assert "根哈希" in body and ", root " not in body
+    page.goto(f"{served.base}/ui/#/officer/{officer}")
+    page.wait_for_selector("#positions-chart text")
+    axis = page.eval_on_selector_all("#positions-chart > text",
+                                     "ts => ts.map(t => t.textContent)")
+    assert "最低" in axis and "最高" in axis and "min" not in axis and "max" not in axis
+    assert "the whole ledger" not in page.locator("#app").inner_text()
+    page.goto(f"{served.base}/ui/#/log")
+    page.wait_for_selector("#bundle-download")
+    assert page.locator("#app").inner_text().count(f"执法人员 {officer}") == 1
+    assert f"officer {officer}" not in page.locator("#app").inner_text()
+
+
+def wait_for_severity(page: Any, severity: str, rows: str = "> 0") -> None:
+    """Wait until the queue lists flags (``rows``: a comparison of their count), all of
+    ``severity``."""
+    page.wait_for_function(f"() => document.querySelectorAll('tr.flag-row').length {rows} && "
+                           "[...document.querySelectorAll('tr.flag-row td:nth-child(3) .badge')]"
+                           f".every(b => b.classList.contains('sev-{severity}'))")
+
+
+def test_a_filter_changed_from_the_keyboard_keeps_the_focus(page: Any, served: DemoCity) -> None:
+    """A filter's select applies itself on change, and Chromium changes a closed select on each
+    arrow key: the queue was drawn again and the focus fell to the page's body, so a keyboard
+    user moving from 全部 to 高 (two presses) got 严重 and had to Tab back from the top."""
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.focus("#f-severity")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_url(re.compile(r".*#/queue\?severity=critical$"))
+    wait_for_severity(page, "critical")
+    assert page.evaluate("() => document.activeElement.id") == "f-severity"
+    page.keyboard.press("ArrowDown")
+    page.wait_for_url(re.compile(r".*#/queue\?severity=high$"))
+    wait_for_severity(page, "high")
+    assert page.evaluate("() => document.activeElement.id") == "f-severity"
+
+
+def test_a_flag_about_a_notice_or_a_unit_links_to_its_page(page: Any, served: DemoCity,
+                                                           oversight: Any) -> None:
+    """A flag about a supervision notice (RF27) showed its scope as text
+    (supervision:SN-…), and one about a unit (RF24) its unit as grey text: the inspector could
+    not follow either from the queue to the notice or the unit it is about."""
+    notice_flag = served.get("/v1/flags", rule="RF27", limit=1)["flags"][0]
+    unit_flag = served.get("/v1/flags", rule="RF24", limit=1)["flags"][0]
+    notice = notice_flag["scope"].split(":", 1)[1]
+    unit = unit_flag["subject"]["unit_id"]
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/queue?rule=RF24")
+    page.locator(f"tr.flag-row[data-flag-id='{unit_flag['flag_id']}'] "
+                 f"a[href='#/unit/{unit}']").wait_for()
+    page.goto(f"{served.base}/ui/#/queue?rule=RF27")
+    page.click(f"tr.flag-row[data-flag-id='{notice_flag['flag_id']}'] "
+               f"a[href='#/supervision/{notice}']")
+    page.wait_for_url(re.compile(rf".*#/supervision/{re.escape(notice)}$"))
+    page.wait_for_selector("#notice-issues, h1")
+    assert notice in page.locator("h1").first.inner_text()
+
+
+def test_the_officer_page_counts_its_flags_and_links_to_all_of_them(
+        page: Any, served: DemoCity) -> None:
+    """GET /v1/officers/{id} carries the officer's 500 newest flags; the page listed them with
+    no count, no word that the list may stop at 500 and no way to the rest, so in a city with
+    thousands of flags an officer's older ones were silently missing. The page now says how many
+    it shows, that they are the newest 500 when the cap is met, and links to the queue filtered
+    to the officer, which pages through all of them."""
+    officer = next(_officers_with_fines(served))
+    shown = len(served.get(f"/v1/officers/{officer}")["flags"])
+    assert 0 < shown < 500
+    open_signed_in(page, served, f"#/officer/{officer}", "#officer-flags")
+    note = page.locator("#officer-flags-note")
+    assert str(shown) in note.inner_text() and "500" not in note.inner_text()
+    note.locator(f"a[href='#/queue?officer={officer}']").click()
+    page.wait_for_function(f"() => document.querySelectorAll('tr.flag-row').length > 0 && "
+                           f"document.getElementById('f-officer')?.value === '{officer}'")
+
+
+def test_the_queue_age_names_when_the_flag_was_raised_in_china_time(
+        page: Any, served: DemoCity) -> None:
+    """A row's age (3 天) shows, on hover, when the flag was raised: it was the API's ISO text
+    (2026-11-28T13:21:20+08:00), unlike every other time on the page."""
+    flag = served.get("/v1/flags", limit=1)["flags"][0]
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    cell = page.locator(f"tr.flag-row[data-flag-id='{flag['flag_id']}'] td.num")
+    assert cell.get_attribute("title") == _shown_in_china_time(flag["raised_at"])
+
+
+def test_a_screen_reader_is_told_the_sort_and_whether_a_card_is_open(
+        page: Any, served: DemoCity) -> None:
+    """The sorted column was marked only by the rows' order, and a flag's card button (查看并处置)
+    did not say whether the card under it was open: nothing a screen reader could announce."""
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.focus("#queue-table th[data-key='severity'] button")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => location.hash.includes('sort=severity')")
+    assert page.get_attribute("#queue-table th[data-key='severity']", "aria-sort") == "ascending"
+    assert page.get_attribute("#queue-table th[data-key='rule']", "aria-sort") is None
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => location.hash.includes('dir=desc')")
+    assert page.get_attribute("#queue-table th[data-key='severity']", "aria-sort") == "descending"
+    page.goto(f"{served.base}/ui/#/queue?rule=RF27")
+    button = page.locator("button.flag-open").first
+    button.wait_for()
+    assert button.get_attribute("aria-expanded") == "false"
+    button.focus()
+    page.keyboard.press("Enter")
+    page.locator("tr.flag-detail:not([hidden]) .flag-card").first.wait_for()
+    assert button.get_attribute("aria-expanded") == "true"
+
+
+def test_a_case_link_naming_a_flag_not_on_the_case_says_so(page: Any, served: DemoCity) -> None:
+    """A colleague's link #/case/X?flag=F whose flag is not on the case (a typo, a flag of
+    another case) opened the case with nothing in focus and no word why; a case with no flags
+    showed its 红旗 heading over nothing."""
+    case_id = first_id(served, "SELECT case_id FROM view_cases c WHERE NOT EXISTS "
+                               "(SELECT 1 FROM view_flags f WHERE f.case_id = c.case_id)")
+    flagged = any_case_flag(served, "RF04")
+    other = any_case_flag(served, "RF01")
+    assert other["subject"]["case_id"] != flagged["subject"]["case_id"]
+    open_signed_in(page, served,
+                   f"#/case/{flagged['subject']['case_id']}?flag={other['flag_id']}",
+                   "#trail-table tr.trail-row")
+    missing = page.locator("#flag-missing")
+    assert other["flag_id"] in missing.inner_text() and "不在本案" in missing.inner_text()
+    assert page.locator(".flag-card.focus").count() == 0
+    page.goto(f"{served.base}/ui/#/case/{flagged['subject']['case_id']}?flag={flagged['flag_id']}")
+    page.wait_for_selector(".flag-card.focus")
+    assert page.locator("#flag-missing").count() == 0
+    page.goto(f"{served.base}/ui/#/case/{case_id}")
+    page.wait_for_selector("#case-no-flags")
+
+
+def test_the_assessment_period_is_kept_in_the_url(page: Any, served: DemoCity,
+                                                  oversight: Oversight) -> None:
+    """Switching the assessment to a month changed only the card: a reload, Back from a flag
+    opened below it, or the link sent to a colleague showed the default quarter again. The
+    period is kept in the URL (replaced, not pushed) and read from it."""
+    open_signed_in(page, served, f"#/officer/{oversight.officer}",
+                   "#assessment[data-period]:not([data-period=''])")
+    month = page.eval_on_selector_all("#assessment-period optgroup:last-child option",
+                                      "os => os.map(o => o.value)")[-1]
+    page.select_option("#assessment-period", month)
+    page.wait_for_selector(f"#assessment[data-period='{month}']:not([data-loading])")
+    assert page.url.endswith(f"#/officer/{oversight.officer}?period={month}")
+    page.reload()
+    page.wait_for_selector(f"#assessment[data-period='{month}']:not([data-loading])")
+    assert page.locator("#assessment-period").input_value() == month
+
+
+def test_a_flags_problem_codes_are_named(page: Any, served: DemoCity) -> None:
+    """The problems and reasons a flag's numbers list are the engine's codes (problem:
+    no_receipt, reasons: amount_over_limit, chain_status: none), shown as codes on both
+    pages; they are named now, the flag unchanged."""
+    flag = next(f for f in served.get("/v1/flags", rule_id="RF05.a", limit=100)["flags"]
+                if f["numbers"].get("problem") == "no_receipt")
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/queue?rule_id=RF05.a")
+    row = page.locator(f"tr.flag-row[data-flag-id='{flag['flag_id']}']")
+    row.wait_for()
+    assert "problem: 未开具专用票据" in row.inner_text()
+    assert "no_receipt" not in row.inner_text()
+
+
+def test_a_long_unbroken_reason_does_not_widen_the_page(page: Any, served: DemoCity) -> None:
+    """A dismissal's reason may be 1,000 characters with no space (a pasted link, a document
+    number run): the history line did not wrap, and the case page grew 8,500 px wide, every
+    card and the trail scrolling sideways with it."""
+    flag = case_flag(served, "RF02")
+    response = httpx.post(f"{served.base}/v1/flags/{flag['flag_id']}/dispositions",
+                          json={"action": "dismiss", "reason_code": "other",
+                                "reason": "https://example.org/" + "A" * 980},
+                          headers={"Authorization": f"Bearer {served.tokens['inspector']}"},
+                          timeout=30)
+    assert response.status_code == 201
+    open_signed_in(page, served, f"#/case/{flag['subject']['case_id']}?flag={flag['flag_id']}",
+                   f".flag-card[data-flag-id='{flag['flag_id']}'] .flag-history "
+                   "li[data-type='FlagDismissed']")
+    width = page.evaluate("() => [document.documentElement.scrollWidth, "
+                          "document.documentElement.clientWidth]")
+    assert width[0] <= width[1]

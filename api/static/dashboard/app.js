@@ -16,7 +16,7 @@ const T = {
     "signin.forbidden": "此令牌无权打开工作台（需要纪检或审计角色）。",
     "signin.unknown": "令牌无效或已失效。", "signin.expired": "登录已失效，请重新登录。",
     "queue.title": "红旗队列", "f.rule": "规则", "f.severity": "严重程度", "f.status": "状态",
-    "f.disposition": "处置", "f.rule_id": "细项", "f.unit": "单位", "f.officer": "执法人员", "f.case": "案件",
+    "f.disposition": "处置", "f.rule_id": "细项", "f.unit": "单位", "f.officer": "执法人员", "f.case": "案件", "f.party": "当事人",
     "f.since": "起", "f.until": "止", "f.apply": "筛选", "f.reset": "清除", "f.any": "全部",
     "col.rule": "规则", "col.name": "名称", "col.severity": "严重程度", "col.subject": "对象",
     "col.numbers": "关键数据", "col.age": "时长", "col.status": "状态", "col.disposition": "处置",
@@ -30,8 +30,11 @@ const T = {
     "case.title": "案件", "case.procedure": "程序", "proc.general": "普通程序",
     "proc.summary": "简易程序", "case.state": "状态", "case.unit": "单位", "case.timeline": "办案时间线",
     "case.amounts": "罚款金额", "case.statutory": "法定幅度", "case.benchmark": "裁量基准",
+    "tier.minor": "轻微", "tier.general": "一般", "tier.serious": "严重", "chart.min": "最低", "chart.max": "最高",
+    "chart.definition": "RF17：以全部台账按自然季度划分窗口；每件案件与其他执法人员同一违法行为代码 × 当事人类型案件的中位位置比较；位置 = （罚款金额 − 法定最低额）/（法定最高额 − 法定最低额）",
+    "log.root": "根哈希", "scope.case": "案件", "scope.officer": "执法人员", "scope.unit": "单位",
     "case.decided": "决定金额", "case.money": "缴款与上缴", "case.deadlines": "法定期限",
-    "case.evidence": "证据", "case.flags": "红旗", "case.trail": "审计轨迹", "case.parties": "当事人",
+    "case.evidence": "证据", "case.flags": "红旗", "case.no_flags": "本案没有红旗。", "case.flag_missing": "链接中的红旗 {id} 不在本案（可能属于其他案件，或编号有误）。", "case.trail": "审计轨迹", "case.parties": "当事人",
     "case.officers": "执法人员",
     "dl.name": "期限", "dl.due": "届满日", "dl.met": "完成日", "dl.result": "结果",
     "dl.ok": "按期", "dl.late": "逾期", "dl.open": "未到期/未完成",
@@ -73,6 +76,7 @@ const T = {
     "officer.title": "执法人员", "officer.credentials": "执法证件", "officer.posts": "岗位与网格",
     "officer.pledges": "廉政建设责任书链", "officer.caseload": "办案量", "officer.chart": "罚款在法定幅度中的位置（RF17：与全区其他执法人员同违法行为、同当事人类型对比）",
     "officer.waivers": "减免处罚", "officer.complaints": "投诉", "officer.flags": "红旗",
+    "officer.flags_shown": "本页列出 {n} 条", "officer.flags_capped": "（最新的 {n} 条，更早的见队列）", "officer.flags_all": "在红旗队列中查看该人员的全部红旗",
     "officer.dispatches": "调度指令", "officer.kind": "人员类别", "kind.officer": "执法人员", "kind.auxiliary": "协管员", "kind.unknown": "未知（无人事记录）",
     "cr.cert": "证件号", "cr.type": "证件类型", "cr.from": "有效期起", "cr.until": "有效期至", "cr.status": "状态",
     "cr.valid": "有效", "cr.suspended": "曾暂扣", "end.term_ended": "期满终止", "end.revoked": "吊销", "end.withdrawn": "收回",
@@ -84,6 +88,7 @@ const T = {
     "chart.median": "其他人员中位数", "chart.none": "没有可比较的罚款决定。",
     "chart.window": "{from}–{to}：平均残差 {mean}，可比案件 {n}（判断需 ≥ {min}）", "chart.behind": "其他人员 {p} 名，案件 {c} 件",
     "chart.not_compared": "不比较（其他人员不足 {k} 名）", "chart.no_flag": "RF17 未预警",
+    "numcode.credential_not_shown": "未出示执法证件", "numcode.amount_over_limit": "罚款金额超出简易程序限额", "numcode.penalty_type_not_allowed": "处罚种类不适用简易程序", "numcode.no_approval": "未经批准", "numcode.approval_form_not_allowed": "批准形式不符合规定", "numcode.approver_is_decider": "批准人即决定人", "numcode.approver_not_head": "批准人非行政机关负责人", "numcode.recipient_linked_to_officer": "接收人与执法人员有关联", "numcode.no_handling_record": "无处理记录", "numcode.no_receipt": "未开具专用票据", "numcode.receipt_reused": "专用票据编号重复使用", "numcode.above_principal": "加处罚款超过罚款数额", "numcode.wrong_rate": "加处罚款比例不符", "numcode.before_payment_due": "缴款期限届满前加处罚款", "numcode.above_accrued": "加处罚款超过应计数额",
     "pledge.complete": "层层签订完整", "pledge.none": "本人未签订", "pledge.broken": "上级未签订",
     "pledge.wrong_countersigner": "非由直接上级签署", "pledge.cycle": "签署关系循环，未至链条顶端", "pledge.outside": "其他单位（无权查看）",
     "pledge.signed": "已签订", "pledge.countersigned": "上级已签署", "pledge.countersigned_unsigned": "上级已签署，本人未签订",
@@ -144,7 +149,7 @@ const T = {
     "signin.forbidden": "This token may not open the dashboard (it needs the inspector or auditor role).",
     "signin.unknown": "Unknown or revoked token.", "signin.expired": "Your session ended; sign in again.",
     "queue.title": "Red-flag queue", "f.rule": "Rule", "f.severity": "Severity", "f.status": "Status",
-    "f.disposition": "Disposition", "f.rule_id": "Rule id", "f.unit": "Unit", "f.officer": "Officer", "f.case": "Case",
+    "f.disposition": "Disposition", "f.rule_id": "Rule id", "f.unit": "Unit", "f.officer": "Officer", "f.case": "Case", "f.party": "Party",
     "f.since": "From", "f.until": "To", "f.apply": "Filter", "f.reset": "Clear", "f.any": "any",
     "col.rule": "Rule", "col.name": "Name", "col.severity": "Severity", "col.subject": "Subject",
     "col.numbers": "Key numbers", "col.age": "Age", "col.status": "Status", "col.disposition": "Disposition",
@@ -158,8 +163,10 @@ const T = {
     "case.title": "Case", "case.procedure": "Procedure", "proc.general": "general procedure",
     "proc.summary": "summary procedure", "case.state": "State", "case.unit": "Unit", "case.timeline": "Lifecycle",
     "case.amounts": "Amount", "case.statutory": "statutory range", "case.benchmark": "benchmark band",
+    "tier.minor": "minor", "tier.general": "general", "tier.serious": "serious", "chart.min": "min", "chart.max": "max",
+    "log.root": "root", "scope.case": "case", "scope.officer": "officer", "scope.unit": "unit",
     "case.decided": "decided", "case.money": "Payments and remittance", "case.deadlines": "Deadlines",
-    "case.evidence": "Evidence", "case.flags": "Red flags", "case.trail": "Audit trail", "case.parties": "Parties",
+    "case.evidence": "Evidence", "case.flags": "Red flags", "case.no_flags": "No flags on this case.", "case.flag_missing": "The flag in the link, {id}, is not on this case (it may be another case's, or mistyped).", "case.trail": "Audit trail", "case.parties": "Parties",
     "case.officers": "Officers",
     "dl.name": "Deadline", "dl.due": "Due", "dl.met": "Met on", "dl.result": "Result",
     "dl.ok": "met", "dl.late": "missed", "dl.open": "open",
@@ -202,6 +209,7 @@ const T = {
     "officer.pledges": "Integrity-pledge chain", "officer.caseload": "Caseload",
     "officer.chart": "Fine positions in the statutory range (RF17: against the other officers of the district, same violation and party type)",
     "officer.waivers": "Waivers", "officer.complaints": "Complaints", "officer.flags": "Red flags",
+    "officer.flags_shown": "{n} listed here", "officer.flags_capped": " (the newest {n}; older ones are in the queue)", "officer.flags_all": "all of this officer's flags in the queue",
     "officer.dispatches": "Dispatch orders", "officer.kind": "Kind", "kind.officer": "officer", "kind.auxiliary": "auxiliary staff", "kind.unknown": "unknown (no HR record)",
     "cr.cert": "Certificate", "cr.type": "Type", "cr.from": "Valid from", "cr.until": "Valid until", "cr.status": "Status",
     "cr.valid": "valid", "cr.suspended": "suspended (at some time)", "end.term_ended": "term ended", "end.revoked": "revoked",
@@ -213,6 +221,7 @@ const T = {
     "chart.median": "other officers' median", "chart.none": "No fine decisions to place.",
     "chart.window": "{from}–{to}: mean residual {mean}, {n} comparable cases (judged from {min})", "chart.behind": "{p} other officers, {c} cases",
     "chart.not_compared": "not compared (fewer than {k} other officers)", "chart.no_flag": "no RF17 flag",
+    "numcode.credential_not_shown": "credential not shown", "numcode.amount_over_limit": "amount over the summary-procedure limit", "numcode.penalty_type_not_allowed": "penalty type not allowed in the summary procedure", "numcode.no_approval": "no approval", "numcode.approval_form_not_allowed": "approval form not allowed", "numcode.approver_is_decider": "approver is the decider", "numcode.approver_not_head": "approver not an agency head", "numcode.recipient_linked_to_officer": "recipient linked to the officer", "numcode.no_handling_record": "no handling record", "numcode.no_receipt": "no official receipt", "numcode.receipt_reused": "receipt number reused", "numcode.above_principal": "surcharge above the fine", "numcode.wrong_rate": "surcharge at the wrong rate", "numcode.before_payment_due": "surcharge before the payment was due", "numcode.above_accrued": "surcharge above what accrued",
     "pledge.complete": "complete", "pledge.none": "none", "pledge.broken": "broken",
     "pledge.wrong_countersigner": "wrong countersigner", "pledge.cycle": "cycle", "pledge.outside": "another unit (outside your scope)",
     "pledge.signed": "signed", "pledge.countersigned": "countersigned", "pledge.countersigned_unsigned": "countersigned, not signed by the officer",
@@ -406,8 +415,10 @@ async function downloadBundle(query, button) {
   }
 }
 
-function bundleBox(query, label) {
-  sessionStorage.setItem(SCOPE_KEY, JSON.stringify({ query, label }));
+// what a bundle covers ({officer: "SH-C7-0012"}), named in the page's language when shown
+const scopeLabel = (query) => Object.entries(query).map(([k, v]) => `${t(`scope.${k}`)} ${v}`).join(" · ");
+function bundleBox(query) {
+  sessionStorage.setItem(SCOPE_KEY, JSON.stringify({ query }));
   const button = h("button", { class: "secondary", id: "bundle-download", type: "button" },
     t("bundle.download"));
   button.addEventListener("click", () => downloadBundle(query, button));
@@ -452,10 +463,33 @@ const ROW_COLUMNS = {
 const ROW_CODES = { approval_form: "DeviationApproved.approval_form" };
 function rowText(name, row) {
   const columns = ROW_COLUMNS[name];
-  if (!columns || columns.length !== row.length) return row.join("/");
+  if (!columns || columns.length !== row.length) return row.map((v) => scalarText("", v)).join("/");
   return row.map((v, i) => columns[i] === "rec_result" ? label("rec", v)
     : ROW_CODES[columns[i]] && typeof v === "string" ? codeName(ROW_CODES[columns[i]], v)
       : numberText(columns[i], v)).join(" ");
+}
+// numbers that hold an event type (RF08's event_type, RF15's change) and numbers that hold a
+// body field's codes (RF23's category, RF07's measure…), named as the trail names them
+const NUMBER_TYPES = new Set(["event_type", "change"]);
+const NUMBER_CODES = {
+  category: "ComplaintReceived.category", measure: "PropertySeized.measure",
+  justification: "OnsiteCashCollected.justification", channel: "PaymentRecorded.channel",
+  procedure: "CaseFiled.procedure", party_type: "PenaltyDecided.party.party_type",
+  penalty_types: "PenaltyDecided.penalty_types", decided_types: "PenaltyDecided.penalty_types",
+  proposed_types: "PenaltyDecided.penalty_types", added_types: "PenaltyDecided.penalty_types",
+  approval_form: "DeviationApproved.approval_form", approval_forms: "DeviationApproved.approval_form",
+  grounds: "LegalReviewCompleted.grounds",
+};
+// one value of a flag's numbers: an instant in China time, as every time on the page
+// the engine's own codes of what is wrong (RF05.a's problem, RF03's reasons…) by their names
+const NUMBER_PROBLEMS = new Set(["problem", "problems", "reasons"]);
+function scalarText(name, v) {
+  if (typeof v !== "string") return v;
+  if (NUMBER_PROBLEMS.has(name)) return label("numcode", v);
+  if (name === "chain_status") return label("pledge", v);
+  if (NUMBER_TYPES.has(name)) return typeName(v);
+  if (Object.hasOwn(NUMBER_CODES, name)) return codeName(NUMBER_CODES[name], v);
+  return INSTANT.test(v) ? when(v) : v;
 }
 function numberText(name, value) {
   if (value === null || value === undefined) return "—";
@@ -464,10 +498,10 @@ function numberText(name, value) {
   if (fen && typeof value === "number") return yuan(value);
   if (Array.isArray(value)) {
     return value.map((v) => withheld(v) ? t("other_units", { n: v.count }) : Array.isArray(v) ? rowText(name, v)
-      : fen && typeof v === "number" ? yuan(v) : v).join(", ");
+      : fen && typeof v === "number" ? yuan(v) : scalarText(name, v)).join(", ");
   }
   if (typeof value === "object") return JSON.stringify(value);
-  return String(value);
+  return String(scalarText(name, value));
 }
 function keyNumbers(numbers, max = 4) {
   return Object.entries(numbers || {}).slice(0, max).map(([k, v]) =>
@@ -532,7 +566,8 @@ function pageSignin(next) {
 // ---------------------------------------------------------------------------------------------
 // Page: red-flag queue (#/queue?rule=RF04&severity=critical...)
 const RULE_FAMILIES = Array.from({ length: 30 }, (_, i) => `RF${String(i + 1).padStart(2, "0")}`);  // RF01–RF30
-const QUEUE_FILTERS = ["rule", "rule_id", "severity", "status", "disposition", "unit", "officer", "case", "since", "until"];
+let refocus = null;
+const QUEUE_FILTERS = ["rule", "rule_id", "severity", "status", "disposition", "unit", "officer", "case", "party", "since", "until"];
 
 async function pageQueue(params) {
   const units = await api("/v1/units").catch(() => ({ units: [] }));
@@ -548,13 +583,16 @@ async function pageQueue(params) {
     select("status", ["raised", "cleared"].map((v) => [v, t(`status.${v}`)]), "f.status"),
     select("disposition", ["open", "acknowledged", "dismissed", "confirmed", "referred"].map((v) => [v, t(`disp.${v}`)]), "f.disposition"),
     select("unit", units.units.map((u) => [u.unit_id, u.unit_id]), "f.unit"),
-    text("officer", "f.officer"), text("case", "f.case"),
+    text("officer", "f.officer"), text("case", "f.case"), text("party", "f.party"),
     text("since", "f.since", "date"), text("until", "f.until", "date"),
     h("button", { class: "primary", type: "submit", id: "f-apply" }, t("f.apply")),
     h("button", { class: "secondary", type: "button", id: "f-reset",
       onclick: () => { location.hash = "#/queue"; } }, t("f.reset")));
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
+    // the queue is drawn again: the control the user was on keeps the focus (a select changed
+    // with the arrow keys applies itself on each press)
+    refocus = form.contains(document.activeElement) ? document.activeElement.id : null;
     const q = new URLSearchParams();
     for (const [k, v] of new FormData(form)) if (v) q.set(k, v);
     sorting(q);
@@ -580,15 +618,29 @@ async function pageQueue(params) {
   let sortKey = columns.some((c) => c[2] && c[0] === params.get("sort")) ? params.get("sort") : null;
   let sortDir = params.get("dir") === "desc" ? -1 : 1;
   const sorting = (q) => { if (sortKey) { q.set("sort", sortKey); q.set("dir", sortDir < 0 ? "desc" : "asc"); } return q; };
+  // the pages loaded are kept in the URL too (pages=3), so Back from a flag opened on page 3, a
+  // reload and a shared link list the same flags, not the first page only
+  let pages = 0;
+  const wanted = Math.min(Math.max(parseInt(params.get("pages") || "1", 10) || 1, 1), 200);
+  function keepView() {
+    const q = sorting(new URLSearchParams(params));
+    if (pages > 1) q.set("pages", String(pages)); else q.delete("pages");
+    history.replaceState(null, "", `#/queue?${q}`);
+  }
   function sortBy(key) {
     sortDir = sortKey === key ? -sortDir : 1; sortKey = key;
-    history.replaceState(null, "", `#/queue?${sorting(new URLSearchParams(params))}`);
+    keepView();
     render();
   }
   const head = h("tr", {}, columns.map(([key, label, get]) => h("th", { class: get ? "sortable" : "", dataset: { key } },
     get ? h("button", { type: "button", class: "th-sort", onclick: () => sortBy(key) }, t(label)) : t(label))));
 
   function render() {
+    // the sorted column says so (aria-sort), not only the rows' order
+    head.querySelectorAll("th").forEach((th) => {
+      if (sortKey && th.dataset.key === sortKey) th.setAttribute("aria-sort", sortDir < 0 ? "descending" : "ascending");
+      else th.removeAttribute("aria-sort");
+    });
     const list = rows.slice();
     if (sortKey) {
       const get = columns.find((c) => c[0] === sortKey)[2];
@@ -600,8 +652,9 @@ async function pageQueue(params) {
   }
 
   let next = null;
-  async function load(after) {
-    const q = new URLSearchParams({ limit: "50" });
+  // n pages of 50 in one call (the API gives up to 500 a call)
+  async function load(after, n = 1, draw = true) {
+    const q = new URLSearchParams({ limit: String(50 * n) });
     for (const name of QUEUE_FILTERS) {
       const v = params.get(name);
       if (!v) continue;
@@ -613,21 +666,27 @@ async function pageQueue(params) {
     const page = await api(`/v1/flags?${q}`);
     rows.push(...page.flags);
     next = page.next;
+    pages += n;
     more.hidden = !next;
-    render();
+    if (draw) render();
   }
   // one page at a time: a second click before the answer would ask for the same cursor again
   // and list that page twice
   more.addEventListener("click", async () => {
     if (more.disabled) return;
     more.disabled = true;
-    try { await load(next); } catch (e) { if (e.status !== 401) status.textContent = `${t("error")}: ${e.message}`; }
+    try { await load(next); keepView(); } catch (e) { if (e.status !== 401) status.textContent = `${t("error")}: ${e.message}`; }
     finally { more.disabled = false; }
   });
   show(h("h1", {}, t("queue.title")), form,
     h("table", { id: "queue-table" }, h("thead", {}, head), tbody),
     h("div", { class: "toolbar" }, more, status, h("span", { class: "small muted" }, t("queue.sortnote"))));
-  await load(null);
+  if (refocus) { const el = document.getElementById(refocus); refocus = null; if (el) el.focus(); }
+  // the pages a URL asks for are drawn once, when all have come
+  try {
+    await load(null, Math.min(wanted, 10), wanted <= 10);
+    while (pages < wanted && next) await load(next, Math.min(wanted - pages, 10), false);
+  } finally { if (wanted > 10) render(); }
 }
 
 function dayAfter(day) {
@@ -647,19 +706,24 @@ function queueRow(f) {
   // a flag about an officer, a unit or a notice has no case page to be disposed of on: its card
   // (explanation and disposition form) opens in a row under it
   const detail = s.case_id ? null : h("tr", { class: "flag-detail", dataset: { flagId: f.flag_id }, hidden: true });
-  const open = detail && h("button", { class: "secondary flag-open", type: "button", onclick: () => {
+  const open = detail && h("button", { class: "secondary flag-open", type: "button", "aria-expanded": "false", onclick: (ev) => {
     if (!detail.firstChild) detail.append(h("td", { colspan: 7 }, flagCard(f, false, null)));
     detail.hidden = !detail.hidden;
+    ev.currentTarget.setAttribute("aria-expanded", String(!detail.hidden));
   } }, t("flag.open"));
   const subject = h("div", {},
     s.case_id ? h("div", {}, caseLink(s.case_id, f.flag_id)) : null,
     s.officer_id ? h("div", {}, officerLink(s.officer_id)) : null,
-    !s.case_id && !s.officer_id ? h("div", { class: "mono" }, f.scope) : null,
-    h("div", { class: "small muted" }, s.unit_id || ""), open);
+    // a party (pseudonymous ref): its link lists the party's flags
+    s.party_ref ? h("div", {}, h("a", { class: "party mono", href: `#/queue?party=${encodeURIComponent(s.party_ref)}` }, s.party_ref)) : null,
+    // a notice's flag (RF27) links to the notice, and every flag to its unit (RF24's is about it)
+    !s.case_id && !s.officer_id && !s.party_ref ? h("div", { class: "mono" }, f.scope.startsWith("supervision:")
+      ? h("a", { href: `#/supervision/${encodeURIComponent(f.scope.slice("supervision:".length))}` }, f.scope) : f.scope) : null,
+    h("div", { class: "small" }, s.unit_id ? unitLink(s.unit_id) : ""), open);
   const row = h("tr", { class: "flag-row", dataset: { flagId: f.flag_id, ruleId: f.rule_id, rule: f.rule } },
     h("td", { class: "mono" }, f.rule_id),
     h("td", {}, ruleName(f.name)), h("td", {}, sevBadge(f.severity)), h("td", {}, subject),
-    h("td", {}, keyNumbers(f.numbers)), h("td", { class: "num", title: f.raised_at }, age(f.raised_at)),
+    h("td", {}, keyNumbers(f.numbers)), h("td", { class: "num", title: when(f.raised_at) }, age(f.raised_at)),
     h("td", {}, h("div", {}, t(`disp.${f.disposition}`)), h("div", { class: "small muted" }, t(`status.${f.status}`))));
   return detail ? [row, detail] : [row];
 }
@@ -677,13 +741,15 @@ async function pageCase(id, params) {
   const proc = state.procedure ? t(`proc.${state.procedure}`) : "—";
   show(
     h("h1", {}, `${t("case.title")} ${id}`),
+    // a link naming a flag this case does not hold says so, rather than focusing nothing
+    focus && !focused ? h("p", { class: "error", id: "flag-missing" }, t("case.flag_missing", { id: focus })) : null,
     kv([[t("case.procedure"), h("span", { id: "case-procedure" }, proc)],
       [t("case.state"), h("span", { id: "case-state" }, label("state", state.state), " ", h("span", { class: "small muted mono" }, state.state))],
       [t("case.unit"), unitLink(state.unit_id)],
       [t("case.parties"), (state.parties || []).map((p) => p.org_name || p.name || p.party_ref).join("; ")],
       [t("case.officers"), Object.keys(state.officers || {}).flatMap((o, i) => [i ? ", " : "", officerLink(o)])]]),
     publicationLine(state, trail.events.filter((e) => e.stream === `case:${id}`)),
-    bundleBox({ case: id }, `case ${id}`),
+    bundleBox({ case: id }),
     h("h2", {}, t("case.timeline")), h("div", { class: "card" }, timeline(trail.events.filter((e) => e.stream === `case:${id}`), triggering)),
     h("div", { class: "grid2" },
       h("div", { class: "card" }, h("h2", {}, t("case.amounts")), amountChart(state)),
@@ -691,6 +757,7 @@ async function pageCase(id, params) {
     h("h2", {}, t("case.deadlines")), deadlinesTable(state.deadlines || {}),
     h("h2", {}, t("case.evidence")), evidenceTable(state.evidence || []),
     h("h2", {}, t("case.flags")), h("div", { id: "case-flags" },
+      (state.flags || []).length ? null : h("p", { class: "muted", id: "case-no-flags" }, t("case.no_flags")),
       (state.flags || []).map((f) => flagCard(f, f.flag_id === focus, id, trail.events.filter((e) => e.flag_id === f.flag_id)))),
     h("h2", {}, t("case.trail")), trailTable(trail, triggering, focus));
   const first = document.querySelector("tr.triggering");
@@ -727,7 +794,7 @@ function amountChart(state) {
   const range = v.statutory_range_fen;
   const decided = a.current_fen ?? a.decided_fen;
   const items = [[t("case.statutory"), range ? `${yuan(range[0])} – ${yuan(range[1])}` : "—"],
-    [t("case.benchmark"), b && b.band_fen ? `${yuan(b.band_fen[0])} – ${yuan(b.band_fen[1])} (${b.tier})` : "—"],
+    [t("case.benchmark"), b && b.band_fen ? `${yuan(b.band_fen[0])} – ${yuan(b.band_fen[1])} (${label("tier", b.tier)})` : "—"],
     [t("case.decided"), h("strong", {}, yuan(decided))]];
   const out = [kv(items), h("div", { class: "small muted" }, `${v.code || ""} ${v.legal_basis || ""}`)];
   if (range && range[1] > range[0]) {
@@ -846,6 +913,19 @@ async function pageEvent(id) {
 // the disposition a flag has once the event an action records is folded (the latest one wins)
 const DISPOSED = { acknowledge: "acknowledged", dismiss: "dismissed", confirm: "confirmed", refer: "referred" };
 
+// The ledger's limits on a disposition's words (ledger/domain/flags.py: a note is SHORT_TEXT, a
+// reason or a finding REASON, a referral number 64), held by the field itself, with how much is
+// used, so a text too long is never typed only to be refused; a reason and a finding are required.
+const DISPOSE_TEXT = { note: [500, false], reason: [1000, true], finding: [1000, true], referral_no: [64, false] };
+function textField(name, kind) {
+  const [max, required] = DISPOSE_TEXT[name];
+  const field = h(kind, { name, class: `dispose-${name}`, maxlength: max, required });
+  if (kind !== "textarea") return field;
+  const count = h("span", { class: "small muted dispose-count", "aria-live": "polite" }, `0 / ${max}`);
+  field.addEventListener("input", () => { count.textContent = `${field.value.length} / ${max}`; });
+  return h("span", {}, field, " ", count);
+}
+
 function disposeForm(f, caseId, recorded) {
   if (!session || !session.may_dispose) return h("p", { class: "small muted" }, t("dispose.readonly"));
   const fields = {
@@ -861,7 +941,7 @@ function disposeForm(f, caseId, recorded) {
   function renderFields() {
     holder.replaceChildren(...fields[action.value].map(([name, kind]) => h("label", { class: "small" }, t(`dispose.${name}`), " ",
       Array.isArray(kind) ? h("select", { name }, kind.map((v) => h("option", { value: v }, !v ? "—" : name === "severity" ? t(`sev.${v}`) : label(name, v))))
-        : h(kind, { name, class: `dispose-${name}` }))));
+        : textField(name, kind))));
   }
   action.addEventListener("change", renderFields);
   renderFields();
@@ -911,7 +991,7 @@ function trailTable(trail, triggering, focus) {
   const head = h("tr", {}, ["tr.index", "tr.occurred", "tr.recorded", "tr.type", "tr.signer", "tr.verify", "tr.body"].map((k) => h("th", {}, t(k))));
   const cp = trail.checkpoint;
   return h("div", { id: "trail" },
-    h("p", { class: "small muted" }, cp ? `${t("log.checkpoint")}: ${t("log.size")} ${cp.tree_size}, root ${cp.root_hash.slice(0, 16)}…` : t("log.none")),
+    h("p", { class: "small muted" }, cp ? `${t("log.checkpoint")}: ${t("log.size")} ${cp.tree_size}, ${t("log.root")} ${cp.root_hash.slice(0, 16)}…` : t("log.none")),
     h("table", { id: "trail-table" }, head, trail.events.map((e) => {
       const classes = ["trail-row"];
       if (triggering.has(e.event_id)) classes.push("triggering");
@@ -933,6 +1013,7 @@ function trailTable(trail, triggering, focus) {
 
 // ---------------------------------------------------------------------------------------------
 // Page: officer (#/officer/ID)
+const OFFICER_FLAGS = 500;     // GET /v1/officers/{id}: the newest 500 of the officer's flags
 async function pageOfficer(id) {
   show(loading());
   const enc = encodeURIComponent(id);
@@ -941,7 +1022,7 @@ async function pageOfficer(id) {
   const c = o.caseload || {};
   show(h("h1", {}, `${t("officer.title")} ${id}`),
     h("div", { id: "officer-facts" }, kv([[t("case.unit"), unitLink(o.unit_id)], [t("officer.kind"), label("kind", o.kind)]])),
-    bundleBox({ officer: id }, `officer ${id}`),
+    bundleBox({ officer: id }),
     h("div", { class: "grid2" },
       h("div", { class: "card" }, h("h2", {}, t("officer.credentials")),
         h("table", { id: "credentials" }, h("tr", {}, ["cert", "type", "from", "until", "status"].map((x) => h("th", {}, t(`cr.${x}`)))),
@@ -968,6 +1049,11 @@ async function pageOfficer(id) {
         h("p", { class: "small mono" }, ((o.complaints || {}).ids || []).join(", "))),
       h("div", { class: "card" }, h("h2", {}, t("officer.waivers")), h("p", {}, String(c.waivers ?? 0)))),
     h("h2", {}, t("officer.flags")),
+    // the API gives the newest OFFICER_FLAGS of the officer's flags: the page says so, and the
+    // queue filtered to the officer pages through all of them
+    h("p", { class: "small muted", id: "officer-flags-note" }, t("officer.flags_shown", { n: (o.flags || []).length }),
+      (o.flags || []).length >= OFFICER_FLAGS ? t("officer.flags_capped", { n: OFFICER_FLAGS }) : "", " · ",
+      h("a", { href: `#/queue?officer=${encodeURIComponent(id)}` }, t("officer.flags_all"))),
     h("table", { id: "officer-flags" }, (o.flags || []).map((f) => h("tr", { class: "flag-row", dataset: { flagId: f.flag_id } },
       h("td", { class: "mono" }, f.rule_id), h("td", {}, ruleName(f.name)), h("td", {}, sevBadge(f.severity)),
       h("td", {}, f.subject.case_id ? caseLink(f.subject.case_id, f.flag_id) : h("span", { class: "mono small" }, f.scope)),
@@ -984,7 +1070,7 @@ function positionsChart(data, self) {
     "aria-label": t("officer.chart") });
   for (const f of [0, 0.25, 0.5, 0.75, 1]) svg.append(
     s("line", { class: "axis", x1: x(f * 10000), x2: x(f * 10000), y1: top - 6, y2: H - 20, "stroke-dasharray": f % 1 ? "2,3" : null }),
-    s("text", { x: x(f * 10000), y: H - 6, "text-anchor": "middle" }, f === 0 ? "min" : f === 1 ? "max" : String(f)));
+    s("text", { x: x(f * 10000), y: H - 6, "text-anchor": "middle" }, f === 0 ? t("chart.min") : f === 1 ? t("chart.max") : String(f)));
   let y0 = top;
   const summaries = [];
   for (const w of windows) {
@@ -1015,7 +1101,8 @@ function positionsChart(data, self) {
   }
   const legend = h("div", { class: "small toolbar" },
     h("span", { style: "color:#b3261e" }, `● ${t("chart.self")} (${self})`), h("span", { class: "muted" }, `● ${t("chart.peers")}`),
-    h("span", { style: "color:#1f5fbf" }, `│ ${t("chart.median")}`), h("span", { class: "muted" }, data.definition));
+    h("span", { style: "color:#1f5fbf" }, `│ ${t("chart.median")}`), // the API's definition is English; the Chinese page says it in Chinese
+    h("span", { class: "muted" }, lang === "zh" ? t("chart.definition") : data.definition));
   return [svg, h("ul", { id: "positions-windows" }, summaries), legend];
 }
 
@@ -1042,7 +1129,7 @@ async function pageUnit(id) {
   show(loading());
   const o = await api(`/v1/units/${encodeURIComponent(id)}/overview`);
   const p = o.pledge_coverage;
-  show(h("h1", {}, `${t("unit.title")} ${id}`), bundleBox({ unit: id }, `unit ${id}`),
+  show(h("h1", {}, `${t("unit.title")} ${id}`), bundleBox({ unit: id }),
     h("p", {}, h("a", { href: `#/supervision?unit=${encodeURIComponent(id)}`, id: "unit-supervision" }, t("unit.supervision"))),
     h("div", { class: "card" }, h("h2", {}, t("unit.fines")), finesChart(o.fines_per_day)),
     warningsCard("unit", id, null),
@@ -1092,7 +1179,7 @@ async function pageLog() {
       note ? [kv([[t("log.size"), h("strong", { id: "tree-size" }, size)]]), h("pre", { id: "checkpoint", class: "mono" }, note)]
         : h("p", { class: "muted" }, t("log.none"))),
     h("div", { class: "card" }, h("h2", {}, t("log.scope")),
-      scope ? [h("p", {}, scope.label), bundleBox(scope.query, scope.label)] : h("p", { class: "muted" }, t("log.noscope"))));
+      scope ? [h("p", {}, scopeLabel(scope.query)), bundleBox(scope.query)] : h("p", { class: "muted" }, t("log.noscope"))));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -273,11 +273,16 @@ function periods(days) {
 }
 
 export function assessmentCard(kind, id, days) {
-  const { quarters, months, selected } = periods(days);
+  const { quarters, months, selected: fallback } = periods(days);
+  // the period is kept in the URL (?period=2025-07, replaced, not pushed), so a reload, Back and
+  // a shared link show the period chosen; one the picker does not offer gives the default
+  const [path, query] = location.hash.split("?");
+  const asked = new URLSearchParams(query || "").get("period");
+  const selected = asked && (quarters.includes(asked) || months.includes(asked)) ? asked : fallback;
   const label = (p) => (p.includes("Q") ? t("asmt.quarter", { y: p.slice(0, 4), q: p.slice(6) }) : p);
   const select = h("select", { id: "assessment-period", name: "period" },
     h("optgroup", { label: t("asmt.quarters") }, quarters.map((p) => h("option", { value: p, selected: p === selected }, label(p)))),
-    h("optgroup", { label: t("asmt.months") }, months.map((p) => h("option", { value: p }, label(p)))));
+    h("optgroup", { label: t("asmt.months") }, months.map((p) => h("option", { value: p, selected: p === selected }, label(p)))));
   const body = h("div", { id: "assessment", dataset: { period: "" } });
   let latestLoad = 0;
   async function load() {
@@ -294,7 +299,12 @@ export function assessmentCard(kind, id, days) {
       if (ticket === latestLoad && e.status !== 401) body.replaceChildren(failure(e));
     } finally { if (ticket === latestLoad) delete body.dataset.loading; }
   }
-  select.addEventListener("change", load);
+  select.addEventListener("change", () => {
+    const q = new URLSearchParams(query || "");
+    q.set("period", select.value);
+    history.replaceState(null, "", `${path}?${q}`);
+    load();
+  });
   load();
   return h("div", { class: "card", id: "assessment-card" }, h("h2", {}, t("asmt.title")),
     h("div", { class: "toolbar" }, h("label", { class: "small" }, `${t("asmt.period")} `, select),

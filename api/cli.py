@@ -868,7 +868,8 @@ def cmd_flags(args: argparse.Namespace) -> int:
     """Recompute the red flags of a bundle offline and print them as JSON Lines."""
     import json
 
-    from projections.auditor import UnreadableBundle, flags_of_bundle, parse_at, partial_note
+    from projections.auditor import (UnreadableBundle, beyond_scope_note, flags_of_bundle, parse_at,
+                                     partial_note)
     headers: list[dict[str, Any]] = []
     try:
         at = parse_at(args.at)
@@ -884,9 +885,9 @@ def cmd_flags(args: argparse.Namespace) -> int:
     for flag in flags:
         sys.stdout.write(json.dumps(flag.to_value(), ensure_ascii=False, sort_keys=True) + "\n")
     print(f"{len(flags)} flags at {at.isoformat()}", file=sys.stderr)
-    note = partial_note(headers[0])
-    if note:
-        print(f"note: {note}", file=sys.stderr)
+    for note in (partial_note(headers[0]), beyond_scope_note(headers[0], flags)):
+        if note:
+            print(f"note: {note}", file=sys.stderr)
     return 0
 
 

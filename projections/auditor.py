@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from ledger.envelope import Recorded
 
-from .redflags.engine import compute_flags
+from .redflags.engine import SUBJECT_KINDS, compute_flags
 from .redflags.flag import Flag
 
 
@@ -82,6 +82,26 @@ def partial_note(header: dict[str, Any]) -> str | None:
             "holds (no officer's credentials, published configuration or other case it leaves "
             "out), so they can differ from the service's; a whole-log bundle (ledger export "
             "--all) gives the service's flags")
+
+
+#: subject kinds whose rules read the whole log (other cases, an officer's trail, statistics):
+#: a bundle of part of the log cannot recompute their flags
+WHOLE_LOG_KINDS = tuple(k for k in SUBJECT_KINDS if k not in ("case", "complaint", "supervision"))
+
+
+def beyond_scope_note(header: dict[str, Any], flags: list[Flag]) -> str | None:
+    """Which printed flags a bundle of part of the log cannot recompute — those about a
+    subject of :data:`WHOLE_LOG_KINDS` — or None (a whole-log bundle, or no such flag)."""
+    if partial_note(header) is None:
+        return None
+    beyond = [f for f in flags if f.scope.split(":", 1)[0] in WHOLE_LOG_KINDS]
+    if not beyond:
+        return None
+    kinds = sorted({f.scope.split(":", 1)[0] for f in beyond})
+    rules = ", ".join(sorted({f.rule_id for f in beyond}))
+    named = " or ".join(kinds) if len(kinds) < 3 else ", ".join(kinds[:-1]) + " or " + kinds[-1]
+    return (f"{len(beyond)} of the {len(flags)} flags ({rules}) are about a {named}, whose rules "
+            "read cases beyond this bundle: they are computed from what it holds, not recomputed")
 
 
 def parse_at(text: str | None) -> datetime:

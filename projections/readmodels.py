@@ -31,7 +31,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.rows import tuple_row
 
-from ledger.domain.keys import bound_device
+from ledger.domain.keys import fold_device_key
 from ledger.envelope import Recorded
 from ledger.grammar import UUID
 from ledger.keys import KEYS_STREAM
@@ -115,15 +115,6 @@ _KEYS_UPTO = (
     "ON e.originator_id = r.originator_id AND e.originator_version = r.stream_version "
     "WHERE r.stream = 'keys' AND r.event_type = 'KeyRegistered' AND e.notification_id <= %s "
     "ORDER BY e.notification_id")
-
-
-def fold_device_key(devices: dict[str, str], body: dict[str, Any]) -> None:
-    """Fold one ``KeyRegistered`` body into ``devices`` (key id -> bound capture device)."""
-    device = bound_device(body["principal"], body["roles"])
-    if device is not None:
-        devices[body["key_id"]] = device
-    else:
-        devices.pop(body["key_id"], None)
 
 
 def key_devices_upto(curs: Any, upto: int) -> dict[str, str]:

@@ -8,7 +8,8 @@ module needs only the standard library.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from typing import Any
 
 from ..schemas import B64Url, DateTime, Enum, ListOf, Nullable, Obj, Opt, Str
 from .event_type import ROLES, EventType
@@ -48,6 +49,16 @@ def bound_device(principal: str, roles: Collection[str]) -> str | None:
         return None
     return principal[len(DEVICE_PRINCIPAL):] or None
 
+
+
+def fold_device_key(devices: dict[str, str], body: Mapping[str, Any]) -> None:
+    """Fold one ``KeyRegistered`` body into ``devices`` (key id -> the capture device it is
+    bound to, :func:`bound_device`): a key registered again without a device binding leaves."""
+    device = bound_device(body["principal"], body["roles"])
+    if device is not None:
+        devices[body["key_id"]] = device
+    else:
+        devices.pop(body["key_id"], None)
 
 TYPES = [
     EventType(

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any, NamedTuple, TypeVar
 
 from ledger.domain import EVENT_TYPES, upcast
-from ledger.domain.keys import bound_device
+from ledger.domain.keys import fold_device_key
 
 from .days import Days, quarter_of, ts_of, year_text
 
@@ -1301,11 +1301,7 @@ class Fold:
         if type_ == "KeyRegistered":
             units = body.get("units")
             self.key_units[body["key_id"]] = frozenset(units) if units is not None else None
-            device = bound_device(body["principal"], body["roles"])
-            if device is not None:
-                self.key_devices[body["key_id"]] = device
-            else:
-                self.key_devices.pop(body["key_id"], None)
+            fold_device_key(self.key_devices, body)
 
 
 def _ord(iso_date: str) -> int:

@@ -31,6 +31,8 @@ from typing import Any, Protocol
 
 import psycopg
 
+from .readmodels import TRACKING_TABLE
+
 _log = logging.getLogger(__name__)
 LOCK_KEY = 0x1E_D6E5   # advisory lock: "the projection runner"
 #: pg_catalog's, by name and with a bigint: a function of that name in a schema on the search
@@ -44,6 +46,16 @@ MAX_RETRY_SECONDS = 60.0
 #: lock's connection every sixth of it while the runner leads, however long a batch takes.
 LEASE_SECONDS = 30
 HEARTBEAT = "SELECT 'projection leader alive'"
+#: the sessions, other than this one, holding the projections' tracking rows for update: only a
+#: batch of the leader does (or a rebuild, which holds the lock too), so once this process holds
+#: the lock they are a dead or deposed leader's, and are ended (SELECT … FOR UPDATE takes a
+#: RowShareLock on the table; readers take AccessShareLock)
+END_STALE_BATCHES = (
+    "SELECT l.pid, pg_catalog.pg_terminate_backend(l.pid) FROM pg_catalog.pg_locks l "
+    "WHERE l.locktype = 'relation' AND l.mode = 'RowShareLock' AND l.granted "
+    "AND l.database = (SELECT oid FROM pg_catalog.pg_database "
+    "WHERE datname = pg_catalog.current_database()) "
+    "AND l.relation = pg_catalog.to_regclass(%s) AND l.pid <> pg_catalog.pg_backend_pid()")
 
 
 # the event after a projection's position: what a batch of one failed on
@@ -81,6 +93,23 @@ def _heartbeat(conn: psycopg.Connection[Any]) -> Iterator[None]:
         yield
     finally:
         done.set()
+
+
+def _end_stale_batches(conn: psycopg.Connection[Any]) -> None:
+    """End the batches a dead leader left open: its transaction holds the tracking rows until
+    TCP keepalive ends its session (over two hours by default), and this leader's first batch
+    would wait on them as long. A role that may not end another's session (PostgreSQL lets a
+    role end its own sessions) is told so in the log, and waits."""
+    try:
+        ended = conn.execute(END_STALE_BATCHES, (TRACKING_TABLE,)).fetchall()
+    except psycopg.errors.InsufficientPrivilege as e:
+        _log.warning("a session of another role holds the projections' tracking rows and "
+                     "cannot be ended by this one (%s): the projections wait for it to end", e)
+        return
+    if ended:
+        _log.warning("ended %d session(s) of a previous projection leader still holding the "
+                     "tracking rows (a batch left open by a dead or deposed leader): %s",
+                     len(ended), ", ".join(f"pid {pid}" for pid, _ in ended))
 
 
 class Projection(Protocol):
@@ -158,6 +187,7 @@ class ProjectionRunner:
         else:
             return
         self.leader = True
+        _end_stale_batches(conn)
         conn.execute(f'LISTEN "{self.channel}"')
         with _heartbeat(conn):
             while not self._stop.is_set():

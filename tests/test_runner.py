@@ -12,8 +12,10 @@ import psycopg
 import pytest
 
 from projections import runner as runner_module
+from projections.readmodels import TRACKING_TABLE, ReadModels
 from projections.runner import ProjectionRunner
 
+from .conftest import World
 from .faults import Relay
 from .test_takeover import until
 
@@ -169,3 +171,27 @@ def test_a_leader_whose_host_dies_is_replaced_within_its_lease(
         relay.close()
         dying.stop()
         standby.stop()
+
+
+def test_a_new_leader_ends_the_batch_a_dead_leader_left_open(world: World) -> None:
+    """The dead leader had a batch open: its transaction holds the projection's tracking row
+    (FOR UPDATE) until TCP keepalive ends its session, over two hours by default, and the new
+    leader's first batch waited on that row as long, folding nothing. The new leader now ends
+    the sessions still holding the tracking rows when it takes the lock: it alone may write them."""
+    store = world.ledger.store
+    views = ReadModels(store)
+    world.register("officer-1", ["officer"])
+    views.process()
+    world.register("officer-2", ["officer"])                # one more event to fold
+    before = views.position()
+    dead = psycopg.connect(world.app_url)               # the dead leader's batch, never ended
+    dead.execute(f"SELECT * FROM {TRACKING_TABLE} WHERE application_name LIKE 'read_models%' "
+                 "FOR UPDATE")
+    leader = ProjectionRunner(partial(psycopg.connect, world.app_url), [views], poll_seconds=0.02)
+    try:
+        leader.start()
+        until(lambda: views.position() > before, "the new leader waited on the dead one's batch",
+              seconds=15)
+    finally:
+        leader.stop()
+        dead.close()

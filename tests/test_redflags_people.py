@@ -148,3 +148,42 @@ def test_rf22_pledge_countersigned_by_someone_other_than_the_direct_superior() -
 
 def test_rf22_complete_chain_up_to_the_unit_head() -> None:
     assert World(f.summary_case(SUMMARY)).flags(rule="RF22") == []
+
+
+def territory_published(grids: list[str], effective_from: str, published: str) -> f.Step:
+    return step(f"config:territory-{f.UNIT}", "UnitTerritoryPublished", at(published),
+                unit_id=f.UNIT, grid_ids=grids, effective_from=effective_from,
+                source="辖区划分通知 (test)")
+
+
+def test_rf21_a_territory_published_on_the_ledger_is_judged_from_its_effective_day() -> None:
+    """A running service takes no city overrides (docs/red-flags.md, Parameters): until
+    2026-11-28 a unit's territory could only be given in code, so RF21.b was never judged on a
+    served ledger. Published on the log, it applies from its effective day, never before its
+    publication, and the unit's next publication replaces it whole."""
+    outside = {"lat_e6": 31230000, "lon_e6": 121470000, "grid_id": "JA-G-0001"}
+    act = change(f.summary_case(SUMMARY), "PenaltyDecided", location=outside)   # 2024-09-30
+    ours = ["HP-G-0113", "HP-G-0114", "HP-G-0200"]
+    flag = World([territory_published(ours, "2024-09-01", "2024-08-20")], act).one("RF21.b")
+    assert numbers(flag)["territory_grids"] == ours
+    assert flag.params_version != national().version
+    backdated = territory_published(ours, "2024-01-01", "2024-10-05")
+    assert World([backdated], act).flags(rule="RF21.b") == []
+    widened = territory_published(ours + ["JA-G-0001"], "2024-09-15", "2024-09-15")
+    assert World([territory_published(ours, "2024-09-01", "2024-08-20"), widened],
+                 act).flags(rule="RF21.b") == []
+
+
+def test_rf21_c_a_power_list_published_on_the_ledger_applies_to_its_unit_or_to_every_unit() -> None:
+    def powers(unit: str | None, codes: list[str], published: str = "2024-01-02") -> f.Step:
+        return step(f"config:powers-{unit or 'all'}", "PowerListPublished", at(published),
+                    unit_id=unit, violation_codes=codes, effective_from="2024-01-02",
+                    source="权力清单 (test)")
+    everyone = powers(None, ["STALL_SH"])
+    assert World([everyone], f.summary_case(SUMMARY)).flags(rule="RF21") == []
+    flag = World([everyone], general_case()).one("RF21.c")
+    assert numbers(flag)["violation_code"] == "PILEUP_SH"
+    own = powers(f.UNIT, ["STALL_SH", "PILEUP_SH"])          # the unit's own list comes first
+    assert World([everyone, own], general_case()).flags(rule="RF21") == []
+    late = powers(f.UNIT, ["STALL_SH"], published="2024-06-01")     # after the case was filed
+    assert World([late], general_case()).flags(rule="RF21") == []

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..schemas import Date, Enum, Ident, Int, ListOf, Money, Nullable, Obj, Opt, Str
 from .event_type import EventType
-from .fields import DOC_SHA256, ID, LEGAL_BASIS, TIER, VIOLATION_CODE
+from .fields import DOC_SHA256, ID, LEGAL_BASIS, TIER, UNIT_ID, VIOLATION_CODE
 
 H = "5f1c3f0e2b8e4a8f9d0c1b2a39485766a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0"
 BAND = Obj({"min_fen": Money(), "max_fen": Money()})
@@ -76,6 +76,33 @@ TYPES = [
         "source": "国办发明电〔2023〕7号 (excerpt: National Day only)"},
         "One year's official holiday schedule (国务院办公厅 notice). Working-day arithmetic "
         "(APL 第85条) uses it, never Mon–Fri alone."),
+
+    _t("UnitTerritoryPublished", {
+        "unit_id": UNIT_ID,
+        "grid_ids": ListOf(Ident(doc="management grid (网格) id, as acts' `location.grid_id`"),
+                           min_items=1, max_items=5000),
+        "effective_from": Date(),
+        "source": Str(max_len=200, doc="the decision that sets the territory, e.g. 区政府关于"
+                                       "城管执法中队管辖区域划分的通知"),
+        "document_sha256": Opt(DOC_SHA256),
+    }, {"unit_id": "SH-HP-CG-02", "grid_ids": ["HP-G-0113", "HP-G-0114", "HP-G-0200"],
+        "effective_from": "2024-01-01", "source": "黄浦区城管执法局 辖区划分通知 (example)"},
+        "A unit's territory (管辖区域) as the management grids it covers, in force from "
+        "`effective_from` (never before its publication) until the unit's next publication, "
+        "which replaces the whole list. Acts in a grid outside it raise RF21.b (APL 第22条)."),
+
+    _t("PowerListPublished", {
+        "unit_id": Nullable(UNIT_ID, doc="the unit; null = every unit without a list of its own"),
+        "violation_codes": ListOf(VIOLATION_CODE, min_items=1, max_items=5000),
+        "effective_from": Date(),
+        "source": Str(max_len=200, doc="the power list (权责清单) as published, e.g. 上海市城管执法"
+                                       "部门行政处罚权力清单"),
+        "document_sha256": Opt(DOC_SHA256),
+    }, {"unit_id": None, "violation_codes": ["STALL_SH", "POSTING_SH", "LITTER_SH"],
+        "effective_from": "2024-01-01", "source": "城管执法部门行政处罚权力清单 (example)"},
+        "The violation codes a unit may enforce (权力清单), in force from `effective_from` (never "
+        "before its publication) until the same unit's next publication, which replaces the "
+        "whole list. A case whose code is outside it raises RF21.c (APL 第17条, 第18条)."),
 
     _t("LegalParametersPublished", {
         "parameters_version": Ident(max_len=64),

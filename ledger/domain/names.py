@@ -51,6 +51,7 @@ NAMES_ZH: dict[str, str] = {
     # config
     "DiscretionBenchmarkPublished": "发布裁量基准", "FineSchedulePublished": "发布罚款幅度表",
     "WorkingCalendarPublished": "发布工作日历", "LegalParametersPublished": "发布法定参数",
+    "UnitTerritoryPublished": "发布单位管辖区域", "PowerListPublished": "发布行政处罚权力清单",
     # flags
     "FlagAcknowledged": "受理红旗", "FlagDismissed": "驳回红旗", "FlagConfirmed": "确认红旗",
     "FlagReferred": "移送红旗",
@@ -131,6 +132,8 @@ NAMES_EN: dict[str, str] = {
     "FineSchedulePublished": "Fine schedule published",
     "WorkingCalendarPublished": "Working calendar published",
     "LegalParametersPublished": "Legal parameters published",
+    "UnitTerritoryPublished": "Unit territory published",
+    "PowerListPublished": "Power list published",
     # flags
     "FlagAcknowledged": "Red flag taken up", "FlagDismissed": "Red flag dismissed",
     "FlagConfirmed": "Red flag confirmed", "FlagReferred": "Red flag referred",

@@ -224,7 +224,7 @@ class FlagParams:
         default_factory=lambda: {y: (tuple(sorted(d.isoformat() for d in s.holidays)),
                                      tuple(sorted(d.isoformat() for d in s.makeup_workdays)))
                                  for y, s in OFFICIAL_SCHEDULES.items()})
-    #: unit_id -> grid ids of its territory (RF21.b); absent -> derived from posts
+    #: unit_id -> grid ids of its territory (RF21.b); a unit absent -> its territory not judged
     unit_grids: Mapping[str, frozenset[str]] = field(default_factory=dict)
     #: unit_id or "*" -> violation codes the unit may enforce (RF21.c); empty -> not checked
     power_list: Mapping[str, frozenset[str]] = field(default_factory=dict)
@@ -264,6 +264,10 @@ class FlagParams:
                 "legal": self.legal.describe(), "thresholds": self.thresholds.describe(),
                 "fine_schedule_codes": sorted(self.fine_schedule),
                 "benchmarks": len(self.benchmarks), "calendar_years": sorted(self.calendar),
+                # how many grids / codes each unit's territory and power list holds ("*": the
+                # power list of every unit without its own)
+                "unit_grids": {u: len(g) for u, g in sorted(self.unit_grids.items())},
+                "power_list": {u: len(c) for u, c in sorted(self.power_list.items())},
                 "imports": [{"after_index": w.after_index, "until": w.until,
                              "closes": w.closes, "event_id": w.event_id}
                             for w in self.imports],
@@ -416,7 +420,8 @@ def _calendar_entry(body: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str
 # --- published configuration on the ledger ------------------------------------------------------
 
 CONFIG_TYPES = frozenset({"LegalParametersPublished", "DiscretionBenchmarkPublished",
-                          "FineSchedulePublished", "WorkingCalendarPublished"})
+                          "FineSchedulePublished", "WorkingCalendarPublished",
+                          "UnitTerritoryPublished", "PowerListPublished"})
 
 
 def is_configuration(rec: "Recorded") -> bool:
@@ -429,7 +434,7 @@ def is_configuration(rec: "Recorded") -> bool:
 class _Change:
     day: int             # effective legal day (ordinal)
     index: int           # log position (ties: log order)
-    kind: str            # legal | schedule | bench_on | bench_off
+    kind: str            # legal | schedule | bench_on | bench_off | territory | powers
     event_id: str
     payload: Any
 
@@ -499,6 +504,13 @@ class ParamsTimeline:
         elif type == "FineSchedulePublished":
             self._changes.append(_Change(start, index, "schedule", event_id,
                                          _schedule_entries(body["entries"])))
+        elif type == "UnitTerritoryPublished":      # a unit's whole list, replaced whole
+            self._changes.append(_Change(start, index, "territory", event_id,
+                                         (body["unit_id"], frozenset(body["grid_ids"]))))
+        elif type == "PowerListPublished":
+            self._changes.append(_Change(start, index, "powers", event_id,
+                                         (body["unit_id"] or "*",
+                                          frozenset(body["violation_codes"]))))
         elif type == "DiscretionBenchmarkPublished":
             entries = _benchmark_entries(body)
             end = day_of_iso(body["effective_until"]) + 1 if body.get("effective_until") else None
@@ -546,11 +558,16 @@ class ParamsTimeline:
         schedule: dict[str, FineRule] = {}
         active: dict[str, tuple[int, dict[tuple[str, str], Benchmark]]] = {}
         sources: list[str] = []
+        unit_grids, power_list = dict(base.unit_grids), dict(base.power_list)
         for c in changes:
             if c.kind == "legal":
                 legal.update(c.payload)
             elif c.kind == "schedule":
                 schedule.update(c.payload)
+            elif c.kind == "territory":
+                unit_grids[c.payload[0]] = c.payload[1]
+            elif c.kind == "powers":
+                power_list[c.payload[0]] = c.payload[1]
             elif c.kind == "bench_on":
                 active[c.event_id] = (c.index, c.payload)
             else:
@@ -564,7 +581,7 @@ class ParamsTimeline:
             snap = FlagParams(name=base.name, legal=merged.legal, thresholds=merged.thresholds,
                               fine_schedule={**base.fine_schedule, **schedule},
                               benchmarks=benchmarks, calendar=base.calendar,
-                              unit_grids=base.unit_grids, power_list=base.power_list,
+                              unit_grids=dict(unit_grids), power_list=dict(power_list),
                               imports=base.imports, sources=base.sources + tuple(sources))
             if days[-1] == c.day:
                 snaps[-1] = snap

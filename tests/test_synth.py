@@ -118,7 +118,8 @@ def test_keys_registered_match_the_city_key_ring_and_come_first(tiny: SyntheticC
         assert registered[info.key_id]["roles"] == list(info.roles)
     config = [e["type"] for e in evs[n:n + 5]]
     assert set(config) <= {"FineSchedulePublished", "DiscretionBenchmarkPublished",
-                           "LegalParametersPublished", "WorkingCalendarPublished"}
+                           "LegalParametersPublished", "WorkingCalendarPublished",
+                           "UnitTerritoryPublished"}
 
 
 def test_each_kind_of_signer_signs_what_it_would_in_reality(tiny: SyntheticCity) -> None:
@@ -130,7 +131,8 @@ def test_each_kind_of_signer_signs_what_it_would_in_reality(tiny: SyntheticCity)
     assert by_prefix["treasury"] == {"PaymentRecorded", "TreasuryReconciled"}
     assert "PenaltyDecided" in by_prefix["pda"] and "PenaltyDecided" in by_prefix["sup"]
     assert by_prefix["config"] == {"FineSchedulePublished", "DiscretionBenchmarkPublished",
-                                   "LegalParametersPublished", "WorkingCalendarPublished"}
+                                   "LegalParametersPublished", "WorkingCalendarPublished",
+                                   "UnitTerritoryPublished"}
 
 
 def test_evidence_claiming_device_signed_is_signed_by_its_devices_own_key(

@@ -162,8 +162,9 @@ KINDS: tuple[Kind, ...] = (
        "decision withdrawn, approved by the person who decided it"),
     _a("form_void_outlier", ("RF20.c",), ("DecisionFormVoided",),
        "officer voids numbered decision forms far more often than peers"),
-    _c("out_of_grid", ("RF21.a",), ("CaseFiled", "PenaltyDecided"),
-       "officer enforces in a grid outside the post, with no dispatch order"),
+    _c("out_of_grid", ("RF21.a", "RF21.b"), ("CaseFiled", "PenaltyDecided"),
+       "officer enforces in another squadron's grid: outside the post, with no dispatch order, "
+       "and outside the unit's published territory"),
     _a("pledge_expired", ("RF22",), ("IntegrityPledgeSigned",) + ACTS,
        "officer keeps acting after the integrity pledge's period ended"),
     _a("pledge_not_countersigned", ("RF22",), ("IntegrityPledgeSigned",) + ACTS,

@@ -117,6 +117,15 @@ class People:
                     for name, value in sorted(w.params.detection.items())]}
             steps.append(tl.make("config:detection-thresholds", "LegalParametersPublished",
                                  at(day, 10, 15), detection, "config"))
+        for brigade in w.brigades:       # each squadron's territory: its teams' grids (RF21.b)
+            for squadron in brigade.squadrons:
+                steps.append(tl.make(
+                    f"config:territory-{squadron.id}", "UnitTerritoryPublished", at(day, 10, 20),
+                    {"unit_id": squadron.id, "grid_ids": list(squadron.grids),
+                     "effective_from": effective,
+                     "source": f"{JURISDICTION} 城管执法中队管辖区域划分 (synthetic)",
+                     "document_sha256": seeded.digest(w.seed, f"territory-{squadron.id}")},
+                    "config"))
         for year, schedule in sorted(OFFICIAL_SCHEDULES.items()):
             announced = ANNOUNCED.get(year, date(year - 1, 11, 1))
             cal = {**schedule.published_body(),

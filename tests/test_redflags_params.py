@@ -196,3 +196,33 @@ def test_city_calendar_and_benchmarks_come_from_published_bodies() -> None:
     assert city.benchmark("STALL_SH", "individual").band("general") == (15_000, 35_000)
     assert city.days().is_working(when("2024-10-12").date().toordinal()) is True
     assert city.describe()["benchmarks"] == 1
+
+
+def lists_published(published: str, **lists: list[str]) -> f.Step:
+    return step("config:detection-lists", "DetectionListsPublished", at(published),
+                parameters_version="SH-2024.1-lists", jurisdiction="上海市",
+                effective_from=published, lists=[
+                    {"name": name, "values": values, "basis": "local rule (test)"}
+                    for name, values in lists.items()])
+
+
+def test_list_valued_thresholds_are_published_on_the_ledger_from_their_effective_day() -> None:
+    """Until 2026-11-28 a list-valued threshold (which approval forms count, which roles are
+    行政机关负责人, which codes need a prior refusal …) came only from code overrides, which the
+    service does not take: a city requiring its principal head to approve extensions could not
+    say so on a served ledger. A DetectionListsPublished replaces a list whole, from its
+    effective day, never before its publication; unknown names and integer parameters in it are
+    ignored."""
+    from .test_redflags_time import DEPUTY_POST
+    from .test_redflags_world import general_case
+    by_deputy = change(general_case(), "ExtensionApproved", approval_form="deputy_head",
+                       approved_by=f.DEPUTY)                     # approved in 2024-05
+    assert World(DEPUTY_POST, by_deputy).flags(rule="RF12") == []
+    principal_only = lists_published("2024-01-02", no_such_list=["x"], stats_min_n=["30"],
+                                     extension_approval_forms=["agency_head",
+                                                               "collective_discussion"])
+    world = World([principal_only], DEPUTY_POST, by_deputy)
+    assert {x.rule_id for x in world.flags(rule="RF12")} == {"RF12.a", "RF12.b"}   # late, unapproved
+    assert world.one("RF12.a").params_version != national().version
+    late = lists_published("2024-09-01", extension_approval_forms=["agency_head"])
+    assert World([late], DEPUTY_POST, by_deputy).flags(rule="RF12") == []

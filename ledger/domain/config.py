@@ -11,6 +11,10 @@ from .fields import DOC_SHA256, ID, LEGAL_BASIS, TIER, UNIT_ID, VIOLATION_CODE
 
 H = "5f1c3f0e2b8e4a8f9d0c1b2a39485766a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0"
 BAND = Obj({"min_fen": Money(), "max_fen": Money()})
+#: what names a publication of parameters, and one parameter in it
+PUBLICATION = {"parameters_version": Ident(max_len=64), "jurisdiction": Str(max_len=100),
+               "effective_from": Date()}
+PARAMETER_NAME = Str(pattern=r"[a-z][a-z0-9_]{0,63}", max_len=64, hint="a snake_case name")
 
 
 def _t(name: str, fields: dict[str, Any], example: dict[str, Any], doc: str) -> EventType:
@@ -104,12 +108,27 @@ TYPES = [
         "before its publication) until the same unit's next publication, which replaces the "
         "whole list. A case whose code is outside it raises RF21.c (APL 第17条, 第18条)."),
 
+    _t("DetectionListsPublished", {
+        **PUBLICATION,
+        "lists": ListOf(Obj({
+            "name": PARAMETER_NAME,
+            "values": ListOf(Ident(max_len=64), max_items=500,
+                             doc="the whole list (roles, approval forms, procedures, violation "
+                                 "codes, tiers or complaint categories, as the parameter names)"),
+            "basis": Str(max_len=300),
+        }), min_items=1, max_items=50),
+    }, {"parameters_version": "SH-2024.1-lists", "jurisdiction": "上海市",
+        "effective_from": "2024-01-01", "lists": [
+            {"name": "extension_approval_forms", "values": ["agency_head", "collective_discussion"],
+             "basis": "本市规定：延长办案期限须经行政机关主要负责人批准或集体讨论 (example)"}]},
+        "The list-valued detection parameters a city sets (e.g. which approval forms count, which "
+        "roles are 行政机关负责人, which codes need a prior refusal), each list replaced whole, "
+        "in force from `effective_from` (never before its publication)."),
+
     _t("LegalParametersPublished", {
-        "parameters_version": Ident(max_len=64),
-        "jurisdiction": Str(max_len=100),
-        "effective_from": Date(),
+        **PUBLICATION,
         "parameters": ListOf(Obj({
-            "name": Str(pattern=r"[a-z][a-z0-9_]{0,63}", max_len=64, hint="a snake_case name"),
+            "name": PARAMETER_NAME,
             "value": Nullable(Int(), doc="integer value; null = not set (LOCAL)"),
             "unit": Enum("fen", "calendar_days", "working_days", "years", "count",
                          "basis_points_per_day", "minutes"),

@@ -52,6 +52,7 @@ NAMES_ZH: dict[str, str] = {
     "DiscretionBenchmarkPublished": "发布裁量基准", "FineSchedulePublished": "发布罚款幅度表",
     "WorkingCalendarPublished": "发布工作日历", "LegalParametersPublished": "发布法定参数",
     "UnitTerritoryPublished": "发布单位管辖区域", "PowerListPublished": "发布行政处罚权力清单",
+    "DetectionListsPublished": "发布监测清单参数",
     # flags
     "FlagAcknowledged": "受理红旗", "FlagDismissed": "驳回红旗", "FlagConfirmed": "确认红旗",
     "FlagReferred": "移送红旗",
@@ -134,6 +135,7 @@ NAMES_EN: dict[str, str] = {
     "LegalParametersPublished": "Legal parameters published",
     "UnitTerritoryPublished": "Unit territory published",
     "PowerListPublished": "Power list published",
+    "DetectionListsPublished": "Detection lists published",
     # flags
     "FlagAcknowledged": "Red flag taken up", "FlagDismissed": "Red flag dismissed",
     "FlagConfirmed": "Red flag confirmed", "FlagReferred": "Red flag referred",

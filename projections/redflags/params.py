@@ -421,7 +421,8 @@ def _calendar_entry(body: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str
 
 CONFIG_TYPES = frozenset({"LegalParametersPublished", "DiscretionBenchmarkPublished",
                           "FineSchedulePublished", "WorkingCalendarPublished",
-                          "UnitTerritoryPublished", "PowerListPublished"})
+                          "UnitTerritoryPublished", "PowerListPublished",
+                          "DetectionListsPublished"})
 
 
 def is_configuration(rec: "Recorded") -> bool:
@@ -504,6 +505,16 @@ class ParamsTimeline:
         elif type == "FineSchedulePublished":
             self._changes.append(_Change(start, index, "schedule", event_id,
                                          _schedule_entries(body["entries"])))
+        elif type == "DetectionListsPublished":     # list-valued thresholds, each whole
+            lists = {}
+            for p in body["lists"]:
+                try:
+                    target, name = _resolve(p["name"])
+                except ParamsError:
+                    continue
+                if target == "thresholds" and isinstance(_THRESHOLDS[name].default, tuple):
+                    lists[name] = tuple(p["values"])
+            self._changes.append(_Change(start, index, "legal", event_id, lists))
         elif type == "UnitTerritoryPublished":      # a unit's whole list, replaced whole
             self._changes.append(_Change(start, index, "territory", event_id,
                                          (body["unit_id"], frozenset(body["grid_ids"]))))

@@ -25,6 +25,7 @@ from projections.redflags import national
 from . import domain_factory as f
 from .conftest import LOG_ORIGIN, ROOT_ID, World
 from .test_readmodels import post_steps
+from .test_redflags_world import change
 from .test_tamper import replace_envelope
 
 CASE = "SH-HP-2024-S-000777"
@@ -839,3 +840,23 @@ def test_the_default_day_is_the_ledgers_not_the_serving_processs(
     skew_process_clock(monkeypatch, timedelta(days=3))
     chain = get(dash, f"/v1/officers/{f.OFFICER_A}/pledge-chain")
     assert chain["on"] == today
+
+
+def test_a_territory_and_a_power_list_published_through_the_api_raise_rf21_on_the_service(
+        dash: World) -> None:
+    """The service takes no code overrides: a city's territories and power lists reach RF21.b/c
+    only as published configuration, posted like any event (signed by a `config` key)."""
+    territory = f.step(f"config:territory-{f.UNIT}", "UnitTerritoryPublished", f.at("2024-01-02"),
+                       unit_id=f.UNIT, grid_ids=["HP-G-0113", "HP-G-0114"],
+                       effective_from="2024-01-02", source="辖区划分通知 (test)")
+    powers = f.step("config:powers", "PowerListPublished", f.at("2024-01-02"), unit_id=None,
+                    violation_codes=["PILEUP_SH"], effective_from="2024-01-02",
+                    source="权力清单 (test)")
+    outside = {"lat_e6": 31230000, "lon_e6": 121470000, "grid_id": "JA-G-0001"}
+    steps = change(f.summary_case("SH-HP-2024-S-000990"), "PenaltyDecided", location=outside)
+    post_steps(dash, [territory, powers, *steps])
+    dash.project()
+    (b,) = get(dash, "/v1/flags", rule_id="RF21.b")["flags"]
+    (c,) = get(dash, "/v1/flags", rule_id="RF21.c", case="SH-HP-2024-S-000990")["flags"]
+    assert b["numbers"]["grid_id"] == "JA-G-0001" and b["params_version"] != national().version
+    assert c["numbers"]["violation_code"] == "STALL_SH"

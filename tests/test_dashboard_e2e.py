@@ -1623,3 +1623,18 @@ def test_a_long_unbroken_reason_does_not_widen_the_page(page: Any, served: DemoC
     width = page.evaluate("() => [document.documentElement.scrollWidth, "
                           "document.documentElement.clientWidth]")
     assert width[0] <= width[1]
+
+
+def test_an_api_refusal_says_what_it_means_in_the_pages_language(page: Any,
+                                                                 served: DemoCity) -> None:
+    """The API's problem details are English: the Chinese page showed "出错了: rule_id must
+    be …" and nothing an inspector reading Chinese could act on. It now says what the status
+    means first, the server's words after it in brackets; the English page is unchanged."""
+    open_signed_in(page, served, "#/queue?rule_id=RF99.z", "p.error")
+    text = page.locator("p.error").first.inner_text()
+    assert text.startswith("出错了: 请求内容不符合要求（服务器说明：") and "rule_id" in text
+    page.evaluate("() => localStorage.setItem('il.lang', 'en')")
+    page.reload()
+    page.wait_for_selector("p.error")
+    english = page.locator("p.error").first.inner_text()
+    assert english.startswith("Error: ") and "rule_id" in english and "请求" not in english

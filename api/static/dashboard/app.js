@@ -100,6 +100,11 @@ const T = {
     "bundle.download": "下载审计包", "bundle.verify": "离线核验：",
     "bundle.trust": "（信任的公钥取自 $LEDGER_HOME/ledger.json，或用 --trust 指定）",
     "bundle.saving": "正在下载…", "loading": "加载中…", "error": "出错了",
+    // what an API refusal means, by HTTP status; the server's own words follow in brackets
+    "http.400": "请求有误", "http.403": "无权执行此操作", "http.404": "未找到", "http.409": "与已记录的内容冲突",
+    "http.413": "内容过大", "http.415": "内容格式不受支持", "http.422": "请求内容不符合要求",
+    "http.429": "请求过于频繁，请稍后再试", "http.500": "服务器内部错误", "http.502": "服务暂不可用，请稍后再试",
+    "http.503": "服务暂不可用，请稍后再试", "http.504": "服务响应超时，请稍后再试", "http.detail": "服务器说明",
     "notfound": "未找到（或不在您的权限范围内）。", "k.yes": "是", "k.no": "否",
     "nav.supervision": "督办反馈", "nav.public": "公示", "col.status": "状态",
     "sup.title": "督办通知", "sup.help": "纪检监察向执法单位发出的督办通知、单位的整改反馈和审核结果；状态按当日计算。",
@@ -362,9 +367,14 @@ function show(...nodes) { const m = app(); m.replaceChildren(); append(m, nodes)
 
 // ---------------------------------------------------------------------------------------------
 // API: bearer token on every call; 401 anywhere sends the user back to sign-in.
+// The problem's detail is the server's, in English: on another page it follows what the
+// status means in the page's language.
 class ApiError extends Error {
   constructor(status, problem) {
-    super((problem && (problem.detail || problem.title)) || `HTTP ${status}`);
+    const said = (problem && (problem.detail || problem.title)) || "";
+    const means = lang !== "en" && T[lang] && T[lang][`http.${status}`];
+    super(means ? (said ? `${means}（${T[lang]["http.detail"]}：${said}）` : means)
+      : said || `HTTP ${status}`);
     this.status = status; this.problem = problem;
   }
 }

@@ -6,15 +6,21 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
+import orjson
 import pytest
 
+from ledger.client import LedgerClient
 from ledger.crypto import SigningKey
+from ledger.store import LedgerStore
+from ledger.synth import CityParams, SyntheticCity
+from ledger.synth.cli import load
 from projections.oversight import assessment as A
+from projections.oversight import queries
 
 from . import domain_factory as f
-from .conftest import World
+from .conftest import ROOT_ID, World
 from .pg import Cluster
 from .test_readmodels import city, open_city, post_steps  # noqa: F401  (fixture)
 
@@ -262,3 +268,71 @@ def test_flag_facts_read_the_legal_day_a_flag_was_cleared() -> None:
             "cleared_at": "2024-08-05T09:00:00+08:00"}
     assert A.flag_facts(flag).cleared_on == "2024-08-05"
     assert A.flag_facts(flag | {"status": "raised", "cleared_at": None}).cleared_on is None
+
+
+def whole_history(store: LedgerStore, kind: str, ident: str, period: A.Period,
+                  as_of: date) -> dict:
+    """The assessment as it was computed until 2026-11-28: every case, complaint and flag of
+    the subject read whole and parsed, the period applied in Python only."""
+    def states(sql: str) -> list[dict]:
+        curs.execute(sql, (ident,))
+        return [orjson.loads(r["state"]) for r in curs.fetchall()]
+    case, complaint, flag, officer = {
+        "officer": ("state->'officers' ? %s", "state->'accused_officers' ? %s",
+                    "officer_id = %s", "officer_id = %s"),
+        "unit": ("state->>'unit_id' = %s", "state->>'unit_id' = %s", "unit_id = %s",
+                 "state->>'unit_id' = %s AND state->>'kind' = 'officer'")}[kind]
+    with store.cursor() as curs:
+        cases = states(f"SELECT state::text AS state FROM view_cases WHERE {case}")
+        complaints = states(f"SELECT state::text AS state FROM view_complaints WHERE {complaint}")
+        flags = states(f"SELECT flag::text AS state FROM view_flags WHERE {flag}")
+        officers = states(f"SELECT state::text AS state FROM view_officers WHERE {officer}")
+    return A.assess({"kind": kind, "id": ident}, period, as_of,
+                    cases=[A.case_facts(c) for c in cases],
+                    complaints=[A.complaint_facts(c) for c in complaints],
+                    flags=[A.flag_facts(x) for x in flags],
+                    pledges=[A.pledge_facts(o) for o in officers])
+
+
+def test_the_assessment_read_for_its_period_equals_the_one_read_from_the_whole_history(
+        city: World) -> None:
+    """The assessment reads, in the database, only what its period can count (a deadline due
+    in it, a decision made in it, a complaint received in it, a flag raised in it: a busy
+    unit's whole history took 15 s, benchmarks/assessment_bench.py). On a synthetic city, every
+    unit and officer, every month and quarter of its history and the ones around it, judged on
+    two days: the same assessment as reading everything."""
+    client = LedgerClient("http://testserver", city.token("poster"), http=city.http, retries=0,
+                          batch_size=500)
+    synthetic = SyntheticCity(CityParams.scale("tiny", seed=3), root_key=city.root,
+                              root_key_id=ROOT_ID)
+    load(synthetic, client, progress=False)
+    city.project()
+    store = city.ledger.store
+    with store.cursor() as curs:
+        curs.execute("SELECT DISTINCT state->>'unit_id' AS id FROM view_cases")
+        units = sorted(r["id"] for r in curs.fetchall())
+        curs.execute("SELECT officer_id AS id FROM view_officers WHERE state->>'kind' = "
+                     "'officer' ORDER BY 1 LIMIT 6")
+        officers = [r["id"] for r in curs.fetchall()]
+        curs.execute("SELECT min(raised_at) AS lo, max(raised_at) AS hi FROM view_flags")
+        span = curs.fetchone()
+    first, last = date.fromisoformat(span["lo"][:10]), date.fromisoformat(span["hi"][:10])
+    months = sorted({(d.year, d.month) for d in (first.replace(day=1) + timedelta(days=n)
+                                                  for n in range(-31, (last - first).days + 62))})
+    periods = [A.Period.parse(f"{y}-{m:02d}") for y, m in months] + \
+        [A.Period.parse(q) for q in sorted({f"{y}-Q{(m - 1) // 3 + 1}" for y, m in months})]
+    compared, seen = 0, set()
+    for kind, ids in (("unit", units), ("officer", officers)):
+        for ident in ids:
+            for period in periods:
+                for as_of in (period.end, last + timedelta(days=400)):
+                    got = queries.assessment(store, kind, ident, period, as_of)
+                    assert got == whole_history(store, kind, ident, period, as_of), \
+                        (kind, ident, period.id, as_of)
+                    compared += 1
+                    seen.update(k for k, n in (
+                        ("flags", sum(got["flags"]["raised"].values())),
+                        ("deadlines", got["timeliness"]["cases_judged"]),
+                        ("decisions", got["evidence"]["decisions"]),
+                        ("complaints", got["complaints"]["received"])) if n)
+    assert compared > 100 and seen == {"flags", "deadlines", "decisions", "complaints"}

@@ -3,7 +3,7 @@ parses, calls and returns)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import orjson
@@ -85,38 +85,71 @@ def unit_known(store: LedgerStore, unit_id: str) -> bool:
     return bool(row and row["known"])
 
 
-def _states(curs: Any, sql: str, arg: Any) -> list[dict[str, Any]]:
-    curs.execute(sql, (arg,))
-    return [state_of(r["state"]) for r in curs.fetchall()]
+# What the assessment reads of a case, a complaint and a flag, cut down in the database to
+# what its facts (assessment.case_facts …) take and to what the period can count: a deadline
+# due in it, a decision made in it (with its evidence days), a complaint received in it, a flag
+# raised in it. A busy unit's whole history (48,000 flags, 20,000 cases) was read and parsed on
+# each request: 15 s (benchmarks/assessment_bench.py).
+_IN = "left({}, 10) BETWEEN %(from)s AND %(until)s"
+_DUE_IN = _IN.format("v->>'due'")
+_DECIDED_IN = _IN.format("c.decision->>'decided_on'")
+_DEADLINES = ("jsonb_each(CASE WHEN jsonb_typeof(c.deadlines) = 'object' THEN c.deadlines END) "
+              "AS d(k, v)")
+# jsonb_to_record reads the (compressed, out-of-line) state once: each `state->…` of a row
+# decompressed it again, four times a case (2 s for 20,000 cases)
+_CASE_FACTS = (
+    "SELECT jsonb_build_object('case_id', c.case_id, 'deadlines', coalesce(("
+    "SELECT jsonb_object_agg(k, jsonb_build_object('due', v->'due', 'met_on', v->'met_on', "
+    f"'cancelled_on', v->'cancelled_on')) FROM {_DEADLINES} WHERE {_DUE_IN}), '{{}}'::jsonb), "
+    "'decision', jsonb_build_object('decided_on', c.decision->'decided_on'), "
+    f"'evidence', CASE WHEN {_DECIDED_IN} THEN coalesce(("
+    "SELECT jsonb_agg(jsonb_build_object('captured_at', e->'captured_at')) "
+    "FROM jsonb_array_elements(CASE WHEN jsonb_typeof(c.evidence) = 'array' "
+    "THEN c.evidence END) AS e), '[]'::jsonb) END)::text AS state "
+    "FROM view_cases, jsonb_to_record(view_cases.state) AS c(case_id text, unit_id text, "
+    "officers jsonb, decision jsonb, deadlines jsonb, evidence jsonb) "
+    f"WHERE :subject AND ({_DECIDED_IN} OR EXISTS (SELECT 1 FROM {_DEADLINES} "
+    f"WHERE {_DUE_IN}))")
+_COMPLAINT_FACTS = (
+    "SELECT jsonb_build_object('complaint_id', state->'complaint_id', 'received_on', "
+    "state->'received_on', 'outcome', state->'outcome', 'deadlines', jsonb_build_object("
+    "'acknowledge', state->'deadlines'->'acknowledge', 'close', state->'deadlines'->'close')"
+    ")::text AS state FROM view_complaints WHERE :subject AND "
+    + _IN.format("state->>'received_on'"))
+_FLAG_FACTS = ("SELECT rule_id, severity, raised_at, disposition, flag->>'cleared_at' AS cleared_at "
+               "FROM view_flags WHERE :subject = %(id)s AND raised_at >= %(from)s "
+               "AND raised_at < %(after)s")
 
 
 def assessment(store: LedgerStore, kind: str, ident: str, period: A.Period,
                as_of: date) -> dict[str, Any]:
     """The assessment of an officer (``kind="officer"``) or a unit. Inputs are whitelisted
     facts (``assessment.case_facts`` …): no fine amounts or counts reach :func:`A.assess`."""
+    bounds = {"id": ident, "from": period.start.isoformat(), "until": period.end.isoformat(),
+              "after": (period.end + timedelta(days=1)).isoformat()}
+    if kind == "officer":
+        case_of, complaint_of = "c.officers ? %(id)s", "state->'accused_officers' ? %(id)s"
+        flag_column = "officer_id"
+        officers_sql = ("SELECT state::text AS state FROM view_officers "
+                        "WHERE officer_id = %(id)s")
+    else:
+        case_of, complaint_of = "c.unit_id = %(id)s", "state->>'unit_id' = %(id)s"
+        flag_column = "unit_id"
+        officers_sql = ("SELECT state::text AS state FROM view_officers "
+                        "WHERE state->>'unit_id' = %(id)s AND state->>'kind' = 'officer'")
     with store.cursor() as curs:
-        if kind == "officer":
-            cases = _states(curs, "SELECT state::text AS state FROM view_cases "
-                                  "WHERE state->'officers' ? %s", ident)
-            complaints = _states(curs, "SELECT state::text AS state FROM view_complaints "
-                                       "WHERE state->'accused_officers' ? %s", ident)
-            curs.execute("SELECT flag::text AS flag FROM view_flags WHERE officer_id = %s",
-                         (ident,))
-            flags = [orjson.loads(r["flag"]) for r in curs.fetchall()]
-            officers = _states(curs, "SELECT state::text AS state FROM view_officers "
-                                     "WHERE officer_id = %s", ident)
-        else:
-            cases = _states(curs, "SELECT state::text AS state FROM view_cases "
-                                  "WHERE state->>'unit_id' = %s", ident)
-            complaints = _states(curs, "SELECT state::text AS state FROM view_complaints "
-                                       "WHERE state->>'unit_id' = %s", ident)
-            curs.execute("SELECT flag::text AS flag FROM view_flags WHERE unit_id = %s", (ident,))
-            flags = [orjson.loads(r["flag"]) for r in curs.fetchall()]
-            officers = _states(curs, "SELECT state::text AS state FROM view_officers "
-                                     "WHERE state->>'unit_id' = %s AND state->>'kind' = "
-                                     "'officer'", ident)
+        cases = _rows(curs, _CASE_FACTS.replace(":subject", case_of), bounds)
+        complaints = _rows(curs, _COMPLAINT_FACTS.replace(":subject", complaint_of), bounds)
+        curs.execute(_FLAG_FACTS.replace(":subject", flag_column), bounds)
+        flags = curs.fetchall()
+        officers = _rows(curs, officers_sql, bounds)
     return A.assess({"kind": kind, "id": ident}, period, as_of,
                     cases=[A.case_facts(c) for c in cases],
                     complaints=[A.complaint_facts(c) for c in complaints],
                     flags=[A.flag_facts(f) for f in flags],
                     pledges=[A.pledge_facts(o) for o in officers])
+
+
+def _rows(curs: Any, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    curs.execute(sql, params)
+    return [state_of(r["state"]) for r in curs.fetchall()]

@@ -633,9 +633,9 @@ def test_a_service_holding_the_log_key_signs_its_case_bundles_stream_heads(
 
     from api.app import asgi, create_app
     from ledger.streamheads import open_heads
+    from ledger.verify.trust import Trust
 
     from .test_tamper import withhold
-    from ledger.verify.trust import Trust
 
     with TestClient(asgi(create_app(world.ledger, log=log_view))) as http:
         response = http.get("/v1/bundles", params={"case": CASE},
@@ -651,11 +651,10 @@ def test_a_service_holding_the_log_key_signs_its_case_bundles_stream_heads(
     last = _events(bundle)[-1]
     assert last["envelope"]["stream"] == CASE_STREAM
     case_head = heads[CASE_STREAM]
-    assert (case_head.version, case_head.index) == (last["receipt"]["stream_version"],
-                                                   last["receipt"]["index"])
+    assert (case_head.version, case_head.chain_hash.hex(), case_head.index) == (
+        last["receipt"]["stream_version"], last["receipt"]["chain_hash"], last["receipt"]["index"])
     assert set(heads) == {CASE_STREAM, "keys"}
 
-    lines = bundle.read_bytes().splitlines(keepends=True)
     withhold(bundle, _events(bundle)[-1]["envelope"]["event_id"])
     verdict = verify(bundle, trust)
     assert verdict.code == 1, verdict

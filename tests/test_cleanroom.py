@@ -793,6 +793,8 @@ HEADS_TAMPERED: dict[str, tuple[str, Callable[[], str], list[tuple[int, str]] | 
     "signed-by-another-key": ("case", lambda: _heads(WHOLE_STREAMS["case"], key=STRANGER),
                               None),
     "not-a-string": ("case", lambda: 7, None),       # type: ignore[return-value]
+    "unsorted-head-lines": ("case", lambda: _heads(WHOLE_STREAMS["case"], edit=lambda t: re.sub(
+        r"(head case:C-1 [^\n]*\n)(head keys [^\n]*\n)", r"\2\1", t)), None),
     "a-checkpoint-not-heads": ("case", lambda: _mixed().checkpoint(), None),
 }
 
@@ -809,3 +811,14 @@ def test_ledger_verify_names_the_withheld_version_of_the_stream(tmp_path: Path) 
     _, _, out = ledger_verdict(_with_heads(tmp_path, kind, note(), lines), PINS)
     assert ("stream case:C-1: version 4 of 4 named by the signed heads is absent — the "
             "stream's tail may be withheld") in out.splitlines()
+
+
+@pytest.mark.parametrize("kind", ["time", "all"])
+def test_both_verifiers_leave_heads_unchecked_where_the_scope_holds_no_stream_whole(
+        tmp_path: Path, kind: str) -> None:
+    """A time bundle's streams are partial, a whole-log bundle holds every leaf: neither
+    carries heads, and one written there is not what proves them (a note says so)."""
+    scope, lines = HONEST[kind]
+    path = _mixed().bundle(tmp_path / "b.ndjson", scope, lines=lines,
+                           heads=_heads(("case:C-1", "keys")))
+    assert agree(path) == 0

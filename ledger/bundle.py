@@ -23,11 +23,13 @@ from typing import Any, Protocol
 from . import merkle
 from .envelope import parse_time
 from .errors import Conflict, MalformedEvent, NotFound
+from .grammar import STREAM
 from .keys import KEY_EVENT_TYPES, KEYS_STREAM
 from .logentry import format_recorded_at
 from .logview import LogView, StoredCheckpoint
 from . import store as store_module
 from .store import LedgerStore
+from .streamheads import Heads, MalformedHeads, StreamHead
 from .verify import format as fmt
 
 PAGE = 1000
@@ -104,6 +106,18 @@ class Reader:
                          "AND r.stream_version = w.version ORDER BY r.log_index",
                          ([s for s, _ in wanted], [v for _, v in wanted]))
             return _rows(curs.fetchall())
+
+    def stream_heads(self, streams: Sequence[str], tree_size: int) -> list[StreamHead]:
+        """The last event below ``tree_size`` of each of ``streams`` that has one, in one
+        statement: receipts below a signed tree size never change, so these are its heads."""
+        with self.store.cursor() as curs:
+            curs.execute("SELECT s.stream, h.stream_version, h.chain_hash, h.log_index "
+                         "FROM unnest(%s::text[]) AS s(stream) CROSS JOIN LATERAL ("
+                         "SELECT stream_version, chain_hash, log_index FROM ledger_receipts r "
+                         "WHERE r.stream = s.stream AND r.log_index < %s "
+                         "ORDER BY r.stream_version DESC LIMIT 1) h", (list(streams), tree_size))
+            return [StreamHead(r["stream"], r["stream_version"], bytes(r["chain_hash"]),
+                               r["log_index"]) for r in curs.fetchall()]
 
     def event_types(self, tree_size: int) -> list[str]:
         with self.store.cursor() as curs:
@@ -288,6 +302,7 @@ class BundleExport:
     header: bytes
     consistency: bytes | None
     warn: Callable[[str], None]
+    heads: str | None = None     # the signed heads note of the streams held whole, if any
     events: int = 0
     anchors: int = 0
 
@@ -338,7 +353,8 @@ class BundleExport:
             signer_roles=_signer_roles(types, lambda: reader.event_types(size)),
             generator=GENERATOR)
         return cls(reader=reader, log=log, scope=scope, checkpoint=checkpoint, header=header,
-                   consistency=consistency, warn=warn or (lambda _: None))
+                   consistency=consistency, warn=warn or (lambda _: None),
+                   heads=signed_heads(reader, log, scope, checkpoint))
 
     def write(self, out: Any) -> int:
         """Write the whole bundle to a binary file; return the number of bytes."""
@@ -362,7 +378,8 @@ class BundleExport:
             for page in _pages(_merge(self.scope.indices(self.reader, size),
                                       self.reader.stream_indices(KEYS_STREAM, size))):
                 yield self._page(self.reader.rows_at(page), started)
-        yield fmt.end_line(events=self.events, anchors=self.anchors)
+        yield fmt.end_line(events=self.events, anchors=self.anchors,
+                           **({} if self.heads is None else {"heads": self.heads}))
 
     def _page(self, rows: list[Row], started: set[str]) -> bytes:
         wanted = []
@@ -392,6 +409,35 @@ class BundleExport:
                 self.warn(f"Merkle nodes for the proof of index {i} are missing from storage")
                 proofs[i] = []
         return proofs
+
+
+def held_whole(scope: Scope) -> tuple[str, ...] | None:
+    """The streams a scope holds whole, from version 1 (with ``keys``, which every scoped
+    bundle holds whole), or None for a scope of whole log or time range."""
+    if isinstance(scope, StreamScope):
+        return (scope.stream, KEYS_STREAM)
+    if isinstance(scope, StreamsScope):
+        return (*scope.streams, KEYS_STREAM)
+    return None
+
+
+def signed_heads(reader: Reader, log: LogView, scope: Scope,
+                 checkpoint: StoredCheckpoint) -> str | None:
+    """The heads note (ledger.streamheads) of the streams ``scope`` holds whole, below the
+    checkpoint's tree size and bound to it, signed by the log key; None without the key or for
+    a scope that holds no stream whole. Raises MalformedHeads for a stream name outside the
+    grammar (a note line would not read back as written): nothing is written then."""
+    streams = held_whole(scope)
+    if log.signing_key is None or streams is None:
+        return None
+    for stream in streams:
+        if not STREAM.fullmatch(stream):
+            raise MalformedHeads(f"stream {stream[:140]!r} is not a stream name: its head "
+                                 "cannot be signed")
+    origin = checkpoint.note.split("\n", 1)[0]
+    heads = Heads.of(origin, checkpoint.size, checkpoint.root,
+                     reader.stream_heads(sorted(set(streams)), checkpoint.size))
+    return heads.sign(log.key_name, log.signing_key)
 
 
 def _line(row: Row, proof: list[bytes] | None, kind: str = fmt.EVENT) -> bytes:

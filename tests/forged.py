@@ -18,6 +18,7 @@ from ledger.crypto import SigningKey, b64url_encode
 from ledger.keyshead import KeysHead
 from ledger.logentry import chain_genesis, chain_next, entry_bytes, leaf_hash_of_entry
 from ledger.note import vkey_for
+from ledger.streamheads import Heads, StreamHead
 from ledger.verify import BundleFailed, command, verify_bundle
 from ledger.verify import format as fmt
 from ledger.verify.trust import Trust
@@ -56,6 +57,20 @@ class Log:
         return KeysHead(last[-1]["stream_version"], last[-1]["chain_hash"]) if last \
             else KeysHead.empty()
 
+    def heads(self, streams: Sequence[str], size: int | None = None) -> Heads:
+        """The heads of ``streams`` below ``size`` (default: the whole log), bound to the
+        checkpoint of that size, as the exporter reads them."""
+        size = len(self.entries) if size is None else size
+        last: dict[str, StreamHead] = {}
+        for e in self.entries[:size]:
+            raw = e["raw"]
+            stream = raw[raw.rindex(b'"stream":"') + 10:raw.rindex(b'","type"')].decode()
+            if stream in streams:
+                last[stream] = StreamHead(stream, e["stream_version"], e["chain_hash"],
+                                          e["index"])
+        root = merkle.root_of([e["leaf_hash"] for e in self.entries[:size]])
+        return Heads.of(ORIGIN, size, root, last.values())
+
     def nodes(self, size: int) -> dict[tuple[int, int], bytes]:
         """The perfect subtrees of the first ``size`` leaves, as the ledger stores them."""
         nodes: dict[tuple[int, int], bytes] = {}
@@ -78,10 +93,11 @@ class Log:
 
     def bundle(self, path: Path, scope: dict[str, Any] = WHOLE, *,
                lines: Sequence[tuple[int, str]] | None = None,
-               extensions: Sequence[str] | None = None) -> Path:
+               extensions: Sequence[str] | None = None, heads: str | None = None) -> Path:
         """A bundle in ``scope``'s layout (proofs unless it is whole-log) of the log's entries
         named by ``lines`` (index, "event" or "anchor"), by default all of them as events,
-        under a checkpoint with ``extensions`` (default: the keys line the ledger writes)."""
+        under a checkpoint with ``extensions`` (default: the keys line the ledger writes), its
+        end line carrying ``heads`` (a signed heads note) when given."""
         size = len(self.entries)
         nodes = self.nodes(size)
         checkpoint = self.checkpoint(size, extensions)
@@ -97,7 +113,9 @@ class Log:
             fmt.header_line(created_at="2024-05-11T09:00:00Z", scope=scope, origin=ORIGIN,
                             tree_size=size, signer_roles={"NoteRecorded": ["case-app"]},
                             generator="tests"),
-            fmt.checkpoint_line(checkpoint), *events, fmt.end_line(events=len(picked) - anchors, anchors=anchors)]))
+            fmt.checkpoint_line(checkpoint), *events,
+            fmt.end_line(events=len(picked) - anchors, anchors=anchors,
+                         **({} if heads is None else {"heads": heads}))]))
         return path
 
 

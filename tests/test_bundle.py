@@ -88,7 +88,9 @@ def test_case_bundle_holds_the_case_and_every_key_event_with_proofs_and_nothing_
     assert [e["receipt"]["index"] for e in events] == sorted(e["receipt"]["index"]
                                                              for e in events)
     assert all(len(e["proof"]) > 0 for e in events)
-    assert lines[-1] == {"t": "end", "events": len(events), "anchors": 0}
+    assert {k: v for k, v in lines[-1].items() if k != "heads"} == {
+        "t": "end", "events": len(events), "anchors": 0}
+    assert lines[-1]["heads"].startswith("integrity-ledger/heads/v1\n")    # the log key's
 
 
 def test_time_range_bundle_anchors_streams_that_began_before_it_and_verifies(
@@ -617,3 +619,68 @@ def test_verify_reads_the_default_home_when_ledger_home_is_set_but_empty(
     bundle.write_bytes(b"")
     assert ledger_main(["verify", str(bundle)]) == 2
     assert f"(no {Path('var') / 'ledger.json'})" in capsys.readouterr().err
+
+
+def _end(path: Path) -> dict:
+    return _lines(path)[-1]
+
+
+def test_a_service_holding_the_log_key_signs_its_case_bundles_stream_heads(
+        world: World, log_view: LogView, log_key, populated, tmp_path: Path) -> None:
+    """The case's bundle names the case's last event, signed; leaving that event out (as an
+    exporter who controls the server can, the end line's counts following) is caught."""
+    from fastapi.testclient import TestClient
+
+    from api.app import asgi, create_app
+    from ledger.streamheads import open_heads
+    from ledger.verify.trust import Trust
+
+    from .test_tamper import withhold
+
+    with TestClient(asgi(create_app(world.ledger, log=log_view))) as http:
+        response = http.get("/v1/bundles", params={"case": CASE},
+                            headers=world.headers("auditor"))
+    assert response.status_code == 200, response.text
+    bundle = tmp_path / "case.ndjson"
+    bundle.write_bytes(response.content)
+    trust = trust_file(tmp_path, world, log_key)
+    verdict = verify(bundle, trust)
+    assert verdict.code == 0, verdict
+    assert "signed heads" not in verdict.err
+    heads = open_heads(_end(bundle)["heads"], Trust.from_config(trust).log_keys).by_stream()
+    last = _events(bundle)[-1]
+    assert last["envelope"]["stream"] == CASE_STREAM
+    case_head = heads[CASE_STREAM]
+    assert (case_head.version, case_head.chain_hash.hex(), case_head.index) == (
+        last["receipt"]["stream_version"], last["receipt"]["chain_hash"], last["receipt"]["index"])
+    assert set(heads) == {CASE_STREAM, "keys"}
+
+    withhold(bundle, _events(bundle)[-1]["envelope"]["event_id"])
+    verdict = verify(bundle, trust)
+    assert verdict.code == 1, verdict
+    assert (f"stream {CASE_STREAM}: version {case_head.version} of {case_head.version} named by "
+            "the signed heads is absent — the stream's tail may be withheld") in verdict.lines
+
+
+def test_a_bundle_served_without_the_log_key_has_no_heads_and_verifies_with_a_note(
+        world: World, log_view: LogView, log_key, populated, tmp_path: Path) -> None:
+    response = world.http.get("/v1/bundles", params={"case": CASE},   # its app holds no key
+                              headers=world.headers("auditor"))
+    assert response.status_code == 200, response.text
+    bundle = tmp_path / "case.ndjson"
+    bundle.write_bytes(response.content)
+    assert "heads" not in _end(bundle)
+    verdict = verify(bundle, trust_file(tmp_path, world, log_key))
+    assert verdict.code == 0, verdict
+    assert "the end line carries no signed heads" in verdict.err
+
+
+def test_export_refuses_to_sign_the_head_of_a_stream_outside_the_grammar(
+        world: World, log_view: LogView, populated, tmp_path: Path) -> None:
+    from ledger.bundle import StreamsScope
+    from ledger.streamheads import MalformedHeads
+
+    path = tmp_path / "unit.ndjson"
+    with pytest.raises(MalformedHeads, match="is not a stream name"):
+        export(world, log_view, path, StreamsScope("unit", "U-1", ("unit:U-1", "case:A B")))
+    assert not path.exists()          # refused before a byte was written

@@ -192,7 +192,7 @@ def _drop_line(n: int) -> Callable[[bytes], bytes]:
         dropped = json.loads(lines.pop(n))
         end = json.loads(lines[-2])
         end[{"event": "events", "anchor": "anchors"}[dropped["t"]]] -= 1
-        lines[-2] = fmt.end_line(**{k: end[k] for k in ("events", "anchors")}).rstrip(b"\n")
+        lines[-2] = fmt.end_line(**{k: v for k, v in end.items() if k != "t"}).rstrip(b"\n")
         return b"\n".join(lines)
     return edit
 
@@ -726,3 +726,99 @@ def test_both_verifiers_judge_random_edits_alike(tmp_path: Path) -> None:
         assert (code, named) == (clean, cnamed), (path.read_bytes(), out, problems)
         codes.add(code)
     assert {1, 2} <= codes          # both kinds of refusal were exercised
+
+
+# ---- signed stream heads (the end line's `heads`) --------------------------------------------
+
+# scope -> the streams it holds whole (keys among them), in _mixed()
+WHOLE_STREAMS = {"case": ("case:C-1", "keys"), "stream": ("case:C-2", "keys"),
+                 "officer": ("case:C-1", "officer:O-1", "keys"), "unit": ("unit:U-1", "keys")}
+STRANGER = SigningKey(bytes([9]) * 32)
+
+
+def _heads(streams: tuple[str, ...], *, size: int | None = None, root: bytes | None = None,
+           key: SigningKey = LOG, edit: Callable[[str], str] = lambda t: t) -> str:
+    """The heads note of ``streams`` in _mixed(), signed by ``key`` after ``edit`` of its
+    text (so only the content is wrong), bound to a tree of ``size`` or ``root``."""
+    from dataclasses import replace
+
+    from ledger.note import sign_note
+    heads = _mixed().heads(streams)
+    heads = replace(heads, size=heads.size if size is None else size,
+                    root=heads.root if root is None else root)
+    return sign_note(edit(heads.to_text()), ORIGIN, key)
+
+
+def _with_heads(tmp_path: Path, kind: str, note: str | None = None,
+                lines: list[tuple[int, str]] | None = None) -> Path:
+    scope, honest = HONEST[kind]
+    return _mixed().bundle(tmp_path / "b.ndjson", scope, lines=honest if lines is None else lines,
+                           heads=_heads(WHOLE_STREAMS[kind]) if note is None else note)
+
+
+@pytest.mark.parametrize("kind", sorted(WHOLE_STREAMS))
+def test_both_verifiers_accept_a_bundle_whose_streams_end_at_the_signed_heads(
+        tmp_path: Path, kind: str) -> None:
+    assert agree(_with_heads(tmp_path, kind)) == 0
+
+
+def test_a_scoped_bundle_without_heads_verifies_with_a_note_that_its_tails_are_unproven(
+        tmp_path: Path) -> None:
+    path = _mixed().bundle(tmp_path / "b.ndjson", CASE, lines=HONEST["case"][1])
+    assert agree(path) == 0
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        assert ledger_main(["verify", str(path), *PINS, "--workers", "1"]) == 0
+    assert "the end line carries no signed heads" in err.getvalue()
+
+
+_LAST_C1 = "head case:C-1 4 "
+# name -> (scope kind, heads note, lines held (None: the honest ones)); each must fail
+HEADS_TAMPERED: dict[str, tuple[str, Callable[[], str], list[tuple[int, str]] | None]] = {
+    # case:C-1's last event (index 9) left out; the end line's counts follow
+    "last-event-withheld": ("case", lambda: _heads(WHOLE_STREAMS["case"]),
+                            _lines([0, 1, 3, 6, 7])),
+    "officer-last-event-withheld": ("officer", lambda: _heads(WHOLE_STREAMS["officer"]),
+                                    _lines([0, 1, 2, 3, 6, 7, 9])),
+    "head-version-edited": ("case", lambda: _heads(WHOLE_STREAMS["case"], edit=lambda t: t.replace(
+        _LAST_C1, "head case:C-1 5 ")), None),
+    "head-index-edited": ("case", lambda: _heads(WHOLE_STREAMS["case"], edit=lambda t: re.sub(
+        r"(head case:C-1 4 \S+) 9\n", r"\1 8\n", t)), None),
+    "head-chain-edited": ("case", lambda: _heads(WHOLE_STREAMS["case"], edit=lambda t: re.sub(
+        r"head case:C-1 4 \S+", "head case:C-1 4 " + "A" * 43 + "=", t)), None),
+    "stream-held-not-named": ("case", lambda: _heads(("keys",)), None),
+    "stream-named-not-held": ("stream", lambda: _heads(("case:C-1", "case:C-2", "keys")), None),
+    "wrong-tree-size": ("case", lambda: _heads(WHOLE_STREAMS["case"], size=11), None),
+    "wrong-root": ("case", lambda: _heads(WHOLE_STREAMS["case"], root=bytes(32)), None),
+    "signed-by-another-key": ("case", lambda: _heads(WHOLE_STREAMS["case"], key=STRANGER),
+                              None),
+    "not-a-string": ("case", lambda: 7, None),       # type: ignore[return-value]
+    "unsorted-head-lines": ("case", lambda: _heads(WHOLE_STREAMS["case"], edit=lambda t: re.sub(
+        r"(head case:C-1 [^\n]*\n)(head keys [^\n]*\n)", r"\2\1", t)), None),
+    "a-checkpoint-not-heads": ("case", lambda: _mixed().checkpoint(), None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HEADS_TAMPERED))
+def test_both_verifiers_reject_a_bundle_whose_streams_do_not_end_at_the_signed_heads(
+        tmp_path: Path, name: str) -> None:
+    kind, note, lines = HEADS_TAMPERED[name]
+    assert agree(_with_heads(tmp_path, kind, note(), lines)) == 1
+
+
+def test_ledger_verify_names_the_withheld_version_of_the_stream(tmp_path: Path) -> None:
+    kind, note, lines = HEADS_TAMPERED["last-event-withheld"]
+    _, _, out = ledger_verdict(_with_heads(tmp_path, kind, note(), lines), PINS)
+    assert ("stream case:C-1: version 4 of 4 named by the signed heads is absent — the "
+            "stream's tail may be withheld") in out.splitlines()
+
+
+@pytest.mark.parametrize("kind", ["time", "all"])
+def test_both_verifiers_leave_heads_unchecked_where_the_scope_holds_no_stream_whole(
+        tmp_path: Path, kind: str) -> None:
+    """A time bundle's streams are partial, a whole-log bundle holds every leaf: neither
+    carries heads, and one written there is not what proves them (a note says so)."""
+    scope, lines = HONEST[kind]
+    path = _mixed().bundle(tmp_path / "b.ndjson", scope, lines=lines,
+                           heads=_heads(("case:C-1", "keys")))
+    assert agree(path) == 0

@@ -297,12 +297,14 @@ def test_re_encoding_a_stored_envelope_with_the_same_content_is_named(
 
 def withhold(bundle: Path, event_id: str) -> None:
     """Leave the event ``event_id`` out of ``bundle``, as an exporter who controls the server
-    can (its lines are the exporter's to choose; the end line's counts follow)."""
+    can (its lines are the exporter's to choose; the end line's counts follow, its signed
+    heads stay)."""
     lines = bundle.read_bytes().splitlines(keepends=True)
     kept = [line for line in lines if f'"event_id":"{event_id}"'.encode() not in line]
     assert len(kept) == len(lines) - 1
     end = json.loads(kept[-1])
-    kept[-1] = fmt.end_line(events=end["events"] - 1, anchors=end["anchors"])
+    end["events"] -= 1
+    kept[-1] = fmt.end_line(**{k: v for k, v in end.items() if k != "t"})
     bundle.write_bytes(b"".join(kept))
 
 

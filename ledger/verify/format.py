@@ -14,7 +14,7 @@ Lines, in order::
                    "receipt": {"chain_hash", "index", "leaf_hash", "recorded_at",
                                "stream_version"}, "t": "anchor" | "event"}
                   ("proof" is absent from the events of a whole-log bundle)
-    end           {"anchors", "events", "t": "end"}
+    end           {"anchors", "events", "t": "end"}  (+ "heads": the signed stream heads note)
 
 Every line is RFC 8785 canonical JSON (keys sorted, no whitespace), so the envelope bytes are
 embedded unchanged by plain concatenation and a verifier can check a line by rebuilding it.
@@ -71,8 +71,10 @@ def consistency_line(first: int, second: int, proof: Sequence[bytes]) -> bytes:
                       "proof": [h.hex() for h in proof]}) + b"\n"
 
 
-def end_line(*, events: int, anchors: int) -> bytes:
-    return jcs.dumps({"t": END, "events": events, "anchors": anchors}) + b"\n"
+def end_line(*, events: int, anchors: int, **added: Any) -> bytes:
+    """The end line; ``added`` are fields v1 readers ignore (``heads``: the signed heads note
+    of the streams the bundle holds whole, ledger.streamheads)."""
+    return jcs.dumps({"t": END, "events": events, "anchors": anchors, **added}) + b"\n"
 
 
 def event_line(envelope_raw: bytes, *, index: int, stream_version: int, recorded_at: str,

@@ -15,6 +15,9 @@ The numbered steps are those of docs/bundle.md:
    of a whole-log bundle);
 7. with an older checkpoint, the bundle's checkpoint is consistent with it.
 
+A bundle that holds its streams whole (case, stream, officer, unit) must end each at the head
+the log key signed for it in the end line's ``heads`` (streamheads.py), when it has one.
+
 The file is read in blocks, and what is kept is each stream's chain head, the key registry,
 the Merkle frontier, the failures found (capped) and the event ids seen (~78 bytes each).
 Steps 2, 5 and 6 run in a pool of worker processes, a block at a time; the main process folds
@@ -45,6 +48,7 @@ from .keyshead import KeysStream
 from .progress import Progress
 from .registry import KEY_EVENT_TYPES, KEYS_STREAM, Registry
 from .seen import SeenIds
+from .streamheads import HeldStreams, check_heads
 from .trust import Trust, signer_roles_from
 from .worker import (BAD, BODY, CHAIN, EVENT_ID, INDEX, KIND, LINE, REASONS, RECORDED_AT, STREAM,
                      VERSION, Context, check_chunk, init_worker, is_date_time, pooled_chunk)
@@ -176,6 +180,7 @@ class _Verification:
         self.keys = KeysStream(checkpoint.size,
                                self.old.size if self.old is not None and self.old_keys_head
                                is not None else None)
+        self.held = HeldStreams(checkpoint.size)
         line_no, pending = 3, f.readline()
         consistency = None
         if pending.startswith(b'{"first":'):
@@ -517,6 +522,8 @@ class _Verification:
                 self._scope(index, stream, recorded_at, reasons)
             # Step 4: the stream's hash chain.
             blames = self.chains.check(stream, version, index, event_id, env_hash, chain)
+            if self.scope_kind in _WHOLE_STREAMS:
+                self.held.add(stream, version, chain, index)
             for at, eid, why in blames:
                 if at is None:
                     self.report.line(why)
@@ -615,6 +622,7 @@ class _Verification:
         for index, event_id, _ in self.seen.duplicates():
             self.report.add(index, event_id, [_REPLAYED])
         self._keys_heads(checkpoint)
+        self._stream_heads(checkpoint)
         self._consistency(checkpoint, consistency)
 
     def _keys_heads(self, checkpoint: Checkpoint) -> None:
@@ -635,6 +643,25 @@ class _Verification:
             if why := self.keys.failure(self.old_keys_head, "the older checkpoint",
                                         below_bound=True):
                 self.report.line(why)
+
+    def _stream_heads(self, checkpoint: Checkpoint) -> None:
+        """A bundle that holds its streams whole ends each at the head the log key signed
+        for it (the end line's ``heads``): else a stream's latest events could be left out."""
+        heads = None if self.end is None else self.end.get("heads")
+        if self.scope_kind not in _WHOLE_STREAMS:
+            if heads is not None:
+                self.notices.append(f"the end line's heads were not checked: a "
+                                    f"{self.scope_kind} bundle holds no stream whole by scope")
+            return
+        if heads is None:
+            if self.end is not None:
+                self.notices.append("the end line carries no signed heads, so that the bundle "
+                                    "holds the latest events of its streams is not proven: a "
+                                    "stream's withheld tail would go unnoticed (export where "
+                                    "the log key is held, or audit a whole-log bundle)")
+            return
+        for why in check_heads(heads, self.trust.log_keys, checkpoint, self.held):
+            self.report.line(why)
 
     def _consistency(self, checkpoint: Checkpoint, consistency: dict[str, Any] | None) -> None:
         # Step 7: the older checkpoint is a prefix of this one.

@@ -1,6 +1,7 @@
 """A clean-room verifier of `integrity-ledger/bundle/v1`, written from the documentation alone.
 
-Sources: docs/bundle.md ("Format", "Scopes", "Signer roles", "Trust", "Verification"),
+Sources: docs/bundle.md ("Format" with the end line's `heads`, "Scopes", "Signer roles",
+"Trust", "Verification" with "Stream heads"),
 docs/merkle.md (hashes, checkpoints, the keys line), docs/architecture.md ("Keys and roles",
 "Rotating a root key"), DESIGN.md (the wire contract), RFC 9162 §2.1, RFC 8785, C2SP
 tlog-checkpoint and signed-note. It shares no code with `ledger/`: standard library and PyNaCl
@@ -499,6 +500,7 @@ def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None
     leaves: list[bytes] = []
     next_leaf = 0                                         # whole log: the next index expected
     keys_top: tuple[int, bytes] | None = None             # last keys *event* (version, chain)
+    held: dict[str, tuple[int, bytes, int]] = {}          # stream -> last event below the size
     keys_at_older: tuple[int, bytes] | None = None        # the same below the older's size
     in_range: list[int] = []
     time_from = time_to = None
@@ -611,6 +613,8 @@ def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None
                 reasons.append(f"stream {stream} version {version}: chain hash does not follow")
             if version > prev_v:
                 heads[stream] = (version, chain)
+            if index < cp.size and version > held.get(stream, (0,))[0]:
+                held[stream] = (version, chain, index)
             if stream == "keys" and index < cp.size:
                 keys_top = (version, chain)
             if stream == "keys" and older is not None and index < older.size:
@@ -672,11 +676,59 @@ def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None
                  f"older checkpoint names version {older.keys_head[0]}")
     if older is not None and whole and older.size < cp.size and mth(leaves[:older.size]) != older.root:
         fail("checkpoint: the bundle's first leaves do not hash to the older checkpoint's root")
+    if kind in ("case", "stream", "officer", "unit") and end is not None and "heads" in end:
+        problems += _stream_heads(end["heads"], trust, cp, held)
     if kind not in ("case", "stream", "officer", "unit", "time", "all"):
         fail(f"scope: unknown scope kind {kind!r}: its rules were not checked")
     if kind == "time" and in_range and in_range != list(range(in_range[0], in_range[0] + len(in_range))):
         fail("scope: in-range indices are not contiguous")
     return Verdict(1 if problems else 0, problems)
+
+
+HEADS_SPEC = "integrity-ledger/heads/v1"
+HEAD_LINE = re.compile(r"head (\S+) ([1-9][0-9]*) ([A-Za-z0-9+/]{43}=) (0|[1-9][0-9]*)", re.ASCII)
+
+
+def _b64_32(text: str) -> bytes:
+    raw = base64.b64decode(text, validate=True)
+    if len(raw) != 32 or base64.b64encode(raw).decode() != text:
+        raise ValueError(f"{text!r} is not canonical base64 of 32 bytes")
+    return raw
+
+
+def _stream_heads(note: Any, trust: Trust, cp: Checkpoint,
+                  held: dict[str, tuple[int, bytes, int]]) -> list[str]:
+    """docs/bundle.md, "Stream heads": the end line's signed heads against the streams held."""
+    try:
+        if not isinstance(note, str):
+            raise ValueError("not a string")
+        lines = open_note(note, trust.log_keys).split("\n")[:-1]
+        if len(lines) < 4 or lines[0] != HEADS_SPEC \
+                or not re.fullmatch(r"0|[1-9][0-9]*", lines[2], re.ASCII):
+            raise ValueError("not an integrity-ledger/heads/v1 note")
+        origin, size, root = lines[1], int(lines[2]), _b64_32(lines[3])
+        named: dict[str, tuple[int, bytes, int]] = {}
+        for line in lines[4:]:
+            m = HEAD_LINE.fullmatch(line)
+            if not m or not re.fullmatch(GRAMMAR["stream"], m.group(1)) or m.group(1) in named \
+                    or int(m.group(4)) >= size:
+                raise ValueError(f"bad head line {line!r}")
+            named[m.group(1)] = (int(m.group(2)), _b64_32(m.group(3)), int(m.group(4)))
+        if list(named) != sorted(named):
+            raise ValueError("head lines not sorted by stream")
+    except ValueError as e:
+        return [f"heads: {e}"]
+    if (origin, size, root) != (cp.origin, cp.size, cp.root):
+        return ["heads: not bound to the bundle's checkpoint (origin, tree size or root)"]
+    out = []
+    for stream in sorted(set(named) | set(held)):
+        if stream not in named:
+            out.append(f"stream {stream}: in the bundle, not in the signed heads")
+        elif held.get(stream) != named[stream]:
+            got = held.get(stream, (0,))[0]
+            out.append(f"stream {stream}: the bundle ends at version {got}, the signed heads "
+                       f"at version {named[stream][0]} (or another chain hash or index)")
+    return out
 
 
 def _is_int(v: Any) -> bool:

@@ -28,6 +28,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from api.app import trail_scope
 from api.cli import main as ledger_main
 from ledger.bundle import StreamScope, WholeLog
@@ -54,20 +56,22 @@ AT = datetime(2026, 12, 20, tzinfo=timezone.utc)
 CHUNK = 400
 
 
-def service_flags(world: World) -> dict[str, dict[str, Any]]:
-    """Every flag `GET /v1/flags` lists, page after page (flag id -> flag)."""
+def service_flags(world: World) -> tuple[dict[str, dict[str, Any]], datetime]:
+    """Every flag `GET /v1/flags` lists, page after page (flag id -> flag), and the latest
+    `evaluated_at` of the pages: the instant to recompute them at (README)."""
     out: dict[str, dict[str, Any]] = {}
-    after = None
+    after, evaluated = None, []
     while True:
         params = {"limit": "500", **({"after": after} if after else {})}
         page = world.http.get("/v1/flags", params=params, headers=world.headers("inspector"))
         assert page.status_code == 200, page.text
         body = page.json()
+        evaluated.append(datetime.fromisoformat(body["evaluated_at"]))
         for flag in body["flags"]:
             assert flag["flag_id"] not in out, flag["flag_id"]
             out[flag["flag_id"]] = flag
         if not (after := body["next"]):
-            return out
+            return out, max(evaluated)
 
 
 def offline(bundle: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
@@ -233,8 +237,9 @@ def test_offline_flags_of_a_served_city_equal_the_services(
     city.project()
 
     held = feed.view.snapshot()
-    listed = service_flags(city)
+    listed, evaluated_at = service_flags(city)
     assert listed == held                      # the queue lists every stored flag, as stored
+    assert evaluated_at == AT
     rules = Counter(v["rule_id"] for v in held.values())
     assert len(held) > 100 and rules["RF26"] == 2 and rules["RF30"] == 1, rules
     assert held[later]["disposition"] == "acknowledged"
@@ -304,3 +309,33 @@ def test_offline_flags_of_a_served_city_equal_the_services(
     rebuilt = FlagsView(city.ledger.store, clock=lambda: AT)
     assert rebuilt.rebuild()[1] == AT
     assert differences(held, rebuilt.snapshot()) == []
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "a case or trail bundle carries the keys stream but no config: stream (docs/bundle.md: every "
+    "non-keys event of a case bundle is on its stream), so ledger flags computes its flags under "
+    "the national parameters: every flag's params_version differs from the service's, and the "
+    "city's calendar, periods and import declaration are not applied. Carrying the config: "
+    "streams in every bundle, as the keys stream is, changes the bundle format and the verifier"))
+def test_a_case_bundle_recomputes_its_flags_under_the_published_configuration(
+        city: World, tmp_path: Path, log_key) -> None:  # noqa: ANN001
+    """docs/red-flags.md said the published configuration is something "every bundle carries,
+    so `ledger flags` recomputes with the same `params_version`"; on the served city not one
+    flag of a case or officer bundle had the service's version."""
+    from .test_flags_api import AT as AT_2024, CASE, cash_above_limit, held_and_offline
+    post_steps(city, [f.step("config:legal-parameters", "LegalParametersPublished",
+                             f.at("2024-01-02"), effective_from="2024-01-02", parameters=[
+                                 {"name": "payment_deadline_days", "value": 30,
+                                  "unit": "calendar_days", "basis": "local rule (test)"}])])
+    cash_above_limit(city)
+    held, _ = held_and_offline(city, tmp_path, log_key)
+    log = LogView(city.ledger.store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN,
+                  signing_key=log_key)
+    export(city, log, tmp_path / "case.ndjson", StreamScope.case(CASE))
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        assert ledger_main(["flags", str(tmp_path / "case.ndjson"), "--at",
+                            AT_2024.isoformat()]) == 0
+    printed = {v["flag_id"]: v for v in map(json.loads, out.getvalue().splitlines())}
+    rf04 = [i for i, v in held.items() if v["rule_id"] == "RF04.a"]
+    assert rf04 and all(printed[i]["params_version"] == held[i]["params_version"] for i in rf04)

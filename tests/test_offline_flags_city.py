@@ -57,12 +57,12 @@ CHUNK = 400
 
 
 def service_flags(world: World) -> tuple[dict[str, dict[str, Any]], datetime]:
-    """Every flag `GET /v1/flags` lists, page after page (flag id -> flag), and the latest
-    `evaluated_at` of the pages: the instant to recompute them at (README)."""
+    """Every flag `GET /v1/flags` lists, page after page of 37 (flag id -> flag), and the
+    latest `evaluated_at` of the pages: the instant to recompute them at (README)."""
     out: dict[str, dict[str, Any]] = {}
     after, evaluated = None, []
     while True:
-        params = {"limit": "500", **({"after": after} if after else {})}
+        params = {"limit": "37", **({"after": after} if after else {})}
         page = world.http.get("/v1/flags", params=params, headers=world.headers("inspector"))
         assert page.status_code == 200, page.text
         body = page.json()

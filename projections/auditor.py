@@ -73,14 +73,17 @@ def flags_of_bundle(stream: IO[bytes], at: datetime,
 def partial_note(header: dict[str, Any]) -> str | None:
     """What an auditor must know of flags computed from a bundle of part of the log (a case,
     a stream, a time range, an officer's or unit's trail), or None for the whole log: rules
-    read credentials, configuration and other cases such a bundle leaves out."""
+    read credentials and posts, dispatch orders, configuration, other cases and the
+    dispositions of flags (on ``flag:`` streams, which no case or trail bundle holds) that
+    such a bundle leaves out."""
     scope = header.get("scope")
     kind = scope.get("kind") if isinstance(scope, dict) else None
     if kind == "all":
         return None
     return (f"a {kind or 'partial'} bundle holds part of the log: these flags read only what it "
-            "holds (no officer's credentials, published configuration or other case it leaves "
-            "out), so they can differ from the service's; a whole-log bundle (ledger export "
+            "holds (no officer's credentials or posts, dispatch order, published configuration, "
+            "other case or disposition of a flag it leaves out: a flag disposed of prints as "
+            "open), so they can differ from the service's; a whole-log bundle (ledger export "
             "--all) gives the service's flags")
 
 

@@ -195,9 +195,11 @@ def test_flags_of_a_bundle_of_part_of_the_log_say_they_can_differ_from_the_servi
             assert notes == []
             continue
         assert notes[0] == ("note: a case bundle holds part of the log: these flags read only "
-                            "what it holds (no officer's credentials, published configuration or "
-                            "other case it leaves out), so they can differ from the service's; a "
-                            "whole-log bundle (ledger export --all) gives the service's flags")
+                            "what it holds (no officer's credentials or posts, dispatch order, "
+                            "published configuration, other case or disposition of a flag it "
+                            "leaves out: a flag disposed of prints as open), so they can differ "
+                            "from the service's; a whole-log bundle (ledger export --all) gives "
+                            "the service's flags")
         printed = list(map(json.loads, out.getvalue().splitlines()))
         beyond = [v for v in printed if v["scope"].split(":")[0] not in ("case", "complaint",
                                                                         "supervision")]

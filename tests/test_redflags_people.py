@@ -100,6 +100,29 @@ def test_rf21_dispatch_recorded_after_the_act_still_covers_it() -> None:
     assert World(steps, [dispatch]).flags(rule="RF21") == []
 
 
+def test_rf21_a_later_dispatch_for_another_time_leaves_the_flag_as_the_service_holds_it() -> None:
+    """Found by ``ledger flags`` on a served synthetic city (tests/test_offline_flags_city.py):
+    the service held RF21.a with ``dispatch_orders_checked`` 1 where the whole-log bundle gave
+    2. The number counted every dispatch order of the officer ever folded, while a dispatch
+    order re-evaluates only the cases acted in during its window: one for another day raised
+    the count without re-evaluating the flag. It now counts the orders in force at the act's
+    time (those checked against its grid), which are exactly those that re-evaluate it."""
+    from .test_redflags_world import AT, _incremental
+
+    steps = change(f.summary_case(SUMMARY), "PenaltyDecided", location=ELSEWHERE)
+    elsewhere_then = step(f"unit:{f.UNIT}", "DispatchOrderIssued", at("2024-09-30", "09:30:00"),
+                          grid_ids=["HP-G-0300"], window_from=at("2024-09-30", "09:30:00"),
+                          window_until=at("2024-09-30", "12:00:00"))
+    another_day = step(f"unit:{f.UNIT}", "DispatchOrderIssued", at("2024-10-08", "09:30:00"),
+                       grid_ids=["HP-G-0200"], window_from=at("2024-10-08", "09:30:00"),
+                       window_until=at("2024-10-08", "12:00:00"))
+    world = World([elsewhere_then], steps, [another_day])
+    rebuilt = [x.to_value() for x in world.flags()]
+    assert [x.to_value() for x in _incremental(world.events, AT)] == rebuilt
+    flags = world.flags(rule="RF21.a")
+    assert len(flags) == 2 and all(numbers(x)["dispatch_orders_checked"] == 1 for x in flags)
+
+
 def test_rf21_act_outside_the_units_territory() -> None:
     params = with_overrides(national(), "SH-HP", {"unit_grids": {
         f.UNIT: ["HP-G-0113", "HP-G-0114", "HP-G-0200"]}})

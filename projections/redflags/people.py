@@ -116,17 +116,18 @@ def rf21_outside_post_territory_power(c: Case, ctx: "Ctx") -> None:
             post = o.post_at(act.ts)
             if post is not None and grid in post.grids:
                 continue
-            order = next((eid for start, until, grids, eid in o.dispatches
-                          if start <= act.ts <= until and (grids is None or grid in grids)),
-                         None)
-            if order is not None:
+            # the orders in force at the act: exactly those whose folding re-evaluates it
+            # (facts.apply_dispatch), so the count below changes only with them
+            in_force = [(grids, eid) for start, until, grids, eid in o.dispatches
+                        if start <= act.ts <= until]
+            if any(grids is None or grid in grids for grids, _ in in_force):
                 continue
             ctx.flag("RF21.a", f"{act.eid}|{oid}", anchor=act.ts, raised=act.ts,
                      event_ids=[act.eid] + ([post.eid] if post else []),
                      numbers={"event_type": act.type, "officer_id": oid, "grid_id": grid,
                               "post_id": None if post is None else post.eid,
                               "post_grids": [] if post is None else sorted(post.grids),
-                              "dispatch_orders_checked": len(o.dispatches),
+                              "dispatch_orders_checked": len(in_force),
                               "acted_at": ctx.time(act.ts)},
                      summary=f"{oid} acted in grid {grid} outside the assigned post "
                              f"{sorted(post.grids) if post else '(no post)'} with no dispatch",

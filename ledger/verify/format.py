@@ -14,7 +14,9 @@ Lines, in order::
                    "receipt": {"chain_hash", "index", "leaf_hash", "recorded_at",
                                "stream_version"}, "t": "anchor" | "event"}
                   ("proof" is absent from the events of a whole-log bundle)
-    end           {"anchors", "events", "t": "end"}
+    end           {"anchors", "edges"?: {"after"?: witness, "before"?: witness}, "events",
+                   "t": "end"}          ("edges" in a time bundle: its boundary witnesses)
+    witness       {"envelope", "proof", "receipt"}: an event line's fields without "t"
 
 Every line is RFC 8785 canonical JSON (keys sorted, no whitespace), so the envelope bytes are
 embedded unchanged by plain concatenation and a verifier can check a line by rebuilding it.
@@ -71,8 +73,24 @@ def consistency_line(first: int, second: int, proof: Sequence[bytes]) -> bytes:
                       "proof": [h.hex() for h in proof]}) + b"\n"
 
 
-def end_line(*, events: int, anchors: int) -> bytes:
-    return jcs.dumps({"t": END, "events": events, "anchors": anchors}) + b"\n"
+def end_line(*, events: int, anchors: int, edges: dict[str, bytes] | None = None) -> bytes:
+    """The end line; a time bundle's ``edges`` (``before``/``after`` -> :func:`witness` bytes,
+    each present only when that entry exists) are embedded by concatenation."""
+    if edges is None:
+        return jcs.dumps({"t": END, "events": events, "anchors": anchors}) + b"\n"
+    inner = b",".join(b'"' + name.encode("ascii") + b'":' + edges[name] for name in sorted(edges))
+    return b"".join((b'{"anchors":', str(anchors).encode("ascii"), b',"edges":{', inner,
+                     b'},"events":', str(events).encode("ascii"), b',"t":"', END.encode("ascii"),
+                     b'"}\n'))
+
+
+def witness(envelope_raw: bytes, *, index: int, stream_version: int, recorded_at: str,
+            chain_hash: bytes, leaf_hash: bytes, proof: Sequence[bytes]) -> bytes:
+    """A boundary witness of a time bundle: an event line's object without its ``t`` (same
+    concatenation, so the stored envelope is embedded unchanged)."""
+    return _entry_object(envelope_raw, index=index, stream_version=stream_version,
+                         recorded_at=recorded_at, chain_hash=chain_hash, leaf_hash=leaf_hash,
+                         proof=proof) + b"}"
 
 
 def event_line(envelope_raw: bytes, *, index: int, stream_version: int, recorded_at: str,
@@ -83,6 +101,14 @@ def event_line(envelope_raw: bytes, *, index: int, stream_version: int, recorded
     Requires ``envelope_raw`` to be RFC 8785 (what the ledger stores) and ``recorded_at`` to be
     the ledger's fixed-width UTC form; the line is then canonical JSON.
     """
+    return _entry_object(envelope_raw, index=index, stream_version=stream_version,
+                         recorded_at=recorded_at, chain_hash=chain_hash, leaf_hash=leaf_hash,
+                         proof=proof) + b',"t":"' + kind.encode("ascii") + b'"}\n'
+
+
+def _entry_object(envelope_raw: bytes, *, index: int, stream_version: int, recorded_at: str,
+                  chain_hash: bytes, leaf_hash: bytes, proof: Sequence[bytes] | None) -> bytes:
+    """An event line up to its receipt's closing brace (the object still open)."""
     return b"".join((
         _ENVELOPE_OPEN, envelope_raw,
         b"" if proof is None else _proof_bytes(proof),
@@ -91,7 +117,7 @@ def event_line(envelope_raw: bytes, *, index: int, stream_version: int, recorded
         b',"leaf_hash":"', leaf_hash.hex().encode("ascii"),
         b'","recorded_at":"', recorded_at.encode("ascii"),
         b'","stream_version":', str(stream_version).encode("ascii"),
-        b'},"t":"', kind.encode("ascii"), b'"}\n',
+        b'}',
     ))
 
 

@@ -4,7 +4,9 @@ A scope is a sorted sequence of log indices, produced a page at a time (:class:`
 exporter adds what a verifier needs to judge those events on its own: every event of stream
 ``keys`` below the checkpoint's tree size (merged in log order), an *anchor* for every stream
 that enters the bundle above version 1, and one inclusion proof per line against exactly the
-checkpoint's tree size. A whole-log bundle carries every leaf in order and no proofs. Officer
+checkpoint's tree size; a time bundle's end line adds the entries just outside its range, with
+proofs, so its range is not cut short unseen. A whole-log bundle carries every leaf in order
+and no proofs. Officer
 and unit scopes plug in as further :class:`Scope` implementations over a read model.
 
 Nothing is loaded whole: indices, rows and Merkle nodes are read in pages of :data:`PAGE`, and
@@ -86,6 +88,16 @@ class Reader:
                          (start, stop, tree_size))
             row = curs.fetchone()
         return None if row is None or row["lo"] is None else (row["lo"], row["hi"])
+
+    def time_edges(self, start: str, stop: str, tree_size: int) -> tuple[int | None, int | None]:
+        """The log indices just outside ``[start, stop)`` below ``tree_size``: the last recorded
+        before ``start`` and the first at or after ``stop`` (None where there is none)."""
+        with self.store.cursor() as curs:
+            curs.execute("SELECT max(log_index) FILTER (WHERE recorded_at < %s) AS before, "
+                         "min(log_index) FILTER (WHERE recorded_at >= %s) AS after "
+                         "FROM ledger_receipts WHERE log_index < %s", (start, stop, tree_size))
+            row = curs.fetchone()
+        return (None, None) if row is None else (row["before"], row["after"])
 
     def rows_at(self, indices: Sequence[int]) -> list[Row]:
         with self.store.cursor() as curs:
@@ -378,8 +390,30 @@ class BundleExport:
             for page in _pages(_merge(self.scope.indices(self.reader, size),
                                       self.reader.stream_indices(KEYS_STREAM, size))):
                 yield self._page(self.reader.rows_at(page), started)
-        yield fmt.end_line(events=self.events, anchors=self.anchors,
+        yield fmt.end_line(events=self.events, anchors=self.anchors, edges=self._edges(),
                            **({} if self.heads is None else {"heads": self.heads}))
+
+    def _edges(self) -> dict[str, bytes] | None:
+        """A time bundle's boundary witnesses: the entries just before and just after its
+        range, with their proofs, so a verifier knows the range is not cut short at either end
+        (docs/bundle.md, `end`). None for any other scope."""
+        if not isinstance(self.scope, TimeScope):
+            return None
+        size = self.checkpoint.size
+        before, after = self.reader.time_edges(self.scope.start, self.scope.stop, size)
+        wanted = {name: i for name, i in (("before", before), ("after", after)) if i is not None}
+        rows = {r.index: r for r in self.reader.rows_at(list(wanted.values()))} if wanted else {}
+        proofs = self._proofs(list(rows))
+        edges = {}
+        for name, index in wanted.items():
+            row = rows.get(index)
+            if row is None:
+                self.warn(f"the {name} witness (log index {index}) is not found in storage")
+                continue
+            edges[name] = fmt.witness(row.raw, index=row.index, stream_version=row.stream_version,
+                                      recorded_at=row.recorded_at, chain_hash=row.chain_hash,
+                                      leaf_hash=row.leaf_hash, proof=proofs[row.index])
+        return edges
 
     def _page(self, rows: list[Row], started: set[str]) -> bytes:
         wanted = []

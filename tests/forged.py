@@ -93,11 +93,14 @@ class Log:
 
     def bundle(self, path: Path, scope: dict[str, Any] = WHOLE, *,
                lines: Sequence[tuple[int, str]] | None = None,
-               extensions: Sequence[str] | None = None, heads: str | None = None) -> Path:
+               extensions: Sequence[str] | None = None, heads: str | None = None,
+               edges: bool = True) -> Path:
         """A bundle in ``scope``'s layout (proofs unless it is whole-log) of the log's entries
         named by ``lines`` (index, "event" or "anchor"), by default all of them as events,
         under a checkpoint with ``extensions`` (default: the keys line the ledger writes), its
-        end line carrying ``heads`` (a signed heads note) when given."""
+        end line carrying ``heads`` (a signed heads note) when given. A time scope in the
+        ledger's form gets the boundary witnesses of the log's own range (not of ``lines``),
+        as the exporter writes them, unless ``edges`` is false."""
         size = len(self.entries)
         nodes = self.nodes(size)
         checkpoint = self.checkpoint(size, extensions)
@@ -115,8 +118,25 @@ class Log:
                             generator="tests"),
             fmt.checkpoint_line(checkpoint), *events,
             fmt.end_line(events=len(picked) - anchors, anchors=anchors,
+                         edges=self.edges(scope, size, nodes) if edges else None,
                          **({} if heads is None else {"heads": heads}))]))
         return path
+
+    def edges(self, scope: dict[str, Any], size: int,
+              nodes: dict[tuple[int, int], bytes]) -> dict[str, bytes] | None:
+        """A time scope's witnesses: the last entry recorded before ``from`` and the first at
+        or after ``to`` (None for another scope, or one not in the ledger's form)."""
+        start, stop = scope.get("from"), scope.get("to")
+        if scope["kind"] != "time" or not all(isinstance(x, str) and fmt.RECORDED_AT.fullmatch(x)
+                                              for x in (start, stop)):
+            return None
+        before = [e for e in self.entries[:size] if e["recorded_at"] < start][-1:]
+        after = [e for e in self.entries[:size] if e["recorded_at"] >= stop][:1]
+        return {name: fmt.witness(
+            e["raw"], index=e["index"], stream_version=e["stream_version"],
+            recorded_at=e["recorded_at"], chain_hash=e["chain_hash"], leaf_hash=e["leaf_hash"],
+            proof=merkle.inclusion_proof_from_nodes(e["index"], size, nodes))
+            for name, found in (("before", before), ("after", after)) for e in found}
 
 
 def failures_of(path: Path) -> list[str]:

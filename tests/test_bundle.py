@@ -113,6 +113,45 @@ def test_time_range_bundle_anchors_streams_that_began_before_it_and_verifies(
     assert verdict.code == 0, verdict
 
 
+def test_a_time_bundle_from_the_service_proves_its_ends_and_a_dropped_first_event_is_caught(
+        world: World, log_view: LogView, log_key, populated, tmp_path: Path) -> None:
+    """The end line carries the entries just outside the range (edges), proved in the
+    checkpoint's tree: a server that leaves out the range's first event is caught."""
+    with psycopg.connect(world.owner_url) as conn:
+        times = [r[0] for r in conn.execute(
+            "SELECT recorded_at FROM ledger_receipts ORDER BY log_index")]
+    start, stop = times[9], times[15]
+    inside = [i for i, t in enumerate(times) if start <= t < stop]
+    response = world.http.get("/v1/bundles", params={"from": start, "to": stop},
+                              headers=world.headers("auditor"))
+    assert response.status_code == 200, response.text
+    bundle = tmp_path / "time.ndjson"
+    bundle.write_bytes(response.content)
+    edges = _lines(bundle)[-1]["edges"]
+    assert edges["before"]["receipt"]["index"] == inside[0] - 1
+    assert edges["before"]["receipt"]["recorded_at"] < start
+    assert edges["after"]["receipt"]["index"] == inside[-1] + 1
+    assert edges["after"]["receipt"]["recorded_at"] >= stop
+    trust = trust_file(tmp_path, world, log_key)
+    verdict = verify(bundle, trust)
+    assert verdict.code == 0, verdict
+    assert "not proven" not in verdict.err
+
+    kept = [line for line in bundle.read_bytes().splitlines(keepends=True)
+            if not (b'"t":"event"}' in line
+                    and json.loads(line)["receipt"]["index"] == inside[0])]
+    assert len(kept) == len(_lines(bundle)) - 1
+    end = json.loads(kept[-1])
+    end["events"] -= 1           # the counts made right: only the witness can tell
+    kept[-1] = fmt.jcs.dumps(end) + b"\n"
+    cut = tmp_path / "cut.ndjson"
+    cut.write_bytes(b"".join(kept))
+    verdict = verify(cut, trust)
+    assert verdict.code == 1, verdict
+    assert verdict.line_for(f"(index {inside[0]})").startswith(
+        f"time bundle: the entry before the range (index {inside[0]}) is missing")
+
+
 def test_time_range_from_a_year_before_1000_holds_every_event_since(
         world: World, log_view: LogView, log_key, populated, tmp_path: Path) -> None:
     """recorded_at is compared as text, so it must be fixed width: strftime wrote the year 999

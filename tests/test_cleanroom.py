@@ -44,7 +44,12 @@ PINS = ["--log-key", vkey_for(ORIGIN, LOG.public_key),
         "--root-key", f"root-1={b64url_encode(ROOT.public_key)}"]
 CLEAN_TRUST = cleanroom.trust_from_vkeys([vkey_for(ORIGIN, LOG.public_key)],
                                          {"root-1": b64url_encode(ROOT.public_key)})
-INDEX = re.compile(r"^index (\d+)[ :]")
+INDEX = re.compile(r"^index (\d+)[ :]|^time bundle: [^(]*\(index (\d+)\)")
+
+
+def _named(lines: list[str]) -> set[int]:
+    """The log indices report lines name: an event's line, or a time bundle's witness."""
+    return {int(m.group(1) or m.group(2)) for line in lines if (m := INDEX.match(line))}
 
 
 def ledger_verdict(path: Path, pins: list[str]) -> tuple[int, set[int], str]:
@@ -54,8 +59,7 @@ def ledger_verdict(path: Path, pins: list[str]) -> tuple[int, set[int], str]:
             code = ledger_main(["verify", str(path), *pins, "--workers", "1"])
         except SystemExit as e:
             code = int(e.code or 0)
-    named = {int(m.group(1)) for line in out.getvalue().splitlines() if (m := INDEX.match(line))}
-    return code, named, out.getvalue()
+    return code, _named(out.getvalue().splitlines()), out.getvalue()
 
 
 def clean_verdict(path: Path, trust: cleanroom.Trust) -> tuple[int, set[int], list[str]]:
@@ -63,8 +67,7 @@ def clean_verdict(path: Path, trust: cleanroom.Trust) -> tuple[int, set[int], li
         v = cleanroom.verify(path.read_bytes(), trust)
     except cleanroom.Unreadable as e:
         return 2, set(), [str(e)]
-    named = {int(m.group(1)) for line in v.problems if (m := INDEX.match(line))}
-    return v.code, named, v.problems
+    return v.code, _named(v.problems), v.problems
 
 
 def agree(path: Path, *, pins: list[str] = PINS, trust: cleanroom.Trust = CLEAN_TRUST) -> int:
@@ -397,6 +400,127 @@ def test_both_verifiers_reject_each_tampered_bundle_naming_the_same_events(
     path = log.bundle(tmp_path / "b.ndjson", scope, lines=lines, **kw)
     path.write_bytes(edit(path.read_bytes()))
     assert agree(path) != 0
+
+
+# ---- a time bundle's boundary witnesses (the end line's edges) ------------------------------
+
+def _at(second: float) -> str:
+    """The time forged.Log records at index ``second`` (13:00:ss), or between two indices."""
+    return f"2024-05-10T13:00:{int(second):02d}.{round(second % 1 * 1e6):06d}Z"
+
+
+def _time(start: str, stop: str) -> dict[str, str]:
+    return {"kind": "time", "from": start, "to": stop}
+
+
+# name -> (scope, the lines the exporter writes from _mixed(), the witnesses' indices)
+EDGES: dict[str, tuple[dict[str, str], list[tuple[int, str]], tuple[int | None, int | None]]] = {
+    "log-start": (_time("2024-05-10T12:00:00.000000Z", _at(3)), _lines([0, 1, 2, 7]),
+                  (None, 3)),
+    "middle": (TIME, HONEST["time"][1], (3, 8)),
+    "log-end": (_time(_at(7), "2024-05-10T14:00:00.000000Z"), _lines([0, 7, 8, 9],
+                                                                     anchors=[2, 6]), (6, None)),
+    "empty": (_time(_at(4.5), _at(4.9)), _lines([0, 7]), (4, 5)),
+    "empty-before-the-log": (_time("2024-05-10T12:00:00.000000Z", "2024-05-10T12:30:00.000000Z"),
+                             _lines([0, 7]), (None, 0)),
+    "empty-after-the-log": (_time(_at(20), "2024-05-10T14:00:00.000000Z"), _lines([0, 7]),
+                            (9, None)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGES))
+def test_both_verifiers_accept_a_time_bundle_with_its_edges(tmp_path: Path, name: str) -> None:
+    scope, lines, (before, after) = EDGES[name]
+    path = _mixed().bundle(tmp_path / "b.ndjson", scope, lines=lines)
+    edges = json.loads(path.read_bytes().splitlines()[-1])["edges"]
+    assert {k: w["receipt"]["index"] for k, w in edges.items()} == {
+        k: i for k, i in (("before", before), ("after", after)) if i is not None}
+    assert agree(path) == 0
+
+
+def test_a_time_bundle_without_edges_verifies_with_a_note_that_its_ends_are_not_proven(
+        tmp_path: Path) -> None:
+    """Bundles written before the end line carried edges still verify, saying what is unproven."""
+    path = _mixed().bundle(tmp_path / "b.ndjson", TIME, lines=HONEST["time"][1], edges=False)
+    assert b"edges" not in path.read_bytes()
+    assert agree(path) == 0
+    assert any("not proven" in n for n in cleanroom.verify(path.read_bytes(), CLEAN_TRUST).notes)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        assert ledger_main(["verify", str(path), *PINS, "--workers", "1"]) == 0
+    assert "its ends are not proven" in err.getvalue()
+
+
+def _end(edit: Callable[[dict], None]) -> Callable[[bytes], bytes]:
+    """Edit the end line's value (then written canonically again, as a server would)."""
+    def change(data: bytes) -> bytes:
+        lines = data.split(b"\n")
+        end = json.loads(lines[-2])
+        edit(end)
+        lines[-2] = cleanroom.jcs(end)
+        return b"\n".join(lines)
+    return change
+
+
+def _witness(name: str, f: Callable[[dict], None]) -> Callable[[bytes], bytes]:
+    return _end(lambda end: f(end["edges"][name]))
+
+
+def _recount(data: bytes) -> bytes:
+    """The end line's counts made right again after event lines were dropped."""
+    events = sum(b'"t":"event"}' in line for line in data.split(b"\n"))
+    return re.sub(rb',"events":\d+,"t":"end"}\n$', b',"events":%d,"t":"end"}\n' % events, data)
+
+
+def _set(path: str, value: Any) -> Callable[[dict], None]:
+    def edit(witness: dict) -> None:
+        *parents, last = path.split(".")
+        target = witness
+        for name in parents:
+            target = target[name]
+        target[last] = value
+    return edit
+
+
+def _flip_proof(witness: dict) -> None:
+    witness["proof"][0] = ("0" if witness["proof"][0][0] != "0" else "1") + witness["proof"][0][1:]
+
+
+# name -> (EDGES entry, lines (None: its own), edit, the index both must name)
+CUT_SHORT: dict[str, tuple[str, list[tuple[int, str]] | None, Callable[[bytes], bytes], int]] = {
+    "first-event-dropped": ("middle", _lines([0, 5, 6, 7], anchors=[3]), _recount, 4),
+    "last-event-dropped": ("log-end", _lines([0, 7, 8], anchors=[2, 6]), _recount, 9),
+    "last-keys-event-dropped": ("middle", _lines([0, 4, 5, 6], anchors=[3]), _recount, 7),
+    "before-dropped": ("middle", None, _end(lambda e: e["edges"].pop("before")), 3),
+    "after-dropped": ("middle", None, _end(lambda e: e["edges"].pop("after")), 8),
+    "empty-after-dropped": ("empty", None, _end(lambda e: e["edges"].pop("after")), 5),
+    "empty-both-dropped": ("empty", None, _end(lambda e: e["edges"].clear()), 0),
+    "before-recorded-at-later": ("middle", None, _witness(
+        "before", _set("receipt.recorded_at", _at(4))), 3),
+    "before-recorded-at-earlier": ("middle", None, _witness(
+        "before", _set("receipt.recorded_at", _at(2))), 3),
+    "after-recorded-at-in-range": ("middle", None, _witness(
+        "after", _set("receipt.recorded_at", _at(7))), 8),
+    "before-index": ("middle", None, _witness("before", _set("receipt.index", 2)), 3),
+    "after-index": ("middle", None, _witness("after", _set("receipt.index", 9)), 8),
+    "empty-after-index": ("empty", None, _witness("after", _set("receipt.index", 6)), 5),
+    "before-proof": ("middle", None, _witness("before", _flip_proof), 3),
+    "after-proof": ("log-start", None, _witness("after", _flip_proof), 3),
+    "after-envelope": ("middle", None, _witness("after", _set("envelope.body", {"note": "x"})),
+                       8),
+    "after-malformed": ("middle", None, _witness("after", lambda w: w.pop("receipt")), 8),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CUT_SHORT))
+def test_both_verifiers_reject_a_time_bundle_cut_short_naming_the_same_index(
+        tmp_path: Path, name: str) -> None:
+    which, lines, edit, index = CUT_SHORT[name]
+    scope, honest, _ = EDGES[which]
+    path = _mixed().bundle(tmp_path / "b.ndjson", scope, lines=honest if lines is None else lines)
+    path.write_bytes(edit(path.read_bytes()))
+    assert agree(path) == 1
+    assert index in ledger_verdict(path, PINS)[1]
 
 
 # ---- bundles a real ledger exports -----------------------------------------------------------

@@ -14,7 +14,10 @@ Lines, in order::
                    "receipt": {"chain_hash", "index", "leaf_hash", "recorded_at",
                                "stream_version"}, "t": "anchor" | "event"}
                   ("proof" is absent from the events of a whole-log bundle)
-    end           {"anchors", "events", "t": "end"}  (+ "heads": the signed stream heads note)
+    end           {"anchors", "edges"?: {"after"?: witness, "before"?: witness}, "events",
+                   "heads"?, "t": "end"}   ("edges" in a time bundle: its boundary witnesses;
+                   "heads": the signed stream heads note of a bundle of whole streams)
+    witness       {"envelope", "proof", "receipt"}: an event line's fields without "t"
 
 Every line is RFC 8785 canonical JSON (keys sorted, no whitespace), so the envelope bytes are
 embedded unchanged by plain concatenation and a verifier can check a line by rebuilding it.
@@ -71,10 +74,29 @@ def consistency_line(first: int, second: int, proof: Sequence[bytes]) -> bytes:
                       "proof": [h.hex() for h in proof]}) + b"\n"
 
 
-def end_line(*, events: int, anchors: int, **added: Any) -> bytes:
-    """The end line; ``added`` are fields v1 readers ignore (``heads``: the signed heads note
-    of the streams the bundle holds whole, ledger.streamheads)."""
-    return jcs.dumps({"t": END, "events": events, "anchors": anchors, **added}) + b"\n"
+def end_line(*, events: int, anchors: int, edges: dict[str, bytes] | None = None,
+             **added: Any) -> bytes:
+    """The end line. ``added`` are fields v1 readers ignore (``heads``: the signed heads note
+    of the streams the bundle holds whole, ledger.streamheads); a time bundle's ``edges``
+    (``before``/``after`` -> :func:`witness` bytes, each present only when that entry exists)
+    are embedded by concatenation, in their place among the sorted keys."""
+    line = jcs.dumps({"t": END, "events": events, "anchors": anchors, **added})
+    if edges is None:
+        return line + b"\n"
+    if any(name < "edges" for name in added):
+        raise ValueError("end_line: a field sorting before edges cannot be added beside them")
+    head = b'{"anchors":' + str(anchors).encode("ascii") + b","
+    inner = b",".join(b'"' + name.encode("ascii") + b'":' + edges[name] for name in sorted(edges))
+    return head + b'"edges":{' + inner + b"}," + line[len(head):] + b"\n"
+
+
+def witness(envelope_raw: bytes, *, index: int, stream_version: int, recorded_at: str,
+            chain_hash: bytes, leaf_hash: bytes, proof: Sequence[bytes]) -> bytes:
+    """A boundary witness of a time bundle: an event line's object without its ``t`` (same
+    concatenation, so the stored envelope is embedded unchanged)."""
+    return _entry_object(envelope_raw, index=index, stream_version=stream_version,
+                         recorded_at=recorded_at, chain_hash=chain_hash, leaf_hash=leaf_hash,
+                         proof=proof) + b"}"
 
 
 def event_line(envelope_raw: bytes, *, index: int, stream_version: int, recorded_at: str,
@@ -85,6 +107,14 @@ def event_line(envelope_raw: bytes, *, index: int, stream_version: int, recorded
     Requires ``envelope_raw`` to be RFC 8785 (what the ledger stores) and ``recorded_at`` to be
     the ledger's fixed-width UTC form; the line is then canonical JSON.
     """
+    return _entry_object(envelope_raw, index=index, stream_version=stream_version,
+                         recorded_at=recorded_at, chain_hash=chain_hash, leaf_hash=leaf_hash,
+                         proof=proof) + b',"t":"' + kind.encode("ascii") + b'"}\n'
+
+
+def _entry_object(envelope_raw: bytes, *, index: int, stream_version: int, recorded_at: str,
+                  chain_hash: bytes, leaf_hash: bytes, proof: Sequence[bytes] | None) -> bytes:
+    """An event line up to its receipt's closing brace (the object still open)."""
     return b"".join((
         _ENVELOPE_OPEN, envelope_raw,
         b"" if proof is None else _proof_bytes(proof),
@@ -93,7 +123,7 @@ def event_line(envelope_raw: bytes, *, index: int, stream_version: int, recorded
         b',"leaf_hash":"', leaf_hash.hex().encode("ascii"),
         b'","recorded_at":"', recorded_at.encode("ascii"),
         b'","stream_version":', str(stream_version).encode("ascii"),
-        b'},"t":"', kind.encode("ascii"), b'"}\n',
+        b'}',
     ))
 
 

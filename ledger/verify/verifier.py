@@ -17,6 +17,7 @@ The numbered steps are those of docs/bundle.md:
 
 A bundle that holds its streams whole (case, stream, officer, unit) must end each at the head
 the log key signed for it in the end line's ``heads`` (streamheads.py), when it has one.
+A time bundle's boundary witnesses (the end line's ``edges``) are checked at the end (edges.py).
 
 The file is read in blocks, and what is kept is each stream's chain head, the key registry,
 the Merkle frontier, the failures found (capped) and the event ids seen (~78 bytes each).
@@ -43,6 +44,7 @@ from ..keyshead import KeysHead
 from . import format as fmt
 from . import jcs
 from .chains import StreamChains
+from .edges import check_edges
 from .errors import BundleFailed, InvalidBundle, Summary
 from .keyshead import KeysStream
 from .progress import Progress
@@ -155,6 +157,7 @@ class _Verification:
         self.last_index = -1
         self.last_recorded: tuple[str, int] | None = None
         self.scope_next: int | None = None    # time scope: the in-range index expected next
+        self.span: tuple[int, int] | None = None  # time scope: lowest, highest in-range index
         self.end: dict[str, Any] | None = None
         self.old: Checkpoint | None = None
         self.keys_head: KeysHead | None = None       # named by the checkpoint's keys line
@@ -483,6 +486,8 @@ class _Verification:
         (_, _, index, stream, version, recorded_at, chain, env_hash, leaf, event_id, key_id,
          event_type, sig_ok, checked, body, deferred) = r
         self.events += 1
+        if self.scope_kind == "time":
+            self._edge_span(index, recorded_at)
         reasons: list[str] = []          # steps 2-4 first, then the workers' (5, 6), then order
         order: list[str] = []
         if index >= self.tree_size:
@@ -621,9 +626,32 @@ class _Verification:
                                  f"{checkpoint.root_hash.hex()}")
         for index, event_id, _ in self.seen.duplicates():
             self.report.add(index, event_id, [_REPLAYED])
+        self._check_edges(checkpoint)
         self._keys_heads(checkpoint)
         self._stream_heads(checkpoint)
         self._consistency(checkpoint, consistency)
+
+    def _edge_span(self, index: int, recorded_at: str) -> None:
+        """Widen the span of the time bundle's in-range event lines (any stream, any envelope)."""
+        start, stop = self.scope.get("from"), self.scope.get("to")
+        if isinstance(start, str) and isinstance(stop, str) and start <= recorded_at < stop:
+            low, high = self.span or (index, index)
+            self.span = (min(low, index), max(high, index))
+
+    def _check_edges(self, checkpoint: Checkpoint) -> None:
+        """A time bundle's end line proves, by its boundary witnesses, that the range is not cut
+        short at either end (edges.py). A range the header states wrongly has failed already."""
+        if self.scope_kind != "time" or self.end is None:
+            return
+        start, stop = self.scope.get("from"), self.scope.get("to")
+        if not all(isinstance(x, str) and fmt.RECORDED_AT.fullmatch(x)
+                   and is_date_time(x.encode("ascii")) for x in (start, stop)) or start >= stop:
+            return
+        failures, notices = check_edges(self.end, start, stop, self.span, checkpoint.size,
+                                        checkpoint.root_hash)
+        for line in failures:
+            self.report.line(line)
+        self.notices += notices
 
     def _keys_heads(self, checkpoint: Checkpoint) -> None:
         """The bundle's ``keys`` events are the stream whole, up to the head the checkpoint

@@ -382,6 +382,7 @@ class Key:
 class Verdict:
     code: int
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _hexbytes(s: Any) -> bytes:
@@ -682,7 +683,81 @@ def verify(data: bytes, trust: Trust, policy: dict[str, list[str]] | None = None
         fail(f"scope: unknown scope kind {kind!r}: its rules were not checked")
     if kind == "time" and in_range and in_range != list(range(in_range[0], in_range[0] + len(in_range))):
         fail("scope: in-range indices are not contiguous")
-    return Verdict(1 if problems else 0, problems)
+    notes: list[str] = []
+    if kind == "time" and end is not None and ok_form and time_from < time_to:
+        if "edges" not in end:
+            notes.append("time bundle without edges: its ends are not proven")
+        else:
+            problems += _edges(end["edges"], time_from, time_to,
+                               (min(in_range), max(in_range)) if in_range else None, cp)
+    return Verdict(1 if problems else 0, problems, notes)
+
+
+def _edges(edges: Any, time_from: str, time_to: str, span: tuple[int, int] | None,
+           cp: Checkpoint) -> list[str]:
+    """docs/bundle.md, "Edges of a time bundle": one problem at most per witness."""
+    if not isinstance(edges, dict) or not set(edges) <= {"before", "after"}:
+        return ["time bundle: edges is not an object of before/after"]
+    if span is not None:
+        want = {"before": span[0] - 1, "after": span[1] + 1}
+    else:
+        b = edges.get("before")
+        b_index = b.get("receipt", {}).get("index") if isinstance(b, dict) \
+            and isinstance(b.get("receipt"), dict) else None
+        want = {"before": None,
+                "after": 0 if b is None else (b_index + 1 if _is_int(b_index) and b_index >= 0
+                                              else None)}
+    out = []
+    for side in ("before", "after"):
+        why = _witness(side, edges.get(side), want[side], time_from, time_to, cp)
+        if why:
+            out.append(why)
+    return out
+
+
+def _witness(side: str, w: Any, want: int | None, time_from: str, time_to: str,
+             cp: Checkpoint) -> str | None:
+    tag = f"time bundle: {side} witness" + (f" (index {want})" if want is not None else "")
+    outside = want is not None and not 0 <= want < cp.size
+    if w is None:
+        return None if want is None or outside else f"{tag} missing: range may be cut short"
+    if outside:
+        return f"time bundle: a {side} witness where the log has no entry"
+    try:
+        if not isinstance(w, dict) or set(w) != {"envelope", "proof", "receipt"}:
+            raise ValueError("fields")
+        rc = w["receipt"]
+        if not isinstance(rc, dict) or set(rc) != {"chain_hash", "index", "leaf_hash",
+                                                   "recorded_at", "stream_version"}:
+            raise ValueError("receipt fields")
+        index, version, recorded = rc["index"], rc["stream_version"], rc["recorded_at"]
+        if not (_is_int(index) and _is_int(version) and index >= 0 and version >= 1):
+            raise ValueError("index/stream_version")
+        if not isinstance(recorded, str) or not RECORDED_AT.fullmatch(recorded) \
+                or not instant(recorded):
+            raise ValueError("recorded_at")
+        chain, leaf_hash = _hexbytes(rc["chain_hash"]), _hexbytes(rc["leaf_hash"])
+        if not isinstance(w["proof"], list):
+            raise ValueError("proof")
+        proof = [_hexbytes(p) for p in w["proof"]]
+        env_bytes = jcs(w["envelope"])
+    except (ValueError, TypeError, UnicodeError) as e:
+        return f"{tag} malformed: {e}"
+    if want is not None and index != want:
+        return f"{tag} missing: a witness at index {index} instead"
+    tag = f"time bundle: {side} witness (index {index})"
+    if side == "before" and not recorded < time_from:
+        return f"{tag} recorded at or after from"
+    if side == "after" and not recorded >= time_to:
+        return f"{tag} recorded before to"
+    entry = jcs({"chain_hash": rc["chain_hash"], "envelope": None, "index": index,
+                 "recorded_at": recorded, "spec": ENTRY_SPEC, "stream_version": version}
+                ).replace(b'"envelope":null', b'"envelope":' + env_bytes, 1)
+    leaf = sha256(b"\x00", entry)
+    if leaf != leaf_hash:
+        return f"{tag} leaf does not match its leaf_hash"
+    why = verify_inclusion(leaf, index, cp.size, proof, cp.root)
+    return f"{tag} not in the checkpoint: {why}" if why else None
 
 
 HEADS_SPEC = "integrity-ledger/heads/v1"

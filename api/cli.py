@@ -871,6 +871,7 @@ def cmd_flags(args: argparse.Namespace) -> int:
     from projections.auditor import (UnreadableBundle, beyond_scope_note, flags_of_bundle, parse_at,
                                      partial_note)
     headers: list[dict[str, Any]] = []
+    held: set[str] = set()
     try:
         at = parse_at(args.at)
         try:
@@ -878,14 +879,15 @@ def cmd_flags(args: argparse.Namespace) -> int:
         except OSError as e:
             raise UnreadableBundle(f"cannot read {args.file}: {e.strerror}") from None
         with f:
-            flags = flags_of_bundle(f, at, on_header=headers.append)
+            flags = flags_of_bundle(f, at, on_header=headers.append, streams=held)
     except (OSError, ValueError, UnreadableBundle) as e:
         print(f"ledger flags: {e}", file=sys.stderr)
         return 2
     for flag in flags:
         sys.stdout.write(json.dumps(flag.to_value(), ensure_ascii=False, sort_keys=True) + "\n")
     print(f"{len(flags)} flags at {at.isoformat()}", file=sys.stderr)
-    for note in (partial_note(headers[0]), beyond_scope_note(headers[0], flags)):
+    for note in (partial_note(headers[0], configuration="config" in held),
+                 beyond_scope_note(headers[0], flags)):
         if note:
             print(f"note: {note}", file=sys.stderr)
     return 0

@@ -2,7 +2,9 @@
 
 A scope is a sorted sequence of log indices, produced a page at a time (:class:`Scope`). The
 exporter adds what a verifier needs to judge those events on its own: every event of stream
-``keys`` below the checkpoint's tree size (merged in log order), an *anchor* for every stream
+``keys`` below the checkpoint's tree size (merged in log order) and — in a bundle of whole
+streams — every event of the ``config:`` streams (the city's published parameters, which the
+red flags read: ``ledger flags`` recomputes with them), an *anchor* for every stream
 that enters the bundle above version 1, and one inclusion proof per line against exactly the
 checkpoint's tree size; a time bundle's end line adds the entries just outside its range, with
 proofs, so its range is not cut short unseen. A whole-log bundle carries every leaf in order
@@ -118,6 +120,14 @@ class Reader:
                          "AND r.stream_version = w.version ORDER BY r.log_index",
                          ([s for s, _ in wanted], [v for _, v in wanted]))
             return _rows(curs.fetchall())
+
+    def config_streams(self, tree_size: int) -> list[str]:
+        """The ``config:`` streams with an event below ``tree_size`` (published configuration:
+        few events, on few streams)."""
+        with self.store.cursor() as curs:
+            curs.execute("SELECT DISTINCT stream FROM ledger_receipts WHERE stream LIKE "
+                         "'config:%%' AND log_index < %s ORDER BY stream", (tree_size,))
+            return [r["stream"] for r in curs.fetchall()]
 
     def stream_heads(self, streams: Sequence[str], tree_size: int) -> list[StreamHead]:
         """The last event below ``tree_size`` of each of ``streams`` that has one, in one
@@ -315,6 +325,9 @@ class BundleExport:
     consistency: bytes | None
     warn: Callable[[str], None]
     heads: str | None = None     # the signed heads note of the streams held whole, if any
+    #: the config: streams a bundle of whole streams carries (none for the whole log or a time
+    #: range)
+    config: tuple[str, ...] = ()
     events: int = 0
     anchors: int = 0
 
@@ -364,9 +377,10 @@ class BundleExport:
             scope=scope.describe(), origin=checkpoint.note.split("\n", 1)[0], tree_size=size,
             signer_roles=_signer_roles(types, lambda: reader.event_types(size)),
             generator=GENERATOR)
+        config = tuple(reader.config_streams(size)) if held_whole(scope) is not None else ()
         return cls(reader=reader, log=log, scope=scope, checkpoint=checkpoint, header=header,
                    consistency=consistency, warn=warn or (lambda _: None),
-                   heads=signed_heads(reader, log, scope, checkpoint))
+                   heads=signed_heads(reader, log, scope, checkpoint, config), config=config)
 
     def write(self, out: Any) -> int:
         """Write the whole bundle to a binary file; return the number of bytes."""
@@ -388,7 +402,8 @@ class BundleExport:
         else:
             started: set[str] = set()
             for page in _pages(_merge(self.scope.indices(self.reader, size),
-                                      self.reader.stream_indices(KEYS_STREAM, size))):
+                                      *(self.reader.stream_indices(stream, size)
+                                        for stream in (KEYS_STREAM, *self.config)))):
                 yield self._page(self.reader.rows_at(page), started)
         yield fmt.end_line(events=self.events, anchors=self.anchors, edges=self._edges(),
                            **({} if self.heads is None else {"heads": self.heads}))
@@ -455,15 +470,17 @@ def held_whole(scope: Scope) -> tuple[str, ...] | None:
     return None
 
 
-def signed_heads(reader: Reader, log: LogView, scope: Scope,
-                 checkpoint: StoredCheckpoint) -> str | None:
-    """The heads note (ledger.streamheads) of the streams ``scope`` holds whole, below the
-    checkpoint's tree size and bound to it, signed by the log key; None without the key or for
-    a scope that holds no stream whole. Raises MalformedHeads for a stream name outside the
-    grammar (a note line would not read back as written): nothing is written then."""
-    streams = held_whole(scope)
-    if log.signing_key is None or streams is None:
+def signed_heads(reader: Reader, log: LogView, scope: Scope, checkpoint: StoredCheckpoint,
+                 config: Sequence[str] = ()) -> str | None:
+    """The heads note (ledger.streamheads) of the streams ``scope`` holds whole and the
+    ``config`` streams the bundle carries, below the checkpoint's tree size and bound to it,
+    signed by the log key; None without the key or for a scope that holds no stream whole.
+    Raises MalformedHeads for a stream name outside the grammar (a note line would not read
+    back as written): nothing is written then."""
+    held = held_whole(scope)
+    if log.signing_key is None or held is None:
         return None
+    streams = (*held, *config)
     for stream in streams:
         if not STREAM.fullmatch(stream):
             raise MalformedHeads(f"stream {stream[:140]!r} is not a stream name: its head "

@@ -66,25 +66,35 @@ def bundle_events(stream: IO[bytes],
 
 
 def flags_of_bundle(stream: IO[bytes], at: datetime,
-                    on_header: Callable[[dict[str, Any]], None] | None = None) -> list[Flag]:
-    return compute_flags(bundle_events(stream, on_header), at=at)
+                    on_header: Callable[[dict[str, Any]], None] | None = None,
+                    streams: set[str] | None = None) -> list[Flag]:
+    """The flags of the bundle's events at ``at``; ``streams``, when given, collects the
+    kinds of stream the bundle held (``config``, ``keys``, ``case`` …)."""
+    def events() -> Iterator[Recorded]:
+        for rec in bundle_events(stream, on_header):
+            if streams is not None:
+                streams.add(rec.stream.split(":", 1)[0])
+            yield rec
+    return compute_flags(events(), at=at)
 
 
-def partial_note(header: dict[str, Any]) -> str | None:
+def partial_note(header: dict[str, Any], *, configuration: bool = False) -> str | None:
     """What an auditor must know of flags computed from a bundle of part of the log (a case,
     a stream, a time range, an officer's or unit's trail), or None for the whole log: rules
-    read credentials and posts, dispatch orders, configuration, other cases and the
-    dispositions of flags (on ``flag:`` streams, which no case or trail bundle holds) that
-    such a bundle leaves out."""
+    read credentials and posts, dispatch orders, other cases and the dispositions of flags (on
+    ``flag:`` streams, which no case or trail bundle holds) that such a bundle leaves out —
+    and published configuration, unless it held some (``configuration``: a bundle of whole
+    streams carries every ``config:`` stream since 2026-11-28)."""
     scope = header.get("scope")
     kind = scope.get("kind") if isinstance(scope, dict) else None
     if kind == "all":
         return None
+    left_out = "no officer's credentials or posts, dispatch order, " + \
+        ("" if configuration else "published configuration, ")
     return (f"a {kind or 'partial'} bundle holds part of the log: these flags read only what it "
-            "holds (no officer's credentials or posts, dispatch order, published configuration, "
-            "other case or disposition of a flag it leaves out: a flag disposed of prints as "
-            "open), so they can differ from the service's; a whole-log bundle (ledger export "
-            "--all) gives the service's flags")
+            f"holds ({left_out}other case or disposition of a flag it leaves out: a flag "
+            "disposed of prints as open), so they can differ from the service's; a whole-log "
+            "bundle (ledger export --all) gives the service's flags")
 
 
 #: subject kinds whose rules read the whole log (other cases, an officer's trail, statistics):

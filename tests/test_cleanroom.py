@@ -946,3 +946,21 @@ def test_both_verifiers_leave_heads_unchecked_where_the_scope_holds_no_stream_wh
     path = _mixed().bundle(tmp_path / "b.ndjson", scope, lines=lines,
                            heads=_heads(("case:C-1", "keys")))
     assert agree(path) == 0
+
+
+def test_both_verifiers_accept_the_config_streams_a_bundle_of_whole_streams_carries(
+        tmp_path: Path) -> None:
+    """A case, stream, officer or unit bundle carries every config: stream whole, as it
+    carries keys (docs/bundle.md, Scopes): the city's published parameters, which `ledger
+    flags` needs. Both verifiers take them in any of these scopes; another stream outside the
+    scope still fails in both."""
+    log = Log(registration(), note(1), note(2, stream="config:calendar"), note(3),
+              note(4, stream="case:C-2"), note(5, stream="officer:O-1"),
+              note(6, stream="config:calendar"))
+    officer = {"kind": "officer", "officer": "O-1", "streams": ["officer:O-1"]}
+    for scope, indices in ((CASE, [0, 1, 2, 3, 6]), (STREAM, [0, 2, 4, 6]),
+                           (officer, [0, 2, 5, 6])):
+        path = log.bundle(tmp_path / "b.ndjson", scope, lines=_lines(indices))
+        assert agree(path) == 0, scope["kind"]
+    path = log.bundle(tmp_path / "b.ndjson", CASE, lines=_lines([0, 1, 2, 3, 4, 6]))
+    assert agree(path) == 1                                  # case:C-2 is outside the scope

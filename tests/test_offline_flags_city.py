@@ -34,9 +34,11 @@ from api.app import trail_scope
 from api.cli import main as ledger_main
 from ledger.bundle import StreamScope, WholeLog
 from ledger.canonical import canonical
+from ledger.crypto import b64url_encode
 from ledger.client import sign_envelope
 from ledger.domain.calendar import CN_2025
 from ledger.logview import LogView
+from ledger.note import vkey_for
 from ledger.schemas import parse_datetime
 from ledger.synth.generator import SyntheticCity
 from ledger.synth.params import CityParams
@@ -300,8 +302,8 @@ def test_offline_flags_of_a_served_city_equal_the_services(
         assert own["flag_id"] in recomputed and "disposition" in fields
         assert notes[0] == (
             f"note: a {name} bundle holds part of the log: these flags read only what it holds "
-            "(no officer's credentials or posts, dispatch order, published configuration, other "
-            "case or disposition of a flag it leaves out: a flag disposed of prints as open), "
+            "(no officer's credentials or posts, dispatch order, other case or disposition of "
+            "a flag it leaves out: a flag disposed of prints as open), "
             "so they can differ from the service's; a whole-log bundle (ledger export --all) "
             "gives the service's flags")
 
@@ -311,17 +313,13 @@ def test_offline_flags_of_a_served_city_equal_the_services(
     assert differences(held, rebuilt.snapshot()) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a case or trail bundle carries the keys stream but no config: stream (docs/bundle.md: every "
-    "non-keys event of a case bundle is on its stream), so ledger flags computes its flags under "
-    "the national parameters: every flag's params_version differs from the service's, and the "
-    "city's calendar, periods and import declaration are not applied. Carrying the config: "
-    "streams in every bundle, as the keys stream is, changes the bundle format and the verifier"))
 def test_a_case_bundle_recomputes_its_flags_under_the_published_configuration(
         city: World, tmp_path: Path, log_key) -> None:  # noqa: ANN001
     """docs/red-flags.md said the published configuration is something "every bundle carries,
     so `ledger flags` recomputes with the same `params_version`"; on the served city not one
-    flag of a case or officer bundle had the service's version."""
+    flag of a case or officer bundle had the service's version: a case bundle held its stream
+    and `keys`, no `config:` stream. Every bundle of whole streams now carries them whole, and
+    verifies."""
     from .test_flags_api import AT as AT_2024, CASE, cash_above_limit, held_and_offline
     post_steps(city, [f.step("config:legal-parameters", "LegalParametersPublished",
                              f.at("2024-01-02"), effective_from="2024-01-02", parameters=[
@@ -339,3 +337,8 @@ def test_a_case_bundle_recomputes_its_flags_under_the_published_configuration(
     printed = {v["flag_id"]: v for v in map(json.loads, out.getvalue().splitlines())}
     rf04 = [i for i, v in held.items() if v["rule_id"] == "RF04.a"]
     assert rf04 and all(printed[i]["params_version"] == held[i]["params_version"] for i in rf04)
+    assert "published configuration" not in err.getvalue()       # the note no longer says so
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert ledger_main(["verify", str(tmp_path / "case.ndjson"), "--log-key",
+                            vkey_for(LOG_ORIGIN, log_key.public_key), "--root-key",
+                            f"{ROOT_ID}={b64url_encode(city.root.public_key)}"]) == 0

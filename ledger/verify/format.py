@@ -45,6 +45,9 @@ SCOPE_FIELDS = {"all": ("kind",), "case": ("case", "kind", "stream"), "stream": 
                 "time": ("from", "kind", "to"), "officer": ("kind", "officer", "streams"),
                 "unit": ("kind", "streams", "unit")}
 SCOPE_KINDS = tuple(SCOPE_FIELDS)
+#: the streams of published configuration, which a bundle of whole streams (case, stream,
+#: officer, unit) carries whole beside its scope's, as it carries ``keys``
+CONFIG_PREFIX = "config:"
 
 RECEIPT_FIELDS = ("chain_hash", "index", "leaf_hash", "recorded_at", "stream_version")
 #: ASCII digits only: ``\d`` admits other scripts' digits, and the line is rebuilt in ASCII

@@ -578,13 +578,14 @@ class _Verification:
 
     def _scope(self, index: int, stream: str, recorded_at: str, reasons: list[str]) -> None:
         kind = self.scope_kind
+        carried = stream == KEYS_STREAM or stream.startswith(fmt.CONFIG_PREFIX)
         if kind in ("case", "stream"):
-            if stream != KEYS_STREAM and stream != self.scope.get("stream"):
+            if not carried and stream != self.scope.get("stream"):
                 reasons.append(f"stream {stream} is outside the bundle's scope "
                                f"({self.scope.get('stream')})")
         elif kind in ("officer", "unit"):
             streams = self.scope.get("streams")
-            if stream != KEYS_STREAM and not (isinstance(streams, list) and stream in streams):
+            if not carried and not (isinstance(streams, list) and stream in streams):
                 reasons.append(f"stream {stream} is outside the bundle's scope "
                                f"({kind} {self.scope.get(kind)})")
         elif kind == "time":

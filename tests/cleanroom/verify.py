@@ -927,7 +927,7 @@ def _scope_rules(kind: Any, scope: dict, stream: str, anchor: bool, recorded: st
     if kind in ("case", "stream", "officer", "unit"):
         if anchor:
             return [f"a {kind} bundle carries no anchors"]
-        if stream == "keys":
+        if stream == "keys" or stream.startswith("config:"):   # carried whole by these kinds
             return []
         if kind in ("case", "stream"):
             return [] if stream == scope.get("stream") else [f"not on the scope's stream {scope.get('stream')!r}"]

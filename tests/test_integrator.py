@@ -1,0 +1,174 @@
+"""POST /v1/events as an enforcement system's integration meets it (issue #2): retries of lost
+answers, partial retries, re-signed ids and the transport's oddities — over the protocol
+`ledger serve` runs (api/hotpath.py), against the test's real ledger and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import asgi, create_app
+from ledger.canonical import canonical
+from ledger.service import Ledger
+from ledger.store import LedgerStore, datastore_from_url
+
+from . import minimal_vocabulary
+from .conftest import ROOT_ID, World
+from .test_hotpath import responses, serve
+
+PROBLEM = b"application/problem+json"
+
+
+def note(world: World, n: int, **over: Any) -> dict:
+    return world.sign("app", stream=f"case:I-{n % 3}", type="NoteRecorded",
+                      body={"note": f"n-{n}"}, **over)
+
+
+@pytest.fixture
+def token(world: World) -> str:
+    world.register("app", ["case-app"])
+    return world.token("poster")
+
+
+def request(body: bytes, token: str, *, ctype: bytes | None = b"application/json",
+            extra: bytes = b"", length: bool = True) -> bytes:
+    head = b"POST /v1/events HTTP/1.1\r\nHost: ledger\r\nAuthorization: Bearer " + token.encode()
+    if ctype is not None:
+        head += b"\r\nContent-Type: " + ctype
+    if length:
+        head += b"\r\nContent-Length: " + str(len(body)).encode()
+    return head + b"\r\n" + extra + b"\r\n" + body
+
+
+def answer(world: World, raw: bytes) -> tuple[int, dict[bytes, bytes], Any]:
+    [(status, headers, body)] = responses(serve(world, raw).output())
+    return status, headers, orjson.loads(body)
+
+
+def refused(world: World, raw: bytes, status: int, code: str) -> dict:
+    before = world.count()
+    got, headers, problem = answer(world, raw)
+    assert (got, problem["type"].rsplit(":", 1)[1]) == (status, code), problem
+    assert headers[b"content-type"] == PROBLEM and problem["status"] == status
+    assert problem.get("field") or problem.get("rule"), problem
+    assert world.count() == before
+    return problem
+
+
+# -- 1. a lost answer --------------------------------------------------------------------------
+def test_a_batch_sent_again_gets_the_same_receipts_and_nothing_is_written_twice(
+        world: World, token: str, database: tuple[str, str], root_key: Any) -> None:
+    body = canonical([note(world, n) for n in range(5)])
+    status, _, first = answer(world, request(body, token))
+    assert status == 201
+    count = world.count()
+    status, _, again = answer(world, request(body, token))
+    assert (status, again) == (200, first) and world.count() == count
+    # after a restart: another process over the same database knows nothing of the first
+    store = LedgerStore(datastore_from_url(database[1]))
+    restarted = Ledger(store, root_keys={ROOT_ID: root_key.public_key}, types=minimal_vocabulary)
+    try:
+        with TestClient(asgi(create_app(restarted))) as http:
+            later = http.post("/v1/events", content=body, headers=world.headers("poster"))
+        assert (later.status_code, later.json()) == (200, first)
+        assert world.count() == count
+    finally:
+        restarted.close()
+        store.close()
+
+
+# -- 2. a partial retry ------------------------------------------------------------------------
+def test_a_batch_partly_recorded_gets_the_original_receipts_and_new_ones_for_the_rest(
+        world: World, token: str) -> None:
+    events = [note(world, n) for n in range(10)]
+    status, _, first = answer(world, request(canonical(events[:4]), token))
+    assert status == 201
+    count = world.count()
+    status, _, mixed = answer(world, request(canonical(events), token))
+    assert status == 201 and world.count() == count + 6
+    receipts = mixed["receipts"]
+    assert [r["event_id"] for r in receipts] == [e["event_id"] for e in events]
+    assert receipts[:4] == first["receipts"]
+    assert [r["index"] for r in receipts[4:]] == list(range(first["receipts"][-1]["index"] + 1,
+                                                            first["receipts"][-1]["index"] + 7))
+
+    # one refused event of the new ones refuses the whole retry: none of the rest is written
+    more = [note(world, n) for n in range(10, 16)]
+    bad = {**more[2], "sig": more[3]["sig"]}
+    problem = refused(world, request(canonical(events + more[:2] + [bad] + more[3:]), token),
+                      422, "bad-signature")
+    assert (problem["index"], problem["event_id"]) == (12, bad["event_id"])
+
+
+def test_an_event_twice_in_one_batch_is_recorded_once_and_answered_twice(
+        world: World, token: str) -> None:
+    a, b = note(world, 1), note(world, 2)
+    count = world.count()
+    status, _, got = answer(world, request(canonical([a, b, a]), token))
+    assert status == 201 and world.count() == count + 2
+    assert got["receipts"][0] == got["receipts"][2]
+
+
+# -- 3. re-signed ids --------------------------------------------------------------------------
+def test_an_event_id_signed_again_with_other_bytes_is_a_conflict_and_refuses_its_batch(
+        world: World, token: str) -> None:
+    world.register("other", ["case-app"])
+    a = note(world, 1)
+    assert answer(world, request(canonical(a), token))[0] == 201
+    changed = note(world, 7, event_id=a["event_id"])
+    other_key = world.sign("other", stream=a["stream"], type=a["type"], body=a["body"],
+                           event_id=a["event_id"], occurred_at=a["occurred_at"])
+    for resigned in (changed, other_key):
+        problem = refused(world, request(canonical(resigned), token), 409, "conflict")
+        assert problem["event_id"] == a["event_id"] and problem["field"] == "event_id"
+        batch = [note(world, 20), resigned, note(world, 21)]
+        problem = refused(world, request(canonical(batch), token), 409, "conflict")
+        assert (problem["event_id"], problem["index"]) == (a["event_id"], 1)
+    fresh = note(world, 40)
+    clash = [fresh, note(world, 41, event_id=fresh["event_id"])]
+    problem = refused(world, request(canonical(clash), token), 409, "conflict")
+    assert (problem["event_id"], problem["index"]) == (fresh["event_id"], 1)
+
+
+# -- 4. the transport --------------------------------------------------------------------------
+def test_chunked_and_100_continue_bodies_are_appended(world: World, token: str) -> None:
+    body = canonical(note(world, 1))
+    raw = request(b"", token, length=False, extra=b"Transfer-Encoding: chunked\r\n"
+                  b"Expect: 100-continue\r\n")
+    transport = serve(world, raw, b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+    out = transport.output()
+    assert out.startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
+    [(status, _, _)] = responses(out.removeprefix(b"HTTP/1.1 100 Continue\r\n\r\n"))
+    assert status == 201
+
+
+@pytest.mark.parametrize("mangle,rule", [
+    (lambda b: b"\xef\xbb\xbf" + b, "no-bom"),
+    (lambda b: b.replace(b'"n-1"', b'"n-\xff"'), "utf-8"),
+    (lambda b: b + b"x", "json-syntax"),
+    (lambda b: b + b"{}", "json-syntax"),
+    (lambda b: b"", "json-syntax"),
+    (lambda b: b"[" + b + b"," + b"]" + b"]", "json-syntax"),
+    (lambda b: b.replace(b'{"body"', b'{"type":"NoteRecorded","body"'), "no-duplicate-keys"),
+    (lambda b: b.replace(b'{"note"', b'{"note":"other","note"'), "no-duplicate-keys"),
+    (lambda b: b"[" + b.replace(b'{"note"', b'{"note":"x","note"') + b"]",
+     "no-duplicate-keys"),
+    (lambda b: b"[" + b.replace(b'{"body"', b'{"sig":"x","body"') + b"]", "no-duplicate-keys"),
+])
+def test_a_body_that_is_not_one_json_text_is_refused_naming_the_rule(
+        world: World, token: str, mangle: Any, rule: str) -> None:
+    body = canonical(note(world, 1))
+    problem = refused(world, request(mangle(body), token), 422, "malformed-event")
+    assert problem["rule"] == rule
+
+
+@pytest.mark.parametrize("ctype", [None, b"text/plain", b"application/x-www-form-urlencoded",
+                                   b"application/jsonx", b""])
+def test_a_body_not_sent_as_json_is_refused_415(world: World, token: str,
+                                               ctype: bytes | None) -> None:
+    raw = request(canonical(note(world, 1)), token, ctype=ctype)
+    refused(world, raw, 415, "unsupported-media-type")
+

@@ -4,6 +4,7 @@ answers, partial retries, re-signed ids and the transport's oddities — over th
 
 from __future__ import annotations
 
+import gzip
 from typing import Any
 
 import orjson
@@ -134,6 +135,40 @@ def test_an_event_id_signed_again_with_other_bytes_is_a_conflict_and_refuses_its
 
 
 # -- 4. the transport --------------------------------------------------------------------------
+def test_a_gzip_body_is_refused_as_an_encoding_the_service_does_not_read(
+        world: World, token: str) -> None:
+    body = gzip.compress(canonical(note(world, 1)))
+    raw = request(body, token, extra=b"Content-Encoding: gzip\r\n")
+    problem = refused(world, raw, 415, "unsupported-media-type")
+    assert problem["rule"] == "content-encoding"
+    [(_, headers, _)] = responses(serve(world, raw).output())
+    assert headers[b"accept-encoding"] == b"identity"        # RFC 9110 §12.5.3
+    # the ASGI path (the app served by another server than `ledger serve`) answers the same
+    before = world.count()
+    got = world.http.post("/v1/events?via=asgi", content=body, headers={
+        **world.headers("poster"), "Content-Encoding": "gzip"})
+    assert (got.status_code, got.json()["rule"]) == (415, "content-encoding")
+    assert got.headers["accept-encoding"] == "identity" and world.count() == before
+    # identity is no encoding at all
+    plain = canonical(note(world, 2))
+    status, _, _ = answer(world, request(plain, token, extra=b"Content-Encoding: identity\r\n"))
+    assert status == 201
+
+
+def test_a_transfer_coding_other_than_chunked_is_refused_not_taken_as_json(
+        world: World, token: str) -> None:
+    """`Transfer-Encoding: gzip, chunked` was appended as if it were plain chunked JSON: the
+    server decodes the chunks, not the gzip, so gzip bytes were refused as not UTF-8 and JSON
+    labelled gzip was taken as sent. Now it is refused as the coding it is."""
+    body = canonical(note(world, 1))
+    for coded in (body, gzip.compress(body)):
+        raw = request(b"", token, length=False,
+                      extra=b"Transfer-Encoding: gzip, chunked\r\n") + b"%x\r\n%s\r\n0\r\n\r\n" % (
+                          len(coded), coded)
+        problem = refused(world, raw, 501, "not-implemented")
+        assert problem["rule"] == "transfer-coding"
+
+
 def test_chunked_and_100_continue_bodies_are_appended(world: World, token: str) -> None:
     body = canonical(note(world, 1))
     raw = request(b"", token, length=False, extra=b"Transfer-Encoding: chunked\r\n"

@@ -207,3 +207,21 @@ def test_a_body_not_sent_as_json_is_refused_415(world: World, token: str,
     raw = request(canonical(note(world, 1)), token, ctype=ctype)
     refused(world, raw, 415, "unsupported-media-type")
 
+
+@pytest.mark.parametrize("framing", [
+    b"Content-Length: 5\r\n",                                  # a second, different length
+    b"Transfer-Encoding: chunked\r\n",                          # a length and chunked
+    b"Transfer-Encoding: gzip\r\n",                             # a coding, not chunked last
+])
+def test_a_request_http_cannot_frame_is_refused_with_a_problem(
+        world: World, token: str, framing: bytes) -> None:
+    """uvicorn answers what its parser refuses with a text/plain 400; `ledger serve` answers
+    with a problem naming the rule, as every other refusal, and closes the connection."""
+    before = world.count()
+    raw = request(canonical(note(world, 1)), token, extra=framing)
+    transport = serve(world, raw, lost=lambda: True)       # the close reaches the protocol
+    [(status, headers, body)] = responses(transport.output())
+    problem = orjson.loads(body)
+    assert (status, headers[b"content-type"], headers[b"connection"]) == (400, PROBLEM, b"close")
+    assert problem["type"].endswith(":bad-request") and problem["rule"] == "http-framing"
+    assert transport.closed and world.count() == before

@@ -147,7 +147,17 @@ class HotProtocol(HttpToolsProtocol):
         Content-Lengths, one beside Transfer-Encoding, a transfer coding other than chunked last
         (RFC 9112 §6.3), a malformed request line or header) — answered as a problem like every
         other refusal, not uvicorn's text/plain, and the connection closed: where this request
-        ends, and so where the next begins, is unknown. Runs only on a refusal."""
+        ends, and so where the next begins, is unknown. Runs only on a refusal.
+
+        Behind an append still in flight (its body read, its task running) nothing is written
+        now: that append is answered first, with ``connection: close``, and the bytes behind it
+        are not. Written at once, the 400 was read as the append's answer ("not appended") by
+        a client whose append was recorded — and a 4xx is not retried."""
+        append = self.cycle
+        if type(append) is _Append and not append.response_complete and self.tasks:
+            append.keep_alive = False
+            self.flow.pause_reading()       # what follows is not read: the answer closes
+            return
         content = problem_bytes(
             400, "bad-request", f"{msg.rstrip('.')}: the request is not HTTP/1.1 this server can "
             "frame (RFC 9112: a single numeric Content-Length, or Transfer-Encoding ending in "

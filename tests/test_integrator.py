@@ -225,3 +225,19 @@ def test_a_request_http_cannot_frame_is_refused_with_a_problem(
     assert (status, headers[b"content-type"], headers[b"connection"]) == (400, PROBLEM, b"close")
     assert problem["type"].endswith(":bad-request") and problem["rule"] == "http-framing"
     assert transport.closed and world.count() == before
+
+
+
+def test_an_append_in_flight_is_answered_before_the_garbage_behind_it_closes_the_connection(
+        world: World, token: str) -> None:
+    """An append pipelined ahead of bytes no parser can frame: the 400 for those bytes was
+    written at once, the connection closed, and the append — recorded — never answered. The
+    client read the 400 ("not appended") as the answer to its append and, a 4xx, did not
+    retry. Now the append in flight is answered, with `connection: close`, and nothing after."""
+    a = note(world, 1)
+    count = world.count()
+    transport = serve(world, request(canonical(a), token) + b"{not http}\r\n\r\n")
+    [(status, headers, body)] = responses(transport.output())
+    assert (status, headers[b"connection"]) == (201, b"close") and transport.closed
+    assert orjson.loads(body)["receipts"][0]["event_id"] == a["event_id"]
+    assert world.count() == count + 1

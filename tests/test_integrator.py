@@ -241,3 +241,57 @@ def test_an_append_in_flight_is_answered_before_the_garbage_behind_it_closes_the
     assert (status, headers[b"connection"]) == (201, b"close") and transport.closed
     assert orjson.loads(body)["receipts"][0]["event_id"] == a["event_id"]
     assert world.count() == count + 1
+
+# -- 5. the Python client against the served ledger --------------------------------------------
+class LosesAnswers:
+    """The world's HTTP client, with the answers to the first ``lost`` POSTs lost on the way
+    back (the request reached the ledger; the client sees a read timeout)."""
+
+    def __init__(self, http: Any, lost: int) -> None:
+        self.http, self.lost, self.bodies = http, lost, []
+
+    def post(self, path: str, **kw: Any) -> Any:
+        import httpx
+        self.bodies.append(kw["content"])
+        answer = self.http.post(path, **kw)
+        if self.lost:
+            self.lost -= 1
+            raise httpx.ReadTimeout("timed out", request=httpx.Request("POST", path))
+        return answer
+
+
+def test_the_client_retries_a_lost_answer_and_gets_the_original_receipts(
+        world: World, token: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledger import client as client_module
+    monkeypatch.setattr(client_module.time, "sleep", lambda s: None)
+    client = world.client()
+    client.http = LosesAnswers(world.http, lost=2)
+    client.retries = 2
+    events = [note(world, n) for n in range(3)]
+    count = world.count()
+    receipts = client.post(events)
+    assert [r["event_id"] for r in receipts] == [e["event_id"] for e in events]
+    assert world.count() == count + 3                       # written once, by the first try
+    assert len(client.http.bodies) == 3 and len(set(client.http.bodies)) == 1
+    assert client.post(events) == receipts
+
+
+def test_the_client_posts_more_than_a_batch_in_batches_and_surfaces_a_conflict(
+        world: World, token: str) -> None:
+    from ledger.client import LedgerHTTPError
+    client = world.client()
+    events = [note(world, n) for n in range(1001)]
+    count = world.count()
+    with pytest.raises(LedgerHTTPError) as too_many:        # post is one atomic request
+        client.post(events)
+    assert too_many.value.status == 413 and world.count() == count
+    receipts = client.post_all(events)                      # 1,000 then 1
+    assert len(receipts) == 1001 and world.count() == count + 1001
+    assert receipts[1000]["index"] == receipts[999]["index"] + 1
+    changed = note(world, 5000, event_id=events[7]["event_id"])
+    with pytest.raises(LedgerHTTPError) as conflict:
+        client.post([note(world, 5001), changed])
+    assert conflict.value.status == 409 and events[7]["event_id"] in str(conflict.value)
+    assert (conflict.value.problem["event_id"], conflict.value.problem["index"]) == (
+        events[7]["event_id"], 1)
+    assert world.count() == count + 1001

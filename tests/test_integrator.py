@@ -5,6 +5,7 @@ answers, partial retries, re-signed ids and the transport's oddities — over th
 from __future__ import annotations
 
 import gzip
+import time
 from typing import Any
 
 import orjson
@@ -295,3 +296,87 @@ def test_the_client_posts_more_than_a_batch_in_batches_and_surfaces_a_conflict(
     assert (conflict.value.problem["event_id"], conflict.value.problem["index"]) == (
         events[7]["event_id"], 1)
     assert world.count() == count + 1001
+
+
+# -- over a real socket: what a client meets on the wire --------------------------------------
+@pytest.fixture
+def served(world: World) -> Any:
+    """The world's app served by uvicorn as `ledger serve` serves it (api/cli.py: its protocol,
+    no proxy-headers wrapper, which would hide the ingest from the protocol), on a free port."""
+    import asyncio
+    import threading
+
+    import uvicorn
+
+    from api.hotpath import HotProtocol
+    config = uvicorn.Config(world.http.app, host="127.0.0.1", port=0, http=HotProtocol,
+                            proxy_headers=False, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=asyncio.run, args=(server.serve(),), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.01)
+    yield server.servers[0].sockets[0].getsockname()[:2]
+    server.should_exit = True
+    thread.join(10)
+
+
+def exchange(address: Any, *parts: bytes, pause: float = 0.0) -> bytes:
+    """Send ``parts`` on one connection (``pause`` s apart), read until the server closes or
+    falls silent for 5 s."""
+    import socket
+    with socket.create_connection(address, timeout=5) as sock:
+        for part in parts:
+            sock.sendall(part)
+            time.sleep(pause)
+        out = b""
+        try:
+            while chunk := sock.recv(65536):
+                out += chunk
+        except TimeoutError:
+            pass
+        return out
+
+
+def test_over_a_socket_a_length_far_over_the_limit_is_refused_at_once_unread(
+        world: World, token: str, served: Any) -> None:
+    before = world.count()
+    started = time.monotonic()
+    raw = request(b"", token, length=False, extra=b"Content-Length: 10000000000\r\n"
+                  b"Expect: 100-continue\r\n") + b'[{"a'
+    out = exchange(served, raw)
+    assert time.monotonic() - started < 4           # answered, not waiting for 10 GB
+    [(status, headers, body)] = responses(out)        # no 100 Continue before it
+    assert (status, headers[b"connection"]) == (413, b"close")
+    assert orjson.loads(body)["rule"] == "max-body-bytes" and world.count() == before
+
+
+def test_over_a_socket_a_chunked_body_is_cut_off_where_it_passes_the_limit(
+        world: World, token: str, served: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import api.ingest
+    monkeypatch.setattr(api.ingest, "MAX_BODY", 1000)
+    before = world.count()
+    raw = request(b"", token, length=False, extra=b"Transfer-Encoding: chunked\r\n")
+    piece = b"%x\r\n%s\r\n" % (600, b" " * 600)
+    started = time.monotonic()
+    out = exchange(served, raw + piece, piece, piece)   # the stream never ends
+    assert time.monotonic() - started < 4
+    [(status, headers, body)] = responses(out)
+    assert (status, headers[b"connection"]) == (413, b"close")
+    assert orjson.loads(body)["rule"] == "max-body-bytes" and world.count() == before
+
+
+def test_over_a_socket_gzip_and_bad_framing_are_refused_as_problems(
+        world: World, token: str, served: Any) -> None:
+    before = world.count()
+    body = gzip.compress(canonical(note(world, 1)))
+    [(status, headers, problem)] = responses(exchange(served, request(
+        body, token, extra=b"Content-Encoding: gzip\r\nConnection: close\r\n")))
+    assert (status, orjson.loads(problem)["rule"]) == (415, "content-encoding")
+    assert headers[b"accept-encoding"] == b"identity"
+    [(status, headers, problem)] = responses(exchange(served, request(
+        canonical(note(world, 2)), token, extra=b"Transfer-Encoding: chunked\r\n")))
+    assert (status, headers[b"content-type"]) == (400, PROBLEM)
+    assert orjson.loads(problem)["rule"] == "http-framing" and world.count() == before

@@ -82,6 +82,21 @@ def test_a_batch_sent_again_gets_the_same_receipts_and_nothing_is_written_twice(
         store.close()
 
 
+def test_a_retry_racing_the_request_it_repeats_gets_the_same_receipts(
+        world: World, token: str) -> None:
+    """The client timed out and sent again while the first request was still being written:
+    whichever is judged second — in a later group, or in the same one — gets the first's
+    receipts, and each event is written once."""
+    from concurrent.futures import ThreadPoolExecutor
+    for round_ in range(5):
+        body = canonical([note(world, 100 * round_ + n) for n in range(20)])
+        count = world.count()
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda _: world.ledger.append(body), range(4)))
+        assert len({tuple(r.to_value()["index"] for r in a.receipts) for a in answers}) == 1
+        assert sum(a.written for a in answers) == 20 and world.count() == count + 20
+
+
 # -- 2. a partial retry ------------------------------------------------------------------------
 def test_a_batch_partly_recorded_gets_the_original_receipts_and_new_ones_for_the_rest(
         world: World, token: str) -> None:

@@ -114,6 +114,11 @@ class Ingest:
                 await self._off_loop(partial(self._prepare, authorization, ctype, body, pending))
             result = await pending.wait()
         except LedgerError as e:
+            if e.index is None and e.event_id is not None and _batched(body):
+                # the writer names an event's place only in a batch of more than one (it is
+                # handed no more than the envelopes): in an array of one it is 0, as the parser
+                # and the verifier name it
+                e.index = 0
             status, content = error_bytes(e)
             return status, "application/problem+json", content
         except Exception:   # a bug or an infrastructure failure: nothing was acknowledged

@@ -144,6 +144,11 @@ def test_an_event_id_signed_again_with_other_bytes_is_a_conflict_and_refuses_its
         batch = [note(world, 20), resigned, note(world, 21)]
         problem = refused(world, request(canonical(batch), token), 409, "conflict")
         assert (problem["event_id"], problem["index"]) == (a["event_id"], 1)
+    # a batch of one is a batch: its refused event is named by index 0, as a malformed one is
+    problem = refused(world, request(canonical([changed]), token), 409, "conflict")
+    assert (problem["event_id"], problem["index"]) == (a["event_id"], 0)
+    problem = refused(world, request(canonical(changed), token), 409, "conflict")
+    assert "index" not in problem                           # one envelope, not an array
     fresh = note(world, 40)
     clash = [fresh, note(world, 41, event_id=fresh["event_id"])]
     problem = refused(world, request(canonical(clash), token), 409, "conflict")

@@ -92,7 +92,7 @@ def test_a_retry_racing_the_request_it_repeats_gets_the_same_receipts(
         body = canonical([note(world, 100 * round_ + n) for n in range(20)])
         count = world.count()
         with ThreadPoolExecutor(4) as pool:
-            answers = list(pool.map(lambda _: world.ledger.append(body), range(4)))
+            answers = list(pool.map(world.ledger.append, [body] * 4))
         assert len({tuple(r.to_value()["index"] for r in a.receipts) for a in answers}) == 1
         assert sum(a.written for a in answers) == 20 and world.count() == count + 20
 

@@ -206,7 +206,8 @@ def refuse_codings(headers: Mapping[str, str]) -> None:
     chunked (501, rule transfer-coding; RFC 9112 §6.1). The HTTP server decodes neither: read
     as JSON, the coded bytes would be refused for what they are not (not UTF-8) or, labelled
     but not coded, taken as sent. Not decoding is deliberate: a gzip body of a few MB grows past
-    every limit before it could be counted, and a full batch of 1,000 events is ≈ 0.5 MB."""
+    every limit before it could be counted, and a full batch of 1,000 city events is ≈ 0.6 MB
+    (≈ 620 bytes each, BENCHMARKS.md)."""
     coding = headers.get("content-encoding", "").strip().lower()
     if coding not in ("", "identity"):
         raise UnsupportedMediaType(

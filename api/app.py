@@ -75,7 +75,14 @@ POST_EVENTS_REFUSALS: dict[int | str, dict[str, Any]] = {
                   "(`batch-too-large`, the latter refused unparsed), or a body over "
                   f"{MAX_BODY // 2**20} MiB (`body-too-large`, answered before the rest of "
                   "it is read)"),
-    415: _refusal(f"the body is not sent as {JSON} (`unsupported-media-type`)"),
+    415: _refusal(f"the body is not sent as {JSON} (`unsupported-media-type`, rule "
+                  "`json-content-type`), or is sent with a `Content-Encoding` other than "
+                  "`identity` — gzip and the like are not read (rule `content-encoding`)",
+                  headers={"Accept-Encoding": {"schema": {"type": "string"},
+                                               "description": "identity"}}),
+    501: _refusal("the body is sent with a transfer coding other than `chunked` (`gzip, "
+                  "chunked`…), which the server does not decode (`not-implemented`, rule "
+                  "`transfer-coding`)"),
     422: _refusal("malformed JSON, envelope or body, an unknown event type, a bad signature, an "
                   "unknown signer key or an unusable public key (`malformed-event`, "
                   "`unknown-event-type`, `bad-signature`, `unknown-key`, `invalid-public-key`)"),

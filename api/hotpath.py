@@ -14,7 +14,8 @@ on this project's machine with 64 `wrk` connections (BENCHMARKS.md, "Ingest"), t
 body. Everything else — other routes, an upgrade, a request pipelined behind one still in
 flight — goes through uvicorn and the framework, with two repairs to uvicorn's parsing for
 every request: trailer fields are not merged into the headers, and an HTTP/1.0 client's
-``Expect: 100-continue`` is ignored. It relies on the internals of the pinned uvicorn
+``Expect: 100-continue`` is ignored; what its parser refuses is answered with a problem, not
+uvicorn's plain text. It relies on the internals of the pinned uvicorn
 (``pyproject.toml``); tests/test_hotpath.py drives it byte by byte, over a recording transport,
 with the app `ledger serve` runs.
 """
@@ -140,6 +141,35 @@ class HotProtocol(HttpToolsProtocol):
             await self.flow.drain()
         if not append.disconnected and not self.transport.is_closing():
             self._answer(append, status, ctype, content)
+
+    def send_400_response(self, msg: str) -> None:
+        """What the parser refuses — a request no reader of HTTP/1.1 could frame alike (two
+        Content-Lengths, one beside Transfer-Encoding, a transfer coding other than chunked last
+        (RFC 9112 §6.3), a malformed request line or header) — answered as a problem like every
+        other refusal, not uvicorn's text/plain, and the connection closed: where this request
+        ends, and so where the next begins, is unknown. Runs only on a refusal.
+
+        Behind an append still in flight (its body read, its task running) nothing is written
+        now: that append is answered first, with ``connection: close``, and the bytes behind it
+        are not. Written at once, the 400 was read as the append's answer ("not appended") by
+        a client whose append was recorded — and a 4xx is not retried."""
+        append = self.cycle
+        if type(append) is _Append and not append.response_complete and self.tasks:
+            append.keep_alive = False
+            self.flow.pause_reading()       # what follows is not read: the answer closes
+            return
+        content = problem_bytes(
+            400, "bad-request", f"{msg.rstrip('.')}: the request is not HTTP/1.1 this server can "
+            "frame (RFC 9112: a single numeric Content-Length, or Transfer-Encoding ending in "
+            "chunked and no Content-Length); it was not appended",
+            rule="http-framing")
+        out = [STATUS_LINE[400]]
+        for name, value in self.server_state.default_headers:
+            out += [name, b": ", value, b"\r\n"]
+        out += [b"content-type: application/problem+json\r\ncontent-length: ",
+                str(len(content)).encode("ascii"), b"\r\nconnection: close\r\n\r\n", content]
+        self.transport.write(b"".join(out))
+        self.transport.close()
 
     def _too_large(self, append: _Append) -> None:
         append.keep_alive = False       # the rest of the body is not read: close after this

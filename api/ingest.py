@@ -23,7 +23,7 @@ from starlette.requests import ClientDisconnect
 from ledger.config import INGEST_THREADS, INLINE_BODY
 from ledger.envelope import Envelope
 from ledger.errors import (Forbidden, LedgerError, ShuttingDown, Unauthorized,
-                           UnsupportedMediaType)
+                           UnsupportedMediaType, UnsupportedTransferCoding)
 from ledger.groupcommit import LoopFuture
 from ledger.service import Ledger
 from ledger.tokens import Principal, TokenCache, token_hash
@@ -95,6 +95,8 @@ class Ingest:
         # to this loop (ledger.groupcommit.deliver)
         pending = LoopFuture(asyncio.get_running_loop())
         try:
+            if "content-encoding" in headers or "transfer-encoding" in headers:
+                refuse_codings(headers)
             authorization = headers.get("authorization", "")
             if (len(body) <= self.inline_body
                     and self.principal(authorization, cached_only=True)):
@@ -112,6 +114,11 @@ class Ingest:
                 await self._off_loop(partial(self._prepare, authorization, ctype, body, pending))
             result = await pending.wait()
         except LedgerError as e:
+            if e.index is None and e.event_id is not None and _batched(body):
+                # the writer names an event's place only in a batch of more than one (it is
+                # handed no more than the envelopes): in an array of one it is 0, as the parser
+                # and the verifier name it
+                e.index = 0
             status, content = error_bytes(e)
             return status, "application/problem+json", content
         except Exception:   # a bug or an infrastructure failure: nothing was acknowledged
@@ -193,6 +200,26 @@ async def read_body(headers: Mapping[str, str], receive: Any) -> bytes | None:
     return b"".join(chunks)
 
 
+def refuse_codings(headers: Mapping[str, str]) -> None:
+    """Refuse a body sent with a coding the ledger does not decode: a Content-Encoding other
+    than identity (415, rule content-encoding; RFC 9110 §8.4), a transfer coding other than
+    chunked (501, rule transfer-coding; RFC 9112 §6.1). The HTTP server decodes neither: read
+    as JSON, the coded bytes would be refused for what they are not (not UTF-8) or, labelled
+    but not coded, taken as sent. Not decoding is deliberate: a gzip body of a few MB grows past
+    every limit before it could be counted, and a full batch of 1,000 city events is ≈ 0.6 MB
+    (≈ 620 bytes each, BENCHMARKS.md)."""
+    coding = headers.get("content-encoding", "").strip().lower()
+    if coding not in ("", "identity"):
+        raise UnsupportedMediaType(
+            f"the body is sent with Content-Encoding {coding!r}: the ledger reads only the JSON "
+            "itself (identity), not compressed; send it uncompressed", rule="content-encoding")
+    coding = headers.get("transfer-encoding", "").strip().lower()
+    if coding not in ("", "chunked"):
+        raise UnsupportedTransferCoding(
+            f"the body is sent with Transfer-Encoding {coding!r}: the server decodes only "
+            "chunked; send it uncompressed, with a Content-Length or chunked")
+
+
 def over_limit(size: int) -> bool:
     """Whether a body of ``size`` bytes is over MAX_BODY: the one limit of every append path
     (this middleware, the framework route and api/hotpath.py), read when asked."""
@@ -207,10 +234,12 @@ def too_large() -> Outcome:
 
 def answer_headers(status: int) -> dict[str, str]:
     """What an answer of ``status`` says beside its problem, on every append path: the scheme a
-    401 asks for, and when to retry a 503 (nothing was written: the same bytes are safe to
-    resend)."""
+    401 asks for, the one content coding a 415 reads (RFC 9110 §12.5.3), and when to retry a
+    503 (nothing was written: the same bytes are safe to resend)."""
     if status == 401:
         return {"WWW-Authenticate": "Bearer"}
+    if status == 415:
+        return {"Accept-Encoding": "identity"}
     if status == 503:
         return {"Retry-After": str(RETRY_AFTER)}
     return {}

@@ -30,6 +30,7 @@ STATUS: dict[type[e.LedgerError], int] = {
     e.Conflict: 409,
     e.BatchTooLarge: 413,
     e.UnsupportedMediaType: 415,
+    e.UnsupportedTransferCoding: 501,
     e.NotFound: 404,
     e.Unauthorized: 401,
     e.Forbidden: 403,
@@ -40,8 +41,9 @@ STATUS: dict[type[e.LedgerError], int] = {
 }
 
 TITLES = {
-    422: "Unprocessable content", 403: "Forbidden", 409: "Conflict", 413: "Content too large",
+    400: "Bad request", 422: "Unprocessable content", 403: "Forbidden", 409: "Conflict", 413: "Content too large",
     404: "Not found", 405: "Method not allowed", 415: "Unsupported media type", 401: "Unauthorized", 503: "Service unavailable", 500: "Internal error",
+    501: "Not implemented",
 }
 
 

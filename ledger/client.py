@@ -7,6 +7,7 @@ succeeded returns the original receipts instead of appending twice.
 from __future__ import annotations
 
 import os
+import random
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -118,8 +119,8 @@ class LedgerClient:
     def _retried(self, method: str, path: str, send: Callable[[], Any], *,
                  ok: tuple[int, ...]) -> Any:
         """The response of ``send()`` whose status is in ``ok``: a network failure, a 502,
-        503 or 504 is sent again ``retries`` times (after a growing pause, or the Retry-After
-        asked). Raises LedgerHTTPError for any other status (or the last retried one),
+        503 or 504 is sent again ``retries`` times (after a growing pause — the backoff doubled
+        each time, drawn at random from its upper half — or the Retry-After asked). Raises LedgerHTTPError for any other status (or the last retried one),
         LedgerUnreachable (naming ``method`` and the URL of ``path``) when no attempt got an
         answer, and httpx's error at once for a request that can never be sent."""
         attempt = 0
@@ -140,7 +141,9 @@ class LedgerClient:
                     raise LedgerHTTPError(response.status_code, _json_or_text(response))
                 asked = _retry_after(response.headers.get("retry-after", ""))
             attempt += 1
-            time.sleep(max(self.backoff * 2 ** (attempt - 1), asked))
+            # jittered: the clients a restart cut off together must not all come back together
+            pause = self.backoff * 2 ** (attempt - 1)
+            time.sleep(max(random.uniform(pause / 2, pause), asked))
 
 
 def _transient(error: Exception) -> bool:

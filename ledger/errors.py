@@ -92,6 +92,13 @@ class UnsupportedMediaType(LedgerError):
     rule = "json-content-type"
 
 
+class UnsupportedTransferCoding(LedgerError):
+    """A request body sent with a transfer coding other than chunked (gzip, deflate)."""
+
+    code = "not-implemented"
+    rule = "transfer-coding"
+
+
 class InvalidRequest(LedgerError):
     """A query parameter of a read the service cannot answer as given (an unknown rule, no
     parameter where one is needed): the problem the framework's own checks of a query's

@@ -620,8 +620,8 @@ def test_openapi_lists_every_answer_post_events_gives(world: World) -> None:
     responses = world.http.get("/openapi.json").json()["paths"]["/v1/events"]["post"][
         "responses"]
     assert set(responses) == {"200", "201", "401", "403", "409", "413", "415", "422", "500",
-                              "503"}
-    for status in ("401", "403", "409", "413", "415", "422", "500", "503"):
+                              "501", "503"}
+    for status in ("401", "403", "409", "413", "415", "422", "500", "501", "503"):
         assert set(responses[status]["content"]) == {"application/problem+json"}, status
     assert "WWW-Authenticate" in responses["401"]["headers"]
     assert "Retry-After" in responses["503"]["headers"]
@@ -634,3 +634,6 @@ def test_openapi_lists_every_answer_post_events_gives(world: World) -> None:
     assert "body-too-large" in responses["413"]["description"]
     assert "64 MiB" in responses["413"]["description"]
     assert "application/json" in responses["415"]["description"]
+    assert "content-encoding" in responses["415"]["description"]
+    assert "Accept-Encoding" in responses["415"]["headers"]
+    assert "transfer-coding" in responses["501"]["description"]

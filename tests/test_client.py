@@ -184,3 +184,27 @@ def test_a_closed_port_is_named_after_the_retries(monkeypatch: pytest.MonkeyPatc
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(LedgerUnreachable, match=f"at {url}/v1/events: POST failed 2 times"):
         LedgerClient(url, "t0ken", retries=1).post({"event_id": "e"})
+
+
+def test_the_backoff_is_jittered_so_clients_cut_off_together_do_not_retry_together(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every client waited exactly 0.2, 0.4, 0.8… s: the devices a restart cut off at once
+    all came back at once, every time. Each pause is now drawn from the upper half of the
+    doubling one (never less than half of it, nor less than a Retry-After asked)."""
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection reset", request=request)
+
+    sleeps: list[float] = []
+    monkeypatch.setattr(client_module.time, "sleep", sleeps.append)
+    runs = []
+    for _ in range(2):
+        sleeps.clear()
+        client = make(handler)
+        client.backoff = 1.0
+        with pytest.raises(LedgerUnreachable):
+            client.post({"event_id": "e"})
+        assert len(sleeps) == 3
+        for pause, full in zip(sleeps, (1.0, 2.0, 4.0)):
+            assert full / 2 <= pause <= full
+        runs.append(list(sleeps))
+    assert runs[0] != runs[1]

@@ -66,19 +66,61 @@ def bundle_events(stream: IO[bytes],
 
 
 def flags_of_bundle(stream: IO[bytes], at: datetime,
-                    on_header: Callable[[dict[str, Any]], None] | None = None) -> list[Flag]:
-    return compute_flags(bundle_events(stream, on_header), at=at)
+                    on_header: Callable[[dict[str, Any]], None] | None = None,
+                    indices: list[int] | None = None) -> list[Flag]:
+    """The flags the bundle's events imply at ``at``; their log indices are appended to
+    ``indices`` (for :func:`holds_whole_log`)."""
+    events = bundle_events(stream, on_header)
+    if indices is not None:
+        events = _noting(events, indices)
+    return compute_flags(events, at=at)
 
 
-def partial_note(header: dict[str, Any]) -> str | None:
-    """What an auditor must know of flags computed from a bundle of part of the log (a case,
-    a stream, a time range, an officer's or unit's trail), or None for the whole log: rules
-    read credentials, configuration and other cases such a bundle leaves out."""
+def _noting(events: Iterator[Recorded], indices: list[int]) -> Iterator[Recorded]:
+    for rec in events:
+        indices.append(rec.index)
+        yield rec
+
+
+def holds_whole_log(header: dict[str, Any], indices: list[int]) -> bool:
+    """Whether the bundle holds the whole log up to its tree size — an event at every index
+    ``0 … log.tree_size − 1``, in order — whatever its scope says: the header is not signed,
+    so a case bundle relabelled ``all`` must not pass for the whole log."""
+    log = header.get("log")
+    size = log.get("tree_size") if isinstance(log, dict) else None
+    if not isinstance(size, int) or isinstance(size, bool):
+        return False
+    return indices == list(range(size))
+
+
+def _kind(header: dict[str, Any]) -> Any:
     scope = header.get("scope")
-    kind = scope.get("kind") if isinstance(scope, dict) else None
-    if kind == "all":
+    return scope.get("kind") if isinstance(scope, dict) else None
+
+
+def label_note(header: dict[str, Any], whole: bool) -> str | None:
+    """What to say when the header's scope kind and the bundle's contents disagree (``whole``:
+    :func:`holds_whole_log`), or None when they agree."""
+    kind = _kind(header)
+    if kind == "all" and not whole:
+        return ("the header's scope says the whole log (kind all), but the bundle does not hold "
+                "an event at every index 0 … tree_size − 1: it is read as part of the log")
+    if kind != "all" and whole:
+        return (f"the header's scope says {kind or 'no kind'}, but the bundle holds every event "
+                "of the log up to its tree size: it is read as the whole log")
+    return None
+
+
+def partial_note(header: dict[str, Any], whole: bool) -> str | None:
+    """What an auditor must know of flags computed from a bundle of part of the log (a case,
+    a stream, a time range, an officer's or unit's trail), or None for the whole log
+    (``whole``: :func:`holds_whole_log`, not the header's label): rules read credentials,
+    configuration and other cases such a bundle leaves out."""
+    if whole:
         return None
-    return (f"a {kind or 'partial'} bundle holds part of the log: these flags read only what it "
+    kind = _kind(header)
+    named = "this bundle" if kind == "all" else f"a {kind or 'partial'} bundle"
+    return (f"{named} holds part of the log: these flags read only what it "
             "holds (no officer's credentials, published configuration or other case it leaves "
             "out), so they can differ from the service's; a whole-log bundle (ledger export "
             "--all) gives the service's flags")
@@ -89,10 +131,11 @@ def partial_note(header: dict[str, Any]) -> str | None:
 WHOLE_LOG_KINDS = tuple(k for k in SUBJECT_KINDS if k not in ("case", "complaint", "supervision"))
 
 
-def beyond_scope_note(header: dict[str, Any], flags: list[Flag]) -> str | None:
-    """Which printed flags a bundle of part of the log cannot recompute — those about a
-    subject of :data:`WHOLE_LOG_KINDS` — or None (a whole-log bundle, or no such flag)."""
-    if partial_note(header) is None:
+def beyond_scope_note(whole: bool, flags: list[Flag]) -> str | None:
+    """Which printed flags a bundle of part of the log (``whole`` False: :func:`holds_whole_log`)
+    cannot recompute — those about a subject of :data:`WHOLE_LOG_KINDS` — or None (a whole-log
+    bundle, or no such flag)."""
+    if whole:
         return None
     beyond = [f for f in flags if f.scope.split(":", 1)[0] in WHOLE_LOG_KINDS]
     if not beyond:

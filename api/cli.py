@@ -868,10 +868,11 @@ def cmd_flags(args: argparse.Namespace) -> int:
     """Recompute the red flags of a bundle offline and print them as JSON Lines."""
     import json
 
-    from projections.auditor import (UnreadableBundle, beyond_scope_note, flags_of_bundle, parse_at,
-                                     partial_note)
+    from projections.auditor import (UnreadableBundle, beyond_scope_note, flags_of_bundle,
+                                     holds_whole_log, label_note, parse_at, partial_note)
     headers: list[dict[str, Any]] = []
     held: set[str] = set()
+    indices: list[int] = []
     try:
         at = parse_at(args.at)
         try:
@@ -879,18 +880,26 @@ def cmd_flags(args: argparse.Namespace) -> int:
         except OSError as e:
             raise UnreadableBundle(f"cannot read {args.file}: {e.strerror}") from None
         with f:
-            flags = flags_of_bundle(f, at, on_header=headers.append, streams=held)
+            flags = flags_of_bundle(f, at, on_header=headers.append, indices=indices,
+                                    streams=held)
     except (OSError, ValueError, UnreadableBundle) as e:
         print(f"ledger flags: {e}", file=sys.stderr)
         return 2
     for flag in flags:
         sys.stdout.write(json.dumps(flag.to_value(), ensure_ascii=False, sort_keys=True) + "\n")
     print(f"{len(flags)} flags at {at.isoformat()}", file=sys.stderr)
-    for note in (partial_note(headers[0], configuration="config" in held),
-                 beyond_scope_note(headers[0], flags)):
+    # whole-log-ness is read from the events, not the (unsigned) header's label
+    whole = holds_whole_log(headers[0], indices)
+    mislabelled = label_note(headers[0], whole)
+    if mislabelled:
+        print(f"ledger flags: {mislabelled}", file=sys.stderr)
+    for note in (partial_note(headers[0], whole, configuration="config" in held),
+                 beyond_scope_note(whole, flags)):
         if note:
             print(f"note: {note}", file=sys.stderr)
-    return 0
+    # a bundle claiming the whole log that does not hold it fails, as ledger verify fails it:
+    # its flags are printed (of what it holds) but cannot stand for the service's
+    return 1 if mislabelled and not whole else 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

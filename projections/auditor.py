@@ -67,34 +67,75 @@ def bundle_events(stream: IO[bytes],
 
 def flags_of_bundle(stream: IO[bytes], at: datetime,
                     on_header: Callable[[dict[str, Any]], None] | None = None,
+                    indices: list[int] | None = None,
                     streams: set[str] | None = None) -> list[Flag]:
-    """The flags of the bundle's events at ``at``; ``streams``, when given, collects the
-    kinds of stream the bundle held (``config``, ``keys``, ``case`` …)."""
-    def events() -> Iterator[Recorded]:
-        for rec in bundle_events(stream, on_header):
-            if streams is not None:
-                streams.add(rec.stream.split(":", 1)[0])
-            yield rec
-    return compute_flags(events(), at=at)
+    """The flags the bundle's events imply at ``at``; their log indices are appended to
+    ``indices`` (for :func:`holds_whole_log`), and ``streams``, when given, collects the kinds
+    of stream the bundle held (``config``, ``keys``, ``case`` …)."""
+    events = bundle_events(stream, on_header)
+    if indices is not None or streams is not None:
+        events = _noting(events, indices, streams)
+    return compute_flags(events, at=at)
 
 
-def partial_note(header: dict[str, Any], *, configuration: bool = False) -> str | None:
-    """What an auditor must know of flags computed from a bundle of part of the log (a case,
-    a stream, a time range, an officer's or unit's trail), or None for the whole log: rules
-    read credentials and posts, dispatch orders, other cases and the dispositions of flags (on
-    ``flag:`` streams, which no case or trail bundle holds) that such a bundle leaves out —
-    and published configuration, unless it held some (``configuration``: a bundle of whole
-    streams carries every ``config:`` stream since 2026-11-28)."""
+def _noting(events: Iterator[Recorded], indices: list[int] | None,
+            streams: set[str] | None) -> Iterator[Recorded]:
+    for rec in events:
+        if indices is not None:
+            indices.append(rec.index)
+        if streams is not None:
+            streams.add(rec.stream.split(":", 1)[0])
+        yield rec
+
+
+def holds_whole_log(header: dict[str, Any], indices: list[int]) -> bool:
+    """Whether the bundle holds the whole log up to its tree size — an event at every index
+    ``0 … log.tree_size − 1``, in order — whatever its scope says: the header is not signed,
+    so a case bundle relabelled ``all`` must not pass for the whole log."""
+    log = header.get("log")
+    size = log.get("tree_size") if isinstance(log, dict) else None
+    if not isinstance(size, int) or isinstance(size, bool):
+        return False
+    return indices == list(range(size))
+
+
+def _kind(header: dict[str, Any]) -> Any:
     scope = header.get("scope")
-    kind = scope.get("kind") if isinstance(scope, dict) else None
-    if kind == "all":
+    return scope.get("kind") if isinstance(scope, dict) else None
+
+
+def label_note(header: dict[str, Any], whole: bool) -> str | None:
+    """What to say when the header's scope kind and the bundle's contents disagree (``whole``:
+    :func:`holds_whole_log`), or None when they agree."""
+    kind = _kind(header)
+    if kind == "all" and not whole:
+        return ("the header's scope says the whole log (kind all), but the bundle does not hold "
+                "an event at every index 0 … tree_size − 1: it is read as part of the log")
+    if kind != "all" and whole:
+        return (f"the header's scope says {kind or 'no kind'}, but the bundle holds every event "
+                "of the log up to its tree size: it is read as the whole log")
+    return None
+
+
+def partial_note(header: dict[str, Any], whole: bool, *,
+                 configuration: bool = False) -> str | None:
+    """What an auditor must know of flags computed from a bundle of part of the log (a case,
+    a stream, a time range, an officer's or unit's trail), or None for the whole log
+    (``whole``: :func:`holds_whole_log`, not the header's label): rules read credentials and
+    posts, dispatch orders, other cases and the dispositions of flags (on ``flag:`` streams,
+    which no case or trail bundle holds) that such a bundle leaves out — and published
+    configuration, unless it held some (``configuration``: a bundle of whole streams carries
+    every ``config:`` stream since 2026-11-28)."""
+    if whole:
         return None
+    kind = _kind(header)
+    named = "this bundle" if kind == "all" else f"a {kind or 'partial'} bundle"
     left_out = "no officer's credentials or posts, dispatch order, " + \
         ("" if configuration else "published configuration, ")
-    return (f"a {kind or 'partial'} bundle holds part of the log: these flags read only what it "
-            f"holds ({left_out}other case or disposition of a flag it leaves out: a flag "
-            "disposed of prints as open), so they can differ from the service's; a whole-log "
-            "bundle (ledger export --all) gives the service's flags")
+    return (f"{named} holds part of the log: these flags read only what it holds ({left_out}"
+            "other case or disposition of a flag it leaves out: a flag disposed of prints as "
+            "open), so they can differ from the service's; a whole-log bundle (ledger export "
+            "--all) gives the service's flags")
 
 
 #: subject kinds whose rules read the whole log (other cases, an officer's trail, statistics):
@@ -102,10 +143,11 @@ def partial_note(header: dict[str, Any], *, configuration: bool = False) -> str 
 WHOLE_LOG_KINDS = tuple(k for k in SUBJECT_KINDS if k not in ("case", "complaint", "supervision"))
 
 
-def beyond_scope_note(header: dict[str, Any], flags: list[Flag]) -> str | None:
-    """Which printed flags a bundle of part of the log cannot recompute — those about a
-    subject of :data:`WHOLE_LOG_KINDS` — or None (a whole-log bundle, or no such flag)."""
-    if partial_note(header) is None:
+def beyond_scope_note(whole: bool, flags: list[Flag]) -> str | None:
+    """Which printed flags a bundle of part of the log (``whole`` False: :func:`holds_whole_log`)
+    cannot recompute — those about a subject of :data:`WHOLE_LOG_KINDS` — or None (a whole-log
+    bundle, or no such flag)."""
+    if whole:
         return None
     beyond = [f for f in flags if f.scope.split(":", 1)[0] in WHOLE_LOG_KINDS]
     if not beyond:

@@ -663,6 +663,72 @@ def test_the_case_page_names_its_events_and_evidence_kinds_in_the_chosen_languag
                            "=== 'Administrative penalty decided'")
 
 
+CLAIMED = "E2E-2025-S-000093"
+
+
+def test_the_evidence_table_shows_a_device_signature_as_proven_or_only_claimed(
+        page: Any, served: DemoCity) -> None:
+    """The case page's evidence table showed no device signature at all, while the case view
+    holds the body's claim (device_signed_claimed), whether the device's own key signed it
+    (device_signed_proven) and the signer (read_models@23). A claim the case app typed is now
+    shown as claimed only, naming its key; the bodycam's own signature as proven."""
+    key = SigningKey(bytes(range(7, 39)))
+    roles = sorted({"case-app", f.signer_role("CaseFiled")})
+    events = [sign_envelope(ROOT, ROOT_ID, stream="keys", type="KeyRegistered", body={
+        "key_id": "e2e-case-app", "public_key": b64url_encode(key.public_key),
+        "principal": "sys:e2e-case-app", "roles": roles, "not_before": None,
+        "not_after": None})]
+    crew = [{"officer_id": "E2E-93", "cert_no": "31019999093"}]
+    stream = f"case:{CLAIMED}"
+    steps = [f.step(stream, "CaseFiled", f.at("2025-09-30", "09:55:00"), procedure="summary",
+                    unit_id=served.units[0], officers=crew,
+                    parties=[{"party_ref": "pty:e2eClaimed", "party_type": "individual"}],
+                    violation_code="STALL_SH", filing_no="E2E-93", approved_by=f.DROP,
+                    violation_occurred_at=f.at("2025-09-30", "09:45:00")),
+             f.step(stream, "EvidenceRecorded", f.at("2025-09-30", "09:57:00"),
+                    evidence_id="EV-E2E-93-1", captured_at=f.at("2025-09-30", "09:50:00"),
+                    device_signed=True),
+             f.step(stream, "EvidenceRecorded", f.at("2025-09-30", "09:58:00"),
+                    evidence_id="EV-E2E-93-2", captured_at=f.at("2025-09-30", "09:51:00"),
+                    device_signed=False)]
+    events += [sign_envelope(key, "e2e-case-app", stream=s.stream, type=s.type,
+                             occurred_at=s.occurred_at, body=s.body) for s in steps]
+    response = httpx.post(served.base + "/v1/events", json=events, timeout=30,
+                          headers={"Authorization": f"Bearer {served.tokens['poster']}"})
+    assert response.status_code < 300, response.text
+    case: dict[str, Any] = {}
+    for _ in range(300):
+        try:
+            case = served.get(f"/v1/cases/{CLAIMED}")
+        except httpx.HTTPStatusError:        # not projected yet
+            case = {}
+        if len(case.get("evidence") or ()) == 2:
+            break
+        time.sleep(0.1)
+    assert [(e["device_signed_claimed"], e["device_signed_proven"], e["signer_key_id"])
+            for e in case["evidence"]] == [(True, False, "e2e-case-app"),
+                                           (False, False, "e2e-case-app")]
+    cells = "#evidence td[data-signed]"
+    read = "cells => cells.map(c => [c.dataset.signed, c.textContent])"
+    open_signed_in(page, served, f"#/case/{CLAIMED}", cells)
+    assert page.eval_on_selector_all(cells, read) == [
+        ["claimed", "仅声称（未由设备密钥签名，签名密钥 e2e-case-app）"], ["none", "未声称"]]
+    assert page.locator("#evidence th").nth(3).inner_text() == "设备签名"
+    page.click("#lang-toggle")
+    page.wait_for_function("() => document.querySelector('#evidence td[data-signed]')"
+                           "?.textContent.startsWith('Claimed only')")
+    assert page.eval_on_selector_all(cells, read) == [
+        ["claimed", "Claimed only (not signed by the device's key; signed by e2e-case-app)"],
+        ["none", "Not claimed"]]
+    # the synthetic city's footage is signed by its bodycam's own key
+    proven = first_id(served, "SELECT case_id FROM view_cases WHERE state->'evidence' @> "
+                      "'[{\"device_signed_proven\": true}]'::jsonb")
+    page.goto(f"{served.base}/ui/#/case/{proven}")
+    page.wait_for_selector("#evidence td[data-signed='proven']")
+    assert "Proven (signed by the device's own key)" in page.eval_on_selector_all(
+        cells, "cells => cells.map(c => c.textContent)")
+
+
 def test_the_english_page_names_events_and_codes_in_english(page: Any, served: DemoCity) -> None:
     """The English page showed the wire codes where the Chinese one shows names: event types
     (DecisionServed), a body's codes in the trail (left_at_address, onsite_cash_with_receipt),

@@ -214,6 +214,52 @@ def test_flags_of_a_bundle_of_part_of_the_log_say_they_can_differ_from_the_servi
         assert case_flags != {i for i, v in held.items() if v["scope"] == f"case:{CASE}"}
 
 
+def relabelled(path: Path, kind: str) -> Path:
+    """The bundle at ``path`` with its header's scope kind changed to ``kind`` (the header is
+    not signed: anyone can)."""
+    header, rest = path.read_bytes().split(b"\n", 1)
+    value = json.loads(header)
+    value["scope"] = {"kind": kind} if kind == "all" else {**value["scope"], "kind": kind}
+    out = path.with_name(f"{path.stem}-as-{kind}.ndjson")
+    out.write_bytes(json.dumps(value).encode() + b"\n" + rest)
+    return out
+
+
+def test_ledger_flags_reads_whole_log_ness_from_the_events_not_the_label(
+        city: World, tmp_path: Path, log_key) -> None:  # noqa: ANN001
+    """A case bundle relabelled `all` got no partial-scope note, and its officer and cohort
+    flags were printed as the service's. The events decide now (every index 0 … tree_size − 1):
+    the relabelled bundle gets the notes, a line naming the disagreement and exit 1; a
+    whole-log bundle labelled `case` is read as the whole log (no partial note, exit 0)."""
+    from ledger.bundle import StreamScope
+
+    from .bundles import export
+    cash_above_limit(city)
+    held, _ = held_and_offline(city, tmp_path, log_key)
+    log = LogView(city.ledger.store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN, signing_key=log_key)
+    export(city, log, tmp_path / "case.ndjson", StreamScope.case(CASE))
+
+    def run(bundle: Path) -> tuple[int, list[str], str]:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = ledger_main(["flags", str(bundle), "--at", AT.isoformat()])
+        return code, err.getvalue().splitlines(), out.getvalue()
+
+    code, lines, printed = run(relabelled(tmp_path / "case.ndjson", "all"))
+    assert code == 1 and printed                # its flags are printed all the same
+    assert ("ledger flags: the header's scope says the whole log (kind all), but the bundle "
+            "does not hold an event at every index 0 … tree_size − 1: it is read as part of "
+            "the log") in lines
+    assert [x for x in lines if x.startswith("note: ")][0].startswith(
+        "note: this bundle holds part of the log: these flags read only what it holds")
+    code, lines, printed = run(relabelled(tmp_path / "all.ndjson", "case"))
+    assert code == 0
+    assert not any(x.startswith("note: ") for x in lines)
+    assert any(x.startswith("ledger flags: the header's scope says case, but the bundle holds "
+                            "every event") for x in lines)
+    assert {v["flag_id"]: v for v in map(json.loads, printed.splitlines())} == held
+
+
 def test_a_change_of_a_case_with_no_decision_is_raised_live_and_offline(
         city: World, tmp_path: Path, log_key) -> None:  # noqa: ANN001
     """RF20.d: the service's projection and ``ledger flags FILE`` both raise it."""

@@ -94,8 +94,8 @@ def test_a_key_naming_the_device_without_a_device_role_proves_nothing() -> None:
 def test_an_unregistered_signer_proves_nothing() -> None:
     """A bundle of part of the log without the signer's registration: the claim is unproven."""
     world = World(drop(f.summary_case(SUMMARY), "EvidenceRecorded"))
-    backdated_claim(world, "bodycam-01")
-    assert numbers(world.one("RF07.a"))["device_signed_unproven"][0][3] == "bodycam-01"
+    backdated_claim(world, "bodycam-77")
+    assert numbers(world.one("RF07.a"))["device_signed_unproven"][0][3] == "bodycam-77"
 
 
 def test_an_unproven_device_claim_synced_two_days_later_is_late_recording() -> None:
@@ -111,21 +111,63 @@ def test_an_unproven_device_claim_synced_two_days_later_is_late_recording() -> N
     assert world.flags(rule="RF08.a") == []
 
 
+def signed_footage(key_id: str) -> tuple[World, Recorded]:
+    """The summary case whose only video (the bodycam's, two minutes before the decision)
+    was signed by ``key_id``."""
+    world = World()
+    register(world, "hp-case-app-01", "sys:hp-case-app", ["case-app"])
+    register(world, "hp-bc-0457", f"device:{DEVICE}", ["bodycam"])
+    register(world, "hp-bc-0999", "device:BC-HP-0999", ["bodycam"])
+    world.add(*f.summary_case(SUMMARY))
+    i, video = next((i, r) for i, r in enumerate(world.events) if r.type == "EvidenceRecorded")
+    assert video.body["kind"] == "video" and video.body["capture_device"]["device_id"] == DEVICE
+    world.history.events[i] = replace(video, signer=f"key:{key_id}")
+    return world, world.events[i]
+
+
+def test_a_video_the_case_app_signed_is_no_body_camera_video_for_rf08_c() -> None:
+    """RF08.c: the body names the bodycam and its officer, but the case app's key signed it."""
+    world, video = signed_footage("hp-case-app-01")
+    flag = world.one("RF08.c")
+    assert numbers(flag)["event_type"] == "PenaltyDecided"
+    assert numbers(flag)["videos_unproven"] == [
+        [video.event_id, video.body["evidence_id"], DEVICE, "hp-case-app-01"]]
+    assert video.event_id in flag.event_ids
+    assert flag.summary.endswith("signed by the device's own key; 1 claim(s) to be, signed "
+                                 "by hp-case-app-01")
+    assert "hp-case-app-01" in flag.summary_zh
+
+
+def test_a_video_another_devices_key_signed_is_no_body_camera_video() -> None:
+    world, _ = signed_footage("hp-bc-0999")     # registered before it, for BC-HP-0999
+    assert numbers(world.one("RF08.c"))["videos_unproven"][0][3] == "hp-bc-0999"
+
+
+def test_a_video_its_bodycams_own_key_signed_is_body_camera_video() -> None:
+    world, _ = signed_footage("bodycam-01")     # f.device_key(): device:BC-HP-0457, bodycam
+    assert world.flags(rule="RF08.c") == []
+    world, _ = signed_footage("bodycam-01")
+    world.history.events[:] = [r for r in world.events if r.body.get("key_id") != "bodycam-01"]
+    assert world.one("RF08.c")                  # the same key, never registered: no proof
+
+
 def test_the_offline_flags_of_a_bundle_judge_the_claim_as_the_service_does() -> None:
-    """`ledger flags FILE` folds the bundle's events, the keys stream with them."""
+    """`ledger flags FILE` folds the bundle's events, the keys stream with them (RF07.a, RF08.b
+    and RF08.c alike)."""
     for key_id in ("hp-case-app-01", "hp-bc-0457"):
         world = decided_without_evidence()
         backdated_claim(world, key_id)
-        lines = [{"t": "header"}] + [
-            {"t": "event", "envelope": {"event_id": r.event_id, "stream": r.stream,
-                                        "type": r.type, "occurred_at": r.occurred_at,
-                                        "signer": r.signer, "body": r.body},
-             "receipt": {"index": r.index, "stream_version": r.stream_version,
-                         "recorded_at": r.recorded_at}} for r in world.events] + [{"t": "end"}]
-        bundle = io.BytesIO("\n".join(json.dumps(x) for x in lines).encode())
-        offline = flags_of_bundle(bundle, AT)
-        assert [x.to_value() for x in offline] == [x.to_value() for x in world.flags()]
-        assert any(x.rule_id == "RF07.a" for x in offline) == (key_id == "hp-case-app-01")
+        for w, rule in ((world, "RF07.a"), (signed_footage(key_id)[0], "RF08.c")):
+            lines = [{"t": "header"}] + [
+                {"t": "event", "envelope": {"event_id": r.event_id, "stream": r.stream,
+                                            "type": r.type, "occurred_at": r.occurred_at,
+                                            "signer": r.signer, "body": r.body},
+                 "receipt": {"index": r.index, "stream_version": r.stream_version,
+                             "recorded_at": r.recorded_at}} for r in w.events] + [{"t": "end"}]
+            bundle = io.BytesIO("\n".join(json.dumps(x) for x in lines).encode())
+            offline = flags_of_bundle(bundle, AT)
+            assert [x.to_value() for x in offline] == [x.to_value() for x in w.flags()]
+            assert any(x.rule_id == rule for x in offline) == (key_id == "hp-case-app-01")
 
 
 def test_a_device_key_is_bound_to_the_device_its_principal_names() -> None:

@@ -45,8 +45,10 @@ def pledges(year: int) -> list[f.Step]:
 
 
 def staff() -> list[f.Step]:
-    """The factory's staff plus integrity pledges for 2024 and 2025 (chain up to the head)."""
-    return f.staff() + pledges(2024) + pledges(2025)
+    """The factory's staff plus integrity pledges for 2024 and 2025 (chain up to the head),
+    and the key of the factory's bodycam, which signs its footage (RF08.c counts a video only
+    when its device's own key signed it)."""
+    return f.staff() + pledges(2024) + pledges(2025) + [f.device_key()]
 
 
 def general_case(case_id: str = GENERAL) -> list[f.Step]:

@@ -67,6 +67,9 @@ class Evidence(NamedTuple):
     device_claimed: bool = False
     device_id: str = ""
     signer: str = ""            # the signer's key id
+    #: signed by the capture device's own key, whatever the body claims: the proof that the
+    #: footage is that device's (RF08.c's body-camera video)
+    by_device: bool = False
 
     def unproven(self) -> dict[str, Any]:
         """The numbers of a device-signed claim its signer's key does not prove (empty when
@@ -855,11 +858,12 @@ class Fold:
         # a claim anyone can type: it counts only when the device's own key signed the event
         # (a key registered before it, in log order, as the door requires)
         claimed = bool(b["device_signed"])
-        proven = claimed and self.key_devices.get(self._signer) == dev["device_id"]
+        by_device = self.key_devices.get(self._signer) == dev["device_id"]
         c.evidence.append(Evidence(ts, ts_of(b["captured_at"]), rts, eid, idx, b["kind"],
-                                   proven, dev.get("device_type"),
+                                   claimed and by_device, dev.get("device_type"),
                                    dev.get("assigned_officer_id"), officers,
-                                   b["evidence_id"], claimed, dev["device_id"], self._signer))
+                                   b["evidence_id"], claimed, dev["device_id"], self._signer,
+                                   by_device))
         c.loc = c.loc or loc_of(b.get("location"))
 
     def _c_CredentialShown(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,

@@ -339,21 +339,33 @@ def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
         window = th.bodycam_window_minutes * MINUTE
         sync = th.device_sync_max_hours * HOUR
         people = {oid for oid, _ in act.actors} | set(act.deciders)
-        covered = any(
-            e.kind == "video" and abs(e.captured - act.ts) <= window
-            and (e.assigned in people if e.assigned else bool(e.officers & people))
-            for e in c.evidence)
+        # a video counts only when its device's own key signed it: the body's device and
+        # officers are typed by whoever posts it (docs/red-flags.md, RF08.c)
+        videos = [e for e in c.evidence
+                  if e.kind == "video" and abs(e.captured - act.ts) <= window
+                  and (e.assigned in people if e.assigned else bool(e.officers & people))]
         since, ahead = opened(ctx, act.ts, c.recorded_ahead(act.eid), act.eid)
-        if not covered and ctx.passed(since + sync + 1):
-            numbers, summary, summary_zh = explained(
-                {"event_type": act.type, "acted_at": ctx.time(act.ts),
-                 "window_minutes": th.bodycam_window_minutes, "officers": sorted(people),
-                 "videos_in_case": sum(e.kind == "video" for e in c.evidence)},
-                f"{act.type} at {ctx.time(act.ts)} has no video from a participating "
-                f"officer's device within ±{th.bodycam_window_minutes} min",
-                f"{ctx.time(act.ts)} 的“{type_zh(act.type)}”前后 {th.bodycam_window_minutes} 分钟内"
-                f"无参与执法人员设备拍摄的{evidence_kind_zh('video')}", ahead)
-            ctx.flag("RF08.c", act.eid, anchor=act.ts, raised=since, event_ids=[act.eid],
+        if not any(e.by_device for e in videos) and ctx.passed(since + sync + 1):
+            said: dict = {
+                "event_type": act.type, "acted_at": ctx.time(act.ts),
+                "window_minutes": th.bodycam_window_minutes, "officers": sorted(people),
+                "videos_in_case": sum(e.kind == "video" for e in c.evidence)}
+            text = (f"{act.type} at {ctx.time(act.ts)} has no video from a participating "
+                    f"officer's device within ±{th.bodycam_window_minutes} min")
+            text_zh = (f"{ctx.time(act.ts)} 的“{type_zh(act.type)}”前后 "
+                       f"{th.bodycam_window_minutes} 分钟内无参与执法人员设备拍摄的"
+                       f"{evidence_kind_zh('video')}")
+            if videos:
+                signers = ", ".join(dict.fromkeys(e.signer for e in videos))
+                said["videos_unproven"] = [[e.eid, e.evidence_id, e.device_id, e.signer]
+                                           for e in videos[:5]]
+                text += (f" signed by the device's own key; {len(videos)} claim(s) to be, "
+                         f"signed by {signers}")
+                text_zh += (f"（由设备自身密钥签署）；{len(videos)} 项自称如此，却由 {signers} "
+                            "签署")
+            numbers, summary, summary_zh = explained(said, text, text_zh, ahead)
+            ctx.flag("RF08.c", act.eid, anchor=act.ts, raised=since,
+                     event_ids=[act.eid] + [e.eid for e in videos[:5]],
                      numbers=numbers, summary=summary, summary_zh=summary_zh,
                      case_id=c.case_id, unit_id=c.unit_id,
                      officer_id=act.actors[0][0] if act.actors else None)

@@ -58,6 +58,8 @@ const T = {
     "rec.not_applicable": "不适用", "rec.pending": "待对账", "rec.reconciled": "已对账", "rec.mismatch": "对账不符",
     "rec.matched": "相符", "rec.partial": "部分相符",
     "ev.kind": "类型", "ev.sha": "内容哈希", "ev.captured": "采集时间", "ev.device": "设备",
+    "ev.signed": "设备签名", "ev.signed.proven": "已证实（由该设备自身的密钥签名）",
+    "ev.signed.claimed": "仅声称（未由设备密钥签名，签名密钥 {key}）", "ev.signed.none": "未声称",
     "tr.index": "日志序号", "tr.occurred": "发生时间", "tr.recorded": "记录时间", "tr.type": "事件",
     "tr.signer": "签名人", "tr.verify": "核验", "tr.body": "内容", "tr.sig": "签名",
     "tr.chain": "链", "tr.incl": "检查点", "tr.pending": "待纳入",
@@ -195,6 +197,8 @@ const T = {
     "rec.not_applicable": "not applicable", "rec.pending": "pending", "rec.reconciled": "reconciled", "rec.mismatch": "mismatch",
     "rec.matched": "matched", "rec.partial": "partly matched",
     "ev.kind": "Kind", "ev.sha": "Content SHA-256", "ev.captured": "Captured", "ev.device": "Device",
+    "ev.signed": "Device signature", "ev.signed.proven": "Proven (signed by the device's own key)",
+    "ev.signed.claimed": "Claimed only (not signed by the device's key; signed by {key})", "ev.signed.none": "Not claimed",
     "tr.index": "Index", "tr.occurred": "Occurred", "tr.recorded": "Recorded", "tr.type": "Event",
     "tr.signer": "Signer", "tr.verify": "Verification", "tr.body": "Body", "tr.sig": "sig",
     "tr.chain": "chain", "tr.incl": "checkpoint", "tr.pending": "pending",
@@ -846,9 +850,17 @@ function deadlinesTable(deadlines) {
 
 function evidenceTable(evidence) {
   if (!evidence.length) return h("p", { class: "muted" }, "—");
-  return h("table", { id: "evidence" }, h("tr", {}, ["ev.kind", "ev.captured", "ev.device", "ev.sha"].map((k) => h("th", {}, t(k)))),
+  return h("table", { id: "evidence" }, h("tr", {}, ["ev.kind", "ev.captured", "ev.device", "ev.signed", "ev.sha"].map((k) => h("th", {}, t(k)))),
     evidence.map((e) => h("tr", {}, h("td", { dataset: { kind: e.kind } }, codeName("EvidenceRecorded.kind", e.kind)), h("td", {}, when(e.captured_at)), h("td", {}, e.device_id || "—"),
-      h("td", { class: "mono" }, e.content_sha256 || "—"))));
+      deviceSigned(e), h("td", { class: "mono" }, e.content_sha256 || "—"))));
+}
+
+// the body's device_signed is a claim anyone posting evidence can type; it is proven only when
+// the device's own registered key signed the event (docs/red-flags.md, "Device-signed")
+function deviceSigned(e) {
+  const state = e.device_signed_proven ? "proven" : e.device_signed_claimed ? "claimed" : "none";
+  return h("td", { class: state === "claimed" ? "signed-claimed" : "", dataset: { signed: state } },
+    t(`ev.signed.${state}`, { key: e.signer_key_id || "—" }));
 }
 
 // caseId null: a flag about no case (shown in the queue)

@@ -42,6 +42,7 @@ from projections.redflags._stats import median
 from projections.redflags.catalogue import RULES
 from projections.redflags.days import quarter_of
 from projections.redflags.facts import MAX_WINDOW_QUARTERS, quarter_shift
+from projections.redflags.number_names import number_labels
 from projections.redflags.params import FlagParams, ParamsTimeline
 from projections.redflags.statistics import fine_range, lead, position_bp, window_quarters
 
@@ -603,10 +604,11 @@ def build_router(dash: Dashboard) -> APIRouter:
     def get_session(principal: Viewer) -> Response:
         return _json(dash.session(principal))
 
-    @router.get("/v1/vocabulary", summary="The Chinese and English names of the event types "
-                "and of the codes of every enumerated body field")
+    @router.get("/v1/vocabulary", summary="The Chinese and English names of the event types, "
+                "of the codes of every enumerated body field and of every number a red flag "
+                "gives (numbers)")
     def get_vocabulary(principal: Viewer) -> Response:
-        return _json(vocabulary.labels())
+        return _json({**vocabulary.labels(), "numbers": number_labels()})
 
     @router.get("/v1/cases/{case_id}/trail",
                 summary="A case's audit trail with its flags' dispositions, each event verified "

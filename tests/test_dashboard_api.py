@@ -21,6 +21,7 @@ from ledger.logview import LogView
 from ledger.service import Ledger
 from ledger.store import LedgerStore, datastore_from_url
 from projections.redflags import national
+from projections.redflags.number_names import NUMBER_NAMES
 
 from . import domain_factory as f
 from .conftest import LOG_ORIGIN, ROOT_ID, World
@@ -810,6 +811,16 @@ def test_vocabulary_names_every_event_type_and_labelled_code_in_chinese(dash: Wo
     assert dash.http.get("/v1/vocabulary", headers=auth(dash, "poster")).status_code == 403
 
 
+def test_vocabulary_names_every_flag_number_in_both_languages(dash: World) -> None:
+    """The flag card and the queue showed a number's raw key (window_working_days: 7): the
+    vocabulary now names each number a flag gives, in Chinese and English, under ``numbers``."""
+    labels = get(dash, "/v1/vocabulary")
+    assert labels["numbers"]["amount_fen"] == {"zh": "罚款金额", "en": "fine amount"}
+    assert labels["numbers"]["days_late"] == {"zh": "逾期天数", "en": "days late"}
+    assert labels["numbers"].keys() == NUMBER_NAMES.keys()
+    assert get(dash, "/v1/vocabulary", auth(dash, "auditor"))["numbers"] == labels["numbers"]
+
+
 def test_vocabulary_names_every_event_type_and_code_in_english_too(dash: World) -> None:
     """The English page showed wire codes (PropertyInventorySigned, onsite_cash_with_receipt):
     the vocabulary had Chinese names only. Each type has both now, and ``codes_en`` gives the
@@ -826,7 +837,7 @@ def test_vocabulary_names_every_event_type_and_code_in_english_too(dash: World) 
         k: v.keys() for k, v in labels["codes"].items()}
     assert labels["codes"]["PaymentRecorded.channel"]["onsite_cash_with_receipt"] == \
         "当场收缴（出具专用票据）"                                  # the old shape, kept
-    assert labels == vocabulary.labels()
+    assert {k: v for k, v in labels.items() if k != "numbers"} == vocabulary.labels()
 
 
 def test_the_default_day_is_the_ledgers_not_the_serving_processs(

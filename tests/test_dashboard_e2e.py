@@ -31,6 +31,7 @@ from ledger.synth import CityParams, SyntheticCity
 from ledger.synth.cli import load
 from ledger.tokens import new_token, token_hash
 from projections.redflags.catalogue import RULES
+from projections.redflags.number_names import NUMBER_NAMES
 from projections.runner import ProjectionRunner
 
 from . import domain_factory as f
@@ -1704,3 +1705,35 @@ def test_an_api_refusal_says_what_it_means_in_the_pages_language(page: Any,
     page.wait_for_selector("p.error")
     english = page.locator("p.error").first.inner_text()
     assert english.startswith("Error: ") and "rule_id" in english and "请求" not in english
+
+
+def test_a_flag_card_names_its_numbers_in_the_chosen_language(page: Any, served: DemoCity
+                                                              ) -> None:
+    """The queue's key numbers and the flag card showed each number's raw key (amount_fen,
+    window_working_days): they show the number's name in the page's language now, the key kept
+    as the name's tooltip."""
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row .number-name")
+    queue = page.locator("tr.flag-row .number-name")
+    pairs = list(zip(queue.evaluate_all("els => els.map((e) => e.title)"),
+                     queue.all_inner_texts()))
+    assert pairs and all(text.strip() == f"{NUMBER_NAMES[key][0]}:" for key, text in pairs)
+    flag = next(f for f in served.get("/v1/flags", limit=200)["flags"]
+                if f["subject"]["case_id"] and f["event_ids"] and "amount_fen" in f["numbers"])
+    case_id, fid = flag["subject"]["case_id"], flag["flag_id"]
+    names = f".flag-card[data-flag-id='{fid}'] .number-name"
+    page.goto(f"{served.base}/ui/#/case/{case_id}?flag={fid}")
+    page.wait_for_selector(names)
+    shown = page.locator(names)
+    assert shown.count() == min(len(flag["numbers"]), 20)
+    texts = dict(zip(shown.evaluate_all("els => els.map((e) => e.title)"),
+                     shown.all_inner_texts()))
+    assert texts["amount_fen"].strip() == "罚款金额:"
+    assert not any(text.strip().rstrip(":") == key for key, text in texts.items()
+                   if "_" in key)                            # every key of it is named
+    page.click("#lang-toggle")
+    page.wait_for_function(f"() => [...document.querySelectorAll(\"{names}\")].some((e) => "
+                           "e.title === 'amount_fen' && e.textContent === 'fine amount: ')")
+    page.click("#lang-toggle")                              # back to Chinese for the others
+    page.wait_for_function("() => document.querySelector('#nav-queue').textContent === "
+                           "'红旗队列'")

@@ -517,9 +517,16 @@ function numberText(name, value) {
   if (typeof value === "object") return JSON.stringify(value);
   return String(scalarText(name, value));
 }
+// a number's name in the page's language (GET /v1/vocabulary's numbers: {amount_fen: {zh, en}}),
+// the raw key kept as its tooltip; a key without a name shows as the key
+const numberName = (key) => {
+  const names = vocab && vocab.numbers && Object.hasOwn(vocab.numbers, key) ? vocab.numbers[key] : null;
+  return (names && names[lang]) || key;
+};
 function keyNumbers(numbers, max = 4) {
   return Object.entries(numbers || {}).slice(0, max).map(([k, v]) =>
-    h("div", { class: "small" }, h("span", { class: "muted" }, `${k}: `), numberText(k, v)));
+    h("div", { class: "small" }, h("span", { class: "muted number-name", title: k }, `${numberName(k)}: `),
+      numberText(k, v)));
 }
 const sevBadge = (sev) => h("span", { class: `badge sev-${sev}` }, t(`sev.${sev}`));
 const ruleName = (name) => h("div", {}, h("div", {}, name.zh), h("div", { class: "small muted" }, name.en));

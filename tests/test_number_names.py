@@ -1,0 +1,130 @@
+"""Every number a red flag gives has a Chinese and an English name
+(projections/redflags/number_names.py ``NUMBER_NAMES``, served by GET /v1/vocabulary under
+``numbers``): the dashboard showed the raw key, so a Chinese discipline inspector read
+"window_working_days: 7"."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from ledger.crypto import SigningKey
+from ledger.synth.generator import SyntheticCity
+from ledger.synth.params import CityParams
+from projections.redflags import Flag
+from projections.redflags.engine import compute_flags
+from projections.redflags.number_names import NUMBER_NAMES, number_labels
+from tests.test_ground_truth import history
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+RULES_DIR = Path(__file__).resolve().parents[1] / "projections" / "redflags"
+
+
+@pytest.fixture(scope="module", params=[0, 1], ids=["seed0", "seed1"])
+def city_flags(request: pytest.FixtureRequest) -> list[Flag]:
+    params = CityParams.scale("small", seed=request.param)
+    city = SyntheticCity(params, root_key=SigningKey(bytes(32)), root_key_id="root-1")
+    at = datetime.combine(params.start + timedelta(days=params.days + 120),
+                          datetime.min.time(), tzinfo=UTC)
+    return compute_flags(history(city), at=at)
+
+
+def _keys_by_rule(flags: list[Flag]) -> dict[str, set[str]]:
+    keys: dict[str, set[str]] = defaultdict(set)
+    for f in flags:
+        keys[f.rule_id].update(dict(f.numbers))
+    return keys
+
+
+def test_every_number_a_flag_of_the_small_city_gives_has_both_names(city_flags: list[Flag]
+                                                                     ) -> None:
+    by_rule = _keys_by_rule(city_flags)
+    seen = set().union(*by_rule.values())
+    assert len(by_rule) >= 60 and len(seen) >= 150          # the city exercises most rules
+    missing = {rule: sorted(keys - NUMBER_NAMES.keys()) for rule, keys in sorted(by_rule.items())
+               if keys - NUMBER_NAMES.keys()}
+    assert missing == {}, f"number keys without a name (rule: keys): {missing}"
+
+
+def _literal_keys() -> dict[str, set[str]]:
+    """The keys written literally in the rules' ``numbers`` (a ``numbers=`` argument, a dict
+    bound to numbers/base/said/nums, or ``numbers["key"] = ``): the keys of rules the synthetic
+    city does not raise."""
+    holders = {"numbers", "base", "said", "nums"}
+    keys: dict[str, set[str]] = defaultdict(set)
+    for path in sorted(RULES_DIR.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            values: list[ast.expr] = []
+            if isinstance(node, ast.keyword) and node.arg == "numbers":
+                values.append(node.value)
+            elif isinstance(node, ast.AugAssign):                # numbers |= {...}
+                if isinstance(node.target, ast.Name) and node.target.id in holders:
+                    values.append(node.value)
+            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                  and node.func.attr == "update" and isinstance(node.func.value, ast.Name)
+                  and node.func.value.id in holders):                # said.update(key=...)
+                keys.update({kw.arg: keys[kw.arg] | {path.name} for kw in node.keywords if kw.arg})
+                values.extend(node.args)
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name) and target.id in holders:
+                        values.append(node.value)
+                    elif (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
+                          and target.value.id in holders
+                          and isinstance(target.slice, ast.Constant)):
+                        keys[target.slice.value].add(path.name)
+            for value in values:
+                for sub in ast.walk(value):
+                    if isinstance(sub, ast.Dict):
+                        for k in sub.keys:
+                            if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                                keys[k.value].add(path.name)
+    return keys
+
+
+def test_every_number_key_written_in_a_rule_has_both_names() -> None:
+    written = _literal_keys()
+    assert {"amount_fen", "window_working_days", "days_late", "band_min_fen"} <= written.keys()
+    missing = {k: sorted(files) for k, files in sorted(written.items()) if k not in NUMBER_NAMES}
+    assert missing == {}, f"number keys without a name (key: files): {missing}"
+
+
+def test_every_number_docs_red_flags_lists_for_a_rule_has_both_names() -> None:
+    text = (RULES_DIR.parents[1] / "docs" / "red-flags.md").read_text(encoding="utf-8")
+    listed: set[str] = set()
+    for m in re.finditer(r"\*\*Numbers\*\*:(.*?)(?:\n\* |\n\n|\*\*[A-Z])", text, re.DOTALL):
+        listed |= set(re.findall(r"`([a-z][a-z0-9_-]*)`", m.group(1)))
+    assert {"qualified_officers", "cash_fen", "device_signed_unproven"} <= listed
+    # raised_at is the flag's own field, device_signed the evidence body's, both named in passing
+    assert sorted(listed - NUMBER_NAMES.keys() - {"raised_at", "device_signed"}) == []
+
+
+def test_no_two_numbers_of_one_rule_share_a_name(city_flags: list[Flag]) -> None:
+    clashes = []
+    for rule, keys in sorted(_keys_by_rule(city_flags).items()):
+        for lang, i in (("zh", 0), ("en", 1)):
+            by_name: dict[str, list[str]] = defaultdict(list)
+            for key in sorted(keys & NUMBER_NAMES.keys()):
+                by_name[NUMBER_NAMES[key][i]].append(key)
+            clashes += [(rule, lang, name, ks) for name, ks in by_name.items() if len(ks) > 1]
+    assert clashes == []
+
+
+def test_each_name_is_in_its_language_and_no_name_serves_two_keys() -> None:
+    bad = [(key, zh, en) for key, (zh, en) in NUMBER_NAMES.items()
+           if not HAN.search(zh) or not en or HAN.search(en) or (en == key and "_" in key)]
+    assert bad == []
+    for i in (0, 1):
+        names = [pair[i] for pair in NUMBER_NAMES.values()]
+        assert sorted({n for n in names if names.count(n) > 1}) == []
+    assert NUMBER_NAMES["amount_fen"] == ("罚款金额", "fine amount")
+    assert NUMBER_NAMES["band_min_fen"] == ("裁量基准下限", "benchmark band minimum")
+    assert NUMBER_NAMES["z"] == ("稳健Z分数", "robust z-score")
+    assert NUMBER_NAMES["days_late"] == ("逾期天数", "days late")
+    assert number_labels()["window_working_days"] == {"zh": NUMBER_NAMES["window_working_days"][0],
+                                                      "en": NUMBER_NAMES["window_working_days"][1]}

@@ -184,6 +184,7 @@ NUMBER_NAMES: dict[str, tuple[str, str]] = {
     "device_signed_proven": ("设备签名已证实", "device signature proven"),
     "device_signed_unproven": ("未证实设备签名的证据", "evidence whose device signature is unproven"),
     "videos_in_case": ("案件内视频数", "videos in the case"),
+    "videos_unproven": ("未由拍摄设备自身密钥签名的视频", "videos not signed by their own device's key"),
     "extensions": ("延长次数", "extensions"),
     "fines": ("罚款笔数", "fines"),
     "items": ("物品件数", "items"),

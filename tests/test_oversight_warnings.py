@@ -39,8 +39,14 @@ def warnings(world: World, kind: str, ident: str) -> dict:
 
 def flagged(world: World) -> None:
     """Cash above the on-the-spot limit (RF04.a, critical, officer A) and no pledges (RF22, low,
-    officers A and B), on 2024-09-30."""
-    post_steps(world, f.staff() + f.summary_case(CASE, amount_fen=20_000))
+    officers A and B), on 2024-09-30 — the footage signed by the bodycam's own key, as RF08.c
+    wants (the fixture's bodycam-01 is bound to no device)."""
+    world.register("hp-bc-0457", ["bodycam"], principal=f"device:{f.BODYCAM}")
+    world.post([sign_envelope(world.keys[key], key, stream=s.stream, type=s.type, body=s.body,
+                              occurred_at=s.occurred_at)
+                for s in f.staff() + f.summary_case(CASE, amount_fen=20_000)
+                for key in ["hp-bc-0457" if s.type == "EvidenceRecorded"
+                            else f"{f.signer_role(s.type)}-01"]])
 
 
 def dispose(world: World, flag: dict, type_: str, day: str, **body: str) -> None:

@@ -377,10 +377,13 @@ class BundleExport:
             scope=scope.describe(), origin=checkpoint.note.split("\n", 1)[0], tree_size=size,
             signer_roles=_signer_roles(types, lambda: reader.event_types(size)),
             generator=GENERATOR)
-        config = tuple(reader.config_streams(size)) if held_whole(scope) is not None else ()
+        held = held_whole(scope)
+        config = () if held is None else tuple(reader.config_streams(size))
         return cls(reader=reader, log=log, scope=scope, checkpoint=checkpoint, header=header,
                    consistency=consistency, warn=warn or (lambda _: None),
-                   heads=signed_heads(reader, log, scope, checkpoint, config), config=config)
+                   heads=None if held is None else signed_heads(reader, log, checkpoint,
+                                                                 (*held, *config)),
+                   config=config)
 
     def write(self, out: Any) -> int:
         """Write the whole bundle to a binary file; return the number of bytes."""
@@ -470,17 +473,15 @@ def held_whole(scope: Scope) -> tuple[str, ...] | None:
     return None
 
 
-def signed_heads(reader: Reader, log: LogView, scope: Scope, checkpoint: StoredCheckpoint,
-                 config: Sequence[str] = ()) -> str | None:
-    """The heads note (ledger.streamheads) of the streams ``scope`` holds whole and the
-    ``config`` streams the bundle carries, below the checkpoint's tree size and bound to it,
-    signed by the log key; None without the key or for a scope that holds no stream whole.
+def signed_heads(reader: Reader, log: LogView, checkpoint: StoredCheckpoint,
+                 streams: Sequence[str]) -> str | None:
+    """The heads note (ledger.streamheads) of ``streams`` — those a bundle holds whole, its
+    scope's (:func:`held_whole`) and the ``config:`` streams it carries — below the
+    checkpoint's tree size and bound to it, signed by the log key; None without the key.
     Raises MalformedHeads for a stream name outside the grammar (a note line would not read
     back as written): nothing is written then."""
-    held = held_whole(scope)
-    if log.signing_key is None or held is None:
+    if log.signing_key is None:
         return None
-    streams = (*held, *config)
     for stream in streams:
         if not STREAM.fullmatch(stream):
             raise MalformedHeads(f"stream {stream[:140]!r} is not a stream name: its head "

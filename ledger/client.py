@@ -19,7 +19,10 @@ from .crypto import SigningKey, b64url_encode
 from .envelope import signing_bytes, unsigned_envelope
 from .errors import Unavailable
 
-RETRY_STATUSES = frozenset({502, 503, 504})
+#: Answers that may come out differently if the same bytes are sent again: the service failed
+#: unexpectedly (500: the append may or may not be recorded — a retry returns its receipts if
+#: it was), or it or a proxy in front was unavailable (502, 503, 504). Any other is final.
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
 MAX_RETRY_AFTER = 60.0      # seconds: a server's Retry-After is honoured up to this
 
 
@@ -87,7 +90,7 @@ class LedgerClient:
 
     def post(self, envelopes: dict[str, Any] | Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """Append one envelope or one atomic batch; returns the receipts. A network failure,
-        a 502, 503 or 504 is retried ``retries`` times with the same bytes. Raises
+        a 500, 502, 503 or 504 is retried ``retries`` times with the same bytes. Raises
         LedgerHTTPError for a refusal (or the last retried status), LedgerUnreachable when no
         attempt got an answer, and httpx's error at once for a request that can never be sent
         (a bad URL or header)."""
@@ -118,9 +121,10 @@ class LedgerClient:
 
     def _retried(self, method: str, path: str, send: Callable[[], Any], *,
                  ok: tuple[int, ...]) -> Any:
-        """The response of ``send()`` whose status is in ``ok``: a network failure, a 502,
-        503 or 504 is sent again ``retries`` times (after a growing pause — the backoff doubled
-        each time, drawn at random from its upper half — or the Retry-After asked). Raises LedgerHTTPError for any other status (or the last retried one),
+        """The response of ``send()`` whose status is in ``ok``: a network failure, a 500,
+        502, 503 or 504 is sent again ``retries`` times (after a growing pause — the backoff
+        doubled each time, drawn at random from its upper half — or the Retry-After asked).
+        Raises LedgerHTTPError for any other status (or the last retried one),
         LedgerUnreachable (naming ``method`` and the URL of ``path``) when no attempt got an
         answer, and httpx's error at once for a request that can never be sent."""
         attempt = 0

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import gzip
 import time
+from collections.abc import Callable
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from fastapi.testclient import TestClient
@@ -264,29 +266,48 @@ def test_an_append_in_flight_is_answered_before_the_garbage_behind_it_closes_the
     assert world.count() == count + 1
 
 # -- 5. the Python client against the served ledger --------------------------------------------
-class LosesAnswers:
-    """The world's HTTP client, with the answers to the first ``lost`` POSTs lost on the way
-    back (the request reached the ledger; the client sees a read timeout)."""
+class RecordedButUnanswered:
+    """The world's HTTP client, the first ``failed`` POSTs forwarded to the ledger (which
+    records them) and their answers replaced by ``instead(path)`` — it raises what the client
+    meets instead of the answer, or returns the answer it gets."""
 
-    def __init__(self, http: Any, lost: int) -> None:
-        self.http, self.lost, self.bodies = http, lost, []
+    def __init__(self, http: Any, failed: int, instead: Callable[[str], Any]) -> None:
+        self.http, self.failed, self.instead, self.bodies = http, failed, instead, []
 
     def post(self, path: str, **kw: Any) -> Any:
-        import httpx
         self.bodies.append(kw["content"])
         answer = self.http.post(path, **kw)
-        if self.lost:
-            self.lost -= 1
-            raise httpx.ReadTimeout("timed out", request=httpx.Request("POST", path))
+        if self.failed:
+            self.failed -= 1
+            return self.instead(path)
         return answer
 
 
-def test_the_client_retries_a_lost_answer_and_gets_the_original_receipts(
-        world: World, token: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def lost_on_the_way_back(path: str) -> Any:
+    raise httpx.ReadTimeout("timed out", request=httpx.Request("POST", path))
+
+
+def internal_error(path: str) -> Any:
+    """The 500 of a service whose database connection dropped mid-commit: the append may or
+    may not be recorded (here it is)."""
+    return httpx.Response(500, json={
+        "type": "urn:integrity-ledger:problem:internal-error", "status": 500,
+        "detail": "the append failed and nothing was acknowledged; retry with the same "
+                  "event_id(s) — a retry can never append twice"})
+
+
+@pytest.mark.parametrize("instead", [lost_on_the_way_back, internal_error])
+def test_the_client_retries_an_unanswered_append_and_gets_the_original_receipts(
+        world: World, token: str, monkeypatch: pytest.MonkeyPatch,
+        instead: Callable[[str], Any]) -> None:
+    """A lost answer, and a 500 (which was raised at once as LedgerHTTPError, so the caller
+    could not tell whether the batch was recorded), are retried with the same bytes; the
+    retry returns the receipts of the first attempt, which the ledger recorded, and nothing
+    is stored twice."""
     from ledger import client as client_module
     monkeypatch.setattr(client_module.time, "sleep", lambda s: None)
     client = world.client()
-    client.http = LosesAnswers(world.http, lost=2)
+    client.http = RecordedButUnanswered(world.http, 2, instead)
     client.retries = 2
     events = [note(world, n) for n in range(3)]
     count = world.count()
@@ -295,6 +316,9 @@ def test_the_client_retries_a_lost_answer_and_gets_the_original_receipts(
     assert world.count() == count + 3                       # written once, by the first try
     assert len(client.http.bodies) == 3 and len(set(client.http.bodies)) == 1
     assert client.post(events) == receipts
+    stored = [world.http.get(f"/v1/events/{e['event_id']}", headers=world.headers("auditor"))
+              .json()["receipt"] for e in events]
+    assert [{k: r[k] for k in s} for r, s in zip(receipts, stored)] == stored
 
 
 def test_the_client_posts_more_than_a_batch_in_batches_and_surfaces_a_conflict(

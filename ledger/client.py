@@ -2,6 +2,12 @@
 
 Retries reuse the same ``event_id`` and the same bytes, so a retried request that had in fact
 succeeded returns the original receipts instead of appending twice.
+
+Every error a post raises (LedgerHTTPError, LedgerUnreachable) says what of the call was
+recorded before it failed: ``receipts``, the receipts of the batches ``post_all`` had recorded
+(empty for ``post``, whose one request is atomic), and ``posted``, their number — the place in
+the envelopes posted of the first one not known to be recorded. Post the rest from there (or
+all of them again: the same bytes return the same receipts).
 """
 
 from __future__ import annotations
@@ -47,16 +53,22 @@ def sign_envelope(key: SigningKey, key_id: str, *, stream: str, type: str, body:
 
 
 class LedgerHTTPError(Exception):
+    """The service answered ``status`` with ``problem`` (refused, or still failing after the
+    retries). ``receipts`` and ``posted``: what ``post_all`` had recorded before it (module doc)."""
+
     def __init__(self, status: int, problem: dict[str, Any]) -> None:
         super().__init__(f"{status}: {problem.get('detail', problem)}")
         self.status = status
         self.problem = problem
+        self.receipts: list[dict[str, Any]] = []
+        self.posted = 0
 
 
 class LedgerUnreachable(Unavailable):
     """No answer from the service: every attempt to send a request failed on the network
     (connection refused, reset, timed out). ``url`` is where it was sent, ``attempts`` how many
-    times (by ``method``); the last network error is the cause."""
+    times (by ``method``); the last network error is the cause. ``receipts`` and ``posted``:
+    what ``post_all`` had recorded before it (module doc)."""
 
     code = "unreachable"
     rule = "service-reachable"      # the client's own error: no 503 the service answered
@@ -70,6 +82,8 @@ class LedgerUnreachable(Unavailable):
                          "(`ledger serve`)?")
         self.url = url
         self.attempts = attempts
+        self.receipts: list[dict[str, Any]] = []
+        self.posted = 0
 
 
 class LedgerClient:
@@ -100,16 +114,25 @@ class LedgerClient:
         return response.json()["receipts"]
 
     def post_all(self, envelopes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Append many envelopes in batches of ``batch_size`` (each batch atomic)."""
+        """Append many envelopes in batches of ``batch_size`` (each batch atomic, posted in
+        order, none after one that fails); returns their receipts. Raises as ``post`` does,
+        the error's ``receipts`` those of the batches recorded before it and ``posted`` their
+        number: the place in ``envelopes`` of the first envelope not known to be recorded."""
         receipts: list[dict[str, Any]] = []
         batch: list[dict[str, Any]] = []
-        for env in envelopes:
-            batch.append(env)
-            if len(batch) >= self.batch_size:
+        try:
+            for env in envelopes:
+                batch.append(env)
+                if len(batch) >= self.batch_size:
+                    receipts.extend(self.post(batch))
+                    batch = []
+            if batch:
                 receipts.extend(self.post(batch))
-                batch = []
-        if batch:
-            receipts.extend(self.post(batch))
+        except (LedgerHTTPError, LedgerUnreachable) as e:
+            e.receipts, e.posted = receipts, len(receipts)
+            e.add_note(f"post_all: the first {len(receipts)} envelope(s) were recorded (the "
+                       "error's receipts); none after them is known to be")
+            raise
         return receipts
 
     def get(self, path: str, **params: Any) -> Any:

@@ -208,3 +208,37 @@ def test_the_backoff_is_jittered_so_clients_cut_off_together_do_not_retry_togeth
             assert full / 2 <= pause <= full
         runs.append(list(sleeps))
     assert runs[0] != runs[1]
+
+
+def test_a_batch_unanswered_after_others_were_recorded_names_what_was_recorded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """post_all raised LedgerUnreachable for its second batch with the first batch's receipts
+    dropped; the error now carries them and the place of the first envelope not known to be
+    recorded, and the third batch is not sent."""
+    batches: list[list[str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        ids = [e["event_id"] for e in json.loads(request.content)]
+        batches.append(ids)
+        if len(batches) > 1:
+            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+        return httpx.Response(201, json={"receipts": [{"event_id": i} for i in ids]})
+
+    monkeypatch.setattr(client_module.time, "sleep", lambda s: None)
+    client = make(handler)
+    client.batch_size = 2
+    with pytest.raises(LedgerUnreachable) as unreachable:
+        client.post_all({"event_id": f"e{n}"} for n in range(5))
+    assert unreachable.value.receipts == [{"event_id": "e0"}, {"event_id": "e1"}]
+    assert unreachable.value.posted == 2
+    assert batches == [["e0", "e1"]] + [["e2", "e3"]] * 4     # 1 + 3 retries; e4 never sent
+
+
+def test_a_single_post_that_fails_names_nothing_recorded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(422, json={"detail": "bad signature"})
+
+    with pytest.raises(LedgerHTTPError) as refused:
+        make(handler).post({"event_id": "e"})
+    assert (refused.value.receipts, refused.value.posted) == ([], 0)

@@ -342,6 +342,31 @@ def test_the_client_posts_more_than_a_batch_in_batches_and_surfaces_a_conflict(
     assert world.count() == count + 1001
 
 
+def test_a_batch_refused_after_others_were_recorded_names_what_was_recorded(
+        world: World, token: str) -> None:
+    """post_all raised the second batch's refusal bare: the receipts of the first batch,
+    recorded, were lost to the caller, who could not tell which events the ledger holds. The
+    error now carries them (``receipts``) and how many envelopes they cover (``posted``), the
+    place in the iterable to resume from; nothing of the refused batch or after it is written."""
+    from ledger.client import LedgerHTTPError
+    client = world.client()
+    client.batch_size = 2
+    events = [note(world, n) for n in range(6)]
+    events[3] = {**events[3], "sig": events[2]["sig"]}      # the second batch: a bad signature
+    count = world.count()
+    with pytest.raises(LedgerHTTPError) as refused:
+        client.post_all(iter(events))
+    assert refused.value.status == 422 and refused.value.problem["type"].endswith(
+        ":bad-signature")
+    assert refused.value.posted == 2 and world.count() == count + 2
+    auditor = world.headers("auditor")
+    held = [world.http.get(f"/v1/events/{e['event_id']}", headers=auditor) for e in events]
+    assert [h.status_code for h in held] == [200, 200, 404, 404, 404, 404]
+    stored = [h.json()["receipt"] for h in held[:2]]
+    assert [r["event_id"] for r in refused.value.receipts] == [e["event_id"] for e in events[:2]]
+    assert [{k: r[k] for k in s} for r, s in zip(refused.value.receipts, stored)] == stored
+
+
 # -- over a real socket: what a client meets on the wire --------------------------------------
 @pytest.fixture
 def served(world: World) -> Any:

@@ -27,8 +27,10 @@ from .errors import Unavailable
 
 #: Answers that may come out differently if the same bytes are sent again: the service failed
 #: unexpectedly (500: the append may or may not be recorded — a retry returns its receipts if
-#: it was), or it or a proxy in front was unavailable (502, 503, 504). Any other is final.
-RETRY_STATUSES = frozenset({500, 502, 503, 504})
+#: it was), it or a proxy in front was unavailable (502, 503, 504), or a gateway in front
+#: limited the rate (429: the service sends none; the request did not reach it). Any other
+#: status is final: a 4xx refusal is the same for the same bytes.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 60.0      # seconds: a server's Retry-After is honoured up to this
 
 
@@ -104,7 +106,7 @@ class LedgerClient:
 
     def post(self, envelopes: dict[str, Any] | Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """Append one envelope or one atomic batch; returns the receipts. A network failure,
-        a 500, 502, 503 or 504 is retried ``retries`` times with the same bytes. Raises
+        a 429, 500, 502, 503 or 504 is retried ``retries`` times with the same bytes. Raises
         LedgerHTTPError for a refusal (or the last retried status), LedgerUnreachable when no
         attempt got an answer, and httpx's error at once for a request that can never be sent
         (a bad URL or header)."""
@@ -144,8 +146,8 @@ class LedgerClient:
 
     def _retried(self, method: str, path: str, send: Callable[[], Any], *,
                  ok: tuple[int, ...]) -> Any:
-        """The response of ``send()`` whose status is in ``ok``: a network failure, a 500,
-        502, 503 or 504 is sent again ``retries`` times (after a growing pause — the backoff
+        """The response of ``send()`` whose status is in ``ok``: a network failure, a 429,
+        500, 502, 503 or 504 is sent again ``retries`` times (after a growing pause — the backoff
         doubled each time, drawn at random from its upper half — or the Retry-After asked).
         Raises LedgerHTTPError for any other status (or the last retried one),
         LedgerUnreachable (naming ``method`` and the URL of ``path``) when no attempt got an

@@ -242,3 +242,24 @@ def test_a_single_post_that_fails_names_nothing_recorded(
     with pytest.raises(LedgerHTTPError) as refused:
         make(handler).post({"event_id": "e"})
     assert (refused.value.receipts, refused.value.posted) == ([], 0)
+
+
+def test_a_rate_limit_in_front_of_the_service_is_retried_after_the_pause_it_asks_for(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The service sends no 429, but a gateway or proxy in front of it may (nginx's
+    limit_req_status, an API gateway's quota): the request did not reach the ledger and the
+    same bytes are safe to send again. It was raised at once as LedgerHTTPError 429, like a
+    refusal; it is now retried no sooner than its Retry-After."""
+    bodies: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.content)
+        if len(bodies) < 3:
+            return httpx.Response(429, headers={"Retry-After": "7"},
+                                  text="<html>429 Too Many Requests</html>")
+        return httpx.Response(201, json=RECEIPT)
+
+    sleeps: list[float] = []
+    monkeypatch.setattr(client_module.time, "sleep", sleeps.append)
+    assert make(handler).post({"event_id": "e"}) == RECEIPT["receipts"]
+    assert len(bodies) == 3 and len(set(bodies)) == 1 and sleeps == [7.0, 7.0]

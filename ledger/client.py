@@ -17,7 +17,8 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from .canonical import canonical
@@ -48,7 +49,7 @@ def sign_envelope(key: SigningKey, key_id: str, *, stream: str, type: str, body:
     """Return the signed envelope as a dict (``sig`` over the RFC 8785 bytes without it)."""
     unsigned = unsigned_envelope(
         event_id=event_id or uuid7(), stream=stream, type=type,
-        occurred_at=occurred_at or datetime.now(timezone.utc).astimezone().isoformat(
+        occurred_at=occurred_at or datetime.now(UTC).astimezone().isoformat(
             timespec="seconds"),
         signer=f"key:{key_id}", body=body)
     return {**unsigned, "sig": b64url_encode(key.sign(signing_bytes(unsigned)))}
@@ -186,9 +187,21 @@ def _transient(error: Exception) -> bool:
 
 
 def _retry_after(value: str) -> float:
-    """A Retry-After in seconds (RFC 9110 §10.2.3), at most MAX_RETRY_AFTER; 0 for none, or
-    for an HTTP date (the backoff then decides)."""
-    return min(float(value), MAX_RETRY_AFTER) if value.strip().isdigit() else 0.0
+    """A Retry-After in seconds from now (RFC 9110 §10.2.3: a number of seconds or an
+    HTTP-date), between 0 and MAX_RETRY_AFTER; 0 for none or one that is neither (the backoff
+    then decides) — never an error: it is the server's or a proxy's, not the caller's."""
+    value = value.strip()
+    if value.isascii() and value.isdigit():     # "²".isdigit(), and float("²") raises
+        seconds = float(value)
+    else:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return 0.0
+        if when.tzinfo is None:                 # "-0000": an HTTP-date is GMT regardless
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 def _json_or_text(response: Any) -> dict[str, Any]:

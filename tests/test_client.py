@@ -263,3 +263,26 @@ def test_a_rate_limit_in_front_of_the_service_is_retried_after_the_pause_it_asks
     monkeypatch.setattr(client_module.time, "sleep", sleeps.append)
     assert make(handler).post({"event_id": "e"}) == RECEIPT["receipts"]
     assert len(bodies) == 3 and len(set(bodies)) == 1 and sleeps == [7.0, 7.0]
+
+
+def test_a_retry_after_given_as_a_date_is_honoured_and_one_unreadable_is_not_fatal(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """RFC 9110 lets Retry-After be an HTTP-date, as some gateways send it: it was ignored (the
+    retry came after the 0 s backoff). A value that looked like digits but was none (a
+    superscript two, from a proxy's bytes) raised ValueError out of post; it is ignored too."""
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    asked = [later.encode(), "²".encode(), b"soon"]
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if asked:
+            return httpx.Response(503, headers=[(b"retry-after", asked.pop(0))])
+        return httpx.Response(201, json=RECEIPT)
+
+    sleeps: list[float] = []
+    monkeypatch.setattr(client_module.time, "sleep", sleeps.append)
+    assert make(handler).post({"event_id": "e"}) == RECEIPT["receipts"]
+    assert len(calls) == 4 and 28.0 <= sleeps[0] <= 30.0 and sleeps[1:] == [0.0, 0.0]

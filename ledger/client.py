@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Self
 
 from .canonical import canonical
 from .crypto import SigningKey, b64url_encode
@@ -91,10 +91,13 @@ class LedgerUnreachable(Unavailable):
 
 class LedgerClient:
     """Post signed envelopes to ``/v1/events``. ``http`` may be an httpx.Client or a FastAPI
-    TestClient (anything with ``post``/``get`` returning httpx-like responses)."""
+    TestClient (anything with ``post``/``get`` returning httpx-like responses), the caller's
+    to close; without one the client opens its own, which ``close`` (or leaving a ``with``
+    block) closes."""
 
     def __init__(self, base_url: str, token: str, *, http: Any = None, retries: int = 5,
                  backoff: float = 0.2, batch_size: int = 1000) -> None:
+        self._owned = http is None
         if http is None:
             import httpx
             http = httpx.Client(base_url=base_url, timeout=60.0)
@@ -104,6 +107,17 @@ class LedgerClient:
         self.retries = retries
         self.backoff = backoff
         self.batch_size = batch_size
+
+    def close(self) -> None:
+        """Close the HTTP client this client opened (its connections); not one passed in."""
+        if self._owned:
+            self.http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def post(self, envelopes: dict[str, Any] | Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """Append one envelope or one atomic batch; returns the receipts. A network failure,

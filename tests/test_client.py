@@ -286,3 +286,17 @@ def test_a_retry_after_given_as_a_date_is_honoured_and_one_unreadable_is_not_fat
     monkeypatch.setattr(client_module.time, "sleep", sleeps.append)
     assert make(handler).post({"event_id": "e"}) == RECEIPT["receipts"]
     assert len(calls) == 4 and 28.0 <= sleeps[0] <= 30.0 and sleeps[1:] == [0.0, 0.0]
+
+
+def test_a_client_closes_the_connections_it_opened_and_only_those(server: str) -> None:
+    """LedgerClient opened an httpx.Client of its own and had no way to close it: a system
+    making a client per job kept every connection pool (and its sockets) until the garbage
+    collector found it. It is now a context manager (and has ``close``), closing the HTTP
+    client it made, not one the caller passed in, which is the caller's to close."""
+    with LedgerClient(server, "t0ken") as client:
+        assert client.post({"event_id": "e"}) == RECEIPT["receipts"]
+    assert client.http.is_closed
+    with httpx.Client(base_url=server) as given:
+        with LedgerClient(server, "t0ken", http=given) as client:
+            assert client.post({"event_id": "e"}) == RECEIPT["receipts"]
+        assert not given.is_closed and given.post("/", content=b"{}").status_code == 201

@@ -33,6 +33,8 @@ from .errors import Unavailable
 #: status is final: a 4xx refusal is the same for the same bytes.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 60.0      # seconds: a server's Retry-After is honoured up to this
+TIMEOUT = 60.0              # seconds: an answer, a write, a free connection of the pool
+CONNECT_TIMEOUT = 10.0      # seconds: a connection not made by then is lost; try again
 
 
 def uuid7() -> str:
@@ -93,14 +95,20 @@ class LedgerClient:
     """Post signed envelopes to ``/v1/events``. ``http`` may be an httpx.Client or a FastAPI
     TestClient (anything with ``post``/``get`` returning httpx-like responses), the caller's
     to close; without one the client opens its own, which ``close`` (or leaving a ``with``
-    block) closes."""
+    block) closes, with ``timeout`` (seconds or an httpx.Timeout; by default TIMEOUT, and
+    CONNECT_TIMEOUT to connect). Raises ValueError for a ``timeout`` beside an ``http``, which
+    has its own."""
 
     def __init__(self, base_url: str, token: str, *, http: Any = None, retries: int = 5,
-                 backoff: float = 0.2, batch_size: int = 1000) -> None:
+                 backoff: float = 0.2, batch_size: int = 1000, timeout: Any = None) -> None:
         self._owned = http is None
         if http is None:
             import httpx
-            http = httpx.Client(base_url=base_url, timeout=60.0)
+            http = httpx.Client(base_url=base_url, timeout=httpx.Timeout(
+                TIMEOUT, connect=CONNECT_TIMEOUT) if timeout is None else timeout)
+        elif timeout is not None:
+            raise ValueError("timeout is for the HTTP client LedgerClient opens: set it on "
+                             "the one passed as http")
         self.http = http
         self.base_url = base_url.rstrip("/")
         self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}

@@ -300,3 +300,40 @@ def test_a_client_closes_the_connections_it_opened_and_only_those(server: str) -
         with LedgerClient(server, "t0ken", http=given) as client:
             assert client.post({"event_id": "e"}) == RECEIPT["receipts"]
         assert not given.is_closed and given.post("/", content=b"{}").status_code == 201
+
+
+@pytest.fixture
+def unaccepting() -> Iterator[str]:
+    """A URL on localhost whose connections are never made: a listener with a full queue,
+    whose kernel drops the handshakes (as a link losing every packet, or a firewall, does)."""
+    import socket
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    queued = socket.create_connection(("127.0.0.1", port), timeout=5)    # the queue, full
+    yield f"http://127.0.0.1:{port}"
+    queued.close()
+    listener.close()
+
+
+def test_a_connection_never_made_is_given_up_on_after_the_timeout_asked(
+        monkeypatch: pytest.MonkeyPatch, unaccepting: str) -> None:
+    """The client waited 60 s for each attempt's connection, and had no way to be told
+    otherwise but to build its own httpx.Client: with the network losing every packet a post
+    took six minutes to fail. ``timeout`` (seconds, or an httpx.Timeout) is now the client's to
+    set; by default a connection not made within 10 s is given up on and tried again."""
+    import time
+    monkeypatch.setattr(client_module.time, "sleep", lambda s: None)
+    client = LedgerClient(unaccepting, "t0ken", retries=1,
+                          timeout=httpx.Timeout(30.0, connect=0.3))
+    began = time.monotonic()
+    with pytest.raises(LedgerUnreachable, match="POST failed 2 times") as unreachable:
+        client.post({"event_id": "e"})
+    assert time.monotonic() - began < 5.0
+    assert isinstance(unreachable.value.__cause__, httpx.ConnectTimeout)
+    client.close()
+    with LedgerClient(unaccepting, "t0ken") as client:
+        assert client.http.timeout == httpx.Timeout(60.0, connect=10.0)
+    with httpx.Client() as given, pytest.raises(ValueError, match="timeout"):
+        LedgerClient(unaccepting, "t0ken", http=given, timeout=1.0)   # it would not apply

@@ -130,13 +130,13 @@ class LedgerClient:
     def post(self, envelopes: dict[str, Any] | Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """Append one envelope or one atomic batch; returns the receipts. A network failure,
         a 429, 500, 502, 503 or 504 is retried ``retries`` times with the same bytes. Raises
-        LedgerHTTPError for a refusal (or the last retried status), LedgerUnreachable when no
-        attempt got an answer, and httpx's error at once for a request that can never be sent
-        (a bad URL or header)."""
+        LedgerHTTPError for a refusal (or the last retried status, or a success that holds no
+        receipts: not the ledger's answer), LedgerUnreachable when no attempt got an answer,
+        and httpx's error at once for a request that can never be sent (a bad URL or header)."""
         body = canonical(envelopes if isinstance(envelopes, dict) else list(envelopes))
         response = self._retried("POST", "/v1/events", lambda: self.http.post(
             "/v1/events", content=body, headers=self.headers), ok=(200, 201))
-        return response.json()["receipts"]
+        return _receipts(response)
 
     def post_all(self, envelopes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Append many envelopes in batches of ``batch_size`` (each batch atomic, posted in
@@ -224,6 +224,19 @@ def _retry_after(value: str) -> float:
             when = when.replace(tzinfo=UTC)
         seconds = (when - datetime.now(UTC)).total_seconds()
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def _receipts(response: Any) -> list[dict[str, Any]]:
+    """The receipts of an append's answer. Raises LedgerHTTPError for an answer that holds
+    none: not the ledger's (a captive portal's or a proxy's page, another service's)."""
+    try:
+        receipts = response.json()["receipts"]
+        if isinstance(receipts, list):
+            return receipts
+    except (ValueError, KeyError, TypeError):
+        pass
+    raise LedgerHTTPError(response.status_code, {
+        "detail": f"an answer that is not the ledger's (no receipts): {response.text[:200]!r}"})
 
 
 def _json_or_text(response: Any) -> dict[str, Any]:

@@ -337,3 +337,25 @@ def test_a_connection_never_made_is_given_up_on_after_the_timeout_asked(
         assert client.http.timeout == httpx.Timeout(60.0, connect=10.0)
     with httpx.Client() as given, pytest.raises(ValueError, match="timeout"):
         LedgerClient(unaccepting, "t0ken", http=given, timeout=1.0)   # it would not apply
+
+
+def test_a_success_that_is_not_the_ledgers_answer_is_an_http_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 200 that is no receipts document — a captive portal's or a proxy's page, a URL of
+    another service — raised json's JSONDecodeError (a ValueError) out of post, which a caller
+    catching the client's errors did not catch, and out of post_all with the receipts of the
+    batches before it dropped. It is a LedgerHTTPError naming the status and the answer's
+    beginning, not retried (such a page answers the same every time)."""
+    answers = [httpx.Response(201, json={"receipts": [{"event_id": "e0"}]}),
+               httpx.Response(200, html="<html>Sign in to the network</html>")]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return answers.pop(0)
+
+    client = make(handler)
+    client.batch_size = 1
+    with pytest.raises(LedgerHTTPError, match="not the ledger's") as refused:
+        client.post_all({"event_id": f"e{n}"} for n in range(3))
+    assert refused.value.status == 200 and "Sign in" in refused.value.problem["detail"]
+    assert (refused.value.receipts, refused.value.posted) == ([{"event_id": "e0"}], 1)
+    assert answers == []

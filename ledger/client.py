@@ -35,6 +35,8 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 60.0      # seconds: a server's Retry-After is honoured up to this
 TIMEOUT = 60.0              # seconds: an answer, a write, a free connection of the pool
 CONNECT_TIMEOUT = 10.0      # seconds: a connection not made by then is lost; try again
+#: The ledger's answers that are text, not JSON: the signed checkpoint (and /metrics), a bundle.
+TEXT_TYPES = frozenset({"text/plain", "application/x-ndjson"})
 
 
 def uuid7() -> str:
@@ -161,11 +163,21 @@ class LedgerClient:
         return receipts
 
     def get(self, path: str, **params: Any) -> Any:
-        """GET ``path`` with query ``params``; returns the JSON answer. Retried as post is (a
-        read is safe to send again), and raises as it does."""
+        """GET ``path`` with query ``params``; returns the answer's value if it is JSON, its
+        text if it is text (the signed checkpoint; a bundle's JSON lines). Retried as post is
+        (a read is safe to send again), and raises as it does — LedgerHTTPError too for an
+        answer that is neither, which is not the ledger's."""
         response = self._retried("GET", path, lambda: self.http.get(
             path, params=params or None, headers=self.headers), ok=(200,))
-        return response.json()
+        media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type in TEXT_TYPES:
+            return response.text
+        try:
+            if media_type == "application/json" or media_type.endswith("+json"):
+                return response.json()
+        except ValueError:
+            pass
+        raise _not_the_ledgers(response, "not JSON, nor text")
 
     def _retried(self, method: str, path: str, send: Callable[[], Any], *,
                  ok: tuple[int, ...]) -> Any:
@@ -235,8 +247,13 @@ def _receipts(response: Any) -> list[dict[str, Any]]:
             return receipts
     except (ValueError, KeyError, TypeError):
         pass
-    raise LedgerHTTPError(response.status_code, {
-        "detail": f"an answer that is not the ledger's (no receipts): {response.text[:200]!r}"})
+    raise _not_the_ledgers(response, "no receipts")
+
+
+def _not_the_ledgers(response: Any, lacking: str) -> LedgerHTTPError:
+    """The error for a success that is not the ledger's answer (``lacking`` says why not)."""
+    return LedgerHTTPError(response.status_code, {
+        "detail": f"an answer that is not the ledger's ({lacking}): {response.text[:200]!r}"})
 
 
 def _json_or_text(response: Any) -> dict[str, Any]:

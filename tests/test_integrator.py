@@ -367,6 +367,42 @@ def test_a_batch_refused_after_others_were_recorded_names_what_was_recorded(
     assert [{k: r[k] for k in s} for r, s in zip(refused.value.receipts, stored)] == stored
 
 
+def test_the_client_reads_the_ledgers_answers_that_are_not_json(
+        world: World, token: str, log_view: Any, log_key: Any) -> None:
+    """LedgerClient.get parsed every answer as JSON: the signed checkpoint (text/plain), the one
+    thing a client needs to check its receipts' inclusion proofs against, raised
+    JSONDecodeError. A text answer of the ledger is now returned as its text; a JSON one still
+    as its value, and an answer that is neither is the ledger's no more than it is JSON."""
+    from ledger.checkpoint import open_checkpoint
+    from ledger.client import LedgerHTTPError
+    from ledger.note import parse_vkey, vkey_for
+
+    from .conftest import LOG_ORIGIN
+    receipts = world.post([note(world, n) for n in range(3)])
+    log_view.issue_checkpoint()
+    client = world.client("auditor")
+    note_text = client.get("/v1/log/checkpoint")
+    checkpoint = open_checkpoint(note_text, [parse_vkey(vkey_for(LOG_ORIGIN, log_key.public_key))],
+                                 LOG_ORIGIN)
+    assert checkpoint.size == 4                             # the key and the three notes
+    proof = client.get("/v1/log/proofs/inclusion", event_id=receipts[2]["event_id"],
+                       tree_size=checkpoint.size)
+    assert proof["index"] == receipts[2]["index"]
+    client.http = FailsWith(httpx.Response(200, html="<html>Sign in to the network</html>"))
+    with pytest.raises(LedgerHTTPError, match="not the ledger's"):
+        client.get("/v1/log/checkpoint")
+
+
+class FailsWith:
+    """An HTTP client that never reaches the ledger: every request gets ``answer``."""
+
+    def __init__(self, answer: Any) -> None:
+        self.answer = answer
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.answer
+
+
 # -- over a real socket: what a client meets on the wire --------------------------------------
 @pytest.fixture
 def served(world: World) -> Any:

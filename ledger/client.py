@@ -257,7 +257,10 @@ def _not_the_ledgers(response: Any, lacking: str) -> LedgerHTTPError:
 
 
 def _json_or_text(response: Any) -> dict[str, Any]:
+    """The problem an error answer carries: its JSON object (the service's problem+json), or
+    its text as the ``detail`` — a proxy's page, or JSON that is no object (a gateway's)."""
     try:
-        return response.json()
+        problem = response.json()
     except ValueError:
-        return {"detail": response.text}
+        problem = None
+    return problem if isinstance(problem, dict) else {"detail": response.text}

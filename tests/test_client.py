@@ -359,3 +359,19 @@ def test_a_success_that_is_not_the_ledgers_answer_is_an_http_error(
     assert refused.value.status == 200 and "Sign in" in refused.value.problem["detail"]
     assert (refused.value.receipts, refused.value.posted) == ([{"event_id": "e0"}], 1)
     assert answers == []
+
+
+@pytest.mark.parametrize("body", [b'["denied"]', b'"denied"', b"null", b"<h1>denied</h1>"])
+def test_a_refusal_whose_body_is_no_problem_document_is_still_an_http_error(
+        body: bytes) -> None:
+    """A refusal from something in front of the service (a gateway answering a JSON array or
+    string) raised AttributeError out of LedgerHTTPError itself, which read ``detail`` from
+    whatever JSON the body held. The problem is now the body's object, or its text."""
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(403, content=body, headers={"Content-Type": "application/json"})
+
+    with pytest.raises(LedgerHTTPError) as refused:
+        make(handler).post({"event_id": "e"})
+    assert refused.value.status == 403
+    assert refused.value.problem == {"detail": body.decode()}
+    assert str(refused.value) == f"403: {body.decode()}"

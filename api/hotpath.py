@@ -15,13 +15,17 @@ body. Everything else — other routes, an upgrade, a request pipelined behind o
 flight — goes through uvicorn and the framework, with two repairs to uvicorn's parsing for
 every request: trailer fields are not merged into the headers, and an HTTP/1.0 client's
 ``Expect: 100-continue`` is ignored; what its parser refuses is answered with a problem, not
-uvicorn's plain text. It relies on the internals of the pinned uvicorn
+uvicorn's plain text. An append refused before its body is read (413) is answered at once and the
+connection then closed lingering (``_Linger``): the server shuts its side and discards what the
+client still sends, for a bounded time, so the client reads the answer rather than a reset.
+It relies on the internals of the pinned uvicorn
 (``pyproject.toml``); tests/test_hotpath.py drives it byte by byte, over a recording transport,
 with the app `ledger serve` runs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
@@ -31,6 +35,55 @@ from .problems import problem_bytes
 
 _log = logging.getLogger(__name__)
 PATH = b"/v1/events"
+#: After an answer given before the body was read: how long the connection is read (and what
+#: arrives discarded) while the client is silent, at most in all, and at most how many bytes.
+LINGER_IDLE = 2.0
+LINGER_TOTAL = 5.0
+LINGER_BYTES = 256 * 1024 * 1024
+
+
+class _Linger:
+    """A lingering close (nginx's ``lingering_close``), begun once an answer has been written
+    before the request's body was read: closed at once, with the body's rest unread in its
+    receive buffer, the socket sends a reset, and a client still sending reads "connection
+    reset" — not the answer, which the reset can destroy — and retries the same body. So the
+    write side is shut (the client reads the answer and then the end of the connection), what
+    still arrives is counted and dropped, unparsed and unbuffered, and the connection is closed
+    once the client closes its side, falls silent for ``LINGER_IDLE`` seconds, has sent
+    ``LINGER_BYTES`` more, or ``LINGER_TOTAL`` seconds have passed, whichever comes first."""
+
+    __slots__ = ("deadline", "last", "left", "loop", "timer", "transport")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, transport: asyncio.Transport) -> None:
+        self.loop = loop
+        self.transport = transport
+        self.last = loop.time()
+        self.deadline = self.last + LINGER_TOTAL
+        self.left = LINGER_BYTES
+        self.timer = loop.call_at(self.last + LINGER_IDLE, self._check)
+        if transport.can_write_eof():   # TLS cannot: there the answer's content-length
+            transport.write_eof()       # ends it; a FIN, once what was written is sent
+
+    def discard(self, size: int) -> None:
+        self.last = self.loop.time()
+        self.left -= size
+        if self.left < 0:
+            self.close()
+
+    def _check(self) -> None:
+        end = min(self.last + LINGER_IDLE, self.deadline)
+        if self.loop.time() >= end:
+            self.close()
+        else:
+            self.timer = self.loop.call_at(end, self._check)
+
+    def close(self) -> None:
+        self.timer.cancel()
+        if self.transport.get_write_buffer_size():
+            # a peer that has read nothing in LINGER_TOTAL: its answer is not waited on forever
+            self.transport.abort()
+        elif not self.transport.is_closing():
+            self.transport.close()
 
 
 class _Set:
@@ -50,6 +103,7 @@ class _Append:
         "message_event",
         "response_complete",
         "size",
+        "unread",
     )
 
     def __init__(self, keep_alive: bool) -> None:
@@ -58,11 +112,34 @@ class _Append:
         self.size = 0
         self.response_complete = False
         self.disconnected = False
+        self.unread = False     # answered before its body was read: linger, then close
         self.message_event = _Set()
 
 
 class HotProtocol(HttpToolsProtocol):
     _trailers = False    # past the header section: what the parser reports now is a trailer
+    _linger: _Linger | None = None     # closing: what the client sends is discarded unread
+
+    def data_received(self, data: bytes) -> None:
+        if self._linger is not None:
+            self._linger.discard(len(data))
+            return
+        super().data_received(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._linger is not None:
+            self._linger.timer.cancel()
+        super().connection_lost(exc)
+
+    def on_response_complete(self) -> None:
+        if self._linger is None:
+            super().on_response_complete()
+        else:   # no request follows on this connection, nor keep-alive timer
+            self.server_state.total_requests += 1
+
+    def handle_websocket_upgrade(self) -> None:
+        if self._linger is None:    # an upgrade sent behind a refused body is not served
+            super().handle_websocket_upgrade()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -79,9 +156,8 @@ class HotProtocol(HttpToolsProtocol):
         self._trailers = True
         if self.parser.get_http_version() == "1.0":
             self.expect_100_continue = False    # RFC 9110 §10.1.1: a 1.0 client knows no 1xx
-        if (type(self.cycle) is _Append and self.cycle.response_complete
-                and self.transport.is_closing() and not self.parser.should_upgrade()):
-            return      # a 413 closed the connection: what follows it in the read is not served
+        if self._linger is not None:
+            return      # a 413 is closing the connection: what follows it is not served
         ingest: Ingest | None = getattr(self.app, "ingest", None)
         if (ingest is None or self.url != PATH or self.parser.get_method() != b"POST"
                 or self.parser.should_upgrade()
@@ -152,7 +228,10 @@ class HotProtocol(HttpToolsProtocol):
         Behind an append still in flight (its body read, its task running) nothing is written
         now: that append is answered first, with ``connection: close``, and the bytes behind it
         are not. Written at once, the 400 was read as the append's answer ("not appended") by
-        a client whose append was recorded — and a 4xx is not retried."""
+        a client whose append was recorded — and a 4xx is not retried. Behind a 413 nothing is
+        answered: what the client still sends is the body refused, discarded unread."""
+        if self._linger is not None:
+            return
         append = self.cycle
         if type(append) is _Append and not append.response_complete and self.tasks:
             append.keep_alive = False
@@ -173,6 +252,8 @@ class HotProtocol(HttpToolsProtocol):
 
     def _too_large(self, append: _Append) -> None:
         append.keep_alive = False       # the rest of the body is not read: close after this
+        append.unread = True
+        append.chunks = []
         self._answer(append, *too_large())
 
     def _answer(self, append: _Append, status: int, ctype: str, content: bytes) -> None:
@@ -188,6 +269,9 @@ class HotProtocol(HttpToolsProtocol):
         out += [b"\r\n", content]
         self.transport.write(b"".join(out))
         append.response_complete = True
-        if not append.keep_alive:
+        if append.unread:
+            self._linger = _Linger(self.loop, self.transport)
+            self.flow.resume_reading()
+        elif not append.keep_alive:
             self.transport.close()
         self.on_response_complete()      # starts a pipelined request or arms keep-alive

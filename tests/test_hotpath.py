@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
+import api.hotpath
 import api.ingest
 from api.hotpath import HotProtocol
 from ledger.canonical import canonical
@@ -23,18 +24,32 @@ from .conftest import World
 
 
 class Transport(asyncio.Transport):
-    """Records every write; closing is a flag."""
+    """Records every write; closing, and shutting the write side, are flags."""
 
     def __init__(self) -> None:
         super().__init__()
         self.writes: list[bytes] = []
         self.closed = False
+        self.eof = False
         self.reading = True
 
     def write(self, data: Any) -> None:
+        assert not self.eof, "written after the write side was shut"
         self.writes.append(bytes(data))
 
+    def can_write_eof(self) -> bool:
+        return True
+
+    def write_eof(self) -> None:
+        self.eof = True
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
     def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
         self.closed = True
 
     def is_closing(self) -> bool:
@@ -261,7 +276,7 @@ def test_a_body_over_the_limit_is_refused_unread_and_nothing_written(
     [(status, headers, problem)] = responses(transport.output())
     assert status == 413 and headers[b"connection"] == b"close"
     assert orjson.loads(problem)["type"].endswith("body-too-large")
-    assert transport.closed
+    assert transport.eof            # closing: lingering, the rest discarded (test_lingering_*)
     assert world.count() == before
 
 
@@ -280,7 +295,7 @@ def test_a_body_declared_over_the_limit_is_refused_before_it_is_asked_for(
     assert orjson.loads(problem)["type"].endswith("body-too-large")
     assert world.count() == before
     if path == b"/v1/events":       # the hot path closes; uvicorn's cycle discards the rest
-        assert headers[b"connection"] == b"close" and transport.closed
+        assert headers[b"connection"] == b"close" and transport.eof
 
 
 @pytest.mark.parametrize("closed", ["ledger", "writer", "ingest"])
@@ -340,14 +355,49 @@ def test_a_request_behind_a_refused_body_on_the_closed_connection_is_not_appende
     behind = post(canonical(note(world, 30)), token)
     upgrade = (b"GET /ws HTTP/1.1\r\nHost: ledger\r\nConnection: Upgrade\r\n"
                b"Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-               b"Sec-WebSocket-Version: 13\r\n\r\n")     # handed to uvicorn, as before
+               b"Sec-WebSocket-Version: 13\r\n\r\n")
     refused = head + b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
-    transport = serve(world, refused + behind)
-    [(status, headers, _)] = responses(transport.output())
-    assert status == 413 and headers[b"connection"] == b"close" and transport.closed
-    assert world.count() == before             # the client was told nothing of the second
-    status, _, _ = responses(serve(world, refused + upgrade).output())[0]
-    assert status == 413
+    # in the read that held the refused body, in a later one; an upgrade is not served either
+    for reads in ([refused + behind], [refused, behind], [refused + upgrade], [refused, upgrade]):
+        transport = serve(world, *reads)
+        [(status, headers, _)] = responses(transport.output())
+        assert status == 413 and headers[b"connection"] == b"close" and transport.eof
+        assert world.count() == before         # the client was told nothing of the second
+
+
+def test_lingering_after_a_413_discards_what_follows_and_ends_within_its_bounds(
+        world: World, app_event: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a 413 given before the body was read, the connection is not closed at once (its
+    reset could destroy the answer: test_integrator's socket tests). The write side is shut,
+    and what the client still sends is dropped unparsed until it falls silent for LINGER_IDLE,
+    has sent LINGER_BYTES, or LINGER_TOTAL has passed: a client cannot hold it open."""
+    monkeypatch.setattr(api.ingest, "MAX_BODY", 1000)
+    monkeypatch.setattr(api.hotpath, "LINGER_IDLE", 0.2)
+    monkeypatch.setattr(api.hotpath, "LINGER_TOTAL", 1.0)
+    monkeypatch.setattr(api.hotpath, "LINGER_BYTES", 10_000)
+    head, _, _ = post(b"x" * 5000, world.token("poster")).partition(b"\r\n\r\n")
+
+    async def run(piece: bytes) -> tuple[float, int, Transport]:
+        """Seconds until closed, and pieces sent meanwhile (one each 50 ms, if any)."""
+        protocol, transport, _ = connect(world)
+        protocol.data_received(head + b"\r\n\r\n" + b"x" * 100)
+        started, sent = time.monotonic(), 0
+        while not transport.closed:
+            assert time.monotonic() - started < 10, "still open after 10 s"
+            if piece:
+                protocol.data_received(piece)
+                sent += 1
+            await asyncio.sleep(0.05)
+        return time.monotonic() - started, sent, transport
+
+    silent, _, transport = asyncio.run(run(b""))
+    [(status, _, _)] = responses(transport.output())
+    assert status == 413 and transport.eof and 0.2 <= silent < 1.0
+    trickling, _, transport = asyncio.run(run(b"x" * 50))
+    assert [status for status, _, _ in responses(transport.output())] == [413]
+    assert 1.0 <= trickling < 5
+    _, sent, _ = asyncio.run(run(b"x" * 3000))
+    assert sent == 4                            # past 10,000 bytes at the fourth
 
 
 def test_a_client_gone_before_the_answer_is_not_written_to_but_its_append_lands(

@@ -15,9 +15,11 @@ body. Everything else — other routes, an upgrade, a request pipelined behind o
 flight — goes through uvicorn and the framework, with two repairs to uvicorn's parsing for
 every request: trailer fields are not merged into the headers, and an HTTP/1.0 client's
 ``Expect: 100-continue`` is ignored; what its parser refuses is answered with a problem, not
-uvicorn's plain text. An append refused before its body is read (413) is answered at once and the
-connection then closed lingering (``_Linger``): the server shuts its side and discards what the
-client still sends, for a bounded time, so the client reads the answer rather than a reset.
+uvicorn's plain text. ``Expect: 100-continue`` is answered 100 only once the headers are
+judged (``Ingest.judge_headers``). An append refused before its body is read (a 413, a refusal
+of its headers) is answered at once and the connection then closed lingering (``_Linger``): the
+server shuts its side and discards what the client still sends, for a bounded time, so the
+client reads the answer rather than a reset.
 It relies on the internals of the pinned uvicorn
 (``pyproject.toml``); tests/test_hotpath.py drives it byte by byte, over a recording transport,
 with the app `ledger serve` runs.
@@ -30,11 +32,15 @@ import logging
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from ledger.errors import LedgerError
+
 from .ingest import Ingest, answer_headers, over_limit, too_large
-from .problems import problem_bytes
+from .problems import error_bytes, problem_bytes
 
 _log = logging.getLogger(__name__)
 PATH = b"/v1/events"
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+PROBLEM = "application/problem+json"
 #: After an answer given before the body was read: how long the connection is read (and what
 #: arrives discarded) while the client is silent, at most in all, and at most how many bytes.
 LINGER_IDLE = 2.0
@@ -98,6 +104,7 @@ class _Append:
 
     __slots__ = (
         "chunks",
+        "complete",
         "disconnected",
         "keep_alive",
         "message_event",
@@ -110,6 +117,7 @@ class _Append:
         self.keep_alive = keep_alive
         self.chunks: list[bytes] = []
         self.size = 0
+        self.complete = False   # the body read in full: the ingest judges it and answers
         self.response_complete = False
         self.disconnected = False
         self.unread = False     # answered before its body was read: linger, then close
@@ -173,7 +181,39 @@ class HotProtocol(HttpToolsProtocol):
             self._too_large(append)     # before any of it is read or asked for (100 Continue)
             return
         if self.expect_100_continue:
-            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self._continue(append, ingest)
+
+    def _continue(self, append: _Append, ingest: Ingest) -> None:
+        """``Expect: 100-continue``: the body is asked for only of a request its headers do not
+        refuse (``Ingest.judge_headers``: the codings, the token, the content type); else the
+        refusal is the answer, and the body is not read. A token not looked up lately is read
+        off the event loop first, the body taken meanwhile if the client sends it unasked.
+        Only a request that expects 100 Continue is judged here: the others' one more dict and
+        hash would be paid by every append, for a body the client has sent already."""
+        headers = self._header_map()
+        try:
+            known = ingest.judge_headers(headers, cached_only=True)
+        except LedgerError as e:
+            self._refuse_unread(append, e)
+            return
+        if known:
+            self.transport.write(CONTINUE)
+            return
+        task = self.loop.create_task(self._admit(append, ingest, headers))
+        task.add_done_callback(self.tasks.discard)
+        self.tasks.add(task)
+
+    async def _admit(self, append: _Append, ingest: Ingest, headers: dict[str, str]) -> None:
+        try:
+            await ingest.admit(headers)
+        except LedgerError as e:
+            if not (append.complete or append.response_complete or append.disconnected):
+                self._refuse_unread(append, e)
+            return      # a body read in full meanwhile is refused by the ingest, as always
+        except Exception:   # the ingest judges the request again, and answers
+            _log.exception("judging the headers of an append failed")
+        if not (append.response_complete or append.disconnected or self.transport.is_closing()):
+            self.transport.write(CONTINUE)      # before the answer, even if the body came
 
     def on_body(self, body: bytes) -> None:
         append = self.cycle
@@ -195,13 +235,17 @@ class HotProtocol(HttpToolsProtocol):
             return
         if append.response_complete:
             return
-        # names arrive lower-cased (uvicorn's on_header); of a repeated one the first counts,
-        # as on every framework route (Starlette's Headers.get) and in the middleware
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in reversed(self.headers)}
+        append.complete = True
+        headers = self._header_map()
         body, append.chunks = b"".join(append.chunks), []
         task = self.loop.create_task(self._append(append, headers, body))
         task.add_done_callback(self.tasks.discard)
         self.tasks.add(task)
+
+    def _header_map(self) -> dict[str, str]:
+        # names arrive lower-cased (uvicorn's on_header); of a repeated one the first counts,
+        # as on every framework route (Starlette's Headers.get) and in the middleware
+        return {k.decode("latin-1"): v.decode("latin-1") for k, v in reversed(self.headers)}
 
     async def _append(self, append: _Append, headers: dict[str, str], body: bytes) -> None:
         try:
@@ -209,7 +253,7 @@ class HotProtocol(HttpToolsProtocol):
         except Exception:   # Ingest answers every failure itself; this is a bug in the answer
             _log.exception("append failed")
             append.keep_alive = False
-            status, ctype, content = 500, "application/problem+json", problem_bytes(
+            status, ctype, content = 500, PROBLEM, problem_bytes(
                 500, "internal-error", "the append failed; retry with the same event_id(s)")
         if self.flow.write_paused and not append.disconnected:
             # as uvicorn's cycle: a peer that reads no answers holds this one, and the requests
@@ -251,10 +295,21 @@ class HotProtocol(HttpToolsProtocol):
         self.transport.close()
 
     def _too_large(self, append: _Append) -> None:
-        append.keep_alive = False       # the rest of the body is not read: close after this
+        self._answer_unread(append, *too_large())
+
+    def _refuse_unread(self, append: _Append, error: LedgerError) -> None:
+        status, content = error_bytes(error)
+        self._answer_unread(append, status, PROBLEM, content)
+
+    def _answer_unread(self, append: _Append, status: int, ctype: str, content: bytes) -> None:
+        """Answer before the body is read, and close lingering: whether the bytes that follow
+        are the body (sent anyway, or on its way) or a next request (from a client that
+        expected 100 Continue, got the answer and sent no body), the server cannot tell, so
+        none of them is served (RFC 9110 §10.1.1 lets it close)."""
+        append.keep_alive = False
         append.unread = True
         append.chunks = []
-        self._answer(append, *too_large())
+        self._answer(append, status, ctype, content)
 
     def _answer(self, append: _Append, status: int, ctype: str, content: bytes) -> None:
         out = [STATUS_LINE[status]]

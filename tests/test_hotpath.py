@@ -101,14 +101,42 @@ def serve(world: World, *chunks: bytes, lost: Callable[[], bool] | None = None) 
                 assert time.monotonic() < deadline, "the append did not land within 30 s"
                 await asyncio.sleep(0.01)
             await asyncio.sleep(0.1)        # the answer, had it been written, is past
-        # every request answered (a pipelined one starts when the one before it is), or gone
+        await answered(protocol, state)
+        return transport
+
+    return asyncio.run(run())
+
+
+async def answered(protocol: HotProtocol, state: ServerState) -> None:
+    """Wait until every request is answered (a pipelined one starts when the one before it is),
+    or gone."""
+    deadline = time.monotonic() + 30
+    while state.tasks or protocol.pipeline or not (
+            protocol.cycle is None or protocol.cycle.response_complete
+            or protocol.cycle.disconnected):
+        assert time.monotonic() < deadline, "no answer within 30 s"
+        await asyncio.sleep(0.005)
+    protocol._unset_keepalive_if_required()
+
+
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+def expecting(world: World, head: bytes, body: bytes, *, anyway: bool = False) -> Transport:
+    """A client that sends ``head`` (with ``Expect: 100-continue``) and waits for the server's
+    first answer: the body follows a 100 Continue — or ``anyway``, as from a client that waited
+    no longer (RFC 9110 §10.1.1 lets it)."""
+
+    async def run() -> Transport:
+        protocol, transport, state = connect(world)
+        protocol.data_received(head)
         deadline = time.monotonic() + 30
-        while state.tasks or protocol.pipeline or not (
-                protocol.cycle is None or protocol.cycle.response_complete
-                or protocol.cycle.disconnected):
-            assert time.monotonic() < deadline, "no answer within 30 s"
+        while not transport.writes:
+            assert time.monotonic() < deadline, "neither 100 Continue nor an answer in 30 s"
             await asyncio.sleep(0.005)
-        protocol._unset_keepalive_if_required()
+        if transport.writes[0] == CONTINUE or anyway:
+            protocol.data_received(body)
+        await answered(protocol, state)
         return transport
 
     return asyncio.run(run())
@@ -231,14 +259,61 @@ def test_of_two_authorization_headers_the_first_counts_as_on_every_other_route(
     assert world.count() == before
 
 
+def expect_head(body: bytes, token: str) -> bytes:
+    head, _, _ = post(body, token, extra=b"Expect: 100-continue\r\n").partition(b"\r\n\r\n")
+    return head + b"\r\n\r\n"
+
+
 def test_expect_100_continue_is_answered_before_the_body(world: World, app_event: dict) -> None:
     body = canonical(app_event)
-    request = post(body, world.token("poster"), extra=b"Expect: 100-continue\r\n")
-    head, _, _ = request.partition(b"\r\n\r\n")
-    transport = serve(world, head + b"\r\n\r\n", body)
-    assert transport.writes[0] == b"HTTP/1.1 100 Continue\r\n\r\n"
-    [(status, _, _)] = responses(b"".join(transport.writes[1:]))
-    assert status == 201
+    # a token not looked up yet (read off the event loop first), then the same one, known
+    for _ in range(2):
+        transport = expecting(world, expect_head(body, world.token("poster")), body)
+        assert transport.writes[0] == CONTINUE
+        [(status, _, got)] = responses(b"".join(transport.writes[1:]))
+        assert status in (200, 201) and orjson.loads(got)["receipts"][0]["event_id"] == \
+            app_event["event_id"]
+        assert not transport.closed and not transport.eof
+
+
+@pytest.mark.parametrize("token,header,status,rule", [
+    # the poster token has appended (app_event's key): known, judged on the event loop; the
+    # others not looked up yet, read off it first
+    (None, b"", 401, "bearer-token"),                     # no Authorization at all
+    ("not-a-token", b"", 401, "bearer-token"),
+    ("auditor", b"", 403, "access-role"),
+    ("poster", b"Content-Type: text/plain\r\n", 415, "json-content-type"),
+    ("admin", b"Content-Type: text/plain\r\n", 415, "json-content-type"),
+    ("poster", b"Content-Encoding: gzip\r\n", 415, "content-encoding"),
+])
+def test_expect_100_continue_of_a_request_its_headers_refuse_gets_the_refusal_not_a_continue(
+        world: World, app_event: dict, token: str | None, header: bytes, status: int,
+        rule: str) -> None:
+    """The 100 Continue was written before the token, the content type or the coding was
+    looked at, so the client uploaded a body then refused 401, 403 or 415. What the headers
+    decide is now judged first, in the order the append judges it, and its refusal answers at
+    once: no 100 Continue, and the connection closed lingering, as after a 413 — what follows
+    may be the body (sent anyway) or the next request, and the server cannot tell which."""
+    before = world.count()
+    body = canonical(app_event)
+    head = expect_head(body, world.token(token) if token in ("auditor", "poster", "admin")
+                       else token or "")
+    if token is None:
+        head = head.replace(b"Authorization: Bearer \r\n", b"")
+    if header.startswith(b"Content-Type"):
+        head = head.replace(b"Content-Type: application/json\r\n", header)
+    else:
+        head = head.replace(b"\r\n\r\n", b"\r\n" + header + b"\r\n")
+    for anyway in (False, True):
+        transport = expecting(world, head, body, anyway=anyway)
+        assert CONTINUE not in transport.output()
+        [(got, headers, problem)] = responses(transport.output())
+        assert (got, orjson.loads(problem)["rule"]) == (status, rule)
+        assert headers[b"connection"] == b"close" and transport.eof
+        assert world.count() == before
+    # the body sent at once, not waiting: the one answer is the refusal, whichever judges first
+    [(got, _, problem)] = responses(serve(world, head, body).output())
+    assert (got, orjson.loads(problem)["rule"]) == (status, rule) and world.count() == before
 
 
 def test_expect_100_continue_from_http_1_0_is_ignored(world: World, app_event: dict) -> None:

@@ -453,3 +453,38 @@ def test_over_a_socket_a_client_still_sending_a_refused_body_reads_its_413(
     assert (status, headers[b"content-type"], headers[b"connection"]) == (413, PROBLEM, b"close")
     assert orjson.loads(problem)["rule"] == "max-body-bytes" and world.count() == before
 
+
+
+def test_over_a_socket_expect_100_continue_gets_a_refusal_before_the_body_is_sent(
+        world: World, token: str, served: Any) -> None:
+    """A request its headers refuse is answered so at once — no 100 Continue, so the body is
+    never sent — and the connection is closed; one they admit gets the 100 Continue, then its
+    receipts, on a connection kept alive."""
+    import socket
+    before = world.count()
+    event = note(world, 1)
+    body = canonical(event)
+    expect = b"Expect: 100-continue\r\n"
+    for raw, status, rule in (
+            (request(body, "not-a-token", extra=expect), 401, "bearer-token"),
+            (request(body, token, ctype=b"text/plain", extra=expect), 415, "json-content-type")):
+        started = time.monotonic()
+        out = exchange(served, raw.removesuffix(body))
+        assert time.monotonic() - started < 4           # closed by the server, not waited out
+        [(got, headers, problem)] = responses(out)      # a 100 Continue would be one more
+        assert (got, headers[b"connection"]) == (status, b"close")
+        assert orjson.loads(problem)["rule"] == rule and world.count() == before
+    # a token not looked up yet: read off the event loop before the 100 Continue is sent
+    fresh = world.token("poster", principal="fresh-poster")
+    with socket.create_connection(served, timeout=5) as sock:
+        sock.sendall(request(body, fresh, extra=expect).removesuffix(body))
+        assert sock.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(body)
+        out = b""
+        while not (b"\r\n\r\n" in out and len(responses(out)[0][2]) == int(
+                responses(out)[0][1][b"content-length"])):
+            out += sock.recv(65536)
+    [(got, headers, receipts)] = responses(out)
+    assert got == 201 and b"connection" not in headers
+    assert orjson.loads(receipts)["receipts"][0]["event_id"] == event["event_id"]
+    assert world.count() == before + 1

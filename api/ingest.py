@@ -69,9 +69,28 @@ class Ingest:
             raise Forbidden(f"principal {principal.name!r} lacks the role poster")
         return principal
 
+    def judge_headers(self, headers: Mapping[str, str], *, cached_only: bool = False) -> bool:
+        """Raise the refusal an append with ``headers`` (by lower-case name) meets whatever its
+        body: a coding the ledger does not read (415, 501), no bearer token, an unknown one or
+        one without the role poster (401, 403), a content type other than JSON (415) — in the
+        order ``__call__`` judges them, so that the answer is the one the body would get.
+        Returns True; with ``cached_only``, False when the token was not looked up lately
+        (reading it is I/O), and then what follows the token is not judged."""
+        if "content-encoding" in headers or "transfer-encoding" in headers:
+            refuse_codings(headers)
+        if self.principal(headers.get("authorization", ""), cached_only=cached_only) is None:
+            return False
+        _require_json(_media_type(headers))
+        return True
+
+    async def admit(self, headers: Mapping[str, str]) -> None:
+        """``judge_headers``, the token read off the event loop when it was not looked up
+        lately. Raises the refusal (a LedgerError; ShuttingDown once the pool is closed)."""
+        if not self.judge_headers(headers, cached_only=True):
+            await self._off_loop(partial(self.judge_headers, headers))
+
     def _parse(self, ctype: str, body: bytes) -> list[Envelope]:
-        if ctype != JSON:
-            raise UnsupportedMediaType(f"send the envelope(s) as {JSON}, not {ctype or 'nothing'}")
+        _require_json(ctype)
         return self.ledger.parse(body)
 
     def _prepare(self, authorization: str, ctype: str, body: bytes,
@@ -90,7 +109,7 @@ class Ingest:
 
     async def __call__(self, headers: Mapping[str, str], body: bytes) -> Outcome:
         """Append a request body; returns (status, content type, response bytes)."""
-        ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+        ctype = _media_type(headers)
         # settled by the stage that ends the request, with the rest of its group, in one call
         # to this loop (ledger.groupcommit.deliver)
         pending = LoopFuture(asyncio.get_running_loop())
@@ -146,6 +165,16 @@ class Ingest:
 
 def _batched(body: bytes) -> bool:
     return body.lstrip()[:1] == b"["
+
+
+def _media_type(headers: Mapping[str, str]) -> str:
+    """The media type of a request's Content-Type, lower-case, without its parameters."""
+    return headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _require_json(ctype: str) -> None:
+    if ctype != JSON:
+        raise UnsupportedMediaType(f"send the envelope(s) as {JSON}, not {ctype or 'nothing'}")
 
 
 ASGIApp = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]],

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
+import api.hotpath
 import api.ingest
 from api.hotpath import HotProtocol
 from ledger.canonical import canonical
@@ -23,18 +24,32 @@ from .conftest import World
 
 
 class Transport(asyncio.Transport):
-    """Records every write; closing is a flag."""
+    """Records every write; closing, and shutting the write side, are flags."""
 
     def __init__(self) -> None:
         super().__init__()
         self.writes: list[bytes] = []
         self.closed = False
+        self.eof = False
         self.reading = True
 
     def write(self, data: Any) -> None:
+        assert not self.eof, "written after the write side was shut"
         self.writes.append(bytes(data))
 
+    def can_write_eof(self) -> bool:
+        return True
+
+    def write_eof(self) -> None:
+        self.eof = True
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
     def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
         self.closed = True
 
     def is_closing(self) -> bool:
@@ -86,14 +101,42 @@ def serve(world: World, *chunks: bytes, lost: Callable[[], bool] | None = None) 
                 assert time.monotonic() < deadline, "the append did not land within 30 s"
                 await asyncio.sleep(0.01)
             await asyncio.sleep(0.1)        # the answer, had it been written, is past
-        # every request answered (a pipelined one starts when the one before it is), or gone
+        await answered(protocol, state)
+        return transport
+
+    return asyncio.run(run())
+
+
+async def answered(protocol: HotProtocol, state: ServerState) -> None:
+    """Wait until every request is answered (a pipelined one starts when the one before it is),
+    or gone."""
+    deadline = time.monotonic() + 30
+    while state.tasks or protocol.pipeline or not (
+            protocol.cycle is None or protocol.cycle.response_complete
+            or protocol.cycle.disconnected):
+        assert time.monotonic() < deadline, "no answer within 30 s"
+        await asyncio.sleep(0.005)
+    protocol._unset_keepalive_if_required()
+
+
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+def expecting(world: World, head: bytes, body: bytes, *, anyway: bool = False) -> Transport:
+    """A client that sends ``head`` (with ``Expect: 100-continue``) and waits for the server's
+    first answer: the body follows a 100 Continue — or ``anyway``, as from a client that waited
+    no longer (RFC 9110 §10.1.1 lets it)."""
+
+    async def run() -> Transport:
+        protocol, transport, state = connect(world)
+        protocol.data_received(head)
         deadline = time.monotonic() + 30
-        while state.tasks or protocol.pipeline or not (
-                protocol.cycle is None or protocol.cycle.response_complete
-                or protocol.cycle.disconnected):
-            assert time.monotonic() < deadline, "no answer within 30 s"
+        while not transport.writes:
+            assert time.monotonic() < deadline, "neither 100 Continue nor an answer in 30 s"
             await asyncio.sleep(0.005)
-        protocol._unset_keepalive_if_required()
+        if transport.writes[0] == CONTINUE or anyway:
+            protocol.data_received(body)
+        await answered(protocol, state)
         return transport
 
     return asyncio.run(run())
@@ -216,14 +259,61 @@ def test_of_two_authorization_headers_the_first_counts_as_on_every_other_route(
     assert world.count() == before
 
 
+def expect_head(body: bytes, token: str) -> bytes:
+    head, _, _ = post(body, token, extra=b"Expect: 100-continue\r\n").partition(b"\r\n\r\n")
+    return head + b"\r\n\r\n"
+
+
 def test_expect_100_continue_is_answered_before_the_body(world: World, app_event: dict) -> None:
     body = canonical(app_event)
-    request = post(body, world.token("poster"), extra=b"Expect: 100-continue\r\n")
-    head, _, _ = request.partition(b"\r\n\r\n")
-    transport = serve(world, head + b"\r\n\r\n", body)
-    assert transport.writes[0] == b"HTTP/1.1 100 Continue\r\n\r\n"
-    [(status, _, _)] = responses(b"".join(transport.writes[1:]))
-    assert status == 201
+    # a token not looked up yet (read off the event loop first), then the same one, known
+    for _ in range(2):
+        transport = expecting(world, expect_head(body, world.token("poster")), body)
+        assert transport.writes[0] == CONTINUE
+        [(status, _, got)] = responses(b"".join(transport.writes[1:]))
+        assert status in (200, 201) and orjson.loads(got)["receipts"][0]["event_id"] == \
+            app_event["event_id"]
+        assert not transport.closed and not transport.eof
+
+
+@pytest.mark.parametrize("token,header,status,rule", [
+    # the poster token has appended (app_event's key): known, judged on the event loop; the
+    # others not looked up yet, read off it first
+    (None, b"", 401, "bearer-token"),                     # no Authorization at all
+    ("not-a-token", b"", 401, "bearer-token"),
+    ("auditor", b"", 403, "access-role"),
+    ("poster", b"Content-Type: text/plain\r\n", 415, "json-content-type"),
+    ("admin", b"Content-Type: text/plain\r\n", 415, "json-content-type"),
+    ("poster", b"Content-Encoding: gzip\r\n", 415, "content-encoding"),
+])
+def test_expect_100_continue_of_a_request_its_headers_refuse_gets_the_refusal_not_a_continue(
+        world: World, app_event: dict, token: str | None, header: bytes, status: int,
+        rule: str) -> None:
+    """The 100 Continue was written before the token, the content type or the coding was
+    looked at, so the client uploaded a body then refused 401, 403 or 415. What the headers
+    decide is now judged first, in the order the append judges it, and its refusal answers at
+    once: no 100 Continue, and the connection closed lingering, as after a 413 — what follows
+    may be the body (sent anyway) or the next request, and the server cannot tell which."""
+    before = world.count()
+    body = canonical(app_event)
+    head = expect_head(body, world.token(token) if token in ("auditor", "poster", "admin")
+                       else token or "")
+    if token is None:
+        head = head.replace(b"Authorization: Bearer \r\n", b"")
+    if header.startswith(b"Content-Type"):
+        head = head.replace(b"Content-Type: application/json\r\n", header)
+    else:
+        head = head.replace(b"\r\n\r\n", b"\r\n" + header + b"\r\n")
+    for anyway in (False, True):
+        transport = expecting(world, head, body, anyway=anyway)
+        assert CONTINUE not in transport.output()
+        [(got, headers, problem)] = responses(transport.output())
+        assert (got, orjson.loads(problem)["rule"]) == (status, rule)
+        assert headers[b"connection"] == b"close" and transport.eof
+        assert world.count() == before
+    # the body sent at once, not waiting: the one answer is the refusal, whichever judges first
+    [(got, _, problem)] = responses(serve(world, head, body).output())
+    assert (got, orjson.loads(problem)["rule"]) == (status, rule) and world.count() == before
 
 
 def test_expect_100_continue_from_http_1_0_is_ignored(world: World, app_event: dict) -> None:
@@ -261,7 +351,7 @@ def test_a_body_over_the_limit_is_refused_unread_and_nothing_written(
     [(status, headers, problem)] = responses(transport.output())
     assert status == 413 and headers[b"connection"] == b"close"
     assert orjson.loads(problem)["type"].endswith("body-too-large")
-    assert transport.closed
+    assert transport.eof            # closing: lingering, the rest discarded (test_lingering_*)
     assert world.count() == before
 
 
@@ -280,7 +370,7 @@ def test_a_body_declared_over_the_limit_is_refused_before_it_is_asked_for(
     assert orjson.loads(problem)["type"].endswith("body-too-large")
     assert world.count() == before
     if path == b"/v1/events":       # the hot path closes; uvicorn's cycle discards the rest
-        assert headers[b"connection"] == b"close" and transport.closed
+        assert headers[b"connection"] == b"close" and transport.eof
 
 
 @pytest.mark.parametrize("closed", ["ledger", "writer", "ingest"])
@@ -340,14 +430,49 @@ def test_a_request_behind_a_refused_body_on_the_closed_connection_is_not_appende
     behind = post(canonical(note(world, 30)), token)
     upgrade = (b"GET /ws HTTP/1.1\r\nHost: ledger\r\nConnection: Upgrade\r\n"
                b"Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-               b"Sec-WebSocket-Version: 13\r\n\r\n")     # handed to uvicorn, as before
+               b"Sec-WebSocket-Version: 13\r\n\r\n")
     refused = head + b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
-    transport = serve(world, refused + behind)
-    [(status, headers, _)] = responses(transport.output())
-    assert status == 413 and headers[b"connection"] == b"close" and transport.closed
-    assert world.count() == before             # the client was told nothing of the second
-    status, _, _ = responses(serve(world, refused + upgrade).output())[0]
-    assert status == 413
+    # in the read that held the refused body, in a later one; an upgrade is not served either
+    for reads in ([refused + behind], [refused, behind], [refused + upgrade], [refused, upgrade]):
+        transport = serve(world, *reads)
+        [(status, headers, _)] = responses(transport.output())
+        assert status == 413 and headers[b"connection"] == b"close" and transport.eof
+        assert world.count() == before         # the client was told nothing of the second
+
+
+def test_lingering_after_a_413_discards_what_follows_and_ends_within_its_bounds(
+        world: World, app_event: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a 413 given before the body was read, the connection is not closed at once (its
+    reset could destroy the answer: test_integrator's socket tests). The write side is shut,
+    and what the client still sends is dropped unparsed until it falls silent for LINGER_IDLE,
+    has sent LINGER_BYTES, or LINGER_TOTAL has passed: a client cannot hold it open."""
+    monkeypatch.setattr(api.ingest, "MAX_BODY", 1000)
+    monkeypatch.setattr(api.hotpath, "LINGER_IDLE", 0.2)
+    monkeypatch.setattr(api.hotpath, "LINGER_TOTAL", 1.0)
+    monkeypatch.setattr(api.hotpath, "LINGER_BYTES", 10_000)
+    head, _, _ = post(b"x" * 5000, world.token("poster")).partition(b"\r\n\r\n")
+
+    async def run(piece: bytes) -> tuple[float, int, Transport]:
+        """Seconds until closed, and pieces sent meanwhile (one each 50 ms, if any)."""
+        protocol, transport, _ = connect(world)
+        protocol.data_received(head + b"\r\n\r\n" + b"x" * 100)
+        started, sent = time.monotonic(), 0
+        while not transport.closed:
+            assert time.monotonic() - started < 10, "still open after 10 s"
+            if piece:
+                protocol.data_received(piece)
+                sent += 1
+            await asyncio.sleep(0.05)
+        return time.monotonic() - started, sent, transport
+
+    silent, _, transport = asyncio.run(run(b""))
+    [(status, _, _)] = responses(transport.output())
+    assert status == 413 and transport.eof and 0.2 <= silent < 1.0
+    trickling, _, transport = asyncio.run(run(b"x" * 50))
+    assert [status for status, _, _ in responses(transport.output())] == [413]
+    assert 1.0 <= trickling < 5
+    _, sent, _ = asyncio.run(run(b"x" * 3000))
+    assert sent == 4                            # past 10,000 bytes at the fourth
 
 
 def test_a_client_gone_before_the_answer_is_not_written_to_but_its_append_lands(

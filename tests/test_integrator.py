@@ -466,8 +466,8 @@ def test_over_a_socket_a_chunked_body_is_cut_off_where_it_passes_the_limit(
     raw = request(b"", token, length=False, extra=b"Transfer-Encoding: chunked\r\n")
     piece = b"%x\r\n%s\r\n" % (600, b" " * 600)
     started = time.monotonic()
-    # past the limit in one send, and no end: sent on after the 413, the rest meets a closed
-    # socket, whose reset can destroy the 413 unread (docs/architecture.md, Speed decisions)
+    # past the limit in one send, and no end: the server shuts its side after the 413 and
+    # discards the rest (docs/architecture.md, Speed decisions)
     out = exchange(served, raw + piece + piece)
     assert time.monotonic() - started < 4
     [(status, headers, body)] = responses(out)
@@ -487,3 +487,89 @@ def test_over_a_socket_gzip_and_bad_framing_are_refused_as_problems(
         canonical(note(world, 2)), token, extra=b"Transfer-Encoding: chunked\r\n")))
     assert (status, headers[b"content-type"]) == (400, PROBLEM)
     assert orjson.loads(problem)["rule"] == "http-framing" and world.count() == before
+
+
+def send_while_reading(address: Any, request: bytes) -> tuple[bytes, list[OSError]]:
+    """Write ``request`` from a thread, as a client does that sends its whole body before it
+    looks at the answer, and meanwhile read until the server closes its side (ConnectionResetError
+    if it resets the connection instead). Returns what was read and the writer's error, if any."""
+    import socket
+    import threading
+    errors: list[OSError] = []
+
+    with socket.create_connection(address, timeout=5) as sock:
+        def send() -> None:
+            try:
+                sock.sendall(request)
+            except OSError as e:
+                errors.append(e)
+
+        writer = threading.Thread(target=send, daemon=True)
+        writer.start()
+        out = b""
+        while chunk := sock.recv(65536):
+            out += chunk
+        writer.join(10)
+        assert not writer.is_alive(), "the body was still not sent after 10 s"
+    return out, errors
+
+
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+def test_over_a_socket_a_client_still_sending_a_refused_body_reads_its_413(
+        world: World, token: str, served: Any, monkeypatch: pytest.MonkeyPatch,
+        framing: str) -> None:
+    """The hot path closed the connection as soon as it had written the 413, the rest of the
+    body unread: the kernel answers that close with a reset, and a client still sending met
+    "connection reset" instead of the 413 — a network error, which LedgerClient retries with
+    the same body. Now the server shuts its side after the 413 and reads and discards what the
+    client still sends (a lingering close), so the client's body goes out and the 413 is read."""
+    import api.ingest
+    monkeypatch.setattr(api.ingest, "MAX_BODY", 1000)
+    before = world.count()
+    body = b" " * (8 * 1024 * 1024)
+    if framing == "content-length":
+        raw = request(body, token)
+    else:
+        raw = request(b"", token, length=False, extra=b"Transfer-Encoding: chunked\r\n") + (
+            b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+    out, errors = send_while_reading(served, raw)
+    assert errors == []                 # all of it was sent: read by the server, not reset
+    [(status, headers, problem)] = responses(out)
+    assert (status, headers[b"content-type"], headers[b"connection"]) == (413, PROBLEM, b"close")
+    assert orjson.loads(problem)["rule"] == "max-body-bytes" and world.count() == before
+
+
+
+def test_over_a_socket_expect_100_continue_gets_a_refusal_before_the_body_is_sent(
+        world: World, token: str, served: Any) -> None:
+    """A request its headers refuse is answered so at once — no 100 Continue, so the body is
+    never sent — and the connection is closed; one they admit gets the 100 Continue, then its
+    receipts, on a connection kept alive."""
+    import socket
+    before = world.count()
+    event = note(world, 1)
+    body = canonical(event)
+    expect = b"Expect: 100-continue\r\n"
+    for raw, status, rule in (
+            (request(body, "not-a-token", extra=expect), 401, "bearer-token"),
+            (request(body, token, ctype=b"text/plain", extra=expect), 415, "json-content-type")):
+        started = time.monotonic()
+        out = exchange(served, raw.removesuffix(body))
+        assert time.monotonic() - started < 4           # closed by the server, not waited out
+        [(got, headers, problem)] = responses(out)      # a 100 Continue would be one more
+        assert (got, headers[b"connection"]) == (status, b"close")
+        assert orjson.loads(problem)["rule"] == rule and world.count() == before
+    # a token not looked up yet: read off the event loop before the 100 Continue is sent
+    fresh = world.token("poster", principal="fresh-poster")
+    with socket.create_connection(served, timeout=5) as sock:
+        sock.sendall(request(body, fresh, extra=expect).removesuffix(body))
+        assert sock.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(body)
+        out = b""
+        while not (b"\r\n\r\n" in out and len(responses(out)[0][2]) == int(
+                responses(out)[0][1][b"content-length"])):
+            out += sock.recv(65536)
+    [(got, headers, receipts)] = responses(out)
+    assert got == 201 and b"connection" not in headers
+    assert orjson.loads(receipts)["receipts"][0]["event_id"] == event["event_id"]
+    assert world.count() == before + 1

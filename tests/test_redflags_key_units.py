@@ -14,7 +14,7 @@ from projections.redflags.flag import Flag
 from . import domain_factory as f
 from .domain_factory import at, step
 from .test_redflags_dispositions import INSPECTOR, dispose, late_cash_world
-from .test_redflags_world import World, _incremental, numbers, when
+from .test_redflags_world import SUMMARY, World, _incremental, numbers, when
 
 OTHER_UNIT = "SH-XH-CG-09"
 
@@ -164,3 +164,17 @@ def test_a_key_of_the_flags_later_unit_had_no_authority_before_the_change() -> N
     expected = compute_flags(world.events, national(), at=evaluation)
     got = _incremental(world.events, evaluation)
     assert [x.to_value() for x in got] == [x.to_value() for x in expected]
+
+
+def test_a_case_filed_again_by_another_unit_keeps_the_earlier_units_disposition() -> None:
+    """A second CaseFiled of another unit (移送管辖) moves the case's flags to that unit; the
+    dismissal made before by a key of the first unit stays applied."""
+    world, flag_id = late_cash_world()
+    key(world, "jw-hp", [f.UNIT])
+    rec = signed(world, "jw-hp", dispose(flag_id, "FlagDismissed", "2024-10-20"))
+    (filed,) = [s for s in f.summary_case(SUMMARY) if s.type == "CaseFiled"]
+    world.add(step(filed.stream, "CaseFiled", at("2024-11-01"),
+                   **{**filed.body, "unit_id": OTHER_UNIT}))
+    target = world.one("RF05.b")
+    assert target.unit_id == OTHER_UNIT
+    assert target.disposition_event_ids == (rec.event_id,) and world.flags(rule="RF28") == []

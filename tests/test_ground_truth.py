@@ -105,3 +105,23 @@ def test_warnings_answer_confirmed_flags_about_the_warned_officer() -> None:
         assert flag.officer_id == w.stream.removeprefix("officer:")
         assert flag.disposition == "confirmed" and flag_id in confirmed
         assert confirmed[flag_id].body["rule_id"] == flag.rule_id
+
+
+def _rf21c_cases(params: CityParams) -> tuple[set[str], set[str]]:
+    """(cases RF21.c flags, cases the city planted as ``outside_powers``) of a tiny city."""
+    city = SyntheticCity(params, root_key=SigningKey(bytes(32)), root_key_id="root-1")
+    at = datetime.combine(params.start + timedelta(days=params.days + 120),
+                          datetime.min.time(), tzinfo=timezone.utc)
+    flags = compute_flags(history(city), at=at)
+    return ({f.case_id for f in flags if f.rule_id == "RF21.c"},
+            {e["subject"]["case"] for e in city.ground_truth if e["kind"] == "outside_powers"})
+
+
+def test_a_code_outside_the_power_list_is_planted_and_raises_rf21c_on_its_case_only() -> None:
+    flagged, planted = _rf21c_cases(CityParams.scale("tiny", seed=7))
+    assert planted and flagged == planted
+
+
+def test_the_clean_city_acts_within_its_published_power_lists() -> None:
+    flagged, planted = _rf21c_cases(CityParams.scale("tiny", seed=7, misconduct=0))
+    assert (flagged, planted) == (set(), set())

@@ -153,3 +153,26 @@ def test_dismissing_the_rf26_about_oneself_raises_another() -> None:
     got = _incremental(world.events, when("2024-12-01"))
     assert [x.to_value() for x in got] == [
         x.to_value() for x in compute_flags(world.events, national(), at=when("2024-12-01"))]
+
+
+def test_a_disposed_of_flag_whose_rule_no_longer_raises_it_vanishes_with_its_disposition() -> None:
+    """A flag can vanish, not only clear: a dispatch order recorded after the act covers it, so
+    RF21.a never applied. Its dismissal stays on ``flag:<id>`` in the log but attaches to no
+    flag, and the service deletes the flag as a rebuild never raises it (docs/red-flags.md,
+    "Vanished flags")."""
+    elsewhere = {"lat_e6": 31230000, "lon_e6": 121470000, "grid_id": "HP-G-0200"}
+    world = World(change(f.summary_case(SUMMARY), "PenaltyDecided", location=elsewhere))
+    (rf21,) = [x for x in world.flags(rule="RF21.a") if x.officer_id == f.OFFICER_A]
+    (dismissal,) = world.add(step(f"flag:{rf21.flag_id}", "FlagDismissed", at("2024-10-20"),
+                                  rule_id="RF21.a", inspector_id=INSPECTOR,
+                                  reason_code="legitimate_exception"))
+    assert {x.flag_id: x.disposition for x in world.flags(rule="RF21.a")}[rf21.flag_id] == \
+        "dismissed"
+    world.add(step(f"unit:{f.UNIT}", "DispatchOrderIssued", at("2024-09-30", "09:30:00"),
+                   grid_ids=["HP-G-0200"], window_from=at("2024-09-30", "09:30:00"),
+                   window_until=at("2024-09-30", "12:00:00")))
+    flags = world.flags()
+    assert rf21.flag_id not in {x.flag_id for x in flags}
+    assert all(dismissal.event_id not in x.disposition_event_ids for x in flags)
+    assert [x.to_value() for x in _incremental(world.events, when("2025-01-01"))] == \
+        [x.to_value() for x in compute_flags(world.events, national(), at=when("2025-01-01"))]

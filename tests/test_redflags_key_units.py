@@ -9,11 +9,12 @@ from dataclasses import replace
 from ledger.domain.keys import key_covers_unit
 from ledger.envelope import Recorded
 from projections.redflags import compute_flags, national
+from projections.redflags.flag import Flag
 
 from . import domain_factory as f
 from .domain_factory import at, step
 from .test_redflags_dispositions import INSPECTOR, dispose, late_cash_world
-from .test_redflags_world import World, _incremental, numbers, when
+from .test_redflags_world import SUMMARY, World, _incremental, numbers, when
 
 OTHER_UNIT = "SH-XH-CG-09"
 
@@ -111,3 +112,69 @@ def test_a_flag_of_no_unit_is_disposed_of_only_by_a_key_of_every_unit() -> None:
     assert key_covers_unit(frozenset({f.UNIT}), f.UNIT)
     assert not key_covers_unit(frozenset({f.UNIT}), None)
     assert not key_covers_unit(frozenset({OTHER_UNIT}), f.UNIT)
+
+
+def _transfer_a_after(world: World, *dispositions: tuple[str, str, str]) -> tuple[str, list[Recorded]]:
+    """Officer A's RF22 (A signed no pledge) disposed of by (key, type, day) each before A is
+    posted to another unit on 2024-12-02, which moves the RF22, an officer's flag, there."""
+    rf22 = next(x for x in world.flags(rule="RF22") if x.officer_id == f.OFFICER_A)
+    recs = [signed(world, key_id, step(f"flag:{rf22.flag_id}", type_, at(day), rule_id="RF22",
+                                       inspector_id=INSPECTOR))
+            for key_id, type_, day in dispositions]
+    world.add(step(f"officer:{f.OFFICER_A}", "PostAssigned", at("2024-12-02"),
+                   post_id=f"POST-{f.OFFICER_A}-2", unit_id=OTHER_UNIT, role="team_member",
+                   window_from=at("2024-12-02", "00:00:00"), window_until=None,
+                   superior_officer_id=f.HEAD))
+    return rf22.flag_id, recs
+
+
+def _unpledged() -> World:
+    world = World(f.staff(), f.summary_case("SH-HP-2024-S-004512"), with_staff=False)
+    key(world, "jw-hp", [f.UNIT])
+    key(world, "jw-xh", [OTHER_UNIT])
+    return world
+
+
+def _rf22(world: World) -> Flag:
+    return next(x for x in world.flags(rule="RF22") if x.officer_id == f.OFFICER_A)
+
+
+def test_a_disposition_made_by_the_flags_unit_stays_applied_after_the_flag_changes_unit() -> None:
+    world = _unpledged()
+    _, (dismissal,) = _transfer_a_after(world, ("jw-hp", "FlagDismissed", "2024-11-01"))
+    rf22 = _rf22(world)
+    assert rf22.unit_id == OTHER_UNIT                       # the flag's unit is the officer's
+    assert rf22.disposition == "dismissed" and rf22.disposition_event_ids == (dismissal.event_id,)
+    assert world.flags(rule="RF28") == []
+
+
+def test_a_key_of_the_flags_later_unit_had_no_authority_before_the_change() -> None:
+    """Signed before the transfer by a key of the unit A joins later: RF28 and not applied,
+    then and after; signed by the same key after the transfer: applied."""
+    world = _unpledged()
+    flag_id, (early,) = _transfer_a_after(world, ("jw-xh", "FlagDismissed", "2024-11-01"))
+    (rf28,) = world.flags(rule="RF28")
+    assert rf28.event_ids[0] == early.event_id and numbers(rf28)["flag_unit_id"] == f.UNIT
+    assert rf28.unit_id == OTHER_UNIT and _rf22(world).disposition == "open"
+    late = signed(world, "jw-xh", step(f"flag:{flag_id}", "FlagConfirmed", at("2024-12-10"),
+                                       rule_id="RF22", inspector_id=INSPECTOR))
+    assert _rf22(world).disposition_event_ids == (late.event_id,)
+    assert len(world.flags(rule="RF28")) == 1
+    evaluation = when("2025-01-01")
+    expected = compute_flags(world.events, national(), at=evaluation)
+    got = _incremental(world.events, evaluation)
+    assert [x.to_value() for x in got] == [x.to_value() for x in expected]
+
+
+def test_a_case_filed_again_by_another_unit_keeps_the_earlier_units_disposition() -> None:
+    """A second CaseFiled of another unit (移送管辖) moves the case's flags to that unit; the
+    dismissal made before by a key of the first unit stays applied."""
+    world, flag_id = late_cash_world()
+    key(world, "jw-hp", [f.UNIT])
+    rec = signed(world, "jw-hp", dispose(flag_id, "FlagDismissed", "2024-10-20"))
+    (filed,) = [s for s in f.summary_case(SUMMARY) if s.type == "CaseFiled"]
+    world.add(step(filed.stream, "CaseFiled", at("2024-11-01"),
+                   **{**filed.body, "unit_id": OTHER_UNIT}))
+    target = world.one("RF05.b")
+    assert target.unit_id == OTHER_UNIT
+    assert target.disposition_event_ids == (rec.event_id,) and world.flags(rule="RF28") == []

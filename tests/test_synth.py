@@ -132,7 +132,7 @@ def test_each_kind_of_signer_signs_what_it_would_in_reality(tiny: SyntheticCity)
     assert "PenaltyDecided" in by_prefix["pda"] and "PenaltyDecided" in by_prefix["sup"]
     assert by_prefix["config"] == {"FineSchedulePublished", "DiscretionBenchmarkPublished",
                                    "LegalParametersPublished", "WorkingCalendarPublished",
-                                   "UnitTerritoryPublished"}
+                                   "UnitTerritoryPublished", "PowerListPublished"}
 
 
 def test_evidence_claiming_device_signed_is_signed_by_its_devices_own_key(
@@ -488,3 +488,18 @@ def test_a_city_with_more_grids_than_a_post_can_list_is_refused_up_front() -> No
                       root_key_id="root-1")
     SyntheticCity(CityParams.scale("large", brigades=24), root_key=SigningKey(bytes(32)),
                   root_key_id="root-1")
+
+
+def test_each_squadron_publishes_a_power_list_and_only_the_plant_acts_outside_it(
+        tiny: SyntheticCity) -> None:
+    """RF21.c's input: every squadron's power list, published before the cases; the
+    ``outside_powers`` plant files a case under a code outside its unit's list, no other case
+    does (docs/demo.md)."""
+    powers = {e["body"]["unit_id"]: set(e["body"]["violation_codes"])
+              for e in events(tiny) if e["type"] == "PowerListPublished"}
+    assert set(powers) == {s.id for s in tiny.world.squadrons}
+    planted = {item["subject"]["case"] for item in tiny.ground_truth
+               if item["kind"] == "outside_powers"}
+    outside = {e["stream"][5:] for e in events(tiny) if e["type"] == "CaseFiled"
+               and e["body"]["violation_code"] not in powers[e["body"]["unit_id"]]}
+    assert planted and outside == planted

@@ -165,6 +165,8 @@ KINDS: tuple[Kind, ...] = (
     _c("out_of_grid", ("RF21.a", "RF21.b"), ("CaseFiled", "PenaltyDecided"),
        "officer enforces in another squadron's grid: outside the post, with no dispatch order, "
        "and outside the unit's published territory"),
+    _c("outside_powers", ("RF21.c",), ("CaseFiled", "PenaltyDecided"),
+       "officer fines a vendor under a violation code outside the unit's published power list"),
     _a("pledge_expired", ("RF22",), ("IntegrityPledgeSigned",) + ACTS,
        "officer keeps acting after the integrity pledge's period ended"),
     _a("pledge_not_countersigned", ("RF22",), ("IntegrityPledgeSigned",) + ACTS,

@@ -50,6 +50,12 @@ NEEDS_WARNING = frozenset({"SORTING_BJ"})
 #: violations for which a warning penalty is a common outcome for a minor case
 WARNABLE = frozenset({"SPIT_SH", "HANGING_BJ", "SORTING_SH", "POSTING_SH"})
 
+#: the code of the fine schedule that no squadron's power list holds (RF21.c): a stall is
+#: enforced under the district's own STALL_SH; only the ``outside_powers`` plant uses STALL_BJ
+OUTSIDE_POWERS = "STALL_BJ"
+#: each squadron's power list (权力清单, ``PowerListPublished``): every other code
+POWER_LIST = tuple(sorted(code for code in FINE_SCHEDULE if code != OUTSIDE_POWERS))
+
 TIER_LABELS = {"minor": "轻微", "general": "一般", "serious": "严重"}
 BENCHMARK_TABLE_ID = "benchmarks-v1"
 

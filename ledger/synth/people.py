@@ -83,6 +83,16 @@ class People:
         return self.tl.make("config:historical-import", "LegalParametersPublished", until, body,
                             "config")
 
+    def _unit_list(self, unit: str, name: str, type_: str, minute: int, field: str,
+                   values: Any, effective: str, title: str) -> Step:
+        """A squadron's published list (``config:<name>-<unit>``), before the people."""
+        day = self.w.golive - timedelta(days=10)
+        return self.tl.make(
+            f"config:{name}-{unit}", type_, at(day, 10, minute),
+            {"unit_id": unit, field: list(values), "effective_from": effective,
+             "source": f"{JURISDICTION} 城管执法中队{title} (synthetic)",
+             "document_sha256": seeded.digest(self.w.seed, f"{name}-{unit}")}, "config")
+
     def config_steps(self) -> list[Step]:
         """Configuration, published before the people: the import declaration first."""
         w, tl = self.w, self.tl
@@ -117,15 +127,16 @@ class People:
                     for name, value in sorted(w.params.detection.items())]}
             steps.append(tl.make("config:detection-thresholds", "LegalParametersPublished",
                                  at(day, 10, 15), detection, "config"))
-        for brigade in w.brigades:       # each squadron's territory: its teams' grids (RF21.b)
+        for brigade in w.brigades:
             for squadron in brigade.squadrons:
-                steps.append(tl.make(
-                    f"config:territory-{squadron.id}", "UnitTerritoryPublished", at(day, 10, 20),
-                    {"unit_id": squadron.id, "grid_ids": list(squadron.grids),
-                     "effective_from": effective,
-                     "source": f"{JURISDICTION} 城管执法中队管辖区域划分 (synthetic)",
-                     "document_sha256": seeded.digest(w.seed, f"territory-{squadron.id}")},
-                    "config"))
+                # each squadron's territory, its teams' grids (RF21.b), and power list (RF21.c)
+                steps += [self._unit_list(
+                    squadron.id, name, type_, minute, field, values, effective, title)
+                    for name, type_, minute, field, values, title in (
+                        ("territory", "UnitTerritoryPublished", 20, "grid_ids",
+                         squadron.grids, "管辖区域划分"),
+                        ("powers", "PowerListPublished", 25, "violation_codes",
+                         fines.POWER_LIST, "行政处罚权力清单"))]
         for year, schedule in sorted(OFFICIAL_SCHEDULES.items()):
             announced = ANNOUNCED.get(year, date(year - 1, 11, 1))
             cal = {**schedule.published_body(),

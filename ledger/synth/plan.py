@@ -18,9 +18,10 @@ from .timeline import at
 from .world import Grid, Party, Person, Squadron, Team, World
 
 #: violation codes by party class, with weights (a Shanghai-like district that also applies
-#: the Beijing rules of the fine schedule, so every code of the schedule occurs)
+#: the Beijing rules of the fine schedule, so every code of the schedule occurs — but
+#: STALL_BJ, outside every squadron's power list, which only the ``outside_powers`` plant uses)
 CODES: dict[str, tuple[tuple[str, int], ...]] = {
-    "vendor": (("STALL_SH", 70), ("STALL_BJ", 5), ("PILEUP_SH", 6), ("HANGING_BJ", 6),
+    "vendor": (("STALL_SH", 75), ("PILEUP_SH", 6), ("HANGING_BJ", 6),
                ("SORTING_SH", 5), ("ADVERT_SH", 3)),
     "passer": (("SPIT_SH", 40), ("SPIT_BJ", 12), ("POSTING_SH", 15), ("POSTING_BJ", 8),
                ("SORTING_SH", 12), ("SORTING_BJ", 13)),

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from . import seeded
+from . import fines, seeded
 from .catalogue import BY_NAME, CASE_KINDS
 from .plan import Planner, Slot
 from .scenarios import Scenarios
@@ -214,6 +214,10 @@ def _out_of_grid(p: Planter, s: Slot) -> None:
     p.summary_fine(s)
 
 
+def _outside_powers(p: Planter, s: Slot) -> None:
+    p.summary_fine(s, "vendor", fines.OUTSIDE_POWERS)
+
+
 def _deviation(p: Planter, s: Slot) -> None:
     p.summary_fine(s, tier="general")
     s.amount_fen = 20_000
@@ -286,6 +290,7 @@ SHAPES: dict[str, Callable[[Planter, Slot], None]] = {
     "unapproved_reduction": _general(amendment="unapproved"),
     "self_approved_withdrawal": _general(amendment="self_withdrawal"),
     "out_of_grid": _out_of_grid,
+    "outside_powers": _outside_powers,
     "seized_never_returned": _seizure("never_returned"),
     "seizure_no_inventory": _seizure("no_inventory"),
     "disposal_irregular": _seizure("irregular"),

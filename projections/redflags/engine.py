@@ -217,7 +217,8 @@ class FlagEngine:
             if (len(c.persons), len(c.parties)) != people:
                 dirty.update((s.kind, s.key) for s in self._disposed_about.get(key, ()))
         elif kind == "officer":
-            fold.apply_officer(key, t, rec.body, ts_of(rec.occurred_at), rec.event_id, dirty)
+            fold.apply_officer(key, t, rec.body, ts_of(rec.occurred_at), rec.event_id, dirty,
+                               rec.index)
             if t == "RelationshipDeclared":
                 dirty.update((s.kind, s.key) for s in self._disposed_by.get(key, ()))
         elif kind == "pledge":
@@ -544,11 +545,14 @@ def _order(f: Flag) -> tuple[str, str, str]:
 
 def _in_key_units(f: Flag, events: list[Disposition], ctx: Ctx) -> list[Disposition]:
     """RF28: a disposition signed by a key registered for units that do not include the
-    flag's subject ``unit_id`` is not applied; each raises an RF28 in the flag's scope, about
-    the inspector it names. Returns the dispositions that apply (docs/red-flags.md, RF28)."""
+    flag's subject ``unit_id`` at the disposition's log position (:func:`_unit_source`) is not
+    applied; each raises an RF28 in the flag's scope, about the inspector it names. Returns the
+    dispositions that apply (docs/red-flags.md, RF28)."""
     applied: list[Disposition] = []
+    source = _unit_source(f, ctx)
     for d in events:
-        if key_covers_unit(d.key_units, f.unit_id):
+        unit = f.unit_id if source is None else ctx.fold.unit_at(source, d.idx, f.unit_id)
+        if key_covers_unit(d.key_units, unit):
             applied.append(d)
             continue
         units = sorted(d.key_units or ())
@@ -556,17 +560,34 @@ def _in_key_units(f: Flag, events: list[Disposition], ctx: Ctx) -> list[Disposit
                  event_ids=[d.eid, *f.event_ids[:3]],
                  numbers={"disposed_flag_id": f.flag_id, "disposed_rule_id": f.rule_id,
                           "inspector_id": d.inspector, "key_id": d.key_id, "key_units": units,
-                          "flag_unit_id": f.unit_id, "disposition": _DISPOSITION[d.type],
+                          "flag_unit_id": unit, "disposition": _DISPOSITION[d.type],
                           "reason_code": d.reason_code},
                  summary=f"{d.inspector} {_DISPOSITION[d.type]} flag {f.flag_id} ({f.rule_id}) "
-                         f"of unit {f.unit_id or '(none)'} with key {d.key_id}, which acts for "
+                         f"of unit {unit or '(none)'} with key {d.key_id}, which acts for "
                          f"{', '.join(units)} only: not applied",
                  summary_zh=f"{d.inspector} 以密钥 {d.key_id} {code_zh(_DISPOSITION[d.type])}"
-                            f"单位 {f.unit_id or '（无）'} 的红旗 {f.flag_id}（{f.rule_id}），"
+                            f"单位 {unit or '（无）'} 的红旗 {f.flag_id}（{f.rule_id}），"
                             f"该密钥仅用于 {'、'.join(units)}：处置无效",
                  case_id=f.case_id, officer_id=d.inspector, unit_id=f.unit_id,
                  party_ref=f.party_ref)
     return applied
+
+
+def _unit_source(f: Flag, ctx: Ctx) -> tuple[str, str] | None:
+    """Where ``f``'s unit comes from, when that can change: the officer of an ``officer:``
+    scope (a post or credential in another unit), the case ``f`` names in a ``case:`` or
+    ``party:`` scope (a CaseFiled after a clue of another unit) — provided ``f.unit_id`` is
+    that source's unit now. None: judged against ``f.unit_id`` as it is."""
+    s, fold = ctx.scope, ctx.fold
+    if s.kind == "officer":
+        o = fold.officers.get(s.key)
+        if o is not None and o.unit_id == f.unit_id:
+            return ("officer", s.key)
+    elif s.kind in ("case", "party") and f.case_id:
+        c = fold.cases.get(f.case_id)
+        if c is not None and c.unit_id == f.unit_id:
+            return ("case", f.case_id)
+    return None
 
 
 def _self_disposition(f: Flag, events: list[Disposition], ctx: Ctx) -> None:

@@ -733,6 +733,10 @@ class Fold:
         self.key_units: dict[str, frozenset[str] | None] = {}
         #: key id -> the capture device it is bound to (``bound_device``), device keys only
         self.key_devices: dict[str, str] = {}
+        #: ("case" | "officer", id) -> (log index, unit before it) for each time a known unit
+        #: changed (a CaseFiled after a clue of another unit; a post or credential in another
+        #: unit): RF28 judges a disposition against the flag's unit at its log position
+        self.unit_was: dict[tuple[str, str], list[tuple[int, str]]] = {}
         #: the key id that signed the case event being folded (``apply_case``)
         self._signer = ""
         self._case_handlers = {
@@ -745,6 +749,20 @@ class Fold:
         if o is None:
             o = self.officers[oid] = Officer(oid)
         return o
+
+    def unit_at(self, source: tuple[str, str], idx: int, now: str | None) -> str | None:
+        """The unit of ``source`` (``("case", id)`` or ``("officer", id)``, whose unit is
+        ``now``) just after the event at log index ``idx``: the unit it had before the first
+        change recorded after ``idx``. Before its first unit was known, its first unit."""
+        for changed, before in self.unit_was.get(source, ()):
+            if changed > idx:
+                return before
+        return now
+
+    def _moved(self, source: tuple[str, str], before: str | None, after: str | None,
+               idx: int) -> None:
+        if before is not None and after != before:
+            self.unit_was.setdefault(source, []).append((idx, before))
 
     def role_at(self, oid: str, ts: int) -> str:
         """The role of the post ``oid`` held at ``ts`` (``unknown`` without one)."""
@@ -803,8 +821,9 @@ class Fold:
                         self.officer(pid).cases[cid] = None
         handler = self._case_handlers.get(type_)
         if handler is not None:
-            loc = c.loc
+            loc, unit = c.loc, c.unit_id
             handler(c, body, ts, rts, eid, idx, dirty)
+            self._moved(("case", cid), unit, c.unit_id, idx)
             if c.loc is not loc:           # the place feeds party and grid rules (RF13/14/19)
                 for ref in c.parties:
                     dirty.add(("party", ref))
@@ -1163,9 +1182,15 @@ class Fold:
     # --- people ------------------------------------------------------------------------------
 
     def apply_officer(self, oid: str, type_: str, body: dict[str, Any], ts: int, eid: str,
-                      dirty: set[tuple[str, str]]) -> None:
+                      dirty: set[tuple[str, str]], idx: int) -> None:
         o = self.officer(oid)
         dirty.add(("officer", oid))
+        unit = o.unit_id
+        self._apply_officer(o, type_, body, ts, eid, dirty)
+        self._moved(("officer", oid), unit, o.unit_id, idx)
+
+    def _apply_officer(self, o: Officer, type_: str, body: dict[str, Any], ts: int, eid: str,
+                       dirty: set[tuple[str, str]]) -> None:
         if type_ == "OfficerCredentialIssued":
             o.kind = "officer"
             o.unit_id = body["unit_id"]

@@ -92,11 +92,23 @@ def cmd_init(args: argparse.Namespace) -> int:
     s = home.settings
     print(f"ledger home: {s.home} ({'created' if home.created else 'already initialised'})")
     print(f"database:    {'LEDGER_DATABASE_URL' if s.database_url else f'embedded, {s.pgdata}'}")
-    print(f"root key:    {s.secrets / 'root-1.key'} (keep offline in production)")
+    print(_root_key_line(s))
     print(_admin_token_line(s, home.admin_token))
     print(f"dashboard:   {s.dashboard_key_file} signs inspectors' dispositions; the dashboard "
           "is /ui/ on the address `ledger serve` prints (docs/dashboard.md)")
     return 0
+
+
+def _root_key_line(settings: Any) -> str:
+    """Where the seed of the root in force is, as init says it: root-1.key, or the root-N.key of
+    the latest ``ledger keys rotate-root`` (which moved root-1.key to root-1.key.retired)."""
+    from ledger.errors import NotFound
+    from ledger.home import current_root
+    try:
+        root_id = current_root(settings)
+    except NotFound as e:
+        return f"root key:    none in force: {e.message}"
+    return f"root key:    {settings.secrets / f'{root_id}.key'} (keep offline in production)"
 
 
 def _admin_token_status(settings: Any, store: Any) -> str | None:

@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -92,11 +92,23 @@ def cmd_init(args: argparse.Namespace) -> int:
     s = home.settings
     print(f"ledger home: {s.home} ({'created' if home.created else 'already initialised'})")
     print(f"database:    {'LEDGER_DATABASE_URL' if s.database_url else f'embedded, {s.pgdata}'}")
-    print(f"root key:    {s.secrets / 'root-1.key'} (keep offline in production)")
+    print(_root_key_line(s))
     print(_admin_token_line(s, home.admin_token))
     print(f"dashboard:   {s.dashboard_key_file} signs inspectors' dispositions; the dashboard "
           "is /ui/ on the address `ledger serve` prints (docs/dashboard.md)")
     return 0
+
+
+def _root_key_line(settings: Any) -> str:
+    """Where the seed of the root in force is, as init says it: root-1.key, or the root-N.key of
+    the latest ``ledger keys rotate-root`` (which moved root-1.key to root-1.key.retired)."""
+    from ledger.errors import NotFound
+    from ledger.home import current_root
+    try:
+        root_id = current_root(settings)
+    except NotFound as e:
+        return f"root key:    none in force: {e.message}"
+    return f"root key:    {settings.secrets / f'{root_id}.key'} (keep offline in production)"
 
 
 def _admin_token_status(settings: Any, store: Any) -> str | None:
@@ -198,9 +210,9 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         if args.workers == 1:
             Server(config).run()
-        else:                   # the workers build the app; the socket is bound here
-            sock = config.bind_socket()
-            announce()
+        else:                   # the workers build the app; the socket is bound here, but
+            sock = config.bind_socket()         # listens only once a worker has started
+            _when_answering(base, announce)
             Multiprocess(config, sockets=[sock]).run()
     except KeyboardInterrupt:   # Ctrl-C (or SIGTERM), raised again once shut down
         return 0 if announced else 130
@@ -238,6 +250,28 @@ def _warn_history_rights(verb: str, rights: tuple[str, str] | None) -> None:
           "disable the append-only triggers and rewrite history if it were compromised; "
           f"{run} with a role granted ledger_writer (README, Production) and keep this one "
           "for `ledger init` and `ledger rebuild`", file=sys.stderr, flush=True)
+
+
+def _when_answering(base: str, then: Callable[[], None]) -> None:
+    """Call ``then`` in a thread of its own once ``base``/healthz answers: with --workers, the
+    port is bound before the workers start and listens only once one of them has built the app,
+    seconds later. A service that never answers calls nothing (the thread ends with it)."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    def wait() -> None:
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=1):
+                    break
+            except urllib.error.HTTPError:      # an answer all the same (503: starting up)
+                break
+            except OSError:
+                time.sleep(0.1)
+        then()
+
+    threading.Thread(target=wait, name="announce", daemon=True).start()
 
 
 def _load_demo_when_up(settings: Any, base: str) -> None:

@@ -210,6 +210,21 @@ def test_rotating_the_root_retires_the_old_one_from_a_log_position(
     assert "root key 'root-1' was retired at log index 2 (a root rotation)" in verdict.out
 
 
+def test_init_after_a_rotation_names_the_root_key_in_force(
+        home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`ledger init` (every `make run`) said `root key: …/root-1.key` after `ledger keys
+    rotate-root` had moved that seed to root-1.key.retired: it names root-2.key, which signs."""
+    code, out, err = run(capsys, "init")
+    assert code == 0, err
+    assert f"root key:    {home / 'secrets' / 'root-1.key'} (keep offline" in out
+    assert run(capsys, "keys", "rotate-root")[0] == 0
+    code, out, err = run(capsys, "init")
+    assert code == 0, err
+    [line] = [line for line in out.splitlines() if line.startswith("root key:")]
+    assert line == f"root key:    {home / 'secrets' / 'root-2.key'} (keep offline in production)"
+    assert (home / "secrets" / "root-2.key").exists()
+
+
 def test_rotate_root_is_refused_while_ledger_root_keys_pins_the_roots(
         home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     config = json.loads((home / "ledger.json").read_text())

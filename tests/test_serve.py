@@ -164,6 +164,29 @@ def test_the_curl_serve_offers_to_try_says_why_it_failed(
     assert tried.returncode != 0 and "Failed to connect" in tried.stderr, tried
 
 
+def test_serve_with_workers_announces_itself_once_it_answers(
+        database: tuple[str, str], root_key: SigningKey, tmp_path: Path) -> None:
+    """`ledger serve --workers 2` printed "Integrity Ledger serving on …" and a `curl` to try as
+    soon as it had bound the port, before any worker listened on it: the curl it offered failed
+    (`Failed to connect`) for as long as the workers took to start — 14 s on a loaded machine."""
+    env = {**home_env(tmp_path / "home"), "LEDGER_DATABASE_URL": database[1],
+           "LEDGER_ROOT_KEYS": f"{ROOT_ID}={b64url_encode(root_key.public_key)}"}
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port),
+                             "--workers", "2"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()          # blocks until it announces (or exits)
+        assert first.startswith(f"Integrity Ledger serving on http://127.0.0.1:{port} "), first
+        answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+        assert answer.status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+
+
 def postmaster_pid_of_a_stopped_cluster(home: Path) -> list[str]:
     """Initialise the home, and return the lines of its postmaster.pid as they were while its
     cluster ran (stopped now, the file gone, as after a reboot left it there)."""

@@ -395,6 +395,8 @@ class BundleExport:
             scope=scope.describe(), origin=checkpoint.note.split("\n", 1)[0], tree_size=size,
             signer_roles=_signer_roles(types, lambda: reader.event_types(size)),
             generator=GENERATOR)
+        if flags:   # those with an event below the tree size: most flags have none
+            flags = tuple(sorted(h.stream for h in reader.stream_heads(flags, size)))
         held = held_whole(scope)
         config = () if held is None else tuple(reader.config_streams(size))
         return cls(reader=reader, log=log, scope=scope, checkpoint=checkpoint, header=header,

@@ -6,6 +6,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, nullcontext
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -16,7 +17,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.types import Lifespan
 
-from ledger.bundle import BundleExport, StreamsScope, bundle_scope, require_events
+from ledger.bundle import (BundleExport, Scope, StreamScope, StreamsScope, bundle_scope,
+                           require_events)
 from ledger.config import INGEST_THREADS, INLINE_BODY
 from ledger.crypto import SigningKey
 from ledger.domain.calendar import CST
@@ -265,6 +267,29 @@ def trail_scope(views: ReadModels, *, officer: str | None = None, unit: str | No
         return StreamsScope("unit", unit, tuple(views.streams_of_unit(unit)))
     except LookupError:
         raise NotFound(f"no unit {unit}", field="unit") from None
+
+
+def with_flag_streams(flags: FlagsView, scope: Scope,
+                      principal: Principal | None = None) -> Scope:
+    """A case, officer or unit bundle's scope with the ``flag:`` streams it carries whole: of
+    every flag the flags read model holds about one of its cases, officers or units (the
+    ``case:``, ``officer:`` and ``unit:`` streams it holds; a case bundle's case), so that
+    ``ledger flags`` shows their dispositions as the service does (docs/bundle.md, Scopes);
+    for a unit-scoped ``principal`` only those of flags about its units, as ``GET /v1/flags``
+    lists them. Any other scope is returned as it is."""
+    if isinstance(scope, StreamScope) and scope.case_id is not None:
+        about = flags.flags_about(cases=[scope.case_id])
+    elif isinstance(scope, StreamsScope):
+        ids: dict[str, list[str]] = {"case": [], "officer": [], "unit": []}
+        for stream in scope.streams:
+            kind, _, ident = stream.partition(":")
+            if kind in ids:
+                ids[kind].append(ident)
+        about = flags.flags_about(cases=ids["case"], officers=ids["officer"], units=ids["unit"])
+    else:
+        return scope
+    return replace(scope, flags=tuple(f"flag:{i}" for i, unit in about.items()
+                                      if principal is None or principal.may_see_unit(unit)))
 
 
 def asgi(app: FastAPI) -> IngestMiddleware:
@@ -535,6 +560,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
             if not principal.may_see_unit(unit_of_stream(target)):
                 raise NotFound(f"no stream {target}", field="case" if case else "stream")
         require_events(ledger.store, scope)
+        # a case, officer or unit bundle carries the dispositions of the flags about it
+        scope = with_flag_streams(flags, scope, principal)
         with query_parameters("since_size"):
             export = BundleExport.prepare(ledger.store, log, scope, types=ledger.types,
                                           tree_size=tree_size, since_size=since_size)

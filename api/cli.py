@@ -733,12 +733,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     key_path = settings.secrets / "log.key"
     store = _home_store(settings, pool_size=2)    # a refusal here is main's to report
     try:
+        from api.app import trail_scope, with_flag_streams
+        from projections.flagsview import FlagsView
         if trail:
-            from api.app import trail_scope
             from projections.readmodels import ReadModels
             scope = trail_scope(ReadModels(store), officer=args.officer, unit=args.unit)
         else:
             require_events(store, scope, case_param="--case ")
+        if trail or args.case:
+            # a case, officer or unit bundle carries the dispositions of the flags about it
+            scope = with_flag_streams(FlagsView(store), scope)
         try:
             log_key = SigningKey(settings.secret("log.key")) if key_path.exists() else None
         except (OSError, UnicodeDecodeError) as e:
@@ -927,7 +931,8 @@ def cmd_flags(args: argparse.Namespace) -> int:
     mislabelled = label_note(headers[0], whole)
     if mislabelled:
         print(f"ledger flags: {mislabelled}", file=sys.stderr)
-    for note in (partial_note(headers[0], whole, configuration="config" in held),
+    for note in (partial_note(headers[0], whole, configuration="config" in held,
+                              dispositions="flag" in held),
                  beyond_scope_note(whole, flags)):
         if note:
             print(f"note: {note}", file=sys.stderr)

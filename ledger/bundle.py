@@ -4,7 +4,9 @@ A scope is a sorted sequence of log indices, produced a page at a time (:class:`
 exporter adds what a verifier needs to judge those events on its own: every event of stream
 ``keys`` below the checkpoint's tree size (merged in log order) and — in a bundle of whole
 streams — every event of the ``config:`` streams (the city's published parameters, which the
-red flags read: ``ledger flags`` recomputes with them), an *anchor* for every stream
+red flags read: ``ledger flags`` recomputes with them) and the ``flag:`` streams the caller
+names (:attr:`StreamScope.flags`: the inspectors' dispositions of the flags about a case,
+officer or unit, which the flags read model knows), an *anchor* for every stream
 that enters the bundle above version 1, and one inclusion proof per line against exactly the
 checkpoint's tree size; a time bundle's end line adds the entries just outside its range, with
 proofs, so its range is not cut short unseen. A whole-log bundle carries every leaf in order
@@ -121,6 +123,21 @@ class Reader:
                          ([s for s, _ in wanted], [v for _, v in wanted]))
             return _rows(curs.fetchall())
 
+    def streams_indices(self, streams: Sequence[str], tree_size: int) -> Iterator[list[int]]:
+        """The log indices below ``tree_size`` of every event of ``streams``, in order, a page
+        at a time."""
+        after = -1
+        while streams:
+            with self.store.cursor() as curs:
+                curs.execute("SELECT log_index FROM ledger_receipts WHERE stream = ANY(%s) "
+                             "AND log_index > %s AND log_index < %s ORDER BY log_index LIMIT %s",
+                             (list(streams), after, tree_size, PAGE))
+                page = [r["log_index"] for r in curs.fetchall()]
+            if not page:
+                return
+            yield page
+            after = page[-1]
+
     def config_streams(self, tree_size: int) -> list[str]:
         """The ``config:`` streams with an event below ``tree_size`` (published configuration:
         few events, on few streams)."""
@@ -163,10 +180,15 @@ class Scope(Protocol):
 
 @dataclass(frozen=True)
 class StreamScope:
-    """Every event of one stream (``case:<id>`` for a case), from version 1."""
+    """Every event of one stream (``case:<id>`` for a case), from version 1.
+
+    ``flags``: for a case, the ``flag:<flag_id>`` streams carried whole beside it — the
+    dispositions of the flags about the case, chosen by the caller from the flags read model
+    (``api.app.with_flag_streams``); not in the header, which names the scope alone."""
 
     stream: str
     case_id: str | None = None
+    flags: tuple[str, ...] = ()
     whole_log = False
 
     @classmethod
@@ -187,28 +209,20 @@ class StreamsScope:
     """Every event of several whole streams — an officer's or a unit's audit trail. The
     streams are chosen by the caller (from the read models: the officer's own stream, pledges,
     the cases they acted in, complaints naming them; or a unit's cases, officers and
-    complaints) and listed in the header, so a verifier can check every event belongs."""
+    complaints) and listed in the header, so a verifier can check every event belongs.
+    ``flags``: the ``flag:`` streams carried whole beside them, as :class:`StreamScope`'s."""
 
     kind: str                  # "officer" | "unit"
     subject: str
     streams: tuple[str, ...]
+    flags: tuple[str, ...] = ()
     whole_log = False
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, self.kind: self.subject, "streams": list(self.streams)}
 
     def indices(self, reader: Reader, tree_size: int) -> Iterator[list[int]]:
-        after = -1
-        while True:
-            with reader.store.cursor() as curs:
-                curs.execute("SELECT log_index FROM ledger_receipts WHERE stream = ANY(%s) "
-                             "AND log_index > %s AND log_index < %s ORDER BY log_index LIMIT %s",
-                             (list(self.streams), after, tree_size, PAGE))
-                page = [r["log_index"] for r in curs.fetchall()]
-            if not page:
-                return
-            yield page
-            after = page[-1]
+        return reader.streams_indices(self.streams, tree_size)
 
 
 @dataclass(frozen=True)
@@ -328,6 +342,8 @@ class BundleExport:
     #: the config: streams a bundle of whole streams carries (none for the whole log or a time
     #: range)
     config: tuple[str, ...] = ()
+    #: the flag: streams a case, officer or unit bundle carries (its scope's ``flags``)
+    flags: tuple[str, ...] = ()
     events: int = 0
     anchors: int = 0
 
@@ -341,8 +357,10 @@ class BundleExport:
         the header, dated ``created_at`` or else by the ledger's clock (the database server's,
         the clock of every ``recorded_at``), not this process's.
 
-        Raises NotFound when there is no such checkpoint, MalformedEvent for a bad since_size.
+        Raises NotFound when there is no such checkpoint, MalformedEvent for a bad since_size
+        or ``flag:`` streams a scope may not carry (:func:`carried_flags`).
         """
+        flags = carried_flags(scope)
         reader = Reader(store)
         if tree_size is not None:
             checkpoint = log.checkpoint_at(tree_size)
@@ -377,13 +395,15 @@ class BundleExport:
             scope=scope.describe(), origin=checkpoint.note.split("\n", 1)[0], tree_size=size,
             signer_roles=_signer_roles(types, lambda: reader.event_types(size)),
             generator=GENERATOR)
+        if flags:   # those with an event below the tree size: most flags have none
+            flags = tuple(sorted(h.stream for h in reader.stream_heads(flags, size)))
         held = held_whole(scope)
         config = () if held is None else tuple(reader.config_streams(size))
         return cls(reader=reader, log=log, scope=scope, checkpoint=checkpoint, header=header,
                    consistency=consistency, warn=warn or (lambda _: None),
                    heads=None if held is None else signed_heads(reader, log, checkpoint,
                                                                  (*held, *config)),
-                   config=config)
+                   config=config, flags=flags)
 
     def write(self, out: Any) -> int:
         """Write the whole bundle to a binary file; return the number of bytes."""
@@ -406,7 +426,8 @@ class BundleExport:
             started: set[str] = set()
             for page in _pages(_merge(self.scope.indices(self.reader, size),
                                       *(self.reader.stream_indices(stream, size)
-                                        for stream in (KEYS_STREAM, *self.config)))):
+                                        for stream in (KEYS_STREAM, *self.config)),
+                                      self.reader.streams_indices(self.flags, size))):
                 yield self._page(self.reader.rows_at(page), started)
         yield fmt.end_line(events=self.events, anchors=self.anchors, edges=self._edges(),
                            **({} if self.heads is None else {"heads": self.heads}))
@@ -465,12 +486,27 @@ class BundleExport:
 
 def held_whole(scope: Scope) -> tuple[str, ...] | None:
     """The streams a scope holds whole, from version 1 (with ``keys``, which every scoped
-    bundle holds whole), or None for a scope of whole log or time range."""
+    bundle holds whole, and the ``flag:`` streams it carries), or None for a scope of whole
+    log or time range."""
     if isinstance(scope, StreamScope):
-        return (scope.stream, KEYS_STREAM)
+        return (scope.stream, *scope.flags, KEYS_STREAM)
     if isinstance(scope, StreamsScope):
-        return (*scope.streams, KEYS_STREAM)
+        return (*scope.streams, *scope.flags, KEYS_STREAM)
     return None
+
+
+def carried_flags(scope: Scope) -> tuple[str, ...]:
+    """The ``flag:`` streams a case, officer or unit bundle carries whole beside its scope's
+    (docs/bundle.md, Scopes); none for any other scope. Raises MalformedEvent for a stream
+    that is not a ``flag:`` one (a verifier would refuse it as outside the scope)."""
+    flags = scope.flags if isinstance(scope, (StreamScope, StreamsScope)) else ()
+    if flags and isinstance(scope, StreamScope) and scope.case_id is None:
+        raise MalformedEvent("only a case, officer or unit bundle carries flag: streams",
+                             field="scope")
+    for stream in flags:
+        if not stream.startswith(fmt.FLAG_PREFIX):
+            raise MalformedEvent(f"{stream[:140]!r} is not a flag: stream", field="scope")
+    return tuple(flags)
 
 
 def signed_heads(reader: Reader, log: LogView, checkpoint: StoredCheckpoint,

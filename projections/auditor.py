@@ -118,24 +118,32 @@ def label_note(header: dict[str, Any], whole: bool) -> str | None:
 
 
 def partial_note(header: dict[str, Any], whole: bool, *,
-                 configuration: bool = False) -> str | None:
+                 configuration: bool = False, dispositions: bool = False) -> str | None:
     """What an auditor must know of flags computed from a bundle of part of the log (a case,
     a stream, a time range, an officer's or unit's trail), or None for the whole log
     (``whole``: :func:`holds_whole_log`, not the header's label): rules read credentials and
-    posts, dispatch orders, other cases and the dispositions of flags (on ``flag:`` streams,
-    which no case or trail bundle holds) that such a bundle leaves out — and published
-    configuration, unless it held some (``configuration``: a bundle of whole streams carries
-    every ``config:`` stream since 2026-11-28)."""
+    posts, dispatch orders, other cases and the dispositions of flags (on ``flag:`` streams)
+    that such a bundle leaves out — and published configuration, unless it held some
+    (``configuration``: a bundle of whole streams carries every ``config:`` stream since
+    2026-11-28). ``dispositions``: it held ``flag:`` streams — a case, officer or unit bundle
+    carries, since 2026-11-28, those of the flags the service's flag read model held about its
+    cases, officers and unit when it was exported, not those of flags about inspectors."""
     if whole:
         return None
     kind = _kind(header)
     named = "this bundle" if kind == "all" else f"a {kind or 'partial'} bundle"
     left_out = "no officer's credentials or posts, dispatch order, " + \
         ("" if configuration else "published configuration, ")
-    return (f"{named} holds part of the log: these flags read only what it holds ({left_out}"
-            "other case or disposition of a flag it leaves out: a flag disposed of prints as "
-            "open), so they can differ from the service's; a whole-log bundle (ledger export "
-            "--all) gives the service's flags")
+    if dispositions:
+        left_out = left_out[:-2] + " or other case it leaves out, and of the dispositions of " \
+            "flags only those of the flags about its cases, officers or unit that the service " \
+            "held when it was exported (not those about inspectors)"
+    else:
+        left_out += "other case or disposition of a flag it leaves out: a flag disposed of " \
+            "prints as open"
+    return (f"{named} holds part of the log: these flags read only what it holds ({left_out}), "
+            "so they can differ from the service's; a whole-log bundle (ledger export --all) "
+            "gives the service's flags")
 
 
 #: subject kinds whose rules read the whole log (other cases, an officer's trail, statistics):

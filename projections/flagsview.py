@@ -373,6 +373,17 @@ class FlagsView:
         return (dict(zip(row["ids"] or (), row["units"] or (), strict=True)),
                 parse_recorded_at(row["clock"]))
 
+    def flags_about(self, *, cases: Iterable[str] = (), officers: Iterable[str] = (),
+                    units: Iterable[str] = ()) -> dict[str, str | None]:
+        """The flags view_flags holds whose subject is one of ``cases``, ``officers`` or
+        ``units`` (its ``case_id``, ``officer_id`` or ``unit_id``): flag id -> the unit it is
+        about. What a case, officer or unit bundle carries the ``flag:`` streams of."""
+        with self.store.cursor() as curs:
+            curs.execute("SELECT flag_id, unit_id FROM view_flags WHERE case_id = ANY(%s) "
+                         "OR officer_id = ANY(%s) OR unit_id = ANY(%s) ORDER BY flag_id",
+                         (list(cases), list(officers), list(units)))
+            return {r["flag_id"]: r["unit_id"] for r in curs.fetchall()}
+
     def unit_of(self, flag_id: str) -> str | None:
         """The unit flag ``flag_id`` is about (None: no such flag, or one of no unit)."""
         return self.units_and_clock((flag_id,))[0].get(flag_id)

@@ -964,3 +964,35 @@ def test_both_verifiers_accept_the_config_streams_a_bundle_of_whole_streams_carr
         assert agree(path) == 0, scope["kind"]
     path = log.bundle(tmp_path / "b.ndjson", CASE, lines=_lines([0, 1, 2, 3, 4, 6]))
     assert agree(path) == 1                                  # case:C-2 is outside the scope
+
+
+def test_both_verifiers_accept_the_flag_streams_a_case_officer_or_unit_bundle_carries(
+        tmp_path: Path) -> None:
+    """A case, officer or unit bundle carries whole the flag: streams of the flags about its
+    subject — the inspectors' dispositions (docs/bundle.md, Scopes) — named by the signed heads
+    like its own streams. Both verifiers take them in these scopes; a stream bundle carries
+    none, and both refuse one there; a flag stream's withheld tail fails in both."""
+    flag = "flag:RF05.b-0123456789abcdef01234567"
+    log = Log(registration(), note(1), note(2, stream=flag), note(3),
+              note(4, stream="officer:O-1"), note(5, stream="unit:U-1"), note(6, stream=flag))
+    officer = {"kind": "officer", "officer": "O-1", "streams": ["officer:O-1"]}
+    unit = {"kind": "unit", "unit": "U-1", "streams": ["unit:U-1"]}
+    for scope, indices, own in ((CASE, [0, 1, 2, 3, 6], ("case:C-1",)),
+                                (officer, [0, 2, 4, 6], ("officer:O-1",)),
+                                (unit, [0, 2, 5, 6], ("unit:U-1",))):
+        streams = (*own, flag, "keys")
+        path = log.bundle(tmp_path / "b.ndjson", scope, lines=_lines(indices),
+                          heads=sign_heads(log.heads(streams)))
+        assert agree(path) == 0, scope["kind"]
+        # the flag stream's last disposition withheld: its head names version 2
+        path = log.bundle(tmp_path / "b.ndjson", scope, lines=_lines(indices[:-1]),
+                          heads=sign_heads(log.heads(streams)))
+        assert agree(path) == 1, scope["kind"]
+    stream = {"kind": "stream", "stream": "case:C-1"}
+    path = log.bundle(tmp_path / "b.ndjson", stream, lines=_lines([0, 1, 2, 3, 6]))
+    assert agree(path) == 1                        # a stream bundle carries no flag: stream
+
+
+def sign_heads(heads: Any) -> str:
+    from ledger.note import sign_note
+    return sign_note(heads.to_text(), ORIGIN, LOG)

@@ -511,3 +511,62 @@ def test_an_inspector_dismissing_one_officers_flags_over_and_over_is_flagged_liv
     view.reset()
     view.run_until_idle()
     assert view.snapshot() == held
+
+
+def test_a_case_bundle_from_the_service_carries_the_dispositions_of_its_flags(
+        city: World, tmp_path: Path, log_key,  # noqa: ANN001
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """GET /v1/bundles?case= carries the flag: stream of each flag the service holds about the
+    case, whole, so `ledger flags` on it shows the dismissal the service holds (until
+    2026-11-28 the case bundle held no flag: stream and the flag printed as open); it
+    verifies (the inspector's key is in the keys stream it holds whole). For an inspector
+    scoped to units, only the streams of flags about its units are carried."""
+    from ledger.bundle import StreamScope
+    from ledger.tokens import Principal
+
+    from api.app import with_flag_streams
+    from .bundles import trust_file, verify
+    cash_above_limit(city)
+    (flag,) = flags(city, rule="RF04")["flags"]
+    city.post(sign_envelope(city.keys["inspector-01"], "inspector-01",
+                            stream=f"flag:{flag['flag_id']}", type="FlagDismissed",
+                            body=f.body("FlagDismissed", rule_id=flag["rule_id"])))
+    city.project()
+    LogView(city.ledger.store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN,
+            signing_key=log_key).issue_checkpoint()
+    response = city.http.get("/v1/bundles", params={"case": CASE},
+                             headers=city.headers("auditor"))
+    assert response.status_code == 200, response.text
+    bundle = tmp_path / "case.ndjson"
+    bundle.write_bytes(response.content)
+    lines = [json.loads(line) for line in response.content.splitlines()]
+    carried = [x["envelope"]["type"] for x in lines
+               if x["t"] == "event" and x["envelope"]["stream"] == f"flag:{flag['flag_id']}"]
+    assert carried == ["FlagDismissed"]
+    assert verify(bundle, trust_file(tmp_path, city, log_key)).code == 0
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        assert ledger_main(["flags", str(bundle), "--at", AT.isoformat()]) == 0
+    printed = {v["flag_id"]: v for v in map(json.loads, out.getvalue().splitlines())}
+    assert printed[flag["flag_id"]]["disposition"] == "dismissed"
+    assert "a flag disposed of prints as open" not in err.getvalue()
+    # a unit-scoped inspector: the streams of flags about its units only
+    view = city.http.app.app.state.flags
+    mine = Principal("jw-hp", frozenset({"inspector"}), frozenset({f.UNIT}))
+    other = Principal("jw-other", frozenset({"inspector"}), frozenset({"SH-XH-CG-09"}))
+    assert f"flag:{flag['flag_id']}" in with_flag_streams(view, StreamScope.case(CASE)).flags
+    assert f"flag:{flag['flag_id']}" in with_flag_streams(view, StreamScope.case(CASE),
+                                                          mine).flags
+    assert with_flag_streams(view, StreamScope.case(CASE), other).flags == ()
+    # ledger export --case, where the read models are, carries it too
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "ledger.json").write_text(trust_file(tmp_path, city, log_key).read_text())
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", city.owner_url)
+    with contextlib.redirect_stderr(io.StringIO()):
+        assert ledger_main(["export", "--case", CASE, "--out", str(tmp_path / "cli.ndjson")]) == 0
+    assert [x["envelope"]["type"] for x in map(json.loads, (tmp_path / "cli.ndjson")
+                                               .read_bytes().splitlines())
+            if x["t"] == "event" and x["envelope"]["stream"] == f"flag:{flag['flag_id']}"] \
+        == ["FlagDismissed"]

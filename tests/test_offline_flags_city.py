@@ -12,8 +12,9 @@ before it are kept, those after it refused), a calendar change (the working day 
 on made a day off, the Saturday after it a working day) — and then time passes beyond every
 deadline. The flags the service holds (`GET /v1/flags`, the case and officer views) are
 compared with those `ledger flags` prints for a whole-log bundle (exactly, every field), for a
-case bundle and an officer bundle (whose notes must name what they leave out and the flags
-they cannot recompute), and with a full rebuild (`FlagsView.rebuild`, what `ledger rebuild`
+case, an officer and a unit bundle (which carry the dispositions of the flags about their
+cases and officers: each flag they recompute is disposed of as the service's; their notes must
+name what they leave out and the flags they cannot recompute; they verify), and with a full rebuild (`FlagsView.rebuild`, what `ledger rebuild`
 runs).
 """
 
@@ -30,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from api.app import trail_scope
+from api.app import trail_scope, with_flag_streams
 from api.cli import main as ledger_main
 from ledger.bundle import StreamScope, WholeLog
 from ledger.canonical import canonical
@@ -84,6 +85,18 @@ def offline(bundle: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
     assert code == 0, err.getvalue()
     flags = {v["flag_id"]: v for v in map(json.loads, out.getvalue().splitlines())}
     return flags, [x for x in err.getvalue().splitlines() if x.startswith("note: ")]
+
+
+def verified(world: World, log_key: Any, bundle: Path) -> bool:
+    """Whether `ledger verify` accepts the bundle, pinning the log key and the root."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = ledger_main(["verify", str(bundle), "--log-key",
+                            vkey_for(LOG_ORIGIN, log_key.public_key), "--root-key",
+                            f"{ROOT_ID}={b64url_encode(world.root.public_key)}"])
+    assert code == 0, out.getvalue()
+    assert "tails are not proven" not in err.getvalue(), err.getvalue()
+    return True
 
 
 def compute_flags(events: Any, *, at: datetime) -> dict[str, Any]:
@@ -279,14 +292,19 @@ def test_offline_flags_of_a_served_city_equal_the_services(
         ident = case_id if key == "case_id" else officer_id
         assert shown == {i: v for i, v in held.items() if v["subject"][key] == ident}
 
-    # a case bundle and an officer bundle: the flags about a subject whose rules read the
+    # a case, an officer and a unit bundle: the flags about a subject whose rules read the
     # whole log are named as not recomputed; the others are recomputed from what the bundle
-    # holds, and where they differ from the service's the first note names what it leaves out
+    # holds, with the dispositions the service holds; the first note names what it leaves out
     views = city.http.app.app.state.views
+    flags_view = city.http.app.app.state.flags
     for name, scope in (("case", StreamScope.case(case_id)),
-                        ("officer", trail_scope(views, officer=officer_id))):
+                        ("officer", trail_scope(views, officer=officer_id)),
+                        ("unit", trail_scope(views, unit=held[own["flag_id"]]["subject"]
+                                             ["unit_id"]))):
         path = tmp_path / f"{name}.ndjson"
-        export(city, log, path, scope)
+        # as GET /v1/bundles and ledger export build it: with the flag: streams of the flags
+        # the service's flag read model holds about the bundle's cases and officers
+        export(city, log, path, with_flag_streams(flags_view, scope))
         partial, notes = offline(path)
         beyond = {i: v for i, v in partial.items()
                   if v["scope"].split(":", 1)[0] in WHOLE_LOG_KINDS}
@@ -295,17 +313,26 @@ def test_offline_flags_of_a_served_city_equal_the_services(
             assert notes[1].startswith(f"note: {len(beyond)} of the {len(partial)} flags (")
             assert all(v["rule_id"] in notes[1] for v in beyond.values())
         recomputed = {i: v for i, v in partial.items() if i not in beyond}
-        diff = differences(held, recomputed)
-        fields = {d[1] for d in diff if not d[0].endswith(" only")}
-        # dispositions are on flag: streams no partial bundle holds: the dismissed flag of
-        # the case prints as open
-        assert own["flag_id"] in recomputed and "disposition" in fields
+        # the flag: streams of the flags about its cases and officers travel whole: each flag
+        # it recomputes that the service holds shows the service's disposition — the one the
+        # subject dismissed himself (RF26's) among them, until 2026-11-28 printed as open
+        assert own["flag_id"] in recomputed and held[own["flag_id"]]["disposition"] == "dismissed"
+        assert [(i, field, held[i][field], recomputed[i][field])
+                for i in sorted(recomputed.keys() & held.keys())
+                for field in ("disposition", "disposition_event_ids")
+                if held[i][field] != recomputed[i][field]] == []
+        assert recomputed[own["flag_id"]]["status"] == held[own["flag_id"]]["status"]
+        # and the note no longer says the dispositions are left out
         assert notes[0] == (
             f"note: a {name} bundle holds part of the log: these flags read only what it holds "
-            "(no officer's credentials or posts, dispatch order, other case or disposition of "
-            "a flag it leaves out: a flag disposed of prints as open), "
+            "(no officer's credentials or posts, dispatch order or other case it leaves out, "
+            "and of the dispositions of flags only those of the flags about its cases, officers "
+            "or unit that the service held when it was exported (not those about inspectors)), "
             "so they can differ from the service's; a whole-log bundle (ledger export --all) "
             "gives the service's flags")
+        # and it verifies: the flag: streams are named by the signed heads, their
+        # inspectors' keys are in the keys stream it carries whole
+        assert verified(city, log_key, path)
 
     # a full rebuild equals the live flags
     rebuilt = FlagsView(city.ledger.store, clock=lambda: AT)

@@ -48,6 +48,11 @@ SCOPE_KINDS = tuple(SCOPE_FIELDS)
 #: the streams of published configuration, which a bundle of whole streams (case, stream,
 #: officer, unit) carries whole beside its scope's, as it carries ``keys``
 CONFIG_PREFIX = "config:"
+#: the streams of inspectors' dispositions of red flags, which a case, officer or unit bundle
+#: carries whole beside its scope's (those of the flags about its cases and officers)
+FLAG_PREFIX = "flag:"
+#: the scope kinds whose bundles may carry ``flag:`` streams
+FLAG_KINDS = ("case", "officer", "unit")
 
 RECEIPT_FIELDS = ("chain_hash", "index", "leaf_hash", "recorded_at", "stream_version")
 #: ASCII digits only: ``\d`` admits other scripts' digits, and the line is rebuilt in ASCII

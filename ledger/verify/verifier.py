@@ -578,7 +578,8 @@ class _Verification:
 
     def _scope(self, index: int, stream: str, recorded_at: str, reasons: list[str]) -> None:
         kind = self.scope_kind
-        carried = stream == KEYS_STREAM or stream.startswith(fmt.CONFIG_PREFIX)
+        carried = stream == KEYS_STREAM or stream.startswith(fmt.CONFIG_PREFIX) or (
+            kind in fmt.FLAG_KINDS and stream.startswith(fmt.FLAG_PREFIX))
         if kind in ("case", "stream"):
             if not carried and stream != self.scope.get("stream"):
                 reasons.append(f"stream {stream} is outside the bundle's scope "

@@ -929,6 +929,8 @@ def _scope_rules(kind: Any, scope: dict, stream: str, anchor: bool, recorded: st
             return [f"a {kind} bundle carries no anchors"]
         if stream == "keys" or stream.startswith("config:"):   # carried whole by these kinds
             return []
+        if kind != "stream" and stream.startswith("flag:"):   # dispositions, carried whole
+            return []
         if kind in ("case", "stream"):
             return [] if stream == scope.get("stream") else [f"not on the scope's stream {scope.get('stream')!r}"]
         listed = scope.get("streams") if isinstance(scope.get("streams"), list) else []

@@ -824,7 +824,9 @@ class Fold:
             loc, unit = c.loc, c.unit_id
             handler(c, body, ts, rts, eid, idx, dirty)
             self._moved(("case", cid), unit, c.unit_id, idx)
-            if c.loc is not loc:           # the place feeds party and grid rules (RF13/14/19)
+            if c.unit_id != unit:          # the unit names the flags of every scope it feeds
+                self._unit_dirty(c, dirty)
+            elif c.loc is not loc:         # the place feeds party and grid rules (RF13/14/19)
                 for ref in c.parties:
                     dirty.add(("party", ref))
                 dirty.update(c.stat_keys)
@@ -1042,6 +1044,20 @@ class Fold:
                 self._window_dirty(key, dirty)
         for ref in c.parties:
             dirty.add(("party", ref))
+
+    def _unit_dirty(self, c: Case, dirty: set) -> None:
+        """The case changed unit (a CaseFiled of another unit than its clue's or its first
+        filing's): every scope whose flags carry the case's unit — its parties (RF13.b/c, RF14,
+        RF18 name the case), its grids and both statistics cohorts it counts in (RF17, RF19.b,
+        RF20.c name the unit most of an officer's cases were in), with the later quarters whose
+        windows include them."""
+        self._cohort_dirty(c, dirty)
+        if not (c.decisions or c.voided or c.outcomes):
+            return                  # no act counted in a cohort yet (a new case's first unit)
+        for key, members in self.cohorts.items():   # RF20.c's void cohorts are not kept
+            if c.case_id in members and ("cohort", key) not in dirty:
+                dirty.add(("cohort", key))
+                self._window_dirty(key, dirty)
 
     def _c_NoPenaltyDecided(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                             dirty: set) -> None:

@@ -412,8 +412,9 @@ class ReadModels:
     #: recording meets its deadline on the day it was recorded, as RF12.a/c/e; 23: a case's
     #: evidence shows ``device_signed_claimed`` (the body's claim), ``device_signed_proven``
     #: (signed by that device's own registered key, as RF07 counts it) and ``signer_key_id``,
-    #: in place of ``device_signed``.
-    VERSION = 23
+    #: in place of ``device_signed``; 24: the parameter version every deadline names
+    #: (``params_version``) hashes RF21.a's ``dispatch_record_grace_hours`` too.
+    VERSION = 24
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

@@ -225,7 +225,8 @@ class FlagEngine:
             fold.apply_pledge(key, t, rec.body, rec.event_id, dirty)
         elif kind == "unit":
             if t == "DispatchOrderIssued":
-                fold.apply_dispatch(rec.body, rec.event_id, dirty)
+                fold.apply_dispatch(rec.body, ts_of(rec.occurred_at), ts_of(rec.recorded_at),
+                                    rec.event_id, rec.index, dirty)
             elif t == "CampaignDeclared":
                 fold.apply_campaign(rec.body, rec.event_id, dirty)
         elif kind == "complaint":

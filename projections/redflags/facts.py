@@ -38,6 +38,19 @@ class Ev(NamedTuple):
     idx: int
 
 
+class Dispatch(NamedTuple):
+    """A dispatch order naming an officer (RF21.a): its window, grids (None = any grid), and the
+    order's own event — id, claimed time (ts), recording (rts) and log index, which decide
+    whether it was on the ledger in time to cover an act."""
+    start: int
+    until: int
+    grids: frozenset[str] | None
+    eid: str
+    ts: int
+    rts: int
+    idx: int
+
+
 class Act(NamedTuple):
     """A case event performed by people: ``actors`` = ((officer_id, cert_no|None), ...)."""
     type: str
@@ -293,7 +306,7 @@ class Officer:
         self.unit_id: str | None = None
         self.creds: dict[str, Credential] = {}
         self.posts: list[Post] = []
-        self.dispatches: list[tuple[int, int, frozenset[str] | None, str]] = []
+        self.dispatches: list[Dispatch] = []
         self.pledges: dict[str, Pledge] = {}
         self.relations: list[tuple[str, str, str, int]] = []   # (party, relation, eid, ts)
         self.cases: dict[str, None] = {}            # ordered set of cases acted in
@@ -1268,13 +1281,14 @@ class Fold:
             p.countersigned_eid = eid
         dirty.add(("officer", "*"))      # a link serves every subordinate's chain
 
-    def apply_dispatch(self, body: dict[str, Any], eid: str, dirty: set[tuple[str, str]]
-                       ) -> None:
+    def apply_dispatch(self, body: dict[str, Any], ts: int, rts: int, eid: str, idx: int,
+                       dirty: set[tuple[str, str]]) -> None:
         start, until = ts_of(body["window_from"]), ts_of(body["window_until"])
         grids = frozenset(body["grid_ids"]) if body.get("grid_ids") else None
+        order = Dispatch(start, until, grids, eid, ts, rts, idx)
         for oid in dict.fromkeys(body["officers"]):
             o = self.officer(oid)
-            o.dispatches.append((start, until, grids, eid))
+            o.dispatches.append(order)
             for ts, cid, _ in o.acts:
                 if start <= ts <= until:
                     dirty.add(("case", cid))

@@ -176,6 +176,11 @@ NUMBER_NAMES: dict[str, tuple[str, str]] = {
     "dismissed_total": ("驳回总数", "dismissed in total"),
     "min_dismissals": ("最少驳回数", "minimum dismissals"),
     "dispatch_orders_checked": ("核查的调度指令数", "dispatch orders checked"),
+    "dispatch_orders_late": ("逾期录入的调度指令（事件、录入时间、晚于执法小时数）",
+                             "dispatch orders recorded late (event, recorded at, hours after "
+                             "the act)"),
+    "dispatch_record_grace_hours": ("调度指令补录宽限（小时）",
+                                    "grace for recording a dispatch order (hours)"),
     "evidence": ("证据", "evidence"),
     "evidence_count": ("证据件数", "pieces of evidence"),
     "device_id": ("执法记录设备编号", "device"),

@@ -75,6 +75,9 @@ class Thresholds:
                                     "covers events recorded within 7 days of the declaration")
     future_tolerance_minutes: int = _t(10, "minutes", "RF08.e/f: an act may claim a time at most "
                                                       "10 min after it was recorded (clock skew)")
+    # RF21
+    dispatch_record_grace_hours: int = _t(24, "hours", "RF21.a: a dispatch order covers an act "
+                                          "only if recorded within 24 h after it (补签派单)")
     # RF11
     legal_review_threshold_fen: int | None = _t(None, "fen", "RF11.a: LOCAL 重大执法决定 amount")
     collective_discussion_threshold_fen: int | None = _t(None, "fen", "RF11.c: LOCAL major case "

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .days import day_iso, ymd
-from .facts import Act, Case, Fold, Officer, Pledge
+from .days import HOUR, day_iso, ymd
+from .facts import Act, Case, Dispatch, Fold, Officer, Pledge
 from .zh import PLEDGE_CHAIN, code_zh, type_zh
 
 if TYPE_CHECKING:
     from .engine import Ctx
+    from .params import FlagParams
 
 #: acts that need a qualified officer (RF02): administrative acts, not evidence capture
 QUALIFIED_ACTS = frozenset({"CaseFiled", "InspectionPerformed", "RectificationOrdered",
@@ -98,6 +99,7 @@ def rf21_outside_post_territory_power(c: Case, ctx: "Ctx") -> None:
             continue
         grid = act.loc.grid
         p = ctx.params(act.ts)
+        grace = p.thresholds.dispatch_record_grace_hours
         territory = p.unit_grids.get(c.unit_id or "")
         if territory and grid not in territory:
             ctx.flag("RF21.b", act.eid, anchor=act.ts, raised=act.ts, event_ids=[act.eid],
@@ -118,24 +120,45 @@ def rf21_outside_post_territory_power(c: Case, ctx: "Ctx") -> None:
                 continue
             # the orders in force at the act: exactly those whose folding re-evaluates it
             # (facts.apply_dispatch), so the count below changes only with them
-            in_force = [(grids, eid) for start, until, grids, eid in o.dispatches
-                        if start <= act.ts <= until]
-            if any(grids is None or grid in grids for grids, _ in in_force):
+            in_force = [d for d in o.dispatches if d.start <= act.ts <= d.until]
+            covering = [d for d in in_force if d.grids is None or grid in d.grids]
+            late = [(known, d) for d in covering
+                    if (known := _dispatch_known(d, p)) > act.ts + grace * HOUR]
+            if len(late) < len(covering):
                 continue
+            late.sort(key=lambda x: (x[0], x[1].idx))
+            numbers = {"event_type": act.type, "officer_id": oid, "grid_id": grid,
+                       "post_id": None if post is None else post.eid,
+                       "post_grids": [] if post is None else sorted(post.grids),
+                       "dispatch_orders_checked": len(in_force),
+                       "acted_at": ctx.time(act.ts)}
+            post_said = sorted(post.grids) if post else "(no post)"
+            said, said_zh = "with no dispatch", "，且无调度指令"
+            if late:
+                hours = (late[0][0] - act.ts) // HOUR
+                numbers["dispatch_orders_late"] = [
+                    [d.eid, ctx.time(known), (known - act.ts) // HOUR] for known, d in late[:5]]
+                numbers["dispatch_record_grace_hours"] = grace
+                said = (f"with no dispatch in time: a dispatch order covering it was recorded "
+                        f"{hours} h after the act")
+                said_zh = f"，覆盖该时段的调度指令于执法后 {hours} 小时才录入"
             ctx.flag("RF21.a", f"{act.eid}|{oid}", anchor=act.ts, raised=act.ts,
-                     event_ids=[act.eid] + ([post.eid] if post else []),
-                     numbers={"event_type": act.type, "officer_id": oid, "grid_id": grid,
-                              "post_id": None if post is None else post.eid,
-                              "post_grids": [] if post is None else sorted(post.grids),
-                              "dispatch_orders_checked": len(in_force),
-                              "acted_at": ctx.time(act.ts)},
+                     event_ids=[act.eid] + ([post.eid] if post else [])
+                     + [d.eid for _, d in late[:5]],
+                     numbers=numbers,
                      summary=f"{oid} acted in grid {grid} outside the assigned post "
-                             f"{sorted(post.grids) if post else '(no post)'} with no dispatch",
+                             f"{post_said} {said}",
                      summary_zh=f"{oid} 在网格 {grid} 执法，超出其岗位网格"
                                 f"{'（' + '、'.join(sorted(post.grids)) + '）' if post else '（无岗位）'}"
-                                "，且无调度指令",
+                                f"{said_zh}",
                      case_id=c.case_id, officer_id=oid, unit_id=c.unit_id)
     _rf21c_power_list(c, ctx)
+
+
+def _dispatch_known(d: Dispatch, p: "FlagParams") -> int:
+    """When the ledger knew of dispatch order ``d``: its recording, or, for a declared
+    historical import (recorded at go-live, as every record of the past), the time it claims."""
+    return d.ts if p.imports and p.imported(d.ts, d.idx, d.rts) else d.rts
 
 
 def _rf21c_power_list(c: Case, ctx: "Ctx") -> None:

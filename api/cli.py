@@ -644,6 +644,7 @@ def cmd_log_rotate_key(args: argparse.Namespace) -> int:
         raise NotFound(f"{settings.config_path} pins no log key: run `ledger init` first")
     store = _home_store(settings)       # the database is there before the home is changed
     try:
+        store.create_schema()   # as `ledger init` does: a log that may hold two of one size
         old = settings.log_public_key
         name = settings.log_key_name
         key_path = settings.secrets / "log.key"
@@ -667,20 +668,20 @@ def cmd_log_rotate_key(args: argparse.Namespace) -> int:
         view = LogView(store, origin=settings.log_origin, key_name=name, signing_key=new,
                        retired_keys=settings.log_retired_keys)
         latest = view.latest_checkpoint()
-        signed = view.issue_checkpoint() if latest is None or store.size() > latest.size \
-            else None
+        signed = view.issue_checkpoint()   # of the tree as it is: the latest again if not grown
     finally:
         store.close()
     print(f"log key rotated: checkpoints are signed by {vkey_for(name, new.public_key)} "
           f"({key_path}), no longer by {vkey_for(name, old)}"
           + (f" (its seed moved to {retired_path})" if retired_path.exists() else ""))
-    print(f"checkpoint {signed.size} is the new key's first" if signed else
-          f"the new key signs the next checkpoint, when the log grows past {latest.size}"
-          if latest else "the new key signs the log's first checkpoint")
+    print(f"checkpoint {signed.size} is the new key's first"
+          + (" (the log has not grown since the old key's latest: the same tree, signed again)"
+             if latest is not None and latest.size == signed.size else "")
+          + "; bundles exported from now carry it")
     print("now: copy ledger.json and secrets/log.key to every host that serves this database "
-          "and restart each `ledger serve` (one still holding the old key issues no checkpoint "
-          "once the new key has signed one); give auditors the new ledger.json — it trusts the "
-          "new key only (docs/merkle.md, Rotating the log key)")
+          "and restart each `ledger serve` (one still holding the old key issues no more "
+          "checkpoints); give auditors the new ledger.json — it trusts the new key only "
+          "(docs/merkle.md, Rotating the log key)")
     return 0
 
 

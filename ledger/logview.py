@@ -90,13 +90,16 @@ class LogView:
     def checkpoint_at(self, size: int) -> StoredCheckpoint | None:
         with self.store.cursor() as curs:
             curs.execute("SELECT tree_size, root_hash, note FROM ledger_checkpoints "
-                         "WHERE tree_size = %s", (size,))
+                         "WHERE tree_size = %s ORDER BY seq DESC LIMIT 1", (size,))
             row = curs.fetchone()
         return None if row is None else StoredCheckpoint(row["tree_size"], bytes(row["root_hash"]),
                                                          row["note"])
 
     def issue_checkpoint(self) -> StoredCheckpoint:
-        """Sign and store a checkpoint of the current tree, unless one of that size exists.
+        """Sign and store a checkpoint of the current tree, unless this key (already) signed
+        one of that size; when a key it replaced (a retired key) signed the latest and the log
+        has not grown since, the same checkpoint (same note body) is signed by this key and
+        stored as the latest (``ledger log rotate-key``).
 
         Before storing, the new root is proved consistent with the latest stored checkpoint, so
         two inconsistent checkpoints can never both be issued (raises Conflict if they would).
@@ -117,7 +120,14 @@ class LogView:
             if latest is not None:
                 self._check_signed_by_own_key(latest)
             if latest is not None and latest.size == size:
-                return latest
+                if self._signed_by_own_key(latest):
+                    return latest
+                # a key this one replaced signed it: the same checkpoint, signed by this key
+                note = sign_note(latest.note[:latest.note.index("\n\n") + 1], self.key_name,
+                                 self.signing_key)
+                curs.execute("INSERT INTO ledger_checkpoints (tree_size, root_hash, note) "
+                             "VALUES (%s, %s, %s)", (latest.size, latest.root, note))
+                return StoredCheckpoint(latest.size, latest.root, note)
             if latest is not None and latest.size > size:
                 raise Conflict(f"refusing to sign checkpoint {size}: checkpoint {latest.size} "
                                f"was already issued, so {latest.size - size} logged entries "
@@ -154,6 +164,15 @@ class LogView:
         assert self.signing_key is not None
         self._check_signed_by(latest, self.signing_key.public_key, self.retired_keys)
 
+    def _signed_by_own_key(self, checkpoint: StoredCheckpoint) -> bool:
+        assert self.signing_key is not None
+        try:
+            open_checkpoint(checkpoint.note, issuer_verifiers(
+                self.key_name, self.signing_key.public_key, ()), self.origin)
+        except VerificationError:
+            return False
+        return True
+
     def _check_signed_by(self, latest: StoredCheckpoint, public: bytes,
                          retired: Sequence[bytes]) -> None:
         try:
@@ -177,7 +196,7 @@ def issuer_verifiers(name: str, public: bytes, retired: Sequence[bytes]) -> list
 
 def _latest(curs: Any) -> StoredCheckpoint | None:
     curs.execute("SELECT tree_size, root_hash, note FROM ledger_checkpoints "
-                 "ORDER BY tree_size DESC LIMIT 1")
+                 "ORDER BY tree_size DESC, seq DESC LIMIT 1")
     row = curs.fetchone()
     return None if row is None else StoredCheckpoint(row["tree_size"], bytes(row["root_hash"]),
                                                      row["note"])
@@ -185,7 +204,7 @@ def _latest(curs: Any) -> StoredCheckpoint | None:
 
 class Checkpointer:
     """Issues a checkpoint every ``every_events`` new leaves or ``every_seconds`` (whichever
-    first) in a background thread. Safe with several processes: checkpoints are keyed by size
+    first) in a background thread. Safe with several processes: issuers take turns under a lock
     and each is checked consistent with the latest before it is stored; both intervals count
     from the latest checkpoint stored, whoever issued it, so processes sharing a database issue
     one checkpoint per interval between them, not one each."""
@@ -223,7 +242,7 @@ class Checkpointer:
         database's clock. Returns the checkpoint issued, or None."""
         with self.log.store.cursor() as curs:
             curs.execute("SELECT tree_size, extract(epoch FROM clock_timestamp() - created_at) "
-                         "AS age FROM ledger_checkpoints ORDER BY tree_size DESC LIMIT 1")
+                         "AS age FROM ledger_checkpoints ORDER BY tree_size DESC, seq DESC LIMIT 1")
             row = curs.fetchone()
         done, age = (row["tree_size"], float(row["age"])) if row else (-1, math.inf)
         size = self.log.store.size()

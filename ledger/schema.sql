@@ -27,12 +27,28 @@ CREATE TABLE IF NOT EXISTS ledger_merkle_nodes (
     PRIMARY KEY (level, idx)
 );
 
+-- Checkpoints in issue order (seq): the latest is the one of the largest tree_size, of those the
+-- last issued. One size may have several, each of the same tree (the trigger below), so never
+-- inconsistent: `ledger log rotate-key` on a log that has not grown since its latest checkpoint
+-- has the new key sign that tree again (docs/merkle.md, Rotating the log key). Until 2026-11-28
+-- tree_size was the key; such a table gets seq (in stored order: its sizes are distinct).
 CREATE TABLE IF NOT EXISTS ledger_checkpoints (
-    tree_size  bigint PRIMARY KEY,
+    seq        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tree_size  bigint NOT NULL,
     root_hash  bytea  NOT NULL,
     note       text   NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
 );
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'public'
+                   AND table_name = 'ledger_checkpoints' AND column_name = 'seq') THEN
+        ALTER TABLE public.ledger_checkpoints DROP CONSTRAINT ledger_checkpoints_pkey;
+        ALTER TABLE public.ledger_checkpoints
+            ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;
+    END IF;
+END $$;
+CREATE INDEX IF NOT EXISTS ledger_checkpoints_latest ON ledger_checkpoints (tree_size, seq);
 
 -- The admin tokens `ledger init` registered on this database (ledger/home.py): init registers
 -- the home's token on any database that never had it, and never again, so one revoked here stays
@@ -79,7 +95,7 @@ BEGIN
 END $$;
 
 -- A checkpoint is stored only of the tree as it is: its size at most the leaves logged and
--- above every checkpoint before it, its root (and its note's size and root lines) the stored
+-- at least every checkpoint's before it (equal: the same tree, signed again), its root (and its note's size and root lines) the stored
 -- tree's at that size (folded from the perfect nodes, level 0 the receipts' leaf hashes, as
 -- LedgerStore.nodes and merkle.root_from_nodes do). For every role: the service's may INSERT,
 -- and one holding the log key could otherwise store a checkpoint of 2**62 leaves, after which no
@@ -107,7 +123,7 @@ BEGIN
         RAISE EXCEPTION 'integrity ledger: checkpoint of % leaves refused: % are logged',
             NEW.tree_size, leaves USING ERRCODE = 'check_violation';
     END IF;
-    IF NEW.tree_size <= latest THEN
+    IF NEW.tree_size < latest THEN
         RAISE EXCEPTION 'integrity ledger: checkpoint of % leaves refused: checkpoint % was '
             'issued already', NEW.tree_size, latest USING ERRCODE = 'check_violation';
     END IF;

@@ -6,13 +6,14 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from api.cli import main as ledger_main
 from ledger.checkpoint import open_checkpoint
-from ledger.crypto import SigningKey, b64url_encode
+from ledger.crypto import SigningKey, b64url_decode, b64url_encode
 from ledger.logview import ForeignLogKey, LogView
 from ledger.note import parse_vkey, vkey_for
 
@@ -89,7 +90,7 @@ def test_ledger_log_rotate_key_replaces_the_key_and_the_log_goes_on(
     [retired] = (home / "secrets").glob("log.key.retired-*")
     assert retired.read_text() == old_seed
     assert (home / "secrets" / "log.key").read_text() != old_seed
-    assert "the new key signs the next checkpoint, when the log grows past 1" in out
+    assert "checkpoint 1 is the new key's first (the log has not grown" in out
     assert "give auditors the new ledger.json" in out
     # init again, as `make run` does: the home extends the log its old key signed
     assert run(capsys, "init")[0] == 0
@@ -119,3 +120,61 @@ def test_rotate_key_on_a_log_another_key_signs_is_refused_and_changes_nothing(
     assert code == 2 and "checkpoint 1 is not signed by this process's log key" in err
     assert {p: p.read_bytes() for p in home.rglob("*") if p.is_file() and "pgdata" not in
             p.parts} == files
+
+
+def test_rotate_key_on_a_log_that_has_not_grown_signs_its_checkpoint_with_the_new_key(
+        home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = tmp_path / "before.ndjson"
+    assert run(capsys, "export", "--all", "--out", str(before))[0] == 0   # checkpoint 1, old key
+    old = json.loads((home / "ledger.json").read_text())["log"]
+    code, out, err = run(capsys, "log", "rotate-key")
+    assert code == 0, err
+    assert "checkpoint 1 is the new key's first" in out
+    after = tmp_path / "after.ndjson"
+    code, _, err = run(capsys, "export", "--all", "--since-size", "1", "--out", str(after))
+    assert code == 0, err
+    code, out, err = run(capsys, "verify", str(after), "--trust", str(home / "ledger.json"))
+    assert code == 0, out + err                 # the new trust file alone: the new key's
+    assert "OK: 1 events" in out
+    # an auditor holding the old checkpoint, pinning both keys: the log extends it
+    old_note = tmp_path / "old.note"
+    old_note.write_text(next(v for v in json.loads(before.read_text().splitlines()[1]).values()
+                             if isinstance(v, str) and "\u2014" in v))
+    config = json.loads((home / "ledger.json").read_text())
+    name = config["log"]["key_name"]
+    roots = [f"--root-key={k}={v}" for k, v in config["root_keys"].items()]
+    keys = [f"--log-key={vkey_for(name, b64url_decode(k, what='key'))}"
+            for k in (config["log"]["public_key"], old["public_key"])]
+    code, out, err = run(capsys, "verify", str(after), "--since", str(old_note), *roots, *keys)
+    assert code == 0, out + err
+    assert "older checkpoint of tree size 1" in out
+    # a process still holding the old key issues no checkpoint once the log grows
+    assert run(capsys, "keys", "register", "--key-id", "app", "--principal", "p", "--role",
+               "case-app")[0] == 0
+    from ledger.store import LedgerStore, datastore_from_url
+    url = os.environ["LEDGER_DATABASE_URL"]
+    store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0), url=url)
+    try:
+        old_seed = next((home / "secrets").glob("log.key.retired-*")).read_text().strip()
+        stale = LogView(store, origin=old["origin"], key_name=name,
+                        signing_key=SigningKey(b64url_decode(old_seed, what="seed", size=32)))
+        with pytest.raises(ForeignLogKey, match="checkpoint 1 is not signed"):
+            stale.issue_checkpoint()
+    finally:
+        store.close()
+
+
+def test_rotate_key_upgrades_a_database_whose_checkpoints_are_keyed_by_size(
+        home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import psycopg
+    assert run(capsys, "export", "--all", "--out", str(tmp_path / "b.ndjson"))[0] == 0
+    with psycopg.connect(os.environ["LEDGER_DATABASE_URL"]) as conn:   # as before 2026-11-28
+        conn.execute("ALTER TABLE ledger_checkpoints DROP COLUMN seq")
+        conn.execute("ALTER TABLE ledger_checkpoints ADD PRIMARY KEY (tree_size)")
+    code, out, err = run(capsys, "log", "rotate-key")
+    assert code == 0, err
+    assert "checkpoint 1 is the new key's first" in out
+    after = tmp_path / "after.ndjson"
+    assert run(capsys, "export", "--all", "--out", str(after))[0] == 0
+    code, out, err = run(capsys, "verify", str(after), "--trust", str(home / "ledger.json"))
+    assert code == 0, out + err

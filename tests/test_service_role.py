@@ -284,7 +284,8 @@ def test_the_service_role_stores_no_checkpoint_of_a_tree_the_log_does_not_have(
     service holding the log key could store a checkpoint of 2**62 leaves — after which every
     honest issuance is refused (a checkpoint larger than the log was issued already) — or one
     whose root is not the stored tree's. A trigger of the owner's now refuses a checkpoint
-    larger than the log, not above the latest, or of another root; nothing is written, and
+    larger than the log, below the latest, or of another root (one of the latest's size
+    is of its tree: signed again after a rotation of the log key); nothing is written, and
     honest issuance (whose checkpoints the trigger folds to the same root) goes on."""
     from api.cli import main as ledger_main
     owner, service = production
@@ -315,7 +316,8 @@ def test_the_service_role_stores_no_checkpoint_of_a_tree_the_log_does_not_have(
         (2**62, "checkpoint of 4611686018427387904 leaves refused: "
                 f"{leaves} are logged"),
         (leaves + 1, f"{leaves} are logged"),
-        (leaves, f"checkpoint {leaves} was issued already"),
+        (leaves - 1, f"checkpoint {leaves} was issued already"),
+        (leaves, "its note names another tree size or root"),   # the same tree, or none
     )
     for size, said in forged:
         with psycopg.connect(service) as conn, pytest.raises(psycopg.errors.CheckViolation,

@@ -23,9 +23,9 @@ from .warnings import FlagItem, FormalItem, WarningParams, evaluate
 Entity = tuple[str, str]
 #: flags about an inspector's disposition of a flag (RF26 recusal, RF28 a key of other units,
 #: RF29 an acknowledgement left unresolved or a disposition back-dated, RF30 one officer's flags
-#: dismissed over and over): their ``officer_id`` is the inspector, their ``unit_id`` the
-#: disposed-of flag's unit — not the inspector's, so they give no officer a unit
-INSPECTOR_RULES = frozenset({"RF26", "RF28", "RF29.a", "RF29.b", "RF30"})
+#: dismissed over and over, by one inspector or by a few taking turns): their ``officer_id`` is
+#: the inspector, their ``unit_id`` the disposed-of flag's unit — not the inspector's, so they give no officer a unit
+INSPECTOR_RULES = frozenset({"RF26", "RF28", "RF29.a", "RF29.b", "RF30", "RF30.b"})
 DISPOSITION_KIND = {"FlagAcknowledged": "acknowledged", "FlagDismissed": "dismissed",
                     "FlagConfirmed": "confirmed", "FlagReferred": "referred"}
 

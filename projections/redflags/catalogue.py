@@ -225,6 +225,8 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
      "红旗处置补录倒签"),
     ("RF30", "high", "rule", "One officer's flags dismissed over and over by one inspector",
      "同一人员的红旗被同一核查人员反复驳回 (疑似保护伞)"),
+    ("RF30.b", "high", "rule", "One officer's flags dismissed by a few inspectors taking turns",
+     "同一人员的红旗被少数核查人员轮流驳回 (疑似保护伞)"),
 ]
 
 RULES: dict[str, Rule] = {

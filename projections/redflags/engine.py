@@ -164,6 +164,9 @@ class FlagEngine:
         self.days = self.timeline.latest().days()
         self.fold = Fold(self.days)
         self._flag_scope: dict[str, Subject] = {}
+        #: flag id -> the officer it is about, as its scope last raised it (RF30.b: a
+        #: disposition re-evaluates whoever decided a flag about the same officer)
+        self._flag_officer: dict[str, str] = {}
         #: case id -> scopes holding a disposed-of flag about that case: RF26 ("acted in its
         #: case") reads the case's persons, which a later case event can extend
         self._disposed_about: dict[str, set[Subject]] = {}
@@ -173,6 +176,9 @@ class FlagEngine:
         #: flag id -> whom it is about, for the flags with a disposition in scopes other than
         #: an inspector's, as their scope's last evaluation raised them (RF30)
         self._about: dict[str, About] = {}
+        #: officer id -> the flags in ``_about`` about them (RF30.b reads every inspector's
+        #: decisions on one officer's flags)
+        self._about_officer: dict[str, set[str]] = {}
         #: scope -> its flags in ``_about``
         self._scope_disposed: dict[Subject, set[str]] = {}
         #: inspectors whose RF30 inputs changed in an evaluation that did not include them:
@@ -242,6 +248,8 @@ class FlagEngine:
             # RF30 of everyone who disposed of this flag: another inspector's dismissal or
             # confirmation changes how theirs counts
             dirty.update(("inspector", d.inspector) for d in fold.dispositions[key])
+            # RF30.b of everyone who decided a flag about the same officer
+            dirty.update(("inspector", i) for i in self._officer_inspectors({key}))
         elif kind == "keys":
             fold.apply_key(t, rec.body)
         elif kind == "config" and t in CONFIG_TYPES:
@@ -274,7 +282,21 @@ class FlagEngine:
         for s in scopes:
             for fid in self._scope_disposed.get(s, ()):
                 out.update(Subject("inspector", d.inspector) for d in disp.get(fid, ()))
+            out.update(Subject("inspector", i)
+                       for i in self._officer_inspectors(self._scope_disposed.get(s, ())))
         return out
+
+    def _officer_inspectors(self, flag_ids: Iterable[str]) -> set[str]:
+        """Whoever disposed of a flag about the officer any of ``flag_ids`` is about (RF30.b:
+        a circle of inspectors is judged on every decision about the officer's flags)."""
+        return self._deciders({o for fid in flag_ids
+                               if (o := self._flag_officer.get(fid)) is not None})
+
+    def _deciders(self, officers: Iterable[str]) -> set[str]:
+        """Whoever disposed of a flag about one of ``officers`` (as ``_about`` holds them)."""
+        disp = self.fold.dispositions
+        return {d.inspector for o in officers for fid in self._about_officer.get(o, ())
+                for d in disp.get(fid, ())}
 
     def _all_of(self, kind: str) -> list[Subject]:
         f = self.fold
@@ -403,6 +425,8 @@ class FlagEngine:
             self._index_about(s, flags)
         for f in flags:
             self._flag_scope[f.flag_id] = s
+            if f.officer_id is not None and s.kind not in LATE_KINDS:
+                self._flag_officer[f.flag_id] = f.officer_id
             if f.case_id and f.disposition_event_ids:
                 self._disposed_about.setdefault(f.case_id, set()).add(s)
             for d in self.fold.dispositions.get(f.flag_id, ()):
@@ -423,16 +447,27 @@ class FlagEngine:
         old = self._scope_disposed.get(s, set())
         new: set[str] = set()
         changed: set[str] = set()
+        officers: set[str] = set()      # whose flags' decisions changed (RF30.b)
         for f in flags:
             if f.flag_id not in disp:
                 continue
             new.add(f.flag_id)
             a = About(f.officer_id, f.unit_id, f.case_id, f.rule_id, f.status)
-            if self._about.get(f.flag_id) != a:
+            was = self._about.get(f.flag_id)
+            if was != a:
+                if was is not None and was.officer_id is not None:
+                    officers.add(was.officer_id)
+                    self._about_officer[was.officer_id].discard(f.flag_id)
                 self._about[f.flag_id] = a
+                if a.officer_id is not None:
+                    officers.add(a.officer_id)
+                    self._about_officer.setdefault(a.officer_id, set()).add(f.flag_id)
                 changed.add(f.flag_id)
         for fid in old - new:
-            self._about.pop(fid, None)
+            was = self._about.pop(fid, None)
+            if was is not None and was.officer_id is not None:
+                officers.add(was.officer_id)
+                self._about_officer[was.officer_id].discard(fid)
             changed.add(fid)
         if new:
             self._scope_disposed[s] = new
@@ -440,11 +475,13 @@ class FlagEngine:
             del self._scope_disposed[s]
         for fid in changed:
             self._stale_inspectors.update(d.inspector for d in disp.get(fid, ()))
+        self._stale_inspectors.update(self._deciders(officers))
 
     def _facts(self, s: Subject) -> Any:
         f = self.fold
         if s.kind == "inspector":
-            return ((s.key, f.disposed_by[s.key], self._about) if s.key in f.disposed_by
+            return ((s.key, f.disposed_by[s.key], self._about, self._about_officer)
+                    if s.key in f.disposed_by
                     else None)
         if s.kind == "case":
             return f.cases.get(s.key)

@@ -1,5 +1,6 @@
 """Rules about an inspector's dispositions taken together (RF30): the flags about one officer
-dismissed by one inspector over and over — the pattern of a protector (保护伞).
+dismissed by one inspector over and over — the pattern of a protector (保护伞) — or by two or
+three inspectors taking turns (RF30.b, raised on each of them).
 
 Scope ``inspector:<inspector_id>``. Unlike every other rule, RF30 reads what the other scopes
 *raised*: which officer a disposed-of flag is about is a fact of the flag, not of the
@@ -10,6 +11,7 @@ scope's last evaluation and evaluates the inspector scopes after all others in o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 from ledger.domain.keys import key_covers_unit
@@ -43,8 +45,8 @@ class _Handled(NamedTuple):
     overturned: bool                  # confirmed or referred after it by another inspector
 
 
-def rf30_repeated_dismissals(facts: tuple[str, dict[str, None], dict[str, About]],
-                             ctx: "Ctx") -> None:
+def rf30_repeated_dismissals(facts: tuple[str, dict[str, None], dict[str, About],
+                                          dict[str, set[str]]], ctx: "Ctx") -> None:
     """RF30: within ``protector_window_days``, one inspector dismissed at least
     ``protector_min_dismissals`` flags about the same officer, and those are at least
     ``protector_min_share_bp`` of that officer's flags the inspector decided (dismissed,
@@ -55,9 +57,19 @@ def rf30_repeated_dismissals(facts: tuple[str, dict[str, None], dict[str, About]
     (not RF28's), for raised flags (not cleared) about someone else: a dismissal, unless another
     inspector dismissed the same flag too (shared); a dismissal the inspector later reversed
     (confirmed or referred) is a decision, not a dismissal."""
-    inspector, flags, about = facts
-    by_officer: dict[str, list[_Handled]] = {}
+    inspector, flags, about, about_officer = facts
     disp = ctx.fold.dispositions
+    by_officer = _rows_of(inspector, flags, about, disp)
+    for officer, rows in sorted(by_officer.items()):
+        if _judge(inspector, officer, rows, about, ctx, raise_flag=True) is None:
+            _judge_circle(inspector, officer, about_officer.get(officer, set()), about, ctx)
+
+
+def _rows_of(inspector: str, flags: Iterable[str], about: dict[str, About],
+             disp: dict[str, list[Disposition]]) -> dict[str, list[_Handled]]:
+    """The flags ``inspector`` decided, counted (guards above), by the officer they are
+    about, each officer's sorted by time."""
+    by_officer: dict[str, list[_Handled]] = {}
     for flag_id in flags:
         a = about.get(flag_id)
         if a is None or a.officer_id is None or a.officer_id == inspector \
@@ -66,9 +78,86 @@ def rf30_repeated_dismissals(facts: tuple[str, dict[str, None], dict[str, About]
         handled = _handled(flag_id, a, disp.get(flag_id, ()), inspector)
         if handled is not None:
             by_officer.setdefault(a.officer_id, []).append(handled)
-    for officer, rows in sorted(by_officer.items()):
+    for rows in by_officer.values():
         rows.sort(key=lambda r: (r.ts, r.flag_id))
-        _judge(inspector, officer, rows, about, ctx)
+    return by_officer
+
+
+def _thresholds(ctx: "Ctx", d: Disposition) -> tuple[int, int, int, int, int]:
+    """RF30's parameters in force at dismissal ``d``: dismissals, window, share, circle, each."""
+    th = ctx.params(d.ts).thresholds
+    return (th.protector_min_dismissals, th.protector_window_days, th.protector_min_share_bp,
+            th.protector_circle_max, th.protector_circle_min_each)
+
+
+def _judge_circle(inspector: str, officer: str, officer_flags: set[str],
+                  about: dict[str, About], ctx: "Ctx") -> None:
+    """RF30.b: within ``protector_window_days``, the officer's counted dismissals are by at
+    most ``protector_circle_max`` inspectors, and a circle of them (two or more, ``inspector``
+    among them), each with at least ``protector_circle_min_each`` counted dismissals, dismissed at least ``protector_min_dismissals``
+    of them together, at least ``protector_min_share_bp`` of every decision about the
+    officer's flags by anyone in the window; none of them raises RF30 for the officer. Each
+    member's scope raises its own flag, naming the circle, at the dismissal that first
+    completed such a window; every member reads the same decisions, so each finds the same
+    circle whatever the order of evaluation."""
+    disp = ctx.fold.dispositions
+    flags = sorted(officer_flags)
+    people = sorted({d.inspector for fid in flags for d in disp.get(fid, ())} - {officer})
+    rows: list[tuple[int, str, _Handled]] = []
+    for person in people:
+        mine = [fid for fid in flags if any(d.inspector == person for d in disp.get(fid, ()))]
+        got = _rows_of(person, mine, about, disp).get(officer, [])
+        if person != inspector and _judge(person, officer, got, about, ctx,
+                                          raise_flag=False) is not None:
+            return                  # RF30 names that inspector alone
+        rows.extend((r.ts, person, r) for r in got)
+    rows.sort(key=lambda r: (r[0], r[2].flag_id, r[1]))
+    days = ctx.days
+    for j, (ts, _who, end) in enumerate(rows):
+        d = end.dismissal
+        if d is None:
+            continue
+        k, window, min_share, most, each = _thresholds(ctx, d)
+        last = days.day(ts)
+        first = last - window + 1
+        inside = [r for r in rows[:j + 1] if days.day(r[0]) >= first]
+        count: dict[str, int] = {}
+        for _, w, r in inside:
+            if r.dismissal is not None:
+                count[w] = count.get(w, 0) + 1
+        circle = sorted(w for w, n in count.items() if n >= each)
+        if len(count) > most or inspector not in circle or len(circle) < 2:
+            continue
+        counted = [(w, r) for _, w, r in inside if w in circle and r.dismissal is not None]
+        decided = len({r.flag_id for _, _w, r in inside})
+        n = len(counted)
+        share = n * 10_000 // decided
+        if n < k or share < min_share:
+            continue
+        decisive = about[end.flag_id]
+        ids = [end.flag_id] + [r.flag_id for _, r in counted if r is not end]
+        rules = sorted({about[r.flag_id].rule_id for _, r in counted})
+        since, until, names = day_iso(first), day_iso(last), ", ".join(circle)
+        ctx.flag("RF30.b", officer, anchor=d.ts, raised=d.ts,
+                 event_ids=[d.eid] + [r.dismissal.eid for _, r in counted  # type: ignore[union-attr]
+                                      if r is not end][:LISTED - 1],
+                 numbers={"inspector_id": inspector, "protected_officer_id": officer,
+                          "circle": circle, "circle_dismissed": [count[w] for w in circle],
+                          "window_from": since, "window_until": until, "window_days": window,
+                          "dismissed": n, "decided": decided, "share_bp": share,
+                          "min_dismissals": k, "min_share_bp": min_share,
+                          "circle_max": most, "min_each": each,
+                          "dismissed_flag_ids": ids[:LISTED], "dismissed_rule_ids": rules},
+                 summary=f"{names} together dismissed {n} of the {decided} flags about "
+                         f"{officer} decided between {since} and {until}, each at least "
+                         f"{each} (at least {k} and {min_share // 100}% within {window} days, "
+                         f"at most {most} inspectors)",
+                 summary_zh=f"{names} 在 {since} 至 {until} 期间合计驳回涉及 {officer} 的红旗 "
+                            f"{n} 条，占该期间处理的 {decided} 条（{window} 日内不超过 {most} 名"
+                            f"核查人员、每人不少于 {each} 条、合计不少于 {k} 条且占比不低于 "
+                            f"{min_share // 100}%），疑为多名核查人员轮流驳回同一人员的红旗",
+                 case_id=decisive.case_id, officer_id=inspector, unit_id=decisive.unit_id)
+        return
 
 
 def _handled(flag_id: str, a: About, events: list[Disposition] | tuple[()],
@@ -95,7 +184,7 @@ def _handled(flag_id: str, a: About, events: list[Disposition] | tuple[()],
 
 
 def _judge(inspector: str, officer: str, rows: list[_Handled], about: dict[str, About],
-           ctx: "Ctx") -> None:
+           ctx: "Ctx", *, raise_flag: bool) -> int | None:
     """``rows`` sorted by time: each dismissal ends a window of the rows before it (two
     pointers: linear in the rows); the first window that meets the thresholds raises."""
     days = ctx.days
@@ -107,9 +196,7 @@ def _judge(inspector: str, officer: str, rows: list[_Handled], about: dict[str, 
         d = end.dismissal
         if d is None:
             continue
-        th = ctx.params(d.ts).thresholds
-        k, window, min_share = (th.protector_min_dismissals, th.protector_window_days,
-                                th.protector_min_share_bp)
+        k, window, min_share, _most, _each = _thresholds(ctx, d)
         last = row_days[j]
         first = last - window + 1
         while row_days[lo] < first:     # windows may differ by parameter version: recount
@@ -121,6 +208,8 @@ def _judge(inspector: str, officer: str, rows: list[_Handled], about: dict[str, 
         share = in_window * 10_000 // (j - lo + 1)
         if in_window < k or share < min_share:
             continue
+        if not raise_flag:
+            return d.ts
         counted = [r for r in rows[lo:j + 1] if r.dismissal is not None]
         inside = rows[lo:j + 1]
         decisive = about[end.flag_id]
@@ -144,7 +233,8 @@ def _judge(inspector: str, officer: str, rows: list[_Handled], about: dict[str, 
                             f"驳回 {n} 条（{window} 日内不少于 {k} 条且占比不低于 "
                             f"{min_share // 100}%），疑为反复驳回同一人员的红旗",
                  case_id=decisive.case_id, officer_id=inspector, unit_id=decisive.unit_id)
-        return
+        return d.ts
+    return None
 
 
 INSPECTOR_RULES = (rf30_repeated_dismissals,)

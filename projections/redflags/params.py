@@ -151,6 +151,10 @@ class Thresholds:
                                     "dismissals")
     protector_min_share_bp: int = _t(8000, "bp", "RF30: dismissed among the officer's flags the "
                                      "inspector dismissed, confirmed or referred in the window")
+    protector_circle_max: int = _t(3, "count", "RF30.b: at most this many inspectors taking turns "
+                                   "dismissing one officer's flags (a policy choice)")
+    protector_circle_min_each: int = _t(2, "count", "RF30.b: counted dismissals of the officer's "
+                                        "flags each member of the circle made in the window")
     # RF24
     period_end_days: int = _t(5, "calendar_days", "RF24: last 5 days of the month")
     spike_ratio_milli: int = _t(2000, "milli", "RF24: > 2 × rest-of-period rate")

@@ -469,6 +469,20 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
         page["flags"] = scoped_flags(views, principal, page["flags"])
         return Response(orjson.dumps(page), media_type=JSON)
 
+    @app.get("/v1/flags/unattached", tags=["red flags"],
+             summary="Dispositions whose flag the service does not hold (vanished, or not "
+                     "raised), by flag id, paged (`next`); unscoped principals only")
+    def get_unattached(principal: Inspector, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                       after: str | None = None) -> Response:
+        if principal.units:
+            # such a disposition names no unit: a scoped token would read other units' flag ids
+            raise Forbidden(f"principal {principal.name!r} is scoped to units "
+                            f"{sorted(principal.units)}: a disposition whose flag the service "
+                            "does not hold names no unit, so only an unscoped principal may "
+                            "read them", rule="unit-scope")
+        return Response(orjson.dumps(flags.unattached(limit=limit, after=after)),
+                        media_type=JSON)
+
     @app.get("/v1/keys", tags=["keys"], summary="The key registry: every key and its status")
     def get_keys(principal: Reader) -> Response:
         registry = ledger.refresh_registry()

@@ -19,6 +19,10 @@ CREATE TABLE IF NOT EXISTS ledger_receipts (
 -- receipt by this key: without the index every batch would scan (and sort) every receipt.
 CREATE INDEX IF NOT EXISTS ledger_receipts_originator
     ON ledger_receipts (originator_id, stream_version);
+-- The dispositions (events on `flag:<flag_id>` streams), a small part of the log: the list of
+-- those whose flag the service does not hold (GET /v1/flags/unattached) reads them alone.
+CREATE INDEX IF NOT EXISTS ledger_receipts_flag_streams
+    ON ledger_receipts (stream, stream_version) WHERE starts_with(stream, 'flag:');
 
 CREATE TABLE IF NOT EXISTS ledger_merkle_nodes (
     level smallint NOT NULL,

@@ -485,6 +485,13 @@ class LedgerStore:
                      (list(event_ids),))
         return {str(r["event_id"]): _row(r) for r in curs.fetchall()}
 
+    @staticmethod
+    def rows_of_streams(curs: Any, streams: Sequence[str]) -> list[StoredRow]:
+        """Every event of ``streams``, by stream and in stream order."""
+        curs.execute(f"SELECT {_RECEIPT_COLUMNS} {_JOIN} WHERE r.stream = ANY(%s) "
+                     "ORDER BY r.stream, r.stream_version", (list(streams),))
+        return [_row(r) for r in curs.fetchall()]
+
     def get_event(self, event_id: str) -> StoredRow | None:
         with self.cursor() as curs:
             try:

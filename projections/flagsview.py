@@ -388,6 +388,34 @@ class FlagsView:
         """The unit flag ``flag_id`` is about (None: no such flag, or one of no unit)."""
         return self.units_and_clock((flag_id,))[0].get(flag_id)
 
+    def unattached(self, *, limit: int = 50, after: str | None = None) -> dict[str, Any]:
+        """The dispositions whose flag view_flags does not hold — the ``flag:`` streams of the
+        log less the flags held (a flag that vanished, or none raised yet, or an id that was
+        never a flag: docs/red-flags.md, "Vanished flags") — by flag id, ``limit`` flags a
+        page, those after the flag id ``after`` (the page's ``next``). The streams are read
+        from the partial index ``ledger_receipts_flag_streams``, never from the whole log."""
+        with self.store.cursor() as curs:
+            curs.execute(
+                "SELECT DISTINCT r.stream FROM ledger_receipts r "
+                "WHERE starts_with(r.stream, 'flag:') AND r.stream > %s AND NOT EXISTS "
+                "(SELECT 1 FROM view_flags v WHERE v.flag_id = substr(r.stream, 6)) "
+                "ORDER BY r.stream LIMIT %s", ("flag:" + (after or ""), limit + 1))
+            streams = [r["stream"] for r in curs.fetchall()]
+            rows = self.store.rows_of_streams(curs, streams[:limit])
+        items: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            flag_id = row.receipt.stream.partition(":")[2]
+            body = orjson.loads(row.raw).get("body") or {}
+            item = items.setdefault(flag_id, {"flag_id": flag_id, "rule_id": body.get("rule_id"),
+                                              "dispositions": []})
+            item["rule_id"] = body.get("rule_id") or item["rule_id"]   # the latest one named
+            item["dispositions"].append({
+                "event_id": row.receipt.event_id, "type": row.event_type,
+                "inspector_id": body.get("inspector_id"),
+                "recorded_at": row.receipt.recorded_at})
+        return {"flags": list(items.values()),
+                "next": streams[limit - 1].partition(":")[2] if len(streams) > limit else None}
+
     def snapshot(self) -> dict[str, Any]:
         with self.store.cursor() as curs:
             curs.execute("SELECT flag_id, flag::text AS flag FROM view_flags")

@@ -1743,3 +1743,37 @@ def test_a_flag_card_names_its_numbers_in_the_chosen_language(page: Any, served:
     page.click("#lang-toggle")                              # back to Chinese for the others
     page.wait_for_function("() => document.querySelector('#nav-queue').textContent === "
                            "'红旗队列'")
+
+
+def test_dispositions_whose_flag_is_gone_are_listed_for_unscoped_tokens_only(
+        page: Any, served: DemoCity) -> None:
+    """A disposition recorded on a flag the service does not hold (vanished, or never raised)
+    was shown nowhere; the queue page lists it under its own heading, in either language, for
+    a token of every unit, and a unit-scoped token, which may not read it, has no such section."""
+    key = SigningKey(bytes(range(9, 41)))
+    served.ledger.append(canonical(sign_envelope(
+        ROOT, ROOT_ID, stream="keys", type="KeyRegistered", body={
+            "key_id": "e2e-unattached", "public_key": b64url_encode(key.public_key),
+            "principal": "jw-unattached", "roles": ["inspector"], "not_before": None,
+            "not_after": None})))
+    gone = sign_envelope(key, "e2e-unattached", stream="flag:RF02-e2e-gone",
+                         type="FlagDismissed", body={
+                             "rule_id": "RF02", "inspector_id": "JW-E2E-09",
+                             "reason_code": "false_positive", "reason": "证件已补录"})
+    served.ledger.append(canonical(gone))
+    sign_in(page, served)
+    row = page.locator("#unattached tr[data-flag-id='RF02-e2e-gone']")
+    row.wait_for()
+    assert "JW-E2E-09" in row.inner_text() and "RF02" in row.inner_text()
+    assert row.locator("a").get_attribute("href") == f"#/event/{gone['event_id']}"
+    assert page.locator("#unattached h2").inner_text() == "旗已不存在的处置"
+    page.click("#lang-toggle")
+    page.wait_for_function("() => document.querySelector('#unattached h2')?.textContent === "
+                           "'Dispositions whose flag is gone'")
+    page.click("#lang-toggle")                              # back to Chinese for the others
+    page.wait_for_function("() => document.querySelector('#nav-queue').textContent === '红旗队列'")
+    scoped = page.context.new_page()
+    sign_in(scoped, served, "scoped")
+    scoped.wait_for_selector("tr.flag-row")
+    assert scoped.locator("#unattached").count() == 0
+    scoped.close()

@@ -570,3 +570,64 @@ def test_a_case_bundle_from_the_service_carries_the_dispositions_of_its_flags(
                                                .read_bytes().splitlines())
             if x["t"] == "event" and x["envelope"]["stream"] == f"flag:{flag['flag_id']}"] \
         == ["FlagDismissed"]
+
+
+def unattached(world: World, headers: dict[str, str], **params: str):  # noqa: ANN201
+    world.project()
+    return world.http.get("/v1/flags/unattached", params=params, headers=headers)
+
+
+def test_a_dismissal_whose_flag_vanished_is_listed_for_unscoped_inspectors(city: World) -> None:
+    """RF02 raised (no certificate recorded), dismissed, then the certificate recorded late:
+    the flag vanishes (docs/red-flags.md, "Vanished flags") and its dismissal, which attached
+    to nothing and was shown nowhere, is listed by GET /v1/flags/unattached."""
+    officer_a = f.officer_setup(f.OFFICER_A, f.CERT_A)
+    post_steps(city, [s for s in f.staff() if s not in officer_a[:1]] + f.summary_case(CASE))
+    rf02, *_ = [x for x in flags(city, rule="RF02")["flags"]
+                if x["subject"]["officer_id"] == f.OFFICER_A]
+    held, *_ = [x for x in flags(city, limit="500")["flags"] if x["rule"] != "RF02"]
+    for flag in (rf02, held):
+        city.post(sign_envelope(city.keys["inspector-01"], "inspector-01",
+                                stream=f"flag:{flag['flag_id']}", type="FlagDismissed",
+                                body=f.body("FlagDismissed", rule_id=flag["rule_id"])))
+    everyone = city.headers("inspector")
+    assert unattached(city, everyone).json() == {"flags": [], "next": None}
+    post_steps(city, officer_a[:1])           # the certificate, recorded after the dismissal
+    after = {x["flag_id"] for x in flags(city, limit="500")["flags"]}
+    assert rf02["flag_id"] not in after and held["flag_id"] in after
+    page = unattached(city, everyone).json()
+    (item,) = page["flags"]                  # the held flag's dismissal is not listed
+    (dismissal,) = item["dispositions"]
+    assert item["flag_id"] == rf02["flag_id"] and item["rule_id"] == rf02["rule_id"]
+    assert dismissal["type"] == "FlagDismissed" and dismissal["inspector_id"]
+    assert dismissal["recorded_at"] and page["next"] is None
+    stored = city.http.get(f"/v1/events/{dismissal['event_id']}", headers=everyone).json()
+    assert stored["envelope"]["stream"] == f"flag:{rf02['flag_id']}"
+    assert unattached(city, city.headers("auditor")).status_code == 200
+
+
+def test_unattached_dispositions_page_by_flag_id(city: World) -> None:
+    for n in range(3):
+        city.post(sign_envelope(city.keys["inspector-01"], "inspector-01",
+                                stream=f"flag:RF02-never-raised-{n}", type="FlagDismissed",
+                                body=f.body("FlagDismissed", rule_id="RF02")))
+    headers = city.headers("inspector")
+    first = unattached(city, headers, limit="2").json()
+    assert [x["flag_id"] for x in first["flags"]] == ["RF02-never-raised-0",
+                                                      "RF02-never-raised-1"]
+    second = unattached(city, headers, limit="2", after=first["next"]).json()
+    assert [x["flag_id"] for x in second["flags"]] == ["RF02-never-raised-2"]
+    assert second["next"] is None
+
+
+def test_a_unit_scoped_token_may_not_read_unattached_dispositions(city: World) -> None:
+    city.post(sign_envelope(city.keys["inspector-01"], "inspector-01",
+                            stream="flag:RF02-never-raised", type="FlagDismissed",
+                            body=f.body("FlagDismissed", rule_id="RF02")))
+    mine = city.token("inspector", principal="jw-hp", units=(f.UNIT,))
+    response = unattached(city, {"Authorization": f"Bearer {mine}"})
+    assert response.status_code == 403
+    problem = response.json()
+    assert "names no unit" in problem["detail"] and "RF02-never-raised" not in response.text
+    assert unattached(city, city.headers("poster")).status_code == 403
+    assert city.http.get("/v1/flags/unattached").status_code == 401

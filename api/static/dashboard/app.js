@@ -22,6 +22,8 @@ const T = {
     "col.numbers": "关键数据", "col.age": "时长", "col.status": "状态", "col.disposition": "处置",
     "queue.more": "加载更多", "queue.empty": "没有符合条件的红旗。", "queue.count": "已加载 {n} 条",
     "queue.sortnote": "服务端按触发时间倒序分页；点击表头在已加载的行内排序。",
+    "ua.title": "旗已不存在的处置", "ua.help": "记录在 flag:<编号> 上、但服务当前没有该红旗的处置：红旗已消失（后补录的事实表明规则从未适用，例如补录的执法证），或尚未触发。按红旗编号排列。",
+    "ua.flag": "红旗编号", "ua.rule": "规则", "ua.dispositions": "处置（事件、纪检人员、记录时间）", "ua.empty": "没有这样的处置。",
     "days": "{n} 天", "hours": "{n} 小时",
     "sev.critical": "严重", "sev.high": "高", "sev.medium": "中", "sev.low": "低",
     "status.raised": "触发", "status.cleared": "已消除",
@@ -162,6 +164,8 @@ const T = {
     "col.numbers": "Key numbers", "col.age": "Age", "col.status": "Status", "col.disposition": "Disposition",
     "queue.more": "Load more", "queue.empty": "No flags match.", "queue.count": "{n} loaded",
     "queue.sortnote": "The server pages newest first; click a header to sort the loaded rows.",
+    "ua.title": "Dispositions whose flag is gone", "ua.help": "Dispositions recorded on flag:<id> whose flag the service does not hold: the flag vanished (facts recorded later showed the rule never applied, a certificate recorded late say) or was not raised yet. By flag id.",
+    "ua.flag": "Flag id", "ua.rule": "Rule", "ua.dispositions": "Dispositions (event, inspector, recorded)", "ua.empty": "No such dispositions.",
     "days": "{n} d", "hours": "{n} h",
     "sev.critical": "critical", "sev.high": "high", "sev.medium": "medium", "sev.low": "low",
     "status.raised": "raised", "status.cleared": "cleared",
@@ -703,11 +707,43 @@ async function pageQueue(params) {
     h("table", { id: "queue-table" }, h("thead", {}, head), tbody),
     h("div", { class: "toolbar" }, more, status, h("span", { class: "small muted" }, t("queue.sortnote"))));
   if (refocus) { const el = document.getElementById(refocus); refocus = null; if (el) el.focus(); }
+  // a disposition whose flag is gone names no unit: listed for unscoped tokens only (403 otherwise)
+  if (session && !session.units.length) app().append(unattachedSection());
   // the pages a URL asks for are drawn once, when all have come
   try {
     await load(null, Math.min(wanted, 10), wanted <= 10);
     while (pages < wanted && next) await load(next, Math.min(wanted - pages, 10), false);
   } finally { if (wanted > 10) render(); }
+}
+
+// Dispositions whose flag the service does not hold (GET /v1/flags/unattached), pages of 50
+function unattachedSection() {
+  const tbody = h("tbody", {});
+  const status = h("span", { class: "small muted" });
+  const more = h("button", { class: "secondary", type: "button", id: "unattached-more", hidden: true }, t("queue.more"));
+  let next = null;
+  async function load() {
+    more.disabled = true;
+    try {
+      const page = await api(`/v1/flags/unattached?limit=50${next ? `&after=${encodeURIComponent(next)}` : ""}`);
+      tbody.append(...page.flags.map((u) => h("tr", { dataset: { flagId: u.flag_id } },
+        h("td", { class: "mono" }, u.flag_id), h("td", { class: "mono" }, u.rule_id || "?"),
+        h("td", {}, h("ul", { class: "plain" }, u.dispositions.map((d) => h("li", {},
+          h("a", { href: `#/event/${encodeURIComponent(d.event_id)}` }, typeName(d.type)), " · ",
+          d.inspector_id || "?", " · ", when(d.recorded_at))))))));
+      if (!tbody.children.length) tbody.append(h("tr", {}, h("td", { colspan: 3, class: "muted" }, t("ua.empty"))));
+      next = page.next;
+      more.hidden = !next;
+      status.textContent = "";
+    } catch (e) { if (e.status !== 401) status.textContent = `${t("error")}: ${e.message}`; }
+    finally { more.disabled = false; }
+  }
+  more.addEventListener("click", () => { if (!more.disabled) load(); });
+  load();
+  return h("section", { id: "unattached" }, h("h2", {}, t("ua.title")), h("p", { class: "small muted" }, t("ua.help")),
+    h("table", { id: "unattached-table" }, h("thead", {}, h("tr", {}, h("th", {}, t("ua.flag")), h("th", {}, t("ua.rule")),
+      h("th", {}, t("ua.dispositions")))), tbody),
+    h("div", { class: "toolbar" }, more, status));
 }
 
 function dayAfter(day) {

@@ -180,6 +180,11 @@ def _serve(args: argparse.Namespace) -> int:
     if not present:
         raise NotFound("the database holds no ledger: run `ledger init` (with its owner role)")
     _warn_history_rights("serve", rights)
+    if not settings.dashboard_key_file.exists():    # a second host given only part of the home
+        print(f"ledger serve: warning: no dashboard key ({settings.dashboard_key_file}): the "
+              "dashboard records no disposition (503 dashboard-key); copy "
+              "secrets/dashboard.key from the home `ledger init` made (README, Production)",
+              file=sys.stderr, flush=True)
     base = f"http://{args.host}:{args.port}"
     os.environ["LEDGER_HOME"] = str(settings.home)
     announced = []

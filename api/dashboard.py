@@ -427,10 +427,11 @@ class Dashboard:
                 "inspector_id": principal.name}
 
     def _signer(self) -> tuple[SigningKey, str]:
-        how = ("set LEDGER_DASHBOARD_KEY to a key file and register its public key with "
-               "`ledger keys register --key-id dashboard --principal dashboard --role inspector "
-               "--public-key <base64url>` (`ledger init` does both for a local home); see "
-               "docs/dashboard.md")
+        how = ("copy secrets/dashboard.key from the home `ledger init` made (init registers "
+               "it, key id dashboard; README, Production), or set LEDGER_DASHBOARD_KEY to a key "
+               "file and register its public key under another key id with `ledger keys "
+               "register --key-id dashboard-2 --principal dashboard --role inspector "
+               "--public-key <base64url>`; see docs/dashboard.md")
         if self.signing_key is None:
             raise Unavailable(f"no dashboard signing key is configured: {how}",
                               rule="dashboard-key")

@@ -89,9 +89,10 @@ def refuse_a_foreign_log(settings: Settings) -> None:
     raise ForeignLogKey(
         f"checkpoint {latest.size} of this database's log is not signed by this home's log key "
         f"({held}): another home initialised this database, and every process on it must sign "
-        "with that home's log key. On a second host do not run `ledger init`: copy ledger.json "
-        "and secrets/log.key from the home that initialised it (the first host's) to "
-        f"{settings.home}, then run `ledger serve` (README, Production). Nothing was written")
+        "with that home's log key. On a second host do not run `ledger init`: copy ledger.json, "
+        "secrets/log.key and secrets/dashboard.key from the home that initialised it (the first "
+        f"host's) to {settings.home}, then run `ledger serve` (README, Production). Nothing was "
+        "written")
 
 
 class _Written:

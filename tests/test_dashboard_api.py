@@ -524,6 +524,10 @@ def test_without_a_dashboard_key_a_disposition_is_503_saying_how_to_configure_it
     assert problem["rule"] == "dashboard-key", problem
     assert "LEDGER_DASHBOARD_KEY" in problem["detail"] and "ledger keys register" in \
         problem["detail"]
+    # a second host lacks the copy of init's key; registering key id `dashboard` again, as the
+    # detail said, is refused (init registered it): it names the file to copy instead
+    assert "copy secrets/dashboard.key from the home `ledger init` made" in problem["detail"]
+    assert "--key-id dashboard " not in problem["detail"]
     assert keyless.count() == before
     assert get(keyless, "/v1/session")["dashboard_key"] is False
 

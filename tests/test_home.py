@@ -827,13 +827,19 @@ def test_init_on_a_second_host_against_a_log_signed_by_another_key_is_refused(
         err = capsys.readouterr().err
         assert err.startswith(f"ledger init: checkpoint {issued.size} of this database's log is "
                               "not signed by this home's log key")
-        assert ("copy ledger.json and secrets/log.key from the home that initialised it "
-                f"(the first host's) to {second}") in err
+        assert ("copy ledger.json, secrets/log.key and secrets/dashboard.key from the home "
+                f"that initialised it (the first host's) to {second}") in err
         assert not (second / "ledger.json").exists()
         with psycopg.connect(database[0]) as conn:
             assert conn.execute("SELECT count(*) FROM ledger_admin_grants").fetchone()[0] == grants
         (second / "secrets").mkdir(parents=True, exist_ok=True)
         from ledger.crypto import SigningKey, b64url_encode
         (second / "secrets" / "log.key").write_text(b64url_encode(SigningKey.generate().seed))
+    # what the refusal says to copy is enough: with it the second home initialises (its own
+    # admin token) and its dashboard signs with the registered key; without dashboard.key
+    # init was refused again (`dashboard.key is missing but a dashboard key is registered`)
+    for name in ("ledger.json", "secrets/log.key", "secrets/dashboard.key"):
+        (second / name).write_bytes((first / name).read_bytes())
+    assert ledger_main(["init"]) == 0, capsys.readouterr().err
     monkeypatch.setenv("LEDGER_HOME", str(first))
     assert ledger_main(["init"]) == 0

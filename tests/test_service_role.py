@@ -406,3 +406,42 @@ def test_init_on_a_fresh_server_by_an_owner_that_may_not_create_roles_says_what_
             conn.execute(f"ALTER ROLE {aside} RENAME TO ledger_writer")
             conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
             conn.execute(f"DROP ROLE IF EXISTS {owner}")
+
+
+def test_serve_on_a_second_host_without_the_dashboard_key_says_so(
+        production: tuple[str, str], tmp_path) -> None:  # noqa: ANN001
+    """A second host given the home's ledger.json and secrets/log.key but not
+    secrets/dashboard.key served a dashboard that recorded no disposition (503 dashboard-key),
+    and `ledger serve` said nothing of it. It now warns, naming the file to copy; given the
+    copy, it says nothing of the kind."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+
+    from .test_multiprocess import free_port
+    from .test_serve import wait_until_serving
+    _, service = production
+    first, second = tmp_path / "home", tmp_path / "second"
+    (second / "secrets").mkdir(parents=True)
+    for name in ("ledger.json", "secrets/log.key"):
+        shutil.copy(first / name, second / name)
+
+    def stderr() -> str:
+        port = free_port()
+        env = {**os.environ, "LEDGER_HOME": str(second), "LEDGER_DATABASE_URL": service,
+               "LEDGER_PROJECTIONS": "off"}
+        env.pop("LEDGER_DASHBOARD_KEY", None)
+        proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        wait_until_serving(proc, port)
+        proc.send_signal(signal.SIGTERM)
+        return proc.communicate(timeout=60)[1]
+
+    said = stderr()
+    assert (f"ledger serve: warning: no dashboard key ({second / 'secrets' / 'dashboard.key'}): "
+            "the dashboard records no disposition") in said
+    assert "copy secrets/dashboard.key from the home `ledger init` made" in said
+    shutil.copy(first / "secrets" / "dashboard.key", second / "secrets" / "dashboard.key")
+    assert "dashboard key" not in stderr()

@@ -172,6 +172,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:                        # before announcing anything: a database init never ran on
         present = store.has_schema()
         if present:
+            _refuse_an_outdated_schema(settings, store)
             _refuse_an_unprivileged_role("serve", store)
         admin = _admin_token_status(settings, store) if present else None
         rights = store.history_rights() if present else None
@@ -319,10 +320,13 @@ def _home_url(settings: Any) -> str:
     return owner_url(settings)
 
 
-def _home_store(settings: Any, *, pool_size: int = 1, wait: float | None = None):  # noqa: ANN202
+def _home_store(settings: Any, *, pool_size: int = 1, wait: float | None = None,  # noqa: ANN202
+                current: bool = True):
     """A store on the home's database as its owner, waiting ``wait`` seconds (default: a
     one-shot command's few) for it to accept connections. Raises Unavailable when it does
-    not, NotFound if it holds no ledger (``ledger init`` has not been run on it)."""
+    not, NotFound if it holds no ledger (``ledger init`` has not been run on it), and
+    Conflict if its tables are older than this code (unless not ``current``: a command that
+    brings them up to date itself)."""
     from ledger.errors import NotFound
     from ledger.store import COMMAND_WAIT, LedgerStore, datastore_from_url
     url = _home_url(settings)
@@ -332,7 +336,26 @@ def _home_store(settings: Any, *, pool_size: int = 1, wait: float | None = None)
         store.close()
         raise NotFound("the database holds no ledger: run `ledger init`"
                        + (" with this LEDGER_DATABASE_URL" if settings.database_url else ""))
+    try:
+        if current:
+            _refuse_an_outdated_schema(settings, store)
+    except BaseException:
+        store.close()
+        raise
     return store
+
+
+def _refuse_an_outdated_schema(settings: Any, store: Any) -> None:
+    """Raises Conflict (exit 2) naming what is missing when the database's tables were made by
+    an older version (``LedgerStore.schema_behind``): only ``ledger init``, with the owner
+    role, brings them up to date — ``make run`` runs it each time; a service role may not."""
+    from ledger.errors import Conflict
+    behind = store.schema_behind()
+    if behind is not None:
+        raise Conflict(f"the database's tables are older than this version ({behind}): run "
+                       "`ledger init` once" + (" with the owner role's LEDGER_DATABASE_URL"
+                                               if settings.database_url else "")
+                       + " to bring them up to date, then start again")
 
 
 def cmd_tokens_create(args: argparse.Namespace) -> int:
@@ -647,7 +670,7 @@ def cmd_log_rotate_key(args: argparse.Namespace) -> int:
     settings = _settings()
     if settings.log_public_key is None:
         raise NotFound(f"{settings.config_path} pins no log key: run `ledger init` first")
-    store = _home_store(settings)       # the database is there before the home is changed
+    store = _home_store(settings, current=False)  # there before the home is changed
     try:
         store.create_schema()   # as `ledger init` does: a log that may hold two of one size
         old = settings.log_public_key

@@ -83,17 +83,22 @@ class LogView:
         return {"first": first, "second": size2, "proof": [h.hex() for h in proof]}
 
     # -- checkpoints -------------------------------------------------------------------------
-    def latest_checkpoint(self) -> StoredCheckpoint | None:
+    def latest_checkpoint(self, *, in_issue_order: bool = True) -> StoredCheckpoint | None:
+        """The latest checkpoint (None: none yet). Not ``in_issue_order``: on tables made before
+        checkpoints had an issue order (``LedgerStore.schema_behind``), where each size has one,
+        read by ``ledger init`` before it brings them up to date."""
         with self.store.cursor() as curs:
-            return _latest(curs)
+            if in_issue_order:
+                return _latest(curs)
+            curs.execute("SELECT tree_size, root_hash, note FROM ledger_checkpoints "
+                         "ORDER BY tree_size DESC LIMIT 1")
+            return _checkpoint(curs.fetchone())
 
     def checkpoint_at(self, size: int) -> StoredCheckpoint | None:
         with self.store.cursor() as curs:
             curs.execute("SELECT tree_size, root_hash, note FROM ledger_checkpoints "
                          "WHERE tree_size = %s ORDER BY seq DESC LIMIT 1", (size,))
-            row = curs.fetchone()
-        return None if row is None else StoredCheckpoint(row["tree_size"], bytes(row["root_hash"]),
-                                                         row["note"])
+            return _checkpoint(curs.fetchone())
 
     def issue_checkpoint(self) -> StoredCheckpoint:
         """Sign and store a checkpoint of the current tree, unless this key (already) signed
@@ -197,7 +202,10 @@ def issuer_verifiers(name: str, public: bytes, retired: Sequence[bytes]) -> list
 def _latest(curs: Any) -> StoredCheckpoint | None:
     curs.execute("SELECT tree_size, root_hash, note FROM ledger_checkpoints "
                  "ORDER BY tree_size DESC, seq DESC LIMIT 1")
-    row = curs.fetchone()
+    return _checkpoint(curs.fetchone())
+
+
+def _checkpoint(row: Any) -> StoredCheckpoint | None:
     return None if row is None else StoredCheckpoint(row["tree_size"], bytes(row["root_hash"]),
                                                      row["note"])
 

@@ -256,6 +256,9 @@ def _session_ended(sqlstate: str) -> bool:
 SERVICE_PRIVILEGES = (("stored_events", "SELECT"), ("stored_events", "INSERT"),
                       ("ledger_receipts", "INSERT"), ("ledger_merkle_nodes", "INSERT"),
                       ("ledger_checkpoints", "INSERT"), ("ledger_tokens", "SELECT"))
+#: columns this code reads that a database initialised by an older version lacks until
+#: ``ledger init`` (its owner role) runs schema.sql again: (table, column, when it was added)
+SCHEMA_NEEDS = (("ledger_checkpoints", "seq", "2026-11-28: checkpoints in issue order"),)
 #: the functions every write runs (EXECUTE is ledger_writer's alone: PostgreSQL's
 #: pg_write_all_data may insert into every table but not run them)
 SERVICE_FUNCTIONS = ("ledger_lock_events()", "ledger_group_state(uuid[], text[])")
@@ -322,6 +325,21 @@ class LedgerStore:
             curs.execute("SELECT to_regclass('ledger_receipts') IS NOT NULL AS present")
             row = curs.fetchone()
         return bool(row and row["present"])
+
+    def schema_behind(self) -> str | None:
+        """What this code needs of the database's tables that an older ``ledger init`` did not
+        make (None: nothing). Each entry of SCHEMA_NEEDS is a column the code reads; only
+        :meth:`create_schema`, run by the owner role (``ledger init``), adds it."""
+        with self.cursor() as curs:
+            for table, column, since in SCHEMA_NEEDS:
+                # pg_attribute: readable by every role (information_schema lists only the
+                # columns of tables the role holds a privilege on)
+                curs.execute("SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = "
+                             "pg_catalog.to_regclass('public.' || %s) AND attname = %s "
+                             "AND NOT attisdropped", (table, column))
+                if curs.fetchone() is None:
+                    return f"{table} has no column {column} (added {since})"
+        return None
 
     def history_rights(self) -> tuple[str, str] | None:
         """(role, why) when this store's role could change history despite the append-only

@@ -178,3 +178,23 @@ def test_rotate_key_upgrades_a_database_whose_checkpoints_are_keyed_by_size(
     assert run(capsys, "export", "--all", "--out", str(after))[0] == 0
     code, out, err = run(capsys, "verify", str(after), "--trust", str(home / "ledger.json"))
     assert code == 0, out + err
+
+
+def test_a_database_older_than_the_code_is_named_and_init_brings_it_up_to_date(
+        home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A database `ledger init` made before checkpoints were kept in issue order: the commands
+    that read the log refuse it, exit 2, naming what is missing and what to run — not a
+    statement the database refuses halfway; `ledger init` (the owner role) then completes it."""
+    import psycopg
+    with psycopg.connect(os.environ["LEDGER_DATABASE_URL"]) as conn:   # as before 2026-11-28
+        conn.execute("ALTER TABLE ledger_checkpoints DROP COLUMN seq")
+        conn.execute("ALTER TABLE ledger_checkpoints ADD PRIMARY KEY (tree_size)")
+    bundle = tmp_path / "b.ndjson"
+    code, out, err = run(capsys, "export", "--all", "--out", str(bundle))
+    assert code == 2 and not bundle.exists()
+    assert "ledger_checkpoints has no column seq" in err
+    assert "run `ledger init` once with the owner role's LEDGER_DATABASE_URL" in err
+    assert run(capsys, "init")[0] == 0
+    code, out, err = run(capsys, "export", "--all", "--out", str(bundle))
+    assert code == 0, err
+    assert verify(bundle, home / "ledger.json").code == 0

@@ -272,12 +272,15 @@ class HotProtocol(HttpToolsProtocol):
         Behind an append still in flight (its body read, its task running) nothing is written
         now: that append is answered first, with ``connection: close``, and the bytes behind it
         are not. Written at once, the 400 was read as the append's answer ("not appended") by
-        a client whose append was recorded — and a 4xx is not retried. Behind a 413 nothing is
+        a client whose append was recorded — and a 4xx is not retried. An append whose body is
+        not read in full is not in flight, whatever task runs (an ``Expect`` token looked up,
+        which answers only 100 Continue): the 400 is its answer. Behind a 413 nothing is
         answered: what the client still sends is the body refused, discarded unread."""
         if self._linger is not None:
             return
         append = self.cycle
-        if type(append) is _Append and not append.response_complete and self.tasks:
+        if (type(append) is _Append and append.complete and not append.response_complete
+                and self.tasks):
             append.keep_alive = False
             self.flow.pause_reading()       # what follows is not read: the answer closes
             return

@@ -316,6 +316,34 @@ def test_expect_100_continue_of_a_request_its_headers_refuse_gets_the_refusal_no
     assert (got, orjson.loads(problem)["rule"]) == (status, rule) and world.count() == before
 
 
+def test_a_malformed_body_sent_while_the_token_is_looked_up_gets_its_400(world: World) -> None:
+    """An ``Expect: 100-continue`` append whose token is read off the event loop first, its
+    body sent unasked and unframeable (a chunk size that is no number): the parser's refusal
+    took the lookup for an append in flight and left the answer to it — but the lookup answers
+    only 100 Continue, so the connection hung, read no more and was never answered or closed.
+    Now the 400 answers it at once and closes it; nothing is written."""
+    before = world.count()
+    head = (b"POST /v1/events HTTP/1.1\r\nHost: ledger\r\nAuthorization: Bearer "
+            + world.token("poster").encode() + b"\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n")
+
+    async def run() -> Transport:
+        protocol, transport, _ = connect(world)
+        protocol.data_received(head + b"zz\r\n")
+        deadline = time.monotonic() + 10
+        while not transport.closed and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)    # the lookup's end: no 100 Continue after the answer
+        return transport
+
+    transport = asyncio.run(run())
+    assert transport.closed, "no answer, the connection left open"
+    [(status, headers, problem)] = responses(transport.output())
+    assert (status, orjson.loads(problem)["rule"]) == (400, "http-framing")
+    assert headers[b"connection"] == b"close" and CONTINUE not in transport.output()
+    assert world.count() == before
+
+
 def test_expect_100_continue_from_http_1_0_is_ignored(world: World, app_event: dict) -> None:
     # RFC 9110 10.1.1 (and h11): a 1.0 client knows no interim answers, it would take the 100
     # for the answer to its append

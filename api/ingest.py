@@ -84,10 +84,10 @@ class Ingest:
         return True
 
     async def admit(self, headers: Mapping[str, str]) -> None:
-        """``judge_headers``, the token read off the event loop when it was not looked up
-        lately. Raises the refusal (a LedgerError; ShuttingDown once the pool is closed)."""
-        if not self.judge_headers(headers, cached_only=True):
-            await self._off_loop(partial(self.judge_headers, headers))
+        """``judge_headers`` off the event loop, for a token not looked up lately (the caller
+        has judged the cached case). Raises the refusal (a LedgerError; ShuttingDown once the
+        pool is closed)."""
+        await self._off_loop(partial(self.judge_headers, headers))
 
     def _parse(self, ctype: str, body: bytes) -> list[Envelope]:
         _require_json(ctype)

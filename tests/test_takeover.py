@@ -56,6 +56,13 @@ def kill_mid_transaction(proc: subprocess.Popen[str], owner: str) -> None:
     proc.wait(timeout=10)
 
 
+def blocked_by(owner: str, pid: int) -> bool:
+    """Whether a backend waits for a lock that backend ``pid`` holds."""
+    with psycopg.connect(owner) as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE "
+                            "%s = ANY(pg_blocking_pids(pid))", (pid,)).fetchone()[0] > 0
+
+
 def tracked(owner: str) -> dict[str, int]:
     """The position of each tracking row's name."""
     with psycopg.connect(owner) as conn:
@@ -91,12 +98,23 @@ def test_a_leader_killed_mid_fold_and_mid_batch_is_taken_over_and_nothing_folded
                      "SELECT 'read_models@1', max(notification_id) FROM stored_events")
     procs = []
     try:
-        first = project(tmp_path, app_url, "first")
-        procs.append(first)
-        assert first.stdout.readline().startswith("projecting")      # type: ignore[union-attr]
-        second = project(tmp_path, app_url, "second")
-        procs.append(second)
-        kill_mid_transaction(first, owner)                           # mid refold
+        # the refold empties the views, then deletes the old version's tracking row: holding
+        # that row stops it there, mid-transaction, until the standby stands by (a refold left
+        # to run can commit before the kill: CI saw it once, 2026-11-28)
+        with psycopg.connect(owner) as hold:
+            hold.execute(f"SELECT * FROM {TRACKING_TABLE} WHERE application_name = "
+                         "'read_models@1' FOR UPDATE")
+            first = project(tmp_path, app_url, "first")
+            procs.append(first)
+            assert first.stdout.readline().startswith("projecting")  # type: ignore[union-attr]
+            until(lambda: blocked_by(owner, hold.info.backend_pid),
+                  "the refold never reached the old version's tracking row")
+            second = project(tmp_path, app_url, "second")
+            procs.append(second)
+            assert second.stdout.readline().startswith("standing by")  # type: ignore[union-attr]
+            first.send_signal(signal.SIGKILL)                        # mid refold
+            first.wait(timeout=10)
+            hold.rollback()
         assert "read_models@1" in tracked(owner)     # rolled back: the old states' row stays
         until(lambda: caught_up(owner), "the standby did not take over")
         append(envelopes[half:])

@@ -174,6 +174,45 @@ def test_dismissals_signed_by_a_key_of_other_units_are_not_counted() -> None:
     assert len(world.flags(rule="RF28")) == 1 and world.flags(rule="RF30") == []
 
 
+def test_dismissals_stay_counted_after_their_cases_move_to_another_unit() -> None:
+    """RF28 judges a disposition against the flag's unit at the disposition's log position, so a
+    dismissal by the flag's unit stays applied after the case is filed again by another unit
+    (移送管辖). RF30 counts exactly the dispositions RF28 applies: moving the dismissed cases
+    away does not erase the protector's flag."""
+    world, flags = receipts_world()
+    key(world, "jw-hp", [f.UNIT])
+    recs = [signed(world, "jw-hp", dispose(x, "FlagDismissed", day))
+            for x, day in zip(flags[:5], DAYS)]
+    before = world.one("RF30")
+    filed = {s.stream: s for x in flags[:5] for s in f.summary_case(x.case_id or "")
+             if s.type == "CaseFiled"}
+    world.add(*[step(stream, "CaseFiled", at("2025-03-20"), **{**s.body, "unit_id": OTHER_UNIT})
+                for stream, s in sorted(filed.items())])
+    moved = sorted(world.flags(rule="RF05.a"), key=lambda x: x.case_id or "")[:5]
+    assert {x.unit_id for x in moved} == {OTHER_UNIT}
+    assert [x.disposition_event_ids for x in moved] == [(r.event_id,) for r in recs]
+    assert world.flags(rule="RF28") == []
+    after = world.one("RF30")
+    assert after.flag_id == before.flag_id and numbers(after)["dismissed"] == 5
+    expected = compute_flags(world.events, national(), at=AT)
+    got = _incremental(world.events, AT)
+    assert [x.to_value() for x in got] == [x.to_value() for x in expected]
+
+
+def test_a_dismissal_by_a_key_of_the_flags_later_unit_before_the_move_is_not_counted() -> None:
+    """The other way round: signed by a key of the unit the cases move to, before they moved,
+    a dismissal is RF28's and not applied — nor counted by RF30, after the move as before."""
+    world, flags = receipts_world()
+    key(world, "jw-xh", [OTHER_UNIT])
+    dismiss_five(world, flags[:4])
+    signed(world, "jw-xh", dispose(flags[4], "FlagDismissed", DAYS[4]))
+    (filed,) = [s for s in f.summary_case(flags[4].case_id or "") if s.type == "CaseFiled"]
+    world.add(step(filed.stream, "CaseFiled", at("2025-03-20"),
+                   **{**filed.body, "unit_id": OTHER_UNIT}))
+    assert len(world.flags(rule="RF28")) == 1
+    assert world.flags(rule="RF30") == []
+
+
 def test_flags_of_any_rule_or_scope_about_the_officer_count_together() -> None:
     """A party's flags (RF14, scope ``party:``) name the officer who decided its cases: three
     receipts and two double fines dismissed are five flags about OFFICER_A."""

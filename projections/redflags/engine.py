@@ -452,7 +452,8 @@ class FlagEngine:
             if f.flag_id not in disp:
                 continue
             new.add(f.flag_id)
-            a = About(f.officer_id, f.unit_id, f.case_id, f.rule_id, f.status)
+            a = About(f.officer_id, f.unit_id, f.case_id, f.rule_id, f.status,
+                      f.disposition_event_ids)
             was = self._about.get(f.flag_id)
             if was != a:
                 if was is not None and was.officer_id is not None:

@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
-from ledger.domain.keys import key_covers_unit
-
 from .days import day_iso
 from .facts import Disposition
 
@@ -29,12 +27,16 @@ LISTED = 20
 
 
 class About(NamedTuple):
-    """Whom a disposed-of flag is about, from its scope's last evaluation."""
+    """Whom a disposed-of flag is about, from its scope's last evaluation, and which of its
+    dispositions apply: the ids RF28 left applied (``Flag.disposition_event_ids``), each
+    judged against the flag's unit at the disposition's log position — RF30 counts exactly
+    those, never re-judging them against the unit the flag has now."""
     officer_id: str | None
     unit_id: str | None
     case_id: str | None
     rule_id: str
     status: str
+    applied: tuple[str, ...]
 
 
 class _Handled(NamedTuple):
@@ -164,7 +166,7 @@ def _handled(flag_id: str, a: About, events: list[Disposition] | tuple[()],
              inspector: str) -> _Handled | None:
     """The inspector's last word on the flag: the run of their decisions of one kind
     (dismissal or not) that ends their decisions, counted from its first."""
-    applied = [d for d in events if key_covers_unit(d.key_units, a.unit_id)]
+    applied = [d for d in events if d.eid in a.applied]
     mine = [i for i, d in enumerate(applied) if d.inspector == inspector and d.type in DECISIONS]
     if not mine:
         return None

@@ -130,6 +130,65 @@ def test_a_member_who_raises_rf30_alone_leaves_it_to_rf30() -> None:
     assert len(rule(world, "RF30")) == 1 and rule(world, "RF30.b") == []
 
 
+def third_alone_in_2024() -> tuple[World, list[Flag]]:
+    """RF30 at 3 dismissals in 60 days; THIRD dismisses three of the eight flags in late 2024."""
+    world, flags = eight_flags()
+    world.params = with_overrides(national(), "SH-HP", {"protector_min_dismissals": 3,
+                                                        "protector_window_days": 60})
+    world.add(*[dispose(x, "FlagDismissed", day, inspector=THIRD)
+                for x, day in zip(flags[:3], ["2024-10-20", "2024-11-05", "2024-12-02"])])
+    return world, flags
+
+
+def test_an_older_rf30_does_not_hide_a_later_circle() -> None:
+    """RF30 names one inspector for one window; a circle that buries the same officer's flags
+    in a later window it does not overlap is RF30.b's. With 3 dismissals in 60 days: THIRD
+    dismisses three in late 2024 (RF30), then INSPECTOR and COLLEAGUE take turns in 2025."""
+    world, flags = third_alone_in_2024()
+    (alone,) = rule(world, "RF30")
+    assert alone.officer_id == THIRD and numbers(alone)["window_until"] == "2024-12-02"
+    world.add(*[dispose(x, "FlagDismissed", day, inspector=who) for x, day, who in zip(
+        flags[3:7], ["2025-03-01", "2025-03-05", "2025-03-10", "2025-03-15"],
+        [INSPECTOR, COLLEAGUE, INSPECTOR, COLLEAGUE])])
+    raised = rule(world, "RF30.b")
+    assert sorted(x.officer_id or "" for x in raised) == sorted([INSPECTOR, COLLEAGUE])
+    assert {(numbers(x)["window_from"], numbers(x)["window_until"], numbers(x)["dismissed"])
+            for x in raised} == {("2025-01-15", "2025-03-15", 4)}
+    expected = compute_flags(world.events, world.params, at=AT)
+    got = _incremental(world.events, AT, world.params)
+    assert [x.to_value() for x in got] == [x.to_value() for x in expected]
+
+
+def test_a_circle_overlapping_an_rf30_window_is_left_to_rf30() -> None:
+    """The same circle a month after THIRD's RF30: their windows overlap, RF30 names THIRD, and
+    the circle's dismissals in that window are not flagged again."""
+    world, flags = third_alone_in_2024()
+    world.add(*[dispose(x, "FlagDismissed", day, inspector=who) for x, day, who in zip(
+        flags[3:7], ["2024-12-20", "2024-12-22", "2024-12-24", "2024-12-26"],
+        [INSPECTOR, COLLEAGUE, INSPECTOR, COLLEAGUE])])
+    assert len(rule(world, "RF30")) == 1 and rule(world, "RF30.b") == []
+
+
+def test_a_member_who_joins_a_later_circle_is_flagged_with_the_circle_of_that_window() -> None:
+    """Each member's flag is raised at the first window in which they belong to a circle: two
+    inspectors form one, then a third joins them in a later window — the first two keep their
+    flags naming two, the third's names three."""
+    city = with_overrides(national(), "SH-HP", {"protector_min_dismissals": 4,
+                                                 "protector_window_days": 60})
+    world, flags = eight_flags()
+    world.params = city
+    world.add(*[dispose(x, "FlagDismissed", day, inspector=who) for x, day, who in zip(
+        flags, ["2024-10-01", "2024-10-05", "2024-10-10", "2024-10-15",
+                "2024-11-20", "2024-11-25", "2024-11-30", "2024-12-05"],
+        [INSPECTOR, COLLEAGUE, INSPECTOR, COLLEAGUE, THIRD, INSPECTOR, THIRD, COLLEAGUE])])
+    by = {x.officer_id: numbers(x) for x in rule(world, "RF30.b")}
+    assert set(by) == {INSPECTOR, COLLEAGUE, THIRD}
+    assert by[INSPECTOR]["circle"] == by[COLLEAGUE]["circle"] == sorted([INSPECTOR, COLLEAGUE])
+    assert by[INSPECTOR]["window_until"] == by[COLLEAGUE]["window_until"] == "2024-10-15"
+    assert by[THIRD]["circle"] == sorted([INSPECTOR, COLLEAGUE, THIRD])
+    assert by[THIRD]["window_until"] == "2024-11-30"
+
+
 def test_a_dismissal_shared_by_two_members_counts_for_neither() -> None:
     world, flags = receipts_world()
     take_turns(world, flags[:5], [INSPECTOR, COLLEAGUE])

@@ -263,8 +263,9 @@ def test_red_flag_package_imports_only_the_standard_library_and_pure_ledger_modu
     assert out == "[]"
 
 
-def _incremental(events: list[Recorded], evaluation: datetime) -> list[Flag]:
-    engine = FlagEngine(national())
+def _incremental(events: list[Recorded], evaluation: datetime,
+                 params: FlagParams | None = None) -> list[Flag]:
+    engine = FlagEngine(params or national())
     held: dict[str, list[Flag]] = {}
     for rec in events:
         subjects = engine.apply(rec)

@@ -63,8 +63,8 @@ def rf30_repeated_dismissals(facts: tuple[str, dict[str, None], dict[str, About]
     disp = ctx.fold.dispositions
     by_officer = _rows_of(inspector, flags, about, disp)
     for officer, rows in sorted(by_officer.items()):
-        if _judge(inspector, officer, rows, about, ctx, raise_flag=True) is None:
-            _judge_circle(inspector, officer, about_officer.get(officer, set()), about, ctx)
+        _judge(inspector, officer, rows, about, ctx, raise_flag=True)
+        _judge_circle(inspector, officer, about_officer.get(officer, set()), about, ctx)
 
 
 def _rows_of(inspector: str, flags: Iterable[str], about: dict[str, About],
@@ -96,70 +96,102 @@ def _judge_circle(inspector: str, officer: str, officer_flags: set[str],
                   about: dict[str, About], ctx: "Ctx") -> None:
     """RF30.b: within ``protector_window_days``, the officer's counted dismissals are by at
     most ``protector_circle_max`` inspectors, and a circle of them (two or more, ``inspector``
-    among them), each with at least ``protector_circle_min_each`` counted dismissals, dismissed at least ``protector_min_dismissals``
-    of them together, at least ``protector_min_share_bp`` of every decision about the
-    officer's flags by anyone in the window; none of them raises RF30 for the officer. Each
-    member's scope raises its own flag, naming the circle, at the dismissal that first
-    completed such a window; every member reads the same decisions, so each finds the same
-    circle whatever the order of evaluation."""
+    among them), each with at least ``protector_circle_min_each`` counted dismissals,
+    dismissed at least ``protector_min_dismissals`` of them together, at least
+    ``protector_min_share_bp`` of every decision about the officer's flags by anyone in the
+    window; and the window overlaps no window in which one inspector raises RF30 for the
+    officer (RF30 names them alone). ``inspector``'s flag is raised at the dismissal that first
+    completed such a window with them in the circle; every member reads the same decisions,
+    so each finds the same windows whatever the order of evaluation."""
     disp = ctx.fold.dispositions
     flags = sorted(officer_flags)
     people = sorted({d.inspector for fid in flags for d in disp.get(fid, ())} - {officer})
     rows: list[tuple[int, str, _Handled]] = []
+    alone: list[tuple[int, int]] = []       # the windows of RF30 about the officer
     for person in people:
         mine = [fid for fid in flags if any(d.inspector == person for d in disp.get(fid, ()))]
         got = _rows_of(person, mine, about, disp).get(officer, [])
-        if person != inspector and _judge(person, officer, got, about, ctx,
-                                          raise_flag=False) is not None:
-            return                  # RF30 names that inspector alone
+        window = _judge(person, officer, got, about, ctx, raise_flag=False)
+        if window is not None:
+            alone.append(window)
         rows.extend((r.ts, person, r) for r in got)
     rows.sort(key=lambda r: (r[0], r[2].flag_id, r[1]))
     days = ctx.days
-    for j, (ts, _who, end) in enumerate(rows):
+    row_days = [days.day(r[0]) for r in rows]
+    lo = 0
+    count: dict[str, int] = {}              # counted dismissals in rows[lo..j], by inspector
+    decided: dict[str, int] = {}            # rows in rows[lo..j], by flag
+
+    def enter(i: int, step: int) -> None:
+        _, who, r = rows[i]
+        decided[r.flag_id] = decided.get(r.flag_id, 0) + step
+        if not decided[r.flag_id]:
+            del decided[r.flag_id]
+        if r.dismissal is not None:
+            count[who] = count.get(who, 0) + step
+            if not count[who]:
+                del count[who]
+
+    for j, (_ts, _who, end) in enumerate(rows):
+        enter(j, 1)
         d = end.dismissal
         if d is None:
             continue
         k, window, min_share, most, each = _thresholds(ctx, d)
-        last = days.day(ts)
+        last = row_days[j]
         first = last - window + 1
-        inside = [r for r in rows[:j + 1] if days.day(r[0]) >= first]
-        count: dict[str, int] = {}
-        for _, w, r in inside:
-            if r.dismissal is not None:
-                count[w] = count.get(w, 0) + 1
+        while row_days[lo] < first:     # windows may differ by parameter version: recount
+            enter(lo, -1)
+            lo += 1
+        while lo > 0 and row_days[lo - 1] >= first:
+            lo -= 1
+            enter(lo, 1)
         circle = sorted(w for w, n in count.items() if n >= each)
         if len(count) > most or inspector not in circle or len(circle) < 2:
             continue
-        counted = [(w, r) for _, w, r in inside if w in circle and r.dismissal is not None]
-        decided = len({r.flag_id for _, _w, r in inside})
-        n = len(counted)
-        share = n * 10_000 // decided
-        if n < k or share < min_share:
+        n = sum(count[w] for w in circle)
+        share = n * 10_000 // len(decided)
+        if n < k or share < min_share \
+                or any(a <= last and first <= b for a, b in alone):
             continue
-        decisive = about[end.flag_id]
-        ids = [end.flag_id] + [r.flag_id for _, r in counted if r is not end]
-        rules = sorted({about[r.flag_id].rule_id for _, r in counted})
-        since, until, names = day_iso(first), day_iso(last), ", ".join(circle)
-        ctx.flag("RF30.b", officer, anchor=d.ts, raised=d.ts,
-                 event_ids=[d.eid] + [r.dismissal.eid for _, r in counted  # type: ignore[union-attr]
-                                      if r is not end][:LISTED - 1],
-                 numbers={"inspector_id": inspector, "protected_officer_id": officer,
-                          "circle": circle, "circle_dismissed": [count[w] for w in circle],
-                          "window_from": since, "window_until": until, "window_days": window,
-                          "dismissed": n, "decided": decided, "share_bp": share,
-                          "min_dismissals": k, "min_share_bp": min_share,
-                          "circle_max": most, "min_each": each,
-                          "dismissed_flag_ids": ids[:LISTED], "dismissed_rule_ids": rules},
-                 summary=f"{names} together dismissed {n} of the {decided} flags about "
-                         f"{officer} decided between {since} and {until}, each at least "
-                         f"{each} (at least {k} and {min_share // 100}% within {window} days, "
-                         f"at most {most} inspectors)",
-                 summary_zh=f"{names} 在 {since} 至 {until} 期间合计驳回涉及 {officer} 的红旗 "
-                            f"{n} 条，占该期间处理的 {decided} 条（{window} 日内不超过 {most} 名"
-                            f"核查人员、每人不少于 {each} 条、合计不少于 {k} 条且占比不低于 "
-                            f"{min_share // 100}%），疑为多名核查人员轮流驳回同一人员的红旗",
-                 case_id=decisive.case_id, officer_id=inspector, unit_id=decisive.unit_id)
+        counted = [r for _, w, r in rows[lo:j + 1] if w in circle and r.dismissal is not None]
+        _raise_circle(inspector, officer, end, counted, circle, count, (first, last),
+                      len(decided), about, ctx)
         return
+
+
+def _raise_circle(inspector: str, officer: str, end: _Handled, counted: list[_Handled],
+                  circle: list[str], count: dict[str, int], window: tuple[int, int],
+                  decided: int, about: dict[str, About], ctx: "Ctx") -> None:
+    """Raise ``inspector``'s RF30.b for the circle found by :func:`_judge_circle`."""
+    d = end.dismissal
+    assert d is not None
+    k, days_, min_share, most, each = _thresholds(ctx, d)
+    n = len(counted)
+    share = n * 10_000 // decided
+    decisive = about[end.flag_id]
+    ids = [end.flag_id] + [r.flag_id for r in counted if r is not end]
+    rules = sorted({about[r.flag_id].rule_id for r in counted})
+    since, until, names = day_iso(window[0]), day_iso(window[1]), ", ".join(circle)
+    ctx.flag("RF30.b", officer, anchor=d.ts, raised=d.ts,
+             event_ids=[d.eid] + [r.dismissal.eid for r in counted  # type: ignore[union-attr]
+                                  if r is not end][:LISTED - 1],
+             numbers={"inspector_id": inspector, "protected_officer_id": officer,
+                      "circle": circle, "circle_dismissed": [count[w] for w in circle],
+                      "window_from": since, "window_until": until, "window_days": days_,
+                      "dismissed": n, "decided": decided, "share_bp": share,
+                      "min_dismissals": k, "min_share_bp": min_share,
+                      "circle_max": most, "min_each": each,
+                      "dismissed_flag_ids": ids[:LISTED], "dismissed_rule_ids": rules},
+             summary=f"{names} together dismissed {n} of the {decided} flags about "
+                     f"{officer} decided between {since} and {until}, each at least "
+                     f"{each} (at least {k} and {min_share // 100}% within {days_} days, "
+                     f"at most {most} inspectors)",
+             summary_zh=f"{names} 在 {since} 至 {until} 期间合计驳回涉及 {officer} 的红旗 "
+                        f"{n} 条，占该期间处理的 {decided} 条（{days_} 日内不超过 {most} 名"
+                        f"核查人员、每人不少于 {each} 条、合计不少于 {k} 条且占比不低于 "
+                        f"{min_share // 100}%），疑为多名核查人员轮流驳回同一人员的红旗",
+             case_id=decisive.case_id, officer_id=inspector, unit_id=decisive.unit_id)
 
 
 def _handled(flag_id: str, a: About, events: list[Disposition] | tuple[()],
@@ -186,9 +218,10 @@ def _handled(flag_id: str, a: About, events: list[Disposition] | tuple[()],
 
 
 def _judge(inspector: str, officer: str, rows: list[_Handled], about: dict[str, About],
-           ctx: "Ctx", *, raise_flag: bool) -> int | None:
+           ctx: "Ctx", *, raise_flag: bool) -> tuple[int, int] | None:
     """``rows`` sorted by time: each dismissal ends a window of the rows before it (two
-    pointers: linear in the rows); the first window that meets the thresholds raises."""
+    pointers: linear in the rows); the first window that meets the thresholds raises (with
+    ``raise_flag``). Returns that window (first and last day), or None."""
     days = ctx.days
     dismissed = [r for r in rows if r.dismissal is not None]
     row_days = [days.day(r.ts) for r in rows]
@@ -211,7 +244,7 @@ def _judge(inspector: str, officer: str, rows: list[_Handled], about: dict[str, 
         if in_window < k or share < min_share:
             continue
         if not raise_flag:
-            return d.ts
+            return first, last
         counted = [r for r in rows[lo:j + 1] if r.dismissal is not None]
         inside = rows[lo:j + 1]
         decisive = about[end.flag_id]
@@ -235,7 +268,7 @@ def _judge(inspector: str, officer: str, rows: list[_Handled], about: dict[str, 
                             f"驳回 {n} 条（{window} 日内不少于 {k} 条且占比不低于 "
                             f"{min_share // 100}%），疑为反复驳回同一人员的红旗",
                  case_id=decisive.case_id, officer_id=inspector, unit_id=decisive.unit_id)
-        return d.ts
+        return first, last
     return None
 
 

@@ -22,11 +22,12 @@ from ledger.bundle import (BundleExport, Scope, StreamScope, StreamsScope, bundl
 from ledger.config import INGEST_THREADS, INLINE_BODY
 from ledger.crypto import SigningKey
 from ledger.domain.calendar import CST
+from ledger.envelope import MAX_BATCH
 from ledger.errors import Forbidden, InvalidRequest, LedgerError, NotFound
 from ledger.grammar import DATE, RFC3339
 from ledger.logview import LogView
 from ledger.schemas import parse_datetime
-from ledger.service import MAX_BATCH, MAX_JSON_VALUES, Ledger
+from ledger.service import MAX_JSON_VALUES, Ledger
 from ledger.store import StoredRow
 from ledger.tokens import Principal, TokenCache
 from ledger.verify.format import MEDIA_TYPE as BUNDLE_MEDIA_TYPE

@@ -23,7 +23,7 @@ from typing import Any, Self
 
 from .canonical import canonical
 from .crypto import SigningKey, b64url_encode
-from .envelope import signing_bytes, unsigned_envelope
+from .envelope import MAX_BATCH, signing_bytes, unsigned_envelope
 from .errors import Unavailable
 
 #: Answers that may come out differently if the same bytes are sent again: the service failed
@@ -93,16 +93,25 @@ class LedgerUnreachable(Unavailable):
         self.posted = 0
 
 
+def _check_batch_size(size: int) -> None:
+    """Refuse a batch size the ledger never takes: above MAX_BATCH every batch is refused (413)
+    after the ones before it were recorded."""
+    if not 1 <= size <= MAX_BATCH:
+        raise ValueError(f"batch_size must be between 1 and {MAX_BATCH} (the most events one "
+                         f"append takes), not {size}")
+
+
 class LedgerClient:
     """Post signed envelopes to ``/v1/events``. ``http`` may be an httpx.Client or a FastAPI
     TestClient (anything with ``post``/``get`` returning httpx-like responses), the caller's
     to close; without one the client opens its own, which ``close`` (or leaving a ``with``
     block) closes, with ``timeout`` (seconds or an httpx.Timeout; by default TIMEOUT, and
     CONNECT_TIMEOUT to connect). Raises ValueError for a ``timeout`` beside an ``http``, which
-    has its own."""
+    has its own, or a ``batch_size`` the ledger never takes (1 to MAX_BATCH)."""
 
     def __init__(self, base_url: str, token: str, *, http: Any = None, retries: int = 5,
                  backoff: float = 0.2, batch_size: int = 1000, timeout: Any = None) -> None:
+        _check_batch_size(batch_size)
         self._owned = http is None
         if http is None:
             import httpx
@@ -144,7 +153,9 @@ class LedgerClient:
         """Append many envelopes in batches of ``batch_size`` (each batch atomic, posted in
         order, none after one that fails); returns their receipts. Raises as ``post`` does,
         the error's ``receipts`` those of the batches recorded before it and ``posted`` their
-        number: the place in ``envelopes`` of the first envelope not known to be recorded."""
+        number: the place in ``envelopes`` of the first envelope not known to be recorded.
+        Raises ValueError, sending nothing, if ``batch_size`` is not 1 to MAX_BATCH."""
+        _check_batch_size(self.batch_size)
         receipts: list[dict[str, Any]] = []
         batch: list[dict[str, Any]] = []
         try:

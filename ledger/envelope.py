@@ -26,6 +26,8 @@ from .grammar import (EVENT_TYPE as _TYPE, RFC3339 as _RFC3339, SIGNATURE as _SI
                      SIGNER as _SIGNER, STREAM as _STREAM, UUID as _UUID)
 from .schemas import UNDATABLE, datable
 
+#: the most events one append takes (POST /v1/events: one envelope or an array of up to this)
+MAX_BATCH = 1000
 ENVELOPE_FIELDS = ("spec", "event_id", "stream", "type", "occurred_at", "signer", "body", "sig")
 
 

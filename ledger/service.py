@@ -26,7 +26,7 @@ from eventsourcing.persistence import PersistenceError
 from . import merkle
 from .canonical import json_values_bound, parse_canonical_or_strict, parse_strict
 from .crypto import verify
-from .envelope import Envelope, Receipt
+from .envelope import MAX_BATCH, Envelope, Receipt
 from .errors import (BadSignature, BatchTooLarge, Conflict, LedgerError, MalformedEvent,
                      RolledBack, Unavailable, UnknownKey)
 from .grammar import UUID
@@ -37,7 +37,6 @@ from .logentry import (chain_genesis, chain_next, entry_bytes, format_recorded_a
 from .sigpool import SignaturePool
 from .store import LedgerStore, StoredRow, stream_uuid
 
-MAX_BATCH = 1000
 #: times the writer runs a group again that the database rolled back on its own (a deadlock, a
 #: serialization failure): nothing of it was written, and each attempt reads afresh under the
 #: lock; the group's requests are answered 503 (RolledBack, naming it) when the last fails too

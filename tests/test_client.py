@@ -375,3 +375,25 @@ def test_a_refusal_whose_body_is_no_problem_document_is_still_an_http_error(
     assert refused.value.status == 403
     assert refused.value.problem == {"detail": body.decode()}
     assert str(refused.value) == f"403: {body.decode()}"
+
+
+@pytest.mark.parametrize("size", [0, -1, 1001])
+def test_a_batch_size_the_ledger_can_never_take_is_refused_before_anything_is_sent(
+        size: int) -> None:
+    """A batch of more than 1,000 envelopes is refused by the ledger (413) every time, after
+    the batches before it were recorded; a size of 0 or less posted one envelope at a time. The
+    client refuses such a size when made and when post_all is called."""
+    sent: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.content)
+        return httpx.Response(201, json={"receipts": []})
+
+    with pytest.raises(ValueError, match="batch_size"):
+        LedgerClient("http://ledger", "t", http=httpx.Client(
+            transport=httpx.MockTransport(handler), base_url="http://ledger"), batch_size=size)
+    client = make(handler)
+    client.batch_size = size
+    with pytest.raises(ValueError, match="between 1 and 1000"):
+        client.post_all({"event_id": f"e{n}"} for n in range(3))
+    assert sent == []

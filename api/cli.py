@@ -76,6 +76,11 @@ def _settings():  # noqa: ANN202
 def cmd_init(args: argparse.Namespace) -> int:
     from ledger.home import init_home
     settings = _settings()
+    origin = getattr(args, "origin", None)     # `ledger serve` inits too, without one
+    if origin is not None:
+        settings = _with_origin(settings, origin)
+        if settings is None:
+            return 2
     try:
         home = init_home(settings, stop_at_exit=True)
     except OSError as e:          # LEDGER_HOME is a file, or cannot be created or written
@@ -92,11 +97,35 @@ def cmd_init(args: argparse.Namespace) -> int:
     s = home.settings
     print(f"ledger home: {s.home} ({'created' if home.created else 'already initialised'})")
     print(f"database:    {'LEDGER_DATABASE_URL' if s.database_url else f'embedded, {s.pgdata}'}")
+    print(f"log origin:  {s.log_origin}")
     print(_root_key_line(s))
     print(_admin_token_line(s, home.admin_token))
     print(f"dashboard:   {s.dashboard_key_file} signs inspectors' dispositions; the dashboard "
           "is /ui/ on the address `ledger serve` prints (docs/dashboard.md)")
     return 0
+
+
+def _with_origin(settings: Any, origin: str) -> Any:
+    """``settings`` naming the log ``origin`` (init --origin), or None after saying why not: a
+    name no checkpoint could carry, or a home whose log already has another name."""
+    from dataclasses import replace
+
+    from ledger.checkpoint import MalformedCheckpoint, check_origin
+    try:
+        check_origin(origin)
+    except MalformedCheckpoint as e:
+        print(f"ledger init: {e.message}; nothing was created", file=sys.stderr)
+        return None
+    if settings.config_path.exists():
+        if settings.log_origin == origin:
+            return settings
+        print(f"ledger init: this home's log is named {settings.log_origin!r} "
+              f"({settings.config_path}), not {origin!r}: a log cannot change its origin — "
+              "every checkpoint is signed under it, and auditors' ledger.json pins it. To name "
+              "a log, give --origin to the `ledger init` that creates its home; nothing was "
+              "changed", file=sys.stderr)
+        return None
+    return replace(settings, log_origin=origin, log_key_name=origin)
 
 
 def _root_key_line(settings: Any) -> str:
@@ -1001,12 +1030,18 @@ def _verb(sub: Any, name: str, text: str) -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ledger.config import DEFAULT_ORIGIN
     parser = argparse.ArgumentParser(prog="ledger", description=DESCRIPTION, epilog=ENVIRONMENT,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = _verb(sub, "init", "create the home, or check it again: database, root and log keys, "
               "admin token, dashboard key (idempotent)")
+    p.add_argument("--origin", metavar="NAME",
+                   help="name the log when the home is made: the first line of every signed "
+                        "checkpoint, a URL without its scheme such as "
+                        "zfj.example.gov.cn/integrity-ledger (default "
+                        f"{DEFAULT_ORIGIN}); fixed from then on")
     p.set_defaults(func=cmd_init)
 
     p = _verb(sub, "serve", "serve the HTTP API, the dashboard (/ui/) and the public pages "

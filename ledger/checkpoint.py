@@ -48,6 +48,31 @@ def _check_line(line: str, what: str) -> None:
         raise MalformedCheckpoint(f"{what} contains control character U+{ord(m.group()):04X}")
 
 
+#: the longest log origin ``ledger init --origin`` takes
+MAX_ORIGIN = 255
+
+
+def check_origin(origin: str) -> str:
+    """``origin`` if a log can be named so, else raises MalformedCheckpoint saying why. It is
+    the first line of every checkpoint and, as the log's note key name, of every signature
+    line: non-empty, at most MAX_ORIGIN characters, no space, no control character and no
+    "+" (C2SP signed-note key names), and schema-less as C2SP tlog-checkpoint asks."""
+    _check_line(origin, "a log origin")
+    if len(origin) > MAX_ORIGIN:
+        raise MalformedCheckpoint(f"a log origin has at most {MAX_ORIGIN} characters, "
+                                  f"not {len(origin)}")
+    if any(ch.isspace() for ch in origin):
+        raise MalformedCheckpoint(f"a log origin contains no space: {origin!r}")
+    if "+" in origin:
+        raise MalformedCheckpoint(f"a log origin contains no '+' (it is the key name of the "
+                                  f"checkpoints' signatures): {origin!r}")
+    _, sep, rest = origin.partition("://")
+    if sep:
+        raise MalformedCheckpoint(f"a log origin is a URL without its scheme: {rest!r}, not "
+                                  f"{origin!r}")
+    return origin
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     """A log's tree head: origin, size and RFC 9162 root hash. Valid once built.

@@ -1,0 +1,77 @@
+"""`ledger init --origin NAME`: a deployment names its own log. The origin is the first line of
+every signed checkpoint and what an auditor's `ledger verify --trust ledger.json` checks, so it is
+chosen once, when the home is made, and never changed afterwards."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from api.cli import main as ledger_main
+
+from .bundles import verify
+
+ORIGIN = "zfj.example.gov.cn/integrity-ledger"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = ledger_main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def home(database: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", database[0])
+    return home
+
+
+def test_a_home_made_with_an_origin_signs_its_checkpoints_under_it(
+        home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "init", "--origin", ORIGIN)
+    assert code == 0, err
+    assert f"log origin:  {ORIGIN}" in out
+    log = json.loads((home / "ledger.json").read_text())["log"]
+    assert (log["origin"], log["key_name"]) == (ORIGIN, ORIGIN)
+    bundle = tmp_path / "all.ndjson"
+    code, _, err = run(capsys, "export", "--all", "--out", str(bundle))
+    assert code == 0, err
+    lines = [json.loads(line) for line in bundle.read_text().splitlines()]
+    assert lines[0]["log"]["origin"] == ORIGIN
+    (checkpoint,) = [x for x in lines if x["t"] == "checkpoint"]
+    assert checkpoint["note"].startswith(ORIGIN + "\n")
+    assert f"\u2014 {ORIGIN} " in checkpoint["note"]        # the note's key name is the origin
+    assert verify(bundle, home / "ledger.json").code == 0
+    # init again, as `make run` does, with or without the same name: nothing changes
+    assert run(capsys, "init")[0] == 0
+    assert run(capsys, "init", "--origin", ORIGIN)[0] == 0
+    assert json.loads((home / "ledger.json").read_text())["log"] == log
+
+
+def test_a_homes_origin_is_never_changed(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "init")[0] == 0
+    before = (home / "ledger.json").read_bytes()
+    code, _, err = run(capsys, "init", "--origin", ORIGIN)
+    assert code == 2
+    assert "integrity-ledger.local/log" in err and ORIGIN in err
+    assert "cannot change its origin" in err
+    assert (home / "ledger.json").read_bytes() == before
+
+
+@pytest.mark.parametrize(("name", "why"), [
+    ("", "must not be empty"),
+    ("city log", "space"),
+    ("city+log", "'+'"),
+    ("https://zfj.example.gov.cn/log", "without its scheme"),
+    ("zfj.example.gov.cn/\x07log", "control character"),
+    ("x" * 256, "at most 255"),
+])
+def test_an_origin_no_checkpoint_could_carry_is_refused_and_no_home_made(
+        home: Path, name: str, why: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "init", "--origin", name)
+    assert code == 2 and why in err, err
+    assert not home.exists()

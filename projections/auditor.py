@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import IO, Any
 
 from ledger.envelope import Recorded
+from ledger.verify.format import GZIP_MAGIC, gzipped
 
 from .redflags.engine import SUBJECT_KINDS, compute_flags
 from .redflags.flag import Flag
@@ -34,6 +35,8 @@ def bundle_events(stream: IO[bytes],
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
+        if not header and line.startswith(GZIP_MAGIC):
+            raise UnreadableBundle(gzipped("flags"))
         try:
             value: dict[str, Any] = json.loads(line)
         except ValueError as e:

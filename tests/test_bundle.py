@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 from pathlib import Path
@@ -552,6 +553,8 @@ def test_verify_judges_roles_by_the_pinned_policy_not_the_bundles(
     (None, "cannot read"),
     (b"not json\n", "line 1 is not a bundle header"),
     (b'{"spec":"integrity-ledger/bundle/v9","t":"header"}\n', "unsupported bundle format"),
+    (gzip.compress(b'{"t":"header"}\n'), "the file is gzip-compressed: decompress it first "
+                                          "(gunzip -c FILE | ledger verify -"),
 ])
 def test_verify_exits_2_for_unreadable_input(tmp_path: Path, world: World, log_key,
                                              content: bytes | None, message: str) -> None:

@@ -3,6 +3,7 @@ offline recomputation from a bundle equal to what the service holds."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import contextlib
@@ -277,6 +278,8 @@ def test_a_change_of_a_case_with_no_decision_is_raised_live_and_offline(
     (lambda b: b.rsplit(b"\n", 2)[0] + b"\n", "the bundle is truncated (no end line)"),
     (lambda b: b"[1, 2]\n" + b, "line 1: not a bundle line (a JSON object)"),
     (lambda b: b.split(b"\n", 1)[1], "line 1: not a bundle header"),
+    (gzip.compress, "the file is gzip-compressed: decompress it first (gunzip -c FILE | ledger "
+                    "flags -)"),
 ])
 def test_flags_refuse_input_that_is_not_a_whole_bundle(city: World, tmp_path: Path, log_key,
                                                        cut, message: str) -> None:  # noqa: ANN001

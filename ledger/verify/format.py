@@ -32,6 +32,14 @@ from typing import Any
 from . import jcs
 
 SPEC_BUNDLE = "integrity-ledger/bundle/v1"
+#: the first bytes of a gzip file: a bundle compressed for transfer, not yet decompressed
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def gzipped(tool: str) -> str:
+    """What ``ledger <tool>`` says of a bundle it was given gzip-compressed."""
+    return f"the file is gzip-compressed: decompress it first (gunzip -c FILE | ledger {tool} -)"
+
 MEDIA_TYPE = "application/x-ndjson"
 
 HEADER, CHECKPOINT, CONSISTENCY, ANCHOR, EVENT, END = (

@@ -246,6 +246,8 @@ class _Verification:
         return done
 
     def _header(self, line: bytes) -> dict[str, Any]:
+        if line.startswith(fmt.GZIP_MAGIC):
+            raise InvalidBundle(f"line 1 is not a bundle header: {fmt.gzipped('verify')}")
         try:
             header = jcs.loads(line)
         except jcs.NotCanonical as e:

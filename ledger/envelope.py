@@ -100,7 +100,8 @@ class Envelope:
         if not _UUID.fullmatch(value["event_id"]):
             bad("event_id", "must be a lowercase hyphenated UUID")
         if not _STREAM.fullmatch(value["stream"]):
-            bad("stream", "must be '<kind>:<id>' (kind lowercase, id of [A-Za-z0-9._:/-]) or 'keys'")
+            bad("stream", "must be '<kind>:<id>' (kind lowercase, id of [A-Za-z0-9._:/-] with no "
+                          "empty, . or .. segment between the /) or 'keys'")
         if not _TYPE.fullmatch(value["type"]):
             bad("type", "must be a PascalCase event type name")
         if not _SIGNER.fullmatch(value["signer"]):

@@ -35,6 +35,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Mapping, TypeVar
 
 from .grammar import DATE as _DATE
+from .grammar import ID as _ID
 from .grammar import RFC3339 as _RFC3339
 
 MAX_SAFE_INT = 2**53 - 1
@@ -189,9 +190,9 @@ class Str(Schema):
 
 def Ident(*, doc: str = "", max_len: int = 128) -> Str:
     """An identifier: the grammar of a stream id, so ``<kind>:<id>`` is always a valid stream."""
-    return Str(pattern=r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,%d}" % (max_len - 1), max_len=max_len,
-               hint="an identifier (letters, digits and . _ : / -, "
-                    "starting with a letter or digit)",
+    return Str(pattern=_ID, max_len=max_len,
+               hint="an identifier (letters, digits and . _ : / -, starting with a letter or "
+                    "digit, no empty, . or .. segment between the /)",
                label="identifier", doc=doc)
 
 

@@ -43,6 +43,27 @@ def test_appends_one_signed_event_and_returns_its_receipt(world: World, app_key)
     assert re.fullmatch(r"[0-9a-f]{64}", receipt["chain_hash"])
 
 
+@pytest.mark.parametrize("stream", ["case:A/./B", "case:A/../B", "case:A//B", "case:A/",
+                                    "case:A/.", "case:A/.."])
+def test_refuses_a_stream_whose_url_path_clients_rewrite(world: World, app_key,
+                                                         stream: str) -> None:
+    """GET /v1/streams/{stream}/events holds the stream in its URL path, where clients remove
+    dot segments (RFC 3986 §5.2.4) and proxies merge slashes (nginx): case:A/./B was recorded,
+    and reading it back as written answered 200 with the events of case:A/B."""
+    before = world.count()
+    response = world.post_raw(canonical(note(world, stream=stream)))
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "stream"
+    assert world.count() == before
+
+
+def test_accepts_stream_segments_that_only_start_with_a_dot(world: World, app_key) -> None:
+    (receipt,) = world.post([note(world, stream="case:A/.b/..c/d.")])
+    events = world.http.get("/v1/streams/case:A/.b/..c/d./events",
+                            headers=world.headers("inspector")).json()["events"]
+    assert [e["receipt"]["event_id"] for e in events] == [receipt["event_id"]]
+
+
 def test_batch_gets_contiguous_indices_and_stream_versions(world: World, app_key) -> None:
     batch = [note(world, text=f"step {i}") for i in range(5)] + \
             [note(world, stream="case:OTHER-1", text="other")]

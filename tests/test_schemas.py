@@ -17,7 +17,8 @@ from ledger.domain.calendar import OFFICIAL_SCHEDULES
 from ledger.domain.params import PARAMS, fine_schedule_body
 from ledger.domain.personal import mask, personal_data
 from ledger.errors import UnknownEventType
-from ledger.schemas import (B64Url, DateTime, Enum, FieldError, Int, ListOf, Money, Obj, Opt, Str)
+from ledger.schemas import (B64Url, DateTime, Enum, FieldError, Ident, Int, ListOf, Money, Obj, Opt,
+                            Str)
 
 from .domain_factory import DROP, body
 
@@ -586,3 +587,11 @@ def test_an_enums_english_labels_must_name_exactly_its_values() -> None:
     assert both.describe() == "enum: `a` (甲 / first) | `b` (乙 / second)"
     with pytest.raises(ValueError, match="en labels must name exactly its values"):
         Enum("a", "b", en={"a": "first"})
+
+
+def test_identifier_refuses_the_segments_a_url_path_rewrites() -> None:
+    """An identifier is a stream's id (and in GET /v1/cases/{case_id}, a URL path), where
+    clients remove . and .. segments (RFC 3986 §5.2.4) and proxies merge slashes."""
+    ident = Ident()
+    assert not [v for v in ("A/./B", "A/../B", "A//B", "A/", "A/.", "A/..") if ident.ok(v)]
+    assert all(ident.ok(v) for v in ("A/B", "A/.b/..c/d.", "A.B:C-D_E", "A" * 128))

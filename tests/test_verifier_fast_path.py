@@ -181,3 +181,17 @@ def test_a_scope_that_cannot_be_printed_is_escaped_in_the_summary(
                                     f"streams={[*streams, 'officer:' + officer]}; checkpoint tree "
                                     f"size {EVENTS}")
     assert "OK: forged" not in out.splitlines()
+
+
+@pytest.mark.parametrize("stream", ["case:A/./B", "case:A/../B", "case:A//B", "case:A/"])
+def test_a_stream_a_url_path_rewrites_is_reported_for_its_event_alone(tmp_path: Path,
+                                                                       stream: str) -> None:
+    """The ledger refuses such a stream (ledger/grammar.py, ID); the fast path's line pattern
+    declines it as the line-by-line checks do."""
+    envelopes = [_registration()] + [
+        _envelope(i, _good_body(i), stream=stream if i == BAD_AT else None)
+        for i in range(1, EVENTS)]
+    failures = failures_of(_bundle(tmp_path / "b.ndjson", envelopes))
+    assert [f for f in failures if f.startswith(("line", "index"))] == [
+        f"index {BAD_AT} event 01900000-0000-7000-8000-{BAD_AT:012x}: envelope.stream must be "
+        "'<kind>:<id>' or 'keys'"]

@@ -45,9 +45,10 @@ flag.
   signer's) is a date of years 0001–9999; `9999-12-31T23:59:59-14:00` (10000-01-01 in UTC) or
   `0001-01-01T00:00:00+14:00` (year 0 in UTC) is refused (422 `malformed-event` naming the
   field): such an instant cannot be dated.
-* **Identifiers** use the grammar of stream ids (letters, digits, `. _ : / -`), so
-  `<kind>:<id>` is always a valid stream. The id of the stream (case, officer, pledge,
-  complaint, supervision notice, flag) is **not repeated** in the body.
+* **Identifiers** use the grammar of stream ids (letters, digits, `. _ : / -`; no empty, `.` or
+  `..` segment between the `/`, which URL paths rewrite), so `<kind>:<id>` is always a valid
+  stream. The id of the stream (case, officer, pledge, complaint, supervision notice, flag) is
+  **not repeated** in the body.
 * **Parties** are pseudonymous references `pty:<opaque>`; names and ID numbers never appear in a
   body. An organisation may carry its public registered name (`org_name`).
 * **Versions**: a body may carry `schema_version` (absent = 1). A type at version N > 1 requires

@@ -29,7 +29,8 @@ from .. import SPEC_EVENT, merkle
 from ..crypto import verify as ed25519_verify
 from ..errors import BadSignature
 from ..grammar import (EVENT_TYPE as _TYPE, RFC3339 as _RFC3339, SIGNATURE as _B64URL_SIG,
-                      SIGNER as _SIGNER, STREAM as _STREAM, UUID as _UUID)
+                      SIGNER as _SIGNER, STREAM as _STREAM, STREAM_PATTERN as _STREAM_PATTERN,
+                      UUID as _UUID)
 from ..logentry import entry_bytes, leaf_hash_of_entry
 from . import format as fmt
 from . import jcs
@@ -144,7 +145,7 @@ _ENVELOPE_TAIL = re.compile(
     rb'"occurred_at":"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?'
     rb'(?:Z|[+-][0-9]{2}:[0-9]{2}))","sig":"([A-Za-z0-9_-]{85}[AQgw])",'
     rb'"signer":"key:([A-Za-z0-9][A-Za-z0-9._-]{0,127})","spec":"integrity-ledger/event/v1",'
-    rb'"stream":"(keys|[a-z][a-z0-9_-]{0,31}:[A-Za-z0-9][A-Za-z0-9._:/-]{0,127})",'
+    rb'"stream":"(' + _STREAM_PATTERN.encode("ascii") + rb')",'
     rb'"type":"([A-Z][A-Za-z0-9]{1,63})"\}')
 _SIG_MEMBER = len(b',"sig":"')
 _URLSAFE = bytes.maketrans(b"-_", b"+/")

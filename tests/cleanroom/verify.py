@@ -832,6 +832,9 @@ def _envelope_shape(env: Any) -> str | None:
     bad = [k for k, pattern in GRAMMAR.items() if not re.fullmatch(pattern, env[k], re.ASCII)]
     if bad:
         return f"envelope fields {bad} do not follow the grammar"
+    segments = set(env["stream"].partition(":")[2].split("/"))
+    if env["stream"] != "keys" and segments & {"", ".", ".."}:
+        return "envelope stream has an empty, . or .. segment between its /"
     if instant(env["occurred_at"]) is None:
         return "occurred_at is not a real instant"
     if not isinstance(env["body"], dict):

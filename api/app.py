@@ -24,7 +24,7 @@ from ledger.crypto import SigningKey
 from ledger.domain.calendar import CST
 from ledger.envelope import MAX_BATCH
 from ledger.errors import Forbidden, InvalidRequest, LedgerError, NotFound
-from ledger.grammar import DATE, RFC3339
+from ledger.grammar import DATE, RFC3339, STREAM, UUID
 from ledger.logview import LogView
 from ledger.schemas import parse_datetime
 from ledger.service import MAX_JSON_VALUES, Ledger
@@ -99,6 +99,12 @@ POST_EVENTS_REFUSALS: dict[int | str, dict[str, Any]] = {
                   headers={"Retry-After": {"schema": {"type": "integer"},
                                            "description": f"{RETRY_AFTER}"}}),
 }
+
+
+def _shown(text: str, most: int = 80) -> str:
+    """``text`` quoted for a problem's detail, cut to ``most`` characters: a refused name may be
+    as long as the request line."""
+    return repr(text if len(text) <= most else text[:most] + "…")
 
 
 def _stored_json(row: StoredRow) -> bytes:
@@ -381,6 +387,9 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     @app.get("/v1/events/{event_id}", tags=["events"],
              summary="One stored envelope, byte-for-byte as signed, with its receipt")
     def get_event(event_id: str, principal: Inspector) -> Response:
+        if not UUID.fullmatch(event_id):
+            raise InvalidRequest(f"an event_id is a lowercase UUID, not {_shown(event_id)}",
+                                 field="path.event_id")
         row = ledger.get_event(event_id)
         if row is None or not principal.may_see_unit(unit_of_stream(row.receipt.stream)):
             raise NotFound(f"no event {event_id}", field="event_id")
@@ -391,6 +400,10 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     def get_stream(stream: str, principal: Inspector,
                    after_version: Annotated[int, Query(ge=0)] = 0,
                    limit: Annotated[int, Query(ge=1, le=MAX_BATCH)] = 100) -> Response:
+        if not STREAM.fullmatch(stream):
+            raise InvalidRequest(f"no stream can be named {_shown(stream)}: a stream is keys "
+                                 "or <kind>:<id> (docs/architecture.md, Streams)",
+                                 field="path.stream")
         if not principal.may_see_unit(unit_of_stream(stream)):
             raise NotFound(f"no stream {stream}", field="stream")
         rows = ledger.store.stream_events(stream, after_version=after_version, limit=limit)

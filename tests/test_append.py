@@ -658,3 +658,22 @@ def test_openapi_lists_every_answer_post_events_gives(world: World) -> None:
     assert "content-encoding" in responses["415"]["description"]
     assert "Accept-Encoding" in responses["415"]["headers"]
     assert "transfer-coding" in responses["501"]["description"]
+
+
+@pytest.mark.parametrize("path, field", [
+    ("/v1/streams/b/events", "path.stream"),                        # no kind: never a stream
+    ("/v1/streams/case:" + "A" * 200 + "/events", "path.stream"),   # longer than any id
+    ("/v1/streams/case:A/../B/events", "path.stream"),              # sent as written, %2E%2E
+    ("/v1/events/not-a-uuid", "path.event_id"),
+    ("/v1/events/" + "a" * 60_000, "path.event_id"),
+])
+def test_a_read_of_a_name_the_ledger_could_never_hold_is_refused_not_answered_empty(
+        world: World, path: str, field: str) -> None:
+    """GET /v1/streams/b/events answered 200 with no events, as if the stream were merely
+    empty, and /v1/events/<not a UUID> a 404 echoing the whole id twice (60 KB): both are
+    now a 422 naming the grammar, the id shortened."""
+    r = world.http.get(path.replace("/../", "/%2E%2E/"), headers=world.headers("auditor"))
+    assert r.status_code == 422, r.text
+    problem = r.json()
+    assert problem["type"].endswith(":invalid-request") and problem["field"] == field
+    assert len(r.content) < 1_000

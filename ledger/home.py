@@ -87,9 +87,14 @@ def refuse_a_foreign_log(settings: Settings) -> None:
             held = f"{vkey_for(settings.log_key_name, public)}, in {key_path}"
     else:
         held = f"none yet: it would make one in {key_path}"
+    # The note is unverified here, so its first line only words the refusal: a second host
+    # given another --origin (or none) is told the log's name, not only that a key differs.
+    named = latest.note.split("\n", 1)[0]
+    renamed = (f"this database's log is named {named!r}, not {settings.log_origin!r}, and a "
+               "log's name never changes; " if named != settings.log_origin else "")
     raise ForeignLogKey(
-        f"checkpoint {latest.size} of this database's log is not signed by this home's log key "
-        f"({held}): another home initialised this database, and every process on it must sign "
+        f"{renamed}checkpoint {latest.size} of this database's log is not signed by this home's "
+        f"log key ({held}): another home initialised this database, and every process on it must sign "
         "with that home's log key. On a second host do not run `ledger init`: copy ledger.json, "
         "secrets/log.key and secrets/dashboard.key from the home that initialised it (the first "
         f"host's) to {settings.home}, then run `ledger serve` (README, Production). Nothing was "

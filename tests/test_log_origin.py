@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from api.cli import main as ledger_main
@@ -52,8 +53,13 @@ def test_a_home_made_with_an_origin_signs_its_checkpoints_under_it(
     assert json.loads((home / "ledger.json").read_text())["log"] == log
 
 
-def test_a_homes_origin_is_never_changed(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_homes_origin_is_never_changed(home: Path, database: tuple[str, str],
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """Even before its first checkpoint: ledger.json, which pins the name, may already be an
+    auditor's trust file."""
     assert run(capsys, "init")[0] == 0
+    with psycopg.connect(database[0]) as conn:
+        assert conn.execute("SELECT count(*) FROM ledger_checkpoints").fetchone()[0] == 0
     before = (home / "ledger.json").read_bytes()
     code, _, err = run(capsys, "init", "--origin", ORIGIN)
     assert code == 2
@@ -75,3 +81,35 @@ def test_an_origin_no_checkpoint_could_carry_is_refused_and_no_home_made(
     code, _, err = run(capsys, "init", "--origin", name)
     assert code == 2 and why in err, err
     assert not home.exists()
+
+
+def test_a_second_host_initialises_under_the_logs_name_and_is_told_it_when_it_gives_another(
+        home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Production: a second host's home, made from the files the first host's init made, inits
+    under the log's name against the shared database; given another name it is refused, and a
+    fresh home's refusal names the log the database's checkpoints carry — not only a key."""
+    from ledger.bootstrap import build_ledger, build_log
+    from ledger.config import Settings
+
+    assert run(capsys, "init", "--origin", ORIGIN)[0] == 0
+    settings = Settings.from_env()
+    ledger = build_ledger(settings)
+    try:
+        build_log(settings, ledger).issue_checkpoint()      # as its `ledger serve` does
+    finally:
+        ledger.close()
+    second = tmp_path / "second"
+    monkeypatch.setenv("LEDGER_HOME", str(second))
+    code, _, err = run(capsys, "init", "--origin", "other.example/log")
+    assert code == 2
+    assert f"this database's log is named {ORIGIN!r}, not 'other.example/log'" in err
+    assert not (second / "ledger.json").exists()
+    for name in ("ledger.json", "secrets/log.key", "secrets/dashboard.key"):
+        (second / name).parent.mkdir(parents=True, exist_ok=True)
+        (second / name).write_bytes((home / name).read_bytes())
+    code, out, err = run(capsys, "init", "--origin", ORIGIN)
+    assert code == 0, err
+    assert f"log origin:  {ORIGIN}" in out
+    assert run(capsys, "init", "--origin", "other.example/log")[0] == 2
+    assert (second / "ledger.json").read_bytes() == (home / "ledger.json").read_bytes()

@@ -41,6 +41,8 @@ def bundle_events(stream: IO[bytes],
             value: dict[str, Any] = json.loads(line)
         except ValueError as e:
             raise UnreadableBundle(f"line {number}: not JSON ({e})") from None
+        except RecursionError:
+            raise UnreadableBundle(f"line {number}: JSON nested too deeply") from None
         if not isinstance(value, dict):
             raise UnreadableBundle(f"line {number}: not a bundle line (a JSON object)")
         if not header:

@@ -280,11 +280,14 @@ def test_a_change_of_a_case_with_no_decision_is_raised_live_and_offline(
     (lambda b: b.split(b"\n", 1)[1], "line 1: not a bundle header"),
     (gzip.compress, "the file is gzip-compressed: decompress it first (gunzip -c FILE | ledger "
                     "flags -)"),
+    (lambda b: b.replace(b"\n", b"\n" + b"[" * 100_000 + b"]" * 100_000 + b"\n", 1),
+     "line 2: JSON nested too deeply"),
 ])
 def test_flags_refuse_input_that_is_not_a_whole_bundle(city: World, tmp_path: Path, log_key,
                                                        cut, message: str) -> None:  # noqa: ANN001
     """An empty or cut-short file printed "0 flags" (exit 0); a line that was JSON but not an
-    object was an AttributeError traceback."""
+    object was an AttributeError traceback, and one nested deeper than the interpreter's stack a
+    RecursionError traceback."""
     cash_above_limit(city)
     log = LogView(city.ledger.store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN, signing_key=log_key)
     bundle = tmp_path / "all.ndjson"

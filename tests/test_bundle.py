@@ -632,6 +632,19 @@ def test_a_header_checkpoint_consistency_or_end_line_that_is_not_canonical_fails
     assert f"line {line_no}: bundle line is not canonical JSON" in out.splitlines()
 
 
+def test_a_count_written_as_a_string_is_shown_as_written(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The end line's counts were printed with str(): "events":"2" read 'the end line counts 2
+    events …, the bundle holds 2', a failure that named no difference."""
+    bundle, pins = _docs_example()
+    path = tmp_path / "example.ndjson"
+    path.write_bytes(bundle.replace(b'{"anchors":0,"events":2,"t":"end"}',
+                                    b'{"anchors":0,"events":"2","t":"end"}', 1))
+    assert ledger_main(["verify", str(path), *pins]) == 1
+    assert 'bundle: the end line counts "2" events and 0 anchors, the bundle holds 2 and 0' \
+        in capsys.readouterr().out.splitlines()
+
+
 def test_a_count_written_as_a_boolean_is_no_count(tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     """JSON false is not 0 (Python's bool is an int): an end line counting "anchors":false
@@ -641,7 +654,7 @@ def test_a_count_written_as_a_boolean_is_no_count(tmp_path: Path,
     path.write_bytes(bundle.replace(b'{"anchors":0,"events":2,"t":"end"}',
                                     b'{"anchors":false,"events":2,"t":"end"}', 1))
     assert ledger_main(["verify", str(path), *pins]) == 1
-    assert "bundle: the end line counts 2 events and False anchors, the bundle holds 2 and 0" \
+    assert "bundle: the end line counts 2 events and false anchors, the bundle holds 2 and 0" \
         in capsys.readouterr().out.splitlines()
     assert b'"tree_size":2' in bundle
     path.write_bytes(bundle.replace(b'"tree_size":2', b'"tree_size":true', 1))

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import IO, Any
 
+from ledger.domain import EVENT_TYPES, validate_event
 from ledger.envelope import Recorded
 from ledger.verify.format import GZIP_MAGIC, gzipped
 
@@ -57,17 +58,43 @@ def bundle_events(stream: IO[bytes],
             continue
         try:
             env, receipt = value["envelope"], value["receipt"]
-            yield Recorded(event_id=env["event_id"], stream=env["stream"], type=env["type"],
+            rec = Recorded(event_id=env["event_id"], stream=env["stream"], type=env["type"],
                            occurred_at=env["occurred_at"], signer=env["signer"],
                            body=env["body"], index=receipt["index"],
                            stream_version=receipt["stream_version"],
                            recorded_at=receipt["recorded_at"])
         except (KeyError, TypeError) as e:
             raise UnreadableBundle(f"line {number}: not an event line ({e})") from None
+        wrong = _unrecordable(rec)
+        if wrong:
+            raise UnreadableBundle(f"line {number}: event {rec.event_id} is not one the ledger "
+                                   f"records: {wrong}")
+        yield rec
     if not header:
         raise UnreadableBundle("not a bundle: it is empty")
     if not ended:
         raise UnreadableBundle("the bundle is truncated (no end line)")
+
+
+def _unrecordable(rec: Recorded) -> str | None:
+    """What the ledger's door would have refused in ``rec`` (a field's type; for a type of the
+    domain vocabulary, its stream kind and body), or None. The rules read only what the door let
+    through, and ``ledger flags`` does not verify the bundle: without this a wrong type was a
+    traceback, or flags computed from a string signer or index."""
+    for name in ("event_id", "stream", "type", "occurred_at", "signer"):
+        if not isinstance(getattr(rec, name), str):
+            return f"{name}: must be a string"
+    if not isinstance(rec.recorded_at, str):
+        return "receipt.recorded_at: must be a string"
+    for name in ("index", "stream_version"):
+        if type(getattr(rec, name)) is not int:
+            return f"receipt.{name}: must be an integer"
+    if rec.type in EVENT_TYPES:
+        for error in validate_event(rec.type, rec.stream, rec.body):
+            return f"{error.path}: {error.message}"
+    elif not isinstance(rec.body, dict):
+        return "body: must be an object"
+    return None
 
 
 def flags_of_bundle(stream: IO[bytes], at: datetime,

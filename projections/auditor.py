@@ -13,7 +13,8 @@ from datetime import datetime, timezone
 from typing import IO, Any
 
 from ledger.domain import EVENT_TYPES, validate_event
-from ledger.envelope import Recorded
+from ledger.envelope import Recorded, parse_time
+from ledger.errors import MalformedEvent
 from ledger.verify.format import GZIP_MAGIC, gzipped
 
 from .redflags.engine import SUBJECT_KINDS, compute_flags
@@ -81,11 +82,14 @@ def _unrecordable(rec: Recorded) -> str | None:
     domain vocabulary, its stream kind and body), or None. The rules read only what the door let
     through, and ``ledger flags`` does not verify the bundle: without this a wrong type was a
     traceback, or flags computed from a string signer or index."""
-    for name in ("event_id", "stream", "type", "occurred_at", "signer"):
+    for name in ("event_id", "stream", "type", "signer"):
         if not isinstance(getattr(rec, name), str):
             return f"{name}: must be a string"
-    if not isinstance(rec.recorded_at, str):
-        return "receipt.recorded_at: must be a string"
+    for name, value in (("occurred_at", rec.occurred_at), ("receipt.recorded_at", rec.recorded_at)):
+        try:
+            parse_time(value, name)
+        except MalformedEvent as e:
+            return e.message
     for name in ("index", "stream_version"):
         if type(getattr(rec, name)) is not int:
             return f"receipt.{name}: must be an integer"

@@ -318,16 +318,23 @@ def _set_body(field: str, value: Any) -> Callable[[dict], None]:
     (_set("envelope", "stream", "officer:SH-HP-0231"),
      "stream: stream kind 'officer' is not allowed for CaseFiled (allowed: case)"),
     (_set("envelope", "signer", 5), "signer: must be a string"),
-    (_set("envelope", "occurred_at", 5), "occurred_at: must be a string"),
+    (_set("envelope", "occurred_at", 5), "occurred_at must be an RFC 3339 timestamp with an "
+                                         "offset, e.g. 2024-05-10T21:06:00+08:00"),
+    (_set("envelope", "occurred_at", "2024-13-45T09:99:00+08:00"),
+     "occurred_at is not a valid date-time"),
     (_set("receipt", "index", "3"), "receipt.index: must be an integer"),
-    (_set("receipt", "recorded_at", None), "receipt.recorded_at: must be a string"),
+    (_set("receipt", "recorded_at", None), "receipt.recorded_at must be an RFC 3339 timestamp "
+                                           "with an offset, e.g. 2024-05-10T21:06:00+08:00"),
+    (_set("receipt", "recorded_at", "2024-02-30T00:00:00.000000Z"),
+     "receipt.recorded_at is not a valid date-time"),
 ])
 def test_flags_refuse_an_event_the_ledger_would_not_have_recorded(
         city: World, tmp_path: Path, log_key, change: Callable[[dict], None],  # noqa: ANN001
         wrong: str) -> None:
     """The rules read bodies the door validated; ``ledger flags`` does not verify the bundle, and
     a body, envelope or receipt field of the wrong type was a TypeError or AttributeError
-    traceback (exit 1) — or, the signer or index a string, flags computed from it."""
+    traceback (exit 1) — or, the signer or index a string, flags computed from it; a time that
+    is no date-time exited 2 naming no line ("month must be in 1..12")."""
     cash_above_limit(city)
     log = LogView(city.ledger.store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN, signing_key=log_key)
     bundle = tmp_path / "all.ndjson"

@@ -12,7 +12,9 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import IO, Any
 
-from ledger.envelope import Recorded
+from ledger.domain import EVENT_TYPES, validate_event
+from ledger.envelope import Recorded, parse_time
+from ledger.errors import MalformedEvent
 from ledger.verify.format import GZIP_MAGIC, gzipped
 
 from .redflags.engine import SUBJECT_KINDS, compute_flags
@@ -41,6 +43,8 @@ def bundle_events(stream: IO[bytes],
             value: dict[str, Any] = json.loads(line)
         except ValueError as e:
             raise UnreadableBundle(f"line {number}: not JSON ({e})") from None
+        except RecursionError:
+            raise UnreadableBundle(f"line {number}: JSON nested too deeply") from None
         if not isinstance(value, dict):
             raise UnreadableBundle(f"line {number}: not a bundle line (a JSON object)")
         if not header:
@@ -55,17 +59,46 @@ def bundle_events(stream: IO[bytes],
             continue
         try:
             env, receipt = value["envelope"], value["receipt"]
-            yield Recorded(event_id=env["event_id"], stream=env["stream"], type=env["type"],
+            rec = Recorded(event_id=env["event_id"], stream=env["stream"], type=env["type"],
                            occurred_at=env["occurred_at"], signer=env["signer"],
                            body=env["body"], index=receipt["index"],
                            stream_version=receipt["stream_version"],
                            recorded_at=receipt["recorded_at"])
         except (KeyError, TypeError) as e:
             raise UnreadableBundle(f"line {number}: not an event line ({e})") from None
+        wrong = _unrecordable(rec)
+        if wrong:
+            raise UnreadableBundle(f"line {number}: event {rec.event_id} is not one the ledger "
+                                   f"records: {wrong}")
+        yield rec
     if not header:
         raise UnreadableBundle("not a bundle: it is empty")
     if not ended:
         raise UnreadableBundle("the bundle is truncated (no end line)")
+
+
+def _unrecordable(rec: Recorded) -> str | None:
+    """What the ledger's door would have refused in ``rec`` (a field's type; for a type of the
+    domain vocabulary, its stream kind and body), or None. The rules read only what the door let
+    through, and ``ledger flags`` does not verify the bundle: without this a wrong type was a
+    traceback, or flags computed from a string signer or index."""
+    for name in ("event_id", "stream", "type", "signer"):
+        if not isinstance(getattr(rec, name), str):
+            return f"{name}: must be a string"
+    for name, value in (("occurred_at", rec.occurred_at), ("receipt.recorded_at", rec.recorded_at)):
+        try:
+            parse_time(value, name)
+        except MalformedEvent as e:
+            return e.message
+    for name in ("index", "stream_version"):
+        if type(getattr(rec, name)) is not int:
+            return f"receipt.{name}: must be an integer"
+    if rec.type in EVENT_TYPES:
+        for error in validate_event(rec.type, rec.stream, rec.body):
+            return f"{error.path}: {error.message}"
+    elif not isinstance(rec.body, dict):
+        return "body: must be an object"
+    return None
 
 
 def flags_of_bundle(stream: IO[bytes], at: datetime,

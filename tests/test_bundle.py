@@ -632,17 +632,28 @@ def test_a_header_checkpoint_consistency_or_end_line_that_is_not_canonical_fails
     assert f"line {line_no}: bundle line is not canonical JSON" in out.splitlines()
 
 
-def test_a_count_written_as_a_boolean_is_no_count(tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("end, counts", [
+    (b'{"anchors":0,"events":"2","t":"end"}', '"2" events and 0 anchors'),
+    (b'{"anchors":false,"events":2,"t":"end"}', "2 events and false anchors"),
+])
+def test_an_end_line_count_that_is_no_integer_fails_shown_as_written(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], end: bytes, counts: str) -> None:
     """JSON false is not 0 (Python's bool is an int): an end line counting "anchors":false
-    passed, and a header's "tree_size":true was read as the size 1."""
+    passed. The counts were then printed with str(): "events":"2" read 'the end line counts 2
+    events …, the bundle holds 2', a failure that named no difference."""
     bundle, pins = _docs_example()
     path = tmp_path / "example.ndjson"
-    path.write_bytes(bundle.replace(b'{"anchors":0,"events":2,"t":"end"}',
-                                    b'{"anchors":false,"events":2,"t":"end"}', 1))
+    path.write_bytes(bundle.replace(b'{"anchors":0,"events":2,"t":"end"}', end, 1))
     assert ledger_main(["verify", str(path), *pins]) == 1
-    assert "bundle: the end line counts 2 events and False anchors, the bundle holds 2 and 0" \
+    assert f"bundle: the end line counts {counts}, the bundle holds 2 and 0" \
         in capsys.readouterr().out.splitlines()
+
+
+def test_a_tree_size_written_as_a_boolean_is_no_size(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A header's "tree_size":true was read as the size 1."""
+    bundle, pins = _docs_example()
+    path = tmp_path / "example.ndjson"
     assert b'"tree_size":2' in bundle
     path.write_bytes(bundle.replace(b'"tree_size":2', b'"tree_size":true', 1))
     assert ledger_main(["verify", str(path), *pins]) == 2

@@ -8,7 +8,9 @@ import io
 import json
 import contextlib
 from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -280,11 +282,14 @@ def test_a_change_of_a_case_with_no_decision_is_raised_live_and_offline(
     (lambda b: b.split(b"\n", 1)[1], "line 1: not a bundle header"),
     (gzip.compress, "the file is gzip-compressed: decompress it first (gunzip -c FILE | ledger "
                     "flags -)"),
+    (lambda b: b.replace(b"\n", b"\n" + b"[" * 100_000 + b"]" * 100_000 + b"\n", 1),
+     "line 2: JSON nested too deeply"),
 ])
 def test_flags_refuse_input_that_is_not_a_whole_bundle(city: World, tmp_path: Path, log_key,
                                                        cut, message: str) -> None:  # noqa: ANN001
     """An empty or cut-short file printed "0 flags" (exit 0); a line that was JSON but not an
-    object was an AttributeError traceback."""
+    object was an AttributeError traceback, and one nested deeper than the interpreter's stack a
+    RecursionError traceback."""
     cash_above_limit(city)
     log = LogView(city.ledger.store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN, signing_key=log_key)
     bundle = tmp_path / "all.ndjson"
@@ -294,6 +299,58 @@ def test_flags_refuse_input_that_is_not_a_whole_bundle(city: World, tmp_path: Pa
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
         assert ledger_main(["flags", str(bundle), "--at", AT.isoformat()]) == 2
     assert err.getvalue() == f"ledger flags: {message}\n"
+
+
+def _set(part: str, field: str, value: Any) -> Callable[[dict], None]:
+    return lambda line: line[part].__setitem__(field, value)
+
+
+def _set_body(field: str, value: Any) -> Callable[[dict], None]:
+    return lambda line: line["envelope"]["body"].__setitem__(field, value)
+
+
+@pytest.mark.parametrize("change, wrong", [
+    (_set_body("parties", -1), "body.parties: must be an array, found integer"),
+    (_set_body("unit_id", []), "body.unit_id: must be a identifier, found array"),
+    (_set_body("violation_occurred_at", 5),
+     "body.violation_occurred_at: must be an RFC 3339 date-time string, found integer"),
+    (_set("envelope", "body", None), "body: must be an object"),
+    (_set("envelope", "stream", "officer:SH-HP-0231"),
+     "stream: stream kind 'officer' is not allowed for CaseFiled (allowed: case)"),
+    (_set("envelope", "signer", 5), "signer: must be a string"),
+    (_set("envelope", "occurred_at", 5), "occurred_at must be an RFC 3339 timestamp with an "
+                                         "offset, e.g. 2024-05-10T21:06:00+08:00"),
+    (_set("envelope", "occurred_at", "2024-13-45T09:99:00+08:00"),
+     "occurred_at is not a valid date-time"),
+    (_set("receipt", "index", "3"), "receipt.index: must be an integer"),
+    (_set("receipt", "recorded_at", None), "receipt.recorded_at must be an RFC 3339 timestamp "
+                                           "with an offset, e.g. 2024-05-10T21:06:00+08:00"),
+    (_set("receipt", "recorded_at", "2024-02-30T00:00:00.000000Z"),
+     "receipt.recorded_at is not a valid date-time"),
+])
+def test_flags_refuse_an_event_the_ledger_would_not_have_recorded(
+        city: World, tmp_path: Path, log_key, change: Callable[[dict], None],  # noqa: ANN001
+        wrong: str) -> None:
+    """The rules read bodies the door validated; ``ledger flags`` does not verify the bundle, and
+    a body, envelope or receipt field of the wrong type was a TypeError or AttributeError
+    traceback (exit 1) — or, the signer or index a string, flags computed from it; a time that
+    is no date-time exited 2 naming no line ("month must be in 1..12")."""
+    cash_above_limit(city)
+    log = LogView(city.ledger.store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN, signing_key=log_key)
+    bundle = tmp_path / "all.ndjson"
+    export_all(city, log, bundle)
+    lines = bundle.read_bytes().split(b"\n")
+    number, line = next((n, json.loads(text)) for n, text in enumerate(lines, start=1)
+                        if b'"type":"CaseFiled"' in text)
+    change(line)
+    lines[number - 1] = json.dumps(line).encode()
+    bundle.write_bytes(b"\n".join(lines))
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        assert ledger_main(["flags", str(bundle), "--at", AT.isoformat()]) == 2
+    assert err.getvalue() == (f"ledger flags: line {number}: event {line['envelope']['event_id']}"
+                              f" is not one the ledger records: {wrong}\n")
+
 
 @pytest.mark.parametrize("argv, message", [
     (["{tmp}/missing.ndjson"], "cannot read {tmp}/missing.ndjson: No such file or directory"),

@@ -18,7 +18,7 @@ from ledger.bundle import StreamScope, StreamsScope, TimeScope, WholeLog
 from ledger.canonical import parse_strict
 from ledger.crypto import SigningKey, b64url_encode
 from ledger.errors import MalformedEvent
-from ledger.verify import BundleFailed, verifier, verify_bundle
+from ledger.verify import BundleFailed, InvalidBundle, verifier, verify_bundle
 from ledger.verify import format as fmt
 from ledger.verify import jcs
 
@@ -122,6 +122,26 @@ def test_a_receipt_integer_beyond_2_53_is_reported_as_not_canonical(tmp_path: Pa
     path.write_bytes(b"\n".join(lines))
     assert "line 4: not a JSON line: integer 9007199254740993 is outside ±(2^53-1)" \
         in failures_of(path)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_an_integer_longer_than_python_converts_is_named_not_a_crash(tmp_path: Path,
+                                                                     workers: int) -> None:
+    """Python's int() refuses a decimal string of more than 4,300 digits with a ValueError,
+    which escaped the JSON parser's guards: a traceback, exit 1 with no line named."""
+    path = Log(registration(), note(1)).bundle(tmp_path / "b.ndjson")
+    lines = path.read_bytes().split(b"\n")
+    lines[3] = lines[3].replace(b'"index":1', b'"index":' + b"9" * 5000, 1)
+    path.write_bytes(b"\n".join(lines))
+    with pytest.raises(BundleFailed) as failed:
+        verify_bundle(path, TRUST, workers=workers)
+    assert f"line 4: not a JSON line: integer {'9' * 20}… (5000 characters) is outside " \
+        "±(2^53-1)" in failed.value.failures
+    lines[0] = b'{"spec":-' + b"9" * 5000 + b"}"
+    path.write_bytes(b"\n".join(lines))
+    with pytest.raises(InvalidBundle, match=r"^line 1 is not a bundle header: integer -9{19}… "
+                                            r"\(5001 characters\) is outside ±\(2\^53-1\)$"):
+        verify_bundle(path, TRUST, workers=workers)
 
 
 @pytest.mark.parametrize("workers", [0, 2])

@@ -58,20 +58,25 @@ def main(argv: list[str] | None = None) -> int:
 
 def trust_from(args: argparse.Namespace) -> Trust:
     """The pinned trust named by the arguments. Raises InvalidBundle (a usage error)."""
-    if args.trust is not None:
-        trust = Trust.from_config(args.trust)
-    elif args.log_key or args.root_key:
+    # a pin beside a trust file is refused, not dropped: the auditor meant it to count
+    if args.log_key or args.root_key:
+        if args.trust is not None:
+            raise InvalidBundle("--log-key and --root-key pin the keys without a trust file: "
+                                "pass them or --trust FILE, not both")
         trust = Trust.from_args(log_keys=args.log_key, root_keys=args.root_key,
                                 origin=args.origin)
     else:
-        # LEDGER_HOME set but empty is the default, as ledger.config reads it
-        default = Path(os.environ.get("LEDGER_HOME") or "./var") / "ledger.json"
-        if not default.exists():
-            raise InvalidBundle(f"no pinned keys: pass --trust FILE, or --log-key and --root-key "
-                                f"(no {default})")
-        trust = Trust.from_config(default)
-    if args.origin and args.trust is not None:
-        raise InvalidBundle("--origin goes with --log-key; the trust file names the origin")
+        if args.origin:
+            raise InvalidBundle("--origin goes with --log-key; the trust file names the origin")
+        if args.trust is not None:
+            trust = Trust.from_config(args.trust)
+        else:
+            # LEDGER_HOME set but empty is the default, as ledger.config reads it
+            default = Path(os.environ.get("LEDGER_HOME") or "./var") / "ledger.json"
+            if not default.exists():
+                raise InvalidBundle(f"no pinned keys: pass --trust FILE, or --log-key and "
+                                    f"--root-key (no {default})")
+            trust = Trust.from_config(default)
     return trust.with_policy_file(args.policy) if args.policy else trust
 
 

@@ -46,10 +46,12 @@ def _reject_constant(text: str) -> Any:
 
 
 def _safe_int(text: str) -> int:
-    value = int(text)
-    if -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
-        return value
-    raise NotCanonical(f"integer {text} is outside ±(2^53-1)")
+    if len(text) <= 17:          # "-" and 16 digits; int() raises ValueError past 4,300 digits
+        value = int(text)
+        if -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
+            return value
+    shown = text if len(text) <= 40 else f"{text[:20]}… ({len(text)} characters)"
+    raise NotCanonical(f"integer {shown} is outside ±(2^53-1)")
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

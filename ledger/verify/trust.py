@@ -36,6 +36,7 @@ class Trust:
     def from_config(cls, path: Path) -> "Trust":
         """Read a home's ``ledger.json``. Raises InvalidBundle if it is unusable."""
         data = _read_json(path, "trust file")
+        _check_shape(data, path)
         try:
             roots: dict[str, bytes] = {}
             retired: dict[str, int] = {}
@@ -88,6 +89,24 @@ class Trust:
         data = _read_json(path, "policy file")
         policy = data.get("policy", data) if isinstance(data, dict) else data
         return replace(self, signer_roles=_signer_roles(policy, str(path)))
+
+
+def _check_shape(data: Any, path: Path) -> None:
+    """Refuse a trust file whose parts are of the wrong JSON type, naming the part: a number
+    pinned as the origin would fail every bundle (exit 1) as if the bundle were at fault.
+    Raises InvalidBundle; a missing part is named where it is read."""
+    def wrong(what: str) -> InvalidBundle:
+        return InvalidBundle(f"trust file {path}: {what}")
+    if not isinstance(data, dict):
+        raise wrong("not a JSON object")
+    if not isinstance(data.get("root_keys", {}), dict):
+        raise wrong("root_keys must be an object {key id: public key}")
+    log = data.get("log", {})
+    if not isinstance(log, dict):
+        raise wrong("log must be an object")
+    for name in ("origin", "key_name"):
+        if not isinstance(log.get(name, ""), str):
+            raise wrong(f"log.{name} must be a string")
 
 
 def _read_json(path: Path, what: str) -> Any:

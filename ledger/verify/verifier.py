@@ -27,6 +27,7 @@ their results in bundle order.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from collections import deque
@@ -614,9 +615,10 @@ class _Verification:
             self.report.line("bundle: truncated (no end line)")
         elif not _count_is(self.end.get("events"), self.events) \
                 or not _count_is(self.end.get("anchors"), self.anchors):
-            self.report.line(f"bundle: the end line counts {self.end.get('events')} events and "
-                             f"{self.end.get('anchors')} anchors, the bundle holds {self.events} "
-                             f"and {self.anchors}")
+            # as written (JSON): a count "2" or false must not print as the 2 or 0 it is not
+            events, anchors = (json.dumps(self.end.get(k)) for k in ("events", "anchors"))
+            self.report.line(f"bundle: the end line counts {events} events and {anchors} "
+                             f"anchors, the bundle holds {self.events} and {self.anchors}")
         if self.whole_log:
             n = checkpoint.size
             if self.next_index < n:

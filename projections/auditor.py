@@ -15,7 +15,7 @@ from typing import IO, Any
 from ledger.domain import EVENT_TYPES, validate_event
 from ledger.envelope import Recorded, parse_time
 from ledger.errors import MalformedEvent
-from ledger.verify.format import GZIP_MAGIC, gzipped
+from ledger.verify import format as fmt
 
 from .redflags.engine import SUBJECT_KINDS, compute_flags
 from .redflags.flag import Flag
@@ -31,14 +31,19 @@ def bundle_events(stream: IO[bytes],
     line goes to ``on_header``.
 
     Raises UnreadableBundle for input that is not a whole bundle — no header first, a line that
-    is not a JSON object, no end line (cut short) — so that it is never read as "no flags".
+    is not a JSON object, a line longer than any bundle line (read no further than
+    ``fmt.MAX_LINE``), no end line (cut short) — so that it is never read as "no flags".
     """
     header = ended = False
-    for number, line in enumerate(stream, start=1):
+    lines = iter(lambda: stream.readline(fmt.MAX_LINE + 1), b"")
+    for number, line in enumerate(lines, start=1):
+        if len(line) > fmt.MAX_LINE:
+            raise UnreadableBundle(f"line {number} is longer than {fmt.MAX_LINE:,} bytes: no "
+                                   "bundle line is")
         if not line.strip():
             continue
-        if not header and line.startswith(GZIP_MAGIC):
-            raise UnreadableBundle(gzipped("flags"))
+        if not header and line.startswith(fmt.GZIP_MAGIC):
+            raise UnreadableBundle(fmt.gzipped("flags"))
         try:
             value: dict[str, Any] = json.loads(line)
         except ValueError as e:

@@ -573,6 +573,25 @@ def test_verify_exits_2_without_pinned_keys(tmp_path: Path,
     assert ledger_main(["verify", str(bundle)]) == 2
 
 
+@pytest.mark.parametrize("line", [1, 3, 6])
+def test_a_line_longer_than_any_bundle_line_is_refused_without_reading_it_whole(
+        world: World, log_view: LogView, log_key, populated, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, line: int) -> None:
+    """No line is longer than one envelope the intake takes with its receipt and proof
+    (fmt.MAX_LINE); a longer one — a hostile bundle's multi-gigabyte line — was read whole into
+    memory. It is now refused once MAX_LINE bytes are read (exit 2), the header's or an event's,
+    whether it ends within a block or spans many (here MAX_LINE is made small, the line 3 MB)."""
+    bundle = tmp_path / "all.ndjson"
+    export_all(world, log_view, bundle)
+    lines = bundle.read_bytes().split(b"\n")
+    lines[line - 1] = lines[line - 1][:-1] + b',"x":"' + b"y" * 3_000_000 + b'"}'
+    bundle.write_bytes(b"\n".join(lines))
+    monkeypatch.setattr(fmt, "MAX_LINE", 100_000)
+    verdict = verify(bundle, trust_file(tmp_path, world, log_key))
+    assert verdict.code == 2, verdict
+    assert "longer than 100,000 bytes" in verdict.err, verdict
+
+
 def test_stream_scope_exports_any_stream(world: World, log_view: LogView, log_key, populated,
                                          tmp_path: Path) -> None:
     bundle = tmp_path / "other.ndjson"

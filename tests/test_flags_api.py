@@ -19,6 +19,7 @@ from api.cli import main as ledger_main
 from ledger.client import sign_envelope
 from ledger.errors import Unavailable
 from ledger.logview import LogView
+from ledger.verify import format as fmt
 from projections.flagsview import FlagsView
 
 from . import domain_factory as f
@@ -299,6 +300,24 @@ def test_flags_refuse_input_that_is_not_a_whole_bundle(city: World, tmp_path: Pa
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
         assert ledger_main(["flags", str(bundle), "--at", AT.isoformat()]) == 2
     assert err.getvalue() == f"ledger flags: {message}\n"
+
+
+def test_flags_refuse_a_line_longer_than_any_bundle_line_without_reading_it_whole(
+        city: World, tmp_path: Path, log_key, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As ledger verify: a line longer than fmt.MAX_LINE (made small here) is refused once that
+    much of it is read, naming it (exit 2); it was read whole into memory."""
+    cash_above_limit(city)
+    log = LogView(city.ledger.store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN, signing_key=log_key)
+    bundle = tmp_path / "all.ndjson"
+    export_all(city, log, bundle)
+    lines = bundle.read_bytes().split(b"\n")
+    lines[3] = lines[3][:-1] + b',"x":"' + b"y" * 300_000 + b'"}'
+    bundle.write_bytes(b"\n".join(lines))
+    monkeypatch.setattr(fmt, "MAX_LINE", 100_000)
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        assert ledger_main(["flags", str(bundle), "--at", AT.isoformat()]) == 2
+    assert err.getvalue().startswith("ledger flags: line 4 is longer than 100,000 bytes")
 
 
 def _set(part: str, field: str, value: Any) -> Callable[[dict], None]:

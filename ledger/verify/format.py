@@ -32,6 +32,11 @@ from typing import Any
 from . import jcs
 
 SPEC_BUNDLE = "integrity-ledger/bundle/v1"
+#: the longest line a bundle may have: one envelope the intake takes (a body of at most 64 MiB,
+#: api/ingest.py MAX_BODY) with its receipt, proof and the line's own fields. The tools refuse
+#: a longer line once they have read this much of it, so a hostile bundle's multi-gigabyte line
+#: is never held whole
+MAX_LINE = 65 * 2**20
 #: the first bytes of a gzip file: a bundle compressed for transfer, not yet decompressed
 GZIP_MAGIC = b"\x1f\x8b"
 

@@ -185,12 +185,12 @@ class _Verification:
                                self.old.size if self.old is not None and self.old_keys_head
                                is not None else None)
         self.held = HeldStreams(checkpoint.size)
-        line_no, pending = 3, f.readline()
+        line_no, pending = 3, _readline(f, 3)
         consistency = None
         if pending.startswith(b'{"first":'):
             consistency = self._consistency_line(pending, line_no)
             done += len(pending)
-            line_no, pending = 4, f.readline()
+            line_no, pending = 4, _readline(f, 4)
         ctx = Context(root=checkpoint.root_hash, tree_size=checkpoint.size,
                       whole_log=self.whole_log)
         self.line_no = line_no        # of the first line of the next block to fold
@@ -754,10 +754,24 @@ def _canonical(value: Any, line: bytes) -> bool:
 
 
 def _line(f: BinaryIO, number: int, what: str) -> bytes:
-    line = f.readline()
+    line = _readline(f, number)
     if not line:
         raise InvalidBundle(f"the bundle ends before its {what} line (line {number})")
     return line.rstrip(b"\n")
+
+
+def _readline(f: BinaryIO, number: int) -> bytes:
+    """Line ``number`` of ``f`` (with its newline), or b"" at the end; raises InvalidBundle
+    once more than fmt.MAX_LINE bytes of it are read."""
+    line = f.readline(fmt.MAX_LINE + 1)
+    if len(line) > fmt.MAX_LINE:
+        raise _too_long(f"line {number}")
+    return line
+
+
+def _too_long(where: str) -> InvalidBundle:
+    return InvalidBundle(f"{where} is longer than {fmt.MAX_LINE:,} bytes: no bundle line is "
+                         "(one envelope the ledger takes, with its receipt and proof)")
 
 
 def _blocks(f: BinaryIO, pending: bytes) -> Iterator[tuple[bytes, int]]:
@@ -766,18 +780,26 @@ def _blocks(f: BinaryIO, pending: bytes) -> Iterator[tuple[bytes, int]]:
     # The pieces of a line that spans blocks, joined once its end comes (appending each block
     # to all before it would copy a line of n blocks n²/2 times).
     pieces = [pending]
+    held = len(pending)         # bytes of the line the pieces hold, not yet ended
+    read = len(pending)         # bytes of the events (the lines after the checkpoint) read
     while True:
         data = f.read(BLOCK_SIZE)
         if not data:
             break
+        first = data.find(b"\n")
+        if held + (len(data) if first < 0 else first) > fmt.MAX_LINE:
+            raise _too_long(f"the line starting {read - held:,} bytes after the checkpoint line")
+        read += len(data)
         cut = data.rfind(b"\n")
         if cut < 0:
             pieces.append(data)
+            held += len(data)
             continue
         # one copy of the block, not one to append it and another to cut it
         pieces.append(memoryview(data)[:cut + 1])
         blob = b"".join(pieces)
         pieces = [data[cut + 1:]]
+        held = len(pieces[0])
         yield blob, len(blob)
     rest = b"".join(pieces)
     if rest:

@@ -38,8 +38,7 @@ def bundle_events(stream: IO[bytes],
     lines = iter(lambda: stream.readline(fmt.MAX_LINE + 1), b"")
     for number, line in enumerate(lines, start=1):
         if len(line) > fmt.MAX_LINE:
-            raise UnreadableBundle(f"line {number} is longer than {fmt.MAX_LINE:,} bytes: no "
-                                   "bundle line is")
+            raise UnreadableBundle(fmt.too_long(f"line {number}"))
         if not line.strip():
             continue
         if not header and line.startswith(fmt.GZIP_MAGIC):

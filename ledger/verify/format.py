@@ -41,6 +41,12 @@ MAX_LINE = 65 * 2**20
 GZIP_MAGIC = b"\x1f\x8b"
 
 
+def too_long(where: str) -> str:
+    """What the tools say of a line (``where``) longer than MAX_LINE."""
+    return (f"{where} is longer than {MAX_LINE:,} bytes: no bundle line is (one envelope the "
+            "ledger takes, with its receipt and proof)")
+
+
 def gzipped(tool: str) -> str:
     """What ``ledger <tool>`` says of a bundle it was given gzip-compressed."""
     return f"the file is gzip-compressed: decompress it first (gunzip -c FILE | ledger {tool} -)"

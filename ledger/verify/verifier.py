@@ -770,8 +770,7 @@ def _readline(f: BinaryIO, number: int) -> bytes:
 
 
 def _too_long(where: str) -> InvalidBundle:
-    return InvalidBundle(f"{where} is longer than {fmt.MAX_LINE:,} bytes: no bundle line is "
-                         "(one envelope the ledger takes, with its receipt and proof)")
+    return InvalidBundle(fmt.too_long(where))
 
 
 def _blocks(f: BinaryIO, pending: bytes) -> Iterator[tuple[bytes, int]]:

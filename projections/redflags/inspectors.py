@@ -104,12 +104,14 @@ def _judge_circle(inspector: str, officer: str, officer_flags: set[str],
     completed such a window with them in the circle; every member reads the same decisions,
     so each finds the same windows whatever the order of evaluation."""
     disp = ctx.fold.dispositions
-    flags = sorted(officer_flags)
-    people = sorted({d.inspector for fid in flags for d in disp.get(fid, ())} - {officer})
+    handled_by: dict[str, dict[str, None]] = {}     # each person's flags of the officer's
+    for fid in sorted(officer_flags):
+        for d in disp.get(fid, ()):
+            if d.inspector != officer:
+                handled_by.setdefault(d.inspector, {})[fid] = None
     rows: list[tuple[int, str, _Handled]] = []
     alone: list[tuple[int, int]] = []       # the windows of RF30 about the officer
-    for person in people:
-        mine = [fid for fid in flags if any(d.inspector == person for d in disp.get(fid, ()))]
+    for person, mine in sorted(handled_by.items()):
         got = _rows_of(person, mine, about, disp).get(officer, [])
         window = _judge(person, officer, got, about, ctx, raise_flag=False)
         if window is not None:

@@ -22,7 +22,7 @@ from projections.redflags._stats import benjamini_hochberg, bh_q_values, student
 
 from . import domain_factory as f
 from .domain_factory import at, step
-from .test_redflags_world import World
+from .test_redflags_world import World, _incremental
 
 AT = datetime(2024, 12, 31, tzinfo=timezone.utc)
 Q3 = [date(2024, 7, 1) + timedelta(days=i) for i in range(90)]          # 1 Jul – 28 Sep
@@ -633,3 +633,32 @@ def test_a_statistical_flag_names_the_unit_of_its_windows_cases_when_the_officer
     after = _officer_flags(compute_flags(history.events, national(), at=AT), (top, voider))
     assert after == {**before, ("RF17.a", top, "2024-Q4"): u0,
                      ("RF20.c", voider, "2024-Q4"): u0}
+
+
+def test_period_end_spike_counts_each_fine_for_the_unit_that_decided_it() -> None:
+    """A case filed again by another unit (移送管辖) and decided there again sits in both units'
+    case lists. RF24 counted all of its fines for each unit: the first unit, whose own fines fell
+    on the first days of each month, took the second unit's month-end fines as its own spike. A
+    fine counts for the unit that held the case when it was decided (the second unit's fines,
+    all at the month end, are its spike)."""
+    steps: list[f.Step] = []
+    n = 0
+    for month, last in (("2024-07", 31), ("2024-08", 31)):
+        for i in range(20):
+            cid, n = f"SH-HP-2024-S-{n:06d}", n + 1
+            case = [s for s in f.summary_case(cid, day=f"{month}-{i % 20 + 1:02d}")
+                    if s.type in ("CaseFiled", "PenaltyDecided")]
+            filed, decided = case
+            end = f"{month}-{last - i % 5:02d}"
+            steps += case + [
+                step(filed.stream, "CaseFiled", at(end, "09:00:00"),
+                     **{**filed.body, "unit_id": "SH-XH-CG-09"}),
+                step(decided.stream, "PenaltyDecided", at(end, "10:05:00"),
+                     **{**decided.body, "decision_no": f"XH-{cid}"})]
+    world = World(steps)
+    flags = world.flags(rule="RF24")
+    assert [x.unit_id for x in flags] == ["SH-XH-CG-09"]
+    months = dict(flags[0].numbers)["months"]
+    assert [(m[0], m[2], m[3]) for m in months] == [("2024-07", 20, 0), ("2024-08", 20, 0)]
+    assert [x.to_value() for x in _incremental(world.events, AT) if x.rule_id == "RF24"] == [
+        x.to_value() for x in flags]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -53,21 +54,23 @@ def service_url(settings: Settings, *, stop_at_exit: bool = True) -> str:
     return with_user(start_embedded(settings.pgdata, stop_at_exit=stop_at_exit), APP_ROLE)
 
 
-def refuse_a_foreign_log(settings: Settings) -> None:
-    """Raises ForeignLogKey, before anything is written, when the database of
-    LEDGER_DATABASE_URL holds a checkpoint that this home's log key (under its origin and key
-    name) did not sign — a second host's fresh home, whose own key would sign no checkpoint
-    there. Every host of one log signs with the log key of the home that initialised it."""
+def refuse_a_foreign_log(settings: Settings, url: str | None = None) -> None:
+    """Raises ForeignLogKey, before anything is written, when the database (of ``url``, else of
+    LEDGER_DATABASE_URL) holds a checkpoint that this home's log key (under its origin and key
+    name) did not sign: a second host's fresh home, whose own key would sign no checkpoint
+    there (every host of one log signs with the log key of the home that initialised it), or a
+    home whose ledger.json was lost or renamed the log, whose checkpoints would go on under
+    another name than the one auditors pin."""
     from .checkpoint import open_checkpoint
     from .errors import VerificationError
     from .logview import ForeignLogKey, LogView, issuer_verifiers
     from .note import vkey_for
     from .store import COMMAND_WAIT, LedgerStore, datastore_from_url
 
-    if not settings.database_url:       # an embedded cluster is this home's alone
+    url = url or settings.database_url
+    if not url:
         return
-    store = LedgerStore(datastore_from_url(settings.database_url, pool_size=1, max_overflow=0),
-                        wait=COMMAND_WAIT)
+    store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0), wait=COMMAND_WAIT)
     try:
         latest = LogView(store, origin=settings.log_origin, key_name=settings.log_key_name,
                          signing_key=None).latest_checkpoint(
@@ -77,19 +80,32 @@ def refuse_a_foreign_log(settings: Settings) -> None:
     if latest is None:
         return
     key_path = settings.secrets / "log.key"
+    # The note is unverified until a key opens it, so its first line only words the refusal: a
+    # second host given another --origin (or none) is told the log's name, not only that a key
+    # differs.
+    named = latest.note.split("\n", 1)[0]
     if key_path.exists():
         public = SigningKey(settings.secret("log.key")).public_key
+        retired = settings.log_retired_keys
         try:        # the home's key, or one it replaced (a rotation not yet signed on from)
             open_checkpoint(latest.note, issuer_verifiers(
-                settings.log_key_name, public, settings.log_retired_keys), settings.log_origin)
+                settings.log_key_name, public, retired), settings.log_origin)
             return
         except VerificationError:
             held = f"{vkey_for(settings.log_key_name, public)}, in {key_path}"
+        if named != settings.log_origin and _signed_as(latest.note, named, public, retired):
+            config = settings.config_path
+            raise ForeignLogKey(
+                f"this home's log key signed the database's log under the name {named!r}, but "
+                + (f"{config} is missing (lost?), and init would name the log "
+                   f"{settings.log_origin!r}" if not config.exists() else
+                   f"{config} names it {settings.log_origin!r}")
+                + ": a log's name never changes — every checkpoint is signed under it, and "
+                f"auditors' ledger.json pins it. Restore {config} from a backup or from an "
+                "auditor's copy of it (the trust file `ledger verify --trust` reads); nothing "
+                "was written")
     else:
         held = f"none yet: it would make one in {key_path}"
-    # The note is unverified here, so its first line only words the refusal: a second host
-    # given another --origin (or none) is told the log's name, not only that a key differs.
-    named = latest.note.split("\n", 1)[0]
     renamed = (f"this database's log is named {named!r}, not {settings.log_origin!r}, and a "
                "log's name never changes; " if named != settings.log_origin else "")
     raise ForeignLogKey(
@@ -99,6 +115,19 @@ def refuse_a_foreign_log(settings: Settings) -> None:
         "secrets/log.key and secrets/dashboard.key from the home that initialised it (the first "
         f"host's) to {settings.home}, then run `ledger serve` (README, Production). Nothing was "
         "written")
+
+
+def _signed_as(note: str, name: str, public: bytes, retired: Sequence[bytes]) -> bool:
+    """Whether ``public`` (or a key it replaced) signed ``note`` as the log ``name``, under
+    the key name the log's name gives by default."""
+    from .checkpoint import open_checkpoint
+    from .errors import VerificationError
+    from .logview import issuer_verifiers
+    try:
+        open_checkpoint(note, issuer_verifiers(name, public, retired), name)
+    except VerificationError:
+        return False
+    return True
 
 
 class _Written:
@@ -176,11 +205,13 @@ def _init_home(settings: Settings, written: _Written, *, stop_at_exit: bool) -> 
     root = SigningKey(settings.secret(f"{root_id}.key")) if root_path.exists() else None
     log = SigningKey(settings.secret("log.key"))
     root_keys = dict(settings.root_keys) or {ROOT_KEY_ID: root.public_key}
+    url = owner_url(settings, stop_at_exit=stop_at_exit)
+    if not settings.database_url:   # LEDGER_DATABASE_URL's was checked before anything was written
+        refuse_a_foreign_log(settings, url)
     if not settings.config_path.exists():
         write_config(settings, root_keys=root_keys, log_public_key=log.public_key)
     settings = replace(settings, root_keys=root_keys, log_public_key=log.public_key)
 
-    url = owner_url(settings, stop_at_exit=stop_at_exit)
     store = LedgerStore(datastore_from_url(url, pool_size=1, max_overflow=0), wait=COMMAND_WAIT)
     try:
         store.create_schema()

@@ -113,3 +113,57 @@ def test_a_second_host_initialises_under_the_logs_name_and_is_told_it_when_it_gi
     assert f"log origin:  {ORIGIN}" in out
     assert run(capsys, "init", "--origin", "other.example/log")[0] == 2
     assert (second / "ledger.json").read_bytes() == (home / "ledger.json").read_bytes()
+
+
+def _issue_checkpoint() -> None:
+    """What the home's `ledger serve` does on its first tick."""
+    from ledger.bootstrap import build_ledger, build_log
+    from ledger.config import Settings
+
+    settings = Settings.from_env()
+    ledger = build_ledger(settings)
+    try:
+        build_log(settings, ledger).issue_checkpoint()
+    finally:
+        ledger.close()
+
+
+def test_a_home_that_lost_its_ledger_json_is_refused_a_new_name_for_its_log(
+        embedded_home: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """An embedded home whose ledger.json was lost: `ledger init` (every `make run`, every
+    `ledger serve`) wrote a new one under the default name, and the log's checkpoints went on
+    under it, where every auditor's trust file pins the name the log was made with. It is
+    refused, naming the log and what to restore, and writes nothing; the restored file inits."""
+    monkeypatch.setenv("LEDGER_HOME", str(embedded_home))
+    monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
+    assert run(capsys, "init", "--origin", ORIGIN)[0] == 0
+    _issue_checkpoint()
+    config = embedded_home / "ledger.json"
+    kept = config.read_bytes()
+    config.unlink()
+    for argv in (("init",), ("serve", "--port", "1")):
+        code, _, err = run(capsys, *argv)
+        assert code == 2, err
+        assert f"signed the database's log under the name {ORIGIN!r}" in err
+        assert f"{config} is missing" in err and "'integrity-ledger.local/log'" in err
+        assert not config.exists()
+    config.write_bytes(kept.replace(ORIGIN.encode(), b"renamed.example/log"))
+    code, _, err = run(capsys, "init")
+    assert code == 2 and f"{config} names it 'renamed.example/log'" in err
+    config.write_bytes(kept)
+    code, out, err = run(capsys, "init")
+    assert code == 0, err
+    assert f"log origin:  {ORIGIN}" in out
+
+
+def test_a_shared_databases_home_that_lost_its_ledger_json_is_told_so_not_of_another_home(
+        home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "init", "--origin", ORIGIN)[0] == 0
+    _issue_checkpoint()
+    (home / "ledger.json").unlink()
+    code, _, err = run(capsys, "init")
+    assert code == 2
+    assert f"signed the database's log under the name {ORIGIN!r}" in err
+    assert "another home" not in err
+    assert not (home / "ledger.json").exists()

@@ -112,6 +112,8 @@ class Decision(NamedTuple):
     payment_method: str | None
     loc: Loc | None
     decision_no: str
+    #: the case's unit when it was decided ("-" before its first): RF24 counts the fine there
+    unit: str
 
 
 class Notice(NamedTuple):
@@ -994,17 +996,17 @@ class Fold:
                           dirty: set) -> None:
         p = b["party"]
         officers = tuple(dict.fromkeys(r["officer_id"] for r in b["officers"]))
+        unit = c.unit_id or "-"
         d = Decision(ts, rts, eid, idx, b["procedure"], p["party_ref"], p["party_type"],
                      b["violation_code"], b["legal_basis"], frozenset(b["penalty_types"]),
                      b["amount_fen"], tuple(b["decided_by"]), officers, b.get("form_no"),
                      b.get("benchmark_tier"), b.get("payment_method"), loc_of(b.get("location")),
-                     b["decision_no"])
+                     b["decision_no"], unit)
         c.decisions.append(d)
         c.procedure = c.procedure or b["procedure"]
         c.code = b["violation_code"]
         c.loc = c.loc or d.loc
         self._party(c, p["party_ref"], p["party_type"], dirty)
-        unit = c.unit_id or "-"
         u = self.units.get(unit)
         if u is None:
             u = self.units[unit] = Unit(unit)

@@ -740,13 +740,10 @@ def rf24_period_end(u: Unit, ctx: "Ctx") -> None:
         c = fold.cases.get(cid)
         if c is None:
             continue
-        source = ("case", cid)
         for d in c.decisions:
-            if "fine" not in d.types or c.withdrawal_of(d) is not None:
-                continue
             # a case filed again by another unit (移送管辖) is in both units' lists: each fine
             # counts for the unit that held the case when it was decided
-            if (fold.unit_at(source, d.idx, c.unit_id) or "-") != u.unit_id:
+            if d.unit != u.unit_id or "fine" not in d.types or c.withdrawal_of(d) is not None:
                 continue
             day = days.day(d.ts)
             if any(a <= day <= b and (not codes or d.code in codes) for a, b, codes in campaigns):

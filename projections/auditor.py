@@ -45,8 +45,12 @@ def bundle_events(stream: IO[bytes],
             raise UnreadableBundle(fmt.gzipped("flags"))
         try:
             value: dict[str, Any] = json.loads(line)
-        except ValueError as e:
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise UnreadableBundle(f"line {number}: not JSON ({e})") from None
+        except ValueError:      # int() refuses a decimal string of more than 4,300 digits
+            raise UnreadableBundle(f"line {number}: an integer of more than 4,300 digits, "
+                                   "which no bundle holds (the ledger records integers within "
+                                   "±(2^53-1))") from None
         except RecursionError:
             raise UnreadableBundle(f"line {number}: JSON nested too deeply") from None
         if not isinstance(value, dict):

@@ -285,12 +285,16 @@ def test_a_change_of_a_case_with_no_decision_is_raised_live_and_offline(
                     "flags -)"),
     (lambda b: b.replace(b"\n", b"\n" + b"[" * 100_000 + b"]" * 100_000 + b"\n", 1),
      "line 2: JSON nested too deeply"),
+    (lambda b: b.replace(b"\n", b'\n{"t":' + b"9" * 5_000 + b"}\n", 1),
+     "line 2: an integer of more than 4,300 digits, which no bundle holds (the ledger records "
+     "integers within ±(2^53-1))"),
 ])
 def test_flags_refuse_input_that_is_not_a_whole_bundle(city: World, tmp_path: Path, log_key,
                                                        cut, message: str) -> None:  # noqa: ANN001
     """An empty or cut-short file printed "0 flags" (exit 0); a line that was JSON but not an
-    object was an AttributeError traceback, and one nested deeper than the interpreter's stack a
-    RecursionError traceback."""
+    object was an AttributeError traceback, one nested deeper than the interpreter's stack a
+    RecursionError traceback, and an integer of more than 4,300 digits repeated Python's advice
+    to call sys.set_int_max_str_digits()."""
     cash_above_limit(city)
     log = LogView(city.ledger.store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN, signing_key=log_key)
     bundle = tmp_path / "all.ndjson"

@@ -79,7 +79,10 @@ class City:
     # --- staff ----------------------------------------------------------------------------
 
     def staff(self) -> list[f.Step]:
-        steps = f.officer_setup(self.head, "C90000001", superior=None, role="unit_head")
+        # the bodycam's key, which signs its footage: without it every video counts as
+        # unsigned and each decision raises RF08.c, as in no real city
+        steps = [f.device_key()]
+        steps += f.officer_setup(self.head, "C90000001", superior=None, role="unit_head")
         steps += f.officer_setup(self.legal, "C90000002", role="legal_reviewer",
                                  superior=self.head)
         for oid, cert, unit, grid in self.officers:

@@ -194,15 +194,16 @@ def flag_bound(value: str | None, name: str) -> str | None:
                              field=f"query.{name}") from None
 
 
-def visible_streams(views: ReadModels, principal: Principal, streams: list[str]) -> list[str]:
-    """``streams`` without the cases and complaints outside ``principal``'s units: an officer
-    of one unit may act in another unit's case, which that unit's scoped inspectors may not
-    see."""
+def visible_streams(views: ReadModels, principal: Principal, streams: list[str],
+                    kinds: tuple[str, ...] = ("case", "complaint")) -> list[str]:
+    """``streams`` without those of ``kinds`` (cases and complaints; ``officer`` too) outside
+    ``principal``'s units: an officer of one unit may act in another unit's case, which that
+    unit's scoped inspectors may not see."""
     units: dict[str, str | None] = {}
-    for kind, table in (("case", "cases"), ("complaint", "complaints")):
+    for kind in kinds:
         ids = [s.partition(":")[2] for s in streams if s.startswith(f"{kind}:")]
-        units.update({f"{kind}:{i}": u for i, u in views.units_of(table, ids).items()})
-    return [s for s in streams if s.partition(":")[0] not in ("case", "complaint")
+        units.update({f"{kind}:{i}": u for i, u in views.units_of(f"{kind}s", ids).items()})
+    return [s for s in streams if s.partition(":")[0] not in kinds
             or principal.may_see_unit(units.get(s))]
 
 
@@ -271,9 +272,14 @@ def trail_scope(views: ReadModels, *, officer: str | None = None, unit: str | No
         return StreamsScope("officer", officer, tuple(streams))
     assert unit is not None
     try:
-        return StreamsScope("unit", unit, tuple(views.streams_of_unit(unit)))
+        streams = views.streams_of_unit(unit)
     except LookupError:
         raise NotFound(f"no unit {unit}", field="unit") from None
+    if principal is not None and principal.units:
+        # what they may see follows the current unit: not a case or officer that moved away
+        streams = visible_streams(views, principal, streams, kinds=("case", "complaint",
+                                                                    "officer"))
+    return StreamsScope("unit", unit, tuple(streams))
 
 
 def with_flag_streams(flags: FlagsView, scope: Scope,

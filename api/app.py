@@ -558,7 +558,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                               "description": "the bundle, streamed line by line"},
                         404: {"description": "no checkpoint (of that tree size), or no "
                                               "event in the case or stream, or no such "
-                                              "officer or unit"}})
+                                              "officer or unit (below the checkpoint's "
+                                              "tree size)"}})
     def get_bundle(principal: Auditor, case: str | None = None, stream: str | None = None,
                    officer: str | None = None, unit: str | None = None,
                    from_: Annotated[str | None, Query(alias="from")] = None,

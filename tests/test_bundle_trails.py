@@ -57,3 +57,25 @@ def test_a_units_trail_keeps_the_case_and_officer_that_moved_to_another_unit(
     scoped = json.loads(response.content.splitlines()[0])["scope"]["streams"]
     assert f"case:{CASE}" not in scoped and f"officer:{f.OFFICER_B}" not in scoped
     assert f"officer:{f.OFFICER_A}" in scoped
+
+
+def test_an_officer_recorded_after_the_checkpoint_is_refused_not_exported_empty(
+        city: World, log_key) -> None:
+    """An officer whose events all came after the latest checkpoint, exported by a service
+    without the log key (which exports under that checkpoint), gave a bundle of the key
+    registry alone that verified `OK: … officer=…`; the read models, ahead of the checkpoint,
+    knew the officer. It is refused as an officer they do not know is."""
+    post_steps(city, f.staff())
+    LogView(city.ledger.store, origin=LOG_ORIGIN, key_name=LOG_ORIGIN,
+            signing_key=log_key).issue_checkpoint()
+    post_steps(city, f.officer_setup("SH-HP-0999", "31010219099"))
+    city.project()
+    response = city.http.get("/v1/bundles", params={"officer": "SH-HP-0999"},
+                             headers=city.headers("auditor"))
+    assert response.status_code == 404, response.text[:300]
+    assert response.json()["field"] == "officer"
+    assert response.json()["detail"].startswith(
+        "no officer SH-HP-0999: none of its streams holds an event below the checkpoint's tree "
+        "size")
+    assert city.http.get("/v1/bundles", params={"officer": f.OFFICER_A},
+                         headers=city.headers("auditor")).status_code == 200

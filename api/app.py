@@ -551,9 +551,10 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
 
     @app.get("/v1/bundles", tags=["log"], response_class=StreamingResponse,
              summary="An audit bundle (JSON Lines, integrity-ledger/bundle/v1) for one scope",
-             description="Exactly one scope: `case`, `stream`, `from`+`to` (recorded_at, RFC 3339) "
-                         "or `all=true`. Proofs are for the latest checkpoint, or the one of "
-                         "`tree_size`; `since_size` embeds a consistency proof. See docs/bundle.md.",
+             description="Exactly one scope: `case`, `stream`, `officer`, `unit`, `from`+`to` "
+                         "(recorded_at, RFC 3339) or `all=true`. Proofs are for the latest "
+                         "checkpoint, or the one of `tree_size`; `since_size` embeds a "
+                         "consistency proof. See docs/bundle.md.",
              responses={200: {"content": {BUNDLE_MEDIA_TYPE: {}},
                               "description": "the bundle, streamed line by line"},
                         404: {"description": "no checkpoint (of that tree size), or no "
@@ -586,11 +587,13 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                 scope = bundle_scope(case=case, stream=stream, start=from_, stop=to,
                                      whole=all_)
         if principal.units and not (officer or unit):
-            # a unit-scoped inspector may export a case or stream of its units, not the log
+            # a unit-scoped inspector may export a case or stream of its units, not a time range
+            # or the log (an officer or unit of its units: above)
             target = f"case:{case}" if case else stream
             if target is None:
                 raise Forbidden(f"principal {principal.name!r} is scoped to units "
-                                f"{sorted(principal.units)}: export a case or stream instead",
+                                f"{sorted(principal.units)}: export a case, stream, "
+                                "officer or unit of those units instead",
                                 rule="unit-scope")
             if not principal.may_see_unit(unit_of_stream(target)):
                 raise NotFound(f"no stream {target}", field="case" if case else "stream")

@@ -272,6 +272,20 @@ def test_bundles_endpoint_refuses_posters_and_ambiguous_scopes(
     assert missing.status_code == 404
 
 
+@pytest.mark.parametrize("params", [{"all": "true"}, {"from": "2024-01-01T00:00:00Z",
+                                                     "to": "2030-01-01T00:00:00Z"}])
+def test_a_unit_scoped_inspector_asking_for_the_log_is_told_every_scope_it_may_export(
+        world: World, log_view: LogView, populated, params: dict) -> None:
+    """The refusal said "export a case or stream instead", naming neither of the trails
+    (officer, unit) such an inspector may export."""
+    token = world.token("inspector", principal="insp-hp", units=("SH-HP",))
+    response = world.http.get("/v1/bundles", params=params,
+                              headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403, response.text
+    assert response.json()["detail"].endswith(
+        ": export a case, stream, officer or unit of those units instead")
+
+
 def test_a_since_size_past_the_checkpoint_is_an_invalid_request_naming_it(
         world: World, log_view: LogView, populated) -> None:
     """It was answered `malformed-event` naming `since_size`, though no event was sent."""

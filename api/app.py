@@ -194,15 +194,16 @@ def flag_bound(value: str | None, name: str) -> str | None:
                              field=f"query.{name}") from None
 
 
-def visible_streams(views: ReadModels, principal: Principal, streams: list[str]) -> list[str]:
-    """``streams`` without the cases and complaints outside ``principal``'s units: an officer
-    of one unit may act in another unit's case, which that unit's scoped inspectors may not
-    see."""
+def visible_streams(views: ReadModels, principal: Principal, streams: list[str],
+                    kinds: tuple[str, ...] = ("case", "complaint")) -> list[str]:
+    """``streams`` without those of ``kinds`` (cases and complaints; ``officer`` too) outside
+    ``principal``'s units: an officer of one unit may act in another unit's case, which that
+    unit's scoped inspectors may not see."""
     units: dict[str, str | None] = {}
-    for kind, table in (("case", "cases"), ("complaint", "complaints")):
+    for kind in kinds:
         ids = [s.partition(":")[2] for s in streams if s.startswith(f"{kind}:")]
-        units.update({f"{kind}:{i}": u for i, u in views.units_of(table, ids).items()})
-    return [s for s in streams if s.partition(":")[0] not in ("case", "complaint")
+        units.update({f"{kind}:{i}": u for i, u in views.units_of(f"{kind}s", ids).items()})
+    return [s for s in streams if s.partition(":")[0] not in kinds
             or principal.may_see_unit(units.get(s))]
 
 
@@ -271,9 +272,14 @@ def trail_scope(views: ReadModels, *, officer: str | None = None, unit: str | No
         return StreamsScope("officer", officer, tuple(streams))
     assert unit is not None
     try:
-        return StreamsScope("unit", unit, tuple(views.streams_of_unit(unit)))
+        streams = views.streams_of_unit(unit)
     except LookupError:
         raise NotFound(f"no unit {unit}", field="unit") from None
+    if principal is not None and principal.units:
+        # what they may see follows the current unit: not a case or officer that moved away
+        streams = visible_streams(views, principal, streams, kinds=("case", "complaint",
+                                                                    "officer"))
+    return StreamsScope("unit", unit, tuple(streams))
 
 
 def with_flag_streams(flags: FlagsView, scope: Scope,
@@ -545,14 +551,16 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
 
     @app.get("/v1/bundles", tags=["log"], response_class=StreamingResponse,
              summary="An audit bundle (JSON Lines, integrity-ledger/bundle/v1) for one scope",
-             description="Exactly one scope: `case`, `stream`, `from`+`to` (recorded_at, RFC 3339) "
-                         "or `all=true`. Proofs are for the latest checkpoint, or the one of "
-                         "`tree_size`; `since_size` embeds a consistency proof. See docs/bundle.md.",
+             description="Exactly one scope: `case`, `stream`, `officer`, `unit`, `from`+`to` "
+                         "(recorded_at, RFC 3339) or `all=true`. Proofs are for the latest "
+                         "checkpoint, or the one of `tree_size`; `since_size` embeds a "
+                         "consistency proof. See docs/bundle.md.",
              responses={200: {"content": {BUNDLE_MEDIA_TYPE: {}},
                               "description": "the bundle, streamed line by line"},
                         404: {"description": "no checkpoint (of that tree size), or no "
                                               "event in the case or stream, or no such "
-                                              "officer or unit"}})
+                                              "officer or unit (below the checkpoint's "
+                                              "tree size)"}})
     def get_bundle(principal: Auditor, case: str | None = None, stream: str | None = None,
                    officer: str | None = None, unit: str | None = None,
                    from_: Annotated[str | None, Query(alias="from")] = None,
@@ -579,11 +587,13 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                 scope = bundle_scope(case=case, stream=stream, start=from_, stop=to,
                                      whole=all_)
         if principal.units and not (officer or unit):
-            # a unit-scoped inspector may export a case or stream of its units, not the log
+            # a unit-scoped inspector may export a case or stream of its units, not a time range
+            # or the log (an officer or unit of its units: above)
             target = f"case:{case}" if case else stream
             if target is None:
                 raise Forbidden(f"principal {principal.name!r} is scoped to units "
-                                f"{sorted(principal.units)}: export a case or stream instead",
+                                f"{sorted(principal.units)}: export a case, stream, "
+                                "officer or unit of those units instead",
                                 rule="unit-scope")
             if not principal.may_see_unit(unit_of_stream(target)):
                 raise NotFound(f"no stream {target}", field="case" if case else "stream")

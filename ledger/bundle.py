@@ -309,11 +309,17 @@ def require_events(store: LedgerStore, scope: Scope, *, case_param: str = "case=
                                                                  limit=1):
         return
     if scope.case_id is None:
-        raise NotFound(f"no stream {scope.stream}: it holds no event", field="stream")
+        raise NotFound(f"{_named(scope)} holds no event", field="stream")
     hint = (f" (give the case id without `case:`: {case_param}{scope.case_id[5:]})"
             if scope.case_id.startswith("case:") else "")
-    raise NotFound(f"no case {scope.case_id}: stream {scope.stream} holds no event{hint}",
-                   field="case")
+    raise NotFound(f"{_named(scope)} holds no event{hint}", field="case")
+
+
+def _named(scope: StreamScope) -> str:
+    """How a refusal names a case or stream scope: ``no case C: stream case:C`` or ``no stream
+    S: it``, followed by what it does not hold."""
+    return (f"no stream {scope.stream}: it" if scope.case_id is None
+            else f"no case {scope.case_id}: stream {scope.stream}")
 
 
 # -- the export -------------------------------------------------------------------------------
@@ -357,8 +363,9 @@ class BundleExport:
         the header, dated ``created_at`` or else by the ledger's clock (the database server's,
         the clock of every ``recorded_at``), not this process's.
 
-        Raises NotFound when there is no such checkpoint, MalformedEvent for a bad since_size
-        or ``flag:`` streams a scope may not carry (:func:`carried_flags`).
+        Raises NotFound when there is no such checkpoint, or for a case, stream, officer or
+        unit with no event below its tree size (:func:`_require_held`), MalformedEvent for a
+        bad since_size or ``flag:`` streams a scope may not carry (:func:`carried_flags`).
         """
         flags = carried_flags(scope)
         reader = Reader(store)
@@ -380,6 +387,7 @@ class BundleExport:
             if checkpoint is None:
                 raise NotFound("no checkpoint has been issued yet", rule="checkpoint-issued")
         size = checkpoint.size
+        _require_held(reader, scope, size)
         consistency = None
         if since_size is not None:
             if not 0 < since_size <= size:
@@ -482,6 +490,25 @@ class BundleExport:
                 self.warn(f"Merkle nodes for the proof of index {i} are missing from storage")
                 proofs[i] = []
         return proofs
+
+
+def _require_held(reader: Reader, scope: Scope, tree_size: int) -> None:
+    """Refuse a case, stream, officer or unit scope none of whose streams has an event below
+    ``tree_size`` — all recorded after the checkpoint, which a service without the log key
+    exports under, or an older one asked for: its bundle would hold the key registry alone,
+    and verify, as :func:`require_events` refuses for one the log does not hold. Raises
+    NotFound naming ``case``, ``stream``, ``officer`` or ``unit``."""
+    if isinstance(scope, StreamScope):
+        streams, field = [scope.stream], "stream" if scope.case_id is None else "case"
+        held = f"{_named(scope)} holds no event"
+    elif isinstance(scope, StreamsScope):
+        streams, field = list(scope.streams), scope.kind
+        held = f"no {scope.kind} {scope.subject}: none of its streams holds an event"
+    else:
+        return
+    if not reader.stream_heads(streams, tree_size):
+        raise NotFound(f"{held} below the checkpoint's tree size {tree_size} (recorded after "
+                       "it: export again once a checkpoint covers it)", field=field)
 
 
 def held_whole(scope: Scope) -> tuple[str, ...] | None:

@@ -175,7 +175,7 @@ def partial_note(header: dict[str, Any], whole: bool, *,
     if whole:
         return None
     kind = _kind(header)
-    named = "this bundle" if kind == "all" else f"a {kind or 'partial'} bundle"
+    named = "this bundle" if kind == "all" else _a(f"{kind or 'partial'} bundle")
     left_out = "no officer's credentials or posts, dispatch order, " + \
         ("" if configuration else "published configuration, ")
     if dispositions:
@@ -207,8 +207,14 @@ def beyond_scope_note(whole: bool, flags: list[Flag]) -> str | None:
     kinds = sorted({f.scope.split(":", 1)[0] for f in beyond})
     rules = ", ".join(sorted({f.rule_id for f in beyond}))
     named = " or ".join(kinds) if len(kinds) < 3 else ", ".join(kinds[:-1]) + " or " + kinds[-1]
-    return (f"{len(beyond)} of the {len(flags)} flags ({rules}) are about a {named}, whose rules "
+    return (f"{len(beyond)} of the {len(flags)} flags ({rules}) are about {_a(named)}, whose rules "
             "read cases beyond this bundle: they are computed from what it holds, not recomputed")
+
+
+def _a(noun: str) -> str:
+    """``noun`` with its indefinite article: an officer, an inspector, a unit (the kinds and
+    subjects named here; no 'u' of theirs is a vowel sound)."""
+    return f"{'an' if noun[:1] in 'aeio' else 'a'} {noun}"
 
 
 def parse_at(text: str | None) -> datetime:

@@ -250,6 +250,7 @@ def new_state(case_id: str) -> dict[str, Any]:
         "procedure": None,                 # general | summary (from CaseFiled or the decision)
         "state": "NEW",
         "unit_id": None,
+        "units": [],                       # every unit that has held it, first first (its trail)
         "filing_no": None,
         "filed_on": None,
         # the decision period in force on the day of filing:
@@ -626,8 +627,15 @@ def _versions(state: dict[str, Any], ctx: Context) -> None:
 Fact = Callable[[dict[str, Any], Recorded, dict[str, Any], date, Context], None]
 
 
+def _held_by(c: dict[str, Any], unit: str | None) -> None:
+    """The case is now ``unit``'s; the units before it keep it in their audit trails."""
+    c["unit_id"] = unit
+    if unit and unit not in c["units"]:
+        c["units"].append(unit)
+
+
 def _filed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
-    c["unit_id"] = b["unit_id"]
+    _held_by(c, b["unit_id"])
     c["filed_on"] = day.isoformat()
     c["filing_no"] = b["filing_no"]
     for p in b["parties"]:
@@ -701,7 +709,7 @@ def _violation(c: dict[str, Any], code: str, basis: str | None, ctx: Context) ->
 
 
 def _clue(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
-    c["unit_id"] = c["unit_id"] or b["unit_id"]
+    _held_by(c, c["unit_id"] or b["unit_id"])
     if b.get("violation_code") and not c["violation"]["code"]:
         _violation(c, b["violation_code"], None, ctx)
 

@@ -40,6 +40,7 @@ def new_state(officer_id: str) -> dict[str, Any]:
         "officer_id": officer_id,
         "kind": "unknown",          # officer | auxiliary | unknown (no HR event yet)
         "unit_id": None,
+        "units": [],                # every unit they have been of, first first (its trail)
         "credentials": {},          # cert_no -> certificate
         "auxiliary": None,
         "posts": [],
@@ -115,7 +116,7 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Any = None, *,
 
 def _credential_issued(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
     state["kind"] = "officer"
-    state["unit_id"] = body["unit_id"]
+    _of_unit(state, body["unit_id"])
     # a suspension or end recorded before the issuance still applies (as in the flag rules)
     _cert(state, body["cert_no"]).update({
         "credential_type": body["credential_type"], "valid_from": body["valid_from"],
@@ -144,7 +145,7 @@ def _cert(state: dict[str, Any], cert_no: str) -> dict[str, Any]:
 def _auxiliary(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
     if state["kind"] != "officer":
         state["kind"] = "auxiliary"
-    state["unit_id"] = state["unit_id"] or body["unit_id"]
+    _of_unit(state, state["unit_id"] or body["unit_id"])
     state["auxiliary"] = {"unit_id": body["unit_id"], "engaged_from": body["engaged_from"],
                           "engaged_until": body.get("engaged_until"), "duties": body["duties"],
                           "event_id": rec.event_id}
@@ -159,7 +160,14 @@ def _post(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
         "post_id": body["post_id"], "unit_id": body["unit_id"], "grid_ids": body["grid_ids"],
         "role": body["role"], "from": start, "until": body["window_until"],
         "superior_officer_id": body.get("superior_officer_id"), "event_id": rec.event_id})
-    state["unit_id"] = body["unit_id"]
+    _of_unit(state, body["unit_id"])
+
+
+def _of_unit(state: dict[str, Any], unit: str | None) -> None:
+    """The person is now of ``unit``; the units before it keep them in their audit trails."""
+    state["unit_id"] = unit
+    if unit and unit not in state["units"]:
+        state["units"].append(unit)
 
 
 def _relationship(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:

@@ -413,8 +413,10 @@ class ReadModels:
     #: evidence shows ``device_signed_claimed`` (the body's claim), ``device_signed_proven``
     #: (signed by that device's own registered key, as RF07 counts it) and ``signer_key_id``,
     #: in place of ``device_signed``; 24: the parameter version every deadline names
-    #: (``params_version``) hashes RF21.a's ``dispatch_record_grace_hours`` too.
-    VERSION = 24
+    #: (``params_version``) hashes RF21.a's ``dispatch_record_grace_hours`` too; 25: a case
+    #: and an officer keep every unit that held them (``units``), so a unit's audit trail
+    #: keeps what moved to another unit.
+    VERSION = 25
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)
@@ -680,16 +682,18 @@ class ReadModels:
         return sorted(streams)
 
     def streams_of_unit(self, unit_id: str) -> list[str]:
-        """A unit's audit trail: its own stream, its cases, officers and complaints. Raises
-        LookupError for a unit that nothing names (no case, officer or complaint of it, and
-        no event on its own stream): its trail would be the key registry alone."""
+        """A unit's audit trail: its own stream, its cases, officers and complaints — with the
+        cases and officers it held before they moved to another unit (a case filed again by
+        another unit, an officer posted elsewhere: their ``units``). Raises LookupError for a
+        unit that nothing names (no case, officer or complaint of it, and no event on its own
+        stream): its trail would be the key registry alone."""
         streams = {f"unit:{unit_id}"}
         with self.store.cursor() as curs:
             for table, key, kind in (("view_cases", "case_id", "case"),
                                      ("view_officers", "officer_id", "officer"),
                                      ("view_complaints", "complaint_id", "complaint")):
-                curs.execute(f"SELECT {key} AS id FROM {table} WHERE state->>'unit_id' = %s",
-                             (unit_id,))
+                curs.execute(f"SELECT {key} AS id FROM {table} WHERE state->>'unit_id' = %s "
+                             "OR state->'units' ? %s", (unit_id, unit_id))
                 streams.update(f"{kind}:{r['id']}" for r in curs.fetchall())
         if len(streams) == 1 and not self.store.stream_events(f"unit:{unit_id}",
                                                               after_version=0, limit=1):

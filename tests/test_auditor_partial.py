@@ -46,3 +46,13 @@ def test_whole_log_is_read_from_the_events_not_the_label() -> None:
     assert label_note(case, True).startswith("the header's scope says case, but")
     assert label_note(case, False) is None
     assert partial_note(case, False).startswith("a case bundle holds part of the log")
+
+
+def test_the_notes_on_an_officer_bundle_read_an_officer() -> None:
+    """They said "a officer bundle" and "about a officer"."""
+    officer = {"scope": {"kind": "officer"}, "log": {"tree_size": 2}}
+    assert partial_note(officer, False).startswith("an officer bundle holds part of the log")
+    assert beyond_scope_note(False, [_flag("RF22", "officer:O-1")]).startswith(
+        "1 of the 1 flags (RF22) are about an officer, whose rules")
+    unit = {"scope": {"kind": "unit"}, "log": {"tree_size": 2}}
+    assert partial_note(unit, False).startswith("a unit bundle holds part of the log")

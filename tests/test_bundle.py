@@ -272,6 +272,20 @@ def test_bundles_endpoint_refuses_posters_and_ambiguous_scopes(
     assert missing.status_code == 404
 
 
+@pytest.mark.parametrize("params", [{"all": "true"}, {"from": "2024-01-01T00:00:00Z",
+                                                     "to": "2030-01-01T00:00:00Z"}])
+def test_a_unit_scoped_inspector_asking_for_the_log_is_told_every_scope_it_may_export(
+        world: World, log_view: LogView, populated, params: dict) -> None:
+    """The refusal said "export a case or stream instead", naming neither of the trails
+    (officer, unit) such an inspector may export."""
+    token = world.token("inspector", principal="insp-hp", units=("SH-HP",))
+    response = world.http.get("/v1/bundles", params=params,
+                              headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403, response.text
+    assert response.json()["detail"].endswith(
+        ": export a case, stream, officer or unit of those units instead")
+
+
 def test_a_since_size_past_the_checkpoint_is_an_invalid_request_naming_it(
         world: World, log_view: LogView, populated) -> None:
     """It was answered `malformed-event` naming `since_size`, though no event was sent."""
@@ -347,6 +361,39 @@ def test_export_of_a_case_or_stream_the_log_does_not_hold_is_refused(
     assert ledger_main(["export", *argv, "--out", str(out)]) == 2
     assert capsys.readouterr().err == f"ledger export: {message}\n"
     assert not out.exists()
+
+
+def test_a_case_recorded_after_the_checkpoint_is_refused_not_exported_empty(
+        world: World, log_view: LogView, log_key, populated, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A case filed after the latest checkpoint, exported by a service without the log key
+    (which exports under that checkpoint), or under an older `--tree-size`, gave a bundle of the
+    key registry alone that verified `OK: … scope case=NEW-1` — the bundle an unknown case is
+    refused for. It is refused as that case is, naming the tree size."""
+    older = log_view.latest_checkpoint().size
+    world.post(note(world, stream="case:NEW-1", text="filed after the checkpoint"))
+    response = world.http.get("/v1/bundles", params={"case": "NEW-1"},
+                              headers=world.headers("auditor"))
+    assert response.status_code == 404, response.text
+    problem = response.json()
+    assert (problem["field"], problem["detail"]) == ("case", (
+        f"no case NEW-1: stream case:NEW-1 holds no event below the checkpoint's tree size "
+        f"{older} (recorded after it: export again once a checkpoint covers it)"))
+    stream = world.http.get("/v1/bundles", params={"stream": "case:NEW-1"},
+                            headers=world.headers("auditor"))
+    assert (stream.status_code, stream.json()["field"]) == (404, "stream")
+
+    log_view.issue_checkpoint()              # the case is below this one, not the older one
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", world.owner_url)
+    out = tmp_path / "case.ndjson"
+    argv = ["export", "--case", "NEW-1", "--tree-size", str(older), "--out", str(out)]
+    assert ledger_main(argv) == 2
+    assert capsys.readouterr().err.startswith(
+        "ledger export: --case: no case NEW-1: stream case:NEW-1 holds no event below the "
+        f"checkpoint's tree size {older}")
+    assert not out.exists()
+    assert ledger_main(argv[:3] + argv[5:]) == 0
 
 
 @pytest.mark.parametrize("start, stop, message", [
@@ -754,5 +801,6 @@ def test_export_refuses_to_sign_the_head_of_a_stream_outside_the_grammar(
 
     path = tmp_path / "unit.ndjson"
     with pytest.raises(MalformedHeads, match="is not a stream name"):
-        export(world, log_view, path, StreamsScope("unit", "U-1", ("unit:U-1", "case:A B")))
+        export(world, log_view, path,
+               StreamsScope("unit", "U-1", ("unit:U-1", CASE_STREAM, "case:A B")))
     assert not path.exists()          # refused before a byte was written

@@ -324,7 +324,8 @@ def test_offline_flags_of_a_served_city_equal_the_services(
         assert recomputed[own["flag_id"]]["status"] == held[own["flag_id"]]["status"]
         # and the note no longer says the dispositions are left out
         assert notes[0] == (
-            f"note: a {name} bundle holds part of the log: these flags read only what it holds "
+            f"note: {'an' if name == 'officer' else 'a'} {name} bundle holds part of the log: "
+            "these flags read only what it holds "
             "(no officer's credentials or posts, dispatch order or other case it leaves out, "
             "and of the dispositions of flags only those of the flags about its cases, officers "
             "or unit that the service held when it was exported (not those about inspectors)), "

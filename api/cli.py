@@ -1185,7 +1185,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.func is cmd_export and bool(args.from_time) != bool(args.to_time):
+    if args.func is cmd_export and bool(args.from_time) != bool(args.to_time) and not (
+            args.case or args.stream or args.all or args.officer or args.unit):
+        # half a time range beside another scope is two scopes, said as such by cmd_export
         args.verb_parser.error("--from and --to go together")
     from ledger.errors import LedgerError
     try:

@@ -703,6 +703,19 @@ def test_a_bad_option_value_is_a_usage_error_naming_it(
     assert err.startswith(f"usage: ledger {argv[0]} ") and err.endswith(message + "\n"), err
 
 
+def test_half_a_time_range_beside_another_scope_is_said_to_be_two_scopes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`ledger export --case X --to T` was told "--from and --to go together", as if adding
+    --from would make it a bundle; it is two scopes, which is what it is now told."""
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "no-home"))
+    assert ledger_main(["export", "--case", "SH-HP-2024-000123", "--to",
+                        "2024-01-01T00:00:00Z", "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ledger export: name exactly one scope"), err
+    assert not (tmp_path / "x").exists() and not (tmp_path / "no-home").exists()
+
+
 @pytest.mark.parametrize("option", ["--out", "--ground-truth"])
 def test_demo_to_a_file_it_cannot_write_says_so_and_exits_2_not_a_traceback(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str) -> None:

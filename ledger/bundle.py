@@ -21,9 +21,10 @@ are copied from storage into the lines by concatenation, never re-encoded. See d
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
 from . import merkle
@@ -241,11 +242,15 @@ class TimeScope:
         ``names`` spell the two (``from``, ``to``: the query's; ``--from``, ``--to``: the
         CLI's)."""
         first, second = names
-        begin, end = parse_time(start, first), parse_time(stop, second)
+        begin, end = _instant(start, first), _instant(stop, second)
         if end <= begin:
             raise MalformedEvent(f"'{second}' must be later than '{first}'", field=second)
         bounds = []
-        for moment, field in ((begin, first), (end, second)):
+        for (moment, below), field in ((begin, first), (end, second)):
+            # recorded_at has microseconds: a bound between two of them is the next one (an
+            # event at 10:00:00.000000 is before from=10:00:00.0000005, and before its to)
+            if below:
+                moment += timedelta(microseconds=1)
             try:
                 bounds.append(format_recorded_at(moment))
             except OverflowError:      # 0001-01-01T00:00:00+08:00 is in year 0 in UTC
@@ -261,6 +266,17 @@ class TimeScope:
         if bounds is not None:
             for lo in range(bounds[0], bounds[1] + 1, PAGE):
                 yield list(range(lo, min(lo + PAGE, bounds[1] + 1)))
+
+
+_BELOW_MICROSECONDS = re.compile(r"\.[0-9]{6}([0-9]{1,3})")
+
+
+def _instant(value: str, field: str) -> tuple[datetime, int]:
+    """An RFC 3339 time as the datetime it truncates to (microseconds) and the nanoseconds
+    after them (0 to 999: the grammar allows 9 fractional digits)."""
+    moment = parse_time(value, field)
+    below = _BELOW_MICROSECONDS.search(value)
+    return moment, int(below.group(1).ljust(3, "0")[:3]) if below else 0
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,30 @@ def test_time_range_from_a_year_before_1000_holds_every_event_since(
     assert verdict.code == 0, verdict
 
 
+def test_a_time_range_bound_finer_than_a_microsecond_keeps_its_events_on_the_right_side(
+        world: World, log_view: LogView, log_key, populated, tmp_path: Path) -> None:
+    """recorded_at has microseconds; a bound with nanoseconds was cut to its microsecond, so
+    the event recorded at that microsecond — before `from`, or before `to` — landed on the
+    wrong side: the range took one event too many at its start and one too few at its end."""
+    whole = tmp_path / "all.ndjson"
+    export(world, log_view, whole, TimeScope.parse("2000-01-01T00:00:00Z",
+                                                   "9000-01-01T00:00:00Z"))
+    events = _events(whole)
+    stamps = [e["receipt"]["recorded_at"] for e in events]
+    # the event just before the range is not a key event (the registry travels whole)
+    first = next(i for i in range(1, 10) if events[i - 1]["envelope"]["stream"] != "keys")
+    last = first + 7
+    assert stamps[first - 1] < stamps[first] and stamps[last] < stamps[last + 1]
+    start = stamps[first - 1].replace("Z", "001Z")     # just after event first-1
+    stop = stamps[last].replace("Z", "001Z")           # just after event last
+    bundle = tmp_path / "time.ndjson"
+    export(world, log_view, bundle, TimeScope.parse(start, stop))
+    held = [e["receipt"]["index"] for e in _events(bundle) if e["envelope"]["stream"] != "keys"]
+    assert held == [i for i in range(first, last + 1)         # the registry travels whole
+                    if events[i]["envelope"]["stream"] != "keys"]
+    assert verify(bundle, trust_file(tmp_path, world, log_key)).code == 0
+
+
 @pytest.mark.parametrize("start, stop, field", [
     ("0001-01-01T00:00:00+08:00", "2024-01-01T00:00:00Z", "from"),
     ("2024-01-01T00:00:00Z", "9999-12-31T23:00:00-08:00", "to"),

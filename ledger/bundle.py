@@ -249,13 +249,16 @@ class TimeScope:
         for (moment, below), field in ((begin, first), (end, second)):
             # recorded_at has microseconds: a bound between two of them is the next one (an
             # event at 10:00:00.000000 is before from=10:00:00.0000005, and before its to)
-            if below:
-                moment += timedelta(microseconds=1)
             try:
-                bounds.append(format_recorded_at(moment))
+                bounds.append(format_recorded_at(
+                    moment + timedelta(microseconds=1) if below else moment))
             except OverflowError:      # 0001-01-01T00:00:00+08:00 is in year 0 in UTC
                 raise MalformedEvent(f"{field} is outside years 1 to 9999 in UTC",
                                      field=field) from None
+        if bounds[0] == bounds[1]:
+            raise MalformedEvent(f"'{first}' and '{second}' fall within one microsecond, and "
+                                 "no event is recorded between two microseconds (recorded_at "
+                                 "has six fractional digits)", field=second)
         return cls(*bounds)
 
     def describe(self) -> dict[str, Any]:

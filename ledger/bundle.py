@@ -279,7 +279,7 @@ def _instant(value: str, field: str) -> tuple[datetime, int]:
     after them (0 to 999: the grammar allows 9 fractional digits)."""
     moment = parse_time(value, field)
     below = _BELOW_MICROSECONDS.search(value)
-    return moment, int(below.group(1).ljust(3, "0")[:3]) if below else 0
+    return moment, int(below.group(1).ljust(3, "0")) if below else 0
 
 
 @dataclass(frozen=True)

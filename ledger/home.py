@@ -61,9 +61,7 @@ def refuse_a_foreign_log(settings: Settings, url: str | None = None) -> None:
     there (every host of one log signs with the log key of the home that initialised it), or a
     home whose ledger.json was lost or renamed the log, whose checkpoints would go on under
     another name than the one auditors pin."""
-    from .checkpoint import open_checkpoint
-    from .errors import VerificationError
-    from .logview import ForeignLogKey, LogView, issuer_verifiers
+    from .logview import ForeignLogKey, LogView
     from .note import vkey_for
     from .store import COMMAND_WAIT, LedgerStore, datastore_from_url
 
@@ -87,13 +85,12 @@ def refuse_a_foreign_log(settings: Settings, url: str | None = None) -> None:
     if key_path.exists():
         public = SigningKey(settings.secret("log.key")).public_key
         retired = settings.log_retired_keys
-        try:        # the home's key, or one it replaced (a rotation not yet signed on from)
-            open_checkpoint(latest.note, issuer_verifiers(
-                settings.log_key_name, public, retired), settings.log_origin)
+        # the home's key, or one it replaced (a rotation not yet signed on from)
+        if _signed_as(latest.note, settings.log_origin, settings.log_key_name, public, retired):
             return
-        except VerificationError:
-            held = f"{vkey_for(settings.log_key_name, public)}, in {key_path}"
-        if named != settings.log_origin and _signed_as(latest.note, named, public, retired):
+        held = f"{vkey_for(settings.log_key_name, public)}, in {key_path}"
+        if named != settings.log_origin and _signed_as(latest.note, named, named, public,
+                                                       retired):
             config = settings.config_path
             raise ForeignLogKey(
                 f"this home's log key signed the database's log under the name {named!r}, but "
@@ -117,14 +114,15 @@ def refuse_a_foreign_log(settings: Settings, url: str | None = None) -> None:
         "written")
 
 
-def _signed_as(note: str, name: str, public: bytes, retired: Sequence[bytes]) -> bool:
-    """Whether ``public`` (or a key it replaced) signed ``note`` as the log ``name``, under
-    the key name the log's name gives by default."""
+def _signed_as(note: str, origin: str, key_name: str, public: bytes,
+               retired: Sequence[bytes]) -> bool:
+    """Whether ``public`` (or a key it replaced) signed ``note`` as a checkpoint of the log
+    ``origin``, under key name ``key_name``."""
     from .checkpoint import open_checkpoint
     from .errors import VerificationError
     from .logview import issuer_verifiers
     try:
-        open_checkpoint(note, issuer_verifiers(name, public, retired), name)
+        open_checkpoint(note, issuer_verifiers(key_name, public, retired), origin)
     except VerificationError:
         return False
     return True

@@ -627,15 +627,8 @@ def _versions(state: dict[str, Any], ctx: Context) -> None:
 Fact = Callable[[dict[str, Any], Recorded, dict[str, Any], date, Context], None]
 
 
-def _held_by(c: dict[str, Any], unit: str | None) -> None:
-    """The case is now ``unit``'s; the units before it keep it in their audit trails."""
-    c["unit_id"] = unit
-    if unit and unit not in c["units"]:
-        c["units"].append(unit)
-
-
 def _filed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
-    _held_by(c, b["unit_id"])
+    officer_model.of_unit(c, b["unit_id"])
     c["filed_on"] = day.isoformat()
     c["filing_no"] = b["filing_no"]
     for p in b["parties"]:
@@ -709,7 +702,7 @@ def _violation(c: dict[str, Any], code: str, basis: str | None, ctx: Context) ->
 
 
 def _clue(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
-    _held_by(c, c["unit_id"] or b["unit_id"])
+    officer_model.of_unit(c, c["unit_id"] or b["unit_id"])
     if b.get("violation_code") and not c["violation"]["code"]:
         _violation(c, b["violation_code"], None, ctx)
 

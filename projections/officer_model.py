@@ -116,7 +116,7 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Any = None, *,
 
 def _credential_issued(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
     state["kind"] = "officer"
-    _of_unit(state, body["unit_id"])
+    of_unit(state, body["unit_id"])
     # a suspension or end recorded before the issuance still applies (as in the flag rules)
     _cert(state, body["cert_no"]).update({
         "credential_type": body["credential_type"], "valid_from": body["valid_from"],
@@ -145,7 +145,7 @@ def _cert(state: dict[str, Any], cert_no: str) -> dict[str, Any]:
 def _auxiliary(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
     if state["kind"] != "officer":
         state["kind"] = "auxiliary"
-    _of_unit(state, state["unit_id"] or body["unit_id"])
+    of_unit(state, state["unit_id"] or body["unit_id"])
     state["auxiliary"] = {"unit_id": body["unit_id"], "engaged_from": body["engaged_from"],
                           "engaged_until": body.get("engaged_until"), "duties": body["duties"],
                           "event_id": rec.event_id}
@@ -160,11 +160,12 @@ def _post(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
         "post_id": body["post_id"], "unit_id": body["unit_id"], "grid_ids": body["grid_ids"],
         "role": body["role"], "from": start, "until": body["window_until"],
         "superior_officer_id": body.get("superior_officer_id"), "event_id": rec.event_id})
-    _of_unit(state, body["unit_id"])
+    of_unit(state, body["unit_id"])
 
 
-def _of_unit(state: dict[str, Any], unit: str | None) -> None:
-    """The person is now of ``unit``; the units before it keep them in their audit trails."""
+def of_unit(state: dict[str, Any], unit: str | None) -> None:
+    """The person (or case: case_model) is now of ``unit``; the units before it keep them in
+    their audit trails (``units``, first first)."""
     state["unit_id"] = unit
     if unit and unit not in state["units"]:
         state["units"].append(unit)

@@ -641,6 +641,28 @@ def test_the_case_page_names_its_state_deadlines_and_payments_in_the_chosen_lang
     assert latin == []
 
 
+def test_the_money_panel_counts_cash_on_the_spot_as_received(page: Any,
+                                                            served: DemoCity) -> None:
+    """A fine collected in cash on the spot and nothing paid at the bank read 'paid ¥0.00,
+    outstanding ¥0.00, cash on the spot ¥100.00': the bank payments alone were labelled paid.
+    The panel now shows what was due, what was received in all and through which channel."""
+    import psycopg
+    with psycopg.connect(served.owner_url) as conn:
+        case_id, due, received, bank, cash = conn.execute(
+            "SELECT case_id, (state->'money'->'reconciliation'->>'expected_fen')::int, "
+            "(state->'money'->>'received_fen')::int, (state->'money'->>'paid_fen')::int, "
+            "(state->'money'->'cash'->>'collected_fen')::int FROM view_cases "
+            "WHERE (state->'money'->'cash'->>'collected_fen')::int > 0 "
+            "AND (state->'money'->>'paid_fen')::int = 0 ORDER BY case_id LIMIT 1").fetchone()
+    open_signed_in(page, served, f"#/case/{case_id}", "#money")
+    shown = page.eval_on_selector_all(
+        "#money dt", "dts => dts.map(dt => [dt.textContent, dt.nextElementSibling.textContent])")
+    assert shown[:6] == [["应缴", _yuan(due)], ["已收", _yuan(received)],
+                         ["未缴", _yuan(max(0, due - received))], ["其中银行缴款", _yuan(bank)],
+                         ["其中当场收缴", _yuan(received - bank)], ["当场收缴罚款", _yuan(cash)]]
+    assert received > 0
+
+
 def test_the_case_page_names_its_events_and_evidence_kinds_in_the_chosen_language(
         page: Any, served: DemoCity) -> None:
     """The timeline and the audit trail named each event by its type (PenaltyDecided,

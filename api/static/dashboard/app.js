@@ -40,7 +40,8 @@ const T = {
     "case.officers": "执法人员",
     "dl.name": "期限", "dl.due": "届满日", "dl.met": "完成日", "dl.result": "结果",
     "dl.ok": "按期", "dl.late": "逾期", "dl.open": "未到期/未完成",
-    "money.paid": "已缴", "money.outstanding": "未缴", "money.cash": "当场收缴罚款",
+    "money.due": "应缴", "money.received": "已收", "money.outstanding": "未缴",
+    "money.bank": "其中银行缴款", "money.cash": "其中当场收缴", "money.collected": "当场收缴罚款",
     "money.remitted": "已交至行政机关", "money.deposited": "已缴付指定银行", "money.reconciliation": "对账",
     "money.payments": "缴款记录",
     "state.CLUE": "线索", "state.FILED": "已立案", "state.INVESTIGATING": "调查取证", "state.INVESTIGATION_CONCLUDED": "调查终结",
@@ -181,7 +182,9 @@ const T = {
     "case.officers": "Officers",
     "dl.name": "Deadline", "dl.due": "Due", "dl.met": "Met on", "dl.result": "Result",
     "dl.ok": "met", "dl.late": "missed", "dl.open": "open",
-    "money.paid": "paid", "money.outstanding": "outstanding", "money.cash": "cash on the spot",
+    "money.due": "due", "money.received": "received", "money.outstanding": "outstanding",
+    "money.bank": "of which at the bank", "money.cash": "of which in cash on the spot",
+    "money.collected": "cash collected on the spot",
     "money.remitted": "remitted", "money.deposited": "deposited", "money.reconciliation": "reconciliation",
     "money.payments": "Payments",
     "state.CLUE": "clue", "state.FILED": "filed", "state.INVESTIGATING": "investigating", "state.INVESTIGATION_CONCLUDED": "investigation concluded",
@@ -872,12 +875,17 @@ function amountChart(state) {
 function moneyBlock(m) {
   const cash = m.cash || {};
   const rec = m.reconciliation || {};
-  return [kv([[t("money.paid"), yuan(m.paid_fen)], [t("money.outstanding"), yuan(m.outstanding_fen)],
-    [t("money.cash"), yuan(cash.collected_fen)], [t("money.remitted"), yuan(cash.remitted_fen)],
-    [t("money.deposited"), yuan(cash.deposited_fen)],
+  // received counts cash on the spot and bank payments together (a fine paid in cash has
+  // nothing paid at the bank): both are shown as parts of it, then the cash's way to the bank
+  const received = m.received_fen ?? 0, bank = m.paid_fen ?? 0;
+  const dl = kv([[t("money.due"), yuan(rec.expected_fen ?? 0)], [t("money.received"), yuan(received)],
+    [t("money.outstanding"), yuan(m.outstanding_fen)], [t("money.bank"), yuan(bank)],
+    [t("money.cash"), yuan(received - bank)], [t("money.collected"), yuan(cash.collected_fen)],
+    [t("money.remitted"), yuan(cash.remitted_fen)], [t("money.deposited"), yuan(cash.deposited_fen)],
     [t("money.reconciliation"), rec.status ? h("span", { id: "reconciliation" },
-      [label("rec", rec.status), rec.on, rec.result && label("rec", rec.result)].filter(Boolean).join(" · ")) : "—"]]),
-  (m.payments || []).length ? [h("h3", {}, t("money.payments")), h("table", { class: "small", id: "payments" },
+      [label("rec", rec.status), rec.on, rec.result && label("rec", rec.result)].filter(Boolean).join(" · ")) : "—"]]);
+  dl.id = "money";
+  return [dl, (m.payments || []).length ? [h("h3", {}, t("money.payments")), h("table", { class: "small", id: "payments" },
     h("tr", {}, ["money.on", "money.channel", "money.amount"].map((k) => h("th", {}, t(k)))),
     m.payments.map((p) => h("tr", {}, h("td", {}, p.on), h("td", {}, label("channel", p.channel)), h("td", { class: "num" }, yuan(p.amount_fen)))))] : null];
 }

@@ -4,6 +4,8 @@ oversight events posted:  .venv/bin/python -m tests.screenshots [NAME ...]  (def
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -32,6 +34,10 @@ def main(argv: list[str]) -> int:
     path = chromium_path()
     if path is None:
         print(NO_BROWSER, file=sys.stderr)
+        return 2
+    if not has_chinese_font():
+        print("no font with Chinese glyphs: the pages' 中文 would be drawn as boxes; install one "
+              "(apt-get install fonts-noto-cjk) and run again", file=sys.stderr)
         return 2
     from playwright.sync_api import sync_playwright
     OUT.mkdir(parents=True, exist_ok=True)
@@ -86,6 +92,15 @@ def main(argv: list[str]) -> int:
     for name in sorted(wanted):
         print(OUT / f"{name}.png")
     return 0
+
+
+def has_chinese_font() -> bool:
+    """Whether fontconfig (which Chromium draws with) knows a font for Chinese; True when it
+    cannot be asked."""
+    if shutil.which("fc-list") is None:
+        return True
+    listed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True)
+    return bool(listed.stdout.strip())
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ SAME_AS_TYPE = {
     "deadline.publication_withdrawal": "DecisionPublicationWithdrawn",
     "deadline.service": "DecisionServed",
     "deadline.summary_filing": "SummaryDecisionFiled",
-    "money.cash": "OnsiteCashCollected",
+    "money.collected": "OnsiteCashCollected",
 }
 
 #: the page's own label group → the body field whose codes it names (the page labels them in

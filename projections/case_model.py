@@ -574,15 +574,23 @@ def _opened_by(rec: Recorded, day: date, ctx: Context) -> tuple[date, dict[str, 
     return _opened(rec.event_id, rec.occurred_at, rec.recorded_at, day, ctx)
 
 
-def _due(case: dict[str, Any], name: str, compute: Callable[[], date], basis: str,
+def _basis(cite: str, en: str, zh: str) -> dict[str, str]:
+    """A deadline's legal basis: the provision and the period counted, in English (``basis``)
+    and in Chinese (``basis_zh``: the dashboard's Chinese page shows it). The period is the one
+    counted, from the configuration in force, not the national default."""
+    return {"basis": f"{cite} ({en})", "basis_zh": f"{cite}（{zh}）"}
+
+
+def _due(case: dict[str, Any], name: str, compute: Callable[[], date], basis: dict[str, str],
          *, replace: bool = False, ahead: dict[str, Any] | None = None) -> None:
-    """Open deadline ``name``; an unmet one is kept (the earliest obligation stands) unless
-    ``replace`` (e.g. an approved extension moves the decision deadline). ``ahead``
-    (:func:`_opened`) says the act opening it was dated after its recording."""
+    """Open deadline ``name`` (``basis``: :func:`_basis`); an unmet one is kept (the earliest
+    obligation stands) unless ``replace`` (e.g. an approved extension moves the decision
+    deadline). ``ahead`` (:func:`_opened`) says the act opening it was dated after its
+    recording."""
     old = case["deadlines"].get(name)
     if old is not None and old["met_on"] is None and not replace:
         return
-    entry: dict[str, Any] = {"due": None, "basis": basis, "met_on": None, "late": None,
+    entry: dict[str, Any] = {"due": None, **basis, "met_on": None, "late": None,
                              **(ahead or {})}
     try:
         entry["due"] = compute().isoformat()
@@ -687,7 +695,9 @@ def _decision_deadline(c: dict[str, Any], ctx: Context) -> None:
             days += counted
             head_days += counted if e["approval_form"] != COLLECTIVE else 0
         return ctx.calendar.add_calendar_days(filed, days)
-    _due(c, "decision", due, "APL 第60条 (90 days from filing + approved extensions)",
+    d = period["days"]
+    _due(c, "decision", due, _basis("APL 第60条", f"{d} days from filing + approved extensions",
+                                    f"自立案之日起{d}日内，另加批准的延长期限"),
          replace=True, ahead={k: v for k, v in period.items() if k == "dated_after_recording"})
     c["deadlines"]["decision"]["params_version"] = period["params_version"]
 
@@ -755,7 +765,8 @@ def _notice(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx:
                    "hearing_eligible": b["hearing_eligible"], "event_id": rec.event_id}
     n = ctx.params.hearing_request_window_working_days
     _due(c, "hearing_request", lambda: ctx.calendar.add_working_days(day, n),
-         "APL 第64条(一) (5 working days after notice)", replace=True)
+         _basis("APL 第64条(一)", f"{n} working days after notice", f"告知后{n}个工作日内提出"),
+         replace=True)
 
 
 def _hearing(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
@@ -840,16 +851,18 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
     since, ahead = _opened_by(rec, day, ctx)
     if b["procedure"] == "summary":
         n = ctx.params.summary_decision_filing_working_days
-        _due(c, "summary_filing", lambda: wd(since, n), "MOHURD55 第14条 (3 working days)",
-             ahead=ahead)
-        _due(c, "service", lambda: since, "APL 第52条 (handed over on the spot)", ahead=ahead)
+        _due(c, "summary_filing", lambda: wd(since, n),
+             _basis("MOHURD55 第14条", f"{n} working days", f"{n}个工作日内备案"), ahead=ahead)
+        _due(c, "service", lambda: since,
+             _basis("APL 第52条", "handed over on the spot", "当场交付"), ahead=ahead)
     else:
         n7 = ctx.params.service_deadline_working_days_if_absent
-        _due(c, "service", lambda: wd(since, n7), "APL 第61条 (7 working days if absent)",
-             ahead=ahead)
+        _due(c, "service", lambda: wd(since, n7),
+             _basis("APL 第61条", f"{n7} working days if absent",
+                    f"当事人不在场的，{n7}个工作日内送达"), ahead=ahead)
         n = ctx.params.publication_deadline_working_days
-        _due(c, "publication", lambda: wd(since, n), "GBF2018_118 (7 working days)",
-             ahead=ahead)
+        _due(c, "publication", lambda: wd(since, n),
+             _basis("GBF2018_118", f"{n} working days", f"{n}个工作日内公示"), ahead=ahead)
     _apply_held(c, c["decision"], rec.occurred_at, ctx)
 
 
@@ -945,8 +958,10 @@ def _served(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx:
     if (c["amounts"]["current_fen"] or 0) > 0:
         period = c["decision"]["payment_period"]
         since, ahead = _opened_by(rec, day, ctx)
-        _due(c, "payment", lambda: ctx.calendar.add_calendar_days(since, period["days"]),
-             "APL 第67条第3款 (15 days from receipt)", ahead=ahead)
+        d = period["days"]
+        _due(c, "payment", lambda: ctx.calendar.add_calendar_days(since, d),
+             _basis("APL 第67条第3款", f"{d} days from receipt",
+                    f"自收到行政处罚决定书之日起{d}日内"), ahead=ahead)
         c["deadlines"]["payment"]["params_version"] = period["params_version"]
 
 
@@ -1005,7 +1020,8 @@ def _change(c: dict[str, Any], decision: dict[str, Any], event_id: str, kind: st
         n = ctx.params.publication_withdraw_working_days
         since, ahead = opened
         _due(c, "publication_withdrawal", lambda: ctx.calendar.add_working_days(since, n),
-             "MOHURD55 第10条 (withdraw within 3 working days)", ahead=ahead)
+             _basis("MOHURD55 第10条", f"withdraw within {n} working days",
+                    f"{n}个工作日内撤下"), ahead=ahead)
 
 
 def _voided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
@@ -1039,14 +1055,16 @@ def _cash(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: C
                                     "occurred_at": rec.occurred_at})
         cash["justification"] = b["justification"]
         since, ahead = _opened_by(rec, day, ctx)
-        _due(c, "cash_to_agency", lambda: wd(since, p.onsite_cash_to_agency_working_days),
-             "APL 第71条 (2 working days)", ahead=ahead)
+        n = p.onsite_cash_to_agency_working_days
+        _due(c, "cash_to_agency", lambda: wd(since, n),
+             _basis("APL 第71条", f"{n} working days", f"{n}个工作日内交至行政机关"), ahead=ahead)
     elif rec.type == "OnsiteCashRemitted":
         cash["remitted_fen"] += b["amount_fen"]
         _met(c, "cash_to_agency", day)
         since, ahead = _opened_by(rec, day, ctx)
-        _due(c, "agency_to_bank", lambda: wd(since, p.agency_to_bank_working_days),
-             "APL 第71条 (2 working days)", ahead=ahead)
+        n = p.agency_to_bank_working_days
+        _due(c, "agency_to_bank", lambda: wd(since, n),
+             _basis("APL 第71条", f"{n} working days", f"{n}个工作日内缴付指定银行"), ahead=ahead)
     else:
         cash["deposited_fen"] += b["amount_fen"]
         _met(c, "agency_to_bank", day)
@@ -1073,7 +1091,8 @@ def _instalments(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                                  "event_id": rec.event_id, "counted": why is None, "why": why}
     if why is None:
         last = max(date.fromisoformat(i["due_date"]) for i in b["schedule"])
-        _due(c, "payment", lambda: last, "APL 第66条 (approved deferral/instalments)",
+        _due(c, "payment", lambda: last,
+             _basis("APL 第66条", "approved deferral/instalments", "经批准暂缓或者分期缴纳"),
              replace=True)
 
 
@@ -1089,7 +1108,8 @@ def _property(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
             n = ctx.params.preservation_decision_working_days
             since, ahead = _opened_by(rec, day, ctx)
             _due(c, f"preservation:{pid}", lambda: ctx.calendar.add_working_days(since, n),
-                 "APL 第56条 (decision within 7 working days)", ahead=ahead)
+                 _basis("APL 第56条", f"decision within {n} working days",
+                        f"{n}个工作日内作出处理决定"), ahead=ahead)
         return
     entry = c["property"].setdefault(b["seizure_id"], {
         "measure": None, "items": None, "on": None, "inventory_signed": False, "returned": 0,
@@ -1217,8 +1237,9 @@ def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
             state["handler_is_accused"] = state["handler"] in state["accused_officers"]
         since, ahead = _opened_by(rec, day, ctx)
         state["counted_from"]["received"] = {"on": since.isoformat(), **ahead}
-        _due(state, "acknowledge", lambda: cal.add_calendar_days(since, p.complaint_ack_days),
-             "XFGZ 第22/23条 (15 days)", ahead=ahead)
+        d = p.complaint_ack_days
+        _due(state, "acknowledge", lambda: cal.add_calendar_days(since, d),
+             _basis("XFGZ 第22/23条", f"{d} days", f"{d}日内告知是否受理"), ahead=ahead)
         _complaint_close_due(state, ctx, replace=False)
     elif rec.type == "ComplaintAcknowledged":
         if state["state"] in ("NEW", "RECEIVED"):
@@ -1309,5 +1330,7 @@ def _complaint_close_due(state: dict[str, Any], ctx: Context, *, replace: bool) 
             state["extension_days"] += e["days"] if e["counted"] else 0
         return ctx.calendar.add_calendar_days(first, p.complaint_close_days + min(
             state["extension_days"], p.complaint_extension_max_days))
-    _due(state, "close", due, "XFGZ 第34条 (60 days + approved extension)", replace=replace,
+    d = p.complaint_close_days
+    _due(state, "close", due, _basis("XFGZ 第34条", f"{d} days + approved extension",
+                                     f"{d}日内办结，另加批准的延长期限"), replace=replace,
          ahead={k: v for k, v in start.items() if k == "dated_after_recording"})

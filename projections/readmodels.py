@@ -415,8 +415,10 @@ class ReadModels:
     #: in place of ``device_signed``; 24: the parameter version every deadline names
     #: (``params_version``) hashes RF21.a's ``dispatch_record_grace_hours`` too; 25: a case
     #: and an officer keep every unit that held them (``units``), so a unit's audit trail
-    #: keeps what moved to another unit.
-    VERSION = 25
+    #: keeps what moved to another unit; 26: a deadline's ``basis`` names the period the
+    #: configuration in force sets (it named the national one) and ``basis_zh`` says it in
+    #: Chinese.
+    VERSION = 26
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

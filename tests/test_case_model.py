@@ -3,6 +3,7 @@ working-day arithmetic, officers' certificates at the time, out-of-order steps, 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from typing import Any
@@ -11,7 +12,7 @@ from api.dashboard import pledge_chain
 from ledger.envelope import Recorded
 from projections import case_model, officer_model, readmodels
 from projections.redflags import compute_flags, national
-from projections.redflags.params import ParamsTimeline
+from projections.redflags.params import ParamsTimeline, with_overrides
 
 from . import domain_factory as f
 from .domain_factory import DROP, History, at, step
@@ -65,6 +66,27 @@ def states_along(steps: list[f.Step], case_id: str, history: History, folder: Fo
     return seen
 
 
+def test_a_deadlines_basis_names_the_period_the_citys_configuration_sets() -> None:
+    """A city that files summary decisions within 2 working days and gives 30 days to pay had
+    its deadlines explained as '3 working days' and '15 days from receipt' (the national
+    figures, written into the text), beside due days counted with its own; and the Chinese page
+    showed the English explanation. The basis now names the period counted, in both languages."""
+    city = with_overrides(national(), "BJ", {"summary_decision_filing_days": 2,
+                                             "payment_deadline_days": 30})
+    history, folder = world()
+    folder.ctx = dataclasses.replace(folder.ctx, params=city.legal, version=city.version)
+    folder.fold(history.extend(f.summary_case(SUMMARY_ID)))
+    filing = folder.cases[SUMMARY_ID]["deadlines"]["summary_filing"]
+    assert (filing["basis"], filing["basis_zh"]) == ("MOHURD55 第14条 (2 working days)",
+                                                     "MOHURD55 第14条（2个工作日内备案）")
+    history, folder = world()
+    folder.ctx = dataclasses.replace(folder.ctx, params=city.legal, version=city.version)
+    folder.fold(history.extend(f.general_case(GENERAL_ID)))
+    payment = folder.cases[GENERAL_ID]["deadlines"]["payment"]
+    assert (payment["basis"], payment["basis_zh"]) == (
+        "APL 第67条第3款 (30 days from receipt)", "APL 第67条第3款（自收到行政处罚决定书之日起30日内）")
+
+
 # --- summary procedure --------------------------------------------------------------------------
 
 SUMMARY_ID = "SH-HP-2024-S-004512"
@@ -103,6 +125,7 @@ def test_summary_case_decided_paid_on_the_spot_remitted_deposited_filed_closed()
     case, officer = snapshots["OnsiteCashCollected"]
     assert case["deadlines"]["cash_to_agency"] == {
         "due": "2024-10-09", "basis": "APL 第71条 (2 working days)", "met_on": None,
+        "basis_zh": "APL 第71条（2个工作日内交至行政机关）",
         "late": None, "params_version": NATIONAL}
     assert case["deadlines"]["payment"]["met_on"] == "2024-09-30"
     assert case["money"]["outstanding_fen"] == 0
@@ -117,6 +140,7 @@ def test_summary_case_decided_paid_on_the_spot_remitted_deposited_filed_closed()
     assert case["deadlines"]["agency_to_bank"]["late"] is False
     assert case["deadlines"]["summary_filing"] == {
         "due": "2024-10-10", "basis": "MOHURD55 第14条 (3 working days)", "met_on": "2024-10-10",
+        "basis_zh": "MOHURD55 第14条（3个工作日内备案）",
         "late": False, "params_version": NATIONAL}
     assert case["money"]["cash"]["collected_fen"] == case["money"]["cash"]["deposited_fen"]
     assert case["money"]["reconciliation"]["status"] == "reconciled"
@@ -194,6 +218,7 @@ def test_general_case_with_hearing_legal_review_extension_and_bank_payment() -> 
     decided = at_step["PenaltyDecided"]
     assert decided["deadlines"]["decision"] == {
         "due": "2024-08-21", "basis": "APL 第60条 (90 days from filing + approved extensions)",
+        "basis_zh": "APL 第60条（自立案之日起90日内，另加批准的延长期限）",
         "met_on": "2024-08-08", "late": False, "params_version": NATIONAL}
     assert decided["deadlines"]["service"]["due"] == "2024-08-19"      # 7 working days
     assert decided["deadlines"]["publication"]["due"] == "2024-08-19"
@@ -225,6 +250,7 @@ def test_decision_without_the_extension_would_be_late() -> None:
     folder.fold(history.extend(steps))
     assert folder.cases[GENERAL_ID]["deadlines"]["decision"] == {
         "due": "2024-07-22", "basis": "APL 第60条 (90 days from filing + approved extensions)",
+        "basis_zh": "APL 第60条（自立案之日起90日内，另加批准的延长期限）",
         "met_on": "2024-08-08", "late": True, "params_version": NATIONAL}
 
 
@@ -391,6 +417,7 @@ def test_case_withdrawn_with_approval() -> None:
     # withdraw the publication within 3 working days: Apr 4–6 is the 2025 Qingming holiday
     assert case["deadlines"]["publication_withdrawal"] == {
         "due": "2025-04-09", "basis": "MOHURD55 第10条 (withdraw within 3 working days)",
+        "basis_zh": "MOHURD55 第10条（3个工作日内撤下）",
         "met_on": "2025-04-07", "late": False, "params_version": NATIONAL}
     assert case["published"] is False
     assert case["money"]["reconciliation"]["status"] == "not_applicable"
@@ -512,6 +539,7 @@ def test_a_decision_made_anew_after_a_withdrawal_is_in_force_and_keeps_the_withd
     assert case["deadlines"]["service"]["met_on"] == "2025-04-21"
     assert case["deadlines"]["payment"] == {
         "due": "2025-05-06", "basis": "APL 第67条第3款 (15 days from receipt)",
+        "basis_zh": "APL 第67条第3款（自收到行政处罚决定书之日起15日内）",
         "met_on": "2025-04-25", "late": False, "params_version": NATIONAL}
     assert case["money"]["reconciliation"]["status"] == "reconciled"
 
@@ -602,6 +630,7 @@ def test_complaint_cycle_acknowledged_extended_and_closed() -> None:
     assert c["deadlines"]["acknowledge"]["late"] is False
     assert c["deadlines"]["close"] == {"due": "2025-05-06",   # accepted Feb 5 + 60 + 30 days
                                        "basis": "XFGZ 第34条 (60 days + approved extension)",
+                                       "basis_zh": "XFGZ 第34条（60日内办结，另加批准的延长期限）",
                                        "met_on": "2025-04-15", "late": False,
                                        "params_version": NATIONAL}
     assert c["handler_is_accused"] is False and c["out_of_order"] == []
@@ -685,6 +714,7 @@ def test_complaint_received_last_keeps_it_closed_with_its_extension_and_deadline
     assert c["state"] == "CLOSED"
     assert c["deadlines"]["close"] == {"due": "2025-05-06",
                                        "basis": "XFGZ 第34条 (60 days + approved extension)",
+                                       "basis_zh": "XFGZ 第34条（60日内办结，另加批准的延长期限）",
                                        "met_on": "2025-04-15", "late": False,
                                        "params_version": NATIONAL}
     assert c["deadlines"]["acknowledge"]["met_on"] == "2025-02-05"

@@ -639,6 +639,12 @@ def test_the_case_page_names_its_state_deadlines_and_payments_in_the_chosen_lang
     assert len(shown) > 6
     latin = [x for x in shown if re.search(r"[A-Za-z]{2}", x)]
     assert latin == []
+    # each deadline's basis: the provision's code (APL, MOHURD55…), then the period in Chinese
+    # (the page showed 'APL 第67条第3款 (15 days from receipt)')
+    bases = page.eval_on_selector_all("#deadlines td:first-child > div:nth-child(2)",
+                                      "divs => divs.map(d => d.textContent)")
+    assert len(bases) >= 3
+    assert [b for b in bases if re.search(r"[A-Za-z]{2}", re.sub(r"^[A-Z][A-Z0-9_]*", "", b))] == []
 
 
 def test_the_money_panel_counts_cash_on_the_spot_as_received(page: Any,

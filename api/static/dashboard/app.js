@@ -893,7 +893,7 @@ function moneyBlock(m) {
 function deadlinesTable(deadlines) {
   return h("table", { id: "deadlines" }, h("tr", {}, ["dl.name", "dl.due", "dl.met", "dl.result"].map((k) => h("th", {}, t(k)))),
     Object.entries(deadlines).map(([name, d]) => h("tr", { dataset: { deadline: name } },
-      h("td", {}, h("div", {}, label("deadline", name)), h("div", { class: "small muted" }, d.basis || "")),
+      h("td", {}, h("div", {}, label("deadline", name)), h("div", { class: "small muted" }, (lang === "zh" && d.basis_zh) || d.basis || "")),
       h("td", {}, d.due || "—"), h("td", {}, d.met_on || "—"),
       h("td", {}, d.late === true ? h("span", { class: "st st-bad" }, t("dl.late"))
         : d.late === false ? h("span", { class: "st st-ok" }, t("dl.ok")) : h("span", { class: "muted" }, t("dl.open"))))));

@@ -276,6 +276,19 @@ def test_a_units_flags_by_rule_link_lists_that_rule_ids_flags(page: Any,
     assert page.locator("#f-rule_id").input_value() == row["rule_id"]
 
 
+def test_a_units_flags_by_rule_table_keeps_each_rule_id_on_one_line(page: Any,
+                                                                    served: DemoCity) -> None:
+    """The rule column broke 'RF04.a' after its dot (the monospace cells break anywhere)."""
+    sign_in(page, served)
+    page.wait_for_selector("tr.flag-row")
+    page.goto(f"{served.base}/ui/#/unit/{served.units[0]}")
+    page.wait_for_selector("#flags-by-rule td a")
+    lines = page.eval_on_selector_all("#flags-by-rule td a", "links => links.map(a => "
+                                      "[a.textContent, a.getClientRects().length])")
+    assert any("." in rule for rule, _ in lines)
+    assert [rule for rule, n in lines if n != 1] == []
+
+
 def test_the_queue_sort_is_kept_in_the_url_and_works_from_the_keyboard(
         page: Any, served: DemoCity) -> None:
     """A header sorted the loaded rows only until the page was reloaded or the link shared,

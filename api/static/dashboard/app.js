@@ -730,7 +730,7 @@ function unattachedSection() {
     try {
       const page = await api(`/v1/flags/unattached?limit=50${next ? `&after=${encodeURIComponent(next)}` : ""}`);
       tbody.append(...page.flags.map((u) => h("tr", { dataset: { flagId: u.flag_id } },
-        h("td", { class: "mono" }, u.flag_id), h("td", { class: "mono" }, u.rule_id || "?"),
+        h("td", { class: "mono" }, u.flag_id), h("td", { class: "mono nowrap" }, u.rule_id || "?"),
         h("td", {}, h("ul", { class: "plain" }, u.dispositions.map((d) => h("li", {},
           h("a", { href: `#/event/${encodeURIComponent(d.event_id)}` }, typeName(d.type)), " · ",
           d.inspector_id || "?", " · ", when(d.recorded_at))))))));
@@ -781,7 +781,7 @@ function queueRow(f) {
       ? h("a", { href: `#/supervision/${encodeURIComponent(f.scope.slice("supervision:".length))}` }, f.scope) : f.scope) : null,
     h("div", { class: "small" }, s.unit_id ? unitLink(s.unit_id) : ""), open);
   const row = h("tr", { class: "flag-row", dataset: { flagId: f.flag_id, ruleId: f.rule_id, rule: f.rule } },
-    h("td", { class: "mono" }, f.rule_id),
+    h("td", { class: "mono nowrap" }, f.rule_id),
     h("td", {}, ruleName(f.name)), h("td", {}, sevBadge(f.severity)), h("td", {}, subject),
     h("td", {}, keyNumbers(f.numbers)), h("td", { class: "num", title: when(f.raised_at) }, age(f.raised_at)),
     h("td", {}, h("div", {}, t(`disp.${f.disposition}`)), h("div", { class: "small muted" }, t(`status.${f.status}`))));
@@ -1128,7 +1128,7 @@ async function pageOfficer(id) {
       (o.flags || []).length >= OFFICER_FLAGS ? t("officer.flags_capped", { n: OFFICER_FLAGS }) : "", " · ",
       h("a", { href: `#/queue?officer=${encodeURIComponent(id)}` }, t("officer.flags_all"))),
     h("table", { id: "officer-flags" }, (o.flags || []).map((f) => h("tr", { class: "flag-row", dataset: { flagId: f.flag_id } },
-      h("td", { class: "mono" }, f.rule_id), h("td", {}, ruleName(f.name)), h("td", {}, sevBadge(f.severity)),
+      h("td", { class: "mono nowrap" }, f.rule_id), h("td", {}, ruleName(f.name)), h("td", {}, sevBadge(f.severity)),
       h("td", {}, f.subject.case_id ? caseLink(f.subject.case_id, f.flag_id) : h("span", { class: "mono small" }, f.scope)),
       h("td", { class: "small flag-summary" }, flagSummary(f)), h("td", {}, t(`disp.${f.disposition}`))))));
 }
@@ -1210,7 +1210,7 @@ async function pageUnit(id) {
     h("div", { class: "grid2" },
       h("div", { class: "card" }, h("h2", {}, t("unit.flags")),
         h("table", { id: "flags-by-rule" }, h("tr", {}, ["col.rule", "col.name", "status.raised", "disp.open", "status.cleared"].map((k) => h("th", {}, t(k)))),
-          o.flags_by_rule.map((r) => h("tr", {}, h("td", { class: "mono" }, h("a", { href: `#/queue?rule=${r.rule_id.split(".")[0]}&rule_id=${r.rule_id}&unit=${encodeURIComponent(id)}` }, r.rule_id)),
+          o.flags_by_rule.map((r) => h("tr", {}, h("td", { class: "mono nowrap" }, h("a", { href: `#/queue?rule=${r.rule_id.split(".")[0]}&rule_id=${r.rule_id}&unit=${encodeURIComponent(id)}` }, r.rule_id)),
             h("td", {}, ruleName(r.name)), h("td", { class: "num" }, r.raised), h("td", { class: "num" }, r.open), h("td", { class: "num" }, r.cleared))))),
       h("div", { class: "card" }, h("h2", {}, t("unit.pledges")),
         h("p", { id: "pledge-coverage" }, t("unit.covered", { a: p.covered, b: p.total }), h("span", { class: "small muted" }, ` (${p.on})`)),

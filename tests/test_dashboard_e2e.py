@@ -289,6 +289,15 @@ def test_a_units_flags_by_rule_table_keeps_each_rule_id_on_one_line(page: Any,
     assert [rule for rule, n in lines if n != 1] == []
 
 
+def test_each_check_of_a_trail_row_stays_on_one_line(page: Any, served: DemoCity) -> None:
+    """The trail's check column broke '✓ 检查点' after 检查 on the Chinese page."""
+    flag = any_case_flag(served, "RF01")
+    open_signed_in(page, served, f"#/case/{flag['subject']['case_id']}", "#trail-table td.verify")
+    lines = page.eval_on_selector_all("td.verify .st", "marks => marks.map(m => "
+                                      "[m.textContent, m.getClientRects().length])")
+    assert lines and [mark for mark, n in lines if n != 1] == []
+
+
 def test_the_queue_sort_is_kept_in_the_url_and_works_from_the_keyboard(
         page: Any, served: DemoCity) -> None:
     """A header sorted the loaded rows only until the page was reloaded or the link shared,

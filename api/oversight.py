@@ -76,7 +76,9 @@ def _known_unit(request: Request, principal: Principal, unit_id: str) -> None:
 @router.get("/v1/public/decisions", tags=["oversight"],
             summary="Published penalty decisions (公示), redacted: no party identifiers",
             description="Unauthenticated. Each entry: decision_no, violation {code, name}, "
-                        "legal_basis, penalty {types, amount_fen}, decided_on, published_on, "
+                        "legal_basis, legal_basis_cited (the statute's code written as its "
+                        "title: 《上海市市容环境卫生管理条例》第25条), penalty {types, amount_fen}, "
+                        "decided_on, published_on, "
                         "publication_ref, channel, url, unit_id and — organisations only — "
                         "organisation (registered name). A withdrawn publication appears as "
                         "{status: withdrawn, decision_no, publication_ref, unit_id, published_on, "

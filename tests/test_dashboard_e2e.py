@@ -1343,6 +1343,11 @@ def test_header_links_to_the_public_page_which_lists_decisions_without_a_token(
     published = httpx.get(served.base + "/v1/public/decisions", timeout=30).json()["decisions"]
     assert published and page.locator("#rows tr").count() >= 1
     assert published[0]["decision_no"] in page.locator("#rows").inner_text()
+    # each statute by its title, as a citizen reads it (the page showed SH_SRHW 第25条)
+    first = next(d for d in published if d["status"] == "published")
+    row = page.locator("#rows tr", has_text=first["decision_no"]).first
+    assert first["legal_basis_cited"].startswith("《")
+    assert first["legal_basis_cited"] in row.inner_text()
 
 
 def test_case_page_shows_its_publication_status(page: Any, served: DemoCity) -> None:

@@ -21,7 +21,8 @@ from .test_readmodels import city, post_steps  # noqa: F401  (fixture)
 
 AT = datetime(2025, 12, 1, tzinfo=timezone.utc)
 STATIC = Path(__file__).resolve().parent.parent / "api" / "static" / "public"
-FEED_FIELDS = {"status", "decision_no", "violation", "legal_basis", "penalty", "decided_on",
+FEED_FIELDS = {"status", "decision_no", "violation", "legal_basis", "legal_basis_cited",
+               "penalty", "decided_on",
                "organisation", "unit_id", "published_on", "publication_ref", "channel", "url"}
 WITHDRAWN_FIELDS = {"status", "decision_no", "publication_ref", "unit_id", "published_on",
                     "withdrawn_on", "withdrawal_reason"}
@@ -106,6 +107,8 @@ def test_feed_shows_published_decisions_only_without_authentication(city: World)
     assert on_time["decided_on"] == "2024-08-08" and on_time["published_on"] == "2024-08-14"
     assert on_time["unit_id"] == f.UNIT and on_time["organisation"] == "上海某某建材有限公司"
     assert on_time["legal_basis"] == "SH_SRHW 第25条"
+    # as a citizen reads it: the page showed the ledger's code for the regulation
+    assert on_time["legal_basis_cited"] == "《上海市市容环境卫生管理条例》第25条"
     assert entries[no[INDIVIDUAL]]["organisation"] is None
     withdrawn = entries[no[WITHDRAWN_OK]]
     assert set(withdrawn) == WITHDRAWN_FIELDS and withdrawn["status"] == "withdrawn"

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 from ..schemas import ListOf, Nullable, Obj, Schema
 from .event_type import CATEGORIES, ROLES, STREAM_KINDS, EventType
 from .names import NAMES_EN, NAMES_ZH
+from .statutes import STATUTES
 from .vocabulary import EVENT_TYPES
 
 INTRO = """\
@@ -219,7 +220,7 @@ Where the choice of a Chinese name is not obvious:
 
 
 def render() -> str:
-    out: list[str] = [INTRO, _roles(), _streams(), DECISIONS, NAMES, _index()]
+    out: list[str] = [INTRO, _roles(), _streams(), DECISIONS, NAMES, _statutes(), _index()]
     for category in CATEGORIES:
         types = [t for t in EVENT_TYPES.values() if t.category == category]
         out.append(f"## {category}\n")
@@ -236,6 +237,18 @@ def _roles() -> str:
     for role, who in ROLES.items():
         signs = [f"`{t.name}`" for t in EVENT_TYPES.values() if role in t.signer_roles]
         lines.append(f"| `{role}` | {who} | {', '.join(signs)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _statutes() -> str:
+    lines = ["## Statutes cited\n",
+             "Legal bases here, in docs/red-flags.md, in the flags and in the case read model "
+             "cite a statute by a code and an article (`SH_SRHW 第25条`): the codes of "
+             "red_flags.yaml's sources (`ledger/domain/statutes.py`; texts in "
+             "`shared/domain/sources/`). The public disclosure page writes each code as its "
+             "title (`《上海市市容环境卫生管理条例》第25条`, docs/oversight.md).\n",
+             "| code | statute | in English |", "|---|---|---|"]
+    lines += [f"| `{code}` | {zh} | {en} |" for code, (zh, en) in STATUTES.items()]
     return "\n".join(lines) + "\n"
 
 

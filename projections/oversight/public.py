@@ -23,6 +23,7 @@ from ledger.domain import upcast
 from ledger.domain.calendar import legal_date
 from ledger.domain.params import FineRule
 from ledger.domain.personal import mask
+from ledger.domain.statutes import cited
 from ledger.envelope import Recorded
 from ledger.schemas import parse_datetime
 
@@ -112,8 +113,9 @@ def _change(state: dict[str, Any], decision_no: str, rec: Recorded,
 def entry(state: Mapping[str, Any], pub: Mapping[str, Any]) -> dict[str, Any]:
     """What the public feed shows of ``pub``, one of the case's ``publications``.
 
-    Exactly these fields: decision number, violation (code and name), legal basis, penalty
-    (types and amount), decision date, publication (date, reference, channel, URL), unit, and
+    Exactly these fields: decision number, violation (code and name), legal basis (as the
+    decision cites it, and with its statute's title: :func:`ledger.domain.statutes.cited`),
+    penalty (types and amount), decision date, publication (date, reference, channel, URL), unit, and
     the organisation's registered name for organisations. A withdrawn publication keeps only
     decision number, publication reference, unit and the withdrawal (date and reason); one of
     a revoked decision not yet withdrawn keeps the same but the revocation's date instead, and
@@ -136,8 +138,10 @@ def entry(state: Mapping[str, Any], pub: Mapping[str, Any]) -> dict[str, Any]:
         return {"status": "amended", "decision_no": pub["decision_no"],
                 "publication_ref": pub["publication_ref"], "unit_id": state["unit_id"],
                 "published_on": pub["published_on"], "amended_on": d["amended_on"]}
+    basis = d.get("legal_basis")
     return {"status": "published", "decision_no": pub["decision_no"],
-            "violation": d.get("violation"), "legal_basis": d.get("legal_basis"),
+            "violation": d.get("violation"), "legal_basis": basis,
+            "legal_basis_cited": None if basis is None else cited(basis),
             "penalty": d.get("penalty"), "decided_on": d.get("decided_on"),
             "organisation": d.get("organisation"), "unit_id": state["unit_id"],
             "published_on": pub["published_on"], "publication_ref": pub["publication_ref"],

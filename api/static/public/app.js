@@ -46,7 +46,7 @@
     const p = d.penalty || { types: [], amount_fen: 0 };
     const types = p.types.map((t) => T[lang].types[t] || t).join(", ");
     tr.append(text("td", d.decision_no), text("td", (v.name || "") + " (" + v.code + ")"),
-              text("td", d.legal_basis),
+              Object.assign(text("td", d.legal_basis_cited || d.legal_basis), { title: d.legal_basis || "" }),
               text("td", types + (p.amount_fen ? " " + money(p.amount_fen) : "")),
               text("td", d.decided_on), text("td", d.published_on + " " + d.publication_ref),
               text("td", d.unit_id), text("td", d.organisation || ""));

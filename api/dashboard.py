@@ -25,6 +25,7 @@ from ledger.crypto import SigningKey, b64url_decode, verify
 from ledger.domain import vocabulary
 from ledger.domain.calendar import CST, legal_date
 from ledger.domain.fields import ID
+from ledger.domain.statutes import STATUTES
 from ledger.envelope import signing_bytes
 from ledger.errors import Forbidden, LedgerError, MalformedEvent, NotFound, Unavailable
 from ledger.logentry import chain_genesis, chain_next, entry_bytes, leaf_hash_of_entry
@@ -606,10 +607,12 @@ def build_router(dash: Dashboard) -> APIRouter:
         return _json(dash.session(principal))
 
     @router.get("/v1/vocabulary", summary="The Chinese and English names of the event types, "
-                "of the codes of every enumerated body field and of every number a red flag "
-                "gives (numbers)")
+                "of the codes of every enumerated body field, of every number a red flag "
+                "gives (numbers) and of the statutes cited by code (statutes)")
     def get_vocabulary(principal: Viewer) -> Response:
-        return _json({**vocabulary.labels(), "numbers": number_labels()})
+        return _json({**vocabulary.labels(), "numbers": number_labels(),
+                      "statutes": {code: {"zh": zh, "en": en}
+                                   for code, (zh, en) in STATUTES.items()}})
 
     @router.get("/v1/cases/{case_id}/trail",
                 summary="A case's audit trail with its flags' dispositions, each event verified "

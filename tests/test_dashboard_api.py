@@ -841,7 +841,9 @@ def test_vocabulary_names_every_event_type_and_code_in_english_too(dash: World) 
         k: v.keys() for k, v in labels["codes"].items()}
     assert labels["codes"]["PaymentRecorded.channel"]["onsite_cash_with_receipt"] == \
         "当场收缴（出具专用票据）"                                  # the old shape, kept
-    assert {k: v for k, v in labels.items() if k != "numbers"} == vocabulary.labels()
+    assert {k: v for k, v in labels.items() if k not in ("numbers", "statutes")} == \
+        vocabulary.labels()
+    assert labels["statutes"]["SH_SRHW"]["zh"] == "上海市市容环境卫生管理条例"
 
 
 def test_the_default_day_is_the_ledgers_not_the_serving_processs(

@@ -812,6 +812,23 @@ def test_the_english_page_names_events_and_codes_in_english(page: Any, served: D
     assert events and all(x.rsplit("  ", 1)[0] in named for x in events)
 
 
+def test_a_flags_legal_basis_names_its_statutes_titles(page: Any, served: DemoCity) -> None:
+    """A flag card's legal basis cited 'APL 第17条' and 'ZWCF 第39条' with nothing to say what
+    APL or ZWCF is: each citation now carries its statute's title (a tooltip), in the page's
+    language, and so does each deadline's basis."""
+    from ledger.domain.statutes import STATUTES
+    flag = any_case_flag(served, "RF04")
+    case_id, fid = flag["subject"]["case_id"], flag["flag_id"]
+    open_signed_in(page, served, f"#/case/{case_id}?flag={fid}",
+                   f".flag-card[data-flag-id='{fid}'] .flag-summary")
+    shown = "spans => spans.map(s => [s.textContent, s.title])"
+    on_card = page.eval_on_selector_all(f".flag-card[data-flag-id='{fid}'] .cite", shown)
+    on_deadlines = page.eval_on_selector_all("#deadlines .cite", shown)
+    assert [text for text, _ in on_card] == flag["legal_basis"] and on_deadlines
+    assert all(title == STATUTES[re.match(r"[A-Z][A-Z0-9_]*", text).group(0)][0]
+               for text, title in on_card + on_deadlines)
+
+
 def test_a_flag_explains_itself_in_the_chosen_language(page: Any, served: DemoCity) -> None:
     """The Chinese page showed every flag's English summary under 说明; it shows the flag's
     ``summary_zh`` now (amounts in 元), the English page its ``summary`` — on the flag card of

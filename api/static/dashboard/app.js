@@ -319,6 +319,13 @@ let vocab = null;
 async function ensureVocabulary() {
   if (!vocab) vocab = await api("/v1/vocabulary").catch(() => null);
 }
+// A citation ("APL 第17条", "MOHURD55 第14条（3个工作日内备案）") with its statute's title as its
+// tooltip, in the page's language, when its code is one the ledger names (docs/events.md)
+function cite(text) {
+  const code = /^[A-Z][A-Z0-9_]*(?![A-Za-z0-9_])/.exec(text);
+  const statute = code && vocab && vocab.statutes && Object.hasOwn(vocab.statutes, code[0]) ? vocab.statutes[code[0]] : null;
+  return statute ? h("span", { class: "cite", title: statute[lang] }, text) : text;
+}
 const typeName = (type) => (vocab && Object.hasOwn(vocab.types, type) && vocab.types[type][lang]) || type;
 // a flag's explanation in the page's language: a flag stored before summary_zh existed has none
 const flagSummary = (f) => (lang === "zh" && f.summary_zh) || f.summary;
@@ -893,7 +900,7 @@ function moneyBlock(m) {
 function deadlinesTable(deadlines) {
   return h("table", { id: "deadlines" }, h("tr", {}, ["dl.name", "dl.due", "dl.met", "dl.result"].map((k) => h("th", {}, t(k)))),
     Object.entries(deadlines).map(([name, d]) => h("tr", { dataset: { deadline: name } },
-      h("td", {}, h("div", {}, label("deadline", name)), h("div", { class: "small muted" }, (lang === "zh" && d.basis_zh) || d.basis || "")),
+      h("td", {}, h("div", {}, label("deadline", name)), h("div", { class: "small muted" }, cite((lang === "zh" && d.basis_zh) || d.basis || ""))),
       h("td", {}, d.due || "—"), h("td", {}, d.met_on || "—"),
       h("td", {}, d.late === true ? h("span", { class: "st st-bad" }, t("dl.late"))
         : d.late === false ? h("span", { class: "st st-ok" }, t("dl.ok")) : h("span", { class: "muted" }, t("dl.open"))))));
@@ -941,7 +948,8 @@ function flagCard(f, focus, caseId, history) {
       focus ? h("span", { class: "badge sev-high" }, t("flag.focus")) : null,
       !focus && caseId ? caseLink(caseId, f.flag_id) : null),
     h("p", {}, h("span", { class: "muted" }, `${t("flag.summary")}: `), h("span", { class: "flag-summary" }, flagSummary(f))),
-    h("div", { class: "small" }, h("span", { class: "muted" }, `${t("flag.legal")}: `), f.legal_basis.join("；")),
+    h("div", { class: "small" }, h("span", { class: "muted" }, `${t("flag.legal")}: `),
+      f.legal_basis.flatMap((b, i) => i ? ["；", cite(b)] : [cite(b)])),
     h("div", { class: "small" }, keyNumbers(f.numbers, 20)),
     h("div", { class: "small" }, h("span", { class: "muted" }, `${t("flag.events")}: `), events),
     past, disposeForm(f, caseId, recorded));

@@ -43,7 +43,7 @@ from ledger.schemas import parse_datetime
 from . import officer_model
 from .redflags.days import ts_of
 from .redflags.facts import (COLLECTIVE, INVESTIGATIVE, WRITTEN_ACKS, actors_of,
-                             complaint_extension_refused, counted_from,
+                             complaint_extension_refused, counted_from, deciders_of,
                              decision_extension_counted, money_of, plan_refused)
 from .redflags.params import FlagParams, national
 
@@ -470,7 +470,7 @@ def _record_officers(case: dict[str, Any], rec: Recorded, body: dict[str, Any], 
     """Keep each act of the persons ``rec`` names (on legal day ``day``), judged with RF02's
     judgement of their credential at the act (:func:`officer_model.credential_at`)."""
     listed, investigators, deciders = (body.get("officers"), body.get("investigators"),
-                                       body.get("decided_by"))
+                                       deciders_of(body))
     if not (listed or investigators or deciders):
         return                           # most steps of a case name no one
     refs = [(r["officer_id"], r.get("cert_no")) for named_in in (listed, investigators)

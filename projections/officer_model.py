@@ -25,7 +25,7 @@ from ledger.domain.calendar import legal_date
 from ledger.envelope import Recorded
 from ledger.schemas import parse_datetime
 
-from .redflags.facts import credential_status, person_credential
+from .redflags.facts import credential_status, deciders_of, person_credential
 
 #: body fields of case events that name the persons who acted
 _ACTOR_LISTS = ("officers", "investigators")
@@ -66,7 +66,7 @@ def _actors(body: dict[str, Any]) -> list[str]:
         for ref in body.get(key) or ():
             if ref["officer_id"] not in ids:
                 ids.append(ref["officer_id"])
-    for oid in body.get("decided_by") or ():
+    for oid in deciders_of(body):
         if oid not in ids:
             ids.append(oid)
     return ids

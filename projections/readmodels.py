@@ -417,8 +417,9 @@ class ReadModels:
     #: and an officer keep every unit that held them (``units``), so a unit's audit trail
     #: keeps what moved to another unit; 26: a deadline's ``basis`` names the period the
     #: configuration in force sets (it named the national one) and ``basis_zh`` says it in
-    #: Chinese.
-    VERSION = 26
+    #: Chinese; 27: a recusal's ``decided_by`` (one officer id) names the head who decided it,
+    #: not an officer per character of the id.
+    VERSION = 27
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

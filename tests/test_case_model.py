@@ -87,6 +87,20 @@ def test_a_deadlines_basis_names_the_period_the_citys_configuration_sets() -> No
         "APL 第67条第3款 (30 days from receipt)", "APL 第67条第3款（自收到行政处罚决定书之日起30日内）")
 
 
+def test_the_head_who_decides_a_recusal_acts_in_the_case_and_no_one_else_does() -> None:
+    """A recusal's ``decided_by`` is one officer id, not a list: the read models took each of
+    its characters for a person — a case acted in by officers 'S', 'H', '-', '0'… (the
+    dashboard listed them, each with a page) — and not the head who decided it."""
+    head = "SH-HP-0909"
+    history, folder = world(f.summary_case(SUMMARY_ID))
+    folder.fold(history.extend([step(f"case:{SUMMARY_ID}", "RecusalDecided",
+                                     at("2024-10-01"), officer_id=f.OFFICER_B,
+                                     decided_by=head)]))
+    assert set(folder.cases[SUMMARY_ID]["officers"]) == {f.OFFICER_A, f.OFFICER_B, head}
+    assert {oid for oid in folder.officers if len(oid) < 4} == set()
+    assert folder.officers[head]["caseload"]["acts"] == 1
+
+
 # --- summary procedure --------------------------------------------------------------------------
 
 SUMMARY_ID = "SH-HP-2024-S-004512"

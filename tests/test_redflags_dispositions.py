@@ -57,6 +57,21 @@ def test_dismissal_by_an_officer_who_acted_in_the_case_raises_rf26() -> None:
     assert world.events[-1].event_id in flag.event_ids
 
 
+def test_dismissal_by_the_head_who_decided_a_recusal_in_the_case_raises_rf26() -> None:
+    """A recusal's ``decided_by`` names one person, not a list: its characters were taken for
+    people ('S', 'H', '-', …: phantom officers acting in the case) and the head who decided it
+    was not among the case's persons, so their dismissal of its flag went unflagged."""
+    head = "SH-HP-0909"
+    world = World(change(f.summary_case(SUMMARY), "OnsiteCashRemitted",
+                         occurred_at=at("2024-10-15")),
+                  [step(f"case:{SUMMARY}", "RecusalDecided", at("2024-10-16"),
+                        officer_id=f.OFFICER_B, decided_by=head)])
+    flag_id = world.one("RF05.b").flag_id
+    world.add(dispose(flag_id, "FlagDismissed", "2024-10-20", inspector=head))
+    flag = world.one("RF26")
+    assert numbers(flag)["relation"] == "acted_in_case" and flag.officer_id == head
+
+
 def test_dismissal_of_a_flag_about_oneself_raises_rf26() -> None:
     world = World(f.staff(), f.summary_case(SUMMARY), with_staff=False)     # no pledges
     rf22 = next(x for x in world.flags(rule="RF22") if x.officer_id == f.OFFICER_A)

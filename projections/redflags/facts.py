@@ -700,6 +700,16 @@ def loc_of(value: dict[str, Any] | None) -> Loc | None:
     return Loc(value.get("lat_e6"), value.get("lon_e6"), value.get("grid_id"))
 
 
+def deciders_of(body: dict[str, Any]) -> tuple[str, ...]:
+    """Who decided, from ``decided_by``: a list of officer ids in a case's decisions, one id in
+    a recusal's (``RecusalDecided``: the head who decided it) — a string is one person, not its
+    characters."""
+    who = body.get("decided_by")
+    if not who:
+        return ()
+    return (who,) if type(who) is str else tuple(who)
+
+
 def actors_of(body: dict[str, Any]) -> tuple[tuple[str, str | None], ...]:
     refs = body.get("officers") or body.get("investigators")
     if not refs:
@@ -810,7 +820,7 @@ class Fold:
         if has_actors or has_deciders:
             refs = body.get("officers") or body.get("investigators") if has_actors else None
             actors = tuple([(r["officer_id"], r.get("cert_no")) for r in refs]) if refs else ()
-            deciders = tuple(body["decided_by"]) if has_deciders else ()
+            deciders = deciders_of(body) if has_deciders else ()
             if actors or deciders:
                 loc = body.get("location")
                 c.acts.append(Act(type_, ts, eid, actors, deciders,

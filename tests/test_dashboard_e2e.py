@@ -287,6 +287,14 @@ def test_a_units_flags_by_rule_table_keeps_each_rule_id_on_one_line(page: Any,
                                       "[a.textContent, a.getClientRects().length])")
     assert any("." in rule for rule, _ in lines)
     assert [rule for rule, n in lines if n != 1] == []
+    # and an officer's flags keep their disposition on one line ('待处' / '置')
+    page.goto(f"{served.base}/ui/#/officer/{next(_officers_with_fines(served))}")
+    page.wait_for_selector("#officer-flags tr.flag-row")
+    lines = page.eval_on_selector_all(
+        "#officer-flags tr.flag-row td:last-child", "cells => cells.map(c => { "
+        "const r = document.createRange(); r.selectNodeContents(c); "
+        "return [c.textContent, r.getClientRects().length]; })")
+    assert lines and [text for text, n in lines if n != 1] == []
 
 
 def test_each_check_of_a_trail_row_stays_on_one_line(page: Any, served: DemoCity) -> None:

@@ -1138,7 +1138,7 @@ async function pageOfficer(id) {
     h("table", { id: "officer-flags" }, (o.flags || []).map((f) => h("tr", { class: "flag-row", dataset: { flagId: f.flag_id } },
       h("td", { class: "mono nowrap" }, f.rule_id), h("td", {}, ruleName(f.name)), h("td", {}, sevBadge(f.severity)),
       h("td", {}, f.subject.case_id ? caseLink(f.subject.case_id, f.flag_id) : h("span", { class: "mono small" }, f.scope)),
-      h("td", { class: "small flag-summary" }, flagSummary(f)), h("td", {}, t(`disp.${f.disposition}`))))));
+      h("td", { class: "small flag-summary" }, flagSummary(f)), h("td", { class: "nowrap" }, t(`disp.${f.disposition}`))))));
 }
 
 function positionsChart(data, self) {

@@ -708,7 +708,14 @@ def _violation(c: dict[str, Any], code: str, basis: str | None, ctx: Context) ->
     if basis:
         v["legal_basis"] = basis
     rule = ctx.fine_schedule.get(code)
-    v["statutory_range_fen"] = [rule.min_fen, rule.max_fen] if rule else None
+    if rule is None:
+        v["statutory_range_fen"] = None
+        return
+    # the maximum for the parties' kind when they are of one kind (RF15.a's, for a decision):
+    # a band of the law for units is not an individual's (SH_SRHW 第28条: 200 元 against 50,000)
+    kinds = {p["party_type"] for p in c["parties"] if p.get("party_type")}
+    most = rule.max_fen_for(next(iter(kinds))) if len(kinds) == 1 else rule.max_fen
+    v["statutory_range_fen"] = [rule.min_fen, most]
 
 
 def _clue(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:

@@ -101,6 +101,17 @@ def test_the_head_who_decides_a_recusal_acts_in_the_case_and_no_one_else_does() 
     assert folder.officers[head]["caseload"]["acts"] == 1
 
 
+def test_a_cases_statutory_range_is_the_one_for_its_partys_kind() -> None:
+    """A spitting case against an individual showed the range ¥0.00 – ¥50,000.00 (the
+    envelope of SH_SRHW 第28条's bands, a unit's dumping fine included): an individual's is at
+    most 200 元."""
+    steps = [s if s.type not in ("CaseFiled", "PenaltyDecided") else
+             dataclasses.replace(s, body={**s.body, "violation_code": "SPIT_SH"})
+             for s in f.summary_case(SUMMARY_ID)]
+    _, folder = world(steps)
+    assert folder.cases[SUMMARY_ID]["violation"]["statutory_range_fen"] == [0, 20_000]
+
+
 # --- summary procedure --------------------------------------------------------------------------
 
 SUMMARY_ID = "SH-HP-2024-S-004512"

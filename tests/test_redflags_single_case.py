@@ -519,6 +519,21 @@ def test_rf15_fine_above_the_statutory_maximum() -> None:
     assert numbers(flag)["max_fen"] == 500_000
 
 
+def test_rf15_an_individual_fined_above_every_band_the_law_gives_individuals() -> None:
+    """SH_SRHW 第28条 fines an individual at most 200 元 for spitting, littering or dumping
+    rubbish, a unit 5,000 to 50,000 元 for dumping: an individual's 1,000 元 was within the
+    envelope of every band (up to 50,000 元) and raised nothing. A band named for the other
+    kind of party is left out of the maximum; a unit's 40,000 元 stays within its own."""
+    def spit(party_type: str, amount_fen: int) -> list[f.Step]:
+        return change(general_case(), "PenaltyDecided", violation_code="SPIT_SH",
+                      amount_fen=amount_fen, benchmark_tier=DROP,
+                      party={"party_ref": f.COMPANY, "party_type": party_type})
+    flag = World(spit("individual", 100_000)).one("RF15.a")
+    assert (numbers(flag)["max_fen"], numbers(flag)["party_type"]) == (20_000, "individual")
+    assert World(spit("individual", 20_000)).flags(rule="RF15") == []
+    assert World(spit("organisation", 4_000_000)).flags(rule="RF15") == []
+
+
 def test_rf15_fine_below_the_minimum_without_and_with_a_mitigation_ground() -> None:
     low = change(general_case(), "PenaltyDecided", amount_fen=40_000)
     assert World(low).one("RF15.b")

@@ -99,6 +99,16 @@ class FineRule:
     def max_fen(self) -> int:
         return max(hi for _, hi in self.ranges.values())
 
+    def max_fen_for(self, party_type: str) -> int:
+        """The highest fine the schedule allows a party of ``party_type`` (individual or
+        organisation): the bands named for the other kind of party left out
+        (``dump_organisation`` for an individual, ``individual_repeat`` for an organisation);
+        the other bands apply to either (``organiser`` is who organises, not a kind of party).
+        The envelope when that leaves none."""
+        other = "organisation" if party_type == "individual" else "individual"
+        highs = [hi for band, (_, hi) in self.ranges.items() if other not in band]
+        return max(highs) if highs else self.max_fen
+
     @property
     def degenerate(self) -> bool:
         """Every band is a fixed amount: exclude from amount-position statistics (RF17)."""

@@ -236,7 +236,8 @@ class Dashboard:
         inside = set(span)
         own_rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for d in mine:
-            if d["quarter"] in inside and fine_range(params, d["code"]) is not None:
+            if d["quarter"] in inside and fine_range(params, d["code"],
+                                                     d["party_type"]) is not None:
                 own_rows.setdefault((d["code"], d["party_type"]), []).append(d)
         peer_rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for d in others:
@@ -245,7 +246,7 @@ class Dashboard:
                 peer_rows.setdefault(group, []).append(d)
         rows, residuals = [], []
         for (code, ptype), own in sorted(own_rows.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-            lo, hi = fine_range(params, code) or (0, 1)
+            lo, hi = fine_range(params, code, ptype) or (0, 1)
             group = peer_rows.get((code, ptype), [])
             peer_pos = sorted(position_bp(d["amount_fen"], lo, hi) for d in group)
             peer_officers = len({d["lead"] for d in group})

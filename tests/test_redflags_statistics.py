@@ -19,6 +19,7 @@ import pytest
 from ledger.envelope import Recorded
 from projections.redflags import Flag, FlagParams, compute_flags, national, with_overrides
 from projections.redflags._stats import benjamini_hochberg, bh_q_values, student_t_sf
+from projections.redflags.statistics import fine_range, position_bp
 
 from . import domain_factory as f
 from .domain_factory import at, step
@@ -185,6 +186,19 @@ def null_families(params: FlagParams | None = None) -> tuple[int, list[tuple[int
         pairs |= {(seed, x.rule_id + str(dict(x.numbers).get("threshold_fen", "")))
                   for x in statistical(flags)}
     return officers, sorted(pairs)
+
+
+def test_rf17_places_a_fine_in_the_range_for_its_partys_kind() -> None:
+    """RF17 compares officers per code × party type but placed every fine in the envelope of
+    the code's bands: an individual's spitting fine (SH_SRHW 第28条, at most 200 元) in 0 –
+    50,000 元, a unit's dumping band, so the most an individual can be fined sat at 0.4 % of
+    the range and no one fining at the top was ever at the top. The range tops at the maximum
+    for the party's kind, as RF15.a's does."""
+    p = national()
+    assert fine_range(p, "SPIT_SH", "individual") == (0, 20_000)
+    assert fine_range(p, "SPIT_SH", "organisation") == (0, 5_000_000)
+    assert position_bp(20_000, *fine_range(p, "SPIT_SH", "individual")) == 10_000
+    assert fine_range(p, "STALL_SH", "individual") == (5_000, 50_000)
 
 
 def test_honest_city_flags_at_most_what_benjamini_hochberg_allows() -> None:

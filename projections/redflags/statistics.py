@@ -120,13 +120,15 @@ def window_quarters(quarter: str, p: "FlagParams") -> list[str]:
     return [quarter_shift(quarter, k) for k in range(1 - size, 1)]
 
 
-def fine_range(p: "FlagParams", code: str | None) -> tuple[int, int] | None:
-    """The code's statutory range in the fine schedule ``p``; None for fixed amounts and
-    unknown codes (RF17 compares nothing there)."""
+def fine_range(p: "FlagParams", code: str | None, party_type: str) -> tuple[int, int] | None:
+    """The code's statutory range in the fine schedule ``p`` for a party of ``party_type``
+    (its maximum RF15.a's, :meth:`FineRule.max_fen_for`); None for fixed amounts and unknown
+    codes (RF17 compares nothing there)."""
     rule = p.fine_schedule.get(code) if code else None
-    if rule is None or rule.degenerate or rule.max_fen <= rule.min_fen:
+    if rule is None or rule.degenerate:
         return None
-    return rule.min_fen, rule.max_fen
+    most = rule.max_fen_for(party_type)
+    return None if most <= rule.min_fen else (rule.min_fen, most)
 
 
 def position_bp(amount: int, lo: int, hi: int) -> int:
@@ -183,12 +185,13 @@ def _discretion(key: str, quarter: str, ctx: "Ctx") -> None:
     th = p.thresholds
     approved = set(th.deviation_approval_forms)
     officers: dict[str, _Officer] = {}
-    ranges: dict[str, tuple[int, int] | None] = {}
+    ranges: dict[tuple[str, str], tuple[int, int] | None] = {}
 
-    def range_of(code: str | None) -> tuple[int, int] | None:
-        if code not in ranges:
-            ranges[code] = fine_range(p, code)
-        return ranges[code]
+    def range_of(code: str, party_type: str) -> tuple[int, int] | None:
+        group = (code, party_type)
+        if group not in ranges:
+            ranges[group] = fine_range(p, code, party_type)
+        return ranges[group]
 
     def person(oid: str, ts: int, eid: str, unit: str) -> _Officer:
         s = officers.get(oid)
@@ -202,7 +205,7 @@ def _discretion(key: str, quarter: str, ctx: "Ctx") -> None:
         for d in c.decisions:
             if "fine" not in d.types or not w.covers(d.ts) or c.withdrawal_of(d) is not None:
                 continue
-            rng = range_of(d.code)
+            rng = range_of(d.code, d.party_type)
             oid = lead(d)
             if rng is None or oid is None:
                 continue         # fixed amounts: nothing to compare
@@ -213,11 +216,12 @@ def _discretion(key: str, quarter: str, ctx: "Ctx") -> None:
             person(oid, d.ts, d.eid, unit).fines.append(
                 _Fine(pos, (d.code, d.party_type), d.amount, tier, d, c))
         for o in c.outcomes:
-            if (o.type == "WaiverGranted" and o.decided_by and range_of(o.code) is not None
-                    and w.covers(o.ts)):
-                ptype = c.parties.get(o.party_ref or "") or "individual"
+            if o.type != "WaiverGranted" or not o.decided_by or not w.covers(o.ts):
+                continue
+            ptype = c.parties.get(o.party_ref or "") or "individual"
+            if o.code and range_of(o.code, ptype) is not None:
                 person(o.decided_by[0], o.ts, o.eid, unit).waivers.append(
-                    (o.ts, o.eid, (o.code or "", ptype)))
+                    (o.ts, o.eid, (o.code, ptype)))
     if not officers:
         return
     q = th.bh_q_bp / 10_000
@@ -603,9 +607,9 @@ def _bunching(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, p: "F
     for s in officers.values():
         for f in s.fines:
             if f.group not in applies:
-                rule = p.fine_schedule[f.group[0]]
+                lo, hi = fine_range(p, *f.group) or (0, 0)
                 applies[f.group] = {(t, hearing) for t, hearing in _limits(p, f.group[1])
-                                    if rule.min_fen < t <= rule.max_fen}
+                                    if lo < t <= hi}
     for t, hearing in sorted(set().union(*applies.values()) if applies else ()):
         lo, hi = _band(t, hearing, th.bunching_low_bp)
         cases = [(oid, [(f, lo <= f.amount <= hi) for f in s.fines

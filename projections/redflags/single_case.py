@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from .days import HOUR, MINUTE, day_iso
 from .facts import Case, Change, Complaint, Decision, Ev, Evidence, Notice, Supervision
 from .people import act_statuses
-from .zh import APL, code_zh, codes_zh, evidence_kind_zh, party_type_zh, type_zh, yuan
+from .zh import APL, code_zh, codes_zh, evidence_kind_zh, type_zh, yuan
 
 if TYPE_CHECKING:
     from ledger.domain.params import LegalParameters
@@ -697,7 +697,7 @@ def rf15_statutory_range(c: Case, ctx: "Ctx") -> None:
                 ctx.flag("RF15.a", eid, anchor=ts, raised=ts, event_ids=[eid], numbers=base,
                          summary=f"fine {amount} fen above the statutory maximum "
                                  f"{most} fen for an {d.party_type} ({rule.basis})",
-                         summary_zh=f"罚款 {yuan(amount)} 超过对{party_type_zh(d.party_type)}的法定"
+                         summary_zh=f"罚款 {yuan(amount)} 超过对{code_zh(d.party_type)}的法定"
                                     f"最高限额 {yuan(most)}（{code_zh(rule.basis)}）", **common)
             elif amount < rule.min_fen and not _mitigation(c, ts):
                 ctx.flag("RF15.b", eid, anchor=ts, raised=ts, event_ids=[eid], numbers=base,

@@ -129,10 +129,5 @@ def evidence_kind_zh(kind: str) -> str:
     return CODES_ZH["EvidenceRecorded.kind"].get(kind, kind)
 
 
-def party_type_zh(party_type: str) -> str:
-    """公民 or 法人或者其他组织 (APL 第2条、第4条)."""
-    return CODES_ZH["PenaltyDecided.party.party_type"].get(party_type, party_type)
-
-
 def complaint_category_zh(category: str) -> str:
     return CODES_ZH["ComplaintReceived.category"].get(category, category)

@@ -1373,6 +1373,10 @@ def test_header_links_to_the_public_page_which_lists_decisions_without_a_token(
     row = page.locator("#rows tr", has_text=first["decision_no"]).first
     assert first["legal_basis_cited"].startswith("《")
     assert first["legal_basis_cited"] in row.inner_text()
+    # its decision day on one line (it broke at a hyphen: 2026-01- / 29)
+    assert row.locator("td", has_text=first["decided_on"]).first.evaluate(
+        "c => { const r = document.createRange(); r.selectNodeContents(c); "
+        "return r.getClientRects().length; }") == 1
 
 
 def test_case_page_shows_its_publication_status(page: Any, served: DemoCity) -> None:

@@ -48,7 +48,8 @@
     tr.append(text("td", d.decision_no), text("td", (v.name || "") + " (" + v.code + ")"),
               Object.assign(text("td", d.legal_basis_cited || d.legal_basis), { title: d.legal_basis || "" }),
               text("td", types + (p.amount_fen ? " " + money(p.amount_fen) : "")),
-              text("td", d.decided_on), text("td", d.published_on + " " + d.publication_ref),
+              Object.assign(text("td", d.decided_on), { className: "day" }),
+              text("td", d.published_on + " " + d.publication_ref),
               text("td", d.unit_id), text("td", d.organisation || ""));
     return tr;
   }

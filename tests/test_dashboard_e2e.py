@@ -1137,6 +1137,16 @@ def test_amounts_listed_in_fen_are_shown_in_yuan(page: Any, served: DemoCity) ->
     assert line == f"{named('amounts_fen')}: ¥100.00, ¥100.00"
 
 
+def test_a_numbers_code_is_named_in_the_chosen_language(page: Any, served: DemoCity) -> None:
+    """An unqualified actor's credential read '状态: suspended' (or expired, auxiliary) on the
+    Chinese page: the code of a number is named now (tests/test_number_names.py checks every
+    code the rules give)."""
+    flag = any_case_flag(served, "RF02")
+    line = flag_number_line(page, served, flag["subject"]["case_id"], flag["flag_id"], "status")
+    name, _, value = line.partition(": ")
+    assert name == named("status") and value and not re.search(r"[A-Za-z]{2}", value), line
+
+
 def flag_number_line(page: Any, city: DemoCity, case_id: str, flag_id: str, name: str) -> str:
     """The line of the number ``name`` on the card of ``flag_id``, on its case's page."""
     open_signed_in(page, city, f"#/case/{case_id}?flag={flag_id}",

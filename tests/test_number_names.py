@@ -18,11 +18,15 @@ from ledger.synth.generator import SyntheticCity
 from ledger.synth.params import CityParams
 from projections.redflags import Flag
 from projections.redflags.engine import compute_flags
+from ledger.domain.names import CODES_ZH
 from projections.redflags.number_names import NUMBER_NAMES, number_labels
 from tests.test_ground_truth import history
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 RULES_DIR = Path(__file__).resolve().parents[1] / "projections" / "redflags"
+APP = Path(__file__).resolve().parents[1] / "api" / "static" / "dashboard" / "app.js"
+#: a value a rule writes as a code of its own or of the vocabulary (high, co_officer_on_case)
+CODE = re.compile(r"[a-z][a-z_]*")
 
 
 @pytest.fixture(scope="module", params=[0, 1], ids=["seed0", "seed1"])
@@ -130,3 +134,40 @@ def test_each_name_is_in_its_language_and_no_name_serves_two_keys() -> None:
     assert NUMBER_NAMES["days_late"] == ("逾期天数", "days late")
     assert number_labels()["window_working_days"] == {"zh": NUMBER_NAMES["window_working_days"][0],
                                                       "en": NUMBER_NAMES["window_working_days"][1]}
+
+
+def _js_const(name: str) -> str:
+    """The text of ``const <name> = …;`` in the dashboard's app.js."""
+    text = APP.read_text(encoding="utf-8")
+    start = text.index(f"const {name} = ")
+    return text[start:text.index(";", start)]
+
+
+def _zh_labels() -> set[str]:
+    text = APP.read_text(encoding="utf-8")
+    return set(re.findall(r'"([\w.]+)":', text[text.index("  zh: {"):text.index("\n  en: {")]))
+
+
+def test_every_code_a_number_holds_is_named_on_the_chinese_page(city_flags: list[Flag]) -> None:
+    """The Chinese page showed a number's code as it is — 偏离方向: high, 关系: relative,
+    状态: suspended, 职务: unit_head — where the key had a name and the code none. Every code a
+    flag of the small city gives is named the way the page looks it up (``scalarText``): the
+    engine's problems, a pledge chain's status, a vocabulary field's codes (``NUMBER_CODES``)
+    or the page's own label group of the key (``NUMBER_LABELS``)."""
+    zh = _zh_labels()
+    problems = set(re.findall(r'"(\w+)"', _js_const("NUMBER_PROBLEMS")))
+    fields = dict(re.findall(r'(\w+): "([\w.]+)"', _js_const("NUMBER_CODES")))
+    groups = dict(re.findall(r'(\w+): "(\w+)"', _js_const("NUMBER_LABELS")))
+
+    def named(key: str, code: str) -> bool:
+        return ((key in problems and f"numcode.{code}" in zh)
+                or (key == "chain_status" and f"pledge.{code}" in zh)
+                or (key.endswith("_fields") and code in NUMBER_NAMES)
+                or code in CODES_ZH.get(fields.get(key, ""), {})
+                or f"{groups.get(key)}.{code}" in zh)
+
+    unnamed = {(f.rule_id, key, code) for f in city_flags for key, value in dict(f.numbers).items()
+               for code in (value if isinstance(value, (list, tuple)) else [value])
+               if isinstance(code, str) and CODE.fullmatch(code) and not named(key, code)}
+    assert sorted(unnamed) == [], sorted(unnamed)
+

@@ -65,6 +65,12 @@ NUMBER_NAMES: dict[str, tuple[str, str]] = {
     "year": ("年度", "year"),
     "months": ("月份", "months"),
     "month_fields": ("按月统计的项目", "monthly fields"),
+    # the columns month_fields names (RF24's months, one row a month)
+    "month": ("统计月份", "month"),
+    "end_window": ("月末窗口", "month-end window"),
+    "end_count": ("月末窗口罚款件数", "fines in the month-end window"),
+    "rest_count": ("当月其余日罚款件数", "fines in the rest of the month"),
+    "expected_end": ("月末窗口预期件数", "fines expected in the month-end window"),
     "quarter": ("季度", "quarter"),
     "due": ("期限届满日", "due date"),
     "payment_due": ("缴款期限", "payment due"),

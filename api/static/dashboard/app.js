@@ -93,6 +93,17 @@ const T = {
     "chart.median": "其他人员中位数", "chart.none": "没有可比较的罚款决定。",
     "chart.window": "{from}–{to}：平均残差 {mean}，可比案件 {n}（判断需 ≥ {min}）", "chart.behind": "其他人员 {p} 名，案件 {c} 件",
     "chart.not_compared": "不比较（其他人员不足 {k} 名）", "chart.no_flag": "RF17 未预警",
+    "credst.valid": "有效", "credst.expired": "已失效", "credst.not_yet_valid": "尚未生效",
+    "credst.revoked": "已吊销", "credst.suspended": "已暂扣", "credst.withdrawn": "已收回",
+    "credst.unknown_certificate": "证件未登记", "credst.auxiliary": "协管员",
+    "credst.no_credential": "无执法证件", "credst.unknown": "未知", "credst.unknown_person": "无人事记录",
+    "side.high": "偏高", "side.low": "偏低",
+    "bandsrc.published": "已公布的裁量基准", "bandsrc.applied": "本案适用裁量基准时所载幅度",
+    "prior.decision": "处罚决定", "prior.waiver": "不予处罚或从轻、减轻处罚",
+    "ratioref.peer_median_rate": "其他执法人员作废率中位数", "ratioref.peer_pooled_rate": "其他执法人员合计作废率",
+    "relation.subject_of_flag": "红旗所涉人员", "relation.acted_in_case": "参与办理该案",
+    "relation.related_to_party": "与当事人有利害关系", "relation.accused": "被投诉人",
+    "relation.co_officer_on_case": "同案执法人员", "relation.direct_superior_of_accused": "被投诉人的直接上级",
     "numcode.credential_not_shown": "未出示执法证件", "numcode.amount_over_limit": "罚款金额超出简易程序限额", "numcode.penalty_type_not_allowed": "处罚种类不适用简易程序", "numcode.no_approval": "未经批准", "numcode.approval_form_not_allowed": "批准形式不符合规定", "numcode.approver_is_decider": "批准人即决定人", "numcode.approver_not_head": "批准人非行政机关负责人", "numcode.recipient_linked_to_officer": "接收人与执法人员有关联", "numcode.no_handling_record": "无处理记录", "numcode.no_receipt": "未开具专用票据", "numcode.receipt_reused": "专用票据编号重复使用", "numcode.above_principal": "加处罚款超过罚款数额", "numcode.wrong_rate": "加处罚款比例不符", "numcode.before_payment_due": "缴款期限届满前加处罚款", "numcode.above_accrued": "加处罚款超过应计数额",
     "pledge.complete": "层层签订完整", "pledge.none": "本人未签订", "pledge.broken": "上级未签订",
     "pledge.wrong_countersigner": "非由直接上级签署", "pledge.cycle": "签署关系循环，未至链条顶端", "pledge.outside": "其他单位（无权查看）",
@@ -237,6 +248,17 @@ const T = {
     "chart.median": "other officers' median", "chart.none": "No fine decisions to place.",
     "chart.window": "{from}–{to}: mean residual {mean}, {n} comparable cases (judged from {min})", "chart.behind": "{p} other officers, {c} cases",
     "chart.not_compared": "not compared (fewer than {k} other officers)", "chart.no_flag": "no RF17 flag",
+    "credst.valid": "valid", "credst.expired": "expired", "credst.not_yet_valid": "not yet valid",
+    "credst.revoked": "revoked", "credst.suspended": "suspended", "credst.withdrawn": "withdrawn",
+    "credst.unknown_certificate": "certificate not registered", "credst.auxiliary": "auxiliary staff",
+    "credst.no_credential": "no credential", "credst.unknown": "unknown", "credst.unknown_person": "no HR record",
+    "side.high": "high", "side.low": "low",
+    "bandsrc.published": "the published benchmark", "bandsrc.applied": "the band the case's benchmark step states",
+    "prior.decision": "penalty decision", "prior.waiver": "no penalty, or a lighter or reduced one",
+    "ratioref.peer_median_rate": "other officers' median void rate", "ratioref.peer_pooled_rate": "other officers' pooled void rate",
+    "relation.subject_of_flag": "the flag's own subject", "relation.acted_in_case": "acted in the case",
+    "relation.related_to_party": "related to the party", "relation.accused": "the accused officer",
+    "relation.co_officer_on_case": "an officer of the same case", "relation.direct_superior_of_accused": "the accused officer's direct superior",
     "numcode.credential_not_shown": "credential not shown", "numcode.amount_over_limit": "amount over the summary-procedure limit", "numcode.penalty_type_not_allowed": "penalty type not allowed in the summary procedure", "numcode.no_approval": "no approval", "numcode.approval_form_not_allowed": "approval form not allowed", "numcode.approver_is_decider": "approver is the decider", "numcode.approver_not_head": "approver not an agency head", "numcode.recipient_linked_to_officer": "recipient linked to the officer", "numcode.no_handling_record": "no handling record", "numcode.no_receipt": "no official receipt", "numcode.receipt_reused": "receipt number reused", "numcode.above_principal": "surcharge above the fine", "numcode.wrong_rate": "surcharge at the wrong rate", "numcode.before_payment_due": "surcharge before the payment was due", "numcode.above_accrued": "surcharge above what accrued",
     "pledge.complete": "complete", "pledge.none": "none", "pledge.broken": "broken",
     "pledge.wrong_countersigner": "wrong countersigner", "pledge.cycle": "cycle", "pledge.outside": "another unit (outside your scope)",
@@ -506,7 +528,16 @@ const NUMBER_CODES = {
   penalty_types: "PenaltyDecided.penalty_types", decided_types: "PenaltyDecided.penalty_types",
   proposed_types: "PenaltyDecided.penalty_types", added_types: "PenaltyDecided.penalty_types",
   approval_form: "DeviationApproved.approval_form", approval_forms: "DeviationApproved.approval_form",
-  grounds: "LegalReviewCompleted.grounds",
+  grounds: "LegalReviewCompleted.grounds", head_roles: "PostAssigned.role",
+  approver_role: "PostAssigned.role", method: "PropertyDisposed.method",
+  relation: "RelationshipDeclared.relation",
+};
+// numbers whose codes the page names itself (the label group; a relation the vocabulary does
+// not name is the engine's: RF23's co_officer_on_case, RF26's acted_in_case…), in the words
+// the flags' Chinese explanations use (projections/redflags/zh.py, CODES)
+const NUMBER_LABELS = {
+  kind: "kind", tier: "tier", status: "credst", side: "side", band_source: "bandsrc",
+  prior_kinds: "prior", ratio_reference: "ratioref", relation: "relation",
 };
 // one value of a flag's numbers: an instant in China time, as every time on the page
 // the engine's own codes of what is wrong (RF05.a's problem, RF03's reasons…) by their names
@@ -516,7 +547,10 @@ function scalarText(name, v) {
   if (NUMBER_PROBLEMS.has(name)) return label("numcode", v);
   if (name === "chain_status") return label("pledge", v);
   if (NUMBER_TYPES.has(name)) return typeName(v);
-  if (Object.hasOwn(NUMBER_CODES, name)) return codeName(NUMBER_CODES[name], v);
+  if (name.endsWith("_fields")) return numberName(v);         // the columns of a row (RF24)
+  const known = Object.hasOwn(NUMBER_CODES, name) && named(NUMBER_CODES[name], v);
+  if (known) return known;
+  if (Object.hasOwn(NUMBER_LABELS, name)) return label(NUMBER_LABELS[name], v);
   return INSTANT.test(v) ? when(v) : v;
 }
 function numberText(name, value) {

@@ -1147,6 +1147,14 @@ def test_a_numbers_code_is_named_in_the_chosen_language(page: Any, served: DemoC
     assert name == named("status") and value and not re.search(r"[A-Za-z]{2}", value), line
 
 
+def test_a_code_at_the_end_of_a_numbers_item_is_named(page: Any, served: DemoCity) -> None:
+    """RF01's actors "id:certificate:status" read '…:expired' on the Chinese page."""
+    flag = any_case_flag(served, "RF01")
+    line = flag_number_line(page, served, flag["subject"]["case_id"], flag["flag_id"], "actors")
+    words = re.sub(r"[A-Z][A-Z0-9-]*[0-9][:0-9-]*", "", line.partition(": ")[2])
+    assert words.strip() and not re.search(r"[A-Za-z]{2}", words), line
+
+
 def flag_number_line(page: Any, city: DemoCity, case_id: str, flag_id: str, name: str) -> str:
     """The line of the number ``name`` on the card of ``flag_id``, on its case's page."""
     open_signed_in(page, city, f"#/case/{case_id}?flag={flag_id}",

@@ -158,6 +158,7 @@ def test_every_code_a_number_holds_is_named_on_the_chinese_page(city_flags: list
     problems = set(re.findall(r'"(\w+)"', _js_const("NUMBER_PROBLEMS")))
     fields = dict(re.findall(r'(\w+): "([\w.]+)"', _js_const("NUMBER_CODES")))
     groups = dict(re.findall(r'(\w+): "(\w+)"', _js_const("NUMBER_LABELS")))
+    tails = dict(re.findall(r'(\w+): "(\w+)"', _js_const("NUMBER_TAILS")))
 
     def named(key: str, code: str) -> bool:
         return ((key in problems and f"numcode.{code}" in zh)
@@ -166,8 +167,18 @@ def test_every_code_a_number_holds_is_named_on_the_chinese_page(city_flags: list
                 or code in CODES_ZH.get(fields.get(key, ""), {})
                 or f"{groups.get(key)}.{code}" in zh)
 
-    unnamed = {(f.rule_id, key, code) for f in city_flags for key, value in dict(f.numbers).items()
-               for code in (value if isinstance(value, (list, tuple)) else [value])
-               if isinstance(code, str) and CODE.fullmatch(code) and not named(key, code)}
+    def codes(key: str, value: object) -> list[tuple[str, str]]:
+        """(the key the page names it by, the code) of each code ``value`` holds; an item
+        ``id:…:code`` of a key in ``NUMBER_TAILS`` by its tail."""
+        out = []
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(item, str) and key in tails and ":" in item:
+                out.append((tails[key], item.rpartition(":")[2]))
+            elif isinstance(item, str):
+                out.append((key, item))
+        return [(k, c) for k, c in out if CODE.fullmatch(c)]
+
+    unnamed = {(f.rule_id, key, code) for f in city_flags for k, value in dict(f.numbers).items()
+               for key, code in codes(k, value) if not named(key, code)}
     assert sorted(unnamed) == [], sorted(unnamed)
 

@@ -542,8 +542,15 @@ const NUMBER_LABELS = {
 // one value of a flag's numbers: an instant in China time, as every time on the page
 // the engine's own codes of what is wrong (RF05.a's problem, RF03's reasons…) by their names
 const NUMBER_PROBLEMS = new Set(["problem", "problems", "reasons"]);
+// numbers whose items end in a code after a colon (RF01's actors "id:cert:status", RF11.d's
+// roles "id:role"): the code named as the key's group or field names it, the rest kept
+const NUMBER_TAILS = { actors: "status", roles: "approver_role" };
 function scalarText(name, v) {
   if (typeof v !== "string") return v;
+  if (Object.hasOwn(NUMBER_TAILS, name) && v.includes(":")) {
+    const cut = v.lastIndexOf(":");
+    return `${v.slice(0, cut)} ${scalarText(NUMBER_TAILS[name], v.slice(cut + 1))}`;
+  }
   if (NUMBER_PROBLEMS.has(name)) return label("numcode", v);
   if (name === "chain_status") return label("pledge", v);
   if (NUMBER_TYPES.has(name)) return typeName(v);

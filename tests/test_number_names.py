@@ -19,6 +19,7 @@ from ledger.synth.params import CityParams
 from projections.redflags import Flag
 from projections.redflags.engine import compute_flags
 from ledger.domain.names import CODES_ZH
+from projections.redflags.zh import CODES as ZH_CODES
 from projections.redflags.number_names import NUMBER_NAMES, number_labels
 from tests.test_ground_truth import history
 
@@ -181,4 +182,19 @@ def test_every_code_a_number_holds_is_named_on_the_chinese_page(city_flags: list
     unnamed = {(f.rule_id, key, code) for f in city_flags for k, value in dict(f.numbers).items()
                for key, code in codes(k, value) if not named(key, code)}
     assert sorted(unnamed) == [], sorted(unnamed)
+
+
+def test_the_pages_names_of_the_engines_codes_are_the_flags_own_words() -> None:
+    """A credential's status and a person's relation are named on the Chinese page as the
+    flags' ``summary_zh`` names them (projections/redflags/zh.py ``CODES``), not in words of
+    the page's own: the same code, the same words (a credential ``withdrawn``, 已收回, is not a
+    decision withdrawn, 撤销)."""
+    text = APP.read_text(encoding="utf-8")
+    zh = dict(re.findall(r'"((?:credst|relation)\.\w+)":\s*"([^"]*)"',
+                         text[text.index("  zh: {"):text.index("\n  en: {")]))
+    assert len(zh) >= 15
+    differ = {key: (page, ZH_CODES[key.partition(".")[2]]) for key, page in zh.items()
+              if key.partition(".")[2] in ZH_CODES and key != "credst.withdrawn"
+              and page != ZH_CODES[key.partition(".")[2]]}
+    assert differ == {}
 

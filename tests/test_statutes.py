@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from ledger.domain.statutes import STATUTES, cited
+from projections.redflags.catalogue import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,3 +30,13 @@ def test_every_code_the_code_base_cites_has_a_title() -> None:
         for path in (ROOT / package).rglob("*.py"):
             codes |= set(re.findall(r"\b([A-Z][A-Z0-9_]+) 第[0-9]", path.read_text("utf-8")))
     assert codes and codes <= set(STATUTES), sorted(codes - set(STATUTES))
+
+
+def test_a_rules_legal_basis_is_written_as_a_chinese_citation() -> None:
+    """A flag's legal basis is shown as it is on both pages: it cited "APL 第43条 (回避, by
+    analogy)" and "analogy: World Bank 'awards just below threshold' red flag", English inside
+    Chinese citations. Every basis is a statute code and Chinese now (参照适用 for by analogy)."""
+    latin = {rule.rule_id: basis for rule in RULES.values() for basis in rule.legal_basis
+             if re.search(r"[A-Za-z]{2}", re.sub(r"(?<![A-Za-z0-9_])[A-Z][A-Z0-9_]*", "", basis))}
+    assert latin == {}
+

@@ -334,7 +334,9 @@ class Dashboard:
         days = self._rows(
             "SELECT state->'decision'->>'decided_on' AS day, count(*) AS n, "
             "sum((state->'amounts'->>'decided_fen')::bigint) AS fen FROM view_cases "
-            "WHERE state->>'unit_id' = %s AND state->'decision'->>'decided_on' IS NOT NULL "
+            # the unit that held the case when it was decided, as RF24 counts the fine
+            "WHERE coalesce(state->'decision'->>'unit_id', state->>'unit_id') = %s "
+            "AND state->'decision'->>'decided_on' IS NOT NULL "
             "AND state->'amounts'->'penalty_types' ? 'fine' "
             "AND coalesce(state->'withdrawal', 'null'::jsonb) = 'null'::jsonb "  # as RF24 does
             "GROUP BY 1 ORDER BY 1", (unit_id,))

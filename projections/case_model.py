@@ -844,7 +844,7 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
     a = c["amounts"]
     a["decided_fen"] = a["current_fen"] = b["amount_fen"]
     a["penalty_types"] = b["penalty_types"]
-    c["decision"] = _decision(rec, b, day)
+    c["decision"] = _decision(c, rec, b, day)
     if b["procedure"] == "general" and c["decision_period"] is None \
             and c.get("filing_period") is not None:
         c["decision_period"] = c["filing_period"]
@@ -873,8 +873,11 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
     _apply_held(c, c["decision"], rec.occurred_at, ctx)
 
 
-def _decision(rec: Recorded, b: dict[str, Any], day: date) -> dict[str, Any]:
-    return {"decision_no": b["decision_no"], "procedure": b["procedure"],
+def _decision(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date
+              ) -> dict[str, Any]:
+    # unit_id: the unit holding the case when the decision was recorded, whose fine RF24 counts
+    # it as (facts.Decision.unit), and the unit overview's bars with it
+    return {"decision_no": b["decision_no"], "procedure": b["procedure"], "unit_id": c["unit_id"],
             "decided_on": day.isoformat(), "decided_at": rec.occurred_at,
             "decided_by": b["decided_by"],
             "form_no": b.get("form_no"), "payment_method": b.get("payment_method"),
@@ -886,7 +889,7 @@ def _keep_earlier(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date
     """A decision dated before the one in force and recorded after it: one that a later
     decision replaced, kept in ``previous_decisions`` in the order decided with the changes
     recorded for it; the decision in force, its amounts and deadlines stay."""
-    earlier = {**_decision(rec, b, day), "decided_fen": b["amount_fen"],
+    earlier = {**_decision(c, rec, b, day), "decided_fen": b["amount_fen"],
                "current_fen": b["amount_fen"], "penalty_types": b["penalty_types"],
                "surcharge_fen": 0, "amendments": [], "withdrawal": None, "deadlines": {}}
     c["previous_decisions"].append(earlier)

@@ -4,6 +4,7 @@ access rules as the rest of the API (roles, unit scoping), and refusals that wri
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -743,6 +744,25 @@ def test_unit_overview_leaves_a_withdrawn_fine_out_as_rf24_does(dash: World) -> 
     body = get(dash, f"/v1/units/{f.UNIT}/overview", on="2024-10-08")
     assert body["fines_per_day"] == [{"day": "2024-09-30", "count": 1, "amount_fen": 20_000,
                                       "period_end": "quarter"}]
+
+
+def test_unit_overview_counts_a_fine_for_the_unit_that_decided_it_as_rf24_does(
+        dash: World) -> None:
+    """A case decided by one unit and then filed again by another (移送管辖) counted its fine
+    in the bars of the unit now holding it, while RF24 counts it for the unit that held the
+    case when it was decided: the bars of a unit's period-end spike were another unit's."""
+    moved = "SH-HP-2024-S-000779"
+    steps = peer_fine(moved, f.OFFICER_A, 40_000, unit=f.UNIT, day="2024-09-29")
+    steps.append(dataclasses.replace(steps[0], occurred_at=f.at("2024-10-09"),
+                                     body={**steps[0].body, "unit_id": OTHER_UNIT}))
+    post_steps(dash, steps)
+    dash.project()
+    assert get(dash, f"/v1/cases/{moved}")["unit_id"] == OTHER_UNIT
+    mine = get(dash, f"/v1/units/{f.UNIT}/overview", on="2024-10-10")["fines_per_day"]
+    other = get(dash, f"/v1/units/{OTHER_UNIT}/overview", on="2024-10-10")["fines_per_day"]
+    assert {"day": "2024-09-29", "count": 1, "amount_fen": 40_000,
+            "period_end": "quarter"} in mine
+    assert all(d["day"] != "2024-09-29" for d in other)
 
 
 def test_an_inspector_whose_principal_is_no_identifier_is_told_so_and_may_not_dispose(

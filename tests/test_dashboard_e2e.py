@@ -1318,6 +1318,9 @@ def test_supervision_list_filters_by_status_and_a_notice_shows_its_issues_and_fl
     rules = page.eval_on_selector_all("#notice-flags tr.flag-row",
                                       "rows => rows.map(r => r.dataset.ruleId)")
     assert "RF27.a" in rules
+    # each cited statute with its title, as on a case's flag card (APL, ZJ_ZHZF, XFGZ)
+    titles = page.eval_on_selector_all("#notice-flags tr.flag-row .cite", "cs => cs.map(c => c.title)")
+    assert "中华人民共和国行政处罚法" in titles and "信访工作条例" in titles
     page.goto(f"{served.base}/ui/#/supervision/{RETURNED}")
     card = page.locator(".feedback-card").first
     card.wait_for()

@@ -348,6 +348,8 @@ function cite(text) {
   const statute = code && vocab && vocab.statutes && Object.hasOwn(vocab.statutes, code[0]) ? vocab.statutes[code[0]] : null;
   return statute ? h("span", { class: "cite", title: statute[lang] }, text) : text;
 }
+// a flag's legal bases, each cited (cite), joined as the statutes join them
+const citations = (bases) => bases.flatMap((b, i) => i ? ["；", cite(b)] : [cite(b)]);
 const typeName = (type) => (vocab && Object.hasOwn(vocab.types, type) && vocab.types[type][lang]) || type;
 // a flag's explanation in the page's language: a flag stored before summary_zh existed has none
 const flagSummary = (f) => (lang === "zh" && f.summary_zh) || f.summary;
@@ -990,7 +992,7 @@ function flagCard(f, focus, caseId, history) {
       !focus && caseId ? caseLink(caseId, f.flag_id) : null),
     h("p", {}, h("span", { class: "muted" }, `${t("flag.summary")}: `), h("span", { class: "flag-summary" }, flagSummary(f))),
     h("div", { class: "small" }, h("span", { class: "muted" }, `${t("flag.legal")}: `),
-      f.legal_basis.flatMap((b, i) => i ? ["；", cite(b)] : [cite(b)])),
+      citations(f.legal_basis)),
     h("div", { class: "small" }, keyNumbers(f.numbers, 20)),
     h("div", { class: "small" }, h("span", { class: "muted" }, `${t("flag.events")}: `), events),
     past, disposeForm(f, caseId, recorded));
@@ -1362,6 +1364,6 @@ document.getElementById("signout").addEventListener("click", () => {
   sessionStorage.removeItem(TOKEN_KEY); session = null; location.hash = "#/signin";
 });
 window.addEventListener("hashchange", route);
-export { api, caseLink, failure, flagSummary, h, kv, loading, officerLink, ruleName, s, sevBadge, show, t, typeName, withheld,
-  unitLink, when };
+export { api, caseLink, citations, failure, flagSummary, h, kv, loading, officerLink, ruleName, s, sevBadge, show, t,
+  typeName, withheld, unitLink, when };
 if (!location.hash) location.hash = "#/queue"; else route();

@@ -2,8 +2,8 @@
 // the integrity-based assessment (定考) and a case's publication status (公示). Every call goes
 // through api() with the signed-in token, so the API's access rules (roles, unit scoping) apply
 // unchanged. Strings live in the one zh/en dictionary in app.js.
-import { api, caseLink, failure, flagSummary, h, kv, loading, officerLink, ruleName, s, sevBadge, show,
-  t, typeName, unitLink, when, withheld } from "./app.js";
+import { api, caseLink, citations, failure, flagSummary, h, kv, loading, officerLink, ruleName, s, sevBadge,
+  show, t, typeName, unitLink, when, withheld } from "./app.js";
 
 const LEVELS = ["none", "attention", "warning", "serious"];
 const SUPERVISION_STATUSES = ["open", "overdue", "answered", "returned", "closed"];
@@ -120,7 +120,7 @@ export async function pageNotice(id) {
     h("h2", {}, t("sup.flags")),
     (n.flags || []).length ? h("table", { id: "notice-flags" }, n.flags.map((f) => h("tr", { class: "flag-row", dataset: { flagId: f.flag_id, ruleId: f.rule_id } },
       h("td", { class: "mono nowrap" }, f.rule_id), h("td", {}, ruleName(f.name)), h("td", {}, sevBadge(f.severity)),
-      h("td", { class: "small flag-summary" }, flagSummary(f)), h("td", { class: "small" }, f.legal_basis.join("；")),
+      h("td", { class: "small flag-summary" }, flagSummary(f)), h("td", { class: "small" }, citations(f.legal_basis)),
       h("td", {}, h("div", {}, t(`disp.${f.disposition}`)), h("div", { class: "small muted" }, t(`status.${f.status}`))))))
       : h("p", { class: "muted", id: "notice-flags-none" }, t("sup.no_flags")),
     h("p", { class: "small muted mono" }, `supervision:${id} · ${(n.events || []).length} ${t("sup.events")}`));

@@ -862,6 +862,20 @@ def test_a_flag_explains_itself_in_the_chosen_language(page: Any, served: DemoCi
     assert row.locator(".flag-summary").inner_text() == officer["summary_zh"]
 
 
+def test_an_officers_statistical_flag_names_its_cohort_in_words(page: Any,
+                                                                 served: DemoCity) -> None:
+    """An officer's RF17 flag about no case showed its scope, 'cohort:discretion|2025-Q4', where
+    a case's flag shows the case: it reads 裁量统计 2025-Q4 now (the scope as its tooltip)."""
+    flag = next(f for f in served.get("/v1/flags", rule="RF17", limit=500)["flags"]
+                if f["scope"].startswith("cohort:discretion|") and not f["subject"]["case_id"])
+    quarter = flag["scope"].rpartition("|")[2]
+    open_signed_in(page, served, f"#/officer/{flag['subject']['officer_id']}",
+                   f"#officer-flags tr.flag-row[data-flag-id='{flag['flag_id']}']")
+    cell = page.locator(f"#officer-flags tr.flag-row[data-flag-id='{flag['flag_id']}'] "
+                        f"span[title='{flag['scope']}']")
+    assert cell.inner_text() == f"裁量统计 {quarter}"
+
+
 def test_the_officer_page_names_complaint_categories_in_the_chosen_language(
         page: Any, served: DemoCity) -> None:
     """An officer's complaints were counted by category code (violent, arbitrary_fine)."""

@@ -35,6 +35,7 @@ const T = {
     "tier.minor": "轻微", "tier.general": "一般", "tier.serious": "严重", "chart.min": "最低", "chart.max": "最高",
     "chart.definition": "RF17：以全部台账按自然季度划分窗口；每件案件与其他执法人员同一违法行为代码 × 当事人类型案件的中位位置比较；位置 = （罚款金额 − 法定最低额）/（法定最高额 − 法定最低额）",
     "log.root": "根哈希", "scope.case": "案件", "scope.officer": "执法人员", "scope.unit": "单位",
+    "cohort.discretion": "裁量统计", "cohort.void": "决定书作废率统计",
     "case.decided": "决定金额", "case.money": "缴款与上缴", "case.deadlines": "法定期限",
     "case.evidence": "证据", "case.flags": "红旗", "case.no_flags": "本案没有红旗。", "case.flag_missing": "链接中的红旗 {id} 不在本案（可能属于其他案件，或编号有误）。", "case.trail": "审计轨迹", "case.parties": "当事人",
     "case.officers": "执法人员",
@@ -188,6 +189,7 @@ const T = {
     "case.amounts": "Amount", "case.statutory": "statutory range", "case.benchmark": "benchmark band",
     "tier.minor": "minor", "tier.general": "general", "tier.serious": "serious", "chart.min": "min", "chart.max": "max",
     "log.root": "root", "scope.case": "case", "scope.officer": "officer", "scope.unit": "unit",
+    "cohort.discretion": "discretion statistics", "cohort.void": "voided-forms statistics",
     "case.decided": "decided", "case.money": "Payments and remittance", "case.deadlines": "Deadlines",
     "case.evidence": "Evidence", "case.flags": "Red flags", "case.no_flags": "No flags on this case.", "case.flag_missing": "The flag in the link, {id}, is not on this case (it may be another case's, or mistyped).", "case.trail": "Audit trail", "case.parties": "Parties",
     "case.officers": "Officers",
@@ -347,6 +349,13 @@ function cite(text) {
   const code = /^[A-Z][A-Z0-9_]*(?![A-Za-z0-9_])/.exec(text);
   const statute = code && vocab && vocab.statutes && Object.hasOwn(vocab.statutes, code[0]) ? vocab.statutes[code[0]] : null;
   return statute ? h("span", { class: "cite", title: statute[lang] }, text) : text;
+}
+// a flag's scope in words where it is no case, officer or party: a statistics cohort
+// ("cohort:discretion|2025-Q4", RF17's; "cohort:void|…", RF20.c's) by what it compares and its
+// quarter, any other scope (a notice's, a grid's) as it is
+function scopeText(scope) {
+  const cohort = /^cohort:(\w+)\|(.+)$/.exec(scope);
+  return cohort ? `${label("cohort", cohort[1])} ${cohort[2]}` : scope;
 }
 // a flag's legal bases, each cited (cite), joined as the statutes join them
 const citations = (bases) => bases.flatMap((b, i) => i ? ["；", cite(b)] : [cite(b)]);
@@ -1180,7 +1189,8 @@ async function pageOfficer(id) {
       h("a", { href: `#/queue?officer=${encodeURIComponent(id)}` }, t("officer.flags_all"))),
     h("table", { id: "officer-flags" }, (o.flags || []).map((f) => h("tr", { class: "flag-row", dataset: { flagId: f.flag_id } },
       h("td", { class: "mono nowrap" }, f.rule_id), h("td", {}, ruleName(f.name)), h("td", {}, sevBadge(f.severity)),
-      h("td", {}, f.subject.case_id ? caseLink(f.subject.case_id, f.flag_id) : h("span", { class: "mono small" }, f.scope)),
+      h("td", {}, f.subject.case_id ? caseLink(f.subject.case_id, f.flag_id)
+        : h("span", { class: "small", title: f.scope }, scopeText(f.scope))),
       h("td", { class: "small flag-summary" }, flagSummary(f)), h("td", { class: "nowrap" }, t(`disp.${f.disposition}`))))));
 }
 

@@ -14,6 +14,8 @@ import re
 import tokenize
 from pathlib import Path
 
+import pytest
+
 from ledger.domain.names import CODES_EN, CODES_ZH, NAMES_ZH
 from ledger.domain.vocabulary import EVENT_TYPES
 from projections.redflags.catalogue import RULES
@@ -162,3 +164,25 @@ def test_dashboard_names_a_pledge_chain_as_the_flags_do() -> None:
     from projections.redflags.zh import PLEDGE_CHAIN
     zh = _zh_table()
     assert {code: zh.get(f"pledge.{code}") for code in PLEDGE_CHAIN} == PLEDGE_CHAIN
+
+
+PUBLIC = Path(__file__).resolve().parents[1] / "api" / "static" / "public" / "app.js"
+
+
+def _public_table(lang: str, name: str) -> dict[str, str]:
+    """The public page's table ``name`` (types, reasons) of language ``lang``."""
+    text = PUBLIC.read_text(encoding="utf-8")
+    block = text[text.index(f"    {lang}: {{"):]
+    table = block[block.index(f"{name}: {{"):]
+    return dict(re.findall(r'(\w+): "([^"]*)"', table[:table.index("}")]))
+
+
+@pytest.mark.parametrize("lang, codes", [("zh", CODES_ZH), ("en", CODES_EN)])
+def test_the_public_page_names_penalties_and_withdrawal_reasons_as_the_vocabulary_does(
+        lang: str, codes: dict[str, dict[str, str]]) -> None:
+    """The public disclosure page named 吊销许可证件 吊销许可证 and a withdrawal's reason 决定被撤销
+    where the vocabulary says 决定已撤销; its English page had no names at all (reason:
+    decision_revoked)."""
+    assert _public_table(lang, "types") == codes["PenaltyDecided.penalty_types"]
+    assert _public_table(lang, "reasons") == codes["DecisionPublicationWithdrawn.reason"]
+

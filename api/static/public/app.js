@@ -5,15 +5,24 @@
     zh: { withdrawn: "已撤回", revoked: "决定已撤销", amended: "决定已变更",
           owed: "待撤回公示并说明理由",
           reason: "原因", yuan: "元", none: "暂无公示", error: "加载失败",
+          // the vocabulary's names (ledger/domain/names.py; tests/test_names_consistency.py)
           types: { warning: "警告", fine: "罚款", confiscation_illegal_gains: "没收违法所得",
                    confiscation_property: "没收非法财物", suspend_business: "责令停产停业",
-                   revoke_licence: "吊销许可证", restrict_practice: "限制从业", other: "其他" },
-          reasons: { decision_revoked: "决定被撤销", decision_changed: "决定被变更", error: "公示有误",
-                     other: "其他" } },
+                   revoke_licence: "吊销许可证件", restrict_practice: "限制从业", other: "其他" },
+          reasons: { decision_revoked: "决定已撤销", decision_changed: "决定已变更", error: "公示有误",
+                     other: "其他原因" } },
     en: { withdrawn: "Withdrawn", revoked: "Decision revoked", amended: "Decision amended",
           owed: "withdrawal and reason owed",
           reason: "reason", yuan: "CNY", none: "Nothing published",
-          error: "Could not load", types: {}, reasons: {} },
+          error: "Could not load",
+          types: { warning: "warning", fine: "fine",
+                   confiscation_illegal_gains: "confiscation of illegal gains",
+                   confiscation_property: "confiscation of illegal property",
+                   suspend_business: "order to suspend production or business",
+                   revoke_licence: "revocation of a licence or permit",
+                   restrict_practice: "restriction on practising a trade", other: "other" },
+          reasons: { decision_revoked: "decision revoked", decision_changed: "decision changed",
+                     error: "published in error", other: "other" } },
   };
   let lang = "zh", offset = 0, query = {};
   const rows = document.getElementById("rows");

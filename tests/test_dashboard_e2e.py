@@ -616,6 +616,26 @@ def test_officer_page_renders_the_positions_chart(page: Any, served: DemoCity) -
     assert page.locator("#pledge-status").inner_text()
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_positions_charts_row_labels_end_before_the_plot(page: Any, served: DemoCity,
+                                                             lang: str) -> None:
+    """A row's labels ('OUTDOOR_BIZ_SH · legal person or other organisation', '¥500.00–¥5,000.00
+    · 3 other officers, 12 cases') ran into the plot, over the points at its left end."""
+    page.add_init_script(f"localStorage.setItem('il.lang', '{lang}')")
+    open_signed_in(page, served, f"#/officer/{next(_officers_with_fines(served))}",
+                   "svg#positions-chart circle.pt-self")
+    plot_left, overflow = page.evaluate("""() => {
+        const svg = document.querySelector('svg#positions-chart');
+        const left = Math.min(...[...svg.querySelectorAll('g.pos-row circle, line.median')]
+                              .map(c => c.getBBox().x).concat([...svg.querySelectorAll(
+                                 'line.axis')].map(l => l.x1.baseVal.value)));
+        return [left, [...svg.querySelectorAll('text.pos-label, text.small')]
+            .map(t => [t.textContent, t.getBBox().x + t.getBBox().width])
+            .filter(([, right]) => right > left)];
+    }""")
+    assert plot_left > 100 and overflow == []
+
+
 def _officers_with_fines(city: DemoCity) -> Iterator[str]:
     import psycopg
     with psycopg.connect(city.owner_url) as conn:

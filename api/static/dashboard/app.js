@@ -1194,10 +1194,17 @@ async function pageOfficer(id) {
       h("td", { class: "small flag-summary" }, flagSummary(f)), h("td", { class: "nowrap" }, t(`disp.${f.disposition}`))))));
 }
 
+// a row label of the positions chart, squeezed to end before the plot when its estimated width
+// (a CJK character 1 em, any other 0.62 em) would not: a long label ran over the points at min
+function rowLabel(attrs, text, size, most) {
+  const wide = [...text].reduce((w, ch) => w + (ch > "\u2e7f" ? 1 : 0.62) * size, 0);
+  return s("text", wide > most ? { ...attrs, textLength: most, lengthAdjust: "spacingAndGlyphs" } : attrs, text);
+}
+
 function positionsChart(data, self) {
   const windows = data.windows.filter((w) => w.rows.length);
   if (!windows.length) return h("p", { class: "muted", id: "positions-chart-none" }, t("chart.none"));
-  const W = 1100, L = 260, R = 20, rowH = 46, headH = 30, top = 24;
+  const W = 1100, L = 300, R = 20, rowH = 52, headH = 30, top = 24;
   const H = top + windows.reduce((n, w) => n + headH + w.rows.length * rowH, 0) + 24;
   const x = (bp) => L + (bp / 10000) * (W - L - R);
   const svg = s("svg", { id: "positions-chart", viewBox: `0 0 ${W} ${H}`, width: "100%", role: "img",
@@ -1214,10 +1221,14 @@ function positionsChart(data, self) {
     y0 += headH;
     w.rows.forEach((r) => {
       const y = y0 + rowH / 2;
-      svg.append(s("text", { x: 4, y: y - 4, class: "pos-label" }, `${r.violation_code} · ${codeName("PenaltyDecided.party.party_type", r.party_type)}`),
-        s("text", { x: 4, y: y + 10, class: "small" }, `${yuan(r.range_fen[0])}–${yuan(r.range_fen[1])} · ${
-          t("chart.behind", { p: r.peer_officers, c: r.peer_cases })}${r.compared ? "" : ` · ${t("chart.not_compared", { k: w.min_peers })}`}`),
-        s("line", { class: "axis", x1: L, x2: W - R, y1: y, y2: y, stroke: "#eef1f6" }));
+      const most = L - 14;
+      svg.append(...[rowLabel({ x: 4, y: y - 8, class: "pos-label" },
+        `${r.violation_code} · ${codeName("PenaltyDecided.party.party_type", r.party_type)}`, 11, most),
+        rowLabel({ x: 4, y: y + 6, class: "small" }, `${yuan(r.range_fen[0])}–${yuan(r.range_fen[1])} · ${
+          t("chart.behind", { p: r.peer_officers, c: r.peer_cases })}`, 12, most),
+        r.compared ? null : rowLabel({ x: 4, y: y + 20, class: "small" },
+          t("chart.not_compared", { k: w.min_peers }), 12, most),
+        s("line", { class: "axis", x1: L, x2: W - R, y1: y, y2: y, stroke: "#eef1f6" })].filter(Boolean));
       const row = s("g", { class: r.compared ? "pos-row" : "pos-row not-compared", opacity: r.compared ? null : 0.45,
         dataset: { code: r.violation_code, party: r.party_type, compared: String(r.compared) } });
       r.peer_positions_bp.forEach((bp, k) => row.append(s("circle", { cx: x(bp), cy: y + ((k * 7) % 11 - 5) * 2, r: 3.5, class: "pt-peer" },

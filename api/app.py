@@ -432,7 +432,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
         elif table == "complaints":
             state = visible_complaint(views, principal, state)
         if table in ("cases", "officers"):
-            state["flags"] = scoped_flags(views, principal, flags.query(
+            state["flags"] = scoped_flags(views, flags, principal, flags.query(
                 limit=500, units=sorted(principal.units), **{f"{noun}_id": ident})["flags"])
         return Response(json_bytes(state), media_type=JSON)
 
@@ -486,7 +486,7 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
                            units=sorted(principal.units), rule=rule, rule_id=rule_id,
                            severity=severity, status=status, disposition=disposition,
                            officer_id=officer, unit_id=unit, party_ref=party, case_id=case)
-        page["flags"] = scoped_flags(views, principal, page["flags"])
+        page["flags"] = scoped_flags(views, flags, principal, page["flags"])
         return Response(orjson.dumps(page), media_type=JSON)
 
     @app.get("/v1/flags/unattached", tags=["red flags"],

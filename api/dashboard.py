@@ -218,7 +218,7 @@ class Dashboard:
         others = [d for d in peers if d["lead"] != officer_id]
         present = {d["quarter"] for d in peers} | {d["quarter"] for d in mine}
         shown = [q for q in sorted(spans) if q in present][-MAX_WINDOWS:]
-        flags = scoped_flags(self.views, principal, self.flags.query(
+        flags = scoped_flags(self.views, self.flags, principal, self.flags.query(
             limit=500, rule="RF17", officer_id=officer_id, units=sorted(principal.units))["flags"])
         windows = [self._window(q, spans[q], _params_in(timeline, q, today), mine, others, flags,
                                 principal) for q in reversed(shown)]

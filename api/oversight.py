@@ -128,7 +128,7 @@ def get_supervision(request: Request, notice_id: str, principal: Inspector,
     state = request.app.state.views.get("supervision", notice_id)
     if state is None or not principal.may_see_unit(state.get("unit_id")):
         raise NotFound(f"no supervision notice {notice_id}", field="notice_id")
-    state["flags"] = scoped_flags(request.app.state.views, principal,
+    state["flags"] = scoped_flags(request.app.state.views, request.app.state.flags, principal,
                                   request.app.state.flags.query(
                                       limit=100, units=sorted(principal.units),
                                       scope=f"supervision:{notice_id}")["flags"])

@@ -3,8 +3,8 @@
 A scoped inspector sees the flags whose subject is in its units (the queries filter on the
 subject's ``unit_id``). A flag that looks across cases — the same act fined twice (RF14), a
 party's toll pattern (RF13.c) or waivers (RF18), an officer's pledge chain (RF22), a cohort's
-extreme cases (RF17) — may name, in its explanation, cases, events and officers of other
-units. Those references are withheld here, as warning levels fold other units' flags
+extreme cases (RF17), the flags an inspector dismissed about one officer (RF30) — may name, in
+its explanation, cases, events, officers and flags of other units. Those references are withheld here, as warning levels fold other units' flags
 (``{"source": "other_units", ...}``): the numbers compared stay, they describe the subject.
 
 This happens in the API, not in the engine: the flags stored, their ids and what an auditor's
@@ -70,15 +70,17 @@ def visible_warnings(views: ReadModels, flags: FlagsView, principal: Principal,
     return out
 
 
-def scoped_flags(views: ReadModels, principal: Principal, flags: list[dict[str, Any]]
-                 ) -> list[dict[str, Any]]:
+def scoped_flags(views: ReadModels, held: FlagsView, principal: Principal,
+                 flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``flags`` (``Flag.to_value()`` dicts of subjects ``principal`` may see) as ``principal``
-    may read them: for a unit-scoped one, every case, complaint, officer, supervision notice
-    or event of another unit (or of none) the explanation names is withheld
-    (:func:`withhold`). Unscoped principals get ``flags`` itself, and cost no query."""
+    may read them: for a unit-scoped one, every case, complaint, officer, supervision notice,
+    flag (of those ``held`` holds) or event of another unit (or of none) the explanation names
+    is withheld (:func:`withhold`). Unscoped principals get ``flags`` itself, and cost no
+    query."""
     if not principal.units or not flags:
         return flags
-    units = views.units_of_references({r for f in flags for r in _references(f)})
+    units = views.units_of_references({r for f in flags for r in _references(f)},
+                                      flag_units=lambda ids: held.units_and_clock(ids)[0])
     foreign = {r for r, unit in units.items() if not principal.may_see_unit(unit)}
     return [withhold(f, foreign) for f in flags]
 

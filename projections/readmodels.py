@@ -20,7 +20,7 @@ and published configuration").
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from importlib import resources
@@ -636,14 +636,18 @@ class ReadModels:
                          f"WHERE {key} = ANY(%s)", (list(ids),))
             return {r["id"]: r["unit"] for r in curs.fetchall()}
 
-    def units_of_references(self, refs: Iterable[str]) -> dict[str, str | None]:
+    def units_of_references(self, refs: Iterable[str], *,
+                            flag_units: Callable[[list[str]], Mapping[str, str | None]]
+                            | None = None) -> dict[str, str | None]:
         """The unit each of ``refs`` belongs to, for those that name a case, complaint,
         officer or supervision notice, or an event of such a stream or of a ``unit:`` stream
         (the event's stream's unit). One the log holds but the read models have not folded yet
         (they are folded apart from the flags, and a failing batch waits while the flags go
-        on) is of no unit known: None, as one of no unit. Strings that name none of these (a
-        party, a grid, an event of a stream of no unit such as ``pledge:`` or ``flag:``) are
-        left out."""
+        on) is of no unit known: None, as one of no unit. With ``flag_units`` (the unit of
+        each flag id it holds: the read models know no flags) a flag id it holds and an event
+        of a ``flag:`` stream are of that flag's unit (an event of a flag it does not hold, of
+        none). Strings that name none of these (a party, a grid, an event of a stream of no
+        unit such as ``pledge:``) are left out."""
         refs = list(dict.fromkeys(refs))
         out: dict[str, str | None] = {}
         for table in _OWNED_STREAMS.values():
@@ -672,6 +676,14 @@ class ReadModels:
                 out[eid] = key
             elif kind in _OWNED_STREAMS:
                 out[eid] = owners.get(stream)       # None: not folded yet
+        if flag_units is not None:
+            # an inspector's flag (RF30) lists the flags they dismissed and the dismissals
+            on_flags = {e: s.partition(":")[2] for e, s in streams.items()
+                        if s.startswith("flag:")}
+            rest = [r for r in refs if r not in out and r not in streams]
+            held = flag_units(rest + list(on_flags.values()))
+            out.update({r: held[r] for r in rest if r in held})
+            out.update({e: held.get(flag) for e, flag in on_flags.items()})
         return out
 
     def streams_of_officer(self, officer_id: str) -> list[str]:

@@ -462,6 +462,35 @@ def test_a_scoped_inspector_reads_the_disposition_events_of_its_units_flags(
     assert dash.http.get(unknown, headers=mine).status_code == 404
 
 
+def test_a_scoped_rf30_names_no_flag_or_disposition_of_another_unit(dash: World) -> None:
+    """One inspector dismissed five flags about officer A, on this unit's case and another
+    unit's: the RF30 is of the unit of the decisive flag, and listed the other unit's flag ids
+    and the events dismissing them, which an inspector scoped to its unit may not read."""
+    post_steps(dash, peer_fine(XH_CASE, f.OFFICER_A, 20_000))
+    dash.project()
+    about_a = get(dash, "/v1/flags", officer=f.OFFICER_A, limit=500)["flags"]
+    picked = [x for x in about_a if x["subject"]["unit_id"] == OTHER_UNIT][:4] + [rf04(dash)]
+    dismissals = {x["flag_id"]: dispose(dash, x["flag_id"], DISMISS).json()["event_id"]
+                  for x in picked}
+    dash.project()
+    (whole,) = get(dash, "/v1/flags", rule="RF30")["flags"]
+    assert set(whole["numbers"]["dismissed_flag_ids"]) == set(dismissals)
+    unit = whole["subject"]["unit_id"]
+    foreign = [x["flag_id"] for x in picked if x["subject"]["unit_id"] != unit]
+    own = [i for i in whole["numbers"]["dismissed_flag_ids"] if i not in foreign]
+    assert foreign and own
+    scoped = auth(dash, "inspector", principal="jw-unit", units=(unit,))
+    (rf30,) = get(dash, "/v1/flags", scoped, rule="RF30")["flags"]
+    assert rf30["flag_id"] == whole["flag_id"]
+    text = orjson.dumps(rf30).decode()
+    assert [i for i in foreign if i in text] == []
+    assert [dismissals[i] for i in foreign if dismissals[i] in text] == []
+    assert rf30["numbers"]["dismissed_flag_ids"] == own + [
+        {"source": "other_units", "count": len(foreign)}]
+    assert rf30["event_ids"] == [e for e in whole["event_ids"]
+                                 if e in {dismissals[i] for i in own}]
+
+
 def test_a_dashboard_disposition_is_dated_by_the_ledger_clock_not_the_process(
         dash: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """The service signs a dashboard disposition itself, and dated it (occurred_at) by its

@@ -86,5 +86,5 @@ def test_a_withheld_discriminator_part_and_list_item_become_markers() -> None:
 def test_unscoped_principals_get_the_flags_unchanged() -> None:
     flags = [rf17()]
     everyone = Principal(name="jw-007", roles=frozenset({"inspector"}), units=frozenset())
-    assert scoped_flags(None, everyone, flags) is flags      # type: ignore[arg-type]
+    assert scoped_flags(None, None, everyone, flags) is flags      # type: ignore[arg-type]
     assert flags == [copy.deepcopy(rf17())]

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, nullcontext
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime, timezone
 from typing import Annotated, Any
 
 import orjson
@@ -21,7 +21,6 @@ from ledger.bundle import (BundleExport, Scope, StreamScope, StreamsScope, bundl
                            require_events)
 from ledger.config import INGEST_THREADS, INLINE_BODY
 from ledger.crypto import SigningKey
-from ledger.domain.calendar import CST
 from ledger.envelope import MAX_BATCH
 from ledger.errors import Forbidden, InvalidRequest, LedgerError, NotFound
 from ledger.grammar import DATE, RFC3339, STREAM, UUID
@@ -175,20 +174,20 @@ async def refuse_nul(request: Request) -> None:
                                                "msg": "must not contain U+0000 (NUL)"}])
 
 
-def flag_bound(value: str | None, name: str) -> str | None:
-    """A ``since``/``until`` of the flag queue written as ``raised_at`` is (RFC 3339 at UTC+8),
-    since the two are compared as text: an instant with any offset, or a day (its start in
-    UTC+8). Raises InvalidRequest naming ``query.<name>`` for anything else."""
+def flag_bound(value: str | None, name: str) -> datetime | date | None:
+    """A ``since``/``until`` of the flag queue: an instant with any offset, or a day (the flags
+    view compares either with ``raised_at`` in the legal zone the flags are written in). Raises
+    InvalidRequest naming ``query.<name>`` for anything else."""
     if value is None:
         return None
     try:
         if DATE.fullmatch(value):
-            moment = datetime.fromisoformat(value).replace(tzinfo=CST)
-        elif RFC3339.fullmatch(value):
+            return date.fromisoformat(value)
+        if RFC3339.fullmatch(value):
             moment = parse_datetime(value)
-        else:
-            raise ValueError(value)
-        return moment.astimezone(CST).isoformat()
+            moment.astimezone(timezone.utc)       # an instant after 9999 in UTC is refused
+            return moment
+        raise ValueError(value)
     except (ValueError, OverflowError):       # 2024-02-30; 9999-12-31T23:00:00-10:00
         raise InvalidRequest(f"{name} must be an RFC 3339 date-time or a day (YYYY-MM-DD)",
                              field=f"query.{name}") from None

@@ -38,7 +38,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import orjson
@@ -52,12 +52,13 @@ from ledger.store import NOW_SQL, LedgerStore, read_ledger_clock
 from .oversight.levels import WarningLevels
 from .oversight.warnings import FormalItem, WarningParams
 from .readmodels import SAVE_CHUNK, TRACKING_TABLE, batches_upto, fetch_after, log_head
-from .redflags.days import ts_of
+from .redflags.days import DAY, EPOCH_ORD, iso, ts_of
 from .redflags.engine import FlagEngine
 from .redflags.flag import Flag, Subject
 from .redflags.params import FlagParams
 
 Clock = Callable[[], datetime]
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 FILTERS = ("rule", "rule_id", "severity", "status", "disposition", "case_id", "officer_id",
            "unit_id", "party_ref", "scope")
 
@@ -322,22 +323,25 @@ class FlagsView:
         return touched
 
     # -- queries -----------------------------------------------------------------------------
-    def query(self, *, limit: int = 50, after: str | None = None, since: str | None = None,
-              until: str | None = None, units: Iterable[str] = (),
-              **filters: str | None) -> dict[str, Any]:
-        """Flags newest first, filtered; paged by an opaque ``after`` cursor."""
+    def query(self, *, limit: int = 50, after: str | None = None,
+              since: datetime | date | None = None, until: datetime | date | None = None,
+              units: Iterable[str] = (), **filters: str | None) -> dict[str, Any]:
+        """Flags newest first, filtered; paged by an opaque ``after`` cursor. ``since`` and
+        ``until`` (included, excluded) are instants, or days of the legal zone."""
         where, params = [], []
         for name in FILTERS:
             value = filters.get(name)
             if value is not None:
                 where.append(f"{name} = %s")
                 params.append(value)
-        if since:
+        if since is not None or until is not None:
+            offset = self._zone()
+        if since is not None:
             where.append("raised_at >= %s")
-            params.append(since)
-        if until:
+            params.append(_bound_text(since, offset))
+        if until is not None:
             where.append("raised_at < %s")
-            params.append(until)
+            params.append(_bound_text(until, offset))
         units = list(units)
         if units:
             where.append("unit_id = ANY(%s)")
@@ -358,6 +362,19 @@ class FlagsView:
                 "evaluated_at": max((r["evaluated_at"] for r in page), default=None),
                 "next": f"{page[-1]['raised_at']}|{page[-1]['flag_id']}"
                 if len(rows) > limit else None}
+
+    def _zone(self) -> int:
+        """The UTC offset in minutes the stored flags' times are written in: every flag's, the
+        latest published legal zone (a publication re-evaluates them all); 480 when none is
+        stored (no bound then matches anything)."""
+        with self.store.cursor() as curs:
+            curs.execute("SELECT right(raised_at, 6) AS zone FROM view_flags LIMIT 1")
+            row = curs.fetchone()
+        if row is None:
+            return 480
+        zone = row["zone"]
+        minutes = int(zone[1:3]) * 60 + int(zone[4:6])
+        return -minutes if zone[0] == "-" else minutes
 
     def units_and_clock(self, flag_ids: Iterable[str]) -> tuple[dict[str, str | None], datetime]:
         """The subject ``unit_id`` of each of ``flag_ids`` that view_flags holds (the others
@@ -430,6 +447,17 @@ def page_cursor(after: str) -> tuple[str, str]:
         raise MalformedEvent("after must be a page cursor this queue gave (its next)",
                              field="after")
     return raised, fid
+
+
+def _bound_text(bound: datetime | date, offset_minutes: int) -> str:
+    """``bound`` as ``raised_at`` is written in the zone ``offset_minutes``, so comparing the
+    two as text compares instants: a day from its start in that zone; an instant at its next
+    whole second (``raised_at`` holds whole seconds, so ``>=`` and ``<`` keep their
+    meaning)."""
+    if isinstance(bound, datetime):
+        seconds, rest = divmod(bound - _EPOCH, timedelta(seconds=1))
+        return iso(seconds + (rest > timedelta(0)), offset_minutes)
+    return iso((bound.toordinal() - EPOCH_ORD) * DAY - offset_minutes * 60, offset_minutes)
 
 
 def _is_instant(text: str) -> bool:

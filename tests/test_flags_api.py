@@ -714,3 +714,31 @@ def test_a_unit_scoped_token_may_not_read_unattached_dispositions(city: World) -
     assert "names no unit" in problem["detail"] and "RF02-never-raised" not in response.text
     assert unattached(city, city.headers("poster")).status_code == 403
     assert city.http.get("/v1/flags/unattached").status_code == 401
+
+
+def test_queue_since_and_until_compare_instants_in_the_published_legal_zone(city: World) -> None:
+    """A city that publishes another legal zone (``legal_utc_offset_minutes``, here UTC) has
+    its flags' ``raised_at`` written in it; since/until were written at UTC+8 and compared with
+    it as text, so ``since`` one second after a flag still listed it and ``until`` one second
+    after it did not."""
+    utc = f.step("config:legal-parameters", "LegalParametersPublished", f.at("2024-01-02"),
+                 effective_from="2024-01-02", parameters=[
+                     {"name": "legal_utc_offset_minutes", "value": 0, "unit": "minutes",
+                      "basis": "local rule (test)"}])
+    post_steps(city, [utc] + f.staff() + f.summary_case(CASE, amount_fen=20_000))
+    (flag,) = flags(city, rule="RF04")["flags"]
+    assert flag["raised_at"].endswith("+00:00")
+    raised = datetime.fromisoformat(flag["raised_at"])
+    for later in (raised + timedelta(seconds=1), raised + timedelta(milliseconds=1)):
+        for written in (later.isoformat(), later.astimezone(timezone(timedelta(hours=8)))
+                        .isoformat()):
+            assert flags(city, rule="RF04", since=written)["flags"] == [], written
+            assert [x["flag_id"] for x in flags(city, rule="RF04", until=written)["flags"]] \
+                == [flag["flag_id"]], written
+    earlier = (raised - timedelta(seconds=1)).astimezone(timezone(timedelta(hours=8)))
+    for written in (flag["raised_at"], earlier.isoformat()):
+        assert flags(city, rule="RF04", since=written)["flags"], written
+    assert not flags(city, rule="RF04", until=flag["raised_at"])["flags"]
+    day = flag["raised_at"][:10]            # a day: from its start in the legal zone
+    assert flags(city, rule="RF04", since=day)["flags"] and not \
+        flags(city, rule="RF04", until=day)["flags"]

@@ -174,6 +174,19 @@ async def refuse_nul(request: Request) -> None:
                                                "msg": "must not contain U+0000 (NUL)"}])
 
 
+async def refuse_repeated(request: Request) -> None:
+    """Every route's second dependency: no route takes a list in its query, and the framework
+    keeps the last of a parameter given twice, dropping the others unsaid (``?rule=RF04&
+    rule=RF05`` answered RF05's flags alone; ``?limit=0&limit=5`` five events). Such a query
+    is refused here, naming the parameter."""
+    seen: set[str] = set()
+    for name, _ in request.query_params.multi_items():
+        if name in seen:
+            raise RequestValidationError([{"loc": ("query", name), "type": "value_error",
+                                           "msg": "must be given once: no read takes a list"}])
+        seen.add(name)
+
+
 def flag_bound(value: str | None, name: str) -> datetime | date | None:
     """A ``since``/``until`` of the flag queue: an instant with any offset, or a day (the flags
     view compares either with ``raised_at`` in the legal zone the flags are written in). Raises
@@ -348,7 +361,8 @@ def create_app(ledger: Ledger, *, log: LogView | None = None, views: ReadModels 
     projection is stuck; how far behind each is they read from the database, whoever runs it."""
     app = FastAPI(title=title, version="1.0.0",
                   description="Signed, verifiable event ledger for city-management enforcement.",
-                  dependencies=[Depends(refuse_nul)], lifespan=_closing_ingest(lifespan))
+                  dependencies=[Depends(refuse_nul), Depends(refuse_repeated)],
+                  lifespan=_closing_ingest(lifespan))
     app.state.ledger = ledger
     log = log or LogView(ledger.store, origin="integrity-ledger.local/log",
                          key_name="integrity-ledger.local/log", signing_key=None)

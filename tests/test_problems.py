@@ -366,3 +366,24 @@ def test_the_openapi_document_describes_every_error_as_a_problem(world: World) -
     for path, method, status, answer in errors:
         assert answer["content"] == {"application/problem+json": {"schema": {
             "$ref": "#/components/schemas/Problem"}}}, (path, method, status)
+
+
+REPEATED_QUERIES = [
+    ("/v1/flags", [("rule", "RF04"), ("rule", "RF05")], "rule"),
+    ("/v1/flags", [("severity", "huge"), ("severity", "critical")], "severity"),
+    ("/v1/streams/case:NOPE/events", [("limit", "0"), ("limit", "5")], "limit"),
+    ("/v1/bundles", [("case", "A"), ("case", "B")], "case"),
+]
+
+
+@pytest.mark.parametrize("path, params, name", REPEATED_QUERIES,
+                         ids=[f"{p}?{n}" for p, _, n in REPEATED_QUERIES])
+def test_a_query_parameter_given_twice_is_an_invalid_request_naming_it(
+        world: World, path: str, params: list, name: str) -> None:
+    """No read takes a list: `?rule=RF04&rule=RF05` answered RF05's flags alone, and
+    `?severity=huge&severity=critical` the critical ones, the first value dropped unsaid."""
+    response = world.http.get(path, params=params, headers=world.headers("auditor"))
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["type"] == "urn:integrity-ledger:problem:invalid-request", problem
+    assert problem["field"] == f"query.{name}", problem

@@ -334,7 +334,7 @@ class FlagsView:
             if value is not None:
                 where.append(f"{name} = %s")
                 params.append(value)
-        if since is not None or until is not None:
+        if since is not None or until is not None or after:
             offset = self._zone()
         if since is not None:
             where.append("raised_at >= %s")
@@ -346,9 +346,10 @@ class FlagsView:
         if units:
             where.append("unit_id = ANY(%s)")
             params.append(units)
-        if after:
+        if after:       # its raised_at as the flags are written now: a zone may be published
+            raised, flag_id = page_cursor(after)
             where.append("(raised_at, flag_id) < (%s, %s)")
-            params += list(page_cursor(after))
+            params += [_bound_text(datetime.fromisoformat(raised), offset), flag_id]
         sql = "SELECT flag::text AS flag, raised_at, flag_id, evaluated_at FROM view_flags"
         if where:
             sql += " WHERE " + " AND ".join(where)

@@ -742,3 +742,23 @@ def test_queue_since_and_until_compare_instants_in_the_published_legal_zone(city
     day = flag["raised_at"][:10]            # a day: from its start in the legal zone
     assert flags(city, rule="RF04", since=day)["flags"] and not \
         flags(city, rule="RF04", until=day)["flags"]
+
+
+def test_a_page_cursor_given_before_a_legal_zone_is_published_pages_on_after_it(
+        city: World) -> None:
+    """Publishing another legal zone rewrites every flag's ``raised_at`` in it; a cursor the
+    queue gave before (``…+08:00|id``) was compared as text with the new times, so the
+    next page listed again the flag that ended the first."""
+    cash_above_limit(city)
+    first = flags(city, limit="1")
+    post_steps(city, [f.step("config:legal-parameters", "LegalParametersPublished",
+                             f.at("2024-11-20"), effective_from="2024-11-20", parameters=[
+                                 {"name": "legal_utc_offset_minutes", "value": 0,
+                                  "unit": "minutes", "basis": "local rule (test)"}])])
+    seen, after = [x["flag_id"] for x in first["flags"]], first["next"]
+    while after:
+        page = flags(city, limit="5", after=after)
+        assert all(x["raised_at"].endswith("+00:00") for x in page["flags"])
+        seen += [x["flag_id"] for x in page["flags"]]
+        after = page["next"]
+    assert seen == [x["flag_id"] for x in flags(city, limit="500")["flags"]]

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, nullcontext
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import orjson
@@ -21,6 +21,7 @@ from ledger.bundle import (BundleExport, Scope, StreamScope, StreamsScope, bundl
                            require_events)
 from ledger.config import INGEST_THREADS, INLINE_BODY
 from ledger.crypto import SigningKey
+from ledger.domain.calendar import CST
 from ledger.envelope import MAX_BATCH
 from ledger.errors import Forbidden, InvalidRequest, LedgerError, NotFound
 from ledger.grammar import DATE, RFC3339, STREAM, UUID
@@ -198,7 +199,7 @@ def flag_bound(value: str | None, name: str) -> datetime | date | None:
             return date.fromisoformat(value)
         if RFC3339.fullmatch(value):
             moment = parse_datetime(value)
-            moment.astimezone(timezone.utc)       # an instant after 9999 in UTC is refused
+            moment.astimezone(CST)        # an instant after 9999 at UTC+8 is refused, as ever
             return moment
         raise ValueError(value)
     except (ValueError, OverflowError):       # 2024-02-30; 9999-12-31T23:00:00-10:00

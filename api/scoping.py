@@ -4,8 +4,9 @@ A scoped inspector sees the flags whose subject is in its units (the queries fil
 subject's ``unit_id``). A flag that looks across cases — the same act fined twice (RF14), a
 party's toll pattern (RF13.c) or waivers (RF18), an officer's pledge chain (RF22), a cohort's
 extreme cases (RF17), the flags an inspector dismissed about one officer (RF30) — may name, in
-its explanation, cases, events, officers and flags of other units. Those references are withheld here, as warning levels fold other units' flags
-(``{"source": "other_units", ...}``): the numbers compared stay, they describe the subject.
+its explanation, cases, events, officers and flags of other units. Those references are
+withheld here, as warning levels fold other units' flags (``{"source": "other_units",
+...}``): the numbers compared stay, they describe the subject.
 
 This happens in the API, not in the engine: the flags stored, their ids and what an auditor's
 ``ledger flags FILE`` computes are the whole ones; unscoped principals see them unchanged.

@@ -369,13 +369,13 @@ class FlagsView:
         latest published legal zone (a publication re-evaluates them all); 480 when none is
         stored (no bound then matches anything)."""
         with self.store.cursor() as curs:
-            curs.execute("SELECT right(raised_at, 6) AS zone FROM view_flags LIMIT 1")
+            curs.execute("SELECT raised_at FROM view_flags LIMIT 1")
             row = curs.fetchone()
         if row is None:
             return 480
-        zone = row["zone"]
-        minutes = int(zone[1:3]) * 60 + int(zone[4:6])
-        return -minutes if zone[0] == "-" else minutes
+        offset = datetime.fromisoformat(row["raised_at"]).utcoffset()
+        assert offset is not None               # raised_at is always written with its offset
+        return int(offset.total_seconds()) // 60
 
     def units_and_clock(self, flag_ids: Iterable[str]) -> tuple[dict[str, str | None], datetime]:
         """The subject ``unit_id`` of each of ``flag_ids`` that view_flags holds (the others

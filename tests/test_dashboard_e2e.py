@@ -694,7 +694,8 @@ def test_the_case_page_names_its_state_deadlines_and_payments_in_the_chosen_lang
     bases = page.eval_on_selector_all("#deadlines td:first-child > div:nth-child(2)",
                                       "divs => divs.map(d => d.textContent)")
     assert len(bases) >= 3
-    assert [b for b in bases if re.search(r"[A-Za-z]{2}", re.sub(r"^[A-Z][A-Z0-9_]*", "", b))] == []
+    assert [b for b in bases
+            if re.search(r"[A-Za-z]{2}", re.sub(r"^[A-Z][A-Z0-9_]*", "", b))] == []
 
 
 def test_the_money_panel_counts_cash_on_the_spot_as_received(page: Any,
@@ -1353,7 +1354,8 @@ def test_supervision_list_filters_by_status_and_a_notice_shows_its_issues_and_fl
                                       "rows => rows.map(r => r.dataset.ruleId)")
     assert "RF27.a" in rules
     # each cited statute with its title, as on a case's flag card (APL, ZJ_ZHZF, XFGZ)
-    titles = page.eval_on_selector_all("#notice-flags tr.flag-row .cite", "cs => cs.map(c => c.title)")
+    titles = page.eval_on_selector_all("#notice-flags tr.flag-row .cite",
+                                       "cs => cs.map(c => c.title)")
     assert "中华人民共和国行政处罚法" in titles and "信访工作条例" in titles
     page.goto(f"{served.base}/ui/#/supervision/{RETURNED}")
     card = page.locator(".feedback-card").first

@@ -18,8 +18,9 @@ STATUTES: dict[str, tuple[str, str]] = {
                  "Development (Ministry order No. 55, 2022)"),
     "GBF2018_118": ("国务院办公厅关于全面推行行政执法公示制度执法全过程记录制度重大执法决定法制审核"
                     "制度的指导意见",
-                    "State Council General Office guidance on enforcement publicity, whole-process "
-                    "recording and legal review of major decisions (Guobanfa [2018] No. 118)"),
+                    "State Council General Office guidance on enforcement publicity, "
+                    "whole-process recording and legal review of major decisions (Guobanfa "
+                    "[2018] No. 118)"),
     "GBF2022_27": ("国务院办公厅关于进一步规范行政裁量权基准制定和管理工作的意见",
                    "State Council General Office opinions on administrative discretion benchmarks "
                    "(Guobanfa [2022] No. 27)"),

@@ -115,12 +115,12 @@ def entry(state: Mapping[str, Any], pub: Mapping[str, Any]) -> dict[str, Any]:
 
     Exactly these fields: decision number, violation (code and name), legal basis (as the
     decision cites it, and with its statute's title: :func:`ledger.domain.statutes.cited`),
-    penalty (types and amount), decision date, publication (date, reference, channel, URL), unit, and
-    the organisation's registered name for organisations. A withdrawn publication keeps only
-    decision number, publication reference, unit and the withdrawal (date and reason); one of
-    a revoked decision not yet withdrawn keeps the same but the revocation's date instead, and
-    one of a decision amended after it was published the amendment's date (a publication made
-    after the amendment shows the amended decision in full)."""
+    penalty (types and amount), decision date, publication (date, reference, channel, URL),
+    unit, and the organisation's registered name for organisations. A withdrawn publication
+    keeps only decision number, publication reference, unit and the withdrawal (date and
+    reason); one of a revoked decision not yet withdrawn keeps the same but the revocation's
+    date instead, and one of a decision amended after it was published the amendment's date
+    (a publication made after the amendment shows the amended decision in full)."""
     if pub["withdrawal"] is not None:
         w = pub["withdrawal"]
         return {"status": "withdrawn", "decision_no": pub["decision_no"],

@@ -553,7 +553,8 @@ def pledge_chain(officer_id: str, day: str, load: Callable[[str], dict[str, Any]
                  ) -> tuple[str, list[dict[str, Any]]]:
     """Walk the integrity-pledge chain (层层签订) on ``day`` as RF22 does: each link a pledge
     covering the day and countersigned, the countersigner's own pledge the next link, until one
-    marked top of chain. Returns (complete | none | broken | wrong_countersigner | cycle, links).
+    marked top of chain (a pledge not yet countersigned ends it). Returns (complete | none |
+    uncountersigned | broken | wrong_countersigner | cycle, links).
     """
     links: list[dict[str, Any]] = []
     current, seen = officer_id, set()
@@ -564,16 +565,21 @@ def pledge_chain(officer_id: str, day: str, load: Callable[[str], dict[str, Any]
         state = load(current)
         best = None
         for p in (state or {}).get("pledges", {}).values():
-            if (p.get("period_from") and p.get("period_until") and p.get("countersigned_by")
+            # the latest countersigned pledge covering the day, else the latest signed one
+            if (p.get("period_from") and p.get("period_until")
                     and p["period_from"] <= day <= p["period_until"]
-                    and (best is None or (p["period_from"], p["pledge_id"])
-                         > (best["period_from"], best["pledge_id"]))):
+                    and (best is None or (bool(p.get("countersigned_by")), p["period_from"],
+                                          p["pledge_id"])
+                         > (bool(best.get("countersigned_by")), best["period_from"],
+                            best["pledge_id"]))):
                 best = p
         if best is None:
             return ("broken" if links else "none"), links
         links.append({"officer_id": current, **{k: best.get(k) for k in (
             "pledge_id", "level", "status", "period_from", "period_until", "signed_at",
             "countersigned_by", "countersigned_at", "top_of_chain", "document_sha256")}})
+        if not best.get("countersigned_by"):
+            return "uncountersigned", links
         superior = _superior_on(state or {}, day)
         if superior and best["countersigned_by"] != superior:
             return "wrong_countersigner", links

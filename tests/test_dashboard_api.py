@@ -732,6 +732,13 @@ def test_pledge_chain_walks_countersigners_to_the_top() -> None:
     assert pledge_chain("E", "2024-06-01", people.get)[0] == "none"
     assert pledge_chain("A", "2025-06-01", people.get)[0] == "none"
     assert pledge_chain("F", "2024-06-01", people.get)[0] == "wrong_countersigner"
+    people["S"] = {"pledges": {"p5": {**pledge("p5", None, False), "status": "signed"}}}
+    status, links = pledge_chain("S", "2024-06-01", people.get)    # signed, not countersigned
+    assert (status, [(x["officer_id"], x["status"]) for x in links]) == (
+        "uncountersigned", [("S", "signed")])
+    people["B"]["pledges"]["p2"].update(countersigned_by=None, status="signed")
+    status, links = pledge_chain("A", "2024-06-01", people.get)
+    assert (status, [x["officer_id"] for x in links]) == ("uncountersigned", ["A", "B"])
 
 
 def test_pledge_chain_takes_the_post_of_the_legal_day_not_of_the_utc_date() -> None:

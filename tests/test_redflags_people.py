@@ -169,6 +169,25 @@ def test_rf22_pledge_countersigned_by_someone_other_than_the_direct_superior() -
     assert flags[0].summary_zh.endswith("时执法（非由直接上级签署）")
 
 
+def test_rf22_a_pledge_signed_but_never_countersigned_is_not_called_unsigned() -> None:
+    """The officer signed; their superior never countersigned. The chain is incomplete, but the
+    flag said 本人未签订 (the officer did not sign), and an inspector would ask the wrong person."""
+    chain = [s for s in pledges(2024) if not (s.body["officer_id"] == f.OFFICER_A
+                                              and s.type == "IntegrityPledgeCountersigned")]
+    flags = World(f.staff(), chain, f.summary_case(SUMMARY), with_staff=False).flags(rule="RF22")
+    assert [(x.officer_id, numbers(x)["chain_status"], numbers(x)["broken_at"])
+            for x in flags] == [(f.OFFICER_A, "uncountersigned", f.OFFICER_A)]
+    assert flags[0].summary_zh.endswith("时执法（本人已签订，上级未签署）")
+
+
+def test_rf22_a_superior_whose_own_pledge_was_never_countersigned() -> None:
+    chain = [s for s in pledges(2024) if not (s.body["officer_id"] == f.HEAD
+                                              and s.type == "IntegrityPledgeCountersigned")]
+    flags = World(f.staff(), chain, f.summary_case(SUMMARY), with_staff=False).flags(rule="RF22")
+    assert {(numbers(x)["chain_status"], numbers(x)["broken_at"]) for x in flags} == {
+        ("uncountersigned", f.HEAD)}
+
+
 def test_rf22_complete_chain_up_to_the_unit_head() -> None:
     assert World(f.summary_case(SUMMARY)).flags(rule="RF22") == []
 

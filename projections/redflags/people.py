@@ -216,7 +216,8 @@ def chain_status(fold: Fold, officer_id: str, day: int, ts: int,
     """Walk the pledge chain (层层签订) at instant ``ts`` (legal day ``day``): each link is a
     signed pledge covering the day and countersigned by the pledgor's direct superior (when
     the post names one); the countersigner's own pledge is the next link, until one marked top
-    of chain. Returns (complete | none | broken | wrong_countersigner | cycle, where it broke).
+    of chain. Returns (complete | none | uncountersigned | broken | wrong_countersigner | cycle,
+    where it broke).
     ``memo`` caches each person's pledge for a day across calls."""
     current, seen, links = officer_id, set(), 0
     while True:
@@ -233,6 +234,8 @@ def chain_status(fold: Fold, officer_id: str, day: int, ts: int,
                 memo[key] = best
         if best is None:
             return ("broken" if links else "none"), current
+        if best.countersigned_by is None:
+            return "uncountersigned", current
         post = o.post_at(ts) if o is not None else None
         if post is not None and post.superior and best.countersigned_by != post.superior:
             return "wrong_countersigner", current
@@ -243,13 +246,16 @@ def chain_status(fold: Fold, officer_id: str, day: int, ts: int,
 
 
 def _pledge_on(o: Officer | None, day: int) -> Pledge | None:
+    """The person's pledge covering ``day``: the latest countersigned one, else the latest
+    signed one still waiting for its countersignature (the chain stops there, and says so)."""
     best = None
     if o is not None:
         for p in o.pledges.values():
             if (p.period_from is not None and p.period_until is not None
-                    and p.countersigned_by and p.period_from <= day <= p.period_until
-                    and (best is None or (p.period_from, p.pledge_id)
-                         > (best.period_from, best.pledge_id))):  # type: ignore[operator]
+                    and p.period_from <= day <= p.period_until
+                    and (best is None or (bool(p.countersigned_by), p.period_from, p.pledge_id)
+                         > (bool(best.countersigned_by), best.period_from,
+                            best.pledge_id))):  # type: ignore[operator]
                 best = p
     return best
 

@@ -258,7 +258,17 @@ def test_rf19_a_refused_recusal_does_not_clear_the_conflict() -> None:
                     party_ref=f.VENDOR)
     steps = until(f.summary_case(SUMMARY), "CaseFiled") + [step(
         S, "RecusalDecided", at("2024-09-30", "10:00:30"), decision="refused")]
-    assert World([relation], steps).one("RF19.a").status == "raised"
+    world = World([relation], steps)
+    flag = world.one("RF19.a")
+    assert flag.status == "raised"
+    # the head's refusal is part of the story: cited, dated and named, or an inspector reads
+    # "without recusal" and never learns that one was asked for and who refused it
+    refusal = steps[-1]
+    assert next(e.event_id for e in world.events if e.type == "RecusalDecided") in flag.event_ids
+    assert (numbers(flag)["recusal_refused_at"], numbers(flag)["recusal_refused_by"]) == (
+        "2024-09-30T10:00:30+08:00", refusal.body["decided_by"])
+    assert flag.summary.endswith(f"(recusal refused by {refusal.body['decided_by']})")
+    assert flag.summary_zh.endswith(f"（回避申请已被 {refusal.body['decided_by']} 驳回）")
 
 
 def _decision(case_id: str, day: str, officer: str, party: str, grid: str) -> list[f.Step]:

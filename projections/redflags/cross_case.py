@@ -70,18 +70,30 @@ def rf19a_undeclared_conflict(c: Case, ctx: "Ctx") -> None:
         for party, relation, rel_eid, _ in o.relations:
             if party not in c.parties:
                 continue
-            recusal = min(((ts, eid) for ts, who, decision, eid in c.recusals
-                           if who == oid and decision == "recused"),    # not "refused"
-                          default=None)
+            recusal = min(((ts, eid) for ts, who, decision, eid, _ in c.recusals
+                           if who == oid and decision == "recused"), default=None)
+            # a request refused does not clear the conflict, but who refused it is the story
+            refusal = max(((ts, eid, by) for ts, who, decision, eid, by in c.recusals
+                           if who == oid and decision == "refused"), default=None)
             cleared = recusal if recusal and last_act[oid] <= recusal[0] else None
             ts, eid = first_act[oid]
+            numbers = {"officer_id": oid, "party_ref": party, "relation": relation,
+                       "first_act_at": ctx.time(ts),
+                       "recusal_at": ctx.time(recusal[0]) if recusal else None}
+            said = said_zh = ""
+            if refusal is not None:
+                numbers["recusal_refused_at"] = ctx.time(refusal[0])
+                numbers["recusal_refused_by"] = refusal[2]
+                said = f" (recusal refused by {refusal[2]})"
+                said_zh = f"（回避申请已被 {refusal[2]} 驳回）"
             ctx.flag("RF19.a", f"{oid}|{party}", anchor=ts, raised=ts,
-                     event_ids=[eid, rel_eid] + ([recusal[1]] if recusal else []),
-                     numbers={"officer_id": oid, "party_ref": party, "relation": relation,
-                              "first_act_at": ctx.time(ts),
-                              "recusal_at": ctx.time(recusal[0]) if recusal else None},
-                     summary=f"{oid} ({relation} of {party}) acted in the case without recusal",
-                     summary_zh=f"{oid}（与 {party} 存在{code_zh(relation)}关系）参与办案而未回避",
+                     event_ids=[eid, rel_eid] + ([recusal[1]] if recusal else [])
+                     + ([refusal[1]] if refusal else []),
+                     numbers=numbers,
+                     summary=f"{oid} ({relation} of {party}) acted in the case without "
+                             f"recusal{said}",
+                     summary_zh=f"{oid}（与 {party} 存在{code_zh(relation)}关系）参与办案而未回避"
+                                f"{said_zh}",
                      case_id=c.case_id, officer_id=oid, party_ref=party, unit_id=c.unit_id,
                      cleared=cleared)
             break

@@ -571,7 +571,8 @@ class Case:
         self.returned: dict[str, list[tuple[int, frozenset[str], str, str]]] = {}
         #: seizure id -> [(ts, items, method, record present, recipient, eid)]
         self.disposed: dict[str, list[tuple[int, frozenset[str], str, bool, str | None, str]]] = {}
-        self.recusals: list[tuple[int, str, str, str]] = []             # ts, officer, decision, eid
+        # ts, officer, decision, eid, decided_by
+        self.recusals: list[tuple[int, str, str, str, str]] = []
         self.complaints: list[str] = []
         #: the cohort, grid and unit subjects this case was filed under when it was decided
         self.stat_keys: dict[tuple[str, str], None] = {}
@@ -1218,7 +1219,7 @@ class Fold:
 
     def _c_RecusalDecided(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                           dirty: set) -> None:
-        c.recusals.append((ts, b["officer_id"], b["decision"], eid))
+        c.recusals.append((ts, b["officer_id"], b["decision"], eid, b["decided_by"]))
 
     # --- people ------------------------------------------------------------------------------
 

@@ -111,6 +111,8 @@ NUMBER_NAMES: dict[str, tuple[str, str]] = {
     "recorded_at": ("记录时间", "recorded at"),
     "rectification_ordered_at": ("责令改正时间", "rectification ordered at"),
     "recusal_at": ("回避决定时间", "recusal decided at"),
+    "recusal_refused_at": ("驳回回避申请时间", "recusal refused at"),
+    "recusal_refused_by": ("驳回回避申请的人员", "recusal refused by"),
     "remitted_at": ("上缴时间", "remitted at"),
     "requested_at": ("申请时间", "requested at"),
     "seized_at": ("扣押时间", "seized at"),

@@ -41,10 +41,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from itertools import islice
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import orjson
@@ -283,8 +284,8 @@ def run_size(cluster: BenchCluster, n: int, args: argparse.Namespace) -> dict[st
         cases = [r["case_id"] for r in curs.fetchall()]
         curs.execute("SELECT officer_id FROM view_officers ORDER BY random() LIMIT 100")
         officers = [r["officer_id"] for r in curs.fetchall()]
-        curs.execute("SELECT rule_id, severity, officer_id, unit_id, case_id FROM view_flags "
-                     "ORDER BY random() LIMIT 300")
+        curs.execute("SELECT rule_id, severity, officer_id, unit_id, case_id, "
+                     "left(raised_at, 10) AS day FROM view_flags ORDER BY random() LIMIT 300")
         sample_flags = curs.fetchall()
     server = Server(app_url, b64url_encode(root.public_key))
     headers = {"Authorization": f"Bearer {token}"}
@@ -311,13 +312,22 @@ def run_size(cluster: BenchCluster, n: int, args: argparse.Namespace) -> dict[st
                 flag_paths.append(f"/v1/flags?limit=50&{key}={value}" if value
                                   else "/v1/flags?limit=50")
             out["flag_query_ms"] = timed(flag_paths)
+            # the same filters within the month before each sample flag's day (a bound costs
+            # the flags' zone, read once more), and the second page by each first page's cursor
+            out["flag_bounded_query_ms"] = timed([
+                f"{path}&since={date.fromisoformat(f['day']) - timedelta(days=30)}"
+                f"&until={f['day']}" for path, f in zip(flag_paths, sample_flags)])
+            cursors = [(path, http.get(path).json()["next"]) for path in flag_paths]
+            out["flag_next_page_ms"] = timed([f"{path}&after={quote(after, safe='')}"
+                                              for path, after in cursors if after])
             size = store.size()
             out["inclusion_proof_ms"] = timed(
                 [f"/v1/log/proofs/inclusion?index={rng.randrange(size - 1)}&tree_size={size - 1}"
                  for _ in range(300)])
             out["case_bundle_ms"] = timed([f"/v1/bundles?case={c}" for c in cases[:50]])
             for name in ("case_query_ms", "officer_query_ms", "flag_query_ms",
-                         "inclusion_proof_ms", "case_bundle_ms"):
+                         "flag_bounded_query_ms", "flag_next_page_ms", "inclusion_proof_ms",
+                         "case_bundle_ms"):
                 p = out[name]
                 say(f"{name[:-3].replace('_', ' '):38} p50 {p['p50']:.2f} / p95 {p['p95']:.2f} "
                     f"/ p99 {p['p99']:.2f} ms")
@@ -398,6 +408,8 @@ GROWTH = [("ingest_ev_s", "ingest, ev/s"), ("read_models_ev_s", "read-model rebu
           ("verify_ev_s", "offline verify, ev/s")]
 GROWTH_MS = [("case_query_ms", "case query p50, ms"), ("officer_query_ms", "officer query p50, ms"),
              ("flag_query_ms", "flag query p50, ms"),
+             ("flag_bounded_query_ms", "flag query within a month p50, ms"),
+             ("flag_next_page_ms", "flag query, next page p50, ms"),
              ("inclusion_proof_ms", "inclusion proof p50, ms"),
              ("case_bundle_ms", "case bundle p50, ms")]
 

@@ -58,6 +58,8 @@ CREATE INDEX IF NOT EXISTS view_flags_newest ON view_flags (raised_at, flag_id);
 CREATE INDEX IF NOT EXISTS view_flags_status ON view_flags (status, raised_at, flag_id);
 CREATE INDEX IF NOT EXISTS view_flags_severity ON view_flags (severity, raised_at, flag_id);
 CREATE INDEX IF NOT EXISTS view_flags_rule ON view_flags (rule, raised_at, flag_id);
+CREATE INDEX IF NOT EXISTS view_flags_rule_id ON view_flags (rule_id, raised_at, flag_id);
+CREATE INDEX IF NOT EXISTS view_flags_disposition ON view_flags (disposition, raised_at, flag_id);
 CREATE INDEX IF NOT EXISTS view_flags_case ON view_flags (case_id, raised_at, flag_id);
 CREATE INDEX IF NOT EXISTS view_flags_officer ON view_flags (officer_id, raised_at, flag_id);
 CREATE INDEX IF NOT EXISTS view_flags_unit ON view_flags (unit_id, raised_at, flag_id);

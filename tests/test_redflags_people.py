@@ -3,6 +3,8 @@ integrity-pledge chain up to the unit head (RF22)."""
 
 from __future__ import annotations
 
+import random
+
 from projections.redflags import national, with_overrides
 
 from . import domain_factory as f
@@ -229,3 +231,42 @@ def test_rf21_c_a_power_list_published_on_the_ledger_applies_to_its_unit_or_to_e
     assert World([everyone, own], general_case()).flags(rule="RF21") == []
     late = powers(f.UNIT, ["STALL_SH"], published="2024-06-01")     # after the case was filed
     assert World([late], general_case()).flags(rule="RF21") == []
+
+
+def test_rf22_and_the_dashboards_pledge_chain_walk_every_chain_alike() -> None:
+    """The chain is walked twice — by RF22 over the engine's facts and by the officer page over
+    the read models — so the two must agree on every shape a chain can take: a pledge missing,
+    signed and never countersigned, countersigned by another, a head's pledge short of the top,
+    a circle, a period that does not cover the day (random chains, fixed seeds)."""
+    from api.dashboard import pledge_chain
+
+    from .test_case_model import Folder
+    from .test_redflags_world import PARTY_SECRETARY
+
+    def link(rng: random.Random, who: str, n: int) -> list[f.Step]:
+        right = PARTY_SECRETARY if who == f.HEAD else f.HEAD
+        shape = rng.choice(("none", "signed", "right", "right", "wrong", "other_year", "a"))
+        if shape == "none":
+            return []
+        by = {"wrong": f.DEPUTY, "a": f.OFFICER_A}.get(shape, right)
+        steps = f.pledge_chain_steps(who, by, pledge_id=f"PL-{who}-{n}",
+                                     top=who == f.HEAD and rng.random() < 0.8,
+                                     year=2023 if shape == "other_year" else 2024)
+        return steps[:1] if shape == "signed" else steps
+
+    statuses = set()
+    for seed in range(200):
+        rng = random.Random(seed)
+        chain = [s for n, who in enumerate((f.OFFICER_A, f.OFFICER_B, f.HEAD) * 2)
+                 if n < 3 or rng.random() < 0.3 for s in link(rng, who, n)]
+        steps = f.staff() + chain + f.summary_case(SUMMARY)
+        rf22 = {x.officer_id: numbers(x)["chain_status"]
+                for x in World(steps, with_staff=False).flags(rule="RF22")}
+        history = f.History()
+        folder = Folder().fold(history.extend(steps))
+        for oid in (f.OFFICER_A, f.OFFICER_B):
+            shown, _ = pledge_chain(oid, "2024-09-30", folder.officers.get)
+            assert (seed, oid, rf22.get(oid, "complete")) == (seed, oid, shown)
+            statuses.add(shown)
+    assert statuses == {"complete", "none", "uncountersigned", "broken", "wrong_countersigner",
+                        "cycle"}

@@ -72,7 +72,8 @@ def refuse_a_foreign_log(settings: Settings, url: str | None = None) -> None:
     try:
         latest = LogView(store, origin=settings.log_origin, key_name=settings.log_key_name,
                          signing_key=None).latest_checkpoint(
-            in_issue_order=store.schema_behind() is None) if store.has_schema() else None
+            in_issue_order=store.schema_behind(("ledger_checkpoints",)) is None
+        ) if store.has_schema() else None
     finally:
         store.close()
     if latest is None:

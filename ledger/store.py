@@ -258,7 +258,9 @@ SERVICE_PRIVILEGES = (("stored_events", "SELECT"), ("stored_events", "INSERT"),
                       ("ledger_checkpoints", "INSERT"), ("ledger_tokens", "SELECT"))
 #: columns this code reads that a database initialised by an older version lacks until
 #: ``ledger init`` (its owner role) runs schema.sql again: (table, column, when it was added)
-SCHEMA_NEEDS = (("ledger_checkpoints", "seq", "2026-11-28: checkpoints in issue order"),)
+SCHEMA_NEEDS = (("ledger_checkpoints", "seq", "2026-11-28: checkpoints in issue order"),
+                ("view_public_entries", "publication_ref",
+                 "2026-11-29: the public feed's index of publications"))
 #: the functions every write runs (EXECUTE is ledger_writer's alone: PostgreSQL's
 #: pg_write_all_data may insert into every table but not run them)
 SERVICE_FUNCTIONS = ("ledger_lock_events()", "ledger_group_state(uuid[], text[])")
@@ -326,12 +328,14 @@ class LedgerStore:
             row = curs.fetchone()
         return bool(row and row["present"])
 
-    def schema_behind(self) -> str | None:
-        """What this code needs of the database's tables that an older ``ledger init`` did not
-        make (None: nothing). Each entry of SCHEMA_NEEDS is a column the code reads; only
-        :meth:`create_schema`, run by the owner role (``ledger init``), adds it."""
+    def schema_behind(self, tables: Iterable[str] | None = None) -> str | None:
+        """What this code needs of the database's tables (of ``tables`` only, if given) that
+        an older ``ledger init`` did not make (None: nothing). Each entry of SCHEMA_NEEDS is a
+        column the code reads; only ``ledger init``, run by the owner role, adds it."""
         with self.cursor() as curs:
             for table, column, since in SCHEMA_NEEDS:
+                if tables is not None and table not in tables:
+                    continue
                 # pg_attribute: readable by every role (information_schema lists only the
                 # columns of tables the role holds a privilege on)
                 curs.execute("SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = "

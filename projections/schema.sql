@@ -32,8 +32,52 @@ CREATE TABLE IF NOT EXISTS view_supervision (
     state      jsonb  NOT NULL,
     last_index bigint NOT NULL
 );
+-- One row per publication in view_public_decisions (a decision published, withdrawn and
+-- published anew has several), kept by the trigger below from the states as they are written:
+-- the unauthenticated public feed pages through these by index, newest first, and decodes the
+-- page's states alone, where it expanded and sorted every case's publications on each request.
+CREATE TABLE IF NOT EXISTS view_public_entries (
+    case_id         text    NOT NULL,
+    n               integer NOT NULL,     -- the publication's place in the state's list, from 1
+    unit_id         text,
+    published_on    text    NOT NULL,     -- YYYY-MM-DD, the legal day
+    publication_ref text    NOT NULL,
+    PRIMARY KEY (case_id, n)
+);
+CREATE INDEX IF NOT EXISTS view_public_entries_newest
+    ON view_public_entries (published_on, publication_ref, case_id, n);
+CREATE INDEX IF NOT EXISTS view_public_entries_unit
+    ON view_public_entries (unit_id, published_on, publication_ref, case_id, n);
+CREATE OR REPLACE FUNCTION view_public_entries_of(state jsonb, id text)
+    RETURNS TABLE (case_id text, n integer, unit_id text, published_on text,
+                   publication_ref text)
+    LANGUAGE sql IMMUTABLE AS $$
+    SELECT id, p.n::integer, state->>'unit_id', p.pub->>'published_on',
+           p.pub->>'publication_ref'
+    FROM jsonb_array_elements(state->'publications') WITH ORDINALITY AS p(pub, n)
+$$;
+CREATE OR REPLACE FUNCTION view_public_entries_sync() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' THEN
+        DELETE FROM view_public_entries WHERE case_id = OLD.case_id;
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        INSERT INTO view_public_entries
+            SELECT * FROM view_public_entries_of(NEW.state, NEW.case_id);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER view_public_entries_sync
+    AFTER INSERT OR UPDATE OR DELETE ON view_public_decisions
+    FOR EACH ROW EXECUTE FUNCTION view_public_entries_sync();
+-- a home whose public records were written before the entries existed: filled once, here
+INSERT INTO view_public_entries
+    SELECT e.* FROM view_public_decisions d, view_public_entries_of(d.state, d.case_id) e
+    WHERE NOT EXISTS (SELECT 1 FROM view_public_entries)
+    ON CONFLICT DO NOTHING;
 GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON view_cases, view_officers, view_complaints,
-    view_public_decisions, view_supervision TO ledger_writer;
+    view_public_decisions, view_public_entries, view_supervision TO ledger_writer;
 
 CREATE TABLE IF NOT EXISTS view_flags (
     flag_id      text PRIMARY KEY,

@@ -255,6 +255,64 @@ def test_public_records_rebuilt_from_the_log_equal_incremental_ones(city: World)
     assert views.snapshot("publications") == incremental
 
 
+def test_the_feed_pages_through_its_index_as_the_states_say_and_an_older_home_gets_it(
+        city: World) -> None:
+    """The feed finds its page in view_public_entries (one row per publication, kept by a
+    trigger on the states) instead of expanding every state on each request: every page, filter
+    and rebuild must list exactly what the stored states say, newest publication first, and a
+    home whose states were written before the entries existed gets them from `ledger init`."""
+    import psycopg
+
+    from ledger.store import LedgerStore, datastore_from_url
+    from projections.readmodels import ReadModels
+
+    post_steps(city, histories() + [dataclasses.replace(s, stream="case:SH-HP-2024-000299")
+                                    for s in f.general_case()])
+    views = city.http.app.app.state.views
+    views.run_until_idle()
+
+    def expected(unit: str | None = None, since: str = "", until: str = "9999") -> list:
+        rows = [(p["published_on"], p["publication_ref"], cid, n, p["decision_no"])
+                for cid, st in views.snapshot("publications").items()
+                for n, p in enumerate(st["publications"], 1)
+                if unit in (None, st["unit_id"]) and since <= p["published_on"] <= until]
+        return [(day, ref, no) for day, ref, _, _, no in sorted(rows, reverse=True)]
+
+    def paged(**params: str) -> list:
+        out, offset = [], 0
+        while offset is not None:
+            page = feed(city, limit="2", offset=str(offset), **params)
+            out += [(e["published_on"], e["publication_ref"], e["decision_no"])
+                    for e in page["decisions"]]
+            offset = page["next_offset"]
+        return out
+
+    def every_view() -> None:
+        assert paged() == expected() and len(expected()) == 6
+        assert paged(unit=f.UNIT) == expected(f.UNIT)
+        assert paged(unit="SH-XX") == [] == expected("SH-XX")
+        assert paged(**{"from": "2024-08-20", "to": "2024-09-05"}) == expected(
+            since="2024-08-20", until="2024-09-05")
+
+    every_view()
+    views.reset()
+    views.run_until_idle()
+    every_view()
+    with psycopg.connect(city.owner_url, autocommit=True) as conn:     # as before 2026-11-29
+        conn.execute("DROP TRIGGER view_public_entries_sync ON view_public_decisions")
+        conn.execute("DROP TABLE view_public_entries")
+    owner = LedgerStore(datastore_from_url(city.owner_url, pool_size=1, max_overflow=0))
+    try:
+        assert owner.schema_behind() == ("view_public_entries has no column publication_ref "
+                                         "(added 2026-11-29: the public feed's index of "
+                                         "publications)")
+        ReadModels(owner).create_tables()                          # what `ledger init` runs
+        assert owner.schema_behind() is None
+    finally:
+        owner.close()
+    every_view()
+
+
 def test_a_decision_published_before_its_filing_is_recorded_is_listed_under_its_unit(
         city: World) -> None:
     """Out of order: decision and publication are on the ledger before the filing that names

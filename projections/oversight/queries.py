@@ -23,18 +23,20 @@ def public_feed(store: LedgerStore, *, unit: str | None = None, since: str | Non
     where = ["TRUE"]
     params: list[Any] = []
     if unit is not None:
-        where.append("state->>'unit_id' = %s")
+        where.append("unit_id = %s")
         params.append(unit)
     if since is not None:
-        where.append("pub->>'published_on' >= %s")
+        where.append("published_on >= %s")
         params.append(since)
     if until is not None:
-        where.append("pub->>'published_on' <= %s")
+        where.append("published_on <= %s")
         params.append(until)
-    sql = ("SELECT state::text AS state, n FROM view_public_decisions, "
-           "jsonb_array_elements(state->'publications') WITH ORDINALITY AS p(pub, n) WHERE "
-           + " AND ".join(where) + " ORDER BY pub->>'published_on' DESC, "
-           "pub->>'publication_ref' DESC, case_id DESC, n DESC LIMIT %s OFFSET %s")
+    # the page is found in view_public_entries' indexes (the rows skipped by the offset
+    # too); only its own states are read and decoded
+    order = "published_on DESC, publication_ref DESC, case_id DESC, n DESC"
+    sql = ("SELECT d.state::text AS state, e.n FROM (SELECT * FROM view_public_entries WHERE "
+           + " AND ".join(where) + f" ORDER BY {order} LIMIT %s OFFSET %s) e "
+           f"JOIN view_public_decisions d USING (case_id) ORDER BY {order}")
     with store.cursor() as curs:
         curs.execute(sql, [*params, limit + 1, offset])
         rows = curs.fetchall()

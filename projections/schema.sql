@@ -59,9 +59,13 @@ $$;
 CREATE OR REPLACE FUNCTION view_public_entries_sync() RETURNS trigger
     LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP <> 'INSERT' THEN
-        DELETE FROM view_public_entries WHERE case_id = OLD.case_id;
+    IF TG_OP = 'TRUNCATE' THEN          -- an operator's, or a benchmark's
+        TRUNCATE view_public_entries;
+        RETURN NULL;
     END IF;
+    -- an insert's too: rows a record left while no trigger kept them (a bulk load) go first
+    DELETE FROM view_public_entries
+        WHERE case_id = CASE WHEN TG_OP = 'INSERT' THEN NEW.case_id ELSE OLD.case_id END;
     IF TG_OP <> 'DELETE' THEN
         INSERT INTO view_public_entries
             SELECT * FROM view_public_entries_of(NEW.state, NEW.case_id);
@@ -71,6 +75,9 @@ END $$;
 CREATE OR REPLACE TRIGGER view_public_entries_sync
     AFTER INSERT OR UPDATE OR DELETE ON view_public_decisions
     FOR EACH ROW EXECUTE FUNCTION view_public_entries_sync();
+CREATE OR REPLACE TRIGGER view_public_entries_truncate
+    AFTER TRUNCATE ON view_public_decisions
+    FOR EACH STATEMENT EXECUTE FUNCTION view_public_entries_sync();
 -- a home whose public records were written before the entries existed: filled once, here
 INSERT INTO view_public_entries
     SELECT e.* FROM view_public_decisions d, view_public_entries_of(d.state, d.case_id) e

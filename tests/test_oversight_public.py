@@ -298,8 +298,14 @@ def test_the_feed_pages_through_its_index_as_the_states_say_and_an_older_home_ge
     views.reset()
     views.run_until_idle()
     every_view()
+    with psycopg.connect(city.owner_url, autocommit=True) as conn:     # as city_bench does
+        conn.execute("TRUNCATE view_public_decisions")
+    assert paged() == []
+    views.rebuild(fetch=5)
+    every_view()
     with psycopg.connect(city.owner_url, autocommit=True) as conn:     # as before 2026-11-29
         conn.execute("DROP TRIGGER view_public_entries_sync ON view_public_decisions")
+        conn.execute("DROP TRIGGER view_public_entries_truncate ON view_public_decisions")
         conn.execute("DROP TABLE view_public_entries")
     owner = LedgerStore(datastore_from_url(city.owner_url, pool_size=1, max_overflow=0))
     try:

@@ -289,7 +289,7 @@ class Dashboard:
         approved deviations left out, as RF17 does), read from the decision events: case id,
         unit, lead officer (``statistics.lead``), code, party type, amount, day and quarter."""
         rows = self._rows(
-            "SELECT case_id, state->>'unit_id' AS unit, state->'decision'->>'event_id' AS eid, "
+            "SELECT case_id, unit_id AS unit, state->'decision'->>'event_id' AS eid, "
             "state->'decision'->>'decided_on' AS decided_on "
             f"FROM view_cases WHERE {where} AND state->'decision'->>'event_id' IS NOT NULL "
             "AND coalesce(state->'withdrawal', 'null'::jsonb) = 'null'::jsonb "
@@ -321,8 +321,8 @@ class Dashboard:
     def units(self, principal: Principal) -> dict[str, Any]:
         counts: dict[str, dict[str, int]] = {}
         for table, noun in (("view_cases", "cases"), ("view_officers", "officers")):
-            for r in self._rows(f"SELECT state->>'unit_id' AS unit, count(*) AS n FROM {table} "
-                                "WHERE state->>'unit_id' IS NOT NULL GROUP BY 1"):
+            for r in self._rows(f"SELECT unit_id AS unit, count(*) AS n FROM {table} "
+                                "WHERE unit_id IS NOT NULL GROUP BY 1"):
                 counts.setdefault(r["unit"], {"cases": 0, "officers": 0})[noun] = r["n"]
         return {"units": [{"unit_id": u, **c} for u, c in sorted(counts.items())
                           if principal.may_see_unit(u)]}
@@ -335,13 +335,13 @@ class Dashboard:
             "SELECT state->'decision'->>'decided_on' AS day, count(*) AS n, "
             "sum((state->'amounts'->>'decided_fen')::bigint) AS fen FROM view_cases "
             # the unit that held the case when it was decided, as RF24 counts the fine
-            "WHERE coalesce(state->'decision'->>'unit_id', state->>'unit_id') = %s "
+            "WHERE decided_unit_id = %s "
             "AND state->'decision'->>'decided_on' IS NOT NULL "
             "AND state->'amounts'->'penalty_types' ? 'fine' "
             "AND coalesce(state->'withdrawal', 'null'::jsonb) = 'null'::jsonb "  # as RF24 does
             "GROUP BY 1 ORDER BY 1", (unit_id,))
         officers = self._rows("SELECT officer_id, state::text AS state FROM view_officers "
-                              "WHERE state->>'unit_id' = %s ORDER BY officer_id", (unit_id,))
+                              "WHERE unit_id = %s ORDER BY officer_id", (unit_id,))
         if not days and not officers and not unit_known(self.ledger.store, unit_id):
             raise NotFound(f"no unit {unit_id}", field="unit_id")  # as /v1/units lists it
         by_rule: dict[str, dict[str, Any]] = {}

@@ -260,7 +260,12 @@ SERVICE_PRIVILEGES = (("stored_events", "SELECT"), ("stored_events", "INSERT"),
 #: ``ledger init`` (its owner role) runs schema.sql again: (table, column, when it was added)
 SCHEMA_NEEDS = (("ledger_checkpoints", "seq", "2026-11-28: checkpoints in issue order"),
                 ("view_public_entries", "publication_ref",
-                 "2026-11-29: the public feed's index of publications"))
+                 "2026-11-29: the public feed's index of publications"),
+                *((table, column, "2026-11-29: the views' units as indexed columns")
+                  for table, column in (("view_cases", "unit_id"),
+                                        ("view_cases", "decided_unit_id"),
+                                        ("view_officers", "unit_id"),
+                                        ("view_complaints", "unit_id"))))
 #: the functions every write runs (EXECUTE is ledger_writer's alone: PostgreSQL's
 #: pg_write_all_data may insert into every table but not run them)
 SERVICE_FUNCTIONS = ("ledger_lock_events()", "ledger_group_state(uuid[], text[])")

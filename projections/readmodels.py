@@ -709,7 +709,7 @@ class ReadModels:
             for table, key, kind in (("view_cases", "case_id", "case"),
                                      ("view_officers", "officer_id", "officer"),
                                      ("view_complaints", "complaint_id", "complaint")):
-                curs.execute(f"SELECT {key} AS id FROM {table} WHERE state->>'unit_id' = %s "
+                curs.execute(f"SELECT {key} AS id FROM {table} WHERE unit_id = %s "
                              "OR state->'units' ? %s", (unit_id, unit_id))
                 streams.update(f"{kind}:{r['id']}" for r in curs.fetchall())
         if len(streams) == 1 and not self.store.stream_events(f"unit:{unit_id}",

@@ -380,6 +380,34 @@ def test_units_lists_the_units_with_their_case_and_officer_counts(dash: World) -
     assert unit["unit_id"] == f.UNIT and unit["cases"] == 1 and unit["officers"] >= 2
 
 
+def test_the_views_units_are_columns_an_older_home_gets_from_init(dash: World) -> None:
+    """The unit list, the overview and the unit assessment count and filter by indexed
+    columns PostgreSQL computes from each state (reading the unit from the states decompressed
+    every state of every unit on each request). A home whose views were made before them is
+    named by the services and completed by `ledger init`, the columns computed for the states
+    already stored, so the pages read the same."""
+    import psycopg
+
+    from projections.readmodels import ReadModels
+    pages = (("/v1/units", {}), (f"/v1/units/{f.UNIT}/overview", {"on": "2024-10-31"}),
+             (f"/v1/units/{f.UNIT}/assessment", {"period": "2024-Q4"}))
+    before = [get(dash, page, **params) for page, params in pages]
+    assert before[0]["units"][0]["cases"] == 1 and before[1]["fines_per_day"]
+    with psycopg.connect(dash.owner_url, autocommit=True) as conn:     # as before 2026-11-29
+        for table, column in (("view_cases", "unit_id"), ("view_cases", "decided_unit_id"),
+                              ("view_officers", "unit_id"), ("view_complaints", "unit_id")):
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    owner = LedgerStore(datastore_from_url(dash.owner_url, pool_size=1, max_overflow=0))
+    try:
+        assert owner.schema_behind() == ("view_cases has no column unit_id (added 2026-11-29: "
+                                         "the views' units as indexed columns)")
+        ReadModels(owner).create_tables()                          # what `ledger init` runs
+        assert owner.schema_behind() is None
+    finally:
+        owner.close()
+    assert [get(dash, page, **params) for page, params in pages] == before
+
+
 # --- the case trail and its verification ------------------------------------------------------
 
 def test_trail_verifies_signature_chain_and_inclusion_of_every_case_event(dash: World) -> None:

@@ -78,9 +78,9 @@ def unit_known(store: LedgerStore, unit_id: str) -> bool:
     """Whether a case, officer, complaint or supervision notice of the read models names
     ``unit_id`` (a unit exists only through them)."""
     with store.cursor() as curs:
-        curs.execute("SELECT EXISTS (SELECT 1 FROM view_cases WHERE state->>'unit_id' = %(u)s) "
-                     "OR EXISTS (SELECT 1 FROM view_officers WHERE state->>'unit_id' = %(u)s) "
-                     "OR EXISTS (SELECT 1 FROM view_complaints WHERE state->>'unit_id' = %(u)s) "
+        curs.execute("SELECT EXISTS (SELECT 1 FROM view_cases WHERE unit_id = %(u)s) "
+                     "OR EXISTS (SELECT 1 FROM view_officers WHERE unit_id = %(u)s) "
+                     "OR EXISTS (SELECT 1 FROM view_complaints WHERE unit_id = %(u)s) "
                      "OR EXISTS (SELECT 1 FROM view_supervision WHERE state->>'unit_id' = %(u)s) "
                      "AS known", {"u": unit_id})
         row = curs.fetchone()
@@ -135,10 +135,10 @@ def assessment(store: LedgerStore, kind: str, ident: str, period: A.Period,
         officers_sql = ("SELECT state::text AS state FROM view_officers "
                         "WHERE officer_id = %(id)s")
     else:
-        case_of, complaint_of = "c.unit_id = %(id)s", "state->>'unit_id' = %(id)s"
+        case_of, complaint_of = "view_cases.unit_id = %(id)s", "unit_id = %(id)s"
         flag_column = "unit_id"
         officers_sql = ("SELECT state::text AS state FROM view_officers "
-                        "WHERE state->>'unit_id' = %(id)s AND state->>'kind' = 'officer'")
+                        "WHERE unit_id = %(id)s AND state->>'kind' = 'officer'")
     with store.cursor() as curs:
         cases = _rows(curs, _CASE_FACTS.replace(":subject", case_of), bounds)
         complaints = _rows(curs, _COMPLAINT_FACTS.replace(":subject", complaint_of), bounds)

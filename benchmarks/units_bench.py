@@ -1,0 +1,88 @@
+"""What the pages that count or filter by unit cost as the cases grow: ``--cases`` case states
+(copies of the factory's general and summary cases, twelve units) stored in ``view_cases`` as
+the read models write them (``projections/schema.sql``: the unit as a computed, indexed
+column since 2026-11-29), and the dashboard's unit list (``GET /v1/units``) and unit overview
+(its fines per day) timed as they read now — beside, in the same run on the same rows, the
+same queries reading the unit from each state, as they did until then. Both must count the
+same. Medians of ``--repeat``.
+
+    .venv/bin/python benchmarks/units_bench.py --cases 50000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+
+from benchmarks.common import BenchCluster, machine  # noqa: E402
+from tests import domain_factory as f  # noqa: E402
+from tests.test_case_model import world  # noqa: E402
+
+FINES = ("SELECT state->'decision'->>'decided_on' AS day, count(*) AS n, "
+         "sum((state->'amounts'->>'decided_fen')::bigint) AS fen FROM view_cases WHERE {} = %s "
+         "AND state->'decision'->>'decided_on' IS NOT NULL "
+         "AND state->'amounts'->'penalty_types' ? 'fine' "
+         "AND coalesce(state->'withdrawal', 'null'::jsonb) = 'null'::jsonb GROUP BY 1 ORDER BY 1")
+QUERIES = [
+    ("unit list (cases per unit)",
+     "SELECT unit_id AS unit, count(*) AS n FROM view_cases WHERE unit_id IS NOT NULL "
+     "GROUP BY 1 ORDER BY 1",
+     "SELECT state->>'unit_id' AS unit, count(*) AS n FROM view_cases "
+     "WHERE state->>'unit_id' IS NOT NULL GROUP BY 1 ORDER BY 1", ()),
+    ("unit overview (fines per day)", FINES.format("decided_unit_id"),
+     FINES.format("coalesce(state->'decision'->>'unit_id', state->>'unit_id')"), ("U3",)),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    _, folder = world(f.general_case(), f.summary_case())
+    states = list(folder.cases.values())
+    cluster = BenchCluster()
+    print(f"# {machine()}; PostgreSQL {cluster.version}; {args.cases:,} cases; "
+          f"median of {args.repeat}")
+    try:
+        with psycopg.connect(cluster.database("units"), autocommit=True) as conn:
+            conn.execute("CREATE ROLE ledger_writer")
+            conn.execute((ROOT / "projections" / "schema.sql").read_text())
+            with conn.cursor().copy("COPY view_cases (case_id, state, last_index) "
+                                    "FROM STDIN") as copy:
+                for i in range(args.cases):
+                    state = {**states[i % len(states)], "case_id": f"C{i}",
+                             "unit_id": f"U{i % 12}"}
+                    if state.get("decision"):       # decided by the unit that holds it
+                        state["decision"] = {**state["decision"], "unit_id": f"U{i % 12}"}
+                    copy.write_row((f"C{i}", json.dumps(state, ensure_ascii=False), i))
+            conn.execute("VACUUM ANALYZE view_cases")
+            print(f"{'query':32} {'now, ms':>9} {'before':>9}")
+            for label, now_sql, old_sql, params in QUERIES:
+                now, old = [], []
+                for _ in range(args.repeat):
+                    for sql, runs in ((now_sql, now), (old_sql, old)):
+                        t0 = time.perf_counter()
+                        rows = conn.execute(sql, params).fetchall()
+                        runs.append(time.perf_counter() - t0)
+                        if sql is now_sql:
+                            got = rows
+                        else:
+                            assert rows == got and rows, f"{label}: the queries disagree"
+                print(f"{label:32} {statistics.median(now) * 1000:9.2f} "
+                      f"{statistics.median(old) * 1000:9.2f}")
+    finally:
+        cluster.close()
+
+
+if __name__ == "__main__":
+    main()

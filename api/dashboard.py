@@ -210,9 +210,7 @@ class Dashboard:
         if spans:
             first = min((w[0] for w in spans.values()), key=_quarter_number)
             peers = self._decisions(
-                "state->'violation'->>'code' = ANY(%s) AND "
-                "state->'decision'->>'decided_on' >= %s AND "
-                "state->'decision'->>'decided_on' <= %s",
+                "violation_code = ANY(%s) AND decided_on >= %s AND decided_on <= %s",
                 [codes, _first_day(first), Period.parse(max(spans)).end.isoformat()],
                 MAX_PEER_CASES)
         others = [d for d in peers if d["lead"] != officer_id]
@@ -290,11 +288,14 @@ class Dashboard:
         unit, lead officer (``statistics.lead``), code, party type, amount, day and quarter."""
         rows = self._rows(
             "SELECT case_id, unit_id AS unit, state->'decision'->>'event_id' AS eid, "
-            "state->'decision'->>'decided_on' AS decided_on "
-            f"FROM view_cases WHERE {where} AND state->'decision'->>'event_id' IS NOT NULL "
+            "decided_on FROM view_cases WHERE "
+            # decided_on and the unit are columns (projections/schema.sql): a state is read
+            # only for the cases the filter finds
+            f"{where} AND decided_on IS NOT NULL "
+            "AND state->'decision'->>'event_id' IS NOT NULL "
             "AND coalesce(state->'withdrawal', 'null'::jsonb) = 'null'::jsonb "
             "AND coalesce(state->>'deviation_approved', 'false') = 'false' "
-            "ORDER BY state->'decision'->>'decided_on' DESC, case_id LIMIT %s", [*params, cap])
+            "ORDER BY decided_on DESC, case_id LIMIT %s", [*params, cap])
         with self.ledger.store.cursor() as curs:
             events = self.ledger.store.rows_by_id(curs, [r["eid"] for r in rows])
         out = []

@@ -1,10 +1,11 @@
-"""What the pages that count or filter by unit cost as the cases grow: ``--cases`` case states
-(copies of the factory's general and summary cases, twelve units) stored in ``view_cases`` as
-the read models write them (``projections/schema.sql``: the unit as a computed, indexed
-column since 2026-11-29), and the dashboard's unit list (``GET /v1/units``) and unit overview
-(its fines per day) timed as they read now — beside, in the same run on the same rows, the
-same queries reading the unit from each state, as they did until then. Both must count the
-same. Medians of ``--repeat``.
+"""What the pages that count or filter by unit, code or day cost as the cases grow:
+``--cases`` case states (copies of the factory's general and summary cases, twelve units)
+stored in ``view_cases`` as the read models write them (``projections/schema.sql``: the unit,
+violation code and decision day as computed, indexed columns since 2026-11-29), and the
+dashboard's unit list (``GET /v1/units``), unit overview (its fines per day) and an officer
+page's peers (``GET /v1/officers/{id}/positions``) timed as they read now — beside, in the
+same run on the same rows, the same queries reading the unit, code and day from each state,
+as they did until then. Both must give the same rows. Medians of ``--repeat``.
 
     .venv/bin/python benchmarks/units_bench.py --cases 50000
 """
@@ -32,6 +33,13 @@ FINES = ("SELECT state->'decision'->>'decided_on' AS day, count(*) AS n, "
          "AND state->'decision'->>'decided_on' IS NOT NULL "
          "AND state->'amounts'->'penalty_types' ? 'fine' "
          "AND coalesce(state->'withdrawal', 'null'::jsonb) = 'null'::jsonb GROUP BY 1 ORDER BY 1")
+#: api/dashboard.py's _decisions for an officer page's peers (the fines of its codes in a few
+#: quarters, every unit), capped at MAX_PEER_CASES
+PEERS = ("SELECT case_id, unit_id, state->'decision'->>'event_id' AS eid FROM view_cases "
+         "WHERE {0} AND {1} IS NOT NULL AND state->'decision'->>'event_id' IS NOT NULL "
+         "AND coalesce(state->'withdrawal', 'null'::jsonb) = 'null'::jsonb "
+         "AND coalesce(state->>'deviation_approved', 'false') = 'false' "
+         "ORDER BY {1} DESC, case_id LIMIT 6000")
 QUERIES = [
     ("unit list (cases per unit)",
      "SELECT unit_id AS unit, count(*) AS n FROM view_cases WHERE unit_id IS NOT NULL "
@@ -40,6 +48,12 @@ QUERIES = [
      "WHERE state->>'unit_id' IS NOT NULL GROUP BY 1 ORDER BY 1", ()),
     ("unit overview (fines per day)", FINES.format("decided_unit_id"),
      FINES.format("coalesce(state->'decision'->>'unit_id', state->>'unit_id')"), ("U3",)),
+    ("officer positions (peers)", PEERS.format(
+        "violation_code = ANY(%s) AND decided_on >= %s AND decided_on <= %s", "decided_on"),
+     PEERS.format("state->'violation'->>'code' = ANY(%s) AND state->'decision'->>'decided_on' "
+                  ">= %s AND state->'decision'->>'decided_on' <= %s",
+                  "state->'decision'->>'decided_on'"),
+     (["PILEUP_SH"], "2024-07-01", "2024-12-31")),
 ]
 
 

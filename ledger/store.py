@@ -264,6 +264,8 @@ SCHEMA_NEEDS = (("ledger_checkpoints", "seq", "2026-11-28: checkpoints in issue 
                 *((table, column, "2026-11-29: the views' units as indexed columns")
                   for table, column in (("view_cases", "unit_id"),
                                         ("view_cases", "decided_unit_id"),
+                                        ("view_cases", "violation_code"),
+                                        ("view_cases", "decided_on"),
                                         ("view_officers", "unit_id"),
                                         ("view_complaints", "unit_id"))))
 #: the functions every write runs (EXECUTE is ledger_writer's alone: PostgreSQL's

@@ -28,6 +28,14 @@ ALTER TABLE view_complaints ADD COLUMN IF NOT EXISTS unit_id text
 -- the unit whose decision is in force, which a fine counts for (RF24, the unit overview)
 ALTER TABLE view_cases ADD COLUMN IF NOT EXISTS decided_unit_id text
     GENERATED ALWAYS AS (coalesce(state->'decision'->>'unit_id', state->>'unit_id')) STORED;
+-- a case's violation and the day of its decision in force: an officer page's peers (RF17's
+-- cohort, every unit) are the decisions of its codes within a few quarters
+ALTER TABLE view_cases ADD COLUMN IF NOT EXISTS violation_code text
+    GENERATED ALWAYS AS (state->'violation'->>'code') STORED;
+ALTER TABLE view_cases ADD COLUMN IF NOT EXISTS decided_on text
+    GENERATED ALWAYS AS (state->'decision'->>'decided_on') STORED;
+CREATE INDEX IF NOT EXISTS view_cases_code_decided
+    ON view_cases (violation_code, decided_on, case_id);
 CREATE INDEX IF NOT EXISTS view_cases_unit ON view_cases (unit_id);
 CREATE INDEX IF NOT EXISTS view_cases_decided_unit ON view_cases (decided_unit_id);
 CREATE INDEX IF NOT EXISTS view_officers_unit ON view_officers (unit_id);

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 import warnings
+from importlib import resources
 from pathlib import Path
 
 import httpx
@@ -79,6 +80,18 @@ class BenchCluster:
         store.close()
         ensure_app_role(owner)
         return owner, with_user(owner, APP_ROLE)
+
+    def views_database(self, name: str) -> str:
+        """A database holding the views' tables alone (projections/schema.sql, as `ledger
+        init` makes them, triggers and computed columns included), for benchmarks of the
+        queries that read them; its URL (the owner's)."""
+        url = self.database(name)
+        with psycopg.connect(url, autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'ledger_writer'"
+                            ).fetchone() is None:     # the role the views are granted to
+                conn.execute("CREATE ROLE ledger_writer")
+            conn.execute(resources.files("projections").joinpath("schema.sql").read_text())
+        return url
 
     def close(self) -> None:
         self.server.cleanup()

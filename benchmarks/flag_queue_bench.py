@@ -33,13 +33,6 @@ RULES = [f"RF{i:02d}" for i in range(1, 31)]
 WEIGHTS = [1000] * 5 + [30] * 20 + [1] * 5
 
 
-def view_flags_ddl() -> str:
-    """``view_flags`` and its indexes as projections/schema.sql creates them."""
-    ddl = (ROOT / "projections" / "schema.sql").read_text()
-    start = ddl.index("CREATE TABLE IF NOT EXISTS view_flags")
-    return ddl[start:ddl.index("GRANT", start)]
-
-
 def fill(conn: psycopg.Connection, n: int) -> None:
     rng = random.Random(1)
     with conn.cursor().copy(
@@ -106,8 +99,7 @@ def main() -> None:
     print(f"# {machine()}; PostgreSQL {cluster.version}; {args.flags:,} flags; "
           f"median of {args.repeat}")
     try:
-        with psycopg.connect(cluster.database("flags"), autocommit=True) as conn:
-            conn.execute(view_flags_ddl())
+        with psycopg.connect(cluster.views_database("flags"), autocommit=True) as conn:
             fill(conn, args.flags)
             cases = queries(conn)
             now = [timed(conn, where, params, args.repeat) for _, where, params in cases]

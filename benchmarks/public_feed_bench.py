@@ -86,9 +86,7 @@ def main() -> None:
           f"decisions; median of {args.repeat}")
     rng = random.Random(1)
     try:
-        with psycopg.connect(cluster.database("feed"), autocommit=True) as conn:
-            conn.execute("CREATE ROLE ledger_writer")
-            conn.execute((ROOT / "projections" / "schema.sql").read_text())
+        with psycopg.connect(cluster.views_database("feed"), autocommit=True) as conn:
             with conn.cursor().copy("COPY view_public_decisions (case_id, state, last_index) "
                                     "FROM STDIN") as copy:
                 for i in range(args.decisions):

@@ -68,9 +68,7 @@ def main() -> None:
     print(f"# {machine()}; PostgreSQL {cluster.version}; {args.cases:,} cases; "
           f"median of {args.repeat}")
     try:
-        with psycopg.connect(cluster.database("units"), autocommit=True) as conn:
-            conn.execute("CREATE ROLE ledger_writer")
-            conn.execute((ROOT / "projections" / "schema.sql").read_text())
+        with psycopg.connect(cluster.views_database("units"), autocommit=True) as conn:
             with conn.cursor().copy("COPY view_cases (case_id, state, last_index) "
                                     "FROM STDIN") as copy:
                 for i in range(args.cases):

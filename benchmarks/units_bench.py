@@ -2,10 +2,11 @@
 ``--cases`` case states (copies of the factory's general and summary cases, twelve units)
 stored in ``view_cases`` as the read models write them (``projections/schema.sql``: the unit,
 violation code and decision day as computed, indexed columns since 2026-11-29), and the
-dashboard's unit list (``GET /v1/units``), unit overview (its fines per day) and an officer
-page's peers (``GET /v1/officers/{id}/positions``) timed as they read now — beside, in the
-same run on the same rows, the same queries reading the unit, code and day from each state,
-as they did until then. Both must give the same rows. Medians of ``--repeat``.
+dashboard's unit list (``GET /v1/units``), unit overview (its fines per day), an officer
+page's peers (``GET /v1/officers/{id}/positions``) and an officer's cases for their assessment
+(``GET /v1/officers/{id}/assessment``) timed as they read now — beside, in the same run on
+the same rows, the same queries reading the unit, code, day and officers from each state, as
+they did until then. Both must give the same rows. Medians of ``--repeat``.
 
     .venv/bin/python benchmarks/units_bench.py --cases 50000
 """
@@ -54,6 +55,10 @@ QUERIES = [
                   ">= %s AND state->'decision'->>'decided_on' <= %s",
                   "state->'decision'->>'decided_on'"),
      (["PILEUP_SH"], "2024-07-01", "2024-12-31")),
+    ("officer assessment (their cases)",
+     "SELECT case_id FROM view_cases WHERE officer_ids @> ARRAY[%s]::text[] ORDER BY 1",
+     "SELECT case_id FROM view_cases, jsonb_to_record(view_cases.state) AS c(officers jsonb) "
+     "WHERE c.officers ? %s ORDER BY 1", ("O17",)),
 ]
 
 
@@ -76,6 +81,10 @@ def main() -> None:
                              "unit_id": f"U{i % 12}"}
                     if state.get("decision"):       # decided by the unit that holds it
                         state["decision"] = {**state["decision"], "unit_id": f"U{i % 12}"}
+                    # two of 300 officers acted in each
+                    acted = list(state["officers"].values())
+                    state["officers"] = {f"O{(i + 7 * k) % 300}": entry
+                                         for k, entry in enumerate(acted[:2])}
                     copy.write_row((f"C{i}", json.dumps(state, ensure_ascii=False), i))
             conn.execute("VACUUM ANALYZE view_cases")
             print(f"{'query':32} {'now, ms':>9} {'before':>9}")

@@ -266,6 +266,7 @@ SCHEMA_NEEDS = (("ledger_checkpoints", "seq", "2026-11-28: checkpoints in issue 
                                         ("view_cases", "decided_unit_id"),
                                         ("view_cases", "violation_code"),
                                         ("view_cases", "decided_on"),
+                                        ("view_cases", "officer_ids"),
                                         ("view_officers", "unit_id"),
                                         ("view_complaints", "unit_id"))))
 #: the functions every write runs (EXECUTE is ledger_writer's alone: PostgreSQL's

@@ -36,6 +36,16 @@ ALTER TABLE view_cases ADD COLUMN IF NOT EXISTS decided_on text
     GENERATED ALWAYS AS (state->'decision'->>'decided_on') STORED;
 CREATE INDEX IF NOT EXISTS view_cases_code_decided
     ON view_cases (violation_code, decided_on, case_id);
+-- the officers who acted in a case (the keys of its `officers`): an officer's assessment reads
+-- their cases alone
+CREATE OR REPLACE FUNCTION view_case_officer_ids(state jsonb) RETURNS text[]
+    LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(array_agg(k ORDER BY k), '{}') FROM jsonb_object_keys(
+        CASE WHEN jsonb_typeof(state->'officers') = 'object' THEN state->'officers' END) AS k
+$$;
+ALTER TABLE view_cases ADD COLUMN IF NOT EXISTS officer_ids text[]
+    GENERATED ALWAYS AS (view_case_officer_ids(state)) STORED;
+CREATE INDEX IF NOT EXISTS view_cases_officers ON view_cases USING gin (officer_ids);
 CREATE INDEX IF NOT EXISTS view_cases_unit ON view_cases (unit_id);
 CREATE INDEX IF NOT EXISTS view_cases_decided_unit ON view_cases (decided_unit_id);
 CREATE INDEX IF NOT EXISTS view_officers_unit ON view_officers (unit_id);

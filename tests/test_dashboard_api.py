@@ -391,12 +391,14 @@ def test_the_views_units_are_columns_an_older_home_gets_from_init(dash: World) -
     from projections.readmodels import ReadModels
     pages = (("/v1/units", {}), (f"/v1/units/{f.UNIT}/overview", {"on": "2024-10-31"}),
              (f"/v1/units/{f.UNIT}/assessment", {"period": "2024-Q4"}),
-             (f"/v1/officers/{f.OFFICER_A}/positions", {}))
+             (f"/v1/officers/{f.OFFICER_A}/positions", {}),
+             (f"/v1/officers/{f.OFFICER_A}/assessment", {"period": "2024-Q4"}))
     before = [get(dash, page, **params) for page, params in pages]
     assert before[0]["units"][0]["cases"] == 1 and before[1]["fines_per_day"]
     with psycopg.connect(dash.owner_url, autocommit=True) as conn:     # as before 2026-11-29
         for table, column in (("view_cases", "unit_id"), ("view_cases", "decided_unit_id"),
                               ("view_cases", "violation_code"), ("view_cases", "decided_on"),
+                              ("view_cases", "officer_ids"),
                               ("view_officers", "unit_id"), ("view_complaints", "unit_id")):
             conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     owner = LedgerStore(datastore_from_url(dash.owner_url, pool_size=1, max_overflow=0))

@@ -130,7 +130,9 @@ def assessment(store: LedgerStore, kind: str, ident: str, period: A.Period,
     bounds = {"id": ident, "from": period.start.isoformat(), "until": period.end.isoformat(),
               "after": (period.end + timedelta(days=1)).isoformat()}
     if kind == "officer":
-        case_of, complaint_of = "c.officers ? %(id)s", "state->'accused_officers' ? %(id)s"
+        # officer_ids: the keys of the case's officers, a column with its own index
+        case_of = "view_cases.officer_ids @> ARRAY[%(id)s]::text[]"
+        complaint_of = "state->'accused_officers' ? %(id)s"
         flag_column = "officer_id"
         officers_sql = ("SELECT state::text AS state FROM view_officers "
                         "WHERE officer_id = %(id)s")

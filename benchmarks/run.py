@@ -15,6 +15,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+#: the views' query benchmarks (each against the queries they replaced, same run): the option
+#: that sizes them, quick and full
+QUERIES = (("flag_queue_bench.py", "--flags", "5000", "250000"),
+           ("public_feed_bench.py", "--decisions", "2000", "50000"),
+           ("units_bench.py", "--cases", "2000", "50000"))
+
+
 def run(script: str, *args: str, out: Path) -> None:
     cmd = [sys.executable, str(HERE / script), *args, "--json", str(out)]
     print("$", " ".join(cmd[1:]), flush=True)
@@ -44,6 +51,8 @@ def main() -> None:
         plain("city_bench.py", "--events", "20000", "--idiom-events", "1000",
               "--single-seconds", "3")
         plain("ground_truth.py", "--scale", "small")
+        for script, option, quick, _ in QUERIES:
+            plain(script, option, quick)
         return
     run("ingest.py", "--events", "20000", "--repeat", "3", "--single-seconds", "10",
         out=results / "ingest.json")
@@ -56,6 +65,8 @@ def main() -> None:
     plain("city_bench.py", "--events", "100000", "1000000")
     plain("ground_truth.py", "--scale", "medium", "--seeds", "0", "1")
     plain("ground_truth.py", "--scale", "large")
+    for script, option, _, full in QUERIES:   # what the views' read queries cost as they grow
+        plain(script, option, full)
 
 
 if __name__ == "__main__":

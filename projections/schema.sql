@@ -39,7 +39,7 @@ CREATE INDEX IF NOT EXISTS view_cases_code_decided
 -- the officers who acted in a case (the keys of its `officers`): an officer's assessment reads
 -- their cases alone
 CREATE OR REPLACE FUNCTION view_case_officer_ids(state jsonb) RETURNS text[]
-    LANGUAGE sql IMMUTABLE AS $$
+    LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, public, pg_temp AS $$
     SELECT coalesce(array_agg(k ORDER BY k), '{}') FROM jsonb_object_keys(
         CASE WHEN jsonb_typeof(state->'officers') = 'object' THEN state->'officers' END) AS k
 $$;
@@ -87,13 +87,15 @@ CREATE INDEX IF NOT EXISTS view_public_entries_unit
 CREATE OR REPLACE FUNCTION view_public_entries_of(state jsonb, id text)
     RETURNS TABLE (case_id text, n integer, unit_id text, published_on text,
                    publication_ref text)
-    LANGUAGE sql IMMUTABLE AS $$
+    LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, public, pg_temp AS $$
     SELECT id, p.n::integer, state->>'unit_id', p.pub->>'published_on',
            p.pub->>'publication_ref'
     FROM jsonb_array_elements(state->'publications') WITH ORDINALITY AS p(pub, n)
 $$;
+-- names resolved as ledger/schema.sql's functions resolve them: pg_temp last, so a temporary
+-- table of an entries' name is not written instead of it
 CREATE OR REPLACE FUNCTION view_public_entries_sync() RETURNS trigger
-    LANGUAGE plpgsql AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN          -- an operator's, or a benchmark's
         TRUNCATE view_public_entries;

@@ -300,6 +300,40 @@ def test_rf09_waiving_only_the_hearing_does_not_replace_the_notice() -> None:
     assert World(insert_after(steps, "BenchmarkApplied", waiver)).flags(rule="RF09") == []
 
 
+def _two_parties() -> list[f.Step]:
+    """The general case against the company and, for the same pile, a vendor (共同违法): the
+    company alone is told of its proposed penalty and heard; the vendor is decided later."""
+    vendor = {"party_ref": f.VENDOR, "party_type": "individual"}
+    company = {"party_ref": f.COMPANY, "party_type": "organisation"}
+    steps = change(general_case(), "CaseFiled", parties=[company, vendor])
+    return insert_after(steps, "PenaltyDecided", step(
+        G, "PenaltyDecided", at("2024-08-09"), decision_no="沪黄城管罚〔2024〕第124号",
+        party=vendor, amount_fen=300_000))
+
+
+def test_rf09_a_notice_to_one_party_is_no_notice_to_another() -> None:
+    """APL 第44条 owes the notice to the party decided against: a case's second party, decided
+    without ever being told of its proposed penalty, raised nothing because the company had been
+    told of its own. A notice (or a waiver of statement and defence) of the vendor's own clears
+    it."""
+    steps = _two_parties()
+    world = World(steps)
+    [vendor_decision] = [e.event_id for e in world.events if e.type == "PenaltyDecided"
+                         and e.body["party"]["party_ref"] == f.VENDOR]
+    flag = world.one("RF09.a")
+    assert (flag.event_ids, flag.party_ref) == ((vendor_decision,), f.VENDOR)
+    told = step(G, "PenaltyNoticeServed", at("2024-07-01"), party_ref=f.VENDOR,
+                notice_no="沪黄城管告〔2024〕第99号", proposed_amount_fen=300_000,
+                hearing_eligible=False, rights_notified=["statement", "defence"])
+    assert World(insert_after(steps, "LegalReviewCompleted", told)).flags(rule="RF09.a") == []
+    waived = step(G, "RightsWaived", at("2024-07-01"), party_ref=f.VENDOR,
+                  rights=["statement", "defence"])
+    assert World(insert_after(steps, "LegalReviewCompleted", waived)).flags(rule="RF09.a") == []
+    waived_by_company = step(G, "RightsWaived", at("2024-07-01"), party_ref=f.COMPANY,
+                             rights=["statement", "defence"])
+    assert World(insert_after(steps, "LegalReviewCompleted", waived_by_company)).one("RF09.a")
+
+
 def test_rf09_statement_received_but_not_reviewed() -> None:
     statement = step(G, "StatementReceived", at("2024-05-29"))
     world = World(insert_after(general_case(), "PenaltyNoticeServed", statement))

@@ -539,7 +539,8 @@ class Case:
         self.notices: list[Notice] = []
         self.statements: list[tuple[int, str]] = []
         self.reviews: list[tuple[int, str]] = []
-        self.waived: list[tuple[int, frozenset[str], str]] = []
+        #: (time, rights waived, event id, the party who waived them)
+        self.waived: list[tuple[int, frozenset[str], str, str]] = []
         self.hearing_requests: list[tuple[int, str]] = []
         self.hearings_scheduled: list[tuple[int, int, str, str]] = []  # ts, for, presider, eid
         self.hearings_held: list[tuple[int, str, tuple[str, ...], str]] = []
@@ -974,7 +975,7 @@ class Fold:
 
     def _c_RightsWaived(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                         dirty: set) -> None:
-        c.waived.append((ts, frozenset(b["rights"]), eid))
+        c.waived.append((ts, frozenset(b["rights"]), eid, b["party_ref"]))
 
     def _c_HearingRequested(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                             dirty: set) -> None:

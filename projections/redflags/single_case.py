@@ -418,10 +418,12 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
         if d.procedure != "general":
             continue
         legal = ctx.params(d.ts).legal
-        notices = [n for n in c.notices if n.ts <= d.ts]
+        # APL 第44条/第62条: the notice is owed to the party decided against, and only that
+        # party can waive it (another party of the case being told is nothing to this one)
+        notices = [n for n in c.notices if n.ts <= d.ts and n.party_ref == d.party_ref]
         waived: set[str] = set()
-        for ts, rights, _ in c.waived:
-            if ts <= d.ts:
+        for ts, rights, _, party in c.waived:
+            if ts <= d.ts and party == d.party_ref:
                 waived |= rights
         common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id}
         # APL 第62条: only waiving the statement or defence (not the hearing) excuses the notice
@@ -462,7 +464,7 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
             end = days.add_working(days.day(notice.ts), legal.hearing_request_window_working_days)
             in_time = end is not None and days.day(req_ts) <= end
             withdrawn = any(req_ts <= ts <= d.ts and "hearing" in rights
-                            for ts, rights, _ in c.waived)      # the request given up
+                            for ts, rights, _, _ in c.waived)      # the request given up
             if in_time and not withdrawn and not any(
                     req_ts <= h[0] <= d.ts for h in c.hearings_held):
                 ctx.flag("RF09.d", f"{d.eid}|{req_eid}", anchor=d.ts, raised=d.ts,

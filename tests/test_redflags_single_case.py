@@ -500,6 +500,23 @@ def test_rf10_an_amendment_heavier_than_the_notice_after_the_hearing() -> None:
                  ).flags(rule="RF10") == []
 
 
+def test_rf10_compares_a_partys_decision_with_its_own_notice() -> None:
+    """APL 第45条第2款: the vendor, told of 200 CNY and heard, was decided 3 000 CNY; RF10 read
+    the case's latest notice, the company's 3 000 CNY, and raised nothing. The vendor's own
+    notice and statement are compared; the company's decision still is with its own notice."""
+    told = step(G, "PenaltyNoticeServed", at("2024-05-20"), party_ref=f.VENDOR,
+                notice_no="沪黄城管告〔2024〕第98号", proposed_amount_fen=20_000,
+                hearing_eligible=False, rights_notified=["statement", "defence"])
+    spoke = step(G, "StatementReceived", at("2024-05-22"), party_ref=f.VENDOR)
+    reviewed = step(G, "DefenceReviewed", at("2024-05-24"))
+    world = World(insert_after(_two_parties(), "BenchmarkApplied", told, spoke, reviewed))
+    [vendor_decision] = [e.event_id for e in world.events if e.type == "PenaltyDecided"
+                         and e.body["party"]["party_ref"] == f.VENDOR]
+    flag = world.one("RF10")
+    assert (flag.event_ids[0], flag.party_ref) == (vendor_decision, f.VENDOR)
+    assert (numbers(flag)["proposed_fen"], numbers(flag)["decided_fen"]) == (20_000, 300_000)
+
+
 # --- RF11 legal review, collective discussion, head decision -------------------------------------
 
 def test_rf11_hearing_held_but_no_legal_review() -> None:

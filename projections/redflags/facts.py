@@ -537,7 +537,8 @@ class Case:
         #: (ts, form, proposed amount, approved_by, eid)
         self.deviations: list[tuple[int, str, int, str, str]] = []
         self.notices: list[Notice] = []
-        self.statements: list[tuple[int, str]] = []
+        #: (time, event id, the party who spoke)
+        self.statements: list[tuple[int, str, str]] = []
         self.reviews: list[tuple[int, str]] = []
         #: (time, rights waived, event id, the party who waived them)
         self.waived: list[tuple[int, frozenset[str], str, str]] = []
@@ -967,7 +968,7 @@ class Fold:
 
     def _c_StatementReceived(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                              dirty: set) -> None:
-        c.statements.append((ts, eid))
+        c.statements.append((ts, eid, b["party_ref"]))
 
     def _c_DefenceReviewed(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                            dirty: set) -> None:

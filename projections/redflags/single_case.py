@@ -432,7 +432,7 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                      numbers={"decided_at": ctx.time(d.ts), "notices": 0},
                      summary="decision without a prior notice of the proposed penalty",
                      summary_zh="作出处罚决定前未告知拟作出的行政处罚", **common)
-        last_statement = max((s for s in c.statements if s[0] <= d.ts), default=None)
+        last_statement = max((s[:2] for s in c.statements if s[0] <= d.ts), default=None)
         if last_statement is not None and not any(
                 last_statement[0] <= ts <= d.ts for ts, _ in c.reviews):
             ctx.flag("RF09.b", d.eid, anchor=d.ts, raised=d.ts,
@@ -543,13 +543,15 @@ def _iso_day(day: int | None) -> str | None:
     return None if day is None else day_iso(day)
 
 
-def _heard_since_notice(c: Case, ts: int) -> tuple[Notice | None, list[str]]:
-    """The latest notice at or before ``ts`` and the statements and hearings after it, up to
-    ``ts``: what the party said that the penalty may not be made heavier for."""
-    notice = max((n for n in c.notices if n.ts <= ts), default=None, key=lambda n: n.ts)
+def _heard_since_notice(c: Case, ts: int, party: str) -> tuple[Notice | None, list[str]]:
+    """The latest notice to ``party`` at or before ``ts`` and its statements and the hearings
+    after it, up to ``ts``: what the party said that its penalty may not be made heavier for
+    (another party's notice proposes nothing for this one)."""
+    notice = max((n for n in c.notices if n.ts <= ts and n.party_ref == party), default=None,
+                 key=lambda n: n.ts)
     if notice is None:
         return None, []
-    heard = [eid for t, eid in c.statements if notice.ts <= t <= ts]
+    heard = [eid for t, eid, who in c.statements if notice.ts <= t <= ts and who == party]
     heard += [h[3] for h in c.hearings_held if notice.ts <= h[0] <= ts]
     return notice, heard
 
@@ -557,7 +559,7 @@ def _heard_since_notice(c: Case, ts: int) -> tuple[Notice | None, list[str]]:
 def rf10_heavier_after_defence(c: Case, ctx: "Ctx") -> None:
     for d in c.decisions:
         _rf10_amended(c, d, ctx)
-        notice, heard = _heard_since_notice(c, d.ts)
+        notice, heard = _heard_since_notice(c, d.ts, d.party_ref)
         if notice is None or not heard:
             continue
         new_types = sorted(d.types - notice.types - {"warning"})
@@ -586,7 +588,7 @@ def _rf10_amended(c: Case, d: Decision, ctx: "Ctx") -> None:
             continue
         before, before_types = amount, types
         amount, types = c.current_amount(d, until=ch.ts), ch.types
-        notice, heard = _heard_since_notice(c, ch.ts)
+        notice, heard = _heard_since_notice(c, ch.ts, d.party_ref)
         if notice is None or not heard:
             continue
         new_types = sorted(types - notice.types - before_types - {"warning"})

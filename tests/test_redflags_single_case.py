@@ -606,6 +606,28 @@ def test_rf15_amendment_above_the_maximum() -> None:
     assert numbers(flag)["amount_fen"] == 520_000
 
 
+def test_rf15_judges_an_amendment_under_the_decision_it_amends() -> None:
+    """A decision withdrawn and made anew under another code (重新作出): the new one, PILEUP_SH
+    (SH_SRHW 第25条, 500 to 5 000 CNY), amended to 3 000 CNY, was also judged under the withdrawn
+    decision's STALL_SH (at most 500 CNY) and raised RF15.a. Each amendment is judged under the
+    decision in force when it was made, as RF03 and RF10 read it; an amendment after a
+    withdrawal changes nothing."""
+    case = "SH-HP-2025-000032"
+    steps = change(f.redecided_case(case), "PenaltyDecided", violation_code="STALL_SH",
+                   amount_fen=40_000, benchmark_tier=DROP)
+    steps = change(steps, "PenaltyDecided", nth=1, violation_code="PILEUP_SH",
+                   benchmark_tier=DROP)
+    amend = step(f"case:{case}", "PenaltyAmended", at("2025-04-22"),
+                 decision_no="沪黄城管罚〔2025〕第58号", previous_amount_fen=150_000,
+                 amount_fen=300_000)
+    assert World(insert_after(steps, "DecisionServed", amend)).flags(rule="RF15") == []
+    after_withdrawal = step(f"case:{case}", "PenaltyAmended", at("2025-04-10"),
+                            decision_no="沪黄城管罚〔2025〕第31号", previous_amount_fen=40_000,
+                            amount_fen=90_000)
+    assert World(insert_after(steps, "PenaltyWithdrawn", after_withdrawal)
+                 ).flags(rule="RF15") == []
+
+
 # --- RF16 benchmark band --------------------------------------------------------------------------
 
 BENCH = with_overrides(national(), "SH-HP", {"benchmarks": [

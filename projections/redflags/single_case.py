@@ -690,9 +690,13 @@ def rf15_statutory_range(c: Case, ctx: "Ctx") -> None:
                      summary_zh=f"依违法行为代码 {d.code} 罚款，但该代码不在现行罚款幅度表内",
                      **common)
             continue
+        # each amendment under the decision it amends (the one in force then, as RF03 and RF10
+        # read it); one after the decision's withdrawal changes nothing
+        withdrawn = c.withdrawal_of(d)
         amounts = [(d.amount, d.eid, d.ts)] + [
             (ch.amount, ch.eid, ch.ts) for ch in c.changes
-            if ch.type == "PenaltyAmended" and ch.ts >= d.ts and "fine" in ch.types]
+            if ch.type == "PenaltyAmended" and "fine" in ch.types
+            and _decision_before(c, ch.ts) is d and (withdrawn is None or ch.ts < withdrawn.ts)]
         most = rule.max_fen_for(d.party_type)
         for amount, eid, ts in amounts:
             base = {"amount_fen": amount, "min_fen": rule.min_fen, "max_fen": most,

@@ -751,7 +751,8 @@ class Fold:
         self.supervisions: dict[str, Supervision] = {}
         self.cohorts: dict[str, dict[str, None]] = {}
         self.grids: dict[str, dict[str, None]] = {}
-        self.receipts: dict[str, list[tuple[str, str]]] = {}
+        #: receipt number -> its uses (collected at, log index, case id, event id), log order
+        self.receipts: dict[str, list[tuple[int, int, str, str]]] = {}
         #: flag_id -> its dispositions in log order
         self.dispositions: dict[str, list[Disposition]] = {}
         #: inspector id -> the flags they disposed of, in the order first disposed of (RF30)
@@ -1161,9 +1162,9 @@ class Fold:
         self._party(c, b["party_ref"], None, dirty)
         if receipt:
             uses = self.receipts.setdefault(receipt, [])
-            uses.append((c.case_id, eid))
+            uses.append((ts, idx, c.case_id, eid))
             if len(uses) > 1:
-                for other, _ in uses:
+                for _, _, other, _ in uses:
                     dirty.add(("case", other))
 
     def _c_OnsiteCashRemitted(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,

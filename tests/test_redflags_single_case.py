@@ -675,6 +675,21 @@ def test_rf16_band_from_the_case_when_no_table_is_published() -> None:
     assert numbers(World(steps).one("RF16.b"))["band_source"] == "applied"
 
 
+def test_rf16_reads_the_tier_applied_last_in_world_time() -> None:
+    """The tier was re-applied on 1 July ('serious', 3 500 to 5 000 CNY) and that record
+    synced before the May 'general' one: RF16 read the tier recorded last, 'general', and
+    flagged the 4 000 CNY fine outside it. The tier applied latest before the decision counts,
+    whatever the order of recording, as the decision itself is read."""
+    serious = step(G, "BenchmarkApplied", at("2024-07-01"), tier="serious",
+                   band={"min_fen": 350_000, "max_fen": 500_000})
+    steps = insert_after(change(general_case(), "PenaltyDecided", amount_fen=400_000),
+                         "ClueRegistered", serious)
+    assert World(steps).flags(rule="RF16") == []
+    in_order = insert_after(change(general_case(), "PenaltyDecided", amount_fen=200_000),
+                            "InvestigationConcluded", serious)
+    assert numbers(World(in_order).one("RF16.b"))["tier"] == "serious"
+
+
 # --- RF20 changes ---------------------------------------------------------------------------------
 
 AMEND = step(G, "PenaltyAmended", at("2024-08-15"), decision_no="沪黄城管罚〔2024〕第123号",

@@ -728,7 +728,8 @@ def rf16_benchmark_band(c: Case, ctx: "Ctx") -> None:
             continue
         p = ctx.params(d.ts)
         published = p.benchmark(d.code, d.party_type)
-        applied = [b for b in c.benchmarks if b[0] <= d.ts]
+        # in world time (a record may sync late); the last recorded of one instant
+        applied = sorted((b for b in c.benchmarks if b[0] <= d.ts), key=lambda b: b[0])
         tier = applied[-1][3] if applied else d.tier
         common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id,
                   "officer_id": d.officers[0] if d.officers else None}

@@ -594,6 +594,29 @@ def test_rf15_fine_below_the_minimum_without_and_with_a_mitigation_ground() -> N
     assert World(mitigated).flags(rule="RF15") == []
 
 
+def test_rf15_a_fine_between_the_statutory_amounts_is_below_the_next_one() -> None:
+    """BJ_SRHW 第52条 fines spitting 50 元, 200 元 when serious — two amounts, no range: 100 元
+    lay inside the envelope 50 – 200 and raised nothing. A fine in none of the code's bands
+    (of any kind of party) falls short of the next band up: RF15.b, unless a mitigation
+    ground (APL 第32条 减轻) is recorded; 50 and 200 元 raise nothing. SORTING_SH likewise
+    leaves a gap (an individual at most 200 元, a unit at least 5 000 元)."""
+    def fined(code: str, amount_fen: int, party_type: str = "individual") -> list[f.Step]:
+        return change(general_case(), "PenaltyDecided", violation_code=code,
+                      amount_fen=amount_fen, benchmark_tier=DROP,
+                      party={"party_ref": f.COMPANY, "party_type": party_type})
+    flag = World(fined("SPIT_BJ", 10_000)).one("RF15.b")
+    assert numbers(flag)["statutory_bands_fen"] == [[5_000, 5_000], [20_000, 20_000]]
+    assert numbers(flag)["next_band_min_fen"] == 20_000
+    assert "200.00 元" in flag.summary_zh and "BJ_SRHW 第52条" in flag.summary
+    for amount in (5_000, 20_000):
+        assert World(fined("SPIT_BJ", amount)).flags(rule="RF15") == []
+    assert World(fined("SORTING_SH", 100_000, "organisation")).one("RF15.b")
+    mitigated = insert_after(fined("SPIT_BJ", 10_000), "CollectiveDiscussionHeld", step(
+        G, "WaiverGranted", at("2024-08-06"), basis="APL32", waiver="mitigated",
+        party_ref=f.COMPANY, violation_code="SPIT_BJ"))
+    assert World(mitigated).flags(rule="RF15") == []
+
+
 def test_rf15_fine_under_a_code_outside_the_fine_schedule() -> None:
     steps = change(general_case(), "PenaltyDecided", violation_code="NOISE_XX")
     assert numbers(World(steps).one("RF15.c"))["violation_code"] == "NOISE_XX"

@@ -20,7 +20,7 @@ from .people import act_statuses
 from .zh import APL, code_zh, codes_zh, evidence_kind_zh, type_zh, yuan
 
 if TYPE_CHECKING:
-    from ledger.domain.params import LegalParameters
+    from ledger.domain.params import FineRule, LegalParameters
 
     from .engine import Ctx
 
@@ -714,6 +714,33 @@ def rf15_statutory_range(c: Case, ctx: "Ctx") -> None:
                          summary_zh=f"罚款 {yuan(amount)} 低于法定最低限额 {yuan(rule.min_fen)}，"
                                     "且未记录减轻处罚的理由",
                          **common)
+            elif (short_of := _next_band_min(rule, amount)) is not None and not _mitigation(c, ts):
+                bands = sorted(set(rule.ranges.values()))
+                ctx.flag("RF15.b", eid, anchor=ts, raised=ts, event_ids=[eid],
+                         numbers={**base, "statutory_bands_fen": [list(b) for b in bands],
+                                  "next_band_min_fen": short_of},
+                         summary=f"fine {amount} fen in none of the statutory bands of {d.code} "
+                                 f"({rule.basis}: "
+                                 + ", ".join(str(lo) if lo == hi else f"{lo}–{hi}"
+                                             for lo, hi in bands)
+                                 + f" fen), below the next one's minimum {short_of} fen, with no "
+                                   "mitigation ground recorded",
+                         summary_zh=f"罚款 {yuan(amount)} 不在 {d.code}（{code_zh(rule.basis)}）"
+                                    "规定的任何罚款数额或幅度内（"
+                                    + "、".join(yuan(lo) if lo == hi else f"{yuan(lo)}至 {yuan(hi)}"
+                                               for lo, hi in bands)
+                                    + f"），低于较高一档的下限 {yuan(short_of)}，且未记录减轻处罚的理由",
+                         **common)
+
+
+def _next_band_min(rule: "FineRule", amount: int) -> int | None:
+    """Where ``amount`` lies in none of the code's bands (of either kind of party: between the
+    fixed amounts of BJ_SRHW 第52条, or between an individual's band and a unit's), the
+    minimum of the lowest band above it; None when a band holds it."""
+    bands = rule.ranges.values()
+    if any(lo <= amount <= hi for lo, hi in bands):
+        return None
+    return min((lo for lo, _ in bands if lo > amount), default=None)
 
 
 def _mitigation(c: Case, ts: int) -> bool:

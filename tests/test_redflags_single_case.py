@@ -334,6 +334,16 @@ def test_rf09_a_notice_to_one_party_is_no_notice_to_another() -> None:
     assert World(insert_after(steps, "LegalReviewCompleted", waived_by_company)).one("RF09.a")
 
 
+def test_rf09_d_a_hearing_one_party_asked_for_is_not_owed_in_another_partys_decision() -> None:
+    """The company asked for a hearing and none was held: its decision raises RF09.d, but the
+    vendor's raised it too, though the vendor never asked (APL 第64条: 当事人要求听证的). A
+    request counts in the decisions of the party that made it, against that party's notice."""
+    steps = drop(_two_parties(), "HearingScheduled", "HearingHeld")
+    world = World(steps)
+    flag = world.one("RF09.d")
+    assert flag.party_ref == f.COMPANY
+
+
 def test_rf09_statement_received_but_not_reviewed() -> None:
     statement = step(G, "StatementReceived", at("2024-05-29"))
     world = World(insert_after(general_case(), "PenaltyNoticeServed", statement))

@@ -542,7 +542,8 @@ class Case:
         self.reviews: list[tuple[int, str]] = []
         #: (time, rights waived, event id, the party who waived them)
         self.waived: list[tuple[int, frozenset[str], str, str]] = []
-        self.hearing_requests: list[tuple[int, str]] = []
+        #: (time, event id, the party who asked)
+        self.hearing_requests: list[tuple[int, str, str]] = []
         self.hearings_scheduled: list[tuple[int, int, str, str]] = []  # ts, for, presider, eid
         self.hearings_held: list[tuple[int, str, tuple[str, ...], str]] = []
         #: (ts, reviewer, qualified, result, eid)
@@ -981,7 +982,7 @@ class Fold:
 
     def _c_HearingRequested(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                             dirty: set) -> None:
-        c.hearing_requests.append((ts, eid))
+        c.hearing_requests.append((ts, eid, b["party_ref"]))
 
     def _c_HearingScheduled(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                             dirty: set) -> None:

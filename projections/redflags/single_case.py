@@ -454,10 +454,10 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                                   "window_working_days": legal.hearing_request_window_working_days},
                          summary="decided before the hearing-request window ended",
                          summary_zh="要求听证期限届满前即作出决定", **common)
-        for req_ts, req_eid in c.hearing_requests:
-            if req_ts > d.ts:
+        for req_ts, req_eid, party in c.hearing_requests:
+            if req_ts > d.ts or party != d.party_ref:      # 第64条: the party's own request
                 continue
-            notice = max((n for n in c.notices if n.ts <= req_ts), default=None,
+            notice = max((n for n in notices if n.ts <= req_ts), default=None,
                          key=lambda n: n.ts)
             if notice is None:
                 continue

@@ -342,6 +342,10 @@ def test_rf09_d_a_hearing_one_party_asked_for_is_not_owed_in_another_partys_deci
     world = World(steps)
     flag = world.one("RF09.d")
     assert flag.party_ref == f.COMPANY
+    # nor does the vendor giving up a hearing withdraw the company's request
+    waived = step(G, "RightsWaived", at("2024-06-03"), party_ref=f.VENDOR, rights=["hearing"])
+    assert World(insert_after(steps, "HearingRequested", waived)).one("RF09.d").party_ref == (
+        f.COMPANY)
 
 
 def test_rf09_statement_received_but_not_reviewed() -> None:

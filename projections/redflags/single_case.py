@@ -463,8 +463,8 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                 continue
             end = days.add_working(days.day(notice.ts), legal.hearing_request_window_working_days)
             in_time = end is not None and days.day(req_ts) <= end
-            withdrawn = any(req_ts <= ts <= d.ts and "hearing" in rights
-                            for ts, rights, _, _ in c.waived)      # the request given up
+            withdrawn = any(req_ts <= ts <= d.ts and "hearing" in rights and who == party
+                            for ts, rights, _, who in c.waived)      # the request given up
             if in_time and not withdrawn and not any(
                     req_ts <= h[0] <= d.ts for h in c.hearings_held):
                 ctx.flag("RF09.d", f"{d.eid}|{req_eid}", anchor=d.ts, raised=d.ts,

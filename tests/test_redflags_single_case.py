@@ -348,6 +348,15 @@ def test_rf09_d_a_hearing_one_party_asked_for_is_not_owed_in_another_partys_deci
         f.COMPANY)
 
 
+def test_rf09_b_a_statement_is_reviewed_before_its_own_partys_decision() -> None:
+    """APL 第45条: the vendor's statement, never reviewed, raised RF09.b on the company's
+    decision as well as the vendor's; it is the vendor's decision that was made without hearing
+    the vendor out."""
+    spoke = step(G, "StatementReceived", at("2024-08-01"), party_ref=f.VENDOR)
+    flag = World(insert_after(_two_parties(), "CollectiveDiscussionHeld", spoke)).one("RF09.b")
+    assert flag.party_ref == f.VENDOR
+
+
 def test_rf09_statement_received_but_not_reviewed() -> None:
     statement = step(G, "StatementReceived", at("2024-05-29"))
     world = World(insert_after(general_case(), "PenaltyNoticeServed", statement))

@@ -432,7 +432,8 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                      numbers={"decided_at": ctx.time(d.ts), "notices": 0},
                      summary="decision without a prior notice of the proposed penalty",
                      summary_zh="作出处罚决定前未告知拟作出的行政处罚", **common)
-        last_statement = max((s[:2] for s in c.statements if s[0] <= d.ts), default=None)
+        last_statement = max((s[:2] for s in c.statements
+                              if s[0] <= d.ts and s[2] == d.party_ref), default=None)
         if last_statement is not None and not any(
                 last_statement[0] <= ts <= d.ts for ts, _ in c.reviews):
             ctx.flag("RF09.b", d.eid, anchor=d.ts, raised=d.ts,

@@ -74,6 +74,26 @@ def test_rf13_refusal_to_rectify_or_a_prior_written_warning_satisfies_the_precon
     assert World(sorting).one("RF13.b")
 
 
+def test_rf13_an_order_to_another_party_is_no_order_to_the_party_fined() -> None:
+    """APL 第28条 orders the party (当事人) to correct: in a case against a vendor and a company,
+    the company ordered to clear the pile, refusing, and the vendor fined, RF13.a and RF13.b
+    counted the company's order (and refusal) as the vendor's and raised nothing."""
+    both = [{"party_ref": f.VENDOR, "party_type": "individual"},
+            {"party_ref": f.COMPANY, "party_type": "organisation"}]
+    steps = change(summary_case(SUMMARY, violation_code="POSTING_SH"), "CaseFiled",
+                   parties=both)
+    steps = change(steps, "RectificationOrdered", party_ref=f.COMPANY)
+    refused = step(S, "RectificationVerified", at("2024-09-30", "10:04:00"), result="refused")
+    world = World(insert_after(steps, "RectificationOrdered", refused))
+    [fine] = [e.event_id for e in world.events if e.type == "PenaltyDecided"]
+    assert [(x.rule_id, x.event_ids[0], x.party_ref) for x in world.flags(rule="RF13")] == [
+        ("RF13.a", fine, f.VENDOR), ("RF13.b", fine, f.VENDOR)]
+    own = insert_after(steps, "RectificationOrdered", step(
+        S, "RectificationOrdered", at("2024-09-30", "10:03:30"), party_ref=f.VENDOR,
+        deadline=None), refused)
+    assert World(own).flags(rule="RF13") == []
+
+
 def test_rf13_sorting_bj_precondition_binds_individuals_only() -> None:
     """BJ_LJ 第67条: an individual is fined only after a written warning and a repeat (劝阻 ->
     书面警告 -> 再次违反); a unit is fined 1 000 CNY at once (the schedule's organisation_first

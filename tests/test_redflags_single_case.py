@@ -300,6 +300,63 @@ def test_rf09_waiving_only_the_hearing_does_not_replace_the_notice() -> None:
     assert World(insert_after(steps, "BenchmarkApplied", waiver)).flags(rule="RF09") == []
 
 
+def _two_parties() -> list[f.Step]:
+    """The general case against the company and, for the same pile, a vendor (共同违法): the
+    company alone is told of its proposed penalty and heard; the vendor is decided later."""
+    vendor = {"party_ref": f.VENDOR, "party_type": "individual"}
+    company = {"party_ref": f.COMPANY, "party_type": "organisation"}
+    steps = change(general_case(), "CaseFiled", parties=[company, vendor])
+    return insert_after(steps, "PenaltyDecided", step(
+        G, "PenaltyDecided", at("2024-08-09"), decision_no="沪黄城管罚〔2024〕第124号",
+        party=vendor, amount_fen=300_000))
+
+
+def test_rf09_a_notice_to_one_party_is_no_notice_to_another() -> None:
+    """APL 第44条 owes the notice to the party decided against: a case's second party, decided
+    without ever being told of its proposed penalty, raised nothing because the company had been
+    told of its own. A notice (or a waiver of statement and defence) of the vendor's own clears
+    it."""
+    steps = _two_parties()
+    world = World(steps)
+    [vendor_decision] = [e.event_id for e in world.events if e.type == "PenaltyDecided"
+                         and e.body["party"]["party_ref"] == f.VENDOR]
+    flag = world.one("RF09.a")
+    assert (flag.event_ids, flag.party_ref) == ((vendor_decision,), f.VENDOR)
+    told = step(G, "PenaltyNoticeServed", at("2024-07-01"), party_ref=f.VENDOR,
+                notice_no="沪黄城管告〔2024〕第99号", proposed_amount_fen=300_000,
+                hearing_eligible=False, rights_notified=["statement", "defence"])
+    assert World(insert_after(steps, "LegalReviewCompleted", told)).flags(rule="RF09.a") == []
+    waived = step(G, "RightsWaived", at("2024-07-01"), party_ref=f.VENDOR,
+                  rights=["statement", "defence"])
+    assert World(insert_after(steps, "LegalReviewCompleted", waived)).flags(rule="RF09.a") == []
+    waived_by_company = step(G, "RightsWaived", at("2024-07-01"), party_ref=f.COMPANY,
+                             rights=["statement", "defence"])
+    assert World(insert_after(steps, "LegalReviewCompleted", waived_by_company)).one("RF09.a")
+
+
+def test_rf09_d_a_hearing_one_party_asked_for_is_not_owed_in_another_partys_decision() -> None:
+    """The company asked for a hearing and none was held: its decision raises RF09.d, but the
+    vendor's raised it too, though the vendor never asked (APL 第64条: 当事人要求听证的). A
+    request counts in the decisions of the party that made it, against that party's notice."""
+    steps = drop(_two_parties(), "HearingScheduled", "HearingHeld")
+    world = World(steps)
+    flag = world.one("RF09.d")
+    assert flag.party_ref == f.COMPANY
+    # nor does the vendor giving up a hearing withdraw the company's request
+    waived = step(G, "RightsWaived", at("2024-06-03"), party_ref=f.VENDOR, rights=["hearing"])
+    assert World(insert_after(steps, "HearingRequested", waived)).one("RF09.d").party_ref == (
+        f.COMPANY)
+
+
+def test_rf09_b_a_statement_is_reviewed_before_its_own_partys_decision() -> None:
+    """APL 第45条: the vendor's statement, never reviewed, raised RF09.b on the company's
+    decision as well as the vendor's; it is the vendor's decision that was made without hearing
+    the vendor out."""
+    spoke = step(G, "StatementReceived", at("2024-08-01"), party_ref=f.VENDOR)
+    flag = World(insert_after(_two_parties(), "CollectiveDiscussionHeld", spoke)).one("RF09.b")
+    assert flag.party_ref == f.VENDOR
+
+
 def test_rf09_statement_received_but_not_reviewed() -> None:
     statement = step(G, "StatementReceived", at("2024-05-29"))
     world = World(insert_after(general_case(), "PenaltyNoticeServed", statement))
@@ -466,6 +523,23 @@ def test_rf10_an_amendment_heavier_than_the_notice_after_the_hearing() -> None:
                  ).flags(rule="RF10") == []
 
 
+def test_rf10_compares_a_partys_decision_with_its_own_notice() -> None:
+    """APL 第45条第2款: the vendor, told of 200 CNY and heard, was decided 3 000 CNY; RF10 read
+    the case's latest notice, the company's 3 000 CNY, and raised nothing. The vendor's own
+    notice and statement are compared; the company's decision still is with its own notice."""
+    told = step(G, "PenaltyNoticeServed", at("2024-05-20"), party_ref=f.VENDOR,
+                notice_no="沪黄城管告〔2024〕第98号", proposed_amount_fen=20_000,
+                hearing_eligible=False, rights_notified=["statement", "defence"])
+    spoke = step(G, "StatementReceived", at("2024-05-22"), party_ref=f.VENDOR)
+    reviewed = step(G, "DefenceReviewed", at("2024-05-24"))
+    world = World(insert_after(_two_parties(), "BenchmarkApplied", told, spoke, reviewed))
+    [vendor_decision] = [e.event_id for e in world.events if e.type == "PenaltyDecided"
+                         and e.body["party"]["party_ref"] == f.VENDOR]
+    flag = world.one("RF10")
+    assert (flag.event_ids[0], flag.party_ref) == (vendor_decision, f.VENDOR)
+    assert (numbers(flag)["proposed_fen"], numbers(flag)["decided_fen"]) == (20_000, 300_000)
+
+
 # --- RF11 legal review, collective discussion, head decision -------------------------------------
 
 def test_rf11_hearing_held_but_no_legal_review() -> None:
@@ -543,6 +617,29 @@ def test_rf15_fine_below_the_minimum_without_and_with_a_mitigation_ground() -> N
     assert World(mitigated).flags(rule="RF15") == []
 
 
+def test_rf15_a_fine_between_the_statutory_amounts_is_below_the_next_one() -> None:
+    """BJ_SRHW 第52条 fines spitting 50 元, 200 元 when serious — two amounts, no range: 100 元
+    lay inside the envelope 50 – 200 and raised nothing. A fine in none of the code's bands
+    (of any kind of party) falls short of the next band up: RF15.b, unless a mitigation
+    ground (APL 第32条 减轻) is recorded; 50 and 200 元 raise nothing. SORTING_SH likewise
+    leaves a gap (an individual at most 200 元, a unit at least 5 000 元)."""
+    def fined(code: str, amount_fen: int, party_type: str = "individual") -> list[f.Step]:
+        return change(general_case(), "PenaltyDecided", violation_code=code,
+                      amount_fen=amount_fen, benchmark_tier=DROP,
+                      party={"party_ref": f.COMPANY, "party_type": party_type})
+    flag = World(fined("SPIT_BJ", 10_000)).one("RF15.b")
+    assert numbers(flag)["statutory_bands_fen"] == [[5_000, 5_000], [20_000, 20_000]]
+    assert numbers(flag)["next_band_min_fen"] == 20_000
+    assert "200.00 元" in flag.summary_zh and "BJ_SRHW 第52条" in flag.summary
+    for amount in (5_000, 20_000):
+        assert World(fined("SPIT_BJ", amount)).flags(rule="RF15") == []
+    assert World(fined("SORTING_SH", 100_000, "organisation")).one("RF15.b")
+    mitigated = insert_after(fined("SPIT_BJ", 10_000), "CollectiveDiscussionHeld", step(
+        G, "WaiverGranted", at("2024-08-06"), basis="APL32", waiver="mitigated",
+        party_ref=f.COMPANY, violation_code="SPIT_BJ"))
+    assert World(mitigated).flags(rule="RF15") == []
+
+
 def test_rf15_fine_under_a_code_outside_the_fine_schedule() -> None:
     steps = change(general_case(), "PenaltyDecided", violation_code="NOISE_XX")
     assert numbers(World(steps).one("RF15.c"))["violation_code"] == "NOISE_XX"
@@ -553,6 +650,28 @@ def test_rf15_amendment_above_the_maximum() -> None:
                  previous_amount_fen=300_000, amount_fen=520_000)
     flag = World(insert_after(general_case(), "DecisionPublished", amend)).one("RF15.a")
     assert numbers(flag)["amount_fen"] == 520_000
+
+
+def test_rf15_judges_an_amendment_under_the_decision_it_amends() -> None:
+    """A decision withdrawn and made anew under another code (重新作出): the new one, PILEUP_SH
+    (SH_SRHW 第25条, 500 to 5 000 CNY), amended to 3 000 CNY, was also judged under the withdrawn
+    decision's STALL_SH (at most 500 CNY) and raised RF15.a. Each amendment is judged under the
+    decision in force when it was made, as RF03 and RF10 read it; an amendment after a
+    withdrawal changes nothing."""
+    case = "SH-HP-2025-000032"
+    steps = change(f.redecided_case(case), "PenaltyDecided", violation_code="STALL_SH",
+                   amount_fen=40_000, benchmark_tier=DROP)
+    steps = change(steps, "PenaltyDecided", nth=1, violation_code="PILEUP_SH",
+                   benchmark_tier=DROP)
+    amend = step(f"case:{case}", "PenaltyAmended", at("2025-04-22"),
+                 decision_no="沪黄城管罚〔2025〕第58号", previous_amount_fen=150_000,
+                 amount_fen=300_000)
+    assert World(insert_after(steps, "DecisionServed", amend)).flags(rule="RF15") == []
+    after_withdrawal = step(f"case:{case}", "PenaltyAmended", at("2025-04-10"),
+                            decision_no="沪黄城管罚〔2025〕第31号", previous_amount_fen=40_000,
+                            amount_fen=90_000)
+    assert World(insert_after(steps, "PenaltyWithdrawn", after_withdrawal)
+                 ).flags(rule="RF15") == []
 
 
 # --- RF16 benchmark band --------------------------------------------------------------------------
@@ -600,6 +719,21 @@ def test_rf16_benchmark_not_applied_where_one_is_published() -> None:
 def test_rf16_band_from_the_case_when_no_table_is_published() -> None:
     steps = change(general_case(), "PenaltyDecided", amount_fen=400_000)
     assert numbers(World(steps).one("RF16.b"))["band_source"] == "applied"
+
+
+def test_rf16_reads_the_tier_applied_last_in_world_time() -> None:
+    """The tier was re-applied on 1 July ('serious', 3 500 to 5 000 CNY) and that record
+    synced before the May 'general' one: RF16 read the tier recorded last, 'general', and
+    flagged the 4 000 CNY fine outside it. The tier applied latest before the decision counts,
+    whatever the order of recording, as the decision itself is read."""
+    serious = step(G, "BenchmarkApplied", at("2024-07-01"), tier="serious",
+                   band={"min_fen": 350_000, "max_fen": 500_000})
+    steps = insert_after(change(general_case(), "PenaltyDecided", amount_fen=400_000),
+                         "ClueRegistered", serious)
+    assert World(steps).flags(rule="RF16") == []
+    in_order = insert_after(change(general_case(), "PenaltyDecided", amount_fen=200_000),
+                            "InvestigationConcluded", serious)
+    assert numbers(World(in_order).one("RF16.b"))["tier"] == "serious"
 
 
 # --- RF20 changes ---------------------------------------------------------------------------------

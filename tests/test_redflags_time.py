@@ -77,6 +77,17 @@ def test_rf05_cash_without_a_receipt_or_with_a_receipt_used_before() -> None:
     assert numbers(flag)["first_used_in_case"] == SUMMARY
 
 
+def test_rf05_a_receipt_reused_is_flagged_on_the_later_collection_whenever_recorded() -> None:
+    """The collection of 8 October reused the receipt of 30 September; uploaded first (a device
+    syncing late), it made the collection of 30 September the 'second use', flagged as reusing
+    a receipt of a collection that had not yet happened. The use later in time is flagged,
+    whatever the order of recording."""
+    other = f.summary_case("SH-HP-2024-S-004513", day="2024-10-08")
+    flag = World(other, f.summary_case(SUMMARY)).one("RF05.a")
+    assert flag.case_id == "SH-HP-2024-S-004513"
+    assert numbers(flag)["first_used_in_case"] == SUMMARY
+
+
 # --- RF06 payment and reconciliation -------------------------------------------------------------
 
 def test_rf06_payment_through_a_non_designated_channel() -> None:

@@ -35,7 +35,8 @@ def rf13a_no_rectification(c: Case, ctx: "Ctx") -> None:
     days = ctx.days
     for d in _fines(c):
         day = days.day(d.ts)
-        orders = sorted((ts, eid) for ts, _, party, eid in c.rect_orders)
+        # APL 第28条 orders the party fined: an order to another party of the case is not its
+        orders = sorted((ts, eid) for ts, _, party, eid in c.rect_orders if party == d.party_ref)
         if any(days.day(ts) <= day for ts, _ in orders):
             continue
         later = orders[0] if orders else None
@@ -148,7 +149,7 @@ def _rf13b_precondition(ref: str, cases: list[Case], fines: list[tuple[Decision,
             continue
         refused = any(
             o_ts <= v_ts <= d.ts and result in REFUSAL_RESULTS
-            for o_ts, _, party, _ in c.rect_orders if o_ts <= d.ts
+            for o_ts, _, party, _ in c.rect_orders if o_ts <= d.ts and party == ref
             for v_ts, result, _ in c.rect_verified)
         warned = any(ts < d.ts and (code is None or code == d.code) for ts, code, _ in warnings)
         if refused or warned:
@@ -157,7 +158,7 @@ def _rf13b_precondition(ref: str, cases: list[Case], fines: list[tuple[Decision,
         ctx.flag("RF13.b", d.eid, anchor=d.ts, raised=d.ts, event_ids=[d.eid],
                  numbers={"violation_code": d.code,
                           "precondition": rule.precondition if rule else None,
-                          "rectification_orders": len(c.rect_orders),
+                          "rectification_orders": sum(o[2] == ref for o in c.rect_orders),
                           "refusals_recorded": 0, "prior_written_warnings": len(
                               [w for w in warnings if w[0] < d.ts])},
                  summary=f"fine under {d.code} without the statutory precondition "

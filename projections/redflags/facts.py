@@ -537,10 +537,13 @@ class Case:
         #: (ts, form, proposed amount, approved_by, eid)
         self.deviations: list[tuple[int, str, int, str, str]] = []
         self.notices: list[Notice] = []
-        self.statements: list[tuple[int, str]] = []
+        #: (time, event id, the party who spoke)
+        self.statements: list[tuple[int, str, str]] = []
         self.reviews: list[tuple[int, str]] = []
-        self.waived: list[tuple[int, frozenset[str], str]] = []
-        self.hearing_requests: list[tuple[int, str]] = []
+        #: (time, rights waived, event id, the party who waived them)
+        self.waived: list[tuple[int, frozenset[str], str, str]] = []
+        #: (time, event id, the party who asked)
+        self.hearing_requests: list[tuple[int, str, str]] = []
         self.hearings_scheduled: list[tuple[int, int, str, str]] = []  # ts, for, presider, eid
         self.hearings_held: list[tuple[int, str, tuple[str, ...], str]] = []
         #: (ts, reviewer, qualified, result, eid)
@@ -750,7 +753,8 @@ class Fold:
         self.supervisions: dict[str, Supervision] = {}
         self.cohorts: dict[str, dict[str, None]] = {}
         self.grids: dict[str, dict[str, None]] = {}
-        self.receipts: dict[str, list[tuple[str, str]]] = {}
+        #: receipt number -> its uses (collected at, log index, case id, event id), log order
+        self.receipts: dict[str, list[tuple[int, int, str, str]]] = {}
         #: flag_id -> its dispositions in log order
         self.dispositions: dict[str, list[Disposition]] = {}
         #: inspector id -> the flags they disposed of, in the order first disposed of (RF30)
@@ -967,7 +971,7 @@ class Fold:
 
     def _c_StatementReceived(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                              dirty: set) -> None:
-        c.statements.append((ts, eid))
+        c.statements.append((ts, eid, b["party_ref"]))
 
     def _c_DefenceReviewed(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                            dirty: set) -> None:
@@ -975,11 +979,11 @@ class Fold:
 
     def _c_RightsWaived(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                         dirty: set) -> None:
-        c.waived.append((ts, frozenset(b["rights"]), eid))
+        c.waived.append((ts, frozenset(b["rights"]), eid, b["party_ref"]))
 
     def _c_HearingRequested(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                             dirty: set) -> None:
-        c.hearing_requests.append((ts, eid))
+        c.hearing_requests.append((ts, eid, b["party_ref"]))
 
     def _c_HearingScheduled(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                             dirty: set) -> None:
@@ -1160,9 +1164,9 @@ class Fold:
         self._party(c, b["party_ref"], None, dirty)
         if receipt:
             uses = self.receipts.setdefault(receipt, [])
-            uses.append((c.case_id, eid))
+            uses.append((ts, idx, c.case_id, eid))
             if len(uses) > 1:
-                for other, _ in uses:
+                for _, _, other, _ in uses:
                     dirty.add(("case", other))
 
     def _c_OnsiteCashRemitted(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,

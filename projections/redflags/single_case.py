@@ -20,7 +20,7 @@ from .people import act_statuses
 from .zh import APL, code_zh, codes_zh, evidence_kind_zh, type_zh, yuan
 
 if TYPE_CHECKING:
-    from ledger.domain.params import LegalParameters
+    from ledger.domain.params import FineRule, LegalParameters
 
     from .engine import Ctx
 
@@ -418,10 +418,12 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
         if d.procedure != "general":
             continue
         legal = ctx.params(d.ts).legal
-        notices = [n for n in c.notices if n.ts <= d.ts]
+        # APL 第44条/第62条: the notice is owed to the party decided against, and only that
+        # party can waive it (another party of the case being told is nothing to this one)
+        notices = [n for n in c.notices if n.ts <= d.ts and n.party_ref == d.party_ref]
         waived: set[str] = set()
-        for ts, rights, _ in c.waived:
-            if ts <= d.ts:
+        for ts, rights, _, party in c.waived:
+            if ts <= d.ts and party == d.party_ref:
                 waived |= rights
         common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id}
         # APL 第62条: only waiving the statement or defence (not the hearing) excuses the notice
@@ -430,7 +432,8 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                      numbers={"decided_at": ctx.time(d.ts), "notices": 0},
                      summary="decision without a prior notice of the proposed penalty",
                      summary_zh="作出处罚决定前未告知拟作出的行政处罚", **common)
-        last_statement = max((s for s in c.statements if s[0] <= d.ts), default=None)
+        last_statement = max((s[:2] for s in c.statements
+                              if s[0] <= d.ts and s[2] == d.party_ref), default=None)
         if last_statement is not None and not any(
                 last_statement[0] <= ts <= d.ts for ts, _ in c.reviews):
             ctx.flag("RF09.b", d.eid, anchor=d.ts, raised=d.ts,
@@ -452,17 +455,17 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
                                   "window_working_days": legal.hearing_request_window_working_days},
                          summary="decided before the hearing-request window ended",
                          summary_zh="要求听证期限届满前即作出决定", **common)
-        for req_ts, req_eid in c.hearing_requests:
-            if req_ts > d.ts:
+        for req_ts, req_eid, party in c.hearing_requests:
+            if req_ts > d.ts or party != d.party_ref:      # 第64条: the party's own request
                 continue
-            notice = max((n for n in c.notices if n.ts <= req_ts), default=None,
+            notice = max((n for n in notices if n.ts <= req_ts), default=None,
                          key=lambda n: n.ts)
             if notice is None:
                 continue
             end = days.add_working(days.day(notice.ts), legal.hearing_request_window_working_days)
             in_time = end is not None and days.day(req_ts) <= end
-            withdrawn = any(req_ts <= ts <= d.ts and "hearing" in rights
-                            for ts, rights, _ in c.waived)      # the request given up
+            withdrawn = any(req_ts <= ts <= d.ts and "hearing" in rights and who == party
+                            for ts, rights, _, who in c.waived)      # the request given up
             if in_time and not withdrawn and not any(
                     req_ts <= h[0] <= d.ts for h in c.hearings_held):
                 ctx.flag("RF09.d", f"{d.eid}|{req_eid}", anchor=d.ts, raised=d.ts,
@@ -541,13 +544,15 @@ def _iso_day(day: int | None) -> str | None:
     return None if day is None else day_iso(day)
 
 
-def _heard_since_notice(c: Case, ts: int) -> tuple[Notice | None, list[str]]:
-    """The latest notice at or before ``ts`` and the statements and hearings after it, up to
-    ``ts``: what the party said that the penalty may not be made heavier for."""
-    notice = max((n for n in c.notices if n.ts <= ts), default=None, key=lambda n: n.ts)
+def _heard_since_notice(c: Case, ts: int, party: str) -> tuple[Notice | None, list[str]]:
+    """The latest notice to ``party`` at or before ``ts`` and its statements and the hearings
+    after it, up to ``ts``: what the party said that its penalty may not be made heavier for
+    (another party's notice proposes nothing for this one)."""
+    notice = max((n for n in c.notices if n.ts <= ts and n.party_ref == party), default=None,
+                 key=lambda n: n.ts)
     if notice is None:
         return None, []
-    heard = [eid for t, eid in c.statements if notice.ts <= t <= ts]
+    heard = [eid for t, eid, who in c.statements if notice.ts <= t <= ts and who == party]
     heard += [h[3] for h in c.hearings_held if notice.ts <= h[0] <= ts]
     return notice, heard
 
@@ -555,7 +560,7 @@ def _heard_since_notice(c: Case, ts: int) -> tuple[Notice | None, list[str]]:
 def rf10_heavier_after_defence(c: Case, ctx: "Ctx") -> None:
     for d in c.decisions:
         _rf10_amended(c, d, ctx)
-        notice, heard = _heard_since_notice(c, d.ts)
+        notice, heard = _heard_since_notice(c, d.ts, d.party_ref)
         if notice is None or not heard:
             continue
         new_types = sorted(d.types - notice.types - {"warning"})
@@ -584,7 +589,7 @@ def _rf10_amended(c: Case, d: Decision, ctx: "Ctx") -> None:
             continue
         before, before_types = amount, types
         amount, types = c.current_amount(d, until=ch.ts), ch.types
-        notice, heard = _heard_since_notice(c, ch.ts)
+        notice, heard = _heard_since_notice(c, ch.ts, d.party_ref)
         if notice is None or not heard:
             continue
         new_types = sorted(types - notice.types - before_types - {"warning"})
@@ -686,9 +691,13 @@ def rf15_statutory_range(c: Case, ctx: "Ctx") -> None:
                      summary_zh=f"依违法行为代码 {d.code} 罚款，但该代码不在现行罚款幅度表内",
                      **common)
             continue
+        # each amendment under the decision it amends (the one in force then, as RF03 and RF10
+        # read it); one after the decision's withdrawal changes nothing
+        withdrawn = c.withdrawal_of(d)
         amounts = [(d.amount, d.eid, d.ts)] + [
             (ch.amount, ch.eid, ch.ts) for ch in c.changes
-            if ch.type == "PenaltyAmended" and ch.ts >= d.ts and "fine" in ch.types]
+            if ch.type == "PenaltyAmended" and "fine" in ch.types
+            and _decision_before(c, ch.ts) is d and (withdrawn is None or ch.ts < withdrawn.ts)]
         most = rule.max_fen_for(d.party_type)
         for amount, eid, ts in amounts:
             base = {"amount_fen": amount, "min_fen": rule.min_fen, "max_fen": most,
@@ -706,6 +715,33 @@ def rf15_statutory_range(c: Case, ctx: "Ctx") -> None:
                          summary_zh=f"罚款 {yuan(amount)} 低于法定最低限额 {yuan(rule.min_fen)}，"
                                     "且未记录减轻处罚的理由",
                          **common)
+            elif (short_of := _next_band_min(rule, amount)) is not None and not _mitigation(c, ts):
+                bands = sorted(set(rule.ranges.values()))
+                ctx.flag("RF15.b", eid, anchor=ts, raised=ts, event_ids=[eid],
+                         numbers={**base, "statutory_bands_fen": [list(b) for b in bands],
+                                  "next_band_min_fen": short_of},
+                         summary=f"fine {amount} fen in none of the statutory bands of {d.code} "
+                                 f"({rule.basis}: "
+                                 + ", ".join(str(lo) if lo == hi else f"{lo}–{hi}"
+                                             for lo, hi in bands)
+                                 + f" fen), below the next one's minimum {short_of} fen, with no "
+                                   "mitigation ground recorded",
+                         summary_zh=f"罚款 {yuan(amount)} 不在 {d.code}（{code_zh(rule.basis)}）"
+                                    "规定的任何罚款数额或幅度内（"
+                                    + "、".join(yuan(lo) if lo == hi else f"{yuan(lo)}至 {yuan(hi)}"
+                                               for lo, hi in bands)
+                                    + f"），低于较高一档的下限 {yuan(short_of)}，且未记录减轻处罚的理由",
+                         **common)
+
+
+def _next_band_min(rule: "FineRule", amount: int) -> int | None:
+    """Where ``amount`` lies in none of the code's bands (of either kind of party: between the
+    fixed amounts of BJ_SRHW 第52条, or between an individual's band and a unit's), the
+    minimum of the lowest band above it; None when a band holds it."""
+    bands = rule.ranges.values()
+    if any(lo <= amount <= hi for lo, hi in bands):
+        return None
+    return min((lo for lo, _ in bands if lo > amount), default=None)
 
 
 def _mitigation(c: Case, ts: int) -> bool:
@@ -720,7 +756,8 @@ def rf16_benchmark_band(c: Case, ctx: "Ctx") -> None:
             continue
         p = ctx.params(d.ts)
         published = p.benchmark(d.code, d.party_type)
-        applied = [b for b in c.benchmarks if b[0] <= d.ts]
+        # in world time (a record may sync late); the last recorded of one instant
+        applied = sorted((b for b in c.benchmarks if b[0] <= d.ts), key=lambda b: b[0])
         tier = applied[-1][3] if applied else d.tier
         common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id,
                   "officer_id": d.officers[0] if d.officers else None}

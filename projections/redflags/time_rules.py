@@ -95,16 +95,17 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
                      summary_zh=f"当场收缴罚款 {yuan(cash.amount)}，未出具财政部门统一制发的专用票据",
                      case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
         else:
+            # the first use in world time: a collection uploaded late did not come first
             uses = fold.receipts.get(cash.receipt_no, [])
-            first = uses[0] if uses else None
-            if first is not None and first[1] != cash.eid:
+            first = min(uses, default=None)
+            if first is not None and first[3] != cash.eid:
                 ctx.flag("RF05.a", cash.eid, anchor=cash.ts, raised=cash.ts,
-                         event_ids=[cash.eid, first[1]],
+                         event_ids=[cash.eid, first[3]],
                          numbers={"amount_fen": cash.amount, "receipt_no": cash.receipt_no,
-                                  "problem": "receipt_reused", "first_used_in_case": first[0],
+                                  "problem": "receipt_reused", "first_used_in_case": first[2],
                                   "uses": len(uses)},
-                         summary=f"receipt {cash.receipt_no} already used in case {first[0]}",
-                         summary_zh=f"专用票据 {cash.receipt_no} 已在案件 {first[0]} 中使用",
+                         summary=f"receipt {cash.receipt_no} already used in case {first[2]}",
+                         summary_zh=f"专用票据 {cash.receipt_no} 已在案件 {first[2]} 中使用",
                          case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
     cum = 0
     remits = [(ts, a, eid) for ts, a, eid in c.remitted]

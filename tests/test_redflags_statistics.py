@@ -244,6 +244,49 @@ def test_planted_outliers_are_each_found() -> None:
     assert len(others) <= 0.05 * 120
 
 
+class LateBenchmarks(City):
+    """Every decision of ``officer`` is followed, a day later, by a BenchmarkApplied naming the
+    minor tier — after the decision, so it is not the tier the decision applied."""
+
+    def __init__(self, officer_index: int, **kw: object) -> None:
+        super().__init__(**kw)  # type: ignore[arg-type]
+        self.late = self.officers[self.units[0]][officer_index]
+
+    def case(self, n: int, unit: str, day: date, lead: str, mate: str
+             ) -> tuple[datetime, list[f.Step]]:
+        t, steps = super().case(n, unit, day, lead, mate)
+        if lead == self.late and steps[-1].type == "SummaryDecisionFiled":
+            steps.append(fast_step(steps[0].stream, "BenchmarkApplied",
+                                   (t + timedelta(days=1)).isoformat(), violation_code=self.code,
+                                   tier="minor", band={"min_fen": 0, "max_fen": 10_000}))
+        return t, steps
+
+
+def test_rf17_counts_the_tier_a_decision_applied_not_one_recorded_after_it() -> None:
+    """RF17 (its minor-tier share, .e) took a case's last BenchmarkApplied for each decision,
+    whenever applied, as RF16 did until 2026-11-29: a tier applied after the decision made an
+    honest officer's fines 'minor'. With the same tiers applied before the decisions, .e is
+    raised — the rule still counts an applied tier."""
+    city = LateBenchmarks(1, seed=11)
+    flags = compute_flags(tuple(city.generate()), national(), at=AT)
+    assert (city.late, "RF17.e") not in {(x.officer_id, x.rule_id) for x in flags}
+    early = LateBenchmarks(1, seed=11)
+    early.case = functools.partial(_benchmark_before, early)  # type: ignore[method-assign]
+    flags = compute_flags(tuple(early.generate()), national(), at=AT)
+    assert (early.late, "RF17.e") in {(x.officer_id, x.rule_id) for x in flags}
+
+
+def _benchmark_before(city: LateBenchmarks, n: int, unit: str, day: date, lead: str,
+                      mate: str) -> tuple[datetime, list[f.Step]]:
+    t, steps = City.case(city, n, unit, day, lead, mate)
+    if lead == city.late and steps[-1].type == "SummaryDecisionFiled":
+        steps.insert(-2, fast_step(steps[0].stream, "BenchmarkApplied",
+                                   (t + timedelta(minutes=4)).isoformat(),
+                                   violation_code=city.code, tier="minor",
+                                   band={"min_fen": 0, "max_fen": 10_000}))
+    return t, steps
+
+
 def test_discretion_flag_explains_the_comparison() -> None:
     city, p, _, flags = planted_city()
     top = p["top"]

@@ -610,6 +610,15 @@ class Case:
                 return ch
         return None
 
+    def benchmark_at(self, ts: int) -> tuple[int, str, str, str, int, int, str] | None:
+        """The benchmark applied last at or before ``ts`` in world time (a record may sync
+        late; of one instant, the last recorded): the tier a decision at ``ts`` applied."""
+        applied = None
+        for b in self.benchmarks:
+            if b[0] <= ts and (applied is None or b[0] >= applied[0]):
+                applied = b
+        return applied
+
     def withdrawal_of(self, decision: Decision) -> Change | None:
         """The withdrawal of ``decision``, if any: a decision made anew after a withdrawal is
         not withdrawn by it."""

@@ -757,8 +757,8 @@ def rf16_benchmark_band(c: Case, ctx: "Ctx") -> None:
         p = ctx.params(d.ts)
         published = p.benchmark(d.code, d.party_type)
         # in world time (a record may sync late); the last recorded of one instant
-        applied = sorted((b for b in c.benchmarks if b[0] <= d.ts), key=lambda b: b[0])
-        tier = applied[-1][3] if applied else d.tier
+        applied = c.benchmark_at(d.ts)
+        tier = applied[3] if applied else d.tier
         common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id,
                   "officer_id": d.officers[0] if d.officers else None}
         if published is not None and tier is None:
@@ -774,7 +774,7 @@ def rf16_benchmark_band(c: Case, ctx: "Ctx") -> None:
         if published is not None and tier is not None:
             band, source = published.band(tier), "published"
         if band is None and applied:
-            band, source = (applied[-1][4], applied[-1][5]), "applied"
+            band, source = (applied[4], applied[5]), "applied"
         if band is None or band[0] <= d.amount <= band[1]:
             continue
         forms, heads = p.thresholds.deviation_approval_forms, p.thresholds.head_roles
@@ -788,7 +788,7 @@ def rf16_benchmark_band(c: Case, ctx: "Ctx") -> None:
                and not any(x[0] == dv[4] for x in not_head) for dv in approvals):
             continue
         ctx.flag("RF16.b", d.eid, anchor=d.ts, raised=d.ts,
-                 event_ids=[d.eid] + ([applied[-1][6]] if applied else [])
+                 event_ids=[d.eid] + ([applied[6]] if applied else [])
                  + [dv[4] for dv in approvals],
                  numbers={"amount_fen": d.amount, "band_min_fen": band[0],
                           "band_max_fen": band[1], "tier": tier, "band_source": source,

@@ -212,7 +212,8 @@ def _discretion(key: str, quarter: str, ctx: "Ctx") -> None:
             if any(dv[1] in approved and dv[0] <= d.ts for dv in c.deviations):
                 continue
             pos = position_bp(d.amount, *rng)
-            tier = c.benchmarks[-1][3] if c.benchmarks else d.tier
+            applied = c.benchmark_at(d.ts)          # the tier this decision applied
+            tier = applied[3] if applied else d.tier
             person(oid, d.ts, d.eid, unit).fines.append(
                 _Fine(pos, (d.code, d.party_type), d.amount, tier, d, c))
         for o in c.outcomes:

@@ -711,11 +711,13 @@ def _violation(c: dict[str, Any], code: str, basis: str | None, ctx: Context) ->
     if rule is None:
         v["statutory_range_fen"] = None
         return
-    # the maximum for the parties' kind when they are of one kind (RF15.a's, for a decision):
-    # a band of the law for units is not an individual's (SH_SRHW 第28条: 200 元 against 50,000)
+    # the range for the parties' kind when they are of one kind (RF15's, for a decision): a
+    # band of the law for units is not an individual's (SH_SRHW 第28条: 200 元 against 50,000;
+    # BJ_LJ 第67条: a unit's 1,000 元 at least, an individual's 50)
     kinds = {p["party_type"] for p in c["parties"] if p.get("party_type")}
-    most = rule.max_fen_for(next(iter(kinds))) if len(kinds) == 1 else rule.max_fen
-    v["statutory_range_fen"] = [rule.min_fen, most]
+    (kind,) = kinds if len(kinds) == 1 else (None,)
+    v["statutory_range_fen"] = ([rule.min_fen, rule.max_fen] if kind is None
+                                else [rule.min_fen_for(kind), rule.max_fen_for(kind)])
 
 
 def _clue(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:

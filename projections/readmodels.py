@@ -421,7 +421,7 @@ class ReadModels:
     #: not an officer per character of the id; 28: a case's statutory range tops at the
     #: maximum for its parties' kind (RF15.a's); 29: a decision keeps the unit holding the
     #: case when it was recorded (``unit_id``, RF24's).
-    VERSION = 29
+    VERSION = 30
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

@@ -640,6 +640,25 @@ def test_rf15_a_fine_between_the_statutory_amounts_is_below_the_next_one() -> No
     assert World(mitigated).flags(rule="RF15") == []
 
 
+def test_rf15_a_unit_fined_below_every_band_the_law_gives_units() -> None:
+    """BJ_LJ 第67条 fines a unit 1,000 元 the first time (10,000 – 50,000 元 again), an
+    individual 50 – 200 元 after a written warning: a unit's 150 元 lay inside the individuals'
+    band and raised nothing. The minimum, as the maximum, leaves out the bands named for the
+    other kind of party: RF15.b, naming the unit's 1,000 元. SH_SRHW 第28条's fines for spitting
+    (二百元以下) and littering (一百元以下) bind anyone: a unit fined 100 元 raises nothing."""
+    def fined(code: str, amount_fen: int, party_type: str) -> list[f.Step]:
+        return change(general_case(), "PenaltyDecided", violation_code=code,
+                      amount_fen=amount_fen, benchmark_tier=DROP,
+                      party={"party_ref": f.COMPANY, "party_type": party_type})
+    flag = World(fined("SORTING_BJ", 15_000, "organisation")).one("RF15.b")
+    assert (numbers(flag)["min_fen"], numbers(flag)["party_type"]) == (100_000, "organisation")
+    assert flag.summary_zh == ("罚款 150.00 元 低于对法人或者其他组织的法定最低限额 1000.00 元"
+                               "（BJ_LJ 第67条），且未记录减轻处罚的理由")
+    assert World(fined("SORTING_BJ", 15_000, "individual")).flags(rule="RF15") == []
+    assert World(fined("SORTING_BJ", 100_000, "organisation")).flags(rule="RF15") == []
+    assert World(fined("SPIT_SH", 10_000, "organisation")).flags(rule="RF15") == []
+
+
 def test_rf15_fine_under_a_code_outside_the_fine_schedule() -> None:
     steps = change(general_case(), "PenaltyDecided", violation_code="NOISE_XX")
     assert numbers(World(steps).one("RF15.c"))["violation_code"] == "NOISE_XX"

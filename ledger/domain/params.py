@@ -99,15 +99,25 @@ class FineRule:
     def max_fen(self) -> int:
         return max(hi for _, hi in self.ranges.values())
 
-    def max_fen_for(self, party_type: str) -> int:
-        """The highest fine the schedule allows a party of ``party_type`` (individual or
-        organisation): the bands named for the other kind of party left out
-        (``dump_organisation`` for an individual, ``individual_repeat`` for an organisation);
-        the other bands apply to either (``organiser`` is who organises, not a kind of party).
-        The envelope when that leaves none."""
+    def bands_for(self, party_type: str) -> list[tuple[int, int]]:
+        """The bands that apply to a party of ``party_type`` (individual or organisation): the
+        bands named for the other kind of party left out (``dump_organisation`` for an
+        individual, ``individual_repeat`` for an organisation); the others apply to either
+        (``organiser`` is who organises, not a kind of party). Every band when that leaves
+        none."""
         other = "organisation" if party_type == "individual" else "individual"
-        highs = [hi for band, (_, hi) in self.ranges.items() if other not in band]
-        return max(highs) if highs else self.max_fen
+        return ([b for name, b in self.ranges.items() if other not in name]
+                or list(self.ranges.values()))
+
+    def max_fen_for(self, party_type: str) -> int:
+        """The highest fine the schedule allows a party of ``party_type``
+        (:meth:`bands_for`)."""
+        return max(hi for _, hi in self.bands_for(party_type))
+
+    def min_fen_for(self, party_type: str) -> int:
+        """The lowest fine the schedule allows a party of ``party_type``
+        (:meth:`bands_for`)."""
+        return min(lo for lo, _ in self.bands_for(party_type))
 
     @property
     def degenerate(self) -> bool:
@@ -126,7 +136,9 @@ FINE_SCHEDULE: dict[str, FineRule] = {r.code: r for r in [
              _cny(individual=(50, 50), serious=(200, 200)), precondition="责令改正 in same action",
              note="fixed amounts: degenerate bands"),
     FineRule("SPIT_SH", "随地吐痰、便溺 / 乱扔果皮纸屑烟蒂 / 乱倒垃圾", "SH_SRHW 第28条",
-             _cny(spit_individual=(0, 200), litter_individual=(0, 100), dump_individual=(0, 200),
+             # 第28条: spitting 二百元以下 and littering 一百元以下 for anyone (the yaml's draft
+             # named them spit_individual / litter_individual); dumping by the kind of party
+             _cny(spit=(0, 200), litter=(0, 100), dump_individual=(0, 200),
                   dump_organisation=(5000, 50000))),
     FineRule("POSTING_BJ", "擅自张贴/散发小广告, 涂写刻画", "BJ_SRHW 第41条",
              _cny(individual=(100, 1000), serious=(1000, 10000), organiser=(10000, 100000),

@@ -16,7 +16,7 @@ from ..domain.params import FINE_SCHEDULE, PARAMS
 #: (violation code, party type) -> the statutory band of FINE_SCHEDULE that applies
 BAND_FOR: dict[tuple[str, str], str] = {
     ("SPIT_BJ", "individual"): "individual",
-    ("SPIT_SH", "individual"): "spit_individual",
+    ("SPIT_SH", "individual"): "spit",
     ("SPIT_SH", "organisation"): "dump_organisation",
     ("POSTING_BJ", "individual"): "individual",
     ("POSTING_BJ", "organisation"): "organiser",

@@ -698,9 +698,9 @@ def rf15_statutory_range(c: Case, ctx: "Ctx") -> None:
             (ch.amount, ch.eid, ch.ts) for ch in c.changes
             if ch.type == "PenaltyAmended" and "fine" in ch.types
             and _decision_before(c, ch.ts) is d and (withdrawn is None or ch.ts < withdrawn.ts)]
-        most = rule.max_fen_for(d.party_type)
+        least, most = rule.min_fen_for(d.party_type), rule.max_fen_for(d.party_type)
         for amount, eid, ts in amounts:
-            base = {"amount_fen": amount, "min_fen": rule.min_fen, "max_fen": most,
+            base = {"amount_fen": amount, "min_fen": least, "max_fen": most,
                     "violation_code": d.code, "basis": rule.basis, "party_type": d.party_type}
             if amount > most:
                 ctx.flag("RF15.a", eid, anchor=ts, raised=ts, event_ids=[eid], numbers=base,
@@ -708,15 +708,18 @@ def rf15_statutory_range(c: Case, ctx: "Ctx") -> None:
                                  f"{most} fen for an {d.party_type} ({rule.basis})",
                          summary_zh=f"罚款 {yuan(amount)} 超过对{code_zh(d.party_type)}的法定"
                                     f"最高限额 {yuan(most)}（{code_zh(rule.basis)}）", **common)
-            elif amount < rule.min_fen and not _mitigation(c, ts):
+            elif amount < least and not _mitigation(c, ts):
                 ctx.flag("RF15.b", eid, anchor=ts, raised=ts, event_ids=[eid], numbers=base,
-                         summary=f"fine {amount} fen below the statutory minimum "
-                                 f"{rule.min_fen} fen with no mitigation ground recorded",
-                         summary_zh=f"罚款 {yuan(amount)} 低于法定最低限额 {yuan(rule.min_fen)}，"
+                         summary=f"fine {amount} fen below the statutory minimum {least} fen "
+                                 f"for an {d.party_type} ({rule.basis}) with no mitigation "
+                                 "ground recorded",
+                         summary_zh=f"罚款 {yuan(amount)} 低于对{code_zh(d.party_type)}的法定"
+                                    f"最低限额 {yuan(least)}（{code_zh(rule.basis)}），"
                                     "且未记录减轻处罚的理由",
                          **common)
-            elif (short_of := _next_band_min(rule, amount)) is not None and not _mitigation(c, ts):
-                bands = sorted(set(rule.ranges.values()))
+            elif ((short_of := _next_band_min(rule, amount, d.party_type)) is not None
+                  and not _mitigation(c, ts)):
+                bands = sorted(set(rule.bands_for(d.party_type)))
                 ctx.flag("RF15.b", eid, anchor=ts, raised=ts, event_ids=[eid],
                          numbers={**base, "statutory_bands_fen": [list(b) for b in bands],
                                   "next_band_min_fen": short_of},
@@ -734,11 +737,11 @@ def rf15_statutory_range(c: Case, ctx: "Ctx") -> None:
                          **common)
 
 
-def _next_band_min(rule: "FineRule", amount: int) -> int | None:
-    """Where ``amount`` lies in none of the code's bands (of either kind of party: between the
-    fixed amounts of BJ_SRHW 第52条, or between an individual's band and a unit's), the
-    minimum of the lowest band above it; None when a band holds it."""
-    bands = rule.ranges.values()
+def _next_band_min(rule: "FineRule", amount: int, party_type: str) -> int | None:
+    """Where ``amount`` lies in none of the code's bands for the party's kind (between the
+    fixed amounts of BJ_SRHW 第52条, say), the minimum of the lowest band above it; None when
+    a band holds it."""
+    bands = rule.bands_for(party_type)
     if any(lo <= amount <= hi for lo, hi in bands):
         return None
     return min((lo for lo, _ in bands if lo > amount), default=None)

@@ -122,13 +122,13 @@ def window_quarters(quarter: str, p: "FlagParams") -> list[str]:
 
 def fine_range(p: "FlagParams", code: str | None, party_type: str) -> tuple[int, int] | None:
     """The code's statutory range in the fine schedule ``p`` for a party of ``party_type``
-    (its maximum RF15.a's, :meth:`FineRule.max_fen_for`); None for fixed amounts and unknown
-    codes (RF17 compares nothing there)."""
+    (RF15's, :meth:`FineRule.min_fen_for` and :meth:`FineRule.max_fen_for`); None for fixed
+    amounts and unknown codes (RF17 compares nothing there)."""
     rule = p.fine_schedule.get(code) if code else None
     if rule is None or rule.degenerate:
         return None
-    most = rule.max_fen_for(party_type)
-    return None if most <= rule.min_fen else (rule.min_fen, most)
+    least, most = rule.min_fen_for(party_type), rule.max_fen_for(party_type)
+    return None if most <= least else (least, most)
 
 
 def position_bp(amount: int, lo: int, hi: int) -> int:

@@ -214,14 +214,26 @@ def test_rf18_first_violation_waiver_after_the_look_back_or_a_mandatory_waiver()
                                                     basis="APL33-1-S1")).flags(rule="RF18") == []
 
 
+def test_rf18_a_local_first_violation_list_waiver_for_a_party_fined_within_the_year() -> None:
+    """A waiver under a local first-violation list (LOCAL_LIST: 首违不罚清单, docs/events.md)
+    is first-violation relief as APL 第33条第1款's is: granted to a vendor fined in the year
+    before, it raised nothing (RF18.a read APL33-1 alone)."""
+    flag = World(summary_case(SUMMARY), waiver_case("W-1", "2025-03-03",
+                                                    basis="LOCAL_LIST")).one("RF18.a")
+    assert numbers(flag)["prior_kinds"] == ["decision"] and numbers(flag)["basis"] == "LOCAL_LIST"
+    assert World(summary_case(SUMMARY), waiver_case("W-1", "2025-10-06",
+                                                    basis="LOCAL_LIST")).flags(rule="RF18") == []
+
+
 def test_rf18_repeated_waivers_for_the_same_party_and_by_the_same_officer() -> None:
     world = World(waiver_case("W-1", "2025-03-03", basis="APL32"),
                   waiver_case("W-2", "2025-06-02", basis="LOCAL_LIST"))
-    assert world.rules() == ["RF18.b", "RF18.c"]
+    # the second, a first-violation list's, also follows a waiver within the year (RF18.a)
+    assert world.rules() == ["RF18.a", "RF18.b", "RF18.c"]
     assert world.one("RF18.c").officer_id == f.OFFICER_A
     other = World(waiver_case("W-1", "2025-03-03", basis="APL32"),
                   waiver_case("W-2", "2025-06-02", basis="LOCAL_LIST", by=f.OFFICER_B))
-    assert other.rules() == ["RF18.b"]
+    assert other.rules() == ["RF18.a", "RF18.b"]
 
 
 def test_rf18_no_fault_waivers_are_mandatory_not_discretionary_relief() -> None:

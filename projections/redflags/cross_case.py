@@ -14,7 +14,7 @@ from ._stats import count_unit, distance_m, home_unit, poisson_sf, sig
 from .days import DAY, quarter_of
 from .facts import Case, Decision, Loc
 from .flag import fixed
-from .time_rules import MANDATORY_WAIVERS
+from .time_rules import FIRST_VIOLATION_WAIVERS, MANDATORY_WAIVERS
 from .zh import APL, code_zh, yuan
 
 if TYPE_CHECKING:
@@ -280,9 +280,10 @@ def _rf18_waivers(ref: str, cases: list[Case], ctx: "Ctx") -> None:
                      key=lambda oc: (oc[0].ts, oc[0].eid))
     if not waivers:
         return
-    # a) a first-violation waiver for a party with a prior violation in the look-back
+    # a) a first-violation waiver (APL 第33条第1款's, or a local 首违不罚清单's) for a party with
+    # a prior violation in the look-back
     for w, cw in waivers:
-        if w.basis != "APL33-1":
+        if w.basis not in FIRST_VIOLATION_WAIVERS:
             continue
         lookback = ctx.params(w.ts).legal.first_violation_lookback_days * DAY
         prior: list[tuple[int, str, str]] = []
@@ -304,7 +305,8 @@ def _rf18_waivers(ref: str, cases: list[Case], ctx: "Ctx") -> None:
             prior.sort()
             ctx.flag("RF18.a", w.eid, anchor=w.ts, raised=w.ts,
                      event_ids=[w.eid] + [p[2] for p in prior[-5:]],
-                     numbers={"violation_code": w.code, "prior_violations": len(prior),
+                     numbers={"violation_code": w.code, "basis": w.basis,
+                              "prior_violations": len(prior),
                               "prior_kinds": sorted({p[1] for p in prior}),
                               "lookback_days": lookback // DAY,
                               "latest_prior_at": ctx.time(prior[-1][0])},

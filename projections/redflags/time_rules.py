@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 DESIGNATED_CHANNELS = frozenset({"designated_bank", "e_payment", "onsite_cash_with_receipt"})
 #: no penalty the law requires (不予行政处罚): APL 第30条, 第31条, 第33条第1款 first sentence, 第2款
 MANDATORY_WAIVERS = frozenset({"APL33-1-S1", "APL33-2", "APL30", "APL31"})
+#: relief for a first violation (RF18.a): APL 第33条第1款 初次违法, and a local 首违不罚清单
+#: (LOCAL_LIST, docs/events.md)
+FIRST_VIOLATION_WAIVERS = frozenset({"APL33-1", "LOCAL_LIST"})
 _FOREVER = 2**62
 
 

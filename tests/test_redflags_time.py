@@ -660,6 +660,27 @@ def test_rf23_complaint_closed_by_a_conflicted_handler() -> None:
     assert numbers(World(steps).one("RF23.c"))["relation"] == "direct_superior_of_accused"
 
 
+def test_rf23_the_closing_that_meets_the_deadline_is_the_earliest_in_world_time() -> None:
+    """A complaint closed on 20 Apr (in time: 60 + 30 days end on 6 May) whose closing was
+    recorded after a later one of 1 Jun was flagged late, cleared on 1 Jun, because RF23.b
+    read the first closing in log order; the complaint view met its deadline on 20 Apr."""
+    later_first = change(f.complaint_cycle(), "ComplaintClosed", occurred_at=at("2025-06-01"))
+    steps = insert_after(later_first, "ComplaintClosed",
+                         step(C, "ComplaintClosed", at("2025-04-20"), handler=f.HANDLER))
+    assert World(general_case(), steps).flags(rule="RF23") == []
+
+
+def test_rf23_every_closing_is_judged_for_a_conflicted_handler() -> None:
+    """A complaint closed by an independent handler, then (re-opened and) closed again by the
+    officer it is about: RF23.c judged only the first closing, so the accused's own closing —
+    the one the complaint view shows as its handler — raised nothing."""
+    again = step(C, "ComplaintClosed", at("2025-04-20"), handler=f.OFFICER_B)
+    steps = insert_after(f.complaint_cycle(), "ComplaintClosed", again)
+    flag = World(general_case(), steps).one("RF23.c")
+    assert (numbers(flag)["handler"], numbers(flag)["relation"]) == (f.OFFICER_B, "accused")
+    assert flag.raised_at == "2025-04-20T10:00:00+08:00"
+
+
 def _complaint_after(days: int, complaint_id: str) -> list[f.Step]:
     """The default complaint cycle, moved ``days`` later, as another complaint."""
     return [f.Step(s.stream, s.type, (when(s.occurred_at[:16]) + timedelta(days=days)

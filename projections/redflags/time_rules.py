@@ -624,7 +624,9 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
             due = days.add_calendar(start, legal.complaint_close_days + ext)
             if due is not None:
                 late_from = days.end(due)
-                done = (cp.closed[0], cp.closed[2]) if cp.closed else None
+                # the earliest closing in world time: one recorded after a later one still
+                # closed the complaint when it says
+                done = min(((ts, eid) for ts, _, eid in cp.closings), default=None)
                 _emit(ctx, deadline(ctx, late_from, done), "RF23.b", cp.complaint_id,
                       anchor=cp.ts, late_from=late_from,
                       event_ids=[cp.eid] + [e[3] for e in cp.extensions],
@@ -636,8 +638,8 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                               f"{day_iso(due)} (60 + {ext} days)",
                       summary_zh=f"{day_iso(day)} 的“{complaint_category_zh(cp.category)}”投诉至 "
                                  f"{day_iso(due)} 未办结（60 + {ext} 日）", ahead=ahead, **common)
-    if cp.closed is not None:
-        ts, handler, eid = cp.closed
+    # every closing is judged: one re-closing the complaint is an answer too
+    for ts, handler, eid in sorted(cp.closings):
         relation = None
         if handler in cp.accused:
             relation = "accused"

@@ -584,6 +584,15 @@ def test_rf23_a_phone_acknowledgement_is_not_the_written_notice_the_deadline_req
     assert flag.status == "cleared" and numbers(flag)["days_late"] == 5
 
 
+def test_rf23_cites_the_article_that_binds_an_agency_to_answer_in_writing() -> None:
+    """An enforcement agency that receives a complaint itself is bound by XFGZ 第23条 (15日内
+    书面告知), the article RF23.a's ``why`` cites; its legal basis named only 第22条, which binds
+    the letters-and-visits bureaus (信访部门), so an inspector checking the basis found no
+    duty of the agency's to answer in 15 days."""
+    flag = World(general_case(), until(f.complaint_cycle(), "ComplaintReceived")).one("RF23.a")
+    assert "XFGZ 第23条" in flag.legal_basis
+
+
 def test_rf23_a_written_sms_or_online_acknowledgement_meets_the_deadline() -> None:
     for method in ("written", "sms", "online"):
         steps = change(f.complaint_cycle(), "ComplaintAcknowledged", method=method)

@@ -68,6 +68,18 @@ def test_rf05_agency_deposits_cash_late() -> None:
     assert numbers(flag)["due"] == "2024-10-10" and flag.status == "cleared"
 
 
+def test_rf05_says_in_chinese_that_the_due_day_itself_was_still_in_time() -> None:
+    """The last day in time is the due day itself (APL 第71条 二日内). The Chinese said
+    未在 2024-10-09 前交至行政机关 — "not before 9 October", which reads as if handing the cash in
+    on the 9th were late — where the English says "by" and every other deadline says 至 … 未."""
+    world = World(drop(f.summary_case(SUMMARY), "OnsiteCashRemitted", "AgencyDeposited"))
+    assert world.one("RF05.b").summary_zh == (
+        "2024-09-30 当场收缴的罚款 100.00 元至 2024-10-09 未交至行政机关（2 个工作日）")
+    late = change(f.summary_case(SUMMARY), "AgencyDeposited", occurred_at=at("2024-10-14"))
+    assert World(late).one("RF05.c").summary_zh == (
+        "2024-10-08 交至行政机关的罚款至 2024-10-10 未缴付指定银行（2 个工作日）")
+
+
 def test_rf05_cash_without_a_receipt_or_with_a_receipt_used_before() -> None:
     no_receipt = change(f.summary_case(SUMMARY), "OnsiteCashCollected", receipt_no=DROP)
     assert numbers(World(no_receipt).one("RF05.a"))["problem"] == "no_receipt"

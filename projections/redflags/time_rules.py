@@ -125,8 +125,8 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
                            "remitted_fen": sum(a for _, a, _ in remits)},
                   summary=f"{cash.amount} fen collected on {day_iso(days.day(start))} not "
                           f"handed to the agency by {day_iso(due)} ({n} working days)",
-                  summary_zh=f"{day_iso(days.day(start))} 当场收缴的罚款 {yuan(cash.amount)} 未在 "
-                             f"{day_iso(due)} 前交至行政机关（{n} 个工作日）",
+                  summary_zh=f"{day_iso(days.day(start))} 当场收缴的罚款 {yuan(cash.amount)}至 "
+                             f"{day_iso(due)} 未交至行政机关（{n} 个工作日）",
                   ahead=ahead, case_id=c.case_id, unit_id=c.unit_id,
                   officer_id=cash.officers[0] if cash.officers else None)
     cum = 0
@@ -145,8 +145,8 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
                            "due": day_iso(due), "working_days": n},
                   summary=f"cash handed in on {day_iso(days.day(start))} not deposited with "
                           f"the bank by {day_iso(due)} ({n} working days)",
-                  summary_zh=f"{day_iso(days.day(start))} 交至行政机关的罚款未在 {day_iso(due)} 前"
-                             f"缴付指定银行（{n} 个工作日）",
+                  summary_zh=f"{day_iso(days.day(start))} 交至行政机关的罚款至 {day_iso(due)} "
+                             f"未缴付指定银行（{n} 个工作日）",
                   ahead=ahead, case_id=c.case_id, unit_id=c.unit_id)
 
 

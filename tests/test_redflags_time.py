@@ -477,6 +477,24 @@ def test_rf12_a_case_filed_as_summary_but_decided_under_general_procedure_is_tim
     assert World(f.summary_case(SUMMARY)).flags(rule="RF12.a") == []
 
 
+def test_rf12_and_rf23_word_the_periods_a_city_sets_not_the_national_90_and_60_days() -> None:
+    """APL 第60条 yields to 法律、法规、规章另有规定的: a city or sector may set the decision period
+    (``decision_deadline_days_from_filing``) and the complaint period (``complaint_close_days``).
+    The due days followed the city's 60 and 30 days, but the summaries still said "90 + 0 days"
+    and "60 + 0 days" beside ``deadline_days`` 60 and ``days`` 30."""
+    city = with_overrides(national(), "SH-HP", {"decision_deadline_days_from_filing": 60,
+                                               "complaint_close_days": 30})
+    flag = World(drop(general_case(), "ExtensionApproved"), params=city).one("RF12.a")
+    assert numbers(flag)["due"] == "2024-06-24"              # Sat 22 Jun rolls to Mon 24 Jun
+    assert flag.summary == "no decision by 2024-06-24 (filed 2024-04-23, 60 + 0 days)"
+    assert flag.summary_zh == "至 2024-06-24 未作出决定（2024-04-23 立案，60 + 0 日）"
+    open_ = until(f.complaint_cycle(), "ComplaintAcknowledged")
+    flag = World(general_case(), open_, params=city).one("RF23.b")
+    assert numbers(flag)["due"] == "2025-03-07"              # accepted Wed 5 Feb + 30 days
+    assert flag.summary == "violent complaint of 2025-01-20 not closed by 2025-03-07 (30 + 0 days)"
+    assert flag.summary_zh == "2025-01-20 的“野蛮执法”投诉至 2025-03-07 未办结（30 + 0 日）"
+
+
 def test_rf12_open_case_becomes_overdue_when_time_passes() -> None:
     world = World(until(general_case(), "InvestigationConcluded"))
     assert world.flags(when("2024-07-22T23:59"), rule="RF12") == []

@@ -396,14 +396,14 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
         done = min(((_at(ctx, c, ts, eid), eid) for ts, eid in ends), default=None)
         if due is not None:
             late_from = days.end(due)
+            period = legal.decision_deadline_days_from_filing      # 90, or a city's
             _emit(ctx, deadline(ctx, late_from, done), "RF12.a", filed.eid,
                   anchor=filed.ts, late_from=late_from, event_ids=[filed.eid],
                   numbers={"filed_on": day_iso(filed_day), "due": day_iso(due),
-                           "deadline_days": legal.decision_deadline_days_from_filing,
-                           "approved_extension_days": ext_days},
+                           "deadline_days": period, "approved_extension_days": ext_days},
                   summary=f"no decision by {day_iso(due)} (filed {day_iso(filed_day)}, "
-                          f"90 + {ext_days} days)",
-                  summary_zh=f"至 {day_iso(due)} 未作出决定（{day_iso(filed_day)} 立案，90 + "
+                          f"{period} + {ext_days} days)",
+                  summary_zh=f"至 {day_iso(due)} 未作出决定（{day_iso(filed_day)} 立案，{period} + "
                              f"{ext_days} 日）", ahead=filed_ahead, case_id=c.case_id,
                   unit_id=c.unit_id)
     # c, e) a decision dated after its recording counts from the recording, and what follows
@@ -635,9 +635,10 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                                "due": day_iso(due), "days": legal.complaint_close_days,
                                "extension_days": ext, "extensions": extensions},
                       summary=f"{cp.category} complaint of {day_iso(day)} not closed by "
-                              f"{day_iso(due)} (60 + {ext} days)",
+                              f"{day_iso(due)} ({legal.complaint_close_days} + {ext} days)",
                       summary_zh=f"{day_iso(day)} 的“{complaint_category_zh(cp.category)}”投诉至 "
-                                 f"{day_iso(due)} 未办结（60 + {ext} 日）", ahead=ahead, **common)
+                                 f"{day_iso(due)} 未办结（{legal.complaint_close_days} + {ext} 日）",
+                      ahead=ahead, **common)
     # every closing is judged: one re-closing the complaint is an answer too
     for ts, handler, eid in sorted(cp.closings):
         relation = None

@@ -950,7 +950,8 @@ def _not_penalised(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: dat
         _violation(c, b["violation_code"], None, ctx)
     c["outcome"] = {"type": rec.type, "on": day.isoformat(),
                     "basis": b.get("basis") or b.get("ground"), "event_id": rec.event_id}
-    _met_by(c, "decision", rec, day, ctx)
+    if b.get("waiver") != "mitigated":      # as RF12.a: the lighter decision follows a mitigation
+        _met_by(c, "decision", rec, day, ctx)
 
 
 def _transferred(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,

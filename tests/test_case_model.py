@@ -279,6 +279,34 @@ def test_decision_without_the_extension_would_be_late() -> None:
         "met_on": "2024-08-08", "late": True, "params_version": NATIONAL}
 
 
+def test_a_mitigation_is_not_the_decision_the_90_days_ask_for() -> None:
+    """APL 第60条 wants the penalty decided (作出行政处罚决定) within 90 days + extensions. A
+    ``WaiverGranted`` that only mitigates (从轻、减轻) is followed by the lighter decision (RF15.b
+    reads it so); it met the deadline in RF12.a and the case view, so a case mitigated on
+    1 July and decided on 2 September (due 21 August) was on time in both. A waiver of the
+    penalty (不予处罚) still decides the case."""
+    def case_with(waiver: str) -> list[f.Step]:       # up to the decision, moved to 2 Sep
+        steps = f.general_case(GENERAL_ID)
+        steps = steps[:[s.type for s in steps].index("PenaltyDecided")] + [
+            f.Step(s.stream, s.type, at("2024-09-02"), s.body) for s in steps
+            if s.type == "PenaltyDecided"]
+        i = next(i for i, s in enumerate(steps) if s.type == "LegalReviewCompleted") + 1
+        return steps[:i] + [step(f"case:{GENERAL_ID}", "WaiverGranted", at("2024-07-01"),
+                                 basis="APL32", waiver=waiver, party_ref=f.COMPANY,
+                                 violation_code="PILEUP_SH", decided_by=[f.HEAD])] + steps[i:]
+    for waiver, met_on, late in (("mitigated", "2024-09-02", True),
+                                 ("no_penalty", "2024-07-01", False)):
+        history, folder = world()
+        folder.fold(history.extend(case_with(waiver)))
+        decision = folder.cases[GENERAL_ID]["deadlines"]["decision"]
+        assert (decision["due"], decision["met_on"], decision["late"]) == (
+            "2024-08-21", met_on, late)
+        flags = [x for x in compute_flags(history.events, national(), at=when("2025-01-01"))
+                 if x.rule_id == "RF12.a"]
+        assert [(numbers(x)["due"], x.status, x.cleared_at) for x in flags] == (
+            [("2024-08-21", "cleared", "2024-09-02T10:00:00+08:00")] if late else [])
+
+
 def test_a_case_filed_on_the_spot_and_decided_under_the_general_procedure_is_timed() -> None:
     """As RF12.a counts it: from the first general filing (立案), or — a case filed on the spot
     and decided under the general procedure — from its filing. The view opened the period on

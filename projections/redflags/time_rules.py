@@ -389,8 +389,10 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                                                         **judged),
                          case_id=c.case_id, unit_id=c.unit_id, officer_id=approver)
         due = days.add_calendar(filed_day, legal.decision_deadline_days_from_filing + ext_days)
-        # an end dated after its recording happened by then (as the deadlines it opens count)
-        ends = [(x.ts, x.eid) for x in c.decisions] + [(o.ts, o.eid) for o in c.outcomes]
+        # an end dated after its recording happened by then (as the deadlines it opens count);
+        # a mitigation (从轻、减轻) is no end: the lighter decision follows it
+        ends = [(x.ts, x.eid) for x in c.decisions] + [(o.ts, o.eid) for o in c.outcomes
+                                                        if o.waiver != "mitigated"]
         if c.closed is not None:
             ends.append((c.closed[0], c.closed[2]))
         done = min(((_at(ctx, c, ts, eid), eid) for ts, eid in ends), default=None)

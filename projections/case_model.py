@@ -43,8 +43,9 @@ from ledger.schemas import parse_datetime
 from . import officer_model
 from .redflags.days import ts_of
 from .redflags.facts import (COLLECTIVE, INVESTIGATIVE, WRITTEN_ACKS, actors_of,
-                             complaint_extension_refused, counted_from, deciders_of,
-                             decision_extension_counted, money_of, plan_refused)
+                             complaint_extension_days, complaint_extension_refused,
+                             counted_from, deciders_of, decision_extension_counted, money_of,
+                             plan_refused)
 from .redflags.params import FlagParams, national
 
 
@@ -1337,10 +1338,14 @@ def _complaint_close_due(state: dict[str, Any], ctx: Context, *, replace: bool) 
             e["why"] = complaint_extension_refused(
                 e["approved_by"], e["approver_role"], state["accused_officers"],
                 in_force if e["approved_on"] > in_force else None, ctx.head_roles)
-            e["counted"] = e["why"] is None
-            state["extension_days"] += e["days"] if e["counted"] else 0
-        return ctx.calendar.add_calendar_days(first, p.complaint_close_days + min(
-            state["extension_days"], p.complaint_extension_max_days))
+            counted = 0
+            if e["why"] is None:
+                counted, e["why"] = complaint_extension_days(
+                    e["days"], state["extension_days"], p.complaint_extension_max_days)
+            e["counted"] = counted > 0
+            state["extension_days"] += counted
+        return ctx.calendar.add_calendar_days(
+            first, p.complaint_close_days + state["extension_days"])
     d = p.complaint_close_days
     _due(state, "close", due, _basis("XFGZ 第34条", f"{d} days + approved extension",
                                      f"{d}日内办结，另加批准的延长期限"), replace=replace,

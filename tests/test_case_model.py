@@ -693,22 +693,29 @@ def test_complaint_cycle_acknowledged_extended_and_closed() -> None:
         "total": 1, "by_category": {"violent": 1}, "ids": ["C-2025-0042"]}
 
 
+def _view_and_rf23b(steps: list[f.Step]) -> tuple[dict[str, Any], Any, list[list[Any]]]:
+    """The complaint view of ``steps`` beside the general case, its RF23.b, and the view's
+    extensions listed as RF23.b lists them."""
+    history, folder = world(f.general_case(GENERAL_ID))
+    folder.fold(history.extend(steps))
+    c = folder.complaints["C-2025-0042"]
+    flags = compute_flags(history.events, national(), at=when("2025-06-01"), processes=1)
+    rf23b = next(x for x in flags if x.rule_id == "RF23.b")
+    return c, rf23b, [[e[k] for k in ("event_id", "days", "approved_by", "counted", "why")]
+                      for e in c["extensions"]]
+
+
 def test_a_complaint_extension_rf23_does_not_count_does_not_move_the_views_deadline() -> None:
     """An extension approved by the accused officer moved the view's closing deadline 30 days on
     while RF23.b counts 60: the view called on time a complaint the flags call late."""
     steps = [f.Step(s.stream, s.type, s.occurred_at, {**s.body, "approved_by": f.OFFICER_B})
              if s.type == "ComplaintExtended" else s for s in f.complaint_cycle()]
-    history, folder = world(f.general_case(GENERAL_ID))
-    folder.fold(history.extend(steps))
-    c = folder.complaints["C-2025-0042"]
+    c, rf23b, listed = _view_and_rf23b(steps)
     assert (c["deadlines"]["close"]["due"], c["deadlines"]["close"]["late"]) \
         == ("2025-04-07", True)
     assert c["extension_days"] == 0
-    flags = compute_flags(history.events, national(), at=when("2025-06-01"), processes=1)
-    rf23b = next(x for x in flags if x.rule_id == "RF23.b")
     assert numbers(rf23b)["due"] == c["deadlines"]["close"]["due"]
-    assert [[e[k] for k in ("event_id", "days", "approved_by", "counted", "why")]
-            for e in c["extensions"]] == numbers(rf23b)["extensions"]
+    assert listed == numbers(rf23b)["extensions"]
 
 
 def test_a_complaint_extension_not_approved_by_a_head_counts_in_neither_view_nor_flag() -> None:
@@ -716,15 +723,31 @@ def test_a_complaint_extension_not_approved_by_a_head_counts_in_neither_view_nor
     closing deadline and RF23.b's 30 days on."""
     steps = [f.Step(s.stream, s.type, s.occurred_at, {**s.body, "approved_by": f.OFFICER_A})
              if s.type == "ComplaintExtended" else s for s in f.complaint_cycle()]
-    history, folder = world(f.general_case(GENERAL_ID))
-    folder.fold(history.extend(steps))
-    c = folder.complaints["C-2025-0042"]
+    c, rf23b, listed = _view_and_rf23b(steps)
     assert (c["deadlines"]["close"]["due"], c["extension_days"]) == ("2025-04-07", 0)
-    flags = compute_flags(history.events, national(), at=when("2025-06-01"), processes=1)
-    rf23b = next(x for x in flags if x.rule_id == "RF23.b")
-    assert [[e[k] for k in ("event_id", "days", "approved_by", "counted", "why")]
-            for e in c["extensions"]] == numbers(rf23b)["extensions"]
+    assert listed == numbers(rf23b)["extensions"]
     assert c["extensions"][0]["why"].endswith("not a head of the agency (本机关负责人)")
+
+
+def test_complaint_extensions_beyond_30_days_in_all_say_which_days_do_not_count() -> None:
+    """XFGZ 第34条: 延长期限不得超过30日. Two extensions of 20 days by the head: the due days
+    counted 30, but the view said ``extension_days`` 40 and both said each extension counted
+    in full, so nothing told an inspector that 10 of the days were beyond the statute."""
+    second = step("complaint:C-2025-0042", "ComplaintExtended", at("2025-03-11"), days=20)
+    steps = []
+    for s in f.complaint_cycle():
+        if s.type == "ComplaintExtended":
+            steps += [f.Step(s.stream, s.type, s.occurred_at, {**s.body, "days": 20}), second]
+        else:
+            steps.append(f.Step(s.stream, s.type, at("2025-05-15"), s.body)
+                         if s.type == "ComplaintClosed" else s)
+    c, rf23b, listed = _view_and_rf23b(steps)
+    assert (c["deadlines"]["close"]["due"], c["extension_days"]) == ("2025-05-06", 30)
+    assert numbers(rf23b)["extension_days"] == 30
+    assert listed == numbers(rf23b)["extensions"]
+    assert [e[3:] for e in listed] == [
+        [True, None],
+        [True, "10 of its 20 days exceed the 30 days of extension XFGZ 第34条 allows in all"]]
 
 
 def test_a_phone_acknowledgement_does_not_meet_the_complaint_acknowledgement_deadline() -> None:

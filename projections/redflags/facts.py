@@ -460,6 +460,17 @@ def complaint_extension_refused(approver: str | None, role: str,
     return None
 
 
+def complaint_extension_days(days: int, used: int, max_days: int) -> tuple[int, str | None]:
+    """How many of the ``days`` of an extension :func:`complaint_extension_refused` accepts
+    count, after ``used`` days of earlier ones (RF23.b and the complaint view): XFGZ 第34条
+    延长期限不得超过30日 — ``max_days`` in all; and why not all of them do, or None."""
+    counted = max(0, min(days, max_days - used))
+    if counted == days:
+        return days, None
+    return counted, (f"{days - counted} of its {days} days exceed the {max_days} days of "
+                     "extension XFGZ 第34条 allows in all")
+
+
 class Supervision:
     """One supervision notice (督办): issued to a unit with a deadline, answered by feedback,
     reviewed (accepted or sent back) by the supervisor."""

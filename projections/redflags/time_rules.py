@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Iterable
 
 from .days import DAY, HOUR, add_years, day_iso
 from .facts import (COLLECTIVE, DISPOSED, WRITTEN_ACKS, Case, Complaint, Decision, Disposition,
-                    Officer, Plan, Supervision, complaint_extension_refused,
-                    decision_extension_counted, decision_extension_judged, plan_refused)
+                    Officer, Plan, Supervision, complaint_extension_days,
+                    complaint_extension_refused, decision_extension_counted,
+                    decision_extension_judged, plan_refused)
 from .single_case import _iso_day, explained, opened, received_before
 from .zh import (code_zh, codes_zh, complaint_category_zh, percent_zh, surcharge_rate_zh,
                  type_zh, yuan)
@@ -620,9 +621,12 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                 passed = day_iso(first_due) if ts >= days.end(first_due) else None
                 why = complaint_extension_refused(approver, ctx.fold.role_at(approver, ts),
                                                   cp.accused, passed, th.head_roles)
-                ext += n if why is None else 0
-                extensions.append([eid, n, approver, why is None, why])
-            ext = min(ext, legal.complaint_extension_max_days)
+                counted = 0
+                if why is None:
+                    counted, why = complaint_extension_days(
+                        n, ext, legal.complaint_extension_max_days)
+                ext += counted
+                extensions.append([eid, n, approver, counted > 0, why])
             due = days.add_calendar(start, legal.complaint_close_days + ext)
             if due is not None:
                 late_from = days.end(due)

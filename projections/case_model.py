@@ -1323,18 +1323,19 @@ def _complaint_close_due(state: dict[str, Any], ctx: Context, *, replace: bool) 
     第34条); until the complaint is accepted, from receipt (each the day it counts from,
     ``counted_from``: its recording's for an act dated after it). Nothing before it is
     received.
-    An extension counts as RF23.b counts it: approved before the 60 days ran out, by a head of
-    the agency (``approver_role``, the approver's post when it was approved) the complaint is not
-    about."""
+    An extension counts as RF23.b counts it: approved before the deadline in force ran out (60
+    days and the extensions approved before it), by a head of the agency (``approver_role``, the
+    approver's post when it was approved) the complaint is not about, 30 days in all."""
     if state["received_on"] is None:
         return
     start = state["counted_from"]["accepted"] or state["counted_from"]["received"]
     p, first = ctx.params, date.fromisoformat(start["on"])
 
     def due() -> date:
-        in_force = ctx.calendar.add_calendar_days(first, p.complaint_close_days).isoformat()
         state["extension_days"] = 0
         for e in sorted(state["extensions"], key=lambda e: e["approved_on"]):
+            in_force = ctx.calendar.add_calendar_days(   # 60 days + those approved before it
+                first, p.complaint_close_days + state["extension_days"]).isoformat()
             e["why"] = complaint_extension_refused(
                 e["approved_by"], e["approver_role"], state["accused_officers"],
                 in_force if e["approved_on"] > in_force else None, ctx.head_roles)

@@ -694,13 +694,13 @@ def test_complaint_cycle_acknowledged_extended_and_closed() -> None:
 
 
 def _view_and_rf23b(steps: list[f.Step]) -> tuple[dict[str, Any], Any, list[list[Any]]]:
-    """The complaint view of ``steps`` beside the general case, its RF23.b, and the view's
-    extensions listed as RF23.b lists them."""
+    """The complaint view of ``steps`` beside the general case, its RF23.b (or None), and the
+    view's extensions listed as RF23.b lists them."""
     history, folder = world(f.general_case(GENERAL_ID))
     folder.fold(history.extend(steps))
     c = folder.complaints["C-2025-0042"]
     flags = compute_flags(history.events, national(), at=when("2025-06-01"), processes=1)
-    rf23b = next(x for x in flags if x.rule_id == "RF23.b")
+    rf23b = next((x for x in flags if x.rule_id == "RF23.b"), None)
     return c, rf23b, [[e[k] for k in ("event_id", "days", "approved_by", "counted", "why")]
                       for e in c["extensions"]]
 
@@ -748,6 +748,32 @@ def test_complaint_extensions_beyond_30_days_in_all_say_which_days_do_not_count(
     assert [e[3:] for e in listed] == [
         [True, None],
         [True, "10 of its 20 days exceed the 30 days of extension XFGZ 第34条 allows in all"]]
+
+
+def test_a_second_complaint_extension_approved_within_the_first_counts() -> None:
+    """XFGZ 第34条 caps the extensions at 30 days in all, not at one approval within the first
+    60 days. 15 days approved on 10 Mar move the closing deadline (accepted 5 Feb) from 7 Apr
+    to 21 Apr; 15 more approved on 15 Apr — within it — were refused by both as "approved
+    after the deadline 2025-04-07 had passed", a deadline no longer in force (RF12.b judges a
+    decision extension against the deadline in force), so a complaint closed on 5 May was
+    flagged. One approved after the deadline in force still counts nothing."""
+    def cycle(second_on: str) -> list[f.Step]:
+        steps = []
+        for s in f.complaint_cycle():
+            if s.type == "ComplaintExtended":
+                steps += [f.Step(s.stream, s.type, s.occurred_at, {**s.body, "days": 15}),
+                          step(s.stream, s.type, at(second_on), days=15)]
+            else:
+                steps.append(f.Step(s.stream, s.type, at("2025-05-05"), s.body)
+                             if s.type == "ComplaintClosed" else s)
+        return steps
+    c, rf23b, listed = _view_and_rf23b(cycle("2025-04-15"))
+    assert (c["deadlines"]["close"]["due"], c["extension_days"]) == ("2025-05-06", 30)
+    assert rf23b is None and [e[3:] for e in listed] == [[True, None], [True, None]]
+    c, rf23b, listed = _view_and_rf23b(cycle("2025-04-22"))
+    assert (c["deadlines"]["close"]["due"], c["extension_days"]) == ("2025-04-21", 15)
+    assert listed == numbers(rf23b)["extensions"]
+    assert listed[1][3:] == [False, "approved after the deadline 2025-04-21 had passed"]
 
 
 def test_a_phone_acknowledgement_does_not_meet_the_complaint_acknowledgement_deadline() -> None:

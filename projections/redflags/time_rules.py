@@ -617,8 +617,12 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
         first_due = days.add_calendar(start, legal.complaint_close_days)
         if first_due is not None:
             ext, extensions = 0, []
+            # in world time: an extension extends the deadline in force when it is approved
+            # (60 days plus those approved before it, as RF12.b), not past one already late
             for ts, n, approver, eid in sorted(cp.extensions):
-                passed = day_iso(first_due) if ts >= days.end(first_due) else None
+                in_force = days.add_calendar(start, legal.complaint_close_days + ext)
+                passed = (day_iso(in_force) if in_force is not None
+                          and ts >= days.end(in_force) else None)
                 why = complaint_extension_refused(approver, ctx.fold.role_at(approver, ts),
                                                   cp.accused, passed, th.head_roles)
                 counted = 0

@@ -80,6 +80,23 @@ def test_rf05_says_in_chinese_that_the_due_day_itself_was_still_in_time() -> Non
         "2024-10-08 交至行政机关的罚款至 2024-10-10 未缴付指定银行（2 个工作日）")
 
 
+def test_rf05_cash_handed_in_part_in_time_says_how_much_was() -> None:
+    """100 元 collected on 30 Sep, 50 元 handed in on 8 Oct (in time) and 50 元 on 11 Oct: the
+    flag said the 100 元 were not handed in by 9 Oct, and its ``remitted_fen`` (all handed in,
+    whenever) could not tell the half in time from the late half."""
+    steps = change(f.summary_case(SUMMARY), "OnsiteCashRemitted", amount_fen=5_000)
+    rest = step(S, "OnsiteCashRemitted", at("2024-10-11"), amount_fen=5_000,
+                receipt_nos=["SH-FK-2024-0098812"], remitted_by=f.OFFICER_A,
+                received_by="SH-HP-FIN-03")
+    flag = World(insert_after(steps, "OnsiteCashRemitted", rest)).one("RF05.b")
+    assert flag.status == "cleared" and numbers(flag)["in_time_fen"] == 5_000
+    assert flag.summary == ("10000 fen collected on 2024-09-30 not handed to the agency by "
+                            "2024-10-09 (2 working days); 5000 fen of it by then")
+    assert flag.summary_zh == ("2024-09-30 当场收缴的罚款 100.00 元至 2024-10-09 未交至行政机关"
+                               "（2 个工作日），其中按期交至 50.00 元")
+    assert numbers(World(steps).one("RF05.b", when("2024-10-10")))["in_time_fen"] == 5_000
+
+
 def test_rf05_cash_without_a_receipt_or_with_a_receipt_used_before() -> None:
     no_receipt = change(f.summary_case(SUMMARY), "OnsiteCashCollected", receipt_no=DROP)
     assert numbers(World(no_receipt).one("RF05.a"))["problem"] == "no_receipt"

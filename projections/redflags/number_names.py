@@ -34,6 +34,7 @@ NUMBER_NAMES: dict[str, tuple[str, str]] = {
     "proposed_fen": ("拟罚款金额", "proposed fine amount"),
     "received_fen": ("实收金额", "amount received"),
     "remitted_fen": ("已交至行政机关金额", "amount handed over to the agency"),
+    "in_time_fen": ("其中按期交付金额", "of it, handed on in time"),
     "surcharge_fen": ("加处罚款金额", "additional fine amount"),
     "threshold_fen": ("金额阈值", "amount threshold"),
     "total_fen": ("合计金额", "total amount"),

@@ -70,6 +70,14 @@ def _emit(ctx: "Ctx", outcome: tuple[int, str] | bool, rule_id: str, disc: str, 
              numbers=numbers, summary=summary, summary_zh=summary_zh, cleared=cleared, **subject)
 
 
+def _in_time(events: Iterable[tuple[int, int, str]], late_from: int, target: int,
+             amount: int) -> int:
+    """How much of the ``amount`` whose cumulative total is ``target`` ``events`` covered
+    before ``late_from``: the part of cash handed on in time."""
+    before = sum(a for ts, a, _ in events if ts < late_from)
+    return max(0, min(amount, before - (target - amount)))
+
+
 def _first_cover(events: Iterable[tuple[int, int, str]], target: int) -> tuple[int, str] | None:
     """The first (time, id) at which cumulative amounts reach ``target``."""
     total = 0
@@ -119,15 +127,18 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
         done = _first_cover(remits, cum)
         outcome = deadline(ctx, late_from, done)
         if outcome is not False and late_from is not None:
+            part = _in_time(remits, late_from, cum, cash.amount)
             _emit(ctx, outcome, "RF05.b", cash.eid, anchor=cash.ts, late_from=late_from,
                   event_ids=[cash.eid],
                   numbers={"amount_fen": cash.amount, "collected_at": ctx.time(cash.ts),
                            "due": day_iso(due), "working_days": n,
-                           "remitted_fen": sum(a for _, a, _ in remits)},
+                           "remitted_fen": sum(a for _, a, _ in remits), "in_time_fen": part},
                   summary=f"{cash.amount} fen collected on {day_iso(days.day(start))} not "
-                          f"handed to the agency by {day_iso(due)} ({n} working days)",
+                          f"handed to the agency by {day_iso(due)} ({n} working days)"
+                          + (f"; {part} fen of it by then" if part else ""),
                   summary_zh=f"{day_iso(days.day(start))} 当场收缴的罚款 {yuan(cash.amount)}至 "
-                             f"{day_iso(due)} 未交至行政机关（{n} 个工作日）",
+                             f"{day_iso(due)} 未交至行政机关（{n} 个工作日）"
+                             + (f"，其中按期交至 {yuan(part)}" if part else ""),
                   ahead=ahead, case_id=c.case_id, unit_id=c.unit_id,
                   officer_id=cash.officers[0] if cash.officers else None)
     cum = 0
@@ -140,14 +151,17 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
         late_from = None if due is None else days.end(due)
         outcome = deadline(ctx, late_from, _first_cover(deposits, cum))
         if outcome is not False and late_from is not None:
+            part = _in_time(deposits, late_from, cum, amount)
             _emit(ctx, outcome, "RF05.c", eid, anchor=ts, late_from=late_from,
                   event_ids=[eid],
                   numbers={"amount_fen": amount, "remitted_at": ctx.time(ts),
-                           "due": day_iso(due), "working_days": n},
+                           "due": day_iso(due), "working_days": n, "in_time_fen": part},
                   summary=f"cash handed in on {day_iso(days.day(start))} not deposited with "
-                          f"the bank by {day_iso(due)} ({n} working days)",
+                          f"the bank by {day_iso(due)} ({n} working days)"
+                          + (f"; {part} fen of it by then" if part else ""),
                   summary_zh=f"{day_iso(days.day(start))} 交至行政机关的罚款至 {day_iso(due)} "
-                             f"未缴付指定银行（{n} 个工作日）",
+                             f"未缴付指定银行（{n} 个工作日）"
+                             + (f"，其中按期缴付 {yuan(part)}" if part else ""),
                   ahead=ahead, case_id=c.case_id, unit_id=c.unit_id)
 
 

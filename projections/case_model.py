@@ -43,8 +43,9 @@ from ledger.schemas import parse_datetime
 from . import officer_model
 from .redflags.days import ts_of
 from .redflags.facts import (COLLECTIVE, INVESTIGATIVE, WRITTEN_ACKS, actors_of,
-                             complaint_extension_refused, counted_from, deciders_of,
-                             decision_extension_counted, money_of, plan_refused)
+                             complaint_extension_days, complaint_extension_refused,
+                             counted_from, deciders_of, decision_extension_counted, money_of,
+                             plan_refused)
 from .redflags.params import FlagParams, national
 
 
@@ -952,7 +953,8 @@ def _not_penalised(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: dat
         _violation(c, b["violation_code"], None, ctx)
     c["outcome"] = {"type": rec.type, "on": day.isoformat(),
                     "basis": b.get("basis") or b.get("ground"), "event_id": rec.event_id}
-    _met_by(c, "decision", rec, day, ctx)
+    if b.get("waiver") != "mitigated":      # as RF12.a: the lighter decision follows a mitigation
+        _met_by(c, "decision", rec, day, ctx)
 
 
 def _transferred(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
@@ -1323,25 +1325,30 @@ def _complaint_close_due(state: dict[str, Any], ctx: Context, *, replace: bool) 
     第34条); until the complaint is accepted, from receipt (each the day it counts from,
     ``counted_from``: its recording's for an act dated after it). Nothing before it is
     received.
-    An extension counts as RF23.b counts it: approved before the 60 days ran out, by a head of
-    the agency (``approver_role``, the approver's post when it was approved) the complaint is not
-    about."""
+    An extension counts as RF23.b counts it: approved before the deadline in force ran out (60
+    days and the extensions approved before it), by a head of the agency (``approver_role``, the
+    approver's post when it was approved) the complaint is not about, 30 days in all."""
     if state["received_on"] is None:
         return
     start = state["counted_from"]["accepted"] or state["counted_from"]["received"]
     p, first = ctx.params, date.fromisoformat(start["on"])
 
     def due() -> date:
-        in_force = ctx.calendar.add_calendar_days(first, p.complaint_close_days).isoformat()
         state["extension_days"] = 0
         for e in sorted(state["extensions"], key=lambda e: e["approved_on"]):
+            in_force = ctx.calendar.add_calendar_days(   # 60 days + those approved before it
+                first, p.complaint_close_days + state["extension_days"]).isoformat()
             e["why"] = complaint_extension_refused(
                 e["approved_by"], e["approver_role"], state["accused_officers"],
                 in_force if e["approved_on"] > in_force else None, ctx.head_roles)
-            e["counted"] = e["why"] is None
-            state["extension_days"] += e["days"] if e["counted"] else 0
-        return ctx.calendar.add_calendar_days(first, p.complaint_close_days + min(
-            state["extension_days"], p.complaint_extension_max_days))
+            counted = 0
+            if e["why"] is None:
+                counted, e["why"] = complaint_extension_days(
+                    e["days"], state["extension_days"], p.complaint_extension_max_days)
+            e["counted"] = counted > 0
+            state["extension_days"] += counted
+        return ctx.calendar.add_calendar_days(
+            first, p.complaint_close_days + state["extension_days"])
     d = p.complaint_close_days
     _due(state, "close", due, _basis("XFGZ 第34条", f"{d} days + approved extension",
                                      f"{d}日内办结，另加批准的延长期限"), replace=replace,

@@ -420,8 +420,12 @@ class ReadModels:
     #: Chinese; 27: a recusal's ``decided_by`` (one officer id) names the head who decided it,
     #: not an officer per character of the id; 28: a case's statutory range tops at the
     #: maximum for its parties' kind (RF15.a's); 29: a decision keeps the unit holding the
-    #: case when it was recorded (``unit_id``, RF24's).
-    VERSION = 30
+    #: case when it was recorded (``unit_id``, RF24's); 30: a mitigation (``WaiverGranted``
+    #: ``mitigated``) does not meet the decision deadline (RF12.a's); 31: a complaint's
+    #: ``extension_days`` count at most 30 in all, and the extension cut says why (RF23.b's);
+    #: 32: a complaint extension is judged late against the deadline in force (RF23.b's); 33:
+    #: a case's statutory range starts at the minimum for its parties' kind (RF15.b's).
+    VERSION = 33
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

@@ -16,8 +16,10 @@ import pytest
 from api.cli import main as ledger_main
 
 from ledger.canonical import canonical
+from ledger.domain.calendar import legal_date
 from ledger.client import sign_envelope
 from ledger.logview import LogView
+from projections.redflags import national
 from projections.redflags.days import (day_iso, iso, month_bounds, month_of, next_month,
                                        quarter_of, ts_of)
 from projections.redflags.facts import quarter_shift
@@ -34,6 +36,18 @@ AT = datetime(2024, 12, 2, tzinfo=timezone.utc)
 
 
 # --- the helpers, at the edges ----------------------------------------------------------------
+
+@pytest.mark.parametrize("instant", ["1969-12-31T23:59:59.5+08:00",
+                                     "0999-05-01T23:59:59.250+08:00",
+                                     "0001-01-02T23:59:59.999999+08:00"])
+def test_the_last_fraction_of_a_second_before_1970_stays_on_its_legal_day(instant: str) -> None:
+    """``ts_of`` dropped sub-seconds by truncating toward zero, which before the epoch is the
+    next second: an act at 23:59:59.5 fell on the next legal day for every rule reading its
+    day (a credential's last valid day, RF12.h's bar) — a day later than ``legal_date``, which
+    the case view counts with."""
+    days = national().days()
+    assert day_iso(days.day(ts_of(instant))) == legal_date(instant).isoformat()
+
 
 def test_quarters_and_months_of_years_below_1000_have_four_digits() -> None:
     day = date(999, 5, 1).toordinal()

@@ -279,6 +279,34 @@ def test_decision_without_the_extension_would_be_late() -> None:
         "met_on": "2024-08-08", "late": True, "params_version": NATIONAL}
 
 
+def test_a_mitigation_is_not_the_decision_the_90_days_ask_for() -> None:
+    """APL 第60条 wants the penalty decided (作出行政处罚决定) within 90 days + extensions. A
+    ``WaiverGranted`` that only mitigates (从轻、减轻) is followed by the lighter decision (RF15.b
+    reads it so); it met the deadline in RF12.a and the case view, so a case mitigated on
+    1 July and decided on 2 September (due 21 August) was on time in both. A waiver of the
+    penalty (不予处罚) still decides the case."""
+    def case_with(waiver: str) -> list[f.Step]:       # up to the decision, moved to 2 Sep
+        steps = f.general_case(GENERAL_ID)
+        steps = steps[:[s.type for s in steps].index("PenaltyDecided")] + [
+            f.Step(s.stream, s.type, at("2024-09-02"), s.body) for s in steps
+            if s.type == "PenaltyDecided"]
+        i = next(i for i, s in enumerate(steps) if s.type == "LegalReviewCompleted") + 1
+        return steps[:i] + [step(f"case:{GENERAL_ID}", "WaiverGranted", at("2024-07-01"),
+                                 basis="APL32", waiver=waiver, party_ref=f.COMPANY,
+                                 violation_code="PILEUP_SH", decided_by=[f.HEAD])] + steps[i:]
+    for waiver, met_on, late in (("mitigated", "2024-09-02", True),
+                                 ("no_penalty", "2024-07-01", False)):
+        history, folder = world()
+        folder.fold(history.extend(case_with(waiver)))
+        decision = folder.cases[GENERAL_ID]["deadlines"]["decision"]
+        assert (decision["due"], decision["met_on"], decision["late"]) == (
+            "2024-08-21", met_on, late)
+        flags = [x for x in compute_flags(history.events, national(), at=when("2025-01-01"))
+                 if x.rule_id == "RF12.a"]
+        assert [(numbers(x)["due"], x.status, x.cleared_at) for x in flags] == (
+            [("2024-08-21", "cleared", "2024-09-02T10:00:00+08:00")] if late else [])
+
+
 def test_a_case_filed_on_the_spot_and_decided_under_the_general_procedure_is_timed() -> None:
     """As RF12.a counts it: from the first general filing (立案), or — a case filed on the spot
     and decided under the general procedure — from its filing. The view opened the period on
@@ -665,22 +693,29 @@ def test_complaint_cycle_acknowledged_extended_and_closed() -> None:
         "total": 1, "by_category": {"violent": 1}, "ids": ["C-2025-0042"]}
 
 
+def _view_and_rf23b(steps: list[f.Step]) -> tuple[dict[str, Any], Any, list[list[Any]]]:
+    """The complaint view of ``steps`` beside the general case, its RF23.b (or None), and the
+    view's extensions listed as RF23.b lists them."""
+    history, folder = world(f.general_case(GENERAL_ID))
+    folder.fold(history.extend(steps))
+    c = folder.complaints["C-2025-0042"]
+    flags = compute_flags(history.events, national(), at=when("2025-06-01"), processes=1)
+    rf23b = next((x for x in flags if x.rule_id == "RF23.b"), None)
+    return c, rf23b, [[e[k] for k in ("event_id", "days", "approved_by", "counted", "why")]
+                      for e in c["extensions"]]
+
+
 def test_a_complaint_extension_rf23_does_not_count_does_not_move_the_views_deadline() -> None:
     """An extension approved by the accused officer moved the view's closing deadline 30 days on
     while RF23.b counts 60: the view called on time a complaint the flags call late."""
     steps = [f.Step(s.stream, s.type, s.occurred_at, {**s.body, "approved_by": f.OFFICER_B})
              if s.type == "ComplaintExtended" else s for s in f.complaint_cycle()]
-    history, folder = world(f.general_case(GENERAL_ID))
-    folder.fold(history.extend(steps))
-    c = folder.complaints["C-2025-0042"]
+    c, rf23b, listed = _view_and_rf23b(steps)
     assert (c["deadlines"]["close"]["due"], c["deadlines"]["close"]["late"]) \
         == ("2025-04-07", True)
     assert c["extension_days"] == 0
-    flags = compute_flags(history.events, national(), at=when("2025-06-01"), processes=1)
-    rf23b = next(x for x in flags if x.rule_id == "RF23.b")
     assert numbers(rf23b)["due"] == c["deadlines"]["close"]["due"]
-    assert [[e[k] for k in ("event_id", "days", "approved_by", "counted", "why")]
-            for e in c["extensions"]] == numbers(rf23b)["extensions"]
+    assert listed == numbers(rf23b)["extensions"]
 
 
 def test_a_complaint_extension_not_approved_by_a_head_counts_in_neither_view_nor_flag() -> None:
@@ -688,15 +723,57 @@ def test_a_complaint_extension_not_approved_by_a_head_counts_in_neither_view_nor
     closing deadline and RF23.b's 30 days on."""
     steps = [f.Step(s.stream, s.type, s.occurred_at, {**s.body, "approved_by": f.OFFICER_A})
              if s.type == "ComplaintExtended" else s for s in f.complaint_cycle()]
-    history, folder = world(f.general_case(GENERAL_ID))
-    folder.fold(history.extend(steps))
-    c = folder.complaints["C-2025-0042"]
+    c, rf23b, listed = _view_and_rf23b(steps)
     assert (c["deadlines"]["close"]["due"], c["extension_days"]) == ("2025-04-07", 0)
-    flags = compute_flags(history.events, national(), at=when("2025-06-01"), processes=1)
-    rf23b = next(x for x in flags if x.rule_id == "RF23.b")
-    assert [[e[k] for k in ("event_id", "days", "approved_by", "counted", "why")]
-            for e in c["extensions"]] == numbers(rf23b)["extensions"]
+    assert listed == numbers(rf23b)["extensions"]
     assert c["extensions"][0]["why"].endswith("not a head of the agency (本机关负责人)")
+
+
+def test_complaint_extensions_beyond_30_days_in_all_say_which_days_do_not_count() -> None:
+    """XFGZ 第34条: 延长期限不得超过30日. Two extensions of 20 days by the head: the due days
+    counted 30, but the view said ``extension_days`` 40 and both said each extension counted
+    in full, so nothing told an inspector that 10 of the days were beyond the statute."""
+    second = step("complaint:C-2025-0042", "ComplaintExtended", at("2025-03-11"), days=20)
+    steps = []
+    for s in f.complaint_cycle():
+        if s.type == "ComplaintExtended":
+            steps += [f.Step(s.stream, s.type, s.occurred_at, {**s.body, "days": 20}), second]
+        else:
+            steps.append(f.Step(s.stream, s.type, at("2025-05-15"), s.body)
+                         if s.type == "ComplaintClosed" else s)
+    c, rf23b, listed = _view_and_rf23b(steps)
+    assert (c["deadlines"]["close"]["due"], c["extension_days"]) == ("2025-05-06", 30)
+    assert numbers(rf23b)["extension_days"] == 30
+    assert listed == numbers(rf23b)["extensions"]
+    assert [e[3:] for e in listed] == [
+        [True, None],
+        [True, "10 of its 20 days exceed the 30 days of extension XFGZ 第34条 allows in all"]]
+
+
+def test_a_second_complaint_extension_approved_within_the_first_counts() -> None:
+    """XFGZ 第34条 caps the extensions at 30 days in all, not at one approval within the first
+    60 days. 15 days approved on 10 Mar move the closing deadline (accepted 5 Feb) from 7 Apr
+    to 21 Apr; 15 more approved on 15 Apr — within it — were refused by both as "approved
+    after the deadline 2025-04-07 had passed", a deadline no longer in force (RF12.b judges a
+    decision extension against the deadline in force), so a complaint closed on 5 May was
+    flagged. One approved after the deadline in force still counts nothing."""
+    def cycle(second_on: str) -> list[f.Step]:
+        steps = []
+        for s in f.complaint_cycle():
+            if s.type == "ComplaintExtended":
+                steps += [f.Step(s.stream, s.type, s.occurred_at, {**s.body, "days": 15}),
+                          step(s.stream, s.type, at(second_on), days=15)]
+            else:
+                steps.append(f.Step(s.stream, s.type, at("2025-05-05"), s.body)
+                             if s.type == "ComplaintClosed" else s)
+        return steps
+    c, rf23b, listed = _view_and_rf23b(cycle("2025-04-15"))
+    assert (c["deadlines"]["close"]["due"], c["extension_days"]) == ("2025-05-06", 30)
+    assert rf23b is None and [e[3:] for e in listed] == [[True, None], [True, None]]
+    c, rf23b, listed = _view_and_rf23b(cycle("2025-04-22"))
+    assert (c["deadlines"]["close"]["due"], c["extension_days"]) == ("2025-04-21", 15)
+    assert listed == numbers(rf23b)["extensions"]
+    assert listed[1][3:] == [False, "approved after the deadline 2025-04-21 had passed"]
 
 
 def test_a_phone_acknowledgement_does_not_meet_the_complaint_acknowledgement_deadline() -> None:

@@ -198,3 +198,14 @@ def test_the_pages_names_of_the_engines_codes_are_the_flags_own_words() -> None:
               and page != ZH_CODES[key.partition(".")[2]]}
     assert differ == {}
 
+
+
+def test_cash_handed_in_to_the_agency_is_not_named_as_paid_to_the_treasury() -> None:
+    """RF05's ``remitted_fen`` and ``remitted_at`` are the cash an officer handed in to the
+    agency (OnsiteCashRemitted: 交至行政机关, APL 第71条), which then owes its deposit with the
+    bank (RF05.c). They were named 上缴国库金额 / 上缴时间 ("remitted to the treasury"), so the
+    page told an inspector the money had reached the treasury — 上缴 is the treasury's step
+    (APL 第67条、第74条), two steps further on."""
+    for key in ("remitted_fen", "remitted_at"):
+        zh, en = NUMBER_NAMES[key]
+        assert "交至行政机关" in zh and "上缴" not in zh and "treasury" not in en

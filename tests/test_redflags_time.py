@@ -68,6 +68,35 @@ def test_rf05_agency_deposits_cash_late() -> None:
     assert numbers(flag)["due"] == "2024-10-10" and flag.status == "cleared"
 
 
+def test_rf05_says_in_chinese_that_the_due_day_itself_was_still_in_time() -> None:
+    """The last day in time is the due day itself (APL 第71条 二日内). The Chinese said
+    未在 2024-10-09 前交至行政机关 — "not before 9 October", which reads as if handing the cash in
+    on the 9th were late — where the English says "by" and every other deadline says 至 … 未."""
+    world = World(drop(f.summary_case(SUMMARY), "OnsiteCashRemitted", "AgencyDeposited"))
+    assert world.one("RF05.b").summary_zh == (
+        "2024-09-30 当场收缴的罚款 100.00 元至 2024-10-09 未交至行政机关（2 个工作日）")
+    late = change(f.summary_case(SUMMARY), "AgencyDeposited", occurred_at=at("2024-10-14"))
+    assert World(late).one("RF05.c").summary_zh == (
+        "2024-10-08 交至行政机关的罚款至 2024-10-10 未缴付指定银行（2 个工作日）")
+
+
+def test_rf05_cash_handed_in_part_in_time_says_how_much_was() -> None:
+    """100 元 collected on 30 Sep, 50 元 handed in on 8 Oct (in time) and 50 元 on 11 Oct: the
+    flag said the 100 元 were not handed in by 9 Oct, and its ``remitted_fen`` (all handed in,
+    whenever) could not tell the half in time from the late half."""
+    steps = change(f.summary_case(SUMMARY), "OnsiteCashRemitted", amount_fen=5_000)
+    rest = step(S, "OnsiteCashRemitted", at("2024-10-11"), amount_fen=5_000,
+                receipt_nos=["SH-FK-2024-0098812"], remitted_by=f.OFFICER_A,
+                received_by="SH-HP-FIN-03")
+    flag = World(insert_after(steps, "OnsiteCashRemitted", rest)).one("RF05.b")
+    assert flag.status == "cleared" and numbers(flag)["in_time_fen"] == 5_000
+    assert flag.summary == ("10000 fen collected on 2024-09-30 not handed to the agency by "
+                            "2024-10-09 (2 working days); 5000 fen of it by then")
+    assert flag.summary_zh == ("2024-09-30 当场收缴的罚款 100.00 元至 2024-10-09 未交至行政机关"
+                               "（2 个工作日），其中按期交至 50.00 元")
+    assert numbers(World(steps).one("RF05.b", when("2024-10-10")))["in_time_fen"] == 5_000
+
+
 def test_rf05_cash_without_a_receipt_or_with_a_receipt_used_before() -> None:
     no_receipt = change(f.summary_case(SUMMARY), "OnsiteCashCollected", receipt_no=DROP)
     assert numbers(World(no_receipt).one("RF05.a"))["problem"] == "no_receipt"
@@ -476,6 +505,24 @@ def test_rf12_a_case_filed_as_summary_but_decided_under_general_procedure_is_tim
     assert World(f.summary_case(SUMMARY)).flags(rule="RF12.a") == []
 
 
+def test_rf12_and_rf23_word_the_periods_a_city_sets_not_the_national_90_and_60_days() -> None:
+    """APL 第60条 yields to 法律、法规、规章另有规定的: a city or sector may set the decision period
+    (``decision_deadline_days_from_filing``) and the complaint period (``complaint_close_days``).
+    The due days followed the city's 60 and 30 days, but the summaries still said "90 + 0 days"
+    and "60 + 0 days" beside ``deadline_days`` 60 and ``days`` 30."""
+    city = with_overrides(national(), "SH-HP", {"decision_deadline_days_from_filing": 60,
+                                               "complaint_close_days": 30})
+    flag = World(drop(general_case(), "ExtensionApproved"), params=city).one("RF12.a")
+    assert numbers(flag)["due"] == "2024-06-24"              # Sat 22 Jun rolls to Mon 24 Jun
+    assert flag.summary == "no decision by 2024-06-24 (filed 2024-04-23, 60 + 0 days)"
+    assert flag.summary_zh == "至 2024-06-24 未作出决定（2024-04-23 立案，60 + 0 日）"
+    open_ = until(f.complaint_cycle(), "ComplaintAcknowledged")
+    flag = World(general_case(), open_, params=city).one("RF23.b")
+    assert numbers(flag)["due"] == "2025-03-07"              # accepted Wed 5 Feb + 30 days
+    assert flag.summary == "violent complaint of 2025-01-20 not closed by 2025-03-07 (30 + 0 days)"
+    assert flag.summary_zh == "2025-01-20 的“野蛮执法”投诉至 2025-03-07 未办结（30 + 0 日）"
+
+
 def test_rf12_open_case_becomes_overdue_when_time_passes() -> None:
     world = World(until(general_case(), "InvestigationConcluded"))
     assert world.flags(when("2024-07-22T23:59"), rule="RF12") == []
@@ -595,6 +642,15 @@ def test_rf23_a_phone_acknowledgement_is_not_the_written_notice_the_deadline_req
     assert flag.status == "cleared" and numbers(flag)["days_late"] == 5
 
 
+def test_rf23_cites_the_article_that_binds_an_agency_to_answer_in_writing() -> None:
+    """An enforcement agency that receives a complaint itself is bound by XFGZ 第23条 (15日内
+    书面告知), the article RF23.a's ``why`` cites; its legal basis named only 第22条, which binds
+    the letters-and-visits bureaus (信访部门), so an inspector checking the basis found no
+    duty of the agency's to answer in 15 days."""
+    flag = World(general_case(), until(f.complaint_cycle(), "ComplaintReceived")).one("RF23.a")
+    assert "XFGZ 第23条" in flag.legal_basis
+
+
 def test_rf23_a_written_sms_or_online_acknowledgement_meets_the_deadline() -> None:
     for method in ("written", "sms", "online"):
         steps = change(f.complaint_cycle(), "ComplaintAcknowledged", method=method)
@@ -669,6 +725,27 @@ def test_rf23_complaint_closed_by_a_conflicted_handler() -> None:
     no_case = change(f.complaint_cycle(), "ComplaintReceived", case_id=DROP)
     steps = change(no_case, "ComplaintClosed", handler=f.HEAD)        # B's post: superior HEAD
     assert numbers(World(steps).one("RF23.c"))["relation"] == "direct_superior_of_accused"
+
+
+def test_rf23_the_closing_that_meets_the_deadline_is_the_earliest_in_world_time() -> None:
+    """A complaint closed on 20 Apr (in time: 60 + 30 days end on 6 May) whose closing was
+    recorded after a later one of 1 Jun was flagged late, cleared on 1 Jun, because RF23.b
+    read the first closing in log order; the complaint view met its deadline on 20 Apr."""
+    later_first = change(f.complaint_cycle(), "ComplaintClosed", occurred_at=at("2025-06-01"))
+    steps = insert_after(later_first, "ComplaintClosed",
+                         step(C, "ComplaintClosed", at("2025-04-20"), handler=f.HANDLER))
+    assert World(general_case(), steps).flags(rule="RF23") == []
+
+
+def test_rf23_every_closing_is_judged_for_a_conflicted_handler() -> None:
+    """A complaint closed by an independent handler, then (re-opened and) closed again by the
+    officer it is about: RF23.c judged only the first closing, so the accused's own closing —
+    the one the complaint view shows as its handler — raised nothing."""
+    again = step(C, "ComplaintClosed", at("2025-04-20"), handler=f.OFFICER_B)
+    steps = insert_after(f.complaint_cycle(), "ComplaintClosed", again)
+    flag = World(general_case(), steps).one("RF23.c")
+    assert (numbers(flag)["handler"], numbers(flag)["relation"]) == (f.OFFICER_B, "accused")
+    assert flag.raised_at == "2025-04-20T10:00:00+08:00"
 
 
 def _complaint_after(days: int, complaint_id: str) -> list[f.Step]:

@@ -30,20 +30,31 @@ HOUR = 3_600
 MINUTE = 60
 
 _fromiso = datetime.fromisoformat
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_SECOND = timedelta(seconds=1)
 #: what :func:`iso` writes outside years 0001–9999 (and year 0000, which Python does not read)
 _EXPANDED = re.compile(r"([+-]?[0-9]{4,})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
                        r"(?:\.[0-9]+)?(?:Z|([+-])([0-9]{2}):([0-9]{2}))")
+
+
+def _seconds(dt: datetime) -> int:
+    """Whole seconds since the epoch, rounded down (exactly: before 1970 truncating the float
+    toward zero would be the next second, and the next day at 23:59:59.5). Raises
+    ``ValueError`` for a time without an offset."""
+    if dt.tzinfo is None:
+        raise ValueError(f"{dt.isoformat()} has no UTC offset")
+    return (dt - _EPOCH) // _SECOND
 
 
 def ts_of(instant: str) -> int:
     """Seconds since the epoch of an RFC 3339 instant with an offset (sub-seconds dropped), or
     of :func:`iso`'s text with an expanded year. Raises ``ValueError`` for anything else."""
     try:
-        return int(_fromiso(instant).timestamp())
+        return _seconds(_fromiso(instant))
     except ValueError:       # nanoseconds or other RFC 3339 forms Python does not read
         pass
     try:
-        return int(parse_datetime(instant).timestamp())
+        return _seconds(parse_datetime(instant))
     except ValueError:
         m = _EXPANDED.fullmatch(instant)
         if m is None:
@@ -58,7 +69,7 @@ def ts_of_datetime(dt: datetime) -> int:
     """Seconds since the epoch of an aware datetime (``at`` arguments)."""
     if dt.tzinfo is None:
         raise ValueError("evaluation time must be timezone-aware")
-    return int(dt.timestamp())
+    return _seconds(dt)
 
 
 #: days in 400 Gregorian years: the calendar repeats with this period

@@ -332,7 +332,7 @@ class Officer:
 
 class Complaint:
     __slots__ = ("complaint_id", "ts", "eid", "category", "unit_id", "accused", "case_id",
-                 "acks", "accepted", "extensions", "closed", "records")
+                 "acks", "accepted", "extensions", "closings", "records")
 
     def __init__(self, complaint_id: str) -> None:
         self.complaint_id = complaint_id
@@ -345,7 +345,8 @@ class Complaint:
         self.acks: list[tuple[int, str, str]] = []   # (ts, eid, method)
         self.accepted: list[tuple[int, str]] = []   # (ts, eid): acknowledgements accepting it (受理)
         self.extensions: list[tuple[int, int, str, str]] = []     # (ts, days, approver, eid)
-        self.closed: tuple[int, str, str] | None = None           # (ts, handler, eid)
+        #: (ts, handler, eid) of every closing: one may be re-closed, or a closing recorded late
+        self.closings: list[tuple[int, str, str]] = []
         self.records: list[Ev] = []       # every event of the stream, with its recorded time
 
     def recorded_ahead(self, eid: str) -> int | None:
@@ -457,6 +458,17 @@ def complaint_extension_refused(approver: str | None, role: str,
     if passed is not None:
         return f"approved after the deadline {passed} had passed"
     return None
+
+
+def complaint_extension_days(days: int, used: int, max_days: int) -> tuple[int, str | None]:
+    """How many of the ``days`` of an extension :func:`complaint_extension_refused` accepts
+    count, after ``used`` days of earlier ones (RF23.b and the complaint view): XFGZ 第34条
+    延长期限不得超过30日 — ``max_days`` in all; and why not all of them do, or None."""
+    counted = max(0, min(days, max_days - used))
+    if counted == days:
+        return days, None
+    return counted, (f"{days - counted} of its {days} days exceed the {max_days} days of "
+                     "extension XFGZ 第34条 allows in all")
 
 
 class Supervision:
@@ -1353,8 +1365,7 @@ class Fold:
         elif type_ == "ComplaintExtended":
             cp.extensions.append((ts, body["days"], body["approved_by"], eid))
         elif type_ == "ComplaintClosed":
-            if cp.closed is None:
-                cp.closed = (ts, body["handler"], eid)
+            cp.closings.append((ts, body["handler"], eid))
 
     def apply_supervision(self, nid: str, type_: str, body: dict[str, Any], ts: int, rts: int,
                           eid: str, idx: int, dirty: set[tuple[str, str]]) -> None:

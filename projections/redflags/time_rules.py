@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Iterable
 
 from .days import DAY, HOUR, add_years, day_iso
 from .facts import (COLLECTIVE, DISPOSED, WRITTEN_ACKS, Case, Complaint, Decision, Disposition,
-                    Officer, Plan, Supervision, complaint_extension_refused,
-                    decision_extension_counted, decision_extension_judged, plan_refused)
+                    Officer, Plan, Supervision, complaint_extension_days,
+                    complaint_extension_refused, decision_extension_counted,
+                    decision_extension_judged, plan_refused)
 from .single_case import _iso_day, explained, opened, received_before
 from .zh import (code_zh, codes_zh, complaint_category_zh, percent_zh, surcharge_rate_zh,
                  type_zh, yuan)
@@ -70,6 +71,14 @@ def _emit(ctx: "Ctx", outcome: tuple[int, str] | bool, rule_id: str, disc: str, 
         event_ids = event_ids + [cleared[1]]
     ctx.flag(rule_id, disc, anchor=anchor, raised=late_from, event_ids=event_ids,
              numbers=numbers, summary=summary, summary_zh=summary_zh, cleared=cleared, **subject)
+
+
+def _in_time(events: Iterable[tuple[int, int, str]], late_from: int, target: int,
+             amount: int) -> int:
+    """How much of the ``amount`` whose cumulative total is ``target`` ``events`` covered
+    before ``late_from``: the part of cash handed on in time."""
+    before = sum(a for ts, a, _ in events if ts < late_from)
+    return max(0, min(amount, before - (target - amount)))
 
 
 def _first_cover(events: Iterable[tuple[int, int, str]], target: int) -> tuple[int, str] | None:
@@ -122,15 +131,18 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
         done = _first_cover(remits, cum)
         outcome = deadline(ctx, late_from, done)
         if outcome is not False and late_from is not None:
+            part = _in_time(remits, late_from, cum, cash.amount)
             _emit(ctx, outcome, "RF05.b", cash.eid, anchor=cash.ts, late_from=late_from,
                   event_ids=[cash.eid],
                   numbers={"amount_fen": cash.amount, "collected_at": ctx.time(cash.ts),
                            "due": day_iso(due), "working_days": n,
-                           "remitted_fen": sum(a for _, a, _ in remits)},
+                           "remitted_fen": sum(a for _, a, _ in remits), "in_time_fen": part},
                   summary=f"{cash.amount} fen collected on {day_iso(days.day(start))} not "
-                          f"handed to the agency by {day_iso(due)} ({n} working days)",
-                  summary_zh=f"{day_iso(days.day(start))} 当场收缴的罚款 {yuan(cash.amount)} 未在 "
-                             f"{day_iso(due)} 前交至行政机关（{n} 个工作日）",
+                          f"handed to the agency by {day_iso(due)} ({n} working days)"
+                          + (f"; {part} fen of it by then" if part else ""),
+                  summary_zh=f"{day_iso(days.day(start))} 当场收缴的罚款 {yuan(cash.amount)}至 "
+                             f"{day_iso(due)} 未交至行政机关（{n} 个工作日）"
+                             + (f"，其中按期交至 {yuan(part)}" if part else ""),
                   ahead=ahead, case_id=c.case_id, unit_id=c.unit_id,
                   officer_id=cash.officers[0] if cash.officers else None)
     cum = 0
@@ -143,14 +155,17 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
         late_from = None if due is None else days.end(due)
         outcome = deadline(ctx, late_from, _first_cover(deposits, cum))
         if outcome is not False and late_from is not None:
+            part = _in_time(deposits, late_from, cum, amount)
             _emit(ctx, outcome, "RF05.c", eid, anchor=ts, late_from=late_from,
                   event_ids=[eid],
                   numbers={"amount_fen": amount, "remitted_at": ctx.time(ts),
-                           "due": day_iso(due), "working_days": n},
+                           "due": day_iso(due), "working_days": n, "in_time_fen": part},
                   summary=f"cash handed in on {day_iso(days.day(start))} not deposited with "
-                          f"the bank by {day_iso(due)} ({n} working days)",
-                  summary_zh=f"{day_iso(days.day(start))} 交至行政机关的罚款未在 {day_iso(due)} 前"
-                             f"缴付指定银行（{n} 个工作日）",
+                          f"the bank by {day_iso(due)} ({n} working days)"
+                          + (f"; {part} fen of it by then" if part else ""),
+                  summary_zh=f"{day_iso(days.day(start))} 交至行政机关的罚款至 {day_iso(due)} "
+                             f"未缴付指定银行（{n} 个工作日）"
+                             + (f"，其中按期缴付 {yuan(part)}" if part else ""),
                   ahead=ahead, case_id=c.case_id, unit_id=c.unit_id)
 
 
@@ -393,21 +408,23 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                                                         **judged),
                          case_id=c.case_id, unit_id=c.unit_id, officer_id=approver)
         due = days.add_calendar(filed_day, legal.decision_deadline_days_from_filing + ext_days)
-        # an end dated after its recording happened by then (as the deadlines it opens count)
-        ends = [(x.ts, x.eid) for x in c.decisions] + [(o.ts, o.eid) for o in c.outcomes]
+        # an end dated after its recording happened by then (as the deadlines it opens count);
+        # a mitigation (从轻、减轻) is no end: the lighter decision follows it
+        ends = [(x.ts, x.eid) for x in c.decisions] + [(o.ts, o.eid) for o in c.outcomes
+                                                        if o.waiver != "mitigated"]
         if c.closed is not None:
             ends.append((c.closed[0], c.closed[2]))
         done = min(((_at(ctx, c, ts, eid), eid) for ts, eid in ends), default=None)
         if due is not None:
             late_from = days.end(due)
+            period = legal.decision_deadline_days_from_filing      # 90, or a city's
             _emit(ctx, deadline(ctx, late_from, done), "RF12.a", filed.eid,
                   anchor=filed.ts, late_from=late_from, event_ids=[filed.eid],
                   numbers={"filed_on": day_iso(filed_day), "due": day_iso(due),
-                           "deadline_days": legal.decision_deadline_days_from_filing,
-                           "approved_extension_days": ext_days},
+                           "deadline_days": period, "approved_extension_days": ext_days},
                   summary=f"no decision by {day_iso(due)} (filed {day_iso(filed_day)}, "
-                          f"90 + {ext_days} days)",
-                  summary_zh=f"至 {day_iso(due)} 未作出决定（{day_iso(filed_day)} 立案，90 + "
+                          f"{period} + {ext_days} days)",
+                  summary_zh=f"至 {day_iso(due)} 未作出决定（{day_iso(filed_day)} 立案，{period} + "
                              f"{ext_days} 日）", ahead=filed_ahead, case_id=c.case_id,
                   unit_id=c.unit_id)
     # c, e) a decision dated after its recording counts from the recording, and what follows
@@ -618,17 +635,26 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
         first_due = days.add_calendar(start, legal.complaint_close_days)
         if first_due is not None:
             ext, extensions = 0, []
+            # in world time: an extension extends the deadline in force when it is approved
+            # (60 days plus those approved before it, as RF12.b), not past one already late
             for ts, n, approver, eid in sorted(cp.extensions):
-                passed = day_iso(first_due) if ts >= days.end(first_due) else None
+                in_force = days.add_calendar(start, legal.complaint_close_days + ext)
+                passed = (day_iso(in_force) if in_force is not None
+                          and ts >= days.end(in_force) else None)
                 why = complaint_extension_refused(approver, ctx.fold.role_at(approver, ts),
                                                   cp.accused, passed, th.head_roles)
-                ext += n if why is None else 0
-                extensions.append([eid, n, approver, why is None, why])
-            ext = min(ext, legal.complaint_extension_max_days)
+                counted = 0
+                if why is None:
+                    counted, why = complaint_extension_days(
+                        n, ext, legal.complaint_extension_max_days)
+                ext += counted
+                extensions.append([eid, n, approver, counted > 0, why])
             due = days.add_calendar(start, legal.complaint_close_days + ext)
             if due is not None:
                 late_from = days.end(due)
-                done = (cp.closed[0], cp.closed[2]) if cp.closed else None
+                # the earliest closing in world time: one recorded after a later one still
+                # closed the complaint when it says
+                done = min(((ts, eid) for ts, _, eid in cp.closings), default=None)
                 _emit(ctx, deadline(ctx, late_from, done), "RF23.b", cp.complaint_id,
                       anchor=cp.ts, late_from=late_from,
                       event_ids=[cp.eid] + [e[3] for e in cp.extensions],
@@ -637,11 +663,12 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                                "due": day_iso(due), "days": legal.complaint_close_days,
                                "extension_days": ext, "extensions": extensions},
                       summary=f"{cp.category} complaint of {day_iso(day)} not closed by "
-                              f"{day_iso(due)} (60 + {ext} days)",
+                              f"{day_iso(due)} ({legal.complaint_close_days} + {ext} days)",
                       summary_zh=f"{day_iso(day)} 的“{complaint_category_zh(cp.category)}”投诉至 "
-                                 f"{day_iso(due)} 未办结（60 + {ext} 日）", ahead=ahead, **common)
-    if cp.closed is not None:
-        ts, handler, eid = cp.closed
+                                 f"{day_iso(due)} 未办结（{legal.complaint_close_days} + {ext} 日）",
+                      ahead=ahead, **common)
+    # every closing is judged: one re-closing the complaint is an answer too
+    for ts, handler, eid in sorted(cp.closings):
         relation = None
         if handler in cp.accused:
             relation = "accused"

@@ -594,11 +594,14 @@ class Case:
         return amount
 
     def changed_while_published(self) -> Change | None:
-        """The case's first amendment or withdrawal, of whichever decision, made while a
-        decision was published (its last publication event at or before the change is a
-        publication): APL 第48条第2款 owes the publication's withdrawal then (RF12.f), as the
-        case view opens its ``publication_withdrawal`` deadline."""
+        """The case's first amendment or withdrawal that changes a decision
+        (:meth:`changes_a_decision`), of whichever one, made while a decision was published
+        (its last publication event at or before the change is a publication): APL 第48条第2款
+        owes the publication's withdrawal then (RF12.f), as the case view opens its
+        ``publication_withdrawal`` deadline."""
         for ch in self.changes:
+            if not self.changes_a_decision(ch):
+                continue
             shown = max([(ts, True) for ts, _ in self.published if ts <= ch.ts]
                         + [(ts, False) for ts, _ in self.unpublished if ts <= ch.ts],
                         default=(0, False))
@@ -635,11 +638,21 @@ class Case:
         refund event, and it never pays the decision made anew."""
         return money_of(decision.ts, [d.ts for d in self.decisions], ts)
 
+    def changes_a_decision(self, ch: Change) -> bool:
+        """Whether ``ch`` changes a decision: it names (``decision_no``) the decision in force
+        at its time, in world time. One naming a decision the case does not have (RF20.d), or
+        one a later decision replaced, changes nothing, as the case view reads it."""
+        d = max((d for d in self.decisions if d.ts <= ch.ts), key=lambda d: (d.ts, d.idx),
+                default=None)
+        return d is not None and d.decision_no == ch.decision_no
+
     def _changes_of(self, decision: Decision) -> list[Change]:
-        """The changes of ``decision`` in world time: from it up to the next decision."""
+        """The changes of ``decision`` in world time: those naming it, from it up to the next
+        decision (:meth:`changes_a_decision`)."""
         end = self._next_decision(decision)
         return sorted((ch for ch in self.changes
-                       if ch.ts >= decision.ts and (end is None or ch.ts < end)),
+                       if ch.decision_no == decision.decision_no and ch.ts >= decision.ts
+                       and (end is None or ch.ts < end)),
                       key=lambda ch: ch.ts)
 
     def _next_decision(self, decision: Decision) -> int | None:

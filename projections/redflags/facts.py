@@ -502,7 +502,7 @@ class Case:
         "warnings", "investigation", "benchmarks", "deviations", "notices", "statements",
         "reviews", "waived", "hearing_requests", "hearings_scheduled", "hearings_held",
         "legal_reviews", "collective", "extensions", "decisions", "outcomes", "served",
-        "summary_filed", "published", "unpublished", "changes", "voided", "closed", "payments",
+        "summary_filed", "published", "unpublished", "changes", "voided", "closings", "payments",
         "cash", "remitted", "deposited", "reconciled", "surcharges", "instalments", "seizures",
         "inventories", "returned", "disposed", "recusals", "complaints", "stat_keys", "ahead")
 
@@ -556,7 +556,9 @@ class Case:
         self.unpublished: list[tuple[int, str]] = []
         self.changes: list[Change] = []
         self.voided: list[tuple[int, str, tuple[str, ...], str]] = []   # ts, form, officers, eid
-        self.closed: tuple[int, str, str] | None = None                # ts, outcome, eid
+        #: every CaseClosed (ts, outcome, eid), in log order: a case reopened (a decision made
+        #: anew after its closing) is closed again (:meth:`closing_of`)
+        self.closings: list[tuple[int, str, str]] = []
         self.payments: list[tuple[int, int, str, str]] = []             # ts, amount, channel, eid
         self.cash: list[Cash] = []
         self.remitted: list[tuple[int, int, str]] = []
@@ -645,6 +647,13 @@ class Case:
         d = max((d for d in self.decisions if d.ts <= ch.ts), key=lambda d: (d.ts, d.idx),
                 default=None)
         return d is not None and d.decision_no == ch.decision_no
+
+    def closing_of(self, decision: Decision) -> tuple[int, str, str] | None:
+        """The first closing (ts, outcome, eid) of ``decision``, in world time: one made while
+        it was in force, as its money (:meth:`owns_money`; a closing before the case's first
+        decision is the first's). The closing of a decision revoked and made anew after the
+        case was closed (复议, 诉讼) says nothing of the new decision's money."""
+        return min((x for x in self.closings if self.owns_money(decision, x[0])), default=None)
 
     def _changes_of(self, decision: Decision) -> list[Change]:
         """The changes of ``decision`` in world time: those naming it, from it up to the next
@@ -1156,8 +1165,7 @@ class Fold:
 
     def _c_CaseClosed(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                       dirty: set) -> None:
-        if c.closed is None:
-            c.closed = (ts, b["outcome"], eid)
+        c.closings.append((ts, b["outcome"], eid))
 
     def _c_PaymentRecorded(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                            dirty: set) -> None:

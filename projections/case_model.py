@@ -44,7 +44,8 @@ from . import officer_model
 from .redflags.days import ts_of
 from .redflags.facts import (COLLECTIVE, INVESTIGATIVE, WRITTEN_ACKS, actors_of,
                              complaint_extension_refused, counted_from, deciders_of,
-                             decision_extension_counted, money_of, plan_refused)
+                             decision_extension_counted, money_of, plan_refused,
+                             same_decision)
 from .redflags.params import FlagParams, national
 
 
@@ -332,6 +333,11 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
     body = upcast(rec.type, rec.body)
     state["events"].append(rec.event_id)
     day = legal_date(rec.occurred_at, offset_minutes=ctx.offset_minutes)
+    if rec.type == "PenaltyDecided" and _recorded_again(state, rec, body):
+        _out_of_order(state, rec, sorted(
+            (SUMMARY if body["procedure"] == "summary" else GENERAL)["PenaltyDecided"]),
+            f"decision {body['decision_no']} recorded again")
+        return state       # the same act: it changes nothing, and its officers acted once
     replaced = _replaced(state, rec.type, body)
     earlier = rec.type == "PenaltyDecided" and state["decision"] is not None \
         and day.isoformat() < state["decision"]["decided_on"]
@@ -429,6 +435,18 @@ def _named(case: dict[str, Any], decision_no: str) -> tuple[dict[str, Any] | Non
 #: the steps that carry out the decision they name, and the deadline each meets
 _STEPS_OF_A_DECISION = {"DecisionServed": "service", "SummaryDecisionFiled": "summary_filing",
                         "DecisionPublished": "publication"}
+
+
+def _recorded_again(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> bool:
+    """Whether the decision ``rec`` records is one the case has: the same number, instant and
+    fine (:func:`~.redflags.facts.same_decision`) — an integrator's retry signed anew under
+    another event id, not a second decision."""
+    in_force = case["decision"]
+    decisions = [] if in_force is None else [
+        {**in_force, "decided_fen": case["amounts"]["decided_fen"]}]
+    return any(same_decision((d["decision_no"], ts_of(d["decided_at"]), d["decided_fen"]),
+                             (body["decision_no"], ts_of(rec.occurred_at), body["amount_fen"]))
+               for d in decisions + case["previous_decisions"])
 
 
 def _replaced(case: dict[str, Any], kind: str, body: dict[str, Any]) -> dict[str, Any] | None:

@@ -420,8 +420,10 @@ class ReadModels:
     #: Chinese; 27: a recusal's ``decided_by`` (one officer id) names the head who decided it,
     #: not an officer per character of the id; 28: a case's statutory range tops at the
     #: maximum for its parties' kind (RF15.a's); 29: a decision keeps the unit holding the
-    #: case when it was recorded (``unit_id``, RF24's).
-    VERSION = 29
+    #: case when it was recorded (``unit_id``, RF24's); 30: a decision recorded again (its
+    #: number, instant and fine: a retry under a new event id) is the same decision, on the
+    #: case page and the public record (``decided_at``, ``decided_fen``).
+    VERSION = 30
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

@@ -588,6 +588,30 @@ def test_a_withdrawn_decision_recorded_after_the_one_made_anew_does_not_replace_
     assert case["deadlines"]["decision"]["met_on"] == "2025-03-27"
 
 
+def test_a_decision_recorded_again_under_a_new_event_id_is_the_same_decision() -> None:
+    """An integrator's retry that signed the decision again (a new event_id: same number,
+    instant and fine) was a second decision: the first went to ``previous_decisions`` with its
+    service, publication and payment, the case page showed the decision neither served nor
+    published (both due 19 August, unmet) and no payment deadline, and the flags counted two
+    fines — RF13.a twice, RF14 "fined twice … (cases X, X)"."""
+    steps = f.general_case()
+    decision = next(s for s in steps if s.type == "PenaltyDecided")
+    paid = [s.type for s in steps].index("PaymentRecorded") + 1
+    history, twice = world(steps[:paid] + [decision] + steps[paid:])
+    _, once = world(steps)
+    case, expected = twice.cases["SH-HP-2024-000123"], once.cases["SH-HP-2024-000123"]
+    again = history.events[len(f.staff()) + paid]
+    assert case["out_of_order"] == [{
+        "event_id": again.event_id, "type": "PenaltyDecided", "state": "EXECUTING",
+        "expected_in": ["DECIDING"], "why": "decision 沪黄城管罚〔2024〕第123号 recorded again"}]
+    assert case["previous_decisions"] == [] and case["deadlines"] == expected["deadlines"]
+    assert (case["amounts"], case["money"]["received_fen"], case["state"]) == (
+        expected["amounts"], expected["money"]["received_fen"], expected["state"])
+    rules = sorted(x.rule_id for x in compute_flags(history.events, national(),
+                                                     at=when("2025-01-01"), processes=1))
+    assert rules == ["RF13.a", "RF22", "RF22", "RF22"]
+
+
 def test_the_service_of_a_replaced_decision_recorded_late_is_not_the_new_decisions() -> None:
     """The withdrawn decision's service, recorded after the decision made anew, moved the new
     one to SERVED, met its service deadline three weeks before it was made and opened its

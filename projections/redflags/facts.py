@@ -367,6 +367,15 @@ def money_of(decided: Any, decisions: list[Any], at: Any) -> bool:
     return (not later or at < min(later)) and (at >= decided or decided == min(decisions))
 
 
+def same_decision(a: tuple[str, Any, int], b: tuple[str, Any, int]) -> bool:
+    """Whether two ``PenaltyDecided`` — each (decision number, instant, fine in fen) — record one
+    decision: an integrator that signs a decision again after a lost answer posts it under a new
+    event id. One document number decided at one instant for one fine is one decision, counted
+    once by the rules and the case view alike (docs/events.md, decision 5); a number decided
+    again at another instant or for another fine is a second decision."""
+    return a == b
+
+
 def plan_refused(party_applied: bool, approver: str, investigators: Collection[str],
                  passed: str | None) -> str | None:
     """Why a deferral or instalment plan does not move the payment deadline (RF06 and the case
@@ -1026,6 +1035,9 @@ class Fold:
 
     def _c_PenaltyDecided(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                           dirty: set) -> None:
+        again = (b["decision_no"], ts, b["amount_fen"])
+        if any(same_decision((d.decision_no, d.ts, d.amount), again) for d in c.decisions):
+            return                      # the same decision recorded again: counted once
         p = b["party"]
         officers = tuple(dict.fromkeys(r["officer_id"] for r in b["officers"]))
         unit = c.unit_id or "-"

@@ -300,6 +300,7 @@ def new_state(case_id: str) -> dict[str, Any]:
         "complaints": [],
         "out_of_order": [],
         "closed_on": None,
+        "closed_at": None,                 # the instant of the closing shown (_closed)
         "close_outcome": None,
         "archived_on": None,
         "events": [],
@@ -1057,7 +1058,15 @@ def _voided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx:
 
 
 def _closed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
-    c["closed_on"] = day.isoformat()
+    # the closing of the decision in force, as RF06 judges it (facts.Case.closing_of): the
+    # first, in world time, made while it was in force; a second one changes nothing, and one
+    # after a decision made anew (the case reopened) closes the case again
+    shown = c["closed_at"]
+    if shown is not None:
+        owns = _money_owner(c, c["decision"])
+        if owns(shown) and not (owns(rec.occurred_at) and ts_of(rec.occurred_at) < ts_of(shown)):
+            return
+    c["closed_on"], c["closed_at"] = day.isoformat(), rec.occurred_at
     c["close_outcome"] = b["outcome"]
 
 

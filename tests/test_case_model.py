@@ -612,6 +612,28 @@ def test_a_decision_recorded_again_under_a_new_event_id_is_the_same_decision() -
     assert rules == ["RF13.a", "RF22", "RF22", "RF22"]
 
 
+def test_the_case_shows_the_closing_of_its_decision_as_rf06_judges_it() -> None:
+    """A second closing of a case closed as paid (outcome 'other', a week later) replaced the
+    first on the case page, while RF06 judged the closing as paid; a closing after a decision
+    made anew (the case reopened on reconsideration) is the case's closing again."""
+    steps = [s for s in f.general_case() if s.type != "CaseArchived"]
+    again = step("case:SH-HP-2024-000123", "CaseClosed", at("2024-09-04"), outcome="other")
+    _, folder = world(steps + [again])
+    case = folder.cases["SH-HP-2024-000123"]
+    assert (case["closed_on"], case["close_outcome"]) == ("2024-08-28", "paid")
+    assert case["out_of_order"][-1]["type"] == "CaseClosed"
+    s, anew = "case:SH-HP-2024-000123", "沪黄城管罚〔2024〕第301号"
+    reopened = steps + [
+        step(s, "PenaltyWithdrawn", at("2024-10-08"), decision_no="沪黄城管罚〔2024〕第123号",
+             reason="reconsideration", refund_required=True),
+        step(s, "PenaltyDecided", at("2024-11-05"), decision_no=anew, amount_fen=200_000,
+             party={"party_ref": f.COMPANY, "party_type": "organisation"}),
+        step(s, "CaseClosed", at("2024-11-22"), outcome="enforcement_applied")]
+    _, folder = world(reopened)
+    case = folder.cases["SH-HP-2024-000123"]
+    assert (case["closed_on"], case["close_outcome"]) == ("2024-11-22", "enforcement_applied")
+
+
 def test_the_service_of_a_replaced_decision_recorded_late_is_not_the_new_decisions() -> None:
     """The withdrawn decision's service, recorded after the decision made anew, moved the new
     one to SERVED, met its service deadline three weeks before it was made and opened its

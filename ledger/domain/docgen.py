@@ -140,6 +140,11 @@ DECISIONS = """\
    itself: its service, publication and payment went to `previous_decisions`, the page showed
    them owed, the feed showed a revoked decision published in full, and RF13.a and RF14 counted
    two fines). The same number at another instant or for another fine is a second decision.
+   **The closing shown** (`closed_on`, `closed_at`, `close_outcome`) is that of the decision in
+   force, as RF06 judges it: the first `CaseClosed`, in world time, made while it was in force.
+   A second closing is out of order and changes nothing (until 2026-11-29 the last recorded
+   replaced it: a case closed as paid showed 'other' while RF06 judged it paid); one after a
+   decision made anew (the case reopened on reconsideration or by a court) closes it again.
 6. **Totals**: `SurchargeAssessed.surcharge_fen` is the total assessed to date (cap: the
    principal) and `TreasuryReconciled.amount_fen` the total credited for the case; the latest
    event wins. On-the-spot cash is the party's payment through `OnsiteCashCollected`; a

@@ -421,9 +421,10 @@ class ReadModels:
     #: not an officer per character of the id; 28: a case's statutory range tops at the
     #: maximum for its parties' kind (RF15.a's); 29: a decision keeps the unit holding the
     #: case when it was recorded (``unit_id``, RF24's); 30: a decision recorded again (its
-    #: number, instant and fine: a retry under a new event id) is the same decision, on the
-    #: case page and the public record (``decided_at``, ``decided_fen``), and a case shows the
-    #: closing of its decision in force (``closed_at``), as RF06 judges it.
+    #: number, instant and fine: a retry under a new event id) is the same decision on the
+    #: case page, the public record (``decided_at``, ``decided_fen``) and the officers' pages
+    #: (``case_decisions``), and a case shows the closing of its decision in force
+    #: (``closed_at``), as RF06 judges it.
     VERSION = 30
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"

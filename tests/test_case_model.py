@@ -610,6 +610,10 @@ def test_a_decision_recorded_again_under_a_new_event_id_is_the_same_decision() -
     rules = sorted(x.rule_id for x in compute_flags(history.events, national(),
                                                      at=when("2025-01-01"), processes=1))
     assert rules == ["RF13.a", "RF22", "RF22", "RF22"]
+    # nor another act and decision on the officers' pages (decisions, decided_fen)
+    for officer_id in (f.HEAD, f.OFFICER_A):
+        assert twice.officers[officer_id]["caseload"] == once.officers[officer_id]["caseload"]
+        assert case["officers"][officer_id]["acts"] == expected["officers"][officer_id]["acts"]
 
 
 def test_the_case_shows_the_closing_of_its_decision_as_rf06_judges_it() -> None:

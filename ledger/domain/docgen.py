@@ -135,8 +135,9 @@ DECISIONS = """\
    the number, instant (`occurred_at`) and fine (`amount_fen`) of a decision the case has, as an
    integrator posts it when it signs a decision anew under a new `event_id` after losing the
    answer — is that decision: recorded in `out_of_order` (`why`: "decision … recorded again"),
-   it changes nothing on the case page or the public feed (a change or revocation recorded
-   since stands), and the red flags count one decision (2026-11-29; until then it replaced
+   it changes nothing on the case page, the officers' pages (no act, no decision in their
+   caseload) or the public feed (a change or revocation recorded since stands), and the red
+   flags count one decision (2026-11-29; until then it replaced
    itself: its service, publication and payment went to `previous_decisions`, the page showed
    them owed, the feed showed a revoked decision published in full, and RF13.a and RF14 counted
    two fines). The same number at another instant or for another fine is a second decision.

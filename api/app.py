@@ -229,8 +229,9 @@ def visible_officer(views: ReadModels, flags: FlagsView, principal: Principal,
         return state
     state["warnings"] = visible_warnings(views, flags, principal, state.get("warnings", []))
     cases = views.units_of("cases", state.get("case_acts", {}))
-    state["case_acts"] = {c: n for c, n in state.get("case_acts", {}).items()
-                          if principal.may_see_unit(cases.get(c))}
+    for key in ("case_acts", "case_decisions"):       # both keyed by case id
+        state[key] = {c: v for c, v in state.get(key, {}).items()
+                      if principal.may_see_unit(cases.get(c))}
     recused = views.units_of("cases", [r["case_id"] for r in state.get("recusals", [])])
     state["recusals"] = [r for r in state.get("recusals", [])
                          if principal.may_see_unit(recused.get(r["case_id"]))]

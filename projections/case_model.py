@@ -45,7 +45,7 @@ from .redflags.days import ts_of
 from .redflags.facts import (COLLECTIVE, INVESTIGATIVE, WRITTEN_ACKS, actors_of,
                              complaint_extension_days, complaint_extension_refused,
                              counted_from, deciders_of, decision_extension_counted, money_of,
-                             plan_refused)
+                             plan_refused, same_decision)
 from .redflags.params import FlagParams, national
 
 
@@ -300,6 +300,7 @@ def new_state(case_id: str) -> dict[str, Any]:
         "complaints": [],
         "out_of_order": [],
         "closed_on": None,
+        "closed_at": None,                 # the instant of the closing shown (_closed)
         "close_outcome": None,
         "archived_on": None,
         "events": [],
@@ -333,6 +334,11 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
     body = upcast(rec.type, rec.body)
     state["events"].append(rec.event_id)
     day = legal_date(rec.occurred_at, offset_minutes=ctx.offset_minutes)
+    if rec.type == "PenaltyDecided" and _recorded_again(state, rec, body):
+        _out_of_order(state, rec, sorted(
+            (SUMMARY if body["procedure"] == "summary" else GENERAL)["PenaltyDecided"]),
+            f"decision {body['decision_no']} recorded again")
+        return state       # the same act: it changes nothing, and its officers acted once
     replaced = _replaced(state, rec.type, body)
     earlier = rec.type == "PenaltyDecided" and state["decision"] is not None \
         and day.isoformat() < state["decision"]["decided_on"]
@@ -430,6 +436,18 @@ def _named(case: dict[str, Any], decision_no: str) -> tuple[dict[str, Any] | Non
 #: the steps that carry out the decision they name, and the deadline each meets
 _STEPS_OF_A_DECISION = {"DecisionServed": "service", "SummaryDecisionFiled": "summary_filing",
                         "DecisionPublished": "publication"}
+
+
+def _recorded_again(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> bool:
+    """Whether the decision ``rec`` records is one the case has: the same number, instant and
+    fine (:func:`~.redflags.facts.same_decision`) — an integrator's retry signed anew under
+    another event id, not a second decision."""
+    in_force = case["decision"]
+    decisions = [] if in_force is None else [
+        {**in_force, "decided_fen": case["amounts"]["decided_fen"]}]
+    return any(same_decision((d["decision_no"], ts_of(d["decided_at"]), d["decided_fen"]),
+                             (body["decision_no"], ts_of(rec.occurred_at), body["amount_fen"]))
+               for d in decisions + case["previous_decisions"])
 
 
 def _replaced(case: dict[str, Any], kind: str, body: dict[str, Any]) -> dict[str, Any] | None:
@@ -1043,7 +1061,15 @@ def _voided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx:
 
 
 def _closed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
-    c["closed_on"] = day.isoformat()
+    # the closing of the decision in force, as RF06 judges it (facts.Case.closing_of): the
+    # first, in world time, made while it was in force; a second one changes nothing, and one
+    # after a decision made anew (the case reopened) closes the case again
+    shown = c["closed_at"]
+    if shown is not None:
+        owns = _money_owner(c, c["decision"])
+        if owns(shown) and not (owns(rec.occurred_at) and ts_of(rec.occurred_at) < ts_of(shown)):
+            return
+    c["closed_on"], c["closed_at"] = day.isoformat(), rec.occurred_at
     c["close_outcome"] = b["outcome"]
 
 

@@ -25,7 +25,8 @@ from ledger.domain.calendar import legal_date
 from ledger.envelope import Recorded
 from ledger.schemas import parse_datetime
 
-from .redflags.facts import credential_status, deciders_of, person_credential
+from .redflags.days import ts_of
+from .redflags.facts import credential_status, deciders_of, person_credential, same_decision
 
 #: body fields of case events that name the persons who acted
 _ACTOR_LISTS = ("officers", "investigators")
@@ -55,6 +56,9 @@ def new_state(officer_id: str) -> dict[str, Any]:
                      "general_decisions": 0, "decided_fen": 0, "waivers": 0, "voided_forms": 0,
                      "cash_collections": 0, "seizures": 0},
         "case_acts": {},            # case_id -> number of acts
+        # case_id -> [decision number, instant (s), fine] of each decision they acted in: one
+        # recorded again is the same decision (facts.same_decision), not another act
+        "case_decisions": {},
         "patrols": 0,
         "events": [],               # ids of events on the person's own stream and pledges
     }
@@ -225,6 +229,12 @@ def _latest_pledge_status(state: dict[str, Any]) -> str:
 
 def _case_act(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
     case_id = rec.stream.partition(":")[2]
+    if rec.type == "PenaltyDecided":
+        decision = (body["decision_no"], ts_of(rec.occurred_at), body["amount_fen"])
+        decided = state["case_decisions"].setdefault(case_id, [])
+        if any(same_decision(tuple(d), decision) for d in decided):
+            return              # the same decision recorded again, as the case view reads it
+        decided.append(list(decision))
     load = state["caseload"]
     acts = state["case_acts"]
     if case_id not in acts:

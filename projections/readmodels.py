@@ -424,8 +424,12 @@ class ReadModels:
     #: ``mitigated``) does not meet the decision deadline (RF12.a's); 31: a complaint's
     #: ``extension_days`` count at most 30 in all, and the extension cut says why (RF23.b's);
     #: 32: a complaint extension is judged late against the deadline in force (RF23.b's); 33:
-    #: a case's statutory range starts at the minimum for its parties' kind (RF15.b's).
-    VERSION = 33
+    #: a case's statutory range starts at the minimum for its parties' kind (RF15.b's); 34: a
+    #: decision recorded again (its number, instant and fine: a retry under a new event id) is
+    #: the same decision on the case page, the public record (``decided_at``,
+    #: ``decided_fen``) and the officers' pages (``case_decisions``), and a case shows the
+    #: closing of its decision in force (``closed_at``), as RF06 judges it.
+    VERSION = 34
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

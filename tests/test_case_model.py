@@ -616,6 +616,56 @@ def test_a_withdrawn_decision_recorded_after_the_one_made_anew_does_not_replace_
     assert case["deadlines"]["decision"]["met_on"] == "2025-03-27"
 
 
+def test_a_decision_recorded_again_under_a_new_event_id_is_the_same_decision() -> None:
+    """An integrator's retry that signed the decision again (a new event_id: same number,
+    instant and fine) was a second decision: the first went to ``previous_decisions`` with its
+    service, publication and payment, the case page showed the decision neither served nor
+    published (both due 19 August, unmet) and no payment deadline, and the flags counted two
+    fines — RF13.a twice, RF14 "fined twice … (cases X, X)"."""
+    steps = f.general_case()
+    decision = next(s for s in steps if s.type == "PenaltyDecided")
+    paid = [s.type for s in steps].index("PaymentRecorded") + 1
+    history, twice = world(steps[:paid] + [decision] + steps[paid:])
+    _, once = world(steps)
+    case, expected = twice.cases["SH-HP-2024-000123"], once.cases["SH-HP-2024-000123"]
+    again = history.events[len(f.staff()) + paid]
+    assert case["out_of_order"] == [{
+        "event_id": again.event_id, "type": "PenaltyDecided", "state": "EXECUTING",
+        "expected_in": ["DECIDING"], "why": "decision 沪黄城管罚〔2024〕第123号 recorded again"}]
+    assert case["previous_decisions"] == [] and case["deadlines"] == expected["deadlines"]
+    assert (case["amounts"], case["money"]["received_fen"], case["state"]) == (
+        expected["amounts"], expected["money"]["received_fen"], expected["state"])
+    rules = sorted(x.rule_id for x in compute_flags(history.events, national(),
+                                                     at=when("2025-01-01"), processes=1))
+    assert rules == ["RF13.a", "RF22", "RF22", "RF22"]
+    # nor another act and decision on the officers' pages (decisions, decided_fen)
+    for officer_id in (f.HEAD, f.OFFICER_A):
+        assert twice.officers[officer_id]["caseload"] == once.officers[officer_id]["caseload"]
+        assert case["officers"][officer_id]["acts"] == expected["officers"][officer_id]["acts"]
+
+
+def test_the_case_shows_the_closing_of_its_decision_as_rf06_judges_it() -> None:
+    """A second closing of a case closed as paid (outcome 'other', a week later) replaced the
+    first on the case page, while RF06 judged the closing as paid; a closing after a decision
+    made anew (the case reopened on reconsideration) is the case's closing again."""
+    steps = [s for s in f.general_case() if s.type != "CaseArchived"]
+    again = step("case:SH-HP-2024-000123", "CaseClosed", at("2024-09-04"), outcome="other")
+    _, folder = world(steps + [again])
+    case = folder.cases["SH-HP-2024-000123"]
+    assert (case["closed_on"], case["close_outcome"]) == ("2024-08-28", "paid")
+    assert case["out_of_order"][-1]["type"] == "CaseClosed"
+    s, anew = "case:SH-HP-2024-000123", "沪黄城管罚〔2024〕第301号"
+    reopened = steps + [
+        step(s, "PenaltyWithdrawn", at("2024-10-08"), decision_no="沪黄城管罚〔2024〕第123号",
+             reason="reconsideration", refund_required=True),
+        step(s, "PenaltyDecided", at("2024-11-05"), decision_no=anew, amount_fen=200_000,
+             party={"party_ref": f.COMPANY, "party_type": "organisation"}),
+        step(s, "CaseClosed", at("2024-11-22"), outcome="enforcement_applied")]
+    _, folder = world(reopened)
+    case = folder.cases["SH-HP-2024-000123"]
+    assert (case["closed_on"], case["close_outcome"]) == ("2024-11-22", "enforcement_applied")
+
+
 def test_the_service_of_a_replaced_decision_recorded_late_is_not_the_new_decisions() -> None:
     """The withdrawn decision's service, recorded after the decision made anew, moved the new
     one to SERVED, met its service deadline three weeks before it was made and opened its

@@ -338,6 +338,23 @@ def test_a_decision_published_before_its_filing_is_recorded_is_listed_under_its_
     assert views.snapshot("publications") == incremental
 
 
+def test_a_revoked_decision_recorded_again_stays_revoked_on_the_feed(city: World) -> None:
+    """An integrator's retry signed the decision again after its revocation (a new event id:
+    same number, instant and fine): the feed took it for the decision made afresh and showed the
+    revoked decision in full as published, while the case page read it withdrawn."""
+    case_id = "SH-HP-2025-000031"
+    steps = [s for s in f.withdrawn_case(case_id) if s.type not in (
+        "DecisionPublicationWithdrawn", "CaseClosed")]
+    decision = next(s for s in steps if s.type == "PenaltyDecided")
+    post_steps(city, f.staff() + steps + [decision])
+    project(city)
+    [entry] = feed(city)["decisions"]
+    assert (entry["status"], entry["revoked_on"]) == ("revoked", "2025-04-03")
+    case = city.http.get(f"/v1/cases/{case_id}", headers=city.headers("inspector")).json()
+    assert (case["state"], case["decision"]["status"], case["amounts"]["current_fen"]) == (
+        "NOT_PENALISED", "withdrawn", 0)
+
+
 def test_published_entry_shows_the_decision_its_publication_names(city: World) -> None:
     """The feed showed whatever decision or amendment the case recorded last: an amendment
     naming no decision of the case (the case model refuses it) changed the published amount,

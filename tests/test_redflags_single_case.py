@@ -841,6 +841,26 @@ def test_rf20d_not_raised_for_an_amendment_of_the_decision_in_force_even_recorde
     assert World(steps[:13], [AMEND], steps[13:]).flags(rule="RF20.d") == []
 
 
+def test_a_change_naming_a_decision_the_case_does_not_have_changes_no_flag_of_its_decision(
+) -> None:
+    """RF20.d's change changes nothing, as the case view reads it: until 2026-11-29 the rules
+    applied it to the decision in force at its time whatever number it named, so an amendment of
+    第124号 reduced 第123号's fine (RF06.b "300000 fen received where 200000 fen was due",
+    RF06.a, RF12.f's publication withdrawal owed) and a withdrawal of it hid 第123号's unpaid
+    fine from RF06."""
+    other = {"decision_no": "沪黄城管罚〔2024〕第124号"}
+    amend = f.Step(AMEND.stream, AMEND.type, AMEND.occurred_at, {**AMEND.body, **other})
+    world = World(insert_after(general_case(), "DecisionPublished", amend))
+    assert [x.rule_id for x in world.flags() if x.family in ("RF06", "RF12", "RF20")] == [
+        "RF20.d"]
+    unpaid = drop(general_case(), "PaymentRecorded", "TreasuryReconciled", "CaseClosed",
+                  "CaseArchived")
+    withdrawal = step(G, "PenaltyWithdrawn", at("2024-08-15"), **other)
+    world = World(insert_after(unpaid, "DecisionPublished", withdrawal))
+    assert {x.rule_id for x in world.flags() if x.family in ("RF06", "RF20")} == {
+        "RF06.e", "RF20.d"}
+
+
 def test_rf20_a_payment_on_a_withdrawn_decision_is_not_received_for_the_one_made_anew() -> None:
     """2,000 CNY paid on a decision withdrawn with a refund, made anew for 1,500 CNY and reduced
     to 1,000 CNY before anything was paid on it: the old payment counted as received for the

@@ -357,6 +357,41 @@ def test_rf06_judges_the_latest_decision_in_world_time_not_the_last_recorded() -
         == REDECIDED
 
 
+def _reopened(*after: f.Step) -> list[f.Step]:
+    """The general case paid and closed, its decision then revoked on reconsideration (复议,
+    after the closing) and made anew for 2,000 CNY, served and published, then ``after``."""
+    party = {"party_ref": f.COMPANY, "party_type": "organisation"}
+    anew = "沪黄城管罚〔2024〕第301号"
+    return drop(general_case(), "CaseArchived") + [
+        step(G, "PenaltyWithdrawn", at("2024-10-08"), decision_no=NO, reason="reconsideration",
+             refund_required=True),
+        step(G, "DecisionPublicationWithdrawn", at("2024-10-09"), decision_no=NO),
+        step(G, "PenaltyDecided", at("2024-11-05"), decision_no=anew, party=party,
+             amount_fen=200_000),
+        step(G, "DecisionServed", at("2024-11-06"), decision_no=anew, method="in_person",
+             party_present=True),
+        step(G, "DecisionPublished", at("2024-11-07"), decision_no=anew,
+             publication_ref="PUB-2024-HP-0999"),
+        *[f.Step(G, s.type, s.occurred_at, {**s.body, "decision_no": anew})
+          if "decision_no" in s.body else s for s in after]]
+
+
+def test_rf06_judges_the_closing_of_the_decision_in_force_not_one_before_it() -> None:
+    """A case closed as paid, reopened on reconsideration and decided anew: RF06 judged the
+    first closing (of the revoked decision, paid in full) against the new fine — "closed as
+    'paid' with 0 fen received of 200000 fen" and no reconciliation of it, while the new
+    decision was not due yet — and never the closing of the new one."""
+    assert World(_reopened()).flags(when("2024-11-10"), rule="RF06") == []
+    paid = [step(G, "PaymentRecorded", at("2024-11-15"), amount_fen=200_000,
+                 payment_id="PAY-3101-2024-990001"),
+            step(G, "TreasuryReconciled", at("2024-11-20"), amount_fen=200_000),
+            step(G, "CaseClosed", at("2024-11-22"), outcome="paid")]
+    assert World(_reopened(*paid)).flags(rule="RF06") == []
+    short = [*paid[:1], paid[2]]         # closed as paid again with no reconciliation
+    assert World(_reopened(*short)).one("RF06.a").event_ids[0] == World(
+        _reopened(*short)).events[-1].event_id
+
+
 # --- RF12 deadlines -------------------------------------------------------------------------------
 
 def test_rf12_decision_after_90_days_without_an_approved_extension() -> None:

@@ -131,7 +131,21 @@ DECISIONS = """\
    but recorded after it: it goes to `previous_decisions`, in the order decided, with the changes
    recorded for it, as the red flags read the decisions in world time. After `CaseClosed` a new decision is out of order (the
    case never goes back) but is still the decision in force; so is a second decision while the
-   first is in force, which also goes to `previous_decisions`.
+   first is in force, which also goes to `previous_decisions`. **A decision recorded again** —
+   the number, instant (`occurred_at`) and fine (`amount_fen`) of a decision the case has, as an
+   integrator posts it when it signs a decision anew under a new `event_id` after losing the
+   answer — is that decision: recorded in `out_of_order` (`why`: "decision … recorded again"),
+   it changes nothing on the case page, the officers' pages (no act, no decision in their
+   caseload) or the public feed (a change or revocation recorded since stands), and the red
+   flags count one decision (2026-11-29; until then it replaced
+   itself: its service, publication and payment went to `previous_decisions`, the page showed
+   them owed, the feed showed a revoked decision published in full, and RF13.a and RF14 counted
+   two fines). The same number at another instant or for another fine is a second decision.
+   **The closing shown** (`closed_on`, `closed_at`, `close_outcome`) is that of the decision in
+   force, as RF06 judges it: the first `CaseClosed`, in world time, made while it was in force.
+   A second closing is out of order and changes nothing (until 2026-11-29 the last recorded
+   replaced it: a case closed as paid showed 'other' while RF06 judged it paid); one after a
+   decision made anew (the case reopened on reconsideration or by a court) closes it again.
 6. **Totals**: `SurchargeAssessed.surcharge_fen` is the total assessed to date (cap: the
    principal) and `TreasuryReconciled.amount_fen` the total credited for the case; the latest
    event wins. On-the-spot cash is the party's payment through `OnsiteCashCollected`; a

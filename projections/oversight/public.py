@@ -27,6 +27,9 @@ from ledger.domain.statutes import cited
 from ledger.envelope import Recorded
 from ledger.schemas import parse_datetime
 
+from ..redflags.days import ts_of
+from ..redflags.facts import same_decision
+
 #: case events that change what the public feed shows
 TYPES = frozenset({"PenaltyDecided", "PenaltyAmended", "PenaltyWithdrawn", "DecisionPublished",
                    "DecisionPublicationWithdrawn"})
@@ -59,6 +62,11 @@ def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
     state["events"].append(rec.event_id)
     t = rec.type
     if t == "PenaltyDecided":
+        known = state["decisions"].get(body["decision_no"])
+        if known is not None and same_decision(
+                (body["decision_no"], known["decided_at"], known["decided_fen"]),
+                (body["decision_no"], ts_of(rec.occurred_at), body["amount_fen"])):
+            return state    # recorded again (a retry under a new event id): its changes stand
         party = body["party"]
         rule = fine_schedule.get(body["violation_code"])
         current = state["decisions"].get(state["in_force"])
@@ -69,6 +77,8 @@ def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
             "legal_basis": body["legal_basis"],
             "penalty": {"types": list(body["penalty_types"]), "amount_fen": body["amount_fen"]},
             "decided_on": day,
+            # what makes it the same decision if recorded again (facts.same_decision)
+            "decided_at": ts_of(rec.occurred_at), "decided_fen": body["amount_fen"],
             "organisation": (mask(party["org_name"]) if party["party_type"] == "organisation"
                              and party.get("org_name") is not None else None),
         }

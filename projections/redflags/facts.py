@@ -368,6 +368,15 @@ def money_of(decided: Any, decisions: list[Any], at: Any) -> bool:
     return (not later or at < min(later)) and (at >= decided or decided == min(decisions))
 
 
+def same_decision(a: tuple[str, Any, int], b: tuple[str, Any, int]) -> bool:
+    """Whether two ``PenaltyDecided`` — each (decision number, instant, fine in fen) — record one
+    decision: an integrator that signs a decision again after a lost answer posts it under a new
+    event id. One document number decided at one instant for one fine is one decision, counted
+    once by the rules and the case view alike (docs/events.md, decision 5); a number decided
+    again at another instant or for another fine is a second decision."""
+    return a == b
+
+
 def plan_refused(party_applied: bool, approver: str, investigators: Collection[str],
                  passed: str | None) -> str | None:
     """Why a deferral or instalment plan does not move the payment deadline (RF06 and the case
@@ -514,7 +523,7 @@ class Case:
         "warnings", "investigation", "benchmarks", "deviations", "notices", "statements",
         "reviews", "waived", "hearing_requests", "hearings_scheduled", "hearings_held",
         "legal_reviews", "collective", "extensions", "decisions", "outcomes", "served",
-        "summary_filed", "published", "unpublished", "changes", "voided", "closed", "payments",
+        "summary_filed", "published", "unpublished", "changes", "voided", "closings", "payments",
         "cash", "remitted", "deposited", "reconciled", "surcharges", "instalments", "seizures",
         "inventories", "returned", "disposed", "recusals", "complaints", "stat_keys", "ahead")
 
@@ -571,7 +580,9 @@ class Case:
         self.unpublished: list[tuple[int, str]] = []
         self.changes: list[Change] = []
         self.voided: list[tuple[int, str, tuple[str, ...], str]] = []   # ts, form, officers, eid
-        self.closed: tuple[int, str, str] | None = None                # ts, outcome, eid
+        #: every CaseClosed (ts, outcome, eid), in log order: a case reopened (a decision made
+        #: anew after its closing) is closed again (:meth:`closing_of`)
+        self.closings: list[tuple[int, str, str]] = []
         self.payments: list[tuple[int, int, str, str]] = []             # ts, amount, channel, eid
         self.cash: list[Cash] = []
         self.remitted: list[tuple[int, int, str]] = []
@@ -610,11 +621,14 @@ class Case:
         return amount
 
     def changed_while_published(self) -> Change | None:
-        """The case's first amendment or withdrawal, of whichever decision, made while a
-        decision was published (its last publication event at or before the change is a
-        publication): APL 第48条第2款 owes the publication's withdrawal then (RF12.f), as the
-        case view opens its ``publication_withdrawal`` deadline."""
+        """The case's first amendment or withdrawal that changes a decision
+        (:meth:`changes_a_decision`), of whichever one, made while a decision was published
+        (its last publication event at or before the change is a publication): APL 第48条第2款
+        owes the publication's withdrawal then (RF12.f), as the case view opens its
+        ``publication_withdrawal`` deadline."""
         for ch in self.changes:
+            if not self.changes_a_decision(ch):
+                continue
             shown = max([(ts, True) for ts, _ in self.published if ts <= ch.ts]
                         + [(ts, False) for ts, _ in self.unpublished if ts <= ch.ts],
                         default=(0, False))
@@ -660,11 +674,28 @@ class Case:
         refund event, and it never pays the decision made anew."""
         return money_of(decision.ts, [d.ts for d in self.decisions], ts)
 
+    def changes_a_decision(self, ch: Change) -> bool:
+        """Whether ``ch`` changes a decision: it names (``decision_no``) the decision in force
+        at its time, in world time. One naming a decision the case does not have (RF20.d), or
+        one a later decision replaced, changes nothing, as the case view reads it."""
+        d = max((d for d in self.decisions if d.ts <= ch.ts), key=lambda d: (d.ts, d.idx),
+                default=None)
+        return d is not None and d.decision_no == ch.decision_no
+
+    def closing_of(self, decision: Decision) -> tuple[int, str, str] | None:
+        """The first closing (ts, outcome, eid) of ``decision``, in world time: one made while
+        it was in force, as its money (:meth:`owns_money`; a closing before the case's first
+        decision is the first's). The closing of a decision revoked and made anew after the
+        case was closed (复议, 诉讼) says nothing of the new decision's money."""
+        return min((x for x in self.closings if self.owns_money(decision, x[0])), default=None)
+
     def _changes_of(self, decision: Decision) -> list[Change]:
-        """The changes of ``decision`` in world time: from it up to the next decision."""
+        """The changes of ``decision`` in world time: those naming it, from it up to the next
+        decision (:meth:`changes_a_decision`)."""
         end = self._next_decision(decision)
         return sorted((ch for ch in self.changes
-                       if ch.ts >= decision.ts and (end is None or ch.ts < end)),
+                       if ch.decision_no == decision.decision_no and ch.ts >= decision.ts
+                       and (end is None or ch.ts < end)),
                       key=lambda ch: ch.ts)
 
     def _next_decision(self, decision: Decision) -> int | None:
@@ -1030,6 +1061,9 @@ class Fold:
 
     def _c_PenaltyDecided(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                           dirty: set) -> None:
+        again = (b["decision_no"], ts, b["amount_fen"])
+        if any(same_decision((d.decision_no, d.ts, d.amount), again) for d in c.decisions):
+            return                      # the same decision recorded again: counted once
         p = b["party"]
         officers = tuple(dict.fromkeys(r["officer_id"] for r in b["officers"]))
         unit = c.unit_id or "-"
@@ -1169,8 +1203,7 @@ class Fold:
 
     def _c_CaseClosed(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                       dirty: set) -> None:
-        if c.closed is None:
-            c.closed = (ts, b["outcome"], eid)
+        c.closings.append((ts, b["outcome"], eid))
 
     def _c_PaymentRecorded(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                            dirty: set) -> None:

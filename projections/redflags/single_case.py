@@ -100,6 +100,7 @@ def rf03_summary_beyond_limits(c: Case, ctx: "Ctx") -> None:
         withdrawn = c.withdrawal_of(d)
         for ch in c.changes:
             if (ch.type != "PenaltyAmended" or _decision_before(c, ch.ts) is not d
+                    or ch.decision_no != d.decision_no      # a change of no decision (RF20.d)
                     or (withdrawn is not None and withdrawn.ts <= ch.ts)):
                 continue
             amount = c.current_amount(d, until=ch.ts)
@@ -585,6 +586,7 @@ def _rf10_amended(c: Case, d: Decision, ctx: "Ctx") -> None:
     amount, types = d.amount, d.types
     for ch in sorted(c.changes, key=lambda ch: ch.ts):
         if (ch.type != "PenaltyAmended" or _decision_before(c, ch.ts) is not d
+                or ch.decision_no != d.decision_no      # a change of no decision (RF20.d)
                 or (withdrawn is not None and withdrawn.ts <= ch.ts)):
             continue
         before, before_types = amount, types
@@ -841,7 +843,8 @@ def rf20_changes(c: Case, ctx: "Ctx") -> None:
                      officer_id=ch.approved_by or (d.decided_by[0] if d.decided_by else None),
                      **common)
         received = received_before(c, ch.ts, d)
-        owes_refund = received > ch.amount
+        # a change that changes nothing (RF20.d's, or of a replaced decision) owes nothing back
+        owes_refund = received > ch.amount and c.changes_a_decision(ch)
         if owes_refund and (ch.type == "PenaltyAmended" or not ch.refund_required):
             ctx.flag("RF20.b", ch.eid, anchor=ch.ts, raised=ch.ts, event_ids=[ch.eid],
                      numbers={"change": ch.type, "received_fen": received,

@@ -250,8 +250,9 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
                          "was due",
                  summary_zh=f"应收 {yuan(expected)}，实收 {yuan(received_before(c, over[0], d))}",
                  **common)
-    if c.closed is not None and c.closed[1] in ("paid", "executed"):
-        close_ts, outcome, close_eid = c.closed
+    closing = c.closing_of(d)
+    if closing is not None and closing[1] in ("paid", "executed"):
+        close_ts, outcome, close_eid = closing
         got = received_before(c, close_ts, d)
         if got < expected:
             ctx.flag("RF06.b", "short", anchor=close_ts, raised=close_ts, event_ids=[close_eid],
@@ -412,8 +413,7 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
         # a mitigation (从轻、减轻) is no end: the lighter decision follows it
         ends = [(x.ts, x.eid) for x in c.decisions] + [(o.ts, o.eid) for o in c.outcomes
                                                         if o.waiver != "mitigated"]
-        if c.closed is not None:
-            ends.append((c.closed[0], c.closed[2]))
+        ends += [(ts, eid) for ts, _, eid in c.closings]
         done = min(((_at(ctx, c, ts, eid), eid) for ts, eid in ends), default=None)
         if due is not None:
             late_from = days.end(due)

@@ -14,37 +14,51 @@ CREATE TABLE IF NOT EXISTS view_complaints (
     state        jsonb  NOT NULL,
     last_index   bigint NOT NULL
 );
--- The unit each state names, a column PostgreSQL computes as the state is written, and indexed:
--- the dashboard's unit list and overview, the unit assessment and the scoped look-ups count or
--- filter by unit, and reading it from the state decompressed every state of every unit (0.67 s
--- for the unit list at 50,000 cases, benchmarks/units_bench.py). A home made before
--- 2026-11-29 gets them from `ledger init`, which rewrites the tables once to compute them.
-ALTER TABLE view_cases ADD COLUMN IF NOT EXISTS unit_id text
-    GENERATED ALWAYS AS (state->>'unit_id') STORED;
-ALTER TABLE view_officers ADD COLUMN IF NOT EXISTS unit_id text
-    GENERATED ALWAYS AS (state->>'unit_id') STORED;
-ALTER TABLE view_complaints ADD COLUMN IF NOT EXISTS unit_id text
-    GENERATED ALWAYS AS (state->>'unit_id') STORED;
--- the unit whose decision is in force, which a fine counts for (RF24, the unit overview)
-ALTER TABLE view_cases ADD COLUMN IF NOT EXISTS decided_unit_id text
-    GENERATED ALWAYS AS (coalesce(state->'decision'->>'unit_id', state->>'unit_id')) STORED;
--- a case's violation and the day of its decision in force: an officer page's peers (RF17's
--- cohort, every unit) are the decisions of its codes within a few quarters
-ALTER TABLE view_cases ADD COLUMN IF NOT EXISTS violation_code text
-    GENERATED ALWAYS AS (state->'violation'->>'code') STORED;
-ALTER TABLE view_cases ADD COLUMN IF NOT EXISTS decided_on text
-    GENERATED ALWAYS AS (state->'decision'->>'decided_on') STORED;
-CREATE INDEX IF NOT EXISTS view_cases_code_decided
-    ON view_cases (violation_code, decided_on, case_id);
--- the officers who acted in a case (the keys of its `officers`): an officer's assessment reads
--- their cases alone
+-- Columns PostgreSQL computes from each state as it is written, and indexed, so the pages that
+-- count or filter by them read no state they do not show: the unit each state names (the
+-- dashboard's unit list and overview, the unit assessment, the scoped look-ups); a case's unit
+-- whose decision is in force, which a fine counts for (RF24, the unit overview); its violation
+-- and the day of its decision in force (an officer page's peers, RF17's cohort: the decisions
+-- of its codes within a few quarters); the officers who acted in it, the keys of its
+-- `officers` (an officer's assessment). Reading them from the states decompressed every state
+-- of every unit (0.67 s for the unit list at 50,000 cases, benchmarks/units_bench.py).
 CREATE OR REPLACE FUNCTION view_case_officer_ids(state jsonb) RETURNS text[]
     LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, public, pg_temp AS $$
     SELECT coalesce(array_agg(k ORDER BY k), '{}') FROM jsonb_object_keys(
         CASE WHEN jsonb_typeof(state->'officers') = 'object' THEN state->'officers' END) AS k
 $$;
-ALTER TABLE view_cases ADD COLUMN IF NOT EXISTS officer_ids text[]
-    GENERATED ALWAYS AS (view_case_officer_ids(state)) STORED;
+-- A home made before 2026-11-29 gets them from `ledger init`: one ALTER per table, so each is
+-- rewritten once, and only when a column is missing — an ALTER TABLE locks out the table's
+-- readers even when it has nothing to add, and init runs at every `make run`.
+DO $$
+BEGIN
+    IF (SELECT count(*) FROM pg_catalog.pg_attribute WHERE attrelid = 'view_cases'::regclass
+        AND attname IN ('unit_id', 'decided_unit_id', 'violation_code', 'decided_on',
+                        'officer_ids') AND NOT attisdropped) < 5 THEN
+        ALTER TABLE view_cases
+            ADD COLUMN IF NOT EXISTS unit_id text GENERATED ALWAYS AS (state->>'unit_id') STORED,
+            ADD COLUMN IF NOT EXISTS decided_unit_id text GENERATED ALWAYS AS
+                (coalesce(state->'decision'->>'unit_id', state->>'unit_id')) STORED,
+            ADD COLUMN IF NOT EXISTS violation_code text GENERATED ALWAYS AS
+                (state->'violation'->>'code') STORED,
+            ADD COLUMN IF NOT EXISTS decided_on text GENERATED ALWAYS AS
+                (state->'decision'->>'decided_on') STORED,
+            ADD COLUMN IF NOT EXISTS officer_ids text[] GENERATED ALWAYS AS
+                (view_case_officer_ids(state)) STORED;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid =
+                   'view_officers'::regclass AND attname = 'unit_id' AND NOT attisdropped) THEN
+        ALTER TABLE view_officers
+            ADD COLUMN unit_id text GENERATED ALWAYS AS (state->>'unit_id') STORED;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid =
+                   'view_complaints'::regclass AND attname = 'unit_id' AND NOT attisdropped) THEN
+        ALTER TABLE view_complaints
+            ADD COLUMN unit_id text GENERATED ALWAYS AS (state->>'unit_id') STORED;
+    END IF;
+END $$;
+CREATE INDEX IF NOT EXISTS view_cases_code_decided
+    ON view_cases (violation_code, decided_on, case_id);
 CREATE INDEX IF NOT EXISTS view_cases_officers ON view_cases USING gin (officer_ids);
 CREATE INDEX IF NOT EXISTS view_cases_unit ON view_cases (unit_id);
 CREATE INDEX IF NOT EXISTS view_cases_decided_unit ON view_cases (decided_unit_id);

@@ -380,6 +380,23 @@ def test_units_lists_the_units_with_their_case_and_officer_counts(dash: World) -
     assert unit["unit_id"] == f.UNIT and unit["cases"] == 1 and unit["officers"] >= 2
 
 
+def test_ledger_init_on_an_up_to_date_home_does_not_wait_for_the_views_readers(
+        dash: World) -> None:
+    """`ledger init` runs the views' schema at every `make run`: adding a computed column that
+    is already there still locked each table against its readers (ALTER TABLE takes the
+    strongest lock), so init waited behind a dashboard query and every query behind init."""
+    import psycopg
+    from importlib import resources
+    schema = resources.files("projections").joinpath("schema.sql").read_text()
+    with psycopg.connect(dash.app_url) as reader:              # a reader mid-transaction
+        for table in ("view_cases", "view_officers", "view_complaints",
+                      "view_public_decisions", "view_flags"):
+            reader.execute(f"SELECT count(*) FROM {table}").fetchall()
+        with psycopg.connect(dash.owner_url, autocommit=True) as init:
+            init.execute("SET lock_timeout = '2s'")
+            init.execute(schema)                       # raised LockNotAvailable before
+
+
 def test_the_views_units_are_columns_an_older_home_gets_from_init(dash: World) -> None:
     """The unit list, the overview and the unit assessment count and filter by indexed
     columns PostgreSQL computes from each state (reading the unit from the states decompressed

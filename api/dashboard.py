@@ -555,7 +555,7 @@ def pledge_chain(officer_id: str, day: str, load: Callable[[str], dict[str, Any]
     """Walk the integrity-pledge chain (层层签订) on ``day`` as RF22 does: each link a pledge
     covering the day and countersigned, the countersigner's own pledge the next link, until one
     marked top of chain (a pledge not yet countersigned ends it). Returns (complete | none |
-    uncountersigned | broken | wrong_countersigner | cycle, links).
+    uncountersigned | broken | superior_uncountersigned | wrong_countersigner | cycle, links).
     """
     links: list[dict[str, Any]] = []
     current, seen = officer_id, set()
@@ -580,7 +580,7 @@ def pledge_chain(officer_id: str, day: str, load: Callable[[str], dict[str, Any]
             "pledge_id", "level", "status", "period_from", "period_until", "signed_at",
             "countersigned_by", "countersigned_at", "top_of_chain", "document_sha256")}})
         if not best.get("countersigned_by"):
-            return "uncountersigned", links
+            return ("superior_uncountersigned" if len(links) > 1 else "uncountersigned"), links
         superior = _superior_on(state or {}, day)
         if superior and best["countersigned_by"] != superior:
             return "wrong_countersigner", links

@@ -787,7 +787,7 @@ def test_pledge_chain_walks_countersigners_to_the_top() -> None:
         "uncountersigned", [("S", "signed")])
     people["B"]["pledges"]["p2"].update(countersigned_by=None, status="signed")
     status, links = pledge_chain("A", "2024-06-01", people.get)
-    assert (status, [x["officer_id"] for x in links]) == ("uncountersigned", ["A", "B"])
+    assert (status, [x["officer_id"] for x in links]) == ("superior_uncountersigned", ["A", "B"])
 
 
 def test_pledge_chain_takes_the_post_of_the_legal_day_not_of_the_utc_date() -> None:

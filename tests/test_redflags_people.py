@@ -187,7 +187,9 @@ def test_rf22_a_superior_whose_own_pledge_was_never_countersigned() -> None:
                                               and s.type == "IntegrityPledgeCountersigned")]
     flags = World(f.staff(), chain, f.summary_case(SUMMARY), with_staff=False).flags(rule="RF22")
     assert {(numbers(x)["chain_status"], numbers(x)["broken_at"]) for x in flags} == {
-        ("uncountersigned", f.HEAD)}
+        ("superior_uncountersigned", f.HEAD)}
+    # said of the superior, not of the officer who signed and whose pledge was countersigned
+    assert all(x.summary_zh.endswith("时执法（上级已签订，其上级未签署）") for x in flags)
 
 
 def test_rf22_complete_chain_up_to_the_unit_head() -> None:
@@ -268,5 +270,5 @@ def test_rf22_and_the_dashboards_pledge_chain_walk_every_chain_alike() -> None:
             shown, _ = pledge_chain(oid, "2024-09-30", folder.officers.get)
             assert (seed, oid, rf22.get(oid, "complete")) == (seed, oid, shown)
             statuses.add(shown)
-    assert statuses == {"complete", "none", "uncountersigned", "broken", "wrong_countersigner",
-                        "cycle"}
+    assert statuses == {"complete", "none", "uncountersigned", "broken",
+                        "superior_uncountersigned", "wrong_countersigner", "cycle"}

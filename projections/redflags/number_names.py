@@ -92,7 +92,7 @@ NUMBER_NAMES: dict[str, tuple[str, str]] = {
     "amended_at": ("变更时间", "amended at"),
     "amended_on": ("变更日期", "amended on"),
     "withdrawn_on": ("撤销日期", "withdrawn on"),
-    "broken_at": ("断链时间", "chain broken at"),
+    "broken_at": ("断链人员", "chain breaks at (officer)"),
     "claimed_at": ("声称时间", "claimed at"),
     "collected_at": ("收缴时间", "collected at"),
     "decided_at": ("决定时间", "decided at"),

@@ -216,8 +216,8 @@ def chain_status(fold: Fold, officer_id: str, day: int, ts: int,
     """Walk the pledge chain (层层签订) at instant ``ts`` (legal day ``day``): each link is a
     signed pledge covering the day and countersigned by the pledgor's direct superior (when
     the post names one); the countersigner's own pledge is the next link, until one marked top
-    of chain. Returns (complete | none | uncountersigned | broken | wrong_countersigner | cycle,
-    where it broke).
+    of chain. Returns (complete | none | uncountersigned | broken | superior_uncountersigned |
+    wrong_countersigner | cycle, where it broke).
     ``memo`` caches each person's pledge for a day across calls."""
     current, seen, links = officer_id, set(), 0
     while True:
@@ -234,8 +234,8 @@ def chain_status(fold: Fold, officer_id: str, day: int, ts: int,
                 memo[key] = best
         if best is None:
             return ("broken" if links else "none"), current
-        if best.countersigned_by is None:
-            return "uncountersigned", current
+        if best.countersigned_by is None:     # signed, waiting: whose countersignature
+            return ("superior_uncountersigned" if links else "uncountersigned"), current
         post = o.post_at(ts) if o is not None else None
         if post is not None and post.superior and best.countersigned_by != post.superior:
             return "wrong_countersigner", current

@@ -61,7 +61,7 @@ CODES: dict[str, str] = {
 #: (层层签订: each officer's 廉政建设责任书 countersigned by the direct superior, up to the top)
 PLEDGE_CHAIN: dict[str, str] = {
     "complete": "层层签订完整", "none": "本人未签订", "uncountersigned": "本人已签订，上级未签署",
-    "broken": "上级未签订",
+    "broken": "上级未签订", "superior_uncountersigned": "上级已签订，其上级未签署",
     "wrong_countersigner": "非由直接上级签署", "cycle": "签署关系循环，未至链条顶端",
 }
 

@@ -340,18 +340,20 @@ class LedgerStore:
         """What this code needs of the database's tables (of ``tables`` only, if given) that
         an older ``ledger init`` did not make (None: nothing). Each entry of SCHEMA_NEEDS is a
         column the code reads; only ``ledger init``, run by the owner role, adds it."""
-        with self.cursor() as curs:
-            for table, column, since in SCHEMA_NEEDS:
-                if tables is not None and table not in tables:
-                    continue
-                # pg_attribute: readable by every role (information_schema lists only the
-                # columns of tables the role holds a privilege on)
-                curs.execute("SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = "
-                             "pg_catalog.to_regclass('public.' || %s) AND attname = %s "
-                             "AND NOT attisdropped", (table, column))
-                if curs.fetchone() is None:
-                    return f"{table} has no column {column} (added {since})"
-        return None
+        needs = [n for n in SCHEMA_NEEDS if tables is None or n[0] in tables]
+        with self.cursor() as curs:      # one query for every need, answered in their order
+            # pg_attribute: readable by every role (information_schema lists only the columns
+            # of tables the role holds a privilege on)
+            curs.execute("SELECT n.i FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY "
+                         "AS n(t, c, i) WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute "
+                         "WHERE attrelid = pg_catalog.to_regclass('public.' || n.t) "
+                         "AND attname = n.c AND NOT attisdropped) ORDER BY n.i LIMIT 1",
+                         ([t for t, _, _ in needs], [c for _, c, _ in needs]))
+            row = curs.fetchone()
+        if row is None:
+            return None
+        table, column, since = needs[row["i"] - 1]
+        return f"{table} has no column {column} (added {since})"
 
     def history_rights(self) -> tuple[str, str] | None:
         """(role, why) when this store's role could change history despite the append-only

@@ -44,8 +44,8 @@ from . import officer_model
 from .redflags.days import ts_of
 from .redflags.facts import (COLLECTIVE, INVESTIGATIVE, WRITTEN_ACKS, actors_of,
                              complaint_extension_days, complaint_extension_refused,
-                             counted_from, deciders_of, decision_extension_counted, money_of,
-                             plan_refused, same_decision)
+                             counted_from, deciders_of, decision_extension_counted,
+                             decision_key, money_of, plan_refused, same_decision)
 from .redflags.params import FlagParams, national
 
 
@@ -442,12 +442,12 @@ def _recorded_again(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -
     """Whether the decision ``rec`` records is one the case has: the same number, instant and
     fine (:func:`~.redflags.facts.same_decision`) — an integrator's retry signed anew under
     another event id, not a second decision."""
-    in_force = case["decision"]
-    decisions = [] if in_force is None else [
-        {**in_force, "decided_fen": case["amounts"]["decided_fen"]}]
-    return any(same_decision((d["decision_no"], ts_of(d["decided_at"]), d["decided_fen"]),
-                             (body["decision_no"], ts_of(rec.occurred_at), body["amount_fen"]))
-               for d in decisions + case["previous_decisions"])
+    again = decision_key(body, rec.occurred_at)
+    known = [(d, d["decided_fen"]) for d in case["previous_decisions"]]
+    if case["decision"] is not None:
+        known.append((case["decision"], case["amounts"]["decided_fen"]))
+    return any(same_decision((d["decision_no"], ts_of(d["decided_at"]), fen), again)
+               for d, fen in known)
 
 
 def _replaced(case: dict[str, Any], kind: str, body: dict[str, Any]) -> dict[str, Any] | None:

@@ -25,8 +25,8 @@ from ledger.domain.calendar import legal_date
 from ledger.envelope import Recorded
 from ledger.schemas import parse_datetime
 
-from .redflags.days import ts_of
-from .redflags.facts import credential_status, deciders_of, person_credential, same_decision
+from .redflags.facts import (credential_status, deciders_of, decision_key, person_credential,
+                             same_decision)
 
 #: body fields of case events that name the persons who acted
 _ACTOR_LISTS = ("officers", "investigators")
@@ -230,7 +230,7 @@ def _latest_pledge_status(state: dict[str, Any]) -> str:
 def _case_act(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
     case_id = rec.stream.partition(":")[2]
     if rec.type == "PenaltyDecided":
-        decision = (body["decision_no"], ts_of(rec.occurred_at), body["amount_fen"])
+        decision = decision_key(body, rec.occurred_at)
         decided = state["case_decisions"].setdefault(case_id, [])
         if any(same_decision(tuple(d), decision) for d in decided):
             return              # the same decision recorded again, as the case view reads it

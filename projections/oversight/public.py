@@ -28,7 +28,7 @@ from ledger.envelope import Recorded
 from ledger.schemas import parse_datetime
 
 from ..redflags.days import ts_of
-from ..redflags.facts import same_decision
+from ..redflags.facts import decision_key, same_decision
 
 #: case events that change what the public feed shows
 TYPES = frozenset({"PenaltyDecided", "PenaltyAmended", "PenaltyWithdrawn", "DecisionPublished",
@@ -65,7 +65,7 @@ def apply(state: dict[str, Any] | None, rec: Recorded, *, unit_id: str | None,
         known = state["decisions"].get(body["decision_no"])
         if known is not None and same_decision(
                 (body["decision_no"], known["decided_at"], known["decided_fen"]),
-                (body["decision_no"], ts_of(rec.occurred_at), body["amount_fen"])):
+                decision_key(body, rec.occurred_at)):
             return state    # recorded again (a retry under a new event id): its changes stand
         party = body["party"]
         rule = fine_schedule.get(body["violation_code"])

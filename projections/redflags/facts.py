@@ -368,6 +368,12 @@ def money_of(decided: Any, decisions: list[Any], at: Any) -> bool:
     return (not later or at < min(later)) and (at >= decided or decided == min(decisions))
 
 
+def decision_key(body: Mapping[str, Any], occurred_at: str) -> tuple[str, int, int]:
+    """What tells one ``PenaltyDecided`` from another (:func:`same_decision`): its decision
+    number, its instant (seconds) and its fine in fen."""
+    return (body["decision_no"], ts_of(occurred_at), body["amount_fen"])
+
+
 def same_decision(a: tuple[str, Any, int], b: tuple[str, Any, int]) -> bool:
     """Whether two ``PenaltyDecided`` — each (decision number, instant, fine in fen) — record one
     decision: an integrator that signs a decision again after a lost answer posts it under a new

@@ -97,12 +97,7 @@ def rf03_summary_beyond_limits(c: Case, ctx: "Ctx") -> None:
                      case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id,
                      officer_id=d.officers[0] if d.officers else None)
         # APL 第51条 bounds the decision as amended too (until it is withdrawn)
-        withdrawn = c.withdrawal_of(d)
-        for ch in c.changes:
-            if (ch.type != "PenaltyAmended" or _decision_before(c, ch.ts) is not d
-                    or ch.decision_no != d.decision_no      # a change of no decision (RF20.d)
-                    or (withdrawn is not None and withdrawn.ts <= ch.ts)):
-                continue
+        for ch in _amendments_of(c, d):
             amount = c.current_amount(d, until=ch.ts)
             reasons, limit = _summary_excess(d, amount, ch.types, ctx.params(ch.ts).legal)
             if reasons:
@@ -170,6 +165,16 @@ def rf04_onsite_collection(c: Case, ctx: "Ctx") -> None:
                      summary=f"cash {cash.amount} fen differs from the decided {amount} fen",
                      summary_zh=f"当场收缴 {yuan(cash.amount)}，与决定的罚款 {yuan(amount)} 不符",
                      case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
+
+
+def _amendments_of(c: Case, d: Decision) -> list[Change]:
+    """The amendments of ``d`` in world time (RF03, RF10): those naming it (not one of no
+    decision, RF20.d's), made while it was in force and before its withdrawal."""
+    withdrawn = c.withdrawal_of(d)
+    return sorted((ch for ch in c.changes
+                   if ch.type == "PenaltyAmended" and ch.decision_no == d.decision_no
+                   and _decision_before(c, ch.ts) is d
+                   and (withdrawn is None or ch.ts < withdrawn.ts)), key=lambda ch: ch.ts)
 
 
 def _decision_before(c: Case, ts: int) -> Decision | None:
@@ -582,13 +587,8 @@ def _rf10_amended(c: Case, d: Decision, ctx: "Ctx") -> None:
     """APL 第45条第2款 binds the penalty as changed (变更) too: an amendment of ``d`` that makes
     it heavier than it was and than the latest notice proposed, after the party was heard
     and with no new notice since."""
-    withdrawn = c.withdrawal_of(d)
     amount, types = d.amount, d.types
-    for ch in sorted(c.changes, key=lambda ch: ch.ts):
-        if (ch.type != "PenaltyAmended" or _decision_before(c, ch.ts) is not d
-                or ch.decision_no != d.decision_no      # a change of no decision (RF20.d)
-                or (withdrawn is not None and withdrawn.ts <= ch.ts)):
-            continue
+    for ch in _amendments_of(c, d):
         before, before_types = amount, types
         amount, types = c.current_amount(d, until=ch.ts), ch.types
         notice, heard = _heard_since_notice(c, ch.ts, d.party_ref)

@@ -406,7 +406,7 @@ class FailsWith:
 # -- over a real socket: what a client meets on the wire --------------------------------------
 @pytest.fixture
 def served(world: World) -> Any:
-    """The world's app served by uvicorn as `ledger serve` serves it (api/cli.py: its protocol,
+    """The world's app served by uvicorn as `ledger serve` serves it (api/cli/home.py: its protocol,
     no proxy-headers wrapper, which would hide the ingest from the protocol), on a free port."""
     import asyncio
     import threading

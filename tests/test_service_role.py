@@ -13,9 +13,10 @@ import pytest
 
 from .conftest import World
 
-# The projections' lock as `ledger rebuild` takes it with the owner's role (api/cli.py): a Python
-# int is sent as an integer, which pg_catalog takes only as bigint, so a public function of that
-# name taking an integer is the better match and would run instead, with the owner's rights.
+# The projections' lock as `ledger rebuild` takes it with the owner's role (api/cli/project.py):
+# a Python int is sent as an integer, which pg_catalog takes only as bigint, so a public function
+# of that name taking an integer is the better match and would run instead, with the owner's
+# rights.
 TROJAN = ("CREATE FUNCTION public.pg_try_advisory_lock(integer) RETURNS boolean "
           "LANGUAGE sql AS $$ SELECT true $$")
 

@@ -43,6 +43,27 @@ def test_serve_refuses_a_port_outside_1_to_65535(port: str,
     assert build_parser().parse_args(["serve", "--port", "65535"]).port == 65535
 
 
+@pytest.mark.parametrize("missing", ["api.cli.hotpath", "ledger.nothing", "projections.gone"])
+def test_a_module_of_the_project_missing_is_a_bug_not_a_verifier_only_install(
+        missing: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A command that failed to import one of the project's own modules (a wrong relative
+    import, say) was reported as "this installation lacks the package 'api.cli.hotpath'" with
+    exit 2, as if a dependency were missing: the wheel always holds the project's modules, so
+    only a missing third-party package is the verifier-only install's; the project's own
+    raises, with its traceback. A missing third-party package is still said in one line."""
+    def imports(name: str):  # noqa: ANN202
+        def command(args: argparse.Namespace) -> int:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return command
+    monkeypatch.setattr("api.cli.parser.cmd_tokens_list", imports(missing))
+    with pytest.raises(ModuleNotFoundError, match=missing):
+        ledger_main(["tokens", "list"])
+    monkeypatch.setattr("api.cli.parser.cmd_tokens_list", imports("psycopg"))
+    assert ledger_main(["tokens", "list"]) == 2
+    assert "lacks the package 'psycopg'" in capsys.readouterr().err
+
+
 def test_every_parameter_of_the_database_url_reaches_the_connections(world: World) -> None:
     """Only dbname, host, port, user and password were used: `?sslmode=verify-full` (or
     `require`) in LEDGER_DATABASE_URL was silently dropped, so the service connected without

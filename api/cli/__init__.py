@@ -22,6 +22,9 @@ from .parser import build_parser
 
 __all__ = ["build_parser", "main"]
 
+#: the project's packages: a module of theirs missing is a bug, never a verifier-only install
+_OWN_PACKAGES = frozenset({"api", "ledger", "projections"})
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
@@ -39,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ledger {args.command}: {refusal(args, e)}", file=sys.stderr)
         return 2
     except ModuleNotFoundError as e:   # the auditor's verifier-only install (README)
+        if (e.name or "").partition(".")[0] in _OWN_PACKAGES:
+            raise                  # the wheel holds them all: a bug, not the install
         print(f"ledger {args.command}: this installation lacks the package '{e.name}' this "
               "command needs: an auditor's verifier-only install runs `ledger verify` alone; "
               "install the project with its dependencies for the rest", file=sys.stderr)

@@ -24,7 +24,7 @@ from ledger.store import LedgerStore, datastore_from_url
 from ledger.tokens import new_token, token_hash
 
 from .pg import Cluster
-from .summary_zh import untranslated
+from .summary_zh import amounts_in_fen, untranslated
 
 ROOT_ID = "root-1"
 
@@ -32,8 +32,9 @@ ROOT_ID = "root-1"
 @pytest.fixture(autouse=True)
 def flags_explain_themselves_in_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every flag any test raises carries a Chinese ``summary_zh`` with no English in it beyond
-    the flag's own ids and codes (tests/summary_zh.py): a rule whose Chinese sentence is
-    missing or left in English fails the test that raises it."""
+    the flag's own ids and codes, and an English ``summary`` giving amounts in CNY, not fen
+    (tests/summary_zh.py): a rule whose Chinese sentence is missing or left in English, or
+    whose English one writes "20000 fen", fails the test that raises it."""
     from projections.redflags import engine
 
     make_flag = engine.make_flag
@@ -42,6 +43,8 @@ def flags_explain_themselves_in_chinese(monkeypatch: pytest.MonkeyPatch) -> None
         flag = make_flag(*args, **kwargs)
         left = untranslated(flag)
         assert not left, f"{flag.rule_id} summary_zh {flag.summary_zh!r}: English {left}"
+        fen = amounts_in_fen(flag)
+        assert not fen, f"{flag.rule_id} summary {flag.summary!r}: amounts in fen {fen}"
         return flag
 
     monkeypatch.setattr(engine, "make_flag", checked)

@@ -1,7 +1,8 @@
 """What every flag's Chinese explanation must be: a non-empty sentence in Chinese, in which
 ASCII letters appear only inside the ids and codes the flag itself carries (its subject,
-events, numbers, discriminator, rule id). ``conftest.py`` applies it to every flag any test
-raises; test_redflags_summary_zh.py shows it can fail."""
+events, numbers, discriminator, rule id); and its English one: amounts in CNY, never in fen
+(the numbers keep the fen). ``conftest.py`` applies both to every flag any test raises;
+test_redflags_summary_zh.py shows they can fail."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 from projections.redflags.flag import Flag
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_FEN = re.compile(r"\d+ fen\b")
 _LETTERS = re.compile(r"[A-Za-z]+")
 #: Chinese statistical terms written with a Latin letter, as a statistician in China writes them
 #: (RF17's robust z-score, 稳健Z分数; RF19.b's p-value, P值)
@@ -51,3 +53,9 @@ def untranslated(flag: Flag) -> list[str]:
         if len(s) > 1:
             text = text.replace(s, " ")
     return _LETTERS.findall(text)
+
+
+def amounts_in_fen(flag: Flag) -> list[str]:
+    """The amounts ``flag.summary`` (English) writes in fen (``"20000 fen"``), which a reader
+    should be given in CNY (``"200.00 CNY"``, :func:`projections.redflags.zh.cny`)."""
+    return _FEN.findall(flag.summary)

@@ -52,7 +52,7 @@ def test_cash_above_the_legal_limit_is_flagged_with_its_evidence(city: World) ->
     assert flag["subject"]["case_id"] == CASE
     assert flag["numbers"]["collected_fen"] == 20_000 if "collected_fen" in flag["numbers"] \
         else any(v == 20_000 for v in flag["numbers"].values())
-    assert "200.00 元" in flag["summary_zh"] and "20000 fen" in flag["summary"]
+    assert "200.00 元" in flag["summary_zh"] and "200.00 CNY" in flag["summary"]
     case_view = city.http.get(f"/v1/cases/{CASE}", headers=city.headers("inspector")).json()
     assert flag["flag_id"] in {x["flag_id"] for x in case_view["flags"]}
     (listed,) = [x for x in case_view["flags"] if x["flag_id"] == flag["flag_id"]]

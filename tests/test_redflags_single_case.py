@@ -511,7 +511,7 @@ def test_rf10_an_amendment_heavier_than_the_notice_after_the_hearing() -> None:
     assert flag.event_ids[:2] == (amended, decided)
     assert (numbers(flag)["proposed_fen"], numbers(flag)["decided_fen"],
             numbers(flag)["amended_fen"]) == (300_000, 300_000, 400_000)
-    assert "400000" in flag.summary and "4000.00 元" in flag.summary_zh
+    assert "4,000.00 CNY" in flag.summary and "4000.00 元" in flag.summary_zh
     renotice = step(G, "PenaltyNoticeServed", at("2024-08-14"),
                     notice_no="沪黄城管告〔2024〕第99号", proposed_amount_fen=400_000,
                     hearing_eligible=True)

@@ -1,7 +1,8 @@
 """Every flag explains itself in Chinese too (``summary_zh``, 说明): amounts in exact 元, the
-same numbers as the English ``summary``, no English words beyond the flag's ids and codes.
-(tests/conftest.py checks the last on every flag any test raises; here on a small synthetic
-city, which raises nearly every rule, and the checker's own failure.)"""
+same numbers as the English ``summary`` (which gives them in CNY), no English words beyond the
+flag's ids and codes. (tests/conftest.py checks the last, and that no English summary writes
+an amount in fen, on every flag any test raises; here on a small synthetic city, which raises
+nearly every rule, and the checkers' own failures.)"""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ from ledger.synth.params import CityParams
 from projections.redflags.catalogue import RULES
 from projections.redflags.engine import compute_flags
 from projections.redflags.flag import Flag, Subject, make_flag
-from projections.redflags.zh import percent_zh, yuan
+from projections.redflags.zh import cny, percent_zh, yuan
 
-from .summary_zh import untranslated
+from .summary_zh import amounts_in_fen, untranslated
 from .test_ground_truth import history
 
 
@@ -28,10 +29,25 @@ def test_yuan_writes_fen_exactly(fen: int, text: str) -> None:
     assert yuan(fen) == text
 
 
-def _flag(summary_zh: str, **numbers: object) -> Flag:
+@pytest.mark.parametrize("fen, text", [(20_000, "200.00 CNY"), (5, "0.05 CNY"), (0, "0.00 CNY"),
+                                        (300_000, "3,000.00 CNY"),
+                                        (123_456_789, "1,234,567.89 CNY"), (-250, "-2.50 CNY")])
+def test_cny_writes_fen_exactly_for_english_readers(fen: int, text: str) -> None:
+    assert cny(fen) == text
+
+
+def test_the_check_finds_an_amount_in_fen_in_an_english_summary() -> None:
+    """A flag's English summary said "10000 fen collected on the spot" (RF05.a) where its
+    Chinese one said 100.00 元: an English reader is given CNY, the numbers keep the fen."""
+    assert amounts_in_fen(_flag("罚款 200.00 元")) == ["20000 fen"]
+    assert amounts_in_fen(_flag("罚款 200.00 元", summary="fine of 200.00 CNY")) == []
+    assert amounts_in_fen(_flag("罚款 200.00 元", summary="amount_fen 20000")) == []
+
+
+def _flag(summary_zh: str, summary: str = "fine of 20000 fen", **numbers: object) -> Flag:
     return make_flag(RULES["RF13.a"], scope=Subject("case", "SH-HP-2024-S-000001"),
                      discriminator="E-1", params_version="v", raised_at="2024-06-01T10:00:00Z",
-                     event_ids=["E-1"], numbers=dict(numbers), summary="fine of 20000 fen",
+                     event_ids=["E-1"], numbers=dict(numbers), summary=summary,
                      summary_zh=summary_zh, case_id="SH-HP-2024-S-000001")
 
 
@@ -74,7 +90,7 @@ def test_a_chinese_summary_gives_the_amounts_of_the_english_one_in_yuan(
     checked = 0
     for f in city_flags:
         for key, value in f.numbers:
-            if key.endswith("_fen") and isinstance(value, int) and f"{value} fen" in f.summary:
+            if key.endswith("_fen") and isinstance(value, int) and cny(value) in f.summary:
                 assert yuan(value) in f.summary_zh, (f.rule_id, f.summary, f.summary_zh)
                 checked += 1
     assert checked > 50

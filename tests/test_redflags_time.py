@@ -90,8 +90,8 @@ def test_rf05_cash_handed_in_part_in_time_says_how_much_was() -> None:
                 received_by="SH-HP-FIN-03")
     flag = World(insert_after(steps, "OnsiteCashRemitted", rest)).one("RF05.b")
     assert flag.status == "cleared" and numbers(flag)["in_time_fen"] == 5_000
-    assert flag.summary == ("10000 fen collected on 2024-09-30 not handed to the agency by "
-                            "2024-10-09 (2 working days); 5000 fen of it by then")
+    assert flag.summary == ("100.00 CNY collected on 2024-09-30 not handed to the agency by "
+                            "2024-10-09 (2 working days); 50.00 CNY of it by then")
     assert flag.summary_zh == ("2024-09-30 当场收缴的罚款 100.00 元至 2024-10-09 未交至行政机关"
                                "（2 个工作日），其中按期交至 50.00 元")
     assert numbers(World(steps).one("RF05.b", when("2024-10-10")))["in_time_fen"] == 5_000
@@ -131,7 +131,7 @@ def test_rf06_surcharge_above_the_principal_or_at_the_wrong_rate() -> None:
                               "CaseClosed", "CaseArchived"), "DecisionPublished", surcharge)
     flag = World(steps).one("RF06.d")
     assert numbers(flag)["problems"] == ["above_principal", "wrong_rate"]
-    assert flag.summary == ("surcharge 350000 fen on a 300000 fen fine at 500 bp/day: "
+    assert flag.summary == ("surcharge 3,500.00 CNY on a 3,000.00 CNY fine at 500 bp/day: "
                             "above_principal, wrong_rate (the rate in force is 300 bp/day)")
     assert flag.summary_zh == ("罚款 3000.00 元，每日按罚款数额的百分之五加处罚款 3500.00 元："
                                "加处罚款的数额超出罚款的数额、未按罚款数额的百分之三加处")
@@ -150,7 +150,7 @@ def test_rf06_wrong_rate_is_worded_from_the_citys_rate_not_the_statutes_3_percen
     flag = World(steps, params=city).one("RF06.d")
     assert numbers(flag)["problems"] == ["wrong_rate"]
     assert (numbers(flag)["rate_bp"], numbers(flag)["legal_rate_bp"]) == (300, 250)
-    assert flag.summary == ("surcharge 180000 fen on a 300000 fen fine at 300 bp/day: "
+    assert flag.summary == ("surcharge 1,800.00 CNY on a 3,000.00 CNY fine at 300 bp/day: "
                             "wrong_rate (the rate in force is 250 bp/day)")
     assert flag.summary_zh == ("罚款 3000.00 元，每日按罚款数额的百分之三加处罚款 1800.00 元："
                                "未按罚款数额的百分之二点五加处")

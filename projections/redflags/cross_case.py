@@ -15,7 +15,7 @@ from .days import DAY, quarter_of
 from .facts import Case, Decision, Loc
 from .flag import fixed
 from .time_rules import FIRST_VIOLATION_WAIVERS, MANDATORY_WAIVERS
-from .zh import APL, code_zh, yuan
+from .zh import APL, cny, code_zh, yuan
 
 if TYPE_CHECKING:
     from .engine import Ctx
@@ -44,7 +44,7 @@ def rf13a_no_rectification(c: Case, ctx: "Ctx") -> None:
                  numbers={"violation_code": d.code, "amount_fen": d.amount,
                           "decided_at": ctx.time(d.ts),
                           "rectification_ordered_at": ctx.time(later[0]) if later else None},
-                 summary=f"fine of {d.amount} fen with no order to rectify (APL 第28条)",
+                 summary=f"fine of {cny(d.amount)} with no order to rectify (APL 第28条)",
                  summary_zh=f"罚款 {yuan(d.amount)}，未责令改正（{APL}第28条）",
                  case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id,
                  officer_id=d.officers[0] if d.officers else None, cleared=later)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from .days import HOUR, MINUTE, day_iso
 from .facts import Case, Change, Complaint, Decision, Ev, Evidence, Notice, Supervision
 from .people import act_statuses
-from .zh import APL, code_zh, codes_zh, evidence_kind_zh, type_zh, yuan
+from .zh import APL, cny, code_zh, codes_zh, evidence_kind_zh, type_zh, yuan
 
 if TYPE_CHECKING:
     from ledger.domain.params import FineRule, LegalParameters
@@ -90,8 +90,8 @@ def rf03_summary_beyond_limits(c: Case, ctx: "Ctx") -> None:
                      numbers={"amount_fen": d.amount, "limit_fen": limit,
                               "party_type": d.party_type, "penalty_types": sorted(d.types),
                               "reasons": reasons, "decided_at": ctx.time(d.ts)},
-                     summary=f"summary decision {', '.join(reasons)} (amount {d.amount} fen, "
-                             f"limit {limit} fen for {d.party_type})",
+                     summary=f"summary decision {', '.join(reasons)} (amount {cny(d.amount)}, "
+                             f"limit {cny(limit)} for {d.party_type})",
                      summary_zh=f"简易程序决定：{codes_zh(reasons)}（罚款 {yuan(d.amount)}，"
                                 f"{code_zh(d.party_type)}限额 {yuan(limit)}）",
                      case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id,
@@ -108,7 +108,7 @@ def rf03_summary_beyond_limits(c: Case, ctx: "Ctx") -> None:
                                   "penalty_types": sorted(ch.types), "reasons": reasons,
                                   "decided_at": ctx.time(d.ts), "amended_at": ctx.time(ch.ts)},
                          summary=f"summary decision amended {', '.join(reasons)} (amount "
-                                 f"{amount} fen, limit {limit} fen for {d.party_type})",
+                                 f"{cny(amount)}, limit {cny(limit)} for {d.party_type})",
                          summary_zh=f"简易程序决定经变更后{codes_zh(reasons)}（罚款 {yuan(amount)}，"
                                     f"{code_zh(d.party_type)}限额 {yuan(limit)}）",
                          case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id,
@@ -152,7 +152,7 @@ def rf04_onsite_collection(c: Case, ctx: "Ctx") -> None:
         if not permitted:
             ctx.flag("RF04.a", cash.eid, anchor=cash.ts, raised=cash.ts, event_ids=ids,
                      numbers=base,
-                     summary=f"{cash.amount} fen collected on the spot with justification "
+                     summary=f"{cny(cash.amount)} collected on the spot with justification "
                              f"'{cash.justification}' where APL 第68/69条 do not allow it",
                      summary_zh=("未说明理由" if cash.justification == "none" else
                                  f"以“{code_zh(cash.justification)}”为由")
@@ -162,7 +162,7 @@ def rf04_onsite_collection(c: Case, ctx: "Ctx") -> None:
         if amount is not None and cash.amount != amount:
             ctx.flag("RF04.b", cash.eid, anchor=cash.ts, raised=cash.ts, event_ids=ids,
                      numbers=base,
-                     summary=f"cash {cash.amount} fen differs from the decided {amount} fen",
+                     summary=f"cash {cny(cash.amount)} differs from the decided {cny(amount)}",
                      summary_zh=f"当场收缴 {yuan(cash.amount)}，与决定的罚款 {yuan(amount)} 不符",
                      case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
 
@@ -511,8 +511,8 @@ def rf09_rights(c: Case, ctx: "Ctx") -> None:
             ctx.flag("RF09.g", n.eid, anchor=n.ts, raised=n.ts, event_ids=[n.eid],
                      numbers={"notice_served_at": ctx.time(n.ts), "proposed_fen": n.amount,
                               "threshold_fen": limit, "party_type": ptype},
-                     summary=f"notice proposes a fine of {n.amount} fen, at or above the "
-                             f"{ptype} hearing threshold of {limit} fen, without the hearing "
+                     summary=f"notice proposes a fine of {cny(n.amount)}, at or above the "
+                             f"{ptype} hearing threshold of {cny(limit)}, without the hearing "
                              f"right",
                      summary_zh=f"告知书拟罚款 {yuan(n.amount)}，达到{code_zh(ptype)}听证标准 "
                                 f"{yuan(limit)}，未告知当事人有要求听证的权利",
@@ -576,8 +576,8 @@ def rf10_heavier_after_defence(c: Case, ctx: "Ctx") -> None:
                      numbers={"proposed_fen": notice.amount, "decided_fen": d.amount,
                               "proposed_types": sorted(notice.types),
                               "decided_types": sorted(d.types), "added_types": new_types},
-                     summary=f"decided {d.amount} fen after the party was heard; notice "
-                             f"proposed {notice.amount} fen and no new notice followed",
+                     summary=f"decided {cny(d.amount)} after the party was heard; notice "
+                             f"proposed {cny(notice.amount)} and no new notice followed",
                      summary_zh=f"当事人陈述申辩或听证后决定罚款 {yuan(d.amount)}，告知书拟罚款 "
                                 f"{yuan(notice.amount)}，且未重新告知",
                      case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id)
@@ -604,8 +604,8 @@ def _rf10_amended(c: Case, d: Decision, ctx: "Ctx") -> None:
                           "proposed_types": sorted(notice.types),
                           "decided_types": sorted(d.types), "amended_types": sorted(types),
                           "added_types": new_types},
-                 summary=f"amended to {amount} fen after the party was heard; notice proposed "
-                         f"{notice.amount} fen and no new notice followed",
+                 summary=f"amended to {cny(amount)} after the party was heard; notice proposed "
+                         f"{cny(notice.amount)} and no new notice followed",
                  summary_zh=f"当事人陈述申辩或听证后将罚款变更为 {yuan(amount)}，告知书拟罚款 "
                             f"{yuan(notice.amount)}，且未重新告知",
                  case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id,
@@ -654,7 +654,8 @@ def rf11_review_and_head_decision(c: Case, ctx: "Ctx") -> None:
                 ts <= d.ts for ts, _, _ in c.collective):
             ctx.flag("RF11.c", d.eid, anchor=d.ts, raised=d.ts, event_ids=[d.eid],
                      numbers={"amount_fen": d.amount, "threshold_fen": limit},
-                     summary=f"{d.amount} fen decision (≥ {limit}) without collective discussion",
+                     summary=f"{cny(d.amount)} decision (≥ {cny(limit)}) without collective "
+                             "discussion",
                      summary_zh=f"罚款 {yuan(d.amount)}（≥ {yuan(limit)}）未经集体讨论决定",
                      **common)
         roles = {oid: ctx.fold.role_at(oid, d.ts) for oid in d.decided_by}
@@ -706,13 +707,13 @@ def rf15_statutory_range(c: Case, ctx: "Ctx") -> None:
                     "violation_code": d.code, "basis": rule.basis, "party_type": d.party_type}
             if amount > most:
                 ctx.flag("RF15.a", eid, anchor=ts, raised=ts, event_ids=[eid], numbers=base,
-                         summary=f"fine {amount} fen above the statutory maximum "
-                                 f"{most} fen for an {d.party_type} ({rule.basis})",
+                         summary=f"fine {cny(amount)} above the statutory maximum "
+                                 f"{cny(most)} for an {d.party_type} ({rule.basis})",
                          summary_zh=f"罚款 {yuan(amount)} 超过对{code_zh(d.party_type)}的法定"
                                     f"最高限额 {yuan(most)}（{code_zh(rule.basis)}）", **common)
             elif amount < least and not _mitigation(c, ts):
                 ctx.flag("RF15.b", eid, anchor=ts, raised=ts, event_ids=[eid], numbers=base,
-                         summary=f"fine {amount} fen below the statutory minimum {least} fen "
+                         summary=f"fine {cny(amount)} below the statutory minimum {cny(least)} "
                                  f"for an {d.party_type} ({rule.basis}) with no mitigation "
                                  "ground recorded",
                          summary_zh=f"罚款 {yuan(amount)} 低于对{code_zh(d.party_type)}的法定"
@@ -725,11 +726,11 @@ def rf15_statutory_range(c: Case, ctx: "Ctx") -> None:
                 ctx.flag("RF15.b", eid, anchor=ts, raised=ts, event_ids=[eid],
                          numbers={**base, "statutory_bands_fen": [list(b) for b in bands],
                                   "next_band_min_fen": short_of},
-                         summary=f"fine {amount} fen in none of the statutory bands of {d.code} "
+                         summary=f"fine {cny(amount)} in none of the statutory bands of {d.code} "
                                  f"({rule.basis}: "
-                                 + ", ".join(str(lo) if lo == hi else f"{lo}–{hi}"
+                                 + ", ".join(cny(lo) if lo == hi else f"{cny(lo)}–{cny(hi)}"
                                              for lo, hi in bands)
-                                 + f" fen), below the next one's minimum {short_of} fen, with no "
+                                 + f"), below the next one's minimum {cny(short_of)}, with no "
                                    "mitigation ground recorded",
                          summary_zh=f"罚款 {yuan(amount)} 不在 {d.code}（{code_zh(rule.basis)}）"
                                     "规定的任何罚款数额或幅度内（"
@@ -799,8 +800,9 @@ def rf16_benchmark_band(c: Case, ctx: "Ctx") -> None:
                           "band_max_fen": band[1], "tier": tier, "band_source": source,
                           "deviations": [[dv[4], dv[1], dv[2]] for dv in approvals],
                           "approval_forms": list(forms), "not_head_approvals": not_head},
-                 summary=f"fine {d.amount} fen outside the '{tier}' band {band[0]}–{band[1]} fen "
-                         "without an approved deviation for that amount",
+                 summary=f"fine {cny(d.amount)} outside the '{tier}' band "
+                         f"{cny(band[0])}–{cny(band[1])} without an approved deviation for that "
+                         "amount",
                  summary_zh=f"罚款 {yuan(d.amount)} 超出“{code_zh(tier)}”档 {yuan(band[0])}至 "
                             f"{yuan(band[1])}，且未经批准偏离裁量基准", **common)
 
@@ -837,7 +839,7 @@ def rf20_changes(c: Case, ctx: "Ctx") -> None:
                               "approved_by": ch.approved_by, "approval_form": ch.form,
                               "approver_role": role,
                               "decided_by": list(d.decided_by), "problems": problems},
-                     summary=f"{ch.type} ({before} → {ch.amount} fen): {', '.join(problems)}",
+                     summary=f"{ch.type} ({before} → {cny(ch.amount)}): {', '.join(problems)}",
                      summary_zh=f"“{type_zh(ch.type)}”（{yuan(before)} → {yuan(ch.amount)}）："
                                 f"{codes_zh(problems)}",
                      officer_id=ch.approved_by or (d.decided_by[0] if d.decided_by else None),
@@ -849,7 +851,7 @@ def rf20_changes(c: Case, ctx: "Ctx") -> None:
             ctx.flag("RF20.b", ch.eid, anchor=ch.ts, raised=ch.ts, event_ids=[ch.eid],
                      numbers={"change": ch.type, "received_fen": received,
                               "amount_fen": ch.amount, "refund_required": ch.refund_required},
-                     summary=f"{ch.type} to {ch.amount} fen after {received} fen was paid, with "
+                     summary=f"{ch.type} to {cny(ch.amount)} after {cny(received)} was paid, with "
                              "no refund through the treasury recorded",
                      summary_zh=f"已收缴罚款 {yuan(received)}后“{type_zh(ch.type)}”，罚款数额变为 "
                                 f"{yuan(ch.amount)}，未记录经国库退还", **common)

@@ -56,7 +56,7 @@ from ._stats import (
 from .days import day_iso, month_bounds, month_of, next_month, quarter_of
 from .facts import MAX_WINDOW_QUARTERS, Case, Decision, Unit, quarter_shift
 from .flag import fixed
-from .zh import yuan
+from .zh import cny, yuan
 
 if TYPE_CHECKING:
     from .days import Days
@@ -635,8 +635,8 @@ def _bunching(ctx: "Ctx", officers: dict[str, _Officer], cmp: _Comparable, p: "F
                    **_share_numbers(stats, tests, cut, oid),
                    "ratio": fixed(min(ratio, 1e9), 2),
                    "ratio_threshold": fixed(th.peer_ratio_milli / 1000, 1)},
-                  f"{oid}: {fixed(k / n * 100, 1)} % of amounts in [{lo}, {hi}] fen "
-                  f"({'hearing threshold' if hearing else 'limit'} {t} fen) vs "
+                  f"{oid}: {fixed(k / n * 100, 1)} % of amounts in [{cny(lo)}, {cny(hi)}] "
+                  f"({'hearing threshold' if hearing else 'limit'} {cny(t)}) vs "
                   f"{fixed(e / n * 100, 1)} % expected from other officers on the same "
                   f"violations (n = {n})",
                   f"{oid}：{fixed(k / n * 100, 1)}% 的罚款数额在 {yuan(lo)}至 {yuan(hi)}之间"

@@ -28,8 +28,8 @@ from .facts import (COLLECTIVE, DISPOSED, WRITTEN_ACKS, Case, Complaint, Decisio
                     complaint_extension_refused, decision_extension_counted,
                     decision_extension_judged, plan_refused)
 from .single_case import _iso_day, explained, opened, received_before
-from .zh import (code_zh, codes_zh, complaint_category_zh, percent_zh, surcharge_rate_zh,
-                 type_zh, yuan)
+from .zh import (cny, code_zh, codes_zh, complaint_category_zh, percent_zh,
+                 surcharge_rate_zh, type_zh, yuan)
 
 if TYPE_CHECKING:
     from .engine import Ctx
@@ -103,7 +103,8 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
             ctx.flag("RF05.a", cash.eid, anchor=cash.ts, raised=cash.ts, event_ids=[cash.eid],
                      numbers={"amount_fen": cash.amount, "receipt_no": None,
                               "problem": "no_receipt"},
-                     summary=f"{cash.amount} fen collected on the spot without an official receipt",
+                     summary=f"{cny(cash.amount)} collected on the spot without an official "
+                             "receipt",
                      summary_zh=f"当场收缴罚款 {yuan(cash.amount)}，未出具财政部门统一制发的专用票据",
                      case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
         else:
@@ -137,9 +138,9 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
                   numbers={"amount_fen": cash.amount, "collected_at": ctx.time(cash.ts),
                            "due": day_iso(due), "working_days": n,
                            "remitted_fen": sum(a for _, a, _ in remits), "in_time_fen": part},
-                  summary=f"{cash.amount} fen collected on {day_iso(days.day(start))} not "
+                  summary=f"{cny(cash.amount)} collected on {day_iso(days.day(start))} not "
                           f"handed to the agency by {day_iso(due)} ({n} working days)"
-                          + (f"; {part} fen of it by then" if part else ""),
+                          + (f"; {cny(part)} of it by then" if part else ""),
                   summary_zh=f"{day_iso(days.day(start))} 当场收缴的罚款 {yuan(cash.amount)}至 "
                              f"{day_iso(due)} 未交至行政机关（{n} 个工作日）"
                              + (f"，其中按期交至 {yuan(part)}" if part else ""),
@@ -162,7 +163,7 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
                            "due": day_iso(due), "working_days": n, "in_time_fen": part},
                   summary=f"cash handed in on {day_iso(days.day(start))} not deposited with "
                           f"the bank by {day_iso(due)} ({n} working days)"
-                          + (f"; {part} fen of it by then" if part else ""),
+                          + (f"; {cny(part)} of it by then" if part else ""),
                   summary_zh=f"{day_iso(days.day(start))} 交至行政机关的罚款至 {day_iso(due)} "
                              f"未缴付指定银行（{n} 个工作日）"
                              + (f"，其中按期缴付 {yuan(part)}" if part else ""),
@@ -188,7 +189,7 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
         if channel not in DESIGNATED_CHANNELS:
             ctx.flag("RF06.c", eid, anchor=ts, raised=ts, event_ids=[eid],
                      numbers={"amount_fen": amount, "channel": channel},
-                     summary=f"{amount} fen paid through '{channel}', not a designated channel",
+                     summary=f"{cny(amount)} paid through '{channel}', not a designated channel",
                      summary_zh=f"罚款 {yuan(amount)} 经“{code_zh(channel)}”缴纳，非指定渠道",
                      **common)
     for ts, p, rate, n_days, amount, eid in c.surcharges:
@@ -231,7 +232,7 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
                               "days": n_days, "payment_due": _iso_day(due),
                               "days_overdue": overdue, "accrued_max_fen": accrued,
                               "problems": problems},
-                     summary=f"surcharge {amount} fen on a {fine} fen fine at {rate} bp/day: "
+                     summary=f"surcharge {cny(amount)} on a {cny(fine)} fine at {rate} bp/day: "
                              f"{', '.join(worded)}",
                      summary_zh=f"罚款 {yuan(fine)}，每日按罚款数额的{percent_zh(rate)}加处罚款 "
                                 f"{yuan(amount)}：{'、'.join(worded_zh)}", **common)
@@ -246,7 +247,7 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
         ctx.flag("RF06.b", "over", anchor=over[0], raised=over[0], event_ids=[over[1]],
                  numbers={"received_fen": received_before(c, over[0], d), "due_fen": expected,
                           "principal_fen": principal, "surcharge_fen": surcharge},
-                 summary=f"{received_before(c, over[0], d)} fen received where {expected} fen "
+                 summary=f"{cny(received_before(c, over[0], d))} received where {cny(expected)} "
                          "was due",
                  summary_zh=f"应收 {yuan(expected)}，实收 {yuan(received_before(c, over[0], d))}",
                  **common)
@@ -258,7 +259,7 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
             ctx.flag("RF06.b", "short", anchor=close_ts, raised=close_ts, event_ids=[close_eid],
                      numbers={"received_fen": got, "due_fen": expected,
                               "principal_fen": principal, "surcharge_fen": surcharge},
-                     summary=f"closed as '{outcome}' with {got} fen received of {expected} fen",
+                     summary=f"closed as '{outcome}' with {cny(got)} received of {cny(expected)}",
                      summary_zh=f"以“{code_zh(outcome)}”结案，应收 {yuan(expected)}，实收 {yuan(got)}",
                      **common)
         if outcome == "paid":
@@ -272,7 +273,7 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
                       numbers={"due_fen": expected,
                                "reconciled": [[r[3], r[1], r[2]] for r in c.reconciled]},
                       summary=f"closed as paid without a treasury reconciliation of "
-                              f"{expected} fen",
+                              f"{cny(expected)}",
                       summary_zh=f"以“{code_zh('paid')}”结案，但 {yuan(expected)} 未经国库对账",
                       ahead=ahead, **common)
     # e) unpaid after the payment period with no follow-up

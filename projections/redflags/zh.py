@@ -1,7 +1,8 @@
 """Words for ``summary_zh``, the Chinese sentence every flag carries beside its English
 ``summary`` (built at the same site, from the same numbers).
 
-Amounts are written in 元 from integer fen without floats (``yuan(20000)`` → ``"200.00 元"``);
+Amounts are written in 元 from integer fen without floats (``yuan(20000)`` → ``"200.00 元"``;
+the English ``summary`` in CNY, ``cny(20000)`` → ``"200.00 CNY"``);
 event types, evidence kinds and complaint categories by the vocabulary's Chinese names
 (``ledger.domain.names``: ``NAMES_ZH``, ``CODES_ZH``); the codes a rule lists (reasons,
 problems, grounds …) by the terms of the statutes. Ids and codes stay as they are.
@@ -74,6 +75,17 @@ def yuan(fen: int | None) -> str:
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(fen), 100)
     return f"{sign}{whole}.{cents:02d} 元"
+
+
+def cny(fen: int | None) -> str:
+    """``fen`` as exact English text for a flag's ``summary``: ``cny(300000)`` →
+    ``"3,000.00 CNY"``, ``cny(-5)`` → ``"-0.05 CNY"`` (integer arithmetic only, as
+    :func:`yuan`); ``None`` → ``"(unknown) CNY"``. The flag's ``numbers`` keep the fen."""
+    if fen is None:
+        return "(unknown) CNY"
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole:,}.{cents:02d} CNY"
 
 
 _DIGITS = "零一二三四五六七八九"

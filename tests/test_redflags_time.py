@@ -835,6 +835,20 @@ def test_rf25_inventory_not_signed_within_24_hours() -> None:
     assert World(_seized(late)).one("RF25.a").status == "cleared"
 
 
+def test_rf25_a_late_inventory_is_late_by_hours_the_unit_of_its_24_hour_limit() -> None:
+    """A limit of 24 hours reported its lateness in days: an inventory signed 1 h 56 min after
+    the 24 h ran out was ``days_late`` 1, as was one signed 23 hours after. The flag compares
+    hours, so it says hours (a started hour counts, as a started day does in ``days_late``)."""
+    for signed, hours in (("12:00:00", 2), ("10:04:01", 1), ("10:05:00", 1)):
+        late = step(S, "PropertyInventorySigned", at("2024-10-01", signed))
+        said = numbers(World(_seized(late)).one("RF25.a"))
+        assert (said["hours_late"], said["limit_hours"]) == (hours, 24) and "days_late" not in said
+        assert said["seized_at"] == "2024-09-30T10:04:00+08:00"
+        assert said["met_at"] == f"2024-10-01T{signed}+08:00"
+    late = step(S, "PropertyInventorySigned", at("2024-10-02", "09:00:00"))
+    assert numbers(World(_seized(late)).one("RF25.a"))["hours_late"] == 23
+
+
 def test_rf25_seized_goods_not_returned_in_seven_working_days() -> None:
     inventory = step(S, "PropertyInventorySigned", at("2024-09-30", "10:30:00"))
     world = World(_seized(inventory))

@@ -58,16 +58,20 @@ def deadline(ctx: "Ctx", late_from: int | None, done: tuple[int, str] | None
 
 def _emit(ctx: "Ctx", outcome: tuple[int, str] | bool, rule_id: str, disc: str, *,
           anchor: int, late_from: int, event_ids: list[str], numbers: dict, summary: str,
-          summary_zh: str, ahead: dict | None = None, **subject: str | None) -> None:
+          summary_zh: str, ahead: dict | None = None, per: int = DAY,
+          **subject: str | None) -> None:
     """Flag a deadline's outcome (:func:`deadline`); ``ahead`` is :func:`opened`'s explanation
-    of an act dated after its recording, added to the numbers and the summaries."""
+    of an act dated after its recording, added to the numbers and the summaries. A late act's
+    lateness is counted in the unit of the limit it missed, ``per`` day (``days_late``) or, for
+    a limit in hours, per hour (``hours_late``); a started day (hour) counts."""
     if outcome is False:
         return
     numbers, summary, summary_zh = explained(numbers, summary, summary_zh, ahead)
     cleared = outcome if isinstance(outcome, tuple) else None
     if cleared:
+        late = (cleared[0] - late_from) // per + 1
         numbers = {**numbers, "met_at": ctx.time(cleared[0]),
-                   "days_late": (cleared[0] - late_from) // DAY + 1}
+                   **({"hours_late": late} if per == HOUR else {"days_late": late})}
         event_ids = event_ids + [cleared[1]]
     ctx.flag(rule_id, disc, anchor=anchor, raised=late_from, event_ids=event_ids,
              numbers=numbers, summary=summary, summary_zh=summary_zh, cleared=cleared, **subject)
@@ -553,7 +557,7 @@ def _property_deadlines(c: Case, ctx: "Ctx") -> None:
               summary=f"no signed inventory within {th.inventory_hours} h of seizure {sid}",
               summary_zh=f"{code_zh(s.measure)} {sid} 后 {th.inventory_hours} 小时内未"
                          f"{type_zh('PropertyInventorySigned')}",
-              ahead=ahead, case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
+              ahead=ahead, per=HOUR, case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
         # b) every item returned/disposed (or confiscation decided) within 7 working days;
         #    RF12.g: a registration preservation needs a handling decision in 7 working days
         preservation = s.measure == "registration_preservation"

@@ -208,6 +208,13 @@ def test_a_record_dated_ahead_by_the_complaints_office_or_supervisor_counts_agai
     assert evaluate([office, officer], [], p, T0 + DAY).points == 4
 
 
+def test_a_complaint_extension_back_dated_counts_against_no_unit() -> None:
+    """RF08.g names the complaint's unit (the accused's), but the back-dated extension was
+    written by the complaints system or a supervisor, as an RF08.f record: no points."""
+    back_dated = FlagItem("F1", "RF08.g", "high", T0, None, ())
+    assert evaluate([back_dated], [], WarningParams(), T0 + DAY).points == 0
+
+
 def test_a_one_pass_rebuild_leaves_what_batches_and_a_refresh_leave(
         city: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """``FlagsView.rebuild`` (``ledger rebuild``) folds the log without evaluating each batch:

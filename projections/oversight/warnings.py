@@ -54,13 +54,12 @@ class WarningParams:
     thresholds: Mapping[str, int] = _f({"attention": 1, "warning": 4, "serious": 8}, "points",
                                        "minimum points for each level")
     excluded_rules: tuple[str, ...] = _f(
-        ("RF08.f", "RF08.g", "RF27.c", "RF28", "RF29.a", "RF29.b", "RF30", "RF30.b"),
+        ("RF08.f", "RF27.c", "RF28", "RF29.a", "RF29.b", "RF30", "RF30.b"),
         "rule ids",
         "flags about who kept a record, not the unit it names: RF27.c the supervisor's delay, "
-        "RF08.f a complaint or supervision record dated ahead, RF08.g a complaint's extension "
-        "back-dated (both written by the complaints office or the supervisor), RF28 a "
-        "disposition of the unit's flag by another unit's key, RF29 an inspector's delay in "
-        "resolving, or back-dating a disposition of, the unit's flag, "
+        "RF08.f a complaint or supervision record dated ahead (written by the complaints office "
+        "or the supervisor), RF28 a disposition of the unit's flag by another unit's key, RF29 "
+        "an inspector's delay in resolving, or back-dating a disposition of, the unit's flag, "
         "RF30 an inspector (RF30.b a few taking turns) dismissing the flags about one of the "
         "unit's officers over and over")
     version: str = field(default="", init=False)

@@ -208,6 +208,16 @@ def test_a_record_dated_ahead_by_the_complaints_office_or_supervisor_counts_agai
     assert evaluate([office, officer], [], p, T0 + DAY).points == 4
 
 
+def test_a_complaint_extension_back_dated_counts_for_the_unit_as_the_breach_it_hides() -> None:
+    """RF08.g stands for the RF23.b a back-dated extension hid, which counts for the unit: left
+    out of the levels like RF08.f, back-dating would still have paid off there."""
+    back_dated = FlagItem("F1", "RF08.g", "high", T0, None, ())
+    hidden = FlagItem("F2", "RF23.b", "high", T0, None, ())
+    p = WarningParams()
+    assert evaluate([back_dated], [], p, T0 + DAY).points \
+        == evaluate([hidden], [], p, T0 + DAY).points == 4
+
+
 def test_a_one_pass_rebuild_leaves_what_batches_and_a_refresh_leave(
         city: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """``FlagsView.rebuild`` (``ledger rebuild``) folds the log without evaluating each batch:

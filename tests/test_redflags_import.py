@@ -140,3 +140,23 @@ def test_the_import_window_is_a_versioned_city_parameter() -> None:
     engine.apply_all(world.events)
     closes = minutes(GO_LIVE.replace("Z", "+00:00")) * 60 + 400 * 86_400
     assert engine.timeline.latest().content()["imports"][0][3] == closes
+
+
+def _complaint_imported(declared: bool) -> World:
+    """The whole complaint cycle (20 Jan – 15 Apr 2025) posted at go-live on 1 Jun 2025, after
+    an import declaration covering the time before 1 May (or none)."""
+    world = World()
+    if declared:
+        world.record(import_declared("2025-05-01T00:00:00+08:00"),
+                     recorded_at="2025-06-01T02:00:00.000000Z")
+    for s in f.complaint_cycle():
+        world.record(s, recorded_at="2025-06-01T03:00:00.000000Z")
+    return world
+
+
+def test_a_complaint_extension_imported_at_go_live_is_not_back_dated() -> None:
+    """RF08.g names an extension recorded after the period it extends ran out; an imported
+    history was recorded at go-live, after every period, and is not back-dated (as RF08.a does
+    not call it late). The same records posted without a declaration are."""
+    assert numbers(_complaint_imported(False).one("RF08.g"))["due"] == "2025-04-07"
+    assert _complaint_imported(True).flags(rule="RF08") == []

@@ -4,6 +4,7 @@ arrives."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from projections.redflags import FlagEngine, Subject, national, with_overrides
@@ -752,6 +753,58 @@ def test_rf23_extension_approved_by_someone_not_the_agencys_head_does_not_count(
                    f"(本机关负责人)")
 
 
+def _extension_recorded(claimed: str, recorded: str, *after: f.Step) -> World:
+    """The complaint accepted on Wed 5 Feb 2025 (60 days: Sun 6 Apr, rolled to Mon 7 Apr), its
+    30-day extension claiming ``claimed`` but recorded at ``recorded`` (UTC), then ``after``."""
+    cycle = f.complaint_cycle()
+    extension = next(s for s in cycle if s.type == "ComplaintExtended")
+    world = World(general_case(), until(cycle, "ComplaintAcknowledged"))
+    world.record(replace(extension, occurred_at=claimed), recorded_at=recorded)
+    world.add(*after)
+    return world
+
+
+def test_rf08_g_a_complaint_extension_recorded_after_the_period_it_extends_ran_out() -> None:
+    """XFGZ 第34条: the 60 days may be extended 情况复杂的，经本机关负责人批准 — within them. An
+    extension dated 7 Apr (the last day) but recorded on 9 Apr, after the period had run out,
+    counted (RF23.b reads the approval at its claim, as RF12.b a case's) and nothing was
+    flagged: a complaint closed on 15 Apr, late, looked closed in time. RF08.b names such a
+    record in a case; RF08.g names it in a complaint, about the complaint."""
+    closed = next(s for s in f.complaint_cycle() if s.type == "ComplaintClosed")
+    world = _extension_recorded(at("2025-04-07"), "2025-04-09T02:02:00.000000Z", closed)
+    assert world.flags(rule="RF23") == []                  # counted at its claim, as before
+    flag = world.one("RF08.g")
+    extension = next(e for e in world.events if e.type == "ComplaintExtended")
+    assert flag.status == "raised" and flag.raised_at == "2025-04-09T10:02:00+08:00"
+    assert flag.scope == C and flag.officer_id is None
+    assert list(flag.event_ids)[0] == extension.event_id
+    assert numbers(flag) == {
+        "event_type": "ComplaintExtended", "days": 30, "approved_by": f.HEAD,
+        "claimed_at": "2025-04-07T10:00:00+08:00", "recorded_at": "2025-04-09T10:02:00+08:00",
+        "due": "2025-04-07", "tolerance_minutes": 60}
+    assert "after the deadline 2025-04-07 it extends had passed" in flag.summary
+    assert "办理期限 2025-04-07 届满后的 2025-04-09T10:02:00+08:00 才记录" in flag.summary_zh
+    # the smallest history: the extension alone, nothing closed yet
+    assert _extension_recorded(at("2025-04-07"), "2025-04-09T02:02:00.000000Z"
+                               ).one("RF08.g").raised_at == "2025-04-09T10:02:00+08:00"
+
+
+def test_rf08_g_not_for_an_extension_on_the_ledger_before_the_period_ran_out() -> None:
+    """Recorded in time (the factory's, two minutes after it), recorded late but before the
+    period ran out (nothing was hidden: RF23.b's deadline had not passed), within the hour
+    RF08.b tolerates, or claiming a time already late (RF23.b refuses it and says so): no
+    RF08.g. The vocabulary gives a complaint's extension no device-signed path (it is signed
+    by the complaints system or a supervisor), so no sync is to be excused."""
+    assert World(general_case(), f.complaint_cycle()).flags(rule="RF08") == []
+    before = _extension_recorded(at("2025-03-10"), "2025-04-07T15:00:00.000000Z")
+    within = _extension_recorded(at("2025-04-07", "23:30:00"), "2025-04-07T16:29:00.000000Z")
+    late = _extension_recorded(at("2025-04-08"), "2025-04-09T02:02:00.000000Z")
+    for world in (before, within, late):
+        assert world.flags(rule="RF08") == []
+    assert numbers(late.one("RF23.b"))["extensions"][0][4] == (
+        "approved after the deadline 2025-04-07 had passed")
+
+
 def test_rf23_complaint_closed_by_a_conflicted_handler() -> None:
     for handler, relation in ((f.OFFICER_B, "accused"), (f.OFFICER_A, "co_officer_on_case")):
         steps = change(f.complaint_cycle(), "ComplaintClosed", handler=handler)
@@ -833,6 +886,20 @@ def test_rf25_inventory_not_signed_within_24_hours() -> None:
     assert world.one("RF25.a", when("2024-10-01T10:05")).status == "raised"
     late = step(S, "PropertyInventorySigned", at("2024-10-01", "12:00:00"))
     assert World(_seized(late)).one("RF25.a").status == "cleared"
+
+
+def test_rf25_a_late_inventory_is_late_by_hours_the_unit_of_its_24_hour_limit() -> None:
+    """A limit of 24 hours reported its lateness in days: an inventory signed 1 h 56 min after
+    the 24 h ran out was ``days_late`` 1, as was one signed 23 hours after. The flag compares
+    hours, so it says hours (a started hour counts, as a started day does in ``days_late``)."""
+    for signed, hours in (("12:00:00", 2), ("10:04:01", 1), ("10:05:00", 1)):
+        late = step(S, "PropertyInventorySigned", at("2024-10-01", signed))
+        said = numbers(World(_seized(late)).one("RF25.a"))
+        assert (said["hours_late"], said["limit_hours"]) == (hours, 24) and "days_late" not in said
+        assert said["seized_at"] == "2024-09-30T10:04:00+08:00"
+        assert said["met_at"] == f"2024-10-01T{signed}+08:00"
+    late = step(S, "PropertyInventorySigned", at("2024-10-02", "09:00:00"))
+    assert numbers(World(_seized(late)).one("RF25.a"))["hours_late"] == 23
 
 
 def test_rf25_seized_goods_not_returned_in_seven_working_days() -> None:

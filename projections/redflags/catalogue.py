@@ -102,6 +102,8 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
      "执法记录时间晚于入账时间 (预填未来时间)"),
     ("RF08.f", "high", "rule", "Complaint or supervision record dated after it was recorded",
      "投诉/督办记录时间晚于入账时间 (预填未来时间)"),
+    ("RF08.g", "high", "rule", "Complaint extension recorded after the period it extends ran out",
+     "投诉办理期限届满后倒签补录延期"),
     ("RF09.a", "high", "rule", "Decision without prior notice of the proposed penalty",
      "未告知拟处罚内容即作出决定"),
     ("RF09.b", "high", "rule", "Statement or defence received but not reviewed before decision",

@@ -3,9 +3,10 @@
 RF05 (cash to the agency and the bank, 2 + 2 working days), RF06 (payment, reconciliation,
 surcharge, follow-up), RF12 (decision 90 days + approved extensions, service, summary filing,
 publication and its withdrawal, preservation, time bar), RF23 (complaints 15 / 60 (+30) days,
-conflicted handler, repeated complaints), RF25.a/b (inventory in 24 h, handling in 7 working
-days), RF27 (supervision notices: feedback by the notice's deadline, resubmission after a
-send-back, the supervisor's review).
+conflicted handler, repeated complaints; and RF08.g, an extension back-dated into the period
+it extends), RF25.a/b (inventory in 24 h, handling in 7 working days), RF27 (supervision
+notices: feedback by the notice's deadline, resubmission after a send-back, the supervisor's
+review).
 
 The pattern of every deadline (:func:`deadline`): the act in time → nothing; the act late → a
 flag with ``status = cleared`` naming the late event (the lateness stays visible); no act yet
@@ -22,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Iterable
 
-from .days import DAY, HOUR, add_years, day_iso
+from .days import DAY, HOUR, MINUTE, add_years, day_iso
 from .facts import (COLLECTIVE, DISPOSED, WRITTEN_ACKS, Case, Complaint, Decision, Disposition,
                     Officer, Plan, Supervision, complaint_extension_days,
                     complaint_extension_refused, decision_extension_counted,
@@ -58,16 +59,20 @@ def deadline(ctx: "Ctx", late_from: int | None, done: tuple[int, str] | None
 
 def _emit(ctx: "Ctx", outcome: tuple[int, str] | bool, rule_id: str, disc: str, *,
           anchor: int, late_from: int, event_ids: list[str], numbers: dict, summary: str,
-          summary_zh: str, ahead: dict | None = None, **subject: str | None) -> None:
+          summary_zh: str, ahead: dict | None = None, per: int = DAY,
+          **subject: str | None) -> None:
     """Flag a deadline's outcome (:func:`deadline`); ``ahead`` is :func:`opened`'s explanation
-    of an act dated after its recording, added to the numbers and the summaries."""
+    of an act dated after its recording, added to the numbers and the summaries. A late act's
+    lateness is counted in the unit of the limit it missed, ``per`` day (``days_late``) or, for
+    a limit in hours, per hour (``hours_late``); a started day (hour) counts."""
     if outcome is False:
         return
     numbers, summary, summary_zh = explained(numbers, summary, summary_zh, ahead)
     cleared = outcome if isinstance(outcome, tuple) else None
     if cleared:
+        late = (cleared[0] - late_from) // per + 1
         numbers = {**numbers, "met_at": ctx.time(cleared[0]),
-                   "days_late": (cleared[0] - late_from) // DAY + 1}
+                   **({"hours_late": late} if per == HOUR else {"days_late": late})}
         event_ids = event_ids + [cleared[1]]
     ctx.flag(rule_id, disc, anchor=anchor, raised=late_from, event_ids=event_ids,
              numbers=numbers, summary=summary, summary_zh=summary_zh, cleared=cleared, **subject)
@@ -554,7 +559,7 @@ def _property_deadlines(c: Case, ctx: "Ctx") -> None:
               summary=f"no signed inventory within {th.inventory_hours} h of seizure {sid}",
               summary_zh=f"{code_zh(s.measure)} {sid} 后 {th.inventory_hours} 小时内未"
                          f"{type_zh('PropertyInventorySigned')}",
-              ahead=ahead, case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
+              ahead=ahead, per=HOUR, case_id=c.case_id, unit_id=c.unit_id, officer_id=officer)
         # b) every item returned/disposed (or confiscation decided) within 7 working days;
         #    RF12.g: a registration preservation needs a handling decision in 7 working days
         preservation = s.measure == "registration_preservation"
@@ -642,6 +647,8 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                 in_force = days.add_calendar(start, legal.complaint_close_days + ext)
                 passed = (day_iso(in_force) if in_force is not None
                           and ts >= days.end(in_force) else None)
+                if in_force is not None and passed is None:
+                    _back_dated_extension(cp, ctx, ts, n, approver, eid, in_force)
                 why = complaint_extension_refused(approver, ctx.fold.role_at(approver, ts),
                                                   cp.accused, passed, th.head_roles)
                 counted = 0
@@ -691,6 +698,34 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                      summary=f"complaint closed by {handler} ({relation.replace('_', ' ')})",
                      summary_zh=f"投诉由 {handler}（{code_zh(relation)}）办结，应当回避",
                      **{**common, "officer_id": handler})
+
+
+def _back_dated_extension(cp: Complaint, ctx: "Ctx", ts: int, n: int, approver: str, eid: str,
+                          due: int) -> None:
+    """RF08.g: extension ``eid`` of ``cp``, claiming ``ts`` before the closing deadline in force
+    (``due``, the day) ran out, recorded after it had, more than ``backdate_tolerance_minutes``
+    after its claim. XFGZ 第34条 extends a running period; the ledger saw this one run out with
+    no extension, so the claim is a back-dated record (RF08.b's test, the deadline in the
+    decision's place). RF23.b still counts it at its claim, as RF12.b counts a case's: the
+    recording is judged here (docs/red-flags.md, RF08.g). A declared historical import was
+    recorded at go-live, not back-dated (as RF08.a)."""
+    rec = next(r for r in cp.records if r.eid == eid)
+    p = ctx.params(ts)
+    tol = p.thresholds.backdate_tolerance_minutes
+    if (rec.rts < ctx.days.end(due) or rec.rts - ts <= tol * MINUTE
+            or (p.imports and p.imported(ts, rec.idx, rec.rts))):
+        return
+    rts = rec.rts
+    claimed, recorded, until = ctx.time(ts), ctx.time(rts), day_iso(due)
+    ctx.flag("RF08.g", eid, anchor=ts, raised=rts, event_ids=[eid, cp.eid],
+             numbers={"event_type": "ComplaintExtended", "days": n, "approved_by": approver,
+                      "claimed_at": claimed, "recorded_at": recorded, "due": until,
+                      "tolerance_minutes": tol},
+             summary=f"{n}-day complaint extension dated {claimed} was recorded at "
+                     f"{recorded}, after the deadline {until} it extends had passed",
+             summary_zh=f"“{type_zh('ComplaintExtended')}”（{n} 日）所署时间为 {claimed}，"
+                        f"却于所延长的办理期限 {until} 届满后的 {recorded} 才记录",
+             case_id=cp.case_id, unit_id=cp.unit_id)
 
 
 def rf23d_complaint_pattern(o: Officer, ctx: "Ctx") -> None:

@@ -45,7 +45,8 @@ from .redflags.days import ts_of
 from .redflags.facts import (COLLECTIVE, INVESTIGATIVE, WRITTEN_ACKS, actors_of,
                              complaint_extension_days, complaint_extension_refused,
                              counted_from, deciders_of, decision_extension_counted,
-                             decision_key, money_of, plan_refused, same_decision)
+                             collection_key, decision_key, money_of, payment_key,
+                             plan_refused, same_collection, same_decision, same_payment)
 from .redflags.params import FlagParams, national
 
 
@@ -288,7 +289,8 @@ def new_state(case_id: str) -> dict[str, Any]:
         "money": {"payments": [], "paid_fen": 0,
                   "cash": {"collected_fen": 0, "remitted_fen": 0, "deposited_fen": 0,
                            "receipts": [], "justification": None,
-                           "collections": []},       # [{event_id, amount_fen, occurred_at}]
+                           # [{event_id, amount_fen, occurred_at, receipt_no, decision_no}]
+                           "collections": []},
                   "instalments": None, "received_fen": 0, "outstanding_fen": 0,
                   "reconciliation": {"status": "not_applicable", "reconciled_fen": None,
                                      "expected_fen": 0}},
@@ -339,6 +341,17 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
             (SUMMARY if body["procedure"] == "summary" else GENERAL)["PenaltyDecided"]),
             f"decision {body['decision_no']} recorded again")
         return state       # the same act: it changes nothing, and its officers acted once
+    if rec.type == "OnsiteCashCollected" and _collected_again(state, rec, body):
+        table = SUMMARY if state["procedure"] == "summary" else GENERAL
+        _out_of_order(state, rec, sorted(table["OnsiteCashCollected"]),
+                      f"receipt {body['receipt_no']} recorded again")
+        return state       # as a decision recorded again: its officers acted once
+    if rec.type == "PaymentRecorded" and _paid_again(state, rec, body, day):
+        table = SUMMARY if state["procedure"] == "summary" else GENERAL
+        _out_of_order(state, rec, sorted(table["PaymentRecorded"]),
+                      f"payment {body['payment_id']} recorded again")
+        _refresh_money(state, day, ctx)
+        return state       # one payment, received once (at the earlier instant, if dated so)
     replaced = _replaced(state, rec.type, body)
     earlier = rec.type == "PenaltyDecided" and state["decision"] is not None \
         and day.isoformat() < state["decision"]["decided_on"]
@@ -448,6 +461,32 @@ def _recorded_again(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -
         known.append((case["decision"], case["amounts"]["decided_fen"]))
     return any(same_decision((d["decision_no"], ts_of(d["decided_at"]), fen), again)
                for d, fen in known)
+
+
+def _collected_again(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> bool:
+    """Whether the cash ``rec`` records is a collection the case has: the same receipt,
+    decision, instant and amount (:func:`~.redflags.facts.same_collection`), posted again
+    under another event id."""
+    again = collection_key(body, rec.occurred_at)
+    return any(same_collection((x["receipt_no"], x["decision_no"], ts_of(x["occurred_at"]),
+                                x["amount_fen"]), again)
+               for x in case["money"]["cash"]["collections"])
+
+
+def _paid_again(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date) -> bool:
+    """Whether the payment ``rec`` records is one the case has: the same payment id, decision,
+    amount and channel (:func:`~.redflags.facts.same_payment`), posted again under another
+    event id. The payment is received at the earlier of the two instants, as the flags count
+    it, so a record dated earlier moves it there."""
+    again = payment_key(body)
+    for p in case["money"]["payments"]:
+        if same_payment((p["payment_id"], p["decision_no"], p["amount_fen"], p["channel"]),
+                        again):
+            if ts_of(rec.occurred_at) < ts_of(p["occurred_at"]):
+                p.update(event_id=rec.event_id, on=day.isoformat(),
+                         occurred_at=rec.occurred_at)
+            return True
+    return False
 
 
 def _replaced(case: dict[str, Any], kind: str, body: dict[str, Any]) -> dict[str, Any] | None:
@@ -1080,6 +1119,7 @@ def _archived(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
 
 def _payment(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
     c["money"]["payments"].append({"event_id": rec.event_id, "payment_id": b["payment_id"],
+                                   "decision_no": b["decision_no"],
                                    "channel": b["channel"], "amount_fen": b["amount_fen"],
                                    "on": day.isoformat(), "occurred_at": rec.occurred_at})
 
@@ -1092,7 +1132,9 @@ def _cash(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: C
         cash["collected_fen"] += b["amount_fen"]
         cash["receipts"].append(b.get("receipt_no"))
         cash["collections"].append({"event_id": rec.event_id, "amount_fen": b["amount_fen"],
-                                    "occurred_at": rec.occurred_at})
+                                    "occurred_at": rec.occurred_at,
+                                    "receipt_no": b.get("receipt_no"),
+                                    "decision_no": b["decision_no"]})
         cash["justification"] = b["justification"]
         since, ahead = _opened_by(rec, day, ctx)
         n = p.onsite_cash_to_agency_working_days

@@ -644,6 +644,80 @@ def test_a_decision_recorded_again_under_a_new_event_id_is_the_same_decision() -
         assert case["officers"][officer_id]["acts"] == expected["officers"][officer_id]["acts"]
 
 
+def test_a_payment_recorded_again_under_a_new_event_id_is_one_payment() -> None:
+    """An enforcement system that re-posted a bank payment after a lost answer (a new event_id:
+    the same payment_id, decision, amount and channel) had it counted twice: the case page
+    showed 600,000 fen received of 300,000 and RF06.b raised an overpayment."""
+    steps = f.general_case()
+    paid = [s.type for s in steps].index("PaymentRecorded")
+    retry = dataclasses.replace(steps[paid], occurred_at=at("2024-08-20", "10:05:00"))
+    history, twice = world(steps[:paid + 1] + [retry] + steps[paid + 1:])
+    _, once = world(steps)
+    case, expected = twice.cases["SH-HP-2024-000123"], once.cases["SH-HP-2024-000123"]
+    again = history.events[len(f.staff()) + paid + 1]
+    assert case["out_of_order"] == [{
+        "event_id": again.event_id, "type": "PaymentRecorded", "state": "EXECUTING",
+        "expected_in": ["ENFORCEMENT_APPLIED", "EXECUTING", "SERVED"],
+        "why": "payment PAY-SH-HP-2024-000123-2024-08-20-100000 recorded again"}]
+    money = {k: v for k, v in case["money"].items() if k != "reconciliation"}
+    assert money == {k: v for k, v in expected["money"].items() if k != "reconciliation"}
+    assert (money["received_fen"], case["money"]["reconciliation"]["status"]) == (
+        300_000, "reconciled")
+    assert (case["deadlines"], case["state"]) == (expected["deadlines"], expected["state"])
+    rules = sorted(x.rule_id for x in compute_flags(history.events, national(),
+                                                     at=when("2025-01-01"), processes=1))
+    assert rules == ["RF13.a", "RF22", "RF22", "RF22"]
+
+
+def test_cash_recorded_again_under_a_new_event_id_is_one_collection() -> None:
+    """The same on-the-spot collection re-posted (receipt, decision, instant and amount) was
+    cash collected twice: 20,000 fen received of 10,000 on the case page, RF05.a called the
+    receipt reused in its own case, RF06.b an overpayment, and the officers' pages and the
+    case page counted another act of collecting."""
+    steps = f.summary_case(SUMMARY_ID)
+    cash = [s.type for s in steps].index("OnsiteCashCollected")
+    history, twice = world([f.device_key()], steps[:cash + 1] + [steps[cash]] + steps[cash + 1:])
+    plain_history, once = world([f.device_key()], steps)
+    case, expected = twice.cases[SUMMARY_ID], once.cases[SUMMARY_ID]
+    assert [(o["type"], o["why"]) for o in case["out_of_order"]] == [
+        ("OnsiteCashCollected", "receipt SH-FK-2024-0098812 recorded again")]
+    assert case["money"]["cash"]["collected_fen"] == 10_000
+    assert [case["money"][k] for k in ("received_fen", "outstanding_fen")] == [10_000, 0]
+    assert case["state"] == expected["state"] == "CLOSED"
+    for officer_id in (f.OFFICER_A, f.OFFICER_B):
+        assert twice.officers[officer_id]["caseload"] == once.officers[officer_id]["caseload"]
+        assert case["officers"][officer_id]["acts"] == expected["officers"][officer_id]["acts"]
+    at_ = when("2025-01-01")
+    assert sorted(x.rule_id for x in compute_flags(history.events, national(), at=at_,
+                                                   processes=1)) == sorted(
+        x.rule_id for x in compute_flags(plain_history.events, national(), at=at_, processes=1))
+
+
+def test_one_payment_id_recorded_for_another_amount_is_counted_and_raises_rf06f() -> None:
+    """The same payment id with another amount is no retry: both records count, as posted,
+    and the inspector sees the conflict (RF06.f, on the record that is not the first)."""
+    steps = f.general_case()
+    paid = [s.type for s in steps].index("PaymentRecorded")
+    other = step("case:SH-HP-2024-000123", "PaymentRecorded", at("2024-08-21"),
+                 payment_id=steps[paid].body["payment_id"],
+                 decision_no="沪黄城管罚〔2024〕第123号", amount_fen=30_000)
+    history, folder = world(steps[:paid + 1] + [other] + steps[paid + 1:])
+    case = folder.cases["SH-HP-2024-000123"]
+    assert case["money"]["received_fen"] == 330_000
+    flags = compute_flags(history.events, national(), at=when("2025-01-01"), processes=1)
+    [reused] = [x for x in flags if x.rule_id == "RF06.f"]
+    conflicting = history.events[len(f.staff()) + paid + 1].event_id
+    assert reused.event_ids[0] == conflicting
+    assert numbers(reused) == {
+        "payment_id": "PAY-SH-HP-2024-000123-2024-08-20-100000",
+        "decision_no": "沪黄城管罚〔2024〕第123号",
+        "amount_fen": 30_000, "channel": "designated_bank",
+        "first_used_in_case": "SH-HP-2024-000123",
+        "first_decision_no": "沪黄城管罚〔2024〕第123号", "first_amount_fen": 300_000,
+        "first_channel": "designated_bank", "uses": 2}
+    assert "RF06.b" in {x.rule_id for x in flags}      # 330,000 fen received of 300,000
+
+
 def test_the_case_shows_the_closing_of_its_decision_as_rf06_judges_it() -> None:
     """A second closing of a case closed as paid (outcome 'other', a week later) replaced the
     first on the case page, while RF06 judged the closing as paid; a closing after a decision

@@ -150,7 +150,20 @@ DECISIONS = """\
    principal) and `TreasuryReconciled.amount_fen` the total credited for the case; the latest
    event wins. On-the-spot cash is the party's payment through `OnsiteCashCollected`; a
    `PaymentRecorded` with channel `onsite_cash_with_receipt` for the same cash is not counted
-   twice.
+   twice. **A payment recorded again** — the `payment_id`, `decision_no`, `amount_fen` and
+   `channel` of a `PaymentRecorded` the case has, as an enforcement system re-posts a payment
+   under a new `event_id` after losing the answer — is that payment: recorded in `out_of_order`
+   (`why`: "payment … recorded again"), received once, at the earlier of the two instants; the
+   red flags count it once. The bank's `payment_id` names one payment, so the same id for
+   another decision, amount or channel, or in another case, is no retry: both records count as
+   posted (never refused, DESIGN.md principle 1) and RF06.f shows the inspector the conflict.
+   **A collection recorded again** — the `receipt_no`, `decision_no`, instant and `amount_fen`
+   of an `OnsiteCashCollected` the case has — is that collection, in `out_of_order` ("receipt
+   … recorded again"): its cash, its officers' acts (the case page, the officers' pages'
+   `cash_collections`) and RF05 count it once. A receipt number at another instant, for another
+   decision or amount, or in another case, is a receipt reused (RF05.a); cash with no receipt
+   is always another collection (2026-11-29; until then a retry counted twice: the case page
+   showed twice the money received and RF06.b an overpayment).
 7. **Warnings**: `WarningIssued` is the precondition step (劝阻/书面警告, e.g. BJ_LJ 第67条); a
    warning *penalty* is `PenaltyDecided` with penalty type `warning`. `WaiverGranted.basis`
    separates `APL33-1` (first violation, 第33条第1款第2句, discretionary — RF18.a) from

@@ -352,13 +352,15 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
                       f"payment {body['payment_id']} recorded again")
         _refresh_money(state, day, ctx)
         return state       # one payment, received once (at the earlier instant, if dated so)
-    replaced = _replaced(state, rec.type, body)
+    replaced = _replaced(state, rec, body)
     earlier = rec.type == "PenaltyDecided" and state["decision"] is not None \
         and day.isoformat() < state["decision"]["decided_on"]
     if earlier:            # a decision the one in force replaced, recorded after it
         _keep_earlier(state, rec, body, day, ctx)
     elif replaced is None:
         _lifecycle(state, rec, body, day, ctx)
+    elif rec.type == "CaseClosed":     # a replaced decision's closing, recorded late
+        _close(replaced, rec, body, day)
     else:                  # a step of a decision made anew's predecessor, recorded late
         if _STEPS_OF_A_DECISION[rec.type] in replaced["deadlines"]:
             _met(replaced, _STEPS_OF_A_DECISION[rec.type], day)
@@ -393,9 +395,14 @@ def _lifecycle(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: d
         if why is not None:                            # not a change of the decision in force
             _out_of_order(case, rec, sorted(table, key=lambda s: _rank(summary, s)), why)
             return
-    if rec.type == "PenaltyDecided" and current == "NOT_PENALISED" \
+    # a decision made after the case's closing (复议, 诉讼: revoked and made anew) reopens it,
+    # as RF06 judges it: the closing is the replaced decision's (facts.Case.closing_of)
+    reopened = rec.type == "PenaltyDecided" and current in TERMINAL \
+        and _after_closing(case, rec.occurred_at)
+    if rec.type == "PenaltyDecided" and (current not in TERMINAL or reopened) \
             and (case["decision"] or {}).get("status") == "withdrawn":
-        # a withdrawal (撤销) reopens the decision: the case is decided anew (重新作出)
+        # a withdrawal (撤销) reopens the decision: the case is decided anew (重新作出), from
+        # NOT_PENALISED or wherever the withdrawal found it (EXECUTED: paid and reconciled)
         current = case["state"] = "ON_SCENE" if summary else "DECIDING"
     if current == "NOTIFIED" and "NOTIFIED" not in table and "DECIDING" in table:
         until = (case["deadlines"].get("hearing_request") or {}).get("due")
@@ -409,11 +416,19 @@ def _lifecycle(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: d
         target = targets[0] if len(set(targets)) == 1 else None
         if target is not None and _rank(summary, target) <= _rank(summary, current):
             target = None                              # never move backwards
+        if reopened:                                   # but a decision made anew is open
+            target = table["ON_SCENE" if summary else "DECIDING"]
     if target is not None:
         case["state"] = target
     if summary and case["state"] in _SUMMARY_DELIVERED + ("FILED_WITH_AGENCY",) \
             and rec.type not in ("DecisionServed", "PenaltyWithdrawn"):
         case["state_pending_money"] = True  # refreshed after the money is folded
+
+
+def _after_closing(case: dict[str, Any], decided_at: str) -> bool:
+    """Whether a decision made at ``decided_at`` comes after the closing the case shows, in
+    world time: that closing is not the decision's, and the case is open again."""
+    return case["closed_at"] is not None and ts_of(case["closed_at"]) < ts_of(decided_at)
 
 
 def _rank(summary: bool, state: str) -> int:
@@ -489,10 +504,18 @@ def _paid_again(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: 
     return False
 
 
-def _replaced(case: dict[str, Any], kind: str, body: dict[str, Any]) -> dict[str, Any] | None:
+def _replaced(case: dict[str, Any], rec: Recorded, body: dict[str, Any]
+              ) -> dict[str, Any] | None:
     """The decision a later one replaced, when this step carries it out: it is that decision's
-    (kept in ``previous_decisions``), not the one in force."""
-    if kind not in _STEPS_OF_A_DECISION:
+    (kept in ``previous_decisions``), not the one in force. A closing is the decision's in
+    force when it was made, in world time (:func:`_money_owner`, as RF06 reads it)."""
+    if rec.type == "CaseClosed":
+        in_force = case["decision"]
+        if in_force is None or _money_owner(case, in_force)(rec.occurred_at):
+            return None
+        return next((d for d in case["previous_decisions"]
+                     if _money_owner(case, d)(rec.occurred_at)), None)
+    if rec.type not in _STEPS_OF_A_DECISION:
         return None
     d, _ = _named(case, body["decision_no"])
     return d if d is not None and d is not case["decision"] else None
@@ -898,6 +921,11 @@ def recount_decision_extensions(state: dict[str, Any], approver: str, ctx: Conte
 def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
     if c["decision"] is not None:                     # decided anew: the old one is history
         _keep_previous(c)
+    if _after_closing(c, rec.occurred_at):            # reopened: the closing was the old one's
+        closing = {k: c[k] for k in ("closed_on", "closed_at", "close_outcome")}
+        if c["previous_decisions"]:
+            c["previous_decisions"][-1].update(closing)
+        c.update(dict.fromkeys(closing))
     p = b["party"]
     _party(c, p["party_ref"], party_type=p["party_type"], org_name=p.get("org_name"))
     _violation(c, b["violation_code"], b["legal_basis"], ctx)
@@ -1101,15 +1129,18 @@ def _voided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx:
 
 def _closed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
     # the closing of the decision in force, as RF06 judges it (facts.Case.closing_of): the
-    # first, in world time, made while it was in force; a second one changes nothing, and one
-    # after a decision made anew (the case reopened) closes the case again
-    shown = c["closed_at"]
-    if shown is not None:
-        owns = _money_owner(c, c["decision"])
-        if owns(shown) and not (owns(rec.occurred_at) and ts_of(rec.occurred_at) < ts_of(shown)):
-            return
-    c["closed_on"], c["closed_at"] = day.isoformat(), rec.occurred_at
-    c["close_outcome"] = b["outcome"]
+    # first, in world time, made while it was in force (one made before it is a replaced
+    # decision's, _replaced); a second one changes nothing, and one after a decision made
+    # anew (the case reopened, _decided) closes the case again
+    _close(c, rec, b, day)
+
+
+def _close(shown: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date) -> None:
+    """Show the closing ``rec`` on ``shown`` (the case, or a replaced decision) unless it
+    shows one made earlier, in world time."""
+    if shown.get("closed_at") is not None and ts_of(shown["closed_at"]) <= ts_of(rec.occurred_at):
+        return
+    shown.update(closed_on=day.isoformat(), closed_at=rec.occurred_at, close_outcome=b["outcome"])
 
 
 def _archived(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,

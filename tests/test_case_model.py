@@ -740,6 +740,39 @@ def test_the_case_shows_the_closing_of_its_decision_as_rf06_judges_it() -> None:
     assert (case["closed_on"], case["close_outcome"]) == ("2024-11-22", "enforcement_applied")
 
 
+def test_a_decision_made_anew_after_the_case_was_closed_reopens_it() -> None:
+    """Revoked on reconsideration (复议) after the case was closed and decided anew, the case
+    page still said CLOSED, with the old decision's closing, while the new fine was owed and
+    RF06 judged it open (no closing of its own). It is DECIDED again, the old closing goes with
+    the old decision, and the new decision's own steps move it on to its own closing; the old
+    closing recorded late closes nothing."""
+    s, old, anew = "case:SH-HP-2024-000123", "沪黄城管罚〔2024〕第123号", "沪黄城管罚〔2024〕第301号"
+    steps = [x for x in f.general_case() if x.type != "CaseArchived"]
+    closing = steps[-1]
+    made_anew = [
+        step(s, "PenaltyWithdrawn", at("2024-10-08"), decision_no=old,
+             reason="reconsideration", refund_required=True),
+        step(s, "PenaltyDecided", at("2024-11-05"), decision_no=anew, amount_fen=200_000,
+             party={"party_ref": f.COMPANY, "party_type": "organisation"})]
+    history, folder = world()
+    seen = states_along(steps + made_anew + [
+        step(s, "DecisionServed", at("2024-11-07"), decision_no=anew, method="in_person",
+             party_present=True)], "SH-HP-2024-000123", history, folder)
+    case = folder.cases["SH-HP-2024-000123"]
+    assert seen[-4:] == ["CLOSED", "CLOSED", "DECIDED", "SERVED"]
+    assert (case["closed_on"], case["closed_at"], case["close_outcome"]) == (None, None, None)
+    [previous] = case["previous_decisions"]
+    assert (previous["closed_on"], previous["close_outcome"]) == ("2024-08-28", "paid")
+    assert case["deadlines"]["payment"]["met_on"] is None
+    # the old closing recorded after the decision made anew is the old decision's
+    history, folder = world()
+    seen = states_along(steps[:-1] + made_anew + [closing], "SH-HP-2024-000123", history,
+                        folder)
+    case = folder.cases["SH-HP-2024-000123"]
+    assert (seen[-1], case["closed_on"]) == ("DECIDED", None)
+    assert case["previous_decisions"][0]["closed_on"] == "2024-08-28"
+
+
 def test_the_service_of_a_replaced_decision_recorded_late_is_not_the_new_decisions() -> None:
     """The withdrawn decision's service, recorded after the decision made anew, moved the new
     one to SERVED, met its service deadline three weeks before it was made and opened its

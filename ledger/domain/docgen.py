@@ -146,6 +146,14 @@ DECISIONS = """\
    A second closing is out of order and changes nothing (until 2026-11-29 the last recorded
    replaced it: a case closed as paid showed 'other' while RF06 judged it paid); one after a
    decision made anew (the case reopened on reconsideration or by a court) closes it again.
+   **A decision made after the closing** (复议, 诉讼: the decision revoked and made anew, dated
+   after the closing shown) **reopens the case**: it leads to `DECIDED` (`DECIDED_ON_SPOT`)
+   from `CLOSED` or `ARCHIVED` — out of order unless the decision in force was withdrawn, as
+   after `NOT_PENALISED` — and the closing goes with the decision it closed, in
+   `previous_decisions` (`closed_on`, `closed_at`, `close_outcome`), so the case shows no
+   closing until its own; a closing made while a replaced decision was in force, recorded
+   late, is that decision's and closes nothing (2026-11-29; until then the page said `CLOSED`
+   while the new fine was owed and RF06 judged the decision open).
 6. **Totals**: `SurchargeAssessed.surcharge_fen` is the total assessed to date (cap: the
    principal) and `TreasuryReconciled.amount_fen` the total credited for the case; the latest
    event wins. On-the-spot cash is the party's payment through `OnsiteCashCollected`; a

@@ -275,7 +275,7 @@ def new_state(case_id: str) -> dict[str, Any]:
         "held_changes": [],                # changes recorded before the decision they name
         "outcome": None,                   # no penalty / waiver / transfer
         "withdrawal": None,
-        "voided_forms": [],
+        "voided_forms": [],                # [{form_no, voided_at, event_id, ended: decision}]
         "notice": None,
         "rights_waived": None,
         "hearing": None,
@@ -366,6 +366,7 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
             _met(replaced, _STEPS_OF_A_DECISION[rec.type], day)
         if rec.type == "DecisionServed":
             replaced["served_on"] = day.isoformat()
+            _served_at(replaced, rec.occurred_at)
     _record_officers(state, rec, body, day.isoformat(), ctx)
     _record_investigators(state, rec, body, ctx)
     handler = _FACTS.get(rec.type) if replaced is None and not earlier else None
@@ -455,6 +456,8 @@ def _named(case: dict[str, Any], decision_no: str) -> tuple[dict[str, Any] | Non
         if d is not None and d["decision_no"] == decision_no:
             if d["status"] == "withdrawn":
                 return d, f"decision {decision_no} was withdrawn"
+            if d["status"] == "voided":
+                return d, f"the form of decision {decision_no} was voided"
             if d is not case["decision"]:
                 return d, f"decision {decision_no} was replaced by a later decision"
             return d, None
@@ -958,6 +961,7 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
         n = ctx.params.publication_deadline_working_days
         _due(c, "publication", lambda: wd(since, n),
              _basis("GBF2018_118", f"{n} working days", f"{n}个工作日内公示"), ahead=ahead)
+    _voided_before(c, c["decision"], day)
     _apply_held(c, c["decision"], rec.occurred_at, ctx)
 
 
@@ -969,7 +973,8 @@ def _decision(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date
             "decided_on": day.isoformat(), "decided_at": rec.occurred_at,
             "decided_by": b["decided_by"],
             "form_no": b.get("form_no"), "payment_method": b.get("payment_method"),
-            "status": "in_force", "served_on": None, "event_id": rec.event_id}
+            "status": "in_force", "served_on": None, "served_at": None,
+            "event_id": rec.event_id}
 
 
 def _keep_earlier(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
@@ -983,6 +988,7 @@ def _keep_earlier(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date
     c["previous_decisions"].append(earlier)
     c["previous_decisions"].sort(key=lambda d: d["decided_on"])
     _met_by(c, "decision", rec, day, ctx)        # the case was decided then (RF12.a)
+    _voided_before(c, earlier, day)
     _apply_held(c, earlier, rec.occurred_at, ctx)
 
 
@@ -1019,6 +1025,8 @@ def _apply_held(c: dict[str, Any], decision: dict[str, Any], decided_at: str,
             entry["why"] = f"dated before decision {decision_no}"
         elif decision["status"] == "withdrawn":
             entry["why"] = f"decision {decision_no} was withdrawn"
+        elif decision["status"] == "voided":
+            entry["why"] = f"the form of decision {decision_no} was voided"
         else:
             entry["why"] = f"recorded before decision {decision_no}"
             day = legal_date(h["occurred_at"], offset_minutes=ctx.offset_minutes)
@@ -1053,6 +1061,7 @@ def _served(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx:
     _party(c, b["party_ref"])
     if c["decision"] is not None:
         c["decision"]["served_on"] = day.isoformat()
+        _served_at(c["decision"], rec.occurred_at)
     _met_by(c, "service", rec, day, ctx)
     if (c["amounts"]["current_fen"] or 0) > 0:
         period = c["decision"]["payment_period"]
@@ -1062,6 +1071,12 @@ def _served(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx:
              _basis("APL 第67条第3款", f"{d} days from receipt",
                     f"自收到行政处罚决定书之日起{d}日内"), ahead=ahead)
         c["deadlines"]["payment"]["params_version"] = period["params_version"]
+
+
+def _served_at(decision: dict[str, Any], at: str) -> None:
+    """Keep the instant ``decision`` was first served: a form voided later changes nothing."""
+    if decision["served_at"] is None or ts_of(at) < ts_of(decision["served_at"]):
+        decision["served_at"] = at
 
 
 def _summary_filed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
@@ -1086,7 +1101,7 @@ def _changed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
         c["held_changes"].append({"event_id": rec.event_id, "type": rec.type,
                                   "occurred_at": rec.occurred_at,
                                   "recorded_at": rec.recorded_at, "body": b})
-    elif d["status"] != "withdrawn":
+    elif d["status"] not in ("withdrawn", "voided"):
         _change(c, d, rec.event_id, rec.type, b, day, ctx,
                 opened=_opened_by(rec, day, ctx))
 
@@ -1124,7 +1139,42 @@ def _change(c: dict[str, Any], decision: dict[str, Any], event_id: str, kind: st
 
 
 def _voided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
-    c["voided_forms"].append(b["form_no"])
+    entry = {"form_no": b["form_no"], "voided_at": rec.occurred_at, "event_id": rec.event_id,
+             "ended": None}
+    c["voided_forms"].append(entry)
+    for d in [c["decision"]] + c["previous_decisions"]:
+        if d is not None and d["form_no"] == b["form_no"]:
+            _void(c, d, entry, day)
+
+
+def _voided_before(c: dict[str, Any], decision: dict[str, Any], day: date) -> None:
+    """A decision recorded after the voiding of its form (an upload that came late)."""
+    for entry in c["voided_forms"]:
+        if decision["form_no"] is not None and entry["form_no"] == decision["form_no"]:
+            _void(c, decision, entry, day)
+
+
+def _void(c: dict[str, Any], d: dict[str, Any], entry: dict[str, Any], day: date) -> None:
+    """End decision ``d`` if the voiding ``entry`` of its form (``voided_forms``) came at or
+    after it and before it was served, in world time (facts.Case.void_of, as the flags read
+    it): a form spoilt before it was handed over (APL 第52条 当场交付) bore no decision that took
+    effect, and its obligations are cancelled; the form issued instead bears the decision. A
+    form voided after it was served changes nothing: a decision is changed or revoked by
+    ``PenaltyAmended`` / ``PenaltyWithdrawn``."""
+    at = ts_of(entry["voided_at"])
+    if d["status"] in ("voided", "withdrawn") or at < ts_of(d["decided_at"]) \
+            or (d["served_at"] is not None and ts_of(d["served_at"]) <= at):
+        return
+    entry["ended"], d["status"] = d["decision_no"], "voided"
+    in_force = d is c["decision"]
+    (c["amounts"] if in_force else d)["current_fen"] = 0
+    deadlines = c["deadlines"] if in_force else d["deadlines"]
+    for name in _OWN_DEADLINES:
+        owed = deadlines.get(name)
+        if owed is not None and owed["met_on"] is None:
+            owed["cancelled_on"] = day.isoformat()
+    if in_force:                           # undecided again: a decision on another form follows
+        c["state"] = "ON_SCENE" if c["procedure"] == "summary" else "DECIDING"
 
 
 def _closed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
@@ -1306,11 +1356,15 @@ def _money_owner(c: dict[str, Any], decision: dict[str, Any] | None) -> Callable
     it up to the next decision, in world time (before the case's first decision: the first's).
     The decisions' instants are parsed once for all the case's money (it is summed again on
     every step of the case)."""
-    if decision is None:
-        return lambda at: True
-    decided = parse_datetime(decision["decided_at"])
+    # a decision whose form was voided (_void) is none, as the flags read it
     decisions = [parse_datetime(d["decided_at"])
-                 for d in c["previous_decisions"] + [c["decision"]]]
+                 for d in c["previous_decisions"] + [c["decision"]]
+                 if d is not None and d["status"] != "voided"]
+    if decision is None or not decisions:
+        return lambda at: True
+    if decision["status"] == "voided":
+        return lambda at: False
+    decided = parse_datetime(decision["decided_at"])
     return lambda at: money_of(decided, decisions, parse_datetime(at))
 
 

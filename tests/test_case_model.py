@@ -773,6 +773,74 @@ def test_a_decision_made_anew_after_the_case_was_closed_reopens_it() -> None:
     assert case["previous_decisions"][0]["closed_on"] == "2024-08-28"
 
 
+def _reissued(voided_at: str) -> list[f.Step]:
+    """``summary_case`` decided first on form HP-S-2024-004511 (10:04), which is voided at
+    ``voided_at``, and decided on the next form (10:05) as the case goes on."""
+    steps = f.summary_case(SUMMARY_ID)
+    decided = [s.type for s in steps].index("PenaltyDecided")
+    spoilt = dataclasses.replace(steps[decided], occurred_at=at("2024-09-30", "10:04:00"),
+                                 body={**steps[decided].body, "decision_no": "HP-S-2024-004511",
+                                       "form_no": "HP-S-2024-004511", "amount_fen": 20_000})
+    void = step(steps[0].stream, "DecisionFormVoided", voided_at, form_no="HP-S-2024-004511",
+                reason="wrong_amount")
+    return steps[:decided] + [spoilt, void] + steps[decided:]
+
+
+def test_a_decision_on_a_form_voided_before_it_was_handed_over_is_no_decision() -> None:
+    """A summary decision written on a form the officer then voided (wrong amount) and wrote
+    again on the next form stood beside the one handed over: it went to previous_decisions
+    with its service (due on the spot) and filing owed, the re-issued decision was out of
+    order, and the flags counted its fine (RF12 and the rules of fines). The voided form's
+    decision is ended — its obligations cancelled — whether the void is recorded before or
+    after it, and the flags read the decision handed over only."""
+    steps = _reissued(at("2024-09-30", "10:04:30"))
+    history, folder = world([f.device_key()], steps)     # the footage proven (RF08.c)
+    plain_history, plain = world([f.device_key()], f.summary_case(SUMMARY_ID))
+    case, expected = folder.cases[SUMMARY_ID], plain.cases[SUMMARY_ID]
+    assert case["out_of_order"] == []
+    assert (case["state"], case["amounts"], case["deadlines"]) == (
+        expected["state"], expected["amounts"], expected["deadlines"])
+    assert [case["money"][k] for k in ("paid_fen", "received_fen", "outstanding_fen")] == [
+        expected["money"][k] for k in ("paid_fen", "received_fen", "outstanding_fen")]
+    assert case["money"]["reconciliation"]["status"] == "reconciled"
+    [spoilt] = case["previous_decisions"]
+    assert (spoilt["decision_no"], spoilt["status"], spoilt["current_fen"]) == (
+        "HP-S-2024-004511", "voided", 0)
+    assert {name: d["cancelled_on"] for name, d in spoilt["deadlines"].items()} == {
+        "service": "2024-09-30", "summary_filing": "2024-09-30"}
+    assert case["voided_forms"][0]["ended"] == "HP-S-2024-004511"
+    at_ = when("2025-01-01")
+    rules = sorted(x.rule_id for x in compute_flags(history.events, national(), at=at_,
+                                                     processes=1))
+    assert rules == sorted(x.rule_id for x in compute_flags(plain_history.events, national(),
+                                                            at=at_, processes=1))
+    # the void recorded before the decision it ends (an upload that came late)
+    late = steps[:]
+    late.insert(late.index(next(s for s in steps if s.type == "PenaltyDecided")),
+                late.pop(late.index(next(s for s in steps if s.type == "DecisionFormVoided"))))
+    late_history, folder = world([f.device_key()], late)
+    [again] = folder.cases[SUMMARY_ID]["previous_decisions"]
+    assert {**again, "event_id": None} == {**spoilt, "event_id": None}
+    assert folder.cases[SUMMARY_ID]["deadlines"] == case["deadlines"]
+    assert sorted(x.rule_id for x in compute_flags(late_history.events, national(), at=at_,
+                                                   processes=1)) == rules
+
+
+def test_a_form_voided_after_it_was_served_leaves_its_decision_standing() -> None:
+    """Voiding a form once handed over is no way to change or revoke the decision on it (that
+    is a PenaltyAmended or PenaltyWithdrawn, RF20.a): the decision stands, owed."""
+    steps = f.summary_case(SUMMARY_ID)
+    served = [s.type for s in steps].index("DecisionServed")
+    void = step(steps[0].stream, "DecisionFormVoided", at("2024-09-30", "10:06:30"),
+                form_no="HP-S-2024-004512", reason="other")
+    history, folder = world(steps[:served + 1] + [void] + steps[served + 1:])
+    _, plain = world(steps)
+    case, expected = folder.cases[SUMMARY_ID], plain.cases[SUMMARY_ID]
+    assert (case["decision"]["status"], case["amounts"], case["deadlines"]) == (
+        "in_force", expected["amounts"], expected["deadlines"])
+    assert case["voided_forms"][0]["ended"] is None
+
+
 def test_the_service_of_a_replaced_decision_recorded_late_is_not_the_new_decisions() -> None:
     """The withdrawn decision's service, recorded after the decision made anew, moved the new
     one to SERVED, met its service deadline three weeks before it was made and opened its

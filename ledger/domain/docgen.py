@@ -154,6 +154,18 @@ DECISIONS = """\
    closing until its own; a closing made while a replaced decision was in force, recorded
    late, is that decision's and closes nothing (2026-11-29; until then the page said `CLOSED`
    while the new fine was owed and RF06 judged the decision open).
+   **A voided form** (`DecisionFormVoided`, 作废): the decision written on that numbered form
+   (`PenaltyDecided.form_no`), voided at or after it and before it was served, was never
+   handed over (APL 第52条: 当场交付; 第61条) and never took effect: its `status` is `voided`,
+   its amount in force 0, its unmet service, filing, publication and payment deadlines
+   `cancelled_on`, and the case is undecided again (`ON_SCENE`, `DECIDING`), so the decision
+   on the form issued instead is expected and is the decision in force; the red flags read
+   it as no decision (`Case.void_of`; RF20.c still counts the void). `voided_forms` lists each
+   void (`form_no`, `voided_at`, `event_id`) and the decision it `ended`, whichever is
+   recorded first. A form voided after it was served ends nothing: a decision handed over is
+   changed or revoked by `PenaltyAmended` / `PenaltyWithdrawn`, with approval (RF20.a)
+   (2026-11-29; until then the voided decision stood beside the re-issued one, its service
+   and filing owed and its fine counted by the flags).
 6. **Totals**: `SurchargeAssessed.surcharge_fen` is the total assessed to date (cap: the
    principal) and `TreasuryReconciled.amount_fen` the total credited for the case; the latest
    event wins. On-the-spot cash is the party's payment through `OnsiteCashCollected`; a

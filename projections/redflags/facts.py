@@ -570,7 +570,8 @@ class Case:
         "rect_verified",
         "warnings", "investigation", "benchmarks", "deviations", "notices", "statements",
         "reviews", "waived", "hearing_requests", "hearings_scheduled", "hearings_held",
-        "legal_reviews", "collective", "extensions", "decisions", "outcomes", "served",
+        "legal_reviews", "collective", "extensions", "decided", "decisions", "outcomes",
+        "served",
         "summary_filed", "published", "unpublished", "changes", "voided", "closings", "payments",
         "cash", "remitted", "deposited", "reconciled", "surcharges", "instalments", "seizures",
         "inventories", "returned", "disposed", "recusals", "complaints", "stat_keys", "ahead")
@@ -620,7 +621,10 @@ class Case:
         self.collective: list[tuple[int, str, str]] = []      # ts, conclusion, eid
         #: (ts, days, approved_by, form, eid)
         self.extensions: list[tuple[int, int, str, str, str]] = []
-        self.decisions: list[Decision] = []
+        #: every decision recorded (a decision recorded again once), and those the rules read:
+        #: all but one whose form was voided before it was served (:meth:`void_of`)
+        self.decided: list[Decision] = []
+        self.decisions: list[Decision] = self.decided
         self.outcomes: list[Outcome] = []
         self.served: list[tuple[int, str]] = []
         self.summary_filed: list[tuple[int, str]] = []
@@ -749,6 +753,23 @@ class Case:
 
     def _next_decision(self, decision: Decision) -> int | None:
         return min((d.ts for d in self.decisions if d.ts > decision.ts), default=None)
+
+    def void_of(self, decision: Decision) -> tuple[int, str, tuple[str, ...], str] | None:
+        """The voiding of ``decision``'s numbered form that ended it, if any: the first
+        ``DecisionFormVoided`` of its ``form_no`` at or after it, in world time, with no service
+        of it in between (a service before the next decision recorded). A form spoilt before it
+        was handed over (APL 第52条 当场交付) bore no decision that took effect, and the form
+        issued instead bears the decision; one voided after it was served changes nothing
+        (changing or revoking a decision is a ``PenaltyAmended`` / ``PenaltyWithdrawn``,
+        RF20.a), as the case view reads it."""
+        if decision.form_no is None:
+            return None
+        for v in sorted(self.voided):
+            if v[1] == decision.form_no and v[0] >= decision.ts:
+                until = min([d.ts for d in self.decided if d.ts > decision.ts] + [v[0] + 1])
+                served = any(decision.ts <= ts < until for ts, _ in self.served)
+                return None if served else v
+        return None
 
     def recorded_ahead(self, eid: str) -> int | None:
         """The recorded time of event ``eid`` if it claims a later time, else None (its claim
@@ -982,7 +1003,7 @@ class Fold:
         if type_ == "PenaltyDecided":
             again = (body["decision_no"], ts, body["amount_fen"])
             return any(same_decision((d.decision_no, d.ts, d.amount), again)
-                       for d in c.decisions)
+                       for d in c.decided)
         cash = (body.get("receipt_no"), body["decision_no"], ts, body["amount_fen"])
         return any(same_collection((x.receipt_no, x.decision_no, x.ts, x.amount), cash)
                    for x in c.cash)
@@ -1140,7 +1161,8 @@ class Fold:
                      b["amount_fen"], tuple(b["decided_by"]), officers, b.get("form_no"),
                      b.get("benchmark_tier"), b.get("payment_method"), loc_of(b.get("location")),
                      b["decision_no"], unit)
-        c.decisions.append(d)
+        c.decided.append(d)
+        self._unvoided(c, dirty)
         c.procedure = c.procedure or b["procedure"]
         c.code = b["violation_code"]
         c.loc = c.loc or d.loc
@@ -1234,6 +1256,7 @@ class Fold:
     def _c_DecisionServed(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                           dirty: set) -> None:
         c.served.append((ts, eid))
+        self._unvoided(c, dirty)
 
     def _c_SummaryDecisionFiled(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                                 dirty: set) -> None:
@@ -1268,6 +1291,18 @@ class Fold:
         officers = tuple(dict.fromkeys(r["officer_id"] for r in b["officers"]))
         c.voided.append((ts, b["form_no"], officers, eid))
         self._stat_member(c, f"void|{quarter_of(self.days.day(ts))}", dirty, keep=False)
+        self._unvoided(c, dirty)
+
+    def _unvoided(self, c: Case, dirty: set) -> None:
+        """Read the case's decisions again after a decision, a void or a service: those whose
+        form was not voided before they were served (:meth:`Case.void_of`), whatever the order
+        of recording. Without a void, every decision recorded."""
+        if not c.voided:
+            return
+        decisions = [d for d in c.decided if c.void_of(d) is None]
+        if decisions != c.decisions:
+            c.decisions = decisions
+            self._cohort_dirty(c, dirty)   # its fines count elsewhere no more, or again
 
     def _c_CaseClosed(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                       dirty: set) -> None:

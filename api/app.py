@@ -229,7 +229,7 @@ def visible_officer(views: ReadModels, flags: FlagsView, principal: Principal,
         return state
     state["warnings"] = visible_warnings(views, flags, principal, state.get("warnings", []))
     cases = views.units_of("cases", state.get("case_acts", {}))
-    for key in ("case_acts", "case_decisions"):       # both keyed by case id
+    for key in ("case_acts", "case_decisions", "case_collections"):   # keyed by case id
         state[key] = {c: v for c, v in state.get(key, {}).items()
                       if principal.may_see_unit(cases.get(c))}
     recused = views.units_of("cases", [r["case_id"] for r in state.get("recusals", [])])

@@ -45,7 +45,8 @@ from .redflags.days import ts_of
 from .redflags.facts import (COLLECTIVE, INVESTIGATIVE, WRITTEN_ACKS, actors_of,
                              complaint_extension_days, complaint_extension_refused,
                              counted_from, deciders_of, decision_extension_counted,
-                             decision_key, money_of, plan_refused, same_decision)
+                             collection_key, decision_key, money_of, payment_key,
+                             plan_refused, same_collection, same_decision, same_payment)
 from .redflags.params import FlagParams, national
 
 
@@ -274,7 +275,7 @@ def new_state(case_id: str) -> dict[str, Any]:
         "held_changes": [],                # changes recorded before the decision they name
         "outcome": None,                   # no penalty / waiver / transfer
         "withdrawal": None,
-        "voided_forms": [],
+        "voided_forms": [],                # [{form_no, voided_at, event_id, ended: decision}]
         "notice": None,
         "rights_waived": None,
         "hearing": None,
@@ -288,7 +289,8 @@ def new_state(case_id: str) -> dict[str, Any]:
         "money": {"payments": [], "paid_fen": 0,
                   "cash": {"collected_fen": 0, "remitted_fen": 0, "deposited_fen": 0,
                            "receipts": [], "justification": None,
-                           "collections": []},       # [{event_id, amount_fen, occurred_at}]
+                           # [{event_id, amount_fen, occurred_at, receipt_no, decision_no}]
+                           "collections": []},
                   "instalments": None, "received_fen": 0, "outstanding_fen": 0,
                   "reconciliation": {"status": "not_applicable", "reconciled_fen": None,
                                      "expected_fen": 0}},
@@ -339,18 +341,32 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
             (SUMMARY if body["procedure"] == "summary" else GENERAL)["PenaltyDecided"]),
             f"decision {body['decision_no']} recorded again")
         return state       # the same act: it changes nothing, and its officers acted once
-    replaced = _replaced(state, rec.type, body)
+    if rec.type == "OnsiteCashCollected" and _collected_again(state, rec, body):
+        table = SUMMARY if state["procedure"] == "summary" else GENERAL
+        _out_of_order(state, rec, sorted(table["OnsiteCashCollected"]),
+                      f"receipt {body['receipt_no']} recorded again")
+        return state       # as a decision recorded again: its officers acted once
+    if rec.type == "PaymentRecorded" and _paid_again(state, rec, body, day):
+        table = SUMMARY if state["procedure"] == "summary" else GENERAL
+        _out_of_order(state, rec, sorted(table["PaymentRecorded"]),
+                      f"payment {body['payment_id']} recorded again")
+        _refresh_money(state, day, ctx)
+        return state       # one payment, received once (at the earlier instant, if dated so)
+    replaced = _replaced(state, rec, body)
     earlier = rec.type == "PenaltyDecided" and state["decision"] is not None \
         and day.isoformat() < state["decision"]["decided_on"]
     if earlier:            # a decision the one in force replaced, recorded after it
         _keep_earlier(state, rec, body, day, ctx)
     elif replaced is None:
         _lifecycle(state, rec, body, day, ctx)
+    elif rec.type == "CaseClosed":     # a replaced decision's closing, recorded late
+        _close(replaced, rec, body, day)
     else:                  # a step of a decision made anew's predecessor, recorded late
         if _STEPS_OF_A_DECISION[rec.type] in replaced["deadlines"]:
             _met(replaced, _STEPS_OF_A_DECISION[rec.type], day)
         if rec.type == "DecisionServed":
             replaced["served_on"] = day.isoformat()
+            _served_at(replaced, rec.occurred_at)
     _record_officers(state, rec, body, day.isoformat(), ctx)
     _record_investigators(state, rec, body, ctx)
     handler = _FACTS.get(rec.type) if replaced is None and not earlier else None
@@ -380,9 +396,14 @@ def _lifecycle(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: d
         if why is not None:                            # not a change of the decision in force
             _out_of_order(case, rec, sorted(table, key=lambda s: _rank(summary, s)), why)
             return
-    if rec.type == "PenaltyDecided" and current == "NOT_PENALISED" \
+    # a decision made after the case's closing (复议, 诉讼: revoked and made anew) reopens it,
+    # as RF06 judges it: the closing is the replaced decision's (facts.Case.closing_of)
+    reopened = rec.type == "PenaltyDecided" and current in TERMINAL \
+        and _after_closing(case, rec.occurred_at)
+    if rec.type == "PenaltyDecided" and (current not in TERMINAL or reopened) \
             and (case["decision"] or {}).get("status") == "withdrawn":
-        # a withdrawal (撤销) reopens the decision: the case is decided anew (重新作出)
+        # a withdrawal (撤销) reopens the decision: the case is decided anew (重新作出), from
+        # NOT_PENALISED or wherever the withdrawal found it (EXECUTED: paid and reconciled)
         current = case["state"] = "ON_SCENE" if summary else "DECIDING"
     if current == "NOTIFIED" and "NOTIFIED" not in table and "DECIDING" in table:
         until = (case["deadlines"].get("hearing_request") or {}).get("due")
@@ -396,11 +417,19 @@ def _lifecycle(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: d
         target = targets[0] if len(set(targets)) == 1 else None
         if target is not None and _rank(summary, target) <= _rank(summary, current):
             target = None                              # never move backwards
+        if reopened:                                   # but a decision made anew is open
+            target = table["ON_SCENE" if summary else "DECIDING"]
     if target is not None:
         case["state"] = target
     if summary and case["state"] in _SUMMARY_DELIVERED + ("FILED_WITH_AGENCY",) \
             and rec.type not in ("DecisionServed", "PenaltyWithdrawn"):
         case["state_pending_money"] = True  # refreshed after the money is folded
+
+
+def _after_closing(case: dict[str, Any], decided_at: str) -> bool:
+    """Whether a decision made at ``decided_at`` comes after the closing the case shows, in
+    world time: that closing is not the decision's, and the case is open again."""
+    return case["closed_at"] is not None and ts_of(case["closed_at"]) < ts_of(decided_at)
 
 
 def _rank(summary: bool, state: str) -> int:
@@ -427,6 +456,8 @@ def _named(case: dict[str, Any], decision_no: str) -> tuple[dict[str, Any] | Non
         if d is not None and d["decision_no"] == decision_no:
             if d["status"] == "withdrawn":
                 return d, f"decision {decision_no} was withdrawn"
+            if d["status"] == "voided":
+                return d, f"the form of decision {decision_no} was voided"
             if d is not case["decision"]:
                 return d, f"decision {decision_no} was replaced by a later decision"
             return d, None
@@ -450,10 +481,44 @@ def _recorded_again(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -
                for d, fen in known)
 
 
-def _replaced(case: dict[str, Any], kind: str, body: dict[str, Any]) -> dict[str, Any] | None:
+def _collected_again(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> bool:
+    """Whether the cash ``rec`` records is a collection the case has: the same receipt,
+    decision, instant and amount (:func:`~.redflags.facts.same_collection`), posted again
+    under another event id."""
+    again = collection_key(body, rec.occurred_at)
+    return any(same_collection((x["receipt_no"], x["decision_no"], ts_of(x["occurred_at"]),
+                                x["amount_fen"]), again)
+               for x in case["money"]["cash"]["collections"])
+
+
+def _paid_again(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date) -> bool:
+    """Whether the payment ``rec`` records is one the case has: the same payment id, decision,
+    amount and channel (:func:`~.redflags.facts.same_payment`), posted again under another
+    event id. The payment is received at the earlier of the two instants, as the flags count
+    it, so a record dated earlier moves it there."""
+    again = payment_key(body)
+    for p in case["money"]["payments"]:
+        if same_payment((p["payment_id"], p["decision_no"], p["amount_fen"], p["channel"]),
+                        again):
+            if ts_of(rec.occurred_at) < ts_of(p["occurred_at"]):
+                p.update(event_id=rec.event_id, on=day.isoformat(),
+                         occurred_at=rec.occurred_at)
+            return True
+    return False
+
+
+def _replaced(case: dict[str, Any], rec: Recorded, body: dict[str, Any]
+              ) -> dict[str, Any] | None:
     """The decision a later one replaced, when this step carries it out: it is that decision's
-    (kept in ``previous_decisions``), not the one in force."""
-    if kind not in _STEPS_OF_A_DECISION:
+    (kept in ``previous_decisions``), not the one in force. A closing is the decision's in
+    force when it was made, in world time (:func:`_money_owner`, as RF06 reads it)."""
+    if rec.type == "CaseClosed":
+        in_force = case["decision"]
+        if in_force is None or _money_owner(case, in_force)(rec.occurred_at):
+            return None
+        return next((d for d in case["previous_decisions"]
+                     if _money_owner(case, d)(rec.occurred_at)), None)
+    if rec.type not in _STEPS_OF_A_DECISION:
         return None
     d, _ = _named(case, body["decision_no"])
     return d if d is not None and d is not case["decision"] else None
@@ -859,6 +924,11 @@ def recount_decision_extensions(state: dict[str, Any], approver: str, ctx: Conte
 def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
     if c["decision"] is not None:                     # decided anew: the old one is history
         _keep_previous(c)
+    if _after_closing(c, rec.occurred_at):            # reopened: the closing was the old one's
+        closing = {k: c[k] for k in ("closed_on", "closed_at", "close_outcome")}
+        if c["previous_decisions"]:
+            c["previous_decisions"][-1].update(closing)
+        c.update(dict.fromkeys(closing))
     p = b["party"]
     _party(c, p["party_ref"], party_type=p["party_type"], org_name=p.get("org_name"))
     _violation(c, b["violation_code"], b["legal_basis"], ctx)
@@ -891,6 +961,7 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
         n = ctx.params.publication_deadline_working_days
         _due(c, "publication", lambda: wd(since, n),
              _basis("GBF2018_118", f"{n} working days", f"{n}个工作日内公示"), ahead=ahead)
+    _voided_before(c, c["decision"], day)
     _apply_held(c, c["decision"], rec.occurred_at, ctx)
 
 
@@ -902,7 +973,8 @@ def _decision(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date
             "decided_on": day.isoformat(), "decided_at": rec.occurred_at,
             "decided_by": b["decided_by"],
             "form_no": b.get("form_no"), "payment_method": b.get("payment_method"),
-            "status": "in_force", "served_on": None, "event_id": rec.event_id}
+            "status": "in_force", "served_on": None, "served_at": None,
+            "event_id": rec.event_id}
 
 
 def _keep_earlier(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
@@ -916,6 +988,7 @@ def _keep_earlier(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date
     c["previous_decisions"].append(earlier)
     c["previous_decisions"].sort(key=lambda d: d["decided_on"])
     _met_by(c, "decision", rec, day, ctx)        # the case was decided then (RF12.a)
+    _voided_before(c, earlier, day)
     _apply_held(c, earlier, rec.occurred_at, ctx)
 
 
@@ -952,6 +1025,8 @@ def _apply_held(c: dict[str, Any], decision: dict[str, Any], decided_at: str,
             entry["why"] = f"dated before decision {decision_no}"
         elif decision["status"] == "withdrawn":
             entry["why"] = f"decision {decision_no} was withdrawn"
+        elif decision["status"] == "voided":
+            entry["why"] = f"the form of decision {decision_no} was voided"
         else:
             entry["why"] = f"recorded before decision {decision_no}"
             day = legal_date(h["occurred_at"], offset_minutes=ctx.offset_minutes)
@@ -986,6 +1061,7 @@ def _served(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx:
     _party(c, b["party_ref"])
     if c["decision"] is not None:
         c["decision"]["served_on"] = day.isoformat()
+        _served_at(c["decision"], rec.occurred_at)
     _met_by(c, "service", rec, day, ctx)
     if (c["amounts"]["current_fen"] or 0) > 0:
         period = c["decision"]["payment_period"]
@@ -995,6 +1071,12 @@ def _served(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx:
              _basis("APL 第67条第3款", f"{d} days from receipt",
                     f"自收到行政处罚决定书之日起{d}日内"), ahead=ahead)
         c["deadlines"]["payment"]["params_version"] = period["params_version"]
+
+
+def _served_at(decision: dict[str, Any], at: str) -> None:
+    """Keep the instant ``decision`` was first served: a form voided later changes nothing."""
+    if decision["served_at"] is None or ts_of(at) < ts_of(decision["served_at"]):
+        decision["served_at"] = at
 
 
 def _summary_filed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
@@ -1019,7 +1101,7 @@ def _changed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
         c["held_changes"].append({"event_id": rec.event_id, "type": rec.type,
                                   "occurred_at": rec.occurred_at,
                                   "recorded_at": rec.recorded_at, "body": b})
-    elif d["status"] != "withdrawn":
+    elif d["status"] not in ("withdrawn", "voided"):
         _change(c, d, rec.event_id, rec.type, b, day, ctx,
                 opened=_opened_by(rec, day, ctx))
 
@@ -1057,20 +1139,58 @@ def _change(c: dict[str, Any], decision: dict[str, Any], event_id: str, kind: st
 
 
 def _voided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
-    c["voided_forms"].append(b["form_no"])
+    entry = {"form_no": b["form_no"], "voided_at": rec.occurred_at, "event_id": rec.event_id,
+             "ended": None}
+    c["voided_forms"].append(entry)
+    for d in [c["decision"]] + c["previous_decisions"]:
+        if d is not None and d["form_no"] == b["form_no"]:
+            _void(c, d, entry, day)
+
+
+def _voided_before(c: dict[str, Any], decision: dict[str, Any], day: date) -> None:
+    """A decision recorded after the voiding of its form (an upload that came late)."""
+    for entry in c["voided_forms"]:
+        if decision["form_no"] is not None and entry["form_no"] == decision["form_no"]:
+            _void(c, decision, entry, day)
+
+
+def _void(c: dict[str, Any], d: dict[str, Any], entry: dict[str, Any], day: date) -> None:
+    """End decision ``d`` if the voiding ``entry`` of its form (``voided_forms``) came at or
+    after it and before it was served, in world time (facts.Case.void_of, as the flags read
+    it): a form spoilt before it was handed over (APL 第52条 当场交付) bore no decision that took
+    effect, and its obligations are cancelled; the form issued instead bears the decision. A
+    form voided after it was served changes nothing: a decision is changed or revoked by
+    ``PenaltyAmended`` / ``PenaltyWithdrawn``."""
+    at = ts_of(entry["voided_at"])
+    if d["status"] in ("voided", "withdrawn") or at < ts_of(d["decided_at"]) \
+            or (d["served_at"] is not None and ts_of(d["served_at"]) <= at):
+        return
+    entry["ended"], d["status"] = d["decision_no"], "voided"
+    in_force = d is c["decision"]
+    (c["amounts"] if in_force else d)["current_fen"] = 0
+    deadlines = c["deadlines"] if in_force else d["deadlines"]
+    for name in _OWN_DEADLINES:
+        owed = deadlines.get(name)
+        if owed is not None and owed["met_on"] is None:
+            owed["cancelled_on"] = day.isoformat()
+    if in_force:                           # undecided again: a decision on another form follows
+        c["state"] = "ON_SCENE" if c["procedure"] == "summary" else "DECIDING"
 
 
 def _closed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
     # the closing of the decision in force, as RF06 judges it (facts.Case.closing_of): the
-    # first, in world time, made while it was in force; a second one changes nothing, and one
-    # after a decision made anew (the case reopened) closes the case again
-    shown = c["closed_at"]
-    if shown is not None:
-        owns = _money_owner(c, c["decision"])
-        if owns(shown) and not (owns(rec.occurred_at) and ts_of(rec.occurred_at) < ts_of(shown)):
-            return
-    c["closed_on"], c["closed_at"] = day.isoformat(), rec.occurred_at
-    c["close_outcome"] = b["outcome"]
+    # first, in world time, made while it was in force (one made before it is a replaced
+    # decision's, _replaced); a second one changes nothing, and one after a decision made
+    # anew (the case reopened, _decided) closes the case again
+    _close(c, rec, b, day)
+
+
+def _close(shown: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date) -> None:
+    """Show the closing ``rec`` on ``shown`` (the case, or a replaced decision) unless it
+    shows one made earlier, in world time."""
+    if shown.get("closed_at") is not None and ts_of(shown["closed_at"]) <= ts_of(rec.occurred_at):
+        return
+    shown.update(closed_on=day.isoformat(), closed_at=rec.occurred_at, close_outcome=b["outcome"])
 
 
 def _archived(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
@@ -1080,6 +1200,7 @@ def _archived(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
 
 def _payment(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
     c["money"]["payments"].append({"event_id": rec.event_id, "payment_id": b["payment_id"],
+                                   "decision_no": b["decision_no"],
                                    "channel": b["channel"], "amount_fen": b["amount_fen"],
                                    "on": day.isoformat(), "occurred_at": rec.occurred_at})
 
@@ -1092,7 +1213,9 @@ def _cash(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: C
         cash["collected_fen"] += b["amount_fen"]
         cash["receipts"].append(b.get("receipt_no"))
         cash["collections"].append({"event_id": rec.event_id, "amount_fen": b["amount_fen"],
-                                    "occurred_at": rec.occurred_at})
+                                    "occurred_at": rec.occurred_at,
+                                    "receipt_no": b.get("receipt_no"),
+                                    "decision_no": b["decision_no"]})
         cash["justification"] = b["justification"]
         since, ahead = _opened_by(rec, day, ctx)
         n = p.onsite_cash_to_agency_working_days
@@ -1233,11 +1356,15 @@ def _money_owner(c: dict[str, Any], decision: dict[str, Any] | None) -> Callable
     it up to the next decision, in world time (before the case's first decision: the first's).
     The decisions' instants are parsed once for all the case's money (it is summed again on
     every step of the case)."""
-    if decision is None:
-        return lambda at: True
-    decided = parse_datetime(decision["decided_at"])
+    # a decision whose form was voided (_void) is none, as the flags read it
     decisions = [parse_datetime(d["decided_at"])
-                 for d in c["previous_decisions"] + [c["decision"]]]
+                 for d in c["previous_decisions"] + [c["decision"]]
+                 if d is not None and d["status"] != "voided"]
+    if decision is None or not decisions:
+        return lambda at: True
+    if decision["status"] == "voided":
+        return lambda at: False
+    decided = parse_datetime(decision["decided_at"])
     return lambda at: money_of(decided, decisions, parse_datetime(at))
 
 

@@ -25,8 +25,8 @@ from ledger.domain.calendar import legal_date
 from ledger.envelope import Recorded
 from ledger.schemas import parse_datetime
 
-from .redflags.facts import (credential_status, deciders_of, decision_key, person_credential,
-                             same_decision)
+from .redflags.facts import (collection_key, credential_status, deciders_of, decision_key,
+                             person_credential, same_collection, same_decision)
 
 #: body fields of case events that name the persons who acted
 _ACTOR_LISTS = ("officers", "investigators")
@@ -59,6 +59,9 @@ def new_state(officer_id: str) -> dict[str, Any]:
         # case_id -> [decision number, instant (s), fine] of each decision they acted in: one
         # recorded again is the same decision (facts.same_decision), not another act
         "case_decisions": {},
+        # case_id -> [receipt, decision number, instant (s), cash] of each on-the-spot
+        # collection they made: one recorded again (facts.same_collection) is not another act
+        "case_collections": {},
         "patrols": 0,
         "events": [],               # ids of events on the person's own stream and pledges
     }
@@ -227,14 +230,23 @@ def _latest_pledge_status(state: dict[str, Any]) -> str:
 
 # --- events on other streams ------------------------------------------------------------------
 
+#: acts an integrator may post again under a new event id: the field keeping what each was
+#: (by case), what tells one from another, and when two are one
+_ONCE: dict[str, tuple[str, Callable[..., tuple], Callable[[Any, Any], bool]]] = {
+    "PenaltyDecided": ("case_decisions", decision_key, same_decision),
+    "OnsiteCashCollected": ("case_collections", collection_key, same_collection)}
+
+
 def _case_act(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
     case_id = rec.stream.partition(":")[2]
-    if rec.type == "PenaltyDecided":
-        decision = decision_key(body, rec.occurred_at)
-        decided = state["case_decisions"].setdefault(case_id, [])
-        if any(same_decision(tuple(d), decision) for d in decided):
-            return              # the same decision recorded again, as the case view reads it
-        decided.append(list(decision))
+    once = _ONCE.get(rec.type)
+    if once is not None:
+        field, key_of, same = once
+        key = key_of(body, rec.occurred_at)
+        seen = state[field].setdefault(case_id, [])
+        if any(same(tuple(x), key) for x in seen):
+            return              # the same act recorded again, as the case view reads it
+        seen.append(list(key))
     load = state["caseload"]
     acts = state["case_acts"]
     if case_id not in acts:

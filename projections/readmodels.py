@@ -428,8 +428,13 @@ class ReadModels:
     #: decision recorded again (its number, instant and fine: a retry under a new event id) is
     #: the same decision on the case page, the public record (``decided_at``,
     #: ``decided_fen``) and the officers' pages (``case_decisions``), and a case shows the
-    #: closing of its decision in force (``closed_at``), as RF06 judges it.
-    VERSION = 34
+    #: closing of its decision in force (``closed_at``), as RF06 judges it; 35: a payment or
+    #: an on-the-spot collection recorded again (a retry under a new event id) is received
+    #: once, on the case page and the officers' pages (a payment's and a collection's
+    #: ``decision_no``, a collection's ``receipt_no``, ``case_collections``), a decision made
+    #: after the closing reopens the case, and a decision whose form was voided before it was
+    #: served is ended (``voided_forms`` entries, a decision's ``served_at``).
+    VERSION = 35
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

@@ -69,6 +69,10 @@ class Step:
 
 
 def step(stream: str, type_name: str, occurred_at: str, **overrides: Any) -> Step:
+    if type_name == "PaymentRecorded" and "payment_id" not in overrides:
+        # the bank's id names one payment (RF06.f): here, one per case and instant
+        overrides["payment_id"] = (f"PAY-{stream.partition(':')[2]}-{occurred_at[:10]}-"
+                                   f"{occurred_at[11:19].replace(':', '')}")
     return Step(stream, type_name, occurred_at, body(type_name, **overrides))
 
 

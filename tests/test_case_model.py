@@ -644,6 +644,80 @@ def test_a_decision_recorded_again_under_a_new_event_id_is_the_same_decision() -
         assert case["officers"][officer_id]["acts"] == expected["officers"][officer_id]["acts"]
 
 
+def test_a_payment_recorded_again_under_a_new_event_id_is_one_payment() -> None:
+    """An enforcement system that re-posted a bank payment after a lost answer (a new event_id:
+    the same payment_id, decision, amount and channel) had it counted twice: the case page
+    showed 600,000 fen received of 300,000 and RF06.b raised an overpayment."""
+    steps = f.general_case()
+    paid = [s.type for s in steps].index("PaymentRecorded")
+    retry = dataclasses.replace(steps[paid], occurred_at=at("2024-08-20", "10:05:00"))
+    history, twice = world(steps[:paid + 1] + [retry] + steps[paid + 1:])
+    _, once = world(steps)
+    case, expected = twice.cases["SH-HP-2024-000123"], once.cases["SH-HP-2024-000123"]
+    again = history.events[len(f.staff()) + paid + 1]
+    assert case["out_of_order"] == [{
+        "event_id": again.event_id, "type": "PaymentRecorded", "state": "EXECUTING",
+        "expected_in": ["ENFORCEMENT_APPLIED", "EXECUTING", "SERVED"],
+        "why": "payment PAY-SH-HP-2024-000123-2024-08-20-100000 recorded again"}]
+    money = {k: v for k, v in case["money"].items() if k != "reconciliation"}
+    assert money == {k: v for k, v in expected["money"].items() if k != "reconciliation"}
+    assert (money["received_fen"], case["money"]["reconciliation"]["status"]) == (
+        300_000, "reconciled")
+    assert (case["deadlines"], case["state"]) == (expected["deadlines"], expected["state"])
+    rules = sorted(x.rule_id for x in compute_flags(history.events, national(),
+                                                     at=when("2025-01-01"), processes=1))
+    assert rules == ["RF13.a", "RF22", "RF22", "RF22"]
+
+
+def test_cash_recorded_again_under_a_new_event_id_is_one_collection() -> None:
+    """The same on-the-spot collection re-posted (receipt, decision, instant and amount) was
+    cash collected twice: 20,000 fen received of 10,000 on the case page, RF05.a called the
+    receipt reused in its own case, RF06.b an overpayment, and the officers' pages and the
+    case page counted another act of collecting."""
+    steps = f.summary_case(SUMMARY_ID)
+    cash = [s.type for s in steps].index("OnsiteCashCollected")
+    history, twice = world([f.device_key()], steps[:cash + 1] + [steps[cash]] + steps[cash + 1:])
+    plain_history, once = world([f.device_key()], steps)
+    case, expected = twice.cases[SUMMARY_ID], once.cases[SUMMARY_ID]
+    assert [(o["type"], o["why"]) for o in case["out_of_order"]] == [
+        ("OnsiteCashCollected", "receipt SH-FK-2024-0098812 recorded again")]
+    assert case["money"]["cash"]["collected_fen"] == 10_000
+    assert [case["money"][k] for k in ("received_fen", "outstanding_fen")] == [10_000, 0]
+    assert case["state"] == expected["state"] == "CLOSED"
+    for officer_id in (f.OFFICER_A, f.OFFICER_B):
+        assert twice.officers[officer_id]["caseload"] == once.officers[officer_id]["caseload"]
+        assert case["officers"][officer_id]["acts"] == expected["officers"][officer_id]["acts"]
+    at_ = when("2025-01-01")
+    assert sorted(x.rule_id for x in compute_flags(history.events, national(), at=at_,
+                                                   processes=1)) == sorted(
+        x.rule_id for x in compute_flags(plain_history.events, national(), at=at_, processes=1))
+
+
+def test_one_payment_id_recorded_for_another_amount_is_counted_and_raises_rf06f() -> None:
+    """The same payment id with another amount is no retry: both records count, as posted,
+    and the inspector sees the conflict (RF06.f, on the record that is not the first)."""
+    steps = f.general_case()
+    paid = [s.type for s in steps].index("PaymentRecorded")
+    other = step("case:SH-HP-2024-000123", "PaymentRecorded", at("2024-08-21"),
+                 payment_id=steps[paid].body["payment_id"],
+                 decision_no="沪黄城管罚〔2024〕第123号", amount_fen=30_000)
+    history, folder = world(steps[:paid + 1] + [other] + steps[paid + 1:])
+    case = folder.cases["SH-HP-2024-000123"]
+    assert case["money"]["received_fen"] == 330_000
+    flags = compute_flags(history.events, national(), at=when("2025-01-01"), processes=1)
+    [reused] = [x for x in flags if x.rule_id == "RF06.f"]
+    conflicting = history.events[len(f.staff()) + paid + 1].event_id
+    assert reused.event_ids[0] == conflicting
+    assert numbers(reused) == {
+        "payment_id": "PAY-SH-HP-2024-000123-2024-08-20-100000",
+        "decision_no": "沪黄城管罚〔2024〕第123号",
+        "amount_fen": 30_000, "channel": "designated_bank",
+        "first_used_in_case": "SH-HP-2024-000123",
+        "first_decision_no": "沪黄城管罚〔2024〕第123号", "first_amount_fen": 300_000,
+        "first_channel": "designated_bank", "uses": 2}
+    assert "RF06.b" in {x.rule_id for x in flags}      # 330,000 fen received of 300,000
+
+
 def test_the_case_shows_the_closing_of_its_decision_as_rf06_judges_it() -> None:
     """A second closing of a case closed as paid (outcome 'other', a week later) replaced the
     first on the case page, while RF06 judged the closing as paid; a closing after a decision
@@ -664,6 +738,107 @@ def test_the_case_shows_the_closing_of_its_decision_as_rf06_judges_it() -> None:
     _, folder = world(reopened)
     case = folder.cases["SH-HP-2024-000123"]
     assert (case["closed_on"], case["close_outcome"]) == ("2024-11-22", "enforcement_applied")
+
+
+def test_a_decision_made_anew_after_the_case_was_closed_reopens_it() -> None:
+    """Revoked on reconsideration (复议) after the case was closed and decided anew, the case
+    page still said CLOSED, with the old decision's closing, while the new fine was owed and
+    RF06 judged it open (no closing of its own). It is DECIDED again, the old closing goes with
+    the old decision, and the new decision's own steps move it on to its own closing; the old
+    closing recorded late closes nothing."""
+    s, old, anew = "case:SH-HP-2024-000123", "沪黄城管罚〔2024〕第123号", "沪黄城管罚〔2024〕第301号"
+    steps = [x for x in f.general_case() if x.type != "CaseArchived"]
+    closing = steps[-1]
+    made_anew = [
+        step(s, "PenaltyWithdrawn", at("2024-10-08"), decision_no=old,
+             reason="reconsideration", refund_required=True),
+        step(s, "PenaltyDecided", at("2024-11-05"), decision_no=anew, amount_fen=200_000,
+             party={"party_ref": f.COMPANY, "party_type": "organisation"})]
+    history, folder = world()
+    seen = states_along(steps + made_anew + [
+        step(s, "DecisionServed", at("2024-11-07"), decision_no=anew, method="in_person",
+             party_present=True)], "SH-HP-2024-000123", history, folder)
+    case = folder.cases["SH-HP-2024-000123"]
+    assert seen[-4:] == ["CLOSED", "CLOSED", "DECIDED", "SERVED"]
+    assert (case["closed_on"], case["closed_at"], case["close_outcome"]) == (None, None, None)
+    [previous] = case["previous_decisions"]
+    assert (previous["closed_on"], previous["close_outcome"]) == ("2024-08-28", "paid")
+    assert case["deadlines"]["payment"]["met_on"] is None
+    # the old closing recorded after the decision made anew is the old decision's
+    history, folder = world()
+    seen = states_along(steps[:-1] + made_anew + [closing], "SH-HP-2024-000123", history,
+                        folder)
+    case = folder.cases["SH-HP-2024-000123"]
+    assert (seen[-1], case["closed_on"]) == ("DECIDED", None)
+    assert case["previous_decisions"][0]["closed_on"] == "2024-08-28"
+
+
+def _reissued(voided_at: str) -> list[f.Step]:
+    """``summary_case`` decided first on form HP-S-2024-004511 (10:04), which is voided at
+    ``voided_at``, and decided on the next form (10:05) as the case goes on."""
+    steps = f.summary_case(SUMMARY_ID)
+    decided = [s.type for s in steps].index("PenaltyDecided")
+    spoilt = dataclasses.replace(steps[decided], occurred_at=at("2024-09-30", "10:04:00"),
+                                 body={**steps[decided].body, "decision_no": "HP-S-2024-004511",
+                                       "form_no": "HP-S-2024-004511", "amount_fen": 20_000})
+    void = step(steps[0].stream, "DecisionFormVoided", voided_at, form_no="HP-S-2024-004511",
+                reason="wrong_amount")
+    return steps[:decided] + [spoilt, void] + steps[decided:]
+
+
+def test_a_decision_on_a_form_voided_before_it_was_handed_over_is_no_decision() -> None:
+    """A summary decision written on a form the officer then voided (wrong amount) and wrote
+    again on the next form stood beside the one handed over: it went to previous_decisions
+    with its service (due on the spot) and filing owed, the re-issued decision was out of
+    order, and the flags counted its fine (RF12 and the rules of fines). The voided form's
+    decision is ended — its obligations cancelled — whether the void is recorded before or
+    after it, and the flags read the decision handed over only."""
+    steps = _reissued(at("2024-09-30", "10:04:30"))
+    history, folder = world([f.device_key()], steps)     # the footage proven (RF08.c)
+    plain_history, plain = world([f.device_key()], f.summary_case(SUMMARY_ID))
+    case, expected = folder.cases[SUMMARY_ID], plain.cases[SUMMARY_ID]
+    assert case["out_of_order"] == []
+    assert (case["state"], case["amounts"], case["deadlines"]) == (
+        expected["state"], expected["amounts"], expected["deadlines"])
+    assert [case["money"][k] for k in ("paid_fen", "received_fen", "outstanding_fen")] == [
+        expected["money"][k] for k in ("paid_fen", "received_fen", "outstanding_fen")]
+    assert case["money"]["reconciliation"]["status"] == "reconciled"
+    [spoilt] = case["previous_decisions"]
+    assert (spoilt["decision_no"], spoilt["status"], spoilt["current_fen"]) == (
+        "HP-S-2024-004511", "voided", 0)
+    assert {name: d["cancelled_on"] for name, d in spoilt["deadlines"].items()} == {
+        "service": "2024-09-30", "summary_filing": "2024-09-30"}
+    assert case["voided_forms"][0]["ended"] == "HP-S-2024-004511"
+    at_ = when("2025-01-01")
+    rules = sorted(x.rule_id for x in compute_flags(history.events, national(), at=at_,
+                                                     processes=1))
+    assert rules == sorted(x.rule_id for x in compute_flags(plain_history.events, national(),
+                                                            at=at_, processes=1))
+    # the void recorded before the decision it ends (an upload that came late)
+    late = steps[:]
+    late.insert(late.index(next(s for s in steps if s.type == "PenaltyDecided")),
+                late.pop(late.index(next(s for s in steps if s.type == "DecisionFormVoided"))))
+    late_history, folder = world([f.device_key()], late)
+    [again] = folder.cases[SUMMARY_ID]["previous_decisions"]
+    assert {**again, "event_id": None} == {**spoilt, "event_id": None}
+    assert folder.cases[SUMMARY_ID]["deadlines"] == case["deadlines"]
+    assert sorted(x.rule_id for x in compute_flags(late_history.events, national(), at=at_,
+                                                   processes=1)) == rules
+
+
+def test_a_form_voided_after_it_was_served_leaves_its_decision_standing() -> None:
+    """Voiding a form once handed over is no way to change or revoke the decision on it (that
+    is a PenaltyAmended or PenaltyWithdrawn, RF20.a): the decision stands, owed."""
+    steps = f.summary_case(SUMMARY_ID)
+    served = [s.type for s in steps].index("DecisionServed")
+    void = step(steps[0].stream, "DecisionFormVoided", at("2024-09-30", "10:06:30"),
+                form_no="HP-S-2024-004512", reason="other")
+    history, folder = world(steps[:served + 1] + [void] + steps[served + 1:])
+    _, plain = world(steps)
+    case, expected = folder.cases[SUMMARY_ID], plain.cases[SUMMARY_ID]
+    assert (case["decision"]["status"], case["amounts"], case["deadlines"]) == (
+        "in_force", expected["amounts"], expected["deadlines"])
+    assert case["voided_forms"][0]["ended"] is None
 
 
 def test_the_service_of_a_replaced_decision_recorded_late_is_not_the_new_decisions() -> None:

@@ -154,7 +154,12 @@ def test_a_scoped_officer_bundle_leaves_out_the_officers_cases_in_other_units(
 
 def test_a_scoped_officer_record_names_none_of_the_officers_cases_in_other_units(
         dash: World) -> None:
-    post_steps(dash, peer_fine(XH_CASE, f.OFFICER_A, 20_000))
+    # the cash they collected there names the case too (case_collections)
+    cash = f.step(f"case:{XH_CASE}", "OnsiteCashCollected", f.at("2024-08-20", "10:07:00"),
+                  decision_no=f"XH-{XH_CASE[-6:]}", party_ref=f.VENDOR, amount_fen=20_000,
+                  justification="hard_to_enforce_later", justification_text="流动摊贩",
+                  officers=[{"officer_id": f.OFFICER_A, "cert_no": "31010699001"}])
+    post_steps(dash, peer_fine(XH_CASE, f.OFFICER_A, 20_000) + [cash])
     dash.project()
     mine = auth(dash, "inspector", principal="jw-hp", units=(f.UNIT,))
     officer = get(dash, f"/v1/officers/{f.OFFICER_A}", mine)

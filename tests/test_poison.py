@@ -74,16 +74,20 @@ def test_cash_collected_summing_past_the_safe_integers_does_not_stop_the_flags(
 def test_cash_collected_summing_past_64_bits_does_not_stop_the_read_models(city: World) -> None:
     """2,050 collections of 2^53-1 fen in one case: the case's total no longer fits the 64 bits
     the read models' JSON encoder takes, and saving the case raised on every attempt — no case,
-    officer or complaint view moved on after it."""
+    officer or complaint view moved on after it. Each on its own receipt: the same collection
+    posted again is one (docs/events.md, decision 6)."""
     case_id = "SH-HP-2024-S-004512"
     steps = f.staff() + f.summary_case(case_id)
     post_steps(city, steps)
     collected = next(s for s in steps if s.type == "OnsiteCashCollected")
-    huge = dataclasses.replace(collected, body={**collected.body, "amount_fen": MAX_SAFE_INT})
-    for _ in range(3):
-        post_steps(city, [huge] * 700)
+
+    def huge(n: int) -> f.Step:
+        return dataclasses.replace(collected, body={**collected.body, "amount_fen": MAX_SAFE_INT,
+                                                    "receipt_no": f"SH-FK-HUGE-{n:05d}"})
+    for k in range(3):
+        post_steps(city, [huge(700 * k + i) for i in range(700)])
     still_flags_later_misconduct(city, cases=(case_id, LATER), officers=(f.OFFICER_A,))
-    post_steps(city, [huge])              # folded onto the wide total read back, exactly
+    post_steps(city, [huge(2100)])        # folded onto the wide total read back, exactly
     city.project()
     response = city.http.get(f"/v1/cases/{case_id}", headers=city.headers("inspector"))
     assert response.status_code == 200, response.text

@@ -125,6 +125,21 @@ def test_rf06_payment_through_a_non_designated_channel() -> None:
     assert numbers(World(steps).one("RF06.c"))["channel"] == "cash_to_officer"
 
 
+def test_rf06f_one_payment_id_recorded_in_two_cases_is_flagged_on_the_later() -> None:
+    """A bank payment (its payment_id) credited to a second case, for that case's decision: the
+    two records count as recorded, each in its case, and RF06.f names the first, whichever
+    case is recorded first."""
+    first = general_case()
+    paid = next(s for s in first if s.type == "PaymentRecorded")
+    other = "SH-HP-2024-000124"
+    second = change(general_case(other), "PaymentRecorded", occurred_at=at("2024-08-22"),
+                    payment_id=paid.body["payment_id"])
+    for world in (World(first, second), World(second, first)):
+        flag = world.one("RF06.f")
+        assert flag.case_id == other
+        assert (numbers(flag)["first_used_in_case"], numbers(flag)["uses"]) == (GENERAL, 2)
+
+
 def test_rf06_surcharge_above_the_principal_or_at_the_wrong_rate() -> None:
     surcharge = step(G, "SurchargeAssessed", at("2024-09-20"), principal_fen=300_000,
                      rate_bp_per_day=500, days=250, surcharge_fen=350_000)

@@ -146,11 +146,44 @@ DECISIONS = """\
    A second closing is out of order and changes nothing (until 2026-11-29 the last recorded
    replaced it: a case closed as paid showed 'other' while RF06 judged it paid); one after a
    decision made anew (the case reopened on reconsideration or by a court) closes it again.
+   **A decision made after the closing** (复议, 诉讼: the decision revoked and made anew, dated
+   after the closing shown) **reopens the case**: it leads to `DECIDED` (`DECIDED_ON_SPOT`)
+   from `CLOSED` or `ARCHIVED` — out of order unless the decision in force was withdrawn, as
+   after `NOT_PENALISED` — and the closing goes with the decision it closed, in
+   `previous_decisions` (`closed_on`, `closed_at`, `close_outcome`), so the case shows no
+   closing until its own; a closing made while a replaced decision was in force, recorded
+   late, is that decision's and closes nothing (2026-11-29; until then the page said `CLOSED`
+   while the new fine was owed and RF06 judged the decision open).
+   **A voided form** (`DecisionFormVoided`, 作废): the decision written on that numbered form
+   (`PenaltyDecided.form_no`), voided at or after it and before it was served, was never
+   handed over (APL 第52条: 当场交付; 第61条) and never took effect: its `status` is `voided`,
+   its amount in force 0, its unmet service, filing, publication and payment deadlines
+   `cancelled_on`, and the case is undecided again (`ON_SCENE`, `DECIDING`), so the decision
+   on the form issued instead is expected and is the decision in force; the red flags read
+   it as no decision (`Case.void_of`; RF20.c still counts the void). `voided_forms` lists each
+   void (`form_no`, `voided_at`, `event_id`) and the decision it `ended`, whichever is
+   recorded first. A form voided after it was served ends nothing: a decision handed over is
+   changed or revoked by `PenaltyAmended` / `PenaltyWithdrawn`, with approval (RF20.a)
+   (2026-11-29; until then the voided decision stood beside the re-issued one, its service
+   and filing owed and its fine counted by the flags).
 6. **Totals**: `SurchargeAssessed.surcharge_fen` is the total assessed to date (cap: the
    principal) and `TreasuryReconciled.amount_fen` the total credited for the case; the latest
    event wins. On-the-spot cash is the party's payment through `OnsiteCashCollected`; a
    `PaymentRecorded` with channel `onsite_cash_with_receipt` for the same cash is not counted
-   twice.
+   twice. **A payment recorded again** — the `payment_id`, `decision_no`, `amount_fen` and
+   `channel` of a `PaymentRecorded` the case has, as an enforcement system re-posts a payment
+   under a new `event_id` after losing the answer — is that payment: recorded in `out_of_order`
+   (`why`: "payment … recorded again"), received once, at the earlier of the two instants; the
+   red flags count it once. The bank's `payment_id` names one payment, so the same id for
+   another decision, amount or channel, or in another case, is no retry: both records count as
+   posted (never refused, DESIGN.md principle 1) and RF06.f shows the inspector the conflict.
+   **A collection recorded again** — the `receipt_no`, `decision_no`, instant and `amount_fen`
+   of an `OnsiteCashCollected` the case has — is that collection, in `out_of_order` ("receipt
+   … recorded again"): its cash, its officers' acts (the case page, the officers' pages'
+   `cash_collections`) and RF05 count it once. A receipt number at another instant, for another
+   decision or amount, or in another case, is a receipt reused (RF05.a); cash with no receipt
+   is always another collection (2026-11-29; until then a retry counted twice: the case page
+   showed twice the money received and RF06.b an overpayment).
 7. **Warnings**: `WarningIssued` is the precondition step (劝阻/书面警告, e.g. BJ_LJ 第67条); a
    warning *penalty* is `PenaltyDecided` with penalty type `warning`. `WaiverGranted.basis`
    separates `APL33-1` (first violation, 第33条第1款第2句, discretionary — RF18.a) from

@@ -155,6 +155,16 @@ class Outcome(NamedTuple):
     decided_by: tuple[str, ...]
 
 
+class Payment(NamedTuple):
+    """PaymentRecorded: ``payment_id`` is the bank's or e-payment system's record of it."""
+    ts: int
+    amount: int
+    channel: str
+    eid: str
+    payment_id: str
+    decision_no: str
+
+
 class Cash(NamedTuple):
     ts: int
     rts: int
@@ -165,6 +175,7 @@ class Cash(NamedTuple):
     justification: str
     text: str | None
     officers: tuple[str, ...]
+    decision_no: str
 
 
 class Plan(NamedTuple):
@@ -383,6 +394,37 @@ def same_decision(a: tuple[str, Any, int], b: tuple[str, Any, int]) -> bool:
     return a == b
 
 
+def collection_key(body: Mapping[str, Any], occurred_at: str) -> tuple[str | None, str, int, int]:
+    """What tells one ``OnsiteCashCollected`` from another (:func:`same_collection`): its
+    receipt number, the decision it pays, its instant (seconds) and its amount in fen."""
+    return (body.get("receipt_no"), body["decision_no"], ts_of(occurred_at), body["amount_fen"])
+
+
+def same_collection(a: tuple[str | None, str, int, int],
+                    b: tuple[str | None, str, int, int]) -> bool:
+    """Whether two ``OnsiteCashCollected`` of one case — each :func:`collection_key` — record
+    one collection posted again under a new event id: one receipt issued at one instant for
+    one decision and amount (docs/events.md, decision 6). A collection with no receipt cannot
+    be told from another and is always one more; a receipt number used at another instant,
+    for another decision or amount, or in another case, is a receipt reused (RF05.a)."""
+    return a[0] is not None and a == b
+
+
+def payment_key(body: Mapping[str, Any]) -> tuple[str, str, int, str]:
+    """What tells one ``PaymentRecorded`` from another (:func:`same_payment`): the payment's
+    id, the decision it pays, its amount in fen and its channel."""
+    return (body["payment_id"], body["decision_no"], body["amount_fen"], body["channel"])
+
+
+def same_payment(a: tuple[str, str, int, str], b: tuple[str, str, int, str]) -> bool:
+    """Whether two ``PaymentRecorded`` of one case — each :func:`payment_key` — record one
+    payment: an enforcement system that posts a payment again after a lost answer does so
+    under a new event id, and the bank's ``payment_id`` names one payment, received once
+    (docs/events.md, decision 6). The same id for another decision, amount or channel is a
+    conflicting record, counted as recorded and flagged (RF06.f)."""
+    return a == b
+
+
 def plan_refused(party_applied: bool, approver: str, investigators: Collection[str],
                  passed: str | None) -> str | None:
     """Why a deferral or instalment plan does not move the payment deadline (RF06 and the case
@@ -528,7 +570,8 @@ class Case:
         "rect_verified",
         "warnings", "investigation", "benchmarks", "deviations", "notices", "statements",
         "reviews", "waived", "hearing_requests", "hearings_scheduled", "hearings_held",
-        "legal_reviews", "collective", "extensions", "decisions", "outcomes", "served",
+        "legal_reviews", "collective", "extensions", "decided", "decisions", "outcomes",
+        "served",
         "summary_filed", "published", "unpublished", "changes", "voided", "closings", "payments",
         "cash", "remitted", "deposited", "reconciled", "surcharges", "instalments", "seizures",
         "inventories", "returned", "disposed", "recusals", "complaints", "stat_keys", "ahead")
@@ -578,7 +621,10 @@ class Case:
         self.collective: list[tuple[int, str, str]] = []      # ts, conclusion, eid
         #: (ts, days, approved_by, form, eid)
         self.extensions: list[tuple[int, int, str, str, str]] = []
-        self.decisions: list[Decision] = []
+        #: every decision recorded (a decision recorded again once), and those the rules read:
+        #: all but one whose form was voided before it was served (:meth:`void_of`)
+        self.decided: list[Decision] = []
+        self.decisions: list[Decision] = self.decided
         self.outcomes: list[Outcome] = []
         self.served: list[tuple[int, str]] = []
         self.summary_filed: list[tuple[int, str]] = []
@@ -589,7 +635,8 @@ class Case:
         #: every CaseClosed (ts, outcome, eid), in log order: a case reopened (a decision made
         #: anew after its closing) is closed again (:meth:`closing_of`)
         self.closings: list[tuple[int, str, str]] = []
-        self.payments: list[tuple[int, int, str, str]] = []             # ts, amount, channel, eid
+        #: one per payment: a payment recorded again (:func:`same_payment`) is not another
+        self.payments: list[Payment] = []
         self.cash: list[Cash] = []
         self.remitted: list[tuple[int, int, str]] = []
         self.deposited: list[tuple[int, int, str]] = []
@@ -707,6 +754,23 @@ class Case:
     def _next_decision(self, decision: Decision) -> int | None:
         return min((d.ts for d in self.decisions if d.ts > decision.ts), default=None)
 
+    def void_of(self, decision: Decision) -> tuple[int, str, tuple[str, ...], str] | None:
+        """The voiding of ``decision``'s numbered form that ended it, if any: the first
+        ``DecisionFormVoided`` of its ``form_no`` at or after it, in world time, with no service
+        of it in between (a service before the next decision recorded). A form spoilt before it
+        was handed over (APL 第52条 当场交付) bore no decision that took effect, and the form
+        issued instead bears the decision; one voided after it was served changes nothing
+        (changing or revoking a decision is a ``PenaltyAmended`` / ``PenaltyWithdrawn``,
+        RF20.a), as the case view reads it."""
+        if decision.form_no is None:
+            return None
+        for v in sorted(self.voided):
+            if v[1] == decision.form_no and v[0] >= decision.ts:
+                until = min([d.ts for d in self.decided if d.ts > decision.ts] + [v[0] + 1])
+                served = any(decision.ts <= ts < until for ts, _ in self.served)
+                return None if served else v
+        return None
+
     def recorded_ahead(self, eid: str) -> int | None:
         """The recorded time of event ``eid`` if it claims a later time, else None (its claim
         is the time to count from; the engine's ``Ctx.since``)."""
@@ -722,6 +786,10 @@ class Case:
             out.update(investigators)
         return out
 
+
+#: case events an integrator may post again under a new event id, counted once
+#: (:meth:`Fold._recorded_again`; a payment, which names no one, in its own fold)
+_ONCE = frozenset({"PenaltyDecided", "OnsiteCashCollected"})
 
 #: case events whose actors investigate (RF09.e, RF11.b/d)
 INVESTIGATIVE = frozenset({"CaseFiled", "EvidenceRecorded", "InspectionPerformed",
@@ -813,6 +881,9 @@ class Fold:
         self.grids: dict[str, dict[str, None]] = {}
         #: receipt number -> its uses (collected at, log index, case id, event id), log order
         self.receipts: dict[str, list[tuple[int, int, str, str]]] = {}
+        #: payment id -> its records (paid at, log index, case id, event id, payment_key),
+        #: one per payment of a case (RF06.f: the same id with another key or in another case)
+        self.payment_ids: dict[str, list[tuple[int, int, str, str, tuple[str, str, int, str]]]] = {}
         #: flag_id -> its dispositions in log order
         self.dispositions: dict[str, list[Disposition]] = {}
         #: inspector id -> the flags they disposed of, in the order first disposed of (RF30)
@@ -875,6 +946,8 @@ class Fold:
         c.events.append(Ev(type_, ts, rts, eid, idx))
         if ts > rts:
             c.ahead[eid] = rts
+        if type_ in _ONCE and self._recorded_again(c, type_, body, ts):
+            return                 # the same act posted again under a new event id: once
         shape = _SHAPE.get(type_)
         if shape is None:
             return
@@ -921,6 +994,19 @@ class Fold:
         if c.complaints:                   # RF23.c reads who acted in the complained case
             for complaint in c.complaints:
                 dirty.add(("complaint", complaint))
+
+    @staticmethod
+    def _recorded_again(c: Case, type_: str, body: dict[str, Any], ts: int) -> bool:
+        """Whether a decision or an on-the-spot collection is one the case has
+        (:func:`same_decision`, :func:`same_collection`): neither its act nor its fine or cash
+        counts again."""
+        if type_ == "PenaltyDecided":
+            again = (body["decision_no"], ts, body["amount_fen"])
+            return any(same_decision((d.decision_no, d.ts, d.amount), again)
+                       for d in c.decided)
+        cash = (body.get("receipt_no"), body["decision_no"], ts, body["amount_fen"])
+        return any(same_collection((x.receipt_no, x.decision_no, x.ts, x.amount), cash)
+                   for x in c.cash)
 
     # --- case facts ------------------------------------------------------------------------
 
@@ -1067,9 +1153,6 @@ class Fold:
 
     def _c_PenaltyDecided(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                           dirty: set) -> None:
-        again = (b["decision_no"], ts, b["amount_fen"])
-        if any(same_decision((d.decision_no, d.ts, d.amount), again) for d in c.decisions):
-            return                      # the same decision recorded again: counted once
         p = b["party"]
         officers = tuple(dict.fromkeys(r["officer_id"] for r in b["officers"]))
         unit = c.unit_id or "-"
@@ -1078,7 +1161,8 @@ class Fold:
                      b["amount_fen"], tuple(b["decided_by"]), officers, b.get("form_no"),
                      b.get("benchmark_tier"), b.get("payment_method"), loc_of(b.get("location")),
                      b["decision_no"], unit)
-        c.decisions.append(d)
+        c.decided.append(d)
+        self._unvoided(c, dirty)
         c.procedure = c.procedure or b["procedure"]
         c.code = b["violation_code"]
         c.loc = c.loc or d.loc
@@ -1172,6 +1256,7 @@ class Fold:
     def _c_DecisionServed(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                           dirty: set) -> None:
         c.served.append((ts, eid))
+        self._unvoided(c, dirty)
 
     def _c_SummaryDecisionFiled(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                                 dirty: set) -> None:
@@ -1206,6 +1291,18 @@ class Fold:
         officers = tuple(dict.fromkeys(r["officer_id"] for r in b["officers"]))
         c.voided.append((ts, b["form_no"], officers, eid))
         self._stat_member(c, f"void|{quarter_of(self.days.day(ts))}", dirty, keep=False)
+        self._unvoided(c, dirty)
+
+    def _unvoided(self, c: Case, dirty: set) -> None:
+        """Read the case's decisions again after a decision, a void or a service: those whose
+        form was not voided before they were served (:meth:`Case.void_of`), whatever the order
+        of recording. Without a void, every decision recorded."""
+        if not c.voided:
+            return
+        decisions = [d for d in c.decided if c.void_of(d) is None]
+        if decisions != c.decisions:
+            c.decisions = decisions
+            self._cohort_dirty(c, dirty)   # its fines count elsewhere no more, or again
 
     def _c_CaseClosed(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                       dirty: set) -> None:
@@ -1213,14 +1310,34 @@ class Fold:
 
     def _c_PaymentRecorded(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                            dirty: set) -> None:
-        c.payments.append((ts, b["amount_fen"], b["channel"], eid))
+        key = payment_key(b)
+        uses = self.payment_ids.setdefault(key[0], [])
+        for i, p in enumerate(c.payments):
+            if same_payment((p.payment_id, p.decision_no, p.amount, p.channel), key):
+                if ts < p.ts:   # recorded again, dated earlier: the payment is the earliest
+                    c.payments[i] = p._replace(ts=ts, eid=eid)
+                    uses[:] = [(ts, idx, c.case_id, eid, key) if u[3] == p.eid else u
+                               for u in uses]
+                    self._payment_dirty(uses, dirty)
+                return
+        c.payments.append(Payment(ts, b["amount_fen"], b["channel"], eid, key[0], key[1]))
+        uses.append((ts, idx, c.case_id, eid, key))
+        self._payment_dirty(uses, dirty)
+
+    @staticmethod
+    def _payment_dirty(uses: list, dirty: set) -> None:
+        """A payment id recorded in several cases: each is judged again (RF06.f)."""
+        if len(uses) > 1:
+            for _, _, other, _, _ in uses:
+                dirty.add(("case", other))
 
     def _c_OnsiteCashCollected(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                                dirty: set) -> None:
         officers = tuple(dict.fromkeys(r["officer_id"] for r in b["officers"]))
         receipt = b.get("receipt_no")
         c.cash.append(Cash(ts, rts, eid, b["amount_fen"], receipt, b.get("receipt_book_id"),
-                           b["justification"], b.get("justification_text"), officers))
+                           b["justification"], b.get("justification_text"), officers,
+                           b["decision_no"]))
         self._party(c, b["party_ref"], None, dirty)
         if receipt:
             uses = self.receipts.setdefault(receipt, [])

@@ -875,7 +875,8 @@ def _rf20d_no_such_decision(c: Case, ch: Change, decided: list[str], ctx: "Ctx")
 def received_before(c: Case, ts: int, decision: Decision) -> int:
     """Money received for ``decision`` up to ``ts`` (:meth:`Case.owns_money`): bank/e-payments
     plus on-the-spot cash (a ``PaymentRecorded`` for the same cash is not counted twice)."""
-    payments = [(a, ch) for t, a, ch, _ in c.payments if t <= ts and c.owns_money(decision, t)]
+    payments = [(p.amount, p.channel) for p in c.payments
+                if p.ts <= ts and c.owns_money(decision, p.ts)]
     paid = sum(a for a, ch in payments if ch != "onsite_cash_with_receipt")
     cash_payments = sum(a for a, ch in payments if ch == "onsite_cash_with_receipt")
     cash = sum(x.amount for x in c.cash if x.ts <= ts and c.owns_money(decision, x.ts))

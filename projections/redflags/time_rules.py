@@ -190,7 +190,7 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
     surcharge = own[-1][4] if own else 0
     expected = principal + (surcharge if principal else 0)
     common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id}
-    for ts, amount, channel, eid in c.payments:
+    for ts, amount, channel, eid, _, _ in c.payments:
         if channel not in DESIGNATED_CHANNELS:
             ctx.flag("RF06.c", eid, anchor=ts, raised=ts, event_ids=[eid],
                      numbers={"amount_fen": amount, "channel": channel},
@@ -245,7 +245,7 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
         return
     # b) more received than due, or less than due when the case is closed as paid
     # the money of this decision: not a payment on a decision withdrawn before it
-    money = sorted([(ts, eid) for ts, _, _, eid in c.payments if c.owns_money(d, ts)]
+    money = sorted([(p.ts, p.eid) for p in c.payments if c.owns_money(d, p.ts)]
                    + [(x.ts, x.eid) for x in c.cash if c.owns_money(d, x.ts)])
     over = next(((ts, eid) for ts, eid in money if received_before(c, ts, d) > expected), None)
     if over is not None:
@@ -318,6 +318,32 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
               summary_zh=f"罚款逾期（{day_iso(due)}）未缴纳，至 {day_iso(follow)} 既未"
                          f"{type_zh('SurchargeAssessed')}，也未{type_zh('InstalmentApproved')}，"
                          f"亦未{code_zh('enforcement_applied')}", ahead=ahead, **common)
+
+
+def rf06f_payment_reused(c: Case, ctx: "Ctx") -> None:
+    """RF06.f: a payment id the bank or e-payment system gave one payment, recorded for another
+    decision, amount or channel, or in another case, than its first record in world time. The
+    same payment recorded again is one payment (:func:`~.facts.same_payment`), never flagged."""
+    for p in c.payments:
+        uses = ctx.fold.payment_ids.get(p.payment_id, ())
+        if len(uses) < 2:
+            continue
+        ts, _, case_id, eid, (_, decision_no, amount, channel) = min(uses)
+        if eid == p.eid:
+            continue
+        ctx.flag("RF06.f", p.eid, anchor=p.ts, raised=p.ts, event_ids=[p.eid, eid],
+                 numbers={"payment_id": p.payment_id, "decision_no": p.decision_no,
+                          "amount_fen": p.amount, "channel": p.channel,
+                          "first_used_in_case": case_id, "first_decision_no": decision_no,
+                          "first_amount_fen": amount, "first_channel": channel,
+                          "uses": len(uses)},
+                 summary=f"payment {p.payment_id} of {p.amount} fen for decision "
+                         f"{p.decision_no} was first recorded in case {case_id} as {amount} "
+                         f"fen for decision {decision_no} ({channel})",
+                 summary_zh=f"缴款记录 {p.payment_id}（{yuan(p.amount)}，决定书 {p.decision_no}）"
+                            f"已在案件 {case_id} 中记录为 {yuan(amount)}（决定书 {decision_no}，"
+                            f"{code_zh(channel)}）",
+                 case_id=c.case_id, unit_id=c.unit_id)
 
 
 def _first_service(c: Case, d: Decision) -> tuple[int, str] | None:
@@ -831,7 +857,7 @@ def _extension_why_zh(days: int, form: str, approver: str, investigators: Collec
     }[reason]
 
 
-CASE_RULES = (rf05_cash_handling, rf06_payment, rf12_deadlines)
+CASE_RULES = (rf05_cash_handling, rf06_payment, rf06f_payment_reused, rf12_deadlines)
 COMPLAINT_RULES = (rf23_complaint,)
 OFFICER_RULES = (rf23d_complaint_pattern,)
 SUPERVISION_RULES = (rf27_supervision,)

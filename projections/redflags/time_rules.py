@@ -337,9 +337,9 @@ def rf06f_payment_reused(c: Case, ctx: "Ctx") -> None:
                           "first_used_in_case": case_id, "first_decision_no": decision_no,
                           "first_amount_fen": amount, "first_channel": channel,
                           "uses": len(uses)},
-                 summary=f"payment {p.payment_id} of {p.amount} fen for decision "
-                         f"{p.decision_no} was first recorded in case {case_id} as {amount} "
-                         f"fen for decision {decision_no} ({channel})",
+                 summary=f"payment {p.payment_id} of {cny(p.amount)} for decision "
+                         f"{p.decision_no} was first recorded in case {case_id} as "
+                         f"{cny(amount)} for decision {decision_no} ({channel})",
                  summary_zh=f"缴款记录 {p.payment_id}（{yuan(p.amount)}，决定书 {p.decision_no}）"
                             f"已在案件 {case_id} 中记录为 {yuan(amount)}（决定书 {decision_no}，"
                             f"{code_zh(channel)}）",

@@ -288,7 +288,8 @@ def new_state(case_id: str) -> dict[str, Any]:
         "money": {"payments": [], "paid_fen": 0,
                   "cash": {"collected_fen": 0, "remitted_fen": 0, "deposited_fen": 0,
                            "receipts": [], "justification": None,
-                           "collections": []},       # [{event_id, amount_fen, occurred_at}]
+                           # [{event_id, amount_fen, occurred_at, decision_no}]
+                           "collections": []},
                   "instalments": None, "received_fen": 0, "outstanding_fen": 0,
                   "reconciliation": {"status": "not_applicable", "reconciled_fen": None,
                                      "expected_fen": 0}},
@@ -899,6 +900,7 @@ def _decision(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date
     # unit_id: the unit holding the case when the decision was recorded, whose fine RF24 counts
     # it as (facts.Decision.unit), and the unit overview's bars with it
     return {"decision_no": b["decision_no"], "procedure": b["procedure"], "unit_id": c["unit_id"],
+            "party_ref": b["party"]["party_ref"],
             "decided_on": day.isoformat(), "decided_at": rec.occurred_at,
             "decided_by": b["decided_by"],
             "form_no": b.get("form_no"), "payment_method": b.get("payment_method"),
@@ -1065,9 +1067,11 @@ def _closed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx:
     # first, in world time, made while it was in force; a second one changes nothing, and one
     # after a decision made anew (the case reopened) closes the case again
     shown = c["closed_at"]
-    if shown is not None:
-        owns = _money_owner(c, c["decision"])
-        if owns(shown) and not (owns(rec.occurred_at) and ts_of(rec.occurred_at) < ts_of(shown)):
+    if shown is not None and c["decision"] is not None:
+        # a closing names no decision: read among the decision in force's party's, as its own
+        owns, no = _money_owner(c, c["decision"]), c["decision"]["decision_no"]
+        if owns(shown, no) and not (owns(rec.occurred_at, no)
+                                    and ts_of(rec.occurred_at) < ts_of(shown)):
             return
     c["closed_on"], c["closed_at"] = day.isoformat(), rec.occurred_at
     c["close_outcome"] = b["outcome"]
@@ -1081,7 +1085,8 @@ def _archived(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
 def _payment(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
     c["money"]["payments"].append({"event_id": rec.event_id, "payment_id": b["payment_id"],
                                    "channel": b["channel"], "amount_fen": b["amount_fen"],
-                                   "on": day.isoformat(), "occurred_at": rec.occurred_at})
+                                   "on": day.isoformat(), "occurred_at": rec.occurred_at,
+                                   "decision_no": b["decision_no"]})
 
 
 def _cash(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
@@ -1092,7 +1097,8 @@ def _cash(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: C
         cash["collected_fen"] += b["amount_fen"]
         cash["receipts"].append(b.get("receipt_no"))
         cash["collections"].append({"event_id": rec.event_id, "amount_fen": b["amount_fen"],
-                                    "occurred_at": rec.occurred_at})
+                                    "occurred_at": rec.occurred_at,
+                                    "decision_no": b["decision_no"]})
         cash["justification"] = b["justification"]
         since, ahead = _opened_by(rec, day, ctx)
         n = p.onsite_cash_to_agency_working_days
@@ -1220,25 +1226,38 @@ def _received(c: dict[str, Any], decision: dict[str, Any] | None) -> tuple[int, 
     if not payments and not collections:
         return 0, 0                     # every step of a case before its money: nothing to sum
     owns = _money_owner(c, decision)
-    payments = [p for p in payments if owns(p["occurred_at"])]
+    payments = [p for p in payments if owns(p["occurred_at"], p["decision_no"])]
     paid = sum(p["amount_fen"] for p in payments if p["channel"] != "onsite_cash_with_receipt")
-    cash_paid = max(sum(x["amount_fen"] for x in collections if owns(x["occurred_at"])),
+    cash_paid = max(sum(x["amount_fen"] for x in collections
+                        if owns(x["occurred_at"], x["decision_no"])),
                     sum(p["amount_fen"] for p in payments
                         if p["channel"] == "onsite_cash_with_receipt"))
     return paid, paid + cash_paid
 
 
-def _money_owner(c: dict[str, Any], decision: dict[str, Any] | None) -> Callable[[str], bool]:
-    """Whether money received at an instant is ``decision``'s, as RF06 reads it: received from
-    it up to the next decision, in world time (before the case's first decision: the first's).
-    The decisions' instants are parsed once for all the case's money (it is summed again on
-    every step of the case)."""
+def _money_owner(c: dict[str, Any], decision: dict[str, Any] | None
+                 ) -> Callable[[str, str], bool]:
+    """Whether money received at an instant naming a decision number is ``decision``'s, as RF06
+    reads it (:meth:`~.redflags.facts.Case.owns_money`): received from it up to the next
+    decision in world time, among the decisions of the party decided under that number — a
+    co-party's decision (共同违法) replaces nothing — or among all the case's when it has none
+    of that number (before the first of them: the first's). The decisions' instants are parsed
+    once for all the case's money (it is summed again on every step of the case)."""
     if decision is None:
-        return lambda at: True
+        return lambda at, no: True
     decided = parse_datetime(decision["decided_at"])
-    decisions = [parse_datetime(d["decided_at"])
-                 for d in c["previous_decisions"] + [c["decision"]]]
-    return lambda at: money_of(decided, decisions, parse_datetime(at))
+    every = [(d["party_ref"], d["decision_no"], parse_datetime(d["decided_at"]))
+             for d in c["previous_decisions"] + [c["decision"]]]
+    instants = [t for _, _, t in every]
+
+    def owns(at: str, no: str) -> bool:
+        parties = {p for p, n, _ in every if n == no}
+        if not parties:
+            return money_of(decided, instants, parse_datetime(at))
+        if decision["party_ref"] not in parties:
+            return False
+        return money_of(decided, [t for p, _, t in every if p in parties], parse_datetime(at))
+    return owns
 
 
 # --- complaints -------------------------------------------------------------------------------

@@ -428,8 +428,11 @@ class ReadModels:
     #: decision recorded again (its number, instant and fine: a retry under a new event id) is
     #: the same decision on the case page, the public record (``decided_at``,
     #: ``decided_fen``) and the officers' pages (``case_decisions``), and a case shows the
-    #: closing of its decision in force (``closed_at``), as RF06 judges it.
-    VERSION = 34
+    #: closing of its decision in force (``closed_at``), as RF06 judges it; 35: in a case with
+    #: several parties a decision keeps its ``party_ref`` and each payment and cash collection
+    #: the ``decision_no`` it names: money is the named decision's party's (a co-party's
+    #: decision replaces nothing), as RF06 reads it.
+    VERSION = 35
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

@@ -146,6 +146,14 @@ DECISIONS = """\
    A second closing is out of order and changes nothing (until 2026-11-29 the last recorded
    replaced it: a case closed as paid showed 'other' while RF06 judged it paid); one after a
    decision made anew (the case reopened on reconsideration or by a court) closes it again.
+   **A case with several parties** (共同违法) shows its latest decision as the one in force and
+   a co-party's in `previous_decisions`, but the money each decision received is its party's:
+   a payment or cash collection counts for the decision it names (`decision_no`) among its
+   party's decisions in world time (among all the case's when it names none the case has), as
+   the red flags read it (2026-11-29: a decision keeps its `party_ref`, a payment and a cash
+   collection their `decision_no`; until then the co-party's later decision took the first
+   party's money). A change of the earlier party's decision is still recorded in
+   `out_of_order` as one of a replaced decision, though it changes that decision's entry.
 6. **Totals**: `SurchargeAssessed.surcharge_fen` is the total assessed to date (cap: the
    principal) and `TreasuryReconciled.amount_fen` the total credited for the case; the latest
    event wins. On-the-spot cash is the party's payment through `OnsiteCashCollected`; a

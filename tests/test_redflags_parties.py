@@ -6,9 +6,19 @@ from __future__ import annotations
 
 from . import domain_factory as f
 from .domain_factory import at, step
-from .test_redflags_world import GENERAL, World, change, drop, general_case, insert_after, numbers
+from .test_redflags_world import (
+    GENERAL,
+    SUMMARY,
+    World,
+    change,
+    drop,
+    general_case,
+    insert_after,
+    numbers,
+)
 
 G = f"case:{GENERAL}"
+S = f"case:{SUMMARY}"
 COMPANY_NO = "沪黄城管罚〔2024〕第123号"
 VENDOR_NO = "沪黄城管罚〔2024〕第124号"
 VENDOR = {"party_ref": f.VENDOR, "party_type": "individual"}
@@ -108,3 +118,32 @@ def test_rf10_reads_an_amendment_of_a_partys_decision_after_a_co_partys() -> Non
     assert flag.party_ref == f.COMPANY
     assert numbers(flag)["amended_fen"] == 400_000
 
+
+
+def summary_two_parties() -> list[f.Step]:
+    """``summary_case``: the vendor fined 100 CNY on the spot and paid in cash; a minute later
+    the company beside it fined 300 CNY under its own form (paid at the bank)."""
+    steps = change(f.summary_case(SUMMARY), "CaseFiled", parties=[VENDOR, COMPANY])
+    return insert_after(steps, "PenaltyDecided", step(
+        S, "PenaltyDecided", at("2024-09-30", "10:06:00"), decision_no="HP-S-2024-004513",
+        procedure="summary", party=COMPANY, violation_code="STALL_SH",
+        legal_basis="SH_SRHW 第25条", penalty_types=["fine"], amount_fen=30_000,
+        decided_by=[f.OFFICER_A, f.OFFICER_B], form_no="HP-S-2024-004513",
+        benchmark_tier="minor", payment_method="e_payment"))
+
+
+def test_rf04_judges_cash_under_the_decision_it_names() -> None:
+    """The vendor's 100 CNY, collected after the company's decision, was judged under the
+    company's 300 CNY: collected where the law does not allow it (RF04.a, above 100 CNY) and
+    differing from the fine (RF04.b)."""
+    assert World(summary_two_parties()).flags(rule="RF04") == []
+
+
+def test_rf03_judges_an_amendment_of_a_partys_summary_decision_after_a_co_partys() -> None:
+    """The vendor's summary fine amended to 250 CNY (above the 200 CNY APL 第51条 allows for an
+    individual) after the company's decision was not the vendor decision's amendment: nothing
+    raised."""
+    amend = step(S, "PenaltyAmended", at("2024-09-30", "11:00:00"),
+                 decision_no="HP-S-2024-004512", previous_amount_fen=10_000, amount_fen=25_000)
+    flag = World(insert_after(summary_two_parties(), "DecisionServed", amend)).one("RF03")
+    assert (flag.party_ref, numbers(flag)["amount_fen"]) == (f.VENDOR, 25_000)

@@ -769,6 +769,8 @@ class Case:
     def _changes_of(self, decision: Decision) -> list[Change]:
         """The changes of ``decision`` in world time: those naming it, from it up to the next
         decision of its party (:meth:`changes_a_decision`)."""
+        if not self.changes:            # most cases: no need to find the next decision
+            return []
         end = self._next_decision(decision)
         return sorted((ch for ch in self.changes
                        if ch.decision_no == decision.decision_no and ch.ts >= decision.ts

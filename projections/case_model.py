@@ -511,13 +511,15 @@ def _replaced(case: dict[str, Any], rec: Recorded, body: dict[str, Any]
               ) -> dict[str, Any] | None:
     """The decision a later one replaced, when this step carries it out: it is that decision's
     (kept in ``previous_decisions``), not the one in force. A closing is the decision's in
-    force when it was made, in world time (:func:`_money_owner`, as RF06 reads it)."""
+    force when it was made, in world time, among its party's (:func:`_money_owner`, as RF06
+    reads it: a closing names no decision)."""
     if rec.type == "CaseClosed":
         in_force = case["decision"]
-        if in_force is None or _money_owner(case, in_force)(rec.occurred_at):
+        if in_force is None or _money_owner(case, in_force)(rec.occurred_at,
+                                                            in_force["decision_no"]):
             return None
         return next((d for d in case["previous_decisions"]
-                     if _money_owner(case, d)(rec.occurred_at)), None)
+                     if _money_owner(case, d)(rec.occurred_at, d["decision_no"])), None)
     if rec.type not in _STEPS_OF_A_DECISION:
         return None
     d, _ = _named(case, body["decision_no"])
@@ -970,6 +972,7 @@ def _decision(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date
     # unit_id: the unit holding the case when the decision was recorded, whose fine RF24 counts
     # it as (facts.Decision.unit), and the unit overview's bars with it
     return {"decision_no": b["decision_no"], "procedure": b["procedure"], "unit_id": c["unit_id"],
+            "party_ref": b["party"]["party_ref"],
             "decided_on": day.isoformat(), "decided_at": rec.occurred_at,
             "decided_by": b["decided_by"],
             "form_no": b.get("form_no"), "payment_method": b.get("payment_method"),
@@ -1343,29 +1346,42 @@ def _received(c: dict[str, Any], decision: dict[str, Any] | None) -> tuple[int, 
     if not payments and not collections:
         return 0, 0                     # every step of a case before its money: nothing to sum
     owns = _money_owner(c, decision)
-    payments = [p for p in payments if owns(p["occurred_at"])]
+    payments = [p for p in payments if owns(p["occurred_at"], p["decision_no"])]
     paid = sum(p["amount_fen"] for p in payments if p["channel"] != "onsite_cash_with_receipt")
-    cash_paid = max(sum(x["amount_fen"] for x in collections if owns(x["occurred_at"])),
+    cash_paid = max(sum(x["amount_fen"] for x in collections
+                        if owns(x["occurred_at"], x["decision_no"])),
                     sum(p["amount_fen"] for p in payments
                         if p["channel"] == "onsite_cash_with_receipt"))
     return paid, paid + cash_paid
 
 
-def _money_owner(c: dict[str, Any], decision: dict[str, Any] | None) -> Callable[[str], bool]:
-    """Whether money received at an instant is ``decision``'s, as RF06 reads it: received from
-    it up to the next decision, in world time (before the case's first decision: the first's).
-    The decisions' instants are parsed once for all the case's money (it is summed again on
-    every step of the case)."""
-    # a decision whose form was voided (_void) is none, as the flags read it
-    decisions = [parse_datetime(d["decided_at"])
-                 for d in c["previous_decisions"] + [c["decision"]]
-                 if d is not None and d["status"] != "voided"]
-    if decision is None or not decisions:
-        return lambda at: True
+def _money_owner(c: dict[str, Any], decision: dict[str, Any] | None
+                 ) -> Callable[[str, str], bool]:
+    """Whether money received at an instant naming a decision number is ``decision``'s, as RF06
+    reads it (:meth:`~.redflags.facts.Case.owns_money`): received from it up to the next
+    decision in world time, among the decisions of the party decided under that number — a
+    co-party's decision (共同违法) replaces nothing — or among all the case's when it has none
+    of that number (before the first of them: the first's). A decision whose form was voided
+    (_void) is none, as the flags read it. The decisions' instants are parsed once for all the
+    case's money (it is summed again on every step of the case)."""
+    every = [(d["party_ref"], d["decision_no"], parse_datetime(d["decided_at"]))
+             for d in c["previous_decisions"] + [c["decision"]]
+             if d is not None and d["status"] != "voided"]
+    if decision is None or not every:
+        return lambda at, no: True
     if decision["status"] == "voided":
-        return lambda at: False
+        return lambda at, no: False
     decided = parse_datetime(decision["decided_at"])
-    return lambda at: money_of(decided, decisions, parse_datetime(at))
+    instants = [t for _, _, t in every]
+
+    def owns(at: str, no: str) -> bool:
+        parties = {p for p, n, _ in every if n == no}
+        if not parties:
+            return money_of(decided, instants, parse_datetime(at))
+        if decision["party_ref"] not in parties:
+            return False
+        return money_of(decided, [t for p, _, t in every if p in parties], parse_datetime(at))
+    return owns
 
 
 # --- complaints -------------------------------------------------------------------------------

@@ -433,8 +433,10 @@ class ReadModels:
     #: once, on the case page and the officers' pages (a payment's and a collection's
     #: ``decision_no``, a collection's ``receipt_no``, ``case_collections``), a decision made
     #: after the closing reopens the case, and a decision whose form was voided before it was
-    #: served is ended (``voided_forms`` entries, a decision's ``served_at``).
-    VERSION = 35
+    #: served is ended (``voided_forms`` entries, a decision's ``served_at``); 36: in a case
+    #: with several parties a decision keeps its ``party_ref``, and money is the named
+    #: decision's party's (a co-party's decision replaces nothing), as RF06 reads it.
+    VERSION = 36
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

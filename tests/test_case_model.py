@@ -16,7 +16,8 @@ from projections.redflags.params import ParamsTimeline, with_overrides
 
 from . import domain_factory as f
 from .domain_factory import DROP, History, at, step
-from .test_redflags_world import numbers, when
+from .test_redflags_parties import COMPANY_NO, VENDOR_NO, two_parties
+from .test_redflags_world import GENERAL, numbers, when
 
 #: the configuration version a reducer counts with by default (every deadline names it)
 NATIONAL = national().version
@@ -614,6 +615,19 @@ def test_a_withdrawn_decision_recorded_after_the_one_made_anew_does_not_replace_
     assert (old["decision_no"], old["status"], old["current_fen"]) == (
         "沪黄城管罚〔2025〕第31号", "withdrawn", 0)
     assert case["deadlines"]["decision"]["met_on"] == "2025-03-27"
+
+
+def test_each_partys_money_is_counted_for_its_own_decision() -> None:
+    """A case with several parties (共同违法): the vendor's decision, a day after the company's,
+    was read as the company's made anew, and took the company's payment (made after it): 6 000
+    CNY received of 3 000 for the vendor, nothing for the company. A payment counts for the
+    decision it names, among its party's, as RF06 reads it."""
+    _, folder = world(two_parties())
+    case = folder.cases[GENERAL]
+    assert (case["decision"]["decision_no"], case["money"]["received_fen"],
+            case["money"]["outstanding_fen"]) == (VENDOR_NO, 300_000, 0)
+    [company] = case["previous_decisions"]
+    assert (company["decision_no"], company["received_fen"]) == (COMPANY_NO, 300_000)
 
 
 def test_a_decision_recorded_again_under_a_new_event_id_is_the_same_decision() -> None:

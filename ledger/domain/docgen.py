@@ -166,6 +166,14 @@ DECISIONS = """\
    changed or revoked by `PenaltyAmended` / `PenaltyWithdrawn`, with approval (RF20.a)
    (2026-11-29; until then the voided decision stood beside the re-issued one, its service
    and filing owed and its fine counted by the flags).
+   **A case with several parties** (共同违法) shows its latest decision as the one in force and
+   a co-party's in `previous_decisions`, but the money each decision received is its party's:
+   a payment or cash collection counts for the decision it names (`decision_no`) among its
+   party's decisions in world time (among all the case's when it names none the case has), as
+   the red flags read it (2026-11-29: a decision keeps its `party_ref`, a payment and a cash
+   collection their `decision_no`; until then the co-party's later decision took the first
+   party's money). A change of the earlier party's decision is still recorded in
+   `out_of_order` as one of a replaced decision, though it changes that decision's entry.
 6. **Totals**: `SurchargeAssessed.surcharge_fen` is the total assessed to date (cap: the
    principal) and `TreasuryReconciled.amount_fen` the total credited for the case; the latest
    event wins. On-the-spot cash is the party's payment through `OnsiteCashCollected`; a

@@ -574,7 +574,8 @@ class Case:
         "served",
         "summary_filed", "published", "unpublished", "changes", "voided", "closings", "payments",
         "cash", "remitted", "deposited", "reconciled", "surcharges", "instalments", "seizures",
-        "inventories", "returned", "disposed", "recusals", "complaints", "stat_keys", "ahead")
+        "inventories", "returned", "disposed", "recusals", "complaints", "stat_keys", "ahead",
+        "by_party", "party_of_no", "named")
 
     def __init__(self, case_id: str) -> None:
         self.case_id = case_id
@@ -658,6 +659,14 @@ class Case:
         #: event id -> recorded time of each event claiming a time after its recording (rare:
         #: the deadlines it opens count from the recording, :meth:`recorded_ahead`)
         self.ahead: dict[str, int] = {}
+        #: party_ref -> its decisions, in log order: a decision is replaced (made anew) only by
+        #: a later one of the same party, never by a co-party's (共同违法)
+        self.by_party: dict[str, list[Decision]] = {}
+        #: decision number -> the party decided under it (None: several parties share it)
+        self.party_of_no: dict[str, str | None] = {}
+        #: event id -> the decision number it names, for the steps and money that name one
+        #: (service, filing, publication and its withdrawal, payments, cash)
+        self.named: dict[str, str] = {}
 
     # --- derived views used by several rules ----------------------------------------------
 
@@ -673,20 +682,24 @@ class Case:
                 amount = ch.amount
         return amount
 
-    def changed_while_published(self) -> Change | None:
+    def changed_while_published(self) -> tuple[Change, Decision] | None:
         """The case's first amendment or withdrawal that changes a decision
-        (:meth:`changes_a_decision`), of whichever one, made while a decision was published
-        (its last publication event at or before the change is a publication): APL 第48条第2款
-        owes the publication's withdrawal then (RF12.f), as the case view opens its
-        ``publication_withdrawal`` deadline."""
+        (:meth:`changes_a_decision`), of whichever one, and that decision, made while a
+        decision of its party was published (the last publication event of its party's
+        decisions at or before the change is a publication, :meth:`concerns`: a co-party's
+        stays up): APL 第48条第2款 owes the publication's withdrawal then (RF12.f), as the case
+        view opens its ``publication_withdrawal`` deadline."""
         for ch in self.changes:
-            if not self.changes_a_decision(ch):
+            d = self.in_force(ch.decision_no, ch.ts)
+            if d is None or d.decision_no != ch.decision_no:
                 continue
-            shown = max([(ts, True) for ts, _ in self.published if ts <= ch.ts]
-                        + [(ts, False) for ts, _ in self.unpublished if ts <= ch.ts],
+            shown = max([(ts, True) for ts, eid in self.published
+                         if ts <= ch.ts and self.concerns(eid, d)]
+                        + [(ts, False) for ts, eid in self.unpublished
+                           if ts <= ch.ts and self.concerns(eid, d)],
                         default=(0, False))
             if shown[1]:
-                return ch
+                return ch, d
         return None
 
     def benchmark_at(self, ts: int) -> tuple[int, str, str, str, int, int, str] | None:
@@ -710,41 +723,118 @@ class Case:
                   since: int | None = None, at: Callable[[int, str], int] | None = None
                   ) -> tuple[int, str] | None:
         """The first of ``events`` ((ts, eid)) that is ``decision``'s: at or after it and before
-        the next decision (service, filing, publication of a decision made anew are its own).
-        ``since``: the instant the decision counts from, if not its claim; ``at(ts, eid)``: the
-        instant an event counts at, if not its claim, and the answer's (a deadline of an act
-        dated after its recording, :meth:`Ctx.since`)."""
-        end = self._next_decision(decision)
+        the next decision (service, filing, publication of a decision made anew are its own),
+        among those it may be of (:meth:`scope`: its party's, when the event names a decision
+        of the case). ``since``: the instant the decision counts from, if not its claim;
+        ``at(ts, eid)``: the instant an event counts at, if not its claim, and the answer's (a
+        deadline of an act dated after its recording, :meth:`Ctx.since`)."""
+        own = self._next_decision(decision)
+        every = min((d.ts for d in self.decisions if d.ts > decision.ts), default=None)
         start = decision.ts if since is None else since
-        timed = ((ts if at is None else at(ts, eid), eid) for ts, eid in events
-                 if end is None or ts < end)
-        return min((x for x in timed if x[0] >= start), default=None)
+        best = None
+        for ts, eid in events:
+            no = self.named.get(eid)
+            if no is None or no not in self.party_of_no:
+                end = every              # names no decision of the case: world time
+            elif self.concerns(eid, decision):
+                end = own
+            else:
+                continue
+            if end is not None and ts >= end:
+                continue
+            x = (ts if at is None else at(ts, eid), eid)
+            if x[0] >= start and (best is None or x < best):
+                best = x
+        return best
 
-    def owns_money(self, decision: Decision, ts: int) -> bool:
-        """Whether money received at ``ts`` is ``decision``'s: received from it up to the next
-        decision, in world time (money received before the case's first decision is the
-        first's). A payment on a decision later withdrawn stays with it: the vocabulary has no
-        refund event, and it never pays the decision made anew."""
-        return money_of(decision.ts, [d.ts for d in self.decisions], ts)
+    def index_party(self, d: Decision) -> None:
+        """Index decision ``d`` (one of :attr:`decisions`) by its party and its number
+        (:attr:`by_party`, :attr:`party_of_no`)."""
+        self.by_party.setdefault(d.party_ref, []).append(d)
+        if self.party_of_no.get(d.decision_no, d.party_ref) != d.party_ref:
+            self.party_of_no[d.decision_no] = None          # one number, several parties
+        else:
+            self.party_of_no[d.decision_no] = d.party_ref
+
+    def index_parties(self) -> None:
+        """Index :attr:`decisions` again, after a void ended one or a decision followed one
+        (``Fold._unvoided``): a voided decision is no party's."""
+        self.by_party, self.party_of_no = {}, {}
+        for d in self.decisions:
+            self.index_party(d)
+
+    def scope(self, decision_no: str | None) -> list[Decision]:
+        """The decisions a step or a payment naming ``decision_no`` is read among, in world
+        time: those of the party the case decided under that number (of the parties, if
+        several share it) — a co-party's decision does not replace it; every decision of the
+        case when it has none of that number (or the event names none), as RF20.d's change
+        naming no decision. In a case of one party, every decision either way."""
+        if decision_no is None or decision_no not in self.party_of_no:
+            return self.decisions
+        party = self.party_of_no[decision_no]
+        if party is not None:
+            return self.by_party[party]
+        parties = {d.party_ref for d in self.decisions if d.decision_no == decision_no}
+        return [d for d in self.decisions if d.party_ref in parties]
+
+    def concerns(self, eid: str, decision: Decision) -> bool:
+        """Whether event ``eid`` (a step or money naming a decision, :attr:`named`) may be
+        ``decision``'s: it names a decision of ``decision``'s party, or none the case has."""
+        no = self.named.get(eid)
+        if no is None or no not in self.party_of_no:
+            return True
+        party = self.party_of_no[no]
+        return party == decision.party_ref if party is not None else \
+            decision in self.scope(no)
+
+    def owns_money(self, decision: Decision, ts: int, eid: str | None = None) -> bool:
+        """Whether money received at ``ts`` (by event ``eid``, naming a decision) is
+        ``decision``'s: received from it up to the next decision in world time among those the
+        money may be of (:meth:`scope`: its party's when it names a decision of the case; money
+        received before the first of them is the first's). A payment on a decision later
+        withdrawn stays with it: the vocabulary has no refund event, and it never pays the
+        decision made anew."""
+        scope = self.scope(None if eid is None else self.named.get(eid))
+        if decision.party_ref != scope[0].party_ref and decision not in scope:
+            return False
+        return money_of(decision.ts, [d.ts for d in scope], ts)
+
+    def in_force(self, decision_no: str, ts: int) -> Decision | None:
+        """The decision in force at ``ts`` among those a change or step naming ``decision_no``
+        is read among (:meth:`scope`), in world time; None before the first of them."""
+        return max((d for d in self.scope(decision_no) if d.ts <= ts),
+                   key=lambda d: (d.ts, d.idx), default=None)
+
+    def decision_at(self, ts: int, decision_no: str | None) -> Decision | None:
+        """As :meth:`in_force`, or before the first decision the event may be of, the first
+        (the decision it anticipates: money, a change recorded early); None without one."""
+        scope = self.scope(decision_no)
+        return self.in_force(decision_no, ts) or (scope[0] if scope else None)
 
     def changes_a_decision(self, ch: Change) -> bool:
         """Whether ``ch`` changes a decision: it names (``decision_no``) the decision in force
-        at its time, in world time. One naming a decision the case does not have (RF20.d), or
-        one a later decision replaced, changes nothing, as the case view reads it."""
-        d = max((d for d in self.decisions if d.ts <= ch.ts), key=lambda d: (d.ts, d.idx),
-                default=None)
+        at its time, in world time, among its party's. One naming a decision the case does not
+        have (RF20.d), or one a later decision of its party replaced, changes nothing, as the
+        case view reads it."""
+        d = self.in_force(ch.decision_no, ch.ts)
         return d is not None and d.decision_no == ch.decision_no
 
     def closing_of(self, decision: Decision) -> tuple[int, str, str] | None:
         """The first closing (ts, outcome, eid) of ``decision``, in world time: one made while
-        it was in force, as its money (:meth:`owns_money`; a closing before the case's first
-        decision is the first's). The closing of a decision revoked and made anew after the
-        case was closed (复议, 诉讼) says nothing of the new decision's money."""
-        return min((x for x in self.closings if self.owns_money(decision, x[0])), default=None)
+        it was in force among its party's decisions, as its money (:meth:`owns_money`; a
+        closing before the party's first decision is the first's). The closing of a decision
+        revoked and made anew after the case was closed (复议, 诉讼) says nothing of the new
+        decision's money; a co-party's decision does not end this one's."""
+        # a decision a void ended is no party's (index_parties): its own alone
+        mine = [d.ts for d in self.by_party.get(decision.party_ref, ())] or [decision.ts]
+        return min((x for x in self.closings if money_of(decision.ts, mine, x[0])),
+                   default=None)
 
     def _changes_of(self, decision: Decision) -> list[Change]:
         """The changes of ``decision`` in world time: those naming it, from it up to the next
-        decision (:meth:`changes_a_decision`)."""
+        decision of its party (:meth:`changes_a_decision`)."""
+        if not self.changes:            # most cases: no need to find the next decision
+            return []
         end = self._next_decision(decision)
         return sorted((ch for ch in self.changes
                        if ch.decision_no == decision.decision_no and ch.ts >= decision.ts
@@ -752,7 +842,9 @@ class Case:
                       key=lambda ch: ch.ts)
 
     def _next_decision(self, decision: Decision) -> int | None:
-        return min((d.ts for d in self.decisions if d.ts > decision.ts), default=None)
+        """The instant of the next decision of ``decision``'s party (the one made anew)."""
+        own = self.by_party.get(decision.party_ref, ())   # a voided decision is none's
+        return min((d.ts for d in own if d.ts > decision.ts), default=None)
 
     def void_of(self, decision: Decision) -> tuple[int, str, tuple[str, ...], str] | None:
         """The voiding of ``decision``'s numbered form that ended it, if any: the first
@@ -1162,7 +1254,10 @@ class Fold:
                      b.get("benchmark_tier"), b.get("payment_method"), loc_of(b.get("location")),
                      b["decision_no"], unit)
         c.decided.append(d)
-        self._unvoided(c, dirty)
+        if c.voided:
+            self._unvoided(c, dirty)
+        else:                       # c.decisions is c.decided
+            c.index_party(d)
         c.procedure = c.procedure or b["procedure"]
         c.code = b["violation_code"]
         c.loc = c.loc or d.loc
@@ -1256,19 +1351,23 @@ class Fold:
     def _c_DecisionServed(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                           dirty: set) -> None:
         c.served.append((ts, eid))
+        c.named[eid] = b["decision_no"]
         self._unvoided(c, dirty)
 
     def _c_SummaryDecisionFiled(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                                 dirty: set) -> None:
         c.summary_filed.append((ts, eid))
+        c.named[eid] = b["decision_no"]
 
     def _c_DecisionPublished(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                              dirty: set) -> None:
         c.published.append((ts, eid))
+        c.named[eid] = b["decision_no"]
 
     def _c_DecisionPublicationWithdrawn(self, c: Case, b: dict, ts: int, rts: int, eid: str,
                                         idx: int, dirty: set) -> None:
         c.unpublished.append((ts, eid))
+        c.named[eid] = b["decision_no"]
 
     def _c_PenaltyAmended(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                           dirty: set) -> None:
@@ -1302,6 +1401,7 @@ class Fold:
         decisions = [d for d in c.decided if c.void_of(d) is None]
         if decisions != c.decisions:
             c.decisions = decisions
+            c.index_parties()
             self._cohort_dirty(c, dirty)   # its fines count elsewhere no more, or again
 
     def _c_CaseClosed(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
@@ -1310,6 +1410,7 @@ class Fold:
 
     def _c_PaymentRecorded(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                            dirty: set) -> None:
+        c.named[eid] = b["decision_no"]
         key = payment_key(b)
         uses = self.payment_ids.setdefault(key[0], [])
         for i, p in enumerate(c.payments):
@@ -1338,6 +1439,7 @@ class Fold:
         c.cash.append(Cash(ts, rts, eid, b["amount_fen"], receipt, b.get("receipt_book_id"),
                            b["justification"], b.get("justification_text"), officers,
                            b["decision_no"]))
+        c.named[eid] = b["decision_no"]
         self._party(c, b["party_ref"], None, dirty)
         if receipt:
             uses = self.receipts.setdefault(receipt, [])

@@ -134,7 +134,7 @@ def _summary_excess(d: Decision, amount: int, types: frozenset[str], legal: "Leg
 
 def rf04_onsite_collection(c: Case, ctx: "Ctx") -> None:
     for cash in c.cash:
-        d = _decision_before(c, cash.ts)
+        d = c.decision_at(cash.ts, c.named.get(cash.eid))
         legal = ctx.params(cash.ts).legal
         amount = c.current_amount(d, until=cash.ts) if d else None
         summary = d is not None and d.procedure == "summary"
@@ -168,19 +168,14 @@ def rf04_onsite_collection(c: Case, ctx: "Ctx") -> None:
 
 
 def _amendments_of(c: Case, d: Decision) -> list[Change]:
-    """The amendments of ``d`` in world time (RF03, RF10): those naming it (not one of no
-    decision, RF20.d's), made while it was in force and before its withdrawal."""
+    """The amendments of ``d`` in world time (RF03, RF10, RF15): those naming it (not one of no
+    decision, RF20.d's), made while it was in force among its party's decisions and before its
+    withdrawal."""
     withdrawn = c.withdrawal_of(d)
     return sorted((ch for ch in c.changes
                    if ch.type == "PenaltyAmended" and ch.decision_no == d.decision_no
-                   and _decision_before(c, ch.ts) is d
+                   and c.decision_at(ch.ts, ch.decision_no) is d
                    and (withdrawn is None or ch.ts < withdrawn.ts)), key=lambda ch: ch.ts)
-
-
-def _decision_before(c: Case, ts: int) -> Decision | None:
-    # the latest in world time: a withdrawn decision may be recorded after the one made anew
-    best = max((d for d in c.decisions if d.ts <= ts), key=lambda d: (d.ts, d.idx), default=None)
-    return best or (c.decisions[0] if c.decisions else None)
 
 
 # --- acts dated after they were recorded ---------------------------------------------------
@@ -694,13 +689,10 @@ def rf15_statutory_range(c: Case, ctx: "Ctx") -> None:
                      summary_zh=f"依违法行为代码 {d.code} 罚款，但该代码不在现行罚款幅度表内",
                      **common)
             continue
-        # each amendment under the decision it amends (the one in force then, as RF03 and RF10
-        # read it); one after the decision's withdrawal changes nothing
-        withdrawn = c.withdrawal_of(d)
+        # each amendment under the decision it names and amends (the one in force then, as
+        # RF03 and RF10 read it); one after the decision's withdrawal changes nothing
         amounts = [(d.amount, d.eid, d.ts)] + [
-            (ch.amount, ch.eid, ch.ts) for ch in c.changes
-            if ch.type == "PenaltyAmended" and "fine" in ch.types
-            and _decision_before(c, ch.ts) is d and (withdrawn is None or ch.ts < withdrawn.ts)]
+            (ch.amount, ch.eid, ch.ts) for ch in _amendments_of(c, d) if "fine" in ch.types]
         least, most = rule.min_fen_for(d.party_type), rule.max_fen_for(d.party_type)
         for amount, eid, ts in amounts:
             base = {"amount_fen": amount, "min_fen": least, "max_fen": most,
@@ -814,7 +806,7 @@ def rf20_changes(c: Case, ctx: "Ctx") -> None:
     for ch in c.changes:
         if ch.decision_no not in decided:
             _rf20d_no_such_decision(c, ch, decided, ctx)
-        d = _decision_before(c, ch.ts)
+        d = c.decision_at(ch.ts, ch.decision_no)
         if d is None:
             continue
         th = ctx.params(ch.ts).thresholds
@@ -876,10 +868,10 @@ def received_before(c: Case, ts: int, decision: Decision) -> int:
     """Money received for ``decision`` up to ``ts`` (:meth:`Case.owns_money`): bank/e-payments
     plus on-the-spot cash (a ``PaymentRecorded`` for the same cash is not counted twice)."""
     payments = [(p.amount, p.channel) for p in c.payments
-                if p.ts <= ts and c.owns_money(decision, p.ts)]
+                if p.ts <= ts and c.owns_money(decision, p.ts, p.eid)]
     paid = sum(a for a, ch in payments if ch != "onsite_cash_with_receipt")
     cash_payments = sum(a for a, ch in payments if ch == "onsite_cash_with_receipt")
-    cash = sum(x.amount for x in c.cash if x.ts <= ts and c.owns_money(decision, x.ts))
+    cash = sum(x.amount for x in c.cash if x.ts <= ts and c.owns_money(decision, x.ts, x.eid))
     return paid + max(cash, cash_payments)
 
 

@@ -178,26 +178,46 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
 # --- RF06 -------------------------------------------------------------------------------------
 
 def rf06_payment(c: Case, ctx: "Ctx") -> None:
+    """Each party's latest decision, with its own money (a case may have several parties,
+    共同违法: a co-party's decision is not this one made anew)."""
     if not c.decisions:
         return
-    d = max(c.decisions, key=lambda x: (x.ts, x.idx))   # in world time: one may be recorded late
+    first = c.decisions[0].party_ref
+    for party, decisions in c.by_party.items():
+        # in world time: one may be recorded late
+        _rf06_decision(c, max(decisions, key=lambda x: (x.ts, x.idx)), party == first, ctx)
+
+
+def _rf06_decision(c: Case, d: Decision, first: bool, ctx: "Ctx") -> None:
+    """RF06 of ``d``, its party's latest decision. Payments and surcharges are judged once,
+    under the party whose decision they are in force for (:meth:`Case.decision_at`: a
+    surcharge names none); ``first``: the party of the case's first decision recorded, whose
+    flags keep the discriminators of a case of one party."""
     if c.withdrawal_of(d) is not None:
         return
     legal = ctx.params(d.ts).legal
     th = ctx.params(d.ts).thresholds
     principal = c.current_amount(d)
-    own = [s for s in c.surcharges if s[0] >= d.ts]      # not those of a decision withdrawn
+    alone = len(c.by_party) == 1
+    mine = c.surcharges if alone else [
+        s for s in c.surcharges if c.decision_at(s[0], None).party_ref == d.party_ref]
+    own = [s for s in mine if s[0] >= d.ts]      # not those of a decision withdrawn
     surcharge = own[-1][4] if own else 0
     expected = principal + (surcharge if principal else 0)
     common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id}
+
+    def key(name: str) -> str:
+        return name if first else f"{name}|{d.party_ref}"
     for ts, amount, channel, eid, _, _ in c.payments:
+        if not alone and c.decision_at(ts, c.named.get(eid)).party_ref != d.party_ref:
+            continue
         if channel not in DESIGNATED_CHANNELS:
             ctx.flag("RF06.c", eid, anchor=ts, raised=ts, event_ids=[eid],
                      numbers={"amount_fen": amount, "channel": channel},
                      summary=f"{cny(amount)} paid through '{channel}', not a designated channel",
                      summary_zh=f"罚款 {yuan(amount)} 经“{code_zh(channel)}”缴纳，非指定渠道",
                      **common)
-    for ts, p, rate, n_days, amount, eid in c.surcharges:
+    for ts, p, rate, n_days, amount, eid in mine:
         # APL 第72条(一): capped by the fine in force, not by the principal the assessment states
         of = max((x for x in c.decisions if x.ts <= ts), key=lambda x: (x.ts, x.idx), default=d)
         fine = c.current_amount(of, until=ts)
@@ -245,11 +265,11 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
         return
     # b) more received than due, or less than due when the case is closed as paid
     # the money of this decision: not a payment on a decision withdrawn before it
-    money = sorted([(p.ts, p.eid) for p in c.payments if c.owns_money(d, p.ts)]
-                   + [(x.ts, x.eid) for x in c.cash if c.owns_money(d, x.ts)])
+    money = sorted([(p.ts, p.eid) for p in c.payments if c.owns_money(d, p.ts, p.eid)]
+                   + [(x.ts, x.eid) for x in c.cash if c.owns_money(d, x.ts, x.eid)])
     over = next(((ts, eid) for ts, eid in money if received_before(c, ts, d) > expected), None)
     if over is not None:
-        ctx.flag("RF06.b", "over", anchor=over[0], raised=over[0], event_ids=[over[1]],
+        ctx.flag("RF06.b", key("over"), anchor=over[0], raised=over[0], event_ids=[over[1]],
                  numbers={"received_fen": received_before(c, over[0], d), "due_fen": expected,
                           "principal_fen": principal, "surcharge_fen": surcharge},
                  summary=f"{cny(received_before(c, over[0], d))} received where {cny(expected)} "
@@ -261,7 +281,8 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
         close_ts, outcome, close_eid = closing
         got = received_before(c, close_ts, d)
         if got < expected:
-            ctx.flag("RF06.b", "short", anchor=close_ts, raised=close_ts, event_ids=[close_eid],
+            ctx.flag("RF06.b", key("short"), anchor=close_ts, raised=close_ts,
+                     event_ids=[close_eid],
                      numbers={"received_fen": got, "due_fen": expected,
                               "principal_fen": principal, "surcharge_fen": surcharge},
                      summary=f"closed as '{outcome}' with {cny(got)} received of {cny(expected)}",
@@ -273,7 +294,7 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
             owed, ahead = opened(ctx, close_ts, c.recorded_ahead(close_eid), close_eid)
             out = deadline(ctx, owed, match)
             if out is not False:
-                _emit(ctx, out, "RF06.a", close_eid, anchor=close_ts, late_from=owed,
+                _emit(ctx, out, "RF06.a", key(close_eid), anchor=close_ts, late_from=owed,
                       event_ids=[close_eid] + [r[3] for r in c.reconciled],
                       numbers={"due_fen": expected,
                                "reconciled": [[r[3], r[1], r[2]] for r in c.reconciled]},
@@ -299,7 +320,7 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
     paid = next(((ts, eid) for ts, eid in money if received_before(c, ts, d) >= expected), None)
     # a plan that moved the deadline is not also its follow-up; one not counted still is
     other = {eid for eid, _ in not_counted}
-    actions = sorted(x for x in [(s[0], s[5]) for s in c.surcharges]
+    actions = sorted(x for x in [(s[0], s[5]) for s in mine]
                      + [(p.ts, p.eid) for p in c.instalments if p.eid in other]
                      + [(o.ts, o.eid) for o in c.outcomes if o.type == "TransferredToJudiciary"]
                      if x[0] >= d.ts)          # a follow-up of this decision, not a withdrawn one
@@ -347,8 +368,10 @@ def rf06f_payment_reused(c: Case, ctx: "Ctx") -> None:
 
 
 def _first_service(c: Case, d: Decision) -> tuple[int, str] | None:
-    """(claimed time, event id) of the first service of ``d``, or None."""
-    return min(((ts, eid) for ts, eid in c.served if ts >= d.ts), default=None)
+    """(claimed time, event id) of the first service of ``d`` (one naming a decision of its
+    party, or none of the case), or None."""
+    return min(((ts, eid) for ts, eid in c.served if ts >= d.ts and c.concerns(eid, d)),
+               default=None)
 
 
 def _payment_due(c: Case, d: Decision, ctx: "Ctx") -> tuple[int | None, int | None]:
@@ -514,15 +537,16 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                           summary_zh=f"{day_iso(day)} 的处罚决定至 {day_iso(due)} 未公示",
                           **common)
     # f) publication withdrawn within 3 working days of a change (变更) or revocation
-    changed = c.changed_while_published()
-    if changed is not None:
+    published = c.changed_while_published()
+    if published is not None:
+        changed, of = published
         n = ctx.params(changed.ts).legal.publication_withdraw_working_days
         start, ahead = opened(ctx, changed.ts, c.recorded_ahead(changed.eid), changed.eid)
         due = days.add_working(days.day(start), n)
         if due is not None:
             late_from = days.end(due)
-            done = min(((ts, eid) for ts, eid in c.unpublished if ts >= changed.ts),
-                       default=None)
+            done = min(((ts, eid) for ts, eid in c.unpublished
+                        if ts >= changed.ts and c.concerns(eid, of)), default=None)
             how = "amended" if changed.type == "PenaltyAmended" else "withdrawn"
             _emit(ctx, deadline(ctx, late_from, done), "RF12.f", changed.eid,
                   anchor=changed.ts, late_from=late_from, event_ids=[changed.eid],

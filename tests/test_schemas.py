@@ -439,6 +439,18 @@ def test_docs_events_md_is_generated_from_the_vocabulary() -> None:
         assert f"### {name}\n" in docgen.render()
 
 
+@pytest.mark.parametrize("argv", [["--help"], ["-h"], ["--check", "--help"], []])
+def test_docgen_takes_no_option_for_a_path(argv: list[str], tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """`python -m ledger.domain.docgen --help` wrote the whole of docs/events.md to a file
+    named --help in the working directory: an argument that looks like an option is a usage
+    error (exit 2), and nothing is written."""
+    monkeypatch.chdir(tmp_path)
+    assert docgen.main(argv) == 2
+    assert "usage:" in capsys.readouterr().err and list(tmp_path.iterdir()) == []
+
+
 # --- the fast predicate agrees with the full check ------------------------------------------
 
 _ODD_VALUES = (None, True, False, 0, -1, 1, 2**53, "", "x", "X" * 300, "2024-02-30",

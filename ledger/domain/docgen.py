@@ -364,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     check = "--check" in args
     paths = [a for a in args if a != "--check"]
-    if len(paths) != 1:
+    if len(paths) != 1 or paths[0].startswith("-"):     # --help is no path to write to
         print("usage: python -m ledger.domain.docgen [--check] docs/events.md", file=sys.stderr)
         return 2
     text = render()

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-import orjson
 
 from ledger.schemas import parse_datetime
 from ledger.store import LedgerStore

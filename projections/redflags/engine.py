@@ -40,7 +40,8 @@ from ..gcpause import gc_paused
 from . import cross_case, inspectors, people, single_case, statistics, time_rules
 from .catalogue import RULES
 from .days import Days, iso, ts_of, ts_of_datetime
-from .facts import DISPOSED, Disposition, Fold, counted_from
+from .facts import DISPOSED, Disposition, counted_from
+from .fold import Fold
 from .flag import Flag, Subject, make_flag
 from .inspectors import About
 from .params import CONFIG_TYPES, FlagParams, ParamsTimeline, national

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .days import HOUR, day_iso, ymd
-from .facts import Act, Case, Dispatch, Fold, Officer, Pledge
+from .facts import Act, Case, Dispatch, Officer, Pledge
+from .fold import Fold
 from .zh import PLEDGE_CHAIN, code_zh, type_zh
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ arrives."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from projections.redflags import FlagEngine, Subject, national, with_overrides
 
@@ -122,6 +122,20 @@ def test_rf05_a_receipt_reused_is_flagged_on_the_later_collection_whenever_recor
 
 def test_rf06_payment_through_a_non_designated_channel() -> None:
     steps = change(general_case(), "PaymentRecorded", channel="cash_to_officer")
+    assert numbers(World(steps).one("RF06.c"))["channel"] == "cash_to_officer"
+
+
+def test_rf06_judges_a_case_that_spoilt_a_blank_form_before_its_decision() -> None:
+    """A case whose officer voided a spoilt blank form (one no decision was written on) before
+    deciding on the next: the engine's index of decisions by party stayed empty when a void was
+    on record and the decision did not change the case's decisions, so RF06 judged no decision
+    and a fine paid to the officer raised no RF06.c (the synthetic city's GT-0029)."""
+    steps = change(general_case(), "PaymentRecorded", channel="cash_to_officer")
+    decided = next(s for s in steps if s.type == "PenaltyDecided")
+    spoilt = step(G, "DecisionFormVoided", (datetime.fromisoformat(decided.occurred_at)
+                                           - timedelta(minutes=1)).isoformat(),
+                  form_no="HP-G-2024-000001", reason="misprint")
+    steps.insert(steps.index(decided), spoilt)
     assert numbers(World(steps).one("RF06.c"))["channel"] == "cash_to_officer"
 
 

@@ -475,8 +475,9 @@ class Fold:
         decisions = [d for d in c.decided if c.void_of(d) is None]
         if decisions != c.decisions:
             c.decisions = decisions
-            c.index_parties()
             self._cohort_dirty(c, dirty)   # its fines count elsewhere no more, or again
+        # also when unchanged: c.decisions may be c.decided, which a decision just joined
+        c.index_parties()
 
     def _c_CaseClosed(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                       dirty: set) -> None:

@@ -1,5 +1,6 @@
 """Shared benchmark plumbing: a durable PostgreSQL (fsync on), databases, a `ledger serve`
-subprocess, pre-signed events, percentiles and the machine description."""
+subprocess, pre-signed events, percentiles, a query timed beside its predecessor and the machine
+description."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -150,6 +153,22 @@ def percentiles(samples: list[float]) -> dict[str, float]:
         return {}
     qs = statistics.quantiles(samples, n=100, method="inclusive")
     return {"p50": qs[49], "p95": qs[94], "p99": qs[98]}
+
+
+def side_by_side(now: Callable[[], Any], before: Callable[[], Any], repeat: int
+                 ) -> tuple[float, float, Any, Any]:
+    """``now`` and ``before`` (a query and the one it replaced) run alternately ``repeat``
+    times, so that both see the same machine: (median ms of ``now``, of ``before``, the last
+    result of each, for the caller to check that they agree)."""
+    times: tuple[list[float], list[float]] = ([], [])
+    results: list[Any] = [None, None]
+    for _ in range(repeat):
+        for k, run in enumerate((now, before)):
+            t0 = time.perf_counter()
+            results[k] = run()
+            times[k].append(time.perf_counter() - t0)
+    return (statistics.median(times[0]) * 1000, statistics.median(times[1]) * 1000,
+            results[0], results[1])
 
 
 def peak_rss_mib(children: bool = False) -> float:

@@ -15,9 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 from psycopg.rows import dict_row  # noqa: E402
 
-from benchmarks.common import BenchCluster, machine  # noqa: E402
+from benchmarks.common import BenchCluster, machine, side_by_side  # noqa: E402
 from projections.oversight import queries  # noqa: E402
 
 #: the feed's query until 2026-11-29 (projections/oversight/queries.py), the baseline
@@ -97,18 +95,12 @@ def main() -> None:
             for label, kw in (("first", {}), ("one unit", {"unit": "U3"}),
                               ("one month", {"since": "2024-06-01", "until": "2024-06-30"}),
                               ("the 100th", {"offset": 4_950})):
-                now_ms, old_ms = [], []
-                for _ in range(args.repeat):
-                    t0 = time.perf_counter()
-                    page = queries.public_feed(store, **kw)  # type: ignore[arg-type]
-                    now_ms.append(time.perf_counter() - t0)
-                    t0 = time.perf_counter()
-                    old = before(conn, **kw)
-                    old_ms.append(time.perf_counter() - t0)
+                now, old, page, expected = side_by_side(
+                    lambda: queries.public_feed(store, **kw),  # type: ignore[arg-type]
+                    lambda: before(conn, **kw), args.repeat)
                 got = [(f"C{int(e['publication_ref'][3:])}", 1) for e in page["decisions"]]
-                assert got == old, f"{label}: the two queries disagree"
-                print(f"{label:28} {statistics.median(now_ms) * 1000:9.2f} "
-                      f"{statistics.median(old_ms) * 1000:9.2f}")
+                assert got == expected, f"{label}: the two queries disagree"
+                print(f"{label:28} {now:9.2f} {old:9.2f}")
     finally:
         cluster.close()
 

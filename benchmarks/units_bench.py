@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 
-from benchmarks.common import BenchCluster, machine  # noqa: E402
+from benchmarks.common import BenchCluster, machine, side_by_side  # noqa: E402
 from tests import domain_factory as f  # noqa: E402
 from tests.test_case_model import world  # noqa: E402
 
@@ -89,18 +87,12 @@ def main() -> None:
             conn.execute("VACUUM ANALYZE view_cases")
             print(f"{'query':32} {'now, ms':>9} {'before':>9}")
             for label, now_sql, old_sql, params in QUERIES:
-                now, old = [], []
-                for _ in range(args.repeat):
-                    for sql, runs in ((now_sql, now), (old_sql, old)):
-                        t0 = time.perf_counter()
-                        rows = conn.execute(sql, params).fetchall()
-                        runs.append(time.perf_counter() - t0)
-                        if sql is now_sql:
-                            got = rows
-                        else:
-                            assert rows == got and rows, f"{label}: the queries disagree"
-                print(f"{label:32} {statistics.median(now) * 1000:9.2f} "
-                      f"{statistics.median(old) * 1000:9.2f}")
+                now, old, got, expected = side_by_side(
+                    lambda: conn.execute(now_sql, params).fetchall(),
+                    lambda: conn.execute(old_sql, params).fetchall(),
+                    args.repeat)
+                assert got == expected and got, f"{label}: the queries disagree"
+                print(f"{label:32} {now:9.2f} {old:9.2f}")
     finally:
         cluster.close()
 

@@ -660,8 +660,8 @@ class Case:
         self.by_party: dict[str, list[Decision]] = {}
         #: decision number -> the party decided under it (None: several parties share it)
         self.party_of_no: dict[str, str | None] = {}
-        #: event id -> the decision number it names, for the steps and money that name one
-        #: (service, filing, publication and its withdrawal, payments, cash)
+        #: event id -> the decision number it names, for the steps that name one (service,
+        #: filing, publication and its withdrawal; payments and cash carry theirs)
         self.named: dict[str, str] = {}
 
     # --- derived views used by several rules ----------------------------------------------
@@ -783,14 +783,14 @@ class Case:
         return party == decision.party_ref if party is not None else \
             decision in self.scope(no)
 
-    def owns_money(self, decision: Decision, ts: int, eid: str | None = None) -> bool:
-        """Whether money received at ``ts`` (by event ``eid``, naming a decision) is
+    def owns_money(self, decision: Decision, ts: int, decision_no: str | None = None) -> bool:
+        """Whether money received at ``ts`` (naming decision ``decision_no``) is
         ``decision``'s: received from it up to the next decision in world time among those the
         money may be of (:meth:`scope`: its party's when it names a decision of the case; money
         received before the first of them is the first's). A payment on a decision later
         withdrawn stays with it: the vocabulary has no refund event, and it never pays the
         decision made anew."""
-        scope = self.scope(None if eid is None else self.named.get(eid))
+        scope = self.scope(decision_no)
         if decision.party_ref != scope[0].party_ref and decision not in scope:
             return False
         return money_of(decision.ts, [d.ts for d in scope], ts)

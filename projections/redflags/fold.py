@@ -485,7 +485,6 @@ class Fold:
 
     def _c_PaymentRecorded(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                            dirty: set) -> None:
-        c.named[eid] = b["decision_no"]
         key = payment_key(b)
         uses = self.payment_ids.setdefault(key[0], [])
         for i, p in enumerate(c.payments):
@@ -514,7 +513,6 @@ class Fold:
         c.cash.append(Cash(ts, rts, eid, b["amount_fen"], receipt, b.get("receipt_book_id"),
                            b["justification"], b.get("justification_text"), officers,
                            b["decision_no"]))
-        c.named[eid] = b["decision_no"]
         self._party(c, b["party_ref"], None, dirty)
         if receipt:
             uses = self.receipts.setdefault(receipt, [])

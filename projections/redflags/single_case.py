@@ -134,7 +134,7 @@ def _summary_excess(d: Decision, amount: int, types: frozenset[str], legal: "Leg
 
 def rf04_onsite_collection(c: Case, ctx: "Ctx") -> None:
     for cash in c.cash:
-        d = c.decision_at(cash.ts, c.named.get(cash.eid))
+        d = c.decision_at(cash.ts, cash.decision_no)
         legal = ctx.params(cash.ts).legal
         amount = c.current_amount(d, until=cash.ts) if d else None
         summary = d is not None and d.procedure == "summary"
@@ -868,10 +868,11 @@ def received_before(c: Case, ts: int, decision: Decision) -> int:
     """Money received for ``decision`` up to ``ts`` (:meth:`Case.owns_money`): bank/e-payments
     plus on-the-spot cash (a ``PaymentRecorded`` for the same cash is not counted twice)."""
     payments = [(p.amount, p.channel) for p in c.payments
-                if p.ts <= ts and c.owns_money(decision, p.ts, p.eid)]
+                if p.ts <= ts and c.owns_money(decision, p.ts, p.decision_no)]
     paid = sum(a for a, ch in payments if ch != "onsite_cash_with_receipt")
     cash_payments = sum(a for a, ch in payments if ch == "onsite_cash_with_receipt")
-    cash = sum(x.amount for x in c.cash if x.ts <= ts and c.owns_money(decision, x.ts, x.eid))
+    cash = sum(x.amount for x in c.cash
+               if x.ts <= ts and c.owns_money(decision, x.ts, x.decision_no))
     return paid + max(cash, cash_payments)
 
 

@@ -208,8 +208,8 @@ def _rf06_decision(c: Case, d: Decision, first: bool, ctx: "Ctx") -> None:
 
     def key(name: str) -> str:
         return name if first else f"{name}|{d.party_ref}"
-    for ts, amount, channel, eid, _, _ in c.payments:
-        if not alone and c.decision_at(ts, c.named.get(eid)).party_ref != d.party_ref:
+    for ts, amount, channel, eid, _, named in c.payments:
+        if not alone and c.decision_at(ts, named).party_ref != d.party_ref:
             continue
         if channel not in DESIGNATED_CHANNELS:
             ctx.flag("RF06.c", eid, anchor=ts, raised=ts, event_ids=[eid],
@@ -265,8 +265,8 @@ def _rf06_decision(c: Case, d: Decision, first: bool, ctx: "Ctx") -> None:
         return
     # b) more received than due, or less than due when the case is closed as paid
     # the money of this decision: not a payment on a decision withdrawn before it
-    money = sorted([(p.ts, p.eid) for p in c.payments if c.owns_money(d, p.ts, p.eid)]
-                   + [(x.ts, x.eid) for x in c.cash if c.owns_money(d, x.ts, x.eid)])
+    money = sorted([(p.ts, p.eid) for p in c.payments if c.owns_money(d, p.ts, p.decision_no)]
+                   + [(x.ts, x.eid) for x in c.cash if c.owns_money(d, x.ts, x.decision_no)])
     over = next(((ts, eid) for ts, eid in money if received_before(c, ts, d) > expected), None)
     if over is not None:
         ctx.flag("RF06.b", key("over"), anchor=over[0], raised=over[0], event_ids=[over[1]],

@@ -70,22 +70,22 @@ PLEDGE_CHAIN: dict[str, str] = {
 def yuan(fen: int | None) -> str:
     """``fen`` as exact 元 text: ``yuan(20000)`` → ``"200.00 元"``, ``yuan(-5)`` → ``"-0.05 元"``
     (integer arithmetic only); ``None`` → ``"（未知）元"``."""
-    if fen is None:
-        return "（未知）元"
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole}.{cents:02d} 元"
+    return "（未知）元" if fen is None else f"{_decimal(fen)} 元"
 
 
 def cny(fen: int | None) -> str:
     """``fen`` as exact English text for a flag's ``summary``: ``cny(300000)`` →
     ``"3,000.00 CNY"``, ``cny(-5)`` → ``"-0.05 CNY"`` (integer arithmetic only, as
     :func:`yuan`); ``None`` → ``"(unknown) CNY"``. The flag's ``numbers`` keep the fen."""
-    if fen is None:
-        return "(unknown) CNY"
+    return "(unknown) CNY" if fen is None else f"{_decimal(fen, grouped=True)} CNY"
+
+
+def _decimal(fen: int, *, grouped: bool = False) -> str:
+    """``fen`` in yuan to the fen, integer arithmetic only: ``-123456`` → ``"-1234.56"``
+    (``"-1,234.56"`` ``grouped``)."""
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole:,}.{cents:02d} CNY"
+    return f"{sign}{whole:,}.{cents:02d}" if grouped else f"{sign}{whole}.{cents:02d}"
 
 
 _DIGITS = "零一二三四五六七八九"

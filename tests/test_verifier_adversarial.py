@@ -18,9 +18,9 @@ from ledger.bundle import StreamScope, StreamsScope, TimeScope, WholeLog
 from ledger.canonical import parse_strict
 from ledger.crypto import SigningKey, b64url_encode
 from ledger.errors import MalformedEvent
-from ledger.verify import BundleFailed, InvalidBundle, verifier, verify_bundle
+from ledger.verify import BundleFailed, InvalidBundle, jcs, verify_bundle
 from ledger.verify import format as fmt
-from ledger.verify import jcs
+from ledger.verify import lines as bundle_lines
 
 from .forged import DEVICE, ROOT, TRUST, WHOLE, Log, cli, failures_of
 
@@ -302,7 +302,7 @@ def test_a_line_longer_than_many_blocks_is_read_in_linear_time(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A line spanning blocks was grown by appending each block to all read before it: a line
     of n blocks copied n²/2 blocks (a 1 GiB line in 2 MiB blocks, 256 GiB)."""
-    monkeypatch.setattr(verifier, "BLOCK_SIZE", 4096)
+    monkeypatch.setattr(bundle_lines, "BLOCK_SIZE", 4096)
     path = Log(registration(), note(1)).bundle(tmp_path / "b.ndjson")
     lines = path.read_bytes().split(b"\n")
     lines.insert(4, b'{"envelope":"' + b"x" * (48 << 20) + b'"}')        # 12,288 blocks

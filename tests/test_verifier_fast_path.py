@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from ledger.crypto import SigningKey, b64url_encode
-from ledger.verify import BundleFailed, verify_bundle
-from ledger.verify import jcs, verifier
+from ledger.verify import BundleFailed, jcs, verify_bundle
+from ledger.verify import lines as bundle_lines
 
 from .forged import DEVICE, ROOT, TRUST, Log, cli, failures_of
 
@@ -139,7 +139,7 @@ def test_canonical_objects_checks_each_text_as_if_alone() -> None:
 @pytest.mark.parametrize("block_size", [2048, 300])     # a few lines a block; part of one
 def test_lines_are_numbered_across_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                           workers: int, block_size: int) -> None:
-    monkeypatch.setattr(verifier, "BLOCK_SIZE", block_size)
+    monkeypatch.setattr(bundle_lines, "BLOCK_SIZE", block_size)
     envelopes = [_registration()] + [_envelope(i, b'{"a":1.5}' if i in (5, 31) else
                                                _good_body(i)) for i in range(1, EVENTS)]
     path = _bundle(tmp_path / "b.ndjson", envelopes)

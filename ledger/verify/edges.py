@@ -16,9 +16,11 @@ from __future__ import annotations
 from typing import Any
 
 from .. import merkle
+from ..checkpoint import Checkpoint
 from ..logentry import entry_bytes, leaf_hash_of_entry
+from . import format as fmt
 from . import jcs
-from .worker import _proof, _receipt
+from .worker import _proof, _receipt, is_date_time
 
 NOT_PROVEN = ("the time bundle's end line has no edges (it was written before 2026-11-28), so its "
               "ends are not proven: events at the start or the end of the range could have been "
@@ -26,7 +28,21 @@ NOT_PROVEN = ("the time bundle's end line has no edges (it was written before 20
 _SIDES = ("before", "after")
 
 
-def check_edges(end: dict[str, Any], start: str, stop: str, span: tuple[int, int] | None,
+def judge_edges(scope: dict[str, Any], end: dict[str, Any] | None, span: tuple[int, int] | None,
+                checkpoint: Checkpoint) -> tuple[list[str], list[str]]:
+    """(failures, notices): a time bundle's end line proves, by its boundary witnesses, that
+    the range is not cut short at either end. A bundle of another scope has none, and one with
+    no end line or a range its header states wrongly has failed already."""
+    if scope["kind"] != "time" or end is None:
+        return [], []
+    start, stop = scope.get("from"), scope.get("to")
+    if not all(isinstance(x, str) and fmt.RECORDED_AT.fullmatch(x)
+               and is_date_time(x.encode("ascii")) for x in (start, stop)) or start >= stop:
+        return [], []
+    return _check_edges(end, start, stop, span, checkpoint.size, checkpoint.root_hash)
+
+
+def _check_edges(end: dict[str, Any], start: str, stop: str, span: tuple[int, int] | None,
                 tree_size: int, root: bytes) -> tuple[list[str], list[str]]:
     """``(failures, notices)`` for the witnesses in ``end`` of a time bundle of ``[start,
     stop)`` whose in-range event lines span log indices ``span`` (lowest, highest; None when

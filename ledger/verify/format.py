@@ -72,6 +72,9 @@ CONFIG_PREFIX = "config:"
 FLAG_PREFIX = "flag:"
 #: the scope kinds whose bundles may carry ``flag:`` streams
 FLAG_KINDS = ("case", "officer", "unit")
+#: the scope kinds that hold their streams whole, from version 1: an anchor there would let a
+#: bundle leave out a stream's first events
+WHOLE_STREAMS = ("case", "stream", "officer", "unit")
 
 RECEIPT_FIELDS = ("chain_hash", "index", "leaf_hash", "recorded_at", "stream_version")
 #: ASCII digits only: ``\d`` admits other scripts' digits, and the line is rebuilt in ASCII

@@ -33,6 +33,27 @@ class KeysStream:
         if self.bound is not None and index < self.bound:
             self.below.add(version, chain)
 
+    def judge(self, head: KeysHead | None, head_bad: bool, *, size: int, whole_log: bool,
+              old_head: KeysHead | None, old_size: int | None) -> tuple[list[str], list[str]]:
+        """(failures, notices) of the bundle's ``keys`` events against ``head``, the one the
+        checkpoint of tree ``size`` names (None: it names none, or ``head_bad``: it names one
+        wrongly, failed already), and against ``old_head``, the older checkpoint's, below its
+        ``old_size``: a scoped bundle can withhold a KeyRevoked only where no checkpoint names
+        the registry's head."""
+        failures, notices = [], []
+        if head is not None:
+            if why := self.failure(head):
+                failures.append(why)
+        elif not head_bad and not whole_log:
+            notices.append(f"the checkpoint (tree size {size}) has no keys line, so the "
+                           "completeness of the bundle's key registry is not proven by it: a "
+                           "withheld KeyRevoked would go unnoticed (a whole-log bundle, or a "
+                           "checkpoint signed since the ledger writes the line, proves it)")
+        if old_head is not None and old_size is not None and old_size <= size:
+            if why := self.failure(old_head, "the older checkpoint", below_bound=True):
+                failures.append(why)
+        return failures, notices
+
     def failure(self, head: KeysHead, what: str = "the checkpoint", *,
                 below_bound: bool = False) -> str | None:
         """What keeps the bundle's ``keys`` events from reaching exactly ``head``, or None (a

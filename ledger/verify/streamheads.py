@@ -11,11 +11,13 @@ ones are step 4's (chains.py); here only each stream's last version present.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from ..checkpoint import Checkpoint
 from ..errors import VerificationError
 from ..note import Verifier
 from ..streamheads import Heads, StreamHead, open_heads
+from .format import WHOLE_STREAMS
 
 _WITHHELD = "the stream's tail may be withheld"
 
@@ -36,7 +38,27 @@ class HeldStreams:
             self.last[stream] = (version, chain, index)
 
 
-def check_heads(note: object, verifiers: Sequence[Verifier], checkpoint: Checkpoint,
+def judge_heads(scope_kind: str, end: dict[str, Any] | None, verifiers: Sequence[Verifier],
+                checkpoint: Checkpoint, held: HeldStreams) -> tuple[list[str], list[str]]:
+    """(failures, notices): a bundle that holds its streams whole ends each at the head the
+    log key signed for it (``end``, the end line's ``heads``), else a stream's latest events
+    could be left out. A bundle of another scope holds no stream whole."""
+    heads = None if end is None else end.get("heads")
+    if scope_kind not in WHOLE_STREAMS:
+        if heads is not None:
+            return [], [f"the end line's heads were not checked: a {scope_kind} bundle holds no "
+                        "stream whole by scope"]
+        return [], []
+    if heads is None:
+        if end is None:         # no end line: failed already
+            return [], []
+        return [], ["the end line carries no signed heads, so that the bundle holds the latest "
+                    "events of its streams is not proven: a stream's withheld tail would go "
+                    "unnoticed (export where the log key is held, or audit a whole-log bundle)"]
+    return _check_heads(heads, verifiers, checkpoint, held), []
+
+
+def _check_heads(note: object, verifiers: Sequence[Verifier], checkpoint: Checkpoint,
                 held: HeldStreams) -> list[str]:
     """What keeps the bundle's streams from ending exactly at the signed heads ``note`` (the
     end line's ``heads``), one line each; empty when nothing does."""

@@ -681,6 +681,68 @@ def test_rf12_an_end_recorded_before_the_beginning_counts_from_the_beginning() -
     assert World(steps).flags(rule="RF12.h") == []
 
 
+def _case_extension_recorded(claimed: str, recorded: str, *,
+                             before: str = "CollectiveDiscussionHeld") -> World:
+    """The general case (filed Tue 23 Apr 2024: its 90 days end Mon 22 Jul) with its 30-day
+    extension claiming ``claimed`` but recorded at ``recorded`` (UTC), just before the
+    ``before`` step (the collective discussion of 5 Aug, two steps before the decision of
+    8 Aug); every other step recorded two minutes after its claim."""
+    steps = general_case()
+    extension = next(s for s in steps if s.type == "ExtensionApproved")
+    rest = [s for s in steps if s is not extension]
+    i = next(i for i, s in enumerate(rest) if s.type == before)
+    world = World(rest[:i])
+    world.record(replace(extension, occurred_at=claimed), recorded_at=recorded)
+    world.add(*rest[i:])
+    return world
+
+
+def test_rf08_h_a_case_extension_recorded_after_the_90_days_ran_out_dated_inside_them() -> None:
+    """An extension dated 22 Jul, the 90th day, recorded the next morning: RF12.b counted it at
+    its claim, RF08.a allows a document 72 h and RF08.b judges only steps recorded after the
+    decision, so a case the ledger saw run past its 90 days undecided looked extended in time
+    and nothing was flagged. RF08.h names the record, as RF08.g a complaint's extension."""
+    world = _case_extension_recorded(at("2024-07-22"), "2024-07-23T02:00:00.000000Z")
+    assert world.flags(rule="RF12") == []                 # counted at its claim, as before
+    flag = world.one("RF08")
+    extension = next(e for e in world.events if e.type == "ExtensionApproved")
+    assert flag.rule_id == "RF08.h" and flag.status == "raised"
+    assert flag.raised_at == "2024-07-23T10:00:00+08:00"
+    assert (flag.scope, flag.case_id, flag.officer_id) == (G, GENERAL, None)
+    assert list(flag.event_ids) == [extension.event_id]
+    assert numbers(flag) == {
+        "event_type": "ExtensionApproved", "days": 30, "approved_by": f.HEAD,
+        "claimed_at": "2024-07-22T10:00:00+08:00", "recorded_at": "2024-07-23T10:00:00+08:00",
+        "due": "2024-07-22", "tolerance_minutes": 60}
+    assert flag.summary == ("30-day case extension dated 2024-07-22T10:00:00+08:00 was "
+                            "recorded at 2024-07-23T10:00:00+08:00, after the deadline "
+                            "2024-07-22 it extends had passed")
+    assert flag.summary_zh == ("“批准延长办案期限”（30 日）所署时间为 2024-07-22T10:00:00+08:00，"
+                               "却于所延长的办案期限 2024-07-22 届满后的 "
+                               "2024-07-23T10:00:00+08:00 才记录")
+
+
+def test_rf08_h_not_for_an_extension_that_hid_nothing_or_that_rf08_b_names() -> None:
+    """Recorded before the 90 days ran out (however long after its claim), within the hour
+    RF08.b tolerates, or claiming a time already late (RF12.b refuses it and says so): no
+    RF08.h. Recorded after the decision, it is RF08.b's (and, three days late, RF08.a's): one
+    back-dating flag for the record, not two. ``ExtensionApproved`` is signed by a supervisor
+    (docs/events.md), with no device-signed path, so no sync is to be excused."""
+    before = _case_extension_recorded(at("2024-07-20"), "2024-07-22T15:00:00.000000Z")
+    within = _case_extension_recorded(at("2024-07-22", "23:30:00"),
+                                      "2024-07-22T16:29:00.000000Z")
+    late = _case_extension_recorded(at("2024-07-23"), "2024-07-23T04:00:00.000000Z")
+    decided = _case_extension_recorded(at("2024-07-22"), "2024-08-09T02:00:00.000000Z",
+                                       before="DecisionServed")
+    for world in (before, within, late):
+        assert world.flags(rule="RF08") == []
+    assert late.rules() == ["RF12.a", "RF12.b"]
+    assert decided.rules() == ["RF08.a", "RF08.b"]
+    # the counterpart: recorded the next morning, before the decision
+    assert _case_extension_recorded(at("2024-07-22", "23:30:00"), "2024-07-23T02:00:00.000000Z"
+                                    ).rules() == ["RF08.h"]
+
+
 # --- RF23 complaints ------------------------------------------------------------------------------
 
 C = "complaint:C-2025-0042"

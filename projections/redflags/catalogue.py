@@ -108,6 +108,8 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
     ("RF08.g", "high", "rule",
      "Complaint record back-dated across the deadline it meets or extends",
      "投诉告知或办理期限届满后倒签补录告知、延期或办结"),
+    ("RF08.h", "high", "rule", "Case extension recorded after the period it extends ran out",
+     "办案期限届满后倒签补录延期"),
     ("RF09.a", "high", "rule", "Decision without prior notice of the proposed penalty",
      "未告知拟处罚内容即作出决定"),
     ("RF09.b", "high", "rule", "Statement or defence received but not reviewed before decision",

@@ -154,9 +154,32 @@ def _complaint_imported(declared: bool) -> World:
     return world
 
 
-def test_a_complaint_extension_imported_at_go_live_is_not_back_dated() -> None:
-    """RF08.g names an extension recorded after the period it extends ran out; an imported
-    history was recorded at go-live, after every period, and is not back-dated (as RF08.a does
-    not call it late). The same records posted without a declaration are."""
-    assert numbers(_complaint_imported(False).one("RF08.g"))["due"] == "2025-04-07"
+def test_a_complaint_imported_at_go_live_is_not_back_dated() -> None:
+    """RF08.g names an acknowledgement, an extension or a closing recorded after the deadline
+    it meets or moves ran out; an imported history was recorded at go-live, after every
+    period, and is not back-dated (as RF08.a does not call it late). The same records posted
+    without a declaration are, each against its deadline."""
+    due = {numbers(fl)["event_type"]: numbers(fl)["due"]
+           for fl in _complaint_imported(False).flags(rule="RF08.g")}
+    assert due == {"ComplaintAcknowledged": "2025-02-05", "ComplaintExtended": "2025-04-07",
+                   "ComplaintClosed": "2025-05-06"}
     assert _complaint_imported(True).flags(rule="RF08") == []
+
+
+def _case_imported(declared: bool) -> World:
+    """The general case (23 Apr – 10 Sep 2024) posted at go-live on 1 Nov 2024, after an import
+    declaration covering the time before 1 Oct (or none)."""
+    world = World()
+    if declared:
+        world.record(import_declared("2024-10-01T00:00:00+08:00"), recorded_at=GO_LIVE)
+    for s in f.general_case():
+        world.record(s, recorded_at=LATER)
+    return world
+
+
+def test_a_case_extension_imported_at_go_live_is_not_back_dated() -> None:
+    """RF08.h names a case's extension recorded after the 90 days it extends ran out; an
+    imported case was recorded at go-live, after them, and is not back-dated. Posted without
+    a declaration it is (beside RF08.a on every record)."""
+    assert numbers(_case_imported(False).one("RF08.h"))["due"] == "2024-07-22"
+    assert _case_imported(True).flags(rule="RF08") == []

@@ -681,6 +681,68 @@ def test_rf12_an_end_recorded_before_the_beginning_counts_from_the_beginning() -
     assert World(steps).flags(rule="RF12.h") == []
 
 
+def _case_extension_recorded(claimed: str, recorded: str, *,
+                             before: str = "CollectiveDiscussionHeld") -> World:
+    """The general case (filed Tue 23 Apr 2024: its 90 days end Mon 22 Jul) with its 30-day
+    extension claiming ``claimed`` but recorded at ``recorded`` (UTC), just before the
+    ``before`` step (the collective discussion of 5 Aug, two steps before the decision of
+    8 Aug); every other step recorded two minutes after its claim."""
+    steps = general_case()
+    extension = next(s for s in steps if s.type == "ExtensionApproved")
+    rest = [s for s in steps if s is not extension]
+    i = next(i for i, s in enumerate(rest) if s.type == before)
+    world = World(rest[:i])
+    world.record(replace(extension, occurred_at=claimed), recorded_at=recorded)
+    world.add(*rest[i:])
+    return world
+
+
+def test_rf08_h_a_case_extension_recorded_after_the_90_days_ran_out_dated_inside_them() -> None:
+    """An extension dated 22 Jul, the 90th day, recorded the next morning: RF12.b counted it at
+    its claim, RF08.a allows a document 72 h and RF08.b judges only steps recorded after the
+    decision, so a case the ledger saw run past its 90 days undecided looked extended in time
+    and nothing was flagged. RF08.h names the record, as RF08.g a complaint's extension."""
+    world = _case_extension_recorded(at("2024-07-22"), "2024-07-23T02:00:00.000000Z")
+    assert world.flags(rule="RF12") == []                 # counted at its claim, as before
+    flag = world.one("RF08")
+    extension = next(e for e in world.events if e.type == "ExtensionApproved")
+    assert flag.rule_id == "RF08.h" and flag.status == "raised"
+    assert flag.raised_at == "2024-07-23T10:00:00+08:00"
+    assert (flag.scope, flag.case_id, flag.officer_id) == (G, GENERAL, None)
+    assert list(flag.event_ids) == [extension.event_id]
+    assert numbers(flag) == {
+        "event_type": "ExtensionApproved", "days": 30, "approved_by": f.HEAD,
+        "claimed_at": "2024-07-22T10:00:00+08:00", "recorded_at": "2024-07-23T10:00:00+08:00",
+        "due": "2024-07-22", "tolerance_minutes": 60}
+    assert flag.summary == ("30-day case extension dated 2024-07-22T10:00:00+08:00 was "
+                            "recorded at 2024-07-23T10:00:00+08:00, after the deadline "
+                            "2024-07-22 it extends had passed")
+    assert flag.summary_zh == ("“批准延长办案期限”（30 日）所署时间为 2024-07-22T10:00:00+08:00，"
+                               "却于所延长的办案期限 2024-07-22 届满后的 "
+                               "2024-07-23T10:00:00+08:00 才记录")
+
+
+def test_rf08_h_not_for_an_extension_that_hid_nothing_or_that_rf08_b_names() -> None:
+    """Recorded before the 90 days ran out (however long after its claim), within the hour
+    RF08.b tolerates, or claiming a time already late (RF12.b refuses it and says so): no
+    RF08.h. Recorded after the decision, it is RF08.b's (and, three days late, RF08.a's): one
+    back-dating flag for the record, not two. ``ExtensionApproved`` is signed by a supervisor
+    (docs/events.md), with no device-signed path, so no sync is to be excused."""
+    before = _case_extension_recorded(at("2024-07-20"), "2024-07-22T15:00:00.000000Z")
+    within = _case_extension_recorded(at("2024-07-22", "23:30:00"),
+                                      "2024-07-22T16:29:00.000000Z")
+    late = _case_extension_recorded(at("2024-07-23"), "2024-07-23T04:00:00.000000Z")
+    decided = _case_extension_recorded(at("2024-07-22"), "2024-08-09T02:00:00.000000Z",
+                                       before="DecisionServed")
+    for world in (before, within, late):
+        assert world.flags(rule="RF08") == []
+    assert late.rules() == ["RF12.a", "RF12.b"]
+    assert decided.rules() == ["RF08.a", "RF08.b"]
+    # the counterpart: recorded the next morning, before the decision
+    assert _case_extension_recorded(at("2024-07-22", "23:30:00"), "2024-07-23T02:00:00.000000Z"
+                                    ).rules() == ["RF08.h"]
+
+
 # --- RF23 complaints ------------------------------------------------------------------------------
 
 C = "complaint:C-2025-0042"
@@ -833,6 +895,98 @@ def test_rf08_g_not_for_an_extension_on_the_ledger_before_the_period_ran_out() -
     assert numbers(late.one("RF23.b"))["extensions"][0][4] == (
         "approved after the deadline 2025-04-07 had passed")
 
+
+def _complaint_record(kind: str, claimed: str, recorded: str, *, method: str = "written"
+                      ) -> World:
+    """The complaint of ``f.complaint_cycle`` with no extension: received Mon 20 Jan 2025 (its
+    written notice due Wed 5 Feb, 15 days rolled over 春节) and accepted on 5 Feb (closing due
+    Mon 7 Apr). Its ``kind`` record (``ComplaintAcknowledged`` or ``ComplaintClosed``) claims
+    ``claimed`` but is recorded at ``recorded`` (UTC); the records before it are recorded two
+    minutes after their claims."""
+    cycle = drop(f.complaint_cycle(), "ComplaintExtended")
+    record = next(s for s in cycle if s.type == kind)
+    before = cycle[:cycle.index(record)]
+    world = World(general_case(), before)
+    body = {"method": method} if kind == "ComplaintAcknowledged" else {}
+    world.record(replace(record, occurred_at=claimed, body={**record.body, **body}),
+                 recorded_at=recorded)
+    return world
+
+
+def test_rf08_g_a_complaint_closed_after_its_deadline_but_dated_inside_it() -> None:
+    """A closing dated 7 Apr, the last of the 60 days, but recorded on 9 Apr: RF23.b met the
+    deadline at the closing's claim and said nothing, so a complaint the ledger saw run out
+    unanswered looked closed in time. RF08.g names the closing as it names an extension
+    back-dated into the period it extends: raised at the recording, about the complaint."""
+    world = _complaint_record("ComplaintClosed", at("2025-04-07"),
+                              "2025-04-09T02:02:00.000000Z")
+    assert world.flags(rule="RF23") == []                 # met at its claim, as before
+    flag = world.one("RF08.g")
+    closing = world.events[-1]
+    assert flag.status == "raised" and flag.raised_at == "2025-04-09T10:02:00+08:00"
+    assert flag.scope == C and flag.officer_id is None
+    assert list(flag.event_ids)[0] == closing.event_id
+    assert numbers(flag) == {
+        "event_type": "ComplaintClosed", "claimed_at": "2025-04-07T10:00:00+08:00",
+        "recorded_at": "2025-04-09T10:02:00+08:00", "due": "2025-04-07",
+        "tolerance_minutes": 60}
+    assert flag.summary == ("ComplaintClosed dated 2025-04-07T10:00:00+08:00 was recorded at "
+                            "2025-04-09T10:02:00+08:00, after the deadline 2025-04-07 it "
+                            "meets had passed")
+    assert flag.summary_zh == ("“办结投诉”所署时间为 2025-04-07T10:00:00+08:00，却于办理期限 "
+                               "2025-04-07 届满后的 2025-04-09T10:02:00+08:00 才记录")
+
+
+def test_rf08_g_not_for_a_closing_that_hid_no_breach() -> None:
+    """Recorded before the deadline ran out (however long after its claim), within the hour
+    RF08.b tolerates, claiming a time already late (RF23.b is cleared by it and says so), of
+    a complaint of category ``other`` (no deadline), or recorded late when another closing,
+    recorded in time, had met the deadline: no RF08.g. The same closing back-dated across the
+    deadline is named (the guards' counterpart). The vocabulary signs closings by the
+    complaints system only (docs/events.md), so no device sync is to be excused."""
+    closed = "ComplaintClosed"
+    before = _complaint_record(closed, at("2025-03-10"), "2025-04-07T15:00:00.000000Z")
+    within = _complaint_record(closed, at("2025-04-07", "23:30:00"),
+                               "2025-04-07T16:29:00.000000Z")
+    late = _complaint_record(closed, at("2025-04-08"), "2025-04-09T02:02:00.000000Z")
+    other = World(general_case(), change(drop(f.complaint_cycle(), "ComplaintClosed"),
+                                         "ComplaintReceived", category="other"))
+    twice = World(general_case(), change(drop(f.complaint_cycle(), "ComplaintExtended"),
+                                         closed, occurred_at=at("2025-04-01")))
+    back_dated = step(C, closed, at("2025-04-07"), handler=f.HANDLER)
+    for world in (other, twice):
+        world.record(back_dated, recorded_at="2025-04-09T02:02:00.000000Z")
+    for world in (before, within, late, other, twice):
+        assert world.flags(rule="RF08") == []
+    assert late.one("RF23.b").status == "cleared"
+    # the counterpart: no closing on the ledger when the 60 days ran out
+    alone = World(general_case(), drop(until(f.complaint_cycle(), "ComplaintAcknowledged"),
+                                       "ComplaintExtended"))
+    alone.record(back_dated, recorded_at="2025-04-09T02:02:00.000000Z")
+    assert alone.one("RF08.g").event_ids[0] == alone.events[-1].event_id
+
+
+def test_rf08_g_a_written_acknowledgement_recorded_after_its_15_days_but_dated_inside_them(
+        ) -> None:
+    """XFGZ 第23条: 15 days to tell the complainant in writing (to Wed 5 Feb over 春节). A
+    written notice dated 5 Feb but recorded on 7 Feb met RF23.a at its claim, silently. A
+    phone call recorded so meets nothing (RF23.a stays raised) and hides nothing: no RF08.g.
+    The vocabulary signs acknowledgements by the complaints system only."""
+    world = _complaint_record("ComplaintAcknowledged", at("2025-02-05"),
+                              "2025-02-07T02:00:00.000000Z")
+    assert world.flags(rule="RF23.a") == []
+    flag = world.one("RF08.g")
+    assert flag.raised_at == "2025-02-07T10:00:00+08:00"
+    assert numbers(flag) == {
+        "event_type": "ComplaintAcknowledged", "claimed_at": "2025-02-05T10:00:00+08:00",
+        "recorded_at": "2025-02-07T10:00:00+08:00", "due": "2025-02-05",
+        "tolerance_minutes": 60}
+    assert flag.summary_zh == ("“告知是否受理投诉”所署时间为 2025-02-05T10:00:00+08:00，却于书面告知期限 "
+                               "2025-02-05 届满后的 2025-02-07T10:00:00+08:00 才记录")
+    phone = _complaint_record("ComplaintAcknowledged", at("2025-02-05"),
+                              "2025-02-07T02:00:00.000000Z", method="phone")
+    assert phone.flags(rule="RF08") == []
+    assert phone.one("RF23.a").status == "raised"
 
 def test_rf23_complaint_closed_by_a_conflicted_handler() -> None:
     for handler, relation in ((f.OFFICER_B, "accused"), (f.OFFICER_A, "co_officer_on_case")):

@@ -616,8 +616,8 @@ class Case:
         #: (ts, reviewer, qualified, result, eid)
         self.legal_reviews: list[tuple[int, str, bool, str, str]] = []
         self.collective: list[tuple[int, str, str]] = []      # ts, conclusion, eid
-        #: (ts, days, approved_by, form, eid)
-        self.extensions: list[tuple[int, int, str, str, str]] = []
+        #: (ts, days, approved_by, form, eid, recorded, log index)
+        self.extensions: list[tuple[int, int, str, str, str, int, int]] = []
         #: every decision recorded (a decision recorded again once), and those the rules read:
         #: all but one whose form was voided before it was served (:meth:`void_of`)
         self.decided: list[Decision] = []

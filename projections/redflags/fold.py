@@ -315,7 +315,8 @@ class Fold:
 
     def _c_ExtensionApproved(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                              dirty: set) -> None:
-        c.extensions.append((ts, b["days"], b["approved_by"], b["approval_form"], eid))
+        c.extensions.append((ts, b["days"], b["approved_by"], b["approval_form"], eid, rts,
+                             idx))
 
     def _c_PenaltyDecided(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                           dirty: set) -> None:

@@ -70,7 +70,8 @@ class Thresholds:
                                                  "after the shift")
     backdate_tolerance_minutes: int = _t(60, "minutes", "RF08.b: pre-decision step recorded "
                                                         "after the decision; RF08.g: complaint "
-                                                        "extension recorded after its deadline")
+                                                        "acknowledgement, extension or closing "
+                                                        "recorded after its deadline")
     bodycam_window_minutes: int = _t(5, "minutes", "RF08.c: video within ± 5 min")
     import_recording_days: int = _t(7, "calendar_days", "RF08.a: a declared historical import "
                                     "covers events recorded within 7 days of the declaration")

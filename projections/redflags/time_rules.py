@@ -3,10 +3,10 @@
 RF05 (cash to the agency and the bank, 2 + 2 working days), RF06 (payment, reconciliation,
 surcharge, follow-up), RF12 (decision 90 days + approved extensions, service, summary filing,
 publication and its withdrawal, preservation, time bar), RF23 (complaints 15 / 60 (+30) days,
-conflicted handler, repeated complaints; and RF08.g, an extension back-dated into the period
-it extends), RF25.a/b (inventory in 24 h, handling in 7 working days), RF27 (supervision
-notices: feedback by the notice's deadline, resubmission after a send-back, the supervisor's
-review).
+conflicted handler, repeated complaints; and RF08.g, an acknowledgement, extension or
+closing back-dated across the deadline it meets or extends), RF25.a/b (inventory in 24 h,
+handling in 7 working days), RF27 (supervision notices: feedback by the notice's deadline,
+resubmission after a send-back, the supervisor's review).
 
 The pattern of every deadline (:func:`deadline`): the act in time → nothing; the act late → a
 flag with ``status = cleared`` naming the late event (the lateness stays visible); no act yet
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from .days import DAY, HOUR, MINUTE, add_years, day_iso
 from .facts import (COLLECTIVE, DISPOSED, WRITTEN_ACKS, Case, Complaint, Decision, Disposition,
-                    Officer, Plan, Supervision, complaint_extension_days,
+                    Ev, Officer, Plan, Supervision, complaint_extension_days,
                     complaint_extension_refused, decision_extension_counted,
                     decision_extension_judged, plan_refused)
 from .single_case import _iso_day, explained, opened, received_before
@@ -436,13 +436,16 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
         ext_days = head_days = 0
         # in world time: an extension extends the deadline in force when it is approved, and
         # one approved after that deadline passed extends nothing (the case was already late)
-        for ts, n, approver, form, eid in sorted(c.extensions):
+        for ts, n, approver, form, eid, rts, idx in sorted(c.extensions):
             if investigators is None:
                 investigators = c.investigators()
             due = days.add_calendar(filed_day,
                                     legal.decision_deadline_days_from_filing + ext_days)
             late = due is not None and ts >= days.end(due)
             passed = day_iso(due) if late else None
+            if due is not None and not late:
+                _back_dated_extension(c, ctx, Ev("ExtensionApproved", ts, rts, eid, idx), n,
+                                      approver, due)
             role = ctx.fold.role_at(approver, ts)
             judged = dict(forms=th.extension_approval_forms,
                           head_max=legal.decision_extension_head_max_days, head_used=head_days,
@@ -681,6 +684,8 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                   summary_zh=f"{day_iso(day)} 的“{complaint_category_zh(cp.category)}”投诉至 "
                              f"{day_iso(due)} 未书面{type_zh('ComplaintAcknowledged')}",
                   ahead=ahead, **common)
+            _back_dated_acts(cp, ctx, [(ts, eid) for ts, eid, method in cp.acks
+                                       if method in WRITTEN_ACKS], due, "书面告知期限")
         # XFGZ 第34条: 60 days from acceptance (受理); until it is accepted, from receipt
         if cp.accepted:
             accepted, ahead = min((opened(ctx, ts, cp.recorded_ahead(eid), eid)
@@ -698,7 +703,13 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                 passed = (day_iso(in_force) if in_force is not None
                           and ts >= days.end(in_force) else None)
                 if in_force is not None and passed is None:
-                    _back_dated_extension(cp, ctx, ts, n, approver, eid, in_force)
+                    rec = next(r for r in cp.records if r.eid == eid)
+                    _back_dated(ctx, "RF08.g", rec, in_force,
+                                {"days": n, "approved_by": approver},
+                                what=(f"{n}-day complaint extension",
+                                      f"“{type_zh(rec.type)}”（{n} 日）"),
+                                deadline=("extends", "所延长的办理期限"),
+                                event_ids=[eid, cp.eid], case_id=cp.case_id, unit_id=cp.unit_id)
                 why = complaint_extension_refused(approver, ctx.fold.role_at(approver, ts),
                                                   cp.accused, passed, th.head_roles)
                 counted = 0
@@ -725,6 +736,8 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                       summary_zh=f"{day_iso(day)} 的“{complaint_category_zh(cp.category)}”投诉至 "
                                  f"{day_iso(due)} 未办结（{legal.complaint_close_days} + {ext} 日）",
                       ahead=ahead, **common)
+                _back_dated_acts(cp, ctx, [(ts, eid) for ts, _, eid in cp.closings], due,
+                                 "办理期限")
     # every closing is judged: one re-closing the complaint is an answer too
     for ts, handler, eid in sorted(cp.closings):
         relation = None
@@ -750,32 +763,67 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                      **{**common, "officer_id": handler})
 
 
-def _back_dated_extension(cp: Complaint, ctx: "Ctx", ts: int, n: int, approver: str, eid: str,
-                          due: int) -> None:
-    """RF08.g: extension ``eid`` of ``cp``, claiming ``ts`` before the closing deadline in force
-    (``due``, the day) ran out, recorded after it had, more than ``backdate_tolerance_minutes``
-    after its claim. XFGZ 第34条 extends a running period; the ledger saw this one run out with
-    no extension, so the claim is a back-dated record (RF08.b's test, the deadline in the
-    decision's place). RF23.b still counts it at its claim, as RF12.b counts a case's: the
-    recording is judged here (docs/red-flags.md, RF08.g). A declared historical import was
-    recorded at go-live, not back-dated (as RF08.a)."""
-    rec = next(r for r in cp.records if r.eid == eid)
+def _back_dated(ctx: "Ctx", rule_id: str, rec: Ev, due: int, said: dict, *,
+                what: tuple[str, str], deadline: tuple[str, str], event_ids: list[str],
+                **subject: str | None) -> None:
+    """RF08.g, RF08.h: flag ``rec`` when it claims a time before the deadline ``due`` (a day)
+    ran out but was recorded after it had, more than ``backdate_tolerance_minutes`` after its
+    claim. The ledger saw the period run out with no such record, so the claim is a back-dated
+    record (RF08.b's test, the deadline in the decision's place): an extension moves the
+    deadline (XFGZ 第34条, and the sectoral rule a case's 90 days follow, extend a running
+    period), an acknowledgement or a closing meets it. RF12 and RF23 still read each at its
+    claim; the recording is judged here (docs/red-flags.md, RF08.g and RF08.h). ``said`` are
+    the numbers naming the record beyond its type and times; ``what`` the record and
+    ``deadline`` how it bears on the deadline, each (English, Chinese). A declared historical
+    import was recorded at go-live, not back-dated (as RF08.a)."""
+    ts = rec.ts
     p = ctx.params(ts)
     tol = p.thresholds.backdate_tolerance_minutes
     if (rec.rts < ctx.days.end(due) or rec.rts - ts <= tol * MINUTE
             or (p.imports and p.imported(ts, rec.idx, rec.rts))):
         return
-    rts = rec.rts
-    claimed, recorded, until = ctx.time(ts), ctx.time(rts), day_iso(due)
-    ctx.flag("RF08.g", eid, anchor=ts, raised=rts, event_ids=[eid, cp.eid],
-             numbers={"event_type": "ComplaintExtended", "days": n, "approved_by": approver,
-                      "claimed_at": claimed, "recorded_at": recorded, "due": until,
-                      "tolerance_minutes": tol},
-             summary=f"{n}-day complaint extension dated {claimed} was recorded at "
-                     f"{recorded}, after the deadline {until} it extends had passed",
-             summary_zh=f"“{type_zh('ComplaintExtended')}”（{n} 日）所署时间为 {claimed}，"
-                        f"却于所延长的办理期限 {until} 届满后的 {recorded} 才记录",
-             case_id=cp.case_id, unit_id=cp.unit_id)
+    claimed, recorded, until = ctx.time(ts), ctx.time(rec.rts), day_iso(due)
+    ctx.flag(rule_id, rec.eid, anchor=ts, raised=rec.rts, event_ids=event_ids,
+             numbers={"event_type": rec.type, **said, "claimed_at": claimed,
+                      "recorded_at": recorded, "due": until, "tolerance_minutes": tol},
+             summary=f"{what[0]} dated {claimed} was recorded at {recorded}, after the "
+                     f"deadline {until} it {deadline[0]} had passed",
+             summary_zh=f"{what[1]}所署时间为 {claimed}，却于{deadline[1]} {until} 届满后的 "
+                        f"{recorded} 才记录", **subject)
+
+
+def _back_dated_extension(c: Case, ctx: "Ctx", rec: Ev, n: int, approver: str, due: int
+                          ) -> None:
+    """RF08.h: the case's extension ``rec`` of ``n`` days back-dated into the decision period
+    ``due`` (the day) it extends (:func:`_back_dated`), unless RF08.b names it — recorded
+    after the decision, claiming a time at or before it: one back-dating flag per record."""
+    first = c.decisions[0] if c.decisions else None
+    if first is not None and rec.idx > first.idx and rec.ts <= first.ts:
+        return
+    _back_dated(ctx, "RF08.h", rec, due, {"days": n, "approved_by": approver},
+                what=(f"{n}-day case extension", f"“{type_zh(rec.type)}”（{n} 日）"),
+                deadline=("extends", "所延长的办案期限"), event_ids=[rec.eid],
+                case_id=c.case_id, unit_id=c.unit_id)
+
+
+def _back_dated_acts(cp: Complaint, ctx: "Ctx", acts: Iterable[tuple[int, str]], due: int,
+                     deadline_zh: str) -> None:
+    """RF08.g for the ``acts`` (time, event id) that meet deadline ``due`` (RF23.a's written
+    acknowledgements, RF23.b's closings) of ``cp``: each one back-dated across it
+    (:func:`_back_dated`), unless one recorded before it ran out met it — then the ledger saw
+    no breach to hide."""
+    end = ctx.days.end(due)
+    inside = [(ts, eid) for ts, eid in acts if ts < end]
+    if not inside:
+        return
+    records = {r.eid: r for r in cp.records}
+    if any(records[eid].rts < end for _, eid in inside):
+        return
+    for _, eid in sorted(inside):
+        rec = records[eid]
+        _back_dated(ctx, "RF08.g", rec, due, {}, what=(rec.type, f"“{type_zh(rec.type)}”"),
+                    deadline=("meets", deadline_zh), event_ids=[eid, cp.eid],
+                    case_id=cp.case_id, unit_id=cp.unit_id)
 
 
 def rf23d_complaint_pattern(o: Officer, ctx: "Ctx") -> None:

@@ -1180,6 +1180,19 @@ def _void(c: dict[str, Any], d: dict[str, Any], entry: dict[str, Any], day: date
         c["state"] = "ON_SCENE" if c["procedure"] == "summary" else "DECIDING"
 
 
+def voided_decisions(case: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """The decisions of ``case`` whose form was voided before they were served (:func:`_void`),
+    by their event id, with the instant of the void that ended each (``voided_at``): what the
+    officers' pages and the public record count as no decision (readmodels.Fold). Without a
+    void recorded, none (read on every event of a case)."""
+    if case is None or not case["voided_forms"]:
+        return {}
+    ended = {v["ended"]: v["voided_at"] for v in case["voided_forms"] if v["ended"]}
+    return {d["event_id"]: {**d, "voided_at": ended.get(d["decision_no"])}
+            for d in [case["decision"]] + case["previous_decisions"]
+            if d is not None and d["status"] == "voided"}
+
+
 def _closed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
     # the closing of the decision in force, as RF06 judges it (facts.Case.closing_of): the
     # first, in world time, made while it was in force (one made before it is a replaced

@@ -294,8 +294,11 @@ class Fold:
             if rec.type in officer_model.CREDENTIAL_EVENTS:
                 self._judgements.forget(oid)     # their acts read otherwise from now on
         for cid in case_model.cases_of(rec):
+            voided = case_model.voided_decisions(self.cases.get(cid)).keys()
             self.cases[cid] = case_model.apply(self.cases.get(cid), rec, ctx)
             self._touch("cases", cid, rec)
+            if voided or self.cases[cid]["voided_forms"]:
+                self._count_voided(cid, set(voided), rec)
             if rec.type == "ExtensionApproved":
                 self.approvals["cases"].setdefault(rec.body["approved_by"], set()).add(cid)
             pub, unit = self.publications.get(cid), self.cases[cid]["unit_id"]
@@ -325,6 +328,24 @@ class Fold:
             self.supervision[nid] = supervision.apply(self.supervision.get(nid), rec,
                                                       offset_minutes=offset)
             self._touch("supervision", nid, rec)
+
+    def _count_voided(self, cid: str, before: set[str], rec: Recorded) -> None:
+        """A decision of case ``cid`` whose form ``rec`` showed voided before it was served
+        (or, voided before ``rec``, served before the void after all) is no decision on the
+        pages of the persons who acted in it (:func:`officer_model.count_voided`), whichever
+        was recorded first: the void, the decision or the service (case_model._void)."""
+        case = self.cases[cid]
+        now = case_model.voided_decisions(case)
+        for eid in sorted(before ^ now.keys()):
+            d = now.get(eid) or next(d for d in [case["decision"]] + case["previous_decisions"]
+                                     if d is not None and d["event_id"] == eid)
+            for oid, entry in sorted(case["officers"].items()):
+                state = self.officer(oid)
+                if state is not None and any(act[0] == eid for act in entry["acted"]) \
+                        and officer_model.count_voided(state, cid, d["decision_no"],
+                                                       d["decided_at"], case["procedure"],
+                                                       eid in now):
+                    self._touch("officers", oid, rec)
 
     def _recount_approvals(self, rec: Recorded) -> None:
         """A post recorded after extensions its officer approved can make them a head's (or
@@ -435,8 +456,10 @@ class ReadModels:
     #: after the closing reopens the case, and a decision whose form was voided before it was
     #: served is ended (``voided_forms`` entries, a decision's ``served_at``); 36: in a case
     #: with several parties a decision keeps its ``party_ref``, and money is the named
-    #: decision's party's (a co-party's decision replaces nothing), as RF06 reads it.
-    VERSION = 36
+    #: decision's party's (a co-party's decision replaces nothing), as RF06 reads it; 37: a
+    #: decision whose form was voided before it was served is no decision or fine on the
+    #: officers' pages (``voided_decisions``, ``case_voided``).
+    VERSION = 37
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

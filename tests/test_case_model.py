@@ -840,6 +840,37 @@ def test_a_decision_on_a_form_voided_before_it_was_handed_over_is_no_decision() 
                                                    processes=1)) == rules
 
 
+def _read_models(*lifecycles: list[f.Step]) -> tuple[History, readmodels.Fold]:
+    """The read models' fold (cases, officers, public records) of ``lifecycles`` after the
+    staff, in log order, as the projection folds them."""
+    history = History()
+    fold = readmodels.Fold(lambda table, ids: {}, ParamsTimeline(national()))
+    for steps in (f.staff(), *lifecycles):
+        for rec in history.extend(steps):
+            fold.apply(rec)
+    return history, fold
+
+
+def test_a_voided_forms_decision_is_not_counted_on_its_deciders_pages() -> None:
+    """The officers' caseload counted the decision written on a form voided before it was
+    handed over as a decision and a fine imposed, beside the decision re-issued on the next
+    form: two summary decisions and 300 yuan decided where one of 100 was. It is shown as
+    voided, whether the void is recorded before or after the decision."""
+    steps = _reissued(at("2024-09-30", "10:04:30"))
+    _, plain = _read_models(f.summary_case(SUMMARY_ID))
+    late = steps[:]
+    late.insert(late.index(next(s for s in steps if s.type == "PenaltyDecided")),
+                late.pop(late.index(next(s for s in steps if s.type == "DecisionFormVoided"))))
+    for order in (steps, late):
+        _, fold = _read_models(order)
+        for officer_id in (f.OFFICER_A, f.OFFICER_B):
+            load, expected = (fold.officers[officer_id]["caseload"],
+                              plain.officers[officer_id]["caseload"])
+            assert [load[k] for k in ("decisions", "summary_decisions", "decided_fen")] == [
+                expected[k] for k in ("decisions", "summary_decisions", "decided_fen")]
+            assert (load["voided_decisions"], expected["voided_decisions"]) == (1, 0)
+
+
 def test_a_form_voided_after_it_was_served_leaves_its_decision_standing() -> None:
     """Voiding a form once handed over is no way to change or revoke the decision on it (that
     is a PenaltyAmended or PenaltyWithdrawn, RF20.a): the decision stands, owed."""

@@ -1180,6 +1180,11 @@ def _void(c: dict[str, Any], d: dict[str, Any], entry: dict[str, Any], day: date
         c["state"] = "ON_SCENE" if c["procedure"] == "summary" else "DECIDING"
 
 
+#: the case steps after which a decision may read as voided (:func:`voided_decisions`), or no
+#: longer: its form's void, the decision itself and its service, in whichever order recorded
+VOIDING = frozenset({"DecisionFormVoided", "PenaltyDecided", "DecisionServed"})
+
+
 def voided_decisions(case: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     """The decisions of ``case`` whose form was voided before they were served (:func:`_void`),
     by their event id, with the instant of the void that ended each (``voided_at``): what the

@@ -11,6 +11,7 @@ from typing import Any
 from api.dashboard import pledge_chain
 from ledger.envelope import Recorded
 from projections import case_model, officer_model, readmodels
+from projections.oversight import public
 from projections.redflags import compute_flags, national
 from projections.redflags.params import ParamsTimeline, with_overrides
 
@@ -869,6 +870,31 @@ def test_a_voided_forms_decision_is_not_counted_on_its_deciders_pages() -> None:
             assert [load[k] for k in ("decisions", "summary_decisions", "decided_fen")] == [
                 expected[k] for k in ("decisions", "summary_decisions", "decided_fen")]
             assert (load["voided_decisions"], expected["voided_decisions"]) == (1, 0)
+
+
+def test_a_published_decision_whose_form_was_voided_shows_as_voided_without_content() -> None:
+    """A decision published and then found voided before it was served stayed on the public
+    feed in full, as a fine in force, while it never took effect. It shows as voided (作废),
+    without content, from the void's day until the publication's withdrawal turns it into the
+    withdrawn marker, as a revoked decision does; whichever is recorded first."""
+    steps = f.summary_case(SUMMARY_ID)
+    published = step(steps[0].stream, "DecisionPublished", at("2024-09-30", "10:05:10"),
+                     decision_no="HP-S-2024-004512", publication_ref="PUB-HP-S-004512")
+    void = step(steps[0].stream, "DecisionFormVoided", at("2024-09-30", "10:05:30"),
+                form_no="HP-S-2024-004512", reason="wrong_amount")
+    withdrawn = step(steps[0].stream, "DecisionPublicationWithdrawn", at("2024-10-08"),
+                     publication_ref="PUB-HP-S-004512", reason="error",
+                     decision_no="HP-S-2024-004512")
+    for order in ([published] + steps + [void], [void, published] + steps):
+        _, fold = _read_models(order)
+        record = fold.publications[SUMMARY_ID]
+        assert public.entry(record, record["publications"][0]) == {
+            "status": "voided", "decision_no": "HP-S-2024-004512",
+            "publication_ref": "PUB-HP-S-004512", "unit_id": f.UNIT,
+            "published_on": "2024-09-30", "voided_on": "2024-09-30"}
+    _, fold = _read_models([published] + steps + [void, withdrawn])
+    record = fold.publications[SUMMARY_ID]
+    assert public.entry(record, record["publications"][0])["status"] == "withdrawn"
 
 
 def test_a_form_voided_after_it_was_served_leaves_its_decision_standing() -> None:

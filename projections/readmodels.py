@@ -472,7 +472,8 @@ class ReadModels:
     #: decision's party's (a co-party's decision replaces nothing), as RF06 reads it; 37: a
     #: decision whose form was voided before it was served is no decision or fine on the
     #: officers' pages (``voided_decisions``, ``case_voided``) and shows as voided on the
-    #: public feed (a public record's decision's ``voided_on``).
+    #: public feed (a public record's decision's ``voided_on``), and a service dated before
+    #: the void, recorded after it, puts the decision back (``voided_forms`` ``undone``).
     VERSION = 37
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"

@@ -912,6 +912,34 @@ def test_a_form_voided_after_it_was_served_leaves_its_decision_standing() -> Non
     assert case["voided_forms"][0]["ended"] is None
 
 
+def test_a_service_dated_before_the_void_and_recorded_after_it_keeps_the_decision() -> None:
+    """The decision was handed over (10:05:20) before its form was voided (10:05:40), but the
+    service was recorded after the void: the flags read the decision served and standing,
+    the case page kept it voided — no service or payment owed, the case back on the scene,
+    the fine on no officer's page. Both read the instants claimed, in whichever order
+    recorded: the case page is the one recorded in world order."""
+    steps = f.summary_case(SUMMARY_ID)
+    served = [s.type for s in steps].index("DecisionServed")
+    steps[served] = dataclasses.replace(steps[served], occurred_at=at("2024-09-30", "10:05:20"))
+    void = step(steps[0].stream, "DecisionFormVoided", at("2024-09-30", "10:05:40"),
+                form_no="HP-S-2024-004512", reason="other")
+    in_order = steps[:served + 1] + [void] + steps[served + 1:]
+    late = steps[:served] + [void] + steps[served:]
+    _, expected = _read_models(in_order)
+    history, fold = _read_models(late)
+    case, plain = fold.cases[SUMMARY_ID], expected.cases[SUMMARY_ID]
+    assert (case["decision"]["status"], case["voided_forms"][0]["ended"]) == ("in_force", None)
+    assert (case["state"], case["amounts"], case["deadlines"], case["money"]) == (
+        plain["state"], plain["amounts"], plain["deadlines"], plain["money"])
+    assert fold.officers[f.OFFICER_A]["caseload"] == expected.officers[f.OFFICER_A]["caseload"]
+    in_order_history, _ = _read_models(in_order)
+    at_ = when("2025-01-01")
+    assert sorted(x.rule_id for x in compute_flags(history.events, national(), at=at_,
+                                                   processes=1)) == sorted(
+        x.rule_id for x in compute_flags(in_order_history.events, national(), at=at_,
+                                         processes=1))
+
+
 def test_the_service_of_a_replaced_decision_recorded_late_is_not_the_new_decisions() -> None:
     """The withdrawn decision's service, recorded after the decision made anew, moved the new
     one to SERVED, met its service deadline three weeks before it was made and opened its

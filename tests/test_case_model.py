@@ -940,6 +940,42 @@ def test_a_service_dated_before_the_void_and_recorded_after_it_keeps_the_decisio
                                          processes=1))
 
 
+def test_the_form_of_a_served_decision_voided_is_flagged_unless_the_decision_was_changed(
+        ) -> None:
+    """RF20.e: the form of a summary decision voided after it was handed over — the fine
+    collected on the spot — ended nothing and raised nothing, though a record of a fine handed
+    to a party then destroyed is how a collected fine disappears. Not raised for a form voided
+    before it was served (no decision took effect: RF20.c counts it), for a form no decision
+    bears, nor for a decision withdrawn with approval (RF20.a judges the change)."""
+    steps = f.summary_case(SUMMARY_ID)
+    served = [s.type for s in steps].index("DecisionServed")
+    void = step(steps[0].stream, "DecisionFormVoided", at("2024-09-30", "10:08:00"),
+                form_no="HP-S-2024-004512", reason="other")
+
+    def rf20e(history_steps: list[f.Step]) -> list[Any]:
+        history, _ = world([f.device_key()], history_steps)
+        return [x for x in compute_flags(history.events, national(), at=when("2025-01-01"),
+                                         processes=1) if x.rule_id in ("RF20.a", "RF20.e")]
+
+    [flag] = rf20e(steps + [void])
+    assert (flag.rule_id, flag.severity, flag.officer_id) == (
+        "RF20.e", "high", f.OFFICER_A)
+    assert {k: numbers(flag)[k] for k in ("decision_no", "form_no", "amount_fen",
+                                          "received_fen")} == {
+        "decision_no": "HP-S-2024-004512", "form_no": "HP-S-2024-004512",
+        "amount_fen": 10_000, "received_fen": 10_000}
+    assert (numbers(flag)["served_at"], numbers(flag)["voided_at"]) == (
+        "2024-09-30T10:06:00+08:00", "2024-09-30T10:08:00+08:00")
+    assert rf20e(_reissued(at("2024-09-30", "10:04:30"))) == []
+    blank = dataclasses.replace(void, body={**void.body, "form_no": "HP-S-2024-004513"})
+    assert rf20e(steps + [blank]) == []
+    withdrawn = step(steps[0].stream, "PenaltyWithdrawn", at("2024-09-30", "11:00:00"),
+                     decision_no="HP-S-2024-004512", reason="error_in_fact",
+                     approval_id="AP-2024-0930", approved_by=f.HEAD,
+                     approval_form="agency_head", refund_required=True)
+    assert rf20e(steps[:served + 2] + [void, withdrawn] + steps[served + 2:]) == []
+
+
 def test_the_service_of_a_replaced_decision_recorded_late_is_not_the_new_decisions() -> None:
     """The withdrawn decision's service, recorded after the decision made anew, moved the new
     one to SERVED, met its service deadline three weeks before it was made and opened its

@@ -353,11 +353,12 @@ class Fold:
                                                     on):
                 self._touch("publications", cid, rec)
             for oid, entry in sorted(case["officers"].items()):
+                if not any(act[0] == eid for act in entry["acted"]):
+                    continue                    # not one who made the decision
                 state = self.officer(oid)
-                if state is not None and any(act[0] == eid for act in entry["acted"]) \
-                        and officer_model.count_voided(state, cid, d["decision_no"],
-                                                       d["decided_at"], case["procedure"],
-                                                       eid in now):
+                if state is not None and officer_model.count_voided(
+                        state, cid, d["decision_no"], d["decided_at"], case["procedure"],
+                        eid in now):
                     self._touch("officers", oid, rec)
 
     def _recount_approvals(self, rec: Recorded) -> None:

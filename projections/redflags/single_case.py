@@ -1,5 +1,6 @@
 """Rules that look at one case: RF01, RF03, RF04, RF07, RF08, RF09, RF10, RF11, RF15, RF16,
-RF20.a/b/d/e, RF25.c; and RF08.f, RF08.e's test on one complaint's or supervision notice's records.
+RF20.a/b/d/e, RF25.c; and RF08.f, RF08.e's test on one complaint's or supervision notice's
+records.
 
 Each rule is ``rule(case, ctx)``: it reads the case's compact facts (and, where it must, the
 people index), never a clock, and appends flags through ``ctx.flag``. A rule whose outcome can

@@ -283,9 +283,10 @@ class Dashboard:
             return configuration_upto(curs, log_head(curs), self.flags.params)
 
     def _decisions(self, where: str, params: list[Any], cap: int) -> list[dict[str, Any]]:
-        """Fine decisions of the cases matching ``where``, newest first (withdrawn cases and
-        approved deviations left out, as RF17 does), read from the decision events: case id,
-        unit, lead officer (``statistics.lead``), code, party type, amount, day and quarter."""
+        """Fine decisions of the cases matching ``where``, newest first (withdrawn cases, those
+        whose form was voided before service and approved deviations left out, as RF17 does),
+        read from the decision events: case id, unit, lead officer (``statistics.lead``), code,
+        party type, amount, day and quarter."""
         rows = self._rows(
             "SELECT case_id, unit_id AS unit, state->'decision'->>'event_id' AS eid, "
             "decided_on FROM view_cases WHERE "
@@ -294,6 +295,7 @@ class Dashboard:
             f"{where} AND decided_on IS NOT NULL "
             "AND state->'decision'->>'event_id' IS NOT NULL "
             "AND coalesce(state->'withdrawal', 'null'::jsonb) = 'null'::jsonb "
+            "AND state->'decision'->>'status' IS DISTINCT FROM 'voided' "
             "AND coalesce(state->>'deviation_approved', 'false') = 'false' "
             "ORDER BY decided_on DESC, case_id LIMIT %s", [*params, cap])
         with self.ledger.store.cursor() as curs:
@@ -340,6 +342,8 @@ class Dashboard:
             "AND state->'decision'->>'decided_on' IS NOT NULL "
             "AND state->'amounts'->'penalty_types' ? 'fine' "
             "AND coalesce(state->'withdrawal', 'null'::jsonb) = 'null'::jsonb "  # as RF24 does
+            # its form voided before it was served: no fine (facts.Case.void_of, as RF24)
+            "AND state->'decision'->>'status' IS DISTINCT FROM 'voided' "
             "GROUP BY 1 ORDER BY 1", (unit_id,))
         officers = self._rows("SELECT officer_id, state::text AS state FROM view_officers "
                               "WHERE unit_id = %s ORDER BY officer_id", (unit_id,))

@@ -86,7 +86,9 @@ def _known_unit(request: Request, principal: Principal, unit_id: str) -> None:
                         "withdrawn as {status: revoked, decision_no, publication_ref, unit_id, "
                         "published_on, revoked_on}; one of a decision amended (变更) after it "
                         "was published and not yet withdrawn likewise, with amended_on instead "
-                        "of revoked_on. `from`/`to` filter publication days "
+                        "of revoked_on, and one of a decision whose numbered form was voided "
+                        "before it was served (作废: it never took effect) with voided_on. "
+                        "`from`/`to` filter publication days "
                         "(inclusive); page with `offset` (`next_offset`).")
 def public_decisions(request: Request, unit: str | None = None,
                      from_: Annotated[str | None, Query(alias="from", pattern=DAY_PATTERN)] = None,

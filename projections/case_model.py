@@ -275,7 +275,9 @@ def new_state(case_id: str) -> dict[str, Any]:
         "held_changes": [],                # changes recorded before the decision they name
         "outcome": None,                   # no penalty / waiver / transfer
         "withdrawal": None,
-        "voided_forms": [],                # [{form_no, voided_at, event_id, ended: decision}]
+        # [{form_no, voided_at, event_id, ended: decision, undone: what a service dated
+        # before the void, recorded after it, puts back}]
+        "voided_forms": [],
         "notice": None,
         "rights_waived": None,
         "hearing": None,
@@ -352,6 +354,8 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
                       f"payment {body['payment_id']} recorded again")
         _refresh_money(state, day, ctx)
         return state       # one payment, received once (at the earlier instant, if dated so)
+    if rec.type == "DecisionServed" and state["voided_forms"]:
+        _served_before_void(state, rec, body)
     replaced = _replaced(state, rec, body)
     earlier = rec.type == "PenaltyDecided" and state["decision"] is not None \
         and day.isoformat() < state["decision"]["decided_on"]
@@ -1168,16 +1172,64 @@ def _void(c: dict[str, Any], d: dict[str, Any], entry: dict[str, Any], day: date
     if d["status"] in ("voided", "withdrawn") or at < ts_of(d["decided_at"]) \
             or (d["served_at"] is not None and ts_of(d["served_at"]) <= at):
         return
-    entry["ended"], d["status"] = d["decision_no"], "voided"
     in_force = d is c["decision"]
-    (c["amounts"] if in_force else d)["current_fen"] = 0
+    amounts = c["amounts"] if in_force else d
     deadlines = c["deadlines"] if in_force else d["deadlines"]
-    for name in _OWN_DEADLINES:
-        owed = deadlines.get(name)
-        if owed is not None and owed["met_on"] is None:
-            owed["cancelled_on"] = day.isoformat()
+    cancelled = [name for name in _OWN_DEADLINES if name in deadlines
+                 and deadlines[name]["met_on"] is None and "cancelled_on" not in deadlines[name]]
+    # what a service dated before the void, recorded after it, puts back (_served_before_void)
+    entry["undone"] = {"status": d["status"], "current_fen": amounts["current_fen"],
+                       "state": c["state"] if in_force else None, "cancelled": cancelled}
+    entry["ended"], d["status"] = d["decision_no"], "voided"
+    amounts["current_fen"] = 0
+    for name in cancelled:
+        deadlines[name]["cancelled_on"] = day.isoformat()
     if in_force:                           # undecided again: a decision on another form follows
         c["state"] = "ON_SCENE" if c["procedure"] == "summary" else "DECIDING"
+
+
+def _served_before_void(c: dict[str, Any], rec: Recorded, b: dict[str, Any]) -> None:
+    """A service of a decision dated at or before the void of its form that ended it
+    (:func:`_void`), recorded after the void: the decision was handed over before its form
+    was voided, so the void ended nothing and the decision is as it was — its status,
+    amount in force, deadlines and the case's state — and the service goes on as any other.
+    The claimed instants decide, as the flags read them (facts.Case.void_of) and as the
+    decision, the void and the service are compared when recorded in world order."""
+    at = ts_of(rec.occurred_at)
+    for entry in c["voided_forms"]:
+        if entry["ended"] != b["decision_no"] or at > ts_of(entry["voided_at"]):
+            continue
+        d = next((d for d in [c["decision"]] + c["previous_decisions"] if d is not None
+                  and d["decision_no"] == b["decision_no"] and d["status"] == "voided"), None)
+        if d is None or at < ts_of(d["decided_at"]):
+            continue
+        undone = entry.pop("undone")
+        entry["ended"], d["status"] = None, undone["status"]
+        in_force = d is c["decision"]
+        (c["amounts"] if in_force else d)["current_fen"] = undone["current_fen"]
+        deadlines = c["deadlines"] if in_force else d["deadlines"]
+        for name in undone["cancelled"]:
+            deadlines[name].pop("cancelled_on", None)
+        if in_force and undone["state"] is not None:
+            c["state"] = undone["state"]
+
+
+#: the case steps after which a decision may read as voided (:func:`voided_decisions`), or no
+#: longer: its form's void, the decision itself and its service, in whichever order recorded
+VOIDING = frozenset({"DecisionFormVoided", "PenaltyDecided", "DecisionServed"})
+
+
+def voided_decisions(case: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """The decisions of ``case`` whose form was voided before they were served (:func:`_void`),
+    by their event id, with the instant of the void that ended each (``voided_at``): what the
+    officers' pages and the public record count as no decision (readmodels.Fold). Without a
+    void recorded, none (read on every event of a case)."""
+    if case is None or not case["voided_forms"]:
+        return {}
+    ended = {v["ended"]: v["voided_at"] for v in case["voided_forms"] if v["ended"]}
+    return {d["event_id"]: {**d, "voided_at": ended.get(d["decision_no"])}
+            for d in [case["decision"]] + case["previous_decisions"]
+            if d is not None and d["status"] == "voided"}
 
 
 def _closed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:

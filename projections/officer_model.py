@@ -25,6 +25,7 @@ from ledger.domain.calendar import legal_date
 from ledger.envelope import Recorded
 from ledger.schemas import parse_datetime
 
+from .redflags.days import ts_of
 from .redflags.facts import (collection_key, credential_status, deciders_of, decision_key,
                              person_credential, same_collection, same_decision)
 
@@ -54,11 +55,14 @@ def new_state(officer_id: str) -> dict[str, Any]:
         "warnings": [],             # formal warnings (OfficerWarningIssued), in log order
         "caseload": {"cases": 0, "acts": 0, "decisions": 0, "summary_decisions": 0,
                      "general_decisions": 0, "decided_fen": 0, "waivers": 0, "voided_forms": 0,
-                     "cash_collections": 0, "seizures": 0},
+                     "voided_decisions": 0, "cash_collections": 0, "seizures": 0},
         "case_acts": {},            # case_id -> number of acts
         # case_id -> [decision number, instant (s), fine] of each decision they acted in: one
         # recorded again is the same decision (facts.same_decision), not another act
         "case_decisions": {},
+        # case_id -> the same of each such decision whose form was voided before it was served
+        # (case_model.voided_decisions): not counted among the decisions and fines imposed
+        "case_voided": {},
         # case_id -> [receipt, decision number, instant (s), cash] of each on-the-spot
         # collection they made: one recorded again (facts.same_collection) is not another act
         "case_collections": {},
@@ -267,6 +271,38 @@ def _case_act(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> Non
         load["cash_collections"] += 1
     elif t == "PropertySeized":
         load["seizures"] += 1
+
+
+def count_voided(state: dict[str, Any], case_id: str, decision_no: str, decided_at: str,
+                 procedure: str | None, voided: bool) -> bool:
+    """Count decision ``decision_no`` made at ``decided_at`` in case ``case_id`` (one of the
+    person's ``case_decisions``) as voided — its form voided before it was served, so no
+    decision or fine imposed (``voided_decisions`` instead of ``decisions``, its procedure's
+    count and ``decided_fen``) — or, ``voided`` False, as a decision again (a service dated
+    before the void, recorded after it). The case's fold knows which: the person's own
+    events do not say it (the service and the void may name other officers). Returns
+    whether the count changed."""
+    ts = ts_of(decided_at)
+    made = next((x for x in state["case_decisions"].get(case_id, ())
+                 if (x[0], x[1]) == (decision_no, ts)), None)
+    if made is None:
+        return False
+    counted = state["case_voided"].setdefault(case_id, [])
+    if (made in counted) == voided:
+        return False
+    if voided:
+        counted.append(made)
+    else:
+        counted.remove(made)
+    if not counted:
+        del state["case_voided"][case_id]
+    sign = -1 if voided else 1
+    load = state["caseload"]
+    load["decisions"] += sign
+    load["summary_decisions" if procedure == "summary" else "general_decisions"] += sign
+    load["decided_fen"] += sign * made[2]
+    load["voided_decisions"] -= sign
+    return True
 
 
 def _recusal(state: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:

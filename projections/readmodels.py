@@ -31,6 +31,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.rows import tuple_row
 
+from ledger.domain.calendar import legal_date
 from ledger.domain.keys import fold_device_key
 from ledger.envelope import Recorded
 from ledger.grammar import UUID
@@ -256,7 +257,8 @@ class Fold:
                 complaint_ids.add(rec.stream.partition(":")[2])
             if (cid := public.concerns(rec)) is not None:
                 published.add(cid)
-            if rec.type in _UNIT_STEPS and rec.stream.startswith("case:"):
+            if (rec.type in _UNIT_STEPS or rec.type in case_model.VOIDING) \
+                    and rec.stream.startswith("case:"):
                 published.update(case_model.cases_of(rec))
             if (nid := supervision.concerns(rec)) is not None:
                 notices.add(nid)
@@ -293,9 +295,13 @@ class Fold:
             self._touch("officers", oid, rec)
             if rec.type in officer_model.CREDENTIAL_EVENTS:
                 self._judgements.forget(oid)     # their acts read otherwise from now on
+        voided: dict[str, set[str]] = {}     # case -> its voided decisions before ``rec``
         for cid in case_model.cases_of(rec):
+            before = case_model.voided_decisions(self.cases.get(cid)).keys()
             self.cases[cid] = case_model.apply(self.cases.get(cid), rec, ctx)
             self._touch("cases", cid, rec)
+            if before or self.cases[cid]["voided_forms"]:
+                voided[cid] = set(before)
             if rec.type == "ExtensionApproved":
                 self.approvals["cases"].setdefault(rec.body["approved_by"], set()).add(cid)
             pub, unit = self.publications.get(cid), self.cases[cid]["unit_id"]
@@ -325,6 +331,35 @@ class Fold:
             self.supervision[nid] = supervision.apply(self.supervision.get(nid), rec,
                                                       offset_minutes=offset)
             self._touch("supervision", nid, rec)
+        for cid, before in voided.items():     # once the public record has ``rec`` too
+            self._count_voided(cid, before, rec, offset)
+
+    def _count_voided(self, cid: str, before: set[str], rec: Recorded, offset: int) -> None:
+        """A decision of case ``cid`` whose form ``rec`` showed voided before it was served
+        (or, voided before ``rec``, served before the void after all) is no decision on the
+        pages of the persons who acted in it (:func:`officer_model.count_voided`) and shows as
+        voided on the public feed (:func:`public.voided`), whichever was recorded first: the
+        void, the decision or the service (case_model._void). ``offset``: the legal time
+        zone's, in minutes."""
+        case = self.cases[cid]
+        now = case_model.voided_decisions(case)
+        for eid in sorted(before ^ now.keys()):
+            d = now.get(eid) or next(d for d in [case["decision"]] + case["previous_decisions"]
+                                     if d is not None and d["event_id"] == eid)
+            record = self.publications.get(cid)
+            on = (legal_date(d["voided_at"], offset_minutes=offset).isoformat()
+                  if eid in now else None)
+            if record is not None and public.voided(record, d["decision_no"], d["decided_at"],
+                                                    on):
+                self._touch("publications", cid, rec)
+            for oid, entry in sorted(case["officers"].items()):
+                if not any(act[0] == eid for act in entry["acted"]):
+                    continue                    # not one who made the decision
+                state = self.officer(oid)
+                if state is not None and officer_model.count_voided(
+                        state, cid, d["decision_no"], d["decided_at"], case["procedure"],
+                        eid in now):
+                    self._touch("officers", oid, rec)
 
     def _recount_approvals(self, rec: Recorded) -> None:
         """A post recorded after extensions its officer approved can make them a head's (or
@@ -435,8 +470,12 @@ class ReadModels:
     #: after the closing reopens the case, and a decision whose form was voided before it was
     #: served is ended (``voided_forms`` entries, a decision's ``served_at``); 36: in a case
     #: with several parties a decision keeps its ``party_ref``, and money is the named
-    #: decision's party's (a co-party's decision replaces nothing), as RF06 reads it.
-    VERSION = 36
+    #: decision's party's (a co-party's decision replaces nothing), as RF06 reads it; 37: a
+    #: decision whose form was voided before it was served is no decision or fine on the
+    #: officers' pages (``voided_decisions``, ``case_voided``) and shows as voided on the
+    #: public feed (a public record's decision's ``voided_on``), and a service dated before
+    #: the void, recorded after it, puts the decision back (``voided_forms`` ``undone``).
+    VERSION = 37
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

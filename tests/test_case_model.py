@@ -11,6 +11,7 @@ from typing import Any
 from api.dashboard import pledge_chain
 from ledger.envelope import Recorded
 from projections import case_model, officer_model, readmodels
+from projections.oversight import public
 from projections.redflags import compute_flags, national
 from projections.redflags.params import ParamsTimeline, with_overrides
 
@@ -840,6 +841,62 @@ def test_a_decision_on_a_form_voided_before_it_was_handed_over_is_no_decision() 
                                                    processes=1)) == rules
 
 
+def _read_models(*lifecycles: list[f.Step]) -> tuple[History, readmodels.Fold]:
+    """The read models' fold (cases, officers, public records) of ``lifecycles`` after the
+    staff, in log order, as the projection folds them."""
+    history = History()
+    fold = readmodels.Fold(lambda table, ids: {}, ParamsTimeline(national()))
+    for steps in (f.staff(), *lifecycles):
+        for rec in history.extend(steps):
+            fold.apply(rec)
+    return history, fold
+
+
+def test_a_voided_forms_decision_is_not_counted_on_its_deciders_pages() -> None:
+    """The officers' caseload counted the decision written on a form voided before it was
+    handed over as a decision and a fine imposed, beside the decision re-issued on the next
+    form: two summary decisions and 300 yuan decided where one of 100 was. It is shown as
+    voided, whether the void is recorded before or after the decision."""
+    steps = _reissued(at("2024-09-30", "10:04:30"))
+    _, plain = _read_models(f.summary_case(SUMMARY_ID))
+    late = steps[:]
+    late.insert(late.index(next(s for s in steps if s.type == "PenaltyDecided")),
+                late.pop(late.index(next(s for s in steps if s.type == "DecisionFormVoided"))))
+    for order in (steps, late):
+        _, fold = _read_models(order)
+        for officer_id in (f.OFFICER_A, f.OFFICER_B):
+            load, expected = (fold.officers[officer_id]["caseload"],
+                              plain.officers[officer_id]["caseload"])
+            assert [load[k] for k in ("decisions", "summary_decisions", "decided_fen")] == [
+                expected[k] for k in ("decisions", "summary_decisions", "decided_fen")]
+            assert (load["voided_decisions"], expected["voided_decisions"]) == (1, 0)
+
+
+def test_a_published_decision_whose_form_was_voided_shows_as_voided_without_content() -> None:
+    """A decision published and then found voided before it was served stayed on the public
+    feed in full, as a fine in force, while it never took effect. It shows as voided (作废),
+    without content, from the void's day until the publication's withdrawal turns it into the
+    withdrawn marker, as a revoked decision does; whichever is recorded first."""
+    steps = f.summary_case(SUMMARY_ID)
+    published = step(steps[0].stream, "DecisionPublished", at("2024-09-30", "10:05:10"),
+                     decision_no="HP-S-2024-004512", publication_ref="PUB-HP-S-004512")
+    void = step(steps[0].stream, "DecisionFormVoided", at("2024-09-30", "10:05:30"),
+                form_no="HP-S-2024-004512", reason="wrong_amount")
+    withdrawn = step(steps[0].stream, "DecisionPublicationWithdrawn", at("2024-10-08"),
+                     publication_ref="PUB-HP-S-004512", reason="error",
+                     decision_no="HP-S-2024-004512")
+    for order in ([published] + steps + [void], [void, published] + steps):
+        _, fold = _read_models(order)
+        record = fold.publications[SUMMARY_ID]
+        assert public.entry(record, record["publications"][0]) == {
+            "status": "voided", "decision_no": "HP-S-2024-004512",
+            "publication_ref": "PUB-HP-S-004512", "unit_id": f.UNIT,
+            "published_on": "2024-09-30", "voided_on": "2024-09-30"}
+    _, fold = _read_models([published] + steps + [void, withdrawn])
+    record = fold.publications[SUMMARY_ID]
+    assert public.entry(record, record["publications"][0])["status"] == "withdrawn"
+
+
 def test_a_form_voided_after_it_was_served_leaves_its_decision_standing() -> None:
     """Voiding a form once handed over is no way to change or revoke the decision on it (that
     is a PenaltyAmended or PenaltyWithdrawn, RF20.a): the decision stands, owed."""
@@ -853,6 +910,70 @@ def test_a_form_voided_after_it_was_served_leaves_its_decision_standing() -> Non
     assert (case["decision"]["status"], case["amounts"], case["deadlines"]) == (
         "in_force", expected["amounts"], expected["deadlines"])
     assert case["voided_forms"][0]["ended"] is None
+
+
+def test_a_service_dated_before_the_void_and_recorded_after_it_keeps_the_decision() -> None:
+    """The decision was handed over (10:05:20) before its form was voided (10:05:40), but the
+    service was recorded after the void: the flags read the decision served and standing,
+    the case page kept it voided — no service or payment owed, the case back on the scene,
+    the fine on no officer's page. Both read the instants claimed, in whichever order
+    recorded: the case page is the one recorded in world order."""
+    steps = f.summary_case(SUMMARY_ID)
+    served = [s.type for s in steps].index("DecisionServed")
+    steps[served] = dataclasses.replace(steps[served], occurred_at=at("2024-09-30", "10:05:20"))
+    void = step(steps[0].stream, "DecisionFormVoided", at("2024-09-30", "10:05:40"),
+                form_no="HP-S-2024-004512", reason="other")
+    in_order = steps[:served + 1] + [void] + steps[served + 1:]
+    late = steps[:served] + [void] + steps[served:]
+    _, expected = _read_models(in_order)
+    history, fold = _read_models(late)
+    case, plain = fold.cases[SUMMARY_ID], expected.cases[SUMMARY_ID]
+    assert (case["decision"]["status"], case["voided_forms"][0]["ended"]) == ("in_force", None)
+    assert (case["state"], case["amounts"], case["deadlines"], case["money"]) == (
+        plain["state"], plain["amounts"], plain["deadlines"], plain["money"])
+    assert fold.officers[f.OFFICER_A]["caseload"] == expected.officers[f.OFFICER_A]["caseload"]
+    in_order_history, _ = _read_models(in_order)
+    at_ = when("2025-01-01")
+    assert sorted(x.rule_id for x in compute_flags(history.events, national(), at=at_,
+                                                   processes=1)) == sorted(
+        x.rule_id for x in compute_flags(in_order_history.events, national(), at=at_,
+                                         processes=1))
+
+
+def test_the_form_of_a_served_decision_voided_is_flagged_unless_the_decision_was_changed(
+        ) -> None:
+    """RF20.e: the form of a summary decision voided after it was handed over — the fine
+    collected on the spot — ended nothing and raised nothing, though a record of a fine handed
+    to a party then destroyed is how a collected fine disappears. Not raised for a form voided
+    before it was served (no decision took effect: RF20.c counts it), for a form no decision
+    bears, nor for a decision withdrawn with approval (RF20.a judges the change)."""
+    steps = f.summary_case(SUMMARY_ID)
+    served = [s.type for s in steps].index("DecisionServed")
+    void = step(steps[0].stream, "DecisionFormVoided", at("2024-09-30", "10:08:00"),
+                form_no="HP-S-2024-004512", reason="other")
+
+    def rf20e(history_steps: list[f.Step]) -> list[Any]:
+        history, _ = world([f.device_key()], history_steps)
+        return [x for x in compute_flags(history.events, national(), at=when("2025-01-01"),
+                                         processes=1) if x.rule_id in ("RF20.a", "RF20.e")]
+
+    [flag] = rf20e(steps + [void])
+    assert (flag.rule_id, flag.severity, flag.officer_id) == (
+        "RF20.e", "high", f.OFFICER_A)
+    assert {k: numbers(flag)[k] for k in ("decision_no", "form_no", "amount_fen",
+                                          "received_fen")} == {
+        "decision_no": "HP-S-2024-004512", "form_no": "HP-S-2024-004512",
+        "amount_fen": 10_000, "received_fen": 10_000}
+    assert (numbers(flag)["served_at"], numbers(flag)["voided_at"]) == (
+        "2024-09-30T10:06:00+08:00", "2024-09-30T10:08:00+08:00")
+    assert rf20e(_reissued(at("2024-09-30", "10:04:30"))) == []
+    blank = dataclasses.replace(void, body={**void.body, "form_no": "HP-S-2024-004513"})
+    assert rf20e(steps + [blank]) == []
+    withdrawn = step(steps[0].stream, "PenaltyWithdrawn", at("2024-09-30", "11:00:00"),
+                     decision_no="HP-S-2024-004512", reason="error_in_fact",
+                     approval_id="AP-2024-0930", approved_by=f.HEAD,
+                     approval_form="agency_head", refund_required=True)
+    assert rf20e(steps[:served + 2] + [void, withdrawn] + steps[served + 2:]) == []
 
 
 def test_the_service_of_a_replaced_decision_recorded_late_is_not_the_new_decisions() -> None:

@@ -738,6 +738,22 @@ def test_unit_overview_counts_fines_per_day_flags_by_rule_and_pledge_coverage(
                          headers=auth(dash, "inspector")).json()["field"] == "query.on"
 
 
+def test_a_decision_whose_form_was_voided_before_service_is_no_fine_of_its_unit_or_officer(
+        dash: World) -> None:
+    """The form of the case's decision voided (a late upload dated between the decision and
+    its service): the unit's fines per day and the lead officer's positions chart still
+    counted its 200 yuan, while the case page showed no decision in force."""
+    post_steps(dash, [f.step(f"case:{CASE}", "DecisionFormVoided",
+                             f.at("2024-09-30", "10:05:30"), form_no="HP-S-2024-004512",
+                             reason="wrong_amount")])
+    dash.project()
+    assert get(dash, f"/v1/cases/{CASE}")["decision"]["status"] == "voided"
+    assert get(dash, f"/v1/units/{f.UNIT}/overview", on="2024-10-01")["fines_per_day"] == []
+    assert get(dash, f"/v1/officers/{f.OFFICER_A}/positions")["windows"] == []
+    load = get(dash, f"/v1/officers/{f.OFFICER_A}")["caseload"]
+    assert (load["decisions"], load["decided_fen"], load["voided_decisions"]) == (0, 0, 1)
+
+
 def test_period_ends_are_the_last_five_days_of_a_month_or_quarter_by_default() -> None:
     p = national()
     assert _period_end("2024-09-26", p) == "quarter" and _period_end("2024-09-25", p) is None

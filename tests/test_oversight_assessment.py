@@ -180,6 +180,17 @@ def test_evidence_days_are_legal_days_whatever_the_offset_of_the_capture_time() 
     assert run(cases=[facts])["evidence"]["with_prior_evidence"] == 0
 
 
+def test_a_decision_whose_form_was_voided_before_service_is_no_decision_made() -> None:
+    """The evidence share counted a decision whose numbered form was voided before it was
+    served (the case page's decision ``voided``: it never took effect) as a decision made in
+    the period, with or without evidence before it."""
+    state = {"case_id": "C1", "decision": {"decided_on": "2024-08-01", "status": "voided"},
+             "evidence": [{"captured_at": "2024-08-02T10:00:00+08:00"}]}
+    facts = A.case_facts(state)
+    assert facts.decided_on is None
+    assert run(cases=[facts])["evidence"]["decisions"] == 0
+
+
 def test_timeliness_counts_cases_whose_deadlines_were_all_met() -> None:
     on_time = case("C1", A.Deadline("service", "2024-08-10", "2024-08-09", False))
     late = case("C2", A.Deadline("service", "2024-08-10", "2024-08-12", False))

@@ -163,9 +163,17 @@ DECISIONS = """\
    it as no decision (`Case.void_of`; RF20.c still counts the void). `voided_forms` lists each
    void (`form_no`, `voided_at`, `event_id`) and the decision it `ended`, whichever is
    recorded first. A form voided after it was served ends nothing: a decision handed over is
-   changed or revoked by `PenaltyAmended` / `PenaltyWithdrawn`, with approval (RF20.a)
-   (2026-11-29; until then the voided decision stood beside the re-issued one, its service
-   and filing owed and its fine counted by the flags).
+   changed or revoked by `PenaltyAmended` / `PenaltyWithdrawn`, with approval (RF20.a), and
+   the void of its form, without one, raises RF20.e (2026-11-29; until then the voided
+   decision stood beside the re-issued one, its service and filing owed and its fine
+   counted by the flags). The instants claimed decide, in
+   whichever order recorded: a service of the decision dated at or before the void, recorded
+   after it, shows the decision was handed over first, so the void ends nothing and the
+   decision is as it was (its status, amount, deadlines and the case's state), as the red
+   flags read it (2026-11-29; until then the page kept it voided while the flags read it
+   served). A voided decision is no decision or fine on its officers' pages
+   (`caseload.voided_decisions`) and a publication of it shows as voided on the public feed
+   (docs/oversight.md).
    **A case with several parties** (共同违法) shows its latest decision as the one in force and
    a co-party's in `previous_decisions`, but the money each decision received is its party's:
    a payment or cash collection counts for the decision it names (`decision_no`) among its

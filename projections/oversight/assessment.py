@@ -126,8 +126,10 @@ def case_facts(state: Mapping[str, Any]) -> CaseFacts:
         for name, d in sorted((state.get("deadlines") or {}).items())
         if name in OFFICER_DEADLINES or name.startswith("preservation:"))
     decision = state.get("decision") or {}
+    # a decision whose form was voided before it was served never took effect: none made
+    voided = decision.get("status") == "voided"
     return CaseFacts(case_id=state["case_id"], deadlines=deadlines,
-                     decided_on=decision.get("decided_on"),
+                     decided_on=None if voided else decision.get("decided_on"),
                      evidence_days=tuple(sorted(legal_date(e["captured_at"]).isoformat()
                                                 for e in state.get("evidence") or ())))
 

@@ -120,6 +120,20 @@ def _change(state: dict[str, Any], decision_no: str, rec: Recorded,
             {"occurred_at": rec.occurred_at, "set": fields})
 
 
+def voided(state: dict[str, Any], decision_no: str, decided_at: str,
+           voided_on: str | None) -> bool:
+    """Mark decision ``decision_no`` made at ``decided_at`` voided since legal day
+    ``voided_on`` — its numbered form voided before it was served (case_model._void), so it
+    never took effect — or, ``voided_on`` None, not voided (a service dated before the void,
+    recorded after it). The case's fold knows which (readmodels.Fold); this record sees no
+    void or service. Returns whether the record changed."""
+    d = state["decisions"].get(decision_no)
+    if d is None or d["decided_at"] != ts_of(decided_at) or d.get("voided_on") == voided_on:
+        return False
+    d["voided_on"] = voided_on
+    return True
+
+
 def entry(state: Mapping[str, Any], pub: Mapping[str, Any]) -> dict[str, Any]:
     """What the public feed shows of ``pub``, one of the case's ``publications``.
 
@@ -129,8 +143,9 @@ def entry(state: Mapping[str, Any], pub: Mapping[str, Any]) -> dict[str, Any]:
     unit, and the organisation's registered name for organisations. A withdrawn publication
     keeps only decision number, publication reference, unit and the withdrawal (date and
     reason); one of a revoked decision not yet withdrawn keeps the same but the revocation's
-    date instead, and one of a decision amended after it was published the amendment's date
-    (a publication made after the amendment shows the amended decision in full)."""
+    date instead, one of a decision whose form was voided the void's date, and one of a
+    decision amended after it was published the amendment's date (a publication made after
+    the amendment shows the amended decision in full)."""
     if pub["withdrawal"] is not None:
         w = pub["withdrawal"]
         return {"status": "withdrawn", "decision_no": pub["decision_no"],
@@ -143,6 +158,10 @@ def entry(state: Mapping[str, Any], pub: Mapping[str, Any]) -> dict[str, Any]:
         return {"status": "revoked", "decision_no": pub["decision_no"],
                 "publication_ref": pub["publication_ref"], "unit_id": state["unit_id"],
                 "published_on": pub["published_on"], "revoked_on": d["revoked_on"]}
+    if d.get("voided_on") is not None:      # never took effect: no content, as revoked
+        return {"status": "voided", "decision_no": pub["decision_no"],
+                "publication_ref": pub["publication_ref"], "unit_id": state["unit_id"],
+                "published_on": pub["published_on"], "voided_on": d["voided_on"]}
     if (d.get("amended_at") is not None     # changed (变更) since: the same duty, same marker
             and parse_datetime(d["amended_at"]) > parse_datetime(pub["published_at"])):
         return {"status": "amended", "decision_no": pub["decision_no"],

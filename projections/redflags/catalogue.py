@@ -198,6 +198,8 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
      "预定格式决定书作废率异常"),
     ("RF20.d", "high", "rule", "Penalty changed or withdrawn with no such decision",
      "变更、撤销不存在的处罚决定"),
+    ("RF20.e", "high", "rule", "Form of a served decision voided",
+     "已送达的处罚决定书被作废"),
     ("RF21.a", "medium", "rule", "Action outside the assigned post without a dispatch order",
      "超出岗位网格执法且无调度指令"),
     ("RF21.b", "high", "rule", "Action outside the unit's territory", "超出辖区执法"),

@@ -1,5 +1,6 @@
 """Rules that look at one case: RF01, RF03, RF04, RF07, RF08, RF09, RF10, RF11, RF15, RF16,
-RF20.a/b/d, RF25.c; and RF08.f, RF08.e's test on one complaint's or supervision notice's records.
+RF20.a/b/d/e, RF25.c; and RF08.f, RF08.e's test on one complaint's or supervision notice's
+records.
 
 Each rule is ``rule(case, ctx)``: it reads the case's compact facts (and, where it must, the
 people index), never a clock, and appends flags through ``ctx.flag``. A rule whose outcome can
@@ -849,6 +850,37 @@ def rf20_changes(c: Case, ctx: "Ctx") -> None:
                                 f"{yuan(ch.amount)}，未记录经国库退还", **common)
 
 
+def rf20e_served_form_voided(c: Case, ctx: "Ctx") -> None:
+    """RF20.e: the numbered form of a decision voided after the decision was served. The void
+    ends nothing (:meth:`Case.void_of`: only one before the service does), but the record of
+    a fine handed to a party (APL 第52条 当场交付, 第61条) then destroyed is how a collected
+    fine disappears. Not for a decision changed or revoked (one naming it at or after it,
+    whenever recorded): RF20.a judges the change's approval."""
+    if not c.voided:
+        return
+    for d in c.decided:
+        if d.form_no is None or c.void_of(d) is not None \
+                or any(ch.decision_no == d.decision_no and ch.ts >= d.ts for ch in c.changes):
+            continue
+        for ts, form_no, officers, eid in sorted(c.voided):
+            if form_no != d.form_no or ts < d.ts:
+                continue
+            # served at or before the first such void, else the void had ended it (void_of)
+            served = min(s for s, _ in c.served if s >= d.ts)
+            received = received_before(c, ts, d)
+            ctx.flag("RF20.e", eid, anchor=ts, raised=ts, event_ids=[eid, d.eid],
+                     numbers={"decision_no": d.decision_no, "form_no": form_no,
+                              "amount_fen": d.amount, "received_fen": received,
+                              "served_at": ctx.time(served), "voided_at": ctx.time(ts)},
+                     summary=f"form {form_no} of decision {d.decision_no} ({cny(d.amount)}, "
+                             f"{cny(received)} received) voided after it was served",
+                     summary_zh=f"处罚决定 {d.decision_no}（罚款 {yuan(d.amount)}，已收缴 "
+                                f"{yuan(received)}）送达后，其预定格式决定书 {form_no} 被作废",
+                     case_id=c.case_id, party_ref=d.party_ref, unit_id=c.unit_id,
+                     officer_id=officers[0] if officers else
+                     (d.decided_by[0] if d.decided_by else None))
+
+
 def _rf20d_no_such_decision(c: Case, ch: Change, decided: list[str], ctx: "Ctx") -> None:
     """RF20.d: a change naming a decision the case does not have changes nothing (the case view
     records it out of order), yet it is a record of an act that should not exist."""
@@ -924,7 +956,7 @@ def rf25c_disposal(c: Case, ctx: "Ctx") -> None:
 CASE_RULES = (rf01_two_officers, rf03_summary_beyond_limits, rf04_onsite_collection,
               rf07_evidence_before_decision, rf08_recording_integrity, rf09_rights,
               rf10_heavier_after_defence, rf11_review_and_head_decision, rf15_statutory_range,
-              rf16_benchmark_band, rf20_changes, rf25c_disposal)
+              rf16_benchmark_band, rf20_changes, rf20e_served_form_voided, rf25c_disposal)
 
 COMPLAINT_RULES = (rf08f_complaint,)
 SUPERVISION_RULES = (rf08f_supervision,)

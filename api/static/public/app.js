@@ -2,7 +2,7 @@
 "use strict";
 (function () {
   const T = {
-    zh: { withdrawn: "已撤回", revoked: "决定已撤销", amended: "决定已变更",
+    zh: { withdrawn: "已撤回", revoked: "决定已撤销", amended: "决定已变更", voided: "决定书已作废",
           owed: "待撤回公示并说明理由",
           reason: "原因", yuan: "元", none: "暂无公示", error: "加载失败",
           // the vocabulary's names (ledger/domain/names.py; tests/test_names_consistency.py)
@@ -12,6 +12,7 @@
           reasons: { decision_revoked: "决定已撤销", decision_changed: "决定已变更", error: "公示有误",
                      other: "其他原因" } },
     en: { withdrawn: "Withdrawn", revoked: "Decision revoked", amended: "Decision amended",
+          voided: "Decision form voided",
           owed: "withdrawal and reason owed",
           reason: "reason", yuan: "CNY", none: "Nothing published",
           error: "Could not load",
@@ -39,11 +40,11 @@
   }
   function row(d) {
     const tr = document.createElement("tr");
-    if (d.status !== "published") {    // withdrawn, revoked, amended — no content: APL 第48条第2款
+    if (d.status !== "published") {    // withdrawn, revoked, amended, voided — no content: APL 第48条第2款
       tr.className = "withdrawn";
       tr.append(text("td", d.decision_no));
       const td = text("td", d.status !== "withdrawn"
-        ? T[lang][d.status] + " " + (d.revoked_on || d.amended_on) + " (" + T[lang].owed + ")"
+        ? T[lang][d.status] + " " + (d.revoked_on || d.amended_on || d.voided_on) + " (" + T[lang].owed + ")"
         : T[lang].withdrawn + " " + d.withdrawn_on + " (" + T[lang].reason + ": "
           + (T[lang].reasons[d.withdrawal_reason] || d.withdrawal_reason) + ")");
       td.colSpan = 4;

@@ -435,8 +435,10 @@ class ReadModels:
     #: after the closing reopens the case, and a decision whose form was voided before it was
     #: served is ended (``voided_forms`` entries, a decision's ``served_at``); 36: in a case
     #: with several parties a decision keeps its ``party_ref``, and money is the named
-    #: decision's party's (a co-party's decision replaces nothing), as RF06 reads it.
-    VERSION = 36
+    #: decision's party's (a co-party's decision replaces nothing), as RF06 reads it; 37:
+    #: each other party's decision in force is kept in ``co_party_decisions`` with its own
+    #: amounts, deadlines, money, surcharge and plan (``decision_no`` of a surcharge or plan).
+    VERSION = 37
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

@@ -17,7 +17,7 @@ from projections.redflags.params import ParamsTimeline, with_overrides
 from . import domain_factory as f
 from .domain_factory import DROP, History, at, step
 from .test_redflags_parties import COMPANY_NO, VENDOR_NO, two_parties
-from .test_redflags_world import GENERAL, numbers, when
+from .test_redflags_world import GENERAL, drop, insert_after, numbers, when
 
 #: the configuration version a reducer counts with by default (every deadline names it)
 NATIONAL = national().version
@@ -626,8 +626,82 @@ def test_each_partys_money_is_counted_for_its_own_decision() -> None:
     case = folder.cases[GENERAL]
     assert (case["decision"]["decision_no"], case["money"]["received_fen"],
             case["money"]["outstanding_fen"]) == (VENDOR_NO, 300_000, 0)
-    [company] = case["previous_decisions"]
+    [company] = case["co_party_decisions"]
     assert (company["decision_no"], company["received_fen"]) == (COMPANY_NO, 300_000)
+
+
+def test_each_partys_decision_is_in_force_with_its_own_deadlines() -> None:
+    """The vendor's decision, a day after the company's, was out of order (expected only while
+    deciding) and sent the company's to ``previous_decisions``, with no payment deadline: its
+    service opened none. Each party's decision is in force: the company's in
+    ``co_party_decisions`` with its own service, publication and payment."""
+    _, folder = world(two_parties())
+    case = folder.cases[GENERAL]
+    assert (case["out_of_order"], case["previous_decisions"]) == ([], [])
+    [company] = case["co_party_decisions"]
+    assert (company["party_ref"], company["status"], company["outstanding_fen"]) == (
+        f.COMPANY, "in_force", 0)
+    assert {n: (d["due"], d["met_on"]) for n, d in company["deadlines"].items()} == {
+        "service": ("2024-08-19", "2024-08-12"), "publication": ("2024-08-19", "2024-08-14"),
+        "payment": ("2024-08-27", "2024-08-20")}
+    assert case["deadlines"]["payment"]["due"] == "2024-08-28"       # the vendor's
+
+
+def test_each_partys_service_and_money_are_expected_whichever_decision_is_recorded_first() -> None:
+    """The vendor's decision recorded first, the company's (dated a day earlier) after it: the
+    company's was kept as a replaced decision and its service, publication and payment were a
+    replaced decision's; each party's decision is in force, and the vendor's service moves
+    the case on as the company's would, neither party's step out of order."""
+    steps = two_parties()
+    company, vendor = [i for i, s in enumerate(steps) if s.type == "PenaltyDecided"]
+    steps[company], steps[vendor] = steps[vendor], steps[company]
+    _, folder = world(steps)
+    case = folder.cases[GENERAL]
+    assert (case["state"], case["out_of_order"], case["previous_decisions"]) == (
+        "ARCHIVED", [], [])
+    [vendor_decision] = case["co_party_decisions"]
+    assert (case["decision"]["decision_no"], vendor_decision["decision_no"]) == (
+        COMPANY_NO, VENDOR_NO)
+    assert (case["deadlines"]["payment"]["met_on"],
+            vendor_decision["deadlines"]["payment"]["met_on"]) == ("2024-08-20", "2024-08-21")
+    assert vendor_decision["closed_on"] == case["closed_on"] == "2024-08-28"
+
+
+def test_an_amendment_of_a_co_partys_decision_changes_it() -> None:
+    """The company's decision amended after the vendor's was decided was out of order (one of a
+    replaced decision), its published decision owing no withdrawal of the publication. It
+    changes the company's decision: amount, status, and the withdrawal owed (APL 第48条)."""
+    amend = step(f"case:{GENERAL}", "PenaltyAmended", at("2024-08-16"), decision_no=COMPANY_NO,
+                 previous_amount_fen=300_000, amount_fen=200_000)
+    steps = two_parties()
+    [published] = [i for i, s in enumerate(steps) if s.type == "DecisionPublished"
+                   and s.body["decision_no"] == COMPANY_NO]
+    _, folder = world(steps[:published + 1] + [amend] + steps[published + 1:])
+    case = folder.cases[GENERAL]
+    assert case["out_of_order"] == []
+    [company] = case["co_party_decisions"]
+    assert (company["status"], company["current_fen"], company["received_fen"],
+            company["outstanding_fen"]) == ("amended", 200_000, 300_000, 0)
+    assert company["deadlines"]["publication_withdrawal"]["due"] == "2024-08-21"
+    assert (case["amounts"]["current_fen"], case["decision"]["status"]) == (300_000, "in_force")
+    assert "publication_withdrawal" not in case["deadlines"]
+
+
+def test_a_case_is_not_penalised_only_when_no_partys_decision_is_in_force() -> None:
+    """The company's decision withdrawn while the vendor's stands: the case was left as it was
+    only because the withdrawal was out of order; it is the company's withdrawal (its payment
+    owed is cancelled) and the case, the vendor's decision in force, is not NOT_PENALISED."""
+    withdraw = step(f"case:{GENERAL}", "PenaltyWithdrawn", at("2024-08-16"),
+                    decision_no=COMPANY_NO)
+    steps = insert_after(drop(two_parties(), "PaymentRecorded", "TreasuryReconciled",
+                              "CaseClosed", "CaseArchived"), "DecisionPublished", withdraw)
+    _, folder = world(steps)
+    case = folder.cases[GENERAL]
+    assert case["out_of_order"] == []
+    [company] = case["co_party_decisions"]
+    assert (company["status"], company["current_fen"]) == ("withdrawn", 0)
+    assert case["state"] == "SERVED"
+    assert case["decision"]["status"] == "in_force"
 
 
 def test_a_decision_recorded_again_under_a_new_event_id_is_the_same_decision() -> None:

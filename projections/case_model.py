@@ -1346,20 +1346,38 @@ def _reconciled(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
 
 def _surcharge(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                ctx: Context) -> None:
-    c["amounts"]["surcharge_fen"] = b["surcharge_fen"]   # each assessment states the total
+    # each assessment states the total; of the decision it names, or the case's (``decision``)
+    d = _money_of_named(c, b)
+    (c["amounts"] if d is None else d)["surcharge_fen"] = b["surcharge_fen"]
+
+
+def _money_of_named(c: dict[str, Any], b: dict[str, Any]) -> dict[str, Any] | None:
+    """The entry of another party's decision in force (``co_party_decisions``) a surcharge or
+    a plan names (``decision_no``), as RF06 reads it; None for the case's (``decision``'s):
+    when it names that one, a replaced one, a number the case lacks or none (read as before
+    the field)."""
+    no = b.get("decision_no")
+    if no is None or not c["co_party_decisions"]:
+        return None
+    d, _ = _named(c, no)
+    return d if _co_party(c, d) else None
 
 
 def _instalments(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                  ctx: Context) -> None:
-    # counted as RF06 counts it (time_rules._plan); a plan not counted leaves the deadline
-    in_force = (c["deadlines"].get("payment") or {}).get("due")
+    # counted as RF06 counts it (time_rules._plan); a plan not counted leaves the deadline.
+    # The plan of the decision it names: another party's decision's own (its entry), or
+    # ``decision``'s (the case's)
+    d = _money_of_named(c, b)
+    owner, plans = (c, c["money"]) if d is None else (d, d)
+    in_force = (owner["deadlines"].get("payment") or {}).get("due")
     why = plan_refused(b["party_applied"], b["approved_by"], c["investigators"],
                        in_force if in_force is not None and day.isoformat() > in_force else None)
-    c["money"]["instalments"] = {"kind": b["kind"], "schedule": b["schedule"],
-                                 "event_id": rec.event_id, "counted": why is None, "why": why}
+    plans["instalments"] = {"kind": b["kind"], "schedule": b["schedule"],
+                            "event_id": rec.event_id, "counted": why is None, "why": why}
     if why is None:
         last = max(date.fromisoformat(i["due_date"]) for i in b["schedule"])
-        _due(c, "payment", lambda: last,
+        _due(owner, "payment", lambda: last,
              _basis("APL 第66条", "approved deferral/instalments", "经批准暂缓或者分期缴纳"),
              replace=True)
 

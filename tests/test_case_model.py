@@ -16,7 +16,7 @@ from projections.redflags.params import ParamsTimeline, with_overrides
 
 from . import domain_factory as f
 from .domain_factory import DROP, History, at, step
-from .test_redflags_parties import COMPANY_NO, VENDOR_NO, two_parties
+from .test_redflags_parties import COMPANY_NO, VENDOR_NO, company_unpaid, two_parties
 from .test_redflags_world import GENERAL, drop, insert_after, numbers, when
 
 #: the configuration version a reducer counts with by default (every deadline names it)
@@ -685,6 +685,29 @@ def test_an_amendment_of_a_co_partys_decision_changes_it() -> None:
     assert company["deadlines"]["publication_withdrawal"]["due"] == "2024-08-21"
     assert (case["amounts"]["current_fen"], case["decision"]["status"]) == (300_000, "in_force")
     assert "publication_withdrawal" not in case["deadlines"]
+
+
+def test_a_surcharge_and_a_plan_are_the_decisions_they_name() -> None:
+    """The company's surcharge and deferral, made after the vendor was decided, named no
+    decision and were the decision in force's: the vendor, paid in full, owed the company's
+    surcharge, and its payment deadline moved to the company's deferral. Naming the company's
+    decision (``decision_no``), they are its own."""
+    g = f"case:{GENERAL}"
+    plan = step(g, "InstalmentApproved", at("2024-08-22"), decision_no=COMPANY_NO,
+                kind="deferral", schedule=[{"due_date": "2024-10-30", "amount_fen": 300_000}])
+    surcharge = step(g, "SurchargeAssessed", at("2024-11-05"), decision_no=COMPANY_NO,
+                     principal_fen=300_000, days=5, surcharge_fen=45_000,
+                     from_date="2024-10-31", to_date="2024-11-04")
+    _, folder = world(company_unpaid(plan, surcharge))
+    case = folder.cases[GENERAL]
+    [company] = case["co_party_decisions"]
+    assert (company["surcharge_fen"], company["received_fen"], company["outstanding_fen"]) == (
+        45_000, 0, 345_000)
+    assert (company["instalments"]["kind"], company["deadlines"]["payment"]["due"]) == (
+        "deferral", "2024-10-30")
+    assert (case["amounts"]["surcharge_fen"], case["money"]["outstanding_fen"],
+            case["money"]["instalments"], case["deadlines"]["payment"]["due"]) == (
+        0, 0, None, "2024-08-28")
 
 
 def test_a_case_is_not_penalised_only_when_no_partys_decision_is_in_force() -> None:

@@ -149,7 +149,7 @@ def test_rf03_judges_an_amendment_of_a_partys_summary_decision_after_a_co_partys
     assert (flag.party_ref, numbers(flag)["amount_fen"]) == (f.VENDOR, 25_000)
 
 
-def _company_unpaid(*money: f.Step) -> list[f.Step]:
+def company_unpaid(*money: f.Step) -> list[f.Step]:
     """``two_parties`` where the company never pays, with ``money`` (naming its decision) after
     the vendor's payment."""
     return insert_after(drop(two_parties(), "PaymentRecorded"), "DecisionPublished", step(
@@ -166,7 +166,7 @@ def test_a_surcharge_is_judged_under_the_decision_it_names() -> None:
     surcharge = step(G, "SurchargeAssessed", at("2024-09-20"), decision_no=COMPANY_NO,
                      principal_fen=300_000, days=20, surcharge_fen=180_000,
                      from_date="2024-08-28", to_date="2024-09-16")
-    flags = World(_company_unpaid(surcharge)).flags(rule="RF06")
+    flags = World(company_unpaid(surcharge)).flags(rule="RF06")
     assert {(fl.rule_id, fl.party_ref) for fl in flags} == {("RF06.b", f.COMPANY),
                                                            ("RF06.a", f.COMPANY)}
     [short] = [fl for fl in flags if fl.rule_id == "RF06.b"]
@@ -178,6 +178,6 @@ def test_an_instalment_plan_is_counted_for_the_decision_it_names() -> None:
     the vendor's: the company's fine was judged due on the statutory day, its plan ignored."""
     plan = step(G, "InstalmentApproved", at("2024-08-22"), decision_no=COMPANY_NO,
                 kind="deferral", schedule=[{"due_date": "2024-10-30", "amount_fen": 300_000}])
-    flag = World(_company_unpaid(plan)).one("RF06.e")
+    flag = World(company_unpaid(plan)).one("RF06.e")
     assert (flag.party_ref, numbers(flag)["plan"], numbers(flag)["payment_due"]) == (
         f.COMPANY, "deferral", "2024-10-30")

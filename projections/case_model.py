@@ -416,8 +416,10 @@ def _lifecycle(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: d
         # NOT_PENALISED or wherever the withdrawal found it (EXECUTED: paid and reconciled)
         current = case["state"] = "ON_SCENE" if summary else "DECIDING"
     decided = current in (_SUMMARY_DECIDED if summary else _DECIDED_ON)
-    if rec.type == "PenaltyDecided" and decided and case["decision"] is not None \
-            and case["decision"]["party_ref"] != body["party"]["party_ref"]:
+    party = body["party"]["party_ref"] if rec.type == "PenaltyDecided" else None
+    if party is not None and decided and case["decision"] is not None \
+            and case["decision"]["party_ref"] != party \
+            and (_party_decision(case, party) or {}).get("status") not in ("in_force", "amended"):
         return             # another party's decision beside the one in force: the case goes on
     if rec.type == "DecisionServed" and decided and case["co_party_decisions"]:
         # one party served when the case has several: on if the case was unserved, never back
@@ -975,8 +977,11 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
         _keep_co_party(c, p["party_ref"])
     if _after_closing(c, rec.occurred_at):            # reopened: the closing was the old one's
         closing = {k: c[k] for k in ("closed_on", "closed_at", "close_outcome")}
-        if c["previous_decisions"]:
-            c["previous_decisions"][-1].update(closing)
+        # the decision just set aside: replaced, or another party's still in force
+        aside = c["co_party_decisions" if c["decision"]["party_ref"] != p["party_ref"]
+                  else "previous_decisions"]
+        if aside:
+            aside[-1].update(closing)
         c.update(dict.fromkeys(closing))
     _party(c, p["party_ref"], party_type=p["party_type"], org_name=p.get("org_name"))
     _violation(c, b["violation_code"], b["legal_basis"], ctx)

@@ -17,7 +17,7 @@ from projections.redflags.params import ParamsTimeline, with_overrides
 from . import domain_factory as f
 from .domain_factory import DROP, History, at, step
 from .test_redflags_parties import COMPANY_NO, VENDOR_NO, company_unpaid, two_parties
-from .test_redflags_world import GENERAL, drop, insert_after, numbers, when
+from .test_redflags_world import GENERAL, change, drop, insert_after, numbers, when
 
 #: the configuration version a reducer counts with by default (every deadline names it)
 NATIONAL = national().version
@@ -665,6 +665,43 @@ def test_each_partys_service_and_money_are_expected_whichever_decision_is_record
     assert (case["deadlines"]["payment"]["met_on"],
             vendor_decision["deadlines"]["payment"]["met_on"]) == ("2024-08-20", "2024-08-21")
     assert vendor_decision["closed_on"] == case["closed_on"] == "2024-08-28"
+
+
+def test_a_co_partys_decision_after_the_closing_keeps_the_closing_with_the_decision_closed(
+        ) -> None:
+    """The vendor decided after the company's case was closed and archived: the case reopens
+    (the closing was the company's decision's), and the company's decision, still in force,
+    keeps its closing; it was lost (it went to a replaced decision's entry, of which there is
+    none)."""
+    vendor = step(f"case:{GENERAL}", "PenaltyDecided", at("2024-09-10"), decision_no=VENDOR_NO,
+                  party={"party_ref": f.VENDOR, "party_type": "individual"},
+                  amount_fen=300_000)
+    steps = change(f.general_case(GENERAL), "CaseFiled",
+                   parties=[{"party_ref": f.COMPANY, "party_type": "organisation"},
+                            {"party_ref": f.VENDOR, "party_type": "individual"}])
+    _, folder = world(steps + [vendor])
+    case = folder.cases[GENERAL]
+    [company] = case["co_party_decisions"]
+    assert (case["state"], case["closed_on"], case["previous_decisions"]) == ("DECIDED", None, [])
+    assert (company["decision_no"], company["closed_on"], company["close_outcome"]) == (
+        COMPANY_NO, "2024-08-28", "paid")
+
+
+def test_a_co_partys_decision_made_anew_without_withdrawal_is_out_of_order() -> None:
+    """The company decided again while its decision stood (no withdrawal) after the vendor's:
+    out of order as in a case of one party, where a co-party's first decision is expected."""
+    again = step(f"case:{GENERAL}", "PenaltyDecided", at("2024-08-16"),
+                 decision_no="沪黄城管罚〔2024〕第125号",
+                 party={"party_ref": f.COMPANY, "party_type": "organisation"},
+                 amount_fen=250_000)
+    steps = two_parties()
+    [published] = [i for i, s in enumerate(steps) if s.type == "DecisionPublished"
+                   and s.body["decision_no"] == COMPANY_NO]
+    _, folder = world(steps[:published + 1] + [again] + steps[published + 1:])
+    case = folder.cases[GENERAL]
+    assert [(o["type"], o["state"]) for o in case["out_of_order"]] == [
+        ("PenaltyDecided", "EXECUTING")]
+    assert [d["decision_no"] for d in case["previous_decisions"]] == [COMPANY_NO]
 
 
 def test_an_amendment_of_a_co_partys_decision_changes_it() -> None:

@@ -556,9 +556,8 @@ def _replaced(case: dict[str, Any], rec: Recorded, body: dict[str, Any]
               ) -> dict[str, Any] | None:
     """The decision a later one replaced, or another party's in force, when this step carries
     it out: it is that decision's (kept in ``previous_decisions``, ``co_party_decisions``), not
-    ``decision``'s. A closing is the decision's in
-    force when it was made, in world time, among its party's (:func:`_money_owner`, as RF06
-    reads it: a closing names no decision)."""
+    ``decision``'s. A closing is the decision's in force when it was made, in world time, among
+    its party's (:func:`_money_owner`, as RF06 reads it: a closing names no decision)."""
     if rec.type == "CaseClosed":
         in_force = case["decision"]
         if in_force is None or _money_owner(case, in_force)(rec.occurred_at,

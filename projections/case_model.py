@@ -6,7 +6,10 @@ certificate status at each act, violation and legal basis, proposed/decided/amen
 money (payments, on-the-spot cash, reconciliation), property, deadlines computed with
 working-day arithmetic, the steps that arrived out of order, and every event id in order.
 A decision made anew (after a withdrawal) is the one in force; the decisions it replaced are
-kept in ``previous_decisions``.
+kept in ``previous_decisions``. In a case with several parties (共同违法) each party's decision
+is in force beside the others: the one recorded last is ``decision``, each other party's is in
+``co_party_decisions`` with its own amounts, changes, deadlines and money; a decision replaces
+only a decision of its own party.
 
 Out of order (DESIGN.md principle 1): an event the lifecycle does not expect in the current
 state is recorded in ``out_of_order`` — never refused, never dropped. A milestone event (one
@@ -272,6 +275,10 @@ def new_state(case_id: str) -> dict[str, Any]:
                     "surcharge_fen": 0, "amendments": [], "penalty_types": []},
         "decision": None,                  # the decision in force (or the last one withdrawn)
         "previous_decisions": [],          # decisions a later one replaced, with their changes
+        # each other party's decision (共同违法) no later one of its party replaced: as a
+        # previous decision's entry, with its received_fen, outstanding_fen, published, its own
+        # deadlines (service, publication, payment, ...) and instalments
+        "co_party_decisions": [],
         "held_changes": [],                # changes recorded before the decision they name
         "outcome": None,                   # no penalty / waiver / transfer
         "withdrawal": None,
@@ -357,14 +364,17 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
     if rec.type == "DecisionServed" and state["voided_forms"]:
         _served_before_void(state, rec, body)
     replaced = _replaced(state, rec, body)
-    earlier = rec.type == "PenaltyDecided" and state["decision"] is not None \
-        and day.isoformat() < state["decision"]["decided_on"]
-    if earlier:            # a decision the one in force replaced, recorded after it
+    mine = _party_decision(state, body["party"]["party_ref"]) \
+        if rec.type == "PenaltyDecided" else None
+    earlier = mine is not None and day.isoformat() < mine["decided_on"]
+    if earlier:            # a decision its party's in force replaced, recorded after it
         _keep_earlier(state, rec, body, day, ctx)
     elif replaced is None:
         _lifecycle(state, rec, body, day, ctx)
     elif rec.type == "CaseClosed":     # a replaced decision's closing, recorded late
         _close(replaced, rec, body, day)
+    elif _co_party(state, replaced):   # a step of another party's decision in force
+        _step_of_co_party(state, replaced, rec, day, ctx)
     else:                  # a step of a decision made anew's predecessor, recorded late
         if _STEPS_OF_A_DECISION[rec.type] in replaced["deadlines"]:
             _met(replaced, _STEPS_OF_A_DECISION[rec.type], day)
@@ -409,6 +419,17 @@ def _lifecycle(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: d
         # a withdrawal (撤销) reopens the decision: the case is decided anew (重新作出), from
         # NOT_PENALISED or wherever the withdrawal found it (EXECUTED: paid and reconciled)
         current = case["state"] = "ON_SCENE" if summary else "DECIDING"
+    decided = current in (_SUMMARY_DECIDED if summary else _DECIDED_ON)
+    party = body["party"]["party_ref"] if rec.type == "PenaltyDecided" else None
+    if party is not None and decided and case["decision"] is not None \
+            and case["decision"]["party_ref"] != party \
+            and (_party_decision(case, party) or {}).get("status") not in ("in_force", "amended"):
+        return             # another party's decision beside the one in force: the case goes on
+    if rec.type == "DecisionServed" and decided and case["co_party_decisions"]:
+        # one party served when the case has several: on if the case was unserved, never back
+        # (another party's service or money may have moved it on)
+        case["state"] = table.get(current) or current
+        return
     if current == "NOTIFIED" and "NOTIFIED" not in table and "DECIDING" in table:
         until = (case["deadlines"].get("hearing_request") or {}).get("due")
         if until is not None and day.isoformat() > until:
@@ -423,6 +444,8 @@ def _lifecycle(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: d
             target = None                              # never move backwards
         if reopened:                                   # but a decision made anew is open
             target = table["ON_SCENE" if summary else "DECIDING"]
+    if rec.type == "PenaltyWithdrawn" and _others_in_force(case, body["decision_no"]):
+        target = None      # another party's decision stands: the case is still penalised
     if target is not None:
         case["state"] = target
     if summary and case["state"] in _SUMMARY_DELIVERED + ("FILED_WITH_AGENCY",) \
@@ -456,16 +479,37 @@ def _named(case: dict[str, Any], decision_no: str) -> tuple[dict[str, Any] | Non
     """The decision an amendment or withdrawal names, and why it cannot change the decision in
     force (``None`` when it can): it names no decision of the case (yet), a withdrawn one, or
     one a later decision replaced."""
-    for d in [case["decision"]] + case["previous_decisions"][::-1]:
+    for d in [case["decision"], *case["co_party_decisions"], *case["previous_decisions"][::-1]]:
         if d is not None and d["decision_no"] == decision_no:
             if d["status"] == "withdrawn":
                 return d, f"decision {decision_no} was withdrawn"
             if d["status"] == "voided":
                 return d, f"the form of decision {decision_no} was voided"
-            if d is not case["decision"]:
+            if d is not case["decision"] and not _co_party(case, d):
                 return d, f"decision {decision_no} was replaced by a later decision"
             return d, None
     return None, f"no decision {decision_no} to change"
+
+
+def _co_party(case: dict[str, Any], d: dict[str, Any] | None) -> bool:
+    """Whether ``d`` is one of ``co_party_decisions``: another party's decision in force."""
+    return any(d is x for x in case["co_party_decisions"])
+
+
+def _party_decision(case: dict[str, Any], party_ref: str) -> dict[str, Any] | None:
+    """The latest decision of ``party_ref`` the case has not set aside: ``decision`` or its
+    entry in ``co_party_decisions`` (None when the party has none)."""
+    if case["decision"] is not None and case["decision"]["party_ref"] == party_ref:
+        return case["decision"]
+    return next((d for d in case["co_party_decisions"] if d["party_ref"] == party_ref), None)
+
+
+def _others_in_force(case: dict[str, Any], decision_no: str) -> bool:
+    """Whether a decision other than ``decision_no`` is in force (not withdrawn, not voided):
+    another party's, when the case has several."""
+    return any(d is not None and d["decision_no"] != decision_no
+               and d["status"] in ("in_force", "amended")
+               for d in [case["decision"], *case["co_party_decisions"]])
 
 
 #: the steps that carry out the decision they name, and the deadline each meets
@@ -478,7 +522,8 @@ def _recorded_again(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -
     fine (:func:`~.redflags.facts.same_decision`) — an integrator's retry signed anew under
     another event id, not a second decision."""
     again = decision_key(body, rec.occurred_at)
-    known = [(d, d["decided_fen"]) for d in case["previous_decisions"]]
+    known = [(d, d["decided_fen"])
+             for d in case["previous_decisions"] + case["co_party_decisions"]]
     if case["decision"] is not None:
         known.append((case["decision"], case["amounts"]["decided_fen"]))
     return any(same_decision((d["decision_no"], ts_of(d["decided_at"]), fen), again)
@@ -513,16 +558,16 @@ def _paid_again(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: 
 
 def _replaced(case: dict[str, Any], rec: Recorded, body: dict[str, Any]
               ) -> dict[str, Any] | None:
-    """The decision a later one replaced, when this step carries it out: it is that decision's
-    (kept in ``previous_decisions``), not the one in force. A closing is the decision's in
-    force when it was made, in world time, among its party's (:func:`_money_owner`, as RF06
-    reads it: a closing names no decision)."""
+    """The decision a later one replaced, or another party's in force, when this step carries
+    it out: it is that decision's (kept in ``previous_decisions``, ``co_party_decisions``), not
+    ``decision``'s. A closing is the decision's in force when it was made, in world time, among
+    its party's (:func:`_money_owner`, as RF06 reads it: a closing names no decision)."""
     if rec.type == "CaseClosed":
         in_force = case["decision"]
         if in_force is None or _money_owner(case, in_force)(rec.occurred_at,
                                                             in_force["decision_no"]):
             return None
-        return next((d for d in case["previous_decisions"]
+        return next((d for d in case["co_party_decisions"] + case["previous_decisions"]
                      if _money_owner(case, d)(rec.occurred_at, d["decision_no"])), None)
     if rec.type not in _STEPS_OF_A_DECISION:
         return None
@@ -928,14 +973,19 @@ def recount_decision_extensions(state: dict[str, Any], approver: str, ctx: Conte
 
 
 def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
-    if c["decision"] is not None:                     # decided anew: the old one is history
-        _keep_previous(c)
+    p = b["party"]
+    if c["decision"] is not None and c["decision"]["party_ref"] == p["party_ref"]:
+        _keep_previous(c)                             # decided anew: the old one is history
+    elif c["decision"] is not None:                   # another party's: both are in force
+        _keep_co_party(c, p["party_ref"])
     if _after_closing(c, rec.occurred_at):            # reopened: the closing was the old one's
         closing = {k: c[k] for k in ("closed_on", "closed_at", "close_outcome")}
-        if c["previous_decisions"]:
-            c["previous_decisions"][-1].update(closing)
+        # the decision just set aside: replaced, or another party's still in force
+        aside = c["co_party_decisions" if c["decision"]["party_ref"] != p["party_ref"]
+                  else "previous_decisions"]
+        if aside:
+            aside[-1].update(closing)
         c.update(dict.fromkeys(closing))
-    p = b["party"]
     _party(c, p["party_ref"], party_type=p["party_type"], org_name=p.get("org_name"))
     _violation(c, b["violation_code"], b["legal_basis"], ctx)
     a = c["amounts"]
@@ -1007,16 +1057,37 @@ _OWN_DEADLINES = _OBLIGATIONS + ("summary_filing",)
 def _keep_previous(c: dict[str, Any]) -> None:
     """Move the decision a new one replaces into ``previous_decisions`` with its amounts,
     changes and obligations, so that the new decision opens its own."""
+    c["previous_decisions"].append(_set_aside(c, _OWN_DEADLINES))
+
+
+def _keep_co_party(c: dict[str, Any], party_ref: str) -> None:
+    """Another party's decision (共同违法, ``party_ref``) is made beside the one in force: that
+    one goes on in ``co_party_decisions`` with its amounts, changes, obligations (the
+    publication's withdrawal too), publication and instalments, and the new decision, shown as
+    ``decision``, opens its own. An entry of ``party_ref`` there is a decision the new one
+    makes anew: it goes to ``previous_decisions``."""
+    co = c["co_party_decisions"]
+    for d in [d for d in co if d["party_ref"] == party_ref]:
+        co.remove(d)
+        c["previous_decisions"].append(d)
+    co.append({**_set_aside(c, _OWN_DEADLINES + ("publication_withdrawal",)),
+               "published": c["published"], "instalments": c["money"]["instalments"]})
+    c["published"], c["money"]["instalments"] = False, None
+
+
+def _set_aside(c: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """The entry of ``decision`` with its amounts, changes and the deadlines ``names`` (taken
+    from the case's), the case's amounts cleared for the decision that follows."""
     a = c["amounts"]
-    names = [n for n in _OWN_DEADLINES if n in c["deadlines"]]
-    c["previous_decisions"].append({
+    entry = {
         **c["decision"], "decided_fen": a["decided_fen"], "current_fen": a["current_fen"],
         "penalty_types": a["penalty_types"], "surcharge_fen": a["surcharge_fen"],
         "amendments": a["amendments"], "withdrawal": c["withdrawal"],
-        "deadlines": {n: c["deadlines"].pop(n) for n in names}})
-    for n in _OWN_DEADLINES:
+        "deadlines": {n: c["deadlines"].pop(n) for n in names if n in c["deadlines"]}}
+    for n in names:
         c["met_before_due"].pop(n, None)
     a["amendments"], a["surcharge_fen"], c["withdrawal"] = [], 0, None
+    return entry
 
 
 def _apply_held(c: dict[str, Any], decision: dict[str, Any], decided_at: str,
@@ -1041,6 +1112,7 @@ def _apply_held(c: dict[str, Any], decision: dict[str, Any], decided_at: str,
                     opened=_opened(h["event_id"], h["occurred_at"], h["recorded_at"], day, ctx))
             summary = c["procedure"] == "summary"
             if h["type"] == "PenaltyWithdrawn" and decision is c["decision"] \
+                    and not _others_in_force(c, decision_no) \
                     and _rank(summary, "NOT_PENALISED") > _rank(summary, c["state"]):
                 c["state"] = "NOT_PENALISED"
 
@@ -1071,13 +1143,38 @@ def _served(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx:
         _served_at(c["decision"], rec.occurred_at)
     _met_by(c, "service", rec, day, ctx)
     if (c["amounts"]["current_fen"] or 0) > 0:
-        period = c["decision"]["payment_period"]
-        since, ahead = _opened_by(rec, day, ctx)
-        d = period["days"]
-        _due(c, "payment", lambda: ctx.calendar.add_calendar_days(since, d),
-             _basis("APL 第67条第3款", f"{d} days from receipt",
-                    f"自收到行政处罚决定书之日起{d}日内"), ahead=ahead)
-        c["deadlines"]["payment"]["params_version"] = period["params_version"]
+        _payment_due(c, c["decision"]["payment_period"], rec, day, ctx)
+
+
+def _payment_due(owner: dict[str, Any], period: dict[str, Any], rec: Recorded, day: date,
+                 ctx: Context) -> None:
+    """Open the payment deadline of a decision served by ``rec``: on the case (``owner``) for
+    ``decision``, on its entry for another party's; ``period``: the decision's."""
+    since, ahead = _opened_by(rec, day, ctx)
+    d = period["days"]
+    _due(owner, "payment", lambda: ctx.calendar.add_calendar_days(since, d),
+         _basis("APL 第67条第3款", f"{d} days from receipt",
+                f"自收到行政处罚决定书之日起{d}日内"), ahead=ahead)
+    owner["deadlines"]["payment"]["params_version"] = period["params_version"]
+
+
+def _step_of_co_party(c: dict[str, Any], d: dict[str, Any], rec: Recorded, day: date,
+                      ctx: Context) -> None:
+    """Service, filing or publication of another party's decision in force (its entry ``d``
+    in ``co_party_decisions``): it meets that decision's deadline, as the case's steps meet
+    ``decision``'s, and its service opens the decision's payment deadline. It is expected
+    wherever the case is; a service finding the case decided and unserved moves it on, as a
+    party served (the case's one lifecycle)."""
+    _met_by(d, _STEPS_OF_A_DECISION[rec.type], rec, day, ctx)
+    if rec.type == "DecisionServed":
+        served = (SUMMARY if c["procedure"] == "summary" else GENERAL)["DecisionServed"]
+        c["state"] = served.get(c["state"]) or c["state"]
+        d["served_on"] = day.isoformat()
+        _served_at(d, rec.occurred_at)
+        if d["current_fen"] > 0:
+            _payment_due(d, d["payment_period"], rec, day, ctx)
+    elif rec.type == "DecisionPublished":
+        d["published"] = True
 
 
 def _served_at(decision: dict[str, Any], at: str) -> None:
@@ -1097,9 +1194,11 @@ def _published(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
     if rec.type == "DecisionPublished":
         c["published"] = True
         _met_by(c, "publication", rec, day, ctx)
-    else:
-        c["published"] = False
-        _met(c, "publication_withdrawal", day)
+        return
+    d, _ = _named(c, b["decision_no"])
+    owner = d if _co_party(c, d) else c     # another party's publication, or the case's
+    owner["published"] = False
+    _met(owner, "publication_withdrawal", day)
 
 
 def _changed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
@@ -1121,6 +1220,9 @@ def _change(c: dict[str, Any], decision: dict[str, Any], event_id: str, kind: st
     change, the day the publication's withdrawal is counted from."""
     in_force = decision is c["decision"]
     a = c["amounts"] if in_force else decision
+    # whose obligations are its own: the case's for ``decision``, its entry's for another
+    # party's in force; a replaced decision owes nothing more
+    owner = c if in_force else decision if _co_party(c, decision) else None
     approved = bool(b.get("approval_id") and b.get("approved_by"))
     if kind == "PenaltyAmended":
         a["amendments"].append({"event_id": event_id, "previous_fen": b["previous_amount_fen"],
@@ -1133,14 +1235,14 @@ def _change(c: dict[str, Any], decision: dict[str, Any], event_id: str, kind: st
         decision["status"] = "withdrawn"
         (c if in_force else decision)["withdrawal"] = {"event_id": event_id, "approved": approved,
                                                        "reason": b["reason"]}
-        for name in _OBLIGATIONS if in_force else ():  # obligations of a decision gone
-            d = c["deadlines"].get(name)
+        for name in _OBLIGATIONS if owner is not None else ():  # of a decision gone
+            d = owner["deadlines"].get(name)
             if d is not None and d["met_on"] is None:
                 d["cancelled_on"] = day.isoformat()
-    if in_force and c["published"]:
+    if owner is not None and owner["published"]:
         n = ctx.params.publication_withdraw_working_days
         since, ahead = opened
-        _due(c, "publication_withdrawal", lambda: ctx.calendar.add_working_days(since, n),
+        _due(owner, "publication_withdrawal", lambda: ctx.calendar.add_working_days(since, n),
              _basis("MOHURD55 第10条", f"withdraw within {n} working days",
                     f"{n}个工作日内撤下"), ahead=ahead)
 
@@ -1149,7 +1251,7 @@ def _voided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx:
     entry = {"form_no": b["form_no"], "voided_at": rec.occurred_at, "event_id": rec.event_id,
              "ended": None}
     c["voided_forms"].append(entry)
-    for d in [c["decision"]] + c["previous_decisions"]:
+    for d in [c["decision"], *c["co_party_decisions"], *c["previous_decisions"]]:
         if d is not None and d["form_no"] == b["form_no"]:
             _void(c, d, entry, day)
 
@@ -1236,8 +1338,12 @@ def _closed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx:
     # the closing of the decision in force, as RF06 judges it (facts.Case.closing_of): the
     # first, in world time, made while it was in force (one made before it is a replaced
     # decision's, _replaced); a second one changes nothing, and one after a decision made
-    # anew (the case reopened, _decided) closes the case again
+    # anew (the case reopened, _decided) closes the case again. A closing names no decision:
+    # it closes the case, and each other party's decision in force then (as RF06 reads it)
     _close(c, rec, b, day)
+    for d in c["co_party_decisions"]:
+        if _money_owner(c, d)(rec.occurred_at, d["decision_no"]):
+            _close(d, rec, b, day)
 
 
 def _close(shown: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date) -> None:
@@ -1296,20 +1402,38 @@ def _reconciled(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
 
 def _surcharge(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                ctx: Context) -> None:
-    c["amounts"]["surcharge_fen"] = b["surcharge_fen"]   # each assessment states the total
+    # each assessment states the total; of the decision it names, or the case's (``decision``)
+    d = _money_of_named(c, b)
+    (c["amounts"] if d is None else d)["surcharge_fen"] = b["surcharge_fen"]
+
+
+def _money_of_named(c: dict[str, Any], b: dict[str, Any]) -> dict[str, Any] | None:
+    """The entry of another party's decision in force (``co_party_decisions``) a surcharge or
+    a plan names (``decision_no``), as RF06 reads it; None for the case's (``decision``'s):
+    when it names that one, a replaced one, a number the case lacks or none (read as before
+    the field)."""
+    no = b.get("decision_no")
+    if no is None or not c["co_party_decisions"]:
+        return None
+    d, _ = _named(c, no)
+    return d if _co_party(c, d) else None
 
 
 def _instalments(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                  ctx: Context) -> None:
-    # counted as RF06 counts it (time_rules._plan); a plan not counted leaves the deadline
-    in_force = (c["deadlines"].get("payment") or {}).get("due")
+    # counted as RF06 counts it (time_rules._plan); a plan not counted leaves the deadline.
+    # The plan of the decision it names: another party's decision's own (its entry), or
+    # ``decision``'s (the case's)
+    d = _money_of_named(c, b)
+    owner, plans = (c, c["money"]) if d is None else (d, d)
+    in_force = (owner["deadlines"].get("payment") or {}).get("due")
     why = plan_refused(b["party_applied"], b["approved_by"], c["investigators"],
                        in_force if in_force is not None and day.isoformat() > in_force else None)
-    c["money"]["instalments"] = {"kind": b["kind"], "schedule": b["schedule"],
-                                 "event_id": rec.event_id, "counted": why is None, "why": why}
+    plans["instalments"] = {"kind": b["kind"], "schedule": b["schedule"],
+                            "event_id": rec.event_id, "counted": why is None, "why": why}
     if why is None:
         last = max(date.fromisoformat(i["due_date"]) for i in b["schedule"])
-        _due(c, "payment", lambda: last,
+        _due(owner, "payment", lambda: last,
              _basis("APL 第66条", "approved deferral/instalments", "经批准暂缓或者分期缴纳"),
              replace=True)
 
@@ -1369,6 +1493,14 @@ def _refresh_money(c: dict[str, Any], day: date, ctx: Context) -> None:
     m["paid_fen"], m["received_fen"] = _received(c, c["decision"])
     for d in c["previous_decisions"]:     # a payment on a decision withdrawn stays with it
         d["received_fen"] = _received(c, d)[1]
+    for d in c["co_party_decisions"]:     # another party's decision in force: its own money
+        d["received_fen"] = _received(c, d)[1]
+        owed = d["current_fen"] + (d["surcharge_fen"] if d["current_fen"] else 0)
+        d["outstanding_fen"] = max(0, owed - d["received_fen"])
+        payment = d["deadlines"].get("payment")
+        if owed and not d["outstanding_fen"] and payment is not None \
+                and payment["met_on"] is None:
+            _met(d, "payment", day)
     expected = (a["current_fen"] or 0) + (a["surcharge_fen"] if a["current_fen"] else 0)
     m["outstanding_fen"] = max(0, expected - m["received_fen"])
     # met on the day of the event that paid the fine in full (or of the one that opened the
@@ -1417,7 +1549,7 @@ def _money_owner(c: dict[str, Any], decision: dict[str, Any] | None
     (_void) is none, as the flags read it. The decisions' instants are parsed once for all the
     case's money (it is summed again on every step of the case)."""
     every = [(d["party_ref"], d["decision_no"], parse_datetime(d["decided_at"]))
-             for d in c["previous_decisions"] + [c["decision"]]
+             for d in c["previous_decisions"] + c["co_party_decisions"] + [c["decision"]]
              if d is not None and d["status"] != "voided"]
     if decision is None or not every:
         return lambda at, no: True

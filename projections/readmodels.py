@@ -474,8 +474,10 @@ class ReadModels:
     #: decision whose form was voided before it was served is no decision or fine on the
     #: officers' pages (``voided_decisions``, ``case_voided``) and shows as voided on the
     #: public feed (a public record's decision's ``voided_on``), and a service dated before
-    #: the void, recorded after it, puts the decision back (``voided_forms`` ``undone``).
-    VERSION = 37
+    #: the void, recorded after it, puts the decision back (``voided_forms`` ``undone``); 38:
+    #: each other party's decision in force is kept in ``co_party_decisions`` with its own
+    #: amounts, deadlines, money, surcharge and plan (``decision_no`` of a surcharge or plan).
+    VERSION = 38
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

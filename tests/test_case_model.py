@@ -17,8 +17,8 @@ from projections.redflags.params import ParamsTimeline, with_overrides
 
 from . import domain_factory as f
 from .domain_factory import DROP, History, at, step
-from .test_redflags_parties import COMPANY_NO, VENDOR_NO, two_parties
-from .test_redflags_world import GENERAL, numbers, when
+from .test_redflags_parties import COMPANY_NO, VENDOR_NO, company_unpaid, two_parties
+from .test_redflags_world import GENERAL, change, drop, insert_after, numbers, when
 
 #: the configuration version a reducer counts with by default (every deadline names it)
 NATIONAL = national().version
@@ -627,8 +627,142 @@ def test_each_partys_money_is_counted_for_its_own_decision() -> None:
     case = folder.cases[GENERAL]
     assert (case["decision"]["decision_no"], case["money"]["received_fen"],
             case["money"]["outstanding_fen"]) == (VENDOR_NO, 300_000, 0)
-    [company] = case["previous_decisions"]
+    [company] = case["co_party_decisions"]
     assert (company["decision_no"], company["received_fen"]) == (COMPANY_NO, 300_000)
+
+
+def test_each_partys_decision_is_in_force_with_its_own_deadlines() -> None:
+    """The vendor's decision, a day after the company's, was out of order (expected only while
+    deciding) and sent the company's to ``previous_decisions``, with no payment deadline: its
+    service opened none. Each party's decision is in force: the company's in
+    ``co_party_decisions`` with its own service, publication and payment."""
+    _, folder = world(two_parties())
+    case = folder.cases[GENERAL]
+    assert (case["out_of_order"], case["previous_decisions"]) == ([], [])
+    [company] = case["co_party_decisions"]
+    assert (company["party_ref"], company["status"], company["outstanding_fen"]) == (
+        f.COMPANY, "in_force", 0)
+    assert {n: (d["due"], d["met_on"]) for n, d in company["deadlines"].items()} == {
+        "service": ("2024-08-19", "2024-08-12"), "publication": ("2024-08-19", "2024-08-14"),
+        "payment": ("2024-08-27", "2024-08-20")}
+    assert case["deadlines"]["payment"]["due"] == "2024-08-28"       # the vendor's
+
+
+def test_each_partys_service_and_money_are_expected_whichever_decision_is_recorded_first() -> None:
+    """The vendor's decision recorded first, the company's (dated a day earlier) after it: the
+    company's was kept as a replaced decision and its service, publication and payment were a
+    replaced decision's; each party's decision is in force, and the vendor's service moves
+    the case on as the company's would, neither party's step out of order."""
+    steps = two_parties()
+    company, vendor = [i for i, s in enumerate(steps) if s.type == "PenaltyDecided"]
+    steps[company], steps[vendor] = steps[vendor], steps[company]
+    _, folder = world(steps)
+    case = folder.cases[GENERAL]
+    assert (case["state"], case["out_of_order"], case["previous_decisions"]) == (
+        "ARCHIVED", [], [])
+    [vendor_decision] = case["co_party_decisions"]
+    assert (case["decision"]["decision_no"], vendor_decision["decision_no"]) == (
+        COMPANY_NO, VENDOR_NO)
+    assert (case["deadlines"]["payment"]["met_on"],
+            vendor_decision["deadlines"]["payment"]["met_on"]) == ("2024-08-20", "2024-08-21")
+    assert vendor_decision["closed_on"] == case["closed_on"] == "2024-08-28"
+
+
+def test_a_co_partys_decision_after_the_closing_keeps_the_closing_with_the_decision_closed(
+        ) -> None:
+    """The vendor decided after the company's case was closed and archived: the case reopens
+    (the closing was the company's decision's), and the company's decision, still in force,
+    keeps its closing; it was lost (it went to a replaced decision's entry, of which there is
+    none)."""
+    vendor = step(f"case:{GENERAL}", "PenaltyDecided", at("2024-09-10"), decision_no=VENDOR_NO,
+                  party={"party_ref": f.VENDOR, "party_type": "individual"},
+                  amount_fen=300_000)
+    steps = change(f.general_case(GENERAL), "CaseFiled",
+                   parties=[{"party_ref": f.COMPANY, "party_type": "organisation"},
+                            {"party_ref": f.VENDOR, "party_type": "individual"}])
+    _, folder = world(steps + [vendor])
+    case = folder.cases[GENERAL]
+    [company] = case["co_party_decisions"]
+    assert (case["state"], case["closed_on"], case["previous_decisions"]) == ("DECIDED", None, [])
+    assert (company["decision_no"], company["closed_on"], company["close_outcome"]) == (
+        COMPANY_NO, "2024-08-28", "paid")
+
+
+def test_a_co_partys_decision_made_anew_without_withdrawal_is_out_of_order() -> None:
+    """The company decided again while its decision stood (no withdrawal) after the vendor's:
+    out of order as in a case of one party, where a co-party's first decision is expected."""
+    again = step(f"case:{GENERAL}", "PenaltyDecided", at("2024-08-16"),
+                 decision_no="沪黄城管罚〔2024〕第125号",
+                 party={"party_ref": f.COMPANY, "party_type": "organisation"},
+                 amount_fen=250_000)
+    steps = two_parties()
+    [published] = [i for i, s in enumerate(steps) if s.type == "DecisionPublished"
+                   and s.body["decision_no"] == COMPANY_NO]
+    _, folder = world(steps[:published + 1] + [again] + steps[published + 1:])
+    case = folder.cases[GENERAL]
+    assert [(o["type"], o["state"]) for o in case["out_of_order"]] == [
+        ("PenaltyDecided", "EXECUTING")]
+    assert [d["decision_no"] for d in case["previous_decisions"]] == [COMPANY_NO]
+
+
+def test_an_amendment_of_a_co_partys_decision_changes_it() -> None:
+    """The company's decision amended after the vendor's was decided was out of order (one of a
+    replaced decision), its published decision owing no withdrawal of the publication. It
+    changes the company's decision: amount, status, and the withdrawal owed (APL 第48条)."""
+    amend = step(f"case:{GENERAL}", "PenaltyAmended", at("2024-08-16"), decision_no=COMPANY_NO,
+                 previous_amount_fen=300_000, amount_fen=200_000)
+    steps = two_parties()
+    [published] = [i for i, s in enumerate(steps) if s.type == "DecisionPublished"
+                   and s.body["decision_no"] == COMPANY_NO]
+    _, folder = world(steps[:published + 1] + [amend] + steps[published + 1:])
+    case = folder.cases[GENERAL]
+    assert case["out_of_order"] == []
+    [company] = case["co_party_decisions"]
+    assert (company["status"], company["current_fen"], company["received_fen"],
+            company["outstanding_fen"]) == ("amended", 200_000, 300_000, 0)
+    assert company["deadlines"]["publication_withdrawal"]["due"] == "2024-08-21"
+    assert (case["amounts"]["current_fen"], case["decision"]["status"]) == (300_000, "in_force")
+    assert "publication_withdrawal" not in case["deadlines"]
+
+
+def test_a_surcharge_and_a_plan_are_the_decisions_they_name() -> None:
+    """The company's surcharge and deferral, made after the vendor was decided, named no
+    decision and were the decision in force's: the vendor, paid in full, owed the company's
+    surcharge, and its payment deadline moved to the company's deferral. Naming the company's
+    decision (``decision_no``), they are its own."""
+    g = f"case:{GENERAL}"
+    plan = step(g, "InstalmentApproved", at("2024-08-22"), decision_no=COMPANY_NO,
+                kind="deferral", schedule=[{"due_date": "2024-10-30", "amount_fen": 300_000}])
+    surcharge = step(g, "SurchargeAssessed", at("2024-11-05"), decision_no=COMPANY_NO,
+                     principal_fen=300_000, days=5, surcharge_fen=45_000,
+                     from_date="2024-10-31", to_date="2024-11-04")
+    _, folder = world(company_unpaid(plan, surcharge))
+    case = folder.cases[GENERAL]
+    [company] = case["co_party_decisions"]
+    assert (company["surcharge_fen"], company["received_fen"], company["outstanding_fen"]) == (
+        45_000, 0, 345_000)
+    assert (company["instalments"]["kind"], company["deadlines"]["payment"]["due"]) == (
+        "deferral", "2024-10-30")
+    assert (case["amounts"]["surcharge_fen"], case["money"]["outstanding_fen"],
+            case["money"]["instalments"], case["deadlines"]["payment"]["due"]) == (
+        0, 0, None, "2024-08-28")
+
+
+def test_a_case_is_not_penalised_only_when_no_partys_decision_is_in_force() -> None:
+    """The company's decision withdrawn while the vendor's stands: the case was left as it was
+    only because the withdrawal was out of order; it is the company's withdrawal (its payment
+    owed is cancelled) and the case, the vendor's decision in force, is not NOT_PENALISED."""
+    withdraw = step(f"case:{GENERAL}", "PenaltyWithdrawn", at("2024-08-16"),
+                    decision_no=COMPANY_NO)
+    steps = insert_after(drop(two_parties(), "PaymentRecorded", "TreasuryReconciled",
+                              "CaseClosed", "CaseArchived"), "DecisionPublished", withdraw)
+    _, folder = world(steps)
+    case = folder.cases[GENERAL]
+    assert case["out_of_order"] == []
+    [company] = case["co_party_decisions"]
+    assert (company["status"], company["current_fen"]) == ("withdrawn", 0)
+    assert case["state"] == "SERVED"
+    assert case["decision"]["status"] == "in_force"
 
 
 def test_a_decision_recorded_again_under_a_new_event_id_is_the_same_decision() -> None:

@@ -147,3 +147,37 @@ def test_rf03_judges_an_amendment_of_a_partys_summary_decision_after_a_co_partys
                  decision_no="HP-S-2024-004512", previous_amount_fen=10_000, amount_fen=25_000)
     flag = World(insert_after(summary_two_parties(), "DecisionServed", amend)).one("RF03")
     assert (flag.party_ref, numbers(flag)["amount_fen"]) == (f.VENDOR, 25_000)
+
+
+def company_unpaid(*money: f.Step) -> list[f.Step]:
+    """``two_parties`` where the company never pays, with ``money`` (naming its decision) after
+    the vendor's payment."""
+    return insert_after(drop(two_parties(), "PaymentRecorded"), "DecisionPublished", step(
+        G, "PaymentRecorded", at("2024-08-21"), decision_no=VENDOR_NO, amount_fen=300_000,
+        payment_id="PAY-3101-2024-778813"), *money)
+
+
+def test_a_surcharge_is_judged_under_the_decision_it_names() -> None:
+    """The company's late-payment surcharge, assessed after the vendor was decided, was read in
+    world time as the vendor's: the vendor (paid in full) was short by it at the closing and
+    the company's unpaid fine had no follow-up (RF06.e). Naming the company's decision, it is
+    the company's follow-up and due: the company (closed as paid, nothing received, the
+    treasury's 3 000 CNY not its 4 800) raises RF06.b and RF06.a, the vendor nothing."""
+    surcharge = step(G, "SurchargeAssessed", at("2024-09-20"), decision_no=COMPANY_NO,
+                     principal_fen=300_000, days=20, surcharge_fen=180_000,
+                     from_date="2024-08-28", to_date="2024-09-16")
+    flags = World(company_unpaid(surcharge)).flags(rule="RF06")
+    assert {(fl.rule_id, fl.party_ref) for fl in flags} == {("RF06.b", f.COMPANY),
+                                                           ("RF06.a", f.COMPANY)}
+    [short] = [fl for fl in flags if fl.rule_id == "RF06.b"]
+    assert numbers(short)["due_fen"] == 480_000
+
+
+def test_an_instalment_plan_is_counted_for_the_decision_it_names() -> None:
+    """The company's deferral, approved after the vendor was decided, was read in world time as
+    the vendor's: the company's fine was judged due on the statutory day, its plan ignored."""
+    plan = step(G, "InstalmentApproved", at("2024-08-22"), decision_no=COMPANY_NO,
+                kind="deferral", schedule=[{"due_date": "2024-10-30", "amount_fen": 300_000}])
+    flag = World(company_unpaid(plan)).one("RF06.e")
+    assert (flag.party_ref, numbers(flag)["plan"], numbers(flag)["payment_due"]) == (
+        f.COMPANY, "deferral", "2024-10-30")

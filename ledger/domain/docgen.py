@@ -174,14 +174,30 @@ DECISIONS = """\
    served). A voided decision is no decision or fine on its officers' pages
    (`caseload.voided_decisions`) and a publication of it shows as voided on the public feed
    (docs/oversight.md).
-   **A case with several parties** (共同违法) shows its latest decision as the one in force and
-   a co-party's in `previous_decisions`, but the money each decision received is its party's:
-   a payment or cash collection counts for the decision it names (`decision_no`) among its
-   party's decisions in world time (among all the case's when it names none the case has), as
-   the red flags read it (2026-11-29: a decision keeps its `party_ref`, a payment and a cash
-   collection their `decision_no`; until then the co-party's later decision took the first
-   party's money). A change of the earlier party's decision is still recorded in
-   `out_of_order` as one of a replaced decision, though it changes that decision's entry.
+   **A case with several parties** (共同违法) has a decision in force for each party: a
+   decision replaces (makes anew) only a decision of its own party. The one recorded last is
+   `decision` (with `amounts`, the case's `deadlines` and `money`, as in a case of one party);
+   each other party's is in `co_party_decisions`, an entry shaped as one of
+   `previous_decisions` with its own `status`, amounts, `amendments`, `withdrawal`, `deadlines`
+   (service, filing, publication, payment, the publication's withdrawal), `published`,
+   `instalments`, `received_fen`, `outstanding_fen` and closing. A step naming a co-party's
+   decision (`decision_no`: service, filing, publication and its withdrawal, an amendment or a
+   withdrawal) is that decision's and expected; a co-party's decision, made while the case is
+   decided and not yet executed, is expected and leaves the case's state where it is; a
+   party's service is expected wherever the case is decided, and moves it on from `DECIDED`
+   (`DECIDED_ON_SPOT`) only. Money
+   counts for the decision it names among its party's decisions in world time (among all the
+   case's when it names none the case has), as the red flags read it; `SurchargeAssessed` and
+   `InstalmentApproved` may name one (`decision_no`, optional): naming a co-party's decision
+   they are its surcharge and its plan (its payment deadline), otherwise `decision`'s, as
+   before the field. **Decision — the case's state**: one lifecycle for the case, moved by its
+   steps as before. A withdrawal leads to `NOT_PENALISED` only when no other party's decision
+   is still in force; a closing names no decision, so it closes the case and every party's
+   decision in force when it was made (each entry shows it): the case is `CLOSED` only with
+   every party's decision closed. (2026-11-29: until then the co-party's later decision was
+   out of order and sent the first party's decision to `previous_decisions`, whose service
+   opened no payment deadline, whose amendment was out of order and whose published decision
+   owed no withdrawal; and before that it took the first party's money.)
 6. **Totals**: `SurchargeAssessed.surcharge_fen` is the total assessed to date (cap: the
    principal) and `TreasuryReconciled.amount_fen` the total credited for the case; the latest
    event wins. On-the-spot cash is the party's payment through `OnsiteCashCollected`; a

@@ -88,6 +88,9 @@ TYPES = [
         "The treasury confirmed what reached it for this case (对账)."),
 
     _t("SurchargeAssessed", ("case-app",), {
+        "decision_no": Opt(DECISION_NO.with_doc(
+            "the decision whose fine is surcharged; absent: the decision in force when it was "
+            "assessed (a case with several parties: name it)")),
         "principal_fen": Money(),
         "rate_bp_per_day": Int(minimum=0, maximum=10_000,
                                doc="basis points per day (300 = 3 %/day, APL 第72条)"),
@@ -100,6 +103,9 @@ TYPES = [
         "A late-payment surcharge (加处罚款) was assessed. Each assessment states the total to date."),
 
     _t("InstalmentApproved", ("supervisor", "case-app"), {
+        "decision_no": Opt(DECISION_NO.with_doc(
+            "the decision whose fine is deferred or paid in instalments; absent: the decision "
+            "in force when it was approved (a case with several parties: name it)")),
         "kind": Enum("deferral", "instalments"),
         "schedule": ListOf(Obj({"due_date": Date(), "amount_fen": Money()}), min_items=1,
                            max_items=36),

@@ -70,7 +70,7 @@ class Money:
             surcharge = min(amount, amount * 300 * days // 10_000)
             b.add("SurchargeAssessed", paid_at - timedelta(minutes=rng.randrange(30, 90)),
                   "case-app", {
-                "principal_fen": amount, "rate_bp_per_day": 300, "days": days,
+                "decision_no": decision_no, "principal_fen": amount, "rate_bp_per_day": 300, "days": days,
                 "surcharge_fen": surcharge, "from_date": start.isoformat(),
                 "to_date": paid.isoformat()})
         paid_amount = amount + surcharge
@@ -102,7 +102,7 @@ class Money:
         schedule = [(applied + timedelta(days=10), first),
                     (applied + timedelta(days=40), amount - first)]
         b.add("InstalmentApproved", at(applied, 16), f"sup:{head.id}", {
-            "kind": "instalments", "schedule": [
+            "decision_no": decision_no, "kind": "instalments", "schedule": [
                 {"due_date": d.isoformat(), "amount_fen": a} for d, a in schedule],
             "approved_by": head.id, "approval_id": self.approval(),
             "reason": "当事人经营困难，申请分期缴纳", "party_applied": True})

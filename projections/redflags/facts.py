@@ -182,6 +182,8 @@ class Plan(NamedTuple):
     schedule: tuple[tuple[int, int], ...]     # (due day, amount fen), by due day
     approved_by: str
     party_applied: bool
+    #: the decision it names, if any (read in world time without one, :meth:`Case.owns_money`)
+    decision_no: str | None
 
 
 class Seizure(NamedTuple):
@@ -638,8 +640,8 @@ class Case:
         self.remitted: list[tuple[int, int, str]] = []
         self.deposited: list[tuple[int, int, str]] = []
         self.reconciled: list[tuple[int, int, str, str]] = []           # ts, amount, result, eid
-        #: (ts, principal, rate bp, days, surcharge, eid)
-        self.surcharges: list[tuple[int, int, int, int, int, str]] = []
+        #: (ts, principal, rate bp, days, surcharge, eid, the decision it names or None)
+        self.surcharges: list[tuple[int, int, int, int, int, str, str | None]] = []
         self.instalments: list[Plan] = []
         self.seizures: dict[str, Seizure] = {}
         self.inventories: dict[str, list[tuple[int, str]]] = {}

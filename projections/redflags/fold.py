@@ -537,13 +537,13 @@ class Fold:
     def _c_SurchargeAssessed(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                              dirty: set) -> None:
         c.surcharges.append((ts, b["principal_fen"], b["rate_bp_per_day"], b["days"],
-                             b["surcharge_fen"], eid))
+                             b["surcharge_fen"], eid, b.get("decision_no")))
 
     def _c_InstalmentApproved(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                               dirty: set) -> None:
         c.instalments.append(Plan(ts, eid, b["kind"], tuple(sorted(
             (_ord(i["due_date"]), i["amount_fen"]) for i in b["schedule"])), b["approved_by"],
-            b["party_applied"]))
+            b["party_applied"], b.get("decision_no")))
 
     def _c_PropertySeized(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                           dirty: set) -> None:

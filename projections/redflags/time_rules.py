@@ -190,9 +190,10 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
 
 def _rf06_decision(c: Case, d: Decision, first: bool, ctx: "Ctx") -> None:
     """RF06 of ``d``, its party's latest decision. Payments and surcharges are judged once,
-    under the party whose decision they are in force for (:meth:`Case.decision_at`: a
-    surcharge names none); ``first``: the party of the case's first decision recorded, whose
-    flags keep the discriminators of a case of one party."""
+    under the party whose decision they are in force for (:meth:`Case.decision_at`: among the
+    decisions of the party of the one they name; in world time when a surcharge names none);
+    ``first``: the party of the case's first decision recorded, whose flags keep the
+    discriminators of a case of one party."""
     if c.withdrawal_of(d) is not None:
         return
     legal = ctx.params(d.ts).legal
@@ -200,7 +201,7 @@ def _rf06_decision(c: Case, d: Decision, first: bool, ctx: "Ctx") -> None:
     principal = c.current_amount(d)
     alone = len(c.by_party) == 1
     mine = c.surcharges if alone else [
-        s for s in c.surcharges if c.decision_at(s[0], None).party_ref == d.party_ref]
+        s for s in c.surcharges if c.decision_at(s[0], s[6]).party_ref == d.party_ref]
     own = [s for s in mine if s[0] >= d.ts]      # not those of a decision withdrawn
     surcharge = own[-1][4] if own else 0
     expected = principal + (surcharge if principal else 0)
@@ -217,9 +218,10 @@ def _rf06_decision(c: Case, d: Decision, first: bool, ctx: "Ctx") -> None:
                      summary=f"{cny(amount)} paid through '{channel}', not a designated channel",
                      summary_zh=f"罚款 {yuan(amount)} 经“{code_zh(channel)}”缴纳，非指定渠道",
                      **common)
-    for ts, p, rate, n_days, amount, eid in mine:
-        # APL 第72条(一): capped by the fine in force, not by the principal the assessment states
-        of = max((x for x in c.decisions if x.ts <= ts), key=lambda x: (x.ts, x.idx), default=d)
+    for ts, p, rate, n_days, amount, eid, no in mine:
+        # APL 第72条(一): capped by the fine in force, not by the principal the assessment
+        # states; of the decision it names, among its party's (all the case's if it names none)
+        of = max((x for x in c.scope(no) if x.ts <= ts), key=lambda x: (x.ts, x.idx), default=d)
         fine = c.current_amount(of, until=ts)
         problems = []
         if amount > fine:
@@ -398,7 +400,8 @@ def _plan(c: Case, d: Decision, due: int | None, ctx: "Ctx", *, until: int = _FO
     RF06). A plan not counted leaves the deadline as it was."""
     investigators = c.investigators()
     plan, not_counted = None, []
-    for p in sorted(x for x in c.instalments if c.owns_money(d, x.ts) and x.ts >= d.ts):
+    for p in sorted(x for x in c.instalments
+                    if c.owns_money(d, x.ts, x.decision_no) and x.ts >= d.ts):
         if p.ts > until:
             break
         in_force = plan.schedule[-1][0] if plan else due

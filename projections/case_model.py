@@ -1301,8 +1301,9 @@ def _served_before_void(c: dict[str, Any], rec: Recorded, b: dict[str, Any]) -> 
     for entry in c["voided_forms"]:
         if entry["ended"] != b["decision_no"] or at > ts_of(entry["voided_at"]):
             continue
-        d = next((d for d in [c["decision"]] + c["previous_decisions"] if d is not None
-                  and d["decision_no"] == b["decision_no"] and d["status"] == "voided"), None)
+        d = next((d for d in [c["decision"], *c["co_party_decisions"], *c["previous_decisions"]]
+                  if d is not None and d["decision_no"] == b["decision_no"]
+                  and d["status"] == "voided"), None)
         if d is None or at < ts_of(d["decided_at"]):
             continue
         undone = entry.pop("undone")
@@ -1330,7 +1331,7 @@ def voided_decisions(case: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
         return {}
     ended = {v["ended"]: v["voided_at"] for v in case["voided_forms"] if v["ended"]}
     return {d["event_id"]: {**d, "voided_at": ended.get(d["decision_no"])}
-            for d in [case["decision"]] + case["previous_decisions"]
+            for d in [case["decision"], *case["co_party_decisions"], *case["previous_decisions"]]
             if d is not None and d["status"] == "voided"}
 
 

@@ -1573,3 +1573,72 @@ def test_pledge_chain_reaches_the_unit_head_layer_by_layer() -> None:
     assert folder.officers[f.OFFICER_A]["pledge_status"] == "countersigned"
     assert folder.officers[f.OFFICER_A]["events"][-2:] == [
         r.event_id for r in history.events if r.stream == "pledge:PL-2024-A"]
+
+
+def _party_forms(voided: str, *, served: bool) -> list[f.Step]:
+    """``two_parties`` with each decision on its own numbered form and the form of ``voided``
+    (COMPANY_NO, decided 08-08, or VENDOR_NO, decided 08-09) voided on 08-16; ``served``:
+    that decision's service (the company's 08-12, the vendor's 08-13) kept, else it is left
+    out with its publication and payment."""
+    steps = [dataclasses.replace(s, body={**s.body, "form_no": _form(s.body["decision_no"])})
+             if s.type == "PenaltyDecided" else s for s in two_parties()]
+    if not served:
+        steps = [s for s in steps if not (s.body.get("decision_no") == voided and s.type in (
+            "DecisionServed", "DecisionPublished", "PaymentRecorded"))]
+    return steps + [step(f"case:{GENERAL}", "DecisionFormVoided", at("2024-08-16"),
+                         form_no=_form(voided), reason="wrong_amount")]
+
+
+def _form(decision_no: str) -> str:
+    return f"HP-G-{decision_no[-5:]}"
+
+
+def _party_flags(history: History, party_ref: str, rule: str) -> list[str]:
+    return sorted(x.rule_id for x in compute_flags(history.events, national(),
+                                                    at=when("2025-01-01"), processes=1)
+                  if x.rule_id.startswith(rule) and x.party_ref == party_ref)
+
+
+def test_a_co_partys_service_does_not_save_a_partys_voided_form() -> None:
+    """The vendor's decision was never served and its form was voided; the engine took the
+    company's service, in between, for the vendor's (any service of the case counted), so it
+    read the vendor's decision as standing, unserved (RF12.c), where the case page read it
+    voided."""
+    history, folder = world(_party_forms(VENDOR_NO, served=False))
+    case = folder.cases[GENERAL]
+    assert (case["decision"]["decision_no"], case["decision"]["status"]) == (VENDOR_NO, "voided")
+    assert _party_flags(history, f.VENDOR, "RF12") == []
+    assert _party_flags(history, f.VENDOR, "RF06") == []
+
+
+def test_a_co_partys_decision_does_not_end_the_window_of_a_partys_service() -> None:
+    """The company's decision was served (08-12) before its form was voided (08-16): the void
+    ends nothing and is RF20.e's. The engine looked for a service only up to the vendor's
+    decision (08-09), the next decision of the case, and read the company's decision as voided
+    before service, where the case page read it served and standing. Recorded after the void,
+    the service puts the decision back on the page (it sought the decision among the case's
+    latest and replaced decisions, not a co-party's)."""
+    steps = _party_forms(COMPANY_NO, served=True)
+    service = next(s for s in steps if s.type == "DecisionServed"
+                   and s.body["decision_no"] == COMPANY_NO)
+    for order in (steps, [s for s in steps if s is not service] + [service]):
+        history, folder = world(order)
+        [company] = folder.cases[GENERAL]["co_party_decisions"]
+        assert (company["decision_no"], company["status"]) == (COMPANY_NO, "in_force")
+        assert _party_flags(history, f.COMPANY, "RF20") == ["RF20.e"]
+
+
+def test_a_co_partys_voided_decision_is_not_counted_on_its_deciders_pages() -> None:
+    """The company's decision (a co-party's, beside the vendor's recorded after it) voided
+    before it was served counted on its deciders' pages as a decision and a fine imposed."""
+    _, fold = _read_models(_party_forms(COMPANY_NO, served=False))
+    _, plain = _read_models(two_parties())
+    [company] = fold.cases[GENERAL]["co_party_decisions"]
+    assert company["status"] == "voided"
+    deciders = set(company["decided_by"])
+    assert deciders
+    for officer_id in deciders:
+        load, before = (fold.officers[officer_id]["caseload"],
+                        plain.officers[officer_id]["caseload"])
+        assert (load["decisions"], load["voided_decisions"]) == (before["decisions"] - 1, 1)
+        assert load["decided_fen"] == before["decided_fen"] - company["decided_fen"]

@@ -197,7 +197,12 @@ DECISIONS = """\
    every party's decision closed. (2026-11-29: until then the co-party's later decision was
    out of order and sent the first party's decision to `previous_decisions`, whose service
    opened no payment deadline, whose amendment was out of order and whose published decision
-   owed no withdrawal; and before that it took the first party's money.)
+   owed no withdrawal; and before that it took the first party's money.) The void of a
+   party's form is judged against that party's service alone: a service naming a co-party's
+   decision serves the co-party, and a co-party's decision does not end the time in which
+   the party's own service counts (2026-11-29: until then the flags read any service of the
+   case, up to the case's next decision, and the officers' pages counted a co-party's voided
+   decision as a decision; tests/test_case_model.py).
 6. **Totals**: `SurchargeAssessed.surcharge_fen` is the total assessed to date (cap: the
    principal) and `TreasuryReconciled.amount_fen` the total credited for the case; the latest
    event wins. On-the-spot cash is the party's payment through `OnsiteCashCollected`; a

@@ -847,19 +847,31 @@ class Case:
     def void_of(self, decision: Decision) -> tuple[int, str, tuple[str, ...], str] | None:
         """The voiding of ``decision``'s numbered form that ended it, if any: the first
         ``DecisionFormVoided`` of its ``form_no`` at or after it, in world time, with no service
-        of it in between (a service before the next decision recorded). A form spoilt before it
-        was handed over (APL 第52条 当场交付) bore no decision that took effect, and the form
-        issued instead bears the decision; one voided after it was served changes nothing
-        (changing or revoking a decision is a ``PenaltyAmended`` / ``PenaltyWithdrawn``,
-        RF20.a), as the case view reads it."""
+        of it in between (a service before its party's next decision recorded, naming it or a
+        decision of its party or none the case has: a co-party's service serves the co-party).
+        A form spoilt before it was handed over (APL 第52条 当场交付) bore no decision that took
+        effect, and the form issued instead bears the decision; one voided after it was served
+        changes nothing (changing or revoking a decision is a ``PenaltyAmended`` /
+        ``PenaltyWithdrawn``, RF20.a), as the case view reads it."""
         if decision.form_no is None:
             return None
         for v in sorted(self.voided):
             if v[1] == decision.form_no and v[0] >= decision.ts:
-                until = min([d.ts for d in self.decided if d.ts > decision.ts] + [v[0] + 1])
-                served = any(decision.ts <= ts < until for ts, _ in self.served)
+                party = decision.party_ref
+                until = min([d.ts for d in self.decided if d.ts > decision.ts
+                             and d.party_ref == party] + [v[0] + 1])
+                served = any(decision.ts <= ts < until and self._serves(eid, party)
+                             for ts, eid in self.served)
                 return None if served else v
         return None
+
+    def _serves(self, eid: str, party: str) -> bool:
+        """Whether service ``eid`` may be of a decision of ``party``: it names one of the
+        party's decisions, or none the case decided (read in world time). Among every decision
+        made, voided ones included: :attr:`party_of_no` forgets a decision a void ended."""
+        no = self.named.get(eid)
+        parties = {d.party_ref for d in self.decided if d.decision_no == no}
+        return not parties or party in parties
 
     def recorded_ahead(self, eid: str) -> int | None:
         """The recorded time of event ``eid`` if it claims a later time, else None (its claim

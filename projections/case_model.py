@@ -27,226 +27,32 @@ order; a certificate, suspension or end recorded after acts it covers is for the
 bring in with :func:`judge_officer`, as RF02 reads everything recorded. ``apply`` updates and
 returns ``state`` (copy it first if you need the old one).
 
-Complaints have their own small lifecycle: :func:`apply_complaint` folds ``complaint:``
-streams; a complaint naming a case is also linked from the case (see :func:`cases_of`).
+The state machines and how an event moves a case along them are lifecycle.py's; the context
+an event is judged with and how deadlines are kept, fold_context.py's. Complaints have their own
+small lifecycle: complaint_model.py folds ``complaint:`` streams; a complaint naming a case is
+also linked from the case (see :func:`cases_of`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, Callable, Mapping
+from datetime import date
+from typing import Any, Callable
 
 from ledger.domain import EVENT_TYPES, upcast
-from ledger.domain.calendar import OFFICIAL, CalendarNotCovered, WorkingCalendar, legal_date
-from ledger.domain.params import FINE_SCHEDULE, PARAMS, FineRule, LegalParameters
+from ledger.domain.calendar import legal_date
 from ledger.envelope import Recorded
 from ledger.schemas import parse_datetime
 
 from . import officer_model
+from .fold_context import (DEFAULT_CONTEXT, Context, deadline_basis, deadline_start,
+                           deadline_start_of, mark_met, mark_met_by, note_out_of_order,
+                           reread_roles, role_at, set_due, stamp_versions)
+from .lifecycle import (GENERAL, SUMMARY, advance, after_closing, is_co_party, named_decision,
+                        others_in_force, party_decision, rank)
 from .redflags.days import ts_of
-from .redflags.facts import (COLLECTIVE, INVESTIGATIVE, WRITTEN_ACKS, actors_of,
-                             complaint_extension_days, complaint_extension_refused,
-                             counted_from, deciders_of, decision_extension_counted,
-                             collection_key, decision_key, money_of, payment_key,
+from .redflags.facts import (COLLECTIVE, INVESTIGATIVE, actors_of, collection_key, deciders_of,
+                             decision_extension_counted, decision_key, money_of, payment_key,
                              plan_refused, same_collection, same_decision, same_payment)
-from .redflags.params import FlagParams, national
-
-
-def _no_officer(_: str) -> dict[str, Any] | None:
-    return None
-
-
-def _no_device(_: str) -> str | None:
-    return None
-
-
-@dataclass(frozen=True)
-class Context:
-    """What a reducer may consult besides the event: the calendar, parameters, fine schedule
-    and the officer read model (``officer(officer_id) -> state | None``). ``version`` names
-    the configuration the first three come from (:attr:`FlagParams.version`, as flags record
-    it); every deadline carries it as ``params_version``. ``offset_minutes`` is the legal time
-    zone every legal day is counted in: the latest published, whatever the version in force on
-    the event's day, as the red-flag engine counts it (docs/architecture.md, "Read models and
-    published configuration")."""
-
-    calendar: WorkingCalendar = OFFICIAL
-    params: LegalParameters = PARAMS
-    fine_schedule: Mapping[str, FineRule] = field(default_factory=lambda: FINE_SCHEDULE)
-    officer: Callable[[str], dict[str, Any] | None] = _no_officer
-    version: str = national().version
-    #: who may approve a decision-deadline extension (RF12.b's allowed forms)
-    extension_forms: tuple[str, ...] = national().thresholds.extension_approval_forms
-    #: the roles of an agency's heads (RF11.d; RF23.b's complaint extensions)
-    head_roles: tuple[str, ...] = national().thresholds.head_roles
-    offset_minutes: int = PARAMS.legal_utc_offset_minutes
-    #: RF08.e's tolerance in force when the event was recorded (the fold sets it): an act
-    #: claiming a time further after its recording opens its deadlines on the day it was
-    #: recorded, as the flags count them
-    future_tolerance_minutes: int = national().thresholds.future_tolerance_minutes
-    #: RF02's judgement of a person's credential at an act, (officer id, instant, legal day,
-    #: certificate named) -> :func:`officer_model.credential_on` of ``officer``'s state; the
-    #: fold passes one that remembers it (:class:`officer_model.Judgements`)
-    credential: Callable[[str, datetime, str, str | None], dict[str, Any]] | None = None
-    #: key id -> the capture device its registration binds it to
-    #: (:func:`ledger.domain.keys.bound_device`), as registered before the event folded: what
-    #: proves an evidence's ``device_signed`` claim, as the red flags judge it (RF07)
-    device_of: Callable[[str], str | None] = _no_device
-
-    def credential_of(self, officer_id: str, t: datetime, day: str, cert_no: str | None
-                      ) -> dict[str, Any]:
-        """How ``officer_id``'s credential reads for an act at instant ``t``, legal day ``day``
-        (ISO date), naming ``cert_no`` (:func:`officer_model.credential_at`)."""
-        if self.credential is not None:
-            return self.credential(officer_id, t, day, cert_no)
-        return officer_model.credential_on(self.officer(officer_id), t, day, cert_no)
-
-    @classmethod
-    def in_force(cls, p: FlagParams, officer: Callable[[str], dict[str, Any] | None], *,
-                 offset_minutes: int, credential: Callable[[str, datetime, str, str | None],
-                                                           dict[str, Any]] | None = None,
-                 device_of: Callable[[str], str | None] = _no_device) -> "Context":
-        """The context of one configuration version (a :class:`ParamsTimeline` answer), its legal
-        days counted at ``offset_minutes`` (the latest published time zone)."""
-        holidays = {date.fromisoformat(d) for h, _ in p.calendar.values() for d in h}
-        makeup = {date.fromisoformat(d) for _, m in p.calendar.values() for d in m}
-        # a day published as both is a working day, as the red-flag rules count it
-        calendar = WorkingCalendar(holidays - makeup, makeup, years=p.calendar.keys())
-        return cls(calendar=calendar, params=p.legal, fine_schedule=p.fine_schedule,
-                   officer=officer, version=p.version,
-                   extension_forms=p.thresholds.extension_approval_forms,
-                   head_roles=p.thresholds.head_roles, offset_minutes=offset_minutes,
-                   future_tolerance_minutes=p.thresholds.future_tolerance_minutes,
-                   credential=credential, device_of=device_of)
-
-
-DEFAULT_CONTEXT = Context()
-
-# --- the two state machines -------------------------------------------------------------------
-# event type -> {state the event is expected in: state it leads to (None = stays)}
-
-GENERAL_STATES = ("CLUE", "FILED", "INVESTIGATING", "INVESTIGATION_CONCLUDED", "REVIEWING",
-                  "NOTIFIED", "HEARING", "DECIDING", "DECIDED", "SERVED", "EXECUTING",
-                  "ENFORCEMENT_APPLIED", "EXECUTED", "NOT_PENALISED", "TRANSFERRED", "CLOSED",
-                  "ARCHIVED")
-SUMMARY_STATES = ("ON_SCENE", "DECIDED_ON_SPOT", "DELIVERED", "COLLECTED_ON_SPOT",
-                  "BANK_PAYMENT_PENDING", "REMITTED", "DEPOSITED", "PAID", "FILED_WITH_AGENCY",
-                  "NOT_PENALISED", "CLOSED", "ARCHIVED")
-TERMINAL = ("CLOSED", "ARCHIVED")
-
-_PRE_DECISION = ("FILED", "INVESTIGATING", "INVESTIGATION_CONCLUDED", "REVIEWING", "NOTIFIED",
-                 "HEARING", "DECIDING")
-_DECIDED_ON = ("DECIDED", "SERVED", "EXECUTING", "ENFORCEMENT_APPLIED")
-_AFTER_DECISION = _DECIDED_ON + ("EXECUTED", "NOT_PENALISED", "CLOSED", "ARCHIVED")
-
-
-def _stay(*states: str) -> dict[str, str | None]:
-    return {s: None for s in states}
-
-
-_INVESTIGATE = {"FILED": "INVESTIGATING", **_stay(*_PRE_DECISION[1:])}
-
-GENERAL: dict[str, dict[str, str | None]] = {
-    "ClueRegistered": {"NEW": "CLUE"},
-    "CaseFiled": {"NEW": "FILED", "CLUE": "FILED"},
-    "EvidenceRecorded": _INVESTIGATE,
-    "InspectionPerformed": _INVESTIGATE,
-    "RectificationOrdered": {**_INVESTIGATE, **_stay("DECIDED", "SERVED")},
-    "CredentialShown": _stay(*_PRE_DECISION, "DECIDED"),
-    "WarningIssued": _stay("FILED", "INVESTIGATING"),
-    "PreservationOrdered": {"FILED": "INVESTIGATING", "INVESTIGATING": None},
-    "PropertySeized": {"FILED": "INVESTIGATING", "INVESTIGATING": None},
-    "InvestigationConcluded": {"INVESTIGATING": "INVESTIGATION_CONCLUDED"},
-    "NoPenaltyDecided": dict.fromkeys(("INVESTIGATION_CONCLUDED", "REVIEWING", "NOTIFIED",
-                                       "DECIDING"), "NOT_PENALISED"),
-    "WaiverGranted": dict.fromkeys(("INVESTIGATION_CONCLUDED", "REVIEWING", "NOTIFIED",
-                                    "DECIDING"), "NOT_PENALISED"),
-    "TransferredToJudiciary": dict.fromkeys(("INVESTIGATION_CONCLUDED", "REVIEWING", "DECIDING"),
-                                            "TRANSFERRED"),
-    "BenchmarkApplied": {"INVESTIGATION_CONCLUDED": "REVIEWING", **_stay("REVIEWING", "DECIDING")},
-    "LegalReviewCompleted": {"INVESTIGATION_CONCLUDED": "REVIEWING",
-                             **_stay("REVIEWING", "DECIDING")},
-    "DeviationApproved": _stay("REVIEWING", "NOTIFIED", "DECIDING"),
-    "PenaltyNoticeServed": {"REVIEWING": "NOTIFIED", "NOTIFIED": None, "DECIDING": "NOTIFIED"},
-    "StatementReceived": _stay("NOTIFIED", "HEARING", "DECIDING"),
-    "DefenceReviewed": _stay("NOTIFIED", "HEARING", "DECIDING"),
-    "RightsWaived": {"NOTIFIED": "DECIDING"},
-    "HearingRequested": {"NOTIFIED": "HEARING"},
-    "HearingScheduled": _stay("HEARING"),
-    "HearingHeld": {"HEARING": "DECIDING"},
-    "CollectiveDiscussionHeld": _stay("REVIEWING", "DECIDING"),
-    "ExtensionApproved": _stay(*_PRE_DECISION),
-    "PenaltyDecided": {"DECIDING": "DECIDED"},
-    "DecisionFormVoided": _stay("DECIDING", "DECIDED"),
-    "DecisionServed": {"DECIDED": "SERVED"},
-    "DecisionPublished": _stay(*_AFTER_DECISION),
-    "DecisionPublicationWithdrawn": _stay(*_AFTER_DECISION),
-    "PaymentRecorded": {"SERVED": "EXECUTING", **_stay("EXECUTING", "ENFORCEMENT_APPLIED")},
-    "OnsiteCashCollected": {"SERVED": "EXECUTING", "EXECUTING": None},  # APL 第69条 only
-    "OnsiteCashRemitted": _stay("EXECUTING", "ENFORCEMENT_APPLIED", "EXECUTED"),
-    "AgencyDeposited": _stay("EXECUTING", "ENFORCEMENT_APPLIED", "EXECUTED"),
-    "RectificationVerified": {"SERVED": "EXECUTING",
-                              **_stay(*_PRE_DECISION[1:], "DECIDED", "EXECUTING",
-                                      "ENFORCEMENT_APPLIED", "EXECUTED", "NOT_PENALISED")},
-    "SurchargeAssessed": {"SERVED": "ENFORCEMENT_APPLIED", "EXECUTING": "ENFORCEMENT_APPLIED",
-                          "ENFORCEMENT_APPLIED": None},
-    "InstalmentApproved": _stay("SERVED", "EXECUTING", "ENFORCEMENT_APPLIED"),
-    "TreasuryReconciled": {"EXECUTING": "EXECUTED", "ENFORCEMENT_APPLIED": "EXECUTED",
-                           "EXECUTED": None},
-    "PenaltyAmended": _stay(*_DECIDED_ON),
-    "PenaltyWithdrawn": dict.fromkeys(_DECIDED_ON, "NOT_PENALISED"),
-    "CaseClosed": dict.fromkeys(("EXECUTED", "NOT_PENALISED", "TRANSFERRED",
-                                 "ENFORCEMENT_APPLIED"), "CLOSED"),
-    "CaseArchived": {"CLOSED": "ARCHIVED"},
-}
-
-_SCENE_ON = ("ON_SCENE", "DECIDED_ON_SPOT", "DELIVERED", "COLLECTED_ON_SPOT",
-             "BANK_PAYMENT_PENDING", "REMITTED", "DEPOSITED", "PAID", "FILED_WITH_AGENCY")
-_SUMMARY_DECIDED = _SCENE_ON[1:]
-_SUMMARY_DELIVERED = _SCENE_ON[2:8]
-
-SUMMARY: dict[str, dict[str, str | None]] = {
-    "CaseFiled": {"NEW": "ON_SCENE", "CLUE": "ON_SCENE"},
-    "CredentialShown": _stay("ON_SCENE", "DECIDED_ON_SPOT"),
-    # bodycam footage is uploaded after the scene: timing is judged by RF07/RF08, not here
-    "EvidenceRecorded": _stay(*_SCENE_ON),
-    "RectificationOrdered": _stay("ON_SCENE", "DECIDED_ON_SPOT", "DELIVERED"),
-    "RectificationVerified": _stay(*_SCENE_ON, "NOT_PENALISED"),
-    "WarningIssued": _stay("ON_SCENE"),
-    "InspectionPerformed": _stay("ON_SCENE"),
-    "PropertySeized": _stay("ON_SCENE", "DECIDED_ON_SPOT", "DELIVERED"),
-    "PreservationOrdered": _stay("ON_SCENE"),
-    "DecisionFormVoided": _stay("ON_SCENE", "DECIDED_ON_SPOT"),
-    "NoPenaltyDecided": {"ON_SCENE": "NOT_PENALISED"},
-    "WaiverGranted": {"ON_SCENE": "NOT_PENALISED"},
-    "PenaltyDecided": {"ON_SCENE": "DECIDED_ON_SPOT"},
-    "DecisionServed": {"DECIDED_ON_SPOT": "DELIVERED"},
-    "OnsiteCashCollected": {"DELIVERED": "COLLECTED_ON_SPOT"},
-    "OnsiteCashRemitted": {"COLLECTED_ON_SPOT": "REMITTED"},
-    "AgencyDeposited": {"REMITTED": "DEPOSITED"},
-    "PaymentRecorded": {"DELIVERED": "PAID", "BANK_PAYMENT_PENDING": "PAID"},
-    "SummaryDecisionFiled": dict.fromkeys(_SUMMARY_DELIVERED, "FILED_WITH_AGENCY"),
-    "TreasuryReconciled": _stay("DEPOSITED", "PAID", "FILED_WITH_AGENCY"),
-    "DecisionPublished": _stay(*_SUMMARY_DECIDED, "CLOSED", "ARCHIVED"),
-    "DecisionPublicationWithdrawn": _stay(*_SUMMARY_DECIDED, "NOT_PENALISED", "CLOSED",
-                                          "ARCHIVED"),
-    "PenaltyAmended": _stay(*_SUMMARY_DECIDED),
-    "PenaltyWithdrawn": dict.fromkeys(_SUMMARY_DECIDED, "NOT_PENALISED"),
-    "CaseClosed": {"FILED_WITH_AGENCY": "CLOSED", "NOT_PENALISED": "CLOSED"},
-    "CaseArchived": {"CLOSED": "ARCHIVED"},
-}
-
-#: steps of parallel regions (property handling, recusal): never out of order
-PARALLEL = frozenset({"PropertyInventorySigned", "PropertyReturned", "PropertyDisposed",
-                      "RecusalDecided"})
-
-_RANK = {"NEW": -1, **{s: i for i, s in enumerate(GENERAL_STATES)}}
-_RANK.update({"NOT_PENALISED": _RANK["EXECUTED"], "TRANSFERRED": _RANK["EXECUTED"]})
-_SUMMARY_RANK = {"NEW": -1, "ON_SCENE": 0, "DECIDED_ON_SPOT": 1, "DELIVERED": 2,
-                 "COLLECTED_ON_SPOT": 3, "BANK_PAYMENT_PENDING": 3, "REMITTED": 4, "DEPOSITED": 5,
-                 "PAID": 5, "FILED_WITH_AGENCY": 6, "NOT_PENALISED": 6, "CLOSED": 7,
-                 "ARCHIVED": 8}
 
 
 def new_state(case_id: str) -> dict[str, Any]:
@@ -346,38 +152,38 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
     state["events"].append(rec.event_id)
     day = legal_date(rec.occurred_at, offset_minutes=ctx.offset_minutes)
     if rec.type == "PenaltyDecided" and _recorded_again(state, rec, body):
-        _out_of_order(state, rec, sorted(
+        note_out_of_order(state, rec, sorted(
             (SUMMARY if body["procedure"] == "summary" else GENERAL)["PenaltyDecided"]),
             f"decision {body['decision_no']} recorded again")
         return state       # the same act: it changes nothing, and its officers acted once
     if rec.type == "OnsiteCashCollected" and _collected_again(state, rec, body):
         table = SUMMARY if state["procedure"] == "summary" else GENERAL
-        _out_of_order(state, rec, sorted(table["OnsiteCashCollected"]),
-                      f"receipt {body['receipt_no']} recorded again")
+        note_out_of_order(state, rec, sorted(table["OnsiteCashCollected"]),
+                          f"receipt {body['receipt_no']} recorded again")
         return state       # as a decision recorded again: its officers acted once
     if rec.type == "PaymentRecorded" and _paid_again(state, rec, body, day):
         table = SUMMARY if state["procedure"] == "summary" else GENERAL
-        _out_of_order(state, rec, sorted(table["PaymentRecorded"]),
-                      f"payment {body['payment_id']} recorded again")
+        note_out_of_order(state, rec, sorted(table["PaymentRecorded"]),
+                          f"payment {body['payment_id']} recorded again")
         _refresh_money(state, day, ctx)
         return state       # one payment, received once (at the earlier instant, if dated so)
     if rec.type == "DecisionServed" and state["voided_forms"]:
         _served_before_void(state, rec, body)
     replaced = _replaced(state, rec, body)
-    mine = _party_decision(state, body["party"]["party_ref"]) \
+    mine = party_decision(state, body["party"]["party_ref"]) \
         if rec.type == "PenaltyDecided" else None
     earlier = mine is not None and day.isoformat() < mine["decided_on"]
     if earlier:            # a decision its party's in force replaced, recorded after it
         _keep_earlier(state, rec, body, day, ctx)
     elif replaced is None:
-        _lifecycle(state, rec, body, day, ctx)
+        advance(state, rec, body, day, ctx)
     elif rec.type == "CaseClosed":     # a replaced decision's closing, recorded late
         _close(replaced, rec, body, day)
-    elif _co_party(state, replaced):   # a step of another party's decision in force
+    elif is_co_party(state, replaced):   # a step of another party's decision in force
         _step_of_co_party(state, replaced, rec, day, ctx)
     else:                  # a step of a decision made anew's predecessor, recorded late
         if _STEPS_OF_A_DECISION[rec.type] in replaced["deadlines"]:
-            _met(replaced, _STEPS_OF_A_DECISION[rec.type], day)
+            mark_met(replaced, _STEPS_OF_A_DECISION[rec.type], day)
         if rec.type == "DecisionServed":
             replaced["served_on"] = day.isoformat()
             _served_at(replaced, rec.occurred_at)
@@ -387,129 +193,11 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
     if handler is not None:
         handler(state, rec, body, day, ctx)
     _refresh_money(state, day, ctx)
-    _versions(state, ctx)
+    stamp_versions(state, ctx)
     return state
 
 
-# --- lifecycle --------------------------------------------------------------------------------
-
-def _lifecycle(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date,
-               ctx: Context) -> None:
-    if rec.type in ("CaseFiled", "PenaltyDecided") and case["procedure"] is None:
-        case["procedure"] = body["procedure"]
-    if rec.type in PARALLEL:
-        return
-    summary = case["procedure"] == "summary"
-    table = (SUMMARY if summary else GENERAL).get(rec.type)
-    if table is None:                                  # no such step in this procedure
-        _out_of_order(case, rec, [])
-        return
-    current = case["state"]
-    if rec.type in _CHANGES:
-        why = _named(case, body["decision_no"])[1]
-        if why is not None:                            # not a change of the decision in force
-            _out_of_order(case, rec, sorted(table, key=lambda s: _rank(summary, s)), why)
-            return
-    # a decision made after the case's closing (复议, 诉讼: revoked and made anew) reopens it,
-    # as RF06 judges it: the closing is the replaced decision's (facts.Case.closing_of)
-    reopened = rec.type == "PenaltyDecided" and current in TERMINAL \
-        and _after_closing(case, rec.occurred_at)
-    if rec.type == "PenaltyDecided" and (current not in TERMINAL or reopened) \
-            and (case["decision"] or {}).get("status") == "withdrawn":
-        # a withdrawal (撤销) reopens the decision: the case is decided anew (重新作出), from
-        # NOT_PENALISED or wherever the withdrawal found it (EXECUTED: paid and reconciled)
-        current = case["state"] = "ON_SCENE" if summary else "DECIDING"
-    decided = current in (_SUMMARY_DECIDED if summary else _DECIDED_ON)
-    party = body["party"]["party_ref"] if rec.type == "PenaltyDecided" else None
-    if party is not None and decided and case["decision"] is not None \
-            and case["decision"]["party_ref"] != party \
-            and (_party_decision(case, party) or {}).get("status") not in ("in_force", "amended"):
-        return             # another party's decision beside the one in force: the case goes on
-    if rec.type == "DecisionServed" and decided and case["co_party_decisions"]:
-        # one party served when the case has several: on if the case was unserved, never back
-        # (another party's service or money may have moved it on)
-        case["state"] = table.get(current) or current
-        return
-    if current == "NOTIFIED" and "NOTIFIED" not in table and "DECIDING" in table:
-        until = (case["deadlines"].get("hearing_request") or {}).get("due")
-        if until is not None and day.isoformat() > until:
-            current = case["state"] = "DECIDING"      # the request window elapsed (APL 第64条)
-    if current in table:
-        target = table[current]
-    else:
-        _out_of_order(case, rec, sorted(table, key=lambda s: _rank(summary, s)))
-        targets = [t for t in table.values() if t is not None]
-        target = targets[0] if len(set(targets)) == 1 else None
-        if target is not None and _rank(summary, target) <= _rank(summary, current):
-            target = None                              # never move backwards
-        if reopened:                                   # but a decision made anew is open
-            target = table["ON_SCENE" if summary else "DECIDING"]
-    if rec.type == "PenaltyWithdrawn" and _others_in_force(case, body["decision_no"]):
-        target = None      # another party's decision stands: the case is still penalised
-    if target is not None:
-        case["state"] = target
-    if summary and case["state"] in _SUMMARY_DELIVERED + ("FILED_WITH_AGENCY",) \
-            and rec.type not in ("DecisionServed", "PenaltyWithdrawn"):
-        case["state_pending_money"] = True  # refreshed after the money is folded
-
-
-def _after_closing(case: dict[str, Any], decided_at: str) -> bool:
-    """Whether a decision made at ``decided_at`` comes after the closing the case shows, in
-    world time: that closing is not the decision's, and the case is open again."""
-    return case["closed_at"] is not None and ts_of(case["closed_at"]) < ts_of(decided_at)
-
-
-def _rank(summary: bool, state: str) -> int:
-    return (_SUMMARY_RANK if summary else _RANK).get(state, -1)
-
-
-def _out_of_order(case: dict[str, Any], rec: Recorded, expected: list[str],
-                  why: str | None = None) -> None:
-    entry = {"event_id": rec.event_id, "type": rec.type, "state": case["state"],
-             "expected_in": expected}
-    if why is not None:
-        entry["why"] = why
-    case["out_of_order"].append(entry)
-
-
-_CHANGES = ("PenaltyAmended", "PenaltyWithdrawn")
-
-
-def _named(case: dict[str, Any], decision_no: str) -> tuple[dict[str, Any] | None, str | None]:
-    """The decision an amendment or withdrawal names, and why it cannot change the decision in
-    force (``None`` when it can): it names no decision of the case (yet), a withdrawn one, or
-    one a later decision replaced."""
-    for d in [case["decision"], *case["co_party_decisions"], *case["previous_decisions"][::-1]]:
-        if d is not None and d["decision_no"] == decision_no:
-            if d["status"] == "withdrawn":
-                return d, f"decision {decision_no} was withdrawn"
-            if d["status"] == "voided":
-                return d, f"the form of decision {decision_no} was voided"
-            if d is not case["decision"] and not _co_party(case, d):
-                return d, f"decision {decision_no} was replaced by a later decision"
-            return d, None
-    return None, f"no decision {decision_no} to change"
-
-
-def _co_party(case: dict[str, Any], d: dict[str, Any] | None) -> bool:
-    """Whether ``d`` is one of ``co_party_decisions``: another party's decision in force."""
-    return any(d is x for x in case["co_party_decisions"])
-
-
-def _party_decision(case: dict[str, Any], party_ref: str) -> dict[str, Any] | None:
-    """The latest decision of ``party_ref`` the case has not set aside: ``decision`` or its
-    entry in ``co_party_decisions`` (None when the party has none)."""
-    if case["decision"] is not None and case["decision"]["party_ref"] == party_ref:
-        return case["decision"]
-    return next((d for d in case["co_party_decisions"] if d["party_ref"] == party_ref), None)
-
-
-def _others_in_force(case: dict[str, Any], decision_no: str) -> bool:
-    """Whether a decision other than ``decision_no`` is in force (not withdrawn, not voided):
-    another party's, when the case has several."""
-    return any(d is not None and d["decision_no"] != decision_no
-               and d["status"] in ("in_force", "amended")
-               for d in [case["decision"], *case["co_party_decisions"]])
+# --- steps recorded again, decisions set aside -------------------------------------------------
 
 
 #: the steps that carry out the decision they name, and the deadline each meets
@@ -571,7 +259,7 @@ def _replaced(case: dict[str, Any], rec: Recorded, body: dict[str, Any]
                      if _money_owner(case, d)(rec.occurred_at, d["decision_no"])), None)
     if rec.type not in _STEPS_OF_A_DECISION:
         return None
-    d, _ = _named(case, body["decision_no"])
+    d, _ = named_decision(case, body["decision_no"])
     return d if d is not None and d is not case["decision"] else None
 
 
@@ -690,81 +378,6 @@ def _party(case: dict[str, Any], ref: str, **info: Any) -> None:
     case["parties"].append({"party_ref": ref, **{k: v for k, v in info.items() if v is not None}})
 
 
-# --- deadlines --------------------------------------------------------------------------------
-
-def _opened(event_id: str, occurred_at: str, recorded_at: str, day: date, ctx: Context
-            ) -> tuple[date, dict[str, Any]]:
-    """(the day a deadline opened by an act counts from, what explains it): the act's own
-    ``day``, or the day the ledger recorded it when it claims a time more than the tolerance
-    after that (:func:`~.redflags.facts.counted_from`, as the flags count it); then the
-    explanation is ``dated_after_recording``: [event id, claimed time, recorded time]."""
-    claimed = ts_of(occurred_at)
-    if counted_from(claimed, ts_of(recorded_at), ctx.future_tolerance_minutes) == claimed:
-        return day, {}
-    return (legal_date(recorded_at, offset_minutes=ctx.offset_minutes),
-            {"dated_after_recording": [event_id, occurred_at, recorded_at]})
-
-
-def _opened_by(rec: Recorded, day: date, ctx: Context) -> tuple[date, dict[str, Any]]:
-    return _opened(rec.event_id, rec.occurred_at, rec.recorded_at, day, ctx)
-
-
-def _basis(cite: str, en: str, zh: str) -> dict[str, str]:
-    """A deadline's legal basis: the provision and the period counted, in English (``basis``)
-    and in Chinese (``basis_zh``: the dashboard's Chinese page shows it). The period is the one
-    counted, from the configuration in force, not the national default."""
-    return {"basis": f"{cite} ({en})", "basis_zh": f"{cite}（{zh}）"}
-
-
-def _due(case: dict[str, Any], name: str, compute: Callable[[], date], basis: dict[str, str],
-         *, replace: bool = False, ahead: dict[str, Any] | None = None) -> None:
-    """Open deadline ``name`` (``basis``: :func:`_basis`); an unmet one is kept (the earliest
-    obligation stands) unless ``replace`` (e.g. an approved extension moves the decision
-    deadline). ``ahead`` (:func:`_opened`) says the act opening it was dated after its
-    recording."""
-    old = case["deadlines"].get(name)
-    if old is not None and old["met_on"] is None and not replace:
-        return
-    entry: dict[str, Any] = {"due": None, **basis, "met_on": None, "late": None,
-                             **(ahead or {})}
-    try:
-        entry["due"] = compute().isoformat()
-    except CalendarNotCovered as e:
-        entry["note"] = e.message
-    case["deadlines"][name] = entry
-    if replace and old and old["met_on"]:
-        _met(case, name, date.fromisoformat(old["met_on"]))
-    early = case.get("met_before_due", {}).get(name)
-    if early is not None:
-        _met(case, name, date.fromisoformat(early))
-
-
-def _met(case: dict[str, Any], name: str, day: date) -> None:
-    d = case["deadlines"].get(name)
-    if d is None:      # the step that opens it is recorded later (out of order): keep the day
-        early = case.setdefault("met_before_due", {})
-        if name not in early or day.isoformat() < early[name]:
-            early[name] = day.isoformat()
-        return
-    if d["met_on"] is not None and d["met_on"] <= day.isoformat():
-        return
-    d["met_on"] = day.isoformat()
-    d["late"] = None if d["due"] is None else day.isoformat() > d["due"]
-
-
-def _met_by(case: dict[str, Any], name: str, rec: Recorded, day: date, ctx: Context) -> None:
-    """Deadline ``name`` met by ``rec`` (legal day ``day``): on the day it was recorded if it
-    claims a time beyond the tolerance after that (:func:`_opened`), as RF12.a/c/e count the
-    decision, its service and its publication — the act happened by its recording."""
-    _met(case, name, _opened_by(rec, day, ctx)[0])
-
-
-def _versions(state: dict[str, Any], ctx: Context) -> None:
-    """Name the configuration each deadline opened by this event was counted with."""
-    for d in state["deadlines"].values():
-        d.setdefault("params_version", ctx.version)
-
-
 # --- facts, per event type --------------------------------------------------------------------
 
 Fact = Callable[[dict[str, Any], Recorded, dict[str, Any], date, Context], None]
@@ -795,7 +408,7 @@ def _filed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: 
 
 
 def _decision_period(rec: Recorded, day: date, ctx: Context) -> dict[str, Any]:
-    since, ahead = _opened_by(rec, day, ctx)
+    since, ahead = deadline_start_of(rec, day, ctx)
     return {"days": ctx.params.decision_deadline_days_from_filing,
             "params_version": ctx.version,
             "approval_forms": list(ctx.extension_forms),
@@ -831,9 +444,10 @@ def _decision_deadline(c: dict[str, Any], ctx: Context) -> None:
             head_days += counted if e["approval_form"] != COLLECTIVE else 0
         return ctx.calendar.add_calendar_days(filed, days)
     d = period["days"]
-    _due(c, "decision", due, _basis("APL 第60条", f"{d} days from filing + approved extensions",
-                                    f"自立案之日起{d}日内，另加批准的延长期限"),
-         replace=True, ahead={k: v for k, v in period.items() if k == "dated_after_recording"})
+    set_due(c, "decision", due,
+            deadline_basis("APL 第60条", f"{d} days from filing + approved extensions",
+                           f"自立案之日起{d}日内，另加批准的延长期限"),
+            replace=True, ahead={k: v for k, v in period.items() if k == "dated_after_recording"})
     c["deadlines"]["decision"]["params_version"] = period["params_version"]
 
 
@@ -908,9 +522,9 @@ def _notice(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx:
     c["notice"] = {"notice_no": b["notice_no"], "served_on": day.isoformat(),
                    "hearing_eligible": b["hearing_eligible"], "event_id": rec.event_id}
     n = ctx.params.hearing_request_window_working_days
-    _due(c, "hearing_request", lambda: ctx.calendar.add_working_days(day, n),
-         _basis("APL 第64条(一)", f"{n} working days after notice", f"告知后{n}个工作日内提出"),
-         replace=True)
+    set_due(c, "hearing_request", lambda: ctx.calendar.add_working_days(day, n),
+            deadline_basis("APL 第64条(一)", f"{n} working days after notice", f"告知后{n}个工作日内提出"),
+            replace=True)
 
 
 def _hearing(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
@@ -921,7 +535,7 @@ def _hearing(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                                         "presider_is_investigator": None}
     if rec.type == "HearingRequested":
         h["requested_on"] = day.isoformat()
-        _met(c, "hearing_request", day)
+        mark_met(c, "hearing_request", day)
     elif rec.type == "HearingScheduled":
         h["scheduled_for"], h["presider_id"] = b["scheduled_for"], b["presider_id"]
         h["notified_on"] = day.isoformat()
@@ -952,7 +566,7 @@ def _collective(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
 def _extension(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                ctx: Context) -> None:
     c["extensions"].append({"days": b["days"], "approved_by": b["approved_by"],
-                            "approver_role": _role_at(ctx, b["approved_by"], rec.occurred_at),
+                            "approver_role": role_at(ctx, b["approved_by"], rec.occurred_at),
                             "approval_form": b["approval_form"], "approved_on": day.isoformat(),
                             "approved_at": rec.occurred_at, "event_id": rec.event_id})
     if c["decision_period"] is not None:      # a general case filed
@@ -965,7 +579,7 @@ def recount_decision_extensions(state: dict[str, Any], approver: str, ctx: Conte
     whether one did. RF12.b reads the post held at the approval, whenever its ``PostAssigned``
     was recorded: the fold calls this when one is recorded after extensions its officer
     approved (as :func:`recount_extensions` for a complaint's)."""
-    if not _reread_roles(state["extensions"], approver, ctx):
+    if not reread_roles(state["extensions"], approver, ctx):
         return False
     if state["decision_period"] is not None:
         _decision_deadline(state, ctx)
@@ -978,7 +592,7 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
         _keep_previous(c)                             # decided anew: the old one is history
     elif c["decision"] is not None:                   # another party's: both are in force
         _keep_co_party(c, p["party_ref"])
-    if _after_closing(c, rec.occurred_at):            # reopened: the closing was the old one's
+    if after_closing(c, rec.occurred_at):            # reopened: the closing was the old one's
         closing = {k: c[k] for k in ("closed_on", "closed_at", "close_outcome")}
         # the decision just set aside: replaced, or another party's still in force
         aside = c["co_party_decisions" if c["decision"]["party_ref"] != p["party_ref"]
@@ -1000,23 +614,23 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
     # RF06.e counts it, whatever a city publishes in between
     c["decision"]["payment_period"] = {"days": ctx.params.payment_deadline_days,
                                        "params_version": ctx.version}
-    _met_by(c, "decision", rec, day, ctx)
+    mark_met_by(c, "decision", rec, day, ctx)
     wd = ctx.calendar.add_working_days
-    since, ahead = _opened_by(rec, day, ctx)
+    since, ahead = deadline_start_of(rec, day, ctx)
     if b["procedure"] == "summary":
         n = ctx.params.summary_decision_filing_working_days
-        _due(c, "summary_filing", lambda: wd(since, n),
-             _basis("MOHURD55 第14条", f"{n} working days", f"{n}个工作日内备案"), ahead=ahead)
-        _due(c, "service", lambda: since,
-             _basis("APL 第52条", "handed over on the spot", "当场交付"), ahead=ahead)
+        set_due(c, "summary_filing", lambda: wd(since, n),
+                deadline_basis("MOHURD55 第14条", f"{n} working days", f"{n}个工作日内备案"), ahead=ahead)
+        set_due(c, "service", lambda: since,
+                deadline_basis("APL 第52条", "handed over on the spot", "当场交付"), ahead=ahead)
     else:
         n7 = ctx.params.service_deadline_working_days_if_absent
-        _due(c, "service", lambda: wd(since, n7),
-             _basis("APL 第61条", f"{n7} working days if absent",
-                    f"当事人不在场的，{n7}个工作日内送达"), ahead=ahead)
+        set_due(c, "service", lambda: wd(since, n7),
+                deadline_basis("APL 第61条", f"{n7} working days if absent",
+                               f"当事人不在场的，{n7}个工作日内送达"), ahead=ahead)
         n = ctx.params.publication_deadline_working_days
-        _due(c, "publication", lambda: wd(since, n),
-             _basis("GBF2018_118", f"{n} working days", f"{n}个工作日内公示"), ahead=ahead)
+        set_due(c, "publication", lambda: wd(since, n),
+                deadline_basis("GBF2018_118", f"{n} working days", f"{n}个工作日内公示"), ahead=ahead)
     _voided_before(c, c["decision"], day)
     _apply_held(c, c["decision"], rec.occurred_at, ctx)
 
@@ -1044,7 +658,7 @@ def _keep_earlier(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date
                "surcharge_fen": 0, "amendments": [], "withdrawal": None, "deadlines": {}}
     c["previous_decisions"].append(earlier)
     c["previous_decisions"].sort(key=lambda d: d["decided_on"])
-    _met_by(c, "decision", rec, day, ctx)        # the case was decided then (RF12.a)
+    mark_met_by(c, "decision", rec, day, ctx)        # the case was decided then (RF12.a)
     _voided_before(c, earlier, day)
     _apply_held(c, earlier, rec.occurred_at, ctx)
 
@@ -1109,11 +723,12 @@ def _apply_held(c: dict[str, Any], decision: dict[str, Any], decided_at: str,
             entry["why"] = f"recorded before decision {decision_no}"
             day = legal_date(h["occurred_at"], offset_minutes=ctx.offset_minutes)
             _change(c, decision, h["event_id"], h["type"], h["body"], day, ctx,
-                    opened=_opened(h["event_id"], h["occurred_at"], h["recorded_at"], day, ctx))
+                    opened=deadline_start(h["event_id"], h["occurred_at"], h["recorded_at"],
+                                          day, ctx))
             summary = c["procedure"] == "summary"
             if h["type"] == "PenaltyWithdrawn" and decision is c["decision"] \
-                    and not _others_in_force(c, decision_no) \
-                    and _rank(summary, "NOT_PENALISED") > _rank(summary, c["state"]):
+                    and not others_in_force(c, decision_no) \
+                    and rank(summary, "NOT_PENALISED") > rank(summary, c["state"]):
                 c["state"] = "NOT_PENALISED"
 
 
@@ -1126,14 +741,14 @@ def _not_penalised(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: dat
     c["outcome"] = {"type": rec.type, "on": day.isoformat(),
                     "basis": b.get("basis") or b.get("ground"), "event_id": rec.event_id}
     if b.get("waiver") != "mitigated":      # as RF12.a: the lighter decision follows a mitigation
-        _met_by(c, "decision", rec, day, ctx)
+        mark_met_by(c, "decision", rec, day, ctx)
 
 
 def _transferred(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                  ctx: Context) -> None:
     c["outcome"] = {"type": rec.type, "on": day.isoformat(), "basis": b["to_authority"],
                     "event_id": rec.event_id}
-    _met_by(c, "decision", rec, day, ctx)
+    mark_met_by(c, "decision", rec, day, ctx)
 
 
 def _served(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
@@ -1141,7 +756,7 @@ def _served(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx:
     if c["decision"] is not None:
         c["decision"]["served_on"] = day.isoformat()
         _served_at(c["decision"], rec.occurred_at)
-    _met_by(c, "service", rec, day, ctx)
+    mark_met_by(c, "service", rec, day, ctx)
     if (c["amounts"]["current_fen"] or 0) > 0:
         _payment_due(c, c["decision"]["payment_period"], rec, day, ctx)
 
@@ -1150,11 +765,11 @@ def _payment_due(owner: dict[str, Any], period: dict[str, Any], rec: Recorded, d
                  ctx: Context) -> None:
     """Open the payment deadline of a decision served by ``rec``: on the case (``owner``) for
     ``decision``, on its entry for another party's; ``period``: the decision's."""
-    since, ahead = _opened_by(rec, day, ctx)
+    since, ahead = deadline_start_of(rec, day, ctx)
     d = period["days"]
-    _due(owner, "payment", lambda: ctx.calendar.add_calendar_days(since, d),
-         _basis("APL 第67条第3款", f"{d} days from receipt",
-                f"自收到行政处罚决定书之日起{d}日内"), ahead=ahead)
+    set_due(owner, "payment", lambda: ctx.calendar.add_calendar_days(since, d),
+            deadline_basis("APL 第67条第3款", f"{d} days from receipt",
+                           f"自收到行政处罚决定书之日起{d}日内"), ahead=ahead)
     owner["deadlines"]["payment"]["params_version"] = period["params_version"]
 
 
@@ -1165,7 +780,7 @@ def _step_of_co_party(c: dict[str, Any], d: dict[str, Any], rec: Recorded, day: 
     ``decision``'s, and its service opens the decision's payment deadline. It is expected
     wherever the case is; a service finding the case decided and unserved moves it on, as a
     party served (the case's one lifecycle)."""
-    _met_by(d, _STEPS_OF_A_DECISION[rec.type], rec, day, ctx)
+    mark_met_by(d, _STEPS_OF_A_DECISION[rec.type], rec, day, ctx)
     if rec.type == "DecisionServed":
         served = (SUMMARY if c["procedure"] == "summary" else GENERAL)["DecisionServed"]
         c["state"] = served.get(c["state"]) or c["state"]
@@ -1186,43 +801,43 @@ def _served_at(decision: dict[str, Any], at: str) -> None:
 def _summary_filed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                    ctx: Context) -> None:
     c["summary_filed_on"] = day.isoformat()
-    _met(c, "summary_filing", day)
+    mark_met(c, "summary_filing", day)
 
 
 def _published(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                ctx: Context) -> None:
     if rec.type == "DecisionPublished":
         c["published"] = True
-        _met_by(c, "publication", rec, day, ctx)
+        mark_met_by(c, "publication", rec, day, ctx)
         return
-    d, _ = _named(c, b["decision_no"])
-    owner = d if _co_party(c, d) else c     # another party's publication, or the case's
+    d, _ = named_decision(c, b["decision_no"])
+    owner = d if is_co_party(c, d) else c     # another party's publication, or the case's
     owner["published"] = False
-    _met(owner, "publication_withdrawal", day)
+    mark_met(owner, "publication_withdrawal", day)
 
 
 def _changed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
-    d, _ = _named(c, b["decision_no"])
+    d, _ = named_decision(c, b["decision_no"])
     if d is None:                 # its decision may be recorded later (see _apply_held)
         c["held_changes"].append({"event_id": rec.event_id, "type": rec.type,
                                   "occurred_at": rec.occurred_at,
                                   "recorded_at": rec.recorded_at, "body": b})
     elif d["status"] not in ("withdrawn", "voided"):
         _change(c, d, rec.event_id, rec.type, b, day, ctx,
-                opened=_opened_by(rec, day, ctx))
+                opened=deadline_start_of(rec, day, ctx))
 
 
 def _change(c: dict[str, Any], decision: dict[str, Any], event_id: str, kind: str,
             b: dict[str, Any], day: date, ctx: Context, *,
             opened: tuple[date, dict[str, Any]]) -> None:
     """Amend or withdraw ``decision``: the one in force, or one a later decision replaced (then
-    only its entry in ``previous_decisions`` changes). ``opened``: :func:`_opened` of the
+    only its entry in ``previous_decisions`` changes). ``opened``: :func:`deadline_start` of the
     change, the day the publication's withdrawal is counted from."""
     in_force = decision is c["decision"]
     a = c["amounts"] if in_force else decision
     # whose obligations are its own: the case's for ``decision``, its entry's for another
     # party's in force; a replaced decision owes nothing more
-    owner = c if in_force else decision if _co_party(c, decision) else None
+    owner = c if in_force else decision if is_co_party(c, decision) else None
     approved = bool(b.get("approval_id") and b.get("approved_by"))
     if kind == "PenaltyAmended":
         a["amendments"].append({"event_id": event_id, "previous_fen": b["previous_amount_fen"],
@@ -1242,9 +857,9 @@ def _change(c: dict[str, Any], decision: dict[str, Any], event_id: str, kind: st
     if owner is not None and owner["published"]:
         n = ctx.params.publication_withdraw_working_days
         since, ahead = opened
-        _due(owner, "publication_withdrawal", lambda: ctx.calendar.add_working_days(since, n),
-             _basis("MOHURD55 第10条", f"withdraw within {n} working days",
-                    f"{n}个工作日内撤下"), ahead=ahead)
+        set_due(owner, "publication_withdrawal", lambda: ctx.calendar.add_working_days(since, n),
+                deadline_basis("MOHURD55 第10条", f"withdraw within {n} working days",
+                               f"{n}个工作日内撤下"), ahead=ahead)
 
 
 def _voided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
@@ -1379,20 +994,20 @@ def _cash(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: C
                                     "receipt_no": b.get("receipt_no"),
                                     "decision_no": b["decision_no"]})
         cash["justification"] = b["justification"]
-        since, ahead = _opened_by(rec, day, ctx)
+        since, ahead = deadline_start_of(rec, day, ctx)
         n = p.onsite_cash_to_agency_working_days
-        _due(c, "cash_to_agency", lambda: wd(since, n),
-             _basis("APL 第71条", f"{n} working days", f"{n}个工作日内交至行政机关"), ahead=ahead)
+        set_due(c, "cash_to_agency", lambda: wd(since, n),
+                deadline_basis("APL 第71条", f"{n} working days", f"{n}个工作日内交至行政机关"), ahead=ahead)
     elif rec.type == "OnsiteCashRemitted":
         cash["remitted_fen"] += b["amount_fen"]
-        _met(c, "cash_to_agency", day)
-        since, ahead = _opened_by(rec, day, ctx)
+        mark_met(c, "cash_to_agency", day)
+        since, ahead = deadline_start_of(rec, day, ctx)
         n = p.agency_to_bank_working_days
-        _due(c, "agency_to_bank", lambda: wd(since, n),
-             _basis("APL 第71条", f"{n} working days", f"{n}个工作日内缴付指定银行"), ahead=ahead)
+        set_due(c, "agency_to_bank", lambda: wd(since, n),
+                deadline_basis("APL 第71条", f"{n} working days", f"{n}个工作日内缴付指定银行"), ahead=ahead)
     else:
         cash["deposited_fen"] += b["amount_fen"]
-        _met(c, "agency_to_bank", day)
+        mark_met(c, "agency_to_bank", day)
 
 
 def _reconciled(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
@@ -1416,8 +1031,8 @@ def _money_of_named(c: dict[str, Any], b: dict[str, Any]) -> dict[str, Any] | No
     no = b.get("decision_no")
     if no is None or not c["co_party_decisions"]:
         return None
-    d, _ = _named(c, no)
-    return d if _co_party(c, d) else None
+    d, _ = named_decision(c, no)
+    return d if is_co_party(c, d) else None
 
 
 def _instalments(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
@@ -1434,9 +1049,9 @@ def _instalments(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                             "event_id": rec.event_id, "counted": why is None, "why": why}
     if why is None:
         last = max(date.fromisoformat(i["due_date"]) for i in b["schedule"])
-        _due(owner, "payment", lambda: last,
-             _basis("APL 第66条", "approved deferral/instalments", "经批准暂缓或者分期缴纳"),
-             replace=True)
+        set_due(owner, "payment", lambda: last,
+                deadline_basis("APL 第66条", "approved deferral/instalments", "经批准暂缓或者分期缴纳"),
+                replace=True)
 
 
 def _property(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
@@ -1449,10 +1064,10 @@ def _property(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
                               "inventory_signed": False, "returned": 0, "disposed": 0}
         if measure == "registration_preservation":
             n = ctx.params.preservation_decision_working_days
-            since, ahead = _opened_by(rec, day, ctx)
-            _due(c, f"preservation:{pid}", lambda: ctx.calendar.add_working_days(since, n),
-                 _basis("APL 第56条", f"decision within {n} working days",
-                        f"{n}个工作日内作出处理决定"), ahead=ahead)
+            since, ahead = deadline_start_of(rec, day, ctx)
+            set_due(c, f"preservation:{pid}", lambda: ctx.calendar.add_working_days(since, n),
+                    deadline_basis("APL 第56条", f"decision within {n} working days",
+                                   f"{n}个工作日内作出处理决定"), ahead=ahead)
         return
     entry = c["property"].setdefault(b["seizure_id"], {
         "measure": None, "items": None, "on": None, "inventory_signed": False, "returned": 0,
@@ -1461,7 +1076,7 @@ def _property(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date,
         entry["inventory_signed"] = True
     else:
         entry["returned" if t == "PropertyReturned" else "disposed"] += len(b["item_ids"])
-        _met(c, f"preservation:{b['seizure_id']}", day)
+        mark_met(c, f"preservation:{b['seizure_id']}", day)
 
 
 _FACTS: dict[str, Fact] = {
@@ -1501,7 +1116,7 @@ def _refresh_money(c: dict[str, Any], day: date, ctx: Context) -> None:
         payment = d["deadlines"].get("payment")
         if owed and not d["outstanding_fen"] and payment is not None \
                 and payment["met_on"] is None:
-            _met(d, "payment", day)
+            mark_met(d, "payment", day)
     expected = (a["current_fen"] or 0) + (a["surcharge_fen"] if a["current_fen"] else 0)
     m["outstanding_fen"] = max(0, expected - m["received_fen"])
     # met on the day of the event that paid the fine in full (or of the one that opened the
@@ -1510,7 +1125,7 @@ def _refresh_money(c: dict[str, Any], day: date, ctx: Context) -> None:
     payment = c["deadlines"].get("payment")
     unmet = payment is not None and payment["met_on"] is None
     if expected and m["received_fen"] >= expected and (not was_paid or unmet):
-        _met(c, "payment", day)
+        mark_met(c, "payment", day)
     r = m["reconciliation"]
     r["expected_fen"] = expected
     if r["reconciled_fen"] is None:
@@ -1567,143 +1182,3 @@ def _money_owner(c: dict[str, Any], decision: dict[str, Any] | None
             return False
         return money_of(decided, [t for p, _, t in every if p in parties], parse_datetime(at))
     return owns
-
-
-# --- complaints -------------------------------------------------------------------------------
-
-def apply_complaint(state: dict[str, Any] | None, rec: Recorded,
-                    ctx: Context = DEFAULT_CONTEXT) -> dict[str, Any]:
-    """Fold one event of a ``complaint:`` stream: RECEIVED → ACKNOWLEDGED → CLOSED, with the
-    15-day acknowledgement and 60-day (+ approved extension ≤ 30) closing deadlines (XFGZ)."""
-    if state is None:
-        state = {"complaint_id": rec.stream.partition(":")[2], "state": "NEW", "category": None,
-                 "channel": None, "unit_id": None, "accused_officers": [], "case_id": None,
-                 "received_on": None, "accepted_on": None, "acknowledgements": [],
-                 # the days its deadlines count from (received_on / accepted_on unless the
-                 # act was dated after its recording), with the flags' explanation
-                 "counted_from": {"received": None, "accepted": None},
-                 "extension_days": 0,
-                 "extensions": [], "handler": None,
-                 "handler_is_accused": None, "outcome": None, "deadlines": {},
-                 "out_of_order": [], "events": []}
-    state["events"].append(rec.event_id)
-    b, p = rec.body, ctx.params
-    day = legal_date(rec.occurred_at, offset_minutes=ctx.offset_minutes)
-    expected = {"ComplaintReceived": ("NEW",), "ComplaintAcknowledged": ("RECEIVED",),
-                "ComplaintExtended": ("RECEIVED", "ACKNOWLEDGED"),
-                "ComplaintClosed": ("ACKNOWLEDGED",)}.get(rec.type, ())
-    if state["state"] not in expected:
-        _out_of_order(state, rec, list(expected))
-    cal = ctx.calendar
-    if rec.type == "ComplaintReceived":
-        state.update(category=b["category"], channel=b["channel"],
-                     unit_id=b["unit_id"], accused_officers=b["accused_officers"],
-                     case_id=b.get("case_id"), received_on=day.isoformat())
-        if state["state"] == "NEW":          # never back: handling may be recorded first
-            state["state"] = "RECEIVED"
-        if state["handler"] is not None:
-            state["handler_is_accused"] = state["handler"] in state["accused_officers"]
-        since, ahead = _opened_by(rec, day, ctx)
-        state["counted_from"]["received"] = {"on": since.isoformat(), **ahead}
-        d = p.complaint_ack_days
-        _due(state, "acknowledge", lambda: cal.add_calendar_days(since, d),
-             _basis("XFGZ 第22/23条", f"{d} days", f"{d}日内告知是否受理"), ahead=ahead)
-        _complaint_close_due(state, ctx, replace=False)
-    elif rec.type == "ComplaintAcknowledged":
-        if state["state"] in ("NEW", "RECEIVED"):
-            state["state"] = "ACKNOWLEDGED"
-        state["acknowledgements"].append({"method": b["method"], "on": day.isoformat(),
-                                          "written": b["method"] in WRITTEN_ACKS})
-        if b["method"] in WRITTEN_ACKS:        # as RF23.a: 书面告知, a phone call meets nothing
-            _met(state, "acknowledge", day)
-        if b["accepted"] and (state["accepted_on"] is None
-                              or day.isoformat() < state["accepted_on"]):
-            state["accepted_on"] = day.isoformat()
-        if b["accepted"]:                      # as RF23.b: the earliest day counted from
-            since, ahead = _opened_by(rec, day, ctx)
-            first = state["counted_from"]["accepted"]
-            if first is None or since.isoformat() < first["on"]:
-                state["counted_from"]["accepted"] = {"on": since.isoformat(), **ahead}
-                _complaint_close_due(state, ctx, replace=True)
-    elif rec.type == "ComplaintExtended":
-        state["extensions"].append({"days": b["days"], "approved_by": b["approved_by"],
-                                    "approver_role": _role_at(ctx, b["approved_by"],
-                                                              rec.occurred_at),
-                                    "approved_on": day.isoformat(),
-                                    "approved_at": rec.occurred_at, "event_id": rec.event_id,
-                                    "counted": None, "why": None})
-        _complaint_close_due(state, ctx, replace=True)
-    elif rec.type == "ComplaintClosed":
-        state.update(state="CLOSED", handler=b["handler"], outcome=b["outcome"],
-                     handler_is_accused=b["handler"] in state["accused_officers"])
-        _met(state, "close", day)
-    _versions(state, ctx)
-    return state
-
-
-def recount_extensions(state: dict[str, Any], approver: str, ctx: Context) -> bool:
-    """Read again the post ``approver`` held at each extension of the complaint ``state`` they
-    approved, from ``ctx.officer`` (the officer view as far as the log is folded), and count the
-    closing deadline again if a role changed; returns whether one did. XFGZ 第34条 asks for the
-    post held on the approval, whenever its ``PostAssigned`` was recorded: the fold calls this
-    when one is recorded after extensions its officer approved, as RF23.b reads every post
-    recorded. The deadline is counted with the configuration it names (``params_version``)."""
-    changed = _reread_roles(state["extensions"], approver, ctx)
-    if changed:
-        _complaint_close_due(state, ctx, replace=True)
-        _versions(state, ctx)
-    return changed
-
-
-def _role_at(ctx: Context, officer_id: str, at: str) -> str:
-    """The role of the post ``officer_id`` held at instant ``at`` (``unknown`` without one),
-    as ``ctx.officer`` knows them."""
-    post = officer_model.post_at(ctx.officer(officer_id), at)
-    return post["role"] if post else "unknown"
-
-
-def _reread_roles(extensions: list[dict[str, Any]], approver: str, ctx: Context) -> bool:
-    """Set ``approver_role`` of each of ``extensions`` ``approver`` approved anew; returns
-    whether one changed."""
-    changed = False
-    for e in extensions:
-        if e["approved_by"] == approver:
-            role = _role_at(ctx, approver, e["approved_at"])
-            changed |= role != e["approver_role"]
-            e["approver_role"] = role
-    return changed
-
-
-def _complaint_close_due(state: dict[str, Any], ctx: Context, *, replace: bool) -> None:
-    """The closing deadline: 60 days (+ approved extension ≤ 30) from acceptance (受理, XFGZ
-    第34条); until the complaint is accepted, from receipt (each the day it counts from,
-    ``counted_from``: its recording's for an act dated after it). Nothing before it is
-    received.
-    An extension counts as RF23.b counts it: approved before the deadline in force ran out (60
-    days and the extensions approved before it), by a head of the agency (``approver_role``, the
-    approver's post when it was approved) the complaint is not about, 30 days in all."""
-    if state["received_on"] is None:
-        return
-    start = state["counted_from"]["accepted"] or state["counted_from"]["received"]
-    p, first = ctx.params, date.fromisoformat(start["on"])
-
-    def due() -> date:
-        state["extension_days"] = 0
-        for e in sorted(state["extensions"], key=lambda e: e["approved_on"]):
-            in_force = ctx.calendar.add_calendar_days(   # 60 days + those approved before it
-                first, p.complaint_close_days + state["extension_days"]).isoformat()
-            e["why"] = complaint_extension_refused(
-                e["approved_by"], e["approver_role"], state["accused_officers"],
-                in_force if e["approved_on"] > in_force else None, ctx.head_roles)
-            counted = 0
-            if e["why"] is None:
-                counted, e["why"] = complaint_extension_days(
-                    e["days"], state["extension_days"], p.complaint_extension_max_days)
-            e["counted"] = counted > 0
-            state["extension_days"] += counted
-        return ctx.calendar.add_calendar_days(
-            first, p.complaint_close_days + state["extension_days"])
-    d = p.complaint_close_days
-    _due(state, "close", due, _basis("XFGZ 第34条", f"{d} days + approved extension",
-                                     f"{d}日内办结，另加批准的延长期限"), replace=replace,
-         ahead={k: v for k, v in start.items() if k == "dated_after_recording"})

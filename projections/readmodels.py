@@ -38,8 +38,8 @@ from ledger.grammar import UUID
 from ledger.keys import KEYS_STREAM
 from ledger.store import LedgerStore, owner_only
 
-from . import case_model, officer_model
-from .case_model import Context
+from . import case_model, complaint_model, officer_model
+from .fold_context import Context
 from .gcpause import gc_paused
 from .jsontext import state_json, state_of
 from .oversight import public, supervision
@@ -310,7 +310,7 @@ class Fold:
                 self._touch("publications", cid, rec)
         if rec.stream.startswith("complaint:"):
             cid = rec.stream.partition(":")[2]
-            self.complaints[cid] = case_model.apply_complaint(self.complaints.get(cid), rec,
+            self.complaints[cid] = complaint_model.apply_complaint(self.complaints.get(cid), rec,
                                                               ctx)
             self._touch("complaints", cid, rec)
             if rec.type == "ComplaintExtended":
@@ -369,7 +369,7 @@ class Fold:
         for cid in sorted(self.approvals["complaints"].get(oid, ())):
             state = self.complaints[cid]
             version = state["deadlines"].get("close", {}).get("params_version")
-            if case_model.recount_extensions(state, oid, self._context_named(version, rec)):
+            if complaint_model.recount_extensions(state, oid, self._context_named(version, rec)):
                 self._touch("complaints", cid, rec)
         for cid in sorted(self.approvals["cases"].get(oid, ())):
             state = self.cases[cid]

@@ -10,7 +10,7 @@ from typing import Any
 
 from api.dashboard import pledge_chain
 from ledger.envelope import Recorded
-from projections import case_model, officer_model, readmodels
+from projections import case_model, complaint_model, officer_model, readmodels
 from projections.oversight import public
 from projections.redflags import compute_flags, national
 from projections.redflags.params import ParamsTimeline, with_overrides
@@ -39,7 +39,7 @@ class Folder:
             self.cases[case_id] = case_model.apply(self.cases.get(case_id), rec, self.ctx)
         if rec.stream.startswith("complaint:"):
             cid = rec.stream.partition(":")[2]
-            self.complaints[cid] = case_model.apply_complaint(self.complaints.get(cid), rec,
+            self.complaints[cid] = complaint_model.apply_complaint(self.complaints.get(cid), rec,
                                                               self.ctx)
         for oid in officer_model.officers_of(rec):
             self.officers[oid] = officer_model.apply(self.officers.get(oid), rec, self.ctx,

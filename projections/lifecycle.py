@@ -1,0 +1,271 @@
+"""A case's lifecycle: the two state machines of red_flags.yaml ``case_lifecycle`` (general
+and summary procedure), how an event moves a case along them (:func:`advance`), and which of a
+case's decisions a change names (:func:`named_decision`; with several parties, each party's
+decision in force: :func:`party_decision`, ``co_party_decisions``).
+
+Out of order (DESIGN.md principle 1): an event the lifecycle does not expect in the current
+state is noted in ``out_of_order`` — never refused, never dropped. A milestone event still
+moves the case, but only forward: the state never goes back.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ledger.envelope import Recorded
+
+from .fold_context import Context, note_out_of_order
+from .redflags.days import ts_of
+
+# event type -> {state the event is expected in: state it leads to (None = stays)}
+
+GENERAL_STATES = ("CLUE", "FILED", "INVESTIGATING", "INVESTIGATION_CONCLUDED", "REVIEWING",
+                  "NOTIFIED", "HEARING", "DECIDING", "DECIDED", "SERVED", "EXECUTING",
+                  "ENFORCEMENT_APPLIED", "EXECUTED", "NOT_PENALISED", "TRANSFERRED", "CLOSED",
+                  "ARCHIVED")
+SUMMARY_STATES = ("ON_SCENE", "DECIDED_ON_SPOT", "DELIVERED", "COLLECTED_ON_SPOT",
+                  "BANK_PAYMENT_PENDING", "REMITTED", "DEPOSITED", "PAID", "FILED_WITH_AGENCY",
+                  "NOT_PENALISED", "CLOSED", "ARCHIVED")
+TERMINAL = ("CLOSED", "ARCHIVED")
+
+_PRE_DECISION = ("FILED", "INVESTIGATING", "INVESTIGATION_CONCLUDED", "REVIEWING", "NOTIFIED",
+                 "HEARING", "DECIDING")
+DECIDED_ON = ("DECIDED", "SERVED", "EXECUTING", "ENFORCEMENT_APPLIED")
+_AFTER_DECISION = DECIDED_ON + ("EXECUTED", "NOT_PENALISED", "CLOSED", "ARCHIVED")
+
+
+# event type -> {state the event is expected in: state it leads to (None = stays)}
+
+GENERAL_STATES = ("CLUE", "FILED", "INVESTIGATING", "INVESTIGATION_CONCLUDED", "REVIEWING",
+                  "NOTIFIED", "HEARING", "DECIDING", "DECIDED", "SERVED", "EXECUTING",
+                  "ENFORCEMENT_APPLIED", "EXECUTED", "NOT_PENALISED", "TRANSFERRED", "CLOSED",
+                  "ARCHIVED")
+SUMMARY_STATES = ("ON_SCENE", "DECIDED_ON_SPOT", "DELIVERED", "COLLECTED_ON_SPOT",
+                  "BANK_PAYMENT_PENDING", "REMITTED", "DEPOSITED", "PAID", "FILED_WITH_AGENCY",
+                  "NOT_PENALISED", "CLOSED", "ARCHIVED")
+TERMINAL = ("CLOSED", "ARCHIVED")
+
+_PRE_DECISION = ("FILED", "INVESTIGATING", "INVESTIGATION_CONCLUDED", "REVIEWING", "NOTIFIED",
+                 "HEARING", "DECIDING")
+DECIDED_ON = ("DECIDED", "SERVED", "EXECUTING", "ENFORCEMENT_APPLIED")
+_AFTER_DECISION = DECIDED_ON + ("EXECUTED", "NOT_PENALISED", "CLOSED", "ARCHIVED")
+
+
+def _stay(*states: str) -> dict[str, str | None]:
+    return {s: None for s in states}
+
+
+_INVESTIGATE = {"FILED": "INVESTIGATING", **_stay(*_PRE_DECISION[1:])}
+
+GENERAL: dict[str, dict[str, str | None]] = {
+    "ClueRegistered": {"NEW": "CLUE"},
+    "CaseFiled": {"NEW": "FILED", "CLUE": "FILED"},
+    "EvidenceRecorded": _INVESTIGATE,
+    "InspectionPerformed": _INVESTIGATE,
+    "RectificationOrdered": {**_INVESTIGATE, **_stay("DECIDED", "SERVED")},
+    "CredentialShown": _stay(*_PRE_DECISION, "DECIDED"),
+    "WarningIssued": _stay("FILED", "INVESTIGATING"),
+    "PreservationOrdered": {"FILED": "INVESTIGATING", "INVESTIGATING": None},
+    "PropertySeized": {"FILED": "INVESTIGATING", "INVESTIGATING": None},
+    "InvestigationConcluded": {"INVESTIGATING": "INVESTIGATION_CONCLUDED"},
+    "NoPenaltyDecided": dict.fromkeys(("INVESTIGATION_CONCLUDED", "REVIEWING", "NOTIFIED",
+                                       "DECIDING"), "NOT_PENALISED"),
+    "WaiverGranted": dict.fromkeys(("INVESTIGATION_CONCLUDED", "REVIEWING", "NOTIFIED",
+                                    "DECIDING"), "NOT_PENALISED"),
+    "TransferredToJudiciary": dict.fromkeys(("INVESTIGATION_CONCLUDED", "REVIEWING", "DECIDING"),
+                                            "TRANSFERRED"),
+    "BenchmarkApplied": {"INVESTIGATION_CONCLUDED": "REVIEWING", **_stay("REVIEWING", "DECIDING")},
+    "LegalReviewCompleted": {"INVESTIGATION_CONCLUDED": "REVIEWING",
+                             **_stay("REVIEWING", "DECIDING")},
+    "DeviationApproved": _stay("REVIEWING", "NOTIFIED", "DECIDING"),
+    "PenaltyNoticeServed": {"REVIEWING": "NOTIFIED", "NOTIFIED": None, "DECIDING": "NOTIFIED"},
+    "StatementReceived": _stay("NOTIFIED", "HEARING", "DECIDING"),
+    "DefenceReviewed": _stay("NOTIFIED", "HEARING", "DECIDING"),
+    "RightsWaived": {"NOTIFIED": "DECIDING"},
+    "HearingRequested": {"NOTIFIED": "HEARING"},
+    "HearingScheduled": _stay("HEARING"),
+    "HearingHeld": {"HEARING": "DECIDING"},
+    "CollectiveDiscussionHeld": _stay("REVIEWING", "DECIDING"),
+    "ExtensionApproved": _stay(*_PRE_DECISION),
+    "PenaltyDecided": {"DECIDING": "DECIDED"},
+    "DecisionFormVoided": _stay("DECIDING", "DECIDED"),
+    "DecisionServed": {"DECIDED": "SERVED"},
+    "DecisionPublished": _stay(*_AFTER_DECISION),
+    "DecisionPublicationWithdrawn": _stay(*_AFTER_DECISION),
+    "PaymentRecorded": {"SERVED": "EXECUTING", **_stay("EXECUTING", "ENFORCEMENT_APPLIED")},
+    "OnsiteCashCollected": {"SERVED": "EXECUTING", "EXECUTING": None},  # APL 第69条 only
+    "OnsiteCashRemitted": _stay("EXECUTING", "ENFORCEMENT_APPLIED", "EXECUTED"),
+    "AgencyDeposited": _stay("EXECUTING", "ENFORCEMENT_APPLIED", "EXECUTED"),
+    "RectificationVerified": {"SERVED": "EXECUTING",
+                              **_stay(*_PRE_DECISION[1:], "DECIDED", "EXECUTING",
+                                      "ENFORCEMENT_APPLIED", "EXECUTED", "NOT_PENALISED")},
+    "SurchargeAssessed": {"SERVED": "ENFORCEMENT_APPLIED", "EXECUTING": "ENFORCEMENT_APPLIED",
+                          "ENFORCEMENT_APPLIED": None},
+    "InstalmentApproved": _stay("SERVED", "EXECUTING", "ENFORCEMENT_APPLIED"),
+    "TreasuryReconciled": {"EXECUTING": "EXECUTED", "ENFORCEMENT_APPLIED": "EXECUTED",
+                           "EXECUTED": None},
+    "PenaltyAmended": _stay(*DECIDED_ON),
+    "PenaltyWithdrawn": dict.fromkeys(DECIDED_ON, "NOT_PENALISED"),
+    "CaseClosed": dict.fromkeys(("EXECUTED", "NOT_PENALISED", "TRANSFERRED",
+                                 "ENFORCEMENT_APPLIED"), "CLOSED"),
+    "CaseArchived": {"CLOSED": "ARCHIVED"},
+}
+
+_SCENE_ON = ("ON_SCENE", "DECIDED_ON_SPOT", "DELIVERED", "COLLECTED_ON_SPOT",
+             "BANK_PAYMENT_PENDING", "REMITTED", "DEPOSITED", "PAID", "FILED_WITH_AGENCY")
+SUMMARY_DECIDED = _SCENE_ON[1:]
+SUMMARY_DELIVERED = _SCENE_ON[2:8]
+
+SUMMARY: dict[str, dict[str, str | None]] = {
+    "CaseFiled": {"NEW": "ON_SCENE", "CLUE": "ON_SCENE"},
+    "CredentialShown": _stay("ON_SCENE", "DECIDED_ON_SPOT"),
+    # bodycam footage is uploaded after the scene: timing is judged by RF07/RF08, not here
+    "EvidenceRecorded": _stay(*_SCENE_ON),
+    "RectificationOrdered": _stay("ON_SCENE", "DECIDED_ON_SPOT", "DELIVERED"),
+    "RectificationVerified": _stay(*_SCENE_ON, "NOT_PENALISED"),
+    "WarningIssued": _stay("ON_SCENE"),
+    "InspectionPerformed": _stay("ON_SCENE"),
+    "PropertySeized": _stay("ON_SCENE", "DECIDED_ON_SPOT", "DELIVERED"),
+    "PreservationOrdered": _stay("ON_SCENE"),
+    "DecisionFormVoided": _stay("ON_SCENE", "DECIDED_ON_SPOT"),
+    "NoPenaltyDecided": {"ON_SCENE": "NOT_PENALISED"},
+    "WaiverGranted": {"ON_SCENE": "NOT_PENALISED"},
+    "PenaltyDecided": {"ON_SCENE": "DECIDED_ON_SPOT"},
+    "DecisionServed": {"DECIDED_ON_SPOT": "DELIVERED"},
+    "OnsiteCashCollected": {"DELIVERED": "COLLECTED_ON_SPOT"},
+    "OnsiteCashRemitted": {"COLLECTED_ON_SPOT": "REMITTED"},
+    "AgencyDeposited": {"REMITTED": "DEPOSITED"},
+    "PaymentRecorded": {"DELIVERED": "PAID", "BANK_PAYMENT_PENDING": "PAID"},
+    "SummaryDecisionFiled": dict.fromkeys(SUMMARY_DELIVERED, "FILED_WITH_AGENCY"),
+    "TreasuryReconciled": _stay("DEPOSITED", "PAID", "FILED_WITH_AGENCY"),
+    "DecisionPublished": _stay(*SUMMARY_DECIDED, "CLOSED", "ARCHIVED"),
+    "DecisionPublicationWithdrawn": _stay(*SUMMARY_DECIDED, "NOT_PENALISED", "CLOSED",
+                                          "ARCHIVED"),
+    "PenaltyAmended": _stay(*SUMMARY_DECIDED),
+    "PenaltyWithdrawn": dict.fromkeys(SUMMARY_DECIDED, "NOT_PENALISED"),
+    "CaseClosed": {"FILED_WITH_AGENCY": "CLOSED", "NOT_PENALISED": "CLOSED"},
+    "CaseArchived": {"CLOSED": "ARCHIVED"},
+}
+
+#: steps of parallel regions (property handling, recusal): never out of order
+PARALLEL = frozenset({"PropertyInventorySigned", "PropertyReturned", "PropertyDisposed",
+                      "RecusalDecided"})
+
+_RANK = {"NEW": -1, **{s: i for i, s in enumerate(GENERAL_STATES)}}
+_RANK.update({"NOT_PENALISED": _RANK["EXECUTED"], "TRANSFERRED": _RANK["EXECUTED"]})
+_SUMMARY_RANK = {"NEW": -1, "ON_SCENE": 0, "DECIDED_ON_SPOT": 1, "DELIVERED": 2,
+                 "COLLECTED_ON_SPOT": 3, "BANK_PAYMENT_PENDING": 3, "REMITTED": 4, "DEPOSITED": 5,
+                 "PAID": 5, "FILED_WITH_AGENCY": 6, "NOT_PENALISED": 6, "CLOSED": 7,
+                 "ARCHIVED": 8}
+
+
+def advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date,
+            ctx: Context) -> None:
+    if rec.type in ("CaseFiled", "PenaltyDecided") and case["procedure"] is None:
+        case["procedure"] = body["procedure"]
+    if rec.type in PARALLEL:
+        return
+    summary = case["procedure"] == "summary"
+    table = (SUMMARY if summary else GENERAL).get(rec.type)
+    if table is None:                                  # no such step in this procedure
+        note_out_of_order(case, rec, [])
+        return
+    current = case["state"]
+    if rec.type in CHANGES:
+        why = named_decision(case, body["decision_no"])[1]
+        if why is not None:                            # not a change of the decision in force
+            note_out_of_order(case, rec, sorted(table, key=lambda s: rank(summary, s)), why)
+            return
+    # a decision made after the case's closing (复议, 诉讼: revoked and made anew) reopens it,
+    # as RF06 judges it: the closing is the replaced decision's (facts.Case.closing_of)
+    reopened = rec.type == "PenaltyDecided" and current in TERMINAL \
+        and after_closing(case, rec.occurred_at)
+    if rec.type == "PenaltyDecided" and (current not in TERMINAL or reopened) \
+            and (case["decision"] or {}).get("status") == "withdrawn":
+        # a withdrawal (撤销) reopens the decision: the case is decided anew (重新作出), from
+        # NOT_PENALISED or wherever the withdrawal found it (EXECUTED: paid and reconciled)
+        current = case["state"] = "ON_SCENE" if summary else "DECIDING"
+    decided = current in (SUMMARY_DECIDED if summary else DECIDED_ON)
+    party = body["party"]["party_ref"] if rec.type == "PenaltyDecided" else None
+    if party is not None and decided and case["decision"] is not None \
+            and case["decision"]["party_ref"] != party \
+            and (party_decision(case, party) or {}).get("status") not in ("in_force", "amended"):
+        return             # another party's decision beside the one in force: the case goes on
+    if rec.type == "DecisionServed" and decided and case["co_party_decisions"]:
+        # one party served when the case has several: on if the case was unserved, never back
+        # (another party's service or money may have moved it on)
+        case["state"] = table.get(current) or current
+        return
+    if current == "NOTIFIED" and "NOTIFIED" not in table and "DECIDING" in table:
+        until = (case["deadlines"].get("hearing_request") or {}).get("due")
+        if until is not None and day.isoformat() > until:
+            current = case["state"] = "DECIDING"      # the request window elapsed (APL 第64条)
+    if current in table:
+        target = table[current]
+    else:
+        note_out_of_order(case, rec, sorted(table, key=lambda s: rank(summary, s)))
+        targets = [t for t in table.values() if t is not None]
+        target = targets[0] if len(set(targets)) == 1 else None
+        if target is not None and rank(summary, target) <= rank(summary, current):
+            target = None                              # never move backwards
+        if reopened:                                   # but a decision made anew is open
+            target = table["ON_SCENE" if summary else "DECIDING"]
+    if rec.type == "PenaltyWithdrawn" and others_in_force(case, body["decision_no"]):
+        target = None      # another party's decision stands: the case is still penalised
+    if target is not None:
+        case["state"] = target
+    if summary and case["state"] in SUMMARY_DELIVERED + ("FILED_WITH_AGENCY",) \
+            and rec.type not in ("DecisionServed", "PenaltyWithdrawn"):
+        case["state_pending_money"] = True  # refreshed after the money is folded
+
+
+def after_closing(case: dict[str, Any], decided_at: str) -> bool:
+    """Whether a decision made at ``decided_at`` comes after the closing the case shows, in
+    world time: that closing is not the decision's, and the case is open again."""
+    return case["closed_at"] is not None and ts_of(case["closed_at"]) < ts_of(decided_at)
+
+
+def rank(summary: bool, state: str) -> int:
+    return (_SUMMARY_RANK if summary else _RANK).get(state, -1)
+
+
+CHANGES = ("PenaltyAmended", "PenaltyWithdrawn")
+
+
+def named_decision(case: dict[str, Any], decision_no: str
+                   ) -> tuple[dict[str, Any] | None, str | None]:
+    """The decision an amendment or withdrawal names, and why it cannot change the decision in
+    force (``None`` when it can): it names no decision of the case (yet), a withdrawn one, or
+    one a later decision replaced."""
+    for d in [case["decision"], *case["co_party_decisions"], *case["previous_decisions"][::-1]]:
+        if d is not None and d["decision_no"] == decision_no:
+            if d["status"] == "withdrawn":
+                return d, f"decision {decision_no} was withdrawn"
+            if d["status"] == "voided":
+                return d, f"the form of decision {decision_no} was voided"
+            if d is not case["decision"] and not is_co_party(case, d):
+                return d, f"decision {decision_no} was replaced by a later decision"
+            return d, None
+    return None, f"no decision {decision_no} to change"
+
+
+def is_co_party(case: dict[str, Any], d: dict[str, Any] | None) -> bool:
+    """Whether ``d`` is one of ``co_party_decisions``: another party's decision in force."""
+    return any(d is x for x in case["co_party_decisions"])
+
+
+def party_decision(case: dict[str, Any], party_ref: str) -> dict[str, Any] | None:
+    """The latest decision of ``party_ref`` the case has not set aside: ``decision`` or its
+    entry in ``co_party_decisions`` (None when the party has none)."""
+    if case["decision"] is not None and case["decision"]["party_ref"] == party_ref:
+        return case["decision"]
+    return next((d for d in case["co_party_decisions"] if d["party_ref"] == party_ref), None)
+
+
+def others_in_force(case: dict[str, Any], decision_no: str) -> bool:
+    """Whether a decision other than ``decision_no`` is in force (not withdrawn, not voided):
+    another party's, when the case has several."""
+    return any(d is not None and d["decision_no"] != decision_no
+               and d["status"] in ("in_force", "amended")
+               for d in [case["decision"], *case["co_party_decisions"]])

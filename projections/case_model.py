@@ -106,7 +106,8 @@ def new_state(case_id: str) -> dict[str, Any]:
                            "receipts": [], "justification": None,
                            # [{event_id, amount_fen, occurred_at, receipt_no, decision_no}]
                            "collections": []},
-                  "instalments": None, "received_fen": 0, "outstanding_fen": 0,
+                  # due: the decision's fine and surcharge (the reconciliation's, every party's)
+                  "instalments": None, "due_fen": 0, "received_fen": 0, "outstanding_fen": 0,
                   "reconciliation": {"status": "not_applicable", "reconciled_fen": None,
                                      "expected_fen": 0}},
         "property": {},                    # seizure/preservation id -> status
@@ -1118,7 +1119,7 @@ def _refresh_money(c: dict[str, Any], day: date, ctx: Context) -> None:
                 and payment["met_on"] is None:
             mark_met(d, "payment", day)
     expected = (a["current_fen"] or 0) + (a["surcharge_fen"] if a["current_fen"] else 0)
-    m["outstanding_fen"] = max(0, expected - m["received_fen"])
+    m["due_fen"], m["outstanding_fen"] = expected, max(0, expected - m["received_fen"])
     # met on the day of the event that paid the fine in full (or of the one that opened the
     # deadline on a fine already paid), not again on every later one: a step recorded after the
     # payment but dated before it (back-dated evidence, RF08.b) would move the day back
@@ -1127,11 +1128,15 @@ def _refresh_money(c: dict[str, Any], day: date, ctx: Context) -> None:
     if expected and m["received_fen"] >= expected and (not was_paid or unmet):
         mark_met(c, "payment", day)
     r = m["reconciliation"]
-    r["expected_fen"] = expected
+    # a TreasuryReconciled names no decision: the total credited for the case, every party's
+    # (RF06.a judges a case with several parties against the sum)
+    r["expected_fen"] = expected + sum(
+        d["current_fen"] + (d["surcharge_fen"] if d["current_fen"] else 0)
+        for d in c["co_party_decisions"])
     if r["reconciled_fen"] is None:
-        r["status"] = "pending" if expected else "not_applicable"
+        r["status"] = "pending" if r["expected_fen"] else "not_applicable"
     else:
-        matched = r.get("result") == "matched" and r["reconciled_fen"] == expected
+        matched = r.get("result") == "matched" and r["reconciled_fen"] == r["expected_fen"]
         r["status"] = "reconciled" if matched else "mismatch"
     if c.pop("state_pending_money", False):
         c["state"] = _summary_money_state(c)

@@ -476,7 +476,8 @@ class ReadModels:
     #: public feed (a public record's decision's ``voided_on``), and a service dated before
     #: the void, recorded after it, puts the decision back (``voided_forms`` ``undone``); 38:
     #: each other party's decision in force is kept in ``co_party_decisions`` with its own
-    #: amounts, deadlines, money, surcharge and plan (``decision_no`` of a surcharge or plan).
+    #: amounts, deadlines, money, surcharge and plan (``decision_no`` of a surcharge or plan),
+    #: and the reconciliation expects every party's (``money.due_fen`` the decision's own).
     VERSION = 38
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"

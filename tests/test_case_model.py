@@ -1642,3 +1642,13 @@ def test_a_co_partys_voided_decision_is_not_counted_on_its_deciders_pages() -> N
                         plain.officers[officer_id]["caseload"])
         assert (load["decisions"], load["voided_decisions"]) == (before["decisions"] - 1, 1)
         assert load["decided_fen"] == before["decided_fen"] - company["decided_fen"]
+
+
+def test_the_case_pages_reconciliation_is_the_total_of_every_partys_fine() -> None:
+    """A TreasuryReconciled is the total credited for the case: the page held it to the
+    decision shown alone (3 000 yuan of 6 000), so the two parties' 6 000 reconciled showed as a
+    mismatch and one party's 3 000 as reconciled — the opposite of RF06.a."""
+    for amount, status in ((600_000, "reconciled"), (300_000, "mismatch")):
+        _, folder = world(change(two_parties(), "TreasuryReconciled", amount_fen=amount))
+        r = folder.cases[GENERAL]["money"]["reconciliation"]
+        assert (r["expected_fen"], r["status"]) == (600_000, status), amount

@@ -31,6 +31,7 @@ def two_parties(*drop_vendor: str) -> list[f.Step]:
     company's service, publication and payment come after the vendor's decision in world
     time). ``drop_vendor``: the vendor's steps of these types left out."""
     steps = change(general_case(), "CaseFiled", parties=[COMPANY, VENDOR])
+    steps = change(steps, "TreasuryReconciled", amount_fen=600_000)    # the case's total
     vendor = [
         step(G, "PenaltyDecided", at("2024-08-09"), decision_no=VENDOR_NO, party=VENDOR,
              amount_fen=300_000),
@@ -161,14 +162,16 @@ def test_a_surcharge_is_judged_under_the_decision_it_names() -> None:
     """The company's late-payment surcharge, assessed after the vendor was decided, was read in
     world time as the vendor's: the vendor (paid in full) was short by it at the closing and
     the company's unpaid fine had no follow-up (RF06.e). Naming the company's decision, it is
-    the company's follow-up and due: the company (closed as paid, nothing received, the
-    treasury's 3 000 CNY not its 4 800) raises RF06.b and RF06.a, the vendor nothing."""
+    the company's follow-up and due: the company (closed as paid, nothing received) raises
+    RF06.b, the vendor nothing; the case's closing RF06.a (the treasury's 6 000 CNY, not the
+    7 800 both parties' decisions were due)."""
     surcharge = step(G, "SurchargeAssessed", at("2024-09-20"), decision_no=COMPANY_NO,
                      principal_fen=300_000, days=20, surcharge_fen=180_000,
                      from_date="2024-08-28", to_date="2024-09-16")
     flags = World(company_unpaid(surcharge)).flags(rule="RF06")
     assert {(fl.rule_id, fl.party_ref) for fl in flags} == {("RF06.b", f.COMPANY),
-                                                           ("RF06.a", f.COMPANY)}
+                                                           ("RF06.a", None)}
+    assert numbers(next(fl for fl in flags if fl.rule_id == "RF06.a"))["due_fen"] == 780_000
     [short] = [fl for fl in flags if fl.rule_id == "RF06.b"]
     assert numbers(short)["due_fen"] == 480_000
 
@@ -181,3 +184,19 @@ def test_an_instalment_plan_is_counted_for_the_decision_it_names() -> None:
     flag = World(company_unpaid(plan)).one("RF06.e")
     assert (flag.party_ref, numbers(flag)["plan"], numbers(flag)["payment_due"]) == (
         f.COMPANY, "deferral", "2024-10-30")
+
+
+def _reconciled(amount_fen: int) -> list[f.Step]:
+    return change(two_parties(), "TreasuryReconciled", amount_fen=amount_fen)
+
+
+def test_the_treasury_reconciles_the_cases_total_of_every_partys_fine() -> None:
+    """A TreasuryReconciled names no decision: it is the total credited for the case. Closed as
+    paid, each party's decision was held to it alone: the treasury's 6 000 CNY for both parties'
+    3 000 raised RF06.a for each, and 3 000 (one party's fine, the other's missing) raised
+    nothing (two_parties reconciled 3 000 until then). The case's closing is now judged once,
+    against the sum of the fines it closes."""
+    assert World(_reconciled(600_000)).flags(rule="RF06") == []
+    flag = World(_reconciled(300_000)).one("RF06.a")
+    assert (flag.party_ref, numbers(flag)["due_fen"]) == (None, 600_000)
+    assert numbers(flag)["parties"] == sorted([[f.COMPANY, 300_000], [f.VENDOR, 300_000]])

@@ -225,6 +225,7 @@ NUMBER_NAMES: dict[str, tuple[str, str]] = {
     "prior_violations": ("此前违法次数", "earlier violations"),
     "prior_written_warnings": ("此前书面警告次数", "earlier written warnings"),
     "reconciled": ("已对账", "reconciled"),
+    "parties": ("各当事人应缴金额", "each party's amount due"),
     "distance_m": ("距离（米）", "distance (metres)"),
     # who and what
     "accused": ("被投诉人", "persons complained of"),

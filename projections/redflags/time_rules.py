@@ -21,7 +21,7 @@ act's claimed time, or its recording when it claims a time beyond RF08.e's toler
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .days import DAY, HOUR, MINUTE, add_years, day_iso
 from .facts import (COLLECTIVE, DISPOSED, WRITTEN_ACKS, Case, Complaint, Decision, Disposition,
@@ -183,9 +183,61 @@ def rf06_payment(c: Case, ctx: "Ctx") -> None:
     if not c.decisions:
         return
     first = c.decisions[0].party_ref
-    for party, decisions in c.by_party.items():
-        # in world time: one may be recorded late
-        _rf06_decision(c, max(decisions, key=lambda x: (x.ts, x.idx)), party == first, ctx)
+    # in world time: one may be recorded late
+    latest = [max(ds, key=lambda x: (x.ts, x.idx)) for ds in c.by_party.values()]
+    for d in latest:
+        _rf06_decision(c, d, d.party_ref == first, ctx)
+    if len(latest) > 1:
+        _rf06a_case(c, latest, ctx)
+
+
+def _owed(c: Case, d: Decision) -> tuple[int, int, list]:
+    """(principal in force, surcharge assessed, the surcharges read under ``d``'s party) of
+    ``d``, its party's latest decision: the surcharges in force for a decision of its party
+    (:meth:`Case.decision_at`), the latest made since ``d`` (not one of a decision withdrawn)."""
+    principal = c.current_amount(d)
+    mine = c.surcharges if len(c.by_party) == 1 else [
+        s for s in c.surcharges if c.decision_at(s[0], s[6]).party_ref == d.party_ref]
+    own = [s for s in mine if s[0] >= d.ts]
+    return principal, own[-1][4] if own else 0, mine
+
+
+def _rf06a(c: Case, ctx: "Ctx", closing: tuple[int, str, str], due: int, disc: str,
+           common: dict, **numbers: Any) -> None:
+    """RF06.a: the case closed as paid (``closing``) with no matched treasury reconciliation of
+    ``due``, the total it credits for the case, within the limit."""
+    close_ts, _, close_eid = closing
+    match = next(((ts, eid) for ts, amount, result, eid in c.reconciled
+                  if result == "matched" and amount == due), None)
+    owed, ahead = opened(ctx, close_ts, c.recorded_ahead(close_eid), close_eid)
+    out = deadline(ctx, owed, match)
+    if out is not False:
+        _emit(ctx, out, "RF06.a", disc, anchor=close_ts, late_from=owed,
+              event_ids=[close_eid] + [r[3] for r in c.reconciled],
+              numbers={"due_fen": due, **numbers,
+                       "reconciled": [[r[3], r[1], r[2]] for r in c.reconciled]},
+              summary=f"closed as paid without a treasury reconciliation of {cny(due)}",
+              summary_zh=f"以“{code_zh('paid')}”结案，但 {yuan(due)} 未经国库对账",
+              ahead=ahead, **common)
+
+
+def _rf06a_case(c: Case, latest: list[Decision], ctx: "Ctx") -> None:
+    """RF06.a of a case with several parties: a ``TreasuryReconciled`` names no decision, it is
+    the total credited for the case, so a closing as paid is judged once, against the sum of
+    what each party's decision it closes (:meth:`Case.closing_of`) was due."""
+    closes: dict[tuple[int, str, str], list[tuple[str, int]]] = {}
+    for d in latest:
+        closing = c.closing_of(d)
+        if closing is not None and closing[1] == "paid" and c.withdrawal_of(d) is None:
+            principal, surcharge, _ = _owed(c, d)
+            closes.setdefault(closing, []).append(
+                (d.party_ref, principal + (surcharge if principal else 0)))
+    for closing, parties in closes.items():
+        due = sum(owed for _, owed in parties)
+        if due > 0:
+            _rf06a(c, ctx, closing, due, closing[2],
+                   {"case_id": c.case_id, "party_ref": None, "unit_id": c.unit_id},
+                   parties=[list(x) for x in sorted(parties)])
 
 
 def _rf06_decision(c: Case, d: Decision, first: bool, ctx: "Ctx") -> None:
@@ -198,12 +250,8 @@ def _rf06_decision(c: Case, d: Decision, first: bool, ctx: "Ctx") -> None:
         return
     legal = ctx.params(d.ts).legal
     th = ctx.params(d.ts).thresholds
-    principal = c.current_amount(d)
+    principal, surcharge, mine = _owed(c, d)
     alone = len(c.by_party) == 1
-    mine = c.surcharges if alone else [
-        s for s in c.surcharges if c.decision_at(s[0], s[6]).party_ref == d.party_ref]
-    own = [s for s in mine if s[0] >= d.ts]      # not those of a decision withdrawn
-    surcharge = own[-1][4] if own else 0
     expected = principal + (surcharge if principal else 0)
     common = {"case_id": c.case_id, "party_ref": d.party_ref, "unit_id": c.unit_id}
 
@@ -290,20 +338,8 @@ def _rf06_decision(c: Case, d: Decision, first: bool, ctx: "Ctx") -> None:
                      summary=f"closed as '{outcome}' with {cny(got)} received of {cny(expected)}",
                      summary_zh=f"以“{code_zh(outcome)}”结案，应收 {yuan(expected)}，实收 {yuan(got)}",
                      **common)
-        if outcome == "paid":
-            match = next(((ts, eid) for ts, amount, result, eid in c.reconciled
-                          if result == "matched" and amount == expected), None)
-            owed, ahead = opened(ctx, close_ts, c.recorded_ahead(close_eid), close_eid)
-            out = deadline(ctx, owed, match)
-            if out is not False:
-                _emit(ctx, out, "RF06.a", key(close_eid), anchor=close_ts, late_from=owed,
-                      event_ids=[close_eid] + [r[3] for r in c.reconciled],
-                      numbers={"due_fen": expected,
-                               "reconciled": [[r[3], r[1], r[2]] for r in c.reconciled]},
-                      summary=f"closed as paid without a treasury reconciliation of "
-                              f"{cny(expected)}",
-                      summary_zh=f"以“{code_zh('paid')}”结案，但 {yuan(expected)} 未经国库对账",
-                      ahead=ahead, **common)
+        if outcome == "paid" and alone:     # with several parties: _rf06a_case
+            _rf06a(c, ctx, closing, expected, key(close_eid), common)
     # e) unpaid after the payment period with no follow-up
     served, due = _payment_due(c, d, ctx)
     if served is None:

@@ -520,6 +520,7 @@ const withheld = (v) => v !== null && typeof v === "object" && v.source === "oth
 const ROW_COLUMNS = {
   most_extreme_cases: ["case_id", "amount_fen"],                 // RF17
   reconciled: ["event_id", "amount_fen", "rec_result"],          // RF06.a
+  parties: ["party_ref", "amount_fen"],                          // RF06.a, several parties
   deviations: ["event_id", "approval_form", "proposed_amount_fen"], // RF16.b
 };
 // a column holding a body field's codes: the field the vocabulary names them under
@@ -939,7 +940,7 @@ function moneyBlock(m) {
   // received counts cash on the spot and bank payments together (a fine paid in cash has
   // nothing paid at the bank): both are shown as parts of it, then the cash's way to the bank
   const received = m.received_fen ?? 0, bank = m.paid_fen ?? 0;
-  const dl = kv([[t("money.due"), yuan(rec.expected_fen ?? 0)], [t("money.received"), yuan(received)],
+  const dl = kv([[t("money.due"), yuan(m.due_fen ?? rec.expected_fen ?? 0)], [t("money.received"), yuan(received)],
     [t("money.outstanding"), yuan(m.outstanding_fen)], [t("money.bank"), yuan(bank)],
     [t("money.cash"), yuan(received - bank)], [t("money.collected"), yuan(cash.collected_fen)],
     [t("money.remitted"), yuan(cash.remitted_fen)], [t("money.deposited"), yuan(cash.deposited_fen)],

@@ -1642,3 +1642,23 @@ def test_a_co_partys_voided_decision_is_not_counted_on_its_deciders_pages() -> N
                         plain.officers[officer_id]["caseload"])
         assert (load["decisions"], load["voided_decisions"]) == (before["decisions"] - 1, 1)
         assert load["decided_fen"] == before["decided_fen"] - company["decided_fen"]
+
+
+def test_a_co_partys_decision_put_back_by_a_late_service_counts_again_on_its_deciders_pages(
+        ) -> None:
+    """The company's service (08-12), dated before its form's void (08-16) and recorded after
+    it, puts the company's decision back (a co-party's, beside the vendor's): the read models'
+    fold sought the decision it gave back among the case's latest and replaced decisions only,
+    and stopped (StopIteration) — the projection of every case with it."""
+    steps = _party_forms(COMPANY_NO, served=True)
+    service = next(s for s in steps if s.type == "DecisionServed"
+                   and s.body["decision_no"] == COMPANY_NO)
+    _, fold = _read_models([s for s in steps if s is not service] + [service])
+    _, plain = _read_models(steps)
+    [company] = fold.cases[GENERAL]["co_party_decisions"]
+    assert company["status"] == "in_force"
+    for officer_id in company["decided_by"]:
+        load, before = (fold.officers[officer_id]["caseload"],
+                        plain.officers[officer_id]["caseload"])
+        assert (load["decisions"], load["voided_decisions"], load["decided_fen"]) == (
+            before["decisions"], 0, before["decided_fen"])

@@ -403,6 +403,18 @@ def test_ledger_init_on_an_up_to_date_home_does_not_wait_for_the_views_readers(
             init.execute(schema)                       # raised LockNotAvailable before
 
 
+def init_completes(world: World, behind: str) -> None:
+    """The services name what the home lacks (``behind``), and `ledger init` completes it."""
+    from projections.readmodels import ReadModels
+    owner = LedgerStore(datastore_from_url(world.owner_url, pool_size=1, max_overflow=0))
+    try:
+        assert owner.schema_behind() == behind
+        ReadModels(owner).create_tables()                          # what `ledger init` runs
+        assert owner.schema_behind() is None
+    finally:
+        owner.close()
+
+
 def test_the_views_units_are_columns_an_older_home_gets_from_init(dash: World) -> None:
     """The unit list, the overview and the unit assessment count and filter by indexed
     columns PostgreSQL computes from each state (reading the unit from the states decompressed
@@ -411,7 +423,6 @@ def test_the_views_units_are_columns_an_older_home_gets_from_init(dash: World) -
     already stored, so the pages read the same."""
     import psycopg
 
-    from projections.readmodels import ReadModels
     pages = (("/v1/units", {}), (f"/v1/units/{f.UNIT}/overview", {"on": "2024-10-31"}),
              (f"/v1/units/{f.UNIT}/assessment", {"period": "2024-Q4"}),
              (f"/v1/officers/{f.OFFICER_A}/positions", {}),
@@ -426,14 +437,8 @@ def test_the_views_units_are_columns_an_older_home_gets_from_init(dash: World) -
                               ("view_cases", "last_decided_on"),
                               ("view_officers", "unit_id"), ("view_complaints", "unit_id")):
             conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-    owner = LedgerStore(datastore_from_url(dash.owner_url, pool_size=1, max_overflow=0))
-    try:
-        assert owner.schema_behind() == ("view_cases has no column unit_id (added 2026-11-29: "
-                                         "the views' units as indexed columns)")
-        ReadModels(owner).create_tables()                          # what `ledger init` runs
-        assert owner.schema_behind() is None
-    finally:
-        owner.close()
+    init_completes(dash, "view_cases has no column unit_id (added 2026-11-29: the views' "
+                         "units as indexed columns)")
     assert [get(dash, page, **params) for page, params in pages] == before
 
 
@@ -444,7 +449,6 @@ def test_each_partys_decision_columns_a_home_of_this_morning_gets_from_init(
     overview and the positions count the co-party's fine as on a home made anew."""
     import psycopg
 
-    from projections.readmodels import ReadModels
     post_steps(dash, two_parties())
     dash.project()
     pages = ((f"/v1/units/{f.UNIT}/overview", {"on": "2024-10-31"}),
@@ -454,14 +458,8 @@ def test_each_partys_decision_columns_a_home_of_this_morning_gets_from_init(
     with psycopg.connect(dash.owner_url, autocommit=True) as conn:
         conn.execute("ALTER TABLE view_cases DROP COLUMN decided_unit_ids, "
                      "DROP COLUMN first_decided_on, DROP COLUMN last_decided_on")
-    owner = LedgerStore(datastore_from_url(dash.owner_url, pool_size=1, max_overflow=0))
-    try:
-        assert owner.schema_behind() == ("view_cases has no column decided_unit_ids (added "
-                                         "2026-11-29: each party's decision in force, indexed)")
-        ReadModels(owner).create_tables()                          # what `ledger init` runs
-        assert owner.schema_behind() is None
-    finally:
-        owner.close()
+    init_completes(dash, "view_cases has no column decided_unit_ids (added 2026-11-29: each "
+                         "party's decision in force, indexed)")
     assert [get(dash, page, **params) for page, params in pages] == before
 
 

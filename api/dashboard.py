@@ -209,10 +209,11 @@ class Dashboard:
         peers: list[dict[str, Any]] = []
         if spans:
             first = min((w[0] for w in spans.values()), key=_quarter_number)
+            lo, hi = _first_day(first), Period.parse(max(spans)).end.isoformat()
             peers = self._decisions(
-                "violation_code = ANY(%s) AND decided_on >= %s AND decided_on <= %s",
-                [codes, _first_day(first), Period.parse(max(spans)).end.isoformat()],
-                MAX_PEER_CASES)
+                "violation_code = ANY(%s) AND last_decided_on >= %s "
+                "AND first_decided_on <= %s AND d.day BETWEEN %s AND %s",
+                [codes, lo, hi, lo, hi], MAX_PEER_CASES)
         others = [d for d in peers if d["lead"] != officer_id]
         present = {d["quarter"] for d in peers} | {d["quarter"] for d in mine}
         shown = [q for q in sorted(spans) if q in present][-MAX_WINDOWS:]
@@ -283,21 +284,20 @@ class Dashboard:
             return configuration_upto(curs, log_head(curs), self.flags.params)
 
     def _decisions(self, where: str, params: list[Any], cap: int) -> list[dict[str, Any]]:
-        """Fine decisions of the cases matching ``where``, newest first (withdrawn cases, those
-        whose form was voided before service and approved deviations left out, as RF17 does),
-        read from the decision events: case id, unit, lead officer (``statistics.lead``), code,
-        party type, amount, day and quarter."""
+        """Fine decisions in force of the cases matching ``where`` (each party's: ``d`` is the
+        decision), newest first (withdrawn ones, those whose form was voided before service
+        and approved deviations left out, as RF17 does), read from the decision events: case
+        id, unit, lead officer (``statistics.lead``), code, party type, amount, day and
+        quarter."""
         rows = self._rows(
-            "SELECT case_id, unit_id AS unit, state->'decision'->>'event_id' AS eid, "
-            "decided_on FROM view_cases WHERE "
-            # decided_on and the unit are columns (projections/schema.sql): a state is read
-            # only for the cases the filter finds
-            f"{where} AND decided_on IS NOT NULL "
-            "AND state->'decision'->>'event_id' IS NOT NULL "
-            "AND coalesce(state->'withdrawal', 'null'::jsonb) = 'null'::jsonb "
-            "AND state->'decision'->>'status' IS DISTINCT FROM 'voided' "
+            # each party's decision in force (projections/schema.sql, view_case_decisions);
+            # the filter's columns are indexed: a state is read only for the cases it finds
+            "SELECT case_id, view_cases.unit_id AS unit, d.eid, d.day AS decided_on "
+            "FROM view_cases, view_case_decisions(state) AS d(eid, unit, day, status, fine, "
+            f"fen, withdrawn) WHERE {where} AND d.eid IS NOT NULL AND NOT d.withdrawn "
+            "AND d.status IS DISTINCT FROM 'voided' "
             "AND coalesce(state->>'deviation_approved', 'false') = 'false' "
-            "ORDER BY decided_on DESC, case_id LIMIT %s", [*params, cap])
+            "ORDER BY d.day DESC, case_id LIMIT %s", [*params, cap])
         with self.ledger.store.cursor() as curs:
             events = self.ledger.store.rows_by_id(curs, [r["eid"] for r in rows])
         out = []
@@ -335,16 +335,15 @@ class Dashboard:
         if not principal.may_see_unit(unit_id):
             raise NotFound(f"no unit {unit_id}", field="unit_id")
         days = self._rows(
-            "SELECT state->'decision'->>'decided_on' AS day, count(*) AS n, "
-            "sum((state->'amounts'->>'decided_fen')::bigint) AS fen FROM view_cases "
+            # each party's decision in force (projections/schema.sql, view_case_decisions)
+            "SELECT d.day, count(*) AS n, sum(d.fen) AS fen FROM view_cases, "
+            "view_case_decisions(state) AS d(eid, unit, day, status, fine, fen, withdrawn) "
             # the unit that held the case when it was decided, as RF24 counts the fine
-            "WHERE decided_unit_id = %s "
-            "AND state->'decision'->>'decided_on' IS NOT NULL "
-            "AND state->'amounts'->'penalty_types' ? 'fine' "
-            "AND coalesce(state->'withdrawal', 'null'::jsonb) = 'null'::jsonb "  # as RF24 does
+            "WHERE decided_unit_ids @> ARRAY[%s]::text[] AND d.unit = %s AND d.fine "
+            "AND NOT d.withdrawn "                                               # as RF24 does
             # its form voided before it was served: no fine (facts.Case.void_of, as RF24)
-            "AND state->'decision'->>'status' IS DISTINCT FROM 'voided' "
-            "GROUP BY 1 ORDER BY 1", (unit_id,))
+            "AND d.status IS DISTINCT FROM 'voided' "
+            "GROUP BY 1 ORDER BY 1", (unit_id, unit_id))
         officers = self._rows("SELECT officer_id, state::text AS state FROM view_officers "
                               "WHERE unit_id = %s ORDER BY officer_id", (unit_id,))
         if not days and not officers and not unit_known(self.ledger.store, unit_id):

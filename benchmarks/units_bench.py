@@ -5,8 +5,11 @@ violation code and decision day as computed, indexed columns since 2026-11-29), 
 dashboard's unit list (``GET /v1/units``), unit overview (its fines per day), an officer
 page's peers (``GET /v1/officers/{id}/positions``) and an officer's cases for their assessment
 (``GET /v1/officers/{id}/assessment``) timed as they read now — beside, in the same run on
-the same rows, the same queries reading the unit, code, day and officers from each state, as
-they did until then. Both must give the same rows. Medians of ``--repeat``.
+the same rows, the same queries reading the unit, code and officers from each state, as they
+did until then; the overview and the peers, which count each party's decision in force
+(``view_case_decisions``, the units and days of its decisions as columns) since the evening of
+2026-11-29, beside the columns of the case's ``decision`` alone they read that day. Both must
+give the same rows (these cases have one party). Medians of ``--repeat``.
 
     .venv/bin/python benchmarks/units_bench.py --cases 50000
 """
@@ -27,32 +30,44 @@ from benchmarks.common import BenchCluster, machine, side_by_side  # noqa: E402
 from tests import domain_factory as f  # noqa: E402
 from tests.test_case_model import world  # noqa: E402
 
-FINES = ("SELECT state->'decision'->>'decided_on' AS day, count(*) AS n, "
-         "sum((state->'amounts'->>'decided_fen')::bigint) AS fen FROM view_cases WHERE {} = %s "
-         "AND state->'decision'->>'decided_on' IS NOT NULL "
-         "AND state->'amounts'->'penalty_types' ? 'fine' "
-         "AND coalesce(state->'withdrawal', 'null'::jsonb) = 'null'::jsonb GROUP BY 1 ORDER BY 1")
+#: api/dashboard.py's overview: the fines per day of the decisions in force a unit made
+FINES = ("SELECT d.day, count(*) AS n, sum(d.fen) AS fen FROM view_cases, "
+         "view_case_decisions(state) AS d(eid, unit, day, status, fine, fen, withdrawn) "
+         "WHERE decided_unit_ids @> ARRAY[%s]::text[] AND d.unit = %s AND d.fine "
+         "AND NOT d.withdrawn AND d.status IS DISTINCT FROM 'voided' GROUP BY 1 ORDER BY 1")
+FINES_DECISION = (
+    "SELECT state->'decision'->>'decided_on' AS day, count(*) AS n, "
+    "sum((state->'amounts'->>'decided_fen')::bigint) AS fen FROM view_cases "
+    "WHERE decided_unit_id = %s AND state->'decision'->>'decided_on' IS NOT NULL "
+    "AND state->'amounts'->'penalty_types' ? 'fine' "
+    "AND coalesce(state->'withdrawal', 'null'::jsonb) = 'null'::jsonb "
+    "AND state->'decision'->>'status' IS DISTINCT FROM 'voided' GROUP BY 1 ORDER BY 1")
 #: api/dashboard.py's _decisions for an officer page's peers (the fines of its codes in a few
 #: quarters, every unit), capped at MAX_PEER_CASES
-PEERS = ("SELECT case_id, unit_id, state->'decision'->>'event_id' AS eid FROM view_cases "
-         "WHERE {0} AND {1} IS NOT NULL AND state->'decision'->>'event_id' IS NOT NULL "
-         "AND coalesce(state->'withdrawal', 'null'::jsonb) = 'null'::jsonb "
+PEERS = ("SELECT case_id, view_cases.unit_id, d.eid FROM view_cases, "
+         "view_case_decisions(state) AS d(eid, unit, day, status, fine, fen, withdrawn) "
+         "WHERE violation_code = ANY(%s) AND last_decided_on >= %s AND first_decided_on <= %s "
+         "AND d.day BETWEEN %s AND %s AND d.eid IS NOT NULL AND NOT d.withdrawn "
+         "AND d.status IS DISTINCT FROM 'voided' "
          "AND coalesce(state->>'deviation_approved', 'false') = 'false' "
-         "ORDER BY {1} DESC, case_id LIMIT 6000")
+         "ORDER BY d.day DESC, case_id LIMIT 6000")
+PEERS_DECISION = (
+    "SELECT case_id, unit_id, state->'decision'->>'event_id' AS eid FROM view_cases "
+    "WHERE violation_code = ANY(%s) AND decided_on >= %s AND decided_on <= %s "
+    "AND decided_on IS NOT NULL AND state->'decision'->>'event_id' IS NOT NULL "
+    "AND coalesce(state->'withdrawal', 'null'::jsonb) = 'null'::jsonb "
+    "AND state->'decision'->>'status' IS DISTINCT FROM 'voided' "
+    "AND coalesce(state->>'deviation_approved', 'false') = 'false' "
+    "ORDER BY decided_on DESC, case_id LIMIT 6000")
 QUERIES = [
     ("unit list (cases per unit)",
      "SELECT unit_id AS unit, count(*) AS n FROM view_cases WHERE unit_id IS NOT NULL "
      "GROUP BY 1 ORDER BY 1",
      "SELECT state->>'unit_id' AS unit, count(*) AS n FROM view_cases "
      "WHERE state->>'unit_id' IS NOT NULL GROUP BY 1 ORDER BY 1", ()),
-    ("unit overview (fines per day)", FINES.format("decided_unit_id"),
-     FINES.format("coalesce(state->'decision'->>'unit_id', state->>'unit_id')"), ("U3",)),
-    ("officer positions (peers)", PEERS.format(
-        "violation_code = ANY(%s) AND decided_on >= %s AND decided_on <= %s", "decided_on"),
-     PEERS.format("state->'violation'->>'code' = ANY(%s) AND state->'decision'->>'decided_on' "
-                  ">= %s AND state->'decision'->>'decided_on' <= %s",
-                  "state->'decision'->>'decided_on'"),
-     (["PILEUP_SH"], "2024-07-01", "2024-12-31")),
+    ("unit overview (fines per day)", FINES, FINES_DECISION, ("U3", "U3")),
+    ("officer positions (peers)", PEERS, PEERS_DECISION,
+     (["PILEUP_SH"], "2024-07-01", "2024-12-31", "2024-07-01", "2024-12-31")),
     ("officer assessment (their cases)",
      "SELECT case_id FROM view_cases WHERE officer_ids @> ARRAY[%s]::text[] ORDER BY 1",
      "SELECT case_id FROM view_cases, jsonb_to_record(view_cases.state) AS c(officers jsonb) "
@@ -89,7 +104,8 @@ def main() -> None:
             for label, now_sql, old_sql, params in QUERIES:
                 now, old, got, expected = side_by_side(
                     lambda: conn.execute(now_sql, params).fetchall(),
-                    lambda: conn.execute(old_sql, params).fetchall(),
+                    # the query of before takes the first of the parameters
+                    lambda: conn.execute(old_sql, params[:old_sql.count("%s")]).fetchall(),
                     args.repeat)
                 assert got == expected and got, f"{label}: the queries disagree"
                 print(f"{label:32} {now:9.2f} {old:9.2f}")

@@ -268,7 +268,11 @@ SCHEMA_NEEDS = (("ledger_checkpoints", "seq", "2026-11-28: checkpoints in issue 
                                         ("view_cases", "decided_on"),
                                         ("view_cases", "officer_ids"),
                                         ("view_officers", "unit_id"),
-                                        ("view_complaints", "unit_id"))))
+                                        ("view_complaints", "unit_id"))),
+                *((table, column, "2026-11-29: each party's decision in force, indexed")
+                  for table, column in (("view_cases", "decided_unit_ids"),
+                                        ("view_cases", "first_decided_on"),
+                                        ("view_cases", "last_decided_on"))))
 #: the functions every write runs (EXECUTE is ledger_writer's alone: PostgreSQL's
 #: pg_write_all_data may insert into every table but not run them)
 SERVICE_FUNCTIONS = ("ledger_lock_events()", "ledger_group_state(uuid[], text[])")

@@ -344,7 +344,8 @@ class Fold:
         case = self.cases[cid]
         now = case_model.voided_decisions(case)
         for eid in sorted(before ^ now.keys()):
-            d = now.get(eid) or next(d for d in [case["decision"]] + case["previous_decisions"]
+            d = now.get(eid) or next(d for d in [case["decision"], *case["co_party_decisions"],
+                                                 *case["previous_decisions"]]
                                      if d is not None and d["event_id"] == eid)
             record = self.publications.get(cid)
             on = (legal_date(d["voided_at"], offset_minutes=offset).isoformat()

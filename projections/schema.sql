@@ -16,16 +16,52 @@ CREATE TABLE IF NOT EXISTS view_complaints (
 );
 -- Columns PostgreSQL computes from each state as it is written, and indexed, so the pages that
 -- count or filter by them read no state they do not show: the unit each state names (the
--- dashboard's unit list and overview, the unit assessment, the scoped look-ups); a case's unit
--- whose decision is in force, which a fine counts for (RF24, the unit overview); its violation
--- and the day of its decision in force (an officer page's peers, RF17's cohort: the decisions
--- of its codes within a few quarters); the officers who acted in it, the keys of its
--- `officers` (an officer's assessment). Reading them from the states decompressed every state
--- of every unit (0.67 s for the unit list at 50,000 cases, benchmarks/units_bench.py).
+-- dashboard's unit list and overview, the unit assessment, the scoped look-ups); the units of
+-- a case's decisions in force, which their fines count for (RF24, the unit overview); its
+-- violation and the first and last day of its decisions in force (an officer page's peers,
+-- RF17's cohort: the decisions of its codes within a few quarters); the officers who acted in
+-- it, the keys of its `officers` (an officer's assessment). Reading them from the states
+-- decompressed every state of every unit (0.67 s for the unit list at 50,000 cases,
+-- benchmarks/units_bench.py). `decided_unit_id` and `decided_on`, of the case's `decision`
+-- alone (a co-party's was not counted), are read by no page since 2026-11-29: kept for a
+-- process of the version before still running beside the upgrade.
 CREATE OR REPLACE FUNCTION view_case_officer_ids(state jsonb) RETURNS text[]
     LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, public, pg_temp AS $$
     SELECT coalesce(array_agg(k ORDER BY k), '{}') FROM jsonb_object_keys(
         CASE WHEN jsonb_typeof(state->'officers') = 'object' THEN state->'officers' END) AS k
+$$;
+-- A case's decisions in force: its `decision`, with the case's amounts and withdrawal, and each
+-- other party's (`co_party_decisions`, 共同违法, each with its own), as the red-flag engine and
+-- the officers' caseload count them (issue #5); a decision's unit is the one that held the case
+-- when it was made. The pages counting decisions or fines read them through this, and find
+-- the cases by the columns below: the units of its decisions, its first and last decision day.
+CREATE OR REPLACE FUNCTION view_case_decisions(state jsonb)
+    RETURNS TABLE (event_id text, unit_id text, decided_on text, status text, fine boolean,
+                   decided_fen bigint, withdrawn boolean)
+    LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, public, pg_temp AS $$
+    -- jsonb_to_record reads the (compressed) state once, where each state->… read it again
+    SELECT d->>'event_id', coalesce(d->>'unit_id', c.unit_id), d->>'decided_on',
+           d->>'status', coalesce(a->'penalty_types' ? 'fine', false),
+           (a->>'decided_fen')::bigint, coalesce(w, 'null'::jsonb) <> 'null'::jsonb
+    FROM jsonb_to_record(state) AS c(unit_id text, decision jsonb, amounts jsonb,
+                                     withdrawal jsonb, co_party_decisions jsonb),
+         LATERAL (SELECT c.decision, c.amounts, c.withdrawal
+                  UNION ALL
+                  SELECT e, e, e->'withdrawal' FROM jsonb_array_elements(
+                      CASE WHEN jsonb_typeof(c.co_party_decisions) = 'array'
+                           THEN c.co_party_decisions END) AS e) AS x(d, a, w)
+    WHERE d->>'decided_on' IS NOT NULL
+$$;
+CREATE OR REPLACE FUNCTION view_case_decided_units(state jsonb) RETURNS text[]
+    LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, public, pg_temp AS $$
+    SELECT coalesce(array_agg(DISTINCT unit_id ORDER BY unit_id)
+                    FILTER (WHERE unit_id IS NOT NULL), '{}')
+    FROM view_case_decisions(state)
+$$;
+-- [first, last] decision day
+CREATE OR REPLACE FUNCTION view_case_decided_span(state jsonb) RETURNS text[]
+    LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, public, pg_temp AS $$
+    SELECT ARRAY[min(decided_on), max(decided_on)] FROM view_case_decisions(state)
 $$;
 -- A home made before 2026-11-29 gets them from `ledger init`: one ALTER per table, so each is
 -- rewritten once, and only when a column is missing — an ALTER TABLE locks out the table's
@@ -34,7 +70,8 @@ DO $$
 BEGIN
     IF (SELECT count(*) FROM pg_catalog.pg_attribute WHERE attrelid = 'view_cases'::regclass
         AND attname IN ('unit_id', 'decided_unit_id', 'violation_code', 'decided_on',
-                        'officer_ids') AND NOT attisdropped) < 5 THEN
+                        'officer_ids', 'decided_unit_ids', 'first_decided_on',
+                        'last_decided_on') AND NOT attisdropped) < 8 THEN
         ALTER TABLE view_cases
             ADD COLUMN IF NOT EXISTS unit_id text GENERATED ALWAYS AS (state->>'unit_id') STORED,
             ADD COLUMN IF NOT EXISTS decided_unit_id text GENERATED ALWAYS AS
@@ -44,7 +81,13 @@ BEGIN
             ADD COLUMN IF NOT EXISTS decided_on text GENERATED ALWAYS AS
                 (state->'decision'->>'decided_on') STORED,
             ADD COLUMN IF NOT EXISTS officer_ids text[] GENERATED ALWAYS AS
-                (view_case_officer_ids(state)) STORED;
+                (view_case_officer_ids(state)) STORED,
+            ADD COLUMN IF NOT EXISTS decided_unit_ids text[] GENERATED ALWAYS AS
+                (view_case_decided_units(state)) STORED,
+            ADD COLUMN IF NOT EXISTS first_decided_on text GENERATED ALWAYS AS
+                ((view_case_decided_span(state))[1]) STORED,
+            ADD COLUMN IF NOT EXISTS last_decided_on text GENERATED ALWAYS AS
+                ((view_case_decided_span(state))[2]) STORED;
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid =
                    'view_officers'::regclass AND attname = 'unit_id' AND NOT attisdropped) THEN
@@ -62,6 +105,9 @@ CREATE INDEX IF NOT EXISTS view_cases_code_decided
 CREATE INDEX IF NOT EXISTS view_cases_officers ON view_cases USING gin (officer_ids);
 CREATE INDEX IF NOT EXISTS view_cases_unit ON view_cases (unit_id);
 CREATE INDEX IF NOT EXISTS view_cases_decided_unit ON view_cases (decided_unit_id);
+CREATE INDEX IF NOT EXISTS view_cases_decided_units ON view_cases USING gin (decided_unit_ids);
+CREATE INDEX IF NOT EXISTS view_cases_code_last_decided
+    ON view_cases (violation_code, last_decided_on, case_id);
 CREATE INDEX IF NOT EXISTS view_officers_unit ON view_officers (unit_id);
 CREATE INDEX IF NOT EXISTS view_complaints_unit ON view_complaints (unit_id);
 -- who approved each extension: a post recorded later recounts those complaints (RF23.b)

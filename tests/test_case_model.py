@@ -1652,3 +1652,23 @@ def test_the_case_pages_reconciliation_is_the_total_of_every_partys_fine() -> No
         _, folder = world(change(two_parties(), "TreasuryReconciled", amount_fen=amount))
         r = folder.cases[GENERAL]["money"]["reconciliation"]
         assert (r["expected_fen"], r["status"]) == (600_000, status), amount
+
+
+def test_a_co_partys_decision_put_back_by_a_late_service_counts_again_on_its_deciders_pages(
+        ) -> None:
+    """The company's service (08-12), dated before its form's void (08-16) and recorded after
+    it, puts the company's decision back (a co-party's, beside the vendor's): the read models'
+    fold sought the decision it gave back among the case's latest and replaced decisions only,
+    and stopped (StopIteration) — the projection of every case with it."""
+    steps = _party_forms(COMPANY_NO, served=True)
+    service = next(s for s in steps if s.type == "DecisionServed"
+                   and s.body["decision_no"] == COMPANY_NO)
+    _, fold = _read_models([s for s in steps if s is not service] + [service])
+    _, plain = _read_models(steps)
+    [company] = fold.cases[GENERAL]["co_party_decisions"]
+    assert company["status"] == "in_force"
+    for officer_id in company["decided_by"]:
+        load, before = (fold.officers[officer_id]["caseload"],
+                        plain.officers[officer_id]["caseload"])
+        assert (load["decisions"], load["voided_decisions"], load["decided_fen"]) == (
+            before["decisions"], 0, before["decided_fen"])

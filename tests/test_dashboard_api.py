@@ -27,7 +27,8 @@ from projections.redflags.number_names import NUMBER_NAMES
 from . import domain_factory as f
 from .conftest import LOG_ORIGIN, ROOT_ID, World
 from .test_readmodels import post_steps
-from .test_redflags_world import change
+from .test_redflags_parties import COMPANY_NO, two_parties
+from .test_redflags_world import GENERAL, change
 from .test_tamper import replace_envelope
 
 CASE = "SH-HP-2024-S-000777"
@@ -402,6 +403,18 @@ def test_ledger_init_on_an_up_to_date_home_does_not_wait_for_the_views_readers(
             init.execute(schema)                       # raised LockNotAvailable before
 
 
+def init_completes(world: World, behind: str) -> None:
+    """The services name what the home lacks (``behind``), and `ledger init` completes it."""
+    from projections.readmodels import ReadModels
+    owner = LedgerStore(datastore_from_url(world.owner_url, pool_size=1, max_overflow=0))
+    try:
+        assert owner.schema_behind() == behind
+        ReadModels(owner).create_tables()                          # what `ledger init` runs
+        assert owner.schema_behind() is None
+    finally:
+        owner.close()
+
+
 def test_the_views_units_are_columns_an_older_home_gets_from_init(dash: World) -> None:
     """The unit list, the overview and the unit assessment count and filter by indexed
     columns PostgreSQL computes from each state (reading the unit from the states decompressed
@@ -410,7 +423,6 @@ def test_the_views_units_are_columns_an_older_home_gets_from_init(dash: World) -
     already stored, so the pages read the same."""
     import psycopg
 
-    from projections.readmodels import ReadModels
     pages = (("/v1/units", {}), (f"/v1/units/{f.UNIT}/overview", {"on": "2024-10-31"}),
              (f"/v1/units/{f.UNIT}/assessment", {"period": "2024-Q4"}),
              (f"/v1/officers/{f.OFFICER_A}/positions", {}),
@@ -420,17 +432,34 @@ def test_the_views_units_are_columns_an_older_home_gets_from_init(dash: World) -
     with psycopg.connect(dash.owner_url, autocommit=True) as conn:     # as before 2026-11-29
         for table, column in (("view_cases", "unit_id"), ("view_cases", "decided_unit_id"),
                               ("view_cases", "violation_code"), ("view_cases", "decided_on"),
-                              ("view_cases", "officer_ids"),
+                              ("view_cases", "officer_ids"), ("view_cases", "decided_unit_ids"),
+                              ("view_cases", "first_decided_on"),
+                              ("view_cases", "last_decided_on"),
                               ("view_officers", "unit_id"), ("view_complaints", "unit_id")):
             conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-    owner = LedgerStore(datastore_from_url(dash.owner_url, pool_size=1, max_overflow=0))
-    try:
-        assert owner.schema_behind() == ("view_cases has no column unit_id (added 2026-11-29: "
-                                         "the views' units as indexed columns)")
-        ReadModels(owner).create_tables()                          # what `ledger init` runs
-        assert owner.schema_behind() is None
-    finally:
-        owner.close()
+    init_completes(dash, "view_cases has no column unit_id (added 2026-11-29: the views' "
+                         "units as indexed columns)")
+    assert [get(dash, page, **params) for page, params in pages] == before
+
+
+def test_each_partys_decision_columns_a_home_of_this_morning_gets_from_init(
+        dash: World) -> None:
+    """A home with the views' units as columns but not the units and days of each party's
+    decision in force is named by the services and completed by `ledger init`: the unit
+    overview and the positions count the co-party's fine as on a home made anew."""
+    import psycopg
+
+    post_steps(dash, two_parties())
+    dash.project()
+    pages = ((f"/v1/units/{f.UNIT}/overview", {"on": "2024-10-31"}),
+             (f"/v1/officers/{f.OFFICER_A}/positions", {}))
+    before = [get(dash, page, **params) for page, params in pages]
+    assert len(before[0]["fines_per_day"]) == 3
+    with psycopg.connect(dash.owner_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE view_cases DROP COLUMN decided_unit_ids, "
+                     "DROP COLUMN first_decided_on, DROP COLUMN last_decided_on")
+    init_completes(dash, "view_cases has no column decided_unit_ids (added 2026-11-29: each "
+                         "party's decision in force, indexed)")
     assert [get(dash, page, **params) for page, params in pages] == before
 
 
@@ -752,6 +781,27 @@ def test_a_decision_whose_form_was_voided_before_service_is_no_fine_of_its_unit_
     assert get(dash, f"/v1/officers/{f.OFFICER_A}/positions")["windows"] == []
     load = get(dash, f"/v1/officers/{f.OFFICER_A}")["caseload"]
     assert (load["decisions"], load["decided_fen"], load["voided_decisions"]) == (0, 0, 1)
+
+
+def test_each_partys_decision_in_force_is_a_fine_of_its_unit_and_lead_officer(
+        dash: World) -> None:
+    """A case with two parties (共同违法): the company fined on 8 August, the vendor the day
+    after. The unit's fines per day and the lead officer's positions read only the case's
+    ``decision`` (the vendor's, recorded last): the company's 3 000 yuan, in force in
+    ``co_party_decisions``, was no fine (RF24 and RF17 read each party's)."""
+    post_steps(dash, two_parties())
+    dash.project()
+    [company] = get(dash, f"/v1/cases/{GENERAL}")["co_party_decisions"]
+    fines = get(dash, f"/v1/units/{f.UNIT}/overview", on="2024-10-01")["fines_per_day"]
+    assert [(r["day"], r["count"], r["amount_fen"]) for r in fines] == [
+        ("2024-08-08", 1, 300_000), ("2024-08-09", 1, 300_000), ("2024-09-30", 1, 20_000)]
+    [window] = [w for w in get(dash, f"/v1/officers/{f.OFFICER_A}/positions")["windows"]
+                if w["quarter"] == "2024-Q3"]
+    assert sorted((p["case_id"], p["decided_on"], p["amount_fen"])
+                  for r in window["rows"] for p in r["own"]) == [
+        (GENERAL, "2024-08-08", 300_000), (GENERAL, "2024-08-09", 300_000),
+        (CASE, "2024-09-30", 20_000)]
+    assert company["decision_no"] == COMPANY_NO
 
 
 def test_period_ends_are_the_last_five_days_of_a_month_or_quarter_by_default() -> None:

@@ -1485,6 +1485,48 @@ def test_a_flags_rows_name_their_approval_form_in_the_chosen_language(
         f"=== {json.dumps(expected('en'))})")
 
 
+def test_the_case_page_shows_each_other_partys_decision_with_its_money(
+        page: Any, served: DemoCity) -> None:
+    """A case with several parties (共同违法) showed the amount and money of its decision
+    recorded last alone: each other party's decision in force (``co_party_decisions``: its
+    own fine in force, money received and outstanding, status) was on no page. It is a table
+    of its own, in the page's language. (The demo city has no such case: a case's state is
+    given a second party's decision as the case view writes it.)"""
+    import psycopg
+    with psycopg.connect(served.owner_url) as conn:
+        case_id = conn.execute(
+            "SELECT case_id FROM view_cases WHERE state->'decision'->>'decision_no' IS NOT NULL "
+            "ORDER BY case_id LIMIT 1").fetchone()[0]
+    company = {"party_ref": "pty:co-1", "party_type": "organisation",
+               "org_name": "上海某某建材有限公司"}
+    decision = {"party_ref": "pty:co-1", "decision_no": "沪黄城管罚〔2024〕第123号",
+                "status": "amended", "decided_fen": 300_000, "current_fen": 250_000,
+                "received_fen": 100_000, "outstanding_fen": 150_000}
+
+    def with_co_party(route: Any) -> None:
+        state = route.fetch().json()
+        state["parties"] = [*state["parties"], company]
+        state["co_party_decisions"] = [decision]
+        route.fulfill(json=state)
+
+    page.route(f"**/v1/cases/{case_id}", with_co_party)
+    open_signed_in(page, served, f"#/case/{case_id}", "#co-party-decisions")
+
+    def rows() -> list[list[str]]:
+        return page.eval_on_selector_all(  # type: ignore[no-any-return]
+            "#co-party-decisions tr", "rows => rows.map(r => [...r.children].map(c => "
+            "c.textContent))")
+    money = [_yuan(250_000), _yuan(100_000), _yuan(150_000)]
+    assert rows() == [["当事人", "决定书文号", "现行罚款", "已收", "未缴", "状态"],
+                      [company["org_name"], decision["decision_no"], *money, "已变更"]]
+    page.click("#lang-toggle")
+    page.wait_for_function("() => document.querySelector('#co-party-decisions th')"
+                           "?.textContent === 'Party'")
+    assert rows() == [["Party", "Decision no.", "fine in force", "received", "outstanding",
+                       "Status"],
+                      [company["org_name"], decision["decision_no"], *money, "changed"]]
+
+
 def test_back_and_a_shared_link_keep_the_queue_pages_loaded(page: Any, served: DemoCity) -> None:
     """The inspector loaded a second page, opened a flag's case from it and pressed Back: the
     queue came back with its first 50 flags only, the one just worked on gone from view, and a

@@ -23,6 +23,7 @@ from . import domain_factory as f
 from .conftest import ROOT_ID, World
 from .pg import Cluster
 from .test_readmodels import city, open_city, post_steps  # noqa: F401  (fixture)
+from .test_redflags_parties import two_parties
 
 AT = datetime(2025, 1, 15, tzinfo=timezone.utc)
 GENERAL, SUMMARY = "SH-HP-2024-000123", "SH-HP-2024-S-004512"
@@ -113,6 +114,22 @@ def test_assessment_components_over_http(city: World) -> None:
     assert "300000" not in text and "_fen" not in text
 
 
+def test_each_partys_decision_in_force_is_a_decision_made_with_its_own_deadlines(
+        city: World) -> None:
+    """A case with two parties (共同违法): the company decided on 8 August, the vendor the day
+    after, each decision served and published on time. The assessment read the case's
+    ``decision`` alone (the vendor's, recorded last): one decision made, and the company's
+    service and publication, met on time in ``co_party_decisions``, were not judged."""
+    import json
+    post_steps(city, f.staff() + two_parties())
+    city.http.app.app.state.flags.clock = lambda: AT
+    city.project()
+    unit = json.loads(assessed(city, f"/v1/units/{f.UNIT}/assessment", "2024-Q3"))
+    assert unit["evidence"]["decisions"] == 2
+    # the decision deadline and each party's service and publication (the vendor's alone: 3)
+    assert unit["timeliness"]["deadlines"] == {"met_on_time": 5, "late": 0, "missed": 0}
+
+
 def test_assessment_needs_an_inspector_a_valid_period_and_respects_unit_scope(
         city: World) -> None:
     post_steps(city, fined(300_000, 10_000))
@@ -139,7 +156,7 @@ SUBJECT = {"kind": "officer", "id": "O1"}
 
 def case(cid: str, *deadlines: A.Deadline, decided: str | None = None,
          evidence: tuple[str, ...] = ()) -> A.CaseFacts:
-    return A.CaseFacts(cid, tuple(deadlines), decided, evidence)
+    return A.CaseFacts(cid, tuple(deadlines), (decided,) if decided else (), evidence)
 
 
 def run(**inputs: object) -> dict:
@@ -167,7 +184,7 @@ def test_the_case_input_has_no_field_that_could_hold_a_fine() -> None:
              "evidence": [{"captured_at": "2024-07-30T10:00:00+08:00"}]}
     facts = A.case_facts(state)
     assert facts == A.CaseFacts("C1", (A.Deadline("service", "2024-08-10", "2024-08-09",
-                                                  False),), "2024-08-01", ("2024-07-30",))
+                                                  False),), ("2024-08-01",), ("2024-07-30",))
 
 
 def test_evidence_days_are_legal_days_whatever_the_offset_of_the_capture_time() -> None:
@@ -189,8 +206,16 @@ def test_a_decision_whose_form_was_voided_before_service_is_no_decision_made() -
     state = {"case_id": "C1", "decision": {"decided_on": "2024-08-01", "status": "voided"},
              "evidence": [{"captured_at": "2024-08-02T10:00:00+08:00"}]}
     facts = A.case_facts(state)
-    assert facts.decided_on is None
+    assert facts.decided_days == ()
     assert run(cases=[facts])["evidence"]["decisions"] == 0
+
+
+def test_a_co_partys_decision_whose_form_was_voided_before_service_is_no_decision_made(
+        ) -> None:
+    state = {"case_id": "C1", "decision": {"decided_on": "2024-08-09", "status": "in_force"},
+             "co_party_decisions": [{"decided_on": "2024-08-08", "status": "voided",
+                                     "deadlines": {}}]}
+    assert A.case_facts(state).decided_days == ("2024-08-09",)
 
 
 def test_timeliness_counts_cases_whose_deadlines_were_all_met() -> None:
@@ -272,7 +297,7 @@ def test_a_cleared_flag_is_not_open_and_costs_nothing_unless_confirmed() -> None
     assert r["flags"]["open"] == {"critical": 0, "high": 0, "medium": 0, "low": 1}
     assert r["flags"]["confirmed"]["medium"] == 1
     assert r["score"]["flag_penalty"] == 6              # 5 confirmed + 2 / 2 open
-    assert r["method"] == "dingkao-v2"
+    assert r["method"] == "dingkao-v3"
 
 
 def test_flag_facts_read_the_legal_day_a_flag_was_cleared() -> None:

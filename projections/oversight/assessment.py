@@ -40,7 +40,9 @@ from ledger.domain.calendar import legal_date
 
 from ..redflags.flag import SEVERITIES
 
-METHOD = "dingkao-v2"      # v2: a cleared flag is no longer open (v1: half a penalty)
+#: v3: each party's decision in force is a decision made, with its own deadlines (v2: the
+#: case's latest alone); v2: a cleared flag is no longer open (v1: half a penalty)
+METHOD = "dingkao-v3"
 OFFICER_DEADLINES = ("decision", "service", "summary_filing", "publication",
                      "publication_withdrawal", "cash_to_agency", "agency_to_bank")
 WEIGHTS = {"timeliness": 30, "evidence": 25, "complaints": 25, "pledge": 20}
@@ -89,7 +91,7 @@ class CaseFacts:
     """What the assessment may know of a case. No amounts, no payments, no fine counts."""
     case_id: str
     deadlines: tuple[Deadline, ...]
-    decided_on: str | None
+    decided_days: tuple[str, ...]           # of each decision in force (each party's)
     evidence_days: tuple[str, ...]
 
 
@@ -120,16 +122,21 @@ class PledgeFacts:
 
 
 def case_facts(state: Mapping[str, Any]) -> CaseFacts:
-    """The whitelisted facts of a case read-model state (never amounts or money)."""
+    """The whitelisted facts of a case read-model state (never amounts or money). In a case
+    with several parties (共同违法) each party's decision in force is a decision made, with its
+    own deadlines: the case's ``decision`` and each of ``co_party_decisions``."""
+    co_parties = state.get("co_party_decisions") or ()
     deadlines = tuple(
         Deadline(name, d.get("due"), d.get("met_on"), bool(d.get("cancelled_on")))
-        for name, d in sorted((state.get("deadlines") or {}).items())
+        for owner in (state, *co_parties)
+        for name, d in sorted((owner.get("deadlines") or {}).items())
         if name in OFFICER_DEADLINES or name.startswith("preservation:"))
-    decision = state.get("decision") or {}
+    decisions = (state.get("decision") or {}, *co_parties)
     # a decision whose form was voided before it was served never took effect: none made
-    voided = decision.get("status") == "voided"
     return CaseFacts(case_id=state["case_id"], deadlines=deadlines,
-                     decided_on=None if voided else decision.get("decided_on"),
+                     decided_days=tuple(sorted(d["decided_on"] for d in decisions
+                                               if d.get("decided_on")
+                                               and d.get("status") != "voided")),
                      evidence_days=tuple(sorted(legal_date(e["captured_at"]).isoformat()
                                                 for e in state.get("evidence") or ())))
 
@@ -196,9 +203,10 @@ def assess(subject: Mapping[str, str], period: Period, as_of: date, *,
         if case_judged:
             judged += 1
             on_time_cases += case_ok
-        if period.holds(c.decided_on):
-            decisions += 1
-            with_evidence += any(e <= c.decided_on for e in c.evidence_days)  # type: ignore
+        for day in c.decided_days:
+            if period.holds(day):
+                decisions += 1
+                with_evidence += any(e <= day for e in c.evidence_days)
     received = pending = handled = substantiated = 0
     for cp in complaints:
         if not period.holds(cp.received_on):

@@ -93,25 +93,45 @@ def unit_known(store: LedgerStore, unit_id: str) -> bool:
 # each request: 15 s (benchmarks/assessment_bench.py).
 _IN = "left({}, 10) BETWEEN %(from)s AND %(until)s"
 _DUE_IN = _IN.format("v->>'due'")
-_DECIDED_IN = _IN.format("c.decision->>'decided_on'")
-_DEADLINES = ("jsonb_each(CASE WHEN jsonb_typeof(c.deadlines) = 'object' THEN c.deadlines END) "
-              "AS d(k, v)")
+
+
+def _deadlines(of: str) -> str:
+    return f"jsonb_each(CASE WHEN jsonb_typeof({of}) = 'object' THEN {of} END) AS d(k, v)"
+
+
+def _due_in(of: str) -> str:
+    """The deadlines of ``of`` due in the period, as the facts read them."""
+    return ("coalesce((SELECT jsonb_object_agg(k, jsonb_build_object('due', v->'due', "
+            "'met_on', v->'met_on', 'cancelled_on', v->'cancelled_on')) "
+            f"FROM {_deadlines(of)} WHERE {_DUE_IN}), '{{}}'::jsonb)")
+
+
+# each other party's decision in force (共同违法): a decision made, with its own deadlines
+_CO_PARTIES = ("jsonb_array_elements(CASE WHEN jsonb_typeof(c.co_party_decisions) = 'array' "
+               "THEN c.co_party_decisions END) AS p")
+_DECIDED_IN = ("(" + _IN.format("c.decision->>'decided_on'") + f" OR EXISTS (SELECT 1 FROM "
+               f"{_CO_PARTIES} WHERE " + _IN.format("p->>'decided_on'") + "))")
+_CO_DEADLINES = "p->'deadlines'"
 # jsonb_to_record reads the (compressed, out-of-line) state once: each `state->…` of a row
 # decompressed it again, four times a case (2 s for 20,000 cases)
 _CASE_FACTS = (
-    "SELECT jsonb_build_object('case_id', c.case_id, 'deadlines', coalesce(("
-    "SELECT jsonb_object_agg(k, jsonb_build_object('due', v->'due', 'met_on', v->'met_on', "
-    f"'cancelled_on', v->'cancelled_on')) FROM {_DEADLINES} WHERE {_DUE_IN}), '{{}}'::jsonb), "
+    "SELECT jsonb_build_object('case_id', c.case_id, "
+    f"'deadlines', {_due_in('c.deadlines')}, "
     "'decision', jsonb_build_object('decided_on', c.decision->'decided_on', "
     "'status', c.decision->'status'), "
+    "'co_party_decisions', (SELECT jsonb_agg(jsonb_build_object("
+    "'decided_on', p->'decided_on', 'status', p->'status', "
+    f"'deadlines', {_due_in(_CO_DEADLINES)})) FROM {_CO_PARTIES}), "
     f"'evidence', CASE WHEN {_DECIDED_IN} THEN coalesce(("
     "SELECT jsonb_agg(jsonb_build_object('captured_at', e->'captured_at')) "
     "FROM jsonb_array_elements(CASE WHEN jsonb_typeof(c.evidence) = 'array' "
     "THEN c.evidence END) AS e), '[]'::jsonb) END)::text AS state "
     "FROM view_cases, jsonb_to_record(view_cases.state) AS c(case_id text, unit_id text, "
-    "officers jsonb, decision jsonb, deadlines jsonb, evidence jsonb) "
-    f"WHERE :subject AND ({_DECIDED_IN} OR EXISTS (SELECT 1 FROM {_DEADLINES} "
-    f"WHERE {_DUE_IN}))")
+    "officers jsonb, decision jsonb, deadlines jsonb, evidence jsonb, "
+    "co_party_decisions jsonb) "
+    f"WHERE :subject AND ({_DECIDED_IN} OR EXISTS (SELECT 1 FROM {_deadlines('c.deadlines')} "
+    f"WHERE {_DUE_IN}) OR EXISTS (SELECT 1 FROM {_CO_PARTIES}, "
+    f"{_deadlines(_CO_DEADLINES)} WHERE {_DUE_IN}))")
 _COMPLAINT_FACTS = (
     "SELECT jsonb_build_object('complaint_id', state->'complaint_id', 'received_on', "
     "state->'received_on', 'outcome', state->'outcome', 'deadlines', jsonb_build_object("

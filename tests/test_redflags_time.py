@@ -4,8 +4,11 @@ arrives."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
+
+import pytest
 
 from projections.redflags import FlagEngine, Subject, national, with_overrides
 
@@ -183,6 +186,26 @@ def test_rf08_i_not_for_a_deposit_that_hid_nothing_or_entered_within_the_finance
     assert numbers(_deposit_recorded(at("2024-09-30", "18:00:00"), "2024-10-09T18:00:00.000000Z",
                                      remitted=at("2024-09-30", "17:00:00")).one("RF08.i")
                    )["due"] == "2024-10-09"
+
+
+def test_rf08_i_names_a_deposit_once_when_it_meets_two_remittances(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Cash handed in half on Tue 8 Oct and half on Wed 9 Oct, both deposited by one deposit
+    dated 10 Oct (the first half's last day) and entered twenty days later: one record, one
+    flag, against the first deadline it crossed — raised once, not once per remittance (the
+    engine would keep the first and warn of a rule raising one flag twice)."""
+    steps = change(f.summary_case(SUMMARY), "OnsiteCashRemitted", amount_fen=5_000)
+    rest = step(S, "OnsiteCashRemitted", at("2024-10-09"), amount_fen=5_000,
+                receipt_nos=["SH-FK-2024-0098812"], remitted_by=f.OFFICER_A,
+                received_by="SH-HP-FIN-03")
+    steps = insert_after(steps, "OnsiteCashRemitted", rest)
+    deposit = next(s for s in steps if s.type == "AgencyDeposited")
+    world = World([s for s in steps if s is not deposit])
+    world.record(deposit, recorded_at="2024-10-30T02:00:00.000000Z")
+    with caplog.at_level(logging.WARNING):
+        assert world.rules() == ["RF08.i"]
+    assert "twice" not in caplog.text
+    assert numbers(world.one("RF08.i"))["due"] == "2024-10-10"
 
 
 # --- RF06 payment and reconciliation -------------------------------------------------------------

@@ -183,3 +183,37 @@ def test_a_case_extension_imported_at_go_live_is_not_back_dated() -> None:
     a declaration it is (beside RF08.a on every record)."""
     assert numbers(_case_imported(False).one("RF08.h"))["due"] == "2024-07-22"
     assert _case_imported(True).flags(rule="RF08") == []
+
+
+def test_a_deposit_imported_at_go_live_is_not_back_dated() -> None:
+    """RF08.i names a deposit recorded after RF05.c's deadline ran out, dated inside it; the
+    summary case's deposit (10 Oct 2024) posted at go-live after an import declaration was
+    recorded then, not back-dated. Posted without a declaration it is (beside RF08.a on the
+    case's records)."""
+    def posted(declared: bool) -> World:
+        world = World()
+        if declared:
+            world.record(import_declared("2024-10-31T00:00:00+08:00"), recorded_at=GO_LIVE)
+        for s in f.summary_case(SUMMARY):
+            world.record(s, recorded_at=LATER)
+        return world
+    assert numbers(posted(False).one("RF08.i"))["due"] == "2024-10-10"
+    assert posted(True).flags(rule="RF08") == []
+
+
+def test_a_supervision_feedback_imported_at_go_live_is_not_back_dated() -> None:
+    """RF08.g names a feedback recorded after the notice's ``respond_by`` ran out, dated by
+    it; a notice and its feedback of October 2024 posted at go-live after an import
+    declaration were recorded then, not back-dated. Posted without one, the feedback is."""
+    s = "supervision:SN-2024-10"
+    def posted(declared: bool) -> World:
+        world = World()
+        if declared:
+            world.record(import_declared("2024-10-31T00:00:00+08:00"), recorded_at=GO_LIVE)
+        world.record(step(s, "SupervisionNoticeIssued", at("2024-10-08"),
+                          respond_by="2024-10-18"), recorded_at=LATER)
+        world.record(step(s, "SupervisionFeedbackSubmitted", at("2024-10-18")),
+                     recorded_at=LATER)
+        return world
+    assert numbers(posted(False).one("RF08.g"))["due"] == "2024-10-18"
+    assert posted(True).flags(rule="RF08") == []

@@ -4,8 +4,11 @@ arrives."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
+
+import pytest
 
 from projections.redflags import FlagEngine, Subject, national, with_overrides
 
@@ -116,6 +119,93 @@ def test_rf05_a_receipt_reused_is_flagged_on_the_later_collection_whenever_recor
     flag = World(other, f.summary_case(SUMMARY)).one("RF05.a")
     assert flag.case_id == "SH-HP-2024-S-004513"
     assert numbers(flag)["first_used_in_case"] == SUMMARY
+
+
+def _deposit_recorded(claimed: str, recorded: str, *, remitted: str | None = None) -> World:
+    """The summary case (cash handed in Tue 8 Oct 2024, so due at the bank by Thu 10 Oct) with
+    its deposit claiming ``claimed`` but recorded at ``recorded`` (UTC), after every other step;
+    ``remitted``: the cash handed in then instead."""
+    steps = f.summary_case(SUMMARY)
+    if remitted is not None:
+        steps = change(steps, "OnsiteCashRemitted", occurred_at=remitted)
+    deposit = next(s for s in steps if s.type == "AgencyDeposited")
+    world = World([s for s in steps if s is not deposit])
+    world.record(replace(deposit, occurred_at=claimed), recorded_at=recorded)
+    return world
+
+
+def test_rf08_i_a_deposit_recorded_after_the_bank_deadline_ran_out_dated_inside_it() -> None:
+    """A deposit dated 10 Oct, RF05.c's last day, entered by the finance office twenty days
+    later: RF05.c met it at its claim and RF08.a leaves the finance office's entries alone, so
+    cash the ledger saw sit undeposited past its deadline looked deposited in time and nothing
+    was flagged. RF08.i names the record."""
+    world = _deposit_recorded(at("2024-10-10", "15:00:00"), "2024-10-30T02:00:00.000000Z")
+    assert world.flags(rule="RF05") == []                 # met at its claim, as before
+    flag = world.one("RF08")
+    deposit = world.events[-1]
+    assert flag.rule_id == "RF08.i" and flag.status == "raised"
+    assert flag.raised_at == "2024-10-30T10:00:00+08:00"
+    assert (flag.scope, flag.case_id, flag.officer_id) == (S, SUMMARY, None)
+    assert list(flag.event_ids) == [deposit.event_id]
+    assert numbers(flag) == {
+        "event_type": "AgencyDeposited", "amount_fen": 10_000,
+        "claimed_at": "2024-10-10T15:00:00+08:00", "recorded_at": "2024-10-30T10:00:00+08:00",
+        "due": "2024-10-10", "tolerance_minutes": 72 * 60}
+    assert flag.summary == ("deposit of 100.00 CNY dated 2024-10-10T15:00:00+08:00 was "
+                            "recorded at 2024-10-30T10:00:00+08:00, after the deadline "
+                            "2024-10-10 it meets had passed")
+    assert flag.summary_zh == ("“罚款缴付指定银行”（100.00 元）所署时间为 "
+                               "2024-10-10T15:00:00+08:00，却于缴付指定银行期限 2024-10-10 "
+                               "届满后的 2024-10-30T10:00:00+08:00 才记录")
+
+
+def test_rf08_i_not_for_a_deposit_that_hid_nothing_or_entered_within_the_finance_offices_lag(
+) -> None:
+    """Entered within 72 h of its claim (RF08.a's allowance for any document: the finance
+    office's batch), recorded before the deadline ran out (however long after its claim),
+    claiming a time already late (RF05.c names it), or met in time by another deposit on the
+    ledger before the deadline ran out: no RF08.i."""
+    within = _deposit_recorded(at("2024-10-10", "15:00:00"), "2024-10-13T06:59:00.000000Z")
+    # cash handed in Mon 30 Sep, due at the bank Wed 9 Oct (National Day): deposited that
+    # evening, entered nine days later, the last evening in time
+    before = _deposit_recorded(at("2024-09-30", "18:00:00"), "2024-10-09T12:00:00.000000Z",
+                               remitted=at("2024-09-30", "17:00:00"))
+    late = _deposit_recorded(at("2024-10-14"), "2024-10-30T02:00:00.000000Z")
+    for world in (within, before, late):
+        assert world.flags(rule="RF08") == []
+    assert late.rules() == ["RF05.c"]
+    steps = f.summary_case(SUMMARY)
+    deposit = next(s for s in steps if s.type == "AgencyDeposited")
+    again = World(steps)                   # deposited in time, entered again weeks later
+    again.record(replace(deposit, occurred_at=at("2024-10-10", "15:30:00")),
+                 recorded_at="2024-10-30T02:00:00.000000Z")
+    assert again.rules() == []
+    # the counterparts: 72 h and a minute; the morning after the deadline
+    assert _deposit_recorded(at("2024-10-10", "15:00:00"), "2024-10-13T07:01:00.000000Z"
+                             ).rules() == ["RF08.i"]
+    assert numbers(_deposit_recorded(at("2024-09-30", "18:00:00"), "2024-10-09T18:00:00.000000Z",
+                                     remitted=at("2024-09-30", "17:00:00")).one("RF08.i")
+                   )["due"] == "2024-10-09"
+
+
+def test_rf08_i_names_a_deposit_once_when_it_meets_two_remittances(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Cash handed in half on Tue 8 Oct and half on Wed 9 Oct, both deposited by one deposit
+    dated 10 Oct (the first half's last day) and entered twenty days later: one record, one
+    flag, against the first deadline it crossed — raised once, not once per remittance (the
+    engine would keep the first and warn of a rule raising one flag twice)."""
+    steps = change(f.summary_case(SUMMARY), "OnsiteCashRemitted", amount_fen=5_000)
+    rest = step(S, "OnsiteCashRemitted", at("2024-10-09"), amount_fen=5_000,
+                receipt_nos=["SH-FK-2024-0098812"], remitted_by=f.OFFICER_A,
+                received_by="SH-HP-FIN-03")
+    steps = insert_after(steps, "OnsiteCashRemitted", rest)
+    deposit = next(s for s in steps if s.type == "AgencyDeposited")
+    world = World([s for s in steps if s is not deposit])
+    world.record(deposit, recorded_at="2024-10-30T02:00:00.000000Z")
+    with caplog.at_level(logging.WARNING):
+        assert world.rules() == ["RF08.i"]
+    assert "twice" not in caplog.text
+    assert numbers(world.one("RF08.i"))["due"] == "2024-10-10"
 
 
 # --- RF06 payment and reconciliation -------------------------------------------------------------
@@ -1094,6 +1184,63 @@ def test_rf25_seized_goods_not_returned_in_seven_working_days() -> None:
     assert World(_seized(inventory, back)).flags(rule="RF25") == []
     partial = step(S, "PropertyReturned", at("2024-10-08"), item_ids=["1"])
     assert numbers(World(_seized(inventory, partial)).one("RF25.b"))["items_handled"] == 1
+
+
+# --- RF27 supervision notices -------------------------------------------------------------------
+
+SV = "supervision:SN-2025-07"
+
+
+def _feedback_recorded(claimed: str, recorded: str) -> World:
+    """A notice issued Mon 20 Jan 2025, to be answered by Fri 14 Feb, its feedback claiming
+    ``claimed`` but recorded at ``recorded`` (UTC)."""
+    world = World([step(SV, "SupervisionNoticeIssued", at("2025-01-20"), respond_by="2025-02-14")])
+    world.record(step(SV, "SupervisionFeedbackSubmitted", claimed), recorded_at=recorded)
+    return world
+
+
+def test_rf08_g_a_supervision_feedback_recorded_after_respond_by_dated_by_it() -> None:
+    """A feedback dated 14 Feb, the notice's ``respond_by``, recorded the Monday after: RF27.a
+    met it at its claim and RF08.f judges only records dated ahead, so a notice the ledger saw
+    go unanswered past its day looked answered in time and nothing was flagged. RF08.g names
+    the record, as it names a complaint's, about the notice."""
+    world = _feedback_recorded(at("2025-02-14"), "2025-02-17T02:00:00.000000Z")
+    assert world.flags(rule="RF27.a") == []               # met at its claim, as before
+    flag = world.one("RF08")
+    notice, feedback = world.events[-2:]
+    assert flag.rule_id == "RF08.g" and flag.status == "raised"
+    assert flag.raised_at == "2025-02-17T10:00:00+08:00"
+    assert (flag.scope, flag.unit_id, flag.case_id, flag.officer_id) == (
+        SV, notice.body["to_unit_id"], None, None)
+    assert list(flag.event_ids) == [feedback.event_id, notice.event_id]
+    assert numbers(flag) == {
+        "event_type": "SupervisionFeedbackSubmitted", "claimed_at": "2025-02-14T10:00:00+08:00",
+        "recorded_at": "2025-02-17T10:00:00+08:00", "due": "2025-02-14",
+        "tolerance_minutes": 60}
+    assert flag.summary == ("SupervisionFeedbackSubmitted dated 2025-02-14T10:00:00+08:00 was "
+                            "recorded at 2025-02-17T10:00:00+08:00, after the deadline "
+                            "2025-02-14 it meets had passed")
+    assert flag.summary_zh == ("“提交督办反馈”所署时间为 2025-02-14T10:00:00+08:00，却于反馈期限 "
+                               "2025-02-14 届满后的 2025-02-17T10:00:00+08:00 才记录")
+
+
+def test_rf08_g_not_for_a_supervision_feedback_that_hid_nothing() -> None:
+    """Recorded before ``respond_by`` ran out (however long after its claim), within the hour,
+    claiming a time already late (RF27.a names it, cleared), or entered late after another
+    feedback on the ledger in time: no RF08.g. ``SupervisionFeedbackSubmitted`` is signed by a
+    supervisor only (docs/events.md), with no device-signed path, so no sync is excused."""
+    before = _feedback_recorded(at("2025-02-10"), "2025-02-14T15:00:00.000000Z")
+    within = _feedback_recorded(at("2025-02-14", "23:30:00"), "2025-02-14T16:29:00.000000Z")
+    late = _feedback_recorded(at("2025-02-17"), "2025-02-18T02:00:00.000000Z")
+    again = _feedback_recorded(at("2025-02-13"), "2025-02-13T02:02:00.000000Z")
+    again.record(step(SV, "SupervisionFeedbackSubmitted", at("2025-02-14")),
+                 recorded_at="2025-02-17T02:00:00.000000Z")
+    for world in (before, within, late, again):
+        assert world.flags(rule="RF08") == []
+    assert late.one("RF27.a").status == "cleared"
+    # the counterpart: recorded half an hour past midnight, an hour and a minute after its claim
+    assert _feedback_recorded(at("2025-02-14", "23:30:00"), "2025-02-14T16:31:00.000000Z"
+                              ).one("RF08").rule_id == "RF08.g"
 
 
 # --- scheduling: next_due / due_subjects ----------------------------------------------------------

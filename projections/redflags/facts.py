@@ -638,7 +638,7 @@ class Case:
         self.payments: list[Payment] = []
         self.cash: list[Cash] = []
         self.remitted: list[tuple[int, int, str]] = []
-        self.deposited: list[tuple[int, int, str]] = []
+        self.deposited: list[tuple[int, int, str, int, int]] = []  # ts, amount, eid, rts, idx
         self.reconciled: list[tuple[int, int, str, str]] = []           # ts, amount, result, eid
         #: (ts, principal, rate bp, days, surcharge, eid, the decision it names or None)
         self.surcharges: list[tuple[int, int, int, int, int, str, str | None]] = []

@@ -528,7 +528,7 @@ class Fold:
 
     def _c_AgencyDeposited(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                            dirty: set) -> None:
-        c.deposited.append((ts, b["amount_fen"], eid))
+        c.deposited.append((ts, b["amount_fen"], eid, rts, idx))
 
     def _c_TreasuryReconciled(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                               dirty: set) -> None:

@@ -65,13 +65,15 @@ class Thresholds:
                                                      "within 24 h of capture counts")
     late_field_hours: int = _t(24, "hours", "RF08.a: field events recorded > 24 h late")
     late_document_hours: int = _t(72, "hours", "RF08.a: documents recorded > 72 h late; RF29.b "
-                                  "the same for a flag's disposition")
+                                  "the same for a flag's disposition; RF08.i: a cash deposit "
+                                  "recorded after its deadline")
     device_sync_max_hours: int = _t(72, "hours", "RF08 guard: device-signed captures synced "
                                                  "after the shift")
     backdate_tolerance_minutes: int = _t(60, "minutes", "RF08.b: pre-decision step recorded "
                                                         "after the decision; RF08.g: complaint "
-                                                        "acknowledgement, extension or closing "
-                                                        "recorded after its deadline")
+                                                        "acknowledgement, extension or closing, "
+                                                        "or supervision feedback, recorded "
+                                                        "after its deadline")
     bodycam_window_minutes: int = _t(5, "minutes", "RF08.c: video within ± 5 min")
     import_recording_days: int = _t(7, "calendar_days", "RF08.a: a declared historical import "
                                     "covers events recorded within 7 days of the declaration")

@@ -6,7 +6,8 @@ publication and its withdrawal, preservation, time bar), RF23 (complaints 15 / 6
 conflicted handler, repeated complaints; and RF08.g, an acknowledgement, extension or
 closing back-dated across the deadline it meets or extends), RF25.a/b (inventory in 24 h,
 handling in 7 working days), RF27 (supervision notices: feedback by the notice's deadline,
-resubmission after a send-back, the supervisor's review).
+resubmission after a send-back, the supervisor's review; RF08.g, a feedback back-dated across
+it). RF08.h and RF08.i judge a case's extension and cash deposit back-dated so.
 
 The pattern of every deadline (:func:`deadline`): the act in time → nothing; the act late → a
 flag with ``status = cleared`` naming the late event (the lateness stays visible); no act yet
@@ -78,18 +79,18 @@ def _emit(ctx: "Ctx", outcome: tuple[int, str] | bool, rule_id: str, disc: str, 
              numbers=numbers, summary=summary, summary_zh=summary_zh, cleared=cleared, **subject)
 
 
-def _in_time(events: Iterable[tuple[int, int, str]], late_from: int, target: int,
-             amount: int) -> int:
-    """How much of the ``amount`` whose cumulative total is ``target`` ``events`` covered
-    before ``late_from``: the part of cash handed on in time."""
-    before = sum(a for ts, a, _ in events if ts < late_from)
+def _in_time(events: Iterable[tuple], late_from: int, target: int, amount: int) -> int:
+    """How much of the ``amount`` whose cumulative total is ``target`` ``events`` (time,
+    amount, id, …) covered before ``late_from``: the part of cash handed on in time."""
+    before = sum(a for ts, a, *_ in events if ts < late_from)
     return max(0, min(amount, before - (target - amount)))
 
 
-def _first_cover(events: Iterable[tuple[int, int, str]], target: int) -> tuple[int, str] | None:
-    """The first (time, id) at which cumulative amounts reach ``target``."""
+def _first_cover(events: Iterable[tuple], target: int) -> tuple[int, str] | None:
+    """The first (time, id) at which the cumulative amounts of ``events`` (time, amount, id,
+    …) reach ``target``."""
     total = 0
-    for ts, amount, eid in sorted(events):
+    for ts, amount, eid, *_ in sorted(events):
         total += amount
         if total >= target:
             return ts, eid
@@ -153,14 +154,18 @@ def rf05_cash_handling(c: Case, ctx: "Ctx") -> None:
                   officer_id=cash.officers[0] if cash.officers else None)
     cum = 0
     deposits = list(c.deposited)
+    judged: set[str] = set()
     for ts, amount, eid in sorted(c.remitted):
         cum += amount
         n = ctx.params(ts).legal.agency_to_bank_working_days
         start, ahead = opened(ctx, ts, c.recorded_ahead(eid), eid)
         due = days.add_working(days.day(start), n)
         late_from = None if due is None else days.end(due)
-        outcome = deadline(ctx, late_from, _first_cover(deposits, cum))
-        if outcome is not False and late_from is not None:
+        done = _first_cover(deposits, cum)
+        outcome = deadline(ctx, late_from, done)
+        if outcome is False and done is not None and late_from is not None:
+            _back_dated_deposits(c, ctx, deposits, cum, due, done[0], judged)
+        elif outcome is not False and late_from is not None:
             part = _in_time(deposits, late_from, cum, amount)
             _emit(ctx, outcome, "RF05.c", eid, anchor=ts, late_from=late_from,
                   event_ids=[eid],
@@ -723,8 +728,9 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                   summary_zh=f"{day_iso(day)} 的“{complaint_category_zh(cp.category)}”投诉至 "
                              f"{day_iso(due)} 未书面{type_zh('ComplaintAcknowledged')}",
                   ahead=ahead, **common)
-            _back_dated_acts(cp, ctx, [(ts, eid) for ts, eid, method in cp.acks
-                                       if method in WRITTEN_ACKS], due, "书面告知期限")
+            _back_dated_acts(ctx, cp.records, [(ts, eid) for ts, eid, method in cp.acks
+                                               if method in WRITTEN_ACKS], due, "书面告知期限",
+                             of=cp.eid, case_id=cp.case_id, unit_id=cp.unit_id)
         # XFGZ 第34条: 60 days from acceptance (受理); until it is accepted, from receipt
         if cp.accepted:
             accepted, ahead = min((opened(ctx, ts, cp.recorded_ahead(eid), eid)
@@ -775,8 +781,9 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
                       summary_zh=f"{day_iso(day)} 的“{complaint_category_zh(cp.category)}”投诉至 "
                                  f"{day_iso(due)} 未办结（{legal.complaint_close_days} + {ext} 日）",
                       ahead=ahead, **common)
-                _back_dated_acts(cp, ctx, [(ts, eid) for ts, _, eid in cp.closings], due,
-                                 "办理期限")
+                _back_dated_acts(ctx, cp.records, [(ts, eid) for ts, _, eid in cp.closings],
+                                 due, "办理期限", of=cp.eid, case_id=cp.case_id,
+                                 unit_id=cp.unit_id)
     # every closing is judged: one re-closing the complaint is an answer too
     for ts, handler, eid in sorted(cp.closings):
         relation = None
@@ -804,20 +811,21 @@ def rf23_complaint(cp: Complaint, ctx: "Ctx") -> None:
 
 def _back_dated(ctx: "Ctx", rule_id: str, rec: Ev, due: int, said: dict, *,
                 what: tuple[str, str], deadline: tuple[str, str], event_ids: list[str],
-                **subject: str | None) -> None:
-    """RF08.g, RF08.h: flag ``rec`` when it claims a time before the deadline ``due`` (a day)
-    ran out but was recorded after it had, more than ``backdate_tolerance_minutes`` after its
-    claim. The ledger saw the period run out with no such record, so the claim is a back-dated
-    record (RF08.b's test, the deadline in the decision's place): an extension moves the
-    deadline (XFGZ 第34条, and the sectoral rule a case's 90 days follow, extend a running
-    period), an acknowledgement or a closing meets it. RF12 and RF23 still read each at its
-    claim; the recording is judged here (docs/red-flags.md, RF08.g and RF08.h). ``said`` are
-    the numbers naming the record beyond its type and times; ``what`` the record and
-    ``deadline`` how it bears on the deadline, each (English, Chinese). A declared historical
-    import was recorded at go-live, not back-dated (as RF08.a)."""
+                tolerance_minutes: int | None = None, **subject: str | None) -> None:
+    """RF08.g, RF08.h, RF08.i: flag ``rec`` when it claims a time before the deadline ``due``
+    (a day) ran out but was recorded after it had, more than ``tolerance_minutes`` (by default
+    ``backdate_tolerance_minutes``) after its claim. The ledger saw the period run out with no
+    such record, so the claim is a back-dated record (RF08.b's test, the deadline in the
+    decision's place): an extension moves the deadline (XFGZ 第34条, and the sectoral rule a
+    case's 90 days follow, extend a running period); an acknowledgement, a closing, a
+    supervision feedback or a cash deposit meets it. RF05, RF12, RF23 and RF27 still read each
+    at its claim; the recording is judged here (docs/red-flags.md, RF08.g to RF08.i).
+    ``said`` are the numbers naming the record beyond its type and times; ``what`` the record
+    and ``deadline`` how it bears on the deadline, each (English, Chinese). A declared
+    historical import was recorded at go-live, not back-dated (as RF08.a)."""
     ts = rec.ts
     p = ctx.params(ts)
-    tol = p.thresholds.backdate_tolerance_minutes
+    tol = tolerance_minutes or p.thresholds.backdate_tolerance_minutes
     if (rec.rts < ctx.days.end(due) or rec.rts - ts <= tol * MINUTE
             or (p.imports and p.imported(ts, rec.idx, rec.rts))):
         return
@@ -845,24 +853,53 @@ def _back_dated_extension(c: Case, ctx: "Ctx", rec: Ev, n: int, approver: str, d
                 case_id=c.case_id, unit_id=c.unit_id)
 
 
-def _back_dated_acts(cp: Complaint, ctx: "Ctx", acts: Iterable[tuple[int, str]], due: int,
-                     deadline_zh: str) -> None:
+def _back_dated_deposits(c: Case, ctx: "Ctx", deposits: list[tuple[int, int, str, int, int]],
+                         target: int, due: int, met: int, judged: set[str]) -> None:
+    """RF08.i: the deposits that met RF05.c's deadline ``due`` (the day) for the cumulative
+    ``target`` at their claims (those claiming ``met``, the covering one's time, or earlier),
+    each back-dated across it (:func:`_back_dated`), unless those on the ledger before it ran
+    out met it — then the ledger saw no breach to hide. The finance office enters deposits in
+    its own batches (RF08.a does not judge them), so the allowance is RF08.a's for any
+    document, ``late_document_hours``, not RF08.b's hour: a deposit entered within it is that
+    lag, one entered later contradicts a deadline the ledger saw pass (docs/red-flags.md,
+    RF08.i). ``judged``: the deposits already judged (one may meet several remittances')."""
+    end = ctx.days.end(due)
+    seen = _first_cover([x for x in deposits if x[3] < end], target)
+    if seen is not None and seen[0] < end:
+        return
+    for ts, amount, eid, rts, idx in sorted(deposits):
+        if ts > met:
+            break
+        if eid in judged:
+            continue
+        judged.add(eid)
+        hours = ctx.params(ts).thresholds.late_document_hours
+        _back_dated(ctx, "RF08.i", Ev("AgencyDeposited", ts, rts, eid, idx), due,
+                    {"amount_fen": amount},
+                    what=(f"deposit of {cny(amount)}",
+                          f"“{type_zh('AgencyDeposited')}”（{yuan(amount)}）"),
+                    deadline=("meets", "缴付指定银行期限"), event_ids=[eid],
+                    tolerance_minutes=hours * 60, case_id=c.case_id, unit_id=c.unit_id)
+
+
+def _back_dated_acts(ctx: "Ctx", records: Iterable[Ev], acts: Iterable[tuple[int, str]],
+                     due: int, deadline_zh: str, *, of: str, **subject: str | None) -> None:
     """RF08.g for the ``acts`` (time, event id) that meet deadline ``due`` (RF23.a's written
-    acknowledgements, RF23.b's closings) of ``cp``: each one back-dated across it
+    acknowledgements, RF23.b's closings, RF27.a's feedback) among the ``records`` of the
+    complaint or notice opened by event ``of``: each one back-dated across it
     (:func:`_back_dated`), unless one recorded before it ran out met it — then the ledger saw
     no breach to hide."""
     end = ctx.days.end(due)
     inside = [(ts, eid) for ts, eid in acts if ts < end]
     if not inside:
         return
-    records = {r.eid: r for r in cp.records}
-    if any(records[eid].rts < end for _, eid in inside):
+    by_id = {r.eid: r for r in records}
+    if any(by_id[eid].rts < end for _, eid in inside):
         return
     for _, eid in sorted(inside):
-        rec = records[eid]
+        rec = by_id[eid]
         _back_dated(ctx, "RF08.g", rec, due, {}, what=(rec.type, f"“{type_zh(rec.type)}”"),
-                    deadline=("meets", deadline_zh), event_ids=[eid, cp.eid],
-                    case_id=cp.case_id, unit_id=cp.unit_id)
+                    deadline=("meets", deadline_zh), event_ids=[eid, of], **subject)
 
 
 def rf23d_complaint_pattern(o: Officer, ctx: "Ctx") -> None:
@@ -914,6 +951,7 @@ def rf27_supervision(sv: Supervision, ctx: "Ctx") -> None:
           summary=f"supervision notice {sv.notice_id} not answered by "
                   f"{day_iso(sv.respond_by)}",
           summary_zh=f"督办通知 {sv.notice_id} 至 {day_iso(sv.respond_by)} 未反馈", **common)
+    _back_dated_acts(ctx, sv.records, feedback, sv.respond_by, "反馈期限", of=sv.eid, **common)
     n = th.supervision_resubmit_working_days
     for ts, result, eid in reviews:
         if result != "rejected_resubmit":

@@ -15,9 +15,11 @@ from projections.redflags import FlagEngine, Subject, national, with_overrides
 from . import domain_factory as f
 from .domain_factory import DROP, at, step
 from .test_redflags_world import (
+    AT,
     GENERAL,
     SUMMARY,
     World,
+    _incremental,
     change,
     drop,
     general_case,
@@ -705,6 +707,43 @@ def test_rf12_publication_withdrawn_late_after_revocation() -> None:
     assert World(f.withdrawn_case()).flags(rule="RF12") == []   # 7 Apr is in time (清明)
     steps = change(f.withdrawn_case(), "DecisionPublicationWithdrawn", occurred_at=at("2025-04-10"))
     assert numbers(World(steps).one("RF12.f"))["due"] == "2025-04-09"
+
+
+def test_rf12_publication_of_a_decision_whose_form_was_voided_withdrawn_late() -> None:
+    """A decision published and then voided before it was served never took effect, and the
+    feed marks it voided until its publication is withdrawn (APL 第48条第2款: within three days,
+    docs/red-flags.md RF12): RF12.f counted them from amendments and revocations only, so a
+    voided decision could stay published for ever. Counted from the void, whichever is
+    recorded first; not for a decision never published, voided after it was served (RF20.e's)
+    or served, by a service recorded late, before its void."""
+    steps = f.summary_case(SUMMARY)
+    published = step(S, "DecisionPublished", at("2024-09-30", "10:05:10"),
+                     decision_no="HP-S-2024-004512", publication_ref="PUB-HP-S-004512")
+    void = step(S, "DecisionFormVoided", at("2024-09-30", "10:05:30"),
+                form_no="HP-S-2024-004512", reason="wrong_amount")
+
+    def withdrawn(day: str) -> f.Step:
+        return step(S, "DecisionPublicationWithdrawn", at(day), publication_ref="PUB-HP-S-004512",
+                    reason="error", decision_no="HP-S-2024-004512")
+
+    for order in ([published] + steps + [void], [void, published] + steps):
+        world = World(order)
+        flag = world.one("RF12.f")
+        assert (flag.status, numbers(flag)["voided_on"], numbers(flag)["due"]) == (
+            "raised", "2024-09-30", "2024-10-10")          # 国庆 1–7 October
+        assert [fl.to_value() for fl in _incremental(world.events, AT)] == \
+            [fl.to_value() for fl in world.flags()]
+    late = World([published] + steps + [void, withdrawn("2024-10-11")]).one("RF12.f")
+    assert (late.status, numbers(late)["days_late"]) == ("cleared", 1)
+    assert World([published] + steps + [void, withdrawn("2024-10-10")]).flags(
+        rule="RF12.f") == []
+    assert World(steps + [void]).flags(rule="RF12.f") == []
+    after_service = replace(void, occurred_at=at("2024-09-30", "10:06:30"))
+    assert World([published] + steps + [after_service]).flags(rule="RF12.f") == []
+    served = [s.type for s in steps].index("DecisionServed")
+    early = replace(steps[served], occurred_at=at("2024-09-30", "10:05:20"))
+    revived = World([published] + steps[:served] + [void, early] + steps[served + 1:])
+    assert revived.flags(rule="RF12.f") == []
 
 
 def test_rf12_a_decision_made_anew_is_served_and_published_on_its_own_deadlines() -> None:

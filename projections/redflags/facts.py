@@ -691,14 +691,33 @@ class Case:
             d = self.in_force(ch.decision_no, ch.ts)
             if d is None or d.decision_no != ch.decision_no:
                 continue
-            shown = max([(ts, True) for ts, eid in self.published
-                         if ts <= ch.ts and self.concerns(eid, d)]
-                        + [(ts, False) for ts, eid in self.unpublished
-                           if ts <= ch.ts and self.concerns(eid, d)],
-                        default=(0, False))
-            if shown[1]:
+            if self._shown(d, ch.ts):
                 return ch, d
         return None
+
+    def _shown(self, decision: Decision, ts: int, since: int | None = None) -> bool:
+        """Whether the last publication event of ``decision``'s party's decisions
+        (:meth:`concerns`) at or before ``ts`` (and at or after ``since``), in world time, is a
+        publication: a decision of the party is published then."""
+        def within(at: int, eid: str) -> bool:
+            return (since is None or since <= at) and at <= ts and self.concerns(eid, decision)
+        return max([(at, True) for at, eid in self.published if within(at, eid)]
+                   + [(at, False) for at, eid in self.unpublished if within(at, eid)],
+                   default=(0, False))[1]
+
+    def voided_while_published(self) -> list[tuple[tuple[int, str, tuple[str, ...], str],
+                                                    Decision]]:
+        """The voids that ended a decision (:meth:`void_of`) while it was published — the last
+        publication event of its party's decisions from the decision to the void, in world
+        time, is a publication (:meth:`concerns`) — with that decision: it never took effect,
+        and APL 第48条第2款 owes the publication's withdrawal as for one revoked (RF12.f,
+        docs/red-flags.md)."""
+        out = []
+        for d in self.decided if self.voided and self.published else ():
+            v = self.void_of(d)
+            if v is not None and self._shown(d, v[0], since=d.ts):
+                out.append((v, d))
+        return out
 
     def benchmark_at(self, ts: int) -> tuple[int, str, str, str, int, int, str] | None:
         """The benchmark applied last at or before ``ts`` in world time (a record may sync

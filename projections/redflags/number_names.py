@@ -92,6 +92,7 @@ NUMBER_NAMES: dict[str, tuple[str, str]] = {
     "amended_at": ("变更时间", "amended at"),
     "amended_on": ("变更日期", "amended on"),
     "withdrawn_on": ("撤销日期", "withdrawn on"),
+    "voided_on": ("作废日期", "voided on"),
     "broken_at": ("断链人员", "chain breaks at (officer)"),
     "claimed_at": ("声称时间", "claimed at"),
     "collected_at": ("收缴时间", "collected at"),

@@ -603,6 +603,26 @@ def rf12_deadlines(c: Case, ctx: "Ctx") -> None:
                           f"was {how}",
                   summary_zh=f"处罚决定{code_zh(how)}后，至 {day_iso(due)} 未撤回公示",
                   ahead=ahead, case_id=c.case_id, unit_id=c.unit_id)
+    # f) and within 3 working days of the void that ended a published decision: it never
+    # took effect, and the public feed marks it voided until the withdrawal
+    for (void_ts, form_no, _, void_eid), of in c.voided_while_published():
+        n = ctx.params(void_ts).legal.publication_withdraw_working_days
+        start, ahead = opened(ctx, void_ts, c.recorded_ahead(void_eid), void_eid)
+        due = days.add_working(days.day(start), n)
+        if due is not None:
+            late_from = days.end(due)
+            done = min(((ts, eid) for ts, eid in c.unpublished
+                        if ts >= void_ts and c.concerns(eid, of)), default=None)
+            _emit(ctx, deadline(ctx, late_from, done), "RF12.f", void_eid,
+                  anchor=void_ts, late_from=late_from, event_ids=[of.eid, void_eid],
+                  numbers={"decision_no": of.decision_no, "form_no": form_no,
+                           "voided_on": day_iso(days.day(start)), "due": day_iso(due),
+                           "working_days": n},
+                  summary=f"publication not withdrawn by {day_iso(due)} after the form of "
+                          f"the decision of {day_iso(days.day(of.ts))} was voided",
+                  summary_zh=f"{day_iso(days.day(of.ts))} 的处罚决定书作废后，至 "
+                             f"{day_iso(due)} 未撤回公示",
+                  ahead=ahead, case_id=c.case_id, party_ref=of.party_ref, unit_id=c.unit_id)
     # h) filed more than 2 years after the violation, or after a continuing or repeated one
     # ended (APL 第36条第2款: 从行为终了之日起计算); an end recorded before the beginning is a
     # slip, so the bar never counts from before the act began

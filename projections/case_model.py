@@ -47,8 +47,8 @@ from . import officer_model
 from .fold_context import (DEFAULT_CONTEXT, Context, deadline_basis, deadline_start,
                            deadline_start_of, mark_met, mark_met_by, note_out_of_order,
                            reread_roles, role_at, set_due, stamp_versions)
-from .lifecycle import (GENERAL, SUMMARY, advance, after_closing, is_co_party, named_decision,
-                        others_in_force, party_decision, rank)
+from .lifecycle import (GENERAL, SUMMARY, advance, after_closing, every_decision, is_co_party,
+                        named_decision, others_in_force, party_decision, rank)
 from .redflags.days import ts_of
 from .redflags.facts import (COLLECTIVE, INVESTIGATIVE, actors_of, collection_key, deciders_of,
                              decision_extension_counted, decision_key, money_of, payment_key,
@@ -867,8 +867,8 @@ def _voided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx:
     entry = {"form_no": b["form_no"], "voided_at": rec.occurred_at, "event_id": rec.event_id,
              "ended": None}
     c["voided_forms"].append(entry)
-    for d in [c["decision"], *c["co_party_decisions"], *c["previous_decisions"]]:
-        if d is not None and d["form_no"] == b["form_no"]:
+    for d in every_decision(c):
+        if d["form_no"] == b["form_no"]:
             _void(c, d, entry, day)
 
 
@@ -917,8 +917,7 @@ def _served_before_void(c: dict[str, Any], rec: Recorded, b: dict[str, Any]) -> 
     for entry in c["voided_forms"]:
         if entry["ended"] != b["decision_no"] or at > ts_of(entry["voided_at"]):
             continue
-        d = next((d for d in [c["decision"], *c["co_party_decisions"], *c["previous_decisions"]]
-                  if d is not None and d["decision_no"] == b["decision_no"]
+        d = next((d for d in every_decision(c) if d["decision_no"] == b["decision_no"]
                   and d["status"] == "voided"), None)
         if d is None or at < ts_of(d["decided_at"]):
             continue
@@ -947,8 +946,7 @@ def voided_decisions(case: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
         return {}
     ended = {v["ended"]: v["voided_at"] for v in case["voided_forms"] if v["ended"]}
     return {d["event_id"]: {**d, "voided_at": ended.get(d["decision_no"])}
-            for d in [case["decision"], *case["co_party_decisions"], *case["previous_decisions"]]
-            if d is not None and d["status"] == "voided"}
+            for d in every_decision(case) if d["status"] == "voided"}
 
 
 def _closed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
@@ -1106,13 +1104,15 @@ _FACTS: dict[str, Fact] = {
 def _refresh_money(c: dict[str, Any], day: date, ctx: Context) -> None:
     """Totals, outstanding amount, reconciliation status and the summary money stage."""
     m, a = c["money"], c["amounts"]
-    was_paid = bool(m["reconciliation"]["expected_fen"]) and m["outstanding_fen"] == 0
+    was_paid = bool(m["due_fen"]) and m["outstanding_fen"] == 0
     m["paid_fen"], m["received_fen"] = _received(c, c["decision"])
     for d in c["previous_decisions"]:     # a payment on a decision withdrawn stays with it
         d["received_fen"] = _received(c, d)[1]
+    co_owed = 0
     for d in c["co_party_decisions"]:     # another party's decision in force: its own money
         d["received_fen"] = _received(c, d)[1]
         owed = d["current_fen"] + (d["surcharge_fen"] if d["current_fen"] else 0)
+        co_owed += owed
         d["outstanding_fen"] = max(0, owed - d["received_fen"])
         payment = d["deadlines"].get("payment")
         if owed and not d["outstanding_fen"] and payment is not None \
@@ -1130,9 +1130,7 @@ def _refresh_money(c: dict[str, Any], day: date, ctx: Context) -> None:
     r = m["reconciliation"]
     # a TreasuryReconciled names no decision: the total credited for the case, every party's
     # (RF06.a judges a case with several parties against the sum)
-    r["expected_fen"] = expected + sum(
-        d["current_fen"] + (d["surcharge_fen"] if d["current_fen"] else 0)
-        for d in c["co_party_decisions"])
+    r["expected_fen"] = expected + co_owed
     if r["reconciled_fen"] is None:
         r["status"] = "pending" if r["expected_fen"] else "not_applicable"
     else:

@@ -250,6 +250,13 @@ def named_decision(case: dict[str, Any], decision_no: str
     return None, f"no decision {decision_no} to change"
 
 
+def every_decision(case: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every decision the case shows: ``decision``, each other party's in force
+    (``co_party_decisions``) and those set aside (``previous_decisions``), in that order."""
+    return [d for d in [case["decision"], *case["co_party_decisions"],
+                        *case["previous_decisions"]] if d is not None]
+
+
 def is_co_party(case: dict[str, Any], d: dict[str, Any] | None) -> bool:
     """Whether ``d`` is one of ``co_party_decisions``: another party's decision in force."""
     return any(d is x for x in case["co_party_decisions"])

@@ -38,7 +38,7 @@ from ledger.grammar import UUID
 from ledger.keys import KEYS_STREAM
 from ledger.store import LedgerStore, owner_only
 
-from . import case_model, complaint_model, officer_model
+from . import case_model, complaint_model, lifecycle, officer_model
 from .fold_context import Context
 from .gcpause import gc_paused
 from .jsontext import state_json, state_of
@@ -344,9 +344,8 @@ class Fold:
         case = self.cases[cid]
         now = case_model.voided_decisions(case)
         for eid in sorted(before ^ now.keys()):
-            d = now.get(eid) or next(d for d in [case["decision"], *case["co_party_decisions"],
-                                                 *case["previous_decisions"]]
-                                     if d is not None and d["event_id"] == eid)
+            d = now.get(eid) or next(d for d in lifecycle.every_decision(case)
+                                     if d["event_id"] == eid)
             record = self.publications.get(cid)
             on = (legal_date(d["voided_at"], offset_minutes=offset).isoformat()
                   if eid in now else None)

@@ -607,3 +607,15 @@ def test_identifier_refuses_the_segments_a_url_path_rewrites() -> None:
     ident = Ident()
     assert not [v for v in ("A/./B", "A/../B", "A//B", "A/", "A/.", "A/..") if ident.ok(v)]
     assert all(ident.ok(v) for v in ("A/B", "A/.b/..c/d.", "A.B:C-D_E", "A" * 128))
+
+
+@pytest.mark.parametrize("type_name", ["SurchargeAssessed", "InstalmentApproved"])
+def test_the_decision_a_surcharge_or_plan_names_is_optional_and_checked(type_name: str) -> None:
+    """Both may name the decision they are for (a case with several parties): absent, the body
+    is valid as before; present, it is held to the decision number's rules, named."""
+    assert errors(type_name, body(type_name)) == []
+    assert errors(type_name, body(type_name, decision_no="沪黄城管罚〔2024〕第123号")) == []
+    assert errors(type_name, body(type_name, decision_no=123)) == [
+        ("body.decision_no", "must be a string, found integer")]
+    assert errors(type_name, body(type_name, decision_no="")) == [
+        ("body.decision_no", "must not be empty")]

@@ -33,6 +33,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from ledger.domain.calendar import OFFICIAL_SCHEDULES
@@ -243,10 +244,13 @@ class FlagParams:
     imports: tuple[ImportWindow, ...] = ()
     #: event ids of published configuration merged in, in order
     sources: tuple[str, ...] = ()
-    version: str = field(default="", init=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "version", f"{self.name}@{digest(self.content())[:16]}")
+    @cached_property
+    def version(self) -> str:
+        """The name and a digest of the content, computed when first read: a timeline resolves
+        every version again at each publication, and most are never read (hashing each was a
+        tenth of a rebuild at 1M events; BENCHMARKS.md, "Red flags")."""
+        return f"{self.name}@{digest(self.content())[:16]}"
 
     def content(self) -> dict[str, Any]:
         """The canonical value the version hashes (integers, strings and lists only)."""

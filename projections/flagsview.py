@@ -51,6 +51,7 @@ from ledger.store import NOW_SQL, LedgerStore, read_ledger_clock
 
 from .oversight.levels import WarningLevels
 from .oversight.warnings import FormalItem, WarningParams
+from .gcpause import gc_paused
 from .readmodels import SAVE_CHUNK, TRACKING_TABLE, batches_upto, fetch_after, log_head
 from .redflags.days import DAY, EPOCH_ORD, iso, ts_of
 from .redflags.engine import FlagEngine
@@ -114,10 +115,11 @@ class FlagsView:
             self._engine, self._folded = FlagEngine(self.params), 0
             self._formal = []
         caught_up = False
-        for batch in batches_upto(curs, self._folded, position):   # catch up silently
-            self._fold(self._engine, [rec for _, rec in batch])
-            self._folded = batch[-1][0]
-            caught_up = True
+        with gc_paused(freeze=True):        # the fold is kept: its objects are not scanned
+            for batch in batches_upto(curs, self._folded, position):   # catch up silently
+                self._fold(self._engine, [rec for _, rec in batch])
+                self._folded = batch[-1][0]
+                caught_up = True
         if caught_up:       # whatever a previous leader deferred or awaited is evaluated again
             everything = self._engine.subjects()
             self._deferred = {s for s in everything if s.kind == "cohort"}

@@ -575,11 +575,18 @@ class ReadModels:
 
     def _refold(self, curs: Any, upto: int, fetch: int = 100_000) -> int:
         """Empty the read models and fold the log up to notification id ``upto`` in one pass,
-        every event with the configuration published up to there; returns how many events."""
+        every event with the configuration published up to there; returns how many events.
+
+        The collector stays paused until the fold, written, is dropped: resumed while every
+        state is still held, it would scan them all."""
+        with gc_paused():
+            return self._refold_paused(curs, upto, fetch)
+
+    def _refold_paused(self, curs: Any, upto: int, fetch: int) -> int:
         timeline = configuration_upto(curs, upto)
         fold = Fold(lambda table, ids: {}, timeline)    # from nothing: no state is loaded
         count = position = 0
-        for batch in batches_upto(curs, 0, upto, fetch):   # collector paused
+        for batch in batches_upto(curs, 0, upto, fetch):
             for _, rec in batch:
                 fold.apply(rec)
             count, position = count + len(batch), batch[-1][0]

@@ -719,3 +719,41 @@ def test_period_end_spike_counts_each_fine_for_the_unit_that_decided_it() -> Non
     assert [(m[0], m[2], m[3]) for m in months] == [("2024-07", 20, 0), ("2024-08", 20, 0)]
     assert [x.to_value() for x in _incremental(world.events, AT) if x.rule_id == "RF24"] == [
         x.to_value() for x in flags]
+
+
+def _robust_by_definition(oid: str, values: dict[str, float], sampling: dict[str, float]
+                          ) -> tuple[float, float, float, float]:
+    """RF17's robust comparison as defined: the peers' values sorted again for each officer."""
+    def median(xs: list[float]) -> float:
+        s, n = sorted(xs), len(xs)
+        return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+    peers = [v for o, v in values.items() if o != oid]
+    centre = median(peers)
+    spread = 1.4826 * median([abs(v - centre) for v in peers])
+    tau2 = max(0.0, spread ** 2 - median([v for o, v in sampling.items() if o != oid]))
+    return centre, spread, math.sqrt(tau2), max(spread, math.sqrt(tau2 + sampling[oid]))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_each_officers_peers_give_the_medians_of_sorting_them_again(seed: int) -> None:
+    """_Peers reads each officer's leave-one-out medians from one sorted list: the same
+    floats as sorting the other officers' values, with ties, odd and even counts."""
+    from projections.redflags._stats import median_without
+    from projections.redflags.statistics import _Peers
+    rng = random.Random(seed)
+    n = rng.randint(2, 30)
+    pool = [rng.uniform(-1, 1) for _ in range(max(1, n // 3))]  # repeated values: ties
+    values = {f"o{i}": rng.choice(pool) if rng.random() < 0.4 else rng.gauss(0, 0.2)
+              for i in range(n)}
+    sampling = {o: rng.choice([0.01, 0.02, rng.random() / 10]) for o in values}
+    peers = _Peers(values, sampling)
+    for oid in values:
+        rb = peers.robust(oid)
+        assert (rb.centre, rb.spread, rb.tau, rb.scale) == \
+            _robust_by_definition(oid, values, sampling)
+        assert rb.df == max(1, n - 2)               # peers - 1, at least 1
+    ordered = sorted(values.values())
+    with pytest.raises(ValueError):
+        median_without(ordered, 2.0)            # not among them
+    with pytest.raises(ValueError):
+        median_without([0.5], 0.5)              # nothing left

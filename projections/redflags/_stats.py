@@ -9,6 +9,7 @@ underflow to a misleading 0.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from typing import Sequence
 
 
@@ -21,10 +22,22 @@ def median(values: Sequence[float]) -> float:
     return s[mid] if n % 2 else (s[mid - 1] + s[mid]) / 2
 
 
-def mad(values: Sequence[float], centre: float | None = None) -> float:
-    """Median absolute deviation (unscaled)."""
-    c = median(values) if centre is None else centre
-    return median([abs(v - c) for v in values])
+def median_without(ordered: Sequence[float], value: float) -> float:
+    """The median of ``ordered`` (sorted) with one occurrence of ``value`` left out, without
+    sorting again: what is left stays sorted, its k-th member ``ordered[k]`` before the place
+    left out and ``ordered[k + 1]`` from it. Raises ValueError when ``value`` is not among
+    them or nothing would be left."""
+    i = bisect_left(ordered, value)
+    if i == len(ordered) or ordered[i] != value:
+        raise ValueError(f"{value!r} is not among the values")
+    n = len(ordered) - 1
+    if n == 0:
+        raise ValueError("median of nothing")
+    mid = n // 2
+    upper = ordered[mid] if mid < i else ordered[mid + 1]
+    if n % 2:
+        return upper
+    return ((ordered[mid - 1] if mid - 1 < i else ordered[mid]) + upper) / 2
 
 
 def normal_sf(z: float) -> float:

@@ -29,6 +29,7 @@ import logging
 import os
 import pickle
 import signal
+from bisect import bisect_right
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -84,12 +85,12 @@ class Ctx:
     calendar, and the evaluation time. Rules append flags with :meth:`flag` and ask whether a
     deadline has passed with :meth:`passed`, which records it for ``next_due`` when it has not."""
 
-    __slots__ = ("fold", "days", "at", "scope", "out", "dues", "memo", "shared", "_timeline",
-                 "_only")
+    __slots__ = ("fold", "days", "at", "scope", "out", "dues", "memo", "shared", "_only",
+                 "_starts", "_versions")
 
     def __init__(self, fold: Fold, timeline: ParamsTimeline, days: Days, at: int,
                  scope: Subject, shared: dict[Any, Any]) -> None:
-        self.fold, self._timeline, self.days, self.at, self.scope = fold, timeline, days, at, scope
+        self.fold, self.days, self.at, self.scope = fold, days, at, scope
         self.out: list[Flag] = []
         self.dues: set[int] = set()
         #: per-subject memo (e.g. credential statuses shared by RF01 and RF02)
@@ -97,12 +98,14 @@ class Ctx:
         #: per-evaluation memo shared by all subjects (e.g. pledge chains)
         self.shared = shared
         self._only = timeline.only()
+        if self._only is None:
+            self._starts, self._versions = timeline.by_instant(days)
 
     def params(self, ts: int) -> FlagParams:
         """The parameters in force on the legal day of instant ``ts``."""
         if self._only is not None:
             return self._only
-        return self._timeline.at_day(self.days.day(ts))
+        return self._versions[bisect_right(self._starts, ts) - 1]
 
     def passed(self, deadline_ts: int | None) -> bool:
         """True when ``deadline_ts`` (the first instant after a deadline) is at or before the
@@ -688,5 +691,6 @@ def compute_flags(history: Iterable["Recorded"], params: FlagParams | None = Non
     """Fold ``history`` (log order) and evaluate every subject at ``at`` — what ``ledger flags
     FILE`` prints and what the service holds for the same history, parameters and ``at``."""
     engine = FlagEngine(params)
-    engine.apply_all(history)
-    return engine.evaluate_all(at, processes=processes)
+    with gc_paused():       # until the fold is dropped: resumed, the collector would scan it
+        engine.apply_all(history)
+        return engine.evaluate_all(at, processes=processes)

@@ -475,6 +475,7 @@ class ParamsTimeline:
         self._days: list[int] = []
         self._snapshots: list[FlagParams] = []
         self._built = False
+        self._by_instant: tuple[Days, list[int]] | None = None
 
     @property
     def has_changes(self) -> bool:
@@ -621,6 +622,17 @@ class ParamsTimeline:
         if not self._built:
             self._build()
         return self._snapshots[bisect_right(self._days, day) - 1]
+
+    def by_instant(self, days: Days) -> tuple[list[int], list[FlagParams]]:
+        """The first instant of each version's first legal day under ``days``, and the
+        versions: ``versions[bisect_right(starts, ts) - 1]`` is ``at_day(days.day(ts))`` (a
+        legal day begins at its first instant), found in one bisection — the rules ask for
+        the parameters of millions of instants in a rebuild."""
+        if not self._built:
+            self._build()
+        if self._by_instant is None or self._by_instant[0] is not days:
+            self._by_instant = (days, [days.start(day) for day in self._days])
+        return self._by_instant[1], self._snapshots
 
     def only(self) -> FlagParams | None:
         """The single parameter set in force on every day, or None when versions differ."""

@@ -20,8 +20,10 @@ and published configuration").
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 from importlib import resources
 from typing import Any
@@ -136,6 +138,24 @@ def log_head(curs: Any) -> int:
     return curs.fetchone()["head"]
 
 
+#: the interpreter's switch interval while a batch is fetched ahead (the default is 5 ms)
+FETCH_AHEAD_SWITCH_SECONDS = 0.0005
+
+
+@contextmanager
+def _switching_often() -> Iterator[None]:
+    """The fetching thread takes the interpreter lock again after each read of a batch's
+    rows from the server, and waited up to the whole switch interval for the folding thread
+    to yield it each time: at 1M events the fold then waited 6-8 s for batches, 0.3-2.8 s
+    with a tenth of the interval (BENCHMARKS.md, "Red flags")."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(FETCH_AHEAD_SWITCH_SECONDS)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
+
+
 def batches_upto(curs: Any, after: int, upto: int, size: int = 20_000
              ) -> Iterator[list[tuple[int, Any]]]:
     """The events after notification id ``after`` up to ``upto``, in batches of ``size``; the
@@ -143,7 +163,8 @@ def batches_upto(curs: Any, after: int, upto: int, size: int = 20_000
     sends it meanwhile; the connection is otherwise idle while the caller folds)."""
     if after >= upto:
         return
-    with gc_paused(), ThreadPoolExecutor(1, thread_name_prefix="fetch-ahead") as pool:
+    with gc_paused(), _switching_often(), \
+            ThreadPoolExecutor(1, thread_name_prefix="fetch-ahead") as pool:
         pending: Future[list[tuple[int, Any]]] | None = pool.submit(fetch_after, curs, after,
                                                                     size)
         while pending is not None:

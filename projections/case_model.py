@@ -45,8 +45,8 @@ from ledger.schemas import parse_datetime
 
 from . import officer_model
 from .fold_context import (DEFAULT_CONTEXT, Context, deadline_basis, deadline_start,
-                           deadline_start_of, mark_met, mark_met_by, note_out_of_order,
-                           reread_roles, role_at, set_due, stamp_versions)
+                           deadline_start_of, mark_met, mark_met_by, new_deadline,
+                           note_out_of_order, reread_roles, role_at, set_due, stamp_versions)
 from .lifecycle import (GENERAL, SUMMARY, advance, after_closing, every_decision, is_co_party,
                         named_decision, others_in_force, party_decision, rank)
 from .redflags.days import ts_of
@@ -89,8 +89,12 @@ def new_state(case_id: str) -> dict[str, Any]:
         "outcome": None,                   # no penalty / waiver / transfer
         "withdrawal": None,
         # [{form_no, voided_at, event_id, ended: decision, undone: what a service dated
-        # before the void, recorded after it, puts back}]
+        # before the void, recorded after it, puts back, publication_withdrawal: the deadline
+        # the void opens on the decision it ended if that was published (_withdrawals_owed)}]
         "voided_forms": [],
+        # every publication and withdrawal of one, whichever decision it names (what was up
+        # at a void): [{event_id, decision_no, occurred_at, on, published}]
+        "publication_events": [],
         "notice": None,
         "rights_waived": None,
         "hearing": None,
@@ -193,6 +197,13 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
     handler = _FACTS.get(rec.type) if replaced is None and not earlier else None
     if handler is not None:
         handler(state, rec, body, day, ctx)
+    if rec.type in _PUBLICATION_STEPS:
+        state["publication_events"].append({
+            "event_id": rec.event_id, "decision_no": body["decision_no"],
+            "occurred_at": rec.occurred_at, "on": day.isoformat(),
+            "published": rec.type == "DecisionPublished"})
+    if state["voided_forms"] and rec.type in _OWING_A_WITHDRAWAL:
+        _withdrawals_owed(state)
     _refresh_money(state, day, ctx)
     stamp_versions(state, ctx)
     return state
@@ -671,8 +682,12 @@ _OWN_DEADLINES = _OBLIGATIONS + ("summary_filing",)
 
 def _keep_previous(c: dict[str, Any]) -> None:
     """Move the decision a new one replaces into ``previous_decisions`` with its amounts,
-    changes and obligations, so that the new decision opens its own."""
-    c["previous_decisions"].append(_set_aside(c, _OWN_DEADLINES))
+    changes and obligations, so that the new decision opens its own. The withdrawal of a
+    voided decision's publication (:func:`_withdrawals_owed`) is that decision's and goes with
+    it; one owed for a change (:func:`_change`) stays with the case, as before."""
+    owed = c["deadlines"].get("publication_withdrawal") or {}
+    names = _OWN_DEADLINES + (("publication_withdrawal",) if "voided_form" in owed else ())
+    c["previous_decisions"].append(_set_aside(c, names))
 
 
 def _keep_co_party(c: dict[str, Any], party_ref: str) -> None:
@@ -864,8 +879,17 @@ def _change(c: dict[str, Any], decision: dict[str, Any], event_id: str, kind: st
 
 
 def _voided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
+    # the withdrawal of the publication the void owes if it ended a published decision
+    # (_withdrawals_owed), counted from the void with the configuration in force then, as
+    # RF12.f counts it, whichever is recorded first
+    n = ctx.params.publication_withdraw_working_days
+    since, ahead = deadline_start_of(rec, day, ctx)
+    owed = new_deadline(lambda: ctx.calendar.add_working_days(since, n),
+                        deadline_basis("APL 第48条第2款", f"withdraw within {n} working days",
+                                       f"{n}个工作日内撤下"), ahead)
+    owed.update(voided_form=b["form_no"], params_version=ctx.version)
     entry = {"form_no": b["form_no"], "voided_at": rec.occurred_at, "event_id": rec.event_id,
-             "ended": None}
+             "ended": None, "publication_withdrawal": owed}
     c["voided_forms"].append(entry)
     for d in every_decision(c):
         if d["form_no"] == b["form_no"]:
@@ -935,6 +959,68 @@ def _served_before_void(c: dict[str, Any], rec: Recorded, b: dict[str, Any]) -> 
 #: the case steps after which a decision may read as voided (:func:`voided_decisions`), or no
 #: longer: its form's void, the decision itself and its service, in whichever order recorded
 VOIDING = frozenset({"DecisionFormVoided", "PenaltyDecided", "DecisionServed"})
+#: a decision's publication and its withdrawal (``publication_events``)
+_PUBLICATION_STEPS = frozenset({"DecisionPublished", "DecisionPublicationWithdrawn"})
+#: the steps after which a voided decision's publication may owe a withdrawal, or no longer
+_OWING_A_WITHDRAWAL = VOIDING | _PUBLICATION_STEPS
+
+
+def _withdrawals_owed(c: dict[str, Any]) -> None:
+    """Open, meet or remove the ``publication_withdrawal`` deadline of each decision a void
+    ended (:func:`_void`) on its own deadlines (the case's for ``decision``), as RF12.f judges
+    it (facts.Case.voided_while_published): APL 第48条第2款 owes the withdrawal of a published
+    decision that never took effect as of one revoked. Owed when the last publication event
+    of the party's decisions from the decision to the void, in world time, is a publication;
+    met on the day of the party's first withdrawal at or after the void; due as the void
+    counted it (``voided_forms`` ``publication_withdrawal``). Read anew from the claimed
+    instants after each step that may change it, so the order recorded does not matter; a
+    decision a late service put back (:func:`_served_before_void`) owes none, and its deadline
+    goes (nothing was cancelled: the decision never ended). An unmet withdrawal owed for a
+    change (:func:`_change`) stands, as :func:`~.fold_context.set_due` keeps it."""
+    for d in every_decision(c):
+        deadlines = c["deadlines"] if d is c["decision"] else d["deadlines"]
+        shown = deadlines.get("publication_withdrawal")
+        owed = _withdrawal_owed(c, d)
+        if shown is not None and "voided_form" not in shown \
+                and (owed is None or shown["met_on"] is None):
+            continue
+        if owed is not None:
+            deadlines["publication_withdrawal"] = owed
+        elif shown is not None:
+            del deadlines["publication_withdrawal"]
+
+
+def _withdrawal_owed(c: dict[str, Any], d: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``publication_withdrawal`` deadline decision ``d`` owes for the void of its form
+    (:func:`_withdrawals_owed`), or None."""
+    if d["status"] != "voided":
+        return None
+    void = next((v for v in c["voided_forms"]
+                 if v["ended"] == d["decision_no"] and v["form_no"] == d["form_no"]), None)
+    if void is None:
+        return None
+    decided, voided = ts_of(d["decided_at"]), ts_of(void["voided_at"])
+    steps = [(ts_of(p["occurred_at"]), p["published"], p["on"]) for p in c["publication_events"]
+             if _concerns(c, p["decision_no"], d["party_ref"])]
+    # of one instant, the publication (as facts.Case._shown reads them)
+    if not max(((ts, up) for ts, up, _ in steps if decided <= ts <= voided),
+               default=(0, False))[1]:
+        return None
+    owed = dict(void["publication_withdrawal"])
+    met = min(((ts, on) for ts, up, on in steps if not up and ts >= voided), default=None)
+    if met is not None:
+        owed["met_on"] = met[1]
+        owed["late"] = None if owed["due"] is None else met[1] > owed["due"]
+    return owed
+
+
+def _concerns(c: dict[str, Any], decision_no: str, party_ref: str) -> bool:
+    """Whether a publication event naming ``decision_no`` may be of a decision of
+    ``party_ref``, as facts.Case.concerns reads it: among the decisions no void ended, that
+    number is the party's alone, or no one's (a voided decision's, or one the case lacks)."""
+    parties = {x["party_ref"] for x in every_decision(c)
+               if x["decision_no"] == decision_no and x["status"] != "voided"}
+    return not parties or parties == {party_ref}
 
 
 def voided_decisions(case: dict[str, Any] | None) -> dict[str, dict[str, Any]]:

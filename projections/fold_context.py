@@ -128,18 +128,26 @@ def set_due(case: dict[str, Any], name: str, compute: Callable[[], date], basis:
     old = case["deadlines"].get(name)
     if old is not None and old["met_on"] is None and not replace:
         return
+    case["deadlines"][name] = new_deadline(compute, basis, ahead)
+    if replace and old and old["met_on"]:
+        mark_met(case, name, date.fromisoformat(old["met_on"]))
+    early = case.get("met_before_due", {}).get(name)
+    if early is not None:
+        mark_met(case, name, date.fromisoformat(early))
+
+
+def new_deadline(compute: Callable[[], date], basis: dict[str, str],
+                 ahead: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An open deadline due on the day ``compute`` returns (``basis``: :func:`deadline_basis`;
+    ``ahead``: :func:`deadline_start`'s explanation): its ``due`` is null, with a ``note``,
+    when the calendar does not cover that day."""
     entry: dict[str, Any] = {"due": None, **basis, "met_on": None, "late": None,
                              **(ahead or {})}
     try:
         entry["due"] = compute().isoformat()
     except CalendarNotCovered as e:
         entry["note"] = e.message
-    case["deadlines"][name] = entry
-    if replace and old and old["met_on"]:
-        mark_met(case, name, date.fromisoformat(old["met_on"]))
-    early = case.get("met_before_due", {}).get(name)
-    if early is not None:
-        mark_met(case, name, date.fromisoformat(early))
+    return entry
 
 
 def mark_met(case: dict[str, Any], name: str, day: date) -> None:

@@ -173,7 +173,18 @@ DECISIONS = """\
    flags read it (2026-11-29; until then the page kept it voided while the flags read it
    served). A voided decision is no decision or fine on its officers' pages
    (`caseload.voided_decisions`) and a publication of it shows as voided on the public feed
-   (docs/oversight.md).
+   (docs/oversight.md). A decision the void ended while it was published (the last
+   publication event of its party's decisions from the decision to the void, in world time,
+   is a `DecisionPublished`) owes the withdrawal of its publication as RF12.f counts it
+   (APL 第48条第2款): its own `deadlines` (the case's for `decision`, its entry's for another
+   party's or one re-issued since) hold `publication_withdrawal`, due
+   `publication_withdraw_working_days` working days from the void (from its recording if
+   dated beyond the tolerance after it), naming the form (`voided_form`), met by the party's
+   first `DecisionPublicationWithdrawn` at or after the void; the case keeps each
+   publication event (`publication_events`) to read that in whichever order the decision,
+   publication, void and withdrawal are recorded, and a service dated before the void
+   removes the deadline with the void (2026-11-29; until then the page owed nothing where
+   the flag was raised).
    **A case with several parties** (共同违法) has a decision in force for each party: a
    decision replaces (makes anew) only a decision of its own party. The one recorded last is
    `decision` (with `amounts`, the case's `deadlines` and `money`, as in a case of one party);

@@ -477,8 +477,10 @@ class ReadModels:
     #: the void, recorded after it, puts the decision back (``voided_forms`` ``undone``); 38:
     #: each other party's decision in force is kept in ``co_party_decisions`` with its own
     #: amounts, deadlines, money, surcharge and plan (``decision_no`` of a surcharge or plan),
-    #: and the reconciliation expects every party's (``money.due_fen`` the decision's own).
-    VERSION = 38
+    #: and the reconciliation expects every party's (``money.due_fen`` the decision's own); 39:
+    #: with several parties each decision in force has its own lifecycle ``state`` and the
+    #: case's is the least advanced, and a decision set beside another keeps the case's closing.
+    VERSION = 39
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

@@ -90,6 +90,7 @@ def new_state(case_id: str) -> dict[str, Any]:
         "co_party_decisions": [],
         "held_changes": [],                # changes recorded before the decision they name
         "outcome": None,                   # no penalty / waiver / transfer
+        "waived_parties": [],              # parties a WaiverGranted spared the penalty
         "withdrawal": None,
         # [{form_no, voided_at, event_id, ended: decision, undone: what a service dated
         # before the void, recorded after it, puts back}]
@@ -767,6 +768,9 @@ def _not_penalised(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: dat
                    ctx: Context) -> None:
     if b.get("party_ref"):
         _party(c, b["party_ref"])
+    if rec.type == "WaiverGranted" and b["waiver"] == "no_penalty" \
+            and b["party_ref"] not in c["waived_parties"]:
+        c["waived_parties"].append(b["party_ref"])
     if b.get("violation_code"):
         _violation(c, b["violation_code"], None, ctx)
     c["outcome"] = {"type": rec.type, "on": day.isoformat(),

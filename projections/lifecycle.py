@@ -158,7 +158,8 @@ def advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date
     if rec.type == "PenaltyDecided" and case["procedure"] != "summary" and d is not None \
             and "state" not in d and d["party_ref"] != body["party"]["party_ref"]:
         d["state"] = case["state"]     # the first party's own, beside the next party's decision
-    if several(case) and rec.type != "PenaltyDecided" and rec.type in GENERAL:
+    if several(case) and rec.type not in ("PenaltyDecided", "WaiverGranted") \
+            and rec.type in GENERAL:
         _advance_parties(case, rec, body, day, ctx)
     else:
         _advance(case, rec, body, day, ctx)
@@ -173,6 +174,8 @@ def _advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: dat
     if table is None:                                  # no such step in this procedure
         note_out_of_order(case, rec, [])
         return
+    if rec.type == "WaiverGranted":
+        table = _waiver(case, body, table, summary)
     current = case["state"]
     if rec.type in CHANGES:
         why = named_decision(case, body["decision_no"])[1]
@@ -256,12 +259,12 @@ def _in_force(case: dict[str, Any]) -> list[dict[str, Any]]:
 def _advance_parties(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date,
                      ctx: Context) -> None:
     """Move the decisions of a case with several parties (:func:`several`) by ``rec``. A step
-    naming a decision moves that one (:func:`_advance_own`). One naming none is expected when
-    a party's decision is where it is expected, and moves those decisions; none is, it is out
-    of order and moves each forward, as in a case of one party. A reconciliation (the case's
-    total) executes only the decisions that received money, when one did; a closing closes
-    every decision in force when it was made, in world time, and is out of order unless each
-    of them expects it."""
+    naming a decision (a form's void: the decision on it) moves that one
+    (:func:`_advance_own`). One naming none is expected when a party's decision is where it
+    is expected, and moves those decisions; none is, it is out of order and moves each
+    forward, as in a case of one party. A reconciliation (the case's total) executes only the
+    decisions that received money, when one did; a closing closes every decision in force
+    when it was made, in world time, and is out of order unless each of them expects it."""
     own = _named(case, rec, body)
     if own is not None:
         _advance_own(case, own, rec, body, day, ctx)
@@ -294,10 +297,28 @@ def _target(table: dict[str, str | None], current: str, summary: bool) -> str | 
         else None
 
 
+def _waiver(case: dict[str, Any], body: dict[str, Any], table: dict[str, str | None],
+            summary: bool) -> dict[str, str | None]:
+    """Where a ``WaiverGranted`` is expected and leads. One that only mitigates (从轻、减轻)
+    decides nothing: the lighter decision follows (as RF12.a and RF15.b read it). One that
+    waives the penalty of one party of several (共同违法) while another party is not waived
+    is that party's outcome: expected wherever the case is decided too, it leaves the case to
+    the other parties' decisions. Otherwise, the case is not penalised (``table``)."""
+    if body["waiver"] == "mitigated":
+        return _stay(*table)
+    others = {p["party_ref"] for p in case["parties"]} - {body["party_ref"]}
+    if others - set(case["waived_parties"]):
+        return _stay(*table, *(SUMMARY_DECIDED if summary else DECIDED_ON + ("EXECUTED",)))
+    return table
+
+
 def _named(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> dict[str, Any] | None:
     """The decision in force a step of :data:`_OWN_STEPS` carries out: the one it names, or
     ``decision`` (naming none, or one not in force: a replaced decision's step, recorded late,
-    is not folded here)."""
+    is not folded here); for a form's void, the decision on that form (None: no decision in
+    force bears it)."""
+    if rec.type == "DecisionFormVoided":
+        return next((d for d in _in_force(case) if d["form_no"] == body["form_no"]), None)
     if rec.type not in _OWN_STEPS:
         return None
     no = body.get("decision_no")

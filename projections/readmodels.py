@@ -479,7 +479,9 @@ class ReadModels:
     #: amounts, deadlines, money, surcharge and plan (``decision_no`` of a surcharge or plan),
     #: and the reconciliation expects every party's (``money.due_fen`` the decision's own); 39:
     #: with several parties each decision in force has its own lifecycle ``state`` and the
-    #: case's is the least advanced, and a decision set beside another keeps the case's closing.
+    #: case's is the least advanced, a decision set beside another keeps the case's closing,
+    #: and a waiver that mitigates, or spares one party of several (``waived_parties``),
+    #: leaves the case to its decisions.
     VERSION = 39
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"

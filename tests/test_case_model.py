@@ -831,6 +831,59 @@ def test_a_co_partys_decision_recorded_after_the_closing_it_came_before_is_close
         assert _own_states(case) == {f.COMPANY: "ARCHIVED", f.VENDOR: "ARCHIVED"}
 
 
+def test_a_forms_void_is_judged_by_the_decision_on_that_form() -> None:
+    """The company's form voided after its decision was served and paid (RF20.e's): out of
+    order, as in a case of one party, though the vendor's decision, on another form, is
+    only decided."""
+    steps = change(two_parties("DecisionServed", "PaymentRecorded"), "PenaltyDecided",
+                   form_no="HP-G-2024-0123")
+    void = step(f"case:{GENERAL}", "DecisionFormVoided", at("2024-08-22"),
+                form_no="HP-G-2024-0123", reason="misprint")
+    _, folder = world(drop(steps, "TreasuryReconciled", "CaseClosed", "CaseArchived") + [void])
+    case = folder.cases[GENERAL]
+    assert [(o["type"], o["state"]) for o in case["out_of_order"]] == [
+        ("DecisionFormVoided", "EXECUTING")]
+    assert (case["state"], _own_states(case)) == (
+        "DECIDED", {f.COMPANY: "EXECUTING", f.VENDOR: "DECIDED"})
+
+
+def _waived(party_ref: str, waiver: str) -> f.Step:
+    return step(f"case:{GENERAL}", "WaiverGranted", at("2024-07-01"), basis="APL32",
+                waiver=waiver, party_ref=party_ref, violation_code="PILEUP_SH",
+                decided_by=[f.HEAD])
+
+
+def test_a_mitigation_is_followed_by_the_lighter_decision() -> None:
+    """A waiver that only mitigates (从轻、减轻: the lighter decision follows, as RF12.a and
+    RF15.b read it) led the case to NOT_PENALISED: the decision after it, its service, payment
+    and reconciliation were out of order, and the fined case read not penalised until closed."""
+    steps = insert_after(f.general_case(GENERAL), "LegalReviewCompleted",
+                         _waived(f.COMPANY, "mitigated"))
+    history, folder = world()
+    seen = states_along(drop(steps, "CaseClosed", "CaseArchived"), GENERAL, history, folder)
+    assert seen[-6:] == ["DECIDING", "DECIDED", "SERVED", "SERVED", "EXECUTING", "EXECUTED"]
+    assert folder.cases[GENERAL]["out_of_order"] == []
+
+
+def test_a_party_not_penalised_leaves_the_case_to_the_others_decisions() -> None:
+    """共同违法: the vendor not penalised (首违不罚) before the company was fined, or after:
+    the waiver led the whole case to NOT_PENALISED, and the company's decision, service,
+    payment and reconciliation were out of order (or the waiver, after them, took the case
+    back from EXECUTING to not penalised)."""
+    steps = change(f.general_case(GENERAL), "CaseFiled",
+                   parties=[{"party_ref": f.COMPANY, "party_type": "organisation"},
+                            {"party_ref": f.VENDOR, "party_type": "individual"}])
+    steps = drop(steps, "CaseClosed", "CaseArchived")
+    before = insert_after(steps, "LegalReviewCompleted", _waived(f.VENDOR, "no_penalty"))
+    after = steps + [step(f"case:{GENERAL}", "WaiverGranted", at("2024-08-27"), basis="APL33-1",
+                          waiver="no_penalty", party_ref=f.VENDOR, violation_code="PILEUP_SH",
+                          decided_by=[f.HEAD])]
+    for waived in (before, after):
+        _, folder = world(waived)
+        case = folder.cases[GENERAL]
+        assert (case["state"], case["out_of_order"]) == ("EXECUTED", [])
+
+
 def test_a_co_partys_surcharge_moves_its_own_decision_not_the_case_past_the_others() -> None:
     """The company's surcharge (naming its decision) moved the whole case to
     ENFORCEMENT_APPLIED while the vendor's fine, paid, waited for the treasury's

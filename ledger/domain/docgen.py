@@ -100,7 +100,12 @@ DECISIONS = """\
    closing a withdrawn case is expected; `SurchargeAssessed` is also expected from `SERVED`
    (nothing paid at all), `TreasuryReconciled` also from `ENFORCEMENT_APPLIED`;
    `NoPenaltyDecided`/`WaiverGranted` also after review or defence, and on the scene for the
-   summary procedure (首违不罚); `CaseArchived` also closes summary cases. The
+   summary procedure (首违不罚); a `WaiverGranted` that only mitigates (`mitigated`: 从轻、减轻)
+   leads nowhere, the lighter decision following as RF12.a and RF15.b read it, and one that
+   spares one party of several (共同违法) while another party is not spared is that party's
+   outcome (`waived_parties`): expected wherever the case is decided too, it leaves the case
+   to the other parties' decisions (2026-11-29: until then both led the case to
+   `NOT_PENALISED`, and the fine decided after them was out of order); `CaseArchived` also closes summary cases. The
    "window elapsed" transition `NOTIFIED → DECIDING` is taken when the next event arrives after
    the 5-working-day request window. In the summary procedure, filing (备案, 3 working days) may
    come before the money (2 + 2 working days): the state follows the money
@@ -195,7 +200,7 @@ DECISIONS = """\
    **Decision — the case's state with several parties** (general procedure): each party's
    decision in force has its own `state` on the case's machine (`decision.state`, each
    entry's `state`), moved by the steps naming it — its service, publication, payment, cash,
-   surcharge, plan, amendment or withdrawal — and judged from that state as in a case of one
+   surcharge, plan, amendment or withdrawal, the void of its form — and judged from that state as in a case of one
    party (an out-of-order step notes it); it is `NOT_PENALISED` once withdrawn and `DECIDING`
    (its party to be decided again) once its form is voided. The case's `state` is the least
    advanced party's decision's (of an executed one and a withdrawn one, `EXECUTED`: a

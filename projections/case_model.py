@@ -9,7 +9,8 @@ A decision made anew (after a withdrawal) is the one in force; the decisions it 
 kept in ``previous_decisions``. In a case with several parties (共同违法) each party's decision
 is in force beside the others: the one recorded last is ``decision``, each other party's is in
 ``co_party_decisions`` with its own amounts, changes, deadlines and money; a decision replaces
-only a decision of its own party.
+only a decision of its own party. Each of them has its own lifecycle ``state`` and the case's is
+the least advanced (general procedure: lifecycle.py, :func:`~.lifecycle.settle`).
 
 Out of order (DESIGN.md principle 1): an event the lifecycle does not expect in the current
 state is recorded in ``out_of_order`` — never refused, never dropped. A milestone event (one
@@ -47,8 +48,9 @@ from . import officer_model
 from .fold_context import (DEFAULT_CONTEXT, Context, deadline_basis, deadline_start,
                            deadline_start_of, mark_met, mark_met_by, new_deadline,
                            note_out_of_order, reread_roles, role_at, set_due, stamp_versions)
-from .lifecycle import (GENERAL, SUMMARY, advance, after_closing, every_decision, is_co_party,
-                        named_decision, others_in_force, party_decision, rank)
+from .lifecycle import (GENERAL, SUMMARY, TERMINAL, advance, after_closing, every_decision,
+                        is_co_party, named_decision, others_in_force, own_state, party_decision,
+                        rank, settle, several)
 from .redflags.days import ts_of
 from .redflags.facts import (COLLECTIVE, INVESTIGATIVE, actors_of, collection_key, deciders_of,
                              decision_extension_counted, decision_key, money_of, payment_key,
@@ -83,10 +85,12 @@ def new_state(case_id: str) -> dict[str, Any]:
         "previous_decisions": [],          # decisions a later one replaced, with their changes
         # each other party's decision (共同违法) no later one of its party replaced: as a
         # previous decision's entry, with its received_fen, outstanding_fen, published, its own
-        # deadlines (service, publication, payment, ...) and instalments
+        # deadlines (service, publication, payment, ...), instalments and lifecycle state
+        # (``decision`` has its state too, once the case has several parties)
         "co_party_decisions": [],
         "held_changes": [],                # changes recorded before the decision they name
         "outcome": None,                   # no penalty / waiver / transfer
+        "waived_parties": [],              # parties a WaiverGranted spared the penalty
         "withdrawal": None,
         # [{form_no, voided_at, event_id, ended: decision, undone: what a service dated
         # before the void, recorded after it, puts back, publication_withdrawal: the deadline
@@ -205,6 +209,8 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
     if state["voided_forms"] and rec.type in _OWING_A_WITHDRAWAL:
         _withdrawals_owed(state)
     _refresh_money(state, day, ctx)
+    if several(state):
+        settle(state)
     stamp_versions(state, ctx)
     return state
 
@@ -600,6 +606,7 @@ def recount_decision_extensions(state: dict[str, Any], approver: str, ctx: Conte
 
 def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
     p = b["party"]
+    mine = party_decision(c, p["party_ref"])         # the party's decision this one replaces
     if c["decision"] is not None and c["decision"]["party_ref"] == p["party_ref"]:
         _keep_previous(c)                             # decided anew: the old one is history
     elif c["decision"] is not None:                   # another party's: both are in force
@@ -618,6 +625,8 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
     a["decided_fen"] = a["current_fen"] = b["amount_fen"]
     a["penalty_types"] = b["penalty_types"]
     c["decision"] = _decision(c, rec, b, day)
+    if several(c):
+        c["decision"]["state"] = _new_state(c, mine)
     if b["procedure"] == "general" and c["decision_period"] is None \
             and c.get("filing_period") is not None:
         c["decision_period"] = c["filing_period"]
@@ -645,6 +654,21 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
                 deadline_basis("GBF2018_118", f"{n} working days", f"{n}个工作日内公示"), ahead=ahead)
     _voided_before(c, c["decision"], day)
     _apply_held(c, c["decision"], rec.occurred_at, ctx)
+
+
+def _new_state(c: dict[str, Any], mine: dict[str, Any] | None) -> str:
+    """The own state of a decision just made in a case with several parties: that of the case
+    closed by a closing it came before (in world time), or as in a case of one party, DECIDED
+    — but not back from where a decision of its party it replaces while in force stood (the
+    state never goes back; a decision made anew after a withdrawal, a void or the closing is
+    decided again)."""
+    if c["state"] in TERMINAL:
+        return c["state"]
+    if mine is None or mine["status"] not in ("in_force", "amended"):
+        return "DECIDED"
+    kept = own_state(mine)
+    return kept if kept not in TERMINAL and rank(False, kept) > rank(False, "DECIDED") \
+        else "DECIDED"
 
 
 def _decision(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date
@@ -687,7 +711,9 @@ def _keep_previous(c: dict[str, Any]) -> None:
     it; one owed for a change (:func:`_change`) stays with the case, as before."""
     owed = c["deadlines"].get("publication_withdrawal") or {}
     names = _OWN_DEADLINES + (("publication_withdrawal",) if "voided_form" in owed else ())
-    c["previous_decisions"].append(_set_aside(c, names))
+    entry = _set_aside(c, names)
+    entry.pop("state", None)              # a decision set aside moves no more
+    c["previous_decisions"].append(entry)
 
 
 def _keep_co_party(c: dict[str, Any], party_ref: str) -> None:
@@ -700,8 +726,13 @@ def _keep_co_party(c: dict[str, Any], party_ref: str) -> None:
     for d in [d for d in co if d["party_ref"] == party_ref]:
         co.remove(d)
         c["previous_decisions"].append(d)
+    # the closing the case shows is this decision's too (made while it was in force); a
+    # decision after it reopens the case (_decided), one before it is closed by it as well
+    closing = {k: c[k] for k in ("closed_on", "closed_at", "close_outcome")} \
+        if c["closed_at"] is not None else {}
     co.append({**_set_aside(c, _OWN_DEADLINES + ("publication_withdrawal",)),
-               "published": c["published"], "instalments": c["money"]["instalments"]})
+               "published": c["published"], "instalments": c["money"]["instalments"],
+               **closing})
     c["published"], c["money"]["instalments"] = False, None
 
 
@@ -752,6 +783,9 @@ def _not_penalised(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: dat
                    ctx: Context) -> None:
     if b.get("party_ref"):
         _party(c, b["party_ref"])
+    if rec.type == "WaiverGranted" and b["waiver"] == "no_penalty" \
+            and b["party_ref"] not in c["waived_parties"]:
+        c["waived_parties"].append(b["party_ref"])
     if b.get("violation_code"):
         _violation(c, b["violation_code"], None, ctx)
     c["outcome"] = {"type": rec.type, "on": day.isoformat(),
@@ -798,8 +832,10 @@ def _step_of_co_party(c: dict[str, Any], d: dict[str, Any], rec: Recorded, day: 
     party served (the case's one lifecycle)."""
     mark_met_by(d, _STEPS_OF_A_DECISION[rec.type], rec, day, ctx)
     if rec.type == "DecisionServed":
-        served = (SUMMARY if c["procedure"] == "summary" else GENERAL)["DecisionServed"]
-        c["state"] = served.get(c["state"]) or c["state"]
+        if several(c):
+            d["state"] = GENERAL["DecisionServed"].get(own_state(d)) or d["state"]
+        else:
+            c["state"] = SUMMARY["DecisionServed"].get(c["state"]) or c["state"]
         d["served_on"] = day.isoformat()
         _served_at(d, rec.occurred_at)
         if d["current_fen"] > 0:

@@ -6,6 +6,11 @@ decision in force: :func:`party_decision`, ``co_party_decisions``).
 Out of order (DESIGN.md principle 1): an event the lifecycle does not expect in the current
 state is noted in ``out_of_order`` — never refused, never dropped. A milestone event still
 moves the case, but only forward: the state never goes back.
+
+With several parties (共同违法, general procedure: :func:`several`) each party's decision in
+force has its own ``state`` on the same machine, moved by the steps naming it, and the case is
+as far as the least advanced of them (:func:`settle`): it is not executed, closed or under
+enforcement while one party's decision is not.
 """
 
 from __future__ import annotations
@@ -17,23 +22,6 @@ from ledger.envelope import Recorded
 
 from .fold_context import Context, note_out_of_order
 from .redflags.days import ts_of
-
-# event type -> {state the event is expected in: state it leads to (None = stays)}
-
-GENERAL_STATES = ("CLUE", "FILED", "INVESTIGATING", "INVESTIGATION_CONCLUDED", "REVIEWING",
-                  "NOTIFIED", "HEARING", "DECIDING", "DECIDED", "SERVED", "EXECUTING",
-                  "ENFORCEMENT_APPLIED", "EXECUTED", "NOT_PENALISED", "TRANSFERRED", "CLOSED",
-                  "ARCHIVED")
-SUMMARY_STATES = ("ON_SCENE", "DECIDED_ON_SPOT", "DELIVERED", "COLLECTED_ON_SPOT",
-                  "BANK_PAYMENT_PENDING", "REMITTED", "DEPOSITED", "PAID", "FILED_WITH_AGENCY",
-                  "NOT_PENALISED", "CLOSED", "ARCHIVED")
-TERMINAL = ("CLOSED", "ARCHIVED")
-
-_PRE_DECISION = ("FILED", "INVESTIGATING", "INVESTIGATION_CONCLUDED", "REVIEWING", "NOTIFIED",
-                 "HEARING", "DECIDING")
-DECIDED_ON = ("DECIDED", "SERVED", "EXECUTING", "ENFORCEMENT_APPLIED")
-_AFTER_DECISION = DECIDED_ON + ("EXECUTED", "NOT_PENALISED", "CLOSED", "ARCHIVED")
-
 
 # event type -> {state the event is expected in: state it leads to (None = stays)}
 
@@ -166,11 +154,28 @@ def advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date
         case["procedure"] = body["procedure"]
     if rec.type in PARALLEL:
         return
+    d = case["decision"]
+    if rec.type == "PenaltyDecided" and case["procedure"] != "summary" and d is not None \
+            and "state" not in d and d["party_ref"] != body["party"]["party_ref"]:
+        d["state"] = case["state"]     # the first party's own, beside the next party's decision
+    if several(case) and rec.type not in ("PenaltyDecided", "WaiverGranted") \
+            and rec.type in GENERAL:
+        _advance_parties(case, rec, body, day, ctx)
+    else:
+        _advance(case, rec, body, day, ctx)
+
+
+def _advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date,
+             ctx: Context) -> None:
+    """Move the case (with several parties, the decision whose state ``case["state"]`` holds
+    meanwhile: :func:`_advance_own`) along its machine by ``rec``."""
     summary = case["procedure"] == "summary"
     table = (SUMMARY if summary else GENERAL).get(rec.type)
     if table is None:                                  # no such step in this procedure
         note_out_of_order(case, rec, [])
         return
+    if rec.type == "WaiverGranted":
+        table = _waiver(case, body, table, summary)
     current = case["state"]
     if rec.type in CHANGES:
         why = named_decision(case, body["decision_no"])[1]
@@ -188,7 +193,8 @@ def advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date
         current = case["state"] = "ON_SCENE" if summary else "DECIDING"
     decided = current in (SUMMARY_DECIDED if summary else DECIDED_ON)
     party = body["party"]["party_ref"] if rec.type == "PenaltyDecided" else None
-    if party is not None and decided and case["decision"] is not None \
+    # expected too once the case is executed: the party's decision is yet to be carried out
+    if party is not None and (decided or current == "EXECUTED") and case["decision"] is not None \
             and case["decision"]["party_ref"] != party \
             and (party_decision(case, party) or {}).get("status") not in ("in_force", "amended"):
         return             # another party's decision beside the one in force: the case goes on
@@ -201,15 +207,10 @@ def advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date
         until = (case["deadlines"].get("hearing_request") or {}).get("due")
         if until is not None and day.isoformat() > until:
             current = case["state"] = "DECIDING"      # the request window elapsed (APL 第64条)
-    if current in table:
-        target = table[current]
-    else:
+    target = _target(table, current, summary)
+    if current not in table:
         note_out_of_order(case, rec, sorted(table, key=lambda s: rank(summary, s)))
-        targets = [t for t in table.values() if t is not None]
-        target = targets[0] if len(set(targets)) == 1 else None
-        if target is not None and rank(summary, target) <= rank(summary, current):
-            target = None                              # never move backwards
-        if reopened:                                   # but a decision made anew is open
+        if reopened:                                   # a decision made anew is open
             target = table["ON_SCENE" if summary else "DECIDING"]
     if rec.type == "PenaltyWithdrawn" and others_in_force(case, body["decision_no"]):
         target = None      # another party's decision stands: the case is still penalised
@@ -218,6 +219,126 @@ def advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date
     if summary and case["state"] in SUMMARY_DELIVERED + ("FILED_WITH_AGENCY",) \
             and rec.type not in ("DecisionServed", "PenaltyWithdrawn"):
         case["state_pending_money"] = True  # refreshed after the money is folded
+
+
+#: steps of the decision they name (``decision_no``; a surcharge or a plan naming none is
+#: ``decision``'s): with several parties they move that decision's own state
+_OWN_STEPS = frozenset({"DecisionServed", "DecisionPublished", "DecisionPublicationWithdrawn",
+                        "PaymentRecorded", "OnsiteCashCollected", "SurchargeAssessed",
+                        "InstalmentApproved", "PenaltyAmended", "PenaltyWithdrawn"})
+
+
+def several(case: dict[str, Any]) -> bool:
+    """Whether the case's state is its parties' decisions' (:func:`settle`): a case of the
+    general procedure with another party's decision beside ``decision``. (A summary case keeps
+    one state, its money stage: ``decision``'s.)"""
+    return bool(case["co_party_decisions"]) and case["procedure"] != "summary"
+
+
+def own_state(d: dict[str, Any]) -> str:
+    """The state of a party's decision in force (:func:`several`): its ``state``, but
+    NOT_PENALISED once it is withdrawn and DECIDING (its party to be decided again) once its
+    form is voided, until a closing ends it."""
+    if d["state"] in TERMINAL:
+        return d["state"]
+    return {"withdrawn": "NOT_PENALISED", "voided": "DECIDING"}.get(d["status"], d["state"])
+
+
+def settle(case: dict[str, Any]) -> None:
+    """With several parties (:func:`several`), the case's state: its least advanced party's
+    decision's (:func:`own_state`; of an executed and a withdrawn one, EXECUTED — a penalty
+    stands)."""
+    case["state"] = min((own_state(d) for d in _in_force(case)),
+                        key=lambda s: (rank(False, s), s == "NOT_PENALISED"))
+
+
+def _in_force(case: dict[str, Any]) -> list[dict[str, Any]]:
+    return [case["decision"], *case["co_party_decisions"]]
+
+
+def _advance_parties(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date,
+                     ctx: Context) -> None:
+    """Move the decisions of a case with several parties (:func:`several`) by ``rec``. A step
+    naming a decision (a form's void: the decision on it) moves that one
+    (:func:`_advance_own`). One naming none is expected when a party's decision is where it
+    is expected, and moves those decisions; none is, it is out of order and moves each
+    forward, as in a case of one party. A reconciliation (the case's total) executes only the
+    decisions that received money, when one did; a closing closes every decision in force
+    when it was made, in world time, and is out of order unless each of them expects it."""
+    own = _named(case, rec, body)
+    if own is not None:
+        _advance_own(case, own, rec, body, day, ctx)
+        return
+    table, decisions = GENERAL[rec.type], _in_force(case)
+    if rec.type == "CaseClosed":
+        moved = [d for d in decisions if ts_of(d["decided_at"]) <= ts_of(rec.occurred_at)]
+        expected = all(own_state(d) in table for d in moved)
+    else:
+        moved = [d for d in decisions if own_state(d) in table]
+        if rec.type == "TreasuryReconciled":
+            moved = [d for d in moved if _received(case, d)] or moved
+        expected, moved = bool(moved), moved or decisions
+    if not expected:
+        note_out_of_order(case, rec, sorted(table, key=lambda s: rank(False, s)))
+    for d in moved:
+        target = _target(table, own_state(d), False)
+        if target is not None:
+            d["state"] = target
+
+
+def _target(table: dict[str, str | None], current: str, summary: bool) -> str | None:
+    """Where ``table`` leads from ``current`` (None: it stays); from a state it is not expected
+    in, to its one target if that is forward (never backwards)."""
+    if current in table:
+        return table[current]
+    targets = {t for t in table.values() if t is not None}
+    (target,) = targets if len(targets) == 1 else (None,)
+    return target if target is not None and rank(summary, target) > rank(summary, current) \
+        else None
+
+
+def _waiver(case: dict[str, Any], body: dict[str, Any], table: dict[str, str | None],
+            summary: bool) -> dict[str, str | None]:
+    """Where a ``WaiverGranted`` is expected and leads. One that only mitigates (从轻、减轻)
+    decides nothing: the lighter decision follows (as RF12.a and RF15.b read it). One that
+    waives the penalty of one party of several (共同违法) while another party is not waived
+    is that party's outcome: expected wherever the case is decided too, it leaves the case to
+    the other parties' decisions. Otherwise, the case is not penalised (``table``)."""
+    if body["waiver"] == "mitigated":
+        return _stay(*table)
+    others = {p["party_ref"] for p in case["parties"]} - {body["party_ref"]}
+    if others - set(case["waived_parties"]):
+        return _stay(*table, *(SUMMARY_DECIDED if summary else DECIDED_ON + ("EXECUTED",)))
+    return table
+
+
+def _named(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> dict[str, Any] | None:
+    """The decision in force a step of :data:`_OWN_STEPS` carries out: the one it names, or
+    ``decision`` (naming none, or one not in force: a replaced decision's step, recorded late,
+    is not folded here); for a form's void, the decision on that form (None: no decision in
+    force bears it)."""
+    if rec.type == "DecisionFormVoided":
+        return next((d for d in _in_force(case) if d["form_no"] == body["form_no"]), None)
+    if rec.type not in _OWN_STEPS:
+        return None
+    no = body.get("decision_no")
+    return next((d for d in case["co_party_decisions"] if d["decision_no"] == no),
+                case["decision"])
+
+
+def _advance_own(case: dict[str, Any], d: dict[str, Any], rec: Recorded, body: dict[str, Any],
+                 day: date, ctx: Context) -> None:
+    """Move party decision ``d`` by a step naming it, judged as in a case of one party from
+    its own state (an out-of-order note names that state)."""
+    shown, case["state"] = case["state"], own_state(d)
+    _advance(case, rec, body, day, ctx)
+    if case["state"] != own_state(d):   # moved (a withdrawal's or void's reading is not kept)
+        d["state"] = case["state"]
+    case["state"] = shown
+
+
+def _received(case: dict[str, Any], d: dict[str, Any]) -> int:
+    return case["money"]["received_fen"] if d is case["decision"] else d["received_fen"]
 
 
 def after_closing(case: dict[str, Any], decided_at: str) -> bool:

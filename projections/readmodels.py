@@ -501,8 +501,12 @@ class ReadModels:
     #: and the reconciliation expects every party's (``money.due_fen`` the decision's own); 39:
     #: a decision whose form was voided while it was published owes the withdrawal of its
     #: publication (its ``publication_withdrawal`` deadline, as RF12.f), read from the case's
-    #: ``publication_events`` and the void's ``publication_withdrawal``.
-    VERSION = 39
+    #: ``publication_events`` and the void's ``publication_withdrawal``; 40: with several
+    #: parties each decision in force has its own lifecycle ``state`` and the case's is the
+    #: least advanced, a decision set beside another keeps the case's closing, and a waiver
+    #: that mitigates, or spares one party of several (``waived_parties``), leaves the case to
+    #: its decisions.
+    VERSION = 40
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

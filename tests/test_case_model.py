@@ -690,7 +690,9 @@ def test_a_co_partys_decision_after_the_closing_keeps_the_closing_with_the_decis
 
 def test_a_co_partys_decision_made_anew_without_withdrawal_is_out_of_order() -> None:
     """The company decided again while its decision stood (no withdrawal) after the vendor's:
-    out of order as in a case of one party, where a co-party's first decision is expected."""
+    out of order as in a case of one party, where a co-party's first decision is expected. It
+    finds the case SERVED: the company's decision, served and unpaid, is the least advanced
+    (the vendor's is paid)."""
     again = step(f"case:{GENERAL}", "PenaltyDecided", at("2024-08-16"),
                  decision_no="沪黄城管罚〔2024〕第125号",
                  party={"party_ref": f.COMPANY, "party_type": "organisation"},
@@ -701,7 +703,7 @@ def test_a_co_partys_decision_made_anew_without_withdrawal_is_out_of_order() -> 
     _, folder = world(steps[:published + 1] + [again] + steps[published + 1:])
     case = folder.cases[GENERAL]
     assert [(o["type"], o["state"]) for o in case["out_of_order"]] == [
-        ("PenaltyDecided", "EXECUTING")]
+        ("PenaltyDecided", "SERVED")]
     assert [d["decision_no"] for d in case["previous_decisions"]] == [COMPANY_NO]
 
 
@@ -763,6 +765,150 @@ def test_a_case_is_not_penalised_only_when_no_partys_decision_is_in_force() -> N
     assert (company["status"], company["current_fen"]) == ("withdrawn", 0)
     assert case["state"] == "SERVED"
     assert case["decision"]["status"] == "in_force"
+
+
+def _company_paid_then_vendor(*after: f.Step) -> list[f.Step]:
+    """The company's decision served, paid and reconciled (the case EXECUTED), and only then the
+    vendor's decision of 9 August recorded, with ``after``."""
+    steps = change(f.general_case(GENERAL), "CaseFiled",
+                   parties=[{"party_ref": f.COMPANY, "party_type": "organisation"},
+                            {"party_ref": f.VENDOR, "party_type": "individual"}])
+    vendor = step(f"case:{GENERAL}", "PenaltyDecided", at("2024-08-09"), decision_no=VENDOR_NO,
+                  party={"party_ref": f.VENDOR, "party_type": "individual"},
+                  amount_fen=300_000)
+    return drop(steps, "CaseClosed", "CaseArchived") + [vendor, *after]
+
+
+def _own_states(case: dict[str, Any]) -> dict[str, str]:
+    return {d["party_ref"]: d["state"] for d in [case["decision"], *case["co_party_decisions"]]}
+
+
+def test_a_co_partys_decision_recorded_after_the_case_was_executed_leaves_it_unexecuted(
+) -> None:
+    """The company paid and the treasury reconciled (EXECUTED) before the vendor's decision was
+    recorded: the vendor's decision was out of order and the case stayed EXECUTED with the
+    vendor's fine neither served nor paid. The case is as far as its least advanced party's
+    decision (the vendor's, DECIDED), each decision at its own state, and the same events in
+    the order they claim fold into the same."""
+    steps = _company_paid_then_vendor()
+    _, live = world(steps)
+    _, claimed = world(sorted(steps, key=lambda s: s.occurred_at))
+    for folder in (live, claimed):
+        case = folder.cases[GENERAL]
+        assert (case["state"], case["out_of_order"]) == ("DECIDED", [])
+        assert _own_states(case) == {f.COMPANY: "EXECUTED", f.VENDOR: "DECIDED"}
+
+
+def test_a_case_with_several_parties_is_executed_once_every_partys_decision_is() -> None:
+    g = f"case:{GENERAL}"
+    vendor_paid = [
+        step(g, "DecisionServed", at("2024-09-02"), decision_no=VENDOR_NO, party_ref=f.VENDOR,
+             method="post", party_present=False),
+        step(g, "PaymentRecorded", at("2024-09-05"), decision_no=VENDOR_NO, amount_fen=300_000,
+             payment_id="PAY-3101-2024-778813"),
+        step(g, "TreasuryReconciled", at("2024-09-10"), amount_fen=600_000),
+    ]
+    history, folder = world()
+    seen = states_along(_company_paid_then_vendor(*vendor_paid), GENERAL, history, folder)
+    assert seen[-4:] == ["DECIDED", "SERVED", "EXECUTING", "EXECUTED"]
+    assert folder.cases[GENERAL]["out_of_order"] == []
+
+
+def test_a_co_partys_decision_recorded_after_the_closing_it_came_before_is_closed_by_it(
+) -> None:
+    """The vendor's decision of 9 August recorded after the case was closed (28 August) and
+    archived: the closing, made while both decisions were in force, closes both, as in the
+    order claimed — but the company's decision, set beside the vendor's, lost its closing."""
+    steps = _company_paid_then_vendor()
+    vendor = steps.pop()
+    steps += [s for s in f.general_case(GENERAL) if s.type in ("CaseClosed", "CaseArchived")]
+    _, live = world(steps + [vendor])
+    _, claimed = world(sorted(steps + [vendor], key=lambda s: s.occurred_at))
+    for folder in (live, claimed):
+        case = folder.cases[GENERAL]
+        [company] = case["co_party_decisions"]
+        assert (company["closed_on"], case["closed_on"]) == ("2024-08-28", "2024-08-28")
+        assert _own_states(case) == {f.COMPANY: "ARCHIVED", f.VENDOR: "ARCHIVED"}
+
+
+def test_a_forms_void_is_judged_by_the_decision_on_that_form() -> None:
+    """The company's form voided after its decision was served and paid (RF20.e's): out of
+    order, as in a case of one party, though the vendor's decision, on another form, is
+    only decided."""
+    steps = change(two_parties("DecisionServed", "PaymentRecorded"), "PenaltyDecided",
+                   form_no="HP-G-2024-0123")
+    void = step(f"case:{GENERAL}", "DecisionFormVoided", at("2024-08-22"),
+                form_no="HP-G-2024-0123", reason="misprint")
+    _, folder = world(drop(steps, "TreasuryReconciled", "CaseClosed", "CaseArchived") + [void])
+    case = folder.cases[GENERAL]
+    assert [(o["type"], o["state"]) for o in case["out_of_order"]] == [
+        ("DecisionFormVoided", "EXECUTING")]
+    assert (case["state"], _own_states(case)) == (
+        "DECIDED", {f.COMPANY: "EXECUTING", f.VENDOR: "DECIDED"})
+
+
+def _waived(party_ref: str, waiver: str) -> f.Step:
+    return step(f"case:{GENERAL}", "WaiverGranted", at("2024-07-01"), basis="APL32",
+                waiver=waiver, party_ref=party_ref, violation_code="PILEUP_SH",
+                decided_by=[f.HEAD])
+
+
+def test_a_mitigation_is_followed_by_the_lighter_decision() -> None:
+    """A waiver that only mitigates (从轻、减轻: the lighter decision follows, as RF12.a and
+    RF15.b read it) led the case to NOT_PENALISED: the decision after it, its service, payment
+    and reconciliation were out of order, and the fined case read not penalised until closed."""
+    steps = insert_after(f.general_case(GENERAL), "LegalReviewCompleted",
+                         _waived(f.COMPANY, "mitigated"))
+    history, folder = world()
+    seen = states_along(drop(steps, "CaseClosed", "CaseArchived"), GENERAL, history, folder)
+    assert seen[-6:] == ["DECIDING", "DECIDED", "SERVED", "SERVED", "EXECUTING", "EXECUTED"]
+    assert folder.cases[GENERAL]["out_of_order"] == []
+
+
+def test_a_party_not_penalised_leaves_the_case_to_the_others_decisions() -> None:
+    """共同违法: the vendor not penalised (首违不罚) before the company was fined, or after:
+    the waiver led the whole case to NOT_PENALISED, and the company's decision, service,
+    payment and reconciliation were out of order (or the waiver, after them, took the case
+    back from EXECUTING to not penalised)."""
+    steps = change(f.general_case(GENERAL), "CaseFiled",
+                   parties=[{"party_ref": f.COMPANY, "party_type": "organisation"},
+                            {"party_ref": f.VENDOR, "party_type": "individual"}])
+    steps = drop(steps, "CaseClosed", "CaseArchived")
+    before = insert_after(steps, "LegalReviewCompleted", _waived(f.VENDOR, "no_penalty"))
+    after = steps + [step(f"case:{GENERAL}", "WaiverGranted", at("2024-08-27"), basis="APL33-1",
+                          waiver="no_penalty", party_ref=f.VENDOR, violation_code="PILEUP_SH",
+                          decided_by=[f.HEAD])]
+    for waived in (before, after):
+        _, folder = world(waived)
+        case = folder.cases[GENERAL]
+        assert (case["state"], case["out_of_order"]) == ("EXECUTED", [])
+
+
+def test_a_co_partys_surcharge_moves_its_own_decision_not_the_case_past_the_others() -> None:
+    """The company's surcharge (naming its decision) moved the whole case to
+    ENFORCEMENT_APPLIED while the vendor's fine, paid, waited for the treasury's
+    reconciliation: the company's decision is under enforcement, the case is as far as the
+    vendor's (EXECUTING)."""
+    surcharge = step(f"case:{GENERAL}", "SurchargeAssessed", at("2024-09-20"),
+                     decision_no=COMPANY_NO, principal_fen=300_000, days=20,
+                     surcharge_fen=180_000, from_date="2024-08-28", to_date="2024-09-16")
+    steps = [s for s in drop(two_parties(), "TreasuryReconciled", "CaseClosed", "CaseArchived")
+             if not (s.type == "PaymentRecorded" and s.body["decision_no"] == COMPANY_NO)]
+    _, folder = world(steps + [surcharge])
+    case = folder.cases[GENERAL]
+    assert _own_states(case) == {f.COMPANY: "ENFORCEMENT_APPLIED", f.VENDOR: "EXECUTING"}
+    assert (case["state"], case["out_of_order"]) == ("EXECUTING", [])
+
+
+def test_the_treasurys_reconciliation_executes_only_the_decisions_paid() -> None:
+    """The treasury reconciled the company's 3 000 CNY while the vendor, served, had paid
+    nothing: the case read EXECUTED. The reconciliation (the case's total, naming no decision)
+    executes the decisions that received money; the vendor's stays SERVED, and so the case."""
+    steps = drop(two_parties("PaymentRecorded"), "CaseClosed", "CaseArchived")
+    _, folder = world(change(steps, "TreasuryReconciled", amount_fen=300_000))
+    case = folder.cases[GENERAL]
+    assert _own_states(case) == {f.COMPANY: "EXECUTED", f.VENDOR: "SERVED"}
+    assert (case["state"], case["out_of_order"]) == ("SERVED", [])
 
 
 def test_a_decision_recorded_again_under_a_new_event_id_is_the_same_decision() -> None:

@@ -1490,8 +1490,9 @@ def test_the_case_page_shows_each_other_partys_decision_with_its_money(
     """A case with several parties (共同违法) showed the amount and money of its decision
     recorded last alone: each other party's decision in force (``co_party_decisions``: its
     own fine in force, money received and outstanding, status) was on no page. It is a table
-    of its own, in the page's language. (The demo city has no such case: a case's state is
-    given a second party's decision as the case view writes it.)"""
+    of its own, in the page's language, with each decision's own lifecycle state (the case's is
+    the least advanced). (The demo city has no such case: a case's state is given a second
+    party's decision as the case view writes it.)"""
     import psycopg
     with psycopg.connect(served.owner_url) as conn:
         case_id = conn.execute(
@@ -1501,7 +1502,7 @@ def test_the_case_page_shows_each_other_partys_decision_with_its_money(
                "org_name": "上海某某建材有限公司"}
     decision = {"party_ref": "pty:co-1", "decision_no": "沪黄城管罚〔2024〕第123号",
                 "status": "amended", "decided_fen": 300_000, "current_fen": 250_000,
-                "received_fen": 100_000, "outstanding_fen": 150_000}
+                "received_fen": 100_000, "outstanding_fen": 150_000, "state": "EXECUTING"}
 
     def with_co_party(route: Any) -> None:
         state = route.fetch().json()
@@ -1517,14 +1518,15 @@ def test_the_case_page_shows_each_other_partys_decision_with_its_money(
             "#co-party-decisions tr", "rows => rows.map(r => [...r.children].map(c => "
             "c.textContent))")
     money = [_yuan(250_000), _yuan(100_000), _yuan(150_000)]
-    assert rows() == [["当事人", "决定书文号", "现行罚款", "已收", "未缴", "状态"],
-                      [company["org_name"], decision["decision_no"], *money, "已变更"]]
+    assert rows() == [["当事人", "决定书文号", "现行罚款", "已收", "未缴", "状态", "所处阶段"],
+                      [company["org_name"], decision["decision_no"], *money, "已变更", "执行中"]]
     page.click("#lang-toggle")
     page.wait_for_function("() => document.querySelector('#co-party-decisions th')"
                            "?.textContent === 'Party'")
     assert rows() == [["Party", "Decision no.", "fine in force", "received", "outstanding",
-                       "Status"],
-                      [company["org_name"], decision["decision_no"], *money, "changed"]]
+                       "Status", "Stage"],
+                      [company["org_name"], decision["decision_no"], *money, "changed",
+                       "executing"]]
 
 
 def test_back_and_a_shared_link_keep_the_queue_pages_loaded(page: Any, served: DemoCity) -> None:

@@ -100,7 +100,12 @@ DECISIONS = """\
    closing a withdrawn case is expected; `SurchargeAssessed` is also expected from `SERVED`
    (nothing paid at all), `TreasuryReconciled` also from `ENFORCEMENT_APPLIED`;
    `NoPenaltyDecided`/`WaiverGranted` also after review or defence, and on the scene for the
-   summary procedure (首违不罚); `CaseArchived` also closes summary cases. The
+   summary procedure (首违不罚); a `WaiverGranted` that only mitigates (`mitigated`: 从轻、减轻)
+   leads nowhere, the lighter decision following as RF12.a and RF15.b read it, and one that
+   spares one party of several (共同违法) while another party is not spared is that party's
+   outcome (`waived_parties`): expected wherever the case is decided too, it leaves the case
+   to the other parties' decisions (2026-11-29: until then both led the case to
+   `NOT_PENALISED`, and the fine decided after them was out of order); `CaseArchived` also closes summary cases. The
    "window elapsed" transition `NOTIFIED → DECIDING` is taken when the next event arrives after
    the 5-working-day request window. In the summary procedure, filing (备案, 3 working days) may
    come before the money (2 + 2 working days): the state follows the money
@@ -193,22 +198,39 @@ DECISIONS = """\
    (service, filing, publication, payment, the publication's withdrawal), `published`,
    `instalments`, `received_fen`, `outstanding_fen` and closing. A step naming a co-party's
    decision (`decision_no`: service, filing, publication and its withdrawal, an amendment or a
-   withdrawal) is that decision's and expected; a co-party's decision, made while the case is
-   decided and not yet executed, is expected and leaves the case's state where it is; a
-   party's service is expected wherever the case is decided, and moves it on from `DECIDED`
-   (`DECIDED_ON_SPOT`) only. Money
+   withdrawal) is that decision's and expected; a co-party's decision is expected wherever
+   the case is decided, executed too. Money
    counts for the decision it names among its party's decisions in world time (among all the
    case's when it names none the case has), as the red flags read it; `SurchargeAssessed` and
    `InstalmentApproved` may name one (`decision_no`, optional): naming a co-party's decision
    they are its surcharge and its plan (its payment deadline), otherwise `decision`'s, as
-   before the field. **Decision — the case's state**: one lifecycle for the case, moved by its
-   steps as before. A withdrawal leads to `NOT_PENALISED` only when no other party's decision
-   is still in force; a closing names no decision, so it closes the case and every party's
-   decision in force when it was made (each entry shows it): the case is `CLOSED` only with
-   every party's decision closed. (2026-11-29: until then the co-party's later decision was
-   out of order and sent the first party's decision to `previous_decisions`, whose service
-   opened no payment deadline, whose amendment was out of order and whose published decision
-   owed no withdrawal; and before that it took the first party's money.) The void of a
+   before the field. (2026-11-29: until then the co-party's later decision was out of order
+   and sent the first party's decision to `previous_decisions`, whose service opened no
+   payment deadline, whose amendment was out of order and whose published decision owed no
+   withdrawal; and before that it took the first party's money.)
+   **Decision — the case's state with several parties** (general procedure): each party's
+   decision in force has its own `state` on the case's machine (`decision.state`, each
+   entry's `state`), moved by the steps naming it — its service, publication, payment, cash,
+   surcharge, plan, amendment or withdrawal, the void of its form — and judged from that state as in a case of one
+   party (an out-of-order step notes it); it is `NOT_PENALISED` once withdrawn and `DECIDING`
+   (its party to be decided again) once its form is voided. The case's `state` is the least
+   advanced party's decision's (of an executed one and a withdrawn one, `EXECUTED`: a
+   penalty stands): the case is not executed, under enforcement or closed while one party's
+   decision is not. A party's decision recorded after another's was paid and reconciled
+   leaves the case `DECIDED` until it is carried out, whichever order the events are recorded
+   in; one party's surcharge puts that party's decision under enforcement, not the case past
+   another's being paid. A step naming no decision is expected when a party's decision
+   expects it and moves those decisions (none does: out of order, each moved forward as in a
+   case of one party): a reconciliation, the case's total, executes the decisions that
+   received money (when none did, those that expect it); a closing closes every party's
+   decision in force when it was made, in world time — each entry shows the closing, a
+   decision made before it and recorded after it too — and is out of order unless each of
+   them expects it. A summary case keeps one state, its money stage (`decision`'s).
+   (2026-11-29: until then the case had one state, moved by every party's steps: a co-party's
+   decision recorded after the case was executed was out of order and left it `EXECUTED`, one
+   party's surcharge put the case under enforcement, a reconciliation executed it with a
+   party's fine unpaid, and a decision set beside a later-recorded one lost the closing the
+   case showed; tests/test_case_model.py.) The void of a
    party's form is judged against that party's service alone: a service naming a co-party's
    decision serves the co-party, and a co-party's decision does not end the time in which
    the party's own service counts (2026-11-29: until then the flags read any service of the

@@ -46,7 +46,7 @@ const T = {
     "money.remitted": "已交至行政机关", "money.deposited": "已缴付指定银行", "money.reconciliation": "对账",
     "money.payments": "缴款记录",
     "case.co_parties": "其他当事人的处罚决定（共同违法）", "co.party": "当事人", "co.decision_no": "决定书文号",
-    "co.in_force": "现行罚款", "co.status": "状态",
+    "co.in_force": "现行罚款", "co.status": "状态", "co.state": "所处阶段",
     "dstatus.in_force": "生效", "dstatus.amended": "已变更", "dstatus.withdrawn": "已撤销", "dstatus.voided": "决定书已作废",
     "state.CLUE": "线索", "state.FILED": "已立案", "state.INVESTIGATING": "调查取证", "state.INVESTIGATION_CONCLUDED": "调查终结",
     "state.REVIEWING": "法制审核", "state.NOTIFIED": "已告知", "state.HEARING": "听证", "state.DECIDING": "待决定",
@@ -205,7 +205,7 @@ const T = {
     "money.remitted": "remitted", "money.deposited": "deposited", "money.reconciliation": "reconciliation",
     "money.payments": "Payments",
     "case.co_parties": "Other parties' decisions (joint violation)", "co.party": "Party", "co.decision_no": "Decision no.",
-    "co.in_force": "fine in force", "co.status": "Status",
+    "co.in_force": "fine in force", "co.status": "Status", "co.state": "Stage",
     "dstatus.in_force": "in force", "dstatus.amended": "changed", "dstatus.withdrawn": "revoked", "dstatus.voided": "form voided",
     "state.CLUE": "clue", "state.FILED": "filed", "state.INVESTIGATING": "investigating", "state.INVESTIGATION_CONCLUDED": "investigation concluded",
     "state.REVIEWING": "legal review", "state.NOTIFIED": "notified", "state.HEARING": "hearing", "state.DECIDING": "deciding",
@@ -943,17 +943,19 @@ function amountChart(state) {
 
 // Each other party's decision in force (共同违法: the amounts and money above are the decision
 // recorded last, `decision`'s): its own fine in force, money received and outstanding, status
+// and lifecycle state (the case's above is the least advanced party's; a summary case has one)
 function coPartyDecisions(state) {
   const co = state.co_party_decisions || [];
   if (!co.length) return null;
   const names = Object.fromEntries((state.parties || []).map((p) => [p.party_ref, p.org_name || p.name || p.party_ref]));
   return [h("h2", {}, t("case.co_parties")), h("table", { id: "co-party-decisions" },
-    h("tr", {}, ["co.party", "co.decision_no", "co.in_force", "money.received", "money.outstanding", "co.status"]
+    h("tr", {}, ["co.party", "co.decision_no", "co.in_force", "money.received", "money.outstanding", "co.status", "co.state"]
       .map((k) => h("th", {}, t(k)))),
     co.map((d) => h("tr", { dataset: { party: d.party_ref, status: d.status } },
       h("td", {}, names[d.party_ref] || d.party_ref), h("td", { class: "mono" }, d.decision_no || "—"),
       h("td", { class: "num" }, yuan(d.current_fen ?? d.decided_fen)), h("td", { class: "num" }, yuan(d.received_fen ?? 0)),
-      h("td", { class: "num" }, yuan(d.outstanding_fen)), h("td", {}, label("dstatus", d.status)))))];
+      h("td", { class: "num" }, yuan(d.outstanding_fen)), h("td", {}, label("dstatus", d.status)),
+      h("td", {}, d.state ? label("state", d.state) : "—"))))];
 }
 
 function moneyBlock(m) {

@@ -49,9 +49,9 @@ from ledger.errors import MalformedEvent
 from ledger.logentry import format_recorded_at, parse_recorded_at
 from ledger.store import NOW_SQL, LedgerStore, read_ledger_clock
 
+from .gcpause import gc_paused
 from .oversight.levels import WarningLevels
 from .oversight.warnings import FormalItem, WarningParams
-from .gcpause import gc_paused
 from .readmodels import SAVE_CHUNK, TRACKING_TABLE, batches_upto, fetch_after, log_head
 from .redflags.days import DAY, EPOCH_ORD, iso, ts_of
 from .redflags.engine import FlagEngine

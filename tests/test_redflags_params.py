@@ -226,3 +226,33 @@ def test_list_valued_thresholds_are_published_on_the_ledger_from_their_effective
     assert world.one("RF12.a").params_version != national().version
     late = lists_published("2024-09-01", extension_approval_forms=["agency_head"])
     assert World([late], DEPUTY_POST, by_deputy).flags(rule="RF12") == []
+
+
+def test_the_version_in_force_at_an_instant_is_the_one_of_its_legal_day() -> None:
+    """The rules find the parameters of an instant in one bisection over the versions' first
+    instants (ParamsTimeline.by_instant); at_day takes the instant's legal day. Around each
+    version's first instant (midnight in the legal zone: 16:00 UTC the day before), both name
+    the same version, and it changes at that instant, not a second before or after."""
+    from datetime import date
+
+    from projections.redflags.engine import Ctx
+    from projections.redflags.flag import Subject
+    from projections.redflags.fold import Fold
+    from projections.redflags.params import ParamsTimeline
+    timeline = ParamsTimeline(national())
+    changes = [("2024-03-01", 10_000), ("2024-06-15", 20_000), ("2024-09-30", 30_000)]
+    for index, (day, limit) in enumerate(changes):
+        timeline.publish(type="LegalParametersPublished", index=index, event_id=f"e{index}",
+                         published_day=date(2024, 1, 1).toordinal(), body={
+                             "effective_from": day, "parameters": [
+                                 {"name": "summary_procedure_max_fine_individual",
+                                  "value": limit, "unit": "fen", "basis": "local rule"}]})
+    days = timeline.latest().days()
+    ctx = Ctx(Fold(days), timeline, days, 0, Subject("case", "C"), {})
+    assert len(timeline.by_instant(days)[1]) == 4          # national and three changes
+    for day, _ in changes:
+        first = days.start(date.fromisoformat(day).toordinal())
+        assert first % 86_400 == 16 * 3600                  # 00:00 at UTC+08:00
+        for ts in (first - 1, first, first + 1):
+            assert ctx.params(ts) is timeline.at_day(days.day(ts))
+        assert ctx.params(first - 1) is not ctx.params(first)

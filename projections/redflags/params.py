@@ -248,8 +248,8 @@ class FlagParams:
     @cached_property
     def version(self) -> str:
         """The name and a digest of the content, computed when first read: a timeline resolves
-        every version again at each publication, and most are never read (hashing each was a
-        tenth of a rebuild at 1M events; BENCHMARKS.md, "Red flags")."""
+        every version again at each publication, and most are never read (hashing them was
+        most of the 16 % of a 1M-event rebuild spent resolving; BENCHMARKS.md, "Red flags")."""
         return f"{self.name}@{digest(self.content())[:16]}"
 
     def content(self) -> dict[str, Any]:

@@ -949,8 +949,8 @@ function coPartyDecisions(state) {
   if (!co.length) return null;
   const names = Object.fromEntries((state.parties || []).map((p) => [p.party_ref, p.org_name || p.name || p.party_ref]));
   return [h("h2", {}, t("case.co_parties")), h("table", { id: "co-party-decisions" },
-    h("tr", {}, ["co.party", "co.decision_no", "co.in_force", "money.received", "money.outstanding", "co.status", "co.state"]
-      .map((k) => h("th", {}, t(k)))),
+    h("tr", {}, ["co.party", "co.decision_no", "co.in_force", "money.received",
+      "money.outstanding", "co.status", "co.state"].map((k) => h("th", {}, t(k)))),
     co.map((d) => h("tr", { dataset: { party: d.party_ref, status: d.status } },
       h("td", {}, names[d.party_ref] || d.party_ref), h("td", { class: "mono" }, d.decision_no || "—"),
       h("td", { class: "num" }, yuan(d.current_fen ?? d.decided_fen)), h("td", { class: "num" }, yuan(d.received_fen ?? 0)),

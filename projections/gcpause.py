@@ -19,7 +19,8 @@ def gc_paused(*, freeze: bool = False) -> Iterator[None]:
     ``freeze``: what was built is kept (an engine's fold of the whole log), so on resuming, move
     every object to the collector's permanent generation first (``gc.freeze()``): otherwise the
     collector scans all of them two or three times as they age, ≈ 8 s after a fold of 1M events
-    (BENCHMARKS.md, "Red flags"). Reference counting still frees them."""
+    (BENCHMARKS.md, "Red flags"). Reference counting still frees them; only a cycle among
+    them would stay, and a fold builds none."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -109,7 +109,9 @@ def new_state(case_id: str) -> dict[str, Any]:
         "deviation_approved": False,
         "extensions": [],
         "evidence": [],
-        "rectification": {"ordered": 0, "deadline": None, "verified": None},
+        # orders: each RectificationOrdered's event id -> the party it orders (whose decision
+        # a verification naming it, ``order_event_id``, carries out: lifecycle._named)
+        "rectification": {"ordered": 0, "deadline": None, "verified": None, "orders": {}},
         "money": {"payments": [], "paid_fen": 0,
                   "cash": {"collected_fen": 0, "remitted_fen": 0, "deposited_fen": 0,
                            "receipts": [], "justification": None,
@@ -586,6 +588,7 @@ def _rectification(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: dat
     if rec.type == "RectificationOrdered":
         c["rectification"]["ordered"] += 1
         c["rectification"]["deadline"] = b["deadline"]
+        c["rectification"]["orders"][rec.event_id] = b["party_ref"]
         _party(c, b["party_ref"])
     else:
         c["rectification"]["verified"] = b["result"]

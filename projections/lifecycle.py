@@ -269,7 +269,8 @@ def in_force(case: dict[str, Any]) -> list[dict[str, Any]]:
 def _advance_parties(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date,
                      ctx: Context) -> None:
     """Move the decisions of a case with several parties (:func:`several`) by ``rec``. A step
-    naming a decision (a form's void: the decision on it) moves that one
+    naming a decision (a form's void: the decision on it; a rectification's verification: the
+    decision of the party its order names) moves that one
     (:func:`_advance_own`). One naming none is expected when a party's decision is where it
     is expected, and moves those decisions; none is, it is out of order and moves each
     forward, as in a case of one party. A reconciliation (the case's total) executes only the
@@ -324,17 +325,26 @@ def _waiver(case: dict[str, Any], body: dict[str, Any], table: dict[str, str | N
 
 
 def _named(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> dict[str, Any] | None:
-    """The decision in force a step of :data:`_OWN_STEPS` carries out: the one it names, or
-    ``decision`` (naming none, or one not in force: a replaced decision's step, recorded late,
-    is not folded here); for a form's void, the decision on that form (None: no decision in
-    force bears it)."""
+    """The decision in force a step of :data:`_OWN_STEPS` carries out: the one it names, the
+    decision in force of the party of one set aside (its party's decision made anew), or
+    ``decision`` (naming none the case has); for a form's void, the decision on that form
+    (None: no decision in force bears it); for a rectification's verification naming its
+    order (``order_event_id``), the decision of the party ordered (None: an order the case
+    lacks, or a party without a decision in force)."""
     if rec.type == "DecisionFormVoided":
         return next((d for d in in_force(case) if d["form_no"] == body["form_no"]), None)
+    if rec.type == "RectificationVerified":
+        party = case["rectification"]["orders"].get(body.get("order_event_id"))
+        return None if party is None else party_decision(case, party)
     if rec.type not in _OWN_STEPS:
         return None
     no = body.get("decision_no")
-    return next((d for d in case["co_party_decisions"] if d["decision_no"] == no),
-                case["decision"])
+    named = next((d for d in every_decision(case) if d["decision_no"] == no), None)
+    if named is None or named is case["decision"] or is_co_party(case, named):
+        return case["decision"] if named is None else named
+    # a decision set aside (withdrawn and made anew): its party's in force carries on (money
+    # naming it is that decision's, as RF06 reads it)
+    return party_decision(case, named["party_ref"]) or case["decision"]
 
 
 def _advance_own(case: dict[str, Any], d: dict[str, Any], rec: Recorded, body: dict[str, Any],

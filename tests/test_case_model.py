@@ -912,6 +912,62 @@ def test_the_treasurys_reconciliation_executes_only_the_decisions_paid() -> None
     assert (case["state"], case["out_of_order"]) == ("SERVED", [])
 
 
+def test_a_rectifications_verification_moves_the_decision_of_the_party_ordered() -> None:
+    """The company ordered to correct its pile, both parties served, the company's correction
+    verified: the verification (naming no decision, and no party) moved every served decision
+    to EXECUTING, the vendor's unpaid and uncorrected too, and so the case. It names the order
+    it verifies (``order_event_id``): it is that party's decision's step, whichever decision is
+    recorded first."""
+    g = f"case:{GENERAL}"
+    steps = drop(two_parties(), "PaymentRecorded", "TreasuryReconciled", "CaseClosed",
+                 "CaseArchived")
+    swapped = list(steps)
+    company, vendor = [i for i, s in enumerate(steps) if s.type == "PenaltyDecided"]
+    swapped[company], swapped[vendor] = swapped[vendor], swapped[company]
+    for arranged in (steps, swapped):
+        history, folder = world(arranged)
+        [ordered] = [e.event_id for e in history.events if e.type == "RectificationOrdered"]
+        folder.fold(history.extend([step(g, "RectificationVerified", at("2024-08-16"),
+                                         result="rectified", order_event_id=ordered)]))
+        case = folder.cases[GENERAL]
+        assert _own_states(case) == {f.COMPANY: "EXECUTING", f.VENDOR: "SERVED"}
+        assert (case["state"], case["out_of_order"]) == ("SERVED", [])
+
+
+def test_a_payment_naming_a_replaced_decision_moves_its_partys_decision_in_force() -> None:
+    """The company's decision withdrawn and made anew, the vendor's recorded after it, both
+    served; the company paid naming its first decision's number: the payment (the company's
+    money, as RF06 reads it) was judged by the decision recorded last, the vendor's, which
+    read EXECUTING unpaid while the company's, paid, read SERVED. It is the company's decision
+    in force's step."""
+    g = f"case:{GENERAL}"
+    renewed = "沪黄城管罚〔2024〕第125号"
+    company = {"party_ref": f.COMPANY, "party_type": "organisation"}
+    steps = change(f.general_case(GENERAL), "CaseFiled",
+                   parties=[company, {"party_ref": f.VENDOR, "party_type": "individual"}])
+    decided = next(i for i, s in enumerate(steps) if s.type == "PenaltyDecided")
+    steps = steps[:decided + 1] + [
+        step(g, "PenaltyWithdrawn", at("2024-08-08", "11:00:00"), decision_no=COMPANY_NO),
+        step(g, "PenaltyDecided", at("2024-08-08", "12:00:00"), decision_no=renewed,
+             party=company),
+        step(g, "PenaltyDecided", at("2024-08-09"), decision_no=VENDOR_NO,
+             party={"party_ref": f.VENDOR, "party_type": "individual"}, amount_fen=300_000),
+        step(g, "DecisionServed", at("2024-08-12"), decision_no=renewed, method="post",
+             party_present=False),
+        step(g, "DecisionServed", at("2024-08-13"), decision_no=VENDOR_NO, party_ref=f.VENDOR,
+             method="post", party_present=False),
+        step(g, "PaymentRecorded", at("2024-08-20"), decision_no=COMPANY_NO,
+             amount_fen=300_000),
+    ]
+    _, folder = world(steps)
+    case = folder.cases[GENERAL]
+    [company_in_force] = case["co_party_decisions"]
+    assert (company_in_force["decision_no"], company_in_force["received_fen"]) == (
+        renewed, 300_000)
+    assert _own_states(case) == {f.COMPANY: "EXECUTING", f.VENDOR: "SERVED"}
+    assert case["state"] == "SERVED"
+
+
 # --- summary procedure, several parties --------------------------------------------------------
 
 COMPANY_S_NO = "HP-S-2024-004513"

@@ -10,7 +10,8 @@ kept in ``previous_decisions``. In a case with several parties (共同违法) ea
 is in force beside the others: the one recorded last is ``decision``, each other party's is in
 ``co_party_decisions`` with its own amounts, changes, deadlines and money; a decision replaces
 only a decision of its own party. Each of them has its own lifecycle ``state`` and the case's is
-the least advanced (general procedure: lifecycle.py, :func:`~.lifecycle.settle`).
+the least advanced (lifecycle.py, :func:`~.lifecycle.settle`; a summary decision's, its money
+stage: :func:`_summary_stage`).
 
 Out of order (DESIGN.md principle 1): an event the lifecycle does not expect in the current
 state is recorded in ``out_of_order`` — never refused, never dropped. A milestone event (one
@@ -48,9 +49,9 @@ from . import officer_model
 from .fold_context import (DEFAULT_CONTEXT, Context, deadline_basis, deadline_start,
                            deadline_start_of, mark_met, mark_met_by, new_deadline,
                            note_out_of_order, reread_roles, role_at, set_due, stamp_versions)
-from .lifecycle import (GENERAL, SUMMARY, TERMINAL, advance, after_closing, every_decision,
-                        is_co_party, named_decision, others_in_force, own_state, party_decision,
-                        rank, settle, several)
+from .lifecycle import (GENERAL, SUMMARY, SUMMARY_DELIVERED, TERMINAL, advance, after_closing,
+                        every_decision, in_force, is_co_party, machine, named_decision,
+                        others_in_force, own_state, party_decision, rank, settle, several)
 from .redflags.days import ts_of
 from .redflags.facts import (COLLECTIVE, INVESTIGATIVE, actors_of, collection_key, deciders_of,
                              decision_extension_counted, decision_key, money_of, payment_key,
@@ -108,12 +109,18 @@ def new_state(case_id: str) -> dict[str, Any]:
         "deviation_approved": False,
         "extensions": [],
         "evidence": [],
-        "rectification": {"ordered": 0, "deadline": None, "verified": None},
+        # orders: each RectificationOrdered's event id -> the party it orders (whose decision
+        # a verification naming it, ``order_event_id``, carries out: lifecycle._named)
+        "rectification": {"ordered": 0, "deadline": None, "verified": None, "orders": {}},
         "money": {"payments": [], "paid_fen": 0,
                   "cash": {"collected_fen": 0, "remitted_fen": 0, "deposited_fen": 0,
                            "receipts": [], "justification": None,
                            # [{event_id, amount_fen, occurred_at, receipt_no, decision_no}]
-                           "collections": []},
+                           "collections": [],
+                           # [{event_id, amount_fen, occurred_at, receipt_nos}]: each handing in
+                           "remittances": [],
+                           # [{event_id, amount_fen, occurred_at}]: each payment into the bank
+                           "deposits": []},
                   # due: the decision's fine and surcharge (the reconciliation's, every party's)
                   "instalments": None, "due_fen": 0, "received_fen": 0, "outstanding_fen": 0,
                   "reconciliation": {"status": "not_applicable", "reconciled_fen": None,
@@ -166,15 +173,17 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
             f"decision {body['decision_no']} recorded again")
         return state       # the same act: it changes nothing, and its officers acted once
     if rec.type == "OnsiteCashCollected" and _collected_again(state, rec, body):
-        table = SUMMARY if state["procedure"] == "summary" else GENERAL
+        table = machine(state)
         note_out_of_order(state, rec, sorted(table["OnsiteCashCollected"]),
                           f"receipt {body['receipt_no']} recorded again")
         return state       # as a decision recorded again: its officers acted once
     if rec.type == "PaymentRecorded" and _paid_again(state, rec, body, day):
-        table = SUMMARY if state["procedure"] == "summary" else GENERAL
+        table = machine(state)
         note_out_of_order(state, rec, sorted(table["PaymentRecorded"]),
                           f"payment {body['payment_id']} recorded again")
         _refresh_money(state, day, ctx)
+        if several(state):
+            settle(state)
         return state       # one payment, received once (at the earlier instant, if dated so)
     if rec.type == "DecisionServed" and state["voided_forms"]:
         _served_before_void(state, rec, body)
@@ -281,27 +290,95 @@ def _replaced(case: dict[str, Any], rec: Recorded, body: dict[str, Any]
     return d if d is not None and d is not case["decision"] else None
 
 
+#: the states of a delivered summary decision that its money decides (:func:`_money_stage`)
+_MONEY_STAGES = SUMMARY_DELIVERED + ("FILED_WITH_AGENCY",)
+
+
 def _summary_money_state(case: dict[str, Any]) -> str:
-    """Where a delivered summary case stands: the money stage, or FILED_WITH_AGENCY once the
-    decision is filed and the money settled (the yaml's DELIVERED → … → FILED_WITH_AGENCY)."""
+    """Where a delivered summary case of one party stands (:func:`_money_stage`), from the
+    case's money: any cash handed in or deposited moves it on."""
     money, cash = case["money"], case["money"]["cash"]
-    due = case["amounts"]["current_fen"] or 0
+    filed = case["summary_filed_on"] is not None
+    return _money_stage(
+        case["amounts"]["current_fen"] or 0,
+        (cash["collected_fen"] > 0, cash["remitted_fen"] > 0, cash["deposited_fen"] > 0),
+        money["paid_fen"], bool(money["payments"]) or filed, filed, case["decision"])
+
+
+def _summary_stage(case: dict[str, Any], d: dict[str, Any]) -> str:
+    """Where delivered summary decision ``d`` of a case with several parties stands
+    (:func:`_money_stage`), from its own money: the payments and cash naming it, as RF06 reads
+    them (:func:`_money_owner`), and its own filing. Its cash is handed in once each of its
+    collections is (:func:`_handed_in`), and deposited once each is deposited."""
+    mine = d is case["decision"]
+    owns = _money_owner(case, d)
+    cash = case["money"]["cash"]
+    deposited = _deposited(cash)
+    handed = [_handed_in(cash, x, deposited) for x in cash["collections"]
+              if owns(x["occurred_at"], x["decision_no"])]
+    filed = ((case if mine else d)["deadlines"].get("summary_filing") or {}).get("met_on")
+    paying = any(owns(p["occurred_at"], p["decision_no"]) for p in case["money"]["payments"])
+    return _money_stage(
+        (case["amounts"]["current_fen"] if mine else d["current_fen"]) or 0,
+        (bool(handed), bool(handed) and all(r for r, _ in handed),
+         bool(handed) and all(dp for _, dp in handed)),
+        _received(case, d)[0], paying or filed is not None, filed is not None, d)
+
+
+def _handed_in(cash: dict[str, Any], x: dict[str, Any], deposited: set[str]
+               ) -> tuple[bool, bool]:
+    """Whether cash collection ``x`` was handed in to the agency, and paid into the bank (a
+    remittance that handed it in is among ``deposited``: :func:`_deposited`). A remittance
+    names no decision: it hands in the collections whose receipts it lists; one listing none
+    of the case's receipts (none issued) hands in the cash collected at or before it that no
+    remittance lists."""
+    receipts = {c["receipt_no"] for c in cash["collections"] if c["receipt_no"]}
+    by = [r for r in cash["remittances"] if x["receipt_no"] in r["receipt_nos"]]
+    if not by:
+        by = [r for r in cash["remittances"] if not receipts & set(r["receipt_nos"])
+              and ts_of(r["occurred_at"]) >= ts_of(x["occurred_at"])]
+    return bool(by), any(r["event_id"] in deposited for r in by)
+
+
+def _deposited(cash: dict[str, Any]) -> set[str]:
+    """The remittances (event ids) paid into the bank in full. A deposit names neither a
+    decision nor a receipt: its amount pays in the cash handed in at or before it, the
+    earliest handed in first, in world time (100 CNY deposited while 400 are held pays in the
+    100 handed in first, not the 300 handed in after)."""
+    remittances = sorted(cash["remittances"], key=lambda r: ts_of(r["occurred_at"]))
+    left = [r["amount_fen"] for r in remittances]
+    for dp in sorted(cash["deposits"], key=lambda dp: ts_of(dp["occurred_at"])):
+        amount = dp["amount_fen"]
+        for i, r in enumerate(remittances):
+            if ts_of(r["occurred_at"]) > ts_of(dp["occurred_at"]):
+                break
+            taken = min(left[i], amount)
+            left[i], amount = left[i] - taken, amount - taken
+    return {r["event_id"] for r, owed in zip(remittances, left) if owed == 0}
+
+
+def _money_stage(due: int, cash: tuple[bool, bool, bool], paid: int, paying: bool,
+                 filed: bool, decision: dict[str, Any] | None) -> str:
+    """The money stage of a delivered summary decision of ``due`` fen, or FILED_WITH_AGENCY
+    once it is filed and the money settled (the yaml's DELIVERED → … → FILED_WITH_AGENCY).
+    ``cash``: whether cash was collected, handed in, deposited; ``paid``: through the bank;
+    ``paying``: a payment or the filing came (the "(no cash)" transition)."""
+    collected, remitted, deposited = cash
     if due == 0:
         stage, settled = "DELIVERED", True
-    elif cash["deposited_fen"]:
+    elif deposited:
         stage, settled = "DEPOSITED", True
-    elif cash["remitted_fen"]:
+    elif remitted:
         stage, settled = "REMITTED", False
-    elif cash["collected_fen"]:
+    elif collected:
         stage, settled = "COLLECTED_ON_SPOT", False
-    elif money["paid_fen"] >= due:
+    elif paid >= due:
         stage, settled = "PAID", True
-    elif money["payments"] or case["summary_filed_on"] or (case["decision"] or {}).get(
-            "payment_method") in ("designated_bank", "e_payment"):
+    elif paying or (decision or {}).get("payment_method") in ("designated_bank", "e_payment"):
         stage, settled = "BANK_PAYMENT_PENDING", False   # the "(no cash)" transition
     else:
         stage, settled = "DELIVERED", False              # cash may still be taken
-    return "FILED_WITH_AGENCY" if settled and case["summary_filed_on"] else stage
+    return "FILED_WITH_AGENCY" if settled and filed else stage
 
 
 # --- officers at the time ---------------------------------------------------------------------
@@ -511,6 +588,7 @@ def _rectification(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: dat
     if rec.type == "RectificationOrdered":
         c["rectification"]["ordered"] += 1
         c["rectification"]["deadline"] = b["deadline"]
+        c["rectification"]["orders"][rec.event_id] = b["party_ref"]
         _party(c, b["party_ref"])
     else:
         c["rectification"]["verified"] = b["result"]
@@ -659,16 +737,18 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
 def _new_state(c: dict[str, Any], mine: dict[str, Any] | None) -> str:
     """The own state of a decision just made in a case with several parties: that of the case
     closed by a closing it came before (in world time), or as in a case of one party, DECIDED
-    — but not back from where a decision of its party it replaces while in force stood (the
-    state never goes back; a decision made anew after a withdrawal, a void or the closing is
-    decided again)."""
+    (DECIDED_ON_SPOT) — but not back from where a decision of its party it replaces while in
+    force stood (the state never goes back; a decision made anew after a withdrawal, a void or
+    the closing is decided again)."""
     if c["state"] in TERMINAL:
         return c["state"]
+    summary = c["procedure"] == "summary"
+    decided = "DECIDED_ON_SPOT" if summary else "DECIDED"
     if mine is None or mine["status"] not in ("in_force", "amended"):
-        return "DECIDED"
+        return decided
     kept = own_state(mine)
-    return kept if kept not in TERMINAL and rank(False, kept) > rank(False, "DECIDED") \
-        else "DECIDED"
+    return kept if kept not in TERMINAL and rank(summary, kept) > rank(summary, decided) \
+        else decided
 
 
 def _decision(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date
@@ -828,14 +908,11 @@ def _step_of_co_party(c: dict[str, Any], d: dict[str, Any], rec: Recorded, day: 
     """Service, filing or publication of another party's decision in force (its entry ``d``
     in ``co_party_decisions``): it meets that decision's deadline, as the case's steps meet
     ``decision``'s, and its service opens the decision's payment deadline. It is expected
-    wherever the case is; a service finding the case decided and unserved moves it on, as a
-    party served (the case's one lifecycle)."""
+    wherever the case is; a service finding the decision unserved moves it on (its own
+    ``state``); its summary filing files it (:func:`_summary_stage`)."""
     mark_met_by(d, _STEPS_OF_A_DECISION[rec.type], rec, day, ctx)
     if rec.type == "DecisionServed":
-        if several(c):
-            d["state"] = GENERAL["DecisionServed"].get(own_state(d)) or d["state"]
-        else:
-            c["state"] = SUMMARY["DecisionServed"].get(c["state"]) or c["state"]
+        d["state"] = machine(c)["DecisionServed"].get(own_state(d)) or d["state"]
         d["served_on"] = day.isoformat()
         _served_at(d, rec.occurred_at)
         if d["current_fen"] > 0:
@@ -1121,6 +1198,9 @@ def _cash(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: C
                 deadline_basis("APL 第71条", f"{n} working days", f"{n}个工作日内交至行政机关"), ahead=ahead)
     elif rec.type == "OnsiteCashRemitted":
         cash["remitted_fen"] += b["amount_fen"]
+        cash["remittances"].append({"event_id": rec.event_id, "amount_fen": b["amount_fen"],
+                                    "occurred_at": rec.occurred_at,
+                                    "receipt_nos": b["receipt_nos"]})
         mark_met(c, "cash_to_agency", day)
         since, ahead = deadline_start_of(rec, day, ctx)
         n = p.agency_to_bank_working_days
@@ -1128,6 +1208,8 @@ def _cash(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: C
                 deadline_basis("APL 第71条", f"{n} working days", f"{n}个工作日内缴付指定银行"), ahead=ahead)
     else:
         cash["deposited_fen"] += b["amount_fen"]
+        cash["deposits"].append({"event_id": rec.event_id, "amount_fen": b["amount_fen"],
+                                 "occurred_at": rec.occurred_at})
         mark_met(c, "agency_to_bank", day)
 
 
@@ -1258,7 +1340,13 @@ def _refresh_money(c: dict[str, Any], day: date, ctx: Context) -> None:
     else:
         matched = r.get("result") == "matched" and r["reconciled_fen"] == r["expected_fen"]
         r["status"] = "reconciled" if matched else "mismatch"
-    if c.pop("state_pending_money", False):
+    pending = c.pop("state_pending_money", False)
+    if several(c) and c["procedure"] == "summary":
+        # each delivered decision's own money stage, read anew from the money whatever moved
+        for d in in_force(c):
+            if own_state(d) in _MONEY_STAGES:
+                d["state"] = _summary_stage(c, d)
+    elif pending:
         c["state"] = _summary_money_state(c)
 
 

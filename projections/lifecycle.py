@@ -7,10 +7,11 @@ Out of order (DESIGN.md principle 1): an event the lifecycle does not expect in 
 state is noted in ``out_of_order`` — never refused, never dropped. A milestone event still
 moves the case, but only forward: the state never goes back.
 
-With several parties (共同违法, general procedure: :func:`several`) each party's decision in
-force has its own ``state`` on the same machine, moved by the steps naming it, and the case is
-as far as the least advanced of them (:func:`settle`): it is not executed, closed or under
-enforcement while one party's decision is not.
+With several parties (共同违法: :func:`several`) each party's decision in force has its own
+``state`` on the same machine, moved by the steps naming it, and the case is as far as the least
+advanced of them (:func:`settle`): it is not executed, closed or under enforcement while one
+party's decision is not. In the summary procedure that state is the decision's own money stage
+(case_model.py, ``_summary_stage``).
 """
 
 from __future__ import annotations
@@ -155,11 +156,11 @@ def advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date
     if rec.type in PARALLEL:
         return
     d = case["decision"]
-    if rec.type == "PenaltyDecided" and case["procedure"] != "summary" and d is not None \
-            and "state" not in d and d["party_ref"] != body["party"]["party_ref"]:
+    if rec.type == "PenaltyDecided" and d is not None and "state" not in d \
+            and d["party_ref"] != body["party"]["party_ref"]:
         d["state"] = case["state"]     # the first party's own, beside the next party's decision
     if several(case) and rec.type not in ("PenaltyDecided", "WaiverGranted") \
-            and rec.type in GENERAL:
+            and rec.type in machine(case):
         _advance_parties(case, rec, body, day, ctx)
     else:
         _advance(case, rec, body, day, ctx)
@@ -170,7 +171,7 @@ def _advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: dat
     """Move the case (with several parties, the decision whose state ``case["state"]`` holds
     meanwhile: :func:`_advance_own`) along its machine by ``rec``."""
     summary = case["procedure"] == "summary"
-    table = (SUMMARY if summary else GENERAL).get(rec.type)
+    table = machine(case).get(rec.type)
     if table is None:                                  # no such step in this procedure
         note_out_of_order(case, rec, [])
         return
@@ -225,41 +226,51 @@ def _advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: dat
 #: ``decision``'s): with several parties they move that decision's own state
 _OWN_STEPS = frozenset({"DecisionServed", "DecisionPublished", "DecisionPublicationWithdrawn",
                         "PaymentRecorded", "OnsiteCashCollected", "SurchargeAssessed",
-                        "InstalmentApproved", "PenaltyAmended", "PenaltyWithdrawn"})
+                        "InstalmentApproved", "PenaltyAmended", "PenaltyWithdrawn",
+                        "SummaryDecisionFiled"})
+
+
+def machine(case: dict[str, Any]) -> dict[str, dict[str, str | None]]:
+    """The state machine of the case's procedure."""
+    return SUMMARY if case["procedure"] == "summary" else GENERAL
 
 
 def several(case: dict[str, Any]) -> bool:
-    """Whether the case's state is its parties' decisions' (:func:`settle`): a case of the
-    general procedure with another party's decision beside ``decision``. (A summary case keeps
-    one state, its money stage: ``decision``'s.)"""
-    return bool(case["co_party_decisions"]) and case["procedure"] != "summary"
+    """Whether the case's state is its parties' decisions' (:func:`settle`): another party's
+    decision is beside ``decision``."""
+    return bool(case["co_party_decisions"])
 
 
 def own_state(d: dict[str, Any]) -> str:
     """The state of a party's decision in force (:func:`several`): its ``state``, but
-    NOT_PENALISED once it is withdrawn and DECIDING (its party to be decided again) once its
-    form is voided, until a closing ends it."""
+    NOT_PENALISED once it is withdrawn and undecided (DECIDING, ON_SCENE: its party to be
+    decided again) once its form is voided, until a closing ends it."""
     if d["state"] in TERMINAL:
         return d["state"]
-    return {"withdrawn": "NOT_PENALISED", "voided": "DECIDING"}.get(d["status"], d["state"])
+    undecided = "ON_SCENE" if d["procedure"] == "summary" else "DECIDING"
+    return {"withdrawn": "NOT_PENALISED", "voided": undecided}.get(d["status"], d["state"])
 
 
 def settle(case: dict[str, Any]) -> None:
     """With several parties (:func:`several`), the case's state: its least advanced party's
-    decision's (:func:`own_state`; of an executed and a withdrawn one, EXECUTED — a penalty
-    stands)."""
-    case["state"] = min((own_state(d) for d in _in_force(case)),
-                        key=lambda s: (rank(False, s), s == "NOT_PENALISED"))
+    decision's (:func:`own_state`; of an executed and a withdrawn one, EXECUTED, of one filed
+    with the agency and a withdrawn one, FILED_WITH_AGENCY — a penalty stands; of two stages
+    of one rank, such as PAID and DEPOSITED, the first by name, whichever is ``decision``)."""
+    summary = case["procedure"] == "summary"
+    case["state"] = min((own_state(d) for d in in_force(case)),
+                        key=lambda s: (rank(summary, s), s == "NOT_PENALISED", s))
 
 
-def _in_force(case: dict[str, Any]) -> list[dict[str, Any]]:
+def in_force(case: dict[str, Any]) -> list[dict[str, Any]]:
+    """``decision`` and each other party's decision in force (``co_party_decisions``)."""
     return [case["decision"], *case["co_party_decisions"]]
 
 
 def _advance_parties(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date,
                      ctx: Context) -> None:
     """Move the decisions of a case with several parties (:func:`several`) by ``rec``. A step
-    naming a decision (a form's void: the decision on it) moves that one
+    naming a decision (a form's void: the decision on it; a rectification's verification: the
+    decision of the party its order names) moves that one
     (:func:`_advance_own`). One naming none is expected when a party's decision is where it
     is expected, and moves those decisions; none is, it is out of order and moves each
     forward, as in a case of one party. A reconciliation (the case's total) executes only the
@@ -269,7 +280,8 @@ def _advance_parties(case: dict[str, Any], rec: Recorded, body: dict[str, Any], 
     if own is not None:
         _advance_own(case, own, rec, body, day, ctx)
         return
-    table, decisions = GENERAL[rec.type], _in_force(case)
+    summary = case["procedure"] == "summary"
+    table, decisions = machine(case)[rec.type], in_force(case)
     if rec.type == "CaseClosed":
         moved = [d for d in decisions if ts_of(d["decided_at"]) <= ts_of(rec.occurred_at)]
         expected = all(own_state(d) in table for d in moved)
@@ -279,9 +291,9 @@ def _advance_parties(case: dict[str, Any], rec: Recorded, body: dict[str, Any], 
             moved = [d for d in moved if _received(case, d)] or moved
         expected, moved = bool(moved), moved or decisions
     if not expected:
-        note_out_of_order(case, rec, sorted(table, key=lambda s: rank(False, s)))
+        note_out_of_order(case, rec, sorted(table, key=lambda s: rank(summary, s)))
     for d in moved:
-        target = _target(table, own_state(d), False)
+        target = _target(table, own_state(d), summary)
         if target is not None:
             d["state"] = target
 
@@ -313,17 +325,26 @@ def _waiver(case: dict[str, Any], body: dict[str, Any], table: dict[str, str | N
 
 
 def _named(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> dict[str, Any] | None:
-    """The decision in force a step of :data:`_OWN_STEPS` carries out: the one it names, or
-    ``decision`` (naming none, or one not in force: a replaced decision's step, recorded late,
-    is not folded here); for a form's void, the decision on that form (None: no decision in
-    force bears it)."""
+    """The decision in force a step of :data:`_OWN_STEPS` carries out: the one it names, the
+    decision in force of the party of one set aside (its party's decision made anew), or
+    ``decision`` (naming none the case has); for a form's void, the decision on that form
+    (None: no decision in force bears it); for a rectification's verification naming its
+    order (``order_event_id``), the decision of the party ordered (None: an order the case
+    lacks, or a party without a decision in force)."""
     if rec.type == "DecisionFormVoided":
-        return next((d for d in _in_force(case) if d["form_no"] == body["form_no"]), None)
+        return next((d for d in in_force(case) if d["form_no"] == body["form_no"]), None)
+    if rec.type == "RectificationVerified":
+        party = case["rectification"]["orders"].get(body.get("order_event_id"))
+        return None if party is None else party_decision(case, party)
     if rec.type not in _OWN_STEPS:
         return None
     no = body.get("decision_no")
-    return next((d for d in case["co_party_decisions"] if d["decision_no"] == no),
-                case["decision"])
+    named = next((d for d in every_decision(case) if d["decision_no"] == no), None)
+    if named is None or named is case["decision"] or is_co_party(case, named):
+        return case["decision"] if named is None else named
+    # a decision set aside (withdrawn and made anew): its party's in force carries on (money
+    # naming it is that decision's, as RF06 reads it)
+    return party_decision(case, named["party_ref"]) or case["decision"]
 
 
 def _advance_own(case: dict[str, Any], d: dict[str, Any], rec: Recorded, body: dict[str, Any],

@@ -505,8 +505,11 @@ class ReadModels:
     #: parties each decision in force has its own lifecycle ``state`` and the case's is the
     #: least advanced, a decision set beside another keeps the case's closing, and a waiver
     #: that mitigates, or spares one party of several (``waived_parties``), leaves the case to
-    #: its decisions.
-    VERSION = 40
+    #: its decisions; 41: so in the summary procedure too, each decision's ``state`` its own
+    #: money stage (the case's cash ``remittances`` and ``deposits``), and a rectification's
+    #: verification moves the decision of the party its order names (``rectification``
+    #: ``orders``), a step naming a replaced decision its party's decision in force.
+    VERSION = 41
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

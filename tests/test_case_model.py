@@ -17,8 +17,9 @@ from projections.redflags.params import ParamsTimeline, with_overrides
 
 from . import domain_factory as f
 from .domain_factory import DROP, History, at, step
-from .test_redflags_parties import COMPANY_NO, VENDOR_NO, company_unpaid, two_parties
-from .test_redflags_world import GENERAL, change, drop, insert_after, numbers, when
+from .test_redflags_parties import (COMPANY_NO, VENDOR_NO, company_unpaid, summary_two_parties,
+                                    two_parties)
+from .test_redflags_world import GENERAL, SUMMARY, change, drop, insert_after, numbers, when
 
 #: the configuration version a reducer counts with by default (every deadline names it)
 NATIONAL = national().version
@@ -909,6 +910,147 @@ def test_the_treasurys_reconciliation_executes_only_the_decisions_paid() -> None
     case = folder.cases[GENERAL]
     assert _own_states(case) == {f.COMPANY: "EXECUTED", f.VENDOR: "SERVED"}
     assert (case["state"], case["out_of_order"]) == ("SERVED", [])
+
+
+def test_a_rectifications_verification_moves_the_decision_of_the_party_ordered() -> None:
+    """The company ordered to correct its pile, both parties served, the company's correction
+    verified: the verification (naming no decision, and no party) moved every served decision
+    to EXECUTING, the vendor's unpaid and uncorrected too, and so the case. It names the order
+    it verifies (``order_event_id``): it is that party's decision's step, whichever decision is
+    recorded first."""
+    g = f"case:{GENERAL}"
+    steps = drop(two_parties(), "PaymentRecorded", "TreasuryReconciled", "CaseClosed",
+                 "CaseArchived")
+    swapped = list(steps)
+    company, vendor = [i for i, s in enumerate(steps) if s.type == "PenaltyDecided"]
+    swapped[company], swapped[vendor] = swapped[vendor], swapped[company]
+    for arranged in (steps, swapped):
+        history, folder = world(arranged)
+        [ordered] = [e.event_id for e in history.events if e.type == "RectificationOrdered"]
+        folder.fold(history.extend([step(g, "RectificationVerified", at("2024-08-16"),
+                                         result="rectified", order_event_id=ordered)]))
+        case = folder.cases[GENERAL]
+        assert _own_states(case) == {f.COMPANY: "EXECUTING", f.VENDOR: "SERVED"}
+        assert (case["state"], case["out_of_order"]) == ("SERVED", [])
+
+
+def test_a_payment_naming_a_replaced_decision_moves_its_partys_decision_in_force() -> None:
+    """The company's decision withdrawn and made anew, the vendor's recorded after it, both
+    served; the company paid naming its first decision's number: the payment (the company's
+    money, as RF06 reads it) was judged by the decision recorded last, the vendor's, which
+    read EXECUTING unpaid while the company's, paid, read SERVED. It is the company's decision
+    in force's step."""
+    g = f"case:{GENERAL}"
+    renewed = "沪黄城管罚〔2024〕第125号"
+    company = {"party_ref": f.COMPANY, "party_type": "organisation"}
+    steps = change(f.general_case(GENERAL), "CaseFiled",
+                   parties=[company, {"party_ref": f.VENDOR, "party_type": "individual"}])
+    decided = next(i for i, s in enumerate(steps) if s.type == "PenaltyDecided")
+    steps = steps[:decided + 1] + [
+        step(g, "PenaltyWithdrawn", at("2024-08-08", "11:00:00"), decision_no=COMPANY_NO),
+        step(g, "PenaltyDecided", at("2024-08-08", "12:00:00"), decision_no=renewed,
+             party=company),
+        step(g, "PenaltyDecided", at("2024-08-09"), decision_no=VENDOR_NO,
+             party={"party_ref": f.VENDOR, "party_type": "individual"}, amount_fen=300_000),
+        step(g, "DecisionServed", at("2024-08-12"), decision_no=renewed, method="post",
+             party_present=False),
+        step(g, "DecisionServed", at("2024-08-13"), decision_no=VENDOR_NO, party_ref=f.VENDOR,
+             method="post", party_present=False),
+        step(g, "PaymentRecorded", at("2024-08-20"), decision_no=COMPANY_NO,
+             amount_fen=300_000),
+    ]
+    _, folder = world(steps)
+    case = folder.cases[GENERAL]
+    [company_in_force] = case["co_party_decisions"]
+    assert (company_in_force["decision_no"], company_in_force["received_fen"]) == (
+        renewed, 300_000)
+    assert _own_states(case) == {f.COMPANY: "EXECUTING", f.VENDOR: "SERVED"}
+    assert case["state"] == "SERVED"
+
+
+# --- summary procedure, several parties --------------------------------------------------------
+
+COMPANY_S_NO = "HP-S-2024-004513"
+
+
+def _summary(case: dict[str, Any]) -> tuple[str, dict[str, str], list[tuple[str, str]]]:
+    return (case["state"], _own_states(case),
+            [(o["type"], o["state"]) for o in case["out_of_order"]])
+
+
+def _company_decided_first(steps: list[f.Step]) -> list[f.Step]:
+    """``steps`` with the company's decision recorded before the vendor's (dated a minute
+    earlier than it)."""
+    vendor, company = [i for i, s in enumerate(steps) if s.type == "PenaltyDecided"]
+    steps = list(steps)
+    steps[vendor], steps[company] = steps[company], steps[vendor]
+    return steps
+
+
+def test_a_summary_case_with_several_parties_is_as_far_as_its_least_advanced_decision() -> None:
+    """The vendor's cash moved the whole case through COLLECTED_ON_SPOT to DEPOSITED while the
+    company's decision, a minute after the vendor's, was unserved with 300 CNY outstanding:
+    the case kept one money stage. Each party's decision has its own (the vendor's filed with
+    the agency, the company's decided on the spot), the case is as far as the company's, and
+    its closing is out of order there — whichever decision is recorded first."""
+    steps = summary_two_parties()
+    for order in (steps, _company_decided_first(steps)):
+        _, folder = world(drop(order, "CaseClosed"))
+        assert _summary(folder.cases[SUMMARY]) == (
+            "DECIDED_ON_SPOT", {f.VENDOR: "FILED_WITH_AGENCY", f.COMPANY: "DECIDED_ON_SPOT"}, [])
+        _, folder = world(order)
+        assert _summary(folder.cases[SUMMARY]) == (
+            "CLOSED", {f.VENDOR: "CLOSED", f.COMPANY: "CLOSED"},
+            [("CaseClosed", "DECIDED_ON_SPOT")])
+
+
+def _both_paid_in_cash(*company_cash: f.Step) -> list[f.Step]:
+    """``summary_two_parties`` where the company, served, also pays in cash on the spot (its
+    own receipt; both decisions say cash) and its decision is filed; ``company_cash``: its
+    remittance and deposit."""
+    s = f"case:{SUMMARY}"
+    company = [
+        step(s, "DecisionServed", at("2024-09-30", "10:08:00"), decision_no=COMPANY_S_NO,
+             party_ref=f.COMPANY, method="on_the_spot", party_present=True, receipt_sha256=DROP),
+        step(s, "OnsiteCashCollected", at("2024-09-30", "10:09:00"), decision_no=COMPANY_S_NO,
+             party_ref=f.COMPANY, amount_fen=30_000, receipt_no="SH-FK-2024-0098813",
+             justification="hard_to_enforce_later"),
+        *company_cash,
+        step(s, "SummaryDecisionFiled", at("2024-10-11", "16:00:00"), decision_no=COMPANY_S_NO,
+             form_no=COMPANY_S_NO),
+    ]
+    steps = [dataclasses.replace(x, body={**x.body, "payment_method": "onsite_cash"})
+             if x.type == "PenaltyDecided" else x
+             for x in change(summary_two_parties(), "TreasuryReconciled", amount_fen=40_000,
+                             principal_fen=40_000)]
+    return insert_after(drop(steps, "CaseClosed"), "SummaryDecisionFiled", *company)
+
+
+def test_a_remittance_hands_in_the_cash_of_the_receipts_it_lists() -> None:
+    """Both parties paid in cash on the spot, the vendor's cash handed in (its receipt) and
+    deposited, the company's not: the case read FILED_WITH_AGENCY, the company's cash out of
+    order (found DEPOSITED, the vendor's stage). A remittance names no decision: it moves the
+    decisions whose receipts it lists; a deposit, naming nothing, pays in the cash handed in
+    before it, the earliest first (the vendor's 100 CNY deposited after the company's 300 were
+    handed in is the vendor's). The company's decision holds its cash collected; with its own
+    remittance and deposit both decisions are filed with the agency, in whichever order
+    decided, and in the order the events claim."""
+    s = f"case:{SUMMARY}"
+    company_cash = [
+        step(s, "OnsiteCashRemitted", at("2024-10-09", "09:00:00"), amount_fen=30_000,
+             receipt_nos=["SH-FK-2024-0098813"]),
+        step(s, "AgencyDeposited", at("2024-10-11", "15:00:00"), amount_fen=30_000),
+    ]
+    claimed = (lambda x: sorted(x, key=lambda s: s.occurred_at))
+    for arrange in (lambda x: x, _company_decided_first, claimed):
+        _, folder = world(arrange(_both_paid_in_cash()))
+        assert _summary(folder.cases[SUMMARY]) == (
+            "COLLECTED_ON_SPOT", {f.VENDOR: "FILED_WITH_AGENCY", f.COMPANY: "COLLECTED_ON_SPOT"},
+            [])
+        _, folder = world(arrange(_both_paid_in_cash(*company_cash)))
+        assert _summary(folder.cases[SUMMARY]) == (
+            "FILED_WITH_AGENCY",
+            {f.VENDOR: "FILED_WITH_AGENCY", f.COMPANY: "FILED_WITH_AGENCY"}, [])
 
 
 def test_a_decision_recorded_again_under_a_new_event_id_is_the_same_decision() -> None:

@@ -208,24 +208,34 @@ DECISIONS = """\
    and sent the first party's decision to `previous_decisions`, whose service opened no
    payment deadline, whose amendment was out of order and whose published decision owed no
    withdrawal; and before that it took the first party's money.)
-   **Decision — the case's state with several parties** (general procedure): each party's
-   decision in force has its own `state` on the case's machine (`decision.state`, each
-   entry's `state`), moved by the steps naming it — its service, publication, payment, cash,
-   surcharge, plan, amendment or withdrawal, the void of its form — and judged from that state as in a case of one
-   party (an out-of-order step notes it); it is `NOT_PENALISED` once withdrawn and `DECIDING`
-   (its party to be decided again) once its form is voided. The case's `state` is the least
-   advanced party's decision's (of an executed one and a withdrawn one, `EXECUTED`: a
+   **Decision — the case's state with several parties**: each party's decision in force has its
+   own `state` on the case's machine (`decision.state`, each entry's `state`), moved by the
+   steps naming it — its service, publication, payment, cash, surcharge, plan, amendment or
+   withdrawal, the void of its form, the verification of a rectification ordered to its party
+   (naming the order, `order_event_id`); a step naming a decision its party's later one
+   replaced is that later one's — and judged from that state as in a case of one party (an
+   out-of-order step notes it); it is `NOT_PENALISED` once withdrawn and undecided (`DECIDING`,
+   `ON_SCENE`: its party to be decided again) once its form is voided. The case's `state` is
+   the least advanced party's decision's (of an executed one and a withdrawn one, `EXECUTED`: a
    penalty stands): the case is not executed, under enforcement or closed while one party's
-   decision is not. A party's decision recorded after another's was paid and reconciled
-   leaves the case `DECIDED` until it is carried out, whichever order the events are recorded
-   in; one party's surcharge puts that party's decision under enforcement, not the case past
-   another's being paid. A step naming no decision is expected when a party's decision
-   expects it and moves those decisions (none does: out of order, each moved forward as in a
-   case of one party): a reconciliation, the case's total, executes the decisions that
-   received money (when none did, those that expect it); a closing closes every party's
-   decision in force when it was made, in world time — each entry shows the closing, a
-   decision made before it and recorded after it too — and is out of order unless each of
-   them expects it. A summary case keeps one state, its money stage (`decision`'s).
+   decision is not. A party's decision recorded after another's was paid and reconciled leaves
+   the case `DECIDED` until it is carried out, whichever order the events are recorded in; one
+   party's surcharge puts that party's decision under enforcement, not the case past another's
+   being paid. A step naming no decision is expected when a party's decision expects it and
+   moves those decisions (none does: out of order, each moved forward as in a case of one
+   party): a reconciliation, the case's total, executes the decisions that received money (when
+   none did, those that expect it); a closing closes every party's decision in force when it
+   was made, in world time — each entry shows the closing, a decision made before it and
+   recorded after it too — and is out of order unless each of them expects it. In the summary
+   procedure a decision's `state` is its own money stage, read from the money naming it
+   (payments and cash collected on the spot name their `decision_no`) and its own filing;
+   `OnsiteCashRemitted` and `AgencyDeposited` name no decision: a remittance hands in the cash
+   of the receipts it lists (`receipt_nos`; one listing none of the case's receipts, the cash
+   collected at or before it that no remittance lists), and a deposit pays in the cash handed
+   in at or before it, the earliest handed in first, by amount, in world time; a decision is
+   `REMITTED` (`DEPOSITED`) once all its cash is. (2026-11-29: until then a summary case kept
+   one state, moved by every party's money: one party's cash took the case to `DEPOSITED` with
+   another party's decision unserved and unpaid.)
    (2026-11-29: until then the case had one state, moved by every party's steps: a co-party's
    decision recorded after the case was executed was out of order and left it `EXECUTED`, one
    party's surcharge put the case under enforcement, a reconciliation executed it with a

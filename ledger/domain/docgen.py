@@ -105,9 +105,9 @@ DECISIONS = """\
    spares one party of several (共同违法) while another party is not spared is that party's
    outcome (`waived_parties`): expected wherever the case is decided too, it leaves the case
    to the other parties' decisions (2026-11-29: until then both led the case to
-   `NOT_PENALISED`, and the fine decided after them was out of order); `CaseArchived` also closes summary cases. The
-   "window elapsed" transition `NOTIFIED → DECIDING` is taken when the next event arrives after
-   the 5-working-day request window. In the summary procedure, filing (备案, 3 working days) may
+   `NOT_PENALISED`, and the fine decided after them was out of order); `CaseArchived` also
+   closes summary cases. The "window elapsed" transition `NOTIFIED → DECIDING` is taken when
+   the next event arrives after the 5-working-day request window. In the summary procedure, filing (备案, 3 working days) may
    come before the money (2 + 2 working days): the state follows the money
    (`COLLECTED_ON_SPOT → REMITTED → DEPOSITED`, or `BANK_PAYMENT_PENDING → PAID`) and becomes
    `FILED_WITH_AGENCY` once the decision is filed and the money settled; the "(no cash)" step to

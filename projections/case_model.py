@@ -11,7 +11,7 @@ is in force beside the others: the one recorded last is ``decision``, each other
 ``co_party_decisions`` with its own amounts, changes, deadlines and money; a decision replaces
 only a decision of its own party. Each of them has its own lifecycle ``state`` and the case's is
 the least advanced (lifecycle.py, :func:`~.lifecycle.settle`; a summary decision's, its money
-stage: :func:`_summary_stage`).
+stage: money_model.py).
 
 Out of order (DESIGN.md principle 1): an event the lifecycle does not expect in the current
 state is recorded in ``out_of_order`` — never refused, never dropped. A milestone event (one
@@ -30,7 +30,8 @@ bring in with :func:`judge_officer`, as RF02 reads everything recorded. ``apply`
 returns ``state`` (copy it first if you need the old one).
 
 The state machines and how an event moves a case along them are lifecycle.py's; the context
-an event is judged with and how deadlines are kept, fold_context.py's. Complaints have their own
+an event is judged with and how deadlines are kept, fold_context.py's; a case's money and a
+summary decision's money stage, money_model.py's; a voided form's decision, void_model.py's. Complaints have their own
 small lifecycle: complaint_model.py folds ``complaint:`` streams; a complaint naming a case is
 also linked from the case (see :func:`cases_of`).
 """
@@ -46,16 +47,19 @@ from ledger.envelope import Recorded
 from ledger.schemas import parse_datetime
 
 from . import officer_model
-from .fold_context import (DEFAULT_CONTEXT, Context, deadline_basis, deadline_start,
-                           deadline_start_of, mark_met, mark_met_by, new_deadline,
+from .fold_context import (DEFAULT_CONTEXT, OBLIGATIONS, OWN_DEADLINES, Context, deadline_basis,
+                           deadline_start, deadline_start_of, mark_met, mark_met_by,
                            note_out_of_order, reread_roles, role_at, set_due, stamp_versions)
-from .lifecycle import (GENERAL, SUMMARY, SUMMARY_DELIVERED, TERMINAL, advance, after_closing,
-                        every_decision, in_force, is_co_party, machine, named_decision,
-                        others_in_force, own_state, party_decision, rank, settle, several)
+from .lifecycle import (GENERAL, SUMMARY, TERMINAL, advance, after_closing, is_co_party, machine,
+                        named_decision, others_in_force, own_state, party_decision, rank, settle,
+                        several)
+from .money_model import money_owner, refresh_money
 from .redflags.days import ts_of
 from .redflags.facts import (COLLECTIVE, INVESTIGATIVE, actors_of, collection_key, deciders_of,
-                             decision_extension_counted, decision_key, money_of, payment_key,
+                             decision_extension_counted, decision_key, payment_key,
                              plan_refused, same_collection, same_decision, same_payment)
+from .void_model import (OWING_A_WITHDRAWAL, PUBLICATION_STEPS, served_before_void, voided,
+                         voided_before, withdrawals_owed)
 
 
 def new_state(case_id: str) -> dict[str, Any]:
@@ -95,7 +99,7 @@ def new_state(case_id: str) -> dict[str, Any]:
         "withdrawal": None,
         # [{form_no, voided_at, event_id, ended: decision, undone: what a service dated
         # before the void, recorded after it, puts back, publication_withdrawal: the deadline
-        # the void opens on the decision it ended if that was published (_withdrawals_owed)}]
+        # the void opens on the decision it ended if that was published (void_model.withdrawals_owed)}]
         "voided_forms": [],
         # every publication and withdrawal of one, whichever decision it names (what was up
         # at a void): [{event_id, decision_no, occurred_at, on, published}]
@@ -181,12 +185,12 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
         table = machine(state)
         note_out_of_order(state, rec, sorted(table["PaymentRecorded"]),
                           f"payment {body['payment_id']} recorded again")
-        _refresh_money(state, day, ctx)
+        refresh_money(state, day, ctx)
         if several(state):
             settle(state)
         return state       # one payment, received once (at the earlier instant, if dated so)
     if rec.type == "DecisionServed" and state["voided_forms"]:
-        _served_before_void(state, rec, body)
+        served_before_void(state, rec, body)
     replaced = _replaced(state, rec, body)
     mine = party_decision(state, body["party"]["party_ref"]) \
         if rec.type == "PenaltyDecided" else None
@@ -210,14 +214,14 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
     handler = _FACTS.get(rec.type) if replaced is None and not earlier else None
     if handler is not None:
         handler(state, rec, body, day, ctx)
-    if rec.type in _PUBLICATION_STEPS:
+    if rec.type in PUBLICATION_STEPS:
         state["publication_events"].append({
             "event_id": rec.event_id, "decision_no": body["decision_no"],
             "occurred_at": rec.occurred_at, "on": day.isoformat(),
             "published": rec.type == "DecisionPublished"})
-    if state["voided_forms"] and rec.type in _OWING_A_WITHDRAWAL:
-        _withdrawals_owed(state)
-    _refresh_money(state, day, ctx)
+    if state["voided_forms"] and rec.type in OWING_A_WITHDRAWAL:
+        withdrawals_owed(state)
+    refresh_money(state, day, ctx)
     if several(state):
         settle(state)
     stamp_versions(state, ctx)
@@ -276,109 +280,19 @@ def _replaced(case: dict[str, Any], rec: Recorded, body: dict[str, Any]
     """The decision a later one replaced, or another party's in force, when this step carries
     it out: it is that decision's (kept in ``previous_decisions``, ``co_party_decisions``), not
     ``decision``'s. A closing is the decision's in force when it was made, in world time, among
-    its party's (:func:`_money_owner`, as RF06 reads it: a closing names no decision)."""
+    its party's (:func:`~.money_model.money_owner`, as RF06 reads it: a closing names no
+    decision)."""
     if rec.type == "CaseClosed":
         in_force = case["decision"]
-        if in_force is None or _money_owner(case, in_force)(rec.occurred_at,
+        if in_force is None or money_owner(case, in_force)(rec.occurred_at,
                                                             in_force["decision_no"]):
             return None
         return next((d for d in case["co_party_decisions"] + case["previous_decisions"]
-                     if _money_owner(case, d)(rec.occurred_at, d["decision_no"])), None)
+                     if money_owner(case, d)(rec.occurred_at, d["decision_no"])), None)
     if rec.type not in _STEPS_OF_A_DECISION:
         return None
     d, _ = named_decision(case, body["decision_no"])
     return d if d is not None and d is not case["decision"] else None
-
-
-#: the states of a delivered summary decision that its money decides (:func:`_money_stage`)
-_MONEY_STAGES = SUMMARY_DELIVERED + ("FILED_WITH_AGENCY",)
-
-
-def _summary_money_state(case: dict[str, Any]) -> str:
-    """Where a delivered summary case of one party stands (:func:`_money_stage`), from the
-    case's money: any cash handed in or deposited moves it on."""
-    money, cash = case["money"], case["money"]["cash"]
-    filed = case["summary_filed_on"] is not None
-    return _money_stage(
-        case["amounts"]["current_fen"] or 0,
-        (cash["collected_fen"] > 0, cash["remitted_fen"] > 0, cash["deposited_fen"] > 0),
-        money["paid_fen"], bool(money["payments"]) or filed, filed, case["decision"])
-
-
-def _summary_stage(case: dict[str, Any], d: dict[str, Any]) -> str:
-    """Where delivered summary decision ``d`` of a case with several parties stands
-    (:func:`_money_stage`), from its own money: the payments and cash naming it, as RF06 reads
-    them (:func:`_money_owner`), and its own filing. Its cash is handed in once each of its
-    collections is (:func:`_handed_in`), and deposited once each is deposited."""
-    mine = d is case["decision"]
-    owns = _money_owner(case, d)
-    cash = case["money"]["cash"]
-    deposited = _deposited(cash)
-    handed = [_handed_in(cash, x, deposited) for x in cash["collections"]
-              if owns(x["occurred_at"], x["decision_no"])]
-    filed = ((case if mine else d)["deadlines"].get("summary_filing") or {}).get("met_on")
-    paying = any(owns(p["occurred_at"], p["decision_no"]) for p in case["money"]["payments"])
-    return _money_stage(
-        (case["amounts"]["current_fen"] if mine else d["current_fen"]) or 0,
-        (bool(handed), bool(handed) and all(r for r, _ in handed),
-         bool(handed) and all(dp for _, dp in handed)),
-        _received(case, d)[0], paying or filed is not None, filed is not None, d)
-
-
-def _handed_in(cash: dict[str, Any], x: dict[str, Any], deposited: set[str]
-               ) -> tuple[bool, bool]:
-    """Whether cash collection ``x`` was handed in to the agency, and paid into the bank (a
-    remittance that handed it in is among ``deposited``: :func:`_deposited`). A remittance
-    names no decision: it hands in the collections whose receipts it lists; one listing none
-    of the case's receipts (none issued) hands in the cash collected at or before it that no
-    remittance lists."""
-    receipts = {c["receipt_no"] for c in cash["collections"] if c["receipt_no"]}
-    by = [r for r in cash["remittances"] if x["receipt_no"] in r["receipt_nos"]]
-    if not by:
-        by = [r for r in cash["remittances"] if not receipts & set(r["receipt_nos"])
-              and ts_of(r["occurred_at"]) >= ts_of(x["occurred_at"])]
-    return bool(by), any(r["event_id"] in deposited for r in by)
-
-
-def _deposited(cash: dict[str, Any]) -> set[str]:
-    """The remittances (event ids) paid into the bank in full. A deposit names neither a
-    decision nor a receipt: its amount pays in the cash handed in at or before it, the
-    earliest handed in first, in world time (100 CNY deposited while 400 are held pays in the
-    100 handed in first, not the 300 handed in after)."""
-    remittances = sorted(cash["remittances"], key=lambda r: ts_of(r["occurred_at"]))
-    left = [r["amount_fen"] for r in remittances]
-    for dp in sorted(cash["deposits"], key=lambda dp: ts_of(dp["occurred_at"])):
-        amount = dp["amount_fen"]
-        for i, r in enumerate(remittances):
-            if ts_of(r["occurred_at"]) > ts_of(dp["occurred_at"]):
-                break
-            taken = min(left[i], amount)
-            left[i], amount = left[i] - taken, amount - taken
-    return {r["event_id"] for r, owed in zip(remittances, left) if owed == 0}
-
-
-def _money_stage(due: int, cash: tuple[bool, bool, bool], paid: int, paying: bool,
-                 filed: bool, decision: dict[str, Any] | None) -> str:
-    """The money stage of a delivered summary decision of ``due`` fen, or FILED_WITH_AGENCY
-    once it is filed and the money settled (the yaml's DELIVERED → … → FILED_WITH_AGENCY).
-    ``cash``: whether cash was collected, handed in, deposited; ``paid``: through the bank;
-    ``paying``: a payment or the filing came (the "(no cash)" transition)."""
-    collected, remitted, deposited = cash
-    if due == 0:
-        stage, settled = "DELIVERED", True
-    elif deposited:
-        stage, settled = "DEPOSITED", True
-    elif remitted:
-        stage, settled = "REMITTED", False
-    elif collected:
-        stage, settled = "COLLECTED_ON_SPOT", False
-    elif paid >= due:
-        stage, settled = "PAID", True
-    elif paying or (decision or {}).get("payment_method") in ("designated_bank", "e_payment"):
-        stage, settled = "BANK_PAYMENT_PENDING", False   # the "(no cash)" transition
-    else:
-        stage, settled = "DELIVERED", False              # cash may still be taken
-    return "FILED_WITH_AGENCY" if settled and filed else stage
 
 
 # --- officers at the time ---------------------------------------------------------------------
@@ -730,7 +644,7 @@ def _decided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx
         n = ctx.params.publication_deadline_working_days
         set_due(c, "publication", lambda: wd(since, n),
                 deadline_basis("GBF2018_118", f"{n} working days", f"{n}个工作日内公示"), ahead=ahead)
-    _voided_before(c, c["decision"], day)
+    voided_before(c, c["decision"], day)
     _apply_held(c, c["decision"], rec.occurred_at, ctx)
 
 
@@ -775,22 +689,17 @@ def _keep_earlier(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date
     c["previous_decisions"].append(earlier)
     c["previous_decisions"].sort(key=lambda d: d["decided_on"])
     mark_met_by(c, "decision", rec, day, ctx)        # the case was decided then (RF12.a)
-    _voided_before(c, earlier, day)
+    voided_before(c, earlier, day)
     _apply_held(c, earlier, rec.occurred_at, ctx)
-
-
-#: obligations a decision opens, cancelled by its withdrawal; a decision made anew opens its own
-_OBLIGATIONS = ("service", "publication", "payment")
-_OWN_DEADLINES = _OBLIGATIONS + ("summary_filing",)
 
 
 def _keep_previous(c: dict[str, Any]) -> None:
     """Move the decision a new one replaces into ``previous_decisions`` with its amounts,
     changes and obligations, so that the new decision opens its own. The withdrawal of a
-    voided decision's publication (:func:`_withdrawals_owed`) is that decision's and goes with
+    voided decision's publication (:func:`~.void_model.withdrawals_owed`) is that decision's and goes with
     it; one owed for a change (:func:`_change`) stays with the case, as before."""
     owed = c["deadlines"].get("publication_withdrawal") or {}
-    names = _OWN_DEADLINES + (("publication_withdrawal",) if "voided_form" in owed else ())
+    names = OWN_DEADLINES + (("publication_withdrawal",) if "voided_form" in owed else ())
     entry = _set_aside(c, names)
     entry.pop("state", None)              # a decision set aside moves no more
     c["previous_decisions"].append(entry)
@@ -810,7 +719,7 @@ def _keep_co_party(c: dict[str, Any], party_ref: str) -> None:
     # decision after it reopens the case (_decided), one before it is closed by it as well
     closing = {k: c[k] for k in ("closed_on", "closed_at", "close_outcome")} \
         if c["closed_at"] is not None else {}
-    co.append({**_set_aside(c, _OWN_DEADLINES + ("publication_withdrawal",)),
+    co.append({**_set_aside(c, OWN_DEADLINES + ("publication_withdrawal",)),
                "published": c["published"], "instalments": c["money"]["instalments"],
                **closing})
     c["published"], c["money"]["instalments"] = False, None
@@ -909,7 +818,7 @@ def _step_of_co_party(c: dict[str, Any], d: dict[str, Any], rec: Recorded, day: 
     in ``co_party_decisions``): it meets that decision's deadline, as the case's steps meet
     ``decision``'s, and its service opens the decision's payment deadline. It is expected
     wherever the case is; a service finding the decision unserved moves it on (its own
-    ``state``); its summary filing files it (:func:`_summary_stage`)."""
+    ``state``); its summary filing files it (money_model.py)."""
     mark_met_by(d, _STEPS_OF_A_DECISION[rec.type], rec, day, ctx)
     if rec.type == "DecisionServed":
         d["state"] = machine(c)["DecisionServed"].get(own_state(d)) or d["state"]
@@ -979,7 +888,7 @@ def _change(c: dict[str, Any], decision: dict[str, Any], event_id: str, kind: st
         decision["status"] = "withdrawn"
         (c if in_force else decision)["withdrawal"] = {"event_id": event_id, "approved": approved,
                                                        "reason": b["reason"]}
-        for name in _OBLIGATIONS if owner is not None else ():  # of a decision gone
+        for name in OBLIGATIONS if owner is not None else ():  # of a decision gone
             d = owner["deadlines"].get(name)
             if d is not None and d["met_on"] is None:
                 d["cancelled_on"] = day.isoformat()
@@ -991,163 +900,6 @@ def _change(c: dict[str, Any], decision: dict[str, Any], event_id: str, kind: st
                                f"{n}个工作日内撤下"), ahead=ahead)
 
 
-def _voided(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
-    # the withdrawal of the publication the void owes if it ended a published decision
-    # (_withdrawals_owed), counted from the void with the configuration in force then, as
-    # RF12.f counts it, whichever is recorded first
-    n = ctx.params.publication_withdraw_working_days
-    since, ahead = deadline_start_of(rec, day, ctx)
-    owed = new_deadline(lambda: ctx.calendar.add_working_days(since, n),
-                        deadline_basis("APL 第48条第2款", f"withdraw within {n} working days",
-                                       f"{n}个工作日内撤下"), ahead)
-    owed.update(voided_form=b["form_no"], params_version=ctx.version)
-    entry = {"form_no": b["form_no"], "voided_at": rec.occurred_at, "event_id": rec.event_id,
-             "ended": None, "publication_withdrawal": owed}
-    c["voided_forms"].append(entry)
-    for d in every_decision(c):
-        if d["form_no"] == b["form_no"]:
-            _void(c, d, entry, day)
-
-
-def _voided_before(c: dict[str, Any], decision: dict[str, Any], day: date) -> None:
-    """A decision recorded after the voiding of its form (an upload that came late)."""
-    for entry in c["voided_forms"]:
-        if decision["form_no"] is not None and entry["form_no"] == decision["form_no"]:
-            _void(c, decision, entry, day)
-
-
-def _void(c: dict[str, Any], d: dict[str, Any], entry: dict[str, Any], day: date) -> None:
-    """End decision ``d`` if the voiding ``entry`` of its form (``voided_forms``) came at or
-    after it and before it was served, in world time (facts.Case.void_of, as the flags read
-    it): a form spoilt before it was handed over (APL 第52条 当场交付) bore no decision that took
-    effect, and its obligations are cancelled; the form issued instead bears the decision. A
-    form voided after it was served changes nothing: a decision is changed or revoked by
-    ``PenaltyAmended`` / ``PenaltyWithdrawn``."""
-    at = ts_of(entry["voided_at"])
-    if d["status"] in ("voided", "withdrawn") or at < ts_of(d["decided_at"]) \
-            or (d["served_at"] is not None and ts_of(d["served_at"]) <= at):
-        return
-    in_force = d is c["decision"]
-    amounts = c["amounts"] if in_force else d
-    deadlines = c["deadlines"] if in_force else d["deadlines"]
-    cancelled = [name for name in _OWN_DEADLINES if name in deadlines
-                 and deadlines[name]["met_on"] is None and "cancelled_on" not in deadlines[name]]
-    # what a service dated before the void, recorded after it, puts back (_served_before_void)
-    entry["undone"] = {"status": d["status"], "current_fen": amounts["current_fen"],
-                       "state": c["state"] if in_force else None, "cancelled": cancelled}
-    entry["ended"], d["status"] = d["decision_no"], "voided"
-    amounts["current_fen"] = 0
-    for name in cancelled:
-        deadlines[name]["cancelled_on"] = day.isoformat()
-    if in_force:                           # undecided again: a decision on another form follows
-        c["state"] = "ON_SCENE" if c["procedure"] == "summary" else "DECIDING"
-
-
-def _served_before_void(c: dict[str, Any], rec: Recorded, b: dict[str, Any]) -> None:
-    """A service of a decision dated at or before the void of its form that ended it
-    (:func:`_void`), recorded after the void: the decision was handed over before its form
-    was voided, so the void ended nothing and the decision is as it was — its status,
-    amount in force, deadlines and the case's state — and the service goes on as any other.
-    The claimed instants decide, as the flags read them (facts.Case.void_of) and as the
-    decision, the void and the service are compared when recorded in world order."""
-    at = ts_of(rec.occurred_at)
-    for entry in c["voided_forms"]:
-        if entry["ended"] != b["decision_no"] or at > ts_of(entry["voided_at"]):
-            continue
-        d = next((d for d in every_decision(c) if d["decision_no"] == b["decision_no"]
-                  and d["status"] == "voided"), None)
-        if d is None or at < ts_of(d["decided_at"]):
-            continue
-        undone = entry.pop("undone")
-        entry["ended"], d["status"] = None, undone["status"]
-        in_force = d is c["decision"]
-        (c["amounts"] if in_force else d)["current_fen"] = undone["current_fen"]
-        deadlines = c["deadlines"] if in_force else d["deadlines"]
-        for name in undone["cancelled"]:
-            deadlines[name].pop("cancelled_on", None)
-        if in_force and undone["state"] is not None:
-            c["state"] = undone["state"]
-
-
-#: the case steps after which a decision may read as voided (:func:`voided_decisions`), or no
-#: longer: its form's void, the decision itself and its service, in whichever order recorded
-VOIDING = frozenset({"DecisionFormVoided", "PenaltyDecided", "DecisionServed"})
-#: a decision's publication and its withdrawal (``publication_events``)
-_PUBLICATION_STEPS = frozenset({"DecisionPublished", "DecisionPublicationWithdrawn"})
-#: the steps after which a voided decision's publication may owe a withdrawal, or no longer
-_OWING_A_WITHDRAWAL = VOIDING | _PUBLICATION_STEPS
-
-
-def _withdrawals_owed(c: dict[str, Any]) -> None:
-    """Open, meet or remove the ``publication_withdrawal`` deadline of each decision a void
-    ended (:func:`_void`) on its own deadlines (the case's for ``decision``), as RF12.f judges
-    it (facts.Case.voided_while_published): APL 第48条第2款 owes the withdrawal of a published
-    decision that never took effect as of one revoked. Owed when the last publication event
-    of the party's decisions from the decision to the void, in world time, is a publication;
-    met on the day of the party's first withdrawal at or after the void; due as the void
-    counted it (``voided_forms`` ``publication_withdrawal``). Read anew from the claimed
-    instants after each step that may change it, so the order recorded does not matter; a
-    decision a late service put back (:func:`_served_before_void`) owes none, and its deadline
-    goes (nothing was cancelled: the decision never ended). An unmet withdrawal owed for a
-    change (:func:`_change`) stands, as :func:`~.fold_context.set_due` keeps it."""
-    for d in every_decision(c):
-        deadlines = c["deadlines"] if d is c["decision"] else d["deadlines"]
-        shown = deadlines.get("publication_withdrawal")
-        owed = _withdrawal_owed(c, d)
-        if shown is not None and "voided_form" not in shown \
-                and (owed is None or shown["met_on"] is None):
-            continue
-        if owed is not None:
-            deadlines["publication_withdrawal"] = owed
-        elif shown is not None:
-            del deadlines["publication_withdrawal"]
-
-
-def _withdrawal_owed(c: dict[str, Any], d: dict[str, Any]) -> dict[str, Any] | None:
-    """The ``publication_withdrawal`` deadline decision ``d`` owes for the void of its form
-    (:func:`_withdrawals_owed`), or None."""
-    if d["status"] != "voided":
-        return None
-    void = next((v for v in c["voided_forms"]
-                 if v["ended"] == d["decision_no"] and v["form_no"] == d["form_no"]), None)
-    if void is None:
-        return None
-    decided, voided = ts_of(d["decided_at"]), ts_of(void["voided_at"])
-    steps = [(ts_of(p["occurred_at"]), p["published"], p["on"]) for p in c["publication_events"]
-             if _concerns(c, p["decision_no"], d["party_ref"])]
-    # of one instant, the publication (as facts.Case._shown reads them)
-    if not max(((ts, up) for ts, up, _ in steps if decided <= ts <= voided),
-               default=(0, False))[1]:
-        return None
-    owed = dict(void["publication_withdrawal"])
-    met = min(((ts, on) for ts, up, on in steps if not up and ts >= voided), default=None)
-    if met is not None:
-        owed["met_on"] = met[1]
-        owed["late"] = None if owed["due"] is None else met[1] > owed["due"]
-    return owed
-
-
-def _concerns(c: dict[str, Any], decision_no: str, party_ref: str) -> bool:
-    """Whether a publication event naming ``decision_no`` may be of a decision of
-    ``party_ref``, as facts.Case.concerns reads it: among the decisions no void ended, that
-    number is the party's alone, or no one's (a voided decision's, or one the case lacks)."""
-    parties = {x["party_ref"] for x in every_decision(c)
-               if x["decision_no"] == decision_no and x["status"] != "voided"}
-    return not parties or parties == {party_ref}
-
-
-def voided_decisions(case: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    """The decisions of ``case`` whose form was voided before they were served (:func:`_void`),
-    by their event id, with the instant of the void that ended each (``voided_at``): what the
-    officers' pages and the public record count as no decision (readmodels.Fold). Without a
-    void recorded, none (read on every event of a case)."""
-    if case is None or not case["voided_forms"]:
-        return {}
-    ended = {v["ended"]: v["voided_at"] for v in case["voided_forms"] if v["ended"]}
-    return {d["event_id"]: {**d, "voided_at": ended.get(d["decision_no"])}
-            for d in every_decision(case) if d["status"] == "voided"}
-
-
 def _closed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx: Context) -> None:
     # the closing of the decision in force, as RF06 judges it (facts.Case.closing_of): the
     # first, in world time, made while it was in force (one made before it is a replaced
@@ -1156,7 +908,7 @@ def _closed(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date, ctx:
     # it closes the case, and each other party's decision in force then (as RF06 reads it)
     _close(c, rec, b, day)
     for d in c["co_party_decisions"]:
-        if _money_owner(c, d)(rec.occurred_at, d["decision_no"]):
+        if money_owner(c, d)(rec.occurred_at, d["decision_no"]):
             _close(d, rec, b, day)
 
 
@@ -1295,7 +1047,7 @@ _FACTS: dict[str, Fact] = {
     "TransferredToJudiciary": _transferred, "DecisionServed": _served,
     "SummaryDecisionFiled": _summary_filed, "DecisionPublished": _published,
     "DecisionPublicationWithdrawn": _published, "PenaltyAmended": _changed,
-    "PenaltyWithdrawn": _changed, "DecisionFormVoided": _voided, "CaseClosed": _closed,
+    "PenaltyWithdrawn": _changed, "DecisionFormVoided": voided, "CaseClosed": _closed,
     "CaseArchived": _archived, "PaymentRecorded": _payment, "OnsiteCashCollected": _cash,
     "OnsiteCashRemitted": _cash, "AgencyDeposited": _cash, "TreasuryReconciled": _reconciled,
     "SurchargeAssessed": _surcharge, "InstalmentApproved": _instalments,
@@ -1303,95 +1055,3 @@ _FACTS: dict[str, Fact] = {
     "PropertyInventorySigned": _property, "PropertyReturned": _property,
     "PropertyDisposed": _property,
 }
-
-
-def _refresh_money(c: dict[str, Any], day: date, ctx: Context) -> None:
-    """Totals, outstanding amount, reconciliation status and the summary money stage."""
-    m, a = c["money"], c["amounts"]
-    was_paid = bool(m["due_fen"]) and m["outstanding_fen"] == 0
-    m["paid_fen"], m["received_fen"] = _received(c, c["decision"])
-    for d in c["previous_decisions"]:     # a payment on a decision withdrawn stays with it
-        d["received_fen"] = _received(c, d)[1]
-    co_owed = 0
-    for d in c["co_party_decisions"]:     # another party's decision in force: its own money
-        d["received_fen"] = _received(c, d)[1]
-        owed = d["current_fen"] + (d["surcharge_fen"] if d["current_fen"] else 0)
-        co_owed += owed
-        d["outstanding_fen"] = max(0, owed - d["received_fen"])
-        payment = d["deadlines"].get("payment")
-        if owed and not d["outstanding_fen"] and payment is not None \
-                and payment["met_on"] is None:
-            mark_met(d, "payment", day)
-    expected = (a["current_fen"] or 0) + (a["surcharge_fen"] if a["current_fen"] else 0)
-    m["due_fen"], m["outstanding_fen"] = expected, max(0, expected - m["received_fen"])
-    # met on the day of the event that paid the fine in full (or of the one that opened the
-    # deadline on a fine already paid), not again on every later one: a step recorded after the
-    # payment but dated before it (back-dated evidence, RF08.b) would move the day back
-    payment = c["deadlines"].get("payment")
-    unmet = payment is not None and payment["met_on"] is None
-    if expected and m["received_fen"] >= expected and (not was_paid or unmet):
-        mark_met(c, "payment", day)
-    r = m["reconciliation"]
-    # a TreasuryReconciled names no decision: the total credited for the case, every party's
-    # (RF06.a judges a case with several parties against the sum)
-    r["expected_fen"] = expected + co_owed
-    if r["reconciled_fen"] is None:
-        r["status"] = "pending" if r["expected_fen"] else "not_applicable"
-    else:
-        matched = r.get("result") == "matched" and r["reconciled_fen"] == r["expected_fen"]
-        r["status"] = "reconciled" if matched else "mismatch"
-    pending = c.pop("state_pending_money", False)
-    if several(c) and c["procedure"] == "summary":
-        # each delivered decision's own money stage, read anew from the money whatever moved
-        for d in in_force(c):
-            if own_state(d) in _MONEY_STAGES:
-                d["state"] = _summary_stage(c, d)
-    elif pending:
-        c["state"] = _summary_money_state(c)
-
-
-def _received(c: dict[str, Any], decision: dict[str, Any] | None) -> tuple[int, int]:
-    """(paid through the bank, received in all) for ``decision`` (all the case's money before
-    any decision): bank/e-payments plus on-the-spot cash, a ``PaymentRecorded`` for the same
-    cash not counted twice."""
-    m = c["money"]
-    payments, collections = m["payments"], m["cash"]["collections"]
-    if not payments and not collections:
-        return 0, 0                     # every step of a case before its money: nothing to sum
-    owns = _money_owner(c, decision)
-    payments = [p for p in payments if owns(p["occurred_at"], p["decision_no"])]
-    paid = sum(p["amount_fen"] for p in payments if p["channel"] != "onsite_cash_with_receipt")
-    cash_paid = max(sum(x["amount_fen"] for x in collections
-                        if owns(x["occurred_at"], x["decision_no"])),
-                    sum(p["amount_fen"] for p in payments
-                        if p["channel"] == "onsite_cash_with_receipt"))
-    return paid, paid + cash_paid
-
-
-def _money_owner(c: dict[str, Any], decision: dict[str, Any] | None
-                 ) -> Callable[[str, str], bool]:
-    """Whether money received at an instant naming a decision number is ``decision``'s, as RF06
-    reads it (:meth:`~.redflags.facts.Case.owns_money`): received from it up to the next
-    decision in world time, among the decisions of the party decided under that number — a
-    co-party's decision (共同违法) replaces nothing — or among all the case's when it has none
-    of that number (before the first of them: the first's). A decision whose form was voided
-    (_void) is none, as the flags read it. The decisions' instants are parsed once for all the
-    case's money (it is summed again on every step of the case)."""
-    every = [(d["party_ref"], d["decision_no"], parse_datetime(d["decided_at"]))
-             for d in c["previous_decisions"] + c["co_party_decisions"] + [c["decision"]]
-             if d is not None and d["status"] != "voided"]
-    if decision is None or not every:
-        return lambda at, no: True
-    if decision["status"] == "voided":
-        return lambda at, no: False
-    decided = parse_datetime(decision["decided_at"])
-    instants = [t for _, _, t in every]
-
-    def owns(at: str, no: str) -> bool:
-        parties = {p for p, n, _ in every if n == no}
-        if not parties:
-            return money_of(decided, instants, parse_datetime(at))
-        if decision["party_ref"] not in parties:
-            return False
-        return money_of(decided, [t for p, _, t in every if p in parties], parse_datetime(at))
-    return owns

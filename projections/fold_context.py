@@ -94,6 +94,11 @@ class Context:
 
 DEFAULT_CONTEXT = Context()
 
+#: obligations a decision opens, cancelled by its withdrawal; a decision made anew opens its own
+OBLIGATIONS = ("service", "publication", "payment")
+#: the deadlines that are a decision's own: they go with it when another replaces it
+OWN_DEADLINES = OBLIGATIONS + ("summary_filing",)
+
 
 def deadline_start(event_id: str, occurred_at: str, recorded_at: str, day: date, ctx: Context
                    ) -> tuple[date, dict[str, Any]]:

@@ -11,7 +11,7 @@ With several parties (共同违法: :func:`several`) each party's decision in fo
 ``state`` on the same machine, moved by the steps naming it, and the case is as far as the least
 advanced of them (:func:`settle`): it is not executed, closed or under enforcement while one
 party's decision is not. In the summary procedure that state is the decision's own money stage
-(case_model.py, ``_summary_stage``).
+(money_model.py, ``_summary_stage``).
 """
 
 from __future__ import annotations

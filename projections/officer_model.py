@@ -61,7 +61,7 @@ def new_state(officer_id: str) -> dict[str, Any]:
         # recorded again is the same decision (facts.same_decision), not another act
         "case_decisions": {},
         # case_id -> the same of each such decision whose form was voided before it was served
-        # (case_model.voided_decisions): not counted among the decisions and fines imposed
+        # (void_model.voided_decisions): not counted among the decisions and fines imposed
         "case_voided": {},
         # case_id -> [receipt, decision number, instant (s), cash] of each on-the-spot
         # collection they made: one recorded again (facts.same_collection) is not another act

@@ -40,7 +40,7 @@ from ledger.grammar import UUID
 from ledger.keys import KEYS_STREAM
 from ledger.store import LedgerStore, owner_only
 
-from . import case_model, complaint_model, lifecycle, officer_model
+from . import case_model, complaint_model, lifecycle, officer_model, void_model
 from .fold_context import Context
 from .gcpause import gc_paused
 from .jsontext import state_json, state_of
@@ -278,7 +278,7 @@ class Fold:
                 complaint_ids.add(rec.stream.partition(":")[2])
             if (cid := public.concerns(rec)) is not None:
                 published.add(cid)
-            if (rec.type in _UNIT_STEPS or rec.type in case_model.VOIDING) \
+            if (rec.type in _UNIT_STEPS or rec.type in void_model.VOIDING) \
                     and rec.stream.startswith("case:"):
                 published.update(case_model.cases_of(rec))
             if (nid := supervision.concerns(rec)) is not None:
@@ -318,7 +318,7 @@ class Fold:
                 self._judgements.forget(oid)     # their acts read otherwise from now on
         voided: dict[str, set[str]] = {}     # case -> its voided decisions before ``rec``
         for cid in case_model.cases_of(rec):
-            before = case_model.voided_decisions(self.cases.get(cid)).keys()
+            before = void_model.voided_decisions(self.cases.get(cid)).keys()
             self.cases[cid] = case_model.apply(self.cases.get(cid), rec, ctx)
             self._touch("cases", cid, rec)
             if before or self.cases[cid]["voided_forms"]:
@@ -360,10 +360,10 @@ class Fold:
         (or, voided before ``rec``, served before the void after all) is no decision on the
         pages of the persons who acted in it (:func:`officer_model.count_voided`) and shows as
         voided on the public feed (:func:`public.voided`), whichever was recorded first: the
-        void, the decision or the service (case_model._void). ``offset``: the legal time
+        void, the decision or the service (void_model._void). ``offset``: the legal time
         zone's, in minutes."""
         case = self.cases[cid]
-        now = case_model.voided_decisions(case)
+        now = void_model.voided_decisions(case)
         for eid in sorted(before ^ now.keys()):
             d = now.get(eid) or next(d for d in lifecycle.every_decision(case)
                                      if d["event_id"] == eid)

@@ -123,7 +123,7 @@ def _change(state: dict[str, Any], decision_no: str, rec: Recorded,
 def voided(state: dict[str, Any], decision_no: str, decided_at: str,
            voided_on: str | None) -> bool:
     """Mark decision ``decision_no`` made at ``decided_at`` voided since legal day
-    ``voided_on`` — its numbered form voided before it was served (case_model._void), so it
+    ``voided_on`` — its numbered form voided before it was served (void_model._void), so it
     never took effect — or, ``voided_on`` None, not voided (a service dated before the void,
     recorded after it). The case's fold knows which (readmodels.Fold); this record sees no
     void or service. Returns whether the record changed."""

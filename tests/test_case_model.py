@@ -920,6 +920,28 @@ def test_a_no_penalty_decision_naming_one_party_leaves_the_case_to_the_others_de
         ["NoPenaltyDecided"], [])
 
 
+def test_a_party_not_penalised_on_the_scene_leaves_the_case_to_the_others_decision() -> None:
+    """The summary procedure: the company not penalised on the scene, the vendor fined there
+    and paying in cash. Named before the vendor's decision, the decision not to penalise led the
+    case to NOT_PENALISED and the vendor's decision and money were out of order; recorded after
+    them it is the company's outcome too, and the case the vendor's, in either order."""
+    g = f"case:{SUMMARY}"
+    steps = change(f.summary_case(SUMMARY), "CaseFiled",
+                   parties=[{"party_ref": f.VENDOR, "party_type": "individual"},
+                            {"party_ref": f.COMPANY, "party_type": "organisation"}])
+    steps = drop(steps, "CaseClosed", "CaseArchived")
+    spared = step(g, "NoPenaltyDecided", at("2024-09-30", "10:04:00"),
+                  ground="minor_and_corrected", legal_basis="APL 第33条第1款",
+                  decided_by=[f.OFFICER_A, f.OFFICER_B], party_ref=f.COMPANY)
+    states = set()
+    for history in (insert_after(steps, "RectificationOrdered", spared), steps + [spared]):
+        _, folder = world(history)
+        case = folder.cases[SUMMARY]
+        assert case["out_of_order"] == []
+        states.add(case["state"])
+    assert states == {"FILED_WITH_AGENCY"}
+
+
 def test_each_party_not_penalised_leaves_the_case_not_penalised() -> None:
     """The last party of several spared is the case's outcome: the case is not penalised."""
     steps = [s for s in _company_and_vendor_filed()

@@ -95,7 +95,8 @@ def new_state(case_id: str) -> dict[str, Any]:
         "co_party_decisions": [],
         "held_changes": [],                # changes recorded before the decision they name
         "outcome": None,                   # no penalty / waiver / transfer
-        "waived_parties": [],              # parties a WaiverGranted spared the penalty
+        "waived_parties": [],              # parties spared the penalty by name: a
+        #                                  WaiverGranted (不予处罚), a NoPenaltyDecided naming them
         "withdrawal": None,
         # [{form_no, voided_at, event_id, ended: decision, undone: what a service dated
         # before the void, recorded after it, puts back, publication_withdrawal: the deadline
@@ -772,9 +773,10 @@ def _not_penalised(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: dat
                    ctx: Context) -> None:
     if b.get("party_ref"):
         _party(c, b["party_ref"])
-    if rec.type == "WaiverGranted" and b["waiver"] == "no_penalty" \
-            and b["party_ref"] not in c["waived_parties"]:
-        c["waived_parties"].append(b["party_ref"])
+    # a waiver not to penalise, or a decision not to, naming its party (lifecycle._spared)
+    spared = b.get("party_ref") if b.get("waiver") != "mitigated" else None
+    if spared is not None and spared not in c["waived_parties"]:
+        c["waived_parties"].append(spared)
     if b.get("violation_code"):
         _violation(c, b["violation_code"], None, ctx)
     c["outcome"] = {"type": rec.type, "on": day.isoformat(),

@@ -159,7 +159,7 @@ def advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date
     if rec.type == "PenaltyDecided" and d is not None and "state" not in d \
             and d["party_ref"] != body["party"]["party_ref"]:
         d["state"] = case["state"]     # the first party's own, beside the next party's decision
-    if several(case) and rec.type not in ("PenaltyDecided", "WaiverGranted") \
+    if several(case) and rec.type != "PenaltyDecided" and not _spares_one(rec, body) \
             and rec.type in machine(case):
         _advance_parties(case, rec, body, day, ctx)
     else:
@@ -175,8 +175,8 @@ def _advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: dat
     if table is None:                                  # no such step in this procedure
         note_out_of_order(case, rec, [])
         return
-    if rec.type == "WaiverGranted":
-        table = _waiver(case, body, table, summary)
+    if _spares_one(rec, body):
+        table = _spared(case, body, table, summary)
     current = case["state"]
     if rec.type in CHANGES:
         why = named_decision(case, body["decision_no"])[1]
@@ -309,14 +309,23 @@ def _target(table: dict[str, str | None], current: str, summary: bool) -> str | 
         else None
 
 
-def _waiver(case: dict[str, Any], body: dict[str, Any], table: dict[str, str | None],
+def _spares_one(rec: Recorded, body: dict[str, Any]) -> bool:
+    """Whether ``rec`` is the outcome of the party it names, not of the case as a whole: a
+    ``WaiverGranted`` (it always names one) or a ``NoPenaltyDecided`` naming one
+    (:func:`_spared`)."""
+    return rec.type == "WaiverGranted" \
+        or rec.type == "NoPenaltyDecided" and body.get("party_ref") is not None
+
+
+def _spared(case: dict[str, Any], body: dict[str, Any], table: dict[str, str | None],
             summary: bool) -> dict[str, str | None]:
-    """Where a ``WaiverGranted`` is expected and leads. One that only mitigates (从轻、减轻)
-    decides nothing: the lighter decision follows (as RF12.a and RF15.b read it). One that
-    waives the penalty of one party of several (共同违法) while another party is not waived
-    is that party's outcome: expected wherever the case is decided too, it leaves the case to
-    the other parties' decisions. Otherwise, the case is not penalised (``table``)."""
-    if body["waiver"] == "mitigated":
+    """Where a ``WaiverGranted``, or a ``NoPenaltyDecided`` naming a party, is expected and
+    leads. A waiver that only mitigates (从轻、减轻) decides nothing: the lighter decision
+    follows (as RF12.a and RF15.b read it). One that spares one party of several (共同违法)
+    the penalty while another party is not spared (``waived_parties``) is that party's
+    outcome: expected wherever the case is decided too, it leaves the case to the other
+    parties' decisions. Otherwise, the case is not penalised (``table``)."""
+    if body.get("waiver") == "mitigated":
         return _stay(*table)
     others = {p["party_ref"] for p in case["parties"]} - {body["party_ref"]}
     if others - set(case["waived_parties"]):

@@ -885,6 +885,75 @@ def test_a_party_not_penalised_leaves_the_case_to_the_others_decisions() -> None
         assert (case["state"], case["out_of_order"]) == ("EXECUTED", [])
 
 
+def _not_penalised(party_ref: str | None, on: str) -> f.Step:
+    named = {} if party_ref is None else {"party_ref": party_ref}
+    return step(f"case:{GENERAL}", "NoPenaltyDecided", at(on), ground="minor_and_corrected",
+                legal_basis="APL 第33条第1款", decided_by=[f.HEAD], **named)
+
+
+def _company_and_vendor_filed() -> list[f.Step]:
+    steps = change(f.general_case(GENERAL), "CaseFiled",
+                   parties=[{"party_ref": f.COMPANY, "party_type": "organisation"},
+                            {"party_ref": f.VENDOR, "party_type": "individual"}])
+    return drop(steps, "CaseClosed", "CaseArchived")
+
+
+def test_a_no_penalty_decision_naming_one_party_leaves_the_case_to_the_others_decisions(
+) -> None:
+    """共同违法: the vendor not penalised (不予处罚), before the company was fined or after its
+    fine was paid: the decision named no party, so it led the whole case to NOT_PENALISED, the
+    company's decision, service, payment and reconciliation out of order after it (or it took
+    the case back from EXECUTED, out of order itself). Naming the vendor, it is the vendor's
+    outcome in either order, and the case the company's decision's; naming none, the case's
+    as before."""
+    steps = _company_and_vendor_filed()
+    before = insert_after(steps, "LegalReviewCompleted", _not_penalised(f.VENDOR, "2024-07-01"))
+    after = steps + [_not_penalised(f.VENDOR, "2024-07-01")]
+    for history in (before, after):
+        _, folder = world(history)
+        case = folder.cases[GENERAL]
+        assert (case["state"], case["out_of_order"]) == ("EXECUTED", [])
+        assert case["waived_parties"] == [f.VENDOR]
+    _, folder = world(steps + [_not_penalised(None, "2024-07-01")])
+    case = folder.cases[GENERAL]
+    assert ([o["type"] for o in case["out_of_order"]], case["waived_parties"]) == (
+        ["NoPenaltyDecided"], [])
+
+
+def test_a_party_not_penalised_on_the_scene_leaves_the_case_to_the_others_decision() -> None:
+    """The summary procedure: the company not penalised on the scene, the vendor fined there
+    and paying in cash. Named before the vendor's decision, the decision not to penalise led the
+    case to NOT_PENALISED and the vendor's decision and money were out of order; recorded after
+    them it is the company's outcome too, and the case the vendor's, in either order."""
+    g = f"case:{SUMMARY}"
+    steps = change(f.summary_case(SUMMARY), "CaseFiled",
+                   parties=[{"party_ref": f.VENDOR, "party_type": "individual"},
+                            {"party_ref": f.COMPANY, "party_type": "organisation"}])
+    steps = drop(steps, "CaseClosed", "CaseArchived")
+    spared = step(g, "NoPenaltyDecided", at("2024-09-30", "10:04:00"),
+                  ground="minor_and_corrected", legal_basis="APL 第33条第1款",
+                  decided_by=[f.OFFICER_A, f.OFFICER_B], party_ref=f.COMPANY)
+    states = set()
+    for history in (insert_after(steps, "RectificationOrdered", spared), steps + [spared]):
+        _, folder = world(history)
+        case = folder.cases[SUMMARY]
+        assert case["out_of_order"] == []
+        states.add(case["state"])
+    assert states == {"FILED_WITH_AGENCY"}
+
+
+def test_each_party_not_penalised_leaves_the_case_not_penalised() -> None:
+    """The last party of several spared is the case's outcome: the case is not penalised."""
+    steps = [s for s in _company_and_vendor_filed()
+             if s.type not in ("PenaltyDecided", "DecisionServed", "DecisionPublished",
+                               "PaymentRecorded", "TreasuryReconciled")]
+    _, folder = world(steps + [_not_penalised(f.VENDOR, "2024-07-01"),
+                               _not_penalised(f.COMPANY, "2024-07-02")])
+    case = folder.cases[GENERAL]
+    assert (case["state"], case["out_of_order"]) == ("NOT_PENALISED", [])
+    assert case["waived_parties"] == [f.VENDOR, f.COMPANY]
+
+
 def test_a_co_partys_surcharge_moves_its_own_decision_not_the_case_past_the_others() -> None:
     """The company's surcharge (naming its decision) moved the whole case to
     ENFORCEMENT_APPLIED while the vendor's fine, paid, waited for the treasury's

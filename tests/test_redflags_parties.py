@@ -200,3 +200,16 @@ def test_the_treasury_reconciles_the_cases_total_of_every_partys_fine() -> None:
     flag = World(_reconciled(300_000)).one("RF06.a")
     assert (flag.party_ref, numbers(flag)["due_fen"]) == (None, 600_000)
     assert numbers(flag)["parties"] == sorted([[f.COMPANY, 300_000], [f.VENDOR, 300_000]])
+
+
+def test_a_party_not_penalised_by_name_is_a_party_an_officers_relation_conflicts_with() -> None:
+    """The vendor, named only by the decision not to penalise them (共同违法: the company
+    fined), was no party of the case for the flags: the head related to the vendor who decided
+    it raised no RF19.a. It is the vendor's outcome, as a waiver naming them is."""
+    relation = step(f"officer:{f.HEAD}", "RelationshipDeclared", at("2024-01-10"),
+                    party_ref=f.VENDOR)
+    spared = step(G, "NoPenaltyDecided", at("2024-07-01"), ground="minor_and_corrected",
+                  legal_basis="APL 第33条第1款", decided_by=[f.HEAD], party_ref=f.VENDOR)
+    world = World([relation], insert_after(general_case(), "LegalReviewCompleted", spared))
+    flag = world.one("RF19.a")
+    assert (flag.officer_id, numbers(flag)["relation"]) == (f.HEAD, "relative")

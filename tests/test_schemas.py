@@ -619,3 +619,14 @@ def test_the_decision_a_surcharge_or_plan_names_is_optional_and_checked(type_nam
         ("body.decision_no", "must be a string, found integer")]
     assert errors(type_name, body(type_name, decision_no="")) == [
         ("body.decision_no", "must not be empty")]
+
+
+def test_the_party_a_no_penalty_decision_names_is_optional_and_checked() -> None:
+    """A decision not to penalise may name its party (one of several, 共同违法): absent, the
+    body is valid as before; present, it is held to the party reference's rules, named."""
+    assert errors("NoPenaltyDecided", body("NoPenaltyDecided")) == []
+    assert errors("NoPenaltyDecided", body("NoPenaltyDecided", party_ref="pty:7Kq2mZ8rXw4b")) == []
+    assert errors("NoPenaltyDecided", body("NoPenaltyDecided", party_ref=7)) == [
+        ("body.party_ref", "must be a party reference, found integer")]
+    assert errors("NoPenaltyDecided", body("NoPenaltyDecided", party_ref="")) == [
+        ("body.party_ref", "must not be empty")]

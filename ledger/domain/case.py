@@ -359,6 +359,9 @@ TYPES = [
         "legal_basis": LEGAL_BASIS,
         "decided_by": DECIDERS,
         "education_recorded": Bool(doc="education of the party was recorded (APL 第33条第3款)"),
+        "party_ref": Opt(PARTY_REF.with_doc(
+            "the party not penalised, one of several (共同违法) while the others' decisions "
+            "stand or are to come; absent: every party of the case")),
     }, {"ground": "facts_not_established", "legal_basis": "APL 第57条(三)",
         "decided_by": ["SH-HP-0101"], "education_recorded": False},
         "It was decided not to penalise."),

@@ -105,7 +105,9 @@ DECISIONS = """\
    spares one party of several (共同违法) while another party is not spared is that party's
    outcome (`waived_parties`): expected wherever the case is decided too, it leaves the case
    to the other parties' decisions (2026-11-29: until then both led the case to
-   `NOT_PENALISED`, and the fine decided after them was out of order); `CaseArchived` also
+   `NOT_PENALISED`, and the fine decided after them was out of order); so is a
+   `NoPenaltyDecided` naming its party (`party_ref`, 2026-11-29), whichever is recorded first,
+   it or the other parties' decisions, and one naming none is the case's; `CaseArchived` also
    closes summary cases. The "window elapsed" transition `NOTIFIED → DECIDING` is taken when
    the next event arrives after the 5-working-day request window. In the summary procedure, filing (备案, 3 working days) may
    come before the money (2 + 2 working days): the state follows the money

@@ -406,8 +406,11 @@ class Fold:
 
     def _c_NoPenaltyDecided(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                             dirty: set) -> None:
-        c.outcomes.append(Outcome("NoPenaltyDecided", ts, eid, b["ground"], None, None, None,
+        party = b.get("party_ref")     # one party of several spared; absent: the case's
+        c.outcomes.append(Outcome("NoPenaltyDecided", ts, eid, b["ground"], None, party, None,
                                   tuple(b["decided_by"])))
+        if party is not None:
+            self._party(c, party, None, dirty)
 
     def _c_WaiverGranted(self, c: Case, b: dict, ts: int, rts: int, eid: str, idx: int,
                          dirty: set) -> None:

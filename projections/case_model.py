@@ -31,9 +31,9 @@ returns ``state`` (copy it first if you need the old one).
 
 The state machines and how an event moves a case along them are lifecycle.py's; the context
 an event is judged with and how deadlines are kept, fold_context.py's; a case's money and a
-summary decision's money stage, money_model.py's; a voided form's decision, void_model.py's. Complaints have their own
-small lifecycle: complaint_model.py folds ``complaint:`` streams; a complaint naming a case is
-also linked from the case (see :func:`cases_of`).
+summary decision's money stage, money_model.py's; a voided form's decision, void_model.py's.
+Complaints have their own small lifecycle: complaint_model.py folds ``complaint:`` streams; a
+complaint naming a case is also linked from the case (see :func:`cases_of`).
 """
 
 from __future__ import annotations
@@ -100,7 +100,8 @@ def new_state(case_id: str) -> dict[str, Any]:
         "withdrawal": None,
         # [{form_no, voided_at, event_id, ended: decision, undone: what a service dated
         # before the void, recorded after it, puts back, publication_withdrawal: the deadline
-        # the void opens on the decision it ended if that was published (void_model.withdrawals_owed)}]
+        # the void opens on the decision it ended if that was published
+        # (void_model.withdrawals_owed)}]
         "voided_forms": [],
         # every publication and withdrawal of one, whichever decision it names (what was up
         # at a void): [{event_id, decision_no, occurred_at, on, published}]
@@ -697,8 +698,9 @@ def _keep_earlier(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: date
 def _keep_previous(c: dict[str, Any]) -> None:
     """Move the decision a new one replaces into ``previous_decisions`` with its amounts,
     changes and obligations, so that the new decision opens its own. The withdrawal of a
-    voided decision's publication (:func:`~.void_model.withdrawals_owed`) is that decision's and goes with
-    it; one owed for a change (:func:`_change`) stays with the case, as before."""
+    voided decision's publication (:func:`~.void_model.withdrawals_owed`) is that decision's
+    and goes with it; one owed for a change (:func:`_change`) stays with the case, as
+    before."""
     owed = c["deadlines"].get("publication_withdrawal") or {}
     names = OWN_DEADLINES + (("publication_withdrawal",) if "voided_form" in owed else ())
     entry = _set_aside(c, names)

@@ -109,8 +109,9 @@ DECISIONS = """\
    `NoPenaltyDecided` naming its party (`party_ref`, 2026-11-29), whichever is recorded first,
    it or the other parties' decisions, and one naming none is the case's; `CaseArchived` also
    closes summary cases. The "window elapsed" transition `NOTIFIED → DECIDING` is taken when
-   the next event arrives after the 5-working-day request window. In the summary procedure, filing (备案, 3 working days) may
-   come before the money (2 + 2 working days): the state follows the money
+   the next event arrives after the 5-working-day request window. In the summary procedure,
+   filing (备案, 3 working days) may come before the money (2 + 2 working days): the state
+   follows the money
    (`COLLECTED_ON_SPOT → REMITTED → DEPOSITED`, or `BANK_PAYMENT_PENDING → PAID`) and becomes
    `FILED_WITH_AGENCY` once the decision is filed and the money settled; the "(no cash)" step to
    `BANK_PAYMENT_PENDING` is taken when a bank route shows (`payment_method`, a bank payment,

@@ -187,9 +187,7 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
         table = machine(state)
         note_out_of_order(state, rec, sorted(table["PaymentRecorded"]),
                           f"payment {body['payment_id']} recorded again")
-        refresh_money(state, day, ctx)
-        if several(state):
-            settle(state)
+        _refresh(state, day, ctx)
         return state       # one payment, received once (at the earlier instant, if dated so)
     if rec.type == "DecisionServed" and state["voided_forms"]:
         served_before_void(state, rec, body)
@@ -223,11 +221,18 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
             "published": rec.type == "DecisionPublished"})
     if state["voided_forms"] and rec.type in OWING_A_WITHDRAWAL:
         withdrawals_owed(state)
+    _refresh(state, day, ctx)
+    stamp_versions(state, ctx)
+    return state
+
+
+def _refresh(state: dict[str, Any], day: date, ctx: Context) -> None:
+    """After every step of the case, even one that changes nothing else: its money
+    (:func:`~.money_model.refresh_money`) and, with several parties, the case's state as its
+    least advanced decision's (:func:`~.lifecycle.settle`), which the money may move."""
     refresh_money(state, day, ctx)
     if several(state):
         settle(state)
-    stamp_versions(state, ctx)
-    return state
 
 
 # --- steps recorded again, decisions set aside -------------------------------------------------

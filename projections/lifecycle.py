@@ -105,6 +105,8 @@ _SCENE_ON = ("ON_SCENE", "DECIDED_ON_SPOT", "DELIVERED", "COLLECTED_ON_SPOT",
              "BANK_PAYMENT_PENDING", "REMITTED", "DEPOSITED", "PAID", "FILED_WITH_AGENCY")
 SUMMARY_DECIDED = _SCENE_ON[1:]
 SUMMARY_DELIVERED = _SCENE_ON[2:8]
+#: the states of a delivered summary decision that its money decides (money_model.py)
+MONEY_STAGES = SUMMARY_DELIVERED + ("FILED_WITH_AGENCY",)
 
 SUMMARY: dict[str, dict[str, str | None]] = {
     "CaseFiled": {"NEW": "ON_SCENE", "CLUE": "ON_SCENE"},
@@ -217,7 +219,7 @@ def _advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: dat
         target = None      # another party's decision stands: the case is still penalised
     if target is not None:
         case["state"] = target
-    if summary and case["state"] in SUMMARY_DELIVERED + ("FILED_WITH_AGENCY",) \
+    if summary and case["state"] in MONEY_STAGES \
             and rec.type not in ("DecisionServed", "PenaltyWithdrawn"):
         case["state_pending_money"] = True  # refreshed after the money is folded
 
@@ -368,6 +370,8 @@ def _advance_own(case: dict[str, Any], d: dict[str, Any], rec: Recorded, body: d
 
 
 def _received(case: dict[str, Any], d: dict[str, Any]) -> int:
+    """What decision in force ``d`` has received, as the money last summed it
+    (:func:`~.money_model.refresh_money`)."""
     return case["money"]["received_fen"] if d is case["decision"] else d["received_fen"]
 
 
@@ -425,5 +429,4 @@ def others_in_force(case: dict[str, Any], decision_no: str) -> bool:
     """Whether a decision other than ``decision_no`` is in force (not withdrawn, not voided):
     another party's, when the case has several."""
     return any(d is not None and d["decision_no"] != decision_no
-               and d["status"] in ("in_force", "amended")
-               for d in [case["decision"], *case["co_party_decisions"]])
+               and d["status"] in ("in_force", "amended") for d in in_force(case))

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from ledger.schemas import parse_datetime
 
 from .fold_context import Context, mark_met
-from .lifecycle import SUMMARY_DELIVERED, in_force, own_state, several
+from .lifecycle import MONEY_STAGES, in_force, own_state, several
 from .redflags.days import ts_of
 from .redflags.facts import money_of
 
@@ -58,9 +58,10 @@ def refresh_money(c: dict[str, Any], day: date, ctx: Context) -> None:
     pending = c.pop("state_pending_money", False)
     if several(c) and c["procedure"] == "summary":
         # each delivered decision's own money stage, read anew from the money whatever moved
+        deposited = _deposited(m["cash"])
         for d in in_force(c):
-            if own_state(d) in _MONEY_STAGES:
-                d["state"] = _summary_stage(c, d)
+            if own_state(d) in MONEY_STAGES:
+                d["state"] = _summary_stage(c, d, deposited)
     elif pending:
         c["state"] = _summary_money_state(c)
 
@@ -112,10 +113,6 @@ def money_owner(c: dict[str, Any], decision: dict[str, Any] | None
     return owns
 
 
-#: the states of a delivered summary decision that its money decides (:func:`_money_stage`)
-_MONEY_STAGES = SUMMARY_DELIVERED + ("FILED_WITH_AGENCY",)
-
-
 def _summary_money_state(case: dict[str, Any]) -> str:
     """Where a delivered summary case of one party stands (:func:`_money_stage`), from the
     case's money: any cash handed in or deposited moves it on."""
@@ -127,15 +124,15 @@ def _summary_money_state(case: dict[str, Any]) -> str:
         money["paid_fen"], bool(money["payments"]) or filed, filed, case["decision"])
 
 
-def _summary_stage(case: dict[str, Any], d: dict[str, Any]) -> str:
+def _summary_stage(case: dict[str, Any], d: dict[str, Any], deposited: set[str]) -> str:
     """Where delivered summary decision ``d`` of a case with several parties stands
     (:func:`_money_stage`), from its own money: the payments and cash naming it, as RF06 reads
     them (:func:`money_owner`), and its own filing. Its cash is handed in once each of its
-    collections is (:func:`_handed_in`), and deposited once each is deposited."""
+    collections is (:func:`_handed_in`), and deposited once each is (``deposited``: the case's
+    remittances paid into the bank, :func:`_deposited`)."""
     mine = d is case["decision"]
     owns = money_owner(case, d)
     cash = case["money"]["cash"]
-    deposited = _deposited(cash)
     handed = [_handed_in(cash, x, deposited) for x in cash["collections"]
               if owns(x["occurred_at"], x["decision_no"])]
     filed = ((case if mine else d)["deadlines"].get("summary_filing") or {}).get("met_on")

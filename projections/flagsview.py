@@ -117,7 +117,7 @@ class FlagsView:
         caught_up = False
         with gc_paused(freeze=True):        # the fold is kept: its objects are not scanned
             for batch in batches_upto(curs, self._folded, position):   # catch up silently
-                self._fold(self._engine, [rec for _, rec in batch])
+                self._fold(self._engine, [rec for _, rec in batch], subjects=False)
                 self._folded = batch[-1][0]
                 caught_up = True
         if caught_up:       # whatever a previous leader deferred or awaited is evaluated again
@@ -126,9 +126,11 @@ class FlagsView:
             self._unseen = everything - self._deferred
         return self._engine
 
-    def _fold(self, engine: FlagEngine, recs: list[Any]) -> tuple[set[Subject], set[Any]]:
+    def _fold(self, engine: FlagEngine, recs: list[Any], *, subjects: bool = True
+              ) -> tuple[set[Subject], set[Any]]:
         """Fold events into the engine and collect formal warnings; returns the subjects to
-        re-evaluate and the (kind, id) of entities given a formal warning."""
+        re-evaluate (none with ``subjects`` False: every subject is evaluated after a
+        catch-up) and the (kind, id) of entities given a formal warning."""
         warned = set()
         for rec in recs:
             if rec.type == "OfficerWarningIssued" and rec.stream.startswith("officer:"):
@@ -136,7 +138,7 @@ class FlagsView:
                 self._formal.append(FormalItem(b["warning_id"], b["kind"], oid, b["unit_id"],
                                                ts_of(rec.occurred_at), rec.event_id))
                 warned.update({("officer", oid), ("unit", b["unit_id"])})
-        return engine.apply_all(recs), warned
+        return engine.apply_all(recs, subjects=subjects), warned
 
     def _update_levels(self, curs: Any, engine: FlagEngine, entities: set[Any],
                        at: datetime) -> None:

@@ -856,10 +856,10 @@ def test_readers_see_the_old_tables_while_a_rebuild_runs(
                             else (FlagsView, "_fold", FlagsView(store).rebuild))
     fold = getattr(owner, name)
 
-    def paused(*args: Any) -> Any:
+    def paused(*args: Any, **kwargs: Any) -> Any:
         folding.set()
         release.wait(30)
-        return fold(*args)
+        return fold(*args, **kwargs)
 
     monkeypatch.setattr(owner, name, paused)
     thread = threading.Thread(target=rebuild, daemon=True)

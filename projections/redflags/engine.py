@@ -203,13 +203,22 @@ class FlagEngine:
         self._apply(rec, dirty)
         return self._expand(dirty)
 
-    def apply_all(self, history: Iterable["Recorded"]) -> set[Subject]:
-        """Fold many events (a rebuild or a batch); returns the union of their subjects."""
+    def apply_all(self, history: Iterable["Recorded"], *, subjects: bool = True
+                  ) -> set[Subject]:
+        """Fold many events (a rebuild or a batch); returns the union of their subjects.
+
+        ``subjects`` False: the caller evaluates every subject afterwards (a rebuild, a
+        catch-up): which ones these events touch is not worked out, and the empty set is
+        returned (a dispatch order no longer looks for the acts its window covers)."""
         dirty: set[tuple[str, str]] = set()
-        with gc_paused():
-            for rec in history:
-                self._apply(rec, dirty)
-        return self._expand(dirty)
+        self.fold.tracking = subjects
+        try:
+            with gc_paused():
+                for rec in history:
+                    self._apply(rec, dirty)
+        finally:
+            self.fold.tracking = True
+        return self._expand(dirty) if subjects else set()
 
     def _apply(self, rec: "Recorded", dirty: set[tuple[str, str]]) -> None:
         self.events += 1
@@ -692,5 +701,5 @@ def compute_flags(history: Iterable["Recorded"], params: FlagParams | None = Non
     FILE`` prints and what the service holds for the same history, parameters and ``at``."""
     engine = FlagEngine(params)
     with gc_paused():       # until the fold is dropped: resumed, the collector would scan it
-        engine.apply_all(history)
+        engine.apply_all(history, subjects=False)
         return engine.evaluate_all(at, processes=processes)

@@ -62,6 +62,9 @@ class Fold:
         #: changed (a CaseFiled after a clue of another unit; a post or credential in another
         #: unit): RF28 judges a disposition against the flag's unit at its log position
         self.unit_was: dict[tuple[str, str], list[tuple[int, str]]] = {}
+        #: False while the caller will evaluate every subject anyway (``apply_all``): the
+        #: subjects an event touches need not all be found
+        self.tracking = True
         #: the key id that signed the case event being folded (``apply_case``)
         self._signer = ""
         self._case_handlers = {
@@ -374,6 +377,8 @@ class Fold:
         """A quarter's cases also count in the windows of the following quarters' cohorts
         (``stats_window_quarters`` ≤ :data:`MAX_WINDOW_QUARTERS`): mark those that exist (one
         created later is evaluated then anyway)."""
+        if not self.tracking:
+            return
         kind, _, quarter = key.partition("|")
         for k in range(1, MAX_WINDOW_QUARTERS):
             later = f"{kind}|{quarter_shift(quarter, k)}"
@@ -662,7 +667,9 @@ class Fold:
         for oid in dict.fromkeys(body["officers"]):
             o = self.officer(oid)
             o.dispatches.append(order)
-            for ts, cid, _ in o.acts:
+            if not self.tracking:
+                continue
+            for ts, cid, _ in o.acts:      # the acts the order now covers (RF21)
                 if start <= ts <= until:
                     dirty.add(("case", cid))
 

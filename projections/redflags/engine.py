@@ -395,8 +395,11 @@ class FlagEngine:
             status = 1
             try:
                 os.close(read)
-                data = pickle.dumps([self._compute(s, at) for s in theirs],
-                                    protocol=pickle.HIGHEST_PROTOCOL)
+                results = [self._compute(s, at) for s in theirs]
+                for flags, _ in results:    # hashed here, beside this process's own work
+                    for f in flags:
+                        f.digest()
+                data = pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write, "wb") as pipe:
                     pipe.write(data)
                 status = 0

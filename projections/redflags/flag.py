@@ -133,8 +133,13 @@ class Flag:
         }
 
     def digest(self) -> str:
-        """SHA-256 of the canonical value: two flag sets are equal iff their digests are."""
-        return digest(self.to_value())
+        """SHA-256 of the canonical value: two flag sets are equal iff their digests are.
+        Computed once (a forked evaluator computes its flags' before sending them back)."""
+        known = self.__dict__.get("_digest")
+        if known is None:
+            known = digest(self.to_value(), checked=True)     # make_flag built it in the subset
+            object.__setattr__(self, "_digest", known)
+        return known
 
 
 def _json(value: Any) -> Any:
@@ -150,7 +155,11 @@ def make_flag(rule: Rule, *, scope: Subject, discriminator: str, params_version:
               officer_id: str | None = None, unit_id: str | None = None,
               party_ref: str | None = None, cleared_at: str | None = None,
               cleared_by: str | None = None, severity: str | None = None) -> Flag:
-    """Build a flag; ``numbers`` must be float-free (raises ``NotHashable`` otherwise)."""
+    """Build a flag; ``numbers`` must be float-free, with ASCII names (raises
+    ``NotHashable`` otherwise): a flag is then inside the canonical subset it is hashed in."""
+    for k in numbers:
+        if not k.isascii():
+            raise NotHashable(f"{rule.rule_id}.numbers: names must be ASCII ({k!r})")
     nums = tuple((k, _freeze(v, rule.rule_id, k)) for k, v in numbers.items())
     return Flag(
         flag_id=flag_id(rule.rule_id, scope, discriminator), rule_id=rule.rule_id,

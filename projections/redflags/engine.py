@@ -228,13 +228,16 @@ class FlagEngine:
             return
         fold = self.fold
         if kind == "case":
-            c = fold.cases.get(key)
-            people = (len(c.persons), len(c.parties)) if c is not None else (0, 0)
+            about = self._disposed_about.get(key)   # none before a first evaluation
+            if about:
+                c = fold.cases.get(key)
+                people = (len(c.persons), len(c.parties)) if c is not None else (0, 0)
             fold.apply_case(key, t, rec.body, ts_of(rec.occurred_at), ts_of(rec.recorded_at),
                             rec.event_id, rec.index, dirty, rec.signer[4:])
-            c = fold.cases[key]
-            if (len(c.persons), len(c.parties)) != people:
-                dirty.update((s.kind, s.key) for s in self._disposed_about.get(key, ()))
+            if about:
+                c = fold.cases[key]
+                if (len(c.persons), len(c.parties)) != people:
+                    dirty.update((s.kind, s.key) for s in about)
         elif kind == "officer":
             fold.apply_officer(key, t, rec.body, ts_of(rec.occurred_at), rec.event_id, dirty,
                                rec.index)

@@ -107,6 +107,17 @@ class Ctx:
             return self._only
         return self._versions[bisect_right(self._starts, ts) - 1]
 
+    def least(self, name: str) -> int:
+        """The smallest value threshold ``name`` takes in any version: a limit no version is
+        broken by staying within (a rule's quick test for the many acts within every limit,
+        before it looks up the version in force at each)."""
+        key = ("least", name)
+        value = self.shared.get(key)
+        if value is None:
+            versions = (self._only,) if self._only is not None else self._versions
+            value = self.shared[key] = min(getattr(p.thresholds, name) for p in versions)
+        return value
+
     def passed(self, deadline_ts: int | None) -> bool:
         """True when ``deadline_ts`` (the first instant after a deadline) is at or before the
         evaluation time; otherwise registers it as a future due and returns False."""

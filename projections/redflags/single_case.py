@@ -280,13 +280,26 @@ def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
                 evidence[eid] = shown_on._replace(eid=eid, captured=ts)
     summary_decisions = {d.eid for d in c.decisions if d.procedure == "summary"}
     # each act is judged under the limits in force when it happened (ctx.flag's anchor)
-    # a) late recording; a declared historical import was recorded at go-live, not late
+    # a) late recording; a declared historical import was recorded at go-live, not late.
+    # Most acts are recorded within every version's limits and claim no time after their
+    # recording: only the others are judged, here (a) and after (c) (e)
+    prompt = min(ctx.least("device_sync_max_hours"), ctx.least("late_field_hours"),
+                 ctx.least("late_document_hours")) * HOUR
+    tolerated = ctx.least("future_tolerance_minutes") * MINUTE
+    future: list[tuple[Ev, int]] = []
     for ev in c.events:
-        if ev.type in MONEY_BATCH_TYPES or (p.imports and p.imported(ev.ts, ev.idx, ev.rts)):
+        e = evidence.get(ev.eid)
+        if e is None:
+            occurred = claimed = ev.ts
+        else:
+            occurred = e.captured
+            claimed = max(ev.ts, occurred)
+        if claimed - ev.rts > tolerated:
+            future.append((ev, claimed))
+        if ev.rts - occurred <= prompt or ev.type in MONEY_BATCH_TYPES \
+                or (p.imports and p.imported(ev.ts, ev.idx, ev.rts)):
             continue
         th = ctx.params(ev.ts).thresholds
-        e = evidence.get(ev.eid)
-        occurred = e.captured if e is not None else ev.ts
         if e is not None and e.device_signed:
             limit_h = th.device_sync_max_hours
         elif ev.type in FIELD_TYPES or ev.eid in summary_decisions:
@@ -374,9 +387,7 @@ def rf08_recording_integrity(c: Case, ctx: "Ctx") -> None:
     # e) an act dated after it was recorded: nothing happens after the ledger receives its
     # signed record, so it is flagged when recorded, under the parameters of that day (the
     # deadlines it opens count from the recording: time_rules.opened)
-    for ev in c.events:
-        e = evidence.get(ev.eid)
-        claimed = max(ev.ts, e.captured) if e is not None else ev.ts
+    for ev, claimed in future:
         future_dated(ctx, "RF08.e", ev, claimed, case_id=c.case_id, unit_id=c.unit_id)
 
 

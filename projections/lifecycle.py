@@ -155,7 +155,7 @@ def advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date
             ctx: Context) -> None:
     if rec.type in ("CaseFiled", "PenaltyDecided") and case["procedure"] is None:
         case["procedure"] = body["procedure"]
-    if rec.type in PARALLEL:
+    if rec.type in PARALLEL or _of_replaced(case, rec, body):
         return
     d = case["decision"]
     if rec.type == "PenaltyDecided" and d is not None and "state" not in d \
@@ -333,6 +333,21 @@ def _spared(case: dict[str, Any], body: dict[str, Any], table: dict[str, str | N
     if others - set(case["waived_parties"]):
         return _stay(*table, *(SUMMARY_DECIDED if summary else DECIDED_ON + ("EXECUTED",)))
     return table
+
+
+def _of_replaced(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> bool:
+    """Whether ``rec``, a step carrying out the decision it names (:data:`_OWN_STEPS`, a change
+    aside), names one a later decision of its party replaced and is dated before that later
+    one: it is the replaced decision's step (its money, as RF06 reads it:
+    :func:`~.money_model.money_owner`) and moves no decision in force, as when recorded in
+    the order it claims."""
+    if rec.type not in _OWN_STEPS or rec.type in CHANGES:
+        return False
+    named, _ = named_decision(case, body.get("decision_no"))
+    if named is None or named is case["decision"] or is_co_party(case, named):
+        return False
+    mine = party_decision(case, named["party_ref"])
+    return mine is not None and ts_of(rec.occurred_at) < ts_of(mine["decided_at"])
 
 
 def _named(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> dict[str, Any] | None:

@@ -52,7 +52,7 @@ from .fold_context import (DEFAULT_CONTEXT, OBLIGATIONS, OWN_DEADLINES, Context,
                            note_out_of_order, reread_roles, role_at, set_due, stamp_versions)
 from .lifecycle import (GENERAL, SUMMARY, TERMINAL, advance, after_closing, is_co_party, machine,
                         named_decision, others_in_force, own_state, party_decision, rank, settle,
-                        several)
+                        several, verify_held)
 from .money_model import money_owner, refresh_money
 from .redflags.days import ts_of
 from .redflags.facts import (COLLECTIVE, INVESTIGATIVE, actors_of, collection_key, deciders_of,
@@ -116,8 +116,10 @@ def new_state(case_id: str) -> dict[str, Any]:
         "extensions": [],
         "evidence": [],
         # orders: each RectificationOrdered's event id -> the party it orders (whose decision
-        # a verification naming it, ``order_event_id``, carries out: lifecycle._named)
-        "rectification": {"ordered": 0, "deadline": None, "verified": None, "orders": {}},
+        # a verification naming it, ``order_event_id``, carries out: lifecycle._named); held:
+        # the verifications recorded before the order they name [{event_id, order_event_id}]
+        "rectification": {"ordered": 0, "deadline": None, "verified": None, "orders": {},
+                          "held": []},
         "money": {"payments": [], "paid_fen": 0,
                   "cash": {"collected_fen": 0, "remitted_fen": 0, "deposited_fen": 0,
                            "receipts": [], "justification": None,
@@ -511,6 +513,7 @@ def _rectification(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: dat
         c["rectification"]["deadline"] = b["deadline"]
         c["rectification"]["orders"][rec.event_id] = b["party_ref"]
         _party(c, b["party_ref"])
+        verify_held(c, rec.event_id)
     else:
         c["rectification"]["verified"] = b["result"]
 

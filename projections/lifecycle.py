@@ -272,18 +272,25 @@ def _advance_parties(case: dict[str, Any], rec: Recorded, body: dict[str, Any], 
                      ctx: Context) -> None:
     """Move the decisions of a case with several parties (:func:`several`) by ``rec``. A step
     naming a decision (a form's void: the decision on it; a rectification's verification: the
-    decision of the party its order names) moves that one
-    (:func:`_advance_own`). One naming none is expected when a party's decision is where it
-    is expected, and moves those decisions; none is, it is out of order and moves each
+    decision of the party its order names) moves that one (:func:`_advance_own`); a
+    verification naming an order not recorded yet is out of order and moves nothing until the
+    order comes (:func:`verify_held`). One naming none is expected when a party's decision is
+    where it is expected, and moves those decisions; none is, it is out of order and moves each
     forward, as in a case of one party. A reconciliation (the case's total) executes only the
     decisions that received money, when one did; a closing closes every decision in force
     when it was made, in world time, and is out of order unless each of them expects it."""
+    summary = case["procedure"] == "summary"
+    table, decisions = machine(case)[rec.type], in_force(case)
+    order = body.get("order_event_id") if rec.type == "RectificationVerified" else None
+    if order is not None and order not in case["rectification"]["orders"]:
+        note_out_of_order(case, rec, sorted(table, key=lambda s: rank(summary, s)),
+                          f"no order {order}")
+        case["rectification"]["held"].append({"event_id": rec.event_id, "order_event_id": order})
+        return                         # carried out when its order comes (verify_held)
     own = _named(case, rec, body)
     if own is not None:
         _advance_own(case, own, rec, body, day, ctx)
         return
-    summary = case["procedure"] == "summary"
-    table, decisions = machine(case)[rec.type], in_force(case)
     if rec.type == "CaseClosed":
         moved = [d for d in decisions if ts_of(d["decided_at"]) <= ts_of(rec.occurred_at)]
         expected = all(own_state(d) in table for d in moved)
@@ -333,6 +340,26 @@ def _spared(case: dict[str, Any], body: dict[str, Any], table: dict[str, str | N
     if others - set(case["waived_parties"]):
         return _stay(*table, *(SUMMARY_DECIDED if summary else DECIDED_ON + ("EXECUTED",)))
     return table
+
+
+def verify_held(case: dict[str, Any], order_event_id: str) -> None:
+    """Carry out the verifications recorded before the order they name, ``order_event_id``,
+    now recorded (held by :func:`_advance_parties`): each moves the decision in force of the
+    party ordered — that party has none, each decision a verification is expected from — as
+    when recorded after the order; its out-of-order entry says it came first."""
+    rect, summary = case["rectification"], case["procedure"] == "summary"
+    table = machine(case)["RectificationVerified"]
+    for h in [h for h in rect["held"] if h["order_event_id"] == order_event_id]:
+        rect["held"].remove(h)
+        entry = next(o for o in case["out_of_order"] if o["event_id"] == h["event_id"])
+        entry["why"] = f"recorded before order {order_event_id}"
+        d = party_decision(case, rect["orders"][order_event_id])
+        moved = [d] if d is not None else \
+            [x for x in in_force(case) if own_state(x) in table] or in_force(case)
+        for x in moved:
+            target = _target(table, own_state(x), summary)
+            if target is not None:
+                x["state"] = target
 
 
 def _of_replaced(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> bool:

@@ -19,6 +19,34 @@ def _own_states(case: dict[str, Any]) -> dict[str, str]:
     return {d["party_ref"]: d["state"] for d in [case["decision"], *case["co_party_decisions"]]}
 
 
+def _noted(case: dict[str, Any]) -> list[tuple[str, str | None]]:
+    return [(o["type"], o.get("why")) for o in case["out_of_order"]]
+
+
+def test_a_verification_recorded_before_its_order_moves_the_decision_of_the_party_ordered(
+) -> None:
+    """The company's correction verified, the verification (naming its order) recorded before
+    the order: it moved every served decision, the vendor's unpaid too. It is held, out of
+    order, until the order it names is recorded and then moves the company's decision alone,
+    as when recorded after the order."""
+    steps = drop(two_parties(), "PaymentRecorded", "TreasuryReconciled", "CaseClosed",
+                 "CaseArchived")
+    [order] = [s for s in steps if s.type == "RectificationOrdered"]
+    steps.remove(order)
+    for verified_first in (True, False):
+        history, folder = world()
+        ordered = f.event_id(len(history.events) + len(steps) + int(verified_first))
+        verified = step(G, "RectificationVerified", at("2024-08-16"), result="rectified",
+                        order_event_id=ordered)
+        folder.fold(history.extend(steps + ([verified, order] if verified_first
+                                            else [order, verified])))
+        case = folder.cases[GENERAL]
+        assert _own_states(case) == {f.COMPANY: "EXECUTING", f.VENDOR: "SERVED"}
+        assert case["state"] == "SERVED"
+        assert _noted(case) == ([("RectificationVerified", f"recorded before order {ordered}")]
+                                if verified_first else [])
+
+
 def test_a_payment_dated_before_its_partys_new_decision_stays_with_the_decision_it_names(
 ) -> None:
     """The company paid its first decision on 8 August at 11:30, before that decision was

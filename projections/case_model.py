@@ -51,8 +51,8 @@ from .fold_context import (DEFAULT_CONTEXT, OBLIGATIONS, OWN_DEADLINES, Context,
                            deadline_start, deadline_start_of, mark_met, mark_met_by,
                            note_out_of_order, reread_roles, role_at, set_due, stamp_versions)
 from .lifecycle import (GENERAL, SUMMARY, TERMINAL, advance, after_closing, is_co_party, machine,
-                        named_decision, others_in_force, own_state, party_decision, rank, settle,
-                        several, verify_held)
+                        named_decision, others_in_force, own_state, party_decision, penalised,
+                        rank, settle, several, unspare, verify_held)
 from .money_model import money_owner, refresh_money
 from .redflags.days import ts_of
 from .redflags.facts import (COLLECTIVE, INVESTIGATIVE, actors_of, collection_key, deciders_of,
@@ -97,6 +97,9 @@ def new_state(case_id: str) -> dict[str, Any]:
         "outcome": None,                   # no penalty / waiver / transfer
         "waived_parties": [],              # parties spared the penalty by name: a
         #                                  WaiverGranted (不予处罚), a NoPenaltyDecided naming them
+        # each of those acts: [{event_id, type, party_ref, state: the one it found, expected_in,
+        # ended: whether it led the case to NOT_PENALISED}] (lifecycle._spare, unspare)
+        "sparings": [],
         "withdrawal": None,
         # [{form_no, voided_at, event_id, ended: decision, undone: what a service dated
         # before the void, recorded after it, puts back, publication_withdrawal: the deadline
@@ -193,6 +196,8 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
         return state       # one payment, received once (at the earlier instant, if dated so)
     if rec.type == "DecisionServed" and state["voided_forms"]:
         served_before_void(state, rec, body)
+    if state["sparings"]:
+        unspare(state, rec, body)
     replaced = _replaced(state, rec, body)
     mine = party_decision(state, body["party"]["party_ref"]) \
         if rec.type == "PenaltyDecided" else None
@@ -785,7 +790,8 @@ def _not_penalised(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: dat
         _party(c, b["party_ref"])
     # a waiver not to penalise, or a decision not to, naming its party (lifecycle._spared)
     spared = b.get("party_ref") if b.get("waiver") != "mitigated" else None
-    if spared is not None and spared not in c["waived_parties"]:
+    if spared is not None and spared not in c["waived_parties"] \
+            and penalised(c, spared) is None:   # a decision in force stands (lifecycle._spare)
         c["waived_parties"].append(spared)
     if b.get("violation_code"):
         _violation(c, b["violation_code"], None, ctx)

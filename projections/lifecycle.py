@@ -157,6 +157,9 @@ def advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date
         case["procedure"] = body["procedure"]
     if rec.type in PARALLEL or _of_replaced(case, rec, body):
         return
+    if _spares_one(rec, body) and body.get("waiver") != "mitigated":
+        _spare(case, rec, body, day, ctx)
+        return
     d = case["decision"]
     if rec.type == "PenaltyDecided" and d is not None and "state" not in d \
             and d["party_ref"] != body["party"]["party_ref"]:
@@ -324,6 +327,78 @@ def _spares_one(rec: Recorded, body: dict[str, Any]) -> bool:
     (:func:`_spared`)."""
     return rec.type == "WaiverGranted" \
         or rec.type == "NoPenaltyDecided" and body.get("party_ref") is not None
+
+
+def _spare(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date,
+           ctx: Context) -> None:
+    """A ``WaiverGranted`` not to penalise, or a ``NoPenaltyDecided`` naming its party
+    (:func:`_spares_one`): where it is expected and leads, :func:`_spared`. It is out of order
+    and changes nothing when that party's penalty decision is in force (:func:`penalised`):
+    the decision stands until withdrawn. Otherwise it is kept in ``sparings`` with the state it
+    found, what it expected and whether it ended the case (NOT_PENALISED): a decision of its
+    party recorded after it makes it out of order, and a party unspared coming on the case's
+    record after it reopens the case it ended (:func:`unspare`)."""
+    summary = case["procedure"] == "summary"
+    table = _spared(case, body, machine(case)[rec.type], summary)
+    expected = sorted(table, key=lambda s: rank(summary, s))
+    decided = penalised(case, body["party_ref"])
+    if decided is not None:
+        note_out_of_order(case, rec, expected,
+                          _penalised_why(decided["decision_no"], body["party_ref"]))
+        return
+    found = case["state"]
+    _advance(case, rec, body, day, ctx)
+    case["sparings"].append({"event_id": rec.event_id, "type": rec.type, "state": found,
+                             "expected_in": expected, "party_ref": body["party_ref"],
+                             "ended": case["state"] == "NOT_PENALISED" and found != case["state"]})
+
+
+def penalised(case: dict[str, Any], party_ref: str) -> dict[str, Any] | None:
+    """The penalty decision of ``party_ref`` in force (not withdrawn, not voided), if any."""
+    d = party_decision(case, party_ref)
+    return d if d is not None and d["status"] in ("in_force", "amended") else None
+
+
+def _penalised_why(decision_no: str, party_ref: str) -> str:
+    return f"decision {decision_no} of party {party_ref} is in force"
+
+
+def unspare(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
+    """Before ``rec`` is folded into a case a party was spared in (``sparings``, :func:`_spare`):
+    a penalty decision of a spared party makes each sparing of it out of order (noted as when
+    recorded after the decision: the decision stands) and the party is no longer spared; and
+    when that party, or a party ``rec`` brings on the case's record unspared, finds the case
+    ended by the sparings (NOT_PENALISED), the case is back where the sparing that ended it
+    found it. So a case is not penalised only once each party on its record is spared,
+    whichever is recorded first, the sparing or the other party."""
+    ended = next((s for s in case["sparings"] if s["ended"]), None)
+    unspared = False
+    if rec.type == "PenaltyDecided" and body["party"]["party_ref"] in case["waived_parties"]:
+        party = body["party"]["party_ref"]
+        case["waived_parties"].remove(party)
+        for s in [s for s in case["sparings"] if s["party_ref"] == party]:
+            case["sparings"].remove(s)
+            case["out_of_order"].append(
+                {k: s[k] for k in ("event_id", "type", "state", "expected_in")}
+                | {"why": _penalised_why(body["decision_no"], party)})
+        unspared = True
+    known = {p["party_ref"] for p in case["parties"]} | set(case["waived_parties"])
+    spares = body.get("party_ref") if _spares_one(rec, body) \
+        and body.get("waiver") != "mitigated" else None
+    unspared |= any(p not in known and p != spares for p in _parties_named(body))
+    if unspared and ended is not None and case["state"] == "NOT_PENALISED":
+        case["state"], ended["ended"] = ended["state"], False
+
+
+def _parties_named(body: dict[str, Any]) -> list[str]:
+    """The parties an event's body names: a filing's ``parties``, a decision's ``party``, a
+    step's ``party_ref``."""
+    named = [p["party_ref"] for p in body.get("parties") or ()]
+    if isinstance(body.get("party"), dict):
+        named.append(body["party"]["party_ref"])
+    if body.get("party_ref"):
+        named.append(body["party_ref"])
+    return named
 
 
 def _spared(case: dict[str, Any], body: dict[str, Any], table: dict[str, str | None],

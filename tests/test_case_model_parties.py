@@ -9,10 +9,17 @@ from typing import Any
 from . import domain_factory as f
 from .domain_factory import at, step
 from .test_case_model import world
-from .test_redflags_parties import COMPANY_NO, two_parties
+from .test_redflags_parties import COMPANY_NO, VENDOR, VENDOR_NO, two_parties
 from .test_redflags_world import GENERAL, drop, general_case, insert_after
 
 G = f"case:{GENERAL}"
+
+
+def _before(steps: list[f.Step], type_name: str, party_ref: str, s: f.Step) -> list[f.Step]:
+    """``steps`` with ``s`` recorded just before the ``type_name`` naming ``party_ref``."""
+    i = next(i for i, x in enumerate(steps) if x.type == type_name
+             and (x.body.get("party") or {}).get("party_ref", x.body.get("party_ref")) == party_ref)
+    return steps[:i] + [s] + steps[i:]
 
 
 def _own_states(case: dict[str, Any]) -> dict[str, str]:
@@ -21,6 +28,80 @@ def _own_states(case: dict[str, Any]) -> dict[str, str]:
 
 def _noted(case: dict[str, Any]) -> list[tuple[str, str | None]]:
     return [(o["type"], o.get("why")) for o in case["out_of_order"]]
+
+
+def _spared(type_name: str, party_ref: str, on: str) -> f.Step:
+    if type_name == "WaiverGranted":
+        return step(G, "WaiverGranted", at(on), basis="APL33-1", waiver="no_penalty",
+                    party_ref=party_ref, violation_code="PILEUP_SH", decided_by=[f.HEAD])
+    return step(G, "NoPenaltyDecided", at(on), ground="minor_and_corrected",
+                legal_basis="APL 第33条第1款", decided_by=[f.HEAD], party_ref=party_ref)
+
+
+def test_sparing_a_party_whose_decision_is_in_force_is_out_of_order_and_spares_nothing() -> None:
+    """The vendor, fined and paid, then not penalised (or granted a waiver) by name: the
+    sparing was in order and the vendor counted among the parties spared beside its fine in
+    force (the company's sparing next would have ended the case NOT_PENALISED). It is out of
+    order and spares no one, whether recorded after the vendor's decision or before it."""
+    steps = drop(two_parties(), "CaseClosed", "CaseArchived")
+    for kind in ("NoPenaltyDecided", "WaiverGranted"):
+        spared = _spared(kind, f.VENDOR, "2024-08-22")
+        for history in (steps + [spared], _before(steps, "PenaltyDecided", f.VENDOR, spared)):
+            _, folder = world(history)
+            case = folder.cases[GENERAL]
+            assert case["waived_parties"] == []
+            assert _noted(case) == [(kind, f"decision {VENDOR_NO} of party {f.VENDOR} is in "
+                                           "force")]
+            assert _own_states(case) == {f.COMPANY: "EXECUTED", f.VENDOR: "EXECUTED"}
+            assert case["state"] == "EXECUTED"
+
+
+def test_sparing_the_one_party_whose_decision_is_in_force_leaves_the_case_to_the_decision(
+) -> None:
+    """So in a case of one party: the company fined and paid, then not penalised by name, was
+    counted as spared beside its fine; recorded before the decision it named, the sparing
+    ended the case NOT_PENALISED, and the decision and its steps were out of order. The
+    decision stands and the sparing is out of order, in either order."""
+    steps = drop(general_case(), "CaseClosed", "CaseArchived")
+    spared = _spared("NoPenaltyDecided", f.COMPANY, "2024-08-22")
+    for history in (steps + [spared], _before(steps, "PenaltyDecided", f.COMPANY, spared)):
+        _, folder = world(history)
+        case = folder.cases[GENERAL]
+        assert (case["state"], case["waived_parties"]) == ("EXECUTED", [])
+        assert _noted(case) == [("NoPenaltyDecided",
+                                 f"decision {COMPANY_NO} of party {f.COMPANY} is in force")]
+
+
+def _company_spared_vendor_fined() -> tuple[f.Step, list[f.Step]]:
+    """The case filed against the company alone, the company not penalised by name on 8
+    August, and the vendor, on the record from its own decision of 9 August, fined, served,
+    paid and reconciled: (the company's sparing, the rest of the case)."""
+    steps = drop(general_case(), "PenaltyDecided", "DecisionServed", "DecisionPublished",
+                 "PaymentRecorded", "TreasuryReconciled", "CaseClosed", "CaseArchived")
+    vendor = [
+        step(G, "PenaltyDecided", at("2024-08-09"), decision_no=VENDOR_NO, party=VENDOR,
+             amount_fen=300_000),
+        step(G, "DecisionServed", at("2024-08-13"), decision_no=VENDOR_NO, party_ref=f.VENDOR,
+             method="post", party_present=False),
+        step(G, "PaymentRecorded", at("2024-08-21"), decision_no=VENDOR_NO, amount_fen=300_000),
+        step(G, "TreasuryReconciled", at("2024-08-26"), amount_fen=300_000),
+    ]
+    return _spared("NoPenaltyDecided", f.COMPANY, "2024-08-08"), steps + vendor
+
+
+def test_a_party_spared_before_another_is_on_the_record_leaves_the_case_to_the_other() -> None:
+    """The company spared before the vendor came on the case's record ended the case
+    NOT_PENALISED and the vendor's fine, service, payment and reconciliation were out of
+    order; recorded after them, the case followed the vendor's fine. The case is not
+    penalised only while each party on its record is spared: a party that comes on it
+    unspared reopens it where the sparing found it, whichever is recorded first."""
+    spared, steps = _company_spared_vendor_fined()
+    for history in (_before(steps, "PenaltyDecided", f.VENDOR, spared), steps + [spared]):
+        _, folder = world(history)
+        case = folder.cases[GENERAL]
+        assert (case["state"], case["out_of_order"]) == ("EXECUTED", [])
+        assert (case["waived_parties"], case["decision"]["decision_no"]) == (
+            [f.COMPANY], VENDOR_NO)
 
 
 def test_a_verification_recorded_before_its_order_moves_the_decision_of_the_party_ordered(

@@ -50,9 +50,9 @@ from . import officer_model
 from .fold_context import (DEFAULT_CONTEXT, OBLIGATIONS, OWN_DEADLINES, Context, deadline_basis,
                            deadline_start, deadline_start_of, mark_met, mark_met_by,
                            note_out_of_order, reread_roles, role_at, set_due, stamp_versions)
-from .lifecycle import (GENERAL, SUMMARY, TERMINAL, advance, after_closing, is_co_party, machine,
-                        named_decision, others_in_force, own_state, party_decision, penalised,
-                        rank, settle, several, unspare, verify_held)
+from .lifecycle import (GENERAL, SUMMARY, TERMINAL, advance, advance_own, after_closing,
+                        is_co_party, machine, named_decision, others_in_force, own_state,
+                        party_decision, penalised, rank, settle, several, unspare, verify_held)
 from .money_model import money_owner, refresh_money
 from .redflags.days import ts_of
 from .redflags.facts import (COLLECTIVE, INVESTIGATIVE, actors_of, collection_key, deciders_of,
@@ -209,7 +209,7 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
     elif rec.type == "CaseClosed":     # a replaced decision's closing, recorded late
         _close(replaced, rec, body, day)
     elif is_co_party(state, replaced):   # a step of another party's decision in force
-        _step_of_co_party(state, replaced, rec, day, ctx)
+        _step_of_co_party(state, replaced, rec, body, day, ctx)
     else:                  # a step of a decision made anew's predecessor, recorded late
         if _STEPS_OF_A_DECISION[rec.type] in replaced["deadlines"]:
             mark_met(replaced, _STEPS_OF_A_DECISION[rec.type], day)
@@ -830,16 +830,17 @@ def _payment_due(owner: dict[str, Any], period: dict[str, Any], rec: Recorded, d
     owner["deadlines"]["payment"]["params_version"] = period["params_version"]
 
 
-def _step_of_co_party(c: dict[str, Any], d: dict[str, Any], rec: Recorded, day: date,
-                      ctx: Context) -> None:
+def _step_of_co_party(c: dict[str, Any], d: dict[str, Any], rec: Recorded, b: dict[str, Any],
+                      day: date, ctx: Context) -> None:
     """Service, filing or publication of another party's decision in force (its entry ``d``
     in ``co_party_decisions``): it meets that decision's deadline, as the case's steps meet
-    ``decision``'s, and its service opens the decision's payment deadline. It is expected
-    wherever the case is; a service finding the decision unserved moves it on (its own
-    ``state``); its summary filing files it (money_model.py)."""
+    ``decision``'s, and its service opens the decision's payment deadline. It moves that
+    decision's own ``state`` and is judged from it, as ``decision``'s own steps are
+    (:func:`~.lifecycle.advance_own`: out of order where a case of one party would be); its
+    summary filing files it (money_model.py)."""
     mark_met_by(d, _STEPS_OF_A_DECISION[rec.type], rec, day, ctx)
+    advance_own(c, d, rec, b, day, ctx)
     if rec.type == "DecisionServed":
-        d["state"] = machine(c)["DecisionServed"].get(own_state(d)) or d["state"]
         d["served_on"] = day.isoformat()
         _served_at(d, rec.occurred_at)
         if d["current_fen"] > 0:

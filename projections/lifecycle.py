@@ -174,7 +174,7 @@ def advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date
 def _advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date,
              ctx: Context) -> None:
     """Move the case (with several parties, the decision whose state ``case["state"]`` holds
-    meanwhile: :func:`_advance_own`) along its machine by ``rec``."""
+    meanwhile: :func:`advance_own`) along its machine by ``rec``."""
     summary = case["procedure"] == "summary"
     table = machine(case).get(rec.type)
     if table is None:                                  # no such step in this procedure
@@ -204,11 +204,6 @@ def _advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: dat
             and case["decision"]["party_ref"] != party \
             and (party_decision(case, party) or {}).get("status") not in ("in_force", "amended"):
         return             # another party's decision beside the one in force: the case goes on
-    if rec.type == "DecisionServed" and decided and case["co_party_decisions"]:
-        # one party served when the case has several: on if the case was unserved, never back
-        # (another party's service or money may have moved it on)
-        case["state"] = table.get(current) or current
-        return
     if current == "NOTIFIED" and "NOTIFIED" not in table and "DECIDING" in table:
         until = (case["deadlines"].get("hearing_request") or {}).get("due")
         if until is not None and day.isoformat() > until:
@@ -275,7 +270,7 @@ def _advance_parties(case: dict[str, Any], rec: Recorded, body: dict[str, Any], 
                      ctx: Context) -> None:
     """Move the decisions of a case with several parties (:func:`several`) by ``rec``. A step
     naming a decision (a form's void: the decision on it; a rectification's verification: the
-    decision of the party its order names) moves that one (:func:`_advance_own`); a
+    decision of the party its order names) moves that one (:func:`advance_own`); a
     verification naming an order not recorded yet is out of order and moves nothing until the
     order comes (:func:`verify_held`). One naming none is expected when a party's decision is
     where it is expected, and moves those decisions; none is, it is out of order and moves each
@@ -292,7 +287,7 @@ def _advance_parties(case: dict[str, Any], rec: Recorded, body: dict[str, Any], 
         return                         # carried out when its order comes (verify_held)
     own = _named(case, rec, body)
     if own is not None:
-        _advance_own(case, own, rec, body, day, ctx)
+        advance_own(case, own, rec, body, day, ctx)
         return
     if rec.type == "CaseClosed":
         moved = [d for d in decisions if ts_of(d["decided_at"]) <= ts_of(rec.occurred_at)]
@@ -475,7 +470,7 @@ def _named(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> dict[st
     return party_decision(case, named["party_ref"]) or case["decision"]
 
 
-def _advance_own(case: dict[str, Any], d: dict[str, Any], rec: Recorded, body: dict[str, Any],
+def advance_own(case: dict[str, Any], d: dict[str, Any], rec: Recorded, body: dict[str, Any],
                  day: date, ctx: Context) -> None:
     """Move party decision ``d`` by a step naming it, judged as in a case of one party from
     its own state (an out-of-order note names that state)."""

@@ -513,7 +513,7 @@ class ReadModels:
     #: spares no one, and one that ended the case is undone by a party coming on its record
     #: unspared; a verification recorded before its order waits for it (``rectification``
     #: ``held``); a step naming a replaced decision, dated before its party's new one, is the
-    #: replaced decision's.
+    #: replaced decision's; a co-party's service and filing are judged from its own ``state``.
     VERSION = 42
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"

@@ -1,6 +1,7 @@
 """A case with several parties (共同违法, issue #5), its steps recorded out of order: a party
-spared or decided, a verification and a payment each folding into the same case whichever is
-recorded first when the instants they claim are the same."""
+spared or decided, a verification, a payment, each folding into the same case whichever is
+recorded first when the instants they claim are the same; another party's service and filing
+judged as a case of one party's."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import Any
 from . import domain_factory as f
 from .domain_factory import at, step
 from .test_case_model import world
-from .test_redflags_parties import COMPANY_NO, VENDOR, VENDOR_NO, two_parties
-from .test_redflags_world import GENERAL, drop, general_case, insert_after
+from .test_redflags_parties import (COMPANY_NO, VENDOR, VENDOR_NO, summary_two_parties,
+                                    two_parties)
+from .test_redflags_world import GENERAL, SUMMARY, drop, general_case, insert_after
 
 G = f"case:{GENERAL}"
 
@@ -41,8 +43,8 @@ def _spared(type_name: str, party_ref: str, on: str) -> f.Step:
 def test_sparing_a_party_whose_decision_is_in_force_is_out_of_order_and_spares_nothing() -> None:
     """The vendor, fined and paid, then not penalised (or granted a waiver) by name: the
     sparing was in order and the vendor counted among the parties spared beside its fine in
-    force (the company's sparing next would have ended the case NOT_PENALISED). It is out of
-    order and spares no one, whether recorded after the vendor's decision or before it."""
+    force. It is out of order and spares no one, whether recorded after the vendor's decision
+    or before it."""
     steps = drop(two_parties(), "CaseClosed", "CaseArchived")
     for kind in ("NoPenaltyDecided", "WaiverGranted"):
         spared = _spared(kind, f.VENDOR, "2024-08-22")
@@ -180,3 +182,39 @@ def _paid_then_renewed(steps: list[f.Step]) -> tuple[list[f.Step], list[f.Step]]
     return (insert_after(steps, "PenaltyDecided", served, paid, *renewal),
             insert_after(steps, "PenaltyDecided", served, *renewal) + [paid])
 
+
+
+def _moved_after(steps: list[f.Step], type_name: str, decision_no: str, later: str,
+                 later_no: str | None = None) -> list[f.Step]:
+    """``steps`` with the ``type_name`` naming ``decision_no`` recorded just after the first
+    ``later`` naming ``later_no`` (``decision_no`` unless given; the instants unchanged)."""
+    [moved] = [s for s in steps if s.type == type_name and s.body["decision_no"] == decision_no]
+    rest = [s for s in steps if s is not moved]
+    i = next(i for i, s in enumerate(rest)
+             if s.type == later and s.body.get("decision_no") == (later_no or decision_no))
+    return rest[:i + 1] + [moved] + rest[i + 1:]
+
+
+def test_a_co_partys_service_or_filing_is_out_of_order_as_a_partys_own_would_be() -> None:
+    """The company's service recorded after its payment, the vendor's summary filing before
+    its service and its cash: out of order in a case of one party, never noted for another
+    party's decision beside the one recorded last. Each is judged from its decision's own
+    state, as in a case of one party."""
+    steps = drop(two_parties(), "TreasuryReconciled", "CaseClosed", "CaseArchived")
+    general = _moved_after(steps, "DecisionServed", COMPANY_NO, "PaymentRecorded")
+    alone = _moved_after(drop(general_case(), "TreasuryReconciled", "CaseClosed",
+                              "CaseArchived"), "DecisionServed", COMPANY_NO, "PaymentRecorded")
+    vendor_no = "HP-S-2024-004512"
+    summary = _moved_after(drop(summary_two_parties(), "CaseClosed"), "SummaryDecisionFiled",
+                           vendor_no, "PenaltyDecided", "HP-S-2024-004513")
+    summary_alone = _moved_after(drop(f.summary_case(SUMMARY), "CaseClosed"),
+                                 "SummaryDecisionFiled", vendor_no, "PenaltyDecided")
+    for several, one, case_id, noted in ((general, alone, GENERAL, "DecisionServed"),
+                                         (summary, summary_alone, SUMMARY,
+                                          "SummaryDecisionFiled")):
+        _, folder = world(one)
+        expected = [(o["type"], o["state"]) for o in folder.cases[case_id]["out_of_order"]]
+        assert noted in [t for t, _ in expected]
+        _, folder = world(several)
+        assert [(o["type"], o["state"]) for o in folder.cases[case_id]["out_of_order"]] == \
+            expected

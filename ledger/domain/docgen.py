@@ -211,8 +211,10 @@ DECISIONS = """\
    (service, filing, publication, payment, the publication's withdrawal), `published`,
    `instalments`, `received_fen`, `outstanding_fen` and closing. A step naming a co-party's
    decision (`decision_no`: service, filing, publication and its withdrawal, an amendment or a
-   withdrawal) is that decision's and expected; a co-party's decision is expected wherever
-   the case is decided, executed too. Money
+   withdrawal) is that decision's, judged from that decision's own `state` as in a case of one
+   party (2026-11-29: until then a co-party's service and summary filing were never out of
+   order, a service recorded after its payment or a filing before its service too); a
+   co-party's decision is expected wherever the case is decided, executed too. Money
    counts for the decision it names among its party's decisions in world time (among all the
    case's when it names none the case has), as the red flags read it; `SurchargeAssessed` and
    `InstalmentApproved` may name one (`decision_no`, optional): naming a co-party's decision

@@ -50,9 +50,9 @@ from . import officer_model
 from .fold_context import (DEFAULT_CONTEXT, OBLIGATIONS, OWN_DEADLINES, Context, deadline_basis,
                            deadline_start, deadline_start_of, mark_met, mark_met_by,
                            note_out_of_order, reread_roles, role_at, set_due, stamp_versions)
-from .lifecycle import (GENERAL, SUMMARY, TERMINAL, advance, after_closing, is_co_party, machine,
-                        named_decision, others_in_force, own_state, party_decision, rank, settle,
-                        several)
+from .lifecycle import (GENERAL, SUMMARY, TERMINAL, advance, advance_own, after_closing,
+                        is_co_party, machine, named_decision, others_in_force, own_state,
+                        party_decision, penalised, rank, settle, several, unspare, verify_held)
 from .money_model import money_owner, refresh_money
 from .redflags.days import ts_of
 from .redflags.facts import (COLLECTIVE, INVESTIGATIVE, actors_of, collection_key, deciders_of,
@@ -97,6 +97,9 @@ def new_state(case_id: str) -> dict[str, Any]:
         "outcome": None,                   # no penalty / waiver / transfer
         "waived_parties": [],              # parties spared the penalty by name: a
         #                                  WaiverGranted (不予处罚), a NoPenaltyDecided naming them
+        # each of those acts: [{event_id, type, party_ref, state: the one it found, expected_in,
+        # ended: whether it led the case to NOT_PENALISED}] (lifecycle._spare, unspare)
+        "sparings": [],
         "withdrawal": None,
         # [{form_no, voided_at, event_id, ended: decision, undone: what a service dated
         # before the void, recorded after it, puts back, publication_withdrawal: the deadline
@@ -116,8 +119,10 @@ def new_state(case_id: str) -> dict[str, Any]:
         "extensions": [],
         "evidence": [],
         # orders: each RectificationOrdered's event id -> the party it orders (whose decision
-        # a verification naming it, ``order_event_id``, carries out: lifecycle._named)
-        "rectification": {"ordered": 0, "deadline": None, "verified": None, "orders": {}},
+        # a verification naming it, ``order_event_id``, carries out: lifecycle._named); held:
+        # the verifications recorded before the order they name [{event_id, order_event_id}]
+        "rectification": {"ordered": 0, "deadline": None, "verified": None, "orders": {},
+                          "held": []},
         "money": {"payments": [], "paid_fen": 0,
                   "cash": {"collected_fen": 0, "remitted_fen": 0, "deposited_fen": 0,
                            "receipts": [], "justification": None,
@@ -191,6 +196,8 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
         return state       # one payment, received once (at the earlier instant, if dated so)
     if rec.type == "DecisionServed" and state["voided_forms"]:
         served_before_void(state, rec, body)
+    if state["sparings"]:
+        unspare(state, rec, body)
     replaced = _replaced(state, rec, body)
     mine = party_decision(state, body["party"]["party_ref"]) \
         if rec.type == "PenaltyDecided" else None
@@ -202,7 +209,7 @@ def apply(state: dict[str, Any] | None, rec: Recorded, ctx: Context = DEFAULT_CO
     elif rec.type == "CaseClosed":     # a replaced decision's closing, recorded late
         _close(replaced, rec, body, day)
     elif is_co_party(state, replaced):   # a step of another party's decision in force
-        _step_of_co_party(state, replaced, rec, day, ctx)
+        _step_of_co_party(state, replaced, rec, body, day, ctx)
     else:                  # a step of a decision made anew's predecessor, recorded late
         if _STEPS_OF_A_DECISION[rec.type] in replaced["deadlines"]:
             mark_met(replaced, _STEPS_OF_A_DECISION[rec.type], day)
@@ -511,6 +518,7 @@ def _rectification(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: dat
         c["rectification"]["deadline"] = b["deadline"]
         c["rectification"]["orders"][rec.event_id] = b["party_ref"]
         _party(c, b["party_ref"])
+        verify_held(c, rec.event_id)
     else:
         c["rectification"]["verified"] = b["result"]
 
@@ -782,7 +790,8 @@ def _not_penalised(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: dat
         _party(c, b["party_ref"])
     # a waiver not to penalise, or a decision not to, naming its party (lifecycle._spared)
     spared = b.get("party_ref") if b.get("waiver") != "mitigated" else None
-    if spared is not None and spared not in c["waived_parties"]:
+    if spared is not None and spared not in c["waived_parties"] \
+            and penalised(c, spared) is None:   # a decision in force stands (lifecycle._spare)
         c["waived_parties"].append(spared)
     if b.get("violation_code"):
         _violation(c, b["violation_code"], None, ctx)
@@ -821,16 +830,17 @@ def _payment_due(owner: dict[str, Any], period: dict[str, Any], rec: Recorded, d
     owner["deadlines"]["payment"]["params_version"] = period["params_version"]
 
 
-def _step_of_co_party(c: dict[str, Any], d: dict[str, Any], rec: Recorded, day: date,
-                      ctx: Context) -> None:
+def _step_of_co_party(c: dict[str, Any], d: dict[str, Any], rec: Recorded, b: dict[str, Any],
+                      day: date, ctx: Context) -> None:
     """Service, filing or publication of another party's decision in force (its entry ``d``
     in ``co_party_decisions``): it meets that decision's deadline, as the case's steps meet
-    ``decision``'s, and its service opens the decision's payment deadline. It is expected
-    wherever the case is; a service finding the decision unserved moves it on (its own
-    ``state``); its summary filing files it (money_model.py)."""
+    ``decision``'s, and its service opens the decision's payment deadline. It moves that
+    decision's own ``state`` and is judged from it, as ``decision``'s own steps are
+    (:func:`~.lifecycle.advance_own`: out of order where a case of one party would be); its
+    summary filing files it (money_model.py)."""
     mark_met_by(d, _STEPS_OF_A_DECISION[rec.type], rec, day, ctx)
+    advance_own(c, d, rec, b, day, ctx)
     if rec.type == "DecisionServed":
-        d["state"] = machine(c)["DecisionServed"].get(own_state(d)) or d["state"]
         d["served_on"] = day.isoformat()
         _served_at(d, rec.occurred_at)
         if d["current_fen"] > 0:

@@ -155,7 +155,10 @@ def advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date
             ctx: Context) -> None:
     if rec.type in ("CaseFiled", "PenaltyDecided") and case["procedure"] is None:
         case["procedure"] = body["procedure"]
-    if rec.type in PARALLEL:
+    if rec.type in PARALLEL or _of_replaced(case, rec, body):
+        return
+    if _spares_one(rec, body) and body.get("waiver") != "mitigated":
+        _spare(case, rec, body, day, ctx)
         return
     d = case["decision"]
     if rec.type == "PenaltyDecided" and d is not None and "state" not in d \
@@ -171,7 +174,7 @@ def advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date
 def _advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date,
              ctx: Context) -> None:
     """Move the case (with several parties, the decision whose state ``case["state"]`` holds
-    meanwhile: :func:`_advance_own`) along its machine by ``rec``."""
+    meanwhile: :func:`advance_own`) along its machine by ``rec``."""
     summary = case["procedure"] == "summary"
     table = machine(case).get(rec.type)
     if table is None:                                  # no such step in this procedure
@@ -201,11 +204,6 @@ def _advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: dat
             and case["decision"]["party_ref"] != party \
             and (party_decision(case, party) or {}).get("status") not in ("in_force", "amended"):
         return             # another party's decision beside the one in force: the case goes on
-    if rec.type == "DecisionServed" and decided and case["co_party_decisions"]:
-        # one party served when the case has several: on if the case was unserved, never back
-        # (another party's service or money may have moved it on)
-        case["state"] = table.get(current) or current
-        return
     if current == "NOTIFIED" and "NOTIFIED" not in table and "DECIDING" in table:
         until = (case["deadlines"].get("hearing_request") or {}).get("due")
         if until is not None and day.isoformat() > until:
@@ -272,18 +270,25 @@ def _advance_parties(case: dict[str, Any], rec: Recorded, body: dict[str, Any], 
                      ctx: Context) -> None:
     """Move the decisions of a case with several parties (:func:`several`) by ``rec``. A step
     naming a decision (a form's void: the decision on it; a rectification's verification: the
-    decision of the party its order names) moves that one
-    (:func:`_advance_own`). One naming none is expected when a party's decision is where it
-    is expected, and moves those decisions; none is, it is out of order and moves each
+    decision of the party its order names) moves that one (:func:`advance_own`); a
+    verification naming an order not recorded yet is out of order and moves nothing until the
+    order comes (:func:`verify_held`). One naming none is expected when a party's decision is
+    where it is expected, and moves those decisions; none is, it is out of order and moves each
     forward, as in a case of one party. A reconciliation (the case's total) executes only the
     decisions that received money, when one did; a closing closes every decision in force
     when it was made, in world time, and is out of order unless each of them expects it."""
-    own = _named(case, rec, body)
-    if own is not None:
-        _advance_own(case, own, rec, body, day, ctx)
-        return
     summary = case["procedure"] == "summary"
     table, decisions = machine(case)[rec.type], in_force(case)
+    order = body.get("order_event_id") if rec.type == "RectificationVerified" else None
+    if order is not None and order not in case["rectification"]["orders"]:
+        note_out_of_order(case, rec, sorted(table, key=lambda s: rank(summary, s)),
+                          f"no order {order}")
+        case["rectification"]["held"].append({"event_id": rec.event_id, "order_event_id": order})
+        return                         # carried out when its order comes (verify_held)
+    own = _named(case, rec, body)
+    if own is not None:
+        advance_own(case, own, rec, body, day, ctx)
+        return
     if rec.type == "CaseClosed":
         moved = [d for d in decisions if ts_of(d["decided_at"]) <= ts_of(rec.occurred_at)]
         expected = all(own_state(d) in table for d in moved)
@@ -319,6 +324,78 @@ def _spares_one(rec: Recorded, body: dict[str, Any]) -> bool:
         or rec.type == "NoPenaltyDecided" and body.get("party_ref") is not None
 
 
+def _spare(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date,
+           ctx: Context) -> None:
+    """A ``WaiverGranted`` not to penalise, or a ``NoPenaltyDecided`` naming its party
+    (:func:`_spares_one`): where it is expected and leads, :func:`_spared`. It is out of order
+    and changes nothing when that party's penalty decision is in force (:func:`penalised`):
+    the decision stands until withdrawn. Otherwise it is kept in ``sparings`` with the state it
+    found, what it expected and whether it ended the case (NOT_PENALISED): a decision of its
+    party recorded after it makes it out of order, and a party unspared coming on the case's
+    record after it reopens the case it ended (:func:`unspare`)."""
+    summary = case["procedure"] == "summary"
+    table = _spared(case, body, machine(case)[rec.type], summary)
+    expected = sorted(table, key=lambda s: rank(summary, s))
+    decided = penalised(case, body["party_ref"])
+    if decided is not None:
+        note_out_of_order(case, rec, expected,
+                          _penalised_why(decided["decision_no"], body["party_ref"]))
+        return
+    found = case["state"]
+    _advance(case, rec, body, day, ctx)
+    case["sparings"].append({"event_id": rec.event_id, "type": rec.type, "state": found,
+                             "expected_in": expected, "party_ref": body["party_ref"],
+                             "ended": case["state"] == "NOT_PENALISED" and found != case["state"]})
+
+
+def penalised(case: dict[str, Any], party_ref: str) -> dict[str, Any] | None:
+    """The penalty decision of ``party_ref`` in force (not withdrawn, not voided), if any."""
+    d = party_decision(case, party_ref)
+    return d if d is not None and d["status"] in ("in_force", "amended") else None
+
+
+def _penalised_why(decision_no: str, party_ref: str) -> str:
+    return f"decision {decision_no} of party {party_ref} is in force"
+
+
+def unspare(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
+    """Before ``rec`` is folded into a case a party was spared in (``sparings``, :func:`_spare`):
+    a penalty decision of a spared party makes each sparing of it out of order (noted as when
+    recorded after the decision: the decision stands) and the party is no longer spared; and
+    when that party, or a party ``rec`` brings on the case's record unspared, finds the case
+    ended by the sparings (NOT_PENALISED), the case is back where the sparing that ended it
+    found it. So a case is not penalised only once each party on its record is spared,
+    whichever is recorded first, the sparing or the other party."""
+    ended = next((s for s in case["sparings"] if s["ended"]), None)
+    unspared = False
+    if rec.type == "PenaltyDecided" and body["party"]["party_ref"] in case["waived_parties"]:
+        party = body["party"]["party_ref"]
+        case["waived_parties"].remove(party)
+        for s in [s for s in case["sparings"] if s["party_ref"] == party]:
+            case["sparings"].remove(s)
+            case["out_of_order"].append(
+                {k: s[k] for k in ("event_id", "type", "state", "expected_in")}
+                | {"why": _penalised_why(body["decision_no"], party)})
+        unspared = True
+    known = {p["party_ref"] for p in case["parties"]} | set(case["waived_parties"])
+    spares = body.get("party_ref") if _spares_one(rec, body) \
+        and body.get("waiver") != "mitigated" else None
+    unspared |= any(p not in known and p != spares for p in _parties_named(body))
+    if unspared and ended is not None and case["state"] == "NOT_PENALISED":
+        case["state"], ended["ended"] = ended["state"], False
+
+
+def _parties_named(body: dict[str, Any]) -> list[str]:
+    """The parties an event's body names: a filing's ``parties``, a decision's ``party``, a
+    step's ``party_ref``."""
+    named = [p["party_ref"] for p in body.get("parties") or ()]
+    if isinstance(body.get("party"), dict):
+        named.append(body["party"]["party_ref"])
+    if body.get("party_ref"):
+        named.append(body["party_ref"])
+    return named
+
+
 def _spared(case: dict[str, Any], body: dict[str, Any], table: dict[str, str | None],
             summary: bool) -> dict[str, str | None]:
     """Where a ``WaiverGranted``, or a ``NoPenaltyDecided`` naming a party, is expected and
@@ -333,6 +410,41 @@ def _spared(case: dict[str, Any], body: dict[str, Any], table: dict[str, str | N
     if others - set(case["waived_parties"]):
         return _stay(*table, *(SUMMARY_DECIDED if summary else DECIDED_ON + ("EXECUTED",)))
     return table
+
+
+def verify_held(case: dict[str, Any], order_event_id: str) -> None:
+    """Carry out the verifications recorded before the order they name, ``order_event_id``,
+    now recorded (held by :func:`_advance_parties`): each moves the decision in force of the
+    party ordered — that party has none, each decision a verification is expected from — as
+    when recorded after the order; its out-of-order entry says it came first."""
+    rect, summary = case["rectification"], case["procedure"] == "summary"
+    table = machine(case)["RectificationVerified"]
+    for h in [h for h in rect["held"] if h["order_event_id"] == order_event_id]:
+        rect["held"].remove(h)
+        entry = next(o for o in case["out_of_order"] if o["event_id"] == h["event_id"])
+        entry["why"] = f"recorded before order {order_event_id}"
+        d = party_decision(case, rect["orders"][order_event_id])
+        moved = [d] if d is not None else \
+            [x for x in in_force(case) if own_state(x) in table] or in_force(case)
+        for x in moved:
+            target = _target(table, own_state(x), summary)
+            if target is not None:
+                x["state"] = target
+
+
+def _of_replaced(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> bool:
+    """Whether ``rec``, a step carrying out the decision it names (:data:`_OWN_STEPS`, a change
+    aside), names one a later decision of its party replaced and is dated before that later
+    one: it is the replaced decision's step (its money, as RF06 reads it:
+    :func:`~.money_model.money_owner`) and moves no decision in force, as when recorded in
+    the order it claims."""
+    if rec.type not in _OWN_STEPS or rec.type in CHANGES:
+        return False
+    named, _ = named_decision(case, body.get("decision_no"))
+    if named is None or named is case["decision"] or is_co_party(case, named):
+        return False
+    mine = party_decision(case, named["party_ref"])
+    return mine is not None and ts_of(rec.occurred_at) < ts_of(mine["decided_at"])
 
 
 def _named(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> dict[str, Any] | None:
@@ -358,7 +470,7 @@ def _named(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> dict[st
     return party_decision(case, named["party_ref"]) or case["decision"]
 
 
-def _advance_own(case: dict[str, Any], d: dict[str, Any], rec: Recorded, body: dict[str, Any],
+def advance_own(case: dict[str, Any], d: dict[str, Any], rec: Recorded, body: dict[str, Any],
                  day: date, ctx: Context) -> None:
     """Move party decision ``d`` by a step naming it, judged as in a case of one party from
     its own state (an out-of-order note names that state)."""

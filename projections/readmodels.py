@@ -513,8 +513,13 @@ class ReadModels:
     #: its decisions; 41: so in the summary procedure too, each decision's ``state`` its own
     #: money stage (the case's cash ``remittances`` and ``deposits``), and a rectification's
     #: verification moves the decision of the party its order names (``rectification``
-    #: ``orders``), a step naming a replaced decision its party's decision in force.
-    VERSION = 41
+    #: ``orders``), a step naming a replaced decision its party's decision in force; 42: a
+    #: sparing (``sparings``) naming a party whose decision is in force is out of order and
+    #: spares no one, and one that ended the case is undone by a party coming on its record
+    #: unspared; a verification recorded before its order waits for it (``rectification``
+    #: ``held``); a step naming a replaced decision, dated before its party's new one, is the
+    #: replaced decision's; a co-party's service and filing are judged from its own ``state``.
+    VERSION = 42
     #: the tracking row's name: the projection and the version of the states it tracks
     TRACKED = f"{NAME}@{VERSION}"
     #: the tracking rows of every version of this projection (LIKE pattern; "_" is a wildcard)

@@ -754,14 +754,17 @@ def test_a_surcharge_and_a_plan_are_the_decisions_they_name() -> None:
 def test_a_case_is_not_penalised_only_when_no_partys_decision_is_in_force() -> None:
     """The company's decision withdrawn while the vendor's stands: the case was left as it was
     only because the withdrawal was out of order; it is the company's withdrawal (its payment
-    owed is cancelled) and the case, the vendor's decision in force, is not NOT_PENALISED."""
+    owed is cancelled) and the case, the vendor's decision in force, is not NOT_PENALISED. The
+    company's service, recorded after the withdrawal, finds its decision withdrawn: out of
+    order, as in a case of one party."""
     withdraw = step(f"case:{GENERAL}", "PenaltyWithdrawn", at("2024-08-16"),
                     decision_no=COMPANY_NO)
     steps = insert_after(drop(two_parties(), "PaymentRecorded", "TreasuryReconciled",
                               "CaseClosed", "CaseArchived"), "DecisionPublished", withdraw)
     _, folder = world(steps)
     case = folder.cases[GENERAL]
-    assert case["out_of_order"] == []
+    assert [(o["type"], o["state"]) for o in case["out_of_order"]] == [
+        ("DecisionServed", "NOT_PENALISED")]
     [company] = case["co_party_decisions"]
     assert (company["status"], company["current_fen"]) == ("withdrawn", 0)
     assert case["state"] == "SERVED"

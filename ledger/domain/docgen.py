@@ -107,9 +107,19 @@ DECISIONS = """\
    to the other parties' decisions (2026-11-29: until then both led the case to
    `NOT_PENALISED`, and the fine decided after them was out of order); so is a
    `NoPenaltyDecided` naming its party (`party_ref`, 2026-11-29), whichever is recorded first,
-   it or the other parties' decisions, and one naming none is the case's; `CaseArchived` also
-   closes summary cases. The "window elapsed" transition `NOTIFIED → DECIDING` is taken when
-   the next event arrives after the 5-working-day request window. In the summary procedure,
+   it or the other parties' decisions, and one naming none is the case's. Either, naming a
+   party whose own penalty decision is in force, is out of order (`why`: "decision … of party
+   … is in force") and spares no one: the decision stands until withdrawn, whichever is
+   recorded first. A case is `NOT_PENALISED` by such acts only once each party on its record is
+   spared: a party that comes on the record unspared after they ended the case (its decision,
+   a notice or an order naming it) takes the case back to where the sparing that ended it found
+   it (`sparings`), as if the party had been on the record first (2026-11-29: until then such a
+   sparing was in order and its party counted as spared beside its fine, and a party spared
+   before another came on the record ended the case, the other's fine out of order, while
+   spared after it the case waited for that fine; tests/test_case_model_parties.py).
+   `CaseArchived` also closes summary cases. The "window elapsed" transition
+   `NOTIFIED → DECIDING` is taken when the next event arrives after the 5-working-day request
+   window. In the summary procedure,
    filing (备案, 3 working days) may come before the money (2 + 2 working days): the state
    follows the money
    (`COLLECTED_ON_SPOT → REMITTED → DEPOSITED`, or `BANK_PAYMENT_PENDING → PAID`) and becomes
@@ -201,8 +211,10 @@ DECISIONS = """\
    (service, filing, publication, payment, the publication's withdrawal), `published`,
    `instalments`, `received_fen`, `outstanding_fen` and closing. A step naming a co-party's
    decision (`decision_no`: service, filing, publication and its withdrawal, an amendment or a
-   withdrawal) is that decision's and expected; a co-party's decision is expected wherever
-   the case is decided, executed too. Money
+   withdrawal) is that decision's, judged from that decision's own `state` as in a case of one
+   party (2026-11-29: until then a co-party's service and summary filing were never out of
+   order, a service recorded after its payment or a filing before its service too); a
+   co-party's decision is expected wherever the case is decided, executed too. Money
    counts for the decision it names among its party's decisions in world time (among all the
    case's when it names none the case has), as the red flags read it; `SurchargeAssessed` and
    `InstalmentApproved` may name one (`decision_no`, optional): naming a co-party's decision
@@ -215,9 +227,15 @@ DECISIONS = """\
    own `state` on the case's machine (`decision.state`, each entry's `state`), moved by the
    steps naming it — its service, publication, payment, cash, surcharge, plan, amendment or
    withdrawal, the void of its form, the verification of a rectification ordered to its party
-   (naming the order, `order_event_id`); a step naming a decision its party's later one
-   replaced is that later one's — and judged from that state as in a case of one party (an
-   out-of-order step notes it); it is `NOT_PENALISED` once withdrawn and undecided (`DECIDING`,
+   (naming the order, `order_event_id`; one recorded before that order is out of order, `why`:
+   "no order …", and moves nothing until the order is recorded, then the ordered party's
+   decision, the `why` "recorded before order …"); a step naming a decision its party's later
+   one replaced is that later one's when dated after it, and the replaced decision's when
+   dated before it (its money, as RF06 reads it), moving no decision in force, in a case of
+   one party too — and judged from that state as in a case of one party (an out-of-order step
+   notes it; 2026-11-29: until then a verification recorded before its order moved every
+   served decision, and a payment dated before its party's new decision, recorded after it,
+   moved the new one); it is `NOT_PENALISED` once withdrawn and undecided (`DECIDING`,
    `ON_SCENE`: its party to be decided again) once its form is voided. The case's `state` is
    the least advanced party's decision's (of an executed one and a withdrawn one, `EXECUTED`: a
    penalty stands): the case is not executed, under enforcement or closed while one party's

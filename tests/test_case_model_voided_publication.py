@@ -102,7 +102,7 @@ def test_a_service_dated_before_the_void_removes_the_withdrawal_it_owed() -> Non
     assert rf12f(history) == []
 
 
-def _reissued_published(void_first: bool) -> list[f.Step]:
+def reissued_published(void_first: bool) -> list[f.Step]:
     """``summary_case`` decided first on form HP-S-2024-004511 (10:04), published (10:04:10),
     the form voided (10:04:30) and the decision re-issued on the next form (10:05);
     ``void_first``: the void recorded before the decision it ends."""
@@ -124,7 +124,7 @@ def test_the_withdrawal_owed_goes_with_the_voided_decision_when_it_is_re_issued(
     the withdrawal of the voided decision's publication is the voided decision's, kept with it
     in ``previous_decisions``."""
     for void_first in (False, True):
-        history, folder = world(_reissued_published(void_first))
+        history, folder = world(reissued_published(void_first))
         case = folder.cases[SUMMARY_ID]
         [spoilt] = case["previous_decisions"]
         assert (spoilt["status"], spoilt["deadlines"]["publication_withdrawal"]["due"],

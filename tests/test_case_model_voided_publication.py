@@ -134,10 +134,10 @@ def test_the_withdrawal_owed_goes_with_the_voided_decision_when_it_is_re_issued(
         assert rf12f(history) == [("raised", DUE, None)]
 
 
-def test_a_co_partys_voided_published_decision_owes_the_withdrawal_on_its_own_entry() -> None:
-    """The company's decision (a co-party's beside the vendor's) published on 08-14 and never
-    served, its form voided on Friday 08-16: its publication is withdrawn by Wednesday 08-21,
-    on the company's entry, not the vendor's decision shown as the case's."""
+def co_party_voided(withdrawn_on: str | None) -> list[f.Step]:
+    """``two_parties`` with the company's decision (a co-party's beside the vendor's) on form
+    HP-G-COMPANY, published on 08-14 and never served, the form voided on Friday 08-16, its
+    publication withdrawn on ``withdrawn_on`` (None: never; due Wednesday 08-21)."""
     form = "HP-G-COMPANY"
     steps = [dataclasses.replace(s, body={**s.body, "form_no": form})
              if s.type == "PenaltyDecided" and s.body["decision_no"] == COMPANY_NO else s
@@ -146,9 +146,17 @@ def test_a_co_partys_voided_published_decision_owes_the_withdrawal_on_its_own_en
                      and s.type in ("DecisionServed", "PaymentRecorded"))]
     void = step(f"case:{GENERAL}", "DecisionFormVoided", at("2024-08-16"), form_no=form,
                 reason="wrong_amount")
+    return steps + [void] + (
+        [withdrawn(withdrawn_on, COMPANY_NO, f"case:{GENERAL}")] if withdrawn_on else [])
+
+
+def test_a_co_partys_voided_published_decision_owes_the_withdrawal_on_its_own_entry() -> None:
+    """The company's decision (a co-party's beside the vendor's) published on 08-14 and never
+    served, its form voided on Friday 08-16: its publication is withdrawn by Wednesday 08-21,
+    on the company's entry, not the vendor's decision shown as the case's."""
     for late in (False, True):
         day = "2024-08-22" if late else "2024-08-21"
-        history, folder = world(steps + [void, withdrawn(day, COMPANY_NO, f"case:{GENERAL}")])
+        history, folder = world(co_party_voided(day))
         case = folder.cases[GENERAL]
         [company] = case["co_party_decisions"]
         assert company["status"] == "voided"

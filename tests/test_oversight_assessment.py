@@ -26,7 +26,8 @@ from .domain_factory import at, step
 from .pg import Cluster
 from .test_case_model import SUMMARY_ID
 from .test_case_model import world as folded  # the read models' fold of steps
-from .test_case_model_voided_publication import DUE, reissued_published, rf12f, withdrawn
+from .test_case_model_voided_publication import (DUE, PUBLISHED, VOID, co_party_voided,
+                                                  reissued_published, rf12f, withdrawn)
 from .test_readmodels import city, open_city, post_steps  # noqa: F401  (fixture)
 from .test_redflags_parties import two_parties
 from .test_redflags_world import numbers, when
@@ -178,6 +179,37 @@ def test_a_voided_decisions_publication_withdrawal_counts_once_as_rf12f_judges_i
     assert [d["decision_no"] for d in case["previous_decisions"]] == [SPOILT]
     assert not [d for d in A.case_facts(case).deadlines if d.name == "publication_withdrawal"]
     assert rf12f(history) == []
+
+
+def withdrawals_owed(case: dict, month: str) -> dict[str, int]:
+    """The assessment's counts of the publication withdrawals ``case`` owes, alone, in
+    ``month``, judged on 1 January 2025."""
+    facts = A.case_facts(case)
+    owed = dataclasses.replace(facts, deadlines=tuple(
+        d for d in facts.deadlines if d.name == "publication_withdrawal"))
+    return A.assess(SUBJECT, A.Period.parse(month), date(2025, 1, 1), cases=[owed],
+                    complaints=[], flags=[], pledges=[])["timeliness"]["deadlines"]
+
+
+def test_the_assessment_calls_each_voided_decisions_withdrawal_what_rf12f_does() -> None:
+    """Wherever the case view keeps the withdrawal a voided published decision owes — the
+    case's deadlines (the decision shown), a co-party's entry, a re-issued decision's entry in
+    ``previous_decisions`` — the assessment counts it once and calls it what RF12.f does:
+    missed when raised, late when cleared, met on time when not raised."""
+    verdicts = {"raised": "missed", "cleared": "late"}
+    for made, case_id, party, month, days in (
+            (lambda day: [PUBLISHED] + f.summary_case(SUMMARY_ID) + [VOID]
+             + ([withdrawn(day)] if day else []), SUMMARY_ID, None, "2024-10",
+             ("2024-10-10", "2024-10-11")),
+            (co_party_voided, GENERAL, f.COMPANY, "2024-08", ("2024-08-21", "2024-08-22")),
+            (voided_withdrawal, SUMMARY_ID, None, "2024-10", ("2024-10-10", "2024-10-11"))):
+        for day in (None, *days):
+            history, folder = folded(made(day))
+            expected = {"met_on_time": 0, "late": 0, "missed": 0}
+            for status, _, _ in rf12f(history, party):
+                expected[verdicts[status]] += 1
+            expected["met_on_time"] = 1 - sum(expected.values())
+            assert withdrawals_owed(folder.cases[case_id], month) == expected, (case_id, day)
 
 
 def test_a_replaced_decisions_late_service_still_counts_once_as_rf12c_judges_it() -> None:

@@ -1964,6 +1964,11 @@ def test_dispositions_whose_flag_is_gone_are_listed_for_unscoped_tokens_only(
     scoped.close()
 
 
+@pytest.fixture(scope="module")
+def voided(served: DemoCity) -> tuple[dict[str, Any], dict[str, Any]]:
+    return post_voided_publications(served)
+
+
 def post_voided_publications(city: DemoCity) -> tuple[dict[str, Any], dict[str, Any]]:
     """Append, as the ledger takes any event, the histories of
     tests/test_case_model_voided_publication.py: a summary decision published, its form
@@ -1999,14 +2004,14 @@ VOIDED_SUMMARY, VOIDED_CO = "SH-HP-2024-S-004512", "SH-HP-2024-000123"
 
 
 def test_the_case_page_shows_the_deadlines_of_every_other_decision(
-        page: Any, served: DemoCity) -> None:
+        page: Any, served: DemoCity, voided: tuple[dict[str, Any], dict[str, Any]]) -> None:
     """The case page's deadlines were the case's alone (``deadlines``): a co-party's decision
     (``co_party_decisions``) and a decision set aside (``previous_decisions``) keep their own,
     so the withdrawal a voided published decision owes — overdue, and flagged by RF12.f on the
     same page — was shown nowhere once the decision was re-issued, nor when it was another
     party's. Each such deadline is now listed with the party, the decision's number, its status
     and whether it was set aside; a case showing no other decision has no such table."""
-    summary, general = post_voided_publications(served)
+    summary, general = voided
     rows_js = ("rows => rows.map(r => [...r.children].map(c => c.innerText.split('\\n')"
                ".filter(Boolean).join(' / ')))")
 
@@ -2050,3 +2055,29 @@ def test_the_case_page_shows_the_deadlines_of_every_other_decision(
     assert page.eval_on_selector_all("#deadlines th", "ths => ths.map(th => th.textContent)") \
         == ["期限", "届满日", "完成日", "结果"]
     assert page.locator("#decision-deadlines").count() == 0
+
+
+def test_a_deadline_its_decision_no_longer_owes_reads_cancelled(
+        page: Any, served: DemoCity, voided: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """A decision withdrawn, or whose form was voided before it was served, owes none of its
+    unmet deadlines any more (the case view's ``cancelled_on``), yet the page called them
+    未到期/未完成 (open) — the voided decision's service, due the day it was decided, read as
+    a duty still owed. They read cancelled, with the day; the withdrawal of the voided
+    decision's publication, still owed, stays open."""
+    summary, _ = voided
+    [spoilt] = summary["previous_decisions"]
+    service = spoilt["deadlines"]["service"]
+    assert service["met_on"] is None and service["cancelled_on"] == "2024-09-30"
+    open_signed_in(page, served, f"#/case/{VOIDED_SUMMARY}", "#decision-deadlines")
+    result = "#decision-deadlines tr[data-deadline='{}'] td:last-child"
+    assert page.locator(result.format("service")).inner_text() \
+        == "已取消（2024-09-30，决定已撤销或作废）"
+    assert page.locator(result.format("publication_withdrawal")).inner_text() == "未到期/未完成"
+    page.click("#lang-toggle")
+    page.wait_for_function("() => document.querySelector('#decision-deadlines th')"
+                           "?.textContent === 'Party'")
+    assert page.locator(result.format("service")).inner_text() \
+        == "cancelled on 2024-09-30 (decision withdrawn or voided)"
+    page.click("#lang-toggle")                              # back to Chinese for the others
+    page.wait_for_function("() => document.querySelector('#decision-deadlines th')"
+                           "?.textContent === '当事人'")

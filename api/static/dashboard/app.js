@@ -42,6 +42,7 @@ const T = {
     "dl.name": "期限", "dl.due": "届满日", "dl.met": "完成日", "dl.result": "结果",
     "dl.ok": "按期", "dl.late": "逾期", "dl.open": "未到期/未完成",
     "case.other_deadlines": "其他处罚决定的法定期限（其他当事人的决定、已被新决定取代的决定）", "dl.set_aside": "已被新决定取代",
+    "dl.cancelled": "已取消（{on}，决定已撤销或作废）",
     "money.due": "应缴", "money.received": "已收", "money.outstanding": "未缴",
     "money.bank": "其中银行缴款", "money.cash": "其中当场收缴", "money.collected": "当场收缴罚款",
     "money.remitted": "已交至行政机关", "money.deposited": "已缴付指定银行", "money.reconciliation": "对账",
@@ -201,6 +202,7 @@ const T = {
     "dl.name": "Deadline", "dl.due": "Due", "dl.met": "Met on", "dl.result": "Result",
     "dl.ok": "met", "dl.late": "missed", "dl.open": "open",
     "case.other_deadlines": "Deadlines of the other decisions (other parties', and those a later decision set aside)", "dl.set_aside": "set aside by a later decision",
+    "dl.cancelled": "cancelled on {on} (decision withdrawn or voided)",
     "money.due": "due", "money.received": "received", "money.outstanding": "outstanding",
     "money.bank": "of which at the bank", "money.cash": "of which in cash on the spot",
     "money.collected": "cash collected on the spot",
@@ -988,12 +990,15 @@ function deadlinesTable(deadlines) {
     Object.entries(deadlines).map(([name, d]) => h("tr", { dataset: { deadline: name } }, deadlineCells(name, d))));
 }
 
-// one deadline's name with its legal basis, due day, day met and result
+// one deadline's name with its legal basis, due day, day met and result; one its decision no
+// longer owes (withdrawn, or its form voided before service: cancelled_on) is no duty open
 function deadlineCells(name, d) {
   return [h("td", {}, h("div", {}, label("deadline", name)), h("div", { class: "small muted" }, cite((lang === "zh" && d.basis_zh) || d.basis || ""))),
     h("td", {}, d.due || "—"), h("td", {}, d.met_on || "—"),
     h("td", {}, d.late === true ? h("span", { class: "st st-bad" }, t("dl.late"))
-      : d.late === false ? h("span", { class: "st st-ok" }, t("dl.ok")) : h("span", { class: "muted" }, t("dl.open")))];
+      : d.late === false ? h("span", { class: "st st-ok" }, t("dl.ok"))
+        : d.cancelled_on ? h("span", { class: "muted" }, t("dl.cancelled", { on: d.cancelled_on }))
+          : h("span", { class: "muted" }, t("dl.open")))];
 }
 
 // The deadlines each other decision of the case keeps as its own (the table above is the

@@ -2036,6 +2036,10 @@ def test_the_case_page_shows_the_deadlines_of_every_other_decision(
     assert ["上海某某建材有限公司", company["decision_no"], "决定书已作废",
             *withdrawal(company)] in rows
     assert len(rows) - 1 == len(company["deadlines"])
+    # the case's own table says whose decision's it holds: the one recorded last, the vendor's
+    assert page.locator("#deadlines-owner").inner_text() == (
+        f"本案及决定 {general['decision']['decision_no']}（当事人：{f.VENDOR}）的期限；"
+        "其他决定的期限见下表。")
     page.click("#lang-toggle")
     page.wait_for_function("() => document.querySelector('#decision-deadlines th')"
                            "?.textContent === 'Party'")
@@ -2054,7 +2058,7 @@ def test_the_case_page_shows_the_deadlines_of_every_other_decision(
                            f"{json.dumps(single)}) && document.querySelector('#deadlines')")
     assert page.eval_on_selector_all("#deadlines th", "ths => ths.map(th => th.textContent)") \
         == ["期限", "届满日", "完成日", "结果"]
-    assert page.locator("#decision-deadlines").count() == 0
+    assert page.locator("#decision-deadlines, #deadlines-owner").count() == 0
 
 
 def test_a_deadline_its_decision_no_longer_owes_reads_cancelled(

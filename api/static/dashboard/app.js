@@ -43,6 +43,7 @@ const T = {
     "dl.ok": "按期", "dl.late": "逾期", "dl.open": "未到期/未完成",
     "case.other_deadlines": "其他处罚决定的法定期限（其他当事人的决定、已被新决定取代的决定）", "dl.set_aside": "已被新决定取代",
     "dl.cancelled": "已取消（{on}，决定已撤销或作废）",
+    "dl.owner": "本案及决定 {no}（当事人：{party}）的期限；其他决定的期限见下表。",
     "money.due": "应缴", "money.received": "已收", "money.outstanding": "未缴",
     "money.bank": "其中银行缴款", "money.cash": "其中当场收缴", "money.collected": "当场收缴罚款",
     "money.remitted": "已交至行政机关", "money.deposited": "已缴付指定银行", "money.reconciliation": "对账",
@@ -203,6 +204,7 @@ const T = {
     "dl.ok": "met", "dl.late": "missed", "dl.open": "open",
     "case.other_deadlines": "Deadlines of the other decisions (other parties', and those a later decision set aside)", "dl.set_aside": "set aside by a later decision",
     "dl.cancelled": "cancelled on {on} (decision withdrawn or voided)",
+    "dl.owner": "The case's own deadlines and those of decision {no} ({party}); the other decisions' are below.",
     "money.due": "due", "money.received": "received", "money.outstanding": "outstanding",
     "money.bank": "of which at the bank", "money.cash": "of which in cash on the spot",
     "money.collected": "cash collected on the spot",
@@ -887,7 +889,7 @@ async function pageCase(id, params) {
       h("div", { class: "card" }, h("h2", {}, t("case.amounts")), amountChart(state)),
       h("div", { class: "card" }, h("h2", {}, t("case.money")), moneyBlock(state.money || {}))),
     coPartyDecisions(state),
-    h("h2", {}, t("case.deadlines")), deadlinesTable(state.deadlines || {}), otherDecisionsDeadlines(state),
+    deadlinesSection(state),
     h("h2", {}, t("case.evidence")), evidenceTable(state.evidence || []),
     h("h2", {}, t("case.flags")), h("div", { id: "case-flags" },
       (state.flags || []).length ? null : h("p", { class: "muted", id: "case-no-flags" }, t("case.no_flags")),
@@ -984,6 +986,16 @@ function moneyBlock(m) {
 }
 
 const DEADLINE_COLUMNS = ["dl.name", "dl.due", "dl.met", "dl.result"];
+
+// The case's deadlines — its own and its decision recorded last's — then each other decision's;
+// when there are others, a line says whose decision the case's table holds
+function deadlinesSection(state) {
+  const others = otherDecisionsDeadlines(state), d = state.decision;
+  return [h("h2", {}, t("case.deadlines")),
+    others && d ? h("p", { class: "small muted", id: "deadlines-owner" }, t("dl.owner", {
+      no: d.decision_no, party: partyNames(state)[d.party_ref] || d.party_ref })) : null,
+    deadlinesTable(state.deadlines || {}), others];
+}
 
 function deadlinesTable(deadlines) {
   return h("table", { id: "deadlines" }, h("tr", {}, DEADLINE_COLUMNS.map((k) => h("th", {}, t(k)))),

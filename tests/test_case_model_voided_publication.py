@@ -102,7 +102,7 @@ def test_a_service_dated_before_the_void_removes_the_withdrawal_it_owed() -> Non
     assert rf12f(history) == []
 
 
-def _reissued_published(void_first: bool) -> list[f.Step]:
+def reissued_published(void_first: bool) -> list[f.Step]:
     """``summary_case`` decided first on form HP-S-2024-004511 (10:04), published (10:04:10),
     the form voided (10:04:30) and the decision re-issued on the next form (10:05);
     ``void_first``: the void recorded before the decision it ends."""
@@ -124,7 +124,7 @@ def test_the_withdrawal_owed_goes_with_the_voided_decision_when_it_is_re_issued(
     the withdrawal of the voided decision's publication is the voided decision's, kept with it
     in ``previous_decisions``."""
     for void_first in (False, True):
-        history, folder = world(_reissued_published(void_first))
+        history, folder = world(reissued_published(void_first))
         case = folder.cases[SUMMARY_ID]
         [spoilt] = case["previous_decisions"]
         assert (spoilt["status"], spoilt["deadlines"]["publication_withdrawal"]["due"],
@@ -134,10 +134,10 @@ def test_the_withdrawal_owed_goes_with_the_voided_decision_when_it_is_re_issued(
         assert rf12f(history) == [("raised", DUE, None)]
 
 
-def test_a_co_partys_voided_published_decision_owes_the_withdrawal_on_its_own_entry() -> None:
-    """The company's decision (a co-party's beside the vendor's) published on 08-14 and never
-    served, its form voided on Friday 08-16: its publication is withdrawn by Wednesday 08-21,
-    on the company's entry, not the vendor's decision shown as the case's."""
+def co_party_voided(withdrawn_on: str | None) -> list[f.Step]:
+    """``two_parties`` with the company's decision (a co-party's beside the vendor's) on form
+    HP-G-COMPANY, published on 08-14 and never served, the form voided on Friday 08-16, its
+    publication withdrawn on ``withdrawn_on`` (None: never; due Wednesday 08-21)."""
     form = "HP-G-COMPANY"
     steps = [dataclasses.replace(s, body={**s.body, "form_no": form})
              if s.type == "PenaltyDecided" and s.body["decision_no"] == COMPANY_NO else s
@@ -146,9 +146,17 @@ def test_a_co_partys_voided_published_decision_owes_the_withdrawal_on_its_own_en
                      and s.type in ("DecisionServed", "PaymentRecorded"))]
     void = step(f"case:{GENERAL}", "DecisionFormVoided", at("2024-08-16"), form_no=form,
                 reason="wrong_amount")
+    return steps + [void] + (
+        [withdrawn(withdrawn_on, COMPANY_NO, f"case:{GENERAL}")] if withdrawn_on else [])
+
+
+def test_a_co_partys_voided_published_decision_owes_the_withdrawal_on_its_own_entry() -> None:
+    """The company's decision (a co-party's beside the vendor's) published on 08-14 and never
+    served, its form voided on Friday 08-16: its publication is withdrawn by Wednesday 08-21,
+    on the company's entry, not the vendor's decision shown as the case's."""
     for late in (False, True):
         day = "2024-08-22" if late else "2024-08-21"
-        history, folder = world(steps + [void, withdrawn(day, COMPANY_NO, f"case:{GENERAL}")])
+        history, folder = world(co_party_voided(day))
         case = folder.cases[GENERAL]
         [company] = case["co_party_decisions"]
         assert company["status"] == "voided"

@@ -1962,3 +1962,126 @@ def test_dispositions_whose_flag_is_gone_are_listed_for_unscoped_tokens_only(
     scoped.wait_for_selector("tr.flag-row")
     assert scoped.locator("#unattached").count() == 0
     scoped.close()
+
+
+@pytest.fixture(scope="module")
+def voided(served: DemoCity) -> tuple[dict[str, Any], dict[str, Any]]:
+    return post_voided_publications(served)
+
+
+def post_voided_publications(city: DemoCity) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Append, as the ledger takes any event, the histories of
+    tests/test_case_model_voided_publication.py: a summary decision published, its form
+    voided and the decision re-issued on the next form (``reissued_published``), and a
+    company's decision beside a vendor's (共同违法) published, its form voided and the
+    publication never withdrawn (``co_party_voided``), with the officers who decide them;
+    returns both cases' states once the projections show them."""
+    from .test_case_model_voided_publication import co_party_voided, reissued_published
+    steps = f.staff() + reissued_published(False) + co_party_voided(None)
+    key = SigningKey(bytes(range(11, 43)))
+    city.ledger.append(canonical(sign_envelope(
+        ROOT, ROOT_ID, stream="keys", type="KeyRegistered", body={
+            "key_id": "e2e-voided", "public_key": b64url_encode(key.public_key),
+            "principal": "sys:e2e-voided",
+            "roles": sorted({f.signer_role(s.type) for s in steps}),
+            "not_before": None, "not_after": None})))
+    for s in steps:
+        city.ledger.append(canonical(sign_envelope(key, "e2e-voided", stream=s.stream,
+                                                   type=s.type, occurred_at=s.occurred_at,
+                                                   body=s.body)))
+    for _ in range(300):
+        try:
+            summary, general = (city.get(f"/v1/cases/{c}") for c in (VOIDED_SUMMARY, VOIDED_CO))
+        except httpx.HTTPStatusError:        # not projected yet
+            summary, general = {}, {}
+        if summary.get("previous_decisions") and general.get("co_party_decisions"):
+            return summary, general
+        time.sleep(0.1)
+    raise AssertionError("the projections never showed the voided decisions")
+
+
+VOIDED_SUMMARY, VOIDED_CO = "SH-HP-2024-S-004512", "SH-HP-2024-000123"
+
+
+def test_the_case_page_shows_the_deadlines_of_every_other_decision(
+        page: Any, served: DemoCity, voided: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """The case page's deadlines were the case's alone (``deadlines``): a co-party's decision
+    (``co_party_decisions``) and a decision set aside (``previous_decisions``) keep their own,
+    so the withdrawal a voided published decision owes — overdue, and flagged by RF12.f on the
+    same page — was shown nowhere once the decision was re-issued, nor when it was another
+    party's. Each such deadline is now listed with the party, the decision's number, its status
+    and whether it was set aside; a case showing no other decision has no such table."""
+    summary, general = voided
+    rows_js = ("rows => rows.map(r => [...r.children].map(c => c.innerText.split('\\n')"
+               ".filter(Boolean).join(' / ')))")
+
+    def withdrawal(d: dict[str, Any]) -> list[str]:
+        """The deadline cells of ``d``'s withdrawal owed, never made: name / basis, due…"""
+        owed = d["deadlines"]["publication_withdrawal"]
+        return [f"撤回行政处罚决定公示 / {owed['basis_zh']}", owed["due"], "—", "未到期/未完成"]
+
+    [spoilt] = summary["previous_decisions"]
+    open_signed_in(page, served, f"#/case/{VOIDED_SUMMARY}", "#decision-deadlines")
+    rows = page.eval_on_selector_all("#decision-deadlines tr", rows_js)
+    assert rows[0] == ["当事人", "决定书文号", "状态", "期限", "届满日", "完成日", "结果"]
+    assert [f.VENDOR, "HP-S-2024-004511", "决定书已作废 / 已被新决定取代",
+            *withdrawal(spoilt)] in rows
+    assert len(rows) - 1 == len(spoilt["deadlines"])
+    assert "撤回行政处罚决定公示" not in page.locator("#deadlines").inner_text()  # none owed
+    # a co-party's decision, in force until its form was voided: its own withdrawal
+    [company] = general["co_party_decisions"]
+    page.goto(f"{served.base}/ui/#/case/{VOIDED_CO}")
+    page.wait_for_selector(f"#decision-deadlines tr[data-decision-no='{company['decision_no']}']")
+    rows = page.eval_on_selector_all("#decision-deadlines tr", rows_js)
+    assert ["上海某某建材有限公司", company["decision_no"], "决定书已作废",
+            *withdrawal(company)] in rows
+    assert len(rows) - 1 == len(company["deadlines"])
+    # the case's own table says whose decision's it holds: the one recorded last, the vendor's
+    assert page.locator("#deadlines-owner").inner_text() == (
+        f"本案及决定 {general['decision']['decision_no']}（当事人：{f.VENDOR}）的期限；"
+        "其他决定的期限见下表。")
+    page.click("#lang-toggle")
+    page.wait_for_function("() => document.querySelector('#decision-deadlines th')"
+                           "?.textContent === 'Party'")
+    rows = page.eval_on_selector_all("#decision-deadlines tr", rows_js)
+    assert rows[0] == ["Party", "Decision no.", "Status", "Deadline", "Due", "Met on", "Result"]
+    assert ["上海某某建材有限公司", company["decision_no"], "form voided"] in [r[:3] for r in rows]
+    page.click("#lang-toggle")                              # back to Chinese for the others
+    page.wait_for_function("() => document.querySelector('#decision-deadlines th')"
+                           "?.textContent === '当事人'")
+    # a case of one decision: its deadlines as before, and no other table
+    single = first_id(served, "SELECT case_id FROM view_cases WHERE state->'decision' IS NOT "
+                      "NULL AND state->'co_party_decisions' = '[]' AND "
+                      "state->'previous_decisions' = '[]'")
+    page.goto(f"{served.base}/ui/#/case/{single}")
+    page.wait_for_function(f"() => document.querySelector('h1')?.textContent.endsWith("
+                           f"{json.dumps(single)}) && document.querySelector('#deadlines')")
+    assert page.eval_on_selector_all("#deadlines th", "ths => ths.map(th => th.textContent)") \
+        == ["期限", "届满日", "完成日", "结果"]
+    assert page.locator("#decision-deadlines, #deadlines-owner").count() == 0
+
+
+def test_a_deadline_its_decision_no_longer_owes_reads_cancelled(
+        page: Any, served: DemoCity, voided: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """A decision withdrawn, or whose form was voided before it was served, owes none of its
+    unmet deadlines any more (the case view's ``cancelled_on``), yet the page called them
+    未到期/未完成 (open) — the voided decision's service, due the day it was decided, read as
+    a duty still owed. They read cancelled, with the day; the withdrawal of the voided
+    decision's publication, still owed, stays open."""
+    summary, _ = voided
+    [spoilt] = summary["previous_decisions"]
+    service = spoilt["deadlines"]["service"]
+    assert service["met_on"] is None and service["cancelled_on"] == "2024-09-30"
+    open_signed_in(page, served, f"#/case/{VOIDED_SUMMARY}", "#decision-deadlines")
+    result = "#decision-deadlines tr[data-deadline='{}'] td:last-child"
+    assert page.locator(result.format("service")).inner_text() \
+        == "已取消（2024-09-30，决定已撤销或作废）"
+    assert page.locator(result.format("publication_withdrawal")).inner_text() == "未到期/未完成"
+    page.click("#lang-toggle")
+    page.wait_for_function("() => document.querySelector('#decision-deadlines th')"
+                           "?.textContent === 'Party'")
+    assert page.locator(result.format("service")).inner_text() \
+        == "cancelled on 2024-09-30 (decision withdrawn or voided)"
+    page.click("#lang-toggle")                              # back to Chinese for the others
+    page.wait_for_function("() => document.querySelector('#decision-deadlines th')"
+                           "?.textContent === '当事人'")

@@ -18,12 +18,19 @@ from ledger.synth import CityParams, SyntheticCity
 from ledger.synth.cli import load
 from projections.oversight import assessment as A
 from projections.oversight import queries
+from projections.redflags import compute_flags, national
 
 from . import domain_factory as f
 from .conftest import ROOT_ID, World
+from .domain_factory import at, step
 from .pg import Cluster
+from .test_case_model import SUMMARY_ID
+from .test_case_model import world as folded  # the read models' fold of steps
+from .test_case_model_voided_publication import (DUE, PUBLISHED, VOID, co_party_voided,
+                                                  reissued_published, rf12f, withdrawn)
 from .test_readmodels import city, open_city, post_steps  # noqa: F401  (fixture)
 from .test_redflags_parties import two_parties
+from .test_redflags_world import numbers, when
 
 AT = datetime(2025, 1, 15, tzinfo=timezone.utc)
 GENERAL, SUMMARY = "SH-HP-2024-000123", "SH-HP-2024-S-004512"
@@ -130,6 +137,124 @@ def test_each_partys_decision_in_force_is_a_decision_made_with_its_own_deadlines
     assert unit["timeliness"]["deadlines"] == {"met_on_time": 5, "late": 0, "missed": 0}
 
 
+SPOILT = "HP-S-2024-004511"        # reissued_published's voided decision
+
+
+def voided_withdrawal(withdrawn_on: str | None) -> list[f.Step]:
+    """A published summary decision whose form was voided before it was served, re-issued on
+    the next form (tests/test_case_model_voided_publication.py), its publication withdrawn on
+    ``withdrawn_on`` (None: never); the withdrawal is due on 10 October 2024."""
+    return reissued_published(False) + ([withdrawn(withdrawn_on, SPOILT)] if withdrawn_on else [])
+
+
+def test_a_voided_decisions_publication_withdrawal_counts_once_as_rf12f_judges_it() -> None:
+    """The withdrawal a voided published decision owes (APL 第48条第2款) goes with it to
+    ``previous_decisions`` when it is re-issued, and the assessment read the case's and the
+    other parties' deadlines alone: RF12.f was raised and the case judged on time. Now counted
+    once, as RF12.f judges it: never withdrawn, missed; withdrawn a day late, late; on the
+    day, met. A service dated before the void (the void ended nothing) removes the deadline
+    (it is not cancelled): nothing is counted, and RF12.f raises nothing."""
+    october = A.Period.parse("2024-10")
+    others = 3                  # the re-issued decision's filing, the cash's hand-over, deposit
+    for withdrawn_on, counted, on_time, flags in (
+            (None, "missed", 0, [("raised", DUE, None)]),
+            ("2024-10-11", "late", 0, [("cleared", DUE, 1)]),
+            ("2024-10-10", "met_on_time", 1, [])):
+        history, folder = folded(voided_withdrawal(withdrawn_on))
+        facts = A.case_facts(folder.cases[SUMMARY_ID])
+        assert [(d.due, d.met_on, d.cancelled) for d in facts.deadlines
+                if d.name == "publication_withdrawal"] == [(DUE, withdrawn_on, False)]
+        t = A.assess(SUBJECT, october, date(2025, 1, 1), cases=[facts], complaints=[],
+                     flags=[], pledges=[])["timeliness"]
+        assert t["deadlines"] == {"met_on_time": others, "late": 0, "missed": 0,
+                                  counted: others * (counted == "met_on_time") + 1}
+        assert (t["cases_judged"], t["cases_on_time"]) == (1, on_time)
+        assert rf12f(history) == flags
+    steps = voided_withdrawal(None)
+    served = step(f"case:{SUMMARY_ID}", "DecisionServed", at("2024-09-30", "10:04:20"),
+                  decision_no=SPOILT, party_ref=f.VENDOR, method="on_the_spot",
+                  party_present=True, receipt_sha256=f.DROP)
+    history, folder = folded(steps + [served])
+    case = folder.cases[SUMMARY_ID]
+    assert [d["decision_no"] for d in case["previous_decisions"]] == [SPOILT]
+    assert not [d for d in A.case_facts(case).deadlines if d.name == "publication_withdrawal"]
+    assert rf12f(history) == []
+
+
+def withdrawals_owed(case: dict, month: str) -> dict[str, int]:
+    """The assessment's counts of the publication withdrawals ``case`` owes, alone, in
+    ``month``, judged on 1 January 2025."""
+    facts = A.case_facts(case)
+    owed = dataclasses.replace(facts, deadlines=tuple(
+        d for d in facts.deadlines if d.name == "publication_withdrawal"))
+    return A.assess(SUBJECT, A.Period.parse(month), date(2025, 1, 1), cases=[owed],
+                    complaints=[], flags=[], pledges=[])["timeliness"]["deadlines"]
+
+
+def test_the_assessment_calls_each_voided_decisions_withdrawal_what_rf12f_does() -> None:
+    """Wherever the case view keeps the withdrawal a voided published decision owes — the
+    case's deadlines (the decision shown), a co-party's entry, a re-issued decision's entry in
+    ``previous_decisions`` — the assessment counts it once and calls it what RF12.f does:
+    missed when raised, late when cleared, met on time when not raised."""
+    verdicts = {"raised": "missed", "cleared": "late"}
+    for made, case_id, party, month, days in (
+            (lambda day: [PUBLISHED] + f.summary_case(SUMMARY_ID) + [VOID]
+             + ([withdrawn(day)] if day else []), SUMMARY_ID, None, "2024-10",
+             ("2024-10-10", "2024-10-11")),
+            (co_party_voided, GENERAL, f.COMPANY, "2024-08", ("2024-08-21", "2024-08-22")),
+            (voided_withdrawal, SUMMARY_ID, None, "2024-10", ("2024-10-10", "2024-10-11"))):
+        for day in (None, *days):
+            history, folder = folded(made(day))
+            expected = {"met_on_time": 0, "late": 0, "missed": 0}
+            for status, _, _ in rf12f(history, party):
+                expected[verdicts[status]] += 1
+            expected["met_on_time"] = 1 - sum(expected.values())
+            assert withdrawals_owed(folder.cases[case_id], month) == expected, (case_id, day)
+
+
+def test_a_replaced_decisions_late_service_still_counts_once_as_rf12c_judges_it() -> None:
+    """The company's decision of 8 August served on the 21st (due the 19th), withdrawn on
+    2 September and made anew on the 10th: the late service went with the first decision to
+    ``previous_decisions``, and August's assessment no longer counted it. It counts, once, as
+    RF12.c still judges it."""
+    no, anew = "沪黄城管罚〔2024〕第123号", "沪黄城管罚〔2024〕第140号"
+    steps = f.general_case(GENERAL)
+    decided = [s.type for s in steps].index("PenaltyDecided")
+    party = steps[decided].body["party"]
+    steps = steps[:decided + 1] + [
+        dataclasses.replace(steps[decided + 1], occurred_at=at("2024-08-21")),     # served
+        step(f"case:{GENERAL}", "PenaltyWithdrawn", at("2024-09-02"), decision_no=no),
+        step(f"case:{GENERAL}", "PenaltyDecided", at("2024-09-10"), decision_no=anew,
+             party=party)]
+    history, folder = folded(steps)
+    case = folder.cases[GENERAL]
+    assert [d["decision_no"] for d in case["previous_decisions"]] == [no]
+    facts = A.case_facts(case)
+    assert [(d.due, d.met_on) for d in facts.deadlines if d.name == "service"] == [
+        (case["deadlines"]["service"]["due"], None), ("2024-08-19", "2024-08-21")]
+    t = A.assess(SUBJECT, A.Period.parse("2024-08"), date(2025, 1, 1), cases=[facts],
+                 complaints=[], flags=[], pledges=[])["timeliness"]
+    assert t["deadlines"] == {"met_on_time": 1, "late": 1, "missed": 0}    # decided in time
+    # the decision made anew, never served, is September's (missed, as RF12.c raises it)
+    assert sorted((x.status, numbers(x)["due"]) for x in compute_flags(
+        history.events, national(), at=when("2025-01-01"), processes=1)
+        if x.rule_id == "RF12.c") == [("cleared", "2024-08-19"), ("raised", "2024-09-20")]
+
+
+def test_the_assessment_reads_the_deadlines_of_a_decision_set_aside(city: World) -> None:
+    """What the database cuts of a case for the period (queries.py) carries the deadlines of
+    ``previous_decisions`` due in it: the voided decision's publication never withdrawn is the
+    unit's and the deciding officer's one deadline missed in October 2024, as reading every
+    case whole finds it."""
+    post_steps(city, f.staff() + voided_withdrawal(None))
+    city.project()
+    october, as_of = A.Period.parse("2024-10"), date(2025, 1, 15)
+    for kind, ident in (("unit", f.UNIT), ("officer", f.OFFICER_A)):
+        got = queries.assessment(city.ledger.store, kind, ident, october, as_of)
+        assert got["timeliness"]["deadlines"] == {"met_on_time": 3, "late": 0, "missed": 1}
+        assert got == whole_history(city.ledger.store, kind, ident, october, as_of)
+
+
 def test_assessment_needs_an_inspector_a_valid_period_and_respects_unit_scope(
         city: World) -> None:
     post_steps(city, fined(300_000, 10_000))
@@ -172,12 +297,17 @@ def test_periods_are_months_or_quarters() -> None:
         A.Period.parse("2024-Q0")
 
 
+#: what a case state holds of its decisions before any is made (case_model.new_state)
+UNDECIDED = {"decision": None, "co_party_decisions": [], "previous_decisions": []}
+
+
 def test_the_case_input_has_no_field_that_could_hold_a_fine() -> None:
     names = {fl.name for cls in (A.CaseFacts, A.Deadline, A.ComplaintFacts, A.FlagFacts,
                                  A.PledgeFacts) for fl in dataclasses.fields(cls)}
     assert not [n for n in names if "fen" in n or "amount" in n or "fine" in n
                 or "pay" in n or "money" in n]
-    state = {"case_id": "C1", "amounts": {"decided_fen": 1}, "money": {"paid_fen": 1},
+    state = {**UNDECIDED, "case_id": "C1", "amounts": {"decided_fen": 1},
+             "money": {"paid_fen": 1},
              "decision": {"decided_on": "2024-08-01", "payment_method": "onsite_cash"},
              "deadlines": {"payment": {"due": "2024-08-16", "met_on": None},
                            "service": {"due": "2024-08-10", "met_on": "2024-08-09"}},
@@ -190,7 +320,7 @@ def test_the_case_input_has_no_field_that_could_hold_a_fine() -> None:
 def test_evidence_days_are_legal_days_whatever_the_offset_of_the_capture_time() -> None:
     """Captured at 01:30 Beijing time on 2 August, written in UTC (1 August 17:30Z): after a
     decision of 1 August, so not prior evidence."""
-    state = {"case_id": "C1", "decision": {"decided_on": "2024-08-01"},
+    state = {**UNDECIDED, "case_id": "C1", "decision": {"decided_on": "2024-08-01"},
              "evidence": [{"captured_at": "2024-08-01T17:30:00Z"},
                           {"captured_at": "2024-07-31T23:00:00-05:00"}]}
     facts = A.case_facts(state)
@@ -203,7 +333,8 @@ def test_a_decision_whose_form_was_voided_before_service_is_no_decision_made() -
     """The evidence share counted a decision whose numbered form was voided before it was
     served (the case page's decision ``voided``: it never took effect) as a decision made in
     the period, with or without evidence before it."""
-    state = {"case_id": "C1", "decision": {"decided_on": "2024-08-01", "status": "voided"},
+    state = {**UNDECIDED, "case_id": "C1",
+             "decision": {"decided_on": "2024-08-01", "status": "voided"},
              "evidence": [{"captured_at": "2024-08-02T10:00:00+08:00"}]}
     facts = A.case_facts(state)
     assert facts.decided_days == ()
@@ -212,7 +343,8 @@ def test_a_decision_whose_form_was_voided_before_service_is_no_decision_made() -
 
 def test_a_co_partys_decision_whose_form_was_voided_before_service_is_no_decision_made(
         ) -> None:
-    state = {"case_id": "C1", "decision": {"decided_on": "2024-08-09", "status": "in_force"},
+    state = {**UNDECIDED, "case_id": "C1",
+             "decision": {"decided_on": "2024-08-09", "status": "in_force"},
              "co_party_decisions": [{"decided_on": "2024-08-08", "status": "voided",
                                      "deadlines": {}}]}
     assert A.case_facts(state).decided_days == ("2024-08-09",)
@@ -297,7 +429,7 @@ def test_a_cleared_flag_is_not_open_and_costs_nothing_unless_confirmed() -> None
     assert r["flags"]["open"] == {"critical": 0, "high": 0, "medium": 0, "low": 1}
     assert r["flags"]["confirmed"]["medium"] == 1
     assert r["score"]["flag_penalty"] == 6              # 5 confirmed + 2 / 2 open
-    assert r["method"] == "dingkao-v3"
+    assert r["method"] == "dingkao-v4"
 
 
 def test_flag_facts_read_the_legal_day_a_flag_was_cleared() -> None:

@@ -13,7 +13,8 @@ could):
 
 * **timeliness** — cases whose officer-side statutory deadlines falling due in the period
   (decision, service, summary filing, publication and its withdrawal, cash hand-over and
-  deposit, preservation) were all met on time;
+  deposit, preservation) were all met on time, those of every decision of the case: in force,
+  replaced, or voided and re-issued;
 * **evidence** — decisions in the period with evidence captured on or before the decision day;
 * **complaints** — complaints received in the period (against the officer / in the unit)
   acknowledged and closed on time, of those judged (a complaint with a deadline neither met nor
@@ -38,11 +39,13 @@ from typing import Any, Iterable, Mapping
 
 from ledger.domain.calendar import legal_date
 
+from ..lifecycle import every_decision, in_force
 from ..redflags.flag import SEVERITIES
 
-#: v3: each party's decision in force is a decision made, with its own deadlines (v2: the
-#: case's latest alone); v2: a cleared flag is no longer open (v1: half a penalty)
-METHOD = "dingkao-v3"
+#: v4: the deadlines of each decision set aside count too (v3: of those in force alone); v3:
+#: each party's decision in force is a decision made, with its own deadlines (v2: the case's
+#: latest alone); v2: a cleared flag is no longer open (v1: half a penalty)
+METHOD = "dingkao-v4"
 OFFICER_DEADLINES = ("decision", "service", "summary_filing", "publication",
                      "publication_withdrawal", "cash_to_agency", "agency_to_bank")
 WEIGHTS = {"timeliness": 30, "evidence": 25, "complaints": 25, "pledge": 20}
@@ -121,21 +124,26 @@ class PledgeFacts:
     periods: tuple[tuple[str, str], ...]      # countersigned pledges: (from, until)
 
 
-def case_facts(state: Mapping[str, Any]) -> CaseFacts:
-    """The whitelisted facts of a case read-model state (never amounts or money). In a case
-    with several parties (共同违法) each party's decision in force is a decision made, with its
-    own deadlines: the case's ``decision`` and each of ``co_party_decisions``."""
-    co_parties = state.get("co_party_decisions") or ()
+def case_facts(state: dict[str, Any]) -> CaseFacts:
+    """The whitelisted facts of a case read-model state (never amounts or money). The deadlines
+    are those of every decision the case shows (lifecycle.every_decision), each read once,
+    where the state keeps it: ``decision``'s and the case's own in the case's ``deadlines``;
+    each other party's decision in force (共同违法, ``co_party_decisions``) and each decision
+    set aside (``previous_decisions``: replaced, or voided and re-issued) in its own — one set
+    aside keeps what it owed, such as the withdrawal of a voided decision's publication that
+    RF12.f judges. A deadline a later step removed is in none of them. Each party's decision
+    in force is a decision made. Requires the state's ``decision`` (None before one is made),
+    ``co_party_decisions`` and ``previous_decisions`` (lists)."""
+    owners = (state, *(d for d in every_decision(state) if d is not state["decision"]))
     deadlines = tuple(
         Deadline(name, d.get("due"), d.get("met_on"), bool(d.get("cancelled_on")))
-        for owner in (state, *co_parties)
+        for owner in owners
         for name, d in sorted((owner.get("deadlines") or {}).items())
         if name in OFFICER_DEADLINES or name.startswith("preservation:"))
-    decisions = (state.get("decision") or {}, *co_parties)
     # a decision whose form was voided before it was served never took effect: none made
     return CaseFacts(case_id=state["case_id"], deadlines=deadlines,
-                     decided_days=tuple(sorted(d["decided_on"] for d in decisions
-                                               if d.get("decided_on")
+                     decided_days=tuple(sorted(d["decided_on"] for d in in_force(state)
+                                               if d is not None and d.get("decided_on")
                                                and d.get("status") != "voided")),
                      evidence_days=tuple(sorted(legal_date(e["captured_at"]).isoformat()
                                                 for e in state.get("evidence") or ())))

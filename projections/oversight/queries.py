@@ -106,12 +106,18 @@ def _due_in(of: str) -> str:
             f"FROM {_deadlines(of)} WHERE {_DUE_IN}), '{{}}'::jsonb)")
 
 
-# each other party's decision in force (共同违法): a decision made, with its own deadlines
-_CO_PARTIES = ("jsonb_array_elements(CASE WHEN jsonb_typeof(c.co_party_decisions) = 'array' "
-               "THEN c.co_party_decisions END) AS p")
+def _decisions(of: str) -> str:
+    """The decisions of the case's list ``of``, each as ``p``."""
+    return f"jsonb_array_elements(CASE WHEN jsonb_typeof({of}) = 'array' THEN {of} END) AS p"
+
+
+# each other party's decision in force (共同违法): a decision made, with its own deadlines; each
+# decision set aside (replaced, or voided and re-issued) with the deadlines it kept
+_CO_PARTIES = _decisions("c.co_party_decisions")
+_PREVIOUS = _decisions("c.previous_decisions")
 _DECIDED_IN = ("(" + _IN.format("c.decision->>'decided_on'") + f" OR EXISTS (SELECT 1 FROM "
                f"{_CO_PARTIES} WHERE " + _IN.format("p->>'decided_on'") + "))")
-_CO_DEADLINES = "p->'deadlines'"
+_ITS_DEADLINES = "p->'deadlines'"          # of one of those decisions
 # jsonb_to_record reads the (compressed, out-of-line) state once: each `state->…` of a row
 # decompressed it again, four times a case (2 s for 20,000 cases)
 _CASE_FACTS = (
@@ -119,19 +125,22 @@ _CASE_FACTS = (
     f"'deadlines', {_due_in('c.deadlines')}, "
     "'decision', jsonb_build_object('decided_on', c.decision->'decided_on', "
     "'status', c.decision->'status'), "
-    "'co_party_decisions', (SELECT jsonb_agg(jsonb_build_object("
+    "'co_party_decisions', coalesce((SELECT jsonb_agg(jsonb_build_object("
     "'decided_on', p->'decided_on', 'status', p->'status', "
-    f"'deadlines', {_due_in(_CO_DEADLINES)})) FROM {_CO_PARTIES}), "
+    f"'deadlines', {_due_in(_ITS_DEADLINES)})) FROM {_CO_PARTIES}), '[]'::jsonb), "
+    "'previous_decisions', coalesce((SELECT jsonb_agg(jsonb_build_object("
+    f"'deadlines', {_due_in(_ITS_DEADLINES)})) FROM {_PREVIOUS}), '[]'::jsonb), "
     f"'evidence', CASE WHEN {_DECIDED_IN} THEN coalesce(("
     "SELECT jsonb_agg(jsonb_build_object('captured_at', e->'captured_at')) "
     "FROM jsonb_array_elements(CASE WHEN jsonb_typeof(c.evidence) = 'array' "
     "THEN c.evidence END) AS e), '[]'::jsonb) END)::text AS state "
     "FROM view_cases, jsonb_to_record(view_cases.state) AS c(case_id text, unit_id text, "
     "officers jsonb, decision jsonb, deadlines jsonb, evidence jsonb, "
-    "co_party_decisions jsonb) "
+    "co_party_decisions jsonb, previous_decisions jsonb) "
     f"WHERE :subject AND ({_DECIDED_IN} OR EXISTS (SELECT 1 FROM {_deadlines('c.deadlines')} "
     f"WHERE {_DUE_IN}) OR EXISTS (SELECT 1 FROM {_CO_PARTIES}, "
-    f"{_deadlines(_CO_DEADLINES)} WHERE {_DUE_IN}))")
+    f"{_deadlines(_ITS_DEADLINES)} WHERE {_DUE_IN}) OR EXISTS (SELECT 1 FROM {_PREVIOUS}, "
+    f"{_deadlines(_ITS_DEADLINES)} WHERE {_DUE_IN}))")
 _COMPLAINT_FACTS = (
     "SELECT jsonb_build_object('complaint_id', state->'complaint_id', 'received_on', "
     "state->'received_on', 'outcome', state->'outcome', 'deadlines', jsonb_build_object("

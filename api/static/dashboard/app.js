@@ -41,6 +41,9 @@ const T = {
     "case.officers": "执法人员",
     "dl.name": "期限", "dl.due": "届满日", "dl.met": "完成日", "dl.result": "结果",
     "dl.ok": "按期", "dl.late": "逾期", "dl.open": "未到期/未完成",
+    "case.other_deadlines": "其他处罚决定的法定期限（其他当事人的决定、已被新决定取代的决定）", "dl.set_aside": "已被新决定取代",
+    "dl.cancelled": "已取消（{on}，决定已撤销或作废）",
+    "dl.owner": "本案及决定 {no}（当事人：{party}）的期限；其他决定的期限见下表。",
     "money.due": "应缴", "money.received": "已收", "money.outstanding": "未缴",
     "money.bank": "其中银行缴款", "money.cash": "其中当场收缴", "money.collected": "当场收缴罚款",
     "money.remitted": "已交至行政机关", "money.deposited": "已缴付指定银行", "money.reconciliation": "对账",
@@ -199,6 +202,9 @@ const T = {
     "case.officers": "Officers",
     "dl.name": "Deadline", "dl.due": "Due", "dl.met": "Met on", "dl.result": "Result",
     "dl.ok": "met", "dl.late": "missed", "dl.open": "open",
+    "case.other_deadlines": "Deadlines of the other decisions (other parties', and those a later decision set aside)", "dl.set_aside": "set aside by a later decision",
+    "dl.cancelled": "cancelled on {on} (decision withdrawn or voided)",
+    "dl.owner": "The case's own deadlines and those of decision {no} ({party}); the other decisions' are below.",
     "money.due": "due", "money.received": "received", "money.outstanding": "outstanding",
     "money.bank": "of which at the bank", "money.cash": "of which in cash on the spot",
     "money.collected": "cash collected on the spot",
@@ -883,7 +889,7 @@ async function pageCase(id, params) {
       h("div", { class: "card" }, h("h2", {}, t("case.amounts")), amountChart(state)),
       h("div", { class: "card" }, h("h2", {}, t("case.money")), moneyBlock(state.money || {}))),
     coPartyDecisions(state),
-    h("h2", {}, t("case.deadlines")), deadlinesTable(state.deadlines || {}),
+    deadlinesSection(state),
     h("h2", {}, t("case.evidence")), evidenceTable(state.evidence || []),
     h("h2", {}, t("case.flags")), h("div", { id: "case-flags" },
       (state.flags || []).length ? null : h("p", { class: "muted", id: "case-no-flags" }, t("case.no_flags")),
@@ -941,13 +947,16 @@ function amountChart(state) {
   return out;
 }
 
+// each party of the case by name (an organisation's, a person's), else its pseudonymous ref
+const partyNames = (state) => Object.fromEntries((state.parties || []).map((p) => [p.party_ref, p.org_name || p.name || p.party_ref]));
+
 // Each other party's decision in force (共同违法: the amounts and money above are the decision
 // recorded last, `decision`'s): its own fine in force, money received and outstanding, status
 // and lifecycle state (the case's above is the least advanced party's; a summary case has one)
 function coPartyDecisions(state) {
   const co = state.co_party_decisions || [];
   if (!co.length) return null;
-  const names = Object.fromEntries((state.parties || []).map((p) => [p.party_ref, p.org_name || p.name || p.party_ref]));
+  const names = partyNames(state);
   return [h("h2", {}, t("case.co_parties")), h("table", { id: "co-party-decisions" },
     h("tr", {}, ["co.party", "co.decision_no", "co.in_force", "money.received",
       "money.outstanding", "co.status", "co.state"].map((k) => h("th", {}, t(k)))),
@@ -976,13 +985,51 @@ function moneyBlock(m) {
     m.payments.map((p) => h("tr", {}, h("td", {}, p.on), h("td", {}, label("channel", p.channel)), h("td", { class: "num" }, yuan(p.amount_fen)))))] : null];
 }
 
+const DEADLINE_COLUMNS = ["dl.name", "dl.due", "dl.met", "dl.result"];
+
+// The case's deadlines — its own and its decision recorded last's — then each other decision's;
+// when there are others, a line says whose decision the case's table holds
+function deadlinesSection(state) {
+  const others = otherDecisionsDeadlines(state), d = state.decision;
+  return [h("h2", {}, t("case.deadlines")),
+    others && d ? h("p", { class: "small muted", id: "deadlines-owner" }, t("dl.owner", {
+      no: d.decision_no, party: partyNames(state)[d.party_ref] || d.party_ref })) : null,
+    deadlinesTable(state.deadlines || {}), others];
+}
+
 function deadlinesTable(deadlines) {
-  return h("table", { id: "deadlines" }, h("tr", {}, ["dl.name", "dl.due", "dl.met", "dl.result"].map((k) => h("th", {}, t(k)))),
-    Object.entries(deadlines).map(([name, d]) => h("tr", { dataset: { deadline: name } },
-      h("td", {}, h("div", {}, label("deadline", name)), h("div", { class: "small muted" }, cite((lang === "zh" && d.basis_zh) || d.basis || ""))),
-      h("td", {}, d.due || "—"), h("td", {}, d.met_on || "—"),
-      h("td", {}, d.late === true ? h("span", { class: "st st-bad" }, t("dl.late"))
-        : d.late === false ? h("span", { class: "st st-ok" }, t("dl.ok")) : h("span", { class: "muted" }, t("dl.open"))))));
+  return h("table", { id: "deadlines" }, h("tr", {}, DEADLINE_COLUMNS.map((k) => h("th", {}, t(k)))),
+    Object.entries(deadlines).map(([name, d]) => h("tr", { dataset: { deadline: name } }, deadlineCells(name, d))));
+}
+
+// one deadline's name with its legal basis, due day, day met and result; one its decision no
+// longer owes (withdrawn, or its form voided before service: cancelled_on) is no duty open
+function deadlineCells(name, d) {
+  return [h("td", {}, h("div", {}, label("deadline", name)), h("div", { class: "small muted" }, cite((lang === "zh" && d.basis_zh) || d.basis || ""))),
+    h("td", {}, d.due || "—"), h("td", {}, d.met_on || "—"),
+    h("td", {}, d.late === true ? h("span", { class: "st st-bad" }, t("dl.late"))
+      : d.late === false ? h("span", { class: "st st-ok" }, t("dl.ok"))
+        : d.cancelled_on ? h("span", { class: "muted" }, t("dl.cancelled", { on: d.cancelled_on }))
+          : h("span", { class: "muted" }, t("dl.open")))];
+}
+
+// The deadlines each other decision of the case keeps as its own (the table above is the
+// case's, with its decision recorded last's): another party's in force (共同违法,
+// co_party_decisions) and each decision set aside (previous_decisions: withdrawn and made
+// anew, or its form voided and re-issued) — such as the withdrawal of a voided decision's
+// publication, which RF12.f judges — each row naming whose decision it is
+function otherDecisionsDeadlines(state) {
+  const names = partyNames(state);
+  const owners = [...(state.co_party_decisions || []).map((d) => [d, false]),
+    ...(state.previous_decisions || []).map((d) => [d, true])];
+  const rows = owners.flatMap(([d, aside]) => Object.entries(d.deadlines || {}).map(([name, dl]) =>
+    h("tr", { dataset: { deadline: name, party: d.party_ref, decisionNo: d.decision_no, status: d.status, setAside: String(aside) } },
+      h("td", {}, names[d.party_ref] || d.party_ref), h("td", { class: "mono" }, d.decision_no || "—"),
+      h("td", {}, h("div", {}, label("dstatus", d.status)), aside ? h("div", { class: "small muted" }, t("dl.set_aside")) : null),
+      deadlineCells(name, dl))));
+  if (!rows.length) return null;
+  return [h("h2", {}, t("case.other_deadlines")), h("table", { id: "decision-deadlines" },
+    h("tr", {}, ["co.party", "co.decision_no", "co.status", ...DEADLINE_COLUMNS].map((k) => h("th", {}, t(k)))), rows)];
 }
 
 function evidenceTable(evidence) {

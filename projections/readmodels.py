@@ -76,22 +76,17 @@ def recorded(log_index: int, event_id: Any, stream: str, stream_version: int, ev
                     envelope["signer"], envelope["body"], log_index, stream_version, recorded_at)
 
 
-#: rows PostgreSQL sends per result while a batch streams (chunked rows: libpq ≥ 17; the
-#: pinned psycopg[binary] bundles 18)
-STREAM_ROWS = 100
-
-
 def fetch_after(curs: Any, position: int, limit: int) -> list[tuple[int, Recorded]]:
     """The next ``limit`` events after notification id ``position``, in log order.
 
-    Rows come as plain tuples (the cursor's dict rows cost more than the fold of some events),
-    streamed in small results: each is decoded while PostgreSQL produces the next, where a
-    whole batch's result was produced first and decoded after (a batch of 20,000 in half the
-    time, and less CPU here: BENCHMARKS.md, "Red flags", stop 33)."""
-    with gc_paused(), curs.connection.cursor(row_factory=tuple_row) as plain:
-        return [(row[0], recorded(*row[1:]))
-                for row in plain.stream(_EVENTS_AFTER, (position, limit), binary=True,
-                                        size=STREAM_ROWS)]
+    Rows come as plain tuples (the cursor's dict rows cost more than the fold of some events).
+    """
+    with gc_paused():
+        with curs.connection.cursor(row_factory=tuple_row) as plain:
+            plain.execute(_EVENTS_AFTER, (position, limit), binary=True)
+            rows = plain.fetchall()
+        # decoded after the cursor is closed, so its result buffer is freed first
+        return [(row[0], recorded(*row[1:])) for row in rows]
 
 
 # Configuration events are few: their streams are found by a scan of the receipts, read once per

@@ -52,7 +52,8 @@ from .fold_context import (DEFAULT_CONTEXT, OBLIGATIONS, OWN_DEADLINES, Context,
                            note_out_of_order, reread_roles, role_at, set_due, stamp_versions)
 from .lifecycle import (GENERAL, SUMMARY, TERMINAL, advance, advance_own, after_closing,
                         is_co_party, machine, named_decision, others_in_force, own_state,
-                        party_decision, penalised, rank, settle, several, unspare, verify_held)
+                        party_decision, penalised, rank, settle, several, spared_party, stands,
+                        unspare, verify_held)
 from .money_model import money_owner, refresh_money
 from .redflags.days import ts_of
 from .redflags.facts import (COLLECTIVE, INVESTIGATIVE, actors_of, collection_key, deciders_of,
@@ -673,7 +674,7 @@ def _new_state(c: dict[str, Any], mine: dict[str, Any] | None) -> str:
         return c["state"]
     summary = c["procedure"] == "summary"
     decided = "DECIDED_ON_SPOT" if summary else "DECIDED"
-    if mine is None or mine["status"] not in ("in_force", "amended"):
+    if not stands(mine):
         return decided
     kept = own_state(mine)
     return kept if kept not in TERMINAL and rank(summary, kept) > rank(summary, decided) \
@@ -789,7 +790,7 @@ def _not_penalised(c: dict[str, Any], rec: Recorded, b: dict[str, Any], day: dat
     if b.get("party_ref"):
         _party(c, b["party_ref"])
     # a waiver not to penalise, or a decision not to, naming its party (lifecycle._spared)
-    spared = b.get("party_ref") if b.get("waiver") != "mitigated" else None
+    spared = spared_party(rec, b)
     if spared is not None and spared not in c["waived_parties"] \
             and penalised(c, spared) is None:   # a decision in force stands (lifecycle._spare)
         c["waived_parties"].append(spared)

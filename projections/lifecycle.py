@@ -157,7 +157,7 @@ def advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date
         case["procedure"] = body["procedure"]
     if rec.type in PARALLEL or _of_replaced(case, rec, body):
         return
-    if _spares_one(rec, body) and body.get("waiver") != "mitigated":
+    if spared_party(rec, body) is not None:
         _spare(case, rec, body, day, ctx)
         return
     d = case["decision"]
@@ -186,7 +186,7 @@ def _advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: dat
     if rec.type in CHANGES:
         why = named_decision(case, body["decision_no"])[1]
         if why is not None:                            # not a change of the decision in force
-            note_out_of_order(case, rec, sorted(table, key=lambda s: rank(summary, s)), why)
+            note_out_of_order(case, rec, _expected(table, summary), why)
             return
     # a decision made after the case's closing (复议, 诉讼: revoked and made anew) reopens it,
     # as RF06 judges it: the closing is the replaced decision's (facts.Case.closing_of)
@@ -202,7 +202,7 @@ def _advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: dat
     # expected too once the case is executed: the party's decision is yet to be carried out
     if party is not None and (decided or current == "EXECUTED") and case["decision"] is not None \
             and case["decision"]["party_ref"] != party \
-            and (party_decision(case, party) or {}).get("status") not in ("in_force", "amended"):
+            and not stands(party_decision(case, party)):
         return             # another party's decision beside the one in force: the case goes on
     if current == "NOTIFIED" and "NOTIFIED" not in table and "DECIDING" in table:
         until = (case["deadlines"].get("hearing_request") or {}).get("due")
@@ -210,7 +210,7 @@ def _advance(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: dat
             current = case["state"] = "DECIDING"      # the request window elapsed (APL 第64条)
     target = _target(table, current, summary)
     if current not in table:
-        note_out_of_order(case, rec, sorted(table, key=lambda s: rank(summary, s)))
+        note_out_of_order(case, rec, _expected(table, summary))
         if reopened:                                   # a decision made anew is open
             target = table["ON_SCENE" if summary else "DECIDING"]
     if rec.type == "PenaltyWithdrawn" and others_in_force(case, body["decision_no"]):
@@ -281,7 +281,7 @@ def _advance_parties(case: dict[str, Any], rec: Recorded, body: dict[str, Any], 
     table, decisions = machine(case)[rec.type], in_force(case)
     order = body.get("order_event_id") if rec.type == "RectificationVerified" else None
     if order is not None and order not in case["rectification"]["orders"]:
-        note_out_of_order(case, rec, sorted(table, key=lambda s: rank(summary, s)),
+        note_out_of_order(case, rec, _expected(table, summary),
                           f"no order {order}")
         case["rectification"]["held"].append({"event_id": rec.event_id, "order_event_id": order})
         return                         # carried out when its order comes (verify_held)
@@ -298,8 +298,20 @@ def _advance_parties(case: dict[str, Any], rec: Recorded, body: dict[str, Any], 
             moved = [d for d in moved if _received(case, d)] or moved
         expected, moved = bool(moved), moved or decisions
     if not expected:
-        note_out_of_order(case, rec, sorted(table, key=lambda s: rank(summary, s)))
-    for d in moved:
+        note_out_of_order(case, rec, _expected(table, summary))
+    _move(moved, table, summary)
+
+
+def _expected(table: dict[str, str | None], summary: bool) -> list[str]:
+    """The states ``table`` expects, in lifecycle order (what an out-of-order note lists)."""
+    return sorted(table, key=lambda s: rank(summary, s))
+
+
+def _move(decisions: list[dict[str, Any]], table: dict[str, str | None],
+          summary: bool) -> None:
+    """Move each of ``decisions`` (parties' decisions in force) where ``table`` leads from its
+    own state (:func:`_target`)."""
+    for d in decisions:
         target = _target(table, own_state(d), summary)
         if target is not None:
             d["state"] = target
@@ -313,6 +325,13 @@ def _target(table: dict[str, str | None], current: str, summary: bool) -> str | 
     targets = {t for t in table.values() if t is not None}
     (target,) = targets if len(targets) == 1 else (None,)
     return target if target is not None and rank(summary, target) > rank(summary, current) \
+        else None
+
+
+def spared_party(rec: Recorded, body: dict[str, Any]) -> str | None:
+    """The party ``rec`` spares the penalty (a ``WaiverGranted`` that does not only mitigate, a
+    ``NoPenaltyDecided`` naming its party); None for any other event."""
+    return body["party_ref"] if _spares_one(rec, body) and body.get("waiver") != "mitigated" \
         else None
 
 
@@ -335,7 +354,7 @@ def _spare(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date,
     record after it reopens the case it ended (:func:`unspare`)."""
     summary = case["procedure"] == "summary"
     table = _spared(case, body, machine(case)[rec.type], summary)
-    expected = sorted(table, key=lambda s: rank(summary, s))
+    expected = _expected(table, summary)
     decided = penalised(case, body["party_ref"])
     if decided is not None:
         note_out_of_order(case, rec, expected,
@@ -348,10 +367,15 @@ def _spare(case: dict[str, Any], rec: Recorded, body: dict[str, Any], day: date,
                              "ended": case["state"] == "NOT_PENALISED" and found != case["state"]})
 
 
+def stands(d: dict[str, Any] | None) -> bool:
+    """Whether decision ``d`` is in force (amended or not; not withdrawn, not voided)."""
+    return d is not None and d["status"] in ("in_force", "amended")
+
+
 def penalised(case: dict[str, Any], party_ref: str) -> dict[str, Any] | None:
-    """The penalty decision of ``party_ref`` in force (not withdrawn, not voided), if any."""
+    """The penalty decision of ``party_ref`` in force (:func:`stands`), if any."""
     d = party_decision(case, party_ref)
-    return d if d is not None and d["status"] in ("in_force", "amended") else None
+    return d if stands(d) else None
 
 
 def _penalised_why(decision_no: str, party_ref: str) -> str:
@@ -378,8 +402,7 @@ def unspare(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> None:
                 | {"why": _penalised_why(body["decision_no"], party)})
         unspared = True
     known = {p["party_ref"] for p in case["parties"]} | set(case["waived_parties"])
-    spares = body.get("party_ref") if _spares_one(rec, body) \
-        and body.get("waiver") != "mitigated" else None
+    spares = spared_party(rec, body)
     unspared |= any(p not in known and p != spares for p in _parties_named(body))
     if unspared and ended is not None and case["state"] == "NOT_PENALISED":
         case["state"], ended["ended"] = ended["state"], False
@@ -424,12 +447,9 @@ def verify_held(case: dict[str, Any], order_event_id: str) -> None:
         entry = next(o for o in case["out_of_order"] if o["event_id"] == h["event_id"])
         entry["why"] = f"recorded before order {order_event_id}"
         d = party_decision(case, rect["orders"][order_event_id])
-        moved = [d] if d is not None else \
-            [x for x in in_force(case) if own_state(x) in table] or in_force(case)
-        for x in moved:
-            target = _target(table, own_state(x), summary)
-            if target is not None:
-                x["state"] = target
+        _move([d] if d is not None else
+              [x for x in in_force(case) if own_state(x) in table] or in_force(case),
+              table, summary)
 
 
 def _of_replaced(case: dict[str, Any], rec: Recorded, body: dict[str, Any]) -> bool:
@@ -540,5 +560,4 @@ def party_decision(case: dict[str, Any], party_ref: str) -> dict[str, Any] | Non
 def others_in_force(case: dict[str, Any], decision_no: str) -> bool:
     """Whether a decision other than ``decision_no`` is in force (not withdrawn, not voided):
     another party's, when the case has several."""
-    return any(d is not None and d["decision_no"] != decision_no
-               and d["status"] in ("in_force", "amended") for d in in_force(case))
+    return any(stands(d) and d["decision_no"] != decision_no for d in in_force(case))
